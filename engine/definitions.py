@@ -1,0 +1,260 @@
+"""Definitions folder: BPMN diagrams, the forms they bind and their YAML pages, loaded and hashed as versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .canonical import canonical_json, sha256_hex
+from .durations import is_duration
+from .errors import DefinitionError, EngineError
+from .forms import parse_form
+from .yamlio import parse_yaml
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+FORM_PROPERTY = "formJsonSchemaFilename"
+# SpiffWorkflow names its own internal task specs so; a BPMN element with one of these ids breaks at run time.
+RESERVED_IDS = {"Start", "End", "Root"}
+
+
+@dataclass(frozen=True)
+class Step:
+    """A user task of a process as the operator sees it: id, name, lane, form and Mutu Baku."""
+
+    bpmn_id: str
+    name: str
+    lane: str | None
+    form: str | None
+    sla: str | None
+    output: str | None
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One runnable process with everything it needs, hashed together as a version."""
+
+    process_id: str
+    name: str
+    file: str
+    version: str
+    bundle: dict[str, Any]
+    steps: tuple[Step, ...]
+    identity: dict[str, Any]
+
+    def step(self, bpmn_id: str) -> Step | None:
+        """The user task with this BPMN id, if the process has one."""
+        return next((s for s in self.steps if s.bpmn_id == bpmn_id), None)
+
+    def form_schema(self, form: str) -> dict[str, Any]:
+        """The pinned JSON Schema of a form this version binds."""
+        return parse_form(self.bundle["forms"][form], form)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What a definitions folder holds: the processes that load and the files that do not."""
+
+    definitions: tuple[Definition, ...]
+    problems: tuple[str, ...]
+
+    def get(self, process_id: str) -> Definition:
+        """The process with this id, or a NotFound-style error listing what exists."""
+        for definition in self.definitions:
+            if definition.process_id == process_id:
+                return definition
+        from .errors import NotFoundError
+
+        known = ", ".join(d.process_id for d in self.definitions) or "none"
+        hint = ("; problems: " + "; ".join(self.problems)) if self.problems else ""
+        raise NotFoundError(f"No process '{process_id}' in the definitions; known: {known}{hint}")
+
+
+def _etree() -> Any:
+    from lxml import etree
+
+    return etree
+
+
+def _parse_xml(text: str, source: str) -> Any:
+    etree = _etree()
+    try:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        return etree.fromstring(text.encode("utf-8"), parser)
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno or 0
+        raise DefinitionError(f"{source}:{line}: not well-formed XML ({exc.msg}); fix the diagram") from None
+
+
+def _yaml_pages(definitions_dir: Path, problems: list[str]) -> dict[str, tuple[str, str, dict[str, Any]]]:
+    pages: dict[str, tuple[str, str, dict[str, Any]]] = {}
+    for path in sorted(definitions_dir.glob("*.yaml")) + sorted(definitions_dir.glob("*.yml")):
+        text = path.read_text(encoding="utf-8")
+        try:
+            page = parse_yaml(text, str(path))
+        except EngineError as exc:
+            problems.append(str(exc))
+            continue
+        if not isinstance(page, dict) or not isinstance(page.get("process"), str):
+            continue  # not an SOP page (a roles or calendar file, say)
+        pages[page["process"]] = (path.name, text, page)
+    return pages
+
+
+def scan(definitions_dir: str | Path, forms_dir: str | Path) -> Catalog:
+    """Load every BPMN file of the folder; a file that fails is reported, the others still load."""
+    folder = Path(definitions_dir)
+    if not folder.is_dir():
+        raise DefinitionError(
+            f"Definitions folder '{folder}' does not exist; pass --definitions DIR or set SOP_DEFINITIONS"
+        )
+    problems: list[str] = []
+    pages = _yaml_pages(folder, problems)
+    found: list[Definition] = []
+    for path in sorted(folder.glob("*.bpmn")):
+        try:
+            found.extend(load_file(path, Path(forms_dir), pages))
+        except EngineError as exc:
+            problems.append(str(exc))
+    seen: dict[str, str] = {}
+    unique = []
+    for definition in found:
+        if definition.process_id in seen:
+            problems.append(
+                f"{definition.file}: process '{definition.process_id}' is also defined in "
+                f"{seen[definition.process_id]}; give each process its own id"
+            )
+            continue
+        seen[definition.process_id] = definition.file
+        unique.append(definition)
+    return Catalog(tuple(unique), tuple(problems))
+
+
+def load_file(
+    path: Path, forms_dir: Path, pages: dict[str, tuple[str, str, dict[str, Any]]]
+) -> list[Definition]:
+    """Load the executable processes of one BPMN file with their forms and YAML pages."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefinitionError(f"{path}: cannot be read ({exc})") from None
+    root = _parse_xml(text, str(path))
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        raise DefinitionError(f"{path}:{root.sourceline}: not a BPMN 2.0 file (root element {root.tag})")
+    result = []
+    for process in root.iter(f"{{{BPMN_NS}}}process"):
+        if process.get("isExecutable", "true").lower() != "true":
+            continue
+        process_id = process.get("id")
+        forms = _bound_forms(process, path, forms_dir)
+        page = pages.get(process_id)
+        bundle = {
+            "process": process_id,
+            "bpmn": {"file": path.name, "text": text},
+            "forms": forms,
+            "yaml": {"file": page[0], "text": page[1]} if page else None,
+        }
+        result.append(definition_from_bundle(bundle, str(path)))
+    if not result:
+        raise DefinitionError(f"{path}: has no executable process (isExecutable=\"true\")")
+    return result
+
+
+def _bound_forms(process: Any, path: Path, forms_dir: Path) -> dict[str, str]:
+    forms: dict[str, str] = {}
+    for task in process.iter(f"{{{BPMN_NS}}}userTask"):
+        for prop in task.iter(f"{{{SPIFF_NS}}}property"):
+            if prop.get("name") != FORM_PROPERTY:
+                continue
+            name = prop.get("value", "")
+            form_path = forms_dir / name
+            if not name or "/" in name or "\\" in name or name.startswith("."):
+                raise DefinitionError(
+                    f"{path}:{prop.sourceline}: task '{task.get('id')}' has {FORM_PROPERTY}={name!r}; "
+                    "give a plain file name in the forms folder"
+                )
+            if not form_path.is_file():
+                raise DefinitionError(
+                    f"{path}:{prop.sourceline}: task '{task.get('id')}' binds form '{name}', which is not in "
+                    f"the forms folder '{forms_dir}'; add the file or fix {FORM_PROPERTY}"
+                )
+            form_text = form_path.read_text(encoding="utf-8")
+            parse_form(form_text, str(form_path))
+            forms[name] = form_text
+    return forms
+
+
+def definition_from_bundle(bundle: dict[str, Any], file: str | None = None) -> Definition:
+    """Build a Definition from a bundle (files' texts); the version is the hash of the bundle."""
+    source = file or bundle["bpmn"]["file"]
+    root = _parse_xml(bundle["bpmn"]["text"], source)
+    process = next(
+        (p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("id") == bundle["process"]), None
+    )
+    if process is None:
+        raise DefinitionError(f"{source}: no process '{bundle['process']}'")
+    lanes = {}
+    for lane in process.iter(f"{{{BPMN_NS}}}lane"):
+        for ref in lane.iter(f"{{{BPMN_NS}}}flowNodeRef"):
+            lanes[(ref.text or "").strip()] = lane.get("name") or lane.get("id")
+    for element in process.iter():
+        if element.get("id") in RESERVED_IDS and isinstance(element.tag, str):
+            raise DefinitionError(
+                f"{source}:{element.sourceline}: element id '{element.get('id')}' collides with SpiffWorkflow's "
+                "internal task of that name; rename it (for example StartEvent_1)"
+            )
+    for tag in ("scriptTask",):
+        for element in process.iter(f"{{{BPMN_NS}}}{tag}"):
+            raise DefinitionError(
+                f"{source}:{element.sourceline}: script task '{element.get('id')}' is refused: diagrams are data "
+                "and may not run code; model the work as a user task"
+            )
+    steps = []
+    for task in process.iter(f"{{{BPMN_NS}}}userTask"):
+        bpmn_id = task.get("id", "")
+        if not bpmn_id.isidentifier():
+            raise DefinitionError(
+                f"{source}:{task.sourceline}: user task id '{bpmn_id}' is not a valid data key; use letters, "
+                "digits and _ only, not starting with a digit (for example DraftSurat)"
+            )
+        props = {
+            p.get("name", ""): p.get("value", "") for p in task.iter(f"{{{SPIFF_NS}}}property")
+        }
+        for script_tag in ("preScript", "postScript"):
+            if next(task.iter(f"{{{SPIFF_NS}}}{script_tag}"), None) is not None:
+                raise DefinitionError(
+                    f"{source}:{task.sourceline}: task '{bpmn_id}' has a {script_tag}; diagrams may not run code"
+                )
+        sla = props.get("sla")
+        if sla is not None and not is_duration(sla):
+            raise DefinitionError(
+                f"{source}:{task.sourceline}: task '{bpmn_id}' has sla={sla!r}, not an ISO-8601 duration; "
+                "write it as PT30M, PT1H or P1D"
+            )
+        steps.append(
+            Step(
+                bpmn_id=bpmn_id,
+                name=task.get("name") or bpmn_id,
+                lane=lanes.get(bpmn_id),
+                form=props.get(FORM_PROPERTY),
+                sla=sla,
+                output=props.get("output"),
+                properties=props,
+            )
+        )
+    identity: dict[str, Any] = {}
+    if bundle.get("yaml"):
+        page = parse_yaml(bundle["yaml"]["text"], bundle["yaml"]["file"])
+        identity = page if isinstance(page, dict) else {}
+    version = sha256_hex(canonical_json(bundle))
+    return Definition(
+        process_id=bundle["process"],
+        name=process.get("name") or bundle["process"],
+        file=source,
+        version=version,
+        bundle=bundle,
+        steps=tuple(steps),
+        identity=identity,
+    )

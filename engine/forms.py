@@ -1,0 +1,181 @@
+"""JSON Schema 2020-12 forms: check a form, validate an artefact against it, print a fill-in template."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+
+from .canonical import canonical_json
+from .errors import DefinitionError, ValidationError
+
+_FORMATS = FormatChecker(Draft202012Validator.FORMAT_CHECKER.checkers.keys())
+for _name, (_func, _raises) in Draft202012Validator.FORMAT_CHECKER.checkers.items():
+    _FORMATS.checks(_name, _raises)(_func)
+
+
+@_FORMATS.checks("date-time", raises=ValueError)
+def _is_date_time(value: object) -> bool:
+    """RFC 3339 date-time with a time zone (jsonschema checks it only with an extra package)."""
+    if not isinstance(value, str):
+        return True
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed.tzinfo is not None
+
+
+def parse_form(text: str, source: str) -> dict[str, Any]:
+    """Parse and check a form file: JSON, an object, and a valid JSON Schema 2020-12."""
+    try:
+        schema = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DefinitionError(f"Form {source}:{exc.lineno}: not valid JSON ({exc.msg}); fix the file") from None
+    if not isinstance(schema, dict):
+        raise DefinitionError(f"Form {source}: a JSON Schema must be an object; fix the file")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        path = "/".join(str(p) for p in exc.absolute_path) or "(top)"
+        raise DefinitionError(
+            f"Form {source}: not a valid JSON Schema 2020-12 at '{path}': {exc.message}; fix the form"
+        ) from None
+    return schema
+
+
+@lru_cache(maxsize=128)
+def _validator(schema_text: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_text), format_checker=_FORMATS)
+
+
+def field_path(parts: Any) -> str:
+    """A field path as people write it: pengirim.nama, lampiran[0]."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top)"
+
+
+def validation_problems(schema: dict[str, Any], data: Any) -> list[str]:
+    """Every violation of the schema by data, each prefixed by its field path, in a stable order."""
+    validator = _validator(canonical_json(schema))
+    problems = []
+    for error in validator.iter_errors(data):
+        problems.append((field_path(error.absolute_path), error.message))
+    return [f"{path}: {message}" for path, message in sorted(problems)]
+
+
+def validate(schema: dict[str, Any], data: Any, what: str) -> None:
+    """Raise ValidationError listing every violation at once; what names the step being checked."""
+    problems = validation_problems(schema, data)
+    if problems:
+        count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+        raise ValidationError(
+            f"{what}: the data does not satisfy the form ({count}); nothing was saved. "
+            "Fix these fields and try again:",
+            problems,
+        )
+
+
+def coerce_assignments(schema: dict[str, Any], pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Turn --set KEY=VALUE pairs into data, typing each value by the schema (dotted keys nest)."""
+    data: dict[str, Any] = {}
+    for key, raw in pairs:
+        parts = key.split(".")
+        node_schema: dict[str, Any] | None = schema
+        target = data
+        for i, part in enumerate(parts):
+            props = (node_schema or {}).get("properties", {})
+            node_schema = props.get(part) if isinstance(props, dict) else None
+            if i == len(parts) - 1:
+                target[part] = _typed(raw, node_schema)
+            else:
+                nxt = target.setdefault(part, {})
+                if not isinstance(nxt, dict):
+                    raise ValidationError(f"--set {key}: '{'.'.join(parts[: i + 1])}' is already a value, not an object")
+                target = nxt
+    return data
+
+
+def _typed(raw: str, schema: dict[str, Any] | None) -> Any:
+    """A --set value as the schema types it: text for string fields, JSON for the others."""
+    kinds = (schema or {}).get("type")
+    kinds = [kinds] if isinstance(kinds, str) else (kinds or [])
+    if kinds and set(kinds) <= {"string"}:
+        return raw
+    if not kinds and raw in (schema or {}).get("enum", []):
+        return raw
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def template(schema: dict[str, Any]) -> str:
+    """A YAML skeleton to fill in: one line per field, titles, descriptions and choices as comments."""
+    lines: list[str] = []
+    title = schema.get("title")
+    if title:
+        lines.append(f"# {title}")
+    if schema.get("description"):
+        lines.append(f"# {schema['description']}")
+    lines.append("# Wajib (required) fields are marked; fill in the values after the colons.")
+    _object_lines(schema, 0, lines)
+    return "\n".join(lines) + "\n"
+
+
+def _comment(prop: dict[str, Any], required: bool) -> str:
+    bits = []
+    if prop.get("title"):
+        bits.append(str(prop["title"]))
+    if prop.get("description"):
+        bits.append(str(prop["description"]))
+    if "enum" in prop:
+        bits.append("pilihan: " + " | ".join(str(v) for v in prop["enum"]))
+    if prop.get("format"):
+        bits.append(f"format: {prop['format']}")
+    if prop.get("pattern"):
+        bits.append(f"pola: {prop['pattern']}")
+    bits.append("wajib" if required else "opsional")
+    return " - ".join(bits)
+
+
+def _placeholder(prop: dict[str, Any]) -> str:
+    if "default" in prop:
+        return json.dumps(prop["default"], ensure_ascii=False)
+    kind = prop.get("type")
+    if prop.get("format") == "date":
+        return '""  # YYYY-MM-DD'
+    if kind in ("integer", "number"):
+        return "0"
+    if kind == "boolean":
+        return "false"
+    return '""'
+
+
+def _object_lines(schema: dict[str, Any], indent: int, lines: list[str]) -> None:
+    required = set(schema.get("required", []))
+    pad = "  " * indent
+    for name, prop in (schema.get("properties") or {}).items():
+        if not isinstance(prop, dict):
+            continue
+        lines.append(f"{pad}# {_comment(prop, name in required)}")
+        kind = prop.get("type")
+        if kind == "object" and prop.get("properties"):
+            lines.append(f"{pad}{name}:")
+            _object_lines(prop, indent + 1, lines)
+        elif kind == "array":
+            items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+            lines.append(f"{pad}{name}:")
+            if items.get("type") == "object" and items.get("properties"):
+                sub: list[str] = []
+                _object_lines(items, indent + 2, sub)
+                first = next(i for i, line in enumerate(sub) if not line.strip().startswith("#"))
+                sub[first] = f"{pad}  - " + sub[first].strip()
+                lines.extend(sub)
+            else:
+                lines.append(f"{pad}  - {_placeholder(items)}")
+        else:
+            lines.append(f"{pad}{name}: {_placeholder(prop)}")

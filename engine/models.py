@@ -1,0 +1,95 @@
+"""The plain frozen values the Engine facade returns; no SpiffWorkflow object leaves the engine."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    """A runnable process in the definitions folder."""
+
+    id: str
+    name: str
+    file: str
+    version: str
+    steps: int
+    lanes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON of `sop processes --json`."""
+        return {"id": self.id, "name": self.name, "file": self.file, "version": self.version,
+                "steps": self.steps, "lanes": list(self.lanes)}
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A ready user task."""
+
+    instance: int
+    task: str
+    id: str
+    name: str
+    lane: str | None
+    form: str | None
+    sla: str | None
+    since: str
+    process: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON of one task in `sop tasks --json` and in instance views."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    """An instance as `sop show` presents it."""
+
+    instance: int
+    process: str
+    version: str
+    status: str
+    started: str
+    updated: str
+    started_by: str
+    tasks: tuple[TaskView, ...]
+    data: dict[str, Any] = field(default_factory=dict)
+    events: int = 0
+    head_hash: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON of `sop show --json` (and of start/complete, which add nothing else)."""
+        return {
+            "instance": self.instance, "process": self.process, "version": self.version, "status": self.status,
+            "started": self.started, "updated": self.updated, "started_by": self.started_by,
+            "tasks": [t.to_json() for t in self.tasks], "data": self.data, "events": self.events,
+            "head_hash": self.head_hash,
+        }
+
+
+@dataclass(frozen=True)
+class InstanceSummary:
+    """One row of `sop instances`."""
+
+    instance: int
+    process: str
+    version: str
+    status: str
+    started: str
+    updated: str
+    started_by: str
+    events: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON of one row of `sop instances --json`."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What `sop complete` did: the step completed and the instance after it."""
+
+    completed_task: str
+    completed_task_id: str
+    instance: InstanceView

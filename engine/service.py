@@ -1,0 +1,336 @@
+"""The Engine facade: the one place where definitions, forms, workflow, store and audit meet."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .canonical import canonical_json, chain_hash
+from .errors import EngineError, NotFoundError, StoreError, TaskStateError, ValidationError
+from .identity import os_login
+from .models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
+from .store import EventRow, InstanceRow, ReadyTaskRow, Store, Transaction, VersionRow, open_store
+
+if TYPE_CHECKING:  # the heavy modules are imported only by the commands that need them
+    from .definitions import Catalog, Definition
+    from .workflow import Spec
+
+
+def utc_now() -> str:
+    """Now in UTC, ISO 8601 with milliseconds and a Z."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Engine:
+    """Runs processes from a definitions folder against a store; returns plain frozen values."""
+
+    def __init__(
+        self,
+        db: str,
+        definitions_dir: str | Path = "definitions",
+        forms_dir: str | Path = "forms",
+        clock: Callable[[], str] = utc_now,
+        operator: str | None = None,
+    ) -> None:
+        self.db = db
+        self.definitions_dir = Path(definitions_dir)
+        self.forms_dir = Path(forms_dir)
+        self.clock = clock
+        self.operator = operator or os_login()
+        self._store: Store | None = None
+        self._writable = False
+        self._specs: dict[str, Spec] = {}
+        self._bundles: dict[str, dict[str, Any]] = {}
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def store(self, write: bool = False) -> Store:
+        """The store, opened for reading (a missing file reads as empty) or for writing (created)."""
+        if self._store is None or (write and not self._writable):
+            if self._store is not None:
+                self._store.close()
+            self._store = open_store(self.db, create=write)
+            self._writable = write
+        return self._store
+
+    def close(self) -> None:
+        """Release the store connection."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def catalog(self) -> Catalog:
+        """Scan the definitions folder (every BPMN with its forms and YAML)."""
+        from .definitions import scan
+
+        return scan(self.definitions_dir, self.forms_dir)
+
+    def _spec(self, version: str, spec_text: str) -> Spec:
+        spec = self._specs.get(version)
+        if spec is None:
+            from .workflow import spec_from_text
+
+            spec = self._specs[version] = spec_from_text(spec_text)
+        return spec
+
+    def _bundle(self, row: VersionRow) -> dict[str, Any]:
+        bundle = self._bundles.get(row.version)
+        if bundle is None:
+            bundle = self._bundles[row.version] = json.loads(row.bundle)
+        return bundle
+
+    # -- queries (no workflow is deserialized) ---------------------------------------------------
+
+    def processes(self) -> tuple[list[ProcessInfo], list[str]]:
+        """The runnable processes and the problems of the files that do not load."""
+        from .workflow import build_spec
+
+        catalog = self.catalog()
+        problems = list(catalog.problems)
+        infos = []
+        for d in catalog.definitions:
+            try:
+                build_spec(d.bundle["bpmn"]["text"], d.process_id, d.file)
+            except EngineError as exc:
+                problems.append(str(exc))
+                continue
+            lanes = tuple(dict.fromkeys(s.lane for s in d.steps if s.lane))
+            infos.append(ProcessInfo(d.process_id, d.name, d.file, d.version, len(d.steps), lanes))
+        return infos, problems
+
+    def tasks(self, instance: int | None = None, lane: str | None = None) -> list[TaskView]:
+        """Ready user tasks from the ready-task table."""
+        if instance is not None:
+            self.instance_row(instance)
+        return [_task_view(r) for r in self.store().ready_tasks(instance, lane)]
+
+    def instances(self, status: str | None = None, process: str | None = None) -> list[InstanceSummary]:
+        """Instances from their indexed columns."""
+        return [
+            InstanceSummary(r.id, r.process_id, r.version, r.status, r.started_at, r.updated_at, r.started_by,
+                            r.last_seq)
+            for r in self.store().list_instances(status, process)
+        ]
+
+    def instance_row(self, instance: int) -> InstanceRow:
+        """The stored row of an instance, or NotFoundError."""
+        row = self.store().get_instance(instance)
+        if row is None:
+            raise NotFoundError(f"No instance {instance} in store '{self.db}'; list them with `sop instances`")
+        return row
+
+    def show(self, instance: int) -> InstanceView:
+        """An instance with its ready tasks and data."""
+        row = self.instance_row(instance)
+        return self._view(row, [_task_view(r) for r in self.store().ready_tasks(instance)])
+
+    def events(self, instance: int) -> list[EventRow]:
+        """The instance's events in order."""
+        self.instance_row(instance)
+        return self.store().events(instance)
+
+    def form(self, instance: int, task: str) -> tuple[TaskView, dict[str, Any]]:
+        """The ready task a reference names and the JSON Schema of its pinned form."""
+        from .forms import parse_form
+
+        row = self.instance_row(instance)
+        ready = [_task_view(r) for r in self.store().ready_tasks(instance)]
+        view = _resolve(row, ready, task)
+        if not view.form:
+            return view, {"type": "object", "title": view.name}
+        version = self.store().get_version(row.version)
+        if version is None:
+            raise StoreError(f"Store lacks definition version {row.version[:12]} pinned by instance {instance}")
+        return view, parse_form(self._bundle(version)["forms"][view.form], view.form)
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def start(self, process_id: str, data: dict[str, Any] | None = None, actor: str | None = None) -> InstanceView:
+        """Start an instance on the newest version of a process, pinning that version in the store."""
+        from .workflow import build_spec, new_workflow, ready_user_tasks, spec_to_text, state_to_text
+
+        definition = self.catalog().get(process_id)
+        data = dict(data or {})
+        _check_start_data(definition, data)
+        spec = self._specs.get(definition.version) or build_spec(
+            definition.bundle["bpmn"]["text"], process_id, definition.file
+        )
+        self._specs[definition.version] = spec
+        workflow = new_workflow(spec, data)
+        now = self.clock()
+        actor = actor or self.operator
+        ready = [_ready_row(0, process_id, t, now) for t in ready_user_tasks(workflow)]
+        status = "completed" if workflow.completed else "running"
+        with self.store(write=True).transaction() as tx:
+            if tx.get_version(definition.version) is None:
+                tx.put_version(VersionRow(definition.version, process_id, definition.name,
+                                          canonical_json(definition.bundle), spec_to_text(spec), now))
+            row = InstanceRow(0, process_id, definition.version, "running", now, now, actor, state_to_text(workflow),
+                              "", canonical_json(data), 0, 0, definition.version)
+            instance_id = tx.create_instance(row)
+            events = [("instance-started", None, None, data)]
+            if status == "completed":
+                events.append(("instance-completed", None, None, {}))
+            row = self._append(tx, row, instance_id, events, now, actor)
+            from .workflow import STATE_FORMAT
+
+            row = _replace(row, id=instance_id, status=status, state_format=STATE_FORMAT, row_version=1)
+            tx.save_instance(row, 0)
+            tx.replace_ready_tasks(instance_id, [_replace_task(r, instance_id) for r in ready])
+        return self._view(row, [_task_view(_replace_task(r, instance_id)) for r in ready])
+
+    def data_from_assignments(self, instance: int, task: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+        """Build step data from KEY=VALUE pairs, typing each value by the task's form."""
+        from .forms import coerce_assignments
+
+        _, schema = self.form(instance, task)
+        return coerce_assignments(schema, pairs)
+
+    def complete(self, instance: int, task: str, data: dict[str, Any], actor: str | None = None) -> StepResult:
+        """Validate a step's artefact against its pinned form and complete it; all in one transaction."""
+        from .forms import parse_form, validate
+        from .workflow import complete_task, ready_user_tasks, state_from_text, state_to_text
+
+        if not isinstance(data, dict):
+            raise ValidationError(f"Data for task '{task}' must be an object of field: value pairs")
+        actor = actor or self.operator
+        with self.store(write=True).transaction() as tx:
+            row = tx.lock_instance(instance)
+            if row is None:
+                raise NotFoundError(f"No instance {instance} in store '{self.db}'; list them with `sop instances`")
+            ready_rows = [_task_view(r) for r in self.store().ready_tasks(instance)]
+            if row.status != "running":
+                raise TaskStateError(
+                    f"Instance {instance} is {row.status}; its tasks cannot be completed any more "
+                    "(see `sop show " + str(instance) + "`)"
+                )
+            target = _resolve(row, ready_rows, task, self.store().events(instance))
+            version = tx.get_version(row.version)
+            if version is None:
+                raise StoreError(f"Store lacks definition version {row.version[:12]} pinned by instance {instance}")
+            if target.form:
+                schema = parse_form(self._bundle(version)["forms"][target.form], target.form)
+                validate(schema, data, f"Instance {instance} task '{target.task}' (form {target.form})")
+            workflow = state_from_text(row.state, self._spec(row.version, version.spec))
+            from .workflow import task_by_uuid
+
+            spiff_task = task_by_uuid(workflow, target.id)
+            if spiff_task is None:
+                raise StoreError(f"Instance {instance}: ready task {target.id} is not in the stored state")
+            complete_task(workflow, spiff_task, data)
+            now = self.clock()
+            previous_since = {t.id: t.since for t in ready_rows}
+            ready = [
+                _ready_row(instance, row.process_id, t, previous_since.get(str(t.id), now))
+                for t in ready_user_tasks(workflow)
+            ]
+            status = "completed" if workflow.completed else "running"
+            events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [
+                ("task-completed", target.task, target.id, data)
+            ]
+            if status == "completed":
+                events.append(("instance-completed", None, None, {}))
+            stored_data = json.loads(row.data)
+            stored_data[target.task] = data
+            new_row = _replace(row, status=status, updated_at=now, state=state_to_text(workflow),
+                               data=canonical_json(stored_data), row_version=row.row_version + 1)
+            new_row = self._append(tx, new_row, instance, events, now, actor)
+            tx.save_instance(new_row, row.row_version)
+            tx.replace_ready_tasks(instance, ready)
+        return StepResult(target.task, target.id, self._view(new_row, [_task_view(r) for r in ready]))
+
+    def _append(
+        self,
+        tx: Transaction,
+        row: InstanceRow,
+        instance_id: int,
+        events: list[tuple[str, str | None, str | None, dict[str, Any]]],
+        now: str,
+        actor: str,
+    ) -> InstanceRow:
+        seq, head = row.last_seq, row.last_hash
+        for kind, task, task_uuid, data in events:
+            seq += 1
+            body = {"instance": instance_id, "seq": seq, "type": kind, "time": now, "task": task,
+                    "task_uuid": task_uuid, "actor": actor, "operator": self.operator, "version": row.version,
+                    "data": data}
+            head = chain_hash(head, body)
+            tx.append_event(EventRow(instance_id, seq, kind, now, task, task_uuid, actor, self.operator,
+                                     row.version, canonical_json(data), head))
+        return _replace(row, last_seq=seq, last_hash=head)
+
+    def _view(self, row: InstanceRow, tasks: list[TaskView]) -> InstanceView:
+        return InstanceView(row.id, row.process_id, row.version, row.status, row.started_at, row.updated_at,
+                            row.started_by, tuple(tasks), json.loads(row.data) if row.data else {}, row.last_seq,
+                            row.last_hash)
+
+
+def _replace(row: InstanceRow, **changes: Any) -> InstanceRow:
+    from dataclasses import replace
+
+    return replace(row, **changes)
+
+
+def _replace_task(row: ReadyTaskRow, instance_id: int) -> ReadyTaskRow:
+    from dataclasses import replace
+
+    return replace(row, instance_id=instance_id)
+
+
+def _ready_row(instance: int, process_id: str, task: Any, since: str) -> ReadyTaskRow:
+    spec = task.task_spec
+    props = spec.extensions.get("properties", {}) if hasattr(spec, "extensions") else {}
+    from .definitions import FORM_PROPERTY
+
+    return ReadyTaskRow(instance, str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.lane,
+                        props.get(FORM_PROPERTY), props.get("sla"), since, process_id)
+
+
+def _task_view(row: ReadyTaskRow) -> TaskView:
+    return TaskView(row.instance_id, row.bpmn_id, row.task_uuid, row.name, row.lane, row.form, row.sla, row.since,
+                    row.process_id)
+
+
+def _check_start_data(definition: Definition, data: dict[str, Any]) -> None:
+    step_ids = {s.bpmn_id for s in definition.steps}
+    for key in data:
+        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
+            raise ValidationError(
+                f"Start data key {key!r} is not a valid data key; use letters, digits and _ (not leading)"
+            )
+        if key in step_ids:
+            raise ValidationError(
+                f"Start data key '{key}' is the id of a step of {definition.process_id}; the step's artefact is "
+                "stored under it when the step completes, so choose another key"
+            )
+
+
+def _resolve(row: InstanceRow, ready: list[TaskView], ref: str, events: list[EventRow] | None = None) -> TaskView:
+    """The ready task a reference names: its BPMN id, its UUID, or a unique prefix of the UUID."""
+    listing = ", ".join(f"'{t.task}' ({t.id[:8]})" for t in ready) or "none"
+    by_id = [t for t in ready if t.task == ref]
+    if len(by_id) == 1:
+        return by_id[0]
+    if len(by_id) > 1:
+        ids = ", ".join(t.id for t in by_id)
+        raise TaskStateError(f"Instance {row.id} has {len(by_id)} ready tasks '{ref}'; name one by its UUID: {ids}")
+    needle = ref.lower()
+    by_uuid = [t for t in ready if len(needle) >= 4 and t.id.startswith(needle)]
+    if len(by_uuid) == 1:
+        return by_uuid[0]
+    if len(by_uuid) > 1:
+        raise TaskStateError(f"Instance {row.id}: '{ref}' is the start of several task UUIDs; give more of it")
+    if row.status != "running":
+        raise TaskStateError(f"Instance {row.id} is {row.status}; it has no ready task '{ref}'")
+    done = [e for e in events or [] if e.type == "task-completed" and (
+        e.task == ref or (len(needle) >= 4 and (e.task_uuid or "").startswith(needle)))]
+    if done:
+        last = done[-1]
+        raise TaskStateError(
+            f"Task '{last.task}' of instance {row.id} was already completed (event {last.seq} by {last.actor} at "
+            f"{last.time}); ready now: {listing}"
+        )
+    raise TaskStateError(f"Instance {row.id} has no ready task '{ref}'; ready: {listing}")

@@ -1,0 +1,306 @@
+"""The SQLite store: WAL, busy timeout, foreign keys, one IMMEDIATE transaction per command, schema migrations."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import EngineError, StoreError
+from .store import EventRow, InstanceRow, ReadyTaskRow, VersionRow
+
+# Each entry upgrades the schema by one version; the list index + 1 is the version it produces.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE definition_versions (
+        version TEXT PRIMARY KEY, process_id TEXT NOT NULL, name TEXT NOT NULL,
+        bundle TEXT NOT NULL, spec TEXT NOT NULL, created_at TEXT NOT NULL);
+    CREATE TABLE instances (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, process_id TEXT NOT NULL,
+        version TEXT NOT NULL REFERENCES definition_versions(version),
+        status TEXT NOT NULL, started_at TEXT NOT NULL, updated_at TEXT NOT NULL, started_by TEXT NOT NULL,
+        state TEXT NOT NULL, state_format TEXT NOT NULL, data TEXT NOT NULL,
+        row_version INTEGER NOT NULL, last_seq INTEGER NOT NULL, last_hash TEXT NOT NULL);
+    CREATE INDEX instances_status ON instances(status, process_id);
+    CREATE TABLE ready_tasks (
+        instance_id INTEGER NOT NULL REFERENCES instances(id), task_uuid TEXT NOT NULL,
+        bpmn_id TEXT NOT NULL, name TEXT NOT NULL, lane TEXT, form TEXT, since TEXT NOT NULL,
+        PRIMARY KEY (instance_id, task_uuid));
+    CREATE INDEX ready_tasks_lane ON ready_tasks(lane);
+    CREATE TABLE events (
+        instance_id INTEGER NOT NULL REFERENCES instances(id), seq INTEGER NOT NULL, type TEXT NOT NULL,
+        time TEXT NOT NULL, task TEXT, task_uuid TEXT, actor TEXT NOT NULL, operator TEXT NOT NULL,
+        version TEXT NOT NULL, data TEXT NOT NULL, hash TEXT NOT NULL,
+        PRIMARY KEY (instance_id, seq));
+    """,
+    # 2: the Mutu Baku time of a ready task and its process, so listings need no join or deserialization.
+    """
+    ALTER TABLE ready_tasks ADD COLUMN sla TEXT;
+    ALTER TABLE ready_tasks ADD COLUMN process_id TEXT NOT NULL DEFAULT '';
+    UPDATE ready_tasks SET process_id = (SELECT process_id FROM instances WHERE id = ready_tasks.instance_id);
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+BUSY_TIMEOUT_MS = 15000
+
+_INSTANCE_COLUMNS = (
+    "id, process_id, version, status, started_at, updated_at, started_by, state, state_format, data, "
+    "row_version, last_seq, last_hash"
+)
+_READY_COLUMNS = "instance_id, task_uuid, bpmn_id, name, lane, form, sla, since, process_id"
+_EVENT_COLUMNS = "instance_id, seq, type, time, task, task_uuid, actor, operator, version, data, hash"
+
+
+def failpoint(name: str) -> None:
+    """Kill this process at a named point when SOP_FAILPOINT says so (crash-safety tests)."""
+    if os.environ.get("SOP_FAILPOINT") == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class SqliteTransaction:
+    """The writes of one command inside BEGIN IMMEDIATE."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def get_version(self, version: str) -> VersionRow | None:
+        row = self.conn.execute(
+            "SELECT version, process_id, name, bundle, spec, created_at FROM definition_versions WHERE version = ?",
+            (version,),
+        ).fetchone()
+        return VersionRow(*row) if row else None
+
+    def put_version(self, row: VersionRow) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO definition_versions VALUES (?, ?, ?, ?, ?, ?)",
+            (row.version, row.process_id, row.name, row.bundle, row.spec, row.created_at),
+        )
+
+    def create_instance(self, row: InstanceRow) -> int:
+        cur = self.conn.execute(
+            f"INSERT INTO instances ({_INSTANCE_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row.process_id, row.version, row.status, row.started_at, row.updated_at, row.started_by, row.state,
+             row.state_format, row.data, row.row_version, row.last_seq, row.last_hash),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def lock_instance(self, instance_id: int) -> InstanceRow | None:
+        # BEGIN IMMEDIATE already holds the database's write lock: this read is the locked one.
+        row = self.conn.execute(f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?", (instance_id,)).fetchone()
+        return InstanceRow(*row) if row else None
+
+    def save_instance(self, row: InstanceRow, expected_row_version: int) -> None:
+        cur = self.conn.execute(
+            "UPDATE instances SET status = ?, updated_at = ?, state = ?, state_format = ?, data = ?, "
+            "row_version = ?, last_seq = ?, last_hash = ? WHERE id = ? AND row_version = ?",
+            (row.status, row.updated_at, row.state, row.state_format, row.data, row.row_version, row.last_seq,
+             row.last_hash, row.id, expected_row_version),
+        )
+        if cur.rowcount != 1:
+            raise StoreError(f"Instance {row.id} was changed by another command meanwhile; nothing was saved, try again")
+        failpoint("after-state")
+
+    def replace_ready_tasks(self, instance_id: int, rows: list[ReadyTaskRow]) -> None:
+        self.conn.execute("DELETE FROM ready_tasks WHERE instance_id = ?", (instance_id,))
+        self.conn.executemany(
+            f"INSERT INTO ready_tasks ({_READY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(instance_id, r.task_uuid, r.bpmn_id, r.name, r.lane, r.form, r.sla, r.since, r.process_id)
+             for r in rows],
+        )
+
+    def append_event(self, row: EventRow) -> None:
+        self.conn.execute(
+            f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row.instance_id, row.seq, row.type, row.time, row.task, row.task_uuid, row.actor, row.operator,
+             row.version, row.data, row.hash),
+        )
+        failpoint("after-event")
+
+
+class SqliteStore:
+    """A sop store in one SQLite file."""
+
+    def __init__(self, path: str, create: bool) -> None:
+        self.location = path
+        self._conn: sqlite3.Connection | None = None
+        exists = Path(path).exists()
+        if Path(path).is_dir():
+            raise StoreError(f"--db '{path}' is a folder; give the path of a store file such as ./sop.db")
+        if not exists and not create:
+            return  # reads of a store that does not exist yet see an empty store; nothing is created
+        try:
+            self._conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            # FULL: a commit survives power loss too, not only a killed process (audit records).
+            self._conn.execute("PRAGMA synchronous = FULL")
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            self._fail_open(exc)
+        if version == 0:
+            self._check_empty()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"Store '{path}' has schema version {version}, newer than this sop understands ({SCHEMA_VERSION}); "
+                "upgrade sop"
+            )
+        if version < SCHEMA_VERSION:
+            if not create and version == 0:
+                self._conn.close()
+                self._conn = None
+                return
+            self.migrate()
+
+    def _fail_open(self, exc: sqlite3.DatabaseError) -> None:
+        raise StoreError(
+            f"'{self.location}' is not a sop store (SQLite says: {exc}); pass --db the path of a sop store, "
+            "or a new file name to create one"
+        ) from None
+
+    def _check_empty(self) -> None:
+        assert self._conn is not None
+        tables = self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if tables:
+            raise StoreError(
+                f"'{self.location}' is a SQLite database of some other program, not a sop store; "
+                "pass --db the path of a sop store, or a new file name to create one"
+            )
+
+    def migrate(self, target: int = SCHEMA_VERSION) -> None:
+        """Upgrade the schema in place, one version per step, under the write lock."""
+        conn = self._require()
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if current == 0:
+                self._check_empty()
+            for number in range(current + 1, target + 1):
+                for statement in _statements(MIGRATIONS[number - 1]):
+                    conn.execute(statement)
+            if target > current:
+                conn.execute(f"PRAGMA user_version = {int(target)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _require(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"Store '{self.location}' does not exist yet; start an instance to create it")
+        return self._conn
+
+    def schema_version(self) -> int:
+        """The schema version of the file (0 for a store not created yet)."""
+        if self._conn is None:
+            return 0
+        version: int = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        return version
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqliteTransaction]:
+        """BEGIN IMMEDIATE ... COMMIT; any error rolls everything back."""
+        conn = self._require()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"Store '{self.location}' is busy or read-only ({exc}); nothing was saved, try again") from None
+        try:
+            yield SqliteTransaction(conn)
+            failpoint("before-commit")
+            conn.execute("COMMIT")
+        except sqlite3.IntegrityError as exc:
+            conn.execute("ROLLBACK")
+            raise StoreError(f"Store '{self.location}' refused the change ({exc}); nothing was saved") from None
+        except sqlite3.DatabaseError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StoreError(f"Store '{self.location}' failed ({exc}); nothing was saved") from None
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        if self._conn is None:
+            return []
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"Store '{self.location}' cannot be read ({exc})") from None
+
+    def get_instance(self, instance_id: int) -> InstanceRow | None:
+        rows = self._query(f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?", (instance_id,))
+        return InstanceRow(*rows[0]) if rows else None  # type: ignore[arg-type]
+
+    def list_instances(self, status: str | None = None, process_id: str | None = None) -> list[InstanceRow]:
+        sql = (
+            "SELECT id, process_id, version, status, started_at, updated_at, started_by, '', state_format, '', "
+            "row_version, last_seq, last_hash FROM instances"
+        )
+        where, params = [], []
+        if status:
+            where.append("status = ?")
+            params.append(status)
+        if process_id:
+            where.append("process_id = ?")
+            params.append(process_id)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return [InstanceRow(*r) for r in self._query(sql + " ORDER BY id", tuple(params))]  # type: ignore[arg-type]
+
+    def ready_tasks(self, instance_id: int | None = None, lane: str | None = None) -> list[ReadyTaskRow]:
+        sql = f"SELECT {_READY_COLUMNS} FROM ready_tasks"
+        where, params = [], []
+        if instance_id is not None:
+            where.append("instance_id = ?")
+            params.append(instance_id)
+        if lane is not None:
+            where.append("lane = ?")
+            params.append(lane)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self._query(sql + " ORDER BY instance_id, since, bpmn_id", tuple(params))
+        return [ReadyTaskRow(*r) for r in rows]  # type: ignore[arg-type]
+
+    def events(self, instance_id: int) -> list[EventRow]:
+        rows = self._query(f"SELECT {_EVENT_COLUMNS} FROM events WHERE instance_id = ? ORDER BY seq", (instance_id,))
+        return [EventRow(*r) for r in rows]  # type: ignore[arg-type]
+
+    def get_version(self, version: str) -> VersionRow | None:
+        rows = self._query(
+            "SELECT version, process_id, name, bundle, spec, created_at FROM definition_versions WHERE version = ?",
+            (version,),
+        )
+        return VersionRow(*rows[0]) if rows else None  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies whole."""
+    out, buf = [], ""
+    for line in script.strip().splitlines():
+        buf += line + "\n"
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+__all__ = ["SqliteStore", "SqliteTransaction", "SCHEMA_VERSION", "MIGRATIONS", "EngineError"]

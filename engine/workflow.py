@@ -1,0 +1,194 @@
+"""The SpiffWorkflow adapter: specs from bundles, spec-less state (de)serialization, ready tasks, completion."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from .errors import DefinitionError, EngineError, ExpressionError
+from .expressions import evaluate
+
+STATE_FORMAT = "sop-nospec-1"
+
+
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+    """Evaluates diagram expressions with the restricted evaluator and refuses every script."""
+
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
+        names = dict(external_context or {})
+        names.update(context)
+        return evaluate(expression, names)
+
+    def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
+        raise ExpressionError("scripts are not allowed in diagrams; model the work as a user task")
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
+        raise ExpressionError("service calls are not allowed in diagrams")
+
+
+SCRIPT_ENGINE = PythonScriptEngine(environment=RestrictedEnvironment())
+
+
+class _SpecLessConverter(BpmnWorkflowConverter):
+    """Serializes a workflow without its spec; restores it with the spec the store already holds."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = super().to_dict(workflow)
+        del dct["spec"]
+        del dct["subprocess_specs"]
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], spec: Any = None, subprocess_specs: Any = None) -> BpmnWorkflow:
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_SPEC_REGISTRY = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+_STATE_REGISTRY = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+_SpecLessConverter(BpmnWorkflow, _STATE_REGISTRY)
+_STATE_SERIALIZER = BpmnWorkflowSerializer(_STATE_REGISTRY, version=STATE_FORMAT)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A parsed process spec and its subprocess specs, shared by every workflow of one version."""
+
+    process: Any
+    subprocesses: dict[str, Any]
+
+
+def build_spec(bpmn_text: str, process_id: str, source: str) -> Spec:
+    """Parse a BPMN text with SpiffWorkflow (XSD-validated) into a Spec."""
+    from lxml import etree
+
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    try:
+        root = etree.fromstring(bpmn_text.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
+        parser.add_bpmn_xml(root, source)
+        process = parser.get_spec(process_id)
+        subprocesses = parser.get_subprocess_specs(process_id)
+    except etree.XMLSyntaxError as exc:
+        raise DefinitionError(f"{source}:{exc.lineno}: not well-formed XML ({exc.msg}); fix the diagram") from None
+    except SpiffWorkflowException as exc:
+        line = getattr(exc, "line_number", None)
+        where = f"{source}:{line}" if line else source
+        raise DefinitionError(f"{where}: SpiffWorkflow cannot use process '{process_id}': {exc}") from None
+    return Spec(process, subprocesses)
+
+
+def spec_to_text(spec: Spec) -> str:
+    """Serialize a spec alone, to be stored once per definition version."""
+    return json.dumps({
+        "process": _SPEC_REGISTRY.convert(spec.process),
+        "subprocesses": {k: _SPEC_REGISTRY.convert(v) for k, v in spec.subprocesses.items()},
+    })
+
+
+def spec_from_text(text: str) -> Spec:
+    """Restore a spec stored by spec_to_text."""
+    dct = json.loads(text)
+    return Spec(
+        _SPEC_REGISTRY.restore(dct["process"]),
+        {k: _SPEC_REGISTRY.restore(v) for k, v in dct["subprocesses"].items()},
+    )
+
+
+def new_workflow(spec: Spec, data: dict[str, Any] | None = None) -> BpmnWorkflow:
+    """A fresh workflow run up to its first waiting tasks."""
+    workflow = BpmnWorkflow(spec.process, spec.subprocesses, script_engine=SCRIPT_ENGINE)
+    if data:
+        workflow.task_tree.data.update(data)
+        for task in workflow.get_tasks():
+            task.data.update(data)
+    run_engine(workflow)
+    return workflow
+
+
+def run_engine(workflow: BpmnWorkflow) -> None:
+    """Run engine steps; an expression or engine failure becomes an EngineError naming the element."""
+    try:
+        workflow.do_engine_steps()
+    except SpiffWorkflowException as exc:
+        raise _engine_error(exc) from None
+    except ExpressionError as exc:
+        raise EngineError(f"The diagram's expression was refused: {exc}") from None
+
+
+def _engine_error(exc: SpiffWorkflowException) -> EngineError:
+    task = getattr(exc, "task", None)
+    element = task.task_spec.bpmn_id if task is not None else "?"
+    cause = exc.__cause__ or getattr(exc, "exception", None)
+    detail = str(cause) if cause is not None else str(exc)
+    notes = " ".join(getattr(exc, "__notes__", []) or [])
+    return DefinitionError(
+        f"The diagram failed at element '{element}': {detail} {notes}".strip()
+        + "; nothing was saved. Fix the diagram (or the data its conditions read) and try again"
+    )
+
+
+def state_to_text(workflow: BpmnWorkflow) -> str:
+    """The workflow's state without its spec, as JSON text."""
+    text: str = _STATE_SERIALIZER.serialize_json(workflow)
+    return text
+
+
+def state_from_text(text: str, spec: Spec) -> BpmnWorkflow:
+    """Restore a workflow from spec-less state; the restricted script engine is set again on every load."""
+    dct = json.loads(text)
+    version = dct.pop(BpmnWorkflowSerializer.VERSION_KEY, None)
+    if version != STATE_FORMAT:
+        raise EngineError(f"Stored state has format {version!r}, this program reads {STATE_FORMAT!r}")
+    workflow: BpmnWorkflow = _STATE_REGISTRY.restore(dct, spec=spec.process, subprocess_specs=spec.subprocesses)
+    # SpiffWorkflow 3.2 does not serialize the script engine: install ours again after every load.
+    workflow.script_engine = SCRIPT_ENGINE
+    for sub in workflow.subprocesses.values():
+        sub.script_engine = SCRIPT_ENGINE
+    return workflow
+
+
+def ready_user_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    """The ready manual (user) tasks in a stable order."""
+    tasks: list[Task] = workflow.get_tasks(state=TaskState.READY, manual=True)
+    return tasks
+
+
+def complete_task(workflow: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
+    """Store the step's data under its BPMN id, run the task and the engine steps after it."""
+    task.data[task.task_spec.bpmn_id] = data
+    try:
+        task.run()
+    except SpiffWorkflowException as exc:
+        raise _engine_error(exc) from None
+    run_engine(workflow)
+
+
+def task_by_uuid(workflow: BpmnWorkflow, task_id: str) -> Task | None:
+    """The task with this UUID, or None."""
+    try:
+        found: Task | None = workflow.get_task_from_id(UUID(task_id))
+    except (ValueError, KeyError, TypeError):
+        return None
+    return found
+
+
+def completed_bpmn_ids(workflow: BpmnWorkflow) -> set[str]:
+    """BPMN ids of user tasks completed in this workflow."""
+    return {t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.COMPLETED, manual=True)}

@@ -1,0 +1,291 @@
+"""The `sop` CLI: operators start instances, list and complete tasks; errors map to exit codes in one place."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from .render import emit_json, message, table, tasks_table
+
+if TYPE_CHECKING:
+    from engine.service import Engine
+
+EXIT_REFUSED = 1
+
+
+class SopGroup(click.Group):
+    """A click group that turns every engine error into `Error: ...` on stderr and exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from engine.errors import EngineError
+
+        try:
+            return super().invoke(ctx)
+        except EngineError as exc:
+            _refuse(str(exc))
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            _refuse("interrupted; a command stopped before its commit saved nothing")
+        except Exception as exc:  # the last line of defence: a message, not a traceback
+            if os.environ.get("SOP_DEBUG"):
+                raise
+            _refuse(f"internal error: {type(exc).__name__}: {exc} (run with SOP_DEBUG=1 for the traceback)")
+
+
+def _refuse(text: str) -> NoReturn:
+    message(f"Error: {text}")
+    raise SystemExit(EXIT_REFUSED)
+
+
+@click.group(cls=SopGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--db", envvar="SOP_DB", default="./sop.db", show_default=True, help="The store: a SQLite file.")
+@click.option("--definitions", "definitions_dir", envvar="SOP_DEFINITIONS", default="./definitions",
+              show_default=True, help="Folder of BPMN diagrams and their YAML pages.")
+@click.option("--forms", "forms_dir", envvar="SOP_FORMS", default="./forms", show_default=True,
+              help="Folder of JSON Schema forms.")
+@click.version_option("0.1.0", prog_name="sop")
+@click.pass_context
+def cli(ctx: click.Context, db: str, definitions_dir: str, forms_dir: str) -> None:
+    """Run Standard Operating Procedures defined as BPMN diagrams.
+
+    Example: sop start interkoneksi_data_baru; sop tasks; sop complete 1 AjukanPermohonan --data surat.yaml
+    """
+    ctx.obj = {"db": db, "definitions": definitions_dir, "forms": forms_dir}
+
+
+def engine_of(ctx: click.Context) -> Engine:
+    """The Engine for the global options (imported here so `--help` stays quick)."""
+    from engine.service import Engine
+
+    obj = ctx.find_root().obj
+    engine = Engine(obj["db"], obj["definitions"], obj["forms"])
+    ctx.call_on_close(engine.close)
+    return engine
+
+
+def _read_data(data_file: str | None, sets: tuple[str, ...], engine: Engine | None = None,
+               instance: int | None = None, task: str | None = None) -> dict[str, Any] | None:
+    from engine.yamlio import read_data_file
+
+    data: dict[str, Any] | None = None
+    if data_file:
+        data = read_data_file(data_file, sys.stdin.read() if data_file == "-" else None)
+    if sets:
+        pairs = []
+        for item in sets:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise click.BadParameter(f"{item!r} is not KEY=VALUE (for example perihal=Permohonan)", param_hint="--set")
+            pairs.append((key.strip(), value))
+        assert engine is not None and instance is not None and task is not None
+        extra = engine.data_from_assignments(instance, task, pairs)
+        data = _deep_merge(data or {}, extra)
+    return data
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {id, name, file, version}.")
+@click.pass_context
+def processes(ctx: click.Context, as_json: bool) -> None:
+    """List the runnable processes in the definitions folder. Example: sop processes --json"""
+    infos, problems = engine_of(ctx).processes()
+    if as_json:
+        emit_json([p.to_json() for p in infos])
+    else:
+        click.echo(table(["id", "name", "steps", "version", "file"],
+                         [(p.id, p.name, p.steps, p.version[:12], p.file) for p in infos]))
+    for problem in problems:
+        message(f"Error: {problem}")
+    if problems:
+        raise SystemExit(EXIT_REFUSED)
+
+
+@cli.command()
+@click.argument("process_id")
+@click.option("--data", "data_file", metavar="FILE", help="Initial instance data, JSON or YAML ('-' for stdin).")
+@click.option("--as", "actor", metavar="NAME", help="The person acting (default: your OS login).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"instance", "status", "tasks"}.')
+@click.pass_context
+def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str | None, as_json: bool) -> None:
+    """Start an instance of a process and print its id. Example: sop start interkoneksi_data_baru"""
+    engine = engine_of(ctx)
+    data = _read_data(data_file, ())
+    view = engine.start(process_id, data, actor)
+    if as_json:
+        emit_json({"instance": view.instance, "status": view.status, "tasks": [t.to_json() for t in view.tasks],
+                   "process": view.process, "version": view.version})
+        return
+    click.echo(view.instance)
+    message(f"Started instance {view.instance} of {view.process} (version {view.version[:12]}).")
+    if view.tasks:
+        message(tasks_table(view.tasks))
+
+
+@cli.command()
+@click.option("--instance", type=int, help="Only this instance's tasks.")
+@click.option("--lane", help="Only tasks in this lane (actor), e.g. 'Kepala Dinas'.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of task objects.")
+@click.pass_context
+def tasks(ctx: click.Context, instance: int | None, lane: str | None, as_json: bool) -> None:
+    """List the ready user tasks. Example: sop tasks --lane 'Kepala Seksi'"""
+    found = engine_of(ctx).tasks(instance, lane)
+    if as_json:
+        emit_json([t.to_json() for t in found])
+    elif found:
+        click.echo(tasks_table(found))
+    else:
+        message("No ready tasks.")
+
+
+@cli.command()
+@click.argument("instance", type=int)
+@click.argument("task")
+@click.option("--template", is_flag=True, help="Print a YAML skeleton to fill in instead of the schema.")
+@click.pass_context
+def form(ctx: click.Context, instance: int, task: str, template: bool) -> None:
+    """Print a ready task's JSON Schema form. Example: sop form 1 AjukanPermohonan --template > surat.yaml"""
+    view, schema = engine_of(ctx).form(instance, task)
+    if template:
+        from engine.forms import template as make_template
+
+        click.echo(f"# sop complete {instance} {view.task} --data FILE\n" + make_template(schema), nl=False)
+    else:
+        emit_json(schema)
+
+
+@cli.command()
+@click.argument("instance", type=int)
+@click.argument("task")
+@click.option("--data", "data_file", metavar="FILE", help="The step's artefact, JSON or YAML ('-' for stdin).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="A field value; dotted keys nest. Repeatable.")
+@click.option("--as", "actor", metavar="NAME", help="The person acting (default: your OS login).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"instance", "status", "tasks"}.')
+@click.pass_context
+def complete(ctx: click.Context, instance: int, task: str, data_file: str | None, sets: tuple[str, ...],
+             actor: str | None, as_json: bool) -> None:
+    """Complete a ready task with its artefact. Example: sop complete 1 DisposisiKadis --data disposisi.yaml"""
+    if not data_file and not sets:
+        raise click.UsageError("give the step's data with --data FILE or --set KEY=VALUE "
+                               f"(see `sop form {instance} {task} --template`)")
+    engine = engine_of(ctx)
+    data = _read_data(data_file, sets, engine, instance, task)
+    result = engine.complete(instance, task, data or {}, actor)
+    view = result.instance
+    if as_json:
+        emit_json({"instance": view.instance, "status": view.status, "tasks": [t.to_json() for t in view.tasks],
+                   "completed": {"task": result.completed_task, "id": result.completed_task_id}})
+        return
+    message(f"Completed '{result.completed_task}' of instance {view.instance}; instance is {view.status}.")
+    if view.tasks:
+        click.echo(tasks_table(view.tasks))
+
+
+@cli.command()
+@click.argument("instance", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the instance as JSON.")
+@click.pass_context
+def show(ctx: click.Context, instance: int, as_json: bool) -> None:
+    """Show an instance: status, ready tasks and the artefacts so far. Example: sop show 1"""
+    view = engine_of(ctx).show(instance)
+    if as_json:
+        emit_json(view.to_json())
+        return
+    click.echo(f"Instance {view.instance}: {view.process} ({view.status})")
+    click.echo(f"  version   {view.version[:12]}")
+    click.echo(f"  started   {view.started} by {view.started_by}")
+    click.echo(f"  updated   {view.updated}; {view.events} events; head {view.head_hash[:12]}")
+    if view.tasks:
+        click.echo("Ready tasks:")
+        click.echo(tasks_table(view.tasks))
+    if view.data:
+        click.echo("Data:")
+        for key, value in view.data.items():
+            click.echo(f"  {key}: {_summary(value)}")
+
+
+def _summary(value: Any, width: int = 90) -> str:
+    if isinstance(value, dict):
+        text = ", ".join(f"{k}={_summary(v, 40)}" for k, v in value.items())
+    elif isinstance(value, list):
+        text = f"[{len(value)} item{'s' if len(value) != 1 else ''}]"
+    else:
+        text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@cli.command()
+@click.option("--status", type=click.Choice(["running", "completed"]), help="Only instances with this status.")
+@click.option("--process", help="Only instances of this process.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of instances.")
+@click.pass_context
+def instances(ctx: click.Context, status: str | None, process: str | None, as_json: bool) -> None:
+    """List instances. Example: sop instances --status running"""
+    found = engine_of(ctx).instances(status, process)
+    if as_json:
+        emit_json([i.to_json() for i in found])
+    elif found:
+        click.echo(table(["instance", "process", "status", "started", "updated", "started_by", "events"],
+                         [(i.instance, i.process, i.status, i.started, i.updated, i.started_by, i.events)
+                          for i in found]))
+    else:
+        message("No instances.")
+
+
+@cli.command()
+@click.option("--examples", "examples_dir", envvar="SOP_EXAMPLES", default="./examples", show_default=True,
+              help="Folder of *.scenario.yaml files and their sample artefacts.")
+@click.option("--keep", metavar="PATH", help="Keep the demo store at PATH instead of a temporary file.")
+@click.pass_context
+def demo(ctx: click.Context, examples_dir: str, keep: str | None) -> None:
+    """Run every example scenario end to end on a temporary store. Example: sop demo"""
+    import tempfile
+
+    from engine.scenarios import load_scenarios, run_scenario
+    from engine.service import Engine
+
+    obj = ctx.find_root().obj
+    scenarios = load_scenarios(examples_dir)
+    with tempfile.TemporaryDirectory(prefix="sop-demo-") as tmp:
+        db = keep or os.path.join(tmp, "demo.db")
+        engine = Engine(db, obj["definitions"], obj["forms"])
+        try:
+            for scenario in scenarios:
+                click.echo(f"== {scenario.title} ({scenario.file})")
+                view = run_scenario(engine, scenario, _print_step)
+                click.echo(f"   instance {view.instance} is {view.status}; {view.events} events, "
+                           f"head hash {view.head_hash[:16]}")
+        finally:
+            engine.close()
+    click.echo(f"Demo done: {len(scenarios)} scenario(s) ran end to end.")
+
+
+def _print_step(kind: str, detail: dict[str, Any]) -> None:
+    if kind == "started":
+        click.echo(f"   started instance {detail['instance']} of {detail['process']}")
+    elif kind == "completed":
+        ready = ", ".join(detail["ready"]) or "none (finished)"
+        click.echo(f"   {detail['n']:>2}. {detail['task']:<20} [{detail['lane']}] by {detail['actor']}"
+                   f" -> next: {ready}")
+
+
+def main() -> None:
+    """The console script."""
+    cli(prog_name="sop")
+
+
+if __name__ == "__main__":
+    main()
