@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ast
 import operator
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .errors import ExpressionError
 
@@ -88,7 +89,7 @@ def _eval(node: ast.expr, names: dict[str, Any], text: str) -> Any:
         return result
     if isinstance(node, ast.Compare):
         left = _eval(node.left, names, text)
-        for op, comparator in zip(node.ops, node.comparators):
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = _eval(comparator, names, text)
             if not _apply(_COMPARE[type(op)], text, left, right):
                 return False
@@ -113,7 +114,8 @@ def _eval(node: ast.expr, names: dict[str, Any], text: str) -> Any:
         items = [_eval(item, names, text) for item in node.elts]
         return items if isinstance(node, ast.List) else tuple(items)
     if isinstance(node, ast.Dict):
-        return {_eval(k, names, text): _eval(v, names, text) for k, v in zip(node.keys, node.values) if k is not None}
+        pairs = zip(node.keys, node.values, strict=True)
+        return {_eval(k, names, text): _eval(v, names, text) for k, v in pairs if k is not None}
     if isinstance(node, ast.IfExp):
         test = _eval(node.test, names, text)
         return _eval(node.body if test else node.orelse, names, text)

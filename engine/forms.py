@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -18,13 +19,15 @@ for _name, (_func, _raises) in Draft202012Validator.FORMAT_CHECKER.checkers.item
     _FORMATS.checks(_name, _raises)(_func)
 
 
-@_FORMATS.checks("date-time", raises=ValueError)
 def _is_date_time(value: object) -> bool:
     """RFC 3339 date-time with a time zone (jsonschema checks it only with an extra package)."""
     if not isinstance(value, str):
         return True
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return parsed.tzinfo is not None
+
+
+_FORMATS.checks("date-time", raises=ValueError)(_is_date_time)
 
 
 def parse_form(text: str, source: str) -> dict[str, Any]:
@@ -50,6 +53,9 @@ def _validator(schema_text: str) -> Draft202012Validator:
     return Draft202012Validator(json.loads(schema_text), format_checker=_FORMATS)
 
 
+_REQUIRED = re.compile(r"^'(.+)' is a required property$")
+
+
 def field_path(parts: Any) -> str:
     """A field path as people write it: pengirim.nama, lampiran[0]."""
     out = ""
@@ -63,7 +69,13 @@ def validation_problems(schema: dict[str, Any], data: Any) -> list[str]:
     validator = _validator(canonical_json(schema))
     problems = []
     for error in validator.iter_errors(data):
-        problems.append((field_path(error.absolute_path), error.message))
+        parts = list(error.absolute_path)
+        text = error.message
+        missing = _REQUIRED.match(text) if error.validator == "required" else None
+        if missing:
+            parts.append(missing.group(1))
+            text = "required field is missing"
+        problems.append((field_path(parts), text))
     return [f"{path}: {message}" for path, message in sorted(problems)]
 
 
@@ -94,7 +106,8 @@ def coerce_assignments(schema: dict[str, Any], pairs: list[tuple[str, str]]) -> 
             else:
                 nxt = target.setdefault(part, {})
                 if not isinstance(nxt, dict):
-                    raise ValidationError(f"--set {key}: '{'.'.join(parts[: i + 1])}' is already a value, not an object")
+                    prefix = ".".join(parts[: i + 1])
+                    raise ValidationError(f"--set {key}: '{prefix}' is already a value, not an object")
                 target = nxt
     return data
 
@@ -167,7 +180,8 @@ def _object_lines(schema: dict[str, Any], indent: int, lines: list[str]) -> None
             lines.append(f"{pad}{name}:")
             _object_lines(prop, indent + 1, lines)
         elif kind == "array":
-            items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+            raw_items = prop.get("items")
+            items: dict[str, Any] = raw_items if isinstance(raw_items, dict) else {}
             lines.append(f"{pad}{name}:")
             if items.get("type") == "object" and items.get("properties"):
                 sub: list[str] = []
@@ -178,4 +192,6 @@ def _object_lines(schema: dict[str, Any], indent: int, lines: list[str]) -> None
             else:
                 lines.append(f"{pad}  - {_placeholder(items)}")
         else:
-            lines.append(f"{pad}{name}: {_placeholder(prop)}")
+            # optional fields start commented out, so an unfilled one is not sent as an empty value
+            hash_mark = "" if name in required else "# "
+            lines.append(f"{pad}{hash_mark}{name}: {_placeholder(prop)}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # the heavy modules are imported only by the commands that ne
 
 def utc_now() -> str:
     """Now in UTC, ISO 8601 with milliseconds and a Z."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Engine:
@@ -138,12 +138,13 @@ class Engine:
 
         row = self.instance_row(instance)
         ready = [_task_view(r) for r in self.store().ready_tasks(instance)]
-        view = _resolve(row, ready, task)
-        if not view.form:
-            return view, {"type": "object", "title": view.name}
         version = self.store().get_version(row.version)
         if version is None:
             raise StoreError(f"Store lacks definition version {row.version[:12]} pinned by instance {instance}")
+        view = _resolve(row, ready, task, lambda: self.store().events(instance),
+                        lambda: _user_task_ids(self._spec(row.version, version.spec)))
+        if not view.form:
+            return view, {"type": "object", "title": view.name}
         return view, parse_form(self._bundle(version)["forms"][view.form], view.form)
 
     # -- commands -------------------------------------------------------------------------------
@@ -171,7 +172,7 @@ class Engine:
             row = InstanceRow(0, process_id, definition.version, "running", now, now, actor, state_to_text(workflow),
                               "", canonical_json(data), 0, 0, definition.version)
             instance_id = tx.create_instance(row)
-            events = [("instance-started", None, None, data)]
+            events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [("instance-started", None, None, data)]
             if status == "completed":
                 events.append(("instance-completed", None, None, {}))
             row = self._append(tx, row, instance_id, events, now, actor)
@@ -207,14 +208,16 @@ class Engine:
                     f"Instance {instance} is {row.status}; its tasks cannot be completed any more "
                     "(see `sop show " + str(instance) + "`)"
                 )
-            target = _resolve(row, ready_rows, task, self.store().events(instance))
             version = tx.get_version(row.version)
             if version is None:
                 raise StoreError(f"Store lacks definition version {row.version[:12]} pinned by instance {instance}")
+            spec = self._spec(row.version, version.spec)
+            target = _resolve(row, ready_rows, task, lambda: self.store().events(instance),
+                              lambda: _user_task_ids(spec))
             if target.form:
                 schema = parse_form(self._bundle(version)["forms"][target.form], target.form)
                 validate(schema, data, f"Instance {instance} task '{target.task}' (form {target.form})")
-            workflow = state_from_text(row.state, self._spec(row.version, version.spec))
+            workflow = state_from_text(row.state, spec)
             from .workflow import task_by_uuid
 
             spiff_task = task_by_uuid(workflow, target.id)
@@ -308,7 +311,14 @@ def _check_start_data(definition: Definition, data: dict[str, Any]) -> None:
             )
 
 
-def _resolve(row: InstanceRow, ready: list[TaskView], ref: str, events: list[EventRow] | None = None) -> TaskView:
+def _user_task_ids(spec: Spec) -> set[str]:
+    return {s.bpmn_id for s in spec.process.task_specs.values() if getattr(s, "manual", False) and s.bpmn_id}
+
+
+def _resolve(
+    row: InstanceRow, ready: list[TaskView], ref: str, events: Callable[[], list[EventRow]],
+    known: Callable[[], set[str]],
+) -> TaskView:
     """The ready task a reference names: its BPMN id, its UUID, or a unique prefix of the UUID."""
     listing = ", ".join(f"'{t.task}' ({t.id[:8]})" for t in ready) or "none"
     by_id = [t for t in ready if t.task == ref]
@@ -325,7 +335,7 @@ def _resolve(row: InstanceRow, ready: list[TaskView], ref: str, events: list[Eve
         raise TaskStateError(f"Instance {row.id}: '{ref}' is the start of several task UUIDs; give more of it")
     if row.status != "running":
         raise TaskStateError(f"Instance {row.id} is {row.status}; it has no ready task '{ref}'")
-    done = [e for e in events or [] if e.type == "task-completed" and (
+    done = [e for e in events() if e.type == "task-completed" and (
         e.task == ref or (len(needle) >= 4 and (e.task_uuid or "").startswith(needle)))]
     if done:
         last = done[-1]
@@ -333,4 +343,6 @@ def _resolve(row: InstanceRow, ready: list[TaskView], ref: str, events: list[Eve
             f"Task '{last.task}' of instance {row.id} was already completed (event {last.seq} by {last.actor} at "
             f"{last.time}); ready now: {listing}"
         )
-    raise TaskStateError(f"Instance {row.id} has no ready task '{ref}'; ready: {listing}")
+    if ref in known():
+        raise TaskStateError(f"Task '{ref}' of instance {row.id} is not ready yet; ready: {listing}")
+    raise NotFoundError(f"Process {row.process_id} has no task '{ref}'; ready in instance {row.id}: {listing}")

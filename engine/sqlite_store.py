@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import EngineError, StoreError
+from .errors import StoreError
 from .store import EventRow, InstanceRow, ReadyTaskRow, VersionRow
 
 # Each entry upgrades the schema by one version; the list index + 1 is the version it produces.
@@ -106,7 +106,7 @@ class SqliteTransaction:
              row.last_hash, row.id, expected_row_version),
         )
         if cur.rowcount != 1:
-            raise StoreError(f"Instance {row.id} was changed by another command meanwhile; nothing was saved, try again")
+            raise StoreError(f"Instance {row.id} changed meanwhile; nothing was saved; try again")
         failpoint("after-state")
 
     def replace_ready_tasks(self, instance_id: int, rows: list[ReadyTaskRow]) -> None:
@@ -154,7 +154,7 @@ class SqliteStore:
                 "upgrade sop"
             )
         if version < SCHEMA_VERSION:
-            if not create and version == 0:
+            if not create and version == 0 and self._conn is not None:
                 self._conn.close()
                 self._conn = None
                 return
@@ -213,7 +213,9 @@ class SqliteStore:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise StoreError(f"Store '{self.location}' is busy or read-only ({exc}); nothing was saved, try again") from None
+            raise StoreError(
+                f"Store '{self.location}' is busy or read-only ({exc}); nothing was saved; try again"
+            ) from None
         try:
             yield SqliteTransaction(conn)
             failpoint("before-commit")
@@ -247,7 +249,8 @@ class SqliteStore:
             "SELECT id, process_id, version, status, started_at, updated_at, started_by, '', state_format, '', "
             "row_version, last_seq, last_hash FROM instances"
         )
-        where, params = [], []
+        where: list[str] = []
+        params: list[object] = []
         if status:
             where.append("status = ?")
             params.append(status)
@@ -260,7 +263,8 @@ class SqliteStore:
 
     def ready_tasks(self, instance_id: int | None = None, lane: str | None = None) -> list[ReadyTaskRow]:
         sql = f"SELECT {_READY_COLUMNS} FROM ready_tasks"
-        where, params = [], []
+        where: list[str] = []
+        params: list[object] = []
         if instance_id is not None:
             where.append("instance_id = ?")
             params.append(instance_id)
@@ -303,4 +307,3 @@ def _statements(script: str) -> list[str]:
     return out
 
 
-__all__ = ["SqliteStore", "SqliteTransaction", "SCHEMA_VERSION", "MIGRATIONS", "EngineError"]

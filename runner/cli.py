@@ -79,7 +79,8 @@ def _read_data(data_file: str | None, sets: tuple[str, ...], engine: Engine | No
         for item in sets:
             key, sep, value = item.partition("=")
             if not sep or not key:
-                raise click.BadParameter(f"{item!r} is not KEY=VALUE (for example perihal=Permohonan)", param_hint="--set")
+                raise click.BadParameter(f"{item!r} is not KEY=VALUE (for example perihal=Permohonan)",
+                                         param_hint="--set")
             pairs.append((key.strip(), value))
         assert engine is not None and instance is not None and task is not None
         extra = engine.data_from_assignments(instance, task, pairs)
