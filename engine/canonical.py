@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 
 def canonical_json(value: Any) -> str:
     """Sorted keys, no insignificant whitespace, non-ASCII kept as UTF-8 characters."""
+    import json
+
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def sha256_hex(text: str) -> str:
     """Hex SHA-256 of a text's UTF-8 bytes."""
+    import hashlib  # 4 ms of OpenSSL start-up that listing commands do not need
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

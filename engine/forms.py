@@ -48,6 +48,34 @@ def parse_form(text: str, source: str) -> dict[str, Any]:
     return schema
 
 
+class CompiledForm:
+    """A checked form with its validator built once: validating many artefacts costs no re-parsing."""
+
+    def __init__(self, schema: dict[str, Any], validator: Draft202012Validator | None = None) -> None:
+        self.schema = schema
+        self.validator = validator or Draft202012Validator(schema, format_checker=_FORMATS)
+
+    def problems(self, data: Any) -> list[str]:
+        """Every violation, each prefixed by its field path, in a stable order."""
+        return _problems(self.validator, data)
+
+    def validate(self, data: Any, what: str) -> None:
+        """Raise ValidationError listing every violation at once; what names the step being checked."""
+        problems = self.problems(data)
+        if problems:
+            count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+            raise ValidationError(
+                f"{what}: the data does not satisfy the form ({count}); nothing was saved. "
+                "Fix these fields and try again:",
+                problems,
+            )
+
+
+def compile_form(text: str, source: str) -> CompiledForm:
+    """Parse, check and compile a form file's text."""
+    return CompiledForm(parse_form(text, source))
+
+
 @lru_cache(maxsize=128)
 def _validator(schema_text: str) -> Draft202012Validator:
     return Draft202012Validator(json.loads(schema_text), format_checker=_FORMATS)
@@ -66,7 +94,10 @@ def field_path(parts: Any) -> str:
 
 def validation_problems(schema: dict[str, Any], data: Any) -> list[str]:
     """Every violation of the schema by data, each prefixed by its field path, in a stable order."""
-    validator = _validator(canonical_json(schema))
+    return _problems(_validator(canonical_json(schema)), data)
+
+
+def _problems(validator: Draft202012Validator, data: Any) -> list[str]:
     problems = []
     for error in validator.iter_errors(data):
         parts = list(error.absolute_path)
@@ -81,14 +112,7 @@ def validation_problems(schema: dict[str, Any], data: Any) -> list[str]:
 
 def validate(schema: dict[str, Any], data: Any, what: str) -> None:
     """Raise ValidationError listing every violation at once; what names the step being checked."""
-    problems = validation_problems(schema, data)
-    if problems:
-        count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
-        raise ValidationError(
-            f"{what}: the data does not satisfy the form ({count}); nothing was saved. "
-            "Fix these fields and try again:",
-            problems,
-        )
+    CompiledForm(schema, _validator(canonical_json(schema))).validate(data, what)
 
 
 def coerce_assignments(schema: dict[str, Any], pairs: list[tuple[str, str]]) -> dict[str, Any]:

@@ -1,13 +1,11 @@
-"""The plain frozen values the Engine facade returns; no SpiffWorkflow object leaves the engine."""
+"""The plain immutable values (NamedTuples: cheap to import) the Engine returns; no SpiffWorkflow object leaves it."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class ProcessInfo:
+class ProcessInfo(NamedTuple):
     """A runnable process in the definitions folder."""
 
     id: str
@@ -23,8 +21,7 @@ class ProcessInfo:
                 "steps": self.steps, "lanes": list(self.lanes)}
 
 
-@dataclass(frozen=True)
-class TaskView:
+class TaskView(NamedTuple):
     """A ready user task."""
 
     instance: int
@@ -39,11 +36,10 @@ class TaskView:
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON of one task in `sop tasks --json` and in instance views."""
-        return asdict(self)
+        return self._asdict()
 
 
-@dataclass(frozen=True)
-class InstanceView:
+class InstanceView(NamedTuple):
     """An instance as `sop show` presents it."""
 
     instance: int
@@ -54,7 +50,7 @@ class InstanceView:
     updated: str
     started_by: str
     tasks: tuple[TaskView, ...]
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = {}  # noqa: RUF012 - never mutated; NamedTuple fields are immutable
     events: int = 0
     head_hash: str = ""
 
@@ -68,8 +64,7 @@ class InstanceView:
         }
 
 
-@dataclass(frozen=True)
-class InstanceSummary:
+class InstanceSummary(NamedTuple):
     """One row of `sop instances`."""
 
     instance: int
@@ -83,11 +78,10 @@ class InstanceSummary:
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON of one row of `sop instances --json`."""
-        return asdict(self)
+        return self._asdict()
 
 
-@dataclass(frozen=True)
-class StepResult:
+class StepResult(NamedTuple):
     """What `sop complete` did: the step completed and the instance after it."""
 
     completed_task: str

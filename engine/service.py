@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .canonical import canonical_json, chain_hash
 from .errors import EngineError, NotFoundError, StoreError, TaskStateError, ValidationError
 from .identity import os_login
 from .models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
-from .store import EventRow, InstanceRow, ReadyTaskRow, Store, Transaction, VersionRow, open_store
+from .store import EventRow, InstanceRow, Store, Transaction, VersionRow, open_store
 
-if TYPE_CHECKING:  # the heavy modules are imported only by the commands that need them
+if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only in commands that need them
+    from pathlib import Path
+
     from .definitions import Catalog, Definition
     from .workflow import Spec
 
 
 def utc_now() -> str:
     """Now in UTC, ISO 8601 with milliseconds and a Z."""
+    from datetime import UTC, datetime
+
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -36,14 +37,15 @@ class Engine:
         operator: str | None = None,
     ) -> None:
         self.db = db
-        self.definitions_dir = Path(definitions_dir)
-        self.forms_dir = Path(forms_dir)
+        self.definitions_dir = definitions_dir
+        self.forms_dir = forms_dir
         self.clock = clock
         self.operator = operator or os_login()
         self._store: Store | None = None
         self._writable = False
         self._specs: dict[str, Spec] = {}
         self._bundles: dict[str, dict[str, Any]] = {}
+        self._forms: dict[tuple[str, str], Any] = {}
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -79,8 +81,18 @@ class Engine:
     def _bundle(self, row: VersionRow) -> dict[str, Any]:
         bundle = self._bundles.get(row.version)
         if bundle is None:
-            bundle = self._bundles[row.version] = json.loads(row.bundle)
+            bundle = self._bundles[row.version] = _loads(row.bundle)
         return bundle
+
+    def _form(self, row: VersionRow, form: str) -> Any:
+        """The pinned form of a version, parsed and compiled once per process."""
+        key = (row.version, form)
+        compiled = self._forms.get(key)
+        if compiled is None:
+            from .forms import compile_form
+
+            compiled = self._forms[key] = compile_form(self._bundle(row)["forms"][form], form)
+        return compiled
 
     # -- queries (no workflow is deserialized) ---------------------------------------------------
 
@@ -101,11 +113,15 @@ class Engine:
             infos.append(ProcessInfo(d.process_id, d.name, d.file, d.version, len(d.steps), lanes))
         return infos, problems
 
-    def tasks(self, instance: int | None = None, lane: str | None = None) -> list[TaskView]:
-        """Ready user tasks from the ready-task table."""
+    def tasks(self, instance: int | None = None, lane: str | None = None, limit: int | None = None) -> list[TaskView]:
+        """Ready user tasks from the ready-task table, oldest first."""
         if instance is not None:
             self.instance_row(instance)
-        return [_task_view(r) for r in self.store().ready_tasks(instance, lane)]
+        return self.store().ready_tasks(instance, lane, limit)
+
+    def count_tasks(self, instance: int | None = None, lane: str | None = None) -> int:
+        """How many ready user tasks match."""
+        return self.store().count_ready_tasks(instance, lane)
 
     def instances(self, status: str | None = None, process: str | None = None) -> list[InstanceSummary]:
         """Instances from their indexed columns."""
@@ -125,7 +141,7 @@ class Engine:
     def show(self, instance: int) -> InstanceView:
         """An instance with its ready tasks and data."""
         row = self.instance_row(instance)
-        return self._view(row, [_task_view(r) for r in self.store().ready_tasks(instance)])
+        return self._view(row, self.store().ready_tasks(instance))
 
     def events(self, instance: int) -> list[EventRow]:
         """The instance's events in order."""
@@ -134,10 +150,8 @@ class Engine:
 
     def form(self, instance: int, task: str) -> tuple[TaskView, dict[str, Any]]:
         """The ready task a reference names and the JSON Schema of its pinned form."""
-        from .forms import parse_form
-
         row = self.instance_row(instance)
-        ready = [_task_view(r) for r in self.store().ready_tasks(instance)]
+        ready = self.store().ready_tasks(instance)
         version = self.store().get_version(row.version)
         if version is None:
             raise StoreError(f"Store lacks definition version {row.version[:12]} pinned by instance {instance}")
@@ -145,7 +159,7 @@ class Engine:
                         lambda: _user_task_ids(self._spec(row.version, version.spec)))
         if not view.form:
             return view, {"type": "object", "title": view.name}
-        return view, parse_form(self._bundle(version)["forms"][view.form], view.form)
+        return view, self._form(version, view.form).schema
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -181,7 +195,7 @@ class Engine:
             row = _replace(row, id=instance_id, status=status, state_format=STATE_FORMAT, row_version=1)
             tx.save_instance(row, 0)
             tx.replace_ready_tasks(instance_id, [_replace_task(r, instance_id) for r in ready])
-        return self._view(row, [_task_view(_replace_task(r, instance_id)) for r in ready])
+        return self._view(row, [_replace_task(r, instance_id) for r in ready])
 
     def data_from_assignments(self, instance: int, task: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
         """Build step data from KEY=VALUE pairs, typing each value by the task's form."""
@@ -192,7 +206,6 @@ class Engine:
 
     def complete(self, instance: int, task: str, data: dict[str, Any], actor: str | None = None) -> StepResult:
         """Validate a step's artefact against its pinned form and complete it; all in one transaction."""
-        from .forms import parse_form, validate
         from .workflow import complete_task, ready_user_tasks, state_from_text, state_to_text
 
         if not isinstance(data, dict):
@@ -202,7 +215,7 @@ class Engine:
             row = tx.lock_instance(instance)
             if row is None:
                 raise NotFoundError(f"No instance {instance} in store '{self.db}'; list them with `sop instances`")
-            ready_rows = [_task_view(r) for r in self.store().ready_tasks(instance)]
+            ready_rows = self.store().ready_tasks(instance)
             if row.status != "running":
                 raise TaskStateError(
                     f"Instance {instance} is {row.status}; its tasks cannot be completed any more "
@@ -215,8 +228,9 @@ class Engine:
             target = _resolve(row, ready_rows, task, lambda: self.store().events(instance),
                               lambda: _user_task_ids(spec))
             if target.form:
-                schema = parse_form(self._bundle(version)["forms"][target.form], target.form)
-                validate(schema, data, f"Instance {instance} task '{target.task}' (form {target.form})")
+                self._form(version, target.form).validate(
+                    data, f"Instance {instance} task '{target.task}' (form {target.form})"
+                )
             workflow = state_from_text(row.state, spec)
             from .workflow import task_by_uuid
 
@@ -236,14 +250,14 @@ class Engine:
             ]
             if status == "completed":
                 events.append(("instance-completed", None, None, {}))
-            stored_data = json.loads(row.data)
+            stored_data = _loads(row.data)
             stored_data[target.task] = data
             new_row = _replace(row, status=status, updated_at=now, state=state_to_text(workflow),
                                data=canonical_json(stored_data), row_version=row.row_version + 1)
             new_row = self._append(tx, new_row, instance, events, now, actor)
             tx.save_instance(new_row, row.row_version)
             tx.replace_ready_tasks(instance, ready)
-        return StepResult(target.task, target.id, self._view(new_row, [_task_view(r) for r in ready]))
+        return StepResult(target.task, target.id, self._view(new_row, ready))
 
     def _append(
         self,
@@ -267,34 +281,31 @@ class Engine:
 
     def _view(self, row: InstanceRow, tasks: list[TaskView]) -> InstanceView:
         return InstanceView(row.id, row.process_id, row.version, row.status, row.started_at, row.updated_at,
-                            row.started_by, tuple(tasks), json.loads(row.data) if row.data else {}, row.last_seq,
+                            row.started_by, tuple(tasks), _loads(row.data) if row.data else {}, row.last_seq,
                             row.last_hash)
 
 
+def _loads(text: str) -> Any:
+    import json
+
+    return json.loads(text)
+
+
 def _replace(row: InstanceRow, **changes: Any) -> InstanceRow:
-    from dataclasses import replace
-
-    return replace(row, **changes)
+    return row._replace(**changes)
 
 
-def _replace_task(row: ReadyTaskRow, instance_id: int) -> ReadyTaskRow:
-    from dataclasses import replace
-
-    return replace(row, instance_id=instance_id)
+def _replace_task(row: TaskView, instance_id: int) -> TaskView:
+    return row._replace(instance=instance_id)
 
 
-def _ready_row(instance: int, process_id: str, task: Any, since: str) -> ReadyTaskRow:
+def _ready_row(instance: int, process_id: str, task: Any, since: str) -> TaskView:
     spec = task.task_spec
     props = spec.extensions.get("properties", {}) if hasattr(spec, "extensions") else {}
     from .definitions import FORM_PROPERTY
 
-    return ReadyTaskRow(instance, str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.lane,
+    return TaskView(instance, spec.bpmn_id, str(task.id), spec.bpmn_name or spec.bpmn_id, spec.lane,
                         props.get(FORM_PROPERTY), props.get("sla"), since, process_id)
-
-
-def _task_view(row: ReadyTaskRow) -> TaskView:
-    return TaskView(row.instance_id, row.bpmn_id, row.task_uuid, row.name, row.lane, row.form, row.sla, row.since,
-                    row.process_id)
 
 
 def _check_start_data(definition: Definition, data: dict[str, Any]) -> None:

@@ -6,10 +6,10 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from .errors import StoreError
-from .store import EventRow, InstanceRow, ReadyTaskRow, VersionRow
+from .models import TaskView
+from .store import EventRow, InstanceRow, VersionRow
 
 # Each entry upgrades the schema by one version; the list index + 1 is the version it produces.
 MIGRATIONS: list[str] = [
@@ -39,6 +39,9 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE ready_tasks ADD COLUMN sla TEXT;
     ALTER TABLE ready_tasks ADD COLUMN process_id TEXT NOT NULL DEFAULT '';
+    CREATE INDEX ready_tasks_since ON ready_tasks(since, instance_id);
+    DROP INDEX ready_tasks_lane;
+    CREATE INDEX ready_tasks_lane ON ready_tasks(lane, since);
     UPDATE ready_tasks SET process_id = (SELECT process_id FROM instances WHERE id = ready_tasks.instance_id);
     CREATE TRIGGER events_no_update BEFORE UPDATE ON events
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
@@ -53,8 +56,16 @@ _INSTANCE_COLUMNS = (
     "id, process_id, version, status, started_at, updated_at, started_by, state, state_format, data, "
     "row_version, last_seq, last_hash"
 )
-_READY_COLUMNS = "instance_id, task_uuid, bpmn_id, name, lane, form, sla, since, process_id"
+# In TaskView's field order, so rows load straight into it.
+_READY_COLUMNS = "instance_id, bpmn_id, task_uuid, name, lane, form, sla, since, process_id"
 _EVENT_COLUMNS = "instance_id, seq, type, time, task, task_uuid, actor, operator, version, data, hash"
+
+
+def _sync_mode() -> str:
+    mode = os.environ.get("SOP_SYNC", "full").strip().upper()
+    if mode not in ("FULL", "NORMAL"):
+        raise StoreError(f"SOP_SYNC={mode.lower()!r} is not a sync mode; use full (default) or normal")
+    return mode
 
 
 def failpoint(name: str) -> None:
@@ -109,12 +120,11 @@ class SqliteTransaction:
             raise StoreError(f"Instance {row.id} changed meanwhile; nothing was saved; try again")
         failpoint("after-state")
 
-    def replace_ready_tasks(self, instance_id: int, rows: list[ReadyTaskRow]) -> None:
+    def replace_ready_tasks(self, instance_id: int, rows: list[TaskView]) -> None:
         self.conn.execute("DELETE FROM ready_tasks WHERE instance_id = ?", (instance_id,))
         self.conn.executemany(
             f"INSERT INTO ready_tasks ({_READY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(instance_id, r.task_uuid, r.bpmn_id, r.name, r.lane, r.form, r.sla, r.since, r.process_id)
-             for r in rows],
+            [(instance_id, *r[1:]) for r in rows],
         )
 
     def append_event(self, row: EventRow) -> None:
@@ -132,8 +142,8 @@ class SqliteStore:
     def __init__(self, path: str, create: bool) -> None:
         self.location = path
         self._conn: sqlite3.Connection | None = None
-        exists = Path(path).exists()
-        if Path(path).is_dir():
+        exists = os.path.exists(path)
+        if os.path.isdir(path):
             raise StoreError(f"--db '{path}' is a folder; give the path of a store file such as ./sop.db")
         if not exists and not create:
             return  # reads of a store that does not exist yet see an empty store; nothing is created
@@ -141,8 +151,8 @@ class SqliteStore:
             self._conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self._conn.execute("PRAGMA foreign_keys = ON")
-            # FULL: a commit survives power loss too, not only a killed process (audit records).
-            self._conn.execute("PRAGMA synchronous = FULL")
+            # FULL (default): a commit survives power loss, not only a killed process; SOP_SYNC=normal trades that.
+            self._conn.execute(f"PRAGMA synchronous = {_sync_mode()}")
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             self._fail_open(exc)
@@ -261,8 +271,28 @@ class SqliteStore:
             sql += " WHERE " + " AND ".join(where)
         return [InstanceRow(*r) for r in self._query(sql + " ORDER BY id", tuple(params))]  # type: ignore[arg-type]
 
-    def ready_tasks(self, instance_id: int | None = None, lane: str | None = None) -> list[ReadyTaskRow]:
-        sql = f"SELECT {_READY_COLUMNS} FROM ready_tasks"
+    def ready_tasks(
+        self, instance_id: int | None = None, lane: str | None = None, limit: int | None = None
+    ) -> list[TaskView]:
+        sql, params = self._ready_where(f"SELECT {_READY_COLUMNS} FROM ready_tasks", instance_id, lane)
+        sql += " ORDER BY since, instance_id, bpmn_id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        if self._conn is None:
+            return []
+        make = TaskView._make
+        try:
+            return [make(r) for r in self._conn.execute(sql, tuple(params))]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"Store '{self.location}' cannot be read ({exc})") from None
+
+    def count_ready_tasks(self, instance_id: int | None = None, lane: str | None = None) -> int:
+        sql, params = self._ready_where("SELECT count(*) FROM ready_tasks", instance_id, lane)
+        rows = self._query(sql, tuple(params))
+        return int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
+
+    @staticmethod
+    def _ready_where(sql: str, instance_id: int | None, lane: str | None) -> tuple[str, list[object]]:
         where: list[str] = []
         params: list[object] = []
         if instance_id is not None:
@@ -273,8 +303,7 @@ class SqliteStore:
             params.append(lane)
         if where:
             sql += " WHERE " + " AND ".join(where)
-        rows = self._query(sql + " ORDER BY instance_id, since, bpmn_id", tuple(params))
-        return [ReadyTaskRow(*r) for r in rows]  # type: ignore[arg-type]
+        return sql, params
 
     def events(self, instance_id: int) -> list[EventRow]:
         rows = self._query(f"SELECT {_EVENT_COLUMNS} FROM events WHERE instance_id = ? ORDER BY seq", (instance_id,))

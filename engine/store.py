@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
+
+from .models import TaskView
 
 
-@dataclass(frozen=True)
-class VersionRow:
+class VersionRow(NamedTuple):
     """A pinned definition version: the bundle of file texts and the spec serialized once."""
 
     version: str
@@ -19,8 +19,7 @@ class VersionRow:
     created_at: str
 
 
-@dataclass(frozen=True)
-class InstanceRow:
+class InstanceRow(NamedTuple):
     """An instance: indexed columns, opaque versioned state, and the head of its event chain."""
 
     id: int
@@ -38,23 +37,7 @@ class InstanceRow:
     last_hash: str
 
 
-@dataclass(frozen=True)
-class ReadyTaskRow:
-    """A ready user task as `sop tasks` lists it, written with the state in one transaction."""
-
-    instance_id: int
-    task_uuid: str
-    bpmn_id: str
-    name: str
-    lane: str | None
-    form: str | None
-    sla: str | None
-    since: str
-    process_id: str = ""
-
-
-@dataclass(frozen=True)
-class EventRow:
+class EventRow(NamedTuple):
     """One entry of an instance's append-only, hash-chained event log."""
 
     instance_id: int
@@ -78,7 +61,7 @@ class Transaction(Protocol):
     def create_instance(self, row: InstanceRow) -> int: ...
     def lock_instance(self, instance_id: int) -> InstanceRow | None: ...
     def save_instance(self, row: InstanceRow, expected_row_version: int) -> None: ...
-    def replace_ready_tasks(self, instance_id: int, rows: list[ReadyTaskRow]) -> None: ...
+    def replace_ready_tasks(self, instance_id: int, rows: list[TaskView]) -> None: ...
     def append_event(self, row: EventRow) -> None: ...
 
 
@@ -90,7 +73,10 @@ class Store(Protocol):
     def transaction(self) -> AbstractContextManager[Transaction]: ...
     def get_instance(self, instance_id: int) -> InstanceRow | None: ...
     def list_instances(self, status: str | None = None, process_id: str | None = None) -> list[InstanceRow]: ...
-    def ready_tasks(self, instance_id: int | None = None, lane: str | None = None) -> list[ReadyTaskRow]: ...
+    def ready_tasks(
+        self, instance_id: int | None = None, lane: str | None = None, limit: int | None = None
+    ) -> list[TaskView]: ...
+    def count_ready_tasks(self, instance_id: int | None = None, lane: str | None = None) -> int: ...
     def events(self, instance_id: int) -> list[EventRow]: ...
     def get_version(self, version: str) -> VersionRow | None: ...
     def schema_version(self) -> int: ...

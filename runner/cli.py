@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .render import emit_json, message, table, tasks_table
+from .render import emit_json, emit_json_list, message, table, tasks_table
 
 if TYPE_CHECKING:
     from engine.service import Engine
 
 EXIT_REFUSED = 1
+TABLE_LIMIT = 100
 
 
 class SopGroup(click.Group):
@@ -105,7 +106,7 @@ def processes(ctx: click.Context, as_json: bool) -> None:
     """List the runnable processes in the definitions folder. Example: sop processes --json"""
     infos, problems = engine_of(ctx).processes()
     if as_json:
-        emit_json([p.to_json() for p in infos])
+        emit_json_list([p.to_json() for p in infos])
     else:
         click.echo(table(["id", "name", "steps", "version", "file"],
                          [(p.id, p.name, p.steps, p.version[:12], p.file) for p in infos]))
@@ -139,17 +140,31 @@ def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str
 @cli.command()
 @click.option("--instance", type=int, help="Only this instance's tasks.")
 @click.option("--lane", help="Only tasks in this lane (actor), e.g. 'Kepala Dinas'.")
+@click.option("--limit", type=click.IntRange(min=0), metavar="N",
+              help=f"Show at most N tasks, oldest first (table default {TABLE_LIMIT}; JSON default all; 0 = all).")
+@click.option("--all", "show_all", is_flag=True, help="Show every task (same as --limit 0).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of task objects.")
 @click.pass_context
-def tasks(ctx: click.Context, instance: int | None, lane: str | None, as_json: bool) -> None:
-    """List the ready user tasks. Example: sop tasks --lane 'Kepala Seksi'"""
-    found = engine_of(ctx).tasks(instance, lane)
+def tasks(ctx: click.Context, instance: int | None, lane: str | None, limit: int | None, show_all: bool,
+          as_json: bool) -> None:
+    """List the ready user tasks, oldest first. Example: sop tasks --lane 'Kepala Seksi'"""
+    if show_all or limit == 0:
+        limit = None
+    elif limit is None and not as_json:
+        limit = TABLE_LIMIT
+    engine = engine_of(ctx)
+    found = engine.tasks(instance, lane, limit)
     if as_json:
-        emit_json([t.to_json() for t in found])
-    elif found:
-        click.echo(tasks_table(found))
+        emit_json_list([t._asdict() for t in found])
+        return
+    if found:
+        sys.stdout.write(tasks_table(found) + "\n")
     else:
         message("No ready tasks.")
+    if limit is not None and len(found) == limit:
+        total = engine.count_tasks(instance, lane)
+        if total > limit:
+            message(f"Showing the {limit} oldest of {total} ready tasks; narrow with --lane/--instance or use --all.")
 
 
 @cli.command()
@@ -237,7 +252,7 @@ def instances(ctx: click.Context, status: str | None, process: str | None, as_js
     """List instances. Example: sop instances --status running"""
     found = engine_of(ctx).instances(status, process)
     if as_json:
-        emit_json([i.to_json() for i in found])
+        emit_json_list([i.to_json() for i in found])
     elif found:
         click.echo(table(["instance", "process", "status", "started", "updated", "started_by", "events"],
                          [(i.instance, i.process, i.status, i.started, i.updated, i.started_by, i.events)

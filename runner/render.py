@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,21 +10,41 @@ import click
 
 
 def emit_json(value: Any) -> None:
-    """Print JSON to stdout: indented, UTF-8 text kept readable."""
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False))
+    """Print one JSON value to stdout, indented, non-ASCII text kept readable."""
+    import json
+
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def emit_json_list(items: Sequence[dict[str, Any]]) -> None:
+    """Print a JSON array with one object per line (C-encoded: fast on long listings)."""
+    import json
+
+    if not items:
+        _write("[]\n")
+        return
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    _write("[\n" + ",\n".join([dumps(item) for item in items]) + "\n]\n")
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """An aligned text table; empty cells print as '-'."""
-    cells = [[("-" if v is None or v == "" else str(v)) for v in row] for row in rows]
+    cells = [tuple("-" if v is None or v == "" else str(v) for v in row) for row in rows]
+    return _aligned(headers, cells)
+
+
+def _aligned(headers: Sequence[str], cells: Sequence[tuple[str, ...]]) -> str:
     widths = [len(h) for h in headers]
-    for row in cells:
-        for i, value in enumerate(row):
-            widths[i] = max(widths[i], len(value))
-    lines = ["  ".join(h.upper().ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
-    for row in cells:
-        lines.append("  ".join(v.ljust(widths[i]) for i, v in enumerate(row)).rstrip())
-    return "\n".join(lines)
+    if cells:
+        widths = [max(w, max(map(len, column))) for w, column in zip(widths, zip(*cells, strict=True), strict=True)]
+    fmt = "  ".join(f"%-{w}s" for w in widths[:-1]) + "  %s"
+    head = (fmt % tuple(h.upper() for h in headers)).rstrip()
+    return "\n".join([head, *[fmt % row for row in cells]])
 
 
 def short(text: str | None, width: int = 12) -> str:
@@ -33,11 +53,12 @@ def short(text: str | None, width: int = 12) -> str:
 
 
 def tasks_table(tasks: Sequence[Any]) -> str:
-    """The table of ready tasks."""
-    return table(
-        ["instance", "task", "id", "name", "lane", "form", "sla", "since"],
-        [(t.instance, t.task, short(t.id, 8), t.name, t.lane, t.form, t.sla, t.since) for t in tasks],
-    )
+    """The table of ready tasks (built for 10,000s of rows: one tuple per row, one format per line)."""
+    cells = [
+        (str(t.instance), t.task, t.id[:8], t.name, t.lane or "-", t.form or "-", t.sla or "-", t.since)
+        for t in tasks
+    ]
+    return _aligned(["instance", "task", "id", "name", "lane", "form", "sla", "since"], cells)
 
 
 def message(text: str) -> None:
