@@ -46,6 +46,7 @@ class Engine:
         self._specs: dict[str, Spec] = {}
         self._bundles: dict[str, dict[str, Any]] = {}
         self._forms: dict[tuple[str, str], Any] = {}
+        self._versions: dict[str, VersionRow] = {}  # immutable once stored: safe to keep
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -165,7 +166,7 @@ class Engine:
 
     def start(self, process_id: str, data: dict[str, Any] | None = None, actor: str | None = None) -> InstanceView:
         """Start an instance on the newest version of a process, pinning that version in the store."""
-        from .workflow import build_spec, new_workflow, ready_user_tasks, spec_to_text, state_to_text
+        from .workflow import build_spec, new_workflow, ready_user_tasks, spec_to_text, state_to_bytes
 
         definition = self.catalog().get(process_id)
         data = dict(data or {})
@@ -183,7 +184,7 @@ class Engine:
             if tx.get_version(definition.version) is None:
                 tx.put_version(VersionRow(definition.version, process_id, definition.name,
                                           canonical_json(definition.bundle), spec_to_text(spec), now))
-            row = InstanceRow(0, process_id, definition.version, "running", now, now, actor, state_to_text(workflow),
+            row = InstanceRow(0, process_id, definition.version, "running", now, now, actor, state_to_bytes(workflow),
                               "", canonical_json(data), 0, 0, definition.version)
             instance_id = tx.create_instance(row)
             events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [("instance-started", None, None, data)]
@@ -206,7 +207,7 @@ class Engine:
 
     def complete(self, instance: int, task: str, data: dict[str, Any], actor: str | None = None) -> StepResult:
         """Validate a step's artefact against its pinned form and complete it; all in one transaction."""
-        from .workflow import complete_task, ready_user_tasks, state_from_text, state_to_text
+        from .workflow import complete_task, ready_user_tasks, state_from_bytes, state_to_bytes
 
         if not isinstance(data, dict):
             raise ValidationError(f"Data for task '{task}' must be an object of field: value pairs")
@@ -221,9 +222,10 @@ class Engine:
                     f"Instance {instance} is {row.status}; its tasks cannot be completed any more "
                     "(see `sop show " + str(instance) + "`)"
                 )
-            version = tx.get_version(row.version)
+            version = self._versions.get(row.version) or tx.get_version(row.version)
             if version is None:
                 raise StoreError(f"Store lacks definition version {row.version[:12]} pinned by instance {instance}")
+            self._versions[row.version] = version
             spec = self._spec(row.version, version.spec)
             target = _resolve(row, ready_rows, task, lambda: self.store().events(instance),
                               lambda: _user_task_ids(spec))
@@ -231,7 +233,7 @@ class Engine:
                 self._form(version, target.form).validate(
                     data, f"Instance {instance} task '{target.task}' (form {target.form})"
                 )
-            workflow = state_from_text(row.state, spec)
+            workflow = state_from_bytes(row.state, spec)
             from .workflow import task_by_uuid
 
             spiff_task = task_by_uuid(workflow, target.id)
@@ -252,7 +254,7 @@ class Engine:
                 events.append(("instance-completed", None, None, {}))
             stored_data = _loads(row.data)
             stored_data[target.task] = data
-            new_row = _replace(row, status=status, updated_at=now, state=state_to_text(workflow),
+            new_row = _replace(row, status=status, updated_at=now, state=state_to_bytes(workflow),
                                data=canonical_json(stored_data), row_version=row.row_version + 1)
             new_row = self._append(tx, new_row, instance, events, now, actor)
             tx.save_instance(new_row, row.row_version)

@@ -21,7 +21,7 @@ MIGRATIONS: list[str] = [
         id INTEGER PRIMARY KEY AUTOINCREMENT, process_id TEXT NOT NULL,
         version TEXT NOT NULL REFERENCES definition_versions(version),
         status TEXT NOT NULL, started_at TEXT NOT NULL, updated_at TEXT NOT NULL, started_by TEXT NOT NULL,
-        state TEXT NOT NULL, state_format TEXT NOT NULL, data TEXT NOT NULL,
+        state BLOB NOT NULL, state_format TEXT NOT NULL, data TEXT NOT NULL,
         row_version INTEGER NOT NULL, last_seq INTEGER NOT NULL, last_hash TEXT NOT NULL);
     CREATE INDEX instances_status ON instances(status, process_id);
     CREATE TABLE ready_tasks (
@@ -256,7 +256,7 @@ class SqliteStore:
 
     def list_instances(self, status: str | None = None, process_id: str | None = None) -> list[InstanceRow]:
         sql = (
-            "SELECT id, process_id, version, status, started_at, updated_at, started_by, '', state_format, '', "
+            "SELECT id, process_id, version, status, started_at, updated_at, started_by, x'', state_format, '', "
             "row_version, last_seq, last_hash FROM instances"
         )
         where: list[str] = []

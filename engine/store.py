@@ -29,7 +29,7 @@ class InstanceRow(NamedTuple):
     started_at: str
     updated_at: str
     started_by: str
-    state: str
+    state: bytes
     state_format: str
     data: str
     row_version: int
