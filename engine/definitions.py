@@ -91,9 +91,12 @@ def _parse_xml(text: str, source: str) -> Any:
 def _yaml_pages(definitions_dir: Path, problems: list[str]) -> dict[str, tuple[str, str, dict[str, Any]]]:
     pages: dict[str, tuple[str, str, dict[str, Any]]] = {}
     for path in sorted(definitions_dir.glob("*.yaml")) + sorted(definitions_dir.glob("*.yml")):
-        text = path.read_text(encoding="utf-8")
         try:
+            text = path.read_text(encoding="utf-8")
             page = parse_yaml(text, str(path))
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(f"{path}: cannot be read as UTF-8 text ({exc}); save it as UTF-8")
+            continue
         except EngineError as exc:
             problems.append(str(exc))
             continue
@@ -180,7 +183,10 @@ def _bound_forms(process: Any, path: Path, forms_dir: Path) -> dict[str, str]:
                     f"{path}:{prop.sourceline}: task '{task.get('id')}' binds form '{name}', which is not in "
                     f"the forms folder '{forms_dir}'; add the file or fix {FORM_PROPERTY}"
                 )
-            form_text = form_path.read_text(encoding="utf-8")
+            try:
+                form_text = form_path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise DefinitionError(f"Form {form_path}: cannot be read as UTF-8 ({exc}); save it as UTF-8") from None
             parse_form(form_text, str(form_path))
             forms[name] = form_text
     return forms
@@ -205,6 +211,14 @@ def definition_from_bundle(bundle: dict[str, Any], file: str | None = None) -> D
                 f"{source}:{element.sourceline}: element id '{element.get('id')}' collides with SpiffWorkflow's "
                 "internal task of that name; rename it (for example StartEvent_1)"
             )
+    ids = {e.get("id") for e in process.iter() if isinstance(e.tag, str) and e.get("id")}
+    for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        for end in ("sourceRef", "targetRef"):
+            if flow.get(end) not in ids:
+                raise DefinitionError(
+                    f"{source}:{flow.sourceline}: sequence flow '{flow.get('id')}' has {end}="
+                    f"'{flow.get(end)}', which is no element of process '{bundle['process']}'; reconnect the flow"
+                )
     for tag in ("scriptTask",):
         for element in process.iter(f"{{{BPMN_NS}}}{tag}"):
             raise DefinitionError(

@@ -25,14 +25,19 @@ _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
 _UNARY: dict[type, Callable[[Any], Any]] = {ast.Not: operator.not_, ast.USub: operator.neg, ast.UAdd: operator.pos}
 _CONSTANTS = {"True": True, "False": False, "None": None, "true": True, "false": False, "null": None}
 _MAX_TEXT = 100_000
+MAX_EXPRESSION = 2_000  # characters; a diagram condition is a line, not a program
 
 
 def parse_expression(text: str) -> ast.expr:
     """Parse and check an expression; refuse anything outside the allowed subset, naming the construct."""
+    if len(text) > MAX_EXPRESSION:
+        raise ExpressionError(f"expression {text[:40]!r}... is {len(text)} characters; the limit is {MAX_EXPRESSION}")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"expression {text!r} is not valid: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(f"expression {text[:40]!r}... is nested too deeply") from None
     for node in ast.walk(tree):
         _check_node(node, text)
     return tree.body
@@ -57,7 +62,10 @@ def _check_node(node: ast.AST, text: str) -> None:
 
 def evaluate(text: str, names: dict[str, Any]) -> Any:
     """Evaluate an expression over the given names with the restricted subset."""
-    return _eval(parse_expression(text), names, text)
+    try:
+        return _eval(parse_expression(text), names, text)
+    except (RecursionError, MemoryError):
+        raise ExpressionError(f"expression {text[:40]!r} is too large to evaluate") from None
 
 
 def _eval(node: ast.expr, names: dict[str, Any], text: str) -> Any:
@@ -99,6 +107,8 @@ def _eval(node: ast.expr, names: dict[str, Any], text: str) -> Any:
         return _apply(_UNARY[type(node.op)], text, _eval(node.operand, names, text))
     if isinstance(node, ast.BinOp):
         left, right = _eval(node.left, names, text), _eval(node.right, names, text)
+        if isinstance(node.op, ast.Mod) and not isinstance(left, (int, float)):
+            raise ExpressionError(f"expression {text!r}: % is only for numbers (no string formatting)")
         sequences = (str, list, tuple)
         if isinstance(node.op, ast.Mult) and (isinstance(left, sequences) or isinstance(right, sequences)):
             size = len(left) if isinstance(left, sequences) else len(right)

@@ -19,10 +19,17 @@ for _name, (_func, _raises) in Draft202012Validator.FORMAT_CHECKER.checkers.item
     _FORMATS.checks(_name, _raises)(_func)
 
 
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$"
+)
+
+
 def _is_date_time(value: object) -> bool:
     """RFC 3339 date-time with a time zone (jsonschema checks it only with an extra package)."""
     if not isinstance(value, str):
         return True
+    if not _RFC3339.match(value):
+        return False
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return parsed.tzinfo is not None
 
@@ -140,8 +147,8 @@ def _typed(raw: str, schema: dict[str, Any] | None) -> Any:
     """A --set value as the schema types it: text for string fields, JSON for the others."""
     kinds = (schema or {}).get("type")
     kinds = [kinds] if isinstance(kinds, str) else (kinds or [])
-    if kinds and set(kinds) <= {"string"}:
-        return raw
+    if "string" in kinds:
+        return None if raw == "null" and "null" in kinds else raw
     if not kinds and raw in (schema or {}).get("enum", []):
         return raw
     try:
@@ -153,11 +160,10 @@ def _typed(raw: str, schema: dict[str, Any] | None) -> Any:
 def template(schema: dict[str, Any]) -> str:
     """A YAML skeleton to fill in: one line per field, titles, descriptions and choices as comments."""
     lines: list[str] = []
-    title = schema.get("title")
-    if title:
-        lines.append(f"# {title}")
+    if schema.get("title"):
+        lines.append(f"# {_one_line(schema['title'])}")
     if schema.get("description"):
-        lines.append(f"# {schema['description']}")
+        lines.append(f"# {_one_line(schema['description'])}")
     lines.append("# Wajib (required) fields are marked; fill in the values after the colons.")
     _object_lines(schema, 0, lines)
     return "\n".join(lines) + "\n"
@@ -176,7 +182,12 @@ def _comment(prop: dict[str, Any], required: bool) -> str:
     if prop.get("pattern"):
         bits.append(f"pola: {prop['pattern']}")
     bits.append("wajib" if required else "opsional")
-    return " - ".join(bits)
+    return _one_line(" - ".join(bits))
+
+
+def _one_line(text: object) -> str:
+    """Text folded onto one line, so a comment cannot spill into the YAML."""
+    return " ".join(str(text).split())
 
 
 def _placeholder(prop: dict[str, Any]) -> str:
@@ -210,9 +221,13 @@ def _object_lines(schema: dict[str, Any], indent: int, lines: list[str]) -> None
             if items.get("type") == "object" and items.get("properties"):
                 sub: list[str] = []
                 _object_lines(items, indent + 2, sub)
-                first = next(i for i, line in enumerate(sub) if not line.strip().startswith("#"))
-                sub[first] = f"{pad}  - " + sub[first].strip()
-                lines.extend(sub)
+                first = next((i for i, line in enumerate(sub) if not line.strip().startswith("#")), None)
+                if first is None:
+                    lines.extend(sub)
+                    lines.append(f"{pad}  - {{}}")
+                else:
+                    sub[first] = f"{pad}  - " + sub[first].strip()
+                    lines.extend(sub)
             else:
                 lines.append(f"{pad}  - {_placeholder(items)}")
         else:

@@ -228,19 +228,11 @@ def show(ctx: click.Context, instance: int, as_json: bool) -> None:
         click.echo("Ready tasks:")
         click.echo(tasks_table(view.tasks))
     if view.data:
-        click.echo("Data:")
-        for key, value in view.data.items():
-            click.echo(f"  {key}: {_summary(value)}")
+        import yaml
 
-
-def _summary(value: Any, width: int = 90) -> str:
-    if isinstance(value, dict):
-        text = ", ".join(f"{k}={_summary(v, 40)}" for k, v in value.items())
-    elif isinstance(value, list):
-        text = f"[{len(value)} item{'s' if len(value) != 1 else ''}]"
-    else:
-        text = str(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
+        click.echo("Data (each step's artefact under its task id):")
+        text = yaml.safe_dump(view.data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100)
+        click.echo("\n".join("  " + line for line in text.splitlines()))
 
 
 @cli.command()

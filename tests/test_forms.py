@@ -10,7 +10,15 @@ import pytest
 
 from engine.definitions import scan
 from engine.errors import DefinitionError, ValidationError
-from engine.forms import coerce_assignments, field_path, parse_form, template, validate, validation_problems
+from engine.forms import (
+    coerce_assignments,
+    compile_form,
+    field_path,
+    parse_form,
+    template,
+    validate,
+    validation_problems,
+)
 from engine.yamlio import parse_yaml, read_data_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,6 +144,23 @@ def test_validate_raises_one_error_listing_every_problem() -> None:
         "  - kontak.telepon: 'telepon saya' does not match '^\\\\+?[0-9 -]{6,20}$'",
         "  - perihal: required field is missing",
     ]
+
+
+def test_compiled_form_reports_the_same_problems() -> None:
+    """A compiled form reports the same problems and raises the same error as the schema-level functions."""
+    path = FORMS / "surat_permohonan.schema.json"
+    compiled = compile_form(path.read_text(encoding="utf-8"), str(path))
+    data = _surat()
+    del data["pengirim"]["nama"]
+    data["sifat"] = "kilat"
+    assert compiled.problems(_surat()) == []
+    assert compiled.problems(data) == validation_problems(compiled.schema, data)
+    assert compiled.problems(data)[0] == "pengirim.nama: required field is missing"
+    with pytest.raises(ValidationError) as info:
+        compiled.validate(data, "AjukanPermohonan")
+    assert str(info.value).startswith("AjukanPermohonan: the data does not satisfy the form (2 problems)")
+    with pytest.raises(DefinitionError, match=r"^Form x\.json: not a valid JSON Schema"):
+        compile_form('{"type": 12}', "x.json")
 
 
 def test_validate_singular_problem_wording() -> None:

@@ -1,0 +1,72 @@
+"""Shared fixtures: a CLI runner bound to a fresh store and the repo's (or a test's) definitions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from runner.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFINITIONS = ROOT / "definitions"
+FORMS = ROOT / "forms"
+EXAMPLES = ROOT / "examples" / "interkoneksi_data_baru"
+DATA = EXAMPLES / "data"
+CUTI = ROOT / "tests" / "data" / "cuti"
+
+
+class Sop:
+    """Runs `sop` in-process like an operator would, against one store; each call loads the store afresh."""
+
+    def __init__(self, db: Path, definitions: Path = DEFINITIONS, forms: Path = FORMS) -> None:
+        self.db = db
+        self.definitions = definitions
+        self.forms = forms
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None) -> Result:
+        argv = ["--db", str(self.db), "--definitions", str(self.definitions), "--forms", str(self.forms), *args]
+        return self.runner.invoke(cli, argv, input=input, catch_exceptions=False)
+
+    def json(self, *args: str) -> Any:
+        """Run a command with --json and parse its stdout; fail the test on a non-zero exit."""
+        result = self(*args, "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    def start(self, process: str = "interkoneksi_data_baru") -> int:
+        """Start an instance and return its id."""
+        return int(self.json("start", process)["instance"])
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table, to show that a refused command changed nothing."""
+        if not self.db.exists():
+            return {}
+        conn = sqlite3.connect(self.db)
+        try:
+            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+            return {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+        finally:
+            conn.close()
+
+
+@pytest.fixture
+def sop(tmp_path: Path) -> Sop:
+    """A CLI on a fresh store with the repo's SOP definitions and forms."""
+    return Sop(tmp_path / "sop.db")
+
+
+@pytest.fixture
+def make_sop(tmp_path: Path) -> Callable[..., Sop]:
+    """A CLI on a fresh store with other definitions and forms folders."""
+
+    def make(definitions: Path, forms: Path, name: str = "other.db") -> Sop:
+        return Sop(tmp_path / name, definitions, forms)
+
+    return make

@@ -1,0 +1,233 @@
+"""The `sop` CLI as an operator uses it: both SOP paths end to end, the JSON contract, forms and templates."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+from conftest import DATA, EXAMPLES, Sop
+
+from engine.scenarios import load_scenario
+from engine.yamlio import parse_yaml
+
+LANES = {"OPD", "Kepala Dinas", "Kepala Bidang", "Kepala Seksi", "Tim Teknis Jaringan", "Sekretaris"}
+
+
+def _walk(sop: Sop, scenario_file: str) -> tuple[int, list[str]]:
+    """Take one instance through a scenario with `sop tasks` and `sop complete`, one CLI call (fresh load) each."""
+    scenario = load_scenario(EXAMPLES / scenario_file)
+    instance = sop.start()
+    seen_lanes = []
+    for step in scenario.steps:
+        ready = sop.json("tasks", "--instance", str(instance))
+        assert [t["task"] for t in ready] == [step["task"]], f"expected {step['task']} to be the one ready task"
+        seen_lanes.append(ready[0]["lane"])
+        result = sop("complete", str(instance), step["task"], "--data", "-", "--as", step["as"],
+                     input=json.dumps(step["data"]))
+        assert result.exit_code == 0, result.output
+    return instance, seen_lanes
+
+
+def test_install_path_runs_every_step_in_order(sop: Sop) -> None:
+    """The install path visits the 13 steps in the SOP's order and ends completed with every artefact stored."""
+    instance, lanes = _walk(sop, "pasang.scenario.yaml")
+    shown = sop.json("show", str(instance))
+    assert shown["status"] == "completed"
+    assert shown["tasks"] == []
+    assert list(shown["data"]) == sorted(shown["data"])
+    assert len(shown["data"]) == 13
+    assert shown["data"]["AnalisaTopologi"]["keputusan"] == "pasang"
+    assert shown["data"]["PemasanganJaringan"]["hasil_uji"] == "berhasil"
+    assert set(lanes) == LANES
+    assert shown["events"] == 15  # started + 13 steps + completed
+
+
+def test_postpone_path_skips_specification_topology_and_installation(sop: Sop) -> None:
+    """Deciding 'tunda' goes straight to the report and ends with a signed postponement letter."""
+    instance, _ = _walk(sop, "tunda.scenario.yaml")
+    shown = sop.json("show", str(instance))
+    assert shown["status"] == "completed"
+    assert not {"DraftSpesifikasi", "DraftTopologi", "PemasanganJaringan"} & set(shown["data"])
+    assert shown["data"]["TandaTanganKadis"]["jenis_surat"] == "penundaan"
+
+
+def test_start_json_contract(sop: Sop) -> None:
+    """`sop start --json` gives the instance id, running status and the first ready task."""
+    started = sop.json("start", "interkoneksi_data_baru")
+    assert started["instance"] == 1
+    assert started["status"] == "running"
+    assert [t["task"] for t in started["tasks"]] == ["AjukanPermohonan"]
+
+
+def test_start_prints_the_instance_id(sop: Sop) -> None:
+    """Plain `sop start` prints only the new id on stdout, so scripts can capture it."""
+    assert sop("start", "interkoneksi_data_baru").stdout.strip() == "1"
+    assert sop("start", "interkoneksi_data_baru").stdout.strip() == "2"
+
+
+def test_tasks_json_has_the_documented_keys(sop: Sop) -> None:
+    """Each task in `sop tasks --json` carries instance, task, id, name, lane, form (and sla, since)."""
+    sop.start()
+    [task] = sop.json("tasks")
+    assert {"instance", "task", "id", "name", "lane", "form", "sla", "since", "process"} <= set(task)
+    assert task == {**task, "instance": 1, "task": "AjukanPermohonan", "lane": "OPD",
+                    "form": "surat_permohonan.schema.json", "sla": "PT30M"}
+    assert len(task["id"]) == 36
+
+
+def test_tasks_filter_by_lane(sop: Sop) -> None:
+    """`--lane` keeps only that actor's tasks."""
+    first, second = sop.start(), sop.start()
+    sop("complete", str(first), "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"))
+    kadis = sop.json("tasks", "--lane", "Kepala Dinas")
+    assert [(t["instance"], t["task"]) for t in kadis] == [(first, "DisposisiKadis")]
+    opd = sop.json("tasks", "--lane", "OPD")
+    assert [(t["instance"], t["task"]) for t in opd] == [(second, "AjukanPermohonan")]
+
+
+def test_tasks_table_is_readable_and_limited(sop: Sop) -> None:
+    """The human table has a header and one line per task; a long list is cut with a note on stderr."""
+    for _ in range(3):
+        sop.start()
+    full = sop("tasks")
+    lines = full.stdout.strip().splitlines()
+    assert lines[0].split()[:3] == ["INSTANCE", "TASK", "ID"]
+    assert len(lines) == 4
+    limited = sop("tasks", "--limit", "2")
+    assert len(limited.stdout.strip().splitlines()) == 3
+    assert "Showing the 2 oldest of 3 ready tasks" in limited.stderr
+    assert len(sop.json("tasks", "--limit", "0")) == 3
+
+
+def test_tasks_on_an_empty_store_says_so(sop: Sop) -> None:
+    """With nothing ready, the table is empty and stderr says so; JSON is an empty list."""
+    result = sop("tasks")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "No ready tasks" in result.stderr
+    assert sop.json("tasks") == []
+
+
+def test_form_prints_the_pinned_json_schema(sop: Sop) -> None:
+    """`sop form` prints the step's JSON Schema."""
+    instance = sop.start()
+    schema = json.loads(sop("form", str(instance), "AjukanPermohonan").stdout)
+    assert schema["title"] == "Surat Permohonan Pemasangan Jaringan"
+    assert "pengirim" in schema["required"]
+
+
+def test_form_template_fills_in_to_a_valid_artefact(sop: Sop) -> None:
+    """A template filled with real values (keeping its keys and comments) is accepted by `sop complete`."""
+    instance = sop.start()
+    template = sop("form", str(instance), "AjukanPermohonan", "--template").stdout
+    assert "# Sifat - Sifat surat atau disposisi - pilihan: sangat segera | segera | biasa | rahasia - wajib" in template
+    skeleton = parse_yaml(template, "template")
+    sample = parse_yaml((DATA / "01_surat_permohonan.yaml").read_text(), "sample")
+    assert set(skeleton) == {k for k in sample if k != "lampiran"} | {"lampiran"}
+    filled = template
+    for key, value in sample.items():
+        if not isinstance(value, dict):
+            filled = filled.replace(f'\n{key}: ""', f"\n{key}: {json.dumps(value)}")
+    for key in ("pengirim", "kontak"):
+        for sub, value in sample[key].items():
+            filled = filled.replace(f'\n  {sub}: ""', f"\n  {sub}: {json.dumps(value)}", 1)
+            filled = filled.replace(f'\n  # {sub}: ""', f"\n  {sub}: {json.dumps(value)}", 1)
+    result = sop("complete", str(instance), "AjukanPermohonan", "--data", "-", input=filled)
+    assert result.exit_code == 0, result.output
+
+
+def test_complete_with_set_types_values_by_the_form(sop: Sop) -> None:
+    """`--set` fills fields, nests dotted keys and keeps a numeric-looking text field as text."""
+    instance = sop.start()
+    sop("complete", str(instance), "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"))
+    result = sop("complete", str(instance), "DisposisiKadis", "--set", "dari=Kepala Dinas",
+                 "--set", "kepada=Kepala Bidang E-Government", "--set", "isi=Segera telaah",
+                 "--set", "sifat=sangat segera", "--set", "tanggal=2026-11-03", "--set", "nomor_agenda=0042")
+    assert result.exit_code == 0, result.output
+    stored = sop.json("show", str(instance))["data"]["DisposisiKadis"]
+    assert stored["nomor_agenda"] == "0042"
+    assert stored["sifat"] == "sangat segera"
+
+
+def test_complete_json_contract_and_actor(sop: Sop) -> None:
+    """`sop complete --json` gives instance, status and the next tasks; --as is recorded as the actor."""
+    instance = sop.start()
+    out = sop.json("complete", str(instance), "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"),
+                   "--as", "opd.dinkes")
+    assert out["instance"] == instance
+    assert out["status"] == "running"
+    assert [t["task"] for t in out["tasks"]] == ["DisposisiKadis"]
+    assert out["completed"]["task"] == "AjukanPermohonan"
+    rows = sop.dump()["events"]
+    assert rows[-1][6] == "opd.dinkes"
+
+
+def test_complete_by_uuid_prefix(sop: Sop) -> None:
+    """A task can be named by a unique prefix of its UUID."""
+    instance = sop.start()
+    [task] = sop.json("tasks")
+    result = sop("complete", str(instance), task["id"][:8], "--data", str(DATA / "01_surat_permohonan.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "Completed 'AjukanPermohonan'" in result.stderr
+
+
+def test_show_human_output(sop: Sop) -> None:
+    """`sop show` names the process, status, ready task and a summary of the artefacts."""
+    instance = sop.start()
+    sop("complete", str(instance), "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"))
+    out = sop("show", str(instance)).stdout
+    assert "Instance 1: interkoneksi_data_baru (running)" in out
+    assert "DisposisiKadis" in out
+    assert "AjukanPermohonan:" in out and "instansi: Dinas Kesehatan Kabupaten Bangka" in out
+
+
+def test_show_json_contract(sop: Sop) -> None:
+    """`sop show --json` has the documented keys."""
+    instance = sop.start()
+    shown = sop.json("show", str(instance))
+    assert {"instance", "process", "version", "status", "started", "tasks", "data"} <= set(shown)
+    assert shown["process"] == "interkoneksi_data_baru"
+    assert len(shown["version"]) == 64
+
+
+def test_instances_lists_and_filters_by_status(sop: Sop) -> None:
+    """`sop instances --status` separates running from completed instances."""
+    _walk(sop, "tunda.scenario.yaml")
+    sop.start()
+    assert [i["instance"] for i in sop.json("instances")] == [1, 2]
+    assert [i["instance"] for i in sop.json("instances", "--status", "completed")] == [1]
+    assert [i["instance"] for i in sop.json("instances", "--status", "running")] == [2]
+    assert "interkoneksi_data_baru" in sop("instances").stdout
+
+
+def test_processes_lists_the_sop_with_its_version(sop: Sop) -> None:
+    """`sop processes --json` lists id, name, file and the content hash version."""
+    [process] = sop.json("processes")
+    assert process["id"] == "interkoneksi_data_baru"
+    assert process["name"] == "Pelaksanaan Interkoneksi Data Baru"
+    assert process["file"].endswith("interkoneksi_data_baru.bpmn")
+    assert len(process["version"]) == 64
+
+
+def test_demo_runs_both_paths(sop: Sop) -> None:
+    """`sop demo` runs every example scenario end to end and says so."""
+    result = sop("demo", "--examples", str(EXAMPLES))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("is completed") == 2
+    assert "13. TindakLanjut" in result.stdout
+    assert "10. TindakLanjut" in result.stdout
+    assert not sop.db.exists()
+
+
+def test_help_has_an_example_for_every_command(sop: Sop) -> None:
+    """Every command's one-line help carries an example."""
+    for command in ("processes", "start", "tasks", "form", "complete", "show", "instances", "demo"):
+        result = sop(command, "--help")
+        assert result.exit_code == 0
+        assert "Example: sop " in " ".join(result.stdout.split()), command
+
+
+def test_examples_are_valid_yaml_scenarios() -> None:
+    """Every example data file is a YAML object (so operators can copy them)."""
+    for path in DATA.glob("*.yaml"):
+        assert isinstance(yaml.safe_load(path.read_text()), dict), path
