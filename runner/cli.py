@@ -53,7 +53,7 @@ def _refuse(text: str) -> NoReturn:
 def cli(ctx: click.Context, db: str, definitions_dir: str, forms_dir: str) -> None:
     """Run Standard Operating Procedures defined as BPMN diagrams.
 
-    Example: sop start interkoneksi_data_baru; sop tasks; sop complete 1 AjukanPermohonan --data surat.yaml
+    Example: sop processes; sop start PROCESS_ID; sop tasks; sop complete 1 Verifikasi --data verifikasi.yaml
     """
     ctx.obj = {"db": db, "definitions": definitions_dir, "forms": forms_dir}
 
@@ -123,7 +123,7 @@ def processes(ctx: click.Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help='Print {"instance", "status", "tasks"}.')
 @click.pass_context
 def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str | None, as_json: bool) -> None:
-    """Start an instance of a process and print its id. Example: sop start interkoneksi_data_baru"""
+    """Start an instance of a process and print its id. Example: sop start PROCESS_ID --json"""
     engine = engine_of(ctx)
     data = _read_data(data_file, ())
     view = engine.start(process_id, data, actor)
@@ -139,7 +139,7 @@ def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str
 
 @cli.command()
 @click.option("--instance", type=int, help="Only this instance's tasks.")
-@click.option("--lane", help="Only tasks in this lane (actor), e.g. 'Kepala Dinas'.")
+@click.option("--lane", help="Only tasks in this lane (the actor's name in the diagram).")
 @click.option("--limit", type=click.IntRange(min=0), metavar="N",
               help=f"Show at most N tasks, oldest first (table default {TABLE_LIMIT}; JSON default all; 0 = all).")
 @click.option("--all", "show_all", is_flag=True, help="Show every task (same as --limit 0).")
@@ -147,7 +147,7 @@ def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str
 @click.pass_context
 def tasks(ctx: click.Context, instance: int | None, lane: str | None, limit: int | None, show_all: bool,
           as_json: bool) -> None:
-    """List the ready user tasks, oldest first. Example: sop tasks --lane 'Kepala Seksi'"""
+    """List the ready user tasks, oldest first. Example: sop tasks --lane 'Tata Usaha'"""
     if show_all or limit == 0:
         limit = None
     elif limit is None and not as_json:
@@ -173,7 +173,7 @@ def tasks(ctx: click.Context, instance: int | None, lane: str | None, limit: int
 @click.option("--template", is_flag=True, help="Print a YAML skeleton to fill in instead of the schema.")
 @click.pass_context
 def form(ctx: click.Context, instance: int, task: str, template: bool) -> None:
-    """Print a ready task's JSON Schema form. Example: sop form 1 AjukanPermohonan --template > surat.yaml"""
+    """Print a ready task's JSON Schema form. Example: sop form 1 Verifikasi --template > verifikasi.yaml"""
     view, schema = engine_of(ctx).form(instance, task)
     if template:
         from engine.forms import template as make_template
@@ -193,7 +193,7 @@ def form(ctx: click.Context, instance: int, task: str, template: bool) -> None:
 @click.pass_context
 def complete(ctx: click.Context, instance: int, task: str, data_file: str | None, sets: tuple[str, ...],
              actor: str | None, as_json: bool) -> None:
-    """Complete a ready task with its artefact. Example: sop complete 1 DisposisiKadis --data disposisi.yaml"""
+    """Complete a ready task with its artefact. Example: sop complete 1 Verifikasi --data verifikasi.yaml"""
     if not data_file and not sets:
         raise click.UsageError("give the step's data with --data FILE or --set KEY=VALUE "
                                f"(see `sop form {instance} {task} --template`)")

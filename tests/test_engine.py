@@ -1,0 +1,155 @@
+"""The engine's promises: pinned versions, per-step data keys, generic diagrams, no code from diagrams."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from conftest import CUTI, DATA, DEFINITIONS, FORMS, ROOT, Sop
+
+from engine.definitions import scan
+
+JAHAT = ROOT / "tests" / "data" / "jahat"
+PARAF = ROOT / "tests" / "data" / "paraf_banyak"
+
+
+def _copy(tmp_path: Path) -> tuple[Path, Path]:
+    definitions, forms = tmp_path / "defs", tmp_path / "forms"
+    shutil.copytree(DEFINITIONS, definitions)
+    shutil.copytree(FORMS, forms)
+    return definitions, forms
+
+
+def test_running_instance_keeps_its_version_when_files_change(tmp_path: Path) -> None:
+    """Editing a form after start does not change a running instance; a new instance takes the new version."""
+    definitions, forms = _copy(tmp_path)
+    sop = Sop(tmp_path / "s.db", definitions, forms)
+    old = sop.start()
+    form = forms / "surat_permohonan.schema.json"
+    form.write_text(form.read_text().replace('"required": [\n    "nomor"', '"required": [\n    "nomor_register",\n    "nomor"'))
+    new = sop.start()
+    old_version, new_version = sop.json("show", str(old))["version"], sop.json("show", str(new))["version"]
+    assert old_version != new_version
+    ok = sop("complete", str(old), "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"))
+    assert ok.exit_code == 0, ok.output
+    refused = sop("complete", str(new), "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"))
+    assert refused.exit_code == 1
+    assert "nomor_register: required field is missing" in refused.stderr
+
+
+def test_running_instance_survives_deleted_definitions(tmp_path: Path) -> None:
+    """Deleting the definitions and forms folders does not stop an instance that already started."""
+    definitions, forms = _copy(tmp_path)
+    sop = Sop(tmp_path / "s.db", definitions, forms)
+    instance = sop.start()
+    shutil.rmtree(definitions)
+    shutil.rmtree(forms)
+    assert sop("form", str(instance), "AjukanPermohonan").exit_code == 0
+    result = sop("complete", str(instance), "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"))
+    assert result.exit_code == 0, result.output
+    assert [t["task"] for t in sop.json("tasks")] == ["DisposisiKadis"]
+
+
+def test_same_version_is_stored_once(sop: Sop) -> None:
+    """Instances on the same definition share one stored version (spec stored once)."""
+    for _ in range(3):
+        sop.start()
+    assert len(sop.dump()["definition_versions"]) == 1
+
+
+def test_each_step_data_is_kept_under_its_task_id(sop: Sop) -> None:
+    """Two steps with fields of the same name do not overwrite each other."""
+    instance = sop.start()
+    sop("complete", str(instance), "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"))
+    sop("complete", str(instance), "DisposisiKadis", "--data", str(DATA / "02_disposisi_kadis.yaml"))
+    data = sop.json("show", str(instance))["data"]
+    assert data["AjukanPermohonan"]["tanggal"] == "2026-11-02"
+    assert data["DisposisiKadis"]["tanggal"] == "2026-11-03"
+
+
+def test_start_data_is_kept_and_may_not_take_a_step_id(sop: Sop, tmp_path: Path) -> None:
+    """Initial data goes into the instance; a key equal to a step id is refused."""
+    start = tmp_path / "start.yaml"
+    start.write_text("pemohon: Dinas Kesehatan\nnomor_agenda: '0042'\n")
+    instance = sop.json("start", "interkoneksi_data_baru", "--data", str(start))["instance"]
+    assert sop.json("show", str(instance))["data"] == {"pemohon": "Dinas Kesehatan", "nomor_agenda": "0042"}
+    start.write_text("DisposisiKadis: x\n")
+    result = sop("start", "interkoneksi_data_baru", "--data", str(start))
+    assert result.exit_code == 1
+    assert "Start data key 'DisposisiKadis' is the id of a step" in result.stderr
+
+
+def test_a_second_diagram_runs_with_no_code_change(make_sop) -> None:  # type: ignore[no-untyped-def]
+    """The leave-request diagram under tests/data runs through the CLI: gateway, parallel tasks, join."""
+    sop = make_sop(CUTI / "definitions", CUTI / "forms")
+    assert [p["id"] for p in sop.json("processes")] == ["permohonan_cuti"]
+    instance = sop.start("permohonan_cuti")
+    assert sop("complete", str(instance), "AjukanCuti", "--set", "nama=Budi", "--set", "jenis=tahunan",
+               "--set", "mulai=2026-12-01", "--set", "hari=3").exit_code == 0
+    assert sop("complete", str(instance), "Telaah", "--set", "keputusan=setuju").exit_code == 0
+    ready = sop.json("tasks")
+    assert sorted((t["task"], t["lane"]) for t in ready) == [("CatatCuti", "Kepegawaian"), ("ParafAtasan", "Atasan")]
+    since = {t["task"]: t["since"] for t in ready}
+    bad = sop("complete", str(instance), "CatatCuti", "--set", "nomor_register=123")
+    assert bad.exit_code == 1 and "nomor_register: '123' does not match '^CT-[0-9]{4}$'" in bad.stderr
+    assert sop("complete", str(instance), "CatatCuti", "--set", "nomor_register=CT-0001").exit_code == 0
+    [left] = sop.json("tasks")
+    assert left["task"] == "ParafAtasan" and left["since"] == since["ParafAtasan"]
+    done = sop.json("complete", str(instance), "ParafAtasan", "--set", "keputusan=setuju")
+    assert done["status"] == "completed"
+
+
+def test_the_gateway_default_ends_a_rejected_request(make_sop) -> None:  # type: ignore[no-untyped-def]
+    """A condition that reads two steps' data routes a long leave to the rejection end."""
+    sop = make_sop(CUTI / "definitions", CUTI / "forms")
+    instance = sop.start("permohonan_cuti")
+    sop("complete", str(instance), "AjukanCuti", "--set", "nama=Ani", "--set", "jenis=besar",
+        "--set", "mulai=2026-12-01", "--set", "hari=60")
+    done = sop.json("complete", str(instance), "Telaah", "--set", "keputusan=setuju")
+    assert done["status"] == "completed" and done["tasks"] == []
+
+
+def test_ambiguous_task_id_asks_for_the_uuid(make_sop) -> None:  # type: ignore[no-untyped-def]
+    """With several ready tasks of one BPMN id, the id is refused and each UUID (or prefix) works."""
+    sop = make_sop(PARAF / "definitions", PARAF / "forms")
+    instance = sop.start("paraf_banyak")
+    ready = sop.json("tasks")
+    assert [t["task"] for t in ready] == ["Paraf"] * 3
+    before = sop.dump()
+    result = sop("complete", str(instance), "Paraf", "--set", "nama=A")
+    assert result.exit_code == 1 and "has 3 ready tasks 'Paraf'; name one by its UUID" in result.stderr
+    assert sop.dump() == before
+    for task in ready:
+        assert sop("complete", str(instance), task["id"][:8], "--set", f"nama={task['id'][:4]}").exit_code == 0
+    assert sop.json("show", str(instance))["status"] == "completed"
+
+
+def test_a_condition_that_tries_to_run_code_is_refused(make_sop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A gateway condition calling __import__ never runs; the step is refused and the instance unchanged."""
+    sop = make_sop(JAHAT / "definitions", CUTI / "forms")
+    instance = sop.start("cuti_jahat")
+    marker = tmp_path / "pwned"
+    sop("complete", str(instance), "AjukanCuti", "--set", f"nama={marker}", "--set", "jenis=tahunan",
+        "--set", "mulai=2026-12-01", "--set", "hari=3")
+    before = sop.dump()
+    result = sop("complete", str(instance), "Telaah", "--set", "keputusan=setuju")
+    assert result.exit_code == 1
+    assert "The diagram failed at element 'Gateway_Setuju'" in result.stderr
+    assert "__import__" in result.stderr and "nothing was saved" in result.stderr
+    assert not marker.exists()
+    assert sop.dump() == before
+
+
+def test_engine_and_runner_name_no_sop() -> None:
+    """No process id, lane, task id or form name of any shipped SOP appears in engine/ or runner/."""
+    names = set()
+    for definition in scan(DEFINITIONS, FORMS).definitions + scan(CUTI / "definitions", CUTI / "forms").definitions:
+        names.add(definition.process_id)
+        for step in definition.steps:
+            names.update(n for n in (step.bpmn_id, step.lane, step.form) if n)
+    offenders = []
+    for path in list((ROOT / "engine").glob("*.py")) + list((ROOT / "runner").glob("*.py")):
+        text = path.read_text()
+        offenders += [f"{path.name}: {n}" for n in names if re.search(rf"\b{re.escape(n)}\b", text)]
+    assert offenders == []
