@@ -29,62 +29,94 @@ SCENARIO = ROOT / "examples" / "interkoneksi_data_baru" / "pasang.scenario.yaml"
 DEFINITIONS, FORMS = ROOT / "definitions", ROOT / "forms"
 
 
-def bare_spiff_step_seconds(rounds: int) -> tuple[float, int]:
+class BareSpiff:
     """Bare SpiffWorkflow: for each step deserialize the full state, run the task, serialize it again."""
-    from SpiffWorkflow.bpmn import BpmnWorkflow
-    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-    from SpiffWorkflow.spiff.parser import SpiffBpmnParser
-    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-    from SpiffWorkflow.util.task import TaskState
 
-    scenario = load_scenario(SCENARIO)
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_file(str(DEFINITIONS / "interkoneksi_data_baru.bpmn"))
-    spec = parser.get_spec(scenario.process)
-    subs = parser.get_subprocess_specs(scenario.process)
-    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-    total, steps, size = 0.0, 0, 0
-    for _ in range(rounds):
-        workflow = BpmnWorkflow(spec, subs)
+    def __init__(self) -> None:
+        from SpiffWorkflow.bpmn import BpmnWorkflow
+        from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+        from SpiffWorkflow.spiff.parser import SpiffBpmnParser
+        from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+        self.scenario = load_scenario(SCENARIO)
+        parser = SpiffBpmnParser()
+        parser.add_bpmn_file(str(DEFINITIONS / "interkoneksi_data_baru.bpmn"))
+        self.spec = parser.get_spec(self.scenario.process)
+        self.subs = parser.get_subprocess_specs(self.scenario.process)
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self.workflow_class = BpmnWorkflow
+        self.size = 0
+
+    def round(self) -> tuple[float, int]:
+        """One instance through every step; returns (seconds spent in steps, steps)."""
+        from SpiffWorkflow.util.task import TaskState
+
+        workflow = self.workflow_class(self.spec, self.subs)
         workflow.do_engine_steps()
-        state = serializer.serialize_json(workflow)
-        for step in scenario.steps:
+        state = self.serializer.serialize_json(workflow)
+        total = 0.0
+        for step in self.scenario.steps:
             t0 = time.perf_counter()
-            workflow = serializer.deserialize_json(state)
+            workflow = self.serializer.deserialize_json(state)
             task = next(t for t in workflow.get_tasks(state=TaskState.READY, manual=True)
                         if t.task_spec.bpmn_id == step["task"])
             task.data[step["task"]] = step["data"]
             task.run()
             workflow.do_engine_steps()
-            state = serializer.serialize_json(workflow)
+            state = self.serializer.serialize_json(workflow)
             total += time.perf_counter() - t0
-            steps += 1
-        size = len(state.encode())
-    return total / steps, size
+        self.size = len(state.encode())
+        return total, len(self.scenario.steps)
 
 
-def engine_step_seconds(tmp: Path, rounds: int, sync: str) -> tuple[float, dict[str, int]]:
+class EngineSteps:
     """The engine: for each step load the row, validate the form, complete, save state, ready rows and event."""
-    os.environ["SOP_SYNC"] = sync
-    scenario = load_scenario(SCENARIO)
-    engine = Engine(str(tmp / f"steps-{sync}.db"), DEFINITIONS, FORMS)
-    total, steps = 0.0, 0
-    instance = 0
-    for _ in range(rounds):
-        instance = engine.start(scenario.process).instance
-        for step in scenario.steps:
-            t0 = time.perf_counter()
-            engine.complete(instance, step["task"], step["data"], step["as"])
-            total += time.perf_counter() - t0
-            steps += 1
-    row = engine.store().get_instance(instance)
-    assert row is not None
-    engine.close()
-    del os.environ["SOP_SYNC"]
-    from engine.workflow import state_json
 
-    sizes = {"state": len(row.state), "state_json": len(state_json(row.state).encode()), "data": len(row.data.encode())}
-    return total / steps, sizes
+    def __init__(self, db: Path, sync: str) -> None:
+        os.environ["SOP_SYNC"] = sync
+        self.scenario = load_scenario(SCENARIO)
+        self.engine = Engine(str(db), DEFINITIONS, FORMS)
+        self.engine.store(write=True)
+        del os.environ["SOP_SYNC"]
+        self.instance = 0
+
+    def round(self) -> tuple[float, int]:
+        """One instance through every step; returns (seconds spent in steps, steps)."""
+        self.instance = self.engine.start(self.scenario.process).instance
+        total = 0.0
+        for step in self.scenario.steps:
+            t0 = time.perf_counter()
+            self.engine.complete(self.instance, step["task"], step["data"], step["as"])
+            total += time.perf_counter() - t0
+        return total, len(self.scenario.steps)
+
+    def sizes(self) -> dict[str, int]:
+        """Bytes the store holds for the last instance: compressed state, its JSON, the data column."""
+        from engine.workflow import state_json
+
+        row = self.engine.store().get_instance(self.instance)
+        assert row is not None
+        return {"state": len(row.state), "state_json": len(state_json(row.state).encode()),
+                "data": len(row.data.encode())}
+
+
+def step_costs(tmp: Path, rounds: int) -> dict[str, float]:
+    """Per-step seconds of bare SpiffWorkflow and the engine (FULL and NORMAL), rounds interleaved so that
+    whatever else the machine does weighs on all three alike; each figure is the median over rounds."""
+    bare, full, normal = BareSpiff(), EngineSteps(tmp / "full.db", "full"), EngineSteps(tmp / "normal.db", "normal")
+    samples: dict[str, list[float]] = {"bare": [], "full": [], "normal": []}
+    for _ in range(2):  # warm-up: caches, spec restore, form compilation
+        bare.round(), full.round(), normal.round()
+    for _ in range(rounds):
+        for name, runner in (("bare", bare), ("full", full), ("normal", normal)):
+            seconds, steps = runner.round()
+            samples[name].append(seconds / steps)
+    costs = {name: statistics.median(values) for name, values in samples.items()}
+    costs["full_bytes"] = bare.size
+    costs.update({f"size_{k}": v for k, v in full.sizes().items()})
+    full.engine.close()
+    normal.engine.close()
+    return costs
 
 
 def build_big_store(path: Path, instances: int) -> None:
@@ -129,10 +161,11 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "engine"), str(ROOT / "runner")], check=True)
     tmp = Path(tempfile.mkdtemp(prefix="sop-bench-"))
     try:
-        bare, full_bytes = bare_spiff_step_seconds(args.rounds)
-        ours, sizes = engine_step_seconds(tmp, args.rounds, "full")
+        costs = step_costs(tmp, args.rounds)
+        bare, ours, ours_normal = costs["bare"], costs["full"], costs["normal"]
+        full_bytes = int(costs["full_bytes"])
+        sizes = {k: int(costs[f"size_{k}"]) for k in ("state", "state_json", "data")}
         state_bytes = sizes["state"] + sizes["data"]
-        ours_normal, _ = engine_step_seconds(tmp, args.rounds, "normal")
         big = tmp / "big.db"
         build_big_store(big, args.instances)
         sop = shutil.which("sop", path=str(Path(sys.executable).parent)) or "sop"
