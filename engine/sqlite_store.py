@@ -11,9 +11,12 @@ from .errors import StoreError
 from .models import TaskView
 from .store import EventRow, InstanceRow, VersionRow
 
+# Marks a SQLite file as a sop store (PRAGMA application_id), so another program's database is never touched.
+APPLICATION_ID = 0x534F5031  # "SOP1"
 # Each entry upgrades the schema by one version; the list index + 1 is the version it produces.
 MIGRATIONS: list[str] = [
-    """
+    f"""
+    PRAGMA application_id = {APPLICATION_ID};
     CREATE TABLE definition_versions (
         version TEXT PRIMARY KEY, process_id TEXT NOT NULL, name TEXT NOT NULL,
         bundle TEXT NOT NULL, spec TEXT NOT NULL, created_at TEXT NOT NULL);
@@ -43,6 +46,9 @@ MIGRATIONS: list[str] = [
     DROP INDEX ready_tasks_lane;
     CREATE INDEX ready_tasks_lane ON ready_tasks(lane, since);
     UPDATE ready_tasks SET process_id = (SELECT process_id FROM instances WHERE id = ready_tasks.instance_id);
+    UPDATE ready_tasks SET sla = (
+        SELECT json_extract(d.spec, '$.process.task_specs."' || ready_tasks.bpmn_id || '".extensions.properties.sla')
+        FROM instances i JOIN definition_versions d ON d.version = i.version WHERE i.id = ready_tasks.instance_id);
     CREATE TRIGGER events_no_update BEFORE UPDATE ON events
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
     CREATE TRIGGER events_no_delete BEFORE DELETE ON events
@@ -154,10 +160,17 @@ class SqliteStore:
             # FULL (default): a commit survives power loss, not only a killed process; SOP_SYNC=normal trades that.
             self._conn.execute(f"PRAGMA synchronous = {_sync_mode()}")
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+            application = self._conn.execute("PRAGMA application_id").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             self._fail_open(exc)
-        if version == 0:
+        if version == 0 and application == 0:
             self._check_empty()
+        elif application != APPLICATION_ID:
+            self.close()
+            raise StoreError(
+                f"'{path}' is a SQLite database of some other program, not a sop store; "
+                "pass --db the path of a sop store, or a new file name to create one"
+            )
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"Store '{path}' has schema version {version}, newer than this sop understands ({SCHEMA_VERSION}); "

@@ -120,7 +120,8 @@ def test_form_template_fills_in_to_a_valid_artefact(sop: Sop) -> None:
     """A template filled with real values (keeping its keys and comments) is accepted by `sop complete`."""
     instance = sop.start()
     template = sop("form", str(instance), "AjukanPermohonan", "--template").stdout
-    assert "# Sifat - Sifat surat atau disposisi - pilihan: sangat segera | segera | biasa | rahasia - wajib" in template
+    sifat = "# Sifat - Sifat surat atau disposisi - pilihan: sangat segera | segera | biasa | rahasia - wajib"
+    assert sifat in template
     skeleton = parse_yaml(template, "template")
     sample = parse_yaml((DATA / "01_surat_permohonan.yaml").read_text(), "sample")
     assert set(skeleton) == {k for k in sample if k != "lampiran"} | {"lampiran"}

@@ -27,7 +27,8 @@ def test_running_instance_keeps_its_version_when_files_change(tmp_path: Path) ->
     sop = Sop(tmp_path / "s.db", definitions, forms)
     old = sop.start()
     form = forms / "surat_permohonan.schema.json"
-    form.write_text(form.read_text().replace('"required": [\n    "nomor"', '"required": [\n    "nomor_register",\n    "nomor"'))
+    text = form.read_text()
+    form.write_text(text.replace('"required": [\n    "nomor"', '"required": [\n    "nomor_register",\n    "nomor"'))
     new = sop.start()
     old_version, new_version = sop.json("show", str(old))["version"], sop.json("show", str(new))["version"]
     assert old_version != new_version
