@@ -142,7 +142,17 @@ class Engine:
     def show(self, instance: int) -> InstanceView:
         """An instance with its ready tasks and data."""
         row = self.instance_row(instance)
-        return self._view(row, self.store().ready_tasks(instance))
+        return self._view(row, self.store().ready_tasks(instance), self.artefacts(instance))
+
+    def artefacts(self, instance: int) -> dict[str, Any]:
+        """The instance's data rebuilt from its events: start data, then each step's artefact under its task id."""
+        data: dict[str, Any] = {}
+        for event in self.store().events(instance):
+            if event.type == "instance-started":
+                data.update(_loads(event.data))
+            elif event.type == "task-completed" and event.task:
+                data[event.task] = _loads(event.data)
+        return data
 
     def events(self, instance: int) -> list[EventRow]:
         """The instance's events in order."""
@@ -185,7 +195,7 @@ class Engine:
                 tx.put_version(VersionRow(definition.version, process_id, definition.name,
                                           canonical_json(definition.bundle), spec_to_text(spec), now))
             row = InstanceRow(0, process_id, definition.version, "running", now, now, actor, state_to_bytes(workflow),
-                              "", canonical_json(data), 0, 0, definition.version)
+                              "", 0, 0, definition.version)
             instance_id = tx.create_instance(row)
             events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [("instance-started", None, None, data)]
             if status == "completed":
@@ -196,7 +206,7 @@ class Engine:
             row = _replace(row, id=instance_id, status=status, state_format=STATE_FORMAT, row_version=1)
             tx.save_instance(row, 0)
             tx.replace_ready_tasks(instance_id, [_replace_task(r, instance_id) for r in ready])
-        return self._view(row, [_replace_task(r, instance_id) for r in ready])
+        return self._view(row, [_replace_task(r, instance_id) for r in ready], data)
 
     def data_from_assignments(self, instance: int, task: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
         """Build step data from KEY=VALUE pairs, typing each value by the task's form."""
@@ -252,14 +262,13 @@ class Engine:
             ]
             if status == "completed":
                 events.append(("instance-completed", None, None, {}))
-            stored_data = _loads(row.data)
-            stored_data[target.task] = data
             new_row = _replace(row, status=status, updated_at=now, state=state_to_bytes(workflow),
-                               data=canonical_json(stored_data), row_version=row.row_version + 1)
+                               row_version=row.row_version + 1)
             new_row = self._append(tx, new_row, instance, events, now, actor)
             tx.save_instance(new_row, row.row_version)
             tx.replace_ready_tasks(instance, ready)
-        return StepResult(target.task, target.id, self._view(new_row, ready))
+        # The completed task's data holds every artefact upstream of it (SpiffWorkflow passes data along).
+        return StepResult(target.task, target.id, self._view(new_row, ready, dict(spiff_task.data)))
 
     def _append(
         self,
@@ -281,10 +290,9 @@ class Engine:
                                      row.version, canonical_json(data), head))
         return _replace(row, last_seq=seq, last_hash=head)
 
-    def _view(self, row: InstanceRow, tasks: list[TaskView]) -> InstanceView:
+    def _view(self, row: InstanceRow, tasks: list[TaskView], data: dict[str, Any]) -> InstanceView:
         return InstanceView(row.id, row.process_id, row.version, row.status, row.started_at, row.updated_at,
-                            row.started_by, tuple(tasks), _loads(row.data) if row.data else {}, row.last_seq,
-                            row.last_hash)
+                            row.started_by, tuple(tasks), data, row.last_seq, row.last_hash)
 
 
 def _loads(text: str) -> Any:

@@ -24,7 +24,7 @@ MIGRATIONS: list[str] = [
         id INTEGER PRIMARY KEY AUTOINCREMENT, process_id TEXT NOT NULL,
         version TEXT NOT NULL REFERENCES definition_versions(version),
         status TEXT NOT NULL, started_at TEXT NOT NULL, updated_at TEXT NOT NULL, started_by TEXT NOT NULL,
-        state BLOB NOT NULL, state_format TEXT NOT NULL, data TEXT NOT NULL,
+        state BLOB NOT NULL, state_format TEXT NOT NULL,
         row_version INTEGER NOT NULL, last_seq INTEGER NOT NULL, last_hash TEXT NOT NULL);
     CREATE INDEX instances_status ON instances(status, process_id);
     CREATE TABLE ready_tasks (
@@ -59,7 +59,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 BUSY_TIMEOUT_MS = 15000
 
 _INSTANCE_COLUMNS = (
-    "id, process_id, version, status, started_at, updated_at, started_by, state, state_format, data, "
+    "id, process_id, version, status, started_at, updated_at, started_by, state, state_format, "
     "row_version, last_seq, last_hash"
 )
 # In TaskView's field order, so rows load straight into it.
@@ -103,9 +103,9 @@ class SqliteTransaction:
 
     def create_instance(self, row: InstanceRow) -> int:
         cur = self.conn.execute(
-            f"INSERT INTO instances ({_INSTANCE_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO instances ({_INSTANCE_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (row.process_id, row.version, row.status, row.started_at, row.updated_at, row.started_by, row.state,
-             row.state_format, row.data, row.row_version, row.last_seq, row.last_hash),
+             row.state_format, row.row_version, row.last_seq, row.last_hash),
         )
         assert cur.lastrowid is not None
         return cur.lastrowid
@@ -117,9 +117,9 @@ class SqliteTransaction:
 
     def save_instance(self, row: InstanceRow, expected_row_version: int) -> None:
         cur = self.conn.execute(
-            "UPDATE instances SET status = ?, updated_at = ?, state = ?, state_format = ?, data = ?, "
+            "UPDATE instances SET status = ?, updated_at = ?, state = ?, state_format = ?, "
             "row_version = ?, last_seq = ?, last_hash = ? WHERE id = ? AND row_version = ?",
-            (row.status, row.updated_at, row.state, row.state_format, row.data, row.row_version, row.last_seq,
+            (row.status, row.updated_at, row.state, row.state_format, row.row_version, row.last_seq,
              row.last_hash, row.id, expected_row_version),
         )
         if cur.rowcount != 1:
@@ -269,7 +269,7 @@ class SqliteStore:
 
     def list_instances(self, status: str | None = None, process_id: str | None = None) -> list[InstanceRow]:
         sql = (
-            "SELECT id, process_id, version, status, started_at, updated_at, started_by, x'', state_format, '', "
+            "SELECT id, process_id, version, status, started_at, updated_at, started_by, x'', state_format, "
             "row_version, last_seq, last_hash FROM instances"
         )
         where: list[str] = []

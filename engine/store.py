@@ -31,7 +31,6 @@ class InstanceRow(NamedTuple):
     started_by: str
     state: bytes
     state_format: str
-    data: str
     row_version: int
     last_seq: int
     last_hash: str
