@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,14 @@ FORMS = ROOT / "forms"
 EXAMPLES = ROOT / "examples" / "interkoneksi_data_baru"
 DATA = EXAMPLES / "data"
 CUTI = ROOT / "tests" / "data" / "cuti"
+
+
+def copy_definitions(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the real definitions and forms folders that a test may edit."""
+    definitions, forms = tmp_path / "definitions", tmp_path / "forms"
+    shutil.copytree(DEFINITIONS, definitions)
+    shutil.copytree(FORMS, forms)
+    return definitions, forms
 
 
 class Sop:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DATA, DEFINITIONS, FORMS, Sop
+from conftest import DATA, Sop, copy_definitions
 
 
 @pytest.fixture
@@ -125,16 +124,9 @@ def test_unknown_process(sop: Sop) -> None:
     assert not sop.db.exists()
 
 
-def _copy_definitions(tmp_path: Path) -> tuple[Path, Path]:
-    definitions, forms = tmp_path / "definitions", tmp_path / "forms"
-    shutil.copytree(DEFINITIONS, definitions)
-    shutil.copytree(FORMS, forms)
-    return definitions, forms
-
-
 def test_malformed_bpmn_is_named_with_its_line(sop: Sop, tmp_path: Path) -> None:
     """A BPMN that is not well-formed XML is reported with file and line; starting it is refused."""
-    definitions, forms = _copy_definitions(tmp_path)
+    definitions, forms = copy_definitions(tmp_path)
     bpmn = definitions / "interkoneksi_data_baru.bpmn"
     lines = bpmn.read_text().splitlines()
     lines[40] = lines[40].replace(">", "", 1)
@@ -149,7 +141,7 @@ def test_malformed_bpmn_is_named_with_its_line(sop: Sop, tmp_path: Path) -> None
 
 def test_missing_form_file_is_named(sop: Sop, tmp_path: Path) -> None:
     """A BPMN that binds a form file the forms folder lacks names the task, the file and the fix."""
-    definitions, forms = _copy_definitions(tmp_path)
+    definitions, forms = copy_definitions(tmp_path)
     (forms / "disposisi.schema.json").unlink()
     broken = Sop(sop.db, definitions, forms)
     err = _refused(broken, "start", "interkoneksi_data_baru")
@@ -159,7 +151,7 @@ def test_missing_form_file_is_named(sop: Sop, tmp_path: Path) -> None:
 
 def test_form_that_is_not_valid_json_schema(sop: Sop, tmp_path: Path) -> None:
     """A form that is not valid JSON Schema is named with the offending place."""
-    definitions, forms = _copy_definitions(tmp_path)
+    definitions, forms = copy_definitions(tmp_path)
     (forms / "paraf.schema.json").write_text('{"type": "object", "properties": {"nama": {"type": "teks"}}}')
     broken = Sop(sop.db, definitions, forms)
     err = _refused(broken, "start", "interkoneksi_data_baru")

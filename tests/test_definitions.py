@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+from conftest import DEFINITIONS, FORMS, copy_definitions
 
 from engine.definitions import scan
 from engine.durations import is_duration
 from engine.errors import DefinitionError, NotFoundError
 from engine.workflow import build_spec, new_workflow, ready_user_tasks
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFINITIONS = ROOT / "definitions"
-FORMS = ROOT / "forms"
 PROCESS = "interkoneksi_data_baru"
 LANES = ["OPD", "Kepala Dinas", "Kepala Bidang", "Kepala Seksi", "Tim Teknis Jaringan", "Sekretaris"]
 
@@ -88,10 +85,7 @@ def folders(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.fixture
 def copied(tmp_path: Path) -> tuple[Path, Path]:
     """A copy of the real definitions and forms folders that a test may edit."""
-    definitions, forms = tmp_path / "definitions", tmp_path / "forms"
-    shutil.copytree(DEFINITIONS, definitions)
-    shutil.copytree(FORMS, forms)
-    return definitions, forms
+    return copy_definitions(tmp_path)
 
 
 def _only_problem(definitions: Path, forms: Path) -> str:

@@ -6,7 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
-from conftest import CUTI, DATA, DEFINITIONS, FORMS, ROOT, Sop
+from conftest import CUTI, DATA, DEFINITIONS, FORMS, ROOT, Sop, copy_definitions
 
 from engine.definitions import scan
 
@@ -14,16 +14,9 @@ JAHAT = ROOT / "tests" / "data" / "jahat"
 PARAF = ROOT / "tests" / "data" / "paraf_banyak"
 
 
-def _copy(tmp_path: Path) -> tuple[Path, Path]:
-    definitions, forms = tmp_path / "defs", tmp_path / "forms"
-    shutil.copytree(DEFINITIONS, definitions)
-    shutil.copytree(FORMS, forms)
-    return definitions, forms
-
-
 def test_running_instance_keeps_its_version_when_files_change(tmp_path: Path) -> None:
     """Editing a form after start does not change a running instance; a new instance takes the new version."""
-    definitions, forms = _copy(tmp_path)
+    definitions, forms = copy_definitions(tmp_path)
     sop = Sop(tmp_path / "s.db", definitions, forms)
     old = sop.start()
     form = forms / "surat_permohonan.schema.json"
@@ -41,7 +34,7 @@ def test_running_instance_keeps_its_version_when_files_change(tmp_path: Path) ->
 
 def test_running_instance_survives_deleted_definitions(tmp_path: Path) -> None:
     """Deleting the definitions and forms folders does not stop an instance that already started."""
-    definitions, forms = _copy(tmp_path)
+    definitions, forms = copy_definitions(tmp_path)
     sop = Sop(tmp_path / "s.db", definitions, forms)
     instance = sop.start()
     shutil.rmtree(definitions)
