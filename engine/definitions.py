@@ -10,11 +10,11 @@ from .canonical import canonical_json, sha256_hex
 from .durations import is_duration
 from .errors import DefinitionError, EngineError
 from .forms import parse_form
+from .tasks import FORM_PROPERTY
 from .yamlio import parse_yaml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-FORM_PROPERTY = "formJsonSchemaFilename"
 # SpiffWorkflow names its own internal task specs so; a BPMN element with one of these ids breaks at run time.
 RESERVED_IDS = {"Start", "End", "Root"}
 

@@ -122,6 +122,29 @@ def validate(schema: dict[str, Any], data: Any, what: str) -> None:
     CompiledForm(schema, _validator(canonical_json(schema))).validate(data, what)
 
 
+def fit_to_form(schema: dict[str, Any], data: Any) -> Any:
+    """Plain JSON values typed by the form: a YAML number written for a text field keeps its text (0042)."""
+    from .yamlio import YamlFloat, YamlInt
+
+    if isinstance(data, dict):
+        raw = schema.get("properties")
+        props: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        return {k: fit_to_form(_sub_schema(props.get(k)), v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [fit_to_form(_sub_schema(schema.get("items")), v) for v in data]
+    if isinstance(data, (YamlInt, YamlFloat)):
+        kind = schema.get("type")
+        kinds = [kind] if isinstance(kind, str) else (kind or [])
+        if "string" in kinds and not {"integer", "number"} & set(kinds):
+            return data.text
+        return int(data) if isinstance(data, YamlInt) else float(data)
+    return data
+
+
+def _sub_schema(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def coerce_assignments(schema: dict[str, Any], pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """Turn --set KEY=VALUE pairs into data, typing each value by the schema (dotted keys nest)."""
     data: dict[str, Any] = {}

@@ -10,6 +10,7 @@ from .errors import EngineError, NotFoundError, StoreError, TaskStateError, Vali
 from .identity import os_login
 from .models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
 from .store import EventRow, InstanceRow, Store, Transaction, VersionRow, open_store
+from .tasks import ready_row, resolve, step_properties, user_task_ids
 
 if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only in commands that need them
     from pathlib import Path
@@ -42,7 +43,7 @@ class Engine:
         self.clock = clock
         self.operator = operator or os_login()
         self._store: Store | None = None
-        self._writable = False
+        self._may_create = False
         self._specs: dict[str, Spec] = {}
         self._bundles: dict[str, dict[str, Any]] = {}
         self._forms: dict[tuple[str, str], Any] = {}
@@ -50,13 +51,13 @@ class Engine:
 
     # -- plumbing -------------------------------------------------------------------------------
 
-    def store(self, write: bool = False) -> Store:
-        """The store, opened for reading (a missing file reads as empty) or for writing (created)."""
-        if self._store is None or (write and not self._writable):
+    def store(self, create: bool = False) -> Store:
+        """The store; a missing file reads as an empty store and is created only when create is asked."""
+        if self._store is None or (create and not self._may_create):
             if self._store is not None:
                 self._store.close()
-            self._store = open_store(self.db, create=write)
-            self._writable = write
+            self._store = open_store(self.db, create=create)
+            self._may_create = create
         return self._store
 
     def close(self) -> None:
@@ -166,8 +167,8 @@ class Engine:
         version = self.store().get_version(row.version)
         if version is None:
             raise StoreError(f"Store lacks definition version {row.version[:12]} pinned by instance {instance}")
-        view = _resolve(row, ready, task, lambda: self.store().events(instance),
-                        lambda: _user_task_ids(self._spec(row.version, version.spec)))
+        view = resolve(row, ready, task, lambda: self.store().events(instance),
+                       lambda: user_task_ids(self._spec(row.version, version.spec)))
         if not view.form:
             return view, {"type": "object", "title": view.name}
         return view, self._form(version, view.form).schema
@@ -188,9 +189,9 @@ class Engine:
         workflow = new_workflow(spec, data)
         now = self.clock()
         actor = actor or self.operator
-        ready = [_ready_row(0, process_id, t, now) for t in ready_user_tasks(workflow)]
+        ready = [ready_row(0, process_id, t, now) for t in ready_user_tasks(workflow)]
         status = "completed" if workflow.completed else "running"
-        with self.store(write=True).transaction() as tx:
+        with self.store(create=True).transaction() as tx:
             if tx.get_version(definition.version) is None:
                 tx.put_version(VersionRow(definition.version, process_id, definition.name,
                                           canonical_json(definition.bundle), spec_to_text(spec), now))
@@ -203,7 +204,7 @@ class Engine:
             row = self._append(tx, row, instance_id, events, now, actor)
             from .workflow import STATE_FORMAT
 
-            row = _replace(row, id=instance_id, status=status, state_format=STATE_FORMAT, row_version=1)
+            row = row._replace(id=instance_id, status=status, state_format=STATE_FORMAT, row_version=1)
             tx.save_instance(row, 0)
             tx.replace_ready_tasks(instance_id, [_replace_task(r, instance_id) for r in ready])
         return self._view(row, [_replace_task(r, instance_id) for r in ready], data)
@@ -217,43 +218,46 @@ class Engine:
 
     def complete(self, instance: int, task: str, data: dict[str, Any], actor: str | None = None) -> StepResult:
         """Validate a step's artefact against its pinned form and complete it; all in one transaction."""
-        from .workflow import complete_task, ready_user_tasks, state_from_bytes, state_to_bytes
+        from .forms import fit_to_form
+        from .workflow import complete_task, ready_user_tasks, state_from_bytes, state_to_bytes, task_by_uuid
 
         if not isinstance(data, dict):
             raise ValidationError(f"Data for task '{task}' must be an object of field: value pairs")
         actor = actor or self.operator
-        with self.store(write=True).transaction() as tx:
+        store = self.store()
+        if store.schema_version() == 0:
+            raise NotFoundError(f"No instance {instance} in store '{self.db}' (it has none yet); start one first")
+        with store.transaction() as tx:
             row = tx.lock_instance(instance)
             if row is None:
                 raise NotFoundError(f"No instance {instance} in store '{self.db}'; list them with `sop instances`")
-            ready_rows = self.store().ready_tasks(instance)
             if row.status != "running":
                 raise TaskStateError(
                     f"Instance {instance} is {row.status}; its tasks cannot be completed any more "
-                    "(see `sop show " + str(instance) + "`)"
+                    f"(see `sop show {instance}`)"
                 )
+            ready_rows = tx.ready_tasks(instance)
             version = self._versions.get(row.version) or tx.get_version(row.version)
             if version is None:
                 raise StoreError(f"Store lacks definition version {row.version[:12]} pinned by instance {instance}")
             self._versions[row.version] = version
             spec = self._spec(row.version, version.spec)
-            target = _resolve(row, ready_rows, task, lambda: self.store().events(instance),
-                              lambda: _user_task_ids(spec))
+            target = resolve(row, ready_rows, task, lambda: tx.events(instance), lambda: user_task_ids(spec))
+            what = f"Instance {instance} task '{target.task}'"
             if target.form:
-                self._form(version, target.form).validate(
-                    data, f"Instance {instance} task '{target.task}' (form {target.form})"
-                )
+                form = self._form(version, target.form)
+                data = fit_to_form(form.schema, data)
+                form.validate(data, f"{what} (form {target.form})")
             workflow = state_from_bytes(row.state, spec)
-            from .workflow import task_by_uuid
-
             spiff_task = task_by_uuid(workflow, target.id)
             if spiff_task is None:
                 raise StoreError(f"Instance {instance}: ready task {target.id} is not in the stored state")
+            _check_step(what, step_properties(spiff_task), dict(spiff_task.data), target.task, data)
             complete_task(workflow, spiff_task, data)
             now = self.clock()
             previous_since = {t.id: t.since for t in ready_rows}
             ready = [
-                _ready_row(instance, row.process_id, t, previous_since.get(str(t.id), now))
+                ready_row(instance, row.process_id, t, previous_since.get(str(t.id), now))
                 for t in ready_user_tasks(workflow)
             ]
             status = "completed" if workflow.completed else "running"
@@ -262,8 +266,8 @@ class Engine:
             ]
             if status == "completed":
                 events.append(("instance-completed", None, None, {}))
-            new_row = _replace(row, status=status, updated_at=now, state=state_to_bytes(workflow),
-                               row_version=row.row_version + 1)
+            new_row = row._replace(status=status, updated_at=now, state=state_to_bytes(workflow),
+                                   row_version=row.row_version + 1)
             new_row = self._append(tx, new_row, instance, events, now, actor)
             tx.save_instance(new_row, row.row_version)
             tx.replace_ready_tasks(instance, ready)
@@ -288,7 +292,7 @@ class Engine:
             head = chain_hash(head, body)
             tx.append_event(EventRow(instance_id, seq, kind, now, task, task_uuid, actor, self.operator,
                                      row.version, canonical_json(data), head))
-        return _replace(row, last_seq=seq, last_hash=head)
+        return row._replace(last_seq=seq, last_hash=head)
 
     def _view(self, row: InstanceRow, tasks: list[TaskView], data: dict[str, Any]) -> InstanceView:
         return InstanceView(row.id, row.process_id, row.version, row.status, row.started_at, row.updated_at,
@@ -301,21 +305,8 @@ def _loads(text: str) -> Any:
     return json.loads(text)
 
 
-def _replace(row: InstanceRow, **changes: Any) -> InstanceRow:
-    return row._replace(**changes)
-
-
 def _replace_task(row: TaskView, instance_id: int) -> TaskView:
     return row._replace(instance=instance_id)
-
-
-def _ready_row(instance: int, process_id: str, task: Any, since: str) -> TaskView:
-    spec = task.task_spec
-    props = spec.extensions.get("properties", {}) if hasattr(spec, "extensions") else {}
-    from .definitions import FORM_PROPERTY
-
-    return TaskView(instance, spec.bpmn_id, str(task.id), spec.bpmn_name or spec.bpmn_id, spec.lane,
-                        props.get(FORM_PROPERTY), props.get("sla"), since, process_id)
 
 
 def _check_start_data(definition: Definition, data: dict[str, Any]) -> None:
@@ -332,38 +323,19 @@ def _check_start_data(definition: Definition, data: dict[str, Any]) -> None:
             )
 
 
-def _user_task_ids(spec: Spec) -> set[str]:
-    return {s.bpmn_id for s in spec.process.task_specs.values() if getattr(s, "manual", False) and s.bpmn_id}
+def _check_step(what: str, props: dict[str, str], upstream: dict[str, Any], task: str, data: dict[str, Any]) -> None:
+    """A step's `check` property: a restricted expression over the artefacts so far that must hold."""
+    check = props.get("check")
+    if not check:
+        return
+    from .errors import ExpressionError
+    from .expressions import evaluate
 
-
-def _resolve(
-    row: InstanceRow, ready: list[TaskView], ref: str, events: Callable[[], list[EventRow]],
-    known: Callable[[], set[str]],
-) -> TaskView:
-    """The ready task a reference names: its BPMN id, its UUID, or a unique prefix of the UUID."""
-    listing = ", ".join(f"'{t.task}' ({t.id[:8]})" for t in ready) or "none"
-    by_id = [t for t in ready if t.task == ref]
-    if len(by_id) == 1:
-        return by_id[0]
-    if len(by_id) > 1:
-        ids = ", ".join(t.id for t in by_id)
-        raise TaskStateError(f"Instance {row.id} has {len(by_id)} ready tasks '{ref}'; name one by its UUID: {ids}")
-    needle = ref.lower()
-    by_uuid = [t for t in ready if len(needle) >= 4 and t.id.startswith(needle)]
-    if len(by_uuid) == 1:
-        return by_uuid[0]
-    if len(by_uuid) > 1:
-        raise TaskStateError(f"Instance {row.id}: '{ref}' is the start of several task UUIDs; give more of it")
-    if row.status != "running":
-        raise TaskStateError(f"Instance {row.id} is {row.status}; it has no ready task '{ref}'")
-    done = [e for e in events() if e.type == "task-completed" and (
-        e.task == ref or (len(needle) >= 4 and (e.task_uuid or "").startswith(needle)))]
-    if done:
-        last = done[-1]
-        raise TaskStateError(
-            f"Task '{last.task}' of instance {row.id} was already completed (event {last.seq} by {last.actor} at "
-            f"{last.time}); ready now: {listing}"
-        )
-    if ref in known():
-        raise TaskStateError(f"Task '{ref}' of instance {row.id} is not ready yet; ready: {listing}")
-    raise NotFoundError(f"Process {row.process_id} has no task '{ref}'; ready in instance {row.id}: {listing}")
+    names = {**upstream, task: data}
+    try:
+        ok = evaluate(check, names)
+    except ExpressionError as exc:
+        raise ValidationError(f"{what}: its check could not be evaluated ({exc}); nothing was saved") from None
+    if not ok:
+        reason = props.get("checkMessage") or f"the check {check!r} does not hold"
+        raise ValidationError(f"{what}: {reason}; nothing was saved")

@@ -115,6 +115,15 @@ class SqliteTransaction:
         row = self.conn.execute(f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?", (instance_id,)).fetchone()
         return InstanceRow(*row) if row else None
 
+    def ready_tasks(self, instance_id: int) -> list[TaskView]:
+        make = TaskView._make
+        sql = f"SELECT {_READY_COLUMNS} FROM ready_tasks WHERE instance_id = ? ORDER BY since, bpmn_id"
+        return [make(r) for r in self.conn.execute(sql, (instance_id,))]
+
+    def events(self, instance_id: int) -> list[EventRow]:
+        sql = f"SELECT {_EVENT_COLUMNS} FROM events WHERE instance_id = ? ORDER BY seq"
+        return [EventRow(*r) for r in self.conn.execute(sql, (instance_id,))]
+
     def save_instance(self, row: InstanceRow, expected_row_version: int) -> None:
         cur = self.conn.execute(
             "UPDATE instances SET status = ?, updated_at = ?, state = ?, state_format = ?, "
@@ -147,14 +156,21 @@ class SqliteStore:
 
     def __init__(self, path: str, create: bool) -> None:
         self.location = path
+        self.read_only = False
         self._conn: sqlite3.Connection | None = None
         exists = os.path.exists(path)
         if os.path.isdir(path):
             raise StoreError(f"--db '{path}' is a folder; give the path of a store file such as ./sop.db")
         if not exists and not create:
             return  # reads of a store that does not exist yet see an empty store; nothing is created
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise StoreError(f"Cannot open store '{path}': folder '{folder}' does not exist; create it or fix --db")
+        self.read_only = exists and not (os.access(path, os.W_OK) and os.access(folder, os.W_OK))
+        if not exists and not os.access(folder, os.W_OK):
+            raise StoreError(f"Cannot create store '{path}': folder '{folder}' is not writable; fix --db")
         try:
-            self._conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            self._conn = self._connect(path)
             self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self._conn.execute("PRAGMA foreign_keys = ON")
             # FULL (default): a commit survives power loss, not only a killed process; SOP_SYNC=normal trades that.
@@ -181,7 +197,21 @@ class SqliteStore:
                 self._conn.close()
                 self._conn = None
                 return
+            if self.read_only:
+                raise StoreError(
+                    f"Store '{path}' is read-only and has schema version {version}; this sop needs "
+                    f"{SCHEMA_VERSION}: upgrade a writable copy"
+                )
             self.migrate()
+
+    def _connect(self, path: str) -> sqlite3.Connection:
+        if not self.read_only:
+            return sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        # A store on read-only media (an archived copy for auditors): read it without writing -wal/-shm files.
+        from urllib.parse import quote
+
+        uri = f"file:{quote(os.path.abspath(path))}?immutable=1"
+        return sqlite3.connect(uri, uri=True, isolation_level=None)
 
     def _fail_open(self, exc: sqlite3.DatabaseError) -> None:
         raise StoreError(
@@ -233,6 +263,8 @@ class SqliteStore:
     def transaction(self) -> Iterator[SqliteTransaction]:
         """BEGIN IMMEDIATE ... COMMIT; any error rolls everything back."""
         conn = self._require()
+        if self.read_only:
+            raise StoreError(f"Store '{self.location}' is read-only; nothing was saved. Use a writable store")
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:

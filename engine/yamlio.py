@@ -36,6 +36,45 @@ _PlainLoader.add_implicit_resolver(
 )
 
 
+class YamlInt(int):
+    """An integer read from YAML that remembers how it was written (0042 stays '0042' for a text field)."""
+
+    text: str
+
+
+class YamlFloat(float):
+    """A number read from YAML that remembers how it was written."""
+
+    text: str
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> YamlInt:
+    text = str(loader.construct_scalar(node))
+    digits = text.lstrip("+-")
+    sign = -1 if text.startswith("-") else 1
+    if digits[:2] in ("0o", "0O"):
+        value = int(digits[2:], 8)
+    elif digits[:2] in ("0x", "0X"):
+        value = int(digits[2:], 16)
+    else:
+        value = int(digits, 10)  # YAML 1.2: 010 is ten, not octal eight
+    number = YamlInt(sign * value)
+    number.text = text
+    return number
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> YamlFloat:
+    text = str(loader.construct_scalar(node))
+    number = YamlFloat(float(text.replace(".inf", "inf").replace(".Inf", "inf").replace(".INF", "inf")
+                             .replace(".nan", "nan").replace(".NaN", "nan").replace(".NAN", "nan")))
+    number.text = text
+    return number
+
+
+_PlainLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_PlainLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+
+
 def parse_yaml(text: str, source: str) -> Any:
     """Parse YAML text; a syntax error becomes a DataFileError naming the source and line."""
     try:
@@ -46,6 +85,8 @@ def parse_yaml(text: str, source: str) -> Any:
         raise DataFileError(f"{where}: not valid YAML ({exc.problem}); fix the file and try again") from None
     except yaml.YAMLError as exc:
         raise DataFileError(f"{source}: not valid YAML ({exc}); fix the file and try again") from None
+    except RecursionError:
+        raise DataFileError(f"{source}: nested too deeply to read; flatten the document") from None
 
 
 def parse_data(text: str, source: str) -> dict[str, Any]:
@@ -54,6 +95,8 @@ def parse_data(text: str, source: str) -> dict[str, Any]:
     if stripped.startswith("{") or stripped.startswith("["):
         try:
             value = json.loads(text)
+        except RecursionError:
+            raise DataFileError(f"{source}: nested too deeply to read; flatten the document") from None
         except json.JSONDecodeError as exc:
             raise DataFileError(
                 f"{source}:{exc.lineno}: not valid JSON ({exc.msg}); fix the file or write it as YAML"
@@ -61,7 +104,8 @@ def parse_data(text: str, source: str) -> dict[str, Any]:
     else:
         value = parse_yaml(text, source)
     if not isinstance(value, dict):
-        kind = "empty" if value is None else f"a {type(value).__name__}"
+        plain = {YamlInt: "int", YamlFloat: "float"}.get(type(value), type(value).__name__)
+        kind = "empty" if value is None else f"a {plain}"
         raise DataFileError(
             f"{source}: the data must be an object of field: value pairs, but it is {kind}; "
             "see `sop form INSTANCE TASK --template` for the fields"
@@ -74,10 +118,12 @@ def read_data_file(path: str, stdin_text: str | None = None) -> dict[str, Any]:
     if path == "-":
         return parse_data(stdin_text or "", "<stdin>")
     file = Path(path)
-    if not file.is_file():
-        raise DataFileError(f"Data file '{path}' does not exist; give the path of a JSON or YAML file")
+    if file.is_dir():
+        raise DataFileError(f"Data file '{path}' is a folder; give the path of a JSON or YAML file")
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark from Windows editors is dropped
+    except FileNotFoundError:
+        raise DataFileError(f"Data file '{path}' does not exist; give the path of a JSON or YAML file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DataFileError(f"Data file '{path}' cannot be read ({exc}); it must be UTF-8 JSON or YAML") from None
     return parse_data(text, path)
