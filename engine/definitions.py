@@ -7,16 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from .canonical import canonical_json, sha256_hex
+from .diagram_checks import BPMN_NS, SPIFF_NS, STEP_TAGS, check_expression, check_process
 from .durations import is_duration
 from .errors import DefinitionError, EngineError
 from .forms import parse_form
 from .tasks import FORM_PROPERTY
 from .yamlio import parse_yaml
-
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-# SpiffWorkflow names its own internal task specs so; a BPMN element with one of these ids breaks at run time.
-RESERVED_IDS = {"Start", "End", "Root"}
 
 
 @dataclass(frozen=True)
@@ -167,7 +163,7 @@ def load_file(
 
 def _bound_forms(process: Any, path: Path, forms_dir: Path) -> dict[str, str]:
     forms: dict[str, str] = {}
-    for task in process.iter(f"{{{BPMN_NS}}}userTask"):
+    for task in (t for step_tag in STEP_TAGS for t in process.iter(f"{{{BPMN_NS}}}{step_tag}")):
         for prop in task.iter(f"{{{SPIFF_NS}}}property"):
             if prop.get("name") != FORM_PROPERTY:
                 continue
@@ -205,28 +201,10 @@ def definition_from_bundle(bundle: dict[str, Any], file: str | None = None) -> D
     for lane in process.iter(f"{{{BPMN_NS}}}lane"):
         for ref in lane.iter(f"{{{BPMN_NS}}}flowNodeRef"):
             lanes[(ref.text or "").strip()] = lane.get("name") or lane.get("id")
-    for element in process.iter():
-        if element.get("id") in RESERVED_IDS and isinstance(element.tag, str):
-            raise DefinitionError(
-                f"{source}:{element.sourceline}: element id '{element.get('id')}' collides with SpiffWorkflow's "
-                "internal task of that name; rename it (for example StartEvent_1)"
-            )
-    ids = {e.get("id") for e in process.iter() if isinstance(e.tag, str) and e.get("id")}
-    for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
-        for end in ("sourceRef", "targetRef"):
-            if flow.get(end) not in ids:
-                raise DefinitionError(
-                    f"{source}:{flow.sourceline}: sequence flow '{flow.get('id')}' has {end}="
-                    f"'{flow.get(end)}', which is no element of process '{bundle['process']}'; reconnect the flow"
-                )
-    for tag in ("scriptTask",):
-        for element in process.iter(f"{{{BPMN_NS}}}{tag}"):
-            raise DefinitionError(
-                f"{source}:{element.sourceline}: script task '{element.get('id')}' is refused: diagrams are data "
-                "and may not run code; model the work as a user task"
-            )
+    tasks = [t for step_tag in STEP_TAGS for t in process.iter(f"{{{BPMN_NS}}}{step_tag}")]
+    check_process(process, source, {t.get("id", "") for t in tasks})
     steps = []
-    for task in process.iter(f"{{{BPMN_NS}}}userTask"):
+    for task in sorted(tasks, key=lambda t: t.sourceline or 0):
         bpmn_id = task.get("id", "")
         if not bpmn_id.isidentifier():
             raise DefinitionError(
@@ -236,11 +214,9 @@ def definition_from_bundle(bundle: dict[str, Any], file: str | None = None) -> D
         props = {
             p.get("name", ""): p.get("value", "") for p in task.iter(f"{{{SPIFF_NS}}}property")
         }
-        for script_tag in ("preScript", "postScript"):
-            if next(task.iter(f"{{{SPIFF_NS}}}{script_tag}"), None) is not None:
-                raise DefinitionError(
-                    f"{source}:{task.sourceline}: task '{bpmn_id}' has a {script_tag}; diagrams may not run code"
-                )
+        if props.get("check"):
+            check_expression(props["check"], f"{source}:{task.sourceline}: task '{bpmn_id}' check",
+                             {t.get("id", "") for t in tasks})
         sla = props.get("sla")
         if sla is not None and not is_duration(sla):
             raise DefinitionError(

@@ -298,7 +298,7 @@ def test_script_task_is_reported(folders: tuple[Path, Path]) -> None:
     </bpmn:scriptTask>"""
     (definitions / "uji.bpmn").write_text(minimal_bpmn(extra=script), encoding="utf-8")
     problem = _only_problem(definitions, forms)
-    assert re.match(rf"^{re.escape(str(definitions / 'uji.bpmn'))}:\d+: script task 'Skrip_1' is refused", problem)
+    assert re.match(rf"^{re.escape(str(definitions / 'uji.bpmn'))}:\d+: scriptTask 'Skrip_1' is refused", problem)
     assert "diagrams are data and may not run code" in problem
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -119,20 +120,45 @@ def test_ambiguous_task_id_asks_for_the_uuid(make_sop) -> None:  # type: ignore[
     assert sop.json("show", str(instance))["status"] == "completed"
 
 
-def test_a_condition_that_tries_to_run_code_is_refused(make_sop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """A gateway condition calling __import__ never runs; the step is refused and the instance unchanged."""
+def test_a_condition_that_tries_to_run_code_is_refused_at_load(make_sop) -> None:  # type: ignore[no-untyped-def]
+    """A gateway condition calling __import__ is refused when the diagram loads, naming the flow; nothing starts."""
     sop = make_sop(JAHAT / "definitions", CUTI / "forms")
-    instance = sop.start("cuti_jahat")
-    marker = tmp_path / "pwned"
-    sop("complete", str(instance), "AjukanCuti", "--set", f"nama={marker}", "--set", "jenis=tahunan",
-        "--set", "mulai=2026-12-01", "--set", "hari=3")
-    before = sop.dump()
-    result = sop("complete", str(instance), "Telaah", "--set", "keputusan=setuju")
+    listed = sop("processes")
+    assert listed.exit_code == 1
+    assert "sequenceFlow 'F_Setuju'" in listed.stderr and "__import__" in listed.stderr
+    assert "calls something other than abs, all, any" in listed.stderr
+    started = sop("start", "cuti_jahat")
+    assert started.exit_code == 1 and "No process 'cuti_jahat'" in started.stderr
+    assert not sop.db.exists()
+
+
+def test_a_condition_reading_an_unknown_step_is_refused_at_load(tmp_path: Path) -> None:
+    """A condition with a misspelt step id is refused at load instead of stranding instances at the gateway."""
+    definitions, forms = copy_definitions(tmp_path)
+    bpmn = definitions / "interkoneksi_data_baru.bpmn"
+    bpmn.write_text(bpmn.read_text().replace('AnalisaTopologi["keputusan"]', 'Analisa["keputusan"]'))
+    sop = Sop(tmp_path / "s.db", definitions, forms)
+    result = sop("start", "interkoneksi_data_baru")
     assert result.exit_code == 1
-    assert "The diagram failed at element 'Gateway_Setuju'" in result.stderr
-    assert "__import__" in result.stderr and "nothing was saved" in result.stderr
-    assert not marker.exists()
+    assert "reads 'Analisa', which is no step of this process" in result.stderr
+
+
+def test_a_step_check_ties_the_letter_to_the_decision(sop: Sop) -> None:
+    """On the postponement path a recommendation letter is refused by the step's check; a postponement passes."""
+    from engine.yamlio import read_data_file
+
+    instance = sop.start()
+    for task, name in (("AjukanPermohonan", "01_surat_permohonan"), ("DisposisiKadis", "02_disposisi_kadis"),
+                       ("AnalisaKabid", "03_analisa_kabid"), ("SurveyTeknis", "04_survey_teknis"),
+                       ("AnalisaTopologi", "05_analisa_topologi_tunda")):
+        assert sop("complete", str(instance), task, "--data", str(DATA / f"{name}.yaml")).exit_code == 0
+    wrong = read_data_file(str(DATA / "09_laporan_rekomendasi.yaml"))
+    before = sop.dump()
+    result = sop("complete", str(instance), "LaporanKabid", "--data", "-", input=json.dumps(wrong))
+    assert result.exit_code == 1
+    assert "jenis_surat harus sesuai keputusan AnalisaTopologi" in result.stderr
     assert sop.dump() == before
+    assert sop("complete", str(instance), "LaporanKabid", "--data", str(DATA / "09_laporan_penundaan.yaml")).exit_code == 0
 
 
 def test_engine_and_runner_name_no_sop() -> None:
