@@ -76,7 +76,7 @@ class EngineSteps:
         os.environ["SOP_SYNC"] = sync
         self.scenario = load_scenario(SCENARIO)
         self.engine = Engine(str(db), DEFINITIONS, FORMS)
-        self.engine.store(write=True)
+        self.engine.store(create=True)
         del os.environ["SOP_SYNC"]
         self.instance = 0
 
@@ -137,18 +137,20 @@ def build_big_store(path: Path, instances: int) -> None:
     conn.close()
 
 
-def command_seconds(argv: list[str], repeat: int) -> float:
-    """Median wall time of a whole process, output discarded."""
+def commands_seconds(commands: dict[str, list[str]], repeat: int) -> dict[str, float]:
+    """Median wall time of each whole process, output discarded; runs interleaved so load weighs on all alike."""
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": True, "env": env}
-    subprocess.run(argv, **quiet)  # type: ignore[call-overload]  # warm caches and bytecode
-    times = []
+    for argv in commands.values():
+        subprocess.run(argv, **quiet)  # type: ignore[call-overload]  # warm caches and bytecode
+    times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        subprocess.run(argv, **quiet)  # type: ignore[call-overload]
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for name, argv in commands.items():
+            t0 = time.perf_counter()
+            subprocess.run(argv, **quiet)  # type: ignore[call-overload]
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main() -> None:
@@ -169,10 +171,13 @@ def main() -> None:
         big = tmp / "big.db"
         build_big_store(big, args.instances)
         sop = shutil.which("sop", path=str(Path(sys.executable).parent)) or "sop"
-        tasks = command_seconds([sop, "--db", str(big), "tasks"], args.repeat)
-        tasks_json = command_seconds([sop, "--db", str(big), "tasks", "--json"], args.repeat)
-        tasks_all = command_seconds([sop, "--db", str(big), "tasks", "--all"], args.repeat)
-        base = command_seconds([sys.executable, "-c", "import sqlite3, click"], args.repeat)
+        timed = commands_seconds({
+            "tasks": [sop, "--db", str(big), "tasks"],
+            "base": [sys.executable, "-c", "import sqlite3, click"],
+            "tasks_all": [sop, "--db", str(big), "tasks", "--all"],
+            "tasks_json": [sop, "--db", str(big), "tasks", "--json"],
+        }, args.repeat)
+        tasks, base, tasks_all, tasks_json = timed["tasks"], timed["base"], timed["tasks_all"], timed["tasks_json"]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     results = {

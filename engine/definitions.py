@@ -55,9 +55,16 @@ class Catalog:
 
     definitions: tuple[Definition, ...]
     problems: tuple[str, ...]
+    ambiguous: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def get(self, process_id: str) -> Definition:
         """The process with this id, or a NotFound-style error listing what exists."""
+        for ambiguous_id, files in self.ambiguous:
+            if ambiguous_id == process_id:
+                raise DefinitionError(
+                    f"Process '{process_id}' is defined in several files ({', '.join(files)}); "
+                    "give each process its own id or remove the copy"
+                )
         for definition in self.definitions:
             if definition.process_id == process_id:
                 return definition
@@ -84,17 +91,21 @@ def _parse_xml(text: str, source: str) -> Any:
         raise DefinitionError(f"{source}:{line}: not well-formed XML ({exc.msg}); fix the diagram") from None
 
 
-def _yaml_pages(definitions_dir: Path, problems: list[str]) -> dict[str, tuple[str, str, dict[str, Any]]]:
-    pages: dict[str, tuple[str, str, dict[str, Any]]] = {}
+Pages = dict[str, tuple[str, str, dict[str, Any]]]
+
+
+def _yaml_pages(definitions_dir: Path, broken: dict[str, str]) -> Pages:
+    """The SOP pages of the folder by process id; a page that cannot be read is kept by file stem in broken."""
+    pages: Pages = {}
     for path in sorted(definitions_dir.glob("*.yaml")) + sorted(definitions_dir.glob("*.yml")):
         try:
             text = path.read_text(encoding="utf-8")
             page = parse_yaml(text, str(path))
         except (OSError, UnicodeDecodeError) as exc:
-            problems.append(f"{path}: cannot be read as UTF-8 text ({exc}); save it as UTF-8")
+            broken[path.stem] = f"{path}: cannot be read as UTF-8 text ({exc}); save it as UTF-8"
             continue
         except EngineError as exc:
-            problems.append(str(exc))
+            broken[path.stem] = str(exc)
             continue
         if not isinstance(page, dict) or not isinstance(page.get("process"), str):
             continue  # not an SOP page (a roles or calendar file, say)
@@ -110,30 +121,30 @@ def scan(definitions_dir: str | Path, forms_dir: str | Path) -> Catalog:
             f"Definitions folder '{folder}' does not exist; pass --definitions DIR or set SOP_DEFINITIONS"
         )
     problems: list[str] = []
-    pages = _yaml_pages(folder, problems)
+    broken: dict[str, str] = {}
+    pages = _yaml_pages(folder, broken)
     found: list[Definition] = []
-    for path in sorted(folder.glob("*.bpmn")):
+    diagrams = sorted(folder.glob("*.bpmn"))
+    for path in diagrams:
         try:
+            if path.stem in broken:  # the diagram's own page (same file name) is unreadable: do not run without it
+                raise DefinitionError(f"{broken[path.stem]} (the SOP page of {path.name})")
             found.extend(load_file(path, Path(forms_dir), pages))
         except EngineError as exc:
             problems.append(str(exc))
-    seen: dict[str, str] = {}
-    unique = []
+    stems = {p.stem for p in diagrams}
+    problems.extend(message for stem, message in broken.items() if stem not in stems)
+    files: dict[str, list[str]] = {}
     for definition in found:
-        if definition.process_id in seen:
-            problems.append(
-                f"{definition.file}: process '{definition.process_id}' is also defined in "
-                f"{seen[definition.process_id]}; give each process its own id"
-            )
-            continue
-        seen[definition.process_id] = definition.file
-        unique.append(definition)
-    return Catalog(tuple(unique), tuple(problems))
+        files.setdefault(definition.process_id, []).append(definition.file)
+    ambiguous = tuple((pid, tuple(paths)) for pid, paths in files.items() if len(paths) > 1)
+    for pid, paths in ambiguous:
+        problems.append(f"process '{pid}' is defined in several files ({', '.join(paths)}); give each its own id")
+    unique = [d for d in found if len(files[d.process_id]) == 1]
+    return Catalog(tuple(unique), tuple(problems), ambiguous)
 
 
-def load_file(
-    path: Path, forms_dir: Path, pages: dict[str, tuple[str, str, dict[str, Any]]]
-) -> list[Definition]:
+def load_file(path: Path, forms_dir: Path, pages: Pages) -> list[Definition]:
     """Load the executable processes of one BPMN file with their forms and YAML pages."""
     try:
         text = path.read_text(encoding="utf-8")

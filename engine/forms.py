@@ -24,6 +24,14 @@ _RFC3339 = re.compile(
 )
 
 
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _is_email(value: object) -> bool:
+    """name@domain.tld (jsonschema's own check only looks for an @)."""
+    return not isinstance(value, str) or bool(_EMAIL.match(value))
+
+
 def _is_date_time(value: object) -> bool:
     """RFC 3339 date-time with a time zone (jsonschema checks it only with an extra package)."""
     if not isinstance(value, str):
@@ -35,6 +43,7 @@ def _is_date_time(value: object) -> bool:
 
 
 _FORMATS.checks("date-time", raises=ValueError)(_is_date_time)
+_FORMATS.checks("email")(_is_email)
 
 
 def parse_form(text: str, source: str) -> dict[str, Any]:
@@ -187,7 +196,7 @@ def template(schema: dict[str, Any]) -> str:
         lines.append(f"# {_one_line(schema['title'])}")
     if schema.get("description"):
         lines.append(f"# {_one_line(schema['description'])}")
-    lines.append("# Wajib (required) fields are marked; fill in the values after the colons.")
+    lines.append("# Isi nilai setelah titik dua; isian bertanda 'wajib' harus diisi, isian opsional boleh dihapus.")
     _object_lines(schema, 0, lines)
     return "\n".join(lines) + "\n"
 

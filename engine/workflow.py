@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -22,7 +23,9 @@ from SpiffWorkflow.util.task import TaskState
 from .errors import DefinitionError, EngineError, ExpressionError
 from .expressions import evaluate
 
-STATE_FORMAT = "sop-nospec-1+zlib"
+# Our layout (spec kept apart, zlib) and SpiffWorkflow's serializer version it wraps, so a later SpiffWorkflow
+# can tell which of its migrations an old state needs.
+STATE_FORMAT = f"sop-nospec-1+zlib;spiff={SPIFF_SERIALIZER_VERSION}"
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from engine.service import Engine
 
 EXIT_REFUSED = 1
+EXIT_INTERRUPTED = 130
+INSTANCE_ID = click.IntRange(1, 2**63 - 1)
 TABLE_LIMIT = 100
 
 
@@ -30,7 +32,8 @@ class SopGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
-            _refuse("interrupted; a command stopped before its commit saved nothing")
+            message("Interrupted: the command in progress was rolled back; what was already reported done stays done.")
+            raise SystemExit(EXIT_INTERRUPTED) from None
         except Exception as exc:  # the last line of defence: a message, not a traceback
             if os.environ.get("SOP_DEBUG"):
                 raise
@@ -139,7 +142,7 @@ def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str
 
 
 @cli.command()
-@click.option("--instance", type=int, help="Only this instance's tasks.")
+@click.option("--instance", type=INSTANCE_ID, help="Only this instance's tasks.")
 @click.option("--lane", help="Only tasks in this lane (the actor's name in the diagram).")
 @click.option("--limit", type=click.IntRange(min=0), metavar="N",
               help=f"Show at most N tasks, oldest first (table default {TABLE_LIMIT}; JSON default all; 0 = all).")
@@ -169,7 +172,7 @@ def tasks(ctx: click.Context, instance: int | None, lane: str | None, limit: int
 
 
 @cli.command()
-@click.argument("instance", type=int)
+@click.argument("instance", type=INSTANCE_ID)
 @click.argument("task")
 @click.option("--template", is_flag=True, help="Print a YAML skeleton to fill in instead of the schema.")
 @click.pass_context
@@ -185,7 +188,7 @@ def form(ctx: click.Context, instance: int, task: str, template: bool) -> None:
 
 
 @cli.command()
-@click.argument("instance", type=int)
+@click.argument("instance", type=INSTANCE_ID)
 @click.argument("task")
 @click.option("--data", "data_file", metavar="FILE", help="The step's artefact, JSON or YAML ('-' for stdin).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="A field value; dotted keys nest. Repeatable.")
@@ -212,7 +215,7 @@ def complete(ctx: click.Context, instance: int, task: str, data_file: str | None
 
 
 @cli.command()
-@click.argument("instance", type=int)
+@click.argument("instance", type=INSTANCE_ID)
 @click.option("--json", "as_json", is_flag=True, help="Print the instance as JSON.")
 @click.pass_context
 def show(ctx: click.Context, instance: int, as_json: bool) -> None:

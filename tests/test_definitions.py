@@ -270,14 +270,17 @@ def test_form_that_is_not_utf8_is_reported(folders: tuple[Path, Path]) -> None:
 
 
 def test_yaml_page_that_is_not_utf8_is_reported(folders: tuple[Path, Path]) -> None:
-    """A YAML page saved in Latin-1 is reported as a problem naming it, and the diagrams still load."""
+    """A diagram whose own YAML page (same name) is unreadable is refused, naming the page; others still load."""
     definitions, forms = folders
     (definitions / "uji.bpmn").write_text(minimal_bpmn(), encoding="utf-8")
     (definitions / "uji.yaml").write_bytes("process: uji_proses\nnama: Café\n".encode("latin-1"))
+    (definitions / "lain.bpmn").write_text(minimal_bpmn(process_id="lain"), encoding="utf-8")
+    (definitions / "catatan.yaml").write_text("process: [tidak ditutup\n", encoding="utf-8")
     catalog = scan(definitions, forms)
-    assert [d.process_id for d in catalog.definitions] == ["uji_proses"]
-    assert len(catalog.problems) == 1
-    assert "uji.yaml" in catalog.problems[0]
+    assert [d.process_id for d in catalog.definitions] == ["lain"]
+    assert len(catalog.problems) == 2
+    assert "uji.yaml: cannot be read as UTF-8" in catalog.problems[0] and "(the SOP page of uji.bpmn)" in catalog.problems[0]
+    assert "catatan.yaml:" in catalog.problems[1] and "not valid YAML" in catalog.problems[1]
 
 
 def test_start_event_named_start_is_reported(folders: tuple[Path, Path]) -> None:
@@ -332,16 +335,16 @@ def test_sla_not_iso_duration_is_reported(folders: tuple[Path, Path], sla: str) 
 
 
 def test_same_process_in_two_files_is_reported(folders: tuple[Path, Path]) -> None:
-    """Two files defining the same process id: the first loads, the second is reported naming both."""
+    """Two files defining the same process id: neither runs (which would be a guess), both are named."""
     definitions, forms = folders
     (definitions / "a.bpmn").write_text(minimal_bpmn(), encoding="utf-8")
     (definitions / "b.bpmn").write_text(minimal_bpmn(), encoding="utf-8")
     catalog = scan(definitions, forms)
-    assert [d.file for d in catalog.definitions] == [str(definitions / "a.bpmn")]
-    assert catalog.problems == (
-        f"{definitions / 'b.bpmn'}: process 'uji_proses' is also defined in {definitions / 'a.bpmn'}; "
-        "give each process its own id",
-    )
+    assert catalog.definitions == ()
+    both = f"{definitions / 'a.bpmn'}, {definitions / 'b.bpmn'}"
+    assert catalog.problems == (f"process 'uji_proses' is defined in several files ({both}); give each its own id",)
+    with pytest.raises(DefinitionError, match=r"Process 'uji_proses' is defined in several files \("):
+        catalog.get("uji_proses")
 
 
 def test_no_executable_process_is_reported(folders: tuple[Path, Path]) -> None:
@@ -401,3 +404,27 @@ def test_build_spec_unknown_process_and_bad_xml() -> None:
         build_spec(minimal_bpmn(), "lain", "uji.bpmn")
     with pytest.raises(DefinitionError, match=r"^uji\.bpmn:\d+: not well-formed XML"):
         build_spec(minimal_bpmn()[:500], "uji_proses", "uji.bpmn")
+
+
+def test_unsupported_elements_are_refused_at_load(folders: tuple[Path, Path]) -> None:
+    """A timer event or a service task would leave instances waiting forever, so the diagram is refused."""
+    definitions, forms = folders
+    for extra, expected in (
+        ('\n    <bpmn:intermediateCatchEvent id="Tunggu"><bpmn:timerEventDefinition id="T1" />'
+         "</bpmn:intermediateCatchEvent>", "intermediateCatchEvent 'Tunggu' is refused: sop has no timer"),
+        ('\n    <bpmn:serviceTask id="Panggil" />', "serviceTask 'Panggil' is refused: sop does not call services"),
+    ):
+        (definitions / "uji.bpmn").write_text(minimal_bpmn(extra=extra), encoding="utf-8")
+        assert expected in _only_problem(definitions, forms)
+
+
+def test_manual_task_is_a_step_with_its_form(folders: tuple[Path, Path]) -> None:
+    """A manualTask binds its form like a user task, so it can be completed with a validated artefact."""
+    definitions, forms = folders
+    text = minimal_bpmn().replace("bpmn:userTask", "bpmn:manualTask")
+    (definitions / "uji.bpmn").write_text(text, encoding="utf-8")
+    definition = scan(definitions, forms).get("uji_proses")
+    assert [(s.bpmn_id, s.form, s.lane) for s in definition.steps] == [
+        ("IsiCatatan", "catatan.schema.json", "Petugas")
+    ]
+    assert "catatan.schema.json" in definition.bundle["forms"]

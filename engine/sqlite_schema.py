@@ -1,0 +1,49 @@
+"""The SQLite store's schema, as the list of migrations that build it; a store records how far it got."""
+
+from __future__ import annotations
+
+# Marks a SQLite file as a sop store (PRAGMA application_id), so another program's database is never touched.
+APPLICATION_ID = 0x534F5031  # "SOP1"
+# Each entry upgrades the schema by one version; the list index + 1 is the version it produces.
+MIGRATIONS: list[str] = [
+    f"""
+    PRAGMA application_id = {APPLICATION_ID};
+    CREATE TABLE definition_versions (
+        version TEXT PRIMARY KEY, process_id TEXT NOT NULL, name TEXT NOT NULL,
+        bundle TEXT NOT NULL, spec TEXT NOT NULL, created_at TEXT NOT NULL);
+    CREATE TABLE instances (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, process_id TEXT NOT NULL,
+        version TEXT NOT NULL REFERENCES definition_versions(version),
+        status TEXT NOT NULL, started_at TEXT NOT NULL, updated_at TEXT NOT NULL, started_by TEXT NOT NULL,
+        state BLOB NOT NULL, state_format TEXT NOT NULL,
+        row_version INTEGER NOT NULL, last_seq INTEGER NOT NULL, last_hash TEXT NOT NULL);
+    CREATE INDEX instances_status ON instances(status, process_id);
+    CREATE TABLE ready_tasks (
+        instance_id INTEGER NOT NULL REFERENCES instances(id), task_uuid TEXT NOT NULL,
+        bpmn_id TEXT NOT NULL, name TEXT NOT NULL, lane TEXT, form TEXT, since TEXT NOT NULL,
+        PRIMARY KEY (instance_id, task_uuid));
+    CREATE INDEX ready_tasks_lane ON ready_tasks(lane);
+    CREATE TABLE events (
+        instance_id INTEGER NOT NULL REFERENCES instances(id), seq INTEGER NOT NULL, type TEXT NOT NULL,
+        time TEXT NOT NULL, task TEXT, task_uuid TEXT, actor TEXT NOT NULL, operator TEXT NOT NULL,
+        version TEXT NOT NULL, data TEXT NOT NULL, hash TEXT NOT NULL,
+        PRIMARY KEY (instance_id, seq));
+    """,
+    # 2: the Mutu Baku time of a ready task and its process, so listings need no join or deserialization.
+    """
+    ALTER TABLE ready_tasks ADD COLUMN sla TEXT;
+    ALTER TABLE ready_tasks ADD COLUMN process_id TEXT NOT NULL DEFAULT '';
+    CREATE INDEX ready_tasks_since ON ready_tasks(since, instance_id);
+    DROP INDEX ready_tasks_lane;
+    CREATE INDEX ready_tasks_lane ON ready_tasks(lane, since);
+    UPDATE ready_tasks SET process_id = (SELECT process_id FROM instances WHERE id = ready_tasks.instance_id);
+    UPDATE ready_tasks SET sla = (
+        SELECT json_extract(d.spec, '$.process.task_specs."' || ready_tasks.bpmn_id || '".extensions.properties.sla')
+        FROM instances i JOIN definition_versions d ON d.version = i.version WHERE i.id = ready_tasks.instance_id);
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
