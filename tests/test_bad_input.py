@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import DATA, Sop, copy_definitions
 
+from runner.cli import cli
+
 
 @pytest.fixture
 def started(sop: Sop) -> Sop:
@@ -188,3 +190,39 @@ def _sample(name: str) -> dict[str, object]:
     from engine.yamlio import read_data_file
 
     return read_data_file(str(DATA / name))
+
+
+def test_complete_on_a_missing_store_creates_nothing(tmp_path: Path) -> None:
+    """Completing a task against a store that does not exist is refused and leaves no file behind."""
+    sop = Sop(tmp_path / "belum-ada.db")
+    result = sop("complete", "1", "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"))
+    assert result.exit_code == 1
+    assert "No instance 1 in store" in result.stderr
+    assert not sop.db.exists()
+
+
+def test_empty_db_path_is_refused(tmp_path: Path) -> None:
+    """`--db ""` would be a throwaway in-memory store; it is refused."""
+    sop = Sop(tmp_path / "unused.db")
+    result = sop.runner.invoke(cli, ["--db", "", "start", "interkoneksi_data_baru"])
+    assert result.exit_code == 1
+    assert "--db is empty" in result.stderr
+
+
+def test_db_in_a_missing_folder_is_named(tmp_path: Path) -> None:
+    """A store path whose folder does not exist says so, rather than 'not a sop store'."""
+    result = Sop(tmp_path / "tidak" / "ada" / "sop.db")("start", "interkoneksi_data_baru")
+    assert result.exit_code == 1
+    assert "does not exist; create it or fix --db" in result.stderr
+
+
+def test_data_file_that_is_a_folder(started: Sop, tmp_path: Path) -> None:
+    """A folder given as the data file is named as a folder."""
+    err = _refused(started, "complete", "1", "AjukanPermohonan", "--data", str(tmp_path))
+    assert "is a folder; give the path of a JSON or YAML file" in err
+
+
+def test_instance_id_out_of_range_is_a_usage_error(started: Sop) -> None:
+    """An instance id beyond any store's range is a usage error, not a crash."""
+    err = _refused(started, "show", "99999999999999999999999", code=2)
+    assert "99999999999999999999999" in err

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 import yaml
 from conftest import DATA, EXAMPLES, Sop
 
@@ -231,3 +233,47 @@ def test_examples_are_valid_yaml_scenarios() -> None:
     """Every example data file is a YAML object (so operators can copy them)."""
     for path in DATA.glob("*.yaml"):
         assert isinstance(yaml.safe_load(path.read_text()), dict), path
+
+
+def test_yaml_numbers_keep_their_text_in_text_fields(sop: Sop) -> None:
+    """Unquoted 0042 in a text field stays '0042'; 010 in a number field is ten, not octal eight."""
+    instance = sop.start()
+    sop("complete", str(instance), "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"))
+    text = (DATA / "02_disposisi_kadis.yaml").read_text().replace('nomor_agenda: "1187"', "nomor_agenda: 0042")
+    assert sop("complete", str(instance), "DisposisiKadis", "--data", "-", input=text).exit_code == 0
+    assert sop.json("show", str(instance))["data"]["DisposisiKadis"]["nomor_agenda"] == "0042"
+    for task, name in (("AnalisaKabid", "03_analisa_kabid"), ("SurveyTeknis", "04_survey_teknis"),
+                       ("AnalisaTopologi", "05_analisa_topologi_pasang")):
+        assert sop("complete", str(instance), task, "--data", str(DATA / f"{name}.yaml")).exit_code == 0
+    spec = (DATA / "06_draft_spesifikasi.yaml").read_text().replace("vlan_id: 214", "vlan_id: 010")
+    assert sop("complete", str(instance), "DraftSpesifikasi", "--data", "-", input=spec).exit_code == 0
+    assert sop.json("show", str(instance))["data"]["DraftSpesifikasi"]["vlan_id"] == 10
+
+
+def test_a_read_only_store_can_still_be_read(sop: Sop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An archived store on read-only media lists and shows; writing to it is refused with a clear message."""
+    import os
+
+    sop.start()
+    archive = tmp_path / "arsip"
+    archive.mkdir()
+    copy = archive / "sop.db"
+    copy.write_bytes(sop.db.read_bytes())
+    real_access = os.access
+
+    def read_only_media(path: object, mode: int, *args: object, **kwargs: object) -> bool:
+        if mode & os.W_OK and str(path).startswith(str(archive)):
+            return False  # as on a read-only mount (root would otherwise ignore permission bits)
+        return real_access(path, mode)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "access", read_only_media)
+    reader = Sop(copy)
+    before = copy.read_bytes()
+    shown = reader("show", "1", "--json")
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["status"] == "running"
+    assert [t["task"] for t in reader.json("tasks")] == ["AjukanPermohonan"]
+    result = reader("complete", "1", "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"))
+    assert result.exit_code == 1 and "is read-only; nothing was saved" in result.stderr
+    assert copy.read_bytes() == before
+    assert sorted(p.name for p in archive.iterdir()) == ["sop.db"]

@@ -279,7 +279,8 @@ def test_yaml_page_that_is_not_utf8_is_reported(folders: tuple[Path, Path]) -> N
     catalog = scan(definitions, forms)
     assert [d.process_id for d in catalog.definitions] == ["lain"]
     assert len(catalog.problems) == 2
-    assert "uji.yaml: cannot be read as UTF-8" in catalog.problems[0] and "(the SOP page of uji.bpmn)" in catalog.problems[0]
+    assert "uji.yaml: cannot be read as UTF-8" in catalog.problems[0]
+    assert "(the SOP page of uji.bpmn)" in catalog.problems[0]
     assert "catatan.yaml:" in catalog.problems[1] and "not valid YAML" in catalog.problems[1]
 
 

@@ -158,7 +158,8 @@ def test_a_step_check_ties_the_letter_to_the_decision(sop: Sop) -> None:
     assert result.exit_code == 1
     assert "jenis_surat harus sesuai keputusan AnalisaTopologi" in result.stderr
     assert sop.dump() == before
-    assert sop("complete", str(instance), "LaporanKabid", "--data", str(DATA / "09_laporan_penundaan.yaml")).exit_code == 0
+    right = sop("complete", str(instance), "LaporanKabid", "--data", str(DATA / "09_laporan_penundaan.yaml"))
+    assert right.exit_code == 0, right.output
 
 
 def test_engine_and_runner_name_no_sop() -> None:
