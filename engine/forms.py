@@ -155,23 +155,42 @@ def _sub_schema(value: Any) -> dict[str, Any]:
 
 
 def coerce_assignments(schema: dict[str, Any], pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    """Turn --set KEY=VALUE pairs into data, typing each value by the schema (dotted keys nest)."""
+    """Turn --set KEY=VALUE pairs into data, typing each value by the schema.
+
+    Dotted keys nest (pengirim.nama=...); a number after an array field is an item (peralatan.0.nama=...).
+    """
     data: dict[str, Any] = {}
     for key, raw in pairs:
         parts = key.split(".")
-        node_schema: dict[str, Any] | None = schema
-        target = data
+        node_schema: dict[str, Any] = schema
+        target: Any = data
         for i, part in enumerate(parts):
-            props = (node_schema or {}).get("properties", {})
-            node_schema = props.get(part) if isinstance(props, dict) else None
-            if i == len(parts) - 1:
-                target[part] = _typed(raw, node_schema)
-            else:
-                nxt = target.setdefault(part, {})
-                if not isinstance(nxt, dict):
-                    prefix = ".".join(parts[: i + 1])
-                    raise ValidationError(f"--set {key}: '{prefix}' is already a value, not an object")
-                target = nxt
+            last = i == len(parts) - 1
+            if isinstance(target, list):
+                if not part.isdigit() or int(part) > len(target):
+                    raise ValidationError(
+                        f"--set {key}: '{part}' must be the index of an item of '{'.'.join(parts[:i])}' "
+                        f"(0 to {len(target)}, counting from 0)"
+                    )
+                index = int(part)
+                node_schema = _sub_schema(node_schema.get("items"))
+                if last:
+                    value = _typed(raw, node_schema)
+                    target[index:index + 1] = [value]
+                    break
+                if index == len(target):
+                    target.append([] if node_schema.get("type") == "array" else {})
+                target = target[index]
+                continue
+            node_schema = _sub_schema(_sub_schema(node_schema.get("properties")).get(part))
+            if last:
+                target[part] = _typed(raw, node_schema or None)
+                break
+            nxt = target.setdefault(part, [] if node_schema.get("type") == "array" else {})
+            if not isinstance(nxt, (dict, list)):
+                prefix = ".".join(parts[: i + 1])
+                raise ValidationError(f"--set {key}: '{prefix}' is already a value, not an object")
+            target = nxt
     return data
 
 

@@ -405,3 +405,15 @@ def test_template_multiline_description_stays_a_comment() -> None:
         "properties": {"isi": {"type": "string", "description": "Baris pertama.\nBaris kedua."}},
     }
     assert parse_yaml(template(schema), "template") == {"isi": ""}
+
+
+def test_set_with_an_index_fills_array_items() -> None:
+    """`--set peralatan.0.nama=...` builds array items typed by the item schema; a gap in the indices is refused."""
+    schema = parse_form((FORMS / "analisa_topologi.schema.json").read_text(), "analisa_topologi")
+    data = coerce_assignments(schema, [("kebutuhan_perangkat.0.nama", "Switch"), ("kebutuhan_perangkat.0.jumlah", "2"),
+                                       ("kebutuhan_perangkat.1.nama", "Kabel"), ("kebutuhan_perangkat.1.jumlah", "30")])
+    assert data == {"kebutuhan_perangkat": [{"nama": "Switch", "jumlah": 2}, {"nama": "Kabel", "jumlah": 30}]}
+    survey = parse_form((FORMS / "survey_teknis.schema.json").read_text(), "survey_teknis")
+    assert coerce_assignments(survey, [("petugas.0", "Fajar"), ("petugas.1", "007")]) == {"petugas": ["Fajar", "007"]}
+    with pytest.raises(ValidationError, match=r"'3' must be the index of an item of 'petugas'"):
+        coerce_assignments(survey, [("petugas.3", "Fajar")])
