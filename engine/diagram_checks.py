@@ -28,6 +28,8 @@ UNSUPPORTED = {
     "transaction": "sop does not run transactions yet",
     "eventBasedGateway": "sop has no event-based gateways yet",
     "complexGateway": "sop has no complex gateways; use exclusive or parallel gateways",
+    "standardLoopCharacteristics": "sop does not run looping tasks yet; draw the loop with a gateway and flows",
+    "adHocSubProcess": "sop does not run ad-hoc subprocesses yet",
 }
 ALLOWED_EVENT_DEFINITIONS = {"terminateEventDefinition"}
 
@@ -49,7 +51,8 @@ def check_process(process: Any, source: str, step_ids: set[str]) -> None:
                 "name; rename it (for example StartEvent_1)"
             )
         if name in UNSUPPORTED:
-            raise DefinitionError(f"{source}:{line}: {name} '{element_id}' is refused: {UNSUPPORTED[name]}")
+            what = f"{name} '{element_id}'" if element_id else f"{name} of '{element.getparent().get('id')}'"
+            raise DefinitionError(f"{source}:{line}: {what} is refused: {UNSUPPORTED[name]}")
         if name.endswith("EventDefinition") and name not in ALLOWED_EVENT_DEFINITIONS:
             parent = element.getparent()
             raise DefinitionError(

@@ -191,6 +191,7 @@ class Engine:
         actor = actor or self.operator
         ready = [ready_row(0, process_id, t, now) for t in ready_user_tasks(workflow)]
         status = "completed" if workflow.completed else "running"
+        _check_not_stranded(status, ready, f"Starting {process_id} would leave the instance")
         with self.store(create=True).transaction() as tx:
             if tx.get_version(definition.version) is None:
                 tx.put_version(VersionRow(definition.version, process_id, definition.name,
@@ -261,6 +262,7 @@ class Engine:
                 for t in ready_user_tasks(workflow)
             ]
             status = "completed" if workflow.completed else "running"
+            _check_not_stranded(status, ready, f"{what} would leave instance {instance}")
             events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [
                 ("task-completed", target.task, target.id, data)
             ]
@@ -321,6 +323,15 @@ def _check_start_data(definition: Definition, data: dict[str, Any]) -> None:
                 f"Start data key '{key}' is the id of a step of {definition.process_id}; the step's artefact is "
                 "stored under it when the step completes, so choose another key"
             )
+
+
+def _check_not_stranded(status: str, ready: list[TaskView], what: str) -> None:
+    """A running instance must have a ready step; otherwise it would wait for ever for something sop cannot do."""
+    if status == "running" and not ready:
+        raise EngineError(
+            f"{what} running with no step ready (the diagram waits for something sop cannot do); "
+            "nothing was saved. Fix the diagram"
+        )
 
 
 def _check_step(what: str, props: dict[str, str], upstream: dict[str, Any], task: str, data: dict[str, Any]) -> None:

@@ -166,8 +166,20 @@ class SqliteStore:
         # A store on read-only media (an archived copy for auditors): read it without writing -wal/-shm files.
         from urllib.parse import quote
 
-        uri = f"file:{quote(os.path.abspath(path))}?immutable=1"
-        return sqlite3.connect(uri, uri=True, isolation_level=None)
+        target = quote(os.path.abspath(path))
+        wal = path + "-wal"
+        if os.path.exists(wal) and os.path.getsize(wal) > 0:
+            # Commits may still sit in the WAL: immutable=1 would not see them. Read-only WAL access or refuse.
+            try:
+                conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True, isolation_level=None)
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return conn
+            except sqlite3.DatabaseError:
+                raise StoreError(
+                    f"Store '{path}' is read-only and has commits not yet merged from '{wal}'; open a writable "
+                    "copy once (any sop command) to merge them, then read it"
+                ) from None
+        return sqlite3.connect(f"file:{target}?immutable=1", uri=True, isolation_level=None)
 
     def _fail_open(self, exc: sqlite3.DatabaseError) -> None:
         raise StoreError(

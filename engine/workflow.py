@@ -138,7 +138,8 @@ def run_engine(workflow: BpmnWorkflow) -> None:
 
 def _engine_error(exc: SpiffWorkflowException) -> EngineError:
     task = getattr(exc, "task", None)
-    element = task.task_spec.bpmn_id if task is not None else "?"
+    spec = task.task_spec if task is not None else getattr(exc, "task_spec", None)
+    element = (getattr(spec, "bpmn_id", None) or getattr(spec, "name", None) or "?") if spec is not None else "?"
     # SpiffWorkflow 3.2 raises WorkflowTaskException inside `except` without `from`: the reason is the context.
     cause = exc.__cause__ or getattr(exc, "exception", None) or exc.__context__
     detail = str(cause) if cause is not None else str(exc)

@@ -31,6 +31,10 @@ class SopGroup(click.Group):
             _refuse(str(exc))
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
+        except BrokenPipeError:  # `sop tasks | head`: the reader has gone; what was asked is done
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise SystemExit(0) from None
         except KeyboardInterrupt:
             message("Interrupted: the command in progress was rolled back; what was already reported done stays done.")
             raise SystemExit(EXIT_INTERRUPTED) from None
@@ -198,10 +202,10 @@ def form(ctx: click.Context, instance: int, task: str, template: bool) -> None:
 def complete(ctx: click.Context, instance: int, task: str, data_file: str | None, sets: tuple[str, ...],
              actor: str | None, as_json: bool) -> None:
     """Complete a ready task with its artefact. Example: sop complete 1 Verifikasi --data verifikasi.yaml"""
-    if not data_file and not sets:
+    engine = engine_of(ctx)
+    if not data_file and not sets and engine.form(instance, task)[0].form:
         raise click.UsageError("give the step's data with --data FILE or --set KEY=VALUE "
                                f"(see `sop form {instance} {task} --template`)")
-    engine = engine_of(ctx)
     data = _read_data(data_file, sets, engine, instance, task)
     result = engine.complete(instance, task, data or {}, actor)
     view = result.instance

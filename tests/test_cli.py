@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DATA, EXAMPLES, Sop
+from conftest import DATA, EXAMPLES, ROOT, Sop
 
 from engine.scenarios import load_scenario
 from engine.yamlio import parse_yaml
@@ -277,3 +277,43 @@ def test_a_read_only_store_can_still_be_read(sop: Sop, tmp_path: Path, monkeypat
     assert result.exit_code == 1 and "is read-only; nothing was saved" in result.stderr
     assert copy.read_bytes() == before
     assert sorted(p.name for p in archive.iterdir()) == ["sop.db"]
+
+
+def test_an_archived_store_shows_commits_still_in_its_wal(sop: Sop, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only copy taken while commits sat in the -wal file still shows them."""
+    import os
+    import sqlite3
+
+    sop.start()
+    keep = sqlite3.connect(sop.db)  # a second connection keeps SQLite from merging the WAL on close
+    keep.execute("SELECT count(*) FROM instances").fetchone()
+    sop("complete", "1", "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"))
+    archive = tmp_path / "arsip"
+    archive.mkdir()
+    for suffix in ("", "-wal"):
+        (archive / f"sop.db{suffix}").write_bytes(Path(f"{sop.db}{suffix}").read_bytes())
+    keep.close()
+    assert (archive / "sop.db-wal").stat().st_size > 0
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, m, *a, **k: False if m & os.W_OK and str(p).startswith(str(archive))
+                        else real_access(p, m))
+    tasks = Sop(archive / "sop.db").json("tasks")
+    assert [t["task"] for t in tasks] == ["DisposisiKadis"]
+
+
+def test_piping_into_head_ends_quietly(sop: Sop) -> None:
+    """When the reader of stdout has gone (`sop show 1 | head -1`), sop ends quietly instead of erroring."""
+    import subprocess
+    import sys
+
+    sop.start()
+    executable = Path(sys.executable).parent / "sop"
+    for command in (["show", "1"], ["tasks"], ["instances", "--json"]):
+        proc = subprocess.Popen([str(executable), "--db", str(sop.db), *command], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # the reader is gone before sop writes a byte
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 0, err
+        assert "Error" not in err and "Traceback" not in err

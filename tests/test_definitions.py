@@ -429,3 +429,14 @@ def test_manual_task_is_a_step_with_its_form(folders: tuple[Path, Path]) -> None
         ("IsiCatatan", "catatan.schema.json", "Petugas")
     ]
     assert "catatan.schema.json" in definition.bundle["forms"]
+
+
+def test_standard_loop_is_refused_at_load(folders: tuple[Path, Path]) -> None:
+    """A looping task (standardLoopCharacteristics) would strand instances, so the diagram is refused."""
+    definitions, forms = folders
+    text = minimal_bpmn().replace(
+        "      <bpmn:incoming>Flow_1</bpmn:incoming>",
+        "      <bpmn:incoming>Flow_1</bpmn:incoming>\n      <bpmn:standardLoopCharacteristics />",
+    )
+    (definitions / "uji.bpmn").write_text(text, encoding="utf-8")
+    assert "standardLoopCharacteristics of 'IsiCatatan' is refused" in _only_problem(definitions, forms)
