@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DATA, EXAMPLES, ROOT, Sop
+from conftest import DATA, EXAMPLES, Sop
 
 from engine.scenarios import load_scenario
 from engine.yamlio import parse_yaml
