@@ -9,13 +9,14 @@ from .canonical import canonical_json, chain_hash
 from .errors import EngineError, NotFoundError, StoreError, TaskStateError, ValidationError
 from .identity import os_login
 from .models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
+from .step_checks import check_not_stranded, check_start_data, check_step
 from .store import EventRow, InstanceRow, Store, Transaction, VersionRow, open_store
 from .tasks import ready_row, resolve, step_properties, user_task_ids
 
 if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only in commands that need them
     from pathlib import Path
 
-    from .definitions import Catalog, Definition
+    from .definitions import Catalog
     from .workflow import Spec
 
 
@@ -181,7 +182,7 @@ class Engine:
 
         definition = self.catalog().get(process_id)
         data = dict(data or {})
-        _check_start_data(definition, data)
+        check_start_data(definition, data)
         spec = self._specs.get(definition.version) or build_spec(
             definition.bundle["bpmn"]["text"], process_id, definition.file
         )
@@ -191,7 +192,7 @@ class Engine:
         actor = actor or self.operator
         ready = [ready_row(0, process_id, t, now) for t in ready_user_tasks(workflow)]
         status = "completed" if workflow.completed else "running"
-        _check_not_stranded(status, ready, f"Starting {process_id} would leave the instance")
+        check_not_stranded(status, ready, f"Starting {process_id} would leave the instance")
         with self.store(create=True).transaction() as tx:
             if tx.get_version(definition.version) is None:
                 tx.put_version(VersionRow(definition.version, process_id, definition.name,
@@ -253,7 +254,7 @@ class Engine:
             spiff_task = task_by_uuid(workflow, target.id)
             if spiff_task is None:
                 raise StoreError(f"Instance {instance}: ready task {target.id} is not in the stored state")
-            _check_step(what, step_properties(spiff_task), dict(spiff_task.data), target.task, data)
+            check_step(what, step_properties(spiff_task), dict(spiff_task.data), target.task, data)
             complete_task(workflow, spiff_task, data)
             now = self.clock()
             previous_since = {t.id: t.since for t in ready_rows}
@@ -262,7 +263,7 @@ class Engine:
                 for t in ready_user_tasks(workflow)
             ]
             status = "completed" if workflow.completed else "running"
-            _check_not_stranded(status, ready, f"{what} would leave instance {instance}")
+            check_not_stranded(status, ready, f"{what} would leave instance {instance}")
             events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [
                 ("task-completed", target.task, target.id, data)
             ]
@@ -309,44 +310,3 @@ def _loads(text: str) -> Any:
 
 def _replace_task(row: TaskView, instance_id: int) -> TaskView:
     return row._replace(instance=instance_id)
-
-
-def _check_start_data(definition: Definition, data: dict[str, Any]) -> None:
-    step_ids = {s.bpmn_id for s in definition.steps}
-    for key in data:
-        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
-            raise ValidationError(
-                f"Start data key {key!r} is not a valid data key; use letters, digits and _ (not leading)"
-            )
-        if key in step_ids:
-            raise ValidationError(
-                f"Start data key '{key}' is the id of a step of {definition.process_id}; the step's artefact is "
-                "stored under it when the step completes, so choose another key"
-            )
-
-
-def _check_not_stranded(status: str, ready: list[TaskView], what: str) -> None:
-    """A running instance must have a ready step; otherwise it would wait for ever for something sop cannot do."""
-    if status == "running" and not ready:
-        raise EngineError(
-            f"{what} running with no step ready (the diagram waits for something sop cannot do); "
-            "nothing was saved. Fix the diagram"
-        )
-
-
-def _check_step(what: str, props: dict[str, str], upstream: dict[str, Any], task: str, data: dict[str, Any]) -> None:
-    """A step's `check` property: a restricted expression over the artefacts so far that must hold."""
-    check = props.get("check")
-    if not check:
-        return
-    from .errors import ExpressionError
-    from .expressions import evaluate
-
-    names = {**upstream, task: data}
-    try:
-        ok = evaluate(check, names)
-    except ExpressionError as exc:
-        raise ValidationError(f"{what}: its check could not be evaluated ({exc}); nothing was saved") from None
-    if not ok:
-        reason = props.get("checkMessage") or f"the check {check!r} does not hold"
-        raise ValidationError(f"{what}: {reason}; nothing was saved")
