@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DATA, EXAMPLES, Sop
+from conftest import DATA, EXAMPLES, ROOT, Sop
 
 from engine.scenarios import load_scenario
 from engine.yamlio import parse_yaml
@@ -317,3 +317,20 @@ def test_piping_into_head_ends_quietly(sop: Sop) -> None:
         err = proc.stderr.read().decode()
         assert proc.wait(timeout=60) == 0, err
         assert "Error" not in err and "Traceback" not in err
+
+
+def test_listing_commands_import_no_heavy_modules(sop: Sop) -> None:
+    """`sop tasks`, `instances` and `show --json` load neither SpiffWorkflow, jsonschema, PyYAML nor lxml."""
+    import subprocess
+    import sys
+
+    sop.start()
+    for command in ("tasks", "instances", "show 1 --json", "tasks --json"):
+        code = (
+            "import sys\nfrom runner.cli import cli\n"
+            f"cli(['--db', {str(sop.db)!r}, *{command.split()!r}], standalone_mode=False)\n"
+            "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'SpiffWorkflow', 'jsonschema', 'yaml', 'lxml'})\n"
+            "print('HEAVY', heavy, file=sys.stderr)\n"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert "HEAVY []" in result.stderr, (command, result.stderr)
