@@ -115,9 +115,11 @@ def processes(ctx: click.Context, as_json: bool) -> None:
     infos, problems = engine_of(ctx).processes()
     if as_json:
         emit_json_list([p.to_json() for p in infos])
-    else:
+    elif infos:
         click.echo(table(["id", "name", "steps", "version", "file"],
                          [(p.id, p.name, p.steps, p.version[:12], p.file) for p in infos]))
+    else:
+        message(f"No runnable processes in '{ctx.find_root().obj['definitions']}'.")
     for problem in problems:
         message(f"Error: {problem}")
     if problems:
