@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
-from .canonical import canonical_json
 from .errors import DefinitionError, ValidationError
 
 _FORMATS = FormatChecker(Draft202012Validator.FORMAT_CHECKER.checkers.keys())
@@ -67,9 +65,9 @@ def parse_form(text: str, source: str) -> dict[str, Any]:
 class CompiledForm:
     """A checked form with its validator built once: validating many artefacts costs no re-parsing."""
 
-    def __init__(self, schema: dict[str, Any], validator: Draft202012Validator | None = None) -> None:
+    def __init__(self, schema: dict[str, Any]) -> None:
         self.schema = schema
-        self.validator = validator or Draft202012Validator(schema, format_checker=_FORMATS)
+        self.validator = Draft202012Validator(schema, format_checker=_FORMATS)
 
     def problems(self, data: Any) -> list[str]:
         """Every violation, each prefixed by its field path, in a stable order."""
@@ -92,9 +90,6 @@ def compile_form(text: str, source: str) -> CompiledForm:
     return CompiledForm(parse_form(text, source))
 
 
-@lru_cache(maxsize=128)
-def _validator(schema_text: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_text), format_checker=_FORMATS)
 
 
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
@@ -110,7 +105,7 @@ def field_path(parts: Any) -> str:
 
 def validation_problems(schema: dict[str, Any], data: Any) -> list[str]:
     """Every violation of the schema by data, each prefixed by its field path, in a stable order."""
-    return _problems(_validator(canonical_json(schema)), data)
+    return CompiledForm(schema).problems(data)
 
 
 def _problems(validator: Draft202012Validator, data: Any) -> list[str]:
@@ -128,7 +123,7 @@ def _problems(validator: Draft202012Validator, data: Any) -> list[str]:
 
 def validate(schema: dict[str, Any], data: Any, what: str) -> None:
     """Raise ValidationError listing every violation at once; what names the step being checked."""
-    CompiledForm(schema, _validator(canonical_json(schema))).validate(data, what)
+    CompiledForm(schema).validate(data, what)
 
 
 def fit_to_form(schema: dict[str, Any], data: Any) -> Any:

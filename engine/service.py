@@ -87,6 +87,14 @@ class Engine:
             bundle = self._bundles[row.version] = _loads(row.bundle)
         return bundle
 
+    def _version(self, row: InstanceRow, get: Callable[[str], VersionRow | None]) -> VersionRow:
+        """The definition version an instance is pinned to (kept once read: versions never change)."""
+        version = self._versions.get(row.version) or get(row.version)
+        if version is None:
+            raise StoreError(f"Store lacks definition version {row.version[:12]} pinned by instance {row.id}")
+        self._versions[row.version] = version
+        return version
+
     def _form(self, row: VersionRow, form: str) -> Any:
         """The pinned form of a version, parsed and compiled once per process."""
         key = (row.version, form)
@@ -156,18 +164,11 @@ class Engine:
                 data[event.task] = _loads(event.data)
         return data
 
-    def events(self, instance: int) -> list[EventRow]:
-        """The instance's events in order."""
-        self.instance_row(instance)
-        return self.store().events(instance)
-
     def form(self, instance: int, task: str) -> tuple[TaskView, dict[str, Any]]:
         """The ready task a reference names and the JSON Schema of its pinned form."""
         row = self.instance_row(instance)
         ready = self.store().ready_tasks(instance)
-        version = self.store().get_version(row.version)
-        if version is None:
-            raise StoreError(f"Store lacks definition version {row.version[:12]} pinned by instance {instance}")
+        version = self._version(row, self.store().get_version)
         view = resolve(row, ready, task, lambda: self.store().events(instance),
                        lambda: user_task_ids(self._spec(row.version, version.spec)))
         if not view.form:
@@ -239,10 +240,7 @@ class Engine:
                     f"(see `sop show {instance}`)"
                 )
             ready_rows = tx.ready_tasks(instance)
-            version = self._versions.get(row.version) or tx.get_version(row.version)
-            if version is None:
-                raise StoreError(f"Store lacks definition version {row.version[:12]} pinned by instance {instance}")
-            self._versions[row.version] = version
+            version = self._version(row, tx.get_version)
             spec = self._spec(row.version, version.spec)
             target = resolve(row, ready_rows, task, lambda: tx.events(instance), lambda: user_task_ids(spec))
             what = f"Instance {instance} task '{target.task}'"

@@ -15,7 +15,7 @@ FORM_PROPERTY = "formJsonSchemaFilename"
 def ready_row(instance: int, process_id: str, task: Any, since: str) -> TaskView:
     """The ready-task row of a SpiffWorkflow task: id, name, lane, form and Mutu Baku time."""
     spec = task.task_spec
-    props = spec.extensions.get("properties", {}) if hasattr(spec, "extensions") else {}
+    props = step_properties(task)
     return TaskView(instance, spec.bpmn_id, str(task.id), spec.bpmn_name or spec.bpmn_id, spec.lane,
                     props.get(FORM_PROPERTY), props.get("sla"), since, process_id)
 

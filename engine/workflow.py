@@ -202,7 +202,3 @@ def task_by_uuid(workflow: BpmnWorkflow, task_id: str) -> Task | None:
         return None
     return found
 
-
-def completed_bpmn_ids(workflow: BpmnWorkflow) -> set[str]:
-    """BPMN ids of user tasks completed in this workflow."""
-    return {t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.COMPLETED, manual=True)}
