@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from .errors import DefinitionError, ExpressionError
+from .errors import DefinitionError, EngineError, ExpressionError
 from .expressions import parse_expression
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -22,7 +22,6 @@ UNSUPPORTED = {
     "receiveTask": "sop does not receive messages yet",
     "intermediateCatchEvent": "sop has no timer or message events yet",
     "intermediateThrowEvent": "sop has no timer or message events yet",
-    "boundaryEvent": "sop has no boundary events yet",
     "callActivity": "sop does not call other processes yet",
     "subProcess": "sop does not run subprocesses yet; draw the steps in the main process",
     "transaction": "sop does not run transactions yet",
@@ -32,6 +31,7 @@ UNSUPPORTED = {
     "adHocSubProcess": "sop does not run ad-hoc subprocesses yet",
 }
 ALLOWED_EVENT_DEFINITIONS = {"terminateEventDefinition"}
+TIMER_HELP = "sop runs boundary timers (timeDuration) on user and manual tasks only; draw the escalation so"
 
 
 def tag(element: Any) -> str:
@@ -53,6 +53,11 @@ def check_process(process: Any, source: str, step_ids: set[str]) -> None:
         if name in UNSUPPORTED:
             what = f"{name} '{element_id}'" if element_id else f"{name} of '{element.getparent().get('id')}'"
             raise DefinitionError(f"{source}:{line}: {what} is refused: {UNSUPPORTED[name]}")
+        if name == "boundaryEvent":
+            check_boundary_timer(process, element, f"{source}:{line}", step_ids)
+            continue
+        if name == "timerEventDefinition" and tag(element.getparent()) == "boundaryEvent":
+            continue  # checked with its boundary event
         if name.endswith("EventDefinition") and name not in ALLOWED_EVENT_DEFINITIONS:
             parent = element.getparent()
             raise DefinitionError(
@@ -72,6 +77,45 @@ def check_process(process: Any, source: str, step_ids: set[str]) -> None:
         if name in ("preScript", "postScript") and element.tag.startswith(f"{{{SPIFF_NS}}}"):
             owner = element.getparent().getparent()
             raise DefinitionError(f"{source}:{line}: task '{owner.get('id')}' has a {name}; diagrams may not run code")
+
+
+def check_boundary_timer(process: Any, event: Any, where: str, step_ids: set[str]) -> None:
+    """A boundary event must be one timer with a duration, attached to a user or manual task."""
+    event_id = event.get("id")
+    definitions = [c for c in event if tag(c).endswith("EventDefinition")]
+    if len(definitions) != 1 or tag(definitions[0]) != "timerEventDefinition":
+        kinds = ", ".join(tag(c) for c in definitions) or "no event definition"
+        raise DefinitionError(f"{where}: boundaryEvent '{event_id}' has {kinds}; {TIMER_HELP}")
+    target = event.get("attachedToRef")
+    hosts = [e for e in process.iter() if isinstance(e.tag, str) and e.get("id") == target]
+    if not hosts or tag(hosts[0]) not in STEP_TAGS:
+        kind = tag(hosts[0]) if hosts else "no element"
+        raise DefinitionError(f"{where}: boundaryEvent '{event_id}' is attached to '{target}' ({kind}); {TIMER_HELP}")
+    timer = definitions[0]
+    given = {tag(c): (c.text or "").strip() for c in timer if tag(c)}
+    if set(given) != {"timeDuration"}:
+        named = ", ".join(sorted(given)) or "nothing"
+        raise DefinitionError(
+            f"{where}: timer '{event_id}' gives {named}; sop runs timeDuration timers only (e.g. PT3H)"
+        )
+    text = given["timeDuration"]
+    what = f"{where}: timer '{event_id}'"
+    if not text:
+        raise DefinitionError(f"{what} has an empty timeDuration; give an ISO-8601 duration such as PT3H")
+    from .work_calendar import split_duration
+
+    try:
+        split_duration(text)
+        return  # a bare duration, as modelers write it
+    except EngineError:
+        pass
+    check_expression(text, what, step_ids)
+    tree = parse_expression(text)
+    if isinstance(tree, ast.Constant):
+        try:
+            split_duration(str(tree.value))
+        except EngineError:
+            raise DefinitionError(f"{what}: {text} is not an ISO-8601 duration such as PT3H or P1D") from None
 
 
 def check_expression(text: str, where: str, step_ids: set[str]) -> None:

@@ -52,6 +52,33 @@ class EventRow(NamedTuple):
     hash: str
 
 
+class TimerRow(NamedTuple):
+    """A boundary timer waiting on a ready task: when it is due, `sop tick` fires it."""
+
+    instance_id: int
+    task_uuid: str
+    bpmn_id: str
+    attached_to: str
+    due: str
+
+
+class StepRow(NamedTuple):
+    """A user task of an instance from the event that made it ready to the one that completed it."""
+
+    instance_id: int
+    task_uuid: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    sla: str | None
+    ready_seq: int
+    ready_at: str
+    due: str | None
+    done_seq: int | None = None
+    done_at: str | None = None
+    taken: float | None = None
+
+
 class Transaction(Protocol):
     """The reads and writes of one command, all or nothing; an implementation holds the instance's lock
     (SQLite: BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE) from lock_instance to the commit."""
@@ -74,6 +101,21 @@ class Transaction(Protocol):
         """Replace the instance's ready-task rows."""
     def append_event(self, row: EventRow) -> None:
         """Append one event; (instance, seq) is unique."""
+    def timers(self, instance_id: int) -> list[TimerRow]:
+        """The instance's waiting boundary timers."""
+    def replace_timers(self, instance_id: int, rows: list[TimerRow]) -> None:
+        """Replace the instance's waiting timers."""
+    def claim_due_timer(self, now: str, skip: set[tuple[int, str]]) -> TimerRow | None:
+        """The earliest timer due at `now` that no other command holds, locked until commit (SQLite: the write
+        lock; PostgreSQL: SELECT ... WHERE due <= now ORDER BY due LIMIT 1 FOR UPDATE SKIP LOCKED)."""
+    def ready_without_due(self) -> list[TaskView]:
+        """Ready tasks with a Mutu Baku but no due time (ready before the store had due times)."""
+    def set_due(self, instance_id: int, task_uuid: str, due: str) -> None:
+        """Give a ready task its due time."""
+    def add_steps(self, rows: list[StepRow]) -> None:
+        """Record tasks that became ready (kept when already recorded)."""
+    def finish_step(self, instance_id: int, task_uuid: str, done_seq: int, done_at: str, taken: float) -> None:
+        """Record the event that completed a task and the working time it took."""
 
 
 class Store(Protocol):
@@ -88,11 +130,26 @@ class Store(Protocol):
     def list_instances(self, status: str | None = None, process_id: str | None = None) -> list[InstanceRow]:
         """Instances without their state (state is empty), by id."""
     def ready_tasks(
-        self, instance_id: int | None = None, lane: str | None = None, limit: int | None = None
+        self, instance_id: int | None = None, lane: str | None = None, limit: int | None = None,
+        lanes: tuple[str, ...] | None = None, overdue_at: str | None = None,
     ) -> list[TaskView]:
-        """Ready tasks, oldest first."""
-    def count_ready_tasks(self, instance_id: int | None = None, lane: str | None = None) -> int:
+        """Ready tasks, oldest first; lanes: only these lanes; overdue_at: only tasks due before that time."""
+    def count_ready_tasks(
+        self, instance_id: int | None = None, lane: str | None = None, lanes: tuple[str, ...] | None = None,
+        overdue_at: str | None = None,
+    ) -> int:
         """How many ready tasks match."""
+    def has_ready_without_due(self) -> bool:
+        """True when some ready task has a Mutu Baku but no due time yet."""
+    def ready_lanes(self) -> list[str]:
+        """The distinct lanes of the ready tasks."""
+    def steps(self, process_id: str | None, since: str | None, until: str | None) -> list[tuple[StepRow, str]]:
+        """Completed steps (with their process id) whose completion falls in [since, until)."""
+    def instance_times(
+        self, process_id: str | None, since: str | None, until: str | None
+    ) -> list[tuple[InstanceRow, str | None]]:
+        """Instances started in [since, until) (state left out) with the summed Mutu Baku of their steps as
+        a list of durations joined by ','."""
     def events(self, instance_id: int) -> list[EventRow]:
         """An instance's events in order."""
     def get_version(self, version: str) -> VersionRow | None:

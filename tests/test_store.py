@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import single_user_definitions
 
 from engine.canonical import chain_hash
 from engine.sqlite_store import MIGRATIONS, SCHEMA_VERSION
 from runner.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
-DEFINITIONS = REPO / "definitions"
+DEFINITIONS = single_user_definitions()
 FORMS = REPO / "forms"
 EXAMPLES = REPO / "examples"
 DATA = EXAMPLES / "interkoneksi_data_baru" / "data"
@@ -155,7 +156,11 @@ def test_v1_store_upgrades_and_lists_its_ready_task_in_full(v1_store: tuple[Path
     assert [t["task"] for t in listed] == ["DisposisiKadis"]
     assert listed[0]["process"] == PROCESS
     assert listed[0]["sla"] == "PT30M"
+    assert listed[0]["due"] is None  # ready before stores had due times; the next `sop tick` gives it one
+    ok(sop(old, "tick"))
+    listed = json.loads(ok(sop(old, "tasks", "--json")).stdout)
     assert listed == expected
+    assert listed[0]["due"] is not None
 
 
 def test_v1_store_upgrade_keeps_instance_and_events_unchanged(v1_store: tuple[Path, Path]) -> None:

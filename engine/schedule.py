@@ -1,0 +1,52 @@
+"""What an instance's change leaves to do and by when: ready rows with due times, waiting timers, step records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import EngineError
+from .models import TaskView
+from .store import StepRow, TimerRow, Transaction
+from .tasks import ready_row
+from .work_calendar import Clock
+
+
+def due_of(clock: Clock, since: str, sla: str | None) -> str | None:
+    """The due time of a task ready since `since` with Mutu Baku `sla` (None without one)."""
+    if not sla:
+        return None
+    try:
+        return clock.due(since, sla)
+    except EngineError:
+        return None  # a diagram's sla is checked at load; an old pinned version may hold anything
+
+
+def record_change(
+    tx: Transaction, instance_id: int, process_id: str, workflow: Any, previous: list[TaskView], now: str,
+    clock: Clock, seq: int,
+) -> list[TaskView]:
+    """Write the instance's ready tasks (a task ready before keeps its since and due), its waiting timers
+    (a timer waiting before keeps its due time) and the tasks that became ready with event `seq`."""
+    from .timers import attached_to, timer_duration, waiting_timers
+    from .workflow import ready_user_tasks
+
+    before = {t.id: t for t in previous}
+    ready = []
+    for task in ready_user_tasks(workflow):
+        old = before.get(str(task.id))
+        if old is not None:
+            ready.append(ready_row(instance_id, process_id, task, old.since)._replace(due=old.due))
+        else:
+            row = ready_row(instance_id, process_id, task, now)
+            ready.append(row._replace(due=due_of(clock, now, row.sla)))
+    tx.add_steps([StepRow(instance_id, r.id, r.task, r.name, r.lane, r.sla, seq, now, r.due)
+                  for r in ready if r.id not in before])
+    waiting = {t.task_uuid: t for t in tx.timers(instance_id)}
+    timers = []
+    for timer in waiting_timers(workflow):
+        kept = waiting.get(str(timer.id))
+        timers.append(kept or TimerRow(instance_id, str(timer.id), str(timer.task_spec.bpmn_id), attached_to(timer),
+                                       clock.due(now, timer_duration(timer))))
+    tx.replace_ready_tasks(instance_id, ready)
+    tx.replace_timers(instance_id, timers)
+    return ready

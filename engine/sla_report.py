@@ -1,0 +1,116 @@
+"""The SLA report: per step, how long it took against its Mutu Baku; per instance, the total against the SOP's."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
+
+from .schedule import due_of
+from .store import Store
+from .work_calendar import Clock, format_time, split_duration
+
+
+class StepFigures(NamedTuple):
+    """One step of one process over the report's window."""
+
+    process: str
+    task: str
+    name: str
+    lane: str | None
+    sla: str | None
+    completed: int
+    median_seconds: float
+    p90_seconds: float
+    within_share: float | None  # None when the step has no Mutu Baku
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON of one step row."""
+        return self._asdict()
+
+
+class InstanceFigures(NamedTuple):
+    """One completed instance: its total working time against the Mutu Baku of the steps it went through."""
+
+    instance: int
+    process: str
+    started: str
+    completed: str
+    total_seconds: float
+    sop_seconds: float
+    within: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON of one instance row."""
+        return self._asdict()
+
+
+class SlaReport(NamedTuple):
+    """The whole report."""
+
+    steps: tuple[StepFigures, ...]
+    instances: tuple[InstanceFigures, ...]
+
+
+def quantile(values: list[float], share: float) -> float:
+    """The nearest-rank quantile of sorted values (p90: the value 90% of the values do not exceed)."""
+    if not values:
+        return 0.0
+    rank = max(1, math.ceil(share * len(values)))
+    return values[rank - 1]
+
+
+def median(values: list[float]) -> float:
+    """The median of sorted values (the mean of the middle two for an even count)."""
+    n = len(values)
+    if n == 0:
+        return 0.0
+    mid = n // 2
+    return values[mid] if n % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def sla_seconds(clock: Clock, sla: str | None) -> float:
+    """A Mutu Baku as seconds of working time (a working day counted as the calendar's typical day)."""
+    if not sla:
+        return 0.0
+    days, seconds = split_duration(sla)
+    return days * getattr(clock, "day_seconds", 86400.0) + seconds
+
+
+def day_window(clock: Clock, since: date | None, until: date | None) -> tuple[str | None, str | None]:
+    """Dates (in the calendar's time zone; UTC without one) as store times: from the start of `since` to the
+    end of `until`."""
+    zone = getattr(clock, "zone", UTC)
+    start = format_time(datetime.combine(since, time(0), zone)) if since else None
+    end = format_time(datetime.combine(until + timedelta(days=1), time(0), zone)) if until else None
+    return start, end
+
+
+def build_report(
+    store: Store, clock: Clock, process: str | None = None, since: str | None = None, until: str | None = None
+) -> SlaReport:
+    """Figures from the steps' ready and completion events (steps completed in [since, until); instances
+    started in it)."""
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for step, process_id in store.steps(process, since, until):
+        assert step.done_at is not None
+        taken = step.taken if step.taken is not None else clock.worked(step.ready_at, step.done_at)
+        due = step.due or due_of(clock, step.ready_at, step.sla)
+        entry = groups.setdefault((process_id, step.bpmn_id), [step, [], 0])
+        entry[1].append(taken)
+        entry[2] += 1 if due is not None and step.done_at <= due else 0
+    figures = []
+    for (process_id, task), (first, times, within) in sorted(groups.items()):
+        times.sort()
+        share = within / len(times) if first.sla else None
+        figures.append(StepFigures(process_id, task, first.name, first.lane, first.sla, len(times), median(times),
+                                   quantile(times, 0.9), share))
+    instances = []
+    for row, slas in store.instance_times(process, since, until):
+        if row.status != "completed":
+            continue
+        total = clock.worked(row.started_at, row.updated_at)
+        budget = sum(sla_seconds(clock, s) for s in (slas or "").split(",") if s)
+        instances.append(InstanceFigures(row.id, row.process_id, row.started_at, row.updated_at, total, budget,
+                                         total <= budget))
+    return SlaReport(tuple(figures), tuple(instances))
