@@ -6,9 +6,9 @@ from typing import Any
 
 from .errors import EngineError
 from .models import TaskView
-from .store import StepRow, TimerRow, Transaction
+from .store import InstanceRow, StepRow, TimerRow, Transaction
 from .tasks import ready_row
-from .work_calendar import Clock
+from .work_calendar import Clock, sla_seconds
 
 
 def due_of(clock: Clock, since: str, sla: str | None) -> str | None:
@@ -22,14 +22,15 @@ def due_of(clock: Clock, since: str, sla: str | None) -> str | None:
 
 
 def record_change(
-    tx: Transaction, instance_id: int, process_id: str, workflow: Any, previous: list[TaskView], now: str,
-    clock: Clock, seq: int,
+    tx: Transaction, row: InstanceRow, workflow: Any, previous: list[TaskView], now: str, clock: Clock, seq: int,
 ) -> list[TaskView]:
     """Write the instance's ready tasks (a task ready before keeps its since and due), its waiting timers
-    (a timer waiting before keeps its due time) and the tasks that became ready with event `seq`."""
+    (a timer waiting before keeps its due time), the tasks that became ready with event `seq`, and, when it
+    completed, its total working time against its steps' Mutu Baku. Call after the completed step is finished."""
     from .timers import attached_to, timer_duration, waiting_timers
     from .workflow import ready_user_tasks
 
+    instance_id, process_id = row.id, row.process_id
     before = {t.id: t for t in previous}
     ready = []
     for task in ready_user_tasks(workflow):
@@ -37,8 +38,8 @@ def record_change(
         if old is not None:
             ready.append(ready_row(instance_id, process_id, task, old.since)._replace(due=old.due))
         else:
-            row = ready_row(instance_id, process_id, task, now)
-            ready.append(row._replace(due=due_of(clock, now, row.sla)))
+            new = ready_row(instance_id, process_id, task, now)
+            ready.append(new._replace(due=due_of(clock, now, new.sla)))
     tx.add_steps([StepRow(instance_id, r.id, r.task, r.name, r.lane, r.sla, seq, now, r.due)
                   for r in ready if r.id not in before])
     waiting = {t.task_uuid: t for t in tx.timers(instance_id)}
@@ -49,4 +50,7 @@ def record_change(
                                        clock.due(now, timer_duration(timer))))
     tx.replace_ready_tasks(instance_id, ready)
     tx.replace_timers(instance_id, timers)
+    if row.status == "completed":
+        budget = sum(sla_seconds(clock, sla) for sla in tx.step_slas(instance_id))
+        tx.finish_instance(instance_id, clock.worked(row.started_at, now), budget)
     return ready

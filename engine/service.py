@@ -191,8 +191,8 @@ class Engine:
         """Per step and per instance, time taken against the Mutu Baku, from the steps' events."""
         from .sla_report import build_report, day_window
 
-        start, end = day_window(self.work_clock(), since, until)
-        return build_report(self.store(), self.work_clock(), process, start, end)
+        start, end = day_window(self.work_clock(), since, until) if since or until else (None, None)
+        return build_report(self.store(), self.work_clock, process, start, end)
 
     def tick(self) -> TickResult:
         """Fire every boundary timer due by the engine's clock, one transaction and event each."""
@@ -275,7 +275,7 @@ class Engine:
 
             row = row._replace(id=instance_id, status=status, state_format=STATE_FORMAT, row_version=1)
             tx.save_instance(row, 0)
-            ready = record_change(tx, instance_id, process_id, workflow, [], now, self.work_clock(), 1)
+            ready = record_change(tx, row, workflow, [], now, self.work_clock(), 1)
         return self._view(row, ready, data)
 
     def data_from_assignments(self, instance: int, task: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
@@ -336,8 +336,8 @@ class Engine:
             new_row = self._append(tx, new_row, instance, events, now, actor)
             tx.save_instance(new_row, row.row_version)
             clock = self.work_clock()
-            ready = record_change(tx, instance, row.process_id, workflow, ready_rows, now, clock, row.last_seq + 1)
             tx.finish_step(instance, target.id, row.last_seq + 1, now, clock.worked(target.since, now))
+            ready = record_change(tx, new_row, workflow, ready_rows, now, clock, row.last_seq + 1)
         # The completed task's data holds every artefact upstream of it (SpiffWorkflow passes data along).
         return StepResult(target.task, target.id, self._view(new_row, ready, dict(spiff_task.data)))
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from .schedule import due_of
 from .store import Store
-from .work_calendar import Clock, format_time, split_duration
+from .work_calendar import Clock, format_time, sla_seconds
 
 
 class StepFigures(NamedTuple):
@@ -69,14 +70,6 @@ def median(values: list[float]) -> float:
     return values[mid] if n % 2 else (values[mid - 1] + values[mid]) / 2
 
 
-def sla_seconds(clock: Clock, sla: str | None) -> float:
-    """A Mutu Baku as seconds of working time (a working day counted as the calendar's typical day)."""
-    if not sla:
-        return 0.0
-    days, seconds = split_duration(sla)
-    return days * getattr(clock, "day_seconds", 86400.0) + seconds
-
-
 def day_window(clock: Clock, since: date | None, until: date | None) -> tuple[str | None, str | None]:
     """Dates (in the calendar's time zone; UTC without one) as store times: from the start of `since` to the
     end of `until`."""
@@ -87,30 +80,34 @@ def day_window(clock: Clock, since: date | None, until: date | None) -> tuple[st
 
 
 def build_report(
-    store: Store, clock: Clock, process: str | None = None, since: str | None = None, until: str | None = None
+    store: Store, clock: Callable[[], Clock], process: str | None = None, since: str | None = None,
+    until: str | None = None,
 ) -> SlaReport:
     """Figures from the steps' ready and completion events (steps completed in [since, until); instances
-    started in it)."""
-    groups: dict[tuple[str, str], list[Any]] = {}
-    for step, process_id in store.steps(process, since, until):
-        assert step.done_at is not None
-        taken = step.taken if step.taken is not None else clock.worked(step.ready_at, step.done_at)
-        due = step.due or due_of(clock, step.ready_at, step.sla)
-        entry = groups.setdefault((process_id, step.bpmn_id), [step, [], 0])
+    started in it). Times taken were counted when each step completed; the calendar is read only for steps
+    recorded before the store kept them."""
+    groups: dict[tuple[str, str], tuple[list[Any], list[float], list[int]]] = {}
+    for process_id, task, name, lane, sla, ready_at, done_at, due, taken in store.steps(process, since, until):
+        if taken is None:
+            taken = clock().worked(ready_at, done_at)
+        if due is None:
+            due = due_of(clock(), ready_at, sla)
+        entry = groups.get((process_id, task))
+        if entry is None:
+            entry = groups[(process_id, task)] = ([name, lane, sla], [], [0])
         entry[1].append(taken)
-        entry[2] += 1 if due is not None and step.done_at <= due else 0
+        if due is not None and done_at <= due:
+            entry[2][0] += 1
     figures = []
-    for (process_id, task), (first, times, within) in sorted(groups.items()):
+    for (process_id, task), ((name, lane, sla), times, within) in sorted(groups.items()):
         times.sort()
-        share = within / len(times) if first.sla else None
-        figures.append(StepFigures(process_id, task, first.name, first.lane, first.sla, len(times), median(times),
+        share = within[0] / len(times) if sla else None
+        figures.append(StepFigures(process_id, task, name, lane, sla, len(times), median(times),
                                    quantile(times, 0.9), share))
     instances = []
-    for row, slas in store.instance_times(process, since, until):
-        if row.status != "completed":
-            continue
-        total = clock.worked(row.started_at, row.updated_at)
-        budget = sum(sla_seconds(clock, s) for s in (slas or "").split(",") if s)
-        instances.append(InstanceFigures(row.id, row.process_id, row.started_at, row.updated_at, total, budget,
-                                         total <= budget))
+    for instance, process_id, started, completed, total, budget, slas in store.instance_times(process, since, until):
+        if total is None or budget is None:
+            total = clock().worked(started, completed)
+            budget = sum(sla_seconds(clock(), s) for s in (slas or "").split(",") if s)
+        instances.append(InstanceFigures(instance, process_id, started, completed, total, budget, total <= budget))
     return SlaReport(tuple(figures), tuple(instances))

@@ -6,6 +6,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from .errors import StoreError
 from .models import TaskView
@@ -125,6 +126,13 @@ class SqliteTransaction:
             if (timer.instance_id, timer.task_uuid) not in skip:
                 return timer
         return None
+
+    def step_slas(self, instance_id: int) -> list[str]:
+        sql = "SELECT sla FROM steps WHERE instance_id = ? AND done_at IS NOT NULL AND sla IS NOT NULL"
+        return [str(r[0]) for r in self.conn.execute(sql, (instance_id,))]
+
+    def finish_instance(self, instance_id: int, total: float, budget: float) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO instance_times VALUES (?, ?, ?)", (instance_id, total, budget))
 
     def ready_without_due(self) -> list[TaskView]:
         sql = f"SELECT {_READY_COLUMNS} FROM ready_tasks WHERE due IS NULL AND sla IS NOT NULL"
@@ -358,23 +366,20 @@ class SqliteStore:
     def ready_lanes(self) -> list[str]:
         return [str(r[0]) for r in self._query("SELECT DISTINCT lane FROM ready_tasks WHERE lane IS NOT NULL")]
 
-    def steps(self, process_id: str | None, since: str | None, until: str | None) -> list[tuple[StepRow, str]]:
-        sql = (f"SELECT {', '.join('s.' + c.strip() for c in _STEP_COLUMNS.split(','))}, i.process_id "
+    def steps(self, process_id: str | None, since: str | None, until: str | None) -> list[tuple[Any, ...]]:
+        sql = ("SELECT i.process_id, s.bpmn_id, s.name, s.lane, s.sla, s.ready_at, s.done_at, s.due, s.taken "
                "FROM steps s JOIN instances i ON i.id = s.instance_id WHERE s.done_at IS NOT NULL")
         sql, params = _window(sql, "s.done_at", process_id, since, until)
-        rows = self._query(sql + " ORDER BY s.done_at", params)
-        return [(StepRow(*r[:-1]), str(r[-1])) for r in rows]  # type: ignore[arg-type]
+        return self._query(sql, params)
 
     def instance_times(
         self, process_id: str | None, since: str | None, until: str | None
-    ) -> list[tuple[InstanceRow, str | None]]:
-        sql = ("SELECT i.id, i.process_id, i.version, i.status, i.started_at, i.updated_at, i.started_by, x'', "
-               "i.state_format, i.row_version, i.last_seq, i.last_hash, "
-               "(SELECT group_concat(sla, ',') FROM steps s WHERE s.instance_id = i.id AND s.done_at IS NOT NULL) "
-               "FROM instances i WHERE 1 = 1")
+    ) -> list[tuple[int, str, str, str, float | None, float | None, str | None]]:
+        sql = ("SELECT i.id, i.process_id, i.started_at, i.updated_at, t.total, t.budget, CASE WHEN t.total IS NULL "
+               "THEN (SELECT group_concat(sla, ',') FROM steps s WHERE s.instance_id = i.id AND s.done_at IS NOT NULL) "
+               "END FROM instances i LEFT JOIN instance_times t ON t.instance_id = i.id WHERE i.status = 'completed'")
         sql, params = _window(sql, "i.started_at", process_id, since, until)
-        rows = self._query(sql + " ORDER BY i.id", params)
-        return [(InstanceRow(*r[:-1]), r[-1]) for r in rows]  # type: ignore[arg-type, misc]
+        return self._query(sql + " ORDER BY i.id", params)  # type: ignore[return-value]
 
     @staticmethod
     def _ready_where(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .models import TaskView
 
@@ -116,6 +116,10 @@ class Transaction(Protocol):
         """Record tasks that became ready (kept when already recorded)."""
     def finish_step(self, instance_id: int, task_uuid: str, done_seq: int, done_at: str, taken: float) -> None:
         """Record the event that completed a task and the working time it took."""
+    def step_slas(self, instance_id: int) -> list[str]:
+        """The Mutu Baku of each step the instance completed."""
+    def finish_instance(self, instance_id: int, total: float, budget: float) -> None:
+        """Record a completed instance's working time and the sum of its steps' Mutu Baku (seconds)."""
 
 
 class Store(Protocol):
@@ -143,13 +147,15 @@ class Store(Protocol):
         """True when some ready task has a Mutu Baku but no due time yet."""
     def ready_lanes(self) -> list[str]:
         """The distinct lanes of the ready tasks."""
-    def steps(self, process_id: str | None, since: str | None, until: str | None) -> list[tuple[StepRow, str]]:
-        """Completed steps (with their process id) whose completion falls in [since, until)."""
+    def steps(self, process_id: str | None, since: str | None, until: str | None) -> list[tuple[Any, ...]]:
+        """Completed steps whose completion falls in [since, until): (process id, BPMN id, name, lane, sla,
+        ready_at, done_at, due, taken)."""
     def instance_times(
         self, process_id: str | None, since: str | None, until: str | None
-    ) -> list[tuple[InstanceRow, str | None]]:
-        """Instances started in [since, until) (state left out) with the summed Mutu Baku of their steps as
-        a list of durations joined by ','."""
+    ) -> list[tuple[int, str, str, str, float | None, float | None, str | None]]:
+        """Completed instances started in [since, until): id, process, started, completed, total and budget
+        seconds (None for instances completed before the store kept them) and their steps' Mutu Baku joined
+        by ','."""
     def events(self, instance_id: int) -> list[EventRow]:
         """An instance's events in order."""
     def get_version(self, version: str) -> VersionRow | None:

@@ -103,6 +103,5 @@ def _fire(engine: Engine, tx: Transaction, timer: TimerRow, now: str) -> FiredTi
                            row_version=row.row_version + 1)
     new_row = engine._append(tx, new_row, row.id, events, now, TIMER_ACTOR)
     tx.save_instance(new_row, row.row_version)
-    ready = record_change(tx, row.id, row.process_id, workflow, tx.ready_tasks(row.id), now, engine.work_clock(),
-                          row.last_seq + 1)
+    ready = record_change(tx, new_row, workflow, tx.ready_tasks(row.id), now, engine.work_clock(), row.last_seq + 1)
     return FiredTimer(row.id, timer.bpmn_id, timer.attached_to, timer.due, status, tuple(t.task for t in ready))

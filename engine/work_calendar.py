@@ -155,6 +155,14 @@ class WorkCalendar:
 Clock = WallClock | WorkCalendar
 
 
+def sla_seconds(clock: Clock, sla: str | None) -> float:
+    """A Mutu Baku as seconds of working time (a working day counts as the calendar's typical day)."""
+    if not sla:
+        return 0.0
+    days, seconds = split_duration(sla)
+    return days * clock.day_seconds + seconds
+
+
 def find_calendar(definitions_dir: str | Path) -> Path | None:
     """calendar.yaml in the definitions folder, when there is one."""
     path = Path(definitions_dir) / CALENDAR_FILE
