@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import DATA, DEFINITIONS, EXAMPLES, FORMS, Sop, copy_definitions
+
 from engine.errors import RoleError
 from engine.identity import os_login
 from engine.roles import load_roles

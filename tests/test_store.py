@@ -163,6 +163,23 @@ def test_v1_store_upgrades_and_lists_its_ready_task_in_full(v1_store: tuple[Path
     assert listed[0]["due"] is not None
 
 
+def test_v1_store_upgrade_takes_step_times_from_the_event_log(v1_store: tuple[Path, Path]) -> None:
+    """After the upgrade the SLA report counts the step completed before it: ready at the start event, done at
+    its completion event; the ready task is recorded as ready since its `since`."""
+    old, _ = v1_store
+    report = json.loads(ok(sop(old, "report", "sla", "--json")).stdout)
+    conn = connect(old)
+    times = [r[0] for r in conn.execute("SELECT time FROM events WHERE instance_id = 1 ORDER BY seq")]
+    steps = conn.execute("SELECT bpmn_id, ready_seq, done_seq FROM steps ORDER BY ready_seq").fetchall()
+    conn.close()
+    assert steps == [("AjukanPermohonan", 1, 2), ("DisposisiKadis", 2, None)]
+    [step] = report["steps"]
+    assert (step["task"], step["completed"], step["sla"]) == ("AjukanPermohonan", 1, "PT30M")
+    from engine.work_calendar import load_calendar
+
+    assert step["median_seconds"] == load_calendar(DEFINITIONS / "calendar.yaml").worked(times[0], times[1])
+
+
 def test_v1_store_upgrade_keeps_instance_and_events_unchanged(v1_store: tuple[Path, Path]) -> None:
     """Upgrading a version-1 store leaves its instance row and its event log byte for byte as they were."""
     old, source = v1_store

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import DEFINITIONS, ROOT, Sop
+
 from engine.definitions import scan
 from engine.errors import EngineError
 from engine.service import Engine
@@ -38,7 +38,8 @@ def events(db: Path) -> list[tuple[str, str | None, str | None, str]]:
     """(type, task, task_uuid, time) of every event of instance 1."""
     conn = sqlite3.connect(db)
     try:
-        return conn.execute("SELECT type, task, task_uuid, time FROM events WHERE instance_id = 1 ORDER BY seq").fetchall()
+        sql = "SELECT type, task, task_uuid, time FROM events WHERE instance_id = 1 ORDER BY seq"
+        return conn.execute(sql).fetchall()
     finally:
         conn.close()
 
@@ -67,7 +68,7 @@ def test_an_interrupting_timer_fires_when_due_and_only_once(tmp_path: Path) -> N
 
 
 def test_the_fired_event_names_the_timer_task_uuid(tmp_path: Path) -> None:
-    """The timer-fired event's task_uuid is the SpiffWorkflow task of the boundary event, as the timers table held it."""
+    """The timer-fired event's task_uuid is the boundary event's SpiffWorkflow task, as the timers table held it."""
     clock = Clock()
     eng = engine(tmp_path / "t.db", clock)
     eng.start("surat_tenggat")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import DEFINITIONS
+
 from engine.errors import DefinitionError
 from engine.work_calendar import WallClock, load_calendar
 

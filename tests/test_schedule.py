@@ -1,0 +1,68 @@
+"""Tests for due times of ready tasks: set when a task becomes ready, listed and marked overdue by `sop tasks`."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from conftest import DATA, FORMS, Sop
+from engine.service import Engine
+
+
+def engine_at(sop: Sop, now: str) -> Engine:
+    """An engine on the test's store whose clock stands at `now`."""
+    return Engine(str(sop.db), sop.definitions, FORMS, clock=lambda: now, operator="penguji")
+
+
+def test_due_is_ready_time_plus_mutu_baku_in_working_time(sop: Sop) -> None:
+    """A request started Friday 16:15 WIB (PT30M) gets 15 minutes before closing and is due Monday 07:45 WIB;
+    the disposition it readies on completion Monday 08:00 WIB is due at 08:30 WIB."""
+    engine = engine_at(sop, "2026-11-06T09:15:00.000Z")
+    [task] = engine.start("interkoneksi_data_baru").tasks
+    assert (task.since, task.due) == ("2026-11-06T09:15:00.000Z", "2026-11-09T00:45:00.000Z")
+    engine = engine_at(sop, "2026-11-09T01:00:00.000Z")
+    from engine.yamlio import read_data_file
+
+    view = engine.complete(1, "AjukanPermohonan", read_data_file(str(DATA / "01_surat_permohonan.yaml"))).instance
+    assert [(t.task, t.since, t.due) for t in view.tasks] == [
+        ("DisposisiKadis", "2026-11-09T01:00:00.000Z", "2026-11-09T01:30:00.000Z")]
+
+
+def test_tasks_marks_overdue_ones_and_lists_only_them_with_overdue(sop: Sop) -> None:
+    """Of a task started in January 2026 and one started in 2099, `sop tasks` marks the first OVERDUE,
+    `--overdue` lists only it, and `--json` carries due and overdue."""
+    engine_at(sop, "2026-01-05T01:00:00.000Z").start("interkoneksi_data_baru")
+    engine_at(sop, "2099-01-05T01:00:00.000Z").start("interkoneksi_data_baru")
+    table = sop("tasks").stdout.splitlines()
+    assert table[0].split()[-1] == "DUE"
+    assert table[1].endswith("2026-01-05T01:30:00.000Z OVERDUE")
+    assert table[2].endswith("2099-01-05T01:30:00.000Z")
+    listed = sop.json("tasks")
+    assert [(t["instance"], t["due"], t["overdue"]) for t in listed] == [
+        (1, "2026-01-05T01:30:00.000Z", True), (2, "2099-01-05T01:30:00.000Z", False)]
+    assert [t["instance"] for t in sop.json("tasks", "--overdue")] == [1]
+    assert "1  AjukanPermohonan" in sop("tasks", "--overdue").stdout
+
+
+def test_no_overdue_tasks_says_so(sop: Sop) -> None:
+    """`sop tasks --overdue` with nothing late says so on stderr and prints nothing."""
+    engine_at(sop, "2099-01-05T01:00:00.000Z").start("interkoneksi_data_baru")
+    result = sop("tasks", "--overdue")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "No overdue tasks." in result.stderr
+
+
+def test_a_new_store_is_group_writable(sop: Sop) -> None:
+    """The store file (and so the -wal and -shm SQLite gives the same mode) is read-write for its group."""
+    old = os.umask(0o022)
+    try:
+        sop.start()
+    finally:
+        os.umask(old)
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(str(sop.db) + suffix)
+        if path.exists():
+            mode = stat.S_IMODE(path.stat().st_mode)
+            assert mode & 0o060 == 0o060, (suffix, oct(mode))
