@@ -178,6 +178,9 @@ def main() -> None:
             "tasks_json": [sop, "--db", str(big), "tasks", "--json"],
         }, args.repeat)
         tasks, base, tasks_all, tasks_json = timed["tasks"], timed["base"], timed["tasks_all"], timed["tasks_json"]
+        from time_bench import run as time_run
+
+        time_lines, time_figures = time_run(tmp, sop, args.instances, commands_seconds, args.repeat)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     results = {
@@ -212,6 +215,9 @@ def main() -> None:
           f"without the spec) vs {full_bytes} SpiffWorkflow full serialization -> ratio "
           f"{state_bytes / full_bytes:.2f} (target <= 0.5); its audit log adds {sizes['events']} bytes of "
           "artefacts and hashes")
+    for line in time_lines:
+        print(line)
+    results.update(time_figures)
     print(json.dumps(results))
 
 

@@ -8,7 +8,7 @@ from .errors import EngineError
 from .models import TaskView
 from .store import InstanceRow, StepRow, TimerRow, Transaction
 from .tasks import ready_row
-from .work_calendar import Clock, sla_seconds
+from .work_calendar import Clock, WorkCalendar, sla_seconds
 
 
 def due_of(clock: Clock, since: str, sla: str | None) -> str | None:
@@ -53,4 +53,7 @@ def record_change(
     if row.status == "completed":
         budget = sum(sla_seconds(clock, sla) for sla in tx.step_slas(instance_id))
         tx.finish_instance(instance_id, clock.worked(row.started_at, now), budget)
+    if isinstance(clock, WorkCalendar):
+        for year, days in clock.take_fresh():
+            tx.put_days_off(clock.key, year, days)
     return ready

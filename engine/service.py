@@ -83,7 +83,11 @@ class Engine:
             from .work_calendar import WallClock, find_calendar, load_calendar
 
             path = find_calendar(self.definitions_dir)
-            self._work_clock = load_calendar(path) if path else WallClock()
+            if path is None:
+                self._work_clock = WallClock()
+            else:
+                calendar = self._work_clock = load_calendar(path)
+                calendar.remember(self.store().days_off(calendar.key))
         return self._work_clock
 
     @property

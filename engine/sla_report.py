@@ -86,6 +86,25 @@ def build_report(
     """Figures from the steps' ready and completion events (steps completed in [since, until); instances
     started in it). Times taken were counted when each step completed; the calendar is read only for steps
     recorded before the store kept them."""
+    if store.has_unmeasured_steps(process, since, until):
+        figures = _step_figures(store, clock, process, since, until)
+    else:
+        figures = [StepFigures(p, t, name, lane, sla, count, median_taken, p90, within / count if sla else None)
+                   for p, t, name, lane, sla, count, within, median_taken, p90 in store.step_summary(process, since,
+                                                                                                   until)]
+    instances = []
+    for instance, process_id, started, completed, total, budget, slas in store.instance_times(process, since, until):
+        if total is None or budget is None:
+            total = clock().worked(started, completed)
+            budget = sum(sla_seconds(clock(), s) for s in (slas or "").split(",") if s)
+        instances.append(InstanceFigures(instance, process_id, started, completed, total, budget, total <= budget))
+    return SlaReport(tuple(figures), tuple(instances))
+
+
+def _step_figures(
+    store: Store, clock: Callable[[], Clock], process: str | None, since: str | None, until: str | None
+) -> list[StepFigures]:
+    """The step figures computed here, for windows holding steps recorded before the store kept their times."""
     groups: dict[tuple[str, str], tuple[list[Any], list[float], list[int]]] = {}
     for process_id, task, name, lane, sla, ready_at, done_at, due, taken in store.steps(process, since, until):
         if taken is None:
@@ -104,10 +123,4 @@ def build_report(
         share = within[0] / len(times) if sla else None
         figures.append(StepFigures(process_id, task, name, lane, sla, len(times), median(times),
                                    quantile(times, 0.9), share))
-    instances = []
-    for instance, process_id, started, completed, total, budget, slas in store.instance_times(process, since, until):
-        if total is None or budget is None:
-            total = clock().worked(started, completed)
-            budget = sum(sla_seconds(clock(), s) for s in (slas or "").split(",") if s)
-        instances.append(InstanceFigures(instance, process_id, started, completed, total, budget, total <= budget))
-    return SlaReport(tuple(figures), tuple(instances))
+    return figures

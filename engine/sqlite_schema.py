@@ -62,6 +62,8 @@ MIGRATIONS: list[str] = [
         done_seq INTEGER, done_at TEXT, taken REAL,
         PRIMARY KEY (instance_id, task_uuid));
     CREATE INDEX steps_done ON steps(done_at);
+    CREATE TABLE days_off (
+        calendar TEXT NOT NULL, year INTEGER NOT NULL, days TEXT NOT NULL, PRIMARY KEY (calendar, year));
     CREATE TABLE instance_times (
         instance_id INTEGER PRIMARY KEY REFERENCES instances(id), total REAL NOT NULL, budget REAL NOT NULL);
     INSERT OR IGNORE INTO steps (instance_id, task_uuid, bpmn_id, name, lane, sla, ready_seq, ready_at, done_seq,

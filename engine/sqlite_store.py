@@ -127,6 +127,11 @@ class SqliteTransaction:
                 return timer
         return None
 
+    def put_days_off(self, calendar: str, year: int, days: list[str]) -> None:
+        import json
+
+        self.conn.execute("INSERT OR REPLACE INTO days_off VALUES (?, ?, ?)", (calendar, year, json.dumps(days)))
+
     def step_slas(self, instance_id: int) -> list[str]:
         sql = "SELECT sla FROM steps WHERE instance_id = ? AND done_at IS NOT NULL AND sla IS NOT NULL"
         return [str(r[0]) for r in self.conn.execute(sql, (instance_id,))]
@@ -360,6 +365,12 @@ class SqliteStore:
         rows = self._query(sql, tuple(params))
         return int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
 
+    def days_off(self, calendar: str) -> dict[int, list[str]]:
+        import json
+
+        rows = self._query("SELECT year, days FROM days_off WHERE calendar = ?", (calendar,))
+        return {int(year): json.loads(str(days)) for year, days in rows}  # type: ignore[call-overload]
+
     def has_ready_without_due(self) -> bool:
         return bool(self._query("SELECT 1 FROM ready_tasks WHERE due IS NULL AND sla IS NOT NULL LIMIT 1"))
 
@@ -371,6 +382,25 @@ class SqliteStore:
                "FROM steps s JOIN instances i ON i.id = s.instance_id WHERE s.done_at IS NOT NULL")
         sql, params = _window(sql, "s.done_at", process_id, since, until)
         return self._query(sql, params)
+
+    def step_summary(self, process_id: str | None, since: str | None, until: str | None) -> list[tuple[Any, ...]]:
+        # Median and nearest-rank p90 by window functions: the report never loads every step into Python.
+        inner = ("SELECT i.process_id AS p, s.bpmn_id AS t, s.name AS name, s.lane AS lane, s.sla AS sla, "
+                 "s.taken AS taken, s.done_at <= s.due AS ok FROM steps s JOIN instances i ON i.id = s.instance_id "
+                 "WHERE s.done_at IS NOT NULL")
+        inner, params = _window(inner, "s.done_at", process_id, since, until)
+        sql = (f"WITH s AS ({inner}), r AS (SELECT *, row_number() OVER (PARTITION BY p, t ORDER BY taken) AS n, "
+               "count(*) OVER (PARTITION BY p, t) AS c FROM s) "
+               "SELECT p, t, max(name), max(lane), max(sla), c, total(ok), "
+               "avg(CASE WHEN n IN ((c + 1) / 2, (c + 2) / 2) THEN taken END), "
+               "max(CASE WHEN n = (9 * c + 9) / 10 THEN taken END) FROM r GROUP BY p, t ORDER BY p, t")
+        return self._query(sql, params)
+
+    def has_unmeasured_steps(self, process_id: str | None, since: str | None, until: str | None) -> bool:
+        sql = ("SELECT 1 FROM steps s JOIN instances i ON i.id = s.instance_id WHERE s.done_at IS NOT NULL "
+               "AND (s.taken IS NULL OR (s.due IS NULL AND s.sla IS NOT NULL))")
+        sql, params = _window(sql, "s.done_at", process_id, since, until)
+        return bool(self._query(sql + " LIMIT 1", params))
 
     def instance_times(
         self, process_id: str | None, since: str | None, until: str | None

@@ -116,6 +116,8 @@ class Transaction(Protocol):
         """Record tasks that became ready (kept when already recorded)."""
     def finish_step(self, instance_id: int, task_uuid: str, done_seq: int, done_at: str, taken: float) -> None:
         """Record the event that completed a task and the working time it took."""
+    def put_days_off(self, calendar: str, year: int, days: list[str]) -> None:
+        """Keep a calendar's days off of one year (computing them imports the holidays package: 0.2 s)."""
     def step_slas(self, instance_id: int) -> list[str]:
         """The Mutu Baku of each step the instance completed."""
     def finish_instance(self, instance_id: int, total: float, budget: float) -> None:
@@ -143,6 +145,8 @@ class Store(Protocol):
         overdue_at: str | None = None,
     ) -> int:
         """How many ready tasks match."""
+    def days_off(self, calendar: str) -> dict[int, list[str]]:
+        """The days off kept for a calendar, by year."""
     def has_ready_without_due(self) -> bool:
         """True when some ready task has a Mutu Baku but no due time yet."""
     def ready_lanes(self) -> list[str]:
@@ -150,6 +154,12 @@ class Store(Protocol):
     def steps(self, process_id: str | None, since: str | None, until: str | None) -> list[tuple[Any, ...]]:
         """Completed steps whose completion falls in [since, until): (process id, BPMN id, name, lane, sla,
         ready_at, done_at, due, taken)."""
+    def step_summary(self, process_id: str | None, since: str | None, until: str | None) -> list[tuple[Any, ...]]:
+        """Per process and step: name, lane, sla, completed, completed by the due time, median and nearest-rank
+        p90 of the working seconds taken (for steps whose times were recorded when they completed)."""
+    def has_unmeasured_steps(self, process_id: str | None, since: str | None, until: str | None) -> bool:
+        """True when a completed step in the window lacks its recorded time taken or due time (recorded before
+        the store kept them)."""
     def instance_times(
         self, process_id: str | None, since: str | None, until: str | None
     ) -> list[tuple[int, str, str, str, float | None, float | None, str | None]]:

@@ -69,7 +69,20 @@ class WorkCalendar:
     subdivision: str | None = None
     added: dict[date, str] = field(default_factory=dict)
     removed: frozenset[date] = frozenset()
+    key: str = ""  # the calendar text and the holidays package version, hashed: names cached days off
     _years: dict[int, frozenset[date]] = field(default_factory=dict)
+    _fresh: set[int] = field(default_factory=set)
+
+    def remember(self, years: dict[int, list[str]]) -> None:
+        """Days off computed before (kept in the store under this calendar's key): no holidays import needed."""
+        for year, days in years.items():
+            self._years.setdefault(year, frozenset(date.fromisoformat(d) for d in days))
+
+    def take_fresh(self) -> list[tuple[int, list[str]]]:
+        """The years computed by this process, to be kept for the next one."""
+        fresh = [(year, sorted(d.isoformat() for d in self._years[year])) for year in sorted(self._fresh)]
+        self._fresh.clear()
+        return fresh
 
     @property
     def day_seconds(self) -> float:
@@ -95,6 +108,7 @@ class WorkCalendar:
                     raise DefinitionError(f"{self.source}: holidays: {exc}; use a country code such as ID") from None
             off = self._years[year] = frozenset((national | {d for d in self.added if d.year == year})
                                                 - self.removed)
+            self._fresh.add(year)
         return off
 
     def holidays_in(self, year: int) -> list[date]:
@@ -177,7 +191,8 @@ def load_calendar(path: str | Path) -> WorkCalendar:
 
     source = str(path)
     try:
-        raw = parse_yaml(Path(path).read_text(encoding="utf-8-sig"), source)
+        text = Path(path).read_text(encoding="utf-8-sig")
+        raw = parse_yaml(text, source)
     except (OSError, UnicodeDecodeError) as exc:
         raise DefinitionError(f"Calendar '{source}' cannot be read ({exc}); it must be UTF-8 YAML") from None
     if not isinstance(raw, dict):
@@ -195,8 +210,23 @@ def load_calendar(path: str | Path) -> WorkCalendar:
     removed = frozenset(_date(k, source, "holidays.remove") for k in (extra.get("remove") or []))
     country = extra.get("country")
     subdivision = extra.get("subdivision")
+    import hashlib
+
+    key = hashlib.sha256((text + "\0" + _holidays_version()).encode("utf-8")).hexdigest()[:32]
     return WorkCalendar(source, zone, hours, str(country) if country else None,
-                        str(subdivision) if subdivision else None, added, removed)
+                        str(subdivision) if subdivision else None, added, removed, key)
+
+
+def _holidays_version() -> str:
+    """The holidays package's version file, read without importing the package (0.2 s)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("holidays")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        version = Path(folder) / "version.py"
+        if version.is_file():
+            return version.read_text(encoding="utf-8")
+    return ""
 
 
 def _hours(value: Any, source: str) -> tuple[tuple[tuple[time, time], ...], ...]:

@@ -11,6 +11,7 @@ import click
 from .render import emit_json, message, table
 
 EXIT_REFUSED = 1
+INSTANCE_ROWS = 100  # the table lists at most this many instances over the SOP's total, the latest first
 
 
 def _engine(ctx: click.Context) -> Any:
@@ -79,12 +80,19 @@ def sla(ctx: click.Context, process: str | None, since: datetime | None, until: 
           "-" if s.within_share is None else f"{s.within_share:.0%}") for s in result.steps],
     ))
     if result.instances:
-        click.echo()
-        click.echo(table(
-            ["instance", "process", "started", "completed", "total", "sop", "within"],
-            [(i.instance, i.process, i.started, i.completed, hours(i.total_seconds), hours(i.sop_seconds),
-              "yes" if i.within else "NO") for i in result.instances],
-        ))
+        late = sorted((i for i in result.instances if not i.within), key=lambda i: i.sop_seconds - i.total_seconds)
+        within = len(result.instances) - len(late)
+        click.echo(f"\n{len(result.instances)} completed instance(s); {within} within the SOP's total time "
+                   f"({within / len(result.instances):.0%}).")
+        if late:
+            click.echo(table(
+                ["instance", "process", "started", "completed", "total", "sop"],
+                [(i.instance, i.process, i.started, i.completed, hours(i.total_seconds), hours(i.sop_seconds))
+                 for i in late[:INSTANCE_ROWS]],
+            ))
+        if len(late) > INSTANCE_ROWS:
+            message(f"Showing the {INSTANCE_ROWS} latest of {len(late)} instances over the SOP's total; "
+                    "--json or --csv lists every instance.")
     message("Times are working time on the definitions' calendar (wall-clock time without one).")
 
 
