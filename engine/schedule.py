@@ -40,7 +40,7 @@ def record_change(
         else:
             new = ready_row(instance_id, process_id, task, now)
             ready.append(new._replace(due=due_of(clock, now, new.sla)))
-    tx.add_steps([StepRow(instance_id, r.id, r.task, r.name, r.lane, r.sla, seq, now, r.due)
+    tx.add_steps([StepRow(instance_id, r.id, r.task, r.name, r.lane, r.sla, seq, now, r.due, process_id=process_id)
                   for r in ready if r.id not in before])
     waiting = {t.task_uuid: t for t in tx.timers(instance_id)}
     timers = []

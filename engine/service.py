@@ -191,12 +191,15 @@ class Engine:
         person = self.roles.person(login or self.operator)
         return tuple(lane for lane in self.store().ready_lanes() if person.holds(lane))
 
-    def sla_report(self, process: str | None = None, since: date | None = None, until: date | None = None) -> SlaReport:
-        """Per step and per instance, time taken against the Mutu Baku, from the steps' events."""
+    def sla_report(
+        self, process: str | None = None, since: date | None = None, until: date | None = None, late_only: bool = False
+    ) -> SlaReport:
+        """Per step and per instance (late_only: only instances over the SOP's total), time taken against the
+        Mutu Baku, from the steps' events."""
         from .sla_report import build_report, day_window
 
         start, end = day_window(self.work_clock(), since, until) if since or until else (None, None)
-        return build_report(self.store(), self.work_clock, process, start, end)
+        return build_report(self.store(), self.work_clock, process, start, end, late_only)
 
     def tick(self) -> TickResult:
         """Fire every boundary timer due by the engine's clock, one transaction and event each."""

@@ -47,10 +47,12 @@ class InstanceFigures(NamedTuple):
 
 
 class SlaReport(NamedTuple):
-    """The whole report."""
+    """The whole report: step figures, instance figures (all, or only those over the SOP's total), and how many
+    instances completed."""
 
     steps: tuple[StepFigures, ...]
     instances: tuple[InstanceFigures, ...]
+    completed: int = 0
 
 
 def quantile(values: list[float], share: float) -> float:
@@ -81,7 +83,7 @@ def day_window(clock: Clock, since: date | None, until: date | None) -> tuple[st
 
 def build_report(
     store: Store, clock: Callable[[], Clock], process: str | None = None, since: str | None = None,
-    until: str | None = None,
+    until: str | None = None, late_only: bool = False,
 ) -> SlaReport:
     """Figures from the steps' ready and completion events (steps completed in [since, until); instances
     started in it). Times taken were counted when each step completed; the calendar is read only for steps
@@ -92,13 +94,16 @@ def build_report(
         figures = [StepFigures(p, t, name, lane, sla, count, median_taken, p90, within / count if sla else None)
                    for p, t, name, lane, sla, count, within, median_taken, p90 in store.step_summary(process, since,
                                                                                                    until)]
+    completed, rows = store.instance_times(process, since, until, late_only)
     instances = []
-    for instance, process_id, started, completed, total, budget, slas in store.instance_times(process, since, until):
+    for instance, process_id, started, done, total, budget, slas in rows:
         if total is None or budget is None:
-            total = clock().worked(started, completed)
+            total = clock().worked(started, done)
             budget = sum(sla_seconds(clock(), s) for s in (slas or "").split(",") if s)
-        instances.append(InstanceFigures(instance, process_id, started, completed, total, budget, total <= budget))
-    return SlaReport(tuple(figures), tuple(instances))
+        if late_only and total <= budget:
+            continue
+        instances.append(InstanceFigures(instance, process_id, started, done, total, budget, total <= budget))
+    return SlaReport(tuple(figures), tuple(instances), completed)
 
 
 def _step_figures(

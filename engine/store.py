@@ -77,6 +77,7 @@ class StepRow(NamedTuple):
     done_seq: int | None = None
     done_at: str | None = None
     taken: float | None = None
+    process_id: str = ""
 
 
 class Transaction(Protocol):
@@ -161,9 +162,10 @@ class Store(Protocol):
         """True when a completed step in the window lacks its recorded time taken or due time (recorded before
         the store kept them)."""
     def instance_times(
-        self, process_id: str | None, since: str | None, until: str | None
-    ) -> list[tuple[int, str, str, str, float | None, float | None, str | None]]:
-        """Completed instances started in [since, until): id, process, started, completed, total and budget
+        self, process_id: str | None, since: str | None, until: str | None, late_only: bool = False
+    ) -> tuple[int, list[tuple[int, str, str, str, float | None, float | None, str | None]]]:
+        """How many instances started in [since, until) completed, and those instances (late_only: only the ones
+        over or not yet measured against their budget): id, process, started, completed, total and budget
         seconds (None for instances completed before the store kept them) and their steps' Mutu Baku joined
         by ','."""
     def events(self, instance_id: int) -> list[EventRow]:

@@ -64,14 +64,15 @@ def sla(ctx: click.Context, process: str | None, since: datetime | None, until: 
     against the SOP's. Example: sop report sla --process PROCESS_ID --since 2026-01-01 --csv"""
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
-    result = _engine(ctx).sla_report(process, since.date() if since else None, until.date() if until else None)
+    result = _engine(ctx).sla_report(process, since.date() if since else None, until.date() if until else None,
+                                     late_only=not (as_json or as_csv))
     if as_json:
         emit_json({"steps": [s.to_json() for s in result.steps], "instances": [i.to_json() for i in result.instances]})
         return
     if as_csv:
         _csv(result)
         return
-    if not result.steps and not result.instances:
+    if not result.steps and not result.completed:
         message("No completed steps in this window.")
         return
     click.echo(table(
@@ -79,11 +80,11 @@ def sla(ctx: click.Context, process: str | None, since: datetime | None, until: 
         [(s.process, s.task, s.lane, s.sla, s.completed, hours(s.median_seconds), hours(s.p90_seconds),
           "-" if s.within_share is None else f"{s.within_share:.0%}") for s in result.steps],
     ))
-    if result.instances:
-        late = sorted((i for i in result.instances if not i.within), key=lambda i: i.sop_seconds - i.total_seconds)
-        within = len(result.instances) - len(late)
-        click.echo(f"\n{len(result.instances)} completed instance(s); {within} within the SOP's total time "
-                   f"({within / len(result.instances):.0%}).")
+    if result.completed:
+        late = sorted(result.instances, key=lambda i: i.sop_seconds - i.total_seconds)
+        within = result.completed - len(late)
+        click.echo(f"\n{result.completed} completed instance(s); {within} within the SOP's total time "
+                   f"({within / result.completed:.0%}).")
         if late:
             click.echo(table(
                 ["instance", "process", "started", "completed", "total", "sop"],

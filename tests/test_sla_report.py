@@ -95,6 +95,9 @@ def test_table_and_csv_show_the_same_figures(history: Sop) -> None:
     assert table.exit_code == 0, table.output
     line = next(x for x in table.stdout.splitlines() if x.startswith("permohonan_cuti  AjukanCuti"))
     assert line.split()[-4:] == ["3", "1:00", "2:30", "67%"]
+    assert "2 completed instance(s); 1 within the SOP's total time (50%)." in table.stdout
+    assert table.stdout.splitlines()[-1].split()[0] == "1"  # instance 1 is the one over: 10:30 against 8:30
+    assert table.stdout.splitlines()[-1].split()[-2:] == ["10:30", "8:30"]
     rows = list(csv.DictReader(io.StringIO(history("report", "sla", "--csv").stdout)))
     assert [(r["kind"], r["task"] or r["instance"]) for r in rows] == [
         ("step", "AjukanCuti"), ("step", "Telaah"), ("instance", "1"), ("instance", "2")]
