@@ -67,3 +67,23 @@ def test_a_new_store_is_group_writable(sop: Sop) -> None:
         if path.exists():
             mode = stat.S_IMODE(path.stat().st_mode)
             assert mode & 0o060 == 0o060, (suffix, oct(mode))
+
+
+def test_days_off_are_kept_so_later_commands_skip_the_holidays_import(sop: Sop) -> None:
+    """The first command that needs the calendar keeps the year's days off in the store; the next `sop start`
+    reads them there and never imports the holidays package (0.2 s)."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    sop.start()
+    code = (
+        "import sys\nfrom runner.cli import cli\n"
+        f"cli(['--db', {str(sop.db)!r}, '--definitions', {str(sop.definitions)!r}, 'start', 'interkoneksi_data_baru'],"
+        " standalone_mode=False)\n"
+        "print('HOLIDAYS', 'holidays' in sys.modules, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert "HOLIDAYS False" in result.stderr, result.stderr
+    assert [t["instance"] for t in sop.json("tasks")] == [1, 2]
