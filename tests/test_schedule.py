@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 from conftest import DATA, FORMS, Sop
+
 from engine.service import Engine
 
 

@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import CUTI, DEFINITIONS, Sop
+
 from engine.service import Engine
 
 CUTI_DATA = {"nama": "Ani", "jenis": "tahunan", "mulai": "2026-11-16", "hari": 2}
