@@ -179,7 +179,7 @@ class Engine:
 
     def start(self, process_id: str, data: dict[str, Any] | None = None, actor: str | None = None) -> InstanceView:
         """Start an instance on the newest version of a process, pinning that version in the store."""
-        from .workflow import build_spec, new_workflow, ready_user_tasks, spec_to_text, state_to_bytes
+        from .workflow import build_spec, new_workflow, ready_user_tasks, root_id, spec_to_text, state_to_bytes
 
         definition = self.catalog().get(process_id)
         data = dict(data or {})
@@ -201,7 +201,9 @@ class Engine:
             row = InstanceRow(0, process_id, definition.version, "running", now, now, actor, state_to_bytes(workflow),
                               "", 0, 0, definition.version)
             instance_id = tx.create_instance(row)
-            events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [("instance-started", None, None, data)]
+            events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [
+                ("instance-started", None, root_id(workflow), data)
+            ]
             if status == "completed":
                 events.append(("instance-completed", None, None, {}))
             row = self._append(tx, row, instance_id, events, now, actor)
