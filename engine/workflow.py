@@ -6,7 +6,7 @@ import json
 import zlib
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid4
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -14,12 +14,13 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from .spiff_fixes import TaskIndex  # importing it installs the fixes before any workflow is built
 from .errors import DefinitionError, EngineError, ExpressionError
 from .expressions import evaluate
 
@@ -57,7 +58,7 @@ class _SpecLessConverter(BpmnWorkflowConverter):
 
     def from_dict(self, dct: dict[str, Any], spec: Any = None, subprocess_specs: Any = None) -> BpmnWorkflow:
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.tasks = TaskIndex(self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow))
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
@@ -115,34 +116,14 @@ def spec_from_text(text: str) -> Spec:
     )
 
 
-def _derived_child(parent: Task, task_spec: Any, state: int = TaskState.MAYBE) -> Task:
-    """SpiffWorkflow 3.2's Task._add_child, except that the child's UUID derives from its parent's UUID and its
-    spec name (then #2, #3... while taken): the same steps give the same task tree, so a replay of an instance's
-    events rebuilds exactly the UUIDs its events recorded."""
-    if parent.has_state(TaskState.PREDICTED_MASK) and state & TaskState.PREDICTED_MASK == 0:
-        raise WorkflowException("Attempt to add non-predicted child to predicted task", task_spec=parent.task_spec)
-    tasks = parent.workflow.tasks
-    child_id = uuid5(parent.id, task_spec.name)
-    n = 1
-    while child_id in tasks:
-        n += 1
-        child_id = uuid5(parent.id, f"{task_spec.name}#{n}")
-    task = Task(parent.workflow, task_spec, parent, state=state, id=child_id)
-    task.thread_id = parent.thread_id
-    if state == TaskState.READY:
-        task._ready()
-    return task
-
-
-Task._add_child = _derived_child  # type: ignore[method-assign]
-
-
 def new_workflow(spec: Spec, data: dict[str, Any] | None = None, root_id: str | None = None) -> BpmnWorkflow:
     """A fresh workflow run up to its first waiting tasks; every task UUID derives from root_id (random if None)."""
     workflow = BpmnWorkflow(spec.process, spec.subprocesses, script_engine=SCRIPT_ENGINE, deserializing=True)
+    workflow.tasks = TaskIndex()
     # What Workflow.__init__ does when not deserializing (SpiffWorkflow 3.2), with a root UUID of our choosing.
     workflow.task_tree = Task(workflow, workflow.spec.start, state=TaskState.FUTURE,
                               id=UUID(root_id) if root_id else uuid4())
+    workflow.task_tree._sop_depth = 0
     workflow.task_tree.task_spec._predict(workflow.task_tree, mask=TaskState.NOT_FINISHED_MASK)
     workflow.task_tree._ready()
     if data:
