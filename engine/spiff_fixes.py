@@ -27,7 +27,7 @@ def _derived_child(parent: Task, task_spec: Any, state: int = TaskState.MAYBE) -
     task = Task(parent.workflow, task_spec, parent, state=state, id=child_id)
     depth = getattr(parent, "_sop_depth", None)
     if depth is not None:
-        task._sop_depth = depth + 1  # type: ignore[attr-defined]
+        task._sop_depth = depth + 1
     task.thread_id = parent.thread_id
     if state == TaskState.READY:
         task._ready()
@@ -102,10 +102,10 @@ def _depth(task: Task) -> int:
         while node is not None and getattr(node, "_sop_depth", None) is None:
             path.append(node)
             node = node.parent
-        depth = -1 if node is None else node._sop_depth  # type: ignore[attr-defined]
+        depth = -1 if node is None else node._sop_depth
         for n in reversed(path):
             depth += 1
-            n._sop_depth = depth  # type: ignore[attr-defined]
+            n._sop_depth = depth
     return int(depth)
 
 
@@ -139,7 +139,7 @@ ORIGINAL_NEXT = {TaskIterator: TaskIterator._next, BpmnTaskIterator: BpmnTaskIte
 
 
 def _install() -> None:
-    Task._add_child = _derived_child  # type: ignore[method-assign]
+    Task._add_child = _derived_child
     originals = ORIGINAL_NEXT
     for cls, fast in ((TaskIterator, _task_next), (BpmnTaskIterator, _bpmn_task_next)):
         original = originals[cls]
@@ -147,7 +147,7 @@ def _install() -> None:
         def _next(self: Any, fast: Any = fast, original: Any = original) -> Task:
             return fast(self) if self.depth_first else original(self)
 
-        cls._next = _next  # type: ignore[method-assign]
+        cls._next = _next
 
     original_init = TaskIterator.__init__  # BpmnTaskIterator.__init__ calls it too
 
@@ -155,7 +155,7 @@ def _install() -> None:
         original_init(self, task, *args, **kwargs)
         _start_below_history(self, task)
 
-    TaskIterator.__init__ = __init__  # type: ignore[method-assign]
+    TaskIterator.__init__ = __init__
 
 
 _install()

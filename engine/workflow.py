@@ -20,9 +20,9 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from .spiff_fixes import TaskIndex  # importing it installs the fixes before any workflow is built
 from .errors import DefinitionError, EngineError, ExpressionError
 from .expressions import evaluate
+from .spiff_fixes import TaskIndex  # importing it installs the fixes before any workflow is built
 
 # Our layout (spec kept apart, zlib) and SpiffWorkflow's serializer version it wraps, so a later SpiffWorkflow
 # can tell which of its migrations an old state needs.

@@ -13,7 +13,14 @@ from SpiffWorkflow.util.task import TaskState
 from engine.definitions import scan
 from engine.spiff_fixes import ORIGINAL_NEXT
 from engine.workflow import (
-    Spec, build_spec, complete_task, new_workflow, ready_user_tasks, root_id, state_from_bytes, state_to_bytes,
+    Spec,
+    build_spec,
+    complete_task,
+    new_workflow,
+    ready_user_tasks,
+    root_id,
+    state_from_bytes,
+    state_to_bytes,
 )
 from engine.yamlio import parse_data
 
