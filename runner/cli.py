@@ -300,6 +300,12 @@ def _print_step(kind: str, detail: dict[str, Any]) -> None:
                    f" -> next: {ready}")
 
 
+from .cli_audit import COMMANDS as AUDIT_COMMANDS  # noqa: E402 - the group exists first
+
+for _command in AUDIT_COMMANDS:
+    cli.add_command(_command)
+
+
 def main() -> None:
     """The console script."""
     cli(prog_name="sop")
