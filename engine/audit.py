@@ -94,11 +94,18 @@ def chain_problems(record: AuditRecord) -> list[Problem]:
         return [Problem(0, "the instance has no events (its log was emptied)")]
     previous = record.events[0].version
     current = previous
-    for position, event in enumerate(record.events, start=1):
+    expected = 1
+    for event in record.events:
+        position = event.seq
         where = f"event {position}"
-        if event.seq != position:
-            problems.append(Problem(position, f"{where} carries sequence number {event.seq}: an event before it was "
-                                              "deleted, or events were reordered"))
+        if event.seq > expected:
+            missing = f"{expected}" if event.seq == expected + 1 else f"{expected} to {event.seq - 1}"
+            problems.append(Problem(expected, f"event {missing} is missing: the log jumps from event {expected - 1} "
+                                              f"to event {event.seq} (deleted behind the program's back)"))
+        elif event.seq < expected:
+            problems.append(Problem(position, f"{where} appears again after event {expected - 1}: events were "
+                                              "duplicated or reordered"))
+        expected = event.seq + 1
         if event.instance_id != record.instance:
             problems.append(Problem(position, f"{where} belongs to instance {event.instance_id}"))
         try:

@@ -223,7 +223,9 @@ def state_difference(stored: Any, rebuilt: Any) -> str:
     """The first difference between two serialized workflow states, in words ('' when they agree)."""
     if not isinstance(stored, dict) or not isinstance(stored.get("tasks"), dict):
         return "the stored state is not a workflow state"
-    for key in ("data", "completed", "success", "root"):
+    if stored.get("data") != rebuilt.get("data"):
+        return "workflow data: " + _data_difference(stored.get("data"), rebuilt.get("data"))
+    for key in ("completed", "success", "root"):
         if stored.get(key) != rebuilt.get(key):
             return f"workflow {key}: stored {_short(stored.get(key))}, replay {_short(rebuilt.get(key))}"
     names = {tid: t.get("task_spec") for tid, t in rebuilt["tasks"].items()}
@@ -231,9 +233,9 @@ def state_difference(stored: Any, rebuilt: Any) -> str:
         other = stored["tasks"].get(tid)
         if other is None:
             return f"task '{names[tid]}' ({tid[:8]}) is missing from the stored state"
-        for field in ("task_spec", "state", "parent", "children", "data", "internal_data", "triggered"):
+        for field in ("task_spec", "state", "parent", "children", "data", "delta", "internal_data", "triggered"):
             if other.get(field) != task.get(field):
-                if field == "data":
+                if field in ("data", "delta", "internal_data"):
                     detail = _data_difference(other.get(field), task.get(field))
                 elif field == "state":
                     detail = f"stored {_state(other.get(field))}, replay {_state(task.get(field))}"
@@ -246,12 +248,21 @@ def state_difference(stored: Any, rebuilt: Any) -> str:
     return ""
 
 
-def _data_difference(stored: Any, rebuilt: Any) -> str:
+def _data_difference(stored: Any, rebuilt: Any, path: str = "") -> str:
+    """Where two data values differ, as a dotted field path with both values."""
     if isinstance(stored, dict) and isinstance(rebuilt, dict):
-        for key in sorted(set(stored) | set(rebuilt)):
-            if stored.get(key) != rebuilt.get(key):
-                return f"field {key}: stored {_short(stored.get(key))}, replay {_short(rebuilt.get(key))}"
-    return f"stored {_short(stored)}, replay {_short(rebuilt)}"
+        for key in sorted(set(stored) | set(rebuilt), key=str):
+            if key not in stored or key not in rebuilt:
+                where = f"{path}.{key}" if path else str(key)
+                return f"field {where} is only in the {'replay' if key not in stored else 'stored state'}"
+            if stored[key] != rebuilt[key]:
+                return _data_difference(stored[key], rebuilt[key], f"{path}.{key}" if path else str(key))
+    if isinstance(stored, list) and isinstance(rebuilt, list) and len(stored) == len(rebuilt):
+        for i, (a, b) in enumerate(zip(stored, rebuilt, strict=True)):
+            if a != b:
+                return _data_difference(a, b, f"{path}.{i}" if path else str(i))
+    where = f"field {path}: " if path else ""
+    return f"{where}stored {_short(stored)}, replay {_short(rebuilt)}"
 
 
 def _short(value: Any) -> str:

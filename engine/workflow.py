@@ -211,7 +211,7 @@ def task_by_uuid(workflow: BpmnWorkflow, task_id: str) -> Task | None:
     """The task with this UUID, or None."""
     try:
         found: Task | None = workflow.get_task_from_id(UUID(task_id))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, SpiffWorkflowException):
         return None
     return found
 
