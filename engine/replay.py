@@ -120,7 +120,7 @@ def replay(record: AuditRecord, until: int | None = None, cache: dict[Any, Any] 
 
 
 def _apply(workflow: Any, event: EventRow, data: dict[str, Any], context: _Context) -> Any:
-    from .workflow import complete_task, new_workflow, task_by_uuid
+    from .workflow import complete_task, is_ready_user_task, new_workflow, task_by_uuid
 
     where = f"event {event.seq} ({event.type}{' ' + event.task if event.task else ''})"
     try:
@@ -141,9 +141,8 @@ def _apply(workflow: Any, event: EventRow, data: dict[str, Any], context: _Conte
         raise Divergence(event.seq, f"{where} comes before the instance-started event")
     if event.type == "task-completed":
         task = task_by_uuid(workflow, event.task_uuid or "")
-        ready = _ready(workflow)
-        if task is None or task.task_spec.bpmn_id != event.task or all(t.id != str(task.id) for t in ready):
-            listing = ", ".join(f"'{t.task}'" for t in ready) or "none"
+        if task is None or task.task_spec.bpmn_id != event.task or not is_ready_user_task(task):
+            listing = ", ".join(f"'{t.task}'" for t in _ready(workflow)) or "none"
             raise Divergence(event.seq, f"{where}: task {event.task_uuid} was not ready at that point by replay; "
                                         f"ready then: {listing}")
         props = step_properties(task)

@@ -11,14 +11,18 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
+_ORIGINAL_ADD_CHILD = Task._add_child
+
 
 def _derived_child(parent: Task, task_spec: Any, state: int = TaskState.MAYBE) -> Task:
     """SpiffWorkflow 3.2's Task._add_child, except that the child's UUID derives from its parent's UUID and its
     spec name (then #2, #3... while taken): the same steps give the same task tree, so a replay of an instance's
     events rebuilds exactly the UUIDs its events recorded."""
+    tasks = parent.workflow.tasks
+    if not isinstance(tasks, TaskIndex):  # a workflow not built by the engine stays as SpiffWorkflow makes it
+        return _ORIGINAL_ADD_CHILD(parent, task_spec, state)
     if parent.has_state(TaskState.PREDICTED_MASK) and state & TaskState.PREDICTED_MASK == 0:
         raise WorkflowException("Attempt to add non-predicted child to predicted task", task_spec=parent.task_spec)
-    tasks = parent.workflow.tasks
     child_id = uuid5(parent.id, task_spec.name)
     n = 1
     while child_id in tasks:
@@ -127,7 +131,8 @@ def _start_below_history(self: Any, task: Task) -> None:
     depth-first order, without visiting the finished chain above it."""
     workflow = task.workflow
     tasks = workflow.tasks
-    if (not isinstance(tasks, TaskIndex) or task is not workflow.task_tree or not self.depth_first
+    self._sop_fast = isinstance(tasks, TaskIndex)
+    if (not self._sop_fast or task is not workflow.task_tree or not self.depth_first
             or self.end_at_spec is not None or self.task_filter.state & TaskState.FINISHED_MASK
             or getattr(workflow, "subprocesses", None)):
         return
@@ -145,7 +150,7 @@ def _install() -> None:
         original = originals[cls]
 
         def _next(self: Any, fast: Any = fast, original: Any = original) -> Task:
-            return fast(self) if self.depth_first else original(self)
+            return fast(self) if self.depth_first and getattr(self, "_sop_fast", False) else original(self)
 
         cls._next = _next
 

@@ -192,6 +192,11 @@ def ready_user_tasks(workflow: BpmnWorkflow) -> list[Task]:
     return tasks
 
 
+def is_ready_user_task(task: Task) -> bool:
+    """Whether a task is a user task ready to be completed now."""
+    return bool(task.state == TaskState.READY and task.task_spec.manual)
+
+
 def complete_task(workflow: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
     """Store the step's data under its BPMN id, run the task and the engine steps after it."""
     task.data[task.task_spec.bpmn_id] = data

@@ -116,3 +116,14 @@ def test_a_loop_taken_a_thousand_times_stays_runnable() -> None:
         complete_task(workflow, task, {"lagi": i < 999})
     assert workflow.completed
     assert len(workflow.tasks) > 3000
+
+
+def test_workflows_built_elsewhere_stay_as_spiffworkflow_makes_them() -> None:
+    """The fixes touch only the engine's workflows: a plain BpmnWorkflow keeps random task UUIDs."""
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+
+    spec = _spec(ULANG / "definitions", ULANG / "forms")
+    plain = BpmnWorkflow(spec.process, spec.subprocesses)
+    ours = new_workflow(spec, {})
+    assert {t.id.version for t in plain.tasks.values()} == {4}
+    assert {t.id.version for t in ours.tasks.values() if t is not ours.task_tree} == {5}
