@@ -9,6 +9,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import DATA, EXAMPLES, Sop
 
 
@@ -57,3 +58,19 @@ def write_state(db: Path, instance: int, state: dict[str, Any]) -> None:
     """Replace an instance's stored state, keeping its format."""
     blob = zlib.compress(json.dumps(state).encode("utf-8"))
     tamper(db, ("UPDATE instances SET state = ? WHERE id = ?", (blob, instance)))
+
+
+@pytest.fixture(scope="module", name="built")
+def built_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built store, once per test module."""
+    path = tmp_path_factory.mktemp("audit") / "built.db"
+    build_store(path)
+    return path
+
+
+@pytest.fixture(name="store")
+def store_fixture(built: Path, tmp_path: Path) -> Sop:
+    """A private copy of the built store, which verifies before a test touches it."""
+    sop = copy_store(built, tmp_path / "sop.db")
+    assert sop("verify").exit_code == 0
+    return sop

@@ -9,22 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
-from audit_fixtures import build_store, copy_store
+from audit_fixtures import built_fixture, store_fixture  # noqa: F401 - fixtures
 from conftest import ROOT, Sop
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("audit") / "built.db"
-    build_store(path)
-    return path
-
-
-@pytest.fixture
-def store(built: Path, tmp_path: Path) -> Sop:
-    return copy_store(built, tmp_path / "sop.db")
 
 
 def test_history_names_each_step_lane_and_person(store: Sop) -> None:

@@ -4,27 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 
 import pytest
-from audit_fixtures import build_store, copy_store, read_state, tamper, write_state
+from audit_fixtures import built_fixture, read_state, store_fixture, tamper, write_state  # noqa: F401 - fixtures
 from conftest import Sop
 
 from engine.canonical import canonical_json, chain_hash
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("tamper") / "built.db"
-    build_store(path)
-    return path
-
-
-@pytest.fixture
-def store(built: Path, tmp_path: Path) -> Sop:
-    sop = copy_store(built, tmp_path / "sop.db")
-    assert sop("verify").exit_code == 0
-    return sop
 
 
 def _failed(sop: Sop, instance: int) -> str:
