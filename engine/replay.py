@@ -189,7 +189,7 @@ def _ready(workflow: Any) -> list[ReadyTask]:
 
 def _compare(record: AuditRecord, workflow: Any) -> None:
     """The stored status, ready-task rows and state must be what the events produce."""
-    from .workflow import state_json, state_to_bytes
+    from .workflow import state_text
 
     last = record.events[-1].seq if record.events else 0
     status = _status(workflow)
@@ -208,7 +208,7 @@ def _compare(record: AuditRecord, workflow: Any) -> None:
         stored = json.loads(record.state)
     except ValueError:
         raise Divergence(last, "the stored state is not readable JSON") from None
-    rebuilt = json.loads(state_json(state_to_bytes(workflow)))
+    rebuilt = json.loads(state_text(workflow))
     difference = state_difference(stored, rebuilt)
     if difference:
         raise Divergence(last, f"the stored state differs from the replay after event {last}: {difference}")

@@ -164,6 +164,12 @@ def state_to_bytes(workflow: BpmnWorkflow) -> bytes:
     return zlib.compress(text.encode("utf-8"), 1)
 
 
+def state_text(workflow: BpmnWorkflow) -> str:
+    """The workflow's state as stored, before compression (what state_json gives back)."""
+    text: str = _STATE_SERIALIZER.serialize_json(workflow)
+    return text
+
+
 def state_json(state: bytes) -> str:
     """The JSON text of stored state (for auditors and tools)."""
     try:
