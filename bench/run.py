@@ -1,4 +1,5 @@
-"""Measures what the README quotes, all in one run: per-step cost, `sop tasks` at 10,000 instances, bytes stored.
+"""Measures what the README quotes, all in one run: per-step cost, `sop tasks` at 10,000 instances, bytes stored,
+replay and verify of long histories, `sop history`.
 
 Run: make bench (or .venv/bin/python bench/run.py [--instances N] [--rounds N]).
 Every figure is a ratio of two things measured here, now, on this machine.
@@ -21,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from engine.scenarios import load_scenario  # noqa: E402
 from engine.service import Engine  # noqa: E402
@@ -159,6 +161,7 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--audit-sizes", default="100,1000,10000", help="Events per instance for (d).")
     args = parser.parse_args()
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "engine"), str(ROOT / "runner")], check=True)
     tmp = Path(tempfile.mkdtemp(prefix="sop-bench-"))
@@ -178,6 +181,15 @@ def main() -> None:
             "tasks_json": [sop, "--db", str(big), "tasks", "--json"],
         }, args.repeat)
         tasks, base, tasks_all, tasks_json = timed["tasks"], timed["base"], timed["tasks_all"], timed["tasks_json"]
+        import audit
+
+        sizes_d = tuple(int(n) for n in args.audit_sizes.split(","))
+        audited = audit.measure(tmp, sizes_d)
+        loop_db = tmp / f"loop{sizes_d[min(1, len(sizes_d) - 1)]}.db"
+        where = ["--db", str(loop_db), "--definitions", str(audit.ULANG / "definitions"),
+                 "--forms", str(audit.ULANG / "forms")]
+        timed_e = commands_seconds({"history": [sop, *where, "history", "1"], "tasks": [sop, *where, "tasks"]},
+                                   args.repeat)
         from time_bench import run as time_run
 
         time_lines, time_figures = time_run(tmp, sop, args.instances, commands_seconds, args.repeat)
@@ -203,6 +215,10 @@ def main() -> None:
         "full_serialization_bytes": full_bytes,
         "c_bytes_ratio": round(state_bytes / full_bytes, 2),
         "instances": args.instances,
+        "d_audit": audited,
+        "e_history_ms": round(timed_e["history"] * 1000, 1),
+        "e_tasks_ms": round(timed_e["tasks"] * 1000, 1),
+        "e_history_ratio": round(timed_e["history"] / timed_e["tasks"], 2),
     }
     print(f"(a) per step: engine {ours * 1000:.3f} ms (synchronous=FULL; {ours_normal * 1000:.3f} ms with NORMAL) "
           f"vs bare SpiffWorkflow {bare * 1000:.3f} ms -> ratio {ours / bare:.2f} "
@@ -215,6 +231,10 @@ def main() -> None:
           f"without the spec) vs {full_bytes} SpiffWorkflow full serialization -> ratio "
           f"{state_bytes / full_bytes:.2f} (target <= 0.5); its audit log adds {sizes['events']} bytes of "
           "artefacts and hashes")
+    print("\n".join(audit.lines(audited)))
+    print(f"(e) `sop history` of the {audited[str(sizes_d[min(1, len(sizes_d) - 1)])]['events']}-event instance: "
+          f"{timed_e['history'] * 1000:.1f} ms vs `sop tasks` {timed_e['tasks'] * 1000:.1f} ms -> ratio "
+          f"{timed_e['history'] / timed_e['tasks']:.2f} (target <= 1.5)")
     for line in time_lines:
         print(line)
     results.update(time_figures)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import operator
 from collections.abc import Callable
 from typing import Any
@@ -60,10 +61,13 @@ def _check_node(node: ast.AST, text: str) -> None:
             )
 
 
+_parsed = functools.lru_cache(maxsize=1024)(parse_expression)  # a diagram's few conditions, parsed once
+
+
 def evaluate(text: str, names: dict[str, Any]) -> Any:
     """Evaluate an expression over the given names with the restricted subset."""
     try:
-        return _eval(parse_expression(text), names, text)
+        return _eval(_parsed(text), names, text)
     except (RecursionError, MemoryError):
         raise ExpressionError(f"expression {text[:40]!r} is too large to evaluate") from None
 

@@ -15,13 +15,17 @@ from .store import EventRow, InstanceRow, Store, Transaction, VersionRow, open_s
 from .tasks import ready_row, resolve, step_properties, user_task_ids
 
 if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only in commands that need them
+    from collections.abc import Iterator
     from datetime import date
     from pathlib import Path
 
+    from .audit import AuditRecord, HistoryRow
     from .definitions import Catalog
+    from .replay import Replayed
     from .roles import Roles
     from .sla_report import SlaReport
     from .ticker import TickResult
+    from .verify import Verdict
     from .work_calendar import Clock
     from .workflow import Spec
 
@@ -252,7 +256,7 @@ class Engine:
 
     def start(self, process_id: str, data: dict[str, Any] | None = None, actor: str | None = None) -> InstanceView:
         """Start an instance on the newest version of a process, pinning that version in the store."""
-        from .workflow import build_spec, new_workflow, ready_user_tasks, spec_to_text, state_to_bytes
+        from .workflow import build_spec, new_workflow, ready_user_tasks, root_id, spec_to_text, state_to_bytes
 
         definition = self.catalog().get(process_id)
         data = dict(data or {})
@@ -274,7 +278,9 @@ class Engine:
             row = InstanceRow(0, process_id, definition.version, "running", now, now, actor, state_to_bytes(workflow),
                               "", 0, 0, definition.version)
             instance_id = tx.create_instance(row)
-            events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [("instance-started", None, None, data)]
+            events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [
+                ("instance-started", None, root_id(workflow), data)
+            ]
             if status == "completed":
                 events.append(("instance-completed", None, None, {}))
             row = self._append(tx, row, instance_id, events, now, actor)
@@ -347,6 +353,84 @@ class Engine:
             ready = record_change(tx, new_row, workflow, ready_rows, now, clock, row.last_seq + 1)
         # The completed task's data holds every artefact upstream of it (SpiffWorkflow passes data along).
         return StepResult(target.task, target.id, self._view(new_row, ready, dict(spiff_task.data)))
+
+    # -- audit ----------------------------------------------------------------------------------
+
+    def audit_record(self, instance: int) -> AuditRecord:
+        """Everything the store holds about an instance, read afresh (no cached version), for checking."""
+        from .audit import AuditRecord, PinnedVersion
+        from .workflow import state_json
+
+        row = self.instance_row(instance)
+        store = self.store()
+        events = store.events(instance)
+        versions = {}
+        for version in dict.fromkeys([*(e.version for e in events), row.version]):
+            pinned = store.get_version(version)
+            if pinned is not None:
+                versions[version] = PinnedVersion(pinned.bundle, pinned.spec)
+        try:
+            state = state_json(row.state)
+        except EngineError:
+            state = ""  # unreadable: the replay's comparison names it
+        return AuditRecord(row.id, row.process_id, row.version, row.status, row.started_at, row.updated_at,
+                           row.started_by, row.last_seq, row.last_hash, state,
+                           [(t.task, t.id) for t in store.ready_tasks(instance)], events, versions)
+
+    def history(self, instance: int) -> tuple[list[HistoryRow], list[EventRow]]:
+        """An instance's events as rows naming each step and lane, and the events themselves."""
+        from .audit import history_rows, step_names
+
+        row = self.instance_row(instance)
+        store = self.store()
+        events = store.events(instance)
+        steps: dict[str, tuple[str, str | None]] = {}
+        for version in dict.fromkeys([*(e.version for e in events), row.version]):
+            pinned = store.get_version(version)
+            if pinned is not None:
+                steps.update(step_names(pinned.spec))
+        return history_rows(events, steps), events
+
+    def replay(self, instance: int, until: int | None = None) -> Replayed:
+        """Rebuild an instance from its pinned definition and events; without until, compare with the store."""
+        from .replay import replay
+
+        record = self.audit_record(instance)
+        if until is not None and not 1 <= until <= len(record.events):
+            raise ValidationError(f"--until {until}: instance {instance} has {len(record.events)} events; "
+                                  f"give a number from 1 to {len(record.events)}")
+        return replay(record, until)
+
+    def verify(self, instances: list[int] | None = None) -> Iterator[Verdict]:
+        """Verify the named instances, or every instance (and events whose instance row has gone)."""
+        from .audit import Problem
+        from .verify import Verdict, verify_record
+
+        cache: dict[Any, Any] = {}
+        if instances:
+            for instance in instances:
+                yield verify_record(self.audit_record(instance), cache)
+            return
+        if self.store().schema_version() == 0:
+            return
+        known = set()
+        for row in self.store().list_instances():
+            known.add(row.id)
+            yield verify_record(self.audit_record(row.id), cache)
+        for orphan in self.store().event_instance_ids():
+            if orphan not in known:
+                events = self.store().events(orphan)
+                yield Verdict(orphan, len(events), events[-1].hash if events else "", [Problem(
+                    0, f"instance {orphan} has {len(events)} events but its instance row is gone "
+                       "(deleted behind the program's back)")])
+
+    def export(self, instance: int, path: str) -> AuditRecord:
+        """Write an instance's self-contained audit bundle to path."""
+        from .audit_bundle import bundle_of, write_bundle
+
+        record = self.audit_record(instance)
+        write_bundle(path, bundle_of(record, self.clock(), self.operator))
+        return record
 
     def _append(
         self,

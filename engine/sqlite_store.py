@@ -456,6 +456,10 @@ class SqliteStore:
         rows = self._query(f"SELECT {_EVENT_COLUMNS} FROM events WHERE instance_id = ? ORDER BY seq", (instance_id,))
         return [EventRow(*r) for r in rows]  # type: ignore[arg-type]
 
+    def event_instance_ids(self) -> list[int]:
+        rows = self._query("SELECT DISTINCT instance_id FROM events ORDER BY instance_id")
+        return [int(str(r[0])) for r in rows]
+
     def get_version(self, version: str) -> VersionRow | None:
         rows = self._query(
             "SELECT version, process_id, name, bundle, spec, created_at FROM definition_versions WHERE version = ?",

@@ -172,6 +172,8 @@ class Store(Protocol):
         """An instance's events in order."""
     def get_version(self, version: str) -> VersionRow | None:
         """A pinned definition version, or None."""
+    def event_instance_ids(self) -> list[int]:
+        """Every instance id that has events (an auditor's check for instance rows deleted behind our back)."""
     def schema_version(self) -> int:
         """The store's schema version; 0 when the store does not exist yet."""
     def close(self) -> None:

@@ -6,7 +6,7 @@ import json
 import zlib
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -23,6 +23,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .errors import DefinitionError, EngineError, ExpressionError
 from .expressions import evaluate
+from .spiff_fixes import TaskIndex  # importing it installs the fixes before any workflow is built
 
 # Our layout (spec kept apart, zlib) and SpiffWorkflow's serializer version it wraps, so a later SpiffWorkflow
 # can tell which of its migrations an old state needs.
@@ -72,7 +73,7 @@ class _SpecLessConverter(BpmnWorkflowConverter):
 
     def from_dict(self, dct: dict[str, Any], spec: Any = None, subprocess_specs: Any = None) -> BpmnWorkflow:
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.tasks = TaskIndex(self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow))
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
@@ -130,9 +131,16 @@ def spec_from_text(text: str) -> Spec:
     )
 
 
-def new_workflow(spec: Spec, data: dict[str, Any] | None = None) -> BpmnWorkflow:
-    """A fresh workflow run up to its first waiting tasks."""
-    workflow = BpmnWorkflow(spec.process, spec.subprocesses, script_engine=SCRIPT_ENGINE)
+def new_workflow(spec: Spec, data: dict[str, Any] | None = None, root_id: str | None = None) -> BpmnWorkflow:
+    """A fresh workflow run up to its first waiting tasks; every task UUID derives from root_id (random if None)."""
+    workflow = BpmnWorkflow(spec.process, spec.subprocesses, script_engine=SCRIPT_ENGINE, deserializing=True)
+    workflow.tasks = TaskIndex()
+    # What Workflow.__init__ does when not deserializing (SpiffWorkflow 3.2), with a root UUID of our choosing.
+    workflow.task_tree = Task(workflow, workflow.spec.start, state=TaskState.FUTURE,
+                              id=UUID(root_id) if root_id else uuid4())
+    workflow.task_tree._sop_depth = 0
+    workflow.task_tree.task_spec._predict(workflow.task_tree, mask=TaskState.NOT_FINISHED_MASK)
+    workflow.task_tree._ready()
     if data:
         workflow.task_tree.data.update(data)
         for task in workflow.get_tasks():
@@ -174,6 +182,12 @@ def state_to_bytes(workflow: BpmnWorkflow) -> bytes:
     return zlib.compress(text.encode("utf-8"), 1)
 
 
+def state_text(workflow: BpmnWorkflow) -> str:
+    """The workflow's state as stored, before compression (what state_json gives back)."""
+    text: str = _STATE_SERIALIZER.serialize_json(workflow)
+    return text
+
+
 def state_json(state: bytes) -> str:
     """The JSON text of stored state (for auditors and tools)."""
     try:
@@ -202,6 +216,11 @@ def ready_user_tasks(workflow: BpmnWorkflow) -> list[Task]:
     return tasks
 
 
+def is_ready_user_task(task: Task) -> bool:
+    """Whether a task is a user task ready to be completed now."""
+    return bool(task.state == TaskState.READY and task.task_spec.manual)
+
+
 def complete_task(workflow: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
     """Store the step's data under its BPMN id, run the task and the engine steps after it."""
     task.data[task.task_spec.bpmn_id] = data
@@ -212,11 +231,16 @@ def complete_task(workflow: BpmnWorkflow, task: Task, data: dict[str, Any]) -> N
     run_engine(workflow)
 
 
+def root_id(workflow: BpmnWorkflow) -> str:
+    """The UUID of the workflow's root task, from which every other task UUID derives."""
+    return str(workflow.task_tree.id)
+
+
 def task_by_uuid(workflow: BpmnWorkflow, task_id: str) -> Task | None:
     """The task with this UUID, or None."""
     try:
         found: Task | None = workflow.get_task_from_id(UUID(task_id))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, SpiffWorkflowException):
         return None
     return found
 

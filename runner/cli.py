@@ -331,12 +331,15 @@ def _print_step(kind: str, detail: dict[str, Any]) -> None:
                    f" -> next: {ready}")
 
 
+from .cli_audit import COMMANDS as AUDIT_COMMANDS  # noqa: E402 - the group exists first
 from .cli_roles import roles  # noqa: E402 - commands of other modules register after the group exists
 from .cli_time import report, tick  # noqa: E402
 
 cli.add_command(roles)
 cli.add_command(tick)
 cli.add_command(report)
+for _command in AUDIT_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

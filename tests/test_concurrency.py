@@ -328,3 +328,6 @@ def test_randomly_killed_completes_leave_the_before_or_a_valid_after_state(tmp_p
             assert one_step_problems(before, after, instance, task) == [], f"iteration {n}, task {task}"
             seen["one step"] += 1
     assert seen["unchanged"] > 0 and seen["one step"] > 0, seen
+    verified = subprocess.run([str(SOP), "verify"], env=sop_env(db), cwd=tmp_path, capture_output=True, text=True,
+                              timeout=TIMEOUT)
+    assert verified.returncode == 0, verified.stdout + verified.stderr  # every chain, every replay

@@ -213,3 +213,20 @@ def test_a_timer_reading_data_is_evaluated_by_the_restricted_evaluator(tmp_path:
     eng.start("surat_tenggat", {"tenggat": "PT2H"})
     clock.now = "2026-11-02T03:00:00.000Z"
     assert [f.timer for f in eng.tick().fired] == ["Tenggat_Konsep"]
+
+
+def test_replay_and_verify_reproduce_fired_timers(tmp_path: Path) -> None:
+    """An instance whose timers fired (interrupting, then a reminder) replays from its events to the stored state."""
+    clock = Clock()
+    eng = engine(tmp_path / "t.db", clock)
+    eng.start("surat_tenggat")
+    clock.now = "2026-11-02T04:00:00.000Z"
+    eng.tick()
+    clock.now = "2026-11-02T04:10:00.000Z"
+    eng.complete(1, "Eskalasi", {"catatan": "diambil alih"})
+    clock.now = "2026-11-02T05:10:00.000Z"
+    eng.tick()
+    replayed = eng.replay(1)
+    assert replayed.divergence is None, replayed.divergence
+    assert sorted(t.task for t in replayed.tasks) == ["Ingatkan", "Teken"]
+    assert [v.problems for v in eng.verify([1])] == [[]]

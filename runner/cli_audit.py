@@ -1,0 +1,140 @@
+"""Audit commands: read an instance's history, replay it, verify instances or a bundle, export a bundle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .render import emit_json, emit_json_list, message, table
+
+INSTANCE_ID = click.IntRange(1, 2**63 - 1)
+
+
+def _engine(ctx: click.Context) -> Any:
+    from .cli import engine_of
+
+    return engine_of(ctx)
+
+
+@click.command()
+@click.argument("instance", type=INSTANCE_ID)
+@click.option("--json", "as_json", is_flag=True, help="Print the full events with their hashes (a JSON list).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV for a spreadsheet.")
+@click.pass_context
+def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool) -> None:
+    """Show who did what, when, with which artefact. Example: sop history 1 --csv > riwayat.csv"""
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
+    from engine.audit import duration_text, event_json
+
+    rows, events = _engine(ctx).history(instance)
+    if as_json:
+        emit_json_list([{**event_json(e), "name": r.name, "lane": r.lane, "after_seconds": r.after}
+                        for r, e in zip(rows, events, strict=True)])
+    elif as_csv:
+        import csv
+        import sys
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["seq", "time", "type", "task", "step", "lane", "actor", "operator", "after_seconds",
+                         "summary", "hash"])
+        for r, e in zip(rows, events, strict=True):
+            writer.writerow([r.seq, r.time, r.type, r.task or "", r.name, r.lane or "", r.actor, r.operator,
+                             "" if r.after is None else f"{r.after:.3f}", r.summary, e.hash])
+    else:
+        click.echo(table(["#", "time", "step", "lane", "actor", "operator", "after", "summary"],
+                         [(r.seq, r.time, r.name, r.lane, r.actor, r.operator, duration_text(r.after), r.summary)
+                          for r in rows]))
+
+
+@click.command()
+@click.argument("instance", type=INSTANCE_ID)
+@click.option("--until", type=click.IntRange(min=1), metavar="N", help="Show the instance as it stood after event N.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"instance", "events", "ok", "status", "tasks", "data", "divergence"}.')
+@click.pass_context
+def replay(ctx: click.Context, instance: int, until: int | None, as_json: bool) -> None:
+    """Rebuild an instance from its pinned definition and events, and check it against the store.
+
+    Example: sop replay 1 --until 5
+    """
+    outcome = _engine(ctx).replay(instance, until)
+    if as_json:
+        emit_json({**outcome.to_json(), "until": until})
+    else:
+        where = f"after event {until}" if until else f"after all {outcome.events} events"
+        click.echo(f"Instance {instance} by replay {where}: {outcome.status}")
+        if outcome.tasks:
+            click.echo(table(["task", "id", "name", "lane"],
+                             [(t.task, t.id[:8], t.name, t.lane) for t in outcome.tasks]))
+        if outcome.data and until is not None:
+            import yaml
+
+            click.echo("Data:")
+            text = yaml.safe_dump(outcome.data, allow_unicode=True, sort_keys=False, width=100)
+            click.echo("\n".join("  " + line for line in text.splitlines()))
+    if outcome.divergence is not None:
+        d = outcome.divergence
+        message(f"Error: instance {instance} diverges at event {d.event}: {d.message}")
+        raise SystemExit(1)
+    if until is None and not as_json:
+        message(f"Replay matches the stored instance {instance}: each of its {outcome.events} events could happen "
+                "when it did, and status, ready tasks and state are what they produce.")
+
+
+@click.command()
+@click.argument("instances", nargs=-1, type=INSTANCE_ID)
+@click.option("--bundle", "bundle_path", metavar="FILE", help="Verify an exported bundle instead of the store.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print a JSON list of {"instance", "ok", "events", "head_hash", "problems"}.')
+@click.pass_context
+def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | None, as_json: bool) -> None:
+    """Check hash chains, pinned definitions and a replay of each instance (all when none is named).
+
+    Example: sop verify --json > heads.json; sop verify --bundle instance-7.json
+    """
+    if bundle_path and instances:
+        raise click.UsageError("give instance numbers or --bundle FILE, not both")
+    if bundle_path:
+        from engine.audit_bundle import read_bundle
+        from engine.verify import verify_record
+
+        verdicts = iter([verify_record(read_bundle(bundle_path))])
+    else:
+        verdicts = _engine(ctx).verify(list(instances))
+    results: list[dict[str, Any]] = []
+    total = failed = 0
+    for verdict in verdicts:
+        total += 1
+        failed += not verdict.ok
+        if as_json:
+            results.append(verdict.to_json())
+        elif verdict.ok:
+            click.echo(f"instance {verdict.instance}: ok, {verdict.events} events, head {verdict.head_hash}")
+        else:
+            first = verdict.problems[0]
+            at = f"event {first.event}: " if first.event else ""
+            more = f" (and {len(verdict.problems) - 1} more; see --json)" if len(verdict.problems) > 1 else ""
+            click.echo(f"instance {verdict.instance}: FAILED at {at}{first.message}{more}")
+    if as_json:
+        emit_json_list(results)
+    source = f"bundle {bundle_path}" if bundle_path else "the store"
+    if failed:
+        message(f"Error: {failed} of {total} instance(s) in {source} failed verification.")
+        raise SystemExit(1)
+    message(f"Verified {total} instance(s) in {source}: all ok." if total else f"No instances in {source}.")
+
+
+@click.command()
+@click.argument("instance", type=INSTANCE_ID)
+@click.option("-o", "--output", "path", required=True, metavar="FILE", help="Where to write the bundle (JSON).")
+@click.pass_context
+def export(ctx: click.Context, instance: int, path: str) -> None:
+    """Write an instance's self-contained audit bundle. Example: sop export 7 -o instance-7.json"""
+    record = _engine(ctx).export(instance, path)
+    message(f"Exported instance {instance} ({len(record.events)} events, head {record.last_hash}) to {path}; "
+            f"check it anywhere with `sop verify --bundle {path}`.")
+
+
+COMMANDS = [history, replay, verify, export]
