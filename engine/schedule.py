@@ -27,7 +27,7 @@ def record_change(
     """Write the instance's ready tasks (a task ready before keeps its since and due), its waiting timers
     (a timer waiting before keeps its due time), the tasks that became ready with event `seq`, and, when it
     completed, its total working time against its steps' Mutu Baku. Call after the completed step is finished."""
-    from .timers import attached_to, timer_duration, waiting_timers
+    from .timers import attached_to, has_timers, timer_duration, waiting_timers
     from .workflow import ready_user_tasks
 
     instance_id, process_id = row.id, row.process_id
@@ -42,13 +42,14 @@ def record_change(
             ready.append(new._replace(due=due_of(clock, now, new.sla)))
     tx.add_steps([StepRow(instance_id, r.id, r.task, r.name, r.lane, r.sla, seq, now, r.due, process_id=process_id)
                   for r in ready if r.id not in before])
-    waiting = {t.task_uuid: t for t in tx.timers(instance_id)}
-    timers = []
-    for timer in waiting_timers(workflow):
-        kept = waiting.get(str(timer.id))
-        timers.append(kept or TimerRow(instance_id, str(timer.id), str(timer.task_spec.bpmn_id), attached_to(timer),
-                                       clock.due(now, timer_duration(timer))))
     tx.replace_ready_tasks(instance_id, ready)
+    timers = []
+    if has_timers(workflow):  # most SOPs have none: no timer rows to read
+        waiting = {t.task_uuid: t for t in tx.timers(instance_id)}
+        for timer in waiting_timers(workflow):
+            kept = waiting.get(str(timer.id))
+            timers.append(kept or TimerRow(instance_id, str(timer.id), str(timer.task_spec.bpmn_id),
+                                           attached_to(timer), clock.due(now, timer_duration(timer))))
     tx.replace_timers(instance_id, timers)
     if row.status == "completed":
         budget = sum(sla_seconds(clock, sla) for sla in tx.step_slas(instance_id))

@@ -23,6 +23,17 @@ def is_timer(task: Task) -> bool:
     return isinstance(spec, BoundaryEvent) and isinstance(spec.event_definition, TimerEventDefinition)
 
 
+def has_timers(workflow: BpmnWorkflow) -> bool:
+    """True when the workflow's process has a boundary timer at all (known once per spec)."""
+    spec = workflow.spec
+    known: bool | None = getattr(spec, "_sop_has_timers", None)
+    if known is None:
+        known = any(isinstance(s, BoundaryEvent) and isinstance(s.event_definition, TimerEventDefinition)
+                    for s in spec.task_specs.values())
+        spec._sop_has_timers = known
+    return known
+
+
 def waiting_timers(workflow: BpmnWorkflow) -> list[Task]:
     """The boundary timers waiting on ready tasks, in a stable order."""
     found = [t for t in workflow.get_tasks(state=TaskState.WAITING) if is_timer(t)]
