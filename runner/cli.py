@@ -294,6 +294,9 @@ def demo(ctx: click.Context, examples_dir: str, keep: str | None) -> None:
     with tempfile.TemporaryDirectory(prefix="sop-demo-") as tmp:
         db = keep or os.path.join(tmp, "demo.db")
         engine = Engine(db, obj["definitions"], obj["forms"], roles=_demo_roles(obj))
+        if engine.roles is not None:
+            click.echo(f"Roles from {engine.roles.source}: each step is done as a person of its lane; "
+                       f"{engine.operator} records them as the clerk.")
         try:
             for scenario in scenarios:
                 click.echo(f"== {scenario.title} ({scenario.file})")
