@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+import os
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import EngineError, RoleError
+
+if TYPE_CHECKING:  # pathlib and dataclasses cost `sop tasks` ~10 ms: this module stays light
+    from pathlib import Path
 
 ROLES_FILE = "roles.yaml"
 _FIELDS = {"name", "nip", "lanes", "operator", "jabatan"}
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     """One person of the roles file: login name, display name, NIP, lanes, and whether they record for others."""
 
     login: str
@@ -27,8 +28,7 @@ class Person:
         return lane is not None and lane_key(lane) in {lane_key(own) for own in self.lanes}
 
 
-@dataclass(frozen=True)
-class Roles:
+class Roles(NamedTuple):
     """The people of a roles file, by login name."""
 
     source: str
@@ -83,19 +83,20 @@ def lane_key(lane: str) -> str:
     return " ".join(lane.split()).casefold()
 
 
-def find_roles(explicit: str | None, definitions_dir: str | Path) -> Path | None:
+def find_roles(explicit: str | None, definitions_dir: str | Path) -> str | None:
     """The roles file to use: --roles/SOP_ROLES, else roles.yaml in the definitions folder when present."""
     if explicit:
-        path = Path(explicit)
-        if not path.is_file():
+        if not os.path.isfile(explicit):
             raise RoleError(f"Roles file '{explicit}' does not exist; fix --roles (or SOP_ROLES)")
-        return path
-    default = Path(definitions_dir) / ROLES_FILE
-    return default if default.is_file() else None
+        return explicit
+    default = os.path.join(definitions_dir, ROLES_FILE)
+    return default if os.path.isfile(default) else None
 
 
 def load_roles(path: str | Path) -> Roles:
     """Read and check a roles file; a malformed one is a RoleError naming the line."""
+    from pathlib import Path
+
     import yaml
 
     from .yamlio import parse_yaml

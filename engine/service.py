@@ -9,7 +9,6 @@ from .canonical import canonical_json, chain_hash
 from .errors import EngineError, NotFoundError, StoreError, TaskStateError, ValidationError
 from .identity import os_login
 from .models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
-from .schedule import record_change
 from .step_checks import check_not_stranded, check_start_data, check_step
 from .store import EventRow, InstanceRow, Store, Transaction, VersionRow, open_store
 from .tasks import ready_row, resolve, step_properties, user_task_ids
@@ -31,10 +30,11 @@ if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only
 
 
 def utc_now() -> str:
-    """Now in UTC, ISO 8601 with milliseconds and a Z."""
-    from datetime import UTC, datetime
+    """Now in UTC, ISO 8601 with milliseconds and a Z (by the time module: `sop tasks` needs no datetime)."""
+    import time
 
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
 
 
 class Engine:
@@ -256,6 +256,7 @@ class Engine:
 
     def start(self, process_id: str, data: dict[str, Any] | None = None, actor: str | None = None) -> InstanceView:
         """Start an instance on the newest version of a process, pinning that version in the store."""
+        from .schedule import record_change
         from .workflow import build_spec, new_workflow, ready_user_tasks, root_id, spec_to_text, state_to_bytes
 
         definition = self.catalog().get(process_id)
@@ -301,6 +302,7 @@ class Engine:
     def complete(self, instance: int, task: str, data: dict[str, Any], actor: str | None = None) -> StepResult:
         """Validate a step's artefact against its pinned form and complete it; all in one transaction."""
         from .forms import fit_to_form
+        from .schedule import record_change
         from .workflow import complete_task, ready_user_tasks, state_from_bytes, state_to_bytes, task_by_uuid
 
         if not isinstance(data, dict):

@@ -311,8 +311,6 @@ def demo(ctx: click.Context, examples_dir: str, keep: str | None) -> None:
 def _demo_roles(obj: dict[str, Any]) -> Any:
     """The roles file with whoever runs the demo as its clerk: each step is still held to its lane, and each
     event records the scenario's person as actor and the real OS account as operator."""
-    from dataclasses import replace
-
     from engine.identity import os_login
     from engine.roles import Person, find_roles, load_roles
 
@@ -321,8 +319,8 @@ def _demo_roles(obj: dict[str, Any]) -> Any:
         return None
     roles = load_roles(path)
     login = os_login()
-    clerk = replace(roles.people.get(login) or Person(login, login, "", ()), operator=True)
-    return replace(roles, people={**roles.people, login: clerk})
+    clerk = (roles.people.get(login) or Person(login, login, "", ()))._replace(operator=True)
+    return roles._replace(people={**roles.people, login: clerk})
 
 
 def _print_step(kind: str, detail: dict[str, Any]) -> None:
