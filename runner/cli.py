@@ -300,6 +300,11 @@ def _print_step(kind: str, detail: dict[str, Any]) -> None:
                    f" -> next: {ready}")
 
 
+from .cli_lint import lint  # noqa: E402 - commands in modules of their own, registered here
+
+cli.add_command(lint)
+
+
 def main() -> None:
     """The console script."""
     cli(prog_name="sop")
