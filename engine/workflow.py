@@ -166,10 +166,13 @@ def state_json(state: bytes) -> str:
 
 def state_from_bytes(state: bytes, spec: Spec) -> BpmnWorkflow:
     """Restore a workflow from spec-less state; the restricted script engine is set again on every load."""
+    from .state_upgrade import serializer_version, upgrade
+
     dct = json.loads(state_json(state))
-    version = dct.pop(BpmnWorkflowSerializer.VERSION_KEY, None)
-    if version != STATE_FORMAT:
-        raise EngineError(f"Stored state has format {version!r}, this program reads {STATE_FORMAT!r}")
+    version = serializer_version(dct.pop(BpmnWorkflowSerializer.VERSION_KEY, None))
+    if version != SPIFF_SERIALIZER_VERSION:  # written by an older SpiffWorkflow: its own migrations upgrade it
+        upgrade(dct, version, _SPEC_REGISTRY.convert(spec.process),
+                {k: _SPEC_REGISTRY.convert(v) for k, v in spec.subprocesses.items()})
     workflow: BpmnWorkflow = _STATE_REGISTRY.restore(dct, spec=spec.process, subprocess_specs=spec.subprocesses)
     # SpiffWorkflow 3.2 does not serialize the script engine: install ours again after every load.
     workflow.script_engine = SCRIPT_ENGINE
