@@ -103,3 +103,25 @@ def test_hostile_condition_in_a_pinned_version_is_refused_at_evaluation(tmp_path
     assert sop.dump() == before
     assert not marker.exists()
     assert [t["task"] for t in sop.json("tasks")] == ["Telaah"]
+
+
+def test_a_workflow_built_with_spiffworkflows_default_engine_still_runs_restricted(tmp_path: Path) -> None:
+    """A workflow made without our script engine (SpiffWorkflow's eval by default) is restricted once sop runs it."""
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+
+    from engine.errors import DefinitionError
+    from engine.workflow import build_spec, complete_task, ready_user_tasks
+
+    marker = tmp_path / "dibobol"
+    text = (CUTI / "definitions" / BPMN).read_text().replace(escape(BENIGN), escape("True"))
+    spec = build_spec(text, "permohonan_cuti", BPMN)
+    for task_spec in spec.process.task_specs.values():  # put the payload in after the load checks
+        for condition, _ in getattr(task_spec, "cond_task_specs", []):
+            if condition is not None:
+                condition.args = (f'__import__("os").system("touch {marker}")',)
+    workflow = BpmnWorkflow(spec.process, spec.subprocesses)
+    workflow.do_engine_steps()
+    complete_task(workflow, ready_user_tasks(workflow)[0], {"nama": "Ani", "jenis": "tahunan", "hari": 3})
+    with pytest.raises(DefinitionError, match="calls something other than"):
+        complete_task(workflow, ready_user_tasks(workflow)[0], {"keputusan": "setuju"})
+    assert not marker.exists()
