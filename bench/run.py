@@ -178,6 +178,9 @@ def main() -> None:
             "tasks_json": [sop, "--db", str(big), "tasks", "--json"],
         }, args.repeat)
         tasks, base, tasks_all, tasks_json = timed["tasks"], timed["base"], timed["tasks_all"], timed["tasks_json"]
+        import lint as lint_bench  # bench/lint.py, beside this script
+
+        lint_lines, lint_figures = lint_bench.run(sop, args.repeat)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     results = {
@@ -200,6 +203,7 @@ def main() -> None:
         "full_serialization_bytes": full_bytes,
         "c_bytes_ratio": round(state_bytes / full_bytes, 2),
         "instances": args.instances,
+        **lint_figures,
     }
     print(f"(a) per step: engine {ours * 1000:.3f} ms (synchronous=FULL; {ours_normal * 1000:.3f} ms with NORMAL) "
           f"vs bare SpiffWorkflow {bare * 1000:.3f} ms -> ratio {ours / bare:.2f} "
@@ -212,6 +216,7 @@ def main() -> None:
           f"without the spec) vs {full_bytes} SpiffWorkflow full serialization -> ratio "
           f"{state_bytes / full_bytes:.2f} (target <= 0.5); its audit log adds {sizes['events']} bytes of "
           "artefacts and hashes")
+    print("\n".join(lint_lines))
     print(json.dumps(results))
 
 
