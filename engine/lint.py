@@ -166,7 +166,7 @@ def _spiff_process(parser: Any, process: Any, add: Any) -> None:
         found = next((e for e in process.iter() if isinstance(e.tag, str) and e.get("id") == element), process)
         add(getattr(exc, "line_number", None) or found.sourceline, element,
             "process-unparsable", f"SpiffWorkflow cannot use process '{process.get('id')}': {str(exc).strip()}")
-    except Exception as exc:
+    except Exception as exc:  # SpiffWorkflow 3.2 raises plain errors on some broken graphs
         add(process.sourceline, process.get("id"), "process-unparsable",
             f"SpiffWorkflow cannot use process '{process.get('id')}': {type(exc).__name__}: {exc}")
 

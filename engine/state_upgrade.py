@@ -11,7 +11,8 @@ from .errors import StoreError
 
 LAYOUT = "sop-nospec-1+zlib"
 # The oldest serializer sop has run on (SpiffWorkflow 3.0 wrote 1.3); older ones need migrations that rebuild the
-# task tree from a spec in their own format, which a spec-less state cannot give them.
+# task tree from a spec in their own format, which a spec-less state cannot give them, and 1.1's runs Python's
+# eval on the diagram's timer expressions.
 OLDEST = "1.3"
 # SpiffWorkflow 3.2's migration functions chain 1.0 -> 1.1 -> 1.2 -> 1.3 themselves; each entry says where one ends.
 _ENDS_AT = {"1.0": "1.3", "1.1": "1.3", "1.2": "1.3", "1.3": "1.4", "1.4": "1.5"}

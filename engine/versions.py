@@ -109,8 +109,6 @@ def _target(engine: Engine, process_id: str, to: str | None) -> _Target:
 def migrate(engine: Engine, instance: int, to: str | None = None, dry_run: bool = False) -> MigrationResult:
     """Move a running instance to another version when SpiffWorkflow's diff says it is safe; refuse with reasons."""
     row = engine.instance_row(instance)
-    if row.status != "running":
-        raise TaskStateError(f"Instance {instance} is {row.status}; only running instances move to another version")
     target = _target(engine, row.process_id, to)
     if dry_run:
         return _move(engine, row, target, dry_run=True)
@@ -151,6 +149,8 @@ def _move(engine: Engine, row: InstanceRow, target: _Target, dry_run: bool, tx: 
         return MigrationResult(row.id, row.process_id, row.version, target.version, migrated, dry_run, plan.added,
                                plan.removed, plan.changed, tasks, problems)
 
+    if row.status != "running":
+        raise TaskStateError(f"Instance {row.id} is {row.status}; only running instances move to another version")
     old = engine._version(row, tx.get_version if tx is not None else engine.store().get_version)
     workflow = state_from_bytes(row.state, engine._spec(row.version, old.spec))
     if row.version == target.version:

@@ -222,3 +222,26 @@ def test_replay_with_move_to_spec_reaches_the_stored_state(tmp_path: Path) -> No
 
     assert summary(workflow) == summary(stored)
     assert summary(stored)[1] == ["AnalisaKabid"]
+
+
+def test_a_completed_instance_does_not_move(tmp_path: Path) -> None:
+    """Only running instances move; a completed one is refused and left as it is."""
+    import shutil
+
+    from tests.conftest import CUTI
+
+    definitions, forms = tmp_path / "definitions", tmp_path / "forms"
+    shutil.copytree(CUTI / "definitions", definitions)
+    shutil.copytree(CUTI / "forms", forms)
+    sop = Sop(tmp_path / "s.db", definitions, forms)
+    instance = str(sop.start("permohonan_cuti"))
+    _complete(sop, int(instance), "AjukanCuti", json.dumps({"nama": "Ani", "jenis": "tahunan", "mulai": "2026-12-01",
+                                                            "hari": 3}))
+    _complete(sop, int(instance), "Telaah", json.dumps({"keputusan": "tolak"}))
+    bpmn = definitions / "permohonan_cuti.bpmn"
+    bpmn.write_text(bpmn.read_text().replace('value="P1D"', 'value="P2D"'))
+    before = sop.dump()
+    result = sop("migrate", instance)
+    assert result.exit_code == 1
+    assert f"Instance {instance} is completed; only running instances move to another version" in result.stderr
+    assert sop.dump() == before
