@@ -245,3 +245,41 @@ def test_a_completed_instance_does_not_move(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"Instance {instance} is completed; only running instances move to another version" in result.stderr
     assert sop.dump() == before
+
+
+def test_a_step_added_on_one_parallel_branch_while_the_other_waits_at_the_join(tmp_path: Path) -> None:
+    """With one parallel branch done (its join waiting) and the other ready, a step added on the ready branch is
+    taken after the move, and the join still waits for both."""
+    import shutil
+
+    from tests.conftest import CUTI
+
+    definitions, forms = tmp_path / "definitions", tmp_path / "forms"
+    shutil.copytree(CUTI / "definitions", definitions)
+    shutil.copytree(CUTI / "forms", forms)
+    sop = Sop(tmp_path / "s.db", definitions, forms)
+    instance = sop.start("permohonan_cuti")
+    _complete(sop, instance, "AjukanCuti", json.dumps({"nama": "Ani", "jenis": "tahunan", "mulai": "2026-12-01",
+                                                       "hari": 3}))
+    _complete(sop, instance, "Telaah", json.dumps({"keputusan": "setuju"}))
+    _complete(sop, instance, "ParafAtasan", json.dumps({"keputusan": "setuju"}))
+    bpmn = definitions / "permohonan_cuti.bpmn"
+    text = bpmn.read_text()
+    text = text.replace('<bpmn:sequenceFlow id="F7" sourceRef="CatatCuti" targetRef="Gateway_Gabung" />',
+                        '<bpmn:sequenceFlow id="F7" sourceRef="CatatCuti" targetRef="Arsipkan" />'
+                        '<bpmn:sequenceFlow id="F7b" sourceRef="Arsipkan" targetRef="Gateway_Gabung" />')
+    text = text.replace('<bpmn:userTask id="CatatCuti"',
+                        '<bpmn:userTask id="Arsipkan" name="Arsipkan surat cuti"><bpmn:extensionElements>'
+                        '<spiffworkflow:properties><spiffworkflow:property name="formJsonSchemaFilename" '
+                        'value="catat.schema.json" /></spiffworkflow:properties></bpmn:extensionElements>'
+                        '</bpmn:userTask>\n    <bpmn:userTask id="CatatCuti"')
+    text = text.replace("<bpmn:flowNodeRef>CatatCuti</bpmn:flowNodeRef>",
+                        "<bpmn:flowNodeRef>CatatCuti</bpmn:flowNodeRef><bpmn:flowNodeRef>Arsipkan</bpmn:flowNodeRef>")
+    bpmn.write_text(text)
+    moved = sop.json("migrate", str(instance))
+    assert moved[0]["migrated"] is True and moved[0]["added"] == ["Arsipkan"]
+    record = {"nomor_register": "CT-0042"}
+    _complete(sop, instance, "CatatCuti", json.dumps(record))
+    assert [t["task"] for t in sop.json("tasks")] == ["Arsipkan"]
+    _complete(sop, instance, "Arsipkan", json.dumps(record))
+    assert sop.json("show", str(instance))["status"] == "completed"
