@@ -46,11 +46,19 @@ def _form(spec: Any) -> str | None:
     return form
 
 
+def _diff(workflow: Any, new: Spec) -> tuple[Any, Any]:
+    try:
+        spec_diff = SpecDiff(_REGISTRY, workflow.spec, new.process)
+        return spec_diff, WorkflowDiff(workflow, spec_diff)
+    except Exception as exc:  # SpiffWorkflow 3.2's diff raises plain errors on shapes it cannot align
+        raise MigrationError(f"SpiffWorkflow cannot compare the two versions ({type(exc).__name__}: {exc}); "
+                             "finish the instance on its version") from None
+
+
 def plan_migration(workflow: Any, new: Spec, old_forms: dict[str, str], new_forms: dict[str, str]) -> MigrationPlan:
     """Diff the workflow against the new spec: safe when no completed or started task changed or went away and
     every ready task still exists with the same form (file name and content)."""
-    spec_diff = SpecDiff(_REGISTRY, workflow.spec, new.process)
-    diff = WorkflowDiff(workflow, spec_diff)
+    spec_diff, diff = _diff(workflow, new)
     problems: list[str] = []
     if workflow.subprocesses:
         problems.append("the instance runs subprocesses, which sop does not move")
@@ -83,8 +91,7 @@ def plan_migration(workflow: Any, new: Spec, old_forms: dict[str, str], new_form
 def move_to_spec(workflow: Any, new: Spec) -> None:
     """Move a loaded workflow onto a new spec and run its engine steps: the one act an `instance-migrated` event
     records, so replaying that event repeats exactly this."""
-    spec_diff = SpecDiff(_REGISTRY, workflow.spec, new.process)
-    diff = WorkflowDiff(workflow, spec_diff)
+    _, diff = _diff(workflow, new)
     if diff.removed and any(t.id in workflow.tasks and t.state & ~TaskState.PREDICTED_MASK for t in diff.removed):
         names = ", ".join(sorted({_name(t.task_spec) for t in diff.removed}))
         raise MigrationError(f"Cannot move the workflow: the new version lacks steps it has reached ({names})")
