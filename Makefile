@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: lint
+	$(BIN)/sop lint definitions/
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -94,9 +94,23 @@ class _Context:
         return self.cache[key]
 
 
-# Event types later features add (a timer fired, a migration) register how they change a workflow here:
+def _migrated(workflow: Any, event: EventRow, data: Any, context: _Context) -> Any:
+    """An `instance-migrated` event: the same move onto the new version's spec that `sop migrate` made."""
+    from .migration import move_to_spec
+
+    target = data.get("to") if isinstance(data, dict) else None
+    if not isinstance(target, str) or target != event.version:
+        raise Divergence(event.seq, f"event {event.seq} (instance-migrated) does not name the version it moves to")
+    try:
+        move_to_spec(workflow, context.spec(target))
+    except EngineError as exc:
+        raise Divergence(event.seq, f"event {event.seq} (instance-migrated) fails when replayed: {exc}") from None
+    return workflow
+
+
+# How each event type other than start/complete changes a workflow when replayed:
 # handler(workflow, event, data, context) -> workflow (the same or a new one).
-EVENT_HANDLERS: dict[str, Callable[[Any, EventRow, Any, _Context], Any]] = {}
+EVENT_HANDLERS: dict[str, Callable[[Any, EventRow, Any, _Context], Any]] = {"instance-migrated": _migrated}
 
 
 def replay(record: AuditRecord, until: int | None = None, cache: dict[Any, Any] | None = None) -> Replayed:
