@@ -129,11 +129,11 @@ def processes(ctx: click.Context, versions: bool, as_json: bool) -> None:
                              [(p.id, p.name, p.steps, p.version[:12], p.file) for p in infos]))
         else:
             message(f"No runnable processes in '{ctx.find_root().obj['definitions']}'.")
+        from .cli_roles import warn_unknown_lanes
+
+        warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes})
     for problem in problems:
         message(f"Error: {problem}")
-    from .cli_roles import warn_unknown_lanes
-
-    warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes})
     if problems:
         raise SystemExit(EXIT_REFUSED)
 

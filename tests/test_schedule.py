@@ -88,3 +88,29 @@ def test_days_off_are_kept_so_later_commands_skip_the_holidays_import(sop: Sop) 
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert "HOLIDAYS False" in result.stderr, result.stderr
     assert [t["instance"] for t in sop.json("tasks")] == [1, 2]
+
+
+def test_a_migrated_instance_keeps_its_due_time(tmp_path: Path) -> None:
+    """Moving an instance to a version with an added step keeps the waiting task's since and due; the new step,
+    once ready, gets its own due time."""
+    from conftest import copy_definitions
+    from test_versions import BPMN, _add_step_after_disposisi
+
+    definitions, forms = copy_definitions(tmp_path)
+    sop = Sop(tmp_path / "s.db", definitions, forms)
+    engine = Engine(str(sop.db), definitions, forms, clock=lambda: "2026-11-02T01:00:00.000Z", operator="penguji")
+    engine.start("interkoneksi_data_baru")
+    from engine.yamlio import read_data_file
+
+    engine.complete(1, "AjukanPermohonan", read_data_file(str(DATA / "01_surat_permohonan.yaml")))
+    engine.close()
+    before = sop.json("tasks")
+    _add_step_after_disposisi(definitions / BPMN)
+    assert sop("migrate", "1").exit_code == 0
+    after = sop.json("tasks")
+    assert [(t["task"], t["since"], t["due"]) for t in after] == [(t["task"], t["since"], t["due"]) for t in before]
+    assert before[0]["due"] == "2026-11-02T01:30:00.000Z"
+    done = sop("complete", "1", "DisposisiKadis", "--data", str(DATA / "02_disposisi_kadis.yaml"))
+    assert done.exit_code == 0, done.output
+    [added] = sop.json("tasks")
+    assert added["task"] == "CatatAgenda" and added["due"] is not None
