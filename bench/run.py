@@ -212,7 +212,11 @@ def main() -> None:
           f"without the spec) vs {full_bytes} SpiffWorkflow full serialization -> ratio "
           f"{state_bytes / full_bytes:.2f} (target <= 0.5); its audit log adds {sizes['events']} bytes of "
           "artefacts and hashes")
-    print(json.dumps(results))
+    from sop_compile import run as compile_bench
+
+    lines, figures = compile_bench()
+    print("\n".join(lines))
+    print(json.dumps({**results, **figures}))
 
 
 if __name__ == "__main__":

@@ -9,15 +9,15 @@ import sys
 from conftest import ROOT
 
 
-def test_bench_prints_all_three_ratios() -> None:
-    """A tiny run prints the (a), (b), (c) lines and a JSON line with every ratio."""
+def test_bench_prints_all_ratios() -> None:
+    """A tiny run prints the (a), (b), (c), (d) lines and a JSON line with every ratio."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--instances", "30", "--rounds", "1", "--repeat", "1"],
         capture_output=True, text=True, timeout=300, check=True,
     )
     lines = result.stdout.strip().splitlines()
-    assert [line[:3] for line in lines[:3]] == ["(a)", "(b)", "(c)"]
+    assert [line[:3] for line in lines[:4]] == ["(a)", "(b)", "(c)", "(d)"]
     figures = json.loads(lines[-1])
-    for key in ("a_step_ratio_sync_full", "b_tasks_ratio", "c_bytes_ratio"):
+    for key in ("a_step_ratio_sync_full", "b_tasks_ratio", "c_bytes_ratio", "d_compile_ratio_to_1s"):
         assert figures[key] > 0
     assert figures["instances"] == 30

@@ -51,7 +51,8 @@ def test_parallel_branches_and_decision_to_an_end_read_back() -> None:
 
 
 @pytest.mark.parametrize(("edit", "message"), [
-    (lambda t: t.replace('<bpmn:exclusiveGateway id="Gateway_Keputusan"', '<bpmn:inclusiveGateway id="Gateway_Keputusan"')
+    (lambda t: t.replace('<bpmn:exclusiveGateway id="Gateway_Keputusan"',
+                         '<bpmn:inclusiveGateway id="Gateway_Keputusan"')
      .replace("</bpmn:exclusiveGateway>\n    <bpmn:userTask id=\"DraftSpesifikasi\"",
               "</bpmn:inclusiveGateway>\n    <bpmn:userTask id=\"DraftSpesifikasi\""),
      r"x.bpmn:\d+: inclusiveGateway 'Gateway_Keputusan' has no place in an SOP table"),

@@ -51,7 +51,7 @@ def tables(draw: Any) -> SopTable:
             lanjut = draw(st.sampled_from([END, *ids[: k + 1], *ids[i + 2:]]))
         elif kind != "decision":
             lanjut = nxt
-        rows.append(Row(i + 1, ids[i] if width == 1 else ids[i], steps, decision, lanjut))
+        rows.append(Row(i + 1, ids[i], steps, decision, lanjut))
     # a parallel row's id must differ from its steps' ids
     rows = [r if not r.bersamaan else Row(r.nomor, f"P{r.nomor}", r.steps, r.keputusan, r.lanjut) for r in rows]
     rename = {ids[i]: rows[i].id for i in range(n)}
@@ -77,13 +77,15 @@ def _run(table: SopTable, bpmn: str, choices: list[bool]) -> list[tuple[str, str
     done: list[tuple[str, str]] = []
     while not workflow.completed:
         ready = ready_user_tasks(workflow)
+        if not ready:
+            open("/tmp/stuck.sop.yaml", "w").write(write_table(table) + "# done: " + repr(done) + "\n")
         assert ready, "the instance waits with no ready task"
         task = ready[0]
         row, step = steps[task.task_spec.bpmn_id]
         assert task.task_spec.lane == step.pelaksana
         data: dict[str, Any] = {}
         if row.keputusan and step is row.steps[0]:
-            choose_ya = choices.pop() if choices and len(done) < 40 else dist[row.keputusan.ya] < dist[
+            choose_ya = choices.pop() if choices and len(done) < 15 else dist[row.keputusan.ya] < dist[
                 row.keputusan.tidak]
             data = {"ok": "ya" if choose_ya else "tidak"}
         complete_task(workflow, task, data)
