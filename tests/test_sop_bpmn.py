@@ -124,3 +124,34 @@ def test_compiling_is_byte_stable_and_local() -> None:
     diff = [(a, b) for a, b in zip(first.splitlines(), changed, strict=True) if a != b]
     assert diff == [('    <bpmn:userTask id="DraftTopologi" name="Buat rancangan topologi jaringan">',
                      '    <bpmn:userTask id="DraftTopologi" name="Rancang topologi jaringan">')]
+
+
+LOOP = """\
+sop: {id: paraf_ulang, nama: Paraf ulang}
+pelaksana: [Staf, Kepala]
+langkah:
+  - {id: Ajukan, kegiatan: Ajukan, pelaksana: Staf}
+  - bersamaan:
+      - {id: ParafA, kegiatan: Paraf A, pelaksana: Kepala}
+      - {id: ParafB, kegiatan: Paraf B, pelaksana: Staf}
+    keputusan: {syarat: 'ParafA["ok"] == "ya"', ya: 3, tidak: 2}
+  - {id: Arsipkan, kegiatan: Arsipkan, pelaksana: Staf}
+"""
+
+
+def test_decision_after_parallel_steps_in_a_loop_reads_this_turns_artefact(tmp_path: Path) -> None:
+    """Looping back over parallel steps, the decision reads the artefact just entered, whichever branch ends last."""
+    folder = tmp_path / "definitions"
+    folder.mkdir()
+    (folder / "paraf_ulang.sop.yaml").write_text(LOOP)
+    engine = Engine(str(tmp_path / "loop.db"), folder, FORMS, operator="uji")
+    try:
+        instance = engine.start("paraf_ulang").instance
+        engine.complete(instance, "Ajukan", {})
+        engine.complete(instance, "ParafA", {"ok": "tidak"})
+        engine.complete(instance, "ParafB", {})
+        engine.complete(instance, "ParafA", {"ok": "ya"})  # ParafB still holds the first turn's ParafA
+        view = engine.complete(instance, "ParafB", {}).instance
+        assert [t.task for t in view.tasks] == ["Arsipkan"]
+    finally:
+        engine.close()

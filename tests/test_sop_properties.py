@@ -77,8 +77,6 @@ def _run(table: SopTable, bpmn: str, choices: list[bool]) -> list[tuple[str, str
     done: list[tuple[str, str]] = []
     while not workflow.completed:
         ready = ready_user_tasks(workflow)
-        if not ready:
-            open("/tmp/stuck.sop.yaml", "w").write(write_table(table) + "# done: " + repr(done) + "\n")
         assert ready, "the instance waits with no ready task"
         task = ready[0]
         row, step = steps[task.task_spec.bpmn_id]
