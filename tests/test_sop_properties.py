@@ -15,7 +15,7 @@ from engine.sop_yaml import read_table, write_table
 from engine.workflow import build_spec, complete_task, new_workflow, ready_user_tasks
 
 TEXT = st.text(alphabet="abcdeé XYZ&<>\"'0123", min_size=1, max_size=12).map(str.strip).filter(bool)
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
