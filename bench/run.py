@@ -243,6 +243,11 @@ def main() -> None:
     for line in time_lines:
         print(line)
     results.update(time_figures)
+    from sop_compile import run as compile_bench
+
+    compile_lines, compile_figures = compile_bench()
+    print("\n".join(compile_lines))
+    results.update(compile_figures)
     print(json.dumps(results))
 
 

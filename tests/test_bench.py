@@ -20,7 +20,8 @@ def test_bench_prints_every_ratio() -> None:
     assert [line[:3] for line in lines[:8]] == ["(a)", "(b)", "(c)", "(d)", "(d)", "   ", "(e)", "(f)"]
     assert lines[6].startswith("(e) `sop history` of the 22-event instance")
     figures = json.loads(lines[-1])
-    for key in ("a_step_ratio_sync_full", "b_tasks_ratio", "c_bytes_ratio", "e_history_ratio", "f_lint_ratio"):
+    for key in ("a_step_ratio_sync_full", "b_tasks_ratio", "c_bytes_ratio", "e_history_ratio", "f_lint_ratio",
+                "h_compile_ratio_to_1s"):
         assert figures[key] > 0
     assert figures["d_audit"]["20"]["replay_ratio"] > 0
     assert figures["instances"] == 30
