@@ -292,12 +292,13 @@ class Engine:
             ready = record_change(tx, row, workflow, [], now, self.work_clock(), 1)
         return self._view(row, ready, data)
 
-    def data_from_assignments(self, instance: int, task: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-        """Build step data from KEY=VALUE pairs, typing each value by the task's form."""
+    def data_from_assignments(self, instance: int, task: str, pairs: list[tuple[str, str]],
+                              base: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Step data from KEY=VALUE pairs applied onto base (e.g. a --data file), typed by the task's form."""
         from .forms import coerce_assignments
 
         _, schema = self.form(instance, task)
-        return coerce_assignments(schema, pairs)
+        return coerce_assignments(schema, pairs, base)
 
     def complete(self, instance: int, task: str, data: dict[str, Any], actor: str | None = None) -> StepResult:
         """Validate a step's artefact against its pinned form and complete it; all in one transaction."""

@@ -95,19 +95,11 @@ def _read_data(data_file: str | None, sets: tuple[str, ...], engine: Engine | No
                                          param_hint="--set")
             pairs.append((key.strip(), value))
         assert engine is not None and instance is not None and task is not None
-        extra = engine.data_from_assignments(instance, task, pairs)
-        data = _deep_merge(data or {}, extra)
+        if data is not None and not isinstance(data, dict):
+            raise click.BadParameter(f"{data_file} must hold an object of field: value pairs to combine with --set",
+                                     param_hint="--data")
+        data = engine.data_from_assignments(instance, task, pairs, data)
     return data
-
-
-def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 @cli.command()
