@@ -307,6 +307,7 @@ class Engine:
         from .workflow import (
             STATE_FORMAT,
             complete_task,
+            is_ready_user_task,
             ready_user_tasks,
             state_from_bytes,
             state_to_bytes,
@@ -333,16 +334,25 @@ class Engine:
             spec = self._spec(row.version, version.spec)
             target = resolve(row, ready_rows, task, lambda: tx.events(instance), lambda: user_task_ids(spec))
             what = f"Instance {instance} task '{target.task}'"
-            if self.roles is not None:
-                self.roles.check_lane(self.roles.person(actor), target.lane, what)
-            if target.form:
-                form = self._form(version, target.form)
-                data = fit_to_form(form.schema, data)
-                form.validate(data, f"{what} (form {target.form})")
             workflow = state_from_bytes(row.state, spec)
             spiff_task = task_by_uuid(workflow, target.id)
-            if spiff_task is None:
-                raise StoreError(f"Instance {instance}: ready task {target.id} is not in the stored state")
+            if spiff_task is None or not is_ready_user_task(spiff_task):
+                raise StoreError(f"Instance {instance}: ready task {target.id} is not ready in the stored state; the "
+                                 f"store was altered behind the program's back. Nothing was saved; run `sop verify "
+                                 f"{instance}`")
+            # Lane and form come from the pinned diagram, never from the ready-task row alone (a row is an index).
+            derived = ready_row(instance, row.process_id, spiff_task, target.since)
+            if derived[:7] != target[:7]:
+                raise StoreError(f"Instance {instance}: the ready-task row of '{target.task}' does not match the "
+                                 f"pinned diagram (row: lane {target.lane!r}, form {target.form!r}; diagram: lane "
+                                 f"{derived.lane!r}, form {derived.form!r}); the store was altered behind the "
+                                 f"program's back. Nothing was saved; run `sop verify {instance}`")
+            if self.roles is not None:
+                self.roles.check_lane(self.roles.person(actor), derived.lane, what)
+            if derived.form:
+                form = self._form(version, derived.form)
+                data = fit_to_form(form.schema, data)
+                form.validate(data, f"{what} (form {derived.form})")
             check_step(what, step_properties(spiff_task), dict(spiff_task.data), target.task, data)
             complete_task(workflow, spiff_task, data)
             now = self.clock()
@@ -378,14 +388,15 @@ class Engine:
         for version in dict.fromkeys([*(e.version for e in events), row.version]):
             pinned = store.get_version(version)
             if pinned is not None:
-                versions[version] = PinnedVersion(pinned.bundle, pinned.spec)
+                versions[version] = PinnedVersion(pinned.bundle, pinned.spec, pinned.process_id, pinned.name)
         try:
             state = state_json(row.state)
         except EngineError:
             state = ""  # unreadable: the replay's comparison names it
         return AuditRecord(row.id, row.process_id, row.version, row.status, row.started_at, row.updated_at,
                            row.started_by, row.last_seq, row.last_hash, state,
-                           [(t.task, t.id) for t in store.ready_tasks(instance)], events, versions)
+                           [(t.task, t.id, t.name, t.lane, t.form, t.sla) for t in store.ready_tasks(instance)],
+                           events, versions)
 
     def history(self, instance: int) -> tuple[list[HistoryRow], list[EventRow]]:
         """An instance's events as rows naming each step and lane, and the events themselves."""
