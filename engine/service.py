@@ -281,6 +281,16 @@ class Engine:
         # The completed task's data holds every artefact upstream of it (SpiffWorkflow passes data along).
         return StepResult(target.task, target.id, self._view(new_row, ready, dict(spiff_task.data)))
 
+    # -- pictures -------------------------------------------------------------------------------
+
+    def diagram(self, instance: int | None = None, process: str | None = None, html: bool = False) -> str:
+        """An instance drawn on its pinned diagram, or a process's bare diagram: SVG text, or an HTML page."""
+        from .pictures import instance_picture, process_picture
+
+        if instance is not None:
+            return instance_picture(self, instance, html)
+        return process_picture(self, process or "", html)
+
     # -- audit ----------------------------------------------------------------------------------
 
     def audit_record(self, instance: int) -> AuditRecord:

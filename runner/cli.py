@@ -301,8 +301,9 @@ def _print_step(kind: str, detail: dict[str, Any]) -> None:
 
 
 from .cli_audit import COMMANDS as AUDIT_COMMANDS  # noqa: E402 - the group exists first
+from .cli_pictures import COMMANDS as PICTURE_COMMANDS  # noqa: E402
 
-for _command in AUDIT_COMMANDS:
+for _command in [*AUDIT_COMMANDS, *PICTURE_COMMANDS]:
     cli.add_command(_command)
 
 
