@@ -98,6 +98,8 @@ def _yaml_pages(definitions_dir: Path, broken: dict[str, str]) -> Pages:
     """The SOP pages of the folder by process id; a page that cannot be read is kept by file stem in broken."""
     pages: Pages = {}
     for path in sorted(definitions_dir.glob("*.yaml")) + sorted(definitions_dir.glob("*.yml")):
+        if path.name.endswith((".sop.yaml", ".sop.yml")):
+            continue  # an SOP table (its own page), loaded by scan, not a diagram's identity page
         try:
             text = path.read_text(encoding="utf-8")
             page = parse_yaml(text, str(path))
@@ -114,7 +116,8 @@ def _yaml_pages(definitions_dir: Path, broken: dict[str, str]) -> Pages:
 
 
 def scan(definitions_dir: str | Path, forms_dir: str | Path) -> Catalog:
-    """Load every BPMN file of the folder; a file that fails is reported, the others still load."""
+    """Load every BPMN file and SOP table (NAME.sop.yaml) of the folder; a file that fails is reported, the
+    others still load."""
     folder = Path(definitions_dir)
     if not folder.is_dir():
         raise DefinitionError(
@@ -132,6 +135,15 @@ def scan(definitions_dir: str | Path, forms_dir: str | Path) -> Catalog:
             found.extend(load_file(path, Path(forms_dir), pages))
         except EngineError as exc:
             problems.append(str(exc))
+    tables = sorted(folder.glob("*.sop.yaml")) + sorted(folder.glob("*.sop.yml"))
+    if tables:
+        from .sop_load import load_table_file
+
+        for path in tables:
+            try:
+                found.append(load_table_file(path, Path(forms_dir)))
+            except EngineError as exc:
+                problems.append(str(exc))
     stems = {p.stem for p in diagrams}
     problems.extend(message for stem, message in broken.items() if stem not in stems)
     files: dict[str, list[str]] = {}

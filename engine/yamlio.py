@@ -127,3 +127,50 @@ def read_data_file(path: str, stdin_text: str | None = None) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise DataFileError(f"Data file '{path}' cannot be read ({exc}); it must be UTF-8 JSON or YAML") from None
     return parse_data(text, path)
+
+
+Lines = dict[tuple[str | int, ...], int]
+
+
+def parse_yaml_lines(text: str, source: str) -> tuple[Any, Lines]:
+    """Parse YAML like parse_yaml and also return the 1-based line of every key and item, by its path.
+
+    A key written twice in one mapping is refused (PyYAML would silently keep the last one).
+    """
+    try:
+        loader = _PlainLoader(text)
+        try:
+            node = loader.get_single_node()
+            value = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        raise DataFileError(f"{where}: not valid YAML ({exc.problem}); fix the file and try again") from None
+    except yaml.YAMLError as exc:
+        raise DataFileError(f"{source}: not valid YAML ({exc}); fix the file and try again") from None
+    except RecursionError:
+        raise DataFileError(f"{source}: nested too deeply to read; flatten the document") from None
+    lines: Lines = {}
+    if node is not None:
+        _walk(node, (), lines, source)
+    return value, lines
+
+
+def _walk(node: yaml.Node, path: tuple[str | int, ...], lines: Lines, source: str) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise DataFileError(f"{source}:{line}: key '{key}' is written twice in one mapping (first on line "
+                                    f"{seen[key]}); keep one")
+            seen[key] = line
+            _walk(value_node, (*path, key), lines, source)
+            lines[(*path, key)] = line
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, index), lines, source)
