@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import zlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .bpmn_di import parse_diagram
 from .diagram_states import bare_states, instance_states
-from .errors import StoreError
+from .errors import EngineError, NotFoundError, StoreError
 from .svg_diagram import render_svg
 
 if TYPE_CHECKING:
@@ -61,3 +61,66 @@ def picture_format(path: str | None) -> bool:
     if path.lower().endswith((".html", ".htm")):
         return True
     raise ValueError(f"{path}: give a file ending in .svg or .html")
+
+
+def sheet_html(engine: Engine, process_id: str, version: str | None = None) -> str:
+    """The SOP AP document of a process (its newest definition, or the pinned version a hash names) as HTML."""
+    from .sheet_html import render_sheet
+    from .sheet_rows import sheet_rows
+    from .sop_decompile import table_from_bpmn
+
+    bundle, version_hash = _definition(engine, process_id, version)
+    table = table_from_bpmn(bundle["bpmn"]["text"], bundle["bpmn"]["file"], process_id)
+    identity: dict[str, Any] = {}
+    if bundle.get("yaml"):
+        from .yamlio import parse_yaml
+
+        page = parse_yaml(bundle["yaml"]["text"], bundle["yaml"]["file"])
+        identity = page if isinstance(page, dict) else {}
+    return render_sheet(identity, sheet_rows(table, bundle["forms"]), table.lanes, table.nama, version_hash)
+
+
+def write_pdf(html: str, path: str) -> None:
+    """Print the document to PDF with WeasyPrint (the optional extra `pdf`)."""
+    try:
+        from weasyprint import HTML
+    except ImportError:
+        raise EngineError("PDF output needs WeasyPrint, an optional extra: pip install '.[pdf]' (or write "
+                          "FILE.html and print it from a browser)") from None
+    except OSError as exc:  # its system libraries (Pango) are missing
+        raise EngineError(f"WeasyPrint cannot start ({exc}); install Pango (apt-get install libpango-1.0-0 "
+                          "libpangoft2-1.0-0) or write FILE.html") from None
+    try:
+        HTML(string=html).write_pdf(path)
+    except OSError as exc:
+        raise EngineError(f"Cannot write {path}: {exc.strerror or exc}; choose another file") from None
+
+
+def _definition(engine: Engine, process_id: str, version: str | None) -> tuple[dict[str, Any], str]:
+    """The bundle of a process's newest definition, or of the version (full hash or a unique prefix) named."""
+    import json
+
+    if version is None:
+        definition = engine.catalog().get(process_id)
+        return definition.bundle, definition.version
+    needle = version.lower()
+    known: dict[str, None] = {}
+    if engine.store().schema_version():
+        known.update(dict.fromkeys(r.version for r in engine.store().list_instances(process_id=process_id)))
+    try:
+        current = engine.catalog().get(process_id)
+        known[current.version] = None
+    except EngineError:
+        current = None
+    matches = [v for v in known if v.startswith(needle)] if len(needle) >= 4 else []
+    if len(matches) != 1:
+        listing = ", ".join(v[:12] for v in known) or "none"
+        what = "matches several versions" if matches else "is no version of it"
+        raise NotFoundError(f"--version {version}: {what} of process {process_id} (known: {listing}); give more "
+                            "of the hash (at least 4 characters)")
+    if current is not None and matches[0] == current.version:
+        return current.bundle, current.version
+    row = engine.store().get_version(matches[0])
+    if row is None:
+        raise StoreError(f"Store lacks definition version {matches[0][:12]}")
+    return json.loads(row.bundle), row.version

@@ -291,6 +291,15 @@ class Engine:
             return instance_picture(self, instance, html)
         return process_picture(self, process or "", html)
 
+    def sheet(self, process: str, version: str | None = None, pdf: str | None = None) -> str:
+        """The SOP AP document of a process as HTML; with pdf, also printed to that PDF file."""
+        from .pictures import sheet_html, write_pdf
+
+        html = sheet_html(self, process, version)
+        if pdf:
+            write_pdf(html, pdf)
+        return html
+
     # -- audit ----------------------------------------------------------------------------------
 
     def audit_record(self, instance: int) -> AuditRecord:

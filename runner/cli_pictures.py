@@ -53,4 +53,24 @@ def diagram(ctx: click.Context, instance: int | None, process_id: str | None, pa
     _write(path, text, f"the diagram of {what}")
 
 
-COMMANDS = [diagram]
+@click.command()
+@click.argument("process_id", metavar="PROCESS")
+@click.option("-o", "--output", "path", metavar="FILE", help="FILE.html or FILE.pdf (PDF needs the extra "
+              "`pdf`: WeasyPrint); default: HTML on stdout.")
+@click.option("--version", "version", metavar="HASH", help="A pinned version (its hash or a unique prefix) instead "
+              "of the newest definition.")
+@click.pass_context
+def sheet(ctx: click.Context, process_id: str, path: str | None, version: str | None) -> None:
+    """Print the SOP AP document (identity page, flowchart pages) of a process. Example: sop sheet P -o sop.pdf"""
+    lower = (path or "").lower()
+    if path is not None and not lower.endswith((".html", ".htm", ".pdf")):
+        raise click.BadParameter(f"{path}: give a file ending in .html or .pdf", param_hint="-o")
+    engine = _engine(ctx)
+    if lower.endswith(".pdf"):
+        engine.sheet(process_id, version, pdf=path)
+        message(f"Wrote the SOP AP document of {process_id} to {path}.")
+        return
+    _write(path, engine.sheet(process_id, version), f"the SOP AP document of {process_id}")
+
+
+COMMANDS = [diagram, sheet]
