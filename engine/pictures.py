@@ -101,6 +101,9 @@ def _definition(engine: Engine, process_id: str, version: str | None) -> tuple[d
     import json
 
     if version is None:
+        unchanged = _pinned_and_unchanged(engine, process_id)
+        if unchanged is not None:
+            return unchanged
         definition = engine.catalog().get(process_id)
         return definition.bundle, definition.version
     needle = version.lower()
@@ -124,3 +127,31 @@ def _definition(engine: Engine, process_id: str, version: str | None) -> tuple[d
     if row is None:
         raise StoreError(f"Store lacks definition version {matches[0][:12]}")
     return json.loads(row.bundle), row.version
+
+
+def _pinned_and_unchanged(engine: Engine, process_id: str) -> tuple[dict[str, Any], str] | None:
+    """A version pinned in the store whose BPMN, forms and YAML page are still the files on disk: it is the newest,
+    and it was checked when it was pinned, so the folder need not be scanned (and its forms checked) again."""
+    import json
+    from pathlib import Path
+
+    store = engine.store()
+    if not store.schema_version():
+        return None
+    folder, forms = Path(engine.definitions_dir), Path(engine.forms_dir)
+    for version in dict.fromkeys(r.version for r in reversed(store.list_instances(process_id=process_id))):
+        row = store.get_version(version)
+        if row is None:
+            continue
+        bundle = json.loads(row.bundle)
+        if not bundle.get("yaml"):
+            continue  # a page added since would be missed: let the scan decide
+        files = [(folder / bundle["bpmn"]["file"], bundle["bpmn"]["text"]),
+                 (folder / bundle["yaml"]["file"], bundle["yaml"]["text"]),
+                 *((forms / name, text) for name, text in bundle["forms"].items())]
+        try:
+            if all(path.read_text(encoding="utf-8") == text for path, text in files):
+                return bundle, row.version
+        except (OSError, UnicodeDecodeError, TypeError):
+            continue
+    return None
