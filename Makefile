@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: lint
+	$(BIN)/sop lint definitions/
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

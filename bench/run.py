@@ -190,6 +190,9 @@ def main() -> None:
                  "--forms", str(audit.ULANG / "forms")]
         timed_e = commands_seconds({"history": [sop, *where, "history", "1"], "tasks": [sop, *where, "tasks"]},
                                    args.repeat)
+        import lint as lint_bench  # bench/lint.py, beside this script
+
+        lint_lines, lint_figures = lint_bench.run(sop, args.repeat)
         import pictures
 
         drawn = pictures.measure(tmp, sop, args.repeat, commands_seconds)
@@ -219,6 +222,7 @@ def main() -> None:
         "e_history_ms": round(timed_e["history"] * 1000, 1),
         "e_tasks_ms": round(timed_e["tasks"] * 1000, 1),
         "e_history_ratio": round(timed_e["history"] / timed_e["tasks"], 2),
+        **lint_figures,
         "f_pictures": drawn,
     }
     print(f"(a) per step: engine {ours * 1000:.3f} ms (synchronous=FULL; {ours_normal * 1000:.3f} ms with NORMAL) "
@@ -236,6 +240,7 @@ def main() -> None:
     print(f"(e) `sop history` of the {audited[str(sizes_d[min(1, len(sizes_d) - 1)])]['events']}-event instance: "
           f"{timed_e['history'] * 1000:.1f} ms vs `sop tasks` {timed_e['tasks'] * 1000:.1f} ms -> ratio "
           f"{timed_e['history'] / timed_e['tasks']:.2f} (target <= 1.5)")
+    print("\n".join(lint_lines))
     print("\n".join(pictures.lines(drawn)))
     print(json.dumps(results))
 

@@ -121,11 +121,14 @@ def chain_problems(record: AuditRecord) -> list[Problem]:
             problems.append(Problem(position, f"{where} ({event.type} {event.task or ''}".rstrip()
                                     + f" at {event.time} by {event.actor}): hash mismatch — the event was altered, "
                                       "or one before it was removed or swapped"))
+        if event.type == "instance-migrated" and isinstance(body["data"], dict):  # recorded on the new version
+            if body["data"].get("from") != current:
+                problems.append(Problem(position, f"{where} moves the instance from {body['data'].get('from')!s:.12}"
+                                                  f", but it was on {current[:12]}"))
+            current = str(body["data"].get("to", current))
         if event.version != current:
             problems.append(Problem(position, f"{where} names definition version {event.version[:12]}, but the "
                                               f"instance was on {current[:12]} then"))
-        if event.type == "instance-migrated" and isinstance(body["data"], dict):
-            current = str(body["data"].get("to", current))
         previous = event.hash
     last = record.events[-1]
     if (record.last_seq, record.last_hash) != (last.seq, last.hash):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ast
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 from .errors import DefinitionError, ExpressionError
 from .expressions import parse_expression
@@ -42,48 +43,75 @@ def tag(element: Any) -> str:
 
 def check_process(process: Any, source: str, step_ids: set[str]) -> None:
     """Refuse what sop cannot run: unsupported elements, reserved ids, dangling flows, bad expressions."""
+    for found in process_problems(process, step_ids):
+        raise DefinitionError(f"{source}:{found.line}: {found.message}")
+
+
+class DiagramProblem(NamedTuple):
+    """One thing sop cannot run in a process element: where, which rule, and what to do."""
+
+    line: int | None
+    element: str | None
+    rule: str
+    message: str
+
+
+def process_problems(process: Any, step_ids: set[str]) -> Iterator[DiagramProblem]:
+    """Every element of a process sop cannot run, in document order (the loader stops at the first, lint lists all)."""
     ids = {e.get("id") for e in process.iter() if isinstance(e.tag, str) and e.get("id")}
     for element in process.iter():
         name, element_id, line = tag(element), element.get("id"), element.sourceline
         if element_id in RESERVED_IDS and name:
-            raise DefinitionError(
-                f"{source}:{line}: element id '{element_id}' collides with SpiffWorkflow's internal task of that "
+            yield DiagramProblem(line, element_id, "id-reserved",
+                f"element id '{element_id}' collides with SpiffWorkflow's internal task of that "
                 "name; rename it (for example StartEvent_1)"
             )
         if name in UNSUPPORTED:
-            what = f"{name} '{element_id}'" if element_id else f"{name} of '{element.getparent().get('id')}'"
-            raise DefinitionError(f"{source}:{line}: {what} is refused: {UNSUPPORTED[name]}")
+            owner = element_id or element.getparent().get("id")
+            what = f"{name} '{element_id}'" if element_id else f"{name} of '{owner}'"
+            rule = "script-refused" if name == "scriptTask" else "element-unsupported"
+            yield DiagramProblem(line, owner, rule, f"{what} is refused: {UNSUPPORTED[name]}")
         if name.endswith("EventDefinition") and name not in ALLOWED_EVENT_DEFINITIONS:
             parent = element.getparent()
-            raise DefinitionError(
-                f"{source}:{line}: {tag(parent)} '{parent.get('id')}' has a {name}, which sop cannot run yet; "
+            yield DiagramProblem(line, parent.get("id"), "element-unsupported",
+                f"{tag(parent)} '{parent.get('id')}' has a {name}, which sop cannot run yet; "
                 "use a plain start or end event"
             )
         if name == "sequenceFlow":
             for end in ("sourceRef", "targetRef"):
                 if element.get(end) not in ids:
-                    raise DefinitionError(
-                        f"{source}:{line}: sequence flow '{element_id}' has {end}='{element.get(end)}', which is no "
+                    yield DiagramProblem(line, element_id, "flow-dangling",
+                        f"sequence flow '{element_id}' has {end}='{element.get(end)}', which is no "
                         f"element of process '{process.get('id')}'; reconnect the flow"
                     )
         if name in ("conditionExpression", "loopCardinality", "completionCondition") and (element.text or "").strip():
             owner = element.getparent()
-            check_expression(element.text.strip(), f"{source}:{line}: {tag(owner)} '{owner.get('id')}'", step_ids)
+            where = f"{tag(owner)} '{owner.get('id')}'"
+            for rule, message in expression_problems(element.text.strip(), where, step_ids):
+                yield DiagramProblem(line, owner.get("id"), rule, message)
         if name in ("preScript", "postScript") and element.tag.startswith(f"{{{SPIFF_NS}}}"):
             owner = element.getparent().getparent()
-            raise DefinitionError(f"{source}:{line}: task '{owner.get('id')}' has a {name}; diagrams may not run code")
+            yield DiagramProblem(line, owner.get("id"), "script-refused",
+                                 f"task '{owner.get('id')}' has a {name}; diagrams may not run code")
 
 
 def check_expression(text: str, where: str, step_ids: set[str]) -> None:
     """The restricted evaluator must accept the expression, and `X[...]` must read a step of this process."""
+    for _rule, message in expression_problems(text, where, step_ids):
+        raise DefinitionError(message)
+
+
+def expression_problems(text: str, where: str, step_ids: set[str]) -> Iterator[tuple[str, str]]:
+    """What is wrong with a diagram expression: refused by the restricted evaluator, or reading no step."""
     try:
         tree = parse_expression(text)
     except ExpressionError as exc:
-        raise DefinitionError(f"{where}: {exc}; fix the expression") from None
+        yield "condition-invalid", f"{where}: {exc}; fix the expression"
+        return
     for node in ast.walk(tree):
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id not in step_ids:
             known = ", ".join(sorted(step_ids)) or "none"
-            raise DefinitionError(
+            yield "condition-unknown-step", (
                 f"{where}: expression {text!r} reads '{node.value.id}', which is no step of this process "
                 f"(steps: {known}); use a step's task id"
             )

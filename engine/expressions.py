@@ -6,6 +6,7 @@ import ast
 import functools
 import operator
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from .errors import ExpressionError
@@ -27,6 +28,8 @@ _UNARY: dict[type, Callable[[Any], Any]] = {ast.Not: operator.not_, ast.USub: op
 _CONSTANTS = {"True": True, "False": False, "None": None, "true": True, "false": False, "null": None}
 _MAX_TEXT = 100_000
 MAX_EXPRESSION = 2_000  # characters; a diagram condition is a line, not a program
+# Items one evaluation may build by repeating sequences ('a' * n, [0] * n), all repetitions together.
+_budget: ContextVar[int] = ContextVar("expression_budget", default=_MAX_TEXT)
 
 
 def parse_expression(text: str) -> ast.expr:
@@ -66,10 +69,13 @@ _parsed = functools.lru_cache(maxsize=1024)(parse_expression)  # a diagram's few
 
 def evaluate(text: str, names: dict[str, Any]) -> Any:
     """Evaluate an expression over the given names with the restricted subset."""
+    token = _budget.set(_MAX_TEXT)
     try:
         return _eval(_parsed(text), names, text)
     except (RecursionError, MemoryError):
         raise ExpressionError(f"expression {text[:40]!r} is too large to evaluate") from None
+    finally:
+        _budget.reset(token)
 
 
 def _eval(node: ast.expr, names: dict[str, Any], text: str) -> Any:
@@ -117,8 +123,14 @@ def _eval(node: ast.expr, names: dict[str, Any], text: str) -> Any:
         if isinstance(node.op, ast.Mult) and (isinstance(left, sequences) or isinstance(right, sequences)):
             size = len(left) if isinstance(left, sequences) else len(right)
             other = right if isinstance(left, sequences) else left
-            if isinstance(other, int) and size * other > _MAX_TEXT:
-                raise ExpressionError(f"expression {text!r} builds a value larger than {_MAX_TEXT} items")
+            sequence = left if isinstance(left, sequences) else right
+            if isinstance(sequence, (list, tuple)) and any(isinstance(i, (list, tuple, dict)) for i in sequence):
+                raise ExpressionError(f"expression {text!r} repeats a list of lists, which diagrams may not do")
+            if isinstance(other, int) and other > 0:
+                left_over = _budget.get() - size * other
+                if left_over < 0:
+                    raise ExpressionError(f"expression {text!r} builds a value larger than {_MAX_TEXT} items")
+                _budget.set(left_over)
         return _apply(_BINARY[type(node.op)], text, left, right)
     if isinstance(node, ast.Call):
         assert isinstance(node.func, ast.Name)

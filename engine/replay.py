@@ -94,9 +94,23 @@ class _Context:
         return self.cache[key]
 
 
-# Event types later features add (a timer fired, a migration) register how they change a workflow here:
+def _migrated(workflow: Any, event: EventRow, data: Any, context: _Context) -> Any:
+    """An `instance-migrated` event: the same move onto the new version's spec that `sop migrate` made."""
+    from .migration import move_to_spec
+
+    target = data.get("to") if isinstance(data, dict) else None
+    if not isinstance(target, str) or target != event.version:
+        raise Divergence(event.seq, f"event {event.seq} (instance-migrated) does not name the version it moves to")
+    try:
+        move_to_spec(workflow, context.spec(target))
+    except EngineError as exc:
+        raise Divergence(event.seq, f"event {event.seq} (instance-migrated) fails when replayed: {exc}") from None
+    return workflow
+
+
+# How each event type other than start/complete changes a workflow when replayed:
 # handler(workflow, event, data, context) -> workflow (the same or a new one).
-EVENT_HANDLERS: dict[str, Callable[[Any, EventRow, Any, _Context], Any]] = {}
+EVENT_HANDLERS: dict[str, Callable[[Any, EventRow, Any, _Context], Any]] = {"instance-migrated": _migrated}
 
 
 def replay(record: AuditRecord, until: int | None = None, cache: dict[Any, Any] | None = None) -> Replayed:
@@ -189,7 +203,7 @@ def _ready(workflow: Any) -> list[ReadyTask]:
 
 def _compare(record: AuditRecord, workflow: Any) -> None:
     """The stored status, ready-task rows and state must be what the events produce."""
-    from .workflow import state_json, state_to_bytes
+    from .workflow import state_text
 
     last = record.events[-1].seq if record.events else 0
     status = _status(workflow)
@@ -208,7 +222,7 @@ def _compare(record: AuditRecord, workflow: Any) -> None:
         stored = json.loads(record.state)
     except ValueError:
         raise Divergence(last, "the stored state is not readable JSON") from None
-    rebuilt = json.loads(state_json(state_to_bytes(workflow)))
+    rebuilt = json.loads(state_text(workflow))
     difference = state_difference(stored, rebuilt)
     if difference:
         raise Divergence(last, f"the stored state differs from the replay after event {last}: {difference}")

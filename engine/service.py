@@ -228,7 +228,14 @@ class Engine:
     def complete(self, instance: int, task: str, data: dict[str, Any], actor: str | None = None) -> StepResult:
         """Validate a step's artefact against its pinned form and complete it; all in one transaction."""
         from .forms import fit_to_form
-        from .workflow import complete_task, ready_user_tasks, state_from_bytes, state_to_bytes, task_by_uuid
+        from .workflow import (
+            STATE_FORMAT,
+            complete_task,
+            ready_user_tasks,
+            state_from_bytes,
+            state_to_bytes,
+            task_by_uuid,
+        )
 
         if not isinstance(data, dict):
             raise ValidationError(f"Data for task '{task}' must be an object of field: value pairs")
@@ -274,7 +281,7 @@ class Engine:
             if status == "completed":
                 events.append(("instance-completed", None, None, {}))
             new_row = row._replace(status=status, updated_at=now, state=state_to_bytes(workflow),
-                                   row_version=row.row_version + 1)
+                                   state_format=STATE_FORMAT, row_version=row.row_version + 1)
             new_row = self._append(tx, new_row, instance, events, now, actor)
             tx.save_instance(new_row, row.row_version)
             tx.replace_ready_tasks(instance, ready)

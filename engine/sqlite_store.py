@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from .errors import StoreError
 from .models import TaskView
 from .sqlite_schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
-from .store import EventRow, InstanceRow, VersionRow
+from .store import EventRow, InstanceRow, VersionCount, VersionRow
 
 BUSY_TIMEOUT_MS = 15000
 
@@ -83,9 +83,9 @@ class SqliteTransaction:
     def save_instance(self, row: InstanceRow, expected_row_version: int) -> None:
         cur = self.conn.execute(
             "UPDATE instances SET status = ?, updated_at = ?, state = ?, state_format = ?, "
-            "row_version = ?, last_seq = ?, last_hash = ? WHERE id = ? AND row_version = ?",
+            "row_version = ?, last_seq = ?, last_hash = ?, version = ? WHERE id = ? AND row_version = ?",
             (row.status, row.updated_at, row.state, row.state_format, row.row_version, row.last_seq,
-             row.last_hash, row.id, expected_row_version),
+             row.last_hash, row.version, row.id, expected_row_version),
         )
         if cur.rowcount != 1:
             raise StoreError(f"Instance {row.id} changed meanwhile; nothing was saved; try again")
@@ -332,6 +332,15 @@ class SqliteStore:
             (version,),
         )
         return VersionRow(*rows[0]) if rows else None  # type: ignore[arg-type]
+
+    def list_versions(self) -> list[VersionCount]:
+        """Every pinned version with when it was first used and how many instances run on it."""
+        rows = self._query(
+            "SELECT d.version, d.process_id, d.name, d.created_at, "
+            "COALESCE(SUM(i.status = 'running'), 0), COUNT(i.id) FROM definition_versions d "
+            "LEFT JOIN instances i ON i.version = d.version GROUP BY d.version ORDER BY d.process_id, d.created_at"
+        )
+        return [VersionCount(*r) for r in rows]  # type: ignore[arg-type]
 
     def close(self) -> None:
         """Close the connection."""

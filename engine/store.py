@@ -19,6 +19,17 @@ class VersionRow(NamedTuple):
     created_at: str
 
 
+class VersionCount(NamedTuple):
+    """A pinned version, when it was first used, and how many instances it carries (running, all)."""
+
+    version: str
+    process_id: str
+    name: str
+    created_at: str
+    running: int
+    instances: int
+
+
 class InstanceRow(NamedTuple):
     """An instance: indexed columns, opaque versioned state, and the head of its event chain."""
 
@@ -99,6 +110,8 @@ class Store(Protocol):
         """A pinned definition version, or None."""
     def event_instance_ids(self) -> list[int]:
         """Every instance id that has events (an auditor's check for instance rows deleted behind our back)."""
+    def list_versions(self) -> list[VersionCount]:
+        """Every pinned version with its instance counts, by process and first use."""
     def schema_version(self) -> int:
         """The store's schema version; 0 when the store does not exist yet."""
     def close(self) -> None:

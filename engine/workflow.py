@@ -136,6 +136,7 @@ def new_workflow(spec: Spec, data: dict[str, Any] | None = None, root_id: str | 
 
 def run_engine(workflow: BpmnWorkflow) -> None:
     """Run engine steps; an expression or engine failure becomes an EngineError naming the element."""
+    workflow.script_engine = SCRIPT_ENGINE  # whoever built or loaded it, nothing runs with SpiffWorkflow's eval
     try:
         workflow.do_engine_steps()
     except SpiffWorkflowException as exc:
@@ -164,6 +165,12 @@ def state_to_bytes(workflow: BpmnWorkflow) -> bytes:
     return zlib.compress(text.encode("utf-8"), 1)
 
 
+def state_text(workflow: BpmnWorkflow) -> str:
+    """The workflow's state as stored, before compression (what state_json gives back)."""
+    text: str = _STATE_SERIALIZER.serialize_json(workflow)
+    return text
+
+
 def state_json(state: bytes) -> str:
     """The JSON text of stored state (for auditors and tools)."""
     try:
@@ -174,15 +181,17 @@ def state_json(state: bytes) -> str:
 
 def state_from_bytes(state: bytes, spec: Spec) -> BpmnWorkflow:
     """Restore a workflow from spec-less state; the restricted script engine is set again on every load."""
+    from .state_upgrade import serializer_version, upgrade
+
     dct = json.loads(state_json(state))
-    version = dct.pop(BpmnWorkflowSerializer.VERSION_KEY, None)
-    if version != STATE_FORMAT:
-        raise EngineError(f"Stored state has format {version!r}, this program reads {STATE_FORMAT!r}")
+    version = serializer_version(dct.pop(BpmnWorkflowSerializer.VERSION_KEY, None))
+    if version != SPIFF_SERIALIZER_VERSION:  # written by an older SpiffWorkflow: its own migrations upgrade it
+        upgrade(dct, version, _SPEC_REGISTRY.convert(spec.process),
+                {k: _SPEC_REGISTRY.convert(v) for k, v in spec.subprocesses.items()})
     workflow: BpmnWorkflow = _STATE_REGISTRY.restore(dct, spec=spec.process, subprocess_specs=spec.subprocesses)
-    # SpiffWorkflow 3.2 does not serialize the script engine: install ours again after every load.
+    # SpiffWorkflow 3.2 does not serialize the script engine: install ours again after every load (subprocesses
+    # read the top workflow's; their script_engine is a read-only property).
     workflow.script_engine = SCRIPT_ENGINE
-    for sub in workflow.subprocesses.values():
-        sub.script_engine = SCRIPT_ENGINE
     return workflow
 
 
@@ -200,6 +209,7 @@ def is_ready_user_task(task: Task) -> bool:
 def complete_task(workflow: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
     """Store the step's data under its BPMN id, run the task and the engine steps after it."""
     task.data[task.task_spec.bpmn_id] = data
+    workflow.script_engine = SCRIPT_ENGINE
     try:
         task.run()
     except SpiffWorkflowException as exc:

@@ -108,18 +108,24 @@ def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 @cli.command()
+@click.option("--versions", "versions", is_flag=True, help="List each process's versions and instances on each.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {id, name, file, version}.")
 @click.pass_context
-def processes(ctx: click.Context, as_json: bool) -> None:
+def processes(ctx: click.Context, versions: bool, as_json: bool) -> None:
     """List the runnable processes in the definitions folder. Example: sop processes --json"""
-    infos, problems = engine_of(ctx).processes()
-    if as_json:
-        emit_json_list([p.to_json() for p in infos])
-    elif infos:
-        click.echo(table(["id", "name", "steps", "version", "file"],
-                         [(p.id, p.name, p.steps, p.version[:12], p.file) for p in infos]))
+    if versions:
+        from .cli_versions import print_versions
+
+        problems = print_versions(engine_of(ctx), as_json)
     else:
-        message(f"No runnable processes in '{ctx.find_root().obj['definitions']}'.")
+        infos, problems = engine_of(ctx).processes()
+        if as_json:
+            emit_json_list([p.to_json() for p in infos])
+        elif infos:
+            click.echo(table(["id", "name", "steps", "version", "file"],
+                             [(p.id, p.name, p.steps, p.version[:12], p.file) for p in infos]))
+        else:
+            message(f"No runnable processes in '{ctx.find_root().obj['definitions']}'.")
     for problem in problems:
         message(f"Error: {problem}")
     if problems:
@@ -300,10 +306,13 @@ def _print_step(kind: str, detail: dict[str, Any]) -> None:
                    f" -> next: {ready}")
 
 
-from .cli_audit import COMMANDS as AUDIT_COMMANDS  # noqa: E402 - the group exists first
+# Commands in modules of their own, registered once the group exists.
+from .cli_audit import COMMANDS as AUDIT_COMMANDS  # noqa: E402
+from .cli_lint import lint  # noqa: E402
 from .cli_pictures import COMMANDS as PICTURE_COMMANDS  # noqa: E402
+from .cli_versions import migrate  # noqa: E402
 
-for _command in [*AUDIT_COMMANDS, *PICTURE_COMMANDS]:
+for _command in [*AUDIT_COMMANDS, lint, migrate, *PICTURE_COMMANDS]:
     cli.add_command(_command)
 
 

@@ -10,18 +10,18 @@ from conftest import ROOT
 
 
 def test_bench_prints_every_ratio() -> None:
-    """A tiny run prints the (a) to (f) lines and a JSON line with every ratio."""
+    """A tiny run prints the (a) to (g) lines and a JSON line with every ratio."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--instances", "30", "--rounds", "1", "--repeat", "1",
          "--audit-sizes", "5,20"],
         capture_output=True, text=True, timeout=300, check=True,
     )
     lines = result.stdout.strip().splitlines()
-    assert [line[:3] for line in lines[:6]] == ["(a)", "(b)", "(c)", "(d)", "(d)", "   "]
+    assert [line[:3] for line in lines[:8]] == ["(a)", "(b)", "(c)", "(d)", "(d)", "   ", "(e)", "(f)"]
     assert lines[6].startswith("(e) `sop history` of the 22-event instance")
-    assert lines[7].startswith("(f) `sop diagram` of an instance (SVG)")
+    assert [line for line in lines if line.startswith("(g) `sop diagram` of an instance (SVG)")]
     figures = json.loads(lines[-1])
-    for key in ("a_step_ratio_sync_full", "b_tasks_ratio", "c_bytes_ratio", "e_history_ratio"):
+    for key in ("a_step_ratio_sync_full", "b_tasks_ratio", "c_bytes_ratio", "e_history_ratio", "f_lint_ratio"):
         assert figures[key] > 0
     assert figures["d_audit"]["20"]["replay_ratio"] > 0
     assert figures["instances"] == 30

@@ -246,3 +246,17 @@ def test_gateway_condition_error_keeps_the_reason() -> None:
     message = str(info.value)
     assert "Gateway_Keputusan" in message
     assert "'Lain', which is not set yet" in message
+
+
+def test_repeated_nested_lists_and_summed_repetitions_are_refused() -> None:
+    """str([[0]*100000]*100000) would build 10**10 items: repeating lists of lists is refused, and all repetitions
+    of one evaluation share the 100,000-item budget."""
+    start = time.perf_counter()
+    with pytest.raises(ExpressionError, match="repeats a list of lists"):
+        evaluate("str([[0]*100000]*100000)", {})
+    with pytest.raises(ExpressionError, match="repeats a list of lists"):
+        evaluate("sorted([[0]*1000]*1000)", {})
+    with pytest.raises(ExpressionError, match="builds a value larger than 100000 items"):
+        evaluate("len([0]*60000 + [0]*60000)", {})
+    assert evaluate("len([0]*60000) + len('ab' * 3)", {}) == 60006
+    assert time.perf_counter() - start < 1.0

@@ -1,0 +1,81 @@
+"""`sop processes --versions` and `sop migrate`: which versions run where, and moving instances between them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .render import emit_json, emit_json_list, message, table, tasks_table
+
+if TYPE_CHECKING:
+    from engine.service import Engine
+
+
+def print_versions(engine: Engine, as_json: bool) -> list[str]:
+    """Print each process's versions (hash, first seen, instances running); returns the folder's problems."""
+    from engine.versions import process_versions
+
+    versions, problems = process_versions(engine)
+    if as_json:
+        emit_json_list([v.to_json() for v in versions])
+    elif versions:
+        click.echo(table(["process", "version", "first_seen", "running", "instances", "current"],
+                         [(v.process, v.version[:12], v.first_seen or "(not used yet)", v.running, v.instances,
+                           "yes" if v.current else "") for v in versions]))
+    else:
+        message("No versions: the store has none and the definitions folder holds no runnable process.")
+    return problems
+
+
+@click.command()
+@click.argument("instance", type=click.IntRange(1, 2**63 - 1), required=False)
+@click.option("--to", "to", metavar="HASH", help="Target version (a hash or its first 6+ characters); default: "
+              "the version the definitions folder holds now.")
+@click.option("--all-from", "all_from", metavar="HASH", help="Move every running instance of this version.")
+@click.option("--dry-run", is_flag=True, help="Show the plan (steps added, removed, changed; tasks after) only.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {instance, from, to, migrated, ...}.")
+@click.pass_context
+def migrate(ctx: click.Context, instance: int | None, to: str | None, all_from: str | None, dry_run: bool,
+            as_json: bool) -> None:
+    """Move running instances to another version of their process when it is safe. Example: sop migrate 1 --dry-run"""
+    from engine.versions import migrate as migrate_one
+    from engine.versions import migrate_all
+
+    from .cli import engine_of
+
+    if (instance is None) == (all_from is None):
+        raise click.UsageError("give either INSTANCE or --all-from HASH")
+    engine = engine_of(ctx)
+    if all_from is not None:
+        results = migrate_all(engine, all_from, to, dry_run)
+    else:
+        results = [migrate_one(engine, instance, to, dry_run)]  # type: ignore[arg-type]
+    if as_json:
+        emit_json([r.to_json() for r in results])
+    else:
+        for result in results:
+            _describe(result)
+        if not results:
+            message(f"No running instance is on version {all_from}.")
+    if any(r.problems for r in results):
+        raise SystemExit(1)
+
+
+def _describe(r: Any) -> None:
+    move = f"instance {r.instance} ({r.process}) from {r.from_version[:12]} to {r.to_version[:12]}"
+    if r.problems:
+        message(f"Error: refused: {move}; nothing was changed:")
+        for problem in r.problems:
+            message(f"  - {problem}")
+        return
+    head = "Would move" if r.dry_run else "Moved"
+    click.echo(f"{head} {move}.")
+    for label, ids in (("added", r.added), ("removed", r.removed)):
+        if ids:
+            click.echo(f"  steps {label}: {', '.join(ids)}")
+    for step, attrs in r.changed.items():
+        click.echo(f"  step changed: {step} ({', '.join(attrs)})")
+    if r.tasks:
+        click.echo("  ready after the move:")
+        click.echo("\n".join("    " + line for line in tasks_table(r.tasks).splitlines()))
