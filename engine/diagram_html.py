@@ -12,7 +12,9 @@ _CSS = """body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:16px;co
 h1{font-size:18px}h2{font-size:15px;margin-top:20px}
 .picture{overflow:auto;border:1px solid #cfd8dc;max-height:80vh}
 table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #cfd8dc;padding:3px 6px;text-align:left;
-vertical-align:top}th{background:#eceff1}td.num{text-align:right}"""
+vertical-align:top}th{background:#eceff1}td.num{text-align:right}
+@page{size:A4 landscape;margin:10mm}
+@media print{.picture{overflow:visible;max-height:none;border:0}.picture svg{width:100%;height:auto}}"""
 
 
 def render_page(title: str, svg: str, rows: Sequence[HistoryRow] | None, states: PictureStates | None) -> str:
@@ -23,7 +25,7 @@ def render_page(title: str, svg: str, rows: Sequence[HistoryRow] | None, states:
     if states is not None and states.ready:
         parts.append("<h2>Waiting now</h2><table><tr><th>step</th><th>lane</th><th>since</th><th>due</th></tr>")
         for task, info in states.ready.items():
-            parts.append(f'<tr class="state-{states.states.get(task, "ready")}"><td>{escape(task)}</td>'
+            parts.append(f'<tr class="state-{states.states.get(task, "ready")}"><td>{escape(info.name or task)}</td>'
                          f"<td>{escape(info.lane or '')}</td><td>{escape(info.since)}</td>"
                          f"<td>{escape(str(info.due or ''))}</td></tr>")
         parts.append("</table>")
