@@ -33,6 +33,16 @@ def need(tool: str, package: str) -> str:
     return path
 
 
+def need_weasyprint() -> None:
+    """Skip the test, saying why, unless WeasyPrint and its system libraries (Pango) load."""
+    try:
+        import weasyprint  # noqa: F401
+    except ImportError:
+        pytest.skip("WeasyPrint is not installed (pip install '.[pdf]'; .ci/run does)")
+    except OSError as exc:
+        pytest.skip(f"WeasyPrint cannot load its libraries ({exc}); apt-get install libpango-1.0-0 libpangoft2-1.0-0")
+
+
 def render_png(svg: Path) -> Path:
     """The SVG rendered by rsvg-convert (librsvg, as Debian ships it)."""
     png = svg.with_suffix(".png")

@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-import pytest
 from conftest import ROOT, Sop, copy_definitions
-from picture_tools import SVG, ink_fraction, need, render_png
+from picture_tools import SVG, ink_fraction, need, need_weasyprint, render_png
 
 GAMBAR = ROOT / "tests" / "data" / "gambar"
 ULANG = ROOT / "tests" / "data" / "ulang"
@@ -213,7 +212,7 @@ def test_sheet_pages_render_to_png(sop: Sop, tmp_path: Path) -> None:
 
 def test_pdf_text_holds_every_step_and_the_identity(sop: Sop, tmp_path: Path) -> None:
     """The PDF (WeasyPrint) is A4 landscape and its text (pdftotext) holds each row, Mutu Baku and identity field."""
-    pytest.importorskip("weasyprint", reason="WeasyPrint is not installed (pip install '.[pdf]'; .ci/run does)")
+    need_weasyprint()
     pdftotext = need("pdftotext", "poppler-utils")
     out = tmp_path / "sop.pdf"
     result = sop("sheet", "interkoneksi_data_baru", "-o", str(out))
@@ -231,3 +230,14 @@ def test_pdf_text_holds_every_step_and_the_identity(sop: Sop, tmp_path: Path) ->
     if info:
         pages = subprocess.run([info, str(out)], capture_output=True, text=True, check=True).stdout
         assert re.search(r"Page size:\s+841\.89 x 595\.27\d* pts", pages), pages
+
+
+def test_pdf_without_weasyprint_says_how_to_get_it(sop: Sop, tmp_path: Path, monkeypatch: Any) -> None:
+    """Without the pdf extra, asking for a PDF is refused with the install command and writes no file."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if it were not installed
+    out = tmp_path / "sop.pdf"
+    result = sop("sheet", "interkoneksi_data_baru", "-o", str(out))
+    assert result.exit_code == 1 and "pip install '.[pdf]'" in result.stderr
+    assert not out.exists()
