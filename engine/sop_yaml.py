@@ -346,8 +346,7 @@ def _step_entry(step: Step, default_id: str) -> dict[str, Any]:
 def write_table(table: SopTable, identity: dict[str, Any] | None = None, lane_notes: dict[str, Any] | None = None,
                 header: str = "") -> str:
     """The table as NAME.sop.yaml text (stable: the same table always gives the same bytes)."""
-    import yaml
+    from .yamlio import dump_yaml
 
-    text = yaml.safe_dump(table_document(table, identity, lane_notes), allow_unicode=True, sort_keys=False,
-                          width=110, default_flow_style=False)
+    text = dump_yaml(table_document(table, identity, lane_notes))
     return header + text

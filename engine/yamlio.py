@@ -174,3 +174,19 @@ def _walk(node: yaml.Node, path: tuple[str | int, ...], lines: Lines, source: st
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*path, index), lines, source)
+
+
+def dump_yaml(value: Any, width: int = 110) -> str:
+    """YAML for people: lists indented under their keys, keys in the given order, and every string that
+    parse_yaml would read as something else (no, 0e0, 2026-11-02 under YAML 1.1 or 1.2) quoted."""
+
+    class Dumper(yaml.SafeDumper):
+        def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+            super().increase_indent(flow, False)
+
+    resolvers = {k: list(v) for k, v in yaml.SafeDumper.yaml_implicit_resolvers.items()}
+    for first, extra in _PlainLoader.yaml_implicit_resolvers.items():
+        resolvers.setdefault(first, []).extend(extra)
+    Dumper.yaml_implicit_resolvers = resolvers
+    return yaml.dump(value, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=width,
+                     default_flow_style=False)

@@ -323,3 +323,9 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+from .cli_sop_table import compile_command, decompile_command  # noqa: E402
+
+cli.add_command(compile_command)
+cli.add_command(decompile_command)

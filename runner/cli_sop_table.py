@@ -1,0 +1,77 @@
+"""`sop compile` and `sop decompile`: an SOP written as a table (NAME.sop.yaml) to a laid-out BPMN, and back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .render import message
+
+
+def _read(path: str) -> str:
+    from engine.errors import DataFileError
+
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataFileError(f"File '{path}' does not exist; give the path of the file to convert") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"File '{path}' cannot be read as UTF-8 text ({exc})") from None
+
+
+def _write(text: str, output: str | None, what: str) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from engine.errors import DataFileError
+
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise DataFileError(f"Cannot write '{output}' ({exc}); choose another -o path") from None
+    message(f"Wrote {what} to {output}.")
+
+
+@click.command("compile")
+@click.argument("table_file", metavar="FILE.sop.yaml")
+@click.option("-o", "--output", metavar="FILE.bpmn", help="Write the diagram here instead of stdout.")
+@click.pass_context
+def compile_command(ctx: click.Context, table_file: str, output: str | None) -> None:
+    """Compile an SOP table into a laid-out, runnable BPMN diagram. Example: sop compile surat.sop.yaml -o surat.bpmn
+
+    Forms named under kelengkapan must exist in the forms folder (--forms).
+    """
+    from engine.sop_bpmn import compile_table
+    from engine.sop_yaml import read_table
+
+    forms = Path(ctx.find_root().obj["forms"])
+    table, _ = read_table(_read(table_file), table_file, forms)
+    bpmn = compile_table(table, table_file)
+    steps = sum(len(r.steps) for r in table.rows)
+    _write(bpmn, output, f"process {table.process_id} ({steps} steps in {len(table.lanes)} lanes)")
+
+
+@click.command("decompile")
+@click.argument("bpmn_file", metavar="FILE.bpmn")
+@click.option("-o", "--output", metavar="FILE.sop.yaml", help="Write the table here instead of stdout.")
+@click.option("--process", "process_id", metavar="ID", help="The process to read when the file holds several.")
+def decompile_command(bpmn_file: str, output: str | None, process_id: str | None) -> None:
+    """Read a BPMN diagram back as an SOP table. Example: sop decompile surat.bpmn -o surat.sop.yaml
+
+    The identity page beside the diagram (NAME.yaml with `process: ID`), if any, is carried into the table.
+    """
+    from engine.sop_decompile import table_from_bpmn
+    from engine.sop_yaml import write_table
+    from engine.yamlio import parse_yaml
+
+    table = table_from_bpmn(_read(bpmn_file), bpmn_file, process_id)
+    page_path = Path(bpmn_file).with_suffix(".yaml")
+    identity = None
+    if page_path.is_file():
+        page = parse_yaml(_read(str(page_path)), str(page_path))
+        if isinstance(page, dict) and page.get("process") == table.process_id:
+            identity = page
+    notes = identity.get("pelaksana") if identity and isinstance(identity.get("pelaksana"), dict) else None
+    header = f"# Tabel SOP {table.process_id}, dibaca dari {Path(bpmn_file).name} oleh `sop decompile`.\n"
+    _write(write_table(table, identity, notes, header), output, f"the table of {table.process_id} ({len(table.rows)} rows)")
