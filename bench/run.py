@@ -242,7 +242,11 @@ def main() -> None:
           f"{timed_e['history'] / timed_e['tasks']:.2f} (target <= 1.5)")
     print("\n".join(lint_lines))
     print("\n".join(pictures.lines(drawn)))
-    print(json.dumps(results))
+    from sop_compile import run as compile_bench
+
+    lines, figures = compile_bench()
+    print("\n".join(lines))
+    print(json.dumps({**results, **figures}))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ whose branches are one task each, joined by one parallel gateway; end events. Ro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from .definitions import _parse_xml
 from .diagram_checks import BPMN_NS, SPIFF_NS, tag
@@ -65,7 +65,7 @@ class _Reader:
             self.out.setdefault(flow.get("sourceRef"), []).append(flow)
             self.into.setdefault(flow.get("targetRef"), []).append(flow)
 
-    def fail(self, element: Any, text: str) -> None:
+    def fail(self, element: Any, text: str) -> NoReturn:
         raise DefinitionError(f"{self.source}:{element.sourceline}: {text}; the diagram cannot be read as a table")
 
     def kind(self, element_id: str) -> str:
@@ -90,7 +90,6 @@ class _Reader:
             return self.resolve(self.one_out(element), seen | {element_id})
         self.fail(element, f"{name} '{element_id}' is reached where a step, a parallel split, a merge or an end "
                   "must be")
-        return END
 
     def drafts(self) -> dict[str, _Draft]:
         rows: dict[str, _Draft] = {}

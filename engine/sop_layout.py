@@ -62,15 +62,15 @@ def _ranks(graph: Graph) -> tuple[dict[str, int], set[int]]:
     stack = [(start, iter(out[start]))]
     while stack:
         node, pending = stack[-1]
-        i = next(pending, None)
-        if i is None:
+        flow_index = next(pending, None)
+        if flow_index is None:
             state[node] = 2
             order.append(node)
             stack.pop()
             continue
-        target = graph.flows[i].target
+        target = graph.flows[flow_index].target
         if state.get(target) == 1:
-            back.add(i)
+            back.add(flow_index)
         elif target not in state:
             state[target] = 1
             stack.append((target, iter(out[target])))

@@ -77,8 +77,7 @@ class _Reader:
 
     def table(self) -> SopTable:
         sop = self.doc["sop"]
-        lanes_raw = self.doc["pelaksana"]
-        lanes = tuple(lanes_raw) if isinstance(lanes_raw, dict) else tuple(lanes_raw)
+        lanes = tuple(self.doc["pelaksana"])  # a list of names, or a mapping name -> description
         for i, lane in enumerate(lanes):
             if lanes.index(lane) != i:
                 self.problem(("pelaksana", i), f"pelaksana '{lane}' is listed twice; list each lane once")

@@ -208,8 +208,14 @@ def is_ready_user_task(task: Task) -> bool:
 
 def complete_task(workflow: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
     """Store the step's data under its BPMN id, run the task and the engine steps after it."""
-    task.data[task.task_spec.bpmn_id] = data
+    bpmn_id = task.task_spec.bpmn_id
+    task.data[bpmn_id] = data
     workflow.script_engine = SCRIPT_ENGINE
+    # SpiffWorkflow 3.2 merges the parallel branches' data at a join, so a branch still holding this step's
+    # artefact from an earlier turn of a loop would overwrite the new one there: hand it to the open branches.
+    for other in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+        if other is not task and bpmn_id in other.data:
+            other.data[bpmn_id] = data
     try:
         task.run()
     except SpiffWorkflowException as exc:

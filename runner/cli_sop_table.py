@@ -74,4 +74,5 @@ def decompile_command(bpmn_file: str, output: str | None, process_id: str | None
             identity = page
     notes = identity.get("pelaksana") if identity and isinstance(identity.get("pelaksana"), dict) else None
     header = f"# Tabel SOP {table.process_id}, dibaca dari {Path(bpmn_file).name} oleh `sop decompile`.\n"
-    _write(write_table(table, identity, notes, header), output, f"the table of {table.process_id} ({len(table.rows)} rows)")
+    what = f"the table of {table.process_id} ({len(table.rows)} rows)"
+    _write(write_table(table, identity, notes, header), output, what)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from lxml import etree
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
@@ -44,7 +46,7 @@ def edges_through_shapes(shapes: dict[str, Box], edges: dict[str, list[tuple[flo
     """Edges with a slanted segment or a segment crossing the inside of any shape (their own ends included)."""
     found = []
     for edge, points in edges.items():
-        for (x1, y1), (x2, y2) in zip(points, points[1:]):
+        for (x1, y1), (x2, y2) in itertools.pairwise(points):
             if x1 != x2 and y1 != y2:
                 found.append(f"{edge}: slanted segment {(x1, y1)}-{(x2, y2)}")
                 continue

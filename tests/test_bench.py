@@ -21,7 +21,8 @@ def test_bench_prints_every_ratio() -> None:
     assert lines[6].startswith("(e) `sop history` of the 22-event instance")
     assert [line for line in lines if line.startswith("(g) `sop diagram` of an instance (SVG)")]
     figures = json.loads(lines[-1])
-    for key in ("a_step_ratio_sync_full", "b_tasks_ratio", "c_bytes_ratio", "e_history_ratio", "f_lint_ratio"):
+    for key in ("a_step_ratio_sync_full", "b_tasks_ratio", "c_bytes_ratio", "e_history_ratio", "f_lint_ratio",
+                "d_compile_ratio_to_1s"):
         assert figures[key] > 0
     assert figures["d_audit"]["20"]["replay_ratio"] > 0
     assert figures["instances"] == 30

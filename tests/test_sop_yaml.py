@@ -7,49 +7,14 @@ from pathlib import Path
 
 import pytest
 from conftest import FORMS, ROOT
+from tests_sop_fixtures import SURAT
 
 from engine.errors import DefinitionError, EngineError
 from engine.sop_table import END
 from engine.sop_yaml import SCHEMA_FILE, parse_waktu, read_table, write_table
 
 TABLE = ROOT / "examples" / "interkoneksi_data_baru" / "tabel" / "interkoneksi_data_baru.sop.yaml"
-GOOD = """\
-sop:
-  id: penerbitan_surat_tugas
-  nama: Penerbitan Surat Tugas
-pelaksana: [Pemohon, Kepala Bidang, Tata Usaha]
-langkah:
-  - nomor: 1
-    id: AjukanNota
-    kegiatan: Ajukan nota permohonan
-    pelaksana: Pemohon
-    waktu: 30 menit
-    output: Nota Permohonan
-  - nomor: 2
-    id: Telaah
-    kegiatan: Telaah permohonan
-    pelaksana: Kepala Bidang
-    waktu: PT1H
-    keputusan:
-      pertanyaan: Disetujui?
-      syarat: 'Telaah["keputusan"] == "setuju"'
-      ya: 3
-      tidak: 5
-  - nomor: 3
-    bersamaan:
-      - {id: ParafA, kegiatan: Paraf A, pelaksana: Kepala Bidang, waktu: 1 jam}
-      - {id: ParafB, kegiatan: Paraf B, pelaksana: Tata Usaha, waktu: 1 jam 30 menit}
-  - nomor: 4
-    id: Terbitkan
-    kegiatan: Terbitkan surat tugas
-    pelaksana: Tata Usaha
-    selesai: true
-  - nomor: 5
-    id: Perbaiki
-    kegiatan: Perbaiki nota
-    pelaksana: Pemohon
-    lanjut: Telaah
-"""
+GOOD = SURAT
 
 
 def _problems(text: str, forms: Path | None = None) -> str:
