@@ -46,10 +46,10 @@ def measure(tmp: Path, sop: str, repeat: int,
 
 
 def lines(figures: dict[str, Any]) -> list[str]:
-    """The (g) line of `make bench`."""
+    """The (i) line of `make bench`."""
     pdf = f"{figures['pdf']:.0f} ms" if figures["pdf"] is not None else "not measured (no WeasyPrint)"
     return [
-        f"(g) `sop diagram` of an instance (SVG): {figures['diagram']:.1f} ms vs `sop show` {figures['show']:.1f} ms"
+        f"(i) `sop diagram` of an instance (SVG): {figures['diagram']:.1f} ms vs `sop show` {figures['show']:.1f} ms"
         f" -> ratio {figures['diagram_ratio']:.2f} (target <= 2); `sop sheet` (HTML): {figures['sheet']:.1f} ms "
         f"-> ratio {figures['sheet_ratio']:.2f} (target <= 2); the sheet as PDF: {pdf}",
     ]

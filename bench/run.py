@@ -193,6 +193,9 @@ def main() -> None:
         import lint as lint_bench  # bench/lint.py, beside this script
 
         lint_lines, lint_figures = lint_bench.run(sop, args.repeat)
+        from time_bench import run as time_run
+
+        time_lines, time_figures = time_run(tmp, sop, args.instances, commands_seconds, args.repeat)
         import pictures
 
         drawn = pictures.measure(tmp, sop, args.repeat, commands_seconds)
@@ -223,7 +226,6 @@ def main() -> None:
         "e_tasks_ms": round(timed_e["tasks"] * 1000, 1),
         "e_history_ratio": round(timed_e["history"] / timed_e["tasks"], 2),
         **lint_figures,
-        "f_pictures": drawn,
     }
     print(f"(a) per step: engine {ours * 1000:.3f} ms (synchronous=FULL; {ours_normal * 1000:.3f} ms with NORMAL) "
           f"vs bare SpiffWorkflow {bare * 1000:.3f} ms -> ratio {ours / bare:.2f} "
@@ -241,12 +243,17 @@ def main() -> None:
           f"{timed_e['history'] * 1000:.1f} ms vs `sop tasks` {timed_e['tasks'] * 1000:.1f} ms -> ratio "
           f"{timed_e['history'] / timed_e['tasks']:.2f} (target <= 1.5)")
     print("\n".join(lint_lines))
-    print("\n".join(pictures.lines(drawn)))
+    for line in time_lines:
+        print(line)
+    results.update(time_figures)
     from sop_compile import run as compile_bench
 
-    lines, figures = compile_bench()
-    print("\n".join(lines))
-    print(json.dumps({**results, **figures}))
+    compile_lines, compile_figures = compile_bench()
+    print("\n".join(compile_lines))
+    results.update(compile_figures)
+    print("\n".join(pictures.lines(drawn)))
+    results["i_pictures"] = drawn
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":

@@ -50,11 +50,11 @@ def run(repeat: int = 5) -> tuple[list[str], dict[str, float]]:
     total, alone = statistics.median(whole), statistics.median(compile_only)
     steps = sum(len(r.steps) for r in table.rows)
     assert write_table(table)
-    line = (f"(d) compile a {len(table.rows)}-row SOP table ({steps} steps, {len(bpmn):,} bytes of BPMN): "
+    line = (f"(h) compile a {len(table.rows)}-row SOP table ({steps} steps, {len(bpmn):,} bytes of BPMN): "
             f"{total * 1000:.1f} ms read+check+compile ({alone * 1000:.1f} ms layout+write) -> ratio "
             f"{total / TARGET_SECONDS:.3f} of the 1 s target")
-    return [line], {"d_compile_100_ms": round(total * 1000, 1), "d_compile_only_ms": round(alone * 1000, 1),
-                    "d_compile_ratio_to_1s": round(total / TARGET_SECONDS, 3)}
+    return [line], {"h_compile_100_ms": round(total * 1000, 1), "h_compile_only_ms": round(alone * 1000, 1),
+                    "h_compile_ratio_to_1s": round(total / TARGET_SECONDS, 3)}
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ UNSUPPORTED = {
     "receiveTask": "sop does not receive messages yet",
     "intermediateCatchEvent": "sop has no timer or message events yet",
     "intermediateThrowEvent": "sop has no timer or message events yet",
-    "boundaryEvent": "sop has no boundary events yet",
     "callActivity": "sop does not call other processes yet",
     "subProcess": "sop does not run subprocesses yet; draw the steps in the main process",
     "transaction": "sop does not run transactions yet",
@@ -33,6 +32,7 @@ UNSUPPORTED = {
     "adHocSubProcess": "sop does not run ad-hoc subprocesses yet",
 }
 ALLOWED_EVENT_DEFINITIONS = {"terminateEventDefinition"}
+TIMER_HELP = "sop runs boundary timers (timeDuration) on user and manual tasks only"
 
 
 def tag(element: Any) -> str:
@@ -71,6 +71,11 @@ def process_problems(process: Any, step_ids: set[str]) -> Iterator[DiagramProble
             what = f"{name} '{element_id}'" if element_id else f"{name} of '{owner}'"
             rule = "script-refused" if name == "scriptTask" else "element-unsupported"
             yield DiagramProblem(line, owner, rule, f"{what} is refused: {UNSUPPORTED[name]}")
+        if name == "boundaryEvent":
+            yield from boundary_timer_problems(process, element, step_ids)
+            continue
+        if name == "timerEventDefinition" and tag(element.getparent()) == "boundaryEvent":
+            continue  # checked with its boundary event
         if name.endswith("EventDefinition") and name not in ALLOWED_EVENT_DEFINITIONS:
             parent = element.getparent()
             yield DiagramProblem(line, parent.get("id"), "element-unsupported",
@@ -93,6 +98,55 @@ def process_problems(process: Any, step_ids: set[str]) -> Iterator[DiagramProble
             owner = element.getparent().getparent()
             yield DiagramProblem(line, owner.get("id"), "script-refused",
                                  f"task '{owner.get('id')}' has a {name}; diagrams may not run code")
+
+
+def boundary_timer_problems(process: Any, event: Any, step_ids: set[str]) -> Iterator[DiagramProblem]:
+    """A boundary event must be one timer with a duration, attached to a user or manual task."""
+    from .errors import EngineError
+    from .work_calendar import split_duration
+
+    event_id, line = event.get("id"), event.sourceline
+    definitions = [c for c in event if tag(c).endswith("EventDefinition")]
+    if len(definitions) != 1 or tag(definitions[0]) != "timerEventDefinition":
+        kinds = ", ".join(tag(c) for c in definitions) or "no event definition"
+        yield DiagramProblem(line, event_id, "element-unsupported", f"boundaryEvent '{event_id}' has {kinds}; "
+                             f"{TIMER_HELP}")
+        return
+    target = event.get("attachedToRef")
+    hosts = [e for e in process.iter() if isinstance(e.tag, str) and e.get("id") == target]
+    if not hosts or tag(hosts[0]) not in STEP_TAGS:
+        kind = tag(hosts[0]) if hosts else "no element"
+        yield DiagramProblem(line, event_id, "element-unsupported",
+                             f"boundaryEvent '{event_id}' is attached to '{target}' ({kind}); {TIMER_HELP}")
+        return
+    given = {tag(c): (c.text or "").strip() for c in definitions[0] if tag(c)}
+    if set(given) != {"timeDuration"}:
+        named = ", ".join(sorted(given)) or "nothing"
+        yield DiagramProblem(line, event_id, "element-unsupported", f"timer '{event_id}' gives {named}; sop runs "
+                             "timeDuration timers only (e.g. PT3H)")
+        return
+    text, what = given["timeDuration"], f"timer '{event_id}'"
+    if not text:
+        yield DiagramProblem(line, event_id, "timer-invalid",
+                             f"{what} has an empty timeDuration; give an ISO-8601 duration such as PT3H")
+        return
+    try:
+        split_duration(text)
+        return  # a bare duration, as modelers write it
+    except EngineError:
+        pass
+    problems = list(expression_problems(text, what, step_ids))
+    for rule, message in problems:
+        yield DiagramProblem(line, event_id, rule, message)
+    if problems:
+        return
+    tree = parse_expression(text)
+    if isinstance(tree, ast.Constant):
+        try:
+            split_duration(str(tree.value))
+        except EngineError:
+            yield DiagramProblem(line, event_id, "timer-invalid",
+                                 f"{what}: {text} is not an ISO-8601 duration such as PT3H or P1D")
 
 
 def check_expression(text: str, where: str, step_ids: set[str]) -> None:

@@ -39,3 +39,7 @@ class StoreError(EngineError):
 
 class ExpressionError(EngineError):
     """A diagram expression that the restricted evaluator refuses or cannot evaluate."""
+
+
+class RoleError(EngineError):
+    """A person who may not do this step (wrong lane, not an operator), or a roles file that cannot be used."""

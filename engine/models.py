@@ -33,6 +33,7 @@ class TaskView(NamedTuple):
     sla: str | None
     since: str
     process: str = ""
+    due: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON of one task in `sop tasks --json` and in instance views."""

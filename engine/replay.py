@@ -289,3 +289,20 @@ def _state(value: Any) -> str:
 
 STATES = {1: "MAYBE", 2: "LIKELY", 4: "FUTURE", 8: "WAITING", 16: "READY", 32: "STARTED", 64: "COMPLETED",
           128: "ERROR", 256: "CANCELLED"}
+
+
+def _timer_fired(workflow: Any, event: EventRow, data: Any, context: _Context) -> Any:
+    """A boundary timer fired (`sop tick`): fire it again, by the same function."""
+    from .timers import fire_timer
+
+    where = f"event {event.seq} (timer-fired {event.task})"
+    try:
+        timer = fire_timer(workflow, event.task_uuid or "")
+    except EngineError as exc:
+        raise Divergence(event.seq, f"{where}: {exc}") from None
+    if timer.task_spec.bpmn_id != event.task:
+        raise Divergence(event.seq, f"{where}: task {event.task_uuid} is timer '{timer.task_spec.bpmn_id}' by replay")
+    return workflow
+
+
+EVENT_HANDLERS["timer-fired"] = _timer_fired

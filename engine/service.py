@@ -15,20 +15,26 @@ from .tasks import ready_row, resolve, step_properties, user_task_ids
 
 if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only in commands that need them
     from collections.abc import Iterator
+    from datetime import date
     from pathlib import Path
 
     from .audit import AuditRecord, HistoryRow
     from .definitions import Catalog
     from .replay import Replayed
+    from .roles import Roles
+    from .sla_report import SlaReport
+    from .ticker import TickResult
     from .verify import Verdict
+    from .work_calendar import Clock
     from .workflow import Spec
 
 
 def utc_now() -> str:
-    """Now in UTC, ISO 8601 with milliseconds and a Z."""
-    from datetime import UTC, datetime
+    """Now in UTC, ISO 8601 with milliseconds and a Z (by the time module: `sop tasks` needs no datetime)."""
+    import time
 
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
 
 
 class Engine:
@@ -41,12 +47,16 @@ class Engine:
         forms_dir: str | Path = "forms",
         clock: Callable[[], str] = utc_now,
         operator: str | None = None,
+        roles: Roles | str | Path | None = None,
+        work_clock: Clock | None = None,
     ) -> None:
         self.db = db
         self.definitions_dir = definitions_dir
         self.forms_dir = forms_dir
         self.clock = clock
         self.operator = operator or os_login()
+        self._roles = roles  # None: single-user mode, anyone completes anything; a path loads when first needed
+        self._work_clock = work_clock
         self._store: Store | None = None
         self._may_create = False
         self._specs: dict[str, Spec] = {}
@@ -70,6 +80,39 @@ class Engine:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+    def work_clock(self) -> Clock:
+        """The working-time calendar of the definitions folder (calendar.yaml), or wall-clock time without one."""
+        if self._work_clock is None:
+            from .work_calendar import WallClock, find_calendar, load_calendar
+
+            path = find_calendar(self.definitions_dir)
+            if path is None:
+                self._work_clock = WallClock()
+            else:
+                calendar = self._work_clock = load_calendar(path)
+                calendar.remember(self.store().days_off(calendar.key))
+        return self._work_clock
+
+    @property
+    def roles(self) -> Roles | None:
+        """The roles file's people (read on first use), or None in single-user mode."""
+        if self._roles is not None and not hasattr(self._roles, "people"):
+            from .roles import load_roles
+
+            self._roles = load_roles(self._roles)
+        return self._roles  # type: ignore[return-value]
+
+    @property
+    def single_user(self) -> bool:
+        """True without a roles file: anyone completes anything."""
+        return self._roles is None
+
+    def acting(self, actor: str | None) -> str:
+        """The login of the person acting: checked against the roles file when there is one."""
+        if self.roles is None:
+            return actor or self.operator
+        return self.roles.acting(self.operator, actor).login
 
     def catalog(self) -> Catalog:
         """Scan the definitions folder (every BPMN with its forms and YAML)."""
@@ -128,15 +171,45 @@ class Engine:
             infos.append(ProcessInfo(d.process_id, d.name, d.file, d.version, len(d.steps), lanes))
         return infos, problems
 
-    def tasks(self, instance: int | None = None, lane: str | None = None, limit: int | None = None) -> list[TaskView]:
-        """Ready user tasks from the ready-task table, oldest first."""
+    def tasks(
+        self, instance: int | None = None, lane: str | None = None, limit: int | None = None,
+        lanes: tuple[str, ...] | None = None, overdue_at: str | None = None,
+    ) -> list[TaskView]:
+        """Ready user tasks from the ready-task table, oldest first; lanes: only those; overdue_at: only tasks
+        due before that time."""
         if instance is not None:
             self.instance_row(instance)
-        return self.store().ready_tasks(instance, lane, limit)
+        return self.store().ready_tasks(instance, lane, limit, lanes, overdue_at)
 
-    def count_tasks(self, instance: int | None = None, lane: str | None = None) -> int:
+    def count_tasks(
+        self, instance: int | None = None, lane: str | None = None, lanes: tuple[str, ...] | None = None,
+        overdue_at: str | None = None,
+    ) -> int:
         """How many ready user tasks match."""
-        return self.store().count_ready_tasks(instance, lane)
+        return self.store().count_ready_tasks(instance, lane, lanes, overdue_at)
+
+    def my_lanes(self, login: str | None = None) -> tuple[str, ...] | None:
+        """The lane names of ready tasks that a person (default: the OS account) acts in; None without roles."""
+        if self.roles is None:
+            return None
+        person = self.roles.person(login or self.operator)
+        return tuple(lane for lane in self.store().ready_lanes() if person.holds(lane))
+
+    def sla_report(
+        self, process: str | None = None, since: date | None = None, until: date | None = None, late_only: bool = False
+    ) -> SlaReport:
+        """Per step and per instance (late_only: only instances over the SOP's total), time taken against the
+        Mutu Baku, from the steps' events."""
+        from .sla_report import build_report, day_window
+
+        start, end = day_window(self.work_clock(), since, until) if since or until else (None, None)
+        return build_report(self.store(), self.work_clock, process, start, end, late_only)
+
+    def tick(self) -> TickResult:
+        """Fire every boundary timer due by the engine's clock, one transaction and event each."""
+        from .ticker import run_tick
+
+        return run_tick(self)
 
     def instances(self, status: str | None = None, process: str | None = None) -> list[InstanceSummary]:
         """Instances from their indexed columns."""
@@ -183,6 +256,7 @@ class Engine:
 
     def start(self, process_id: str, data: dict[str, Any] | None = None, actor: str | None = None) -> InstanceView:
         """Start an instance on the newest version of a process, pinning that version in the store."""
+        from .schedule import record_change
         from .workflow import build_spec, new_workflow, ready_user_tasks, root_id, spec_to_text, state_to_bytes
 
         definition = self.catalog().get(process_id)
@@ -192,9 +266,9 @@ class Engine:
             definition.bundle["bpmn"]["text"], process_id, definition.file
         )
         self._specs[definition.version] = spec
+        actor = self.acting(actor)
         workflow = new_workflow(spec, data)
         now = self.clock()
-        actor = actor or self.operator
         ready = [ready_row(0, process_id, t, now) for t in ready_user_tasks(workflow)]
         status = "completed" if workflow.completed else "running"
         check_not_stranded(status, ready, f"Starting {process_id} would leave the instance")
@@ -215,8 +289,8 @@ class Engine:
 
             row = row._replace(id=instance_id, status=status, state_format=STATE_FORMAT, row_version=1)
             tx.save_instance(row, 0)
-            tx.replace_ready_tasks(instance_id, [_replace_task(r, instance_id) for r in ready])
-        return self._view(row, [_replace_task(r, instance_id) for r in ready], data)
+            ready = record_change(tx, row, workflow, [], now, self.work_clock(), 1)
+        return self._view(row, ready, data)
 
     def data_from_assignments(self, instance: int, task: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
         """Build step data from KEY=VALUE pairs, typing each value by the task's form."""
@@ -228,6 +302,7 @@ class Engine:
     def complete(self, instance: int, task: str, data: dict[str, Any], actor: str | None = None) -> StepResult:
         """Validate a step's artefact against its pinned form and complete it; all in one transaction."""
         from .forms import fit_to_form
+        from .schedule import record_change
         from .workflow import (
             STATE_FORMAT,
             complete_task,
@@ -239,7 +314,7 @@ class Engine:
 
         if not isinstance(data, dict):
             raise ValidationError(f"Data for task '{task}' must be an object of field: value pairs")
-        actor = actor or self.operator
+        actor = self.acting(actor)
         store = self.store()
         if store.schema_version() == 0:
             raise NotFoundError(f"No instance {instance} in store '{self.db}' (it has none yet); start one first")
@@ -257,6 +332,8 @@ class Engine:
             spec = self._spec(row.version, version.spec)
             target = resolve(row, ready_rows, task, lambda: tx.events(instance), lambda: user_task_ids(spec))
             what = f"Instance {instance} task '{target.task}'"
+            if self.roles is not None:
+                self.roles.check_lane(self.roles.person(actor), target.lane, what)
             if target.form:
                 form = self._form(version, target.form)
                 data = fit_to_form(form.schema, data)
@@ -268,11 +345,7 @@ class Engine:
             check_step(what, step_properties(spiff_task), dict(spiff_task.data), target.task, data)
             complete_task(workflow, spiff_task, data)
             now = self.clock()
-            previous_since = {t.id: t.since for t in ready_rows}
-            ready = [
-                ready_row(instance, row.process_id, t, previous_since.get(str(t.id), now))
-                for t in ready_user_tasks(workflow)
-            ]
+            ready = [ready_row(instance, row.process_id, t, now) for t in ready_user_tasks(workflow)]
             status = "completed" if workflow.completed else "running"
             check_not_stranded(status, ready, f"{what} would leave instance {instance}")
             events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [
@@ -284,7 +357,9 @@ class Engine:
                                    state_format=STATE_FORMAT, row_version=row.row_version + 1)
             new_row = self._append(tx, new_row, instance, events, now, actor)
             tx.save_instance(new_row, row.row_version)
-            tx.replace_ready_tasks(instance, ready)
+            clock = self.work_clock()
+            tx.finish_step(instance, target.id, row.last_seq + 1, now, clock.worked(target.since, now))
+            ready = record_change(tx, new_row, workflow, ready_rows, now, clock, row.last_seq + 1)
         # The completed task's data holds every artefact upstream of it (SpiffWorkflow passes data along).
         return StepResult(target.task, target.id, self._view(new_row, ready, dict(spiff_task.data)))
 
@@ -415,6 +490,3 @@ def _loads(text: str) -> Any:
 
     return json.loads(text)
 
-
-def _replace_task(row: TaskView, instance_id: int) -> TaskView:
-    return row._replace(instance=instance_id)

@@ -45,5 +45,45 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER events_no_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
     """,
+    # 3: due times (working-time calendar), boundary timers by due time (`sop tick` claims them without
+    # deserializing anything), and each step's ready/completed events for the SLA report. Old instances get
+    # their steps from the event log: a step became ready at the event before the one that completed it.
+    """
+    ALTER TABLE ready_tasks ADD COLUMN due TEXT;
+    CREATE INDEX ready_tasks_due ON ready_tasks(due);
+    CREATE TABLE timers (
+        instance_id INTEGER NOT NULL REFERENCES instances(id), task_uuid TEXT NOT NULL, bpmn_id TEXT NOT NULL,
+        attached_to TEXT NOT NULL, due TEXT NOT NULL,
+        PRIMARY KEY (instance_id, task_uuid));
+    CREATE INDEX timers_due ON timers(due);
+    CREATE TABLE steps (
+        instance_id INTEGER NOT NULL REFERENCES instances(id), task_uuid TEXT NOT NULL, bpmn_id TEXT NOT NULL,
+        name TEXT NOT NULL, lane TEXT, sla TEXT, ready_seq INTEGER NOT NULL, ready_at TEXT NOT NULL, due TEXT,
+        done_seq INTEGER, done_at TEXT, taken REAL, process_id TEXT NOT NULL,
+        PRIMARY KEY (instance_id, task_uuid));
+    CREATE INDEX steps_taken ON steps(process_id, bpmn_id, taken, done_at, due) WHERE done_at IS NOT NULL;
+    CREATE INDEX steps_unmeasured ON steps(done_at, process_id)
+        WHERE done_at IS NOT NULL AND (taken IS NULL OR (due IS NULL AND sla IS NOT NULL));
+    CREATE INDEX instances_started ON instances(started_at);
+    CREATE TABLE days_off (
+        calendar TEXT NOT NULL, year INTEGER NOT NULL, days TEXT NOT NULL, PRIMARY KEY (calendar, year));
+    CREATE TABLE instance_times (
+        instance_id INTEGER PRIMARY KEY REFERENCES instances(id), total REAL NOT NULL, budget REAL NOT NULL);
+    INSERT OR IGNORE INTO steps (instance_id, task_uuid, bpmn_id, name, lane, sla, ready_seq, ready_at, done_seq,
+                                 done_at, process_id)
+        SELECT e.instance_id, e.task_uuid, e.task,
+               coalesce(json_extract(d.spec, '$.process.task_specs."' || e.task || '".bpmn_name'), e.task),
+               json_extract(d.spec, '$.process.task_specs."' || e.task || '".lane'),
+               json_extract(d.spec, '$.process.task_specs."' || e.task || '".extensions.properties.sla'),
+               p.seq, p.time, e.seq, e.time, i.process_id
+        FROM events e JOIN events p ON p.instance_id = e.instance_id AND p.seq = e.seq - 1
+        JOIN instances i ON i.id = e.instance_id JOIN definition_versions d ON d.version = i.version
+        WHERE e.type = 'task-completed' AND e.task_uuid IS NOT NULL;
+    INSERT OR IGNORE INTO steps (instance_id, task_uuid, bpmn_id, name, lane, sla, ready_seq, ready_at, process_id)
+        SELECT r.instance_id, r.task_uuid, r.bpmn_id, r.name, r.lane, r.sla,
+               coalesce((SELECT max(seq) FROM events WHERE instance_id = r.instance_id AND time <= r.since), 1),
+               r.since, r.process_id
+        FROM ready_tasks r;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

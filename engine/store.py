@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .models import TaskView
 
@@ -63,6 +63,34 @@ class EventRow(NamedTuple):
     hash: str
 
 
+class TimerRow(NamedTuple):
+    """A boundary timer waiting on a ready task: when it is due, `sop tick` fires it."""
+
+    instance_id: int
+    task_uuid: str
+    bpmn_id: str
+    attached_to: str
+    due: str
+
+
+class StepRow(NamedTuple):
+    """A user task of an instance from the event that made it ready to the one that completed it."""
+
+    instance_id: int
+    task_uuid: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    sla: str | None
+    ready_seq: int
+    ready_at: str
+    due: str | None
+    done_seq: int | None = None
+    done_at: str | None = None
+    taken: float | None = None
+    process_id: str = ""
+
+
 class Transaction(Protocol):
     """The reads and writes of one command, all or nothing; an implementation holds the instance's lock
     (SQLite: BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE) from lock_instance to the commit."""
@@ -85,6 +113,27 @@ class Transaction(Protocol):
         """Replace the instance's ready-task rows."""
     def append_event(self, row: EventRow) -> None:
         """Append one event; (instance, seq) is unique."""
+    def timers(self, instance_id: int) -> list[TimerRow]:
+        """The instance's waiting boundary timers."""
+    def replace_timers(self, instance_id: int, rows: list[TimerRow]) -> None:
+        """Replace the instance's waiting timers."""
+    def claim_due_timer(self, now: str, skip: set[tuple[int, str]]) -> TimerRow | None:
+        """The earliest timer due at `now` that no other command holds, locked until commit (SQLite: the write
+        lock; PostgreSQL: SELECT ... WHERE due <= now ORDER BY due LIMIT 1 FOR UPDATE SKIP LOCKED)."""
+    def ready_without_due(self) -> list[TaskView]:
+        """Ready tasks with a Mutu Baku but no due time (ready before the store had due times)."""
+    def set_due(self, instance_id: int, task_uuid: str, due: str) -> None:
+        """Give a ready task its due time."""
+    def add_steps(self, rows: list[StepRow]) -> None:
+        """Record tasks that became ready (kept when already recorded)."""
+    def finish_step(self, instance_id: int, task_uuid: str, done_seq: int, done_at: str, taken: float) -> None:
+        """Record the event that completed a task and the working time it took."""
+    def put_days_off(self, calendar: str, year: int, days: list[str]) -> None:
+        """Keep a calendar's days off of one year (computing them imports the holidays package: 0.2 s)."""
+    def step_slas(self, instance_id: int) -> list[str]:
+        """The Mutu Baku of each step the instance completed."""
+    def finish_instance(self, instance_id: int, total: float, budget: float) -> None:
+        """Record a completed instance's working time and the sum of its steps' Mutu Baku (seconds)."""
 
 
 class Store(Protocol):
@@ -99,11 +148,37 @@ class Store(Protocol):
     def list_instances(self, status: str | None = None, process_id: str | None = None) -> list[InstanceRow]:
         """Instances without their state (state is empty), by id."""
     def ready_tasks(
-        self, instance_id: int | None = None, lane: str | None = None, limit: int | None = None
+        self, instance_id: int | None = None, lane: str | None = None, limit: int | None = None,
+        lanes: tuple[str, ...] | None = None, overdue_at: str | None = None,
     ) -> list[TaskView]:
-        """Ready tasks, oldest first."""
-    def count_ready_tasks(self, instance_id: int | None = None, lane: str | None = None) -> int:
+        """Ready tasks, oldest first; lanes: only these lanes; overdue_at: only tasks due before that time."""
+    def count_ready_tasks(
+        self, instance_id: int | None = None, lane: str | None = None, lanes: tuple[str, ...] | None = None,
+        overdue_at: str | None = None,
+    ) -> int:
         """How many ready tasks match."""
+    def days_off(self, calendar: str) -> dict[int, list[str]]:
+        """The days off kept for a calendar, by year."""
+    def has_ready_without_due(self) -> bool:
+        """True when some ready task has a Mutu Baku but no due time yet."""
+    def ready_lanes(self) -> list[str]:
+        """The distinct lanes of the ready tasks."""
+    def steps(self, process_id: str | None, since: str | None, until: str | None) -> list[tuple[Any, ...]]:
+        """Completed steps whose completion falls in [since, until): (process id, BPMN id, name, lane, sla,
+        ready_at, done_at, due, taken)."""
+    def step_summary(self, process_id: str | None, since: str | None, until: str | None) -> list[tuple[Any, ...]]:
+        """Per process and step: name, lane, sla, completed, completed by the due time, median and nearest-rank
+        p90 of the working seconds taken (for steps whose times were recorded when they completed)."""
+    def has_unmeasured_steps(self, process_id: str | None, since: str | None, until: str | None) -> bool:
+        """True when a completed step in the window lacks its recorded time taken or due time (recorded before
+        the store kept them)."""
+    def instance_times(
+        self, process_id: str | None, since: str | None, until: str | None, late_only: bool = False
+    ) -> tuple[int, list[tuple[int, str, str, str, float | None, float | None, str | None]]]:
+        """How many instances started in [since, until) completed, and those instances (late_only: only the ones
+        over or not yet measured against their budget): id, process, started, completed, total and budget
+        seconds (None for instances completed before the store kept them) and their steps' Mutu Baku joined
+        by ','."""
     def events(self, instance_id: int) -> list[EventRow]:
         """An instance's events in order."""
     def get_version(self, version: str) -> VersionRow | None:

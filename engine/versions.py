@@ -167,7 +167,8 @@ def _move(engine: Engine, row: InstanceRow, target: _Target, dry_run: bool, tx: 
         raise error
     move_to_spec(workflow, target.spec)
     now = engine.clock()
-    since = {t.id: t.since for t in (tx.ready_tasks(row.id) if tx is not None else engine.store().ready_tasks(row.id))}
+    before = tx.ready_tasks(row.id) if tx is not None else engine.store().ready_tasks(row.id)
+    since = {t.id: t.since for t in before}
     ready = [ready_row(row.id, row.process_id, t, since.get(str(t.id), now)) for t in ready_user_tasks(workflow)]
     status = "completed" if workflow.completed else "running"
     check_not_stranded(status, ready, f"Moving instance {row.id} to version {target.version[:12]} would leave it")
@@ -183,5 +184,7 @@ def _move(engine: Engine, row: InstanceRow, target: _Target, dry_run: bool, tx: 
         events.append(("instance-completed", None, None, {}))
     new_row = engine._append(tx, new_row, row.id, events, now, engine.operator)
     tx.save_instance(new_row, row.row_version)
-    tx.replace_ready_tasks(row.id, ready)
+    from .schedule import record_change  # ready rows keep their since and due; new tasks get theirs
+
+    ready = record_change(tx, new_row, workflow, before, now, engine.work_clock(), row.last_seq + 1)
     return result(True, ready, [])

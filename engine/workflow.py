@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -27,6 +28,10 @@ from .spiff_fixes import TaskIndex  # importing it installs the fixes before any
 # Our layout (spec kept apart, zlib) and SpiffWorkflow's serializer version it wraps, so a later SpiffWorkflow
 # can tell which of its migrations an old state needs.
 STATE_FORMAT = f"sop-nospec-1+zlib;spiff={SPIFF_SERIALIZER_VERSION}"
+# What a waiting timer holds as its fire time in SpiffWorkflow's state: never, by the wall clock. The same
+# value every time, so the state does not depend on when a command ran.
+NEVER = "P36500D"
+PARKED = "9999-12-31T00:00:00+00:00"
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
@@ -44,7 +49,17 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         raise ExpressionError("service calls are not allowed in diagrams")
 
 
-SCRIPT_ENGINE = PythonScriptEngine(environment=RestrictedEnvironment())
+class _ScriptEngine(PythonScriptEngine):
+    """Hands timer expressions a date SpiffWorkflow's wall clock never reaches: sop fires timers itself, from
+    its own clock (engine/timers.py), and evaluates their durations with the restricted evaluator."""
+
+    def evaluate(self, task: Task, expression: str, external_context: Any = None) -> Any:
+        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+            return NEVER
+        return super().evaluate(task, expression, external_context)
+
+
+SCRIPT_ENGINE = _ScriptEngine(environment=RestrictedEnvironment())
 
 
 class _SpecLessConverter(BpmnWorkflowConverter):
@@ -143,6 +158,9 @@ def run_engine(workflow: BpmnWorkflow) -> None:
         raise _engine_error(exc) from None
     except ExpressionError as exc:
         raise EngineError(f"The diagram's expression was refused: {exc}") from None
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+            task.internal_data["event_value"] = PARKED
 
 
 def _engine_error(exc: SpiffWorkflowException) -> EngineError:
@@ -208,9 +226,9 @@ def is_ready_user_task(task: Task) -> bool:
 
 def complete_task(workflow: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
     """Store the step's data under its BPMN id, run the task and the engine steps after it."""
+    workflow.script_engine = SCRIPT_ENGINE
     bpmn_id = task.task_spec.bpmn_id
     task.data[bpmn_id] = data
-    workflow.script_engine = SCRIPT_ENGINE
     # SpiffWorkflow 3.2 merges the parallel branches' data at a join, so a branch still holding this step's
     # artefact from an earlier turn of a loop would overwrite the new one there: hand it to the open branches.
     for other in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):

@@ -56,22 +56,25 @@ def _refuse(text: str) -> NoReturn:
               show_default=True, help="Folder of BPMN diagrams and their YAML pages.")
 @click.option("--forms", "forms_dir", envvar="SOP_FORMS", default="./forms", show_default=True, show_envvar=True,
               help="Folder of JSON Schema forms.")
+@click.option("--roles", "roles_file", envvar="SOP_ROLES", metavar="FILE", show_envvar=True,
+              help="People and their lanes (default: roles.yaml in the definitions folder; none: single-user mode).")
 @click.version_option("0.1.0", prog_name="sop")
 @click.pass_context
-def cli(ctx: click.Context, db: str, definitions_dir: str, forms_dir: str) -> None:
+def cli(ctx: click.Context, db: str, definitions_dir: str, forms_dir: str, roles_file: str | None) -> None:
     """Run Standard Operating Procedures defined as BPMN diagrams.
 
     Example: sop processes; sop start PROCESS_ID; sop tasks; sop complete 1 Verifikasi --data verifikasi.yaml
     """
-    ctx.obj = {"db": db, "definitions": definitions_dir, "forms": forms_dir}
+    ctx.obj = {"db": db, "definitions": definitions_dir, "forms": forms_dir, "roles": roles_file}
 
 
 def engine_of(ctx: click.Context) -> Engine:
     """The Engine for the global options (imported here so `--help` stays quick)."""
+    from engine.roles import find_roles
     from engine.service import Engine
 
     obj = ctx.find_root().obj
-    engine = Engine(obj["db"], obj["definitions"], obj["forms"])
+    engine = Engine(obj["db"], obj["definitions"], obj["forms"], roles=find_roles(obj["roles"], obj["definitions"]))
     ctx.call_on_close(engine.close)
     return engine
 
@@ -126,6 +129,9 @@ def processes(ctx: click.Context, versions: bool, as_json: bool) -> None:
                              [(p.id, p.name, p.steps, p.version[:12], p.file) for p in infos]))
         else:
             message(f"No runnable processes in '{ctx.find_root().obj['definitions']}'.")
+        from .cli_roles import warn_unknown_lanes
+
+        warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes})
     for problem in problems:
         message(f"Error: {problem}")
     if problems:
@@ -159,26 +165,34 @@ def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str
 @click.option("--limit", type=click.IntRange(min=0), metavar="N",
               help=f"Show at most N tasks, oldest first (table default {TABLE_LIMIT}; JSON default all; 0 = all).")
 @click.option("--all", "show_all", is_flag=True, help="Show every task (same as --limit 0).")
+@click.option("--mine", is_flag=True, help="Only tasks in the lanes you (your OS login) act in.")
+@click.option("--overdue", is_flag=True, help="Only tasks past their due time.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of task objects.")
 @click.pass_context
 def tasks(ctx: click.Context, instance: int | None, lane: str | None, limit: int | None, show_all: bool,
-          as_json: bool) -> None:
-    """List the ready user tasks, oldest first. Example: sop tasks --lane 'Tata Usaha'"""
+          mine: bool, overdue: bool, as_json: bool) -> None:
+    """List the ready user tasks, oldest first, with due times. Example: sop tasks --mine --overdue"""
     if show_all or limit == 0:
         limit = None
     elif limit is None and not as_json:
         limit = TABLE_LIMIT
     engine = engine_of(ctx)
-    found = engine.tasks(instance, lane, limit)
+    lanes = engine.my_lanes() if mine else None
+    now = engine.clock()
+    overdue_at = now if overdue else None
+    found = engine.tasks(instance, lane, limit, lanes, overdue_at)
+    if engine.single_user:
+        message("Single-user mode: no roles file (roles.yaml in the definitions folder, or --roles); "
+                "anyone may complete any step.")
     if as_json:
-        emit_json_list([t._asdict() for t in found])
+        emit_json_list([{**t._asdict(), "overdue": t.due is not None and t.due < now} for t in found])
         return
     if found:
-        sys.stdout.write(tasks_table(found) + "\n")
+        sys.stdout.write(tasks_table(found, now) + "\n")
     else:
-        message("No ready tasks.")
+        message("No overdue tasks." if overdue else "No ready tasks.")
     if limit is not None and len(found) == limit:
-        total = engine.count_tasks(instance, lane)
+        total = engine.count_tasks(instance, lane, lanes, overdue_at)
         if total > limit:
             message(f"Showing the {limit} oldest of {total} ready tasks; narrow with --lane/--instance or use --all.")
 
@@ -285,7 +299,10 @@ def demo(ctx: click.Context, examples_dir: str, keep: str | None) -> None:
     scenarios = load_scenarios(examples_dir)
     with tempfile.TemporaryDirectory(prefix="sop-demo-") as tmp:
         db = keep or os.path.join(tmp, "demo.db")
-        engine = Engine(db, obj["definitions"], obj["forms"])
+        engine = Engine(db, obj["definitions"], obj["forms"], roles=_demo_roles(obj))
+        if engine.roles is not None:
+            click.echo(f"Roles from {engine.roles.source}: each step is done as a person of its lane; "
+                       f"{engine.operator} records them as the clerk.")
         try:
             for scenario in scenarios:
                 click.echo(f"== {scenario.title} ({scenario.file})")
@@ -295,6 +312,21 @@ def demo(ctx: click.Context, examples_dir: str, keep: str | None) -> None:
         finally:
             engine.close()
     click.echo(f"Demo done: {len(scenarios)} scenario(s) ran end to end.")
+
+
+def _demo_roles(obj: dict[str, Any]) -> Any:
+    """The roles file with whoever runs the demo as its clerk: each step is still held to its lane, and each
+    event records the scenario's person as actor and the real OS account as operator."""
+    from engine.identity import os_login
+    from engine.roles import Person, find_roles, load_roles
+
+    path = find_roles(obj["roles"], obj["definitions"])
+    if path is None:
+        return None
+    roles = load_roles(path)
+    login = os_login()
+    clerk = (roles.people.get(login) or Person(login, login, "", ()))._replace(operator=True)
+    return roles._replace(people={**roles.people, login: clerk})
 
 
 def _print_step(kind: str, detail: dict[str, Any]) -> None:
@@ -310,9 +342,13 @@ def _print_step(kind: str, detail: dict[str, Any]) -> None:
 from .cli_audit import COMMANDS as AUDIT_COMMANDS  # noqa: E402
 from .cli_lint import lint  # noqa: E402
 from .cli_pictures import COMMANDS as PICTURE_COMMANDS  # noqa: E402
+from .cli_roles import roles  # noqa: E402
+from .cli_sop_table import compile_command, decompile_command  # noqa: E402
+from .cli_time import report, tick  # noqa: E402
 from .cli_versions import migrate  # noqa: E402
 
-for _command in [*AUDIT_COMMANDS, lint, migrate, *PICTURE_COMMANDS]:
+for _command in [*AUDIT_COMMANDS, lint, migrate, roles, tick, report, compile_command, decompile_command,
+                 *PICTURE_COMMANDS]:
     cli.add_command(_command)
 
 
@@ -324,8 +360,3 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 
-
-from .cli_sop_table import compile_command, decompile_command  # noqa: E402
-
-cli.add_command(compile_command)
-cli.add_command(decompile_command)

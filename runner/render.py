@@ -52,13 +52,15 @@ def short(text: str | None, width: int = 12) -> str:
     return (text or "")[:width]
 
 
-def tasks_table(tasks: Sequence[Any]) -> str:
-    """The table of ready tasks (built for 10,000s of rows: one tuple per row, one format per line)."""
+def tasks_table(tasks: Sequence[Any], now: str | None = None) -> str:
+    """The table of ready tasks (built for 10,000s of rows: one tuple per row, one format per line); a task
+    due before `now` is marked OVERDUE."""
     cells = [
-        (str(t.instance), t.task, t.id[:8], t.name, t.lane or "-", t.form or "-", t.sla or "-", t.since)
+        (str(t.instance), t.task, t.id[:8], t.name, t.lane or "-", t.form or "-", t.sla or "-", t.since,
+         (t.due + " OVERDUE" if now and t.due < now else t.due) if t.due else "-")
         for t in tasks
     ]
-    return _aligned(["instance", "task", "id", "name", "lane", "form", "sla", "since"], cells)
+    return _aligned(["instance", "task", "id", "name", "lane", "form", "sla", "since", "due"], cells)
 
 
 def message(text: str) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,20 +24,35 @@ DATA = EXAMPLES / "data"
 CUTI = ROOT / "tests" / "data" / "cuti"
 
 
-def copy_definitions(tmp_path: Path) -> tuple[Path, Path]:
-    """A copy of the real definitions and forms folders that a test may edit."""
+def copy_definitions(tmp_path: Path, roles: bool = False) -> tuple[Path, Path]:
+    """A copy of the real definitions and forms folders that a test may edit (without the roles file unless asked:
+    single-user mode)."""
     definitions, forms = tmp_path / "definitions", tmp_path / "forms"
-    shutil.copytree(DEFINITIONS, definitions)
+    shutil.copytree(DEFINITIONS, definitions, ignore=None if roles else shutil.ignore_patterns("roles.yaml"))
     shutil.copytree(FORMS, forms)
     return definitions, forms
+
+
+_SINGLE_USER: list[Path] = []
+
+
+def single_user_definitions() -> Path:
+    """The real definitions without their roles file, copied once per test run: the tests that are not about
+    roles run as the OS account in single-user mode (CI runs as root, who is in no Dinas's roles file)."""
+    if not _SINGLE_USER:
+        folder = Path(tempfile.mkdtemp(prefix="sop-definitions-")) / "definitions"
+        shutil.copytree(DEFINITIONS, folder, ignore=shutil.ignore_patterns("roles.yaml"))
+        atexit.register(shutil.rmtree, folder.parent, True)
+        _SINGLE_USER.append(folder)
+    return _SINGLE_USER[0]
 
 
 class Sop:
     """Runs `sop` in-process like an operator would, against one store; each call loads the store afresh."""
 
-    def __init__(self, db: Path, definitions: Path = DEFINITIONS, forms: Path = FORMS) -> None:
+    def __init__(self, db: Path, definitions: Path | None = None, forms: Path = FORMS) -> None:
         self.db = db
-        self.definitions = definitions
+        self.definitions = definitions or single_user_definitions()
         self.forms = forms
         self.runner = CliRunner()
 

@@ -204,7 +204,8 @@ def test_complete_on_a_missing_store_creates_nothing(tmp_path: Path) -> None:
 def test_empty_db_path_is_refused(tmp_path: Path) -> None:
     """`--db ""` would be a throwaway in-memory store; it is refused."""
     sop = Sop(tmp_path / "unused.db")
-    result = sop.runner.invoke(cli, ["--db", "", "start", "interkoneksi_data_baru"])
+    argv = ["--db", "", "--definitions", str(sop.definitions), "start", "interkoneksi_data_baru"]
+    result = sop.runner.invoke(cli, argv)
     assert result.exit_code == 1
     assert "--db is empty" in result.stderr
 

@@ -320,12 +320,14 @@ def test_piping_into_head_ends_quietly(sop: Sop) -> None:
 
 
 def test_listing_commands_import_no_heavy_modules(sop: Sop) -> None:
-    """`sop tasks`, `instances`, `show --json` and `history` load neither SpiffWorkflow, jsonschema, PyYAML nor lxml."""
+    """`sop tasks` (also --overdue), `instances`, `show --json`, `history` and `report sla` load neither
+    SpiffWorkflow, jsonschema, PyYAML nor lxml."""
     import subprocess
     import sys
 
     sop.start()
-    for command in ("tasks", "instances", "show 1 --json", "tasks --json", "history 1", "history 1 --json"):
+    for command in ("tasks", "instances", "show 1 --json", "tasks --json", "history 1", "history 1 --json",
+                    "tasks --overdue", "report sla"):
         code = (
             "import sys\nfrom runner.cli import cli\n"
             f"cli(['--db', {str(sop.db)!r}, *{command.split()!r}], standalone_mode=False)\n"

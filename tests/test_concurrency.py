@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import single_user_definitions
 
 from engine.canonical import chain_hash
 
@@ -59,7 +60,7 @@ runner.cli.main()
 def sop_env(db: Path, failpoint: str | None = None) -> dict[str, str]:
     """The environment of a child `sop`: this store, the repository's definitions and forms, maybe a failpoint."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOP_")}
-    env.update(SOP_DB=str(db), SOP_DEFINITIONS=str(REPO / "definitions"), SOP_FORMS=str(REPO / "forms"))
+    env.update(SOP_DB=str(db), SOP_DEFINITIONS=str(single_user_definitions()), SOP_FORMS=str(REPO / "forms"))
     if failpoint:
         env["SOP_FAILPOINT"] = failpoint
     return env

@@ -86,8 +86,8 @@ def test_upgrade_runs_spiffworkflows_migration(old_store: Sop) -> None:
 def test_newer_or_unknown_state_is_refused_and_nothing_changes(old_store: Sop, tag: str, message: str) -> None:
     """A state from a newer serializer, one too old to upgrade, or an unknown layout is refused clearly, unchanged."""
     _rewrite_format(old_store, tag)
+    task = old_store.json("tasks")[0]["id"][:8]  # (a store of an older schema is upgraded here, before the test)
     before = old_store.dump()
-    task = old_store.json("tasks")[0]["id"][:8]
     result = old_store("complete", "1", task, "--set", "nama=X")
     assert result.exit_code == 1
     assert message in result.stderr and "Traceback" not in result.output

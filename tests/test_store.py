@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import single_user_definitions
 
 from engine.canonical import chain_hash
 from engine.sqlite_store import MIGRATIONS, SCHEMA_VERSION
 from runner.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
-DEFINITIONS = REPO / "definitions"
+DEFINITIONS = single_user_definitions()
 FORMS = REPO / "forms"
 EXAMPLES = REPO / "examples"
 DATA = EXAMPLES / "interkoneksi_data_baru" / "data"
@@ -155,7 +156,28 @@ def test_v1_store_upgrades_and_lists_its_ready_task_in_full(v1_store: tuple[Path
     assert [t["task"] for t in listed] == ["DisposisiKadis"]
     assert listed[0]["process"] == PROCESS
     assert listed[0]["sla"] == "PT30M"
+    assert listed[0]["due"] is None  # ready before stores had due times; the next `sop tick` gives it one
+    ok(sop(old, "tick"))
+    listed = json.loads(ok(sop(old, "tasks", "--json")).stdout)
     assert listed == expected
+    assert listed[0]["due"] is not None
+
+
+def test_v1_store_upgrade_takes_step_times_from_the_event_log(v1_store: tuple[Path, Path]) -> None:
+    """After the upgrade the SLA report counts the step completed before it: ready at the start event, done at
+    its completion event; the ready task is recorded as ready since its `since`."""
+    old, _ = v1_store
+    report = json.loads(ok(sop(old, "report", "sla", "--json")).stdout)
+    conn = connect(old)
+    times = [r[0] for r in conn.execute("SELECT time FROM events WHERE instance_id = 1 ORDER BY seq")]
+    steps = conn.execute("SELECT bpmn_id, ready_seq, done_seq FROM steps ORDER BY ready_seq").fetchall()
+    conn.close()
+    assert steps == [("AjukanPermohonan", 1, 2), ("DisposisiKadis", 2, None)]
+    [step] = report["steps"]
+    assert (step["task"], step["completed"], step["sla"]) == ("AjukanPermohonan", 1, "PT30M")
+    from engine.work_calendar import load_calendar
+
+    assert step["median_seconds"] == load_calendar(DEFINITIONS / "calendar.yaml").worked(times[0], times[1])
 
 
 def test_v1_store_upgrade_keeps_instance_and_events_unchanged(v1_store: tuple[Path, Path]) -> None:

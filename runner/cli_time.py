@@ -1,0 +1,118 @@
+"""Time commands: `sop tick` fires due boundary timers; `sop report sla` measures steps against their Mutu Baku."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import Any
+
+import click
+
+from .render import emit_json, message, table
+
+EXIT_REFUSED = 1
+INSTANCE_ROWS = 100  # the table lists at most this many instances over the SOP's total, the latest first
+
+
+def _engine(ctx: click.Context) -> Any:
+    from .cli import engine_of
+
+    return engine_of(ctx)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help='Print {"now", "fired": [...], "problems": [...]}.')
+@click.pass_context
+def tick(ctx: click.Context, as_json: bool) -> None:
+    """Fire every boundary timer that is due, across all instances (for cron; safe to run twice or at once).
+
+    Example (crontab, every minute): * * * * * cd /srv/sop && .venv/bin/sop tick
+    """
+    result = _engine(ctx).tick()
+    if as_json:
+        emit_json({"now": result.now, "fired": [f.to_json() for f in result.fired], "problems": list(result.problems)})
+    else:
+        for fired in result.fired:
+            ready = ", ".join(fired.tasks) or "none"
+            click.echo(f"Instance {fired.instance}: timer '{fired.timer}' on '{fired.attached_to}' (due {fired.due}) "
+                       f"fired; instance is {fired.status}; ready: {ready}")
+        message(f"{len(result.fired)} timer(s) fired at {result.now}.")
+    for problem in result.problems:
+        message(f"Error: {problem}")
+    if result.problems:
+        raise SystemExit(EXIT_REFUSED)
+
+
+@click.group()
+def report() -> None:
+    """Reports over the event log. Example: sop report sla --since 2026-01-01"""
+
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@report.command()
+@click.option("--process", help="Only this process.")
+@click.option("--since", type=DATE, metavar="DATE", help="Steps completed (instances started) on or after this day.")
+@click.option("--until", type=DATE, metavar="DATE", help="... on or before this day (the calendar's time zone).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"steps": [...], "instances": [...]}.')
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV: one row per step, then one per instance.")
+@click.pass_context
+def sla(ctx: click.Context, process: str | None, since: datetime | None, until: datetime | None, as_json: bool,
+        as_csv: bool) -> None:
+    """Per step: completed, median and p90 working time, share within its Mutu Baku; per instance: total time
+    against the SOP's. Example: sop report sla --process PROCESS_ID --since 2026-01-01 --csv"""
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
+    result = _engine(ctx).sla_report(process, since.date() if since else None, until.date() if until else None,
+                                     late_only=not (as_json or as_csv))
+    if as_json:
+        emit_json({"steps": [s.to_json() for s in result.steps], "instances": [i.to_json() for i in result.instances]})
+        return
+    if as_csv:
+        _csv(result)
+        return
+    if not result.steps and not result.completed:
+        message("No completed steps in this window.")
+        return
+    click.echo(table(
+        ["process", "task", "lane", "sla", "completed", "median", "p90", "within"],
+        [(s.process, s.task, s.lane, s.sla, s.completed, hours(s.median_seconds), hours(s.p90_seconds),
+          "-" if s.within_share is None else f"{s.within_share:.0%}") for s in result.steps],
+    ))
+    if result.completed:
+        late = sorted(result.instances, key=lambda i: i.sop_seconds - i.total_seconds)
+        within = result.completed - len(late)
+        click.echo(f"\n{result.completed} completed instance(s); {within} within the SOP's total time "
+                   f"({within / result.completed:.0%}).")
+        if late:
+            click.echo(table(
+                ["instance", "process", "started", "completed", "total", "sop"],
+                [(i.instance, i.process, i.started, i.completed, hours(i.total_seconds), hours(i.sop_seconds))
+                 for i in late[:INSTANCE_ROWS]],
+            ))
+        if len(late) > INSTANCE_ROWS:
+            message(f"Showing the {INSTANCE_ROWS} latest of {len(late)} instances over the SOP's total; "
+                    "--json or --csv lists every instance.")
+    message("Times are working time on the definitions' calendar (wall-clock time without one).")
+
+
+def hours(seconds: float) -> str:
+    """Seconds as H:MM (working time)."""
+    minutes = round(seconds / 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def _csv(result: Any) -> None:
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["kind", "process", "task", "name", "lane", "sla", "completed", "median_seconds", "p90_seconds",
+                     "within_share", "instance", "started", "finished", "total_seconds", "sop_seconds", "within"])
+    for s in result.steps:
+        writer.writerow(["step", s.process, s.task, s.name, s.lane or "", s.sla or "", s.completed,
+                         f"{s.median_seconds:.0f}", f"{s.p90_seconds:.0f}",
+                         "" if s.within_share is None else f"{s.within_share:.4f}", "", "", "", "", "", ""])
+    for i in result.instances:
+        writer.writerow(["instance", i.process, "", "", "", "", "", "", "", "", i.instance, i.started, i.completed,
+                         f"{i.total_seconds:.0f}", f"{i.sop_seconds:.0f}", "yes" if i.within else "no"])
