@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-sop() { .venv/bin/sop --db "$tmp/sop.db" "$@"; }
+cp -r definitions "$tmp/definitions" && rm -f "$tmp/definitions/roles.yaml"  # single-user mode
+sop() { .venv/bin/sop --db "$tmp/sop.db" --definitions "$tmp/definitions" "$@"; }
 data=examples/interkoneksi_data_baru/data
 sop diagram --process interkoneksi_data_baru -o "$tmp/bare.svg"
 sop start interkoneksi_data_baru --as opd.dinkes >/dev/null
