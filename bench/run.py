@@ -196,6 +196,9 @@ def main() -> None:
         from time_bench import run as time_run
 
         time_lines, time_figures = time_run(tmp, sop, args.instances, commands_seconds, args.repeat)
+        import pictures
+
+        drawn = pictures.measure(tmp, sop, args.repeat, commands_seconds)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     results = {
@@ -248,6 +251,8 @@ def main() -> None:
     compile_lines, compile_figures = compile_bench()
     print("\n".join(compile_lines))
     results.update(compile_figures)
+    print("\n".join(pictures.lines(drawn)))
+    results["i_pictures"] = drawn
     print(json.dumps(results))
 
 

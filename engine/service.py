@@ -374,6 +374,25 @@ class Engine:
         # The completed task's data holds every artefact upstream of it (SpiffWorkflow passes data along).
         return StepResult(target.task, target.id, self._view(new_row, ready, dict(spiff_task.data)))
 
+    # -- pictures -------------------------------------------------------------------------------
+
+    def diagram(self, instance: int | None = None, process: str | None = None, html: bool = False) -> str:
+        """An instance drawn on its pinned diagram, or a process's bare diagram: SVG text, or an HTML page."""
+        from .pictures import instance_picture, process_picture
+
+        if instance is not None:
+            return instance_picture(self, instance, html)
+        return process_picture(self, process or "", html)
+
+    def sheet(self, process: str, version: str | None = None, pdf: str | None = None) -> str:
+        """The SOP AP document of a process as HTML; with pdf, also printed to that PDF file."""
+        from .pictures import sheet_html, write_pdf
+
+        html = sheet_html(self, process, version)
+        if pdf:
+            write_pdf(html, pdf)
+        return html
+
     # -- audit ----------------------------------------------------------------------------------
 
     def audit_record(self, instance: int) -> AuditRecord:
