@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS ?= test
+EXTRAS ?= test,pdf
 
 .PHONY: demo test lint bench clean
 
