@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Redraws the PNGs under docs/ that the README shows: the SOP's bare diagram, an instance mid-way on the tunda
+# Redraws the PNGs under docs/ that the README shows: the SOP's bare diagram, its table compiled (issue 6), an
+# instance mid-way on the tunda
 # path, and the pages of its SOP AP document. Needs rsvg-convert (librsvg2-bin), pdftoppm (poppler-utils) and
 # the pdf extra (WeasyPrint). Run from the repository root: bash docs/pictures.sh
 set -euo pipefail
@@ -19,6 +20,10 @@ for step in "AjukanPermohonan 01_surat_permohonan opd.dinkes" "DisposisiKadis 02
 done
 sop diagram 1 -o "$tmp/instance.svg"
 rsvg-convert -w 1800 "$tmp/bare.svg" -o docs/diagram-bare.png
+# The same SOP written as a table (examples/.../tabel), compiled and laid out by `sop compile`'s own layouter.
+.venv/bin/sop --db "$tmp/tabel.db" --definitions examples/interkoneksi_data_baru/tabel \
+    diagram --process interkoneksi_data_baru -o "$tmp/tabel.svg"
+rsvg-convert -w 1800 "$tmp/tabel.svg" -o docs/diagram-compiled-table.png
 rsvg-convert -w 1800 "$tmp/instance.svg" -o docs/diagram-instance.png
 sop sheet interkoneksi_data_baru -o "$tmp/sheet.pdf" 2>/dev/null
 pdftoppm -r 90 -png "$tmp/sheet.pdf" "$tmp/sheet"
