@@ -36,12 +36,17 @@ def bundle_of(record: AuditRecord, exported_at: str, exported_by: str) -> dict[s
 def write_bundle(path: str, bundle: dict[str, Any]) -> None:
     """Write atomically: a reader never sees half a bundle."""
     target = Path(path)
+    if path == "-" or target.is_dir():
+        raise DataFileError(f"-o {path}: give the path of a file to write the bundle to, e.g. -o instance-7.json")
     tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
     try:
         tmp.write_text(json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(tmp, target)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # nothing was written there either
         raise DataFileError(f"Cannot write bundle {path}: {exc.strerror or exc}; choose a writable path") from None
 
 

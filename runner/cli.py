@@ -154,7 +154,7 @@ def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str
 @cli.command()
 @click.option("--instance", type=INSTANCE_ID, help="Only this instance's tasks.")
 @click.option("--lane", help="Only tasks in this lane (the actor's name in the diagram).")
-@click.option("--limit", type=click.IntRange(min=0), metavar="N",
+@click.option("--limit", type=click.IntRange(0, 1_000_000_000), metavar="N",
               help=f"Show at most N tasks, oldest first (table default {TABLE_LIMIT}; JSON default all; 0 = all).")
 @click.option("--all", "show_all", is_flag=True, help="Show every task (same as --limit 0).")
 @click.option("--mine", is_flag=True, help="Only tasks in the lanes you (your OS login) act in.")

@@ -177,7 +177,7 @@ def test_pinned_bpmn_or_form_changed(store: Sop, edit: str) -> None:
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert len(lines) == 3
-    assert all("FAILED at the pinned definition snapshot" in line and "was altered" in line for line in lines)
+    assert all("FAILED: the pinned definition snapshot" in line and "was altered" in line for line in lines)
 
 
 def test_stored_spec_changed(store: Sop) -> None:
