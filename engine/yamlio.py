@@ -18,7 +18,7 @@ class _PlainLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(None, None, f"the alias *{event.anchor} is not accepted; write the "
                                               "value out in full", event.start_mark)
         return super().compose_node(parent, index)
