@@ -8,7 +8,7 @@ from typing import Any
 
 from .canonical import canonical_json, sha256_hex
 from .diagram_checks import BPMN_NS, SPIFF_NS, STEP_TAGS, check_expression, check_process
-from .durations import is_duration
+from .durations import duration_problem
 from .errors import DefinitionError, EngineError
 from .forms import parse_form
 from .tasks import FORM_PROPERTY
@@ -241,10 +241,10 @@ def definition_from_bundle(bundle: dict[str, Any], file: str | None = None) -> D
             check_expression(props["check"], f"{source}:{task.sourceline}: task '{bpmn_id}' check",
                              {t.get("id", "") for t in tasks})
         sla = props.get("sla")
-        if sla is not None and not is_duration(sla):
+        problem = duration_problem(sla) if sla is not None else None
+        if problem:
             raise DefinitionError(
-                f"{source}:{task.sourceline}: task '{bpmn_id}' has sla={sla!r}, not an ISO-8601 duration; "
-                "write it as PT30M, PT1H or P1D"
+                f"{source}:{task.sourceline}: task '{bpmn_id}' has sla={sla!r}, {problem}"
             )
         steps.append(
             Step(

@@ -102,6 +102,7 @@ def process_problems(process: Any, step_ids: set[str]) -> Iterator[DiagramProble
 
 def boundary_timer_problems(process: Any, event: Any, step_ids: set[str]) -> Iterator[DiagramProblem]:
     """A boundary event must be one timer with a duration, attached to a user or manual task."""
+    from .durations import DURATION_SHAPE
     from .errors import EngineError
     from .work_calendar import split_duration
 
@@ -133,8 +134,10 @@ def boundary_timer_problems(process: Any, event: Any, step_ids: set[str]) -> Ite
     try:
         split_duration(text)
         return  # a bare duration, as modelers write it
-    except EngineError:
-        pass
+    except EngineError as exc:
+        if DURATION_SHAPE.match(text):  # a duration, but too long
+            yield DiagramProblem(line, event_id, "timer-invalid", f"{what}: {exc}")
+            return
     problems = list(expression_problems(text, what, step_ids))
     for rule, message in problems:
         yield DiagramProblem(line, event_id, rule, message)
@@ -144,9 +147,8 @@ def boundary_timer_problems(process: Any, event: Any, step_ids: set[str]) -> Ite
     if isinstance(tree, ast.Constant):
         try:
             split_duration(str(tree.value))
-        except EngineError:
-            yield DiagramProblem(line, event_id, "timer-invalid",
-                                 f"{what}: {text} is not an ISO-8601 duration such as PT3H or P1D")
+        except EngineError as exc:
+            yield DiagramProblem(line, event_id, "timer-invalid", f"{what}: {exc}; give one such as PT3H or P1D")
 
 
 def check_expression(text: str, where: str, step_ids: set[str]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .diagram_checks import BPMN_NS, SPIFF_NS, STEP_TAGS, expression_problems, process_problems
-from .durations import is_duration
+from .durations import duration_problem
 from .errors import EngineError
 from .lint_flow import Graph, condition_problems, gateway_problems
 from .tasks import FORM_PROPERTY
@@ -232,9 +232,10 @@ def _lint_step(task: Any, lanes: dict[str, str], forms_dir: Path, add: Any) -> d
         add(line, bpmn_id, "lane-missing", f"user task '{bpmn_id}' is in no lane; put it in its actor's lane")
     props = {p.get("name", ""): p.get("value", "") for p in task.iter(f"{{{SPIFF_NS}}}property")}
     sla = props.get("sla")
-    if sla is not None and not is_duration(sla):
+    problem = duration_problem(sla) if sla is not None else None
+    if problem:
         add(line, bpmn_id, "sla-invalid",
-            f"task '{bpmn_id}' has sla={sla!r}, not an ISO-8601 duration; write it as PT30M, PT1H or P1D")
+            f"task '{bpmn_id}' has sla={sla!r}, {problem}")
     if props.get("check"):
         for rule, message in expression_problems(props["check"], f"task '{bpmn_id}' check", set()):
             if rule == "condition-invalid":

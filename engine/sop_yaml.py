@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .diagram_checks import RESERVED_IDS, check_expression
-from .durations import is_duration
+from .durations import DURATION_SHAPE, duration_problem, is_duration
 from .errors import DefinitionError, EngineError
 from .sop_table import (
     END,
@@ -47,9 +47,16 @@ def is_table_file(path: Path) -> bool:
 
 
 def parse_waktu(text: str) -> str | None:
-    """A step's waktu as an ISO-8601 duration: PT30M stays, '30 menit' -> PT30M, '1 jam 30 menit' -> PT1H30M."""
+    """A step's waktu as an ISO-8601 duration: PT30M stays, '30 menit' -> PT30M, '1 jam 30 menit' -> PT1H30M;
+    None when it is no time or is longer than durations.MAX_DAYS."""
+    iso = waktu_iso(text)
+    return iso if iso is not None and is_duration(iso) else None
+
+
+def waktu_iso(text: str) -> str | None:
+    """A waktu written in words as ISO-8601 text (not checked for length), or None when it is no time."""
     text = text.strip()
-    if is_duration(text):
+    if DURATION_SHAPE.match(text):
         return text
     found = _WAKTU.findall(text.lower())
     if not found or _WAKTU.sub("", text.lower()).strip():
@@ -57,7 +64,7 @@ def parse_waktu(text: str) -> str | None:
     date = "".join(f"{n}{_ISO_UNIT[u][0]}" for n, u in found if not _ISO_UNIT[u][1])
     time = "".join(f"{n}{_ISO_UNIT[u][0]}" for n, u in found if _ISO_UNIT[u][1])
     iso = "P" + date + ("T" + time if time else "")
-    return iso if is_duration(iso) else None
+    return iso if DURATION_SHAPE.match(iso) else None
 
 
 class _Reader:
@@ -180,10 +187,15 @@ class _Reader:
             self._form(str(form), step_id, (*path, "kelengkapan"))
         waktu = None
         if "waktu" in item:
-            waktu = parse_waktu(str(item["waktu"]))
-            if waktu is None:
+            iso = waktu_iso(str(item["waktu"]))
+            problem = duration_problem(iso) if iso is not None else None
+            if iso is None:
                 self.problem((*path, "waktu"), f"step '{step_id}' has waktu '{item['waktu']}', which is not a time; "
                              "write PT30M, PT1H, P1D or '30 menit', '1 jam', '2 hari'")
+            elif problem:
+                self.problem((*path, "waktu"), f"step '{step_id}' has waktu '{item['waktu']}' ({iso}), {problem}")
+            else:
+                waktu = iso
         check = item.get("periksa")
         return Step(step_id, str(item.get("kegiatan", "")), lane, form, artefact, waktu, item.get("output"),
                     item.get("keterangan"), Check(check["syarat"], check.get("pesan")) if check else None,

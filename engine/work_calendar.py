@@ -15,10 +15,6 @@ CALENDAR_FILE = "calendar.yaml"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 HARI = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-_DURATION = re.compile(
-    r"^P(?!$)(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
-)
 _HORIZON_DAYS = 3660  # a duration that finds no working time within ten years is a broken calendar
 
 
@@ -34,10 +30,12 @@ def format_time(moment: datetime) -> str:
 
 def split_duration(text: str) -> tuple[int, int]:
     """An ISO-8601 duration as (working days, seconds): W counts five working days, D one."""
-    match = _DURATION.match(text.strip())
-    if not match or text.strip().endswith("T"):
-        raise EngineError(f"'{text}' is not an ISO-8601 duration such as PT30M, PT1H or P1D")
-    parts = {k: int(v) for k, v in match.groupdict().items() if v}
+    from .durations import duration_parts
+
+    try:
+        parts = duration_parts(text)
+    except ValueError as exc:
+        raise EngineError(str(exc)) from None
     days = parts.get("weeks", 0) * 5 + parts.get("days", 0)
     seconds = parts.get("hours", 0) * 3600 + parts.get("minutes", 0) * 60 + parts.get("seconds", 0)
     return days, seconds
