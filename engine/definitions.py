@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .canonical import canonical_json, sha256_hex
-from .diagram_checks import BPMN_NS, SPIFF_NS, STEP_TAGS, check_expression, check_process
+from .diagram_checks import BPMN_NS, SPIFF_NS, STEP_TAGS, TASK_ID_RULE, check_expression, check_process, is_task_id
 from .durations import duration_problem
 from .errors import DefinitionError, EngineError
 from .forms import parse_form
@@ -229,10 +229,9 @@ def definition_from_bundle(bundle: dict[str, Any], file: str | None = None) -> D
     steps = []
     for task in sorted(tasks, key=lambda t: t.sourceline or 0):
         bpmn_id = task.get("id", "")
-        if not bpmn_id.isidentifier():
+        if not is_task_id(bpmn_id):
             raise DefinitionError(
-                f"{source}:{task.sourceline}: user task id '{bpmn_id}' is not a valid data key; use letters, "
-                "digits and _ only, not starting with a digit (for example DraftSurat)"
+                f"{source}:{task.sourceline}: user task id '{bpmn_id}' is not a valid data key; {TASK_ID_RULE}"
             )
         props = {
             p.get("name", ""): p.get("value", "") for p in task.iter(f"{{{SPIFF_NS}}}property")

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import copy
-import keyword
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .diagram_checks import BPMN_NS, SPIFF_NS, STEP_TAGS, expression_problems, process_problems
+from .diagram_checks import (
+    BPMN_NS,
+    SPIFF_NS,
+    STEP_TAGS,
+    TASK_ID_RULE,
+    expression_problems,
+    is_task_id,
+    process_problems,
+)
 from .durations import duration_problem
 from .errors import EngineError
 from .lint_flow import Graph, condition_problems, gateway_problems
@@ -15,10 +22,6 @@ from .roles import lane_key
 from .tasks import FORM_PROPERTY
 
 ERROR, WARNING = "error", "warning"
-# Names a task id may not take: they would shadow the evaluator's constants and functions in conditions.
-_SHADOWED = {"True", "False", "None", "true", "false", "null", "len", "min", "max", "abs", "str", "int", "float",
-             "bool", "round", "sorted", "any", "all"}
-
 
 class Problem(NamedTuple):
     """One lint finding; the keys of `sop lint --json`."""
@@ -243,10 +246,8 @@ def _lint_process(process: Any, forms_dir: Path, lanes_known: set[str] | None, a
 def _lint_step(task: Any, lanes: dict[str, str], forms_dir: Path, add: Any) -> dict[str, Any] | None:
     """The rules of one user task; returns its form's schema when the form is readable."""
     bpmn_id, line = task.get("id", ""), task.sourceline
-    if not bpmn_id.isidentifier() or keyword.iskeyword(bpmn_id) or bpmn_id in _SHADOWED or bpmn_id.startswith("_"):
-        add(line, bpmn_id, "task-id-invalid",
-            f"user task id '{bpmn_id}' is not a valid data key; use letters, digits and _ only, not starting with a "
-            "digit or _, and not a Python keyword or a condition function (for example DraftSurat)")
+    if not is_task_id(bpmn_id):
+        add(line, bpmn_id, "task-id-invalid", f"user task id '{bpmn_id}' is not a valid data key; {TASK_ID_RULE}")
     if bpmn_id not in lanes:
         add(line, bpmn_id, "lane-missing", f"user task '{bpmn_id}' is in no lane; put it in its actor's lane")
     props = {p.get("name", ""): p.get("value", "") for p in task.iter(f"{{{SPIFF_NS}}}property")}

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .diagram_checks import RESERVED_IDS, check_expression
+from .diagram_checks import RESERVED_IDS, TASK_ID_RULE, check_expression, is_task_id
 from .durations import DURATION_SHAPE, duration_problem, is_duration
 from .errors import DefinitionError, EngineError
 from .sop_table import (
@@ -176,6 +176,8 @@ class _Reader:
     def _step(self, item: dict[str, Any], path: Path_, default_id: str) -> Step:
         step_id = str(item.get("id") or default_id)
         self._identifier(step_id, (*path, "id"))
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", step_id) and not is_task_id(step_id):  # lint and load's rule
+            self.problem((*path, "id"), f"step id '{step_id}' is not a valid data key; {TASK_ID_RULE}")
         lane = str(item.get("pelaksana", ""))
         if "pelaksana" in item and lane not in self.lanes:
             self.problem((*path, "pelaksana"), f"step '{step_id}' has pelaksana '{lane}', which is not one of the "
