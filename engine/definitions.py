@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from .canonical import canonical_json, sha256_hex
-from .diagram_checks import BPMN_NS, SPIFF_NS, STEP_TAGS, check_expression, check_process
-from .durations import is_duration
+from .diagram_checks import BPMN_NS, SPIFF_NS, STEP_TAGS, TASK_ID_RULE, check_expression, check_process, is_task_id
+from .durations import duration_problem
 from .errors import DefinitionError, EngineError
 from .tasks import FORM_PROPERTY
 from .yamlio import parse_yaml
@@ -232,10 +232,9 @@ def definition_from_bundle(bundle: dict[str, Any], file: str | None = None) -> D
     steps = []
     for task in sorted(tasks, key=lambda t: t.sourceline or 0):
         bpmn_id = task.get("id", "")
-        if not bpmn_id.isidentifier():
+        if not is_task_id(bpmn_id):
             raise DefinitionError(
-                f"{source}:{task.sourceline}: user task id '{bpmn_id}' is not a valid data key; use letters, "
-                "digits and _ only, not starting with a digit (for example DraftSurat)"
+                f"{source}:{task.sourceline}: user task id '{bpmn_id}' is not a valid data key; {TASK_ID_RULE}"
             )
         props = {
             p.get("name", ""): p.get("value", "") for p in task.iter(f"{{{SPIFF_NS}}}property")
@@ -244,10 +243,10 @@ def definition_from_bundle(bundle: dict[str, Any], file: str | None = None) -> D
             check_expression(props["check"], f"{source}:{task.sourceline}: task '{bpmn_id}' check",
                              {t.get("id", "") for t in tasks})
         sla = props.get("sla")
-        if sla is not None and not is_duration(sla):
+        problem = duration_problem(sla) if sla is not None else None
+        if problem:
             raise DefinitionError(
-                f"{source}:{task.sourceline}: task '{bpmn_id}' has sla={sla!r}, not an ISO-8601 duration; "
-                "write it as PT30M, PT1H or P1D"
+                f"{source}:{task.sourceline}: task '{bpmn_id}' has sla={sla!r}, {problem}"
             )
         steps.append(
             Step(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -13,6 +14,19 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 # SpiffWorkflow names its own internal task specs so; a BPMN element with one of these ids breaks at run time.
 RESERVED_IDS = {"Start", "End", "Root"}
+# Names a task id may not take: they would shadow the evaluator's constants and functions in conditions.
+SHADOWED_IDS = {"True", "False", "None", "true", "false", "null", "len", "min", "max", "abs", "str", "int", "float",
+                "bool", "round", "sorted", "any", "all"}
+TASK_ID_RULE = ("use letters, digits and _ only, not starting with a digit or _, and not a Python keyword or a "
+                "condition function (for example DraftSurat)")
+
+
+def is_task_id(value: str) -> bool:
+    """The one rule for a step's id (lint, load and tables): a data key conditions can read as `Id["field"]`."""
+    import keyword
+
+    return (re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", value) is not None and not keyword.iskeyword(value)
+            and value not in SHADOWED_IDS)
 STEP_TAGS = ("userTask", "manualTask")
 # Elements SpiffWorkflow knows but sop cannot drive yet (no scheduler, no messages, no code): refused at load.
 UNSUPPORTED = {
@@ -102,6 +116,7 @@ def process_problems(process: Any, step_ids: set[str]) -> Iterator[DiagramProble
 
 def boundary_timer_problems(process: Any, event: Any, step_ids: set[str]) -> Iterator[DiagramProblem]:
     """A boundary event must be one timer with a duration, attached to a user or manual task."""
+    from .durations import DURATION_SHAPE
     from .errors import EngineError
     from .work_calendar import split_duration
 
@@ -133,8 +148,10 @@ def boundary_timer_problems(process: Any, event: Any, step_ids: set[str]) -> Ite
     try:
         split_duration(text)
         return  # a bare duration, as modelers write it
-    except EngineError:
-        pass
+    except EngineError as exc:
+        if DURATION_SHAPE.match(text):  # a duration, but too long
+            yield DiagramProblem(line, event_id, "timer-invalid", f"{what}: {exc}")
+            return
     problems = list(expression_problems(text, what, step_ids))
     for rule, message in problems:
         yield DiagramProblem(line, event_id, rule, message)
@@ -144,9 +161,8 @@ def boundary_timer_problems(process: Any, event: Any, step_ids: set[str]) -> Ite
     if isinstance(tree, ast.Constant):
         try:
             split_duration(str(tree.value))
-        except EngineError:
-            yield DiagramProblem(line, event_id, "timer-invalid",
-                                 f"{what}: {text} is not an ISO-8601 duration such as PT3H or P1D")
+        except EngineError as exc:
+            yield DiagramProblem(line, event_id, "timer-invalid", f"{what}: {exc}; give one such as PT3H or P1D")
 
 
 def check_expression(text: str, where: str, step_ids: set[str]) -> None:

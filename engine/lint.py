@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import copy
-import keyword
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .diagram_checks import BPMN_NS, SPIFF_NS, STEP_TAGS, expression_problems, process_problems
-from .durations import is_duration
+from .diagram_checks import (
+    BPMN_NS,
+    SPIFF_NS,
+    STEP_TAGS,
+    TASK_ID_RULE,
+    expression_problems,
+    is_task_id,
+    process_problems,
+)
+from .durations import duration_problem
 from .errors import EngineError
 from .lint_flow import Graph, condition_problems, gateway_problems
+from .roles import lane_key
 from .tasks import FORM_PROPERTY
 
 ERROR, WARNING = "error", "warning"
-# Names a task id may not take: they would shadow the evaluator's constants and functions in conditions.
-_SHADOWED = {"True", "False", "None", "true", "false", "null", "len", "min", "max", "abs", "str", "int", "float",
-             "bool", "round", "sorted", "any", "all"}
-
 
 class Problem(NamedTuple):
     """One lint finding; the keys of `sop lint --json`."""
@@ -35,37 +39,55 @@ class Problem(NamedTuple):
 
 
 def lint(paths: list[Path], forms_dir: Path, roles_file: Path | None = None) -> list[Problem]:
-    """Lint BPMN files and definitions folders; problems sorted by file and line."""
+    """Lint BPMN files and definitions folders; problems sorted by file and line. A path with nothing to lint,
+    and a roles file that is missing (when given) or malformed, are errors."""
     problems: list[Problem] = []
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted([*path.glob("*.bpmn"), *path.glob("*.sop.yaml"), *path.glob("*.sop.yml")]))
+            found = sorted([*path.glob("*.bpmn"), *path.glob("*.sop.yaml"), *path.glob("*.sop.yml")])
+            found = [f for f in found if f.is_file()]
+            files.extend(found)
             problems.extend(_page_problems(path))
-        else:
+        elif path.is_file():
+            found = [path]
             files.append(path)
+        else:
+            found = []
+        if not found:
+            problems.append(Problem(ERROR, str(path), None, None, "nothing-to-lint",
+                                    f"nothing to lint in {path}: give a definitions folder holding *.bpmn or "
+                                    "*.sop.yaml files, or such a file"))
     seen: dict[str, str] = {}
+    known: dict[Path, set[str] | None] = {}
+    if roles_file is not None:
+        known[roles_file] = role_lanes(roles_file, problems, required=True)
     for path in files:
         roles = roles_file if roles_file is not None else path.parent / "roles.yaml"
-        problems.extend(lint_file(path, forms_dir, role_lanes(roles), seen))
+        if roles not in known:
+            known[roles] = role_lanes(roles, problems, required=False)
+        problems.extend(lint_file(path, forms_dir, known[roles], seen))
     return sorted(problems, key=lambda p: (p.file, p.line or 0, p.rule))
 
 
-def role_lanes(path: Path) -> set[str] | None:
-    """The lanes a roles file knows (a mapping of people to {lanes: [...]}), or None when there is no such file."""
-    if not path.is_file():
-        return None
-    from .yamlio import parse_yaml
+def role_lanes(path: Path, problems: list[Problem], required: bool) -> set[str] | None:
+    """The lanes a roles file knows (as roles.lane_key compares them), read by the roles file's own loader; None
+    when there is none to use. A malformed file, or a missing one that was asked for, adds a roles-invalid error."""
+    from .roles import find_roles, lane_key, load_roles
 
     try:
-        people = parse_yaml(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError, EngineError):
+        if required:
+            find_roles(str(path), path.parent)  # a missing file or a folder is refused, as other commands do
+        elif not path.is_file():
+            return None
+        roles = load_roles(path)
+    except EngineError as exc:
+        text, line = str(exc), _line_of(str(exc), str(path))
+        if text.startswith(f"{path}:"):  # the file and line go to their own columns
+            text = text.split(":", 2 if line else 1)[-1].strip()
+        problems.append(Problem(ERROR, str(path), line, None, "roles-invalid", text))
         return None
-    lanes: set[str] = set()
-    for person in (people.values() if isinstance(people, dict) else []):
-        if isinstance(person, dict) and isinstance(person.get("lanes"), list):
-            lanes.update(str(lane) for lane in person["lanes"])
-    return lanes
+    return {lane_key(lane) for person in roles.people.values() for lane in person.lanes}
 
 
 def _page_problems(folder: Path) -> list[Problem]:
@@ -204,7 +226,7 @@ def _lint_process(process: Any, forms_dir: Path, lanes_known: set[str] | None, a
         name = lane.get("name") or lane.get("id")
         for ref in lane.iter(f"{{{BPMN_NS}}}flowNodeRef"):
             lanes[(ref.text or "").strip()] = name
-        if lanes_known is not None and name not in lanes_known:
+        if lanes_known is not None and lane_key(name) not in lanes_known:
             add(lane.sourceline, lane.get("id"), "lane-unknown-role",
                 f"lane '{name}' is in no one's lanes in the roles file; nobody may act in it", WARNING)
     schemas: dict[str, dict[str, Any]] = {}
@@ -224,17 +246,16 @@ def _lint_process(process: Any, forms_dir: Path, lanes_known: set[str] | None, a
 def _lint_step(task: Any, lanes: dict[str, str], forms_dir: Path, add: Any) -> dict[str, Any] | None:
     """The rules of one user task; returns its form's schema when the form is readable."""
     bpmn_id, line = task.get("id", ""), task.sourceline
-    if not bpmn_id.isidentifier() or keyword.iskeyword(bpmn_id) or bpmn_id in _SHADOWED or bpmn_id.startswith("_"):
-        add(line, bpmn_id, "task-id-invalid",
-            f"user task id '{bpmn_id}' is not a valid data key; use letters, digits and _ only, not starting with a "
-            "digit or _, and not a Python keyword or a condition function (for example DraftSurat)")
+    if not is_task_id(bpmn_id):
+        add(line, bpmn_id, "task-id-invalid", f"user task id '{bpmn_id}' is not a valid data key; {TASK_ID_RULE}")
     if bpmn_id not in lanes:
         add(line, bpmn_id, "lane-missing", f"user task '{bpmn_id}' is in no lane; put it in its actor's lane")
     props = {p.get("name", ""): p.get("value", "") for p in task.iter(f"{{{SPIFF_NS}}}property")}
     sla = props.get("sla")
-    if sla is not None and not is_duration(sla):
+    problem = duration_problem(sla) if sla is not None else None
+    if problem:
         add(line, bpmn_id, "sla-invalid",
-            f"task '{bpmn_id}' has sla={sla!r}, not an ISO-8601 duration; write it as PT30M, PT1H or P1D")
+            f"task '{bpmn_id}' has sla={sla!r}, {problem}")
     if props.get("check"):
         for rule, message in expression_problems(props["check"], f"task '{bpmn_id}' check", set()):
             if rule == "condition-invalid":

@@ -86,6 +86,9 @@ def lane_key(lane: str) -> str:
 def find_roles(explicit: str | None, definitions_dir: str | Path) -> str | None:
     """The roles file to use: --roles/SOP_ROLES, else roles.yaml in the definitions folder when present."""
     if explicit:
+        if os.path.isdir(explicit):
+            raise RoleError(f"Roles file '{explicit}' is a folder; give the roles YAML file itself with --roles "
+                            "(or SOP_ROLES), e.g. definitions/roles.yaml")
         if not os.path.isfile(explicit):
             raise RoleError(f"Roles file '{explicit}' does not exist; fix --roles (or SOP_ROLES)")
         return explicit
@@ -110,10 +113,10 @@ def load_roles(path: str | Path) -> Roles:
         data = parse_yaml(text, source)
     except EngineError as exc:  # a YAML syntax error, with its line
         raise RoleError(str(exc)) from None
-    lines = _entry_lines(yaml.compose(text) if data else None)
     if not isinstance(data, dict) or not data:
         raise RoleError(f"{source}:1: a roles file maps login names to people, e.g. `budi: {{name: Budi, "
                         "nip: '...', lanes: [Kepala Bagian]}`")
+    lines = _entry_lines(yaml.compose(text), source)
     people = {}
     for login, entry in data.items():
         where = f"{source}:{lines.get(str(login), 1)}"
@@ -144,8 +147,13 @@ def _person(login: str, entry: Any, where: str) -> Person:
     return Person(login, name, str(entry.get("nip", "")), tuple(x.strip() for x in lanes), operator)
 
 
-def _entry_lines(node: Any) -> dict[str, int]:
-    """The 1-based line of each top-level key of a composed YAML document."""
-    if node is None or not hasattr(node, "value") or not isinstance(node.value, list):
-        return {}
-    return {str(k.value): k.start_mark.line + 1 for k, _ in node.value if hasattr(k, "value")}
+def _entry_lines(node: Any, source: str) -> dict[str, int]:
+    """The 1-based line of each top-level key of a composed YAML mapping; a login written twice is refused."""
+    lines: dict[str, int] = {}
+    for key, _ in node.value:
+        login, line = str(key.value), key.start_mark.line + 1
+        if login in lines:
+            raise RoleError(f"{source}:{line}: login '{login}' is written twice (lines {lines[login]} and {line}); "
+                            "keep one entry per person")
+        lines[login] = line
+    return lines

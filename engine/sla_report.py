@@ -115,7 +115,7 @@ def _step_figures(
         if taken is None:
             taken = clock().worked(ready_at, done_at)
         if due is None:
-            due = due_of(clock(), ready_at, sla)
+            due = due_of(clock(), ready_at, sla, f"Process {process_id} step '{task}'")
         entry = groups.get((process_id, task))
         if entry is None:
             entry = groups[(process_id, task)] = ([name, lane, sla], [], [0])

@@ -8,8 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .diagram_checks import RESERVED_IDS, check_expression
-from .durations import is_duration
+from .diagram_checks import RESERVED_IDS, TASK_ID_RULE, check_expression, is_task_id
+from .durations import DURATION_SHAPE, duration_problem, is_duration
 from .errors import DefinitionError, EngineError
 from .sop_table import (
     END,
@@ -47,9 +47,16 @@ def is_table_file(path: Path) -> bool:
 
 
 def parse_waktu(text: str) -> str | None:
-    """A step's waktu as an ISO-8601 duration: PT30M stays, '30 menit' -> PT30M, '1 jam 30 menit' -> PT1H30M."""
+    """A step's waktu as an ISO-8601 duration: PT30M stays, '30 menit' -> PT30M, '1 jam 30 menit' -> PT1H30M;
+    None when it is no time or is longer than durations.MAX_DAYS."""
+    iso = waktu_iso(text)
+    return iso if iso is not None and is_duration(iso) else None
+
+
+def waktu_iso(text: str) -> str | None:
+    """A waktu written in words as ISO-8601 text (not checked for length), or None when it is no time."""
     text = text.strip()
-    if is_duration(text):
+    if DURATION_SHAPE.match(text):
         return text
     found = _WAKTU.findall(text.lower())
     if not found or _WAKTU.sub("", text.lower()).strip():
@@ -57,7 +64,7 @@ def parse_waktu(text: str) -> str | None:
     date = "".join(f"{n}{_ISO_UNIT[u][0]}" for n, u in found if not _ISO_UNIT[u][1])
     time = "".join(f"{n}{_ISO_UNIT[u][0]}" for n, u in found if _ISO_UNIT[u][1])
     iso = "P" + date + ("T" + time if time else "")
-    return iso if is_duration(iso) else None
+    return iso if DURATION_SHAPE.match(iso) else None
 
 
 class _Reader:
@@ -169,6 +176,8 @@ class _Reader:
     def _step(self, item: dict[str, Any], path: Path_, default_id: str) -> Step:
         step_id = str(item.get("id") or default_id)
         self._identifier(step_id, (*path, "id"))
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", step_id) and not is_task_id(step_id):  # lint and load's rule
+            self.problem((*path, "id"), f"step id '{step_id}' is not a valid data key; {TASK_ID_RULE}")
         lane = str(item.get("pelaksana", ""))
         if "pelaksana" in item and lane not in self.lanes:
             self.problem((*path, "pelaksana"), f"step '{step_id}' has pelaksana '{lane}', which is not one of the "
@@ -180,10 +189,15 @@ class _Reader:
             self._form(str(form), step_id, (*path, "kelengkapan"))
         waktu = None
         if "waktu" in item:
-            waktu = parse_waktu(str(item["waktu"]))
-            if waktu is None:
+            iso = waktu_iso(str(item["waktu"]))
+            problem = duration_problem(iso) if iso is not None else None
+            if iso is None:
                 self.problem((*path, "waktu"), f"step '{step_id}' has waktu '{item['waktu']}', which is not a time; "
                              "write PT30M, PT1H, P1D or '30 menit', '1 jam', '2 hari'")
+            elif problem:
+                self.problem((*path, "waktu"), f"step '{step_id}' has waktu '{item['waktu']}' ({iso}), {problem}")
+            else:
+                waktu = iso
         check = item.get("periksa")
         return Step(step_id, str(item.get("kegiatan", "")), lane, form, artefact, waktu, item.get("output"),
                     item.get("keterangan"), Check(check["syarat"], check.get("pesan")) if check else None,

@@ -346,6 +346,7 @@ class SqliteStore:
         self, instance_id: int | None = None, lane: str | None = None, limit: int | None = None,
         lanes: tuple[str, ...] | None = None, overdue_at: str | None = None,
     ) -> list[TaskView]:
+        lane, lanes = self._lane_filter(lane, lanes)
         sql, params = self._ready_where(f"SELECT {_READY_COLUMNS} FROM ready_tasks", instance_id, lane, lanes,
                                         overdue_at)
         sql += " ORDER BY since, instance_id, bpmn_id"
@@ -363,6 +364,7 @@ class SqliteStore:
         self, instance_id: int | None = None, lane: str | None = None, lanes: tuple[str, ...] | None = None,
         overdue_at: str | None = None,
     ) -> int:
+        lane, lanes = self._lane_filter(lane, lanes)
         sql, params = self._ready_where("SELECT count(*) FROM ready_tasks", instance_id, lane, lanes, overdue_at)
         rows = self._query(sql, tuple(params))
         return int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
@@ -375,6 +377,19 @@ class SqliteStore:
 
     def has_ready_without_due(self) -> bool:
         return bool(self._query("SELECT 1 FROM ready_tasks WHERE due IS NULL AND sla IS NOT NULL LIMIT 1"))
+
+    def _lane_filter(
+        self, lane: str | None, lanes: tuple[str, ...] | None,
+    ) -> tuple[str | None, tuple[str, ...] | None]:
+        """--lane matched as the roles file matches lanes (roles.lane_key: case and extra spaces ignored): the
+        stored lane names it stands for, as a lanes filter."""
+        if lane is None:
+            return None, lanes
+        from .roles import lane_key
+
+        key = lane_key(lane)
+        matching = tuple(name for name in self.ready_lanes() if lane_key(name) == key)
+        return None, matching if lanes is None else tuple(name for name in lanes if name in matching)
 
     def ready_lanes(self) -> list[str]:
         return [str(r[0]) for r in self._query("SELECT DISTINCT lane FROM ready_tasks WHERE lane IS NOT NULL")]

@@ -72,7 +72,7 @@ def _fill_due(engine: Engine) -> None:
         return
     with store.transaction() as tx:
         for task in tx.ready_without_due():
-            due = due_of(engine.work_clock(), task.since, task.sla)
+            due = due_of(engine.work_clock(), task.since, task.sla, f"Instance {task.instance} step '{task.task}'")
             if due is not None:
                 tx.set_due(task.instance, task.id, due)
 

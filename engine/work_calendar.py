@@ -12,13 +12,11 @@ from typing import Any
 from .errors import DefinitionError, EngineError
 
 CALENDAR_FILE = "calendar.yaml"
+_TOP_FIELDS = {"time_zone", "working_hours", "holidays"}
+_HOLIDAY_FIELDS = {"country", "subdivision", "add", "remove"}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 HARI = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-_DURATION = re.compile(
-    r"^P(?!$)(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
-)
 _HORIZON_DAYS = 3660  # a duration that finds no working time within ten years is a broken calendar
 
 
@@ -34,10 +32,12 @@ def format_time(moment: datetime) -> str:
 
 def split_duration(text: str) -> tuple[int, int]:
     """An ISO-8601 duration as (working days, seconds): W counts five working days, D one."""
-    match = _DURATION.match(text.strip())
-    if not match or text.strip().endswith("T"):
-        raise EngineError(f"'{text}' is not an ISO-8601 duration such as PT30M, PT1H or P1D")
-    parts = {k: int(v) for k, v in match.groupdict().items() if v}
+    from .durations import duration_parts
+
+    try:
+        parts = duration_parts(text)
+    except ValueError as exc:
+        raise EngineError(str(exc)) from None
     days = parts.get("weeks", 0) * 5 + parts.get("days", 0)
     seconds = parts.get("hours", 0) * 3600 + parts.get("minutes", 0) * 60 + parts.get("seconds", 0)
     return days, seconds
@@ -202,19 +202,74 @@ def load_calendar(path: str | Path) -> WorkCalendar:
         zone = ZoneInfo(str(zone_name))
     except (ZoneInfoNotFoundError, ValueError):
         raise DefinitionError(f"{source}: time_zone {zone_name!r} is not a time zone; use e.g. Asia/Jakarta") from None
+    unknown = sorted(set(map(str, raw)) - _TOP_FIELDS)
+    if unknown:
+        raise DefinitionError(f"{source}: unknown field(s) {', '.join(unknown)}; a calendar has "
+                              f"{', '.join(sorted(_TOP_FIELDS))}")
     hours = _hours(raw.get("working_hours"), source)
     extra = raw.get("holidays") or {}
     if not isinstance(extra, dict):
         raise DefinitionError(f"{source}: holidays must be a mapping with country, add and remove")
-    added = {_date(k, source, "holidays.add"): str(v) for k, v in (extra.get("add") or {}).items()}
-    removed = frozenset(_date(k, source, "holidays.remove") for k in (extra.get("remove") or []))
-    country = extra.get("country")
-    subdivision = extra.get("subdivision")
+    unknown = sorted(set(map(str, extra)) - _HOLIDAY_FIELDS)
+    if unknown:
+        raise DefinitionError(f"{source}: holidays: unknown field(s) {', '.join(unknown)}; allowed: "
+                              f"{', '.join(sorted(_HOLIDAY_FIELDS))}")
+    add, remove = extra.get("add") or {}, extra.get("remove") or []
+    if not isinstance(add, dict):
+        raise DefinitionError(f"{source}: holidays.add must map dates to names, e.g. {{2026-12-24: Cuti bersama}}")
+    if not isinstance(remove, list):
+        raise DefinitionError(f"{source}: holidays.remove must be a list of dates, e.g. [2026-08-17]")
+    added = {_date(k, source, "holidays.add"): str(v) for k, v in add.items()}
+    removed = frozenset(_date(k, source, "holidays.remove") for k in remove)
+    country, subdivision = _country(extra.get("country"), extra.get("subdivision"), source)
     import hashlib
 
     key = hashlib.sha256((text + "\0" + _holidays_version()).encode("utf-8")).hexdigest()[:32]
     return WorkCalendar(source, zone, hours, str(country) if country else None,
                         str(subdivision) if subdivision else None, added, removed, key)
+
+
+def _country(country: Any, subdivision: Any, source: str) -> tuple[str | None, str | None]:
+    """holidays.country and holidays.subdivision checked against the holidays package: a code it does not know
+    would otherwise fail every due time later."""
+    if country is None or country == "":
+        if subdivision not in (None, ""):
+            raise DefinitionError(f"{source}: holidays.subdivision {subdivision!r} needs holidays.country (e.g. ID)")
+        return None, None
+    code = str(country)
+    known = _country_codes()
+    if code not in known:
+        hint = f"write it in capitals: {code.upper()}" if code.upper() in known else "use a code such as ID"
+        raise DefinitionError(f"{source}: holidays.country {country!r} is no country the holidays package knows; "
+                              f"{hint}")
+    if subdivision in (None, ""):
+        return code, None
+    import holidays  # only a calendar naming a subdivision pays this import at load
+
+    subdivisions = holidays.list_supported_countries().get(code, [])
+    if str(subdivision) not in subdivisions:
+        raise DefinitionError(f"{source}: holidays.subdivision {subdivision!r} is no subdivision of {code}; "
+                              f"use one of: {', '.join(subdivisions) or 'none (remove the field)'}")
+    return code, str(subdivision)
+
+
+def _country_codes() -> frozenset[str]:
+    """The country codes (alpha-2 and alpha-3) of the holidays package, read from its registry file without
+    importing the package (0.2 s); imported only when that file cannot be read."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("holidays")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        registry = Path(folder) / "registry.py"
+        if registry.is_file():
+            text = registry.read_text(encoding="utf-8")
+            block = text[text.find("COUNTRIES"):text.find("FINANCIAL")]
+            codes = re.findall(r'\(\s*"\w+",\s*"([A-Z]{2})",\s*"([A-Z]{3})"', block)
+            if codes:
+                return frozenset(c for pair in codes for c in pair)
+    import holidays
+
+    return frozenset(holidays.list_supported_countries())
 
 
 def _holidays_version() -> str:

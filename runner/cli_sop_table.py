@@ -20,6 +20,18 @@ def _read(path: str) -> str:
         raise DataFileError(f"File '{path}' cannot be read as UTF-8 text ({exc})") from None
 
 
+def _refuse_overwriting(source: str, output: str | None) -> None:
+    """-o naming the input file itself would replace it with the converted text: refused before anything runs."""
+    if output is None:
+        return
+    from engine.errors import DataFileError
+
+    out, src = Path(output), Path(source)
+    if out.resolve() == src.resolve() or (out.exists() and src.exists() and out.samefile(src)):
+        raise DataFileError(f"-o '{output}' is the input file '{source}'; writing there would replace it. Give another "
+                            "-o path (e.g. the same name ending .bpmn for compile, .sop.yaml for decompile)")
+
+
 def _write(text: str, output: str | None, what: str) -> None:
     if output is None:
         click.echo(text, nl=False)
@@ -45,6 +57,7 @@ def compile_command(ctx: click.Context, table_file: str, output: str | None) -> 
     from engine.sop_bpmn import compile_table
     from engine.sop_yaml import read_table
 
+    _refuse_overwriting(table_file, output)
     forms = Path(ctx.find_root().obj["forms"])
     table, _ = read_table(_read(table_file), table_file, forms)
     bpmn = compile_table(table, table_file)
@@ -65,6 +78,7 @@ def decompile_command(bpmn_file: str, output: str | None, process_id: str | None
     from engine.sop_yaml import write_table
     from engine.yamlio import parse_yaml
 
+    _refuse_overwriting(bpmn_file, output)
     table = table_from_bpmn(_read(bpmn_file), bpmn_file, process_id)
     page_path = Path(bpmn_file).with_suffix(".yaml")
     identity = None

@@ -61,9 +61,8 @@ def test_yaml_syntax_error_names_source_and_line() -> None:
     text = "nomor: 555/1/2026\nperihal: Permohonan\npengirim: [Dinas Kesehatan\nkebutuhan: LAN\n"
     with pytest.raises(DataFileError) as info:
         parse_data(text, "data/surat.yaml")
-    assert str(info.value) == (
-        "data/surat.yaml:4: not valid YAML (expected ',' or ']', but got ':'); fix the file and try again"
-    )
+    assert str(info.value).startswith("data/surat.yaml:4: not valid YAML (")
+    assert "expected ',' or ']'" in str(info.value) and str(info.value).endswith("; fix the file and try again")
 
 
 def test_parse_yaml_bad_indentation_names_line() -> None:
