@@ -13,15 +13,7 @@ from .errors import DataFileError
 
 
 class _PlainLoader(yaml.SafeLoader):
-    """SafeLoader where only true/false are booleans and dates/times stay text (YAML 1.2 behaviour), and aliases
-    are refused: a kilobyte of nested `*a` expands to gigabytes (people's files never need them)."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(None, None, f"the alias *{event.anchor} is not accepted; write the "
-                                              "value out in full", event.start_mark)
-        return super().compose_node(parent, index)
+    """SafeLoader where only true/false are booleans and dates/times stay text (YAML 1.2 behaviour)."""
 
 
 _DROPPED = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int",
@@ -88,7 +80,7 @@ def parse_yaml(text: str, source: str) -> Any:
     sop reads (data, pages, tables, roles, calendar) goes through the one loader of _fast_loader, so a file
     gets one answer whichever command reads it."""
     try:
-        return yaml.load(text, Loader=_fast_loader())  # noqa: S506 - a SafeLoader with YAML 1.2 typing
+        return _refuse_shared(yaml.load(text, Loader=_fast_loader()), source)  # noqa: S506 - a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{source}:{mark.line + 1}" if mark is not None else source
@@ -162,10 +154,27 @@ def parse_yaml_lines(text: str, source: str) -> tuple[Any, Lines]:
         raise DataFileError(f"{source}: not valid YAML ({exc}); fix the file and try again") from None
     except RecursionError:
         raise DataFileError(f"{source}: nested too deeply to read; flatten the document") from None
+    _refuse_shared(value, source)
     lines: Lines = {}
     if node is not None:
         _walk(node, (), lines, source)
     return value, lines
+
+
+def _refuse_shared(value: Any, source: str) -> Any:
+    """Refuse a document in which one list or mapping appears twice: YAML aliases (`*a`). A kilobyte of nested
+    aliases stands for gigabytes once anything walks it, and people's files never need them."""
+    seen: set[int] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (dict, list)):
+            if id(item) in seen:
+                raise DataFileError(f"{source}: uses a YAML alias (*name) for a list or mapping; write the value "
+                                    "out in full")
+            seen.add(id(item))
+            stack.extend(item.values() if isinstance(item, dict) else item)
+    return value
 
 
 def _fast_loader() -> type[yaml.SafeLoader]:
