@@ -1,4 +1,4 @@
-"""The store interface: rows in and out, one transaction per command; SQLite now, PostgreSQL to follow."""
+"""The store interface: rows in and out, one transaction per command; SQLite or PostgreSQL."""
 
 from __future__ import annotations
 
@@ -194,17 +194,29 @@ class Store(Protocol):
 
 
 def open_store(location: str, create: bool) -> Store:
-    """Open the store a --db value names; only SQLite paths (or sqlite:/// URLs) exist so far."""
-    from .sqlite_store import SqliteStore
-
+    """Open the store a --db value names: a SQLite path (or sqlite:///PATH) or a postgresql:// URL."""
     if not location.strip():
         from .errors import StoreError
 
         raise StoreError("--db is empty; give the path of a store file such as ./sop.db (or set SOP_DB)")
+    if location.startswith(("postgresql://", "postgres://")):
+        try:
+            from .pg_store import PgStore
+        except ImportError:
+            from .errors import StoreError
+
+            raise StoreError(
+                "--db names a PostgreSQL store but psycopg is not installed; install the extra: "
+                "pip install 'sop[postgres]' (or pip install 'psycopg[binary]')"
+            ) from None
+        return PgStore(location, create=create)
+    from .sqlite_store import SqliteStore
+
     if location.startswith("sqlite:///"):
         location = location[len("sqlite:///"):]
     elif "://" in location:
         from .errors import StoreError
 
-        raise StoreError(f"--db {location!r}: unsupported store URL; give a SQLite file path or sqlite:///PATH")
+        raise StoreError(f"--db {location!r}: unsupported store URL; give a SQLite file path, sqlite:///PATH or "
+                         "postgresql://USER@HOST:PORT/DB")
     return SqliteStore(location, create=create)

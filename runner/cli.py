@@ -51,7 +51,7 @@ def _refuse(text: str) -> NoReturn:
 
 @click.group(cls=SopGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--db", envvar="SOP_DB", default="./sop.db", show_default=True, show_envvar=True,
-              help="The store: a SQLite file (or sqlite:///PATH).")
+              help="The store: a SQLite file (or sqlite:///PATH), or postgresql://USER@HOST:PORT/DB.")
 @click.option("--definitions", "definitions_dir", envvar="SOP_DEFINITIONS", default="./definitions", show_envvar=True,
               show_default=True, help="Folder of BPMN diagrams and their YAML pages.")
 @click.option("--forms", "forms_dir", envvar="SOP_FORMS", default="./forms", show_default=True, show_envvar=True,
