@@ -245,6 +245,10 @@ class PgStore:
             "GROUP BY d.version ORDER BY d.process_id, d.created_at")
         return [VersionCount(*r) for r in rows]
 
+    def table_rows(self, table: str, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+        rows = self._query(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {columns[0]}, {columns[1]}")
+        return [_instance(r) if table == "instances" else r for r in rows]
+
     def close(self) -> None:
         """Close the connection."""
         if not self._conn.closed:

@@ -148,3 +148,12 @@ class PgTransaction:
         self.conn.execute(
             "UPDATE steps SET done_seq = %s, done_at = %s, taken = %s WHERE instance_id = %s AND task_uuid = %s",
             (done_seq, done_at, taken, instance_id, task_uuid))
+
+    def insert_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            with self.conn.cursor() as cur:
+                marks = ", ".join(["%s"] * len(columns))
+                cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        if table == "instances":  # new instances continue after the copied ids
+            self.conn.execute("SELECT setval(pg_get_serial_sequence('instances', 'id'), "
+                              "GREATEST((SELECT max(id) FROM instances), 1))")

@@ -134,6 +134,8 @@ class Transaction(Protocol):
         """The Mutu Baku of each step the instance completed."""
     def finish_instance(self, instance_id: int, total: float, budget: float) -> None:
         """Record a completed instance's working time and the sum of its steps' Mutu Baku (seconds)."""
+    def insert_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """Insert rows as they are, ids included (`sop db copy` into an empty store)."""
 
 
 class Store(Protocol):
@@ -189,6 +191,8 @@ class Store(Protocol):
         """Every pinned version with its instance counts, by process and first use."""
     def schema_version(self) -> int:
         """The store's schema version; 0 when the store does not exist yet."""
+    def table_rows(self, table: str, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+        """Every row of one of the store's tables, in primary-key order (`sop db copy`)."""
     def close(self) -> None:
         """Release the connection."""
 

@@ -340,13 +340,14 @@ def _print_step(kind: str, detail: dict[str, Any]) -> None:
 
 # Commands in modules of their own, registered once the group exists.
 from .cli_audit import COMMANDS as AUDIT_COMMANDS  # noqa: E402
+from .cli_db import db  # noqa: E402
 from .cli_lint import lint  # noqa: E402
 from .cli_roles import roles  # noqa: E402
 from .cli_sop_table import compile_command, decompile_command  # noqa: E402
 from .cli_time import report, tick  # noqa: E402
 from .cli_versions import migrate  # noqa: E402
 
-for _command in [*AUDIT_COMMANDS, lint, migrate, roles, tick, report, compile_command, decompile_command]:
+for _command in [*AUDIT_COMMANDS, lint, migrate, roles, tick, report, compile_command, decompile_command, db]:
     cli.add_command(_command)
 
 
