@@ -57,15 +57,28 @@ class PgServer:
         """initdb (no fsync) and start on the loopback port."""
         self._run(str(self.bindir / "initdb"), "--no-sync", "-A", "trust", "-U", "postgres", "-E", "UTF8",
                   "-D", str(self.data))
-        options = (f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100")
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"),
-                  "-w", "-t", "60", "start")
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", self.options, "-l",
+                  str(self.root / "log"), "-w", "-t", "60", "start")
+
+    @property
+    def options(self) -> str:
+        """The server's command-line settings: loopback port, private socket folder, no fsync."""
+        return (f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100")
 
     def restart(self) -> None:
         """Restart the server (fast shutdown: running commands lose their connections)."""
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-l", str(self.root / "log"),
                   "-w", "-t", "60", "restart")
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data (resume() starts it again)."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start a paused server."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", self.options, "-l",
+                  str(self.root / "log"), "-w", "-t", "60", "start")
 
     def stop(self) -> None:
         """Stop the server and remove its folder."""
