@@ -126,3 +126,49 @@ def figures(url: str, processes: int, count: int, pool: int, definitions: str) -
 if __name__ == "__main__":
     print(json.dumps(work(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5],
                           float(sys.argv[6]))))
+
+
+def run(instances: int, completions: int) -> tuple[list[str], dict[str, Any]]:
+    """(i): completions/s, p50 and p99 for 1, 2, 4 and 8 processes on SQLite and on PostgreSQL (a private server
+    started here when its binaries and psycopg are installed), `completions` in all per run, over a store of
+    `instances` running instances."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pg_server import PgServer, find_bin  # type: ignore[import-not-found]
+
+    definitions = single_user_definitions()
+    folder = Path(tempfile.mkdtemp(prefix="sop-load-"))
+    stores: dict[str, str] = {"SQLite": str(folder / "load.db")}
+    server = None
+    bindir = find_bin()
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        bindir = None
+    lines: list[str] = []
+    out: dict[str, Any] = {}
+    try:
+        if bindir is not None:
+            server = PgServer(bindir)
+            server.start()
+            stores["PostgreSQL"] = server.create_database()
+        for kind, url in stores.items():
+            per: dict[int, float] = {}
+            for processes in (1, 2, 4, 8):
+                rate, p50, p99 = figures(url, processes, max(1, completions // processes), instances, definitions)
+                per[processes] = rate
+                out[f"i_{kind.lower()}_{processes}_per_s"] = round(rate, 1)
+                lines.append(f"(i) {kind}, {processes} process{'es' if processes > 1 else ''}: {rate:.1f} "
+                             f"completions/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+            out[f"i_{kind.lower()}_8_to_1"] = round(per[8] / per[1], 2)
+            lines.append(f"(i) {kind}: 8 processes / 1 -> ratio {per[8] / per[1]:.2f}"
+                         + (" (target >= 2)" if kind == "PostgreSQL" else ""))
+        if server is None:
+            lines.append("(i) PostgreSQL: not measured (no initdb/pg_ctl or psycopg installed)")
+    finally:
+        if server is not None:
+            server.stop()
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(Path(definitions).parent, ignore_errors=True)
+    return lines, out
