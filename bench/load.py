@@ -1,4 +1,4 @@
-"""(i) Many operators at once: real processes completing steps against one store (SQLite or PostgreSQL).
+"""(j) Many operators at once: real processes completing steps against one store (SQLite or PostgreSQL).
 
 Each worker process keeps `pool` instances running (starting one when fewer run), completes a ready step of a
 random one, and records the latency of each completion it won; a step another worker completed first is a
@@ -129,7 +129,7 @@ if __name__ == "__main__":
 
 
 def run(instances: int, completions: int) -> tuple[list[str], dict[str, Any]]:
-    """(i): completions/s, p50 and p99 for 1, 2, 4 and 8 processes on SQLite and on PostgreSQL (a private server
+    """(j): completions/s, p50 and p99 for 1, 2, 4 and 8 processes on SQLite and on PostgreSQL (a private server
     started here when its binaries and psycopg are installed), `completions` in all per run, over a store of
     `instances` running instances."""
     sys.path.insert(0, str(ROOT / "tests"))
@@ -156,14 +156,14 @@ def run(instances: int, completions: int) -> tuple[list[str], dict[str, Any]]:
             for processes in (1, 2, 4, 8):
                 rate, p50, p99 = figures(url, processes, max(1, completions // processes), instances, definitions)
                 per[processes] = rate
-                out[f"i_{kind.lower()}_{processes}_per_s"] = round(rate, 1)
-                lines.append(f"(i) {kind}, {processes} process{'es' if processes > 1 else ''}: {rate:.1f} "
+                out[f"j_{kind.lower()}_{processes}_per_s"] = round(rate, 1)
+                lines.append(f"(j) {kind}, {processes} process{'es' if processes > 1 else ''}: {rate:.1f} "
                              f"completions/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
-            out[f"i_{kind.lower()}_8_to_1"] = round(per[8] / per[1], 2)
-            lines.append(f"(i) {kind}: 8 processes / 1 -> ratio {per[8] / per[1]:.2f}"
+            out[f"j_{kind.lower()}_8_to_1"] = round(per[8] / per[1], 2)
+            lines.append(f"(j) {kind}: 8 processes / 1 -> ratio {per[8] / per[1]:.2f}"
                          + (" (target >= 2)" if kind == "PostgreSQL" else ""))
         if server is None:
-            lines.append("(i) PostgreSQL: not measured (no initdb/pg_ctl or psycopg installed)")
+            lines.append("(j) PostgreSQL: not measured (no initdb/pg_ctl or psycopg installed)")
     finally:
         if server is not None:
             server.stop()

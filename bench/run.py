@@ -198,6 +198,9 @@ def main() -> None:
         from time_bench import run as time_run
 
         time_lines, time_figures = time_run(tmp, sop, args.instances, commands_seconds, args.repeat)
+        import pictures
+
+        drawn = pictures.measure(tmp, sop, args.repeat, commands_seconds)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     results = {
@@ -250,7 +253,9 @@ def main() -> None:
     compile_lines, compile_figures = compile_bench()
     print("\n".join(compile_lines))
     results.update(compile_figures)
-    import load  # bench/load.py: (i) many processes on SQLite and PostgreSQL
+    print("\n".join(pictures.lines(drawn)))
+    results["i_pictures"] = drawn
+    import load  # bench/load.py: (j) many processes on SQLite and PostgreSQL
 
     load_lines, load_figures = load.run(args.load_instances, args.load_completions)
     print("\n".join(load_lines))

@@ -11,11 +11,13 @@ from .store import EventRow
 
 
 class PinnedVersion(NamedTuple):
-    """A pinned definition version as stored: the bundle's canonical JSON text, and the spec serialized from it
-    (None in an exported bundle, which carries only what the hash covers)."""
+    """A pinned definition version as stored: the bundle's canonical JSON text, the spec serialized from it and
+    the row's process id and name (None in an exported bundle, which carries only what the hash covers)."""
 
     bundle: str
     spec: str | None
+    process_id: str | None = None
+    name: str | None = None
 
 
 class AuditRecord(NamedTuple):
@@ -31,7 +33,7 @@ class AuditRecord(NamedTuple):
     last_seq: int
     last_hash: str
     state: str | None  # the stored state's JSON text
-    ready: list[tuple[str, str]]  # (BPMN id, task UUID) of the stored ready-task rows
+    ready: list[tuple[str | None, ...]]  # (BPMN id, UUID, name, lane, form, sla) of the stored ready-task rows
     events: list[EventRow]
     versions: dict[str, PinnedVersion]
 
@@ -77,6 +79,13 @@ def version_problems(record: AuditRecord) -> list[Problem]:
         if actual != version:
             problems.append(Problem(0, f"the pinned definition snapshot {version[:12]} was altered: its content now "
                                        f"hashes to {actual[:12]} ({_files(bundle)})"))
+        process = bundle.get("process") if isinstance(bundle, dict) else None
+        if pinned.process_id is not None and pinned.process_id != process:
+            problems.append(Problem(0, f"the store lists version {version[:12]} under process {pinned.process_id!r}, "
+                                       f"but its snapshot is process {process!r}"))
+        if version == record.version and record.process_id != process:
+            problems.append(Problem(0, f"the instance row says process {record.process_id!r}, but its pinned "
+                                       f"snapshot is process {process!r}"))
     return list(dict.fromkeys(problems))
 
 
@@ -140,6 +149,10 @@ def chain_problems(record: AuditRecord) -> list[Problem]:
     if record.version != current:
         problems.append(Problem(0, f"the instance is pinned to {record.version[:12]}, but its events leave it on "
                                    f"{current[:12]}"))
+    first = record.events[0]
+    if (record.started_by, record.started_at) != (first.actor, first.time):
+        problems.append(Problem(1, f"the instance row says it was started by {record.started_by} at "
+                                   f"{record.started_at}, but event 1 says {first.actor} at {first.time}"))
     return problems
 
 

@@ -25,22 +25,28 @@ def bundle_of(record: AuditRecord, exported_at: str, exported_by: str) -> dict[s
         "instance": {"id": record.instance, "process": record.process_id, "version": record.version,
                      "status": record.status, "started_at": record.started_at, "updated_at": record.updated_at,
                      "started_by": record.started_by, "last_seq": record.last_seq, "last_hash": record.last_hash},
-        "ready_tasks": [{"task": task, "id": uuid} for task, uuid in record.ready],
+        "ready_tasks": [dict(zip(("task", "id", "name", "lane", "form", "sla"), row, strict=False))
+                        for row in record.ready],
         "versions": {version: json.loads(pinned.bundle) for version, pinned in record.versions.items()},
         "events": [event_json(e) for e in record.events],
-        "state": json.loads(record.state) if record.state is not None else None,
+        "state": json.loads(record.state) if record.state else None,
     }
 
 
 def write_bundle(path: str, bundle: dict[str, Any]) -> None:
     """Write atomically: a reader never sees half a bundle."""
     target = Path(path)
+    if path == "-" or target.is_dir():
+        raise DataFileError(f"-o {path}: give the path of a file to write the bundle to, e.g. -o instance-7.json")
     tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
     try:
         tmp.write_text(json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(tmp, target)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # nothing was written there either
         raise DataFileError(f"Cannot write bundle {path}: {exc.strerror or exc}; choose a writable path") from None
 
 
@@ -54,22 +60,41 @@ def read_bundle(path: str) -> AuditRecord:
         raise DataFileError(f"Bundle {path} is not UTF-8 text; give a file written by `sop export`") from None
     try:
         data = json.loads(text)
-    except ValueError as exc:
-        raise DataFileError(f"Bundle {path} is not JSON ({exc}); give a file written by `sop export`") from None
+    except (ValueError, RecursionError) as exc:
+        raise DataFileError(f"Bundle {path} is not JSON ({str(exc)[:80]}); "
+                            "give a file written by `sop export`") from None
     if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
         raise DataFileError(f"{path} is not a {BUNDLE_FORMAT} file; give a file written by `sop export`")
     try:
         inst = data["instance"]
-        events = [EventRow(int(e["instance"]), int(e["seq"]), str(e["type"]), str(e["time"]), e["task"],
-                           e["task_uuid"], str(e["actor"]), str(e["operator"]), str(e["version"]),
-                           canonical_json(e["data"]), str(e["hash"])) for e in data["events"]]
-        versions = {str(v): PinnedVersion(canonical_json(b), None) for v, b in data["versions"].items()}
-        state = data.get("state")
-        return AuditRecord(int(inst["id"]), str(inst["process"]), str(inst["version"]), str(inst["status"]),
-                           str(inst["started_at"]), str(inst["updated_at"]), str(inst["started_by"]),
-                           int(inst["last_seq"]), str(inst["last_hash"]),
-                           json.dumps(state) if state is not None else None,
-                           [(str(t["task"]), str(t["id"])) for t in data["ready_tasks"]], events, versions)
+        events = [EventRow(_int(e["instance"]), _int(e["seq"]), _str(e["type"]), _str(e["time"]), _opt(e["task"]),
+                           _opt(e["task_uuid"]), _str(e["actor"]), _str(e["operator"]), _str(e["version"]),
+                           canonical_json(e["data"]), _str(e["hash"])) for e in data["events"]]
+        versions = {_str(v): PinnedVersion(canonical_json(b), None) for v, b in data["versions"].items()}
+        state = data["state"]
+        ready = [tuple(_opt(t[k]) for k in ("task", "id", "name", "lane", "form", "sla") if k in t)
+                 for t in data["ready_tasks"]]
+        return AuditRecord(_int(inst["id"]), _str(inst["process"]), _str(inst["version"]), _str(inst["status"]),
+                           _str(inst["started_at"]), _str(inst["updated_at"]), _str(inst["started_by"]),
+                           _int(inst["last_seq"]), _str(inst["last_hash"]),
+                           json.dumps(state) if state is not None else None, ready, events, versions)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise DataFileError(f"Bundle {path} lacks or garbles a field ({type(exc).__name__}: {exc}); "
                             "it was not written by `sop export` or was cut short") from None
+
+
+def _int(value: Any) -> int:
+    """An integer exactly as written: "1" or true are not numbers (the hash covers the bytes as they are)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{value!r} is not an integer")
+    return value
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{value!r} is not text")
+    return value
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None else _str(value)

@@ -10,7 +10,6 @@ from .canonical import canonical_json, sha256_hex
 from .diagram_checks import BPMN_NS, SPIFF_NS, STEP_TAGS, check_expression, check_process
 from .durations import is_duration
 from .errors import DefinitionError, EngineError
-from .forms import parse_form
 from .tasks import FORM_PROPERTY
 from .yamlio import parse_yaml
 
@@ -46,6 +45,8 @@ class Definition:
 
     def form_schema(self, form: str) -> dict[str, Any]:
         """The pinned JSON Schema of a form this version binds."""
+        from .forms import parse_form  # jsonschema (~0.2 s to import) only where forms are checked
+
         return parse_form(self.bundle["forms"][form], form)
 
 
@@ -206,6 +207,8 @@ def _bound_forms(process: Any, path: Path, forms_dir: Path) -> dict[str, str]:
                 form_text = form_path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise DefinitionError(f"Form {form_path}: cannot be read as UTF-8 ({exc}); save it as UTF-8") from None
+            from .forms import parse_form
+
             parse_form(form_text, str(form_path))
             forms[name] = form_text
     return forms

@@ -149,12 +149,16 @@ def _sub_schema(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def coerce_assignments(schema: dict[str, Any], pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    """Turn --set KEY=VALUE pairs into data, typing each value by the schema.
+def coerce_assignments(schema: dict[str, Any], pairs: list[tuple[str, str]],
+                       base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Apply --set KEY=VALUE pairs onto base data (a copy; empty when None), typing each value by the schema.
 
-    Dotted keys nest (pengirim.nama=...); a number after an array field is an item (peralatan.0.nama=...).
+    Dotted keys nest (pengirim.nama=...); a number after an array field is an item (peralatan.0.nama=...), so a
+    file's list keeps its other items.
     """
-    data: dict[str, Any] = {}
+    import copy
+
+    data: dict[str, Any] = copy.deepcopy(base) if base else {}
     for key, raw in pairs:
         parts = key.split(".")
         node_schema: dict[str, Any] = schema

@@ -40,7 +40,7 @@ def lint(paths: list[Path], forms_dir: Path, roles_file: Path | None = None) -> 
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(path.glob("*.bpmn")))
+            files.extend(sorted([*path.glob("*.bpmn"), *path.glob("*.sop.yaml"), *path.glob("*.sop.yml")]))
             problems.extend(_page_problems(path))
         else:
             files.append(path)
@@ -88,21 +88,44 @@ def _line_of(message: str, source: str) -> int | None:
 
 
 def lint_file(path: Path, forms_dir: Path, lanes_known: set[str] | None, seen: dict[str, str]) -> list[Problem]:
-    """Every problem of one BPMN file."""
+    """Every problem of one BPMN file or SOP table (NAME.sop.yaml)."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        rule = "table-invalid" if path.name.endswith((".sop.yaml", ".sop.yml")) else "xml-malformed"
+        return [Problem(ERROR, source, None, None, rule, f"cannot be read as UTF-8 text ({exc}); save it as UTF-8")]
+    if path.name.endswith((".sop.yaml", ".sop.yml")):
+        return _lint_table(text, source, forms_dir, lanes_known, seen)
+    return _lint_bpmn(text, source, forms_dir, lanes_known, seen)
+
+
+def _lint_table(text: str, source: str, forms_dir: Path, lanes_known: set[str] | None,
+                seen: dict[str, str]) -> list[Problem]:
+    """A table's own mistakes with their lines; then the rules for diagrams on the BPMN it compiles to."""
+    from .sop_bpmn import compile_table
+    from .sop_yaml import read_table
+
+    try:
+        table, _ = read_table(text, source, forms_dir)
+    except EngineError as exc:
+        found = getattr(exc, "table_problems", None) or [(_line_of(str(exc), source), str(exc))]
+        return [Problem(ERROR, source, line, None, "table-invalid", message) for line, message in found]
+    compiled = _lint_bpmn(compile_table(table, source), source, forms_dir, lanes_known, seen)
+    return [p._replace(line=None) for p in compiled]  # lines of the compiled XML mean nothing to the author
+
+
+def _lint_bpmn(text: str, source: str, forms_dir: Path, lanes_known: set[str] | None,
+               seen: dict[str, str]) -> list[Problem]:
     from lxml import etree
 
-    source = str(path)
     out: list[Problem] = []
 
     def add(line: int | None, element: str | None, rule: str, message: str, severity: str = ERROR) -> None:
         out.append(Problem(severity, source, line, element, rule, message))
 
     try:
-        text = path.read_text(encoding="utf-8")
         root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
-    except (OSError, UnicodeDecodeError) as exc:
-        add(None, None, "xml-malformed", f"cannot be read as UTF-8 text ({exc}); save it as UTF-8")
-        return out
     except etree.XMLSyntaxError as exc:
         add(exc.lineno, None, "xml-malformed", f"not well-formed XML ({exc.msg}); fix the diagram")
         return out

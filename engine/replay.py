@@ -20,9 +20,11 @@ class ReadyTask(NamedTuple):
     id: str
     name: str
     lane: str | None
+    form: str | None = None
+    sla: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """{"task", "id", "name", "lane"}."""
+        """{"task", "id", "name", "lane", "form", "sla"}."""
         return self._asdict()
 
 
@@ -73,12 +75,14 @@ class _Context:
     def spec(self, version: str) -> Any:
         key = ("spec", version)
         if key not in self.cache:
+            from .definitions import definition_from_bundle
             from .workflow import build_spec
 
             bundle = self.bundle(version)
             try:
+                definition_from_bundle(bundle)  # the checks every definition passes at load: no scripts, ...
                 self.cache[key] = build_spec(bundle["bpmn"]["text"], bundle["process"], bundle["bpmn"]["file"])
-            except (EngineError, KeyError, TypeError) as exc:
+            except (EngineError, KeyError, TypeError, AttributeError) as exc:
                 raise Divergence(0, f"the pinned definition {version[:12]} does not build: {exc}") from None
         return self.cache[key]
 
@@ -197,8 +201,12 @@ def _ready(workflow: Any) -> list[ReadyTask]:
         return []
     from .workflow import ready_user_tasks
 
-    return [ReadyTask(t.task_spec.bpmn_id, str(t.id), t.task_spec.bpmn_name or t.task_spec.bpmn_id,
-                      t.task_spec.lane) for t in ready_user_tasks(workflow)]
+    out = []
+    for t in ready_user_tasks(workflow):
+        props = step_properties(t)
+        out.append(ReadyTask(t.task_spec.bpmn_id, str(t.id), t.task_spec.bpmn_name or t.task_spec.bpmn_id,
+                             t.task_spec.lane, props.get(FORM_PROPERTY), props.get("sla")))
+    return out
 
 
 def _compare(record: AuditRecord, workflow: Any) -> None:
@@ -212,12 +220,20 @@ def _compare(record: AuditRecord, workflow: Any) -> None:
                                "event follows")
     if record.status != status:
         raise Divergence(last, f"the store says the instance is {record.status}; by replay it is {status}")
-    ready = sorted((t.task, t.id) for t in _ready(workflow))
-    if sorted(record.ready) != ready:
-        raise Divergence(last, "the store's ready tasks are " + (_pairs(sorted(record.ready)) or "none")
+    width = len(record.ready[0]) if record.ready else 6  # older bundles kept (task, id) only
+    stored_ready = sorted(tuple(r) for r in record.ready)
+    ready = sorted(tuple(t)[:width] for t in _ready(workflow))
+    if [r[:2] for r in stored_ready] != [r[:2] for r in ready]:
+        raise Divergence(last, "the store's ready tasks are " + (_pairs(stored_ready) or "none")
                                + "; by replay they are " + (_pairs(ready) or "none"))
+    for stored_row, rebuilt_row in zip(stored_ready, ready, strict=True):
+        if stored_row != rebuilt_row:
+            fields = ("task", "id", "name", "lane", "form", "sla")
+            diff = next(i for i, (a, b) in enumerate(zip(stored_row, rebuilt_row, strict=True)) if a != b)
+            raise Divergence(last, f"the store's ready-task row of '{stored_row[0]}' has {fields[diff]} "
+                                   f"{stored_row[diff]!r}; the pinned diagram says {rebuilt_row[diff]!r}")
     if record.state is None:
-        return
+        raise Divergence(last, "the record holds no stored state to compare the replay with")
     try:
         stored = json.loads(record.state)
     except ValueError:
@@ -228,8 +244,8 @@ def _compare(record: AuditRecord, workflow: Any) -> None:
         raise Divergence(last, f"the stored state differs from the replay after event {last}: {difference}")
 
 
-def _pairs(pairs: list[tuple[str, str]]) -> str:
-    return ", ".join(f"'{task}' ({uuid[:8]})" for task, uuid in pairs)
+def _pairs(rows: list[tuple[Any, ...]]) -> str:
+    return ", ".join(f"'{row[0]}' ({str(row[1])[:8]})" for row in rows)
 
 
 def state_difference(stored: Any, rebuilt: Any) -> str:

@@ -292,12 +292,13 @@ class Engine:
             ready = record_change(tx, row, workflow, [], now, self.work_clock(), 1)
         return self._view(row, ready, data)
 
-    def data_from_assignments(self, instance: int, task: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-        """Build step data from KEY=VALUE pairs, typing each value by the task's form."""
+    def data_from_assignments(self, instance: int, task: str, pairs: list[tuple[str, str]],
+                              base: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Step data from KEY=VALUE pairs applied onto base (e.g. a --data file), typed by the task's form."""
         from .forms import coerce_assignments
 
         _, schema = self.form(instance, task)
-        return coerce_assignments(schema, pairs)
+        return coerce_assignments(schema, pairs, base)
 
     def complete(self, instance: int, task: str, data: dict[str, Any], actor: str | None = None) -> StepResult:
         """Validate a step's artefact against its pinned form and complete it; all in one transaction."""
@@ -306,6 +307,7 @@ class Engine:
         from .workflow import (
             STATE_FORMAT,
             complete_task,
+            is_ready_user_task,
             ready_user_tasks,
             state_from_bytes,
             state_to_bytes,
@@ -332,16 +334,25 @@ class Engine:
             spec = self._spec(row.version, version.spec)
             target = resolve(row, ready_rows, task, lambda: tx.events(instance), lambda: user_task_ids(spec))
             what = f"Instance {instance} task '{target.task}'"
-            if self.roles is not None:
-                self.roles.check_lane(self.roles.person(actor), target.lane, what)
-            if target.form:
-                form = self._form(version, target.form)
-                data = fit_to_form(form.schema, data)
-                form.validate(data, f"{what} (form {target.form})")
             workflow = state_from_bytes(row.state, spec)
             spiff_task = task_by_uuid(workflow, target.id)
-            if spiff_task is None:
-                raise StoreError(f"Instance {instance}: ready task {target.id} is not in the stored state")
+            if spiff_task is None or not is_ready_user_task(spiff_task):
+                raise StoreError(f"Instance {instance}: ready task {target.id} is not ready in the stored state; the "
+                                 f"store was altered behind the program's back. Nothing was saved; run `sop verify "
+                                 f"{instance}`")
+            # Lane and form come from the pinned diagram, never from the ready-task row alone (a row is an index).
+            derived = ready_row(instance, row.process_id, spiff_task, target.since)
+            if derived[:7] != target[:7]:
+                raise StoreError(f"Instance {instance}: the ready-task row of '{target.task}' does not match the "
+                                 f"pinned diagram (row: lane {target.lane!r}, form {target.form!r}; diagram: lane "
+                                 f"{derived.lane!r}, form {derived.form!r}); the store was altered behind the "
+                                 f"program's back. Nothing was saved; run `sop verify {instance}`")
+            if self.roles is not None:
+                self.roles.check_lane(self.roles.person(actor), derived.lane, what)
+            if derived.form:
+                form = self._form(version, derived.form)
+                data = fit_to_form(form.schema, data)
+                form.validate(data, f"{what} (form {derived.form})")
             check_step(what, step_properties(spiff_task), dict(spiff_task.data), target.task, data)
             complete_task(workflow, spiff_task, data)
             now = self.clock()
@@ -363,6 +374,25 @@ class Engine:
         # The completed task's data holds every artefact upstream of it (SpiffWorkflow passes data along).
         return StepResult(target.task, target.id, self._view(new_row, ready, dict(spiff_task.data)))
 
+    # -- pictures -------------------------------------------------------------------------------
+
+    def diagram(self, instance: int | None = None, process: str | None = None, html: bool = False) -> str:
+        """An instance drawn on its pinned diagram, or a process's bare diagram: SVG text, or an HTML page."""
+        from .pictures import instance_picture, process_picture
+
+        if instance is not None:
+            return instance_picture(self, instance, html)
+        return process_picture(self, process or "", html)
+
+    def sheet(self, process: str, version: str | None = None, pdf: str | None = None) -> str:
+        """The SOP AP document of a process as HTML; with pdf, also printed to that PDF file."""
+        from .pictures import sheet_html, write_pdf
+
+        html = sheet_html(self, process, version)
+        if pdf:
+            write_pdf(html, pdf)
+        return html
+
     # -- audit ----------------------------------------------------------------------------------
 
     def audit_record(self, instance: int) -> AuditRecord:
@@ -377,14 +407,15 @@ class Engine:
         for version in dict.fromkeys([*(e.version for e in events), row.version]):
             pinned = store.get_version(version)
             if pinned is not None:
-                versions[version] = PinnedVersion(pinned.bundle, pinned.spec)
+                versions[version] = PinnedVersion(pinned.bundle, pinned.spec, pinned.process_id, pinned.name)
         try:
             state = state_json(row.state)
         except EngineError:
             state = ""  # unreadable: the replay's comparison names it
         return AuditRecord(row.id, row.process_id, row.version, row.status, row.started_at, row.updated_at,
                            row.started_by, row.last_seq, row.last_hash, state,
-                           [(t.task, t.id) for t in store.ready_tasks(instance)], events, versions)
+                           [(t.task, t.id, t.name, t.lane, t.form, t.sla) for t in store.ready_tasks(instance)],
+                           events, versions)
 
     def history(self, instance: int) -> tuple[list[HistoryRow], list[EventRow]]:
         """An instance's events as rows naming each step and lane, and the events themselves."""

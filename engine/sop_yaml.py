@@ -273,9 +273,13 @@ def _table_error(source: str, problems: list[tuple[int, str]]) -> EngineError:
     problems = sorted(set(problems))
     if len(problems) == 1:
         line, text = problems[0]
-        return DefinitionError(f"{source}:{line}: {text}")
-    listing = "\n".join(f"  - {source}:{line}: {text}" for line, text in problems)
-    return DefinitionError(f"{source}: the SOP table has {len(problems)} problems; fix them and try again:\n{listing}")
+        error = DefinitionError(f"{source}:{line}: {text}")
+    else:
+        listing = "\n".join(f"  - {source}:{line}: {text}" for line, text in problems)
+        error = DefinitionError(f"{source}: the SOP table has {len(problems)} problems; fix them and try again:\n"
+                                f"{listing}")
+    error.table_problems = problems  # type: ignore[attr-defined]  # each (line, text), for `sop lint`
+    return error
 
 
 def table_document(table: SopTable, identity: dict[str, Any] | None = None,

@@ -158,6 +158,9 @@ def run_engine(workflow: BpmnWorkflow) -> None:
         raise _engine_error(exc) from None
     except ExpressionError as exc:
         raise EngineError(f"The diagram's expression was refused: {exc}") from None
+    except (TypeError, ValueError, ArithmeticError) as exc:  # e.g. a loop cardinality that is not a number
+        raise DefinitionError(f"The diagram failed on a value it computed ({type(exc).__name__}: {exc}); nothing was "
+                              "saved. Check the data its expressions read (loop cardinality, timers)") from None
     for task in workflow.get_tasks(state=TaskState.WAITING):
         if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
             task.internal_data["event_value"] = PARKED

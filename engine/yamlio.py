@@ -13,7 +13,15 @@ from .errors import DataFileError
 
 
 class _PlainLoader(yaml.SafeLoader):
-    """SafeLoader where only true/false are booleans and dates/times stay text (YAML 1.2 behaviour)."""
+    """SafeLoader where only true/false are booleans and dates/times stay text (YAML 1.2 behaviour), and aliases
+    are refused: a kilobyte of nested `*a` expands to gigabytes (people's files never need them)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(None, None, f"the alias *{event.anchor} is not accepted; write the "
+                                              "value out in full", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 _DROPPED = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int",

@@ -95,19 +95,11 @@ def _read_data(data_file: str | None, sets: tuple[str, ...], engine: Engine | No
                                          param_hint="--set")
             pairs.append((key.strip(), value))
         assert engine is not None and instance is not None and task is not None
-        extra = engine.data_from_assignments(instance, task, pairs)
-        data = _deep_merge(data or {}, extra)
+        if data is not None and not isinstance(data, dict):
+            raise click.BadParameter(f"{data_file} must hold an object of field: value pairs to combine with --set",
+                                     param_hint="--data")
+        data = engine.data_from_assignments(instance, task, pairs, data)
     return data
-
-
-def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 @cli.command()
@@ -162,7 +154,7 @@ def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str
 @cli.command()
 @click.option("--instance", type=INSTANCE_ID, help="Only this instance's tasks.")
 @click.option("--lane", help="Only tasks in this lane (the actor's name in the diagram).")
-@click.option("--limit", type=click.IntRange(min=0), metavar="N",
+@click.option("--limit", type=click.IntRange(0, 1_000_000_000), metavar="N",
               help=f"Show at most N tasks, oldest first (table default {TABLE_LIMIT}; JSON default all; 0 = all).")
 @click.option("--all", "show_all", is_flag=True, help="Show every task (same as --limit 0).")
 @click.option("--mine", is_flag=True, help="Only tasks in the lanes you (your OS login) act in.")
@@ -342,12 +334,14 @@ def _print_step(kind: str, detail: dict[str, Any]) -> None:
 from .cli_audit import COMMANDS as AUDIT_COMMANDS  # noqa: E402
 from .cli_db import db  # noqa: E402
 from .cli_lint import lint  # noqa: E402
+from .cli_pictures import COMMANDS as PICTURE_COMMANDS  # noqa: E402
 from .cli_roles import roles  # noqa: E402
 from .cli_sop_table import compile_command, decompile_command  # noqa: E402
 from .cli_time import report, tick  # noqa: E402
 from .cli_versions import migrate  # noqa: E402
 
-for _command in [*AUDIT_COMMANDS, lint, migrate, roles, tick, report, compile_command, decompile_command, db]:
+for _command in [*AUDIT_COMMANDS, lint, migrate, roles, tick, report, compile_command, decompile_command,
+                 *PICTURE_COMMANDS, db]:
     cli.add_command(_command)
 
 

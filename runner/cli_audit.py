@@ -114,9 +114,9 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
             click.echo(f"instance {verdict.instance}: ok, {verdict.events} events, head {verdict.head_hash}")
         else:
             first = verdict.problems[0]
-            at = f"event {first.event}: " if first.event else ""
+            at = f" at event {first.event}" if first.event else ""
             more = f" (and {len(verdict.problems) - 1} more; see --json)" if len(verdict.problems) > 1 else ""
-            click.echo(f"instance {verdict.instance}: FAILED at {at}{first.message}{more}")
+            click.echo(f"instance {verdict.instance}: FAILED{at}: {first.message}{more}")
     if as_json:
         emit_json_list(results)
     source = f"bundle {bundle_path}" if bundle_path else "the store"

@@ -156,3 +156,10 @@ def test_golden_histories_still_replay(name: str, tmp_path: Path) -> None:
     result = Sop(tmp_path / "none.db")("verify", "--bundle", str(GOLDEN / f"{name}.bundle.json"))
     assert result.exit_code == 0, result.output
     assert "ok" in result.stdout
+
+
+def test_export_to_stdout_or_a_folder_is_refused(store: Sop, tmp_path: Path) -> None:
+    """`-o -` or a folder is refused with how to name a file, instead of writing a file called '-'."""
+    for target in ("-", str(tmp_path)):
+        result = store("export", "1", "-o", target)
+        assert result.exit_code == 1 and "give the path of a file" in result.stderr

@@ -151,6 +151,21 @@ def test_complete_with_set_types_values_by_the_form(sop: Sop) -> None:
     assert stored["sifat"] == "sangat segera"
 
 
+def test_set_changes_one_item_of_a_files_list_and_keeps_the_others(sop: Sop) -> None:
+    """`--data FILE --set list.0.field=...` changes that item's field only; the file's other items stay."""
+    instance = sop.start()
+    for task, name in [("AjukanPermohonan", "01_surat_permohonan.yaml"), ("DisposisiKadis", "02_disposisi_kadis.yaml"),
+                       ("AnalisaKabid", "03_analisa_kabid.yaml"), ("SurveyTeknis", "04_survey_teknis.yaml")]:
+        assert sop("complete", str(instance), task, "--data", str(DATA / name)).exit_code == 0
+    result = sop("complete", str(instance), "AnalisaTopologi", "--data", str(DATA / "05_analisa_topologi_pasang.yaml"),
+                 "--set", "kebutuhan_perangkat.0.jumlah=5", "--set", "kebutuhan_perangkat.2.jumlah=3")
+    assert result.exit_code == 0, result.output
+    devices = sop.json("show", str(instance))["data"]["AnalisaTopologi"]["kebutuhan_perangkat"]
+    assert [d["jumlah"] for d in devices] == [5, 2, 3]
+    assert [d["nama"] for d in devices] == ["Kabel fiber optik single mode (meter)", "Media converter",
+                                            "Switch manageable 24 port"]
+
+
 def test_complete_json_contract_and_actor(sop: Sop) -> None:
     """`sop complete --json` gives instance, status and the next tasks; --as is recorded as the actor."""
     instance = sop.start()

@@ -174,3 +174,20 @@ def test_engine_and_runner_name_no_sop() -> None:
         text = path.read_text()
         offenders += [f"{path.name}: {n}" for n in names if re.search(rf"\b{re.escape(n)}\b", text)]
     assert offenders == []
+
+
+def test_a_loop_cardinality_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
+    """A multi-instance count read from data that is text is refused clearly and starts nothing."""
+    definitions, forms = tmp_path / "definitions", tmp_path / "forms"
+    shutil.copytree(PARAF / "definitions", definitions)
+    shutil.copytree(PARAF / "forms", forms)
+    bpmn = next(definitions.glob("*.bpmn"))
+    bpmn.write_text(bpmn.read_text().replace("<bpmn:loopCardinality>3</bpmn:loopCardinality>",
+                                             "<bpmn:loopCardinality>jumlah</bpmn:loopCardinality>"))
+    sop = Sop(tmp_path / "s.db", definitions, forms)
+    data = tmp_path / "start.json"
+    data.write_text('{"jumlah": "x"}')
+    result = sop("start", "paraf_banyak", "--data", str(data))
+    assert result.exit_code == 1, result.output
+    assert "failed" in result.stderr and "nothing was saved" in result.stderr and "internal error" not in result.stderr
+    assert sop.dump() == {}

@@ -179,3 +179,26 @@ def test_text_output_names_file_line_rule_and_element(tmp_path: Path) -> None:
     line = _line(text, 'id="Ajukan"')
     assert result.stdout.startswith(f"{definitions / BPMN}:{line}: error [sla-invalid] Ajukan: task 'Ajukan' has sla=")
     assert "1 error(s), 0 warning(s)." in result.stderr
+
+
+TABLE = ROOT / "examples" / "interkoneksi_data_baru" / "tabel" / "interkoneksi_data_baru.sop.yaml"
+
+
+def test_sop_tables_are_linted_with_their_lines(tmp_path: Path) -> None:
+    """A NAME.sop.yaml in the folder is checked too: every mistake of the table with its line; a good one is clean."""
+    folder = tmp_path / "definitions"
+    folder.mkdir()
+    shutil.copy(TABLE, folder / TABLE.name)
+    code, problems = _lint(folder, FORMS)
+    assert (code, problems) == (0, [])
+    text = TABLE.read_text()
+    broken = text.replace("pelaksana: OPD\n", "pelaksana: OPDX\n", 1).replace("waktu: 30 menit", "waktu: sebentar", 1)
+    assert broken.count("OPDX") == 1 and "sebentar" in broken
+    (folder / TABLE.name).write_text(broken)
+    code, problems = _lint(folder, FORMS)
+    assert code == 1
+    lines = broken.splitlines()
+    found = {(p["line"], p["rule"]) for p in problems}
+    assert (next(n for n, line in enumerate(lines, 1) if "OPDX" in line), "table-invalid") in found
+    assert (next(n for n, line in enumerate(lines, 1) if "sebentar" in line), "table-invalid") in found
+    assert all(p["file"] == str(folder / TABLE.name) for p in problems)

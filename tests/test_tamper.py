@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 from audit_fixtures import built_fixture, read_state, store_fixture, tamper, write_state  # noqa: F401 - fixtures
@@ -175,7 +177,7 @@ def test_pinned_bpmn_or_form_changed(store: Sop, edit: str) -> None:
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert len(lines) == 3
-    assert all("FAILED at the pinned definition snapshot" in line and "was altered" in line for line in lines)
+    assert all("FAILED: the pinned definition snapshot" in line and "was altered" in line for line in lines)
 
 
 def test_stored_spec_changed(store: Sop) -> None:
@@ -195,3 +197,73 @@ def test_deleted_instance_row_is_noticed(store: Sop) -> None:
     tamper(store.db, ("DELETE FROM ready_tasks WHERE instance_id = 3", ()), ("DELETE FROM instances WHERE id = 3", ()))
     line = _failed(store, 3)
     assert "instance 3 has 3 events but its instance row is gone" in line
+
+
+def test_ready_row_lane_changed_is_refused_by_complete_and_named_by_verify(store: Sop) -> None:
+    """A ready-task row moved to another lane neither lets that lane act nor passes verify."""
+    tamper(store.db, ("UPDATE ready_tasks SET lane = 'OPD' WHERE instance_id = 3", ()))
+    before = store.dump()
+    refused = store("complete", "3", "AnalisaKabid", "--set", "hasil_analisa=x")
+    assert refused.exit_code == 1
+    assert "does not match the pinned diagram (row: lane 'OPD'" in refused.stderr
+    assert "sop verify 3" in refused.stderr
+    assert store.dump() == before
+    line = _failed(store, 3)
+    assert "ready-task row of 'AnalisaKabid' has lane 'OPD'; the pinned diagram says 'Kepala Bidang'" in line
+
+
+def test_instance_row_starter_and_version_process_changed(store: Sop) -> None:
+    """Who started an instance, and which process a pinned version belongs to, are checked against the record."""
+    tamper(store.db, ("UPDATE instances SET started_by = 'kadis' WHERE id = 2", ()))
+    assert "the instance row says it was started by kadis" in _failed(store, 2)
+    tamper(store.db, ("UPDATE instances SET started_by = (SELECT actor FROM events WHERE instance_id = 2 AND seq = 1) "
+                      "WHERE id = 2", ()), ("UPDATE definition_versions SET process_id = 'lain'", ()))
+    result = store("verify")
+    assert result.exit_code == 1
+    assert all("the store lists version" in line and "under process 'lain'" in line
+               for line in result.stdout.splitlines())
+
+
+def test_bundle_without_state_or_with_retyped_numbers_fails(store: Sop, tmp_path: Path) -> None:
+    """A bundle whose stored state was removed, or whose numbers were rewritten as text, does not verify."""
+    bundle = tmp_path / "b.json"
+    assert store("export", "1", "-o", str(bundle)).exit_code == 0
+    data = json.loads(bundle.read_text())
+    del data["state"]
+    bundle.write_text(json.dumps(data))
+    result = store("verify", "--bundle", str(bundle))
+    assert result.exit_code == 1 and "lacks or garbles a field" in result.stderr
+    data["state"] = None
+    bundle.write_text(json.dumps(data))
+    result = store("verify", "--bundle", str(bundle))
+    assert result.exit_code == 1 and "holds no stored state to compare" in result.stdout
+    store("export", "1", "-o", str(bundle))
+    data = json.loads(bundle.read_text())
+    data["events"][0]["seq"] = "1"
+    bundle.write_text(json.dumps(data))
+    result = store("verify", "--bundle", str(bundle))
+    assert result.exit_code == 1 and "'1' is not an integer" in result.stderr
+
+
+def test_rehashed_bundle_with_a_script_task_is_refused(store: Sop, tmp_path: Path) -> None:
+    """A forger who rewrites a bundle's BPMN with a script task and rehashes everything still fails: the pinned
+    definition must pass the checks every definition passes at load."""
+    bundle = tmp_path / "b.json"
+    store("export", "3", "-o", str(bundle))
+    data = json.loads(bundle.read_text())
+    [(_old, snapshot)] = data["versions"].items()
+    snapshot["bpmn"]["text"] = snapshot["bpmn"]["text"].replace(
+        "</bpmn:process>", '<bpmn:scriptTask id="Jahat"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>'
+        "</bpmn:process>", 1)
+    new_version = hashlib.sha256(canonical_json(snapshot).encode()).hexdigest()
+    data["versions"] = {new_version: snapshot}
+    previous = new_version
+    for event in data["events"]:
+        event["version"] = new_version
+        body = {k: v for k, v in event.items() if k != "hash"}
+        event["hash"] = previous = chain_hash(previous, body)
+    data["instance"].update(version=new_version, last_hash=previous)
+    bundle.write_text(json.dumps(data))
+    result = store("verify", "--bundle", str(bundle))
+    assert result.exit_code == 1
+    assert "does not build" in result.stdout and "Jahat" in result.stdout

@@ -133,3 +133,11 @@ def test_read_data_file_syntax_error_names_path_and_line(tmp_path: Path) -> None
     file.write_text("a: 1\nb: [2\n", encoding="utf-8")
     with pytest.raises(DataFileError, match=rf"^{re.escape(str(file))}:3: not valid YAML"):
         read_data_file(str(file))
+
+
+def test_aliases_are_refused_so_a_small_file_cannot_expand_to_gigabytes(tmp_path: Path) -> None:
+    """A data file using YAML anchors and aliases (the 'billion laughs') is refused with the alias named."""
+    path = tmp_path / "bom.yaml"
+    path.write_text("a: &a [1, 2]\nb: &b [*a, *a]\nc: [*b, *b]\n")
+    with pytest.raises(DataFileError, match=r"bom.yaml:2: not valid YAML \(the alias \*a is not accepted"):
+        read_data_file(str(path))

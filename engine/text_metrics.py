@@ -1,0 +1,57 @@
+"""Text widths for wrapping labels, from a per-character width table of DejaVu Sans (no font renderer needed).
+
+The widths are DejaVu Sans 2.37's advance widths (its `hmtx` table) for ASCII 32..126, in thousandths of an em:
+the sans font Debian ships by default and the first in our font-family lists, so a label wrapped here fits when
+rsvg-convert, WeasyPrint or a browser draws it. Other characters count as the width of "0".
+"""
+
+from __future__ import annotations
+
+_REGULAR = (
+    318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636, 636, 636, 636, 636,
+    636, 636, 636, 636, 337, 337, 838, 838, 838, 531, 1000, 684, 686, 698, 770, 632, 575, 775, 752, 295, 295, 656,
+    557, 863, 748, 787, 603, 787, 695, 635, 611, 732, 684, 989, 685, 611, 685, 390, 337, 390, 838, 500, 500, 613,
+    635, 550, 635, 615, 352, 635, 634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818,
+    592, 592, 525, 636, 337, 636, 838,
+)
+_BOLD = (
+    348, 456, 521, 838, 696, 1002, 872, 306, 457, 457, 523, 838, 380, 415, 380, 365, 696, 696, 696, 696, 696, 696,
+    696, 696, 696, 696, 400, 400, 838, 838, 838, 580, 1000, 774, 762, 734, 830, 683, 683, 821, 837, 372, 372, 775,
+    637, 995, 837, 850, 733, 850, 770, 720, 682, 812, 774, 1103, 771, 724, 725, 457, 365, 457, 838, 500, 500, 675,
+    716, 593, 716, 678, 435, 716, 712, 343, 343, 665, 343, 1042, 712, 687, 716, 716, 493, 595, 478, 712, 652, 924,
+    645, 652, 582, 712, 365, 712, 838,
+)
+FONT_FAMILY = "DejaVu Sans, Verdana, Arial, sans-serif"
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """The width of one line of text at a font size, in the same unit as the size."""
+    table = _BOLD if bold else _REGULAR
+    total = 0
+    for ch in text:
+        code = ord(ch) - 32
+        total += table[code] if 0 <= code < len(table) else table[16]
+    return total * size / 1000
+
+
+def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
+    """Break text into lines no wider than width (a word longer than a line is cut at a character)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if text_width(candidate, size, bold) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while text_width(word, size, bold) > width and len(word) > 1:
+            cut = len(word) - 1
+            while cut > 1 and text_width(word[:cut], size, bold) > width:
+                cut -= 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    if line:
+        lines.append(line)
+    return lines

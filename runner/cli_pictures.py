@@ -1,0 +1,76 @@
+"""Picture commands: an instance (or a process) drawn on its diagram, and the SOP AP document of a process."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from .render import message
+
+INSTANCE_ID = click.IntRange(1, 2**63 - 1)
+
+
+def _engine(ctx: click.Context) -> Any:
+    from .cli import engine_of
+
+    return engine_of(ctx)
+
+
+def _write(path: str | None, text: str, what: str) -> None:
+    if path is None:
+        sys.stdout.write(text)
+        return
+    from engine.errors import EngineError
+
+    try:
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as exc:
+        raise EngineError(f"Cannot write {path}: {exc.strerror}; choose another file") from None
+    message(f"Wrote {what} to {path}.")
+
+
+@click.command()
+@click.argument("instance", type=INSTANCE_ID, required=False)
+@click.option("--process", "process_id", metavar="ID", help="Draw this process's bare diagram instead of an instance.")
+@click.option("-o", "--output", "path", metavar="FILE", help="FILE.svg or FILE.html (the SVG plus the history); "
+              "default: SVG on stdout.")
+@click.pass_context
+def diagram(ctx: click.Context, instance: int | None, process_id: str | None, path: str | None) -> None:
+    """Draw an instance on its diagram: done, waiting, late, path taken. Example: sop diagram 1 -o 1.html"""
+    if (instance is None) == (process_id is None):
+        raise click.UsageError("give an INSTANCE or --process ID (one of them)")
+    from engine.pictures import picture_format
+
+    try:
+        html = picture_format(path)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="-o") from None
+    text = _engine(ctx).diagram(instance, process_id, html)
+    what = f"instance {instance}" if instance is not None else f"process {process_id}"
+    _write(path, text, f"the diagram of {what}")
+
+
+@click.command()
+@click.argument("process_id", metavar="PROCESS")
+@click.option("-o", "--output", "path", metavar="FILE", help="FILE.html or FILE.pdf (PDF needs the extra "
+              "`pdf`: WeasyPrint); default: HTML on stdout.")
+@click.option("--version", "version", metavar="HASH", help="A pinned version (its hash or a unique prefix) instead "
+              "of the newest definition.")
+@click.pass_context
+def sheet(ctx: click.Context, process_id: str, path: str | None, version: str | None) -> None:
+    """Print the SOP AP document (identity page, flowchart pages) of a process. Example: sop sheet P -o sop.pdf"""
+    lower = (path or "").lower()
+    if path is not None and not lower.endswith((".html", ".htm", ".pdf")):
+        raise click.BadParameter(f"{path}: give a file ending in .html or .pdf", param_hint="-o")
+    engine = _engine(ctx)
+    if lower.endswith(".pdf"):
+        engine.sheet(process_id, version, pdf=path)
+        message(f"Wrote the SOP AP document of {process_id} to {path}.")
+        return
+    _write(path, engine.sheet(process_id, version), f"the SOP AP document of {process_id}")
+
+
+COMMANDS = [diagram, sheet]
