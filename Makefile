@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS ?= test,pdf
+EXTRAS ?= test,pdf,postgres
 
 .PHONY: demo test lint bench clean
 

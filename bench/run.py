@@ -162,6 +162,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--audit-sizes", default="100,1000,10000", help="Events per instance for (d).")
+    parser.add_argument("--load-instances", type=int, default=1000, help="Running instances for (i).")
+    parser.add_argument("--load-completions", type=int, default=400, help="Completions per run of (i).")
     args = parser.parse_args()
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "engine"), str(ROOT / "runner")], check=True)
     tmp = Path(tempfile.mkdtemp(prefix="sop-bench-"))
@@ -253,6 +255,11 @@ def main() -> None:
     results.update(compile_figures)
     print("\n".join(pictures.lines(drawn)))
     results["i_pictures"] = drawn
+    import load  # bench/load.py: (j) many processes on SQLite and PostgreSQL
+
+    load_lines, load_figures = load.run(args.load_instances, args.load_completions)
+    print("\n".join(load_lines))
+    results.update(load_figures)
     print(json.dumps(results))
 
 

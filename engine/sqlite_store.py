@@ -162,6 +162,10 @@ class SqliteTransaction:
             (done_seq, done_at, taken, instance_id, task_uuid),
         )
 
+    def insert_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                              rows)
+
 
 class SqliteStore:
     """A sop store in one SQLite file."""
@@ -490,6 +494,9 @@ class SqliteStore:
             "LEFT JOIN instances i ON i.version = d.version GROUP BY d.version ORDER BY d.process_id, d.created_at"
         )
         return [VersionCount(*r) for r in rows]  # type: ignore[arg-type]
+
+    def table_rows(self, table: str, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+        return self._query(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {columns[0]}, {columns[1]}")
 
     def close(self) -> None:
         """Close the connection."""

@@ -1,4 +1,4 @@
-"""The store interface: rows in and out, one transaction per command; SQLite now, PostgreSQL to follow."""
+"""The store interface: rows in and out, one transaction per command; SQLite or PostgreSQL."""
 
 from __future__ import annotations
 
@@ -134,6 +134,8 @@ class Transaction(Protocol):
         """The Mutu Baku of each step the instance completed."""
     def finish_instance(self, instance_id: int, total: float, budget: float) -> None:
         """Record a completed instance's working time and the sum of its steps' Mutu Baku (seconds)."""
+    def insert_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """Insert rows as they are, ids included (`sop db copy` into an empty store)."""
 
 
 class Store(Protocol):
@@ -189,22 +191,36 @@ class Store(Protocol):
         """Every pinned version with its instance counts, by process and first use."""
     def schema_version(self) -> int:
         """The store's schema version; 0 when the store does not exist yet."""
+    def table_rows(self, table: str, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+        """Every row of one of the store's tables, in primary-key order (`sop db copy`)."""
     def close(self) -> None:
         """Release the connection."""
 
 
 def open_store(location: str, create: bool) -> Store:
-    """Open the store a --db value names; only SQLite paths (or sqlite:/// URLs) exist so far."""
-    from .sqlite_store import SqliteStore
-
+    """Open the store a --db value names: a SQLite path (or sqlite:///PATH) or a postgresql:// URL."""
     if not location.strip():
         from .errors import StoreError
 
         raise StoreError("--db is empty; give the path of a store file such as ./sop.db (or set SOP_DB)")
+    if location.startswith(("postgresql://", "postgres://")):
+        try:
+            from .pg_store import PgStore
+        except ImportError:
+            from .errors import StoreError
+
+            raise StoreError(
+                "--db names a PostgreSQL store but psycopg is not installed; install the extra: "
+                "pip install 'sop[postgres]' (or pip install 'psycopg[binary]')"
+            ) from None
+        return PgStore(location, create=create)
+    from .sqlite_store import SqliteStore
+
     if location.startswith("sqlite:///"):
         location = location[len("sqlite:///"):]
     elif "://" in location:
         from .errors import StoreError
 
-        raise StoreError(f"--db {location!r}: unsupported store URL; give a SQLite file path or sqlite:///PATH")
+        raise StoreError(f"--db {location!r}: unsupported store URL; give a SQLite file path, sqlite:///PATH or "
+                         "postgresql://USER@HOST:PORT/DB")
     return SqliteStore(location, create=create)

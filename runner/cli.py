@@ -51,7 +51,7 @@ def _refuse(text: str) -> NoReturn:
 
 @click.group(cls=SopGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--db", envvar="SOP_DB", default="./sop.db", show_default=True, show_envvar=True,
-              help="The store: a SQLite file (or sqlite:///PATH).")
+              help="The store: a SQLite file (or sqlite:///PATH), or postgresql://USER@HOST:PORT/DB.")
 @click.option("--definitions", "definitions_dir", envvar="SOP_DEFINITIONS", default="./definitions", show_envvar=True,
               show_default=True, help="Folder of BPMN diagrams and their YAML pages.")
 @click.option("--forms", "forms_dir", envvar="SOP_FORMS", default="./forms", show_default=True, show_envvar=True,
@@ -332,6 +332,7 @@ def _print_step(kind: str, detail: dict[str, Any]) -> None:
 
 # Commands in modules of their own, registered once the group exists.
 from .cli_audit import COMMANDS as AUDIT_COMMANDS  # noqa: E402
+from .cli_db import db  # noqa: E402
 from .cli_lint import lint  # noqa: E402
 from .cli_pictures import COMMANDS as PICTURE_COMMANDS  # noqa: E402
 from .cli_roles import roles  # noqa: E402
@@ -340,7 +341,7 @@ from .cli_time import report, tick  # noqa: E402
 from .cli_versions import migrate  # noqa: E402
 
 for _command in [*AUDIT_COMMANDS, lint, migrate, roles, tick, report, compile_command, decompile_command,
-                 *PICTURE_COMMANDS]:
+                 *PICTURE_COMMANDS, db]:
     cli.add_command(_command)
 
 

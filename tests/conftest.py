@@ -7,7 +7,7 @@ import json
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +96,29 @@ def make_sop(tmp_path: Path) -> Callable[..., Sop]:
         return Sop(tmp_path / name, definitions, forms)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A private PostgreSQL server for the whole test session (skipped, saying why, where none is installed)."""
+    from pg_server import PgServer, find_bin
+
+    bindir = find_bin()
+    if bindir is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed: apt-get install postgresql")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg is not installed: pip install -e '.[postgres]'")
+    server = PgServer(bindir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: Any) -> str:
+    """The URL of a fresh, empty PostgreSQL database."""
+    return str(pg_server.create_database())

@@ -346,7 +346,8 @@ def test_listing_commands_import_no_heavy_modules(sop: Sop) -> None:
         code = (
             "import sys\nfrom runner.cli import cli\n"
             f"cli(['--db', {str(sop.db)!r}, *{command.split()!r}], standalone_mode=False)\n"
-            "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'SpiffWorkflow', 'jsonschema', 'yaml', 'lxml'})\n"
+            "heavy = sorted({m.split('.')[0] for m in sys.modules}\n"
+            "               & {'SpiffWorkflow', 'jsonschema', 'yaml', 'lxml', 'psycopg'})\n"
             "print('HEAVY', heavy, file=sys.stderr)\n"
         )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
