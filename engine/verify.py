@@ -31,8 +31,8 @@ class Verdict(NamedTuple):
 def verify_record(record: AuditRecord, cache: dict[Any, Any] | None = None) -> Verdict:
     """Every check on one record; cache carries built specs and forms across instances of a verify run."""
     cache = {} if cache is None else cache
+    outcome = replay(record, cache=cache)  # first: it builds each version's spec, which spec_problems reuses
     problems = version_problems(record) + chain_problems(record) + spec_problems(record, cache)
-    outcome = replay(record, cache=cache)
     if outcome.divergence is not None:
         problems.append(Problem(outcome.divergence.event, "replay: " + outcome.divergence.message))
     return Verdict(record.instance, len(record.events), record.events[-1].hash if record.events else "",
@@ -52,9 +52,11 @@ def spec_problems(record: AuditRecord, cache: dict[Any, Any]) -> list[Problem]:
         key = ("spec-text", version)
         if key not in cache:
             try:
-                bundle = json.loads(pinned.bundle)
-                cache[key] = _without_file(spec_to_text(build_spec(bundle["bpmn"]["text"], bundle["process"],
-                                                                   bundle["bpmn"]["file"])))
+                spec = cache.get(("spec", version))
+                if spec is None:
+                    bundle = json.loads(pinned.bundle)
+                    spec = build_spec(bundle["bpmn"]["text"], bundle["process"], bundle["bpmn"]["file"])
+                cache[key] = _without_file(spec_to_text(spec))
             except (EngineError, ValueError, KeyError, TypeError):
                 cache[key] = None  # version_problems or the replay name what is wrong with the bundle
         if cache[key] is not None and cache[key] != _without_file(pinned.spec):
