@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,16 +81,8 @@ def parse_yaml(text: str, source: str) -> Any:
     """Parse YAML text; a syntax error becomes a DataFileError naming the source and line. Every YAML file
     sop reads (data, pages, tables, roles, calendar) goes through the one loader of _fast_loader, so a file
     gets one answer whichever command reads it."""
-    try:
+    with _yaml_errors(source):
         return _refuse_shared(yaml.load(text, Loader=_fast_loader()), source)  # noqa: S506 - a SafeLoader
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        raise DataFileError(f"{where}: not valid YAML ({exc.problem}); fix the file and try again") from None
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"{source}: not valid YAML ({exc}); fix the file and try again") from None
-    except RecursionError:
-        raise DataFileError(f"{source}: nested too deeply to read; flatten the document") from None
 
 
 def parse_data(text: str, source: str) -> dict[str, Any]:
@@ -139,13 +133,25 @@ def parse_yaml_lines(text: str, source: str) -> tuple[Any, Lines]:
 
     A key written twice in one mapping is refused (PyYAML would silently keep the last one).
     """
-    try:
+    with _yaml_errors(source):
         loader = _fast_loader()(text)
         try:
             node = loader.get_single_node()
             value = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    _refuse_shared(value, source)
+    lines: Lines = {}
+    if node is not None:
+        _walk(node, (), lines, source)
+    return value, lines
+
+
+@contextmanager
+def _yaml_errors(source: str) -> Iterator[None]:
+    """A YAML syntax error, or nesting too deep to read, becomes a DataFileError naming the source and line."""
+    try:
+        yield
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{source}:{mark.line + 1}" if mark is not None else source
@@ -154,11 +160,6 @@ def parse_yaml_lines(text: str, source: str) -> tuple[Any, Lines]:
         raise DataFileError(f"{source}: not valid YAML ({exc}); fix the file and try again") from None
     except RecursionError:
         raise DataFileError(f"{source}: nested too deeply to read; flatten the document") from None
-    _refuse_shared(value, source)
-    lines: Lines = {}
-    if node is not None:
-        _walk(node, (), lines, source)
-    return value, lines
 
 
 def _refuse_shared(value: Any, source: str) -> Any:
