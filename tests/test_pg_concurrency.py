@@ -1,5 +1,6 @@
 """Tests for many operators and tickers on one PostgreSQL store with real processes, and for faults: killed
-commands and a server restarted mid-run. Sizes follow the issue (about 3 minutes here); SOP_STRESS=0 runs smaller ones for a quick local pass."""
+commands and a server restarted mid-run. Sizes follow the issue (about 3 minutes here); SOP_STRESS=0 runs
+smaller ones for a quick local pass."""
 
 from __future__ import annotations
 
