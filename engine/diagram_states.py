@@ -67,7 +67,7 @@ def instance_states(diagram: Diagram, state_text: str, spec_text: str, ready_row
     ready: dict[str, ReadyInfo] = {}
     states: dict[str, str] = {}
     for row in ready_rows:
-        due = getattr(row, "due", None)  # present once ready tasks carry a due time (roles & time)
+        due = row.due
         ready[row.task] = ReadyInfo(row.lane, row.since, due, row.name)
         states[row.task] = "overdue" if due and _before(str(due), now) else "ready"
     for bpmn_id, mask in reached.items():

@@ -16,7 +16,7 @@ from .models import TaskView
 from .pg_schema import MIGRATION_LOCK, MIGRATIONS, SCHEMA_VERSION, TABLES, VERSION_TABLE
 from .pg_transaction import _EVENT_COLUMNS, _INSTANCE_COLUMNS, _READY_COLUMNS, PgTransaction, _first_line, _instance
 from .sqlite_store import _done_window, _window, failpoint
-from .store import EventRow, InstanceRow, VersionCount, VersionRow
+from .store import EventRow, InstanceRow, VersionCount, VersionRow, where_equal
 
 CONNECT_TIMEOUT_S = 10
 
@@ -148,17 +148,8 @@ class PgStore:
     def list_instances(self, status: str | None = None, process_id: str | None = None) -> list[InstanceRow]:
         sql = ("SELECT id, process_id, version, status, started_at, updated_at, started_by, ''::bytea, state_format, "
                "row_version, last_seq, last_hash FROM instances")
-        where: list[str] = []
-        params: list[object] = []
-        if status:
-            where.append("status = %s")
-            params.append(status)
-        if process_id:
-            where.append("process_id = %s")
-            params.append(process_id)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        return [_instance(r) for r in self._query(sql + " ORDER BY id", tuple(params))]
+        where, params = where_equal({"status": status, "process_id": process_id}, "%s")
+        return [_instance(r) for r in self._query(sql + where + " ORDER BY id", params)]
 
     def ready_tasks(
         self, instance_id: int | None = None, lane: str | None = None, limit: int | None = None,

@@ -11,7 +11,7 @@ from typing import Any
 from .errors import StoreError
 from .models import TaskView
 from .sqlite_schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
-from .store import EventRow, InstanceRow, StepRow, TimerRow, VersionCount, VersionRow
+from .store import EventRow, InstanceRow, StepRow, TimerRow, VersionCount, VersionRow, where_equal
 
 BUSY_TIMEOUT_MS = 15000
 
@@ -334,17 +334,8 @@ class SqliteStore:
             "SELECT id, process_id, version, status, started_at, updated_at, started_by, x'', state_format, "
             "row_version, last_seq, last_hash FROM instances"
         )
-        where: list[str] = []
-        params: list[object] = []
-        if status:
-            where.append("status = ?")
-            params.append(status)
-        if process_id:
-            where.append("process_id = ?")
-            params.append(process_id)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        return [InstanceRow(*r) for r in self._query(sql + " ORDER BY id", tuple(params))]  # type: ignore[arg-type]
+        where, params = where_equal({"status": status, "process_id": process_id}, "?")
+        return [InstanceRow(*r) for r in self._query(sql + where + " ORDER BY id", params)]  # type: ignore[arg-type]
 
     def ready_tasks(
         self, instance_id: int | None = None, lane: str | None = None, limit: int | None = None,

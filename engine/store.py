@@ -197,6 +197,14 @@ class Store(Protocol):
         """Release the connection."""
 
 
+def where_equal(filters: dict[str, object], mark: str) -> tuple[str, tuple[object, ...]]:
+    """` WHERE a = ? AND b = ?` for the filters that are set (mark: the dialect's placeholder), and the params."""
+    used = {column: value for column, value in filters.items() if value}
+    if not used:
+        return "", ()
+    return " WHERE " + " AND ".join(f"{column} = {mark}" for column in used), tuple(used.values())
+
+
 def open_store(location: str, create: bool) -> Store:
     """Open the store a --db value names: a SQLite path (or sqlite:///PATH) or a postgresql:// URL."""
     if not location.strip():

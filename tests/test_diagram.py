@@ -7,7 +7,7 @@ import subprocess
 import sys
 import zlib
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 from xml.etree import ElementTree
 
 from conftest import DATA, DEFINITIONS, EXAMPLES, ROOT, Sop
@@ -15,6 +15,7 @@ from picture_tools import SVG, element_states, ink_fraction, render_png
 
 from engine.bpmn_di import BPMN, parse_diagram
 from engine.diagram_states import bare_states, instance_states
+from engine.models import TaskView
 from engine.svg_diagram import STYLES, render_svg
 from engine.yamlio import parse_data
 
@@ -150,30 +151,15 @@ def test_loop_shows_the_step_ready_again_and_the_way_back_taken(make_sop: Any) -
     assert states["Selesai"] == "future"
 
 
-class _DueRow(NamedTuple):
-    """A ready-task row as the roles-and-time work gives it, with a due time."""
-
-    instance: int
-    task: str
-    id: str
-    name: str
-    lane: str | None
-    form: str | None
-    sla: str | None
-    since: str
-    process: str
-    due: str | None
-
-
 def test_ready_task_past_its_due_time_is_overdue(sop: Sop) -> None:
-    """A ready task whose due time has passed is drawn overdue, with its due time on its tag (synthetic due)."""
+    """A ready task whose due time has passed is drawn overdue, with its due time on its tag (due set by hand)."""
     sop.start()
     conn = sqlite3.connect(sop.db)
     state = zlib.decompress(conn.execute("SELECT state FROM instances").fetchone()[0]).decode()
     spec = conn.execute("SELECT spec FROM definition_versions").fetchone()[0]
     conn.close()
     diagram = parse_diagram(SOP_BPMN.read_text())
-    row = _DueRow(1, "AjukanPermohonan", "x", "Ajukan", "OPD", None, "PT30M", "2026-11-02T08:00:00.000Z", "p",
+    row = TaskView(1, "AjukanPermohonan", "x", "Ajukan", "OPD", None, "PT30M", "2026-11-02T08:00:00.000Z", "p",
                   "2026-11-02T08:30:00.000Z")
     late = instance_states(diagram, state, spec, [row], "running", "2026-11-02T09:00:00.000Z")
     assert late.states["AjukanPermohonan"] == "overdue"
