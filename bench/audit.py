@@ -21,8 +21,8 @@ def _data(i: int, n: int) -> dict[str, Any]:
 def in_memory(n: int) -> float:
     """Seconds to run the n steps in memory on SpiffWorkflow (with the engine's fixes; without them it strands
     after 333 rounds of a loop): no store, no forms, no hashes."""
-    from engine.definitions import scan
-    from engine.workflow import build_spec, complete_task, new_workflow, ready_user_tasks
+    from engine.definitions.catalog import scan
+    from engine.runtime.workflow import build_spec, complete_task, new_workflow, ready_user_tasks
 
     definition = scan(ULANG / "definitions", ULANG / "forms").get(PROCESS)
     spec = build_spec(definition.bundle["bpmn"]["text"], PROCESS, definition.file)
@@ -59,9 +59,9 @@ def build_instance(db: Path, n: int) -> int:
     """A store holding one instance of the loop with n completions: started by the engine, its steps run in
     memory with the engine's own functions and written with the engine's own event chain in one transaction
     (n separate `sop complete` commands would store the same, slower); `sop verify` then checks all of it."""
-    from engine.service import Engine
-    from engine.tasks import ready_row
-    from engine.workflow import complete_task, ready_user_tasks, state_from_bytes, state_to_bytes
+    from engine.bpmn.tasks import ready_row
+    from engine.runtime.workflow import complete_task, ready_user_tasks, state_from_bytes, state_to_bytes
+    from engine.service.facade import Engine
 
     engine = Engine(str(db), ULANG / "definitions", ULANG / "forms", operator="bench")
     view = engine.start(PROCESS, {}, "pemeriksa")
@@ -99,7 +99,7 @@ def _timed(action: Callable[[], object], repeat: int) -> float:
 
 def measure(tmp: Path, sizes: tuple[int, ...] = (100, 1000, 10_000)) -> dict[str, Any]:
     """Replay/verify seconds per size, their ratios to the in-memory run, and per-event microseconds."""
-    from engine.service import Engine
+    from engine.service.facade import Engine
 
     out: dict[str, Any] = {"sizes": list(sizes)}
     for n in sizes:

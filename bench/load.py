@@ -36,8 +36,8 @@ def step_data() -> dict[str, dict[str, Any]]:
 def work(url: str, count: int, pool: int, seed: int, definitions: str, start_at: float) -> dict[str, Any]:
     """From `start_at` (wall clock, so that all workers begin together), complete `count` steps; the latencies
     (seconds) of the completions won, the number of conflicts and when the last one finished."""
-    from engine.errors import EngineError
-    from engine.service import Engine
+    from engine.common.errors import EngineError
+    from engine.service.facade import Engine
 
     data = step_data()
     engine = Engine(url, definitions, str(ROOT / "forms"), operator=f"worker{seed}")
@@ -68,7 +68,7 @@ def work(url: str, count: int, pool: int, seed: int, definitions: str, start_at:
 
 def _warm_up(engine: Any, data: dict[str, dict[str, Any]]) -> int:
     """Connect and load the pinned definition before the release (one completion, not measured)."""
-    from engine.errors import EngineError
+    from engine.common.errors import EngineError
 
     for row in engine.store().list_instances(status="running"):
         ready = engine.store().ready_tasks(instance_id=row.id)
@@ -85,7 +85,7 @@ def run_workers(url: str, processes: int, count: int, pool: int, definitions: st
                 timeout: float = 600) -> tuple[float, list[dict[str, Any]]]:
     """Start `processes` workers on `pool` running instances, released together; the seconds from the release to
     the last completion, and each worker's result."""
-    from engine.service import Engine
+    from engine.service.facade import Engine
 
     engine = Engine(url, definitions, str(ROOT / "forms"))
     for _ in range(pool - len(engine.store(create=True).list_instances(status="running"))):

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from engine.scenarios import load_scenario  # noqa: E402
-from engine.service import Engine  # noqa: E402
+from engine.ops.scenarios import load_scenario  # noqa: E402
+from engine.service.facade import Engine  # noqa: E402
 
 SCENARIO = ROOT / "examples" / "interkoneksi_data_baru" / "pasang.scenario.yaml"
 DEFINITIONS, FORMS = ROOT / "definitions", ROOT / "forms"
@@ -94,7 +94,7 @@ class EngineSteps:
 
     def sizes(self) -> dict[str, int]:
         """Bytes the store holds for the last instance: compressed state, its JSON, the data column."""
-        from engine.workflow import state_json
+        from engine.runtime.workflow import state_json
 
         row = self.engine.store().get_instance(self.instance)
         assert row is not None

@@ -5,8 +5,8 @@ from __future__ import annotations
 import statistics
 import time
 
-from engine.sop_bpmn import compile_table
-from engine.sop_yaml import read_table, write_table
+from engine.table.sop_bpmn import compile_table
+from engine.table.sop_yaml import read_table, write_table
 
 TARGET_SECONDS = 1.0
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine.scenarios import load_scenario
-from engine.service import Engine
+from engine.ops.scenarios import load_scenario
+from engine.service.facade import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS, FORMS = ROOT / "definitions", ROOT / "forms"

@@ -11,7 +11,7 @@ import click
 from .render import emit_json, emit_json_list, message, table, tasks_table
 
 if TYPE_CHECKING:
-    from engine.service import Engine
+    from engine.service.facade import Engine
 
 EXIT_REFUSED = 1
 EXIT_INTERRUPTED = 130
@@ -23,7 +23,7 @@ class SopGroup(click.Group):
     """A click group that turns every engine error into `Error: ...` on stderr and exit 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from engine.errors import EngineError
+        from engine.common.errors import EngineError
 
         try:
             return super().invoke(ctx)
@@ -70,8 +70,8 @@ def cli(ctx: click.Context, db: str, definitions_dir: str, forms_dir: str, roles
 
 def engine_of(ctx: click.Context) -> Engine:
     """The Engine for the global options (imported here so `--help` stays quick)."""
-    from engine.roles import find_roles
-    from engine.service import Engine
+    from engine.definitions.roles import find_roles
+    from engine.service.facade import Engine
 
     obj = ctx.find_root().obj
     engine = Engine(obj["db"], obj["definitions"], obj["forms"], roles=find_roles(obj["roles"], obj["definitions"]))
@@ -81,7 +81,7 @@ def engine_of(ctx: click.Context) -> Engine:
 
 def _read_data(data_file: str | None, sets: tuple[str, ...], engine: Engine | None = None,
                instance: int | None = None, task: str | None = None) -> dict[str, Any] | None:
-    from engine.yamlio import read_data_file
+    from engine.common.yamlio import read_data_file
 
     data: dict[str, Any] | None = None
     if data_file:
@@ -198,7 +198,7 @@ def form(ctx: click.Context, instance: int, task: str, template: bool) -> None:
     """Print a ready task's JSON Schema form. Example: sop form 1 Verifikasi --template > verifikasi.yaml"""
     view, schema = engine_of(ctx).form(instance, task)
     if template:
-        from engine.forms import template as make_template
+        from engine.definitions.forms import template as make_template
 
         click.echo(f"# sop complete {instance} {view.task} --data FILE\n" + make_template(schema), nl=False)
     else:
@@ -284,8 +284,8 @@ def demo(ctx: click.Context, examples_dir: str, keep: str | None) -> None:
     """Run every example scenario end to end on a temporary store. Example: sop demo"""
     import tempfile
 
-    from engine.scenarios import load_scenarios, run_scenario
-    from engine.service import Engine
+    from engine.ops.scenarios import load_scenarios, run_scenario
+    from engine.service.facade import Engine
 
     obj = ctx.find_root().obj
     scenarios = load_scenarios(examples_dir)
@@ -309,8 +309,8 @@ def demo(ctx: click.Context, examples_dir: str, keep: str | None) -> None:
 def _demo_roles(obj: dict[str, Any]) -> Any:
     """The roles file with whoever runs the demo as its clerk: each step is still held to its lane, and each
     event records the scenario's person as actor and the real OS account as operator."""
-    from engine.identity import os_login
-    from engine.roles import Person, find_roles, load_roles
+    from engine.common.identity import os_login
+    from engine.definitions.roles import Person, find_roles, load_roles
 
     path = find_roles(obj["roles"], obj["definitions"])
     if path is None:

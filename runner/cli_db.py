@@ -22,8 +22,8 @@ def copy(source: str, target: str, as_json: bool) -> None:
 
     Example: sop db copy --from sop.db --to postgresql://sop@db.example:5432/sop
     """
-    from engine.errors import StoreError
-    from engine.store_copy import copy_store
+    from engine.common.errors import StoreError
+    from engine.ops.store_copy import copy_store
 
     result = copy_store(source, target)
     if as_json:

@@ -174,7 +174,7 @@ def test_db_that_is_not_a_sqlite_database(tmp_path: Path) -> None:
 
 def test_unexpected_errors_print_no_traceback(started: Sop, monkeypatch: pytest.MonkeyPatch) -> None:
     """A bug inside the engine is reported as one Error line, never a traceback (SOP_DEBUG=1 shows one)."""
-    from engine.service import Engine
+    from engine.service.facade import Engine
 
     def boom(self: Engine, *args: object) -> None:
         raise RuntimeError("simulated bug")
@@ -187,7 +187,7 @@ def test_unexpected_errors_print_no_traceback(started: Sop, monkeypatch: pytest.
 
 
 def _sample(name: str) -> dict[str, object]:
-    from engine.yamlio import read_data_file
+    from engine.common.yamlio import read_data_file
 
     return read_data_file(str(DATA / name))
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import Sop, copy_definitions
 
-from engine.errors import EngineError
-from engine.schedule import due_of
-from engine.work_calendar import WallClock
+from engine.common.errors import EngineError
+from engine.common.work_calendar import WallClock
+from engine.service.schedule import due_of
 
 T0 = "2026-11-02T01:00:00.000Z"
 

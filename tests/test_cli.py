@@ -9,8 +9,8 @@ import pytest
 import yaml
 from conftest import DATA, EXAMPLES, ROOT, Sop
 
-from engine.scenarios import load_scenario
-from engine.yamlio import parse_yaml
+from engine.common.yamlio import parse_yaml
+from engine.ops.scenarios import load_scenario
 
 LANES = {"OPD", "Kepala Dinas", "Kepala Bidang", "Kepala Seksi", "Tim Teknis Jaringan", "Sekretaris"}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import DEFINITIONS, FORMS, ROOT, Sop, copy_definitions
 from tests_sop_fixtures import SURAT
 
-from engine.definitions import scan
+from engine.definitions.catalog import scan
 
 TABLE = ROOT / "examples" / "interkoneksi_data_baru" / "tabel" / "interkoneksi_data_baru.sop.yaml"
 

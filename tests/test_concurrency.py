@@ -8,6 +8,7 @@ import random
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,11 @@ import pytest
 import yaml
 from conftest import single_user_definitions
 
-from engine.canonical import chain_hash
+from engine.common.canonical import chain_hash
 
 REPO = Path(__file__).resolve().parent.parent
-SOP = REPO / ".venv" / "bin" / "sop"
-PYTHON = REPO / ".venv" / "bin" / "python"
+SOP = Path(sys.executable).parent / "sop"  # the `sop` installed next to the interpreter running the tests
+PYTHON = Path(sys.executable)
 PROCESS = "interkoneksi_data_baru"
 SCENARIO = REPO / "examples" / "interkoneksi_data_baru" / "pasang.scenario.yaml"
 FAILPOINTS = ["after-state", "after-event", "before-commit"]
@@ -40,10 +41,11 @@ DUMP_SQL = {
 }
 
 # Waits (imports done) for a go-file so that every child reaches the store within a millisecond or two,
-# then runs the same entry point as the .venv's `sop` console script.
+# then runs the same entry point as the installed `sop` console script.
 BARRIER = """
 import os, sys, time
-import engine.definitions, engine.forms, engine.service, engine.sqlite_store, engine.workflow, engine.yamlio
+import engine.definitions.catalog, engine.definitions.forms, engine.service.facade
+import engine.store.sqlite_store, engine.runtime.workflow, engine.common.yamlio
 import runner.cli
 ready, go = sys.argv[1], sys.argv[2]
 open(ready, "w").close()
@@ -67,7 +69,7 @@ def sop_env(db: Path, failpoint: str | None = None) -> dict[str, str]:
 
 
 def sop(db: Path, *args: str, failpoint: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the .venv's `sop` once against a store and wait for it (bounded)."""
+    """Run the installed `sop` once against a store and wait for it (bounded)."""
     return subprocess.run([str(SOP), *args], env=sop_env(db, failpoint), cwd=db.parent, capture_output=True,
                           text=True, timeout=TIMEOUT)
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import DEFINITIONS, FORMS, copy_definitions
 
-from engine.definitions import scan
-from engine.durations import is_duration
-from engine.errors import DefinitionError, NotFoundError
-from engine.workflow import build_spec, new_workflow, ready_user_tasks
+from engine.common.durations import is_duration
+from engine.common.errors import DefinitionError, NotFoundError
+from engine.definitions.catalog import scan
+from engine.runtime.workflow import build_spec, new_workflow, ready_user_tasks
 
 PROCESS = "interkoneksi_data_baru"
 LANES = ["OPD", "Kepala Dinas", "Kepala Bidang", "Kepala Seksi", "Tim Teknis Jaringan", "Sekretaris"]

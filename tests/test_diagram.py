@@ -13,11 +13,11 @@ from xml.etree import ElementTree
 from conftest import DATA, DEFINITIONS, EXAMPLES, ROOT, Sop
 from picture_tools import SVG, element_states, ink_fraction, render_png
 
-from engine.bpmn_di import BPMN, parse_diagram
-from engine.diagram_states import bare_states, instance_states
-from engine.models import TaskView
-from engine.svg_diagram import STYLES, render_svg
-from engine.yamlio import parse_data
+from engine.bpmn.bpmn_di import BPMN, parse_diagram
+from engine.common.models import TaskView
+from engine.common.yamlio import parse_data
+from engine.pictures.diagram_states import bare_states, instance_states
+from engine.pictures.svg_diagram import STYLES, render_svg
 
 GAMBAR = ROOT / "tests" / "data" / "gambar"
 ULANG = ROOT / "tests" / "data" / "ulang"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, Sop, copy_definitions
 
-from engine.durations import MAX_DAYS, parse_duration
-from engine.errors import EngineError
-from engine.service import Engine
+from engine.common.durations import MAX_DAYS, parse_duration
+from engine.common.errors import EngineError
+from engine.service.facade import Engine
 
 TABLE = ROOT / "examples" / "interkoneksi_data_baru" / "tabel" / "interkoneksi_data_baru.sop.yaml"
 TENGGAT = ROOT / "tests" / "data" / "tenggat"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import CUTI, DATA, DEFINITIONS, FORMS, ROOT, Sop, copy_definitions
 
-from engine.definitions import scan
+from engine.definitions.catalog import scan
 
 JAHAT = ROOT / "tests" / "data" / "jahat"
 PARAF = ROOT / "tests" / "data" / "paraf_banyak"
@@ -145,7 +145,7 @@ def test_a_condition_reading_an_unknown_step_is_refused_at_load(tmp_path: Path) 
 
 def test_a_step_check_ties_the_letter_to_the_decision(sop: Sop) -> None:
     """On the postponement path a recommendation letter is refused by the step's check; a postponement passes."""
-    from engine.yamlio import read_data_file
+    from engine.common.yamlio import read_data_file
 
     instance = sop.start()
     for task, name in (("AjukanPermohonan", "01_surat_permohonan"), ("DisposisiKadis", "02_disposisi_kadis"),

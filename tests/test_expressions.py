@@ -9,9 +9,9 @@ from xml.sax.saxutils import escape
 import pytest
 from SpiffWorkflow.util.task import TaskState
 
-from engine.errors import DefinitionError, ExpressionError
-from engine.expressions import evaluate, parse_expression
-from engine.workflow import RestrictedEnvironment, build_spec, complete_task, new_workflow, ready_user_tasks
+from engine.common.errors import DefinitionError, ExpressionError
+from engine.common.expressions import evaluate, parse_expression
+from engine.runtime.workflow import RestrictedEnvironment, build_spec, complete_task, new_workflow, ready_user_tasks
 
 DATA = {
     "Telaah": {"keputusan": "setuju", "jumlah": 3, "petugas": ["Fajar", "Dedi"]},

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from engine.definitions import scan
-from engine.errors import DefinitionError, ValidationError
-from engine.forms import (
+from engine.common.errors import DefinitionError, ValidationError
+from engine.common.yamlio import parse_yaml, read_data_file
+from engine.definitions.catalog import scan
+from engine.definitions.forms import (
     coerce_assignments,
     compile_form,
     field_path,
@@ -19,7 +20,6 @@ from engine.forms import (
     validate,
     validation_problems,
 )
-from engine.yamlio import parse_yaml, read_data_file
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMS = ROOT / "forms"

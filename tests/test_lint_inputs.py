@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import Sop
 
-from engine.lint import lint
+from engine.lint.lint_files import lint
 
 
 def test_an_empty_folder_is_nothing_to_lint(sop: Sop, tmp_path: Path) -> None:

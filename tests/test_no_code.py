@@ -109,8 +109,8 @@ def test_a_workflow_built_with_spiffworkflows_default_engine_still_runs_restrict
     """A workflow made without our script engine (SpiffWorkflow's eval by default) is restricted once sop runs it."""
     from SpiffWorkflow.bpmn import BpmnWorkflow
 
-    from engine.errors import DefinitionError
-    from engine.workflow import build_spec, complete_task, ready_user_tasks
+    from engine.common.errors import DefinitionError
+    from engine.runtime.workflow import build_spec, complete_task, ready_user_tasks
 
     marker = tmp_path / "dibobol"
     text = (CUTI / "definitions" / BPMN).read_text().replace(escape(BENIGN), escape("True"))

@@ -19,7 +19,7 @@ from conftest import single_user_definitions
 from test_concurrency import DATA_OF, PROCESS, SOP, TIMEOUT, chain_problems, complete_args, one_step_problems
 from test_timers import TENGGAT, Clock
 
-from engine.service import Engine
+from engine.service.facade import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import load

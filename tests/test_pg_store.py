@@ -11,10 +11,10 @@ import pytest
 from conftest import Sop
 from test_timers import TENGGAT, Clock
 
-from engine.errors import StoreError
-from engine.models import TaskView
-from engine.service import Engine
-from engine.store import EventRow, InstanceRow, StepRow, Store, TimerRow, VersionRow, open_store
+from engine.common.errors import StoreError
+from engine.common.models import TaskView
+from engine.service.facade import Engine
+from engine.store.protocol import EventRow, InstanceRow, StepRow, Store, TimerRow, VersionRow, open_store
 
 VERSION = VersionRow("v1", "proc", "Proc", "{}", "{}", "2026-01-01T00:00:00.000Z")
 

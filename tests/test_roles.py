@@ -9,11 +9,11 @@ import pytest
 import yaml
 from conftest import DATA, DEFINITIONS, EXAMPLES, FORMS, Sop, copy_definitions
 
-from engine.errors import RoleError
-from engine.identity import os_login
-from engine.roles import load_roles
-from engine.scenarios import load_scenario
-from engine.service import Engine
+from engine.common.errors import RoleError
+from engine.common.identity import os_login
+from engine.definitions.roles import load_roles
+from engine.ops.scenarios import load_scenario
+from engine.service.facade import Engine
 
 SHIPPED = load_roles(DEFINITIONS / "roles.yaml")
 PASANG = load_scenario(EXAMPLES / "pasang.scenario.yaml")

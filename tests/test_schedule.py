@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import DATA, FORMS, Sop
 
-from engine.service import Engine
+from engine.service.facade import Engine
 
 
 def engine_at(sop: Sop, now: str) -> Engine:
@@ -23,7 +23,7 @@ def test_due_is_ready_time_plus_mutu_baku_in_working_time(sop: Sop) -> None:
     [task] = engine.start("interkoneksi_data_baru").tasks
     assert (task.since, task.due) == ("2026-11-06T09:15:00.000Z", "2026-11-09T00:45:00.000Z")
     engine = engine_at(sop, "2026-11-09T01:00:00.000Z")
-    from engine.yamlio import read_data_file
+    from engine.common.yamlio import read_data_file
 
     view = engine.complete(1, "AjukanPermohonan", read_data_file(str(DATA / "01_surat_permohonan.yaml"))).instance
     assert [(t.task, t.since, t.due) for t in view.tasks] == [
@@ -100,7 +100,7 @@ def test_a_migrated_instance_keeps_its_due_time(tmp_path: Path) -> None:
     sop = Sop(tmp_path / "s.db", definitions, forms)
     engine = Engine(str(sop.db), definitions, forms, clock=lambda: "2026-11-02T01:00:00.000Z", operator="penguji")
     engine.start("interkoneksi_data_baru")
-    from engine.yamlio import read_data_file
+    from engine.common.yamlio import read_data_file
 
     engine.complete(1, "AjukanPermohonan", read_data_file(str(DATA / "01_surat_permohonan.yaml")))
     engine.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import CUTI, DEFINITIONS, Sop
 
-from engine.service import Engine
+from engine.service.facade import Engine
 
 CUTI_DATA = {"nama": "Ani", "jenis": "tahunan", "mulai": "2026-11-16", "hari": 2}
 TOLAK = {"keputusan": "tolak"}

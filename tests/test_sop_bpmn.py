@@ -10,11 +10,11 @@ from diagram_geometry import edges_through_shapes, overlapping_shapes, read_di, 
 from lxml import etree
 from tests_sop_fixtures import SURAT
 
-from engine.scenarios import load_scenario, run_scenario
-from engine.service import Engine
-from engine.sop_bpmn import compile_table
-from engine.sop_yaml import read_table
-from engine.workflow import build_spec, complete_task, new_workflow, ready_user_tasks
+from engine.ops.scenarios import load_scenario, run_scenario
+from engine.runtime.workflow import build_spec, complete_task, new_workflow, ready_user_tasks
+from engine.service.facade import Engine
+from engine.table.sop_bpmn import compile_table
+from engine.table.sop_yaml import read_table
 
 TABLE = ROOT / "examples" / "interkoneksi_data_baru" / "tabel" / "interkoneksi_data_baru.sop.yaml"
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "s": "http://spiffworkflow.org/bpmn/schema/1.0/core"}

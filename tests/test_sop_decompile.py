@@ -7,11 +7,11 @@ import re
 import pytest
 from conftest import CUTI, DEFINITIONS, FORMS, ROOT
 
-from engine.errors import DefinitionError
-from engine.sop_bpmn import compile_table
-from engine.sop_decompile import table_from_bpmn
-from engine.sop_table import END, canonical_order
-from engine.sop_yaml import read_table
+from engine.common.errors import DefinitionError
+from engine.table.sop_bpmn import compile_table
+from engine.table.sop_decompile import table_from_bpmn
+from engine.table.sop_table import END, canonical_order
+from engine.table.sop_yaml import read_table
 
 TABLE = ROOT / "examples" / "interkoneksi_data_baru" / "tabel" / "interkoneksi_data_baru.sop.yaml"
 HAND = (DEFINITIONS / "interkoneksi_data_baru.bpmn").read_text(encoding="utf-8")

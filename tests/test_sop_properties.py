@@ -8,11 +8,11 @@ from diagram_geometry import edges_through_shapes, overlapping_shapes, read_di, 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.sop_bpmn import compile_table
-from engine.sop_decompile import table_from_bpmn
-from engine.sop_table import END, Decision, Row, SopTable, Step, structure_problems
-from engine.sop_yaml import read_table, write_table
-from engine.workflow import build_spec, complete_task, new_workflow, ready_user_tasks
+from engine.runtime.workflow import build_spec, complete_task, new_workflow, ready_user_tasks
+from engine.table.sop_bpmn import compile_table
+from engine.table.sop_decompile import table_from_bpmn
+from engine.table.sop_table import END, Decision, Row, SopTable, Step, structure_problems
+from engine.table.sop_yaml import read_table, write_table
 
 TEXT = st.text(alphabet="abcdeé XYZ&<>\"'0123", min_size=1, max_size=12).map(str.strip).filter(bool)
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

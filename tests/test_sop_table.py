@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from tests_sop_fixtures import SURAT
 
-from engine.errors import DefinitionError
-from engine.sop_table import END, Row, SopTable, Step, incoming, structure_problems, waktu_text
-from engine.sop_yaml import read_table
+from engine.common.errors import DefinitionError
+from engine.table.sop_table import END, Row, SopTable, Step, incoming, structure_problems, waktu_text
+from engine.table.sop_yaml import read_table
 
 
 @pytest.mark.parametrize(("iso", "text"), [

@@ -9,9 +9,9 @@ import pytest
 from conftest import FORMS, ROOT
 from tests_sop_fixtures import SURAT
 
-from engine.errors import DefinitionError, EngineError
-from engine.sop_table import END
-from engine.sop_yaml import SCHEMA_FILE, parse_waktu, read_table, write_table
+from engine.common.errors import DefinitionError, EngineError
+from engine.table.sop_table import END
+from engine.table.sop_yaml import SCHEMA_FILE, parse_waktu, read_table, write_table
 
 TABLE = ROOT / "examples" / "interkoneksi_data_baru" / "tabel" / "interkoneksi_data_baru.sop.yaml"
 GOOD = SURAT

@@ -10,9 +10,10 @@ from conftest import CUTI, DEFINITIONS, EXAMPLES, FORMS, ROOT
 from SpiffWorkflow.bpmn.util.task import BpmnTaskFilter, BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskState
 
-from engine.definitions import scan
-from engine.spiff_fixes import ORIGINAL_NEXT
-from engine.workflow import (
+from engine.common.yamlio import parse_data
+from engine.definitions.catalog import scan
+from engine.runtime.spiff_fixes import ORIGINAL_NEXT
+from engine.runtime.workflow import (
     Spec,
     build_spec,
     complete_task,
@@ -22,7 +23,6 @@ from engine.workflow import (
     state_from_bytes,
     state_to_bytes,
 )
-from engine.yamlio import parse_data
 
 ULANG = ROOT / "tests" / "data" / "ulang"
 PARAF = ROOT / "tests" / "data" / "paraf_banyak"

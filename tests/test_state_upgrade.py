@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import StoreError
-from engine.state_upgrade import serializer_version
+from engine.common.errors import StoreError
+from engine.runtime.state_upgrade import serializer_version
 from tests.conftest import ROOT, Sop
 
 OLD = ROOT / "tests" / "data" / "old_state" / "paraf_banyak_spiff13.sql"
@@ -63,7 +63,7 @@ def test_upgrade_runs_spiffworkflows_migration(old_store: Sop) -> None:
     """SpiffWorkflow's 1.3 -> 1.4 migration runs on load: the waiting multi-instance task becomes started."""
     from SpiffWorkflow.util.task import TaskState
 
-    from engine.workflow import spec_from_text, state_from_bytes
+    from engine.runtime.workflow import spec_from_text, state_from_bytes
 
     conn = sqlite3.connect(old_store.db)
     state, spec = conn.execute(
@@ -98,7 +98,7 @@ def test_current_state_format_reads_as_current() -> None:
     """The tag sop writes today names SpiffWorkflow's current serializer version."""
     from SpiffWorkflow.bpmn.serializer.workflow import VERSION
 
-    from engine.workflow import STATE_FORMAT
+    from engine.runtime.workflow import STATE_FORMAT
 
     assert serializer_version(STATE_FORMAT) == VERSION == "1.5"
     with pytest.raises(StoreError):

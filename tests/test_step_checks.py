@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import EngineError, ValidationError
-from engine.models import TaskView
-from engine.step_checks import check_not_stranded, check_step
+from engine.common.errors import EngineError, ValidationError
+from engine.common.models import TaskView
+from engine.runtime.step_checks import check_not_stranded, check_step
 
 PROPS = {"check": 'Surat["jenis"] == ("izin" if Telaah["keputusan"] == "setuju" else "tolak")',
          "checkMessage": "jenis harus sesuai keputusan Telaah"}

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import single_user_definitions
 
-from engine.canonical import chain_hash
-from engine.sqlite_store import MIGRATIONS, SCHEMA_VERSION
+from engine.common.canonical import chain_hash
+from engine.store.sqlite_store import MIGRATIONS, SCHEMA_VERSION
 from runner.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -175,7 +175,7 @@ def test_v1_store_upgrade_takes_step_times_from_the_event_log(v1_store: tuple[Pa
     assert steps == [("AjukanPermohonan", 1, 2), ("DisposisiKadis", 2, None)]
     [step] = report["steps"]
     assert (step["task"], step["completed"], step["sla"]) == ("AjukanPermohonan", 1, "PT30M")
-    from engine.work_calendar import load_calendar
+    from engine.common.work_calendar import load_calendar
 
     assert step["median_seconds"] == load_calendar(DEFINITIONS / "calendar.yaml").worked(times[0], times[1])
 

@@ -9,9 +9,9 @@ from conftest import Sop
 from test_concurrency import DATA_OF
 from test_timers import TENGGAT, Clock
 
-from engine.service import Engine
-from engine.store import open_store
-from engine.store_copy import TABLES
+from engine.ops.store_copy import TABLES
+from engine.service.facade import Engine
+from engine.store.protocol import open_store
 
 
 def everything(location: str) -> dict[str, list[tuple[Any, ...]]]:

@@ -11,7 +11,7 @@ import pytest
 from audit_fixtures import built_fixture, read_state, store_fixture, tamper, write_state  # noqa: F401 - fixtures
 from conftest import Sop
 
-from engine.canonical import canonical_json, chain_hash
+from engine.common.canonical import canonical_json, chain_hash
 
 
 def _failed(sop: Sop, instance: int) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, Sop
 
-from engine.diagram_checks import is_task_id
+from engine.bpmn.diagram_checks import is_task_id
 
 TABLE = ROOT / "examples" / "interkoneksi_data_baru" / "tabel" / "interkoneksi_data_baru.sop.yaml"
 

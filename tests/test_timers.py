@@ -5,14 +5,15 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import DEFINITIONS, ROOT, Sop
 
-from engine.definitions import scan
-from engine.errors import EngineError
-from engine.service import Engine
+from engine.common.errors import EngineError
+from engine.definitions.catalog import scan
+from engine.service.facade import Engine
 
 TENGGAT = ROOT / "tests" / "data" / "tenggat"
 BPMN = TENGGAT / "definitions" / "surat_tenggat.bpmn"
@@ -132,7 +133,7 @@ def test_concurrent_ticks_fire_each_timer_once(tmp_path: Path) -> None:
     for _ in range(3):
         eng.start("surat_tenggat")
     eng.close()
-    argv = [str(ROOT / ".venv" / "bin" / "sop"), "--db", str(db), "--definitions", str(TENGGAT / "definitions"),
+    argv = [str(Path(sys.executable).parent / "sop"), "--db", str(db), "--definitions", str(TENGGAT / "definitions"),
             "--forms", str(TENGGAT / "forms"), "tick", "--json"]
     children = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
     outputs = [child.communicate(timeout=120) for child in children]

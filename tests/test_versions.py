@@ -6,8 +6,8 @@ import json
 import sqlite3
 from pathlib import Path
 
-from engine.canonical import chain_hash
-from engine.yamlio import read_data_file
+from engine.common.canonical import chain_hash
+from engine.common.yamlio import read_data_file
 from tests.conftest import DATA, EXAMPLES, Sop, copy_definitions
 
 BPMN = "interkoneksi_data_baru.bpmn"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import DEFINITIONS
 
-from engine.errors import DefinitionError
-from engine.work_calendar import WallClock, load_calendar
+from engine.common.errors import DefinitionError
+from engine.common.work_calendar import WallClock, load_calendar
 
 CALENDAR = load_calendar(DEFINITIONS / "calendar.yaml")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import FORMS, ROOT, Sop
 
-from engine.yamlio import parse_yaml, parse_yaml_lines
+from engine.common.yamlio import parse_yaml, parse_yaml_lines
 
 TABLE = ROOT / "examples" / "interkoneksi_data_baru" / "tabel" / "interkoneksi_data_baru.sop.yaml"
 BLOCK = '''    keputusan:

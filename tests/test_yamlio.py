@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import DataFileError
-from engine.yamlio import parse_data, parse_yaml, read_data_file
+from engine.common.errors import DataFileError
+from engine.common.yamlio import parse_data, parse_yaml, read_data_file
 
 
 def test_unquoted_date_stays_a_string() -> None:

@@ -19,8 +19,8 @@ sys.path.insert(0, str(ROOT))
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION  # noqa: E402
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
 
-from engine.service import Engine  # noqa: E402
-from engine.sqlite_schema import APPLICATION_ID  # noqa: E402
+from engine.service.facade import Engine  # noqa: E402
+from engine.store.sqlite_schema import APPLICATION_ID  # noqa: E402
 
 assert VERSION == "1.3", f"run with SpiffWorkflow 3.0.0 on the path (this one writes serializer {VERSION})"
 if not hasattr(BpmnWorkflow, "completed"):  # SpiffWorkflow 3.0 spells it is_completed()

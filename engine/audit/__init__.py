@@ -1,0 +1,1 @@
+"""Audit: records and history, bundles, replay, verify."""

@@ -1,0 +1,100 @@
+"""Exported audit bundles: one JSON file with an instance's events, hashes, stored state and pinned definitions,
+checked later with no store."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from engine.audit.records import AuditRecord, PinnedVersion, event_json
+from engine.common.canonical import canonical_json
+from engine.common.errors import DataFileError
+from engine.store.protocol import EventRow
+
+BUNDLE_FORMAT = "sop-audit-bundle/1"
+
+
+def bundle_of(record: AuditRecord, exported_at: str, exported_by: str) -> dict[str, Any]:
+    """The bundle's JSON: definitions as the objects their hashes cover, events with their hashes."""
+    return {
+        "format": BUNDLE_FORMAT,
+        "exported_at": exported_at,
+        "exported_by": exported_by,
+        "instance": {"id": record.instance, "process": record.process_id, "version": record.version,
+                     "status": record.status, "started_at": record.started_at, "updated_at": record.updated_at,
+                     "started_by": record.started_by, "last_seq": record.last_seq, "last_hash": record.last_hash},
+        "ready_tasks": [dict(zip(("task", "id", "name", "lane", "form", "sla"), row, strict=False))
+                        for row in record.ready],
+        "versions": {version: json.loads(pinned.bundle) for version, pinned in record.versions.items()},
+        "events": [event_json(e) for e in record.events],
+        "state": json.loads(record.state) if record.state else None,
+    }
+
+
+def write_bundle(path: str, bundle: dict[str, Any]) -> None:
+    """Write atomically: a reader never sees half a bundle."""
+    target = Path(path)
+    if path == "-" or target.is_dir():
+        raise DataFileError(f"-o {path}: give the path of a file to write the bundle to, e.g. -o instance-7.json")
+    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # nothing was written there either
+        raise DataFileError(f"Cannot write bundle {path}: {exc.strerror or exc}; choose a writable path") from None
+
+
+def read_bundle(path: str) -> AuditRecord:
+    """An exported bundle as a record to verify; DataFileError naming what is wrong with the file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataFileError(f"Cannot read bundle {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise DataFileError(f"Bundle {path} is not UTF-8 text; give a file written by `sop export`") from None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise DataFileError(f"Bundle {path} is not JSON ({str(exc)[:80]}); "
+                            "give a file written by `sop export`") from None
+    if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
+        raise DataFileError(f"{path} is not a {BUNDLE_FORMAT} file; give a file written by `sop export`")
+    try:
+        inst = data["instance"]
+        events = [EventRow(_int(e["instance"]), _int(e["seq"]), _str(e["type"]), _str(e["time"]), _opt(e["task"]),
+                           _opt(e["task_uuid"]), _str(e["actor"]), _str(e["operator"]), _str(e["version"]),
+                           canonical_json(e["data"]), _str(e["hash"])) for e in data["events"]]
+        versions = {_str(v): PinnedVersion(canonical_json(b), None) for v, b in data["versions"].items()}
+        state = data["state"]
+        ready = [tuple(_opt(t[k]) for k in ("task", "id", "name", "lane", "form", "sla") if k in t)
+                 for t in data["ready_tasks"]]
+        return AuditRecord(_int(inst["id"]), _str(inst["process"]), _str(inst["version"]), _str(inst["status"]),
+                           _str(inst["started_at"]), _str(inst["updated_at"]), _str(inst["started_by"]),
+                           _int(inst["last_seq"]), _str(inst["last_hash"]),
+                           json.dumps(state) if state is not None else None, ready, events, versions)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DataFileError(f"Bundle {path} lacks or garbles a field ({type(exc).__name__}: {exc}); "
+                            "it was not written by `sop export` or was cut short") from None
+
+
+def _int(value: Any) -> int:
+    """An integer exactly as written: "1" or true are not numbers (the hash covers the bytes as they are)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{value!r} is not an integer")
+    return value
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{value!r} is not text")
+    return value
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None else _str(value)

@@ -1,0 +1,251 @@
+"""What an auditor reads and checks without running anything: an instance's record, its history rows, and the
+hash chain that ties its events to each other and to the pinned definition."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NamedTuple
+
+from engine.common.canonical import canonical_json, chain_hash, sha256_hex
+from engine.store.protocol import EventRow
+
+
+class PinnedVersion(NamedTuple):
+    """A pinned definition version as stored: the bundle's canonical JSON text, the spec serialized from it and
+    the row's process id and name (None in an exported bundle, which carries only what the hash covers)."""
+
+    bundle: str
+    spec: str | None
+    process_id: str | None = None
+    name: str | None = None
+
+
+class AuditRecord(NamedTuple):
+    """Everything needed to check one instance, from a store or from an exported bundle."""
+
+    instance: int
+    process_id: str
+    version: str
+    status: str
+    started_at: str
+    updated_at: str
+    started_by: str
+    last_seq: int
+    last_hash: str
+    state: str | None  # the stored state's JSON text
+    ready: list[tuple[str | None, ...]]  # (BPMN id, UUID, name, lane, form, sla) of the stored ready-task rows
+    events: list[EventRow]
+    versions: dict[str, PinnedVersion]
+
+
+class Problem(NamedTuple):
+    """One thing wrong with an instance's record: the event it concerns (0 for the instance itself) and what."""
+
+    event: int
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        """{"event", "problem"} as `sop verify --json` prints it."""
+        return {"event": self.event, "problem": self.message}
+
+
+def event_body(event: EventRow) -> dict[str, Any]:
+    """The event as its hash covers it: every column but the hash, with the data parsed."""
+    return {"instance": event.instance_id, "seq": event.seq, "type": event.type, "time": event.time,
+            "task": event.task, "task_uuid": event.task_uuid, "actor": event.actor, "operator": event.operator,
+            "version": event.version, "data": json.loads(event.data)}
+
+
+def event_json(event: EventRow) -> dict[str, Any]:
+    """The full event with its hash, as `sop history --json` and exported bundles give it."""
+    return {**event_body(event), "hash": event.hash}
+
+
+def version_problems(record: AuditRecord) -> list[Problem]:
+    """Each pinned snapshot must hash to its own name: a changed BPMN, form or YAML page shows here."""
+    problems = []
+    used = dict.fromkeys(e.version for e in record.events) or {record.version: None}
+    for version in [*used, record.version]:
+        pinned = record.versions.get(version)
+        if pinned is None:
+            problems.append(Problem(0, f"the pinned definition version {version[:12]} is missing"))
+            continue
+        try:
+            bundle = json.loads(pinned.bundle)
+        except ValueError:
+            problems.append(Problem(0, f"the pinned definition version {version[:12]} is not readable JSON"))
+            continue
+        actual = sha256_hex(canonical_json(bundle))
+        if actual != version:
+            problems.append(Problem(0, f"the pinned definition snapshot {version[:12]} was altered: its content now "
+                                       f"hashes to {actual[:12]} ({_files(bundle)})"))
+        process = bundle.get("process") if isinstance(bundle, dict) else None
+        if pinned.process_id is not None and pinned.process_id != process:
+            problems.append(Problem(0, f"the store lists version {version[:12]} under process {pinned.process_id!r}, "
+                                       f"but its snapshot is process {process!r}"))
+        if version == record.version and record.process_id != process:
+            problems.append(Problem(0, f"the instance row says process {record.process_id!r}, but its pinned "
+                                       f"snapshot is process {process!r}"))
+    return list(dict.fromkeys(problems))
+
+
+def _files(bundle: Any) -> str:
+    try:
+        return "BPMN " + bundle["bpmn"]["file"] + ", forms " + ", ".join(sorted(bundle["forms"])) or "none"
+    except (KeyError, TypeError):
+        return "its layout is not a definition bundle"
+
+
+def chain_problems(record: AuditRecord) -> list[Problem]:
+    """Sequence numbers 1..n, each hash over the previous one, the first over the version, the head on the row."""
+    problems: list[Problem] = []
+    if not record.events:
+        return [Problem(0, "the instance has no events (its log was emptied)")]
+    previous = record.events[0].version
+    current = previous
+    expected = 1
+    for event in record.events:
+        position = event.seq
+        where = f"event {position}"
+        if event.seq > expected:
+            missing = f"{expected}" if event.seq == expected + 1 else f"{expected} to {event.seq - 1}"
+            problems.append(Problem(expected, f"event {missing} is missing: the log jumps from event {expected - 1} "
+                                              f"to event {event.seq} (deleted behind the program's back)"))
+        elif event.seq < expected:
+            problems.append(Problem(position, f"{where} appears again after event {expected - 1}: events were "
+                                              "duplicated or reordered"))
+        expected = event.seq + 1
+        if event.instance_id != record.instance:
+            problems.append(Problem(position, f"{where} belongs to instance {event.instance_id}"))
+        try:
+            body = event_body(event)
+        except ValueError:
+            problems.append(Problem(position, f"{where} ({event.type}): its data is not readable JSON"))
+            previous = event.hash
+            continue
+        if canonical_json(body["data"]) != event.data:
+            problems.append(Problem(position, f"{where} ({event.type}): its data is not in the canonical form it "
+                                              "was written in"))
+        if chain_hash(previous, body) != event.hash:
+            problems.append(Problem(position, f"{where} ({event.type} {event.task or ''}".rstrip()
+                                    + f" at {event.time} by {event.actor}): hash mismatch — the event was altered, "
+                                      "or one before it was removed or swapped"))
+        if event.type == "instance-migrated" and isinstance(body["data"], dict):  # recorded on the new version
+            if body["data"].get("from") != current:
+                problems.append(Problem(position, f"{where} moves the instance from {body['data'].get('from')!s:.12}"
+                                                  f", but it was on {current[:12]}"))
+            current = str(body["data"].get("to", current))
+        if event.version != current:
+            problems.append(Problem(position, f"{where} names definition version {event.version[:12]}, but the "
+                                              f"instance was on {current[:12]} then"))
+        previous = event.hash
+    last = record.events[-1]
+    if (record.last_seq, record.last_hash) != (last.seq, last.hash):
+        problems.append(Problem(
+            len(record.events),
+            f"the instance's recorded head (event {record.last_seq}, hash {record.last_hash[:12]}) is not its last "
+            f"event (event {last.seq}, hash {last.hash[:12]}): events were removed or added behind the program's back",
+        ))
+    if record.version != current:
+        problems.append(Problem(0, f"the instance is pinned to {record.version[:12]}, but its events leave it on "
+                                   f"{current[:12]}"))
+    first = record.events[0]
+    if (record.started_by, record.started_at) != (first.actor, first.time):
+        problems.append(Problem(1, f"the instance row says it was started by {record.started_by} at "
+                                   f"{record.started_at}, but event 1 says {first.actor} at {first.time}"))
+    return problems
+
+
+class HistoryRow(NamedTuple):
+    """One row of `sop history`."""
+
+    seq: int
+    time: str
+    type: str
+    task: str | None
+    name: str
+    lane: str | None
+    actor: str
+    operator: str
+    after: float | None  # seconds since the previous event
+    summary: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The row's fields (the JSON form of history is the full event, see event_json)."""
+        return self._asdict()
+
+
+EVENT_LABELS = {"instance-started": "(instance started)", "instance-completed": "(instance completed)"}
+
+
+def history_rows(events: list[EventRow], steps: dict[str, tuple[str, str | None]]) -> list[HistoryRow]:
+    """Rows for events, naming each step and lane from the pinned spec (steps: BPMN id -> (name, lane))."""
+    rows = []
+    previous: float | None = None
+    for event in events:
+        moment = _seconds(event.time)
+        after = None if previous is None or moment is None else moment - previous
+        previous = moment if moment is not None else previous
+        name, lane = steps.get(event.task or "", (event.task or "", None))
+        label = name if event.task else EVENT_LABELS.get(event.type, f"({event.type})")
+        rows.append(HistoryRow(event.seq, event.time, event.type, event.task, label, lane, event.actor,
+                               event.operator, after, summarize(event.data)))
+    return rows
+
+
+def step_names(spec_text: str) -> dict[str, tuple[str, str | None]]:
+    """BPMN id -> (name, lane) from a stored spec's JSON, without building the spec."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for spec in json.loads(spec_text)["process"]["task_specs"].values():
+        bpmn_id = spec.get("bpmn_id")
+        if bpmn_id:
+            out[bpmn_id] = (spec.get("bpmn_name") or bpmn_id, spec.get("lane"))
+    return out
+
+
+def summarize(data_text: str, width: int = 60) -> str:
+    """A short `field=value, ...` line of an artefact."""
+    try:
+        data = json.loads(data_text)
+    except ValueError:
+        return "(unreadable)"
+    parts: list[str] = []
+    _flatten("", data, parts)
+    text = ", ".join(parts)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _flatten(prefix: str, value: Any, out: list[str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), item, out)
+    elif isinstance(value, list):
+        out.append(f"{prefix}=[{len(value)}]")
+    else:
+        out.append(f"{prefix}={value}")
+
+
+def _seconds(time: str) -> float | None:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(time.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def duration_text(seconds: float | None) -> str:
+    """3d 4h, 2h 05m, 12m 30s, 45s."""
+    if seconds is None:
+        return ""
+    s = round(seconds)
+    if s < 60:
+        return f"{s}s"
+    minutes, s = divmod(s, 60)
+    if minutes < 60:
+        return f"{minutes}m {s:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h"

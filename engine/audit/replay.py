@@ -1,0 +1,324 @@
+"""Replay: rebuild an instance from its pinned definition and its events alone, in a fresh workflow, checking at
+each event that what it records could happen then, and compare the result with what the store holds."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from engine.audit.records import AuditRecord, Problem
+from engine.bpmn.tasks import FORM_PROPERTY, step_properties
+from engine.common.errors import EngineError
+from engine.store.protocol import EventRow
+
+
+class ReadyTask(NamedTuple):
+    """A task ready at some point of a replay."""
+
+    task: str
+    id: str
+    name: str
+    lane: str | None
+    form: str | None = None
+    sla: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """{"task", "id", "name", "lane", "form", "sla"}."""
+        return self._asdict()
+
+
+class Replayed(NamedTuple):
+    """An instance as its events leave it after `events` of them; divergence is the first event that could
+    not have happened (or where the result differs from the store), None when all agree."""
+
+    instance: int
+    events: int
+    status: str
+    tasks: list[ReadyTask]
+    data: dict[str, Any]
+    divergence: Problem | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON of `sop replay --json`."""
+        return {"instance": self.instance, "events": self.events, "ok": self.divergence is None,
+                "status": self.status, "tasks": [t.to_json() for t in self.tasks], "data": self.data,
+                "divergence": self.divergence.to_json() if self.divergence else None}
+
+
+class Divergence(Exception):
+    """The first event where the record and the replay part ways (never leaves this module)."""
+
+    def __init__(self, event: int, message: str) -> None:
+        super().__init__(message)
+        self.problem = Problem(event, message)
+
+
+class _Context:
+    """Specs and compiled forms of the versions a replay meets, built from the pinned bundles (never from the
+    store's serialized spec, which an auditor has no reason to trust)."""
+
+    def __init__(self, record: AuditRecord, cache: dict[Any, Any]) -> None:
+        self.record = record
+        self.cache = cache
+
+    def bundle(self, version: str) -> dict[str, Any]:
+        key = ("bundle", version)
+        if key not in self.cache:
+            pinned = self.record.versions.get(version)
+            if pinned is None:
+                raise Divergence(0, f"the pinned definition version {version[:12]} is missing")
+            self.cache[key] = json.loads(pinned.bundle)
+        bundle: dict[str, Any] = self.cache[key]
+        return bundle
+
+    def spec(self, version: str) -> Any:
+        key = ("spec", version)
+        if key not in self.cache:
+            from engine.definitions.catalog import definition_from_bundle
+            from engine.runtime.workflow import build_spec
+
+            bundle = self.bundle(version)
+            try:
+                definition_from_bundle(bundle)  # the checks every definition passes at load: no scripts, ...
+                self.cache[key] = build_spec(bundle["bpmn"]["text"], bundle["process"], bundle["bpmn"]["file"])
+            except (EngineError, KeyError, TypeError, AttributeError) as exc:
+                raise Divergence(0, f"the pinned definition {version[:12]} does not build: {exc}") from None
+        return self.cache[key]
+
+    def form(self, version: str, name: str) -> Any:
+        key = ("form", version, name)
+        if key not in self.cache:
+            from engine.definitions.forms import compile_form
+
+            text = self.bundle(version).get("forms", {}).get(name)
+            if text is None:
+                raise Divergence(0, f"the pinned definition {version[:12]} lacks form {name}")
+            self.cache[key] = compile_form(text, name)
+        return self.cache[key]
+
+
+def _migrated(workflow: Any, event: EventRow, data: Any, context: _Context) -> Any:
+    """An `instance-migrated` event: the same move onto the new version's spec that `sop migrate` made."""
+    from engine.runtime.migration import move_to_spec
+
+    target = data.get("to") if isinstance(data, dict) else None
+    if not isinstance(target, str) or target != event.version:
+        raise Divergence(event.seq, f"event {event.seq} (instance-migrated) does not name the version it moves to")
+    try:
+        move_to_spec(workflow, context.spec(target))
+    except EngineError as exc:
+        raise Divergence(event.seq, f"event {event.seq} (instance-migrated) fails when replayed: {exc}") from None
+    return workflow
+
+
+# How each event type other than start/complete changes a workflow when replayed:
+# handler(workflow, event, data, context) -> workflow (the same or a new one).
+EVENT_HANDLERS: dict[str, Callable[[Any, EventRow, Any, _Context], Any]] = {"instance-migrated": _migrated}
+
+
+def replay(record: AuditRecord, until: int | None = None, cache: dict[Any, Any] | None = None) -> Replayed:
+    """Replay the first `until` events (all when None); without `until`, also compare with the stored state."""
+    context = _Context(record, {} if cache is None else cache)
+    events = record.events if until is None else record.events[:until]
+    data: dict[str, Any] = {}
+    workflow: Any = None
+    applied = 0
+    try:
+        for event in events:
+            workflow = _apply(workflow, event, data, context)
+            applied += 1
+        if workflow is None:
+            raise Divergence(0, "the instance has no instance-started event to replay from")
+        if until is None:
+            _compare(record, workflow)
+    except Divergence as exc:
+        return Replayed(record.instance, applied, _status(workflow), _ready(workflow), data, exc.problem)
+    return Replayed(record.instance, applied, _status(workflow), _ready(workflow), data, None)
+
+
+def _apply(workflow: Any, event: EventRow, data: dict[str, Any], context: _Context) -> Any:
+    from engine.runtime.workflow import complete_task, is_ready_user_task, new_workflow, task_by_uuid
+
+    where = f"event {event.seq} ({event.type}{' ' + event.task if event.task else ''})"
+    try:
+        payload = json.loads(event.data)
+    except ValueError:
+        raise Divergence(event.seq, f"{where}: its data is not readable JSON") from None
+    if event.type == "instance-started":
+        if workflow is not None:
+            raise Divergence(event.seq, f"{where}: the instance was already started")
+        if not event.task_uuid:
+            raise Divergence(event.seq, f"{where} records no root task UUID, so its tasks cannot be rebuilt")
+        data.update(payload)
+        try:
+            return new_workflow(context.spec(event.version), payload, event.task_uuid)
+        except (EngineError, ValueError) as exc:
+            raise Divergence(event.seq, f"{where}: the instance could not start again: {exc}") from None
+    if workflow is None:
+        raise Divergence(event.seq, f"{where} comes before the instance-started event")
+    if event.type == "task-completed":
+        task = task_by_uuid(workflow, event.task_uuid or "")
+        if task is None or task.task_spec.bpmn_id != event.task or not is_ready_user_task(task):
+            listing = ", ".join(f"'{t.task}'" for t in _ready(workflow)) or "none"
+            raise Divergence(event.seq, f"{where}: task {event.task_uuid} was not ready at that point by replay; "
+                                        f"ready then: {listing}")
+        props = step_properties(task)
+        if props.get(FORM_PROPERTY):
+            form = context.form(event.version, props[FORM_PROPERTY])
+            problems = form.problems(payload)
+            if problems:
+                raise Divergence(event.seq, f"{where}: its data does not satisfy form {props[FORM_PROPERTY]}: "
+                                            + "; ".join(problems))
+        from engine.runtime.step_checks import check_step
+
+        try:
+            check_step(where, props, dict(task.data), event.task or "", payload)
+            complete_task(workflow, task, payload)
+        except EngineError as exc:
+            raise Divergence(event.seq, f"{where} fails when replayed: {exc}") from None
+        data[event.task or ""] = payload
+        return workflow
+    if event.type == "instance-completed":
+        if not workflow.completed:
+            listing = ", ".join(f"'{t.task}'" for t in _ready(workflow)) or "none"
+            raise Divergence(event.seq, f"{where}: by replay the instance is still running; ready: {listing}")
+        return workflow
+    handler = EVENT_HANDLERS.get(event.type)
+    if handler is None:
+        raise Divergence(event.seq, f"{where}: event type '{event.type}' is unknown to this program")
+    return handler(workflow, event, payload, context)
+
+
+def _status(workflow: Any) -> str:
+    if workflow is None:
+        return "unknown"
+    return "completed" if workflow.completed else "running"
+
+
+def _ready(workflow: Any) -> list[ReadyTask]:
+    if workflow is None:
+        return []
+    from engine.runtime.workflow import ready_user_tasks
+
+    out = []
+    for t in ready_user_tasks(workflow):
+        props = step_properties(t)
+        out.append(ReadyTask(t.task_spec.bpmn_id, str(t.id), t.task_spec.bpmn_name or t.task_spec.bpmn_id,
+                             t.task_spec.lane, props.get(FORM_PROPERTY), props.get("sla")))
+    return out
+
+
+def _compare(record: AuditRecord, workflow: Any) -> None:
+    """The stored status, ready-task rows and state must be what the events produce."""
+    from engine.runtime.workflow import state_text
+
+    last = record.events[-1].seq if record.events else 0
+    status = _status(workflow)
+    if status == "completed" and record.events[-1].type != "instance-completed":
+        raise Divergence(last, f"by replay the instance completed at event {last}, but no instance-completed "
+                               "event follows")
+    if record.status != status:
+        raise Divergence(last, f"the store says the instance is {record.status}; by replay it is {status}")
+    width = len(record.ready[0]) if record.ready else 6  # older bundles kept (task, id) only
+    stored_ready = sorted(tuple(r) for r in record.ready)
+    ready = sorted(tuple(t)[:width] for t in _ready(workflow))
+    if [r[:2] for r in stored_ready] != [r[:2] for r in ready]:
+        raise Divergence(last, "the store's ready tasks are " + (_pairs(stored_ready) or "none")
+                               + "; by replay they are " + (_pairs(ready) or "none"))
+    for stored_row, rebuilt_row in zip(stored_ready, ready, strict=True):
+        if stored_row != rebuilt_row:
+            fields = ("task", "id", "name", "lane", "form", "sla")
+            diff = next(i for i, (a, b) in enumerate(zip(stored_row, rebuilt_row, strict=True)) if a != b)
+            raise Divergence(last, f"the store's ready-task row of '{stored_row[0]}' has {fields[diff]} "
+                                   f"{stored_row[diff]!r}; the pinned diagram says {rebuilt_row[diff]!r}")
+    if record.state is None:
+        raise Divergence(last, "the record holds no stored state to compare the replay with")
+    try:
+        stored = json.loads(record.state)
+    except ValueError:
+        raise Divergence(last, "the stored state is not readable JSON") from None
+    rebuilt = json.loads(state_text(workflow))
+    difference = state_difference(stored, rebuilt)
+    if difference:
+        raise Divergence(last, f"the stored state differs from the replay after event {last}: {difference}")
+
+
+def _pairs(rows: list[tuple[Any, ...]]) -> str:
+    return ", ".join(f"'{row[0]}' ({str(row[1])[:8]})" for row in rows)
+
+
+def state_difference(stored: Any, rebuilt: Any) -> str:
+    """The first difference between two serialized workflow states, in words ('' when they agree)."""
+    if not isinstance(stored, dict) or not isinstance(stored.get("tasks"), dict):
+        return "the stored state is not a workflow state"
+    if stored.get("data") != rebuilt.get("data"):
+        return "workflow data: " + _data_difference(stored.get("data"), rebuilt.get("data"))
+    for key in ("completed", "success", "root"):
+        if stored.get(key) != rebuilt.get(key):
+            return f"workflow {key}: stored {_short(stored.get(key))}, replay {_short(rebuilt.get(key))}"
+    names = {tid: t.get("task_spec") for tid, t in rebuilt["tasks"].items()}
+    for tid, task in rebuilt["tasks"].items():
+        other = stored["tasks"].get(tid)
+        if other is None:
+            return f"task '{names[tid]}' ({tid[:8]}) is missing from the stored state"
+        for field in ("task_spec", "state", "parent", "children", "data", "delta", "internal_data", "triggered"):
+            if other.get(field) != task.get(field):
+                if field in ("data", "delta", "internal_data"):
+                    detail = _data_difference(other.get(field), task.get(field))
+                elif field == "state":
+                    detail = f"stored {_state(other.get(field))}, replay {_state(task.get(field))}"
+                else:
+                    detail = f"stored {_short(other.get(field))}, replay {_short(task.get(field))}"
+                return f"task '{names[tid]}' ({tid[:8]}) {field}: {detail}"
+    extra = [tid for tid in stored["tasks"] if tid not in rebuilt["tasks"]]
+    if extra:
+        return f"the stored state has a task the events never made: {extra[0][:8]}"
+    return ""
+
+
+def _data_difference(stored: Any, rebuilt: Any, path: str = "") -> str:
+    """Where two data values differ, as a dotted field path with both values."""
+    if isinstance(stored, dict) and isinstance(rebuilt, dict):
+        for key in sorted(set(stored) | set(rebuilt), key=str):
+            if key not in stored or key not in rebuilt:
+                where = f"{path}.{key}" if path else str(key)
+                return f"field {where} is only in the {'replay' if key not in stored else 'stored state'}"
+            if stored[key] != rebuilt[key]:
+                return _data_difference(stored[key], rebuilt[key], f"{path}.{key}" if path else str(key))
+    if isinstance(stored, list) and isinstance(rebuilt, list) and len(stored) == len(rebuilt):
+        for i, (a, b) in enumerate(zip(stored, rebuilt, strict=True)):
+            if a != b:
+                return _data_difference(a, b, f"{path}.{i}" if path else str(i))
+    where = f"field {path}: " if path else ""
+    return f"{where}stored {_short(stored)}, replay {_short(rebuilt)}"
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _state(value: Any) -> str:
+    return STATES.get(value, repr(value)) if isinstance(value, int) else repr(value)
+
+
+STATES = {1: "MAYBE", 2: "LIKELY", 4: "FUTURE", 8: "WAITING", 16: "READY", 32: "STARTED", 64: "COMPLETED",
+          128: "ERROR", 256: "CANCELLED"}
+
+
+def _timer_fired(workflow: Any, event: EventRow, data: Any, context: _Context) -> Any:
+    """A boundary timer fired (`sop tick`): fire it again, by the same function."""
+    from engine.runtime.timers import fire_timer
+
+    where = f"event {event.seq} (timer-fired {event.task})"
+    try:
+        timer = fire_timer(workflow, event.task_uuid or "")
+    except EngineError as exc:
+        raise Divergence(event.seq, f"{where}: {exc}") from None
+    if timer.task_spec.bpmn_id != event.task:
+        raise Divergence(event.seq, f"{where}: task {event.task_uuid} is timer '{timer.task_spec.bpmn_id}' by replay")
+    return workflow
+
+
+EVENT_HANDLERS["timer-fired"] = _timer_fired

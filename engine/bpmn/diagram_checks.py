@@ -1,0 +1,187 @@
+"""Checks a BPMN process element for what sop can run, so a diagram fails when it loads, not mid-instance."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+from engine.common.errors import DefinitionError, ExpressionError
+from engine.common.expressions import parse_expression
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+# SpiffWorkflow names its own internal task specs so; a BPMN element with one of these ids breaks at run time.
+RESERVED_IDS = {"Start", "End", "Root"}
+# Names a task id may not take: they would shadow the evaluator's constants and functions in conditions.
+SHADOWED_IDS = {"True", "False", "None", "true", "false", "null", "len", "min", "max", "abs", "str", "int", "float",
+                "bool", "round", "sorted", "any", "all"}
+TASK_ID_RULE = ("use letters, digits and _ only, not starting with a digit or _, and not a Python keyword or a "
+                "condition function (for example DraftSurat)")
+
+
+def is_task_id(value: str) -> bool:
+    """The one rule for a step's id (lint, load and tables): a data key conditions can read as `Id["field"]`."""
+    import keyword
+
+    return (re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", value) is not None and not keyword.iskeyword(value)
+            and value not in SHADOWED_IDS)
+STEP_TAGS = ("userTask", "manualTask")
+# Elements SpiffWorkflow knows but sop cannot drive yet (no scheduler, no messages, no code): refused at load.
+UNSUPPORTED = {
+    "scriptTask": "diagrams are data and may not run code; model the work as a user task",
+    "serviceTask": "sop does not call services; model the work as a user task",
+    "businessRuleTask": "sop has no decision tables yet; use an exclusive gateway",
+    "sendTask": "sop does not send messages yet",
+    "receiveTask": "sop does not receive messages yet",
+    "intermediateCatchEvent": "sop has no timer or message events yet",
+    "intermediateThrowEvent": "sop has no timer or message events yet",
+    "callActivity": "sop does not call other processes yet",
+    "subProcess": "sop does not run subprocesses yet; draw the steps in the main process",
+    "transaction": "sop does not run transactions yet",
+    "eventBasedGateway": "sop has no event-based gateways yet",
+    "complexGateway": "sop has no complex gateways; use exclusive or parallel gateways",
+    "standardLoopCharacteristics": "sop does not run looping tasks yet; draw the loop with a gateway and flows",
+    "adHocSubProcess": "sop does not run ad-hoc subprocesses yet",
+}
+ALLOWED_EVENT_DEFINITIONS = {"terminateEventDefinition"}
+TIMER_HELP = "sop runs boundary timers (timeDuration) on user and manual tasks only"
+
+
+def tag(element: Any) -> str:
+    """The local name of a BPMN element ('' for comments and other non-elements)."""
+    name = element.tag
+    return name.rsplit("}", 1)[-1] if isinstance(name, str) else ""
+
+
+def check_process(process: Any, source: str, step_ids: set[str]) -> None:
+    """Refuse what sop cannot run: unsupported elements, reserved ids, dangling flows, bad expressions."""
+    for found in process_problems(process, step_ids):
+        raise DefinitionError(f"{source}:{found.line}: {found.message}")
+
+
+class DiagramProblem(NamedTuple):
+    """One thing sop cannot run in a process element: where, which rule, and what to do."""
+
+    line: int | None
+    element: str | None
+    rule: str
+    message: str
+
+
+def process_problems(process: Any, step_ids: set[str]) -> Iterator[DiagramProblem]:
+    """Every element of a process sop cannot run, in document order (the loader stops at the first, lint lists all)."""
+    ids = {e.get("id") for e in process.iter() if isinstance(e.tag, str) and e.get("id")}
+    for element in process.iter():
+        name, element_id, line = tag(element), element.get("id"), element.sourceline
+        if element_id in RESERVED_IDS and name:
+            yield DiagramProblem(line, element_id, "id-reserved",
+                f"element id '{element_id}' collides with SpiffWorkflow's internal task of that "
+                "name; rename it (for example StartEvent_1)"
+            )
+        if name in UNSUPPORTED:
+            owner = element_id or element.getparent().get("id")
+            what = f"{name} '{element_id}'" if element_id else f"{name} of '{owner}'"
+            rule = "script-refused" if name == "scriptTask" else "element-unsupported"
+            yield DiagramProblem(line, owner, rule, f"{what} is refused: {UNSUPPORTED[name]}")
+        if name == "boundaryEvent":
+            yield from boundary_timer_problems(process, element, step_ids)
+            continue
+        if name == "timerEventDefinition" and tag(element.getparent()) == "boundaryEvent":
+            continue  # checked with its boundary event
+        if name.endswith("EventDefinition") and name not in ALLOWED_EVENT_DEFINITIONS:
+            parent = element.getparent()
+            yield DiagramProblem(line, parent.get("id"), "element-unsupported",
+                f"{tag(parent)} '{parent.get('id')}' has a {name}, which sop cannot run yet; "
+                "use a plain start or end event"
+            )
+        if name == "sequenceFlow":
+            for end in ("sourceRef", "targetRef"):
+                if element.get(end) not in ids:
+                    yield DiagramProblem(line, element_id, "flow-dangling",
+                        f"sequence flow '{element_id}' has {end}='{element.get(end)}', which is no "
+                        f"element of process '{process.get('id')}'; reconnect the flow"
+                    )
+        if name in ("conditionExpression", "loopCardinality", "completionCondition") and (element.text or "").strip():
+            owner = element.getparent()
+            where = f"{tag(owner)} '{owner.get('id')}'"
+            for rule, message in expression_problems(element.text.strip(), where, step_ids):
+                yield DiagramProblem(line, owner.get("id"), rule, message)
+        if name in ("preScript", "postScript") and element.tag.startswith(f"{{{SPIFF_NS}}}"):
+            owner = element.getparent().getparent()
+            yield DiagramProblem(line, owner.get("id"), "script-refused",
+                                 f"task '{owner.get('id')}' has a {name}; diagrams may not run code")
+
+
+def boundary_timer_problems(process: Any, event: Any, step_ids: set[str]) -> Iterator[DiagramProblem]:
+    """A boundary event must be one timer with a duration, attached to a user or manual task."""
+    from engine.common.durations import DURATION_SHAPE
+    from engine.common.errors import EngineError
+    from engine.common.work_calendar import split_duration
+
+    event_id, line = event.get("id"), event.sourceline
+    definitions = [c for c in event if tag(c).endswith("EventDefinition")]
+    if len(definitions) != 1 or tag(definitions[0]) != "timerEventDefinition":
+        kinds = ", ".join(tag(c) for c in definitions) or "no event definition"
+        yield DiagramProblem(line, event_id, "element-unsupported", f"boundaryEvent '{event_id}' has {kinds}; "
+                             f"{TIMER_HELP}")
+        return
+    target = event.get("attachedToRef")
+    hosts = [e for e in process.iter() if isinstance(e.tag, str) and e.get("id") == target]
+    if not hosts or tag(hosts[0]) not in STEP_TAGS:
+        kind = tag(hosts[0]) if hosts else "no element"
+        yield DiagramProblem(line, event_id, "element-unsupported",
+                             f"boundaryEvent '{event_id}' is attached to '{target}' ({kind}); {TIMER_HELP}")
+        return
+    given = {tag(c): (c.text or "").strip() for c in definitions[0] if tag(c)}
+    if set(given) != {"timeDuration"}:
+        named = ", ".join(sorted(given)) or "nothing"
+        yield DiagramProblem(line, event_id, "element-unsupported", f"timer '{event_id}' gives {named}; sop runs "
+                             "timeDuration timers only (e.g. PT3H)")
+        return
+    text, what = given["timeDuration"], f"timer '{event_id}'"
+    if not text:
+        yield DiagramProblem(line, event_id, "timer-invalid",
+                             f"{what} has an empty timeDuration; give an ISO-8601 duration such as PT3H")
+        return
+    try:
+        split_duration(text)
+        return  # a bare duration, as modelers write it
+    except EngineError as exc:
+        if DURATION_SHAPE.match(text):  # a duration, but too long
+            yield DiagramProblem(line, event_id, "timer-invalid", f"{what}: {exc}")
+            return
+    problems = list(expression_problems(text, what, step_ids))
+    for rule, message in problems:
+        yield DiagramProblem(line, event_id, rule, message)
+    if problems:
+        return
+    tree = parse_expression(text)
+    if isinstance(tree, ast.Constant):
+        try:
+            split_duration(str(tree.value))
+        except EngineError as exc:
+            yield DiagramProblem(line, event_id, "timer-invalid", f"{what}: {exc}; give one such as PT3H or P1D")
+
+
+def check_expression(text: str, where: str, step_ids: set[str]) -> None:
+    """The restricted evaluator must accept the expression, and `X[...]` must read a step of this process."""
+    for _rule, message in expression_problems(text, where, step_ids):
+        raise DefinitionError(message)
+
+
+def expression_problems(text: str, where: str, step_ids: set[str]) -> Iterator[tuple[str, str]]:
+    """What is wrong with a diagram expression: refused by the restricted evaluator, or reading no step."""
+    try:
+        tree = parse_expression(text)
+    except ExpressionError as exc:
+        yield "condition-invalid", f"{where}: {exc}; fix the expression"
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id not in step_ids:
+            known = ", ".join(sorted(step_ids)) or "none"
+            yield "condition-unknown-step", (
+                f"{where}: expression {text!r} reads '{node.value.id}', which is no step of this process "
+                f"(steps: {known}); use a step's task id"
+            )

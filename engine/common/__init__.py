@@ -1,0 +1,1 @@
+"""Helpers every layer uses: errors, canonical JSON, durations, YAML, expressions, the calendar, values."""

@@ -1,0 +1,325 @@
+"""Working time: due times and time taken counted on the office calendar (hours per weekday, holidays)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+from engine.common.errors import DefinitionError, EngineError
+
+CALENDAR_FILE = "calendar.yaml"
+_TOP_FIELDS = {"time_zone", "working_hours", "holidays"}
+_HOLIDAY_FIELDS = {"country", "subdivision", "add", "remove"}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+HARI = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
+_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+_HORIZON_DAYS = 3660  # a duration that finds no working time within ten years is a broken calendar
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 time as the store writes it (UTC, trailing Z) as an aware datetime."""
+    return datetime.fromisoformat(text)
+
+
+def format_time(moment: datetime) -> str:
+    """An aware datetime as the store writes times: UTC, milliseconds, Z."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def split_duration(text: str) -> tuple[int, int]:
+    """An ISO-8601 duration as (working days, seconds): W counts five working days, D one."""
+    from engine.common.durations import duration_parts
+
+    try:
+        parts = duration_parts(text)
+    except ValueError as exc:
+        raise EngineError(str(exc)) from None
+    days = parts.get("weeks", 0) * 5 + parts.get("days", 0)
+    seconds = parts.get("hours", 0) * 3600 + parts.get("minutes", 0) * 60 + parts.get("seconds", 0)
+    return days, seconds
+
+
+class WallClock:
+    """No calendar: every hour counts, a day is 24 hours."""
+
+    day_seconds = 86400.0
+
+    def due(self, start: str, duration: str) -> str:
+        """The moment a duration after start ends."""
+        days, seconds = split_duration(duration)
+        return format_time(parse_time(start) + timedelta(days=days, seconds=seconds))
+
+    def worked(self, start: str, end: str) -> float:
+        """Seconds between two moments."""
+        return (parse_time(end) - parse_time(start)).total_seconds()
+
+
+@dataclass
+class WorkCalendar:
+    """Office hours per weekday in one time zone, minus national holidays and local days off."""
+
+    source: str
+    zone: tzinfo
+    hours: tuple[tuple[tuple[time, time], ...], ...]  # per weekday, Monday first
+    country: str | None = None
+    subdivision: str | None = None
+    added: dict[date, str] = field(default_factory=dict)
+    removed: frozenset[date] = frozenset()
+    key: str = ""  # the calendar text and the holidays package version, hashed: names cached days off
+    _years: dict[int, frozenset[date]] = field(default_factory=dict)
+    _fresh: set[int] = field(default_factory=set)
+
+    def remember(self, years: dict[int, list[str]]) -> None:
+        """Days off computed before (kept in the store under this calendar's key): no holidays import needed."""
+        for year, days in years.items():
+            self._years.setdefault(year, frozenset(date.fromisoformat(d) for d in days))
+
+    def take_fresh(self) -> list[tuple[int, list[str]]]:
+        """The years computed by this process, to be kept for the next one."""
+        fresh = [(year, sorted(d.isoformat() for d in self._years[year])) for year in sorted(self._fresh)]
+        self._fresh.clear()
+        return fresh
+
+    @property
+    def day_seconds(self) -> float:
+        """The length of a typical working day (the median over the weekdays with office hours)."""
+        lengths = sorted(sum((datetime.combine(date.min, b) - datetime.combine(date.min, a)).total_seconds()
+                             for a, b in spans) for spans in self.hours if spans)
+        return lengths[len(lengths) // 2]
+
+    def is_working_day(self, day: date) -> bool:
+        """True when the day has office hours and is no holiday."""
+        return bool(self.hours[day.weekday()]) and day not in self._days_off(day.year)
+
+    def _days_off(self, year: int) -> frozenset[date]:
+        off = self._years.get(year)
+        if off is None:
+            national: set[date] = set()
+            if self.country:
+                import holidays  # ~0.2 s to import: only commands that compute due times pay it
+
+                try:
+                    national = set(holidays.country_holidays(self.country, subdiv=self.subdivision, years=year))
+                except NotImplementedError as exc:
+                    raise DefinitionError(f"{self.source}: holidays: {exc}; use a country code such as ID") from None
+            off = self._years[year] = frozenset((national | {d for d in self.added if d.year == year})
+                                                - self.removed)
+            self._fresh.add(year)
+        return off
+
+    def holidays_in(self, year: int) -> list[date]:
+        """The days off of a year (national holidays plus local ones, minus removed ones), sorted."""
+        return sorted(self._days_off(year))
+
+    def due(self, start: str, duration: str) -> str:
+        """The moment a duration of working time after start ends: days move to the next working days at the
+        same time of day, hours and minutes count only office hours."""
+        days, seconds = split_duration(duration)
+        moment = parse_time(start).astimezone(self.zone)
+        for _ in range(days):
+            day = moment.date() + timedelta(days=1)
+            for _ in range(_HORIZON_DAYS):
+                if self.is_working_day(day):
+                    break
+                day += timedelta(days=1)
+            moment = datetime.combine(day, moment.timetz())
+        if seconds:
+            moment = self._add_seconds(moment, seconds)
+        return format_time(moment)
+
+    def _add_seconds(self, moment: datetime, seconds: float) -> datetime:
+        remaining = seconds
+        day = moment.date()
+        for _ in range(_HORIZON_DAYS):
+            if self.is_working_day(day):
+                for begin_t, end_t in self.hours[day.weekday()]:
+                    begin = datetime.combine(day, begin_t, self.zone)
+                    end = datetime.combine(day, end_t, self.zone)
+                    if moment >= end:
+                        continue
+                    begin = max(moment, begin)
+                    available = (end - begin).total_seconds()
+                    if remaining <= available:
+                        return begin + timedelta(seconds=remaining)
+                    remaining -= available
+            day += timedelta(days=1)
+            moment = datetime.combine(day, time(0), self.zone)
+        raise DefinitionError(f"{self.source}: no working time within ten years; give office hours")
+
+    def worked(self, start: str, end: str) -> float:
+        """Seconds of office time between two moments."""
+        a, b = parse_time(start).astimezone(self.zone), parse_time(end).astimezone(self.zone)
+        total = 0.0
+        day = a.date()
+        while day <= b.date():
+            if self.is_working_day(day):
+                for begin_t, end_t in self.hours[day.weekday()]:
+                    lo = max(a, datetime.combine(day, begin_t, self.zone))
+                    hi = min(b, datetime.combine(day, end_t, self.zone))
+                    if hi > lo:
+                        total += (hi - lo).total_seconds()
+            day += timedelta(days=1)
+        return total
+
+
+Clock = WallClock | WorkCalendar
+
+
+def sla_seconds(clock: Clock, sla: str | None) -> float:
+    """A Mutu Baku as seconds of working time (a working day counts as the calendar's typical day)."""
+    if not sla:
+        return 0.0
+    days, seconds = split_duration(sla)
+    return days * clock.day_seconds + seconds
+
+
+def find_calendar(definitions_dir: str | Path) -> Path | None:
+    """calendar.yaml in the definitions folder, when there is one."""
+    path = Path(definitions_dir) / CALENDAR_FILE
+    return path if path.is_file() else None
+
+
+def load_calendar(path: str | Path) -> WorkCalendar:
+    """Read a calendar YAML: time_zone, working_hours per weekday, holidays (country, add, remove)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from engine.common.yamlio import parse_yaml
+
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+        raw = parse_yaml(text, source)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefinitionError(f"Calendar '{source}' cannot be read ({exc}); it must be UTF-8 YAML") from None
+    if not isinstance(raw, dict):
+        raise DefinitionError(f"{source}: a calendar needs time_zone, working_hours and holidays")
+    zone_name = raw.get("time_zone")
+    try:
+        zone = ZoneInfo(str(zone_name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DefinitionError(f"{source}: time_zone {zone_name!r} is not a time zone; use e.g. Asia/Jakarta") from None
+    unknown = sorted(set(map(str, raw)) - _TOP_FIELDS)
+    if unknown:
+        raise DefinitionError(f"{source}: unknown field(s) {', '.join(unknown)}; a calendar has "
+                              f"{', '.join(sorted(_TOP_FIELDS))}")
+    hours = _hours(raw.get("working_hours"), source)
+    extra = raw.get("holidays") or {}
+    if not isinstance(extra, dict):
+        raise DefinitionError(f"{source}: holidays must be a mapping with country, add and remove")
+    unknown = sorted(set(map(str, extra)) - _HOLIDAY_FIELDS)
+    if unknown:
+        raise DefinitionError(f"{source}: holidays: unknown field(s) {', '.join(unknown)}; allowed: "
+                              f"{', '.join(sorted(_HOLIDAY_FIELDS))}")
+    add, remove = extra.get("add") or {}, extra.get("remove") or []
+    if not isinstance(add, dict):
+        raise DefinitionError(f"{source}: holidays.add must map dates to names, e.g. {{2026-12-24: Cuti bersama}}")
+    if not isinstance(remove, list):
+        raise DefinitionError(f"{source}: holidays.remove must be a list of dates, e.g. [2026-08-17]")
+    added = {_date(k, source, "holidays.add"): str(v) for k, v in add.items()}
+    removed = frozenset(_date(k, source, "holidays.remove") for k in remove)
+    country, subdivision = _country(extra.get("country"), extra.get("subdivision"), source)
+    import hashlib
+
+    key = hashlib.sha256((text + "\0" + _holidays_version()).encode("utf-8")).hexdigest()[:32]
+    return WorkCalendar(source, zone, hours, str(country) if country else None,
+                        str(subdivision) if subdivision else None, added, removed, key)
+
+
+def _country(country: Any, subdivision: Any, source: str) -> tuple[str | None, str | None]:
+    """holidays.country and holidays.subdivision checked against the holidays package: a code it does not know
+    would otherwise fail every due time later."""
+    if country is None or country == "":
+        if subdivision not in (None, ""):
+            raise DefinitionError(f"{source}: holidays.subdivision {subdivision!r} needs holidays.country (e.g. ID)")
+        return None, None
+    code = str(country)
+    known = _country_codes()
+    if code not in known:
+        hint = f"write it in capitals: {code.upper()}" if code.upper() in known else "use a code such as ID"
+        raise DefinitionError(f"{source}: holidays.country {country!r} is no country the holidays package knows; "
+                              f"{hint}")
+    if subdivision in (None, ""):
+        return code, None
+    import holidays  # only a calendar naming a subdivision pays this import at load
+
+    subdivisions = holidays.list_supported_countries().get(code, [])
+    if str(subdivision) not in subdivisions:
+        raise DefinitionError(f"{source}: holidays.subdivision {subdivision!r} is no subdivision of {code}; "
+                              f"use one of: {', '.join(subdivisions) or 'none (remove the field)'}")
+    return code, str(subdivision)
+
+
+def _country_codes() -> frozenset[str]:
+    """The country codes (alpha-2 and alpha-3) of the holidays package, read from its registry file without
+    importing the package (0.2 s); imported only when that file cannot be read."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("holidays")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        registry = Path(folder) / "registry.py"
+        if registry.is_file():
+            text = registry.read_text(encoding="utf-8")
+            block = text[text.find("COUNTRIES"):text.find("FINANCIAL")]
+            codes = re.findall(r'\(\s*"\w+",\s*"([A-Z]{2})",\s*"([A-Z]{3})"', block)
+            if codes:
+                return frozenset(c for pair in codes for c in pair)
+    import holidays
+
+    return frozenset(holidays.list_supported_countries())
+
+
+def _holidays_version() -> str:
+    """The holidays package's version file, read without importing the package (0.2 s)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("holidays")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        version = Path(folder) / "version.py"
+        if version.is_file():
+            return version.read_text(encoding="utf-8")
+    return ""
+
+
+def _hours(value: Any, source: str) -> tuple[tuple[tuple[time, time], ...], ...]:
+    if not isinstance(value, dict):
+        raise DefinitionError(f"{source}: working_hours must map weekdays to spans such as ['07:30-12:00']")
+    days: list[tuple[tuple[time, time], ...]] = [() for _ in WEEKDAYS]
+    for key, spans in value.items():
+        name = str(key).strip().lower()
+        if name in WEEKDAYS:
+            index = WEEKDAYS.index(name)
+        elif name in HARI:
+            index = HARI.index(name)
+        else:
+            raise DefinitionError(f"{source}: working_hours: {key!r} is no weekday (monday..sunday or senin..minggu)")
+        if isinstance(spans, str):
+            spans = [spans]
+        parsed = []
+        for span in spans or []:
+            match = _SPAN.match(str(span))
+            if not match:
+                raise DefinitionError(f"{source}: working_hours.{key}: {span!r} is not a span such as '07:30-12:00'")
+            h1, m1, h2, m2 = map(int, match.groups())
+            if not (h1 < 24 and m1 < 60 and h2 <= 24 and m2 < 60) or (h1, m1) >= (h2, m2):
+                raise DefinitionError(f"{source}: working_hours.{key}: {span!r} must end after it starts")
+            end = time(23, 59, 59, 999999) if h2 == 24 else time(h2, m2)
+            parsed.append((time(h1, m1), end))
+        parsed.sort()
+        for (_, end), (begin, _) in itertools.pairwise(parsed):
+            if begin < end:
+                raise DefinitionError(f"{source}: working_hours.{key}: spans overlap; list them apart")
+        days[index] = tuple(parsed)
+    if not any(days):
+        raise DefinitionError(f"{source}: working_hours gives no office hours on any day")
+    return tuple(days)
+
+
+def _date(value: Any, source: str, where: str) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise DefinitionError(f"{source}: {where}: {value!r} is not a date such as 2026-12-24") from None

@@ -1,0 +1,1 @@
+"""Definitions: the catalog of a folder, bundles pinned by hash, forms, roles."""

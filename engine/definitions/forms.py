@@ -1,0 +1,286 @@
+"""JSON Schema 2020-12 forms: check a form, validate an artefact against it, print a fill-in template."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+
+from engine.common.errors import DefinitionError, ValidationError
+
+_FORMATS = FormatChecker(Draft202012Validator.FORMAT_CHECKER.checkers.keys())
+for _name, (_func, _raises) in Draft202012Validator.FORMAT_CHECKER.checkers.items():
+    _FORMATS.checks(_name, _raises)(_func)
+
+
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$"
+)
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _is_email(value: object) -> bool:
+    """name@domain.tld (jsonschema's own check only looks for an @)."""
+    return not isinstance(value, str) or bool(_EMAIL.match(value))
+
+
+def _is_date_time(value: object) -> bool:
+    """RFC 3339 date-time with a time zone (jsonschema checks it only with an extra package)."""
+    if not isinstance(value, str):
+        return True
+    if not _RFC3339.match(value):
+        return False
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed.tzinfo is not None
+
+
+_FORMATS.checks("date-time", raises=ValueError)(_is_date_time)
+_FORMATS.checks("email")(_is_email)
+
+
+def parse_form(text: str, source: str) -> dict[str, Any]:
+    """Parse and check a form file: JSON, an object, and a valid JSON Schema 2020-12."""
+    try:
+        schema = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DefinitionError(f"Form {source}:{exc.lineno}: not valid JSON ({exc.msg}); fix the file") from None
+    if not isinstance(schema, dict):
+        raise DefinitionError(f"Form {source}: a JSON Schema must be an object; fix the file")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        path = "/".join(str(p) for p in exc.absolute_path) or "(top)"
+        raise DefinitionError(
+            f"Form {source}: not a valid JSON Schema 2020-12 at '{path}': {exc.message}; fix the form"
+        ) from None
+    return schema
+
+
+class CompiledForm:
+    """A checked form with its validator built once: validating many artefacts costs no re-parsing."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+        self.validator = Draft202012Validator(schema, format_checker=_FORMATS)
+
+    def problems(self, data: Any) -> list[str]:
+        """Every violation, each prefixed by its field path, in a stable order."""
+        return _problems(self.validator, data)
+
+    def validate(self, data: Any, what: str) -> None:
+        """Raise ValidationError listing every violation at once; what names the step being checked."""
+        problems = self.problems(data)
+        if problems:
+            count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+            raise ValidationError(
+                f"{what}: the data does not satisfy the form ({count}); nothing was saved. "
+                "Fix these fields and try again:",
+                problems,
+            )
+
+
+def compile_form(text: str, source: str) -> CompiledForm:
+    """Parse, check and compile a form file's text."""
+    return CompiledForm(parse_form(text, source))
+
+
+
+
+_REQUIRED = re.compile(r"^'(.+)' is a required property$")
+
+
+def field_path(parts: Any) -> str:
+    """A field path as people write it: pengirim.nama, lampiran[0]."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top)"
+
+
+def validation_problems(schema: dict[str, Any], data: Any) -> list[str]:
+    """Every violation of the schema by data, each prefixed by its field path, in a stable order."""
+    return CompiledForm(schema).problems(data)
+
+
+def _problems(validator: Draft202012Validator, data: Any) -> list[str]:
+    problems = []
+    for error in validator.iter_errors(data):
+        parts = list(error.absolute_path)
+        text = error.message
+        missing = _REQUIRED.match(text) if error.validator == "required" else None
+        if missing:
+            parts.append(missing.group(1))
+            text = "required field is missing"
+        problems.append((field_path(parts), text))
+    return [f"{path}: {message}" for path, message in sorted(problems)]
+
+
+def validate(schema: dict[str, Any], data: Any, what: str) -> None:
+    """Raise ValidationError listing every violation at once; what names the step being checked."""
+    CompiledForm(schema).validate(data, what)
+
+
+def fit_to_form(schema: dict[str, Any], data: Any) -> Any:
+    """Plain JSON values typed by the form: a YAML number written for a text field keeps its text (0042)."""
+    from engine.common.yamlio import YamlFloat, YamlInt
+
+    if isinstance(data, dict):
+        raw = schema.get("properties")
+        props: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        return {k: fit_to_form(_sub_schema(props.get(k)), v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [fit_to_form(_sub_schema(schema.get("items")), v) for v in data]
+    if isinstance(data, (YamlInt, YamlFloat)):
+        kind = schema.get("type")
+        kinds = [kind] if isinstance(kind, str) else (kind or [])
+        if "string" in kinds and not {"integer", "number"} & set(kinds):
+            return data.text
+        return int(data) if isinstance(data, YamlInt) else float(data)
+    return data
+
+
+def _sub_schema(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def coerce_assignments(schema: dict[str, Any], pairs: list[tuple[str, str]],
+                       base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Apply --set KEY=VALUE pairs onto base data (a copy; empty when None), typing each value by the schema.
+
+    Dotted keys nest (pengirim.nama=...); a number after an array field is an item (peralatan.0.nama=...), so a
+    file's list keeps its other items.
+    """
+    import copy
+
+    data: dict[str, Any] = copy.deepcopy(base) if base else {}
+    for key, raw in pairs:
+        parts = key.split(".")
+        node_schema: dict[str, Any] = schema
+        target: Any = data
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            if isinstance(target, list):
+                if not part.isdigit() or int(part) > len(target):
+                    raise ValidationError(
+                        f"--set {key}: '{part}' must be the index of an item of '{'.'.join(parts[:i])}' "
+                        f"(0 to {len(target)}, counting from 0)"
+                    )
+                index = int(part)
+                node_schema = _sub_schema(node_schema.get("items"))
+                if last:
+                    value = _typed(raw, node_schema)
+                    target[index:index + 1] = [value]
+                    break
+                if index == len(target):
+                    target.append([] if node_schema.get("type") == "array" else {})
+                target = target[index]
+                continue
+            node_schema = _sub_schema(_sub_schema(node_schema.get("properties")).get(part))
+            if last:
+                target[part] = _typed(raw, node_schema or None)
+                break
+            nxt = target.setdefault(part, [] if node_schema.get("type") == "array" else {})
+            if not isinstance(nxt, (dict, list)):
+                prefix = ".".join(parts[: i + 1])
+                raise ValidationError(f"--set {key}: '{prefix}' is already a value, not an object")
+            target = nxt
+    return data
+
+
+def _typed(raw: str, schema: dict[str, Any] | None) -> Any:
+    """A --set value as the schema types it: text for string fields, JSON for the others."""
+    kinds = (schema or {}).get("type")
+    kinds = [kinds] if isinstance(kinds, str) else (kinds or [])
+    if "string" in kinds:
+        return None if raw == "null" and "null" in kinds else raw
+    if not kinds and raw in (schema or {}).get("enum", []):
+        return raw
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def template(schema: dict[str, Any]) -> str:
+    """A YAML skeleton to fill in: one line per field, titles, descriptions and choices as comments."""
+    lines: list[str] = []
+    if schema.get("title"):
+        lines.append(f"# {_one_line(schema['title'])}")
+    if schema.get("description"):
+        lines.append(f"# {_one_line(schema['description'])}")
+    lines.append("# Isi nilai setelah titik dua; isian bertanda 'wajib' harus diisi, isian opsional boleh dihapus.")
+    _object_lines(schema, 0, lines)
+    return "\n".join(lines) + "\n"
+
+
+def _comment(prop: dict[str, Any], required: bool) -> str:
+    bits = []
+    if prop.get("title"):
+        bits.append(str(prop["title"]))
+    if prop.get("description"):
+        bits.append(str(prop["description"]))
+    if "enum" in prop:
+        bits.append("pilihan: " + " | ".join(str(v) for v in prop["enum"]))
+    if prop.get("format"):
+        bits.append(f"format: {prop['format']}")
+    if prop.get("pattern"):
+        bits.append(f"pola: {prop['pattern']}")
+    bits.append("wajib" if required else "opsional")
+    return _one_line(" - ".join(bits))
+
+
+def _one_line(text: object) -> str:
+    """Text folded onto one line, so a comment cannot spill into the YAML."""
+    return " ".join(str(text).split())
+
+
+def _placeholder(prop: dict[str, Any]) -> str:
+    if "default" in prop:
+        return json.dumps(prop["default"], ensure_ascii=False)
+    kind = prop.get("type")
+    if prop.get("format") == "date":
+        return '""  # YYYY-MM-DD'
+    if kind in ("integer", "number"):
+        return "0"
+    if kind == "boolean":
+        return "false"
+    return '""'
+
+
+def _object_lines(schema: dict[str, Any], indent: int, lines: list[str]) -> None:
+    required = set(schema.get("required", []))
+    pad = "  " * indent
+    for name, prop in (schema.get("properties") or {}).items():
+        if not isinstance(prop, dict):
+            continue
+        lines.append(f"{pad}# {_comment(prop, name in required)}")
+        kind = prop.get("type")
+        if kind == "object" and prop.get("properties"):
+            lines.append(f"{pad}{name}:")
+            _object_lines(prop, indent + 1, lines)
+        elif kind == "array":
+            raw_items = prop.get("items")
+            items: dict[str, Any] = raw_items if isinstance(raw_items, dict) else {}
+            lines.append(f"{pad}{name}:")
+            if items.get("type") == "object" and items.get("properties"):
+                sub: list[str] = []
+                _object_lines(items, indent + 2, sub)
+                first = next((i for i, line in enumerate(sub) if not line.strip().startswith("#")), None)
+                if first is None:
+                    lines.extend(sub)
+                    lines.append(f"{pad}  - {{}}")
+                else:
+                    sub[first] = f"{pad}  - " + sub[first].strip()
+                    lines.extend(sub)
+            else:
+                lines.append(f"{pad}  - {_placeholder(items)}")
+        else:
+            # optional fields start commented out, so an unfilled one is not sent as an empty value
+            hash_mark = "" if name in required else "# "
+            lines.append(f"{pad}{hash_mark}{name}: {_placeholder(prop)}")

@@ -1,0 +1,159 @@
+"""People and the lanes they act in (the roles file): who may complete which step, who may record for whom."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from engine.common.errors import EngineError, RoleError
+
+if TYPE_CHECKING:  # pathlib and dataclasses cost `sop tasks` ~10 ms: this module stays light
+    from pathlib import Path
+
+ROLES_FILE = "roles.yaml"
+_FIELDS = {"name", "nip", "lanes", "operator", "jabatan"}
+
+
+class Person(NamedTuple):
+    """One person of the roles file: login name, display name, NIP, lanes, and whether they record for others."""
+
+    login: str
+    name: str
+    nip: str
+    lanes: tuple[str, ...]
+    operator: bool = False
+
+    def holds(self, lane: str | None) -> bool:
+        """True when the person acts in this lane (matched by name, ignoring case and extra spaces)."""
+        return lane is not None and lane_key(lane) in {lane_key(own) for own in self.lanes}
+
+
+class Roles(NamedTuple):
+    """The people of a roles file, by login name."""
+
+    source: str
+    people: dict[str, Person]
+
+    def person(self, login: str) -> Person:
+        """The entry of a login name, or RoleError naming the file."""
+        found = self.people.get(login)
+        if found is None:
+            raise RoleError(
+                f"'{login}' is not in the roles file {self.source}; ask the administrator to add them "
+                f"(people: {', '.join(sorted(self.people)) or 'none'})"
+            )
+        return found
+
+    def acting(self, operator: str, actor: str | None) -> Person:
+        """Who acts: the OS account itself, or (with --as) another person when the account is an operator."""
+        if actor is None or actor == operator:
+            return self.person(operator)
+        recorder = self.people.get(operator)
+        if recorder is None or not recorder.operator:
+            raise RoleError(
+                f"'{operator}' may not act on behalf of '{actor}': only a person with `operator: true` in "
+                f"{self.source} may use --as for someone else; run the command as '{actor}' or ask the clerk"
+            )
+        return self.person(actor)
+
+    def check_lane(self, person: Person, lane: str | None, what: str) -> None:
+        """Refuse a step whose lane the person does not hold."""
+        if lane is None or person.holds(lane):
+            return
+        lanes = ", ".join(person.lanes) or "none"
+        raise RoleError(
+            f"{what} is in lane '{lane}', and {person.login} ({person.name}) acts in: {lanes}; nothing was changed. "
+            f"Someone of lane '{lane}' must complete it (or the clerk with --as)"
+        )
+
+    def lanes_of(self, login: str) -> tuple[str, ...]:
+        """The lanes a login holds (none when unknown)."""
+        person = self.people.get(login)
+        return person.lanes if person else ()
+
+    def unknown_lanes(self, known: set[str]) -> list[str]:
+        """Lanes the file names that no deployed process has (a warning for the administrator)."""
+        keys = {lane_key(k) for k in known}
+        named = dict.fromkeys(lane for p in self.people.values() for lane in p.lanes)
+        return [lane for lane in named if lane_key(lane) not in keys]
+
+
+def lane_key(lane: str) -> str:
+    """A lane name as compared: case-folded, inner spaces collapsed."""
+    return " ".join(lane.split()).casefold()
+
+
+def find_roles(explicit: str | None, definitions_dir: str | Path) -> str | None:
+    """The roles file to use: --roles/SOP_ROLES, else roles.yaml in the definitions folder when present."""
+    if explicit:
+        if os.path.isdir(explicit):
+            raise RoleError(f"Roles file '{explicit}' is a folder; give the roles YAML file itself with --roles "
+                            "(or SOP_ROLES), e.g. definitions/roles.yaml")
+        if not os.path.isfile(explicit):
+            raise RoleError(f"Roles file '{explicit}' does not exist; fix --roles (or SOP_ROLES)")
+        return explicit
+    default = os.path.join(definitions_dir, ROLES_FILE)
+    return default if os.path.isfile(default) else None
+
+
+def load_roles(path: str | Path) -> Roles:
+    """Read and check a roles file; a malformed one is a RoleError naming the line."""
+    from pathlib import Path
+
+    import yaml
+
+    from engine.common.yamlio import parse_yaml
+
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RoleError(f"Roles file '{source}' cannot be read ({exc}); it must be UTF-8 YAML") from None
+    try:
+        data = parse_yaml(text, source)
+    except EngineError as exc:  # a YAML syntax error, with its line
+        raise RoleError(str(exc)) from None
+    if not isinstance(data, dict) or not data:
+        raise RoleError(f"{source}:1: a roles file maps login names to people, e.g. `budi: {{name: Budi, "
+                        "nip: '...', lanes: [Kepala Bagian]}`")
+    lines = _entry_lines(yaml.compose(text), source)
+    people = {}
+    for login, entry in data.items():
+        where = f"{source}:{lines.get(str(login), 1)}"
+        people[str(login)] = _person(str(login), entry, where)
+    return Roles(source, people)
+
+
+def _person(login: str, entry: Any, where: str) -> Person:
+    if not isinstance(entry, dict):
+        raise RoleError(f"{where}: '{login}' must be a mapping with name, nip and lanes")
+    extra = set(map(str, entry)) - _FIELDS
+    if extra:
+        raise RoleError(f"{where}: '{login}' has unknown field(s) {', '.join(sorted(extra))}; "
+                        f"allowed: {', '.join(sorted(_FIELDS))}")
+    lanes = entry.get("lanes", [])
+    if isinstance(lanes, str):
+        lanes = [lanes]
+    if not isinstance(lanes, list) or not all(isinstance(x, str) and x.strip() for x in lanes):
+        raise RoleError(f"{where}: '{login}' lanes must be a list of lane names, e.g. [Kepala Bagian]")
+    operator = entry.get("operator", False)
+    if not isinstance(operator, bool):
+        raise RoleError(f"{where}: '{login}' operator must be true or false")
+    if not lanes and not operator:
+        raise RoleError(f"{where}: '{login}' has no lanes and is no operator; give lanes or `operator: true`")
+    name = entry.get("name", login)
+    if not isinstance(name, str) or not name.strip():
+        raise RoleError(f"{where}: '{login}' name must be text")
+    return Person(login, name, str(entry.get("nip", "")), tuple(x.strip() for x in lanes), operator)
+
+
+def _entry_lines(node: Any, source: str) -> dict[str, int]:
+    """The 1-based line of each top-level key of a composed YAML mapping; a login written twice is refused."""
+    lines: dict[str, int] = {}
+    for key, _ in node.value:
+        login, line = str(key.value), key.start_mark.line + 1
+        if login in lines:
+            raise RoleError(f"{source}:{line}: login '{login}' is written twice (lines {lines[login]} and {line}); "
+                            "keep one entry per person")
+        lines[login] = line
+    return lines

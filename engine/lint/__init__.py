@@ -1,0 +1,1 @@
+"""`sop lint`: every problem of a diagram, by the rules loading applies."""

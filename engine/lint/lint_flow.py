@@ -1,0 +1,198 @@
+"""Lint rules over a process's flow: reachability, what conditions read upstream, gateways covering every choice."""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS, tag
+from engine.common.errors import ExpressionError
+from engine.common.expressions import evaluate, parse_expression
+
+# Children of a process that are not nodes of its flow.
+_NOT_NODES = {"sequenceFlow", "laneSet", "extensionElements", "documentation", "dataObject", "dataObjectReference",
+              "dataStoreReference", "textAnnotation", "association", "ioSpecification", "property", ""}
+_MAX_COMBINATIONS = 10_000
+
+Found = tuple[int | None, str | None, str, str]
+
+
+class Graph:
+    """The flow nodes of a process and its sequence flows (a boundary event follows the activity it sits on)."""
+
+    def __init__(self, process: Any) -> None:
+        self.nodes: dict[str, Any] = {}
+        self.outgoing: dict[str, set[str]] = {}
+        self.incoming: dict[str, set[str]] = {}
+        for element in process:
+            name = tag(element)
+            if name not in _NOT_NODES and element.get("id"):
+                self.nodes[element.get("id")] = element
+        for element in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+            self._edge(element.get("sourceRef"), element.get("targetRef"))
+        for element in process.iter(f"{{{BPMN_NS}}}boundaryEvent"):
+            self._edge(element.get("attachedToRef"), element.get("id"))
+
+    def _edge(self, source: str | None, target: str | None) -> None:
+        if source in self.nodes and target in self.nodes:
+            self.outgoing.setdefault(source, set()).add(target)
+            self.incoming.setdefault(target, set()).add(source)
+
+    def _walk(self, starts: set[str], edges: dict[str, set[str]]) -> set[str]:
+        seen, todo = set(starts), list(starts)
+        while todo:
+            for nxt in edges.get(todo.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    def upstream(self, node: str) -> set[str]:
+        """The nodes some path runs through before reaching this one."""
+        return self._walk(self.incoming.get(node, set()), self.incoming)
+
+    def problems(self) -> Iterator[Found]:
+        """Elements no start event reaches, and elements from which no end event can be reached."""
+        kinds = {node_id: tag(element) for node_id, element in self.nodes.items()}
+        reached = self._walk({n for n, k in kinds.items() if k == "startEvent"}, self.outgoing)
+        ending = self._walk({n for n, k in kinds.items() if k == "endEvent"}, self.incoming)
+        for node_id, element in self.nodes.items():
+            if node_id not in reached:
+                yield (element.sourceline, node_id, "unreachable",
+                       f"{kinds[node_id]} '{node_id}' cannot be reached from a start event; connect it or remove it")
+            elif node_id not in ending:
+                yield (element.sourceline, node_id, "dead-end",
+                       f"{kinds[node_id]} '{node_id}' is on a path that never reaches an end event; "
+                       "connect it to the rest of the flow or to an end event")
+
+
+def _reads(text: str) -> list[tuple[str, Any]]:
+    """The (step, key) pairs an expression reads as step["key"] (key None when not a constant)."""
+    try:
+        tree = parse_expression(text)
+    except ExpressionError:
+        return []
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            key = node.slice.value if isinstance(node.slice, ast.Constant) else None
+            out.append((node.value.id, key))
+    return out
+
+
+def _expressions(process: Any, graph: Graph) -> Iterator[tuple[Any, str, str, set[str], bool]]:
+    """(element, owner id, text, steps upstream of where it is evaluated, is a step check) for each expression."""
+    for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        for cond in flow.iter(f"{{{BPMN_NS}}}conditionExpression"):
+            source = flow.get("sourceRef", "")
+            yield cond, flow.get("id", ""), (cond.text or "").strip(), graph.upstream(source) | {source}, False
+    for task in graph.nodes.values():
+        task_id = task.get("id", "")
+        before = graph.upstream(task_id)
+        for name in ("loopCardinality", "completionCondition"):
+            for expr in task.iter(f"{{{BPMN_NS}}}{name}"):
+                yield expr, task_id, (expr.text or "").strip(), before | {task_id}, False
+        for prop in task.iter(f"{{{SPIFF_NS}}}property"):
+            if prop.get("name") == "check" and prop.get("value"):
+                yield prop, task_id, prop.get("value", ""), before | {task_id}, True
+
+
+def condition_problems(process: Any, graph: Graph, step_ids: set[str],
+                       schemas: dict[str, dict[str, Any]]) -> Iterator[Found]:
+    """A condition reading a step that does not come before it, or a field its form does not define."""
+    for element, owner, text, before, is_check in _expressions(process, graph):
+        for step, key in dict.fromkeys(_reads(text)):
+            if step not in step_ids:
+                if is_check:
+                    yield (element.sourceline, owner, "condition-unknown-step",
+                           f"task '{owner}' check {text!r} reads '{step}', which is no step of this process; "
+                           "use a step's task id")
+                continue
+            if step not in before:
+                yield (element.sourceline, owner, "condition-unknown-step",
+                       f"expression {text!r} of '{owner}' reads step '{step}', which never comes before it; "
+                       "read a step upstream")
+                continue
+            properties = schemas.get(step, {}).get("properties")
+            if isinstance(key, str) and isinstance(properties, dict) and key not in properties:
+                yield (element.sourceline, owner, "condition-unknown-field",
+                       f"expression {text!r} of '{owner}' reads {step}[{key!r}], a field the form of '{step}' does "
+                       f"not define (fields: {', '.join(sorted(properties))}); fix the field name")
+
+
+def choices(schema: dict[str, Any], key: Any) -> list[Any] | None:
+    """Every value a form field can take when it is a choice (enum, const, boolean), else None."""
+    prop = schema.get("properties", {}).get(key) if isinstance(key, str) else None
+    if not isinstance(prop, dict):
+        return None
+    if isinstance(prop.get("enum"), list):
+        return list(prop["enum"])
+    if "const" in prop:
+        return [prop["const"]]
+    if prop.get("type") == "boolean":
+        return [True, False]
+    options = prop.get("oneOf") or prop.get("anyOf")
+    if isinstance(options, list) and options and all(isinstance(o, dict) and "const" in o for o in options):
+        return [o["const"] for o in options]
+    return None
+
+
+def gateway_problems(process: Any, schemas: dict[str, dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
+    """An exclusive gateway with no default flow whose conditions leave some value of the choice they read uncovered."""
+    flows = list(process.iter(f"{{{BPMN_NS}}}sequenceFlow"))
+    for gateway in process.iter(f"{{{BPMN_NS}}}exclusiveGateway"):
+        gateway_id = gateway.get("id", "")
+        outgoing = [f for f in flows if f.get("sourceRef") == gateway_id]
+        default = gateway.get("default")
+        if default and default not in {f.get("id") for f in outgoing}:
+            yield (gateway.sourceline, gateway_id, "flow-dangling",
+                   f"exclusive gateway '{gateway_id}' has default='{default}', which is none of its outgoing flows; "
+                   "pick one of them", "error")
+        if default or len(outgoing) < 2:
+            continue
+        conditions = []
+        for flow in outgoing:
+            cond = flow.find(f"{{{BPMN_NS}}}conditionExpression")
+            if cond is None or not (cond.text or "").strip():
+                break
+            conditions.append((cond.text or "").strip())
+        else:
+            yield from _coverage(gateway, conditions, schemas)
+
+
+def _coverage(gateway: Any, conditions: list[str], schemas: dict[str, dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
+    gateway_id, line = gateway.get("id", ""), gateway.sourceline
+    reads = sorted({r for text in conditions for r in _reads(text)}, key=str)
+    values = [choices(schemas.get(step, {}), key) for step, key in reads]
+    if not reads or any(v is None for v in values):
+        yield (line, gateway_id, "gateway-no-default",
+               f"exclusive gateway '{gateway_id}' has no default flow and its conditions do not read only choice "
+               "fields, so sop cannot tell whether every case has a way out; add a default flow", "warning")
+        return
+    sizes = [len(v or []) for v in values]
+    total = 1
+    for size in sizes:
+        total *= size
+    if total > _MAX_COMBINATIONS:
+        return
+    uncovered = []
+    for combo in itertools.product(*[v or [] for v in values]):
+        data: dict[str, Any] = {}
+        for (step, key), value in zip(reads, combo, strict=True):
+            data.setdefault(step, {})[key] = value
+        if not any(_true(text, data) for text in conditions):
+            uncovered.append(", ".join(f"{s}[{k!r}] = {v!r}" for (s, k), v in zip(reads, combo, strict=True)))
+    if uncovered:
+        shown = "; ".join(uncovered[:5]) + (f"; and {len(uncovered) - 5} more" if len(uncovered) > 5 else "")
+        yield (line, gateway_id, "gateway-uncovered",
+               f"exclusive gateway '{gateway_id}' has no default flow and no condition holds when {shown}; "
+               "add a default flow or a condition for it", "error")
+
+
+def _true(text: str, data: dict[str, Any]) -> bool:
+    try:
+        return bool(evaluate(text, data))
+    except ExpressionError:
+        return False

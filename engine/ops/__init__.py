@@ -1,0 +1,1 @@
+"""Operations built on the facade: the demo's scenarios, copying a store."""

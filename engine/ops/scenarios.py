@@ -1,0 +1,71 @@
+"""Example scenarios: a process taken through its steps with sample artefacts (used by `sop demo` and tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.common.errors import DataFileError, EngineError
+from engine.common.models import InstanceView
+from engine.common.yamlio import parse_yaml, read_data_file
+from engine.service.facade import Engine
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named run of one process: the steps in order, each with its actor and data file."""
+
+    file: str
+    title: str
+    process: str
+    expect: str
+    start_data: dict[str, Any]
+    steps: tuple[dict[str, Any], ...]
+
+
+def load_scenarios(folder: str | Path) -> list[Scenario]:
+    """Every *.scenario.yaml below a folder, sorted by path."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise DataFileError(f"Examples folder '{root}' does not exist; pass --examples DIR or set SOP_EXAMPLES")
+    paths = sorted(root.rglob("*.scenario.yaml"))
+    if not paths:
+        raise DataFileError(f"No *.scenario.yaml files under '{root}'")
+    return [load_scenario(p) for p in paths]
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read one scenario file; data file names are relative to it."""
+    raw = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    if not isinstance(raw, dict) or not isinstance(raw.get("steps"), list) or "process" not in raw:
+        raise DataFileError(f"{path}: a scenario needs 'process' and a list of 'steps'")
+    steps = []
+    for i, step in enumerate(raw["steps"], 1):
+        if not isinstance(step, dict) or "task" not in step or "data" not in step:
+            raise DataFileError(f"{path}: step {i} needs 'task' and 'data' (a file name or an object)")
+        data = step["data"]
+        if isinstance(data, str):
+            data = read_data_file(str(path.parent / data))
+        steps.append({"task": str(step["task"]), "as": step.get("as"), "data": data})
+    return Scenario(str(path), str(raw.get("title", path.stem)), str(raw["process"]),
+                    str(raw.get("expect", "completed")), dict(raw.get("start_data") or {}), tuple(steps))
+
+
+def run_scenario(
+    engine: Engine, scenario: Scenario, on_step: Callable[[str, dict[str, Any]], None] | None = None
+) -> InstanceView:
+    """Start the process and complete every step in order; check the expected final status."""
+    report = on_step or (lambda kind, detail: None)
+    view = engine.start(scenario.process, scenario.start_data)
+    report("started", {"instance": view.instance, "process": view.process})
+    for n, step in enumerate(scenario.steps, 1):
+        lane = next((t.lane for t in view.tasks if t.task == step["task"]), None)
+        result = engine.complete(view.instance, step["task"], step["data"], step["as"])
+        view = result.instance
+        report("completed", {"n": n, "task": step["task"], "lane": lane or "-", "actor": step["as"] or engine.operator,
+                             "ready": [t.task for t in view.tasks]})
+    if view.status != scenario.expect:
+        raise EngineError(f"{scenario.file}: instance {view.instance} ended {view.status}, expected {scenario.expect}")
+    return view

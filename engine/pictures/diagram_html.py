@@ -1,0 +1,41 @@
+"""One self-contained HTML page: the instance's diagram inline and its history beside it (no network needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from engine.audit.records import HistoryRow, duration_text
+from engine.pictures.diagram_states import PictureStates
+
+_CSS = """body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:16px;color:#263238}
+h1{font-size:18px}h2{font-size:15px;margin-top:20px}
+.picture{overflow:auto;border:1px solid #cfd8dc;max-height:80vh}
+table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #cfd8dc;padding:3px 6px;text-align:left;
+vertical-align:top}th{background:#eceff1}td.num{text-align:right}
+@page{size:A4 landscape;margin:10mm}
+@media print{.picture{overflow:visible;max-height:none;border:0}.picture svg{width:100%;height:auto}}"""
+
+
+def render_page(title: str, svg: str, rows: Sequence[HistoryRow] | None, states: PictureStates | None) -> str:
+    """The HTML page; rows None for a bare diagram."""
+    parts = ["<!DOCTYPE html>", '<html lang="id"><head><meta charset="utf-8">', f"<title>{escape(title)}</title>",
+             f"<style>{_CSS}</style></head><body>", f"<h1>{escape(title)}</h1>", '<div class="picture">', svg,
+             "</div>"]
+    if states is not None and states.ready:
+        parts.append("<h2>Waiting now</h2><table><tr><th>step</th><th>lane</th><th>since</th><th>due</th></tr>")
+        for task, info in states.ready.items():
+            parts.append(f'<tr class="state-{states.states.get(task, "ready")}"><td>{escape(info.name or task)}</td>'
+                         f"<td>{escape(info.lane or '')}</td><td>{escape(info.since)}</td>"
+                         f"<td>{escape(str(info.due or ''))}</td></tr>")
+        parts.append("</table>")
+    if rows is not None:
+        parts.append('<h2>History</h2><table class="history"><tr><th>#</th><th>when</th><th>step</th><th>lane</th>'
+                     "<th>who</th><th>operator</th><th>after</th><th>artefact</th></tr>")
+        for r in rows:
+            parts.append(f'<tr><td class="num">{r.seq}</td><td>{escape(r.time)}</td><td>{escape(r.name)}</td>'
+                         f"<td>{escape(r.lane or '')}</td><td>{escape(r.actor)}</td><td>{escape(r.operator)}</td>"
+                         f"<td>{escape(duration_text(r.after))}</td><td>{escape(r.summary)}</td></tr>")
+        parts.append("</table>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)

@@ -1,0 +1,138 @@
+"""Where an instance stands, per diagram element: read from the stored state's task tree, never by running it.
+
+The state JSON's tasks name their task spec; the stored spec JSON maps spec names to BPMN ids. A task that was
+reached (waiting, ready, started, completed) whose nearest reached ancestor with a BPMN id is X shows that the
+flow X -> task was taken. Elements no active task can reach any more are the branches not taken.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from engine.bpmn.bpmn_di import Diagram
+from engine.common.models import TaskView
+
+# SpiffWorkflow 3.2 TaskState values (SpiffWorkflow.util.task.TaskState); MAYBE/LIKELY/FUTURE are predictions.
+WAITING, READY, STARTED, COMPLETED, ERROR = 8, 16, 32, 64, 128
+REACHED = WAITING | READY | STARTED | COMPLETED | ERROR
+
+STATES = ("completed", "ready", "overdue", "waiting", "error", "taken", "future", "not-taken")
+
+
+class ReadyInfo(NamedTuple):
+    """A ready step as the picture labels it: who must act and since when (and until when, where known)."""
+
+    lane: str | None
+    since: str
+    due: str | None
+    name: str = ""
+
+
+class PictureStates(NamedTuple):
+    """Each drawn element's state (one of STATES) and the ready steps' details."""
+
+    states: dict[str, str]
+    ready: dict[str, ReadyInfo]
+    status: str
+
+
+def bare_states(diagram: Diagram) -> PictureStates:
+    """A diagram with no instance: every element plain."""
+    return PictureStates({}, {}, "")
+
+
+def instance_states(diagram: Diagram, state_text: str, spec_text: str, ready_rows: Iterable[TaskView],
+                    status: str, now: str) -> PictureStates:
+    """The state of every drawn element of an instance from its stored state, spec and ready-task rows."""
+    state = json.loads(state_text)
+    spec = json.loads(spec_text)
+    bpmn_of: dict[str, str | None] = {name: s.get("bpmn_id") for name, s in spec["process"]["task_specs"].items()}
+    tasks: dict[str, dict[str, Any]] = state["tasks"]
+    drawn = {n.id for n in diagram.nodes}
+    reached: dict[str, int] = {}
+    taken: set[tuple[str, str]] = set()
+    for task in tasks.values():
+        if not task["state"] & REACHED:
+            continue
+        bpmn_id = bpmn_of.get(task["task_spec"])
+        if bpmn_id not in drawn:
+            continue
+        assert bpmn_id is not None
+        reached[bpmn_id] = reached.get(bpmn_id, 0) | task["state"]
+        source = _drawn_ancestor(task, tasks, bpmn_of, drawn)
+        if source is not None:
+            taken.add((source, bpmn_id))
+    ready: dict[str, ReadyInfo] = {}
+    states: dict[str, str] = {}
+    for row in ready_rows:
+        due = row.due
+        ready[row.task] = ReadyInfo(row.lane, row.since, due, row.name)
+        states[row.task] = "overdue" if due and _before(str(due), now) else "ready"
+    for bpmn_id, mask in reached.items():
+        if bpmn_id in states:
+            continue
+        states[bpmn_id] = ("ready" if mask & (READY | STARTED) else "error" if mask & ERROR
+                           else "waiting" if mask & WAITING else "completed")
+    active = {i for i, s in states.items() if s != "completed"} if status == "running" else set()
+    future = _reachable(diagram, active)
+    for node in diagram.nodes:
+        if node.id not in states:
+            states[node.id] = "future" if node.id in future else "not-taken"
+    for edge in diagram.edges:
+        if edge.kind != "sequenceFlow":
+            continue
+        if (edge.source, edge.target) in taken:
+            states[edge.id] = "taken"
+        else:
+            states[edge.id] = "future" if edge.source in future else "not-taken"
+    return PictureStates(states, ready, status)
+
+
+def _drawn_ancestor(task: dict[str, Any], tasks: dict[str, dict[str, Any]], bpmn_of: dict[str, str | None],
+                    drawn: set[str]) -> str | None:
+    """The nearest ancestor task that is a drawn element (skipping SpiffWorkflow's own helper tasks)."""
+    parent = task.get("parent")
+    while parent is not None:
+        node = tasks.get(parent)
+        if node is None:
+            return None
+        bpmn_id = bpmn_of.get(node["task_spec"])
+        if bpmn_id in drawn:
+            return bpmn_id
+        parent = node.get("parent")
+    return None
+
+
+def _reachable(diagram: Diagram, active: set[str]) -> set[str]:
+    """Elements that active elements can still reach along sequence flows and boundary events."""
+    out: dict[str, list[str]] = {}
+    for edge in diagram.edges:
+        if edge.kind == "sequenceFlow":
+            out.setdefault(edge.source, []).append(edge.target)
+    for node in diagram.nodes:
+        if node.attached_to:
+            out.setdefault(node.attached_to, []).append(node.id)
+    seen = set(active)
+    todo = list(active)
+    while todo:
+        for nxt in out.get(todo.pop(), []):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _before(due: str, now: str) -> bool:
+    """Whether an ISO 8601 time is earlier than now (both read as UTC when they carry no offset)."""
+    from datetime import UTC, datetime
+
+    def read(text: str) -> datetime:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    try:
+        return read(due) < read(now)
+    except ValueError:
+        return due < now

@@ -1,0 +1,332 @@
+"""The flowchart pages of the SOP AP sheet as SVG, one per A4 landscape page (standard library only).
+
+Each page is a grid: No | Uraian Kegiatan | one column per Pelaksana | Mutu Baku (Kelengkapan, Waktu, Output) |
+Keterangan. A row's symbol sits in its actor's column: a capsule for the first and the last step, a rectangle for
+an activity, a diamond for a decision. Arrows are orthogonal: down into the next row; other jumps run in a gutter
+at the right of the Pelaksana columns (forward) or at the left (loop-backs) and enter the target from above; an
+arrow to another page ends in an off-page connector carrying the other row's number. Only presentation
+attributes are used: WeasyPrint applies no stylesheet inside SVG.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import NamedTuple
+
+from engine.pictures.sheet_rows import SheetRow
+from engine.pictures.text_metrics import FONT_FAMILY, wrap
+
+PAGE_W, PAGE_H = 1047.0, 718.0  # 277 x 190 mm at 96 px per inch: A4 landscape less 10 mm margins
+NO_W, URAIAN_W, KEL_W, WAKTU_W, OUTPUT_W, KET_W = 30.0, 215.0, 105.0, 56.0, 105.0, 120.0
+GUTTER = 16.0
+TITLE_H, HEAD1_H, BAND_H = 28.0, 20.0, 26.0
+FONT, LINE = 9.0, 11.0
+INK = "#000000"
+
+
+class Columns(NamedTuple):
+    """Column edges of the grid."""
+
+    no: float
+    uraian: float
+    area: float  # left edge of the Pelaksana area (its left gutter)
+    lanes: tuple[float, ...]  # centre of each Pelaksana column
+    lane_w: float
+    area_end: float
+    kel: float
+    waktu: float
+    output: float
+    ket: float
+    end: float
+
+
+class Placed(NamedTuple):
+    """A row on a page: its top and height."""
+
+    row: SheetRow
+    top: float
+    height: float
+
+
+def columns(lane_count: int) -> Columns:
+    """The grid's column edges for a number of Pelaksana columns."""
+    fixed = NO_W + URAIAN_W + KEL_W + WAKTU_W + OUTPUT_W + KET_W + 2 * GUTTER
+    lane_w = max((PAGE_W - fixed) / max(lane_count, 1), 40.0)
+    x = NO_W
+    area = x + URAIAN_W
+    lanes = tuple(area + GUTTER + lane_w * (i + 0.5) for i in range(lane_count))
+    area_end = area + 2 * GUTTER + lane_w * lane_count
+    return Columns(0.0, x, area, lanes, lane_w, area_end, area_end, area_end + KEL_W, area_end + KEL_W + WAKTU_W,
+                   area_end + KEL_W + WAKTU_W + OUTPUT_W, area_end + KEL_W + WAKTU_W + OUTPUT_W + KET_W)
+
+
+def head2_height(lanes: tuple[str, ...], cols: Columns) -> float:
+    """The height of the header row with the Pelaksana names."""
+    lines = max((len(wrap(name, cols.lane_w - 6, FONT, bold=True)) for name in lanes), default=1)
+    return max(30.0, lines * LINE + 8)
+
+
+def row_height(row: SheetRow) -> float:
+    """A row is as tall as its longest wrapped cell, and never shorter than its symbol needs."""
+    cells = [(row.uraian, URAIAN_W), (row.kelengkapan, KEL_W), (row.waktu, WAKTU_W), (row.output, OUTPUT_W),
+             (row.keterangan, KET_W)]
+    lines = max(len(wrap(text, width - 8, FONT)) for text, width in cells)
+    return max(54.0, lines * LINE + 12)
+
+
+def paginate(rows: list[SheetRow], lanes: tuple[str, ...]) -> list[list[Placed]]:
+    """Rows split into pages that fit A4 landscape, each row placed below the header and the top band."""
+    cols = columns(len(lanes))
+    top = TITLE_H + HEAD1_H + head2_height(lanes, cols) + BAND_H
+    room = PAGE_H - top - BAND_H
+    pages: list[list[Placed]] = [[]]
+    y = top
+    for row in rows:
+        h = row_height(row)
+        if pages[-1] and y + h > top + room:
+            pages.append([])
+            y = top
+        pages[-1].append(Placed(row, y, h))
+        y += h
+    return pages
+
+
+def render_page(placed: list[Placed], lanes: tuple[str, ...], title: str, page_no: int, page_count: int,
+                where: dict[int, tuple[int, Placed]]) -> str:
+    """One flowchart page; where maps each row number to its page index and placement (for off-page arrows)."""
+    cols = columns(len(lanes))
+    h2 = head2_height(lanes, cols)
+    head_top = TITLE_H
+    band_top = head_top + HEAD1_H + h2
+    last = placed[-1]
+    bottom_band = last.top + last.height
+    grid_end = bottom_band + BAND_H
+    out: list[str] = [f'<rect x="0" y="0" width="{PAGE_W:g}" height="{PAGE_H:g}" fill="#ffffff"/>']
+    suffix = f" (halaman {page_no} dari {page_count})" if page_count > 1 else ""
+    out.append(_text(title + suffix, 0, 17, 12, bold=True, anchor="start"))
+    out.append(_header(cols, lanes, head_top, h2))
+    # grid: bands and rows
+    for y in [band_top + BAND_H, *(p.top + p.height for p in placed), grid_end]:
+        out.append(_hline(cols.no, cols.end, y))
+    for x in (cols.no, cols.uraian, cols.area, cols.area_end, cols.ket, cols.end):
+        out.append(_vline(x, head_top, grid_end))
+    for x in (cols.waktu, cols.output):  # inside the Mutu Baku span
+        out.append(_vline(x, head_top + HEAD1_H, grid_end))
+    for i in range(1, len(lanes)):
+        x = cols.area + GUTTER + cols.lane_w * i
+        out.append(_vline(x, head_top + HEAD1_H, grid_end, colour="#999999", width=0.5))
+    out.append(_hline(cols.no, cols.end, head_top, width=1.2))
+    out.append(_hline(cols.no, cols.end, band_top, width=1.2))
+    for p in placed:
+        out.append(_row_cells(p, cols))
+    arrows = _Arrows(cols, placed, where, page_no - 1, band_top, bottom_band)
+    for p in placed:
+        arrows.add_row(p)
+    out.append(arrows.svg())
+    for p in placed:
+        out.append(_symbols(p, cols))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="0 0 {PAGE_W:g} {PAGE_H:g}" '
+            f'width="277mm" height="190mm" font-family={quoteattr(FONT_FAMILY)} font-size="{FONT:g}">'
+            f'<defs><marker id="sheet-arrow-{page_no}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+            'markerHeight="7" '
+            f'markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>'
+            + "".join(out) + "</svg>")
+
+
+def _text(text: str, x: float, y: float, size: float = FONT, bold: bool = False, anchor: str = "middle") -> str:
+    weight = ' font-weight="bold"' if bold else ""
+    return (f'<text x="{x:g}" y="{y:g}" font-size="{size:g}" fill="{INK}" text-anchor="{anchor}"{weight}>'
+            f"{escape(text)}</text>")
+
+
+def _hline(x1: float, x2: float, y: float, width: float = 0.8, colour: str = INK) -> str:
+    return f'<line x1="{x1:g}" y1="{y:g}" x2="{x2:g}" y2="{y:g}" stroke="{colour}" stroke-width="{width:g}"/>'
+
+
+def _vline(x: float, y1: float, y2: float, width: float = 0.8, colour: str = INK) -> str:
+    return f'<line x1="{x:g}" y1="{y1:g}" x2="{x:g}" y2="{y2:g}" stroke="{colour}" stroke-width="{width:g}"/>'
+
+
+def _block(text: str, x: float, width: float, top: float, height: float, bold: bool = False,
+           centre: bool = True) -> str:
+    lines = wrap(text, width - 8, FONT, bold) if text else []
+    y = top + (height - len(lines) * LINE) / 2 + FONT if centre else top + 6 + FONT
+    anchor = "middle" if centre else "start"
+    tx = x + width / 2 if centre else x + 4
+    return "".join(_text(line, tx, y + i * LINE, bold=bold, anchor=anchor) for i, line in enumerate(lines))
+
+
+def _header(cols: Columns, lanes: tuple[str, ...], top: float, h2: float) -> str:
+    full = HEAD1_H + h2
+    parts = ['<g class="sheet-header">', f'<rect x="{cols.no:g}" y="{top:g}" width="{cols.end - cols.no:g}" '
+             f'height="{full:g}" fill="#eeeeee"/>',
+             _block("No", cols.no, NO_W, top, full, bold=True),
+             _block("Uraian Kegiatan", cols.uraian, URAIAN_W, top, full, bold=True),
+             _block("Pelaksana", cols.area, cols.area_end - cols.area, top, HEAD1_H, bold=True),
+             _block("Mutu Baku", cols.kel, cols.ket - cols.kel, top, HEAD1_H, bold=True),
+             _block("Keterangan", cols.ket, KET_W, top, full, bold=True),
+             _hline(cols.area, cols.ket, top + HEAD1_H)]
+    for i, name in enumerate(lanes):
+        x = cols.area + GUTTER + cols.lane_w * i
+        parts.append(f'<g class="pelaksana" data-lane={quoteattr(name)}>'
+                     + _block(name, x, cols.lane_w, top + HEAD1_H, h2, bold=True) + "</g>")
+    for label, x, w in (("Kelengkapan", cols.kel, KEL_W), ("Waktu", cols.waktu, WAKTU_W),
+                        ("Output", cols.output, OUTPUT_W)):
+        parts.append(_block(label, x, w, top + HEAD1_H, h2, bold=True))
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def _row_cells(p: Placed, cols: Columns) -> str:
+    r = p.row
+    return (f'<g class="sheet-row" data-row="{r.nomor}" data-steps={quoteattr(" ".join(r.step_ids))}>'
+            + _block(str(r.nomor), cols.no, NO_W, p.top, p.height)
+            + f'<g class="uraian">{_block(r.uraian, cols.uraian, URAIAN_W, p.top, p.height, centre=False)}</g>'
+            + f'<g class="kelengkapan">{_block(r.kelengkapan, cols.kel, KEL_W, p.top, p.height)}</g>'
+            + f'<g class="waktu">{_block(r.waktu, cols.waktu, WAKTU_W, p.top, p.height)}</g>'
+            + f'<g class="output">{_block(r.output, cols.output, OUTPUT_W, p.top, p.height)}</g>'
+            + f'<g class="keterangan">{_block(r.keterangan, cols.ket, KET_W, p.top, p.height)}</g></g>')
+
+
+def symbol_box(p: Placed, cols: Columns, index: int) -> tuple[float, float, float, float]:
+    """Centre x, centre y, width and height of the symbol of the row's index-th step."""
+    lanes = p.row.lanes
+    lane = lanes[index]
+    w = min(cols.lane_w - 14, 50.0)
+    same = [i for i, other in enumerate(lanes) if other == lane]
+    cx = cols.lanes[lane] + (same.index(index) - (len(same) - 1) / 2) * (w / len(same) + 2)
+    w = w / len(same) if len(same) > 1 else w
+    h = 30.0 if p.row.symbol == "decision" else 24.0
+    return cx, p.top + p.height / 2, w, h
+
+
+def _symbols(p: Placed, cols: Columns) -> str:
+    parts = []
+    for i, lane in enumerate(p.row.lanes):
+        cx, cy, w, h = symbol_box(p, cols, i)
+        paint = f'fill="#ffffff" stroke="{INK}" stroke-width="1.2"'
+        kind = p.row.symbol
+        if kind == "decision":
+            shape = (f'<path d="M{cx:g},{cy - h / 2:g} L{cx + w / 2:g},{cy:g} L{cx:g},{cy + h / 2:g} '
+                     f'L{cx - w / 2:g},{cy:g} z" {paint}/>')
+        else:
+            radius = h / 2 if kind in ("start", "end") else 0
+            shape = (f'<rect x="{cx - w / 2:g}" y="{cy - h / 2:g}" width="{w:g}" height="{h:g}" rx="{radius:g}" '
+                     f'ry="{radius:g}" {paint}/>')
+        parts.append(f'<g class="symbol symbol-{kind}" data-row="{p.row.nomor}" data-lane="{lane}" '
+                     f'data-step={quoteattr(p.row.step_ids[i])}>{shape}</g>')
+    return "".join(parts)
+
+
+class _Arrows:
+    """Routes every exit of the rows of one page."""
+
+    def __init__(self, cols: Columns, placed: list[Placed], where: dict[int, tuple[int, Placed]], page: int,
+                 band_top: float, bottom_band: float) -> None:
+        self.cols, self.where, self.page = cols, where, page
+        self.band_top, self.bottom_band = band_top, bottom_band
+        self.first = placed[0].row.nomor
+        self.parts: list[str] = []
+        self.right = self.left = 0
+        self.incoming: list[tuple[int, Placed, str]] = []
+        for nomor, (page_index, target) in where.items():
+            for exit_ in target.row.exits if page_index != page else ():
+                self._incoming(nomor, exit_.target, page_index)
+
+    def _incoming(self, source: int, target: int, source_page: int) -> None:
+        found = self.where.get(target)
+        if found is None or found[0] != self.page:
+            return
+        self.incoming.append((source, found[1], "down" if source_page < self.page else "up"))
+
+    def _channel(self, side: str) -> float:
+        if side == "right":
+            self.right += 1
+            return self.cols.area_end - 4 - 5 * ((self.right - 1) % 3)
+        self.left += 1
+        return self.cols.area + 4 + 5 * ((self.left - 1) % 3)
+
+    def add_row(self, p: Placed) -> None:
+        cx, cy, w, h = symbol_box(p, self.cols, 0)
+        exits = list(p.row.exits)
+        bottom_used = False
+        for exit_ in sorted(exits, key=lambda e: e.target != p.row.nomor + 1):
+            label = exit_.label
+            if exit_.target == 0:
+                if len(exits) > 1:  # a decision branch that ends the process
+                    self._line([(cx + w / 2, cy), (cx + w / 2 + 16, cy)], label + " (selesai)", arrow=True)
+                continue
+            forward = exit_.target > p.row.nomor
+            found = self.where.get(exit_.target)
+            if forward and not bottom_used:
+                bottom_used = True
+                start = [(cx, cy + h / 2)]
+                via_x = None
+            elif forward:
+                via_x = self._channel("right")
+                start = [(cx + w / 2, cy), (via_x, cy)]
+            else:
+                via_x = self._channel("left")
+                start = [(cx - w / 2, cy), (via_x, cy)]
+            if found is None:
+                continue
+            page_index, target = found
+            if page_index != self.page:  # off-page: end in a connector in the band on the way out
+                x = via_x if via_x is not None else cx
+                y = self.bottom_band + 3 if forward else self.band_top + BAND_H - 3
+                self._line([*start, (x, y)], label, arrow=False)
+                self._connector(x, y if forward else y - 20, exit_.target, "to")
+                continue
+            tx, _, _, th = symbol_box(target, self.cols, 0)
+            entry = target.top + 6
+            top = target.top + target.height / 2 - th / 2
+            if via_x is None and exit_.target == p.row.nomor + 1:
+                points = [*start, (cx, entry), (tx, entry), (tx, top)] if tx != cx else [*start, (tx, top)]
+            else:
+                x = via_x if via_x is not None else self._channel("right")
+                if via_x is None:
+                    start = [*start, (cx, p.top + p.height + 6), (x, p.top + p.height + 6)]
+                points = [*start, (x, entry), (tx, entry), (tx, top)]
+            self._line(points, label, arrow=True)
+        for source, _, direction in (t for t in self.incoming if t[1] is p):
+            tx, _, _, th = symbol_box(p, self.cols, 0)
+            top = p.top + p.height / 2 - th / 2
+            if direction == "down":
+                if p.row.nomor == self.first:
+                    self._connector(tx, self.band_top + 3, source, "from")
+                    self._line([(tx, self.band_top + 23), (tx, top)], "", arrow=True)
+                else:
+                    x = self._channel("right")
+                    self._connector(x, self.band_top + 3, source, "from")
+                    self._line([(x, self.band_top + 23), (x, p.top + 6), (tx, p.top + 6), (tx, top)], "", arrow=True)
+            else:
+                x = self._channel("left")
+                self._connector(x, self.bottom_band + 3, source, "from")
+                self._line([(x, self.bottom_band + 3), (x, p.top + 6), (tx, p.top + 6), (tx, top)], "", arrow=True)
+
+    def _line(self, points: list[tuple[float, float]], label: str, arrow: bool) -> None:
+        path = " ".join(f"{x:g},{y:g}" for x, y in points)
+        end = f' marker-end="url(#sheet-arrow-{self.page + 1})"' if arrow else ""
+        self.parts.append(f'<polyline class="arrow" points="{path}" fill="none" stroke="{INK}" stroke-width="1"'
+                          f"{end}/>")
+        if label:
+            (x1, y1), (x2, _) = points[0], points[1]
+            if x1 == x2:
+                self.parts.append(_text(label, x1 + 3, y1 + 10, 8, anchor="start"))
+            else:
+                self.parts.append(_text(label, (x1 + x2) / 2 + 2, y1 - 3, 8, anchor="start"))
+
+    def _connector(self, x: float, y: float, number: int, kind: str) -> None:
+        """An off-page connector (a pentagon pointing down) carrying the row number on the other page."""
+        self.parts.append(f'<g class="off-page off-page-{kind}" data-row="{number}"><path d="M{x - 9:g},{y:g} '
+                          f'L{x + 9:g},{y:g} L{x + 9:g},{y + 13:g} L{x:g},{y + 20:g} L{x - 9:g},{y + 13:g} z" '
+                          f'fill="#ffffff" stroke="{INK}" stroke-width="1"/>'
+                          + _text(str(number), x, y + 11, 8, bold=True) + "</g>")
+
+    def svg(self) -> str:
+        return '<g class="arrows">' + "".join(self.parts) + "</g>"
+
+
+def quoteattr(text: str) -> str:
+    """An XML attribute value with its quotes (xml.sax.saxutils would import urllib: 50 ms)."""
+    return f'"{escape(text, quote=True)}"'

@@ -1,0 +1,1 @@
+"""The only package that imports SpiffWorkflow: workflows, fixes, state upgrades, timers, migration plans."""

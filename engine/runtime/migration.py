@@ -1,0 +1,105 @@
+"""Moving a running workflow onto another version of its process, with SpiffWorkflow's spec diff deciding safety."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from engine.bpmn.tasks import FORM_PROPERTY
+from engine.common.errors import EngineError
+from engine.runtime.workflow import Spec, run_engine
+
+_REGISTRY = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+_DONE = TaskState.COMPLETED | TaskState.STARTED | TaskState.ERROR | TaskState.CANCELLED
+
+
+class MigrationError(EngineError):
+    """A move to another version that is not safe; problems lists every reason."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = list(problems or [])
+        if self.problems:
+            message = message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(message)
+
+
+class MigrationPlan(NamedTuple):
+    """What a move changes (BPMN ids) and, when it is unsafe, why."""
+
+    added: list[str]
+    removed: list[str]
+    changed: dict[str, list[str]]
+    problems: list[str]
+
+
+def _name(spec: Any) -> str:
+    return str(getattr(spec, "bpmn_id", None) or spec.name)
+
+
+def _form(spec: Any) -> str | None:
+    props = spec.extensions.get("properties", {}) if hasattr(spec, "extensions") else {}
+    form: str | None = props.get(FORM_PROPERTY)
+    return form
+
+
+def _diff(workflow: Any, new: Spec) -> tuple[Any, Any]:
+    try:
+        spec_diff = SpecDiff(_REGISTRY, workflow.spec, new.process)
+        return spec_diff, WorkflowDiff(workflow, spec_diff)
+    except Exception as exc:  # SpiffWorkflow 3.2's diff raises plain errors on shapes it cannot align
+        raise MigrationError(f"SpiffWorkflow cannot compare the two versions ({type(exc).__name__}: {exc}); "
+                             "finish the instance on its version") from None
+
+
+def plan_migration(workflow: Any, new: Spec, old_forms: dict[str, str], new_forms: dict[str, str]) -> MigrationPlan:
+    """Diff the workflow against the new spec: safe when no completed or started task changed or went away and
+    every ready task still exists with the same form (file name and content)."""
+    spec_diff, diff = _diff(workflow, new)
+    problems: list[str] = []
+    if workflow.subprocesses:
+        problems.append("the instance runs subprocesses, which sop does not move")
+    for task in diff.removed:
+        if task.state & _DONE:
+            problems.append(f"step '{_name(task.task_spec)}' is {TaskState.get_name(task.state).lower()} "
+                            "and the new version removes it")
+        elif task.state & (TaskState.READY | TaskState.WAITING):
+            problems.append(f"step '{_name(task.task_spec)}' is {TaskState.get_name(task.state).lower()} "
+                            "and the new version removes it")
+    for task in diff.changed:
+        if task.state & _DONE and task not in diff.removed:
+            what = ", ".join(spec_diff.changed[task.task_spec])
+            problems.append(f"step '{_name(task.task_spec)}' is {TaskState.get_name(task.state).lower()} "
+                            f"and the new version changes it ({what})")
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        aligned = diff.alignment.get(task)
+        if aligned is None:
+            continue
+        before, after = _form(task.task_spec), _form(aligned)
+        if before != after or old_forms.get(before or "") != new_forms.get(after or ""):
+            problems.append(f"ready step '{_name(task.task_spec)}' has another form in the new version "
+                            f"({before or 'none'} -> {after or 'none'}); finish it first")
+    added = sorted(_name(s) for s in spec_diff.added if getattr(s, "bpmn_id", None))
+    removed = sorted(_name(s) for s in spec_diff.removed if getattr(s, "bpmn_id", None))
+    changed = {_name(s): attrs for s, attrs in spec_diff.changed.items() if getattr(s, "bpmn_id", None)}
+    return MigrationPlan(added, removed, dict(sorted(changed.items())), problems)
+
+
+def move_to_spec(workflow: Any, new: Spec) -> None:
+    """Move a loaded workflow onto a new spec and run its engine steps: the one act an `instance-migrated` event
+    records, so replaying that event repeats exactly this."""
+    _, diff = _diff(workflow, new)
+    if diff.removed and any(t.id in workflow.tasks and t.state & ~TaskState.PREDICTED_MASK for t in diff.removed):
+        names = ", ".join(sorted({_name(t.task_spec) for t in diff.removed}))
+        raise MigrationError(f"Cannot move the workflow: the new version lacks steps it has reached ({names})")
+    migrate_workflow(diff, workflow, new.process)
+    workflow.subprocess_specs = new.subprocesses
+    stray = {_name(t.task_spec) for t in workflow.get_tasks() if new.process.task_specs.get(t.task_spec.name)
+             is not t.task_spec}
+    if stray:
+        raise MigrationError(f"Cannot move the workflow: tasks {', '.join(sorted(stray))} have no place in the "
+                             "new version")
+    run_engine(workflow)

@@ -1,0 +1,52 @@
+"""Rules a step must pass before anything is saved: start data keys, the step's `check`, no stranded instance."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from engine.common.errors import EngineError, ValidationError
+from engine.common.models import TaskView
+
+if TYPE_CHECKING:
+    from engine.definitions.catalog import Definition
+
+
+def check_start_data(definition: Definition, data: dict[str, Any]) -> None:
+    step_ids = {s.bpmn_id for s in definition.steps}
+    for key in data:
+        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
+            raise ValidationError(
+                f"Start data key {key!r} is not a valid data key; use letters, digits and _ (not leading)"
+            )
+        if key in step_ids:
+            raise ValidationError(
+                f"Start data key '{key}' is the id of a step of {definition.process_id}; the step's artefact is "
+                "stored under it when the step completes, so choose another key"
+            )
+
+
+def check_not_stranded(status: str, ready: list[TaskView], what: str) -> None:
+    """A running instance must have a ready step; otherwise it would wait for ever for something sop cannot do."""
+    if status == "running" and not ready:
+        raise EngineError(
+            f"{what} running with no step ready (the diagram waits for something sop cannot do); "
+            "nothing was saved. Fix the diagram"
+        )
+
+
+def check_step(what: str, props: dict[str, str], upstream: dict[str, Any], task: str, data: dict[str, Any]) -> None:
+    """A step's `check` property: a restricted expression over the artefacts so far that must hold."""
+    check = props.get("check")
+    if not check:
+        return
+    from engine.common.errors import ExpressionError
+    from engine.common.expressions import evaluate
+
+    names = {**upstream, task: data}
+    try:
+        ok = evaluate(check, names)
+    except ExpressionError as exc:
+        raise ValidationError(f"{what}: its check could not be evaluated ({exc}); nothing was saved") from None
+    if not ok:
+        reason = props.get("checkMessage") or f"the check {check!r} does not hold"
+        raise ValidationError(f"{what}: {reason}; nothing was saved")

@@ -1,0 +1,99 @@
+"""Boundary timers on user tasks: which are waiting, how long each waits, and firing one."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from engine.common.errors import EngineError, ExpressionError, TaskStateError
+from engine.common.expressions import evaluate
+from engine.common.work_calendar import split_duration
+from engine.runtime.workflow import run_engine
+
+
+def is_timer(task: Task) -> bool:
+    """True for a boundary timer event's task."""
+    spec = task.task_spec
+    return isinstance(spec, BoundaryEvent) and isinstance(spec.event_definition, TimerEventDefinition)
+
+
+def has_timers(workflow: BpmnWorkflow) -> bool:
+    """True when the workflow's process has a boundary timer at all (known once per spec)."""
+    spec = workflow.spec
+    known: bool | None = getattr(spec, "_sop_has_timers", None)
+    if known is None:
+        known = any(isinstance(s, BoundaryEvent) and isinstance(s.event_definition, TimerEventDefinition)
+                    for s in spec.task_specs.values())
+        spec._sop_has_timers = known
+    return known
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> list[Task]:
+    """The boundary timers waiting on ready tasks, in a stable order."""
+    found = [t for t in workflow.get_tasks(state=TaskState.WAITING) if is_timer(t)]
+    return sorted(found, key=lambda t: str(t.id))
+
+
+def attached_to(timer: Task) -> str:
+    """The BPMN id of the task a boundary timer waits on."""
+    for sibling in timer.parent.children if timer.parent else []:
+        if not isinstance(sibling.task_spec, BoundaryEvent):
+            return str(sibling.task_spec.bpmn_id)
+    return ""
+
+
+def interrupting(timer: Task) -> bool:
+    """True when firing the timer cancels the task it is attached to."""
+    return bool(timer.task_spec.cancel_activity)
+
+
+def timer_duration(timer: Task) -> str:
+    """The timer's ISO-8601 duration: its expression (a bare or quoted duration, or an expression over the
+    data) evaluated by the restricted evaluator, never by Python's eval."""
+    text = str(timer.task_spec.event_definition.expression or "").strip()
+    where = f"timer '{timer.task_spec.bpmn_id}'"
+    value: Any = text if is_bare_duration(text) else None
+    if value is None:
+        try:
+            value = evaluate(text, dict(timer.data))
+        except ExpressionError as exc:
+            raise EngineError(f"{where}: {exc}; give an ISO-8601 duration such as PT3H") from None
+    if not isinstance(value, str):
+        raise EngineError(f"{where}: {text!r} gives {value!r}, not an ISO-8601 duration such as PT3H")
+    try:
+        split_duration(value)
+    except EngineError as exc:
+        raise EngineError(f"{where}: {exc}; give one such as PT3H or P1D") from None
+    return value
+
+
+def is_bare_duration(text: str) -> bool:
+    """True for an unquoted duration such as PT3H (BPMN modelers write it so), however long."""
+    from engine.common.durations import DURATION_SHAPE
+
+    return DURATION_SHAPE.match(text.strip()) is not None
+
+
+def fire_timer(workflow: BpmnWorkflow, task_uuid: str) -> Task:
+    """Fire one waiting boundary timer and run the engine on: an interrupting timer cancels its task.
+
+    Whether the timer is due is the caller's decision (the store's due time against the engine's clock);
+    this is the one place a timer fires, for `sop tick` and for replaying a `timer-fired` event alike."""
+    try:
+        timer = workflow.get_task_from_id(UUID(task_uuid))
+    except (ValueError, KeyError, TypeError):
+        timer = None
+    if timer is None or not is_timer(timer):
+        raise TaskStateError(f"No boundary timer {task_uuid} in this instance")
+    if timer.state != TaskState.WAITING:
+        raise TaskStateError(f"Timer '{timer.task_spec.bpmn_id}' ({task_uuid}) is not waiting; it cannot fire")
+    timer.internal_data["event_fired"] = True
+    timer.task_spec._update(timer)
+    run_engine(workflow)
+    return timer

@@ -1,0 +1,157 @@
+"""Pictures of processes and instances: gathers what the store pins and hands it to the SVG and HTML renderers."""
+
+from __future__ import annotations
+
+import zlib
+from typing import TYPE_CHECKING, Any
+
+from engine.bpmn.bpmn_di import parse_diagram
+from engine.common.errors import EngineError, NotFoundError, StoreError
+from engine.pictures.diagram_states import bare_states, instance_states
+from engine.pictures.svg_diagram import render_svg
+
+if TYPE_CHECKING:
+    from engine.service.facade import Engine
+
+
+def instance_picture(engine: Engine, instance: int, html: bool = False) -> str:
+    """An instance drawn on its pinned diagram: SVG, or an HTML page with the SVG and the instance's history."""
+    import json
+
+    row = engine.instance_row(instance)
+    store = engine.store()
+    version = store.get_version(row.version)
+    if version is None:
+        raise StoreError(f"Store lacks definition version {row.version[:12]} pinned by instance {instance}")
+    bundle = json.loads(version.bundle)
+    diagram = parse_diagram(bundle["bpmn"]["text"], bundle["bpmn"]["file"])
+    try:
+        state = zlib.decompress(row.state).decode("utf-8")
+    except (zlib.error, UnicodeDecodeError) as exc:
+        raise StoreError(f"Stored state of instance {instance} is damaged ({exc}); restore the store from a "
+                         "backup") from None
+    states = instance_states(diagram, state, version.spec, store.ready_tasks(instance), row.status, engine.clock())
+    title = f"{version.name} · instance {instance} · {row.status}"
+    svg = render_svg(diagram, states, title)
+    if not html:
+        return svg
+    from engine.pictures.diagram_html import render_page
+
+    rows, _ = engine.history(instance)
+    return render_page(title, svg, rows, states)
+
+
+def process_picture(engine: Engine, process_id: str, html: bool = False) -> str:
+    """A process's bare diagram (its newest version in the definitions folder)."""
+    definition = engine.catalog().get(process_id)
+    diagram = parse_diagram(definition.bundle["bpmn"]["text"], definition.file)
+    title = f"{definition.name} ({process_id}, version {definition.version[:12]})"
+    svg = render_svg(diagram, bare_states(diagram), title)
+    if not html:
+        return svg
+    from engine.pictures.diagram_html import render_page
+
+    return render_page(title, svg, None, None)
+
+
+def picture_format(path: str | None) -> bool:
+    """Whether an output path asks for HTML (True) or SVG (False); ValueError (a usage error) for anything else."""
+    if path is None or path.lower().endswith(".svg"):
+        return False
+    if path.lower().endswith((".html", ".htm")):
+        return True
+    raise ValueError(f"{path}: give a file ending in .svg or .html")
+
+
+def sheet_html(engine: Engine, process_id: str, version: str | None = None) -> str:
+    """The SOP AP document of a process (its newest definition, or the pinned version a hash names) as HTML."""
+    from engine.pictures.sheet_html import render_sheet
+    from engine.pictures.sheet_rows import sheet_rows
+    from engine.table.sop_decompile import table_from_bpmn
+
+    bundle, version_hash = _definition(engine, process_id, version)
+    table = table_from_bpmn(bundle["bpmn"]["text"], bundle["bpmn"]["file"], process_id)
+    identity: dict[str, Any] = {}
+    if bundle.get("yaml"):
+        from engine.common.yamlio import parse_yaml
+
+        page = parse_yaml(bundle["yaml"]["text"], bundle["yaml"]["file"])
+        identity = page if isinstance(page, dict) else {}
+    return render_sheet(identity, sheet_rows(table, bundle["forms"]), table.lanes, table.nama, version_hash)
+
+
+def write_pdf(html: str, path: str) -> None:
+    """Print the document to PDF with WeasyPrint (the optional extra `pdf`)."""
+    try:
+        from weasyprint import HTML
+    except ImportError:
+        raise EngineError("PDF output needs WeasyPrint, an optional extra: pip install '.[pdf]' (or write "
+                          "FILE.html and print it from a browser)") from None
+    except OSError as exc:  # its system libraries (Pango) are missing
+        raise EngineError(f"WeasyPrint cannot start ({exc}); install Pango (apt-get install libpango-1.0-0 "
+                          "libpangoft2-1.0-0) or write FILE.html") from None
+    try:
+        HTML(string=html).write_pdf(path)
+    except OSError as exc:
+        raise EngineError(f"Cannot write {path}: {exc.strerror or exc}; choose another file") from None
+
+
+def _definition(engine: Engine, process_id: str, version: str | None) -> tuple[dict[str, Any], str]:
+    """The bundle of a process's newest definition, or of the version (full hash or a unique prefix) named."""
+    import json
+
+    if version is None:
+        unchanged = _pinned_and_unchanged(engine, process_id)
+        if unchanged is not None:
+            return unchanged
+        definition = engine.catalog().get(process_id)
+        return definition.bundle, definition.version
+    needle = version.lower()
+    known: dict[str, None] = {}
+    if engine.store().schema_version():
+        known.update(dict.fromkeys(r.version for r in engine.store().list_instances(process_id=process_id)))
+    try:
+        current = engine.catalog().get(process_id)
+        known[current.version] = None
+    except EngineError:
+        current = None
+    matches = [v for v in known if v.startswith(needle)] if len(needle) >= 4 else []
+    if len(matches) != 1:
+        listing = ", ".join(v[:12] for v in known) or "none"
+        what = "matches several versions" if matches else "is no version of it"
+        raise NotFoundError(f"--version {version}: {what} of process {process_id} (known: {listing}); give more "
+                            "of the hash (at least 4 characters)")
+    if current is not None and matches[0] == current.version:
+        return current.bundle, current.version
+    row = engine.store().get_version(matches[0])
+    if row is None:
+        raise StoreError(f"Store lacks definition version {matches[0][:12]}")
+    return json.loads(row.bundle), row.version
+
+
+def _pinned_and_unchanged(engine: Engine, process_id: str) -> tuple[dict[str, Any], str] | None:
+    """A version pinned in the store whose BPMN, forms and YAML page are still the files on disk: it is the newest,
+    and it was checked when it was pinned, so the folder need not be scanned (and its forms checked) again."""
+    import json
+    from pathlib import Path
+
+    store = engine.store()
+    if not store.schema_version():
+        return None
+    folder, forms = Path(engine.definitions_dir), Path(engine.forms_dir)
+    for version in dict.fromkeys(r.version for r in reversed(store.list_instances(process_id=process_id))):
+        row = store.get_version(version)
+        if row is None:
+            continue
+        bundle = json.loads(row.bundle)
+        if not bundle.get("yaml"):
+            continue  # a page added since would be missed: let the scan decide
+        files = [(folder / bundle["bpmn"]["file"], bundle["bpmn"]["text"]),
+                 (folder / bundle["yaml"]["file"], bundle["yaml"]["text"]),
+                 *((forms / name, text) for name, text in bundle["forms"].items())]
+        try:
+            if all(path.read_text(encoding="utf-8") == text for path, text in files):
+                return bundle, row.version
+        except (OSError, UnicodeDecodeError, TypeError):
+            continue
+    return None

@@ -1,0 +1,511 @@
+"""The Engine facade: the one place where definitions, forms, workflow, store and audit meet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from engine.bpmn.tasks import ready_row, resolve, step_properties, user_task_ids
+from engine.common.canonical import canonical_json, chain_hash
+from engine.common.errors import EngineError, NotFoundError, StoreError, TaskStateError, ValidationError
+from engine.common.identity import os_login
+from engine.common.models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
+from engine.runtime.step_checks import check_not_stranded, check_start_data, check_step
+from engine.store.protocol import EventRow, InstanceRow, Store, Transaction, VersionRow, open_store
+
+if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only in commands that need them
+    from collections.abc import Iterator
+    from datetime import date
+    from pathlib import Path
+
+    from engine.audit.records import AuditRecord, HistoryRow
+    from engine.audit.replay import Replayed
+    from engine.audit.verify import Verdict
+    from engine.common.work_calendar import Clock
+    from engine.definitions.catalog import Catalog
+    from engine.definitions.roles import Roles
+    from engine.runtime.workflow import Spec
+    from engine.service.sla_report import SlaReport
+    from engine.service.ticker import TickResult
+
+
+def utc_now() -> str:
+    """Now in UTC, ISO 8601 with milliseconds and a Z (by the time module: `sop tasks` needs no datetime)."""
+    import time
+
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+
+
+class Engine:
+    """Runs processes from a definitions folder against a store; returns plain frozen values."""
+
+    def __init__(
+        self,
+        db: str,
+        definitions_dir: str | Path = "definitions",
+        forms_dir: str | Path = "forms",
+        clock: Callable[[], str] = utc_now,
+        operator: str | None = None,
+        roles: Roles | str | Path | None = None,
+        work_clock: Clock | None = None,
+    ) -> None:
+        self.db = db
+        self.definitions_dir = definitions_dir
+        self.forms_dir = forms_dir
+        self.clock = clock
+        self.operator = operator or os_login()
+        self._roles = roles  # None: single-user mode, anyone completes anything; a path loads when first needed
+        self._work_clock = work_clock
+        self._store: Store | None = None
+        self._may_create = False
+        self._specs: dict[str, Spec] = {}
+        self._bundles: dict[str, dict[str, Any]] = {}
+        self._forms: dict[tuple[str, str], Any] = {}
+        self._versions: dict[str, VersionRow] = {}  # immutable once stored: safe to keep
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def store(self, create: bool = False) -> Store:
+        """The store; a missing file reads as an empty store and is created only when create is asked."""
+        if self._store is None or (create and not self._may_create):
+            if self._store is not None:
+                self._store.close()
+            self._store = open_store(self.db, create=create)
+            self._may_create = create
+        return self._store
+
+    def close(self) -> None:
+        """Release the store connection."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def work_clock(self) -> Clock:
+        """The working-time calendar of the definitions folder (calendar.yaml), or wall-clock time without one."""
+        if self._work_clock is None:
+            from engine.common.work_calendar import WallClock, find_calendar, load_calendar
+
+            path = find_calendar(self.definitions_dir)
+            if path is None:
+                self._work_clock = WallClock()
+            else:
+                calendar = self._work_clock = load_calendar(path)
+                calendar.remember(self.store().days_off(calendar.key))
+        return self._work_clock
+
+    @property
+    def roles(self) -> Roles | None:
+        """The roles file's people (read on first use), or None in single-user mode."""
+        if self._roles is not None and not hasattr(self._roles, "people"):
+            from engine.definitions.roles import load_roles
+
+            self._roles = load_roles(self._roles)
+        return self._roles  # type: ignore[return-value]
+
+    @property
+    def single_user(self) -> bool:
+        """True without a roles file: anyone completes anything."""
+        return self._roles is None
+
+    def acting(self, actor: str | None) -> str:
+        """The login of the person acting: checked against the roles file when there is one."""
+        if self.roles is None:
+            return actor or self.operator
+        return self.roles.acting(self.operator, actor).login
+
+    def catalog(self) -> Catalog:
+        """Scan the definitions folder (every BPMN with its forms and YAML)."""
+        from engine.definitions.catalog import scan
+
+        return scan(self.definitions_dir, self.forms_dir)
+
+    def _spec(self, version: str, spec_text: str) -> Spec:
+        spec = self._specs.get(version)
+        if spec is None:
+            from engine.runtime.workflow import spec_from_text
+
+            spec = self._specs[version] = spec_from_text(spec_text)
+        return spec
+
+    def _bundle(self, row: VersionRow) -> dict[str, Any]:
+        bundle = self._bundles.get(row.version)
+        if bundle is None:
+            bundle = self._bundles[row.version] = _loads(row.bundle)
+        return bundle
+
+    def _version(self, row: InstanceRow, get: Callable[[str], VersionRow | None]) -> VersionRow:
+        """The definition version an instance is pinned to (kept once read: versions never change)."""
+        version = self._versions.get(row.version) or get(row.version)
+        if version is None:
+            raise StoreError(f"Store lacks definition version {row.version[:12]} pinned by instance {row.id}")
+        self._versions[row.version] = version
+        return version
+
+    def _form(self, row: VersionRow, form: str) -> Any:
+        """The pinned form of a version, parsed and compiled once per process."""
+        key = (row.version, form)
+        compiled = self._forms.get(key)
+        if compiled is None:
+            from engine.definitions.forms import compile_form
+
+            compiled = self._forms[key] = compile_form(self._bundle(row)["forms"][form], form)
+        return compiled
+
+    # -- queries (no workflow is deserialized) ---------------------------------------------------
+
+    def processes(self) -> tuple[list[ProcessInfo], list[str]]:
+        """The runnable processes and the problems of the files that do not load."""
+        from engine.runtime.workflow import build_spec
+
+        catalog = self.catalog()
+        problems = list(catalog.problems)
+        infos = []
+        for d in catalog.definitions:
+            try:
+                build_spec(d.bundle["bpmn"]["text"], d.process_id, d.file)
+            except EngineError as exc:
+                problems.append(str(exc))
+                continue
+            lanes = tuple(dict.fromkeys(s.lane for s in d.steps if s.lane))
+            infos.append(ProcessInfo(d.process_id, d.name, d.file, d.version, len(d.steps), lanes))
+        return infos, problems
+
+    def tasks(
+        self, instance: int | None = None, lane: str | None = None, limit: int | None = None,
+        lanes: tuple[str, ...] | None = None, overdue_at: str | None = None,
+    ) -> list[TaskView]:
+        """Ready user tasks from the ready-task table, oldest first; lanes: only those; overdue_at: only tasks
+        due before that time."""
+        if instance is not None:
+            self.instance_row(instance)
+        return self.store().ready_tasks(instance, lane, limit, lanes, overdue_at)
+
+    def count_tasks(
+        self, instance: int | None = None, lane: str | None = None, lanes: tuple[str, ...] | None = None,
+        overdue_at: str | None = None,
+    ) -> int:
+        """How many ready user tasks match."""
+        return self.store().count_ready_tasks(instance, lane, lanes, overdue_at)
+
+    def my_lanes(self, login: str | None = None) -> tuple[str, ...] | None:
+        """The lane names of ready tasks that a person (default: the OS account) acts in; None without roles."""
+        if self.roles is None:
+            return None
+        person = self.roles.person(login or self.operator)
+        return tuple(lane for lane in self.store().ready_lanes() if person.holds(lane))
+
+    def sla_report(
+        self, process: str | None = None, since: date | None = None, until: date | None = None, late_only: bool = False
+    ) -> SlaReport:
+        """Per step and per instance (late_only: only instances over the SOP's total), time taken against the
+        Mutu Baku, from the steps' events."""
+        from engine.service.sla_report import build_report, day_window
+
+        start, end = day_window(self.work_clock(), since, until) if since or until else (None, None)
+        return build_report(self.store(), self.work_clock, process, start, end, late_only)
+
+    def tick(self) -> TickResult:
+        """Fire every boundary timer due by the engine's clock, one transaction and event each."""
+        from engine.service.ticker import run_tick
+
+        return run_tick(self)
+
+    def instances(self, status: str | None = None, process: str | None = None) -> list[InstanceSummary]:
+        """Instances from their indexed columns."""
+        return [
+            InstanceSummary(r.id, r.process_id, r.version, r.status, r.started_at, r.updated_at, r.started_by,
+                            r.last_seq)
+            for r in self.store().list_instances(status, process)
+        ]
+
+    def instance_row(self, instance: int) -> InstanceRow:
+        """The stored row of an instance, or NotFoundError."""
+        row = self.store().get_instance(instance)
+        if row is None:
+            raise NotFoundError(f"No instance {instance} in store '{self.db}'; list them with `sop instances`")
+        return row
+
+    def show(self, instance: int) -> InstanceView:
+        """An instance with its ready tasks and data."""
+        row = self.instance_row(instance)
+        return self._view(row, self.store().ready_tasks(instance), self.artefacts(instance))
+
+    def artefacts(self, instance: int) -> dict[str, Any]:
+        """The instance's data rebuilt from its events: start data, then each step's artefact under its task id."""
+        data: dict[str, Any] = {}
+        for event in self.store().events(instance):
+            if event.type == "instance-started":
+                data.update(_loads(event.data))
+            elif event.type == "task-completed" and event.task:
+                data[event.task] = _loads(event.data)
+        return data
+
+    def form(self, instance: int, task: str) -> tuple[TaskView, dict[str, Any]]:
+        """The ready task a reference names and the JSON Schema of its pinned form."""
+        row = self.instance_row(instance)
+        ready = self.store().ready_tasks(instance)
+        version = self._version(row, self.store().get_version)
+        view = resolve(row, ready, task, lambda: self.store().events(instance),
+                       lambda: user_task_ids(self._spec(row.version, version.spec)))
+        if not view.form:
+            return view, {"type": "object", "title": view.name}
+        return view, self._form(version, view.form).schema
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def start(self, process_id: str, data: dict[str, Any] | None = None, actor: str | None = None) -> InstanceView:
+        """Start an instance on the newest version of a process, pinning that version in the store."""
+        from engine.runtime.workflow import (
+            build_spec,
+            new_workflow,
+            ready_user_tasks,
+            root_id,
+            spec_to_text,
+            state_to_bytes,
+        )
+        from engine.service.schedule import record_change
+
+        definition = self.catalog().get(process_id)
+        data = dict(data or {})
+        check_start_data(definition, data)
+        spec = self._specs.get(definition.version) or build_spec(
+            definition.bundle["bpmn"]["text"], process_id, definition.file
+        )
+        self._specs[definition.version] = spec
+        actor = self.acting(actor)
+        workflow = new_workflow(spec, data)
+        now = self.clock()
+        ready = [ready_row(0, process_id, t, now) for t in ready_user_tasks(workflow)]
+        status = "completed" if workflow.completed else "running"
+        check_not_stranded(status, ready, f"Starting {process_id} would leave the instance")
+        with self.store(create=True).transaction() as tx:
+            if tx.get_version(definition.version) is None:
+                tx.put_version(VersionRow(definition.version, process_id, definition.name,
+                                          canonical_json(definition.bundle), spec_to_text(spec), now))
+            row = InstanceRow(0, process_id, definition.version, "running", now, now, actor, state_to_bytes(workflow),
+                              "", 0, 0, definition.version)
+            instance_id = tx.create_instance(row)
+            events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [
+                ("instance-started", None, root_id(workflow), data)
+            ]
+            if status == "completed":
+                events.append(("instance-completed", None, None, {}))
+            row = self._append(tx, row, instance_id, events, now, actor)
+            from engine.runtime.workflow import STATE_FORMAT
+
+            row = row._replace(id=instance_id, status=status, state_format=STATE_FORMAT, row_version=1)
+            tx.save_instance(row, 0)
+            ready = record_change(tx, row, workflow, [], now, self.work_clock(), 1)
+        return self._view(row, ready, data)
+
+    def data_from_assignments(self, instance: int, task: str, pairs: list[tuple[str, str]],
+                              base: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Step data from KEY=VALUE pairs applied onto base (e.g. a --data file), typed by the task's form."""
+        from engine.definitions.forms import coerce_assignments
+
+        _, schema = self.form(instance, task)
+        return coerce_assignments(schema, pairs, base)
+
+    def complete(self, instance: int, task: str, data: dict[str, Any], actor: str | None = None) -> StepResult:
+        """Validate a step's artefact against its pinned form and complete it; all in one transaction."""
+        from engine.definitions.forms import fit_to_form
+        from engine.runtime.workflow import (
+            STATE_FORMAT,
+            complete_task,
+            is_ready_user_task,
+            ready_user_tasks,
+            state_from_bytes,
+            state_to_bytes,
+            task_by_uuid,
+        )
+        from engine.service.schedule import record_change
+
+        if not isinstance(data, dict):
+            raise ValidationError(f"Data for task '{task}' must be an object of field: value pairs")
+        actor = self.acting(actor)
+        store = self.store()
+        if store.schema_version() == 0:
+            raise NotFoundError(f"No instance {instance} in store '{self.db}' (it has none yet); start one first")
+        with store.transaction() as tx:
+            row = tx.lock_instance(instance)
+            if row is None:
+                raise NotFoundError(f"No instance {instance} in store '{self.db}'; list them with `sop instances`")
+            if row.status != "running":
+                raise TaskStateError(
+                    f"Instance {instance} is {row.status}; its tasks cannot be completed any more "
+                    f"(see `sop show {instance}`)"
+                )
+            ready_rows = tx.ready_tasks(instance)
+            version = self._version(row, tx.get_version)
+            spec = self._spec(row.version, version.spec)
+            target = resolve(row, ready_rows, task, lambda: tx.events(instance), lambda: user_task_ids(spec))
+            what = f"Instance {instance} task '{target.task}'"
+            workflow = state_from_bytes(row.state, spec)
+            spiff_task = task_by_uuid(workflow, target.id)
+            if spiff_task is None or not is_ready_user_task(spiff_task):
+                raise StoreError(f"Instance {instance}: ready task {target.id} is not ready in the stored state; the "
+                                 f"store was altered behind the program's back. Nothing was saved; run `sop verify "
+                                 f"{instance}`")
+            # Lane and form come from the pinned diagram, never from the ready-task row alone (a row is an index).
+            derived = ready_row(instance, row.process_id, spiff_task, target.since)
+            if derived[:7] != target[:7]:
+                raise StoreError(f"Instance {instance}: the ready-task row of '{target.task}' does not match the "
+                                 f"pinned diagram (row: lane {target.lane!r}, form {target.form!r}; diagram: lane "
+                                 f"{derived.lane!r}, form {derived.form!r}); the store was altered behind the "
+                                 f"program's back. Nothing was saved; run `sop verify {instance}`")
+            if self.roles is not None:
+                self.roles.check_lane(self.roles.person(actor), derived.lane, what)
+            if derived.form:
+                form = self._form(version, derived.form)
+                data = fit_to_form(form.schema, data)
+                form.validate(data, f"{what} (form {derived.form})")
+            check_step(what, step_properties(spiff_task), dict(spiff_task.data), target.task, data)
+            complete_task(workflow, spiff_task, data)
+            now = self.clock()
+            ready = [ready_row(instance, row.process_id, t, now) for t in ready_user_tasks(workflow)]
+            status = "completed" if workflow.completed else "running"
+            check_not_stranded(status, ready, f"{what} would leave instance {instance}")
+            events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [
+                ("task-completed", target.task, target.id, data)
+            ]
+            if status == "completed":
+                events.append(("instance-completed", None, None, {}))
+            new_row = row._replace(status=status, updated_at=now, state=state_to_bytes(workflow),
+                                   state_format=STATE_FORMAT, row_version=row.row_version + 1)
+            new_row = self._append(tx, new_row, instance, events, now, actor)
+            tx.save_instance(new_row, row.row_version)
+            clock = self.work_clock()
+            tx.finish_step(instance, target.id, row.last_seq + 1, now, clock.worked(target.since, now))
+            ready = record_change(tx, new_row, workflow, ready_rows, now, clock, row.last_seq + 1)
+        # The completed task's data holds every artefact upstream of it (SpiffWorkflow passes data along).
+        return StepResult(target.task, target.id, self._view(new_row, ready, dict(spiff_task.data)))
+
+    # -- pictures -------------------------------------------------------------------------------
+
+    def diagram(self, instance: int | None = None, process: str | None = None, html: bool = False) -> str:
+        """An instance drawn on its pinned diagram, or a process's bare diagram: SVG text, or an HTML page."""
+        from engine.service.drawing import instance_picture, process_picture
+
+        if instance is not None:
+            return instance_picture(self, instance, html)
+        return process_picture(self, process or "", html)
+
+    def sheet(self, process: str, version: str | None = None, pdf: str | None = None) -> str:
+        """The SOP AP document of a process as HTML; with pdf, also printed to that PDF file."""
+        from engine.service.drawing import sheet_html, write_pdf
+
+        html = sheet_html(self, process, version)
+        if pdf:
+            write_pdf(html, pdf)
+        return html
+
+    # -- audit ----------------------------------------------------------------------------------
+
+    def audit_record(self, instance: int) -> AuditRecord:
+        """Everything the store holds about an instance, read afresh (no cached version), for checking."""
+        from engine.audit.records import AuditRecord, PinnedVersion
+        from engine.runtime.workflow import state_json
+
+        row = self.instance_row(instance)
+        store = self.store()
+        events = store.events(instance)
+        versions = {}
+        for version in dict.fromkeys([*(e.version for e in events), row.version]):
+            pinned = store.get_version(version)
+            if pinned is not None:
+                versions[version] = PinnedVersion(pinned.bundle, pinned.spec, pinned.process_id, pinned.name)
+        try:
+            state = state_json(row.state)
+        except EngineError:
+            state = ""  # unreadable: the replay's comparison names it
+        return AuditRecord(row.id, row.process_id, row.version, row.status, row.started_at, row.updated_at,
+                           row.started_by, row.last_seq, row.last_hash, state,
+                           [(t.task, t.id, t.name, t.lane, t.form, t.sla) for t in store.ready_tasks(instance)],
+                           events, versions)
+
+    def history(self, instance: int) -> tuple[list[HistoryRow], list[EventRow]]:
+        """An instance's events as rows naming each step and lane, and the events themselves."""
+        from engine.audit.records import history_rows, step_names
+
+        row = self.instance_row(instance)
+        store = self.store()
+        events = store.events(instance)
+        steps: dict[str, tuple[str, str | None]] = {}
+        for version in dict.fromkeys([*(e.version for e in events), row.version]):
+            pinned = store.get_version(version)
+            if pinned is not None:
+                steps.update(step_names(pinned.spec))
+        return history_rows(events, steps), events
+
+    def replay(self, instance: int, until: int | None = None) -> Replayed:
+        """Rebuild an instance from its pinned definition and events; without until, compare with the store."""
+        from engine.audit.replay import replay
+
+        record = self.audit_record(instance)
+        if until is not None and not 1 <= until <= len(record.events):
+            raise ValidationError(f"--until {until}: instance {instance} has {len(record.events)} events; "
+                                  f"give a number from 1 to {len(record.events)}")
+        return replay(record, until)
+
+    def verify(self, instances: list[int] | None = None) -> Iterator[Verdict]:
+        """Verify the named instances, or every instance (and events whose instance row has gone)."""
+        from engine.audit.records import Problem
+        from engine.audit.verify import Verdict, verify_record
+
+        cache: dict[Any, Any] = {}
+        if instances:
+            for instance in instances:
+                yield verify_record(self.audit_record(instance), cache)
+            return
+        if self.store().schema_version() == 0:
+            return
+        known = set()
+        for row in self.store().list_instances():
+            known.add(row.id)
+            yield verify_record(self.audit_record(row.id), cache)
+        for orphan in self.store().event_instance_ids():
+            if orphan not in known:
+                events = self.store().events(orphan)
+                yield Verdict(orphan, len(events), events[-1].hash if events else "", [Problem(
+                    0, f"instance {orphan} has {len(events)} events but its instance row is gone "
+                       "(deleted behind the program's back)")])
+
+    def export(self, instance: int, path: str) -> AuditRecord:
+        """Write an instance's self-contained audit bundle to path."""
+        from engine.audit.bundle import bundle_of, write_bundle
+
+        record = self.audit_record(instance)
+        write_bundle(path, bundle_of(record, self.clock(), self.operator))
+        return record
+
+    def _append(
+        self,
+        tx: Transaction,
+        row: InstanceRow,
+        instance_id: int,
+        events: list[tuple[str, str | None, str | None, dict[str, Any]]],
+        now: str,
+        actor: str,
+    ) -> InstanceRow:
+        seq, head = row.last_seq, row.last_hash
+        for kind, task, task_uuid, data in events:
+            seq += 1
+            body = {"instance": instance_id, "seq": seq, "type": kind, "time": now, "task": task,
+                    "task_uuid": task_uuid, "actor": actor, "operator": self.operator, "version": row.version,
+                    "data": data}
+            head = chain_hash(head, body)
+            tx.append_event(EventRow(instance_id, seq, kind, now, task, task_uuid, actor, self.operator,
+                                     row.version, canonical_json(data), head))
+        return row._replace(last_seq=seq, last_hash=head)
+
+    def _view(self, row: InstanceRow, tasks: list[TaskView], data: dict[str, Any]) -> InstanceView:
+        return InstanceView(row.id, row.process_id, row.version, row.status, row.started_at, row.updated_at,
+                            row.started_by, tuple(tasks), data, row.last_seq, row.last_hash)
+
+
+def _loads(text: str) -> Any:
+    import json
+
+    return json.loads(text)
+

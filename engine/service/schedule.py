@@ -1,0 +1,72 @@
+"""What an instance's change leaves to do and by when: ready rows with due times, waiting timers, step records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.bpmn.tasks import ready_row
+from engine.common.errors import EngineError
+from engine.common.models import TaskView
+from engine.common.work_calendar import Clock, WorkCalendar, sla_seconds
+from engine.store.protocol import InstanceRow, StepRow, TimerRow, Transaction
+
+
+def due_of(clock: Clock, since: str, sla: str | None, where: str) -> str | None:
+    """The due time of a task ready since `since` with Mutu Baku `sla` (None without one); a due time that cannot
+    be computed (an sla too long, a broken calendar) is refused naming `where` (the instance and step) and the sla."""
+    if not sla:
+        return None
+    try:
+        return clock.due(since, sla)
+    except EngineError as exc:
+        raise type(exc)(f"{where} has sla {sla!r}, whose due time cannot be computed: {exc}; fix the step's "
+                        "sla (or the calendar) and deploy again; nothing was changed") from None
+
+
+def record_change(
+    tx: Transaction, row: InstanceRow, workflow: Any, previous: list[TaskView], now: str, clock: Clock, seq: int,
+) -> list[TaskView]:
+    """Write the instance's ready tasks (a task ready before keeps its since and due), its waiting timers
+    (a timer waiting before keeps its due time), the tasks that became ready with event `seq`, and, when it
+    completed, its total working time against its steps' Mutu Baku. Call after the completed step is finished."""
+    from engine.runtime.timers import attached_to, has_timers, waiting_timers
+    from engine.runtime.workflow import ready_user_tasks
+
+    instance_id, process_id = row.id, row.process_id
+    before = {t.id: t for t in previous}
+    ready = []
+    for task in ready_user_tasks(workflow):
+        old = before.get(str(task.id))
+        if old is not None:
+            ready.append(ready_row(instance_id, process_id, task, old.since)._replace(due=old.due))
+        else:
+            new = ready_row(instance_id, process_id, task, now)
+            ready.append(new._replace(due=due_of(clock, now, new.sla, f"Instance {instance_id} step '{new.task}'")))
+    tx.add_steps([StepRow(instance_id, r.id, r.task, r.name, r.lane, r.sla, seq, now, r.due, process_id=process_id)
+                  for r in ready if r.id not in before])
+    tx.replace_ready_tasks(instance_id, ready)
+    timers = []
+    if has_timers(workflow):  # most SOPs have none: no timer rows to read
+        waiting = {t.task_uuid: t for t in tx.timers(instance_id)}
+        for timer in waiting_timers(workflow):
+            kept = waiting.get(str(timer.id))
+            timers.append(kept or TimerRow(instance_id, str(timer.id), str(timer.task_spec.bpmn_id),
+                                           attached_to(timer), _timer_due(clock, now, timer, instance_id)))
+    tx.replace_timers(instance_id, timers)
+    if row.status == "completed":
+        budget = sum(sla_seconds(clock, sla) for sla in tx.step_slas(instance_id))
+        tx.finish_instance(instance_id, clock.worked(row.started_at, now), budget)
+    if isinstance(clock, WorkCalendar):
+        for year, days in clock.take_fresh():
+            tx.put_days_off(clock.key, year, days)
+    return ready
+
+
+def _timer_due(clock: Clock, now: str, timer: Any, instance_id: int) -> str:
+    """When a boundary timer that starts waiting now fires; refused naming the instance, timer and duration."""
+    from engine.runtime.timers import timer_duration
+
+    try:
+        return clock.due(now, timer_duration(timer))
+    except EngineError as exc:
+        raise type(exc)(f"Instance {instance_id}: {exc}; nothing was changed") from None

@@ -1,0 +1,190 @@
+"""Versions of a process in the store and the definitions folder, and moving running instances between them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from engine.common.canonical import canonical_json
+from engine.common.errors import EngineError, NotFoundError, TaskStateError
+from engine.common.models import TaskView
+from engine.store.protocol import InstanceRow, VersionRow
+
+if TYPE_CHECKING:
+    from engine.runtime.workflow import Spec
+    from engine.service.facade import Engine
+
+MIN_PREFIX = 6
+
+
+class VersionInfo(NamedTuple):
+    """One version of a process: its hash, first use, instances on it, and whether the folder holds it now."""
+
+    process: str
+    version: str
+    first_seen: str | None
+    running: int
+    instances: int
+    current: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON of `sop processes --versions --json`."""
+        return self._asdict()
+
+
+class MigrationResult(NamedTuple):
+    """What `sop migrate` did (or, with --dry-run, would do) to one instance."""
+
+    instance: int
+    process: str
+    from_version: str
+    to_version: str
+    migrated: bool
+    dry_run: bool
+    added: list[str]
+    removed: list[str]
+    changed: dict[str, list[str]]
+    tasks: list[TaskView]
+    problems: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON of one instance in `sop migrate --json`."""
+        return {"instance": self.instance, "process": self.process, "from": self.from_version,
+                "to": self.to_version, "migrated": self.migrated, "dry_run": self.dry_run, "added": self.added,
+                "removed": self.removed, "changed": self.changed, "tasks": [t.to_json() for t in self.tasks],
+                "problems": self.problems}
+
+
+def process_versions(engine: Engine) -> tuple[list[VersionInfo], list[str]]:
+    """Every version the store has pinned plus the ones the definitions folder holds now."""
+    catalog = engine.catalog()
+    current = {d.process_id: d.version for d in catalog.definitions}
+    out = [VersionInfo(v.process_id, v.version, v.created_at, v.running, v.instances,
+                       current.get(v.process_id) == v.version) for v in engine.store().list_versions()]
+    known = {v.version for v in out}
+    out += [VersionInfo(pid, version, None, 0, 0, True) for pid, version in current.items() if version not in known]
+    return sorted(out, key=lambda v: (v.process, v.first_seen or "~")), list(catalog.problems)
+
+
+class _Target(NamedTuple):
+    version: str
+    row: VersionRow
+    spec: Spec
+    bundle: dict[str, Any]
+
+
+def _target(engine: Engine, process_id: str, to: str | None) -> _Target:
+    """The version to move to: a stored or current version of the process named by a hash prefix, else the current."""
+    from engine.runtime.workflow import build_spec, spec_to_text
+
+    catalog = engine.catalog()
+    current = next((d for d in catalog.definitions if d.process_id == process_id), None)
+    if to is None:
+        if current is None:
+            catalog.get(process_id)  # raises the NotFound/ambiguity error with what exists
+            raise NotFoundError(f"No process '{process_id}' in the definitions")
+        wanted = current.version
+    else:
+        wanted = to.strip().lower()
+        if len(wanted) < MIN_PREFIX:
+            raise EngineError(f"--to {to!r} is too short; give at least {MIN_PREFIX} characters of the version hash")
+    stored = [v for v in engine.store().list_versions() if v.process_id == process_id]
+    hashes = {v.version for v in stored} | ({current.version} if current else set())
+    matches = sorted(h for h in hashes if h.startswith(wanted))
+    if len(matches) != 1:
+        listing = ", ".join(sorted(h[:12] for h in hashes)) or "none"
+        what = "several versions" if matches else "no version"
+        raise NotFoundError(f"Process '{process_id}' has {what} starting with '{wanted[:12]}'; versions: {listing}")
+    version = matches[0]
+    row = engine.store().get_version(version)
+    if row is not None:
+        return _Target(version, row, engine._spec(version, row.spec), engine._bundle(row))
+    assert current is not None
+    spec = build_spec(current.bundle["bpmn"]["text"], process_id, current.file)
+    engine._specs[version] = spec
+    row = VersionRow(version, process_id, current.name, canonical_json(current.bundle), spec_to_text(spec),
+                     engine.clock())
+    return _Target(version, row, spec, current.bundle)
+
+
+def migrate(engine: Engine, instance: int, to: str | None = None, dry_run: bool = False) -> MigrationResult:
+    """Move a running instance to another version when SpiffWorkflow's diff says it is safe; refuse with reasons."""
+    row = engine.instance_row(instance)
+    target = _target(engine, row.process_id, to)
+    if dry_run:
+        return _move(engine, row, target, dry_run=True)
+    with engine.store().transaction() as tx:
+        locked = tx.lock_instance(instance)
+        assert locked is not None
+        return _move(engine, locked, target, dry_run=False, tx=tx)
+
+
+def migrate_all(engine: Engine, from_version: str, to: str | None, dry_run: bool) -> list[MigrationResult]:
+    """Move every running instance of a version; each moves (or is refused) on its own."""
+    wanted = from_version.strip().lower()
+    if len(wanted) < MIN_PREFIX:
+        raise EngineError(f"--all-from {from_version!r} is too short; give at least {MIN_PREFIX} characters")
+    versions = {r.version for r in engine.store().list_instances("running") if r.version.startswith(wanted)}
+    if len(versions) > 1:
+        raise NotFoundError(f"--all-from '{wanted}' names several versions; give more of the hash")
+    results = []
+    for row in engine.store().list_instances("running"):
+        if row.version in versions:
+            try:
+                results.append(migrate(engine, row.id, to, dry_run))
+            except EngineError as exc:
+                refused = getattr(exc, "result", None)
+                problems = [str(exc)] if refused is None else refused.problems
+                results.append(MigrationResult(row.id, row.process_id, row.version, to or "", False, dry_run, [], [],
+                                               {}, [], problems) if refused is None else refused)
+    return results
+
+
+def _move(engine: Engine, row: InstanceRow, target: _Target, dry_run: bool, tx: Any = None) -> MigrationResult:
+    from engine.bpmn.tasks import ready_row
+    from engine.runtime.migration import MigrationError, move_to_spec, plan_migration
+    from engine.runtime.step_checks import check_not_stranded
+    from engine.runtime.workflow import STATE_FORMAT, ready_user_tasks, state_from_bytes, state_to_bytes
+
+    def result(migrated: bool, tasks: list[TaskView], problems: list[str]) -> MigrationResult:
+        return MigrationResult(row.id, row.process_id, row.version, target.version, migrated, dry_run, plan.added,
+                               plan.removed, plan.changed, tasks, problems)
+
+    if row.status != "running":
+        raise TaskStateError(f"Instance {row.id} is {row.status}; only running instances move to another version")
+    old = engine._version(row, tx.get_version if tx is not None else engine.store().get_version)
+    workflow = state_from_bytes(row.state, engine._spec(row.version, old.spec))
+    if row.version == target.version:
+        raise EngineError(f"Instance {row.id} is already on version {row.version[:12]}; nothing to do")
+    plan = plan_migration(workflow, target.spec, engine._bundle(old)["forms"], target.bundle["forms"])
+    if plan.problems:
+        refused = result(False, [], plan.problems)
+        if dry_run:
+            return refused
+        error = MigrationError(
+            f"Instance {row.id} cannot move from version {row.version[:12]} to {target.version[:12]}; "
+            "nothing was changed", plan.problems)
+        error.result = refused  # type: ignore[attr-defined]
+        raise error
+    move_to_spec(workflow, target.spec)
+    now = engine.clock()
+    before = tx.ready_tasks(row.id) if tx is not None else engine.store().ready_tasks(row.id)
+    since = {t.id: t.since for t in before}
+    ready = [ready_row(row.id, row.process_id, t, since.get(str(t.id), now)) for t in ready_user_tasks(workflow)]
+    status = "completed" if workflow.completed else "running"
+    check_not_stranded(status, ready, f"Moving instance {row.id} to version {target.version[:12]} would leave it")
+    if dry_run:
+        return result(False, ready, [])
+    if tx.get_version(target.version) is None:
+        tx.put_version(target.row)
+    new_row = row._replace(version=target.version, status=status, updated_at=now, state=state_to_bytes(workflow),
+                           state_format=STATE_FORMAT, row_version=row.row_version + 1)
+    events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [
+        ("instance-migrated", None, None, {"from": row.version, "to": target.version})]
+    if status == "completed":
+        events.append(("instance-completed", None, None, {}))
+    new_row = engine._append(tx, new_row, row.id, events, now, engine.operator)
+    tx.save_instance(new_row, row.row_version)
+    from engine.service.schedule import record_change  # ready rows keep their since and due; new tasks get theirs
+
+    ready = record_change(tx, new_row, workflow, before, now, engine.work_clock(), row.last_seq + 1)
+    return result(True, ready, [])

@@ -1,0 +1,234 @@
+"""The store interface: rows in and out, one transaction per command; SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any, NamedTuple, Protocol
+
+from engine.common.models import TaskView
+
+
+class VersionRow(NamedTuple):
+    """A pinned definition version: the bundle of file texts and the spec serialized once."""
+
+    version: str
+    process_id: str
+    name: str
+    bundle: str
+    spec: str
+    created_at: str
+
+
+class VersionCount(NamedTuple):
+    """A pinned version, when it was first used, and how many instances it carries (running, all)."""
+
+    version: str
+    process_id: str
+    name: str
+    created_at: str
+    running: int
+    instances: int
+
+
+class InstanceRow(NamedTuple):
+    """An instance: indexed columns, opaque versioned state, and the head of its event chain."""
+
+    id: int
+    process_id: str
+    version: str
+    status: str
+    started_at: str
+    updated_at: str
+    started_by: str
+    state: bytes
+    state_format: str
+    row_version: int
+    last_seq: int
+    last_hash: str
+
+
+class EventRow(NamedTuple):
+    """One entry of an instance's append-only, hash-chained event log."""
+
+    instance_id: int
+    seq: int
+    type: str
+    time: str
+    task: str | None
+    task_uuid: str | None
+    actor: str
+    operator: str
+    version: str
+    data: str
+    hash: str
+
+
+class TimerRow(NamedTuple):
+    """A boundary timer waiting on a ready task: when it is due, `sop tick` fires it."""
+
+    instance_id: int
+    task_uuid: str
+    bpmn_id: str
+    attached_to: str
+    due: str
+
+
+class StepRow(NamedTuple):
+    """A user task of an instance from the event that made it ready to the one that completed it."""
+
+    instance_id: int
+    task_uuid: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    sla: str | None
+    ready_seq: int
+    ready_at: str
+    due: str | None
+    done_seq: int | None = None
+    done_at: str | None = None
+    taken: float | None = None
+    process_id: str = ""
+
+
+class Transaction(Protocol):
+    """The reads and writes of one command, all or nothing; an implementation holds the instance's lock
+    (SQLite: BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE) from lock_instance to the commit."""
+
+    def get_version(self, version: str) -> VersionRow | None:
+        """A pinned definition version, or None."""
+    def put_version(self, row: VersionRow) -> None:
+        """Store a definition version if it is not there yet (versions never change)."""
+    def create_instance(self, row: InstanceRow) -> int:
+        """Insert an instance (row.id is ignored) and return its new id."""
+    def lock_instance(self, instance_id: int) -> InstanceRow | None:
+        """Read an instance under the command's lock, or None."""
+    def ready_tasks(self, instance_id: int) -> list[TaskView]:
+        """The instance's ready tasks, read under the lock."""
+    def events(self, instance_id: int) -> list[EventRow]:
+        """The instance's events in order, read under the lock."""
+    def save_instance(self, row: InstanceRow, expected_row_version: int) -> None:
+        """Write the instance's new state; StoreError unless the stored row_version is the expected one."""
+    def replace_ready_tasks(self, instance_id: int, rows: list[TaskView]) -> None:
+        """Replace the instance's ready-task rows."""
+    def append_event(self, row: EventRow) -> None:
+        """Append one event; (instance, seq) is unique."""
+    def timers(self, instance_id: int) -> list[TimerRow]:
+        """The instance's waiting boundary timers."""
+    def replace_timers(self, instance_id: int, rows: list[TimerRow]) -> None:
+        """Replace the instance's waiting timers."""
+    def claim_due_timer(self, now: str, skip: set[tuple[int, str]]) -> TimerRow | None:
+        """The earliest timer due at `now` that no other command holds, locked until commit (SQLite: the write
+        lock; PostgreSQL: SELECT ... WHERE due <= now ORDER BY due LIMIT 1 FOR UPDATE SKIP LOCKED)."""
+    def ready_without_due(self) -> list[TaskView]:
+        """Ready tasks with a Mutu Baku but no due time (ready before the store had due times)."""
+    def set_due(self, instance_id: int, task_uuid: str, due: str) -> None:
+        """Give a ready task its due time."""
+    def add_steps(self, rows: list[StepRow]) -> None:
+        """Record tasks that became ready (kept when already recorded)."""
+    def finish_step(self, instance_id: int, task_uuid: str, done_seq: int, done_at: str, taken: float) -> None:
+        """Record the event that completed a task and the working time it took."""
+    def put_days_off(self, calendar: str, year: int, days: list[str]) -> None:
+        """Keep a calendar's days off of one year (computing them imports the holidays package: 0.2 s)."""
+    def step_slas(self, instance_id: int) -> list[str]:
+        """The Mutu Baku of each step the instance completed."""
+    def finish_instance(self, instance_id: int, total: float, budget: float) -> None:
+        """Record a completed instance's working time and the sum of its steps' Mutu Baku (seconds)."""
+    def insert_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """Insert rows as they are, ids included (`sop db copy` into an empty store)."""
+
+
+class Store(Protocol):
+    """Reads answer from indexed columns, never by deserializing workflows; writes go through transaction()."""
+
+    location: str
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """One command's transaction: commit on success, roll back on any error."""
+    def get_instance(self, instance_id: int) -> InstanceRow | None:
+        """An instance with its state, or None."""
+    def list_instances(self, status: str | None = None, process_id: str | None = None) -> list[InstanceRow]:
+        """Instances without their state (state is empty), by id."""
+    def ready_tasks(
+        self, instance_id: int | None = None, lane: str | None = None, limit: int | None = None,
+        lanes: tuple[str, ...] | None = None, overdue_at: str | None = None,
+    ) -> list[TaskView]:
+        """Ready tasks, oldest first; lanes: only these lanes; overdue_at: only tasks due before that time."""
+    def count_ready_tasks(
+        self, instance_id: int | None = None, lane: str | None = None, lanes: tuple[str, ...] | None = None,
+        overdue_at: str | None = None,
+    ) -> int:
+        """How many ready tasks match."""
+    def days_off(self, calendar: str) -> dict[int, list[str]]:
+        """The days off kept for a calendar, by year."""
+    def has_ready_without_due(self) -> bool:
+        """True when some ready task has a Mutu Baku but no due time yet."""
+    def ready_lanes(self) -> list[str]:
+        """The distinct lanes of the ready tasks."""
+    def steps(self, process_id: str | None, since: str | None, until: str | None) -> list[tuple[Any, ...]]:
+        """Completed steps whose completion falls in [since, until): (process id, BPMN id, name, lane, sla,
+        ready_at, done_at, due, taken)."""
+    def step_summary(self, process_id: str | None, since: str | None, until: str | None) -> list[tuple[Any, ...]]:
+        """Per process and step: name, lane, sla, completed, completed by the due time, median and nearest-rank
+        p90 of the working seconds taken (for steps whose times were recorded when they completed)."""
+    def has_unmeasured_steps(self, process_id: str | None, since: str | None, until: str | None) -> bool:
+        """True when a completed step in the window lacks its recorded time taken or due time (recorded before
+        the store kept them)."""
+    def instance_times(
+        self, process_id: str | None, since: str | None, until: str | None, late_only: bool = False
+    ) -> tuple[int, list[tuple[int, str, str, str, float | None, float | None, str | None]]]:
+        """How many instances started in [since, until) completed, and those instances (late_only: only the ones
+        over or not yet measured against their budget): id, process, started, completed, total and budget
+        seconds (None for instances completed before the store kept them) and their steps' Mutu Baku joined
+        by ','."""
+    def events(self, instance_id: int) -> list[EventRow]:
+        """An instance's events in order."""
+    def get_version(self, version: str) -> VersionRow | None:
+        """A pinned definition version, or None."""
+    def event_instance_ids(self) -> list[int]:
+        """Every instance id that has events (an auditor's check for instance rows deleted behind our back)."""
+    def list_versions(self) -> list[VersionCount]:
+        """Every pinned version with its instance counts, by process and first use."""
+    def schema_version(self) -> int:
+        """The store's schema version; 0 when the store does not exist yet."""
+    def table_rows(self, table: str, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+        """Every row of one of the store's tables, in primary-key order (`sop db copy`)."""
+    def close(self) -> None:
+        """Release the connection."""
+
+
+def where_equal(filters: dict[str, object], mark: str) -> tuple[str, tuple[object, ...]]:
+    """` WHERE a = ? AND b = ?` for the filters that are set (mark: the dialect's placeholder), and the params."""
+    used = {column: value for column, value in filters.items() if value}
+    if not used:
+        return "", ()
+    return " WHERE " + " AND ".join(f"{column} = {mark}" for column in used), tuple(used.values())
+
+
+def open_store(location: str, create: bool) -> Store:
+    """Open the store a --db value names: a SQLite path (or sqlite:///PATH) or a postgresql:// URL."""
+    if not location.strip():
+        from engine.common.errors import StoreError
+
+        raise StoreError("--db is empty; give the path of a store file such as ./sop.db (or set SOP_DB)")
+    if location.startswith(("postgresql://", "postgres://")):
+        try:
+            from engine.store.pg_store import PgStore
+        except ImportError:
+            from engine.common.errors import StoreError
+
+            raise StoreError(
+                "--db names a PostgreSQL store but psycopg is not installed; install the extra: "
+                "pip install 'sop[postgres]' (or pip install 'psycopg[binary]')"
+            ) from None
+        return PgStore(location, create=create)
+    from engine.store.sqlite_store import SqliteStore
+
+    if location.startswith("sqlite:///"):
+        location = location[len("sqlite:///"):]
+    elif "://" in location:
+        from engine.common.errors import StoreError
+
+        raise StoreError(f"--db {location!r}: unsupported store URL; give a SQLite file path, sqlite:///PATH or "
+                         "postgresql://USER@HOST:PORT/DB")
+    return SqliteStore(location, create=create)

@@ -1,0 +1,1 @@
+"""The SOP as a table: model, YAML reading, graph, layout, compiling to BPMN and back."""

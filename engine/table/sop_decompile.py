@@ -1,0 +1,239 @@
+"""A BPMN diagram read back as an SOP table, so a diagram drawn in a modeler can be kept and reviewed as a table.
+
+The diagram must have the table's shape: one start event; user (or manual) tasks in lanes, each with one way
+out; exclusive gateways that merge (one way out) or decide (a condition and a default flow); parallel splits
+whose branches are one task each, joined by one parallel gateway; end events. Rows are numbered by the tasks'
+`nomor` properties when every step has one, otherwise by sop_table.canonical_order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS, tag
+from engine.bpmn.tasks import FORM_PROPERTY
+from engine.bpmn.xml_reading import parse_xml
+from engine.common.errors import DefinitionError
+from engine.table.sop_table import (
+    END,
+    Check,
+    Decision,
+    Row,
+    SopTable,
+    Step,
+    canonical_order,
+    default_parallel_id,
+    structure_problems,
+)
+
+STEPS = ("userTask", "manualTask")
+IGNORED = {"laneSet", "documentation", "extensionElements", "textAnnotation", "association", "sequenceFlow"}
+DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
+
+
+@dataclass
+class _Draft:
+    key: str  # the task id, or the parallel split's id
+    tasks: list[Any]
+    after: str  # the element the flow reaches after the row
+    line: int
+    decision: Decision | None = None
+    lanjut: str | None = None
+    nama_selesai: str | None = None
+    nomor: int | None = None
+    targets: list[str] = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(self, root: Any, process: Any, source: str) -> None:
+        self.source, self.process, self.root = source, process, root
+        self.elements: dict[str, Any] = {}
+        for child in process:
+            name = tag(child)
+            if not name or name in IGNORED:
+                continue
+            if name not in (*STEPS, "startEvent", "endEvent", "exclusiveGateway", "parallelGateway"):
+                self.fail(child, f"{name} '{child.get('id')}' has no place in an SOP table (steps, decisions, "
+                          "parallel steps and ends only)")
+            self.elements[child.get("id")] = child
+        self.flows = [f for f in process if tag(f) == "sequenceFlow"]
+        self.out: dict[str, list[Any]] = {k: [] for k in self.elements}
+        self.into: dict[str, list[Any]] = {k: [] for k in self.elements}
+        for flow in self.flows:
+            self.out.setdefault(flow.get("sourceRef"), []).append(flow)
+            self.into.setdefault(flow.get("targetRef"), []).append(flow)
+
+    def fail(self, element: Any, text: str) -> NoReturn:
+        raise DefinitionError(f"{self.source}:{element.sourceline}: {text}; the diagram cannot be read as a table")
+
+    def kind(self, element_id: str) -> str:
+        return tag(self.elements[element_id])
+
+    def one_out(self, element: Any) -> str:
+        flows = self.out.get(element.get("id"), [])
+        if len(flows) != 1:
+            self.fail(element, f"{tag(element)} '{element.get('id')}' has {len(flows)} outgoing flows; a step leads "
+                      "to exactly one place (decide with an exclusive gateway after it)")
+        return str(flows[0].get("targetRef"))
+
+    def resolve(self, element_id: str, seen: frozenset[str] = frozenset()) -> str:
+        """The row (task id or split id) or END that a flow into this element reaches."""
+        element = self.elements[element_id]
+        name = tag(element)
+        if name in STEPS or (name == "parallelGateway" and len(self.out[element_id]) > 1):
+            return element_id
+        if name == "endEvent":
+            return END
+        if name == "exclusiveGateway" and len(self.out[element_id]) == 1 and element_id not in seen:
+            return self.resolve(self.one_out(element), seen | {element_id})
+        self.fail(element, f"{name} '{element_id}' is reached where a step, a parallel split, a merge or an end "
+                  "must be")
+
+    def drafts(self) -> dict[str, _Draft]:
+        rows: dict[str, _Draft] = {}
+        in_parallel: set[str] = set()
+        for element_id, element in self.elements.items():
+            if tag(element) != "parallelGateway" or len(self.out[element_id]) < 2:
+                continue
+            items = [self.elements[f.get("targetRef")] for f in self.out[element_id]]
+            joins = set()
+            for item in items:
+                if tag(item) not in STEPS or len(self.into[item.get("id")]) != 1:
+                    self.fail(item, f"branch '{item.get('id')}' of parallel gateway '{element_id}' must be one step "
+                              "entered only from the split")
+                joins.add(self.one_out(item))
+            join = self.elements[joins.pop()] if len(joins) == 1 else None
+            if join is None or tag(join) != "parallelGateway" or len(self.into[join.get("id")]) != len(items):
+                self.fail(element, f"the branches of parallel gateway '{element_id}' must meet in one parallel "
+                          "gateway that nothing else enters (one step per branch)")
+            assert join is not None
+            in_parallel.update(i.get("id") for i in items)
+            rows[element_id] = _Draft(element_id, items, self.one_out(join), element.sourceline)
+        for element_id, element in self.elements.items():
+            if tag(element) in STEPS and element_id not in in_parallel:
+                rows[element_id] = _Draft(element_id, [element], self.one_out(element), element.sourceline)
+        for draft in rows.values():
+            self.exit(draft)
+        return rows
+
+    def exit(self, draft: _Draft) -> None:
+        after = self.elements[draft.after]
+        outgoing = self.out[draft.after]
+        if tag(after) == "exclusiveGateway" and len(outgoing) > 1:
+            if len(outgoing) != 2 or len(self.into[draft.after]) != 1:
+                self.fail(after, f"decision '{draft.after}' must have one incoming flow and two outgoing flows "
+                          "(a condition for ya, the default for tidak)")
+            default = after.get("default")
+            yes = [f for f in outgoing if f.get("id") != default]
+            no = [f for f in outgoing if f.get("id") == default]
+            condition = next((c for c in yes[0] if tag(c) == "conditionExpression"), None) if yes else None
+            if not no or condition is None or not (condition.text or "").strip():
+                self.fail(after, f"decision '{draft.after}' needs a default flow (tidak) and a condition on the "
+                          "other flow (ya)")
+            ya, tidak = yes[0].get("targetRef"), no[0].get("targetRef")
+            draft.decision = Decision(condition.text.strip(), self.resolve(ya), self.resolve(tidak),
+                                      after.get("name"), yes[0].get("name") or "Ya", no[0].get("name") or "Tidak",
+                                      after.sourceline)
+            draft.targets = [draft.decision.ya, draft.decision.tidak]
+            return
+        draft.lanjut = self.resolve(draft.after)
+        if draft.lanjut == END:
+            end = self.elements[draft.after] if tag(after) == "endEvent" else None
+            draft.nama_selesai = end.get("name") if end is not None else None
+        draft.targets = [draft.lanjut]
+
+
+def _props(task: Any) -> dict[str, str]:
+    return {p.get("name", ""): p.get("value", "") for p in task.iter(f"{{{SPIFF_NS}}}property")}
+
+
+def _lanes(root: Any, process: Any, source: str) -> tuple[list[str], dict[str, str]]:
+    lanes = [lane for lane in process.iter(f"{{{BPMN_NS}}}lane")]
+    if any(lane.find(f"{{{BPMN_NS}}}childLaneSet") is not None for lane in lanes):
+        raise DefinitionError(f"{source}: nested lanes cannot be read as a table; use one level of lanes")
+    ys = {}
+    for shape in root.iter(f"{{{DI_NS}}}BPMNShape"):
+        bounds = shape.find(f"{{{DC_NS}}}Bounds")
+        if bounds is not None:
+            ys[shape.get("bpmnElement")] = float(bounds.get("y", "0"))
+    if all(lane.get("id") in ys for lane in lanes):
+        lanes.sort(key=lambda lane: ys[lane.get("id")])
+    names = [lane.get("name") or lane.get("id") for lane in lanes]
+    of = {(ref.text or "").strip(): name for lane, name in zip(lanes, names, strict=True)
+          for ref in lane.iter(f"{{{BPMN_NS}}}flowNodeRef")}
+    return names, of
+
+
+def table_from_bpmn(text: str, source: str, process_id: str | None = None) -> SopTable:
+    """Read a diagram's process as an SOP table (see the module docstring); what does not fit is named with its line."""
+    root = parse_xml(text, source)
+    processes = [p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("isExecutable", "true").lower() == "true"]
+    if process_id is not None:
+        processes = [p for p in processes if p.get("id") == process_id]
+    if len(processes) != 1:
+        known = ", ".join(p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process")) or "none"
+        raise DefinitionError(f"{source}: name one executable process with --process (processes: {known})")
+    process = processes[0]
+    reader = _Reader(root, process, source)
+    starts = [e for e in reader.elements.values() if tag(e) == "startEvent"]
+    if len(starts) != 1:
+        raise DefinitionError(f"{source}: process '{process.get('id')}' has {len(starts)} start events; a table has "
+                              "one beginning")
+    lanes, lane_of = _lanes(root, process, source)
+    drafts = reader.drafts()
+    first = reader.resolve(reader.one_out(starts[0]))
+    if first == END or not drafts:
+        raise DefinitionError(f"{source}: process '{process.get('id')}' has no step after its start event")
+    order = canonical_order(first, {k: d.targets for k, d in drafts.items()})
+    numbers = {}
+    for key, draft in drafts.items():
+        values = [_props(t).get("nomor", "") for t in draft.tasks]
+        numbers[key] = min(int(v) for v in values) if all(v.isdigit() for v in values) else None
+    if all(n is not None for n in numbers.values()):
+        position = {k: i for i, k in enumerate(order)}
+        order.sort(key=lambda k: (numbers[k], position[k]))
+    nomor = {key: i + 1 for i, key in enumerate(order)}
+    row_id = {}
+    for key in order:
+        draft = drafts[key]
+        if len(draft.tasks) == 1:
+            row_id[key] = key
+        else:
+            row_id[key] = key[len("Bagi_"):] if key.startswith("Bagi_") and key[5:].isidentifier() else \
+                default_parallel_id(nomor[key])
+    row_id[END] = END
+    rows = []
+    for key in order:
+        draft = drafts[key]
+        steps = []
+        for task in draft.tasks:
+            if task.get("id") not in lane_of:
+                reader.fail(task, f"step '{task.get('id')}' is in no lane; the table needs a pelaksana for each step")
+            if task.find(f"{{{BPMN_NS}}}multiInstanceLoopCharacteristics") is not None:
+                reader.fail(task, f"step '{task.get('id')}' is multi-instance, which a table row cannot say")
+            props = _props(task)
+            doc = task.find(f"{{{BPMN_NS}}}documentation")
+            check = Check(props["check"], props.get("checkMessage") or None) if props.get("check") else None
+            steps.append(Step(task.get("id"), task.get("name") or task.get("id"), lane_of[task.get("id")],
+                              props.get(FORM_PROPERTY) or None, props.get("kelengkapan") or None,
+                              props.get("sla") or None, props.get("output") or None,
+                              (doc.text or "").strip() or None if doc is not None else None, check, task.sourceline))
+        decision = draft.decision
+        if decision is not None:
+            decision = Decision(decision.syarat, row_id[decision.ya], row_id[decision.tidak], decision.pertanyaan,
+                                decision.label_ya, decision.label_tidak, decision.line)
+        rows.append(Row(nomor[key], row_id[key], tuple(steps), decision,
+                        row_id[draft.lanjut] if draft.lanjut else None, draft.nama_selesai, draft.line))
+    participant = next((p for p in root.iter(f"{{{BPMN_NS}}}participant")
+                        if p.get("processRef") == process.get("id")), None)
+    name = process.get("name") or process.get("id")
+    dinas = participant.get("name") if participant is not None else None
+    table = SopTable(process.get("id"), name, tuple(lanes), tuple(rows), starts[0].get("name"),
+                     dinas if dinas and dinas != name else None)
+    problems = structure_problems(table)
+    if problems:
+        listing = "; ".join(f"line {line}: {text}" for line, text in problems)
+        raise DefinitionError(f"{source}: the diagram's flow is not a usable table ({listing})")
+    return table

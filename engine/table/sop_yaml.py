@@ -1,0 +1,369 @@
+"""NAME.sop.yaml <-> the SOP table: read with line numbers (schema first, then meaning), and written back."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from engine.bpmn.diagram_checks import RESERVED_IDS, TASK_ID_RULE, check_expression, is_task_id
+from engine.common.durations import DURATION_SHAPE, duration_problem, is_duration
+from engine.common.errors import DefinitionError, EngineError
+from engine.common.yamlio import Lines, parse_yaml_lines
+from engine.table.sop_table import (
+    END,
+    Check,
+    Decision,
+    Row,
+    SopTable,
+    Step,
+    default_parallel_id,
+    default_step_id,
+    structure_problems,
+)
+
+SCHEMA_FILE = Path(__file__).with_name("sop_table.schema.json")
+SUFFIXES = (".sop.yaml", ".sop.yml")
+STEP_KEYS = ("kegiatan", "pelaksana", "kelengkapan", "waktu", "output", "keterangan", "periksa")
+_WAKTU = re.compile(r"(\d+)\s*(minggu|hari|jam|menit|detik)")
+_ISO_UNIT = {"minggu": ("W", False), "hari": ("D", False), "jam": ("H", True), "menit": ("M", True),
+             "detik": ("S", True)}
+
+Path_ = tuple[str | int, ...]
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+
+
+def is_table_file(path: Path) -> bool:
+    """True for NAME.sop.yaml (a table), as opposed to NAME.yaml (a diagram's identity page)."""
+    return path.name.endswith(SUFFIXES)
+
+
+def parse_waktu(text: str) -> str | None:
+    """A step's waktu as an ISO-8601 duration: PT30M stays, '30 menit' -> PT30M, '1 jam 30 menit' -> PT1H30M;
+    None when it is no time or is longer than durations.MAX_DAYS."""
+    iso = waktu_iso(text)
+    return iso if iso is not None and is_duration(iso) else None
+
+
+def waktu_iso(text: str) -> str | None:
+    """A waktu written in words as ISO-8601 text (not checked for length), or None when it is no time."""
+    text = text.strip()
+    if DURATION_SHAPE.match(text):
+        return text
+    found = _WAKTU.findall(text.lower())
+    if not found or _WAKTU.sub("", text.lower()).strip():
+        return None
+    date = "".join(f"{n}{_ISO_UNIT[u][0]}" for n, u in found if not _ISO_UNIT[u][1])
+    time = "".join(f"{n}{_ISO_UNIT[u][0]}" for n, u in found if _ISO_UNIT[u][1])
+    iso = "P" + date + ("T" + time if time else "")
+    return iso if DURATION_SHAPE.match(iso) else None
+
+
+class _Reader:
+    """Builds the table from a validated document, collecting every problem with its line."""
+
+    def __init__(self, doc: dict[str, Any], lines: Lines, source: str, forms_dir: Path | None) -> None:
+        self.doc, self.lines, self.source, self.forms_dir = doc, lines, source, forms_dir
+        self.problems: list[tuple[int, str]] = []
+
+    def line(self, path: Path_) -> int:
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+    def problem(self, path: Path_, text: str) -> None:
+        self.problems.append((self.line(path), text))
+
+    def table(self) -> SopTable:
+        sop = self.doc["sop"]
+        lanes = tuple(self.doc["pelaksana"])  # a list of names, or a mapping name -> description
+        for i, lane in enumerate(lanes):
+            if lanes.index(lane) != i:
+                self.problem(("pelaksana", i), f"pelaksana '{lane}' is listed twice; list each lane once")
+        self.lanes = lanes
+        entries = self.doc["langkah"]
+        numbers = {i + 1: self._row_id(entry, i + 1) for i, entry in enumerate(entries)}
+        self.by_nomor = numbers
+        self.step_rows: dict[str, int] = {}
+        for i, entry in enumerate(entries):
+            for j, item in enumerate(entry.get("bersamaan") or []):
+                self.step_rows[str(item.get("id") or default_step_id(i + 1, j + 1))] = i + 1
+        rows = tuple(self._row(entry, i + 1) for i, entry in enumerate(entries))
+        process_id = str(sop["id"])
+        if process_id in RESERVED_IDS:
+            self.problem(("sop", "id"), f"process id '{process_id}' is reserved by SpiffWorkflow; choose another")
+        table = SopTable(process_id, str(sop["nama"]), lanes, rows, self.doc.get("mulai"), sop.get("dinas"))
+        self._check_ids(table)
+        step_ids = {s.id for _, s in table.steps()}
+        for row, step in table.steps():
+            if step.periksa:
+                self._expression(step.periksa.syarat, step.line, f"step '{step.id}' periksa", step_ids)
+            if row.keputusan and step is row.steps[0]:
+                self._expression(row.keputusan.syarat, row.keputusan.line, f"row {row.nomor} keputusan", step_ids)
+        if not self.problems:
+            self.problems.extend(structure_problems(table))
+        return table
+
+    def _expression(self, text: str, line: int, what: str, step_ids: set[str]) -> None:
+        try:
+            check_expression(text, f"{self.source}:{line}: {what}", step_ids)
+        except DefinitionError as exc:
+            self.problems.append((line, str(exc).split(": ", 1)[1]))
+
+    def _row_id(self, entry: dict[str, Any], nomor: int) -> str:
+        default = default_parallel_id(nomor) if "bersamaan" in entry else default_step_id(nomor)
+        return str(entry.get("id") or default)
+
+    def _row(self, entry: dict[str, Any], nomor: int) -> Row:
+        path: Path_ = ("langkah", nomor - 1)
+        if "nomor" in entry and entry["nomor"] != nomor:
+            self.problem((*path, "nomor"), f"entry {nomor} of langkah has nomor {entry['nomor']}; number the rows "
+                         "1, 2, 3... in the order they are written")
+        row_id = self.by_nomor[nomor]
+        if "bersamaan" in entry:
+            misplaced = [k for k in STEP_KEYS if k in entry]
+            if misplaced:
+                self.problem((*path, misplaced[0]), f"row {nomor} has bersamaan and also {', '.join(misplaced)}; "
+                             "each step done at the same time carries its own, under bersamaan")
+            steps = tuple(self._step(item, (*path, "bersamaan", j), default_step_id(nomor, j + 1))
+                          for j, item in enumerate(entry["bersamaan"]))
+            self._identifier(str(entry.get("id") or row_id), (*path, "id"))
+        else:
+            missing = [k for k in ("kegiatan", "pelaksana") if k not in entry]
+            if missing:
+                self.problem(path, f"row {nomor} has no {' and no '.join(missing)}; give what is done and by whom "
+                             "(or list steps done at the same time under bersamaan)")
+            steps = (self._step(entry, path, row_id),)
+        decision, lanjut, name = None, None, None
+        if "keputusan" in entry:
+            for other in ("lanjut", "selesai"):
+                if other in entry:
+                    self.problem((*path, other), f"row {nomor} has a keputusan and also {other}; after a decision "
+                                 "the flow goes by ya or tidak only")
+            k = entry["keputusan"]
+            kp: Path_ = (*path, "keputusan")
+            decision = Decision(str(k["syarat"]), self._target(k["ya"], (*kp, "ya")),
+                                self._target(k["tidak"], (*kp, "tidak")), k.get("pertanyaan"),
+                                k.get("label_ya", "Ya"), k.get("label_tidak", "Tidak"), self.line(kp))
+        elif "lanjut" in entry and entry.get("selesai") not in (None, False):
+            self.problem((*path, "selesai"), f"row {nomor} has both lanjut and selesai; keep one")
+        elif "lanjut" in entry:
+            lanjut = self._target(entry["lanjut"], (*path, "lanjut"))
+        elif entry.get("selesai") not in (None, False) or nomor == len(self.by_nomor):
+            lanjut = END
+            name = entry["selesai"] if isinstance(entry.get("selesai"), str) else None
+        else:
+            lanjut = self.by_nomor[nomor + 1]
+        if lanjut == END and isinstance(entry.get("selesai"), str):
+            name = entry["selesai"]
+        return Row(nomor, row_id, steps, decision, lanjut, name, self.line(path))
+
+    def _identifier(self, value: str, path: Path_) -> None:
+        if not value.isidentifier() or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            self.problem(path, f"id '{value}' is not an identifier; use letters, digits and _ only, not starting "
+                         "with a digit (for example DraftSurat)")
+        elif value in RESERVED_IDS or value == END:
+            self.problem(path, f"id '{value}' is reserved; choose another (for example {value}Surat)")
+
+    def _step(self, item: dict[str, Any], path: Path_, default_id: str) -> Step:
+        step_id = str(item.get("id") or default_id)
+        self._identifier(step_id, (*path, "id"))
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", step_id) and not is_task_id(step_id):  # lint and load's rule
+            self.problem((*path, "id"), f"step id '{step_id}' is not a valid data key; {TASK_ID_RULE}")
+        lane = str(item.get("pelaksana", ""))
+        if "pelaksana" in item and lane not in self.lanes:
+            self.problem((*path, "pelaksana"), f"step '{step_id}' has pelaksana '{lane}', which is not one of the "
+                         f"pelaksana ({', '.join(self.lanes)}); fix the name or add the lane")
+        kelengkapan = item.get("kelengkapan")
+        form, artefact = (kelengkapan, None) if isinstance(kelengkapan, str) else (
+            (kelengkapan or {}).get("formulir"), (kelengkapan or {}).get("nama"))
+        if form is not None:
+            self._form(str(form), step_id, (*path, "kelengkapan"))
+        waktu = None
+        if "waktu" in item:
+            iso = waktu_iso(str(item["waktu"]))
+            problem = duration_problem(iso) if iso is not None else None
+            if iso is None:
+                self.problem((*path, "waktu"), f"step '{step_id}' has waktu '{item['waktu']}', which is not a time; "
+                             "write PT30M, PT1H, P1D or '30 menit', '1 jam', '2 hari'")
+            elif problem:
+                self.problem((*path, "waktu"), f"step '{step_id}' has waktu '{item['waktu']}' ({iso}), {problem}")
+            else:
+                waktu = iso
+        check = item.get("periksa")
+        return Step(step_id, str(item.get("kegiatan", "")), lane, form, artefact, waktu, item.get("output"),
+                    item.get("keterangan"), Check(check["syarat"], check.get("pesan")) if check else None,
+                    self.line(path))
+
+    def _form(self, name: str, step_id: str, path: Path_) -> None:
+        if "/" in name or "\\" in name or name.startswith("."):
+            self.problem(path, f"step '{step_id}' has form '{name}'; give a plain file name in the forms folder")
+        elif self.forms_dir is not None and not (self.forms_dir / name).is_file():
+            self.problem(path, f"step '{step_id}' has form '{name}', which is not in the forms folder "
+                         f"'{self.forms_dir}'; add the file or fix the name (an artefact without a form: "
+                         "kelengkapan: {nama: ...})")
+
+    def _target(self, value: Any, path: Path_) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value in self.by_nomor:
+                return self.by_nomor[value]
+            self.problem(path, f"{path[-1]}: {value} names no row; the rows are numbered 1-{len(self.by_nomor)}")
+            return str(value)
+        text = str(value)
+        if text == END or text in self.by_nomor.values():
+            return text
+        if text in self.step_rows:
+            nomor = self.step_rows[text]
+            self.problem(path, f"{path[-1]}: '{text}' is a step of the bersamaan row {nomor}; go to the row "
+                         f"(nomor {nomor})")
+        else:
+            self.problem(path, f"{path[-1]}: '{text}' names no row; give a row's nomor or id, or 'selesai'")
+        return text
+
+    def _check_ids(self, table: SopTable) -> None:
+        seen: dict[str, int] = {}
+        for row in table.rows:
+            ids = [s.id for s in row.steps] + ([row.id] if row.bersamaan else [])
+            for step_id in ids:
+                line = next((s.line for s in row.steps if s.id == step_id), row.line)
+                if step_id in seen:
+                    self.problems.append((line, f"id '{step_id}' is used twice (also on line {seen[step_id]}); "
+                                          "give each step its own id"))
+                seen.setdefault(step_id, line)
+
+
+def read_table(text: str, source: str, forms_dir: Path | None = None) -> tuple[SopTable, dict[str, Any]]:
+    """Parse NAME.sop.yaml text into the table and the raw document; every mistake is named with its line.
+
+    forms_dir, when given, is where each step's form must exist.
+    """
+    doc, lines = parse_yaml_lines(text, source)
+    if not isinstance(doc, dict):
+        raise DefinitionError(f"{source}: an SOP table is a mapping with sop, pelaksana and langkah; "
+                              f"see {SCHEMA_FILE.name}")
+    errors = sorted(_validator().iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    problems: list[tuple[int, str]] = []
+    reader = _Reader(doc, lines, source, forms_dir)
+    for error in errors:
+        path = tuple(error.absolute_path)
+        where = _dotted(path) or "the document"
+        if error.validator == "additionalProperties":
+            known = set(error.schema.get("properties", {}))
+            for key in sorted(k for k in error.instance if k not in known):
+                problems.append((reader.line((*path, key)), f"{where}: unknown key '{key}'; see {SCHEMA_FILE.name} "
+                                 "for the keys of an entry"))
+            continue
+        problems.append((reader.line(path), f"{where}: {_schema_message(error)}"))
+    if not problems:
+        table = reader.table()
+        problems = reader.problems
+    if problems:
+        raise _table_error(source, problems)
+    return table, doc
+
+
+def _schema_message(error: Any) -> str:
+    if error.validator == "oneOf" and isinstance(error.instance, (dict, list)):
+        return f"{error.message.split(' is not valid')[0][:60]} has the wrong shape for this key"
+    return str(error.message)
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part + 1}]" if isinstance(part, int) else (("." if out else "") + str(part))
+    return out
+
+
+def _table_error(source: str, problems: list[tuple[int, str]]) -> EngineError:
+    problems = sorted(set(problems))
+    if len(problems) == 1:
+        line, text = problems[0]
+        error = DefinitionError(f"{source}:{line}: {text}")
+    else:
+        listing = "\n".join(f"  - {source}:{line}: {text}" for line, text in problems)
+        error = DefinitionError(f"{source}: the SOP table has {len(problems)} problems; fix them and try again:\n"
+                                f"{listing}")
+    error.table_problems = problems  # type: ignore[attr-defined]  # each (line, text), for `sop lint`
+    return error
+
+
+def table_document(table: SopTable, identity: dict[str, Any] | None = None,
+                   lane_notes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The table as a NAME.sop.yaml document (keys in the sheet's order); identity adds the page's other keys."""
+    sop: dict[str, Any] = {"id": table.process_id, "nama": table.nama}
+    if table.dinas:
+        sop["dinas"] = table.dinas
+    extra = dict(identity or {})
+    sop.update({k: v for k, v in (extra.pop("sop", None) or {}).items() if k not in sop})
+    doc: dict[str, Any] = {"sop": sop}
+    if table.mulai:
+        doc["mulai"] = table.mulai
+    notes = lane_notes or {}
+    doc["pelaksana"] = {lane: notes[lane] for lane in table.lanes} if notes and all(
+        lane in notes for lane in table.lanes) else list(table.lanes)
+    nomor = {r.id: r.nomor for r in table.rows}
+    implicit = {r.id for r in table.rows if r.id in (default_step_id(r.nomor), default_parallel_id(r.nomor))}
+
+    def ref(target: str) -> Any:
+        return nomor[target] if target in implicit else target
+
+    entries = []
+    for i, row in enumerate(table.rows):
+        entry: dict[str, Any] = {"nomor": row.nomor}
+        if row.bersamaan:
+            if row.id not in implicit:
+                entry["id"] = row.id
+            entry["bersamaan"] = [_step_entry(s, default_step_id(row.nomor, j + 1)) for j, s in enumerate(row.steps)]
+        else:
+            entry.update(_step_entry(row.steps[0], default_step_id(row.nomor)))
+        if row.keputusan:
+            k = row.keputusan
+            decision: dict[str, Any] = {"pertanyaan": k.pertanyaan} if k.pertanyaan else {}
+            decision.update({"syarat": k.syarat, "ya": ref(k.ya), "tidak": ref(k.tidak)})
+            decision.update({key: v for key, v, d in (("label_ya", k.label_ya, "Ya"),
+                                                      ("label_tidak", k.label_tidak, "Tidak")) if v != d})
+            entry["keputusan"] = decision
+        elif row.lanjut == END:
+            if row.nama_selesai or i < len(table.rows) - 1:
+                entry["selesai"] = row.nama_selesai or True
+        elif i == len(table.rows) - 1 or row.lanjut != table.rows[i + 1].id:
+            entry["lanjut"] = ref(row.lanjut or END)
+        entries.append(entry)
+    doc["langkah"] = entries
+    doc.update({k: v for k, v in extra.items() if k not in doc and k != "process"})
+    return doc
+
+
+def _step_entry(step: Step, default_id: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {} if step.id == default_id else {"id": step.id}
+    entry.update({"kegiatan": step.kegiatan, "pelaksana": step.pelaksana})
+    if step.kelengkapan:
+        entry["kelengkapan"] = {"formulir": step.formulir, "nama": step.kelengkapan} if step.formulir else {
+            "nama": step.kelengkapan}
+    elif step.formulir:
+        entry["kelengkapan"] = step.formulir
+    for key in ("waktu", "output", "keterangan"):
+        if getattr(step, key):
+            entry[key] = getattr(step, key)
+    if step.periksa:
+        entry["periksa"] = {"syarat": step.periksa.syarat, **({"pesan": step.periksa.pesan}
+                                                              if step.periksa.pesan else {})}
+    return entry
+
+
+def write_table(table: SopTable, identity: dict[str, Any] | None = None, lane_notes: dict[str, Any] | None = None,
+                header: str = "") -> str:
+    """The table as NAME.sop.yaml text (stable: the same table always gives the same bytes)."""
+    from engine.common.yamlio import dump_yaml
+
+    text = dump_yaml(table_document(table, identity, lane_notes))
+    return header + text
