@@ -59,31 +59,24 @@ def build_instance(db: Path, n: int) -> int:
     """A store holding one instance of the loop with n completions: started by the engine, its steps run in
     memory with the engine's own functions and written with the engine's own event chain in one transaction
     (n separate `sop complete` commands would store the same, slower); `sop verify` then checks all of it."""
-    from engine.bpmn.tasks import ready_row
-    from engine.runtime.workflow import complete_task, ready_user_tasks, state_from_bytes, state_to_bytes
+    from engine.runtime.workflow import complete_task, ready_user_tasks, state_from_bytes
     from engine.service.facade import Engine
+    from engine.service.transition import Change, Happened, advance
 
     engine = Engine(str(db), ULANG / "definitions", ULANG / "forms", operator="bench")
     view = engine.start(PROCESS, {}, "pemeriksa")
     with engine.store().transaction() as tx:
         row = tx.lock_instance(view.instance)
         assert row is not None
-        version = tx.get_version(row.version)
-        assert version is not None
-        spec = engine._spec(row.version, version.spec)
-        workflow = state_from_bytes(row.state, spec)
-        events: list[tuple[str, str | None, str | None, dict[str, Any]]] = []
+        version = engine.pinned.of(row, tx.get_version)
+        workflow = state_from_bytes(row.state, engine.pinned.spec(row.version, version.spec))
+        happened = []
         for i in range(n):
             [task] = ready_user_tasks(workflow)
-            events.append(("task-completed", TASK, str(task.id), _data(i, n)))
+            happened.append(Happened("task-completed", TASK, str(task.id), _data(i, n)))
             complete_task(workflow, task, _data(i, n))
-        events.append(("instance-completed", None, None, {}))
-        now = engine.clock()
-        new = row._replace(status="completed", updated_at=now, state=state_to_bytes(workflow), row_version=2)
-        new = engine._append(tx, new, view.instance, events, now, "pemeriksa")
-        tx.save_instance(new, row.row_version)
-        tx.replace_ready_tasks(view.instance, [ready_row(view.instance, PROCESS, t, now)
-                                               for t in ready_user_tasks(workflow)])
+        change = Change("pemeriksa", engine.operator, engine.clock(), engine.work_clock(), tx.ready_tasks(row.id))
+        advance(tx, row, workflow, happened, change, f"Instance {row.id}")
     engine.close()
     return view.instance
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
+from engine.audit.chain import event_body
 from engine.common.canonical import canonical_json, chain_hash, sha256_hex
 from engine.store.protocol import EventRow
 
@@ -47,13 +48,6 @@ class Problem(NamedTuple):
     def to_json(self) -> dict[str, Any]:
         """{"event", "problem"} as `sop verify --json` prints it."""
         return {"event": self.event, "problem": self.message}
-
-
-def event_body(event: EventRow) -> dict[str, Any]:
-    """The event as its hash covers it: every column but the hash, with the data parsed."""
-    return {"instance": event.instance_id, "seq": event.seq, "type": event.type, "time": event.time,
-            "task": event.task, "task_uuid": event.task_uuid, "actor": event.actor, "operator": event.operator,
-            "version": event.version, "data": json.loads(event.data)}
 
 
 def event_json(event: EventRow) -> dict[str, Any]:

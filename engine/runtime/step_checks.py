@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from engine.common.errors import EngineError, ValidationError
-from engine.common.models import TaskView
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from engine.definitions.catalog import Definition
 
 
@@ -25,8 +26,8 @@ def check_start_data(definition: Definition, data: dict[str, Any]) -> None:
             )
 
 
-def check_not_stranded(status: str, ready: list[TaskView], what: str) -> None:
-    """A running instance must have a ready step; otherwise it would wait for ever for something sop cannot do."""
+def check_not_stranded(status: str, ready: Sequence[object], what: str) -> None:
+    """A running instance must have a ready step (ready: its ready user tasks), or it waits for ever."""
     if status == "running" and not ready:
         raise EngineError(
             f"{what} running with no step ready (the diagram waits for something sop cannot do); "

@@ -6,12 +6,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from engine.bpmn.tasks import ready_row, resolve, step_properties, user_task_ids
-from engine.common.canonical import canonical_json, chain_hash
+from engine.common.canonical import canonical_json
 from engine.common.errors import EngineError, NotFoundError, StoreError, TaskStateError, ValidationError
 from engine.common.identity import os_login
 from engine.common.models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
-from engine.runtime.step_checks import check_not_stranded, check_start_data, check_step
-from engine.store.protocol import EventRow, InstanceRow, Store, Transaction, VersionRow, open_store
+from engine.runtime.step_checks import check_start_data, check_step
+from engine.service.pinned import PinnedVersions
+from engine.service.transition import Change, Finished, Happened, advance
+from engine.service.warm import WarmWorkflows
+from engine.store.protocol import EventRow, InstanceRow, Store, VersionRow, open_store
 
 if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only in commands that need them
     from collections.abc import Iterator
@@ -24,7 +27,6 @@ if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only
     from engine.common.work_calendar import Clock
     from engine.definitions.catalog import Catalog
     from engine.definitions.roles import Roles
-    from engine.runtime.workflow import Spec
     from engine.service.sla_report import SlaReport
     from engine.service.ticker import TickResult
 
@@ -59,10 +61,8 @@ class Engine:
         self._work_clock = work_clock
         self._store: Store | None = None
         self._may_create = False
-        self._specs: dict[str, Spec] = {}
-        self._bundles: dict[str, dict[str, Any]] = {}
-        self._forms: dict[tuple[str, str], Any] = {}
-        self._versions: dict[str, VersionRow] = {}  # immutable once stored: safe to keep
+        self.pinned = PinnedVersions()  # versions never change once stored: safe to keep for the process
+        self.warm = WarmWorkflows()
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -119,38 +119,6 @@ class Engine:
         from engine.definitions.catalog import scan
 
         return scan(self.definitions_dir, self.forms_dir)
-
-    def _spec(self, version: str, spec_text: str) -> Spec:
-        spec = self._specs.get(version)
-        if spec is None:
-            from engine.runtime.workflow import spec_from_text
-
-            spec = self._specs[version] = spec_from_text(spec_text)
-        return spec
-
-    def _bundle(self, row: VersionRow) -> dict[str, Any]:
-        bundle = self._bundles.get(row.version)
-        if bundle is None:
-            bundle = self._bundles[row.version] = _loads(row.bundle)
-        return bundle
-
-    def _version(self, row: InstanceRow, get: Callable[[str], VersionRow | None]) -> VersionRow:
-        """The definition version an instance is pinned to (kept once read: versions never change)."""
-        version = self._versions.get(row.version) or get(row.version)
-        if version is None:
-            raise StoreError(f"Store lacks definition version {row.version[:12]} pinned by instance {row.id}")
-        self._versions[row.version] = version
-        return version
-
-    def _form(self, row: VersionRow, form: str) -> Any:
-        """The pinned form of a version, parsed and compiled once per process."""
-        key = (row.version, form)
-        compiled = self._forms.get(key)
-        if compiled is None:
-            from engine.definitions.forms import compile_form
-
-            compiled = self._forms[key] = compile_form(self._bundle(row)["forms"][form], form)
-        return compiled
 
     # -- queries (no workflow is deserialized) ---------------------------------------------------
 
@@ -245,59 +213,41 @@ class Engine:
         """The ready task a reference names and the JSON Schema of its pinned form."""
         row = self.instance_row(instance)
         ready = self.store().ready_tasks(instance)
-        version = self._version(row, self.store().get_version)
+        version = self.pinned.of(row, self.store().get_version)
         view = resolve(row, ready, task, lambda: self.store().events(instance),
-                       lambda: user_task_ids(self._spec(row.version, version.spec)))
+                       lambda: user_task_ids(self.pinned.spec(row.version, version.spec)))
         if not view.form:
             return view, {"type": "object", "title": view.name}
-        return view, self._form(version, view.form).schema
+        return view, self.pinned.form(version, view.form).schema
 
     # -- commands -------------------------------------------------------------------------------
 
     def start(self, process_id: str, data: dict[str, Any] | None = None, actor: str | None = None) -> InstanceView:
         """Start an instance on the newest version of a process, pinning that version in the store."""
-        from engine.runtime.workflow import (
-            build_spec,
-            new_workflow,
-            ready_user_tasks,
-            root_id,
-            spec_to_text,
-            state_to_bytes,
-        )
-        from engine.service.schedule import record_change
+        from engine.runtime.workflow import build_spec, new_workflow, root_id, spec_to_text
 
         definition = self.catalog().get(process_id)
         data = dict(data or {})
         check_start_data(definition, data)
-        spec = self._specs.get(definition.version) or build_spec(
+        spec = self.pinned.known_spec(definition.version) or build_spec(
             definition.bundle["bpmn"]["text"], process_id, definition.file
         )
-        self._specs[definition.version] = spec
+        self.pinned.keep_spec(definition.version, spec)
         actor = self.acting(actor)
         workflow = new_workflow(spec, data)
         now = self.clock()
-        ready = [ready_row(0, process_id, t, now) for t in ready_user_tasks(workflow)]
-        status = "completed" if workflow.completed else "running"
-        check_not_stranded(status, ready, f"Starting {process_id} would leave the instance")
         with self.store(create=True).transaction() as tx:
             if tx.get_version(definition.version) is None:
                 tx.put_version(VersionRow(definition.version, process_id, definition.name,
                                           canonical_json(definition.bundle), spec_to_text(spec), now))
-            row = InstanceRow(0, process_id, definition.version, "running", now, now, actor, state_to_bytes(workflow),
-                              "", 0, 0, definition.version)
-            instance_id = tx.create_instance(row)
-            events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [
-                ("instance-started", None, root_id(workflow), data)
-            ]
-            if status == "completed":
-                events.append(("instance-completed", None, None, {}))
-            row = self._append(tx, row, instance_id, events, now, actor)
-            from engine.runtime.workflow import STATE_FORMAT
-
-            row = row._replace(id=instance_id, status=status, state_format=STATE_FORMAT, row_version=1)
-            tx.save_instance(row, 0)
-            ready = record_change(tx, row, workflow, [], now, self.work_clock(), 1)
-        return self._view(row, ready, data)
+            # The chain of an instance's events starts from the hash of the version it started on.
+            row = InstanceRow(0, process_id, definition.version, "running", now, now, actor, b"", "", 0, 0,
+                              definition.version)
+            row = row._replace(id=tx.create_instance(row))
+            done = advance(tx, row, workflow, [Happened("instance-started", None, root_id(workflow), data)],
+                           self._change(actor, now, []), f"Starting {process_id} would leave the instance")
+        self.warm.keep(done.row, workflow)
+        return self._view(done.row, done.ready, data)
 
     def data_from_assignments(self, instance: int, task: str, pairs: list[tuple[str, str]],
                               base: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -310,16 +260,7 @@ class Engine:
     def complete(self, instance: int, task: str, data: dict[str, Any], actor: str | None = None) -> StepResult:
         """Validate a step's artefact against its pinned form and complete it; all in one transaction."""
         from engine.definitions.forms import fit_to_form
-        from engine.runtime.workflow import (
-            STATE_FORMAT,
-            complete_task,
-            is_ready_user_task,
-            ready_user_tasks,
-            state_from_bytes,
-            state_to_bytes,
-            task_by_uuid,
-        )
-        from engine.service.schedule import record_change
+        from engine.runtime.workflow import complete_task, is_ready_user_task, state_from_bytes, task_by_uuid
 
         if not isinstance(data, dict):
             raise ValidationError(f"Data for task '{task}' must be an object of field: value pairs")
@@ -337,11 +278,11 @@ class Engine:
                     f"(see `sop show {instance}`)"
                 )
             ready_rows = tx.ready_tasks(instance)
-            version = self._version(row, tx.get_version)
-            spec = self._spec(row.version, version.spec)
+            version = self.pinned.of(row, tx.get_version)
+            spec = self.pinned.spec(row.version, version.spec)
             target = resolve(row, ready_rows, task, lambda: tx.events(instance), lambda: user_task_ids(spec))
             what = f"Instance {instance} task '{target.task}'"
-            workflow = state_from_bytes(row.state, spec)
+            workflow = self.warm.take(row) or state_from_bytes(row.state, spec)
             spiff_task = task_by_uuid(workflow, target.id)
             if spiff_task is None or not is_ready_user_task(spiff_task):
                 raise StoreError(f"Instance {instance}: ready task {target.id} is not ready in the stored state; the "
@@ -357,29 +298,17 @@ class Engine:
             if self.roles is not None:
                 self.roles.check_lane(self.roles.person(actor), derived.lane, what)
             if derived.form:
-                form = self._form(version, derived.form)
+                form = self.pinned.form(version, derived.form)
                 data = fit_to_form(form.schema, data)
                 form.validate(data, f"{what} (form {derived.form})")
             check_step(what, step_properties(spiff_task), dict(spiff_task.data), target.task, data)
             complete_task(workflow, spiff_task, data)
-            now = self.clock()
-            ready = [ready_row(instance, row.process_id, t, now) for t in ready_user_tasks(workflow)]
-            status = "completed" if workflow.completed else "running"
-            check_not_stranded(status, ready, f"{what} would leave instance {instance}")
-            events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [
-                ("task-completed", target.task, target.id, data)
-            ]
-            if status == "completed":
-                events.append(("instance-completed", None, None, {}))
-            new_row = row._replace(status=status, updated_at=now, state=state_to_bytes(workflow),
-                                   state_format=STATE_FORMAT, row_version=row.row_version + 1)
-            new_row = self._append(tx, new_row, instance, events, now, actor)
-            tx.save_instance(new_row, row.row_version)
-            clock = self.work_clock()
-            tx.finish_step(instance, target.id, row.last_seq + 1, now, clock.worked(target.since, now))
-            ready = record_change(tx, new_row, workflow, ready_rows, now, clock, row.last_seq + 1)
+            done = advance(tx, row, workflow, [Happened("task-completed", target.task, target.id, data)],
+                           self._change(actor, self.clock(), ready_rows), f"{what} would leave instance {instance}",
+                           finished=Finished(target.id, target.since))
+        self.warm.keep(done.row, workflow)
         # The completed task's data holds every artefact upstream of it (SpiffWorkflow passes data along).
-        return StepResult(target.task, target.id, self._view(new_row, ready, dict(spiff_task.data)))
+        return StepResult(target.task, target.id, self._view(done.row, done.ready, dict(spiff_task.data)))
 
     # -- pictures -------------------------------------------------------------------------------
 
@@ -404,39 +333,15 @@ class Engine:
 
     def audit_record(self, instance: int) -> AuditRecord:
         """Everything the store holds about an instance, read afresh (no cached version), for checking."""
-        from engine.audit.records import AuditRecord, PinnedVersion
-        from engine.runtime.workflow import state_json
+        from engine.service.auditing import audit_record
 
-        row = self.instance_row(instance)
-        store = self.store()
-        events = store.events(instance)
-        versions = {}
-        for version in dict.fromkeys([*(e.version for e in events), row.version]):
-            pinned = store.get_version(version)
-            if pinned is not None:
-                versions[version] = PinnedVersion(pinned.bundle, pinned.spec, pinned.process_id, pinned.name)
-        try:
-            state = state_json(row.state)
-        except EngineError:
-            state = ""  # unreadable: the replay's comparison names it
-        return AuditRecord(row.id, row.process_id, row.version, row.status, row.started_at, row.updated_at,
-                           row.started_by, row.last_seq, row.last_hash, state,
-                           [(t.task, t.id, t.name, t.lane, t.form, t.sla) for t in store.ready_tasks(instance)],
-                           events, versions)
+        return audit_record(self.store(), self.instance_row(instance))
 
     def history(self, instance: int) -> tuple[list[HistoryRow], list[EventRow]]:
         """An instance's events as rows naming each step and lane, and the events themselves."""
-        from engine.audit.records import history_rows, step_names
+        from engine.service.auditing import history
 
-        row = self.instance_row(instance)
-        store = self.store()
-        events = store.events(instance)
-        steps: dict[str, tuple[str, str | None]] = {}
-        for version in dict.fromkeys([*(e.version for e in events), row.version]):
-            pinned = store.get_version(version)
-            if pinned is not None:
-                steps.update(step_names(pinned.spec))
-        return history_rows(events, steps), events
+        return history(self.store(), self.instance_row(instance))
 
     def replay(self, instance: int, until: int | None = None) -> Replayed:
         """Rebuild an instance from its pinned definition and events; without until, compare with the store."""
@@ -450,26 +355,10 @@ class Engine:
 
     def verify(self, instances: list[int] | None = None) -> Iterator[Verdict]:
         """Verify the named instances, or every instance (and events whose instance row has gone)."""
-        from engine.audit.records import Problem
-        from engine.audit.verify import Verdict, verify_record
+        from engine.service.auditing import verify_all
 
-        cache: dict[Any, Any] = {}
-        if instances:
-            for instance in instances:
-                yield verify_record(self.audit_record(instance), cache)
-            return
-        if self.store().schema_version() == 0:
-            return
-        known = set()
-        for row in self.store().list_instances():
-            known.add(row.id)
-            yield verify_record(self.audit_record(row.id), cache)
-        for orphan in self.store().event_instance_ids():
-            if orphan not in known:
-                events = self.store().events(orphan)
-                yield Verdict(orphan, len(events), events[-1].hash if events else "", [Problem(
-                    0, f"instance {orphan} has {len(events)} events but its instance row is gone "
-                       "(deleted behind the program's back)")])
+        rows = (self.instance_row(i) for i in instances) if instances else None  # read one by one, as verified
+        yield from verify_all(self.store(), rows)
 
     def export(self, instance: int, path: str) -> AuditRecord:
         """Write an instance's self-contained audit bundle to path."""
@@ -479,25 +368,9 @@ class Engine:
         write_bundle(path, bundle_of(record, self.clock(), self.operator))
         return record
 
-    def _append(
-        self,
-        tx: Transaction,
-        row: InstanceRow,
-        instance_id: int,
-        events: list[tuple[str, str | None, str | None, dict[str, Any]]],
-        now: str,
-        actor: str,
-    ) -> InstanceRow:
-        seq, head = row.last_seq, row.last_hash
-        for kind, task, task_uuid, data in events:
-            seq += 1
-            body = {"instance": instance_id, "seq": seq, "type": kind, "time": now, "task": task,
-                    "task_uuid": task_uuid, "actor": actor, "operator": self.operator, "version": row.version,
-                    "data": data}
-            head = chain_hash(head, body)
-            tx.append_event(EventRow(instance_id, seq, kind, now, task, task_uuid, actor, self.operator,
-                                     row.version, canonical_json(data), head))
-        return row._replace(last_seq=seq, last_hash=head)
+    def _change(self, actor: str, now: str, before: list[TaskView]) -> Change:
+        """Who acts, when, and the ready rows before: what the transition needs besides the workflow."""
+        return Change(actor, self.operator, now, self.work_clock(), before)
 
     def _view(self, row: InstanceRow, tasks: list[TaskView], data: dict[str, Any]) -> InstanceView:
         return InstanceView(row.id, row.process_id, row.version, row.status, row.started_at, row.updated_at,

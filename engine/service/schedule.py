@@ -24,18 +24,19 @@ def due_of(clock: Clock, since: str, sla: str | None, where: str) -> str | None:
 
 
 def record_change(
-    tx: Transaction, row: InstanceRow, workflow: Any, previous: list[TaskView], now: str, clock: Clock, seq: int,
+    tx: Transaction, row: InstanceRow, workflow: Any, tasks: list[Any], previous: list[TaskView], now: str,
+    clock: Clock, seq: int,
 ) -> list[TaskView]:
     """Write the instance's ready tasks (a task ready before keeps its since and due), its waiting timers
     (a timer waiting before keeps its due time), the tasks that became ready with event `seq`, and, when it
-    completed, its total working time against its steps' Mutu Baku. Call after the completed step is finished."""
+    completed, its total working time against its steps' Mutu Baku (tasks: the workflow's ready user tasks).
+    Call after the completed step is finished."""
     from engine.runtime.timers import attached_to, has_timers, waiting_timers
-    from engine.runtime.workflow import ready_user_tasks
 
     instance_id, process_id = row.id, row.process_id
     before = {t.id: t for t in previous}
     ready = []
-    for task in ready_user_tasks(workflow):
+    for task in tasks:
         old = before.get(str(task.id))
         if old is not None:
             ready.append(ready_row(instance_id, process_id, task, old.since)._replace(due=old.due))

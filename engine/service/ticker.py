@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.common.errors import EngineError, StoreError
-from engine.runtime.step_checks import check_not_stranded
+from engine.service.transition import Change, Happened, advance
 from engine.store.protocol import TimerRow, Transaction
 
 if TYPE_CHECKING:
@@ -78,30 +78,18 @@ def _fill_due(engine: Engine) -> None:
 
 
 def _fire(engine: Engine, tx: Transaction, timer: TimerRow, now: str) -> FiredTimer:
-    from engine.bpmn.tasks import ready_row
     from engine.runtime.timers import fire_timer, interrupting
-    from engine.runtime.workflow import ready_user_tasks, state_from_bytes, state_to_bytes
-    from engine.service.schedule import record_change
+    from engine.runtime.workflow import state_from_bytes
 
     row = tx.lock_instance(timer.instance_id)
     if row is None:
         raise StoreError(f"instance {timer.instance_id} is missing from the store")
-    version = engine._version(row, tx.get_version)
-    workflow = state_from_bytes(row.state, engine._spec(row.version, version.spec))
+    version = engine.pinned.of(row, tx.get_version)
+    workflow = state_from_bytes(row.state, engine.pinned.spec(row.version, version.spec))
     fired = fire_timer(workflow, timer.task_uuid)
-    status = "completed" if workflow.completed else "running"
-    what = f"Timer '{timer.bpmn_id}' of instance {row.id}"
-    check_not_stranded(status, [ready_row(row.id, row.process_id, t, now) for t in ready_user_tasks(workflow)],
-                       f"{what} would leave instance {row.id}")
     data = {"due": timer.due, "attached_to": timer.attached_to, "interrupting": interrupting(fired)}
-    events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [
-        ("timer-fired", timer.bpmn_id, timer.task_uuid, data)
-    ]
-    if status == "completed":
-        events.append(("instance-completed", None, None, {}))
-    new_row = row._replace(status=status, updated_at=now, state=state_to_bytes(workflow),
-                           row_version=row.row_version + 1)
-    new_row = engine._append(tx, new_row, row.id, events, now, TIMER_ACTOR)
-    tx.save_instance(new_row, row.row_version)
-    ready = record_change(tx, new_row, workflow, tx.ready_tasks(row.id), now, engine.work_clock(), row.last_seq + 1)
-    return FiredTimer(row.id, timer.bpmn_id, timer.attached_to, timer.due, status, tuple(t.task for t in ready))
+    change = Change(TIMER_ACTOR, engine.operator, now, engine.work_clock(), tx.ready_tasks(row.id))
+    done = advance(tx, row, workflow, [Happened("timer-fired", timer.bpmn_id, timer.task_uuid, data)], change,
+                   f"Timer '{timer.bpmn_id}' of instance {row.id} would leave instance {row.id}")
+    return FiredTimer(row.id, timer.bpmn_id, timer.attached_to, timer.due, done.row.status,
+                      tuple(t.task for t in done.ready))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from engine.common.canonical import canonical_json
 from engine.common.errors import EngineError, NotFoundError, TaskStateError
 from engine.common.models import TaskView
+from engine.service.transition import Change, Happened, advance, preview
 from engine.store.protocol import InstanceRow, VersionRow
 
 if TYPE_CHECKING:
@@ -97,10 +98,10 @@ def _target(engine: Engine, process_id: str, to: str | None) -> _Target:
     version = matches[0]
     row = engine.store().get_version(version)
     if row is not None:
-        return _Target(version, row, engine._spec(version, row.spec), engine._bundle(row))
+        return _Target(version, row, engine.pinned.spec(version, row.spec), engine.pinned.bundle(row))
     assert current is not None
     spec = build_spec(current.bundle["bpmn"]["text"], process_id, current.file)
-    engine._specs[version] = spec
+    engine.pinned.keep_spec(version, spec)
     row = VersionRow(version, process_id, current.name, canonical_json(current.bundle), spec_to_text(spec),
                      engine.clock())
     return _Target(version, row, spec, current.bundle)
@@ -140,10 +141,8 @@ def migrate_all(engine: Engine, from_version: str, to: str | None, dry_run: bool
 
 
 def _move(engine: Engine, row: InstanceRow, target: _Target, dry_run: bool, tx: Any = None) -> MigrationResult:
-    from engine.bpmn.tasks import ready_row
     from engine.runtime.migration import MigrationError, move_to_spec, plan_migration
-    from engine.runtime.step_checks import check_not_stranded
-    from engine.runtime.workflow import STATE_FORMAT, ready_user_tasks, state_from_bytes, state_to_bytes
+    from engine.runtime.workflow import state_from_bytes
 
     def result(migrated: bool, tasks: list[TaskView], problems: list[str]) -> MigrationResult:
         return MigrationResult(row.id, row.process_id, row.version, target.version, migrated, dry_run, plan.added,
@@ -151,11 +150,12 @@ def _move(engine: Engine, row: InstanceRow, target: _Target, dry_run: bool, tx: 
 
     if row.status != "running":
         raise TaskStateError(f"Instance {row.id} is {row.status}; only running instances move to another version")
-    old = engine._version(row, tx.get_version if tx is not None else engine.store().get_version)
-    workflow = state_from_bytes(row.state, engine._spec(row.version, old.spec))
+    reader = tx if tx is not None else engine.store()
+    old = engine.pinned.of(row, reader.get_version)
+    workflow = state_from_bytes(row.state, engine.pinned.spec(row.version, old.spec))
     if row.version == target.version:
         raise EngineError(f"Instance {row.id} is already on version {row.version[:12]}; nothing to do")
-    plan = plan_migration(workflow, target.spec, engine._bundle(old)["forms"], target.bundle["forms"])
+    plan = plan_migration(workflow, target.spec, engine.pinned.bundle(old)["forms"], target.bundle["forms"])
     if plan.problems:
         refused = result(False, [], plan.problems)
         if dry_run:
@@ -167,24 +167,15 @@ def _move(engine: Engine, row: InstanceRow, target: _Target, dry_run: bool, tx: 
         raise error
     move_to_spec(workflow, target.spec)
     now = engine.clock()
-    before = tx.ready_tasks(row.id) if tx is not None else engine.store().ready_tasks(row.id)
-    since = {t.id: t.since for t in before}
-    ready = [ready_row(row.id, row.process_id, t, since.get(str(t.id), now)) for t in ready_user_tasks(workflow)]
-    status = "completed" if workflow.completed else "running"
-    check_not_stranded(status, ready, f"Moving instance {row.id} to version {target.version[:12]} would leave it")
+    before = reader.ready_tasks(row.id)
+    stranded = f"Moving instance {row.id} to version {target.version[:12]} would leave it"
     if dry_run:
-        return result(False, ready, [])
+        return result(False, preview(row, workflow, before, now, stranded), [])
     if tx.get_version(target.version) is None:
         tx.put_version(target.row)
-    new_row = row._replace(version=target.version, status=status, updated_at=now, state=state_to_bytes(workflow),
-                           state_format=STATE_FORMAT, row_version=row.row_version + 1)
-    events: list[tuple[str, str | None, str | None, dict[str, Any]]] = [
-        ("instance-migrated", None, None, {"from": row.version, "to": target.version})]
-    if status == "completed":
-        events.append(("instance-completed", None, None, {}))
-    new_row = engine._append(tx, new_row, row.id, events, now, engine.operator)
-    tx.save_instance(new_row, row.row_version)
-    from engine.service.schedule import record_change  # ready rows keep their since and due; new tasks get theirs
-
-    ready = record_change(tx, new_row, workflow, before, now, engine.work_clock(), row.last_seq + 1)
-    return result(True, ready, [])
+    # Ready rows keep their since and due; tasks the new version makes ready get theirs.
+    change = Change(engine.operator, engine.operator, now, engine.work_clock(), before)
+    done = advance(tx, row, workflow, [Happened("instance-migrated", None, None,
+                                                {"from": row.version, "to": target.version})],
+                   change, stranded, version=target.version)
+    return result(True, done.ready, [])

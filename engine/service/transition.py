@@ -1,0 +1,102 @@
+"""The one way an instance changes: from one stored state to the next, with all that follows, in one transaction.
+
+Starting, completing a step, firing a timer and moving to another version each run SpiffWorkflow their own way,
+then call `advance`, which writes the new state, the chained events, the finished step, the ready rows with their
+due times, the step records and the waiting timers through the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from engine.common.models import TaskView
+from engine.runtime.step_checks import check_not_stranded
+from engine.store.protocol import EventRow, InstanceRow, Transaction
+
+if TYPE_CHECKING:
+    from engine.common.work_calendar import Clock
+
+
+class Happened(NamedTuple):
+    """An event a change appends, before it is numbered, timed and chained."""
+
+    type: str
+    task: str | None
+    task_uuid: str | None
+    data: dict[str, Any]
+
+
+class Finished(NamedTuple):
+    """The ready task a change completed: its UUID and since when it was ready (for its step record)."""
+
+    task_uuid: str
+    since: str
+
+
+class Advanced(NamedTuple):
+    """The instance row as written and its ready tasks after the change."""
+
+    row: InstanceRow
+    ready: list[TaskView]
+
+
+class Change(NamedTuple):
+    """Who made a change and when, and what the store held before it."""
+
+    actor: str
+    operator: str
+    now: str
+    clock: Clock
+    before: list[TaskView]  # the instance's ready rows before the change: a task still ready keeps since and due
+
+
+def advance(
+    tx: Transaction, row: InstanceRow, workflow: Any, happened: list[Happened], change: Change, stranded: str,
+    version: str | None = None, finished: Finished | None = None,
+) -> Advanced:
+    """Write the workflow's next state with everything that follows from it; a change that would leave the
+    instance running with no step ready is refused before anything is written (stranded: who would leave it)."""
+    from engine.runtime.workflow import STATE_FORMAT, ready_user_tasks, state_to_bytes
+    from engine.service.schedule import record_change
+
+    tasks = ready_user_tasks(workflow)
+    status = "completed" if workflow.completed else "running"
+    check_not_stranded(status, tasks, stranded)
+    if status == "completed":
+        happened = [*happened, Happened("instance-completed", None, None, {})]
+    new_row = row._replace(version=version or row.version, status=status, updated_at=change.now,
+                           state=state_to_bytes(workflow), state_format=STATE_FORMAT, row_version=row.row_version + 1)
+    new_row = _append(tx, new_row, happened, change)
+    tx.save_instance(new_row, row.row_version)
+    if finished is not None:
+        clock = change.clock
+        tx.finish_step(row.id, finished.task_uuid, row.last_seq + 1, change.now,
+                       clock.worked(finished.since, change.now))
+    ready = record_change(tx, new_row, workflow, tasks, change.before, change.now, change.clock, row.last_seq + 1)
+    return Advanced(new_row, ready)
+
+
+def preview(row: InstanceRow, workflow: Any, before: list[TaskView], now: str, stranded: str) -> list[TaskView]:
+    """The ready tasks a change would leave, writing nothing (a task ready before keeps its since); refused like
+    `advance` when the instance would be stranded."""
+    from engine.bpmn.tasks import ready_row
+    from engine.runtime.workflow import ready_user_tasks
+
+    tasks = ready_user_tasks(workflow)
+    check_not_stranded("completed" if workflow.completed else "running", tasks, stranded)
+    since = {t.id: t.since for t in before}
+    return [ready_row(row.id, row.process_id, t, since.get(str(t.id), now)) for t in tasks]
+
+
+def _append(tx: Transaction, row: InstanceRow, happened: list[Happened], change: Change) -> InstanceRow:
+    """Number, time and chain the events onto the instance's log; the row's head moves to the last one."""
+    from engine.audit.chain import sealed
+
+    seq, head = row.last_seq, row.last_hash
+    for kind, task, task_uuid, data in happened:
+        seq += 1
+        event = sealed(head, EventRow(row.id, seq, kind, change.now, task, task_uuid, change.actor, change.operator,
+                                      row.version, "", ""), data)
+        tx.append_event(event)
+        head = event.hash
+    return row._replace(last_seq=seq, last_hash=head)
