@@ -14,7 +14,8 @@ from test_timers import TENGGAT, Clock
 from engine.common.errors import StoreError
 from engine.common.models import TaskView
 from engine.service.facade import Engine
-from engine.store.protocol import EventRow, InstanceRow, StepRow, Store, TimerRow, VersionRow, open_store
+from engine.store.opening import open_store
+from engine.store.protocol import EventRow, InstanceRow, StepRow, Store, TimerRow, VersionRow
 
 VERSION = VersionRow("v1", "proc", "Proc", "{}", "{}", "2026-01-01T00:00:00.000Z")
 

@@ -11,7 +11,8 @@ from engine.common.errors import EngineError, NotFoundError, StoreError, TaskSta
 from engine.common.identity import os_login
 from engine.common.models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
 from engine.runtime.step_checks import check_not_stranded, check_start_data, check_step
-from engine.store.protocol import EventRow, InstanceRow, Store, Transaction, VersionRow, open_store
+from engine.store.opening import open_store
+from engine.store.protocol import EventRow, InstanceRow, Store, Transaction, VersionRow
 
 if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only in commands that need them
     from collections.abc import Iterator
