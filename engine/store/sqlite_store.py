@@ -9,7 +9,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 from engine.common.errors import StoreError
 from engine.store.failpoints import failpoint
@@ -50,6 +50,19 @@ class SqliteStore(SqlStoreReads):
             raise StoreError(f"Cannot create store '{path}': folder '{folder}' is not writable; fix --db")
         if not exists:
             _create_group_writable(path)
+        version, application = self._open(path)
+        if version == 0 and application == 0:
+            self._check_empty()
+        elif application != APPLICATION_ID:
+            self.close()
+            raise StoreError(
+                f"'{path}' is a SQLite database of some other program, not a sop store; "
+                "pass --db the path of a sop store, or a new file name to create one"
+            )
+        self._upgrade(version, create)
+
+    def _open(self, path: str) -> tuple[int, int]:
+        """Connect with the store's settings; the file's schema version and application id."""
         try:
             self._conn = self._connect(path)
             self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -60,18 +73,14 @@ class SqliteStore(SqlStoreReads):
             application = self._conn.execute("PRAGMA application_id").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             self._fail_open(exc)
-        if version == 0 and application == 0:
-            self._check_empty()
-        elif application != APPLICATION_ID:
-            self.close()
-            raise StoreError(
-                f"'{path}' is a SQLite database of some other program, not a sop store; "
-                "pass --db the path of a sop store, or a new file name to create one"
-            )
+        return int(version), int(application)
+
+    def _upgrade(self, version: int, create: bool) -> None:
+        """Refuse a newer schema; migrate an older one (a new empty file only when asked to create)."""
         if version > SCHEMA_VERSION:
             raise StoreError(
-                f"Store '{path}' has schema version {version}, newer than this sop understands ({SCHEMA_VERSION}); "
-                "upgrade sop"
+                f"Store '{self.location}' has schema version {version}, newer than this sop understands "
+                f"({SCHEMA_VERSION}); upgrade sop"
             )
         if version < SCHEMA_VERSION:
             if not create and version == 0 and self._conn is not None:
@@ -80,7 +89,7 @@ class SqliteStore(SqlStoreReads):
                 return
             if self.read_only:
                 raise StoreError(
-                    f"Store '{path}' is read-only and has schema version {version}; this sop needs "
+                    f"Store '{self.location}' is read-only and has schema version {version}; this sop needs "
                     f"{SCHEMA_VERSION}: upgrade a writable copy"
                 )
             self.migrate()
@@ -106,7 +115,7 @@ class SqliteStore(SqlStoreReads):
                 ) from None
         return sqlite3.connect(f"file:{target}?immutable=1", uri=True, isolation_level=None)
 
-    def _fail_open(self, exc: sqlite3.DatabaseError) -> None:
+    def _fail_open(self, exc: sqlite3.DatabaseError) -> NoReturn:
         raise StoreError(
             f"'{self.location}' is not a sop store (SQLite says: {exc}); pass --db the path of a sop store, "
             "or a new file name to create one"
