@@ -9,11 +9,9 @@ import pytest
 
 from engine.common.errors import StoreError
 from engine.common.models import TaskView
-from engine.definitions.roles import lane_key as roles_lane_key
 from engine.store.opening import open_store
 from engine.store.pg_schema import SCHEMA_VERSION as PG_SCHEMA_VERSION
 from engine.store.protocol import EventRow, InstanceRow, StepRow, Store, TimerRow, VersionRow
-from engine.store.sql_core import lane_key
 from engine.store.sqlite_schema import SCHEMA_VERSION as SQLITE_SCHEMA_VERSION
 
 VERSION = VersionRow("v1", "proc", "Proc", "{}", "{}", "2026-01-01T00:00:00.000Z")
@@ -230,7 +228,6 @@ def test_a_lane_matches_ignoring_case_and_extra_spaces(store: Store, asked: str)
     assert [t.id for t in store.ready_tasks(lanes=(asked, "sekretaris"))] == ["k", "s"]
     assert [t.id for t in store.ready_tasks(lane="SEKRETARIS", lanes=(asked, "sekretaris"))] == ["s"]
     assert store.ready_tasks(lane=asked, lanes=("Sekretaris",)) == [] and store.ready_tasks(lane="Kepala") == []
-    assert lane_key(asked) == roles_lane_key(asked) == roles_lane_key("Kepala Dinas")
 
 
 def test_ready_tasks_without_a_due_time_are_found_and_given_one(store: Store) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from engine.common.lanes import lane_key
 from engine.store.protocol import InstanceRow
 
 INSTANCE_COLUMNS = (
@@ -49,11 +50,6 @@ def instance_row(row: tuple[Any, ...]) -> InstanceRow:
 def plain_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
     """A row with any memoryview (psycopg's bytea) as bytes, so both stores hand back equal rows."""
     return tuple(bytes(value) if isinstance(value, memoryview) else value for value in row)
-
-
-def lane_key(lane: str) -> str:
-    """A lane name as compared: case-folded, inner spaces collapsed (as the roles file compares lanes)."""
-    return " ".join(lane.split()).casefold()
 
 
 def matching_lanes(
