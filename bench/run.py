@@ -162,8 +162,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--audit-sizes", default="100,1000,10000", help="Events per instance for (d).")
-    parser.add_argument("--load-instances", type=int, default=1000, help="Running instances for (i).")
-    parser.add_argument("--load-completions", type=int, default=400, help="Completions per run of (i).")
+    parser.add_argument("--load-instances", type=int, default=200,
+                        help="Running instances each store holds for (j).")
+    parser.add_argument("--load-per-worker", type=int, default=80, help="Completions per worker per run of (j).")
+    parser.add_argument("--load-runs", type=int, default=3, help="Rounds of 1, 2, 4 and 8 workers in (j).")
+    parser.add_argument("--load-mode", choices=("own", "shared"), default="own",
+                        help="(j): each worker its own instances, or all contending for --load-pool shared ones.")
+    parser.add_argument("--load-pool", type=int, default=8, help="(j): instances per worker (own) or shared.")
     args = parser.parse_args()
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "engine"), str(ROOT / "runner")], check=True)
     tmp = Path(tempfile.mkdtemp(prefix="sop-bench-"))
@@ -257,7 +262,8 @@ def main() -> None:
     results["i_pictures"] = drawn
     import load  # bench/load.py: (j) many processes on SQLite and PostgreSQL
 
-    load_lines, load_figures = load.run(args.load_instances, args.load_completions)
+    load_lines, load_figures = load.run(args.load_instances, args.load_per_worker, args.load_runs, args.load_mode,
+                                        args.load_pool)
     print("\n".join(load_lines))
     results.update(load_figures)
     print(json.dumps(results))

@@ -5,23 +5,70 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-PG_BIN_DIRS = ["/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin"]
+import pytest
+
+# Debian and Ubuntu keep each major version's server binaries here; the highest installed version wins.
+PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
+
+
+def _version(folder: Path) -> tuple[int, ...]:
+    """The version in a /usr/lib/postgresql/<version>/bin path, as numbers (15, 9.6 -> (9, 6))."""
+    return tuple(int(part) for part in re.findall(r"\d+", folder.parent.name))
+
+
+def _has_server(folder: Path) -> bool:
+    return (folder / "initdb").is_file() and (folder / "pg_ctl").is_file()
 
 
 def find_bin() -> Path | None:
-    """The folder holding initdb and pg_ctl, or None where PostgreSQL's server binaries are not installed."""
+    """The folder holding initdb and pg_ctl: PG_BIN, else the one on PATH, else the highest version under
+    /usr/lib/postgresql; None where PostgreSQL's server binaries are not installed."""
+    candidates = [Path(os.environ["PG_BIN"])] if os.environ.get("PG_BIN") else []
     found = shutil.which("initdb")
-    candidates = ([str(Path(found).resolve().parent)] if found else []) + PG_BIN_DIRS
-    for folder in candidates:
-        if (Path(folder) / "initdb").exists() and (Path(folder) / "pg_ctl").exists():
-            return Path(folder)
-    return None
+    if found:
+        candidates.append(Path(found).resolve().parent)
+    candidates += sorted((Path(p) for p in Path("/").glob(PG_BIN_GLOB.lstrip("/"))), key=_version, reverse=True)
+    return next((folder for folder in candidates if _has_server(folder)), None)
+
+
+def in_ci() -> bool:
+    """True when the CI environment variable says so: tests must then fail, not skip, for a missing tool."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def unavailable(reason: str) -> None:
+    """Skip a PostgreSQL test saying why; under CI=true fail it instead, so CI cannot pass by skipping."""
+    if in_ci():
+        pytest.fail(f"CI=true and {reason}; install it (.ci/run does) or the PostgreSQL tests cannot run",
+                    pytrace=False)
+    pytest.skip(reason)
+
+
+def session_server() -> Iterator[PgServer]:
+    """A started private server for a test session, stopped at the end (skipped or, in CI, failed without one)."""
+    bindir = find_bin()
+    if bindir is None:
+        unavailable("PostgreSQL server binaries (initdb, pg_ctl) are not installed: apt-get install postgresql")
+        return
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        unavailable("psycopg is not installed: pip install -e '.[postgres]'")
+        return
+    server = PgServer(bindir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def _free_port() -> int:

@@ -13,7 +13,8 @@ def test_bench_prints_every_ratio() -> None:
     """A tiny run prints the (a) to (i) lines and a JSON line with every ratio."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--instances", "30", "--rounds", "1", "--repeat", "1",
-         "--audit-sizes", "5,20", "--load-instances", "6", "--load-completions", "8"],
+         "--audit-sizes", "5,20", "--load-instances", "6", "--load-per-worker", "4",
+         "--load-runs", "2"],
         capture_output=True, text=True, timeout=300, check=True,
     )
     lines = result.stdout.strip().splitlines()

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from conftest import single_user_definitions
 
 from engine.common.canonical import chain_hash
-from engine.store.sqlite_store import MIGRATIONS, SCHEMA_VERSION
+from engine.store.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
 from runner.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ from test_timers import TENGGAT, Clock
 
 from engine.ops.store_copy import TABLES
 from engine.service.facade import Engine
-from engine.store.protocol import open_store
+from engine.store.opening import open_store
 
 
 def everything(location: str) -> dict[str, list[tuple[Any, ...]]]:

@@ -6,6 +6,7 @@ import os
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.common.errors import EngineError, RoleError
+from engine.common.lanes import lane_key
 
 if TYPE_CHECKING:  # pathlib and dataclasses cost `sop tasks` ~10 ms: this module stays light
     from pathlib import Path
@@ -76,11 +77,6 @@ class Roles(NamedTuple):
         keys = {lane_key(k) for k in known}
         named = dict.fromkeys(lane for p in self.people.values() for lane in p.lanes)
         return [lane for lane in named if lane_key(lane) not in keys]
-
-
-def lane_key(lane: str) -> str:
-    """A lane name as compared: case-folded, inner spaces collapsed."""
-    return " ".join(lane.split()).casefold()
 
 
 def find_roles(explicit: str | None, definitions_dir: str | Path) -> str | None:

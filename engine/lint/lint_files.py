@@ -18,7 +18,7 @@ from engine.bpmn.diagram_checks import (
 from engine.bpmn.tasks import FORM_PROPERTY
 from engine.common.durations import duration_problem
 from engine.common.errors import EngineError
-from engine.definitions.roles import lane_key
+from engine.common.lanes import lane_key
 from engine.lint.lint_flow import Graph, condition_problems, gateway_problems
 
 ERROR, WARNING = "error", "warning"
@@ -73,7 +73,7 @@ def lint(paths: list[Path], forms_dir: Path, roles_file: Path | None = None) -> 
 def role_lanes(path: Path, problems: list[Problem], required: bool) -> set[str] | None:
     """The lanes a roles file knows (as roles.lane_key compares them), read by the roles file's own loader; None
     when there is none to use. A malformed file, or a missing one that was asked for, adds a roles-invalid error."""
-    from engine.definitions.roles import find_roles, lane_key, load_roles
+    from engine.definitions.roles import find_roles, load_roles
 
     try:
         if required:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from engine.common.errors import StoreError
-from engine.store.protocol import open_store
+from engine.store.opening import open_store
 
 # Every table, parents first, with the columns copied as they are (ids, hashes and state bytes included).
 TABLES: list[tuple[str, tuple[str, ...]]] = [

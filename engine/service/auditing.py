@@ -67,9 +67,9 @@ def verify_all(store: Store, rows: Iterable[InstanceRow] | None) -> Iterator[Ver
     known = set()
     for listed in store.list_instances():  # a listing leaves the state out: read each row whole
         known.add(listed.id)
-        row = store.get_instance(listed.id)
-        if row is not None:
-            yield verify_record(audit_record(store, row), cache)
+        whole = store.get_instance(listed.id)
+        if whole is not None:
+            yield verify_record(audit_record(store, whole), cache)
     for orphan in store.event_instance_ids():
         if orphan not in known:
             events = store.events(orphan)

@@ -14,7 +14,8 @@ from engine.runtime.step_checks import check_start_data, check_step
 from engine.service.pinned import PinnedVersions
 from engine.service.transition import Change, Finished, Happened, advance
 from engine.service.warm import WarmWorkflows
-from engine.store.protocol import EventRow, InstanceRow, Store, VersionRow, open_store
+from engine.store.opening import open_store
+from engine.store.protocol import EventRow, InstanceRow, Store, VersionRow
 
 if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only in commands that need them
     from collections.abc import Iterator

@@ -3,7 +3,6 @@ that say what happened and whether anything was saved. psycopg is imported only 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,18 +11,11 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from engine.common.errors import StoreError
-from engine.common.models import TaskView
+from engine.store.failpoints import failpoint
 from engine.store.pg_schema import MIGRATION_LOCK, MIGRATIONS, SCHEMA_VERSION, TABLES, VERSION_TABLE
-from engine.store.pg_transaction import (
-    _EVENT_COLUMNS,
-    _INSTANCE_COLUMNS,
-    _READY_COLUMNS,
-    PgTransaction,
-    _first_line,
-    _instance,
-)
-from engine.store.protocol import EventRow, InstanceRow, VersionCount, VersionRow, where_equal
-from engine.store.sqlite_store import _done_window, _window, failpoint
+from engine.store.pg_transaction import PgTransaction, first_line, pg_sql
+from engine.store.sql_core import POSTGRESQL, done_window
+from engine.store.sql_reads import SqlStoreReads
 
 CONNECT_TIMEOUT_S = 10
 
@@ -40,8 +32,10 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-class PgStore:
+class PgStore(SqlStoreReads):
     """A sop store in a PostgreSQL database, shared by operators on several machines."""
+
+    dialect = POSTGRESQL
 
     def __init__(self, url: str, create: bool) -> None:
         self.url = url
@@ -52,7 +46,7 @@ class PgStore:
                                                                   connect_timeout=CONNECT_TIMEOUT_S)
         except psycopg.Error as exc:
             raise StoreError(
-                f"Cannot connect to the PostgreSQL store {self.location} ({_first_line(exc)}); nothing was "
+                f"Cannot connect to the PostgreSQL store {self.location} ({first_line(exc)}); nothing was "
                 "saved. Check the server is running and the URL, user and password in --db / SOP_DB"
             ) from None
         self._version = self._read_version()
@@ -67,7 +61,7 @@ class PgStore:
 
     def _read_version(self) -> int:
         # pg_tables, not to_regclass: the catalog cache may not yet see a table another migrator just committed.
-        rows = self._query("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = %s",
+        rows = self._query("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = ?",
                            (VERSION_TABLE,), need_schema=False)
         if not rows or not rows[0][0]:
             return 0
@@ -75,7 +69,7 @@ class PgStore:
 
     def _check_empty(self) -> None:
         found = self._query("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND "
-                            "tablename = ANY(%s)", (list(TABLES),), need_schema=False)
+                            "tablename = ANY(?)", (list(TABLES),), need_schema=False)
         if found and found[0][0]:
             raise StoreError(
                 f"{self.location} holds tables named like a sop store's but is not a sop store (no "
@@ -109,17 +103,17 @@ class PgStore:
             raise StoreError(f"Store {self.location} is a read-only standby; {saved}. Point --db at the primary "
                              "server") from None
         except psycopg.IntegrityError as exc:
-            raise StoreError(f"Store {self.location} refused the change ({_first_line(exc)}); {saved}") from None
+            raise StoreError(f"Store {self.location} refused the change ({first_line(exc)}); {saved}") from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             if committing and committing[0]:
                 raise StoreError(
-                    f"The connection to {self.location} broke while committing ({_first_line(exc)}); the command "
+                    f"The connection to {self.location} broke while committing ({first_line(exc)}); the command "
                     "may or may not have completed: check with `sop history` before trying again") from None
             raise StoreError(
-                f"The connection to {self.location} broke ({_first_line(exc)}: the server restarted, stopped or "
+                f"The connection to {self.location} broke ({first_line(exc)}: the server restarted, stopped or "
                 f"is unreachable); {saved}; try again") from None
         except psycopg.Error as exc:
-            raise StoreError(f"Store {self.location} failed ({_first_line(exc)}); {saved}") from None
+            raise StoreError(f"Store {self.location} failed ({first_line(exc)}); {saved}") from None
 
     @contextmanager
     def transaction(self) -> Iterator[PgTransaction]:
@@ -146,55 +140,11 @@ class PgStore:
         if need_schema and self._version == 0:
             return []
         with self._guard(writing=False):
-            return self._conn.execute(sql, params).fetchall()
-
-    def get_instance(self, instance_id: int) -> InstanceRow | None:
-        rows = self._query(f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = %s", (instance_id,))
-        return _instance(rows[0]) if rows else None
-
-    def list_instances(self, status: str | None = None, process_id: str | None = None) -> list[InstanceRow]:
-        sql = ("SELECT id, process_id, version, status, started_at, updated_at, started_by, ''::bytea, state_format, "
-               "row_version, last_seq, last_hash FROM instances")
-        where, params = where_equal({"status": status, "process_id": process_id}, "%s")
-        return [_instance(r) for r in self._query(sql + where + " ORDER BY id", params)]
-
-    def ready_tasks(
-        self, instance_id: int | None = None, lane: str | None = None, limit: int | None = None,
-        lanes: tuple[str, ...] | None = None, overdue_at: str | None = None,
-    ) -> list[TaskView]:
-        sql, params = _ready_where(f"SELECT {_READY_COLUMNS} FROM ready_tasks", instance_id, lane, lanes, overdue_at)
-        sql += " ORDER BY since, instance_id, bpmn_id"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [TaskView._make(r) for r in self._query(sql, tuple(params))]
-
-    def count_ready_tasks(
-        self, instance_id: int | None = None, lane: str | None = None, lanes: tuple[str, ...] | None = None,
-        overdue_at: str | None = None,
-    ) -> int:
-        sql, params = _ready_where("SELECT count(*) FROM ready_tasks", instance_id, lane, lanes, overdue_at)
-        rows = self._query(sql, tuple(params))
-        return int(rows[0][0]) if rows else 0
-
-    def days_off(self, calendar: str) -> dict[int, list[str]]:
-        rows = self._query("SELECT year, days FROM days_off WHERE calendar = %s", (calendar,))
-        return {int(year): json.loads(str(days)) for year, days in rows}
-
-    def has_ready_without_due(self) -> bool:
-        return bool(self._query("SELECT 1 FROM ready_tasks WHERE due IS NULL AND sla IS NOT NULL LIMIT 1"))
-
-    def ready_lanes(self) -> list[str]:
-        return [str(r[0]) for r in self._query("SELECT DISTINCT lane FROM ready_tasks WHERE lane IS NOT NULL")]
-
-    def steps(self, process_id: str | None, since: str | None, until: str | None) -> list[tuple[Any, ...]]:
-        sql = ("SELECT i.process_id, s.bpmn_id, s.name, s.lane, s.sla, s.ready_at, s.done_at, s.due, s.taken "
-               "FROM steps s JOIN instances i ON i.id = s.instance_id WHERE s.done_at IS NOT NULL")
-        sql, params = _window(sql, "s.done_at", process_id, since, until)
-        return self._query(_pg(sql), params)
+            return self._conn.execute(pg_sql(sql), params).fetchall()
 
     def step_summary(self, process_id: str | None, since: str | None, until: str | None) -> list[tuple[Any, ...]]:
-        where, params = _done_window(process_id, since, until)
-        where = _pg(where)
+        """Per process and step: name, lane, sla, completed, completed by the due time, median and p90 taken."""
+        where, params = done_window(process_id, since, until)
         sql = (
             "SELECT process_id, bpmn_id, min(name), min(lane), min(sla), count(*), "
             "sum(CASE WHEN done_at <= due THEN 1.0 ELSE 0.0 END)::float8, "
@@ -204,77 +154,7 @@ class PgStore:
         return [(p, t, n, la, s, int(c), w, float(m or 0), float(q or 0)) for p, t, n, la, s, c, w, m, q
                 in self._query(sql, params)]
 
-    def has_unmeasured_steps(self, process_id: str | None, since: str | None, until: str | None) -> bool:
-        where, params = _done_window(process_id, since, until)
-        sql = f"SELECT 1 FROM steps WHERE {_pg(where)} AND (taken IS NULL OR (due IS NULL AND sla IS NOT NULL)) LIMIT 1"
-        return bool(self._query(sql, params))
-
-    def instance_times(
-        self, process_id: str | None, since: str | None, until: str | None, late_only: bool = False
-    ) -> tuple[int, list[tuple[int, str, str, str, float | None, float | None, str | None]]]:
-        base = "FROM instances i LEFT JOIN instance_times t ON t.instance_id = i.id WHERE i.status = 'completed'"
-        base, params = _window(base, "i.started_at", process_id, since, until)
-        base = _pg(base)
-        counted = self._query(f"SELECT count(*) {base}", params)
-        count = int(counted[0][0]) if counted else 0
-        if late_only:
-            base += " AND (t.total IS NULL OR t.total > t.budget)"
-        sql = ("SELECT i.id, i.process_id, i.started_at, i.updated_at, t.total, t.budget, CASE WHEN t.total IS NULL "
-               "THEN (SELECT string_agg(sla, ',') FROM steps s WHERE s.instance_id = i.id AND s.done_at IS NOT NULL) "
-               f"END {base} ORDER BY i.id")
-        return count, [(int(r[0]), *r[1:]) for r in self._query(sql, params)]
-
-    def events(self, instance_id: int) -> list[EventRow]:
-        rows = self._query(f"SELECT {_EVENT_COLUMNS} FROM events WHERE instance_id = %s ORDER BY seq", (instance_id,))
-        return [EventRow(*r) for r in rows]
-
-    def event_instance_ids(self) -> list[int]:
-        return [int(r[0]) for r in self._query("SELECT DISTINCT instance_id FROM events ORDER BY instance_id")]
-
-    def get_version(self, version: str) -> VersionRow | None:
-        rows = self._query("SELECT version, process_id, name, bundle, spec, created_at FROM definition_versions "
-                           "WHERE version = %s", (version,))
-        return VersionRow(*rows[0]) if rows else None
-
-    def list_versions(self) -> list[VersionCount]:
-        rows = self._query(
-            "SELECT d.version, d.process_id, d.name, d.created_at, count(i.id) FILTER (WHERE i.status = 'running'), "
-            "count(i.id) FROM definition_versions d LEFT JOIN instances i ON i.version = d.version "
-            "GROUP BY d.version ORDER BY d.process_id, d.created_at")
-        return [VersionCount(*r) for r in rows]
-
-    def table_rows(self, table: str, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
-        rows = self._query(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {columns[0]}, {columns[1]}")
-        return [_instance(r) if table == "instances" else r for r in rows]
-
     def close(self) -> None:
         """Close the connection."""
         if not self._conn.closed:
             self._conn.close()
-
-
-def _pg(sql: str) -> str:
-    """SQLite's ? placeholders (from the shared window helpers) as psycopg's %s."""
-    return sql.replace("?", "%s")
-
-
-def _ready_where(
-    sql: str, instance_id: int | None, lane: str | None, lanes: tuple[str, ...] | None, overdue_at: str | None,
-) -> tuple[str, list[object]]:
-    where: list[str] = []
-    params: list[object] = []
-    if instance_id is not None:
-        where.append("instance_id = %s")
-        params.append(instance_id)
-    if lane is not None:
-        where.append("lane = %s")
-        params.append(lane)
-    if lanes is not None:
-        where.append("lane = ANY(%s)")
-        params.append(list(lanes))
-    if overdue_at is not None:
-        where.append("due < %s")
-        params.append(overdue_at)
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    return sql, params

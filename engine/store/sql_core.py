@@ -1,0 +1,126 @@
+"""The SQL both stores share: column lists, row builders, filters and the lane match, in SQLite's `?` style
+(the PostgreSQL store turns the marks into psycopg's `%s` as it runs a statement)."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from engine.common.lanes import lane_key
+from engine.store.protocol import InstanceRow
+
+INSTANCE_COLUMNS = (
+    "id, process_id, version, status, started_at, updated_at, started_by, state, state_format, "
+    "row_version, last_seq, last_hash"
+)
+# In TaskView's field order, so rows load straight into it.
+READY_COLUMNS = "instance_id, bpmn_id, task_uuid, name, lane, form, sla, since, process_id, due"
+TIMER_COLUMNS = "instance_id, task_uuid, bpmn_id, attached_to, due"
+STEP_COLUMNS = (
+    "instance_id, task_uuid, bpmn_id, name, lane, sla, ready_seq, ready_at, due, done_seq, done_at, taken, process_id"
+)
+EVENT_COLUMNS = "instance_id, seq, type, time, task, task_uuid, actor, operator, version, data, hash"
+VERSION_COLUMNS = "version, process_id, name, bundle, spec, created_at"
+
+
+class Dialect(NamedTuple):
+    """The few spellings that differ between the two stores' shared queries."""
+
+    empty_bytes: str  # an empty state value, for listings that leave the state out
+    concat_slas: str  # the completed steps' Mutu Baku joined by ','
+    unmeasured_steps: str  # the steps table as the unmeasured-steps query reads it (SQLite names its index)
+    row_lock: str  # appended to the instance read that takes the command's lock
+
+
+SQLITE = Dialect("x''", "group_concat(sla, ',')", "steps INDEXED BY steps_unmeasured", "")
+POSTGRESQL = Dialect("''::bytea", "string_agg(sla, ',')", "steps", " FOR UPDATE")
+
+
+def marks(count: int) -> str:
+    """`?, ?, ...` for a row of `count` values."""
+    return ", ".join("?" * count)
+
+
+def instance_row(row: tuple[Any, ...]) -> InstanceRow:
+    """An instances row as InstanceRow, its state as bytes (psycopg may hand back a memoryview)."""
+    values = list(row)
+    values[7] = bytes(values[7])
+    return InstanceRow(*values)
+
+
+def plain_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row with any memoryview (psycopg's bytea) as bytes, so both stores hand back equal rows."""
+    return tuple(bytes(value) if isinstance(value, memoryview) else value for value in row)
+
+
+def matching_lanes(
+    stored: list[str], lane: str | None, lanes: tuple[str, ...] | None
+) -> tuple[str, ...] | None:
+    """The stored lane names a --lane value and a lanes filter stand for (ignoring case and extra spaces), or
+    None when neither filters."""
+    if lane is None and lanes is None:
+        return None
+    keys = {lane_key(name) for name in lanes} if lanes is not None else None
+    if lane is not None:
+        keys = {lane_key(lane)} if keys is None else keys & {lane_key(lane)}
+    assert keys is not None
+    return tuple(name for name in stored if lane_key(name) in keys)
+
+
+def where_equal(filters: dict[str, object]) -> tuple[str, tuple[object, ...]]:
+    """` WHERE a = ? AND b = ?` for the filters that are set, and the params."""
+    used = {column: value for column, value in filters.items() if value}
+    if not used:
+        return "", ()
+    return " WHERE " + " AND ".join(f"{column} = ?" for column in used), tuple(used.values())
+
+
+def ready_where(
+    sql: str, instance_id: int | None, lanes: tuple[str, ...] | None, overdue_at: str | None
+) -> tuple[str, tuple[object, ...]]:
+    """A ready-task query with its filters: instance, exact stored lane names, due before a time."""
+    where: list[str] = []
+    params: list[object] = []
+    if instance_id is not None:
+        where.append("instance_id = ?")
+        params.append(instance_id)
+    if lanes is not None:
+        where.append(f"lane IN ({marks(len(lanes))})" if lanes else "1 = 0")
+        params.extend(lanes)
+    if overdue_at is not None:
+        where.append("due < ?")
+        params.append(overdue_at)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return sql, tuple(params)
+
+
+def done_window(process_id: str | None, since: str | None, until: str | None) -> tuple[str, tuple[object, ...]]:
+    """The condition on the steps table for steps completed in [since, until), of one process when given."""
+    where, params = "done_at IS NOT NULL", []
+    if process_id:
+        where += " AND process_id = ?"
+        params.append(process_id)
+    if since:
+        where += " AND done_at >= ?"
+        params.append(since)
+    if until:
+        where += " AND done_at < ?"
+        params.append(until)
+    return where, tuple(params)
+
+
+def window(
+    sql: str, column: str, process_id: str | None, since: str | None, until: str | None
+) -> tuple[str, tuple[object, ...]]:
+    """A query (joined on instances as `i`) narrowed to one process and to `column` in [since, until)."""
+    params: list[object] = []
+    if process_id:
+        sql += " AND i.process_id = ?"
+        params.append(process_id)
+    if since:
+        sql += f" AND {column} >= ?"
+        params.append(since)
+    if until:
+        sql += f" AND {column} < ?"
+        params.append(until)
+    return sql, tuple(params)

@@ -1,0 +1,145 @@
+"""The Store's reads, written once for both dialects: each store supplies `_query` and its Dialect."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from engine.common.models import TaskView
+from engine.store.protocol import EventRow, InstanceRow, VersionCount, VersionRow
+from engine.store.sql_core import (
+    EVENT_COLUMNS,
+    INSTANCE_COLUMNS,
+    READY_COLUMNS,
+    VERSION_COLUMNS,
+    Dialect,
+    done_window,
+    instance_row,
+    matching_lanes,
+    plain_row,
+    ready_where,
+    where_equal,
+    window,
+)
+
+InstanceTime = tuple[int, str, str, str, float | None, float | None, str | None]
+
+
+class SqlStoreReads:
+    """Every read of the Store protocol that both dialects answer with the same SQL."""
+
+    dialect: Dialect
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one read (`?` marks); none when the store does not exist yet."""
+        raise NotImplementedError
+
+    def get_instance(self, instance_id: int) -> InstanceRow | None:
+        """An instance with its state, or None."""
+        rows = self._query(f"SELECT {INSTANCE_COLUMNS} FROM instances WHERE id = ?", (instance_id,))
+        return instance_row(rows[0]) if rows else None
+
+    def list_instances(self, status: str | None = None, process_id: str | None = None) -> list[InstanceRow]:
+        """Instances without their state (state is empty), by id."""
+        sql = (f"SELECT id, process_id, version, status, started_at, updated_at, started_by, "
+               f"{self.dialect.empty_bytes}, state_format, row_version, last_seq, last_hash FROM instances")
+        where, params = where_equal({"status": status, "process_id": process_id})
+        return [instance_row(r) for r in self._query(sql + where + " ORDER BY id", params)]
+
+    def ready_tasks(
+        self, instance_id: int | None = None, lane: str | None = None, limit: int | None = None,
+        lanes: tuple[str, ...] | None = None, overdue_at: str | None = None,
+    ) -> list[TaskView]:
+        """Ready tasks, oldest first; lane/lanes matched ignoring case and extra spaces."""
+        names = self._lane_names(lane, lanes)
+        sql, params = ready_where(f"SELECT {READY_COLUMNS} FROM ready_tasks", instance_id, names, overdue_at)
+        sql += " ORDER BY since, instance_id, bpmn_id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        make = TaskView._make
+        return [make(r) for r in self._query(sql, params)]
+
+    def count_ready_tasks(
+        self, instance_id: int | None = None, lane: str | None = None, lanes: tuple[str, ...] | None = None,
+        overdue_at: str | None = None,
+    ) -> int:
+        """How many ready tasks match."""
+        names = self._lane_names(lane, lanes)
+        sql, params = ready_where("SELECT count(*) FROM ready_tasks", instance_id, names, overdue_at)
+        rows = self._query(sql, params)
+        return int(rows[0][0]) if rows else 0
+
+    def _lane_names(self, lane: str | None, lanes: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        """The stored lane names the filters stand for (read only when a filter is given)."""
+        if lane is None and lanes is None:
+            return None
+        return matching_lanes(self.ready_lanes(), lane, lanes)
+
+    def ready_lanes(self) -> list[str]:
+        """The distinct lanes of the ready tasks."""
+        return [str(r[0]) for r in self._query("SELECT DISTINCT lane FROM ready_tasks WHERE lane IS NOT NULL")]
+
+    def days_off(self, calendar: str) -> dict[int, list[str]]:
+        """The days off kept for a calendar, by year."""
+        rows = self._query("SELECT year, days FROM days_off WHERE calendar = ?", (calendar,))
+        return {int(year): json.loads(str(days)) for year, days in rows}
+
+    def has_ready_without_due(self) -> bool:
+        """True when some ready task has a Mutu Baku but no due time yet."""
+        return bool(self._query("SELECT 1 FROM ready_tasks WHERE due IS NULL AND sla IS NOT NULL LIMIT 1"))
+
+    def steps(self, process_id: str | None, since: str | None, until: str | None) -> list[tuple[Any, ...]]:
+        """Completed steps whose completion falls in [since, until)."""
+        sql = ("SELECT i.process_id, s.bpmn_id, s.name, s.lane, s.sla, s.ready_at, s.done_at, s.due, s.taken "
+               "FROM steps s JOIN instances i ON i.id = s.instance_id WHERE s.done_at IS NOT NULL")
+        sql, params = window(sql, "s.done_at", process_id, since, until)
+        return self._query(sql, params)
+
+    def has_unmeasured_steps(self, process_id: str | None, since: str | None, until: str | None) -> bool:
+        """True when a completed step in the window lacks its recorded time taken or due time."""
+        where, params = done_window(process_id, since, until)
+        sql = (f"SELECT 1 FROM {self.dialect.unmeasured_steps} WHERE {where} "
+               "AND (taken IS NULL OR (due IS NULL AND sla IS NOT NULL)) LIMIT 1")
+        return bool(self._query(sql, params))
+
+    def instance_times(
+        self, process_id: str | None, since: str | None, until: str | None, late_only: bool = False
+    ) -> tuple[int, list[InstanceTime]]:
+        """How many instances started in the window completed, and those instances with their times."""
+        base = "FROM instances i LEFT JOIN instance_times t ON t.instance_id = i.id WHERE i.status = 'completed'"
+        base, params = window(base, "i.started_at", process_id, since, until)
+        counted = self._query(f"SELECT count(*) {base}", params)
+        count = int(counted[0][0]) if counted else 0
+        if late_only:
+            base += " AND (t.total IS NULL OR t.total > t.budget)"
+        sql = (f"SELECT i.id, i.process_id, i.started_at, i.updated_at, t.total, t.budget, CASE WHEN t.total IS NULL "
+               f"THEN (SELECT {self.dialect.concat_slas} FROM steps s WHERE s.instance_id = i.id "
+               f"AND s.done_at IS NOT NULL) END {base} ORDER BY i.id")
+        return count, [(int(r[0]), *r[1:]) for r in self._query(sql, params)]
+
+    def events(self, instance_id: int) -> list[EventRow]:
+        """An instance's events in order."""
+        rows = self._query(f"SELECT {EVENT_COLUMNS} FROM events WHERE instance_id = ? ORDER BY seq", (instance_id,))
+        return [EventRow(*r) for r in rows]
+
+    def event_instance_ids(self) -> list[int]:
+        """Every instance id that has events."""
+        return [int(r[0]) for r in self._query("SELECT DISTINCT instance_id FROM events ORDER BY instance_id")]
+
+    def get_version(self, version: str) -> VersionRow | None:
+        """A pinned definition version, or None."""
+        rows = self._query(f"SELECT {VERSION_COLUMNS} FROM definition_versions WHERE version = ?", (version,))
+        return VersionRow(*rows[0]) if rows else None
+
+    def list_versions(self) -> list[VersionCount]:
+        """Every pinned version with when it was first used and how many instances run on it."""
+        rows = self._query(
+            "SELECT d.version, d.process_id, d.name, d.created_at, count(CASE WHEN i.status = 'running' THEN 1 END), "
+            "count(i.id) FROM definition_versions d LEFT JOIN instances i ON i.version = d.version "
+            "GROUP BY d.version, d.process_id, d.name, d.created_at ORDER BY d.process_id, d.created_at")
+        return [VersionCount(*r) for r in rows]
+
+    def table_rows(self, table: str, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+        """Every row of one of the store's tables, in primary-key order."""
+        rows = self._query(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {columns[0]}, {columns[1]}")
+        return [plain_row(r) for r in rows]
