@@ -1,4 +1,4 @@
-"""Who is at the keyboard: the OS account of the running process, from its user id."""
+"""Who acts and when: the OS account of the running process (from its user id), and the time now in UTC."""
 
 from __future__ import annotations
 
@@ -13,3 +13,11 @@ def os_login() -> str:
         return pwd.getpwuid(os.getuid()).pw_name
     except (ImportError, KeyError):
         return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def utc_now() -> str:
+    """Now in UTC, ISO 8601 with milliseconds and a Z (by the time module: `sop tasks` needs no datetime)."""
+    import time
+
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.bpmn.tasks import ready_row, resolve, step_properties, user_task_ids
 from engine.common.canonical import canonical_json
 from engine.common.errors import EngineError, NotFoundError, StoreError, TaskStateError, ValidationError
-from engine.common.identity import os_login
+from engine.common.identity import os_login, utc_now
 from engine.common.models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
 from engine.runtime.step_checks import check_start_data, check_step
 from engine.service.pinned import PinnedVersions
 from engine.service.transition import Change, Finished, Happened, advance
 from engine.service.warm import WarmWorkflows
 from engine.store.opening import open_store
-from engine.store.protocol import EventRow, InstanceRow, Store, VersionRow
+from engine.store.protocol import EventRow, InstanceRow, Store, Transaction, VersionRow
 
 if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only in commands that need them
     from collections.abc import Iterator
@@ -32,12 +32,15 @@ if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only
     from engine.service.ticker import TickResult
 
 
-def utc_now() -> str:
-    """Now in UTC, ISO 8601 with milliseconds and a Z (by the time module: `sop tasks` needs no datetime)."""
-    import time
+class ReadyStep(NamedTuple):
+    """A step about to be completed: the locked instance, its ready rows, version, task row, workflow and task."""
 
-    now = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+    row: InstanceRow
+    ready: list[TaskView]
+    version: VersionRow
+    target: TaskView
+    workflow: Any
+    task: Any
 
 
 class Engine:
@@ -261,7 +264,7 @@ class Engine:
     def complete(self, instance: int, task: str, data: dict[str, Any], actor: str | None = None) -> StepResult:
         """Validate a step's artefact against its pinned form and complete it; all in one transaction."""
         from engine.definitions.forms import fit_to_form
-        from engine.runtime.workflow import complete_task, is_ready_user_task, state_from_bytes, task_by_uuid
+        from engine.runtime.workflow import complete_task
 
         if not isinstance(data, dict):
             raise ValidationError(f"Data for task '{task}' must be an object of field: value pairs")
@@ -270,46 +273,51 @@ class Engine:
         if store.schema_version() == 0:
             raise NotFoundError(f"No instance {instance} in store '{self.db}' (it has none yet); start one first")
         with store.transaction() as tx:
-            row = tx.lock_instance(instance)
-            if row is None:
-                raise NotFoundError(f"No instance {instance} in store '{self.db}'; list them with `sop instances`")
-            if row.status != "running":
-                raise TaskStateError(
-                    f"Instance {instance} is {row.status}; its tasks cannot be completed any more "
-                    f"(see `sop show {instance}`)"
-                )
-            ready_rows = tx.ready_tasks(instance)
-            version = self.pinned.of(row, tx.get_version)
-            spec = self.pinned.spec(row.version, version.spec)
-            target = resolve(row, ready_rows, task, lambda: tx.events(instance), lambda: user_task_ids(spec))
-            what = f"Instance {instance} task '{target.task}'"
-            workflow = self.warm.take(row) or state_from_bytes(row.state, spec)
-            spiff_task = task_by_uuid(workflow, target.id)
-            if spiff_task is None or not is_ready_user_task(spiff_task):
-                raise StoreError(f"Instance {instance}: ready task {target.id} is not ready in the stored state; the "
-                                 f"store was altered behind the program's back. Nothing was saved; run `sop verify "
-                                 f"{instance}`")
-            # Lane and form come from the pinned diagram, never from the ready-task row alone (a row is an index).
-            derived = ready_row(instance, row.process_id, spiff_task, target.since)
-            if derived[:7] != target[:7]:
-                raise StoreError(f"Instance {instance}: the ready-task row of '{target.task}' does not match the "
-                                 f"pinned diagram (row: lane {target.lane!r}, form {target.form!r}; diagram: lane "
-                                 f"{derived.lane!r}, form {derived.form!r}); the store was altered behind the "
-                                 f"program's back. Nothing was saved; run `sop verify {instance}`")
+            at = self._ready_step(tx, instance, task)
+            what = f"Instance {instance} task '{at.target.task}'"
             if self.roles is not None:
-                self.roles.check_lane(self.roles.person(actor), derived.lane, what)
-            if derived.form:
-                form = self.pinned.form(version, derived.form)
+                self.roles.check_lane(self.roles.person(actor), at.target.lane, what)
+            if at.target.form:
+                form = self.pinned.form(at.version, at.target.form)
                 data = fit_to_form(form.schema, data)
-                form.validate(data, f"{what} (form {derived.form})")
-            check_step(what, step_properties(spiff_task), dict(spiff_task.data), target.task, data)
-            complete_task(workflow, spiff_task, data)
-            done = advance(tx, row, workflow, [Happened("task-completed", target.task, target.id, data)],
-                           self._change(actor, self.clock(), ready_rows), f"{what} would leave instance {instance}",
-                           finished=Finished(target.id, target.since))
-        self.warm.keep(done.row, workflow)
+                form.validate(data, f"{what} (form {at.target.form})")
+            check_step(what, step_properties(at.task), dict(at.task.data), at.target.task, data)
+            complete_task(at.workflow, at.task, data)
+            done = advance(tx, at.row, at.workflow, [Happened("task-completed", at.target.task, at.target.id, data)],
+                           self._change(actor, self.clock(), at.ready), f"{what} would leave instance {instance}",
+                           finished=Finished(at.target.id, at.target.since))
+        self.warm.keep(done.row, at.workflow)
         # The completed task's data holds every artefact upstream of it (SpiffWorkflow passes data along).
-        return StepResult(target.task, target.id, self._view(done.row, done.ready, dict(spiff_task.data)))
+        return StepResult(at.target.task, at.target.id, self._view(done.row, done.ready, dict(at.task.data)))
+
+    def _ready_step(self, tx: Transaction, instance: int, task: str) -> ReadyStep:
+        """The running instance locked, its workflow, and the ready task a reference names, checked against the
+        pinned diagram (lane and form come from the diagram, never from the ready-task row alone: it is an index)."""
+        from engine.runtime.workflow import is_ready_user_task, state_from_bytes, task_by_uuid
+
+        row = tx.lock_instance(instance)
+        if row is None:
+            raise NotFoundError(f"No instance {instance} in store '{self.db}'; list them with `sop instances`")
+        if row.status != "running":
+            raise TaskStateError(f"Instance {instance} is {row.status}; its tasks cannot be completed any more "
+                                 f"(see `sop show {instance}`)")
+        ready = tx.ready_tasks(instance)
+        version = self.pinned.of(row, tx.get_version)
+        spec = self.pinned.spec(row.version, version.spec)
+        target = resolve(row, ready, task, lambda: tx.events(instance), lambda: user_task_ids(spec))
+        workflow = self.warm.take(row) or state_from_bytes(row.state, spec)
+        spiff_task = task_by_uuid(workflow, target.id)
+        if spiff_task is None or not is_ready_user_task(spiff_task):
+            raise StoreError(f"Instance {instance}: ready task {target.id} is not ready in the stored state; the "
+                             f"store was altered behind the program's back. Nothing was saved; run `sop verify "
+                             f"{instance}`")
+        derived = ready_row(instance, row.process_id, spiff_task, target.since)
+        if derived[:7] != target[:7]:
+            raise StoreError(f"Instance {instance}: the ready-task row of '{target.task}' does not match the "
+                             f"pinned diagram (row: lane {target.lane!r}, form {target.form!r}; diagram: lane "
+                             f"{derived.lane!r}, form {derived.form!r}); the store was altered behind the "
+                             f"program's back. Nothing was saved; run `sop verify {instance}`")
+        return ReadyStep(row, ready, version, target, workflow, spiff_task)
 
     # -- pictures -------------------------------------------------------------------------------
 
