@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from missing_tool import missing
 
 # Debian and Ubuntu keep each major version's server binaries here; the highest installed version wins.
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
@@ -39,17 +39,9 @@ def find_bin() -> Path | None:
     return next((folder for folder in candidates if _has_server(folder)), None)
 
 
-def in_ci() -> bool:
-    """True when the CI environment variable says so: tests must then fail, not skip, for a missing tool."""
-    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
-
-
 def unavailable(reason: str) -> None:
     """Skip a PostgreSQL test saying why; under CI=true fail it instead, so CI cannot pass by skipping."""
-    if in_ci():
-        pytest.fail(f"CI=true and {reason}; install it (.ci/run does) or the PostgreSQL tests cannot run",
-                    pytrace=False)
-    pytest.skip(reason)
+    missing(f"{reason} (the PostgreSQL tests cannot run)")
 
 
 def session_server() -> Iterator[PgServer]:

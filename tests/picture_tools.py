@@ -9,7 +9,7 @@ import zlib
 from pathlib import Path
 from xml.etree import ElementTree
 
-import pytest
+from missing_tool import missing
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -29,7 +29,7 @@ def need(tool: str, package: str) -> str:
     """The path of a command-line tool, or skip the test saying which Debian package provides it."""
     path = shutil.which(tool)
     if path is None:
-        pytest.skip(f"{tool} is not installed (apt-get install {package}; .ci/run installs it)")
+        missing(f"{tool} is not installed (apt-get install {package}; .ci/run installs it)")
     return path
 
 
@@ -38,9 +38,9 @@ def need_weasyprint() -> None:
     try:
         import weasyprint  # noqa: F401
     except ImportError:
-        pytest.skip("WeasyPrint is not installed (pip install '.[pdf]'; .ci/run does)")
+        missing("WeasyPrint is not installed (pip install '.[pdf]'; .ci/run does)")
     except OSError as exc:
-        pytest.skip(f"WeasyPrint cannot load its libraries ({exc}); apt-get install libpango-1.0-0 libpangoft2-1.0-0")
+        missing(f"WeasyPrint cannot load its libraries ({exc}); apt-get install libpango-1.0-0 libpangoft2-1.0-0")
 
 
 def render_png(svg: Path) -> Path:

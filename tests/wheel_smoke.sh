@@ -1,0 +1,21 @@
+#!/bin/sh
+# The installed wheel, run from an empty folder outside the source tree: lint, compile and the demo.
+# Called by `make wheel-test` with REPO (the source tree, for its definitions and examples) and SOP (the wheel's sop).
+set -eu
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+python_of_sop=$(dirname "$SOP")/python
+"$python_of_sop" - <<'PY'
+import engine, runner, sys
+for module in (engine, runner):
+    if "site-packages" not in module.__file__:
+        sys.exit(f"wheel-test: {module.__name__} was imported from the source tree, not the installed wheel")
+PY
+"$SOP" --definitions "$REPO/definitions" --forms "$REPO/forms" lint "$REPO/definitions"
+"$SOP" --forms "$REPO/forms" compile "$REPO/examples/interkoneksi_data_baru/tabel/interkoneksi_data_baru.sop.yaml" \
+    -o compiled.bpmn
+grep -q "<bpmn:process" compiled.bpmn || grep -q "<process" compiled.bpmn
+"$SOP" --db demo.db --definitions "$REPO/definitions" --forms "$REPO/forms" demo --examples "$REPO/examples" > demo.txt
+grep -q "completed" demo.txt
+echo "wheel-test: lint, compile and demo passed with $SOP from $work"
