@@ -4,49 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from .context import EXIT_REFUSED, INSTANCE_ID, SopGroup, engine_of
 from .render import emit_json, emit_json_list, message, table, tasks_table
 
 if TYPE_CHECKING:
-    from engine.service.facade import Engine
+    from engine import Engine
 
-EXIT_REFUSED = 1
-EXIT_INTERRUPTED = 130
-INSTANCE_ID = click.IntRange(1, 2**63 - 1)
 TABLE_LIMIT = 100
-
-
-class SopGroup(click.Group):
-    """A click group that turns every engine error into `Error: ...` on stderr and exit 1."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        from engine.common.errors import EngineError
-
-        try:
-            return super().invoke(ctx)
-        except EngineError as exc:
-            _refuse(str(exc))
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
-            raise
-        except BrokenPipeError:  # `sop tasks | head`: the reader has gone; what was asked is done
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            raise SystemExit(0) from None
-        except KeyboardInterrupt:
-            message("Interrupted: the command in progress was rolled back; what was already reported done stays done.")
-            raise SystemExit(EXIT_INTERRUPTED) from None
-        except Exception as exc:  # the last line of defence: a message, not a traceback
-            if os.environ.get("SOP_DEBUG"):
-                raise
-            _refuse(f"internal error: {type(exc).__name__}: {exc} (run with SOP_DEBUG=1 for the traceback)")
-
-
-def _refuse(text: str) -> NoReturn:
-    message(f"Error: {text}")
-    raise SystemExit(EXIT_REFUSED)
 
 
 @click.group(cls=SopGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -68,20 +36,9 @@ def cli(ctx: click.Context, db: str, definitions_dir: str, forms_dir: str, roles
     ctx.obj = {"db": db, "definitions": definitions_dir, "forms": forms_dir, "roles": roles_file}
 
 
-def engine_of(ctx: click.Context) -> Engine:
-    """The Engine for the global options (imported here so `--help` stays quick)."""
-    from engine.definitions.roles import find_roles
-    from engine.service.facade import Engine
-
-    obj = ctx.find_root().obj
-    engine = Engine(obj["db"], obj["definitions"], obj["forms"], roles=find_roles(obj["roles"], obj["definitions"]))
-    ctx.call_on_close(engine.close)
-    return engine
-
-
 def _read_data(data_file: str | None, sets: tuple[str, ...], engine: Engine | None = None,
                instance: int | None = None, task: str | None = None) -> dict[str, Any] | None:
-    from engine.common.yamlio import read_data_file
+    from engine import read_data_file
 
     data: dict[str, Any] | None = None
     if data_file:
@@ -198,7 +155,7 @@ def form(ctx: click.Context, instance: int, task: str, template: bool) -> None:
     """Print a ready task's JSON Schema form. Example: sop form 1 Verifikasi --template > verifikasi.yaml"""
     view, schema = engine_of(ctx).form(instance, task)
     if template:
-        from engine.definitions.forms import template as make_template
+        from engine import form_template as make_template
 
         click.echo(f"# sop complete {instance} {view.task} --data FILE\n" + make_template(schema), nl=False)
     else:
@@ -284,8 +241,7 @@ def demo(ctx: click.Context, examples_dir: str, keep: str | None) -> None:
     """Run every example scenario end to end on a temporary store. Example: sop demo"""
     import tempfile
 
-    from engine.ops.scenarios import load_scenarios, run_scenario
-    from engine.service.facade import Engine
+    from engine import Engine, load_scenarios, run_scenario
 
     obj = ctx.find_root().obj
     scenarios = load_scenarios(examples_dir)
@@ -309,8 +265,7 @@ def demo(ctx: click.Context, examples_dir: str, keep: str | None) -> None:
 def _demo_roles(obj: dict[str, Any]) -> Any:
     """The roles file with whoever runs the demo as its clerk: each step is still held to its lane, and each
     event records the scenario's person as actor and the real OS account as operator."""
-    from engine.common.identity import os_login
-    from engine.definitions.roles import Person, find_roles, load_roles
+    from engine import Person, find_roles, load_roles, os_login
 
     path = find_roles(obj["roles"], obj["definitions"])
     if path is None:

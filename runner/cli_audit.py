@@ -12,7 +12,7 @@ INSTANCE_ID = click.IntRange(1, 2**63 - 1)
 
 
 def _engine(ctx: click.Context) -> Any:
-    from .cli import engine_of
+    from .context import engine_of
 
     return engine_of(ctx)
 
@@ -26,7 +26,7 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool) -> N
     """Show who did what, when, with which artefact. Example: sop history 1 --csv > riwayat.csv"""
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
-    from engine.audit.records import duration_text, event_json
+    from engine import duration_text, event_json
 
     rows, events = _engine(ctx).history(instance)
     if as_json:
@@ -97,8 +97,7 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
     if bundle_path and instances:
         raise click.UsageError("give instance numbers or --bundle FILE, not both")
     if bundle_path:
-        from engine.audit.bundle import read_bundle
-        from engine.audit.verify import verify_record
+        from engine import read_bundle, verify_record
 
         verdicts = iter([verify_record(read_bundle(bundle_path))])
     else:

@@ -22,8 +22,7 @@ def copy(source: str, target: str, as_json: bool) -> None:
 
     Example: sop db copy --from sop.db --to postgresql://sop@db.example:5432/sop
     """
-    from engine.common.errors import StoreError
-    from engine.ops.store_copy import copy_store
+    from engine import StoreError, copy_store
 
     result = copy_store(source, target)
     if as_json:

@@ -18,8 +18,8 @@ def lint(ctx: click.Context, paths: tuple[str, ...], roles_file: str | None, as_
     """Check BPMN diagrams and their forms; errors exit 1. Example: sop lint definitions/ --json"""
     from pathlib import Path
 
-    from engine.lint.lint_files import ERROR
-    from engine.lint.lint_files import lint as run_lint
+    from engine import LINT_ERROR as ERROR
+    from engine import lint_paths as run_lint
 
     obj = ctx.find_root().obj
     targets = [Path(p) for p in paths] or [Path(obj["definitions"])]

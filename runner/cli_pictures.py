@@ -13,7 +13,7 @@ INSTANCE_ID = click.IntRange(1, 2**63 - 1)
 
 
 def _engine(ctx: click.Context) -> Any:
-    from .cli import engine_of
+    from .context import engine_of
 
     return engine_of(ctx)
 
@@ -22,7 +22,7 @@ def _write(path: str | None, text: str, what: str) -> None:
     if path is None:
         sys.stdout.write(text)
         return
-    from engine.common.errors import EngineError
+    from engine import EngineError
 
     try:
         with open(path, "w", encoding="utf-8") as out:
@@ -42,7 +42,7 @@ def diagram(ctx: click.Context, instance: int | None, process_id: str | None, pa
     """Draw an instance on its diagram: done, waiting, late, path taken. Example: sop diagram 1 -o 1.html"""
     if (instance is None) == (process_id is None):
         raise click.UsageError("give an INSTANCE or --process ID (one of them)")
-    from engine.service.drawing import picture_format
+    from engine import picture_format
 
     try:
         html = picture_format(path)

@@ -11,7 +11,7 @@ from .render import emit_json_list, message, table
 
 def warn_unknown_lanes(ctx: click.Context, lanes: set[str]) -> None:
     """Warn (stderr) about lanes the roles file names that no process in the definitions has."""
-    from .cli import engine_of
+    from .context import engine_of
 
     engine = engine_of(ctx)
     if engine.roles is None:
@@ -26,7 +26,7 @@ def warn_unknown_lanes(ctx: click.Context, lanes: set[str]) -> None:
 @click.pass_context
 def roles(ctx: click.Context, as_json: bool) -> None:
     """List the people of the roles file with their lanes; say who you are. Example: sop roles"""
-    from .cli import engine_of
+    from .context import engine_of
 
     engine = engine_of(ctx)
     if engine.roles is None:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def _read(path: str) -> str:
-    from engine.common.errors import DataFileError
+    from engine import DataFileError
 
     try:
         return _path(path).read_text(encoding="utf-8")
@@ -27,7 +27,7 @@ def _refuse_overwriting(source: str, output: str | None) -> None:
     """-o naming the input file itself would replace it with the converted text: refused before anything runs."""
     if output is None:
         return
-    from engine.common.errors import DataFileError
+    from engine import DataFileError
 
     out, src = _path(output), _path(source)
     if out.resolve() == src.resolve() or (out.exists() and src.exists() and out.samefile(src)):
@@ -39,7 +39,7 @@ def _write(text: str, output: str | None, what: str) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    from engine.common.errors import DataFileError
+    from engine import DataFileError
 
     try:
         _path(output).write_text(text, encoding="utf-8")
@@ -57,8 +57,7 @@ def compile_command(ctx: click.Context, table_file: str, output: str | None) -> 
 
     Forms named under kelengkapan must exist in the forms folder (--forms).
     """
-    from engine.table.sop_bpmn import compile_table
-    from engine.table.sop_yaml import read_table
+    from engine import compile_table, read_table
 
     _refuse_overwriting(table_file, output)
     forms = _path(ctx.find_root().obj["forms"])
@@ -77,9 +76,7 @@ def decompile_command(bpmn_file: str, output: str | None, process_id: str | None
 
     The identity page beside the diagram (NAME.yaml with `process: ID`), if any, is carried into the table.
     """
-    from engine.common.yamlio import parse_yaml
-    from engine.table.sop_decompile import table_from_bpmn
-    from engine.table.sop_yaml import write_table
+    from engine import parse_yaml, table_from_bpmn, write_table
 
     _refuse_overwriting(bpmn_file, output)
     table = table_from_bpmn(_read(bpmn_file), bpmn_file, process_id)

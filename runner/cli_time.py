@@ -15,7 +15,7 @@ INSTANCE_ROWS = 100  # the table lists at most this many instances over the SOP'
 
 
 def _engine(ctx: click.Context) -> Any:
-    from .cli import engine_of
+    from .context import engine_of
 
     return engine_of(ctx)
 

@@ -9,12 +9,12 @@ import click
 from .render import emit_json, emit_json_list, message, table, tasks_table
 
 if TYPE_CHECKING:
-    from engine.service.facade import Engine
+    from engine import Engine
 
 
 def print_versions(engine: Engine, as_json: bool) -> list[str]:
     """Print each process's versions (hash, first seen, instances running); returns the folder's problems."""
-    from engine.service.versions import process_versions
+    from engine import process_versions
 
     versions, problems = process_versions(engine)
     if as_json:
@@ -39,10 +39,10 @@ def print_versions(engine: Engine, as_json: bool) -> list[str]:
 def migrate(ctx: click.Context, instance: int | None, to: str | None, all_from: str | None, dry_run: bool,
             as_json: bool) -> None:
     """Move running instances to another version of their process when it is safe. Example: sop migrate 1 --dry-run"""
-    from engine.service.versions import migrate as migrate_one
-    from engine.service.versions import migrate_all
+    from engine import migrate as migrate_one
+    from engine import migrate_all
 
-    from .cli import engine_of
+    from .context import engine_of
 
     if (instance is None) == (all_from is None):
         raise click.UsageError("give either INSTANCE or --all-from HASH")
