@@ -163,3 +163,19 @@ def test_warnings_do_not_block_loading(make_sop: Callable[..., Sop], tmp_path: P
     assert "warning [lane-unknown-role]" in linted.stdout
     (definitions / "roles.yaml").unlink()
     assert sop.start("permohonan_cuti") == 1
+
+
+def test_a_pinned_version_is_held_only_to_the_rules_that_keep_it_safe() -> None:
+    """A version a store already runs replays though it predates the lane rule; a script in it is still refused."""
+    from engine.definitions.catalog import definition_from_bundle, scan
+
+    bundle = dict(scan(CUTI / "definitions", CUTI / "forms").get("permohonan_cuti").bundle)
+    text = bundle["bpmn"]["text"]
+    bundle["bpmn"] = {"file": "permohonan_cuti.bpmn", "text": _without_lanes(text)}
+    with pytest.raises(DiagramRuleError, match=r"is in no lane; put it in its actor's lane \(rule lane-missing;"):
+        definition_from_bundle(bundle)
+    assert definition_from_bundle(bundle, pinned=True).step("AjukanCuti") is not None
+    script = text.replace('<bpmn:userTask id="Telaah"', '<bpmn:scriptTask id="Skrip" /><bpmn:userTask id="Telaah"')
+    bundle["bpmn"] = {"file": "permohonan_cuti.bpmn", "text": script}
+    with pytest.raises(DiagramRuleError, match=r"scriptTask 'Skrip' is refused: .* \(rule script-refused"):
+        definition_from_bundle(bundle, pinned=True)

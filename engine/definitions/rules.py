@@ -23,6 +23,13 @@ from engine.common.errors import DefinitionError, EngineError
 ERROR, WARNING = "error", "warning"
 
 
+# The rules a version already pinned in a store must still pass to be replayed: what keeps it safe to run (no
+# code, nothing SpiffWorkflow cannot drive). Rules added since (lanes, forms, flow) do not rewrite history.
+PINNED_RULES = frozenset({"xml-malformed", "xsd", "process-unparsable", "id-reserved", "script-refused",
+                          "element-unsupported", "flow-dangling", "condition-invalid", "timer-invalid",
+                          "task-id-invalid", "sla-invalid"})
+
+
 class Finding(NamedTuple):
     """One rule a diagram breaks: how bad, where, which rule, and a message saying what and how to fix."""
 
