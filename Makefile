@@ -21,6 +21,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check engine runner tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint wheel-test
 	$(BIN)/sop lint definitions/

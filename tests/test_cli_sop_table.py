@@ -6,8 +6,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import DEFINITIONS, FORMS, ROOT, Sop, copy_definitions
-from tests_sop_fixtures import SURAT
+from conftest import DEFINITIONS, ROOT, Sop, copy_definitions
+from tests_sop_fixtures import SURAT, with_forms
 
 from engine.definitions.catalog import scan
 
@@ -47,10 +47,11 @@ def test_table_mistakes_exit_1_with_lines(sop: Sop, tmp_path: Path) -> None:
 
 def test_table_in_definitions_folder_runs(make_sop: Callable[..., Sop], tmp_path: Path) -> None:
     """A .sop.yaml dropped into definitions/ is listed, started and its steps carry lane, form and sla."""
-    folder = tmp_path / "defs"
+    folder, forms = tmp_path / "defs", tmp_path / "forms"
     folder.mkdir()
-    (folder / "surat.sop.yaml").write_text(SURAT)
-    cli = make_sop(folder, FORMS)
+    forms.mkdir()
+    (folder / "surat.sop.yaml").write_text(with_forms(SURAT, forms))
+    cli = make_sop(folder, forms)
     listed = cli.json("processes")
     assert [(p["id"], p["steps"], p["file"]) for p in listed] == [
         ("penerbitan_surat_tugas", 6, str(folder / "surat.sop.yaml"))]
@@ -63,7 +64,7 @@ def test_table_in_definitions_folder_runs(make_sop: Callable[..., Sop], tmp_path
 def test_table_beside_a_diagram_is_not_its_identity_page(tmp_path: Path) -> None:
     """NAME.sop.yaml beside NAME.bpmn is a process of its own, not NAME.bpmn's page; one id twice is refused."""
     definitions, forms = copy_definitions(tmp_path)
-    (definitions / "interkoneksi_data_baru.sop.yaml").write_text(SURAT)
+    (definitions / "interkoneksi_data_baru.sop.yaml").write_text(with_forms(SURAT, forms))
     catalog = scan(definitions, forms)
     assert sorted(d.process_id for d in catalog.definitions) == ["interkoneksi_data_baru", "penerbitan_surat_tugas"]
     hand = catalog.get("interkoneksi_data_baru")
@@ -79,14 +80,14 @@ def test_table_beside_a_diagram_is_not_its_identity_page(tmp_path: Path) -> None
 def test_version_hash_covers_the_table(tmp_path: Path) -> None:
     """Editing the YAML, even a comment, gives a new version; a broken table is reported, others still load."""
     definitions, forms = copy_definitions(tmp_path)
-    table = definitions / "surat.sop.yaml"
-    table.write_text(SURAT)
+    table, surat = definitions / "surat.sop.yaml", with_forms(SURAT, forms)
+    table.write_text(surat)
     first = scan(definitions, forms).get("penerbitan_surat_tugas")
-    assert first.bundle["yaml"] == {"file": "surat.sop.yaml", "text": SURAT}
+    assert first.bundle["yaml"] == {"file": "surat.sop.yaml", "text": surat}
     assert first.bundle["bpmn"]["file"] == "surat.bpmn"
-    table.write_text("# catatan\n" + SURAT)
+    table.write_text("# catatan\n" + surat)
     assert scan(definitions, forms).get("penerbitan_surat_tugas").version != first.version
-    table.write_text(SURAT.replace("ya: 3", "ya: 30"))
+    table.write_text(surat.replace("ya: 3", "ya: 30"))
     catalog = scan(definitions, forms)
     assert [d.process_id for d in catalog.definitions] == ["interkoneksi_data_baru"]
-    assert catalog.problems == (f"{table}:20: ya: 30 names no row; the rows are numbered 1-5",)
+    assert catalog.problems == (f"{table}:22: ya: 30 names no row; the rows are numbered 1-5",)

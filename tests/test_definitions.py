@@ -219,7 +219,7 @@ def test_truncated_bpmn_is_reported_and_good_one_still_loads(folders: tuple[Path
     match = re.match(rf"^{re.escape(str(definitions / 'a_rusak.bpmn'))}:(\d+): not well-formed XML \(", problem)
     assert match, problem
     assert 1 <= int(match.group(1)) <= 21
-    assert problem.endswith("; fix the diagram")
+    assert problem.endswith("; fix the diagram (rule xml-malformed)")
 
 
 def test_non_bpmn_xml_is_reported(folders: tuple[Path, Path]) -> None:
@@ -227,7 +227,8 @@ def test_non_bpmn_xml_is_reported(folders: tuple[Path, Path]) -> None:
     definitions, forms = folders
     (definitions / "lain.bpmn").write_text('<?xml version="1.0"?>\n<catatan/>\n', encoding="utf-8")
     problem = _only_problem(definitions, forms)
-    assert problem == f"{definitions / 'lain.bpmn'}:2: not a BPMN 2.0 file (root element catatan)"
+    assert problem == (f"{definitions / 'lain.bpmn'}:2: not a BPMN 2.0 file (root element catatan); save it as BPMN "
+                       "2.0 (rule xsd)")
 
 
 def test_missing_form_file_is_reported(folders: tuple[Path, Path]) -> None:
@@ -254,7 +255,9 @@ def test_invalid_form_schema_is_reported(folders: tuple[Path, Path]) -> None:
     (forms / "salah.schema.json").write_text('{"type": 12}', encoding="utf-8")
     (definitions / "uji.bpmn").write_text(minimal_bpmn(form="salah.schema.json"), encoding="utf-8")
     problem = _only_problem(definitions, forms)
-    assert problem.startswith(f"Form {forms / 'salah.schema.json'}: not a valid JSON Schema 2020-12 at 'type'")
+    assert (f"task 'IsiCatatan' binds an unusable form: Form {forms / 'salah.schema.json'}: not a valid JSON Schema "
+            "2020-12 at 'type'") in problem
+    assert problem.endswith("(rule form-invalid)")
 
 
 def test_form_that_is_not_utf8_is_reported(folders: tuple[Path, Path]) -> None:
@@ -354,7 +357,8 @@ def test_no_executable_process_is_reported(folders: tuple[Path, Path]) -> None:
     text = minimal_bpmn().replace('isExecutable="true"', 'isExecutable="false"')
     (definitions / "uji.bpmn").write_text(text, encoding="utf-8")
     problem = _only_problem(definitions, forms)
-    assert problem == f'{definitions / "uji.bpmn"}: has no executable process (isExecutable="true")'
+    assert problem == (f'{definitions / "uji.bpmn"}:2: has no executable process (isExecutable="true"); mark the '
+                       "process executable (rule process-unparsable)")
 
 
 # build_spec
@@ -384,10 +388,9 @@ def test_build_spec_gateway_flow_to_missing_element_is_definition_error() -> Non
     )
     with pytest.raises(DefinitionError) as info:
         build_spec(text, "uji_proses", "uji.bpmn")
-    assert type(info.value) is DefinitionError
     message = str(info.value)
-    assert message.startswith("uji.bpmn: SpiffWorkflow cannot use process 'uji_proses': ")
-    assert "Tugas_Hilang" in message
+    assert re.match(r"^uji\.bpmn:\d+: SpiffWorkflow cannot use process 'uji_proses': ", message), message
+    assert "Tugas_Hilang" in message and message.endswith("(rule process-unparsable)")
 
 
 def test_build_spec_xsd_violation_is_definition_error_with_line() -> None:
@@ -395,8 +398,8 @@ def test_build_spec_xsd_violation_is_definition_error_with_line() -> None:
     text = minimal_bpmn(extra='\n    <bpmn:tugasAneh id="Aneh_1" />')
     with pytest.raises(DefinitionError) as info:
         build_spec(text, "uji_proses", "uji.bpmn")
-    assert re.match(r"^uji\.bpmn:\d+: SpiffWorkflow cannot use process 'uji_proses': ", str(info.value))
-    assert "tugasAneh" in str(info.value)
+    assert re.match(r"^uji\.bpmn:\d+: not BPMN 2.0 by the XSD: ", str(info.value))
+    assert "tugasAneh" in str(info.value) and str(info.value).endswith("(rule xsd)")
 
 
 def test_build_spec_unknown_process_and_bad_xml() -> None:

@@ -127,10 +127,10 @@ def test_own_diagram_parallel_join_and_rejected_branch(make_sop: Any) -> None:
     assert set(states) >= {*nodes, *flows}
     assert states["Isi"] == "ready" and states["Mulai"] == "completed" and states["F1"] == "taken"
     assert states["Arsip"] == "future" and states["Selesai_Tolak"] == "future"
-    assert sop("complete", str(instance), "Isi").exit_code == 0
+    assert sop("complete", str(instance), "Isi", "--set", "catatan=lengkap").exit_code == 0
     states = element_states(_diagram(sop, str(instance)))
     assert states["Catat"] == states["Periksa"] == "ready" and states["Cabang"] == "completed"
-    assert sop("complete", str(instance), "Catat").exit_code == 0
+    assert sop("complete", str(instance), "Catat", "--set", "catatan=dicatat").exit_code == 0
     states = element_states(_diagram(sop, str(instance)))
     assert states["Gabung"] == "waiting" and states["F5"] == "taken" and states["F6"] == "future"
     assert sop("complete", str(instance), "Periksa", "--set", "setuju=false").exit_code == 0

@@ -128,7 +128,8 @@ def test_a_condition_that_tries_to_run_code_is_refused_at_load(make_sop) -> None
     assert "sequenceFlow 'F_Setuju'" in listed.stderr and "__import__" in listed.stderr
     assert "calls something other than abs, all, any" in listed.stderr
     started = sop("start", "cuti_jahat")
-    assert started.exit_code == 1 and "No process 'cuti_jahat'" in started.stderr
+    assert started.exit_code == 1 and "Process 'cuti_jahat' cannot be loaded" in started.stderr
+    assert "(rule condition-invalid" in started.stderr
     assert not sop.db.exists()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import DEFINITIONS, EXAMPLES, FORMS, ROOT
 from diagram_geometry import edges_through_shapes, overlapping_shapes, read_di, shapes_outside_lanes
 from lxml import etree
-from tests_sop_fixtures import SURAT
+from tests_sop_fixtures import SURAT, with_forms
 
 from engine.ops.scenarios import load_scenario, run_scenario
 from engine.runtime.workflow import build_spec, complete_task, new_workflow, ready_user_tasks
@@ -141,10 +141,11 @@ langkah:
 
 def test_decision_after_parallel_steps_in_a_loop_reads_this_turns_artefact(tmp_path: Path) -> None:
     """Looping back over parallel steps, the decision reads the artefact just entered, whichever branch ends last."""
-    folder = tmp_path / "definitions"
+    folder, forms = tmp_path / "definitions", tmp_path / "forms"
     folder.mkdir()
-    (folder / "paraf_ulang.sop.yaml").write_text(LOOP)
-    engine = Engine(str(tmp_path / "loop.db"), folder, FORMS, operator="uji")
+    forms.mkdir()
+    (folder / "paraf_ulang.sop.yaml").write_text(with_forms(LOOP, forms))
+    engine = Engine(str(tmp_path / "loop.db"), folder, forms, operator="uji")
     try:
         instance = engine.start("paraf_ulang").instance
         engine.complete(instance, "Ajukan", {})

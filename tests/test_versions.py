@@ -139,6 +139,30 @@ def test_removing_a_completed_step_is_refused(tmp_path: Path) -> None:
     assert sop.dump() == before
 
 
+def test_a_version_without_the_ready_step_is_refused(tmp_path: Path) -> None:
+    """Moving an instance waiting at DisposisiKadis onto a version without that step is refused, naming the ready
+    step; the instance stays on its version with the step ready, and the store is unchanged."""
+    definitions, forms = copy_definitions(tmp_path)
+    sop = Sop(tmp_path / "s.db", definitions, forms)
+    instance = sop.start()
+    _complete(sop, instance, "AjukanPermohonan")
+    old = sop.json("show", str(instance))["version"]
+    _remove_disposisi(definitions / BPMN)
+    assert sop("lint").exit_code == 0
+    before = sop.dump()
+    result = sop("migrate", str(instance))
+    assert result.exit_code == 1
+    assert f"Error: Instance {instance} cannot move from version" in result.stderr
+    assert "  - step 'DisposisiKadis' is ready and the new version removes it" in result.stderr
+    assert sop.dump() == before
+    plan = sop("migrate", str(instance), "--dry-run", "--json")
+    assert plan.exit_code == 1
+    assert "step 'DisposisiKadis' is ready and the new version removes it" in json.loads(plan.stdout)[0]["problems"]
+    assert sop.dump() == before
+    shown = sop.json("show", str(instance))
+    assert shown["version"] == old and [t["task"] for t in shown["tasks"]] == ["DisposisiKadis"]
+
+
 def test_a_ready_step_whose_form_changes_is_refused(tmp_path: Path) -> None:
     """A version that gives the waiting step another form is refused until the step is done."""
     definitions, forms = copy_definitions(tmp_path)

@@ -1,5 +1,8 @@
 """A small SOP table (the issue's example) shared by the table tests."""
 
+import re
+from pathlib import Path
+
 SURAT = """\
 sop:
   id: penerbitan_surat_tugas
@@ -37,3 +40,14 @@ langkah:
     pelaksana: Pemohon
     lanjut: Telaah
 """
+
+ISIAN = """{"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "Isian", "type": "object",
+ "properties": {"keputusan": {"enum": ["setuju", "tolak"]}, "ok": {"enum": ["ya", "tidak"]}}}
+"""
+
+
+def with_forms(table: str, forms_dir: Path) -> str:
+    """The table with every step binding isian.schema.json, written into forms_dir: a step needs a form to load."""
+    (forms_dir / "isian.schema.json").write_text(ISIAN, encoding="utf-8")
+    block = re.sub(r"^( +)kegiatan: (.*)$", r"\1kegiatan: \2\n\1kelengkapan: isian.schema.json", table, flags=re.M)
+    return re.sub(r"(\{[^{}]*kegiatan:[^{}]*)\}", r"\1, kelengkapan: isian.schema.json}", block)

@@ -75,12 +75,12 @@ class _Context:
     def spec(self, version: str) -> Any:
         key = ("spec", version)
         if key not in self.cache:
-            from engine.definitions.catalog import definition_from_bundle
+            from engine.definitions.version import definition_from_bundle
             from engine.runtime.workflow import build_spec
 
             bundle = self.bundle(version)
             try:
-                definition_from_bundle(bundle)  # the checks every definition passes at load: no scripts, ...
+                definition_from_bundle(bundle, pinned=True)  # what keeps a pinned version safe: no scripts, ...
                 self.cache[key] = build_spec(bundle["bpmn"]["text"], bundle["process"], bundle["bpmn"]["file"])
             except (EngineError, KeyError, TypeError, AttributeError) as exc:
                 raise Divergence(0, f"the pinned definition {version[:12]} does not build: {exc}") from None

@@ -2,61 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.bpmn.diagram_checks import (
-    BPMN_NS,
-    SPIFF_NS,
-    STEP_TAGS,
-    TASK_ID_RULE,
-    check_expression,
-    check_process,
-    is_task_id,
-)
-from engine.bpmn.tasks import FORM_PROPERTY
-from engine.bpmn.xml_reading import parse_xml
-from engine.common.canonical import canonical_json, sha256_hex
-from engine.common.durations import duration_problem
 from engine.common.errors import DefinitionError, EngineError
 from engine.common.yamlio import parse_yaml
-
-
-@dataclass(frozen=True)
-class Step:
-    """A user task of a process as the operator sees it: id, name, lane, form and Mutu Baku."""
-
-    bpmn_id: str
-    name: str
-    lane: str | None
-    form: str | None
-    sla: str | None
-    output: str | None
-    properties: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Definition:
-    """One runnable process with everything it needs, hashed together as a version."""
-
-    process_id: str
-    name: str
-    file: str
-    version: str
-    bundle: dict[str, Any]
-    steps: tuple[Step, ...]
-    identity: dict[str, Any]
-
-    def step(self, bpmn_id: str) -> Step | None:
-        """The user task with this BPMN id, if the process has one."""
-        return next((s for s in self.steps if s.bpmn_id == bpmn_id), None)
-
-    def form_schema(self, form: str) -> dict[str, Any]:
-        """The pinned JSON Schema of a form this version binds."""
-        from engine.definitions.forms import parse_form  # jsonschema (~0.2 s to import) only where forms are checked
-
-        return parse_form(self.bundle["forms"][form], form)
+from engine.definitions.rules import (
+    DiagramRuleError,
+    diagram_findings,
+    diagram_root,
+    executable_processes,
+    folder_forms,
+    refuse,
+)
+from engine.definitions.version import Definition, bound_forms, checked_definition
 
 
 @dataclass(frozen=True)
@@ -66,9 +26,13 @@ class Catalog:
     definitions: tuple[Definition, ...]
     problems: tuple[str, ...]
     ambiguous: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    refused: tuple[tuple[str, str], ...] = ()
 
     def get(self, process_id: str) -> Definition:
         """The process with this id, or a NotFound-style error listing what exists."""
+        for refused_id, reason in self.refused:
+            if refused_id == process_id:
+                raise DefinitionError(f"Process '{process_id}' cannot be loaded: {reason}; nothing was done")
         for ambiguous_id, files in self.ambiguous:
             if ambiguous_id == process_id:
                 raise DefinitionError(
@@ -118,6 +82,7 @@ def scan(definitions_dir: str | Path, forms_dir: str | Path) -> Catalog:
             f"Definitions folder '{folder}' does not exist; pass --definitions DIR or set SOP_DEFINITIONS"
         )
     problems: list[str] = []
+    refused: dict[str, str] = {}
     broken: dict[str, str] = {}
     pages = yaml_pages(folder, broken)
     found: list[Definition] = []
@@ -127,6 +92,9 @@ def scan(definitions_dir: str | Path, forms_dir: str | Path) -> Catalog:
             if path.stem in broken:  # the diagram's own page (same file name) is unreadable: do not run without it
                 raise DefinitionError(f"{broken[path.stem]} (the SOP page of {path.name})")
             found.extend(load_file(path, Path(forms_dir), pages))
+        except DiagramRuleError as exc:
+            problems.append(str(exc))
+            refused.update(dict.fromkeys(exc.process_ids, str(exc)))
         except EngineError as exc:
             problems.append(str(exc))
     tables = sorted(folder.glob("*.sop.yaml")) + sorted(folder.glob("*.sop.yml"))
@@ -136,6 +104,9 @@ def scan(definitions_dir: str | Path, forms_dir: str | Path) -> Catalog:
         for path in tables:
             try:
                 found.append(load_table_file(path, Path(forms_dir)))
+            except DiagramRuleError as exc:
+                problems.append(str(exc))
+                refused.update(dict.fromkeys(exc.process_ids, str(exc)))
             except EngineError as exc:
                 problems.append(str(exc))
     stems = {p.stem for p in diagrams}
@@ -147,122 +118,33 @@ def scan(definitions_dir: str | Path, forms_dir: str | Path) -> Catalog:
     for pid, paths in ambiguous:
         problems.append(f"process '{pid}' is defined in several files ({', '.join(paths)}); give each its own id")
     unique = [d for d in found if len(files[d.process_id]) == 1]
-    return Catalog(tuple(unique), tuple(problems), ambiguous)
+    loaded = {d.process_id for d in found}
+    return Catalog(tuple(unique), tuple(problems), ambiguous,
+                   tuple((pid, reason) for pid, reason in refused.items() if pid not in loaded))
 
 
 def load_file(path: Path, forms_dir: Path, pages: Pages) -> list[Definition]:
-    """Load the executable processes of one BPMN file with their forms and YAML pages."""
+    """Load the executable processes of one BPMN file with their forms and YAML pages; refuse what lint calls an
+    error."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DefinitionError(f"{path}: cannot be read ({exc})") from None
-    root = parse_xml(text, str(path))
-    if root.tag != f"{{{BPMN_NS}}}definitions":
-        raise DefinitionError(f"{path}:{root.sourceline}: not a BPMN 2.0 file (root element {root.tag})")
+    root, findings = diagram_root(text)
+    forms = folder_forms(forms_dir)
+    processes = executable_processes(root) if root is not None else []
+    if root is not None:
+        findings = diagram_findings(root, forms)
+    refuse(findings, str(path), [p.get("id", "") for p in processes])
     result = []
-    for process in root.iter(f"{{{BPMN_NS}}}process"):
-        if process.get("isExecutable", "true").lower() != "true":
-            continue
+    for process in processes:
         process_id = process.get("id")
-        forms = bound_forms(process, path, forms_dir)
         page = pages.get(process_id)
         bundle = {
             "process": process_id,
             "bpmn": {"file": path.name, "text": text},
-            "forms": forms,
+            "forms": bound_forms(process, forms),
             "yaml": {"file": page[0], "text": page[1]} if page else None,
         }
-        result.append(definition_from_bundle(bundle, str(path)))
-    if not result:
-        raise DefinitionError(f"{path}: has no executable process (isExecutable=\"true\")")
+        result.append(checked_definition(bundle, str(path), process))
     return result
-
-
-def bound_forms(process: Any, path: Path, forms_dir: Path) -> dict[str, str]:
-    forms: dict[str, str] = {}
-    for task in (t for step_tag in STEP_TAGS for t in process.iter(f"{{{BPMN_NS}}}{step_tag}")):
-        for prop in task.iter(f"{{{SPIFF_NS}}}property"):
-            if prop.get("name") != FORM_PROPERTY:
-                continue
-            name = prop.get("value", "")
-            form_path = forms_dir / name
-            if not name or "/" in name or "\\" in name or name.startswith("."):
-                raise DefinitionError(
-                    f"{path}:{prop.sourceline}: task '{task.get('id')}' has {FORM_PROPERTY}={name!r}; "
-                    "give a plain file name in the forms folder"
-                )
-            if not form_path.is_file():
-                raise DefinitionError(
-                    f"{path}:{prop.sourceline}: task '{task.get('id')}' binds form '{name}', which is not in "
-                    f"the forms folder '{forms_dir}'; add the file or fix {FORM_PROPERTY}"
-                )
-            try:
-                form_text = form_path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise DefinitionError(f"Form {form_path}: cannot be read as UTF-8 ({exc}); save it as UTF-8") from None
-            from engine.definitions.forms import parse_form
-
-            parse_form(form_text, str(form_path))
-            forms[name] = form_text
-    return forms
-
-
-def definition_from_bundle(bundle: dict[str, Any], file: str | None = None) -> Definition:
-    """Build a Definition from a bundle (files' texts); the version is the hash of the bundle."""
-    source = file or bundle["bpmn"]["file"]
-    root = parse_xml(bundle["bpmn"]["text"], source)
-    process = next(
-        (p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("id") == bundle["process"]), None
-    )
-    if process is None:
-        raise DefinitionError(f"{source}: no process '{bundle['process']}'")
-    lanes = {}
-    for lane in process.iter(f"{{{BPMN_NS}}}lane"):
-        for ref in lane.iter(f"{{{BPMN_NS}}}flowNodeRef"):
-            lanes[(ref.text or "").strip()] = lane.get("name") or lane.get("id")
-    tasks = [t for step_tag in STEP_TAGS for t in process.iter(f"{{{BPMN_NS}}}{step_tag}")]
-    check_process(process, source, {t.get("id", "") for t in tasks})
-    steps = []
-    for task in sorted(tasks, key=lambda t: t.sourceline or 0):
-        bpmn_id = task.get("id", "")
-        if not is_task_id(bpmn_id):
-            raise DefinitionError(
-                f"{source}:{task.sourceline}: user task id '{bpmn_id}' is not a valid data key; {TASK_ID_RULE}"
-            )
-        props = {
-            p.get("name", ""): p.get("value", "") for p in task.iter(f"{{{SPIFF_NS}}}property")
-        }
-        if props.get("check"):
-            check_expression(props["check"], f"{source}:{task.sourceline}: task '{bpmn_id}' check",
-                             {t.get("id", "") for t in tasks})
-        sla = props.get("sla")
-        problem = duration_problem(sla) if sla is not None else None
-        if problem:
-            raise DefinitionError(
-                f"{source}:{task.sourceline}: task '{bpmn_id}' has sla={sla!r}, {problem}"
-            )
-        steps.append(
-            Step(
-                bpmn_id=bpmn_id,
-                name=task.get("name") or bpmn_id,
-                lane=lanes.get(bpmn_id),
-                form=props.get(FORM_PROPERTY),
-                sla=sla,
-                output=props.get("output"),
-                properties=props,
-            )
-        )
-    identity: dict[str, Any] = {}
-    if bundle.get("yaml"):
-        page = parse_yaml(bundle["yaml"]["text"], bundle["yaml"]["file"])
-        identity = page if isinstance(page, dict) else {}
-    version = sha256_hex(canonical_json(bundle))
-    return Definition(
-        process_id=bundle["process"],
-        name=process.get("name") or bundle["process"],
-        file=source,
-        version=version,
-        bundle=bundle,
-        steps=tuple(steps),
-        identity=identity,
-    )

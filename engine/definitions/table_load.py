@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.bpmn.diagram_checks import BPMN_NS
-from engine.bpmn.xml_reading import parse_xml
 from engine.common.errors import DefinitionError
-from engine.definitions.catalog import Definition, bound_forms, definition_from_bundle
+from engine.definitions.rules import (
+    diagram_findings,
+    diagram_root,
+    executable_processes,
+    folder_forms,
+    refuse,
+    table_findings,
+)
+from engine.definitions.version import Definition, bound_forms, checked_definition
 from engine.table.sop_bpmn import compile_table
 from engine.table.sop_yaml import SUFFIXES, read_table
 
@@ -22,18 +28,24 @@ def compiled_name(path: Path) -> str:
 
 
 def load_table_file(path: Path, forms_dir: Path) -> Definition:
-    """Read, check and compile an SOP table; its bundle pins the YAML text and the compiled BPMN together."""
+    """Read, check and compile an SOP table, refusing what lint calls an error; its bundle pins the YAML text and
+    the compiled BPMN together."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DefinitionError(f"{path}: cannot be read as UTF-8 text ({exc}); save it as UTF-8") from None
     table, _ = read_table(text, str(path), forms_dir)
     bpmn = compile_table(table, str(path))
-    process = next(parse_xml(bpmn, str(path)).iter(f"{{{BPMN_NS}}}process"))
+    root, findings = diagram_root(bpmn)
+    forms = folder_forms(forms_dir)
+    if root is not None:
+        findings = diagram_findings(root, forms)
+    refuse(table_findings(findings), str(path), [table.process_id])
+    process = next(p for p in executable_processes(root) if p.get("id") == table.process_id)
     bundle = {
         "process": table.process_id,
         "bpmn": {"file": compiled_name(path), "text": bpmn},
-        "forms": bound_forms(process, path, forms_dir),
+        "forms": bound_forms(process, forms),
         "yaml": {"file": path.name, "text": text},
     }
-    return definition_from_bundle(bundle, str(path))
+    return checked_definition(bundle, str(path), process)

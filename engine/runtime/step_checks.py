@@ -9,7 +9,7 @@ from engine.common.errors import EngineError, ValidationError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from engine.definitions.catalog import Definition
+    from engine.definitions.version import Definition
 
 
 def check_start_data(definition: Definition, data: dict[str, Any]) -> None:

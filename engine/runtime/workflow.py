@@ -16,7 +16,6 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -98,22 +97,10 @@ class Spec:
 
 
 def build_spec(bpmn_text: str, process_id: str, source: str) -> Spec:
-    """Parse a BPMN text with SpiffWorkflow (XSD-validated) into a Spec."""
-    from lxml import etree
+    """Parse a BPMN text with SpiffWorkflow (XSD-validated) into a Spec; refused with the rule lint names."""
+    from engine.runtime.parsing import parse_process
 
-    parser = SpiffBpmnParser(validator=VALIDATOR)
-    try:
-        root = etree.fromstring(bpmn_text.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
-        parser.add_bpmn_xml(root, source)
-        process = parser.get_spec(process_id)
-        subprocesses = parser.get_subprocess_specs(process_id)
-    except etree.XMLSyntaxError as exc:
-        raise DefinitionError(f"{source}:{exc.lineno}: not well-formed XML ({exc.msg}); fix the diagram") from None
-    except SpiffWorkflowException as exc:
-        line = getattr(exc, "line_number", None)
-        where = f"{source}:{line}" if line else source
-        raise DefinitionError(f"{where}: SpiffWorkflow cannot use process '{process_id}': {exc}") from None
-    return Spec(process, subprocesses)
+    return Spec(*parse_process(bpmn_text, process_id, source))
 
 
 def spec_to_text(spec: Spec) -> str:

@@ -85,10 +85,40 @@ def _ranks(graph: Graph) -> tuple[dict[str, int], set[int]]:
 
 def layout(graph: Graph) -> Layout:
     """Lay the graph out in swimlanes (see the module docstring)."""
+    grid = _place(graph)
+    routing = _Routing(grid)
+    routing.route_all(graph)
+    columns = _column_positions(graph, grid, routing.verticals)
+    lane_boxes, lane_top, participant = _lane_bands(grid, routing.channels, columns.width)
+    bands = _Bands(grid, lane_top)
+    shapes, labels = _shapes(graph, grid, columns, bands)
+    _slot_verticals(columns)
+    waypoints = _waypoints(graph, grid, routing, shapes, bands)
+    return Layout(participant, tuple(lane_boxes), shapes, labels, waypoints, _flow_labels(graph, waypoints))
+
+
+@dataclass
+class _Grid:
+    """Where each node sits: its column (rank), its line (lane, track), and the cells taken."""
+
+    lanes: list[str]
+    rank: dict[str, int]
+    back: set[int]
+    line: dict[str, tuple[int, int]]
+    cells: dict[tuple[int, int, int], str]
+    tracks: list[int]
+
+    @property
+    def columns(self) -> int:
+        """How many columns the ranks need."""
+        return max(self.rank.values()) + 1
+
+
+def _place(graph: Graph) -> _Grid:
+    """Rank each node into a column and put it on the first free track of its lane in that column."""
     lanes = list(graph.table.lanes)
     lane_of = {n.id: lanes.index(n.lane) for n in graph.nodes}
     rank, back = _ranks(graph)
-    columns = max(rank.values()) + 1
     track: dict[str, int] = {}
     cells: dict[tuple[int, int, int], str] = {}
     tracks = [1] * len(lanes)
@@ -101,142 +131,206 @@ def layout(graph: Graph) -> Layout:
         cells[(lane, t, col)] = node.id
         tracks[lane] = max(tracks[lane], t + 1)
     line = {n.id: (lane_of[n.id], track[n.id]) for n in graph.nodes}
+    return _Grid(lanes, rank, back, line, cells, tracks)
 
-    verticals: list[_Vertical] = []
-    routes: dict[int, tuple[str, int, int]] = {}  # edge -> (kind, gap or channel lane, channel track)
-    runs: dict[tuple[int, int], list[tuple[int, int, str | None, str | None]]] = {}
-    channels: dict[int, list[tuple[int, int, int]]] = {}  # lane -> (first gap, last gap, channel track)
 
-    def free(ln: tuple[int, int], first: int, last: int) -> bool:
-        return all((ln[0], ln[1], c) not in cells for c in range(first, last + 1))
+Piece = tuple[int, int, str | None, str | None]  # a stretch of a track line: from, to, the node it leaves, enters
 
-    def fits(ln: tuple[int, int], piece: tuple[int, int, str | None, str | None]) -> bool:
-        for start, end, left, right in runs.get(ln, []):
+
+class _Routing:
+    """Each edge's route (straight, one bend in a gap, or through a channel), with no two sharing a stretch."""
+
+    def __init__(self, grid: _Grid) -> None:
+        self.grid = grid
+        self.verticals: list[_Vertical] = []
+        self.routes: dict[int, tuple[str, int, int]] = {}  # edge -> (kind, gap or channel lane, channel track)
+        self.runs: dict[tuple[int, int], list[Piece]] = {}
+        self.channels: dict[int, list[tuple[int, int, int]]] = {}  # lane -> (first gap, last gap, channel track)
+
+    def free(self, ln: tuple[int, int], first: int, last: int) -> bool:
+        """No shape on the line in these columns."""
+        return all((ln[0], ln[1], c) not in self.grid.cells for c in range(first, last + 1))
+
+    def fits(self, ln: tuple[int, int], piece: Piece) -> bool:
+        """The piece overlaps no other on the line, except one leaving or entering the same node."""
+        for start, end, left, right in self.runs.get(ln, []):
             if start < piece[1] and piece[0] < end and not (
                     (left and left == piece[2]) or (right and right == piece[3])):
                 return False
         return True
 
-    def occupy(ln: tuple[int, int], piece: tuple[int, int, str | None, str | None]) -> None:
-        runs.setdefault(ln, []).append(piece)
+    def occupy(self, ln: tuple[int, int], piece: Piece) -> None:
+        """Take the stretch of the line."""
+        self.runs.setdefault(ln, []).append(piece)
 
-    flows = graph.flows
-    order = sorted(range(len(flows)), key=lambda i: (i in back, abs(rank[flows[i].target] - rank[flows[i].source]), i))
-    for i in order:
-        u, v = flows[i].source, flows[i].target
-        cu, cv, lu, lv = rank[u], rank[v], line[u], line[v]
-        if i not in back and cv > cu:
-            straight = (2 * cu + 1, 2 * cv + 1, u, v)
-            if lu == lv and free(lu, cu + 1, cv - 1) and fits(lu, straight):
-                occupy(lu, straight)
-                routes[i] = ("straight", 0, 0)
-                continue
-            chosen = None
-            for gap in range(cu + 1, cv + 1):
-                out_piece, in_piece = (2 * cu + 1, 2 * gap, u, None), (2 * gap, 2 * cv + 1, None, v)
-                if (free(lu, cu + 1, gap - 1) and free(lv, gap, cv - 1) and fits(lu, out_piece)
-                        and fits(lv, in_piece)):
-                    chosen = gap
-                    occupy(lu, out_piece)
-                    occupy(lv, in_piece)
-                    break
-            if chosen is not None:
-                routes[i] = ("bend", chosen, 0)
-                verticals.append(_Vertical(i, chosen, lu, lv))
-                continue
-        occupy(lu, (2 * cu + 1, 2 * cu + 2, u, None))
-        occupy(lv, (2 * cv, 2 * cv + 1, None, v))
+    def route_all(self, graph: Graph) -> None:
+        """Route forward edges by length first, back edges last, so short edges get the straight lines."""
+        rank, back, flows = self.grid.rank, self.grid.back, graph.flows
+        order = sorted(range(len(flows)),
+                       key=lambda i: (i in back, abs(rank[flows[i].target] - rank[flows[i].source]), i))
+        for i in order:
+            u, v = flows[i].source, flows[i].target
+            if not (i not in back and rank[v] > rank[u] and self._forward(i, u, v)):
+                self._channel(i, u, v)
+
+    def _forward(self, i: int, u: str, v: str) -> bool:
+        """Straight along one line, else one vertical in the first gap that fits; False when neither does."""
+        cu, cv, lu, lv = self.grid.rank[u], self.grid.rank[v], self.grid.line[u], self.grid.line[v]
+        straight = (2 * cu + 1, 2 * cv + 1, u, v)
+        if lu == lv and self.free(lu, cu + 1, cv - 1) and self.fits(lu, straight):
+            self.occupy(lu, straight)
+            self.routes[i] = ("straight", 0, 0)
+            return True
+        for gap in range(cu + 1, cv + 1):
+            out_piece, in_piece = (2 * cu + 1, 2 * gap, u, None), (2 * gap, 2 * cv + 1, None, v)
+            if (self.free(lu, cu + 1, gap - 1) and self.free(lv, gap, cv - 1) and self.fits(lu, out_piece)
+                    and self.fits(lv, in_piece)):
+                self.occupy(lu, out_piece)
+                self.occupy(lv, in_piece)
+                self.routes[i] = ("bend", gap, 0)
+                self.verticals.append(_Vertical(i, gap, lu, lv))
+                return True
+        return False
+
+    def _channel(self, i: int, u: str, v: str) -> None:
+        """Down into the source lane's channel, along the first free channel track, and to the target."""
+        cu, cv, lu, lv = self.grid.rank[u], self.grid.rank[v], self.grid.line[u], self.grid.line[v]
+        self.occupy(lu, (2 * cu + 1, 2 * cu + 2, u, None))
+        self.occupy(lv, (2 * cv, 2 * cv + 1, None, v))
         span = (min(cu + 1, cv), max(cu + 1, cv))
-        used = channels.setdefault(lu[0], [])
+        used = self.channels.setdefault(lu[0], [])
         k = 0
         while any(s <= span[1] and span[0] <= e for s, e, kk in used if kk == k):
             k += 1
         used.append((span[0], span[1], k))
-        routes[i] = ("channel", lu[0], k)
-        verticals.append(_Vertical(i, cu + 1, lu, None))
-        verticals.append(_Vertical(i, cv, None, lv))
+        self.routes[i] = ("channel", lu[0], k)
+        self.verticals.append(_Vertical(i, cu + 1, lu, None))
+        self.verticals.append(_Vertical(i, cv, None, lv))
 
-    # gap widths: room for the verticals in it (and the labels after a decision)
+
+@dataclass
+class _Columns:
+    """The x of each gap and column, each gap's width and verticals, and the decisions' columns."""
+
+    gap_x: list[int]
+    gap_w: list[int]
+    col_x: list[int]
+    width: int
+    by_gap: dict[int, list[_Vertical]]
+    decision_cols: set[int]
+
+
+def _column_positions(graph: Graph, grid: _Grid, verticals: list[_Vertical]) -> _Columns:
+    """Gap widths (room for the verticals in it, and the labels after a decision), then every x."""
     by_gap: dict[int, list[_Vertical]] = {}
     for vert in verticals:
         by_gap.setdefault(vert.gap, []).append(vert)
-    decision_cols = {rank[n.id] for n in graph.nodes if n.kind == "exclusive" and _is_decision(graph, n)}
+    decision_cols = {grid.rank[n.id] for n in graph.nodes if n.kind == "exclusive" and _is_decision(graph, n)}
     gap_w = []
-    for g in range(columns + 1):
+    for g in range(grid.columns + 1):
         width = max(GAP, 2 * SLOT + SLOT * len(by_gap.get(g, [])))
         if g - 1 in decision_cols:
             width = max(width, DECISION_GAP + SLOT * len(by_gap.get(g, [])))
         gap_w.append(width)
-    x0 = ORIGIN[0] + 2 * HEADER
     gap_x, col_x = [], []
-    x = x0
-    for g in range(columns + 1):
+    x = ORIGIN[0] + 2 * HEADER
+    for g in range(grid.columns + 1):
         gap_x.append(x)
         x += gap_w[g]
-        if g < columns:
+        if g < grid.columns:
             col_x.append(x)
             x += COLUMN
-    width = x - (ORIGIN[0] + HEADER)
+    return _Columns(gap_x, gap_w, col_x, x - (ORIGIN[0] + HEADER), by_gap, decision_cols)
 
-    lane_boxes = []
-    lane_top = []
+
+def _lane_bands(grid: _Grid, channels: dict[int, list[tuple[int, int, int]]],
+                width: int) -> tuple[list[tuple[str, Box]], list[int], Box]:
+    """Each lane's box (its tracks and its channel band), the top of each, and the participant around them."""
+    lane_boxes, lane_top = [], []
     channel_count = {lane: 1 + max(k for _, _, k in used) for lane, used in channels.items()}
     y = ORIGIN[1]
-    for index, name in enumerate(lanes):
-        height = 2 * LANE_PAD + tracks[index] * TRACK + SLOT * (channel_count.get(index, 0) + 1)
+    for index, name in enumerate(grid.lanes):
+        height = 2 * LANE_PAD + grid.tracks[index] * TRACK + SLOT * (channel_count.get(index, 0) + 1)
         lane_top.append(y)
         lane_boxes.append((name, (ORIGIN[0] + HEADER, y, width, height)))
         y += height
-    participant = (ORIGIN[0], ORIGIN[1], width + HEADER, y - ORIGIN[1])
+    return lane_boxes, lane_top, (ORIGIN[0], ORIGIN[1], width + HEADER, y - ORIGIN[1])
 
-    def line_y(ln: tuple[int, int]) -> int:
-        return lane_top[ln[0]] + LANE_PAD + ln[1] * TRACK + TRACK // 2
 
-    def channel_y(lane: int, k: int) -> int:
-        return lane_top[lane] + LANE_PAD + tracks[lane] * TRACK + SLOT * (k + 1)
+@dataclass(frozen=True)
+class _Bands:
+    """The y of track lines and channel tracks, once the lanes are placed."""
 
+    grid: _Grid
+    lane_top: list[int]
+
+    def line_y(self, ln: tuple[int, int]) -> int:
+        """The y of a track line (lane, track)."""
+        return self.lane_top[ln[0]] + LANE_PAD + ln[1] * TRACK + TRACK // 2
+
+    def channel_y(self, lane: int, k: int) -> int:
+        """The y of a lane's k-th channel track."""
+        return self.lane_top[lane] + LANE_PAD + self.grid.tracks[lane] * TRACK + SLOT * (k + 1)
+
+
+def _shapes(graph: Graph, grid: _Grid, columns: _Columns, bands: _Bands) -> tuple[dict[str, Box], dict[str, Box]]:
+    """Each node's box, centred in its cell, and the name label under each event and gateway."""
     shapes: dict[str, Box] = {}
     labels: dict[str, Box] = {}
     for node in graph.nodes:
         w, h = SIZES[node.kind]
-        cx, cy = col_x[rank[node.id]] + COLUMN // 2, line_y(line[node.id])
+        cx, cy = columns.col_x[grid.rank[node.id]] + COLUMN // 2, bands.line_y(grid.line[node.id])
         shapes[node.id] = (cx - w // 2, cy - h // 2, w, h)
         if node.kind != "task" and node.name:
             labels[node.id] = (cx - 50, cy + h // 2 + 5, 100, 27)
+    return shapes, labels
 
-    for g, items in by_gap.items():
+
+def _slot_verticals(columns: _Columns) -> None:
+    """The x of each vertical: centred in its gap, or at the right after a decision to leave its labels room."""
+    for g, items in columns.by_gap.items():
         ordered = _slot_order(items)
-        first = gap_x[g] + (gap_w[g] - SLOT * (len(ordered) - 1)) // 2
-        if g - 1 in decision_cols:
-            first = gap_x[g] + gap_w[g] - SLOT * len(ordered)
+        first = columns.gap_x[g] + (columns.gap_w[g] - SLOT * (len(ordered) - 1)) // 2
+        if g - 1 in columns.decision_cols:
+            first = columns.gap_x[g] + columns.gap_w[g] - SLOT * len(ordered)
         for n, vert in enumerate(ordered):
             vert.x = first + SLOT * n
-    vx: dict[tuple[int, int], int] = {(v.edge, v.gap): v.x for v in verticals}
 
+
+def _waypoints(graph: Graph, grid: _Grid, routing: _Routing, shapes: dict[str, Box],
+               bands: _Bands) -> dict[str, tuple[Point, ...]]:
+    """Each flow's points, from the right side of its source to the left side of its target."""
+    vx: dict[tuple[int, int], int] = {(v.edge, v.gap): v.x for v in routing.verticals}
     waypoints: dict[str, tuple[Point, ...]] = {}
-    flow_labels: dict[str, Box] = {}
-    for i, flow in enumerate(flows):
+    for i, flow in enumerate(graph.flows):
         su, sv = shapes[flow.source], shapes[flow.target]
         start: Point = (su[0] + su[2], su[1] + su[3] // 2)
         end: Point = (sv[0], sv[1] + sv[3] // 2)
-        kind, a, k = routes[i]
+        kind, a, k = routing.routes[i]
         if kind == "straight":
             points: tuple[Point, ...] = (start, end)
         elif kind == "bend":
             x = vx[(i, a)]
             points = (start, (x, start[1]), (x, end[1]), end)
         else:
-            x1, x2, yc = vx[(i, rank[flow.source] + 1)], vx[(i, rank[flow.target])], channel_y(a, k)
+            x1, x2 = vx[(i, grid.rank[flow.source] + 1)], vx[(i, grid.rank[flow.target])]
+            yc = bands.channel_y(a, k)
             points = (start, (x1, start[1]), (x1, yc), (x2, yc), (x2, end[1]), end)
         waypoints[flow.id] = points
-    for node in graph.nodes:  # a decision's labels: the flow turning up (or the ya flow) above, the other below
-        named = [f for f in flows if f.source == node.id and f.name]
+    return waypoints
+
+
+def _flow_labels(graph: Graph, waypoints: dict[str, tuple[Point, ...]]) -> dict[str, Box]:
+    """A decision's labels: the flow turning up (or the ya flow) above its first stretch, the other below."""
+    flow_labels: dict[str, Box] = {}
+    for node in graph.nodes:
+        named = [f for f in graph.flows if f.source == node.id and f.name]
         turns = sorted(named, key=lambda f: (waypoints[f.id][2][1] - waypoints[f.id][0][1]
                                             if len(waypoints[f.id]) > 2 else 0, f.condition is None))
         for n, flow in enumerate(turns):
             x, y = waypoints[flow.id][0]
             flow_labels[flow.id] = (x + 4, y - 18 if n == 0 else y + 4, 90, 14)
-    return Layout(participant, tuple(lane_boxes), shapes, labels, waypoints, flow_labels)
+    return flow_labels
 
 
 def _is_decision(graph: Graph, node: Node) -> bool:

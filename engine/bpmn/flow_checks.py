@@ -1,4 +1,4 @@
-"""Lint rules over a process's flow: reachability, what conditions read upstream, gateways covering every choice."""
+"""Rules over a process's flow: reachability, what conditions read upstream, gateways covering every choice."""
 
 from __future__ import annotations
 

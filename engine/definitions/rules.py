@@ -1,0 +1,269 @@
+"""The one rule set for diagrams: `sop lint` lists every finding, loading refuses with the first error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from engine.bpmn.diagram_checks import (
+    BPMN_NS,
+    SPIFF_NS,
+    STEP_TAGS,
+    TASK_ID_RULE,
+    expression_problems,
+    is_task_id,
+    process_problems,
+)
+from engine.bpmn.flow_checks import Graph, condition_problems, gateway_problems
+from engine.bpmn.tasks import FORM_PROPERTY
+from engine.common.durations import duration_problem
+from engine.common.errors import DefinitionError, EngineError
+
+ERROR, WARNING = "error", "warning"
+
+
+# The rules a version already pinned in a store must still pass to be replayed: what keeps it safe to run (no
+# code, nothing SpiffWorkflow cannot drive). Rules added since (lanes, forms, flow) do not rewrite history.
+PINNED_RULES = frozenset({"xml-malformed", "xsd", "process-unparsable", "id-reserved", "script-refused",
+                          "element-unsupported", "flow-dangling", "condition-invalid", "timer-invalid",
+                          "task-id-invalid", "sla-invalid"})
+
+
+class Finding(NamedTuple):
+    """One rule a diagram breaks: how bad, where, which rule, and a message saying what and how to fix."""
+
+    severity: str
+    line: int | None
+    element: str | None
+    rule: str
+    message: str
+
+
+class DiagramRuleError(DefinitionError):
+    """A diagram loading refuses: the message names the first error; findings holds every error of the check."""
+
+    def __init__(self, message: str, findings: Iterable[Finding], process_ids: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.findings = tuple(findings)
+        self.process_ids = tuple(process_ids)
+
+
+class FormSource:
+    """Where a diagram's forms come from (a forms folder or a stored bundle); each text is read once and kept."""
+
+    def __init__(self, where: str, read: Callable[[str], str | None], folder: Path | None = None) -> None:
+        self.where = where
+        self._read = read
+        self.folder = folder
+        self.texts: dict[str, str] = {}
+
+    def label(self, name: str) -> str:
+        """How messages name a form: its path in a forms folder, its name in a bundle."""
+        return str(self.folder / name) if self.folder is not None else name
+
+    def text(self, name: str) -> str | None:
+        """The form's text, None when there is none; OSError or UnicodeDecodeError when it cannot be read."""
+        if name not in self.texts:
+            found = self._read(name)
+            if found is None:
+                return None
+            self.texts[name] = found
+        return self.texts[name]
+
+
+def folder_forms(forms_dir: Path) -> FormSource:
+    """The forms of a forms folder."""
+
+    def read(name: str) -> str | None:
+        path = forms_dir / name
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    return FormSource(f"the forms folder '{forms_dir}'", read, forms_dir)
+
+
+def bundle_forms(bundle: dict[str, Any]) -> FormSource:
+    """The forms a stored definition bundle pins."""
+    forms = bundle.get("forms") or {}
+    return FormSource("the definition's bundle", lambda name: forms.get(name) if isinstance(forms, dict) else None)
+
+
+def diagram_root(text: str) -> tuple[Any, list[Finding]]:
+    """The root element of a diagram's text (no entities, no network), or None and the finding that refuses it."""
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        return None, [Finding(ERROR, exc.lineno, None, "xml-malformed",
+                              f"not well-formed XML ({exc.msg}); fix the diagram")]
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        return None, [Finding(ERROR, root.sourceline, None, "xsd",
+                              f"not a BPMN 2.0 file (root element {root.tag}); save it as BPMN 2.0")]
+    return root, []
+
+
+def executable_processes(root: Any) -> list[Any]:
+    """The process elements of a diagram that sop runs (isExecutable is true or absent)."""
+    return [p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("isExecutable", "true").lower() == "true"]
+
+
+def diagram_findings(root: Any, forms: FormSource, lanes_known: set[str] | None = None) -> list[Finding]:
+    """Every finding of the sop rules in a diagram's executable processes (not SpiffWorkflow's own parse)."""
+    processes = executable_processes(root)
+    if not processes:
+        return [Finding(ERROR, root.sourceline, None, "process-unparsable",
+                        'has no executable process (isExecutable="true"); mark the process executable')]
+    return [found for process in processes for found in process_findings(process, forms, lanes_known)]
+
+
+def step_elements(process: Any) -> list[Any]:
+    """The user and manual tasks of a process, the steps people complete."""
+    return [t for step_tag in STEP_TAGS for t in process.iter(f"{{{BPMN_NS}}}{step_tag}")]
+
+
+def node_lanes(process: Any) -> dict[str, list[Any]]:
+    """The innermost lanes listing each flow node, matched as SpiffWorkflow 3.2 matches them (exact id text)."""
+    listed: dict[str, list[Any]] = {}
+    for ref in process.iter(f"{{{BPMN_NS}}}flowNodeRef"):
+        lanes = listed.setdefault(ref.text or "", [])
+        if not any(lane is ref.getparent() for lane in lanes):
+            lanes.append(ref.getparent())
+    return {node: [lane for lane in lanes if not any(_inside(other, lane) for other in lanes if other is not lane)]
+            for node, lanes in listed.items()}
+
+
+def _inside(inner: Any, outer: Any) -> bool:
+    return any(ancestor is outer for ancestor in inner.iterancestors())
+
+
+def step_lane(lanes: dict[str, list[Any]], bpmn_id: str) -> str | None:
+    """The name of the one lane a step is in, as the runtime reads it (None when in none, several or unnamed)."""
+    found = lanes.get(bpmn_id, [])
+    return found[0].get("name") if len(found) == 1 else None
+
+
+def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | None = None) -> list[Finding]:
+    """Every finding of one process: elements sop cannot run, steps, lanes, forms, flow and gateways."""
+    out: list[Finding] = []
+
+    def add(line: int | None, element: str | None, rule: str, message: str, severity: str = ERROR) -> None:
+        out.append(Finding(severity, line, element, rule, message))
+
+    tasks = step_elements(process)
+    step_ids = {t.get("id", "") for t in tasks}
+    for found in process_problems(process, step_ids):
+        add(found.line, found.element, found.rule, found.message)
+    if lanes_known is not None:
+        _role_warnings(process, lanes_known, add)
+    lanes = node_lanes(process)
+    schemas: dict[str, dict[str, Any]] = {}
+    for task in tasks:
+        _lane_findings(task, lanes, add)
+        schema = _step_findings(task, forms, add)
+        if schema is not None:
+            schemas[task.get("id", "")] = schema
+    graph = Graph(process)
+    for line, element, rule, message in graph.problems():
+        add(line, element, rule, message)
+    for line, element, rule, message in condition_problems(process, graph, step_ids, schemas):
+        add(line, element, rule, message)
+    for line, element, rule, message, severity in gateway_problems(process, schemas):
+        add(line, element, rule, message, severity)
+    return out
+
+
+def _role_warnings(process: Any, lanes_known: set[str], add: Any) -> None:
+    from engine.common.lanes import lane_key
+
+    for lane in process.iter(f"{{{BPMN_NS}}}lane"):
+        name = lane.get("name") or lane.get("id")
+        if lane_key(name) not in lanes_known:
+            add(lane.sourceline, lane.get("id"), "lane-unknown-role",
+                f"lane '{name}' is in no one's lanes in the roles file; nobody may act in it", WARNING)
+
+
+def _lane_findings(task: Any, lanes: dict[str, list[Any]], add: Any) -> None:
+    """A step is in exactly one named lane: its actor's; else anyone in the roles file could complete it."""
+    bpmn_id, line = task.get("id", ""), task.sourceline
+    found = lanes.get(bpmn_id, [])
+    if not found:
+        spaced = any(node.strip() == bpmn_id for node in lanes)
+        hint = " (a lane lists it with spaces around the id; remove them)" if spaced else ""
+        add(line, bpmn_id, "lane-missing", f"user task '{bpmn_id}' is in no lane{hint}; put it in its actor's lane")
+    elif len(found) > 1:
+        names = ", ".join(f"'{lane.get('name') or lane.get('id')}'" for lane in found)
+        add(line, bpmn_id, "lane-multiple",
+            f"user task '{bpmn_id}' is in {len(found)} lanes ({names}); keep it in its actor's lane only")
+    elif not found[0].get("name"):
+        add(line, bpmn_id, "lane-missing",
+            f"user task '{bpmn_id}' is in lane '{found[0].get('id')}', which has no name; name the lane after "
+            "its actor, as the roles file writes it")
+
+
+def _step_findings(task: Any, forms: FormSource, add: Any) -> dict[str, Any] | None:
+    """The rules of one user task; returns its form's schema when the form is readable."""
+    bpmn_id, line = task.get("id", ""), task.sourceline
+    if not is_task_id(bpmn_id):
+        add(line, bpmn_id, "task-id-invalid", f"user task id '{bpmn_id}' is not a valid data key; {TASK_ID_RULE}")
+    props = {p.get("name", ""): p.get("value", "") for p in task.iter(f"{{{SPIFF_NS}}}property")}
+    sla = props.get("sla")
+    problem = duration_problem(sla) if sla is not None else None
+    if problem:
+        add(line, bpmn_id, "sla-invalid", f"task '{bpmn_id}' has sla={sla!r}, {problem}")
+    if props.get("check"):
+        for rule, message in expression_problems(props["check"], f"task '{bpmn_id}' check", set()):
+            if rule == "condition-invalid":
+                add(line, bpmn_id, rule, message)
+    name = props.get(FORM_PROPERTY)
+    if not name:
+        add(line, bpmn_id, "form-missing", f"user task '{bpmn_id}' binds no form; add the {FORM_PROPERTY} property")
+        return None
+    return _form_schema(bpmn_id, line, name, forms, add)
+
+
+def _form_schema(bpmn_id: str, line: int | None, name: str, forms: FormSource, add: Any) -> dict[str, Any] | None:
+    if "/" in name or "\\" in name or name.startswith("."):
+        add(line, bpmn_id, "form-file-missing",
+            f"task '{bpmn_id}' has {FORM_PROPERTY}={name!r}; give a plain file name in the forms folder")
+        return None
+    try:
+        text = forms.text(name)
+    except (OSError, UnicodeDecodeError) as exc:
+        add(line, bpmn_id, "form-invalid",
+            f"form {forms.label(name)} cannot be read as UTF-8 ({exc}); save it as UTF-8")
+        return None
+    if text is None:
+        add(line, bpmn_id, "form-file-missing",
+            f"task '{bpmn_id}' binds form '{name}', which is not in {forms.where}; add the file or fix "
+            f"{FORM_PROPERTY}")
+        return None
+    from engine.definitions.forms import parse_form  # jsonschema (~0.07 s to import) only where forms are checked
+
+    try:
+        return parse_form(text, forms.label(name))
+    except EngineError as exc:
+        add(line, bpmn_id, "form-invalid", f"task '{bpmn_id}' binds an unusable form: {exc}")
+    return None
+
+
+def table_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings of the BPMN an SOP table compiles to, without lines: those of the compiled XML mean nothing to
+    the table's author."""
+    return [f._replace(line=None) for f in findings]
+
+
+def refuse(findings: Iterable[Finding], source: str, process_ids: Iterable[str] = ()) -> None:
+    """Raise DiagramRuleError naming the first error (file, line, rule, what and the fix); warnings pass."""
+    errors = [f for f in findings if f.severity == ERROR]
+    if errors:
+        raise rule_error(errors, source, process_ids)
+
+
+def rule_error(errors: list[Finding], source: str, process_ids: Iterable[str] = ()) -> DiagramRuleError:
+    """The error loading raises for these (one or more) errors: the first named, the others counted."""
+    first = min(errors, key=lambda f: (f.line or 0, f.rule))
+    where = f"{source}:{first.line}" if first.line else source
+    more = len(errors) - 1
+    tail = f"; {more} more error{'s' if more != 1 else ''}: run `sop lint` to see all" if more else ""
+    return DiagramRuleError(f"{where}: {first.message} (rule {first.rule}{tail})", errors, process_ids)

@@ -1,0 +1,114 @@
+"""A definition version as the engine runs it: its steps, identity page and content hash, built from a bundle of
+file texts that passed the rules (from the definitions folder, an SOP table, or a store's pinned copy)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS
+from engine.bpmn.tasks import FORM_PROPERTY
+from engine.common.canonical import canonical_json, sha256_hex
+from engine.common.errors import DefinitionError
+from engine.common.yamlio import parse_yaml
+from engine.definitions.rules import (
+    PINNED_RULES,
+    FormSource,
+    bundle_forms,
+    diagram_root,
+    node_lanes,
+    process_findings,
+    refuse,
+    step_elements,
+    step_lane,
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A user task of a process as the operator sees it: id, name, lane, form and Mutu Baku."""
+
+    bpmn_id: str
+    name: str
+    lane: str | None
+    form: str | None
+    sla: str | None
+    output: str | None
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One runnable process with everything it needs, hashed together as a version."""
+
+    process_id: str
+    name: str
+    file: str
+    version: str
+    bundle: dict[str, Any]
+    steps: tuple[Step, ...]
+    identity: dict[str, Any]
+
+    def step(self, bpmn_id: str) -> Step | None:
+        """The user task with this BPMN id, if the process has one."""
+        return next((s for s in self.steps if s.bpmn_id == bpmn_id), None)
+
+    def form_schema(self, form: str) -> dict[str, Any]:
+        """The pinned JSON Schema of a form this version binds."""
+        from engine.definitions.forms import parse_form  # jsonschema (~0.2 s to import) only where forms are checked
+
+        return parse_form(self.bundle["forms"][form], form)
+
+
+def bound_forms(process: Any, forms: FormSource) -> dict[str, str]:
+    """The texts of the forms a process's steps bind, as the rules read them (checked before)."""
+    bound: dict[str, str] = {}
+    for task in step_elements(process):
+        for prop in task.iter(f"{{{SPIFF_NS}}}property"):
+            name = prop.get("value", "")
+            text = forms.text(name) if prop.get("name") == FORM_PROPERTY and name else None
+            if text is not None:
+                bound[name] = text
+    return bound
+
+
+def definition_from_bundle(bundle: dict[str, Any], file: str | None = None, pinned: bool = False) -> Definition:
+    """Build a Definition from a bundle (files' texts), refusing what lint calls an error (only the rules that keep
+    it safe to run when pinned: a version a store already runs); the version is the hash of the bundle."""
+    source = file or bundle["bpmn"]["file"]
+    root, findings = diagram_root(bundle["bpmn"]["text"])
+    refuse(findings, source, [bundle["process"]])
+    process = next(
+        (p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("id") == bundle["process"]), None
+    )
+    if process is None:
+        raise DefinitionError(f"{source}: no process '{bundle['process']}'")
+    findings = process_findings(process, bundle_forms(bundle))
+    refuse([f for f in findings if f.rule in PINNED_RULES] if pinned else findings, source, [bundle["process"]])
+    return checked_definition(bundle, source, process)
+
+
+def checked_definition(bundle: dict[str, Any], source: str, process: Any) -> Definition:
+    """The Definition of a bundle whose process passed the rules: its steps, identity page and version hash."""
+    lanes = node_lanes(process)
+    steps = []
+    for task in sorted(step_elements(process), key=lambda t: t.sourceline or 0):
+        bpmn_id = task.get("id", "")
+        props = {p.get("name", ""): p.get("value", "") for p in task.iter(f"{{{SPIFF_NS}}}property")}
+        steps.append(Step(bpmn_id=bpmn_id, name=task.get("name") or bpmn_id, lane=step_lane(lanes, bpmn_id),
+                          form=props.get(FORM_PROPERTY), sla=props.get("sla"), output=props.get("output"),
+                          properties=props))
+    identity: dict[str, Any] = {}
+    if bundle.get("yaml"):
+        page = parse_yaml(bundle["yaml"]["text"], bundle["yaml"]["file"])
+        identity = page if isinstance(page, dict) else {}
+    version = sha256_hex(canonical_json(bundle))
+    return Definition(
+        process_id=bundle["process"],
+        name=process.get("name") or bundle["process"],
+        file=source,
+        version=version,
+        bundle=bundle,
+        steps=tuple(steps),
+        identity=identity,
+    )
