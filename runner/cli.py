@@ -17,7 +17,24 @@ if TYPE_CHECKING:
 TABLE_LIMIT = 100
 
 
-@click.group(cls=SopGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Commands in modules of their own: name -> (module, attribute), imported when the command runs.
+LAZY_COMMANDS = {
+    **{name: ("runner.cli_audit", name) for name in ("history", "replay", "verify", "export")},
+    "lint": ("runner.cli_lint", "lint"),
+    "migrate": ("runner.cli_versions", "migrate"),
+    "roles": ("runner.cli_roles", "roles"),
+    "tick": ("runner.cli_time", "tick"),
+    "report": ("runner.cli_time", "report"),
+    "compile": ("runner.cli_sop_table", "compile_command"),
+    "decompile": ("runner.cli_sop_table", "decompile_command"),
+    "diagram": ("runner.cli_pictures", "diagram"),
+    "sheet": ("runner.cli_pictures", "sheet"),
+    "db": ("runner.cli_db", "db"),
+}
+
+
+@click.group(cls=SopGroup, lazy=LAZY_COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--db", envvar="SOP_DB", default="./sop.db", show_default=True, show_envvar=True,
               help="The store: a SQLite file (or sqlite:///PATH), or postgresql://USER@HOST:PORT/DB.")
 @click.option("--definitions", "definitions_dir", envvar="SOP_DEFINITIONS", default="./definitions", show_envvar=True,
@@ -283,21 +300,6 @@ def _print_step(kind: str, detail: dict[str, Any]) -> None:
         ready = ", ".join(detail["ready"]) or "none (finished)"
         click.echo(f"   {detail['n']:>2}. {detail['task']:<20} [{detail['lane']}] by {detail['actor']}"
                    f" -> next: {ready}")
-
-
-# Commands in modules of their own, registered once the group exists.
-from .cli_audit import COMMANDS as AUDIT_COMMANDS  # noqa: E402
-from .cli_db import db  # noqa: E402
-from .cli_lint import lint  # noqa: E402
-from .cli_pictures import COMMANDS as PICTURE_COMMANDS  # noqa: E402
-from .cli_roles import roles  # noqa: E402
-from .cli_sop_table import compile_command, decompile_command  # noqa: E402
-from .cli_time import report, tick  # noqa: E402
-from .cli_versions import migrate  # noqa: E402
-
-for _command in [*AUDIT_COMMANDS, lint, migrate, roles, tick, report, compile_command, decompile_command,
-                 *PICTURE_COMMANDS, db]:
-    cli.add_command(_command)
 
 
 def main() -> None:

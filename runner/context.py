@@ -20,7 +20,23 @@ INSTANCE_ID = click.IntRange(1, 2**63 - 1)
 
 
 class SopGroup(click.Group):
-    """A click group that turns every engine error into `Error: ...` on stderr and exit 1."""
+    """A click group that turns every engine error into `Error: ...` on stderr and exit 1, and imports a command's
+    module only when that command runs (or help lists it): `sop tasks` loads none of the other commands."""
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})  # command name -> (module, attribute)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            from importlib import import_module
+
+            module, attribute = self.lazy[cmd_name]
+            self.add_command(getattr(import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         from engine import EngineError

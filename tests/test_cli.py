@@ -352,3 +352,23 @@ def test_listing_commands_import_no_heavy_modules(sop: Sop) -> None:
         )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
         assert "HEAVY []" in result.stderr, (command, result.stderr)
+
+
+def test_a_command_loads_only_its_own_module(sop: Sop) -> None:
+    """`sop tasks` imports none of the other commands' modules; `sop history` imports only the audit commands';
+    every command is still listed by `sop --help`."""
+    import subprocess
+    import sys
+
+    sop.start()
+    for command, expected in (("tasks", []), ("history 1", ["runner.cli_audit"]), ("tick", ["runner.cli_time"])):
+        code = (
+            "import sys\nfrom runner.cli import cli\n"
+            f"cli(['--db', {str(sop.db)!r}, *{command.split()!r}], standalone_mode=False)\n"
+            "print('LOADED', sorted(m for m in sys.modules if m.startswith('runner.cli_')), file=sys.stderr)\n"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert f"LOADED {expected}" in result.stderr, (command, result.stderr)
+    listed = sop("--help").output
+    for name in ("history", "verify", "lint", "migrate", "compile", "diagram", "sheet", "db", "tick", "report"):
+        assert f"\n  {name} " in listed
