@@ -12,7 +12,6 @@ from engine.common.identity import os_login, utc_now
 from engine.common.models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
 from engine.runtime.step_checks import check_start_data, check_step
 from engine.service.pinned import PinnedVersions
-from engine.service.transition import Change, Finished, Happened, advance
 from engine.service.warm import WarmWorkflows
 from engine.store.opening import open_store
 from engine.store.protocol import EventRow, InstanceRow, Store, Transaction, VersionRow
@@ -30,6 +29,7 @@ if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only
     from engine.definitions.roles import Roles
     from engine.service.sla_report import SlaReport
     from engine.service.ticker import TickResult
+    from engine.service.transition import Change
 
 
 class ReadyStep(NamedTuple):
@@ -229,6 +229,7 @@ class Engine:
     def start(self, process_id: str, data: dict[str, Any] | None = None, actor: str | None = None) -> InstanceView:
         """Start an instance on the newest version of a process, pinning that version in the store."""
         from engine.runtime.workflow import build_spec, new_workflow, root_id, spec_to_text
+        from engine.service.transition import Happened, advance
 
         definition = self.catalog().get(process_id)
         data = dict(data or {})
@@ -265,6 +266,7 @@ class Engine:
         """Validate a step's artefact against its pinned form and complete it; all in one transaction."""
         from engine.definitions.forms import fit_to_form
         from engine.runtime.workflow import complete_task
+        from engine.service.transition import Finished, Happened, advance
 
         if not isinstance(data, dict):
             raise ValidationError(f"Data for task '{task}' must be an object of field: value pairs")
@@ -379,6 +381,8 @@ class Engine:
 
     def _change(self, actor: str, now: str, before: list[TaskView]) -> Change:
         """Who acts, when, and the ready rows before: what the transition needs besides the workflow."""
+        from engine.service.transition import Change
+
         return Change(actor, self.operator, now, self.work_clock(), before)
 
     def _view(self, row: InstanceRow, tasks: list[TaskView], data: dict[str, Any]) -> InstanceView:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from engine.common.models import TaskView
@@ -82,6 +81,8 @@ class SqlStoreReads:
     def days_off(self, calendar: str) -> dict[int, list[str]]:
         """The days off kept for a calendar, by year."""
         rows = self._query("SELECT year, days FROM days_off WHERE calendar = ?", (calendar,))
+        import json  # only commands that read days off need it, not `sop tasks`
+
         return {int(year): json.loads(str(days)) for year, days in rows}
 
     def has_ready_without_due(self) -> bool:
