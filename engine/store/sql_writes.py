@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from engine.common.errors import StoreError
@@ -105,6 +104,8 @@ class SqlTransactionCore:
 
     def put_days_off(self, calendar: str, year: int, days: list[str]) -> None:
         """Keep a calendar's days off of one year."""
+        import json  # only when a calendar's days off are stored: not on the listing path
+
         self._run("INSERT INTO days_off (calendar, year, days) VALUES (?, ?, ?) "
                   "ON CONFLICT (calendar, year) DO UPDATE SET days = excluded.days", (calendar, year, json.dumps(days)))
 

@@ -9,14 +9,16 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from engine.common.errors import StoreError
 from engine.store.failpoints import failpoint
 from engine.store.sql_core import SQLITE, done_window
 from engine.store.sql_reads import SqlStoreReads
 from engine.store.sqlite_schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
-from engine.store.sqlite_transaction import SqliteTransaction
+
+if TYPE_CHECKING:
+    from engine.store.sqlite_transaction import SqliteTransaction
 
 BUSY_TIMEOUT_MS = 15000
 
@@ -164,6 +166,8 @@ class SqliteStore(SqlStoreReads):
     @contextmanager
     def transaction(self) -> Iterator[SqliteTransaction]:
         """BEGIN IMMEDIATE ... COMMIT; any error rolls everything back."""
+        from engine.store.sqlite_transaction import SqliteTransaction  # writers only: not on the listing path
+
         conn = self._require()
         if self.read_only:
             raise StoreError(f"Store '{self.location}' is read-only; nothing was saved. Use a writable store")
