@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from engine.bpmn.tasks import ready_row, resolve, step_properties, user_task_ids
 from engine.common.canonical import canonical_json
 from engine.common.errors import EngineError, NotFoundError, StoreError, TaskStateError, ValidationError
 from engine.common.identity import os_login, utc_now
 from engine.common.models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
-from engine.runtime.step_checks import check_start_data, check_step
-from engine.service.pinned import PinnedVersions
-from engine.service.warm import WarmWorkflows
 from engine.store.opening import open_store
 from engine.store.protocol import EventRow, InstanceRow, Store, Transaction, VersionRow
 
@@ -27,20 +23,11 @@ if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only
     from engine.common.work_calendar import Clock
     from engine.definitions.catalog import Catalog
     from engine.definitions.roles import Roles
+    from engine.service.pinned import PinnedVersions
     from engine.service.sla_report import SlaReport
     from engine.service.ticker import TickResult
-    from engine.service.transition import Change
-
-
-class ReadyStep(NamedTuple):
-    """A step about to be completed: the locked instance, its ready rows, version, task row, workflow and task."""
-
-    row: InstanceRow
-    ready: list[TaskView]
-    version: VersionRow
-    target: TaskView
-    workflow: Any
-    task: Any
+    from engine.service.transition import Change, ReadyStep
+    from engine.service.warm import WarmWorkflows
 
 
 class Engine:
@@ -65,8 +52,30 @@ class Engine:
         self._work_clock = work_clock
         self._store: Store | None = None
         self._may_create = False
-        self.pinned = PinnedVersions()  # versions never change once stored: safe to keep for the process
-        self.warm = WarmWorkflows()
+        self._pinned: PinnedVersions | None = None
+        self._warm: WarmWorkflows | None = None
+
+    @property
+    def pinned(self) -> PinnedVersions:
+        """The pinned versions this process has read (they never change once stored: safe to keep)."""
+        if self._pinned is None:
+            from engine.service.pinned import PinnedVersions
+
+            self._pinned = PinnedVersions()
+        return self._pinned
+
+    @property
+    def warm(self) -> WarmWorkflows:
+        """The workflows this process wrote last, used only while the store still holds what was written."""
+        if self._warm is None:
+            from engine.service.warm import WarmWorkflows
+
+            self._warm = WarmWorkflows()
+        return self._warm
+
+    @warm.setter
+    def warm(self, kept: WarmWorkflows) -> None:
+        self._warm = kept
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -218,6 +227,8 @@ class Engine:
         row = self.instance_row(instance)
         ready = self.store().ready_tasks(instance)
         version = self.pinned.of(row, self.store().get_version)
+        from engine.bpmn.tasks import resolve, user_task_ids
+
         view = resolve(row, ready, task, lambda: self.store().events(instance),
                        lambda: user_task_ids(self.pinned.spec(row.version, version.spec)))
         if not view.form:
@@ -228,6 +239,7 @@ class Engine:
 
     def start(self, process_id: str, data: dict[str, Any] | None = None, actor: str | None = None) -> InstanceView:
         """Start an instance on the newest version of a process, pinning that version in the store."""
+        from engine.runtime.step_checks import check_start_data
         from engine.runtime.workflow import build_spec, new_workflow, root_id, spec_to_text
         from engine.service.transition import Happened, advance
 
@@ -264,7 +276,9 @@ class Engine:
 
     def complete(self, instance: int, task: str, data: dict[str, Any], actor: str | None = None) -> StepResult:
         """Validate a step's artefact against its pinned form and complete it; all in one transaction."""
+        from engine.bpmn.tasks import step_properties
         from engine.definitions.forms import fit_to_form
+        from engine.runtime.step_checks import check_step
         from engine.runtime.workflow import complete_task
         from engine.service.transition import Finished, Happened, advance
 
@@ -295,7 +309,9 @@ class Engine:
     def _ready_step(self, tx: Transaction, instance: int, task: str) -> ReadyStep:
         """The running instance locked, its workflow, and the ready task a reference names, checked against the
         pinned diagram (lane and form come from the diagram, never from the ready-task row alone: it is an index)."""
+        from engine.bpmn.tasks import ready_row, resolve, user_task_ids
         from engine.runtime.workflow import is_ready_user_task, state_from_bytes, task_by_uuid
+        from engine.service.transition import ReadyStep
 
         row = tx.lock_instance(instance)
         if row is None:
