@@ -6,11 +6,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from engine.common.canonical import canonical_json
-from engine.common.errors import EngineError, NotFoundError, StoreError, TaskStateError, ValidationError
+from engine.common.errors import EngineError, NotFoundError, ValidationError
 from engine.common.identity import os_login, utc_now
 from engine.common.models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
 from engine.store.opening import open_store
-from engine.store.protocol import EventRow, InstanceRow, Store, Transaction, VersionRow
+from engine.store.protocol import EventRow, InstanceRow, Store, VersionRow
 
 if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only in commands that need them
     from collections.abc import Iterator
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only
     from engine.service.pinned import PinnedVersions
     from engine.service.sla_report import SlaReport
     from engine.service.ticker import TickResult
-    from engine.service.transition import Change, ReadyStep
+    from engine.service.transition import Change
     from engine.service.warm import WarmWorkflows
 
 
@@ -280,6 +280,7 @@ class Engine:
         from engine.definitions.forms import fit_to_form
         from engine.runtime.step_checks import check_step
         from engine.runtime.workflow import complete_task
+        from engine.service.ready_step import locked_ready_step
         from engine.service.transition import Finished, Happened, advance
 
         if not isinstance(data, dict):
@@ -289,7 +290,7 @@ class Engine:
         if store.schema_version() == 0:
             raise NotFoundError(f"No instance {instance} in store '{self.db}' (it has none yet); start one first")
         with store.transaction() as tx:
-            at = self._ready_step(tx, instance, task)
+            at = locked_ready_step(tx, instance, task, self.db, self.pinned, self.warm)
             what = f"Instance {instance} task '{at.target.task}'"
             if self.roles is not None:
                 self.roles.check_lane(self.roles.person(actor), at.target.lane, what)
@@ -305,37 +306,6 @@ class Engine:
         self.warm.keep(done.row, at.workflow)
         # The completed task's data holds every artefact upstream of it (SpiffWorkflow passes data along).
         return StepResult(at.target.task, at.target.id, self._view(done.row, done.ready, dict(at.task.data)))
-
-    def _ready_step(self, tx: Transaction, instance: int, task: str) -> ReadyStep:
-        """The running instance locked, its workflow, and the ready task a reference names, checked against the
-        pinned diagram (lane and form come from the diagram, never from the ready-task row alone: it is an index)."""
-        from engine.bpmn.tasks import ready_row, resolve, user_task_ids
-        from engine.runtime.workflow import is_ready_user_task, state_from_bytes, task_by_uuid
-        from engine.service.transition import ReadyStep
-
-        row = tx.lock_instance(instance)
-        if row is None:
-            raise NotFoundError(f"No instance {instance} in store '{self.db}'; list them with `sop instances`")
-        if row.status != "running":
-            raise TaskStateError(f"Instance {instance} is {row.status}; its tasks cannot be completed any more "
-                                 f"(see `sop show {instance}`)")
-        ready = tx.ready_tasks(instance)
-        version = self.pinned.of(row, tx.get_version)
-        spec = self.pinned.spec(row.version, version.spec)
-        target = resolve(row, ready, task, lambda: tx.events(instance), lambda: user_task_ids(spec))
-        workflow = self.warm.take(row) or state_from_bytes(row.state, spec)
-        spiff_task = task_by_uuid(workflow, target.id)
-        if spiff_task is None or not is_ready_user_task(spiff_task):
-            raise StoreError(f"Instance {instance}: ready task {target.id} is not ready in the stored state; the "
-                             f"store was altered behind the program's back. Nothing was saved; run `sop verify "
-                             f"{instance}`")
-        derived = ready_row(instance, row.process_id, spiff_task, target.since)
-        if derived[:7] != target[:7]:
-            raise StoreError(f"Instance {instance}: the ready-task row of '{target.task}' does not match the "
-                             f"pinned diagram (row: lane {target.lane!r}, form {target.form!r}; diagram: lane "
-                             f"{derived.lane!r}, form {derived.form!r}); the store was altered behind the "
-                             f"program's back. Nothing was saved; run `sop verify {instance}`")
-        return ReadyStep(row, ready, version, target, workflow, spiff_task)
 
     # -- pictures -------------------------------------------------------------------------------
 

@@ -11,21 +11,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.common.models import TaskView
 from engine.runtime.step_checks import check_not_stranded
-from engine.store.protocol import EventRow, InstanceRow, Transaction, VersionRow
+from engine.store.protocol import EventRow, InstanceRow, Transaction
 
 if TYPE_CHECKING:
     from engine.common.work_calendar import Clock
-
-
-class ReadyStep(NamedTuple):
-    """A step about to be completed: the locked instance, its ready rows, version, task row, workflow and task."""
-
-    row: InstanceRow
-    ready: list[TaskView]
-    version: VersionRow
-    target: TaskView
-    workflow: Any
-    task: Any
 
 
 class Happened(NamedTuple):
