@@ -39,7 +39,12 @@ class SopGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
+        import gc
+
         from engine import EngineError
+
+        gc.freeze()  # what start-up made lives until exit: the collector need not look at it again
+        gc.enable()
 
         try:
             return super().invoke(ctx)

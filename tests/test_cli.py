@@ -334,6 +334,32 @@ def test_piping_into_head_ends_quietly(sop: Sop) -> None:
         assert "Error" not in err and "Traceback" not in err
 
 
+def test_the_console_script_delivers_all_output_and_exit_codes(sop: Sop) -> None:
+    """The installed `sop` leaves without tearing the interpreter down, yet every byte reaches a file or a pipe and
+    the shell sees 0 for done, 1 for refused and 2 for a usage error."""
+    import subprocess
+    import sys
+
+    for _ in range(30):
+        sop.start()
+    executable = str(Path(sys.executable).parent / "sop")
+    out = sop.db.parent / "tasks.json"
+    with out.open("w") as sink:
+        done = subprocess.run([executable, "--db", str(sop.db), "tasks", "--json"], stdout=sink, stderr=subprocess.PIPE,
+                              timeout=60)
+    assert done.returncode == 0
+    assert len(json.loads(out.read_text())) == 30
+    piped = subprocess.run([executable, "--db", str(sop.db), "history", "1", "--json"], capture_output=True,
+                           timeout=60)
+    assert piped.returncode == 0 and json.loads(piped.stdout)
+    refused = subprocess.run([executable, "--db", str(sop.db), "show", "999"], capture_output=True, text=True,
+                             timeout=60)
+    assert refused.returncode == 1 and refused.stderr.startswith("Error: No instance 999")
+    usage = subprocess.run([executable, "--db", str(sop.db), "show", "--no-such-option"], capture_output=True,
+                           text=True, timeout=60)
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+
+
 def test_listing_commands_import_no_heavy_modules(sop: Sop) -> None:
     """`sop tasks` (also --overdue), `instances`, `show --json`, `history` and `report sla` load neither
     SpiffWorkflow, jsonschema, PyYAML nor lxml."""
