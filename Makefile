@@ -3,19 +3,24 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.runtime
 EXTRAS ?= test,pdf,postgres
 
-.PHONY: demo test lint bench clean wheel-test
+.PHONY: demo test lint bench clean wheel-test demo-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]' --config-settings editable_mode=compat
-	touch $(STAMP)
+# The demo needs only the runtime dependencies; the tests add the test tools and the optional extras.
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
 
-demo: $(STAMP)
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	touch $(STAMP) $(RUNTIME_STAMP)
+
+demo: $(RUNTIME_STAMP)
 	$(BIN)/sop demo
 
 lint: $(STAMP)
@@ -23,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint wheel-test
+test: lint wheel-test demo-test
 	$(BIN)/sop lint definitions/
 	$(BIN)/python -m pytest -q
 
@@ -36,6 +41,13 @@ wheel-test: $(STAMP)
 	$(PYTHON) -m venv $(WHEEL_VENV)
 	$(WHEEL_VENV)/bin/python -m pip install --quiet $(WHEEL_DIR)/sop-*.whl
 	REPO=$(CURDIR) SOP=$(CURDIR)/$(WHEEL_VENV)/bin/sop sh tests/wheel_smoke.sh
+
+# `make demo` on a fresh venv: it installs the runtime only (no test tool, no extra) and runs without a warning.
+DEMO_VENV := build/demo-venv
+demo-test: $(STAMP)
+	rm -rf $(DEMO_VENV)
+	$(MAKE) --no-print-directory demo VENV=$(DEMO_VENV) > build/demo-test.log 2>&1 || { cat build/demo-test.log; exit 1; }
+	$(BIN)/python tests/demo_install_check.py $(DEMO_VENV) build/demo-test.log
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
