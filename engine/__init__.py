@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
     from engine.audit.bundle import read_bundle as read_bundle
     from engine.audit.records import duration_text as duration_text
     from engine.audit.records import event_json as event_json
+    from engine.audit.records import summarize as artefact_summary
     from engine.audit.verify import verify_record as verify_record
     from engine.common.errors import DataFileError as DataFileError
     from engine.common.errors import DefinitionError as DefinitionError
@@ -22,6 +23,8 @@ if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
     from engine.common.errors import TaskStateError as TaskStateError
     from engine.common.errors import ValidationError as ValidationError
     from engine.common.identity import os_login as os_login
+    from engine.common.lanes import lane_key as lane_key
+    from engine.common.local_time import LocalTimes as LocalTimes
     from engine.common.models import InstanceSummary as InstanceSummary
     from engine.common.models import InstanceView as InstanceView
     from engine.common.models import ProcessInfo as ProcessInfo
@@ -59,8 +62,11 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "read_bundle": ("engine.audit.bundle", "read_bundle"),
     "duration_text": ("engine.audit.records", "duration_text"),
     "event_json": ("engine.audit.records", "event_json"),
+    "artefact_summary": ("engine.audit.records", "summarize"),
     "verify_record": ("engine.audit.verify", "verify_record"),
     "os_login": ("engine.common.identity", "os_login"),
+    "lane_key": ("engine.common.lanes", "lane_key"),
+    "LocalTimes": ("engine.common.local_time", "LocalTimes"),
     "parse_yaml": ("engine.common.yamlio", "parse_yaml"),
     "read_data_file": ("engine.common.yamlio", "read_data_file"),
     "form_template": ("engine.definitions.forms", "template"),
@@ -90,6 +96,7 @@ __all__ = [
     "EngineError",
     "InstanceSummary",
     "InstanceView",
+    "LocalTimes",
     "NotFoundError",
     "Person",
     "ProcessInfo",
@@ -98,12 +105,14 @@ __all__ = [
     "TaskStateError",
     "TaskView",
     "ValidationError",
+    "artefact_summary",
     "compile_table",
     "copy_store",
     "duration_text",
     "event_json",
     "find_roles",
     "form_template",
+    "lane_key",
     "lint_paths",
     "load_roles",
     "load_scenarios",

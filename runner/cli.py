@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .context import EXIT_REFUSED, INSTANCE_ID, SopGroup, engine_of
+from .context import EXIT_REFUSED, INSTANCE_ID, SopGroup, engine_of, known_or_refuse
 from .render import emit_json, emit_json_list, message, table, tasks_table
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str
     click.echo(view.instance)
     message(f"Started instance {view.instance} of {view.process} (version {view.version[:12]}).")
     if view.tasks:
-        message(tasks_table(view.tasks))
+        message(tasks_table(view.tasks, times=engine.local_times()))
 
 
 @cli.command()
@@ -152,11 +152,13 @@ def tasks(ctx: click.Context, instance: int | None, lane: str | None, limit: int
     if engine.single_user:
         message("Single-user mode: no roles file (roles.yaml in the definitions folder, or --roles); "
                 "anyone may complete any step.")
+    if not found and lane is not None:
+        known_or_refuse(lane, engine.known_lanes(), "--lane", "lane")
     if as_json:
         emit_json_list([{**t._asdict(), "overdue": t.due is not None and t.due < now} for t in found])
         return
     if found:
-        sys.stdout.write(tasks_table(found, now) + "\n")
+        sys.stdout.write(tasks_table(found, now, engine.local_times()) + "\n")
     else:
         message("No overdue tasks." if overdue else "No ready tasks.")
     if limit is not None and len(found) == limit:
@@ -166,17 +168,36 @@ def tasks(ctx: click.Context, instance: int | None, lane: str | None, limit: int
 
 
 @cli.command()
-@click.argument("instance", type=INSTANCE_ID)
-@click.argument("task")
+@click.argument("instance", metavar="[INSTANCE] TASK")
+@click.argument("task", required=False, metavar=" ")
+@click.option("--process", "process_id", metavar="PROCESS",
+              help="Any step of this process's newest version, ready or not: sop form --process PROCESS STEP.")
 @click.option("--template", is_flag=True, help="Print a YAML skeleton to fill in instead of the schema.")
 @click.pass_context
-def form(ctx: click.Context, instance: int, task: str, template: bool) -> None:
-    """Print a ready task's JSON Schema form. Example: sop form 1 Verifikasi --template > verifikasi.yaml"""
-    view, schema = engine_of(ctx).form(instance, task)
+def form(ctx: click.Context, instance: str, task: str | None, process_id: str | None, template: bool) -> None:
+    """Print a step's JSON Schema form: a ready task of an instance, or with --process any step.
+
+    Example: sop form 1 AjukanPermohonan --template > surat.yaml;
+    sop form --process interkoneksi_data_baru DisposisiKadis --template
+    """
+    if process_id is not None:
+        if task is not None:
+            raise click.UsageError("with --process give only the step: sop form --process PROCESS STEP")
+        _, _, schema = engine_of(ctx).step_form(process_id, instance)
+        usage = f"# sop complete INSTANCE {instance} --data FILE   (when the step is ready)\n"
+    else:
+        if task is None:
+            raise click.UsageError("give INSTANCE TASK (a ready task), or --process PROCESS STEP (any step)")
+        if not instance.isdigit() or not 1 <= int(instance) < 2**63:
+            raise click.BadParameter(f"{instance!r} is not an instance number (see `sop instances`)",
+                                     param_hint="INSTANCE")
+        number = int(instance)
+        view, schema = engine_of(ctx).form(number, task)
+        usage = f"# sop complete {number} {view.task} --data FILE\n"
     if template:
         from engine import form_template as make_template
 
-        click.echo(f"# sop complete {instance} {view.task} --data FILE\n" + make_template(schema), nl=False)
+        click.echo(usage + make_template(schema), nl=False)
     else:
         emit_json(schema)
 
@@ -205,7 +226,7 @@ def complete(ctx: click.Context, instance: int, task: str, data_file: str | None
         return
     message(f"Completed '{result.completed_task}' of instance {view.instance}; instance is {view.status}.")
     if view.tasks:
-        click.echo(tasks_table(view.tasks))
+        click.echo(tasks_table(view.tasks, times=engine.local_times()))
 
 
 @cli.command()
@@ -214,17 +235,19 @@ def complete(ctx: click.Context, instance: int, task: str, data_file: str | None
 @click.pass_context
 def show(ctx: click.Context, instance: int, as_json: bool) -> None:
     """Show an instance: status, ready tasks and the artefacts so far. Example: sop show 1"""
-    view = engine_of(ctx).show(instance)
+    engine = engine_of(ctx)
+    view = engine.show(instance)
     if as_json:
         emit_json(view.to_json())
         return
+    local = engine.local_times().text
     click.echo(f"Instance {view.instance}: {view.process} ({view.status})")
     click.echo(f"  version   {view.version[:12]}")
-    click.echo(f"  started   {view.started} by {view.started_by}")
-    click.echo(f"  updated   {view.updated}; {view.events} events; head {view.head_hash[:12]}")
+    click.echo(f"  started   {local(view.started, seconds=True)} by {view.started_by}")
+    click.echo(f"  updated   {local(view.updated, seconds=True)}; {view.events} events; head {view.head_hash[:12]}")
     if view.tasks:
         click.echo("Ready tasks:")
-        click.echo(tasks_table(view.tasks))
+        click.echo(tasks_table(view.tasks, engine.clock(), engine.local_times()))
     if view.data:
         import yaml
 
@@ -240,13 +263,17 @@ def show(ctx: click.Context, instance: int, as_json: bool) -> None:
 @click.pass_context
 def instances(ctx: click.Context, status: str | None, process: str | None, as_json: bool) -> None:
     """List instances. Example: sop instances --status running"""
-    found = engine_of(ctx).instances(status, process)
+    engine = engine_of(ctx)
+    found = engine.instances(status, process)
+    if not found and process is not None:
+        known_or_refuse(process, engine.known_processes(), "--process", "process")
     if as_json:
         emit_json_list([i.to_json() for i in found])
     elif found:
+        local = engine.local_times().text
         click.echo(table(["instance", "process", "status", "started", "updated", "started_by", "events"],
-                         [(i.instance, i.process, i.status, i.started, i.updated, i.started_by, i.events)
-                          for i in found]))
+                         [(i.instance, i.process, i.status, local(i.started), local(i.updated), i.started_by,
+                           i.events) for i in found]))
     else:
         message("No instances.")
 

@@ -28,7 +28,8 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool) -> N
         raise click.UsageError("give --json or --csv, not both")
     from engine import duration_text, event_json
 
-    rows, events = _engine(ctx).history(instance)
+    engine = _engine(ctx)
+    rows, events = engine.history(instance)
     if as_json:
         emit_json_list([{**event_json(e), "name": r.name, "lane": r.lane, "after_seconds": r.after}
                         for r, e in zip(rows, events, strict=True)])
@@ -36,16 +37,22 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool) -> N
         import csv
         import sys
 
+        from engine import artefact_summary
+
+        from .render import csv_cell
+
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["seq", "time", "type", "task", "step", "lane", "actor", "operator", "after_seconds",
                          "summary", "hash"])
-        for r, e in zip(rows, events, strict=True):
-            writer.writerow([r.seq, r.time, r.type, r.task or "", r.name, r.lane or "", r.actor, r.operator,
-                             "" if r.after is None else f"{r.after:.3f}", r.summary, e.hash])
+        for r, e in zip(rows, events, strict=True):  # the whole artefact, never cut; text cells made safe
+            writer.writerow([r.seq, r.time, r.type, *map(csv_cell, (r.task or "", r.name, r.lane or "", r.actor,
+                             r.operator)), "" if r.after is None else f"{r.after:.3f}",
+                             csv_cell(artefact_summary(e.data, None)), e.hash])
     else:
+        local = engine.local_times().text
         click.echo(table(["#", "time", "step", "lane", "actor", "operator", "after", "summary"],
-                         [(r.seq, r.time, r.name, r.lane, r.actor, r.operator, duration_text(r.after), r.summary)
-                          for r in rows]))
+                         [(r.seq, local(r.time, seconds=True), r.name, r.lane, r.actor, r.operator,
+                           duration_text(r.after), r.summary) for r in rows]))
 
 
 @click.command()

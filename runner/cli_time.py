@@ -28,15 +28,17 @@ def tick(ctx: click.Context, as_json: bool) -> None:
 
     Example (crontab, every minute): * * * * * cd /srv/sop && .venv/bin/sop tick
     """
-    result = _engine(ctx).tick()
+    engine = _engine(ctx)
+    result = engine.tick()
     if as_json:
         emit_json({"now": result.now, "fired": [f.to_json() for f in result.fired], "problems": list(result.problems)})
     else:
+        local = engine.local_times().text
         for fired in result.fired:
             ready = ", ".join(fired.tasks) or "none"
-            click.echo(f"Instance {fired.instance}: timer '{fired.timer}' on '{fired.attached_to}' (due {fired.due}) "
-                       f"fired; instance is {fired.status}; ready: {ready}")
-        message(f"{len(result.fired)} timer(s) fired at {result.now}.")
+            click.echo(f"Instance {fired.instance}: timer '{fired.timer}' on '{fired.attached_to}' "
+                       f"(due {local(fired.due)}) fired; instance is {fired.status}; ready: {ready}")
+        message(f"{len(result.fired)} timer(s) fired at {local(result.now, seconds=True)}.")
     for problem in result.problems:
         message(f"Error: {problem}")
     if result.problems:
@@ -64,8 +66,13 @@ def sla(ctx: click.Context, process: str | None, since: datetime | None, until: 
     against the SOP's. Example: sop report sla --process PROCESS_ID --since 2026-01-01 --csv"""
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
-    result = _engine(ctx).sla_report(process, since.date() if since else None, until.date() if until else None,
+    engine = _engine(ctx)
+    result = engine.sla_report(process, since.date() if since else None, until.date() if until else None,
                                      late_only=not (as_json or as_csv))
+    if process is not None and not result.steps and not result.instances:
+        from .context import known_or_refuse
+
+        known_or_refuse(process, engine.known_processes(), "--process", "process")
     if as_json:
         emit_json({"steps": [s.to_json() for s in result.steps], "instances": [i.to_json() for i in result.instances]})
         return
@@ -86,9 +93,11 @@ def sla(ctx: click.Context, process: str | None, since: datetime | None, until: 
         click.echo(f"\n{result.completed} completed instance(s); {within} within the SOP's total time "
                    f"({within / result.completed:.0%}).")
         if late:
+            local = engine.local_times().text
             click.echo(table(
                 ["instance", "process", "started", "completed", "total", "sop"],
-                [(i.instance, i.process, i.started, i.completed, hours(i.total_seconds), hours(i.sop_seconds))
+                [(i.instance, i.process, local(i.started), local(i.completed), hours(i.total_seconds),
+                  hours(i.sop_seconds))
                  for i in late[:INSTANCE_ROWS]],
             ))
         if len(late) > INSTANCE_ROWS:
@@ -106,13 +115,15 @@ def hours(seconds: float) -> str:
 def _csv(result: Any) -> None:
     import csv
 
+    from .render import csv_cell
+
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(["kind", "process", "task", "name", "lane", "sla", "completed", "median_seconds", "p90_seconds",
                      "within_share", "instance", "started", "finished", "total_seconds", "sop_seconds", "within"])
     for s in result.steps:
-        writer.writerow(["step", s.process, s.task, s.name, s.lane or "", s.sla or "", s.completed,
+        writer.writerow(["step", *map(csv_cell, (s.process, s.task, s.name, s.lane or "")), s.sla or "", s.completed,
                          f"{s.median_seconds:.0f}", f"{s.p90_seconds:.0f}",
                          "" if s.within_share is None else f"{s.within_share:.4f}", "", "", "", "", "", ""])
     for i in result.instances:
-        writer.writerow(["instance", i.process, "", "", "", "", "", "", "", "", i.instance, i.started, i.completed,
-                         f"{i.total_seconds:.0f}", f"{i.sop_seconds:.0f}", "yes" if i.within else "no"])
+        writer.writerow(["instance", csv_cell(i.process), "", "", "", "", "", "", "", "", i.instance, i.started,
+                         i.completed, f"{i.total_seconds:.0f}", f"{i.sop_seconds:.0f}", "yes" if i.within else "no"])

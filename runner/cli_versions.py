@@ -21,7 +21,8 @@ def print_versions(engine: Engine, as_json: bool) -> list[str]:
         emit_json_list([v.to_json() for v in versions])
     elif versions:
         click.echo(table(["process", "version", "first_seen", "running", "instances", "current"],
-                         [(v.process, v.version[:12], v.first_seen or "(not used yet)", v.running, v.instances,
+                         [(v.process, v.version[:12], engine.local_times().text(v.first_seen) if v.first_seen
+                           else "(not used yet)", v.running, v.instances,
                            "yes" if v.current else "") for v in versions]))
     else:
         message("No versions: the store has none and the definitions folder holds no runnable process.")
@@ -55,14 +56,17 @@ def migrate(ctx: click.Context, instance: int | None, to: str | None, all_from: 
         emit_json([r.to_json() for r in results])
     else:
         for result in results:
-            _describe(result)
+            _describe(result, engine.local_times())
         if not results:
             message(f"No running instance is on version {all_from}.")
     if any(r.problems for r in results):
         raise SystemExit(1)
 
 
-def _describe(r: Any) -> None:
+def _describe(r: Any, times: Any) -> None:
+    if r.up_to_date:
+        message(f"Instance {r.instance} ({r.process}) is already on version {r.to_version[:12]}; nothing to do.")
+        return
     move = f"instance {r.instance} ({r.process}) from {r.from_version[:12]} to {r.to_version[:12]}"
     if r.problems:
         message(f"Error: refused: {move}; nothing was changed:")
@@ -78,4 +82,4 @@ def _describe(r: Any) -> None:
         click.echo(f"  step changed: {step} ({', '.join(attrs)})")
     if r.tasks:
         click.echo("  ready after the move:")
-        click.echo("\n".join("    " + line for line in tasks_table(r.tasks).splitlines()))
+        click.echo("\n".join("    " + line for line in tasks_table(r.tasks, times=times).splitlines()))

@@ -38,6 +38,10 @@ class SopGroup(click.Group):
             self.add_command(getattr(import_module(module), attribute), cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["sop.args"] = list(args)  # the command line as given: does it ask for --json?
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         import gc
 
@@ -45,12 +49,17 @@ class SopGroup(click.Group):
 
         gc.freeze()  # what start-up made lives until exit: the collector need not look at it again
         gc.enable()
+        as_json = _asks_json(ctx.meta.get("sop.args", []))
 
         try:
             return super().invoke(ctx)
         except EngineError as exc:
-            _refuse(str(exc))
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            _refuse(str(exc), _code(exc), as_json, getattr(exc, "problems", None))
+        except click.ClickException as exc:
+            if not as_json:
+                raise
+            _refuse(exc.format_message(), "usage", as_json, exit_code=exc.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort):
             raise
         except BrokenPipeError:  # `sop tasks | head`: the reader has gone; what was asked is done
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -62,12 +71,45 @@ class SopGroup(click.Group):
         except Exception as exc:  # the last line of defence: a message, not a traceback
             if os.environ.get("SOP_DEBUG"):
                 raise
-            _refuse(f"internal error: {type(exc).__name__}: {exc} (run with SOP_DEBUG=1 for the traceback)")
+            _refuse(f"internal error: {type(exc).__name__}: {exc} (run with SOP_DEBUG=1 for the traceback)",
+                    "internal", as_json)
 
 
-def _refuse(text: str) -> NoReturn:
-    message(f"Error: {text}")
-    raise SystemExit(EXIT_REFUSED)
+# An engine error's kind as scripts read it in `--json` mode: {"error": text, "code": kind, "exit": status}.
+ERROR_CODES = {"NotFoundError": "not-found", "ValidationError": "invalid-data", "TaskStateError": "task-state",
+               "DataFileError": "data-file", "StoreError": "store", "DefinitionError": "definition",
+               "ExpressionError": "expression", "RoleError": "role"}
+
+
+def _code(exc: Exception) -> str:
+    for kind in type(exc).__mro__:
+        if kind.__name__ in ERROR_CODES:
+            return ERROR_CODES[kind.__name__]
+    return "refused"
+
+
+def _asks_json(args: list[str]) -> bool:
+    """Whether the command line asks for --json (options end at `--`)."""
+    for arg in args:
+        if arg == "--":
+            return False
+        if arg == "--json":
+            return True
+    return False
+
+
+def _refuse(text: str, code: str = "refused", as_json: bool = False, problems: list[str] | None = None,
+            exit_code: int = EXIT_REFUSED) -> NoReturn:
+    if as_json:
+        import json
+
+        body: dict[str, Any] = {"error": text.split("\n")[0] if problems else text, "code": code, "exit": exit_code}
+        if problems:
+            body["problems"] = problems
+        click.echo(json.dumps(body, ensure_ascii=False), err=True)
+    else:
+        message(f"Error: {text}")
+    raise SystemExit(exit_code)
 
 
 def engine_of(ctx: click.Context) -> Engine:
@@ -78,3 +120,19 @@ def engine_of(ctx: click.Context) -> Engine:
     engine = Engine(obj["db"], obj["definitions"], obj["forms"], roles=find_roles(obj["roles"], obj["definitions"]))
     ctx.call_on_close(engine.close)
     return engine
+
+
+def known_or_refuse(given: str, known: list[str], option: str, what: str) -> None:
+    """A filter naming nothing known is a usage error listing what is known (not a silent empty listing)."""
+    from engine import lane_key
+
+    fold = lane_key if what == "lane" else str
+    if fold(given) in {fold(name) for name in known}:
+        return
+    import difflib
+
+    close = difflib.get_close_matches(given, known, n=1, cutoff=0.5)
+    hint = f"; did you mean '{close[0]}'?" if close else "."
+    listing = ", ".join(f"'{name}'" for name in known) or "none yet"
+    raise click.BadParameter(f"{given!r} is no {what} of this folder or store{hint} Known: {listing}",
+                             param_hint=option)

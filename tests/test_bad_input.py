@@ -66,12 +66,12 @@ def test_every_schema_violation_is_listed_at_once(started: Sop) -> None:
     err = _refused(started, "complete", "1", "AjukanPermohonan", "--data", "-", input=json.dumps(data))
     assert "(6 problems); nothing was saved" in err
     for line in (
-        "  - perihal: required field is missing",
-        "  - lampiran: 3 is not of type 'string'",
-        "  - sifat: 'kilat' is not one of ['sangat segera', 'segera', 'biasa', 'rahasia']",
-        "  - nomor: '/salah' does not match",
-        "  - tanggal: '2026-13-45' is not a 'date'",
-        "  - kontak.email: 'bukan-email' is not a 'email'",
+        "  - Perihal (perihal): is required; fill it in",
+        "  - Lampiran (lampiran): expected text; given 3",
+        '  - Sifat (sifat): expected one of: "sangat segera", "segera", "biasa", "rahasia"; given "kilat"',
+        "  - Nomor surat (nomor): does not have the expected form",
+        '  - Tanggal surat (tanggal): expected a date as YYYY-MM-DD, e.g. 2026-12-03; given "2026-13-45"',
+        '  - Email (kontak.email): expected an e-mail address, e.g. nama@bangka.go.id; given "bukan-email"',
     ):
         assert line in err
 
@@ -197,7 +197,7 @@ def test_complete_on_a_missing_store_creates_nothing(tmp_path: Path) -> None:
     sop = Sop(tmp_path / "belum-ada.db")
     result = sop("complete", "1", "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"))
     assert result.exit_code == 1
-    assert "No instance 1 in store" in result.stderr
+    assert f"No store at '{sop.db}': the file does not exist" in result.stderr
     assert not sop.db.exists()
 
 

@@ -11,10 +11,10 @@ import pytest
 from engine.common.errors import DefinitionError, ValidationError
 from engine.common.yamlio import parse_yaml, read_data_file
 from engine.definitions.catalog import scan
+from engine.definitions.form_errors import field_path
 from engine.definitions.forms import (
     coerce_assignments,
     compile_form,
-    field_path,
     parse_form,
     template,
     validate,
@@ -104,7 +104,8 @@ def test_valid_data_has_no_problems() -> None:
 
 
 def test_all_violations_are_reported_at_once_with_field_paths() -> None:
-    """Every violation is listed at once, each with its field path, sorted by path."""
+    """Every violation is listed at once in words, each with its field's title and path, sorted by path: what was
+    expected (a date as YYYY-MM-DD, the choices, the field's description for a pattern) and what was given."""
     schema = _form("surat_permohonan.schema.json")
     data = _surat()
     del data["kebutuhan"]
@@ -115,13 +116,14 @@ def test_all_violations_are_reported_at_once_with_field_paths() -> None:
     data["tanggal"] = "2026-13-45"
     data["kontak"]["email"] = "rina"
     assert validation_problems(schema, data) == [
-        "kebutuhan: required field is missing",
-        "kontak.email: 'rina' is not a 'email'",
-        "lampiran: 1 is not of type 'string'",
-        "nomor: '#555' does not match '^[0-9A-Za-z][0-9A-Za-z./ -]*$'",
-        "pengirim.instansi: required field is missing",
-        "sifat: 'kilat' is not one of ['sangat segera', 'segera', 'biasa', 'rahasia']",
-        "tanggal: '2026-13-45' is not a 'date'",
+        "Kebutuhan (kebutuhan): is required; fill it in",
+        'Email (kontak.email): expected an e-mail address, e.g. nama@bangka.go.id; given "rina"',
+        "Lampiran (lampiran): expected text; given 1",
+        'Nomor surat (nomor): does not have the expected form (Nomor surat/dokumen, mis. 555/123/DISKOMINFO/2026); '
+        'given "#555"',
+        "Instansi (OPD) (pengirim.instansi): is required; fill it in",
+        'Sifat (sifat): expected one of: "sangat segera", "segera", "biasa", "rahasia"; given "kilat"',
+        'Tanggal surat (tanggal): expected a date as YYYY-MM-DD, e.g. 2026-12-03; given "2026-13-45"',
     ]
 
 
@@ -135,14 +137,16 @@ def test_validate_raises_one_error_listing_every_problem() -> None:
         validate(schema, data, "Step AjukanPermohonan")
     error = info.value
     assert error.problems == [
-        "kontak.telepon: 'telepon saya' does not match '^\\\\+?[0-9 -]{6,20}$'",
-        "perihal: required field is missing",
+        'Telepon (kontak.telepon): does not have the expected form (Nomor telepon/HP, mis. 0812 3456 7890); '
+        'given "telepon saya"',
+        "Perihal (perihal): is required; fill it in",
     ]
     assert str(error).splitlines() == [
         "Step AjukanPermohonan: the data does not satisfy the form (2 problems); nothing was saved. "
         "Fix these fields and try again:",
-        "  - kontak.telepon: 'telepon saya' does not match '^\\\\+?[0-9 -]{6,20}$'",
-        "  - perihal: required field is missing",
+        '  - Telepon (kontak.telepon): does not have the expected form (Nomor telepon/HP, mis. 0812 3456 7890); '
+        'given "telepon saya"',
+        "  - Perihal (perihal): is required; fill it in",
     ]
 
 
@@ -155,7 +159,7 @@ def test_compiled_form_reports_the_same_problems() -> None:
     data["sifat"] = "kilat"
     assert compiled.problems(_surat()) == []
     assert compiled.problems(data) == validation_problems(compiled.schema, data)
-    assert compiled.problems(data)[0] == "pengirim.nama: required field is missing"
+    assert compiled.problems(data)[0] == "Nama penandatangan (pengirim.nama): is required; fill it in"
     with pytest.raises(ValidationError) as info:
         compiled.validate(data, "AjukanPermohonan")
     assert str(info.value).startswith("AjukanPermohonan: the data does not satisfy the form (2 problems)")
@@ -171,7 +175,8 @@ def test_validate_singular_problem_wording() -> None:
 
 
 def test_unknown_field_and_array_item_paths() -> None:
-    """An extra field is reported at the top, and an array item's field as name[index].field."""
+    """An extra field is named with the form's fields (or the closest one), and an array item's field as
+    name.index.field, the way --set takes it."""
     schema = _form("berita_acara_pemasangan.schema.json")
     data = read_data_file(str(EXAMPLES / "data" / "08_berita_acara_pemasangan.yaml"))
     data["peralatan"][1]["jumlah"] = 0
@@ -179,10 +184,14 @@ def test_unknown_field_and_array_item_paths() -> None:
     data["catatan_tambahan"] = "x"
     problems = validation_problems(schema, data)
     assert problems == [
-        "(top): Additional properties are not allowed ('catatan_tambahan' was unexpected)",
-        "peralatan[1].jumlah: 0 is less than the minimum of 1",
-        "petugas: [] should be non-empty",
+        "catatan_tambahan: is not a field of this form; the fields here are: nomor_berita_acara, "
+        "tanggal_pemasangan, lokasi, petugas, peralatan, hasil_uji, kecepatan_terukur_mbps, ip_address, diterima_oleh",
+        "Jumlah (peralatan.1.jumlah): must be at least 1; given 0",
+        "Petugas (petugas): needs at least 1 item(s); given 0",
     ]
+    data.pop("catatan_tambahan")
+    data["lokasii"] = "x"
+    assert "lokasii: is not a field of this form; did you mean 'lokasi'?" in validation_problems(schema, data)
 
 
 @pytest.mark.parametrize(
@@ -198,7 +207,8 @@ def test_unknown_field_and_array_item_paths() -> None:
 def test_date_time_is_checked_with_time_zone(value: str, ok: bool) -> None:
     """A date-time field needs an RFC 3339 date-time with a time zone; other text is reported."""
     schema = {"type": "object", "properties": {"waktu": {"type": "string", "format": "date-time"}}}
-    expected = [] if ok else [f"waktu: {value!r} is not a 'date-time'"]
+    expected = [] if ok else [f'waktu: expected a date and time as YYYY-MM-DDTHH:MM:SS+07:00, e.g. '
+                              f'2026-12-03T09:30:00+07:00; given "{value}"']
     assert validation_problems(schema, {"waktu": value}) == expected
 
 
@@ -206,7 +216,7 @@ def test_date_time_is_checked_with_time_zone(value: str, ok: bool) -> None:
 def test_date_time_refuses_non_rfc3339_iso_forms(value: str) -> None:
     """ISO 8601 forms that are not RFC 3339 (basic format, week dates) are not accepted as a date-time."""
     schema = {"type": "object", "properties": {"waktu": {"type": "string", "format": "date-time"}}}
-    assert validation_problems(schema, {"waktu": value}) == [f"waktu: {value!r} is not a 'date-time'"]
+    assert validation_problems(schema, {"waktu": value})[0].startswith("waktu: expected a date and time")
 
 
 def test_date_format_refuses_compact_and_impossible_dates() -> None:
@@ -214,14 +224,15 @@ def test_date_format_refuses_compact_and_impossible_dates() -> None:
     schema = _form("disposisi.schema.json")
     base = {"dari": "Kadis", "kepada": "Kabid", "isi": "Tindak lanjuti", "sifat": "biasa"}
     assert validation_problems(schema, {**base, "tanggal": "2026-11-02"}) == []
-    assert validation_problems(schema, {**base, "tanggal": "20261102"}) == ["tanggal: '20261102' is not a 'date'"]
-    assert validation_problems(schema, {**base, "tanggal": "2026-02-30"}) == ["tanggal: '2026-02-30' is not a 'date'"]
+    for typed in ("20261102", "2026-02-30"):
+        assert validation_problems(schema, {**base, "tanggal": typed}) == [
+            f'Tanggal disposisi (tanggal): expected a date as YYYY-MM-DD, e.g. 2026-12-03; given "{typed}"']
 
 
 def test_field_path_formats() -> None:
-    """Field paths read as people write them: dots for objects, [n] for list items, (top) for the whole."""
+    """Field paths read as `--set` takes them: dots for objects and list items, (top) for the whole."""
     assert field_path(["pengirim", "instansi"]) == "pengirim.instansi"
-    assert field_path(["peralatan", 0, "nama"]) == "peralatan[0].nama"
+    assert field_path(["peralatan", 0, "nama"]) == "peralatan.0.nama"
     assert field_path([]) == "(top)"
 
 
@@ -283,7 +294,7 @@ def test_coerce_integer_field_becomes_int() -> None:
     assert coerce_assignments(schema, [("jumlah", "12")]) == {"jumlah": 12}
     kept = coerce_assignments(schema, [("jumlah", "dua belas")])
     assert kept == {"jumlah": "dua belas"}
-    assert validation_problems(schema, kept) == ["jumlah: 'dua belas' is not of type 'integer'"]
+    assert validation_problems(schema, kept) == ['jumlah: expected a whole number; given "dua belas"']
 
 
 def test_coerce_dotted_keys_nest() -> None:

@@ -196,15 +196,21 @@ def test_versions_listing_and_all_from(tmp_path: Path) -> None:
 
 
 def test_migrate_usage_and_unknown_versions(tmp_path: Path) -> None:
-    """INSTANCE or --all-from is required; an unknown --to, a same-version move and a finished instance are refused."""
+    """INSTANCE or --all-from is required; an unknown --to is refused; a same-version move (dry run or not) has
+    nothing to do and says so with exit 0, changing nothing."""
     definitions, forms = copy_definitions(tmp_path)
     sop = Sop(tmp_path / "s.db", definitions, forms)
     instance = sop.start()
     assert sop("migrate").exit_code == 2
     unknown = sop("migrate", str(instance), "--to", "abcdef123")
     assert unknown.exit_code == 1 and "has no version starting with 'abcdef123'" in unknown.stderr
-    same = sop("migrate", str(instance))
-    assert same.exit_code == 1 and "is already on version" in same.stderr
+    before = sop.dump()
+    for dry in ([], ["--dry-run"]):
+        same = sop("migrate", str(instance), *dry)
+        assert same.exit_code == 0 and "is already on version" in same.stderr and "nothing to do" in same.stderr
+        [result] = sop.json("migrate", str(instance), *dry)
+        assert result["up_to_date"] is True and result["migrated"] is False and result["problems"] == []
+    assert sop.dump() == before
 
 
 def test_a_migrated_instance_replays_and_verifies(tmp_path: Path) -> None:

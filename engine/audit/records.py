@@ -197,8 +197,8 @@ def step_names(spec_text: str) -> dict[str, tuple[str, str | None]]:
     return out
 
 
-def summarize(data_text: str, width: int = 60) -> str:
-    """A short `field=value, ...` line of an artefact."""
+def summarize(data_text: str, width: int | None = 60) -> str:
+    """A `field=value, ...` line of an artefact, cut at width (None: whole); booleans read true/false."""
     try:
         data = json.loads(data_text)
     except ValueError:
@@ -206,7 +206,7 @@ def summarize(data_text: str, width: int = 60) -> str:
     parts: list[str] = []
     _flatten("", data, parts)
     text = ", ".join(parts)
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
 def _flatten(prefix: str, value: Any, out: list[str]) -> None:
@@ -215,6 +215,8 @@ def _flatten(prefix: str, value: Any, out: list[str]) -> None:
             _flatten(f"{prefix}.{key}" if prefix else str(key), item, out)
     elif isinstance(value, list):
         out.append(f"{prefix}=[{len(value)}]")
+    elif isinstance(value, bool) or value is None:
+        out.append(f"{prefix}={json.dumps(value)}")
     else:
         out.append(f"{prefix}={value}")
 

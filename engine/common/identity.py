@@ -21,3 +21,13 @@ def utc_now() -> str:
 
     now = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+
+
+def check_login(login: str, where: str) -> None:
+    """Refuse a login that is empty, over 200 characters, or holds control characters (it would forge output)."""
+    from engine.common.errors import ValidationError
+
+    if not login.strip() or len(login) > 200 or any(ord(c) < 32 or 127 <= ord(c) < 160 for c in login):
+        shown = login.encode("unicode_escape").decode("ascii")[:60]
+        raise ValidationError(f"{where} '{shown}': a login is a name such as kasi.infra (no control characters, "
+                              "at most 200 characters); nothing was changed")

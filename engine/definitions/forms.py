@@ -92,33 +92,16 @@ def compile_form(text: str, source: str) -> CompiledForm:
 
 
 
-_REQUIRED = re.compile(r"^'(.+)' is a required property$")
-
-
-def field_path(parts: Any) -> str:
-    """A field path as people write it: pengirim.nama, lampiran[0]."""
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top)"
-
-
 def validation_problems(schema: dict[str, Any], data: Any) -> list[str]:
     """Every violation of the schema by data, each prefixed by its field path, in a stable order."""
     return CompiledForm(schema).problems(data)
 
 
 def _problems(validator: Draft202012Validator, data: Any) -> list[str]:
-    problems = []
-    for error in validator.iter_errors(data):
-        parts = list(error.absolute_path)
-        text = error.message
-        missing = _REQUIRED.match(text) if error.validator == "required" else None
-        if missing:
-            parts.append(missing.group(1))
-            text = "required field is missing"
-        problems.append((field_path(parts), text))
-    return [f"{path}: {message}" for path, message in sorted(problems)]
+    from engine.definitions.form_errors import describe
+
+    lines = [pair for error in validator.iter_errors(data) for pair in describe(error)]
+    return [line for _, line in sorted(lines)]
 
 
 def validate(schema: dict[str, Any], data: Any, what: str) -> None:

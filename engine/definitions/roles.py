@@ -62,9 +62,11 @@ class Roles(NamedTuple):
         if lane is None or person.holds(lane):
             return
         lanes = ", ".join(person.lanes) or "none"
+        holders = ", ".join(f"{p.login} ({p.name})" for p in self.people.values() if p.holds(lane))
         raise RoleError(
             f"{what} is in lane '{lane}', and {person.login} ({person.name}) acts in: {lanes}; nothing was changed. "
-            f"Someone of lane '{lane}' must complete it (or the clerk with --as)"
+            + (f"Lane '{lane}' is held by {holders}: one of them must complete it (or the clerk with --as)" if holders
+               else f"Nobody in {self.source} holds lane '{lane}': ask the administrator to add its people")
         )
 
     def lanes_of(self, login: str) -> tuple[str, ...]:
@@ -114,8 +116,14 @@ def load_roles(path: str | Path) -> Roles:
                         "nip: '...', lanes: [Kepala Bagian]}`")
     lines = _entry_lines(yaml.compose(text), source)
     people = {}
+    from engine.common.identity import check_login
+
     for login, entry in data.items():
         where = f"{source}:{lines.get(str(login), 1)}"
+        try:
+            check_login(str(login), f"{where}: login")
+        except EngineError as exc:
+            raise RoleError(str(exc).replace("; nothing was changed", "; fix the roles file")) from None
         people[str(login)] = _person(str(login), entry, where)
     return Roles(source, people)
 

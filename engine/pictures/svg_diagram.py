@@ -313,10 +313,9 @@ def _node_label(node: Shape, state: str, states: PictureStates) -> str:
     info = states.ready.get(node.id)
     if info is not None:
         word = "OVERDUE" if state == "overdue" else "ready"
-        since = info.since.replace("T", " ")[:16]
-        tag = f"{word} · {info.lane or '-'} · since {since}"
+        tag = f"{word} · {info.lane or '-'} · since {info.since}"  # times as the caller writes them (local)
         if info.due:
-            tag += f" · due {str(info.due).replace('T', ' ')[:16]}"
+            tag += f" · due {info.due}"
         w = text_width(tag, 9.5) + 10
         parts.append(f'<rect x="{b.x + b.w / 2 - w / 2:g}" y="{b.y - 19:g}" width="{w:g}" height="15" rx="3" '
                      f'fill="{s.stroke}"/>' + _text(tag, b.x + b.w / 2, b.y - 8, 9.5, "#ffffff"))

@@ -31,6 +31,9 @@ def instance_picture(engine: Engine, instance: int, html: bool = False) -> str:
         raise StoreError(f"Stored state of instance {instance} is damaged ({exc}); restore the store from a "
                          "backup") from None
     states = instance_states(diagram, state, version.spec, store.ready_tasks(instance), row.status, engine.clock())
+    local = engine.local_times().text
+    states = states._replace(ready={task: info._replace(since=local(info.since), due=info.due and local(info.due))
+                                    for task, info in states.ready.items()})
     title = f"{version.name} · instance {instance} · {row.status}"
     svg = render_svg(diagram, states, title)
     if not html:
@@ -38,7 +41,7 @@ def instance_picture(engine: Engine, instance: int, html: bool = False) -> str:
     from engine.pictures.diagram_html import render_page
 
     rows, _ = engine.history(instance)
-    return render_page(title, svg, rows, states)
+    return render_page(title, svg, [r._replace(time=local(r.time, seconds=True)) for r in rows], states)
 
 
 def process_picture(engine: Engine, process_id: str, html: bool = False) -> str:
@@ -108,7 +111,7 @@ def _definition(engine: Engine, process_id: str, version: str | None) -> tuple[d
         return definition.bundle, definition.version
     needle = version.lower()
     known: dict[str, None] = {}
-    if engine.store().schema_version():
+    if engine.store(optional=True).schema_version():
         known.update(dict.fromkeys(r.version for r in engine.store().list_instances(process_id=process_id)))
     try:
         current = engine.catalog().get(process_id)
@@ -135,7 +138,7 @@ def _pinned_and_unchanged(engine: Engine, process_id: str) -> tuple[dict[str, An
     import json
     from pathlib import Path
 
-    store = engine.store()
+    store = engine.store(optional=True)
     if not store.schema_version():
         return None
     folder, forms = Path(engine.definitions_dir), Path(engine.forms_dir)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from engine.common.canonical import canonical_json
-from engine.common.errors import EngineError, NotFoundError, ValidationError
+from engine.common.errors import EngineError, NotFoundError, StoreError, ValidationError
 from engine.common.identity import os_login, utc_now
 from engine.common.models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
 from engine.store.opening import open_store
@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only
     from engine.audit.records import AuditRecord, HistoryRow
     from engine.audit.replay import Replayed
     from engine.audit.verify import Verdict
+    from engine.common.local_time import LocalTimes
     from engine.common.work_calendar import Clock
     from engine.definitions.catalog import Catalog
     from engine.definitions.roles import Roles
@@ -50,6 +51,7 @@ class Engine:
         self.operator = operator or os_login()
         self._roles = roles  # None: single-user mode, anyone completes anything; a path loads when first needed
         self._work_clock = work_clock
+        self._local_times: LocalTimes | None = None
         self._store: Store | None = None
         self._may_create = False
         self._pinned: PinnedVersions | None = None
@@ -79,13 +81,17 @@ class Engine:
 
     # -- plumbing -------------------------------------------------------------------------------
 
-    def store(self, create: bool = False) -> Store:
-        """The store; a missing file reads as an empty store and is created only when create is asked."""
+    def store(self, create: bool = False, optional: bool = False) -> Store:
+        """The store, created only when create is asked. A store file that does not exist is an error naming
+        the path (a mistyped --db must not read as an empty store), unless optional: then it reads as empty."""
         if self._store is None or (create and not self._may_create):
             if self._store is not None:
                 self._store.close()
             self._store = open_store(self.db, create=create)
             self._may_create = create
+        if self._store.missing and not optional:
+            raise StoreError(f"No store at '{self._store.location}': the file does not exist. Check --db (or "
+                             "SOP_DB); `sop start` creates a new store")
         return self._store
 
     def close(self) -> None:
@@ -107,6 +113,14 @@ class Engine:
                 calendar.remember(self.store().days_off(calendar.key))
         return self._work_clock
 
+    def local_times(self) -> LocalTimes:
+        """Stored times as people read them: in the calendar's zone (or this machine's), e.g. `08:30 WIB`."""
+        if self._local_times is None:
+            from engine.common.local_time import LocalTimes, office_zone
+
+            self._local_times = LocalTimes(office_zone(self.definitions_dir))
+        return self._local_times
+
     @property
     def roles(self) -> Roles | None:
         """The roles file's people (read on first use), or None in single-user mode."""
@@ -123,6 +137,10 @@ class Engine:
 
     def acting(self, actor: str | None) -> str:
         """The login of the person acting: checked against the roles file when there is one."""
+        if actor is not None:
+            from engine.common.identity import check_login
+
+            check_login(actor, "--as")
         if self.roles is None:
             return actor or self.operator
         return self.roles.acting(self.operator, actor).login
@@ -168,6 +186,23 @@ class Engine:
     ) -> int:
         """How many ready user tasks match."""
         return self.store().count_ready_tasks(instance, lane, lanes, overdue_at)
+
+    def known_lanes(self) -> list[str]:
+        """Every lane a filter may name: those of the definitions folder's processes and of the ready tasks."""
+        from engine.common.lanes import lane_key
+
+        names = [s.lane for d in self.catalog().definitions for s in d.steps if s.lane]
+        names += self.store().ready_lanes()
+        first: dict[str, str] = {}
+        for name in names:
+            first.setdefault(lane_key(name), name)
+        return list(first.values())
+
+    def known_processes(self) -> list[str]:
+        """Every process id a filter may name: those of the definitions folder and of the stored instances."""
+        ids = [d.process_id for d in self.catalog().definitions]
+        ids += [v.process_id for v in self.store().list_versions()]
+        return sorted(set(ids))
 
     def my_lanes(self, login: str | None = None) -> tuple[str, ...] | None:
         """The lane names of ready tasks that a person (default: the OS account) acts in; None without roles."""
@@ -234,6 +269,18 @@ class Engine:
         if not view.form:
             return view, {"type": "object", "title": view.name}
         return view, self.pinned.form(version, view.form).schema
+
+    def step_form(self, process_id: str, step: str) -> tuple[str, str | None, dict[str, Any]]:
+        """Any user task of a process's newest version, ready or not: (its name, its form file, the schema), so
+        data can be prepared before the step is reached."""
+        definition = self.catalog().get(process_id)
+        found = definition.step(step) or next((s for s in definition.steps if s.name == step), None)
+        if found is None:
+            steps = ", ".join(s.bpmn_id for s in definition.steps)
+            raise NotFoundError(f"Process {process_id} has no step '{step}'; its steps: {steps}")
+        if not found.form:
+            return found.name, None, {"type": "object", "title": found.name}
+        return found.name, found.form, definition.form_schema(found.form)
 
     # -- commands -------------------------------------------------------------------------------
 

@@ -46,13 +46,14 @@ class MigrationResult(NamedTuple):
     changed: dict[str, list[str]]
     tasks: list[TaskView]
     problems: list[str]
+    up_to_date: bool = False  # already on the target version: nothing to do, not a refusal
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON of one instance in `sop migrate --json`."""
         return {"instance": self.instance, "process": self.process, "from": self.from_version,
                 "to": self.to_version, "migrated": self.migrated, "dry_run": self.dry_run, "added": self.added,
                 "removed": self.removed, "changed": self.changed, "tasks": [t.to_json() for t in self.tasks],
-                "problems": self.problems}
+                "problems": self.problems, "up_to_date": self.up_to_date}
 
 
 def process_versions(engine: Engine) -> tuple[list[VersionInfo], list[str]]:
@@ -60,7 +61,7 @@ def process_versions(engine: Engine) -> tuple[list[VersionInfo], list[str]]:
     catalog = engine.catalog()
     current = {d.process_id: d.version for d in catalog.definitions}
     out = [VersionInfo(v.process_id, v.version, v.created_at, v.running, v.instances,
-                       current.get(v.process_id) == v.version) for v in engine.store().list_versions()]
+                       current.get(v.process_id) == v.version) for v in engine.store(optional=True).list_versions()]
     known = {v.version for v in out}
     out += [VersionInfo(pid, version, None, 0, 0, True) for pid, version in current.items() if version not in known]
     return sorted(out, key=lambda v: (v.process, v.first_seen or "~")), list(catalog.problems)
@@ -154,7 +155,8 @@ def _move(engine: Engine, row: InstanceRow, target: _Target, dry_run: bool, tx: 
     old = engine.pinned.of(row, reader.get_version)
     workflow = state_from_bytes(row.state, engine.pinned.spec(row.version, old.spec))
     if row.version == target.version:
-        raise EngineError(f"Instance {row.id} is already on version {row.version[:12]}; nothing to do")
+        return MigrationResult(row.id, row.process_id, row.version, target.version, False, dry_run, [], [], {}, [],
+                               [], up_to_date=True)
     plan = plan_migration(workflow, target.spec, engine.pinned.bundle(old)["forms"], target.bundle["forms"])
     if plan.problems:
         refused = result(False, [], plan.problems)

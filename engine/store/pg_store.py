@@ -41,6 +41,7 @@ class PgStore(SqlStoreReads):
         self.url = url
         self.location = redact(url)
         self.read_only = False
+        self.missing = False
         try:
             self._conn: psycopg.Connection[Any] = psycopg.connect(url, autocommit=True,
                                                                   connect_timeout=CONNECT_TIMEOUT_S)

@@ -142,6 +142,7 @@ class Store(Protocol):
     """Reads answer from indexed columns, never by deserializing workflows; writes go through transaction()."""
 
     location: str
+    missing: bool  # a SQLite file that does not exist (yet): reads see an empty store
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """One command's transaction: commit on success, roll back on any error."""

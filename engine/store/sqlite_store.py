@@ -40,6 +40,7 @@ class SqliteStore(SqlStoreReads):
         self.read_only = False
         self._conn: sqlite3.Connection | None = None
         exists = os.path.exists(path)
+        self.missing = not exists and not create
         if os.path.isdir(path):
             raise StoreError(f"--db '{path}' is a folder; give the path of a store file such as ./sop.db")
         if not exists and not create:

@@ -1,0 +1,56 @@
+"""Times as people read them: in the office's time zone with the zone's name (WIB, WITA, WIT); the store and
+JSON keep ISO 8601 UTC."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, tzinfo
+
+# calendar.yaml's top-level `time_zone: Asia/Jakarta` line, read without parsing the whole calendar (quick
+# commands need only the zone); any other spelling is read by the calendar loader, which also names mistakes.
+_ZONE_LINE = re.compile(r"^time_zone:[ \t]*(['\"]?)([A-Za-z][A-Za-z0-9_+\-/]*)\1[ \t]*(?:#.*)?$", re.M)
+
+
+def office_zone(definitions_dir: str | os.PathLike[str]) -> tzinfo:
+    """The time zone of the definitions folder's calendar.yaml, or this machine's zone without a calendar
+    (pathlib and YAML stay unloaded: `sop tasks` needs only the zone)."""
+    path = os.path.join(definitions_dir, "calendar.yaml")
+    if not os.path.isfile(path):
+        return datetime.now(UTC).astimezone().tzinfo or UTC
+    try:
+        with open(path, encoding="utf-8-sig") as file:
+            found = _ZONE_LINE.search(file.read())
+    except (OSError, UnicodeDecodeError):
+        found = None
+    if found:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return ZoneInfo(found.group(2))
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    from engine.common.work_calendar import load_calendar
+
+    return load_calendar(path).zone
+
+
+class LocalTimes:
+    """Writes the store's UTC times in one zone: `2026-11-30 08:30 WIB`."""
+
+    def __init__(self, zone: tzinfo) -> None:
+        self.zone = zone
+
+    def text(self, moment: str | None, seconds: bool = False) -> str:
+        """A stored time (ISO 8601, UTC) as local date, time and zone name; '-' for none."""
+        if not moment:
+            return "-"
+        try:
+            local = datetime.fromisoformat(moment).astimezone(self.zone)
+        except ValueError:
+            return moment
+        return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M") + f" {local.tzname()}"
+
+    def name(self) -> str:
+        """The zone's name for a heading, e.g. WIB."""
+        return datetime.now(UTC).astimezone(self.zone).tzname() or str(self.zone)

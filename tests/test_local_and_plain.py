@@ -1,0 +1,132 @@
+"""What a newcomer reads: times in the office's zone (WIB), a mistyped store or filter as an error, errors as JSON
+for scripts, a lane refusal naming who holds the lane."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import DATA, Sop, copy_definitions
+
+from engine.common.identity import os_login
+
+
+def _wib(utc: str) -> str:
+    """A stored UTC time as the office reads it (Asia/Jakarta is UTC+7 all year)."""
+    return (datetime.fromisoformat(utc) + timedelta(hours=7)).strftime("%Y-%m-%d %H:%M")
+
+
+def test_tables_show_times_in_wib_while_json_keeps_utc(sop: Sop) -> None:
+    """`tasks`, `show`, `instances` and `history` print local times with the zone's name; --json keeps UTC."""
+    instance = sop.start()
+    [task] = sop.json("tasks")
+    assert task["due"].endswith("Z") and task["since"].endswith("Z")
+    table = sop("tasks").stdout
+    assert f"{_wib(task['since'])} WIB" in table and f"{_wib(task['due'])} WIB" in table
+    assert task["due"][:16].replace("T", " ") not in table  # the UTC reading is not shown to people
+    shown = sop("show", str(instance)).stdout
+    started = sop.json("show", str(instance))["started"]
+    assert f"started   {_wib(started)}" in shown and " WIB by " in shown
+    assert f"{_wib(started)} WIB" in sop("instances").stdout
+    history = sop("history", str(instance)).stdout
+    assert f"{_wib(started)}:" in history and " WIB " in history
+
+
+def test_the_diagram_tags_a_ready_step_with_local_times(sop: Sop, tmp_path: Path) -> None:
+    """The ready step's tag on the picture reads `since ... WIB · due ... WIB`."""
+    instance = sop.start()
+    [task] = sop.json("tasks")
+    out = tmp_path / "i.svg"
+    assert sop("diagram", str(instance), "-o", str(out)).exit_code == 0
+    svg = out.read_text(encoding="utf-8")
+    assert f"since {_wib(task['since'])} WIB" in svg and f"due {_wib(task['due'])} WIB" in svg
+
+
+@pytest.mark.parametrize("command", [["tasks"], ["show", "1"], ["instances"], ["history", "1"], ["verify"],
+                                     ["report", "sla"], ["tick"], ["complete", "1", "AjukanPermohonan", "--set",
+                                                                    "perihal=x"]])
+def test_a_mistyped_store_path_is_an_error_not_an_empty_store(tmp_path: Path, command: list[str]) -> None:
+    """A read (or complete) on a store file that does not exist names the path, exits 1 and creates nothing."""
+    sop = Sop(tmp_path / "sopp.db")
+    result = sop(*command)
+    assert result.exit_code == 1, result.output
+    assert f"No store at '{sop.db}': the file does not exist. Check --db (or SOP_DB)" in result.stderr
+    assert not sop.db.exists()
+
+
+def test_start_still_creates_the_store(tmp_path: Path) -> None:
+    """`sop start` on a new path creates the store, as before."""
+    sop = Sop(tmp_path / "baru.db")
+    assert sop.start() == 1 and sop.db.exists()
+
+
+def test_an_unknown_lane_or_process_filter_names_the_known_ones(sop: Sop) -> None:
+    """`--lane Kabid` is a usage error listing the lanes; a known lane with nothing ready is an empty listing."""
+    sop.start()
+    refused = sop("tasks", "--lane", "Kabid")
+    assert refused.exit_code == 2
+    assert "'Kabid' is no lane of this folder or store" in refused.stderr
+    assert "'Kepala Bidang'" in refused.stderr and "'OPD'" in refused.stderr
+    near = sop("tasks", "--lane", "Kepala Bidan")
+    assert near.exit_code == 2 and "did you mean 'Kepala Bidang'?" in near.stderr
+    empty = sop("tasks", "--lane", "kepala  dinas")
+    assert empty.exit_code == 0 and "No ready tasks." in empty.stderr
+    assert sop.json("tasks", "--lane", "Sekretaris") == []
+    process = sop("instances", "--process", "interkoneksi")
+    assert process.exit_code == 2 and "Known: 'interkoneksi_data_baru'" in process.stderr
+    report = sop("report", "sla", "--process", "cuti")
+    assert report.exit_code == 2 and "'cuti' is no process" in report.stderr
+
+
+def test_errors_are_json_on_stderr_when_json_is_asked(sop: Sop) -> None:
+    """With --json a refusal is one JSON object on stderr: error, code, exit (and the form's problems)."""
+    instance = sop.start()
+    missing = sop("show", "99", "--json")
+    assert missing.exit_code == 1 and missing.stdout == ""
+    body = json.loads(missing.stderr)
+    assert body == {"error": f"No instance 99 in store '{sop.db}'; list them with `sop instances`",
+                    "code": "not-found", "exit": 1}
+    invalid = sop("complete", str(instance), "AjukanPermohonan", "--set", "sifat=kilat", "--json")
+    body = json.loads(invalid.stderr)
+    assert invalid.exit_code == 1 and body["code"] == "invalid-data" and body["exit"] == 1
+    assert 'Sifat (sifat): expected one of: "sangat segera", "segera", "biasa", "rahasia"; given "kilat"' in \
+        body["problems"]
+    usage = sop("tasks", "--lane", "Kabid", "--json")
+    body = json.loads(usage.stderr.splitlines()[-1])
+    assert usage.exit_code == 2 and body["code"] == "usage" and "'Kabid' is no lane" in body["error"]
+    plain = sop("show", "99")
+    assert plain.stderr.startswith("Error: No instance 99")
+
+
+def test_a_lane_refusal_names_who_holds_the_lane(tmp_path: Path) -> None:
+    """Completing a step outside one's lanes says which people hold that lane."""
+    definitions, forms = copy_definitions(tmp_path, roles=True)
+    people = {os_login(): {"name": "Staf Uji", "nip": "1", "lanes": ["Kepala Dinas"]},
+              "opd.dinkes": {"name": "Rina, S.Kom", "nip": "2", "lanes": ["OPD"]},
+              "opd.bappeda": {"name": "Andi", "nip": "3", "lanes": ["opd"]}}
+    (definitions / "roles.yaml").write_text(yaml.safe_dump(people, sort_keys=False), encoding="utf-8")
+    sop = Sop(tmp_path / "s.db", definitions, forms)
+    instance = sop.start()
+    before = sop.dump()
+    refused = sop("complete", str(instance), "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"))
+    assert refused.exit_code == 1
+    assert "Lane 'OPD' is held by opd.dinkes (Rina, S.Kom), opd.bappeda (Andi)" in refused.stderr
+    assert sop.dump() == before
+
+
+def test_data_can_be_prepared_for_a_step_that_is_not_ready(sop: Sop) -> None:
+    """`sop form --process P STEP --template` gives any step's skeleton before the step is reached."""
+    template = sop("form", "--process", "interkoneksi_data_baru", "DisposisiKadis", "--template")
+    assert template.exit_code == 0, template.output
+    assert template.stdout.startswith("# sop complete INSTANCE DisposisiKadis --data FILE")
+    assert "# Lembar Disposisi" in template.stdout
+    schema = json.loads(sop("form", "--process", "interkoneksi_data_baru", "DisposisiKadis").stdout)
+    assert schema["title"] == "Lembar Disposisi"
+    unknown = sop("form", "--process", "interkoneksi_data_baru", "Disposisi")
+    assert unknown.exit_code == 1 and "has no step 'Disposisi'; its steps: AjukanPermohonan, DisposisiKadis" in \
+        unknown.stderr
+    assert sop("form", "--process", "interkoneksi_data_baru", "1", "DisposisiKadis").exit_code == 2
+    assert sop("form", "DisposisiKadis").exit_code == 2
