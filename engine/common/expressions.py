@@ -78,7 +78,8 @@ def _check_node(node: ast.AST, text: str) -> None:
             raise ExpressionError(f"expression {text!r} has a bytes literal (b'...'); diagrams compare text, "
                                   "write it without the b")
         if value is not None and not isinstance(value, (str, int, float, bool)):
-            raise ExpressionError(f"expression {text!r} has a {type(value).__name__} literal; use text or numbers")
+            raise ExpressionError(f"expression {text!r} has a literal of type {type(value).__name__}; use text or "
+                                  "numbers")
         if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
             raise ExpressionError(f"expression {text[:40]!r} has a number over {MAX_INT_BITS} bits")
     if isinstance(node, ast.Name) and node.id.startswith("_"):

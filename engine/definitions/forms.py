@@ -218,8 +218,8 @@ def _typed(raw: str, schema: dict[str, Any] | None) -> Any:
     if not kinds and raw in (schema or {}).get("enum", []):
         return raw
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
+        return json.loads(raw, parse_constant=lambda name: raw)  # NaN or Infinity: kept as the text typed
+    except ValueError:  # not JSON, or an integer past the interpreter's digit limit: the text as typed
         return raw
 
 
