@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -183,6 +184,28 @@ def test_the_count_limit_is_set_in_the_process_page(tmp_path: Path) -> None:
     assert sop("complete", instance, "Isi", "--set", "jumlah=5").exit_code == 0
     assert len(sop.json("tasks", "--instance", instance)) == 5
     assert sop("verify").exit_code == 0
+    conn = sqlite3.connect(sop.db)
+    conn.execute("UPDATE definition_versions SET spec = replace(spec, '\"count_limit\": 5', '\"count_limit\": 50')")
+    conn.commit()
+    conn.close()
+    assert sop("verify").exit_code == 1  # the limit is part of the pinned spec: an edit is caught
+
+
+def test_a_collection_from_data_over_the_limit_is_refused(tmp_path: Path) -> None:
+    """A multi-instance step over a data list of 1,001 items is refused when reached, the store unchanged."""
+    sop = _berulang(tmp_path)
+    path = sop.definitions / "ulang_periksa.bpmn"
+    path.write_text(path.read_text().replace('<bpmn:loopCardinality>Isi["jumlah"]</bpmn:loopCardinality>',
+                                             '<bpmn:loopDataInputRef>daftar</bpmn:loopDataInputRef>'
+                                             '<bpmn:inputDataItem id="butir" name="butir" />'))
+    data = tmp_path / "awal.json"
+    data.write_text(json.dumps({"daftar": list(range(1001))}))
+    instance = str(sop.json("start", "ulang_periksa", "--data", str(data))["instance"])
+    before = sop.db.read_bytes()
+    result = sop("complete", instance, "Isi", "--set", "jumlah=1")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: Step 'Periksa' would repeat 1001 times (one per item of 'daftar')")
+    assert sop.db.read_bytes() == before
 
 
 @pytest.mark.parametrize("value", ["banyak", "0", "1000001", "true"])
