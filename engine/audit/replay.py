@@ -76,12 +76,12 @@ class _Context:
         key = ("spec", version)
         if key not in self.cache:
             from engine.definitions.version import definition_from_bundle
-            from engine.runtime.workflow import build_spec
+            from engine.runtime.workflow import bundle_spec
 
             bundle = self.bundle(version)
             try:
                 definition_from_bundle(bundle, pinned=True)  # what keeps a pinned version safe: no scripts, ...
-                self.cache[key] = build_spec(bundle["bpmn"]["text"], bundle["process"], bundle["bpmn"]["file"])
+                self.cache[key] = bundle_spec(bundle)
             except (EngineError, KeyError, TypeError, AttributeError) as exc:
                 raise Divergence(0, f"the pinned definition {version[:12]} does not build: {exc}") from None
         return self.cache[key]
@@ -91,10 +91,11 @@ class _Context:
         if key not in self.cache:
             from engine.definitions.forms import compile_form
 
-            text = self.bundle(version).get("forms", {}).get(name)
+            forms = self.bundle(version).get("forms", {})
+            text = forms.get(name)
             if text is None:
                 raise Divergence(0, f"the pinned definition {version[:12]} lacks form {name}")
-            self.cache[key] = compile_form(text, name)
+            self.cache[key] = compile_form(text, name, forms)
         return self.cache[key]
 
 

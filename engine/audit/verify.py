@@ -43,7 +43,7 @@ def spec_problems(record: AuditRecord, cache: dict[Any, Any]) -> list[Problem]:
     """The store runs instances from a spec serialized once per version: it must be the one its BPMN gives."""
     import json
 
-    from engine.runtime.workflow import build_spec, spec_to_text
+    from engine.runtime.workflow import bundle_spec, spec_to_text
 
     problems = []
     for version, pinned in record.versions.items():
@@ -55,7 +55,7 @@ def spec_problems(record: AuditRecord, cache: dict[Any, Any]) -> list[Problem]:
                 spec = cache.get(("spec", version))
                 if spec is None:
                     bundle = json.loads(pinned.bundle)
-                    spec = build_spec(bundle["bpmn"]["text"], bundle["process"], bundle["bpmn"]["file"])
+                    spec = bundle_spec(bundle)
                 cache[key] = _without_file(spec_to_text(spec))
             except (EngineError, ValueError, KeyError, TypeError):
                 cache[key] = None  # version_problems or the replay name what is wrong with the bundle

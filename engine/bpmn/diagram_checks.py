@@ -8,15 +8,14 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from engine.common.errors import DefinitionError, ExpressionError
-from engine.common.expressions import parse_expression
+from engine.common.expressions import RESERVED_NAMES, parse_expression
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 # SpiffWorkflow names its own internal task specs so; a BPMN element with one of these ids breaks at run time.
 RESERVED_IDS = {"Start", "End", "Root"}
 # Names a task id may not take: they would shadow the evaluator's constants and functions in conditions.
-SHADOWED_IDS = {"True", "False", "None", "true", "false", "null", "len", "min", "max", "abs", "str", "int", "float",
-                "bool", "round", "sorted", "any", "all"}
+SHADOWED_IDS = RESERVED_NAMES
 TASK_ID_RULE = ("use letters, digits and _ only, not starting with a digit or _, and not a Python keyword or a "
                 "condition function (for example DraftSurat)")
 

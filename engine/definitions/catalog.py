@@ -8,6 +8,7 @@ from typing import Any
 
 from engine.common.errors import DefinitionError, EngineError
 from engine.common.yamlio import parse_yaml
+from engine.definitions.limits import count_limit_problem
 from engine.definitions.rules import (
     DiagramRuleError,
     diagram_findings,
@@ -69,6 +70,10 @@ def yaml_pages(definitions_dir: Path, broken: dict[str, str]) -> Pages:
             continue
         if not isinstance(page, dict) or not isinstance(page.get("process"), str):
             continue  # not an SOP page (a roles or calendar file, say)
+        problem = count_limit_problem(page)
+        if problem:
+            broken[path.stem] = f"{path}: {problem}; fix the page"
+            continue
         pages[page["process"]] = (path.name, text, page)
     return pages
 

@@ -63,15 +63,31 @@ def parse_form(text: str, source: str) -> dict[str, Any]:
 
 
 class CompiledForm:
-    """A checked form with its validator built once: validating many artefacts costs no re-parsing."""
+    """A checked form with its validator built once: validating many artefacts costs no re-parsing.
 
-    def __init__(self, schema: dict[str, Any]) -> None:
+    The validator's registry holds only the pinned forms (pinned: file name -> text) and refuses every other URI,
+    so no `$ref` reads a file or reaches the network.
+    """
+
+    def __init__(self, schema: dict[str, Any], pinned: dict[str, str] | None = None, source: str = "form") -> None:
+        from engine.definitions.form_refs import form_registry
+
         self.schema = schema
-        self.validator = Draft202012Validator(schema, format_checker=_FORMATS)
+        self.source = source
+        self.validator = Draft202012Validator(schema, format_checker=_FORMATS, registry=form_registry(pinned or {}))
 
     def problems(self, data: Any) -> list[str]:
         """Every violation, each prefixed by its field path, in a stable order."""
-        return _problems(self.validator, data)
+        from referencing.exceptions import Unresolvable
+
+        try:
+            return _problems(self.validator, data)
+        except Unresolvable as exc:
+            ref = getattr(exc, "ref", None) or str(exc)
+            raise DefinitionError(
+                f"Form {self.source} has $ref {ref!r}, which is outside the pinned forms; nothing was fetched or "
+                "saved. Fix the form (see `sop lint`)"
+            ) from None
 
     def validate(self, data: Any, what: str) -> None:
         """Raise ValidationError listing every violation at once; what names the step being checked."""
@@ -85,9 +101,9 @@ class CompiledForm:
             )
 
 
-def compile_form(text: str, source: str) -> CompiledForm:
-    """Parse, check and compile a form file's text."""
-    return CompiledForm(parse_form(text, source))
+def compile_form(text: str, source: str, pinned: dict[str, str] | None = None) -> CompiledForm:
+    """Parse, check and compile a form file's text; its `$ref`s resolve among the pinned forms only."""
+    return CompiledForm(parse_form(text, source), pinned, source)
 
 
 
@@ -185,8 +201,8 @@ def _typed(raw: str, schema: dict[str, Any] | None) -> Any:
     if not kinds and raw in (schema or {}).get("enum", []):
         return raw
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
+        return json.loads(raw, parse_constant=lambda name: raw)  # NaN or Infinity: kept as the text typed
+    except ValueError:  # not JSON, or an integer past the interpreter's digit limit: the text as typed
         return raw
 
 

@@ -27,7 +27,7 @@ ERROR, WARNING = "error", "warning"
 # code, nothing SpiffWorkflow cannot drive). Rules added since (lanes, forms, flow) do not rewrite history.
 PINNED_RULES = frozenset({"xml-malformed", "xsd", "process-unparsable", "id-reserved", "script-refused",
                           "element-unsupported", "flow-dangling", "condition-invalid", "timer-invalid",
-                          "task-id-invalid", "sla-invalid"})
+                          "task-id-invalid", "sla-invalid", "form-ref-outside"})
 
 
 class Finding(NamedTuple):
@@ -163,6 +163,7 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
         schema = _step_findings(task, forms, add)
         if schema is not None:
             schemas[task.get("id", "")] = schema
+    _form_ref_findings(tasks, forms, add)
     graph = Graph(process)
     for line, element, rule, message in graph.problems():
         add(line, element, rule, message)
@@ -171,6 +172,23 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
     for line, element, rule, message, severity in gateway_problems(process, schemas):
         add(line, element, rule, message, severity)
     return out
+
+
+def _form_ref_findings(tasks: list[Any], forms: FormSource, add: Any) -> None:
+    """Each `$ref` of a bound form (or of a form it reaches) to anything but the pinned forms, once, at the first
+    step that binds it."""
+    from engine.definitions.form_refs import REF_RULE, closed_forms, is_form_name, outside_refs
+
+    seen: set[tuple[str, str]] = set()
+    for task in tasks:
+        names = [p.get("value", "") for p in task.iter(f"{{{SPIFF_NS}}}property") if p.get("name") == FORM_PROPERTY]
+        names = [n for n in names if is_form_name(n)]
+        if not names:
+            continue
+        for found in outside_refs(closed_forms(names, forms.text)):
+            if (found.form, found.pointer) not in seen:
+                seen.add((found.form, found.pointer))
+                add(task.sourceline, task.get("id", ""), REF_RULE, found.message(forms.label(found.form)))
 
 
 def _role_warnings(process: Any, lanes_known: set[str], add: Any) -> None:
@@ -241,10 +259,18 @@ def _form_schema(bpmn_id: str, line: int | None, name: str, forms: FormSource, a
     from engine.definitions.forms import parse_form  # jsonschema (~0.07 s to import) only where forms are checked
 
     try:
-        return parse_form(text, forms.label(name))
+        schema = parse_form(text, forms.label(name))
     except EngineError as exc:
         add(line, bpmn_id, "form-invalid", f"task '{bpmn_id}' binds an unusable form: {exc}")
-    return None
+        return None
+    from engine.common.expressions import RESERVED_NAMES
+
+    fields = schema.get("properties")
+    for field in sorted(set(fields) & RESERVED_NAMES if isinstance(fields, dict) else ()):
+        add(line, bpmn_id, "form-field-reserved",
+            f"form {forms.label(name)} has a field '{field}', a name conditions read as a constant or function; "
+            "rename the field")
+    return schema
 
 
 def table_findings(findings: Iterable[Finding]) -> list[Finding]:

@@ -61,15 +61,12 @@ class Definition:
 
 
 def bound_forms(process: Any, forms: FormSource) -> dict[str, str]:
-    """The texts of the forms a process's steps bind, as the rules read them (checked before)."""
-    bound: dict[str, str] = {}
-    for task in step_elements(process):
-        for prop in task.iter(f"{{{SPIFF_NS}}}property"):
-            name = prop.get("value", "")
-            text = forms.text(name) if prop.get("name") == FORM_PROPERTY and name else None
-            if text is not None:
-                bound[name] = text
-    return bound
+    """The texts of the forms a process's steps bind and of those they `$ref` by file name (checked before)."""
+    from engine.definitions.form_refs import closed_forms
+
+    names = [prop.get("value", "") for task in step_elements(process) for prop in task.iter(f"{{{SPIFF_NS}}}property")
+             if prop.get("name") == FORM_PROPERTY and prop.get("value")]
+    return closed_forms(names, forms.text)
 
 
 def definition_from_bundle(bundle: dict[str, Any], file: str | None = None, pinned: bool = False) -> Definition:

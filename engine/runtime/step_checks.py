@@ -13,11 +13,21 @@ if TYPE_CHECKING:
 
 
 def check_start_data(definition: Definition, data: dict[str, Any]) -> None:
+    """Start data keys become names conditions read: identifiers, no step id, no constant or function name."""
+    import keyword
+
+    from engine.common.expressions import RESERVED_NAMES
+
     step_ids = {s.bpmn_id for s in definition.steps}
     for key in data:
         if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
             raise ValidationError(
                 f"Start data key {key!r} is not a valid data key; use letters, digits and _ (not leading)"
+            )
+        if key in RESERVED_NAMES or keyword.iskeyword(key):
+            raise ValidationError(
+                f"Start data key '{key}' is a name conditions read as a constant or function "
+                f"({', '.join(sorted(RESERVED_NAMES))}); choose another key; nothing was saved"
             )
         if key in step_ids:
             raise ValidationError(

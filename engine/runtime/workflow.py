@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
@@ -22,6 +23,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.common.errors import DefinitionError, EngineError, ExpressionError
 from engine.common.expressions import evaluate
+from engine.definitions.limits import DEFAULT_COUNT_LIMIT
+from engine.runtime.counts import check_count
 from engine.runtime.spiff_fixes import TaskIndex  # importing it installs the fixes before any workflow is built
 
 # Our layout (spec kept apart, zlib) and SpiffWorkflow's serializer version it wraps, so a later SpiffWorkflow
@@ -50,12 +53,16 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 
 class _ScriptEngine(PythonScriptEngine):
     """Hands timer expressions a date SpiffWorkflow's wall clock never reaches: sop fires timers itself, from
-    its own clock (engine/runtime/timers.py), and evaluates their durations with the restricted evaluator."""
+    its own clock (engine/runtime/timers.py), and evaluates their durations with the restricted evaluator.
+    A multi-instance count from data is checked against the process's limit before any instance is made."""
 
     def evaluate(self, task: Task, expression: str, external_context: Any = None) -> Any:
         if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
             return NEVER
-        return super().evaluate(task, expression, external_context)
+        value = super().evaluate(task, expression, external_context)
+        if isinstance(task.task_spec, MultiInstanceTask) and expression == task.task_spec.cardinality:
+            check_count(task, value, f"its loop cardinality {expression!r}")
+        return value
 
 
 SCRIPT_ENGINE = _ScriptEngine(environment=RestrictedEnvironment())
@@ -90,33 +97,51 @@ _STATE_SERIALIZER = BpmnWorkflowSerializer(_STATE_REGISTRY, version=STATE_FORMAT
 
 @dataclass(frozen=True)
 class Spec:
-    """A parsed process spec and its subprocess specs, shared by every workflow of one version."""
+    """A parsed process spec and its subprocess specs, shared by every workflow of one version, with the most
+    times data may repeat one of its steps (the YAML page's limit)."""
 
     process: Any
     subprocesses: dict[str, Any]
+    count_limit: int = DEFAULT_COUNT_LIMIT
+
+    def __post_init__(self) -> None:
+        self.process.sop_count_limit = self.count_limit  # read by check_count from a task's workflow
 
 
-def build_spec(bpmn_text: str, process_id: str, source: str) -> Spec:
+def build_spec(bpmn_text: str, process_id: str, source: str, count_limit: int = DEFAULT_COUNT_LIMIT) -> Spec:
     """Parse a BPMN text with SpiffWorkflow (XSD-validated) into a Spec; refused with the rule lint names."""
     from engine.runtime.parsing import parse_process
 
-    return Spec(*parse_process(bpmn_text, process_id, source))
+    return Spec(*parse_process(bpmn_text, process_id, source), count_limit=count_limit)
+
+
+def bundle_spec(bundle: dict[str, Any], source: str | None = None) -> Spec:
+    """The Spec of a definition bundle: its BPMN, with the count limit its YAML page sets."""
+    from engine.definitions.limits import count_limit
+
+    return build_spec(bundle["bpmn"]["text"], bundle["process"], source or bundle["bpmn"]["file"],
+                      count_limit(bundle))
 
 
 def spec_to_text(spec: Spec) -> str:
     """Serialize a spec alone, to be stored once per definition version."""
-    return json.dumps({
+    dct: dict[str, Any] = {
         "process": _SPEC_REGISTRY.convert(spec.process),
         "subprocesses": {k: _SPEC_REGISTRY.convert(v) for k, v in spec.subprocesses.items()},
-    })
+    }
+    if spec.count_limit != DEFAULT_COUNT_LIMIT:  # versions stored before the limit existed read the same
+        dct["count_limit"] = spec.count_limit
+    return json.dumps(dct)
 
 
 def spec_from_text(text: str) -> Spec:
     """Restore a spec stored by spec_to_text."""
     dct = json.loads(text)
+    limit = dct.get("count_limit", DEFAULT_COUNT_LIMIT)
     return Spec(
         _SPEC_REGISTRY.restore(dct["process"]),
         {k: _SPEC_REGISTRY.restore(v) for k, v in dct["subprocesses"].items()},
+        limit if isinstance(limit, int) and not isinstance(limit, bool) else DEFAULT_COUNT_LIMIT,
     )
 
 

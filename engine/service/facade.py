@@ -287,15 +287,13 @@ class Engine:
     def start(self, process_id: str, data: dict[str, Any] | None = None, actor: str | None = None) -> InstanceView:
         """Start an instance on the newest version of a process, pinning that version in the store."""
         from engine.runtime.step_checks import check_start_data
-        from engine.runtime.workflow import build_spec, new_workflow, root_id, spec_to_text
+        from engine.runtime.workflow import bundle_spec, new_workflow, root_id, spec_to_text
         from engine.service.transition import Happened, advance
 
         definition = self.catalog().get(process_id)
         data = dict(data or {})
         check_start_data(definition, data)
-        spec = self.pinned.known_spec(definition.version) or build_spec(
-            definition.bundle["bpmn"]["text"], process_id, definition.file
-        )
+        spec = self.pinned.known_spec(definition.version) or bundle_spec(definition.bundle, definition.file)
         self.pinned.keep_spec(definition.version, spec)
         actor = self.acting(actor)
         workflow = new_workflow(spec, data)

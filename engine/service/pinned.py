@@ -63,5 +63,6 @@ class PinnedVersions:
         if compiled is None:
             from engine.definitions.forms import compile_form
 
-            compiled = self._forms[key] = compile_form(self.bundle(row)["forms"][form], form)
+            forms = self.bundle(row)["forms"]
+            compiled = self._forms[key] = compile_form(forms[form], form, forms)
         return compiled

@@ -76,7 +76,7 @@ class _Target(NamedTuple):
 
 def _target(engine: Engine, process_id: str, to: str | None) -> _Target:
     """The version to move to: a stored or current version of the process named by a hash prefix, else the current."""
-    from engine.runtime.workflow import build_spec, spec_to_text
+    from engine.runtime.workflow import bundle_spec, spec_to_text
 
     catalog = engine.catalog()
     current = next((d for d in catalog.definitions if d.process_id == process_id), None)
@@ -101,7 +101,7 @@ def _target(engine: Engine, process_id: str, to: str | None) -> _Target:
     if row is not None:
         return _Target(version, row, engine.pinned.spec(version, row.spec), engine.pinned.bundle(row))
     assert current is not None
-    spec = build_spec(current.bundle["bpmn"]["text"], process_id, current.file)
+    spec = bundle_spec(current.bundle, current.file)
     engine.pinned.keep_spec(version, spec)
     row = VersionRow(version, process_id, current.name, canonical_json(current.bundle), spec_to_text(spec),
                      engine.clock())

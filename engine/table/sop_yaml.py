@@ -37,8 +37,10 @@ Path_ = tuple[str | int, ...]
 @lru_cache(maxsize=1)
 def _validator() -> Any:
     from jsonschema import Draft202012Validator
+    from referencing import Registry
 
-    return Draft202012Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+    # An empty registry fetches nothing: the table schema refers only inside itself.
+    return Draft202012Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")), registry=Registry())
 
 
 def is_table_file(path: Path) -> bool:
