@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.runtime
 EXTRAS ?= test,pdf,postgres
 
-.PHONY: demo test lint bench clean wheel-test demo-test
+.PHONY: demo test lint bench clean wheel-test demo-test i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,3 +54,13 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# The message catalogs: extract every message into engine/locale/sop.pot, merge it into each language's .po (a
+# translator then fills the new entries), compile the .mo files that ship in the package. tests/test_i18n.py
+# fails while an entry lacks its translation or a .mo is older than its .po.
+LOCALES := engine/locale
+i18n: $(STAMP)
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -o $(LOCALES)/sop.pot --no-location --sort-output \
+		--omit-header .
+	$(BIN)/pybabel update -i $(LOCALES)/sop.pot -d $(LOCALES) -D sop --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(LOCALES) -D sop --statistics

@@ -22,6 +22,9 @@ if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
     from engine.common.errors import StoreError as StoreError
     from engine.common.errors import TaskStateError as TaskStateError
     from engine.common.errors import ValidationError as ValidationError
+    from engine.common.i18n import _ as fixed_text
+    from engine.common.i18n import language as language
+    from engine.common.i18n import translate as translate
     from engine.common.identity import os_login as os_login
     from engine.common.lanes import lane_key as lane_key
     from engine.common.local_time import LocalTimes as LocalTimes
@@ -65,6 +68,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "artefact_summary": ("engine.audit.records", "summarize"),
     "verify_record": ("engine.audit.verify", "verify_record"),
     "os_login": ("engine.common.identity", "os_login"),
+    "fixed_text": ("engine.common.i18n", "_"),
+    "language": ("engine.common.i18n", "language"),
+    "translate": ("engine.common.i18n", "translate"),
     "lane_key": ("engine.common.lanes", "lane_key"),
     "LocalTimes": ("engine.common.local_time", "LocalTimes"),
     "parse_yaml": ("engine.common.yamlio", "parse_yaml"),
@@ -111,8 +117,10 @@ __all__ = [
     "duration_text",
     "event_json",
     "find_roles",
+    "fixed_text",
     "form_template",
     "lane_key",
+    "language",
     "lint_paths",
     "load_roles",
     "load_scenarios",
@@ -127,6 +135,7 @@ __all__ = [
     "read_table",
     "run_scenario",
     "table_from_bpmn",
+    "translate",
     "verify_record",
     "write_table",
 ]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .context import EXIT_REFUSED, INSTANCE_ID, SopGroup, engine_of, known_or_refuse
-from .render import emit_json, emit_json_list, message, table, tasks_table
+from .render import emit_json, emit_json_list, message, say, table, tasks_table
 
 if TYPE_CHECKING:
     from engine import Engine
@@ -50,7 +50,8 @@ LAZY_COMMANDS = {
 def cli(ctx: click.Context, db: str, definitions_dir: str, forms_dir: str, roles_file: str | None) -> None:
     """Run Standard Operating Procedures defined as BPMN diagrams.
 
-    Example: sop processes; sop start PROCESS_ID; sop tasks; sop complete 1 Verifikasi --data verifikasi.yaml
+    Example: sop processes; sop start interkoneksi_data_baru; sop tasks;
+    sop complete 1 AjukanPermohonan --data examples/interkoneksi_data_baru/data/01_surat_permohonan.yaml
     """
     ctx.obj = {"db": db, "definitions": definitions_dir, "forms": forms_dir, "roles": roles_file}
 
@@ -113,7 +114,7 @@ def processes(ctx: click.Context, versions: bool, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help='Print {"instance", "status", "tasks"}.')
 @click.pass_context
 def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str | None, as_json: bool) -> None:
-    """Start an instance of a process and print its id. Example: sop start PROCESS_ID --json"""
+    """Start an instance of a process and print its id. Example: sop start interkoneksi_data_baru --json"""
     engine = engine_of(ctx)
     data = _read_data(data_file, ())
     view = engine.start(process_id, data, actor)
@@ -212,7 +213,10 @@ def form(ctx: click.Context, instance: str, task: str | None, process_id: str | 
 @click.pass_context
 def complete(ctx: click.Context, instance: int, task: str, data_file: str | None, sets: tuple[str, ...],
              actor: str | None, as_json: bool) -> None:
-    """Complete a ready task with its artefact. Example: sop complete 1 Verifikasi --data verifikasi.yaml"""
+    """Complete a ready task with its artefact.
+
+    Example: sop complete 1 AjukanPermohonan --data surat.yaml; sop complete 1 DisposisiKadis --set sifat=segera ...
+    """
     engine = engine_of(ctx)
     if not data_file and not sets and engine.form(instance, task)[0].form:
         raise click.UsageError("give the step's data with --data FILE or --set KEY=VALUE "
@@ -241,17 +245,17 @@ def show(ctx: click.Context, instance: int, as_json: bool) -> None:
         emit_json(view.to_json())
         return
     local = engine.local_times().text
-    click.echo(f"Instance {view.instance}: {view.process} ({view.status})")
-    click.echo(f"  version   {view.version[:12]}")
-    click.echo(f"  started   {local(view.started, seconds=True)} by {view.started_by}")
-    click.echo(f"  updated   {local(view.updated, seconds=True)}; {view.events} events; head {view.head_hash[:12]}")
+    say(f"Instance {view.instance}: {view.process} ({view.status})")
+    say(f"  version   {view.version[:12]}")
+    say(f"  started   {local(view.started, seconds=True)} by {view.started_by}")
+    say(f"  updated   {local(view.updated, seconds=True)}; {view.events} events; head {view.head_hash[:12]}")
     if view.tasks:
-        click.echo("Ready tasks:")
+        say("Ready tasks:")
         click.echo(tasks_table(view.tasks, engine.clock(), engine.local_times()))
     if view.data:
         import yaml
 
-        click.echo("Data (each step's artefact under its task id):")
+        say("Data (each step's artefact under its task id):")
         text = yaml.safe_dump(view.data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100)
         click.echo("\n".join("  " + line for line in text.splitlines()))
 
@@ -295,17 +299,17 @@ def demo(ctx: click.Context, examples_dir: str, keep: str | None) -> None:
         db = keep or os.path.join(tmp, "demo.db")
         engine = Engine(db, obj["definitions"], obj["forms"], roles=_demo_roles(obj))
         if engine.roles is not None:
-            click.echo(f"Roles from {engine.roles.source}: each step is done as a person of its lane; "
+            say(f"Roles from {engine.roles.source}: each step is done as a person of its lane; "
                        f"{engine.operator} records them as the clerk.")
         try:
             for scenario in scenarios:
-                click.echo(f"== {scenario.title} ({scenario.file})")
+                say(f"== {scenario.title} ({scenario.file})")
                 view = run_scenario(engine, scenario, _print_step)
-                click.echo(f"   instance {view.instance} is {view.status}; {view.events} events, "
+                say(f"   instance {view.instance} is {view.status}; {view.events} events, "
                            f"head hash {view.head_hash[:16]}")
         finally:
             engine.close()
-    click.echo(f"Demo done: {len(scenarios)} scenario(s) ran end to end.")
+    say(f"Demo done: {len(scenarios)} scenario(s) ran end to end.")
 
 
 def _demo_roles(obj: dict[str, Any]) -> Any:
@@ -324,10 +328,10 @@ def _demo_roles(obj: dict[str, Any]) -> Any:
 
 def _print_step(kind: str, detail: dict[str, Any]) -> None:
     if kind == "started":
-        click.echo(f"   started instance {detail['instance']} of {detail['process']}")
+        say(f"   started instance {detail['instance']} of {detail['process']}")
     elif kind == "completed":
         ready = ", ".join(detail["ready"]) or "none (finished)"
-        click.echo(f"   {detail['n']:>2}. {detail['task']:<20} [{detail['lane']}] by {detail['actor']}"
+        say(f"   {detail['n']:>2}. {detail['task']:<20} [{detail['lane']}] by {detail['actor']}"
                    f" -> next: {ready}")
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from .render import emit_json, emit_json_list, message, table
+from .render import emit_json, emit_json_list, message, say, table
 
 INSTANCE_ID = click.IntRange(1, 2**63 - 1)
 
@@ -71,14 +71,14 @@ def replay(ctx: click.Context, instance: int, until: int | None, as_json: bool) 
         emit_json({**outcome.to_json(), "until": until})
     else:
         where = f"after event {until}" if until else f"after all {outcome.events} events"
-        click.echo(f"Instance {instance} by replay {where}: {outcome.status}")
+        say(f"Instance {instance} by replay {where}: {outcome.status}")
         if outcome.tasks:
             click.echo(table(["task", "id", "name", "lane"],
                              [(t.task, t.id[:8], t.name, t.lane) for t in outcome.tasks]))
         if outcome.data and until is not None:
             import yaml
 
-            click.echo("Data:")
+            say("Data:")
             text = yaml.safe_dump(outcome.data, allow_unicode=True, sort_keys=False, width=100)
             click.echo("\n".join("  " + line for line in text.splitlines()))
     if outcome.divergence is not None:
@@ -117,12 +117,12 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
         if as_json:
             results.append(verdict.to_json())
         elif verdict.ok:
-            click.echo(f"instance {verdict.instance}: ok, {verdict.events} events, head {verdict.head_hash}")
+            say(f"instance {verdict.instance}: ok, {verdict.events} events, head {verdict.head_hash}")
         else:
             first = verdict.problems[0]
             at = f" at event {first.event}" if first.event else ""
             more = f" (and {len(verdict.problems) - 1} more; see --json)" if len(verdict.problems) > 1 else ""
-            click.echo(f"instance {verdict.instance}: FAILED{at}: {first.message}{more}")
+            say(f"instance {verdict.instance}: FAILED{at}: {first.message}{more}")
     if as_json:
         emit_json_list(results)
     source = f"bundle {bundle_path}" if bundle_path else "the store"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .render import emit_json, message
+from .render import emit_json, message, say
 
 
 @click.group()
@@ -29,8 +29,8 @@ def copy(source: str, target: str, as_json: bool) -> None:
         emit_json({"rows": result.rows, "verified": result.verified, "problems": list(result.problems)})
     else:
         for table, count in result.rows.items():
-            click.echo(f"{table}: {count} rows")
-        click.echo(f"verified {result.verified} instances: {'ok' if not result.problems else 'PROBLEMS'}")
+            say(f"{table}: {count} rows")
+        say(f"verified {result.verified} instances: {'ok' if not result.problems else 'PROBLEMS'}")
     if result.problems:
         raise StoreError("The copy does not verify:\n" + "\n".join(f"  - {p}" for p in result.problems))
     if not as_json:

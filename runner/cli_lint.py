@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .render import emit_json_list, message
+from .render import emit_json_list, message, say
 
 
 @click.command()
@@ -33,7 +33,7 @@ def lint(ctx: click.Context, paths: tuple[str, ...], roles_file: str | None, as_
         for p in problems:
             where = f"{p.file}:{p.line}" if p.line else p.file
             element = f" {p.element}:" if p.element else ""
-            click.echo(f"{where}: {p.severity} [{p.rule}]{element} {p.message}")
+            say(f"{where}: {p.severity} [{p.rule}]{element} {p.message}")
         warnings = len(problems) - errors
         message(f"{errors} error(s), {warnings} warning(s)." if problems else "No problems found.")
     if errors:

@@ -61,7 +61,10 @@ def diagram(ctx: click.Context, instance: int | None, process_id: str | None, pa
               "of the newest definition.")
 @click.pass_context
 def sheet(ctx: click.Context, process_id: str, path: str | None, version: str | None) -> None:
-    """Print the SOP AP document (identity page, flowchart pages) of a process. Example: sop sheet P -o sop.pdf"""
+    """Print the SOP AP document (identity page, flowchart pages) of a process.
+
+    Example: sop sheet interkoneksi_data_baru -o sop.pdf
+    """
     lower = (path or "").lower()
     if path is not None and not lower.endswith((".html", ".htm", ".pdf")):
         raise click.BadParameter(f"{path}: give a file ending in .html or .pdf", param_hint="-o")

@@ -53,7 +53,9 @@ def _write(text: str, output: str | None, what: str) -> None:
 @click.option("-o", "--output", metavar="FILE.bpmn", help="Write the diagram here instead of stdout.")
 @click.pass_context
 def compile_command(ctx: click.Context, table_file: str, output: str | None) -> None:
-    """Compile an SOP table into a laid-out, runnable BPMN diagram. Example: sop compile surat.sop.yaml -o surat.bpmn
+    """Compile an SOP table into a laid-out, runnable BPMN diagram.
+
+    Example: sop compile examples/interkoneksi_data_baru/tabel/interkoneksi_data_baru.sop.yaml -o baru.bpmn
 
     Forms named under kelengkapan must exist in the forms folder (--forms).
     """
@@ -72,7 +74,9 @@ def compile_command(ctx: click.Context, table_file: str, output: str | None) -> 
 @click.option("-o", "--output", metavar="FILE.sop.yaml", help="Write the table here instead of stdout.")
 @click.option("--process", "process_id", metavar="ID", help="The process to read when the file holds several.")
 def decompile_command(bpmn_file: str, output: str | None, process_id: str | None) -> None:
-    """Read a BPMN diagram back as an SOP table. Example: sop decompile surat.bpmn -o surat.sop.yaml
+    """Read a BPMN diagram back as an SOP table.
+
+    Example: sop decompile definitions/interkoneksi_data_baru.bpmn -o interkoneksi.sop.yaml
 
     The identity page beside the diagram (NAME.yaml with `process: ID`), if any, is carried into the table.
     """

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .render import emit_json, message, table
+from .render import emit_json, message, say, table
 
 EXIT_REFUSED = 1
 INSTANCE_ROWS = 100  # the table lists at most this many instances over the SOP's total, the latest first
@@ -36,7 +36,7 @@ def tick(ctx: click.Context, as_json: bool) -> None:
         local = engine.local_times().text
         for fired in result.fired:
             ready = ", ".join(fired.tasks) or "none"
-            click.echo(f"Instance {fired.instance}: timer '{fired.timer}' on '{fired.attached_to}' "
+            say(f"Instance {fired.instance}: timer '{fired.timer}' on '{fired.attached_to}' "
                        f"(due {local(fired.due)}) fired; instance is {fired.status}; ready: {ready}")
         message(f"{len(result.fired)} timer(s) fired at {local(result.now, seconds=True)}.")
     for problem in result.problems:
@@ -63,7 +63,7 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 def sla(ctx: click.Context, process: str | None, since: datetime | None, until: datetime | None, as_json: bool,
         as_csv: bool) -> None:
     """Per step: completed, median and p90 working time, share within its Mutu Baku; per instance: total time
-    against the SOP's. Example: sop report sla --process PROCESS_ID --since 2026-01-01 --csv"""
+    against the SOP's. Example: sop report sla --process interkoneksi_data_baru --since 2026-01-01 --csv"""
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
     engine = _engine(ctx)
@@ -90,7 +90,7 @@ def sla(ctx: click.Context, process: str | None, since: datetime | None, until: 
     if result.completed:
         late = sorted(result.instances, key=lambda i: i.sop_seconds - i.total_seconds)
         within = result.completed - len(late)
-        click.echo(f"\n{result.completed} completed instance(s); {within} within the SOP's total time "
+        say(f"\n{result.completed} completed instance(s); {within} within the SOP's total time "
                    f"({within / result.completed:.0%}).")
         if late:
             local = engine.local_times().text

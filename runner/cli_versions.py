@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .render import emit_json, emit_json_list, message, table, tasks_table
+from .render import emit_json, emit_json_list, message, say, table, tasks_table
 
 if TYPE_CHECKING:
     from engine import Engine
@@ -74,12 +74,12 @@ def _describe(r: Any, times: Any) -> None:
             message(f"  - {problem}")
         return
     head = "Would move" if r.dry_run else "Moved"
-    click.echo(f"{head} {move}.")
+    say(f"{head} {move}.")
     for label, ids in (("added", r.added), ("removed", r.removed)):
         if ids:
-            click.echo(f"  steps {label}: {', '.join(ids)}")
+            say(f"  steps {label}: {', '.join(ids)}")
     for step, attrs in r.changed.items():
-        click.echo(f"  step changed: {step} ({', '.join(attrs)})")
+        say(f"  step changed: {step} ({', '.join(attrs)})")
     if r.tasks:
-        click.echo("  ready after the move:")
+        say("  ready after the move:")
         click.echo("\n".join("    " + line for line in tasks_table(r.tasks, times=times).splitlines()))

@@ -36,7 +36,16 @@ class SopGroup(click.Group):
 
             module, attribute = self.lazy[cmd_name]
             self.add_command(getattr(import_module(module), attribute), cmd_name)
-        return super().get_command(ctx, cmd_name)
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            speak_language(command)
+        return command
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        if parent is None:
+            speak_language(self)
+        return super().make_context(info_name, args, parent, **extra)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta["sop.args"] = list(args)  # the command line as given: does it ask for --json?
@@ -136,3 +145,47 @@ def known_or_refuse(given: str, known: list[str], option: str, what: str) -> Non
     listing = ", ".join(f"'{name}'" for name in known) or "none yet"
     raise click.BadParameter(f"{given!r} is no {what} of this folder or store{hint} Known: {listing}",
                              param_hint=option)
+
+
+_CLICK_MODULES = ("core", "exceptions", "formatting", "parser", "types", "decorators", "termui", "utils")
+
+
+def speak_language(command: click.Command) -> None:
+    """A command's help, its options' help and its subcommands' in the reader's language (once); the first call
+    also points click's own words (`Usage:`, `Options`, option errors) at sop's catalog."""
+    from engine import fixed_text, language
+
+    if language() == "en" or getattr(command, "_sop_language", False):
+        return
+    if _CLICK_MODULES[0] not in _patched:
+        from importlib import import_module
+
+        for name in _CLICK_MODULES:
+            module = import_module(f"click.{name}")
+            if hasattr(module, "_"):
+                module._ = fixed_text  # type: ignore[attr-defined]
+            if hasattr(module, "ngettext"):
+                module.ngettext = _plural  # type: ignore[attr-defined]
+        _patched.add(_CLICK_MODULES[0])
+    command._sop_language = True  # type: ignore[attr-defined]
+    import inspect
+
+    if command.help:
+        command.help = fixed_text(inspect.cleandoc(command.help))
+    if command.short_help:
+        command.short_help = fixed_text(command.short_help)
+    for param in command.params:
+        if isinstance(param, click.Option) and param.help:
+            param.help = fixed_text(param.help)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            speak_language(sub)
+
+
+_patched: set[str] = set()
+
+
+def _plural(singular: str, plural: str, count: int) -> str:
+    from engine import fixed_text
+
+    return fixed_text(singular if count == 1 else plural)

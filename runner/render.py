@@ -42,15 +42,60 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return _aligned(headers, cells)
 
 
+# Columns of free text that may be cut to fit the terminal; ids, times and numbers never are.
+SHRINKABLE = ("name", "step", "summary", "form", "file", "lane", "process", "operator", "actor", "started_by")
+_NARROWEST = 8
+
+
 def _aligned(headers: Sequence[str], cells: Sequence[tuple[str, ...]]) -> str:
+    from engine import fixed_text
+
     if any(_CONTROL.search(cell) for row in cells for cell in row):
         cells = [tuple(map(printable, row)) for row in cells]
-    widths = [len(h) for h in headers]
+    shown = [fixed_text(h) for h in headers]
+    widths = [len(h) for h in shown]
     if cells:
         widths = [max(w, max(map(len, column))) for w, column in zip(widths, zip(*cells, strict=True), strict=True)]
+    room = terminal_width()
+    if room and sum(widths) + 2 * (len(widths) - 1) > room:
+        widths, cells = _fitted(list(headers), widths, cells, room)
     fmt = "  ".join(f"%-{w}s" for w in widths[:-1]) + "  %s"
-    head = (fmt % tuple(h.upper() for h in headers)).rstrip()
+    head = (fmt % tuple(h.upper() for h in shown)).rstrip()
     return "\n".join([head, *[fmt % row for row in cells]])
+
+
+def terminal_width() -> int:
+    """The terminal's columns when output goes to one (or COLUMNS says), else 0: pipes and files get whole rows."""
+    import os
+    import shutil
+
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    if not sys.stdout.isatty():
+        return 0
+    return shutil.get_terminal_size((0, 0)).columns
+
+
+def _fitted(headers: list[str], widths: list[int], cells: Sequence[tuple[str, ...]],
+            room: int) -> tuple[list[int], Sequence[tuple[str, ...]]]:
+    """Cut the free-text columns, widest first, until the rows fit (never below 8 characters, never an id)."""
+    widths = list(widths)
+    free = [i for i, h in enumerate(headers) if h in SHRINKABLE]
+    excess = sum(widths) + 2 * (len(widths) - 1) - room
+    while excess > 0 and free:  # one character at a time from the widest: the columns end up balanced
+        widest = max(free, key=lambda i: widths[i])
+        if widths[widest] <= max(_NARROWEST, len(headers[widest])):
+            free.remove(widest)
+            continue
+        widths[widest] -= 1
+        excess -= 1
+    cut_at = {i: widths[i] for i in range(len(widths)) if headers[i] in SHRINKABLE}
+    fitted = [tuple(_cut(c, cut_at[i]) if i in cut_at else c for i, c in enumerate(row)) for row in cells]
+    return widths, fitted
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 # Terminal control characters (C0, DEL, C1) and the bidirectional overrides: printed, they could move the cursor,
@@ -99,5 +144,16 @@ def _as_stored(moment: str | None, seconds: bool = False) -> str:
 
 
 def message(text: str) -> None:
-    """A message for the person at the terminal, on stderr (control characters escaped, lines kept)."""
-    click.echo("\n".join(map(printable, text.split("\n"))), err=True)
+    """A message for the person at the terminal, on stderr: in their language, control characters escaped."""
+    click.echo(_for_people(text), err=True)
+
+
+def say(text: str) -> None:
+    """A line of a report for people, on stdout: in their language, control characters escaped."""
+    click.echo(_for_people(text))
+
+
+def _for_people(text: str) -> str:
+    from engine import translate
+
+    return "\n".join(map(printable, translate(text).split("\n")))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -15,6 +16,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from runner.cli import cli
+
+# The tests read English, uncut tables, whatever the machine's locale and terminal (tests of those set them).
+for _name in ("SOP_LANG", "LC_ALL", "LC_MESSAGES", "COLUMNS"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "definitions"

@@ -101,7 +101,11 @@ def test_tasks_table_is_readable_and_limited(sop: Sop) -> None:
 
 
 def test_tasks_on_an_empty_store_says_so(sop: Sop) -> None:
-    """With nothing ready, the table is empty and stderr says so; JSON is an empty list."""
+    """With nothing ready (a store whose only instance has finished its work here: none), the table is empty and
+    stderr says so; JSON is an empty list."""
+    from engine.store.opening import open_store
+
+    open_store(str(sop.db), create=True).close()
     result = sop("tasks")
     assert result.exit_code == 0
     assert result.stdout == ""

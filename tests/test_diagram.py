@@ -165,7 +165,7 @@ def test_ready_task_past_its_due_time_is_overdue(sop: Sop) -> None:
     assert late.states["AjukanPermohonan"] == "overdue"
     svg = render_svg(diagram, late, "t")
     assert element_states(svg)["AjukanPermohonan"] == "overdue"
-    assert "OVERDUE · OPD · since 2026-11-02 08:00 · due 2026-11-02 08:30" in svg
+    assert "OVERDUE · OPD · since 2026-11-02T08:00:00.000Z · due 2026-11-02T08:30:00.000Z" in svg  # as given
     assert STYLES["overdue"].legend in svg
     on_time = instance_states(diagram, state, spec, [row], "running", "2026-11-02T08:10:00.000Z")
     assert on_time.states["AjukanPermohonan"] == "ready"
@@ -231,6 +231,9 @@ def test_bad_requests_are_refused(sop: Sop, make_sop: Any, tmp_path: Path) -> No
     assert sop("diagram", "1", "--process", "interkoneksi_data_baru").exit_code == 2
     bad = sop("diagram", "--process", "interkoneksi_data_baru", "-o", str(tmp_path / "x.png"))
     assert bad.exit_code == 2 and ".svg or .html" in bad.output
+    no_store = sop("diagram", "7")
+    assert no_store.exit_code == 1 and "No store at" in no_store.stderr
+    sop.start()
     missing = sop("diagram", "7")
     assert missing.exit_code == 1 and "No instance 7" in missing.stderr
     unknown = sop("diagram", "--process", "tidak_ada")

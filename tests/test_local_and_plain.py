@@ -4,12 +4,13 @@ for scripts, a lane refusal naming who holds the lane."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DATA, Sop, copy_definitions
+from conftest import DATA, ROOT, Sop, copy_definitions
 
 from engine.common.identity import os_login
 
@@ -130,3 +131,40 @@ def test_data_can_be_prepared_for_a_step_that_is_not_ready(sop: Sop) -> None:
         unknown.stderr
     assert sop("form", "--process", "interkoneksi_data_baru", "1", "DisposisiKadis").exit_code == 2
     assert sop("form", "DisposisiKadis").exit_code == 2
+
+
+def test_help_examples_name_what_the_shipped_sop_has() -> None:
+    """Every `Example:` in the help names a process, task, file or folder that the repository ships."""
+    from click.testing import CliRunner
+
+    from runner.cli import LAZY_COMMANDS, cli
+
+    steps = {"AjukanPermohonan", "DisposisiKadis", "AnalisaKabid", "SurveyTeknis", "AnalisaTopologi",
+             "DraftSpesifikasi", "DraftTopologi", "PemasanganJaringan", "LaporanKabid", "ParafKabid",
+             "ParafSekretaris", "TandaTanganKadis", "TindakLanjut"}
+    texts = [CliRunner().invoke(cli, ["--help"]).stdout]
+    texts += [CliRunner().invoke(cli, [name, "--help"]).stdout for name in
+              ["processes", "start", "tasks", "form", "complete", "show", "instances", "demo", *LAZY_COMMANDS]]
+    examples = " ".join(" ".join(t.split()) for t in texts)
+    assert examples.count("Example") >= 15
+    for process in re.findall(r"sop (?:start|sheet|form --process|report sla --process) ([a-z_]+)", examples):
+        assert process == "interkoneksi_data_baru", process
+    for task in re.findall(r"sop (?:complete|form) \d+ ([A-Za-z]+)", examples):
+        assert task in steps, task
+    for path in re.findall(r"((?:examples|definitions)/[\w./-]+\.(?:yaml|bpmn))", examples):
+        assert (ROOT / path).is_file(), path
+
+
+def test_tables_fit_the_terminal_cutting_names_never_ids(sop: Sop, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a 120-column terminal the task table fits by cutting the step name and form, keeping ids and times;
+    piped (no terminal) it prints whole rows."""
+    sop.start()
+    [task] = sop.json("tasks")
+    whole = sop("tasks").stdout.splitlines()
+    assert any(len(line) > 120 for line in whole) and task["name"] in whole[1]
+    monkeypatch.setenv("COLUMNS", "120")
+    cut = sop("tasks").stdout.splitlines()
+    assert all(len(line) <= 120 for line in cut), cut
+    row = cut[1]
+    assert task["task"] in row and task["id"][:8] in row and row.endswith(" WIB")
+    assert task["name"] not in row and "…" in row

@@ -37,8 +37,8 @@ def test_tasks_marks_overdue_ones_and_lists_only_them_with_overdue(sop: Sop) -> 
     engine_at(sop, "2099-01-05T01:00:00.000Z").start("interkoneksi_data_baru")
     table = sop("tasks").stdout.splitlines()
     assert table[0].split()[-1] == "DUE"
-    assert table[1].endswith("2026-01-05T01:30:00.000Z OVERDUE")
-    assert table[2].endswith("2099-01-05T01:30:00.000Z")
+    assert table[1].endswith("2026-01-05 08:30 WIB OVERDUE")  # 01:30 UTC, read in the calendar's zone
+    assert table[2].endswith("2099-01-05 08:30 WIB")
     listed = sop.json("tasks")
     assert [(t["instance"], t["due"], t["overdue"]) for t in listed] == [
         (1, "2026-01-05T01:30:00.000Z", True), (2, "2099-01-05T01:30:00.000Z", False)]

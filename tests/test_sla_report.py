@@ -126,6 +126,7 @@ def test_report_works_on_instances_older_than_the_step_records(history: Sop) -> 
 
 def test_report_on_an_empty_store_says_so(sop: Sop) -> None:
     """No completed steps: a message, exit 0."""
+    sop.start()
     result = sop("report", "sla")
     assert result.exit_code == 0
     assert "No completed steps" in result.stderr

@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 from conftest import single_user_definitions
 
 from engine.common.canonical import chain_hash
+from engine.store.opening import open_store
 from engine.store.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
 from runner.cli import cli
 
@@ -249,7 +250,7 @@ def test_newer_schema_store_is_refused_and_unchanged(tmp_path: Path, args: tuple
     result = sop(db, *args)
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr.startswith("Error: ")
+    assert result.stderr.startswith('{"error": ' if "--json" in args else "Error: ")
     assert "upgrade sop" in result.stderr
     assert f"schema version {SCHEMA_VERSION + 1}" in result.stderr
     assert db.read_bytes() == before
@@ -318,20 +319,24 @@ def test_folder_is_refused(tmp_path: Path, args: tuple[str, ...]) -> None:
     ids=["tasks", "tasks-json", "instances", "instances-json", "tasks-lane-json"],
 )
 def test_read_commands_on_missing_store_create_nothing(tmp_path: Path, args: tuple[str, ...], stdout: str) -> None:
-    """Listing tasks or instances of a store that does not exist yet shows an empty list and creates no file."""
+    """Listing tasks or instances of a store that does not exist is an error naming the path (a mistyped --db
+    must not read as an empty store) and creates no file; the same store, once created, lists nothing."""
     db = tmp_path / "belum_ada.db"
-    result = ok(sop(db, *args))
-    assert result.stdout == stdout
+    result = sop(db, *args)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert f"No store at '{db}': the file does not exist" in result.stderr
     assert not db.exists()
     assert list(tmp_path.iterdir()) == []
+    open_store(str(db), create=True).close()
+    assert ok(sop(db, *args)).stdout == stdout
 
 
 def test_show_on_missing_store_is_refused_and_creates_nothing(tmp_path: Path) -> None:
-    """`sop show 1` on a store that does not exist says there is no instance 1 and creates no file."""
+    """`sop show 1` on a store that does not exist says there is no such store and creates no file."""
     db = tmp_path / "belum_ada.db"
     result = sop(db, "show", "1")
     assert result.exit_code == 1
-    assert "No instance 1" in result.stderr
+    assert "No store at" in result.stderr and "`sop start` creates a new store" in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from html import escape
 
 from engine.audit.records import HistoryRow, duration_text
+from engine.common.i18n import N_, _
 from engine.pictures.diagram_states import PictureStates
 
 _CSS = """body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:16px;color:#263238}
@@ -17,21 +18,27 @@ vertical-align:top}th{background:#eceff1}td.num{text-align:right}
 @media print{.picture{overflow:visible;max-height:none;border:0}.picture svg{width:100%;height:auto}}"""
 
 
+def _headings(*names: str) -> str:
+    return "".join(f"<th>{escape(_(name))}</th>" for name in names)
+
+
 def render_page(title: str, svg: str, rows: Sequence[HistoryRow] | None, states: PictureStates | None) -> str:
     """The HTML page; rows None for a bare diagram."""
     parts = ["<!DOCTYPE html>", '<html lang="id"><head><meta charset="utf-8">', f"<title>{escape(title)}</title>",
              f"<style>{_CSS}</style></head><body>", f"<h1>{escape(title)}</h1>", '<div class="picture">', svg,
              "</div>"]
     if states is not None and states.ready:
-        parts.append("<h2>Waiting now</h2><table><tr><th>step</th><th>lane</th><th>since</th><th>due</th></tr>")
+        parts.append(f"<h2>{escape(_('Waiting now'))}</h2><table><tr>" + _headings(N_("step"), N_("lane"), N_("since"),
+                                                                                     N_("due")) + "</tr>")
         for task, info in states.ready.items():
             parts.append(f'<tr class="state-{states.states.get(task, "ready")}"><td>{escape(info.name or task)}</td>'
                          f"<td>{escape(info.lane or '')}</td><td>{escape(info.since)}</td>"
                          f"<td>{escape(str(info.due or ''))}</td></tr>")
         parts.append("</table>")
     if rows is not None:
-        parts.append('<h2>History</h2><table class="history"><tr><th>#</th><th>when</th><th>step</th><th>lane</th>'
-                     "<th>who</th><th>operator</th><th>after</th><th>artefact</th></tr>")
+        parts.append(f'<h2>{escape(_("History"))}</h2><table class="history"><tr>'
+                     + _headings("#", N_("when"), N_("step"), N_("lane"), N_("who"), N_("operator"), N_("after"),
+                                 N_("artefact")) + "</tr>")
         for r in rows:
             parts.append(f'<tr><td class="num">{r.seq}</td><td>{escape(r.time)}</td><td>{escape(r.name)}</td>'
                          f"<td>{escape(r.lane or '')}</td><td>{escape(r.actor)}</td><td>{escape(r.operator)}</td>"

@@ -13,6 +13,7 @@ from math import cos, pi, sin
 from typing import NamedTuple
 
 from engine.bpmn.bpmn_di import Box, Diagram, Edge, Shape
+from engine.common.i18n import N_, _
 from engine.pictures.diagram_states import PictureStates
 from engine.pictures.text_metrics import FONT_FAMILY, text_width, wrap
 
@@ -29,14 +30,14 @@ class Style(NamedTuple):
 
 STYLES = {
     "plain": Style("#263238", "#ffffff", "#263238", ""),
-    "completed": Style("#2e7d32", "#e8f5e9", "#1b5e20", "completed"),
-    "ready": Style("#1565c0", "#e3f2fd", "#0d47a1", "ready now"),
-    "overdue": Style("#c62828", "#ffebee", "#b71c1c", "overdue"),
-    "waiting": Style("#ef6c00", "#fff3e0", "#e65100", "waiting (timer, join)"),
-    "error": Style("#6a1b9a", "#f3e5f5", "#4a148c", "error"),
-    "taken": Style("#2e7d32", "none", "#1b5e20", "path taken"),
-    "future": Style("#546e7a", "#ffffff", "#37474f", "not reached yet"),
-    "not-taken": Style("#b0bec5", "#f5f5f5", "#90a4ae", "branch not taken", "6 4"),
+    "completed": Style("#2e7d32", "#e8f5e9", "#1b5e20", N_("completed")),
+    "ready": Style("#1565c0", "#e3f2fd", "#0d47a1", N_("ready now")),
+    "overdue": Style("#c62828", "#ffebee", "#b71c1c", N_("overdue")),
+    "waiting": Style("#ef6c00", "#fff3e0", "#e65100", N_("waiting (timer, join)")),
+    "error": Style("#6a1b9a", "#f3e5f5", "#4a148c", N_("error")),
+    "taken": Style("#2e7d32", "none", "#1b5e20", N_("path taken")),
+    "future": Style("#546e7a", "#ffffff", "#37474f", N_("not reached yet")),
+    "not-taken": Style("#b0bec5", "#f5f5f5", "#90a4ae", N_("branch not taken"), "6 4"),
 }
 LEGEND_ORDER = ("completed", "taken", "ready", "overdue", "waiting", "error", "future", "not-taken")
 FONT = 11.0
@@ -186,7 +187,7 @@ def _node(node: Shape, state: str) -> str:
     elif kind in ("dataObjectReference", "dataStoreReference", "textAnnotation"):
         inner = f'<rect x="{b.x:g}" y="{b.y:g}" width="{b.w:g}" height="{b.h:g}" fill="none" stroke="{s.stroke}"/>'
     else:
-        width = 2.5 if state in ("ready", "overdue") else 1.6
+        width = 2.5 if state in ("ready", N_("overdue")) else 1.6
         inner = (f'<rect x="{b.x:g}" y="{b.y:g}" width="{b.w:g}" height="{b.h:g}" rx="10" ry="10" {paint} '
                  f'stroke-width="{width:g}"/>' + _task_icon(kind, b, s.stroke))
     return _group(node.id, state, kind, inner)
@@ -312,10 +313,10 @@ def _node_label(node: Shape, state: str, states: PictureStates) -> str:
             parts.append(_lines(wrap(node.name, 90, FONT), b.x + b.w / 2, b.y + b.h + 3, s.text, halo=True))
     info = states.ready.get(node.id)
     if info is not None:
-        word = "OVERDUE" if state == "overdue" else "ready"
-        tag = f"{word} · {info.lane or '-'} · since {info.since}"  # times as the caller writes them (local)
+        word = _("OVERDUE") if state == "overdue" else _("ready")
+        tag = f"{word} · {info.lane or '-'} · {_('since')} {info.since}"  # times as the caller gives them (local)
         if info.due:
-            tag += f" · due {info.due}"
+            tag += f" · {_('due')} {info.due}"
         w = text_width(tag, 9.5) + 10
         parts.append(f'<rect x="{b.x + b.w / 2 - w / 2:g}" y="{b.y - 19:g}" width="{w:g}" height="15" rx="3" '
                      f'fill="{s.stroke}"/>' + _text(tag, b.x + b.w / 2, b.y - 8, 9.5, "#ffffff"))
@@ -324,8 +325,9 @@ def _node_label(node: Shape, state: str, states: PictureStates) -> str:
 
 def _legend(x: float, y: float, states: PictureStates, markers: set[str]) -> str:
     present = set(states.states.values())
-    parts = [_text("Legend:", x, y + 14, FONT, "#263238", anchor="start", bold=True)]
-    cx = x + text_width("Legend:", FONT, bold=True) + 14
+    heading = _("Legend:")
+    parts = [_text(heading, x, y + 14, FONT, "#263238", anchor="start", bold=True)]
+    cx = x + text_width(heading, FONT, bold=True) + 14
     for state in LEGEND_ORDER:
         s = STYLES[state]
         if state not in present and state not in ("completed", "ready"):
@@ -338,8 +340,9 @@ def _legend(x: float, y: float, states: PictureStates, markers: set[str]) -> str
             dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
             parts.append(f'<rect x="{cx:g}" y="{y + 2:g}" width="26" height="16" rx="4" fill="{s.fill}" '
                          f'stroke="{s.stroke}" stroke-width="1.6"{dash}/>')
-        parts.append(_text(s.legend, cx + 32, y + 14, FONT, "#263238", anchor="start"))
-        cx += 32 + text_width(s.legend, FONT) + 18
+        label = _(s.legend)
+        parts.append(_text(label, cx + 32, y + 14, FONT, "#263238", anchor="start"))
+        cx += 32 + text_width(label, FONT) + 18
     return f'<g class="legend">{"".join(parts)}</g>'
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.bpmn.bpmn_di import parse_diagram
 from engine.common.errors import EngineError, NotFoundError, StoreError
+from engine.common.i18n import translate
 from engine.pictures.diagram_states import bare_states, instance_states
 from engine.pictures.svg_diagram import render_svg
 
@@ -34,7 +35,7 @@ def instance_picture(engine: Engine, instance: int, html: bool = False) -> str:
     local = engine.local_times().text
     states = states._replace(ready={task: info._replace(since=local(info.since), due=info.due and local(info.due))
                                     for task, info in states.ready.items()})
-    title = f"{version.name} · instance {instance} · {row.status}"
+    title = translate(f"{version.name} · instance {instance} · {row.status}")
     svg = render_svg(diagram, states, title)
     if not html:
         return svg
@@ -48,7 +49,7 @@ def process_picture(engine: Engine, process_id: str, html: bool = False) -> str:
     """A process's bare diagram (its newest version in the definitions folder)."""
     definition = engine.catalog().get(process_id)
     diagram = parse_diagram(definition.bundle["bpmn"]["text"], definition.file)
-    title = f"{definition.name} ({process_id}, version {definition.version[:12]})"
+    title = translate(f"{definition.name} ({process_id}, version {definition.version[:12]})")
     svg = render_svg(diagram, bare_states(diagram), title)
     if not html:
         return svg

@@ -1,0 +1,132 @@
+"""The language people read: Indonesian or English, chosen by SOP_LANG or the locale, through gettext catalogs.
+
+Messages are written once, in English, where they arise (an f-string naming the thing, the id and the fix). The
+extractor (`tools/i18n_extract.py`, run by Babel) turns each into a catalog entry whose placeholders are the
+f-string's fields, e.g. `No instance {instance} in store '{self.db}'; ...`. Output for people goes through
+`translate`: it finds the entry whose English text matches the message, and writes the entry's translation with
+the same values (each value translated in turn when it is itself a message). Fixed words (table headers, legend,
+help) are exact gettext look-ups. JSON keys, ids and rule names are never translated.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import NamedTuple
+
+DOMAIN = "sop"
+LOCALE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "locale")
+LANGUAGES = ("id", "en")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def N_(text: str) -> str:
+    """Mark text for the catalog without translating it here (it is translated where it is shown)."""
+    return text
+
+
+def language() -> str:
+    """`id` or `en`: SOP_LANG when set, else the locale's variables (LC_ALL, LC_MESSAGES, LANG); English otherwise."""
+    for name in ("SOP_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            code = value.split(".")[0].split("@")[0].split("_")[0].split("-")[0].lower()
+            return "id" if code in ("id", "in", "indonesian", "indonesia") else "en"
+    return "en"
+
+
+class _Template(NamedTuple):
+    pattern: re.Pattern[str]
+    fields: tuple[str, ...]
+    translated: str
+    literal: int  # characters of fixed text: the most specific entry wins
+
+
+class Catalog:
+    """One language's entries: exact texts, and message templates matched against whole messages."""
+
+    def __init__(self, entries: dict[str, str]) -> None:
+        self.exact = {k: v for k, v in entries.items() if k and v}
+        self._templates: list[_Template] | None = None
+
+    def gettext(self, text: str) -> str:
+        """The translation of a fixed text, or the text itself."""
+        return self.exact.get(text, text)
+
+    def templates(self) -> list[_Template]:
+        """The entries with placeholders, most fixed text first (compiled on first use)."""
+        if self._templates is None:
+            out = []
+            for source, translated in self.exact.items():
+                fields = tuple(_PLACEHOLDER.findall(source))
+                literal = len(_PLACEHOLDER.sub("", source))
+                if not fields or literal < 3:
+                    continue
+                parts = _PLACEHOLDER.split(source)
+                regex = "(.*?)".join(re.escape(p) for p in parts)
+                out.append(_Template(re.compile(regex + r"\Z", re.S), fields, translated, literal))
+            out.sort(key=lambda t: -t.literal)
+            self._templates = out
+        return self._templates
+
+    def translate(self, text: str, depth: int = 0) -> str:
+        """A whole message in this language: line by line, each matched to its entry (values translated too)."""
+        if not text or depth > 6:
+            return text
+        if "\n" in text:
+            return "\n".join(self.translate(line, depth) for line in text.split("\n"))
+        bare = text.lstrip(" -")
+        if bare != text:
+            return text[: len(text) - len(bare)] + self.translate(bare, depth)
+        exact = self.exact.get(text)
+        if exact is not None:
+            return exact
+        for template in self.templates():
+            found = template.pattern.match(text)
+            if found is None:
+                continue
+            values = {field: self.translate(value, depth + 1) if len(value) > 3 else value
+                      for field, value in zip(template.fields, found.groups(), strict=True)}
+            return _fill(template.translated, values)
+        return text
+
+
+def _fill(translated: str, values: dict[str, str]) -> str:
+    """A translation with each placeholder replaced by the value the English message had there."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(), m.group()), translated)
+
+
+_ACTIVE: dict[str, Catalog] = {}
+
+
+def catalog(lang: str | None = None) -> Catalog:
+    """The catalog of a language (the chosen one by default); English is the source and needs none."""
+    lang = lang or language()
+    found = _ACTIVE.get(lang)
+    if found is None:
+        found = _ACTIVE[lang] = Catalog(_read_mo(lang) if lang != "en" else {})
+    return found
+
+
+def _read_mo(lang: str) -> dict[str, str]:
+    """A compiled catalog's entries (stdlib gettext reads the .mo file)."""
+    import gettext
+
+    path = os.path.join(LOCALE_DIR, lang, "LC_MESSAGES", f"{DOMAIN}.mo")
+    try:
+        with open(path, "rb") as file:
+            translations = gettext.GNUTranslations(file)
+    except OSError:
+        return {}
+    entries = translations._catalog  # type: ignore[attr-defined]  # msgid -> msgstr, as gettext keeps them
+    return {str(k): str(v) for k, v in entries.items() if isinstance(k, str)}
+
+
+def _(text: str) -> str:
+    """A fixed text (a heading, a legend word, a help text) in the chosen language."""
+    return catalog().gettext(text)
+
+
+def translate(text: str) -> str:
+    """A message in the chosen language (see the module's docstring)."""
+    return catalog().translate(text)
