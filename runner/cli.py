@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .context import EXIT_REFUSED, INSTANCE_ID, SopGroup, engine_of, known_or_refuse
+from .context import (
+    EXIT_REFUSED,
+    INSTANCE_ID,
+    SopGroup,
+    complete_process,
+    complete_task,
+    engine_of,
+    known_or_refuse,
+)
 from .render import emit_json, emit_json_list, message, say, table, tasks_table
 
 if TYPE_CHECKING:
@@ -108,7 +116,7 @@ def processes(ctx: click.Context, versions: bool, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("process_id")
+@click.argument("process_id", shell_complete=complete_process)
 @click.option("--data", "data_file", metavar="FILE", help="Initial instance data, JSON or YAML ('-' for stdin).")
 @click.option("--as", "actor", metavar="NAME", help="The person acting (default: your OS login).")
 @click.option("--json", "as_json", is_flag=True, help='Print {"instance", "status", "tasks"}.')
@@ -170,8 +178,8 @@ def tasks(ctx: click.Context, instance: int | None, lane: str | None, limit: int
 
 @cli.command()
 @click.argument("instance", metavar="[INSTANCE] TASK")
-@click.argument("task", required=False, metavar=" ")
-@click.option("--process", "process_id", metavar="PROCESS",
+@click.argument("task", required=False, metavar=" ", shell_complete=complete_task)
+@click.option("--process", "process_id", metavar="PROCESS", shell_complete=complete_process,
               help="Any step of this process's newest version, ready or not: sop form --process PROCESS STEP.")
 @click.option("--template", is_flag=True, help="Print a YAML skeleton to fill in instead of the schema.")
 @click.pass_context
@@ -205,7 +213,7 @@ def form(ctx: click.Context, instance: str, task: str | None, process_id: str | 
 
 @cli.command()
 @click.argument("instance", type=INSTANCE_ID)
-@click.argument("task")
+@click.argument("task", shell_complete=complete_task)
 @click.option("--data", "data_file", metavar="FILE", help="The step's artefact, JSON or YAML ('-' for stdin).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="A field value; dotted keys nest. Repeatable.")
 @click.option("--as", "actor", metavar="NAME", help="The person acting (default: your OS login).")

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from .context import complete_process
 from .render import message
 
 INSTANCE_ID = click.IntRange(1, 2**63 - 1)
@@ -54,7 +55,7 @@ def diagram(ctx: click.Context, instance: int | None, process_id: str | None, pa
 
 
 @click.command()
-@click.argument("process_id", metavar="PROCESS")
+@click.argument("process_id", metavar="PROCESS", shell_complete=complete_process)
 @click.option("-o", "--output", "path", metavar="FILE", help="FILE.html or FILE.pdf (PDF needs the extra "
               "`pdf`: WeasyPrint); default: HTML on stdout.")
 @click.option("--version", "version", metavar="HASH", help="A pinned version (its hash or a unique prefix) instead "

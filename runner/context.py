@@ -16,7 +16,79 @@ if TYPE_CHECKING:
 
 EXIT_REFUSED = 1
 EXIT_INTERRUPTED = 130
-INSTANCE_ID = click.IntRange(1, 2**63 - 1)
+
+
+class InstanceNumber(click.IntRange):
+    """An instance id (1 and up); the shell completes it from the store's instances."""
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        engine = _quiet_engine(ctx)
+        if engine is None:
+            return []
+        try:
+            return [CompletionItem(str(i.instance), help=f"{i.process} ({i.status})") for i in engine.instances()
+                    if str(i.instance).startswith(incomplete)]
+        except Exception:  # completion never prints an error into the shell
+            return []
+        finally:
+            engine.close()
+
+
+INSTANCE_ID = InstanceNumber(1, 2**63 - 1)
+
+
+def complete_process(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Process ids of the definitions folder, for the shell."""
+    from click.shell_completion import CompletionItem
+
+    engine = _quiet_engine(ctx)
+    if engine is None:
+        return []
+    try:
+        return [CompletionItem(p.id, help=p.name) for p in engine.processes()[0] if p.id.startswith(incomplete)]
+    except Exception:
+        return []
+    finally:
+        engine.close()
+
+
+def complete_task(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """The ready tasks of the instance already typed (or, with --process, that process's steps), for the shell."""
+    from click.shell_completion import CompletionItem
+
+    engine = _quiet_engine(ctx)
+    if engine is None:
+        return []
+    try:
+        process = ctx.params.get("process_id")
+        if process:
+            definition = engine.catalog().get(process)
+            return [CompletionItem(s.bpmn_id, help=s.name) for s in definition.steps
+                    if s.bpmn_id.startswith(incomplete)]
+        instance = ctx.params.get("instance")
+        if instance is None or not str(instance).isdigit():
+            return []
+        return [CompletionItem(t.task, help=t.name) for t in engine.tasks(int(instance))
+                if t.task.startswith(incomplete)]
+    except Exception:
+        return []
+    finally:
+        engine.close()
+
+
+def _quiet_engine(ctx: click.Context) -> Engine | None:
+    """An Engine for the global options as typed so far, or None when they name nothing usable."""
+    try:
+        from engine import Engine, find_roles
+
+        options = ctx.find_root().params
+        definitions = options.get("definitions_dir") or "./definitions"
+        return Engine(options.get("db") or "./sop.db", definitions, options.get("forms_dir") or "./forms",
+                      roles=find_roles(options.get("roles_file"), definitions))
+    except Exception:
+        return None
 
 
 class SopGroup(click.Group):
@@ -65,6 +137,9 @@ class SopGroup(click.Group):
         except EngineError as exc:
             _refuse(str(exc), _code(exc), as_json, getattr(exc, "problems", None))
         except click.ClickException as exc:
+            from engine import translate
+
+            exc.message = translate(exc.message)  # click words its frame itself (`Invalid value for ...`)
             if not as_json:
                 raise
             _refuse(exc.format_message(), "usage", as_json, exit_code=exc.exit_code)

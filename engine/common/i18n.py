@@ -75,9 +75,16 @@ class Catalog:
             return text
         if "\n" in text:
             return "\n".join(self.translate(line, depth) for line in text.split("\n"))
-        bare = text.lstrip(" -")
+        found = self._entry(text, depth)
+        if found is not None:
+            return found
+        bare = text.lstrip(" -")  # a list item (`  - ...`) or an indented line whose entry has no indent
         if bare != text:
             return text[: len(text) - len(bare)] + self.translate(bare, depth)
+        return text
+
+    def _entry(self, text: str, depth: int) -> str | None:
+        """The translation of one line by its exact entry or the most specific template, or None."""
         exact = self.exact.get(text)
         if exact is not None:
             return exact
@@ -88,7 +95,7 @@ class Catalog:
             values = {field: self.translate(value, depth + 1) if len(value) > 3 else value
                       for field, value in zip(template.fields, found.groups(), strict=True)}
             return _fill(template.translated, values)
-        return text
+        return None
 
 
 def _fill(translated: str, values: dict[str, str]) -> str:
