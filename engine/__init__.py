@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
     from engine.audit.records import duration_text as duration_text
     from engine.audit.records import event_json as event_json
     from engine.audit.verify import verify_record as verify_record
+    from engine.bpmn.xml_reading import diagram_file_text as read_diagram_file
     from engine.common.errors import DataFileError as DataFileError
     from engine.common.errors import DefinitionError as DefinitionError
     from engine.common.errors import EngineError as EngineError
@@ -57,6 +58,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     **{name: ("engine.common.models", name) for name in (
         "InstanceSummary", "InstanceView", "ProcessInfo", "StepResult", "TaskView")},
     "read_bundle": ("engine.audit.bundle", "read_bundle"),
+    "read_diagram_file": ("engine.bpmn.xml_reading", "diagram_file_text"),
     "duration_text": ("engine.audit.records", "duration_text"),
     "event_json": ("engine.audit.records", "event_json"),
     "verify_record": ("engine.audit.verify", "verify_record"),
@@ -115,6 +117,7 @@ __all__ = [
     "process_versions",
     "read_bundle",
     "read_data_file",
+    "read_diagram_file",
     "read_table",
     "run_scenario",
     "table_from_bpmn",
