@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
     from engine.audit.records import event_json as event_json
     from engine.audit.verify import verify_record as verify_record
     from engine.bpmn.xml_reading import diagram_file_text as read_diagram_file
+    from engine.common.atomic_file import write_atomically as write_output
     from engine.common.errors import DataFileError as DataFileError
     from engine.common.errors import DefinitionError as DefinitionError
     from engine.common.errors import EngineError as EngineError
@@ -63,6 +64,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "event_json": ("engine.audit.records", "event_json"),
     "verify_record": ("engine.audit.verify", "verify_record"),
     "os_login": ("engine.common.identity", "os_login"),
+    "write_output": ("engine.common.atomic_file", "write_atomically"),
     "parse_yaml": ("engine.common.yamlio", "parse_yaml"),
     "read_data_file": ("engine.common.yamlio", "read_data_file"),
     "form_template": ("engine.definitions.forms", "template"),
@@ -122,6 +124,7 @@ __all__ = [
     "run_scenario",
     "table_from_bpmn",
     "verify_record",
+    "write_output",
     "write_table",
 ]
 

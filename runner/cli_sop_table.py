@@ -39,12 +39,9 @@ def _write(text: str, output: str | None, what: str) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    from engine import DataFileError
+    from engine import write_output
 
-    try:
-        _path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise DataFileError(f"Cannot write '{output}' ({exc}); choose another -o path") from None
+    write_output(output, text, what)
     message(f"Wrote {what} to {output}.")
 
 

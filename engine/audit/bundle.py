@@ -4,11 +4,11 @@ checked later with no store."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from engine.audit.records import AuditRecord, PinnedVersion, event_json
+from engine.common.atomic_file import write_atomically
 from engine.common.canonical import canonical_json
 from engine.common.errors import DataFileError
 from engine.store.protocol import EventRow
@@ -38,16 +38,7 @@ def write_bundle(path: str, bundle: dict[str, Any]) -> None:
     target = Path(path)
     if path == "-" or target.is_dir():
         raise DataFileError(f"-o {path}: give the path of a file to write the bundle to, e.g. -o instance-7.json")
-    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
-    try:
-        tmp.write_text(json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass  # nothing was written there either
-        raise DataFileError(f"Cannot write bundle {path}: {exc.strerror or exc}; choose a writable path") from None
+    write_atomically(path, json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "bundle")
 
 
 def read_bundle(path: str) -> AuditRecord:
