@@ -57,7 +57,11 @@ class SqliteStore(SqlStoreReads):
         if not exists:
             self._create(path)
             return
-        self._check_and_upgrade(path, create)
+        try:
+            self._check_and_upgrade(path, create)
+        except StoreError:
+            self.close()  # a refused store is left as it was: no -wal or -shm beside it
+            raise
 
     def _create(self, path: str) -> None:
         """Create the store file and its schema; on any failure (a full disk) remove what was made and say so."""
@@ -72,9 +76,10 @@ class SqliteStore(SqlStoreReads):
                     os.unlink(made)
                 except OSError:
                     pass  # never made, or already gone
-            if isinstance(exc, StoreError) and "SQLite says" not in str(exc):
+            cause = exc.__cause__ if isinstance(exc, StoreError) else exc  # migrate keeps SQLite's own error
+            if not isinstance(cause, (OSError, sqlite3.DatabaseError)):
                 raise
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause)
             raise StoreError(f"Cannot create store '{path}' ({reason}); nothing was created. Free some disk space "
                              "or choose another --db") from None
 
@@ -198,7 +203,7 @@ class SqliteStore(SqlStoreReads):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise StoreError(f"Store '{self.location}' cannot be brought to schema version {target} (SQLite says: "
-                             f"{exc}); nothing was changed. Restore it from a backup, or free disk space") from None
+                             f"{exc}); nothing was changed. Restore it from a backup, or free disk space") from exc
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
