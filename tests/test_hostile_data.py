@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
 from conftest import DATA, Sop
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine.common.data_limits import MAX_DEPTH, MAX_INT_DIGITS
 from engine.common.yamlio import parse_yaml
@@ -220,3 +224,53 @@ def test_a_full_disk_while_creating_a_store_is_named_and_leaves_nothing(sop: Sop
     (tiny_disk / "fill").unlink()
     again = full("start", PROCESS)
     assert again.exit_code == 0, again.output  # with room again, the same path works
+
+
+@pytest.mark.parametrize(("edit", "says"), [
+    (lambda t: t.replace('"format"', '"x": NaN, "format"', 1), "NaN is not a JSON number"),
+    (lambda t: t.replace('"format"', f'"x": {BIG}, "format"', 1), "a number with 5000 digits"),
+    (lambda t: t.replace('"format"', '"x": ' + "[" * 100000 + "]" * 100000 + ', "format"', 1), "nested too deeply"),
+    (lambda t: t.replace('"instance-started"', '"instance-\\ud800started"', 1), "U+D800, half of a surrogate pair"),
+])
+def test_odd_values_in_a_bundle_are_refused_by_verify(started: Sop, tmp_path: Path, edit: Any, says: str) -> None:
+    """`sop verify --bundle` names NaN, huge numbers, deep nesting and invalid Unicode in a bundle file."""
+    bundle = tmp_path / "b.json"
+    assert started("export", "1", "-o", str(bundle)).exit_code == 0
+    bundle.write_text(edit(bundle.read_text(encoding="utf-8")), encoding="utf-8")
+    _refused(started("verify", "--bundle", str(bundle)), says)
+
+
+_LEAVES = (st.none() | st.booleans() | st.integers() | st.integers(min_value=-(10**300), max_value=10**300)
+           | st.floats() | st.text(st.characters(codec=None), max_size=8))
+_VALUES = st.recursive(_LEAVES, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.text(max_size=5), inner, max_size=3), max_leaves=12)
+_FUZZ = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _safe_or_clean_refusal(sop: Sop, before: dict[str, bytes], result: Result) -> None:
+    assert result.exit_code in (0, 1), result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output, result.output
+    if result.exit_code == 1:
+        assert result.stderr.startswith("Error: ") and _store_bytes(sop) == before
+
+
+@_FUZZ
+@given(value=_VALUES, as_yaml=st.booleans())
+def test_random_data_files_never_crash(started: Sop, tmp_path: Path, value: Any, as_yaml: bool) -> None:
+    """Random JSON (or the same as YAML flow text) as start data and as an artefact: accepted or refused cleanly."""
+    text = json.dumps({"catatan": value, "isi": [value]}, allow_nan=True)
+    path = tmp_path / ("d.yaml" if as_yaml else "d.json")
+    path.write_text(("---\n" if as_yaml else "") + text, encoding="utf-8")
+    before = _store_bytes(started)
+    _safe_or_clean_refusal(started, before, started("start", PROCESS, "--data", str(path)))
+    before = _store_bytes(started)
+    _safe_or_clean_refusal(started, before, started("complete", "1", "AjukanPermohonan", "--data", str(path)))
+
+
+@_FUZZ
+@given(key=st.text(st.characters(codec="utf-8", exclude_characters="="), min_size=1, max_size=12),
+       value=st.text(st.characters(codec="utf-8"), max_size=30) | _VALUES.map(json.dumps))
+def test_random_set_values_never_crash(started: Sop, key: str, value: str) -> None:
+    """Random --set KEY=VALUE pairs on a real step: accepted or refused cleanly, the store unchanged on refusal."""
+    before = _store_bytes(started)
+    _safe_or_clean_refusal(started, before, started("complete", "1", "AjukanPermohonan", "--set", f"{key}={value}"))
