@@ -63,3 +63,22 @@ def test_ordinary_labels_wrap_as_before() -> None:
     assert wrap("W", 1, 10) == ["W"]
     assert wrap("WW", 1, 10) == ["W", "W"]
     assert wrap("", 50, 10) == []
+
+
+def test_long_lane_flow_and_process_names_render_in_seconds(tmp_path: Path) -> None:
+    """A lane, a sequence flow and the process named by a 20,000-character word: both pictures stay fast."""
+    definitions, forms = copy_definitions(tmp_path)
+    bpmn = definitions / "interkoneksi_data_baru.bpmn"
+    text = bpmn.read_text(encoding="utf-8")
+    flow = re.search(r'<bpmn:sequenceFlow id="([^"]+)" name="[^"]*"', text)
+    assert flow is not None and '<bpmn:lane id="Lane_1" name="OPD">' in text
+    text = text.replace(flow.group(0), f'<bpmn:sequenceFlow id="{flow.group(1)}" name="{LONG_WORD}"', 1)
+    text = text.replace('<bpmn:lane id="Lane_1" name="OPD">', f'<bpmn:lane id="Lane_1" name="OPD {LONG_WORD}">')
+    text = text.replace('name="Pelaksanaan Interkoneksi Data Baru"', f'name="Pelaksanaan {LONG_WORD}"')
+    bpmn.write_text(text, encoding="utf-8")
+    sop = Sop(tmp_path / "sop.db", definitions, forms)
+    for args in (("diagram", "--process", "interkoneksi_data_baru"), ("sheet", "interkoneksi_data_baru")):
+        began = time.monotonic()
+        result = sop(*args)
+        assert result.exit_code == 0, result.output
+        assert time.monotonic() - began < 5, args

@@ -65,7 +65,7 @@ class SqliteStore(SqlStoreReads):
 
     def _create(self, path: str) -> None:
         """Create the store file and its schema; on any failure (a full disk) remove what was made and say so."""
-        leftovers = [p for p in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal") if not os.path.exists(p)]
+        leftovers = [p for p in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal") if not os.path.lexists(p)]
         try:
             _create_group_writable(path)
             self._check_and_upgrade(path, True)
