@@ -42,11 +42,7 @@ def _declaration_problem(text: str, end: int) -> XmlProblem | None:
 
 
 def prolog_problem(text: str) -> XmlProblem | None:
-    """What sop refuses before any parser runs: another declared encoding, or a DOCTYPE (DTD, entity declarations).
-
-    A DOCTYPE can only stand in the prolog, before the root element, so scanning the prolog (declaration,
-    comments, processing instructions, white space) is linear and exact; anything else is the parser's to judge.
-    """
+    """Another declared encoding or a DOCTYPE, found by a linear scan of the prolog (the only place a DOCTYPE fits)."""
     pos = 0
     if text.startswith("<?xml") and text[5:6].isspace():
         end = text.find("?>")

@@ -26,8 +26,7 @@ def _refusal(path: str, what: str, reason: str) -> DataFileError:
 
 
 def _new_mode(target: Path, path: str, what: str) -> int:
-    """The mode the written file gets (an existing file's own, else what the umask allows); refuses a folder or a
-    device, or a link to one (-o /dev/stdout: leave -o out to write to stdout)."""
+    """The new file's mode (an existing file's own, else the umask's); refuses a folder or device, or a link to one."""
     try:
         found = os.lstat(target)
         pointee = os.stat(target) if stat.S_ISLNK(found.st_mode) else found
