@@ -15,6 +15,8 @@ if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
     from engine.audit.records import event_json as event_json
     from engine.audit.records import summarize as artefact_summary
     from engine.audit.verify import verify_record as verify_record
+    from engine.bpmn.xml_reading import diagram_file_text as read_diagram_file
+    from engine.common.atomic_file import write_atomically as write_output
     from engine.common.errors import DataFileError as DataFileError
     from engine.common.errors import DefinitionError as DefinitionError
     from engine.common.errors import EngineError as EngineError
@@ -63,6 +65,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     **{name: ("engine.common.models", name) for name in (
         "InstanceSummary", "InstanceView", "ProcessInfo", "StepResult", "TaskView")},
     "read_bundle": ("engine.audit.bundle", "read_bundle"),
+    "read_diagram_file": ("engine.bpmn.xml_reading", "diagram_file_text"),
     "duration_text": ("engine.audit.records", "duration_text"),
     "event_json": ("engine.audit.records", "event_json"),
     "artefact_summary": ("engine.audit.records", "summarize"),
@@ -73,6 +76,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "translate": ("engine.common.i18n", "translate"),
     "lane_key": ("engine.common.lanes", "lane_key"),
     "LocalTimes": ("engine.common.local_time", "LocalTimes"),
+    "write_output": ("engine.common.atomic_file", "write_atomically"),
     "parse_yaml": ("engine.common.yamlio", "parse_yaml"),
     "read_data_file": ("engine.common.yamlio", "read_data_file"),
     "form_template": ("engine.definitions.forms", "template"),
@@ -132,11 +136,13 @@ __all__ = [
     "process_versions",
     "read_bundle",
     "read_data_file",
+    "read_diagram_file",
     "read_table",
     "run_scenario",
     "table_from_bpmn",
     "translate",
     "verify_record",
+    "write_output",
     "write_table",
 ]
 

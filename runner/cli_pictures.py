@@ -23,13 +23,9 @@ def _write(path: str | None, text: str, what: str) -> None:
     if path is None:
         sys.stdout.write(text)
         return
-    from engine import EngineError
+    from engine import write_output
 
-    try:
-        with open(path, "w", encoding="utf-8") as out:
-            out.write(text)
-    except OSError as exc:
-        raise EngineError(f"Cannot write {path}: {exc.strerror}; choose another file") from None
+    write_output(path, text, what)
     message(f"Wrote {what} to {path}.")
 
 

@@ -39,12 +39,9 @@ def _write(text: str, output: str | None, what: str) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    from engine import DataFileError
+    from engine import write_output
 
-    try:
-        _path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise DataFileError(f"Cannot write '{output}' ({exc}); choose another -o path") from None
+    write_output(output, text, what)
     message(f"Wrote {what} to {output}.")
 
 
@@ -80,10 +77,12 @@ def decompile_command(bpmn_file: str, output: str | None, process_id: str | None
 
     The identity page beside the diagram (NAME.yaml with `process: ID`), if any, is carried into the table.
     """
-    from engine import parse_yaml, table_from_bpmn, write_table
+    from engine import DataFileError, parse_yaml, read_diagram_file, table_from_bpmn, write_table
 
     _refuse_overwriting(bpmn_file, output)
-    table = table_from_bpmn(_read(bpmn_file), bpmn_file, process_id)
+    if not _path(bpmn_file).exists():
+        raise DataFileError(f"File '{bpmn_file}' does not exist; give the path of the file to convert")
+    table = table_from_bpmn(read_diagram_file(_path(bpmn_file)), bpmn_file, process_id)
     page_path = _path(bpmn_file).with_suffix(".yaml")
     identity = None
     if page_path.is_file():

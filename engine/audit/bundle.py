@@ -4,12 +4,13 @@ checked later with no store."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from engine.audit.records import AuditRecord, PinnedVersion, event_json
+from engine.common.atomic_file import write_atomically
 from engine.common.canonical import canonical_json
+from engine.common.data_limits import parse_json_int, refuse_json_constant
 from engine.common.errors import DataFileError
 from engine.store.protocol import EventRow
 
@@ -38,16 +39,7 @@ def write_bundle(path: str, bundle: dict[str, Any]) -> None:
     target = Path(path)
     if path == "-" or target.is_dir():
         raise DataFileError(f"-o {path}: give the path of a file to write the bundle to, e.g. -o instance-7.json")
-    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
-    try:
-        tmp.write_text(json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass  # nothing was written there either
-        raise DataFileError(f"Cannot write bundle {path}: {exc.strerror or exc}; choose a writable path") from None
+    write_atomically(path, json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "bundle")
 
 
 def read_bundle(path: str) -> AuditRecord:
@@ -59,9 +51,14 @@ def read_bundle(path: str) -> AuditRecord:
     except UnicodeDecodeError:
         raise DataFileError(f"Bundle {path} is not UTF-8 text; give a file written by `sop export`") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=parse_json_int, parse_constant=refuse_json_constant)
+        json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8")  # a lone surrogate: not Unicode
+    except UnicodeEncodeError as exc:
+        raise DataFileError(f"Bundle {path} holds text that is not valid Unicode (U+{ord(exc.object[exc.start]):04X}, "
+                            "half of a surrogate pair); give a file written by `sop export`") from None
     except (ValueError, RecursionError) as exc:
-        raise DataFileError(f"Bundle {path} is not JSON ({str(exc)[:80]}); "
+        reason = str(exc) if isinstance(exc, ValueError) else "nested too deeply to read"
+        raise DataFileError(f"Bundle {path} is not JSON ({reason[:100]}); "
                             "give a file written by `sop export`") from None
     if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
         raise DataFileError(f"{path} is not a {BUNDLE_FORMAT} file; give a file written by `sop export`")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 from xml.etree import ElementTree
 
+from engine.bpmn.xml_reading import parse_xml_light
 from engine.common.errors import DefinitionError
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -71,10 +72,7 @@ class Diagram(NamedTuple):
 
 def parse_diagram(bpmn_text: str, source: str = "diagram") -> Diagram:
     """Read the first BPMNDiagram of a BPMN text; DefinitionError when the text has no usable DI."""
-    try:
-        root = ElementTree.fromstring(bpmn_text)  # noqa: S314 - pinned/validated diagrams; expat refuses entity bombs
-    except ElementTree.ParseError as exc:
-        raise DefinitionError(f"{source}: not well-formed XML ({exc}); fix the diagram") from None
+    root = parse_xml_light(bpmn_text, source)
     semantic = {el.get("id"): el for el in root.iter() if el.get("id") and not el.tag.startswith(BPMNDI)}
     defaults = {el.get("default") for el in root.iter() if el.get("default")}
     plane = root.find(f"{BPMNDI}BPMNDiagram/{BPMNDI}BPMNPlane")

@@ -1,24 +1,149 @@
-"""Parsing a diagram's XML safely (no entities, no network), with the line of a syntax error."""
+"""The one way sop reads XML: UTF-8 only, no DOCTYPE (no DTD, no entities), no network; the same refusal everywhere.
+
+Every reader of a diagram (lint, loading, pinned versions, bundles, pictures, decompile) comes through here, so a
+file is either read the same way by every command or refused by every command with the same message. lxml is
+used where line numbers, the XSD or SpiffWorkflow are needed; the standard library's expat (10x cheaper to
+import) where a picture only needs the DI, after the same checks.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from engine.common.errors import DefinitionError
 
+XML_RULE = "xml-malformed"
+DOCTYPE_RULE = "xml-doctype"
+_ENCODING = re.compile(r"""\bencoding\s*=\s*["']([^"']*)["']""")
+_UTF8 = {"utf-8", "utf8"}
 
-def _etree() -> Any:
+
+class XmlProblem(NamedTuple):
+    """Why a text is refused as XML: the line (if known), the lint rule, and what to do."""
+
+    line: int | None
+    rule: str
+    message: str
+
+
+def _line(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def _declaration_problem(text: str, end: int) -> XmlProblem | None:
+    """An XML declaration naming an encoding other than UTF-8: sop reads every diagram as UTF-8 text."""
+    found = _ENCODING.search(text, 0, end)
+    if found is None or found.group(1).strip().lower() in _UTF8:
+        return None
+    return XmlProblem(1, XML_RULE, f"declares encoding {found.group(1)!r}, but diagrams are read as UTF-8; save "
+                                   'the file as UTF-8 with encoding="UTF-8"')
+
+
+def prolog_problem(text: str) -> XmlProblem | None:
+    """Another declared encoding or a DOCTYPE, found by a linear scan of the prolog (the only place a DOCTYPE fits)."""
+    pos = 0
+    if text.startswith("<?xml") and text[5:6].isspace():
+        end = text.find("?>")
+        if end < 0:
+            return None  # unterminated: the parser names it
+        problem = _declaration_problem(text, end)
+        if problem is not None:
+            return problem
+        pos = end + 2
+    size = len(text)
+    while pos < size:
+        if text[pos].isspace():
+            pos += 1
+        elif text.startswith("<!--", pos):
+            end = text.find("-->", pos + 4)
+            if end < 0:
+                return None
+            pos = end + 3
+        elif text.startswith("<?", pos):
+            end = text.find("?>", pos + 2)
+            if end < 0:
+                return None
+            pos = end + 2
+        elif text.startswith("<!", pos):
+            return XmlProblem(_line(text, pos), DOCTYPE_RULE,
+                              "has a DOCTYPE (a DTD or entity declarations), which sop never reads; delete the "
+                              "<!DOCTYPE ...> declaration and write the text the entities stood for")
+        else:
+            return None
+    return None
+
+
+def _checked(text: str) -> tuple[bytes, XmlProblem | None]:
+    """The text's UTF-8 bytes (without a byte-order mark), or the problem that refuses it before any parser."""
+    text = text[1:] if text.startswith("\ufeff") else text
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return b"", XmlProblem(_line(text, exc.start), XML_RULE, "holds text that is not valid Unicode (a lone "
+                               "surrogate); save the diagram as UTF-8 from a modeler")
+    return data, prolog_problem(text)
+
+
+def read_xml(text: str) -> tuple[Any, XmlProblem | None]:
+    """The lxml root element of a text (no DTD, entities or network), or None and the problem that refuses it."""
+    data, problem = _checked(text)
+    if problem is not None:
+        return None, problem
     from lxml import etree
 
-    return etree
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        return etree.fromstring(data, parser), None
+    except etree.XMLSyntaxError as exc:
+        return None, XmlProblem(exc.lineno or None, XML_RULE, f"not well-formed XML ({exc.msg}); fix the diagram")
+
+
+def refusal(problem: XmlProblem, source: str) -> DefinitionError:
+    """The error every command raises for this problem: file, line, what and the fix, and the lint rule."""
+    where = f"{source}:{problem.line}" if problem.line else source
+    return DefinitionError(f"{where}: {problem.message} (rule {problem.rule})")
 
 
 def parse_xml(text: str, source: str) -> Any:
-    """The root element of a diagram's text; DefinitionError naming the source and line when it is not XML."""
-    etree = _etree()
+    """The lxml root element of a diagram's text; DefinitionError naming the source, line and rule otherwise."""
+    root, problem = read_xml(text)
+    if problem is not None:
+        raise refusal(problem, source)
+    return root
+
+
+def parse_xml_light(text: str, source: str) -> Any:
+    """The same reading with the standard library's ElementTree (for pictures: lxml is not imported)."""
+    from xml.etree import ElementTree
+
+    data, problem = _checked(text)
+    if problem is None:
+        try:
+            return ElementTree.fromstring(data)  # noqa: S314 - no DOCTYPE can reach expat: _checked refused it
+        except ElementTree.ParseError as exc:
+            problem = XmlProblem(exc.position[0] or None, XML_RULE, f"not well-formed XML ({exc}); fix the diagram")
+    raise refusal(problem, source)
+
+
+def read_diagram_file(path: Path) -> tuple[str, XmlProblem | None]:
+    """A diagram file's text, or "" and why it cannot be read (missing, unreadable, not UTF-8)."""
     try:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True)
-        return etree.fromstring(text.encode("utf-8"), parser)
-    except etree.XMLSyntaxError as exc:
-        line = exc.lineno or 0
-        raise DefinitionError(f"{source}:{line}: not well-formed XML ({exc.msg}); fix the diagram") from None
+        data = path.read_bytes()
+    except OSError as exc:
+        return "", XmlProblem(None, XML_RULE, f"cannot be read ({exc.strerror or exc}); give a readable file")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return "", XmlProblem(line, XML_RULE, f"is not UTF-8 text (byte 0x{data[exc.start]:02X}); save the file "
+                                              "as UTF-8")
+
+
+def diagram_file_text(path: Path) -> str:
+    """A diagram file's text; DefinitionError (the same message lint gives) when it cannot be read."""
+    text, problem = read_diagram_file(path)
+    if problem is not None:
+        raise refusal(problem, str(path))
+    return text

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from engine.common.data_limits import MAX_DEPTH, MAX_INT_DIGITS, NumberTooLongError, parse_json_int
 from engine.common.errors import DataFileError
 
 
@@ -53,6 +54,8 @@ class YamlFloat(float):
 def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> YamlInt:
     text = str(loader.construct_scalar(node))
     digits = text.lstrip("+-")
+    if len(digits) > MAX_INT_DIGITS:  # int() of thousands of digits is slow, and refused by Python past 4300
+        raise yaml.constructor.ConstructorError(None, None, str(NumberTooLongError(len(digits))), node.start_mark)
     sign = -1 if text.startswith("-") else 1
     if digits[:2] in ("0o", "0O"):
         value = int(digits[2:], 8)
@@ -73,8 +76,16 @@ def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> YamlFloa
     return number
 
 
+def _refuse_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    tag = node.tag.rsplit(":", 1)[-1]
+    raise yaml.constructor.ConstructorError(None, None, f"the tag !!{tag} makes a value that is not plain data; "
+                                            "write it as plain text", node.start_mark)
+
+
 _PlainLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _PlainLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+for _tag in ("binary", "set", "timestamp", "omap", "pairs"):
+    _PlainLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
 
 
 def parse_yaml(text: str, source: str) -> Any:
@@ -82,7 +93,7 @@ def parse_yaml(text: str, source: str) -> Any:
     sop reads (data, pages, tables, roles, calendar) goes through the one loader of _fast_loader, so a file
     gets one answer whichever command reads it."""
     with _yaml_errors(source):
-        return _refuse_shared(yaml.load(text, Loader=_fast_loader()), source)  # noqa: S506 - a SafeLoader
+        return _refuse_shared(yaml.load(text, Loader=_fast_loader()), source, len(text))  # noqa: S506 - a SafeLoader
 
 
 def parse_data(text: str, source: str) -> dict[str, Any]:
@@ -90,9 +101,11 @@ def parse_data(text: str, source: str) -> dict[str, Any]:
     stripped = text.lstrip()
     if stripped.startswith("{") or stripped.startswith("["):
         try:
-            value = json.loads(text)
+            value = _refuse_shared(json.loads(text, parse_int=parse_json_int), source)
         except RecursionError:
             raise DataFileError(f"{source}: nested too deeply to read; flatten the document") from None
+        except NumberTooLongError as exc:
+            raise DataFileError(f"{source}: {exc}") from None
         except json.JSONDecodeError as exc:
             raise DataFileError(
                 f"{source}:{exc.lineno}: not valid JSON ({exc.msg}); fix the file or write it as YAML"
@@ -159,7 +172,7 @@ def parse_yaml_lines(text: str, source: str) -> tuple[Any, Lines]:
             value = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
-    _refuse_shared(value, source)
+    _refuse_shared(value, source, len(text))
     lines: Lines = {}
     if node is not None:
         _walk(node, (), lines, source)
@@ -181,19 +194,34 @@ def _yaml_errors(source: str) -> Iterator[None]:
         raise DataFileError(f"{source}: nested too deeply to read; flatten the document") from None
 
 
-def _refuse_shared(value: Any, source: str) -> Any:
+def _refuse_shared(value: Any, source: str, text_size: int | None = None) -> Any:
     """Refuse a document in which one list or mapping appears twice: YAML aliases (`*a`). A kilobyte of nested
-    aliases stands for gigabytes once anything walks it, and people's files never need them."""
+    aliases stands for gigabytes once anything walks it, and people's files never need them. Refuse nesting
+    deeper than MAX_DEPTH (every reader after this one may recurse), and text aliases (`*a` of a long string)
+    that would expand the document far beyond the size of its file."""
     seen: set[int] = set()
-    stack = [value]
+    budget = None if text_size is None else 4 * text_size + 10_000
+    size = 0
+    stack = [(value, 0)]
     while stack:
-        item = stack.pop()
-        if isinstance(item, (dict, list)):
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            size += len(item)
+        elif isinstance(item, (dict, list)):
             if id(item) in seen:
                 raise DataFileError(f"{source}: uses a YAML alias (*name) for a list or mapping; write the value "
                                     "out in full")
+            if depth >= MAX_DEPTH:
+                raise DataFileError(f"{source}: nested deeper than {MAX_DEPTH} levels of lists and mappings; "
+                                    "flatten the document")
             seen.add(id(item))
-            stack.extend(item.values() if isinstance(item, dict) else item)
+            size += len(item)
+            if isinstance(item, dict):
+                stack.extend((key, depth + 1) for key in item)
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+        if budget is not None and size > budget:
+            raise DataFileError(f"{source}: its YAML aliases (*name) expand it to more than {budget} characters, far "
+                                f"beyond the {text_size} of the file; write the values out in full")
     return value
 
 

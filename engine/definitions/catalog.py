@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.bpmn.xml_reading import diagram_file_text
 from engine.common.errors import DefinitionError, EngineError
 from engine.common.yamlio import parse_yaml
 from engine.definitions.limits import count_limit_problem
@@ -131,10 +132,7 @@ def scan(definitions_dir: str | Path, forms_dir: str | Path) -> Catalog:
 def load_file(path: Path, forms_dir: Path, pages: Pages) -> list[Definition]:
     """Load the executable processes of one BPMN file with their forms and YAML pages; refuse what lint calls an
     error."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError(f"{path}: cannot be read ({exc})") from None
+    text = diagram_file_text(path)
     root, findings = diagram_root(text)
     forms = folder_forms(forms_dir)
     processes = executable_processes(root) if root is not None else []

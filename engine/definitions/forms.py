@@ -10,6 +10,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
+from engine.common.data_limits import NumberTooLongError, parse_json_int, refuse_json_constant
 from engine.common.errors import DefinitionError, ValidationError
 
 _FORMATS = FormatChecker(Draft202012Validator.FORMAT_CHECKER.checkers.keys())
@@ -47,9 +48,12 @@ _FORMATS.checks("email")(_is_email)
 def parse_form(text: str, source: str) -> dict[str, Any]:
     """Parse and check a form file: JSON, an object, and a valid JSON Schema 2020-12."""
     try:
-        schema = json.loads(text)
+        schema = json.loads(text, parse_int=parse_json_int, parse_constant=refuse_json_constant)
     except json.JSONDecodeError as exc:
         raise DefinitionError(f"Form {source}:{exc.lineno}: not valid JSON ({exc.msg}); fix the file") from None
+    except (ValueError, RecursionError) as exc:
+        reason = str(exc) if isinstance(exc, ValueError) else "nested too deeply to read"
+        raise DefinitionError(f"Form {source}: {reason}; fix the file") from None
     if not isinstance(schema, dict):
         raise DefinitionError(f"Form {source}: a JSON Schema must be an object; fix the file")
     try:
@@ -159,37 +163,45 @@ def coerce_assignments(schema: dict[str, Any], pairs: list[tuple[str, str]],
 
     data: dict[str, Any] = copy.deepcopy(base) if base else {}
     for key, raw in pairs:
-        parts = key.split(".")
-        node_schema: dict[str, Any] = schema
-        target: Any = data
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            if isinstance(target, list):
-                if not part.isdigit() or int(part) > len(target):
-                    raise ValidationError(
-                        f"--set {key}: '{part}' must be the index of an item of '{'.'.join(parts[:i])}' "
-                        f"(0 to {len(target)}, counting from 0)"
-                    )
-                index = int(part)
-                node_schema = _sub_schema(node_schema.get("items"))
-                if last:
-                    value = _typed(raw, node_schema)
-                    target[index:index + 1] = [value]
-                    break
-                if index == len(target):
-                    target.append([] if node_schema.get("type") == "array" else {})
-                target = target[index]
-                continue
-            node_schema = _sub_schema(_sub_schema(node_schema.get("properties")).get(part))
-            if last:
-                target[part] = _typed(raw, node_schema or None)
-                break
-            nxt = target.setdefault(part, [] if node_schema.get("type") == "array" else {})
-            if not isinstance(nxt, (dict, list)):
-                prefix = ".".join(parts[: i + 1])
-                raise ValidationError(f"--set {key}: '{prefix}' is already a value, not an object")
-            target = nxt
+        try:
+            _assign(schema, data, key, raw)
+        except NumberTooLongError as exc:
+            raise ValidationError(f"--set {key}: {exc}") from None
     return data
+
+
+def _assign(schema: dict[str, Any], data: dict[str, Any], key: str, raw: str) -> None:
+    """One --set KEY=VALUE applied onto data in place."""
+    parts = key.split(".")
+    node_schema: dict[str, Any] = schema
+    target: Any = data
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(target, list):
+            if not (part.isascii() and part.isdigit()) or len(part) > 9 or int(part) > len(target):
+                raise ValidationError(
+                    f"--set {key}: '{part}' must be the index of an item of '{'.'.join(parts[:i])}' "
+                    f"(0 to {len(target)}, counting from 0)"
+                )
+            index = int(part)
+            node_schema = _sub_schema(node_schema.get("items"))
+            if last:
+                value = _typed(raw, node_schema)
+                target[index:index + 1] = [value]
+                break
+            if index == len(target):
+                target.append([] if node_schema.get("type") == "array" else {})
+            target = target[index]
+            continue
+        node_schema = _sub_schema(_sub_schema(node_schema.get("properties")).get(part))
+        if last:
+            target[part] = _typed(raw, node_schema or None)
+            break
+        nxt = target.setdefault(part, [] if node_schema.get("type") == "array" else {})
+        if not isinstance(nxt, (dict, list)):
+            prefix = ".".join(parts[: i + 1])
+            raise ValidationError(f"--set {key}: '{prefix}' is already a value, not an object")
+        target = nxt
 
 
 def _typed(raw: str, schema: dict[str, Any] | None) -> Any:
@@ -201,8 +213,8 @@ def _typed(raw: str, schema: dict[str, Any] | None) -> Any:
     if not kinds and raw in (schema or {}).get("enum", []):
         return raw
     try:
-        return json.loads(raw, parse_constant=lambda name: raw)  # NaN or Infinity: kept as the text typed
-    except ValueError:  # not JSON, or an integer past the interpreter's digit limit: the text as typed
+        return json.loads(raw, parse_constant=lambda name: raw, parse_int=parse_json_int)  # NaN: kept as typed
+    except ValueError:  # not JSON: the text as typed
         return raw
 
 

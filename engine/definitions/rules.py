@@ -17,6 +17,7 @@ from engine.bpmn.diagram_checks import (
 )
 from engine.bpmn.flow_checks import Graph, condition_problems, gateway_problems
 from engine.bpmn.tasks import FORM_PROPERTY
+from engine.bpmn.xml_reading import DOCTYPE_RULE, read_xml
 from engine.common.durations import duration_problem
 from engine.common.errors import DefinitionError, EngineError
 
@@ -25,7 +26,7 @@ ERROR, WARNING = "error", "warning"
 
 # The rules a version already pinned in a store must still pass to be replayed: what keeps it safe to run (no
 # code, nothing SpiffWorkflow cannot drive). Rules added since (lanes, forms, flow) do not rewrite history.
-PINNED_RULES = frozenset({"xml-malformed", "xsd", "process-unparsable", "id-reserved", "script-refused",
+PINNED_RULES = frozenset({"xml-malformed", DOCTYPE_RULE, "xsd", "process-unparsable", "id-reserved", "script-refused",
                           "element-unsupported", "flow-dangling", "condition-invalid", "timer-invalid",
                           "task-id-invalid", "sla-invalid", "form-ref-outside"})
 
@@ -89,14 +90,10 @@ def bundle_forms(bundle: dict[str, Any]) -> FormSource:
 
 
 def diagram_root(text: str) -> tuple[Any, list[Finding]]:
-    """The root element of a diagram's text (no entities, no network), or None and the finding that refuses it."""
-    from lxml import etree
-
-    try:
-        root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError as exc:
-        return None, [Finding(ERROR, exc.lineno, None, "xml-malformed",
-                              f"not well-formed XML ({exc.msg}); fix the diagram")]
+    """The root element of a diagram's text (as engine/bpmn/xml_reading.py reads it), or None and why not."""
+    root, problem = read_xml(text)
+    if problem is not None:
+        return None, [Finding(ERROR, problem.line, None, problem.rule, problem.message)]
     if root.tag != f"{{{BPMN_NS}}}definitions":
         return None, [Finding(ERROR, root.sourceline, None, "xsd",
                               f"not a BPMN 2.0 file (root element {root.tag}); save it as BPMN 2.0")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from engine.bpmn.xml_reading import read_diagram_file
 from engine.common.errors import EngineError
 from engine.common.lanes import lane_key
 from engine.definitions.rules import (
@@ -108,14 +109,17 @@ def _line_of(message: str, source: str) -> int | None:
 def lint_file(path: Path, forms_dir: Path, lanes_known: set[str] | None, seen: dict[str, str]) -> list[Problem]:
     """Every problem of one BPMN file or SOP table (NAME.sop.yaml)."""
     source = str(path)
+    if not path.name.endswith((".sop.yaml", ".sop.yml")):
+        text, problem = read_diagram_file(path)
+        if problem is not None:
+            return [Problem(ERROR, source, problem.line, None, problem.rule, problem.message)]
+        return _lint_bpmn(text, source, forms_dir, lanes_known, seen)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        rule = "table-invalid" if path.name.endswith((".sop.yaml", ".sop.yml")) else "xml-malformed"
-        return [Problem(ERROR, source, None, None, rule, f"cannot be read as UTF-8 text ({exc}); save it as UTF-8")]
-    if path.name.endswith((".sop.yaml", ".sop.yml")):
-        return _lint_table(text, source, forms_dir, lanes_known, seen)
-    return _lint_bpmn(text, source, forms_dir, lanes_known, seen)
+        return [Problem(ERROR, source, None, None, "table-invalid",
+                        f"cannot be read as UTF-8 text ({exc}); save it as UTF-8")]
+    return _lint_table(text, source, forms_dir, lanes_known, seen)
 
 
 def _lint_table(text: str, source: str, forms_dir: Path, lanes_known: set[str] | None,

@@ -24,34 +24,43 @@ _BOLD = (
 FONT_FAMILY = "DejaVu Sans, Verdana, Arial, sans-serif"
 
 
+def _units(text: str, table: tuple[int, ...]) -> list[int]:
+    """Each character's advance width in thousandths of an em."""
+    fallback = table[16]
+    return [table[c] if 0 <= (c := ord(ch) - 32) < len(table) else fallback for ch in text]
+
+
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """The width of one line of text at a font size, in the same unit as the size."""
-    table = _BOLD if bold else _REGULAR
-    total = 0
-    for ch in text:
-        code = ord(ch) - 32
-        total += table[code] if 0 <= code < len(table) else table[16]
-    return total * size / 1000
+    return sum(_units(text, _BOLD if bold else _REGULAR)) * size / 1000
 
 
 def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
-    """Break text into lines no wider than width (a word longer than a line is cut at a character)."""
+    """Break text into lines no wider than width (a word longer than a line is cut at a character), in linear time."""
+    table = _BOLD if bold else _REGULAR
+    space = table[0]
     lines: list[str] = []
-    line = ""
+    line, line_units = "", 0
     for word in text.split():
-        candidate = f"{line} {word}" if line else word
-        if text_width(candidate, size, bold) <= width:
-            line = candidate
+        units = _units(word, table)
+        word_units = sum(units)
+        candidate_units = line_units + space + word_units if line else word_units
+        if candidate_units * size / 1000 <= width:
+            line, line_units = (f"{line} {word}" if line else word), candidate_units
             continue
         if line:
             lines.append(line)
-        while text_width(word, size, bold) > width and len(word) > 1:
-            cut = len(word) - 1
-            while cut > 1 and text_width(word[:cut], size, bold) > width:
-                cut -= 1
-            lines.append(word[:cut])
-            word = word[cut:]
-        line = word
+        start = 0
+        while word_units * size / 1000 > width and len(word) - start > 1:
+            cut, taken = start, 0  # the longest prefix that fits, at least one character, never the whole rest
+            while cut < len(word) - 1 and (taken + units[cut]) * size / 1000 <= width:
+                taken += units[cut]
+                cut += 1
+            if cut == start:
+                taken, cut = units[start], start + 1
+            lines.append(word[start:cut])
+            start, word_units = cut, word_units - taken
+        line, line_units = word[start:], word_units
     if line:
         lines.append(line)
     return lines

@@ -94,10 +94,9 @@ def write_pdf(html: str, path: str) -> None:
     except OSError as exc:  # its system libraries (Pango) are missing
         raise EngineError(f"WeasyPrint cannot start ({exc}); install Pango (apt-get install libpango-1.0-0 "
                           "libpangoft2-1.0-0) or write FILE.html") from None
-    try:
-        HTML(string=html).write_pdf(path)
-    except OSError as exc:
-        raise EngineError(f"Cannot write {path}: {exc.strerror or exc}; choose another file") from None
+    from engine.common.atomic_file import write_atomically
+
+    write_atomically(path, HTML(string=html).write_pdf(), "the PDF")
 
 
 def _definition(engine: Engine, process_id: str, version: str | None) -> tuple[dict[str, Any], str]:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from engine.common.canonical import canonical_json
+from engine.common.data_limits import check_data
 from engine.common.errors import EngineError, NotFoundError, StoreError, ValidationError
 from engine.common.identity import os_login, utc_now
 from engine.common.models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
@@ -290,6 +291,7 @@ class Engine:
         from engine.runtime.workflow import bundle_spec, new_workflow, root_id, spec_to_text
         from engine.service.transition import Happened, advance
 
+        check_data(data or {}, "Start data")
         definition = self.catalog().get(process_id)
         data = dict(data or {})
         check_start_data(definition, data)
@@ -330,6 +332,7 @@ class Engine:
 
         if not isinstance(data, dict):
             raise ValidationError(f"Data for task '{task}' must be an object of field: value pairs")
+        check_data(data, f"Data for task '{task}'")
         actor = self.acting(actor)
         store = self.store()
         if store.schema_version() == 0:

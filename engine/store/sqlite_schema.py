@@ -87,3 +87,8 @@ MIGRATIONS: list[str] = [
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+# The tables each schema version has (from the version that adds them): a store's user_version must match them.
+SCHEMA_TABLES: list[tuple[int, tuple[str, ...]]] = [
+    (1, ("definition_versions", "instances", "ready_tasks", "events")),
+    (3, ("timers", "steps", "days_off", "instance_times")),
+]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -15,7 +16,7 @@ from engine.common.errors import StoreError
 from engine.store.failpoints import failpoint
 from engine.store.sql_core import SQLITE, done_window
 from engine.store.sql_reads import SqlStoreReads
-from engine.store.sqlite_schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from engine.store.sqlite_schema import APPLICATION_ID, MIGRATIONS, SCHEMA_TABLES, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from engine.store.sqlite_transaction import SqliteTransaction
@@ -43,6 +44,9 @@ class SqliteStore(SqlStoreReads):
         self.missing = not exists and not create
         if os.path.isdir(path):
             raise StoreError(f"--db '{path}' is a folder; give the path of a store file such as ./sop.db")
+        if exists and not stat.S_ISREG(os.stat(path).st_mode):
+            raise StoreError(f"--db '{path}' is not a regular file (a device, pipe or socket); give the path of a "
+                             "store file such as ./sop.db")
         if not exists and not create:
             return  # reads of a store that does not exist yet see an empty store; nothing is created
         folder = os.path.dirname(os.path.abspath(path))
@@ -52,8 +56,42 @@ class SqliteStore(SqlStoreReads):
         if not exists and not os.access(folder, os.W_OK):
             raise StoreError(f"Cannot create store '{path}': folder '{folder}' is not writable; fix --db")
         if not exists:
+            self._create(path)
+            return
+        try:
+            self._check_and_upgrade(path, create)
+        except StoreError:
+            self.close()  # a refused store is left as it was: no -wal or -shm beside it
+            raise
+
+    def _create(self, path: str) -> None:
+        """Create the store file and its schema; on any failure (a full disk) remove what was made and say so."""
+        leftovers = [p for p in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal") if not os.path.lexists(p)]
+        try:
             _create_group_writable(path)
+            self._check_and_upgrade(path, True)
+        except (OSError, sqlite3.DatabaseError, StoreError) as exc:
+            self.close()
+            for made in leftovers:
+                try:
+                    os.unlink(made)
+                except OSError:
+                    pass  # never made, or already gone
+            cause = exc.__cause__ if isinstance(exc, StoreError) else exc  # migrate keeps SQLite's own error
+            if not isinstance(cause, (OSError, sqlite3.DatabaseError)):
+                raise
+            reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause)
+            raise StoreError(f"Cannot create store '{path}' ({reason}); nothing was created. Free some disk space "
+                             "or choose another --db") from None
+
+    def _check_and_upgrade(self, path: str, create: bool) -> None:
         version, application = self._open(path)
+        if version < 0:
+            self.close()
+            raise StoreError(f"Store '{path}' has schema version {version}, which no sop writes: the file is "
+                             "damaged or was edited by hand; restore it from a backup")
+        if application == APPLICATION_ID and version > 0:
+            self._check_tables(version)
         if version == 0 and application == 0:
             self._check_empty()
         elif application != APPLICATION_ID:
@@ -63,6 +101,20 @@ class SqliteStore(SqlStoreReads):
                 "pass --db the path of a sop store, or a new file name to create one"
             )
         self._upgrade(version, create)
+
+    def _check_tables(self, version: int) -> None:
+        """A user_version that the tables do not bear out (set by hand, or a half-copied file) is refused."""
+        assert self._conn is not None
+        try:
+            present = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            self._fail_open(exc)
+        missing = sorted(t for since, tables in SCHEMA_TABLES for t in tables
+                         if since <= min(version, SCHEMA_VERSION) and t not in present)
+        if missing:
+            self.close()
+            raise StoreError(f"Store '{self.location}' says schema version {version} but has no table "
+                             f"{', '.join(missing)}: it is damaged or was edited by hand; restore it from a backup")
 
     def _open(self, path: str) -> tuple[int, int]:
         """Connect with the store's settings; the file's schema version and application id."""
@@ -148,8 +200,14 @@ class SqliteStore(SqlStoreReads):
             if target > current:
                 conn.execute(f"PRAGMA user_version = {int(target)}")
             conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StoreError(f"Store '{self.location}' cannot be brought to schema version {target} (SQLite says: "
+                             f"{exc}); nothing was changed. Restore it from a backup, or free disk space") from exc
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
 
     def _require(self) -> sqlite3.Connection:

@@ -1,0 +1,84 @@
+"""Label wrapping takes linear time: a 20,000-character word renders in seconds, ordinary labels wrap as before."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from conftest import Sop, copy_definitions
+
+from engine.pictures.text_metrics import text_width, wrap
+
+LONG_WORD = "Permohonan" * 2000  # 20,000 characters, no space to break at
+
+
+def _long_label_sop(tmp_path: Path) -> Sop:
+    definitions, forms = copy_definitions(tmp_path)
+    bpmn = definitions / "interkoneksi_data_baru.bpmn"
+    text = bpmn.read_text(encoding="utf-8")
+    old = 'name="Koordinasi dan survey teknis ke OPD"'
+    assert old in text
+    doc = "<bpmn:documentation>Kepala Seksi bersama"
+    assert doc in text
+    text = text.replace(old, f'name="Koordinasi {LONG_WORD} ke OPD"').replace(doc, f"{doc} {LONG_WORD}")
+    bpmn.write_text(text, encoding="utf-8")
+    return Sop(tmp_path / "sop.db", definitions, forms)
+
+
+def test_diagram_with_a_20000_character_word_renders_in_seconds(tmp_path: Path) -> None:
+    """`sop diagram --process` draws a task whose name holds a 20,000-character word in a couple of seconds."""
+    sop = _long_label_sop(tmp_path)
+    began = time.monotonic()
+    result = sop("diagram", "--process", "interkoneksi_data_baru")
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - began < 5
+    assert "Permohonan" in result.stdout
+
+
+def test_sheet_with_a_20000_character_word_renders_in_seconds(tmp_path: Path) -> None:
+    """`sop sheet` lays out a step whose Uraian (its documentation) holds a 20,000-character word, all of it, fast."""
+    sop = _long_label_sop(tmp_path)
+    began = time.monotonic()
+    result = sop("sheet", "interkoneksi_data_baru")
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - began < 5
+    drawn = "".join(re.findall(r">([^<>]*)</text>", result.stdout))
+    assert LONG_WORD in drawn  # the word is cut into lines, none dropped
+
+
+def test_long_word_is_cut_into_lines_that_fit() -> None:
+    """A word longer than a line is cut into pieces no wider than the line, keeping every character in order."""
+    lines = wrap("ab " + LONG_WORD + " cd", 90, 10)
+    assert lines[0] == "ab" and "".join(lines[1:]).replace(" ", "") == LONG_WORD + "cd"
+    assert all(text_width(line, 10) <= 90 for line in lines)
+
+
+def test_ordinary_labels_wrap_as_before() -> None:
+    """Ordinary labels break at the same places as the original prefix-measuring algorithm did."""
+    assert wrap("Koordinasi dan survey teknis ke OPD", 90, 10) == ["Koordinasi dan", "survey teknis ke", "OPD"]
+    assert wrap("Ajukan surat permohonan pemasangan jaringan", 110, 10, bold=True) == [
+        "Ajukan surat", "permohonan", "pemasangan", "jaringan"]
+    assert wrap("Supercalifragilistic", 30, 10) == ["Super", "califr", "agilist", "ic"]
+    assert wrap("W", 1, 10) == ["W"]
+    assert wrap("WW", 1, 10) == ["W", "W"]
+    assert wrap("", 50, 10) == []
+
+
+def test_long_lane_flow_and_process_names_render_in_seconds(tmp_path: Path) -> None:
+    """A lane, a sequence flow and the process named by a 20,000-character word: both pictures stay fast."""
+    definitions, forms = copy_definitions(tmp_path)
+    bpmn = definitions / "interkoneksi_data_baru.bpmn"
+    text = bpmn.read_text(encoding="utf-8")
+    flow = re.search(r'<bpmn:sequenceFlow id="([^"]+)" name="[^"]*"', text)
+    assert flow is not None and '<bpmn:lane id="Lane_1" name="OPD">' in text
+    text = text.replace(flow.group(0), f'<bpmn:sequenceFlow id="{flow.group(1)}" name="{LONG_WORD}"', 1)
+    text = text.replace('<bpmn:lane id="Lane_1" name="OPD">', f'<bpmn:lane id="Lane_1" name="OPD {LONG_WORD}">')
+    text = text.replace('name="Pelaksanaan Interkoneksi Data Baru"', f'name="Pelaksanaan {LONG_WORD}"')
+    bpmn.write_text(text, encoding="utf-8")
+    sop = Sop(tmp_path / "sop.db", definitions, forms)
+    for args in (("diagram", "--process", "interkoneksi_data_baru"), ("sheet", "interkoneksi_data_baru")):
+        began = time.monotonic()
+        result = sop(*args)
+        assert result.exit_code == 0, result.output
+        assert time.monotonic() - began < 5, args
