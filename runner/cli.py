@@ -20,6 +20,7 @@ from .context import (
     known_or_refuse,
 )
 from .render import emit_json, emit_json_list, message, say, table, tasks_table
+from .words import fixed_text
 
 if TYPE_CHECKING:
     from engine import Engine
@@ -284,8 +285,8 @@ def instances(ctx: click.Context, status: str | None, process: str | None, as_js
     elif found:
         local = engine.local_times().text
         click.echo(table(["instance", "process", "status", "started", "updated", "started_by", "events"],
-                         [(i.instance, i.process, i.status, local(i.started), local(i.updated), i.started_by,
-                           i.events) for i in found]))
+                         [(i.instance, i.process, fixed_text(i.status), local(i.started), local(i.updated),
+                           i.started_by, i.events) for i in found]))
     else:
         message("No instances.")
 

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from .render import emit_json, emit_json_list, message, say, table
+from .words import N_, fixed_text
 
 INSTANCE_ID = click.IntRange(1, 2**63 - 1)
 
@@ -51,7 +52,7 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool) -> N
     else:
         local = engine.local_times().text
         click.echo(table(["#", "time", "step", "lane", "actor", "operator", "after", "summary"],
-                         [(r.seq, local(r.time, seconds=True), r.name, r.lane, r.actor, r.operator,
+                         [(r.seq, local(r.time, seconds=True), fixed_text(r.name), r.lane, r.actor, r.operator,
                            duration_text(r.after), r.summary) for r in rows]))
 
 
@@ -70,7 +71,7 @@ def replay(ctx: click.Context, instance: int, until: int | None, as_json: bool) 
     if as_json:
         emit_json({**outcome.to_json(), "until": until})
     else:
-        where = f"after event {until}" if until else f"after all {outcome.events} events"
+        where = N_(f"after event {until}") if until else N_(f"after all {outcome.events} events")
         say(f"Instance {instance} by replay {where}: {outcome.status}")
         if outcome.tasks:
             click.echo(table(["task", "id", "name", "lane"],
@@ -125,7 +126,7 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
             say(f"instance {verdict.instance}: FAILED{at}: {first.message}{more}")
     if as_json:
         emit_json_list(results)
-    source = f"bundle {bundle_path}" if bundle_path else "the store"
+    source = N_(f"bundle {bundle_path}") if bundle_path else N_("the store")
     if failed:
         message(f"Error: {failed} of {total} instance(s) in {source} failed verification.")
         raise SystemExit(1)

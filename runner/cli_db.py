@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .render import emit_json, message, say
+from .words import N_, translate
 
 
 @click.group()
@@ -29,7 +30,7 @@ def copy(source: str, target: str, as_json: bool) -> None:
         emit_json({"rows": result.rows, "verified": result.verified, "problems": list(result.problems)})
     else:
         for table, count in result.rows.items():
-            say(f"{table}: {count} rows")
+            click.echo(f"{table}: " + translate(N_(f"{count} rows")))  # the table's name is an identifier
         say(f"verified {result.verified} instances: {'ok' if not result.problems else 'PROBLEMS'}")
     if result.problems:
         raise StoreError("The copy does not verify:\n" + "\n".join(f"  - {p}" for p in result.problems))

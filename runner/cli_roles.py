@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from .render import emit_json_list, message, table
+from .words import fixed_text
 
 
 def warn_unknown_lanes(ctx: click.Context, lanes: set[str]) -> None:
@@ -39,7 +40,7 @@ def roles(ctx: click.Context, as_json: bool) -> None:
                          "operator": p.operator} for p in people])
     else:
         click.echo(table(["login", "name", "nip", "lanes", "operator"],
-                         [(p.login, p.name, p.nip, ", ".join(p.lanes), "yes" if p.operator else "")
+                         [(p.login, p.name, p.nip, ", ".join(p.lanes), fixed_text("yes") if p.operator else "")
                           for p in people]))
         me = engine.roles.people.get(engine.operator)
         message(f"You are {engine.operator}" + (f" ({me.name}; lanes: {', '.join(me.lanes) or 'none'})." if me

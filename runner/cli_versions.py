@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .render import emit_json, emit_json_list, message, say, table, tasks_table
+from .words import fixed_text
 
 if TYPE_CHECKING:
     from engine import Engine
@@ -23,7 +24,7 @@ def print_versions(engine: Engine, as_json: bool) -> list[str]:
         click.echo(table(["process", "version", "first_seen", "running", "instances", "current"],
                          [(v.process, v.version[:12], engine.local_times().text(v.first_seen) if v.first_seen
                            else "(not used yet)", v.running, v.instances,
-                           "yes" if v.current else "") for v in versions]))
+                           fixed_text("yes") if v.current else "") for v in versions]))
     else:
         message("No versions: the store has none and the definitions folder holds no runnable process.")
     return problems

@@ -139,7 +139,7 @@ class SopGroup(click.Group):
         except click.ClickException as exc:
             from engine import translate
 
-            exc.message = translate(exc.message)  # click words its frame itself (`Invalid value for ...`)
+            vars(exc)["message"] = translate(exc.message)  # click words its own frame (`Invalid value for`)
             if not as_json:
                 raise
             _refuse(exc.format_message(), "usage", as_json, exit_code=exc.exit_code)

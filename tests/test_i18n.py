@@ -131,3 +131,24 @@ def test_help_is_indonesian_with_an_indonesian_locale_and_english_with_c() -> No
     assert "Usage:" in english and "Options" in english
     tasks = run("id_ID.UTF-8", "tasks", "--help")
     assert "Penggunaan:" in tasks and "--overdue" in tasks and "Only tasks past their due time." not in tasks
+
+
+def test_every_line_of_the_operator_commands_is_indonesian(sop: Sop, indonesian: None, tmp_path: Path) -> None:
+    """What the walk-through and an audit print, stdout and stderr, holds no line the catalog would still change."""
+    instance = sop.start()
+    assert sop("complete", str(instance), "AjukanPermohonan", "--data",
+               str(DATA / "01_surat_permohonan.yaml")).exit_code == 0
+    bundle = tmp_path / "b.json"
+    runs = [sop(*args) for args in (
+        ("processes",), ("processes", "--versions"), ("instances",), ("history", str(instance)), ("verify",),
+        ("report", "sla"), ("tick",), ("migrate", str(instance), "--dry-run"), ("lint", str(sop.definitions)),
+        ("replay", str(instance)), ("export", str(instance), "-o", str(bundle)), ("verify", "--bundle", str(bundle)),
+        ("db", "copy", "--from", str(sop.db), "--to", str(tmp_path / "copy.db")), ("show", str(instance)),
+        ("tasks", "--overdue"), ("complete", str(instance), "AjukanPermohonan", "--set", "x=1"))]
+    lines = [line for run in runs for line in (*run.stdout.splitlines(), *run.stderr.splitlines())]
+    assert len(lines) > 40
+    copied = [line for line in lines if re.fullmatch(r"[a-z_]+: \d+ baris", line)]  # table names stay identifiers
+    assert "instances: 1 baris" in copied
+    assert _untranslated([line for line in lines if line not in copied]) == []
+    text = "\n".join(lines)
+    assert "berjalan" in text and "(instans dimulai)" in text and "peristiwa" in text

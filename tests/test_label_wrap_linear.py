@@ -44,13 +44,15 @@ def test_sheet_with_a_20000_character_word_renders_in_seconds(tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     assert time.monotonic() - began < 5
     drawn = "".join(re.findall(r">([^<>]*)</text>", result.stdout))
-    assert LONG_WORD in drawn  # the word is cut into lines, none dropped
+    assert LONG_WORD in drawn.replace("-", "")  # the word is cut into hyphenated lines, no character dropped
 
 
 def test_long_word_is_cut_into_lines_that_fit() -> None:
-    """A word longer than a line is cut into pieces no wider than the line, keeping every character in order."""
+    """A word longer than a line is cut into pieces no wider than the line, each but the last ending in a hyphen,
+    keeping every character in order."""
     lines = wrap("ab " + LONG_WORD + " cd", 90, 10)
-    assert lines[0] == "ab" and "".join(lines[1:]).replace(" ", "") == LONG_WORD + "cd"
+    assert lines[0] == "ab" and lines[-1] == "cd" and all(line.endswith("-") for line in lines[1:-2])
+    assert "".join(line.removesuffix("-") for line in lines[1:]).replace(" ", "") == LONG_WORD + "cd"
     assert all(text_width(line, 10) <= 90 for line in lines)
 
 
@@ -59,9 +61,11 @@ def test_ordinary_labels_wrap_as_before() -> None:
     assert wrap("Koordinasi dan survey teknis ke OPD", 90, 10) == ["Koordinasi dan", "survey teknis ke", "OPD"]
     assert wrap("Ajukan surat permohonan pemasangan jaringan", 110, 10, bold=True) == [
         "Ajukan surat", "permohonan", "pemasangan", "jaringan"]
-    assert wrap("Supercalifragilistic", 30, 10) == ["Super", "califr", "agilist", "ic"]
+    assert wrap("Supercalifragilistic", 30, 10) == ["Supe-", "rcalif-", "ragili-", "stic"]  # hyphen included
+    assert wrap("E-Government-Bangka", 60, 10) == ["E-Governm-", "ent-Bangka"]
+    assert wrap("E-Government-Bangka", 45, 10) == ["E-Gover-", "nment-", "Bangka"]  # its own hyphen where it can
     assert wrap("W", 1, 10) == ["W"]
-    assert wrap("WW", 1, 10) == ["W", "W"]
+    assert wrap("WW", 1, 10) == ["W-", "W"]
     assert wrap("", 50, 10) == []
 
 

@@ -168,3 +168,13 @@ def test_tables_fit_the_terminal_cutting_names_never_ids(sop: Sop, monkeypatch: 
     row = cut[1]
     assert task["task"] in row and task["id"][:8] in row and row.endswith(" WIB")
     assert task["name"] not in row and "…" in row
+
+
+def test_the_sheet_numbers_its_pages_within_the_whole_document(sop: Sop) -> None:
+    """The flowchart pages count the identity page too: the last one reads `halaman N dari N`."""
+    html = sop("sheet", "interkoneksi_data_baru").stdout
+    pages = html.count('<div class="page ')
+    numbers = re.findall(r"\(halaman (\d+) dari (\d+)\)", html)
+    assert pages >= 2 and len(numbers) == pages - 1
+    assert [int(n) for n, _ in numbers] == list(range(2, pages + 1))
+    assert {int(total) for _, total in numbers} == {pages}

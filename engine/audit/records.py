@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from engine.audit.chain import event_body
 from engine.common.canonical import canonical_json, chain_hash, sha256_hex
+from engine.common.i18n import N_
 from engine.store.protocol import EventRow
 
 
@@ -169,7 +170,7 @@ class HistoryRow(NamedTuple):
         return self._asdict()
 
 
-EVENT_LABELS = {"instance-started": "(instance started)", "instance-completed": "(instance completed)"}
+EVENT_LABELS = {"instance-started": N_("(instance started)"), "instance-completed": N_("(instance completed)")}
 
 
 def history_rows(events: list[EventRow], steps: dict[str, tuple[str, str | None]]) -> list[HistoryRow]:

@@ -60,7 +60,7 @@ class Catalog:
             for source, translated in self.exact.items():
                 fields = tuple(_PLACEHOLDER.findall(source))
                 literal = len(_PLACEHOLDER.sub("", source))
-                if not fields or literal < 3:
+                if not fields or literal < 2:
                     continue
                 parts = _PLACEHOLDER.split(source)
                 regex = "(.*?)".join(re.escape(p) for p in parts)
@@ -126,7 +126,7 @@ def _read_mo(lang: str) -> dict[str, str]:
     except OSError:
         return {}
     entries = translations._catalog  # type: ignore[attr-defined]  # msgid -> msgstr, as gettext keeps them
-    return {str(k): str(v) for k, v in entries.items() if isinstance(k, str)}
+    return {str(k): str(v) for k, v in entries.items() if isinstance(k, str) and k}
 
 
 def _(text: str) -> str:

@@ -9,17 +9,20 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError as SchemaViolation
 
+from engine.common.i18n import N_
+
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
-_KINDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
-          "array": "a list", "object": "a group of fields", "null": "nothing (null)"}
+_KINDS = {"string": N_("text"), "integer": N_("a whole number"), "number": N_("a number"),
+          "boolean": N_("true or false"), "array": N_("a list"), "object": N_("a group of fields"),
+          "null": N_("nothing (null)")}
 _FORMATS = {
-    "date": "a date as YYYY-MM-DD, e.g. 2026-12-03",
-    "date-time": "a date and time as YYYY-MM-DDTHH:MM:SS+07:00, e.g. 2026-12-03T09:30:00+07:00",
-    "time": "a time as HH:MM:SS, e.g. 09:30:00",
-    "email": "an e-mail address, e.g. nama@bangka.go.id",
-    "uri": "an address such as https://bangka.go.id",
-    "ipv4": "an IPv4 address, e.g. 10.10.1.20",
-    "ipv6": "an IPv6 address",
+    "date": N_("a date as YYYY-MM-DD, e.g. 2026-12-03"),
+    "date-time": N_("a date and time as YYYY-MM-DDTHH:MM:SS+07:00, e.g. 2026-12-03T09:30:00+07:00"),
+    "time": N_("a time as HH:MM:SS, e.g. 09:30:00"),
+    "email": N_("an e-mail address, e.g. nama@bangka.go.id"),
+    "uri": N_("an address such as https://bangka.go.id"),
+    "ipv4": N_("an IPv4 address, e.g. 10.10.1.20"),
+    "ipv6": N_("an IPv6 address"),
 }
 
 
@@ -45,7 +48,7 @@ def describe(error: SchemaViolation) -> list[tuple[str, str]]:
         name = named.group(1) if named else next((n for n in expected if n not in (value or {})), "?")
         properties = schema.get("properties")
         field = properties.get(name) if isinstance(properties, dict) else None
-        return [_line([*parts, name], field, "is required; fill it in")]
+        return [_line([*parts, name], field, N_("is required; fill it in"))]
     if kind == "additionalProperties" and isinstance(value, dict):
         known = list(schema.get("properties") or {})
         out = []
@@ -53,8 +56,12 @@ def describe(error: SchemaViolation) -> list[tuple[str, str]]:
             if name in known or not isinstance(name, str):
                 continue
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; the fields here are: {', '.join(known)}"
-            out.append(_line([*parts, name], None, f"is not a field of this form{hint}"))
+            if close:
+                out.append(_line([*parts, name], None, N_(f"is not a field of this form; did you mean '{close[0]}'?")))
+            else:
+                fields = ", ".join(known)
+                sentence = N_(f"is not a field of this form; the fields here are: {fields}")
+                out.append(_line([*parts, name], None, sentence))
         return out or [_line(parts, None, error.message)]
     return [_line(parts, schema, _sentence(kind, expected, value, schema, error.message))]
 
@@ -64,37 +71,56 @@ def _line(parts: list[Any], schema: Any, sentence: str) -> tuple[str, str]:
     path = field_path(parts)
     title = schema.get("title") if isinstance(schema, dict) else None
     if isinstance(title, str) and title.strip():
-        return path, f"{' '.join(title.split())} ({path}): {sentence}"
-    return path, f"{path}: {sentence}"
+        title = " ".join(title.split())
+        return path, N_(f"{title} ({path}): {sentence}")
+    return path, N_(f"{path}: {sentence}")
+
+
+def _either(words: list[str]) -> str:
+    """`text`, or `text or a number`: each word a catalog entry of its own."""
+    out = words[0]
+    for word in words[1:]:
+        out = N_(f"{out} or {word}")
+    return out
 
 
 def _sentence(kind: str, expected: Any, value: Any, schema: dict[str, Any], fallback: str) -> str:
-    given = f"; given {shown(value)}"
+    given = shown(value)
     if kind == "type":
-        kinds = [expected] if isinstance(expected, str) else list(expected)
-        return "expected " + " or ".join(_KINDS.get(k, k) for k in kinds) + given
+        kinds = _either([_KINDS.get(k, k) for k in ([expected] if isinstance(expected, str) else list(expected))])
+        return N_(f"expected {kinds}; given {given}")
     if kind == "format":
-        return "expected " + _FORMATS.get(str(expected), f"the format {expected}") + given
+        form = _FORMATS.get(str(expected)) or N_(f"the format {expected}")
+        return N_(f"expected {form}; given {given}")
     if kind == "enum":
-        return "expected one of: " + ", ".join(shown(choice) for choice in expected) + given
+        choices = ", ".join(shown(choice) for choice in expected)
+        return N_(f"expected one of: {choices}; given {given}")
     if kind == "const":
-        return f"must be {shown(expected)}" + given
+        wanted = shown(expected)
+        return N_(f"must be {wanted}; given {given}")
     if kind == "pattern":
         hint = schema.get("description")
-        return ("does not have the expected form" + (f" ({hint})" if isinstance(hint, str) and hint else
-                                                     f" (pattern {expected})")) + given
+        if isinstance(hint, str) and hint.strip():
+            return N_(f"does not have the expected form ({hint}); given {given}")
+        return N_(f"does not have the expected form (pattern {expected}); given {given}")
     if kind == "minLength":
-        return ("must not be empty" if expected == 1 else f"needs at least {expected} characters") + given
+        if expected == 1:
+            return N_(f"must not be empty; given {given}")
+        return N_(f"needs at least {expected} characters; given {given}")
     if kind == "maxLength":
-        return f"may have at most {expected} characters; given {len(value)}"
-    if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
-        words = {"minimum": "at least", "exclusiveMinimum": "more than", "maximum": "at most",
-                 "exclusiveMaximum": "less than"}[kind]
-        return f"must be {words} {expected}" + given
+        return N_(f"may have at most {expected} characters; given {len(value)}")
+    if kind == "minimum":
+        return N_(f"must be at least {expected}; given {given}")
+    if kind == "exclusiveMinimum":
+        return N_(f"must be more than {expected}; given {given}")
+    if kind == "maximum":
+        return N_(f"must be at most {expected}; given {given}")
+    if kind == "exclusiveMaximum":
+        return N_(f"must be less than {expected}; given {given}")
     if kind == "minItems":
-        return f"needs at least {expected} item(s); given {len(value)}"
+        return N_(f"needs at least {expected} item(s); given {len(value)}")
     if kind == "maxItems":
-        return f"may have at most {expected} item(s); given {len(value)}"
+        return N_(f"may have at most {expected} item(s); given {len(value)}")
     if kind == "uniqueItems":
-        return "has the same item twice; give each once"
+        return N_("has the same item twice; give each once")
     return fallback

@@ -12,6 +12,7 @@ from jsonschema.exceptions import SchemaError
 
 from engine.common.data_limits import NumberTooLongError, parse_json_int, refuse_json_constant
 from engine.common.errors import DefinitionError, ValidationError
+from engine.common.i18n import N_
 
 _FORMATS = FormatChecker(Draft202012Validator.FORMAT_CHECKER.checkers.keys())
 for _name, (_func, _raises) in Draft202012Validator.FORMAT_CHECKER.checkers.items():
@@ -97,7 +98,7 @@ class CompiledForm:
         """Raise ValidationError listing every violation at once; what names the step being checked."""
         problems = self.problems(data)
         if problems:
-            count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+            count = N_("1 problem") if len(problems) == 1 else N_(f"{len(problems)} problems")
             raise ValidationError(
                 f"{what}: the data does not satisfy the form ({count}); nothing was saved. "
                 "Fix these fields and try again:",

@@ -92,8 +92,9 @@ def paginate(rows: list[SheetRow], lanes: tuple[str, ...]) -> list[list[Placed]]
 
 
 def render_page(placed: list[Placed], lanes: tuple[str, ...], title: str, page_no: int, page_count: int,
-                where: dict[int, tuple[int, Placed]]) -> str:
-    """One flowchart page; where maps each row number to its page index and placement (for off-page arrows)."""
+                where: dict[int, tuple[int, Placed]], pages_before: int = 0) -> str:
+    """One flowchart page; where maps each row number to its page index and placement (for off-page arrows);
+    its heading numbers it within the whole document, after pages_before pages (the identity page)."""
     cols = columns(len(lanes))
     h2 = head2_height(lanes, cols)
     head_top = TITLE_H
@@ -102,7 +103,8 @@ def render_page(placed: list[Placed], lanes: tuple[str, ...], title: str, page_n
     bottom_band = last.top + last.height
     grid_end = bottom_band + BAND_H
     out: list[str] = [f'<rect x="0" y="0" width="{PAGE_W:g}" height="{PAGE_H:g}" fill="#ffffff"/>']
-    suffix = f" (halaman {page_no} dari {page_count})" if page_count > 1 else ""
+    total = page_count + pages_before
+    suffix = f" (halaman {page_no + pages_before} dari {total})" if total > 1 else ""
     out.append(_text(title + suffix, 0, 17, 12, bold=True, anchor="start"))
     out.append(_header(cols, lanes, head_top, h2))
     # grid: bands and rows

@@ -51,14 +51,21 @@ def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
         if line:
             lines.append(line)
         start = 0
+        hyphen = table[13]  # a word cut across lines ends its first part with "-", as Indonesian typesetting does
         while word_units * size / 1000 > width and len(word) - start > 1:
-            cut, taken = start, 0  # the longest prefix that fits, at least one character, never the whole rest
-            while cut < len(word) - 1 and (taken + units[cut]) * size / 1000 <= width:
+            cut, taken = start, 0  # the longest prefix that fits with its hyphen, at least one character
+            while cut < len(word) - 1 and (taken + units[cut] + hyphen) * size / 1000 <= width:
                 taken += units[cut]
                 cut += 1
             if cut == start:
                 taken, cut = units[start], start + 1
-            lines.append(word[start:cut])
+            own = word.rfind("-", start + 1, cut + 1)  # break after the word's own hyphen in the piece's latter half
+            if own != -1 and own + 1 < len(word) and 2 * (own + 1 - start) >= cut - start:
+                taken -= sum(units[own + 1:cut]) if own + 1 <= cut else -units[cut]
+                cut = own + 1
+                lines.append(word[start:cut])
+            else:
+                lines.append(word[start:cut] + "-")
             start, word_units = cut, word_units - taken
         line, line_units = word[start:], word_units
     if line:

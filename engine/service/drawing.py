@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.bpmn.bpmn_di import parse_diagram
 from engine.common.errors import EngineError, NotFoundError, StoreError
-from engine.common.i18n import translate
+from engine.common.i18n import N_, translate
 from engine.pictures.diagram_states import bare_states, instance_states
 from engine.pictures.svg_diagram import render_svg
 
@@ -121,7 +121,7 @@ def _definition(engine: Engine, process_id: str, version: str | None) -> tuple[d
     matches = [v for v in known if v.startswith(needle)] if len(needle) >= 4 else []
     if len(matches) != 1:
         listing = ", ".join(v[:12] for v in known) or "none"
-        what = "matches several versions" if matches else "is no version of it"
+        what = N_("matches several versions") if matches else N_("is no version of it")
         raise NotFoundError(f"--version {version}: {what} of process {process_id} (known: {listing}); give more "
                             "of the hash (at least 4 characters)")
     if current is not None and matches[0] == current.version:

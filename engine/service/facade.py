@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from engine.common.canonical import canonical_json
 from engine.common.data_limits import check_data
 from engine.common.errors import EngineError, NotFoundError, StoreError, ValidationError
+from engine.common.i18n import N_
 from engine.common.identity import os_login, utc_now
 from engine.common.models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
 from engine.store.opening import open_store
@@ -291,7 +292,7 @@ class Engine:
         from engine.runtime.workflow import bundle_spec, new_workflow, root_id, spec_to_text
         from engine.service.transition import Happened, advance
 
-        check_data(data or {}, "Start data")
+        check_data(data or {}, N_("Start data"))
         definition = self.catalog().get(process_id)
         data = dict(data or {})
         check_start_data(definition, data)
@@ -332,20 +333,20 @@ class Engine:
 
         if not isinstance(data, dict):
             raise ValidationError(f"Data for task '{task}' must be an object of field: value pairs")
-        check_data(data, f"Data for task '{task}'")
+        check_data(data, N_(f"Data for task '{task}'"))
         actor = self.acting(actor)
         store = self.store()
         if store.schema_version() == 0:
             raise NotFoundError(f"No instance {instance} in store '{self.db}' (it has none yet); start one first")
         with store.transaction() as tx:
             at = locked_ready_step(tx, instance, task, self.db, self.pinned, self.warm)
-            what = f"Instance {instance} task '{at.target.task}'"
+            what = N_(f"Instance {instance} task '{at.target.task}'")
             if self.roles is not None:
                 self.roles.check_lane(self.roles.person(actor), at.target.lane, what)
             if at.target.form:
                 form = self.pinned.form(at.version, at.target.form)
                 data = fit_to_form(form.schema, data)
-                form.validate(data, f"{what} (form {at.target.form})")
+                form.validate(data, N_(f"{what} (form {at.target.form})"))
             check_step(what, step_properties(at.task), dict(at.task.data), at.target.task, data)
             complete_task(at.workflow, at.task, data)
             done = advance(tx, at.row, at.workflow, [Happened("task-completed", at.target.task, at.target.id, data)],

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.common.canonical import canonical_json
 from engine.common.errors import EngineError, NotFoundError, TaskStateError
+from engine.common.i18n import N_
 from engine.common.models import TaskView
 from engine.service.transition import Change, Happened, advance, preview
 from engine.store.protocol import InstanceRow, VersionRow
@@ -94,7 +95,7 @@ def _target(engine: Engine, process_id: str, to: str | None) -> _Target:
     matches = sorted(h for h in hashes if h.startswith(wanted))
     if len(matches) != 1:
         listing = ", ".join(sorted(h[:12] for h in hashes)) or "none"
-        what = "several versions" if matches else "no version"
+        what = N_("several versions") if matches else N_("no version")
         raise NotFoundError(f"Process '{process_id}' has {what} starting with '{wanted[:12]}'; versions: {listing}")
     version = matches[0]
     row = engine.store().get_version(version)
