@@ -198,6 +198,9 @@ def complete(ctx: click.Context, instance: int, task: str, data_file: str | None
                                f"(see `sop form {instance} {task} --template`)")
     data = _read_data(data_file, sets, engine, instance, task)
     result = engine.complete(instance, task, data or {}, actor)
+    from .cli_roles import warn_roles_drift
+
+    warn_roles_drift(engine)
     view = result.instance
     if as_json:
         emit_json({"instance": view.instance, "status": view.status, "tasks": [t.to_json() for t in view.tasks],
@@ -267,8 +270,9 @@ def demo(ctx: click.Context, examples_dir: str, keep: str | None) -> None:
     with tempfile.TemporaryDirectory(prefix="sop-demo-") as tmp:
         db = keep or os.path.join(tmp, "demo.db")
         engine = Engine(db, obj["definitions"], obj["forms"], roles=_demo_roles(obj))
-        if engine.roles is not None:
-            click.echo(f"Roles from {engine.roles.source}: each step is done as a person of its lane; "
+        if engine.file_roles is not None:
+            engine.apply_roles()  # pinned in the demo store like `sop roles apply`: verify checks each lane
+            click.echo(f"Roles from {engine.file_roles.source}: each step is done as a person of its lane; "
                        f"{engine.operator} records them as the clerk.")
         try:
             for scenario in scenarios:

@@ -57,9 +57,18 @@ class Roles(NamedTuple):
             )
         return self.person(actor)
 
-    def check_lane(self, person: Person, lane: str | None, what: str) -> None:
-        """Refuse a step whose lane the person does not hold."""
-        if lane is None or person.holds(lane):
+    def check_lane(self, person: Person, lane: str | None, what: str, recorder: Person | None = None) -> None:
+        """Refuse a step whose lane the person does not hold; a step in no lane (a version pinned before every
+        step needed one) only an operator may record."""
+        if lane is None:
+            if recorder is not None and recorder.operator:
+                return
+            raise RoleError(
+                f"{what} is in no lane in its pinned diagram, so no lane says who may complete it; nothing was "
+                f"changed. An operator of {self.source} must record it (with --as), or move the instance to a "
+                "version that puts the step in a lane (`sop migrate`)"
+            )
+        if person.holds(lane):
             return
         lanes = ", ".join(person.lanes) or "none"
         raise RoleError(
