@@ -53,11 +53,14 @@ def pinned_roles(row: RolesEventRow) -> Roles:
 def roles_log_problems(rows: list[RolesEventRow]) -> list[str]:
     """What is wrong with a store's roles log: numbering, each hash over the previous, each version's content."""
     problems = []
-    previous = ""
+    previous, before = "", ""
     for expected, row in enumerate(rows, 1):
         where = f"roles event {row.seq} (version {row.version[:12]} by {row.actor} at {row.time})"
         if row.seq != expected:
             problems.append(f"roles event {expected} is missing or out of order (found {row.seq})")
+        if row.time < before:
+            problems.append(f"{where} is dated before the roles event it follows ({before}): backdated")
+        before = max(before, row.time)
         try:
             people = json.loads(row.people)
         except ValueError:
