@@ -119,18 +119,24 @@ class Engine(AuditMethods):
     def roles(self) -> Roles | None:
         """The roles in force: the store's pinned version once one was applied (`sop roles apply`), else the roles
         file; None in single-user mode."""
-        if self._pinned_roles is None:
-            from engine.definitions.roles_pinning import pinned_roles
-            from engine.service.roles_service import pinned_row
+        return self.store_roles() or self.file_roles
 
-            row = pinned_row(self.store())
-            self._pinned_roles = (pinned_roles(row) if row is not None else None,)
-        return self._pinned_roles[0] or self.file_roles
+    def store_roles(self) -> Roles | None:
+        """The roles version pinned in the store (read once per Engine), or None when none was applied."""
+        if self._pinned_roles is None:
+            rows = self.store().roles_events()  # a listing needs no yaml, nor json unless roles are pinned
+            if rows:
+                from engine.definitions.roles_pinning import pinned_roles
+
+                self._pinned_roles = (pinned_roles(rows[-1]),)
+            else:
+                self._pinned_roles = (None,)
+        return self._pinned_roles[0]
 
     @property
     def single_user(self) -> bool:
         """True without roles (no roles file, none pinned): anyone completes anything."""
-        return self.roles is None
+        return self._roles is None and self.store_roles() is None
 
     def apply_roles(self) -> RolesApplied:
         """Pin the roles file's content in the store as the roles in force (no-op when unchanged)."""
