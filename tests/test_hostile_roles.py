@@ -193,6 +193,24 @@ def test_an_altered_roles_log_is_named(tmp_path: Path) -> None:
     assert "(altered)" in result.stdout
 
 
+def test_unreadable_pinned_roles_are_refused_and_repaired_by_apply(tmp_path: Path) -> None:
+    """Pinned people that are no longer JSON stop role checks with a clear error; applying a good file repairs."""
+    db, definitions, forms, _ = _pinned_store(tmp_path)
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER roles_events_no_update")
+    conn.execute("UPDATE roles_events SET people = 'rusak'")
+    conn.commit()
+    conn.close()
+    sop = Sop(db, definitions, forms)
+    listed = sop("roles")
+    assert listed.exit_code == 1 and "internal error" not in listed.output
+    assert listed.stderr.startswith("Error: The pinned roles of the store's roles version")
+    assert sop.json("roles", "apply")["seq"] == 2
+    assert sop("roles").exit_code == 0
+    result = sop("verify")
+    assert result.exit_code == 1 and "store: FAILED: the store's roles log: roles event 1" in result.stdout
+
+
 def test_a_lane_less_step_needs_an_operator() -> None:
     """A step in no lane (a version pinned before the lane rule) is refused unless an operator records it."""
     clerk = Person("tu", "TU", "", ("OPD",), operator=True)

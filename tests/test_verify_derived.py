@@ -68,6 +68,10 @@ EDITS = [
      "process_id) VALUES (3, 'palsu-0000', 'DisposisiKadis', 'x', 'Kepala Dinas', NULL, 1, "
      "'2026-01-01T00:00:00.000Z', 'interkoneksi_data_baru')", 3,
      ["instance 3: table steps has a row for task palsu-00 ('DisposisiKadis') that its events never made ready"]),
+    ("step taken text", "UPDATE steps SET taken = 'lama' WHERE instance_id = 1 AND bpmn_id = 'DisposisiKadis'", 1,
+     ["instance 1: table steps, column taken of step 'DisposisiKadis'", "found 'lama'"]),
+    ("instance total text", "UPDATE instance_times SET total = 'lama' WHERE instance_id = 1", 1,
+     ["instance 1: table instance_times, column total: expected", "found 'lama'"]),
     ("instance total", "UPDATE instance_times SET total = total * 10 WHERE instance_id = 1", 1,
      ["instance 1: table instance_times, column total: expected"]),
     ("instance budget", "UPDATE instance_times SET budget = 1 WHERE instance_id = 2", 2,
@@ -106,6 +110,14 @@ def test_edited_days_off_are_named(store: Sop) -> None:
     assert result.exit_code == 1
     assert f"store: FAILED: table days_off, calendar {key[:12]} year {year}: expected" in result.stdout
     assert "found 0" in result.stdout
+
+
+def test_unreadable_days_off_are_named(store: Sop) -> None:
+    """Kept days off that are not JSON are named, not an internal error."""
+    tamper(store.db, ("UPDATE days_off SET days = 'bukan json'", ()))
+    result = store("verify")
+    assert result.exit_code == 1 and "internal error" not in result.output
+    assert "store: FAILED: table days_off, calendar" in result.stdout and "is not readable" in result.stdout
 
 
 def _timer_store(tmp_path: Path) -> Sop:

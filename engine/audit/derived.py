@@ -80,9 +80,13 @@ def derived_problems(record: AuditRecord, observed: list[Observed], clocks: Sequ
     stored = record.derived
     if stored is None or not record.events or len(observed) != len(record.events):
         return []  # a bundle carries no derived rows; a replay that stopped early is reported already
-    found = [_problems_with(record, stored, observed, clock, True) for clock in clocks]
-    if not found:
-        return _problems_with(record, stored, observed, WallClock(), False)
+    try:
+        found = [_problems_with(record, stored, observed, clock, True) for clock in clocks]
+        if not found:
+            return _problems_with(record, stored, observed, WallClock(), False)
+    except (EngineError, ValueError, TypeError, OverflowError) as exc:  # times the chain vouches for, unreadable
+        return [Problem(record.events[-1].seq, f"instance {record.instance}: the derived rows cannot be recomputed "
+                                               f"from its event times ({exc})")]
     return min(found, key=len)
 
 
@@ -196,5 +200,6 @@ def _time_problems(record: AuditRecord, stored: StoredDerived, want: Expected, c
     out = []
     for column, found, value in (("total", stored.times[0], total), ("budget", stored.times[1], budget)):
         if _differs(found, value):
-            out.append(f"{where}: table instance_times, column {column}: expected {value:.3f}, found {found:.3f}")
+            shown = f"{found:.3f}" if isinstance(found, float | int) else repr(found)
+            out.append(f"{where}: table instance_times, column {column}: expected {value:.3f}, found {shown}")
     return out

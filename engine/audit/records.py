@@ -28,7 +28,7 @@ class StoredDerived(NamedTuple):
     ready: list[TaskView]
     steps: list[StepRow]
     timers: list[TimerRow]
-    times: tuple[float, float] | None  # instance_times (total, budget), None when there is no row
+    times: tuple[Any, Any] | None  # instance_times (total, budget) as stored, None when there is no row
     row_version: int
 
 

@@ -98,12 +98,18 @@ def store_record_problems(store: Store, roles: list[RolesEventRow], clock: Clock
 
     problems = ["the store's roles log: " + p for p in roles_log_problems(roles)]
     if isinstance(clock, WorkCalendar):
-        for year, days in sorted(store.days_off(clock.key).items()):
+        try:
+            kept = sorted(store.days_off(clock.key).items())
+        except (ValueError, TypeError) as exc:
+            return [*problems, f"table days_off, calendar {clock.key[:12]}: a row is not readable ({exc})"]
+        for year, days in kept:
             try:
                 expected = [d.isoformat() for d in clock.holidays_in(year)]
-            except EngineError:
+                days = sorted(str(d) for d in days)
+            except (EngineError, ValueError, TypeError, OverflowError, KeyError) as exc:
+                problems.append(f"table days_off, calendar {clock.key[:12]} year {year}: cannot be checked ({exc})")
                 continue
-            if sorted(days) != expected:
+            if days != expected:
                 extra = sorted(set(days) - set(expected))
                 lacking = sorted(set(expected) - set(days))
                 problems.append(f"table days_off, calendar {clock.key[:12]} year {year}: expected "

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
+from engine.common.canonical import canonical_json
 from engine.common.errors import RoleError
 from engine.definitions.roles import Roles
-from engine.definitions.roles_pinning import pinned_roles, roles_version, sealed_roles_event
+from engine.definitions.roles_pinning import people_json, pinned_roles, roles_version, sealed_roles_event
 from engine.store.protocol import RolesEventRow, Store, Transaction
 
 if TYPE_CHECKING:
@@ -70,8 +71,8 @@ def status(engine: Engine) -> RolesStatus:
 
 
 def apply_roles(engine: Engine) -> RolesApplied:
-    """Pin the roles file's current content in the store (a no-op when that version is in force already); once a
-    version with operators is in force, only one of them may apply another."""
+    """Pin the roles file's current content in the store (a no-op when that version is in force already, intact);
+    once a version with operators is in force, only one of them may apply another."""
     roles = engine.file_roles
     if roles is None:
         raise RoleError("No roles file to apply: give --roles FILE (or SOP_ROLES), or put roles.yaml in the "
@@ -79,10 +80,15 @@ def apply_roles(engine: Engine) -> RolesApplied:
     version = roles_version(roles)
     with engine.store(create=True).transaction() as tx:
         current = tx.roles_in_force(exclusive=True)
-        if current is not None and current.version == version:
+        if current is not None and current.version == version and current.people == canonical_json(people_json(roles)):
             return RolesApplied(current, False, len(roles.people))
         if current is not None:
-            _check_applier(pinned_roles(current), engine.operator)
+            try:
+                in_force = pinned_roles(current)
+            except RoleError:
+                in_force = None  # altered behind the program's back: applying a good file is the repair
+            if in_force is not None:
+                _check_applier(in_force, engine.operator)
         row = sealed_roles_event(current, roles, engine.clock(), engine.operator)
         tx.append_roles_event(row)
     return RolesApplied(row, True, len(roles.people))

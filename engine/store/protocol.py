@@ -215,8 +215,8 @@ class Store(Protocol):
         """The instance's step records, by ready event and UUID."""
     def instance_timers(self, instance_id: int) -> list[TimerRow]:
         """The instance's waiting timers, by UUID."""
-    def instance_time(self, instance_id: int) -> tuple[float, float] | None:
-        """A completed instance's recorded (total, budget) working seconds, or None."""
+    def instance_time(self, instance_id: int) -> tuple[Any, Any] | None:
+        """A completed instance's recorded (total, budget) working seconds as stored, or None."""
     def roles_events(self) -> list[RolesEventRow]:
         """Every roles version applied, in order (none before the store had the roles log)."""
     def close(self) -> None:

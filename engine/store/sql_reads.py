@@ -169,7 +169,7 @@ class SqlStoreReads:
         sql = f"SELECT {TIMER_COLUMNS} FROM timers WHERE instance_id = ? ORDER BY task_uuid"
         return [TimerRow(*r) for r in self._query(sql, (instance_id,))]
 
-    def instance_time(self, instance_id: int) -> tuple[float, float] | None:
-        """A completed instance's recorded (total, budget) working seconds, or None."""
+    def instance_time(self, instance_id: int) -> tuple[Any, Any] | None:
+        """A completed instance's recorded (total, budget) working seconds as stored, or None."""
         rows = self._query("SELECT total, budget FROM instance_times WHERE instance_id = ?", (instance_id,))
-        return (float(rows[0][0]), float(rows[0][1])) if rows else None
+        return (rows[0][0], rows[0][1]) if rows else None
