@@ -117,6 +117,9 @@ def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str
     engine = engine_of(ctx)
     data = _read_data(data_file, ())
     view = engine.start(process_id, data, actor)
+    from .cli_roles import warn_roles_drift
+
+    warn_roles_drift(engine)
     if as_json:
         emit_json({"instance": view.instance, "status": view.status, "tasks": [t.to_json() for t in view.tasks],
                    "process": view.process, "version": view.version})

@@ -241,6 +241,10 @@ def test_postgresql_pins_and_enforces_roles_the_same(tmp_path: Path, pg_url: str
     assert pg("complete", instance, "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"),
               "--as", "opd.dinkes").exit_code == 0
     assert pg("verify").exit_code == 0
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn, pytest.raises(psycopg.Error, match="append-only"):
+        conn.execute("UPDATE roles_events SET people = '{}'")
 
 
 def test_an_older_postgresql_store_gains_the_roles_log_on_apply(tmp_path: Path, pg_url: str) -> None:
