@@ -44,7 +44,8 @@ LAZY_COMMANDS = {
 @click.option("--forms", "forms_dir", envvar="SOP_FORMS", default="./forms", show_default=True, show_envvar=True,
               help="Folder of JSON Schema forms.")
 @click.option("--roles", "roles_file", envvar="SOP_ROLES", metavar="FILE", show_envvar=True,
-              help="People and their lanes (default: roles.yaml in the definitions folder; none: single-user mode).")
+              help="People and their lanes (default: roles.yaml in the definitions folder; none: single-user mode); "
+                   "once `sop roles apply` pinned a version in the store, that version is enforced.")
 @click.version_option("0.1.0", prog_name="sop")
 @click.pass_context
 def cli(ctx: click.Context, db: str, definitions_dir: str, forms_dir: str, roles_file: str | None) -> None:

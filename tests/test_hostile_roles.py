@@ -263,3 +263,26 @@ def test_an_older_postgresql_store_gains_the_roles_log_on_apply(tmp_path: Path, 
     assert pg.json("roles", "apply")["seq"] == 1
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT version FROM sop_schema").fetchone() == (len(MIGRATIONS),)
+
+
+def test_a_store_from_before_the_roles_log_keeps_working(tmp_path: Path) -> None:
+    """A schema-3 SQLite store (no roles log) is upgraded on open: its instances verify and roles can be applied."""
+    from engine.store.sqlite_schema import SCHEMA_VERSION
+
+    definitions, forms = _roles_definitions(tmp_path)
+    sop = Sop(tmp_path / "sop.db", definitions, forms)
+    instance = str(sop.start())
+    assert sop("complete", instance, "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"),
+               "--as", "opd.dinkes").exit_code == 0
+    conn = sqlite3.connect(sop.db)
+    for statement in ("DROP TRIGGER roles_events_no_update", "DROP TRIGGER roles_events_no_delete",
+                      "DROP TABLE roles_events", "PRAGMA user_version = 3"):
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+    assert sop("verify").exit_code == 0
+    conn = sqlite3.connect(sop.db)
+    assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    conn.close()
+    assert sop.json("roles", "apply")["seq"] == 1
+    assert sop("verify").exit_code == 0
