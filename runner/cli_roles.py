@@ -20,7 +20,7 @@ def warn_unknown_lanes(ctx: click.Context, lanes: set[str]) -> None:
     if engine.roles is None:
         return
     for lane in engine.roles.unknown_lanes(lanes):
-        message(f"Warning: {engine.roles.source} names lane '{lane}', which no process in the definitions has; "
+        message(f"Warning: {engine.roles.described} names lane '{lane}', which no process in the definitions has; "
                 "check its spelling against the diagrams' lanes")
 
 
@@ -63,9 +63,9 @@ def roles(ctx: click.Context, as_json: bool) -> None:
                                                  else ", who is not in the roles file."))
         status = engine.roles_status()
         if status.pinned is None:
-            message(f"Roles from {engine.roles.source}, not pinned in the store yet: `sop roles apply` pins them.")
+            message(f"Roles from {engine.roles.described}, not pinned in the store yet: `sop roles apply` pins them.")
         else:
-            message(f"Enforced: {engine.roles.source}.")
+            message(f"Enforced: {engine.roles.described}.")
     warn_roles_drift(engine)
     infos, _ = engine.processes()
     warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes})
@@ -92,3 +92,5 @@ def apply_command(ctx: click.Context, as_json: bool) -> None:
     else:
         click.echo(f"Roles version {event.version[:12]} is already in force (roles event {event.seq}, applied by "
                    f"{event.actor} at {event.time}); nothing was changed.")
+    infos, _ = engine.processes()
+    warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes})

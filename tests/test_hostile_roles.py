@@ -81,7 +81,7 @@ def test_roles_apply_pins_the_file_and_a_second_apply_changes_nothing(tmp_path: 
     again = sop("roles", "apply")
     assert again.exit_code == 0 and "is already in force" in again.stdout and "nothing was changed" in again.stdout
     listed = sop("roles")
-    assert "Enforced: the store's roles version " + first["version"][:12] in listed.stderr
+    assert f"Enforced: the roles version {first['version'][:12]} pinned in the store" in listed.stderr
     assert sop.json("roles")[0]["login"] == "kabid.egov"  # the listing's JSON keeps its keys
     assert "Warning" not in listed.stderr
 
@@ -102,7 +102,7 @@ def test_the_pinned_roles_are_enforced_until_the_changed_file_is_applied(tmp_pat
     data = str(DATA / "02_disposisi_kadis.yaml")
     refused = sop("complete", instance, "DisposisiKadis", "--data", data, "--as", "pengganti")
     assert refused.exit_code == 1 and refused.stderr.startswith("Error: ")
-    assert "'pengganti' is not in the roles file the store's roles version" in refused.stderr
+    assert "'pengganti' is not in the roles version " in refused.stderr and "pinned in the store" in refused.stderr
     assert sop.dump() == before
     applied = sop.json("roles", "apply")
     assert applied["changed"] is True and applied["seq"] == 2
@@ -125,6 +125,14 @@ def test_only_an_operator_of_the_roles_in_force_may_change_them(tmp_path: Path) 
     assert refused.stderr.startswith(f"Error: '{ME}' may not change the roles in force")
     assert "only an operator of that version may (tu.umum)" in refused.stderr
     assert sop.dump() == before
+
+
+def test_apply_warns_about_lanes_no_diagram_has(tmp_path: Path) -> None:
+    """Applying a roles file that names a lane no process has pins it, with the same warning `sop roles` gives."""
+    definitions, forms = _roles_definitions(tmp_path, "baru:\n  lanes: [Kepala Dnas]\n")
+    result = Sop(tmp_path / "sop.db", definitions, forms)("roles", "apply")
+    assert result.exit_code == 0 and "Applied roles version" in result.stdout
+    assert "names lane 'Kepala Dnas', which no process in the definitions has" in result.stderr
 
 
 def test_apply_without_a_roles_file_is_refused(tmp_path: Path) -> None:
@@ -204,7 +212,7 @@ def test_unreadable_pinned_roles_are_refused_and_repaired_by_apply(tmp_path: Pat
     sop = Sop(db, definitions, forms)
     listed = sop("roles")
     assert listed.exit_code == 1 and "internal error" not in listed.output
-    assert listed.stderr.startswith("Error: The pinned roles of the store's roles version")
+    assert listed.stderr.startswith("Error: The pinned roles of the roles version")
     assert sop.json("roles", "apply")["seq"] == 2
     assert sop("roles").exit_code == 0
     result = sop("verify")
@@ -216,7 +224,7 @@ def test_a_lane_less_step_needs_an_operator() -> None:
     clerk = Person("tu", "TU", "", ("OPD",), operator=True)
     kadis = Person("kadis", "Kadis", "", ("Kepala Dinas",))
     roles = Roles("roles.yaml", {"tu": clerk, "kadis": kadis})
-    with pytest.raises(RoleError, match=r"is in no lane in its pinned diagram.*An operator of roles.yaml must"):
+    with pytest.raises(RoleError, match=r"in no lane in its pinned diagram.*An operator of the roles file roles.yaml"):
         roles.check_lane(kadis, None, "Instance 1 task 'Lama'", kadis)
     roles.check_lane(kadis, None, "Instance 1 task 'Lama'", clerk)
     from engine.audit.lane_audit import completion_problem

@@ -39,12 +39,12 @@ def sealed_roles_event(previous: RolesEventRow | None, roles: Roles, time: str, 
 
 def pinned_roles(row: RolesEventRow) -> Roles:
     """The Roles a pinned roles event holds; RoleError when its people are not readable."""
-    source = f"the store's roles version {row.version[:12]} (applied by {row.actor} at {row.time})"
+    source = f"the roles version {row.version[:12]} pinned in the store (applied by {row.actor} at {row.time})"
     try:
         people = json.loads(row.people)
         return Roles(source, {str(login): Person(str(login), str(p["name"]), str(p["nip"]),
                                                  tuple(str(x) for x in p["lanes"]), bool(p["operator"]))
-                              for login, p in people.items()})
+                              for login, p in people.items()}, pinned=True)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise RoleError(f"The pinned roles of {source} are not readable; the store was altered behind the "
                         "program's back: run `sop verify`, then `sop roles apply` a good roles file") from None

@@ -97,5 +97,5 @@ def apply_roles(engine: Engine) -> RolesApplied:
 def _check_applier(in_force: Roles, login: str) -> None:
     operators = sorted(p.login for p in in_force.people.values() if p.operator)
     if operators and login not in operators:
-        raise RoleError(f"'{login}' may not change the roles in force ({in_force.source}): only an operator of "
+        raise RoleError(f"'{login}' may not change the roles in force ({in_force.described}): only an operator of "
                         f"that version may ({', '.join(operators)}); nothing was changed")
