@@ -57,11 +57,14 @@ def bare_unfixed(n: int) -> float | None:
 
 def build_instance(db: Path, n: int) -> int:
     """A store holding one instance of the loop with n completions: started by the engine, its steps run in
-    memory with the engine's own functions and written with the engine's own event chain in one transaction
-    (n separate `sop complete` commands would store the same, slower); `sop verify` then checks all of it."""
-    from engine.runtime.workflow import complete_task, ready_user_tasks, state_from_bytes
+    memory with the engine's own functions and written as n `sop complete` commands would write them (events
+    chained, step records, ready rows, instance times) in one transaction, the state serialized once at the
+    end (n separate commands would store the same rows, slower); `sop verify` then checks all of it."""
+    from engine.audit.chain import sealed
+    from engine.runtime.workflow import STATE_FORMAT, complete_task, ready_user_tasks, state_from_bytes, state_to_bytes
     from engine.service.facade import Engine
-    from engine.service.transition import Change, Happened, advance
+    from engine.service.schedule import record_change
+    from engine.store.protocol import EventRow
 
     engine = Engine(str(db), ULANG / "definitions", ULANG / "forms", operator="bench")
     view = engine.start(PROCESS, {}, "pemeriksa")
@@ -70,13 +73,30 @@ def build_instance(db: Path, n: int) -> int:
         assert row is not None
         version = engine.pinned.of(row, tx.get_version)
         workflow = state_from_bytes(row.state, engine.pinned.spec(row.version, version.spec))
-        happened = []
+        clock, now, ready = engine.work_clock(), engine.clock(), tx.ready_tasks(row.id)
+        seq, head, status = row.last_seq, row.last_hash, row.status
         for i in range(n):
             [task] = ready_user_tasks(workflow)
-            happened.append(Happened("task-completed", TASK, str(task.id), _data(i, n)))
+            since = next(t.since for t in ready if t.id == str(task.id))
             complete_task(workflow, task, _data(i, n))
-        change = Change("pemeriksa", engine.operator, engine.clock(), engine.work_clock(), tx.ready_tasks(row.id))
-        advance(tx, row, workflow, happened, change, f"Instance {row.id}")
+            status = "completed" if workflow.completed else "running"
+            happened: list[tuple[str, str | None, str | None, dict[str, Any]]] = [
+                ("task-completed", TASK, str(task.id), _data(i, n))]
+            if status == "completed":
+                happened.append(("instance-completed", None, None, {}))
+            first = seq + 1
+            for kind, name, uuid, data in happened:
+                seq += 1
+                event = sealed(head, EventRow(row.id, seq, kind, now, name, uuid, "pemeriksa", engine.operator,
+                                              row.version, "", ""), data)
+                tx.append_event(event)
+                head = event.hash
+            tx.finish_step(row.id, str(task.id), first, now, clock.worked(since, now))
+            ready = record_change(tx, row._replace(status=status), workflow, ready_user_tasks(workflow), ready, now,
+                                  clock, first)
+        tx.save_instance(row._replace(status=status, updated_at=now, state=state_to_bytes(workflow),
+                                      state_format=STATE_FORMAT, row_version=row.row_version + n, last_seq=seq,
+                                      last_hash=head), row.row_version)
     engine.close()
     return view.instance
 

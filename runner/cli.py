@@ -53,7 +53,8 @@ LAZY_COMMANDS = {
 @click.option("--forms", "forms_dir", envvar="SOP_FORMS", default="./forms", show_default=True, show_envvar=True,
               help="Folder of JSON Schema forms.")
 @click.option("--roles", "roles_file", envvar="SOP_ROLES", metavar="FILE", show_envvar=True,
-              help="People and their lanes (default: roles.yaml in the definitions folder; none: single-user mode).")
+              help="People and their lanes (default: roles.yaml in the definitions folder; none: single-user mode); "
+                   "once `sop roles apply` pinned a version in the store, that version is enforced.")
 @click.version_option("0.1.0", prog_name="sop")
 @click.pass_context
 def cli(ctx: click.Context, db: str, definitions_dir: str, forms_dir: str, roles_file: str | None) -> None:
@@ -127,6 +128,9 @@ def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str
     engine = engine_of(ctx)
     data = _read_data(data_file, ())
     view = engine.start(process_id, data, actor)
+    from .cli_roles import warn_roles_drift
+
+    warn_roles_drift(engine)
     if as_json:
         emit_json({"instance": view.instance, "status": view.status, "tasks": [t.to_json() for t in view.tasks],
                    "process": view.process, "version": view.version})
@@ -232,6 +236,9 @@ def complete(ctx: click.Context, instance: int, task: str, data_file: str | None
                                f"(see `sop form {instance} {task} --template`)")
     data = _read_data(data_file, sets, engine, instance, task)
     result = engine.complete(instance, task, data or {}, actor)
+    from .cli_roles import warn_roles_drift
+
+    warn_roles_drift(engine)
     view = result.instance
     if as_json:
         emit_json({"instance": view.instance, "status": view.status, "tasks": [t.to_json() for t in view.tasks],
@@ -307,8 +314,9 @@ def demo(ctx: click.Context, examples_dir: str, keep: str | None) -> None:
     with tempfile.TemporaryDirectory(prefix="sop-demo-") as tmp:
         db = keep or os.path.join(tmp, "demo.db")
         engine = Engine(db, obj["definitions"], obj["forms"], roles=_demo_roles(obj))
-        if engine.roles is not None:
-            say(f"Roles from {engine.roles.source}: each step is done as a person of its lane; "
+        if engine.file_roles is not None:
+            engine.apply_roles()  # pinned in the demo store like `sop roles apply`: verify checks each lane
+            say(f"Roles from {engine.file_roles.source}: each step is done as a person of its lane; "
                        f"{engine.operator} records them as the clerk.")
         try:
             for scenario in scenarios:

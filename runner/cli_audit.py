@@ -109,7 +109,11 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
 
         verdicts = iter([verify_record(read_bundle(bundle_path))])
     else:
-        verdicts = _engine(ctx).verify(list(instances))
+        engine = _engine(ctx)
+        note = engine.verify_clocks()[1]
+        if note:
+            message(f"Warning: {note}.")
+        verdicts = engine.verify(list(instances))
     results: list[dict[str, Any]] = []
     total = failed = 0
     for verdict in verdicts:
@@ -117,6 +121,9 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
         failed += not verdict.ok
         if as_json:
             results.append(verdict.to_json())
+        elif not verdict.instance:  # the store's own records: its roles log and kept days off
+            click.echo(f"store: FAILED: {verdict.problems[0].message}"
+                       + (f" (and {len(verdict.problems) - 1} more; see --json)" if len(verdict.problems) > 1 else ""))
         elif verdict.ok:
             say(f"instance {verdict.instance}: ok, {verdict.events} events, head {verdict.head_hash}")
         else:

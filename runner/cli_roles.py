@@ -1,32 +1,49 @@
-"""`sop roles`: who acts in which lane, from the roles file; warnings for lanes no deployed process has."""
+"""`sop roles`: who acts in which lane under the roles in force; `sop roles apply` pins the roles file in the store."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .render import emit_json_list, message, table
+from .render import emit_json, emit_json_list, message, table
 from .words import fixed_text
+
+if TYPE_CHECKING:
+    from engine import Engine
 
 
 def warn_unknown_lanes(ctx: click.Context, lanes: set[str]) -> None:
-    """Warn (stderr) about lanes the roles file names that no process in the definitions has."""
+    """Warn (stderr) about lanes the roles in force name that no process in the definitions has."""
     from .context import engine_of
 
     engine = engine_of(ctx)
     if engine.roles is None:
         return
     for lane in engine.roles.unknown_lanes(lanes):
-        message(f"Warning: {engine.roles.source} names lane '{lane}', which no process in the definitions has; "
+        message(f"Warning: {engine.roles.described} names lane '{lane}', which no process in the definitions has; "
                 "check its spelling against the diagrams' lanes")
 
 
-@click.command()
+def warn_roles_drift(engine: Engine) -> None:
+    """Say (stderr) when the roles file differs from the roles version pinned in the store, which is enforced."""
+    from engine import EngineError
+
+    try:
+        text = engine.roles_status().drift_message()
+    except EngineError as exc:  # a broken roles file: what is pinned is still enforced
+        text = f"Warning: {exc}"
+    if text:
+        message(text)
+
+
+@click.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of people.")
 @click.pass_context
 def roles(ctx: click.Context, as_json: bool) -> None:
-    """List the people of the roles file with their lanes; say who you are. Example: sop roles"""
+    """List the people of the roles in force with their lanes; say who you are. Example: sop roles"""
+    if ctx.invoked_subcommand is not None:
+        return
     from .context import engine_of
 
     engine = engine_of(ctx)
@@ -45,5 +62,36 @@ def roles(ctx: click.Context, as_json: bool) -> None:
         me = engine.roles.people.get(engine.operator)
         message(f"You are {engine.operator}" + (f" ({me.name}; lanes: {', '.join(me.lanes) or 'none'})." if me
                                                  else ", who is not in the roles file."))
+        status = engine.roles_status()
+        if status.pinned is None:
+            message(f"Roles from {engine.roles.described}, not pinned in the store yet: `sop roles apply` pins them.")
+        else:
+            message(f"Enforced: {engine.roles.described}.")
+    warn_roles_drift(engine)
+    infos, _ = engine.processes()
+    warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes})
+
+
+@roles.command("apply")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"version", "seq", "changed", "people", "source", "actor", "time", "hash"}.')
+@click.pass_context
+def apply_command(ctx: click.Context, as_json: bool) -> None:
+    """Pin the roles file's current content in the store as the roles in force (an audited event; nothing
+    happens when it is unchanged). Example: sop roles apply --roles definitions/roles.yaml"""
+    from .context import engine_of
+
+    engine = engine_of(ctx)
+    applied = engine.apply_roles()
+    event = applied.event
+    if as_json:
+        emit_json({"version": event.version, "seq": event.seq, "changed": applied.changed, "people": applied.people,
+                   "source": event.source, "actor": event.actor, "time": event.time, "hash": event.hash})
+    elif applied.changed:
+        click.echo(f"Applied roles version {event.version[:12]} ({applied.people} people, from {event.source}) as "
+                   f"roles event {event.seq} by {event.actor} at {event.time}; it is enforced from now on.")
+    else:
+        click.echo(f"Roles version {event.version[:12]} is already in force (roles event {event.seq}, applied by "
+                   f"{event.actor} at {event.time}); nothing was changed.")
     infos, _ = engine.processes()
     warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes})

@@ -15,6 +15,7 @@ from test_timers import TENGGAT, Clock
 from engine.common.errors import StoreError
 from engine.service.facade import Engine
 from engine.store.opening import open_store
+from engine.store.pg_schema import SCHEMA_VERSION
 
 
 def test_cli_start_complete_history_verify_on_postgresql(pg_url: str, tmp_path: Path) -> None:
@@ -90,6 +91,6 @@ def test_concurrent_first_use_migrates_once(pg_url: str) -> None:
 
     with ThreadPoolExecutor(4) as pool:
         stores = list(pool.map(lambda _: open_store(pg_url, create=True), range(4)))
-    assert {s.schema_version() for s in stores} == {1}
+    assert {s.schema_version() for s in stores} == {SCHEMA_VERSION}
     for s in stores:
         s.close()

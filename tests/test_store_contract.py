@@ -352,3 +352,23 @@ def test_rows_inserted_as_they_are_read_back_in_key_order_and_ids_continue(store
     assert all(isinstance(r[7], bytes) for r in store.table_rows("instances", columns))
     assert [r[1] for r in store.table_rows("events", ("instance_id", "seq"))] == [1, 2]
     assert started(store) == [8]
+
+
+# -- the roles log --------------------------------------------------------------------------------------
+
+def test_the_roles_log_is_append_only_and_its_last_row_is_in_force(store: Store) -> None:
+    """Roles events come back in order, the last is in force, and a repeated seq is refused."""
+    from engine.store.protocol import RolesEventRow
+
+    assert store.roles_events() == []
+    rows = [RolesEventRow(n, f"2026-01-0{n}", "ani", f"v{n}", "roles.yaml", "{}", f"h{n}") for n in (1, 2)]
+    with store.transaction() as tx:
+        assert tx.roles_in_force() is None
+        for row in rows:
+            tx.append_roles_event(row)
+    with store.transaction() as tx:
+        assert tx.roles_in_force(exclusive=True) == rows[1]
+    assert store.roles_events() == rows
+    with pytest.raises(StoreError), store.transaction() as tx:
+        tx.append_roles_event(rows[0])
+    assert store.roles_events() == rows

@@ -9,7 +9,8 @@ from typing import Any, NamedTuple
 from engine.audit.chain import event_body
 from engine.common.canonical import canonical_json, chain_hash, sha256_hex
 from engine.common.i18n import N_
-from engine.store.protocol import EventRow
+from engine.common.models import TaskView
+from engine.store.protocol import EventRow, RolesEventRow, StepRow, TimerRow
 
 
 class PinnedVersion(NamedTuple):
@@ -20,6 +21,16 @@ class PinnedVersion(NamedTuple):
     spec: str | None
     process_id: str | None = None
     name: str | None = None
+
+
+class StoredDerived(NamedTuple):
+    """The rows a store derives from an instance's events, as stored (what verify recomputes and compares)."""
+
+    ready: list[TaskView]
+    steps: list[StepRow]
+    timers: list[TimerRow]
+    times: tuple[Any, Any] | None  # instance_times (total, budget) as stored, None when there is no row
+    row_version: int
 
 
 class AuditRecord(NamedTuple):
@@ -38,6 +49,8 @@ class AuditRecord(NamedTuple):
     ready: list[tuple[str | None, ...]]  # (BPMN id, UUID, name, lane, form, sla) of the stored ready-task rows
     events: list[EventRow]
     versions: dict[str, PinnedVersion]
+    derived: StoredDerived | None = None  # None in an exported bundle
+    roles: list[RolesEventRow] | None = None  # the store's roles log; None in an exported bundle
 
 
 class Problem(NamedTuple):

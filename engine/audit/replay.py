@@ -46,6 +46,15 @@ class Replayed(NamedTuple):
                 "divergence": self.divergence.to_json() if self.divergence else None}
 
 
+class Observed(NamedTuple):
+    """What a replay saw after one event: the ready tasks and the waiting timers (UUID, BPMN id, attached to,
+    duration or None) — what verify recomputes the store's derived rows from."""
+
+    event: EventRow
+    ready: list[ReadyTask]
+    timers: list[tuple[str, str, str, str | None]]
+
+
 class Divergence(Exception):
     """The first event where the record and the replay part ways (never leaves this module)."""
 
@@ -118,8 +127,10 @@ def _migrated(workflow: Any, event: EventRow, data: Any, context: _Context) -> A
 EVENT_HANDLERS: dict[str, Callable[[Any, EventRow, Any, _Context], Any]] = {"instance-migrated": _migrated}
 
 
-def replay(record: AuditRecord, until: int | None = None, cache: dict[Any, Any] | None = None) -> Replayed:
-    """Replay the first `until` events (all when None); without `until`, also compare with the stored state."""
+def replay(record: AuditRecord, until: int | None = None, cache: dict[Any, Any] | None = None,
+           observe: list[Observed] | None = None) -> Replayed:
+    """Replay the first `until` events (all when None); without `until`, also compare with the stored state;
+    observe collects what was ready and waiting after each event."""
     context = _Context(record, {} if cache is None else cache)
     events = record.events if until is None else record.events[:until]
     data: dict[str, Any] = {}
@@ -129,6 +140,8 @@ def replay(record: AuditRecord, until: int | None = None, cache: dict[Any, Any] 
         for event in events:
             workflow = _apply(workflow, event, data, context)
             applied += 1
+            if observe is not None:
+                observe.append(Observed(event, _ready(workflow), _timers(workflow)))
         if workflow is None:
             raise Divergence(0, "the instance has no instance-started event to replay from")
         if until is None:
@@ -207,6 +220,21 @@ def _ready(workflow: Any) -> list[ReadyTask]:
         props = step_properties(t)
         out.append(ReadyTask(t.task_spec.bpmn_id, str(t.id), t.task_spec.bpmn_name or t.task_spec.bpmn_id,
                              t.task_spec.lane, props.get(FORM_PROPERTY), props.get("sla")))
+    return out
+
+
+def _timers(workflow: Any) -> list[tuple[str, str, str, str | None]]:
+    from engine.runtime.timers import attached_to, has_timers, timer_duration, waiting_timers
+
+    if not has_timers(workflow):
+        return []
+    out: list[tuple[str, str, str, str | None]] = []
+    for timer in waiting_timers(workflow):
+        try:
+            duration: str | None = timer_duration(timer)
+        except EngineError:
+            duration = None
+        out.append((str(timer.id), str(timer.task_spec.bpmn_id), attached_to(timer), duration))
     return out
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.audit.records import AuditRecord, Problem, chain_problems, version_problems
 from engine.audit.replay import replay
 from engine.common.errors import EngineError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from engine.common.work_calendar import Clock
 
 
 class Verdict(NamedTuple):
@@ -28,13 +33,23 @@ class Verdict(NamedTuple):
                 "problems": [p.to_json() for p in self.problems]}
 
 
-def verify_record(record: AuditRecord, cache: dict[Any, Any] | None = None) -> Verdict:
-    """Every check on one record; cache carries built specs and forms across instances of a verify run."""
+def verify_record(record: AuditRecord, cache: dict[Any, Any] | None = None, clocks: Sequence[Clock] = ()) -> Verdict:
+    """Every check on one record; cache carries built specs and forms across instances of a verify run; clock
+    (candidate working-time calendars) recompute due and working times (none: those are not compared)."""
+    from engine.audit.derived import derived_problems
+    from engine.audit.lane_audit import lane_problems
+    from engine.audit.replay import Observed
+
     cache = {} if cache is None else cache
-    outcome = replay(record, cache=cache)  # first: it builds each version's spec, which spec_problems reuses
+    observed: list[Observed] = []
+    # first: the replay builds each version's spec, which spec_problems reuses
+    outcome = replay(record, cache=cache, observe=observed)
     problems = version_problems(record) + chain_problems(record) + spec_problems(record, cache)
     if outcome.divergence is not None:
         problems.append(Problem(outcome.divergence.event, "replay: " + outcome.divergence.message))
+    else:
+        problems += derived_problems(record, observed, clocks)
+    problems += lane_problems(record, cache)
     return Verdict(record.instance, len(record.events), record.events[-1].hash if record.events else "",
                    sorted(dict.fromkeys(problems), key=lambda p: p.event))
 

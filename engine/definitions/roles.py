@@ -34,13 +34,19 @@ class Roles(NamedTuple):
 
     source: str
     people: dict[str, Person]
+    pinned: bool = False  # read from the store's pinned roles version, not from a file
+
+    @property
+    def described(self) -> str:
+        """How messages name where these roles come from: the file, or the store's pinned version."""
+        return self.source if self.pinned else f"the roles file {self.source}"
 
     def person(self, login: str) -> Person:
         """The entry of a login name, or RoleError naming the file."""
         found = self.people.get(login)
         if found is None:
             raise RoleError(
-                f"'{login}' is not in the roles file {self.source}; ask the administrator to add them "
+                f"'{login}' is not in {self.described}; ask the administrator to add them "
                 f"(people: {', '.join(sorted(self.people)) or 'none'})"
             )
         return found
@@ -53,13 +59,22 @@ class Roles(NamedTuple):
         if recorder is None or not recorder.operator:
             raise RoleError(
                 f"'{operator}' may not act on behalf of '{actor}': only a person with `operator: true` in "
-                f"{self.source} may use --as for someone else; run the command as '{actor}' or ask the clerk"
+                f"{self.described} may use --as for someone else; run the command as '{actor}' or ask the clerk"
             )
         return self.person(actor)
 
-    def check_lane(self, person: Person, lane: str | None, what: str) -> None:
-        """Refuse a step whose lane the person does not hold."""
-        if lane is None or person.holds(lane):
+    def check_lane(self, person: Person, lane: str | None, what: str, recorder: Person | None = None) -> None:
+        """Refuse a step whose lane the person does not hold; a step in no lane (a version pinned before every
+        step needed one) only an operator may record."""
+        if lane is None:
+            if recorder is not None and recorder.operator:
+                return
+            raise RoleError(
+                f"{what} is in no lane in its pinned diagram, so no lane says who may complete it; nothing was "
+                f"changed. An operator of {self.described} must record it (with --as), or move the instance to a "
+                "version that puts the step in a lane (`sop migrate`)"
+            )
+        if person.holds(lane):
             return
         lanes = ", ".join(person.lanes) or "none"
         holders = ", ".join(f"{p.login} ({p.name})" for p in self.people.values() if p.holds(lane))

@@ -120,9 +120,10 @@ def step_elements(process: Any) -> list[Any]:
 
 
 def node_lanes(process: Any) -> dict[str, list[Any]]:
-    """The innermost lanes listing each flow node, matched as SpiffWorkflow 3.2 matches them (exact id text)."""
+    """The innermost lanes listing each flow node, matched as SpiffWorkflow 3.2 matches them: the text before
+    any comment inside a flowNodeRef, exactly, from the lanes of every process of the document."""
     listed: dict[str, list[Any]] = {}
-    for ref in process.iter(f"{{{BPMN_NS}}}flowNodeRef"):
+    for ref in process.getroottree().iter(f"{{{BPMN_NS}}}flowNodeRef"):
         lanes = listed.setdefault(ref.text or "", [])
         if not any(lane is ref.getparent() for lane in lanes):
             lanes.append(ref.getparent())
@@ -205,6 +206,10 @@ def _lane_findings(task: Any, lanes: dict[str, list[Any]], add: Any) -> None:
     if not found:
         spaced = any(node.strip() == bpmn_id for node in lanes)
         hint = " (a lane lists it with spaces around the id; remove them)" if spaced else ""
+        split = _split_ref(task, bpmn_id)
+        if split is not None:
+            hint = (f" (the flowNodeRef on line {split} has a comment or other markup inside the id, and only the "
+                    "text before it counts; write the id alone)")
         add(line, bpmn_id, "lane-missing", f"user task '{bpmn_id}' is in no lane{hint}; put it in its actor's lane")
     elif len(found) > 1:
         names = ", ".join(f"'{lane.get('name') or lane.get('id')}'" for lane in found)
@@ -214,6 +219,15 @@ def _lane_findings(task: Any, lanes: dict[str, list[Any]], add: Any) -> None:
         add(line, bpmn_id, "lane-missing",
             f"user task '{bpmn_id}' is in lane '{found[0].get('id')}', which has no name; name the lane after "
             "its actor, as the roles file writes it")
+
+
+def _split_ref(task: Any, bpmn_id: str) -> int | None:
+    """The line of a flowNodeRef that names the task only with markup (a comment, ...) inside its text."""
+    for ref in task.getroottree().iter(f"{{{BPMN_NS}}}flowNodeRef"):
+        if len(ref) and ((ref.text or "") + "".join(child.tail or "" for child in ref)).strip() == bpmn_id:
+            line: int | None = ref.sourceline
+            return line
+    return None
 
 
 def _step_findings(task: Any, forms: FormSource, add: Any) -> dict[str, Any] | None:

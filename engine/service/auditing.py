@@ -9,8 +9,12 @@ from engine.common.errors import EngineError
 from engine.store.protocol import EventRow, InstanceRow, Store
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from engine.audit.records import AuditRecord, HistoryRow
     from engine.audit.verify import Verdict
+    from engine.common.work_calendar import Clock
+    from engine.store.protocol import RolesEventRow
 
 
 def _versions_used(store: Store, row: InstanceRow, events: list[EventRow]) -> dict[str, Any]:
@@ -23,9 +27,10 @@ def _versions_used(store: Store, row: InstanceRow, events: list[EventRow]) -> di
     return used
 
 
-def audit_record(store: Store, row: InstanceRow) -> AuditRecord:
-    """Everything the store holds about an instance, read afresh (no cached version), for checking."""
-    from engine.audit.records import AuditRecord, PinnedVersion
+def audit_record(store: Store, row: InstanceRow, roles: list[RolesEventRow] | None = None) -> AuditRecord:
+    """Everything the store holds about an instance, read afresh (no cached version), for checking; roles: the
+    store's roles log, read once per verify run."""
+    from engine.audit.records import AuditRecord, PinnedVersion, StoredDerived
     from engine.runtime.workflow import state_json
 
     events = store.events(row.id)
@@ -35,10 +40,13 @@ def audit_record(store: Store, row: InstanceRow) -> AuditRecord:
         state = state_json(row.state)
     except EngineError:
         state = ""  # unreadable: the replay's comparison names it
+    ready = store.ready_tasks(row.id)
+    derived = StoredDerived(ready, store.instance_steps(row.id), store.instance_timers(row.id),
+                            store.instance_time(row.id), row.row_version)
     return AuditRecord(row.id, row.process_id, row.version, row.status, row.started_at, row.updated_at,
                        row.started_by, row.last_seq, row.last_hash, state,
-                       [(t.task, t.id, t.name, t.lane, t.form, t.sla) for t in store.ready_tasks(row.id)],
-                       events, versions)
+                       [(t.task, t.id, t.name, t.lane, t.form, t.sla) for t in ready],
+                       events, versions, derived, store.roles_events() if roles is None else roles)
 
 
 def history(store: Store, row: InstanceRow) -> tuple[list[HistoryRow], list[EventRow]]:
@@ -52,27 +60,79 @@ def history(store: Store, row: InstanceRow) -> tuple[list[HistoryRow], list[Even
     return history_rows(events, steps), events
 
 
-def verify_all(store: Store, rows: Iterable[InstanceRow] | None) -> Iterator[Verdict]:
-    """Verify the given instances, or every instance and the events whose instance row has gone."""
+def verify_all(store: Store, rows: Iterable[InstanceRow] | None, clocks: Sequence[Clock] = ()) -> Iterator[Verdict]:
+    """Verify the given instances, or every instance, the events whose instance row has gone, and the store's
+    own records (roles log, days off: verdict 0); clocks: the candidate calendars of due and working times."""
     from engine.audit.records import Problem
     from engine.audit.verify import Verdict, verify_record
 
     cache: dict[Any, Any] = {}
+    roles = store.roles_events()
     if rows is not None:
         for row in rows:
-            yield verify_record(audit_record(store, row), cache)
+            yield verify_record(audit_record(store, row, roles), cache, clocks)
         return
     if store.schema_version() == 0:
         return
+    store_problems = store_record_problems(store, roles, clocks[0] if clocks else None)
+    if store_problems:
+        yield Verdict(0, len(roles), roles[-1].hash if roles else "", [Problem(0, p) for p in store_problems])
     known = set()
     for listed in store.list_instances():  # a listing leaves the state out: read each row whole
         known.add(listed.id)
         whole = store.get_instance(listed.id)
         if whole is not None:
-            yield verify_record(audit_record(store, whole), cache)
+            yield verify_record(audit_record(store, whole, roles), cache, clocks)
     for orphan in store.event_instance_ids():
         if orphan not in known:
             events = store.events(orphan)
             yield Verdict(orphan, len(events), events[-1].hash if events else "", [Problem(
                 0, f"instance {orphan} has {len(events)} events but its instance row is gone "
                    "(deleted behind the program's back)")])
+
+
+def store_record_problems(store: Store, roles: list[RolesEventRow], clock: Clock | None) -> list[str]:
+    """What is wrong with the store's own records: its roles log, and the kept days off of the calendar in force."""
+    from engine.common.work_calendar import WorkCalendar
+    from engine.definitions.roles_pinning import roles_log_problems
+
+    problems = ["the store's roles log: " + p for p in roles_log_problems(roles)]
+    if isinstance(clock, WorkCalendar):
+        try:
+            kept = sorted(store.days_off(clock.key).items())
+        except (ValueError, TypeError) as exc:
+            return [*problems, f"table days_off, calendar {clock.key[:12]}: a row is not readable ({exc})"]
+        for year, days in kept:
+            try:
+                expected = [d.isoformat() for d in clock.holidays_in(year)]
+                days = sorted(str(d) for d in days)
+            except (EngineError, ValueError, TypeError, OverflowError, KeyError) as exc:
+                problems.append(f"table days_off, calendar {clock.key[:12]} year {year}: cannot be checked ({exc})")
+                continue
+            if days != expected:
+                extra = sorted(set(days) - set(expected))
+                lacking = sorted(set(expected) - set(days))
+                problems.append(f"table days_off, calendar {clock.key[:12]} year {year}: expected "
+                                f"{len(expected)} days off, found {len(days)} (added: {', '.join(extra) or 'none'}; "
+                                f"removed: {', '.join(lacking) or 'none'})")
+    return problems
+
+
+def verify_clocks(store: Store, definitions_dir: Any) -> tuple[list[Clock], str]:
+    """The clocks verify recomputes due and working times with, and a note when it cannot: the store's times
+    must have been computed with the definitions folder's calendar (named by the key its kept days off carry)
+    or wall-clock time (an instance of a folder without calendar). The calendar is computed afresh, not from
+    the kept days off."""
+    from engine.common.work_calendar import WallClock, WorkCalendar, find_calendar, load_calendar
+
+    path = find_calendar(definitions_dir)
+    fresh: Clock = WallClock() if path is None else load_calendar(path)
+    keys = sorted({str(row[0]) for row in store.table_rows("days_off", ("calendar", "year"))})
+    if not keys:
+        return [WallClock()], ""
+    if isinstance(fresh, WorkCalendar) and keys == [fresh.key]:
+        return [fresh, WallClock()], ""
+    now = f"calendar {fresh.key[:12]} ({path})" if isinstance(fresh, WorkCalendar) else "no calendar"
+    return [], (f"due times and working times were not recomputed: the store's were computed with calendar "
+                  f"{', '.join(k[:12] for k in keys)}, and the definitions folder has {now}; run verify with the "
+                  "definitions folder the store was run with")

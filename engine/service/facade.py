@@ -11,29 +11,27 @@ from engine.common.errors import EngineError, NotFoundError, StoreError, Validat
 from engine.common.i18n import N_
 from engine.common.identity import os_login, utc_now
 from engine.common.models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
+from engine.service.audit_methods import AuditMethods
 from engine.store.opening import open_store
-from engine.store.protocol import EventRow, InstanceRow, Store, VersionRow
+from engine.store.protocol import InstanceRow, Store, VersionRow
 
 if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only in commands that need them
-    from collections.abc import Iterator
     from datetime import date
     from pathlib import Path
 
-    from engine.audit.records import AuditRecord, HistoryRow
-    from engine.audit.replay import Replayed
-    from engine.audit.verify import Verdict
     from engine.common.local_time import LocalTimes
     from engine.common.work_calendar import Clock
     from engine.definitions.catalog import Catalog
     from engine.definitions.roles import Roles
     from engine.service.pinned import PinnedVersions
+    from engine.service.roles_service import RolesApplied, RolesStatus
     from engine.service.sla_report import SlaReport
     from engine.service.ticker import TickResult
     from engine.service.transition import Change
     from engine.service.warm import WarmWorkflows
 
 
-class Engine:
+class Engine(AuditMethods):
     """Runs processes from a definitions folder against a store; returns plain frozen values."""
 
     def __init__(
@@ -51,7 +49,8 @@ class Engine:
         self.forms_dir = forms_dir
         self.clock = clock
         self.operator = operator or os_login()
-        self._roles = roles  # None: single-user mode, anyone completes anything; a path loads when first needed
+        self._roles = roles  # None: no roles file; a path loads when first needed
+        self._pinned_roles: tuple[Roles | None] | None = None  # the store's roles in force, read once
         self._work_clock = work_clock
         self._local_times: LocalTimes | None = None
         self._store: Store | None = None
@@ -124,8 +123,8 @@ class Engine:
         return self._local_times
 
     @property
-    def roles(self) -> Roles | None:
-        """The roles file's people (read on first use), or None in single-user mode."""
+    def file_roles(self) -> Roles | None:
+        """The roles file's people (read on first use), or None without a roles file."""
         if self._roles is not None and not hasattr(self._roles, "people"):
             from engine.definitions.roles import load_roles
 
@@ -133,9 +132,41 @@ class Engine:
         return self._roles  # type: ignore[return-value]
 
     @property
+    def roles(self) -> Roles | None:
+        """The roles in force: the store's pinned version once one was applied (`sop roles apply`), else the roles
+        file; None in single-user mode."""
+        return self.store_roles() or self.file_roles
+
+    def store_roles(self) -> Roles | None:
+        """The roles version pinned in the store (read once per Engine), or None when none was applied."""
+        if self._pinned_roles is None:
+            rows = self.store().roles_events()  # a listing needs no yaml, nor json unless roles are pinned
+            if rows:
+                from engine.definitions.roles_pinning import pinned_roles
+
+                self._pinned_roles = (pinned_roles(rows[-1]),)
+            else:
+                self._pinned_roles = (None,)
+        return self._pinned_roles[0]
+
+    @property
     def single_user(self) -> bool:
-        """True without a roles file: anyone completes anything."""
-        return self._roles is None
+        """True without roles (no roles file, none pinned): anyone completes anything."""
+        return self._roles is None and self.store_roles() is None
+
+    def apply_roles(self) -> RolesApplied:
+        """Pin the roles file's content in the store as the roles in force (no-op when unchanged)."""
+        from engine.service.roles_service import apply_roles
+
+        applied = apply_roles(self)
+        self._pinned_roles = None
+        return applied
+
+    def roles_status(self) -> RolesStatus:
+        """The pinned roles version and the roles file's, to say when they differ."""
+        from engine.service.roles_service import status
+
+        return status(self)
 
     def acting(self, actor: str | None) -> str:
         """The login of the person acting: checked against the roles file when there is one."""
@@ -334,15 +365,20 @@ class Engine:
         if not isinstance(data, dict):
             raise ValidationError(f"Data for task '{task}' must be an object of field: value pairs")
         check_data(data, N_(f"Data for task '{task}'"))
-        actor = self.acting(actor)
+        requested, actor = actor, self.acting(actor)
         store = self.store()
         if store.schema_version() == 0:
             raise NotFoundError(f"No instance {instance} in store '{self.db}' (it has none yet); start one first")
+        from engine.service.roles_service import roles_in_tx
+
         with store.transaction() as tx:
             at = locked_ready_step(tx, instance, task, self.db, self.pinned, self.warm)
             what = N_(f"Instance {instance} task '{at.target.task}'")
-            if self.roles is not None:
-                self.roles.check_lane(self.roles.person(actor), at.target.lane, what)
+            roles = roles_in_tx(store, tx, lambda: self.file_roles)  # what is in force now, held until commit
+            if roles is not None:
+                person = roles.acting(self.operator, requested)
+                actor = person.login
+                roles.check_lane(person, at.target.lane, what, roles.people.get(self.operator))
             if at.target.form:
                 form = self.pinned.form(at.version, at.target.form)
                 data = fit_to_form(form.schema, data)
@@ -374,45 +410,6 @@ class Engine:
         if pdf:
             write_pdf(html, pdf)
         return html
-
-    # -- audit ----------------------------------------------------------------------------------
-
-    def audit_record(self, instance: int) -> AuditRecord:
-        """Everything the store holds about an instance, read afresh (no cached version), for checking."""
-        from engine.service.auditing import audit_record
-
-        return audit_record(self.store(), self.instance_row(instance))
-
-    def history(self, instance: int) -> tuple[list[HistoryRow], list[EventRow]]:
-        """An instance's events as rows naming each step and lane, and the events themselves."""
-        from engine.service.auditing import history
-
-        return history(self.store(), self.instance_row(instance))
-
-    def replay(self, instance: int, until: int | None = None) -> Replayed:
-        """Rebuild an instance from its pinned definition and events; without until, compare with the store."""
-        from engine.audit.replay import replay
-
-        record = self.audit_record(instance)
-        if until is not None and not 1 <= until <= len(record.events):
-            raise ValidationError(f"--until {until}: instance {instance} has {len(record.events)} events; "
-                                  f"give a number from 1 to {len(record.events)}")
-        return replay(record, until)
-
-    def verify(self, instances: list[int] | None = None) -> Iterator[Verdict]:
-        """Verify the named instances, or every instance (and events whose instance row has gone)."""
-        from engine.service.auditing import verify_all
-
-        rows = (self.instance_row(i) for i in instances) if instances else None  # read one by one, as verified
-        yield from verify_all(self.store(), rows)
-
-    def export(self, instance: int, path: str) -> AuditRecord:
-        """Write an instance's self-contained audit bundle to path."""
-        from engine.audit.bundle import bundle_of, write_bundle
-
-        record = self.audit_record(instance)
-        write_bundle(path, bundle_of(record, self.clock(), self.operator))
-        return record
 
     def _change(self, actor: str, now: str, before: list[TaskView]) -> Change:
         """Who acts, when, and the ready rows before: what the transition needs besides the workflow."""

@@ -64,8 +64,21 @@ MIGRATIONS: list[list[str]] = [
             instance_id BIGINT PRIMARY KEY REFERENCES instances(id), total DOUBLE PRECISION NOT NULL,
             budget DOUBLE PRECISION NOT NULL)""",
     ],
+    # 2: the roles file in force, pinned by content hash (SQLite's schema 4).
+    [
+        f"""CREATE TABLE roles_events (
+            seq BIGINT PRIMARY KEY, time {_T} NOT NULL, actor {_T} NOT NULL, version {_T} NOT NULL,
+            source TEXT NOT NULL, people TEXT NOT NULL, hash {_T} NOT NULL)""",
+        """CREATE TRIGGER roles_events_no_change BEFORE UPDATE OR DELETE ON roles_events
+            FOR EACH ROW EXECUTE FUNCTION sop_events_append_only()""",
+        """CREATE TRIGGER roles_events_no_truncate BEFORE TRUNCATE ON roles_events
+            FOR EACH STATEMENT EXECUTE FUNCTION sop_events_append_only()""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+# The first schema version that has the roles log.
+ROLES_SINCE = 2
+
 # The tables a sop store owns: a database holding any of them without the version table is someone else's.
 TABLES = ("definition_versions", "instances", "ready_tasks", "events", "timers", "steps", "days_off",
-          "instance_times")
+          "instance_times", "roles_events")

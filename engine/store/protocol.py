@@ -91,6 +91,18 @@ class StepRow(NamedTuple):
     process_id: str = ""
 
 
+class RolesEventRow(NamedTuple):
+    """One `sop roles apply`: who pinned which roles version (the people as canonical JSON), hash-chained."""
+
+    seq: int
+    time: str
+    actor: str
+    version: str
+    source: str
+    people: str
+    hash: str
+
+
 class Transaction(Protocol):
     """The reads and writes of one command, all or nothing; an implementation holds the instance's lock
     (SQLite: BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE) from lock_instance to the commit."""
@@ -136,6 +148,11 @@ class Transaction(Protocol):
         """Record a completed instance's working time and the sum of its steps' Mutu Baku (seconds)."""
     def insert_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         """Insert rows as they are, ids included (`sop db copy` into an empty store)."""
+    def roles_in_force(self, exclusive: bool = False) -> RolesEventRow | None:
+        """The last roles version applied, or None; held until commit (PostgreSQL: an advisory lock, shared by
+        completions, exclusive for `sop roles apply`; SQLite: BEGIN IMMEDIATE holds it already)."""
+    def append_roles_event(self, row: RolesEventRow) -> None:
+        """Append one roles event; seq is unique."""
 
 
 class Store(Protocol):
@@ -143,6 +160,7 @@ class Store(Protocol):
 
     location: str
     missing: bool  # a SQLite file that does not exist (yet): reads see an empty store
+    roles_since: int  # the first schema version with the roles log
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """One command's transaction: commit on success, roll back on any error."""
@@ -194,5 +212,13 @@ class Store(Protocol):
         """The store's schema version; 0 when the store does not exist yet."""
     def table_rows(self, table: str, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
         """Every row of one of the store's tables, in primary-key order (`sop db copy`)."""
+    def instance_steps(self, instance_id: int) -> list[StepRow]:
+        """The instance's step records, by ready event and UUID."""
+    def instance_timers(self, instance_id: int) -> list[TimerRow]:
+        """The instance's waiting timers, by UUID."""
+    def instance_time(self, instance_id: int) -> tuple[Any, Any] | None:
+        """A completed instance's recorded (total, budget) working seconds as stored, or None."""
+    def roles_events(self) -> list[RolesEventRow]:
+        """Every roles version applied, in order (none before the store had the roles log)."""
     def close(self) -> None:
         """Release the connection."""

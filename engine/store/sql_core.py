@@ -20,6 +20,7 @@ STEP_COLUMNS = (
 )
 EVENT_COLUMNS = "instance_id, seq, type, time, task, task_uuid, actor, operator, version, data, hash"
 VERSION_COLUMNS = "version, process_id, name, bundle, spec, created_at"
+ROLES_COLUMNS = "seq, time, actor, version, source, people, hash"
 
 
 class Dialect(NamedTuple):
@@ -29,10 +30,15 @@ class Dialect(NamedTuple):
     concat_slas: str  # the completed steps' Mutu Baku joined by ','
     unmeasured_steps: str  # the steps table as the unmeasured-steps query reads it (SQLite names its index)
     row_lock: str  # appended to the instance read that takes the command's lock
+    roles_lock: tuple[str, str]  # (shared, exclusive) statements locking the roles in force; '' for none
 
 
-SQLITE = Dialect("x''", "group_concat(sla, ',')", "steps INDEXED BY steps_unmeasured", "")
-POSTGRESQL = Dialect("''::bytea", "string_agg(sla, ',')", "steps", " FOR UPDATE")
+# PostgreSQL's advisory lock key of the roles in force: a completion holds it shared, `sop roles apply` exclusively.
+ROLES_LOCK = 0x534F5032
+SQLITE = Dialect("x''", "group_concat(sla, ',')", "steps INDEXED BY steps_unmeasured", "", ("", ""))
+POSTGRESQL = Dialect("''::bytea", "string_agg(sla, ',')", "steps", " FOR UPDATE",
+                     (f"SELECT pg_advisory_xact_lock_shared({ROLES_LOCK})",
+                      f"SELECT pg_advisory_xact_lock({ROLES_LOCK})"))
 
 
 def marks(count: int) -> str:

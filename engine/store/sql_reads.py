@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from engine.common.models import TaskView
-from engine.store.protocol import EventRow, InstanceRow, VersionCount, VersionRow
+from engine.store.protocol import EventRow, InstanceRow, RolesEventRow, StepRow, TimerRow, VersionCount, VersionRow
 from engine.store.sql_core import (
     EVENT_COLUMNS,
     INSTANCE_COLUMNS,
     READY_COLUMNS,
+    ROLES_COLUMNS,
+    STEP_COLUMNS,
+    TIMER_COLUMNS,
     VERSION_COLUMNS,
     Dialect,
     done_window,
@@ -28,6 +31,11 @@ class SqlStoreReads:
     """Every read of the Store protocol that both dialects answer with the same SQL."""
 
     dialect: Dialect
+    roles_since: int  # the first schema version with the roles log
+
+    def schema_version(self) -> int:
+        """The store's schema version; 0 when the store does not exist yet."""
+        raise NotImplementedError
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """The rows of one read (`?` marks); none when the store does not exist yet."""
@@ -144,3 +152,24 @@ class SqlStoreReads:
         """Every row of one of the store's tables, in primary-key order."""
         rows = self._query(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {columns[0]}, {columns[1]}")
         return [plain_row(r) for r in rows]
+
+    def roles_events(self) -> list[RolesEventRow]:
+        """Every roles version applied, in order (none before the store had the roles log)."""
+        if self.schema_version() < self.roles_since:
+            return []
+        return [RolesEventRow(*r) for r in self._query(f"SELECT {ROLES_COLUMNS} FROM roles_events ORDER BY seq")]
+
+    def instance_steps(self, instance_id: int) -> list[StepRow]:
+        """The instance's step records, by ready event and UUID."""
+        sql = f"SELECT {STEP_COLUMNS} FROM steps WHERE instance_id = ? ORDER BY ready_seq, task_uuid"
+        return [StepRow(*r) for r in self._query(sql, (instance_id,))]
+
+    def instance_timers(self, instance_id: int) -> list[TimerRow]:
+        """The instance's waiting timers, by UUID."""
+        sql = f"SELECT {TIMER_COLUMNS} FROM timers WHERE instance_id = ? ORDER BY task_uuid"
+        return [TimerRow(*r) for r in self._query(sql, (instance_id,))]
+
+    def instance_time(self, instance_id: int) -> tuple[Any, Any] | None:
+        """A completed instance's recorded (total, budget) working seconds as stored, or None."""
+        rows = self._query("SELECT total, budget FROM instance_times WHERE instance_id = ?", (instance_id,))
+        return (rows[0][0], rows[0][1]) if rows else None

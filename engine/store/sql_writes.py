@@ -8,11 +8,12 @@ from typing import Any
 from engine.common.errors import StoreError
 from engine.common.models import TaskView
 from engine.store.failpoints import failpoint
-from engine.store.protocol import EventRow, InstanceRow, StepRow, TimerRow, VersionRow
+from engine.store.protocol import EventRow, InstanceRow, RolesEventRow, StepRow, TimerRow, VersionRow
 from engine.store.sql_core import (
     EVENT_COLUMNS,
     INSTANCE_COLUMNS,
     READY_COLUMNS,
+    ROLES_COLUMNS,
     STEP_COLUMNS,
     TIMER_COLUMNS,
     VERSION_COLUMNS,
@@ -143,3 +144,15 @@ class SqlTransactionCore:
     def insert_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         """Insert rows as they are, ids included (`sop db copy` into an empty store)."""
         self._many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(len(columns))})", rows)
+
+    def roles_in_force(self, exclusive: bool = False) -> RolesEventRow | None:
+        """The last roles version applied, or None, locked until commit (shared, or exclusive to apply one)."""
+        lock = self.dialect.roles_lock[1 if exclusive else 0]
+        if lock:
+            self._all(lock)
+        rows = self._all(f"SELECT {ROLES_COLUMNS} FROM roles_events ORDER BY seq DESC LIMIT 1")
+        return RolesEventRow(*rows[0]) if rows else None
+
+    def append_roles_event(self, row: RolesEventRow) -> None:
+        """Append one roles event; seq is unique."""
+        self._run(f"INSERT INTO roles_events ({ROLES_COLUMNS}) VALUES ({marks(7)})", tuple(row))

@@ -85,10 +85,24 @@ MIGRATIONS: list[str] = [
                r.since, r.process_id
         FROM ready_tasks r;
     """,
+    # 4: the roles file in force, pinned by content hash: each `sop roles apply` appends one hash-chained row
+    # naming who applied which version (the people as canonical JSON); append-only like the events.
+    """
+    CREATE TABLE roles_events (
+        seq INTEGER PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL, version TEXT NOT NULL,
+        source TEXT NOT NULL, people TEXT NOT NULL, hash TEXT NOT NULL);
+    CREATE TRIGGER roles_events_no_update BEFORE UPDATE ON roles_events
+        BEGIN SELECT RAISE(ABORT, 'roles events are append-only'); END;
+    CREATE TRIGGER roles_events_no_delete BEFORE DELETE ON roles_events
+        BEGIN SELECT RAISE(ABORT, 'roles events are append-only'); END;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables each schema version has (from the version that adds them): a store's user_version must match them.
 SCHEMA_TABLES: list[tuple[int, tuple[str, ...]]] = [
     (1, ("definition_versions", "instances", "ready_tasks", "events")),
     (3, ("timers", "steps", "days_off", "instance_times")),
+    (4, ("roles_events",)),
 ]
+# The first schema version that has the roles log.
+ROLES_SINCE = 4

@@ -16,7 +16,7 @@ from engine.common.errors import StoreError
 from engine.store.failpoints import failpoint
 from engine.store.sql_core import SQLITE, done_window
 from engine.store.sql_reads import SqlStoreReads
-from engine.store.sqlite_schema import APPLICATION_ID, MIGRATIONS, SCHEMA_TABLES, SCHEMA_VERSION
+from engine.store.sqlite_schema import APPLICATION_ID, MIGRATIONS, ROLES_SINCE, SCHEMA_TABLES, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from engine.store.sqlite_transaction import SqliteTransaction
@@ -35,6 +35,7 @@ class SqliteStore(SqlStoreReads):
     """A sop store in one SQLite file."""
 
     dialect = SQLITE
+    roles_since = ROLES_SINCE
 
     def __init__(self, path: str, create: bool) -> None:
         self.location = path

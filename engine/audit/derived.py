@@ -1,0 +1,211 @@
+"""What the store derives from an instance's events, recomputed from a replay and compared column by column:
+ready rows (since, due), step records, waiting timers, instance totals, `updated_at` and `row_version`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from engine.audit.records import AuditRecord, Problem, StoredDerived
+from engine.audit.replay import Observed
+from engine.common.errors import EngineError
+from engine.common.work_calendar import Clock, WallClock, sla_seconds
+from engine.store.protocol import StepRow, TimerRow
+
+STEP_FIELDS = StepRow._fields
+# The columns a step recorded before the store kept due times and time taken (schema 3's backfill) can be
+# checked on: its ready event was guessed then, and its times were never measured.
+LEGACY_FIELDS = ("bpmn_id", "name", "lane", "sla", "done_seq", "done_at", "process_id")
+# The columns that depend on the working-time calendar: compared only when verify has the store's calendar.
+TIMED = frozenset({"due", "taken", "total", "budget"})
+
+
+class Expected(NamedTuple):
+    """The derived rows an instance's events give: steps and timers by UUID, the ready UUIDs, the transitions."""
+
+    steps: dict[str, StepRow]
+    timers: dict[str, TimerRow]
+    ready: list[str]
+    transitions: int
+    completed_at: str | None
+
+
+def _due(clock: Clock, since: str, duration: str | None) -> str | None:
+    if not duration:
+        return None
+    try:
+        return clock.due(since, duration)
+    except EngineError:
+        return None
+
+
+def expected_rows(record: AuditRecord, observed: list[Observed], clock: Clock) -> Expected:
+    """Recompute the derived rows as each transition wrote them (a transition: an event and the
+    instance-completed event that may follow it at once)."""
+    steps: dict[str, StepRow] = {}
+    timers: dict[str, TimerRow] = {}
+    ready: list[str] = []
+    transitions, first, completed_at = 0, None, None
+    for seen in observed:
+        event = seen.event
+        if event.type == "instance-completed":
+            completed_at = event.time
+        else:
+            transitions += 1
+            first = event
+        if first is None:
+            continue
+        if event.type == "task-completed" and event.task_uuid in steps:
+            done = steps[event.task_uuid]
+            steps[event.task_uuid] = done._replace(done_seq=event.seq, done_at=event.time,
+                                                   taken=clock.worked(done.ready_at, event.time))
+        for task in seen.ready:
+            if task.id not in steps:
+                steps[task.id] = StepRow(record.instance, task.id, task.task, task.name, task.lane, task.sla,
+                                         first.seq, first.time, _due(clock, first.time, task.sla),
+                                         process_id=record.process_id)
+        waiting = {}
+        for uuid, bpmn_id, attached, duration in seen.timers:
+            waiting[uuid] = timers.get(uuid) or TimerRow(record.instance, uuid, bpmn_id, attached,
+                                                         _due(clock, first.time, duration) or "")
+        timers = waiting
+        ready = [t.id for t in seen.ready]
+    return Expected(steps, timers, ready, transitions, completed_at)
+
+
+def derived_problems(record: AuditRecord, observed: list[Observed], clocks: Sequence[Clock]) -> list[Problem]:
+    """Every derived value of the store that is not what the events give, naming table, column, both values.
+    Due and working times must agree with one of the candidate clocks (the store does not record which calendar
+    an instance ran with: the definitions folder's, or wall-clock time); none given: they are not compared."""
+    stored = record.derived
+    if stored is None or not record.events or len(observed) != len(record.events):
+        return []  # a bundle carries no derived rows; a replay that stopped early is reported already
+    try:
+        if not clocks:
+            return _problems_with(record, stored, observed, WallClock(), False)
+        best: list[Problem] | None = None
+        for clock in clocks:  # the first candidate that explains every value ends the search
+            found = _problems_with(record, stored, observed, clock, True)
+            if best is None or len(found) < len(best):
+                best = found
+            if not best:
+                break
+    except (EngineError, ValueError, TypeError, OverflowError) as exc:  # times the chain vouches for, unreadable
+        return [Problem(record.events[-1].seq, f"instance {record.instance}: the derived rows cannot be recomputed "
+                                               f"from its event times ({exc})")]
+    return best or []
+
+
+def _problems_with(record: AuditRecord, stored: StoredDerived, observed: list[Observed], clock: Clock,
+                   timed: bool) -> list[Problem]:
+    want = expected_rows(record, observed, clock)
+    where = f"instance {record.instance}"
+    last = record.events[-1].seq
+    problems = [Problem(last, text) for text in _instance_problems(record, stored, want, where)]
+    problems += [Problem(seq, text) for seq, text in _step_problems(stored, want, where, timed)]
+    problems += [Problem(last, text) for text in _ready_problems(stored, want, where, timed)]
+    problems += [Problem(last, text) for text in _timer_problems(stored, want, where, timed)]
+    if timed:
+        problems += [Problem(last, text) for text in _time_problems(record, stored, want, clock, where)]
+    return problems
+
+
+def _differs(a: Any, b: Any) -> bool:
+    if isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool):
+        return abs(float(a) - float(b)) > 1e-3
+    return bool(a != b)
+
+
+def _instance_problems(record: AuditRecord, stored: StoredDerived, want: Expected, where: str) -> list[str]:
+    out = []
+    last = record.events[-1].time
+    if record.updated_at != last:
+        out.append(f"{where}: table instances, column updated_at: expected {last!r} (its last event), found "
+                   f"{record.updated_at!r}")
+    if stored.row_version != want.transitions:
+        out.append(f"{where}: table instances, column row_version: expected {want.transitions} (one per change), "
+                   f"found {stored.row_version}")
+    return out
+
+
+def _step_problems(stored: StoredDerived, want: Expected, where: str, timed: bool) -> list[tuple[int, str]]:
+    """Problems of the steps table, each at the event that completed (else made ready) its step."""
+    out = []
+    have = {s.task_uuid: s for s in stored.steps}
+    legacy = any(s.taken is None and s.due is None and s.done_at is not None for s in stored.steps)
+    for uuid, row in have.items():
+        expected = want.steps.get(uuid)
+        if expected is None:
+            out.append((row.ready_seq, f"{where}: table steps has a row for task {uuid[:8]} ('{row.bpmn_id}') "
+                                       "that its events never made ready"))
+            continue
+        old = row.taken is None and row.due is None and row.done_at is not None
+        for name in LEGACY_FIELDS if old else STEP_FIELDS:
+            if name in TIMED and not timed:
+                continue
+            found, value = getattr(row, name), getattr(expected, name)
+            if _differs(found, value):
+                out.append((expected.done_seq or expected.ready_seq,
+                            f"{where}: table steps, column {name} of step '{row.bpmn_id}' ({uuid[:8]}): expected "
+                            f"{value!r}, found {found!r}"))
+    for uuid, expected in want.steps.items():
+        if uuid not in have and not legacy:
+            out.append((expected.ready_seq, f"{where}: table steps lacks the row of step '{expected.bpmn_id}' "
+                                            f"({uuid[:8]}), ready since event {expected.ready_seq}"))
+    return out
+
+
+def _ready_problems(stored: StoredDerived, want: Expected, where: str, timed: bool) -> list[str]:
+    out = []
+    for task in stored.ready:
+        step = want.steps.get(task.id)
+        if step is None or task.id not in want.ready:
+            continue  # the replay's comparison names a ready row the events do not give
+        for column, found, value in (("since", task.since, step.ready_at), ("due", task.due, step.due),
+                                     ("process_id", task.process, step.process_id)):
+            if _differs(found, value) and (timed or column not in TIMED):
+                out.append(f"{where}: table ready_tasks, column {column} of '{task.task}' ({task.id[:8]}): expected "
+                           f"{value!r}, found {found!r}")
+    return out
+
+
+def _timer_problems(stored: StoredDerived, want: Expected, where: str, timed: bool) -> list[str]:
+    out = []
+    have = {t.task_uuid: t for t in stored.timers}
+    for uuid in sorted(set(have) | set(want.timers)):
+        found, expected = have.get(uuid), want.timers.get(uuid)
+        if found is None or expected is None:
+            which = (found or expected)
+            assert which is not None
+            state = "has a row for" if expected is None else "lacks the row of"
+            out.append(f"{where}: table timers {state} timer '{which.bpmn_id}' ({uuid[:8]})")
+            continue
+        for name in ("bpmn_id", "attached_to", "due") if timed else ("bpmn_id", "attached_to"):
+            if _differs(getattr(found, name), getattr(expected, name)):
+                out.append(f"{where}: table timers, column {name} of timer '{found.bpmn_id}' ({uuid[:8]}): expected "
+                           f"{getattr(expected, name)!r}, found {getattr(found, name)!r}")
+    return out
+
+
+def _time_problems(record: AuditRecord, stored: StoredDerived, want: Expected, clock: Clock,
+                   where: str) -> list[str]:
+    if record.status != "completed" or want.completed_at is None:
+        if stored.times is not None:
+            return [f"{where}: table instance_times has a row, but the instance has not completed"]
+        return []
+    done = [s for s in stored.steps if s.done_at is not None]
+    if stored.times is None:
+        if done and all(s.taken is None for s in done):
+            return []  # completed before the store kept instance times
+        return [f"{where}: table instance_times lacks the completed instance's row"]
+    try:
+        total = clock.worked(record.started_at, want.completed_at)
+        budget = sum(sla_seconds(clock, s.sla) for s in want.steps.values() if s.done_at is not None and s.sla)
+    except EngineError:
+        return []
+    out = []
+    for column, found, value in (("total", stored.times[0], total), ("budget", stored.times[1], budget)):
+        if _differs(found, value):
+            shown = f"{found:.3f}" if isinstance(found, float | int) else repr(found)
+            out.append(f"{where}: table instance_times, column {column}: expected {value:.3f}, found {shown}")
+    return out

@@ -1,0 +1,84 @@
+"""The roles in force as a store pins them: the people as canonical JSON, hashed into a version, and the
+hash-chained log of who applied which version (`sop roles apply`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from engine.common.canonical import canonical_json, chain_hash, sha256_hex
+from engine.common.errors import RoleError
+from engine.definitions.roles import Person, Roles
+from engine.store.protocol import RolesEventRow
+
+
+def people_json(roles: Roles) -> dict[str, Any]:
+    """The people of a roles file as the store pins them (what the version hash covers)."""
+    return {p.login: {"name": p.name, "nip": p.nip, "lanes": list(p.lanes), "operator": p.operator}
+            for p in sorted(roles.people.values(), key=lambda p: p.login)}
+
+
+def roles_version(roles: Roles) -> str:
+    """The content hash of a roles file's people: equal files (comments and order aside) give one version."""
+    return sha256_hex(canonical_json(people_json(roles)))
+
+
+def roles_body(row: RolesEventRow, people: Any) -> dict[str, Any]:
+    """A roles event as its hash covers it: every column but the hash, the people as parsed JSON."""
+    return {"seq": row.seq, "time": row.time, "actor": row.actor, "version": row.version, "source": row.source,
+            "people": people}
+
+
+def sealed_roles_event(previous: RolesEventRow | None, roles: Roles, time: str, actor: str) -> RolesEventRow:
+    """The next roles event pinning these roles, chained onto the previous one's hash ('' for the first)."""
+    people = people_json(roles)
+    row = RolesEventRow((previous.seq if previous else 0) + 1, time, actor, roles_version(roles), roles.source,
+                        canonical_json(people), "")
+    return row._replace(hash=chain_hash(previous.hash if previous else "", roles_body(row, people)))
+
+
+def pinned_roles(row: RolesEventRow) -> Roles:
+    """The Roles a pinned roles event holds; RoleError when its people are not readable."""
+    source = f"the roles version {row.version[:12]} pinned in the store (applied by {row.actor} at {row.time})"
+    try:
+        people = json.loads(row.people)
+        return Roles(source, {str(login): Person(str(login), str(p["name"]), str(p["nip"]),
+                                                 tuple(str(x) for x in p["lanes"]), bool(p["operator"]))
+                              for login, p in people.items()}, pinned=True)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise RoleError(f"The pinned roles of {source} are not readable; the store was altered behind the "
+                        "program's back: run `sop verify`, then `sop roles apply` a good roles file") from None
+
+
+def roles_log_problems(rows: list[RolesEventRow]) -> list[str]:
+    """What is wrong with a store's roles log: numbering, each hash over the previous, each version's content."""
+    problems = []
+    previous, before = "", ""
+    for expected, row in enumerate(rows, 1):
+        where = f"roles event {row.seq} (version {row.version[:12]} by {row.actor} at {row.time})"
+        if row.seq != expected:
+            problems.append(f"roles event {expected} is missing or out of order (found {row.seq})")
+        if row.time < before:
+            problems.append(f"{where} is dated before the roles event it follows ({before}): backdated")
+        before = max(before, row.time)
+        try:
+            people = json.loads(row.people)
+        except ValueError:
+            problems.append(f"{where}: its people are not readable JSON")
+            previous = row.hash
+            continue
+        if sha256_hex(canonical_json(people)) != row.version:
+            problems.append(f"{where}: its people now hash to {sha256_hex(canonical_json(people))[:12]} (altered)")
+        if chain_hash(previous, roles_body(row, people)) != row.hash:
+            problems.append(f"{where}: hash mismatch — the roles event was altered, or one before it removed")
+        previous = row.hash
+    return problems
+
+
+def in_force_at(rows: list[RolesEventRow], time: str) -> RolesEventRow | None:
+    """The roles event in force at a moment: the last one applied at or before it (None before the first)."""
+    found = None
+    for row in rows:
+        if row.time <= time:
+            found = row
+    return found
