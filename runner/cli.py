@@ -60,8 +60,8 @@ LAZY_COMMANDS = {
 def cli(ctx: click.Context, db: str, definitions_dir: str, forms_dir: str, roles_file: str | None) -> None:
     """Run Standard Operating Procedures defined as BPMN diagrams.
 
-    Example: sop processes; sop start interkoneksi_data_baru; sop tasks;
-    sop complete 1 AjukanPermohonan --data examples/interkoneksi_data_baru/data/01_surat_permohonan.yaml
+    Example: sop processes; sop start {process}; sop tasks; sop form 1 {task} --template > {task}.yaml;
+    sop complete 1 {task} --data {task}.yaml
     """
     ctx.obj = {"db": db, "definitions": definitions_dir, "forms": forms_dir, "roles": roles_file}
 
@@ -124,7 +124,7 @@ def processes(ctx: click.Context, versions: bool, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help='Print {"instance", "status", "tasks"}.')
 @click.pass_context
 def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str | None, as_json: bool) -> None:
-    """Start an instance of a process and print its id. Example: sop start interkoneksi_data_baru --json"""
+    """Start an instance of a process and print its id. Example: sop start {process} --json"""
     engine = engine_of(ctx)
     data = _read_data(data_file, ())
     view = engine.start(process_id, data, actor)
@@ -191,8 +191,7 @@ def tasks(ctx: click.Context, instance: int | None, lane: str | None, limit: int
 def form(ctx: click.Context, instance: str, task: str | None, process_id: str | None, template: bool) -> None:
     """Print a step's JSON Schema form: a ready task of an instance, or with --process any step.
 
-    Example: sop form 1 AjukanPermohonan --template > surat.yaml;
-    sop form --process interkoneksi_data_baru DisposisiKadis --template
+    Example: sop form 1 {task} --template > {task}.yaml; sop form --process {process} {next_task} --template
     """
     if process_id is not None:
         if task is not None:
@@ -228,7 +227,7 @@ def complete(ctx: click.Context, instance: int, task: str, data_file: str | None
              actor: str | None, as_json: bool) -> None:
     """Complete a ready task with its artefact.
 
-    Example: sop complete 1 AjukanPermohonan --data surat.yaml; sop complete 1 DisposisiKadis --set sifat=segera ...
+    Example: sop complete 1 {task} --data {task}.yaml; sop complete 1 {next_task} --set FIELD=VALUE ...
     """
     engine = engine_of(ctx)
     if not data_file and not sets and engine.form(instance, task)[0].form:

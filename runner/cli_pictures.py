@@ -60,7 +60,7 @@ def diagram(ctx: click.Context, instance: int | None, process_id: str | None, pa
 def sheet(ctx: click.Context, process_id: str, path: str | None, version: str | None) -> None:
     """Print the SOP AP document (identity page, flowchart pages) of a process.
 
-    Example: sop sheet interkoneksi_data_baru -o sop.pdf
+    Example: sop sheet {process} -o sop.pdf
     """
     lower = (path or "").lower()
     if path is not None and not lower.endswith((".html", ".htm", ".pdf")):

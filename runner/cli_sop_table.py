@@ -52,7 +52,8 @@ def _write(text: str, output: str | None, what: str) -> None:
 def compile_command(ctx: click.Context, table_file: str, output: str | None) -> None:
     """Compile an SOP table into a laid-out, runnable BPMN diagram.
 
-    Example: sop compile examples/interkoneksi_data_baru/tabel/interkoneksi_data_baru.sop.yaml -o baru.bpmn
+    Example: sop decompile {definitions}/{process}.bpmn -o {process}.sop.yaml;
+    sop compile {process}.sop.yaml -o new.bpmn
 
     Forms named under kelengkapan must exist in the forms folder (--forms).
     """
@@ -73,7 +74,7 @@ def compile_command(ctx: click.Context, table_file: str, output: str | None) -> 
 def decompile_command(bpmn_file: str, output: str | None, process_id: str | None) -> None:
     """Read a BPMN diagram back as an SOP table.
 
-    Example: sop decompile definitions/interkoneksi_data_baru.bpmn -o interkoneksi.sop.yaml
+    Example: sop decompile {definitions}/{process}.bpmn -o {process}.sop.yaml
 
     The identity page beside the diagram (NAME.yaml with `process: ID`), if any, is carried into the table.
     """

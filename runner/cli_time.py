@@ -63,7 +63,7 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 def sla(ctx: click.Context, process: str | None, since: datetime | None, until: datetime | None, as_json: bool,
         as_csv: bool) -> None:
     """Per step: completed, median and p90 working time, share within its Mutu Baku; per instance: total time
-    against the SOP's. Example: sop report sla --process interkoneksi_data_baru --since 2026-01-01 --csv"""
+    against the SOP's. Example: sop report sla --process {process} --since 2026-01-01 --csv"""
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
     engine = _engine(ctx)

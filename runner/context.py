@@ -3,6 +3,7 @@ place where engine errors become messages and exit codes (1 refused, 2 usage, 13
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -80,10 +81,13 @@ def complete_task(ctx: click.Context, param: click.Parameter, incomplete: str) -
 
 def _quiet_engine(ctx: click.Context) -> Engine | None:
     """An Engine for the global options as typed so far, or None when they name nothing usable."""
+    return _engine_for(ctx.find_root().params)
+
+
+def _engine_for(options: dict[str, Any]) -> Engine | None:
     try:
         from engine import Engine, find_roles
 
-        options = ctx.find_root().params
         definitions = options.get("definitions_dir") or "./definitions"
         return Engine(options.get("db") or "./sop.db", definitions, options.get("forms_dir") or "./forms",
                       roles=find_roles(options.get("roles_file"), definitions))
@@ -111,12 +115,22 @@ class SopGroup(click.Group):
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             speak_language(command)
+            if _ASKED_HELP:
+                fill_examples(command, ctx)
         return command
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
         if parent is None:
             speak_language(self)
+            _ASKED_HELP.clear()  # one command line at a time (tests run many in one process)
+            _VALUES.clear()
+            if any(arg in ("--help", "-h") for arg in args):
+                _ASKED_HELP.append(True)
+                _option = {"--definitions": "definitions_dir", "--forms": "forms_dir", "--db": "db"}
+                typed = {_option[a]: b for a, b in itertools.pairwise(args) if a in _option}
+                _fill(self, {"definitions_dir": os.environ.get("SOP_DEFINITIONS"), "forms_dir":
+                             os.environ.get("SOP_FORMS"), "db": os.environ.get("SOP_DB"), **typed})
         return super().make_context(info_name, args, parent, **extra)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -264,3 +278,47 @@ def _plural(singular: str, plural: str, count: int) -> str:
     from engine import fixed_text
 
     return fixed_text(singular if count == 1 else plural)
+
+
+_ASKED_HELP: list[bool] = []
+_EXAMPLE_FIELDS = ("{process}", "{task}", "{next_task}", "{definitions}")
+
+
+def fill_examples(command: click.Command, ctx: click.Context) -> None:
+    """The help's examples name the definitions folder's first process and its first steps, so every example runs
+    on the SOP at hand (`{process}`, `{task}` in the help texts); without a process they read PROCESS, TASK."""
+    _fill(command, ctx.find_root().params)
+
+
+def _fill(command: click.Command, options: dict[str, Any]) -> None:
+    if not command.help or not any(field in command.help for field in _EXAMPLE_FIELDS):
+        return
+    text = command.help
+    for field, value in _example_values(options).items():
+        text = text.replace(field, value)
+    command.help = text
+
+
+_VALUES: dict[str, str] = {}
+
+
+def _example_values(options: dict[str, Any]) -> dict[str, str]:
+    if not _VALUES:
+        _VALUES.update({"{process}": "PROCESS", "{task}": "TASK", "{next_task}": "TASK",
+                        "{definitions}": str(options.get("definitions_dir") or "./definitions").rstrip("/")})
+        engine = _engine_for(options)
+        if engine is not None:
+            try:
+                definitions = engine.catalog().definitions
+                if definitions:
+                    first = definitions[0]
+                    steps = [s.bpmn_id for s in first.steps]
+                    _VALUES["{process}"] = first.process_id
+                    if steps:
+                        _VALUES["{task}"] = steps[0]
+                        _VALUES["{next_task}"] = steps[1] if len(steps) > 1 else steps[0]
+            except Exception:  # noqa: S110 (help never fails for a broken folder: the placeholders stay)
+                pass
+            finally:
+                engine.close()
+    return _VALUES

@@ -172,7 +172,7 @@ def test_engine_and_runner_name_no_sop() -> None:
         for step in definition.steps:
             names.update(n for n in (step.bpmn_id, step.lane, step.form) if n)
     offenders = []
-    for path in list((ROOT / "engine").glob("*.py")) + list((ROOT / "runner").glob("*.py")):
+    for path in list((ROOT / "engine").rglob("*.py")) + list((ROOT / "runner").rglob("*.py")):
         text = path.read_text()
         offenders += [f"{path.name}: {n}" for n in names if re.search(rf"\b{re.escape(n)}\b", text)]
     assert offenders == []

@@ -114,7 +114,6 @@ def parse_data(text: str, source: str) -> dict[str, Any]:
             raise DataFileError(f"{source}: a number has more than 4300 digits; write it as text (in quotes)") from None
     else:
         value = parse_yaml(text, source)
-    _refuse_non_finite(value, source)
     if not isinstance(value, dict):
         plain = {YamlInt: "int", YamlFloat: "float"}.get(type(value), type(value).__name__)
         kind = "empty" if value is None else f"a {plain}"
@@ -123,22 +122,6 @@ def parse_data(text: str, source: str) -> dict[str, Any]:
             "see `sop form INSTANCE TASK --template` for the fields"
         )
     return value
-
-
-def _refuse_non_finite(value: Any, source: str) -> None:
-    """NaN and the infinities are no JSON values: a store, an event hash or a form cannot hold them."""
-    import math
-
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            raise DataFileError(f"{source}: holds {item!r}, which is not a number JSON can store; give a number "
-                                "or text")
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
 
 
 def read_data_file(path: str, stdin_text: str | None = None) -> dict[str, Any]:

@@ -214,8 +214,8 @@ def _typed(raw: str, schema: dict[str, Any] | None) -> Any:
     if not kinds and raw in (schema or {}).get("enum", []):
         return raw
     try:
-        return json.loads(raw, parse_constant=lambda name: raw, parse_int=parse_json_int)  # NaN: kept as typed
-    except ValueError:  # not JSON: the text as typed
+        return json.loads(raw, parse_int=parse_json_int)  # NaN or Infinity: refused by the data check, by field
+    except json.JSONDecodeError:  # not JSON: the text as typed (a number too long to read is refused, not kept)
         return raw
 
 

@@ -140,7 +140,7 @@ class Engine(AuditMethods):
     def store_roles(self) -> Roles | None:
         """The roles version pinned in the store (read once per Engine), or None when none was applied."""
         if self._pinned_roles is None:
-            rows = self.store().roles_events()  # a listing needs no yaml, nor json unless roles are pinned
+            rows = self.store(optional=True).roles_events()  # no yaml, nor json unless roles are pinned
             if rows:
                 from engine.definitions.roles_pinning import pinned_roles
 

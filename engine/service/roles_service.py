@@ -66,7 +66,7 @@ def roles_in_tx(store: Store, tx: Transaction, fallback: Callable[[], Roles | No
 def status(engine: Engine) -> RolesStatus:
     """The pinned roles version and the roles file's, to say when they differ."""
     file_roles = engine.file_roles
-    return RolesStatus(pinned_row(engine.store()), file_roles.source if file_roles else None,
+    return RolesStatus(pinned_row(engine.store(optional=True)), file_roles.source if file_roles else None,
                        roles_version(file_roles) if file_roles else None)
 
 
