@@ -114,23 +114,21 @@ class SopGroup(click.Group):
             self.add_command(getattr(import_module(module), attribute), cmd_name)
         command = super().get_command(ctx, cmd_name)
         if command is not None:
-            speak_language(command)
-            if _ASKED_HELP:
-                fill_examples(command, ctx)
+            speak_language(command, dict(_HELP_OPTIONS) if _HELP_OPTIONS else None)
         return command
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
         if parent is None:
-            speak_language(self)
-            _ASKED_HELP.clear()  # one command line at a time (tests run many in one process)
+            _HELP_OPTIONS.clear()  # one command line at a time (tests run many in one process)
             _VALUES.clear()
             if any(arg in ("--help", "-h") for arg in args):
-                _ASKED_HELP.append(True)
                 _option = {"--definitions": "definitions_dir", "--forms": "forms_dir", "--db": "db"}
                 typed = {_option[a]: b for a, b in itertools.pairwise(args) if a in _option}
-                _fill(self, {"definitions_dir": os.environ.get("SOP_DEFINITIONS"), "forms_dir":
-                             os.environ.get("SOP_FORMS"), "db": os.environ.get("SOP_DB"), **typed})
+                _HELP_OPTIONS.update({"definitions_dir": os.environ.get("SOP_DEFINITIONS"),
+                                      "forms_dir": os.environ.get("SOP_FORMS"), "db": os.environ.get("SOP_DB"),
+                                      **typed})
+            speak_language(self, dict(_HELP_OPTIONS) if _HELP_OPTIONS else None)
         return super().make_context(info_name, args, parent, **extra)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -239,36 +237,50 @@ def known_or_refuse(given: str, known: list[str], option: str, what: str) -> Non
 _CLICK_MODULES = ("core", "exceptions", "formatting", "parser", "types", "decorators", "termui", "utils")
 
 
-def speak_language(command: click.Command) -> None:
-    """A command's help, its options' help and its subcommands' in the reader's language (once); the first call
-    also points click's own words (`Usage:`, `Options`, option errors) at sop's catalog."""
+def speak_language(command: click.Command, options: dict[str, Any] | None = None) -> None:
+    """A command's help, its options' help and its subcommands' in the reader's language, with its examples
+    filled in (options given: help was asked); the texts as written are kept, so each command line starts from
+    them. The first call in Indonesian also points click's own words (`Usage:`, option errors) at sop's catalog."""
+    import inspect
+
     from engine import fixed_text, language
 
-    if language() == "en" or getattr(command, "_sop_language", False):
-        return
-    if _CLICK_MODULES[0] not in _patched:
+    english = language() == "en"
+    if not english and _CLICK_MODULES[0] not in _patched:
         from importlib import import_module
 
-        for name in _CLICK_MODULES:
+        for name in _CLICK_MODULES:  # the patched look-ups follow the language of each call, English included
             module = import_module(f"click.{name}")
             if hasattr(module, "_"):
                 module._ = fixed_text  # type: ignore[attr-defined]
             if hasattr(module, "ngettext"):
                 module.ngettext = _plural  # type: ignore[attr-defined]
         _patched.add(_CLICK_MODULES[0])
-    command._sop_language = True  # type: ignore[attr-defined]
-    import inspect
-
-    if command.help:
-        command.help = fixed_text(inspect.cleandoc(command.help))
-    if command.short_help:
-        command.short_help = fixed_text(command.short_help)
+    written = getattr(command, "_sop_written", None)
+    if written is None:
+        written = (command.help, command.short_help,
+                   {id(p): p.help for p in command.params if isinstance(p, click.Option)})
+        command._sop_written = written  # type: ignore[attr-defined]
+        if english and options is None:
+            return  # nothing to change yet: the texts as written are English and no help was asked
+    words = (lambda text: text) if english else (lambda text: fixed_text(inspect.cleandoc(text)))
+    help_text, short_help, params = written
+    command.help = _with_examples(words(help_text), options) if help_text else help_text
+    command.short_help = words(short_help) if short_help else short_help
     for param in command.params:
-        if isinstance(param, click.Option) and param.help:
-            param.help = fixed_text(param.help)
+        if isinstance(param, click.Option) and params.get(id(param)):
+            param.help = words(params[id(param)])
     if isinstance(command, click.Group):
         for sub in command.commands.values():
-            speak_language(sub)
+            speak_language(sub, options)
+
+
+def _with_examples(text: str, options: dict[str, Any] | None) -> str:
+    if options is None or not any(field in text for field in _EXAMPLE_FIELDS):
+        return text
+    for field, value in _example_values(options).items():
+        text = text.replace(field, value)
+    return text
 
 
 _patched: set[str] = set()
@@ -280,23 +292,8 @@ def _plural(singular: str, plural: str, count: int) -> str:
     return fixed_text(singular if count == 1 else plural)
 
 
-_ASKED_HELP: list[bool] = []
+_HELP_OPTIONS: dict[str, Any] = {}  # the global options of a command line that asks for help
 _EXAMPLE_FIELDS = ("{process}", "{task}", "{next_task}", "{definitions}")
-
-
-def fill_examples(command: click.Command, ctx: click.Context) -> None:
-    """The help's examples name the definitions folder's first process and its first steps, so every example runs
-    on the SOP at hand (`{process}`, `{task}` in the help texts); without a process they read PROCESS, TASK."""
-    _fill(command, ctx.find_root().params)
-
-
-def _fill(command: click.Command, options: dict[str, Any]) -> None:
-    if not command.help or not any(field in command.help for field in _EXAMPLE_FIELDS):
-        return
-    text = command.help
-    for field, value in _example_values(options).items():
-        text = text.replace(field, value)
-    command.help = text
 
 
 _VALUES: dict[str, str] = {}

@@ -125,7 +125,7 @@ def test_form_template_fills_in_to_a_valid_artefact(sop: Sop) -> None:
     """A template filled with real values (keeping its keys and comments) is accepted by `sop complete`."""
     instance = sop.start()
     template = sop("form", str(instance), "AjukanPermohonan", "--template").stdout
-    sifat = "# Sifat - Sifat surat atau disposisi - pilihan: sangat segera | segera | biasa | rahasia - wajib"
+    sifat = "# Sifat - Sifat surat atau disposisi - choices: sangat segera | segera | biasa | rahasia - required"
     assert sifat in template
     skeleton = parse_yaml(template, "template")
     sample = parse_yaml((DATA / "01_surat_permohonan.yaml").read_text(), "sample")

@@ -355,11 +355,12 @@ def test_template_surat_permohonan_shape() -> None:
     text = template(schema)
     lines = text.splitlines()
     assert lines[0] == "# Surat Permohonan Pemasangan Jaringan"
-    assert "# Sifat - Sifat surat atau disposisi - pilihan: sangat segera | segera | biasa | rahasia - wajib" in lines
+    sifat = "# Sifat - Sifat surat atau disposisi - choices: sangat segera | segera | biasa | rahasia - required"
+    assert sifat in lines
     assert 'tanggal: ""  # YYYY-MM-DD' in lines
     assert '  # nip: ""' in lines
     assert '  # email: ""' in lines
-    assert "  # Email - format: email - opsional" in lines
+    assert "  # Email - format: email - optional" in lines
     filled = parse_yaml(text, "template")
     assert filled["pengirim"] == {"instansi": "", "nama": "", "jabatan": ""}
     assert filled["kontak"] == {"nama": "", "telepon": ""}
@@ -391,7 +392,7 @@ def test_template_defaults_and_scalar_placeholders() -> None:
     assert parse_yaml(text, "template") == {"status": "baru", "jumlah": 0}
     assert "# selesai: false" in text.splitlines()
     assert "# nilai: 0" in text.splitlines()
-    assert "# Selesai? - opsional" in text.splitlines()
+    assert "# Selesai? - optional" in text.splitlines()
 
 
 def test_template_array_of_objects_with_only_optional_fields() -> None:

@@ -181,3 +181,56 @@ def test_the_sheet_numbers_its_pages_within_the_whole_document(sop: Sop) -> None
     assert pages >= 2 and len(numbers) == pages - 1
     assert [int(n) for n, _ in numbers] == list(range(2, pages + 1))
     assert {int(total) for _, total in numbers} == {pages}
+
+
+def test_paraf_fields_are_filled_from_the_roles_entry_of_the_person_acting(tmp_path: Path) -> None:
+    """The paraf form declares its signer's name, NIP and jabatan as taken from the roles file: left out, they are
+    filled from the entry of the official the clerk records for; given, the given value stays; the template says so."""
+    from conftest import EXAMPLES
+
+    definitions, forms = copy_definitions(tmp_path, roles=True)
+    people = yaml.safe_load((definitions / "roles.yaml").read_text(encoding="utf-8"))
+    people[os_login()] = {"name": "Petugas TU", "nip": "0", "lanes": ["OPD"], "operator": True}
+    (definitions / "roles.yaml").write_text(yaml.safe_dump(people, allow_unicode=True), encoding="utf-8")
+    sop = Sop(tmp_path / "s.db", definitions, forms)
+    instance = str(sop.start())
+    scenario = yaml.safe_load((EXAMPLES / "tunda.scenario.yaml").read_text(encoding="utf-8"))
+    for step in scenario["steps"][:6]:
+        done = sop("complete", instance, step["task"], "--data", str(EXAMPLES / step["data"]), "--as", step["as"])
+        assert done.exit_code == 0, done.output
+    template = sop("form", instance, "ParafKabid", "--template").stdout
+    assert "filled from your entry in the roles file (person.nip) when left out" in template
+    assert "\n  # nip: " in template  # commented out: the roles file gives it
+    done = sop("complete", instance, "ParafKabid", "--set", "tanggal=2026-12-03", "--set", "diparaf=true",
+               "--set", "pemaraf.jabatan=Plt. Kepala Bidang E-Government", "--as", "kabid.egov")
+    assert done.exit_code == 0, done.output
+    kabid = people["kabid.egov"]
+    [event] = [e for e in sop.json("history", instance) if e["task"] == "ParafKabid"]
+    assert event["data"]["pemaraf"] == {"nama": kabid["name"], "nip": kabid["nip"],
+                                        "jabatan": "Plt. Kepala Bidang E-Government"}
+
+
+def test_the_shell_completes_processes_instances_and_ready_tasks(sop: Sop) -> None:
+    """With click's completion protocol (what `eval "$(_SOP_COMPLETE=bash_source sop)"` installs), `sop start <TAB>`
+    offers the process ids, `sop show <TAB>` the instances, `sop complete 1 <TAB>` the ready task ids."""
+    import os
+    import subprocess
+    import sys
+
+    instance = sop.start()
+    executable = str(Path(sys.executable).with_name("sop"))
+    options = ["--db", str(sop.db), "--definitions", str(sop.definitions), "--forms", str(sop.forms)]
+
+    def offered(*words: str) -> list[str]:
+        line = ["sop", *options, *words, ""]
+        env = {**os.environ, "_SOP_COMPLETE": "bash_complete", "COMP_WORDS": " ".join(line),
+               "COMP_CWORD": str(len(line) - 1)}
+        done = subprocess.run([executable], env=env, capture_output=True, text=True, timeout=60)
+        return [item.split(",", 1)[1] for item in done.stdout.splitlines() if "," in item]
+
+    assert "interkoneksi_data_baru" in offered("start")
+    assert str(instance) in offered("show")
+    assert offered("complete", str(instance)) == ["AjukanPermohonan"]
+    script = subprocess.run([executable], env={**os.environ, "_SOP_COMPLETE": "bash_source"}, capture_output=True,
+                            text=True, timeout=60).stdout
+    assert "_sop_completion" in script and "complete " in script

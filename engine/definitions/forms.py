@@ -12,7 +12,8 @@ from jsonschema.exceptions import SchemaError
 
 from engine.common.data_limits import NumberTooLongError, parse_json_int, refuse_json_constant
 from engine.common.errors import DefinitionError, ValidationError
-from engine.common.i18n import N_
+from engine.common.i18n import N_, _, translate
+from engine.definitions.form_defaults import note
 
 _FORMATS = FormatChecker(Draft202012Validator.FORMAT_CHECKER.checkers.keys())
 for _name, (_func, _raises) in Draft202012Validator.FORMAT_CHECKER.checkers.items():
@@ -64,6 +65,10 @@ def parse_form(text: str, source: str) -> dict[str, Any]:
         raise DefinitionError(
             f"Form {source}: not a valid JSON Schema 2020-12 at '{path}': {exc.message}; fix the form"
         ) from None
+    from engine.definitions.form_defaults import default_problems
+
+    for problem in default_problems(schema):
+        raise DefinitionError(f"Form {source}: {problem}; fix the form")
     return schema
 
 
@@ -226,7 +231,8 @@ def template(schema: dict[str, Any]) -> str:
         lines.append(f"# {_one_line(schema['title'])}")
     if schema.get("description"):
         lines.append(f"# {_one_line(schema['description'])}")
-    lines.append("# Isi nilai setelah titik dua; isian bertanda 'wajib' harus diisi, isian opsional boleh dihapus.")
+    lines.append("# " + _("Fill in each value after its colon; fields marked 'required' must be filled, optional "
+                          "ones may be deleted."))
     _object_lines(schema, 0, lines)
     return "\n".join(lines) + "\n"
 
@@ -238,12 +244,16 @@ def _comment(prop: dict[str, Any], required: bool) -> str:
     if prop.get("description"):
         bits.append(str(prop["description"]))
     if "enum" in prop:
-        bits.append("pilihan: " + " | ".join(str(v) for v in prop["enum"]))
+        choices = " | ".join(str(v) for v in prop["enum"])
+        bits.append(translate(N_(f"choices: {choices}")))
     if prop.get("format"):
-        bits.append(f"format: {prop['format']}")
+        bits.append(translate(N_(f"format: {prop['format']}")))
     if prop.get("pattern"):
-        bits.append(f"pola: {prop['pattern']}")
-    bits.append("wajib" if required else "opsional")
+        bits.append(translate(N_(f"pattern: {prop['pattern']}")))
+    source = note(prop)
+    if source:
+        bits.append(translate(N_(f"filled from your entry in the roles file ({source}) when left out")))
+    bits.append(_("required") if required else _("optional"))
     return _one_line(" - ".join(bits))
 
 
@@ -293,6 +303,6 @@ def _object_lines(schema: dict[str, Any], indent: int, lines: list[str]) -> None
             else:
                 lines.append(f"{pad}  - {_placeholder(items)}")
         else:
-            # optional fields start commented out, so an unfilled one is not sent as an empty value
-            hash_mark = "" if name in required else "# "
+            # optional fields (and those filled from the roles file) start commented out: not sent as empty values
+            hash_mark = "" if name in required and not note(prop) else "# "
             lines.append(f"{pad}{hash_mark}{name}: {_placeholder(prop)}")

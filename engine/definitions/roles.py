@@ -23,6 +23,7 @@ class Person(NamedTuple):
     nip: str
     lanes: tuple[str, ...]
     operator: bool = False
+    jabatan: str = ""  # the official's position title, for forms that ask for it
 
     def holds(self, lane: str | None) -> bool:
         """True when the person acts in this lane (matched by name, ignoring case and extra spaces)."""
@@ -163,7 +164,10 @@ def _person(login: str, entry: Any, where: str) -> Person:
     name = entry.get("name", login)
     if not isinstance(name, str) or not name.strip():
         raise RoleError(f"{where}: '{login}' name must be text")
-    return Person(login, name, str(entry.get("nip", "")), tuple(x.strip() for x in lanes), operator)
+    jabatan = entry.get("jabatan", "")
+    if not isinstance(jabatan, str):
+        raise RoleError(f"{where}: '{login}' jabatan must be text")
+    return Person(login, name, str(entry.get("nip", "")), tuple(x.strip() for x in lanes), operator, jabatan.strip())
 
 
 def _entry_lines(node: Any, source: str) -> dict[str, int]:

@@ -369,6 +369,7 @@ class Engine(AuditMethods):
         store = self.store()
         if store.schema_version() == 0:
             raise NotFoundError(f"No instance {instance} in store '{self.db}' (it has none yet); start one first")
+        from engine.definitions.form_defaults import fill_from_person
         from engine.service.roles_service import roles_in_tx
 
         with store.transaction() as tx:
@@ -382,6 +383,9 @@ class Engine(AuditMethods):
             if at.target.form:
                 form = self.pinned.form(at.version, at.target.form)
                 data = fit_to_form(form.schema, data)
+                if roles is not None:  # fields the form fills from the acting person's roles entry
+                    data = fill_from_person(form.schema, data, {"login": person.login, "name": person.name,
+                                                                "nip": person.nip, "jabatan": person.jabatan})
                 form.validate(data, N_(f"{what} (form {at.target.form})"))
             check_step(what, step_properties(at.task), dict(at.task.data), at.target.task, data)
             complete_task(at.workflow, at.task, data)
