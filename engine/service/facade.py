@@ -12,6 +12,7 @@ from engine.common.i18n import N_
 from engine.common.identity import os_login, utc_now
 from engine.common.models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
 from engine.service.audit_methods import AuditMethods
+from engine.service.roles_methods import RolesMethods
 from engine.store.opening import open_store
 from engine.store.protocol import InstanceRow, Store, VersionRow
 
@@ -24,14 +25,13 @@ if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only
     from engine.definitions.catalog import Catalog
     from engine.definitions.roles import Roles
     from engine.service.pinned import PinnedVersions
-    from engine.service.roles_service import RolesApplied, RolesStatus
     from engine.service.sla_report import SlaReport
     from engine.service.ticker import TickResult
     from engine.service.transition import Change
     from engine.service.warm import WarmWorkflows
 
 
-class Engine(AuditMethods):
+class Engine(RolesMethods, AuditMethods):
     """Runs processes from a definitions folder against a store; returns plain frozen values."""
 
     def __init__(
@@ -121,62 +121,6 @@ class Engine(AuditMethods):
 
             self._local_times = LocalTimes(office_zone(self.definitions_dir))
         return self._local_times
-
-    @property
-    def file_roles(self) -> Roles | None:
-        """The roles file's people (read on first use), or None without a roles file."""
-        if self._roles is not None and not hasattr(self._roles, "people"):
-            from engine.definitions.roles import load_roles
-
-            self._roles = load_roles(self._roles)
-        return self._roles  # type: ignore[return-value]
-
-    @property
-    def roles(self) -> Roles | None:
-        """The roles in force: the store's pinned version once one was applied (`sop roles apply`), else the roles
-        file; None in single-user mode."""
-        return self.store_roles() or self.file_roles
-
-    def store_roles(self) -> Roles | None:
-        """The roles version pinned in the store (read once per Engine), or None when none was applied."""
-        if self._pinned_roles is None:
-            rows = self.store(optional=True).roles_events()  # no yaml, nor json unless roles are pinned
-            if rows:
-                from engine.definitions.roles_pinning import pinned_roles
-
-                self._pinned_roles = (pinned_roles(rows[-1]),)
-            else:
-                self._pinned_roles = (None,)
-        return self._pinned_roles[0]
-
-    @property
-    def single_user(self) -> bool:
-        """True without roles (no roles file, none pinned): anyone completes anything."""
-        return self._roles is None and self.store_roles() is None
-
-    def apply_roles(self) -> RolesApplied:
-        """Pin the roles file's content in the store as the roles in force (no-op when unchanged)."""
-        from engine.service.roles_service import apply_roles
-
-        applied = apply_roles(self)
-        self._pinned_roles = None
-        return applied
-
-    def roles_status(self) -> RolesStatus:
-        """The pinned roles version and the roles file's, to say when they differ."""
-        from engine.service.roles_service import status
-
-        return status(self)
-
-    def acting(self, actor: str | None) -> str:
-        """The login of the person acting: checked against the roles file when there is one."""
-        if actor is not None:
-            from engine.common.identity import check_login
-
-            check_login(actor, "--as")
-        if self.roles is None:
-            return actor or self.operator
-        return self.roles.acting(self.operator, actor).login
 
     def catalog(self) -> Catalog:
         """Scan the definitions folder (every BPMN with its forms and YAML)."""
