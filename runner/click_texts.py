@@ -3,10 +3,7 @@ looks them up through gettext, and `runner.context` points those look-ups at sop
 
 from __future__ import annotations
 
-
-def N_(text: str) -> str:
-    """Mark a click text for the catalog."""
-    return text
+from .words import N_
 
 
 CLICK_TEXTS = (
