@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from .words import N_
 
-
 CLICK_TEXTS = (
     N_("Usage:"), N_("Options"), N_("Commands"), N_("Error: {message}"), N_("Try '{command} {option}' for help."),
     N_("Invalid value for {param_hint}: {message}"), N_("Invalid value: {message}"), N_("Missing argument"),
