@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
     from engine.common.identity import os_login as os_login
     from engine.common.lanes import lane_key as lane_key
     from engine.common.local_time import LocalTimes as LocalTimes
+    from engine.common.local_time import office_times as office_times
     from engine.common.models import InstanceSummary as InstanceSummary
     from engine.common.models import InstanceView as InstanceView
     from engine.common.models import ProcessInfo as ProcessInfo
@@ -76,6 +77,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "translate": ("engine.common.i18n", "translate"),
     "lane_key": ("engine.common.lanes", "lane_key"),
     "LocalTimes": ("engine.common.local_time", "LocalTimes"),
+    "office_times": ("engine.common.local_time", "office_times"),
     "write_output": ("engine.common.atomic_file", "write_atomically"),
     "parse_yaml": ("engine.common.yamlio", "parse_yaml"),
     "read_data_file": ("engine.common.yamlio", "read_data_file"),
@@ -130,6 +132,7 @@ __all__ = [
     "load_scenarios",
     "migrate",
     "migrate_all",
+    "office_times",
     "os_login",
     "parse_yaml",
     "picture_format",

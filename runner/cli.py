@@ -20,7 +20,7 @@ from .context import (
     known_or_refuse,
 )
 from .render import emit_json, emit_json_list, message, say, table, tasks_table
-from .words import fixed_text
+from .words import N_, fixed_text, translate
 
 if TYPE_CHECKING:
     from engine import Engine
@@ -121,7 +121,7 @@ def processes(ctx: click.Context, versions: bool, as_json: bool) -> None:
 @click.argument("process_id", shell_complete=complete_process)
 @click.option("--data", "data_file", metavar="FILE", help="Initial instance data, JSON or YAML ('-' for stdin).")
 @click.option("--as", "actor", metavar="NAME", help="The person acting (default: your OS login).")
-@click.option("--json", "as_json", is_flag=True, help='Print {"instance", "status", "tasks"}.')
+@click.option("--json", "as_json", is_flag=True, help='Print {"instance", "status", "tasks", "process", "version"}.')
 @click.pass_context
 def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str | None, as_json: bool) -> None:
     """Start an instance of a process and print its id. Example: sop start {process} --json"""
@@ -197,7 +197,7 @@ def form(ctx: click.Context, instance: str, task: str | None, process_id: str | 
         if task is not None:
             raise click.UsageError("with --process give only the step: sop form --process PROCESS STEP")
         _, _, schema = engine_of(ctx).step_form(process_id, instance)
-        usage = f"# sop complete INSTANCE {instance} --data FILE   (when the step is ready)\n"
+        usage = "# " + translate(N_(f"sop complete INSTANCE {instance} --data FILE   (when the step is ready)")) + "\n"
     else:
         if task is None:
             raise click.UsageError("give INSTANCE TASK (a ready task), or --process PROCESS STEP (any step)")
@@ -276,12 +276,14 @@ def show(ctx: click.Context, instance: int, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--status", type=click.Choice(["running", "completed"]), help="Only instances with this status.")
+@click.option("--status", type=click.Choice(["running", "completed", "berjalan", "selesai"]),
+              help="Only instances with this status (berjalan = running, selesai = completed).")
 @click.option("--process", help="Only instances of this process.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of instances.")
 @click.pass_context
 def instances(ctx: click.Context, status: str | None, process: str | None, as_json: bool) -> None:
     """List instances. Example: sop instances --status running"""
+    status = {"berjalan": "running", "selesai": "completed"}.get(status or "", status)
     engine = engine_of(ctx)
     found = engine.instances(status, process)
     if not found and process is not None:
@@ -346,7 +348,7 @@ def _print_step(kind: str, detail: dict[str, Any]) -> None:
     if kind == "started":
         say(f"   started instance {detail['instance']} of {detail['process']}")
     elif kind == "completed":
-        ready = ", ".join(detail["ready"]) or "none (finished)"
+        ready = ", ".join(detail["ready"]) or fixed_text("none (finished)")
         say(f"   {detail['n']:>2}. {detail['task']:<20} [{detail['lane']}] by {detail['actor']}"
                    f" -> next: {ready}")
 

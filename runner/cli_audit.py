@@ -122,15 +122,17 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
         if as_json:
             results.append(verdict.to_json())
         elif not verdict.instance:  # the store's own records: its roles log and kept days off
-            click.echo(f"store: FAILED: {verdict.problems[0].message}"
-                       + (f" (and {len(verdict.problems) - 1} more; see --json)" if len(verdict.problems) > 1 else ""))
+            say(f"store: FAILED: {verdict.problems[0].message}"
+                + (f" (and {len(verdict.problems) - 1} more; see --json)" if len(verdict.problems) > 1 else ""))
         elif verdict.ok:
             say(f"instance {verdict.instance}: ok, {verdict.events} events, head {verdict.head_hash}")
         else:
             first = verdict.problems[0]
-            at = f" at event {first.event}" if first.event else ""
-            more = f" (and {len(verdict.problems) - 1} more; see --json)" if len(verdict.problems) > 1 else ""
-            say(f"instance {verdict.instance}: FAILED{at}: {first.message}{more}")
+            more = N_(f" (and {len(verdict.problems) - 1} more; see --json)") if len(verdict.problems) > 1 else ""
+            if first.event:
+                say(f"instance {verdict.instance}: FAILED at event {first.event}: {first.message}{more}")
+            else:
+                say(f"instance {verdict.instance}: FAILED: {first.message}{more}")
     if as_json:
         emit_json_list(results)
     source = N_(f"bundle {bundle_path}") if bundle_path else N_("the store")

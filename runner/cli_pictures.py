@@ -9,6 +9,7 @@ import click
 
 from .context import complete_process
 from .render import message
+from .words import N_
 
 INSTANCE_ID = click.IntRange(1, 2**63 - 1)
 
@@ -46,8 +47,9 @@ def diagram(ctx: click.Context, instance: int | None, process_id: str | None, pa
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="-o") from None
     text = _engine(ctx).diagram(instance, process_id, html)
-    what = f"instance {instance}" if instance is not None else f"process {process_id}"
-    _write(path, text, f"the diagram of {what}")
+    what = N_(f"the diagram of instance {instance}") if instance is not None else N_(
+        f"the diagram of process {process_id}")
+    _write(path, text, what)
 
 
 @click.command()

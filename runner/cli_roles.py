@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .render import emit_json, emit_json_list, message, table
+from .render import emit_json, emit_json_list, message, say, table
 from .words import fixed_text
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def roles(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def apply_command(ctx: click.Context, as_json: bool) -> None:
     """Pin the roles file's current content in the store as the roles in force (an audited event; nothing
-    happens when it is unchanged). Example: sop roles apply --roles definitions/roles.yaml"""
+    happens when it is unchanged). Example: sop --roles definitions/roles.yaml roles apply"""
     from .context import engine_of
 
     engine = engine_of(ctx)
@@ -88,10 +88,10 @@ def apply_command(ctx: click.Context, as_json: bool) -> None:
         emit_json({"version": event.version, "seq": event.seq, "changed": applied.changed, "people": applied.people,
                    "source": event.source, "actor": event.actor, "time": event.time, "hash": event.hash})
     elif applied.changed:
-        click.echo(f"Applied roles version {event.version[:12]} ({applied.people} people, from {event.source}) as "
+        say(f"Applied roles version {event.version[:12]} ({applied.people} people, from {event.source}) as "
                    f"roles event {event.seq} by {event.actor} at {event.time}; it is enforced from now on.")
     else:
-        click.echo(f"Roles version {event.version[:12]} is already in force (roles event {event.seq}, applied by "
+        say(f"Roles version {event.version[:12]} is already in force (roles event {event.seq}, applied by "
                    f"{event.actor} at {event.time}); nothing was changed.")
     infos, _ = engine.processes()
     warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes})

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .render import message
+from .words import N_
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -64,7 +65,7 @@ def compile_command(ctx: click.Context, table_file: str, output: str | None) -> 
     table, _ = read_table(_read(table_file), table_file, forms)
     bpmn = compile_table(table, table_file)
     steps = sum(len(r.steps) for r in table.rows)
-    _write(bpmn, output, f"process {table.process_id} ({steps} steps in {len(table.lanes)} lanes)")
+    _write(bpmn, output, N_(f"process {table.process_id} ({steps} steps in {len(table.lanes)} lanes)"))
 
 
 @click.command("decompile")
@@ -92,7 +93,7 @@ def decompile_command(bpmn_file: str, output: str | None, process_id: str | None
             identity = page
     notes = identity.get("pelaksana") if identity and isinstance(identity.get("pelaksana"), dict) else None
     header = f"# Tabel SOP {table.process_id}, dibaca dari {_path(bpmn_file).name} oleh `sop decompile`.\n"
-    what = f"the table of {table.process_id} ({len(table.rows)} rows)"
+    what = N_(f"the table of {table.process_id} ({len(table.rows)} rows)")
     _write(write_table(table, identity, notes, header), output, what)
 
 

@@ -90,7 +90,8 @@ def sla(ctx: click.Context, process: str | None, since: datetime | None, until: 
     if result.completed:
         late = sorted(result.instances, key=lambda i: i.sop_seconds - i.total_seconds)
         within = result.completed - len(late)
-        say(f"\n{result.completed} completed instance(s); {within} within the SOP's total time "
+        click.echo()
+        say(f"{result.completed} completed instance(s); {within} within the SOP's total time "
                    f"({within / result.completed:.0%}).")
         if late:
             local = engine.local_times().text

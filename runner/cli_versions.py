@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .render import emit_json, emit_json_list, message, say, table, tasks_table
-from .words import fixed_text
+from .words import N_, fixed_text
 
 if TYPE_CHECKING:
     from engine import Engine
@@ -23,7 +23,7 @@ def print_versions(engine: Engine, as_json: bool) -> list[str]:
     elif versions:
         click.echo(table(["process", "version", "first_seen", "running", "instances", "current"],
                          [(v.process, v.version[:12], engine.local_times().text(v.first_seen) if v.first_seen
-                           else "(not used yet)", v.running, v.instances,
+                           else fixed_text("(not used yet)"), v.running, v.instances,
                            fixed_text("yes") if v.current else "") for v in versions]))
     else:
         message("No versions: the store has none and the definitions folder holds no runnable process.")
@@ -74,7 +74,7 @@ def _describe(r: Any, times: Any) -> None:
         for problem in r.problems:
             message(f"  - {problem}")
         return
-    head = "Would move" if r.dry_run else "Moved"
+    head = N_("Would move") if r.dry_run else N_("Moved")
     say(f"{head} {move}.")
     for label, ids in (("added", r.added), ("removed", r.removed)):
         if ids:

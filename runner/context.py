@@ -199,9 +199,12 @@ def _refuse(text: str, code: str = "refused", as_json: bool = False, problems: l
     if as_json:
         import json
 
-        body: dict[str, Any] = {"error": text.split("\n")[0] if problems else text, "code": code, "exit": exit_code}
+        from engine import translate
+
+        body: dict[str, Any] = {"error": translate(text.split("\n")[0] if problems else text), "code": code,
+                                "exit": exit_code}
         if problems:
-            body["problems"] = problems
+            body["problems"] = [translate(problem) for problem in problems]
         click.echo(json.dumps(body, ensure_ascii=False), err=True)
     else:
         message(f"Error: {text}")

@@ -131,9 +131,12 @@ def tasks_table(tasks: Sequence[Any], now: str | None = None, times: LocalTimes 
     """The table of ready tasks (built for 10,000s of rows: one tuple per row, one format per line), times in the
     office's zone; a task due before `now` is marked OVERDUE."""
     local = times.text if times is not None else _as_stored
+    from engine import fixed_text
+
+    late = fixed_text("OVERDUE")
     cells = [
         (str(t.instance), t.task, t.id[:8], t.name, t.lane or "-", t.form or "-", t.sla or "-", local(t.since),
-         (local(t.due) + " OVERDUE" if now and t.due < now else local(t.due)) if t.due else "-")
+         (f"{local(t.due)} {late}" if now and t.due < now else local(t.due)) if t.due else "-")
         for t in tasks
     ]
     return _aligned(["instance", "task", "id", "name", "lane", "form", "sla", "since", "due"], cells)
@@ -156,4 +159,22 @@ def say(text: str) -> None:
 def _for_people(text: str) -> str:
     from engine import translate
 
-    return "\n".join(map(printable, translate(text).split("\n")))
+    return "\n".join(map(printable, _local_moments(translate(text)).split("\n")))
+
+
+# A stored time inside a message (`at 2026-12-04T01:49:10.304Z`): people read it in the office's zone.
+_MOMENT = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
+
+
+def _local_moments(text: str) -> str:
+    if "Z" not in text or not _MOMENT.search(text):
+        return text
+    from engine import office_times
+
+    context = click.get_current_context(silent=True)
+    folder = (context.find_root().params.get("definitions_dir") if context else None) or "./definitions"
+    try:
+        times = office_times(folder)
+    except Exception:  # a broken calendar is reported by the commands that use it; here the time stays UTC
+        return text
+    return _MOMENT.sub(lambda m: times.text(m.group(), seconds=True), text)

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from engine.audit.records import AuditRecord, Problem, StoredDerived
 from engine.audit.replay import Observed
 from engine.common.errors import EngineError
+from engine.common.i18n import N_
 from engine.common.work_calendar import Clock, WallClock, sla_seconds
 from engine.store.protocol import StepRow, TimerRow
 
@@ -91,15 +92,15 @@ def derived_problems(record: AuditRecord, observed: list[Observed], clocks: Sequ
             if not best:
                 break
     except (EngineError, ValueError, TypeError, OverflowError) as exc:  # times the chain vouches for, unreadable
-        return [Problem(record.events[-1].seq, f"instance {record.instance}: the derived rows cannot be recomputed "
-                                               f"from its event times ({exc})")]
+        return [Problem(record.events[-1].seq, N_(f"instance {record.instance}: the derived rows cannot be recomputed "
+                                               f"from its event times ({exc})"))]
     return best or []
 
 
 def _problems_with(record: AuditRecord, stored: StoredDerived, observed: list[Observed], clock: Clock,
                    timed: bool) -> list[Problem]:
     want = expected_rows(record, observed, clock)
-    where = f"instance {record.instance}"
+    where = N_(f"instance {record.instance}")
     last = record.events[-1].seq
     problems = [Problem(last, text) for text in _instance_problems(record, stored, want, where)]
     problems += [Problem(seq, text) for seq, text in _step_problems(stored, want, where, timed)]
@@ -120,11 +121,11 @@ def _instance_problems(record: AuditRecord, stored: StoredDerived, want: Expecte
     out = []
     last = record.events[-1].time
     if record.updated_at != last:
-        out.append(f"{where}: table instances, column updated_at: expected {last!r} (its last event), found "
-                   f"{record.updated_at!r}")
+        out.append(N_(f"{where}: table instances, column updated_at: expected {last!r} (its last event), found "
+                   f"{record.updated_at!r}"))
     if stored.row_version != want.transitions:
-        out.append(f"{where}: table instances, column row_version: expected {want.transitions} (one per change), "
-                   f"found {stored.row_version}")
+        out.append(N_(f"{where}: table instances, column row_version: expected {want.transitions} (one per change), "
+                   f"found {stored.row_version}"))
     return out
 
 
@@ -136,8 +137,8 @@ def _step_problems(stored: StoredDerived, want: Expected, where: str, timed: boo
     for uuid, row in have.items():
         expected = want.steps.get(uuid)
         if expected is None:
-            out.append((row.ready_seq, f"{where}: table steps has a row for task {uuid[:8]} ('{row.bpmn_id}') "
-                                       "that its events never made ready"))
+            out.append((row.ready_seq, N_(f"{where}: table steps has a row for task {uuid[:8]} ('{row.bpmn_id}') "
+                                       "that its events never made ready")))
             continue
         old = row.taken is None and row.due is None and row.done_at is not None
         for name in LEGACY_FIELDS if old else STEP_FIELDS:
@@ -146,12 +147,12 @@ def _step_problems(stored: StoredDerived, want: Expected, where: str, timed: boo
             found, value = getattr(row, name), getattr(expected, name)
             if _differs(found, value):
                 out.append((expected.done_seq or expected.ready_seq,
-                            f"{where}: table steps, column {name} of step '{row.bpmn_id}' ({uuid[:8]}): expected "
-                            f"{value!r}, found {found!r}"))
+                            N_(f"{where}: table steps, column {name} of step '{row.bpmn_id}' ({uuid[:8]}): expected "
+                            f"{value!r}, found {found!r}")))
     for uuid, expected in want.steps.items():
         if uuid not in have and not legacy:
-            out.append((expected.ready_seq, f"{where}: table steps lacks the row of step '{expected.bpmn_id}' "
-                                            f"({uuid[:8]}), ready since event {expected.ready_seq}"))
+            out.append((expected.ready_seq, N_(f"{where}: table steps lacks the row of step '{expected.bpmn_id}' "
+                                            f"({uuid[:8]}), ready since event {expected.ready_seq}")))
     return out
 
 
@@ -164,8 +165,8 @@ def _ready_problems(stored: StoredDerived, want: Expected, where: str, timed: bo
         for column, found, value in (("since", task.since, step.ready_at), ("due", task.due, step.due),
                                      ("process_id", task.process, step.process_id)):
             if _differs(found, value) and (timed or column not in TIMED):
-                out.append(f"{where}: table ready_tasks, column {column} of '{task.task}' ({task.id[:8]}): expected "
-                           f"{value!r}, found {found!r}")
+                out.append(N_(f"{where}: table ready_tasks, column {column} of '{task.task}' ({task.id[:8]}): expected "
+                           f"{value!r}, found {found!r}"))
     return out
 
 
@@ -178,12 +179,12 @@ def _timer_problems(stored: StoredDerived, want: Expected, where: str, timed: bo
             which = (found or expected)
             assert which is not None
             state = "has a row for" if expected is None else "lacks the row of"
-            out.append(f"{where}: table timers {state} timer '{which.bpmn_id}' ({uuid[:8]})")
+            out.append(N_(f"{where}: table timers {state} timer '{which.bpmn_id}' ({uuid[:8]})"))
             continue
         for name in ("bpmn_id", "attached_to", "due") if timed else ("bpmn_id", "attached_to"):
             if _differs(getattr(found, name), getattr(expected, name)):
-                out.append(f"{where}: table timers, column {name} of timer '{found.bpmn_id}' ({uuid[:8]}): expected "
-                           f"{getattr(expected, name)!r}, found {getattr(found, name)!r}")
+                out.append(N_(f"{where}: table timers, column {name} of timer '{found.bpmn_id}' ({uuid[:8]}): expected "
+                           f"{getattr(expected, name)!r}, found {getattr(found, name)!r}"))
     return out
 
 
@@ -207,5 +208,5 @@ def _time_problems(record: AuditRecord, stored: StoredDerived, want: Expected, c
     for column, found, value in (("total", stored.times[0], total), ("budget", stored.times[1], budget)):
         if _differs(found, value):
             shown = f"{found:.3f}" if isinstance(found, float | int) else repr(found)
-            out.append(f"{where}: table instance_times, column {column}: expected {value:.3f}, found {shown}")
+            out.append(N_(f"{where}: table instance_times, column {column}: expected {value:.3f}, found {shown}"))
     return out

@@ -76,24 +76,24 @@ def version_problems(record: AuditRecord) -> list[Problem]:
     for version in [*used, record.version]:
         pinned = record.versions.get(version)
         if pinned is None:
-            problems.append(Problem(0, f"the pinned definition version {version[:12]} is missing"))
+            problems.append(Problem(0, N_(f"the pinned definition version {version[:12]} is missing")))
             continue
         try:
             bundle = json.loads(pinned.bundle)
         except ValueError:
-            problems.append(Problem(0, f"the pinned definition version {version[:12]} is not readable JSON"))
+            problems.append(Problem(0, N_(f"the pinned definition version {version[:12]} is not readable JSON")))
             continue
         actual = sha256_hex(canonical_json(bundle))
         if actual != version:
-            problems.append(Problem(0, f"the pinned definition snapshot {version[:12]} was altered: its content now "
-                                       f"hashes to {actual[:12]} ({_files(bundle)})"))
+            problems.append(Problem(0, N_(f"the pinned definition snapshot {version[:12]} was altered: its content now "
+                                       f"hashes to {actual[:12]} ({_files(bundle)})")))
         process = bundle.get("process") if isinstance(bundle, dict) else None
         if pinned.process_id is not None and pinned.process_id != process:
-            problems.append(Problem(0, f"the store lists version {version[:12]} under process {pinned.process_id!r}, "
-                                       f"but its snapshot is process {process!r}"))
+            problems.append(Problem(0, N_(f"the store lists version {version[:12]} under process "
+                                          f"{pinned.process_id!r}, but its snapshot is process {process!r}")))
         if version == record.version and record.process_id != process:
-            problems.append(Problem(0, f"the instance row says process {record.process_id!r}, but its pinned "
-                                       f"snapshot is process {process!r}"))
+            problems.append(Problem(0, N_(f"the instance row says process {record.process_id!r}, but its pinned "
+                                       f"snapshot is process {process!r}")))
     return list(dict.fromkeys(problems))
 
 
@@ -114,53 +114,53 @@ def chain_problems(record: AuditRecord) -> list[Problem]:
     expected = 1
     for event in record.events:
         position = event.seq
-        where = f"event {position}"
+        where = N_(f"event {position}")
         if event.seq > expected:
             missing = f"{expected}" if event.seq == expected + 1 else f"{expected} to {event.seq - 1}"
-            problems.append(Problem(expected, f"event {missing} is missing: the log jumps from event {expected - 1} "
-                                              f"to event {event.seq} (deleted behind the program's back)"))
+            problems.append(Problem(expected, N_(f"event {missing} is missing: the log jumps from event {expected - 1} "
+                                              f"to event {event.seq} (deleted behind the program's back)")))
         elif event.seq < expected:
-            problems.append(Problem(position, f"{where} appears again after event {expected - 1}: events were "
-                                              "duplicated or reordered"))
+            problems.append(Problem(position, N_(f"{where} appears again after event {expected - 1}: events were "
+                                              "duplicated or reordered")))
         expected = event.seq + 1
         if event.instance_id != record.instance:
-            problems.append(Problem(position, f"{where} belongs to instance {event.instance_id}"))
+            problems.append(Problem(position, N_(f"{where} belongs to instance {event.instance_id}")))
         try:
             body = event_body(event)
         except ValueError:
-            problems.append(Problem(position, f"{where} ({event.type}): its data is not readable JSON"))
+            problems.append(Problem(position, N_(f"{where} ({event.type}): its data is not readable JSON")))
             previous = event.hash
             continue
         if canonical_json(body["data"]) != event.data:
-            problems.append(Problem(position, f"{where} ({event.type}): its data is not in the canonical form it "
-                                              "was written in"))
+            problems.append(Problem(position, N_(f"{where} ({event.type}): its data is not in the canonical form it "
+                                              "was written in")))
         if chain_hash(previous, body) != event.hash:
             problems.append(Problem(position, f"{where} ({event.type} {event.task or ''}".rstrip()
                                     + f" at {event.time} by {event.actor}): hash mismatch — the event was altered, "
                                       "or one before it was removed or swapped"))
         if event.type == "instance-migrated" and isinstance(body["data"], dict):  # recorded on the new version
             if body["data"].get("from") != current:
-                problems.append(Problem(position, f"{where} moves the instance from {body['data'].get('from')!s:.12}"
-                                                  f", but it was on {current[:12]}"))
+                problems.append(Problem(position, N_(f"{where} moves the instance from {body['data'].get('from')!s:.12}"
+                                                  f", but it was on {current[:12]}")))
             current = str(body["data"].get("to", current))
         if event.version != current:
-            problems.append(Problem(position, f"{where} names definition version {event.version[:12]}, but the "
-                                              f"instance was on {current[:12]} then"))
+            problems.append(Problem(position, N_(f"{where} names definition version {event.version[:12]}, but the "
+                                              f"instance was on {current[:12]} then")))
         previous = event.hash
     last = record.events[-1]
     if (record.last_seq, record.last_hash) != (last.seq, last.hash):
         problems.append(Problem(
             len(record.events),
-            f"the instance's recorded head (event {record.last_seq}, hash {record.last_hash[:12]}) is not its last "
-            f"event (event {last.seq}, hash {last.hash[:12]}): events were removed or added behind the program's back",
+            N_(f"the instance's recorded head (event {record.last_seq}, hash {record.last_hash[:12]}) is not its last "
+            f"event (event {last.seq}, hash {last.hash[:12]}): events were removed or added behind the program's back"),
         ))
     if record.version != current:
-        problems.append(Problem(0, f"the instance is pinned to {record.version[:12]}, but its events leave it on "
-                                   f"{current[:12]}"))
+        problems.append(Problem(0, N_(f"the instance is pinned to {record.version[:12]}, but its events leave it on "
+                                   f"{current[:12]}")))
     first = record.events[0]
     if (record.started_by, record.started_at) != (first.actor, first.time):
-        problems.append(Problem(1, f"the instance row says it was started by {record.started_by} at "
-                                   f"{record.started_at}, but event 1 says {first.actor} at {first.time}"))
+        problems.append(Problem(1, N_(f"the instance row says it was started by {record.started_by} at "
+                                   f"{record.started_at}, but event 1 says {first.actor} at {first.time}")))
     return problems
 
 
@@ -228,11 +228,11 @@ def _flatten(prefix: str, value: Any, out: list[str]) -> None:
         for key, item in value.items():
             _flatten(f"{prefix}.{key}" if prefix else str(key), item, out)
     elif isinstance(value, list):
-        out.append(f"{prefix}=[{len(value)}]")
+        out.append(N_(f"{prefix}=[{len(value)}]"))
     elif isinstance(value, bool) or value is None:
-        out.append(f"{prefix}={json.dumps(value)}")
+        out.append(N_(f"{prefix}={json.dumps(value)}"))
     else:
-        out.append(f"{prefix}={value}")
+        out.append(N_(f"{prefix}={value}"))
 
 
 def _seconds(time: str) -> float | None:

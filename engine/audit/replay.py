@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from engine.audit.records import AuditRecord, Problem
 from engine.bpmn.tasks import FORM_PROPERTY, step_properties
 from engine.common.errors import EngineError
+from engine.common.i18n import N_
 from engine.store.protocol import EventRow
 
 
@@ -154,7 +155,7 @@ def replay(record: AuditRecord, until: int | None = None, cache: dict[Any, Any] 
 def _apply(workflow: Any, event: EventRow, data: dict[str, Any], context: _Context) -> Any:
     from engine.runtime.workflow import complete_task, is_ready_user_task, new_workflow, task_by_uuid
 
-    where = f"event {event.seq} ({event.type}{' ' + event.task if event.task else ''})"
+    where = N_(f"event {event.seq} ({event.type}{' ' + event.task if event.task else ''})")
     try:
         payload = json.loads(event.data)
     except ValueError:
@@ -340,7 +341,7 @@ def _timer_fired(workflow: Any, event: EventRow, data: Any, context: _Context) -
     """A boundary timer fired (`sop tick`): fire it again, by the same function."""
     from engine.runtime.timers import fire_timer
 
-    where = f"event {event.seq} (timer-fired {event.task})"
+    where = N_(f"event {event.seq} (timer-fired {event.task})")
     try:
         timer = fire_timer(workflow, event.task_uuid or "")
     except EngineError as exc:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from engine.audit.records import AuditRecord, Problem, chain_problems, version_problems
 from engine.audit.replay import replay
 from engine.common.errors import EngineError
+from engine.common.i18n import N_
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -75,8 +76,8 @@ def spec_problems(record: AuditRecord, cache: dict[Any, Any]) -> list[Problem]:
             except (EngineError, ValueError, KeyError, TypeError):
                 cache[key] = None  # version_problems or the replay name what is wrong with the bundle
         if cache[key] is not None and cache[key] != _without_file(pinned.spec):
-            problems.append(Problem(0, f"the stored spec of version {version[:12]} is not the one its pinned BPMN "
-                                       "gives (it was altered); live steps would run a different diagram"))
+            problems.append(Problem(0, N_(f"the stored spec of version {version[:12]} is not the one its pinned BPMN "
+                                       "gives (it was altered); live steps would run a different diagram")))
     return problems
 
 

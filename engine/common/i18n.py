@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 DOMAIN = "sop"
@@ -37,9 +38,11 @@ def language() -> str:
 
 class _Template(NamedTuple):
     pattern: re.Pattern[str]
+    prefix: re.Pattern[str] | None  # the entry as the start of a longer message (it ends in fixed text)
     fields: tuple[str, ...]
     translated: str
     literal: int  # characters of fixed text: the most specific entry wins
+    frame: bool  # fixed text without words (`{title} ({path}): {sentence}`): it only joins translated parts
 
 
 class Catalog:
@@ -48,6 +51,7 @@ class Catalog:
     def __init__(self, entries: dict[str, str]) -> None:
         self.exact = {k: v for k, v in entries.items() if k and v}
         self._templates: list[_Template] | None = None
+        self._memo: dict[tuple[str, int], tuple[str, int]] = {}
 
     def gettext(self, text: str) -> str:
         """The translation of a fixed text, or the text itself."""
@@ -64,38 +68,72 @@ class Catalog:
                     continue
                 parts = _PLACEHOLDER.split(source)
                 regex = "(.*?)".join(re.escape(p) for p in parts)
-                out.append(_Template(re.compile(regex + r"\Z", re.S), fields, translated, literal))
+                frame = not any(c.isalpha() for c in "".join(parts))
+                ends_fixed = len(parts[-1].strip()) >= 2 and not frame
+                out.append(_Template(re.compile(regex + r"\Z", re.S), re.compile(regex, re.S) if ends_fixed else None,
+                                     fields, translated, literal, frame))
             out.sort(key=lambda t: -t.literal)
             self._templates = out
         return self._templates
 
     def translate(self, text: str, depth: int = 0) -> str:
-        """A whole message in this language: line by line, each matched to its entry (values translated too)."""
-        if not text or depth > 6:
+        """A whole message in this language: line by line, each line read the way that explains most of its
+        fixed text (one entry, or entries the code joined), the values translated in turn."""
+        if not text:
             return text
-        if "\n" in text:
-            return "\n".join(self.translate(line, depth) for line in text.split("\n"))
-        found = self._entry(text, depth)
-        if found is not None:
-            return found
-        bare = text.lstrip(" -")  # a list item (`  - ...`) or an indented line whose entry has no indent
-        if bare != text:
-            return text[: len(text) - len(bare)] + self.translate(bare, depth)
-        return text
+        return "\n".join(self._scored(line, depth)[0] for line in text.split("\n"))
 
-    def _entry(self, text: str, depth: int) -> str | None:
-        """The translation of one line by its exact entry or the most specific template, or None."""
+    def _scored(self, text: str, depth: int) -> tuple[str, int]:
+        """(translation, characters of fixed text it accounts for): 0 when no entry fits."""
+        if depth > 6 or len(text) < 2:
+            return text, 0
+        key = (text, depth)
+        known = self._memo.get(key)
+        if known is not None:
+            return known
         exact = self.exact.get(text)
         if exact is not None:
-            return exact
+            best = (exact, len(text))
+        else:
+            best = max(self._readings(text, depth), key=lambda r: r[1], default=(text, 0))
+            bare = text.lstrip(" -")  # a list item (`  - ...`) or an indented line whose entry has no indent
+            if best[1] == 0 and bare != text:
+                inner, covered = self._scored(bare, depth)
+                best = (text[: len(text) - len(bare)] + inner, covered)
+        if len(self._memo) < 10_000:
+            self._memo[key] = best
+        return best
+
+    def _readings(self, text: str, depth: int) -> Iterator[tuple[str, int]]:
+        """Every way an entry (or an entry and what follows it) explains the line, with its score."""
         for template in self.templates():
             found = template.pattern.match(text)
-            if found is None:
+            if found is not None:
+                reading = self._filled(template, found.groups(), depth)
+                if reading is not None:
+                    yield reading
+            if template.prefix is None:
                 continue
-            values = {field: self.translate(value, depth + 1) if len(value) > 3 else value
-                      for field, value in zip(template.fields, found.groups(), strict=True)}
-            return _fill(template.translated, values)
-        return None
+            start = template.prefix.match(text)
+            if start is None or start.end() >= len(text):
+                continue
+            tail, covered = self._scored(text[start.end():], depth + 1)
+            if covered == 0:
+                continue  # what follows is no message: the code did not build the line this way
+            head = self._filled(template, start.groups(), depth)
+            if head is not None:
+                yield head[0] + tail, head[1] + covered
+
+    def _filled(self, template: _Template, groups: tuple[str, ...], depth: int) -> tuple[str, int] | None:
+        values: dict[str, str] = {}
+        covered = template.literal
+        for field, value in zip(template.fields, groups, strict=True):
+            translated, part = self._scored(value, depth + 1) if len(value) > 3 else (value, 0)
+            values[field] = translated
+            covered += part
+        if template.frame and covered == template.literal:
+            return None  # a frame whose parts are no messages split the line wrongly
+        return _fill(template.translated, values), covered
 
 
 def _fill(translated: str, values: dict[str, str]) -> str:

@@ -54,3 +54,8 @@ class LocalTimes:
     def name(self) -> str:
         """The zone's name for a heading, e.g. WIB."""
         return datetime.now(UTC).astimezone(self.zone).tzname() or str(self.zone)
+
+
+def office_times(definitions_dir: str | os.PathLike[str]) -> LocalTimes:
+    """The local times of a definitions folder's office (its calendar's zone)."""
+    return LocalTimes(office_zone(definitions_dir))

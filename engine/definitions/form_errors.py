@@ -77,10 +77,10 @@ def _line(parts: list[Any], schema: Any, sentence: str) -> tuple[str, str]:
 
 
 def _either(words: list[str]) -> str:
-    """`text`, or `text or a number`: each word a catalog entry of its own."""
+    """`text`, or `text | a number`: each word a catalog entry of its own."""
     out = words[0]
     for word in words[1:]:
-        out = N_(f"{out} or {word}")
+        out = f"{out} | {word}"  # a union of types is rare: the words stay apart, each translated
     return out
 
 

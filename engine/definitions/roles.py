@@ -6,6 +6,7 @@ import os
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.common.errors import EngineError, RoleError
+from engine.common.i18n import N_
 from engine.common.lanes import lane_key
 
 if TYPE_CHECKING:  # pathlib and dataclasses cost `sop tasks` ~10 ms: this module stays light
@@ -40,7 +41,7 @@ class Roles(NamedTuple):
     @property
     def described(self) -> str:
         """How messages name where these roles come from: the file, or the store's pinned version."""
-        return self.source if self.pinned else f"the roles file {self.source}"
+        return self.source if self.pinned else N_(f"the roles file {self.source}")
 
     def person(self, login: str) -> Person:
         """The entry of a login name, or RoleError naming the file."""

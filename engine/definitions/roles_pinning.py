@@ -8,6 +8,7 @@ from typing import Any
 
 from engine.common.canonical import canonical_json, chain_hash, sha256_hex
 from engine.common.errors import RoleError
+from engine.common.i18n import N_
 from engine.definitions.roles import Person, Roles
 from engine.store.protocol import RolesEventRow
 
@@ -40,7 +41,7 @@ def sealed_roles_event(previous: RolesEventRow | None, roles: Roles, time: str, 
 
 def pinned_roles(row: RolesEventRow) -> Roles:
     """The Roles a pinned roles event holds; RoleError when its people are not readable."""
-    source = f"the roles version {row.version[:12]} pinned in the store (applied by {row.actor} at {row.time})"
+    source = N_(f"the roles version {row.version[:12]} pinned in the store (applied by {row.actor} at {row.time})")
     try:
         people = json.loads(row.people)
         return Roles(source, {str(login): Person(str(login), str(p["name"]), str(p["nip"]),
