@@ -128,11 +128,16 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
             say(f"instance {verdict.instance}: ok, {verdict.events} events, head {verdict.head_hash}")
         else:
             first = verdict.problems[0]
-            more = N_(f" (and {len(verdict.problems) - 1} more; see --json)") if len(verdict.problems) > 1 else ""
-            if first.event:
-                say(f"instance {verdict.instance}: FAILED at event {first.event}: {first.message}{more}")
+            more = len(verdict.problems) - 1
+            if first.event and more:
+                say(f"instance {verdict.instance}: FAILED at event {first.event}: {first.message} (and {more} more; "
+                    "see --json)")
+            elif first.event:
+                say(f"instance {verdict.instance}: FAILED at event {first.event}: {first.message}")
+            elif more:
+                say(f"instance {verdict.instance}: FAILED: {first.message} (and {more} more; see --json)")
             else:
-                say(f"instance {verdict.instance}: FAILED: {first.message}{more}")
+                say(f"instance {verdict.instance}: FAILED: {first.message}")
     if as_json:
         emit_json_list(results)
     source = N_(f"bundle {bundle_path}") if bundle_path else N_("the store")

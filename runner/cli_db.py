@@ -14,8 +14,10 @@ def db() -> None:
 
 
 @db.command("copy")
-@click.option("--from", "source", required=True, metavar="SRC", help="The store to copy: a SQLite path, sqlite:///PATH or postgresql://...")
-@click.option("--to", "target", required=True, metavar="DST", help="An empty store to fill: a SQLite path, sqlite:///PATH or postgresql://...")
+@click.option("--from", "source", required=True, metavar="SRC",
+              help="The store to copy: a SQLite path, sqlite:///PATH or postgresql://.")
+@click.option("--to", "target", required=True, metavar="DST",
+              help="An empty store to fill: a SQLite path, sqlite:///PATH or postgresql://.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"rows": {table: count}, "verified", "problems"}.')
 def copy(source: str, target: str, as_json: bool) -> None:
     """Copy every definition version, instance, event (with its hash), ready task, timer and step into an empty

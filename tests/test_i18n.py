@@ -144,7 +144,9 @@ def test_every_line_of_the_operator_commands_is_indonesian(sop: Sop, indonesian:
         ("report", "sla"), ("tick",), ("migrate", str(instance), "--dry-run"), ("lint", str(sop.definitions)),
         ("replay", str(instance)), ("export", str(instance), "-o", str(bundle)), ("verify", "--bundle", str(bundle)),
         ("db", "copy", "--from", str(sop.db), "--to", str(tmp_path / "copy.db")), ("show", str(instance)),
-        ("tasks", "--overdue"), ("complete", str(instance), "AjukanPermohonan", "--set", "x=1"))]
+        ("tasks", "--overdue"), ("complete", str(instance), "AjukanPermohonan", "--set", "x=1"),
+        ("diagram", str(instance), "-o", str(tmp_path / "i.svg")), ("decompile", str(sop.definitions /
+        "interkoneksi_data_baru.bpmn"), "-o", str(tmp_path / "t.sop.yaml")))]
     lines = [line for run in runs for line in (*run.stdout.splitlines(), *run.stderr.splitlines())]
     assert len(lines) > 40
     copied = [line for line in lines if re.fullmatch(r"[a-z_]+: \d+ baris", line)]  # table names stay identifiers
@@ -152,3 +154,31 @@ def test_every_line_of_the_operator_commands_is_indonesian(sop: Sop, indonesian:
     assert _untranslated([line for line in lines if line not in copied]) == []
     text = "\n".join(lines)
     assert "berjalan" in text and "(instans dimulai)" in text and "peristiwa" in text
+
+
+def test_auditors_and_broken_diagrams_read_indonesian(sop: Sop, indonesian: None, tmp_path: Path) -> None:
+    """A failed verify names the table and column in Indonesian; lint and loading a broken diagram too."""
+    import shutil
+
+    instance = sop.start()
+    assert sop("complete", str(instance), "AjukanPermohonan", "--data",
+               str(DATA / "01_surat_permohonan.yaml")).exit_code == 0
+    import sqlite3
+
+    conn = sqlite3.connect(sop.db)
+    conn.execute("UPDATE steps SET taken = taken + 100")
+    conn.commit()
+    conn.close()
+    failed = sop("verify")
+    assert failed.exit_code == 1 and "GAGAL pada peristiwa" in failed.stdout and "tabel steps, kolom taken" in \
+        failed.stdout
+    broken = tmp_path / "broken"
+    shutil.copytree(sop.definitions, broken)
+    bpmn = broken / "interkoneksi_data_baru.bpmn"
+    bpmn.write_text(bpmn.read_text(encoding="utf-8").replace('value="PT1H"', 'value="satu jam"'), encoding="utf-8")
+    lint = sop("lint", str(broken))
+    loading = sop("--definitions", str(broken), "processes")
+    assert "bukan durasi ISO-8601" in lint.stdout and "(aturan sla-invalid" in loading.stderr
+    lines = [*failed.stdout.splitlines(), *failed.stderr.splitlines(), *lint.stdout.splitlines(),
+             *lint.stderr.splitlines(), *loading.stderr.splitlines()]
+    assert _untranslated(lines) == []

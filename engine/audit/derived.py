@@ -178,8 +178,10 @@ def _timer_problems(stored: StoredDerived, want: Expected, where: str, timed: bo
         if found is None or expected is None:
             which = (found or expected)
             assert which is not None
-            state = "has a row for" if expected is None else "lacks the row of"
-            out.append(N_(f"{where}: table timers {state} timer '{which.bpmn_id}' ({uuid[:8]})"))
+            if expected is None:
+                out.append(N_(f"{where}: table timers has a row for timer '{which.bpmn_id}' ({uuid[:8]})"))
+            else:
+                out.append(N_(f"{where}: table timers lacks the row of timer '{which.bpmn_id}' ({uuid[:8]})"))
             continue
         for name in ("bpmn_id", "attached_to", "due") if timed else ("bpmn_id", "attached_to"):
             if _differs(getattr(found, name), getattr(expected, name)):

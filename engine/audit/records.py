@@ -135,9 +135,9 @@ def chain_problems(record: AuditRecord) -> list[Problem]:
             problems.append(Problem(position, N_(f"{where} ({event.type}): its data is not in the canonical form it "
                                               "was written in")))
         if chain_hash(previous, body) != event.hash:
-            problems.append(Problem(position, f"{where} ({event.type} {event.task or ''}".rstrip()
-                                    + f" at {event.time} by {event.actor}): hash mismatch — the event was altered, "
-                                      "or one before it was removed or swapped"))
+            what = f"{event.type} {event.task}" if event.task else event.type
+            problems.append(Problem(position, N_(f"{where} ({what} at {event.time} by {event.actor}): hash mismatch "
+                                                 "— the event was altered, or one before it was removed or swapped")))
         if event.type == "instance-migrated" and isinstance(body["data"], dict):  # recorded on the new version
             if body["data"].get("from") != current:
                 problems.append(Problem(position, N_(f"{where} moves the instance from {body['data'].get('from')!s:.12}"

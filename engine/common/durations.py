@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from engine.common.i18n import N_
+
 MAX_DAYS = 366
 DURATION_SHAPE = re.compile(
     r"^P(?!$)(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -40,8 +42,8 @@ def duration_problem(text: str) -> str | None:
         duration_parts(text)
     except ValueError:
         if DURATION_SHAPE.match(text.strip()):
-            return f"longer than {MAX_DAYS} days, the longest duration sop accepts; check the number"
-        return "not an ISO-8601 duration; write it as PT30M, PT1H or P1D"
+            return N_(f"longer than {MAX_DAYS} days, the longest duration sop accepts; check the number")
+        return N_("not an ISO-8601 duration; write it as PT30M, PT1H or P1D")
     return None
 
 

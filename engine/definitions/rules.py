@@ -20,6 +20,7 @@ from engine.bpmn.tasks import FORM_PROPERTY
 from engine.bpmn.xml_reading import DOCTYPE_RULE, read_xml
 from engine.common.durations import duration_problem
 from engine.common.errors import DefinitionError, EngineError
+from engine.common.i18n import N_
 
 ERROR, WARNING = "error", "warning"
 
@@ -80,13 +81,13 @@ def folder_forms(forms_dir: Path) -> FormSource:
         path = forms_dir / name
         return path.read_text(encoding="utf-8") if path.is_file() else None
 
-    return FormSource(f"the forms folder '{forms_dir}'", read, forms_dir)
+    return FormSource(N_(f"the forms folder '{forms_dir}'"), read, forms_dir)
 
 
 def bundle_forms(bundle: dict[str, Any]) -> FormSource:
     """The forms a stored definition bundle pins."""
     forms = bundle.get("forms") or {}
-    return FormSource("the definition's bundle", lambda name: forms.get(name) if isinstance(forms, dict) else None)
+    return FormSource(N_("the definition's bundle"), lambda name: forms.get(name) if isinstance(forms, dict) else None)
 
 
 def diagram_root(text: str) -> tuple[Any, list[Finding]]:
@@ -302,5 +303,7 @@ def rule_error(errors: list[Finding], source: str, process_ids: Iterable[str] = 
     first = min(errors, key=lambda f: (f.line or 0, f.rule))
     where = f"{source}:{first.line}" if first.line else source
     more = len(errors) - 1
-    tail = f"; {more} more error{'s' if more != 1 else ''}: run `sop lint` to see all" if more else ""
-    return DiagramRuleError(f"{where}: {first.message} (rule {first.rule}{tail})", errors, process_ids)
+    if more:
+        return DiagramRuleError(N_(f"{where}: {first.message} (rule {first.rule}; {more} more error(s): run `sop lint` "
+                                   "to see all)"), errors, process_ids)
+    return DiagramRuleError(N_(f"{where}: {first.message} (rule {first.rule})"), errors, process_ids)
