@@ -33,7 +33,8 @@ def copy(source: str, target: str, as_json: bool) -> None:
     else:
         for table, count in result.rows.items():
             click.echo(f"{table}: " + translate(N_(f"{count} rows")))  # the table's name is an identifier
-        say(f"verified {result.verified} instances: {'ok' if not result.problems else 'PROBLEMS'}")
+        say(f"verified {result.verified} instances: all ok" if not result.problems else
+            f"verified {result.verified} instances: PROBLEMS")
     if result.problems:
         raise StoreError("The copy does not verify:\n" + "\n".join(f"  - {p}" for p in result.problems))
     if not as_json:

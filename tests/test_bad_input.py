@@ -48,10 +48,12 @@ def test_data_file_that_is_not_json_or_yaml(started: Sop, tmp_path: Path) -> Non
 
 def test_data_that_is_not_an_object(started: Sop) -> None:
     """A list, a scalar or an empty document is refused with a hint to the template."""
-    for text, kind in (("- a\n- b\n", "a list"), ("hanya teks\n", "a str"), ("", "empty")):
+    for text, kind in (("- a\n- b\n", "a list"), ("hanya teks\n", "a str")):
         err = _refused(started, "complete", "1", "AjukanPermohonan", "--data", "-", input=text)
         assert f"the data must be an object of field: value pairs, but it is {kind}" in err
         assert "sop form INSTANCE TASK --template" in err
+    err = _refused(started, "complete", "1", "AjukanPermohonan", "--data", "-", input="")
+    assert "the data is empty; write field: value pairs" in err and "sop form INSTANCE TASK --template" in err
 
 
 def test_every_schema_violation_is_listed_at_once(started: Sop) -> None:

@@ -116,7 +116,10 @@ def parse_data(text: str, source: str) -> dict[str, Any]:
         value = parse_yaml(text, source)
     if not isinstance(value, dict):
         plain = {YamlInt: "int", YamlFloat: "float"}.get(type(value), type(value).__name__)
-        kind = "empty" if value is None else f"a {plain}"
+        if value is None:
+            raise DataFileError(f"{source}: the data is empty; write field: value pairs (see "
+                                "`sop form INSTANCE TASK --template` for the fields)")
+        kind = f"a {plain}"
         raise DataFileError(
             f"{source}: the data must be an object of field: value pairs, but it is {kind}; "
             "see `sop form INSTANCE TASK --template` for the fields"
