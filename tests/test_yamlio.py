@@ -106,7 +106,7 @@ def test_read_data_file_reads_yaml(tmp_path: Path) -> None:
 def test_read_data_file_stdin() -> None:
     """The path '-' reads the given stdin text and names it <stdin> in errors."""
     assert read_data_file("-", "a: 1\n") == {"a": 1}
-    with pytest.raises(DataFileError, match=r"^<stdin>: the data must be an object"):
+    with pytest.raises(DataFileError, match=r"^<stdin>: the data is empty"):
         read_data_file("-", "")
 
 

@@ -303,7 +303,10 @@ def rule_error(errors: list[Finding], source: str, process_ids: Iterable[str] = 
     first = min(errors, key=lambda f: (f.line or 0, f.rule))
     where = f"{source}:{first.line}" if first.line else source
     more = len(errors) - 1
+    if more == 1:
+        return DiagramRuleError(N_(f"{where}: {first.message} (rule {first.rule}; 1 more error: run `sop lint` to "
+                                   "see all)"), errors, process_ids)
     if more:
-        return DiagramRuleError(N_(f"{where}: {first.message} (rule {first.rule}; {more} more error(s): run `sop lint` "
+        return DiagramRuleError(N_(f"{where}: {first.message} (rule {first.rule}; {more} more errors: run `sop lint` "
                                    "to see all)"), errors, process_ids)
     return DiagramRuleError(N_(f"{where}: {first.message} (rule {first.rule})"), errors, process_ids)
