@@ -18,4 +18,8 @@ PY
 grep -q "<bpmn:process" compiled.bpmn || grep -q "<process" compiled.bpmn
 "$SOP" --db demo.db --definitions "$REPO/definitions" --forms "$REPO/forms" demo --examples "$REPO/examples" > demo.txt
 grep -q "completed" demo.txt
-echo "wheel-test: lint, compile and demo passed with $SOP from $work"
+# the compiled Indonesian catalog ships in the wheel
+LANG=id_ID.UTF-8 "$SOP" --definitions "$REPO/definitions" --help | grep -q "Penggunaan:"
+{ LANG=id_ID.UTF-8 "$SOP" --db missing.db --definitions "$REPO/definitions" show 1 2>&1 || true; } \
+    | grep -q "^Galat: Tidak ada penyimpanan di 'missing.db'"
+echo "wheel-test: lint, compile, demo and Indonesian messages passed with $SOP from $work"
