@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from engine import Engine
 
 TABLE_LIMIT = 100
+VERSION = "0.1.0"
 
 
 # Commands in modules of their own: name -> (module, attribute), imported when the command runs.
@@ -55,7 +56,8 @@ LAZY_COMMANDS = {
 @click.option("--roles", "roles_file", envvar="SOP_ROLES", metavar="FILE", show_envvar=True,
               help="People and their lanes (default: roles.yaml in the definitions folder; none: single-user mode); "
                    "once `sop roles apply` pinned a version in the store, that version is enforced.")
-@click.version_option("0.1.0", prog_name="sop")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=lambda ctx, _, shown: _version(
+    ctx, shown), help="Show the version and exit.")
 @click.pass_context
 def cli(ctx: click.Context, db: str, definitions_dir: str, forms_dir: str, roles_file: str | None) -> None:
     """Run Standard Operating Procedures defined as BPMN diagrams.
@@ -64,6 +66,13 @@ def cli(ctx: click.Context, db: str, definitions_dir: str, forms_dir: str, roles
     sop complete 1 {task} --data {task}.yaml
     """
     ctx.obj = {"db": db, "definitions": definitions_dir, "forms": forms_dir, "roles": roles_file}
+
+
+def _version(ctx: click.Context, shown: bool) -> None:
+    """`sop --version`, in the reader's language."""
+    if shown and not ctx.resilient_parsing:
+        say(f"sop, version {VERSION}")
+        ctx.exit()
 
 
 def _read_data(data_file: str | None, sets: tuple[str, ...], engine: Engine | None = None,

@@ -19,4 +19,5 @@ CLICK_TEXTS = (
     N_("(Possible options: {possibilities})"), N_("{value!r} is not a valid {format}."),
     N_("{value!r} does not match the format {format}."), N_("{value!r} does not match the formats {formats}."),
     N_("Missing argument '{name}'."), N_("Missing option '{name}'."),
+    N_("%(prog)s, version %(version)s"),
 )

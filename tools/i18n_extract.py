@@ -109,7 +109,7 @@ def _worth(text: str) -> bool:
     import re
 
     bare = re.sub(r"\{[^{}]*\}", "", text)
-    if text.startswith(("%", "SELECT", "INSERT", "CREATE")):
+    if text.startswith(("%-", "%s", "SELECT", "INSERT", "CREATE")):
         return False
     # words, or the frame of a composed message (`{title} ({path}): {sentence}`): its parts are translated in turn
     return sum(c.isalpha() for c in bare) >= 2 or (bare != text and len(bare.strip()) >= 1)
