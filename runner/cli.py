@@ -193,11 +193,16 @@ def form(ctx: click.Context, instance: str, task: str | None, process_id: str | 
 
     Example: sop form 1 {task} --template > {task}.yaml; sop form --process {process} {next_task} --template
     """
+    from .render import NO_ARTEFACT, instructions_comment
+
     if process_id is not None:
         if task is not None:
             raise click.UsageError("with --process give only the step: sop form --process PROCESS STEP")
-        _, _, schema = engine_of(ctx).step_form(process_id, instance)
-        usage = f"# sop complete INSTANCE {instance} --data FILE   (when the step is ready)\n"
+        _, form_file, schema = engine_of(ctx).step_form(process_id, instance)
+        told = engine_of(ctx).instructions(None, process_id, instance).get(instance) if template else None
+        has_form = bool(form_file)
+        usage = (f"# sop complete INSTANCE {instance} --data FILE   (when the step is ready)\n" if has_form
+                 else f"# sop complete INSTANCE {instance}   (when the step is ready; {NO_ARTEFACT})\n")
     else:
         if task is None:
             raise click.UsageError("give INSTANCE TASK (a ready task), or --process PROCESS STEP (any step)")
@@ -206,11 +211,14 @@ def form(ctx: click.Context, instance: str, task: str | None, process_id: str | 
                                      param_hint="INSTANCE")
         number = int(instance)
         view, schema = engine_of(ctx).form(number, task)
-        usage = f"# sop complete {number} {view.task} --data FILE\n"
+        told = engine_of(ctx).instructions(number).get(view.task) if template else None
+        has_form = bool(view.form)
+        usage = (f"# sop complete {number} {view.task} --data FILE\n" if has_form
+                 else f"# sop complete {number} {view.task}   ({NO_ARTEFACT})\n")
     if template:
         from engine import form_template as make_template
 
-        click.echo(usage + make_template(schema), nl=False)
+        click.echo(usage + instructions_comment(told) + (make_template(schema) if has_form else ""), nl=False)
     else:
         emit_json(schema)
 
@@ -267,6 +275,11 @@ def show(ctx: click.Context, instance: int, as_json: bool) -> None:
     if view.tasks:
         say("Ready tasks:")
         click.echo(tasks_table(view.tasks, engine.clock(), engine.local_times()))
+        from .render import indented
+
+        for task, text in engine.instructions(view.instance).items():
+            say(f"Instructions for {task}:")
+            click.echo(indented(text))
     if view.data:
         import yaml
 

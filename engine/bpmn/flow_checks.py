@@ -82,7 +82,7 @@ def _reads(text: str) -> list[tuple[str, Any]]:
     return out
 
 
-def _expressions(process: Any, graph: Graph) -> Iterator[tuple[Any, str, str, set[str], bool]]:
+def expressions_of(process: Any, graph: Graph) -> Iterator[tuple[Any, str, str, set[str], bool]]:
     """(element, owner id, text, steps upstream of where it is evaluated, is a step check) for each expression."""
     for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
         for cond in flow.iter(f"{{{BPMN_NS}}}conditionExpression"):
@@ -99,11 +99,14 @@ def _expressions(process: Any, graph: Graph) -> Iterator[tuple[Any, str, str, se
                 yield prop, task_id, prop.get("value", ""), before | {task_id}, True
 
 
-def condition_problems(process: Any, graph: Graph, step_ids: set[str],
-                       schemas: dict[str, dict[str, Any]]) -> Iterator[Found]:
-    """A condition reading a step that does not come before it, or a field its form does not define."""
-    for element, owner, text, before, is_check in _expressions(process, graph):
+def condition_problems(process: Any, graph: Graph, step_ids: set[str], schemas: dict[str, dict[str, Any]],
+                       start_data: frozenset[str] = frozenset()) -> Iterator[Found]:
+    """A condition reading a step that does not come before it, or a field its form does not define (start data,
+    given before any step, is read anywhere)."""
+    for element, owner, text, before, is_check in expressions_of(process, graph):
         for step, key in dict.fromkeys(_reads(text)):
+            if step in start_data:
+                continue
             if step not in step_ids:
                 if is_check:
                     yield (element.sourceline, owner, "condition-unknown-step",
