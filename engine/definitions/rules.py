@@ -115,13 +115,17 @@ def diagram_findings(root: Any, forms: FormSource, lanes_known: set[str] | None 
     processes = executable_processes(root)
     idle = [p for p in root.iter(f"{{{BPMN_NS}}}process") if p not in processes]
     severity = WARNING if processes else ERROR
-    out = [Finding(severity, p.sourceline, p.get("id"), IDLE_RULE,
-                   f"process '{p.get('id')}' has isExecutable=\"{p.get('isExecutable')}\" (bpmn-js's new-diagram "
-                   "default), so sop does not run it; set isExecutable=\"true\" on the process (Camunda Modeler: "
-                   "its Executable checkbox)") for p in idle]
+    out = [_idle_finding(p, severity) for p in idle]
     if not processes and not idle:
         out.append(Finding(ERROR, root.sourceline, None, "process-unparsable", "has no process; draw one"))
     return out + [found for process in processes for found in process_findings(process, forms, lanes_known)]
+
+
+def _idle_finding(process: Any, severity: str) -> Finding:
+    process_id, flag = process.get("id"), process.get("isExecutable")
+    return Finding(severity, process.sourceline, process_id, IDLE_RULE,
+                   f"process '{process_id}' has isExecutable=\"{flag}\" (bpmn-js's new-diagram default), so sop does "
+                   "not run it; set isExecutable=\"true\" on the process (Camunda Modeler: its Executable checkbox)")
 
 
 def step_elements(process: Any) -> list[Any]:
