@@ -147,6 +147,17 @@ def test_a_camunda_juel_condition_says_how_to_write_it(tmp_path: Path) -> None:
              "surat_verdict")
 
 
+def test_a_condition_out_of_a_task_is_refused(tmp_path: Path) -> None:
+    """A conditional flow straight out of a task would be taken whatever it says: refused, naming the gateway
+    to draw."""
+    sop = _sop(tmp_path, lambda t: t.replace(
+        '<bpmn:sequenceFlow id="F3" sourceRef="Arsipkan" targetRef="EndEvent_Arsip" />',
+        '<bpmn:sequenceFlow id="F3" sourceRef="Arsipkan" targetRef="EndEvent_Arsip"><bpmn:conditionExpression>'
+        'Telaah["keputusan"] == "setuju"</bpmn:conditionExpression></bpmn:sequenceFlow>'))
+    _refused(sop, "condition-ignored", "sequence flow 'F3' out of task 'Arsipkan' has a condition, which is never "
+             "evaluated there", "surat_verdict")
+
+
 def test_declared_start_data_is_read_and_required(tmp_path: Path) -> None:
     """A condition may read a name the process declares as startData; `sop start` requires it, and the
     gateway then reads it."""

@@ -125,6 +125,25 @@ def condition_problems(process: Any, graph: Graph, step_ids: set[str], schemas: 
                        f"not define (fields: {', '.join(sorted(properties))}); fix the field name")
 
 
+CONDITION_SOURCE_RULE = "condition-ignored"
+
+
+def ignored_condition_problems(process: Any, graph: Graph) -> Iterator[Found]:
+    """A condition on a flow out of anything but an exclusive or inclusive gateway: SpiffWorkflow 3.2 connects
+    such flows unconditionally, so every one of them would be taken whatever the condition says."""
+    for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        cond = flow.find(f"{{{BPMN_NS}}}conditionExpression")
+        source = graph.nodes.get(flow.get("sourceRef", ""))
+        if cond is None or not (cond.text or "").strip() or source is None:
+            continue
+        kind = tag(source)
+        if kind not in ("exclusiveGateway", "inclusiveGateway"):
+            yield (cond.sourceline, flow.get("id"), CONDITION_SOURCE_RULE,
+                   f"sequence flow '{flow.get('id')}' out of {kind} '{source.get('id')}' has a condition, which is "
+                   "never evaluated there (every flow out of it is taken); put an exclusive gateway after "
+                   f"'{source.get('id')}' and move the condition to the gateway's flow")
+
+
 def choices(schema: dict[str, Any], key: Any) -> list[Any] | None:
     """Every value a form field can take when it is a choice (enum, const, boolean), else None."""
     prop = schema.get("properties", {}).get(key) if isinstance(key, str) else None

@@ -16,7 +16,7 @@ from engine.bpmn.diagram_checks import (
     process_problems,
     tag,
 )
-from engine.bpmn.flow_checks import Graph, condition_problems, gateway_problems
+from engine.bpmn.flow_checks import Graph, condition_problems, gateway_problems, ignored_condition_problems
 from engine.bpmn.tasks import FORM_PROPERTY, UI_PROPERTY
 from engine.bpmn.xml_reading import DOCTYPE_RULE, read_xml
 from engine.common.durations import duration_problem
@@ -191,6 +191,8 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
     for line, element, rule, message in condition_problems(process, graph, step_ids, schemas, start_data):
         add(line, element, rule, message)
     for line, element, rule, message in name_problems(process, graph, step_ids, set(start_data), schemas):
+        add(line, element, rule, message)
+    for line, element, rule, message in ignored_condition_problems(process, graph):
         add(line, element, rule, message)
     for line, element, rule, message, severity in gateway_problems(process, schemas):
         add(line, element, rule, message, severity)
