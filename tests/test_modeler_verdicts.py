@@ -175,6 +175,35 @@ def test_declared_start_data_is_read_and_required(tmp_path: Path) -> None:
     assert [t["task"] for t in sop.json("tasks")] == ["Arsipkan"]
 
 
+def test_the_start_event_form_declares_and_validates_start_data(tmp_path: Path) -> None:
+    """A start event's form declares its fields as start data (conditions may read them bare) and validates what
+    `sop start --data` gives; the form is pinned with the version."""
+    start = '<bpmn:startEvent id="StartEvent_1"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>'
+    with_form = ('<bpmn:startEvent id="StartEvent_1"><bpmn:extensionElements><spiffworkflow:properties>'
+                 '<spiffworkflow:property name="formJsonSchemaFilename" value="awal.schema.json" />'
+                 "</spiffworkflow:properties></bpmn:extensionElements><bpmn:outgoing>F1</bpmn:outgoing>"
+                 "</bpmn:startEvent>")
+    condition = '<bpmn:conditionExpression>prioritas == "tinggi" and Telaah["keputusan"] == "setuju"'
+    sop = _sop(tmp_path, lambda t: t.replace(start, with_form),
+               lambda t: t.replace(CONDITION[:-len("</bpmn:conditionExpression>")], condition))
+    assert sop("lint", str(sop.definitions)).exit_code == 0
+    refused = sop("start", "surat_verdict")
+    assert refused.exit_code == 1 and "Start data (form awal.schema.json)" in refused.stderr, refused.output
+    assert "prioritas" in refused.stderr and not sop.db.exists()
+    data = tmp_path / "awal.yaml"
+    data.write_text("prioritas: segera\n", encoding="utf-8")
+    assert sop("start", "surat_verdict", "--data", str(data)).exit_code == 1
+    data.write_text("prioritas: tinggi\n", encoding="utf-8")
+    instance = str(sop.json("start", "surat_verdict", "--data", str(data))["instance"])
+    assert sop("complete", instance, "Telaah", "--set", "keputusan=setuju").exit_code == 0
+    assert [t["task"] for t in sop.json("tasks")] == ["Arsipkan"]
+    (before,) = sop.json("processes")
+    form = sop.forms / "awal.schema.json"
+    form.write_text(form.read_text(encoding="utf-8").replace('"Data awal"', '"Data awal surat"'), encoding="utf-8")
+    (after,) = sop.json("processes")
+    assert before["version"] != after["version"]
+
+
 def test_a_start_data_name_that_is_a_step_id_is_refused(tmp_path: Path) -> None:
     """startData names are data keys of their own: a step id there is an error naming the property."""
     sop = _sop(tmp_path, declare("Telaah, prioritas"))

@@ -167,7 +167,7 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
 
     tasks = step_elements(process)
     step_ids = {t.get("id", "") for t in tasks}
-    declared = start_data_names(process)
+    declared = {**_start_form_fields(process, forms, add), **start_data_names(process)}
     start_data = frozenset(declared)
     for found in process_problems(process, step_ids, start_data):
         add(found.line, found.element, found.rule, found.message)
@@ -184,7 +184,7 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
         schema = _step_findings(task, forms, add)
         if schema is not None:
             schemas[task.get("id", "")] = schema
-    _form_ref_findings(tasks, forms, add)
+    _form_ref_findings(tasks + start_events_with_forms(process), forms, add)
     graph = Graph(process)
     for line, element, rule, message in graph.problems():
         add(line, element, rule, message)
@@ -197,6 +197,24 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
     for line, element, rule, message, severity in gateway_problems(process, schemas):
         add(line, element, rule, message, severity)
     return out
+
+
+def start_events_with_forms(process: Any) -> list[Any]:
+    """The start events of a process that bind a form: the form of its start data."""
+    return [event for event in process.iter(f"{{{BPMN_NS}}}startEvent")
+            if any(p.get("name") == FORM_PROPERTY and p.get("value") for p in event.iter(f"{{{SPIFF_NS}}}property"))]
+
+
+def _start_form_fields(process: Any, forms: FormSource, add: Any) -> dict[str, int | None]:
+    """The fields of the start events' forms (declared start data, by line), each form checked as a step's is."""
+    found: dict[str, int | None] = {}
+    for event in start_events_with_forms(process):
+        name = next(p.get("value", "") for p in event.iter(f"{{{SPIFF_NS}}}property") if p.get("name") == FORM_PROPERTY)
+        schema = _form_schema(event.get("id", ""), event.sourceline, name, forms, add)
+        fields = schema.get("properties") if schema is not None else None
+        for field in fields if isinstance(fields, dict) else ():
+            found.setdefault(field, event.sourceline)
+    return found
 
 
 def _form_ref_findings(tasks: list[Any], forms: FormSource, add: Any) -> None:

@@ -19,6 +19,7 @@ from engine.definitions.rules import (
     node_lanes,
     process_findings,
     refuse,
+    start_events_with_forms,
     step_elements,
     step_lane,
 )
@@ -50,6 +51,7 @@ class Definition:
     steps: tuple[Step, ...]
     identity: dict[str, Any]
     start_data: tuple[str, ...] = ()
+    start_form: str | None = None
 
     def step(self, bpmn_id: str) -> Step | None:
         """The user task with this BPMN id, if the process has one."""
@@ -67,7 +69,8 @@ def bound_forms(process: Any, forms: FormSource) -> dict[str, str]:
     (checked before)."""
     from engine.definitions.form_refs import closed_forms
 
-    names = [prop.get("value", "") for task in step_elements(process) for prop in task.iter(f"{{{SPIFF_NS}}}property")
+    holders = step_elements(process) + start_events_with_forms(process)
+    names = [prop.get("value", "") for task in holders for prop in task.iter(f"{{{SPIFF_NS}}}property")
              if prop.get("name") in (FORM_PROPERTY, UI_PROPERTY) and prop.get("value")]
     return closed_forms(names, forms.text)
 
@@ -116,4 +119,6 @@ def checked_definition(bundle: dict[str, Any], source: str, process: Any) -> Def
         steps=tuple(steps),
         identity=identity,
         start_data=tuple(start_data_names(process)),
+        start_form=next((p.get("value") for event in start_events_with_forms(process)
+                         for p in event.iter(f"{{{SPIFF_NS}}}property") if p.get("name") == FORM_PROPERTY), None),
     )
