@@ -85,6 +85,27 @@ def test_plain_and_manual_tasks_are_steps_with_no_artefact(tmp_path: Path) -> No
     assert sop("verify").exit_code == 0
 
 
+def test_a_step_with_no_artefact_is_held_to_its_lane(tmp_path: Path) -> None:
+    """With a roles file, only a person of the plain task's lane may complete it; the event records who."""
+    from engine.common.identity import os_login
+
+    me = os_login()
+    sop = _sop(tmp_path)
+    roles = sop.definitions / "roles.yaml"
+    roles.write_text(f"{me}: {{name: Penguji, lanes: [Kepala Seksi]}}\narsip.umum: {{name: Arsiparis, lanes: "
+                     "[Arsiparis]}\n", encoding="utf-8")
+    instance = str(sop.start("surat_verdict"))
+    assert sop("complete", instance, "Telaah", "--set", "keputusan=setuju").exit_code == 0
+    before = sop.dump()
+    refused = sop("complete", instance, "Arsipkan")
+    assert refused.exit_code == 1 and "is in lane 'Arsiparis'" in refused.stderr, refused.output
+    assert sop.dump() == before
+    roles.write_text(f"{me}: {{name: Penguji, lanes: [Kepala Seksi, Arsiparis]}}\n", encoding="utf-8")
+    assert sop("complete", instance, "Arsipkan").exit_code == 0
+    events = sop.json("history", instance)
+    assert [(e["task"], e["actor"]) for e in events if e["type"] == "task-completed"][-1] == ("Arsipkan", me)
+
+
 def test_a_manual_task_on_the_other_branch_completes_too(tmp_path: Path) -> None:
     """The manualTask of the default branch is ready in its lane and completes with no data."""
     sop = _sop(tmp_path)
