@@ -291,6 +291,7 @@ def test_camunda_extensions_get_warnings_naming_the_spiff_equivalent(tmp_path: P
     assert 'formJsonSchemaFilename" value="FILE"' in messages
     assert "camunda:properties (sla), which sop does not read; write them as <spiffworkflow:property" in messages
     assert "camunda:formData (alasan)" in messages
+    assert "camunda:candidateGroups='pegawai', which sop does not read; put the step in its actor's lane" in messages
     assert sop.start("camunda_cuti") == 1
 
 

@@ -48,6 +48,12 @@ def convention_warnings(process: Any) -> Iterator[DiagramProblem]:
                 yield DiagramProblem(element.sourceline, owner, CONVENTION_RULE,
                                      f"{kind} '{owner}' names its form with camunda:{local}={value!r}, which sop "
                                      f"does not read; {_BIND}")
+            if namespace in CAMUNDA_NAMESPACES and local in ("assignee", "candidateUsers", "candidateGroups"):
+                kind, owner = _owner(element)
+                yield DiagramProblem(element.sourceline, owner, CONVENTION_RULE,
+                                     f"{kind} '{owner}' names who does it with camunda:{local}={value!r}, which sop "
+                                     "does not read; put the step in its actor's lane (the roles file says who "
+                                     "holds each lane)")
         namespace, local = _split(element.tag)
         if namespace not in CAMUNDA_NAMESPACES:
             continue
