@@ -133,6 +133,30 @@ def test_a_task_that_keeps_its_form_runs_as_a_user_task(kind: str, tmp_path: Pat
     assert [t["task"] for t in sop.json("tasks")] == ["Arsipkan"]
 
 
+def test_a_version_pinned_without_its_task_form_is_refused_cleanly(tmp_path: Path) -> None:
+    """A version pinned before plain tasks' forms were pinned (its bundle lacks the form) gives an Error line
+    naming the form and the fix, never an internal error, and changes nothing."""
+    import sqlite3
+
+    sop = _sop(tmp_path, lambda t: t.replace('<bpmn:userTask id="Telaah"', '<bpmn:task id="Telaah"')
+               .replace("</bpmn:userTask>", "</bpmn:task>"))
+    instance = str(sop.start("surat_verdict"))
+    conn = sqlite3.connect(sop.db)
+    (bundle,) = conn.execute("SELECT bundle FROM definition_versions").fetchone()
+    old = json.loads(bundle)
+    old["forms"].pop("telaah.schema.json")
+    conn.execute("UPDATE definition_versions SET bundle = ?", (json.dumps(old),))
+    conn.commit()
+    conn.close()
+    before = sop.dump()
+    for args in (("form", instance, "Telaah"), ("complete", instance, "Telaah", "--set", "keputusan=setuju")):
+        result = sop(*args)
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith("Error: Form 'telaah.schema.json' is not pinned with version"), result.output
+        assert "sop migrate" in result.stderr and "internal error" not in result.output
+    assert sop.dump() == before
+
+
 def test_a_user_task_without_a_form_stays_refused(tmp_path: Path) -> None:
     """A user task is where a person enters an artefact: without a form it is refused by lint and load."""
     sop = _sop(tmp_path, lambda t: t.replace(
