@@ -106,6 +106,22 @@ def test_a_step_with_no_artefact_is_held_to_its_lane(tmp_path: Path) -> None:
     assert [(e["task"], e["actor"]) for e in events if e["type"] == "task-completed"][-1] == ("Arsipkan", me)
 
 
+def test_groups_and_text_annotations_are_only_drawn(tmp_path: Path) -> None:
+    """bpmn-js's group (with its category) and a text annotation are artifacts, not flow: the diagram lints
+    clean and runs."""
+    artifacts = ('<bpmn:group id="Group_1" categoryValueRef="CV_1" /><bpmn:textAnnotation id="TA_1"><bpmn:text>'
+                 'catatan</bpmn:text></bpmn:textAnnotation><bpmn:association id="A_1" sourceRef="Telaah" '
+                 'targetRef="TA_1" />')
+    sop = _sop(tmp_path, lambda t: t.replace("  </bpmn:process>", artifacts + "</bpmn:process>").replace(
+        "</bpmn:definitions>", '<bpmn:category id="Cat_1"><bpmn:categoryValue id="CV_1" value="Arsip" />'
+        "</bpmn:category></bpmn:definitions>"))
+    assert sop("lint", str(sop.definitions)).exit_code == 0
+    instance = str(sop.start("surat_verdict"))
+    assert sop("complete", instance, "Telaah", "--set", "keputusan=tolak").exit_code == 0
+    assert sop("complete", instance, "Kembalikan").exit_code == 0
+    assert sop.json("show", instance)["status"] == "completed"
+
+
 def test_a_manual_task_on_the_other_branch_completes_too(tmp_path: Path) -> None:
     """The manualTask of the default branch is ready in its lane and completes with no data."""
     sop = _sop(tmp_path)

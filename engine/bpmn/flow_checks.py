@@ -11,9 +11,11 @@ from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS, tag
 from engine.common.errors import ExpressionError
 from engine.common.expressions import evaluate, parse_expression
 
-# Children of a process that are not nodes of its flow.
+# Children of a process that are not nodes of its flow (artifacts such as bpmn-js's groups, and descriptions).
 _NOT_NODES = {"sequenceFlow", "laneSet", "extensionElements", "documentation", "dataObject", "dataObjectReference",
-              "dataStoreReference", "textAnnotation", "association", "ioSpecification", "property", ""}
+              "dataStoreReference", "textAnnotation", "association", "ioSpecification", "property", "group",
+              "auditing", "monitoring", "resourceRole", "performer", "humanPerformer", "potentialOwner",
+              "correlationSubscription", "supports", ""}
 _MAX_COMBINATIONS = 10_000
 
 Found = tuple[int | None, str | None, str, str]
