@@ -122,6 +122,33 @@ def test_groups_and_text_annotations_are_only_drawn(tmp_path: Path) -> None:
     assert sop.json("show", instance)["status"] == "completed"
 
 
+def test_a_plain_intermediate_event_is_a_milestone_that_runs(tmp_path: Path) -> None:
+    """bpmn-js's default intermediate event (no event definition) passes; one that throws a message is refused."""
+    milestone = ('<bpmn:intermediateThrowEvent id="Diarsipkan" name="Surat diarsipkan"><bpmn:incoming>F3'
+                 '</bpmn:incoming><bpmn:outgoing>F3b</bpmn:outgoing></bpmn:intermediateThrowEvent>'
+                 '<bpmn:sequenceFlow id="F3b" sourceRef="Diarsipkan" targetRef="EndEvent_Arsip" />')
+
+    def drawn(text: str) -> str:
+        return (text.replace('<bpmn:sequenceFlow id="F3" sourceRef="Arsipkan" targetRef="EndEvent_Arsip" />',
+                             '<bpmn:sequenceFlow id="F3" sourceRef="Arsipkan" targetRef="Diarsipkan" />' + milestone)
+                .replace('<bpmn:incoming>F3</bpmn:incoming></bpmn:endEvent>', '<bpmn:incoming>F3b</bpmn:incoming>'
+                         "</bpmn:endEvent>")
+                .replace("<bpmn:flowNodeRef>EndEvent_Arsip</bpmn:flowNodeRef>",
+                         "<bpmn:flowNodeRef>EndEvent_Arsip</bpmn:flowNodeRef><bpmn:flowNodeRef>Diarsipkan"
+                         "</bpmn:flowNodeRef>"))
+
+    sop = _sop(tmp_path, drawn)
+    assert sop("lint", str(sop.definitions)).exit_code == 0
+    instance = str(sop.start("surat_verdict"))
+    assert sop("complete", instance, "Telaah", "--set", "keputusan=setuju").exit_code == 0
+    assert sop("complete", instance, "Arsipkan").exit_code == 0
+    assert sop.json("show", instance)["status"] == "completed"
+    throwing = _sop(tmp_path / "pesan", drawn, lambda t: t.replace(
+        '<bpmn:outgoing>F3b</bpmn:outgoing></bpmn:intermediateThrowEvent>',
+        '<bpmn:outgoing>F3b</bpmn:outgoing><bpmn:messageEventDefinition id="Pesan_1" /></bpmn:intermediateThrowEvent>'))
+    _refused(throwing, "element-unsupported", "intermediateThrowEvent 'Diarsipkan' is refused", "surat_verdict")
+
+
 def test_a_manual_task_on_the_other_branch_completes_too(tmp_path: Path) -> None:
     """The manualTask of the default branch is ready in its lane and completes with no data."""
     sop = _sop(tmp_path)

@@ -37,7 +37,8 @@ UNSUPPORTED = {
     "sendTask": "sop does not send messages yet",
     "receiveTask": "sop does not receive messages yet",
     "intermediateCatchEvent": "sop has no timer or message events yet",
-    "intermediateThrowEvent": "sop has no timer or message events yet",
+    "intermediateThrowEvent": "sop throws no message, signal or other events yet (a plain one, with no event "
+                              "definition, is a milestone and runs)",
     "callActivity": "sop does not call other processes yet",
     "subProcess": "sop does not run subprocesses yet; draw the steps in the main process",
     "transaction": "sop does not run transactions yet",
@@ -96,7 +97,7 @@ def process_problems(process: Any, step_ids: set[str],
                 f"element id '{element_id}' collides with SpiffWorkflow's internal task of that "
                 "name; rename it (for example StartEvent_1)"
             )
-        if name in UNSUPPORTED:
+        if name in UNSUPPORTED and not (name == "intermediateThrowEvent" and not _definitions(element)):
             owner = element_id or element.getparent().get("id")
             what = f"{name} '{element_id}'" if element_id else f"{name} of '{owner}'"
             rule = "script-refused" if name == "scriptTask" else "element-unsupported"
@@ -132,6 +133,11 @@ def process_problems(process: Any, step_ids: set[str],
             owner = element.getparent().getparent()
             yield DiagramProblem(line, owner.get("id"), "script-refused",
                                  f"task '{owner.get('id')}' has a {name}; diagrams may not run code")
+
+
+def _definitions(event: Any) -> list[Any]:
+    """The event definitions of an event (none for bpmn-js's plain intermediate event, a milestone that passes)."""
+    return [child for child in event if tag(child).endswith("EventDefinition")]
 
 
 def _data_owner(element: Any) -> str | None:
