@@ -71,7 +71,8 @@ def _message(element: Any, local: str, kind: str, owner: str) -> str | None:
                 "<spiffworkflow:properties> with the same names and values (sla, output, ...)")
     if local == "formData":
         return (f"{where} declares its fields in camunda:formData ({_names(element, 'formField', 'id')}), which sop "
-                f"does not read; write the fields as a JSON Schema 2020-12 form and {_BIND}")
+                "does not read; write the fields as a JSON Schema 2020-12 file in the forms folder and bind it with "
+                f"<spiffworkflow:property name=\"{FORM_PROPERTY}\" value=\"FILE\"/>")
     if local in ("formDefinition", "userTaskForm"):
         return f"{where} has a zeebe:{local}, which sop does not read; {_BIND}"
     if local in ("executionListener", "taskListener", "inputOutput", "taskDefinition", "script"):
