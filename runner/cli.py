@@ -20,7 +20,7 @@ from .context import (
     known_or_refuse,
 )
 from .render import emit_json, emit_json_list, message, say, table, tasks_table
-from .words import N_, fixed_text, translate
+from .words import fixed_text
 
 if TYPE_CHECKING:
     from engine import Engine
@@ -33,6 +33,7 @@ VERSION = "0.1.0"
 LAZY_COMMANDS = {
     **{name: ("runner.cli_audit", name) for name in ("history", "replay", "verify", "export")},
     "lint": ("runner.cli_lint", "lint"),
+    "form": ("runner.cli_form", "form"),
     "migrate": ("runner.cli_versions", "migrate"),
     "roles": ("runner.cli_roles", "roles"),
     "tick": ("runner.cli_time", "tick"),
@@ -191,40 +192,6 @@ def tasks(ctx: click.Context, instance: int | None, lane: str | None, limit: int
 
 
 @cli.command()
-@click.argument("instance", metavar="[INSTANCE] TASK")
-@click.argument("task", required=False, metavar=" ", shell_complete=complete_task)
-@click.option("--process", "process_id", metavar="PROCESS", shell_complete=complete_process,
-              help="Any step of this process's newest version, ready or not: sop form --process PROCESS STEP.")
-@click.option("--template", is_flag=True, help="Print a YAML skeleton to fill in instead of the schema.")
-@click.pass_context
-def form(ctx: click.Context, instance: str, task: str | None, process_id: str | None, template: bool) -> None:
-    """Print a step's JSON Schema form: a ready task of an instance, or with --process any step.
-
-    Example: sop form 1 {task} --template > {task}.yaml; sop form --process {process} {next_task} --template
-    """
-    if process_id is not None:
-        if task is not None:
-            raise click.UsageError("with --process give only the step: sop form --process PROCESS STEP")
-        _, _, schema = engine_of(ctx).step_form(process_id, instance)
-        usage = "# " + translate(N_(f"sop complete INSTANCE {instance} --data FILE   (when the step is ready)")) + "\n"
-    else:
-        if task is None:
-            raise click.UsageError("give INSTANCE TASK (a ready task), or --process PROCESS STEP (any step)")
-        if not instance.isdigit() or not 1 <= int(instance) < 2**63:
-            raise click.BadParameter(f"{instance!r} is not an instance number (see `sop instances`)",
-                                     param_hint="INSTANCE")
-        number = int(instance)
-        view, schema = engine_of(ctx).form(number, task)
-        usage = f"# sop complete {number} {view.task} --data FILE\n"
-    if template:
-        from engine import form_template as make_template
-
-        click.echo(usage + make_template(schema), nl=False)
-    else:
-        emit_json(schema)
-
-
-@cli.command()
 @click.argument("instance", type=INSTANCE_ID)
 @click.argument("task", shell_complete=complete_task)
 @click.option("--data", "data_file", metavar="FILE", help="The step's artefact, JSON or YAML ('-' for stdin).")
@@ -276,6 +243,11 @@ def show(ctx: click.Context, instance: int, as_json: bool) -> None:
     if view.tasks:
         say("Ready tasks:")
         click.echo(tasks_table(view.tasks, engine.clock(), engine.local_times()))
+        from .render import indented
+
+        for task, text in engine.instructions(view.instance).items():
+            say(f"Instructions for {task}:")
+            click.echo(indented(text))
     if view.data:
         import yaml
 

@@ -31,6 +31,21 @@ def emit_json_list(items: Sequence[dict[str, Any]]) -> None:
     _write("[\n" + ",\n".join([dumps(item) for item in items]) + "\n]\n")
 
 
+NO_ARTEFACT = "a step with no artefact: it takes no data"
+
+
+def instructions_comment(text: str | None) -> str:
+    """A step's Markdown instructions as YAML comment lines (empty when it has none)."""
+    if not text:
+        return ""
+    return "# Instructions:\n" + "".join(f"#   {printable(line)}".rstrip() + "\n" for line in text.splitlines())
+
+
+def indented(text: str) -> str:
+    """Text from a diagram indented two spaces, line by line, control characters escaped."""
+    return "\n".join(f"  {printable(line)}".rstrip() for line in text.splitlines())
+
+
 def _write(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()

@@ -357,8 +357,9 @@ def test_no_executable_process_is_reported(folders: tuple[Path, Path]) -> None:
     text = minimal_bpmn().replace('isExecutable="true"', 'isExecutable="false"')
     (definitions / "uji.bpmn").write_text(text, encoding="utf-8")
     problem = _only_problem(definitions, forms)
-    assert problem == (f'{definitions / "uji.bpmn"}:2: has no executable process (isExecutable="true"); mark the '
-                       "process executable (rule process-unparsable)")
+    assert problem == (f'{definitions / "uji.bpmn"}:3: process \'uji_proses\' has isExecutable="false" (bpmn-js\'s '
+                       'new-diagram default), so sop does not run it; set isExecutable="true" on the process (Camunda '
+                       "Modeler: its Executable checkbox) (rule process-not-executable)")
 
 
 # build_spec

@@ -59,13 +59,18 @@ def test_an_oversized_waktu_in_a_table_is_refused_with_its_line(sop: Sop, tmp_pa
         assert "waktu '99999999999999999999 hari' (P99999999999999999999D), longer than 366 days" in result.output
 
 
+START_DATA = ('<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="startData" '
+              'value="tenggat" /></spiffworkflow:properties></bpmn:extensionElements>')
+
+
 def test_a_timer_reading_an_oversized_duration_from_data_is_refused(tmp_path: Path) -> None:
     """A timer whose duration comes from the data as P99999999999D refuses the start naming timer and value."""
     definitions = tmp_path / "definitions"
     shutil.copytree(TENGGAT / "definitions", definitions)
     bpmn = definitions / "surat_tenggat.bpmn"
     bpmn.write_text(bpmn.read_text(encoding="utf-8").replace('<bpmn:timeDuration>"PT3H"</bpmn:timeDuration>',
-                                                             "<bpmn:timeDuration>tenggat</bpmn:timeDuration>"))
+                                                             "<bpmn:timeDuration>tenggat</bpmn:timeDuration>")
+                    .replace('isExecutable="true">', 'isExecutable="true">' + START_DATA))
     eng = Engine(str(tmp_path / "t.db"), definitions, TENGGAT / "forms", operator="penguji")
     with pytest.raises(EngineError, match=r"Instance 1: timer 'Tenggat_Konsep': 'P99999999999D' is longer than 366"):
         eng.start("surat_tenggat", {"tenggat": "P99999999999D"})

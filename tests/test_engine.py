@@ -185,7 +185,10 @@ def test_a_loop_cardinality_that_is_not_a_number_is_refused(tmp_path: Path) -> N
     shutil.copytree(PARAF / "forms", forms)
     bpmn = next(definitions.glob("*.bpmn"))
     bpmn.write_text(bpmn.read_text().replace("<bpmn:loopCardinality>3</bpmn:loopCardinality>",
-                                             "<bpmn:loopCardinality>jumlah</bpmn:loopCardinality>"))
+                                             "<bpmn:loopCardinality>jumlah</bpmn:loopCardinality>")
+                    .replace('isExecutable="true">', 'isExecutable="true"><bpmn:extensionElements>'
+                             '<spiffworkflow:properties><spiffworkflow:property name="startData" value="jumlah" />'
+                             '</spiffworkflow:properties></bpmn:extensionElements>'))
     sop = Sop(tmp_path / "s.db", definitions, forms)
     data = tmp_path / "start.json"
     data.write_text('{"jumlah": "x"}')

@@ -197,7 +197,10 @@ def test_a_collection_from_data_over_the_limit_is_refused(tmp_path: Path) -> Non
     path = sop.definitions / "ulang_periksa.bpmn"
     path.write_text(path.read_text().replace('<bpmn:loopCardinality>Isi["jumlah"]</bpmn:loopCardinality>',
                                              '<bpmn:loopDataInputRef>daftar</bpmn:loopDataInputRef>'
-                                             '<bpmn:inputDataItem id="butir" name="butir" />'))
+                                             '<bpmn:inputDataItem id="butir" name="butir" />')
+                    .replace('isExecutable="true">', 'isExecutable="true"><bpmn:extensionElements>'
+                             '<spiffworkflow:properties><spiffworkflow:property name="startData" value="daftar" />'
+                             '</spiffworkflow:properties></bpmn:extensionElements>'))
     data = tmp_path / "awal.json"
     data.write_text(json.dumps({"daftar": list(range(1001))}))
     instance = str(sop.json("start", "ulang_periksa", "--data", str(data))["instance"])

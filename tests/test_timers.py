@@ -210,7 +210,10 @@ def test_a_timer_reading_data_is_evaluated_by_the_restricted_evaluator(tmp_path:
     definitions = tmp_path / "definitions"
     definitions.mkdir()
     text = BPMN.read_text(encoding="utf-8").replace('<bpmn:timeDuration>"PT3H"</bpmn:timeDuration>',
-                                                    '<bpmn:timeDuration>tenggat</bpmn:timeDuration>')
+                                                    '<bpmn:timeDuration>tenggat</bpmn:timeDuration>').replace(
+        'isExecutable="true">', 'isExecutable="true"><bpmn:extensionElements><spiffworkflow:properties>'
+        '<spiffworkflow:property name="startData" value="tenggat" /></spiffworkflow:properties>'
+        '</bpmn:extensionElements>')
     (definitions / BPMN.name).write_text(text, encoding="utf-8")
     clock = Clock()
     eng = engine(tmp_path / "t.db", clock, definitions)

@@ -26,7 +26,9 @@ def is_task_id(value: str) -> bool:
 
     return (re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", value) is not None and not keyword.iskeyword(value)
             and value not in SHADOWED_IDS)
-STEP_TAGS = ("userTask", "manualTask")
+# The tasks people complete: a user task with its form; a manual or plain task (bpmn-js's "Task") with a form is
+# one too, without a form it is a step with no artefact (completing it records who and when).
+STEP_TAGS = ("userTask", "manualTask", "task")
 # Elements SpiffWorkflow knows but sop cannot drive yet (no scheduler, no messages, no code): refused at load.
 UNSUPPORTED = {
     "scriptTask": "diagrams are data and may not run code; model the work as a user task",
@@ -35,7 +37,8 @@ UNSUPPORTED = {
     "sendTask": "sop does not send messages yet",
     "receiveTask": "sop does not receive messages yet",
     "intermediateCatchEvent": "sop has no timer or message events yet",
-    "intermediateThrowEvent": "sop has no timer or message events yet",
+    "intermediateThrowEvent": "sop throws no message, signal or other events yet (a plain one, with no event "
+                              "definition, is a milestone and runs)",
     "callActivity": "sop does not call other processes yet",
     "subProcess": "sop does not run subprocesses yet; draw the steps in the main process",
     "transaction": "sop does not run transactions yet",
@@ -44,8 +47,22 @@ UNSUPPORTED = {
     "standardLoopCharacteristics": "sop does not run looping tasks yet; draw the loop with a gateway and flows",
     "adHocSubProcess": "sop does not run ad-hoc subprocesses yet",
 }
+_DATA_HELP = ("sop keeps each step's artefact under its task id and never reads or writes data objects or stores; "
+              "delete it (and its associations) and let conditions read the step, e.g. Step[\"field\"]")
+_MI_OUTPUT_HELP = ("sop stores each completion's artefact under the step's id and never fills an output item, so the "
+                   "task could never finish; remove loopDataOutputRef and outputDataItem")
+# Data elements SpiffWorkflow moves between tasks, which sop's steps never fill: refused (rule data-unsupported,
+# newer than the versions already pinned in stores, which it does not rewrite).
+DATA_UNSUPPORTED = {
+    "dataObject": _DATA_HELP, "dataObjectReference": _DATA_HELP, "dataStoreReference": _DATA_HELP,
+    "dataInputAssociation": _DATA_HELP, "dataOutputAssociation": _DATA_HELP,
+    "ioSpecification": "sop gives a step its data from the steps before it and its form, not from declared data "
+                       "inputs and outputs; delete the ioSpecification (its dataInput/dataOutput)",
+    "loopDataOutputRef": _MI_OUTPUT_HELP, "outputDataItem": _MI_OUTPUT_HELP,
+}
+DATA_RULE = "data-unsupported"
 ALLOWED_EVENT_DEFINITIONS = {"terminateEventDefinition"}
-TIMER_HELP = "sop runs boundary timers (timeDuration) on user and manual tasks only"
+TIMER_HELP = "sop runs boundary timers (timeDuration) on steps (user, manual and plain tasks) only"
 
 
 def tag(element: Any) -> str:
@@ -69,7 +86,8 @@ class DiagramProblem(NamedTuple):
     message: str
 
 
-def process_problems(process: Any, step_ids: set[str]) -> Iterator[DiagramProblem]:
+def process_problems(process: Any, step_ids: set[str],
+                     start_data: frozenset[str] = frozenset()) -> Iterator[DiagramProblem]:
     """Every element of a process sop cannot run, in document order (the loader stops at the first, lint lists all)."""
     ids = {e.get("id") for e in process.iter() if isinstance(e.tag, str) and e.get("id")}
     for element in process.iter():
@@ -79,13 +97,17 @@ def process_problems(process: Any, step_ids: set[str]) -> Iterator[DiagramProble
                 f"element id '{element_id}' collides with SpiffWorkflow's internal task of that "
                 "name; rename it (for example StartEvent_1)"
             )
-        if name in UNSUPPORTED:
+        if name in UNSUPPORTED and not (name == "intermediateThrowEvent" and not _definitions(element)):
             owner = element_id or element.getparent().get("id")
             what = f"{name} '{element_id}'" if element_id else f"{name} of '{owner}'"
             rule = "script-refused" if name == "scriptTask" else "element-unsupported"
             yield DiagramProblem(line, owner, rule, f"{what} is refused: {UNSUPPORTED[name]}")
+        if name in DATA_UNSUPPORTED and element.tag.startswith(f"{{{BPMN_NS}}}"):
+            owner = _data_owner(element)
+            what = f"{name} '{element_id}'" if element_id else f"{name} of '{owner}'"
+            yield DiagramProblem(line, owner, DATA_RULE, f"{what} is refused: {DATA_UNSUPPORTED[name]}")
         if name == "boundaryEvent":
-            yield from boundary_timer_problems(process, element, step_ids)
+            yield from boundary_timer_problems(process, element, step_ids, start_data)
             continue
         if name == "timerEventDefinition" and tag(element.getparent()) == "boundaryEvent":
             continue  # checked with its boundary event
@@ -105,7 +127,7 @@ def process_problems(process: Any, step_ids: set[str]) -> Iterator[DiagramProble
         if name in ("conditionExpression", "loopCardinality", "completionCondition") and (element.text or "").strip():
             owner = element.getparent()
             where = f"{tag(owner)} '{owner.get('id')}'"
-            for rule, message in expression_problems(element.text.strip(), where, step_ids):
+            for rule, message in expression_problems(element.text.strip(), where, step_ids, start_data):
                 yield DiagramProblem(line, owner.get("id"), rule, message)
         if name in ("preScript", "postScript") and element.tag.startswith(f"{{{SPIFF_NS}}}"):
             owner = element.getparent().getparent()
@@ -113,7 +135,22 @@ def process_problems(process: Any, step_ids: set[str]) -> Iterator[DiagramProble
                                  f"task '{owner.get('id')}' has a {name}; diagrams may not run code")
 
 
-def boundary_timer_problems(process: Any, event: Any, step_ids: set[str]) -> Iterator[DiagramProblem]:
+def _definitions(event: Any) -> list[Any]:
+    """The event definitions of an event (none for bpmn-js's plain intermediate event, a milestone that passes)."""
+    return [child for child in event if tag(child).endswith("EventDefinition")]
+
+
+def _data_owner(element: Any) -> str | None:
+    """The id a data element is reported under: its own, else the nearest enclosing element's."""
+    for candidate in (element, *element.iterancestors()):
+        if candidate.get("id"):
+            found: str = candidate.get("id")
+            return found
+    return None
+
+
+def boundary_timer_problems(process: Any, event: Any, step_ids: set[str],
+                            start_data: frozenset[str] = frozenset()) -> Iterator[DiagramProblem]:
     """A boundary event must be one timer with a duration, attached to a user or manual task."""
     from engine.common.durations import DURATION_SHAPE
     from engine.common.errors import EngineError
@@ -151,7 +188,7 @@ def boundary_timer_problems(process: Any, event: Any, step_ids: set[str]) -> Ite
         if DURATION_SHAPE.match(text):  # a duration, but too long
             yield DiagramProblem(line, event_id, "timer-invalid", f"{what}: {exc}")
             return
-    problems = list(expression_problems(text, what, step_ids))
+    problems = list(expression_problems(text, what, step_ids, start_data))
     for rule, message in problems:
         yield DiagramProblem(line, event_id, rule, message)
     if problems:
@@ -170,15 +207,21 @@ def check_expression(text: str, where: str, step_ids: set[str]) -> None:
         raise DefinitionError(message)
 
 
-def expression_problems(text: str, where: str, step_ids: set[str]) -> Iterator[tuple[str, str]]:
-    """What is wrong with a diagram expression: refused by the restricted evaluator, or reading no step."""
+def expression_problems(text: str, where: str, step_ids: set[str],
+                        start_data: frozenset[str] = frozenset()) -> Iterator[tuple[str, str]]:
+    """What is wrong with a diagram expression: refused by the restricted evaluator, or reading no step (nor
+    declared start data) as X[...]."""
     try:
         tree = parse_expression(text)
     except ExpressionError as exc:
-        yield "condition-invalid", f"{where}: {exc}; fix the expression"
+        juel = text.lstrip().startswith(("${", "#{"))  # Camunda's habit
+        fix = ("write it without ${ } as an expression over a step's field, e.g. Step[\"field\"] == \"value\""
+               if juel else "fix the expression")
+        yield "condition-invalid", f"{where}: {exc}; {fix}"
         return
     for node in ast.walk(tree):
-        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id not in step_ids:
+        if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id not in step_ids
+                and node.value.id not in start_data):
             known = ", ".join(sorted(step_ids)) or "none"
             yield "condition-unknown-step", (
                 f"{where}: expression {text!r} reads '{node.value.id}', which is no step of this process "

@@ -11,9 +11,11 @@ from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS, tag
 from engine.common.errors import ExpressionError
 from engine.common.expressions import evaluate, parse_expression
 
-# Children of a process that are not nodes of its flow.
+# Children of a process that are not nodes of its flow (artifacts such as bpmn-js's groups, and descriptions).
 _NOT_NODES = {"sequenceFlow", "laneSet", "extensionElements", "documentation", "dataObject", "dataObjectReference",
-              "dataStoreReference", "textAnnotation", "association", "ioSpecification", "property", ""}
+              "dataStoreReference", "textAnnotation", "association", "ioSpecification", "property", "group",
+              "auditing", "monitoring", "resourceRole", "performer", "humanPerformer", "potentialOwner",
+              "correlationSubscription", "supports", ""}
 _MAX_COMBINATIONS = 10_000
 
 Found = tuple[int | None, str | None, str, str]
@@ -82,7 +84,7 @@ def _reads(text: str) -> list[tuple[str, Any]]:
     return out
 
 
-def _expressions(process: Any, graph: Graph) -> Iterator[tuple[Any, str, str, set[str], bool]]:
+def expressions_of(process: Any, graph: Graph) -> Iterator[tuple[Any, str, str, set[str], bool]]:
     """(element, owner id, text, steps upstream of where it is evaluated, is a step check) for each expression."""
     for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
         for cond in flow.iter(f"{{{BPMN_NS}}}conditionExpression"):
@@ -99,11 +101,14 @@ def _expressions(process: Any, graph: Graph) -> Iterator[tuple[Any, str, str, se
                 yield prop, task_id, prop.get("value", ""), before | {task_id}, True
 
 
-def condition_problems(process: Any, graph: Graph, step_ids: set[str],
-                       schemas: dict[str, dict[str, Any]]) -> Iterator[Found]:
-    """A condition reading a step that does not come before it, or a field its form does not define."""
-    for element, owner, text, before, is_check in _expressions(process, graph):
+def condition_problems(process: Any, graph: Graph, step_ids: set[str], schemas: dict[str, dict[str, Any]],
+                       start_data: frozenset[str] = frozenset()) -> Iterator[Found]:
+    """A condition reading a step that does not come before it, or a field its form does not define (start data,
+    given before any step, is read anywhere)."""
+    for element, owner, text, before, is_check in expressions_of(process, graph):
         for step, key in dict.fromkeys(_reads(text)):
+            if step in start_data:
+                continue
             if step not in step_ids:
                 if is_check:
                     yield (element.sourceline, owner, "condition-unknown-step",
@@ -120,6 +125,25 @@ def condition_problems(process: Any, graph: Graph, step_ids: set[str],
                 yield (element.sourceline, owner, "condition-unknown-field",
                        f"expression {text!r} of '{owner}' reads {step}[{key!r}], a field the form of '{step}' does "
                        f"not define (fields: {', '.join(sorted(properties))}); fix the field name")
+
+
+CONDITION_SOURCE_RULE = "condition-ignored"
+
+
+def ignored_condition_problems(process: Any, graph: Graph) -> Iterator[Found]:
+    """A condition on a flow out of anything but an exclusive or inclusive gateway: SpiffWorkflow 3.2 connects
+    such flows unconditionally, so every one of them would be taken whatever the condition says."""
+    for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        cond = flow.find(f"{{{BPMN_NS}}}conditionExpression")
+        source = graph.nodes.get(flow.get("sourceRef", ""))
+        if cond is None or not (cond.text or "").strip() or source is None:
+            continue
+        kind = tag(source)
+        if kind not in ("exclusiveGateway", "inclusiveGateway"):
+            yield (cond.sourceline, flow.get("id"), CONDITION_SOURCE_RULE,
+                   f"sequence flow '{flow.get('id')}' out of {kind} '{source.get('id')}' has a condition, which is "
+                   "never evaluated there (every flow out of it is taken); put an exclusive gateway after "
+                   f"'{source.get('id')}' and move the condition to the gateway's flow")
 
 
 def choices(schema: dict[str, Any], key: Any) -> list[Any] | None:

@@ -10,6 +10,8 @@ from engine.common.models import TaskView
 from engine.store.protocol import EventRow, InstanceRow
 
 FORM_PROPERTY = "formJsonSchemaFilename"
+UI_PROPERTY = "formUiSchemaFilename"
+INSTRUCTIONS = "instructionsForEndUser"
 
 
 def ready_row(instance: int, process_id: str, task: Any, since: str) -> TaskView:
@@ -25,6 +27,16 @@ def step_properties(task: Any) -> dict[str, str]:
     spec = task.task_spec
     props: dict[str, str] = spec.extensions.get("properties", {}) if hasattr(spec, "extensions") else {}
     return props
+
+
+def step_instructions(spec: Any, bpmn_id: str) -> str | None:
+    """A step's spiffworkflow:instructionsForEndUser (Markdown) from a parsed process spec, None when it has none."""
+    for task_spec in spec.process.task_specs.values():
+        if getattr(task_spec, "bpmn_id", None) == bpmn_id:
+            text = getattr(task_spec, "extensions", {}).get(INSTRUCTIONS)
+            if isinstance(text, str) and text.strip():
+                return text.strip()
+    return None
 
 
 def user_task_ids(spec: Any) -> set[str]:

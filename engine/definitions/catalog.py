@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.bpmn.diagram_checks import BPMN_NS
 from engine.bpmn.xml_reading import diagram_file_text
 from engine.common.errors import DefinitionError, EngineError
 from engine.common.yamlio import parse_yaml
@@ -138,7 +139,9 @@ def load_file(path: Path, forms_dir: Path, pages: Pages) -> list[Definition]:
     processes = executable_processes(root) if root is not None else []
     if root is not None:
         findings = diagram_findings(root, forms)
-    refuse(findings, str(path), [p.get("id", "") for p in processes])
+    # `sop start` on a process marked not executable says why, rather than that there is no such process
+    named = processes or (list(root.iter(f"{{{BPMN_NS}}}process")) if root is not None else [])
+    refuse(findings, str(path), [p.get("id", "") for p in named])
     result = []
     for process in processes:
         process_id = process.get("id")

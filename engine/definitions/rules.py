@@ -14,9 +14,10 @@ from engine.bpmn.diagram_checks import (
     expression_problems,
     is_task_id,
     process_problems,
+    tag,
 )
-from engine.bpmn.flow_checks import Graph, condition_problems, gateway_problems
-from engine.bpmn.tasks import FORM_PROPERTY
+from engine.bpmn.flow_checks import Graph, condition_problems, gateway_problems, ignored_condition_problems
+from engine.bpmn.tasks import FORM_PROPERTY, UI_PROPERTY
 from engine.bpmn.xml_reading import DOCTYPE_RULE, read_xml
 from engine.common.durations import duration_problem
 from engine.common.errors import DefinitionError, EngineError
@@ -106,17 +107,30 @@ def executable_processes(root: Any) -> list[Any]:
     return [p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("isExecutable", "true").lower() == "true"]
 
 
+IDLE_RULE = "process-not-executable"
+
+
 def diagram_findings(root: Any, forms: FormSource, lanes_known: set[str] | None = None) -> list[Finding]:
-    """Every finding of the sop rules in a diagram's executable processes (not SpiffWorkflow's own parse)."""
+    """Every finding of the sop rules in a diagram's executable processes (not SpiffWorkflow's own parse), and
+    each process it does not run (an error when it runs none)."""
     processes = executable_processes(root)
-    if not processes:
-        return [Finding(ERROR, root.sourceline, None, "process-unparsable",
-                        'has no executable process (isExecutable="true"); mark the process executable')]
-    return [found for process in processes for found in process_findings(process, forms, lanes_known)]
+    idle = [p for p in root.iter(f"{{{BPMN_NS}}}process") if p not in processes]
+    severity = WARNING if processes else ERROR
+    out = [_idle_finding(p, severity) for p in idle]
+    if not processes and not idle:
+        out.append(Finding(ERROR, root.sourceline, None, "process-unparsable", "has no process; draw one"))
+    return out + [found for process in processes for found in process_findings(process, forms, lanes_known)]
+
+
+def _idle_finding(process: Any, severity: str) -> Finding:
+    process_id, flag = process.get("id"), process.get("isExecutable")
+    return Finding(severity, process.sourceline, process_id, IDLE_RULE,
+                   f"process '{process_id}' has isExecutable=\"{flag}\" (bpmn-js's new-diagram default), so sop does "
+                   "not run it; set isExecutable=\"true\" on the process (Camunda Modeler: its Executable checkbox)")
 
 
 def step_elements(process: Any) -> list[Any]:
-    """The user and manual tasks of a process, the steps people complete."""
+    """The user, manual and plain tasks of a process, the steps people complete."""
     return [t for step_tag in STEP_TAGS for t in process.iter(f"{{{BPMN_NS}}}{step_tag}")]
 
 
@@ -149,10 +163,19 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
     def add(line: int | None, element: str | None, rule: str, message: str, severity: str = ERROR) -> None:
         out.append(Finding(severity, line, element, rule, message))
 
+    from engine.bpmn.data_names import name_problems, start_data_names, start_data_problems
+    from engine.bpmn.modeler_conventions import convention_warnings
+
     tasks = step_elements(process)
     step_ids = {t.get("id", "") for t in tasks}
-    for found in process_problems(process, step_ids):
+    declared = {**_start_form_fields(process, forms, add), **start_data_names(process)}
+    start_data = frozenset(declared)
+    for found in process_problems(process, step_ids, start_data):
         add(found.line, found.element, found.rule, found.message)
+    for found in convention_warnings(process):
+        add(found.line, found.element, found.rule, found.message, WARNING)
+    for line, element, rule, message in start_data_problems(declared, step_ids, process.get("id", "")):
+        add(line, element, rule, message)
     if lanes_known is not None:
         _role_warnings(process, lanes_known, add)
     lanes = node_lanes(process)
@@ -162,15 +185,37 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
         schema = _step_findings(task, forms, add)
         if schema is not None:
             schemas[task.get("id", "")] = schema
-    _form_ref_findings(tasks, forms, add)
+    _form_ref_findings(tasks + start_events_with_forms(process), forms, add)
     graph = Graph(process)
     for line, element, rule, message in graph.problems():
         add(line, element, rule, message)
-    for line, element, rule, message in condition_problems(process, graph, step_ids, schemas):
+    for line, element, rule, message in condition_problems(process, graph, step_ids, schemas, start_data):
+        add(line, element, rule, message)
+    for line, element, rule, message in name_problems(process, graph, step_ids, set(start_data), schemas):
+        add(line, element, rule, message)
+    for line, element, rule, message in ignored_condition_problems(process, graph):
         add(line, element, rule, message)
     for line, element, rule, message, severity in gateway_problems(process, schemas):
         add(line, element, rule, message, severity)
     return out
+
+
+def start_events_with_forms(process: Any) -> list[Any]:
+    """The start events of a process that bind a form: the form of its start data."""
+    return [event for event in process.iter(f"{{{BPMN_NS}}}startEvent")
+            if any(p.get("name") == FORM_PROPERTY and p.get("value") for p in event.iter(f"{{{SPIFF_NS}}}property"))]
+
+
+def _start_form_fields(process: Any, forms: FormSource, add: Any) -> dict[str, int | None]:
+    """The fields of the start events' forms (declared start data, by line), each form checked as a step's is."""
+    found: dict[str, int | None] = {}
+    for event in start_events_with_forms(process):
+        name = next(p.get("value", "") for p in event.iter(f"{{{SPIFF_NS}}}property") if p.get("name") == FORM_PROPERTY)
+        schema = _form_schema(event.get("id", ""), event.sourceline, name, forms, add)
+        fields = schema.get("properties") if schema is not None else None
+        for field in fields if isinstance(fields, dict) else ():
+            found.setdefault(field, event.sourceline)
+    return found
 
 
 def _form_ref_findings(tasks: list[Any], forms: FormSource, add: Any) -> None:
@@ -200,9 +245,14 @@ def _role_warnings(process: Any, lanes_known: set[str], add: Any) -> None:
                 f"lane '{name}' is in no one's lanes in the roles file; nobody may act in it", WARNING)
 
 
+def step_kind(task: Any) -> str:
+    """How messages name a step's element: user task, manual task or task."""
+    return {"userTask": "user task", "manualTask": "manual task"}.get(tag(task), "task")
+
+
 def _lane_findings(task: Any, lanes: dict[str, list[Any]], add: Any) -> None:
     """A step is in exactly one named lane: its actor's; else anyone in the roles file could complete it."""
-    bpmn_id, line = task.get("id", ""), task.sourceline
+    bpmn_id, line, kind = task.get("id", ""), task.sourceline, step_kind(task)
     found = lanes.get(bpmn_id, [])
     if not found:
         spaced = any(node.strip() == bpmn_id for node in lanes)
@@ -211,14 +261,14 @@ def _lane_findings(task: Any, lanes: dict[str, list[Any]], add: Any) -> None:
         if split is not None:
             hint = (f" (the flowNodeRef on line {split} has a comment or other markup inside the id, and only the "
                     "text before it counts; write the id alone)")
-        add(line, bpmn_id, "lane-missing", f"user task '{bpmn_id}' is in no lane{hint}; put it in its actor's lane")
+        add(line, bpmn_id, "lane-missing", f"{kind} '{bpmn_id}' is in no lane{hint}; put it in its actor's lane")
     elif len(found) > 1:
         names = ", ".join(f"'{lane.get('name') or lane.get('id')}'" for lane in found)
         add(line, bpmn_id, "lane-multiple",
-            f"user task '{bpmn_id}' is in {len(found)} lanes ({names}); keep it in its actor's lane only")
+            f"{kind} '{bpmn_id}' is in {len(found)} lanes ({names}); keep it in its actor's lane only")
     elif not found[0].get("name"):
         add(line, bpmn_id, "lane-missing",
-            f"user task '{bpmn_id}' is in lane '{found[0].get('id')}', which has no name; name the lane after "
+            f"{kind} '{bpmn_id}' is in lane '{found[0].get('id')}', which has no name; name the lane after "
             "its actor, as the roles file writes it")
 
 
@@ -232,11 +282,13 @@ def _split_ref(task: Any, bpmn_id: str) -> int | None:
 
 
 def _step_findings(task: Any, forms: FormSource, add: Any) -> dict[str, Any] | None:
-    """The rules of one user task; returns its form's schema when the form is readable."""
-    bpmn_id, line = task.get("id", ""), task.sourceline
+    """The rules of one step; returns its form's schema when the form is readable."""
+    bpmn_id, line, kind = task.get("id", ""), task.sourceline, step_kind(task)
     if not is_task_id(bpmn_id):
-        add(line, bpmn_id, "task-id-invalid", f"user task id '{bpmn_id}' is not a valid data key; {TASK_ID_RULE}")
+        add(line, bpmn_id, "task-id-invalid", f"{kind} id '{bpmn_id}' is not a valid data key; {TASK_ID_RULE}")
     props = {p.get("name", ""): p.get("value", "") for p in task.iter(f"{{{SPIFF_NS}}}property")}
+    if props.get(UI_PROPERTY):
+        _ui_schema_findings(bpmn_id, line, props[UI_PROPERTY], forms, add)
     sla = props.get("sla")
     problem = duration_problem(sla) if sla is not None else None
     if problem:
@@ -247,9 +299,43 @@ def _step_findings(task: Any, forms: FormSource, add: Any) -> dict[str, Any] | N
                 add(line, bpmn_id, rule, message)
     name = props.get(FORM_PROPERTY)
     if not name:
-        add(line, bpmn_id, "form-missing", f"user task '{bpmn_id}' binds no form; add the {FORM_PROPERTY} property")
-        return None
+        if kind == "user task":
+            add(line, bpmn_id, "form-missing", f"user task '{bpmn_id}' binds no form; add the {FORM_PROPERTY} "
+                "property")
+        return None  # a manual or plain task without a form: completing it records who and when, nothing else
+    if kind != "user task":
+        add(line, bpmn_id, "task-type-form",
+            f"{kind} '{bpmn_id}' binds form '{name}', so sop runs it as a user task with that form; make it a user "
+            f"task to say so, or remove {FORM_PROPERTY} for a step with no artefact", WARNING)
     return _form_schema(bpmn_id, line, name, forms, add)
+
+
+def _ui_schema_findings(bpmn_id: str, line: int | None, name: str, forms: FormSource, add: Any) -> None:
+    """A formUiSchemaFilename names a JSON object in the forms folder, pinned with the version."""
+    import json
+
+    from engine.definitions.form_refs import is_form_name
+
+    if not is_form_name(name):
+        add(line, bpmn_id, "form-file-missing",
+            f"task '{bpmn_id}' has {UI_PROPERTY}={name!r}; give a plain file name in the forms folder")
+        return
+    try:
+        text = forms.text(name)
+    except (OSError, UnicodeDecodeError) as exc:
+        add(line, bpmn_id, "form-invalid", f"UI schema {forms.label(name)} cannot be read as UTF-8 ({exc}); "
+            "save it as UTF-8")
+        return
+    if text is None:
+        add(line, bpmn_id, "form-file-missing", f"task '{bpmn_id}' names UI schema '{name}', which is not in "
+            f"{forms.where}; add the file or remove {UI_PROPERTY}")
+        return
+    try:
+        loaded = json.loads(text)
+    except (ValueError, RecursionError):
+        loaded = None
+    if not isinstance(loaded, dict):
+        add(line, bpmn_id, "form-invalid", f"UI schema {forms.label(name)} is not a JSON object; fix the file")
 
 
 def _form_schema(bpmn_id: str, line: int | None, name: str, forms: FormSource, add: Any) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS
-from engine.bpmn.tasks import FORM_PROPERTY
+from engine.bpmn.tasks import FORM_PROPERTY, INSTRUCTIONS, UI_PROPERTY
 from engine.common.canonical import canonical_json, sha256_hex
 from engine.common.errors import DefinitionError
 from engine.common.yamlio import parse_yaml
@@ -19,6 +19,7 @@ from engine.definitions.rules import (
     node_lanes,
     process_findings,
     refuse,
+    start_events_with_forms,
     step_elements,
     step_lane,
 )
@@ -35,6 +36,7 @@ class Step:
     sla: str | None
     output: str | None
     properties: dict[str, str] = field(default_factory=dict)
+    instructions: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Definition:
     bundle: dict[str, Any]
     steps: tuple[Step, ...]
     identity: dict[str, Any]
+    start_data: tuple[str, ...] = ()
+    start_form: str | None = None
 
     def step(self, bpmn_id: str) -> Step | None:
         """The user task with this BPMN id, if the process has one."""
@@ -61,11 +65,13 @@ class Definition:
 
 
 def bound_forms(process: Any, forms: FormSource) -> dict[str, str]:
-    """The texts of the forms a process's steps bind and of those they `$ref` by file name (checked before)."""
+    """The texts of the forms a process's steps bind (and their UI schemas) and of those they `$ref` by file name
+    (checked before)."""
     from engine.definitions.form_refs import closed_forms
 
-    names = [prop.get("value", "") for task in step_elements(process) for prop in task.iter(f"{{{SPIFF_NS}}}property")
-             if prop.get("name") == FORM_PROPERTY and prop.get("value")]
+    holders = step_elements(process) + start_events_with_forms(process)
+    names = [prop.get("value", "") for task in holders for prop in task.iter(f"{{{SPIFF_NS}}}property")
+             if prop.get("name") in (FORM_PROPERTY, UI_PROPERTY) and prop.get("value")]
     return closed_forms(names, forms.text)
 
 
@@ -87,14 +93,18 @@ def definition_from_bundle(bundle: dict[str, Any], file: str | None = None, pinn
 
 def checked_definition(bundle: dict[str, Any], source: str, process: Any) -> Definition:
     """The Definition of a bundle whose process passed the rules: its steps, identity page and version hash."""
+    from engine.bpmn.data_names import start_data_names
+
     lanes = node_lanes(process)
     steps = []
     for task in sorted(step_elements(process), key=lambda t: t.sourceline or 0):
         bpmn_id = task.get("id", "")
         props = {p.get("name", ""): p.get("value", "") for p in task.iter(f"{{{SPIFF_NS}}}property")}
+        told = task.find(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}{INSTRUCTIONS}")
+        instructions = (told.text or "").strip() if told is not None else ""
         steps.append(Step(bpmn_id=bpmn_id, name=task.get("name") or bpmn_id, lane=step_lane(lanes, bpmn_id),
                           form=props.get(FORM_PROPERTY), sla=props.get("sla"), output=props.get("output"),
-                          properties=props))
+                          properties=props, instructions=instructions or None))
     identity: dict[str, Any] = {}
     if bundle.get("yaml"):
         page = parse_yaml(bundle["yaml"]["text"], bundle["yaml"]["file"])
@@ -108,4 +118,7 @@ def checked_definition(bundle: dict[str, Any], source: str, process: Any) -> Def
         bundle=bundle,
         steps=tuple(steps),
         identity=identity,
+        start_data=tuple(start_data_names(process)),
+        start_form=next((p.get("value") for event in start_events_with_forms(process)
+                         for p in event.iter(f"{{{SPIFF_NS}}}property") if p.get("name") == FORM_PROPERTY), None),
     )

@@ -46,6 +46,20 @@ def _form(spec: Any) -> str | None:
     return form
 
 
+# What a completed step may change and stay the same step (its identity is its id, its form and its flows): its
+# name, documentation, type description and its other properties (sla, output, instructions...). DI is no part
+# of a spec.
+_COSMETIC = frozenset({"bpmn_name", "documentation", "description"})
+
+
+def _identity_changes(old: Any, new: Any, changed: list[str]) -> list[str]:
+    """The changed attributes of a completed step's spec that make it another step."""
+    if new is None:
+        return changed
+    return [attr for attr in changed
+            if attr not in _COSMETIC and not (attr == "extensions" and _form(old) == _form(new))]
+
+
 def _diff(workflow: Any, new: Spec) -> tuple[Any, Any]:
     try:
         spec_diff = SpecDiff(_REGISTRY, workflow.spec, new.process)
@@ -71,7 +85,11 @@ def plan_migration(workflow: Any, new: Spec, old_forms: dict[str, str], new_form
                             "and the new version removes it")
     for task in diff.changed:
         if task.state & _DONE and task not in diff.removed:
-            what = ", ".join(spec_diff.changed[task.task_spec])
+            changes = _identity_changes(task.task_spec, spec_diff.alignment.get(task.task_spec),
+                                        spec_diff.changed[task.task_spec])
+            if not changes:
+                continue
+            what = ", ".join(changes)
             problems.append(f"step '{_name(task.task_spec)}' is {TaskState.get_name(task.state).lower()} "
                             f"and the new version changes it ({what})")
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):

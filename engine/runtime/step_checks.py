@@ -34,6 +34,20 @@ def check_start_data(definition: Definition, data: dict[str, Any]) -> None:
                 f"Start data key '{key}' is the id of a step of {definition.process_id}; the step's artefact is "
                 "stored under it when the step completes, so choose another key"
             )
+    if definition.start_form:  # the start event's form validates the start data
+        from engine.common.i18n import N_
+        from engine.definitions.forms import compile_form
+
+        forms = definition.bundle["forms"]
+        form = compile_form(forms[definition.start_form], definition.start_form, forms)
+        form.validate(data, N_(f"Start data (form {definition.start_form})"))
+    missing = [name for name in definition.start_data if name not in data]
+    if missing:
+        names = ", ".join(f"'{name}'" for name in missing)
+        raise ValidationError(
+            f"Start data lacks {names}, which process {definition.process_id} declares in its startData (its "
+            "conditions read them); give them with --data FILE; nothing was saved"
+        )
 
 
 def check_not_stranded(status: str, ready: Sequence[object], what: str) -> None:

@@ -243,8 +243,8 @@ class Engine(RolesMethods, AuditMethods):
 
         view = resolve(row, ready, task, lambda: self.store().events(instance),
                        lambda: user_task_ids(self.pinned.spec(row.version, version.spec)))
-        if not view.form:
-            return view, {"type": "object", "title": view.name}
+        if not view.form:  # a step with no artefact
+            return view, {"type": "object", "title": view.name, "additionalProperties": False}
         return view, self.pinned.form(version, view.form).schema
 
     def step_form(self, process_id: str, step: str) -> tuple[str, str | None, dict[str, Any]]:
@@ -256,8 +256,15 @@ class Engine(RolesMethods, AuditMethods):
             steps = ", ".join(s.bpmn_id for s in definition.steps)
             raise NotFoundError(f"Process {process_id} has no step '{step}'; its steps: {steps}")
         if not found.form:
-            return found.name, None, {"type": "object", "title": found.name}
+            return found.name, None, {"type": "object", "title": found.name, "additionalProperties": False}
         return found.name, found.form, definition.form_schema(found.form)
+
+    def instructions(self, instance: int | None, process_id: str | None = None, step: str = "") -> dict[str, str]:
+        """The Markdown instructions (instructionsForEndUser) of an instance's ready steps by task id; with
+        process_id, of that step of the process's newest version."""
+        from engine.service.step_guidance import instructions_of
+
+        return instructions_of(self, instance, process_id, step)
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -331,6 +338,10 @@ class Engine(RolesMethods, AuditMethods):
                     data = fill_from_person(form.schema, data, {"login": person.login, "name": person.name,
                                                                 "nip": person.nip, "jabatan": person.jabatan})
                 form.validate(data, N_(f"{what} (form {at.target.form})"))
+            elif data:
+                raise ValidationError(f"{what} is a step with no artefact (its diagram binds no form): completing "
+                                      "it records who and when, and takes no data; complete it without --data or "
+                                      "--set; nothing was saved")
             check_step(what, step_properties(at.task), dict(at.task.data), at.target.task, data)
             complete_task(at.workflow, at.task, data)
             done = advance(tx, at.row, at.workflow, [Happened("task-completed", at.target.task, at.target.id, data)],

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from engine.common.errors import StoreError
+from engine.common.errors import DefinitionError, StoreError
 from engine.store.protocol import InstanceRow, VersionRow
 
 if TYPE_CHECKING:
@@ -64,5 +64,9 @@ class PinnedVersions:
             from engine.definitions.forms import compile_form
 
             forms = self.bundle(row)["forms"]
+            if form not in forms:  # a version pinned before plain and manual tasks' forms were pinned
+                raise DefinitionError(f"Form '{form}' is not pinned with version {row.version[:12]}, so its step "
+                                      "cannot be checked; nothing was saved. Migrate the instance to a version "
+                                      "that `sop lint` passes (`sop migrate`)")
             compiled = self._forms[key] = compile_form(forms[form], form, forms)
         return compiled

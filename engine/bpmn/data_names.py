@@ -1,0 +1,139 @@
+"""The names a diagram's expressions may read: step ids, declared start data and the evaluator's own; a bare name
+that is none of these (a typo, or spiff-arena's and Camunda's habit of bare field names) is refused at load."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import keyword
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS, tag
+from engine.bpmn.flow_checks import Found, Graph, expressions_of
+from engine.common.errors import EngineError, ExpressionError
+from engine.common.expressions import RESERVED_NAMES, parse_expression
+
+START_DATA_PROPERTY = "startData"
+NAME_RULE = "condition-unknown-name"
+START_DATA_RULE = "start-data-invalid"
+_SEPARATORS = re.compile(r"[\s,]+")
+
+
+def start_data_names(process: Any) -> dict[str, int | None]:
+    """The start data a process declares (name -> line): a startData property of the process or a start event."""
+    found: dict[str, int | None] = {}
+    for holder in (process, *process.iter(f"{{{BPMN_NS}}}startEvent")):
+        extensions = holder.find(f"{{{BPMN_NS}}}extensionElements")
+        for prop in extensions.iter(f"{{{SPIFF_NS}}}property") if extensions is not None else ():
+            if prop.get("name") == START_DATA_PROPERTY:
+                for name in _SEPARATORS.split(prop.get("value", "")):
+                    if name:
+                        found.setdefault(name, prop.sourceline)
+    return found
+
+
+def start_data_problems(declared: dict[str, int | None], step_ids: set[str], process_id: str) -> Iterator[Found]:
+    """A declared start data name must be a data key that is neither a step id nor a condition's own name."""
+    for name, line in declared.items():
+        if not name.isidentifier() or name.startswith("_") or keyword.iskeyword(name):
+            why = "is not a data key; use letters, digits and _ (not leading)"
+        elif name in RESERVED_NAMES:
+            why = "is a name conditions read as a constant or function; choose another"
+        elif name in step_ids:
+            why = "is the id of a step, whose artefact is stored under it; choose another"
+        else:
+            continue
+        yield (line, process_id, START_DATA_RULE,
+               f"{START_DATA_PROPERTY} name '{name}' of process '{process_id}' {why}")
+
+
+def _bare_names(text: str) -> list[str]:
+    """The names an expression reads bare (not as Step[...], not a function called), in order, once each."""
+    try:
+        tree = parse_expression(text)
+    except ExpressionError:
+        return []  # condition-invalid names it
+    skip = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Subscript)}
+    skip |= {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    names = (node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and id(node) not in skip)
+    return list(dict.fromkeys(names))
+
+
+def _item_names(task: Any) -> set[str]:
+    """The names a multi-instance task gives each of its instances (inputDataItem)."""
+    if task is None:
+        return set()
+    return {item.get("name") or item.get("id") or "" for item in task.iter(f"{{{BPMN_NS}}}inputDataItem")}
+
+
+def _timer_expressions(process: Any, graph: Graph) -> Iterator[tuple[Any, str, str, set[str]]]:
+    """(element, boundary event id, text, steps before) of each boundary timer whose duration is an expression."""
+    from engine.common.durations import DURATION_SHAPE
+    from engine.common.work_calendar import split_duration
+
+    for event in process.iter(f"{{{BPMN_NS}}}boundaryEvent"):
+        host = event.get("attachedToRef", "")
+        for duration in event.iter(f"{{{BPMN_NS}}}timeDuration"):
+            text = (duration.text or "").strip()
+            try:
+                split_duration(text)
+                continue  # a bare duration such as PT3H
+            except EngineError:
+                if not text or DURATION_SHAPE.match(text):
+                    continue  # timer-invalid names it
+            yield duration, event.get("id", ""), text, graph.upstream(host) | {host}
+
+
+def _where(element: Any, owner: str) -> str:
+    kind = tag(element)
+    if kind == "conditionExpression":
+        return f"the condition of sequence flow '{owner}'"
+    if kind == "property":
+        return f"the check of task '{owner}'"
+    if kind == "timeDuration":
+        return f"the duration of timer '{owner}'"
+    return f"the {kind} of '{owner}'"
+
+
+def suggestion(name: str, before: set[str], names: set[str], schemas: dict[str, dict[str, Any]]) -> str:
+    """How to write a bare name: the step-scoped field of the one form that has it, a close name, or declare it."""
+    having = sorted(step for step, schema in schemas.items()
+                    if isinstance(schema.get("properties"), dict) and name in schema["properties"])
+    having = [step for step in having if step in before] or having
+    if len(having) == 1:
+        return f"write {having[0]}[\"{name}\"] (a field of the form of step '{having[0]}')"
+    if having:
+        return "write the field of the step meant: " + " or ".join(f'{step}["{name}"]' for step in having)
+    close = difflib.get_close_matches(name, sorted(names), n=1)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return (f"if it is given at start (sop start --data), declare it with a spiffworkflow:property "
+            f"{START_DATA_PROPERTY} (value '{name}') on the process; else read a step's field, Step[\"field\"]")
+
+
+def name_problems(process: Any, graph: Graph, step_ids: set[str], declared: set[str],
+                  schemas: dict[str, dict[str, Any]]) -> Iterator[Found]:
+    """Each bare name an expression reads that is no step id, evaluator name or declared start data; each
+    multi-instance input collection that is no declared start data."""
+    known = step_ids | declared
+    found: list[tuple[Any, str, str, set[str]]] = [
+        (element, owner, text, before) for element, owner, text, before, _ in expressions_of(process, graph)]
+    found += list(_timer_expressions(process, graph))
+    for element, owner, text, before in found:
+        allowed = known | RESERVED_NAMES | _item_names(graph.nodes.get(owner))
+        for name in _bare_names(text):
+            if name not in allowed:
+                yield (element.sourceline, owner, NAME_RULE,
+                       f"{_where(element, owner)} {text!r} reads '{name}', which is no step id, condition function "
+                       f"or declared start data; {suggestion(name, before, known, schemas)}")
+    for task_id, task in graph.nodes.items():
+        for ref in task.iter(f"{{{BPMN_NS}}}loopDataInputRef"):
+            name = (ref.text or "").strip()
+            if name not in declared:
+                yield (ref.sourceline, task_id, NAME_RULE,
+                       f"multi-instance task '{task_id}' repeats once per item of '{name}' (loopDataInputRef), which "
+                       f"is no declared start data; declare it with a spiffworkflow:property {START_DATA_PROPERTY} "
+                       f"(value '{name}') on the process and give the list with sop start --data, or use "
+                       "loopCardinality")

@@ -1,0 +1,81 @@
+"""Other modelers' conventions sop does not read (Camunda 7's and 8's extensions): warnings naming the
+spiffworkflow:properties equivalent, so a copied model does not silently lose its forms and properties."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from engine.bpmn.diagram_checks import BPMN_NS, DiagramProblem
+from engine.bpmn.tasks import FORM_PROPERTY
+
+CAMUNDA_NAMESPACES = frozenset({"http://camunda.org/schema/1.0/bpmn", "http://camunda.org/schema/zeebe/1.0"})
+CONVENTION_RULE = "modeler-extension"
+_BIND = (f"bind a JSON Schema file of the forms folder with <spiffworkflow:property name=\"{FORM_PROPERTY}\" "
+         "value=\"FILE\"/> inside <spiffworkflow:properties>")
+
+
+def _split(name: str) -> tuple[str, str]:
+    if name.startswith("{"):
+        namespace, local = name[1:].split("}", 1)
+        return namespace, local
+    return "", name
+
+
+def _owner(element: Any) -> tuple[str, str]:
+    """The BPMN element a Camunda extension belongs to: (its kind, its id)."""
+    for candidate in (element, *element.iterancestors()):
+        if isinstance(candidate.tag, str) and candidate.tag.startswith(f"{{{BPMN_NS}}}") and candidate.get("id"):
+            kind = _split(candidate.tag)[1]
+            return kind, candidate.get("id")
+    return "element", "?"
+
+
+def _names(element: Any, child: str, key: str) -> str:
+    found = [c.get(key) or "?" for c in element if isinstance(c.tag, str) and _split(c.tag)[1] == child]
+    return ", ".join(found) or "none"
+
+
+def convention_warnings(process: Any) -> Iterator[DiagramProblem]:
+    """A warning for each Camunda form key, form, property list or listener in a process: sop reads none."""
+    for element in process.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for attribute, value in element.attrib.items():
+            namespace, local = _split(attribute)
+            if namespace in CAMUNDA_NAMESPACES and local in ("formKey", "formRef"):
+                kind, owner = _owner(element)
+                yield DiagramProblem(element.sourceline, owner, CONVENTION_RULE,
+                                     f"{kind} '{owner}' names its form with camunda:{local}={value!r}, which sop "
+                                     f"does not read; {_BIND}")
+            if namespace in CAMUNDA_NAMESPACES and local in ("assignee", "candidateUsers", "candidateGroups"):
+                kind, owner = _owner(element)
+                yield DiagramProblem(element.sourceline, owner, CONVENTION_RULE,
+                                     f"{kind} '{owner}' names who does it with camunda:{local}={value!r}, which sop "
+                                     "does not read; put the step in its actor's lane (the roles file says who "
+                                     "holds each lane)")
+        namespace, local = _split(element.tag)
+        if namespace not in CAMUNDA_NAMESPACES:
+            continue
+        kind, owner = _owner(element)
+        message = _message(element, local, kind, owner)
+        if message:
+            yield DiagramProblem(element.sourceline, owner, CONVENTION_RULE, message)
+
+
+def _message(element: Any, local: str, kind: str, owner: str) -> str | None:
+    where = f"{kind} '{owner}'"
+    if local == "properties":
+        return (f"{where} has camunda:properties ({_names(element, 'property', 'name')}), which sop does not read; "
+                "write them as <spiffworkflow:property name=\"...\" value=\"...\"/> inside "
+                "<spiffworkflow:properties> with the same names and values (sla, output, ...)")
+    if local == "formData":
+        return (f"{where} declares its fields in camunda:formData ({_names(element, 'formField', 'id')}), which sop "
+                "does not read; write the fields as a JSON Schema 2020-12 file in the forms folder and bind it with "
+                f"<spiffworkflow:property name=\"{FORM_PROPERTY}\" value=\"FILE\"/>")
+    if local in ("formDefinition", "userTaskForm"):
+        return f"{where} has a zeebe:{local}, which sop does not read; {_BIND}"
+    if local in ("executionListener", "taskListener", "inputOutput", "taskDefinition", "script"):
+        return (f"{where} has a camunda:{local}, which sop never runs (diagrams run no code or services); delete "
+                "it, and model the work as a user task")
+    return None

@@ -1,0 +1,54 @@
+"""`sop form`: a step's JSON Schema, or a YAML skeleton to fill in, for a ready task or any step of a process."""
+
+from __future__ import annotations
+
+import click
+
+from .context import complete_process, complete_task, engine_of
+from .render import emit_json
+from .words import N_, translate
+
+
+@click.command()
+@click.argument("instance", metavar="[INSTANCE] TASK")
+@click.argument("task", required=False, metavar=" ", shell_complete=complete_task)
+@click.option("--process", "process_id", metavar="PROCESS", shell_complete=complete_process,
+              help="Any step of this process's newest version, ready or not: sop form --process PROCESS STEP.")
+@click.option("--template", is_flag=True, help="Print a YAML skeleton to fill in instead of the schema.")
+@click.pass_context
+def form(ctx: click.Context, instance: str, task: str | None, process_id: str | None, template: bool) -> None:
+    """Print a step's JSON Schema form: a ready task of an instance, or with --process any step.
+
+    Example: sop form 1 {task} --template > {task}.yaml; sop form --process {process} {next_task} --template
+    """
+    from .render import NO_ARTEFACT, instructions_comment
+
+    if process_id is not None:
+        if task is not None:
+            raise click.UsageError("with --process give only the step: sop form --process PROCESS STEP")
+        _, form_file, schema = engine_of(ctx).step_form(process_id, instance)
+        told = engine_of(ctx).instructions(None, process_id, instance).get(instance) if template else None
+        if form_file:
+            usage = "# " + translate(N_(f"sop complete INSTANCE {instance} --data FILE   (when the step is ready)"))
+        else:
+            usage = "# " + translate(N_(f"sop complete INSTANCE {instance}   (when the step is ready; {NO_ARTEFACT})"))
+        usage += "\n"
+        has_form = bool(form_file)
+    else:
+        if task is None:
+            raise click.UsageError("give INSTANCE TASK (a ready task), or --process PROCESS STEP (any step)")
+        if not instance.isdigit() or not 1 <= int(instance) < 2**63:
+            raise click.BadParameter(f"{instance!r} is not an instance number (see `sop instances`)",
+                                     param_hint="INSTANCE")
+        number = int(instance)
+        view, schema = engine_of(ctx).form(number, task)
+        told = engine_of(ctx).instructions(number).get(view.task) if template else None
+        has_form = bool(view.form)
+        usage = (f"# sop complete {number} {view.task} --data FILE\n" if has_form
+                 else f"# sop complete {number} {view.task}   ({NO_ARTEFACT})\n")
+    if template:
+        from engine import form_template as make_template
+
+        click.echo(usage + instructions_comment(told) + (make_template(schema) if has_form else ""), nl=False)
+    else:
+        emit_json(schema)
