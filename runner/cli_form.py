@@ -45,7 +45,7 @@ def form(ctx: click.Context, instance: str, task: str | None, process_id: str | 
         told = engine_of(ctx).instructions(number).get(view.task) if template else None
         has_form = bool(view.form)
         usage = (f"# sop complete {number} {view.task} --data FILE\n" if has_form
-                 else f"# sop complete {number} {view.task}   ({NO_ARTEFACT})\n")
+                 else "# " + translate(N_(f"sop complete {number} {view.task}   ({NO_ARTEFACT})")) + "\n")
     if template:
         from engine import form_template as make_template
 

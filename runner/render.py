@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .words import N_
+
 if TYPE_CHECKING:
     from engine import LocalTimes
 
@@ -31,14 +33,17 @@ def emit_json_list(items: Sequence[dict[str, Any]]) -> None:
     _write("[\n" + ",\n".join([dumps(item) for item in items]) + "\n]\n")
 
 
-NO_ARTEFACT = "a step with no artefact: it takes no data"
+NO_ARTEFACT = N_("a step with no artefact: it takes no data")
 
 
 def instructions_comment(text: str | None) -> str:
     """A step's Markdown instructions as YAML comment lines (empty when it has none)."""
     if not text:
         return ""
-    return "# Instructions:\n" + "".join(f"#   {printable(line)}".rstrip() + "\n" for line in text.splitlines())
+    from engine import fixed_text
+
+    lines = "".join(f"#   {printable(line)}".rstrip() + "\n" for line in text.splitlines())
+    return "# " + fixed_text("Instructions:") + "\n" + lines
 
 
 def indented(text: str) -> str:
