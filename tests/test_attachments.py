@@ -240,3 +240,70 @@ def test_postgresql_stores_verifies_and_copies_files(pg_server: object, tmp_path
     assert copied.exit_code == 0, copied.output
     assert json.loads(copied.stdout)["rows"]["blob_chunks"] == 3
     assert Sop(target)("verify").exit_code == 0  # type: ignore[arg-type]
+
+
+def test_verify_names_attachment_rows_altered_behind_the_programs_back(sop: Sop, tmp_path: Path) -> None:
+    """A row of the attachments table renamed, or added for an event that names no file: verify names each."""
+    pdf = scan(tmp_path / "surat.pdf")
+    instance = sop.start()
+    assert attach(sop, instance, pdf).exit_code == 0
+    conn = sqlite3.connect(sop.db)
+    conn.execute("UPDATE attachments SET name = 'lain.pdf'")
+    conn.commit()
+    renamed = sop("verify", str(instance))
+    assert renamed.exit_code == 1 and "table attachments does not hold file 'surat.pdf'" in renamed.output
+    conn.execute("UPDATE attachments SET name = 'surat.pdf'")
+    conn.execute("INSERT INTO attachments SELECT instance_id, 1, task, field, 0, sha256, name, media_type, size "
+                 "FROM attachments")
+    conn.commit()
+    conn.close()
+    extra = sop("verify", str(instance))
+    assert extra.exit_code == 1 and "which event 1 does not name" in extra.output
+
+
+def test_a_form_with_a_broken_file_field_is_refused_by_lint_and_start(tmp_path: Path) -> None:
+    """`x-sop-file` with a size of 0, or on a nested field: sop lint and sop start name the form and the fix."""
+    from conftest import copy_definitions
+
+    definitions, forms = copy_definitions(tmp_path)
+    form = forms / "surat_permohonan.schema.json"
+    schema = json.loads(form.read_text(encoding="utf-8"))
+    schema["properties"][FIELD]["x-sop-file"]["max_size"] = 0
+    form.write_text(json.dumps(schema), encoding="utf-8")
+    sop = Sop(tmp_path / "s.db", definitions, forms)
+    linted = sop("lint")
+    assert linted.exit_code == 1 and "x-sop-file max_size must be a whole number of bytes" in linted.output
+    assert sop("start", "interkoneksi_data_baru").exit_code == 1
+    schema["properties"][FIELD]["x-sop-file"]["max_size"] = 1000
+    schema["properties"]["kontak"]["properties"]["kartu"] = schema["properties"].pop(FIELD)
+    form.write_text(json.dumps(schema), encoding="utf-8")
+    nested = sop("lint")
+    assert nested.exit_code == 1 and "allowed only on a top-level property" in nested.output
+
+
+def test_a_schema_4_store_upgrades_and_takes_files(sop: Sop, tmp_path: Path) -> None:
+    """A store from before attachments (schema 4) is upgraded in place by the next command and stores a file."""
+    instance = sop.start()
+    conn = sqlite3.connect(sop.db)
+    conn.executescript("DROP TABLE attachments; DROP TABLE blob_chunks; DROP TABLE blobs; PRAGMA user_version = 4;")
+    conn.close()
+    assert sop.json("attachment", str(instance)) == []
+    assert attach(sop, instance, scan(tmp_path / "s.pdf")).exit_code == 0
+    assert len(sop.dump()["blobs"]) == 1 and sop("verify").exit_code == 0
+
+
+def test_a_postgresql_store_before_files_reads_as_having_none(pg_url: str) -> None:
+    """A PostgreSQL store at schema 2 lists no files and no unreferenced ones; opened to write, it upgrades."""
+    from engine.store.opening import open_store
+    from engine.store.pg_schema import SCHEMA_VERSION
+
+    old = open_store(pg_url, create=False)
+    old.migrate(2)  # type: ignore[attr-defined]
+    old.close()
+    again = open_store(pg_url, create=False)
+    assert again.schema_version() == 2 and again.attachments() == [] and again.unreferenced_blobs() == []
+    assert again.blob("0" * 64) is None
+    again.close()
+    upgraded = open_store(pg_url, create=True)
+    assert upgraded.schema_version() == SCHEMA_VERSION and upgraded.attachments() == []
+    upgraded.close()
