@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import DATA, Sop
 
 LETTER = str(DATA / "01_surat_permohonan.yaml")
@@ -307,3 +308,34 @@ def test_a_postgresql_store_before_files_reads_as_having_none(pg_url: str) -> No
     upgraded = open_store(pg_url, create=True)
     assert upgraded.schema_version() == SCHEMA_VERSION and upgraded.attachments() == []
     upgraded.close()
+
+
+def test_data_may_name_a_stored_file_by_hash_but_not_an_unknown_one(sop: Sop, tmp_path: Path) -> None:
+    """A file value written in --data is taken when the store holds that file as named, refused otherwise."""
+    pdf = scan(tmp_path / "s.pdf")
+    first = sop.start()
+    assert attach(sop, first, pdf).exit_code == 0
+    value = sop.json("show", str(first))["data"][TASK][FIELD]
+    letter = json.loads(json.dumps(yaml.safe_load(Path(LETTER).read_text(encoding="utf-8")), default=str))
+    again = tmp_path / "again.json"
+    again.write_text(json.dumps({**letter, FIELD: value}), encoding="utf-8")
+    second = sop.start()
+    assert sop("complete", str(second), TASK, "--data", str(again)).exit_code == 0
+    assert len(sop.dump()["blobs"]) == 1 and len(sop.dump()["attachments"]) == 2
+    unknown = tmp_path / "unknown.json"
+    unknown.write_text(json.dumps({**letter, FIELD: {**value, "sha256": "c" * 64}}), encoding="utf-8")
+    third = sop.start()
+    before = sop.dump()
+    refused = sop("complete", str(third), TASK, "--data", str(unknown))
+    assert refused.exit_code == 1 and "which the store does not hold" in refused.stderr
+    assert sop.dump() == before
+
+
+def test_attachment_names_what_it_has_when_task_or_field_matches_nothing(sop: Sop, tmp_path: Path) -> None:
+    """An unknown task or field is refused naming the tasks or fields that have files."""
+    instance = sop.start()
+    assert attach(sop, instance, scan(tmp_path / "s.pdf")).exit_code == 0
+    task = sop("attachment", str(instance), "DisposisiKadis")
+    assert task.exit_code == 1 and f"tasks with files: {TASK}" in task.stderr
+    field = sop("attachment", str(instance), TASK, "foto")
+    assert field.exit_code == 1 and f"fields with files: {FIELD}" in field.stderr

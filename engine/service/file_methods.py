@@ -51,8 +51,10 @@ class FileMethods:
             narrowed = [a for a in found if a.field == field]
             if not narrowed:
                 fields = ", ".join(dict.fromkeys(a.field for a in found)) or "none"
-                raise NotFoundError(f"Instance {instance} has no file in field '{field}'"
-                                    + (f" of task '{task}'" if task else "") + f"; fields with files: {fields}")
+                if task is not None:
+                    raise NotFoundError(f"Instance {instance} has no file in field '{field}' of task '{task}'; "
+                                        f"fields with files: {fields}")
+                raise NotFoundError(f"Instance {instance} has no file in field '{field}'; fields with files: {fields}")
             found = narrowed
         return found
 
