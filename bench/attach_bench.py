@@ -1,8 +1,8 @@
 """Measures attached files, all in one run: `sop complete --attach` of a 20 MB scan against `cp` of it, the memory
 of storing a 200 MB file against a completion without one, and `sop verify` time per MB attached.
 
-Run: .venv/bin/python bench/attach_bench.py [--big] (or SOP_BENCH_BIG=1): the 200 MB memory part only runs when
-asked, so a quick run stays quick. Every figure is a ratio of two things measured here, now, on this machine.
+Run: .venv/bin/python bench/attach_bench.py [--big] (or SOP_BENCH_BIG=1; `make bench` runs it too): the 200 MB
+memory part only runs when asked, so a quick run stays quick. Every figure is a ratio of two things measured here, now, on this machine.
 """
 
 from __future__ import annotations
@@ -149,6 +149,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--big", action="store_true", default=os.environ.get("SOP_BENCH_BIG") == "1",
                         help="also store a 200 MB file and compare peak memory (SOP_BENCH_BIG=1)")
+    parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line, last")
     args = parser.parse_args()
     r = measure(args.rounds, args.big)
     print(f"sop complete --attach 20 MB scan: {r['complete_20mb_s'] * 1000:.0f} ms; without the file "
@@ -165,6 +166,8 @@ def main() -> None:
               f"{r['rss_plain_mb']:.1f} MB: {r['rss_extra_mb']:.1f} MB more (target < 64 MB)")
     else:
         print("(the 200 MB memory part runs with --big or SOP_BENCH_BIG=1)")
+    if args.json:
+        print(json.dumps({key: round(value, 4) for key, value in r.items()}))
 
 
 if __name__ == "__main__":
