@@ -2,7 +2,8 @@
 of storing a 200 MB file against a completion without one, and `sop verify` time per MB attached.
 
 Run: .venv/bin/python bench/attach_bench.py [--big] (or SOP_BENCH_BIG=1; `make bench` runs it too): the 200 MB
-memory part only runs when asked, so a quick run stays quick. Every figure is a ratio of two things measured here, now, on this machine.
+memory part only runs when asked, so a quick run stays quick. Every figure is a ratio of two things measured
+here, now, on this machine.
 """
 
 from __future__ import annotations
