@@ -3,7 +3,9 @@ checked later with no store."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +42,7 @@ def check_bundle_path(path: str) -> None:
         raise DataFileError(f"-o {path}: give the path of a file to write the bundle to, e.g. -o instance-7.json")
     folder = Path(path).parent
     if not folder.is_dir():
-        raise DataFileError(f"Cannot write bundle to {path}: folder {folder} does not exist; choose another file")
+        raise DataFileError(f"Cannot write bundle to {path}: {os.strerror(errno.ENOENT)}; choose another file")
 
 
 def write_bundle(path: str, bundle: dict[str, Any]) -> None:

@@ -55,6 +55,8 @@ def _linked_files(engine: Engine, instance: int, folder: str | None) -> list[tup
     from engine.service.file_methods import write_blob
 
     found = engine.attachments(instance)
+    if folder and not os.path.isdir(os.path.dirname(os.path.abspath(folder))):
+        folder = None  # the page's own folder is missing: writing the page says so, and no file is written
     if found and folder:
         os.makedirs(folder, exist_ok=True)
         for sha in dict.fromkeys(a.sha256 for a in found):

@@ -76,18 +76,18 @@ MIGRATIONS: list[list[str]] = [
     ],
     # 3: attached files by SHA-256 in 1 MiB chunks, and the events naming them (SQLite's schema 5).
     [
-        f"""CREATE TABLE blobs (
+        f"""CREATE TABLE IF NOT EXISTS blobs (
             sha256 {_T} PRIMARY KEY, size BIGINT NOT NULL, media_type {_T} NOT NULL, chunks BIGINT NOT NULL,
             created_at {_T} NOT NULL)""",
-        f"""CREATE TABLE blob_chunks (
+        f"""CREATE TABLE IF NOT EXISTS blob_chunks (
             sha256 {_T} NOT NULL REFERENCES blobs(sha256), n BIGINT NOT NULL, data BYTEA NOT NULL,
             PRIMARY KEY (sha256, n))""",
-        f"""CREATE TABLE attachments (
+        f"""CREATE TABLE IF NOT EXISTS attachments (
             instance_id BIGINT NOT NULL REFERENCES instances(id), seq BIGINT NOT NULL, task {_T} NOT NULL,
             field {_T} NOT NULL, position BIGINT NOT NULL, sha256 {_T} NOT NULL REFERENCES blobs(sha256),
             name TEXT NOT NULL, media_type {_T} NOT NULL, size BIGINT NOT NULL,
             PRIMARY KEY (instance_id, seq, field, position))""",
-        "CREATE INDEX attachments_sha256 ON attachments(sha256)",
+        "CREATE INDEX IF NOT EXISTS attachments_sha256 ON attachments(sha256)",
         # chunks are read one at a time: keep them out of line, uncompressed (scans are already compressed)
         "ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL",
     ],

@@ -99,18 +99,18 @@ MIGRATIONS: list[str] = [
     # 5: attached files, stored once by SHA-256 in 1 MiB chunks (deduplicated across instances), and which
     # event's artefact names each one (derived from the event's data, like ready_tasks and steps).
     """
-    CREATE TABLE blobs (
+    CREATE TABLE IF NOT EXISTS blobs (
         sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, media_type TEXT NOT NULL, chunks INTEGER NOT NULL,
         created_at TEXT NOT NULL);
-    CREATE TABLE blob_chunks (
+    CREATE TABLE IF NOT EXISTS blob_chunks (
         sha256 TEXT NOT NULL REFERENCES blobs(sha256), n INTEGER NOT NULL, data BLOB NOT NULL,
         PRIMARY KEY (sha256, n));
-    CREATE TABLE attachments (
+    CREATE TABLE IF NOT EXISTS attachments (
         instance_id INTEGER NOT NULL REFERENCES instances(id), seq INTEGER NOT NULL, task TEXT NOT NULL,
         field TEXT NOT NULL, position INTEGER NOT NULL, sha256 TEXT NOT NULL REFERENCES blobs(sha256),
         name TEXT NOT NULL, media_type TEXT NOT NULL, size INTEGER NOT NULL,
         PRIMARY KEY (instance_id, seq, field, position));
-    CREATE INDEX attachments_sha256 ON attachments(sha256);
+    CREATE INDEX IF NOT EXISTS attachments_sha256 ON attachments(sha256);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
