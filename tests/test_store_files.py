@@ -67,3 +67,35 @@ def test_a_failed_transaction_leaves_no_chunk(store: Store) -> None:
     with pytest.raises(StoreError, match="changed"), store.transaction() as tx:
         tx.put_blob(BlobRow(SHA_A, 8, "text/plain", 2, "t"), chunks())
     assert store.blob(SHA_A) is None and list(store.blob_chunks(SHA_A)) == []
+
+
+def test_two_postgresql_commands_storing_one_file_at_once_store_it_once(pg_url: str) -> None:
+    """The second command waits for the first one's commit, then stores nothing (its chunks are never read)."""
+    import threading
+
+    first, second = open_store(pg_url, create=True), open_store(pg_url, create=False)
+    read: list[bytes] = []
+    outcome: list[bool] = []
+
+    def chunks() -> Iterator[bytes]:
+        read.append(b"second")
+        yield b"second"
+
+    try:
+        with first.transaction() as tx:
+            assert tx.put_blob(BlobRow(SHA_A, 5, "text/plain", 1, "t"), [b"first"])
+
+            def other() -> None:
+                with second.transaction() as tx2:
+                    outcome.append(tx2.put_blob(BlobRow(SHA_A, 6, "text/plain", 1, "t"), chunks()))
+
+            waiting = threading.Thread(target=other)
+            waiting.start()
+            waiting.join(0.5)
+            assert waiting.is_alive()  # held by the first one's uncommitted row
+        waiting.join(10)
+        assert outcome == [False] and read == []
+        assert b"".join(first.blob_chunks(SHA_A)) == b"first"
+    finally:
+        first.close()
+        second.close()
