@@ -14,6 +14,7 @@ from .context import (
     EXIT_REFUSED,
     INSTANCE_ID,
     SopGroup,
+    attach_pairs,
     complete_process,
     complete_task,
     engine_of,
@@ -238,13 +239,7 @@ def complete(ctx: click.Context, instance: int, task: str, data_file: str | None
     if not data_file and not sets and not attach and engine.form(instance, task)[0].form:
         raise click.UsageError("give the step's data with --data FILE or --set KEY=VALUE "
                                f"(see `sop form {instance} {task} --template`)")
-    files = []
-    for item in attach:
-        key, sep, path = item.partition("=")
-        if not sep or not key.strip() or not path:
-            raise click.BadParameter(f"{item!r} is not FIELD=PATH (for example berkas=surat.pdf)",
-                                     param_hint="--attach")
-        files.append((key.strip(), path))
+    files = attach_pairs(attach)
     data = _read_data(data_file, sets, engine, instance, task)
     result = engine.complete(instance, task, data or {}, actor, files or None)
     from .cli_roles import warn_roles_drift

@@ -339,3 +339,12 @@ def test_attachment_names_what_it_has_when_task_or_field_matches_nothing(sop: So
     assert task.exit_code == 1 and f"tasks with files: {TASK}" in task.stderr
     field = sop("attachment", str(instance), TASK, "foto")
     assert field.exit_code == 1 and f"fields with files: {FIELD}" in field.stderr
+
+
+def test_an_attach_without_field_or_path_is_a_usage_error(sop: Sop) -> None:
+    """`--attach scan.pdf` (no FIELD=) is a usage error saying the form to use; nothing is started or saved."""
+    instance = sop.start()
+    before = sop.dump()
+    result = sop("complete", str(instance), TASK, "--attach", "scan.pdf")
+    assert result.exit_code == 2 and "is not FIELD=PATH" in result.stderr
+    assert sop.dump() == before
