@@ -304,7 +304,8 @@ def _object_lines(schema: dict[str, Any], indent: int, lines: list[str]) -> None
         lines.append(f"{pad}# {_comment(prop, name in required)}")
         kind = prop.get("type")
         if _file_note(prop):  # filled by --attach, not in the data file
-            lines.append(f"{pad}# {name}: --attach {name}=PATH")
+            index = ".0" if prop.get("type") == "array" else ""
+            lines.append(f"{pad}# {name}: --attach {name}{index}=PATH")
         elif kind == "object" and prop.get("properties"):
             lines.append(f"{pad}{name}:")
             _object_lines(prop, indent + 1, lines)
