@@ -348,3 +348,25 @@ def test_an_attach_without_field_or_path_is_a_usage_error(sop: Sop) -> None:
     result = sop("complete", str(instance), TASK, "--attach", "scan.pdf")
     assert result.exit_code == 2 and "is not FIELD=PATH" in result.stderr
     assert sop.dump() == before
+
+
+@pytest.mark.parametrize("point", ["after-state", "after-event", "before-commit"])
+def test_a_completion_killed_mid_transaction_keeps_no_file(sop: Sop, tmp_path: Path, point: str) -> None:
+    """`sop complete --attach` killed inside its transaction leaves the store as before: no file, no row, no event;
+    run again, it stores the file once and verifies."""
+    import subprocess
+    import sys
+
+    instance = sop.start()
+    before = sop.dump()
+    pdf = scan(tmp_path / "s.pdf", 1_200_000)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOP_")}
+    env.update(SOP_DB=str(sop.db), SOP_DEFINITIONS=str(sop.definitions), SOP_FORMS=str(sop.forms),
+               SOP_FAILPOINT=point)
+    sop_bin = str(Path(sys.executable).with_name("sop"))
+    args = [sop_bin, "complete", str(instance), TASK, "--data", LETTER, "--attach", f"{FIELD}={pdf}"]
+    killed = subprocess.run(args, env=env, capture_output=True, timeout=60)
+    assert killed.returncode == -9
+    assert sop.dump() == before
+    assert attach(sop, instance, pdf).exit_code == 0
+    assert len(sop.dump()["blob_chunks"]) == 2 and sop("verify").exit_code == 0
