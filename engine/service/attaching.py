@@ -30,11 +30,14 @@ def _fields_or_refuse(schema: dict[str, Any], what: str) -> dict[str, FileField]
     return fields
 
 
-def plan(schema: dict[str, Any], attach: list[tuple[str, str]], what: str) -> list[tuple[FileField, int | None, str,
-                                                                                        str]]:
+# One --attach as planned: the field, its position (None: a one-file field), the option as typed, the path.
+Planned = tuple[FileField, int | None, str, str]
+
+
+def plan(schema: dict[str, Any], attach: list[tuple[str, str]], what: str) -> list[Planned]:
     """Each --attach KEY=PATH as (field, position, option, path); positions of a list field counted from 0."""
     fields = _fields_or_refuse(schema, what)
-    out: list[tuple[FileField, int | None, str, str]] = []
+    out: list[Planned] = []
     taken: dict[str, set[int]] = {}
     for key, path in attach:
         name, dot, index = key.partition(".")
