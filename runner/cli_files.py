@@ -13,7 +13,8 @@ from .render import emit_json_list, files_table, message
 @click.argument("task", required=False)
 @click.argument("field", required=False)
 @click.option("-o", "--output", "output", metavar="PATH|FOLDER",
-              help="Write the file to PATH, or the files into FOLDER (made when missing) under their names.")
+              help="Write the file to PATH ('-': stdout), or the files into FOLDER (made when missing) under their "
+                   "names.")
 @click.option("--json", "as_json", is_flag=True,
               help='Print a JSON list of {"instance", "seq", "task", "field", "position", "name", "media_type", '
                    '"size", "sha256"} (with -o: and "path").')
@@ -33,6 +34,13 @@ def attachment(ctx: click.Context, instance: int, task: str | None, field: str |
             click.echo(files_table(found))
         else:
             message(f"Instance {instance} has no attached files.")
+        return
+    if output == "-":  # one file's bytes to stdout, for a pipe
+        import sys
+
+        for chunk in engine.attachment_bytes(instance, task, field):
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
         return
     written = engine.save_attachments(instance, task, field, output)
     if as_json:

@@ -370,3 +370,12 @@ def test_a_completion_killed_mid_transaction_keeps_no_file(sop: Sop, tmp_path: P
     assert sop.dump() == before
     assert attach(sop, instance, pdf).exit_code == 0
     assert len(sop.dump()["blob_chunks"]) == 2 and sop("verify").exit_code == 0
+
+
+def test_attachment_writes_one_file_to_stdout(sop: Sop, tmp_path: Path) -> None:
+    """`-o -` writes the one matching file's bytes to stdout, whole."""
+    pdf = scan(tmp_path / "s.pdf", 1_100_000)
+    instance = sop.start()
+    assert attach(sop, instance, pdf).exit_code == 0
+    piped = sop("attachment", str(instance), "-o", "-")
+    assert piped.exit_code == 0 and piped.stdout_bytes == pdf.read_bytes()

@@ -10,6 +10,8 @@ from engine.common.models import AttachmentView
 from engine.store.protocol import InstanceRow, Store
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from engine.store.protocol import BlobRow
 
 
@@ -86,6 +88,22 @@ class FileMethods:
                 names[name] = item.sha256
             written.append((item, path))
         return written
+
+    def attachment_bytes(self, instance: int, task: str | None, field: str | None) -> Iterator[bytes]:
+        """The one matching file's bytes in chunks (`-o -`); StoreError at the end when they do not match its hash."""
+        import hashlib
+
+        found = self.attachments(instance, task, field)
+        if len(found) != 1:
+            raise DataFileError(f"-o -: {len(found)} files match; stdout takes one: narrow with TASK and FIELD, or "
+                                "give a folder")
+        digest = hashlib.sha256()
+        for chunk in self.store().blob_chunks(found[0].sha256):
+            digest.update(chunk)
+            yield chunk
+        if digest.hexdigest() != found[0].sha256:
+            raise StoreError(f"The stored bytes of file {found[0].sha256[:12]} do not match its hash (altered in the "
+                             "store); run `sop verify`")
 
     def gc(self, dry_run: bool = False) -> GcResult:
         """Remove the stored files no event names any more (after a copy or a deletion); dry_run: only list them."""
