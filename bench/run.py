@@ -275,6 +275,11 @@ def main() -> None:
                                         args.load_pool)
     print("\n".join(load_lines))
     results.update(load_figures)
+    # (k) attached files, in a process of its own: a child's peak memory counts this process's at fork
+    attached = subprocess.run([sys.executable, str(ROOT / "bench" / "attach_bench.py"), "--json"], check=True,
+                              capture_output=True, text=True).stdout.splitlines()
+    print("\n".join("(k) " + line for line in attached[:-1]))
+    results["k_attach"] = json.loads(attached[-1])
     print(json.dumps(results))
 
 

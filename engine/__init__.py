@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
     from engine.audit.bundle import read_bundle as read_bundle
+    from engine.audit.bundle_files import files_folder as bundle_files_folder
+    from engine.audit.bundle_files import verify_bundle as verify_bundle
     from engine.audit.records import duration_text as duration_text
     from engine.audit.records import event_json as event_json
     from engine.audit.records import summarize as artefact_summary
@@ -31,11 +33,13 @@ if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
     from engine.common.lanes import lane_key as lane_key
     from engine.common.local_time import LocalTimes as LocalTimes
     from engine.common.local_time import office_times as office_times
+    from engine.common.models import AttachmentView as AttachmentView
     from engine.common.models import InstanceSummary as InstanceSummary
     from engine.common.models import InstanceView as InstanceView
     from engine.common.models import ProcessInfo as ProcessInfo
     from engine.common.models import StepResult as StepResult
     from engine.common.models import TaskView as TaskView
+    from engine.common.sizes import size_text as size_text
     from engine.common.yamlio import parse_yaml as parse_yaml
     from engine.common.yamlio import read_data_file as read_data_file
     from engine.definitions.forms import template as form_template
@@ -66,6 +70,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     **{name: ("engine.common.models", name) for name in (
         "InstanceSummary", "InstanceView", "ProcessInfo", "StepResult", "TaskView")},
     "read_bundle": ("engine.audit.bundle", "read_bundle"),
+    "bundle_files_folder": ("engine.audit.bundle_files", "files_folder"),
+    "verify_bundle": ("engine.audit.bundle_files", "verify_bundle"),
+    "AttachmentView": ("engine.common.models", "AttachmentView"),
+    "size_text": ("engine.common.sizes", "size_text"),
     "read_diagram_file": ("engine.bpmn.xml_reading", "diagram_file_text"),
     "duration_text": ("engine.audit.records", "duration_text"),
     "event_json": ("engine.audit.records", "event_json"),
@@ -102,6 +110,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 
 __all__ = [
     "LINT_ERROR",
+    "AttachmentView",
     "DataFileError",
     "DefinitionError",
     "Engine",
@@ -118,6 +127,7 @@ __all__ = [
     "TaskView",
     "ValidationError",
     "artefact_summary",
+    "bundle_files_folder",
     "compile_table",
     "copy_store",
     "duration_text",
@@ -142,8 +152,10 @@ __all__ = [
     "read_diagram_file",
     "read_table",
     "run_scenario",
+    "size_text",
     "table_from_bpmn",
     "translate",
+    "verify_bundle",
     "verify_record",
     "write_output",
     "write_table",

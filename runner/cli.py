@@ -14,6 +14,7 @@ from .context import (
     EXIT_REFUSED,
     INSTANCE_ID,
     SopGroup,
+    attach_pairs,
     complete_process,
     complete_task,
     engine_of,
@@ -43,6 +44,7 @@ LAZY_COMMANDS = {
     "diagram": ("runner.cli_pictures", "diagram"),
     "sheet": ("runner.cli_pictures", "sheet"),
     "db": ("runner.cli_db", "db"),
+    "attachment": ("runner.cli_files", "attachment"),
 }
 
 
@@ -196,21 +198,26 @@ def tasks(ctx: click.Context, instance: int | None, lane: str | None, limit: int
 @click.argument("task", shell_complete=complete_task)
 @click.option("--data", "data_file", metavar="FILE", help="The step's artefact, JSON or YAML ('-' for stdin).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="A field value; dotted keys nest. Repeatable.")
+@click.option("--attach", "attach", multiple=True, metavar="FIELD=PATH",
+              help="A file for a file field of the form (FIELD.0=PATH, FIELD.1=PATH for a list), stored by its "
+                   "SHA-256. Repeatable.")
 @click.option("--as", "actor", metavar="NAME", help="The person acting (default: your OS login).")
 @click.option("--json", "as_json", is_flag=True, help='Print {"instance", "status", "tasks"}.')
 @click.pass_context
 def complete(ctx: click.Context, instance: int, task: str, data_file: str | None, sets: tuple[str, ...],
-             actor: str | None, as_json: bool) -> None:
-    """Complete a ready task with its artefact.
+             attach: tuple[str, ...], actor: str | None, as_json: bool) -> None:
+    """Complete a ready task with its artefact and attached files.
 
-    Example: sop complete 1 {task} --data {task}.yaml; sop complete 1 {next_task} --set FIELD=VALUE ...
+    Example: sop complete 1 {task} --data {task}.yaml --attach FIELD=scan.pdf; sop complete 1 {next_task} --set
+    FIELD=VALUE ...
     """
     engine = engine_of(ctx)
-    if not data_file and not sets and engine.form(instance, task)[0].form:
+    if not data_file and not sets and not attach and engine.form(instance, task)[0].form:
         raise click.UsageError("give the step's data with --data FILE or --set KEY=VALUE "
                                f"(see `sop form {instance} {task} --template`)")
+    files = attach_pairs(attach)
     data = _read_data(data_file, sets, engine, instance, task)
-    result = engine.complete(instance, task, data or {}, actor)
+    result = engine.complete(instance, task, data or {}, actor, files or None)
     from .cli_roles import warn_roles_drift
 
     warn_roles_drift(engine)
@@ -248,6 +255,11 @@ def show(ctx: click.Context, instance: int, as_json: bool) -> None:
         for task, text in engine.instructions(view.instance).items():
             say(f"Instructions for {task}:")
             click.echo(indented(text))
+    if view.attachments:
+        from .render import files_table
+
+        say("Attached files (write them out with `sop attachment`):")
+        click.echo(files_table(view.attachments))
     if view.data:
         import yaml
 

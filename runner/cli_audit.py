@@ -105,9 +105,9 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
     if bundle_path and instances:
         raise click.UsageError("give instance numbers or --bundle FILE, not both")
     if bundle_path:
-        from engine import read_bundle, verify_record
+        from engine import verify_bundle
 
-        verdicts = iter([verify_record(read_bundle(bundle_path))])
+        verdicts = iter([verify_bundle(bundle_path)])
     else:
         engine = _engine(ctx)
         note = engine.verify_clocks()[1]
@@ -152,9 +152,16 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
 @click.option("-o", "--output", "path", required=True, metavar="FILE", help="Where to write the bundle (JSON).")
 @click.pass_context
 def export(ctx: click.Context, instance: int, path: str) -> None:
-    """Write an instance's self-contained audit bundle. Example: sop export 7 -o instance-7.json"""
+    """Write an instance's self-contained audit bundle (attached files go to the folder beside it, e.g.
+    instance-7.files/). Example: sop export 7 -o instance-7.json"""
     record = _engine(ctx).export(instance, path)
-    message(f"Exported instance {instance} ({len(record.events)} events, head {record.last_hash}) to {path}; "
+    from engine import bundle_files_folder
+
+    folder = bundle_files_folder(path)
+    import os
+
+    files = f" and its files to {folder}" if os.path.isdir(folder) else ""
+    message(f"Exported instance {instance} ({len(record.events)} events, head {record.last_hash}) to {path}{files}; "
             f"check it anywhere with `sop verify --bundle {path}`.")
 
 

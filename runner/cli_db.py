@@ -10,7 +10,7 @@ from .words import N_, translate
 
 @click.group()
 def db() -> None:
-    """Administer stores (copy one into another)."""
+    """Administer stores (copy one into another, collect unreferenced files)."""
 
 
 @db.command("copy")
@@ -39,3 +39,29 @@ def copy(source: str, target: str, as_json: bool) -> None:
         raise StoreError("The copy does not verify:\n" + "\n".join(f"  - {p}" for p in result.problems))
     if not as_json:
         message("Copied and verified.")
+
+
+@db.command("gc")
+@click.option("--dry-run", is_flag=True, help="Only list the files that would be removed.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"files": [{sha256, size, media_type}], "bytes", '
+                                                       '"removed"}.')
+@click.pass_context
+def gc(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
+    """Remove the stored files no instance's history names any more. Example: sop db gc --dry-run"""
+    from engine import size_text
+
+    from .context import engine_of
+
+    result = engine_of(ctx).gc(dry_run)
+    if as_json:
+        emit_json({"files": [{"sha256": b.sha256, "size": b.size, "media_type": b.media_type} for b in result.files],
+                   "bytes": result.size, "removed": result.removed})
+        return
+    for blob in result.files:
+        click.echo(f"{blob.sha256}  {size_text(blob.size):>9}  {blob.media_type}")
+    if not result.files:
+        message("No unreferenced files: every stored file is named by an instance's history.")
+    elif dry_run:
+        message(f"{len(result.files)} unreferenced file(s), {size_text(result.size)}; run `sop db gc` to remove them.")
+    else:
+        message(f"Removed {len(result.files)} unreferenced file(s), {size_text(result.size)}.")

@@ -37,7 +37,8 @@ def _write(path: str | None, text: str, what: str) -> None:
               "default: SVG on stdout.")
 @click.pass_context
 def diagram(ctx: click.Context, instance: int | None, process_id: str | None, path: str | None) -> None:
-    """Draw an instance on its diagram: done, waiting, late, path taken. Example: sop diagram 1 -o 1.html"""
+    """Draw an instance on its diagram: done, waiting, late, path taken (an HTML page links its attached files,
+    written to the folder beside it, e.g. 1.files/). Example: sop diagram 1 -o 1.html"""
     if (instance is None) == (process_id is None):
         raise click.UsageError("give an INSTANCE or --process ID (one of them)")
     from engine import picture_format
@@ -46,7 +47,10 @@ def diagram(ctx: click.Context, instance: int | None, process_id: str | None, pa
         html = picture_format(path)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="-o") from None
-    text = _engine(ctx).diagram(instance, process_id, html)
+    from engine import bundle_files_folder
+
+    folder = bundle_files_folder(path) if html and path and instance is not None else None
+    text = _engine(ctx).diagram(instance, process_id, html, folder)  # files linked from the page: FILE.files/
     what = N_(f"the diagram of instance {instance}") if instance is not None else N_(
         f"the diagram of process {process_id}")
     _write(path, text, what)

@@ -322,3 +322,15 @@ def _example_values(options: dict[str, Any]) -> dict[str, str]:
             finally:
                 engine.close()
     return _VALUES
+
+
+def attach_pairs(items: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Each `--attach FIELD=PATH` as (FIELD, PATH); a usage error for one without both."""
+    pairs = []
+    for item in items:
+        key, sep, path = item.partition("=")
+        if not sep or not key.strip() or not path:
+            raise click.BadParameter(f"{item!r} is not FIELD=PATH (for example berkas=surat.pdf)",
+                                     param_hint="--attach")
+        pairs.append((key.strip(), path))
+    return pairs

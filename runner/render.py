@@ -198,3 +198,13 @@ def _local_moments(text: str) -> str:
     except Exception:  # a broken calendar is reported by the commands that use it; here the time stays UTC
         return text
     return _MOMENT.sub(lambda m: times.text(m.group(), seconds=True), text)
+
+
+def files_table(files: Sequence[Any]) -> str:
+    """The attached files: event, task, field (FIELD.N in a list of several), name, type, size, short hash."""
+    from engine import size_text
+
+    several = {(f.seq, f.field) for f in files if f.position > 0}
+    return table(["#", "task", "field", "name", "type", "size", "sha256"],
+                 [(f.seq, f.task, f"{f.field}.{f.position}" if (f.seq, f.field) in several else f.field, f.name,
+                   f.media_type, size_text(f.size), f.sha256[:12]) for f in files])

@@ -185,7 +185,8 @@ def test_unknown_field_and_array_item_paths() -> None:
     problems = validation_problems(schema, data)
     assert problems == [
         "catatan_tambahan: is not a field of this form; the fields here are: nomor_berita_acara, "
-        "tanggal_pemasangan, lokasi, petugas, peralatan, hasil_uji, kecepatan_terukur_mbps, ip_address, diterima_oleh",
+        "tanggal_pemasangan, lokasi, petugas, peralatan, hasil_uji, kecepatan_terukur_mbps, ip_address, diterima_oleh, "
+        "pindaian_berita_acara, foto_pemasangan",
         "Jumlah (peralatan.1.jumlah): must be at least 1; given 0",
         "Petugas (petugas): needs at least 1 item(s); given 0",
     ]

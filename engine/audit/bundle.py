@@ -3,7 +3,9 @@ checked later with no store."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +36,18 @@ def bundle_of(record: AuditRecord, exported_at: str, exported_by: str) -> dict[s
     }
 
 
+def check_bundle_path(path: str) -> None:
+    """Refuse a bundle path that names no file (stdout, a folder) before anything is written."""
+    if path == "-" or Path(path).is_dir():
+        raise DataFileError(f"-o {path}: give the path of a file to write the bundle to, e.g. -o instance-7.json")
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise DataFileError(f"Cannot write bundle to {path}: {os.strerror(errno.ENOENT)}; choose another file")
+
+
 def write_bundle(path: str, bundle: dict[str, Any]) -> None:
     """Write atomically: a reader never sees half a bundle."""
-    target = Path(path)
-    if path == "-" or target.is_dir():
-        raise DataFileError(f"-o {path}: give the path of a file to write the bundle to, e.g. -o instance-7.json")
+    check_bundle_path(path)
     write_atomically(path, json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "bundle")
 
 

@@ -218,13 +218,27 @@ def summarize(data_text: str, width: int | None = 60) -> str:
     except ValueError:
         return "(unreadable)"
     parts: list[str] = []
+    if isinstance(data, dict):  # attached files first: the summary is cut at its width
+        from engine.definitions.form_files import file_values
+
+        files = {field for field, _, _ in file_values(data)}
+        data = {**{k: v for k, v in data.items() if k in files}, **{k: v for k, v in data.items() if k not in files}}
     _flatten("", data, parts)
     text = ", ".join(parts)
     return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
 def _flatten(prefix: str, value: Any, out: list[str]) -> None:
-    if isinstance(value, dict):
+    from engine.definitions.form_files import is_file_value
+
+    if is_file_value(value):  # a stored file: its name, size and short hash
+        from engine.common.sizes import size_text
+
+        out.append(f"{prefix}={value['name']} ({size_text(int(value['size']))}, {value['sha256'][:12]})")
+    elif isinstance(value, list) and value and all(is_file_value(v) for v in value):
+        for i, item in enumerate(value):
+            _flatten(f"{prefix}.{i}", item, out)
+    elif isinstance(value, dict):
         for key, item in value.items():
             _flatten(f"{prefix}.{key}" if prefix else str(key), item, out)
     elif isinstance(value, list):

@@ -40,6 +40,24 @@ class TaskView(NamedTuple):
         return self._asdict()
 
 
+class AttachmentView(NamedTuple):
+    """A stored file an instance's artefact names: which event, task and field, and the file."""
+
+    instance: int
+    seq: int
+    task: str
+    field: str
+    position: int
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON of one file in `sop attachment --json` and `sop show --json`."""
+        return self._asdict()
+
+
 class InstanceView(NamedTuple):
     """An instance as `sop show` presents it."""
 
@@ -54,6 +72,7 @@ class InstanceView(NamedTuple):
     data: dict[str, Any] = {}  # noqa: RUF012 - never mutated; NamedTuple fields are immutable
     events: int = 0
     head_hash: str = ""
+    attachments: tuple[AttachmentView, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON of `sop show --json` (and of start/complete, which add nothing else)."""
@@ -61,7 +80,7 @@ class InstanceView(NamedTuple):
             "instance": self.instance, "process": self.process, "version": self.version, "status": self.status,
             "started": self.started, "updated": self.updated, "started_by": self.started_by,
             "tasks": [t.to_json() for t in self.tasks], "data": self.data, "events": self.events,
-            "head_hash": self.head_hash,
+            "head_hash": self.head_hash, "attachments": [a.to_json() for a in self.attachments],
         }
 
 

@@ -66,8 +66,9 @@ def parse_form(text: str, source: str) -> dict[str, Any]:
             f"Form {source}: not a valid JSON Schema 2020-12 at '{path}': {exc.message}; fix the form"
         ) from None
     from engine.definitions.form_defaults import default_problems
+    from engine.definitions.form_files import file_field_problems
 
-    for problem in default_problems(schema):
+    for problem in [*default_problems(schema), *file_field_problems(schema)]:
         raise DefinitionError(f"Form {source}: {problem}; fix the form")
     return schema
 
@@ -80,11 +81,13 @@ class CompiledForm:
     """
 
     def __init__(self, schema: dict[str, Any], pinned: dict[str, str] | None = None, source: str = "form") -> None:
+        from engine.definitions.form_files import with_file_shapes
         from engine.definitions.form_refs import form_registry
 
         self.schema = schema
         self.source = source
-        self.validator = Draft202012Validator(schema, format_checker=_FORMATS, registry=form_registry(pinned or {}))
+        self.validator = Draft202012Validator(with_file_shapes(schema), format_checker=_FORMATS,
+                                              registry=form_registry(pinned or {}))
 
     def problems(self, data: Any) -> list[str]:
         """Every violation, each prefixed by its field path, in a stable order."""
@@ -250,11 +253,28 @@ def _comment(prop: dict[str, Any], required: bool) -> str:
         bits.append(translate(N_(f"format: {prop['format']}")))
     if prop.get("pattern"):
         bits.append(translate(N_(f"pattern: {prop['pattern']}")))
+    attach = _file_note(prop)
+    if attach:
+        bits.append(attach)
     source = note(prop)
     if source:
         bits.append(translate(N_(f"filled from your entry in the roles file ({source}) when left out")))
     bits.append(_("required") if required else _("optional"))
     return _one_line(" - ".join(bits))
+
+
+def _file_note(prop: dict[str, Any]) -> str:
+    """How a file field is filled: `sop complete ... --attach FIELD=PATH`, its types and largest size."""
+    from engine.definitions.form_files import file_fields
+
+    field = file_fields({"properties": {"f": prop}}).get("f")
+    if field is None:
+        return ""
+    kinds = ", ".join(field.accept)
+    size = f"{field.max_size / 1e6:.1f} MB"
+    if field.many:
+        return translate(N_(f"files ({kinds}, each at most {size}): attach with --attach FIELD.0=PATH ..."))
+    return translate(N_(f"a file ({kinds}, at most {size}): attach with --attach FIELD=PATH"))
 
 
 def _one_line(text: object) -> str:
@@ -283,7 +303,10 @@ def _object_lines(schema: dict[str, Any], indent: int, lines: list[str]) -> None
             continue
         lines.append(f"{pad}# {_comment(prop, name in required)}")
         kind = prop.get("type")
-        if kind == "object" and prop.get("properties"):
+        if _file_note(prop):  # filled by --attach, not in the data file
+            index = ".0" if prop.get("type") == "array" else ""
+            lines.append(f"{pad}# {name}: --attach {name}{index}=PATH")
+        elif kind == "object" and prop.get("properties"):
             lines.append(f"{pad}{name}:")
             _object_lines(prop, indent + 1, lines)
         elif kind == "array":

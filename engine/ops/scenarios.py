@@ -37,7 +37,7 @@ def load_scenarios(folder: str | Path) -> list[Scenario]:
 
 
 def load_scenario(path: Path) -> Scenario:
-    """Read one scenario file; data file names are relative to it."""
+    """Read one scenario file; data and attached file names are relative to it."""
     raw = parse_yaml(path.read_text(encoding="utf-8"), str(path))
     if not isinstance(raw, dict) or not isinstance(raw.get("steps"), list) or "process" not in raw:
         raise DataFileError(f"{path}: a scenario needs 'process' and a list of 'steps'")
@@ -48,7 +48,11 @@ def load_scenario(path: Path) -> Scenario:
         data = step["data"]
         if isinstance(data, str):
             data = read_data_file(str(path.parent / data))
-        steps.append({"task": str(step["task"]), "as": step.get("as"), "data": data})
+        files = step.get("attach") or {}
+        if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+            raise DataFileError(f"{path}: step {i}: 'attach' maps a file field (FIELD or FIELD.N) to a file name")
+        attach = [(str(field), str(path.parent / name)) for field, name in files.items()]
+        steps.append({"task": str(step["task"]), "as": step.get("as"), "data": data, "attach": attach})
     return Scenario(str(path), str(raw.get("title", path.stem)), str(raw["process"]),
                     str(raw.get("expect", "completed")), dict(raw.get("start_data") or {}), tuple(steps))
 
@@ -62,7 +66,7 @@ def run_scenario(
     report("started", {"instance": view.instance, "process": view.process})
     for n, step in enumerate(scenario.steps, 1):
         lane = next((t.lane for t in view.tasks if t.task == step["task"]), None)
-        result = engine.complete(view.instance, step["task"], step["data"], step["as"])
+        result = engine.complete(view.instance, step["task"], step["data"], step["as"], step["attach"] or None)
         view = result.instance
         report("completed", {"n": n, "task": step["task"], "lane": lane or "-", "actor": step["as"] or engine.operator,
                              "ready": [t.task for t in view.tasks]})

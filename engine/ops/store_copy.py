@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from engine.common.errors import StoreError
 from engine.store.opening import open_store
+from engine.store.protocol import BlobRow, Store, Transaction
 
 # Every table, parents first, with the columns copied as they are (ids, hashes and state bytes included).
 TABLES: list[tuple[str, tuple[str, ...]]] = [
@@ -22,6 +23,7 @@ TABLES: list[tuple[str, tuple[str, ...]]] = [
     ("days_off", ("calendar", "year", "days")),
     ("instance_times", ("instance_id", "total", "budget")),
     ("roles_events", ("seq", "time", "actor", "version", "source", "people", "hash")),
+    ("attachments", ("instance_id", "seq", "task", "field", "position", "sha256", "name", "media_type", "size")),
 ]
 
 
@@ -52,7 +54,11 @@ def copy_store(source: str, target: str) -> CopyResult:
             counts: dict[str, int] = {}
             with dst.transaction() as tx:
                 for table, columns in TABLES:
+                    if table == "attachments":  # the files first, chunk by chunk (never a whole file in memory)
+                        counts["blobs"], counts["blob_chunks"] = _copy_files(src, tx)
                     has = table != "roles_events" or bool(src.roles_events())  # an older source has no roles log
+                    if table == "attachments":
+                        has = src.schema_version() >= src.files_since
                     rows = src.table_rows(table, columns) if has else []
                     tx.insert_rows(table, columns, rows)
                     counts[table] = len(rows)
@@ -61,6 +67,19 @@ def copy_store(source: str, target: str) -> CopyResult:
     finally:
         src.close()
     return verify_target(target, counts)
+
+
+def _copy_files(src: Store, tx: Transaction) -> tuple[int, int]:
+    """Copy every stored file, one chunk at a time; (files, chunks) copied."""
+    if src.schema_version() < src.files_since:
+        return 0, 0
+    rows = src.table_rows("blobs", ("sha256", "size", "media_type", "chunks", "created_at"))
+    chunks = 0
+    for row in rows:
+        blob = BlobRow(*row)
+        tx.put_blob(blob, src.blob_chunks(blob.sha256))
+        chunks += blob.chunks
+    return len(rows), chunks
 
 
 def verify_target(target: str, counts: dict[str, int]) -> CopyResult:

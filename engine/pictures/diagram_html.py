@@ -22,8 +22,9 @@ def _headings(*names: str) -> str:
     return "".join(f"<th>{escape(_(name))}</th>" for name in names)
 
 
-def render_page(title: str, svg: str, rows: Sequence[HistoryRow] | None, states: PictureStates | None) -> str:
-    """The HTML page; rows None for a bare diagram."""
+def render_page(title: str, svg: str, rows: Sequence[HistoryRow] | None, states: PictureStates | None,
+                files: Sequence[tuple[int, str, str, str, str, str, str | None]] = ()) -> str:
+    """The HTML page; rows None for a bare diagram; files: (event, task, field, name, size, sha256, link or None)."""
     parts = ["<!DOCTYPE html>", '<html lang="id"><head><meta charset="utf-8">', f"<title>{escape(title)}</title>",
              f"<style>{_CSS}</style></head><body>", f"<h1>{escape(title)}</h1>", '<div class="picture">', svg,
              "</div>"]
@@ -43,6 +44,15 @@ def render_page(title: str, svg: str, rows: Sequence[HistoryRow] | None, states:
             parts.append(f'<tr><td class="num">{r.seq}</td><td>{escape(r.time)}</td><td>{escape(r.name)}</td>'
                          f"<td>{escape(r.lane or '')}</td><td>{escape(r.actor)}</td><td>{escape(r.operator)}</td>"
                          f"<td>{escape(duration_text(r.after))}</td><td>{escape(r.summary)}</td></tr>")
+        parts.append("</table>")
+    if files:
+        parts.append(f'<h2>{escape(_("Attached files"))}</h2><table class="files"><tr>'
+                     + _headings("#", N_("step"), N_("field"), N_("file"), N_("size"), "sha256") + "</tr>")
+        for seq, task, field, name, size, sha, link in files:
+            shown = escape(name) if link is None else \
+                f'<a href="{escape(link, quote=True)}" download="{escape(name, quote=True)}">{escape(name)}</a>'
+            parts.append(f'<tr><td class="num">{seq}</td><td>{escape(task)}</td><td>{escape(field)}</td>'
+                         f"<td>{shown}</td><td>{escape(size)}</td><td><code>{escape(sha)}</code></td></tr>")
         parts.append("</table>")
     parts.append("</body></html>\n")
     return "\n".join(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -69,8 +70,20 @@ class AuditMethods:
 
     def export(self, instance: int, path: str) -> AuditRecord:
         """Write an instance's self-contained audit bundle to path."""
-        from engine.audit.bundle import bundle_of, write_bundle
+        from engine.audit.bundle import bundle_of, check_bundle_path, write_bundle
+        from engine.audit.bundle_files import bundle_named_files, files_folder
+        from engine.service.file_methods import write_blob
 
+        check_bundle_path(path)
         record = self.audit_record(instance)
-        write_bundle(path, bundle_of(record, self.clock(), self.operator))
+        bundle = bundle_of(record, self.clock(), self.operator)
+        named = {v["sha256"]: v for _, _, _, v in bundle_named_files(record)}
+        if named:  # the files first, each under its hash in the folder beside the bundle; the bundle last
+            folder = files_folder(path)
+            os.makedirs(folder, exist_ok=True)  # beside the bundle, whose folder exists (checked above)
+            for sha in named:
+                write_blob(self.store(), sha, os.path.join(folder, sha))
+            bundle["files"] = {"folder": os.path.basename(folder), "count": len(named),
+                               "bytes": sum(int(v["size"]) for v in named.values())}
+        write_bundle(path, bundle)
         return record

@@ -65,12 +65,22 @@ def verify_all(store: Store, rows: Iterable[InstanceRow] | None, clocks: Sequenc
     own records (roles log, days off: verdict 0); clocks: the candidate calendars of due and working times."""
     from engine.audit.records import Problem
     from engine.audit.verify import Verdict, verify_record
+    from engine.service.file_audit import file_problems
 
     cache: dict[Any, Any] = {}
+    checked: dict[str, str | None] = {}
     roles = store.roles_events()
+
+    def verified(row: InstanceRow) -> Verdict:
+        record = audit_record(store, row, roles)
+        verdict = verify_record(record, cache, clocks)
+        extra = file_problems(store, row.id, record.events, checked)
+        return verdict._replace(problems=sorted(dict.fromkeys([*verdict.problems, *extra]), key=lambda p: p.event)) \
+            if extra else verdict
+
     if rows is not None:
         for row in rows:
-            yield verify_record(audit_record(store, row, roles), cache, clocks)
+            yield verified(row)
         return
     if store.schema_version() == 0:
         return
@@ -82,7 +92,7 @@ def verify_all(store: Store, rows: Iterable[InstanceRow] | None, clocks: Sequenc
         known.add(listed.id)
         whole = store.get_instance(listed.id)
         if whole is not None:
-            yield verify_record(audit_record(store, whole, roles), cache, clocks)
+            yield verified(whole)
     for orphan in store.event_instance_ids():
         if orphan not in known:
             events = store.events(orphan)

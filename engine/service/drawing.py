@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from engine.service.facade import Engine
 
 
-def instance_picture(engine: Engine, instance: int, html: bool = False) -> str:
+def instance_picture(engine: Engine, instance: int, html: bool = False, files_folder: str | None = None) -> str:
     """An instance drawn on its pinned diagram: SVG, or an HTML page with the SVG and the instance's history."""
     import json
 
@@ -42,7 +42,28 @@ def instance_picture(engine: Engine, instance: int, html: bool = False) -> str:
     from engine.pictures.diagram_html import render_page
 
     rows, _ = engine.history(instance)
-    return render_page(title, svg, [r._replace(time=local(r.time, seconds=True)) for r in rows], states)
+    return render_page(title, svg, [r._replace(time=local(r.time, seconds=True)) for r in rows], states,
+                       _linked_files(engine, instance, files_folder))
+
+
+def _linked_files(engine: Engine, instance: int, folder: str | None) -> list[tuple[int, str, str, str, str, str,
+                                                                                  str | None]]:
+    """The instance's files for its page; with a folder, each is written there under its hash and linked."""
+    import os
+
+    from engine.common.sizes import size_text
+    from engine.service.file_methods import write_blob
+
+    found = engine.attachments(instance)
+    if folder and not os.path.isdir(os.path.dirname(os.path.abspath(folder))):
+        folder = None  # the page's own folder is missing: writing the page says so, and no file is written
+    if found and folder:
+        os.makedirs(folder, exist_ok=True)
+        for sha in dict.fromkeys(a.sha256 for a in found):
+            write_blob(engine.store(), sha, os.path.join(folder, sha))
+    base = os.path.basename(os.path.normpath(folder)) if folder else None
+    return [(a.seq, a.task, a.field, a.name, size_text(a.size), a.sha256, f"{base}/{a.sha256}" if base else None)
+            for a in found]
 
 
 def process_picture(engine: Engine, process_id: str, html: bool = False) -> str:

@@ -12,12 +12,15 @@ from engine.common.i18n import N_
 from engine.common.identity import os_login, utc_now
 from engine.common.models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
 from engine.service.audit_methods import AuditMethods
+from engine.service.file_methods import FileMethods
+from engine.service.form_methods import FormMethods
+from engine.service.picture_methods import PictureMethods
 from engine.service.roles_methods import RolesMethods
+from engine.service.time_methods import TimeMethods
 from engine.store.opening import open_store
 from engine.store.protocol import InstanceRow, Store, VersionRow
 
 if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only in commands that need them
-    from datetime import date
     from pathlib import Path
 
     from engine.common.local_time import LocalTimes
@@ -25,13 +28,11 @@ if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only
     from engine.definitions.catalog import Catalog
     from engine.definitions.roles import Roles
     from engine.service.pinned import PinnedVersions
-    from engine.service.sla_report import SlaReport
-    from engine.service.ticker import TickResult
     from engine.service.transition import Change
     from engine.service.warm import WarmWorkflows
 
 
-class Engine(RolesMethods, AuditMethods):
+class Engine(RolesMethods, AuditMethods, FileMethods, FormMethods, PictureMethods, TimeMethods):
     """Runs processes from a definitions folder against a store; returns plain frozen values."""
 
     def __init__(
@@ -188,22 +189,6 @@ class Engine(RolesMethods, AuditMethods):
         person = self.roles.person(login or self.operator)
         return tuple(lane for lane in self.store().ready_lanes() if person.holds(lane))
 
-    def sla_report(
-        self, process: str | None = None, since: date | None = None, until: date | None = None, late_only: bool = False
-    ) -> SlaReport:
-        """Per step and per instance (late_only: only instances over the SOP's total), time taken against the
-        Mutu Baku, from the steps' events."""
-        from engine.service.sla_report import build_report, day_window
-
-        start, end = day_window(self.work_clock(), since, until) if since or until else (None, None)
-        return build_report(self.store(), self.work_clock, process, start, end, late_only)
-
-    def tick(self) -> TickResult:
-        """Fire every boundary timer due by the engine's clock, one transaction and event each."""
-        from engine.service.ticker import run_tick
-
-        return run_tick(self)
-
     def instances(self, status: str | None = None, process: str | None = None) -> list[InstanceSummary]:
         """Instances from their indexed columns."""
         return [
@@ -222,7 +207,8 @@ class Engine(RolesMethods, AuditMethods):
     def show(self, instance: int) -> InstanceView:
         """An instance with its ready tasks and data."""
         row = self.instance_row(instance)
-        return self._view(row, self.store().ready_tasks(instance), self.artefacts(instance))
+        view = self._view(row, self.store().ready_tasks(instance), self.artefacts(instance))
+        return view._replace(attachments=tuple(self.attachments(instance)))
 
     def artefacts(self, instance: int) -> dict[str, Any]:
         """The instance's data rebuilt from its events: start data, then each step's artefact under its task id."""
@@ -246,25 +232,6 @@ class Engine(RolesMethods, AuditMethods):
         if not view.form:  # a step with no artefact
             return view, {"type": "object", "title": view.name, "additionalProperties": False}
         return view, self.pinned.form(version, view.form).schema
-
-    def step_form(self, process_id: str, step: str) -> tuple[str, str | None, dict[str, Any]]:
-        """Any user task of a process's newest version, ready or not: (its name, its form file, the schema), so
-        data can be prepared before the step is reached."""
-        definition = self.catalog().get(process_id)
-        found = definition.step(step) or next((s for s in definition.steps if s.name == step), None)
-        if found is None:
-            steps = ", ".join(s.bpmn_id for s in definition.steps)
-            raise NotFoundError(f"Process {process_id} has no step '{step}'; its steps: {steps}")
-        if not found.form:
-            return found.name, None, {"type": "object", "title": found.name, "additionalProperties": False}
-        return found.name, found.form, definition.form_schema(found.form)
-
-    def instructions(self, instance: int | None, process_id: str | None = None, step: str = "") -> dict[str, str]:
-        """The Markdown instructions (instructionsForEndUser) of an instance's ready steps by task id; with
-        process_id, of that step of the process's newest version."""
-        from engine.service.step_guidance import instructions_of
-
-        return instructions_of(self, instance, process_id, step)
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -296,16 +263,10 @@ class Engine(RolesMethods, AuditMethods):
         self.warm.keep(done.row, workflow)
         return self._view(done.row, done.ready, data)
 
-    def data_from_assignments(self, instance: int, task: str, pairs: list[tuple[str, str]],
-                              base: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Step data from KEY=VALUE pairs applied onto base (e.g. a --data file), typed by the task's form."""
-        from engine.definitions.forms import coerce_assignments
-
-        _, schema = self.form(instance, task)
-        return coerce_assignments(schema, pairs, base)
-
-    def complete(self, instance: int, task: str, data: dict[str, Any], actor: str | None = None) -> StepResult:
-        """Validate a step's artefact against its pinned form and complete it; all in one transaction."""
+    def complete(self, instance: int, task: str, data: dict[str, Any], actor: str | None = None,
+                 attach: list[tuple[str, str]] | None = None) -> StepResult:
+        """Validate a step's artefact against its pinned form and complete it; attach: (FIELD or FIELD.N, PATH)
+        files stored by hash with it; all in one transaction."""
         from engine.bpmn.tasks import step_properties
         from engine.definitions.forms import fit_to_form
         from engine.runtime.step_checks import check_step
@@ -321,7 +282,12 @@ class Engine(RolesMethods, AuditMethods):
         if store.schema_version() == 0:
             raise NotFoundError(f"No instance {instance} in store '{self.db}' (it has none yet); start one first")
         from engine.definitions.form_defaults import fill_from_person
+        from engine.service.attaching import place_files, scan_attachments, store_files
         from engine.service.roles_service import roles_in_tx
+
+        # read each file once before the lock (hash, size, type from the content); refusals save nothing
+        placed = scan_attachments(self.form(instance, task)[1], attach, N_(f"Instance {instance} task '{task}'")) \
+            if attach else []
 
         with store.transaction() as tx:
             at = locked_ready_step(tx, instance, task, self.db, self.pinned, self.warm)
@@ -337,7 +303,10 @@ class Engine(RolesMethods, AuditMethods):
                 if roles is not None:  # fields the form fills from the acting person's roles entry
                     data = fill_from_person(form.schema, data, {"login": person.login, "name": person.name,
                                                                 "nip": person.nip, "jabatan": person.jabatan})
+                data = place_files(form.schema, data, placed, what) if placed else data
                 form.validate(data, N_(f"{what} (form {at.target.form})"))
+            elif placed:
+                raise ValidationError(f"{what}: the step has no form to attach files to; nothing was saved")
             elif data:
                 raise ValidationError(f"{what} is a step with no artefact (its diagram binds no form): completing "
                                       "it records who and when, and takes no data; complete it without --data or "
@@ -347,28 +316,12 @@ class Engine(RolesMethods, AuditMethods):
             done = advance(tx, at.row, at.workflow, [Happened("task-completed", at.target.task, at.target.id, data)],
                            self._change(actor, self.clock(), at.ready), f"{what} would leave instance {instance}",
                            finished=Finished(at.target.id, at.target.since))
+            if at.target.form:  # the files the artefact names, stored with the event that names them
+                store_files(tx, self.pinned.form(at.version, at.target.form).schema, data, placed,
+                            (instance, at.row.last_seq + 1, at.target.task), done.row.updated_at, what)
         self.warm.keep(done.row, at.workflow)
         # The completed task's data holds every artefact upstream of it (SpiffWorkflow passes data along).
         return StepResult(at.target.task, at.target.id, self._view(done.row, done.ready, dict(at.task.data)))
-
-    # -- pictures -------------------------------------------------------------------------------
-
-    def diagram(self, instance: int | None = None, process: str | None = None, html: bool = False) -> str:
-        """An instance drawn on its pinned diagram, or a process's bare diagram: SVG text, or an HTML page."""
-        from engine.service.drawing import instance_picture, process_picture
-
-        if instance is not None:
-            return instance_picture(self, instance, html)
-        return process_picture(self, process or "", html)
-
-    def sheet(self, process: str, version: str | None = None, pdf: str | None = None) -> str:
-        """The SOP AP document of a process as HTML; with pdf, also printed to that PDF file."""
-        from engine.service.drawing import sheet_html, write_pdf
-
-        html = sheet_html(self, process, version)
-        if pdf:
-            write_pdf(html, pdf)
-        return html
 
     def _change(self, actor: str, now: str, before: list[TaskView]) -> Change:
         """Who acts, when, and the ready rows before: what the transition needs besides the workflow."""

@@ -74,11 +74,30 @@ MIGRATIONS: list[list[str]] = [
         """CREATE TRIGGER roles_events_no_truncate BEFORE TRUNCATE ON roles_events
             FOR EACH STATEMENT EXECUTE FUNCTION sop_events_append_only()""",
     ],
+    # 3: attached files by SHA-256 in 1 MiB chunks, and the events naming them (SQLite's schema 5).
+    [
+        f"""CREATE TABLE IF NOT EXISTS blobs (
+            sha256 {_T} PRIMARY KEY, size BIGINT NOT NULL, media_type {_T} NOT NULL, chunks BIGINT NOT NULL,
+            created_at {_T} NOT NULL)""",
+        f"""CREATE TABLE IF NOT EXISTS blob_chunks (
+            sha256 {_T} NOT NULL REFERENCES blobs(sha256), n BIGINT NOT NULL, data BYTEA NOT NULL,
+            PRIMARY KEY (sha256, n))""",
+        f"""CREATE TABLE IF NOT EXISTS attachments (
+            instance_id BIGINT NOT NULL REFERENCES instances(id), seq BIGINT NOT NULL, task {_T} NOT NULL,
+            field {_T} NOT NULL, position BIGINT NOT NULL, sha256 {_T} NOT NULL REFERENCES blobs(sha256),
+            name TEXT NOT NULL, media_type {_T} NOT NULL, size BIGINT NOT NULL,
+            PRIMARY KEY (instance_id, seq, field, position))""",
+        "CREATE INDEX IF NOT EXISTS attachments_sha256 ON attachments(sha256)",
+        # chunks are read one at a time: keep them out of line, uncompressed (scans are already compressed)
+        "ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The first schema version that has the roles log.
 ROLES_SINCE = 2
+# The first schema version that stores attached files.
+FILES_SINCE = 3
 
 # The tables a sop store owns: a database holding any of them without the version table is someone else's.
 TABLES = ("definition_versions", "instances", "ready_tasks", "events", "timers", "steps", "days_off",
-          "instance_times", "roles_events")
+          "instance_times", "roles_events", "blobs", "blob_chunks", "attachments")

@@ -12,7 +12,15 @@ from psycopg import errors as pg_errors
 
 from engine.common.errors import StoreError
 from engine.store.failpoints import failpoint
-from engine.store.pg_schema import MIGRATION_LOCK, MIGRATIONS, ROLES_SINCE, SCHEMA_VERSION, TABLES, VERSION_TABLE
+from engine.store.pg_schema import (
+    FILES_SINCE,
+    MIGRATION_LOCK,
+    MIGRATIONS,
+    ROLES_SINCE,
+    SCHEMA_VERSION,
+    TABLES,
+    VERSION_TABLE,
+)
 from engine.store.pg_transaction import PgTransaction, first_line, pg_sql
 from engine.store.sql_core import POSTGRESQL, done_window
 from engine.store.sql_reads import SqlStoreReads
@@ -37,6 +45,7 @@ class PgStore(SqlStoreReads):
 
     dialect = POSTGRESQL
     roles_since = ROLES_SINCE
+    files_since = FILES_SINCE
 
     def __init__(self, url: str, create: bool) -> None:
         self.url = url

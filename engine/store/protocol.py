@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol
 
@@ -103,6 +104,30 @@ class RolesEventRow(NamedTuple):
     hash: str
 
 
+class AttachmentRow(NamedTuple):
+    """A stored file an event's artefact names: which event, task and field (position in a list), and the file."""
+
+    instance_id: int
+    seq: int
+    task: str
+    field: str
+    position: int
+    sha256: str
+    name: str
+    media_type: str
+    size: int
+
+
+class BlobRow(NamedTuple):
+    """A file stored once by its SHA-256: its size, media type and number of 1 MiB chunks."""
+
+    sha256: str
+    size: int
+    media_type: str
+    chunks: int
+    created_at: str
+
+
 class Transaction(Protocol):
     """The reads and writes of one command, all or nothing; an implementation holds the instance's lock
     (SQLite: BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE) from lock_instance to the commit."""
@@ -153,6 +178,14 @@ class Transaction(Protocol):
         completions, exclusive for `sop roles apply`; SQLite: BEGIN IMMEDIATE holds it already)."""
     def append_roles_event(self, row: RolesEventRow) -> None:
         """Append one roles event; seq is unique."""
+    def get_blob(self, sha256: str) -> BlobRow | None:
+        """A stored file's row, or None (PostgreSQL: waits for another command storing the same file)."""
+    def put_blob(self, row: BlobRow, chunks: Iterable[bytes]) -> bool:
+        """Store a file's row and its chunks, one at a time; False (nothing read) when it is stored already."""
+    def add_attachments(self, rows: list[AttachmentRow]) -> None:
+        """Record the files an event's artefact names."""
+    def delete_blob(self, sha256: str) -> None:
+        """Remove a stored file and its chunks (`sop db gc`)."""
 
 
 class Store(Protocol):
@@ -161,6 +194,7 @@ class Store(Protocol):
     location: str
     missing: bool  # a SQLite file that does not exist (yet): reads see an empty store
     roles_since: int  # the first schema version with the roles log
+    files_since: int  # the first schema version that stores attached files
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """One command's transaction: commit on success, roll back on any error."""
@@ -220,5 +254,13 @@ class Store(Protocol):
         """A completed instance's recorded (total, budget) working seconds as stored, or None."""
     def roles_events(self) -> list[RolesEventRow]:
         """Every roles version applied, in order (none before the store had the roles log)."""
+    def attachments(self, instance_id: int | None = None) -> list[AttachmentRow]:
+        """The files the events name (of one instance, or all), by instance, event, field and position."""
+    def blob(self, sha256: str) -> BlobRow | None:
+        """A stored file's row, or None."""
+    def blob_chunks(self, sha256: str) -> Iterator[bytes]:
+        """A stored file's bytes, one chunk per read (never whole in memory)."""
+    def unreferenced_blobs(self) -> list[BlobRow]:
+        """Stored files no event names any more."""
     def close(self) -> None:
         """Release the connection."""

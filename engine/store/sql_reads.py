@@ -23,11 +23,12 @@ from engine.store.sql_core import (
     where_equal,
     window,
 )
+from engine.store.sql_files import SqlFileReads
 
 InstanceTime = tuple[int, str, str, str, float | None, float | None, str | None]
 
 
-class SqlStoreReads:
+class SqlStoreReads(SqlFileReads):
     """Every read of the Store protocol that both dialects answer with the same SQL."""
 
     dialect: Dialect

@@ -21,12 +21,13 @@ from engine.store.sql_core import (
     instance_row,
     marks,
 )
+from engine.store.sql_files import SqlFileWrites
 
 # The new instance's columns without its id, which the store assigns.
 INSERT_INSTANCE = f"INSERT INTO instances ({INSTANCE_COLUMNS[4:]}) VALUES ({marks(11)})"
 
 
-class SqlTransactionCore:
+class SqlTransactionCore(SqlFileWrites):
     """Every Transaction method both dialects answer with the same SQL (`?` marks)."""
 
     dialect: Dialect

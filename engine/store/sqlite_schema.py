@@ -96,6 +96,22 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER roles_events_no_delete BEFORE DELETE ON roles_events
         BEGIN SELECT RAISE(ABORT, 'roles events are append-only'); END;
     """,
+    # 5: attached files, stored once by SHA-256 in 1 MiB chunks (deduplicated across instances), and which
+    # event's artefact names each one (derived from the event's data, like ready_tasks and steps).
+    """
+    CREATE TABLE IF NOT EXISTS blobs (
+        sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, media_type TEXT NOT NULL, chunks INTEGER NOT NULL,
+        created_at TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS blob_chunks (
+        sha256 TEXT NOT NULL REFERENCES blobs(sha256), n INTEGER NOT NULL, data BLOB NOT NULL,
+        PRIMARY KEY (sha256, n));
+    CREATE TABLE IF NOT EXISTS attachments (
+        instance_id INTEGER NOT NULL REFERENCES instances(id), seq INTEGER NOT NULL, task TEXT NOT NULL,
+        field TEXT NOT NULL, position INTEGER NOT NULL, sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+        name TEXT NOT NULL, media_type TEXT NOT NULL, size INTEGER NOT NULL,
+        PRIMARY KEY (instance_id, seq, field, position));
+    CREATE INDEX IF NOT EXISTS attachments_sha256 ON attachments(sha256);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables each schema version has (from the version that adds them): a store's user_version must match them.
@@ -103,6 +119,9 @@ SCHEMA_TABLES: list[tuple[int, tuple[str, ...]]] = [
     (1, ("definition_versions", "instances", "ready_tasks", "events")),
     (3, ("timers", "steps", "days_off", "instance_times")),
     (4, ("roles_events",)),
+    (5, ("blobs", "blob_chunks", "attachments")),
 ]
 # The first schema version that has the roles log.
 ROLES_SINCE = 4
+# The first schema version that stores attached files.
+FILES_SINCE = 5

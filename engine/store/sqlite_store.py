@@ -16,7 +16,14 @@ from engine.common.errors import StoreError
 from engine.store.failpoints import failpoint
 from engine.store.sql_core import SQLITE, done_window
 from engine.store.sql_reads import SqlStoreReads
-from engine.store.sqlite_schema import APPLICATION_ID, MIGRATIONS, ROLES_SINCE, SCHEMA_TABLES, SCHEMA_VERSION
+from engine.store.sqlite_schema import (
+    APPLICATION_ID,
+    FILES_SINCE,
+    MIGRATIONS,
+    ROLES_SINCE,
+    SCHEMA_TABLES,
+    SCHEMA_VERSION,
+)
 
 if TYPE_CHECKING:
     from engine.store.sqlite_transaction import SqliteTransaction
@@ -36,6 +43,7 @@ class SqliteStore(SqlStoreReads):
 
     dialect = SQLITE
     roles_since = ROLES_SINCE
+    files_since = FILES_SINCE
 
     def __init__(self, path: str, create: bool) -> None:
         self.location = path

@@ -1,0 +1,130 @@
+"""An operator's file, read in chunks (never whole in memory): its SHA-256, size and media type from its content."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import stat
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from engine.common.errors import DataFileError, ValidationError
+
+CHUNK_SIZE = 1024 * 1024  # one stored chunk: 1 MiB
+HEAD_SIZE = 64 * 1024  # what the media type is detected from
+OCTET_STREAM = "application/octet-stream"
+
+
+class ScannedFile(NamedTuple):
+    """A file as read once: where, its name, size, hash and detected media type, and its identity on disk."""
+
+    path: str
+    name: str
+    size: int
+    sha256: str
+    media_type: str
+    identity: tuple[int, int, int]  # device, inode, mtime_ns: a file replaced before it is stored is refused
+
+
+def _open(path: str, what: str) -> tuple[int, os.stat_result]:
+    """An open descriptor on a regular file; DataFileError naming what is wrong with the path otherwise."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise DataFileError(f"{what}: there is no file {path}; check the path; nothing was saved") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise DataFileError(f"{what}: {path} is a loop of symbolic links; give the path of a real file; "
+                                "nothing was saved") from None
+        raise DataFileError(f"{what}: cannot read {path} ({exc.strerror or exc}); nothing was saved") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DataFileError(f"{what}: {path} is a folder; give the path of one file; nothing was saved")
+    if not stat.S_ISREG(info.st_mode):
+        raise DataFileError(f"{what}: {path} is not a regular file (a device, pipe or socket); give the path of a "
+                            "file; nothing was saved")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise DataFileError(f"{what}: cannot read {path} ({exc.strerror or exc}); nothing was saved") from None
+    opened = os.fstat(fd)
+    if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino) or not stat.S_ISREG(opened.st_mode):
+        os.close(fd)
+        raise DataFileError(f"{what}: {path} was replaced while being read; try again; nothing was saved")
+    return fd, opened
+
+
+def _identity(info: os.stat_result) -> tuple[int, int, int]:
+    return info.st_dev, info.st_ino, info.st_mtime_ns
+
+
+def detect_media_type(head: bytes) -> str:
+    """The media type the first bytes of a file show (puremagic's signatures); UTF-8 text without NULs is
+    text/plain; anything else application/octet-stream."""
+    import puremagic
+
+    try:
+        found = puremagic.from_string(head, mime=True)
+    except (puremagic.PureError, ValueError):
+        found = ""
+    if found:
+        return str(found)
+    if head and b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+            return "text/plain"
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 3:  # a character cut by the head's end
+                return "text/plain"
+    return OCTET_STREAM
+
+
+def _too_large(what: str, path: str, limit: int) -> ValidationError:
+    return ValidationError(f"{what}: {path} is larger than the form allows ({limit} bytes at most); attach a smaller "
+                           "file; nothing was saved")
+
+
+def scan_file(path: str, what: str, limit: int) -> ScannedFile:
+    """Read a file once: hash, size and media type; refuses a missing file, a folder, a link loop, a device, and
+    a file over limit bytes (stops reading there)."""
+    fd, info = _open(path, what)
+    if info.st_size > limit:
+        os.close(fd)
+        raise _too_large(what, path, limit)
+    digest = hashlib.sha256()
+    head = b""
+    size = 0
+    try:
+        with os.fdopen(fd, "rb", buffering=0) as stream:
+            while chunk := stream.read(CHUNK_SIZE):
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(what, path, limit)
+                if len(head) < HEAD_SIZE:
+                    head += chunk[: HEAD_SIZE - len(head)]
+                digest.update(chunk)
+    except OSError as exc:
+        raise DataFileError(f"{what}: cannot read {path} ({exc.strerror or exc}); nothing was saved") from None
+    name = os.path.basename(os.path.normpath(path)) or "file"
+    return ScannedFile(path, name, size, digest.hexdigest(), detect_media_type(head), _identity(info))
+
+
+def file_chunks(scanned: ScannedFile, what: str) -> Iterator[bytes]:
+    """The file's bytes in chunks, read again; DataFileError when they are not the ones scanned (changed since)."""
+    fd, info = _open(scanned.path, what)
+    changed = DataFileError(f"{what}: {scanned.path} changed while it was being stored; try again; nothing was "
+                            "saved")
+    if _identity(info) != scanned.identity:
+        os.close(fd)
+        raise changed
+    digest = hashlib.sha256()
+    size = 0
+    with os.fdopen(fd, "rb", buffering=0) as stream:
+        while chunk := stream.read(CHUNK_SIZE):
+            size += len(chunk)
+            if size > scanned.size:
+                raise changed
+            digest.update(chunk)
+            yield chunk
+    if size != scanned.size or digest.hexdigest() != scanned.sha256:
+        raise changed

@@ -1,0 +1,167 @@
+"""A completion's attached files: each `--attach FIELD=PATH` checked against the form's file fields (media type
+from the content, size), stored by SHA-256 in the completion's own transaction, and recorded as derived rows."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from engine.common.errors import ValidationError
+from engine.definitions.form_files import FileField, file_fields, is_file_value
+from engine.store.protocol import AttachmentRow, BlobRow
+
+if TYPE_CHECKING:
+    from engine.common.file_scan import ScannedFile
+    from engine.store.protocol import Transaction
+
+
+class PlacedFile(NamedTuple):
+    """One --attach: the field, its position (None: a one-file field), the option as given, and the file read."""
+
+    field: str
+    position: int | None
+    option: str
+    scanned: ScannedFile
+
+
+def _fields_or_refuse(schema: dict[str, Any], what: str) -> dict[str, FileField]:
+    fields = file_fields(schema)
+    if not fields:
+        raise ValidationError(f"{what}: its form has no file field; nothing was saved. Leave --attach out")
+    return fields
+
+
+# One --attach as planned: the field, its position (None: a one-file field), the option as typed, the path.
+Planned = tuple[FileField, int | None, str, str]
+
+
+def plan(schema: dict[str, Any], attach: list[tuple[str, str]], what: str) -> list[Planned]:
+    """Each --attach KEY=PATH as (field, position, option, path); positions of a list field counted from 0."""
+    fields = _fields_or_refuse(schema, what)
+    out: list[Planned] = []
+    taken: dict[str, set[int]] = {}
+    for key, path in attach:
+        name, dot, index = key.partition(".")
+        option = f"--attach {key}={path}"
+        field = fields.get(name)
+        if field is None:
+            raise ValidationError(f"{what}: {option}: the form has no file field '{name}'; its file fields: "
+                                  f"{', '.join(fields)}; nothing was saved")
+        used = taken.setdefault(name, set())
+        if not field.many:
+            if dot:
+                raise ValidationError(f"{what}: {option}: field '{name}' holds one file; give --attach {name}=PATH; "
+                                      "nothing was saved")
+            if used:
+                raise ValidationError(f"{what}: {option}: field '{name}' holds one file and was given twice; "
+                                      "nothing was saved")
+            used.add(0)
+            out.append((field, None, option, path))
+            continue
+        if dot and not (index.isascii() and index.isdigit() and len(index) <= 6):
+            raise ValidationError(f"{what}: {option}: '{index}' is not a position (0, 1, ...) in field '{name}'; "
+                                  "nothing was saved")
+        position = int(index) if dot else (max(used) + 1 if used else 0)
+        if position in used:
+            raise ValidationError(f"{what}: {option}: position {position} of field '{name}' was given twice; "
+                                  "nothing was saved")
+        used.add(position)
+        out.append((field, position, option, path))
+    for name, used in taken.items():
+        field = fields[name]
+        if field.many and used != set(range(len(used))):
+            raise ValidationError(f"{what}: field '{name}' gets files at positions {sorted(used)}; number them "
+                                  f"0 to {len(used) - 1} without gaps; nothing was saved")
+        if field.max_items is not None and len(used) > field.max_items:
+            raise ValidationError(f"{what}: field '{name}' takes at most {field.max_items} files, {len(used)} were "
+                                  "given; nothing was saved")
+    return out
+
+
+def scan_attachments(schema: dict[str, Any], attach: list[tuple[str, str]], what: str) -> list[PlacedFile]:
+    """Read each file once (hash, size, media type from its content) and check it against its field."""
+    from engine.common.file_scan import scan_file
+
+    placed = []
+    for field, position, option, path in plan(schema, attach, what):
+        scanned = scan_file(path, f"{what}: {option}", field.max_size)
+        _check(field, scanned, option, what)
+        placed.append(PlacedFile(field.name, position, option, scanned))
+    return placed
+
+
+def _check(field: FileField, scanned: ScannedFile, option: str, what: str) -> None:
+    if scanned.media_type not in field.accept:
+        raise ValidationError(f"{what}: {option}: the file's content is {scanned.media_type}, but field "
+                              f"'{field.name}' accepts {', '.join(field.accept)}; attach a file of one of those "
+                              "types; nothing was saved")
+    if scanned.size > field.max_size:
+        raise ValidationError(f"{what}: {option}: the file has {scanned.size} bytes, but field '{field.name}' "
+                              f"takes at most {field.max_size}; nothing was saved")
+
+
+def place_files(schema: dict[str, Any], data: dict[str, Any], placed: list[PlacedFile], what: str) -> dict[str, Any]:
+    """The artefact with each attached file's {name, media_type, size, sha256} in its field (checked again against
+    the form pinned in the transaction)."""
+    fields = _fields_or_refuse(schema, what)
+    out = dict(data)
+    lists: dict[str, dict[int, dict[str, Any]]] = {}
+    for item in placed:
+        field = fields.get(item.field)
+        if field is None or field.many != (item.position is not None):
+            raise ValidationError(f"{what}: {item.option}: the pinned form's field '{item.field}' changed; try "
+                                  "again; nothing was saved")
+        _check(field, item.scanned, item.option, what)
+        if item.field in data:
+            raise ValidationError(f"{what}: {item.option}: field '{item.field}' is also in the data; give it either "
+                                  "in the data or with --attach; nothing was saved")
+        s = item.scanned
+        value = {"name": s.name, "media_type": s.media_type, "size": s.size, "sha256": s.sha256}
+        if item.position is None:
+            out[item.field] = value
+        else:
+            lists.setdefault(item.field, {})[item.position] = value
+    for name, by_position in lists.items():
+        out[name] = [by_position[i] for i in sorted(by_position)]
+    return out
+
+
+def form_file_values(schema: dict[str, Any], data: Any) -> list[tuple[str, int, dict[str, Any]]]:
+    """The stored files an artefact names in the form's file fields: (field, position, value)."""
+    if not isinstance(data, dict):
+        return []
+    out: list[tuple[str, int, dict[str, Any]]] = []
+    for name, field in file_fields(schema).items():
+        value = data.get(name)
+        items = value if field.many and isinstance(value, list) else [value]
+        out += [(name, i, v) for i, v in enumerate(items) if is_file_value(v)]
+    return out
+
+
+def store_files(tx: Transaction, schema: dict[str, Any], data: dict[str, Any], placed: list[PlacedFile],
+                where: tuple[int, int, str], now: str, what: str) -> list[AttachmentRow]:
+    """Store each new file (deduplicated by hash) and record the rows naming them; a value given in the data
+    instead of --attach must name a file the store holds already, as stored."""
+    from engine.common.file_scan import CHUNK_SIZE, file_chunks
+
+    instance, seq, task = where
+    attached = {p.scanned.sha256: p for p in placed}
+    rows = []
+    for field, position, value in form_file_values(schema, data):
+        item = attached.get(value["sha256"])
+        stored = tx.get_blob(value["sha256"])
+        if item is None:
+            if stored is None:
+                raise ValidationError(f"{what}: field '{field}' names file {value['sha256'][:12]}, which the store "
+                                      f"does not hold; attach it with --attach {field}=PATH; nothing was saved")
+            if (stored.size, stored.media_type) != (value["size"], value["media_type"]):
+                raise ValidationError(f"{what}: field '{field}' names file {value['sha256'][:12]} as "
+                                      f"{value['media_type']} of {value['size']} bytes; the store holds it as "
+                                      f"{stored.media_type} of {stored.size} bytes; nothing was saved")
+        elif stored is None:
+            s = item.scanned
+            tx.put_blob(BlobRow(s.sha256, s.size, s.media_type, -(-s.size // CHUNK_SIZE), now),
+                        file_chunks(s, f"{what}: {item.option}"))
+        rows.append(AttachmentRow(instance, seq, task, field, position, value["sha256"], value["name"],
+                                  value["media_type"], value["size"]))
+    tx.add_attachments(rows)
+    return rows
