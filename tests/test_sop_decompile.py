@@ -57,12 +57,14 @@ def test_parallel_branches_and_decision_to_an_end_read_back() -> None:
               "</bpmn:inclusiveGateway>\n    <bpmn:userTask id=\"DraftSpesifikasi\""),
      r"x.bpmn:\d+: inclusiveGateway 'Gateway_Keputusan' has no place in an SOP table"),
     (lambda t: t.replace(' default="Flow_Tunda"', ""),
-     r"x.bpmn:\d+: decision 'Gateway_Keputusan' needs a default flow \(tidak\)"),
+     r"x.bpmn:\d+: decision 'Gateway_Keputusan' needs a condition on one flow \(ya\) and a default flow or a second "
+     r"condition on the other \(tidak\)"),
     (lambda t: t.replace('<bpmn:flowNodeRef>DraftTopologi</bpmn:flowNodeRef>', ""),
      r"x.bpmn:\d+: step 'DraftTopologi' is in no lane"),
 ])
 def test_what_a_table_cannot_say_is_named_with_its_line(edit: object, message: str) -> None:
-    """An inclusive gateway, a decision without default, a step in no lane: refused with the element's line."""
+    """An inclusive gateway, a decision with one condition and no default, a step in no lane: refused with the
+    element's line."""
     assert callable(edit)
     with pytest.raises(DefinitionError, match=message):
         table_from_bpmn(edit(HAND), "x.bpmn")
