@@ -12,7 +12,7 @@ from picture_tools import SVG, element_states
 from engine.bpmn.bpmn_di import parse_diagram
 from engine.pictures.diagram_states import bare_states
 from engine.pictures.svg_diagram import render_svg
-from engine.pictures.text_metrics import text_width
+from engine.pictures.text_metrics import text_width, wrap_as_modeler
 
 GAMBAR = ROOT / "tests" / "data" / "gambar"
 PEMODEL = GAMBAR / "pemodel" / "pemodel.bpmn"
@@ -93,3 +93,12 @@ def test_flows_into_a_parallel_join_stay_taken(make_sop: Any, tmp_path: Path) ->
     states = element_states(result.stdout)
     assert states["Gabung"] == "completed" and states["F5"] == states["F6"] == "taken"
     assert states["Catat"] == states["Periksa"] == "completed"
+
+
+def test_names_break_where_bpmn_js_breaks_them() -> None:
+    """Lines break as bpmn-js's text layout breaks them (a share of the characters, cut at a space)."""
+    assert wrap_as_modeler("Pack for holiday", 86, 12) == ["Pack for", "holiday"]
+    assert wrap_as_modeler("Pack for work", 86, 12) == ["Pack for work"]
+    assert wrap_as_modeler("Paraf surat oleh Kepala Bidang", 96, 12) == ["Paraf surat", "oleh Kepala", "Bidang"]
+    assert wrap_as_modeler("Disetujui?", 90, 11) == ["Disetujui?"]
+    assert len(wrap_as_modeler("x" * 20_000, 90, 11)) > 100  # long texts take the linear way

@@ -15,7 +15,7 @@ from engine.bpmn.bpmn_di import Diagram, Edge, Shape
 from engine.common.i18n import N_, _
 from engine.pictures.diagram_states import PictureStates
 from engine.pictures.svg_shapes import activity_markers, annotation_shape, event_shape, gateway_shape, task_icon
-from engine.pictures.text_metrics import FONT_FAMILY, text_width, wrap
+from engine.pictures.text_metrics import FONT_FAMILY, text_width, wrap, wrap_as_modeler
 
 
 class Style(NamedTuple):
@@ -47,6 +47,7 @@ LEGEND_H = 40.0
 MARGIN = 20.0
 TITLE_SIZE = 15.0
 LABEL_WIDTH = 90.0  # bpmn-js lays an external label (events, gateways, flows) out in lines up to 90 px wide
+EMBEDDED = 12.0  # bpmn-js breaks a label inside a task at 12 px, 7 px in from each side: we break it alike
 
 
 def render_svg(diagram: Diagram, states: PictureStates, title: str = "") -> str:
@@ -163,15 +164,22 @@ def _edge_label(edge: Edge, label: str, state: str) -> str:
     s = _style(state)
     if edge.label is not None:
         b = edge.label
-        lines = wrap(label, max(b.w, LABEL_WIDTH), FONT)
+        lines = wrap_as_modeler(label, max(b.w, LABEL_WIDTH), FONT)
         inner = _lines(lines, b.x + b.w / 2, b.y - 2, s.text, halo=True)
-    else:  # no label bounds: above the first segment, beside its start
-        (x1, y1), (x2, y2) = edge.points[0], edge.points[1]
-        lines = wrap(label, max(60.0, abs(x2 - x1) - 8) if y1 == y2 else 110, FONT)[:3]
-        inner = "".join(_text(line, x1 + 4 if y1 == y2 else x1 + 6, y1 - 6 - (len(lines) - 1 - i) * LINE
-                              if y1 == y2 else (y1 + y2) / 2 + i * LINE, FONT, s.text, anchor="start", halo=True)
-                        for i, line in enumerate(lines))
+    else:  # no label bounds: where bpmn-js puts one, 15 px off the middle of the middle segment
+        x, y = _flow_label_point(edge.points)
+        lines = wrap_as_modeler(label, LABEL_WIDTH, FONT)[:3]
+        inner = _lines(lines, x, y - 11, s.text, halo=True)
     return _group(edge.id, state, edge.kind, inner, "label")
+
+
+def _flow_label_point(points: tuple[tuple[float, float], ...]) -> tuple[float, float]:
+    """The centre of a flow's label that has no bounds: above a level middle segment, right of a steep one."""
+    mid = len(points) / 2 - 1
+    (x1, y1), (x2, y2) = points[int(mid)], points[min(int(mid + 1.01), len(points) - 1)]
+    x, y = (x1 + x2) / 2, (y1 + y2) / 2
+    level = abs(y2 - y1) <= abs(x2 - x1)
+    return (x, y - 15) if level else (x + 15, y)
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -189,7 +197,7 @@ def _node(node: Shape, state: str) -> str:
     elif kind.endswith("Gateway"):
         inner = gateway_shape(node, s.stroke, paint)
     elif kind == "textAnnotation":
-        lines = [part for text_line in node.text.splitlines() for part in wrap(text_line, b.w - 12, FONT) or [""]]
+        lines = wrap_as_modeler(node.text, b.w - 14, EMBEDDED)
         room = max(int((b.h - 8) // LINE), 1)
         if len(lines) > room:  # the modeler's box is the limit, as in bpmn-js: what does not fit ends in "…"
             lines = [*lines[: room - 1], _short(" ".join(lines[room - 1:]), max(int((b.w - 12) / 6.5), 4))]
@@ -207,22 +215,26 @@ def _node_label(node: Shape, state: str, states: PictureStates) -> str:
     s = _style(state)
     b = node.box
     parts: list[str] = []
-    is_activity = not (node.kind.endswith("Event") or node.kind.endswith("Gateway"))
+    is_activity = not (node.kind.endswith(("Event", "Gateway")) or node.kind in ("dataObjectReference",
+                                                                                  "dataStoreReference"))
     if node.name:
-        if node.label is not None:
-            lb = node.label
-            parts.append(_lines(wrap(node.name, max(lb.w, LABEL_WIDTH), FONT), lb.x + lb.w / 2, lb.y - 2, s.text,
-                                halo=True))
-        elif is_activity:  # centred in the part of the shape below its icon (and above its markers)
-            lines = wrap(node.name, b.w - 10, FONT)
+        if is_activity and node.expanded:  # an open sub-process: its name at the top, as bpmn-js puts it
+            parts.append(_lines(wrap_as_modeler(node.name, b.w - 14, EMBEDDED), b.x + b.w / 2, b.y + 6, s.text))
+        elif is_activity:  # inside, centred as bpmn-js does (DI label bounds are not used for activities)
+            lines = wrap_as_modeler(node.name, b.w - 14, EMBEDDED)
             marked = node.marker is not None or node.kind in ("subProcess", "callActivity")
-            room = max(int((b.h - 22 - (8 if marked else 0)) // LINE), 1)
+            room = max(int((b.h - 10 - (16 if marked else 0)) // LINE), 1)
             if len(lines) > room:
                 lines = [*lines[: room - 1], _short(" ".join(lines[room - 1:]), 18)]
-            top = b.y + 18 + (b.h - 22) / 2 - len(lines) * LINE / 2
+            top = b.y + b.h / 2 - (8 if marked and len(lines) * LINE > b.h - 32 else 0) - len(lines) * LINE / 2 - 1
             parts.append(_lines(lines, b.x + b.w / 2, top, s.text))
-        else:  # events and gateways without label bounds: below the shape, as modelers place them
-            parts.append(_lines(wrap(node.name, LABEL_WIDTH, FONT), b.x + b.w / 2, b.y + b.h + 3, s.text, halo=True))
+        elif node.label is not None:
+            lb = node.label
+            lines = wrap_as_modeler(node.name, max(lb.w, LABEL_WIDTH), FONT)
+            parts.append(_lines(lines, lb.x + lb.w / 2, lb.y - 2, s.text, halo=True))
+        else:  # events and gateways without label bounds: just below the shape, where bpmn-js puts them
+            lines = wrap_as_modeler(node.name, LABEL_WIDTH, FONT)
+            parts.append(_lines(lines, b.x + b.w / 2, b.y + b.h - 1, s.text, halo=True))
     info = states.ready.get(node.id)
     if info is not None:
         word = _("OVERDUE") if state == "overdue" else _("ready")
