@@ -63,8 +63,9 @@ class _Reader:
             name = tag(child)
             if not name or name in IGNORED:
                 continue
-            if name == "boundaryEvent" and for_sheet:
-                self.boundary(child)
+            if name == "boundaryEvent" and for_sheet and child.find(f"{{{BPMN_NS}}}timerEventDefinition") is not None:
+                self.boundaries.setdefault(child.get("attachedToRef") or "", []).append(child)
+                self.elements[child.get("id")] = child
                 continue
             if name not in (*STEPS, "startEvent", "endEvent", "exclusiveGateway", "parallelGateway"):
                 self.fail(child, f"{name} '{child.get('id')}' has no place in an SOP table (steps, decisions, "
@@ -76,14 +77,6 @@ class _Reader:
         for flow in self.flows:
             self.out.setdefault(flow.get("sourceRef"), []).append(flow)
             self.into.setdefault(flow.get("targetRef"), []).append(flow)
-
-    def boundary(self, event: Any) -> None:
-        """Keep a step's boundary timer for the sheet; other boundary events are no row of it."""
-        if event.find(f"{{{BPMN_NS}}}timerEventDefinition") is None:
-            self.fail(event, f"boundary event '{event.get('id')}' is not a timer; the sheet prints only timers on "
-                      "steps")
-        self.boundaries.setdefault(event.get("attachedToRef") or "", []).append(event)
-        self.elements[event.get("id")] = event
 
     def fail(self, element: Any, text: str) -> NoReturn:
         raise DefinitionError(f"{self.source}:{element.sourceline}: {text}; the diagram cannot be read as a table")
@@ -145,7 +138,7 @@ class _Reader:
         if tag(after) == "exclusiveGateway" and len(outgoing) > 1:
             if len(self.into[draft.after]) != 1 or (len(outgoing) != 2 and not self.for_sheet):
                 self.fail(after, f"decision '{draft.after}' must have one incoming flow and two outgoing flows "
-                          "(a condition for ya, the default or a second condition for tidak)")
+                          "(a condition for ya, the default for tidak)")
             if len(outgoing) > 2:
                 default = after.get("default")
                 ordered = sorted(outgoing, key=lambda f: f.get("id") == default)
@@ -154,7 +147,7 @@ class _Reader:
                                      for f in ordered)
                 draft.targets = [b.target for b in draft.cabang] + [b.target for b in draft.timers]
                 return
-            yes, no = self.ya_tidak(after, outgoing)
+            yes, no = self.ya_tidak(draft, after, outgoing)
             ya, tidak = yes.get("targetRef"), no.get("targetRef")
             draft.decision = Decision(_condition(yes), self.resolve(ya), self.resolve(tidak), after.get("name"),
                                       yes.get("name") or "Ya", no.get("name") or "Tidak", after.sourceline)
@@ -166,7 +159,7 @@ class _Reader:
             draft.nama_selesai = end.get("name") if end is not None else None
         draft.targets = [draft.lanjut] + [b.target for b in draft.timers]
 
-    def ya_tidak(self, gateway: Any, outgoing: list[Any]) -> tuple[Any, Any]:
+    def ya_tidak(self, draft: _Draft, gateway: Any, outgoing: list[Any]) -> tuple[Any, Any]:
         """A two-way decision's ya and tidak flows: the default is tidak; with two conditions, the flow labelled
         as "no" (or whose condition is a negation), else the second in the document."""
         default = gateway.get("default")
@@ -181,8 +174,8 @@ class _Reader:
             if no_first or (_says(second, YES_WORDS) and not _says(first, YES_WORDS)):
                 return second, first
             return first, second
-        self.fail(gateway, f"decision '{gateway.get('id')}' needs a condition on one flow (ya) and a default flow "
-                  "or a second condition on the other (tidak)")
+        self.fail(gateway, f"decision '{draft.after}' needs a default flow (tidak) and a condition on the "
+                  "other flow (ya)")
 
     def timers(self, draft: _Draft) -> None:
         """The boundary timers on the row's steps, as extra exits with what the sheet notes for each."""
