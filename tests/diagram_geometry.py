@@ -76,13 +76,16 @@ def flow_ends(text: str) -> dict[str, tuple[str, str]]:
 def shared_segments(edges: dict[str, list[tuple[float, float]]], ends: dict[str, tuple[str, str]],
                     splits: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
     """Pairs of edges running along one stretch (collinear segments overlapping by more than a point), except
-    flows into the same node (they meet at their target, as in any modeler) and flows out of a split in `splits`."""
+    flows into the same node (they meet at their target, as in any modeler), flows out of a split in `splits`, and
+    two flows that swap between the same two track lines (one up, one down: across one gap, each with a single
+    vertical, one of them must run along the other's line for a while)."""
     found = []
     items = sorted(edges.items())
     for i, (a, pa) in enumerate(items):
         for b, pb in items[i + 1:]:
             (sa, ta), (sb, tb) = ends.get(a, ("", a)), ends.get(b, ("", b))
-            if ta == tb or (sa == sb and sa in splits):
+            swap = pa[0][1] == pb[-1][1] != pa[-1][1] == pb[0][1]
+            if ta == tb or (sa == sb and sa in splits) or swap:
                 continue
             for (x1, y1), (x2, y2) in itertools.pairwise(pa):
                 for (u1, v1), (u2, v2) in itertools.pairwise(pb):

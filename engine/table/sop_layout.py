@@ -94,8 +94,8 @@ def layout(graph: Graph) -> Layout:
     lane_boxes, lane_top, participant = _lane_bands(grid, routing.channels, columns.width)
     bands = _Bands(grid, lane_top)
     sides = _exit_sides(graph, grid, routing)
-    shapes, labels = _shapes(graph, grid, columns, bands, {graph.flows[i].source for i, s in sides.items()
-                                                           if s == "bottom"})
+    below = {graph.flows[i].source for i, side in sides.items() if side == "bottom"}
+    shapes, labels = _shapes(graph, grid, columns, bands, below)
     _slot_verticals(columns)
     waypoints = _waypoints(graph, grid, routing, shapes, bands, sides)
     return Layout(participant, tuple(lane_boxes), shapes, labels, waypoints, _flow_labels(graph, waypoints))
@@ -163,6 +163,10 @@ class _Routing:
                 return False
         return True
 
+    def crosses_back(self, gap: int, lu: tuple[int, int], lv: tuple[int, int]) -> bool:
+        """A vertical in the gap already goes the other way between the two lines (they would share a stretch)."""
+        return lu != lv and any(v.gap == gap and v.left_line == lv and v.right_line == lu for v in self.verticals)
+
     def occupy(self, ln: tuple[int, int], piece: Piece) -> None:
         """Take the stretch of the line."""
         self.runs.setdefault(ln, []).append(piece)
@@ -188,7 +192,7 @@ class _Routing:
         for gap in range(cu + 1, cv + 1):
             out_piece, in_piece = (2 * cu + 1, 2 * gap, u, None), (2 * gap, 2 * cv + 1, None, v)
             if (self.free(lu, cu + 1, gap - 1) and self.free(lv, gap, cv - 1) and self.fits(lu, out_piece)
-                    and self.fits(lv, in_piece)):
+                    and self.fits(lv, in_piece) and not self.crosses_back(gap, lu, lv)):
                 self.occupy(lu, out_piece)
                 self.occupy(lv, in_piece)
                 self.routes[i] = ("bend", gap, 0)
@@ -281,28 +285,27 @@ def _exit_sides(graph: Graph, grid: _Grid, routing: _Routing) -> dict[int, str]:
     """Which side each gateway's flows leave from: one (a straight one if any) on the right; of the others, the
     first heading down from the bottom corner and the first heading up from the top one; any more on the right."""
     sides: dict[int, str] = {}
-    by_source: dict[str, list[int]] = {}
-    for i, flow in enumerate(graph.flows):
-        by_source.setdefault(flow.source, []).append(i)
     kinds = {n.id: n.kind for n in graph.nodes}
-    for source, flows in by_source.items():
+    for source in dict.fromkeys(f.source for f in graph.flows):
+        flows = [i for i, f in enumerate(graph.flows) if f.source == source]
         if kinds[source] not in ("exclusive", "parallel") or len(flows) < 2:
             continue
         keep = next((i for i in flows if routing.routes[i][0] == "straight"), flows[0])
-        free = {"bottom", "top"}
+        used: set[str] = set()
         for i in flows:
-            if i == keep:
-                continue
-            kind = routing.routes[i][0]
-            side = "top" if kind == "bend" and grid.line[graph.flows[i].target] < grid.line[source] else "bottom"
-            if side in free:
-                free.discard(side)
+            up = routing.routes[i][0] == "bend" and grid.line[graph.flows[i].target] < grid.line[source]
+            side = "top" if up else "bottom"
+            if i != keep and side not in used:
+                used.add(side)
                 sides[i] = side
+    for vert in routing.verticals:  # a corner exit reaches its first vertical along its stub, not its track line
+        if vert.edge in sides and vert.gap == grid.rank[graph.flows[vert.edge].source] + 1:
+            vert.left_line = None
     return sides
 
 
-def _shapes(graph: Graph, grid: _Grid, columns: _Columns, bands: _Bands,
-            label_above: set[str]) -> tuple[dict[str, Box], dict[str, Box]]:
+def _shapes(graph: Graph, grid: _Grid, columns: _Columns, bands: _Bands, label_above: set[str]
+            ) -> tuple[dict[str, Box], dict[str, Box]]:
     """Each node's box, centred in its cell, and the name label under each event and gateway (above a gateway
     whose bottom corner a flow leaves from)."""
     shapes: dict[str, Box] = {}
@@ -330,7 +333,9 @@ def _slot_verticals(columns: _Columns) -> None:
 def _waypoints(graph: Graph, grid: _Grid, routing: _Routing, shapes: dict[str, Box], bands: _Bands,
                sides: dict[int, str]) -> dict[str, tuple[Point, ...]]:
     """Each flow's points, from the right side (or a corner) of its source to the left side of its target."""
-    vx: dict[tuple[int, int], int] = {(v.edge, v.gap): v.x for v in routing.verticals}
+    vx: dict[int, list[int]] = {}  # each edge's verticals' x in order (a channel's two may share a gap)
+    for vert in routing.verticals:
+        vx.setdefault(vert.edge, []).append(vert.x)
     waypoints: dict[str, tuple[Point, ...]] = {}
     for i, flow in enumerate(graph.flows):
         su, sv = shapes[flow.source], shapes[flow.target]
@@ -346,10 +351,10 @@ def _waypoints(graph: Graph, grid: _Grid, routing: _Routing, shapes: dict[str, B
         if kind == "straight":
             points: tuple[Point, ...] = (*lead, end)
         elif kind == "bend":
-            x = vx[(i, a)]
+            x = vx[i][0]
             points = (*lead, (x, start[1]), (x, end[1]), end)
         else:
-            x1, x2 = vx[(i, grid.rank[flow.source] + 1)], vx[(i, grid.rank[flow.target])]
+            x1, x2 = vx[i][0], vx[i][-1]
             yc = bands.channel_y(a, k)
             points = (*lead, (x1, start[1]), (x1, yc), (x2, yc), (x2, end[1]), end)
         waypoints[flow.id] = points
