@@ -57,12 +57,14 @@ def _swap_flows(text: str) -> str:
     return text.replace(ya.group(0), "@@YA@@").replace(no.group(0), ya.group(0)).replace("@@YA@@", no.group(0))
 
 
+THIRD = ('<bpmn:sequenceFlow id="F11" name="Isi ulang" sourceRef="Setuju" targetRef="Isi">'
+         '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">Periksa["setuju"] is None'
+         "</bpmn:conditionExpression></bpmn:sequenceFlow>")
+
+
 def test_more_than_two_exits_are_listed_in_keterangan() -> None:
     """A third way out of a decision is no Ya/Tidak: every exit is listed with its label and target row."""
-    third = ('<bpmn:sequenceFlow id="F11" name="Isi ulang" sourceRef="Setuju" targetRef="Isi">'
-             '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">Periksa["setuju"] is None'
-             "</bpmn:conditionExpression></bpmn:sequenceFlow>")
-    text = UJI.replace(NO_FLOW, NO_FLOW + third)
+    text = UJI.replace(NO_FLOW, NO_FLOW + THIRD)
     with pytest.raises(DefinitionError, match="two outgoing flows"):
         table_from_bpmn(text, "uji_gambar.bpmn")  # a table (sop table decompile) still has two ways out
     rows = sheet_rows(table_from_bpmn(text, "uji_gambar.bpmn", for_sheet=True), {})
@@ -106,3 +108,15 @@ def test_sop_sheet_prints_a_two_condition_decision(make_sop: Any, tmp_path: Path
     assert result.exit_code == 0, result.output
     text = " ".join(re.sub(r"<[^>]+>", " ", result.stdout).split())
     assert "Setuju? Ya: ke 3; Tidak (Tolak): selesai" in text
+
+
+def test_sop_sheet_prints_a_three_way_decision(make_sop: Any, tmp_path: Path) -> None:
+    """`sop sheet` prints a decision with three ways out: one arrow per way, each way in Keterangan."""
+    definitions = tmp_path / "definitions"
+    shutil.copytree(GAMBAR / "definitions", definitions)
+    (definitions / "uji_gambar.bpmn").write_text(UJI.replace(NO_FLOW, NO_FLOW + THIRD), encoding="utf-8")
+    result = make_sop(definitions, GAMBAR / "forms")("sheet", "uji_gambar")
+    assert result.exit_code == 0, result.output
+    text = " ".join(re.sub(r"<[^>]+>", " ", result.stdout).split())
+    assert "Tolak: selesai" in text and "Isi ulang: ke 1" in text
+    assert "Isi ulang (selesai)" not in text and "Tolak (selesai)" in text
