@@ -65,3 +65,32 @@ def shapes_outside_lanes(shapes: dict[str, Box], lanes: dict[str, Box], lane_of:
         if not (lx <= x and x + w <= lx + lw and ly <= y and y + h <= ly + lh):
             out.append(element)
     return out
+
+
+def flow_ends(text: str) -> dict[str, tuple[str, str]]:
+    """Each sequence flow's source and target."""
+    root = etree.fromstring(text.encode())
+    return {f.get("id"): (f.get("sourceRef"), f.get("targetRef")) for f in root.iterfind(".//bpmn:sequenceFlow", NS)}
+
+
+def shared_segments(edges: dict[str, list[tuple[float, float]]], ends: dict[str, tuple[str, str]],
+                    splits: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """Pairs of edges running along one stretch (collinear segments overlapping by more than a point), except
+    flows into the same node (they meet at their target, as in any modeler), flows out of a split in `splits`, and
+    two flows that swap between the same two track lines (one up, one down: across one gap, each with a single
+    vertical, one of them must run along the other's line for a while)."""
+    found = []
+    items = sorted(edges.items())
+    for i, (a, pa) in enumerate(items):
+        for b, pb in items[i + 1:]:
+            (sa, ta), (sb, tb) = ends.get(a, ("", a)), ends.get(b, ("", b))
+            swap = pa[0][1] == pb[-1][1] != pa[-1][1] == pb[0][1]
+            if ta == tb or (sa == sb and sa in splits) or swap:
+                continue
+            for (x1, y1), (x2, y2) in itertools.pairwise(pa):
+                for (u1, v1), (u2, v2) in itertools.pairwise(pb):
+                    if x1 == x2 == u1 == u2 and min(max(y1, y2), max(v1, v2)) > max(min(y1, y2), min(v1, v2)):
+                        found.append(f"{a} and {b} share x={x1}")
+                    elif y1 == y2 == v1 == v2 and min(max(x1, x2), max(u1, u2)) > max(min(x1, x2), min(u1, u2)):
+                        found.append(f"{a} and {b} share y={y1}")
+    return found

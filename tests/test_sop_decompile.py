@@ -62,7 +62,8 @@ def test_parallel_branches_and_decision_to_an_end_read_back() -> None:
      r"x.bpmn:\d+: step 'DraftTopologi' is in no lane"),
 ])
 def test_what_a_table_cannot_say_is_named_with_its_line(edit: object, message: str) -> None:
-    """An inclusive gateway, a decision without default, a step in no lane: refused with the element's line."""
+    """An inclusive gateway, a decision with one condition and no default, a step in no lane: refused with the
+    element's line."""
     assert callable(edit)
     with pytest.raises(DefinitionError, match=message):
         table_from_bpmn(edit(HAND), "x.bpmn")

@@ -39,6 +39,9 @@ class Shape(NamedTuple):
     attached_to: str | None = None  # the task a boundary event sits on
     interrupting: bool = True
     horizontal: bool = True
+    text: str = ""  # a text annotation's text, its lines kept
+    marker: str | None = None  # loop, parallel or sequential (multi-instance), as the activity's marker
+    expanded: bool = False  # a sub-process drawn open (its content inside it)
 
 
 class Edge(NamedTuple):
@@ -95,7 +98,8 @@ def parse_diagram(bpmn_text: str, source: str = "diagram") -> Diagram:
             if box is None:
                 continue
             shape = Shape(ref, kind, name, box, _label(di), _event_kind(element), element.get("attachedToRef"),
-                          element.get("cancelActivity", "true") != "false", di.get("isHorizontal", "true") != "false")
+                          element.get("cancelActivity", "true") != "false", di.get("isHorizontal", "true") != "false",
+                          _annotation_text(element), _marker(element), di.get("isExpanded") == "true")
             (pools if kind == "participant" else lanes if kind == "lane" else nodes).append(shape)
         elif di.tag == f"{BPMNDI}BPMNEdge" and kind in EDGE_KINDS:
             points = tuple((float(p.get("x", 0)), float(p.get("y", 0))) for p in di.findall(f"{DI}waypoint"))
@@ -121,9 +125,30 @@ def _bounds(el: ElementTree.Element | None) -> Box | None:
 
 
 def _label(di: ElementTree.Element) -> Box | None:
-    """Label bounds, ignoring an empty BPMNLabel or a zero-sized one (modelers write both)."""
+    """Label bounds, ignoring an empty BPMNLabel or a zero-sized one at the origin (modelers write both); a
+    zero-sized one elsewhere places the label as in bpmn-js (its top centre)."""
     box = _bounds(di.find(f"{BPMNDI}BPMNLabel/{DC}Bounds"))
-    return box if box is not None and box.w > 0 and box.h > 0 else None
+    if box is None or ((box.w == 0 or box.h == 0) and box.x == box.y == 0):
+        return None
+    return box
+
+
+def _annotation_text(element: ElementTree.Element) -> str:
+    """A text annotation's text (its line breaks kept, each line's spaces collapsed); empty for other elements."""
+    text = element.find(f"{BPMN}text")
+    if text is None or not text.text:
+        return ""
+    return "\n".join(" ".join(line.split()) for line in text.text.strip().splitlines())
+
+
+def _marker(element: ElementTree.Element) -> str | None:
+    """The activity marker BPMN 2.0 draws at the bottom of the shape: loop, parallel or sequential multi-instance."""
+    if element.find(f"{BPMN}standardLoopCharacteristics") is not None:
+        return "loop"
+    multi = element.find(f"{BPMN}multiInstanceLoopCharacteristics")
+    if multi is None:
+        return None
+    return "sequential" if multi.get("isSequential", "false").strip() == "true" else "parallel"
 
 
 def _event_kind(element: ElementTree.Element) -> str | None:

@@ -2,7 +2,9 @@
 
 The state JSON's tasks name their task spec; the stored spec JSON maps spec names to BPMN ids. A task that was
 reached (waiting, ready, started, completed) whose nearest reached ancestor with a BPMN id is X shows that the
-flow X -> task was taken. Elements no active task can reach any more are the branches not taken.
+flow X -> task was taken. A cancelled task whose parent completed was reached too: SpiffWorkflow 3.2's parallel
+join cancels the join task of every branch but the last to arrive (Join._do_join), so the flows of the branches
+that arrived earlier count as taken. Elements no active task can reach any more are the branches not taken.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from engine.bpmn.bpmn_di import Diagram
 from engine.common.models import TaskView
 
 # SpiffWorkflow 3.2 TaskState values (SpiffWorkflow.util.task.TaskState); MAYBE/LIKELY/FUTURE are predictions.
-WAITING, READY, STARTED, COMPLETED, ERROR = 8, 16, 32, 64, 128
+WAITING, READY, STARTED, COMPLETED, ERROR, CANCELLED = 8, 16, 32, 64, 128, 256
 REACHED = WAITING | READY | STARTED | COMPLETED | ERROR
 
 STATES = ("completed", "ready", "overdue", "waiting", "error", "taken", "future", "not-taken")
@@ -54,13 +56,15 @@ def instance_states(diagram: Diagram, state_text: str, spec_text: str, ready_row
     reached: dict[str, int] = {}
     taken: set[tuple[str, str]] = set()
     for task in tasks.values():
-        if not task["state"] & REACHED:
+        arrived = task["state"] & CANCELLED and tasks.get(task.get("parent") or "", {}).get("state") == COMPLETED
+        if not task["state"] & REACHED and not arrived:
             continue
         bpmn_id = bpmn_of.get(task["task_spec"])
         if bpmn_id not in drawn:
             continue
         assert bpmn_id is not None
-        reached[bpmn_id] = reached.get(bpmn_id, 0) | task["state"]
+        if not arrived:
+            reached[bpmn_id] = reached.get(bpmn_id, 0) | task["state"]
         source = _drawn_ancestor(task, tasks, bpmn_of, drawn)
         if source is not None:
             taken.add((source, bpmn_id))

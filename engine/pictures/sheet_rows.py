@@ -43,7 +43,7 @@ def sheet_rows(table: SopTable, forms: dict[str, Any]) -> list[SheetRow]:
     rows = []
     for position, row in enumerate(table.rows):
         exits = _exits(row, number)
-        symbol = ("decision" if row.keputusan is not None else "start" if position == 0
+        symbol = ("decision" if row.keputusan is not None or row.cabang else "start" if position == 0
                   else "end" if all(e.target == 0 for e in exits) else "activity")
         steps = row.steps
         uraian = "; ".join(s.keterangan or s.kegiatan for s in steps) if len(steps) == 1 else "Bersamaan: " + "; ".join(
@@ -63,27 +63,45 @@ def waktu_sheet(iso: str) -> str:
 
 
 def _exits(row: Row, number: dict[str, int]) -> tuple[Exit, ...]:
+    timers = tuple(Exit(number.get(b.target, 0), "Waktu habis") for b in row.batas_waktu)
     if row.keputusan is not None:
-        return (Exit(number.get(row.keputusan.ya, 0), "Ya"), Exit(number.get(row.keputusan.tidak, 0), "Tidak"))
-    return (Exit(number.get(row.lanjut or END, 0), ""),)
+        return (Exit(number.get(row.keputusan.ya, 0), "Ya"), Exit(number.get(row.keputusan.tidak, 0), "Tidak"),
+                *timers)
+    if row.cabang:
+        return (*(Exit(number.get(b.target, 0), _short(b.label)) for b in row.cabang), *timers)
+    return (Exit(number.get(row.lanjut or END, 0), ""), *timers)
+
+
+def _short(label: str, limit: int = 14) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _where(n: int) -> str:
+    return f"ke {n}" if n else "selesai"
 
 
 def _keterangan(row: Row, number: dict[str, int]) -> str:
+    """The row's flow in words, then a note for each boundary timer on its steps."""
+    notes = [f"{b.label}: {_where(number.get(b.target, 0))}" for b in row.batas_waktu]
+    return "; ".join(v for v in (_flow_words(row, number), *notes) if v)
+
+
+def _flow_words(row: Row, number: dict[str, int]) -> str:
+    """Where the flow goes after the row: a decision's ways, a jump, or the end."""
     decision = row.keputusan
+    if row.cabang:
+        question = f"{row.cabang_pertanyaan} " if row.cabang_pertanyaan else ""
+        return question + "; ".join(f"{b.label}: {_where(number.get(b.target, 0))}" for b in row.cabang)
     if decision is None:
         target = number.get(row.lanjut or END, 0)
         if target == 0:
             return f"Selesai: {row.nama_selesai}" if row.nama_selesai else "Selesai"
         return f"Lanjut ke {target}" if target != row.nomor + 1 else ""
     ya, tidak = number.get(decision.ya, 0), number.get(decision.tidak, 0)
-
-    def where(n: int) -> str:
-        return f"ke {n}" if n else "selesai"
-
     question = f"{decision.pertanyaan} " if decision.pertanyaan else ""
     ya_name = f" ({decision.label_ya})" if decision.label_ya not in ("Ya", "") else ""
     tidak_name = f" ({decision.label_tidak})" if decision.label_tidak not in ("Tidak", "") else ""
-    return f"{question}Ya{ya_name}: {where(ya)}; Tidak{tidak_name}: {where(tidak)}"
+    return f"{question}Ya{ya_name}: {_where(ya)}; Tidak{tidak_name}: {_where(tidak)}"
 
 
 def _form_title(forms: dict[str, Any], form: str | None) -> str:

@@ -9,13 +9,13 @@ Every element is a group with data-element-id and a state-... class, so tools an
 from __future__ import annotations
 
 from html import escape
-from math import cos, pi, sin
 from typing import NamedTuple
 
-from engine.bpmn.bpmn_di import Box, Diagram, Edge, Shape
+from engine.bpmn.bpmn_di import Diagram, Edge, Shape
 from engine.common.i18n import N_, _
 from engine.pictures.diagram_states import PictureStates
-from engine.pictures.text_metrics import FONT_FAMILY, text_width, wrap
+from engine.pictures.svg_shapes import activity_markers, annotation_shape, event_shape, gateway_shape, task_icon
+from engine.pictures.text_metrics import FONT_FAMILY, text_width, wrap, wrap_as_modeler
 
 
 class Style(NamedTuple):
@@ -45,6 +45,9 @@ LINE = 13.0
 TITLE_H = 34.0
 LEGEND_H = 40.0
 MARGIN = 20.0
+TITLE_SIZE = 15.0
+LABEL_WIDTH = 90.0  # bpmn-js lays an external label (events, gateways, flows) out in lines up to 90 px wide
+EMBEDDED = 12.0  # bpmn-js breaks a label inside a task at 12 px, 7 px in from each side: we break it alike
 
 
 def render_svg(diagram: Diagram, states: PictureStates, title: str = "") -> str:
@@ -55,12 +58,14 @@ def render_svg(diagram: Diagram, states: PictureStates, title: str = "") -> str:
     legend = states.status != ""
     height = d.h + 2 * MARGIN + (TITLE_H if title else 0) + (LEGEND_H if legend else 0)
     width = max(width, 760.0) if legend else width
+    if title:  # a title wider than the diagram widens the picture rather than being cut off
+        width = max(width, text_width(title, TITLE_SIZE, bold=True) + 2 * MARGIN)
     body: list[str] = []
     labels: list[str] = []
     used_markers: set[str] = set()
     body.append(f'<rect x="{x0:g}" y="{y0:g}" width="{width:g}" height="{height:g}" fill="#ffffff"/>')
     if title:
-        body.append(_text(title, x0 + MARGIN, y0 + MARGIN + 4, 15, "#263238", anchor="start", bold=True))
+        body.append(_text(title, x0 + MARGIN, y0 + MARGIN + 4, TITLE_SIZE, "#263238", anchor="start", bold=True))
     for pool in diagram.pools:
         body.append(_container(pool, "participant"))
     for lane in diagram.lanes:
@@ -159,15 +164,22 @@ def _edge_label(edge: Edge, label: str, state: str) -> str:
     s = _style(state)
     if edge.label is not None:
         b = edge.label
-        lines = wrap(label, max(b.w, text_width(label, FONT) if len(label) < 16 else b.w), FONT)
+        lines = wrap_as_modeler(label, max(b.w, LABEL_WIDTH), FONT)
         inner = _lines(lines, b.x + b.w / 2, b.y - 2, s.text, halo=True)
-    else:  # no label bounds: above the first segment, beside its start
-        (x1, y1), (x2, y2) = edge.points[0], edge.points[1]
-        lines = wrap(label, max(60.0, abs(x2 - x1) - 8) if y1 == y2 else 110, FONT)[:3]
-        inner = "".join(_text(line, x1 + 4 if y1 == y2 else x1 + 6, y1 - 6 - (len(lines) - 1 - i) * LINE
-                              if y1 == y2 else (y1 + y2) / 2 + i * LINE, FONT, s.text, anchor="start", halo=True)
-                        for i, line in enumerate(lines))
+    else:  # no label bounds: where bpmn-js puts one, 15 px off the middle of the middle segment
+        x, y = _flow_label_point(edge.points)
+        lines = wrap_as_modeler(label, LABEL_WIDTH, FONT)[:3]
+        inner = _lines(lines, x, y - 11, s.text, halo=True)
     return _group(edge.id, state, edge.kind, inner, "label")
+
+
+def _flow_label_point(points: tuple[tuple[float, float], ...]) -> tuple[float, float]:
+    """The centre of a flow's label that has no bounds: above a level middle segment, right of a steep one."""
+    mid = len(points) / 2 - 1
+    (x1, y1), (x2, y2) = points[int(mid)], points[min(int(mid + 1.01), len(points) - 1)]
+    x, y = (x1 + x2) / 2, (y1 + y2) / 2
+    level = abs(y2 - y1) <= abs(x2 - x1)
+    return (x, y - 15) if level else (x + 15, y)
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -181,136 +193,48 @@ def _node(node: Shape, state: str) -> str:
     paint = f'fill="{s.fill}" stroke="{s.stroke}"{dash}'
     kind = node.kind
     if kind.endswith("Event"):
-        inner = _event(node, s, paint)
+        inner = event_shape(node, s.stroke, paint)
     elif kind.endswith("Gateway"):
-        inner = _gateway(node, s, paint)
-    elif kind in ("dataObjectReference", "dataStoreReference", "textAnnotation"):
+        inner = gateway_shape(node, s.stroke, paint)
+    elif kind == "textAnnotation":
+        lines = wrap_as_modeler(node.text, b.w - 14, EMBEDDED)
+        room = max(int((b.h - 8) // LINE), 1)
+        if len(lines) > room:  # the modeler's box is the limit, as in bpmn-js: what does not fit ends in "…"
+            lines = [*lines[: room - 1], _short(" ".join(lines[room - 1:]), max(int((b.w - 12) / 6.5), 4))]
+        inner = annotation_shape(node, s.stroke, lines, FONT, LINE)
+    elif kind in ("dataObjectReference", "dataStoreReference"):
         inner = f'<rect x="{b.x:g}" y="{b.y:g}" width="{b.w:g}" height="{b.h:g}" fill="none" stroke="{s.stroke}"/>'
     else:
         width = 2.5 if state in ("ready", N_("overdue")) else 1.6
         inner = (f'<rect x="{b.x:g}" y="{b.y:g}" width="{b.w:g}" height="{b.h:g}" rx="10" ry="10" {paint} '
-                 f'stroke-width="{width:g}"/>' + _task_icon(kind, b, s.stroke))
+                 f'stroke-width="{width:g}"/>' + task_icon(kind, b, s.stroke) + activity_markers(node, s.stroke))
     return _group(node.id, state, kind, inner)
-
-
-def _event(node: Shape, s: Style, paint: str) -> str:
-    b = node.box
-    cx, cy, r = b.x + b.w / 2, b.y + b.h / 2, min(b.w, b.h) / 2
-    kind = node.kind
-    if kind == "endEvent":
-        out = f'<circle cx="{cx:g}" cy="{cy:g}" r="{r - 1.5:g}" {paint} stroke-width="3.5"/>'
-    elif kind == "startEvent":
-        out = f'<circle cx="{cx:g}" cy="{cy:g}" r="{r:g}" {paint} stroke-width="1.6"/>'
-    else:  # intermediate and boundary events: a double ring, dashed when the boundary does not interrupt
-        dash = ' stroke-dasharray="5 3"' if kind == "boundaryEvent" and not node.interrupting else ""
-        out = (f'<circle cx="{cx:g}" cy="{cy:g}" r="{r:g}" {paint} stroke-width="1.4"{dash}/>'
-               f'<circle cx="{cx:g}" cy="{cy:g}" r="{r - 3:g}" fill="none" stroke="{s.stroke}" stroke-width="1.2"'
-               f"{dash}/>")
-    return out + _event_icon(node.event, cx, cy, r, s.stroke, filled=kind == "endEvent" or kind.startswith("throw"))
-
-
-def _event_icon(event: str | None, cx: float, cy: float, r: float, colour: str, filled: bool) -> str:
-    fill = colour if filled else "none"
-    if event == "timer":
-        k = r * 0.55
-        ticks = "".join(
-            f'<line x1="{cx + k * 0.8 * cos(a):g}" y1="{cy + k * 0.8 * sin(a):g}" x2="{cx + k * cos(a):g}" '
-            f'y2="{cy + k * sin(a):g}" stroke="{colour}" stroke-width="1"/>'
-            for a in (i * pi / 6 for i in range(12)))
-        return (f'<circle cx="{cx:g}" cy="{cy:g}" r="{k:g}" fill="#ffffff" stroke="{colour}" stroke-width="1.5"/>'
-                + ticks + f'<path d="M{cx:g},{cy:g} L{cx:g},{cy - k * 0.75:g} M{cx:g},{cy:g} L{cx + k * 0.5:g},'
-                f'{cy:g}" stroke="{colour}" stroke-width="1.5" fill="none"/>')
-    if event == "message":
-        w, h = r * 0.9, r * 0.6
-        return (f'<rect x="{cx - w / 2:g}" y="{cy - h / 2:g}" width="{w:g}" height="{h:g}" fill="{fill}" '
-                f'stroke="{colour}"/><path d="M{cx - w / 2:g},{cy - h / 2:g} L{cx:g},{cy:g} L{cx + w / 2:g},'
-                f'{cy - h / 2:g}" fill="none" stroke="{"#ffffff" if filled else colour}"/>')
-    if event == "signal":
-        k = r * 0.5
-        return (f'<path d="M{cx:g},{cy - k:g} L{cx + k:g},{cy + k * 0.7:g} L{cx - k:g},{cy + k * 0.7:g} z" '
-                f'fill="{fill}" stroke="{colour}"/>')
-    if event == "terminate":
-        return f'<circle cx="{cx:g}" cy="{cy:g}" r="{r * 0.55:g}" fill="{colour}"/>'
-    if event == "error":
-        k = r * 0.5
-        return (f'<path d="M{cx - k:g},{cy + k:g} L{cx - k * 0.4:g},{cy - k:g} L{cx + k * 0.2:g},{cy + k * 0.2:g} '
-                f'L{cx + k:g},{cy - k:g} L{cx + k * 0.4:g},{cy + k:g} L{cx - k * 0.2:g},{cy - k * 0.2:g} z" '
-                f'fill="{fill}" stroke="{colour}"/>')
-    if event == "escalation":
-        k = r * 0.5
-        return (f'<path d="M{cx:g},{cy - k:g} L{cx + k * 0.6:g},{cy + k:g} L{cx:g},{cy + k * 0.3:g} '
-                f'L{cx - k * 0.6:g},{cy + k:g} z" fill="{fill}" stroke="{colour}"/>')
-    if event == "conditional":
-        k = r * 0.45
-        rows = "".join(f'<line x1="{cx - k * 0.6:g}" y1="{cy + d:g}" x2="{cx + k * 0.6:g}" y2="{cy + d:g}" '
-                       f'stroke="{colour}"/>' for d in (-k * 0.6, -k * 0.2, k * 0.2, k * 0.6))
-        return (f'<rect x="{cx - k * 0.8:g}" y="{cy - k:g}" width="{k * 1.6:g}" height="{k * 2:g}" fill="none" '
-                f'stroke="{colour}"/>' + rows)
-    return ""
-
-
-def _gateway(node: Shape, s: Style, paint: str) -> str:
-    b = node.box
-    cx, cy = b.x + b.w / 2, b.y + b.h / 2
-    diamond = (f'<path d="M{cx:g},{b.y:g} L{b.x + b.w:g},{cy:g} L{cx:g},{b.y + b.h:g} L{b.x:g},{cy:g} z" {paint} '
-               'stroke-width="1.6"/>')
-    k = min(b.w, b.h) * 0.2
-    mark = f'stroke="{s.stroke}" stroke-width="3.5" stroke-linecap="round" fill="none"'
-    if node.kind == "exclusiveGateway":
-        icon = (f'<path d="M{cx - k:g},{cy - k:g} L{cx + k:g},{cy + k:g} M{cx + k:g},{cy - k:g} '
-                f'L{cx - k:g},{cy + k:g}" {mark}/>')
-    elif node.kind == "parallelGateway":
-        icon = (f'<path d="M{cx:g},{cy - k * 1.3:g} L{cx:g},{cy + k * 1.3:g} M{cx - k * 1.3:g},{cy:g} '
-                f'L{cx + k * 1.3:g},{cy:g}" {mark}/>')
-    elif node.kind == "inclusiveGateway":
-        icon = f'<circle cx="{cx:g}" cy="{cy:g}" r="{k * 1.2:g}" stroke="{s.stroke}" stroke-width="2.5" fill="none"/>'
-    elif node.kind == "eventBasedGateway":
-        icon = (f'<circle cx="{cx:g}" cy="{cy:g}" r="{k * 1.4:g}" stroke="{s.stroke}" fill="none"/>'
-                f'<circle cx="{cx:g}" cy="{cy:g}" r="{k * 1.1:g}" stroke="{s.stroke}" fill="none"/>')
-    else:  # complex
-        icon = (f'<path d="M{cx:g},{cy - k * 1.3:g} L{cx:g},{cy + k * 1.3:g} M{cx - k * 1.3:g},{cy:g} '
-                f'L{cx + k * 1.3:g},{cy:g} M{cx - k:g},{cy - k:g} L{cx + k:g},{cy + k:g} M{cx + k:g},{cy - k:g} '
-                f'L{cx - k:g},{cy + k:g}" {mark}/>')
-    return diamond + icon
-
-
-def _task_icon(kind: str, b: Box, colour: str) -> str:
-    x, y = b.x + 8, b.y + 7
-    if kind == "userTask":  # a head and shoulders
-        return (f'<circle cx="{x + 6:g}" cy="{y + 4:g}" r="3.5" fill="none" stroke="{colour}" stroke-width="1.1"/>'
-                f'<path d="M{x:g},{y + 14:g} C{x:g},{y + 8:g} {x + 12:g},{y + 8:g} {x + 12:g},{y + 14:g} z" '
-                f'fill="none" stroke="{colour}" stroke-width="1.1"/>')
-    if kind == "manualTask":  # an open hand, simplified to fingers
-        return "".join(f'<line x1="{x + 2 + 3 * i:g}" y1="{y + 2:g}" x2="{x + 2 + 3 * i:g}" y2="{y + 12:g}" '
-                       f'stroke="{colour}" stroke-width="1.1"/>' for i in range(4))
-    if kind in ("serviceTask", "scriptTask", "sendTask", "receiveTask", "businessRuleTask"):
-        return _text(kind[0].upper(), x + 5, y + 10, 10, colour, bold=True)
-    if kind in ("subProcess", "callActivity"):
-        cx, by = b.x + b.w / 2, b.y + b.h - 14
-        return (f'<rect x="{cx - 6:g}" y="{by:g}" width="12" height="12" fill="none" stroke="{colour}"/>'
-                f'<path d="M{cx - 3:g},{by + 6:g} L{cx + 3:g},{by + 6:g} M{cx:g},{by + 3:g} L{cx:g},{by + 9:g}" '
-                f'stroke="{colour}"/>')
-    return ""
 
 
 def _node_label(node: Shape, state: str, states: PictureStates) -> str:
     s = _style(state)
     b = node.box
     parts: list[str] = []
-    is_activity = not (node.kind.endswith("Event") or node.kind.endswith("Gateway"))
+    is_activity = not (node.kind.endswith(("Event", "Gateway")) or node.kind in ("dataObjectReference",
+                                                                                  "dataStoreReference"))
     if node.name:
-        if node.label is not None:
-            lb = node.label
-            parts.append(_lines(wrap(node.name, max(lb.w, 40), FONT), lb.x + lb.w / 2, lb.y - 2, s.text, halo=True))
-        elif is_activity:  # centred in the part of the shape below its icon
-            lines = wrap(node.name, b.w - 10, FONT)
-            room = max(int((b.h - 22) // LINE), 1)
+        if is_activity and node.expanded:  # an open sub-process: its name at the top, as bpmn-js puts it
+            parts.append(_lines(wrap_as_modeler(node.name, b.w - 14, EMBEDDED), b.x + b.w / 2, b.y + 6, s.text))
+        elif is_activity:  # inside, centred as bpmn-js does (DI label bounds are not used for activities)
+            lines = wrap_as_modeler(node.name, b.w - 14, EMBEDDED)
+            marked = node.marker is not None or node.kind in ("subProcess", "callActivity")
+            room = max(int((b.h - 10 - (16 if marked else 0)) // LINE), 1)
             if len(lines) > room:
                 lines = [*lines[: room - 1], _short(" ".join(lines[room - 1:]), 18)]
-            top = b.y + 18 + (b.h - 22) / 2 - len(lines) * LINE / 2
+            top = b.y + b.h / 2 - (8 if marked and len(lines) * LINE > b.h - 32 else 0) - len(lines) * LINE / 2 - 1
             parts.append(_lines(lines, b.x + b.w / 2, top, s.text))
-        else:  # events and gateways without label bounds: below the shape, as modelers place them
-            parts.append(_lines(wrap(node.name, 90, FONT), b.x + b.w / 2, b.y + b.h + 3, s.text, halo=True))
+        elif node.label is not None:
+            lb = node.label
+            lines = wrap_as_modeler(node.name, max(lb.w, LABEL_WIDTH), FONT)
+            parts.append(_lines(lines, lb.x + lb.w / 2, lb.y - 2, s.text, halo=True))
+        else:  # events and gateways without label bounds: just below the shape, where bpmn-js puts them
+            lines = wrap_as_modeler(node.name, LABEL_WIDTH, FONT)
+            parts.append(_lines(lines, b.x + b.w / 2, b.y + b.h - 1, s.text, halo=True))
     info = states.ready.get(node.id)
     if info is not None:
         word = _("OVERDUE") if state == "overdue" else _("ready")

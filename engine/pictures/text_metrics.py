@@ -71,3 +71,52 @@ def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
     if line:
         lines.append(line)
     return lines
+
+
+MODELER_LIMIT = 400  # longer texts are wrapped by `wrap` (linear): the modeler's way re-measures every line
+
+
+def wrap_as_modeler(text: str, width: float, size: float) -> list[str]:
+    """Break text into lines where bpmn-js (diagram-js's text layout) breaks it, measured with our widths.
+
+    A line fits when narrower than width rounded; otherwise it is cut to the share of its characters that the
+    width allows, at the last space or hyphen within that share (or inside the word when none is), and measured
+    again; the rest starts the next line.
+    """
+    if len(text) > MODELER_LIMIT:
+        return wrap(text, width, size)
+    pending = [" ".join(line.split()) for line in text.splitlines()] or [""]
+    lines: list[str] = []
+    limit = round(width)
+    while pending:
+        original = pending.pop(0)
+        fit = original
+        while fit.strip() and len(fit) >= 2 and (measured := text_width(fit, size)) >= limit:
+            shorter = _shorten(fit, measured, width)
+            fit = shorter if len(shorter) < len(fit) else fit[:-1]
+        if len(fit) < len(original):
+            pending.insert(0, original[len(fit):].strip())
+        lines.append(fit.rstrip())
+    return [line for line in lines if line] or [""]
+
+
+def _shorten(line: str, measured: float, width: float) -> str:
+    """The line cut to the characters its width allows, at a space or hyphen when one is within them."""
+    import re
+
+    length = max(len(line) * width / measured, 1)
+    kept: list[str] = []
+    count = 0
+    parts = re.split(r"(\s|-)", line)
+    if len(parts) > 1:
+        for part in parts:
+            if not part:
+                break
+            if len(part) + count < length:
+                kept.append(part)
+                count += len(part)
+            else:
+                if part == "-" and kept:
+                    kept.pop()
+                break
+    return "".join(kept) or line[: max(round(length - 1), 1)]

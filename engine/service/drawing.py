@@ -95,7 +95,7 @@ def sheet_html(engine: Engine, process_id: str, version: str | None = None) -> s
     from engine.table.sop_decompile import table_from_bpmn
 
     bundle, version_hash = _definition(engine, process_id, version)
-    table = table_from_bpmn(bundle["bpmn"]["text"], bundle["bpmn"]["file"], process_id)
+    table = table_from_bpmn(bundle["bpmn"]["text"], bundle["bpmn"]["file"], process_id, for_sheet=True)
     identity: dict[str, Any] = {}
     if bundle.get("yaml"):
         from engine.common.yamlio import parse_yaml

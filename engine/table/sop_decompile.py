@@ -1,9 +1,11 @@
 """A BPMN diagram read back as an SOP table, so a diagram drawn in a modeler can be kept and reviewed as a table.
 
 The diagram must have the table's shape: one start event; user (or manual) tasks in lanes, each with one way
-out; exclusive gateways that merge (one way out) or decide (a condition and a default flow); parallel splits
-whose branches are one task each, joined by one parallel gateway; end events. Rows are numbered by the tasks'
-`nomor` properties when every step has one, otherwise by sop_table.canonical_order.
+out; exclusive gateways that merge (one way out) or decide (two ways: a condition and the default flow, or two
+conditions, the flow labelled or conditioned as "no" being tidak); parallel splits whose branches are one task
+each, joined by one parallel gateway; end events. For the printed sheet (`for_sheet`), a decision may have more
+than two exits (Row.cabang) and a step may carry boundary timers (Row.batas_waktu). Rows are numbered by the
+tasks' `nomor` properties when every step has one, otherwise by sop_table.canonical_order.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from engine.bpmn.xml_reading import parse_xml
 from engine.common.errors import DefinitionError
 from engine.table.sop_table import (
     END,
+    Branch,
     Check,
     Decision,
     Row,
@@ -31,6 +34,8 @@ STEPS = ("userTask", "manualTask")
 IGNORED = {"laneSet", "documentation", "extensionElements", "textAnnotation", "association", "sequenceFlow"}
 DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
+NO_WORDS = {"tidak", "no", "false", "tolak", "ditolak", "belum", "gagal", "batal", "tidak lengkap", "tidak sesuai"}
+YES_WORDS = {"ya", "yes", "true", "setuju", "disetujui", "lengkap", "sesuai", "terima", "diterima"}
 
 
 @dataclass
@@ -44,15 +49,23 @@ class _Draft:
     nama_selesai: str | None = None
     nomor: int | None = None
     targets: list[str] = field(default_factory=list)
+    cabang: tuple[Branch, ...] = ()
+    timers: tuple[Branch, ...] = ()
+    question: str | None = None
 
 
 class _Reader:
-    def __init__(self, root: Any, process: Any, source: str) -> None:
-        self.source, self.process, self.root = source, process, root
+    def __init__(self, root: Any, process: Any, source: str, for_sheet: bool = False) -> None:
+        self.source, self.process, self.root, self.for_sheet = source, process, root, for_sheet
         self.elements: dict[str, Any] = {}
+        self.boundaries: dict[str, list[Any]] = {}
         for child in process:
             name = tag(child)
             if not name or name in IGNORED:
+                continue
+            if name == "boundaryEvent" and for_sheet and child.find(f"{{{BPMN_NS}}}timerEventDefinition") is not None:
+                self.boundaries.setdefault(child.get("attachedToRef") or "", []).append(child)
+                self.elements[child.get("id")] = child
                 continue
             if name not in (*STEPS, "startEvent", "endEvent", "exclusiveGateway", "parallelGateway"):
                 self.fail(child, f"{name} '{child.get('id')}' has no place in an SOP table (steps, decisions, "
@@ -119,30 +132,100 @@ class _Reader:
         return rows
 
     def exit(self, draft: _Draft) -> None:
+        self.timers(draft)
         after = self.elements[draft.after]
         outgoing = self.out[draft.after]
         if tag(after) == "exclusiveGateway" and len(outgoing) > 1:
-            if len(outgoing) != 2 or len(self.into[draft.after]) != 1:
+            if len(self.into[draft.after]) != 1 or (len(outgoing) != 2 and not self.for_sheet):
                 self.fail(after, f"decision '{draft.after}' must have one incoming flow and two outgoing flows "
                           "(a condition for ya, the default for tidak)")
-            default = after.get("default")
-            yes = [f for f in outgoing if f.get("id") != default]
-            no = [f for f in outgoing if f.get("id") == default]
-            condition = next((c for c in yes[0] if tag(c) == "conditionExpression"), None) if yes else None
-            if not no or condition is None or not (condition.text or "").strip():
-                self.fail(after, f"decision '{draft.after}' needs a default flow (tidak) and a condition on the "
-                          "other flow (ya)")
-            ya, tidak = yes[0].get("targetRef"), no[0].get("targetRef")
-            draft.decision = Decision(condition.text.strip(), self.resolve(ya), self.resolve(tidak),
-                                      after.get("name"), yes[0].get("name") or "Ya", no[0].get("name") or "Tidak",
-                                      after.sourceline)
-            draft.targets = [draft.decision.ya, draft.decision.tidak]
+            if len(outgoing) > 2:
+                default = after.get("default")
+                ordered = sorted(outgoing, key=lambda f: f.get("id") == default)
+                draft.question = after.get("name")
+                draft.cabang = tuple(Branch(_flow_label(f, f.get("id") == default), self.resolve(f.get("targetRef")))
+                                     for f in ordered)
+                draft.targets = [b.target for b in draft.cabang] + [b.target for b in draft.timers]
+                return
+            yes, no = self.ya_tidak(draft, after, outgoing)
+            ya, tidak = yes.get("targetRef"), no.get("targetRef")
+            draft.decision = Decision(_condition(yes), self.resolve(ya), self.resolve(tidak), after.get("name"),
+                                      yes.get("name") or "Ya", no.get("name") or "Tidak", after.sourceline)
+            draft.targets = [draft.decision.ya, draft.decision.tidak] + [b.target for b in draft.timers]
             return
         draft.lanjut = self.resolve(draft.after)
         if draft.lanjut == END:
             end = self.elements[draft.after] if tag(after) == "endEvent" else None
             draft.nama_selesai = end.get("name") if end is not None else None
-        draft.targets = [draft.lanjut]
+        draft.targets = [draft.lanjut] + [b.target for b in draft.timers]
+
+    def ya_tidak(self, draft: _Draft, gateway: Any, outgoing: list[Any]) -> tuple[Any, Any]:
+        """A two-way decision's ya and tidak flows: the default is tidak; with two conditions, the flow labelled
+        as "no" (or whose condition is a negation), else the second in the document."""
+        default = gateway.get("default")
+        if any(f.get("id") == default for f in outgoing):
+            yes = next(f for f in outgoing if f.get("id") != default)
+            no = next(f for f in outgoing if f.get("id") == default)
+            if _condition(yes):
+                return yes, no
+        elif all(_condition(f) for f in outgoing):
+            first, second = outgoing
+            no_first = _says_no(first) and not _says_no(second)
+            if no_first or (_says(second, YES_WORDS) and not _says(first, YES_WORDS)):
+                return second, first
+            return first, second
+        self.fail(gateway, f"decision '{draft.after}' needs a default flow (tidak) and a condition on the "
+                  "other flow (ya)")
+
+    def timers(self, draft: _Draft) -> None:
+        """The boundary timers on the row's steps, as extra exits with what the sheet notes for each."""
+        branches = []
+        for task in draft.tasks:
+            for event in self.boundaries.get(task.get("id"), []):
+                branches.append(Branch(_timer_label(event), self.resolve(self.one_out(event))))
+        draft.timers = tuple(branches)
+
+
+def _condition(flow: Any) -> str:
+    condition = next((c for c in flow if tag(c) == "conditionExpression"), None)
+    return (condition.text or "").strip() if condition is not None else ""
+
+
+def _says(flow: Any, words: set[str]) -> bool:
+    name = " ".join((flow.get("name") or "").casefold().split())
+    return name in words or name.rstrip("?!. ") in words
+
+
+def _says_no(flow: Any) -> bool:
+    if flow.get("name"):
+        return _says(flow, NO_WORDS)
+    text = _condition(flow).replace(" ", "")
+    return "!=" in text or text.startswith("not") or "==False" in text or "notin" in text
+
+
+def _flow_label(flow: Any, default: bool) -> str:
+    name = " ".join((flow.get("name") or "").split())
+    if name:
+        return name
+    if default:
+        return "lainnya"
+    text = _condition(flow)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _timer_label(event: Any) -> str:
+    """A timer's note: its name, else its duration as the sheet writes it (`"PT2H"` -> 2 jam)."""
+    from engine.table.sop_table import waktu_text
+
+    definition = event.find(f"{{{BPMN_NS}}}timerEventDefinition")
+    when = next((c for c in definition if tag(c) in ("timeDuration", "timeDate", "timeCycle")), None)
+    text = (when.text or "").strip().strip("\"'") if when is not None else ""
+    how = text if not text.upper().startswith("P") else waktu_text(text)
+    name = " ".join((event.get("name") or "").split())
+    label = f"Batas waktu {how}" if how else "Batas waktu"
+    if event.get("cancelActivity", "true") == "false":
+        label += " (langkah tetap berjalan)"
+    return f"{label}: {name}" if name else label
 
 
 def _props(task: Any) -> dict[str, str]:
@@ -166,7 +249,7 @@ def _lanes(root: Any, process: Any, source: str) -> tuple[list[str], dict[str, s
     return names, of
 
 
-def table_from_bpmn(text: str, source: str, process_id: str | None = None) -> SopTable:
+def table_from_bpmn(text: str, source: str, process_id: str | None = None, for_sheet: bool = False) -> SopTable:
     """Read a diagram's process as an SOP table (see the module docstring); what does not fit is named with its line."""
     root = parse_xml(text, source)
     processes = [p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("isExecutable", "true").lower() == "true"]
@@ -176,7 +259,7 @@ def table_from_bpmn(text: str, source: str, process_id: str | None = None) -> So
         known = ", ".join(p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process")) or "none"
         raise DefinitionError(f"{source}: name one executable process with --process (processes: {known})")
     process = processes[0]
-    reader = _Reader(root, process, source)
+    reader = _Reader(root, process, source, for_sheet)
     starts = [e for e in reader.elements.values() if tag(e) == "startEvent"]
     if len(starts) != 1:
         raise DefinitionError(f"{source}: process '{process.get('id')}' has {len(starts)} start events; a table has "
@@ -225,7 +308,10 @@ def table_from_bpmn(text: str, source: str, process_id: str | None = None) -> So
             decision = Decision(decision.syarat, row_id[decision.ya], row_id[decision.tidak], decision.pertanyaan,
                                 decision.label_ya, decision.label_tidak, decision.line)
         rows.append(Row(nomor[key], row_id[key], tuple(steps), decision,
-                        row_id[draft.lanjut] if draft.lanjut else None, draft.nama_selesai, draft.line))
+                        row_id[draft.lanjut] if draft.lanjut else None, draft.nama_selesai, draft.line,
+                        tuple(Branch(b.label, row_id[b.target]) for b in draft.cabang),
+                        tuple(Branch(b.label, row_id[b.target]) for b in draft.timers),
+                        draft.question))
     participant = next((p for p in root.iter(f"{{{BPMN_NS}}}participant")
                         if p.get("processRef") == process.get("id")), None)
     name = process.get("name") or process.get("id")

@@ -5,8 +5,10 @@ back edges). Each lane is a band of tracks (a second node of one lane in one col
 with a channel band below them. An edge leaves a node on its right side and enters the next on its left side:
 straight along a track when the cells between are empty, else with one vertical segment in a gap between
 columns, else (loop-backs and long jumps) down into its source lane's channel, along it, and up or down to the
-target. Gaps hold no shapes and channels are allotted so no two edges share one stretch, so no edge crosses a
-shape. Every size is fixed and every choice ordered, so the same graph always gives the same coordinates.
+target. A gateway's second way out leaves from its bottom corner (or its top one, when it heads up) and turns
+right at once, so a decision's two flows never share a stretch; its name then goes above it. Gaps hold no
+shapes and channels are allotted so no two edges share one stretch, so no edge crosses a shape. Every size is
+fixed and every choice ordered, so the same graph always gives the same coordinates.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from engine.table.sop_graph import Graph, Node
 SIZES = {"task": (100, 80), "exclusive": (50, 50), "parallel": (50, 50), "start": (36, 36), "end": (36, 36)}
 COLUMN = 100
 TRACK = 120
-SLOT = 12  # distance between parallel vertical segments in a gap, and between channel tracks
+SLOT = 12  # distance between parallel vertical segments in a gap, and between channel tracks; a corner exit's stub
 GAP = 60
 DECISION_GAP = 110  # room for the ya/tidak labels right of a decision
 LANE_PAD = 10
@@ -91,9 +93,11 @@ def layout(graph: Graph) -> Layout:
     columns = _column_positions(graph, grid, routing.verticals)
     lane_boxes, lane_top, participant = _lane_bands(grid, routing.channels, columns.width)
     bands = _Bands(grid, lane_top)
-    shapes, labels = _shapes(graph, grid, columns, bands)
+    sides = _exit_sides(graph, grid, routing)
+    below = {graph.flows[i].source for i, side in sides.items() if side == "bottom"}
+    shapes, labels = _shapes(graph, grid, columns, bands, below)
     _slot_verticals(columns)
-    waypoints = _waypoints(graph, grid, routing, shapes, bands)
+    waypoints = _waypoints(graph, grid, routing, shapes, bands, sides)
     return Layout(participant, tuple(lane_boxes), shapes, labels, waypoints, _flow_labels(graph, waypoints))
 
 
@@ -159,6 +163,10 @@ class _Routing:
                 return False
         return True
 
+    def crosses_back(self, gap: int, lu: tuple[int, int], lv: tuple[int, int]) -> bool:
+        """A vertical in the gap already goes the other way between the two lines (they would share a stretch)."""
+        return lu != lv and any(v.gap == gap and v.left_line == lv and v.right_line == lu for v in self.verticals)
+
     def occupy(self, ln: tuple[int, int], piece: Piece) -> None:
         """Take the stretch of the line."""
         self.runs.setdefault(ln, []).append(piece)
@@ -184,7 +192,7 @@ class _Routing:
         for gap in range(cu + 1, cv + 1):
             out_piece, in_piece = (2 * cu + 1, 2 * gap, u, None), (2 * gap, 2 * cv + 1, None, v)
             if (self.free(lu, cu + 1, gap - 1) and self.free(lv, gap, cv - 1) and self.fits(lu, out_piece)
-                    and self.fits(lv, in_piece)):
+                    and self.fits(lv, in_piece) and not self.crosses_back(gap, lu, lv)):
                 self.occupy(lu, out_piece)
                 self.occupy(lv, in_piece)
                 self.routes[i] = ("bend", gap, 0)
@@ -273,8 +281,33 @@ class _Bands:
         return self.lane_top[lane] + LANE_PAD + self.grid.tracks[lane] * TRACK + SLOT * (k + 1)
 
 
-def _shapes(graph: Graph, grid: _Grid, columns: _Columns, bands: _Bands) -> tuple[dict[str, Box], dict[str, Box]]:
-    """Each node's box, centred in its cell, and the name label under each event and gateway."""
+def _exit_sides(graph: Graph, grid: _Grid, routing: _Routing) -> dict[int, str]:
+    """Which side each gateway's flows leave from: one (a straight one if any) on the right; of the others, the
+    first heading down from the bottom corner and the first heading up from the top one; any more on the right."""
+    sides: dict[int, str] = {}
+    kinds = {n.id: n.kind for n in graph.nodes}
+    for source in dict.fromkeys(f.source for f in graph.flows):
+        flows = [i for i, f in enumerate(graph.flows) if f.source == source]
+        if kinds[source] not in ("exclusive", "parallel") or len(flows) < 2:
+            continue
+        keep = next((i for i in flows if routing.routes[i][0] == "straight"), flows[0])
+        used: set[str] = set()
+        for i in flows:
+            up = routing.routes[i][0] == "bend" and grid.line[graph.flows[i].target] < grid.line[source]
+            side = "top" if up else "bottom"
+            if i != keep and side not in used:
+                used.add(side)
+                sides[i] = side
+    for vert in routing.verticals:  # a corner exit reaches its first vertical along its stub, not its track line
+        if vert.edge in sides and vert.gap == grid.rank[graph.flows[vert.edge].source] + 1:
+            vert.left_line = None
+    return sides
+
+
+def _shapes(graph: Graph, grid: _Grid, columns: _Columns, bands: _Bands, label_above: set[str]
+            ) -> tuple[dict[str, Box], dict[str, Box]]:
+    """Each node's box, centred in its cell, and the name label under each event and gateway (above a gateway
+    whose bottom corner a flow leaves from)."""
     shapes: dict[str, Box] = {}
     labels: dict[str, Box] = {}
     for node in graph.nodes:
@@ -282,7 +315,7 @@ def _shapes(graph: Graph, grid: _Grid, columns: _Columns, bands: _Bands) -> tupl
         cx, cy = columns.col_x[grid.rank[node.id]] + COLUMN // 2, bands.line_y(grid.line[node.id])
         shapes[node.id] = (cx - w // 2, cy - h // 2, w, h)
         if node.kind != "task" and node.name:
-            labels[node.id] = (cx - 50, cy + h // 2 + 5, 100, 27)
+            labels[node.id] = (cx - 50, cy - h // 2 - 32 if node.id in label_above else cy + h // 2 + 5, 100, 27)
     return shapes, labels
 
 
@@ -297,25 +330,33 @@ def _slot_verticals(columns: _Columns) -> None:
             vert.x = first + SLOT * n
 
 
-def _waypoints(graph: Graph, grid: _Grid, routing: _Routing, shapes: dict[str, Box],
-               bands: _Bands) -> dict[str, tuple[Point, ...]]:
-    """Each flow's points, from the right side of its source to the left side of its target."""
-    vx: dict[tuple[int, int], int] = {(v.edge, v.gap): v.x for v in routing.verticals}
+def _waypoints(graph: Graph, grid: _Grid, routing: _Routing, shapes: dict[str, Box], bands: _Bands,
+               sides: dict[int, str]) -> dict[str, tuple[Point, ...]]:
+    """Each flow's points, from the right side (or a corner) of its source to the left side of its target."""
+    vx: dict[int, list[int]] = {}  # each edge's verticals' x in order (a channel's two may share a gap)
+    for vert in routing.verticals:
+        vx.setdefault(vert.edge, []).append(vert.x)
     waypoints: dict[str, tuple[Point, ...]] = {}
     for i, flow in enumerate(graph.flows):
         su, sv = shapes[flow.source], shapes[flow.target]
         start: Point = (su[0] + su[2], su[1] + su[3] // 2)
+        lead: tuple[Point, ...] = (start,)
+        if i in sides:  # from the corner, a short stub out, then right along the stub's line
+            corner_y = su[1] + su[3] if sides[i] == "bottom" else su[1]
+            stub_y = corner_y + SLOT if sides[i] == "bottom" else corner_y - SLOT
+            start = (su[0] + su[2] // 2, stub_y)
+            lead = ((start[0], corner_y), start)
         end: Point = (sv[0], sv[1] + sv[3] // 2)
         kind, a, k = routing.routes[i]
         if kind == "straight":
-            points: tuple[Point, ...] = (start, end)
+            points: tuple[Point, ...] = (*lead, end)
         elif kind == "bend":
-            x = vx[(i, a)]
-            points = (start, (x, start[1]), (x, end[1]), end)
+            x = vx[i][0]
+            points = (*lead, (x, start[1]), (x, end[1]), end)
         else:
-            x1, x2 = vx[(i, grid.rank[flow.source] + 1)], vx[(i, grid.rank[flow.target])]
+            x1, x2 = vx[i][0], vx[i][-1]
             yc = bands.channel_y(a, k)
-            points = (start, (x1, start[1]), (x1, yc), (x2, yc), (x2, end[1]), end)
+            points = (*lead, (x1, start[1]), (x1, yc), (x2, yc), (x2, end[1]), end)
         waypoints[flow.id] = points
     return waypoints
 
@@ -328,8 +369,11 @@ def _flow_labels(graph: Graph, waypoints: dict[str, tuple[Point, ...]]) -> dict[
         turns = sorted(named, key=lambda f: (waypoints[f.id][2][1] - waypoints[f.id][0][1]
                                             if len(waypoints[f.id]) > 2 else 0, f.condition is None))
         for n, flow in enumerate(turns):
-            x, y = waypoints[flow.id][0]
-            flow_labels[flow.id] = (x + 4, y - 18 if n == 0 else y + 4, 90, 14)
+            (x, y), (x2, y2) = waypoints[flow.id][:2]
+            if x2 == x and y2 != y:  # a corner exit: beside its stub, on the side away from the stub's turn
+                flow_labels[flow.id] = (x + 4, y2 + 2 if y2 > y else y2 - 16, 90, 14)
+            else:
+                flow_labels[flow.id] = (x + 4, y - 18 if n == 0 else y + 4, 90, 14)
     return flow_labels
 
 

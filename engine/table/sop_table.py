@@ -54,6 +54,14 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Branch:
+    """A way out of a row beside its keputusan or lanjut: a third (or later) exit of a decision, or a step's timer."""
+
+    label: str
+    target: str
+
+
+@dataclass(frozen=True)
 class Row:
     """A row of the sheet: one step, or several done at the same time, and where the flow goes after it."""
 
@@ -64,6 +72,9 @@ class Row:
     lanjut: str | None = None  # without a decision: the next row's id or END
     nama_selesai: str | None = None  # the end event's name when lanjut is END
     line: int = field(default=0, compare=False)
+    cabang: tuple[Branch, ...] = ()  # a decision with more than two exits (read from a diagram for the sheet)
+    batas_waktu: tuple[Branch, ...] = ()  # where a step's boundary timer leads (read from a diagram for the sheet)
+    cabang_pertanyaan: str | None = None  # the name of the decision with more than two exits
 
     @property
     def bersamaan(self) -> bool:
@@ -73,8 +84,10 @@ class Row:
     def targets(self) -> list[str]:
         """Where the flow may go after this row, in the order the numbering visits them (ya before tidak)."""
         if self.keputusan is not None:
-            return [self.keputusan.ya, self.keputusan.tidak]
-        return [self.lanjut or END]
+            main = [self.keputusan.ya, self.keputusan.tidak]
+        else:
+            main = [b.target for b in self.cabang] if self.cabang else [self.lanjut or END]
+        return main + [b.target for b in self.batas_waktu]
 
 
 @dataclass(frozen=True)

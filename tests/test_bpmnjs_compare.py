@@ -1,0 +1,85 @@
+"""Our pictures put every element and label where bpmn-js (the modeler) does, within a few pixels.
+
+bpmn-js's viewer draws the same diagrams in Debian's headless Chromium (tools/bpmnjs/boxes.mjs); skipped, saying
+why, where Node, Chromium or bpmn-js (`npm install --prefix tools/bpmnjs`) is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+from conftest import DEFINITIONS, ROOT
+from corpus_run import corpus_files
+from picture_tools import SVG
+
+from engine.bpmn.bpmn_di import parse_diagram
+from engine.pictures.diagram_states import bare_states
+from engine.pictures.svg_diagram import render_svg
+
+TOOL = ROOT / "tools" / "bpmnjs"
+PEMODEL = ROOT / "tests" / "data" / "gambar" / "pemodel" / "pemodel.bpmn"
+DIAGRAMS = [DEFINITIONS / "interkoneksi_data_baru.bpmn", PEMODEL, *corpus_files()]
+BOX_TOLERANCE = 2.0
+LABEL_TOLERANCE = 4.0
+
+
+def _missing() -> str:
+    if shutil.which("node") is None:
+        return "Node.js is not installed (apt-get install nodejs)"
+    if shutil.which("chromium") is None:
+        return "Chromium is not installed (apt-get install chromium)"
+    if not (TOOL / "node_modules" / "bpmn-js" / "dist").is_dir():
+        return "bpmn-js is not installed: npm install --prefix tools/bpmnjs"
+    return ""
+
+
+pytestmark = pytest.mark.skipif(bool(_missing()), reason=_missing() or "-")
+
+
+@pytest.fixture(scope="module")
+def bpmnjs(tmp_path_factory: Any) -> dict[str, Any]:
+    """bpmn-js's boxes and label lines of every diagram, drawn in one Chromium run."""
+    out = tmp_path_factory.mktemp("bpmnjs") / "boxes.json"
+    subprocess.run(["node", str(TOOL / "boxes.mjs"), str(out), *map(str, DIAGRAMS)], check=True, timeout=300)
+    return dict(json.loads(out.read_text(encoding="utf-8")))
+
+
+def _ours(path: Path) -> tuple[dict[str, tuple[float, ...]], dict[str, list[tuple[str, float, float]]]]:
+    """Our shapes' boxes and each label's lines (text, centre x, baseline y)."""
+    diagram = parse_diagram(path.read_text(encoding="utf-8"), path.name)
+    boxes = {s.id: tuple(s.box) for s in [*diagram.pools, *diagram.lanes, *diagram.nodes]}
+    root = ElementTree.fromstring(render_svg(diagram, bare_states(diagram)))
+    labels = {}
+    for group in root.iter(f"{SVG}g"):
+        if "label" in (group.get("class") or "").split():
+            labels[group.get("data-element-id") or ""] = [(t.text or "", float(t.get("x") or 0), float(t.get("y") or 0))
+                                                           for t in group.iter(f"{SVG}text")]
+    return boxes, labels
+
+
+@pytest.mark.parametrize("path", DIAGRAMS, ids=[p.name for p in DIAGRAMS])
+def test_boxes_and_labels_match_bpmn_js(path: Path, bpmnjs: dict[str, Any]) -> None:
+    """Every element's box is bpmn-js's; every label we draw starts where bpmn-js's does (first line's centre and
+    baseline) and, where both fonts break it alike, has its lines."""
+    theirs = bpmnjs[str(path)]
+    if theirs["error"]:
+        pytest.skip(f"bpmn-js cannot open it: {theirs['error'][:200]}")
+    boxes, labels = _ours(path)
+    off = [k for k, box in boxes.items() if k in theirs["shapes"]
+           and max(abs(a - b) for a, b in zip(box, theirs["shapes"][k], strict=True)) > BOX_TOLERANCE]
+    assert off == []
+    far = []
+    for element, lines in labels.items():
+        other = theirs["labels"].get(element)
+        if not lines or not other:
+            continue
+        (_, x, y), first = lines[0], other[0]
+        if abs(x - first["cx"]) > LABEL_TOLERANCE or abs(y - first["y"]) > LABEL_TOLERANCE:
+            far.append(f"{element}: ours {x:g},{y:g} bpmn-js {first['cx']:.1f},{first['y']:.1f} ({first['text']!r})")
+    assert far == []
