@@ -120,3 +120,27 @@ def test_sop_sheet_prints_a_three_way_decision(make_sop: Any, tmp_path: Path) ->
     text = " ".join(re.sub(r"<[^>]+>", " ", result.stdout).split())
     assert "Tolak: selesai" in text and "Isi ulang: ke 1" in text
     assert "Isi ulang (selesai)" not in text and "Tolak (selesai)" in text
+
+
+def test_a_steps_instructions_are_printed_in_keterangan(tmp_path: Path) -> None:
+    """spiffworkflow:instructionsForEndUser (Markdown) shows in the sheet's Keterangan as plain text."""
+    from conftest import Sop, copy_definitions
+
+    definitions, forms = copy_definitions(tmp_path)
+    bpmn = definitions / "interkoneksi_data_baru.bpmn"
+    text = bpmn.read_text(encoding="utf-8").replace(
+        '<bpmn:userTask id="AjukanPermohonan" name="Ajukan surat permohonan pemasangan jaringan">\n'
+        "      <bpmn:documentation>", "<bpmn:userTask id=\"AjukanPermohonan\" name=\"Ajukan surat permohonan "
+        "pemasangan jaringan\">\n      <bpmn:documentation>", 1)
+    text = text.replace("<bpmn:extensionElements>\n        <spiffworkflow:properties>\n          "
+                        '<spiffworkflow:property name="nomor" value="1" />',
+                        "<bpmn:extensionElements>\n        <spiffworkflow:instructionsForEndUser>Lampirkan **surat "
+                        "bertanda tangan** kepala OPD</spiffworkflow:instructionsForEndUser>\n"
+                        "        <spiffworkflow:properties>\n          "
+                        '<spiffworkflow:property name="nomor" value="1" />', 1)
+    assert "instructionsForEndUser" in text
+    bpmn.write_text(text, encoding="utf-8")
+    sheet = Sop(tmp_path / "s.db", definitions, forms)("sheet", "interkoneksi_data_baru")
+    assert sheet.exit_code == 0, sheet.output
+    drawn = " ".join(re.findall(r">([^<>]*)</text>", sheet.stdout))
+    assert "Petunjuk:" in drawn and "bertanda" in drawn and "**" not in drawn

@@ -8,6 +8,7 @@ the step names no `kelengkapan`; "30 Menit", "1 Jam"), and its exits as row numb
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, NamedTuple
 
 from engine.table.sop_table import END, Row, SopTable, waktu_text
@@ -52,7 +53,7 @@ def sheet_rows(table: SopTable, forms: dict[str, Any]) -> list[SheetRow]:
             row.nomor, uraian, tuple(lane_index.get(s.pelaksana, 0) for s in steps), symbol,
             _join(s.kelengkapan or _form_title(forms, s.formulir) for s in steps),
             _join(waktu_sheet(s.waktu) if s.waktu else "" for s in steps),
-            _join(s.output or "" for s in steps), _keterangan(row, number), exits,
+            _join(s.output or "" for s in steps), _with_instructions(_keterangan(row, number), steps), exits,
             tuple(s.id for s in steps)))
     return rows
 
@@ -78,6 +79,12 @@ def _short(label: str, limit: int = 14) -> str:
 
 def _where(n: int) -> str:
     return f"ke {n}" if n else "selesai"
+
+
+def _with_instructions(keterangan: str, steps: tuple[Any, ...]) -> str:
+    """The Keterangan, then each step's instructions for the person doing it (its Markdown as plain text)."""
+    told = [" ".join(re.sub(r"[*_`#>]+", "", s.petunjuk).split()) for s in steps if s.petunjuk]
+    return "; ".join(v for v in (keterangan, *(f"Petunjuk: {t}" for t in told if t)) if v)
 
 
 def _keterangan(row: Row, number: dict[str, int]) -> str:

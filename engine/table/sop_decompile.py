@@ -298,11 +298,13 @@ def table_from_bpmn(text: str, source: str, process_id: str | None = None, for_s
                 reader.fail(task, f"step '{task.get('id')}' is multi-instance, which a table row cannot say")
             props = _props(task)
             doc = task.find(f"{{{BPMN_NS}}}documentation")
+            told = task.find(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}instructionsForEndUser")
             check = Check(props["check"], props.get("checkMessage") or None) if props.get("check") else None
             steps.append(Step(task.get("id"), task.get("name") or task.get("id"), lane_of[task.get("id")],
                               props.get(FORM_PROPERTY) or None, props.get("kelengkapan") or None,
                               props.get("sla") or None, props.get("output") or None,
-                              (doc.text or "").strip() or None if doc is not None else None, check, task.sourceline))
+                              (doc.text or "").strip() or None if doc is not None else None, check, task.sourceline,
+                              (told.text or "").strip() or None if told is not None else None))
         decision = draft.decision
         if decision is not None:
             decision = Decision(decision.syarat, row_id[decision.ya], row_id[decision.tidak], decision.pertanyaan,

@@ -38,6 +38,7 @@ class Step:
     keterangan: str | None = None
     periksa: Check | None = None
     line: int = field(default=0, compare=False)
+    petunjuk: str | None = field(default=None, compare=False)  # the diagram's instructionsForEndUser (Markdown)
 
 
 @dataclass(frozen=True)
