@@ -34,6 +34,7 @@ def form(ctx: click.Context, instance: str, task: str | None, process_id: str | 
             usage = "# " + translate(N_(f"sop complete INSTANCE {instance}   (when the step is ready; {NO_ARTEFACT})"))
         usage += "\n"
         has_form = bool(form_file)
+        ui = engine_of(ctx).ui_schema(None, instance, process_id) if template and has_form else None
     else:
         if task is None:
             raise click.UsageError("give INSTANCE TASK (a ready task), or --process PROCESS STEP (any step)")
@@ -46,9 +47,10 @@ def form(ctx: click.Context, instance: str, task: str | None, process_id: str | 
         has_form = bool(view.form)
         usage = (f"# sop complete {number} {view.task} --data FILE\n" if has_form
                  else "# " + translate(N_(f"sop complete {number} {view.task}   ({NO_ARTEFACT})")) + "\n")
+        ui = engine_of(ctx).ui_schema(number, view.task) if template and has_form else None
     if template:
         from engine import form_template as make_template
 
-        click.echo(usage + instructions_comment(told) + (make_template(schema) if has_form else ""), nl=False)
+        click.echo(usage + instructions_comment(told) + (make_template(schema, ui) if has_form else ""), nl=False)
     else:
         emit_json(schema)

@@ -425,3 +425,20 @@ def test_migrating_past_a_step_whose_form_changed_is_refused(tmp_path: Path) -> 
     moved = sop("migrate", instance)
     assert moved.exit_code == 1 and "step 'Telaah' is completed and the new version changes it" in moved.stderr
     assert sop.dump() == before
+
+
+def test_the_ui_schema_orders_and_explains_the_template(tmp_path: Path) -> None:
+    """`sop form --template` follows the UI schema: fields in `ui:order`, `ui:help` and `ui:placeholder` in their
+    comments, for a ready task and for any step of the process alike."""
+    sop = _sop(tmp_path)
+    (sop.forms / "telaah.uischema.json").write_text(json.dumps({
+        "ui:order": ["catatan", "*"], "catatan": {"ui:help": "Tulis alasan singkat", "ui:placeholder": "mis. lengkap"}}),
+        encoding="utf-8")
+    (process,) = sop.json("processes")
+    step = "Telaah"
+    template = sop("form", "--process", process["id"], step, "--template").stdout
+    lines = [line for line in template.splitlines() if not line.startswith("#")]
+    assert [line.split(":")[0].lstrip("# ") for line in template.splitlines()
+            if line.lstrip("# ").startswith(("catatan:", "keputusan:"))] == ["catatan", "keputusan"], template
+    assert "Tulis alasan singkat" in template and "mis. lengkap" in template
+    assert lines  # a fill-in skeleton, not only comments

@@ -227,8 +227,12 @@ def _typed(raw: str, schema: dict[str, Any] | None) -> Any:
         return raw
 
 
-def template(schema: dict[str, Any]) -> str:
-    """A YAML skeleton to fill in: one line per field, titles, descriptions and choices as comments."""
+def template(schema: dict[str, Any], ui: dict[str, Any] | None = None) -> str:
+    """A YAML skeleton to fill in: one line per field, titles, descriptions and choices as comments; a UI schema
+    (formUiSchemaFilename, RJSF conventions) orders the fields (`ui:order`) and adds `ui:help` and
+    `ui:placeholder` to their comments."""
+    if ui:
+        schema = with_ui(schema, ui)
     lines: list[str] = []
     if schema.get("title"):
         lines.append(f"# {_one_line(schema['title'])}")
@@ -293,6 +297,31 @@ def _placeholder(prop: dict[str, Any]) -> str:
     if kind == "boolean":
         return "false"
     return '""'
+
+
+def with_ui(schema: dict[str, Any], ui: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a form with a UI schema's field order, help and placeholders folded in (nested objects too)."""
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return schema
+    order = ui.get("ui:order")
+    names = list(properties)
+    if isinstance(order, list):
+        listed = [n for n in order if n in properties]
+        rest = [n for n in names if n not in listed]
+        at = order.index("*") if "*" in order else len(listed)
+        names = [n for n in order[:at] if n in properties] + rest + [n for n in order[at + 1:] if n in properties]
+    out: dict[str, Any] = {}
+    for name in names:
+        prop, field_ui = properties[name], ui.get(name)
+        if isinstance(prop, dict) and isinstance(field_ui, dict):
+            prop = with_ui(dict(prop), field_ui)
+            notes = [str(field_ui[k]) for k in ("ui:help", "ui:placeholder") if isinstance(field_ui.get(k), str)]
+            if notes:
+                prop["description"] = " - ".join([*([prop["description"]] if prop.get("description") else []),
+                                                  *notes])
+        out[name] = prop
+    return {**schema, "properties": out}
 
 
 def _object_lines(schema: dict[str, Any], indent: int, lines: list[str]) -> None:

@@ -33,6 +33,12 @@ class FormMethods:
 
         return instructions_of(cast("Engine", self), instance, process_id, step)
 
+    def ui_schema(self, instance: int | None, step: str, process_id: str | None = None) -> dict[str, Any] | None:
+        """The step's pinned UI schema (formUiSchemaFilename: field order, help, placeholders), or None."""
+        from engine.service.step_guidance import ui_schema_of
+
+        return ui_schema_of(cast("Engine", self), instance, process_id, step)
+
     def data_from_assignments(self, instance: int, task: str, pairs: list[tuple[str, str]],
                               base: dict[str, Any] | None = None) -> dict[str, Any]:
         """Step data from KEY=VALUE pairs applied onto base (e.g. a --data file), typed by the task's form."""

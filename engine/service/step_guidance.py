@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from engine.service.facade import Engine
@@ -35,3 +35,33 @@ def instructions_of(engine: Engine, instance: int | None, process_id: str | None
         text = process_step_instructions(engine, process_id, step)
         return {step: text} if text else {}
     return ready_instructions(engine, instance) if instance is not None else {}
+
+
+def ui_schema_of(engine: Engine, instance: int | None, process_id: str | None, step: str) -> dict[str, Any] | None:
+    """The step's pinned UI schema (formUiSchemaFilename, RJSF conventions), or None when it has none."""
+    import json
+
+    from engine.bpmn.tasks import UI_PROPERTY
+
+    if process_id is not None:
+        definition = engine.catalog().get(process_id)
+        found = definition.step(step) or next((s for s in definition.steps if s.name == step), None)
+        name = found.properties.get(UI_PROPERTY) if found is not None else None
+        forms: dict[str, str] = definition.bundle.get("forms") or {}
+    elif instance is not None:
+        row = engine.instance_row(instance)
+        version = engine.pinned.of(row, engine.store().get_version)
+        spec = engine.pinned.spec(row.version, version.spec)
+        props: dict[str, str] = next((getattr(t, "extensions", {}).get("properties", {})
+                                      for t in spec.process.task_specs.values()
+                                      if getattr(t, "bpmn_id", None) == step), {})
+        name = props.get(UI_PROPERTY)
+        forms = engine.pinned.bundle(version).get("forms") or {}
+    else:
+        return None
+    text = forms.get(name) if name else None
+    try:
+        ui = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return ui if isinstance(ui, dict) else None
