@@ -431,7 +431,8 @@ def test_the_ui_schema_orders_and_explains_the_template(tmp_path: Path) -> None:
     """`sop form --template` follows the UI schema: fields in `ui:order`, `ui:help` and `ui:placeholder` in their
     comments, for a ready task and for any step of the process alike."""
     sop = _sop(tmp_path)
-    ui = {"ui:order": ["catatan", "*"], "catatan": {"ui:help": "Tulis alasan singkat", "ui:placeholder": "mis. lengkap"}}
+    ui = {"ui:order": ["catatan", "*"],
+          "catatan": {"ui:help": "Tulis alasan singkat", "ui:placeholder": "mis. lengkap"}}
     (sop.forms / "telaah.uischema.json").write_text(json.dumps(ui), encoding="utf-8")
     (process,) = sop.json("processes")
     step = "Telaah"
