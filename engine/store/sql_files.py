@@ -15,12 +15,15 @@ class SqlFileWrites:
     """The Transaction's file writes; the transaction supplies `_run`, `_all` and `_many`."""
 
     def _run(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        """Execute one statement; the number of rows it changed."""
         raise NotImplementedError
 
     def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one read."""
         raise NotImplementedError
 
     def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Execute one statement for each row (nothing for no rows)."""
         raise NotImplementedError
 
     def get_blob(self, sha256: str) -> BlobRow | None:

@@ -30,19 +30,7 @@ INSERT_INSTANCE = f"INSERT INTO instances ({INSTANCE_COLUMNS[4:]}) VALUES ({mark
 class SqlTransactionCore(SqlFileWrites):
     """Every Transaction method both dialects answer with the same SQL (`?` marks)."""
 
-    dialect: Dialect
-
-    def _run(self, sql: str, params: tuple[Any, ...] = ()) -> int:
-        """Execute one statement; the number of rows it changed."""
-        raise NotImplementedError
-
-    def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """The rows of one read."""
-        raise NotImplementedError
-
-    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        """Execute one statement for each row (nothing for no rows)."""
-        raise NotImplementedError
+    dialect: Dialect  # _run, _all and _many (the dialect's execution) are declared by SqlFileWrites
 
     def get_version(self, version: str) -> VersionRow | None:
         """A pinned definition version, or None."""
