@@ -21,3 +21,9 @@ CLICK_TEXTS = (
     N_("Missing argument '{name}'."), N_("Missing option '{name}'."),
     N_("%(prog)s, version %(version)s"),
 )
+
+# The operating system's words for the usual file errors (os.strerror), as they appear inside sop's messages.
+OS_TEXTS = (
+    N_("No such file or directory"), N_("Permission denied"), N_("Is a directory"), N_("Not a directory"),
+    N_("No space left on device"), N_("File exists"), N_("Read-only file system"),
+)
