@@ -30,6 +30,13 @@ TABLE_LIMIT = 100
 VERSION = "0.1.0"
 
 
+def _version(ctx: click.Context, _: click.Parameter, shown: bool) -> None:
+    """`sop --version`, in the reader's language."""
+    if shown and not ctx.resilient_parsing:
+        say(f"sop, version {VERSION}")
+        ctx.exit()
+
+
 # Commands in modules of their own: name -> (module, attribute), imported when the command runs.
 LAZY_COMMANDS = {
     **{name: ("runner.cli_audit", name) for name in ("history", "replay", "verify", "export")},
@@ -59,8 +66,8 @@ LAZY_COMMANDS = {
 @click.option("--roles", "roles_file", envvar="SOP_ROLES", metavar="FILE", show_envvar=True,
               help="People and their lanes (default: roles.yaml in the definitions folder; none: single-user mode); "
                    "once `sop roles apply` pinned a version in the store, that version is enforced.")
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=lambda ctx, _, shown: _version(
-    ctx, shown), help="Show the version and exit.")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help="Show the version and exit.")
 @click.pass_context
 def cli(ctx: click.Context, db: str, definitions_dir: str, forms_dir: str, roles_file: str | None) -> None:
     """Run Standard Operating Procedures defined as BPMN diagrams.
@@ -69,13 +76,6 @@ def cli(ctx: click.Context, db: str, definitions_dir: str, forms_dir: str, roles
     sop complete 1 {task} --data {task}.yaml
     """
     ctx.obj = {"db": db, "definitions": definitions_dir, "forms": forms_dir, "roles": roles_file}
-
-
-def _version(ctx: click.Context, shown: bool) -> None:
-    """`sop --version`, in the reader's language."""
-    if shown and not ctx.resilient_parsing:
-        say(f"sop, version {VERSION}")
-        ctx.exit()
 
 
 def _read_data(data_file: str | None, sets: tuple[str, ...], engine: Engine | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Sequence
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .words import N_
+from .words import N_, fixed_text, translate
 
 if TYPE_CHECKING:
     from engine import LocalTimes
@@ -40,8 +41,6 @@ def instructions_comment(text: str | None) -> str:
     """A step's Markdown instructions as YAML comment lines (empty when it has none)."""
     if not text:
         return ""
-    from engine import fixed_text
-
     lines = "".join(f"#   {printable(line)}".rstrip() + "\n" for line in text.splitlines())
     return "# " + fixed_text("Instructions:") + "\n" + lines
 
@@ -68,8 +67,6 @@ _NARROWEST = 8
 
 
 def _aligned(headers: Sequence[str], cells: Sequence[tuple[str, ...]]) -> str:
-    from engine import fixed_text
-
     if any(_CONTROL.search(cell) for row in cells for cell in row):
         cells = [tuple(map(printable, row)) for row in cells]
     shown = [fixed_text(h) for h in headers]
@@ -151,8 +148,6 @@ def tasks_table(tasks: Sequence[Any], now: str | None = None, times: LocalTimes 
     """The table of ready tasks (built for 10,000s of rows: one tuple per row, one format per line), times in the
     office's zone; a task due before `now` is marked OVERDUE."""
     local = times.text if times is not None else _as_stored
-    from engine import fixed_text
-
     late = fixed_text("OVERDUE")
     cells = [
         (str(t.instance), t.task, t.id[:8], t.name, t.lane or "-", t.form or "-", t.sla or "-", local(t.since),
@@ -177,8 +172,6 @@ def say(text: str) -> None:
 
 
 def _for_people(text: str) -> str:
-    from engine import translate
-
     return "\n".join(map(printable, _local_moments(translate(text)).split("\n")))
 
 
@@ -189,15 +182,22 @@ _MOMENT = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
 def _local_moments(text: str) -> str:
     if "Z" not in text or not _MOMENT.search(text):
         return text
-    from engine import office_times
-
     context = click.get_current_context(silent=True)
-    folder = (context.find_root().params.get("definitions_dir") if context else None) or "./definitions"
-    try:
-        times = office_times(folder)
-    except Exception:  # a broken calendar is reported by the commands that use it; here the time stays UTC
+    times = _office_times((context.find_root().params.get("definitions_dir") if context else None) or "./definitions")
+    if times is None:  # a broken calendar is reported by the commands that use it; here the time stays UTC
         return text
     return _MOMENT.sub(lambda m: times.text(m.group(), seconds=True), text)
+
+
+@functools.lru_cache(maxsize=4)
+def _office_times(folder: str) -> LocalTimes | None:
+    """The office's local times for a definitions folder, read once per process (None for a broken calendar)."""
+    from engine import EngineError, office_times
+
+    try:
+        return office_times(folder)
+    except EngineError:
+        return None
 
 
 def files_table(files: Sequence[Any]) -> str:

@@ -234,3 +234,28 @@ def test_the_shell_completes_processes_instances_and_ready_tasks(sop: Sop) -> No
     script = subprocess.run([executable], env={**os.environ, "_SOP_COMPLETE": "bash_source"}, capture_output=True,
                             text=True, timeout=60).stdout
     assert "_sop_completion" in script and "complete " in script
+
+
+@pytest.mark.parametrize(("line", "name"), [("time_zone: Asia/Makassar  # WITA", "WITA"),
+                                            ('time_zone: "Asia/Jayapura"', "WIT"),
+                                            ("time_zone:\n  Asia/Jakarta", "WIB")])
+def test_the_office_zone_is_read_from_the_calendar_however_it_is_written(tmp_path: Path, line: str,
+                                                                          name: str) -> None:
+    """The quick read of calendar.yaml's time_zone line, and the calendar loader for other spellings, agree."""
+    from engine.common.local_time import office_times
+
+    shipped = (ROOT / "definitions" / "calendar.yaml").read_text(encoding="utf-8")
+    (tmp_path / "calendar.yaml").write_text(shipped.replace("time_zone: Asia/Jakarta          # WIB", line),
+                                            encoding="utf-8")
+    assert office_times(tmp_path).text("2026-11-30T01:30:00.000Z").endswith(f" {name}")
+
+
+def test_a_broken_calendar_zone_is_named(tmp_path: Path) -> None:
+    """A time_zone that is no zone is a definition error naming the file and the fix."""
+    from engine.common.errors import DefinitionError
+    from engine.common.local_time import office_times
+
+    shipped = (ROOT / "definitions" / "calendar.yaml").read_text(encoding="utf-8")
+    (tmp_path / "calendar.yaml").write_text(shipped.replace("Asia/Jakarta ", "Asia/Bangka "), encoding="utf-8")
+    with pytest.raises(DefinitionError, match=r"time_zone 'Asia/Bangka' is not a time zone; use e.g. Asia/Jakarta"):
+        office_times(tmp_path)

@@ -51,10 +51,6 @@ class LocalTimes:
             return moment
         return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M") + f" {local.tzname()}"
 
-    def name(self) -> str:
-        """The zone's name for a heading, e.g. WIB."""
-        return datetime.now(UTC).astimezone(self.zone).tzname() or str(self.zone)
-
 
 def office_times(definitions_dir: str | os.PathLike[str]) -> LocalTimes:
     """The local times of a definitions folder's office (its calendar's zone)."""

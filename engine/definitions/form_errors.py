@@ -26,6 +26,18 @@ _FORMATS = {
 }
 
 
+# The bounds a value breaks, each as its sentence (placeholders filled by str.format; one catalog entry each).
+_BOUNDS = {
+    "minimum": N_("must be at least {expected}; given {given}"),
+    "exclusiveMinimum": N_("must be more than {expected}; given {given}"),
+    "maximum": N_("must be at most {expected}; given {given}"),
+    "exclusiveMaximum": N_("must be less than {expected}; given {given}"),
+    "maxLength": N_("may have at most {expected} characters; given {count}"),
+    "minItems": N_("needs at least {expected} item(s); given {count}"),
+    "maxItems": N_("may have at most {expected} item(s); given {count}"),
+}
+
+
 def field_path(parts: Any) -> str:
     """A field path as `--set` takes it: pengirim.nama, lampiran.0 (the top of the form is `(top)`)."""
     return ".".join(str(part) for part in parts) or "(top)"
@@ -107,20 +119,9 @@ def _sentence(kind: str, expected: Any, value: Any, schema: dict[str, Any], fall
         if expected == 1:
             return N_(f"must not be empty; given {given}")
         return N_(f"needs at least {expected} characters; given {given}")
-    if kind == "maxLength":
-        return N_(f"may have at most {expected} characters; given {len(value)}")
-    if kind == "minimum":
-        return N_(f"must be at least {expected}; given {given}")
-    if kind == "exclusiveMinimum":
-        return N_(f"must be more than {expected}; given {given}")
-    if kind == "maximum":
-        return N_(f"must be at most {expected}; given {given}")
-    if kind == "exclusiveMaximum":
-        return N_(f"must be less than {expected}; given {given}")
-    if kind == "minItems":
-        return N_(f"needs at least {expected} item(s); given {len(value)}")
-    if kind == "maxItems":
-        return N_(f"may have at most {expected} item(s); given {len(value)}")
+    if kind in _BOUNDS:
+        count = len(value) if isinstance(value, str | list) else ""
+        return _BOUNDS[kind].format(expected=expected, given=given, count=count)
     if kind == "uniqueItems":
         return N_("has the same item twice; give each once")
     return fallback
