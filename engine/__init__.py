@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
     from engine.common.errors import DataFileError as DataFileError
     from engine.common.errors import DefinitionError as DefinitionError
     from engine.common.errors import EngineError as EngineError
+    from engine.common.errors import LoginError as LoginError
     from engine.common.errors import NotFoundError as NotFoundError
     from engine.common.errors import StoreError as StoreError
     from engine.common.errors import TaskStateError as TaskStateError
@@ -65,8 +66,8 @@ if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
 _EXPORTS: dict[str, tuple[str, str]] = {
     "Engine": ("engine.service.facade", "Engine"),
     **{name: ("engine.common.errors", name) for name in (
-        "DataFileError", "DefinitionError", "EngineError", "NotFoundError", "StoreError", "TaskStateError",
-        "ValidationError")},
+        "DataFileError", "DefinitionError", "EngineError", "LoginError", "NotFoundError", "StoreError",
+        "TaskStateError", "ValidationError")},
     **{name: ("engine.common.models", name) for name in (
         "InstanceSummary", "InstanceView", "ProcessInfo", "StepResult", "TaskView")},
     "read_bundle": ("engine.audit.bundle", "read_bundle"),
@@ -118,6 +119,7 @@ __all__ = [
     "InstanceSummary",
     "InstanceView",
     "LocalTimes",
+    "LoginError",
     "NotFoundError",
     "Person",
     "ProcessInfo",
