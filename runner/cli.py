@@ -52,6 +52,7 @@ LAZY_COMMANDS = {
     "sheet": ("runner.cli_pictures", "sheet"),
     "db": ("runner.cli_db", "db"),
     "attachment": ("runner.cli_files", "attachment"),
+    **{name: ("runner.cli_people", name) for name in ("passwd", "claim", "release")},
 }
 
 

@@ -13,6 +13,7 @@ from engine.common.identity import os_login, utc_now
 from engine.common.models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
 from engine.service.account_methods import AccountMethods
 from engine.service.audit_methods import AuditMethods
+from engine.service.claim_methods import ClaimMethods
 from engine.service.file_methods import FileMethods
 from engine.service.form_methods import FormMethods
 from engine.service.picture_methods import PictureMethods
@@ -33,7 +34,8 @@ if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only
     from engine.service.warm import WarmWorkflows
 
 
-class Engine(RolesMethods, AccountMethods, AuditMethods, FileMethods, FormMethods, PictureMethods, TimeMethods):
+class Engine(RolesMethods, AccountMethods, ClaimMethods, AuditMethods, FileMethods, FormMethods, PictureMethods,
+             TimeMethods):
     """Runs processes from a definitions folder against a store; returns plain frozen values."""
 
     def __init__(
