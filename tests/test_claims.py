@@ -164,3 +164,36 @@ def test_claim_and_release_through_the_cli(tmp_path: Path) -> None:
     result = sop("complete", instance, "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"))
     assert result.exit_code == 0  # the claimer completes it
     assert sop("verify").exit_code == 0
+
+
+def test_a_step_completed_meanwhile_names_who_completed_it(db: str) -> None:
+    """Two people of one lane submit the same step: the second is told who completed it and when."""
+    opd, clerk = engine_as(db, "opd.dinkes"), engine_as(db, "tu.umum")
+    instance = opd.start("interkoneksi_data_baru").instance
+    assert clerk.tasks(instance)[0].task == "AjukanPermohonan"  # the clerk's page still shows the step
+    opd.complete(instance, "AjukanPermohonan", LETTER)
+    at = opd.history(instance)[1][-1].time
+    with pytest.raises(TaskStateError, match=f"'AjukanPermohonan' of instance {instance} was already completed "
+                                             rf"\(event 2 by opd.dinkes at {at}\)"):
+        clerk.complete(instance, "AjukanPermohonan", LETTER)
+
+
+def test_an_older_postgresql_store_reads_unclaimed_and_upgrades_on_its_first_write(pg_url: str) -> None:
+    """A PostgreSQL store at schema 3 (before accounts) lists its tasks unclaimed; the first claim upgrades it."""
+    import psycopg
+
+    from engine.store.pg_schema import SCHEMA_VERSION
+
+    engine = engine_as(pg_url, "opd.dinkes")
+    instance = engine.start("interkoneksi_data_baru").instance
+    engine.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for statement in ("DROP TABLE drafts", "DROP TABLE login_failures", "DROP TABLE accounts",
+                          "ALTER TABLE ready_tasks DROP COLUMN claimed_by",
+                          "ALTER TABLE ready_tasks DROP COLUMN claimed_at", "UPDATE sop_schema SET version = 3"):
+            conn.execute(statement)
+    reader = engine_as(pg_url, "opd.dinkes")
+    assert reader.store().schema_version() == 3 and reader.tasks(instance)[0].claimed_by is None
+    assert reader.store().account("opd.dinkes") is None
+    assert reader.claim(instance, "AjukanPermohonan").claimed_by == "opd.dinkes"
+    assert reader.store().schema_version() == SCHEMA_VERSION and verified(reader) == []
