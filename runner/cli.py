@@ -251,6 +251,8 @@ def show(ctx: click.Context, instance: int, as_json: bool) -> None:
     if view.tasks:
         say("Ready tasks:")
         click.echo(tasks_table(view.tasks, engine.clock(), engine.local_times()))
+        for claimed in (t for t in view.tasks if t.claimed_by):
+            say(f"'{claimed.task}' is claimed by {claimed.claimed_by} since {local(claimed.claimed_at, seconds=True)}.")
         from .render import indented
 
         for task, text in engine.instructions(view.instance).items():

@@ -226,12 +226,8 @@ class Engine(RolesMethods, AccountMethods, ClaimMethods, AuditMethods, FileMetho
     def form(self, instance: int, task: str) -> tuple[TaskView, dict[str, Any]]:
         """The ready task a reference names and the JSON Schema of its pinned form."""
         row = self.instance_row(instance)
-        ready = self.store().ready_tasks(instance)
+        view = self._named_task(row, self.store().ready_tasks(instance), task, self.store())
         version = self.pinned.of(row, self.store().get_version)
-        from engine.bpmn.tasks import resolve, user_task_ids
-
-        view = resolve(row, ready, task, lambda: self.store().events(instance),
-                       lambda: user_task_ids(self.pinned.spec(row.version, version.spec)))
         if not view.form:  # a step with no artefact
             return view, {"type": "object", "title": view.name, "additionalProperties": False}
         return view, self.pinned.form(version, view.form).schema
