@@ -31,7 +31,7 @@ def _change_claim(engine: Engine, instance: int, task: str, requested: str | Non
     """Claim or release a ready task in one transaction: the event, the state, the ready rows."""
     from engine.service.ready_step import locked_ready_step
     from engine.service.roles_service import lane_person, roles_in_tx
-    from engine.service.transition import Happened, advance
+    from engine.service.transition import Change, Happened, advance
 
     store = engine.store()
     if store.schema_version() == 0:
@@ -69,6 +69,7 @@ def _change_claim(engine: Engine, instance: int, task: str, requested: str | Non
             kind, after = "task-released", target._replace(claimed_by=None, claimed_at=None)
         before = [after if t.id == target.id else t for t in at.ready]
         done = advance(tx, at.row, at.workflow, [Happened(kind, target.task, target.id, {})],
-                       engine._change(login, now, before), f"{what} would leave instance {instance}")
+                       Change(login, engine.operator, now, engine.work_clock(), before),
+                       f"{what} would leave instance {instance}")
     engine.warm.keep(done.row, at.workflow)
     return next(t for t in done.ready if t.id == target.id)
