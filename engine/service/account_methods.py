@@ -45,18 +45,18 @@ class AccountMethods:
         """The store (the Engine's)."""
         raise NotImplementedError
 
-    def store_roles(self) -> Roles | None:
-        """The roles pinned in the store (the Engine's)."""
-        raise NotImplementedError
-
     def acting(self, actor: str | None) -> str:
         """The login of the person acting (the Engine's)."""
         raise NotImplementedError
 
     def person(self, login: str) -> Person | None:
-        """A login's entry in the roles in force (pinned in the store), or None when it has none."""
-        roles = self.store_roles()
-        return roles.people.get(login) if roles is not None else None
+        """A login's entry in the roles in force (pinned in the store, read afresh: a long-lived server sees the
+        next `sop roles apply`), or None when it has none."""
+        from engine.definitions.roles_pinning import pinned_roles
+        from engine.service.roles_service import pinned_row
+
+        row = pinned_row(self.store(optional=True))
+        return pinned_roles(row).people.get(login) if row is not None else None
 
     def set_password(self, login: str, password: str, actor: str | None = None) -> None:
         """Set a person's password (an Argon2 hash in the store): the person themself, or an operator of the
