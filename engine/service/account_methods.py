@@ -93,8 +93,6 @@ class AccountMethods:
 
         from engine.common.passwords import MAX_LENGTH, needs_rehash, verify_password
         from engine.common.work_calendar import format_time, parse_time
-        from engine.definitions.roles_pinning import pinned_roles
-        from engine.service.roles_service import pinned_row
 
         password = password[:MAX_LENGTH + 1]  # longer is wrong anyway: never hash megabytes someone posted
         store = self.store()
@@ -106,8 +104,7 @@ class AccountMethods:
         keys = (f"login:{login[:200]}", f"address:{address[:100]}") if address else (f"login:{login[:200]}",)
         with store.transaction() as tx:
             _refuse_when_blocked(tx.login_failures(keys, since), now)
-        row = pinned_row(store)
-        person = pinned_roles(row).people.get(login) if row is not None else None
+        person = self.person(login)
         account = store.account(login) if person is not None else None
         stored = account.password_hash if account is not None else None
         if not verify_password(stored, password) or person is None or account is None:
