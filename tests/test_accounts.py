@@ -187,3 +187,22 @@ def test_db_copy_takes_the_passwords_along(engine_as: Callable[[str], Engine], t
     copy = Engine(pg_url, DEFINITIONS, FORMS, operator="opd.dinkes")
     assert copy.check_login("kadis", GOOD, "10.0.0.1").login == "kadis"
     assert copy.draft(1, "AjukanPermohonan") == {"perihal": "x"}
+
+
+def test_passwords_and_the_rate_limit_on_postgresql(pg_url: str, clock: Clock) -> None:
+    """On PostgreSQL too: a password set signs in, five failures block the login, and the window's end frees it."""
+    def make(login: str) -> Engine:
+        return Engine(pg_url, DEFINITIONS, FORMS, clock=clock, operator=login, roles=SHIPPED)
+
+    make("tu.umum").apply_roles()
+    make("tu.umum").set_password("kasi.infra", GOOD)
+    web = make("web")
+    assert web.check_login("kasi.infra", GOOD, "10.1.1.1").login == "kasi.infra"
+    for n in range(5):
+        clock.minute = n
+        with pytest.raises(LoginError, match="wrong"):
+            web.check_login("kasi.infra", "salah-sekali-1", "10.1.1.1")
+    with pytest.raises(LoginError, match="Too many failed logins; try again in 11 minutes"):
+        web.check_login("kasi.infra", GOOD, "10.1.1.2")
+    clock.minute = 16
+    assert web.check_login("kasi.infra", GOOD, "10.1.1.1").login == "kasi.infra"
