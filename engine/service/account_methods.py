@@ -4,7 +4,7 @@ login check with its rate limit, and drafts of unfinished forms. People are thos
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from engine.common.errors import LoginError, NotFoundError, RoleError, ValidationError
 from engine.common.i18n import N_
@@ -12,6 +12,7 @@ from engine.common.i18n import N_
 if TYPE_CHECKING:
     from engine.common.models import TaskView
     from engine.definitions.roles import Person, Roles
+    from engine.service.facade import Engine
     from engine.service.pinned import PinnedVersions
     from engine.store.protocol import InstanceRow, Store, Transaction
 
@@ -158,9 +159,7 @@ class AccountMethods:
         import json
 
         store = self.store()
-        row = store.get_instance(instance)
-        if row is None:
-            raise NotFoundError(f"No instance {instance} in store '{self.db}'; list them with `sop instances`")
+        row = cast("Engine", self).instance_row(instance)
         target = self._named_task(row, store.ready_tasks(instance), task, store)
         saved = store.draft(instance, target.id, self.acting(actor))
         if saved is None:
