@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
     from engine.common.errors import DefinitionError as DefinitionError
     from engine.common.errors import EngineError as EngineError
     from engine.common.errors import NotFoundError as NotFoundError
+    from engine.common.errors import RoleError as RoleError
     from engine.common.errors import StoreError as StoreError
     from engine.common.errors import TaskStateError as TaskStateError
     from engine.common.errors import ValidationError as ValidationError
@@ -65,8 +66,8 @@ if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
 _EXPORTS: dict[str, tuple[str, str]] = {
     "Engine": ("engine.service.facade", "Engine"),
     **{name: ("engine.common.errors", name) for name in (
-        "DataFileError", "DefinitionError", "EngineError", "NotFoundError", "StoreError", "TaskStateError",
-        "ValidationError")},
+        "DataFileError", "DefinitionError", "EngineError", "NotFoundError", "RoleError", "StoreError",
+        "TaskStateError", "ValidationError")},
     **{name: ("engine.common.models", name) for name in (
         "InstanceSummary", "InstanceView", "ProcessInfo", "StepResult", "TaskView")},
     "read_bundle": ("engine.audit.bundle", "read_bundle"),
@@ -121,6 +122,7 @@ __all__ = [
     "NotFoundError",
     "Person",
     "ProcessInfo",
+    "RoleError",
     "StepResult",
     "StoreError",
     "TaskStateError",
