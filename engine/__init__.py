@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
     from engine.common.errors import DataFileError as DataFileError
     from engine.common.errors import DefinitionError as DefinitionError
     from engine.common.errors import EngineError as EngineError
+    from engine.common.errors import LoginError as LoginError
     from engine.common.errors import NotFoundError as NotFoundError
     from engine.common.errors import RoleError as RoleError
     from engine.common.errors import StoreError as StoreError
@@ -66,7 +67,8 @@ if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
 _EXPORTS: dict[str, tuple[str, str]] = {
     "Engine": ("engine.service.facade", "Engine"),
     **{name: ("engine.common.errors", name) for name in (
-        "DataFileError", "DefinitionError", "EngineError", "NotFoundError", "RoleError", "StoreError",
+        "DataFileError", "DefinitionError", "EngineError", "LoginError", "NotFoundError", "RoleError",
+        "StoreError",
         "TaskStateError", "ValidationError")},
     **{name: ("engine.common.models", name) for name in (
         "InstanceSummary", "InstanceView", "ProcessInfo", "StepResult", "TaskView")},
@@ -119,6 +121,7 @@ __all__ = [
     "InstanceSummary",
     "InstanceView",
     "LocalTimes",
+    "LoginError",
     "NotFoundError",
     "Person",
     "ProcessInfo",

@@ -28,6 +28,9 @@ FORMS = ROOT / "forms"
 EXAMPLES = ROOT / "examples" / "interkoneksi_data_baru"
 DATA = EXAMPLES / "data"
 CUTI = ROOT / "tests" / "data" / "cuti"
+# What a SQLite store gained at schema 6, undone: run before setting an older user_version by hand.
+BEFORE_SCHEMA_6 = ("DROP TABLE drafts; DROP TABLE login_failures; DROP TABLE accounts; "
+                   "ALTER TABLE ready_tasks DROP COLUMN claimed_by; ALTER TABLE ready_tasks DROP COLUMN claimed_at;")
 
 
 def copy_definitions(tmp_path: Path, roles: bool = False) -> tuple[Path, Path]:

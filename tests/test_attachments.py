@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DATA, Sop
+from conftest import BEFORE_SCHEMA_6, DATA, Sop
 
 LETTER = str(DATA / "01_surat_permohonan.yaml")
 TASK, FIELD = "AjukanPermohonan", "pindaian_surat"
@@ -286,7 +286,8 @@ def test_a_schema_4_store_upgrades_and_takes_files(sop: Sop, tmp_path: Path) -> 
     """A store from before attachments (schema 4) is upgraded in place by the next command and stores a file."""
     instance = sop.start()
     conn = sqlite3.connect(sop.db)
-    conn.executescript("DROP TABLE attachments; DROP TABLE blob_chunks; DROP TABLE blobs; PRAGMA user_version = 4;")
+    conn.executescript(BEFORE_SCHEMA_6 + "DROP TABLE attachments; DROP TABLE blob_chunks; DROP TABLE blobs; "
+                       "PRAGMA user_version = 4;")
     conn.close()
     assert sop.json("attachment", str(instance)) == []
     assert attach(sop, instance, scan(tmp_path / "s.pdf")).exit_code == 0

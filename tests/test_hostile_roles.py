@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import DATA, FORMS, Sop, copy_definitions
+from conftest import BEFORE_SCHEMA_6, DATA, FORMS, Sop, copy_definitions
 
 from engine.common.errors import RoleError
 from engine.common.identity import os_login
@@ -283,6 +283,7 @@ def test_a_store_from_before_the_roles_log_keeps_working(tmp_path: Path) -> None
     assert sop("complete", instance, "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"),
                "--as", "opd.dinkes").exit_code == 0
     conn = sqlite3.connect(sop.db)
+    conn.executescript(BEFORE_SCHEMA_6)
     for statement in ("DROP TRIGGER roles_events_no_update", "DROP TRIGGER roles_events_no_delete",
                       "DROP TABLE roles_events", "PRAGMA user_version = 3"):
         conn.execute(statement)

@@ -43,3 +43,7 @@ class ExpressionError(EngineError):
 
 class RoleError(EngineError):
     """A person who may not do this step (wrong lane, not an operator), or a roles file that cannot be used."""
+
+
+class LoginError(EngineError):
+    """A sign-in that is refused: a wrong login or password (one message for every cause), or too many attempts."""

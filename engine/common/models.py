@@ -34,6 +34,8 @@ class TaskView(NamedTuple):
     since: str
     process: str = ""
     due: str | None = None
+    claimed_by: str | None = None  # who took the task (`sop claim`), and since when
+    claimed_at: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON of one task in `sop tasks --json` and in instance views."""

@@ -14,7 +14,7 @@ TABLES: list[tuple[str, tuple[str, ...]]] = [
     ("instances", ("id", "process_id", "version", "status", "started_at", "updated_at", "started_by", "state",
                    "state_format", "row_version", "last_seq", "last_hash")),
     ("ready_tasks", ("instance_id", "task_uuid", "bpmn_id", "name", "lane", "form", "sla", "since", "process_id",
-                     "due")),
+                     "due", "claimed_by", "claimed_at")),
     ("events", ("instance_id", "seq", "type", "time", "task", "task_uuid", "actor", "operator", "version", "data",
                 "hash")),
     ("timers", ("instance_id", "task_uuid", "bpmn_id", "attached_to", "due")),
@@ -24,7 +24,11 @@ TABLES: list[tuple[str, tuple[str, ...]]] = [
     ("instance_times", ("instance_id", "total", "budget")),
     ("roles_events", ("seq", "time", "actor", "version", "source", "people", "hash")),
     ("attachments", ("instance_id", "seq", "task", "field", "position", "sha256", "name", "media_type", "size")),
+    ("accounts", ("login", "password_hash", "set_at", "set_by")),
+    ("drafts", ("instance_id", "task_uuid", "login", "data", "saved_at")),
 ]
+# The tables (and the ready-task columns) a source from before accounts lacks: copied only when it has them.
+_SINCE_ACCOUNTS = ("accounts", "drafts")
 
 
 class CopyResult(NamedTuple):
@@ -59,6 +63,11 @@ def copy_store(source: str, target: str) -> CopyResult:
                     has = table != "roles_events" or bool(src.roles_events())  # an older source has no roles log
                     if table == "attachments":
                         has = src.schema_version() >= src.files_since
+                    accounts = src.schema_version() >= src.accounts_since
+                    if not accounts and table in _SINCE_ACCOUNTS:
+                        has = False
+                    elif not accounts and table == "ready_tasks":
+                        columns = columns[:-2]  # no claims before accounts
                     rows = src.table_rows(table, columns) if has else []
                     tx.insert_rows(table, columns, rows)
                     counts[table] = len(rows)

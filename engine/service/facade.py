@@ -11,6 +11,7 @@ from engine.common.errors import EngineError, NotFoundError, StoreError, Validat
 from engine.common.i18n import N_
 from engine.common.identity import os_login, utc_now
 from engine.common.models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
+from engine.service.account_methods import AccountMethods
 from engine.service.audit_methods import AuditMethods
 from engine.service.file_methods import FileMethods
 from engine.service.form_methods import FormMethods
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only
     from engine.service.warm import WarmWorkflows
 
 
-class Engine(RolesMethods, AuditMethods, FileMethods, FormMethods, PictureMethods, TimeMethods):
+class Engine(RolesMethods, AccountMethods, AuditMethods, FileMethods, FormMethods, PictureMethods, TimeMethods):
     """Runs processes from a definitions folder against a store; returns plain frozen values."""
 
     def __init__(
@@ -271,7 +272,7 @@ class Engine(RolesMethods, AuditMethods, FileMethods, FormMethods, PictureMethod
         from engine.definitions.forms import fit_to_form
         from engine.runtime.step_checks import check_step
         from engine.runtime.workflow import complete_task
-        from engine.service.ready_step import locked_ready_step
+        from engine.service.ready_step import locked_ready_step, refuse_others_claim
         from engine.service.transition import Finished, Happened, advance
 
         if not isinstance(data, dict):
@@ -283,7 +284,7 @@ class Engine(RolesMethods, AuditMethods, FileMethods, FormMethods, PictureMethod
             raise NotFoundError(f"No instance {instance} in store '{self.db}' (it has none yet); start one first")
         from engine.definitions.form_defaults import fill_from_person
         from engine.service.attaching import place_files, scan_attachments, store_files
-        from engine.service.roles_service import roles_in_tx
+        from engine.service.roles_service import lane_person, roles_in_tx
 
         # read each file once before the lock (hash, size, type from the content); refusals save nothing
         placed = scan_attachments(self.form(instance, task)[1], attach, N_(f"Instance {instance} task '{task}'")) \
@@ -294,9 +295,9 @@ class Engine(RolesMethods, AuditMethods, FileMethods, FormMethods, PictureMethod
             what = N_(f"Instance {instance} task '{at.target.task}'")
             roles = roles_in_tx(store, tx, lambda: self.file_roles)  # what is in force now, held until commit
             if roles is not None:
-                person = roles.acting(self.operator, requested)
+                person = lane_person(roles, self.operator, requested, at.target.lane, what)
                 actor = person.login
-                roles.check_lane(person, at.target.lane, what, roles.people.get(self.operator))
+            refuse_others_claim(at.target, actor, what)
             if at.target.form:
                 form = self.pinned.form(at.version, at.target.form)
                 data = fit_to_form(form.schema, data)

@@ -55,3 +55,11 @@ def locked_ready_step(tx: Transaction, instance: int, task: str, db: str, pinned
                          f"{derived.lane!r}, form {derived.form!r}); the store was altered behind the "
                          f"program's back. Nothing was saved; run `sop verify {instance}`")
     return ReadyStep(row, ready, version, target, workflow, spiff_task)
+
+
+def refuse_others_claim(target: TaskView, actor: str, what: str) -> None:
+    """Refuse a step someone other than `actor` claimed (an operator records it --as the claimer)."""
+    if target.claimed_by is not None and target.claimed_by != actor:
+        raise TaskStateError(f"{what} is claimed by {target.claimed_by} since {target.claimed_at}: only they may "
+                             f"complete it (an operator with --as {target.claimed_by}), unless they or an operator "
+                             f"release it first (`sop release {target.instance} {target.task}`); nothing was changed")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from engine.common.canonical import canonical_json
 from engine.common.errors import RoleError
-from engine.definitions.roles import Roles
+from engine.definitions.roles import Person, Roles
 from engine.definitions.roles_pinning import people_json, pinned_roles, roles_version, sealed_roles_event
 from engine.store.protocol import RolesEventRow, Store, Transaction
 
@@ -61,6 +61,14 @@ def roles_in_tx(store: Store, tx: Transaction, fallback: Callable[[], Roles | No
     fallback's (the roles file, read only when nothing is pinned)."""
     row = tx.roles_in_force() if has_roles_log(store) else None
     return pinned_roles(row) if row is not None else fallback()
+
+
+def lane_person(roles: Roles, operator: str, requested: str | None, lane: str | None, what: str) -> Person:
+    """Who acts on a step (the OS account, or with --as the person an operator records for), refused unless they
+    hold the step's lane (`what` names the step)."""
+    person = roles.acting(operator, requested)
+    roles.check_lane(person, lane, what, roles.people.get(operator))
+    return person
 
 
 def status(engine: Engine) -> RolesStatus:

@@ -91,13 +91,29 @@ MIGRATIONS: list[list[str]] = [
         # chunks are read one at a time: keep them out of line, uncompressed (scans are already compressed)
         "ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL",
     ],
+    # 4: accounts, login failures, drafts and claims (SQLite's schema 6).
+    [
+        f"ALTER TABLE ready_tasks ADD COLUMN claimed_by {_T}",
+        f"ALTER TABLE ready_tasks ADD COLUMN claimed_at {_T}",
+        f"""CREATE TABLE IF NOT EXISTS accounts (
+            login {_T} PRIMARY KEY, password_hash TEXT NOT NULL, set_at {_T} NOT NULL, set_by {_T} NOT NULL)""",
+        f"CREATE TABLE IF NOT EXISTS login_failures (key {_T} NOT NULL, at {_T} NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(key, at)",
+        f"""CREATE TABLE IF NOT EXISTS drafts (
+            instance_id BIGINT NOT NULL REFERENCES instances(id), task_uuid {_T} NOT NULL, login {_T} NOT NULL,
+            data TEXT NOT NULL, saved_at {_T} NOT NULL,
+            PRIMARY KEY (instance_id, task_uuid, login))""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The first schema version that has the roles log.
 ROLES_SINCE = 2
 # The first schema version that stores attached files.
 FILES_SINCE = 3
+# The first schema version with accounts, drafts and claims.
+ACCOUNTS_SINCE = 4
 
 # The tables a sop store owns: a database holding any of them without the version table is someone else's.
 TABLES = ("definition_versions", "instances", "ready_tasks", "events", "timers", "steps", "days_off",
-          "instance_times", "roles_events", "blobs", "blob_chunks", "attachments")
+          "instance_times", "roles_events", "blobs", "blob_chunks", "attachments", "accounts", "login_failures",
+          "drafts")

@@ -13,6 +13,7 @@ from psycopg import errors as pg_errors
 from engine.common.errors import StoreError
 from engine.store.failpoints import failpoint
 from engine.store.pg_schema import (
+    ACCOUNTS_SINCE,
     FILES_SINCE,
     MIGRATION_LOCK,
     MIGRATIONS,
@@ -46,6 +47,7 @@ class PgStore(SqlStoreReads):
     dialect = POSTGRESQL
     roles_since = ROLES_SINCE
     files_since = FILES_SINCE
+    accounts_since = ACCOUNTS_SINCE
 
     def __init__(self, url: str, create: bool) -> None:
         self.url = url
@@ -131,6 +133,8 @@ class PgStore(SqlStoreReads):
         """BEGIN ... COMMIT; any error rolls everything back."""
         if self._version == 0:
             raise StoreError(f"Store {self.location} does not exist yet; start an instance to create it")
+        if self._version < SCHEMA_VERSION:  # an older store (opened to read) is upgraded by its first write
+            self.migrate()
         committing = [False]
         with self._guard(writing=True, committing=committing):
             self._conn.execute("BEGIN")

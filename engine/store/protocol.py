@@ -128,6 +128,25 @@ class BlobRow(NamedTuple):
     created_at: str
 
 
+class AccountRow(NamedTuple):
+    """A person's password for `sop serve`: the Argon2 hash, when it was set and by whom."""
+
+    login: str
+    password_hash: str
+    set_at: str
+    set_by: str
+
+
+class DraftRow(NamedTuple):
+    """A person's unfinished form of a ready task (canonical JSON): not an artefact, no event."""
+
+    instance_id: int
+    task_uuid: str
+    login: str
+    data: str
+    saved_at: str
+
+
 class Transaction(Protocol):
     """The reads and writes of one command, all or nothing; an implementation holds the instance's lock
     (SQLite: BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE) from lock_instance to the commit."""
@@ -186,6 +205,20 @@ class Transaction(Protocol):
         """Record the files an event's artefact names."""
     def delete_blob(self, sha256: str) -> None:
         """Remove a stored file and its chunks (`sop db gc`)."""
+    def get_account(self, login: str) -> AccountRow | None:
+        """A login's password hash and who set it when, or None."""
+    def put_account(self, row: AccountRow) -> None:
+        """Set a login's password hash (replacing the one it had)."""
+    def login_failures(self, keys: tuple[str, ...], since: str) -> list[tuple[str, str]]:
+        """The (key, time) of each failed login of these keys after `since`, oldest first."""
+    def add_login_failures(self, keys: tuple[str, ...], at: str, forget_before: str) -> None:
+        """Record one failed login under each key, forgetting every failure older than `forget_before`."""
+    def clear_login_failures(self, key: str) -> None:
+        """Forget a key's failed logins (a login that succeeded)."""
+    def put_draft(self, row: DraftRow) -> None:
+        """Keep a person's unfinished form of a ready task (replacing the one saved before)."""
+    def discard_drafts(self, instance_id: int, keep: tuple[str, ...]) -> None:
+        """Drop the instance's drafts of tasks other than the ready ones in `keep` (task UUIDs)."""
 
 
 class Store(Protocol):
@@ -195,6 +228,7 @@ class Store(Protocol):
     missing: bool  # a SQLite file that does not exist (yet): reads see an empty store
     roles_since: int  # the first schema version with the roles log
     files_since: int  # the first schema version that stores attached files
+    accounts_since: int  # the first schema version with accounts, drafts and claims
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """One command's transaction: commit on success, roll back on any error."""
@@ -262,5 +296,9 @@ class Store(Protocol):
         """A stored file's bytes, one chunk per read (never whole in memory)."""
     def unreferenced_blobs(self) -> list[BlobRow]:
         """Stored files no event names any more."""
+    def account(self, login: str) -> AccountRow | None:
+        """A login's password hash and who set it when, or None."""
+    def draft(self, instance_id: int, task_uuid: str, login: str) -> DraftRow | None:
+        """A person's saved draft of a ready task, or None."""
     def close(self) -> None:
         """Release the connection."""

@@ -13,7 +13,9 @@ INSTANCE_COLUMNS = (
     "row_version, last_seq, last_hash"
 )
 # In TaskView's field order, so rows load straight into it.
-READY_COLUMNS = "instance_id, bpmn_id, task_uuid, name, lane, form, sla, since, process_id, due"
+READY_COLUMNS = "instance_id, bpmn_id, task_uuid, name, lane, form, sla, since, process_id, due, claimed_by, claimed_at"
+# The same read of a store from before claims (an older PostgreSQL store, upgraded by its next write).
+READY_COLUMNS_UNCLAIMED = READY_COLUMNS.replace("claimed_by, claimed_at", "NULL, NULL")
 TIMER_COLUMNS = "instance_id, task_uuid, bpmn_id, attached_to, due"
 STEP_COLUMNS = (
     "instance_id, task_uuid, bpmn_id, name, lane, sla, ready_seq, ready_at, due, done_seq, done_at, taken, process_id"

@@ -6,10 +6,12 @@ from typing import Any
 
 from engine.common.models import TaskView
 from engine.store.protocol import EventRow, InstanceRow, RolesEventRow, StepRow, TimerRow, VersionCount, VersionRow
+from engine.store.sql_accounts import SqlAccountReads
 from engine.store.sql_core import (
     EVENT_COLUMNS,
     INSTANCE_COLUMNS,
     READY_COLUMNS,
+    READY_COLUMNS_UNCLAIMED,
     ROLES_COLUMNS,
     STEP_COLUMNS,
     TIMER_COLUMNS,
@@ -23,12 +25,11 @@ from engine.store.sql_core import (
     where_equal,
     window,
 )
-from engine.store.sql_files import SqlFileReads
 
 InstanceTime = tuple[int, str, str, str, float | None, float | None, str | None]
 
 
-class SqlStoreReads(SqlFileReads):
+class SqlStoreReads(SqlAccountReads):
     """Every read of the Store protocol that both dialects answer with the same SQL."""
 
     dialect: Dialect
@@ -60,7 +61,8 @@ class SqlStoreReads(SqlFileReads):
     ) -> list[TaskView]:
         """Ready tasks, oldest first; lane/lanes matched ignoring case and extra spaces."""
         names = self._lane_names(lane, lanes)
-        sql, params = ready_where(f"SELECT {READY_COLUMNS} FROM ready_tasks", instance_id, names, overdue_at)
+        columns = READY_COLUMNS if self._has_accounts() else READY_COLUMNS_UNCLAIMED
+        sql, params = ready_where(f"SELECT {columns} FROM ready_tasks", instance_id, names, overdue_at)
         sql += " ORDER BY since, instance_id, bpmn_id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"

@@ -9,6 +9,7 @@ from engine.common.errors import StoreError
 from engine.common.models import TaskView
 from engine.store.failpoints import failpoint
 from engine.store.protocol import EventRow, InstanceRow, RolesEventRow, StepRow, TimerRow, VersionRow
+from engine.store.sql_accounts import SqlAccountWrites
 from engine.store.sql_core import (
     EVENT_COLUMNS,
     INSTANCE_COLUMNS,
@@ -21,13 +22,12 @@ from engine.store.sql_core import (
     instance_row,
     marks,
 )
-from engine.store.sql_files import SqlFileWrites
 
 # The new instance's columns without its id, which the store assigns.
 INSERT_INSTANCE = f"INSERT INTO instances ({INSTANCE_COLUMNS[4:]}) VALUES ({marks(11)})"
 
 
-class SqlTransactionCore(SqlFileWrites):
+class SqlTransactionCore(SqlAccountWrites):
     """Every Transaction method both dialects answer with the same SQL (`?` marks)."""
 
     dialect: Dialect  # _run, _all and _many (the dialect's execution) are declared by SqlFileWrites
@@ -74,7 +74,7 @@ class SqlTransactionCore(SqlFileWrites):
     def replace_ready_tasks(self, instance_id: int, rows: list[TaskView]) -> None:
         """Replace the instance's ready-task rows."""
         self._run("DELETE FROM ready_tasks WHERE instance_id = ?", (instance_id,))
-        self._many(f"INSERT INTO ready_tasks ({READY_COLUMNS}) VALUES ({marks(10)})",
+        self._many(f"INSERT INTO ready_tasks ({READY_COLUMNS}) VALUES ({marks(12)})",
                    [(instance_id, *r[1:]) for r in rows])
 
     def append_event(self, row: EventRow) -> None:

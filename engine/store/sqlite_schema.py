@@ -112,6 +112,21 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (instance_id, seq, field, position));
     CREATE INDEX IF NOT EXISTS attachments_sha256 ON attachments(sha256);
     """,
+    # 6: people signing in to `sop serve` (Argon2 password hashes, recent failed logins for the rate limit),
+    # their unfinished forms (a draft is not an artefact: no event), and who took a ready task (derived from
+    # the task-claimed/task-released events, like the rest of the row).
+    """
+    ALTER TABLE ready_tasks ADD COLUMN claimed_by TEXT;
+    ALTER TABLE ready_tasks ADD COLUMN claimed_at TEXT;
+    CREATE TABLE IF NOT EXISTS accounts (
+        login TEXT PRIMARY KEY, password_hash TEXT NOT NULL, set_at TEXT NOT NULL, set_by TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS login_failures (key TEXT NOT NULL, at TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(key, at);
+    CREATE TABLE IF NOT EXISTS drafts (
+        instance_id INTEGER NOT NULL REFERENCES instances(id), task_uuid TEXT NOT NULL, login TEXT NOT NULL,
+        data TEXT NOT NULL, saved_at TEXT NOT NULL,
+        PRIMARY KEY (instance_id, task_uuid, login));
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables each schema version has (from the version that adds them): a store's user_version must match them.
@@ -120,8 +135,11 @@ SCHEMA_TABLES: list[tuple[int, tuple[str, ...]]] = [
     (3, ("timers", "steps", "days_off", "instance_times")),
     (4, ("roles_events",)),
     (5, ("blobs", "blob_chunks", "attachments")),
+    (6, ("accounts", "login_failures", "drafts")),
 ]
 # The first schema version that has the roles log.
 ROLES_SINCE = 4
 # The first schema version that stores attached files.
 FILES_SINCE = 5
+# The first schema version with accounts, drafts and claims.
+ACCOUNTS_SINCE = 6

@@ -17,6 +17,7 @@ from engine.store.failpoints import failpoint
 from engine.store.sql_core import SQLITE, done_window
 from engine.store.sql_reads import SqlStoreReads
 from engine.store.sqlite_schema import (
+    ACCOUNTS_SINCE,
     APPLICATION_ID,
     FILES_SINCE,
     MIGRATIONS,
@@ -44,6 +45,7 @@ class SqliteStore(SqlStoreReads):
     dialect = SQLITE
     roles_since = ROLES_SINCE
     files_since = FILES_SINCE
+    accounts_since = ACCOUNTS_SINCE
 
     def __init__(self, path: str, create: bool) -> None:
         self.location = path

@@ -1,0 +1,64 @@
+"""Passwords of people who sign in to `sop serve`: Argon2id hashes (argon2-cffi, imported on first use), the
+policy a new password must meet, and a verify that costs the same whether or not the login has a password."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from engine.common.errors import ValidationError
+
+MIN_LENGTH = 10
+MAX_LENGTH = 1024  # a longer "password" is a mistake (or an attempt to make hashing slow)
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> Any:
+    from argon2 import PasswordHasher  # only commands that hash or check a password pay for the import
+
+    return PasswordHasher()
+
+
+@lru_cache(maxsize=1)
+def _stand_in() -> str:
+    """A hash of a random password, verified in place of a login that has none (so both take one Argon2 verify)."""
+    import secrets
+
+    return str(_hasher().hash(secrets.token_hex(16)))
+
+
+def check_policy(password: str, login: str, name: str) -> None:
+    """Refuse a password shorter than MIN_LENGTH, longer than MAX_LENGTH, or that is the login or the name."""
+    plain = password.strip().casefold()
+    rule = (f"a password has at least {MIN_LENGTH} characters (at most {MAX_LENGTH}) and is neither the login nor "
+            "the person's name")
+    if len(password) < MIN_LENGTH or len(password) > MAX_LENGTH or plain in (login.casefold(), name.strip().casefold()):
+        raise ValidationError(f"The new password of '{login}' is refused: {rule}; nothing was changed")
+    if any(ord(c) < 32 or ord(c) == 127 for c in password):
+        raise ValidationError(f"The new password of '{login}' is refused: it holds a control character (a line "
+                              "break or tab typed by mistake?); nothing was changed")
+
+
+def hash_password(password: str) -> str:
+    """The Argon2id hash of a password, with its own salt and parameters."""
+    return str(_hasher().hash(password))
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    """True when the password matches the stored hash; a login without one still pays a verify, then is False."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return bool(_hasher().verify(stored or _stand_in(), password)) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    """True when a hash was made with weaker parameters than the current ones (rehashed at the next login)."""
+    from argon2.exceptions import InvalidHashError
+
+    try:
+        return bool(_hasher().check_needs_rehash(stored))
+    except (InvalidHashError, ValueError):  # a malformed hash, which verify refused already
+        return False

@@ -1,0 +1,129 @@
+"""Tests for accounts: passwords set by the person or an operator, one answer to every wrong login, the rate limit."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import DEFINITIONS, FORMS
+
+from engine import Engine, LoginError
+from engine.common.errors import RoleError, ValidationError
+from engine.definitions.roles import load_roles
+
+SHIPPED = load_roles(DEFINITIONS / "roles.yaml")
+GOOD = "kopi-pagi-2026"
+
+
+class Clock:
+    """A settable clock: ISO times the store writes, moved forward by the test."""
+
+    def __init__(self) -> None:
+        self.minute = 0
+
+    def __call__(self) -> str:
+        return f"2026-12-01T{1 + self.minute // 60:02d}:{self.minute % 60:02d}:00.000Z"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A clock at 2026-12-01 01:00 UTC."""
+    return Clock()
+
+
+@pytest.fixture
+def engine_as(tmp_path: Path, clock: Clock) -> Callable[[str], Engine]:
+    """Engines on one store whose roles are the shipped file, pinned by the clerk, as if `login` ran them."""
+    def make(login: str) -> Engine:
+        return Engine(str(tmp_path / "sop.db"), DEFINITIONS, FORMS, clock=clock, operator=login, roles=SHIPPED)
+
+    make("tu.umum").apply_roles()
+    return make
+
+
+def test_a_person_sets_their_own_password_and_signs_in(engine_as: Callable[[str], Engine], tmp_path: Path) -> None:
+    """kadis sets a password, then signs in with it: the store holds an Argon2id hash, never the password."""
+    engine_as("kadis").set_password("kadis", GOOD)
+    person = engine_as("web").check_login("kadis", GOOD, "10.0.0.7")
+    assert person.login == "kadis" and person.name.startswith("Ir. Asmawi")
+    rows = sqlite3.connect(tmp_path / "sop.db").execute("SELECT login, password_hash, set_by FROM accounts").fetchall()
+    assert rows[0][0] == "kadis" and rows[0][1].startswith("$argon2id$") and rows[0][2] == "kadis"
+    assert GOOD not in rows[0][1]
+
+
+def test_an_operator_sets_anyones_password_and_others_may_not(engine_as: Callable[[str], Engine]) -> None:
+    """The clerk (an operator) sets kadis's password; kabid.egov may not, naming who may; nothing changes."""
+    engine_as("tu.umum").set_password("kadis", GOOD)
+    with pytest.raises(RoleError, match=r"'kabid.egov' may not set the password of 'kadis': only 'kadis' or an "
+                                        r"operator .*tu.umum"):
+        engine_as("kabid.egov").set_password("kadis", "lain-sekali-123")
+    assert engine_as("x").check_login("kadis", GOOD, "").login == "kadis"
+
+
+@pytest.mark.parametrize("password", ["pendek", "kadis", "KADIS     ", "Ir. Asmawi Alie, MT", "a" * 2000,
+                                      "baris\nbaru-12345"])
+def test_a_weak_password_is_refused_saying_the_rule(engine_as: Callable[[str], Engine], password: str) -> None:
+    """Short, the login, the name, absurdly long or holding a line break: refused saying what a password must be."""
+    with pytest.raises(ValidationError, match=r"The new password of 'kadis' is refused: .*nothing was changed"):
+        engine_as("kadis").set_password("kadis", password)
+    assert engine_as("kadis").store().account("kadis") is None
+
+
+def test_passwords_need_roles_in_force_and_a_person_in_them(tmp_path: Path) -> None:
+    """With no roles pinned, set_password says to run `sop roles apply`; an unknown login is named."""
+    engine = Engine(str(tmp_path / "sop.db"), DEFINITIONS, FORMS, operator="tu.umum", roles=SHIPPED)
+    engine.store(create=True)
+    with pytest.raises(RoleError, match=r"No roles are in force .*`sop roles apply`"):
+        engine.set_password("kadis", GOOD)
+    engine.apply_roles()
+    with pytest.raises(RoleError, match=r"'budi' is not in .*`sop roles apply`"):
+        engine.set_password("budi", GOOD)
+
+
+def test_every_wrong_login_gets_the_same_answer(engine_as: Callable[[str], Engine]) -> None:
+    """A wrong password, an unknown login and a login without a password all read alike."""
+    engine_as("kadis").set_password("kadis", GOOD)
+    web = engine_as("web")
+    answers = set()
+    for login, password in (("kadis", "salah-sekali-1"), ("tidak.ada", GOOD), ("sekretaris", GOOD)):
+        with pytest.raises(LoginError) as refused:
+            web.check_login(login, password, f"10.0.0.{len(answers) + 1}")
+        answers.add(str(refused.value))
+    assert len(answers) == 1 and "wrong" in answers.pop()
+
+
+def test_five_failures_block_the_login_even_with_the_right_password(engine_as: Callable[[str], Engine],
+                                                                    clock: Clock) -> None:
+    """After 5 failures in 15 minutes the right password is refused, saying when to try; later it works again."""
+    engine_as("kadis").set_password("kadis", GOOD)
+    web = engine_as("web")
+    for n in range(5):
+        clock.minute = n
+        with pytest.raises(LoginError, match=r"wrong"):
+            web.check_login("kadis", "salah-sekali-1", f"10.0.0.{n}")
+    clock.minute = 5
+    with pytest.raises(LoginError, match=r"Too many failed logins; try again in 10 minutes"):
+        web.check_login("kadis", GOOD, "10.0.0.99")
+    clock.minute = 15
+    assert web.check_login("kadis", GOOD, "10.0.0.99").login == "kadis"
+
+
+def test_five_failures_from_one_address_block_that_address(engine_as: Callable[[str], Engine], clock: Clock) -> None:
+    """Guessing several logins from one address blocks the address, not the people signing in elsewhere."""
+    engine_as("kadis").set_password("kadis", GOOD)
+    web = engine_as("web")
+    for login in ("a1", "a2", "a3", "a4", "a5"):
+        with pytest.raises(LoginError, match=r"wrong"):
+            web.check_login(login, "tebakan-12345", "192.0.2.9")
+    with pytest.raises(LoginError, match=r"Too many failed logins"):
+        web.check_login("kadis", GOOD, "192.0.2.9")
+    assert web.check_login("kadis", GOOD, "10.0.0.1").login == "kadis"
+
+
+def test_person_is_the_entry_of_the_roles_in_force(engine_as: Callable[[str], Engine], tmp_path: Path) -> None:
+    """person() answers from the roles pinned in the store; a login not in them is None, as is any without roles."""
+    assert engine_as("web").person("kasi.infra") == SHIPPED.people["kasi.infra"]
+    assert engine_as("web").person("budi") is None
+    assert Engine(str(tmp_path / "other.db"), DEFINITIONS, FORMS).person("kasi.infra") is None

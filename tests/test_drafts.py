@@ -1,0 +1,72 @@
+"""Tests for drafts: a person's unfinished form of a ready task, kept per person, dropped when the step completes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import DEFINITIONS, EXAMPLES, FORMS
+
+from engine import Engine, TaskStateError, ValidationError
+from engine.common.errors import RoleError
+from engine.definitions.roles import load_roles
+from engine.ops.scenarios import load_scenario
+
+SHIPPED = load_roles(DEFINITIONS / "roles.yaml")
+PASANG = load_scenario(EXAMPLES / "pasang.scenario.yaml")
+HALF = {"perihal": "Permohonan interkoneksi", "nomor_surat": "005/123"}
+
+
+def engine_as(tmp_path: Path, login: str) -> Engine:
+    """An engine on one store with the shipped roles file, as if `login` ran the command."""
+    return Engine(str(tmp_path / "sop.db"), DEFINITIONS, FORMS, operator=login, roles=SHIPPED)
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> int:
+    """A new Interkoneksi instance waiting on the OPD's letter (AjukanPermohonan)."""
+    return engine_as(tmp_path, "tu.umum").start(PASANG.process).instance
+
+
+def test_a_draft_is_kept_per_person_and_task(tmp_path: Path, instance: int) -> None:
+    """opd.dinkes saves half a form and reads it back; the clerk (same lane) has none of their own; saving again
+    replaces it; no event is written."""
+    opd = engine_as(tmp_path, "opd.dinkes")
+    events = opd.show(instance).events
+    saved_at = opd.save_draft(instance, "AjukanPermohonan", HALF)
+    assert saved_at.endswith("Z") and opd.draft(instance, "AjukanPermohonan") == HALF
+    assert engine_as(tmp_path, "tu.umum").draft(instance, "AjukanPermohonan") is None
+    assert engine_as(tmp_path, "tu.umum").draft(instance, "AjukanPermohonan", actor="opd.dinkes") == HALF
+    opd.save_draft(instance, "AjukanPermohonan", {"perihal": "lain"})
+    assert opd.draft(instance, "AjukanPermohonan") == {"perihal": "lain"}
+    assert opd.show(instance).events == events and all(v.ok for v in opd.verify([instance]))
+
+
+def test_completing_the_step_discards_its_drafts(tmp_path: Path, instance: int) -> None:
+    """Once AjukanPermohonan completes, its drafts are gone and asking for one names who completed the step."""
+    opd = engine_as(tmp_path, "opd.dinkes")
+    opd.save_draft(instance, "AjukanPermohonan", HALF)
+    engine_as(tmp_path, "tu.umum").save_draft(instance, "AjukanPermohonan", HALF)
+    opd.complete(instance, "AjukanPermohonan", PASANG.steps[0]["data"])
+    assert opd.store().draft(instance, opd.show(instance).tasks[0].id, "opd.dinkes") is None
+    assert opd.store().table_rows("drafts", ("instance_id", "task_uuid")) == []
+    with pytest.raises(TaskStateError, match=r"already completed .*by opd.dinkes"):
+        opd.draft(instance, "AjukanPermohonan")
+
+
+def test_a_draft_outside_ones_lane_or_too_big_is_refused(tmp_path: Path, instance: int) -> None:
+    """kadis may not save a draft of the OPD's step; a draft over 256 KiB or not an object is refused."""
+    with pytest.raises(RoleError, match=r"is in lane 'OPD', and kadis"):
+        engine_as(tmp_path, "kadis").save_draft(instance, "AjukanPermohonan", HALF)
+    opd = engine_as(tmp_path, "opd.dinkes")
+    with pytest.raises(ValidationError, match=r"over 256 KiB"):
+        opd.save_draft(instance, "AjukanPermohonan", {"isi": "x" * 300_000})
+    with pytest.raises(ValidationError, match=r"must be an object"):
+        opd.save_draft(instance, "AjukanPermohonan", ["x"])  # type: ignore[arg-type]
+    assert opd.store().table_rows("drafts", ("instance_id", "task_uuid")) == []
+
+
+def test_a_draft_of_a_step_not_ready_is_refused(tmp_path: Path, instance: int) -> None:
+    """A step that is not ready yet has no draft: the refusal says so and lists what is ready."""
+    with pytest.raises(TaskStateError, match=r"'DisposisiKadis' of instance .* is not ready yet"):
+        engine_as(tmp_path, "kadis").save_draft(instance, "DisposisiKadis", HALF)
