@@ -42,7 +42,8 @@ def create_app(settings: WebSettings, testing: bool = False) -> Flask:
         TESTING=testing,
     )
     app.jinja_env.autoescape = True  # every template, whatever its name ends with
-    app.jinja_env.globals.update(_=_words, local_time=_local_time, me=_me)
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals.update(_=_words, local_time=_local_time, me=_me, page_language=_language)
     security.install(app)
     access.install(app)
     for blueprint in (auth, tasks, instances):
@@ -61,6 +62,12 @@ def _local_time(moment: str | None, seconds: bool = False) -> str:
     from .access import engine
 
     return engine().local_times().text(moment, seconds)
+
+
+def _language() -> str:
+    from engine import language
+
+    return language()
 
 
 def _me() -> Any:

@@ -43,15 +43,13 @@ def load(engine: Engine, instance: int, task: str) -> TaskForm:
     return TaskForm(view, schema, ui, told, FormFields(schema, ui))
 
 
-def draft_values(engine: Engine, form: TaskForm, instance: int) -> tuple[Typed, str | None]:
-    """The inputs as the person's saved draft fills them (empty without one), and when it was saved."""
+def draft_values(engine: Engine, form: TaskForm, instance: int) -> tuple[Typed, bool]:
+    """The inputs as the person's saved draft fills them (empty without one), and whether there was one."""
     saved = engine.draft(instance, form.view.id) if form.has_form else None
     if not saved:
-        return Typed({}, {}), None
-    data = saved.get("data") if isinstance(saved.get("data"), dict) else saved
-    values, rows = flatten(form.schema, data)
-    at = saved.get("saved_at") if isinstance(saved.get("saved_at"), str) else None
-    return Typed(values, rows), at
+        return Typed({}, {}), False
+    values, rows = flatten(form.schema, saved)
+    return Typed(values, rows), True
 
 
 def posted(form: TaskForm, fields: Any) -> Typed:

@@ -54,12 +54,13 @@ def tasklist() -> str:
 
 @tasks.get("/instances/<int:instance>/tasks/<task>")
 @login_required
-def task_page(instance: int, task: str) -> str:
+def task_page(instance: int, task: str) -> str | tuple[str, int]:
     """A ready step: its name, instructions, the artefacts so far (read only), its form (with the saved draft)."""
-    e = engine()
-    form = task_form.load(e, instance, task)
-    typed, saved_at = task_form.draft_values(e, form, instance)
-    return _page(form, instance, task, typed, draft_at=saved_at)
+    form = _loaded(instance, task)
+    if not isinstance(form, task_form.TaskForm):
+        return form
+    typed, restored = task_form.draft_values(e, form, instance)
+    return _page(form, instance, task, typed, restored=restored)
 
 
 @tasks.post("/instances/<int:instance>/tasks/<task>")
@@ -70,19 +71,21 @@ def task_post(instance: int, task: str) -> Any:
     from engine import EngineError, TaskStateError, ValidationError
 
     e = engine()
-    form = task_form.load(e, instance, task)
+    form = _loaded(instance, task)
+    if not isinstance(form, task_form.TaskForm):
+        return form
     typed = task_form.posted(form, request.form)
     action = request.form.get("_action", "complete")
     moved = task_form.moved_rows(typed, action)
     if moved is not None:
         return _page(form, instance, task, moved)
+    actor = request.form.get("_as", "").strip() or None
     try:
         data, typed = task_form.typed_data(e, form, instance, typed)
         if action == "draft":
-            saved_at = e.save_draft(instance, form.view.id, data)
+            saved_at = e.save_draft(instance, form.view.id, data, actor)
             flash(translate(N_(f"Draft saved at {e.local_times().text(saved_at)}; files are not kept in a draft")))
             return redirect(url_for("tasks.task_page", instance=instance, task=task), 303)
-        actor = request.form.get("_as", "").strip() or None
         with task_form.uploads(form, request.files) as attach:
             result = e.complete(instance, form.view.id, data, actor, attach or None)
     except ValidationError as exc:
@@ -114,6 +117,16 @@ def release(instance: int, task: str) -> Response:
     return redirect(url_for("tasks.task_page", instance=instance, task=task), 303)
 
 
+def _loaded(instance: int, task: str) -> task_form.TaskForm | tuple[str, int]:
+    """The ready task's form, or the 409 page when it is no longer ready (saying who completed it and when)."""
+    from engine import TaskStateError
+
+    try:
+        return task_form.load(engine(), instance, task)
+    except TaskStateError as exc:
+        return _done_already(exc, instance, task)
+
+
 def _done_already(error: Exception, instance: int, task: str) -> tuple[str, int]:
     """409: the step cannot be completed now; when someone completed it, who and when."""
     done = task_form.completed_by(engine(), instance, task)
@@ -123,7 +136,7 @@ def _done_already(error: Exception, instance: int, task: str) -> tuple[str, int]
 
 def _page(form: task_form.TaskForm, instance: int, task: str, typed: Typed, *,
           errors: dict[str, list[str]] | None = None, general: list[str] | None = None, head: str | None = None,
-          draft_at: str | None = None) -> str:
+          restored: bool = False) -> str:
     e, person = engine(), me()
     view = form.view
     fields = form.fields.fields(typed.values, typed.rows, errors) if form.has_form else ()
@@ -131,7 +144,7 @@ def _page(form: task_form.TaskForm, instance: int, task: str, typed: Typed, *,
     files = e.attachments(instance)
     return render_template(
         "task.html", view=view, instance=instance, ref=task, form=form, fields=fields, general=general or [],
-        head=head, draft_at=draft_at, artefacts=artefacts, files=files,
+        head=head, restored=restored, artefacts=artefacts, files=files,
         officials=task_form.officials(e, view.lane) if person.operator else [],
         holders=task_form.lane_holders(e, view.lane), rows=typed.rows,
         claimed_by=getattr(view, "claimed_by", None), claimed_at=getattr(view, "claimed_at", None))
