@@ -59,7 +59,7 @@ def task_page(instance: int, task: str) -> str | tuple[str, int]:
     form = _loaded(instance, task)
     if not isinstance(form, task_form.TaskForm):
         return form
-    typed, restored = task_form.draft_values(e, form, instance)
+    typed, restored = task_form.draft_values(engine(), form, instance)
     return _page(form, instance, task, typed, restored=restored)
 
 
