@@ -3,7 +3,7 @@ it, complete it (also on behalf of an official, by an operator); every refusal i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -13,11 +13,14 @@ from .access import engine, login_required, me, refused
 from .form_posting import Typed
 from .words import N_, translate
 
+if TYPE_CHECKING:
+    from engine import TaskView
+
 tasks = Blueprint("tasks", __name__)
 SHOWN = 200  # tasks one page lists (the count says how many wait in all)
 
 
-def task_ref(view: Any, ready: list[Any]) -> str:
+def task_ref(view: TaskView, ready: list[TaskView]) -> str:
     """A task's reference in its page's address: the BPMN id, or the UUID where the id is ambiguous."""
     same = [t for t in ready if t.instance == view.instance and t.task == view.task]
     return view.id if len(same) > 1 else view.task
@@ -39,7 +42,7 @@ def tasklist() -> str:
         problem = translate(N_(f"'{typed_instance}' is not an instance number"))
     lanes = None if person.operator else e.my_lanes(person.login)
     now = e.clock()
-    found: list[Any] = []
+    found: list[TaskView] = []
     if lanes != () and problem is None:
         try:
             found = e.tasks(instance, None, None, lanes, now if overdue else None)
