@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from .words import fixed_text, words
+from .words import N_, fixed_text, words
 
 ROWS = "_rows."  # the hidden input holding an array's row count: `_rows.titik_koneksi`
 MAX_ROWS = 200  # rows one array may show (a posted count above it is cut: nobody types 200 rows by hand)
@@ -181,7 +181,7 @@ class FormFields:
         rows = []
         for i in range(count):
             path = f"{base.path}.{i}"
-            label = words("Row {number}", number=i + 1)
+            label = words(N_("Row {number}"), number=i + 1)
             if "object" in kinds_of(items) and isinstance(items.get("properties"), dict):
                 children = self._object_fields(items, items_ui, path + ".")
             else:

@@ -87,7 +87,8 @@ def task_post(instance: int, task: str) -> Any:
         data, typed = task_form.typed_data(e, form, instance, typed)
         if action == "draft":
             saved_at = e.save_draft(instance, form.view.id, data, actor)
-            flash(translate(N_(f"Draft saved at {e.local_times().text(saved_at)}; files are not kept in a draft")))
+            when = e.local_times().text(saved_at)
+            flash(translate(N_(f"Draft saved at {when}; files are not kept in a draft")))
             return redirect(url_for("tasks.task_page", instance=instance, task=task), 303)
         with task_form.uploads(form, request.files) as attach:
             result = e.complete(instance, form.view.id, data, actor, attach or None)
