@@ -3,8 +3,10 @@ Jaringan member, for claims) and a password for everyone, and Flask test clients
 
 from __future__ import annotations
 
+import atexit
 import re
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,20 +25,31 @@ SECOND_TEAM_MEMBER = """dedi.jaringan:
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+_MADE: list[Path] = []
+
+
 def office(tmp_path: Path) -> dict[str, str]:
-    """A store at tmp_path with the definitions' roles (and Dedi) pinned and every password set; the paths."""
+    """A store at tmp_path with the definitions' roles (and Dedi) pinned and every password set; the paths. The
+    store is made once per test run (Argon2 is slow on purpose) and copied."""
+    if not _MADE:
+        made = Path(tempfile.mkdtemp(prefix="sop-web-office-"))
+        atexit.register(shutil.rmtree, made, True)
+        definitions = made / "definitions"
+        shutil.copytree(DEFINITIONS, definitions)
+        roles = definitions / "roles.yaml"
+        roles.write_text(roles.read_text(encoding="utf-8") + SECOND_TEAM_MEMBER, encoding="utf-8")
+        engine = Engine(str(made / "sop.db"), definitions, FORMS, operator="tu.umum", roles=str(roles))
+        engine.store(create=True)
+        engine.apply_roles()
+        for login in engine.roles.people:  # type: ignore[union-attr]
+            engine.set_password(login, PASSWORD)
+        engine.close()
+        _MADE.append(made)
+    shutil.copytree(_MADE[0] / "definitions", tmp_path / "definitions")
+    shutil.copy(_MADE[0] / "sop.db", tmp_path / "sop.db")
     definitions = tmp_path / "definitions"
-    shutil.copytree(DEFINITIONS, definitions)
-    roles = definitions / "roles.yaml"
-    roles.write_text(roles.read_text(encoding="utf-8") + SECOND_TEAM_MEMBER, encoding="utf-8")
-    db = str(tmp_path / "sop.db")
-    engine = Engine(db, definitions, FORMS, operator="tu.umum", roles=str(roles))
-    engine.store(create=True)
-    engine.apply_roles()
-    for login in engine.roles.people:  # type: ignore[union-attr]
-        engine.set_password(login, PASSWORD)
-    engine.close()
-    return {"db": db, "definitions": str(definitions), "forms": str(FORMS), "roles": str(roles)}
+    return {"db": str(tmp_path / "sop.db"), "definitions": str(definitions), "forms": str(FORMS),
+            "roles": str(definitions / "roles.yaml")}
 
 
 def engine_as(paths: dict[str, str], login: str) -> Engine:
