@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, ROOT
 from web_browser_tools import Official, missing, served, sop_command, sop_env
-from web_fixtures import PASSWORD, engine_as, office
+from web_fixtures import PASSWORD, engine_as, office, started
 
 pytestmark = pytest.mark.skipif(missing() is not None, reason=f"no browser test: {missing()}")
 SHOTS = os.environ.get("SOP_SCREENSHOTS") == "1"
@@ -99,11 +99,19 @@ def _wrong_lane(paths: dict[str, str], base: str) -> Any:
     return check
 
 
-def _tasklist_shot(browser: Official, instance: int) -> None:
-    if SHOTS:
-        browser.open("/")
-        browser.screenshot(ROOT / "docs" / "web-tasklist.png")
-        browser.open_task(instance, "DraftTopologi")
+def _tasklist_shot(paths: dict[str, str]) -> Any:
+    """With SOP_SCREENSHOTS=1: the Kepala Seksi's tasklist (a second instance waiting for them too)."""
+
+    def check(browser: Official, instance: int) -> None:
+        if SHOTS:
+            started(paths, "AnalisaTopologi")
+            browser.driver.set_window_size(1100, 560)
+            browser.open("/")
+            browser.screenshot(ROOT / "docs" / "web-tasklist.png")
+            browser.driver.set_window_size(1100, 1500)
+            browser.open_task(instance, "DraftTopologi")
+
+    return check
 
 
 def _race(browser: Official, paths: dict[str, str], base: str, instance: int, data: dict[str, Any]) -> None:
@@ -135,7 +143,7 @@ def test_both_paths_completed_in_the_browser_then_verify_passes(paths: dict[str,
         try:
             pasang = _scenario("pasang.scenario.yaml")
             checks = {"SurveyTeknis": _form_error_next_to_its_field, "AnalisaKabid": _wrong_lane(paths, base),
-                      "DraftTopologi": _tasklist_shot}
+                      "DraftTopologi": _tasklist_shot(paths)}
             first = _walk(browser, paths, pasang.steps, checks)
             tunda = _scenario("tunda.scenario.yaml")
             at = next(i for i, s in enumerate(tunda.steps) if s["task"] == "SurveyTeknis")
