@@ -1,7 +1,7 @@
 """The web tasklist in a real browser (headless Chromium driven by Selenium) against a real `sop serve`: both paths of
-the Interkoneksi SOP completed by the six officials logging in in turn, a form error next to its field, a wrong-lane
-403, two browsers submitting the same step, then `sop verify`. SOP_SCREENSHOTS=1 saves docs/web-tasklist.png and
-docs/web-task.png."""
+the Interkoneksi SOP completed by the six officials logging in in turn (passwords set with `sop passwd
+--password-stdin`), a form error next to its field, a wrong-lane 403, two browsers submitting the same step, then
+`sop verify`. SOP_SCREENSHOTS=1 saves docs/web-tasklist.png and docs/web-task.png."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLES, ROOT
-from web_browser_tools import Official, missing, served, sop_command, sop_env
-from web_fixtures import PASSWORD, engine_as, office, started
+from web_browser_tools import Official, cli_office, missing, served, sop_command, sop_env
+from web_fixtures import PASSWORD, engine_as, started
 
 pytestmark = pytest.mark.skipif(missing() is not None, reason=f"no browser test: {missing()}")
 SHOTS = os.environ.get("SOP_SCREENSHOTS") == "1"
@@ -21,7 +21,7 @@ SHOTS = os.environ.get("SOP_SCREENSHOTS") == "1"
 
 @pytest.fixture
 def paths(tmp_path: Path) -> dict[str, str]:
-    return office(tmp_path)
+    return cli_office(tmp_path, PASSWORD)
 
 
 def _scenario(name: str) -> Any:

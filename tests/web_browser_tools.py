@@ -51,6 +51,32 @@ def sop_env() -> dict[str, str]:
             "SOP_LANG": "id"}
 
 
+def cli_office(tmp_path: Path, password: str) -> dict[str, str]:
+    """A store set up the way an administrator does it, through the CLI: the roles file (plus a second Tim Teknis
+    member, and this OS account as the operator who runs the commands) pinned with `sop roles apply`, and each
+    person's password set with `sop passwd LOGIN --password-stdin`."""
+    from conftest import DEFINITIONS, FORMS
+    from web_fixtures import SECOND_TEAM_MEMBER
+
+    from engine import os_login
+
+    definitions = tmp_path / "definitions"
+    shutil.copytree(DEFINITIONS, definitions)
+    roles = definitions / "roles.yaml"
+    admin = f'{os_login()}:\n  name: Admin Server\n  nip: "19700101 199001 1 001"\n  lanes: [OPD]\n  operator: true\n'
+    roles.write_text(roles.read_text(encoding="utf-8") + SECOND_TEAM_MEMBER + admin, encoding="utf-8")
+    paths = {"db": str(tmp_path / "sop.db"), "definitions": str(definitions), "forms": str(FORMS),
+             "roles": str(roles)}
+    logins = ["opd.dinkes", "kadis", "kabid.egov", "kasi.infra", "tim.jaringan", "dedi.jaringan", "sekretaris",
+              "tu.umum"]
+    for args, given in [(("roles", "apply"), None), *((("passwd", login, "--password-stdin"), password + "\n")
+                                                      for login in logins)]:
+        done = subprocess.run(sop_command(paths, *args), cwd=ROOT, env=sop_env(), input=given, capture_output=True,
+                              text=True)
+        assert done.returncode == 0, done.stderr
+    return paths
+
+
 @contextmanager
 def served(paths: dict[str, str], log: Path) -> Iterator[str]:
     """`sop serve` on a free port until the block ends; yields its base address."""
