@@ -20,7 +20,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
-def missing() -> str | None:
+def why_no_browser() -> str | None:
     """Why the browser tests cannot run here, or None."""
     try:
         import flask  # noqa: F401
