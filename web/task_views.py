@@ -84,18 +84,19 @@ def task_post(instance: int, task: str) -> Any:
     if moved is not None:
         return _page(form, instance, task, moved)
     actor = request.form.get("_as", "").strip() or None
+    shown: dict[str, str] = {}  # how messages name the uploaded files
     try:
         data, typed = task_form.typed_data(e, form, instance, typed)
         if action == "draft":
-            saved_at = e.save_draft(instance, form.view.id, data, actor)
+            saved_at = e.save_draft(instance, form.ref, data, actor)
             when = e.local_times().text(saved_at)
             flash(translate(N_(f"Draft saved at {when}; files are not kept in a draft")))
             return redirect(url_for("tasks.task_page", instance=instance, task=task), 303)
-        with task_form.uploads(form, request.files) as attach:
-            result = e.complete(instance, form.view.id, data, actor, attach or None)
+        with task_form.uploads(form, request.files, shown) as attach:
+            result = e.complete(instance, form.ref, data, actor, attach or None)
     except ValidationError as exc:
-        by_field, general = task_form.problems_by_field(form, typed, exc.problems)
-        head = translate(str(exc).split("\n", 1)[0])
+        by_field, general = task_form.problems_by_field(form, typed, exc.problems, shown)
+        head = translate(task_form.plain(str(exc).split("\n", 1)[0], shown))
         return _page(form, instance, task, typed, errors=by_field, general=general, head=head), 422
     except TaskStateError as exc:
         return _done_already(exc, instance, form.view.task)
