@@ -103,6 +103,18 @@ def test_the_trusted_proxy_header_logs_in_only_from_the_proxy(paths: dict[str, s
     assert direct.status_code == 302 and "/login" in direct.headers["Location"]
 
 
+def test_after_login_only_a_path_of_the_site_is_followed(paths: dict[str, str]) -> None:
+    """`next` sends the person back to the page they asked for, never to another site."""
+    client = make_app(paths).test_client()
+    assert client.get("/instances/1").headers["Location"] == "/login?next=/instances/1"
+    for target, expected in (("/instances/1", "/instances/1"), ("//evil.example/x", "/"),
+                             ("https://evil.example/", "/"), ("/\\evil.example", "/")):
+        client = make_app(paths).test_client()
+        answer = client.post("/login", data={"login": "kadis", "password": PASSWORD, "next": target,
+                                             "csrf_token": csrf_of(client)})
+        assert answer.headers["Location"] == expected, target
+
+
 def test_logging_out_ends_the_session(paths: dict[str, str]) -> None:
     """After "Keluar" the tasklist asks for a login again."""
     client = logged_in(make_app(paths), "kadis")

@@ -48,7 +48,9 @@ def instance_page(instance: int) -> str:
     history = [(r, *_event_name(r)) for r in rows]
     now = e.clock()
     ready = [(t, bool(t.due and t.due < now)) for t in view.tasks]
-    return render_template("instance.html", view=view, history=history, ready=ready, files=view.attachments)
+    names = {r.task: r.name for r in rows if r.task}
+    return render_template("instance.html", view=view, history=history, ready=ready, files=view.attachments,
+                           names=names)
 
 
 @instances.get("/instances/<int:instance>/diagram.svg")

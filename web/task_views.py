@@ -147,10 +147,11 @@ def _page(form: task_form.TaskForm, instance: int, task: str, typed: Typed, *,
     view = form.view
     fields = form.fields.fields(typed.values, typed.rows, errors) if form.has_form else ()
     artefacts = e.artefacts(instance)
+    names = {r.task: r.name for r in e.history(instance)[0] if r.task}
     files = e.attachments(instance)
     return render_template(
         "task.html", view=view, instance=instance, ref=task, form=form, fields=fields, general=general or [],
-        head=head, restored=restored, artefacts=artefacts, files=files,
+        head=head, restored=restored, artefacts=artefacts, names=names, files=files,
         officials=task_form.officials(e, view.lane) if person.operator else [],
         holders=task_form.lane_holders(e, view.lane), rows=typed.rows,
         claimed_by=getattr(view, "claimed_by", None), claimed_at=getattr(view, "claimed_at", None))
