@@ -78,11 +78,11 @@ def cli_office(tmp_path: Path, password: str) -> dict[str, str]:
 
 
 @contextmanager
-def served(paths: dict[str, str], log: Path) -> Iterator[str]:
+def served(paths: dict[str, str], log: Path, workers: int = 2) -> Iterator[str]:
     """`sop serve` on a free port until the block ends; yields its base address."""
     port = free_port()
     with log.open("wb") as out:
-        server = subprocess.Popen(sop_command(paths, "serve", "--port", str(port), "--workers", "2"), cwd=ROOT,
+        server = subprocess.Popen(sop_command(paths, "serve", "--port", str(port), "--workers", str(workers)), cwd=ROOT,
                                   env=sop_env(), stdout=out, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 30
