@@ -99,6 +99,7 @@ def test_the_trusted_proxy_header_logs_in_only_from_the_proxy(paths: dict[str, s
     client = app.test_client()
     via_proxy = client.get("/", headers={"X-Remote-User": "kadis"}, environ_base={"REMOTE_ADDR": "10.0.0.5"})
     assert via_proxy.status_code == 200 and "Ir. Asmawi Alie" in via_proxy.get_data(as_text=True)
+    assert "Log out" not in via_proxy.get_data(as_text=True)  # the proxy signs people out, not this site
     direct = app.test_client().get("/", headers={"X-Remote-User": "kadis"}, environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert direct.status_code == 302 and "/login" in direct.headers["Location"]
 

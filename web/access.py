@@ -65,7 +65,9 @@ def find_person() -> None:
     still in the roles in force."""
     g.sop_login = None
     g.sop_person = None
-    login = header_login(current_app, request) or session.get("login")
+    vouched = header_login(current_app, request)
+    g.sop_signed_by_proxy = vouched is not None  # single sign-on: the proxy, not this site, signs people out
+    login = vouched or session.get("login")
     if not isinstance(login, str) or request.endpoint == "static":
         return
     g.sop_login = login
