@@ -1,7 +1,7 @@
 """The web tasklist in a real browser (headless Chromium driven by Selenium) against a real `sop serve`: both paths of
 the Interkoneksi SOP completed by the six officials logging in in turn (passwords set with `sop passwd
 --password-stdin`), a form error next to its field, a wrong-lane 403, two browsers submitting the same step, then
-`sop verify`. SOP_SCREENSHOTS=1 saves docs/web-tasklist.png and docs/web-task.png."""
+`sop verify`. SOP_SCREENSHOTS=1 saves docs/web-tasklist.png, docs/web-task.png and docs/web-phone.png."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def _schema(paths: dict[str, str], instance: int, task: str) -> dict[str, Any]:
 def _start(browser: Official) -> int:
     """The OPD official starts an instance from the processes page and lands on its first task."""
     browser.open("/processes")
-    browser.press(browser.find("#start-interkoneksi_data_baru"))
+    browser.press("#start-interkoneksi_data_baru")
     parts = browser.path.split("/")
     assert parts[1] == "instances" and parts[3] == "tasks", browser.path
     return int(parts[2])
@@ -103,7 +103,8 @@ def _wrong_lane(paths: dict[str, str], base: str) -> Any:
 
 
 def _tasklist_shot(paths: dict[str, str]) -> Any:
-    """With SOP_SCREENSHOTS=1: the Kepala Seksi's tasklist (a second instance waiting for them too)."""
+    """With SOP_SCREENSHOTS=1: the Kepala Seksi's tasklist (a second instance waiting for them too), and the
+    topology step's rows on a phone."""
 
     def check(browser: Official, instance: int) -> None:
         if SHOTS:
@@ -111,8 +112,11 @@ def _tasklist_shot(paths: dict[str, str]) -> Any:
             browser.driver.set_window_size(1100, 560)
             browser.open("/")
             browser.screenshot(ROOT / "docs" / "web-tasklist.png")
-            browser.driver.set_window_size(1100, 1500)
+            browser.driver.set_window_size(390, 844)  # a phone
             browser.open_task(instance, "DraftTopologi")
+            browser.driver.execute_script("document.getElementById('f-titik_koneksi').scrollIntoView()")
+            browser.screenshot(ROOT / "docs" / "web-phone.png")
+            browser.driver.set_window_size(1100, 1500)
 
     return check
 
