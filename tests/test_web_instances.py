@@ -31,6 +31,17 @@ def test_someone_outside_the_start_lane_may_not_start_it(paths: dict[str, str]) 
     assert engine_as(paths, "tu.umum").instances() == []
 
 
+def test_the_engine_says_who_may_start_a_process(paths: dict[str, str]) -> None:
+    """Engine.check_start_lane: the start event's lane (OPD) and operators pass; another lane is a RoleError."""
+    from engine import RoleError
+
+    engine_as(paths, "opd.dinkes").check_start_lane("interkoneksi_data_baru")
+    engine_as(paths, "tu.umum").check_start_lane("interkoneksi_data_baru")
+    with pytest.raises(RoleError, match=r"kadis .* may not start process interkoneksi_data_baru: it starts in lane"):
+        engine_as(paths, "kadis").check_start_lane("interkoneksi_data_baru")
+    assert engine_as(paths, "kadis").catalog().get("interkoneksi_data_baru").start_lanes == ("OPD",)
+
+
 def test_the_instance_page_shows_the_diagram_history_and_due_times(paths: dict[str, str]) -> None:
     """The instance page links the same SVG `sop diagram` draws, lists the history in WIB and the ready tasks."""
     instance = started(paths, "SurveyTeknis")
