@@ -26,7 +26,10 @@ def test_the_start_lanes_people_start_an_instance_and_land_on_its_first_task(pat
 
 def test_someone_outside_the_start_lane_may_not_start_it(paths: dict[str, str]) -> None:
     """The Kepala Dinas is not in the OPD lane: 403, no instance."""
-    answer = post(logged_in(make_app(paths), "kadis"), "/processes/interkoneksi_data_baru/start")
+    kadis = logged_in(make_app(paths), "kadis")
+    listing = kadis.get("/processes").get_data(as_text=True)
+    assert 'id="start-interkoneksi_data_baru"' not in listing and "may not start" in listing
+    answer = post(kadis, "/processes/interkoneksi_data_baru/start")
     assert answer.status_code == 403 and "OPD" in answer.get_data(as_text=True)
     assert engine_as(paths, "tu.umum").instances() == []
 
