@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.runtime
-EXTRAS ?= test,pdf,postgres
+EXTRAS ?= test,pdf,postgres,web
 
 .PHONY: demo test lint bench clean wheel-test demo-test i18n bpmnjs
 
@@ -24,7 +24,7 @@ demo: $(RUNTIME_STAMP)
 	$(BIN)/sop demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine runner tests bench
+	$(BIN)/ruff check engine runner web tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

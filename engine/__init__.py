@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
     from engine.common.errors import EngineError as EngineError
     from engine.common.errors import LoginError as LoginError
     from engine.common.errors import NotFoundError as NotFoundError
+    from engine.common.errors import RoleError as RoleError
     from engine.common.errors import StoreError as StoreError
     from engine.common.errors import TaskStateError as TaskStateError
     from engine.common.errors import ValidationError as ValidationError
@@ -66,7 +67,8 @@ if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
 _EXPORTS: dict[str, tuple[str, str]] = {
     "Engine": ("engine.service.facade", "Engine"),
     **{name: ("engine.common.errors", name) for name in (
-        "DataFileError", "DefinitionError", "EngineError", "LoginError", "NotFoundError", "StoreError",
+        "DataFileError", "DefinitionError", "EngineError", "LoginError", "NotFoundError", "RoleError",
+        "StoreError",
         "TaskStateError", "ValidationError")},
     **{name: ("engine.common.models", name) for name in (
         "InstanceSummary", "InstanceView", "ProcessInfo", "StepResult", "TaskView")},
@@ -123,6 +125,7 @@ __all__ = [
     "NotFoundError",
     "Person",
     "ProcessInfo",
+    "RoleError",
     "StepResult",
     "StoreError",
     "TaskStateError",

@@ -53,6 +53,7 @@ LAZY_COMMANDS = {
     "db": ("runner.cli_db", "db"),
     "attachment": ("runner.cli_files", "attachment"),
     **{name: ("runner.cli_people", name) for name in ("passwd", "claim", "release")},
+    "serve": ("runner.cli_serve", "serve"),
 }
 
 

@@ -30,15 +30,19 @@ def test_every_message_has_an_indonesian_translation_with_the_same_placeholders(
 
 
 def _extracted_with_tool() -> set[str]:
-    """The messages as tools/i18n_extract.py extracts them from every source file of engine/ and runner/."""
+    """The messages as tools/i18n_extract.py extracts them from every source file of engine/, runner/ and web/ and
+    from the web's templates."""
     sys.path.insert(0, str(ROOT))
     try:
-        from tools.i18n_extract import extract
+        from tools.i18n_extract import extract, extract_templates
 
         found: set[str] = set()
-        for path in sorted([*ROOT.glob("engine/**/*.py"), *ROOT.glob("runner/**/*.py")]):
+        for path in sorted([*ROOT.glob("engine/**/*.py"), *ROOT.glob("runner/**/*.py"), *ROOT.glob("web/**/*.py")]):
             with path.open("rb") as file:
                 found.update(text for _, _, text, _ in extract(file, None, None, None))
+        for path in sorted(ROOT.glob("web/templates/*.html")):
+            with path.open("rb") as file:
+                found.update(text for _, _, text, _ in extract_templates(file, None, None, None))
         return found
     finally:
         sys.path.remove(str(ROOT))

@@ -3,7 +3,8 @@
 Found: the text arguments of errors (`...Error(...)`), of `message`, `say`, `click.echo`, lint findings and click's
 `help=`; table headers; texts marked `N_(...)`; and the docstrings of click commands (their help). An f-string
 `f"No instance {instance} in store '{self.db}'"` becomes `No instance {instance} in store '{self.db}'`, which
-`engine.common.i18n.translate` matches against the printed message.
+`engine.common.i18n.translate` matches against the printed message. The web pages' Jinja templates give their
+words as `_("My tasks")` or `_("Instance {number}", number=...)`: `extract_templates` finds those.
 """
 
 from __future__ import annotations
@@ -113,3 +114,19 @@ def _worth(text: str) -> bool:
         return False
     # words, or the frame of a composed message (`{title} ({path}): {sentence}`): its parts are translated in turn
     return sum(c.isalpha() for c in bare) >= 2 or (bare != text and len(bare.strip()) >= 1)
+
+
+def extract_templates(fileobj: IO[bytes], keywords: Any, comment_tags: Any,
+                      options: Any) -> Iterator[tuple[int, str, str, list[str]]]:
+    """Babel's extractor protocol for the web's Jinja templates: the text of every `_("...")` call."""
+    from jinja2 import Environment
+
+    source = fileobj.read().decode("utf-8")
+    seen: set[str] = set()
+    for lineno, _function, text in Environment(extensions=["jinja2.ext.i18n"]).extract_translations(
+            source, gettext_functions=("_",)):
+        if isinstance(text, tuple):  # `_("Instance {number}", number=n)`: the text, then None for each value
+            text = text[0]
+        if isinstance(text, str) and text not in seen and _worth(text):
+            seen.add(text)
+            yield lineno, "", text, []

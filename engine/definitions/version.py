@@ -52,6 +52,7 @@ class Definition:
     identity: dict[str, Any]
     start_data: tuple[str, ...] = ()
     start_form: str | None = None
+    start_lanes: tuple[str, ...] = ()  # the lanes of its start events: who starts it (besides operators)
 
     def step(self, bpmn_id: str) -> Step | None:
         """The user task with this BPMN id, if the process has one."""
@@ -119,6 +120,8 @@ def checked_definition(bundle: dict[str, Any], source: str, process: Any) -> Def
         steps=tuple(steps),
         identity=identity,
         start_data=tuple(start_data_names(process)),
+        start_lanes=tuple(dict.fromkeys(lane for event in process.findall(f"{{{BPMN_NS}}}startEvent")
+                                        if (lane := step_lane(lanes, event.get("id", ""))))),
         start_form=next((p.get("value") for event in start_events_with_forms(process)
                          for p in event.iter(f"{{{SPIFF_NS}}}property") if p.get("name") == FORM_PROPERTY), None),
     )

@@ -71,6 +71,10 @@ class Engine(RolesMethods, AccountMethods, ClaimMethods, AuditMethods, FileMetho
             self._pinned = PinnedVersions()
         return self._pinned
 
+    @pinned.setter
+    def pinned(self, kept: PinnedVersions) -> None:
+        self._pinned = kept  # another Engine's (`sop serve`: one per request, the cache kept per thread)
+
     @property
     def warm(self) -> WarmWorkflows:
         """The workflows this process wrote last, used only while the store still holds what was written."""

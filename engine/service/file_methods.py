@@ -89,11 +89,14 @@ class FileMethods:
             written.append((item, path))
         return written
 
-    def attachment_bytes(self, instance: int, task: str | None, field: str | None) -> Iterator[bytes]:
-        """The one matching file's bytes in chunks (`-o -`); StoreError at the end when they do not match its hash."""
+    def attachment_bytes(self, instance: int, task: str | None, field: str | None, seq: int | None = None,
+                         position: int | None = None) -> Iterator[bytes]:
+        """The one matching file's bytes in chunks (`-o -`; seq and position: one file of a list field or of one
+        completion); StoreError at the end when they do not match its hash."""
         import hashlib
 
-        found = self.attachments(instance, task, field)
+        found = [a for a in self.attachments(instance, task, field)
+                 if seq in (None, a.seq) and position in (None, a.position)]
         if len(found) != 1:
             raise DataFileError(f"-o -: {len(found)} files match; stdout takes one: narrow with TASK and FIELD, or "
                                 "give a folder")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from engine.common.errors import NotFoundError
+from engine.common.errors import NotFoundError, RoleError
 
 if TYPE_CHECKING:
     from engine.service.facade import Engine
@@ -25,6 +25,24 @@ class FormMethods:
         if not found.form:  # a step with no artefact
             return found.name, None, {"type": "object", "title": found.name, "additionalProperties": False}
         return found.name, found.form, definition.form_schema(found.form)
+
+    def check_start_lane(self, process_id: str, actor: str | None = None) -> None:
+        """Refuse (RoleError) a person who neither holds a lane of the process's start event nor is an operator:
+        who may start an instance from the web tasklist; nothing is checked without roles."""
+        engine = cast("Engine", self)
+        roles = engine.roles
+        if roles is None:
+            return
+        definition = engine.catalog().get(process_id)
+        person = roles.acting(engine.operator, actor)
+        recorder = roles.people.get(engine.operator)
+        if (recorder is not None and recorder.operator) or any(person.holds(lane) for lane in definition.start_lanes):
+            return
+        lanes = ", ".join(definition.start_lanes) or "none"
+        held = ", ".join(person.lanes) or "none"
+        raise RoleError(f"{person.login} ({person.name}) may not start process {process_id}: it starts in lane(s) "
+                        f"{lanes}, and {person.login} acts in: {held}; nothing was started. One of that lane's people "
+                        "or an operator must start it")
 
     def instructions(self, instance: int | None, process_id: str | None = None, step: str = "") -> dict[str, str]:
         """The Markdown instructions (instructionsForEndUser) of an instance's ready steps by task id; with

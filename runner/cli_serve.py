@@ -1,0 +1,66 @@
+"""`sop serve`: the web tasklist on a production server (gunicorn); the web extra is imported only here."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+
+import click
+
+from .context import engine_of
+from .render import message
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="The port to listen on.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (each with 4 threads); more for PostgreSQL stores with many users.")
+@click.option("--trust-header", metavar="NAME",
+              help="Take the login from this header of a --trusted-proxy (single sign-on), e.g. X-Remote-User.")
+@click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="ADDR",
+              help="The reverse proxy's address: its X-Forwarded-For/-Proto (and --trust-header) are believed. "
+                   "Repeatable.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int, trust_header: str | None,
+          trusted_proxies: tuple[str, ...]) -> None:
+    """Serve the web tasklist: officials log in and complete their steps in a browser.
+
+    Example: sop serve --port 8000 --workers 4; sop serve --trusted-proxy 127.0.0.1 --trust-header X-Remote-User
+    """
+    try:
+        import flask  # noqa: F401
+        import gunicorn  # noqa: F401
+    except ImportError:
+        raise click.ClickException("sop serve needs the web extra: pip install 'sop[web]' (Flask and gunicorn)") \
+            from None
+    for address in trusted_proxies:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise click.BadParameter(f"{address!r} is not an IP address", param_hint="--trusted-proxy") from None
+    if trust_header and not trusted_proxies:
+        raise click.UsageError("--trust-header needs --trusted-proxy ADDR: a login header is believed only from the "
+                               "proxy that sets it")
+    engine = engine_of(ctx)
+    engine.store()  # a missing store is an error now, not on every page
+    if engine.store_roles() is None:
+        raise click.ClickException("sop serve needs the roles pinned in the store, so people can log in: run "
+                                   "`sop roles apply`, then `sop passwd LOGIN` for each person")
+    engine.close()
+    from web.app import WebSettings
+    from web.server import serve as run
+
+    os.environ.setdefault("SOP_LANG", "id")  # the officials' pages are Indonesian unless SOP_LANG says otherwise
+
+    obj = ctx.obj
+    settings = WebSettings(obj["db"], obj["definitions"], obj["forms"], _roles(obj), os.environ.get("SOP_SECRET_KEY"),
+                           trust_header, tuple(trusted_proxies))
+    message(f"Serving {obj['db']} on http://{host}:{port}/ with {workers} workers (Ctrl-C stops)")
+    run(settings, host, port, workers)
+
+
+def _roles(obj: dict[str, str | None]) -> str | None:
+    from engine import find_roles
+
+    return find_roles(obj.get("roles"), obj["definitions"] or "definitions")

@@ -1,0 +1,136 @@
+"""Who is asking and the engine that answers: one Engine per request acting as the logged-in person, the login a
+page needs, and the one place where the engine's refusals become HTTP statuses (the web adds no rule of its own)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
+
+from .security import header_login
+from .words import translate
+
+if TYPE_CHECKING:
+    from engine import Engine, Person
+
+log = logging.getLogger("sop.web")
+_per_thread = threading.local()  # a worker thread's caches by store, shared by the Engines of its requests
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def engine_for(login: str | None) -> Engine:
+    """A new Engine on the served store and definitions, acting as login (the history records it); it reuses
+    this thread's pinned versions and warm workflows (both check themselves against the store before use)."""
+    from engine import Engine
+
+    config = current_app.config
+    made = Engine(config["SOP_DB"], config["SOP_DEFINITIONS"], config["SOP_FORMS"], operator=login or "-",
+                  roles=config["SOP_ROLES"])
+    caches = _per_thread.__dict__.setdefault("caches", {})
+    kept = caches.get(config["SOP_DB"])
+    if kept is None:
+        caches[config["SOP_DB"]] = (made.pinned, made.warm)
+    else:
+        made.pinned, made.warm = kept
+    return made
+
+
+def engine() -> Engine:
+    """This request's Engine, acting as the logged-in person (made on first use, closed after the response)."""
+    if "sop_engine" not in g:
+        g.sop_engine = engine_for(g.get("sop_login"))
+    return cast("Engine", g.sop_engine)
+
+
+def close_engine(_: BaseException | None = None) -> None:
+    """Release the request's store connection."""
+    made = g.pop("sop_engine", None)
+    if made is not None:
+        made.close()
+
+
+def me() -> Person:
+    """The logged-in person (pages that need one are wrapped in login_required)."""
+    return cast("Person", g.sop_person)
+
+
+def find_person() -> None:
+    """Before each request: the person of the session's login (or of the trusted proxy's header), when they are
+    still in the roles in force."""
+    g.sop_login = None
+    g.sop_person = None
+    vouched = header_login(current_app, request)
+    g.sop_signed_by_proxy = vouched is not None  # single sign-on: the proxy, not this site, signs people out
+    login = vouched or session.get("login")
+    if not isinstance(login, str) or request.endpoint == "static":
+        return
+    g.sop_login = login
+    person = engine().person(login)
+    if person is None:  # no longer in the roles in force: logged out
+        close_engine()
+        g.sop_login = None
+        session.pop("login", None)
+        return
+    g.sop_person = person
+
+
+def login_required(view: View) -> View:
+    """Send a visitor without a login to the login page (and back here after it)."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.get("sop_person") is None:
+            back = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("auth.login", next=back))
+        return view(*args, **kwargs)
+
+    return cast("View", wrapped)
+
+
+def status_of(error: Exception) -> int:
+    """The HTTP status of an engine refusal: not found 404, not yours 403, no longer possible 409, bad data 422."""
+    from engine import DataFileError, NotFoundError, RoleError, StoreError, TaskStateError, ValidationError
+
+    for kind, status in ((NotFoundError, 404), (RoleError, 403), (TaskStateError, 409), (ValidationError, 422),
+                         (DataFileError, 422), (StoreError, 503)):
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def refused(error: Exception) -> tuple[str, int]:
+    """An engine refusal as its page: the engine's message in the reader's language, with its status."""
+    status = status_of(error)
+    return render_template("error.html", status=status, message=translate(str(error))), status
+
+
+def http_error(error: HTTPException) -> tuple[str, int]:
+    """A 403/404/405/413 of the web layer itself as a page in the reader's language."""
+    status = error.code or 500
+    return render_template("error.html", status=status, message=None), status
+
+
+def server_error(error: Exception) -> tuple[str, int]:
+    """Anything unexpected: a page with an incident id; the details only in the server's log."""
+    incident = secrets.token_hex(6)
+    original = getattr(error, "original_exception", None) or error
+    log.error("incident %s: %s %s", incident, request.method, request.path,
+              exc_info=(type(original), original, original.__traceback__))
+    return render_template("500.html", incident=incident), 500
+
+
+def install(app: Flask) -> None:
+    """Find the person before each request, close the engine after it, map errors to pages."""
+    from engine import EngineError
+
+    app.before_request(find_person)
+    app.teardown_request(close_engine)
+    app.register_error_handler(EngineError, refused)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(500, server_error)

@@ -1,0 +1,50 @@
+"""Logging in and out: the password checked by the engine (Argon2, rate limited per login and address)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from .access import engine
+from .security import client_address, new_session
+from .words import translate
+
+auth = Blueprint("auth", __name__)
+
+
+def _local(target: str | None) -> str:
+    """A `next` address only when it is a path of this site (never another site's)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("tasks.tasklist")
+    return target
+
+
+@auth.get("/login")
+def login() -> str | Response:
+    """The login form (fields login, password and the hidden csrf_token)."""
+    if g.get("sop_person") is not None:
+        return redirect(_local(request.args.get("next")))
+    return render_template("login.html", login="", problem=None, next=request.args.get("next", ""))
+
+
+@auth.post("/login")
+def login_post() -> tuple[str, int] | Response:
+    """Check the login and password; one message whatever was wrong (a login's existence is never revealed)."""
+    from engine import LoginError
+
+    name = request.form.get("login", "").strip()[:128]
+    password = request.form.get("password", "")
+    target = request.form.get("next", "")
+    try:
+        person = engine().check_login(name, password, client_address(current_app, request))
+    except LoginError as exc:
+        return render_template("login.html", login=name, problem=translate(str(exc)), next=target), 401
+    new_session({"login": person.login})
+    return redirect(_local(target), 303)
+
+
+@auth.post("/logout")
+def logout() -> Response:
+    """End the session."""
+    session.clear()
+    return redirect(url_for("auth.login"), 303)

@@ -1,0 +1,153 @@
+"""A task page's form: what it shows (the step, its instructions, the artefacts so far, the form with its values and
+problems) and what a post does with it (save a draft, add or remove a row, complete the step through the engine)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from werkzeug.utils import secure_filename
+
+from .form_fields import FormFields, flatten
+from .form_posting import Typed, add_row, assignments, field_problems, posted_files, read_posted, remove_row
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from engine import Engine, TaskView
+
+
+class TaskForm(NamedTuple):
+    """A ready task with its pinned form and what the page shows beside it."""
+
+    view: TaskView
+    schema: dict[str, Any]
+    ui: dict[str, Any] | None
+    instructions: str | None
+    fields: FormFields
+    ref: str  # how the page's address names the task (BPMN id, or UUID when the id is ambiguous)
+
+    @property
+    def has_form(self) -> bool:
+        """False for a step with no artefact (completing it records who and when)."""
+        return bool(self.view.form)
+
+
+def load(engine: Engine, instance: int, task: str) -> TaskForm:
+    """The ready task a reference names (BPMN id or UUID) and its form; the engine's errors when it is not ready."""
+    view, schema = engine.form(instance, task)
+    ui = engine.ui_schema(instance, view.task) if view.form else None
+    told = engine.instructions(instance).get(view.task)
+    return TaskForm(view, schema, ui, told, FormFields(schema, ui), task)
+
+
+def draft_values(engine: Engine, form: TaskForm, instance: int) -> tuple[Typed, bool]:
+    """The inputs as the person's saved draft fills them (empty without one), and whether there was one."""
+    saved = engine.draft(instance, form.ref) if form.has_form else None
+    if not saved:
+        return Typed({}, {}), False
+    values, rows = flatten(form.schema, saved)
+    return Typed(values, rows), True
+
+
+def posted(form: TaskForm, fields: Any) -> Typed:
+    """The inputs as typed in the post."""
+    return read_posted(form.schema, form.ui, fields) if form.has_form else Typed({}, {})
+
+
+def moved_rows(typed: Typed, action: str) -> Typed | None:
+    """The inputs after a "Tambah baris" (`add:PATH`) or "Hapus" (`remove:PATH.N`) button, or None for others."""
+    kind, _, path = action.partition(":")
+    if kind == "add":
+        return add_row(typed, path)
+    if kind == "remove":
+        return remove_row(typed, path)
+    return None
+
+
+def typed_data(engine: Engine, form: TaskForm, instance: int, typed: Typed) -> tuple[dict[str, Any], Typed]:
+    """The artefact from the inputs, each value typed by the form as `sop complete --set` types it."""
+    if not form.has_form:
+        return {}, typed
+    pairs, renumbered = assignments(form.schema, typed)
+    return engine.data_from_assignments(instance, form.ref, pairs), renumbered
+
+
+def problems_by_field(form: TaskForm, typed: Typed, problems: list[str],
+                      shown: dict[str, str]) -> tuple[dict[str, list[str]], list[str]]:
+    """The engine's problem lines next to their fields (the rest for the top of the form), in the reader's words;
+    when files were chosen, a line saying to choose them again (a browser cannot keep them)."""
+    from .words import N_, fixed_text, translate
+
+    by_field, general = field_problems(problems, form.fields, typed)
+    return ({path: [translate(plain(p, shown)) for p in lines] for path, lines in by_field.items()},
+            [translate(plain(p, shown)) for p in general]
+            + ([fixed_text(N_("The files you chose were not kept: choose them again."))] if shown else []))
+
+
+@contextmanager
+def uploads(form: TaskForm, files: Any, shown: dict[str, str]) -> Iterator[list[tuple[str, str]]]:
+    """The posted files saved under their own (made safe) names in a temporary folder, as `--attach` pairs for
+    Engine.complete(attach=...); shown gets how a message names each (`--attach F=PATH` -> `F (name.pdf)`). The
+    folder is removed afterwards, whatever happened."""
+    chosen = posted_files(form.schema, files) if form.has_form else []
+    if not chosen:
+        yield []
+        return
+    folder = tempfile.mkdtemp(prefix="sop-upload-")
+    try:
+        pairs = []
+        for i, (field, upload) in enumerate(chosen):
+            name = secure_filename(upload.filename or "") or f"file-{i}"
+            sub = os.path.join(folder, str(i))
+            os.mkdir(sub)
+            path = os.path.join(sub, name)
+            upload.save(path)
+            pairs.append((field, path))
+            shown[f"--attach {field}={path}"] = f"{field} ({name})"
+            shown[path] = name
+        yield pairs
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def plain(text: str, shown: dict[str, str]) -> str:
+    """A message about an uploaded file naming the file as chosen, not its temporary path."""
+    for long, short in sorted(shown.items(), key=lambda item: -len(item[0])):
+        text = text.replace(long, short)
+    return text
+
+
+def completed_by(engine: Engine, instance: int, task: str) -> tuple[str, str] | None:
+    """Who completed a step of an instance last and when (local time), for a page saying it was done already."""
+    from engine import EngineError
+
+    try:
+        rows, _ = engine.history(instance)
+    except EngineError:  # only an addition to the engine's own message
+        return None
+    done = [r for r in rows if r.type == "task-completed" and r.task == task]
+    if not done:
+        return None
+    last = done[-1]
+    person = engine.person(last.actor)
+    who = f"{person.name} ({last.actor})" if person is not None and person.name else last.actor
+    return who, engine.local_times().text(last.time)
+
+
+def officials(engine: Engine, lane: str | None) -> list[tuple[str, str, bool]]:
+    """The people an operator may record for: (login, name, holds the step's lane), the lane's holders first."""
+    roles = engine.roles
+    if roles is None:
+        return []
+    people = [(p.login, p.name, p.holds(lane)) for p in roles.people.values()]
+    return sorted(people, key=lambda p: (not p[2], p[1]))
+
+
+def lane_holders(engine: Engine, lane: str | None) -> int:
+    """How many people hold the step's lane (a claim is offered only where there are several)."""
+    roles = engine.roles
+    return sum(1 for p in roles.people.values() if p.holds(lane)) if roles is not None else 0

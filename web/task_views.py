@@ -1,0 +1,157 @@
+"""The tasklist ("Tugas saya") and the task page: show a ready step with its form, save a draft, claim or release
+it, complete it (also on behalf of an official, by an operator); every refusal is the engine's."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from . import task_form
+from .access import engine, login_required, me, refused
+from .form_posting import Typed
+from .words import N_, translate
+
+if TYPE_CHECKING:
+    from engine import TaskView
+
+tasks = Blueprint("tasks", __name__)
+SHOWN = 200  # tasks one page lists (the count says how many wait in all)
+
+
+def task_ref(view: TaskView, ready: list[TaskView]) -> str:
+    """A task's reference in its page's address: the BPMN id, or the UUID where the id is ambiguous."""
+    same = [t for t in ready if t.instance == view.instance and t.task == view.task]
+    return view.id if len(same) > 1 else view.task
+
+
+@tasks.get("/")
+@login_required
+def tasklist() -> str:
+    """The ready tasks of the person's lanes (an operator's: all), oldest first; filters and the count waiting."""
+    from engine import NotFoundError
+
+    e, person = engine(), me()
+    process = request.args.get("process", "").strip() or None
+    overdue = request.args.get("overdue") == "1"
+    typed_instance = request.args.get("instance", "").strip()
+    instance = int(typed_instance) if typed_instance.isdigit() and len(typed_instance) < 19 else None
+    problem = None
+    if typed_instance and instance is None:
+        problem = translate(N_(f"'{typed_instance}' is not an instance number"))
+    lanes = None if person.operator else e.my_lanes(person.login)
+    now = e.clock()
+    found: list[TaskView] = []
+    if lanes != () and problem is None:
+        try:
+            found = e.tasks(instance, None, None, lanes, now if overdue else None)
+        except NotFoundError as exc:
+            problem = translate(str(exc))
+    waiting = sorted({t.process for t in found} | ({process} if process else set()))  # no folder scan per page
+    if process:
+        found = [t for t in found if t.process == process]
+    rows = [(t, task_ref(t, found), bool(t.due and t.due < now)) for t in found[:SHOWN]]
+    return render_template("tasks.html", rows=rows, count=len(found), shown=SHOWN, processes=waiting,
+                           process=process, overdue=overdue, instance=typed_instance, problem=problem)
+
+
+@tasks.get("/instances/<int:instance>/tasks/<task>")
+@login_required
+def task_page(instance: int, task: str) -> str | tuple[str, int]:
+    """A ready step: its name, instructions, the artefacts so far (read only), its form (with the saved draft)."""
+    form = _loaded(instance, task)
+    if not isinstance(form, task_form.TaskForm):
+        return form
+    typed, restored = task_form.draft_values(engine(), form, instance)
+    return _page(form, instance, task, typed, restored=restored)
+
+
+@tasks.post("/instances/<int:instance>/tasks/<task>")
+@login_required
+def task_post(instance: int, task: str) -> Any:
+    """Complete the step (303 to the tasklist), save a draft, or add/remove a row; bad data: 422, the form again
+    with each problem next to its field and the typed values kept, nothing saved."""
+    from engine import EngineError, TaskStateError, ValidationError
+
+    e = engine()
+    form = _loaded(instance, task)
+    if not isinstance(form, task_form.TaskForm):
+        return form
+    typed = task_form.posted(form, request.form)
+    action = request.form.get("_action", "complete")
+    moved = task_form.moved_rows(typed, action)
+    if moved is not None:
+        return _page(form, instance, task, moved)
+    actor = request.form.get("_as", "").strip() or None
+    shown: dict[str, str] = {}  # how messages name the uploaded files
+    try:
+        data, typed = task_form.typed_data(e, form, instance, typed)
+        if action == "draft":
+            saved_at = e.save_draft(instance, form.ref, data, actor)
+            when = e.local_times().text(saved_at)
+            flash(translate(N_(f"Draft saved at {when}; files are not kept in a draft")))
+            return redirect(url_for("tasks.task_page", instance=instance, task=task), 303)
+        with task_form.uploads(form, request.files, shown) as attach:
+            result = e.complete(instance, form.ref, data, actor, attach or None)
+    except ValidationError as exc:
+        by_field, general = task_form.problems_by_field(form, typed, exc.problems, shown)
+        head = translate(task_form.plain(str(exc).split("\n", 1)[0], shown))
+        return _page(form, instance, task, typed, errors=by_field, general=general, head=head), 422
+    except TaskStateError as exc:
+        return _done_already(exc, instance, form.view.task)
+    except EngineError as exc:
+        return refused(exc)
+    name = form.view.name
+    flash(translate(N_(f"Completed '{name}' of instance {instance}; instance is {result.instance.status}")))
+    return redirect(url_for("tasks.tasklist"), 303)
+
+
+@tasks.post("/instances/<int:instance>/tasks/<task>/claim")
+@login_required
+def claim(instance: int, task: str) -> Response:
+    """Take the task ("Saya kerjakan"): the others in the lane see who has it."""
+    engine().claim(instance, task)
+    return redirect(url_for("tasks.task_page", instance=instance, task=task), 303)
+
+
+@tasks.post("/instances/<int:instance>/tasks/<task>/release")
+@login_required
+def release(instance: int, task: str) -> Response:
+    """Give the task back to the lane (its claimer, or an operator)."""
+    engine().release(instance, task)
+    return redirect(url_for("tasks.task_page", instance=instance, task=task), 303)
+
+
+def _loaded(instance: int, task: str) -> task_form.TaskForm | tuple[str, int]:
+    """The ready task's form, or the 409 page when it is no longer ready (saying who completed it and when)."""
+    from engine import TaskStateError
+
+    try:
+        return task_form.load(engine(), instance, task)
+    except TaskStateError as exc:
+        return _done_already(exc, instance, task)
+
+
+def _done_already(error: Exception, instance: int, task: str) -> tuple[str, int]:
+    """409: the step cannot be completed now; when someone completed it, who and when."""
+    done = task_form.completed_by(engine(), instance, task)
+    return render_template("error.html", status=409, message=translate(str(error)), done=done,
+                           instance=instance), 409
+
+
+def _page(form: task_form.TaskForm, instance: int, task: str, typed: Typed, *,
+          errors: dict[str, list[str]] | None = None, general: list[str] | None = None, head: str | None = None,
+          restored: bool = False) -> str:
+    e, person = engine(), me()
+    view = form.view
+    fields = form.fields.fields(typed.values, typed.rows, errors) if form.has_form else ()
+    artefacts = e.artefacts(instance)
+    names = {r.task: r.name for r in e.history(instance)[0] if r.task}
+    files = e.attachments(instance)
+    return render_template(
+        "task.html", view=view, instance=instance, ref=task, form=form, fields=fields, general=general or [],
+        head=head, restored=restored, artefacts=artefacts, names=names, files=files,
+        officials=task_form.officials(e, view.lane) if person.operator else [],
+        holders=task_form.lane_holders(e, view.lane), rows=typed.rows,
+        claimed_by=getattr(view, "claimed_by", None), claimed_at=getattr(view, "claimed_at", None))

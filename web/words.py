@@ -1,0 +1,36 @@
+"""The web pages' words in the reader's language: the engine's catalog (SOP_LANG, Indonesian by default here).
+
+Page texts are written in English where they are used: `_("My tasks")` in templates (a Jinja call the extractor
+finds), `translate(f"...")` or `N_(...)` in the views."""
+
+from __future__ import annotations
+
+
+def N_(text: str) -> str:
+    """Mark a text for the catalog; it is translated where it is shown."""
+    return text
+
+
+def fixed_text(text: str) -> str:
+    """A fixed page word (a heading, a button) in the reader's language."""
+    from engine import fixed_text as engine_fixed_text
+
+    return engine_fixed_text(text)
+
+
+def translate(text: str) -> str:
+    """A message (an engine error, a confirmation with values) in the reader's language, line by line."""
+    from engine import translate as engine_translate
+
+    return engine_translate(text)
+
+
+def words(text: str, **values: object) -> str:
+    """A fixed text with `{name}` placeholders, translated first and filled after (templates use it as `_`)."""
+    said = fixed_text(text)
+    if not values:
+        return said
+    try:
+        return said.format(**values)
+    except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder: the English, filled
+        return text.format(**values)
