@@ -44,7 +44,7 @@ def copy(source: str, target: str, as_json: bool) -> None:
 @db.command("gc")
 @click.option("--dry-run", is_flag=True, help="Only list the files that would be removed.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"files": [{sha256, size, media_type}], "bytes", '
-                                                       '"removed"}.')
+                                                       '"removed", "strays": [paths]}.')
 @click.pass_context
 def gc(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
     """Remove the stored files no instance's history names any more. Example: sop db gc --dry-run"""
@@ -55,10 +55,15 @@ def gc(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
     result = engine_of(ctx).gc(dry_run)
     if as_json:
         emit_json({"files": [{"sha256": b.sha256, "size": b.size, "media_type": b.media_type} for b in result.files],
-                   "bytes": result.size, "removed": result.removed})
+                   "bytes": result.size, "removed": result.removed, "strays": list(result.strays)})
         return
     for blob in result.files:
         click.echo(f"{blob.sha256}  {size_text(blob.size):>9}  {blob.media_type}")
+    for path in result.strays:
+        click.echo(path)
+    if result.strays:
+        message(f"{len(result.strays)} file(s) left in the store's folder by an interrupted command (no row names "
+                f"them){'; run `sop db gc` to remove them' if dry_run else ', removed'}.")
     if not result.files:
         message("No unreferenced files: every stored file is named by an instance's history.")
     elif dry_run:

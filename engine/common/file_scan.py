@@ -6,10 +6,11 @@ import errno
 import hashlib
 import os
 import stat
+import threading
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from engine.common.errors import DataFileError, ValidationError
+from engine.common.errors import DataFileError, StoreError, ValidationError
 
 CHUNK_SIZE = 1024 * 1024  # one stored chunk: 1 MiB
 HEAD_SIZE = 64 * 1024  # what the media type is detected from
@@ -25,6 +26,7 @@ class ScannedFile(NamedTuple):
     sha256: str
     media_type: str
     identity: tuple[int, int, int]  # device, inode, mtime_ns: a file replaced before it is stored is refused
+    staged: str | None = None  # the store's durable copy of exactly these bytes, when it took one
 
 
 def _open(path: str, what: str) -> tuple[int, os.stat_result]:
@@ -84,9 +86,11 @@ def _too_large(what: str, path: str, limit: int) -> ValidationError:
                            "file; nothing was saved")
 
 
-def scan_file(path: str, what: str, limit: int) -> ScannedFile:
+def scan_file(path: str, what: str, limit: int, copy: int | None = None) -> ScannedFile:
     """Read a file once: hash, size and media type; refuses a missing file, a folder, a link loop, a device, and
-    a file over limit bytes (stops reading there)."""
+    a file over limit bytes (stops reading there). copy: an open descriptor that gets the bytes as they are read
+    (hashed meanwhile in a second thread: hashlib lets go of the GIL) and is fsynced at the end; a file changed
+    while it was read is then refused, so the copy holds exactly the bytes hashed."""
     fd, info = _open(path, what)
     if info.st_size > limit:
         os.close(fd)
@@ -94,6 +98,7 @@ def scan_file(path: str, what: str, limit: int) -> ScannedFile:
     digest = hashlib.sha256()
     head = b""
     size = 0
+    hashing: threading.Thread | None = None
     try:
         with os.fdopen(fd, "rb", buffering=0) as stream:
             while chunk := stream.read(CHUNK_SIZE):
@@ -102,11 +107,45 @@ def scan_file(path: str, what: str, limit: int) -> ScannedFile:
                     raise _too_large(what, path, limit)
                 if len(head) < HEAD_SIZE:
                     head += chunk[: HEAD_SIZE - len(head)]
-                digest.update(chunk)
+                if copy is None:
+                    digest.update(chunk)
+                    continue
+                if hashing is not None:
+                    hashing.join()
+                hashing = threading.Thread(target=digest.update, args=(chunk,))
+                hashing.start()
+                _write_all(copy, chunk, what)
+            after = os.fstat(stream.fileno())
     except OSError as exc:
         raise DataFileError(f"{what}: cannot read {path} ({exc.strerror or exc}); nothing was saved") from None
+    finally:
+        if hashing is not None:
+            hashing.join()
+    if copy is not None:
+        if _identity(after) != _identity(info) or after.st_size != size:
+            raise DataFileError(f"{what}: {path} changed while it was being stored; try again; nothing was saved")
+        _sync(copy, what)
     name = os.path.basename(os.path.normpath(path)) or "file"
     return ScannedFile(path, name, size, digest.hexdigest(), detect_media_type(head), _identity(info))
+
+
+def _write_all(fd: int, data: bytes, what: str) -> None:
+    """Write all of data to the store's copy; StoreError (a full disk) otherwise."""
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError as exc:
+        raise StoreError(f"{what}: cannot write the store's copy of the file ({exc.strerror or exc}); nothing was "
+                         "saved. Free some disk space") from None
+
+
+def _sync(fd: int, what: str) -> None:
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        raise StoreError(f"{what}: cannot write the store's copy of the file ({exc.strerror or exc}); nothing was "
+                         "saved") from None
 
 
 def file_chunks(scanned: ScannedFile, what: str) -> Iterator[bytes]:

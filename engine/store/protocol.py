@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from engine.common.models import TaskView
+
+if TYPE_CHECKING:
+    from engine.store.file_folder import FileFolder
 
 
 class VersionRow(NamedTuple):
@@ -180,8 +183,10 @@ class Transaction(Protocol):
         """Append one roles event; seq is unique."""
     def get_blob(self, sha256: str) -> BlobRow | None:
         """A stored file's row, or None (PostgreSQL: waits for another command storing the same file)."""
-    def put_blob(self, row: BlobRow, chunks: Iterable[bytes]) -> bool:
-        """Store a file's row and its chunks, one at a time; False (nothing read) when it is stored already."""
+    def put_blob(self, row: BlobRow, chunks: Iterable[bytes], staged: str | None = None) -> bool:
+        """Store a file's row and its chunks, one at a time; False (nothing read) when it is stored already.
+        staged: the file's durable copy from the store's file_stage(), which such a store renames into place
+        instead of reading chunks."""
     def add_attachments(self, rows: list[AttachmentRow]) -> None:
         """Record the files an event's artefact names."""
     def delete_blob(self, sha256: str) -> None:
@@ -262,5 +267,10 @@ class Store(Protocol):
         """A stored file's bytes, one chunk per read (never whole in memory)."""
     def unreferenced_blobs(self) -> list[BlobRow]:
         """Stored files no event names any more."""
+    def file_stage(self) -> FileFolder | None:
+        """Where a command copies a new file before it locks the store (SQLite: its file folder); None: the store
+        takes files in chunks inside the transaction."""
+    def stray_files(self) -> list[str]:
+        """Paths of files beside the store no row names (left by a crash between rename and commit)."""
     def close(self) -> None:
         """Release the connection."""

@@ -112,6 +112,13 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (instance_id, seq, field, position));
     CREATE INDEX IF NOT EXISTS attachments_sha256 ON attachments(sha256);
     """,
+    # 6: reserved for the accounts tables, added in a parallel branch; nothing here.
+    "",
+    # 7: new attached files live in the folder beside the store (`sop.db-files/`, engine/store/file_folder.py),
+    # not in blob_chunks: written once instead of through the write-ahead log and again into the store file.
+    # Files stored before stay in blob_chunks and are read from there. No table changes; the version tells an
+    # older sop, which would look for every file in blob_chunks, to refuse the store.
+    "",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables each schema version has (from the version that adds them): a store's user_version must match them.
