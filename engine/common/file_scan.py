@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
+import itertools
 import os
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from engine.common.errors import DataFileError, StoreError, ValidationError
@@ -89,49 +91,84 @@ def _too_large(what: str, path: str, limit: int) -> ValidationError:
 def scan_file(path: str, what: str, limit: int, copy: int | None = None) -> ScannedFile:
     """Read a file once: hash, size and media type; refuses a missing file, a folder, a link loop, a device, and
     a file over limit bytes (stops reading there). copy: an open descriptor that gets the bytes as they are read
-    (hashed meanwhile in a second thread: hashlib lets go of the GIL) and is fsynced at the end; a file changed
-    while it was read is then refused, so the copy holds exactly the bytes hashed."""
+    (hashed meanwhile in a second thread: hashlib lets go of the GIL) and is fsynced at the end: it holds exactly
+    the bytes hashed; a file changed while it was read (a torn copy of neither version) is refused."""
     fd, info = _open(path, what)
     if info.st_size > limit:
         os.close(fd)
         raise _too_large(what, path, limit)
     digest = hashlib.sha256()
-    head = b""
-    size = 0
-    hashing: threading.Thread | None = None
+    too_large = _too_large(what, path, limit)
     try:
         with os.fdopen(fd, "rb", buffering=0) as stream:
-            while chunk := stream.read(CHUNK_SIZE):
-                size += len(chunk)
-                if size > limit:
-                    raise _too_large(what, path, limit)
-                if len(head) < HEAD_SIZE:
-                    head += chunk[: HEAD_SIZE - len(head)]
-                if copy is None:
-                    digest.update(chunk)
-                    continue
-                if hashing is not None:
-                    hashing.join()
-                hashing = threading.Thread(target=digest.update, args=(chunk,))
-                hashing.start()
-                _write_all(copy, chunk, what)
+            if copy is None:
+                size, head = _hash(_pieces(stream, limit, too_large), digest)
+            else:
+                size, head = _copy(_pieces(stream, limit, too_large), digest, copy, what)
             after = os.fstat(stream.fileno())
     except OSError as exc:
         raise DataFileError(f"{what}: cannot read {path} ({exc.strerror or exc}); nothing was saved") from None
+    if copy is None:
+        media_type = detect_media_type(head)
+    elif _identity(after) != _identity(info) or after.st_size != size:
+        raise DataFileError(f"{what}: {path} changed while it was being stored; try again; nothing was saved")
+    else:
+        media_type = _synced_meanwhile(copy, what, lambda: detect_media_type(head))
+    name = os.path.basename(os.path.normpath(path)) or "file"
+    return ScannedFile(path, name, size, digest.hexdigest(), media_type, _identity(info))
+
+
+def _pieces(stream: io.RawIOBase, limit: int, too_large: ValidationError) -> Iterator[memoryview]:
+    """The file in CHUNK_SIZE pieces, read into two buffers in turn (no new memory per piece): a piece stays
+    valid while the next one is read, and is overwritten by the one after."""
+    buffers = (bytearray(CHUNK_SIZE), bytearray(CHUNK_SIZE))
+    size = 0
+    for turn in itertools.count():
+        buffer = buffers[turn % 2]
+        got = stream.readinto(buffer)
+        if not got:
+            return
+        size += got
+        if size > limit:
+            raise too_large
+        yield memoryview(buffer)[:got]
+
+
+def _hash(pieces: Iterator[memoryview], digest: hashlib._Hash) -> tuple[int, bytes]:
+    """Hash the pieces; (size, the first HEAD_SIZE bytes)."""
+    size, head = 0, b""
+    for piece in pieces:
+        size += len(piece)
+        if len(head) < HEAD_SIZE:
+            head += piece[: HEAD_SIZE - len(head)]
+        digest.update(piece)
+    return size, head
+
+
+def _copy(pieces: Iterator[memoryview], digest: hashlib._Hash, copy: int, what: str) -> tuple[int, bytes]:
+    """Write the pieces to copy while a second thread hashes each one (hashlib lets go of the GIL on large
+    updates, os.write too); (size, the first HEAD_SIZE bytes)."""
+    size, head = 0, b""
+    hashing: threading.Thread | None = None
+    try:
+        for piece in pieces:
+            size += len(piece)
+            if len(head) < HEAD_SIZE:
+                head += piece[: HEAD_SIZE - len(head)]
+            if hashing is not None:
+                hashing.join()  # the piece before: its buffer is the one read next
+            hashing = threading.Thread(target=digest.update, args=(piece,))
+            hashing.start()
+            _write_all(copy, piece, what)
     finally:
         if hashing is not None:
             hashing.join()
-    if copy is not None:
-        if _identity(after) != _identity(info) or after.st_size != size:
-            raise DataFileError(f"{what}: {path} changed while it was being stored; try again; nothing was saved")
-        _sync(copy, what)
-    name = os.path.basename(os.path.normpath(path)) or "file"
-    return ScannedFile(path, name, size, digest.hexdigest(), detect_media_type(head), _identity(info))
+    return size, head
 
 
-def _write_all(fd: int, data: bytes, what: str) -> None:
+def _write_all(fd: int, data: memoryview, what: str) -> None:
     """Write all of data to the store's copy; StoreError (a full disk) otherwise."""
-    view = memoryview(data)
+    view = data
     try:
         while view:
             view = view[os.write(fd, view):]
@@ -140,12 +177,27 @@ def _write_all(fd: int, data: bytes, what: str) -> None:
                          "saved. Free some disk space") from None
 
 
-def _sync(fd: int, what: str) -> None:
+def _synced_meanwhile(fd: int, what: str, work: Callable[[], str]) -> str:
+    """fsync the copy in a second thread while this one does work (the media type: pure Python, while the
+    fsync only waits for the disk); work's result once both are done."""
+    failed: list[OSError] = []
+
+    def sync() -> None:
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            failed.append(exc)
+
+    syncing = threading.Thread(target=sync)
+    syncing.start()
     try:
-        os.fsync(fd)
-    except OSError as exc:
-        raise StoreError(f"{what}: cannot write the store's copy of the file ({exc.strerror or exc}); nothing was "
-                         "saved") from None
+        done = work()
+    finally:
+        syncing.join()
+    if failed:
+        raise StoreError(f"{what}: cannot write the store's copy of the file ({failed[0].strerror or failed[0]}); "
+                         "nothing was saved") from None
+    return done
 
 
 def file_chunks(scanned: ScannedFile, what: str) -> Iterator[bytes]:
