@@ -81,6 +81,35 @@ def _cp(source: Path, target: Path, sync: bool = False) -> float:
     return time.perf_counter() - started
 
 
+def _complete_in_process(db: Path, definitions: Path, forms: Path, scan: Path, rounds: int) -> dict[str, float]:
+    """Seconds of a completion with the 20 MB file and of one without, and of `cp` and `cp` + `sync` of it, each
+    round interleaved, in one long-lived process (as `sop serve` completes): medians over the rounds. No process
+    start-up in the difference, whose noise (tens of ms) is as large as the file's cost."""
+    sys.path.insert(0, str(ROOT))
+    import yaml
+
+    from engine.service.facade import Engine
+
+    cli = Cli(db, definitions, forms)
+    instances = [int(cli.started()) for _ in range(2 * rounds)]
+    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    engine = Engine(str(db), definitions, forms)
+    times: dict[str, list[float]] = {"with": [], "without": [], "cp": [], "cp_sync": []}
+    for n in range(rounds):
+        _scan(scan, 20 * MB)
+        os.sync()  # the new bytes on disk before anything is timed: no write-back of them under either side
+        started = time.perf_counter()
+        engine.complete(instances[2 * n], TASK, dict(data))
+        times["without"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        engine.complete(instances[2 * n + 1], TASK, dict(data), attach=[(FIELD, str(scan))])
+        times["with"].append(time.perf_counter() - started)
+        times["cp"].append(_cp(scan, db.with_name(f"inproc-copy{n}.pdf")))
+        times["cp_sync"].append(_cp(scan, db.with_name(f"inproc-synced{n}.pdf"), sync=True))
+    engine.close()
+    return {key: statistics.median(values) for key, values in times.items()}
+
+
 def _verify_in_process(db: Path, definitions: Path, forms: Path, attached: int, plain: int) -> float:
     """Milliseconds `verify` of the instance with the file takes over the one without, in one process (median of
     five interleaved runs each: the difference between two whole processes is lost in their noise)."""
@@ -116,6 +145,11 @@ def measure(rounds: int, big: bool) -> dict[str, float]:
             results["rss_extra_mb"] = (big_kb - base_kb) / 1024
             results["verify_ms_per_mb_200"] = _verify_in_process(tmp / "big.db", definitions, forms, int(attached),
                                                                  int(plain)) / 200
+        inproc = _complete_in_process(tmp / "inproc.db", definitions, forms, scan, rounds)
+        cost = inproc["with"] - inproc["without"]
+        results.update(inproc_with_s=inproc["with"], inproc_without_s=inproc["without"], inproc_cp_s=inproc["cp"],
+                       inproc_cp_sync_s=inproc["cp_sync"], inproc_cost_vs_cp=cost / inproc["cp"],
+                       inproc_cost_vs_cp_sync=cost / inproc["cp_sync"])
         _scan(scan, 20 * MB)
         with_file, without, copies, synced, verify_with, verify_without = [], [], [], [], [], []
         for n in range(rounds):
@@ -123,6 +157,7 @@ def measure(rounds: int, big: bool) -> dict[str, float]:
             plain, attached = cli.started(), cli.started()
             without.append(cli.run("complete", plain, TASK, "--data", str(DATA))[0])
             _scan(scan, 20 * MB)  # new bytes each round: nothing deduplicated
+            os.sync()
             with_file.append(cli.run("complete", attached, TASK, "--data", str(DATA), "--attach",
                                      f"{FIELD}={scan}")[0])
             copies.append(_cp(scan, tmp / f"copy{n}.pdf"))
@@ -158,6 +193,10 @@ def main() -> None:
     print(f"  storing the file costs {r['attach_cost_vs_cp']:.2f}x cp (target <= 2x), "
           f"{r['attach_cost_vs_cp_sync']:.2f}x cp + sync ({r['cp_sync_20mb_s'] * 1000:.0f} ms); the whole completion "
           f"{r['complete_20mb_vs_cp']:.2f}x cp")
+    print(f"in one process (as `sop serve`): the file costs {(r['inproc_with_s'] - r['inproc_without_s']) * 1000:.0f} ms "
+          f"over the completion's {r['inproc_without_s'] * 1000:.0f} ms: {r['inproc_cost_vs_cp']:.2f}x cp "
+          f"({r['inproc_cp_s'] * 1000:.0f} ms), {r['inproc_cost_vs_cp_sync']:.2f}x cp + sync "
+          f"({r['inproc_cp_sync_s'] * 1000:.0f} ms)")
     print(f"sop verify: {r['verify_inproc_ms_per_mb']:.1f} ms per MB attached (rehashing the stored chunks of a "
           f"20 MB file, in one process; as two whole processes {r['verify_ms_per_mb']:.1f} ms, within their noise)")
     if "verify_ms_per_mb_200" in r:
