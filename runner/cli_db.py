@@ -44,7 +44,7 @@ def copy(source: str, target: str, as_json: bool) -> None:
 @db.command("gc")
 @click.option("--dry-run", is_flag=True, help="Only list the files that would be removed.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"files": [{sha256, size, media_type}], "bytes", '
-                                                       '"removed", "strays": [paths]}.')
+                                                       '"removed"}.')
 @click.pass_context
 def gc(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
     """Remove the stored files no instance's history names any more. Example: sop db gc --dry-run"""
@@ -59,14 +59,11 @@ def gc(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
         return
     for blob in result.files:
         click.echo(f"{blob.sha256}  {size_text(blob.size):>9}  {blob.media_type}")
-    for path in result.strays:
+    for path in result.strays:  # left in a SQLite store's folder by an interrupted command: listed, removed too
         click.echo(path)
-    if result.strays:
-        message(f"{len(result.strays)} file(s) left in the store's folder by an interrupted command (no row names "
-                f"them){'; run `sop db gc` to remove them' if dry_run else ', removed'}.")
-    if not result.files:
+    if not result.files and not result.strays:
         message("No unreferenced files: every stored file is named by an instance's history.")
-    elif dry_run:
+    elif result.files and dry_run:
         message(f"{len(result.files)} unreferenced file(s), {size_text(result.size)}; run `sop db gc` to remove them.")
-    else:
+    elif result.files:
         message(f"Removed {len(result.files)} unreferenced file(s), {size_text(result.size)}.")

@@ -86,9 +86,11 @@ def test_a_sqlite_transaction_rolled_back_removes_the_file_it_renamed(tmp_path: 
     store = SqliteStore(str(tmp_path / "s.db"), create=True)
     try:
         for commit in (False, True):
-            fd, staged = store.files.stage()
-            os.write(fd, b"hello")
-            os.close(fd)
+            copy = store.files.stage()
+            copy.write(memoryview(b"hello"))
+            copy.sync()
+            copy.close()
+            staged = copy.path
             with pytest.raises(StoreError, match="later") if not commit else nullcontext(), \
                     store.transaction() as tx:
                 assert tx.put_blob(BlobRow(SHA_A, 5, "text/plain", 1, "t"), iter(()), staged)

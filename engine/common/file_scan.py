@@ -10,12 +10,11 @@ import os
 import stat
 import threading
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
-from engine.common.errors import DataFileError, StoreError, ValidationError
+from engine.common.errors import DataFileError, ValidationError
 
 CHUNK_SIZE = 1024 * 1024  # one stored chunk: 1 MiB
-WRITE_BACK_EVERY = 4 * CHUNK_SIZE  # a copy's bytes are sent on to the disk in pieces this large
 HEAD_SIZE = 64 * 1024  # what the media type is detected from
 OCTET_STREAM = "application/octet-stream"
 
@@ -89,11 +88,21 @@ def _too_large(what: str, path: str, limit: int) -> ValidationError:
                            "file; nothing was saved")
 
 
-def scan_file(path: str, what: str, limit: int, copy: int | None = None) -> ScannedFile:
+class CopyTarget(Protocol):
+    """Where a store takes its copy of a file as it is read (SQLite: a staged file beside the store)."""
+
+    def write(self, data: memoryview) -> None:
+        """Append the bytes (StoreError naming the store if it cannot)."""
+
+    def sync(self) -> None:
+        """Make what was written durable (StoreError naming the store if it cannot)."""
+
+
+def scan_file(path: str, what: str, limit: int, copy: CopyTarget | None = None) -> ScannedFile:
     """Read a file once: hash, size and media type; refuses a missing file, a folder, a link loop, a device, and
-    a file over limit bytes (stops reading there). copy: an open descriptor that gets the bytes as they are read
-    (hashed meanwhile in a second thread: hashlib lets go of the GIL) and is fsynced at the end: it holds exactly
-    the bytes hashed; a file changed while it was read (a torn copy of neither version) is refused."""
+    a file over limit bytes (stops reading there). copy: gets the bytes as they are read (hashed meanwhile in a
+    second thread: hashlib lets go of the GIL) and is synced at the end: it holds exactly the bytes hashed; a file
+    changed while it was read (a torn copy of neither version) is refused."""
     fd, info = _open(path, what)
     if info.st_size > limit:
         os.close(fd)
@@ -105,16 +114,16 @@ def scan_file(path: str, what: str, limit: int, copy: int | None = None) -> Scan
             if copy is None:
                 size, head = _hash(_pieces(stream, limit, too_large), digest)
             else:
-                size, head = _copy(_pieces(stream, limit, too_large), digest, copy, what)
+                size, head = _copy(_pieces(stream, limit, too_large), digest, copy)
             after = os.fstat(stream.fileno())
     except OSError as exc:
         raise DataFileError(f"{what}: cannot read {path} ({exc.strerror or exc}); nothing was saved") from None
     if copy is None:
         media_type = detect_media_type(head)
     elif _identity(after) != _identity(info) or after.st_size != size:
-        raise DataFileError(f"{what}: {path} changed while it was being stored; try again; nothing was saved")
+        raise DataFileError(f"{what}: {path} was replaced while being read; try again; nothing was saved")
     else:
-        media_type = _synced_meanwhile(copy, what, lambda: detect_media_type(head))
+        media_type = _synced_meanwhile(copy, lambda: detect_media_type(head))
     name = os.path.basename(os.path.normpath(path)) or "file"
     return ScannedFile(path, name, size, digest.hexdigest(), media_type, _identity(info))
 
@@ -146,10 +155,10 @@ def _hash(pieces: Iterator[memoryview], digest: hashlib._Hash) -> tuple[int, byt
     return size, head
 
 
-def _copy(pieces: Iterator[memoryview], digest: hashlib._Hash, copy: int, what: str) -> tuple[int, bytes]:
+def _copy(pieces: Iterator[memoryview], digest: hashlib._Hash, copy: CopyTarget) -> tuple[int, bytes]:
     """Write the pieces to copy while a second thread hashes each one (hashlib lets go of the GIL on large
     updates, os.write too); (size, the first HEAD_SIZE bytes)."""
-    size, head, sent = 0, b"", 0
+    size, head = 0, b""
     hashing: threading.Thread | None = None
     try:
         for piece in pieces:
@@ -160,38 +169,22 @@ def _copy(pieces: Iterator[memoryview], digest: hashlib._Hash, copy: int, what: 
                 hashing.join()  # the piece before: its buffer is the one read next
             hashing = threading.Thread(target=digest.update, args=(piece,))
             hashing.start()
-            _write_all(copy, piece, what)
-            if size - sent >= WRITE_BACK_EVERY and hasattr(os, "posix_fadvise"):
-                # Start writing what was copied to disk now, so the closing fsync has little left to wait for
-                # (Linux starts write-back of dirty pages it is told are not needed; the fsync still decides).
-                os.posix_fadvise(copy, sent, size - sent, os.POSIX_FADV_DONTNEED)
-                sent = size
+            copy.write(piece)
     finally:
         if hashing is not None:
             hashing.join()
     return size, head
 
 
-def _write_all(fd: int, data: memoryview, what: str) -> None:
-    """Write all of data to the store's copy; StoreError (a full disk) otherwise."""
-    view = data
-    try:
-        while view:
-            view = view[os.write(fd, view):]
-    except OSError as exc:
-        raise StoreError(f"{what}: cannot write the store's copy of the file ({exc.strerror or exc}); nothing was "
-                         "saved. Free some disk space") from None
-
-
-def _synced_meanwhile(fd: int, what: str, work: Callable[[], str]) -> str:
-    """fsync the copy in a second thread while this one does work (the media type: pure Python, while the
-    fsync only waits for the disk); work's result once both are done."""
-    failed: list[OSError] = []
+def _synced_meanwhile(copy: CopyTarget, work: Callable[[], str]) -> str:
+    """Sync the copy in a second thread while this one does work (the media type: pure Python, while the fsync
+    only waits for the disk); work's result once both are done."""
+    failed: list[BaseException] = []
 
     def sync() -> None:
         try:
-            os.fsync(fd)
-        except OSError as exc:
+            copy.sync()
+        except BaseException as exc:  # raised again below, in the calling thread
             failed.append(exc)
 
     syncing = threading.Thread(target=sync)
@@ -201,8 +194,7 @@ def _synced_meanwhile(fd: int, what: str, work: Callable[[], str]) -> str:
     finally:
         syncing.join()
     if failed:
-        raise StoreError(f"{what}: cannot write the store's copy of the file ({failed[0].strerror or failed[0]}); "
-                         "nothing was saved") from None
+        raise failed[0]
     return done
 
 

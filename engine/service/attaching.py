@@ -3,7 +3,6 @@ from the content, size), stored by SHA-256 in the completion's own transaction, 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -94,14 +93,14 @@ def scan_attachments(schema: dict[str, Any], attach: list[tuple[str, str]], what
             if stage is None:
                 scanned = scan_file(path, f"{what}: {option}", field.max_size)
             else:
-                fd, staged = stage.stage()
+                copy = stage.stage()
                 try:
-                    scanned = scan_file(path, f"{what}: {option}", field.max_size, fd)._replace(staged=staged)
+                    scanned = scan_file(path, f"{what}: {option}", field.max_size, copy)._replace(staged=copy.path)
                 except BaseException:
-                    discard(staged)
+                    discard(copy.path)
                     raise
                 finally:
-                    os.close(fd)
+                    copy.close()
             placed.append(PlacedFile(field.name, position, option, scanned))
             _check(field, scanned, option, what)
     except BaseException:

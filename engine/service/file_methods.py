@@ -16,12 +16,13 @@ if TYPE_CHECKING:
 
 
 class GcResult(NamedTuple):
-    """The stored files no event names: removed (or, on a dry run, that would be), and their bytes."""
+    """The stored files no event names: removed (or, on a dry run, that would be), and their bytes; and the paths
+    of a SQLite store's stray files (removed with them)."""
 
     files: tuple[BlobRow, ...]
     size: int
     removed: bool
-    strays: tuple[str, ...] = ()  # files in a SQLite store's folder no row names (a crash before commit)
+    strays: tuple[str, ...] = ()  # paths in a SQLite store's folder no row names (a crash before commit)
 
 
 class FileMethods:
