@@ -160,6 +160,20 @@ def test_verify_names_an_altered_and_a_missing_file(sop: Sop, tmp_path: Path) ->
     assert missing.exit_code == 1 and "is missing from the store" in missing.output
 
 
+def test_a_file_gone_from_the_folder_comes_back_when_attached_again(sop: Sop, tmp_path: Path) -> None:
+    """A row whose file was lost (a gc whose commit failed, a hand's rm) gets it back from the next attach of
+    the same bytes; until then verify names it missing."""
+    pdf = scan(tmp_path / "s.pdf")
+    sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    first = sop.start()
+    assert attach(sop, first, pdf).exit_code == 0
+    stored = Path(f"{sop.db}-files") / sha[:2] / sha
+    stored.unlink()
+    assert sop("verify", str(first)).exit_code == 1
+    assert attach(sop, sop.start(), pdf).exit_code == 0
+    assert stored.read_bytes() == pdf.read_bytes() and sop("verify").exit_code == 0
+
+
 def test_a_file_stored_in_chunks_before_schema_7_is_still_read_and_checked(sop: Sop, tmp_path: Path) -> None:
     """A schema 5 store kept files as chunk rows: upgraded, it reads, verifies and deduplicates them there, and
     verify names a changed chunk."""

@@ -193,7 +193,7 @@ def store_files(tx: Transaction, schema: dict[str, Any], data: dict[str, Any], p
                 raise ValidationError(f"{what}: field '{field}' names file {value['sha256'][:12]} as "
                                       f"{value['media_type']} of {value['size']} bytes; the store holds it as "
                                       f"{stored.media_type} of {stored.size} bytes; nothing was saved")
-        elif stored is None:
+        else:  # stored already: put_blob stores nothing (SQLite: unless the row's file has gone from the folder)
             s = item.scanned
             tx.put_blob(BlobRow(s.sha256, s.size, s.media_type, -(-s.size // CHUNK_SIZE), now),
                         file_chunks(s, f"{what}: {item.option}"), s.staged)
