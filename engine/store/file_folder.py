@@ -70,7 +70,10 @@ class FileFolder:
         self.root = os.path.abspath(store_path) + "-files"
 
     def path(self, sha256: str) -> str:
-        """Where a stored file lives."""
+        """Where a stored file lives; a name that is not a SHA-256 (a row edited by hand) never leaves the folder."""
+        if not _is_sha256(sha256):
+            exc = f"{sha256[:80]!r} is not a SHA-256"
+            raise StoreError(f"Store '{self.location}' cannot be read ({exc})")
         return os.path.join(self.root, sha256[:2], sha256)
 
     def _folder(self, path: str) -> None:
@@ -125,10 +128,12 @@ class FileFolder:
 
     def has(self, sha256: str) -> bool:
         """Whether the folder holds the file."""
-        return os.path.isfile(self.path(sha256))
+        return _is_sha256(sha256) and os.path.isfile(self.path(sha256))
 
     def read(self, sha256: str) -> Iterator[bytes]:
         """The file's bytes in 1 MiB pieces; none when it is missing."""
+        if not _is_sha256(sha256):
+            return
         try:
             stream = open(self.path(sha256), "rb", buffering=0)
         except FileNotFoundError:
@@ -141,7 +146,8 @@ class FileFolder:
 
     def remove(self, sha256: str) -> None:
         """Remove a stored file (gone already is fine)."""
-        discard(self.path(sha256))
+        if _is_sha256(sha256):
+            discard(self.path(sha256))
 
     def leftovers(self, stored: set[str]) -> list[str]:
         """Files no store row names (a crash between rename and commit) and stale staged copies: their paths."""
@@ -154,10 +160,14 @@ class FileFolder:
             inner = os.path.join(self.root, folder)
             if not os.path.isdir(inner) or os.path.islink(inner):
                 continue
-            for name in sorted(os.listdir(inner)):
+            try:
+                names = sorted(os.listdir(inner))
+            except FileNotFoundError:
+                continue
+            for name in names:
                 path = os.path.join(inner, name)
                 if folder == STAGING:
-                    if os.path.getmtime(path) < time.time() - STALE_SECONDS:
+                    if _modified(path) < time.time() - STALE_SECONDS:
                         out.append(path)
                 elif _is_sha256(name) and name[:2] == folder and name not in stored:
                     out.append(path)
@@ -170,6 +180,14 @@ def discard(path: str) -> None:
         os.unlink(path)
     except FileNotFoundError:
         pass
+
+
+def _modified(path: str) -> float:
+    """A file's modification time; now for one that has just gone (renamed by the command that staged it)."""
+    try:
+        return os.path.getmtime(path)
+    except FileNotFoundError:
+        return time.time()
 
 
 def _umask() -> int:
