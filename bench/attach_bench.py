@@ -76,6 +76,7 @@ class Cli:
 
 def _cp(source: Path, target: Path, sync: bool = False) -> float:
     """`cp` of the file (sync: then `sync` of the copy, as the store's commit makes it durable)."""
+    os.sync()
     started = time.perf_counter()
     subprocess.run(["cp", str(source), str(target)], check=True)
     if sync:
@@ -99,10 +100,13 @@ def _complete_in_process(db: Path, definitions: Path, forms: Path, scan: Path, r
     times: dict[str, list[float]] = {"with": [], "without": [], "cp": [], "cp_sync": [], "hash": []}
     for n in range(rounds):
         _scan(scan, 20 * MB)
-        os.sync()  # the new bytes on disk before anything is timed: no write-back of them under either side
+        # Before each timed step everything earlier is on disk (os.sync): no write-back of the last step's 20 MB
+        # (an unsynced cp's copy) under the next one.
+        os.sync()
         started = time.perf_counter()
         engine.complete(instances[2 * n], TASK, dict(data))
         times["without"].append(time.perf_counter() - started)
+        os.sync()
         started = time.perf_counter()
         engine.complete(instances[2 * n + 1], TASK, dict(data), attach=[(FIELD, str(scan))])
         times["with"].append(time.perf_counter() - started)
@@ -172,6 +176,7 @@ def measure(rounds: int, big: bool) -> dict[str, float]:
         for n in range(rounds):
             cli = Cli(tmp / f"s{n}.db", definitions, forms)
             plain, attached = cli.started(), cli.started()
+            os.sync()  # before each timed step, as in _complete_in_process
             without.append(cli.run("complete", plain, TASK, "--data", str(DATA))[0])
             _scan(scan, 20 * MB)  # new bytes each round: nothing deduplicated
             os.sync()
