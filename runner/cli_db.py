@@ -44,7 +44,7 @@ def copy(source: str, target: str, as_json: bool) -> None:
 @db.command("gc")
 @click.option("--dry-run", is_flag=True, help="Only list the files that would be removed.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"files": [{sha256, size, media_type}], "bytes", '
-                                                       '"removed"}.')
+                                                       '"removed", "strays": [path]}.')
 @click.pass_context
 def gc(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
     """Remove the stored files no instance's history names any more. Example: sop db gc --dry-run"""
@@ -67,3 +67,8 @@ def gc(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
         message(f"{len(result.files)} unreferenced file(s), {size_text(result.size)}; run `sop db gc` to remove them.")
     elif result.files:
         message(f"Removed {len(result.files)} unreferenced file(s), {size_text(result.size)}.")
+    if result.strays and dry_run:
+        message(f"{len(result.strays)} file(s) an interrupted command left beside the store; run `sop db gc` to "
+                "remove them.")
+    elif result.strays:
+        message(f"Removed {len(result.strays)} file(s) an interrupted command left beside the store.")

@@ -423,6 +423,9 @@ def test_a_completion_killed_mid_transaction_keeps_no_file(sop: Sop, tmp_path: P
     assert len(left) == 1  # the file copied before the lock (renamed to its hash only before-commit)
     stray = Path(f"{sop.db}-files") / left[0][0]
     assert sop.json("db", "gc", "--dry-run")["strays"] == ([str(stray)] if point == "before-commit" else [])
+    if point == "before-commit":
+        listed = sop("db", "gc", "--dry-run")
+        assert str(stray) in listed.output and "1 file(s) an interrupted command left beside the store" in listed.output
     os.utime(stray, (stray.stat().st_atime - 7200, stray.stat().st_mtime - 7200))  # a staged copy: stale by now
     assert sop.json("db", "gc")["strays"] == [str(stray)]
     assert sop.dump() == before
