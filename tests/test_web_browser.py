@@ -165,3 +165,35 @@ def test_both_paths_completed_in_the_browser_then_verify_passes(paths: dict[str,
         [s["as"] for s in pasang.steps]
     verify = subprocess.run(sop_command(paths, "verify"), cwd=ROOT, env=sop_env(), capture_output=True, text=True)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_a_script_typed_into_a_form_is_shown_as_text_and_a_post_without_its_token_is_refused(
+        paths: dict[str, str], tmp_path: Path) -> None:
+    """The Kepala Dinas types markup into the disposition: the next official's page shows it as text and runs no
+    script; a form whose csrf_token was removed is refused (403) and saves nothing."""
+    instance = started(paths, "DisposisiKadis")
+    hostile = "<script>document.title='diretas'</script><b id=\"injected\">tebal</b>"
+    with served(paths, tmp_path / "serve.log") as base:
+        browser = Official(base)
+        try:
+            browser.log_in("kadis", PASSWORD)
+            browser.open_task(instance, "DisposisiKadis")
+            data = dict(_scenario("pasang.scenario.yaml").steps[1]["data"], isi=hostile)
+            browser.fill(_schema(paths, instance, "DisposisiKadis"), data)
+            browser.complete()
+            assert browser.path == "/"
+            browser.log_out()
+            browser.log_in("kabid.egov", PASSWORD)
+            browser.open_task(instance, "AnalisaKabid")
+            shown = " ".join(d.get_attribute("textContent") for d in browser.all("section.artefacts details"))
+            assert hostile in shown  # the markup as the official typed it, as text
+            assert browser.all("#injected") == [] and "diretas" not in browser.driver.title
+            assert browser.driver.execute_script("return document.scripts.length") == 0
+            before = engine_as(paths, "tu.umum").show(instance).events
+            browser.driver.execute_script(
+                "document.querySelectorAll('input[name=csrf_token]').forEach(e => e.remove())")
+            browser.complete()
+            assert browser.status() == 403
+            assert engine_as(paths, "tu.umum").show(instance).events == before
+        finally:
+            browser.close()

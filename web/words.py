@@ -21,15 +21,22 @@ def fixed_text(text: str) -> str:
 def translate(text: str) -> str:
     """A message (an engine error, a confirmation with values) in the reader's language, line by line, with the
     stored times inside it in the office's local time (WIB)."""
-    from flask import has_request_context
+    from flask import current_app, has_app_context
 
     from engine import translate as engine_translate
 
     said = engine_translate(text)
-    if "Z" in said and has_request_context():
-        from web.access import engine
+    if "Z" in said and has_app_context():
+        from engine import EngineError, office_times
 
-        said = engine().local_times().in_text(said)
+        config = current_app.config
+        if "SOP_LOCAL_TIMES" not in config:  # the office's zone, read once per app
+            try:
+                config["SOP_LOCAL_TIMES"] = office_times(config["SOP_DEFINITIONS"])
+            except EngineError:  # a broken calendar is reported where it is used; here times stay UTC
+                config["SOP_LOCAL_TIMES"] = None
+        if config["SOP_LOCAL_TIMES"] is not None:
+            said = config["SOP_LOCAL_TIMES"].in_text(said)
     return said
 
 
