@@ -72,7 +72,7 @@ EDITS = [
      ["instance 1: table steps, column taken of step 'DisposisiKadis'", "found 'lama'"]),
     ("instance total text", "UPDATE instance_times SET total = 'lama' WHERE instance_id = 1", 1,
      ["instance 1: table instance_times, column total: expected", "found 'lama'"]),
-    ("instance total", "UPDATE instance_times SET total = total * 10 WHERE instance_id = 1", 1,
+    ("instance total", "UPDATE instance_times SET total = total * 10 + 7 WHERE instance_id = 1", 1,
      ["instance 1: table instance_times, column total: expected"]),
     ("instance budget", "UPDATE instance_times SET budget = 1 WHERE instance_id = 2", 2,
      ["instance 2: table instance_times, column budget: expected", "found 1.000"]),
