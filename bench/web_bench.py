@@ -38,6 +38,7 @@ from web_clients import COUNT, Client, Server, csrf_of  # noqa: E402
 from web_store import FORMS, OFFICIAL, PASSWORD, TASK, build, definitions_copy, step_data  # noqa: E402
 
 CLIENTS = (1, 8, 32)
+THREADS = 4  # gunicorn threads per `sop serve` worker (web/server.py)
 Figures = dict[str, Any]
 
 
@@ -95,8 +96,7 @@ def in_process(url: str, definitions: Path, numbers: Numbers, count: int) -> Fig
             "fresh": {**timed(fresh), "per_s": round(len(fresh) / sum(fresh), 1)}}
 
 
-def together(clients: list[Client], work: Callable[[int, Client], dict[str, list[float]]]) -> tuple[float, float,
-                                                                                                      list[Any]]:
+def together(clients: list[Client], work: Callable[[int, Client], Any]) -> tuple[float, float, list[Any]]:
     """Run work(i, client) in one thread per client, all released at once; wall seconds from the release to the
     last one done, this process's CPU seconds meanwhile (the clients' share of the machine), and the results."""
     results: list[Any] = [None] * len(clients)
@@ -124,12 +124,16 @@ def together(clients: list[Client], work: Callable[[int, Client], dict[str, list
     return wall, cpu, results
 
 
-def tasklist_work(requests: int) -> Callable[[int, Client], dict[str, list[float]]]:
-    """Each client GETs / `requests` times; every page must be the tasklist with its count."""
+def tasklist_work(requests: int, seconds: float) -> Callable[[int, Client], dict[str, list[float]]]:
+    """Each client GETs / `requests` times, or as many as it begins within `seconds`; every page must be the
+    tasklist with its count."""
 
     def work(_: int, client: Client) -> dict[str, list[float]]:
-        latencies = []
+        latencies: list[float] = []
+        stop = time.perf_counter() + seconds
         for _ in range(requests):
+            if latencies and time.perf_counter() > stop:
+                break
             began = time.perf_counter()
             status, page, _cookie = client.request("GET", "/")
             latencies.append(time.perf_counter() - began)
@@ -140,13 +144,18 @@ def tasklist_work(requests: int) -> Callable[[int, Client], dict[str, list[float
     return work
 
 
-def completion_work(own: list[list[int]], fields: dict[str, str]) -> Callable[[int, Client], dict[str, list[float]]]:
-    """Client i completes the disposition of its own instances own[i]: GET the task page (its CSRF token), POST the
-    form; each POST must answer 303 (completed) and its instance must be gone from the page after."""
+def completion_work(own: list[list[int]], fields: dict[str, str],
+                    seconds: float = math.inf) -> Callable[[int, Client], dict[str, list[float]]]:
+    """Client i completes the disposition of its own instances own[i] (as many as it begins within `seconds`): GET
+    the task page (its CSRF token), POST the form; each POST must answer 303 (completed)."""
 
     def work(i: int, client: Client) -> dict[str, list[float]]:
-        pages, posts = [], []
+        pages: list[float] = []
+        posts: list[float] = []
+        stop = time.perf_counter() + seconds
         for instance in own[i]:
+            if posts and time.perf_counter() > stop:
+                break
             path = f"/instances/{instance}/tasks/{TASK}"
             began = time.perf_counter()
             status, page, _cookie = client.request("GET", path)
@@ -176,37 +185,40 @@ def measure_store(kind: str, url: str, definitions: Path, sizes: argparse.Namesp
     numbers = Numbers(sizes.instances)
     out: Figures = {"build_s": round(time.perf_counter() - built, 1)}
     out["in_process"] = in_process(url, definitions, numbers, sizes.in_process)
+    completed = 1 + 2 * sizes.in_process  # with the warm-up
     workers = sizes.pg_workers if kind == "PostgreSQL" else sizes.sqlite_workers
     server = Server(url, definitions, FORMS, workers)
     try:
         server.wait_ready()
         clients = [Client(server.port) for _ in range(max(sizes.clients))]
         logged = time.perf_counter()
-        for client in clients:
-            client.login(OFFICIAL, PASSWORD)
+        together(clients, lambda _i, client: client.login(OFFICIAL, PASSWORD))
         out["login_ms"] = round((time.perf_counter() - logged) * 1000 / len(clients), 1)
         out["workers"] = workers
         fields = form_fields(step_data())
+        warm = clients[:min(len(clients), 2 * workers * THREADS)]  # every worker thread renders each page once
+        together(warm, tasklist_work(1, 0))
+        together(warm, completion_work([numbers.take(1) for _ in warm], fields))
+        completed += len(warm)
         for n in sizes.clients:
             some = clients[:n]
-            together(some, tasklist_work(1))  # warm-up: every worker has rendered its pages once
-            together(some, completion_work([numbers.take(1) for _ in some], fields))
-            wall, cpu, results = together(some, tasklist_work(per_client(sizes.requests, n)))
+            wall, cpu, results = together(some, tasklist_work(per_client(sizes.requests, n), sizes.seconds))
             latencies = [x for r in results for x in r["latencies"]]
             listed = {"per_s": round(len(latencies) / wall, 1), **timed(latencies), "requests": len(latencies),
                       "client_cpu_share": round(cpu / wall, 2)}
             own = [numbers.take(per_client(sizes.completions, n)) for _ in some]
-            wall, cpu, results = together(some, completion_work(own, fields))
+            wall, cpu, results = together(some, completion_work(own, fields, sizes.seconds))
             posts = [x for r in results for x in r["latencies"]]
             pages = [x for r in results for x in r["pages"]]
             done = {"per_s": round(len(posts) / wall, 1), **timed(posts), "completions": len(posts),
                     "page": timed(pages), "client_cpu_share": round(cpu / wall, 2)}
             out[str(n)] = {"tasklist": listed, "completion": done}
+            completed += len(posts)
         for client in clients:
             client.close()
         out["server_errors"] = server.errors()[:5]
-        left = _still_ready(url, definitions)
-        out["ready_left"] = left
+        out["completed"] = completed  # in-process and over HTTP, warm-ups included
+        out["ready_left"] = _still_ready(url, definitions)  # instances - completed when every 303 was a completion
     finally:
         server.stop()
     return out
@@ -278,7 +290,8 @@ def lines(measured: dict[str, Figures], clients: tuple[int, ...], instances: int
         text.append(f"(l) {kind}: HTTP completion (POST p50) / in-process Engine.complete (kept Engine, p50) at "
                     f"{first} client -> ratio {http_ratio:.2f} (target <= 1.5; vs a new Engine per completion "
                     f"{out[f'{key}_http_to_fresh_engine']:.2f}); {last} clients / {first}: completions/s -> ratio "
-                    f"{scale:.2f}{target}, tasklist -> {scale_list:.2f}; {got['ready_left']} dispositions left")
+                    f"{scale:.2f}{target}, tasklist -> {scale_list:.2f}; {got['completed']} completions in all, "
+                    f"{got['ready_left']} of {instances} dispositions left")
         if got["server_errors"]:
             text.append(f"(l) {kind}: the server logged errors: {got['server_errors']}")
     if "PostgreSQL" not in measured:
@@ -310,8 +323,11 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
                         help="GET / requests per number of clients (split among the clients, at least 3 each).")
     parser.add_argument("--completions", type=int, default=128,
                         help="Completions per number of clients (split among the clients, at least 3 each).")
-    parser.add_argument("--in-process", type=int, default=100, help="In-process completions of each kind.")
-    parser.add_argument("--clients", default="1,8,32", help="Numbers of concurrent clients, comma-separated.")
+    parser.add_argument("--seconds", type=float, default=6.0,
+                        help="At most this long per measure and number of clients (requests begun before it count).")
+    parser.add_argument("--in-process", type=int, default=60, help="In-process completions of each kind.")
+    parser.add_argument("--clients", default=",".join(map(str, CLIENTS)),
+                        help="Numbers of concurrent clients, comma-separated.")
     parser.add_argument("--sqlite-workers", type=int, default=2, help="`sop serve --workers` on SQLite.")
     parser.add_argument("--pg-workers", type=int, default=4, help="`sop serve --workers` on PostgreSQL.")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only.")
@@ -319,7 +335,7 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="Also print the figures as one JSON line.")
     args = parser.parse_args(argv)
     if args.quick:
-        args.instances, args.requests, args.completions, args.in_process = 300, 8, 8, 5
+        args.instances, args.requests, args.completions, args.in_process, args.seconds = 300, 8, 8, 5, 2.0
     args.clients = tuple(int(n) for n in str(args.clients).split(","))
     return args
 

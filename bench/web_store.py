@@ -55,20 +55,10 @@ def build(url: str, definitions: Path, instances: int) -> None:
 
 
 def copy_instance(url: str, source: int, instances: int) -> None:
-    """Copies of instance `source` as instances source+1 .. `instances`: its row and every row keyed by it."""
+    """Copies of instance `source` as instances source+1 .. `instances`: its row and every row keyed by it. (The
+    copies' event chains name the source's number, so `sop verify` refuses them; nothing here verifies.)"""
     if url.startswith("postgresql://"):
-        import psycopg
-
-        with psycopg.connect(url) as conn:
-            tables = [r[0] for r in conn.execute(
-                "SELECT table_name FROM information_schema.columns WHERE column_name = 'instance_id' "
-                "AND table_schema = current_schema()")]
-            columns = {t: [r[0] for r in conn.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-                "AND table_schema = current_schema() ORDER BY ordinal_position", (t,))] for t in [*tables, "instances"]}
-            for sql in _copies(tables, columns, source, instances):
-                conn.execute(sql)  # type: ignore[arg-type]  # built here from the schema's own names
-            conn.execute(f"SELECT setval(pg_get_serial_sequence('instances', 'id'), {instances})")
+        _copy_postgresql(url, source, instances)
         return
     import sqlite3
 
@@ -76,12 +66,25 @@ def copy_instance(url: str, source: int, instances: int) -> None:
     try:
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         columns = {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in names}
-        tables = [t for t in names if "instance_id" in columns[t]]
         with conn:
-            for sql in _copies(tables, columns, source, instances):
+            for sql in _copies([t for t in names if "instance_id" in columns[t]], columns, source, instances):
                 conn.execute(sql)
     finally:
         conn.close()
+
+
+def _copy_postgresql(url: str, source: int, instances: int) -> None:
+    """copy_instance on PostgreSQL, the instances' id sequence moved past the copies."""
+    import psycopg
+
+    schema = "FROM information_schema.columns WHERE table_schema = current_schema()"
+    with psycopg.connect(url) as conn:
+        tables = [r[0] for r in conn.execute(f"SELECT table_name {schema} AND column_name = 'instance_id'")]
+        columns = {t: [r[0] for r in conn.execute(f"SELECT column_name {schema} AND table_name = %s "
+                                                  "ORDER BY ordinal_position", (t,))] for t in [*tables, "instances"]}
+        for statement in _copies(tables, columns, source, instances):
+            conn.execute(statement)  # built from the schema's own names and two numbers
+        conn.execute(f"SELECT setval(pg_get_serial_sequence('instances', 'id'), {int(instances)})")
 
 
 def _copies(tables: list[str], columns: dict[str, list[str]], source: int, instances: int) -> list[str]:
