@@ -335,7 +335,7 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="Also print the figures as one JSON line.")
     args = parser.parse_args(argv)
     if args.quick:
-        args.instances, args.requests, args.completions, args.in_process, args.seconds = 300, 8, 8, 5, 2.0
+        args.instances, args.requests, args.completions, args.in_process, args.seconds = 300, 8, 8, 5, 1.0
     args.clients = tuple(int(n) for n in str(args.clients).split(","))
     return args
 

@@ -16,6 +16,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 COUNT = re.compile(r'data-count="(\d+)"')
 
@@ -37,6 +38,8 @@ class Server:
         self.log = tempfile.TemporaryFile("w+")
         env = {k: v for k, v in os.environ.items() if not k.startswith("SOP_")}
         env["SOP_SECRET_KEY"] = "bench-" + "k" * 40
+        # this checkout's engine, runner and web, like the bench itself (not an older installed copy)
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
         self.argv = [sop, "--db", url, "--definitions", str(definitions), "--forms", str(forms), "serve",
                      "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)]
         self.proc = subprocess.Popen(self.argv, stdout=self.log, stderr=subprocess.STDOUT, env=env)
