@@ -52,6 +52,7 @@ LAZY_COMMANDS = {
     "sheet": ("runner.cli_pictures", "sheet"),
     "db": ("runner.cli_db", "db"),
     "attachment": ("runner.cli_files", "attachment"),
+    **{name: ("runner.cli_people", name) for name in ("passwd", "claim", "release")},
     "serve": ("runner.cli_serve", "serve"),
 }
 
@@ -251,6 +252,8 @@ def show(ctx: click.Context, instance: int, as_json: bool) -> None:
     if view.tasks:
         say("Ready tasks:")
         click.echo(tasks_table(view.tasks, engine.clock(), engine.local_times()))
+        for claimed in (t for t in view.tasks if t.claimed_by):
+            say(f"'{claimed.task}' is claimed by {claimed.claimed_by} since {local(claimed.claimed_at, seconds=True)}.")
         from .render import indented
 
         for task, text in engine.instructions(view.instance).items():

@@ -15,14 +15,20 @@ from .words import N_, translate
 @click.option("--process", "process_id", metavar="PROCESS", shell_complete=complete_process,
               help="Any step of this process's newest version, ready or not: sop form --process PROCESS STEP.")
 @click.option("--template", is_flag=True, help="Print a YAML skeleton to fill in instead of the schema.")
+@click.option("--draft", is_flag=True, help="Print the draft saved in `sop serve` (Simpan draf) as JSON instead.")
+@click.option("--as", "actor", metavar="NAME", help="With --draft: whose draft (default: your OS login).")
 @click.pass_context
-def form(ctx: click.Context, instance: str, task: str | None, process_id: str | None, template: bool) -> None:
+def form(ctx: click.Context, instance: str, task: str | None, process_id: str | None, template: bool, draft: bool,
+         actor: str | None) -> None:
     """Print a step's JSON Schema form: a ready task of an instance, or with --process any step.
 
     Example: sop form 1 {task} --template > {task}.yaml; sop form --process {process} {next_task} --template
     """
     from .render import NO_ARTEFACT, instructions_comment
 
+    if draft or actor is not None:
+        _print_draft(ctx, instance, task, process_id, template, draft, actor)
+        return
     if process_id is not None:
         if task is not None:
             raise click.UsageError("with --process give only the step: sop form --process PROCESS STEP")
@@ -38,10 +44,7 @@ def form(ctx: click.Context, instance: str, task: str | None, process_id: str | 
     else:
         if task is None:
             raise click.UsageError("give INSTANCE TASK (a ready task), or --process PROCESS STEP (any step)")
-        if not instance.isdigit() or not 1 <= int(instance) < 2**63:
-            raise click.BadParameter(f"{instance!r} is not an instance number (see `sop instances`)",
-                                     param_hint="INSTANCE")
-        number = int(instance)
+        number = _instance_number(instance)
         view, schema = engine_of(ctx).form(number, task)
         told = engine_of(ctx).instructions(number).get(view.task) if template else None
         has_form = bool(view.form)
@@ -54,3 +57,26 @@ def form(ctx: click.Context, instance: str, task: str | None, process_id: str | 
         click.echo(usage + instructions_comment(told) + (make_template(schema, ui) if has_form else ""), nl=False)
     else:
         emit_json(schema)
+
+
+def _instance_number(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) < 2**63:
+        raise click.BadParameter(f"{text!r} is not an instance number (see `sop instances`)", param_hint="INSTANCE")
+    return int(text)
+
+
+def _print_draft(ctx: click.Context, instance: str, task: str | None, process_id: str | None, template: bool,
+                 draft: bool, actor: str | None) -> None:
+    """`sop form INSTANCE TASK --draft [--as LOGIN]`: the saved draft as JSON, or an error when there is none."""
+    if not draft:
+        raise click.UsageError("--as goes with --draft: sop form INSTANCE TASK --draft --as LOGIN")
+    if process_id is not None or template or task is None:
+        raise click.UsageError("--draft shows a ready task's saved draft: sop form INSTANCE TASK --draft")
+    number = _instance_number(instance)
+    saved = engine_of(ctx).draft(number, task, actor)
+    if saved is None:
+        from engine import NotFoundError, os_login
+
+        raise NotFoundError(f"{actor or os_login()} saved no draft of instance {number} task '{task}' (drafts are "
+                            "saved on the task's page in `sop serve`: Simpan draf)")
+    emit_json(saved)

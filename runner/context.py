@@ -174,7 +174,7 @@ class SopGroup(click.Group):
 # An engine error's kind as scripts read it in `--json` mode: {"error": text, "code": kind, "exit": status}.
 ERROR_CODES = {"NotFoundError": "not-found", "ValidationError": "invalid-data", "TaskStateError": "task-state",
                "DataFileError": "data-file", "StoreError": "store", "DefinitionError": "definition",
-               "ExpressionError": "expression", "RoleError": "role"}
+               "ExpressionError": "expression", "RoleError": "role", "LoginError": "login"}
 
 
 def _code(exc: Exception) -> str:

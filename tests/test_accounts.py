@@ -7,14 +7,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import DEFINITIONS, FORMS
+import yaml
+from conftest import DEFINITIONS, FORMS, Sop, copy_definitions
 
 from engine import Engine, LoginError
 from engine.common.errors import RoleError, ValidationError
+from engine.common.identity import os_login
 from engine.definitions.roles import load_roles
 
 SHIPPED = load_roles(DEFINITIONS / "roles.yaml")
 GOOD = "kopi-pagi-2026"
+ME = os_login()
 
 
 class Clock:
@@ -127,3 +130,46 @@ def test_person_is_the_entry_of_the_roles_in_force(engine_as: Callable[[str], En
     assert engine_as("web").person("kasi.infra") == SHIPPED.people["kasi.infra"]
     assert engine_as("web").person("budi") is None
     assert Engine(str(tmp_path / "other.db"), DEFINITIONS, FORMS).person("kasi.infra") is None
+
+
+def people_sop(tmp_path: Path, me: dict[str, object], apply: bool = True) -> Sop:
+    """A CLI on the real definitions whose roles file adds this OS account, pinned in the store unless not asked."""
+    definitions, forms = copy_definitions(tmp_path, roles=True)
+    people = yaml.safe_load((definitions / "roles.yaml").read_text(encoding="utf-8"))
+    people[ME] = me
+    (definitions / "roles.yaml").write_text(yaml.safe_dump(people, allow_unicode=True), encoding="utf-8")
+    sop = Sop(tmp_path / "sop.db", definitions, forms)
+    if apply:
+        sop.json("roles", "apply")
+    return sop
+
+
+def test_sop_passwd_sets_ones_own_password_from_stdin(tmp_path: Path) -> None:
+    """`sop passwd ME --password-stdin` sets it (never printed); someone else's is refused for a non-operator."""
+    sop = people_sop(tmp_path, {"name": "Penguji", "lanes": ["OPD"]})
+    result = sop("passwd", ME, "--password-stdin", input=GOOD + "\n")
+    assert result.exit_code == 0 and f"The password of '{ME}' is set" in result.stderr
+    assert GOOD not in result.output
+    assert Engine(str(sop.db), sop.definitions, FORMS).check_login(ME, GOOD, "").login == ME
+    refused = sop("passwd", "kadis", "--password-stdin", input=GOOD + "\n")
+    assert refused.exit_code == 1 and f"'{ME}' may not set the password of 'kadis'" in refused.stderr
+    assert sop("passwd", ME, "--password-stdin", input="\n").exit_code == 2
+
+
+def test_sop_passwd_prompts_twice_hidden(tmp_path: Path) -> None:
+    """Without --password-stdin an operator is asked twice (input hidden) and may set anyone's password; a weak
+    one is refused saying the rule."""
+    sop = people_sop(tmp_path, {"name": "Penguji", "lanes": ["OPD"], "operator": True})
+    result = sop("passwd", "kadis", input=f"{GOOD}\n{GOOD}\n")
+    assert result.exit_code == 0 and GOOD not in result.output
+    assert "New password for kadis" in result.output and "Repeat the password" in result.output
+    weak = sop("passwd", "kadis", input="pendek\npendek\n")
+    assert weak.exit_code == 1 and "at least 10 characters" in weak.stderr
+
+
+def test_sop_passwd_without_roles_in_force_says_to_apply_them(tmp_path: Path) -> None:
+    """Before `sop roles apply`, `sop passwd` refuses (exit 1) and says how to fix it."""
+    sop = people_sop(tmp_path, {"name": "Penguji", "lanes": ["OPD"]}, apply=False)
+    sop.start()
+    result = sop("passwd", ME, "--password-stdin", input=GOOD + "\n")
+    assert result.exit_code == 1 and "`sop roles apply`" in result.stderr

@@ -103,10 +103,12 @@ def test_task_already_completed(started: Sop) -> None:
 
 
 def test_completing_a_task_of_a_completed_instance(sop: Sop) -> None:
-    """Once an instance is completed, no task of it can be completed."""
+    """Once an instance is completed, no task of it can be completed: its last step names who completed it."""
     assert sop("demo", "--keep", str(sop.db)).exit_code == 0
     err = _refused(sop, "complete", "1", "TindakLanjut", "--data", str(DATA / "13_tindak_lanjut.yaml"))
-    assert "Error: Instance 1 is completed; its tasks cannot be completed any more" in err
+    assert "Error: Task 'TindakLanjut' of instance 1 was already completed (event 14 by kabid.egov at" in err
+    err = _refused(sop, "complete", "2", "DraftSpesifikasi", "--data", str(DATA / "06_draft_spesifikasi.yaml"))
+    assert "Error: Instance 2 is completed; its tasks cannot be completed any more" in err
 
 
 def test_complete_without_data_is_a_usage_error(started: Sop) -> None:

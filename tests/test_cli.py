@@ -242,7 +242,8 @@ def test_demo_runs_both_paths(sop: Sop) -> None:
 
 def test_help_has_an_example_for_every_command(sop: Sop) -> None:
     """Every command's one-line help carries an example."""
-    for command in ("processes", "start", "tasks", "form", "complete", "show", "instances", "demo"):
+    for command in ("processes", "start", "tasks", "form", "complete", "show", "instances", "demo", "passwd", "claim",
+                    "release"):
         result = sop(command, "--help")
         assert result.exit_code == 0
         assert "Example: sop " in " ".join(result.stdout.split()), command

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from conftest import DEFINITIONS, EXAMPLES, FORMS
+import yaml
+from conftest import DEFINITIONS, EXAMPLES, FORMS, Sop, copy_definitions
 
 from engine import Engine, TaskStateError, ValidationError
 from engine.common.errors import RoleError
+from engine.common.identity import os_login
 from engine.definitions.roles import load_roles
 from engine.ops.scenarios import load_scenario
 
 SHIPPED = load_roles(DEFINITIONS / "roles.yaml")
 PASANG = load_scenario(EXAMPLES / "pasang.scenario.yaml")
 HALF = {"perihal": "Permohonan interkoneksi", "nomor_surat": "005/123"}
+ME = os_login()
 
 
 def engine_as(tmp_path: Path, login: str) -> Engine:
@@ -70,3 +74,22 @@ def test_a_draft_of_a_step_not_ready_is_refused(tmp_path: Path, instance: int) -
     """A step that is not ready yet has no draft: the refusal says so and lists what is ready."""
     with pytest.raises(TaskStateError, match=r"'DisposisiKadis' of instance .* is not ready yet"):
         engine_as(tmp_path, "kadis").save_draft(instance, "DisposisiKadis", HALF)
+
+
+def test_sop_form_draft_prints_ones_own_draft(tmp_path: Path) -> None:
+    """`sop form 1 TASK --draft` prints the saved draft as JSON; with none it is refused (exit 1); --as without
+    --draft is a usage error; another person's draft needs an operator."""
+    definitions, forms = copy_definitions(tmp_path, roles=True)
+    people = yaml.safe_load((definitions / "roles.yaml").read_text(encoding="utf-8"))
+    people[ME] = {"name": "Penguji", "lanes": ["OPD"]}
+    (definitions / "roles.yaml").write_text(yaml.safe_dump(people, allow_unicode=True), encoding="utf-8")
+    sop = Sop(tmp_path / "sop.db", definitions, forms)
+    instance = str(sop.start())
+    none = sop("form", instance, "AjukanPermohonan", "--draft")
+    assert none.exit_code == 1 and f"{ME} saved no draft of instance {instance} task 'AjukanPermohonan'" in none.stderr
+    Engine(str(sop.db), definitions, forms).save_draft(int(instance), "AjukanPermohonan", HALF)
+    printed = sop("form", instance, "AjukanPermohonan", "--draft")
+    assert printed.exit_code == 0 and json.loads(printed.stdout) == HALF
+    assert sop("form", instance, "AjukanPermohonan", "--as", ME).exit_code == 2
+    other = sop("form", instance, "AjukanPermohonan", "--draft", "--as", "opd.dinkes")
+    assert other.exit_code == 1 and "may not act on behalf of 'opd.dinkes'" in other.stderr

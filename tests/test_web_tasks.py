@@ -52,6 +52,17 @@ def test_the_tasklist_shows_the_lanes_tasks_with_filters_and_count(paths: dict[s
     assert "WIB" in everything
 
 
+def test_an_overdue_task_is_marked_and_the_overdue_filter_finds_it(paths: dict[str, str]) -> None:
+    """A step past its due time is marked overdue (in WIB) and is what "overdue only" lists."""
+    started(paths, "DisposisiKadis")
+    engine_as(paths, "tu.umum", clock=lambda: "2026-01-05T01:00:00.000Z").start("interkoneksi_data_baru")
+    clerk = logged_in(make_app(paths), "tu.umum")
+    page = _text(clerk.get("/"))
+    assert page.count('class="task overdue"') == 1 and "2026-01-05" in page
+    late = _text(clerk.get("/?overdue=1"))
+    assert 'data-count="1"' in late and 'data-instance="2"' in late
+
+
 def test_completing_a_step_redirects_to_the_tasklist_with_a_confirmation(paths: dict[str, str]) -> None:
     """A valid form completes the step (303 to /) with the typed values typed as --set types them."""
     instance = started(paths, "SurveyTeknis")

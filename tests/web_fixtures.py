@@ -52,9 +52,9 @@ def office(tmp_path: Path) -> dict[str, str]:
             "roles": str(definitions / "roles.yaml")}
 
 
-def engine_as(paths: dict[str, str], login: str) -> Engine:
+def engine_as(paths: dict[str, str], login: str, **options: Any) -> Engine:
     """An Engine on the test store acting as login (to prepare instances the way the CLI would)."""
-    return Engine(paths["db"], paths["definitions"], paths["forms"], operator=login, roles=paths["roles"])
+    return Engine(paths["db"], paths["definitions"], paths["forms"], operator=login, roles=paths["roles"], **options)
 
 
 def make_app(paths: dict[str, str], **extra: Any) -> Any:

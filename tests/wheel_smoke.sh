@@ -22,4 +22,14 @@ grep -q "completed" demo.txt
 LANG=id_ID.UTF-8 "$SOP" --definitions "$REPO/definitions" --help | grep -q "Penggunaan:"
 { LANG=id_ID.UTF-8 "$SOP" --db missing.db --definitions "$REPO/definitions" show 1 2>&1 || true; } \
     | grep -q "^Galat: Tidak ada penyimpanan di 'missing.db'"
+# the web tasklist's pages and style ship in the wheel; without the web extra `sop serve` says how to get it
+"$python_of_sop" - <<'PY'
+from importlib.resources import files
+for name in ("templates/base.html", "templates/task.html", "templates/_fields.html", "static/sop.css"):
+    if not files("web").joinpath(name).is_file():
+        raise SystemExit(f"wheel-test: web/{name} is not in the wheel")
+PY
+if "$python_of_sop" -c "import flask" 2>/dev/null; then :; else
+    { "$SOP" --db demo.db --definitions "$REPO/definitions" serve 2>&1 || true; } | grep -q "sop\[web\]"
+fi
 echo "wheel-test: lint, compile, demo and Indonesian messages passed with $SOP from $work"

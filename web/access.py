@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -19,16 +20,25 @@ if TYPE_CHECKING:
     from engine import Engine, Person
 
 log = logging.getLogger("sop.web")
+_per_thread = threading.local()  # a worker thread's caches by store, shared by the Engines of its requests
 View = TypeVar("View", bound=Callable[..., Any])
 
 
 def engine_for(login: str | None) -> Engine:
-    """A new Engine on the served store and definitions, acting as login (the history records it)."""
+    """A new Engine on the served store and definitions, acting as login (the history records it); it reuses
+    this thread's pinned versions and warm workflows (both check themselves against the store before use)."""
     from engine import Engine
 
     config = current_app.config
-    return Engine(config["SOP_DB"], config["SOP_DEFINITIONS"], config["SOP_FORMS"], operator=login or "-",
+    made = Engine(config["SOP_DB"], config["SOP_DEFINITIONS"], config["SOP_FORMS"], operator=login or "-",
                   roles=config["SOP_ROLES"])
+    caches = _per_thread.__dict__.setdefault("caches", {})
+    kept = caches.get(config["SOP_DB"])
+    if kept is None:
+        caches[config["SOP_DB"]] = (made.pinned, made.warm)
+    else:
+        made.pinned, made.warm = kept
+    return made
 
 
 def engine() -> Engine:

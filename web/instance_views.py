@@ -13,7 +13,7 @@ from .security import DOCUMENT_POLICY
 from .words import N_, translate
 
 instances = Blueprint("instances", __name__)
-EVENT_WORDS = {"instance-started": N_("(instance started)"), "instance-completed": N_("(instance completed)")}
+CLAIM_EVENTS = ("task-claimed", "task-released")  # their summaries are the engine's words, not an artefact's
 
 
 @instances.get("/processes")
@@ -45,7 +45,7 @@ def instance_page(instance: int) -> str:
     e = engine()
     view = e.show(instance)
     rows, _ = e.history(instance)
-    history = [(r, _event_name(r)) for r in rows]
+    history = [(r, *_event_name(r)) for r in rows]
     now = e.clock()
     ready = [(t, bool(t.due and t.due < now)) for t in view.tasks]
     return render_template("instance.html", view=view, history=history, ready=ready, files=view.attachments)
@@ -95,9 +95,9 @@ def _streamed(chunks: Any) -> Any:
     yield from chunks
 
 
-def _event_name(row: Any) -> str:
-    """A history row's step, or its event's words (started, completed, claimed...)."""
-    if row.task and row.name:
-        return str(row.name)
-    label = EVENT_WORDS.get(row.type)
-    return translate(label) if label else str(row.name or row.type)
+def _event_name(row: Any) -> tuple[str, str]:
+    """A history row's step (or the engine's words for an event of the instance) and its summary, as people read
+    them."""
+    name = str(row.name) if row.task else translate(str(row.name))
+    summary = translate(str(row.summary)) if row.type in CLAIM_EVENTS else str(row.summary)
+    return name, summary

@@ -48,10 +48,11 @@ def tasklist() -> str:
             found = e.tasks(instance, None, None, lanes, now if overdue else None)
         except NotFoundError as exc:
             problem = translate(str(exc))
+    waiting = sorted({t.process for t in found} | ({process} if process else set()))  # no folder scan per page
     if process:
         found = [t for t in found if t.process == process]
     rows = [(t, task_ref(t, found), bool(t.due and t.due < now)) for t in found[:SHOWN]]
-    return render_template("tasks.html", rows=rows, count=len(found), shown=SHOWN, processes=e.known_processes(),
+    return render_template("tasks.html", rows=rows, count=len(found), shown=SHOWN, processes=waiting,
                            process=process, overdue=overdue, instance=typed_instance, problem=problem)
 
 

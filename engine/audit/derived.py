@@ -29,6 +29,7 @@ class Expected(NamedTuple):
     ready: list[str]
     transitions: int
     completed_at: str | None
+    claims: dict[str, tuple[str, str]]  # ready task UUID -> (who claimed it, when)
 
 
 def _due(clock: Clock, since: str, duration: str | None) -> str | None:
@@ -46,6 +47,7 @@ def expected_rows(record: AuditRecord, observed: list[Observed], clock: Clock) -
     steps: dict[str, StepRow] = {}
     timers: dict[str, TimerRow] = {}
     ready: list[str] = []
+    claims: dict[str, tuple[str, str]] = {}
     transitions, first, completed_at = 0, None, None
     for seen in observed:
         event = seen.event
@@ -56,6 +58,10 @@ def expected_rows(record: AuditRecord, observed: list[Observed], clock: Clock) -
             first = event
         if first is None:
             continue
+        if event.type == "task-claimed" and event.task_uuid:
+            claims[event.task_uuid] = (event.actor, event.time)
+        elif event.type == "task-released":
+            claims.pop(event.task_uuid or "", None)
         if event.type == "task-completed" and event.task_uuid in steps:
             done = steps[event.task_uuid]
             steps[event.task_uuid] = done._replace(done_seq=event.seq, done_at=event.time,
@@ -71,7 +77,8 @@ def expected_rows(record: AuditRecord, observed: list[Observed], clock: Clock) -
                                                          _due(clock, first.time, duration) or "")
         timers = waiting
         ready = [t.id for t in seen.ready]
-    return Expected(steps, timers, ready, transitions, completed_at)
+        claims = {uuid: claim for uuid, claim in claims.items() if uuid in ready}  # a task no longer ready: none
+    return Expected(steps, timers, ready, transitions, completed_at, claims)
 
 
 def derived_problems(record: AuditRecord, observed: list[Observed], clocks: Sequence[Clock]) -> list[Problem]:
@@ -162,8 +169,11 @@ def _ready_problems(stored: StoredDerived, want: Expected, where: str, timed: bo
         step = want.steps.get(task.id)
         if step is None or task.id not in want.ready:
             continue  # the replay's comparison names a ready row the events do not give
+        claim = want.claims.get(task.id, (None, None))
         for column, found, value in (("since", task.since, step.ready_at), ("due", task.due, step.due),
-                                     ("process_id", task.process, step.process_id)):
+                                     ("process_id", task.process, step.process_id),
+                                     ("claimed_by", task.claimed_by, claim[0]),
+                                     ("claimed_at", task.claimed_at, claim[1])):
             if _differs(found, value) and (timed or column not in TIMED):
                 out.append(N_(f"{where}: table ready_tasks, column {column} of '{task.task}' ({task.id[:8]}): expected "
                            f"{value!r}, found {found!r}"))

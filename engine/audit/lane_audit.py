@@ -18,7 +18,7 @@ def lane_problems(record: AuditRecord, cache: dict[Any, Any]) -> list[Problem]:
         return []
     problems = []
     for event in record.events:
-        if event.type != "task-completed":
+        if event.type not in ("task-completed", "task-claimed"):  # a claim is held to the lane like completing
             continue
         row = in_force_at(record.roles, event.time)
         if row is None:
@@ -27,15 +27,17 @@ def lane_problems(record: AuditRecord, cache: dict[Any, Any]) -> list[Problem]:
         lane = _lane(record, event.version, event.task or "", cache)
         if roles is None or lane is False:
             continue  # the roles log check or the replay names what is unreadable
-        message = completion_problem(roles, event.actor, event.operator, lane if isinstance(lane, str) else None)
+        message = completion_problem(roles, event.actor, event.operator, lane if isinstance(lane, str) else None,
+                                     "claimed" if event.type == "task-claimed" else "completed")
         if message:
-            problems.append(Problem(event.seq, f"event {event.seq} (task-completed {event.task} at {event.time}): "
+            problems.append(Problem(event.seq, f"event {event.seq} ({event.type} {event.task} at {event.time}): "
                                                f"{message} under roles version {row.version[:12]} then in force"))
     return problems
 
 
-def completion_problem(roles: Roles, actor: str, operator: str, lane: str | None) -> str:
-    """Why a completion by `actor`, recorded by `operator`, of a step in `lane` breaks the roles ('' if not)."""
+def completion_problem(roles: Roles, actor: str, operator: str, lane: str | None, did: str = "completed") -> str:
+    """Why a completion (or claim: did) by `actor`, recorded by `operator`, of a step in `lane` breaks the roles
+    ('' if not)."""
     person = roles.people.get(actor)
     recorder = roles.people.get(operator)
     if person is None:
@@ -47,7 +49,7 @@ def completion_problem(roles: Roles, actor: str, operator: str, lane: str | None
             return f"the step is in no lane and '{operator}', who recorded it, is no operator"
         return ""
     if not person.holds(lane):
-        return f"'{actor}' completed a step of lane '{lane}' holding only {', '.join(person.lanes) or 'no lanes'}"
+        return f"'{actor}' {did} a step of lane '{lane}' holding only {', '.join(person.lanes) or 'no lanes'}"
     return ""
 
 

@@ -184,6 +184,8 @@ class HistoryRow(NamedTuple):
 
 
 EVENT_LABELS = {"instance-started": N_("(instance started)"), "instance-completed": N_("(instance completed)")}
+# What a history row says of an event on a step that carries no artefact.
+EVENT_SUMMARIES = {"task-claimed": N_("(claimed: taken by its actor)"), "task-released": N_("(claim released)")}
 
 
 def history_rows(events: list[EventRow], steps: dict[str, tuple[str, str | None]]) -> list[HistoryRow]:
@@ -197,7 +199,7 @@ def history_rows(events: list[EventRow], steps: dict[str, tuple[str, str | None]
         name, lane = steps.get(event.task or "", (event.task or "", None))
         label = name if event.task else EVENT_LABELS.get(event.type, f"({event.type})")
         rows.append(HistoryRow(event.seq, event.time, event.type, event.task, label, lane, event.actor,
-                               event.operator, after, summarize(event.data)))
+                               event.operator, after, EVENT_SUMMARIES.get(event.type) or summarize(event.data)))
     return rows
 
 

@@ -71,6 +71,14 @@ class _Context:
     def __init__(self, record: AuditRecord, cache: dict[Any, Any]) -> None:
         self.record = record
         self.cache = cache
+        self.claims: dict[str, str] = {}  # task UUID -> who claimed it, while it stays ready
+
+    def claimer(self, workflow: Any, task_uuid: str) -> str | None:
+        """Who holds a ready task now (claims of tasks no longer ready are dropped, as the store drops them)."""
+        ready = {t.id for t in _ready(workflow)}
+        for uuid in [u for u in self.claims if u not in ready]:
+            del self.claims[uuid]
+        return self.claims.get(task_uuid)
 
     def bundle(self, version: str) -> dict[str, Any]:
         key = ("bundle", version)
@@ -178,6 +186,9 @@ def _apply(workflow: Any, event: EventRow, data: dict[str, Any], context: _Conte
             listing = ", ".join(f"'{t.task}'" for t in _ready(workflow)) or "none"
             raise Divergence(event.seq, f"{where}: task {event.task_uuid} was not ready at that point by replay; "
                                         f"ready then: {listing}")
+        holder = context.claimer(workflow, event.task_uuid or "")
+        if holder not in (None, event.actor):
+            raise Divergence(event.seq, f"{where}: {event.actor} completed a task {holder} had claimed")
         props = step_properties(task)
         if props.get(FORM_PROPERTY):
             form = context.form(event.version, props[FORM_PROPERTY])
@@ -352,3 +363,29 @@ def _timer_fired(workflow: Any, event: EventRow, data: Any, context: _Context) -
 
 
 EVENT_HANDLERS["timer-fired"] = _timer_fired
+
+
+def _claim_changed(workflow: Any, event: EventRow, data: Any, context: _Context) -> Any:
+    """A task taken (`task-claimed`) or given back (`task-released`): the task must be ready, unclaimed to be taken
+    and claimed to be given back; neither carries data nor changes the workflow."""
+    where = N_(f"event {event.seq} ({event.type} {event.task})")
+    ready = {t.id: t.task for t in _ready(workflow)}
+    if ready.get(event.task_uuid or "") != event.task:
+        listing = ", ".join(f"'{t}'" for t in ready.values()) or "none"
+        raise Divergence(event.seq, f"{where}: task {event.task_uuid} was not ready at that point by replay; ready "
+                                    f"then: {listing}")
+    if data != {}:
+        raise Divergence(event.seq, f"{where}: a claim carries no data, but this one does")
+    holder = context.claimer(workflow, event.task_uuid or "")
+    if event.type == "task-claimed":
+        if holder is not None:
+            raise Divergence(event.seq, f"{where}: {holder} had claimed the task already")
+        context.claims[event.task_uuid or ""] = event.actor
+    elif holder is None:
+        raise Divergence(event.seq, f"{where}: nobody had claimed the task")
+    else:
+        del context.claims[event.task_uuid or ""]
+    return workflow
+
+
+EVENT_HANDLERS["task-claimed"] = EVENT_HANDLERS["task-released"] = _claim_changed

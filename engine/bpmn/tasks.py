@@ -62,9 +62,19 @@ def resolve(
         return by_uuid[0]
     if len(by_uuid) > 1:
         raise TaskStateError(f"Instance {row.id}: '{ref}' is the start of several task UUIDs; give more of it")
+    refuse_completed(row, ref, events(), listing)
     if row.status != "running":
         raise TaskStateError(f"Instance {row.id} is {row.status}; it has no ready task '{ref}'")
-    done = [e for e in events() if e.type == "task-completed" and (
+    if ref in known():
+        raise TaskStateError(f"Task '{ref}' of instance {row.id} is not ready yet; ready: {listing}")
+    raise NotFoundError(f"Process {row.process_id} has no task '{ref}'; ready in instance {row.id}: {listing}")
+
+
+def refuse_completed(row: InstanceRow, ref: str, events: list[EventRow], listing: str = "none") -> None:
+    """TaskStateError naming who completed the task a reference names (BPMN id, UUID or prefix) and when, if an
+    event completed it; nothing when none did."""
+    needle = ref.lower()
+    done = [e for e in events if e.type == "task-completed" and (
         e.task == ref or (len(needle) >= 4 and (e.task_uuid or "").startswith(needle)))]
     if done:
         last = done[-1]
@@ -72,6 +82,3 @@ def resolve(
             f"Task '{last.task}' of instance {row.id} was already completed (event {last.seq} by {last.actor} at "
             f"{last.time}); ready now: {listing}"
         )
-    if ref in known():
-        raise TaskStateError(f"Task '{ref}' of instance {row.id} is not ready yet; ready: {listing}")
-    raise NotFoundError(f"Process {row.process_id} has no task '{ref}'; ready in instance {row.id}: {listing}")

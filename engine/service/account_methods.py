@@ -89,18 +89,21 @@ class AccountMethods:
     def check_login(self, login: str, password: str, address: str) -> Person:
         """The person a login and password belong to, or LoginError: one message whatever is wrong, and "too many
         attempts" after MAX_FAILURES failures within FAILURE_WINDOW_S per login or per address."""
-        from engine.common.passwords import needs_rehash, verify_password
+        from datetime import timedelta
+
+        from engine.common.passwords import MAX_LENGTH, needs_rehash, verify_password
         from engine.common.work_calendar import format_time, parse_time
         from engine.definitions.roles_pinning import pinned_roles
         from engine.service.roles_service import pinned_row
 
+        password = password[:MAX_LENGTH + 1]  # longer is wrong anyway: never hash megabytes someone posted
         store = self.store()
         if store.schema_version() < store.accounts_since:
             verify_password(None, password)
             raise LoginError(WRONG_LOGIN)
         now = self.clock()
-        since = format_time(parse_time(now) - _seconds(FAILURE_WINDOW_S))
-        keys = (f"login:{login}", f"address:{address}") if address else (f"login:{login}",)
+        since = format_time(parse_time(now) - timedelta(seconds=FAILURE_WINDOW_S))
+        keys = (f"login:{login[:200]}", f"address:{address[:100]}") if address else (f"login:{login[:200]}",)
         with store.transaction() as tx:
             _refuse_when_blocked(tx.login_failures(keys, since), now)
         row = pinned_row(store)
@@ -177,12 +180,6 @@ class AccountMethods:
             return user_task_ids(self.pinned.spec(row.version, version.spec))
 
         return resolve(row, ready, task, lambda: reader.events(row.id), known)
-
-
-def _seconds(count: int) -> Any:
-    from datetime import timedelta
-
-    return timedelta(seconds=count)
 
 
 def _refuse_when_blocked(failures: list[tuple[str, str]], now: str) -> None:

@@ -13,6 +13,7 @@ from engine.common.identity import os_login, utc_now
 from engine.common.models import InstanceSummary, InstanceView, ProcessInfo, StepResult, TaskView
 from engine.service.account_methods import AccountMethods
 from engine.service.audit_methods import AuditMethods
+from engine.service.claim_methods import ClaimMethods
 from engine.service.file_methods import FileMethods
 from engine.service.form_methods import FormMethods
 from engine.service.picture_methods import PictureMethods
@@ -33,7 +34,8 @@ if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only
     from engine.service.warm import WarmWorkflows
 
 
-class Engine(RolesMethods, AccountMethods, AuditMethods, FileMethods, FormMethods, PictureMethods, TimeMethods):
+class Engine(RolesMethods, AccountMethods, ClaimMethods, AuditMethods, FileMethods, FormMethods, PictureMethods,
+             TimeMethods):
     """Runs processes from a definitions folder against a store; returns plain frozen values."""
 
     def __init__(
@@ -68,6 +70,10 @@ class Engine(RolesMethods, AccountMethods, AuditMethods, FileMethods, FormMethod
 
             self._pinned = PinnedVersions()
         return self._pinned
+
+    @pinned.setter
+    def pinned(self, kept: PinnedVersions) -> None:
+        self._pinned = kept  # another Engine's (`sop serve`: one per request, the cache kept per thread)
 
     @property
     def warm(self) -> WarmWorkflows:
@@ -224,12 +230,8 @@ class Engine(RolesMethods, AccountMethods, AuditMethods, FileMethods, FormMethod
     def form(self, instance: int, task: str) -> tuple[TaskView, dict[str, Any]]:
         """The ready task a reference names and the JSON Schema of its pinned form."""
         row = self.instance_row(instance)
-        ready = self.store().ready_tasks(instance)
+        view = self._named_task(row, self.store().ready_tasks(instance), task, self.store())
         version = self.pinned.of(row, self.store().get_version)
-        from engine.bpmn.tasks import resolve, user_task_ids
-
-        view = resolve(row, ready, task, lambda: self.store().events(instance),
-                       lambda: user_task_ids(self.pinned.spec(row.version, version.spec)))
         if not view.form:  # a step with no artefact
             return view, {"type": "object", "title": view.name, "additionalProperties": False}
         return view, self.pinned.form(version, view.form).schema

@@ -29,13 +29,14 @@ def locked_ready_step(tx: Transaction, instance: int, task: str, db: str, pinned
                       warm: WarmWorkflows) -> ReadyStep:
     """The running instance locked, its workflow, and the ready task a reference names, checked against the
     pinned diagram; a store altered behind the program's back is refused, naming `sop verify`."""
-    from engine.bpmn.tasks import ready_row, resolve, user_task_ids
+    from engine.bpmn.tasks import ready_row, refuse_completed, resolve, user_task_ids
     from engine.runtime.workflow import is_ready_user_task, state_from_bytes, task_by_uuid
 
     row = tx.lock_instance(instance)
     if row is None:
         raise NotFoundError(f"No instance {instance} in store '{db}'; list them with `sop instances`")
     if row.status != "running":
+        refuse_completed(row, task, tx.events(instance))
         raise TaskStateError(f"Instance {instance} is {row.status}; its tasks cannot be completed any more "
                              f"(see `sop show {instance}`)")
     ready = tx.ready_tasks(instance)

@@ -1,0 +1,200 @@
+"""Tests for claims: one person of a lane takes a ready task, the others see who and cannot complete it; the
+claimer or an operator releases it; each is an audited event that replay and verify check."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import DATA, DEFINITIONS, EXAMPLES, FORMS, Sop, copy_definitions
+
+from engine import Engine, TaskStateError
+from engine.common.errors import RoleError
+from engine.common.identity import os_login
+from engine.definitions.roles import load_roles
+from engine.ops.scenarios import load_scenario
+
+SHIPPED = load_roles(DEFINITIONS / "roles.yaml")
+LETTER = load_scenario(EXAMPLES / "pasang.scenario.yaml").steps[0]["data"]
+ME = os_login()
+
+
+def engine_as(db: str, login: str) -> Engine:
+    """An engine on one store with the shipped roles file, as if `login` ran the command (OPD lane: opd.dinkes
+    and the clerk tu.umum, an operator)."""
+    return Engine(db, DEFINITIONS, FORMS, operator=login, roles=SHIPPED)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store of each kind with the roles pinned (not created yet for PostgreSQL's fresh database)."""
+    location = str(tmp_path / "sop.db") if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
+    engine_as(location, "tu.umum").apply_roles()
+    return location
+
+
+def verified(engine: Engine) -> list[str]:
+    """The problems `sop verify` finds in the store (none: [])."""
+    return [p.message for v in engine.verify() for p in v.problems]
+
+
+def test_a_claim_shows_on_the_ready_row_and_in_the_history(db: str) -> None:
+    """opd.dinkes takes the letter step: the ready row says who and since when, history records it, verify passes."""
+    opd = engine_as(db, "opd.dinkes")
+    instance = opd.start("interkoneksi_data_baru").instance
+    view = opd.claim(instance, "AjukanPermohonan")
+    assert view.claimed_by == "opd.dinkes" and view.claimed_at is not None
+    assert opd.tasks(instance)[0].claimed_by == "opd.dinkes"
+    assert opd.tasks(instance)[0].to_json()["claimed_at"] == view.claimed_at
+    assert opd.claim(instance, "AjukanPermohonan") == view  # claiming again records nothing
+    rows, events = opd.history(instance)
+    assert [e.type for e in events] == ["instance-started", "task-claimed"]
+    assert rows[1].summary == "(claimed: taken by its actor)" and events[1].actor == "opd.dinkes"
+    assert verified(opd) == []
+
+
+def test_only_the_claimer_completes_a_claimed_task(db: str) -> None:
+    """The clerk may not complete or take the step opd.dinkes claimed (told who and since when, nothing changes);
+    recording it --as opd.dinkes is fine, and verify passes afterwards."""
+    opd, clerk = engine_as(db, "opd.dinkes"), engine_as(db, "tu.umum")
+    instance = opd.start("interkoneksi_data_baru").instance
+    since = opd.claim(instance, "AjukanPermohonan").claimed_at
+    before = clerk.show(instance)
+    with pytest.raises(TaskStateError, match=f"is claimed by opd.dinkes since {since}: only they may complete it"):
+        clerk.complete(instance, "AjukanPermohonan", LETTER)
+    with pytest.raises(TaskStateError, match=f"is claimed by opd.dinkes since {since}; they or an operator"):
+        clerk.claim(instance, "AjukanPermohonan")
+    assert clerk.show(instance) == before
+    done = clerk.complete(instance, "AjukanPermohonan", LETTER, actor="opd.dinkes")
+    assert done.instance.tasks[0].task == "DisposisiKadis" and done.instance.tasks[0].claimed_by is None
+    assert verified(clerk) == []
+
+
+def test_the_claimer_or_an_operator_releases(db: str) -> None:
+    """kadis (not in the lane, no operator) may neither take nor release the OPD's step; the clerk releases
+    opd.dinkes's claim, then takes it and completes it; verify passes."""
+    opd, clerk, kadis = engine_as(db, "opd.dinkes"), engine_as(db, "tu.umum"), engine_as(db, "kadis")
+    instance = opd.start("interkoneksi_data_baru").instance
+    with pytest.raises(RoleError, match="is in lane 'OPD', and kadis"):
+        kadis.claim(instance, "AjukanPermohonan")
+    with pytest.raises(TaskStateError, match="is not claimed by anyone"):
+        opd.release(instance, "AjukanPermohonan")
+    opd.claim(instance, "AjukanPermohonan")
+    with pytest.raises(RoleError, match=r"'kadis' may not release .*only they or an operator may"):
+        kadis.release(instance, "AjukanPermohonan")
+    assert clerk.release(instance, "AjukanPermohonan").claimed_by is None
+    assert clerk.claim(instance, "AjukanPermohonan").claimed_by == "tu.umum"
+    clerk.complete(instance, "AjukanPermohonan", LETTER)
+    types = [e.type for e in clerk.history(instance)[1]]
+    assert types == ["instance-started", "task-claimed", "task-released", "task-claimed", "task-completed"]
+    assert verified(clerk) == []
+
+
+def test_verify_names_a_tampered_claim(tmp_path: Path) -> None:
+    """A claimed_by written behind the program's back is named by verify, table and column, with both values."""
+    db = str(tmp_path / "sop.db")
+    engine_as(db, "tu.umum").apply_roles()
+    opd = engine_as(db, "opd.dinkes")
+    instance = opd.start("interkoneksi_data_baru").instance
+    opd.claim(instance, "AjukanPermohonan")
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE ready_tasks SET claimed_by = 'kadis'")
+    conn.commit()
+    conn.close()
+    assert any("table ready_tasks, column claimed_by of 'AjukanPermohonan'" in p and "expected 'opd.dinkes', found "
+               "'kadis'" in p for p in verified(opd))
+
+
+@pytest.mark.parametrize(("claims", "forged", "says"), [
+    ((), "task-released", "nobody had claimed the task"),
+    (("opd.dinkes",), "task-claimed", "opd.dinkes had claimed the task already"),
+])
+def test_replay_refuses_a_claim_that_could_not_happen(tmp_path: Path, claims: tuple[str, ...], forged: str,
+                                                      says: str) -> None:
+    """An event appended with a valid hash but impossible (releasing an unclaimed task, taking a taken one) is the
+    replay's divergence, at that event."""
+    from engine.audit.chain import sealed
+    from engine.store.protocol import EventRow
+
+    db = str(tmp_path / "sop.db")
+    engine_as(db, "tu.umum").apply_roles()
+    opd = engine_as(db, "opd.dinkes")
+    instance = opd.start("interkoneksi_data_baru").instance
+    for login in claims:
+        engine_as(db, login).claim(instance, "AjukanPermohonan")
+    row = opd.instance_row(instance)
+    task = opd.tasks(instance)[0]
+    event = sealed(row.last_hash, EventRow(instance, row.last_seq + 1, forged, "2027-01-01T00:00:00.000Z",
+                                           task.task, task.id, "tu.umum", "tu.umum", row.version, "", ""), {})
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", tuple(event))
+    conn.execute("UPDATE instances SET last_seq = ?, last_hash = ? WHERE id = ?", (event.seq, event.hash, instance))
+    conn.commit()
+    conn.close()
+    assert any(f"replay: event {event.seq} ({forged} AjukanPermohonan): {says}" in p for p in verified(opd))
+
+
+def roles_sop(tmp_path: Path) -> Sop:
+    """A CLI on the real definitions whose roles file adds this OS account to the OPD lane, pinned in the store."""
+    definitions, forms = copy_definitions(tmp_path, roles=True)
+    people = yaml.safe_load((definitions / "roles.yaml").read_text(encoding="utf-8"))
+    people[ME] = {"name": "Penguji", "lanes": ["OPD"]}
+    (definitions / "roles.yaml").write_text(yaml.safe_dump(people, allow_unicode=True), encoding="utf-8")
+    sop = Sop(tmp_path / "sop.db", definitions, forms)
+    sop.json("roles", "apply")
+    return sop
+
+
+def test_claim_and_release_through_the_cli(tmp_path: Path) -> None:
+    """`sop claim` and `sop release` print the task; someone else's claim refuses `sop complete` with exit 1."""
+    sop = roles_sop(tmp_path)
+    instance = str(sop.start())
+    claimed = sop.json("claim", instance, "AjukanPermohonan")
+    assert claimed["claimed_by"] == ME and claimed["task"] == "AjukanPermohonan"
+    assert sop.json("tasks")[0]["claimed_by"] == ME
+    assert f"'AjukanPermohonan' is claimed by {ME} since " in sop("show", instance).stdout
+    released = sop("release", instance, "AjukanPermohonan")
+    assert released.exit_code == 0 and "is released; anyone of lane 'OPD' may take it" in released.stderr
+    said = sop("claim", instance, "AjukanPermohonan", "--as", "opd.dinkes")
+    assert said.exit_code == 1 and "may not act on behalf of 'opd.dinkes'" in said.stderr
+    assert sop("claim", instance, "AjukanPermohonan").exit_code == 0
+    history = sop("history", instance)
+    assert "(claimed: taken by its actor)" in history.stdout and "(claim released)" in history.stdout
+    result = sop("complete", instance, "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"))
+    assert result.exit_code == 0  # the claimer completes it
+    assert sop("verify").exit_code == 0
+
+
+def test_a_step_completed_meanwhile_names_who_completed_it(db: str) -> None:
+    """Two people of one lane submit the same step: the second is told who completed it and when."""
+    opd, clerk = engine_as(db, "opd.dinkes"), engine_as(db, "tu.umum")
+    instance = opd.start("interkoneksi_data_baru").instance
+    assert clerk.tasks(instance)[0].task == "AjukanPermohonan"  # the clerk's page still shows the step
+    opd.complete(instance, "AjukanPermohonan", LETTER)
+    at = opd.history(instance)[1][-1].time
+    with pytest.raises(TaskStateError, match=f"'AjukanPermohonan' of instance {instance} was already completed "
+                                             rf"\(event 2 by opd.dinkes at {at}\)"):
+        clerk.complete(instance, "AjukanPermohonan", LETTER)
+
+
+def test_an_older_postgresql_store_reads_unclaimed_and_upgrades_on_its_first_write(pg_url: str) -> None:
+    """A PostgreSQL store at schema 3 (before accounts) lists its tasks unclaimed; the first claim upgrades it."""
+    import psycopg
+
+    from engine.store.pg_schema import SCHEMA_VERSION
+
+    engine = engine_as(pg_url, "opd.dinkes")
+    instance = engine.start("interkoneksi_data_baru").instance
+    engine.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for statement in ("DROP TABLE drafts", "DROP TABLE login_failures", "DROP TABLE accounts",
+                          "ALTER TABLE ready_tasks DROP COLUMN claimed_by",
+                          "ALTER TABLE ready_tasks DROP COLUMN claimed_at", "UPDATE sop_schema SET version = 3"):
+            conn.execute(statement)
+    reader = engine_as(pg_url, "opd.dinkes")
+    assert reader.store().schema_version() == 3 and reader.tasks(instance)[0].claimed_by is None
+    assert reader.store().account("opd.dinkes") is None
+    assert reader.claim(instance, "AjukanPermohonan").claimed_by == "opd.dinkes"
+    assert reader.store().schema_version() == SCHEMA_VERSION and verified(reader) == []

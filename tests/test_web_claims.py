@@ -1,0 +1,60 @@
+"""Claiming on the web: where a lane holds several people one takes the task ("Saya kerjakan"), the others see who
+has it and cannot complete it, the claimer or an operator releases it; a one-person lane needs no claim."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_web_tasks import SURVEY
+from web_fixtures import engine_as, logged_in, make_app, office, post, started
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> dict[str, str]:
+    return office(tmp_path)
+
+
+def _text(answer: Any) -> str:
+    return str(answer.get_data(as_text=True))
+
+
+def test_one_takes_the_task_and_the_others_see_who_has_it(paths: dict[str, str]) -> None:
+    """Fajar takes the survey; Dedi's tasklist and task page name him, and Dedi's submission is refused."""
+    instance = started(paths, "SurveyTeknis")
+    app = make_app(paths)
+    fajar, dedi = logged_in(app, "tim.jaringan"), logged_in(app, "dedi.jaringan")
+    page = f"/instances/{instance}/tasks/SurveyTeknis"
+    assert 'id="claim-button"' in _text(fajar.get(page))
+    assert post(fajar, page + "/claim").status_code == 303
+    assert 'id="release"' in _text(fajar.get(page))
+    assert "tim.jaringan" in _text(dedi.get(page)) and 'id="claim-button"' not in _text(dedi.get(page))
+    assert "Taken by tim.jaringan" in _text(dedi.get("/"))
+    refused = post(dedi, page, SURVEY)
+    assert refused.status_code == 409 and "tim.jaringan" in _text(refused)
+    assert post(dedi, page + "/release").status_code in (403, 409)
+    assert post(fajar, page, SURVEY).status_code == 303  # the claimer completes it
+
+
+def test_the_claimer_or_an_operator_releases_it(paths: dict[str, str]) -> None:
+    """A released task can be taken by another; the history records claim and release."""
+    instance = started(paths, "SurveyTeknis")
+    app = make_app(paths)
+    fajar, clerk = logged_in(app, "tim.jaringan"), logged_in(app, "tu.umum")
+    page = f"/instances/{instance}/tasks/SurveyTeknis"
+    post(fajar, page + "/claim")
+    assert 'id="release"' in _text(clerk.get(page))
+    assert post(clerk, page + "/release").status_code == 303
+    assert 'id="claim-button"' in _text(logged_in(app, "dedi.jaringan").get(page))
+    types = [r.type for r in engine_as(paths, "tu.umum").history(instance)[0]]
+    assert types[-2:] == ["task-claimed", "task-released"]
+    history = _text(clerk.get(f"/instances/{instance}"))
+    assert history.count("Koordinasi dan survey teknis ke OPD") >= 2
+
+
+def test_a_lane_of_one_person_offers_no_claim_and_needs_none(paths: dict[str, str]) -> None:
+    """The Kepala Dinas alone holds his lane: no "Saya kerjakan" button; he completes the step directly."""
+    instance = started(paths, "DisposisiKadis")
+    kadis = logged_in(make_app(paths), "kadis")
+    assert 'id="claim-button"' not in _text(kadis.get(f"/instances/{instance}/tasks/DisposisiKadis"))
