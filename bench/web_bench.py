@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from cpu_use import CpuMeter, postmaster_pid  # noqa: E402
 from web_clients import COUNT, Client, Server, csrf_of  # noqa: E402
 from web_store import FORMS, OFFICIAL, PASSWORD, TASK, build, definitions_copy, step_data  # noqa: E402
 
@@ -178,9 +179,25 @@ def per_client(total: int, clients: int) -> int:
     return max(3, math.ceil(total / clients))
 
 
-def measure_store(kind: str, url: str, definitions: Path, sizes: argparse.Namespace) -> Figures:
+def cpu_figures(used: dict[str, float | None], client_cpu: float, wall: float, count: int) -> Figures:
+    """Who used the cores during a run, in CPU ms per request: the server (gunicorn and its workers), the database
+    (PostgreSQL's processes), the clients (this process), everything else on the machine (other work); and how
+    many cores were busy in all."""
+    def per(seconds: float | None) -> float | None:
+        return None if seconds is None else round(1000 * seconds / count, 2)
+
+    ours = sum(x for x in (used["server"], used["database"], client_cpu) if x is not None)
+    machine = used["machine"]
+    return {"server_ms": per(used["server"]), "database_ms": per(used["database"]), "client_ms": per(client_cpu),
+            "other_ms": None if machine is None else per(max(0.0, machine - ours)),
+            "cores_busy": None if machine is None else round(machine / wall, 2),
+            "client_cpu_share": round(client_cpu / wall, 2)}
+
+
+def measure_store(kind: str, url: str, definitions: Path, sizes: argparse.Namespace,
+                  database_pid: int | None = None) -> Figures:
     """Build the store, measure in-process, then serve it and measure the tasklist and completions with each
-    number of clients (each configuration warmed up first by one tasklist and one completion per client)."""
+    number of clients (the server warmed up first: every worker thread has shown both pages and completed once)."""
     built = time.perf_counter()
     build(url, definitions, sizes.instances)
     numbers = Numbers(sizes.instances)
@@ -191,28 +208,31 @@ def measure_store(kind: str, url: str, definitions: Path, sizes: argparse.Namesp
     server = Server(url, definitions, FORMS, workers)
     try:
         server.wait_ready()
+        meter = CpuMeter(server.proc.pid, database_pid)
         clients = [Client(server.port) for _ in range(max(sizes.clients))]
         logged = time.perf_counter()
         together(clients, lambda _i, client: client.login(OFFICIAL, PASSWORD))
         out["login_ms"] = round((time.perf_counter() - logged) * 1000 / len(clients), 1)
         out["workers"] = workers
         fields = form_fields(step_data())
-        warm = clients[:min(len(clients), 2 * workers * THREADS)]  # every worker thread renders each page once
+        warm = clients[:min(len(clients), 2 * workers * THREADS)]
         together(warm, tasklist_work(1, 0))
         together(warm, completion_work([numbers.take(1) for _ in warm], fields))
         completed += len(warm)
         for n in sizes.clients:
             some = clients[:n]
+            meter.start()
             wall, cpu, results = together(some, tasklist_work(per_client(sizes.requests, n), sizes.seconds))
             latencies = [x for r in results for x in r["latencies"]]
             listed = {"per_s": round(len(latencies) / wall, 1), **timed(latencies), "requests": len(latencies),
-                      "client_cpu_share": round(cpu / wall, 2)}
+                      **cpu_figures(meter.stop(), cpu, wall, len(latencies))}
             own = [numbers.take(per_client(sizes.completions, n)) for _ in some]
+            meter.start()
             wall, cpu, results = together(some, completion_work(own, fields, sizes.seconds))
             posts = [x for r in results for x in r["latencies"]]
             pages = [x for r in results for x in r["pages"]]
             done = {"per_s": round(len(posts) / wall, 1), **timed(posts), "completions": len(posts),
-                    "page": timed(pages), "client_cpu_share": round(cpu / wall, 2)}
+                    "page": timed(pages), **cpu_figures(meter.stop(), cpu, wall, len(posts))}
             out[str(n)] = {"tasklist": listed, "completion": done}
             completed += len(posts)
         for client in clients:
@@ -274,11 +294,12 @@ def lines(measured: dict[str, Figures], clients: tuple[int, ...], instances: int
                     f"its caches (as the server makes one per request) p50 {fresh['p50_ms']:.2f} ms")
         for n in clients:
             listed, done = got[str(n)]["tasklist"], got[str(n)]["completion"]
-            text.append(f"(l) {kind}, {n:>2} client{'s' if n > 1 else ' '}: GET / {listed['per_s']:6.1f}/s "
-                        f"p50 {listed['p50_ms']:6.1f} ms p99 {listed['p99_ms']:6.1f} ms | completions "
-                        f"{done['per_s']:6.1f}/s (task page + POST), POST p50 {done['p50_ms']:6.1f} ms p99 "
-                        f"{done['p99_ms']:6.1f} ms, task page p50 {done['page']['p50_ms']:6.1f} ms | clients' CPU "
-                        f"{done['client_cpu_share']:.2f} core")
+            who = f"{n:>2} client{'s' if n > 1 else ' '}"
+            text.append(f"(l) {kind}, {who}: GET /       {listed['per_s']:6.1f}/s, p50 {listed['p50_ms']:6.1f} ms, "
+                        f"p99 {listed['p99_ms']:6.1f} ms ({listed['requests']} requests) | {_cpu(listed)}")
+            text.append(f"(l) {kind}, {who}: completions {done['per_s']:6.1f}/s (task page + POST), POST p50 "
+                        f"{done['p50_ms']:6.1f} ms, p99 {done['p99_ms']:6.1f} ms, task page p50 "
+                        f"{done['page']['p50_ms']:.1f} ms ({done['completions']}) | {_cpu(done)}")
         http_ratio = got[str(first)]["completion"]["p50_ms"] / kept["p50_ms"]
         scale = got[str(last)]["completion"]["per_s"] / got[str(first)]["completion"]["per_s"]
         scale_list = got[str(last)]["tasklist"]["per_s"] / got[str(first)]["tasklist"]["per_s"]
@@ -302,14 +323,24 @@ def lines(measured: dict[str, Figures], clients: tuple[int, ...], instances: int
     return text, out
 
 
+def _cpu(figures: Figures) -> str:
+    """CPU ms per request by whom, and the cores busy, as one phrase."""
+    parts = [f"{label} {figures[key]:.1f}" for label, key in (("server", "server_ms"), ("database", "database_ms"),
+                                                              ("clients", "client_ms"), ("other work", "other_ms"))
+             if figures.get(key) is not None]
+    busy = f"; {figures['cores_busy']:.2f} cores busy" if figures.get("cores_busy") is not None else ""
+    return f"CPU ms each: {', '.join(parts)}{busy}"
+
+
 def run(sizes: argparse.Namespace) -> tuple[list[str], Figures]:
     """(l) on SQLite, then on PostgreSQL when a private server can start; the lines and the JSON figures."""
     folder = Path(tempfile.mkdtemp(prefix="sop-webbench-"))
     definitions = definitions_copy()
     measured: dict[str, Figures] = {}
     try:
-        for kind, url, _server in stores(folder, sizes.no_postgres):
-            measured[kind] = measure_store(kind, url, definitions, sizes)
+        for kind, url, server in stores(folder, sizes.no_postgres):
+            database = None if server is None else postmaster_pid(server.data)
+            measured[kind] = measure_store(kind, url, definitions, sizes, database)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(definitions.parent, ignore_errors=True)

@@ -56,6 +56,9 @@ def test_web_bench_completes_every_step_it_posts_over_http() -> None:
             for figure in (listed["per_s"], listed["p50_ms"], done["per_s"], done["p50_ms"], done["page"]["p50_ms"]):
                 assert figure > 0
             assert listed["p99_ms"] >= listed["p50_ms"] and done["p99_ms"] >= done["p50_ms"]
+            if os.path.exists("/proc/stat"):  # who used the cores: the server, PostgreSQL's processes, the machine
+                assert done["server_ms"] > 0 and done["cores_busy"] > 0
+                assert (done["database_ms"] or 0) > 0 if kind == "postgresql" else done["database_ms"] is None
         assert got["in_process"]["kept"]["p50_ms"] > 0 and got["in_process"]["fresh"]["p50_ms"] > 0
         assert figures[f"l_{kind}_http_to_in_process"] > 0 and figures[f"l_{kind}_32_to_1"] > 0
     assert [line for line in lines if line.startswith("(l) SQLite: HTTP completion (POST p50) / in-process")]
