@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 COUNT = re.compile(r'data-count="(\d+)"')
+PROBLEM = re.compile(r"\bERROR\b|\bCRITICAL\b|Traceback|WORKER TIMEOUT")  # the app's log and gunicorn's
 
 
 def free_port() -> int:
@@ -69,7 +70,7 @@ class Server:
     def errors(self) -> list[str]:
         """The log lines of server errors (incidents, tracebacks, worker timeouts)."""
         self.log.seek(0)
-        return [line for line in self.log if " ERROR " in line or "Traceback" in line or "CRITICAL" in line]
+        return [line.strip() for line in self.log if PROBLEM.search(line)]
 
     def stop(self) -> None:
         """Stop gunicorn (TERM: workers finish their requests) and wait for it."""
