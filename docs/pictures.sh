@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Redraws the PNGs under docs/ that the README shows: the SOP's bare diagram, its table compiled (issue 6), an
 # instance mid-way on the tunda
-# path, and the pages of its SOP AP document. Needs rsvg-convert (librsvg2-bin), pdftoppm (poppler-utils) and
+# path, the pages of its SOP AP document, and the web tasklist (docs/web-*.png). Needs rsvg-convert (librsvg2-bin), pdftoppm (poppler-utils) and
 # the pdf extra (WeasyPrint). Run from the repository root: bash docs/pictures.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,4 +33,6 @@ for page in "$tmp"/sheet-*.png; do
     mv "$page" "docs/sheet-flowchart-$n.png"
     n=$((n + 1))
 done
+# The web tasklist's pages, photographed by the browser test (needs chromium and chromium-driver)
+SOP_SCREENSHOTS=1 .venv/bin/python -m pytest -q tests/test_web_browser.py
 ls -l docs/*.png

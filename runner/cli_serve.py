@@ -51,6 +51,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, trust_header: 
     from web.app import WebSettings
     from web.server import serve as run
 
+    os.environ.setdefault("SOP_LANG", "id")  # the officials' pages are Indonesian unless SOP_LANG says otherwise
+
     obj = ctx.obj
     settings = WebSettings(obj["db"], obj["definitions"], obj["forms"], _roles(obj), os.environ.get("SOP_SECRET_KEY"),
                            trust_header, tuple(trusted_proxies))

@@ -173,3 +173,36 @@ def test_sop_passwd_without_roles_in_force_says_to_apply_them(tmp_path: Path) ->
     sop.start()
     result = sop("passwd", ME, "--password-stdin", input=GOOD + "\n")
     assert result.exit_code == 1 and "`sop roles apply`" in result.stderr
+
+
+def test_db_copy_takes_the_passwords_along(engine_as: Callable[[str], Engine], tmp_path: Path, pg_url: str) -> None:
+    """`sop db copy` to PostgreSQL copies accounts (and drafts): kadis signs in on the copy with the same password."""
+    from engine import copy_store
+
+    engine_as("kadis").set_password("kadis", GOOD)
+    engine_as("tu.umum").start("interkoneksi_data_baru")
+    engine_as("opd.dinkes").save_draft(1, "AjukanPermohonan", {"perihal": "x"})
+    copied = copy_store(str(tmp_path / "sop.db"), pg_url)
+    assert copied.problems == () and copied.rows["accounts"] == 1 and copied.rows["drafts"] == 1
+    copy = Engine(pg_url, DEFINITIONS, FORMS, operator="opd.dinkes")
+    assert copy.check_login("kadis", GOOD, "10.0.0.1").login == "kadis"
+    assert copy.draft(1, "AjukanPermohonan") == {"perihal": "x"}
+
+
+def test_passwords_and_the_rate_limit_on_postgresql(pg_url: str, clock: Clock) -> None:
+    """On PostgreSQL too: a password set signs in, five failures block the login, and the window's end frees it."""
+    def make(login: str) -> Engine:
+        return Engine(pg_url, DEFINITIONS, FORMS, clock=clock, operator=login, roles=SHIPPED)
+
+    make("tu.umum").apply_roles()
+    make("tu.umum").set_password("kasi.infra", GOOD)
+    web = make("web")
+    assert web.check_login("kasi.infra", GOOD, "10.1.1.1").login == "kasi.infra"
+    for n in range(5):
+        clock.minute = n
+        with pytest.raises(LoginError, match="wrong"):
+            web.check_login("kasi.infra", "salah-sekali-1", "10.1.1.1")
+    with pytest.raises(LoginError, match="Too many failed logins; try again in 11 minutes"):
+        web.check_login("kasi.infra", GOOD, "10.1.1.2")
+    clock.minute = 16
+    assert web.check_login("kasi.infra", GOOD, "10.1.1.1").login == "kasi.infra"

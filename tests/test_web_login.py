@@ -99,8 +99,21 @@ def test_the_trusted_proxy_header_logs_in_only_from_the_proxy(paths: dict[str, s
     client = app.test_client()
     via_proxy = client.get("/", headers={"X-Remote-User": "kadis"}, environ_base={"REMOTE_ADDR": "10.0.0.5"})
     assert via_proxy.status_code == 200 and "Ir. Asmawi Alie" in via_proxy.get_data(as_text=True)
+    assert "Log out" not in via_proxy.get_data(as_text=True)  # the proxy signs people out, not this site
     direct = app.test_client().get("/", headers={"X-Remote-User": "kadis"}, environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert direct.status_code == 302 and "/login" in direct.headers["Location"]
+
+
+def test_after_login_only_a_path_of_the_site_is_followed(paths: dict[str, str]) -> None:
+    """`next` sends the person back to the page they asked for, never to another site."""
+    client = make_app(paths).test_client()
+    assert client.get("/instances/1").headers["Location"] == "/login?next=/instances/1"
+    for target, expected in (("/instances/1", "/instances/1"), ("//evil.example/x", "/"),
+                             ("https://evil.example/", "/"), ("/\\evil.example", "/")):
+        client = make_app(paths).test_client()
+        answer = client.post("/login", data={"login": "kadis", "password": PASSWORD, "next": target,
+                                             "csrf_token": csrf_of(client)})
+        assert answer.headers["Location"] == expected, target
 
 
 def test_logging_out_ends_the_session(paths: dict[str, str]) -> None:

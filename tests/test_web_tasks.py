@@ -197,6 +197,20 @@ def test_an_attached_file_is_uploaded_and_downloaded(paths: dict[str, str]) -> N
     assert download.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_a_file_of_the_wrong_type_is_422_naming_it_as_chosen(paths: dict[str, str]) -> None:
+    """The engine refuses an upload by its content; the page names the file as the person chose it (never the
+    server's temporary path), says to choose files again, and nothing is saved."""
+    instance = engine_as(paths, "tu.umum").start("interkoneksi_data_baru").instance
+    client = logged_in(make_app(paths), "opd.dinkes")
+    answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",
+                  {"perihal": "Permohonan", "pindaian_surat": (BytesIO(b"just text"), "catatan.pdf")},
+                  content_type="multipart/form-data")
+    page = _text(answer)
+    assert answer.status_code == 422 and "catatan.pdf" in page and "sop-upload-" not in page
+    assert "choose them again" in page and 'value="Permohonan"' in page
+    assert engine_as(paths, "tu.umum").attachments(instance) == []
+
+
 def test_an_unknown_instance_or_task_is_404(paths: dict[str, str]) -> None:
     """The engine's NotFoundError is a 404 page in the reader's words."""
     started(paths, "SurveyTeknis")

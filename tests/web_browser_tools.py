@@ -20,7 +20,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
-def missing() -> str | None:
+def why_no_browser() -> str | None:
     """Why the browser tests cannot run here, or None."""
     try:
         import flask  # noqa: F401
@@ -78,11 +78,11 @@ def cli_office(tmp_path: Path, password: str) -> dict[str, str]:
 
 
 @contextmanager
-def served(paths: dict[str, str], log: Path) -> Iterator[str]:
+def served(paths: dict[str, str], log: Path, workers: int = 2) -> Iterator[str]:
     """`sop serve` on a free port until the block ends; yields its base address."""
     port = free_port()
     with log.open("wb") as out:
-        server = subprocess.Popen(sop_command(paths, "serve", "--port", str(port), "--workers", "2"), cwd=ROOT,
+        server = subprocess.Popen(sop_command(paths, "serve", "--port", str(port), "--workers", str(workers)), cwd=ROOT,
                                   env=sop_env(), stdout=out, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 30
@@ -132,17 +132,35 @@ class Official:
 
         return list(self.driver.find_elements(By.CSS_SELECTOR, css))
 
-    def press(self, element: Any) -> None:
-        """Click a button or link and wait until the next page has replaced this one."""
+    def press(self, css: str) -> None:
+        """Click the button or link css finds and wait until the next page has replaced this one and loaded (a
+        click that lands while the page is still being swapped is tried again on the element found afresh)."""
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
         from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
 
-        page = self.find("html")
-        element.click()
+        for attempt in range(3):
+            page = self.find("html")
+            try:
+                self.find(css).click()
+                break
+            except (StaleElementReferenceException, WebDriverException):
+                if attempt == 2:
+                    raise
+                time.sleep(0.3)
         WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(page))
+        self.loaded()
+
+    def loaded(self) -> None:
+        """Wait until the current page has finished loading."""
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(self.driver, 30).until(
+            lambda driver: driver.execute_script("return document.readyState") == "complete")
 
     def open(self, path: str) -> None:
         self.driver.get(self.base + path)
+        self.loaded()
 
     @property
     def path(self) -> str:
@@ -152,16 +170,16 @@ class Official:
         self.open("/login")
         self.find("#login").send_keys(login)
         self.find("#password").send_keys(password)
-        self.press(self.find("#login-submit"))
+        self.press("#login-submit")
         assert self.path == "/", self.driver.page_source[:2000]
 
     def log_out(self) -> None:
-        self.press(self.find(".logout button"))
+        self.press(".logout button")
 
     def open_task(self, instance: int, task: str) -> None:
         """Follow the task's link on the tasklist (it must be there)."""
         self.open("/")
-        self.press(self.find(f'a.task-link[data-instance="{instance}"][data-task="{task}"]'))
+        self.press(f'a.task-link[data-instance="{instance}"][data-task="{task}"]')
 
     def fill(self, schema: dict[str, Any], data: dict[str, Any], attach: list[tuple[str, str]] = ()) -> None:
         """Type a step's data into its form: rows added first ("Tambah baris"), then every input, files chosen."""
@@ -170,7 +188,7 @@ class Official:
         values, rows = flatten(schema, data)
         for array in sorted(rows, key=lambda p: p.count(".")):
             while int(self.find(f'input[name="_rows.{array}"]').get_attribute("value")) < rows[array]:
-                self.press(self.find(f'button[value="add:{array}"]'))
+                self.press(f'button[value="add:{array}"]')
         for name, value in values.items():
             self.type(name, value)
         for field, path in attach:
@@ -198,7 +216,7 @@ class Official:
             element.send_keys(value)
 
     def complete(self) -> None:
-        self.press(self.find("#complete"))
+        self.press("#complete")
 
     def status(self) -> int | None:
         """The status an error page shows (its heading's data-status), or None on another page."""

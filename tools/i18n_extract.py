@@ -125,6 +125,8 @@ def extract_templates(fileobj: IO[bytes], keywords: Any, comment_tags: Any,
     seen: set[str] = set()
     for lineno, _function, text in Environment(extensions=["jinja2.ext.i18n"]).extract_translations(
             source, gettext_functions=("_",)):
+        if isinstance(text, tuple):  # `_("Instance {number}", number=n)`: the text, then None for each value
+            text = text[0]
         if isinstance(text, str) and text not in seen and _worth(text):
             seen.add(text)
             yield lineno, "", text, []

@@ -65,7 +65,9 @@ def find_person() -> None:
     still in the roles in force."""
     g.sop_login = None
     g.sop_person = None
-    login = header_login(current_app, request) or session.get("login")
+    vouched = header_login(current_app, request)
+    g.sop_signed_by_proxy = vouched is not None  # single sign-on: the proxy, not this site, signs people out
+    login = vouched or session.get("login")
     if not isinstance(login, str) or request.endpoint == "static":
         return
     g.sop_login = login
@@ -84,7 +86,8 @@ def login_required(view: View) -> View:
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if g.get("sop_person") is None:
-            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+            back = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("auth.login", next=back))
         return view(*args, **kwargs)
 
     return cast("View", wrapped)

@@ -48,7 +48,9 @@ def instance_page(instance: int) -> str:
     history = [(r, *_event_name(r)) for r in rows]
     now = e.clock()
     ready = [(t, bool(t.due and t.due < now)) for t in view.tasks]
-    return render_template("instance.html", view=view, history=history, ready=ready, files=view.attachments)
+    names = {r.task: r.name for r in rows if r.task}
+    return render_template("instance.html", view=view, history=history, ready=ready, files=view.attachments,
+                           names=names)
 
 
 @instances.get("/instances/<int:instance>/diagram.svg")
@@ -84,11 +86,21 @@ def attachment(instance: int, seq: int, field: str, position: int) -> Response:
     response = Response(stream_with_context(_streamed(chunks)), mimetype="application/octet-stream")
     response.headers["Content-Length"] = str(item.size)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["X-Download-Options"] = "noopen"
-    from werkzeug.http import dump_options_header
-
-    response.headers["Content-Disposition"] = dump_options_header("attachment", {"filename": item.name or item.sha256})
+    response.headers["Content-Disposition"] = _download_as(item.name or item.sha256)
     return response
+
+
+def _download_as(name: str) -> str:
+    """Content-Disposition for a stored file's name: ASCII as it is, any other name also in RFC 5987 form."""
+    from urllib.parse import quote
+
+    from werkzeug.http import dump_options_header
+    from werkzeug.utils import secure_filename
+
+    plain = secure_filename(name) or "file"
+    if plain == name:
+        return dump_options_header("attachment", {"filename": name})
+    return dump_options_header("attachment", {"filename": plain}) + f"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _streamed(chunks: Any) -> Any:

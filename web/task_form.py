@@ -28,6 +28,7 @@ class TaskForm(NamedTuple):
     ui: dict[str, Any] | None
     instructions: str | None
     fields: FormFields
+    ref: str  # how the page's address names the task (BPMN id, or UUID when the id is ambiguous)
 
     @property
     def has_form(self) -> bool:
@@ -40,12 +41,12 @@ def load(engine: Engine, instance: int, task: str) -> TaskForm:
     view, schema = engine.form(instance, task)
     ui = engine.ui_schema(instance, view.task) if view.form else None
     told = engine.instructions(instance).get(view.task)
-    return TaskForm(view, schema, ui, told, FormFields(schema, ui))
+    return TaskForm(view, schema, ui, told, FormFields(schema, ui), task)
 
 
 def draft_values(engine: Engine, form: TaskForm, instance: int) -> tuple[Typed, bool]:
     """The inputs as the person's saved draft fills them (empty without one), and whether there was one."""
-    saved = engine.draft(instance, form.view.id) if form.has_form else None
+    saved = engine.draft(instance, form.ref) if form.has_form else None
     if not saved:
         return Typed({}, {}), False
     values, rows = flatten(form.schema, saved)
@@ -72,22 +73,26 @@ def typed_data(engine: Engine, form: TaskForm, instance: int, typed: Typed) -> t
     if not form.has_form:
         return {}, typed
     pairs, renumbered = assignments(form.schema, typed)
-    return engine.data_from_assignments(instance, form.view.id, pairs), renumbered
+    return engine.data_from_assignments(instance, form.ref, pairs), renumbered
 
 
-def problems_by_field(form: TaskForm, typed: Typed, problems: list[str]) -> tuple[dict[str, list[str]], list[str]]:
-    """The engine's problem lines next to their fields (the rest for the top of the form), in the reader's words."""
-    from .words import translate
+def problems_by_field(form: TaskForm, typed: Typed, problems: list[str],
+                      shown: dict[str, str]) -> tuple[dict[str, list[str]], list[str]]:
+    """The engine's problem lines next to their fields (the rest for the top of the form), in the reader's words;
+    when files were chosen, a line saying to choose them again (a browser cannot keep them)."""
+    from .words import N_, fixed_text, translate
 
     by_field, general = field_problems(problems, form.fields, typed)
-    return ({path: [translate(p) for p in lines] for path, lines in by_field.items()},
-            [translate(p) for p in general])
+    return ({path: [translate(plain(p, shown)) for p in lines] for path, lines in by_field.items()},
+            [translate(plain(p, shown)) for p in general]
+            + ([fixed_text(N_("The files you chose were not kept: choose them again."))] if shown else []))
 
 
 @contextmanager
-def uploads(form: TaskForm, files: Any) -> Iterator[list[tuple[str, str]]]:
+def uploads(form: TaskForm, files: Any, shown: dict[str, str]) -> Iterator[list[tuple[str, str]]]:
     """The posted files saved under their own (made safe) names in a temporary folder, as `--attach` pairs for
-    Engine.complete(attach=...); the folder is removed afterwards, whatever happened."""
+    Engine.complete(attach=...); shown gets how a message names each (`--attach F=PATH` -> `F (name.pdf)`). The
+    folder is removed afterwards, whatever happened."""
     chosen = posted_files(form.schema, files) if form.has_form else []
     if not chosen:
         yield []
@@ -102,9 +107,18 @@ def uploads(form: TaskForm, files: Any) -> Iterator[list[tuple[str, str]]]:
             path = os.path.join(sub, name)
             upload.save(path)
             pairs.append((field, path))
+            shown[f"--attach {field}={path}"] = f"{field} ({name})"
+            shown[path] = name
         yield pairs
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def plain(text: str, shown: dict[str, str]) -> str:
+    """A message about an uploaded file naming the file as chosen, not its temporary path."""
+    for long, short in sorted(shown.items(), key=lambda item: -len(item[0])):
+        text = text.replace(long, short)
+    return text
 
 
 def completed_by(engine: Engine, instance: int, task: str) -> tuple[str, str] | None:

@@ -84,18 +84,19 @@ def task_post(instance: int, task: str) -> Any:
     if moved is not None:
         return _page(form, instance, task, moved)
     actor = request.form.get("_as", "").strip() or None
+    shown: dict[str, str] = {}  # how messages name the uploaded files
     try:
         data, typed = task_form.typed_data(e, form, instance, typed)
         if action == "draft":
-            saved_at = e.save_draft(instance, form.view.id, data, actor)
+            saved_at = e.save_draft(instance, form.ref, data, actor)
             when = e.local_times().text(saved_at)
             flash(translate(N_(f"Draft saved at {when}; files are not kept in a draft")))
             return redirect(url_for("tasks.task_page", instance=instance, task=task), 303)
-        with task_form.uploads(form, request.files) as attach:
-            result = e.complete(instance, form.view.id, data, actor, attach or None)
+        with task_form.uploads(form, request.files, shown) as attach:
+            result = e.complete(instance, form.ref, data, actor, attach or None)
     except ValidationError as exc:
-        by_field, general = task_form.problems_by_field(form, typed, exc.problems)
-        head = translate(str(exc).split("\n", 1)[0])
+        by_field, general = task_form.problems_by_field(form, typed, exc.problems, shown)
+        head = translate(task_form.plain(str(exc).split("\n", 1)[0], shown))
         return _page(form, instance, task, typed, errors=by_field, general=general, head=head), 422
     except TaskStateError as exc:
         return _done_already(exc, instance, form.view.task)
@@ -146,10 +147,11 @@ def _page(form: task_form.TaskForm, instance: int, task: str, typed: Typed, *,
     view = form.view
     fields = form.fields.fields(typed.values, typed.rows, errors) if form.has_form else ()
     artefacts = e.artefacts(instance)
+    names = {r.task: r.name for r in e.history(instance)[0] if r.task}
     files = e.attachments(instance)
     return render_template(
         "task.html", view=view, instance=instance, ref=task, form=form, fields=fields, general=general or [],
-        head=head, restored=restored, artefacts=artefacts, files=files,
+        head=head, restored=restored, artefacts=artefacts, names=names, files=files,
         officials=task_form.officials(e, view.lane) if person.operator else [],
         holders=task_form.lane_holders(e, view.lane), rows=typed.rows,
         claimed_by=getattr(view, "claimed_by", None), claimed_at=getattr(view, "claimed_at", None))

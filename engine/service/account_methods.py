@@ -4,7 +4,7 @@ login check with its rate limit, and drafts of unfinished forms. People are thos
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from engine.common.errors import LoginError, NotFoundError, RoleError, ValidationError
 from engine.common.i18n import N_
@@ -12,6 +12,7 @@ from engine.common.i18n import N_
 if TYPE_CHECKING:
     from engine.common.models import TaskView
     from engine.definitions.roles import Person, Roles
+    from engine.service.facade import Engine
     from engine.service.pinned import PinnedVersions
     from engine.store.protocol import InstanceRow, Store, Transaction
 
@@ -45,18 +46,18 @@ class AccountMethods:
         """The store (the Engine's)."""
         raise NotImplementedError
 
-    def store_roles(self) -> Roles | None:
-        """The roles pinned in the store (the Engine's)."""
-        raise NotImplementedError
-
     def acting(self, actor: str | None) -> str:
         """The login of the person acting (the Engine's)."""
         raise NotImplementedError
 
     def person(self, login: str) -> Person | None:
-        """A login's entry in the roles in force (pinned in the store), or None when it has none."""
-        roles = self.store_roles()
-        return roles.people.get(login) if roles is not None else None
+        """A login's entry in the roles in force (pinned in the store, read afresh: a long-lived server sees the
+        next `sop roles apply`), or None when it has none."""
+        from engine.definitions.roles_pinning import pinned_roles
+        from engine.service.roles_service import pinned_row
+
+        row = pinned_row(self.store(optional=True))
+        return pinned_roles(row).people.get(login) if row is not None else None
 
     def set_password(self, login: str, password: str, actor: str | None = None) -> None:
         """Set a person's password (an Argon2 hash in the store): the person themself, or an operator of the
@@ -93,8 +94,6 @@ class AccountMethods:
 
         from engine.common.passwords import MAX_LENGTH, needs_rehash, verify_password
         from engine.common.work_calendar import format_time, parse_time
-        from engine.definitions.roles_pinning import pinned_roles
-        from engine.service.roles_service import pinned_row
 
         password = password[:MAX_LENGTH + 1]  # longer is wrong anyway: never hash megabytes someone posted
         store = self.store()
@@ -106,8 +105,7 @@ class AccountMethods:
         keys = (f"login:{login[:200]}", f"address:{address[:100]}") if address else (f"login:{login[:200]}",)
         with store.transaction() as tx:
             _refuse_when_blocked(tx.login_failures(keys, since), now)
-        row = pinned_row(store)
-        person = pinned_roles(row).people.get(login) if row is not None else None
+        person = self.person(login)
         account = store.account(login) if person is not None else None
         stored = account.password_hash if account is not None else None
         if not verify_password(stored, password) or person is None or account is None:
@@ -161,9 +159,7 @@ class AccountMethods:
         import json
 
         store = self.store()
-        row = store.get_instance(instance)
-        if row is None:
-            raise NotFoundError(f"No instance {instance} in store '{self.db}'; list them with `sop instances`")
+        row = cast("Engine", self).instance_row(instance)
         target = self._named_task(row, store.ready_tasks(instance), task, store)
         saved = store.draft(instance, target.id, self.acting(actor))
         if saved is None:
