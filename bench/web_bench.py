@@ -9,8 +9,9 @@ process. Measured: (1) GET / (the tasklist); (2) a completion as a person makes 
 CSRF token), then POST the form; its latency figures are the POST alone (the completion itself), its rate counts
 whole completions (GET + POST) per second. Each client completes instances of its own, so no two clients contend
 for one task. In-process: Engine.complete of the same artefact on the same kind of store, by one Engine kept open
-(as a long-running caller keeps it), and by a new Engine per completion (as `sop serve` makes one per request).
-Server and clients share this machine's cores.
+(as a long-running caller keeps it), and by a new Engine per completion sharing the kept one's caches (as
+`sop serve` makes one per request). Server, database and clients share this machine's cores; the CPU each used per
+request is read from /proc (the server's process tree, PostgreSQL's, the machine's: the rest is other work).
 Run (l) alone: python bench/web_bench.py [--quick] (see --help).
 """
 
