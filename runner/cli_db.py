@@ -55,13 +55,15 @@ def gc(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
     result = engine_of(ctx).gc(dry_run)
     if as_json:
         emit_json({"files": [{"sha256": b.sha256, "size": b.size, "media_type": b.media_type} for b in result.files],
-                   "bytes": result.size, "removed": result.removed})
+                   "bytes": result.size, "removed": result.removed, "strays": list(result.strays)})
         return
     for blob in result.files:
         click.echo(f"{blob.sha256}  {size_text(blob.size):>9}  {blob.media_type}")
-    if not result.files:
+    for path in result.strays:  # left in a SQLite store's folder by an interrupted command: listed, removed too
+        click.echo(path)
+    if not result.files and not result.strays:
         message("No unreferenced files: every stored file is named by an instance's history.")
-    elif dry_run:
+    elif result.files and dry_run:
         message(f"{len(result.files)} unreferenced file(s), {size_text(result.size)}; run `sop db gc` to remove them.")
-    else:
+    elif result.files:
         message(f"Removed {len(result.files)} unreferenced file(s), {size_text(result.size)}.")

@@ -175,18 +175,15 @@ def _for_people(text: str) -> str:
     return "\n".join(map(printable, _local_moments(translate(text)).split("\n")))
 
 
-# A stored time inside a message (`at 2026-12-04T01:49:10.304Z`): people read it in the office's zone.
-_MOMENT = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
-
-
 def _local_moments(text: str) -> str:
-    if "Z" not in text or not _MOMENT.search(text):
+    """A stored time inside a message (`at 2026-12-04T01:49:10.304Z`): people read it in the office's zone."""
+    if "Z" not in text:
         return text
     context = click.get_current_context(silent=True)
     times = _office_times((context.find_root().params.get("definitions_dir") if context else None) or "./definitions")
     if times is None:  # a broken calendar is reported by the commands that use it; here the time stays UTC
         return text
-    return _MOMENT.sub(lambda m: times.text(m.group(), seconds=True), text)
+    return times.in_text(text)
 
 
 @functools.lru_cache(maxsize=4)

@@ -26,11 +26,13 @@ def build_store(path: Path) -> Sop:
 
 
 def copy_store(source: Path, target: Path) -> Sop:
-    """A private copy of a built store (its -wal is checkpointed into the file first)."""
+    """A private copy of a built store (its -wal is checkpointed into the file first) and its folder of files."""
     conn = sqlite3.connect(source)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     shutil.copy(source, target)
+    if Path(f"{source}-files").is_dir():
+        shutil.copytree(f"{source}-files", f"{target}-files")
     return Sop(target)
 
 

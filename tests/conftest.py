@@ -80,15 +80,20 @@ class Sop:
         return int(self.json("start", process)["instance"])
 
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Every row of every table, to show that a refused command changed nothing."""
+        """Every row of every table, and under "-files" every file in the folder beside the store (path, bytes),
+        to show that a refused command changed nothing."""
         if not self.db.exists():
             return {}
         conn = sqlite3.connect(self.db)
         try:
             tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-            return {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+            rows = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
         finally:
             conn.close()
+        folder = Path(f"{self.db}-files")
+        rows["-files"] = sorted((p.relative_to(folder).as_posix(), p.read_bytes()) for p in folder.rglob("*")
+                                if p.is_file()) if folder.is_dir() else []
+        return rows
 
 
 @pytest.fixture

@@ -63,15 +63,19 @@ def test_the_same_file_is_stored_once_across_instances(sop: Sop, tmp_path: Path)
     for instance in (sop.start(), sop.start()):
         assert attach(sop, instance, pdf).exit_code == 0
     rows = sop.dump()
-    assert len(rows["blobs"]) == 1 and len(rows["attachments"]) == 2 and len(rows["blob_chunks"]) == 1
+    assert len(rows["blobs"]) == 1 and len(rows["attachments"]) == 2 and len(rows["-files"]) == 1
 
 
-def test_a_file_over_a_mebibyte_is_stored_in_chunks_and_written_back_exactly(sop: Sop, tmp_path: Path) -> None:
-    """A 2.5 MiB scan is kept in three chunks; `sop attachment -o` writes the very bytes back."""
+def test_a_file_is_kept_by_its_hash_beside_the_store_and_written_back_exactly(sop: Sop, tmp_path: Path) -> None:
+    """A 2.5 MiB scan is kept once, named by its hash, in the folder beside the store (no staged copy left, no
+    chunk rows); `sop attachment -o` writes the very bytes back."""
     pdf = scan(tmp_path / "big.pdf", 2_621_440 + 17)
+    sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
     instance = sop.start()
     assert attach(sop, instance, pdf).exit_code == 0
-    assert len(sop.dump()["blob_chunks"]) == 3
+    rows = sop.dump()
+    assert rows["-files"] == [(f"{sha[:2]}/{sha}", pdf.read_bytes())] and rows["blob_chunks"] == []
+    assert rows["blobs"][0][:4] == (sha, 2_621_457, "application/pdf", 3)
     out = tmp_path / "back.pdf"
     result = sop("attachment", str(instance), TASK, FIELD, "-o", str(out))
     assert result.exit_code == 0, result.output
@@ -132,24 +136,69 @@ def test_an_unknown_field_or_gapped_positions_are_refused(sop: Sop, tmp_path: Pa
 
 
 def test_verify_names_an_altered_and_a_missing_file(sop: Sop, tmp_path: Path) -> None:
-    """A stored chunk changed, then the file removed behind the program's back: verify names field and file."""
+    """The stored file changed, then removed, then its row removed, behind the program's back: verify names field
+    and file each time."""
     pdf = scan(tmp_path / "surat.pdf")
+    sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
     instance = sop.start()
     assert attach(sop, instance, pdf).exit_code == 0
-    conn = sqlite3.connect(sop.db)
-    conn.execute("UPDATE blob_chunks SET data = ?", (b"%PDF-1.7\nforged",))
-    conn.commit()
+    stored = Path(f"{sop.db}-files") / sha[:2] / sha
+    stored.write_bytes(b"%PDF-1.7\nforged")
     altered = sop("verify", str(instance))
     assert altered.exit_code == 1
     assert "field 'pindaian_surat': file 'surat.pdf'" in altered.output and "was altered" in altered.output
     assert sop("attachment", str(instance), "-o", str(tmp_path / "out.pdf")).exit_code == 1
     assert not (tmp_path / "out.pdf").exists()
-    conn.execute("DELETE FROM blob_chunks")
+    stored.unlink()
+    gone = sop("verify", str(instance))
+    assert gone.exit_code == 1 and "is missing from the store" in gone.output
+    conn = sqlite3.connect(sop.db)
     conn.execute("DELETE FROM blobs")
     conn.commit()
     conn.close()
     missing = sop("verify", str(instance))
     assert missing.exit_code == 1 and "is missing from the store" in missing.output
+
+
+def test_a_file_gone_from_the_folder_comes_back_when_attached_again(sop: Sop, tmp_path: Path) -> None:
+    """A row whose file was lost (a gc whose commit failed, a hand's rm) gets it back from the next attach of
+    the same bytes; until then verify names it missing."""
+    pdf = scan(tmp_path / "s.pdf")
+    sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    first = sop.start()
+    assert attach(sop, first, pdf).exit_code == 0
+    stored = Path(f"{sop.db}-files") / sha[:2] / sha
+    stored.unlink()
+    assert sop("verify", str(first)).exit_code == 1
+    assert attach(sop, sop.start(), pdf).exit_code == 0
+    assert stored.read_bytes() == pdf.read_bytes() and sop("verify").exit_code == 0
+
+
+def test_a_file_stored_in_chunks_before_schema_7_is_still_read_and_checked(sop: Sop, tmp_path: Path) -> None:
+    """A schema 5 store kept files as chunk rows: upgraded, it reads, verifies and deduplicates them there, and
+    verify names a changed chunk."""
+    pdf = scan(tmp_path / "s.pdf", 1_500_000)
+    sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    instance = sop.start()
+    assert attach(sop, instance, pdf).exit_code == 0
+    stored = Path(f"{sop.db}-files") / sha[:2] / sha
+    data = stored.read_bytes()
+    conn = sqlite3.connect(sop.db)
+    conn.executemany("INSERT INTO blob_chunks (sha256, n, data) VALUES (?, ?, ?)",
+                     [(sha, 0, data[:1_048_576]), (sha, 1, data[1_048_576:])])
+    conn.executescript(BEFORE_SCHEMA_6 + "PRAGMA user_version = 5;")
+    conn.commit()
+    stored.unlink()
+    assert sop("verify", str(instance)).exit_code == 0  # upgraded on open, read from the chunks
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
+    assert attach(sop, sop.start(), pdf).exit_code == 0 and sop.dump()["-files"] == []  # stored already
+    out = tmp_path / "back.pdf"
+    assert sop("attachment", str(instance), "-o", str(out)).exit_code == 0 and out.read_bytes() == pdf.read_bytes()
+    conn.execute("UPDATE blob_chunks SET data = ? WHERE n = 1", (b"forged",))
+    conn.commit()
+    conn.close()
+    altered = sop("verify", str(instance))
+    assert altered.exit_code == 1 and "was altered" in altered.output
 
 
 def test_an_exported_bundle_carries_the_files_and_verify_bundle_checks_them(sop: Sop, tmp_path: Path) -> None:
@@ -203,7 +252,7 @@ def test_db_gc_finds_and_removes_a_file_no_event_names(sop: Sop, tmp_path: Path)
     assert [f["sha256"] for f in dry["files"]] == ["0" * 64] and dry["removed"] is False
     assert len(sop.dump()["blobs"]) == 2
     assert sop.json("db", "gc")["removed"] is True
-    assert len(sop.dump()["blobs"]) == 1
+    assert len(sop.dump()["blobs"]) == 1 and len(sop.dump()["-files"]) == 1
     assert sop("verify", str(instance)).exit_code == 0
 
 
@@ -368,9 +417,17 @@ def test_a_completion_killed_mid_transaction_keeps_no_file(sop: Sop, tmp_path: P
     args = [sop_bin, "complete", str(instance), TASK, "--data", LETTER, "--attach", f"{FIELD}={pdf}"]
     killed = subprocess.run(args, env=env, capture_output=True, timeout=60)
     assert killed.returncode == -9
+    after = sop.dump()
+    left = after.pop("-files")
+    assert after == {k: v for k, v in before.items() if k != "-files"}  # no row, no event
+    assert len(left) == 1  # the file copied before the lock (renamed to its hash only before-commit)
+    stray = Path(f"{sop.db}-files") / left[0][0]
+    assert sop.json("db", "gc", "--dry-run")["strays"] == ([str(stray)] if point == "before-commit" else [])
+    os.utime(stray, (stray.stat().st_atime - 7200, stray.stat().st_mtime - 7200))  # a staged copy: stale by now
+    assert sop.json("db", "gc")["strays"] == [str(stray)]
     assert sop.dump() == before
     assert attach(sop, instance, pdf).exit_code == 0
-    assert len(sop.dump()["blob_chunks"]) == 2 and sop("verify").exit_code == 0
+    assert len(sop.dump()["-files"]) == 1 and sop("verify").exit_code == 0
 
 
 def test_attachment_writes_one_file_to_stdout(sop: Sop, tmp_path: Path) -> None:

@@ -3,7 +3,9 @@ run alike on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -33,13 +35,20 @@ def _instance(store: Store) -> int:
         return tx.create_instance(InstanceRow(0, "proc", "v1", "running", "t", "t", "me", b"", "", 0, 0, "v1"))
 
 
-def test_a_file_is_stored_once_in_order_and_read_back_chunk_by_chunk(store: Store) -> None:
-    """put_blob keeps the chunks in order; a second put of the same hash stores nothing and reads no chunk."""
+def _folder_files(store: Store) -> list[str]:
+    """The files in a SQLite store's folder (none for PostgreSQL)."""
+    folder = Path(f"{store.location}-files")
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def test_a_file_is_stored_once_in_order_and_read_back_in_pieces(store: Store) -> None:
+    """put_blob keeps the bytes in order; a second put of the same hash stores nothing and reads no chunk."""
     with store.transaction() as tx:
         assert tx.put_blob(BlobRow(SHA_A, 6, "text/plain", 3, "t"), [b"ab", b"cd", b"ef"])
         assert not tx.put_blob(BlobRow(SHA_A, 6, "text/plain", 3, "t"), iter(()))  # nothing read
         assert tx.get_blob(SHA_A) == BlobRow(SHA_A, 6, "text/plain", 3, "t")
-    assert b"".join(store.blob_chunks(SHA_A)) == b"abcdef" and list(store.blob_chunks(SHA_A)) == [b"ab", b"cd", b"ef"]
+    pieces = list(store.blob_chunks(SHA_A))
+    assert b"".join(pieces) == b"abcdef" and all(pieces)
     assert store.blob(SHA_B) is None and list(store.blob_chunks(SHA_B)) == []
 
 
@@ -66,7 +75,50 @@ def test_a_failed_transaction_leaves_no_chunk(store: Store) -> None:
 
     with pytest.raises(StoreError, match="changed"), store.transaction() as tx:
         tx.put_blob(BlobRow(SHA_A, 8, "text/plain", 2, "t"), chunks())
-    assert store.blob(SHA_A) is None and list(store.blob_chunks(SHA_A)) == []
+    assert store.blob(SHA_A) is None and list(store.blob_chunks(SHA_A)) == [] and _folder_files(store) == []
+
+
+def test_a_sqlite_transaction_rolled_back_removes_the_file_it_renamed(tmp_path: Path) -> None:
+    """A staged copy renamed to its hash is removed again when the transaction fails after it, under the lock;
+    a committed one stays, and a second put of it stores nothing."""
+    from engine.store.sqlite_store import SqliteStore
+
+    store = SqliteStore(str(tmp_path / "s.db"), create=True)
+    try:
+        for commit in (False, True):
+            copy = store.files.stage()
+            copy.write(memoryview(b"hello"))
+            copy.sync()
+            copy.close()
+            staged = copy.path
+            with pytest.raises(StoreError, match="later") if not commit else nullcontext(), \
+                    store.transaction() as tx:
+                assert tx.put_blob(BlobRow(SHA_A, 5, "text/plain", 1, "t"), iter(()), staged)
+                assert _folder_files(store) == [f"aa/{SHA_A}"]
+                if not commit:
+                    raise StoreError("a later step refused")
+            assert _folder_files(store) == ([f"aa/{SHA_A}"] if commit else [])
+        with store.transaction() as tx:
+            assert not tx.put_blob(BlobRow(SHA_A, 5, "text/plain", 1, "t"), iter(()), "/nonexistent")
+        assert b"".join(store.blob_chunks(SHA_A)) == b"hello" and store.stray_files() == []
+    finally:
+        store.close()
+
+
+def test_a_sqlite_row_whose_file_is_gone_gets_it_back_from_the_next_put(tmp_path: Path) -> None:
+    """A row left without its file (a gc whose commit failed) does not dedupe a new put to nothing."""
+    from engine.store.sqlite_store import SqliteStore
+
+    store = SqliteStore(str(tmp_path / "s.db"), create=True)
+    try:
+        with store.transaction() as tx:
+            tx.put_blob(BlobRow(SHA_A, 5, "text/plain", 1, "t"), [b"hello"])
+        os.unlink(store.files.path(SHA_A))
+        with store.transaction() as tx:
+            assert tx.put_blob(BlobRow(SHA_A, 5, "text/plain", 1, "t"), [b"hello"])
+        assert b"".join(store.blob_chunks(SHA_A)) == b"hello"
+    finally:
+        store.close()
 
 
 def test_two_postgresql_commands_storing_one_file_at_once_store_it_once(pg_url: str) -> None:

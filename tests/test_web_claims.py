@@ -3,6 +3,7 @@ has it and cannot complete it, the claimer or an operator releases it; a one-per
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ def test_one_takes_the_task_and_the_others_see_who_has_it(paths: dict[str, str])
     assert "Taken by tim.jaringan" in _text(dedi.get("/"))
     refused = post(dedi, page, SURVEY)
     assert refused.status_code == 409 and "tim.jaringan" in _text(refused)
+    assert " WIB" in _text(refused) and not re.search(r"\d{2}:\d{2}:\d{2}(\.\d+)?Z", _text(refused))  # local time
     assert post(dedi, page + "/release").status_code in (403, 409)
     assert post(fajar, page, SURVEY).status_code == 303  # the claimer completes it
 

@@ -26,9 +26,23 @@ def test_the_start_lanes_people_start_an_instance_and_land_on_its_first_task(pat
 
 def test_someone_outside_the_start_lane_may_not_start_it(paths: dict[str, str]) -> None:
     """The Kepala Dinas is not in the OPD lane: 403, no instance."""
-    answer = post(logged_in(make_app(paths), "kadis"), "/processes/interkoneksi_data_baru/start")
+    kadis = logged_in(make_app(paths), "kadis")
+    listing = kadis.get("/processes").get_data(as_text=True)
+    assert 'id="start-interkoneksi_data_baru"' not in listing and "may not start" in listing
+    answer = post(kadis, "/processes/interkoneksi_data_baru/start")
     assert answer.status_code == 403 and "OPD" in answer.get_data(as_text=True)
     assert engine_as(paths, "tu.umum").instances() == []
+
+
+def test_the_engine_says_who_may_start_a_process(paths: dict[str, str]) -> None:
+    """Engine.check_start_lane: the start event's lane (OPD) and operators pass; another lane is a RoleError."""
+    from engine import RoleError
+
+    engine_as(paths, "opd.dinkes").check_start_lane("interkoneksi_data_baru")
+    engine_as(paths, "tu.umum").check_start_lane("interkoneksi_data_baru")
+    with pytest.raises(RoleError, match=r"kadis .* may not start process interkoneksi_data_baru: it starts in lane"):
+        engine_as(paths, "kadis").check_start_lane("interkoneksi_data_baru")
+    assert engine_as(paths, "kadis").catalog().get("interkoneksi_data_baru").start_lanes == ("OPD",)
 
 
 def test_the_instance_page_shows_the_diagram_history_and_due_times(paths: dict[str, str]) -> None:

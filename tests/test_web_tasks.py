@@ -92,6 +92,15 @@ def test_invalid_data_is_422_with_each_problem_next_to_its_field_and_nothing_sav
     assert _events(paths, instance) == before
 
 
+def test_the_pages_speak_the_language_of_sop_lang(paths: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """With SOP_LANG=id the engine's words on a page are Indonesian (the problems too), the page says lang="id"."""
+    monkeypatch.setenv("SOP_LANG", "id")
+    instance = started(paths, "SurveyTeknis")
+    client = logged_in(make_app(paths), "tim.jaringan")
+    page = _text(post(client, f"/instances/{instance}/tasks/SurveyTeknis", {**SURVEY, "lokasi": ""}))
+    assert '<html lang="id">' in page and "tidak memenuhi formulir" in page and "wajib diisi" in page
+
+
 def test_a_step_outside_the_persons_lane_is_403(paths: dict[str, str]) -> None:
     """The engine refuses a person outside the step's lane: 403 with its words, nothing saved."""
     instance = started(paths, "SurveyTeknis")

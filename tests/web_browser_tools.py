@@ -135,8 +135,7 @@ class Official:
     def press(self, css: str) -> None:
         """Click the button or link css finds and wait until the next page has replaced this one and loaded (a
         click that lands while the page is still being swapped is tried again on the element found afresh)."""
-        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
-        from selenium.webdriver.support import expected_conditions
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
         for attempt in range(3):
@@ -144,11 +143,19 @@ class Official:
             try:
                 self.find(css).click()
                 break
-            except (StaleElementReferenceException, WebDriverException):
+            except WebDriverException:  # stale, or chromedriver's "node does not belong to the document"
                 if attempt == 2:
                     raise
                 time.sleep(0.3)
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(page))
+
+        def replaced(_: Any) -> bool:
+            try:
+                page.is_enabled()
+            except WebDriverException:  # the old page's node is gone (stale, or the same inspector error)
+                return True
+            return False
+
+        WebDriverWait(self.driver, 30).until(replaced)
         self.loaded()
 
     def loaded(self) -> None:

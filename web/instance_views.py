@@ -20,8 +20,18 @@ CLAIM_EVENTS = ("task-claimed", "task-released")  # their summaries are the engi
 @login_required
 def processes() -> str:
     """The runnable processes: start one (people of its start lane, operators), read its sheet."""
-    found, problems = engine().processes()
-    return render_template("processes.html", processes=found, problems=[translate(p) for p in problems])
+    from engine import RoleError
+
+    e = engine()
+    found, problems = e.processes()
+    refusals: dict[str, str] = {}
+    for process in found:  # the engine says who may start each; the button shows only for them
+        try:
+            e.check_start_lane(process.id)
+        except RoleError as exc:
+            refusals[process.id] = translate(str(exc))
+    return render_template("processes.html", processes=found, problems=[translate(p) for p in problems],
+                           refusals=refusals)
 
 
 @instances.post("/processes/<process>/start")

@@ -19,10 +19,18 @@ def fixed_text(text: str) -> str:
 
 
 def translate(text: str) -> str:
-    """A message (an engine error, a confirmation with values) in the reader's language, line by line."""
+    """A message (an engine error, a confirmation with values) in the reader's language, line by line, with the
+    stored times inside it in the office's local time (WIB)."""
+    from flask import has_request_context
+
     from engine import translate as engine_translate
 
-    return engine_translate(text)
+    said = engine_translate(text)
+    if "Z" in said and has_request_context():
+        from web.access import engine
+
+        said = engine().local_times().in_text(said)
+    return said
 
 
 def words(text: str, **values: object) -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import os
 import stat
-from collections.abc import Iterator
-from typing import NamedTuple
+import threading
+from collections.abc import Callable, Iterator
+from typing import NamedTuple, Protocol
 
 from engine.common.errors import DataFileError, ValidationError
 
@@ -25,6 +27,7 @@ class ScannedFile(NamedTuple):
     sha256: str
     media_type: str
     identity: tuple[int, int, int]  # device, inode, mtime_ns: a file replaced before it is stored is refused
+    staged: str | None = None  # the store's durable copy of exactly these bytes, when it took one
 
 
 def _open(path: str, what: str) -> tuple[int, os.stat_result]:
@@ -84,29 +87,107 @@ def _too_large(what: str, path: str, limit: int) -> ValidationError:
                            "file; nothing was saved")
 
 
-def scan_file(path: str, what: str, limit: int) -> ScannedFile:
+class CopyTarget(Protocol):
+    """Where a store takes its copy of a file as it is read (SQLite: a staged file beside the store)."""
+
+    def write(self, data: memoryview) -> None:
+        """Append the bytes (StoreError naming the store if it cannot)."""
+
+    def sync(self) -> None:
+        """Make what was written durable (StoreError naming the store if it cannot)."""
+
+
+def scan_file(path: str, what: str, limit: int, copy: CopyTarget | None = None) -> ScannedFile:
     """Read a file once: hash, size and media type; refuses a missing file, a folder, a link loop, a device, and
-    a file over limit bytes (stops reading there)."""
+    a file over limit bytes (stops reading there). copy: gets each piece as it is read and hashed, and is synced
+    at the end: it holds exactly the bytes hashed; a file changed while it was read (a torn copy of neither
+    version) is refused."""
     fd, info = _open(path, what)
     if info.st_size > limit:
         os.close(fd)
         raise _too_large(what, path, limit)
     digest = hashlib.sha256()
-    head = b""
-    size = 0
+    too_large = _too_large(what, path, limit)
     try:
         with os.fdopen(fd, "rb", buffering=0) as stream:
-            while chunk := stream.read(CHUNK_SIZE):
-                size += len(chunk)
-                if size > limit:
-                    raise _too_large(what, path, limit)
-                if len(head) < HEAD_SIZE:
-                    head += chunk[: HEAD_SIZE - len(head)]
-                digest.update(chunk)
+            if copy is None:
+                size, head = _hash(_pieces(stream, limit, too_large), digest)
+            else:
+                size, head = _copy(_pieces(stream, limit, too_large), digest, copy)
+            after = os.fstat(stream.fileno())
     except OSError as exc:
         raise DataFileError(f"{what}: cannot read {path} ({exc.strerror or exc}); nothing was saved") from None
+    if copy is None:
+        media_type = detect_media_type(head)
+    elif _identity(after) != _identity(info) or after.st_size != size:
+        raise DataFileError(f"{what}: {path} was replaced while being read; try again; nothing was saved")
+    else:
+        media_type = _synced_meanwhile(copy, lambda: detect_media_type(head))
     name = os.path.basename(os.path.normpath(path)) or "file"
-    return ScannedFile(path, name, size, digest.hexdigest(), detect_media_type(head), _identity(info))
+    return ScannedFile(path, name, size, digest.hexdigest(), media_type, _identity(info))
+
+
+def _pieces(stream: io.RawIOBase, limit: int, too_large: ValidationError) -> Iterator[memoryview]:
+    """The file in CHUNK_SIZE pieces, read into one buffer (no new memory per piece): a piece is valid until the
+    next one is read."""
+    buffer = bytearray(CHUNK_SIZE)
+    size = 0
+    while True:
+        got = stream.readinto(buffer)
+        if not got:
+            return
+        size += got
+        if size > limit:
+            raise too_large
+        yield memoryview(buffer)[:got]
+
+
+def _hash(pieces: Iterator[memoryview], digest: hashlib._Hash) -> tuple[int, bytes]:
+    """Hash the pieces; (size, the first HEAD_SIZE bytes)."""
+    size, head = 0, b""
+    for piece in pieces:
+        size += len(piece)
+        if len(head) < HEAD_SIZE:
+            head += piece[: HEAD_SIZE - len(head)]
+        digest.update(piece)
+    return size, head
+
+
+def _copy(pieces: Iterator[memoryview], digest: hashlib._Hash, copy: CopyTarget) -> tuple[int, bytes]:
+    """Hash each piece and write it to copy; (size, the first HEAD_SIZE bytes)."""
+    # Measured: hashing in a second thread while writing (hashlib and os.write let go of the GIL) gained ~4 ms
+    # of 25 for 20 MB on an idle 2-core machine and lost 10-20 ms on a busy one (a hand-off per piece waits for
+    # the scheduler), so one thread does both.
+    size, head = 0, b""
+    for piece in pieces:
+        size += len(piece)
+        if len(head) < HEAD_SIZE:
+            head += piece[: HEAD_SIZE - len(head)]
+        digest.update(piece)
+        copy.write(piece)
+    return size, head
+
+
+def _synced_meanwhile(copy: CopyTarget, work: Callable[[], str]) -> str:
+    """Sync the copy in a second thread while this one does work (the media type: pure Python, while the fsync
+    only waits for the disk); work's result once both are done."""
+    failed: list[BaseException] = []
+
+    def sync() -> None:
+        try:
+            copy.sync()
+        except BaseException as exc:  # raised again below, in the calling thread
+            failed.append(exc)
+
+    syncing = threading.Thread(target=sync)
+    syncing.start()
+    try:
+        done = work()
+    finally:
+        syncing.join()
+    if failed:
+        raise failed[0]
+    return done
 
 
 def file_chunks(scanned: ScannedFile, what: str) -> Iterator[bytes]:

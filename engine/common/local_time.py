@@ -35,6 +35,10 @@ def office_zone(definitions_dir: str | os.PathLike[str]) -> tzinfo:
     return load_calendar(path).zone
 
 
+# A stored time inside a message, as the store writes it.
+_MOMENT = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
+
+
 class LocalTimes:
     """Writes the store's UTC times in one zone: `2026-11-30 08:30 WIB`."""
 
@@ -50,6 +54,12 @@ class LocalTimes:
         except ValueError:
             return moment
         return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M") + f" {local.tzname()}"
+
+    def in_text(self, text: str) -> str:
+        """A message with every stored time inside it (`at 2026-12-04T01:49:10.304Z`) in local time."""
+        if "Z" not in text:
+            return text
+        return _MOMENT.sub(lambda m: self.text(m.group(), seconds=True), text)
 
 
 def office_times(definitions_dir: str | os.PathLike[str]) -> LocalTimes:

@@ -3,14 +3,18 @@ from the content, size), stored by SHA-256 in the completion's own transaction, 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.common.errors import ValidationError
 from engine.definitions.form_files import FileField, file_fields, is_file_value
+from engine.store.file_folder import discard
 from engine.store.protocol import AttachmentRow, BlobRow
 
 if TYPE_CHECKING:
     from engine.common.file_scan import ScannedFile
+    from engine.store.file_folder import FileFolder
     from engine.store.protocol import Transaction
 
 
@@ -77,16 +81,48 @@ def plan(schema: dict[str, Any], attach: list[tuple[str, str]], what: str) -> li
     return out
 
 
-def scan_attachments(schema: dict[str, Any], attach: list[tuple[str, str]], what: str) -> list[PlacedFile]:
-    """Read each file once (hash, size, media type from its content) and check it against its field."""
+def scan_attachments(schema: dict[str, Any], attach: list[tuple[str, str]], what: str,
+                     stage: FileFolder | None) -> list[PlacedFile]:
+    """Read each file once (hash, size, media type from its content) and check it against its field; stage: the
+    store's file folder, which gets a durable copy of each file in the same read (removed again on a refusal)."""
     from engine.common.file_scan import scan_file
 
-    placed = []
-    for field, position, option, path in plan(schema, attach, what):
-        scanned = scan_file(path, f"{what}: {option}", field.max_size)
-        _check(field, scanned, option, what)
-        placed.append(PlacedFile(field.name, position, option, scanned))
+    placed: list[PlacedFile] = []
+    try:
+        for field, position, option, path in plan(schema, attach, what):
+            if stage is None:
+                scanned = scan_file(path, f"{what}: {option}", field.max_size)
+            else:
+                copy = stage.stage()
+                try:
+                    scanned = scan_file(path, f"{what}: {option}", field.max_size, copy)._replace(staged=copy.path)
+                except BaseException:
+                    discard(copy.path)
+                    raise
+                finally:
+                    copy.close()
+            placed.append(PlacedFile(field.name, position, option, scanned))
+            _check(field, scanned, option, what)
+    except BaseException:
+        discard_staged(placed)
+        raise
     return placed
+
+
+def discard_staged(placed: list[PlacedFile]) -> None:
+    """Remove the staged copies the transaction did not rename into the store (refused, or stored already)."""
+    for item in placed:
+        if item.scanned.staged is not None:
+            discard(item.scanned.staged)
+
+
+@contextmanager
+def discarding(placed: list[PlacedFile]) -> Iterator[None]:
+    """Around the completion's transaction: whatever happens, no staged copy is left behind."""
+    try:
+        yield
+    finally:
+        discard_staged(placed)
 
 
 def _check(field: FileField, scanned: ScannedFile, option: str, what: str) -> None:
@@ -157,10 +193,10 @@ def store_files(tx: Transaction, schema: dict[str, Any], data: dict[str, Any], p
                 raise ValidationError(f"{what}: field '{field}' names file {value['sha256'][:12]} as "
                                       f"{value['media_type']} of {value['size']} bytes; the store holds it as "
                                       f"{stored.media_type} of {stored.size} bytes; nothing was saved")
-        elif stored is None:
+        else:  # stored already: put_blob stores nothing (SQLite: unless the row's file has gone from the folder)
             s = item.scanned
             tx.put_blob(BlobRow(s.sha256, s.size, s.media_type, -(-s.size // CHUNK_SIZE), now),
-                        file_chunks(s, f"{what}: {item.option}"))
+                        file_chunks(s, f"{what}: {item.option}"), s.staged)
         rows.append(AttachmentRow(instance, seq, task, field, position, value["sha256"], value["name"],
                                   value["media_type"], value["size"]))
     tx.add_attachments(rows)

@@ -285,14 +285,14 @@ class Engine(RolesMethods, AccountMethods, ClaimMethods, AuditMethods, FileMetho
         if store.schema_version() == 0:
             raise NotFoundError(f"No instance {instance} in store '{self.db}' (it has none yet); start one first")
         from engine.definitions.form_defaults import fill_from_person
-        from engine.service.attaching import place_files, scan_attachments, store_files
+        from engine.service.attaching import discarding, place_files, scan_attachments, store_files
         from engine.service.roles_service import lane_person, roles_in_tx
 
-        # read each file once before the lock (hash, size, type from the content); refusals save nothing
-        placed = scan_attachments(self.form(instance, task)[1], attach, N_(f"Instance {instance} task '{task}'")) \
-            if attach else []
-
-        with store.transaction() as tx:
+        # read each file once before the lock (hash, size, type from the content; SQLite: copied into its file
+        # folder on the way); refusals save nothing
+        placed = scan_attachments(self.form(instance, task)[1], attach, N_(f"Instance {instance} task '{task}'"),
+                                  store.file_stage()) if attach else []
+        with discarding(placed), store.transaction() as tx:
             at = locked_ready_step(tx, instance, task, self.db, self.pinned, self.warm)
             what = N_(f"Instance {instance} task '{at.target.task}'")
             roles = roles_in_tx(store, tx, lambda: self.file_roles)  # what is in force now, held until commit

@@ -36,6 +36,8 @@ def rehash(store: Store, sha256: str, size: int) -> str | None:
     for chunk in store.blob_chunks(sha256):
         digest.update(chunk)
         count += len(chunk)
+    if count == 0 and size > 0:
+        return "is missing from the store (its row is there, its bytes are not)"
     if digest.hexdigest() != sha256 or count != size:
         return (f"was altered in the store: its {count} stored bytes hash to {digest.hexdigest()[:12]}, "
                 f"the event holds {size} bytes of {sha256[:12]}")

@@ -16,11 +16,13 @@ if TYPE_CHECKING:
 
 
 class GcResult(NamedTuple):
-    """The stored files no event names: removed (or, on a dry run, that would be), and their bytes."""
+    """The stored files no event names: removed (or, on a dry run, that would be), and their bytes; and the paths
+    of a SQLite store's stray files (removed with them)."""
 
     files: tuple[BlobRow, ...]
     size: int
     removed: bool
+    strays: tuple[str, ...] = ()  # paths in a SQLite store's folder no row names (a crash before commit)
 
 
 class FileMethods:
@@ -109,14 +111,20 @@ class FileMethods:
                              "store); run `sop verify`")
 
     def gc(self, dry_run: bool = False) -> GcResult:
-        """Remove the stored files no event names any more (after a copy or a deletion); dry_run: only list them."""
+        """Remove the stored files no event names any more (after a copy or a deletion), and the files a crash
+        left in a SQLite store's folder without a row; dry_run: only list them."""
+        from engine.store.file_folder import discard
+
         store = self.store()
-        found = tuple(store.unreferenced_blobs())
-        if found and not dry_run:
-            with store.transaction() as tx:
+        found, strays = tuple(store.unreferenced_blobs()), tuple(store.stray_files())
+        if (found or strays) and not dry_run:
+            with store.transaction() as tx:  # listed again under the write lock: no command is storing one now
+                found, strays = tuple(store.unreferenced_blobs()), tuple(store.stray_files())
                 for blob in found:
                     tx.delete_blob(blob.sha256)
-        return GcResult(found, sum(b.size for b in found), bool(found) and not dry_run)
+                for path in strays:
+                    discard(path)
+        return GcResult(found, sum(b.size for b in found), bool(found or strays) and not dry_run, strays)
 
 
 def _file_name(item: AttachmentView) -> str:

@@ -39,9 +39,10 @@ class FormMethods:
         if (recorder is not None and recorder.operator) or any(person.holds(lane) for lane in definition.start_lanes):
             return
         lanes = ", ".join(definition.start_lanes) or "none"
+        held = ", ".join(person.lanes) or "none"
         raise RoleError(f"{person.login} ({person.name}) may not start process {process_id}: it starts in lane(s) "
-                        f"{lanes}, and {person.login} acts in: {', '.join(person.lanes) or 'none'}; nothing was "
-                        "started. One of that lane's people or an operator must start it")
+                        f"{lanes}, and {person.login} acts in: {held}; nothing was started. One of that lane's people "
+                        "or an operator must start it")
 
     def instructions(self, instance: int | None, process_id: str | None = None, step: str = "") -> dict[str, str]:
         """The Markdown instructions (instructionsForEndUser) of an instance's ready steps by task id; with

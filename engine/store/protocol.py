@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from engine.common.models import TaskView
+
+if TYPE_CHECKING:
+    from engine.store.file_folder import FileFolder
 
 
 class VersionRow(NamedTuple):
@@ -199,8 +202,10 @@ class Transaction(Protocol):
         """Append one roles event; seq is unique."""
     def get_blob(self, sha256: str) -> BlobRow | None:
         """A stored file's row, or None (PostgreSQL: waits for another command storing the same file)."""
-    def put_blob(self, row: BlobRow, chunks: Iterable[bytes]) -> bool:
-        """Store a file's row and its chunks, one at a time; False (nothing read) when it is stored already."""
+    def put_blob(self, row: BlobRow, chunks: Iterable[bytes], staged: str | None = None) -> bool:
+        """Store a file's row and its chunks, one at a time; False (nothing read) when it is stored already.
+        staged: the file's durable copy from the store's file_stage(), which such a store renames into place
+        instead of reading chunks."""
     def add_attachments(self, rows: list[AttachmentRow]) -> None:
         """Record the files an event's artefact names."""
     def delete_blob(self, sha256: str) -> None:
@@ -300,5 +305,10 @@ class Store(Protocol):
         """A login's password hash and who set it when, or None."""
     def draft(self, instance_id: int, task_uuid: str, login: str) -> DraftRow | None:
         """A person's saved draft of a ready task, or None."""
+    def file_stage(self) -> FileFolder | None:
+        """Where a command copies a new file before it locks the store (SQLite: its file folder); None: the store
+        takes files in chunks inside the transaction."""
+    def stray_files(self) -> list[str]:
+        """Paths of files beside the store no row names (left by a crash between rename and commit)."""
     def close(self) -> None:
         """Release the connection."""

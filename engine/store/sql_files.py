@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.store.protocol import AttachmentRow, BlobRow
+
+if TYPE_CHECKING:
+    from engine.store.file_folder import FileFolder
 
 ATTACHMENT_COLUMNS = "instance_id, seq, task, field, position, sha256, name, media_type, size"
 BLOB_COLUMNS = "sha256, size, media_type, chunks, created_at"
@@ -31,8 +34,9 @@ class SqlFileWrites:
         rows = self._all(f"SELECT {BLOB_COLUMNS} FROM blobs WHERE sha256 = ?", (sha256,))
         return BlobRow(*rows[0]) if rows else None
 
-    def put_blob(self, row: BlobRow, chunks: Iterable[bytes]) -> bool:
-        """Store a file's row and then its chunks one by one; False when it was stored already."""
+    def put_blob(self, row: BlobRow, chunks: Iterable[bytes], staged: str | None = None) -> bool:
+        """Store a file's row and then its chunks one by one; False when it was stored already (staged: for a
+        store that keeps files in a folder; this one reads the chunks)."""
         # ON CONFLICT: a second command storing the same file waits for the first one's commit (PostgreSQL),
         # then stores nothing; the first one's chunks are the file's.
         added = self._run(f"INSERT INTO blobs ({BLOB_COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -98,6 +102,14 @@ class SqlFileReads:
             rows = self._query("SELECT data FROM blob_chunks WHERE sha256 = ? AND n = ?", (sha256, n))
             if rows:
                 yield bytes(rows[0][0])
+
+    def file_stage(self) -> FileFolder | None:
+        """Where a command copies a new file before it locks the store; None: the store reads it in chunks."""
+        return None
+
+    def stray_files(self) -> list[str]:
+        """Files beside the store that no row names (a store that keeps files in a folder); none here."""
+        return []
 
     def unreferenced_blobs(self) -> list[BlobRow]:
         """Stored files no event names any more."""

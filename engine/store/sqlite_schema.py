@@ -127,6 +127,11 @@ MIGRATIONS: list[str] = [
         data TEXT NOT NULL, saved_at TEXT NOT NULL,
         PRIMARY KEY (instance_id, task_uuid, login));
     """,
+    # 7: new attached files live in the folder beside the store (`sop.db-files/`, engine/store/file_folder.py),
+    # not in blob_chunks: written once instead of through the write-ahead log and again into the store file.
+    # Files stored before stay in blob_chunks and are read from there. No table changes; the version tells an
+    # older sop, which would look for every file in blob_chunks, to refuse the store.
+    "",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables each schema version has (from the version that adds them): a store's user_version must match them.

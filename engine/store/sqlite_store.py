@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from engine.common.errors import StoreError
 from engine.store.failpoints import failpoint
+from engine.store.file_folder import FileFolder
 from engine.store.sql_core import SQLITE, done_window
 from engine.store.sql_reads import SqlStoreReads
 from engine.store.sqlite_schema import (
@@ -50,6 +51,7 @@ class SqliteStore(SqlStoreReads):
     def __init__(self, path: str, create: bool) -> None:
         self.location = path
         self.read_only = False
+        self.files = FileFolder(path)
         self._conn: sqlite3.Connection | None = None
         exists = os.path.exists(path)
         self.missing = not exists and not create
@@ -247,21 +249,46 @@ class SqliteStore(SqlStoreReads):
             raise StoreError(
                 f"Store '{self.location}' is busy or read-only ({exc}); nothing was saved; try again"
             ) from None
+        tx = SqliteTransaction(conn, self.files)
         try:
-            yield SqliteTransaction(conn)
+            yield tx
             failpoint("before-commit")
             conn.execute("COMMIT")
         except sqlite3.IntegrityError as exc:
-            conn.execute("ROLLBACK")
+            self._roll_back(tx)
             raise StoreError(f"Store '{self.location}' refused the change ({exc}); nothing was saved") from None
         except sqlite3.DatabaseError as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            self._roll_back(tx)
             raise StoreError(f"Store '{self.location}' failed ({exc}); nothing was saved") from None
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            self._roll_back(tx)
             raise
+
+    def _roll_back(self, tx: SqliteTransaction) -> None:
+        """Remove the files the transaction put in the folder, then roll back (so the lock covers both)."""
+        try:
+            tx.unplace()
+        finally:
+            if tx.conn.in_transaction:
+                tx.conn.execute("ROLLBACK")
+
+    def file_stage(self) -> FileFolder | None:
+        """Where a command copies a new file before it locks the store (None: read-only, or not created)."""
+        return self.files if self._conn is not None and not self.read_only else None
+
+    def blob_chunks(self, sha256: str) -> Iterator[bytes]:
+        """A stored file's bytes: the chunks of a file stored before schema 7, else its file in the folder."""
+        if not self._has_files():
+            return
+        if self._query("SELECT 1 FROM blob_chunks WHERE sha256 = ? LIMIT 1", (sha256,)):
+            yield from super().blob_chunks(sha256)
+        elif self._query("SELECT 1 FROM blobs WHERE sha256 = ?", (sha256,)):
+            yield from self.files.read(sha256)
+
+    def stray_files(self) -> list[str]:
+        """Files in the folder no store row names (a crash between rename and commit), and stale staged copies."""
+        stored = {r[0] for r in self._query("SELECT sha256 FROM blobs")} if self._has_files() else set()
+        return self.files.leftovers(stored)
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         if self._conn is None:

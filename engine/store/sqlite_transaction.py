@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from typing import Any
 
-from engine.store.protocol import InstanceRow, TimerRow
+from engine.store.file_folder import FileFolder
+from engine.store.protocol import BlobRow, InstanceRow, TimerRow
 from engine.store.sql_core import SQLITE, TIMER_COLUMNS
+from engine.store.sql_files import BLOB_COLUMNS
 from engine.store.sql_writes import INSERT_INSTANCE, SqlTransactionCore
 
 
@@ -15,8 +18,36 @@ class SqliteTransaction(SqlTransactionCore):
 
     dialect = SQLITE
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, files: FileFolder) -> None:
         self.conn = conn
+        self.files = files
+        self.placed: list[str] = []  # files renamed into the folder by this transaction: removed on rollback
+
+    def put_blob(self, row: BlobRow, chunks: Iterable[bytes], staged: str | None = None) -> bool:
+        """Store a file's row and put its bytes in the store's file folder (the staged copy renamed, or the chunks
+        written); False when it is stored already. A row whose file has gone (a failed gc) gets it back."""
+        added = self._run(f"INSERT INTO blobs ({BLOB_COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                          tuple(row))
+        if not added and (self.files.has(row.sha256) or self._all(
+                "SELECT 1 FROM blob_chunks WHERE sha256 = ? LIMIT 1", (row.sha256,))):
+            return False
+        self.placed.append(row.sha256)
+        if staged is not None:
+            self.files.place(staged, row.sha256)
+        else:
+            self.files.write(row.sha256, chunks)
+        return True
+
+    def delete_blob(self, sha256: str) -> None:
+        """Remove a stored file's rows and its file (still under the write lock)."""
+        super().delete_blob(sha256)
+        self.files.remove(sha256)
+
+    def unplace(self) -> None:
+        """Remove the files this transaction put in the folder (it is rolling back; the lock is still held)."""
+        for sha256 in self.placed:
+            self.files.remove(sha256)
+        self.placed = []
 
     def _run(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         return self.conn.execute(sql, params).rowcount
