@@ -1,5 +1,5 @@
 """Measures what the README quotes, all in one run: per-step cost, `sop tasks` at 10,000 instances, bytes stored,
-replay and verify of long histories, `sop history`.
+replay and verify of long histories, `sop history`, ... the web tasklist under load (l).
 
 Run: make bench (or .venv/bin/python bench/run.py [--instances N] [--rounds N]).
 Every figure is a ratio of two things measured here, now, on this machine.
@@ -175,8 +175,11 @@ def main() -> None:
     parser.add_argument("--load-mode", choices=("own", "shared"), default="own",
                         help="(j): each worker its own instances, or all contending for --load-pool shared ones.")
     parser.add_argument("--load-pool", type=int, default=8, help="(j): instances per worker (own) or shared.")
+    parser.add_argument("--web-options", default="",
+                        help="(l): options of bench/web_bench.py, e.g. '--quick --clients 1,2 --no-postgres'.")
     args = parser.parse_args()
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "engine"), str(ROOT / "runner")], check=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "engine"), str(ROOT / "runner"),
+                    str(ROOT / "web")], check=True)
     tmp = Path(tempfile.mkdtemp(prefix="sop-bench-"))
     try:
         costs = step_costs(tmp, args.rounds)
@@ -280,6 +283,13 @@ def main() -> None:
                               capture_output=True, text=True).stdout.splitlines()
     print("\n".join("(k) " + line for line in attached[:-1]))
     results["k_attach"] = json.loads(attached[-1])
+    import shlex
+
+    import web_bench  # bench/web_bench.py: (l) `sop serve` under 1, 8 and 32 clients, SQLite and PostgreSQL
+
+    web_lines, web_figures = web_bench.run(web_bench.options(shlex.split(args.web_options)))
+    print("\n".join(web_lines))
+    results.update(web_figures)
     print(json.dumps(results))
 
 
