@@ -45,7 +45,7 @@ PARTS = (
     ("  Engine.catalog (scan + lint the definitions folder)", "service/facade.py", "catalog"),
     ("Engine.my_lanes", "service/facade.py", "my_lanes"),
     ("Engine.tasks (every ready row of the lanes)", "service/facade.py", "tasks"),
-    ("task_ref (is the id ambiguous? per row)", "web/task_views.py", "task_ref"),
+    ("task_refs (which ids are ambiguous: one count)", "web/task_views.py", "task_refs"),
     ("task_form.load (task, form, UI schema, instructions)", "web/task_form.py", "load"),
     ("  Engine.form", "service/facade.py", "form"),
     ("  PinnedVersions.form (compile_form: check_schema + registry)", "service/pinned.py", "form"),

@@ -89,3 +89,32 @@ def test_several_workers_on_postgresql_one_submission_wins(tmp_path: Path, pg_ur
         assert "tim.jaringan" in loser or "dedi.jaringan" in loser
     verify = subprocess.run(sop_command(paths, "verify"), cwd=ROOT, env=sop_env(), capture_output=True, text=True)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_a_restarted_postgresql_costs_each_thread_one_refused_request_then_pages_work_again(
+        tmp_path: Path, pg_url: str, pg_server: object) -> None:
+    """Each server thread keeps its store connection between requests; when PostgreSQL restarts, a thread's next
+    request is refused with 503 (never a 500 or a trace) and the one after it connects anew: pages and
+    completions work again, and the store verifies."""
+    from engine import copy_store
+
+    paths = office(tmp_path)
+    started(paths, "SurveyTeknis")
+    assert copy_store(paths["db"], pg_url).problems == ()
+    paths = {**paths, "db": pg_url}
+    with served(paths, tmp_path / "serve.log", workers=1) as base:  # one process of 4 threads
+        fajar = Browserless(base)
+        fajar.log_in("tim.jaringan")
+        for _ in range(8):  # every thread opens its connection
+            assert fajar.get("/")[0] == 200
+        pg_server.restart()  # type: ignore[attr-defined]
+        statuses: list[int] = []
+        while statuses[-5:] != [200] * 5 and len(statuses) < 30:
+            status, page = fajar.get("/")
+            statuses.append(status)
+            assert status in (200, 503) and "Traceback" not in page, page[:500]
+        assert statuses[-5:] == [200] * 5 and statuses.count(503) <= 4, statuses
+        page = "/instances/1/tasks/SurveyTeknis"
+        assert fajar.post(page, SURVEY, page)[0] == 303
+    verify = subprocess.run(sop_command(paths, "verify"), cwd=ROOT, env=sop_env(), capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -25,34 +25,41 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 
 def engine_for(login: str | None) -> Engine:
-    """A new Engine on the served store and definitions, acting as login (the history records it); it reuses
-    this thread's pinned versions and warm workflows (both check themselves against the store before use)."""
+    """An Engine on the served store and definitions, acting as login (the history records it): made from this
+    thread's kept Engine, so it shares its store connection, pinned versions and warm workflows (each checks
+    itself against the store before use), while roles and calendar are read afresh for each request."""
     from engine import Engine
 
     config = current_app.config
-    made = Engine(config["SOP_DB"], config["SOP_DEFINITIONS"], config["SOP_FORMS"], operator=login or "-",
-                  roles=config["SOP_ROLES"])
-    caches = _per_thread.__dict__.setdefault("caches", {})
-    kept = caches.get(config["SOP_DB"])
-    if kept is None:
-        caches[config["SOP_DB"]] = (made.pinned, made.warm)
-    else:
-        made.pinned, made.warm = kept
-    return made
+    kept: dict[str, Engine] = _per_thread.__dict__.setdefault("engines", {})
+    base = kept.get(config["SOP_DB"])
+    if base is None:
+        base = kept[config["SOP_DB"]] = Engine(config["SOP_DB"], config["SOP_DEFINITIONS"], config["SOP_FORMS"],
+                                               operator="-", roles=config["SOP_ROLES"])
+        base.store(create=True)  # opened as a writer once, so no request's Engine reopens the shared connection
+    return base.acting_as(login or "-")
 
 
 def engine() -> Engine:
-    """This request's Engine, acting as the logged-in person (made on first use, closed after the response)."""
+    """This request's Engine, acting as the logged-in person (made on first use)."""
     if "sop_engine" not in g:
         g.sop_engine = engine_for(g.get("sop_login"))
     return cast("Engine", g.sop_engine)
 
 
 def close_engine(_: BaseException | None = None) -> None:
-    """Release the request's store connection."""
-    made = g.pop("sop_engine", None)
-    if made is not None:
-        made.close()
+    """After a request: its Engine is dropped; the thread's store connection stays open for the next request,
+    unless the request met a store failure (a broken connection is made anew by the next request)."""
+    g.pop("sop_engine", None)
+    if g.pop("sop_store_failed", False):
+        forget_store()
+
+
+def forget_store() -> None:
+    """Close and drop this thread's kept Engine (its connection may be broken: the server restarted)."""
+    base = _per_thread.__dict__.get("engines", {}).pop(current_app.config["SOP_DB"], None)
+    if base is not None:
+        base.close()
 
 
 def me() -> Person:
@@ -73,7 +80,7 @@ def find_person() -> None:
     g.sop_login = login
     person = engine().person(login)
     if person is None:  # no longer in the roles in force: logged out
-        close_engine()
+        g.pop("sop_engine", None)
         g.sop_login = None
         session.pop("login", None)
         return
@@ -107,6 +114,8 @@ def status_of(error: Exception) -> int:
 def refused(error: Exception) -> tuple[str, int]:
     """An engine refusal as its page: the engine's message in the reader's language, with its status."""
     status = status_of(error)
+    if status == 503:
+        g.sop_store_failed = True
     return render_template("error.html", status=status, message=translate(str(error))), status
 
 
@@ -122,6 +131,7 @@ def server_error(error: Exception) -> tuple[str, int]:
     original = getattr(error, "original_exception", None) or error
     log.error("incident %s: %s %s", incident, request.method, request.path,
               exc_info=(type(original), original, original.__traceback__))
+    g.sop_store_failed = True  # whatever broke, the next request starts from a new connection
     return render_template("500.html", incident=incident), 500
 
 

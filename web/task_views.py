@@ -20,10 +20,13 @@ tasks = Blueprint("tasks", __name__)
 SHOWN = 200  # tasks one page lists (the count says how many wait in all)
 
 
-def task_ref(view: TaskView, ready: list[TaskView]) -> str:
-    """A task's reference in its page's address: the BPMN id, or the UUID where the id is ambiguous."""
-    same = [t for t in ready if t.instance == view.instance and t.task == view.task]
-    return view.id if len(same) > 1 else view.task
+def task_refs(shown: list[TaskView], ready: list[TaskView]) -> list[str]:
+    """Each shown task's reference in its page's address: the BPMN id, or the UUID where the instance has that
+    id ready more than once (one count over the ready tasks, not a scan per row)."""
+    from collections import Counter
+
+    ready_ids = Counter((t.instance, t.task) for t in ready)
+    return [t.id if ready_ids[t.instance, t.task] > 1 else t.task for t in shown]
 
 
 @tasks.get("/")
@@ -51,7 +54,8 @@ def tasklist() -> str:
     waiting = sorted({t.process for t in found} | ({process} if process else set()))  # no folder scan per page
     if process:
         found = [t for t in found if t.process == process]
-    rows = [(t, task_ref(t, found), bool(t.due and t.due < now)) for t in found[:SHOWN]]
+    shown = found[:SHOWN]
+    rows = [(t, ref, bool(t.due and t.due < now)) for t, ref in zip(shown, task_refs(shown, found), strict=True)]
     return render_template("tasks.html", rows=rows, count=len(found), shown=SHOWN, processes=waiting,
                            process=process, overdue=overdue, instance=typed_instance, problem=problem)
 

@@ -55,7 +55,7 @@ class Engine(RolesMethods, AccountMethods, ClaimMethods, AuditMethods, FileMetho
         self.operator = operator or os_login()
         self._roles = roles  # None: no roles file; a path loads when first needed
         self._pinned_roles: tuple[Roles | None] | None = None  # the store's roles in force, read once
-        self._work_clock = work_clock
+        self._work_clock = self._given_clock = work_clock
         self._local_times: LocalTimes | None = None
         self._store: Store | None = None
         self._may_create = False
@@ -102,6 +102,18 @@ class Engine(RolesMethods, AccountMethods, ClaimMethods, AuditMethods, FileMetho
             raise StoreError(f"No store at '{self._store.location}': the file does not exist. Check --db (or "
                              "SOP_DB); `sop start` creates a new store")
         return self._store
+
+    def acting_as(self, operator: str) -> Engine:
+        """This Engine acting as another person, sharing its store connection, pinned versions, warm workflows and
+        local times (a server keeps one Engine per thread and makes one of these per request); the roles in force
+        and the work calendar (days off) are read afresh, as a new Engine would."""
+        from copy import copy
+
+        other = copy(self)
+        other.operator = operator
+        other._pinned_roles = None
+        other._work_clock = self._given_clock
+        return other
 
     def close(self) -> None:
         """Release the store connection."""
