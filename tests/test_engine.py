@@ -9,6 +9,7 @@ from pathlib import Path
 
 from conftest import CUTI, DATA, DEFINITIONS, FORMS, ROOT, Sop, copy_definitions
 
+from engine import Engine
 from engine.definitions.catalog import scan
 
 JAHAT = ROOT / "tests" / "data" / "jahat"
@@ -204,3 +205,17 @@ def test_every_module_of_engine_runner_and_web_is_under_400_lines() -> None:
                                                     *(ROOT / "web").rglob("*.py")]
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400]
     assert long == []
+
+
+def test_an_engine_acting_as_another_person_shares_the_connection_and_the_caches(tmp_path: Path) -> None:
+    """A server's per-request Engine (acting_as) records its own person, reuses the kept Engine's store connection,
+    compiled forms and warm workflows, and leaves the kept Engine acting as before."""
+    kept = Engine(str(tmp_path / "s.db"), DEFINITIONS, FORMS, operator="server")
+    instance = kept.start("interkoneksi_data_baru").instance
+    request = kept.acting_as("tu.umum")
+    assert request.store() is kept.store() and request.pinned is kept.pinned and request.warm is kept.warm
+    _, schema = request.form(instance, "AjukanPermohonan")
+    assert request.form(instance, "AjukanPermohonan")[1] is schema  # compiled once, for both
+    view = request.start("interkoneksi_data_baru")
+    assert view.started_by == "tu.umum" and kept.operator == "server"
+    assert kept.show(view.instance).started_by == "tu.umum"  # the shared connection still works after a start

@@ -109,6 +109,7 @@ class Engine(RolesMethods, AccountMethods, ClaimMethods, AuditMethods, FileMetho
         and the work calendar (days off) are read afresh, as a new Engine would."""
         from copy import copy
 
+        self.pinned, self.warm  # noqa: B018 - made here, so that every copy shares them
         other = copy(self)
         other.operator = operator
         other._pinned_roles = None
