@@ -8,7 +8,6 @@ file no row names, which `sop db gc` finds; a rolled-back transaction removes wh
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 
@@ -97,6 +96,8 @@ class FileFolder:
         folder = os.path.join(self.root, STAGING)
         self._folder(folder)
         try:
+            import tempfile  # 6 ms of imports (shutil, random...): only for a command that stores a file
+
             fd, path = tempfile.mkstemp(prefix="new-", suffix=".part", dir=folder)
             os.fchmod(fd, 0o666 & ~_umask() | 0o060)
         except OSError as exc:
