@@ -292,7 +292,7 @@ def lines(measured: dict[str, Figures], clients: tuple[int, ...], instances: int
         text.append(f"(l) {kind}, {instances} instances, `sop serve --workers {got['workers']}` (gunicorn gthread, "
                     f"4 threads each; login {got['login_ms']:.0f} ms); in-process Engine.complete: kept Engine "
                     f"p50 {kept['p50_ms']:.2f} ms, p99 {kept['p99_ms']:.2f} ms; a new Engine per completion sharing "
-                    f"its caches (as the server makes one per request) p50 {fresh['p50_ms']:.2f} ms")
+                    f"its caches (as the server did before it kept one per thread) p50 {fresh['p50_ms']:.2f} ms")
         for n in clients:
             listed, done = got[str(n)]["tasklist"], got[str(n)]["completion"]
             who = f"{n:>2} client{'s' if n > 1 else ' '}"
