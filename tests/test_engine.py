@@ -214,6 +214,7 @@ def test_an_engine_acting_as_another_person_shares_the_connection_and_the_caches
     instance = kept.start("interkoneksi_data_baru").instance
     request = kept.acting_as("tu.umum")
     assert request.store() is kept.store() and request.pinned is kept.pinned and request.warm is kept.warm
+    assert request.local_times() is kept.local_times()  # the office zone read once
     _, schema = request.form(instance, "AjukanPermohonan")
     assert request.form(instance, "AjukanPermohonan")[1] is schema  # compiled once, for both
     view = request.start("interkoneksi_data_baru")

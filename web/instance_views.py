@@ -67,16 +67,19 @@ def instance_page(instance: int) -> str:
 @login_required
 def diagram(instance: int) -> Response:
     """The instance drawn on its pinned diagram: the SVG `sop diagram` writes."""
-    response = Response(engine().diagram(instance), mimetype="image/svg+xml")
-    response.headers["Content-Security-Policy"] = DOCUMENT_POLICY
-    return response
+    return _document(engine().diagram(instance), "image/svg+xml")
 
 
 @instances.get("/processes/<process>/sheet")
 @login_required
 def sheet(process: str) -> Response:
     """The SOP AP document of a process (the HTML `sop sheet` writes), printable from the browser."""
-    response = Response(engine().sheet(process), mimetype="text/html")
+    return _document(engine().sheet(process), "text/html")
+
+
+def _document(body: str, mimetype: str) -> Response:
+    """A document the engine drew (its own styles, no script), served under the documents' policy."""
+    response = Response(body, mimetype=mimetype)
     response.headers["Content-Security-Policy"] = DOCUMENT_POLICY
     return response
 

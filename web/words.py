@@ -21,22 +21,14 @@ def fixed_text(text: str) -> str:
 def translate(text: str) -> str:
     """A message (an engine error, a confirmation with values) in the reader's language, line by line, with the
     stored times inside it in the office's local time (WIB)."""
-    from flask import current_app, has_app_context
+    from flask import g, has_app_context
 
     from engine import translate as engine_translate
 
     said = engine_translate(text)
-    if "Z" in said and has_app_context():
-        from engine import EngineError, office_times
-
-        config = current_app.config
-        if "SOP_LOCAL_TIMES" not in config:  # the office's zone, read once per app
-            try:
-                config["SOP_LOCAL_TIMES"] = office_times(config["SOP_DEFINITIONS"])
-            except EngineError:  # a broken calendar is reported where it is used; here times stay UTC
-                config["SOP_LOCAL_TIMES"] = None
-        if config["SOP_LOCAL_TIMES"] is not None:
-            said = config["SOP_LOCAL_TIMES"].in_text(said)
+    made = g.get("sop_engine") if "Z" in said and has_app_context() else None
+    if made is not None:  # the request's Engine said it (web.access.engine), so it knows the office's zone
+        said = made.local_times().in_text(said)
     return said
 
 

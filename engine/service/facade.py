@@ -110,6 +110,10 @@ class Engine(RolesMethods, AccountMethods, ClaimMethods, AuditMethods, FileMetho
         from copy import copy
 
         self.pinned, self.warm  # noqa: B018 - made here, so that every copy shares them
+        try:
+            self.local_times()  # shared too (a broken calendar is reported by the copy that needs the times)
+        except EngineError:
+            pass
         other = copy(self)
         other.operator = operator
         other._pinned_roles = None
