@@ -96,7 +96,7 @@ def _complete_in_process(db: Path, definitions: Path, forms: Path, scan: Path, r
     cli = Cli(db, definitions, forms)
     instances = [int(cli.started()) for _ in range(2 * rounds)]
     data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
-    engine = Engine(str(db), definitions, forms)
+    engine = Engine(str(db), definitions_dir=definitions, forms_dir=forms)
     times: dict[str, list[float]] = {"with": [], "without": [], "cp": [], "cp_sync": [], "hash": []}
     for n in range(rounds):
         _scan(scan, 20 * MB)
@@ -104,11 +104,11 @@ def _complete_in_process(db: Path, definitions: Path, forms: Path, scan: Path, r
         # (an unsynced cp's copy) under the next one.
         os.sync()
         started = time.perf_counter()
-        engine.complete(instances[2 * n], TASK, dict(data))
+        engine.instance(instances[2 * n]).complete(TASK, dict(data))
         times["without"].append(time.perf_counter() - started)
         os.sync()
         started = time.perf_counter()
-        engine.complete(instances[2 * n + 1], TASK, dict(data), attach=[(FIELD, str(scan))])
+        engine.instance(instances[2 * n + 1]).complete(TASK, dict(data), attach=[(FIELD, str(scan))])
         times["with"].append(time.perf_counter() - started)
         times["cp"].append(_cp(scan, db.with_name(f"inproc-copy{n}.pdf")))
         times["cp_sync"].append(_cp(scan, db.with_name(f"inproc-synced{n}.pdf"), sync=True))
@@ -135,12 +135,12 @@ def _verify_in_process(db: Path, definitions: Path, forms: Path, attached: int, 
     sys.path.insert(0, str(ROOT))
     from engine.service.facade import Engine
 
-    engine = Engine(str(db), definitions, forms)
+    engine = Engine(str(db), definitions_dir=definitions, forms_dir=forms)
     times: dict[int, list[float]] = {attached: [], plain: []}
     for _ in range(5):
         for instance in (attached, plain):
             started = time.perf_counter()
-            assert all(v.ok for v in engine.verify([instance]))
+            assert all(v.ok for v in engine.audit.verify(instances=[instance]))
             times[instance].append(time.perf_counter() - started)
     engine.close()
     return 1000 * (statistics.median(times[attached]) - statistics.median(times[plain]))

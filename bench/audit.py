@@ -66,14 +66,14 @@ def build_instance(db: Path, n: int) -> int:
     from engine.service.schedule import record_change
     from engine.store.protocol import EventRow
 
-    engine = Engine(str(db), ULANG / "definitions", ULANG / "forms", operator="bench")
-    view = engine.start(PROCESS, {}, "pemeriksa")
-    with engine.store().transaction() as tx:
+    engine = Engine(str(db), definitions_dir=ULANG / "definitions", forms_dir=ULANG / "forms", operator="bench")
+    view = engine.instances.start(PROCESS, {}, actor="pemeriksa")
+    with engine.context.store().transaction() as tx:
         row = tx.lock_instance(view.instance)
         assert row is not None
-        version = engine.pinned.of(row, tx.get_version)
-        workflow = state_from_bytes(row.state, engine.pinned.spec(row.version, version.spec))
-        clock, now, ready = engine.work_clock(), engine.clock(), tx.ready_tasks(row.id)
+        version = engine.context.pinned.of(row, tx.get_version)
+        workflow = state_from_bytes(row.state, engine.context.pinned.spec(row.version, version.spec))
+        clock, now, ready = engine.time.work_clock(), engine.context.clock(), tx.ready_tasks(row.id)
         seq, head, status = row.last_seq, row.last_hash, row.status
         for i in range(n):
             [task] = ready_user_tasks(workflow)
@@ -92,8 +92,8 @@ def build_instance(db: Path, n: int) -> int:
                 tx.append_event(event)
                 head = event.hash
             tx.finish_step(row.id, str(task.id), first, now, clock.worked(since, now))
-            ready = record_change(tx, row._replace(status=status), workflow, ready_user_tasks(workflow), ready, now,
-                                  clock, first)
+            ready = record_change(tx, row._replace(status=status), workflow, ready_user_tasks(workflow), ready, now=now,
+                                  clock=clock, seq=first)
         tx.save_instance(row._replace(status=status, updated_at=now, state=state_to_bytes(workflow),
                                       state_format=STATE_FORMAT, row_version=row.row_version + n, last_seq=seq,
                                       last_hash=head), row.row_version)
@@ -118,15 +118,15 @@ def measure(tmp: Path, sizes: tuple[int, ...] = (100, 1000, 10_000)) -> dict[str
     for n in sizes:
         db = tmp / f"loop{n}.db"
         instance = build_instance(db, n)
-        engine = Engine(str(db), ULANG / "definitions", ULANG / "forms")
+        engine = Engine(str(db), definitions_dir=ULANG / "definitions", forms_dir=ULANG / "forms")
         repeat = 5 if n <= 1000 else 1
-        outcome = engine.replay(instance)
+        outcome = engine.instance(instance).replay()
         assert outcome.divergence is None, outcome.divergence
-        [verdict] = list(engine.verify([instance]))
+        [verdict] = list(engine.audit.verify(instances=[instance]))
         assert verdict.ok, verdict.problems
         memory = _timed(lambda n=n: in_memory(n), repeat)  # type: ignore[misc]
-        replay = _timed(lambda e=engine, i=instance: e.replay(i), repeat)  # type: ignore[misc]
-        verify = _timed(lambda e=engine, i=instance: list(e.verify([i])), repeat)  # type: ignore[misc]
+        replay = _timed(lambda e=engine, i=instance: e.instance(i).replay(), repeat)  # type: ignore[misc]
+        verify = _timed(lambda e=engine, i=instance: list(e.audit.verify(instances=[i])), repeat)  # type: ignore[misc]
         engine.close()
         out[str(n)] = {"events": n + 2, "memory_s": round(memory, 4), "replay_s": round(replay, 4),
                        "verify_s": round(verify, 4), "replay_ratio": round(replay / memory, 2),

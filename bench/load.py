@@ -50,7 +50,7 @@ def work(engine: Any, data: dict[str, dict[str, Any]], rng: random.Random, count
     from engine.common.errors import EngineError
 
     kind, _, arg = draw.partition(":")
-    own = [engine.start(PROCESS).instance for _ in range(int(arg))] if kind == "own" else []
+    own = [engine.instances.start(PROCESS).instance for _ in range(int(arg))] if kind == "own" else []
     pool = int(arg) if kind == "shared" else 0
     warm = _warm_up(engine, data, own)
     print("ready", flush=True)
@@ -61,24 +61,24 @@ def work(engine: Any, data: dict[str, dict[str, Any]], rng: random.Random, count
     while len(latencies) < count:
         if kind == "own":
             if not own:
-                own.append(engine.start(PROCESS).instance)
+                own.append(engine.instances.start(PROCESS).instance)
                 starts += 1
             instance = rng.choice(own)
         else:
-            running = [r.id for r in engine.store().list_instances(status="running")][:pool]
+            running = [r.id for r in engine.context.store().list_instances(status="running")][:pool]
             if len(running) < pool:
-                engine.start(PROCESS)
+                engine.instances.start(PROCESS)
                 starts += 1
                 continue
             instance = rng.choice(running)
-        ready = engine.store().ready_tasks(instance_id=instance)
+        ready = engine.context.store().ready_tasks(instance_id=instance)
         if not ready:
             if kind == "own":
                 own.remove(instance)
             continue
         began = time.perf_counter()
         try:
-            engine.complete(instance, ready[0].task, data[ready[0].task])
+            engine.instance(instance).complete(ready[0].task, data[ready[0].task])
         except EngineError:
             conflicts += 1
             continue
@@ -91,12 +91,12 @@ def _warm_up(engine: Any, data: dict[str, dict[str, Any]], own: list[int]) -> in
     """Connect and load the pinned definition before the release (one completion, not measured)."""
     from engine.common.errors import EngineError
 
-    rows = own or [row.id for row in engine.store().list_instances(status="running")]
+    rows = own or [row.id for row in engine.context.store().list_instances(status="running")]
     for instance in rows:
-        ready = engine.store().ready_tasks(instance_id=instance)
+        ready = engine.context.store().ready_tasks(instance_id=instance)
         try:
             if ready:
-                engine.complete(instance, ready[0].task, data[ready[0].task])
+                engine.instance(instance).complete(ready[0].task, data[ready[0].task])
                 return 1
         except EngineError:
             continue
@@ -108,7 +108,7 @@ def serve(url: str, definitions: str, seed: int) -> None:
     answered with its result as a JSON line, until `quit`."""
     from engine.service.facade import Engine
 
-    engine = Engine(url, definitions, str(ROOT / "forms"), operator=f"worker{seed}")
+    engine = Engine(url, definitions_dir=definitions, forms_dir=str(ROOT / "forms"), operator=f"worker{seed}")
     data, rng = step_data(), random.Random(seed)
     for line in sys.stdin:
         if line.strip() == "quit":
@@ -183,18 +183,18 @@ def own_pool(count: int, pool: int) -> int:
     return max(pool, math.ceil((count + 1) / len(step_data())) + 1)
 
 
-def run_workers(url: str, processes: int, count: int, pool: int, definitions: str, timeout: float = 600,
+def run_workers(url: str, processes: int, count: int, pool: int, definitions: str, *, timeout: float = 600,
                 own: bool = False) -> tuple[float, list[Figures]]:
     """`processes` fresh workers, `count` completions each, released together. Shared (default): all draw from
     the first `pool` running instances. Own: each starts `own_pool(count, pool)` instances of its own first.
     The seconds from the release to the last completion, and each worker's result."""
     from engine.service.facade import Engine
 
-    engine = Engine(url, definitions, str(ROOT / "forms"))
-    engine.store(create=True)
+    engine = Engine(url, definitions_dir=definitions, forms_dir=str(ROOT / "forms"))
+    engine.context.store(create=True)
     if not own:
-        for _ in range(pool - len(engine.store().list_instances(status="running"))):
-            engine.start(PROCESS)
+        for _ in range(pool - len(engine.context.store().list_instances(status="running"))):
+            engine.instances.start(PROCESS)
     engine.close()
     workers = Workers(url, definitions, processes, timeout)
     try:
@@ -224,7 +224,9 @@ def _spread(values: list[float], digits: int = 1) -> str:
     return (f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})")
 
 
-def measure(url: str, definitions: str, per_worker: int, runs: int, own: bool, pool: int) -> dict[int, list[Figures]]:
+def measure(
+    url: str, definitions: str, per_worker: int, runs: int, own: bool, *, pool: int
+) -> dict[int, list[Figures]]:
     """`runs` rounds of 1, 2, 4 and 8 workers, interleaved so that whatever else the machine does weighs on every
     configuration alike and each round's single process is the baseline of that round's others; the same warm
     worker processes serve every run."""
@@ -303,12 +305,12 @@ def run(instances: int, per_worker: int, runs: int = 3, mode: str = "own", pool:
             server.start()
             stores["PostgreSQL"] = server.create_database()
         for kind, url in stores.items():
-            engine = Engine(url, definitions, str(ROOT / "forms"))
-            for _ in range(instances - len(engine.store(create=True).list_instances(status="running"))):
-                engine.start(PROCESS)
+            engine = Engine(url, definitions_dir=definitions, forms_dir=str(ROOT / "forms"))
+            for _ in range(instances - len(engine.context.store(create=True).list_instances(status="running"))):
+                engine.instances.start(PROCESS)
             engine.close()
             busy = os.getloadavg()[0]
-            per = measure(url, definitions, per_worker, runs, own, pool)
+            per = measure(url, definitions, per_worker, runs, own, pool=pool)
             kind_lines, kind_out = report(kind, per, prefix, label, busy)
             lines += kind_lines
             out.update(kind_out)

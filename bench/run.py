@@ -77,22 +77,22 @@ class EngineSteps:
     def __init__(self, db: Path, sync: str, warm: bool = True) -> None:
         os.environ["SOP_SYNC"] = sync
         self.scenario = load_scenario(SCENARIO)
-        self.engine = Engine(str(db), DEFINITIONS, FORMS)
+        self.engine = Engine(str(db), definitions_dir=DEFINITIONS, forms_dir=FORMS)
         if not warm:  # restore the stored state at every step, as a fresh `sop complete` process does
             from engine.service.warm import WarmWorkflows
 
-            self.engine.warm = WarmWorkflows(0)
-        self.engine.store(create=True)
+            self.engine.context.warm = WarmWorkflows(0)
+        self.engine.context.store(create=True)
         del os.environ["SOP_SYNC"]
         self.instance = 0
 
     def round(self) -> tuple[float, int]:
         """One instance through every step; returns (seconds spent in steps, steps)."""
-        self.instance = self.engine.start(self.scenario.process).instance
+        self.instance = self.engine.instances.start(self.scenario.process).instance
         total = 0.0
         for step in self.scenario.steps:
             t0 = time.perf_counter()
-            self.engine.complete(self.instance, step["task"], step["data"], step["as"])
+            self.engine.instance(self.instance).complete(step["task"], step["data"], actor=step["as"])
             total += time.perf_counter() - t0
         return total, len(self.scenario.steps)
 
@@ -100,9 +100,9 @@ class EngineSteps:
         """Bytes the store holds for the last instance: compressed state, its JSON, the data column."""
         from engine.runtime.workflow import state_json
 
-        row = self.engine.store().get_instance(self.instance)
+        row = self.engine.context.store().get_instance(self.instance)
         assert row is not None
-        events = sum(len(e.data.encode()) + len(e.hash) for e in self.engine.store().events(self.instance))
+        events = sum(len(e.data.encode()) + len(e.hash) for e in self.engine.context.store().events(self.instance))
         return {"state": len(row.state), "state_json": len(state_json(row.state).encode()), "events": events}
 
 
@@ -129,8 +129,8 @@ def step_costs(tmp: Path, rounds: int) -> dict[str, float]:
 
 def build_big_store(path: Path, instances: int) -> None:
     """A store with N running instances: one started by the engine, copied row by row with fresh task UUIDs."""
-    engine = Engine(str(path), DEFINITIONS, FORMS)
-    engine.start("interkoneksi_data_baru")
+    engine = Engine(str(path), definitions_dir=DEFINITIONS, forms_dir=FORMS)
+    engine.instances.start("interkoneksi_data_baru")
     engine.close()
     conn = sqlite3.connect(path)
     inst = conn.execute("SELECT * FROM instances WHERE id = 1").fetchone()

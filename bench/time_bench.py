@@ -29,14 +29,14 @@ def build_history_store(path: Path, instances: int) -> None:
         base = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # Monday 08:00 WIB
         return (base + timedelta(minutes=now[0])).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
-    engine = Engine(str(path), DEFINITIONS, FORMS, clock=clock, operator="bench")
+    engine = Engine(str(path), definitions_dir=DEFINITIONS, forms_dir=FORMS, clock=clock, operator="bench")
     for n in range(TEMPLATES):
         now[0] = n * 7 + (60 * 24 * 365 * 80 if n % 4 == 3 else 0)  # every fourth runs in 2106: not overdue
-        view = engine.start(scenario.process)
+        view = engine.instances.start(scenario.process)
         steps = scenario.steps if n % 2 == 0 else scenario.steps[:3]
         for i, step in enumerate(steps):
             now[0] += 10 + (n * 13 + i * 29) % 90
-            engine.complete(view.instance, step["task"], step["data"], step["as"])
+            engine.instance(view.instance).complete(step["task"], step["data"], actor=step["as"])
     engine.close()
     conn = sqlite3.connect(path)
     with conn:

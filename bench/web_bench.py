@@ -80,18 +80,18 @@ def in_process(url: str, definitions: Path, numbers: Numbers, count: int) -> Fig
     from engine import Engine
 
     data, roles = step_data(), str(definitions / "roles.yaml")
-    kept = Engine(url, definitions, FORMS, operator=OFFICIAL, roles=roles)
-    kept.complete(numbers.take(1)[0], TASK, data)
+    kept = Engine(url, definitions_dir=definitions, forms_dir=FORMS, operator=OFFICIAL, roles=roles)
+    kept.instance(numbers.take(1)[0]).complete(TASK, data)
     warm: list[float] = []
     fresh: list[float] = []
     for instance, other in zip(numbers.take(count), numbers.take(count), strict=True):
         began = time.perf_counter()
-        kept.complete(instance, TASK, data)
+        kept.instance(instance).complete(TASK, data)
         warm.append(time.perf_counter() - began)
         began = time.perf_counter()
-        engine = Engine(url, definitions, FORMS, operator=OFFICIAL, roles=roles)
-        engine.pinned, engine.warm = kept.pinned, kept.warm
-        engine.complete(other, TASK, data)
+        engine = Engine(url, definitions_dir=definitions, forms_dir=FORMS, operator=OFFICIAL, roles=roles)
+        engine.context.pinned, engine.context.warm = kept.context.pinned, kept.context.warm
+        engine.instance(other).complete(TASK, data)
         engine.close()
         fresh.append(time.perf_counter() - began)
     kept.close()
@@ -250,9 +250,11 @@ def _still_ready(url: str, definitions: Path) -> int:
     """How many dispositions are still waiting (so the run can show its completions really happened)."""
     from engine import Engine
 
-    engine = Engine(url, definitions, FORMS, operator=OFFICIAL, roles=str(definitions / "roles.yaml"))
+    engine = Engine(
+        url, definitions_dir=definitions, forms_dir=FORMS, operator=OFFICIAL, roles=str(definitions / "roles.yaml")
+    )
     try:
-        return sum(1 for t in engine.tasks() if t.task == TASK)
+        return sum(1 for t in engine.instances.tasks() if t.task == TASK)
     finally:
         engine.close()
 

@@ -39,16 +39,20 @@ def build(url: str, definitions: Path, instances: int) -> None:
 
     from engine import Engine
 
-    engine = Engine(url, definitions, FORMS, operator=CLERK, roles=str(definitions / "roles.yaml"))
+    engine = Engine(
+        url, definitions_dir=definitions, forms_dir=FORMS, operator=CLERK, roles=str(definitions / "roles.yaml")
+    )
     try:
-        engine.store(create=True)
-        engine.apply_roles()
+        engine.context.store(create=True)
+        engine.people.apply_roles()
         for login in (OFFICIAL, CLERK):
-            engine.set_password(login, PASSWORD)
-        instance = engine.start(PROCESS).instance
+            engine.people.set_password(login, PASSWORD)
+        instance = engine.instances.start(PROCESS).instance
         first = yaml.safe_load((EXAMPLE / "data" / "01_surat_permohonan.yaml").read_text("utf-8"))
         scan = str(EXAMPLE / "berkas" / "surat-permohonan-dinkes.pdf")
-        engine.complete(instance, "AjukanPermohonan", first, "opd.dinkes", [("pindaian_surat", scan)])
+        engine.instance(instance).complete(
+            "AjukanPermohonan", first, actor="opd.dinkes", attach=[("pindaian_surat", scan)]
+        )
     finally:
         engine.close()
     copy_instance(url, instance, instances)

@@ -99,7 +99,7 @@ def _read_data(data_file: str | None, sets: tuple[str, ...], engine: Engine | No
         if data is not None and not isinstance(data, dict):
             raise click.BadParameter(f"{data_file} must hold an object of field: value pairs to combine with --set",
                                      param_hint="--data")
-        data = engine.data_from_assignments(instance, task, pairs, data)
+        data = engine.instance(instance).data_from_assignments(task, pairs, base=data)
     return data
 
 
@@ -114,7 +114,7 @@ def processes(ctx: click.Context, versions: bool, as_json: bool) -> None:
 
         problems = print_versions(engine_of(ctx), as_json)
     else:
-        infos, problems = engine_of(ctx).processes()
+        infos, problems = engine_of(ctx).processes.runnable()
         if as_json:
             emit_json_list([p.to_json() for p in infos])
         elif infos:
@@ -141,7 +141,7 @@ def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str
     """Start an instance of a process and print its id. Example: sop start {process} --json"""
     engine = engine_of(ctx)
     data = _read_data(data_file, ())
-    view = engine.start(process_id, data, actor)
+    view = engine.instances.start(process_id, data, actor=actor)
     from .cli_roles import warn_roles_drift
 
     warn_roles_drift(engine)
@@ -152,7 +152,7 @@ def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str
     click.echo(view.instance)
     message(f"Started instance {view.instance} of {view.process} (version {view.version[:12]}).")
     if view.tasks:
-        message(tasks_table(view.tasks, times=engine.local_times()))
+        message(tasks_table(view.tasks, times=engine.time.local_times()))
 
 
 @cli.command()
@@ -165,7 +165,7 @@ def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str
 @click.option("--overdue", is_flag=True, help="Only tasks past their due time.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of task objects.")
 @click.pass_context
-def tasks(ctx: click.Context, instance: int | None, lane: str | None, limit: int | None, show_all: bool,
+def tasks(ctx: click.Context, *, instance: int | None, lane: str | None, limit: int | None, show_all: bool,
           mine: bool, overdue: bool, as_json: bool) -> None:
     """List the ready user tasks, oldest first, with due times. Example: sop tasks --mine --overdue"""
     if show_all or limit == 0:
@@ -173,24 +173,24 @@ def tasks(ctx: click.Context, instance: int | None, lane: str | None, limit: int
     elif limit is None and not as_json:
         limit = TABLE_LIMIT
     engine = engine_of(ctx)
-    lanes = engine.my_lanes() if mine else None
-    now = engine.clock()
+    lanes = engine.people.my_lanes() if mine else None
+    now = engine.time.now()
     overdue_at = now if overdue else None
-    found = engine.tasks(instance, lane, limit, lanes, overdue_at)
-    if engine.single_user:
+    found = engine.instances.tasks(instance=instance, lane=lane, lanes=lanes, overdue_at=overdue_at, limit=limit)
+    if engine.people.single_user:
         message("Single-user mode: no roles file (roles.yaml in the definitions folder, or --roles); "
                 "anyone may complete any step.")
     if not found and lane is not None:
-        known_or_refuse(lane, engine.known_lanes(), "--lane", "lane")
+        known_or_refuse(lane, engine.processes.known_lanes(), "--lane", "lane")
     if as_json:
         emit_json_list([{**t._asdict(), "overdue": t.due is not None and t.due < now} for t in found])
         return
     if found:
-        sys.stdout.write(tasks_table(found, now, engine.local_times()) + "\n")
+        sys.stdout.write(tasks_table(found, now, engine.time.local_times()) + "\n")
     else:
         message("No overdue tasks." if overdue else "No ready tasks.")
     if limit is not None and len(found) == limit:
-        total = engine.count_tasks(instance, lane, lanes, overdue_at)
+        total = engine.instances.count_tasks(instance=instance, lane=lane, lanes=lanes, overdue_at=overdue_at)
         if total > limit:
             message(f"Showing the {limit} oldest of {total} ready tasks; narrow with --lane/--instance or use --all.")
 
@@ -206,7 +206,7 @@ def tasks(ctx: click.Context, instance: int | None, lane: str | None, limit: int
 @click.option("--as", "actor", metavar="NAME", help="The person acting (default: your OS login).")
 @click.option("--json", "as_json", is_flag=True, help='Print {"instance", "status", "tasks"}.')
 @click.pass_context
-def complete(ctx: click.Context, instance: int, task: str, data_file: str | None, sets: tuple[str, ...],
+def complete(ctx: click.Context, *, instance: int, task: str, data_file: str | None, sets: tuple[str, ...],
              attach: tuple[str, ...], actor: str | None, as_json: bool) -> None:
     """Complete a ready task with its artefact and attached files.
 
@@ -214,12 +214,12 @@ def complete(ctx: click.Context, instance: int, task: str, data_file: str | None
     FIELD=VALUE ...
     """
     engine = engine_of(ctx)
-    if not data_file and not sets and not attach and engine.form(instance, task)[0].form:
+    if not data_file and not sets and not attach and engine.instance(instance).form(task)[0].form:
         raise click.UsageError("give the step's data with --data FILE or --set KEY=VALUE "
                                f"(see `sop form {instance} {task} --template`)")
     files = attach_pairs(attach)
     data = _read_data(data_file, sets, engine, instance, task)
-    result = engine.complete(instance, task, data or {}, actor, files or None)
+    result = engine.instance(instance).complete(task, data or {}, actor=actor, attach=files or None)
     from .cli_roles import warn_roles_drift
 
     warn_roles_drift(engine)
@@ -230,7 +230,7 @@ def complete(ctx: click.Context, instance: int, task: str, data_file: str | None
         return
     message(f"Completed '{result.completed_task}' of instance {view.instance}; instance is {view.status}.")
     if view.tasks:
-        click.echo(tasks_table(view.tasks, times=engine.local_times()))
+        click.echo(tasks_table(view.tasks, times=engine.time.local_times()))
 
 
 @cli.command()
@@ -240,23 +240,24 @@ def complete(ctx: click.Context, instance: int, task: str, data_file: str | None
 def show(ctx: click.Context, instance: int, as_json: bool) -> None:
     """Show an instance: status, ready tasks and the artefacts so far. Example: sop show 1"""
     engine = engine_of(ctx)
-    view = engine.show(instance)
+    handle = engine.instance(instance)
+    view = handle.show()
     if as_json:
         emit_json(view.to_json())
         return
-    local = engine.local_times().text
+    local = engine.time.local_times().text
     say(f"Instance {view.instance}: {view.process} ({view.status})")
     say(f"  version   {view.version[:12]}")
     say(f"  started   {local(view.started, seconds=True)} by {view.started_by}")
     say(f"  updated   {local(view.updated, seconds=True)}; {view.events} events; head {view.head_hash[:12]}")
     if view.tasks:
         say("Ready tasks:")
-        click.echo(tasks_table(view.tasks, engine.clock(), engine.local_times()))
+        click.echo(tasks_table(view.tasks, engine.time.now(), engine.time.local_times()))
         for claimed in (t for t in view.tasks if t.claimed_by):
             say(f"'{claimed.task}' is claimed by {claimed.claimed_by} since {local(claimed.claimed_at, seconds=True)}.")
         from .render import indented
 
-        for task, text in engine.instructions(view.instance).items():
+        for task, text in handle.instructions().items():
             say(f"Instructions for {task}:")
             click.echo(indented(text))
     if view.attachments:
@@ -282,13 +283,13 @@ def instances(ctx: click.Context, status: str | None, process: str | None, as_js
     """List instances. Example: sop instances --status running"""
     status = {"berjalan": "running", "selesai": "completed"}.get(status or "", status)
     engine = engine_of(ctx)
-    found = engine.instances(status, process)
+    found = engine.instances.find(status=status, process=process)
     if not found and process is not None:
-        known_or_refuse(process, engine.known_processes(), "--process", "process")
+        known_or_refuse(process, engine.processes.known(), "--process", "process")
     if as_json:
         emit_json_list([i.to_json() for i in found])
     elif found:
-        local = engine.local_times().text
+        local = engine.time.local_times().text
         click.echo(table(["instance", "process", "status", "started", "updated", "started_by", "events"],
                          [(i.instance, i.process, fixed_text(i.status), local(i.started), local(i.updated),
                            i.started_by, i.events) for i in found]))
@@ -311,15 +312,16 @@ def demo(ctx: click.Context, examples_dir: str, keep: str | None) -> None:
     scenarios = load_scenarios(examples_dir)
     with tempfile.TemporaryDirectory(prefix="sop-demo-") as tmp:
         db = keep or os.path.join(tmp, "demo.db")
-        engine = Engine(db, obj["definitions"], obj["forms"], roles=_demo_roles(obj))
-        if engine.file_roles is not None:
-            engine.apply_roles()  # pinned in the demo store like `sop roles apply`: verify checks each lane
-            say(f"Roles from {engine.file_roles.source}: each step is done as a person of its lane; "
+        engine = Engine(db, definitions_dir=obj["definitions"], forms_dir=obj["forms"], roles=_demo_roles(obj))
+        file_roles = engine.people.roles
+        if file_roles is not None:
+            engine.people.apply_roles()  # pinned in the demo store like `sop roles apply`: verify checks each lane
+            say(f"Roles from {file_roles.source}: each step is done as a person of its lane; "
                        f"{engine.operator} records them as the clerk.")
         try:
             for scenario in scenarios:
                 say(f"== {scenario.title} ({scenario.file})")
-                view = run_scenario(engine, scenario, _print_step)
+                view = run_scenario(engine, scenario, on_step=_print_step)
                 say(f"   instance {view.instance} is {view.status}; {view.events} events, "
                            f"head hash {view.head_hash[:16]}")
         finally:

@@ -30,7 +30,7 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool) -> N
     from engine import duration_text, event_json
 
     engine = _engine(ctx)
-    rows, events = engine.history(instance)
+    rows, events = engine.instance(instance).history()
     if as_json:
         emit_json_list([{**event_json(e), "name": r.name, "lane": r.lane, "after_seconds": r.after}
                         for r, e in zip(rows, events, strict=True)])
@@ -50,7 +50,7 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool) -> N
                              r.operator)), "" if r.after is None else f"{r.after:.3f}",
                              csv_cell(artefact_summary(e.data, None)), e.hash])
     else:
-        local = engine.local_times().text
+        local = engine.time.local_times().text
         click.echo(table(["#", "time", "step", "lane", "actor", "operator", "after", "summary"],
                          [(r.seq, local(r.time, seconds=True), fixed_text(r.name), r.lane, r.actor, r.operator,
                            duration_text(r.after), r.summary) for r in rows]))
@@ -67,7 +67,7 @@ def replay(ctx: click.Context, instance: int, until: int | None, as_json: bool) 
 
     Example: sop replay 1 --until 5
     """
-    outcome = _engine(ctx).replay(instance, until)
+    outcome = _engine(ctx).instance(instance).replay(until=until)
     if as_json:
         emit_json({**outcome.to_json(), "until": until})
     else:
@@ -110,10 +110,10 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
         verdicts = iter([verify_bundle(bundle_path)])
     else:
         engine = _engine(ctx)
-        note = engine.verify_clocks()[1]
+        note = engine.audit.verify_clocks()[1]
         if note:
             message(f"Warning: {note}.")
-        verdicts = engine.verify(list(instances))
+        verdicts = engine.audit.verify(instances=list(instances))
     results: list[dict[str, Any]] = []
     total = failed = 0
     for verdict in verdicts:
@@ -154,7 +154,7 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
 def export(ctx: click.Context, instance: int, path: str) -> None:
     """Write an instance's self-contained audit bundle (attached files go to the folder beside it, e.g.
     instance-7.files/). Example: sop export 7 -o instance-7.json"""
-    record = _engine(ctx).export(instance, path)
+    record = _engine(ctx).instance(instance).export(path)
     from engine import bundle_files_folder
 
     folder = bundle_files_folder(path)

@@ -52,7 +52,7 @@ def gc(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
 
     from .context import engine_of
 
-    result = engine_of(ctx).gc(dry_run)
+    result = engine_of(ctx).files.gc(dry_run=dry_run)
     if as_json:
         emit_json({"files": [{"sha256": b.sha256, "size": b.size, "media_type": b.media_type} for b in result.files],
                    "bytes": result.size, "removed": result.removed, "strays": list(result.strays)})

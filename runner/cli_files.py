@@ -19,7 +19,7 @@ from .render import emit_json_list, files_table, message
               help='Print a JSON list of {"instance", "seq", "task", "field", "position", "name", "media_type", '
                    '"size", "sha256"} (with -o: and "path").')
 @click.pass_context
-def attachment(ctx: click.Context, instance: int, task: str | None, field: str | None, output: str | None,
+def attachment(ctx: click.Context, *, instance: int, task: str | None, field: str | None, output: str | None,
                as_json: bool) -> None:
     """List an instance's attached files, or write them out with -o (each checked against its hash).
 
@@ -27,7 +27,7 @@ def attachment(ctx: click.Context, instance: int, task: str | None, field: str |
     """
     engine = engine_of(ctx)
     if output is None:
-        found = engine.attachments(instance, task, field)
+        found = engine.instance(instance).attachments(task=task, field=field)
         if as_json:
             emit_json_list([a.to_json() for a in found])
         elif found:
@@ -38,11 +38,11 @@ def attachment(ctx: click.Context, instance: int, task: str | None, field: str |
     if output == "-":  # one file's bytes to stdout, for a pipe
         import sys
 
-        for chunk in engine.attachment_bytes(instance, task, field):
+        for chunk in engine.instance(instance).attachment_bytes(task=task, field=field):
             sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
         return
-    written = engine.save_attachments(instance, task, field, output)
+    written = engine.instance(instance).save_attachments(output, task=task, field=field)
     if as_json:
         emit_json_list([{**a.to_json(), "path": path} for a, path in written])
         return

@@ -18,7 +18,7 @@ from .words import N_, translate
 @click.option("--draft", is_flag=True, help="Print the draft saved in `sop serve` (Simpan draf) as JSON instead.")
 @click.option("--as", "actor", metavar="NAME", help="With --draft: whose draft (default: your OS login).")
 @click.pass_context
-def form(ctx: click.Context, instance: str, task: str | None, process_id: str | None, template: bool, draft: bool,
+def form(ctx: click.Context, *, instance: str, task: str | None, process_id: str | None, template: bool, draft: bool,
          actor: str | None) -> None:
     """Print a step's JSON Schema form: a ready task of an instance, or with --process any step.
 
@@ -27,34 +27,36 @@ def form(ctx: click.Context, instance: str, task: str | None, process_id: str | 
     from .render import NO_ARTEFACT, instructions_comment
 
     if draft or actor is not None:
-        _print_draft(ctx, instance, task, process_id, template, draft, actor)
+        _print_draft(ctx, instance, task, process_id, template, draft=draft, actor=actor)
         return
     if process_id is not None:
         if task is not None:
             raise click.UsageError("with --process give only the step: sop form --process PROCESS STEP")
-        _, form_file, schema = engine_of(ctx).step_form(process_id, instance)
-        told = engine_of(ctx).instructions(None, process_id, instance).get(instance) if template else None
+        processes = engine_of(ctx).processes
+        _, form_file, schema = processes.step_form(process_id, instance)
+        told = processes.instructions(process_id, instance) if template else None
         if form_file:
             usage = "# " + translate(N_(f"sop complete INSTANCE {instance} --data FILE   (when the step is ready)"))
         else:
             usage = "# " + translate(N_(f"sop complete INSTANCE {instance}   (when the step is ready; {NO_ARTEFACT})"))
         usage += "\n"
         has_form = bool(form_file)
-        ui = engine_of(ctx).ui_schema(None, instance, process_id) if template and has_form else None
+        ui = processes.ui_schema(process_id, instance) if template and has_form else None
     else:
         if task is None:
             raise click.UsageError("give INSTANCE TASK (a ready task), or --process PROCESS STEP (any step)")
         number = _instance_number(instance)
-        view, schema = engine_of(ctx).form(number, task)
-        told = engine_of(ctx).instructions(number).get(view.task) if template else None
+        handle = engine_of(ctx).instance(number)
+        view, schema = handle.form(task)
+        told = handle.instructions().get(view.task) if template else None
         has_form = bool(view.form)
         usage = (f"# sop complete {number} {view.task} --data FILE\n" if has_form
                  else "# " + translate(N_(f"sop complete {number} {view.task}   ({NO_ARTEFACT})")) + "\n")
-        ui = engine_of(ctx).ui_schema(number, view.task) if template and has_form else None
+        ui = handle.ui_schema(view.task) if template and has_form else None
     if template:
-        from engine import form_template as make_template
+        from engine import form_template
 
-        click.echo(usage + instructions_comment(told) + (make_template(schema, ui) if has_form else ""), nl=False)
+        click.echo(usage + instructions_comment(told) + (form_template(schema, ui) if has_form else ""), nl=False)
     else:
         emit_json(schema)
 
@@ -66,14 +68,14 @@ def _instance_number(text: str) -> int:
 
 
 def _print_draft(ctx: click.Context, instance: str, task: str | None, process_id: str | None, template: bool,
-                 draft: bool, actor: str | None) -> None:
+                 *, draft: bool, actor: str | None) -> None:
     """`sop form INSTANCE TASK --draft [--as LOGIN]`: the saved draft as JSON, or an error when there is none."""
     if not draft:
         raise click.UsageError("--as goes with --draft: sop form INSTANCE TASK --draft --as LOGIN")
     if process_id is not None or template or task is None:
         raise click.UsageError("--draft shows a ready task's saved draft: sop form INSTANCE TASK --draft")
     number = _instance_number(instance)
-    saved = engine_of(ctx).draft(number, task, actor)
+    saved = engine_of(ctx).instance(number).draft(task, actor=actor)
     if saved is None:
         from engine import NotFoundError, os_login
 

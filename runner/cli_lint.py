@@ -18,15 +18,14 @@ def lint(ctx: click.Context, paths: tuple[str, ...], roles_file: str | None, as_
     """Check BPMN diagrams and their forms; errors exit 1. Example: sop lint definitions/ --json"""
     from pathlib import Path
 
-    from engine import LINT_ERROR as ERROR
-    from engine import lint_paths as run_lint
+    from engine import lint_paths
 
     obj = ctx.find_root().obj
     targets = [Path(p) for p in paths] or [Path(obj["definitions"])]
     if not paths and not targets[0].is_dir():
         raise click.UsageError(f"definitions folder '{targets[0]}' does not exist; give PATH or --definitions")
-    problems = run_lint(targets, Path(obj["forms"]), Path(roles_file) if roles_file else None)
-    errors = sum(1 for p in problems if p.severity == ERROR)
+    problems = lint_paths(targets, Path(obj["forms"]), roles_file=Path(roles_file) if roles_file else None)
+    errors = sum(1 for p in problems if p.is_error)
     if as_json:
         emit_json_list([p.to_json() for p in problems])
     else:

@@ -24,7 +24,7 @@ def passwd(ctx: click.Context, login: str, password_stdin: bool) -> None:
     else:
         password = click.prompt(translate(N_(f"New password for {login}")), hide_input=True,
                                 confirmation_prompt=translate("Repeat the password"))
-    engine_of(ctx).set_password(login, password)
+    engine_of(ctx).people.set_password(login, password)
     message(f"The password of '{login}' is set; they sign in to `sop serve` with it.")
 
 
@@ -36,7 +36,7 @@ def passwd(ctx: click.Context, login: str, password_stdin: bool) -> None:
 @click.pass_context
 def claim(ctx: click.Context, instance: int, task: str, actor: str | None, as_json: bool) -> None:
     """Take a ready task of your lane, so the others of the lane see who has it. Example: sop claim 1 {task}"""
-    view = engine_of(ctx).claim(instance, task, actor)
+    view = engine_of(ctx).instance(instance).claim(task, actor=actor)
     if as_json:
         emit_json(view.to_json())
         return
@@ -51,7 +51,7 @@ def claim(ctx: click.Context, instance: int, task: str, actor: str | None, as_js
 @click.pass_context
 def release(ctx: click.Context, instance: int, task: str, actor: str | None, as_json: bool) -> None:
     """Give back a claimed task (its claimer or an operator) for its lane to take. Example: sop release 1 {task}"""
-    view = engine_of(ctx).release(instance, task, actor)
+    view = engine_of(ctx).instance(instance).release(task, actor=actor)
     if as_json:
         emit_json(view.to_json())
         return

@@ -24,9 +24,9 @@ def _write(path: str | None, text: str, what: str) -> None:
     if path is None:
         sys.stdout.write(text)
         return
-    from engine import write_output
+    from engine import write_atomically
 
-    write_output(path, text, what)
+    write_atomically(path, text, what=what)
     message(f"Wrote {what} to {path}.")
 
 
@@ -50,7 +50,11 @@ def diagram(ctx: click.Context, instance: int | None, process_id: str | None, pa
     from engine import bundle_files_folder
 
     folder = bundle_files_folder(path) if html and path and instance is not None else None
-    text = _engine(ctx).diagram(instance, process_id, html, folder)  # files linked from the page: FILE.files/
+    engine = _engine(ctx)
+    if instance is not None:  # files linked from the page: FILE.files/
+        text = engine.instance(instance).diagram(html=html, files_folder=folder)
+    else:
+        text = engine.pictures.diagram(process_id, html=html)
     what = N_(f"the diagram of instance {instance}") if instance is not None else N_(
         f"the diagram of process {process_id}")
     _write(path, text, what)
@@ -73,10 +77,10 @@ def sheet(ctx: click.Context, process_id: str, path: str | None, version: str | 
         raise click.BadParameter(f"{path}: give a file ending in .html or .pdf", param_hint="-o")
     engine = _engine(ctx)
     if lower.endswith(".pdf"):
-        engine.sheet(process_id, version, pdf=path)
+        engine.pictures.sheet(process_id, version=version, pdf=path)
         message(f"Wrote the SOP AP document of {process_id} to {path}.")
         return
-    _write(path, engine.sheet(process_id, version), f"the SOP AP document of {process_id}")
+    _write(path, engine.pictures.sheet(process_id, version=version), f"the SOP AP document of {process_id}")
 
 
 COMMANDS = [diagram, sheet]

@@ -17,11 +17,11 @@ def warn_unknown_lanes(ctx: click.Context, lanes: set[str]) -> None:
     """Warn (stderr) about lanes the roles in force name that no process in the definitions has."""
     from .context import engine_of
 
-    engine = engine_of(ctx)
-    if engine.roles is None:
+    roles = engine_of(ctx).people.roles
+    if roles is None:
         return
-    for lane in engine.roles.unknown_lanes(lanes):
-        message(f"Warning: {engine.roles.described} names lane '{lane}', which no process in the definitions has; "
+    for lane in roles.unknown_lanes(lanes):
+        message(f"Warning: {roles.described} names lane '{lane}', which no process in the definitions has; "
                 "check its spelling against the diagrams' lanes")
 
 
@@ -30,7 +30,7 @@ def warn_roles_drift(engine: Engine) -> None:
     from engine import EngineError
 
     try:
-        text = engine.roles_status().drift_message()
+        text = engine.people.roles_status().drift_message()
     except EngineError as exc:  # a broken roles file: what is pinned is still enforced
         text = f"Warning: {exc}"
     if text:
@@ -47,11 +47,12 @@ def roles(ctx: click.Context, as_json: bool) -> None:
     from .context import engine_of
 
     engine = engine_of(ctx)
-    if engine.roles is None:
+    in_force = engine.people.roles
+    if in_force is None:
         message("Single-user mode: no roles file (roles.yaml in the definitions folder, or --roles); "
                 "anyone may complete any step.")
         return
-    people: list[Any] = sorted(engine.roles.people.values(), key=lambda p: p.login)
+    people: list[Any] = sorted(in_force.people.values(), key=lambda p: p.login)
     if as_json:
         emit_json_list([{"login": p.login, "name": p.name, "nip": p.nip, "lanes": list(p.lanes),
                          "operator": p.operator} for p in people])
@@ -59,16 +60,16 @@ def roles(ctx: click.Context, as_json: bool) -> None:
         click.echo(table(["login", "name", "nip", "lanes", "operator"],
                          [(p.login, p.name, p.nip, ", ".join(p.lanes), fixed_text("yes") if p.operator else "")
                           for p in people]))
-        me = engine.roles.people.get(engine.operator)
+        me = in_force.people.get(engine.operator)
         message(f"You are {engine.operator}" + (f" ({me.name}; lanes: {', '.join(me.lanes) or 'none'})." if me
                                                  else ", who is not in the roles file."))
-        status = engine.roles_status()
+        status = engine.people.roles_status()
         if status.pinned is None:
-            message(f"Roles from {engine.roles.described}, not pinned in the store yet: `sop roles apply` pins them.")
+            message(f"Roles from {in_force.described}, not pinned in the store yet: `sop roles apply` pins them.")
         else:
-            message(f"Enforced: {engine.roles.described}.")
+            message(f"Enforced: {in_force.described}.")
     warn_roles_drift(engine)
-    infos, _ = engine.processes()
+    infos, _ = engine.processes.runnable()
     warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes})
 
 
@@ -82,7 +83,7 @@ def apply_command(ctx: click.Context, as_json: bool) -> None:
     from .context import engine_of
 
     engine = engine_of(ctx)
-    applied = engine.apply_roles()
+    applied = engine.people.apply_roles()
     event = applied.event
     if as_json:
         emit_json({"version": event.version, "seq": event.seq, "changed": applied.changed, "people": applied.people,
@@ -93,5 +94,5 @@ def apply_command(ctx: click.Context, as_json: bool) -> None:
     else:
         say(f"Roles version {event.version[:12]} is already in force (roles event {event.seq}, applied by "
                    f"{event.actor} at {event.time}); nothing was changed.")
-    infos, _ = engine.processes()
+    infos, _ = engine.processes.runnable()
     warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes})

@@ -22,7 +22,7 @@ from .render import message
               help="The reverse proxy's address: its X-Forwarded-For/-Proto (and --trust-header) are believed. "
                    "Repeatable.")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int, trust_header: str | None,
+def serve(ctx: click.Context, *, host: str, port: int, workers: int, trust_header: str | None,
           trusted_proxies: tuple[str, ...]) -> None:
     """Serve the web tasklist: officials log in and complete their steps in a browser.
 
@@ -43,8 +43,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, trust_header: 
         raise click.UsageError("--trust-header needs --trusted-proxy ADDR: a login header is believed only from the "
                                "proxy that sets it")
     engine = engine_of(ctx)
-    engine.store()  # a missing store is an error now, not on every page
-    if engine.store_roles() is None:
+    engine.context.store()  # a missing store is an error now, not on every page
+    if engine.people.roles_status().pinned is None:
         raise click.ClickException("sop serve needs the roles pinned in the store, so people can log in: run "
                                    "`sop roles apply`, then `sop passwd LOGIN` for each person")
     engine.close()

@@ -40,9 +40,9 @@ def _write(text: str, output: str | None, what: str) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    from engine import write_output
+    from engine import write_atomically
 
-    write_output(output, text, what)
+    write_atomically(output, text, what=what)
     message(f"Wrote {what} to {output}.")
 
 
@@ -62,7 +62,7 @@ def compile_command(ctx: click.Context, table_file: str, output: str | None) -> 
 
     _refuse_overwriting(table_file, output)
     forms = _path(ctx.find_root().obj["forms"])
-    table, _ = read_table(_read(table_file), table_file, forms)
+    table, _ = read_table(_read(table_file), table_file, forms_dir=forms)
     bpmn = compile_table(table, table_file)
     steps = sum(len(r.steps) for r in table.rows)
     _write(bpmn, output, N_(f"process {table.process_id} ({steps} steps in {len(table.lanes)} lanes)"))
@@ -84,7 +84,7 @@ def decompile_command(bpmn_file: str, output: str | None, process_id: str | None
     _refuse_overwriting(bpmn_file, output)
     if not _path(bpmn_file).exists():
         raise DataFileError(f"File '{bpmn_file}' does not exist; give the path of the file to convert")
-    table = table_from_bpmn(read_diagram_file(_path(bpmn_file)), bpmn_file, process_id)
+    table = table_from_bpmn(read_diagram_file(_path(bpmn_file)), bpmn_file, process_id=process_id)
     page_path = _path(bpmn_file).with_suffix(".yaml")
     identity = None
     if page_path.is_file():
@@ -94,7 +94,7 @@ def decompile_command(bpmn_file: str, output: str | None, process_id: str | None
     notes = identity.get("pelaksana") if identity and isinstance(identity.get("pelaksana"), dict) else None
     header = f"# Tabel SOP {table.process_id}, dibaca dari {_path(bpmn_file).name} oleh `sop decompile`.\n"
     what = N_(f"the table of {table.process_id} ({len(table.rows)} rows)")
-    _write(write_table(table, identity, notes, header), output, what)
+    _write(write_table(table, identity, lane_notes=notes, header=header), output, what)
 
 
 def _path(text: str) -> Path:

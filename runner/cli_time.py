@@ -29,11 +29,11 @@ def tick(ctx: click.Context, as_json: bool) -> None:
     Example (crontab, every minute): * * * * * cd /srv/sop && .venv/bin/sop tick
     """
     engine = _engine(ctx)
-    result = engine.tick()
+    result = engine.time.tick()
     if as_json:
         emit_json({"now": result.now, "fired": [f.to_json() for f in result.fired], "problems": list(result.problems)})
     else:
-        local = engine.local_times().text
+        local = engine.time.local_times().text
         for fired in result.fired:
             ready = ", ".join(fired.tasks) or "none"
             say(f"Instance {fired.instance}: timer '{fired.timer}' on '{fired.attached_to}' "
@@ -60,19 +60,19 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--json", "as_json", is_flag=True, help='Print {"steps": [...], "instances": [...]}.')
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV: one row per step, then one per instance.")
 @click.pass_context
-def sla(ctx: click.Context, process: str | None, since: datetime | None, until: datetime | None, as_json: bool,
+def sla(ctx: click.Context, *, process: str | None, since: datetime | None, until: datetime | None, as_json: bool,
         as_csv: bool) -> None:
     """Per step: completed, median and p90 working time, share within its Mutu Baku; per instance: total time
     against the SOP's. Example: sop report sla --process {process} --since 2026-01-01 --csv"""
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
     engine = _engine(ctx)
-    result = engine.sla_report(process, since.date() if since else None, until.date() if until else None,
-                                     late_only=not (as_json or as_csv))
+    result = engine.time.sla_report(process=process, since=since.date() if since else None,
+                                    until=until.date() if until else None, late_only=not (as_json or as_csv))
     if process is not None and not result.steps and not result.instances:
         from .context import known_or_refuse
 
-        known_or_refuse(process, engine.known_processes(), "--process", "process")
+        known_or_refuse(process, engine.processes.known(), "--process", "process")
     if as_json:
         emit_json({"steps": [s.to_json() for s in result.steps], "instances": [i.to_json() for i in result.instances]})
         return
@@ -94,7 +94,7 @@ def sla(ctx: click.Context, process: str | None, since: datetime | None, until: 
         say(f"{result.completed} completed instance(s); {within} within the SOP's total time "
                    f"({within / result.completed:.0%}).")
         if late:
-            local = engine.local_times().text
+            local = engine.time.local_times().text
             click.echo(table(
                 ["instance", "process", "started", "completed", "total", "sop"],
                 [(i.instance, i.process, local(i.started), local(i.completed), hours(i.total_seconds),

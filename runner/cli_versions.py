@@ -15,14 +15,13 @@ if TYPE_CHECKING:
 
 def print_versions(engine: Engine, as_json: bool) -> list[str]:
     """Print each process's versions (hash, first seen, instances running); returns the folder's problems."""
-    from engine import process_versions
 
-    versions, problems = process_versions(engine)
+    versions, problems = engine.processes.versions()
     if as_json:
         emit_json_list([v.to_json() for v in versions])
     elif versions:
         click.echo(table(["process", "version", "first_seen", "running", "instances", "current"],
-                         [(v.process, v.version[:12], engine.local_times().text(v.first_seen) if v.first_seen
+                         [(v.process, v.version[:12], engine.time.local_times().text(v.first_seen) if v.first_seen
                            else fixed_text("(not used yet)"), v.running, v.instances,
                            fixed_text("yes") if v.current else "") for v in versions]))
     else:
@@ -38,26 +37,23 @@ def print_versions(engine: Engine, as_json: bool) -> list[str]:
 @click.option("--dry-run", is_flag=True, help="Show the plan (steps added, removed, changed; tasks after) only.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {instance, from, to, migrated, ...}.")
 @click.pass_context
-def migrate(ctx: click.Context, instance: int | None, to: str | None, all_from: str | None, dry_run: bool,
+def migrate(ctx: click.Context, *, instance: int | None, to: str | None, all_from: str | None, dry_run: bool,
             as_json: bool) -> None:
     """Move running instances to another version of their process when it is safe. Example: sop migrate 1 --dry-run"""
-    from engine import migrate as migrate_one
-    from engine import migrate_all
-
     from .context import engine_of
 
     if (instance is None) == (all_from is None):
         raise click.UsageError("give either INSTANCE or --all-from HASH")
     engine = engine_of(ctx)
     if all_from is not None:
-        results = migrate_all(engine, all_from, to, dry_run)
+        results = engine.instances.migrate_all(all_from, to=to, dry_run=dry_run)
     else:
-        results = [migrate_one(engine, instance, to, dry_run)]  # type: ignore[arg-type]
+        results = [engine.instance(instance).migrate(to=to, dry_run=dry_run)]  # type: ignore[arg-type]
     if as_json:
         emit_json([r.to_json() for r in results])
     else:
         for result in results:
-            _describe(result, engine.local_times())
+            _describe(result, engine.time.local_times())
         if not results:
             message(f"No running instance is on version {all_from}.")
     if any(r.problems for r in results):

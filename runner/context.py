@@ -29,7 +29,7 @@ class InstanceNumber(click.IntRange):
         if engine is None:
             return []
         try:
-            return [CompletionItem(str(i.instance), help=f"{i.process} ({i.status})") for i in engine.instances()
+            return [CompletionItem(str(i.instance), help=f"{i.process} ({i.status})") for i in engine.instances.find()
                     if str(i.instance).startswith(incomplete)]
         except Exception:  # completion never prints an error into the shell
             return []
@@ -48,7 +48,8 @@ def complete_process(ctx: click.Context, param: click.Parameter, incomplete: str
     if engine is None:
         return []
     try:
-        return [CompletionItem(p.id, help=p.name) for p in engine.processes()[0] if p.id.startswith(incomplete)]
+        found = engine.processes.runnable()[0]
+        return [CompletionItem(p.id, help=p.name) for p in found if p.id.startswith(incomplete)]
     except Exception:
         return []
     finally:
@@ -65,13 +66,13 @@ def complete_task(ctx: click.Context, param: click.Parameter, incomplete: str) -
     try:
         process = ctx.params.get("process_id")
         if process:
-            definition = engine.catalog().get(process)
+            definition = engine.processes.catalog().get(process)
             return [CompletionItem(s.bpmn_id, help=s.name) for s in definition.steps
                     if s.bpmn_id.startswith(incomplete)]
         instance = ctx.params.get("instance")
         if instance is None or not str(instance).isdigit():
             return []
-        return [CompletionItem(t.task, help=t.name) for t in engine.tasks(int(instance))
+        return [CompletionItem(t.task, help=t.name) for t in engine.instance(int(instance)).tasks()
                 if t.task.startswith(incomplete)]
     except Exception:
         return []
@@ -89,8 +90,9 @@ def _engine_for(options: dict[str, Any]) -> Engine | None:
         from engine import Engine, find_roles
 
         definitions = options.get("definitions_dir") or "./definitions"
-        return Engine(options.get("db") or "./sop.db", definitions, options.get("forms_dir") or "./forms",
-                      roles=find_roles(options.get("roles_file"), definitions))
+        return Engine(options.get("db") or "./sop.db", definitions_dir=definitions,
+                      forms_dir=options.get("forms_dir") or "./forms", roles=find_roles(options.get("roles_file"),
+                                                                                         definitions))
     except Exception:
         return None
 
@@ -216,7 +218,8 @@ def engine_of(ctx: click.Context) -> Engine:
     from engine import Engine, find_roles
 
     obj = ctx.find_root().obj
-    engine = Engine(obj["db"], obj["definitions"], obj["forms"], roles=find_roles(obj["roles"], obj["definitions"]))
+    engine = Engine(obj["db"], definitions_dir=obj["definitions"], forms_dir=obj["forms"],
+                    roles=find_roles(obj["roles"], obj["definitions"]))
     ctx.call_on_close(engine.close)
     return engine
 
@@ -309,7 +312,7 @@ def _example_values(options: dict[str, Any]) -> dict[str, str]:
         engine = _engine_for(options)
         if engine is not None:
             try:
-                definitions = engine.catalog().definitions
+                definitions = engine.processes.catalog().definitions
                 if definitions:
                     first = definitions[0]
                     steps = [s.bpmn_id for s in first.steps]

@@ -70,30 +70,32 @@ def run_to_end(path: Path, folder: Path) -> tuple[str, str]:
     shutil.copy(path, definitions / path.name)
     FORMS.mkdir(exist_ok=True)
     now, clock = _clock()
-    engine = Engine(str(folder / "sop.db"), definitions, FORMS, clock=clock)
+    engine = Engine(str(folder / "sop.db"), definitions_dir=definitions, forms_dir=FORMS, clock=clock)
     try:
-        processes, problems = engine.processes()
+        processes, problems = engine.processes.runnable()
         if not processes:
             return "refused-at-start", "; ".join(problems)[:300] or "no process to start"
         for process in processes:
             try:
-                view = engine.start(process.id, {})
+                view = engine.instances.start(process.id, {})
             except EngineError as exc:
                 return "refused-at-start", f"{type(exc).__name__}: {str(exc)[:200]}"
             for _ in range(MAX_STEPS):
-                shown = engine.show(view.instance)
+                shown = engine.instance(view.instance).show()
                 if shown.status != "running":
                     break
                 if shown.tasks:
                     task = shown.tasks[0]
-                    _, schema = engine.form(view.instance, task.id)  # by UUID: multi-instance copies share a name
+                    _, schema = engine.instance(view.instance).form(
+                        task.id
+                    )  # by UUID: multi-instance copies share a name
                     try:
-                        engine.complete(view.instance, task.id, sample_data(schema) or {})
+                        engine.instance(view.instance).complete(task.id, sample_data(schema) or {})
                     except EngineError as exc:
                         return "strands", f"{task.task}: {type(exc).__name__}: {str(exc)[:200]}"
                     continue
                 now[0] += timedelta(days=400)
-                fired = engine.tick()
+                fired = engine.time.tick()
                 if not fired.fired:
                     return "strands", f"{process.id}: running with no ready step and no due timer"
             else:
@@ -107,12 +109,12 @@ def judge(path: Path) -> dict[str, Any]:
     """The verdict on one diagram: lint's error rules, whether loading refuses it, and the outcome."""
     from engine.definitions.catalog import load_file
     from engine.definitions.rules import DiagramRuleError
-    from engine.lint.lint_files import ERROR, lint
+    from engine.lint.lint_files import ERROR, lint_paths
     from engine.runtime.workflow import build_spec
 
     FORMS.mkdir(exist_ok=True)
     try:
-        errors = sorted({p.rule for p in lint([path], FORMS) if p.severity == ERROR})
+        errors = sorted({p.rule for p in lint_paths([path], FORMS) if p.severity == ERROR})
     except Exception as exc:
         return {"lint": [], "load": "internal-error", "outcome": "internal-error", "detail": f"lint: {exc!r}"}
     try:

@@ -40,16 +40,23 @@ def clock() -> Clock:
 def engine_as(tmp_path: Path, clock: Clock) -> Callable[[str], Engine]:
     """Engines on one store whose roles are the shipped file, pinned by the clerk, as if `login` ran them."""
     def make(login: str) -> Engine:
-        return Engine(str(tmp_path / "sop.db"), DEFINITIONS, FORMS, clock=clock, operator=login, roles=SHIPPED)
+        return Engine(
+            str(tmp_path / "sop.db"),
+            definitions_dir=DEFINITIONS,
+            forms_dir=FORMS,
+            clock=clock,
+            operator=login,
+            roles=SHIPPED,
+        )
 
-    make("tu.umum").apply_roles()
+    make("tu.umum").people.apply_roles()
     return make
 
 
 def test_a_person_sets_their_own_password_and_signs_in(engine_as: Callable[[str], Engine], tmp_path: Path) -> None:
     """kadis sets a password, then signs in with it: the store holds an Argon2id hash, never the password."""
-    engine_as("kadis").set_password("kadis", GOOD)
-    person = engine_as("web").check_login("kadis", GOOD, "10.0.0.7")
+    engine_as("kadis").people.set_password("kadis", GOOD)
+    person = engine_as("web").people.check_login("kadis", GOOD, address="10.0.0.7")
     assert person.login == "kadis" and person.name.startswith("Ir. Asmawi")
     rows = sqlite3.connect(tmp_path / "sop.db").execute("SELECT login, password_hash, set_by FROM accounts").fetchall()
     assert rows[0][0] == "kadis" and rows[0][1].startswith("$argon2id$") and rows[0][2] == "kadis"
@@ -58,11 +65,11 @@ def test_a_person_sets_their_own_password_and_signs_in(engine_as: Callable[[str]
 
 def test_an_operator_sets_anyones_password_and_others_may_not(engine_as: Callable[[str], Engine]) -> None:
     """The clerk (an operator) sets kadis's password; kabid.egov may not, naming who may; nothing changes."""
-    engine_as("tu.umum").set_password("kadis", GOOD)
+    engine_as("tu.umum").people.set_password("kadis", GOOD)
     with pytest.raises(RoleError, match=r"'kabid.egov' may not set the password of 'kadis': only 'kadis' or an "
                                         r"operator .*tu.umum"):
-        engine_as("kabid.egov").set_password("kadis", "lain-sekali-123")
-    assert engine_as("x").check_login("kadis", GOOD, "").login == "kadis"
+        engine_as("kabid.egov").people.set_password("kadis", "lain-sekali-123")
+    assert engine_as("x").people.check_login("kadis", GOOD, address="").login == "kadis"
 
 
 @pytest.mark.parametrize("password", ["pendek", "kadis", "KADIS     ", "Ir. Asmawi Alie, MT", "a" * 2000,
@@ -70,29 +77,31 @@ def test_an_operator_sets_anyones_password_and_others_may_not(engine_as: Callabl
 def test_a_weak_password_is_refused_saying_the_rule(engine_as: Callable[[str], Engine], password: str) -> None:
     """Short, the login, the name, absurdly long or holding a line break: refused saying what a password must be."""
     with pytest.raises(ValidationError, match=r"The new password of 'kadis' is refused: .*nothing was changed"):
-        engine_as("kadis").set_password("kadis", password)
-    assert engine_as("kadis").store().account("kadis") is None
+        engine_as("kadis").people.set_password("kadis", password)
+    assert engine_as("kadis").context.store().account("kadis") is None
 
 
 def test_passwords_need_roles_in_force_and_a_person_in_them(tmp_path: Path) -> None:
     """With no roles pinned, set_password says to run `sop roles apply`; an unknown login is named."""
-    engine = Engine(str(tmp_path / "sop.db"), DEFINITIONS, FORMS, operator="tu.umum", roles=SHIPPED)
-    engine.store(create=True)
+    engine = Engine(
+        str(tmp_path / "sop.db"), definitions_dir=DEFINITIONS, forms_dir=FORMS, operator="tu.umum", roles=SHIPPED
+    )
+    engine.context.store(create=True)
     with pytest.raises(RoleError, match=r"No roles are in force .*`sop roles apply`"):
-        engine.set_password("kadis", GOOD)
-    engine.apply_roles()
+        engine.people.set_password("kadis", GOOD)
+    engine.people.apply_roles()
     with pytest.raises(RoleError, match=r"'budi' is not in .*`sop roles apply`"):
-        engine.set_password("budi", GOOD)
+        engine.people.set_password("budi", GOOD)
 
 
 def test_every_wrong_login_gets_the_same_answer(engine_as: Callable[[str], Engine]) -> None:
     """A wrong password, an unknown login and a login without a password all read alike."""
-    engine_as("kadis").set_password("kadis", GOOD)
+    engine_as("kadis").people.set_password("kadis", GOOD)
     web = engine_as("web")
     answers = set()
     for login, password in (("kadis", "salah-sekali-1"), ("tidak.ada", GOOD), ("sekretaris", GOOD)):
         with pytest.raises(LoginError) as refused:
-            web.check_login(login, password, f"10.0.0.{len(answers) + 1}")
+            web.people.check_login(login, password, address=f"10.0.0.{len(answers) + 1}")
         answers.add(str(refused.value))
     assert len(answers) == 1 and "wrong" in answers.pop()
 
@@ -100,36 +109,39 @@ def test_every_wrong_login_gets_the_same_answer(engine_as: Callable[[str], Engin
 def test_five_failures_block_the_login_even_with_the_right_password(engine_as: Callable[[str], Engine],
                                                                     clock: Clock) -> None:
     """After 5 failures in 15 minutes the right password is refused, saying when to try; later it works again."""
-    engine_as("kadis").set_password("kadis", GOOD)
+    engine_as("kadis").people.set_password("kadis", GOOD)
     web = engine_as("web")
     for n in range(5):
         clock.minute = n
         with pytest.raises(LoginError, match=r"wrong"):
-            web.check_login("kadis", "salah-sekali-1", f"10.0.0.{n}")
+            web.people.check_login("kadis", "salah-sekali-1", address=f"10.0.0.{n}")
     clock.minute = 5
     with pytest.raises(LoginError, match=r"Too many failed logins; try again in 10 minutes"):
-        web.check_login("kadis", GOOD, "10.0.0.99")
+        web.people.check_login("kadis", GOOD, address="10.0.0.99")
     clock.minute = 15
-    assert web.check_login("kadis", GOOD, "10.0.0.99").login == "kadis"
+    assert web.people.check_login("kadis", GOOD, address="10.0.0.99").login == "kadis"
 
 
 def test_five_failures_from_one_address_block_that_address(engine_as: Callable[[str], Engine], clock: Clock) -> None:
     """Guessing several logins from one address blocks the address, not the people signing in elsewhere."""
-    engine_as("kadis").set_password("kadis", GOOD)
+    engine_as("kadis").people.set_password("kadis", GOOD)
     web = engine_as("web")
     for login in ("a1", "a2", "a3", "a4", "a5"):
         with pytest.raises(LoginError, match=r"wrong"):
-            web.check_login(login, "tebakan-12345", "192.0.2.9")
+            web.people.check_login(login, "tebakan-12345", address="192.0.2.9")
     with pytest.raises(LoginError, match=r"Too many failed logins"):
-        web.check_login("kadis", GOOD, "192.0.2.9")
-    assert web.check_login("kadis", GOOD, "10.0.0.1").login == "kadis"
+        web.people.check_login("kadis", GOOD, address="192.0.2.9")
+    assert web.people.check_login("kadis", GOOD, address="10.0.0.1").login == "kadis"
 
 
 def test_person_is_the_entry_of_the_roles_in_force(engine_as: Callable[[str], Engine], tmp_path: Path) -> None:
     """person() answers from the roles pinned in the store; a login not in them is None, as is any without roles."""
-    assert engine_as("web").person("kasi.infra") == SHIPPED.people["kasi.infra"]
-    assert engine_as("web").person("budi") is None
-    assert Engine(str(tmp_path / "other.db"), DEFINITIONS, FORMS).person("kasi.infra") is None
+    assert engine_as("web").people.person("kasi.infra") == SHIPPED.people["kasi.infra"]
+    assert engine_as("web").people.person("budi") is None
+    assert (
+        Engine(str(tmp_path / "other.db"), definitions_dir=DEFINITIONS, forms_dir=FORMS).people.person("kasi.infra")
+        is None
+    )
 
 
 def people_sop(tmp_path: Path, me: dict[str, object], apply: bool = True) -> Sop:
@@ -150,7 +162,12 @@ def test_sop_passwd_sets_ones_own_password_from_stdin(tmp_path: Path) -> None:
     result = sop("passwd", ME, "--password-stdin", input=GOOD + "\n")
     assert result.exit_code == 0 and f"The password of '{ME}' is set" in result.stderr
     assert GOOD not in result.output
-    assert Engine(str(sop.db), sop.definitions, FORMS).check_login(ME, GOOD, "").login == ME
+    assert (
+        Engine(str(sop.db), definitions_dir=sop.definitions, forms_dir=FORMS)
+        .people.check_login(ME, GOOD, address="")
+        .login
+        == ME
+    )
     refused = sop("passwd", "kadis", "--password-stdin", input=GOOD + "\n")
     assert refused.exit_code == 1 and f"'{ME}' may not set the password of 'kadis'" in refused.stderr
     assert sop("passwd", ME, "--password-stdin", input="\n").exit_code == 2
@@ -179,30 +196,30 @@ def test_db_copy_takes_the_passwords_along(engine_as: Callable[[str], Engine], t
     """`sop db copy` to PostgreSQL copies accounts (and drafts): kadis signs in on the copy with the same password."""
     from engine import copy_store
 
-    engine_as("kadis").set_password("kadis", GOOD)
-    engine_as("tu.umum").start("interkoneksi_data_baru")
-    engine_as("opd.dinkes").save_draft(1, "AjukanPermohonan", {"perihal": "x"})
+    engine_as("kadis").people.set_password("kadis", GOOD)
+    engine_as("tu.umum").instances.start("interkoneksi_data_baru")
+    engine_as("opd.dinkes").instance(1).save_draft("AjukanPermohonan", {"perihal": "x"})
     copied = copy_store(str(tmp_path / "sop.db"), pg_url)
     assert copied.problems == () and copied.rows["accounts"] == 1 and copied.rows["drafts"] == 1
-    copy = Engine(pg_url, DEFINITIONS, FORMS, operator="opd.dinkes")
-    assert copy.check_login("kadis", GOOD, "10.0.0.1").login == "kadis"
-    assert copy.draft(1, "AjukanPermohonan") == {"perihal": "x"}
+    copy = Engine(pg_url, definitions_dir=DEFINITIONS, forms_dir=FORMS, operator="opd.dinkes")
+    assert copy.people.check_login("kadis", GOOD, address="10.0.0.1").login == "kadis"
+    assert copy.instance(1).draft("AjukanPermohonan") == {"perihal": "x"}
 
 
 def test_passwords_and_the_rate_limit_on_postgresql(pg_url: str, clock: Clock) -> None:
     """On PostgreSQL too: a password set signs in, five failures block the login, and the window's end frees it."""
     def make(login: str) -> Engine:
-        return Engine(pg_url, DEFINITIONS, FORMS, clock=clock, operator=login, roles=SHIPPED)
+        return Engine(pg_url, definitions_dir=DEFINITIONS, forms_dir=FORMS, clock=clock, operator=login, roles=SHIPPED)
 
-    make("tu.umum").apply_roles()
-    make("tu.umum").set_password("kasi.infra", GOOD)
+    make("tu.umum").people.apply_roles()
+    make("tu.umum").people.set_password("kasi.infra", GOOD)
     web = make("web")
-    assert web.check_login("kasi.infra", GOOD, "10.1.1.1").login == "kasi.infra"
+    assert web.people.check_login("kasi.infra", GOOD, address="10.1.1.1").login == "kasi.infra"
     for n in range(5):
         clock.minute = n
         with pytest.raises(LoginError, match="wrong"):
-            web.check_login("kasi.infra", "salah-sekali-1", "10.1.1.1")
+            web.people.check_login("kasi.infra", "salah-sekali-1", address="10.1.1.1")
     with pytest.raises(LoginError, match="Too many failed logins; try again in 11 minutes"):
-        web.check_login("kasi.infra", GOOD, "10.1.1.2")
+        web.people.check_login("kasi.infra", GOOD, address="10.1.1.2")
     clock.minute = 16
-    assert web.check_login("kasi.infra", GOOD, "10.1.1.1").login == "kasi.infra"
+    assert web.people.check_login("kasi.infra", GOOD, address="10.1.1.1").login == "kasi.infra"

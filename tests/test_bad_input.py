@@ -178,12 +178,12 @@ def test_db_that_is_not_a_sqlite_database(tmp_path: Path) -> None:
 
 def test_unexpected_errors_print_no_traceback(started: Sop, monkeypatch: pytest.MonkeyPatch) -> None:
     """A bug inside the engine is reported as one Error line, never a traceback (SOP_DEBUG=1 shows one)."""
-    from engine.service.facade import Engine
+    from engine import InstanceHandle
 
-    def boom(self: Engine, *args: object) -> None:
+    def boom(self: InstanceHandle, *args: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(Engine, "show", boom)
+    monkeypatch.setattr(InstanceHandle, "show", boom)
     result = started("show", "1")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: internal error: RuntimeError: simulated bug")

@@ -24,32 +24,32 @@ ME = os_login()
 def engine_as(db: str, login: str) -> Engine:
     """An engine on one store with the shipped roles file, as if `login` ran the command (OPD lane: opd.dinkes
     and the clerk tu.umum, an operator)."""
-    return Engine(db, DEFINITIONS, FORMS, operator=login, roles=SHIPPED)
+    return Engine(db, definitions_dir=DEFINITIONS, forms_dir=FORMS, operator=login, roles=SHIPPED)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A store of each kind with the roles pinned (not created yet for PostgreSQL's fresh database)."""
     location = str(tmp_path / "sop.db") if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
-    engine_as(location, "tu.umum").apply_roles()
+    engine_as(location, "tu.umum").people.apply_roles()
     return location
 
 
 def verified(engine: Engine) -> list[str]:
     """The problems `sop verify` finds in the store (none: [])."""
-    return [p.message for v in engine.verify() for p in v.problems]
+    return [p.message for v in engine.audit.verify() for p in v.problems]
 
 
 def test_a_claim_shows_on_the_ready_row_and_in_the_history(db: str) -> None:
     """opd.dinkes takes the letter step: the ready row says who and since when, history records it, verify passes."""
     opd = engine_as(db, "opd.dinkes")
-    instance = opd.start("interkoneksi_data_baru").instance
-    view = opd.claim(instance, "AjukanPermohonan")
+    instance = opd.instances.start("interkoneksi_data_baru").instance
+    view = opd.instance(instance).claim("AjukanPermohonan")
     assert view.claimed_by == "opd.dinkes" and view.claimed_at is not None
-    assert opd.tasks(instance)[0].claimed_by == "opd.dinkes"
-    assert opd.tasks(instance)[0].to_json()["claimed_at"] == view.claimed_at
-    assert opd.claim(instance, "AjukanPermohonan") == view  # claiming again records nothing
-    rows, events = opd.history(instance)
+    assert opd.instances.tasks(instance=instance)[0].claimed_by == "opd.dinkes"
+    assert opd.instances.tasks(instance=instance)[0].to_json()["claimed_at"] == view.claimed_at
+    assert opd.instance(instance).claim("AjukanPermohonan") == view  # claiming again records nothing
+    rows, events = opd.instance(instance).history()
     assert [e.type for e in events] == ["instance-started", "task-claimed"]
     assert rows[1].summary == "(claimed: taken by its actor)" and events[1].actor == "opd.dinkes"
     assert verified(opd) == []
@@ -59,15 +59,15 @@ def test_only_the_claimer_completes_a_claimed_task(db: str) -> None:
     """The clerk may not complete or take the step opd.dinkes claimed (told who and since when, nothing changes);
     recording it --as opd.dinkes is fine, and verify passes afterwards."""
     opd, clerk = engine_as(db, "opd.dinkes"), engine_as(db, "tu.umum")
-    instance = opd.start("interkoneksi_data_baru").instance
-    since = opd.claim(instance, "AjukanPermohonan").claimed_at
-    before = clerk.show(instance)
+    instance = opd.instances.start("interkoneksi_data_baru").instance
+    since = opd.instance(instance).claim("AjukanPermohonan").claimed_at
+    before = clerk.instance(instance).show()
     with pytest.raises(TaskStateError, match=f"is claimed by opd.dinkes since {since}: only they may complete it"):
-        clerk.complete(instance, "AjukanPermohonan", LETTER)
+        clerk.instance(instance).complete("AjukanPermohonan", LETTER)
     with pytest.raises(TaskStateError, match=f"is claimed by opd.dinkes since {since}; they or an operator"):
-        clerk.claim(instance, "AjukanPermohonan")
-    assert clerk.show(instance) == before
-    done = clerk.complete(instance, "AjukanPermohonan", LETTER, actor="opd.dinkes")
+        clerk.instance(instance).claim("AjukanPermohonan")
+    assert clerk.instance(instance).show() == before
+    done = clerk.instance(instance).complete("AjukanPermohonan", LETTER, actor="opd.dinkes")
     assert done.instance.tasks[0].task == "DisposisiKadis" and done.instance.tasks[0].claimed_by is None
     assert verified(clerk) == []
 
@@ -76,18 +76,18 @@ def test_the_claimer_or_an_operator_releases(db: str) -> None:
     """kadis (not in the lane, no operator) may neither take nor release the OPD's step; the clerk releases
     opd.dinkes's claim, then takes it and completes it; verify passes."""
     opd, clerk, kadis = engine_as(db, "opd.dinkes"), engine_as(db, "tu.umum"), engine_as(db, "kadis")
-    instance = opd.start("interkoneksi_data_baru").instance
+    instance = opd.instances.start("interkoneksi_data_baru").instance
     with pytest.raises(RoleError, match="is in lane 'OPD', and kadis"):
-        kadis.claim(instance, "AjukanPermohonan")
+        kadis.instance(instance).claim("AjukanPermohonan")
     with pytest.raises(TaskStateError, match="is not claimed by anyone"):
-        opd.release(instance, "AjukanPermohonan")
-    opd.claim(instance, "AjukanPermohonan")
+        opd.instance(instance).release("AjukanPermohonan")
+    opd.instance(instance).claim("AjukanPermohonan")
     with pytest.raises(RoleError, match=r"'kadis' may not release .*only they or an operator may"):
-        kadis.release(instance, "AjukanPermohonan")
-    assert clerk.release(instance, "AjukanPermohonan").claimed_by is None
-    assert clerk.claim(instance, "AjukanPermohonan").claimed_by == "tu.umum"
-    clerk.complete(instance, "AjukanPermohonan", LETTER)
-    types = [e.type for e in clerk.history(instance)[1]]
+        kadis.instance(instance).release("AjukanPermohonan")
+    assert clerk.instance(instance).release("AjukanPermohonan").claimed_by is None
+    assert clerk.instance(instance).claim("AjukanPermohonan").claimed_by == "tu.umum"
+    clerk.instance(instance).complete("AjukanPermohonan", LETTER)
+    types = [e.type for e in clerk.instance(instance).history()[1]]
     assert types == ["instance-started", "task-claimed", "task-released", "task-claimed", "task-completed"]
     assert verified(clerk) == []
 
@@ -95,10 +95,10 @@ def test_the_claimer_or_an_operator_releases(db: str) -> None:
 def test_verify_names_a_tampered_claim(tmp_path: Path) -> None:
     """A claimed_by written behind the program's back is named by verify, table and column, with both values."""
     db = str(tmp_path / "sop.db")
-    engine_as(db, "tu.umum").apply_roles()
+    engine_as(db, "tu.umum").people.apply_roles()
     opd = engine_as(db, "opd.dinkes")
-    instance = opd.start("interkoneksi_data_baru").instance
-    opd.claim(instance, "AjukanPermohonan")
+    instance = opd.instances.start("interkoneksi_data_baru").instance
+    opd.instance(instance).claim("AjukanPermohonan")
     conn = sqlite3.connect(db)
     conn.execute("UPDATE ready_tasks SET claimed_by = 'kadis'")
     conn.commit()
@@ -121,13 +121,13 @@ def test_verify_refuses_a_claim_that_could_not_happen(tmp_path: Path, claims: tu
     from engine.store.protocol import EventRow
 
     db = str(tmp_path / "sop.db")
-    engine_as(db, "tu.umum").apply_roles()
+    engine_as(db, "tu.umum").people.apply_roles()
     opd = engine_as(db, "opd.dinkes")
-    instance = opd.start("interkoneksi_data_baru").instance
+    instance = opd.instances.start("interkoneksi_data_baru").instance
     for login in claims:
-        engine_as(db, login).claim(instance, "AjukanPermohonan")
-    row = opd.instance_row(instance)
-    task = opd.tasks(instance)[0]
+        engine_as(db, login).instance(instance).claim("AjukanPermohonan")
+    row = opd.instance(instance).row()
+    task = opd.instances.tasks(instance=instance)[0]
     event = sealed(row.last_hash, EventRow(instance, row.last_seq + 1, forged, "2027-01-01T00:00:00.000Z",
                                            task.task, task.id, actor, actor, row.version, "", ""), {})
     conn = sqlite3.connect(db)
@@ -174,13 +174,15 @@ def test_claim_and_release_through_the_cli(tmp_path: Path) -> None:
 def test_a_step_completed_meanwhile_names_who_completed_it(db: str) -> None:
     """Two people of one lane submit the same step: the second is told who completed it and when."""
     opd, clerk = engine_as(db, "opd.dinkes"), engine_as(db, "tu.umum")
-    instance = opd.start("interkoneksi_data_baru").instance
-    assert clerk.tasks(instance)[0].task == "AjukanPermohonan"  # the clerk's page still shows the step
-    opd.complete(instance, "AjukanPermohonan", LETTER)
-    at = opd.history(instance)[1][-1].time
+    instance = opd.instances.start("interkoneksi_data_baru").instance
+    assert (
+        clerk.instances.tasks(instance=instance)[0].task == "AjukanPermohonan"
+    )  # the clerk's page still shows the step
+    opd.instance(instance).complete("AjukanPermohonan", LETTER)
+    at = opd.instance(instance).history()[1][-1].time
     with pytest.raises(TaskStateError, match=f"'AjukanPermohonan' of instance {instance} was already completed "
                                              rf"\(event 2 by opd.dinkes at {at}\)"):
-        clerk.complete(instance, "AjukanPermohonan", LETTER)
+        clerk.instance(instance).complete("AjukanPermohonan", LETTER)
 
 
 def test_an_older_postgresql_store_reads_unclaimed_and_upgrades_on_its_first_write(pg_url: str) -> None:
@@ -190,7 +192,7 @@ def test_an_older_postgresql_store_reads_unclaimed_and_upgrades_on_its_first_wri
     from engine.store.pg_schema import SCHEMA_VERSION
 
     engine = engine_as(pg_url, "opd.dinkes")
-    instance = engine.start("interkoneksi_data_baru").instance
+    instance = engine.instances.start("interkoneksi_data_baru").instance
     engine.close()
     with psycopg.connect(pg_url, autocommit=True) as conn:
         for statement in ("DROP TABLE drafts", "DROP TABLE login_failures", "DROP TABLE accounts",
@@ -198,7 +200,9 @@ def test_an_older_postgresql_store_reads_unclaimed_and_upgrades_on_its_first_wri
                           "ALTER TABLE ready_tasks DROP COLUMN claimed_at", "UPDATE sop_schema SET version = 3"):
             conn.execute(statement)
     reader = engine_as(pg_url, "opd.dinkes")
-    assert reader.store().schema_version() == 3 and reader.tasks(instance)[0].claimed_by is None
-    assert reader.store().account("opd.dinkes") is None
-    assert reader.claim(instance, "AjukanPermohonan").claimed_by == "opd.dinkes"
-    assert reader.store().schema_version() == SCHEMA_VERSION and verified(reader) == []
+    assert (
+        reader.context.store().schema_version() == 3 and reader.instances.tasks(instance=instance)[0].claimed_by is None
+    )
+    assert reader.context.store().account("opd.dinkes") is None
+    assert reader.instance(instance).claim("AjukanPermohonan").claimed_by == "opd.dinkes"
+    assert reader.context.store().schema_version() == SCHEMA_VERSION and verified(reader) == []

@@ -161,13 +161,13 @@ def test_ready_task_past_its_due_time_is_overdue(sop: Sop) -> None:
     diagram = parse_diagram(SOP_BPMN.read_text())
     row = TaskView(1, "AjukanPermohonan", "x", "Ajukan", "OPD", None, "PT30M", "2026-11-02T08:00:00.000Z", "p",
                   "2026-11-02T08:30:00.000Z")
-    late = instance_states(diagram, state, spec, [row], "running", "2026-11-02T09:00:00.000Z")
+    late = instance_states(diagram, state, spec, [row], "running", now="2026-11-02T09:00:00.000Z")
     assert late.states["AjukanPermohonan"] == "overdue"
     svg = render_svg(diagram, late, "t")
     assert element_states(svg)["AjukanPermohonan"] == "overdue"
     assert "OVERDUE · OPD · since 2026-11-02T08:00:00.000Z · due 2026-11-02T08:30:00.000Z" in svg  # as given
     assert STYLES["overdue"].legend in svg
-    on_time = instance_states(diagram, state, spec, [row], "running", "2026-11-02T08:10:00.000Z")
+    on_time = instance_states(diagram, state, spec, [row], "running", now="2026-11-02T08:10:00.000Z")
     assert on_time.states["AjukanPermohonan"] == "ready"
 
 

@@ -23,57 +23,57 @@ ME = os_login()
 
 def engine_as(tmp_path: Path, login: str) -> Engine:
     """An engine on one store with the shipped roles file, as if `login` ran the command."""
-    return Engine(str(tmp_path / "sop.db"), DEFINITIONS, FORMS, operator=login, roles=SHIPPED)
+    return Engine(str(tmp_path / "sop.db"), definitions_dir=DEFINITIONS, forms_dir=FORMS, operator=login, roles=SHIPPED)
 
 
 @pytest.fixture
 def instance(tmp_path: Path) -> int:
     """A new Interkoneksi instance waiting on the OPD's letter (AjukanPermohonan)."""
-    return engine_as(tmp_path, "tu.umum").start(PASANG.process).instance
+    return engine_as(tmp_path, "tu.umum").instances.start(PASANG.process).instance
 
 
 def test_a_draft_is_kept_per_person_and_task(tmp_path: Path, instance: int) -> None:
     """opd.dinkes saves half a form and reads it back; the clerk (same lane) has none of their own; saving again
     replaces it; no event is written."""
     opd = engine_as(tmp_path, "opd.dinkes")
-    events = opd.show(instance).events
-    saved_at = opd.save_draft(instance, "AjukanPermohonan", HALF)
-    assert saved_at.endswith("Z") and opd.draft(instance, "AjukanPermohonan") == HALF
-    assert engine_as(tmp_path, "tu.umum").draft(instance, "AjukanPermohonan") is None
-    assert engine_as(tmp_path, "tu.umum").draft(instance, "AjukanPermohonan", actor="opd.dinkes") == HALF
-    opd.save_draft(instance, "AjukanPermohonan", {"perihal": "lain"})
-    assert opd.draft(instance, "AjukanPermohonan") == {"perihal": "lain"}
-    assert opd.show(instance).events == events and all(v.ok for v in opd.verify([instance]))
+    events = opd.instance(instance).show().events
+    saved_at = opd.instance(instance).save_draft("AjukanPermohonan", HALF)
+    assert saved_at.endswith("Z") and opd.instance(instance).draft("AjukanPermohonan") == HALF
+    assert engine_as(tmp_path, "tu.umum").instance(instance).draft("AjukanPermohonan") is None
+    assert engine_as(tmp_path, "tu.umum").instance(instance).draft("AjukanPermohonan", actor="opd.dinkes") == HALF
+    opd.instance(instance).save_draft("AjukanPermohonan", {"perihal": "lain"})
+    assert opd.instance(instance).draft("AjukanPermohonan") == {"perihal": "lain"}
+    assert opd.instance(instance).show().events == events and all(v.ok for v in opd.audit.verify(instances=[instance]))
 
 
 def test_completing_the_step_discards_its_drafts(tmp_path: Path, instance: int) -> None:
     """Once AjukanPermohonan completes, its drafts are gone and asking for one names who completed the step."""
     opd = engine_as(tmp_path, "opd.dinkes")
-    opd.save_draft(instance, "AjukanPermohonan", HALF)
-    engine_as(tmp_path, "tu.umum").save_draft(instance, "AjukanPermohonan", HALF)
-    opd.complete(instance, "AjukanPermohonan", PASANG.steps[0]["data"])
-    assert opd.store().draft(instance, opd.show(instance).tasks[0].id, "opd.dinkes") is None
-    assert opd.store().table_rows("drafts", ("instance_id", "task_uuid")) == []
+    opd.instance(instance).save_draft("AjukanPermohonan", HALF)
+    engine_as(tmp_path, "tu.umum").instance(instance).save_draft("AjukanPermohonan", HALF)
+    opd.instance(instance).complete("AjukanPermohonan", PASANG.steps[0]["data"])
+    assert opd.context.store().draft(instance, opd.instance(instance).show().tasks[0].id, "opd.dinkes") is None
+    assert opd.context.store().table_rows("drafts", ("instance_id", "task_uuid")) == []
     with pytest.raises(TaskStateError, match=r"already completed .*by opd.dinkes"):
-        opd.draft(instance, "AjukanPermohonan")
+        opd.instance(instance).draft("AjukanPermohonan")
 
 
 def test_a_draft_outside_ones_lane_or_too_big_is_refused(tmp_path: Path, instance: int) -> None:
     """kadis may not save a draft of the OPD's step; a draft over 256 KiB or not an object is refused."""
     with pytest.raises(RoleError, match=r"is in lane 'OPD', and kadis"):
-        engine_as(tmp_path, "kadis").save_draft(instance, "AjukanPermohonan", HALF)
+        engine_as(tmp_path, "kadis").instance(instance).save_draft("AjukanPermohonan", HALF)
     opd = engine_as(tmp_path, "opd.dinkes")
     with pytest.raises(ValidationError, match=r"over 256 KiB"):
-        opd.save_draft(instance, "AjukanPermohonan", {"isi": "x" * 300_000})
+        opd.instance(instance).save_draft("AjukanPermohonan", {"isi": "x" * 300_000})
     with pytest.raises(ValidationError, match=r"must be an object"):
-        opd.save_draft(instance, "AjukanPermohonan", ["x"])  # type: ignore[arg-type]
-    assert opd.store().table_rows("drafts", ("instance_id", "task_uuid")) == []
+        opd.instance(instance).save_draft("AjukanPermohonan", ["x"])  # type: ignore[arg-type]
+    assert opd.context.store().table_rows("drafts", ("instance_id", "task_uuid")) == []
 
 
 def test_a_draft_of_a_step_not_ready_is_refused(tmp_path: Path, instance: int) -> None:
     """A step that is not ready yet has no draft: the refusal says so and lists what is ready."""
     with pytest.raises(TaskStateError, match=r"'DisposisiKadis' of instance .* is not ready yet"):
-        engine_as(tmp_path, "kadis").save_draft(instance, "DisposisiKadis", HALF)
+        engine_as(tmp_path, "kadis").instance(instance).save_draft("DisposisiKadis", HALF)
 
 
 def test_sop_form_draft_prints_ones_own_draft(tmp_path: Path) -> None:
@@ -87,7 +87,9 @@ def test_sop_form_draft_prints_ones_own_draft(tmp_path: Path) -> None:
     instance = str(sop.start())
     none = sop("form", instance, "AjukanPermohonan", "--draft")
     assert none.exit_code == 1 and f"{ME} saved no draft of instance {instance} task 'AjukanPermohonan'" in none.stderr
-    Engine(str(sop.db), definitions, forms).save_draft(int(instance), "AjukanPermohonan", HALF)
+    Engine(str(sop.db), definitions_dir=definitions, forms_dir=forms).instance(int(instance)).save_draft(
+        "AjukanPermohonan", HALF
+    )
     printed = sop("form", instance, "AjukanPermohonan", "--draft")
     assert printed.exit_code == 0 and json.loads(printed.stdout) == HALF
     assert sop("form", instance, "AjukanPermohonan", "--as", ME).exit_code == 2

@@ -71,10 +71,10 @@ def test_a_timer_reading_an_oversized_duration_from_data_is_refused(tmp_path: Pa
     bpmn.write_text(bpmn.read_text(encoding="utf-8").replace('<bpmn:timeDuration>"PT3H"</bpmn:timeDuration>',
                                                              "<bpmn:timeDuration>tenggat</bpmn:timeDuration>")
                     .replace('isExecutable="true">', 'isExecutable="true">' + START_DATA))
-    eng = Engine(str(tmp_path / "t.db"), definitions, TENGGAT / "forms", operator="penguji")
+    eng = Engine(str(tmp_path / "t.db"), definitions_dir=definitions, forms_dir=TENGGAT / "forms", operator="penguji")
     with pytest.raises(EngineError, match=r"Instance 1: timer 'Tenggat_Konsep': 'P99999999999D' is longer than 366"):
-        eng.start("surat_tenggat", {"tenggat": "P99999999999D"})
-    assert eng.instances() == []
+        eng.instances.start("surat_tenggat", {"tenggat": "P99999999999D"})
+    assert eng.instances.find() == []
 
 
 def test_an_oversized_bare_timer_is_refused_at_load(make_sop: Callable[..., Sop], tmp_path: Path) -> None:

@@ -210,13 +210,19 @@ def test_every_module_of_engine_runner_and_web_is_under_400_lines() -> None:
 def test_an_engine_acting_as_another_person_shares_the_connection_and_the_caches(tmp_path: Path) -> None:
     """A server's per-request Engine (acting_as) records its own person, reuses the kept Engine's store connection,
     compiled forms and warm workflows, and leaves the kept Engine acting as before."""
-    kept = Engine(str(tmp_path / "s.db"), DEFINITIONS, FORMS, operator="server")
-    instance = kept.start("interkoneksi_data_baru").instance
+    kept = Engine(str(tmp_path / "s.db"), definitions_dir=DEFINITIONS, forms_dir=FORMS, operator="server")
+    instance = kept.instances.start("interkoneksi_data_baru").instance
     request = kept.acting_as("tu.umum")
-    assert request.store() is kept.store() and request.pinned is kept.pinned and request.warm is kept.warm
-    assert request.local_times() is kept.local_times()  # the office zone read once
-    _, schema = request.form(instance, "AjukanPermohonan")
-    assert request.form(instance, "AjukanPermohonan")[1] is schema  # compiled once, for both
-    view = request.start("interkoneksi_data_baru")
+    assert (
+        request.context.store() is kept.context.store()
+        and request.context.pinned is kept.context.pinned
+        and request.context.warm is kept.context.warm
+    )
+    assert request.time.local_times() is kept.time.local_times()  # the office zone read once
+    _, schema = request.instance(instance).form("AjukanPermohonan")
+    assert request.instance(instance).form("AjukanPermohonan")[1] is schema  # compiled once, for both
+    view = request.instances.start("interkoneksi_data_baru")
     assert view.started_by == "tu.umum" and kept.operator == "server"
-    assert kept.show(view.instance).started_by == "tu.umum"  # the shared connection still works after a start
+    assert (
+        kept.instance(view.instance).show().started_by == "tu.umum"
+    )  # the shared connection still works after a start

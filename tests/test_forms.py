@@ -15,8 +15,8 @@ from engine.definitions.form_errors import field_path
 from engine.definitions.forms import (
     coerce_assignments,
     compile_form,
+    form_template,
     parse_form,
-    template,
     validate,
     validation_problems,
 )
@@ -345,7 +345,7 @@ def test_coerce_nullable_string_keeps_digits_as_text() -> None:
 def test_template_is_yaml_with_required_keys(path: Path) -> None:
     """Every shipped form's template parses as YAML and has exactly the required top-level keys uncommented."""
     schema = parse_form(path.read_text(encoding="utf-8"), path.name)
-    filled = parse_yaml(template(schema), path.name)
+    filled = parse_yaml(form_template(schema), path.name)
     assert isinstance(filled, dict)
     assert set(filled) == set(schema["required"])
 
@@ -353,7 +353,7 @@ def test_template_is_yaml_with_required_keys(path: Path) -> None:
 def test_template_surat_permohonan_shape() -> None:
     """The Surat Permohonan template shows titles, choices and patterns as comments and comments out optional fields."""
     schema = _form("surat_permohonan.schema.json")
-    text = template(schema)
+    text = form_template(schema)
     lines = text.splitlines()
     assert lines[0] == "# Surat Permohonan Pemasangan Jaringan"
     sifat = "# Sifat - Sifat surat atau disposisi - choices: sangat segera | segera | biasa | rahasia - required"
@@ -370,10 +370,10 @@ def test_template_surat_permohonan_shape() -> None:
 def test_template_arrays_of_objects() -> None:
     """An array of objects shows one item with its required fields, optional ones commented out."""
     schema = _form("berita_acara_pemasangan.schema.json")
-    filled = parse_yaml(template(schema), "template")
+    filled = parse_yaml(form_template(schema), "template")
     assert filled["peralatan"] == [{"nama": "", "jumlah": 0}]
     assert filled["petugas"] == [""]
-    assert "    # nomor_seri: \"\"" in template(schema).splitlines()
+    assert "    # nomor_seri: \"\"" in form_template(schema).splitlines()
 
 
 def test_template_defaults_and_scalar_placeholders() -> None:
@@ -389,7 +389,7 @@ def test_template_defaults_and_scalar_placeholders() -> None:
             "nilai": {"type": "number"},
         },
     }
-    text = template(schema)
+    text = form_template(schema)
     assert parse_yaml(text, "template") == {"status": "baru", "jumlah": 0}
     assert "# selesai: false" in text.splitlines()
     assert "# nilai: 0" in text.splitlines()
@@ -405,7 +405,7 @@ def test_template_array_of_objects_with_only_optional_fields() -> None:
             "lampiran": {"type": "array", "items": {"type": "object", "properties": {"nama": {"type": "string"}}}}
         },
     }
-    filled = parse_yaml(template(schema), "template")
+    filled = parse_yaml(form_template(schema), "template")
     assert isinstance(filled, dict)
     assert isinstance(filled["lampiran"], list)
 
@@ -417,7 +417,7 @@ def test_template_multiline_description_stays_a_comment() -> None:
         "required": ["isi"],
         "properties": {"isi": {"type": "string", "description": "Baris pertama.\nBaris kedua."}},
     }
-    assert parse_yaml(template(schema), "template") == {"isi": ""}
+    assert parse_yaml(form_template(schema), "template") == {"isi": ""}
 
 
 def test_set_with_an_index_fills_array_items() -> None:

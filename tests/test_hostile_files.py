@@ -150,7 +150,7 @@ def test_a_failed_write_removes_its_temporary_file(tmp_path: Path, monkeypatch: 
 
     monkeypatch.setattr(os, "write", full)
     with pytest.raises(DataFileError, match="No space left on device"):
-        write_atomically(str(out), "baru\n", "the table")
+        write_atomically(str(out), "baru\n", what="the table")
     monkeypatch.undo()
     assert out.read_text() == "lama\n" and sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
 

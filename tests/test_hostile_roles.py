@@ -147,14 +147,21 @@ def _pinned_store(tmp_path: Path) -> tuple[Path, Path, Path, Clock]:
     """A store with roles pinned at T0 and an instance whose first two steps were recorded by the clerk."""
     definitions, _ = _roles_definitions(tmp_path)
     db, clock = tmp_path / "sop.db", Clock()
-    eng = Engine(str(db), definitions, FORMS, clock=clock, operator=ME, roles=definitions / "roles.yaml")
-    eng.apply_roles()
+    eng = Engine(
+        str(db),
+        definitions_dir=definitions,
+        forms_dir=FORMS,
+        clock=clock,
+        operator=ME,
+        roles=definitions / "roles.yaml",
+    )
+    eng.people.apply_roles()
     clock.now = "2026-11-02T02:00:00.000Z"
-    instance = eng.start("interkoneksi_data_baru").instance
+    instance = eng.instances.start("interkoneksi_data_baru").instance
     clock.now = "2026-11-02T03:00:00.000Z"
-    eng.complete(instance, "AjukanPermohonan", _yaml("01_surat_permohonan.yaml"), "opd.dinkes")
+    eng.instance(instance).complete("AjukanPermohonan", _yaml("01_surat_permohonan.yaml"), actor="opd.dinkes")
     clock.now = "2026-11-02T04:00:00.000Z"
-    eng.complete(instance, "DisposisiKadis", _yaml("02_disposisi_kadis.yaml"), "kadis")
+    eng.instance(instance).complete("DisposisiKadis", _yaml("02_disposisi_kadis.yaml"), actor="kadis")
     eng.close()
     return db, definitions, FORMS, clock
 

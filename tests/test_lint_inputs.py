@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import Sop
 
-from engine.lint.lint_files import lint
+from engine.lint.lint_files import lint_paths
 
 
 def test_an_empty_folder_is_nothing_to_lint(sop: Sop, tmp_path: Path) -> None:
@@ -23,5 +23,5 @@ def test_an_empty_folder_is_nothing_to_lint(sop: Sop, tmp_path: Path) -> None:
 
 def test_a_path_that_does_not_exist_is_nothing_to_lint(tmp_path: Path) -> None:
     """The engine reports a missing path as an error rather than skipping it."""
-    problems = lint([tmp_path / "tidak.bpmn"], tmp_path)
+    problems = lint_paths([tmp_path / "tidak.bpmn"], tmp_path)
     assert [(p.severity, p.rule) for p in problems] == [("error", "nothing-to-lint")]

@@ -60,8 +60,8 @@ def no_lost_or_forked_history(url: str) -> None:
     assert chain_problems(rows) == []
     done = Counter((e["instance_id"], e["task_uuid"]) for e in rows["events"] if e["type"] == "task-completed")
     assert [k for k, n in done.items() if n > 1] == []
-    engine = Engine(url, single_user_definitions())
-    assert [v.instance for v in engine.verify() if not v.ok] == []
+    engine = Engine(url, definitions_dir=single_user_definitions())
+    assert [v.instance for v in engine.audit.verify() if not v.ok] == []
     engine.close()
 
 
@@ -79,9 +79,11 @@ def test_eight_processes_complete_steps_with_no_lost_update(pg_url: str, pool: i
 
 def test_eight_tickers_fire_each_due_timer_once(pg_url: str) -> None:
     """8 `sop tick` processes at once on many due timers: each timer fires exactly once."""
-    engine = Engine(pg_url, TENGGAT / "definitions", TENGGAT / "forms", clock=Clock(), operator="penguji")
+    engine = Engine(
+        pg_url, definitions_dir=TENGGAT / "definitions", forms_dir=TENGGAT / "forms", clock=Clock(), operator="penguji"
+    )
     for _ in range(TIMERS):
-        engine.start("surat_tenggat")
+        engine.instances.start("surat_tenggat")
     engine.close()
     env = env_of(pg_url, TENGGAT / "definitions")
     env["SOP_FORMS"] = str(TENGGAT / "forms")
@@ -134,9 +136,9 @@ def test_server_restart_during_a_run_gives_clean_errors_then_success(pg_server: 
     url = pg_server.create_database()
     env = env_of(url)
     task = next(iter(DATA_OF))
-    engine = Engine(url, single_user_definitions())
+    engine = Engine(url, definitions_dir=single_user_definitions())
     for _ in range(12):
-        engine.start(PROCESS)
+        engine.instances.start(PROCESS)
     engine.close()
     pg_server.pause()
     try:

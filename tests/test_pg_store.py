@@ -38,13 +38,15 @@ def test_cli_start_complete_history_verify_on_postgresql(pg_url: str, tmp_path: 
 def test_tick_fires_a_due_timer_once_on_postgresql(pg_url: str) -> None:
     """A boundary timer on a PostgreSQL store fires when due and only once."""
     clock = Clock()
-    eng = Engine(pg_url, TENGGAT / "definitions", TENGGAT / "forms", clock=clock, operator="penguji")
-    eng.start("surat_tenggat")
-    assert eng.tick().fired == ()
+    eng = Engine(
+        pg_url, definitions_dir=TENGGAT / "definitions", forms_dir=TENGGAT / "forms", clock=clock, operator="penguji"
+    )
+    eng.instances.start("surat_tenggat")
+    assert eng.time.tick().fired == ()
     clock.now = "2026-11-02T04:00:00.000Z"
-    assert [(f.instance, f.timer) for f in eng.tick().fired] == [(1, "Tenggat_Konsep")]
-    assert eng.tick().fired == ()
-    assert [e.type for e in eng.store().events(1)] == ["instance-started", "timer-fired"]
+    assert [(f.instance, f.timer) for f in eng.time.tick().fired] == [(1, "Tenggat_Konsep")]
+    assert eng.time.tick().fired == ()
+    assert [e.type for e in eng.context.store().events(1)] == ["instance-started", "timer-fired"]
 
 
 def test_unreachable_server_is_a_clear_error() -> None:

@@ -32,7 +32,7 @@ def roles_sop(tmp_path: Path, me: dict[str, object] | None) -> Sop:
 
 def engine_as(tmp_path: Path, login: str) -> Engine:
     """An engine on one store with the shipped roles file, as if `login` ran the command."""
-    return Engine(str(tmp_path / "sop.db"), DEFINITIONS, FORMS, operator=login, roles=SHIPPED)
+    return Engine(str(tmp_path / "sop.db"), definitions_dir=DEFINITIONS, forms_dir=FORMS, operator=login, roles=SHIPPED)
 
 
 def test_the_shipped_roles_file_covers_every_lane_of_the_sop() -> None:
@@ -46,24 +46,24 @@ def test_each_person_completes_only_the_steps_of_their_lanes(tmp_path: Path) -> 
     """Along the whole installation path, every person outside a step's lane is refused with nothing changed,
     and the person of the lane completes it."""
     clerk = engine_as(tmp_path, "tu.umum")
-    instance = clerk.start(PASANG.process).instance
+    instance = clerk.instances.start(PASANG.process).instance
     refusals = 0
     for step in PASANG.steps:
-        lane = next(t.lane for t in clerk.show(instance).tasks if t.task == step["task"])
+        lane = next(t.lane for t in clerk.instance(instance).show().tasks if t.task == step["task"])
         for person in SHIPPED.people.values():
             if person.holds(lane):
                 continue
             engine = engine_as(tmp_path, person.login)
-            before = engine.show(instance)
+            before = engine.instance(instance).show()
             with pytest.raises(RoleError, match=f"is in lane '{lane}', and {person.login} "):
-                engine.complete(instance, step["task"], step["data"])
-            assert engine.show(instance) == before
+                engine.instance(instance).complete(step["task"], step["data"])
+            assert engine.instance(instance).show() == before
             engine.close()
             refusals += 1
         doer = engine_as(tmp_path, step["as"])
-        doer.complete(instance, step["task"], step["data"])
+        doer.instance(instance).complete(step["task"], step["data"])
         doer.close()
-    assert clerk.show(instance).status == "completed"
+    assert clerk.instance(instance).show().status == "completed"
     assert refusals > 13 * 4
 
 

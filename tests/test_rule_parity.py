@@ -14,7 +14,7 @@ from conftest import DEFINITIONS, FORMS, ROOT, Sop
 from engine.definitions.catalog import load_file
 from engine.definitions.rules import DiagramRuleError
 from engine.definitions.table_load import load_table_file
-from engine.lint.lint_files import ERROR, lint
+from engine.lint.lint_files import ERROR, lint_paths
 from engine.runtime.workflow import build_spec
 
 DATA = ROOT / "tests" / "data"
@@ -79,7 +79,7 @@ def test_load_refuses_what_lint_calls_an_error(path: Path, forms: Path, variant:
     one loading checks (SpiffWorkflow's own reading comes after the sop rules)."""
     copy = tmp_path / path.name
     copy.write_text(VARIANTS[variant](path.read_text(encoding="utf-8")), encoding="utf-8")
-    errors = {(p.rule, p.line) for p in lint([copy], forms) if p.severity == ERROR}
+    errors = {(p.rule, p.line) for p in lint_paths([copy], forms) if p.severity == ERROR}
     refused = _load(copy, forms)
     if not errors:
         assert refused is None, str(refused)
@@ -101,7 +101,7 @@ def test_every_lint_error_rule_is_exercised(tmp_path: Path) -> None:
     for number, (path, forms, variant) in enumerate(CASES):
         target = tmp_path / f"{number}_{path.name}"
         target.write_text(VARIANTS[variant](path.read_text(encoding="utf-8")), encoding="utf-8")
-        seen |= {p.rule for p in lint([target], forms) if p.severity == ERROR}
+        seen |= {p.rule for p in lint_paths([target], forms) if p.severity == ERROR}
     assert {"lane-missing", "lane-multiple", "form-missing", "unreachable", "element-unsupported"} <= seen
 
 

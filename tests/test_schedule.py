@@ -13,19 +13,21 @@ from engine.service.facade import Engine
 
 def engine_at(sop: Sop, now: str) -> Engine:
     """An engine on the test's store whose clock stands at `now`."""
-    return Engine(str(sop.db), sop.definitions, FORMS, clock=lambda: now, operator="penguji")
+    return Engine(str(sop.db), definitions_dir=sop.definitions, forms_dir=FORMS, clock=lambda: now, operator="penguji")
 
 
 def test_due_is_ready_time_plus_mutu_baku_in_working_time(sop: Sop) -> None:
     """A request started Friday 16:15 WIB (PT30M) gets 15 minutes before closing and is due Monday 07:45 WIB;
     the disposition it readies on completion Monday 08:00 WIB is due at 08:30 WIB."""
     engine = engine_at(sop, "2026-11-06T09:15:00.000Z")
-    [task] = engine.start("interkoneksi_data_baru").tasks
+    [task] = engine.instances.start("interkoneksi_data_baru").tasks
     assert (task.since, task.due) == ("2026-11-06T09:15:00.000Z", "2026-11-09T00:45:00.000Z")
     engine = engine_at(sop, "2026-11-09T01:00:00.000Z")
     from engine.common.yamlio import read_data_file
 
-    view = engine.complete(1, "AjukanPermohonan", read_data_file(str(DATA / "01_surat_permohonan.yaml"))).instance
+    view = (
+        engine.instance(1).complete("AjukanPermohonan", read_data_file(str(DATA / "01_surat_permohonan.yaml"))).instance
+    )
     assert [(t.task, t.since, t.due) for t in view.tasks] == [
         ("DisposisiKadis", "2026-11-09T01:00:00.000Z", "2026-11-09T01:30:00.000Z")]
 
@@ -33,8 +35,8 @@ def test_due_is_ready_time_plus_mutu_baku_in_working_time(sop: Sop) -> None:
 def test_tasks_marks_overdue_ones_and_lists_only_them_with_overdue(sop: Sop) -> None:
     """Of a task started in January 2026 and one started in 2099, `sop tasks` marks the first OVERDUE,
     `--overdue` lists only it, and `--json` carries due and overdue."""
-    engine_at(sop, "2026-01-05T01:00:00.000Z").start("interkoneksi_data_baru")
-    engine_at(sop, "2099-01-05T01:00:00.000Z").start("interkoneksi_data_baru")
+    engine_at(sop, "2026-01-05T01:00:00.000Z").instances.start("interkoneksi_data_baru")
+    engine_at(sop, "2099-01-05T01:00:00.000Z").instances.start("interkoneksi_data_baru")
     table = sop("tasks").stdout.splitlines()
     assert table[0].split()[-1] == "DUE"
     assert table[1].endswith("2026-01-05 08:30 WIB OVERDUE")  # 01:30 UTC, read in the calendar's zone
@@ -49,7 +51,7 @@ def test_tasks_marks_overdue_ones_and_lists_only_them_with_overdue(sop: Sop) -> 
 
 def test_no_overdue_tasks_says_so(sop: Sop) -> None:
     """`sop tasks --overdue` with nothing late says so on stderr and prints nothing."""
-    engine_at(sop, "2099-01-05T01:00:00.000Z").start("interkoneksi_data_baru")
+    engine_at(sop, "2099-01-05T01:00:00.000Z").instances.start("interkoneksi_data_baru")
     result = sop("tasks", "--overdue")
     assert result.exit_code == 0
     assert result.stdout == ""
@@ -98,11 +100,17 @@ def test_a_migrated_instance_keeps_its_due_time(tmp_path: Path) -> None:
 
     definitions, forms = copy_definitions(tmp_path)
     sop = Sop(tmp_path / "s.db", definitions, forms)
-    engine = Engine(str(sop.db), definitions, forms, clock=lambda: "2026-11-02T01:00:00.000Z", operator="penguji")
-    engine.start("interkoneksi_data_baru")
+    engine = Engine(
+        str(sop.db),
+        definitions_dir=definitions,
+        forms_dir=forms,
+        clock=lambda: "2026-11-02T01:00:00.000Z",
+        operator="penguji",
+    )
+    engine.instances.start("interkoneksi_data_baru")
     from engine.common.yamlio import read_data_file
 
-    engine.complete(1, "AjukanPermohonan", read_data_file(str(DATA / "01_surat_permohonan.yaml")))
+    engine.instance(1).complete("AjukanPermohonan", read_data_file(str(DATA / "01_surat_permohonan.yaml")))
     engine.close()
     before = sop.json("tasks")
     _add_step_after_disposisi(definitions / BPMN)

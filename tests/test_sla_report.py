@@ -43,16 +43,18 @@ def history(tmp_path: Path) -> Sop:
     shutil.copytree(CUTI / "definitions", definitions)
     shutil.copy(DEFINITIONS / "calendar.yaml", definitions)
     clock = Clock()
-    engine = Engine(str(tmp_path / "sop.db"), definitions, CUTI / "forms", clock=clock, operator="penguji")
+    engine = Engine(
+        str(tmp_path / "sop.db"), definitions_dir=definitions, forms_dir=CUTI / "forms", clock=clock, operator="penguji"
+    )
     for when, action in [
-        ("2026-11-02T08:00", lambda: engine.start("permohonan_cuti")),
-        ("2026-11-02T08:30", lambda: engine.complete(1, "AjukanCuti", CUTI_DATA)),
-        ("2026-11-02T09:00", lambda: engine.start("permohonan_cuti")),
-        ("2026-11-02T11:30", lambda: engine.complete(2, "AjukanCuti", CUTI_DATA)),
-        ("2026-11-02T15:00", lambda: engine.complete(2, "Telaah", TOLAK)),
-        ("2026-11-03T11:00", lambda: engine.complete(1, "Telaah", TOLAK)),
-        ("2026-11-06T16:00", lambda: engine.start("permohonan_cuti")),
-        ("2026-11-09T08:00", lambda: engine.complete(3, "AjukanCuti", CUTI_DATA)),
+        ("2026-11-02T08:00", lambda: engine.instances.start("permohonan_cuti")),
+        ("2026-11-02T08:30", lambda: engine.instance(1).complete("AjukanCuti", CUTI_DATA)),
+        ("2026-11-02T09:00", lambda: engine.instances.start("permohonan_cuti")),
+        ("2026-11-02T11:30", lambda: engine.instance(2).complete("AjukanCuti", CUTI_DATA)),
+        ("2026-11-02T15:00", lambda: engine.instance(2).complete("Telaah", TOLAK)),
+        ("2026-11-03T11:00", lambda: engine.instance(1).complete("Telaah", TOLAK)),
+        ("2026-11-06T16:00", lambda: engine.instances.start("permohonan_cuti")),
+        ("2026-11-09T08:00", lambda: engine.instance(3).complete("AjukanCuti", CUTI_DATA)),
     ]:
         clock.now = wib(when + ":00")
         action()

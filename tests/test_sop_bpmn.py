@@ -21,20 +21,24 @@ NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "s": "http://spiffw
 
 
 def _compiled() -> str:
-    table, _ = read_table(TABLE.read_text(encoding="utf-8"), str(TABLE), FORMS)
+    table, _ = read_table(TABLE.read_text(encoding="utf-8"), str(TABLE), forms_dir=FORMS)
     return compile_table(table, str(TABLE))
 
 
 def _runs(definitions: Path, tmp_path: Path, name: str) -> list[list[tuple[str, str]]]:
     """Both example scenarios through the engine: each step's task id and lane, in order."""
-    engine = Engine(str(tmp_path / f"{name}.db"), definitions, FORMS, operator="uji")
+    engine = Engine(str(tmp_path / f"{name}.db"), definitions_dir=definitions, forms_dir=FORMS, operator="uji")
     runs = []
     try:
         for scenario_file in ("pasang.scenario.yaml", "tunda.scenario.yaml"):
             steps: list[tuple[str, str]] = []
-            view = run_scenario(engine, load_scenario(EXAMPLES / scenario_file),
-                                lambda kind, detail: steps.append((detail["task"], detail["lane"]))
-                                if kind == "completed" else None)
+            view = run_scenario(
+                engine,
+                load_scenario(EXAMPLES / scenario_file),
+                on_step=lambda kind, detail: (
+                    steps.append((detail["task"], detail["lane"])) if kind == "completed" else None
+                ),
+            )
             assert view.status == "completed"
             runs.append(steps)
     finally:
@@ -119,7 +123,7 @@ def test_compiling_is_byte_stable_and_local() -> None:
     first = _compiled()
     assert _compiled() == first
     table, _ = read_table(TABLE.read_text(encoding="utf-8").replace("Buat rancangan topologi jaringan",
-                                                                    "Rancang topologi jaringan"), "t.sop.yaml", FORMS)
+                                                                    "Rancang topologi jaringan"), "t.sop.yaml", forms_dir=FORMS)
     changed = compile_table(table).splitlines()
     diff = [(a, b) for a, b in zip(first.splitlines(), changed, strict=True) if a != b]
     assert diff == [('    <bpmn:userTask id="DraftTopologi" name="Buat rancangan topologi jaringan">',
@@ -145,14 +149,14 @@ def test_decision_after_parallel_steps_in_a_loop_reads_this_turns_artefact(tmp_p
     folder.mkdir()
     forms.mkdir()
     (folder / "paraf_ulang.sop.yaml").write_text(with_forms(LOOP, forms))
-    engine = Engine(str(tmp_path / "loop.db"), folder, forms, operator="uji")
+    engine = Engine(str(tmp_path / "loop.db"), definitions_dir=folder, forms_dir=forms, operator="uji")
     try:
-        instance = engine.start("paraf_ulang").instance
-        engine.complete(instance, "Ajukan", {})
-        engine.complete(instance, "ParafA", {"ok": "tidak"})
-        engine.complete(instance, "ParafB", {})
-        engine.complete(instance, "ParafA", {"ok": "ya"})  # ParafB still holds the first turn's ParafA
-        view = engine.complete(instance, "ParafB", {}).instance
+        instance = engine.instances.start("paraf_ulang").instance
+        engine.instance(instance).complete("Ajukan", {})
+        engine.instance(instance).complete("ParafA", {"ok": "tidak"})
+        engine.instance(instance).complete("ParafB", {})
+        engine.instance(instance).complete("ParafA", {"ok": "ya"})  # ParafB still holds the first turn's ParafA
+        view = engine.instance(instance).complete("ParafB", {}).instance
         assert [t.task for t in view.tasks] == ["Arsipkan"]
     finally:
         engine.close()

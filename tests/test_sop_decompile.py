@@ -19,7 +19,7 @@ HAND = (DEFINITIONS / "interkoneksi_data_baru.bpmn").read_text(encoding="utf-8")
 
 def test_hand_drawn_diagram_reads_as_the_shipped_table() -> None:
     """definitions/interkoneksi_data_baru.bpmn decompiles to exactly the table in examples/…/tabel."""
-    shipped, _ = read_table(TABLE.read_text(encoding="utf-8"), str(TABLE), FORMS)
+    shipped, _ = read_table(TABLE.read_text(encoding="utf-8"), str(TABLE), forms_dir=FORMS)
     assert table_from_bpmn(HAND, "interkoneksi_data_baru.bpmn") == shipped
 
 

@@ -19,7 +19,7 @@ GOOD = SURAT
 
 def _problems(text: str, forms: Path | None = None) -> str:
     with pytest.raises(DefinitionError) as info:
-        read_table(text, "surat.sop.yaml", forms)
+        read_table(text, "surat.sop.yaml", forms_dir=forms)
     return str(info.value)
 
 
@@ -131,7 +131,7 @@ def test_condition_reading_an_unknown_step_is_refused() -> None:
 
 def test_written_table_reads_back_the_same() -> None:
     """write_table gives YAML that reads back as the same table, and the same bytes every time."""
-    table, _ = read_table(TABLE.read_text(encoding="utf-8"), str(TABLE), FORMS)
+    table, _ = read_table(TABLE.read_text(encoding="utf-8"), str(TABLE), forms_dir=FORMS)
     text = write_table(table)
-    assert read_table(text, "again.sop.yaml", FORMS)[0] == table
+    assert read_table(text, "again.sop.yaml", forms_dir=FORMS)[0] == table
     assert write_table(table) == text

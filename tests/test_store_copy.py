@@ -32,11 +32,13 @@ def busy_store(tmp_path: Path) -> Path:
     for task_id in list(DATA_OF)[:2]:
         assert sop("complete", "1", task_id, "--data", str(DATA_OF[task_id])).exit_code == 0
     clock = Clock()
-    eng = Engine(str(db), TENGGAT / "definitions", TENGGAT / "forms", clock=clock, operator="penguji")
-    eng.start("surat_tenggat")
-    eng.start("surat_tenggat")
+    eng = Engine(
+        str(db), definitions_dir=TENGGAT / "definitions", forms_dir=TENGGAT / "forms", clock=clock, operator="penguji"
+    )
+    eng.instances.start("surat_tenggat")
+    eng.instances.start("surat_tenggat")
     clock.now = "2026-11-02T04:00:00.000Z"
-    eng.start("surat_tenggat")
+    eng.instances.start("surat_tenggat")
     eng.close()
     return db
 
@@ -59,9 +61,11 @@ def test_work_goes_on_on_the_copy_with_the_next_id(tmp_path: Path, pg_url: str) 
     assert Sop(source)("db", "copy", "--from", str(source), "--to", pg_url).exit_code == 0
     assert Sop(pg_url).start() == 6  # type: ignore[arg-type]
     clock = Clock("2026-11-03T04:00:00.000Z")
-    eng = Engine(pg_url, TENGGAT / "definitions", TENGGAT / "forms", clock=clock, operator="penguji")
-    assert sorted(f.instance for f in eng.tick().fired) == [3, 4, 5]
-    assert all(v.ok for v in eng.verify())
+    eng = Engine(
+        pg_url, definitions_dir=TENGGAT / "definitions", forms_dir=TENGGAT / "forms", clock=clock, operator="penguji"
+    )
+    assert sorted(f.instance for f in eng.time.tick().fired) == [3, 4, 5]
+    assert all(v.ok for v in eng.audit.verify())
 
 
 def test_copy_into_a_non_empty_target_is_refused_and_changes_nothing(tmp_path: Path, pg_url: str) -> None:

@@ -33,7 +33,7 @@ class Clock:
 
 def engine(db: Path, clock: Clock, definitions: Path = TENGGAT / "definitions") -> Engine:
     """An engine on the timer fixture with an injected clock."""
-    return Engine(str(db), definitions, TENGGAT / "forms", clock=clock, operator="penguji")
+    return Engine(str(db), definitions_dir=definitions, forms_dir=TENGGAT / "forms", clock=clock, operator="penguji")
 
 
 def events(db: Path) -> list[tuple[str, str | None, str | None, str]]:
@@ -51,19 +51,19 @@ def test_an_interrupting_timer_fires_when_due_and_only_once(tmp_path: Path) -> N
     escalation; a second tick fires nothing and logs nothing."""
     clock = Clock()
     eng = engine(tmp_path / "t.db", clock)
-    view = eng.start("surat_tenggat")
+    view = eng.instances.start("surat_tenggat")
     assert [t.task for t in view.tasks] == ["Konsep"]
     clock.now = "2026-11-02T03:59:59.999Z"
-    assert eng.tick().fired == ()
+    assert eng.time.tick().fired == ()
     clock.now = "2026-11-02T04:00:00.000Z"
-    result = eng.tick()
+    result = eng.time.tick()
     assert [(f.instance, f.timer, f.attached_to, f.due, f.tasks) for f in result.fired] == [
         (1, "Tenggat_Konsep", "Konsep", "2026-11-02T04:00:00.000Z", ("Eskalasi",))]
-    assert eng.tick().fired == ()
+    assert eng.time.tick().fired == ()
     log = events(tmp_path / "t.db")
     assert [e[:2] for e in log] == [("instance-started", None), ("timer-fired", "Tenggat_Konsep")]
     assert log[1][3] == "2026-11-02T04:00:00.000Z"
-    assert [t.task for t in eng.tasks()] == ["Eskalasi"]
+    assert [t.task for t in eng.instances.tasks()] == ["Eskalasi"]
     conn = sqlite3.connect(tmp_path / "t.db")
     assert conn.execute("SELECT count(*) FROM timers").fetchone()[0] == 0
     conn.close()
@@ -73,13 +73,13 @@ def test_the_fired_event_names_the_timer_task_uuid(tmp_path: Path) -> None:
     """The timer-fired event's task_uuid is the boundary event's SpiffWorkflow task, as the timers table held it."""
     clock = Clock()
     eng = engine(tmp_path / "t.db", clock)
-    eng.start("surat_tenggat")
+    eng.instances.start("surat_tenggat")
     conn = sqlite3.connect(tmp_path / "t.db")
     waiting = conn.execute("SELECT task_uuid, bpmn_id, attached_to, due FROM timers").fetchall()
     conn.close()
     assert [w[1:] for w in waiting] == [("Tenggat_Konsep", "Konsep", "2026-11-02T04:00:00.000Z")]
     clock.now = "2026-11-03T00:00:00.000Z"
-    eng.tick()
+    eng.time.tick()
     assert events(tmp_path / "t.db")[1][2] == waiting[0][0]
 
 
@@ -87,30 +87,30 @@ def test_completing_the_task_first_cancels_its_timer(tmp_path: Path) -> None:
     """A task completed in time takes its timer with it: a tick past its due time fires only the next task's."""
     clock = Clock()
     eng = engine(tmp_path / "t.db", clock)
-    eng.start("surat_tenggat")
+    eng.instances.start("surat_tenggat")
     clock.now = "2026-11-02T02:00:00.000Z"
-    eng.complete(1, "Konsep", {"catatan": "selesai"})
+    eng.instance(1).complete("Konsep", {"catatan": "selesai"})
     clock.now = "2026-11-02T05:00:00.000Z"
-    assert [f.timer for f in eng.tick().fired] == ["Pengingat_Teken"]
-    assert "Eskalasi" not in [t.task for t in eng.tasks()]
+    assert [f.timer for f in eng.time.tick().fired] == ["Pengingat_Teken"]
+    assert "Eskalasi" not in [t.task for t in eng.instances.tasks()]
 
 
 def test_a_non_interrupting_timer_leaves_its_task_ready(tmp_path: Path) -> None:
     """The reminder on 'Teken' (cancelActivity=false, unquoted PT1H) readies 'Ingatkan' and keeps 'Teken'."""
     clock = Clock()
     eng = engine(tmp_path / "t.db", clock)
-    eng.start("surat_tenggat")
+    eng.instances.start("surat_tenggat")
     clock.now = "2026-11-02T01:30:00.000Z"
-    eng.complete(1, "Konsep", {"catatan": "selesai"})
+    eng.instance(1).complete("Konsep", {"catatan": "selesai"})
     clock.now = "2026-11-02T02:30:00.000Z"
-    fired = eng.tick().fired
+    fired = eng.time.tick().fired
     assert [(f.timer, f.tasks) for f in fired] == [("Pengingat_Teken", ("Teken", "Ingatkan"))]
-    assert sorted(t.task for t in eng.tasks()) == ["Ingatkan", "Teken"]
-    teken = next(t for t in eng.tasks() if t.task == "Teken")
+    assert sorted(t.task for t in eng.instances.tasks()) == ["Ingatkan", "Teken"]
+    teken = next(t for t in eng.instances.tasks() if t.task == "Teken")
     assert teken.since == "2026-11-02T01:30:00.000Z"  # still the time it became ready
-    eng.complete(1, "Teken", {"catatan": "ditandatangani"})
-    eng.complete(1, "Ingatkan", {})
-    assert eng.show(1).status == "completed"
+    eng.instance(1).complete("Teken", {"catatan": "ditandatangani"})
+    eng.instance(1).complete("Ingatkan", {})
+    assert eng.instance(1).show().status == "completed"
 
 
 def test_timers_count_working_time_on_the_calendar(tmp_path: Path) -> None:
@@ -120,11 +120,11 @@ def test_timers_count_working_time_on_the_calendar(tmp_path: Path) -> None:
     shutil.copy(DEFINITIONS / "calendar.yaml", definitions)
     clock = Clock("2026-11-06T08:00:00.000Z")
     eng = engine(tmp_path / "t.db", clock, definitions)
-    eng.start("surat_tenggat")
+    eng.instances.start("surat_tenggat")
     clock.now = "2026-11-09T01:59:00.000Z"
-    assert eng.tick().fired == ()
+    assert eng.time.tick().fired == ()
     clock.now = "2026-11-09T02:00:00.000Z"
-    assert [f.due for f in eng.tick().fired] == ["2026-11-09T02:00:00.000Z"]
+    assert [f.due for f in eng.time.tick().fired] == ["2026-11-09T02:00:00.000Z"]
 
 
 def test_concurrent_ticks_fire_each_timer_once(tmp_path: Path) -> None:
@@ -132,7 +132,7 @@ def test_concurrent_ticks_fire_each_timer_once(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
     eng = engine(db, Clock("2026-01-05T01:00:00.000Z"))
     for _ in range(3):
-        eng.start("surat_tenggat")
+        eng.instances.start("surat_tenggat")
     eng.close()
     argv = [str(Path(sys.executable).parent / "sop"), "--db", str(db), "--definitions", str(TENGGAT / "definitions"),
             "--forms", str(TENGGAT / "forms"), "tick", "--json"]
@@ -151,7 +151,7 @@ def test_concurrent_ticks_fire_each_timer_once(tmp_path: Path) -> None:
 def test_sop_tick_cli_reports_what_it_fired(tmp_path: Path) -> None:
     """`sop tick` names the instance, the timer and what is ready now; a second run fires nothing."""
     db = tmp_path / "t.db"
-    engine(db, Clock("2026-01-05T01:00:00.000Z")).start("surat_tenggat")
+    engine(db, Clock("2026-01-05T01:00:00.000Z")).instances.start("surat_tenggat")
     sop = Sop(db, TENGGAT / "definitions", TENGGAT / "forms")
     first = sop("tick")
     assert first.exit_code == 0, first.output
@@ -217,23 +217,23 @@ def test_a_timer_reading_data_is_evaluated_by_the_restricted_evaluator(tmp_path:
     (definitions / BPMN.name).write_text(text, encoding="utf-8")
     clock = Clock()
     eng = engine(tmp_path / "t.db", clock, definitions)
-    eng.start("surat_tenggat", {"tenggat": "PT2H"})
+    eng.instances.start("surat_tenggat", {"tenggat": "PT2H"})
     clock.now = "2026-11-02T03:00:00.000Z"
-    assert [f.timer for f in eng.tick().fired] == ["Tenggat_Konsep"]
+    assert [f.timer for f in eng.time.tick().fired] == ["Tenggat_Konsep"]
 
 
 def test_replay_and_verify_reproduce_fired_timers(tmp_path: Path) -> None:
     """An instance whose timers fired (interrupting, then a reminder) replays from its events to the stored state."""
     clock = Clock()
     eng = engine(tmp_path / "t.db", clock)
-    eng.start("surat_tenggat")
+    eng.instances.start("surat_tenggat")
     clock.now = "2026-11-02T04:00:00.000Z"
-    eng.tick()
+    eng.time.tick()
     clock.now = "2026-11-02T04:10:00.000Z"
-    eng.complete(1, "Eskalasi", {"catatan": "diambil alih"})
+    eng.instance(1).complete("Eskalasi", {"catatan": "diambil alih"})
     clock.now = "2026-11-02T05:10:00.000Z"
-    eng.tick()
-    replayed = eng.replay(1)
+    eng.time.tick()
+    replayed = eng.instance(1).replay()
     assert replayed.divergence is None, replayed.divergence
     assert sorted(t.task for t in replayed.tasks) == ["Ingatkan", "Teken"]
-    assert [v.problems for v in eng.verify([1])] == [[]]
+    assert [v.problems for v in eng.audit.verify(instances=[1])] == [[]]

@@ -122,8 +122,10 @@ def test_unreadable_days_off_are_named(store: Sop) -> None:
 
 def _timer_store(tmp_path: Path) -> Sop:
     db = tmp_path / "tenggat.db"
-    eng = Engine(str(db), TENGGAT / "definitions", TENGGAT / "forms", clock=Clock(), operator="penguji")
-    eng.start("surat_tenggat")
+    eng = Engine(
+        str(db), definitions_dir=TENGGAT / "definitions", forms_dir=TENGGAT / "forms", clock=Clock(), operator="penguji"
+    )
+    eng.instances.start("surat_tenggat")
     eng.close()
     sop = Sop(db, TENGGAT / "definitions", TENGGAT / "forms")
     assert sop("verify").exit_code == 0

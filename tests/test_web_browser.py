@@ -36,7 +36,7 @@ def _scenario(name: str) -> Any:
 def _schema(paths: dict[str, str], instance: int, task: str) -> dict[str, Any]:
     engine = engine_as(paths, "tu.umum")
     try:
-        return engine.form(instance, task)[1]
+        return engine.instance(instance).form(task)[1]
     finally:
         engine.close()
 
@@ -92,10 +92,10 @@ def _wrong_lane(paths: dict[str, str], base: str) -> Any:
         try:
             other.log_in("kadis", PASSWORD)
             other.open(f"/instances/{instance}/tasks/AnalisaKabid")
-            before = engine_as(paths, "tu.umum").show(instance).events
+            before = engine_as(paths, "tu.umum").instance(instance).show().events
             other.complete()
             assert other.status() == 403
-            assert engine_as(paths, "tu.umum").show(instance).events == before
+            assert engine_as(paths, "tu.umum").instance(instance).show().events == before
         finally:
             other.close()
 
@@ -160,8 +160,8 @@ def test_both_paths_completed_in_the_browser_then_verify_passes(paths: dict[str,
         finally:
             browser.close()
     engine = engine_as(paths, "tu.umum")
-    assert [engine.show(n).status for n in (first, second)] == ["completed", "completed"]
-    assert [r.actor for r in engine.history(first)[0] if r.type == "task-completed"] == \
+    assert [engine.instance(n).show().status for n in (first, second)] == ["completed", "completed"]
+    assert [r.actor for r in engine.instance(first).history()[0] if r.type == "task-completed"] == \
         [s["as"] for s in pasang.steps]
     verify = subprocess.run(sop_command(paths, "verify"), cwd=ROOT, env=sop_env(), capture_output=True, text=True)
     assert verify.returncode == 0, verify.stdout + verify.stderr
@@ -189,11 +189,11 @@ def test_a_script_typed_into_a_form_is_shown_as_text_and_a_post_without_its_toke
             assert hostile in shown  # the markup as the official typed it, as text
             assert browser.all("#injected") == [] and "diretas" not in browser.driver.title
             assert browser.driver.execute_script("return document.scripts.length") == 0
-            before = engine_as(paths, "tu.umum").show(instance).events
+            before = engine_as(paths, "tu.umum").instance(instance).show().events
             browser.driver.execute_script(
                 "document.querySelectorAll('input[name=csrf_token]').forEach(e => e.remove())")
             browser.complete()
             assert browser.status() == 403
-            assert engine_as(paths, "tu.umum").show(instance).events == before
+            assert engine_as(paths, "tu.umum").instance(instance).show().events == before
         finally:
             browser.close()

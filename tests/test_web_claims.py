@@ -49,7 +49,7 @@ def test_the_claimer_or_an_operator_releases_it(paths: dict[str, str]) -> None:
     assert 'id="release"' in _text(clerk.get(page))
     assert post(clerk, page + "/release").status_code == 303
     assert 'id="claim-button"' in _text(logged_in(app, "dedi.jaringan").get(page))
-    types = [r.type for r in engine_as(paths, "tu.umum").history(instance)[0]]
+    types = [r.type for r in engine_as(paths, "tu.umum").instance(instance).history()[0]]
     assert types[-2:] == ["task-claimed", "task-released"]
     history = _text(clerk.get(f"/instances/{instance}"))
     assert history.count("Koordinasi dan survey teknis ke OPD") >= 2

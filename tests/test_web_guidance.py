@@ -23,10 +23,10 @@ def _office(tmp_path: Path) -> dict[str, str]:
     paths = {"db": str(tmp_path / "sop.db"), "definitions": str(definitions), "forms": str(VERDICT / "forms"),
              "roles": str(definitions / "roles.yaml")}
     engine = engine_as(paths, "kasi")
-    engine.store(create=True)
-    engine.apply_roles()
-    engine.set_password("kasi", PASSWORD)
-    engine_as(paths, "arsip").set_password("arsip", PASSWORD)
+    engine.context.store(create=True)
+    engine.people.apply_roles()
+    engine.people.set_password("kasi", PASSWORD)
+    engine_as(paths, "arsip").people.set_password("arsip", PASSWORD)
     return paths
 
 
@@ -51,4 +51,4 @@ def test_instructions_ui_schema_and_a_step_without_artefact(tmp_path: Path) -> N
     step = _text(arsip.get("/instances/1/tasks/Arsipkan"))
     assert "Simpan surat di lemari arsip." in step and 'id="save-draft"' not in step
     assert post(arsip, "/instances/1/tasks/Arsipkan").status_code == 303
-    assert engine_as(paths, "kasi").show(1).status == "completed"
+    assert engine_as(paths, "kasi").instance(1).show().status == "completed"

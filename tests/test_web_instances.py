@@ -21,7 +21,7 @@ def test_the_start_lanes_people_start_an_instance_and_land_on_its_first_task(pat
     assert 'action="/processes/interkoneksi_data_baru/start"' in client.get("/processes").get_data(as_text=True)
     answer = post(client, "/processes/interkoneksi_data_baru/start")
     assert answer.status_code == 303 and answer.headers["Location"] == "/instances/1/tasks/AjukanPermohonan"
-    assert engine_as(paths, "tu.umum").show(1).started_by == "opd.dinkes"
+    assert engine_as(paths, "tu.umum").instance(1).show().started_by == "opd.dinkes"
 
 
 def test_someone_outside_the_start_lane_may_not_start_it(paths: dict[str, str]) -> None:
@@ -31,18 +31,18 @@ def test_someone_outside_the_start_lane_may_not_start_it(paths: dict[str, str]) 
     assert 'id="start-interkoneksi_data_baru"' not in listing and "may not start" in listing
     answer = post(kadis, "/processes/interkoneksi_data_baru/start")
     assert answer.status_code == 403 and "OPD" in answer.get_data(as_text=True)
-    assert engine_as(paths, "tu.umum").instances() == []
+    assert engine_as(paths, "tu.umum").instances.find() == []
 
 
 def test_the_engine_says_who_may_start_a_process(paths: dict[str, str]) -> None:
     """Engine.check_start_lane: the start event's lane (OPD) and operators pass; another lane is a RoleError."""
     from engine import RoleError
 
-    engine_as(paths, "opd.dinkes").check_start_lane("interkoneksi_data_baru")
-    engine_as(paths, "tu.umum").check_start_lane("interkoneksi_data_baru")
+    engine_as(paths, "opd.dinkes").processes.check_start_lane("interkoneksi_data_baru")
+    engine_as(paths, "tu.umum").processes.check_start_lane("interkoneksi_data_baru")
     with pytest.raises(RoleError, match=r"kadis .* may not start process interkoneksi_data_baru: it starts in lane"):
-        engine_as(paths, "kadis").check_start_lane("interkoneksi_data_baru")
-    assert engine_as(paths, "kadis").catalog().get("interkoneksi_data_baru").start_lanes == ("OPD",)
+        engine_as(paths, "kadis").processes.check_start_lane("interkoneksi_data_baru")
+    assert engine_as(paths, "kadis").processes.catalog().get("interkoneksi_data_baru").start_lanes == ("OPD",)
 
 
 def test_the_instance_page_shows_the_diagram_history_and_due_times(paths: dict[str, str]) -> None:
@@ -55,7 +55,7 @@ def test_the_instance_page_shows_the_diagram_history_and_due_times(paths: dict[s
     assert "Koordinasi dan survey teknis ke OPD" in page  # the ready step, with its due time
     svg = client.get(f"/instances/{instance}/diagram.svg")
     assert svg.mimetype == "image/svg+xml"
-    assert svg.get_data(as_text=True) == engine_as(paths, "tu.umum").diagram(instance)
+    assert svg.get_data(as_text=True) == engine_as(paths, "tu.umum").instance(instance).diagram()
     assert "script-src" not in svg.headers["Content-Security-Policy"]
 
 
@@ -64,7 +64,7 @@ def test_the_process_sheet_is_the_sop_ap_document(paths: dict[str, str]) -> None
     client = logged_in(make_app(paths), "kadis")
     sheet = client.get("/processes/interkoneksi_data_baru/sheet")
     assert sheet.status_code == 200
-    assert sheet.get_data(as_text=True) == engine_as(paths, "tu.umum").sheet("interkoneksi_data_baru")
+    assert sheet.get_data(as_text=True) == engine_as(paths, "tu.umum").pictures.sheet("interkoneksi_data_baru")
     policy = sheet.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "script-src" not in policy
     assert client.get("/processes/no_such_process/sheet").status_code == 404
@@ -73,15 +73,15 @@ def test_the_process_sheet_is_the_sop_ap_document(paths: dict[str, str]) -> None
 def test_an_unexpected_failure_shows_an_incident_id_and_no_trace(paths: dict[str, str], monkeypatch: pytest.MonkeyPatch,
                                                                 caplog: pytest.LogCaptureFixture) -> None:
     """A bug is a 500 page with an incident number; the traceback goes to the server log only."""
-    from engine import Engine
+    from engine.service.instance_service import InstanceService
 
-    def broken(self: Engine, *args: object, **kwargs: object) -> None:
+    def broken(self: InstanceService, *args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals /etc/passwd")
 
     app = make_app(paths)
     app.config["TESTING"] = False
     client = logged_in(app, "tu.umum")
-    monkeypatch.setattr(Engine, "tasks", broken)
+    monkeypatch.setattr(InstanceService, "tasks", broken)
     with caplog.at_level(logging.ERROR, logger="sop.web"):
         answer = client.get("/")
     page = answer.get_data(as_text=True)

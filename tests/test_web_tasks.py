@@ -29,7 +29,7 @@ def _text(answer: Any) -> str:
 def _events(paths: dict[str, str], instance: int) -> int:
     engine = engine_as(paths, "tu.umum")
     try:
-        return engine.show(instance).events
+        return engine.instance(instance).show().events
     finally:
         engine.close()
 
@@ -55,7 +55,7 @@ def test_the_tasklist_shows_the_lanes_tasks_with_filters_and_count(paths: dict[s
 def test_an_overdue_task_is_marked_and_the_overdue_filter_finds_it(paths: dict[str, str]) -> None:
     """A step past its due time is marked overdue (in WIB) and is what "overdue only" lists."""
     started(paths, "DisposisiKadis")
-    engine_as(paths, "tu.umum", clock=lambda: "2026-01-05T01:00:00.000Z").start("interkoneksi_data_baru")
+    engine_as(paths, "tu.umum", clock=lambda: "2026-01-05T01:00:00.000Z").instances.start("interkoneksi_data_baru")
     clerk = logged_in(make_app(paths), "tu.umum")
     page = _text(clerk.get("/"))
     assert page.count('class="task overdue"') == 1 and "2026-01-05" in page
@@ -73,8 +73,8 @@ def test_completing_a_step_redirects_to_the_tasklist_with_a_confirmation(paths: 
     assert "Completed &#39;Koordinasi dan survey teknis ke OPD&#39; of instance" in tasklist
     assert 'data-task="SurveyTeknis"' not in tasklist
     engine = engine_as(paths, "tu.umum")
-    assert engine.artefacts(instance)["SurveyTeknis"]["jarak_ke_titik_akses_meter"] == 420
-    assert engine.artefacts(instance)["SurveyTeknis"]["petugas"] == ["Fajar Nugroho", "Dedi Kurniawan"]
+    assert engine.instance(instance).artefacts()["SurveyTeknis"]["jarak_ke_titik_akses_meter"] == 420
+    assert engine.instance(instance).artefacts()["SurveyTeknis"]["petugas"] == ["Fajar Nugroho", "Dedi Kurniawan"]
 
 
 def test_invalid_data_is_422_with_each_problem_next_to_its_field_and_nothing_saved(paths: dict[str, str]) -> None:
@@ -149,7 +149,7 @@ def test_a_draft_is_saved_restored_and_not_an_event(paths: dict[str, str]) -> No
     other = _text(logged_in(app, "dedi.jaringan").get(f"/instances/{instance}/tasks/SurveyTeknis"))
     assert "Setengah jalan" not in other  # a draft is the person's own
     assert post(client, f"/instances/{instance}/tasks/SurveyTeknis", SURVEY).status_code == 303
-    assert engine_as(paths, "tim.jaringan").store().draft(instance, "x", "tim.jaringan") is None
+    assert engine_as(paths, "tim.jaringan").context.store().draft(instance, "x", "tim.jaringan") is None
 
 
 def test_rows_are_added_and_removed_without_javascript(paths: dict[str, str]) -> None:
@@ -176,14 +176,14 @@ def test_an_operator_records_a_step_on_behalf_of_an_official(paths: dict[str, st
     data = {"_as": "kadis", **{k: str(v) for k, v in disposition.items() if not isinstance(v, (dict, list))}}
     answer = post(client, f"/instances/{instance}/tasks/DisposisiKadis", data)
     assert answer.status_code == 303, _text(answer)
-    rows, _ = engine.history(instance)
+    rows, _ = engine.instance(instance).history()
     assert (rows[-1].actor, rows[-1].operator) == ("kadis", "tu.umum")
 
 
 def test_an_attached_file_is_uploaded_and_downloaded(paths: dict[str, str]) -> None:
     """A file input's upload is attached through the engine (checked by content) and downloads from the page."""
     engine = engine_as(paths, "tu.umum")
-    instance = engine.start("interkoneksi_data_baru").instance
+    instance = engine.instances.start("interkoneksi_data_baru").instance
     from engine import read_data_file
 
     letter = read_data_file(str(EXAMPLES / "data" / "01_surat_permohonan.yaml"))
@@ -194,7 +194,7 @@ def test_an_attached_file_is_uploaded_and_downloaded(paths: dict[str, str]) -> N
     answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",
                   {**fields, "pindaian_surat": (BytesIO(pdf), "surat dinkes.pdf")}, content_type="multipart/form-data")
     assert answer.status_code == 303, _text(answer)
-    files = engine.attachments(instance)
+    files = engine.instance(instance).attachments()
     assert [(f.field, f.name, f.media_type) for f in files] == [("pindaian_surat", "surat_dinkes.pdf",
                                                                  "application/pdf")]
     page = _text(client.get(f"/instances/{instance}"))
@@ -209,7 +209,7 @@ def test_an_attached_file_is_uploaded_and_downloaded(paths: dict[str, str]) -> N
 def test_a_file_of_the_wrong_type_is_422_naming_it_as_chosen(paths: dict[str, str]) -> None:
     """The engine refuses an upload by its content; the page names the file as the person chose it (never the
     server's temporary path), says to choose files again, and nothing is saved."""
-    instance = engine_as(paths, "tu.umum").start("interkoneksi_data_baru").instance
+    instance = engine_as(paths, "tu.umum").instances.start("interkoneksi_data_baru").instance
     client = logged_in(make_app(paths), "opd.dinkes")
     answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",
                   {"perihal": "Permohonan", "pindaian_surat": (BytesIO(b"just text"), "catatan.pdf")},
@@ -217,7 +217,7 @@ def test_a_file_of_the_wrong_type_is_422_naming_it_as_chosen(paths: dict[str, st
     page = _text(answer)
     assert answer.status_code == 422 and "catatan.pdf" in page and "sop-upload-" not in page
     assert "choose them again" in page and 'value="Permohonan"' in page
-    assert engine_as(paths, "tu.umum").attachments(instance) == []
+    assert engine_as(paths, "tu.umum").instance(instance).attachments() == []
 
 
 def test_an_unknown_instance_or_task_is_404(paths: dict[str, str]) -> None:

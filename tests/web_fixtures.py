@@ -38,11 +38,13 @@ def office(tmp_path: Path) -> dict[str, str]:
         shutil.copytree(DEFINITIONS, definitions)
         roles = definitions / "roles.yaml"
         roles.write_text(roles.read_text(encoding="utf-8") + SECOND_TEAM_MEMBER, encoding="utf-8")
-        engine = Engine(str(made / "sop.db"), definitions, FORMS, operator="tu.umum", roles=str(roles))
-        engine.store(create=True)
-        engine.apply_roles()
-        for login in engine.roles.people:  # type: ignore[union-attr]
-            engine.set_password(login, PASSWORD)
+        engine = Engine(
+            str(made / "sop.db"), definitions_dir=definitions, forms_dir=FORMS, operator="tu.umum", roles=str(roles)
+        )
+        engine.context.store(create=True)
+        engine.people.apply_roles()
+        for login in engine.people.roles.people:  # type: ignore[union-attr]
+            engine.people.set_password(login, PASSWORD)
         engine.close()
         _MADE.append(made)
     shutil.copytree(_MADE[0] / "definitions", tmp_path / "definitions")
@@ -54,7 +56,14 @@ def office(tmp_path: Path) -> dict[str, str]:
 
 def engine_as(paths: dict[str, str], login: str, **options: Any) -> Engine:
     """An Engine on the test store acting as login (to prepare instances the way the CLI would)."""
-    return Engine(paths["db"], paths["definitions"], paths["forms"], operator=login, roles=paths["roles"], **options)
+    return Engine(
+        paths["db"],
+        definitions_dir=paths["definitions"],
+        forms_dir=paths["forms"],
+        operator=login,
+        roles=paths["roles"],
+        **options,
+    )
 
 
 def make_app(paths: dict[str, str], **extra: Any) -> Any:
@@ -97,11 +106,13 @@ def started(paths: dict[str, str], upto: str | None = None) -> int:
     scenario = next(s for s in load_scenarios(EXAMPLES) if s.file.endswith("pasang.scenario.yaml"))
     engine = engine_as(paths, "tu.umum")
     try:
-        view = engine.start(PROCESS)
+        view = engine.instances.start(PROCESS)
         for step in scenario.steps:
             if step["task"] == upto:
                 break
-            engine.complete(view.instance, step["task"], step["data"], step["as"], step["attach"] or None)
+            engine.instance(view.instance).complete(
+                step["task"], step["data"], actor=step["as"], attach=step["attach"] or None
+            )
         return view.instance
     finally:
         engine.close()

@@ -34,9 +34,9 @@ def engine_for(login: str | None) -> Engine:
     kept: dict[str, Engine] = _per_thread.__dict__.setdefault("engines", {})
     base = kept.get(config["SOP_DB"])
     if base is None:
-        base = kept[config["SOP_DB"]] = Engine(config["SOP_DB"], config["SOP_DEFINITIONS"], config["SOP_FORMS"],
-                                               operator="-", roles=config["SOP_ROLES"])
-        base.store(create=True)  # opened as a writer once, so no request's Engine reopens the shared connection
+        base = kept[config["SOP_DB"]] = Engine(config["SOP_DB"], definitions_dir=config["SOP_DEFINITIONS"],
+                                               forms_dir=config["SOP_FORMS"], operator="-", roles=config["SOP_ROLES"])
+        base.context.store(create=True)  # opened as a writer once, so no request's Engine reopens the shared connection
     return base.acting_as(login or "-")
 
 
@@ -78,7 +78,7 @@ def find_person() -> None:
     if not isinstance(login, str) or request.endpoint == "static":
         return
     g.sop_login = login
-    person = engine().person(login)
+    person = engine().people.person(login)
     if person is None:  # no longer in the roles in force: logged out
         g.pop("sop_engine", None)
         g.sop_login = None

@@ -61,7 +61,7 @@ def _local_time(moment: str | None, seconds: bool = False) -> str:
     """A stored UTC time as the office reads it (`2026-11-30 08:30 WIB`)."""
     from .access import engine
 
-    return engine().local_times().text(moment, seconds)
+    return engine().time.local_times().text(moment, seconds)
 
 
 def _language() -> str:

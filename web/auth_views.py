@@ -36,7 +36,7 @@ def login_post() -> tuple[str, int] | Response:
     password = request.form.get("password", "")
     target = request.form.get("next", "")
     try:
-        person = engine().check_login(name, password, client_address(current_app, request))
+        person = engine().people.check_login(name, password, address=client_address(current_app, request))
     except LoginError as exc:
         return render_template("login.html", login=name, problem=translate(str(exc)), next=target), 401
     new_session({"login": person.login})

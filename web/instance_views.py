@@ -23,11 +23,11 @@ def processes() -> str:
     from engine import RoleError
 
     e = engine()
-    found, problems = e.processes()
+    found, problems = e.processes.runnable()
     refusals: dict[str, str] = {}
     for process in found:  # the engine says who may start each; the button shows only for them
         try:
-            e.check_start_lane(process.id)
+            e.processes.check_start_lane(process.id)
         except RoleError as exc:
             refusals[process.id] = translate(str(exc))
     return render_template("processes.html", processes=found, problems=[translate(p) for p in problems],
@@ -39,8 +39,8 @@ def processes() -> str:
 def start(process: str) -> BaseResponse:
     """Start an instance (the engine refuses people outside the start event's lane) and open its first task."""
     e = engine()
-    e.check_start_lane(process)
-    view = e.start(process)
+    e.processes.check_start_lane(process)
+    view = e.instances.start(process)
     flash(translate(N_(f"Started instance {view.instance} of {view.process}")))
     mine = [t for t in view.tasks if me().operator or me().holds(t.lane)]
     if len(mine) == 1:
@@ -53,10 +53,11 @@ def start(process: str) -> BaseResponse:
 def instance_page(instance: int) -> str:
     """An instance: its diagram with states, ready tasks with due times, its history in local time, its files."""
     e = engine()
-    view = e.show(instance)
-    rows, _ = e.history(instance)
+    handle = e.instance(instance)
+    view = handle.show()
+    rows, _ = handle.history()
     history = [(r, *_event_name(r)) for r in rows]
-    now = e.clock()
+    now = e.time.now()
     ready = [(t, bool(t.due and t.due < now)) for t in view.tasks]
     names = {r.task: r.name for r in rows if r.task}
     return render_template("instance.html", view=view, history=history, ready=ready, files=view.attachments,
@@ -67,14 +68,14 @@ def instance_page(instance: int) -> str:
 @login_required
 def diagram(instance: int) -> Response:
     """The instance drawn on its pinned diagram: the SVG `sop diagram` writes."""
-    return _document(engine().diagram(instance), "image/svg+xml")
+    return _document(engine().instance(instance).diagram(), "image/svg+xml")
 
 
 @instances.get("/processes/<process>/sheet")
 @login_required
 def sheet(process: str) -> Response:
     """The SOP AP document of a process (the HTML `sop sheet` writes), printable from the browser."""
-    return _document(engine().sheet(process), "text/html")
+    return _document(engine().pictures.sheet(process), "text/html")
 
 
 def _document(body: str, mimetype: str) -> Response:
@@ -88,14 +89,14 @@ def _document(body: str, mimetype: str) -> Response:
 @login_required
 def attachment(instance: int, seq: int, field: str, position: int) -> Response:
     """One attached file, downloaded (never shown inline: its content is whatever was uploaded)."""
-    e = engine()
-    found = [a for a in e.attachments(instance) if a.seq == seq and a.field == field and a.position == position]
+    handle = engine().instance(instance)
+    found = [a for a in handle.attachments() if a.seq == seq and a.field == field and a.position == position]
     if not found:
         from engine import NotFoundError
 
         raise NotFoundError(f"Instance {instance} has no file {seq}/{field}/{position}; see its page for its files")
     item = found[0]
-    chunks = e.attachment_bytes(instance, item.task, field, seq, position)
+    chunks = handle.attachment_bytes(task=item.task, field=field, seq=seq, position=position)
     response = Response(stream_with_context(_streamed(chunks)), mimetype="application/octet-stream")
     response.headers["Content-Length"] = str(item.size)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

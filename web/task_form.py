@@ -38,15 +38,16 @@ class TaskForm(NamedTuple):
 
 def load(engine: Engine, instance: int, task: str) -> TaskForm:
     """The ready task a reference names (BPMN id or UUID) and its form; the engine's errors when it is not ready."""
-    view, schema = engine.form(instance, task)
-    ui = engine.ui_schema(instance, view.task) if view.form else None
-    told = engine.instructions(instance).get(view.task)
+    handle = engine.instance(instance)
+    view, schema = handle.form(task)
+    ui = handle.ui_schema(view.task) if view.form else None
+    told = handle.instructions().get(view.task)
     return TaskForm(view, schema, ui, told, FormFields(schema, ui), task)
 
 
 def draft_values(engine: Engine, form: TaskForm, instance: int) -> tuple[Typed, bool]:
     """The inputs as the person's saved draft fills them (empty without one), and whether there was one."""
-    saved = engine.draft(instance, form.ref) if form.has_form else None
+    saved = engine.instance(instance).draft(form.ref) if form.has_form else None
     if not saved:
         return Typed({}, {}), False
     values, rows = flatten(form.schema, saved)
@@ -73,7 +74,7 @@ def typed_data(engine: Engine, form: TaskForm, instance: int, typed: Typed) -> t
     if not form.has_form:
         return {}, typed
     pairs, renumbered = assignments(form.schema, typed)
-    return engine.data_from_assignments(instance, form.ref, pairs), renumbered
+    return engine.instance(instance).data_from_assignments(form.ref, pairs), renumbered
 
 
 def problems_by_field(form: TaskForm, typed: Typed, problems: list[str],
@@ -126,21 +127,21 @@ def completed_by(engine: Engine, instance: int, task: str) -> tuple[str, str] | 
     from engine import EngineError
 
     try:
-        rows, _ = engine.history(instance)
+        rows, _ = engine.instance(instance).history()
     except EngineError:  # only an addition to the engine's own message
         return None
     done = [r for r in rows if r.type == "task-completed" and r.task == task]
     if not done:
         return None
     last = done[-1]
-    person = engine.person(last.actor)
+    person = engine.people.person(last.actor)
     who = f"{person.name} ({last.actor})" if person is not None and person.name else last.actor
-    return who, engine.local_times().text(last.time)
+    return who, engine.time.local_times().text(last.time)
 
 
 def officials(engine: Engine, lane: str | None) -> list[tuple[str, str, bool]]:
     """The people an operator may record for: (login, name, holds the step's lane), the lane's holders first."""
-    roles = engine.roles
+    roles = engine.people.roles
     if roles is None:
         return []
     people = [(p.login, p.name, p.holds(lane)) for p in roles.people.values()]
@@ -149,5 +150,5 @@ def officials(engine: Engine, lane: str | None) -> list[tuple[str, str, bool]]:
 
 def lane_holders(engine: Engine, lane: str | None) -> int:
     """How many people hold the step's lane (a claim is offered only where there are several)."""
-    roles = engine.roles
+    roles = engine.people.roles
     return sum(1 for p in roles.people.values() if p.holds(lane)) if roles is not None else 0

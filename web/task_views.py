@@ -43,12 +43,12 @@ def tasklist() -> str:
     problem = None
     if typed_instance and instance is None:
         problem = translate(N_(f"'{typed_instance}' is not an instance number"))
-    lanes = None if person.operator else e.my_lanes(person.login)
-    now = e.clock()
+    lanes = None if person.operator else e.people.my_lanes(person.login)
+    now = e.time.now()
     found: list[TaskView] = []
     if lanes != () and problem is None:
         try:
-            found = e.tasks(instance, None, None, lanes, now if overdue else None)
+            found = e.instances.tasks(instance=instance, lanes=lanes, overdue_at=now if overdue else None)
         except NotFoundError as exc:
             problem = translate(str(exc))
     waiting = sorted({t.process for t in found} | ({process} if process else set()))  # no folder scan per page
@@ -92,12 +92,12 @@ def task_post(instance: int, task: str) -> Any:
     try:
         data, typed = task_form.typed_data(e, form, instance, typed)
         if action == "draft":
-            saved_at = e.save_draft(instance, form.ref, data, actor)
-            when = e.local_times().text(saved_at)
+            saved_at = e.instance(instance).save_draft(form.ref, data, actor=actor)
+            when = e.time.local_times().text(saved_at)
             flash(translate(N_(f"Draft saved at {when}; files are not kept in a draft")))
             return redirect(url_for("tasks.task_page", instance=instance, task=task), 303)
         with task_form.uploads(form, request.files, shown) as attach:
-            result = e.complete(instance, form.ref, data, actor, attach or None)
+            result = e.instance(instance).complete(form.ref, data, actor=actor, attach=attach or None)
     except ValidationError as exc:
         by_field, general = task_form.problems_by_field(form, typed, exc.problems, shown)
         head = translate(task_form.plain(str(exc).split("\n", 1)[0], shown))
@@ -115,7 +115,7 @@ def task_post(instance: int, task: str) -> Any:
 @login_required
 def claim(instance: int, task: str) -> Response:
     """Take the task ("Saya kerjakan"): the others in the lane see who has it."""
-    engine().claim(instance, task)
+    engine().instance(instance).claim(task)
     return redirect(url_for("tasks.task_page", instance=instance, task=task), 303)
 
 
@@ -123,7 +123,7 @@ def claim(instance: int, task: str) -> Response:
 @login_required
 def release(instance: int, task: str) -> Response:
     """Give the task back to the lane (its claimer, or an operator)."""
-    engine().release(instance, task)
+    engine().instance(instance).release(task)
     return redirect(url_for("tasks.task_page", instance=instance, task=task), 303)
 
 
@@ -150,9 +150,10 @@ def _page(form: task_form.TaskForm, instance: int, task: str, typed: Typed, *,
     e, person = engine(), me()
     view = form.view
     fields = form.fields.fields(typed.values, typed.rows, errors) if form.has_form else ()
-    artefacts = e.artefacts(instance)
-    names = {r.task: r.name for r in e.history(instance)[0] if r.task}
-    files = e.attachments(instance)
+    handle = e.instance(instance)
+    artefacts = handle.artefacts()
+    names = {r.task: r.name for r in handle.history()[0] if r.task}
+    files = handle.attachments()
     return render_template(
         "task.html", view=view, instance=instance, ref=task, form=form, fields=fields, general=general or [],
         head=head, restored=restored, artefacts=artefacts, names=names, files=files,

@@ -28,7 +28,7 @@ def translate(text: str) -> str:
     said = engine_translate(text)
     made = g.get("sop_engine") if "Z" in said and has_app_context() else None
     if made is not None:  # the request's Engine said it (web.access.engine), so it knows the office's zone
-        said = made.local_times().in_text(said)
+        said = made.time.local_times().in_text(said)
     return said
 
 

@@ -48,7 +48,7 @@ def check_bundle_path(path: str) -> None:
 def write_bundle(path: str, bundle: dict[str, Any]) -> None:
     """Write atomically: a reader never sees half a bundle."""
     check_bundle_path(path)
-    write_atomically(path, json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "bundle")
+    write_atomically(path, json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True) + "\n", what="bundle")
 
 
 def read_bundle(path: str) -> AuditRecord:

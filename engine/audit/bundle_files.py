@@ -13,7 +13,7 @@ from engine.audit.records import AuditRecord, Problem
 from engine.definitions.form_files import file_values
 
 
-def files_folder(bundle_path: str) -> str:
+def bundle_files_folder(bundle_path: str) -> str:
     """The folder beside a bundle that holds its files: instance-7.json -> instance-7.files."""
     root, ext = os.path.splitext(bundle_path)
     return (root if ext else bundle_path) + ".files"
@@ -54,7 +54,7 @@ def _rehash(path: str, sha256: str, size: int) -> str | None:
 
 def bundle_file_problems(bundle_path: str, record: AuditRecord) -> list[Problem]:
     """Each file the bundle's events name that its folder lacks or holds with other bytes."""
-    folder = files_folder(bundle_path)
+    folder = bundle_files_folder(bundle_path)
     checked: dict[str, str | None] = {}
     problems = []
     for seq, field, _, value in bundle_named_files(record):

@@ -199,7 +199,7 @@ def history_rows(events: list[EventRow], steps: dict[str, tuple[str, str | None]
         name, lane = steps.get(event.task or "", (event.task or "", None))
         label = name if event.task else EVENT_LABELS.get(event.type, f"({event.type})")
         rows.append(HistoryRow(event.seq, event.time, event.type, event.task, label, lane, event.actor,
-                               event.operator, after, EVENT_SUMMARIES.get(event.type) or summarize(event.data)))
+                               event.operator, after, EVENT_SUMMARIES.get(event.type) or artefact_summary(event.data)))
     return rows
 
 
@@ -213,7 +213,7 @@ def step_names(spec_text: str) -> dict[str, tuple[str, str | None]]:
     return out
 
 
-def summarize(data_text: str, width: int | None = 60) -> str:
+def artefact_summary(data_text: str, width: int | None = 60) -> str:
     """A `field=value, ...` line of an artefact, cut at width (None: whole); booleans read true/false."""
     try:
         data = json.loads(data_text)

@@ -127,7 +127,7 @@ def parse_xml_light(text: str, source: str) -> Any:
     raise refusal(problem, source)
 
 
-def read_diagram_file(path: Path) -> tuple[str, XmlProblem | None]:
+def diagram_text_or_problem(path: Path) -> tuple[str, XmlProblem | None]:
     """A diagram file's text, or "" and why it cannot be read (missing, unreadable, not UTF-8)."""
     try:
         data = path.read_bytes()
@@ -141,9 +141,9 @@ def read_diagram_file(path: Path) -> tuple[str, XmlProblem | None]:
                                               "as UTF-8")
 
 
-def diagram_file_text(path: Path) -> str:
+def read_diagram_file(path: Path) -> str:
     """A diagram file's text; DefinitionError (the same message lint gives) when it cannot be read."""
-    text, problem = read_diagram_file(path)
+    text, problem = diagram_text_or_problem(path)
     if problem is not None:
         raise refusal(problem, str(path))
     return text

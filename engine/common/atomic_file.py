@@ -42,7 +42,7 @@ def _new_mode(target: Path, path: str, what: str) -> int:
     return stat.S_IMODE(found.st_mode) if stat.S_ISREG(found.st_mode) else 0o666 & ~_umask()
 
 
-def write_atomically(path: str, content: str | bytes, what: str = "the output") -> None:
+def write_atomically(path: str, content: str | bytes, *, what: str = "the output") -> None:
     """Write text (UTF-8) or bytes to path through an exclusive temporary file renamed over it."""
     target = Path(path)
     if not target.name or path.endswith(os.sep):

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.bpmn.diagram_checks import BPMN_NS
-from engine.bpmn.xml_reading import diagram_file_text
+from engine.bpmn.xml_reading import read_diagram_file
 from engine.common.errors import DefinitionError, EngineError
 from engine.common.yamlio import parse_yaml
 from engine.definitions.limits import count_limit_problem
@@ -133,7 +133,7 @@ def scan(definitions_dir: str | Path, forms_dir: str | Path) -> Catalog:
 def load_file(path: Path, forms_dir: Path, pages: Pages) -> list[Definition]:
     """Load the executable processes of one BPMN file with their forms and YAML pages; refuse what lint calls an
     error."""
-    text = diagram_file_text(path)
+    text = read_diagram_file(path)
     root, findings = diagram_root(text)
     forms = folder_forms(forms_dir)
     processes = executable_processes(root) if root is not None else []

@@ -227,7 +227,7 @@ def _typed(raw: str, schema: dict[str, Any] | None) -> Any:
         return raw
 
 
-def template(schema: dict[str, Any], ui: dict[str, Any] | None = None) -> str:
+def form_template(schema: dict[str, Any], ui: dict[str, Any] | None = None) -> str:
     """A YAML skeleton to fill in: one line per field, titles, descriptions and choices as comments; a UI schema
     (formUiSchemaFilename, RJSF conventions) orders the fields (`ui:order`) and adds `ui:help` and
     `ui:placeholder` to their comments."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from engine.bpmn.xml_reading import read_diagram_file
+from engine.bpmn.xml_reading import diagram_text_or_problem
 from engine.common.errors import EngineError
 from engine.common.lanes import lane_key
 from engine.definitions.rules import (
@@ -18,9 +18,9 @@ from engine.definitions.rules import (
     folder_forms,
 )
 
-__all__ = ["ERROR", "WARNING", "Problem", "lint", "lint_file"]
+__all__ = ["ERROR", "WARNING", "LintProblem", "lint_file", "lint_paths"]
 
-class Problem(NamedTuple):
+class LintProblem(NamedTuple):
     """One lint finding; the keys of `sop lint --json`."""
 
     severity: str
@@ -30,15 +30,20 @@ class Problem(NamedTuple):
     rule: str
     message: str
 
+    @property
+    def is_error(self) -> bool:
+        """An error (it blocks loading and makes `sop lint` exit 1), not a warning."""
+        return self.severity == ERROR
+
     def to_json(self) -> dict[str, Any]:
         """The documented JSON of one finding."""
         return self._asdict()
 
 
-def lint(paths: list[Path], forms_dir: Path, roles_file: Path | None = None) -> list[Problem]:
+def lint_paths(paths: list[Path], forms_dir: Path, *, roles_file: Path | None = None) -> list[LintProblem]:
     """Lint BPMN files and definitions folders; problems sorted by file and line. A path with nothing to lint,
     and a roles file that is missing (when given) or malformed, are errors."""
-    problems: list[Problem] = []
+    problems: list[LintProblem] = []
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -52,7 +57,7 @@ def lint(paths: list[Path], forms_dir: Path, roles_file: Path | None = None) -> 
         else:
             found = []
         if not found:
-            problems.append(Problem(ERROR, str(path), None, None, "nothing-to-lint",
+            problems.append(LintProblem(ERROR, str(path), None, None, "nothing-to-lint",
                                     f"nothing to lint in {path}: give a definitions folder holding *.bpmn or "
                                     "*.sop.yaml files, or such a file"))
     seen: dict[str, str] = {}
@@ -67,7 +72,7 @@ def lint(paths: list[Path], forms_dir: Path, roles_file: Path | None = None) -> 
     return sorted(problems, key=lambda p: (p.file, p.line or 0, p.rule))
 
 
-def role_lanes(path: Path, problems: list[Problem], required: bool) -> set[str] | None:
+def role_lanes(path: Path, problems: list[LintProblem], required: bool) -> set[str] | None:
     """The lanes a roles file knows (as roles.lane_key compares them), read by the roles file's own loader; None
     when there is none to use. A malformed file, or a missing one that was asked for, adds a roles-invalid error."""
     from engine.definitions.roles import find_roles, load_roles
@@ -82,12 +87,12 @@ def role_lanes(path: Path, problems: list[Problem], required: bool) -> set[str] 
         text, line = str(exc), _line_of(str(exc), str(path))
         if text.startswith(f"{path}:"):  # the file and line go to their own columns
             text = text.split(":", 2 if line else 1)[-1].strip()
-        problems.append(Problem(ERROR, str(path), line, None, "roles-invalid", text))
+        problems.append(LintProblem(ERROR, str(path), line, None, "roles-invalid", text))
         return None
     return {lane_key(lane) for person in roles.people.values() for lane in person.lanes}
 
 
-def _page_problems(folder: Path) -> list[Problem]:
+def _page_problems(folder: Path) -> list[LintProblem]:
     from engine.definitions.catalog import yaml_pages
 
     broken: dict[str, str] = {}
@@ -96,7 +101,7 @@ def _page_problems(folder: Path) -> list[Problem]:
     for stem, message in broken.items():
         page = next((p for p in (folder / f"{stem}.yaml", folder / f"{stem}.yml") if p.exists()), folder / stem)
         line = _line_of(message, str(page))
-        out.append(Problem(ERROR, str(page), line, None, "page-invalid", message))
+        out.append(LintProblem(ERROR, str(page), line, None, "page-invalid", message))
     return out
 
 
@@ -106,39 +111,39 @@ def _line_of(message: str, source: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def lint_file(path: Path, forms_dir: Path, lanes_known: set[str] | None, seen: dict[str, str]) -> list[Problem]:
+def lint_file(path: Path, forms_dir: Path, lanes_known: set[str] | None, seen: dict[str, str]) -> list[LintProblem]:
     """Every problem of one BPMN file or SOP table (NAME.sop.yaml)."""
     source = str(path)
     if not path.name.endswith((".sop.yaml", ".sop.yml")):
-        text, problem = read_diagram_file(path)
+        text, problem = diagram_text_or_problem(path)
         if problem is not None:
-            return [Problem(ERROR, source, problem.line, None, problem.rule, problem.message)]
+            return [LintProblem(ERROR, source, problem.line, None, problem.rule, problem.message)]
         return _lint_bpmn(text, source, forms_dir, lanes_known, seen)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return [Problem(ERROR, source, None, None, "table-invalid",
+        return [LintProblem(ERROR, source, None, None, "table-invalid",
                         f"cannot be read as UTF-8 text ({exc}); save it as UTF-8")]
     return _lint_table(text, source, forms_dir, lanes_known, seen)
 
 
 def _lint_table(text: str, source: str, forms_dir: Path, lanes_known: set[str] | None,
-                seen: dict[str, str]) -> list[Problem]:
+                seen: dict[str, str]) -> list[LintProblem]:
     """A table's own mistakes with their lines; then the rules for diagrams on the BPMN it compiles to."""
     from engine.table.sop_bpmn import compile_table
     from engine.table.sop_yaml import read_table
 
     try:
-        table, _ = read_table(text, source, forms_dir)
+        table, _ = read_table(text, source, forms_dir=forms_dir)
     except EngineError as exc:
         found = getattr(exc, "table_problems", None) or [(_line_of(str(exc), source), str(exc))]
-        return [Problem(ERROR, source, line, None, "table-invalid", message) for line, message in found]
+        return [LintProblem(ERROR, source, line, None, "table-invalid", message) for line, message in found]
     compiled = _lint_bpmn(compile_table(table, source), source, forms_dir, lanes_known, seen)
     return [p._replace(line=None) for p in compiled]  # lines of the compiled XML mean nothing to the author
 
 
 def _lint_bpmn(text: str, source: str, forms_dir: Path, lanes_known: set[str] | None,
-               seen: dict[str, str]) -> list[Problem]:
+               seen: dict[str, str]) -> list[LintProblem]:
     """The rule set loading refuses by (engine/definitions/rules.py), SpiffWorkflow's XSD and parser, and ids
     that another file also defines."""
     from engine.runtime.parsing import parser_findings, xsd_findings
@@ -158,5 +163,5 @@ def _lint_bpmn(text: str, source: str, forms_dir: Path, lanes_known: set[str] | 
     return [_problem(source, found) for found in findings]
 
 
-def _problem(source: str, found: Finding) -> Problem:
-    return Problem(found.severity, source, found.line, found.element, found.rule, found.message)
+def _problem(source: str, found: Finding) -> LintProblem:
+    return LintProblem(found.severity, source, found.line, found.element, found.rule, found.message)

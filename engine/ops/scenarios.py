@@ -58,15 +58,16 @@ def load_scenario(path: Path) -> Scenario:
 
 
 def run_scenario(
-    engine: Engine, scenario: Scenario, on_step: Callable[[str, dict[str, Any]], None] | None = None
+    engine: Engine, scenario: Scenario, *, on_step: Callable[[str, dict[str, Any]], None] | None = None
 ) -> InstanceView:
     """Start the process and complete every step in order; check the expected final status."""
     report = on_step or (lambda kind, detail: None)
-    view = engine.start(scenario.process, scenario.start_data)
+    view = engine.instances.start(scenario.process, scenario.start_data)
     report("started", {"instance": view.instance, "process": view.process})
     for n, step in enumerate(scenario.steps, 1):
         lane = next((t.lane for t in view.tasks if t.task == step["task"]), None)
-        result = engine.complete(view.instance, step["task"], step["data"], step["as"], step["attach"] or None)
+        result = engine.instance(view.instance).complete(step["task"], step["data"], actor=step["as"],
+                                                         attach=step["attach"] or None)
         view = result.instance
         report("completed", {"n": n, "task": step["task"], "lane": lane or "-", "actor": step["as"] or engine.operator,
                              "ready": [t.task for t in view.tasks]})

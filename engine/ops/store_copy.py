@@ -97,7 +97,7 @@ def verify_target(target: str, counts: dict[str, int]) -> CopyResult:
 
     engine = Engine(target)
     try:
-        verdicts = list(engine.verify())
+        verdicts = list(engine.audit.verify())
     finally:
         engine.close()
     problems = tuple(f"instance {v.instance} event {p.event}: {p.message}" for v in verdicts for p in v.problems)

@@ -46,7 +46,7 @@ def bare_states(diagram: Diagram) -> PictureStates:
 
 
 def instance_states(diagram: Diagram, state_text: str, spec_text: str, ready_rows: Iterable[TaskView],
-                    status: str, now: str) -> PictureStates:
+                    status: str, *, now: str) -> PictureStates:
     """The state of every drawn element of an instance from its stored state, spec and ready-task rows."""
     state = json.loads(state_text)
     spec = json.loads(spec_text)

@@ -45,7 +45,7 @@ def render_sheet(identity: dict[str, Any], rows: list[SheetRow], lanes: tuple[st
              f"<style>{_CSS}</style></head><body>", _identity_page(identity, name)]
     for i, page in enumerate(pages):
         parts.append(f'<div class="page flowchart" data-page="{i + 1}">'
-                     + render_page(page, lanes, title, i + 1, len(pages), where, pages_before=1) + "</div>")
+                     + render_page(page, lanes, title, i + 1, len(pages), where=where, pages_before=1) + "</div>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
 

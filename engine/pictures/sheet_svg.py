@@ -92,7 +92,7 @@ def paginate(rows: list[SheetRow], lanes: tuple[str, ...]) -> list[list[Placed]]
 
 
 def render_page(placed: list[Placed], lanes: tuple[str, ...], title: str, page_no: int, page_count: int,
-                where: dict[int, tuple[int, Placed]], pages_before: int = 0) -> str:
+                *, where: dict[int, tuple[int, Placed]], pages_before: int = 0) -> str:
     """One flowchart page; where maps each row number to its page index and placement (for off-page arrows);
     its heading numbers it within the whole document, after pages_before pages (the identity page)."""
     cols = columns(len(lanes))
@@ -105,7 +105,7 @@ def render_page(placed: list[Placed], lanes: tuple[str, ...], title: str, page_n
     out: list[str] = [f'<rect x="0" y="0" width="{PAGE_W:g}" height="{PAGE_H:g}" fill="#ffffff"/>']
     total = page_count + pages_before
     suffix = f" (halaman {page_no + pages_before} dari {total})" if total > 1 else ""
-    out.append(_text(title + suffix, 0, 17, 12, bold=True, anchor="start"))
+    out.append(_text(title + suffix, 0, 17, size=12, bold=True, anchor="start"))
     out.append(_header(cols, lanes, head_top, h2))
     # grid: bands and rows
     for y in [band_top + BAND_H, *(p.top + p.height for p in placed), grid_end]:
@@ -121,7 +121,7 @@ def render_page(placed: list[Placed], lanes: tuple[str, ...], title: str, page_n
     out.append(_hline(cols.no, cols.end, band_top, width=1.2))
     for p in placed:
         out.append(_row_cells(p, cols))
-    arrows = _Arrows(cols, placed, where, page_no - 1, band_top, bottom_band)
+    arrows = _Arrows(cols, placed, where, page_no - 1, band_top, bottom_band=bottom_band)
     for p in placed:
         arrows.add_row(p)
     out.append(arrows.svg())
@@ -135,7 +135,7 @@ def render_page(placed: list[Placed], lanes: tuple[str, ...], title: str, page_n
             + "".join(out) + "</svg>")
 
 
-def _text(text: str, x: float, y: float, size: float = FONT, bold: bool = False, anchor: str = "middle") -> str:
+def _text(text: str, x: float, y: float, *, size: float = FONT, bold: bool = False, anchor: str = "middle") -> str:
     weight = ' font-weight="bold"' if bold else ""
     return (f'<text x="{x:g}" y="{y:g}" font-size="{size:g}" fill="{INK}" text-anchor="{anchor}"{weight}>'
             f"{escape(text)}</text>")
@@ -149,7 +149,7 @@ def _vline(x: float, y1: float, y2: float, width: float = 0.8, colour: str = INK
     return f'<line x1="{x:g}" y1="{y1:g}" x2="{x:g}" y2="{y2:g}" stroke="{colour}" stroke-width="{width:g}"/>'
 
 
-def _block(text: str, x: float, width: float, top: float, height: float, bold: bool = False,
+def _block(text: str, x: float, width: float, top: float, height: float, *, bold: bool = False,
            centre: bool = True) -> str:
     lines = wrap(text, width - 8, FONT, bold) if text else []
     y = top + (height - len(lines) * LINE) / 2 + FONT if centre else top + 6 + FONT
@@ -224,7 +224,7 @@ class _Arrows:
     """Routes every exit of the rows of one page."""
 
     def __init__(self, cols: Columns, placed: list[Placed], where: dict[int, tuple[int, Placed]], page: int,
-                 band_top: float, bottom_band: float) -> None:
+                 band_top: float, *, bottom_band: float) -> None:
         self.cols, self.where, self.page = cols, where, page
         self.band_top, self.bottom_band = band_top, bottom_band
         self.first = placed[0].row.nomor
@@ -314,16 +314,16 @@ class _Arrows:
         if label:
             (x1, y1), (x2, _) = points[0], points[1]
             if x1 == x2:
-                self.parts.append(_text(label, x1 + 3, y1 + 10, 8, anchor="start"))
+                self.parts.append(_text(label, x1 + 3, y1 + 10, size=8, anchor="start"))
             else:
-                self.parts.append(_text(label, (x1 + x2) / 2 + 2, y1 - 3, 8, anchor="start"))
+                self.parts.append(_text(label, (x1 + x2) / 2 + 2, y1 - 3, size=8, anchor="start"))
 
     def _connector(self, x: float, y: float, number: int, kind: str) -> None:
         """An off-page connector (a pentagon pointing down) carrying the row number on the other page."""
         self.parts.append(f'<g class="off-page off-page-{kind}" data-row="{number}"><path d="M{x - 9:g},{y:g} '
                           f'L{x + 9:g},{y:g} L{x + 9:g},{y + 13:g} L{x:g},{y + 20:g} L{x - 9:g},{y + 13:g} z" '
                           f'fill="#ffffff" stroke="{INK}" stroke-width="1"/>'
-                          + _text(str(number), x, y + 11, 8, bold=True) + "</g>")
+                          + _text(str(number), x, y + 11, size=8, bold=True) + "</g>")
 
     def svg(self) -> str:
         return '<g class="arrows">' + "".join(self.parts) + "</g>"

@@ -96,7 +96,7 @@ def _group(element_id: str, state: str, kind: str, inner: str, role: str = "elem
     return (f'<g data-element-id={quoteattr(element_id)} class="{role} state-{state} kind-{kind}">{inner}</g>')
 
 
-def _text(text: str, x: float, y: float, size: float, colour: str, anchor: str = "middle", bold: bool = False,
+def _text(text: str, x: float, y: float, size: float, colour: str, *, anchor: str = "middle", bold: bool = False,
           rotate: bool = False, halo: bool = False) -> str:
     weight = ' font-weight="bold"' if bold else ""
     if halo:  # a white outline under the glyphs keeps a label readable where it crosses a line
@@ -106,7 +106,7 @@ def _text(text: str, x: float, y: float, size: float, colour: str, anchor: str =
             f"{escape(text)}</text>")
 
 
-def _lines(lines: list[str], cx: float, top: float, colour: str, size: float = FONT, halo: bool = False) -> str:
+def _lines(lines: list[str], cx: float, top: float, colour: str, *, size: float = FONT, halo: bool = False) -> str:
     out = [_text(line, cx, top + size + i * LINE, size, colour, halo=halo) for i, line in enumerate(lines)]
     return "".join(out)
 

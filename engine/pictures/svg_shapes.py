@@ -30,7 +30,7 @@ def event_shape(node: Shape, colour: str, paint: str) -> str:
     return out + event_icon(node.event, cx, cy, r, colour, filled=kind == "endEvent" or kind.startswith("throw"))
 
 
-def event_icon(event: str | None, cx: float, cy: float, r: float, colour: str, filled: bool) -> str:
+def event_icon(event: str | None, cx: float, cy: float, r: float, colour: str, *, filled: bool) -> str:
     """The icon of an event definition (timer, message, signal, ...) inside an event's circle."""
     fill = colour if filled else "none"
     k = r * 0.5
@@ -44,7 +44,7 @@ def event_icon(event: str | None, cx: float, cy: float, r: float, colour: str, f
                 + ticks + f'<path d="M{cx:g},{cy:g} L{cx:g},{cy - k * 0.75:g} M{cx:g},{cy:g} L{cx + k * 0.5:g},'
                 f'{cy:g}" stroke="{colour}" stroke-width="1.5" fill="none"/>')
     if event == "message":
-        return _envelope(cx, cy, r * 0.9, r * 0.6, colour, filled)
+        return _envelope(cx, cy, r * 0.9, r * 0.6, colour, filled=filled)
     if event == "signal":
         return (f'<path d="M{cx:g},{cy - k:g} L{cx + k:g},{cy + k * 0.7:g} L{cx - k:g},{cy + k * 0.7:g} z" '
                 f'fill="{fill}" stroke="{colour}"/>')
@@ -117,7 +117,7 @@ def task_icon(kind: str, b: Box, colour: str) -> str:
                 f'{y + 14:g} L{x + 2:g},{y + 14:g} C{x + 5:g},{y + 10:g} {x - 1:g},{y + 4:g} {x + 2:g},{y:g} z '
                 f'{rows}" fill="none" {line}/>')
     if kind in ("sendTask", "receiveTask"):  # an envelope, filled when it sends
-        return _envelope(x + 8, y + 6, 16, 11, colour, kind == "sendTask")
+        return _envelope(x + 8, y + 6, 16, 11, colour, filled=kind == "sendTask")
     if kind == "businessRuleTask":  # a table with a dark header row
         return (f'<rect x="{x:g}" y="{y:g}" width="17" height="13" fill="none" {line}/>'
                 f'<rect x="{x:g}" y="{y:g}" width="17" height="4" fill="{colour}"/>'
@@ -165,7 +165,7 @@ def annotation_shape(node: Shape, colour: str, lines: list[str], size: float, li
     return bracket + text
 
 
-def _envelope(cx: float, cy: float, w: float, h: float, colour: str, filled: bool) -> str:
+def _envelope(cx: float, cy: float, w: float, h: float, colour: str, *, filled: bool) -> str:
     fill = colour if filled else "none"
     return (f'<rect x="{cx - w / 2:g}" y="{cy - h / 2:g}" width="{w:g}" height="{h:g}" fill="{fill}" '
             f'stroke="{colour}"/><path d="M{cx - w / 2:g},{cy - h / 2:g} L{cx:g},{cy:g} L{cx + w / 2:g},'

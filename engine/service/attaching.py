@@ -174,7 +174,7 @@ def form_file_values(schema: dict[str, Any], data: Any) -> list[tuple[str, int, 
 
 
 def store_files(tx: Transaction, schema: dict[str, Any], data: dict[str, Any], placed: list[PlacedFile],
-                where: tuple[int, int, str], now: str, what: str) -> list[AttachmentRow]:
+                where: tuple[int, int, str], *, now: str, what: str) -> list[AttachmentRow]:
     """Store each new file (deduplicated by hash) and record the rows naming them; a value given in the data
     instead of --attach must name a file the store holds already, as stored."""
     from engine.common.file_scan import CHUNK_SIZE, file_chunks

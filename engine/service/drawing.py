@@ -12,15 +12,16 @@ from engine.pictures.diagram_states import bare_states, instance_states
 from engine.pictures.svg_diagram import render_svg
 
 if TYPE_CHECKING:
-    from engine.service.facade import Engine
+    from engine.service.context import EngineContext
 
 
-def instance_picture(engine: Engine, instance: int, html: bool = False, files_folder: str | None = None) -> str:
+def instance_picture(context: EngineContext, instance: int, *, html: bool = False,
+                     files_folder: str | None = None) -> str:
     """An instance drawn on its pinned diagram: SVG, or an HTML page with the SVG and the instance's history."""
     import json
 
-    row = engine.instance_row(instance)
-    store = engine.store()
+    row = context.instance_row(instance)
+    store = context.store()
     version = store.get_version(row.version)
     if version is None:
         raise StoreError(f"Store lacks definition version {row.version[:12]} pinned by instance {instance}")
@@ -31,8 +32,8 @@ def instance_picture(engine: Engine, instance: int, html: bool = False, files_fo
     except (zlib.error, UnicodeDecodeError) as exc:
         raise StoreError(f"Stored state of instance {instance} is damaged ({exc}); restore the store from a "
                          "backup") from None
-    states = instance_states(diagram, state, version.spec, store.ready_tasks(instance), row.status, engine.clock())
-    local = engine.local_times().text
+    states = instance_states(diagram, state, version.spec, store.ready_tasks(instance), row.status, now=context.clock())
+    local = context.local_times().text
     states = states._replace(ready={task: info._replace(since=local(info.since), due=info.due and local(info.due))
                                     for task, info in states.ready.items()})
     title = translate(f"{version.name} · instance {instance} · {row.status}")
@@ -40,35 +41,36 @@ def instance_picture(engine: Engine, instance: int, html: bool = False, files_fo
     if not html:
         return svg
     from engine.pictures.diagram_html import render_page
+    from engine.service.audit_service import history
 
-    rows, _ = engine.history(instance)
+    rows, _ = history(context, instance)
     return render_page(title, svg, [r._replace(time=local(r.time, seconds=True)) for r in rows], states,
-                       _linked_files(engine, instance, files_folder))
+                       _linked_files(context, instance, files_folder))
 
 
-def _linked_files(engine: Engine, instance: int, folder: str | None) -> list[tuple[int, str, str, str, str, str,
+def _linked_files(context: EngineContext, instance: int, folder: str | None) -> list[tuple[int, str, str, str, str, str,
                                                                                   str | None]]:
     """The instance's files for its page; with a folder, each is written there under its hash and linked."""
     import os
 
     from engine.common.sizes import size_text
-    from engine.service.file_methods import write_blob
+    from engine.service.attached_files import attachments, write_blob
 
-    found = engine.attachments(instance)
+    found = attachments(context, instance)
     if folder and not os.path.isdir(os.path.dirname(os.path.abspath(folder))):
         folder = None  # the page's own folder is missing: writing the page says so, and no file is written
     if found and folder:
         os.makedirs(folder, exist_ok=True)
         for sha in dict.fromkeys(a.sha256 for a in found):
-            write_blob(engine.store(), sha, os.path.join(folder, sha))
+            write_blob(context.store(), sha, os.path.join(folder, sha))
     base = os.path.basename(os.path.normpath(folder)) if folder else None
     return [(a.seq, a.task, a.field, a.name, size_text(a.size), a.sha256, f"{base}/{a.sha256}" if base else None)
             for a in found]
 
 
-def process_picture(engine: Engine, process_id: str, html: bool = False) -> str:
+def process_picture(context: EngineContext, process_id: str, *, html: bool = False) -> str:
     """A process's bare diagram (its newest version in the definitions folder)."""
-    definition = engine.catalog().get(process_id)
+    definition = context.catalog().get(process_id)
     diagram = parse_diagram(definition.bundle["bpmn"]["text"], definition.file)
     title = translate(f"{definition.name} ({process_id}, version {definition.version[:12]})")
     svg = render_svg(diagram, bare_states(diagram), title)
@@ -88,14 +90,14 @@ def picture_format(path: str | None) -> bool:
     raise ValueError(f"{path}: give a file ending in .svg or .html")
 
 
-def sheet_html(engine: Engine, process_id: str, version: str | None = None) -> str:
+def sheet_html(context: EngineContext, process_id: str, version: str | None = None) -> str:
     """The SOP AP document of a process (its newest definition, or the pinned version a hash names) as HTML."""
     from engine.pictures.sheet_html import render_sheet
     from engine.pictures.sheet_rows import sheet_rows
     from engine.table.sop_decompile import table_from_bpmn
 
-    bundle, version_hash = _definition(engine, process_id, version)
-    table = table_from_bpmn(bundle["bpmn"]["text"], bundle["bpmn"]["file"], process_id, for_sheet=True)
+    bundle, version_hash = _definition(context, process_id, version)
+    table = table_from_bpmn(bundle["bpmn"]["text"], bundle["bpmn"]["file"], process_id=process_id, for_sheet=True)
     identity: dict[str, Any] = {}
     if bundle.get("yaml"):
         from engine.common.yamlio import parse_yaml
@@ -117,25 +119,25 @@ def write_pdf(html: str, path: str) -> None:
                           "libpangoft2-1.0-0) or write FILE.html") from None
     from engine.common.atomic_file import write_atomically
 
-    write_atomically(path, HTML(string=html).write_pdf(), "the PDF")
+    write_atomically(path, HTML(string=html).write_pdf(), what="the PDF")
 
 
-def _definition(engine: Engine, process_id: str, version: str | None) -> tuple[dict[str, Any], str]:
+def _definition(context: EngineContext, process_id: str, version: str | None) -> tuple[dict[str, Any], str]:
     """The bundle of a process's newest definition, or of the version (full hash or a unique prefix) named."""
     import json
 
     if version is None:
-        unchanged = _pinned_and_unchanged(engine, process_id)
+        unchanged = _pinned_and_unchanged(context, process_id)
         if unchanged is not None:
             return unchanged
-        definition = engine.catalog().get(process_id)
+        definition = context.catalog().get(process_id)
         return definition.bundle, definition.version
     needle = version.lower()
     known: dict[str, None] = {}
-    if engine.store(optional=True).schema_version():
-        known.update(dict.fromkeys(r.version for r in engine.store().list_instances(process_id=process_id)))
+    if context.store(optional=True).schema_version():
+        known.update(dict.fromkeys(r.version for r in context.store().list_instances(process_id=process_id)))
     try:
-        current = engine.catalog().get(process_id)
+        current = context.catalog().get(process_id)
         known[current.version] = None
     except EngineError:
         current = None
@@ -147,22 +149,22 @@ def _definition(engine: Engine, process_id: str, version: str | None) -> tuple[d
                             "of the hash (at least 4 characters)")
     if current is not None and matches[0] == current.version:
         return current.bundle, current.version
-    row = engine.store().get_version(matches[0])
+    row = context.store().get_version(matches[0])
     if row is None:
         raise StoreError(f"Store lacks definition version {matches[0][:12]}")
     return json.loads(row.bundle), row.version
 
 
-def _pinned_and_unchanged(engine: Engine, process_id: str) -> tuple[dict[str, Any], str] | None:
+def _pinned_and_unchanged(context: EngineContext, process_id: str) -> tuple[dict[str, Any], str] | None:
     """A version pinned in the store whose BPMN, forms and YAML page are still the files on disk: it is the newest,
     and it was checked when it was pinned, so the folder need not be scanned (and its forms checked) again."""
     import json
     from pathlib import Path
 
-    store = engine.store(optional=True)
+    store = context.store(optional=True)
     if not store.schema_version():
         return None
-    folder, forms = Path(engine.definitions_dir), Path(engine.forms_dir)
+    folder, forms = Path(context.definitions_dir), Path(context.forms_dir)
     for version in dict.fromkeys(r.version for r in reversed(store.list_instances(process_id=process_id))):
         row = store.get_version(version)
         if row is None:

@@ -26,7 +26,7 @@ class ReadyStep(NamedTuple):
 
 
 def locked_ready_step(tx: Transaction, instance: int, task: str, db: str, pinned: PinnedVersions,
-                      warm: WarmWorkflows) -> ReadyStep:
+                      *, warm: WarmWorkflows) -> ReadyStep:
     """The running instance locked, its workflow, and the ready task a reference names, checked against the
     pinned diagram; a store altered behind the program's back is refused, naming `sop verify`."""
     from engine.bpmn.tasks import ready_row, refuse_completed, resolve, user_task_ids

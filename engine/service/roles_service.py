@@ -13,7 +13,7 @@ from engine.definitions.roles_pinning import people_json, pinned_roles, roles_ve
 from engine.store.protocol import RolesEventRow, Store, Transaction
 
 if TYPE_CHECKING:
-    from engine.service.facade import Engine
+    from engine.service.context import EngineContext
 
 
 class RolesStatus(NamedTuple):
@@ -71,22 +71,22 @@ def lane_person(roles: Roles, operator: str, requested: str | None, lane: str | 
     return person
 
 
-def status(engine: Engine) -> RolesStatus:
+def status(context: EngineContext) -> RolesStatus:
     """The pinned roles version and the roles file's, to say when they differ."""
-    file_roles = engine.file_roles
-    return RolesStatus(pinned_row(engine.store(optional=True)), file_roles.source if file_roles else None,
+    file_roles = context.file_roles
+    return RolesStatus(pinned_row(context.store(optional=True)), file_roles.source if file_roles else None,
                        roles_version(file_roles) if file_roles else None)
 
 
-def apply_roles(engine: Engine) -> RolesApplied:
+def apply_roles(context: EngineContext) -> RolesApplied:
     """Pin the roles file's current content in the store (a no-op when that version is in force already, intact);
     once a version with operators is in force, only one of them may apply another."""
-    roles = engine.file_roles
+    roles = context.file_roles
     if roles is None:
         raise RoleError("No roles file to apply: give --roles FILE (or SOP_ROLES), or put roles.yaml in the "
                         "definitions folder; nothing was changed")
     version = roles_version(roles)
-    with engine.store(create=True).transaction() as tx:
+    with context.store(create=True).transaction() as tx:
         current = tx.roles_in_force(exclusive=True)
         if current is not None and current.version == version and current.people == canonical_json(people_json(roles)):
             return RolesApplied(current, False, len(roles.people))
@@ -96,8 +96,8 @@ def apply_roles(engine: Engine) -> RolesApplied:
             except RoleError:
                 in_force = None  # altered behind the program's back: applying a good file is the repair
             if in_force is not None:
-                _check_applier(in_force, engine.operator)
-        row = sealed_roles_event(current, roles, engine.clock(), engine.operator)
+                _check_applier(in_force, context.operator)
+        row = sealed_roles_event(current, roles, context.clock(), context.operator)
         tx.append_roles_event(row)
     return RolesApplied(row, True, len(roles.people))
 

@@ -24,7 +24,7 @@ def due_of(clock: Clock, since: str, sla: str | None, where: str) -> str | None:
 
 
 def record_change(
-    tx: Transaction, row: InstanceRow, workflow: Any, tasks: list[Any], previous: list[TaskView], now: str,
+    tx: Transaction, row: InstanceRow, workflow: Any, tasks: list[Any], previous: list[TaskView], *, now: str,
     clock: Clock, seq: int,
 ) -> list[TaskView]:
     """Write the instance's ready tasks (a task ready before keeps its since, due and claim; drafts of the others

@@ -82,7 +82,7 @@ def day_window(clock: Clock, since: date | None, until: date | None) -> tuple[st
 
 
 def build_report(
-    store: Store, clock: Callable[[], Clock], process: str | None = None, since: str | None = None,
+    store: Store, clock: Callable[[], Clock], *, process: str | None = None, since: str | None = None,
     until: str | None = None, late_only: bool = False,
 ) -> SlaReport:
     """Figures from the steps' ready and completion events (steps completed in [since, until); instances

@@ -9,7 +9,7 @@ from engine.service.transition import Change, Happened, advance
 from engine.store.protocol import TimerRow, Transaction
 
 if TYPE_CHECKING:
-    from engine.service.facade import Engine
+    from engine.service.context import EngineContext
 
 TIMER_ACTOR = "timer"  # who acts when a timer fires; the operator column still names the OS account
 
@@ -37,13 +37,13 @@ class TickResult(NamedTuple):
     problems: tuple[str, ...]
 
 
-def run_tick(engine: Engine) -> TickResult:
+def run_tick(context: EngineContext) -> TickResult:
     """Claim and fire due timers one by one until none is left; a timer that fails is reported and skipped."""
-    now = engine.clock()
-    store = engine.store()
+    now = context.clock()
+    store = context.store()
     if store.schema_version() == 0:
         return TickResult(now, (), ())
-    _fill_due(engine)
+    _fill_due(context)
     fired: list[FiredTimer] = []
     problems: list[str] = []
     skip: set[tuple[int, str]] = set()
@@ -55,7 +55,7 @@ def run_tick(engine: Engine) -> TickResult:
                 if timer is None:
                     break
                 skip.add((timer.instance_id, timer.task_uuid))
-                fired.append(_fire(engine, tx, timer, now))
+                fired.append(_fire(context, tx, timer, now))
         except EngineError as exc:
             if timer is None:
                 raise
@@ -63,33 +63,33 @@ def run_tick(engine: Engine) -> TickResult:
     return TickResult(now, tuple(fired), tuple(problems))
 
 
-def _fill_due(engine: Engine) -> None:
+def _fill_due(context: EngineContext) -> None:
     """Give due times to tasks that were ready before the store had them (a store upgraded from schema 2)."""
     from engine.service.schedule import due_of
 
-    store = engine.store()
+    store = context.store()
     if not store.has_ready_without_due():
         return
     with store.transaction() as tx:
         for task in tx.ready_without_due():
-            due = due_of(engine.work_clock(), task.since, task.sla, f"Instance {task.instance} step '{task.task}'")
+            due = due_of(context.work_clock(), task.since, task.sla, f"Instance {task.instance} step '{task.task}'")
             if due is not None:
                 tx.set_due(task.instance, task.id, due)
 
 
-def _fire(engine: Engine, tx: Transaction, timer: TimerRow, now: str) -> FiredTimer:
+def _fire(context: EngineContext, tx: Transaction, timer: TimerRow, now: str) -> FiredTimer:
     from engine.runtime.timers import fire_timer, interrupting
     from engine.runtime.workflow import state_from_bytes
 
     row = tx.lock_instance(timer.instance_id)
     if row is None:
         raise StoreError(f"instance {timer.instance_id} is missing from the store")
-    version = engine.pinned.of(row, tx.get_version)
-    workflow = state_from_bytes(row.state, engine.pinned.spec(row.version, version.spec))
+    version = context.pinned.of(row, tx.get_version)
+    workflow = state_from_bytes(row.state, context.pinned.spec(row.version, version.spec))
     fired = fire_timer(workflow, timer.task_uuid)
     data = {"due": timer.due, "attached_to": timer.attached_to, "interrupting": interrupting(fired)}
-    change = Change(TIMER_ACTOR, engine.operator, now, engine.work_clock(), tx.ready_tasks(row.id))
+    change = Change(TIMER_ACTOR, context.operator, now, context.work_clock(), tx.ready_tasks(row.id))
     done = advance(tx, row, workflow, [Happened("timer-fired", timer.bpmn_id, timer.task_uuid, data)], change,
-                   f"Timer '{timer.bpmn_id}' of instance {row.id} would leave instance {row.id}")
+                   stranded=f"Timer '{timer.bpmn_id}' of instance {row.id} would leave instance {row.id}")
     return FiredTimer(row.id, timer.bpmn_id, timer.attached_to, timer.due, done.row.status,
                       tuple(t.task for t in done.ready))

@@ -51,7 +51,7 @@ class Change(NamedTuple):
 
 
 def advance(
-    tx: Transaction, row: InstanceRow, workflow: Any, happened: list[Happened], change: Change, stranded: str,
+    tx: Transaction, row: InstanceRow, workflow: Any, happened: list[Happened], change: Change, *, stranded: str,
     version: str | None = None, finished: Finished | None = None,
 ) -> Advanced:
     """Write the workflow's next state with everything that follows from it; a change that would leave the
@@ -72,7 +72,9 @@ def advance(
         clock = change.clock
         tx.finish_step(row.id, finished.task_uuid, row.last_seq + 1, change.now,
                        clock.worked(finished.since, change.now))
-    ready = record_change(tx, new_row, workflow, tasks, change.before, change.now, change.clock, row.last_seq + 1)
+    ready = record_change(
+        tx, new_row, workflow, tasks, change.before, now=change.now, clock=change.clock, seq=row.last_seq + 1
+    )
     return Advanced(new_row, ready)
 
 

@@ -13,7 +13,7 @@ from engine.store.protocol import InstanceRow, VersionRow
 
 if TYPE_CHECKING:
     from engine.runtime.workflow import Spec
-    from engine.service.facade import Engine
+    from engine.service.context import EngineContext
 
 MIN_PREFIX = 6
 
@@ -57,12 +57,12 @@ class MigrationResult(NamedTuple):
                 "problems": self.problems, "up_to_date": self.up_to_date}
 
 
-def process_versions(engine: Engine) -> tuple[list[VersionInfo], list[str]]:
+def process_versions(context: EngineContext) -> tuple[list[VersionInfo], list[str]]:
     """Every version the store has pinned plus the ones the definitions folder holds now."""
-    catalog = engine.catalog()
+    catalog = context.catalog()
     current = {d.process_id: d.version for d in catalog.definitions}
     out = [VersionInfo(v.process_id, v.version, v.created_at, v.running, v.instances,
-                       current.get(v.process_id) == v.version) for v in engine.store(optional=True).list_versions()]
+                       current.get(v.process_id) == v.version) for v in context.store(optional=True).list_versions()]
     known = {v.version for v in out}
     out += [VersionInfo(pid, version, None, 0, 0, True) for pid, version in current.items() if version not in known]
     return sorted(out, key=lambda v: (v.process, v.first_seen or "~")), list(catalog.problems)
@@ -75,11 +75,11 @@ class _Target(NamedTuple):
     bundle: dict[str, Any]
 
 
-def _target(engine: Engine, process_id: str, to: str | None) -> _Target:
+def _target(context: EngineContext, process_id: str, to: str | None) -> _Target:
     """The version to move to: a stored or current version of the process named by a hash prefix, else the current."""
     from engine.runtime.workflow import bundle_spec, spec_to_text
 
-    catalog = engine.catalog()
+    catalog = context.catalog()
     current = next((d for d in catalog.definitions if d.process_id == process_id), None)
     if to is None:
         if current is None:
@@ -90,7 +90,7 @@ def _target(engine: Engine, process_id: str, to: str | None) -> _Target:
         wanted = to.strip().lower()
         if len(wanted) < MIN_PREFIX:
             raise EngineError(f"--to {to!r} is too short; give at least {MIN_PREFIX} characters of the version hash")
-    stored = [v for v in engine.store().list_versions() if v.process_id == process_id]
+    stored = [v for v in context.store().list_versions() if v.process_id == process_id]
     hashes = {v.version for v in stored} | ({current.version} if current else set())
     matches = sorted(h for h in hashes if h.startswith(wanted))
     if len(matches) != 1:
@@ -98,42 +98,43 @@ def _target(engine: Engine, process_id: str, to: str | None) -> _Target:
         what = N_("several versions") if matches else N_("no version")
         raise NotFoundError(f"Process '{process_id}' has {what} starting with '{wanted[:12]}'; versions: {listing}")
     version = matches[0]
-    row = engine.store().get_version(version)
+    row = context.store().get_version(version)
     if row is not None:
-        return _Target(version, row, engine.pinned.spec(version, row.spec), engine.pinned.bundle(row))
+        return _Target(version, row, context.pinned.spec(version, row.spec), context.pinned.bundle(row))
     assert current is not None
     spec = bundle_spec(current.bundle, current.file)
-    engine.pinned.keep_spec(version, spec)
+    context.pinned.keep_spec(version, spec)
     row = VersionRow(version, process_id, current.name, canonical_json(current.bundle), spec_to_text(spec),
-                     engine.clock())
+                     context.clock())
     return _Target(version, row, spec, current.bundle)
 
 
-def migrate(engine: Engine, instance: int, to: str | None = None, dry_run: bool = False) -> MigrationResult:
+def migrate(context: EngineContext, instance: int, *, to: str | None = None, dry_run: bool = False) -> MigrationResult:
     """Move a running instance to another version when SpiffWorkflow's diff says it is safe; refuse with reasons."""
-    row = engine.instance_row(instance)
-    target = _target(engine, row.process_id, to)
+    row = context.instance_row(instance)
+    target = _target(context, row.process_id, to)
     if dry_run:
-        return _move(engine, row, target, dry_run=True)
-    with engine.store().transaction() as tx:
+        return _move(context, row, target, dry_run=True)
+    with context.store().transaction() as tx:
         locked = tx.lock_instance(instance)
         assert locked is not None
-        return _move(engine, locked, target, dry_run=False, tx=tx)
+        return _move(context, locked, target, dry_run=False, tx=tx)
 
 
-def migrate_all(engine: Engine, from_version: str, to: str | None, dry_run: bool) -> list[MigrationResult]:
+def migrate_all(context: EngineContext, from_version: str, *, to: str | None,
+                dry_run: bool) -> list[MigrationResult]:
     """Move every running instance of a version; each moves (or is refused) on its own."""
     wanted = from_version.strip().lower()
     if len(wanted) < MIN_PREFIX:
         raise EngineError(f"--all-from {from_version!r} is too short; give at least {MIN_PREFIX} characters")
-    versions = {r.version for r in engine.store().list_instances("running") if r.version.startswith(wanted)}
+    versions = {r.version for r in context.store().list_instances("running") if r.version.startswith(wanted)}
     if len(versions) > 1:
         raise NotFoundError(f"--all-from '{wanted}' names several versions; give more of the hash")
     results = []
-    for row in engine.store().list_instances("running"):
+    for row in context.store().list_instances("running"):
         if row.version in versions:
             try:
-                results.append(migrate(engine, row.id, to, dry_run))
+                results.append(migrate(context, row.id, to=to, dry_run=dry_run))
             except EngineError as exc:
                 refused = getattr(exc, "result", None)
                 problems = [str(exc)] if refused is None else refused.problems
@@ -142,7 +143,7 @@ def migrate_all(engine: Engine, from_version: str, to: str | None, dry_run: bool
     return results
 
 
-def _move(engine: Engine, row: InstanceRow, target: _Target, dry_run: bool, tx: Any = None) -> MigrationResult:
+def _move(context: EngineContext, row: InstanceRow, target: _Target, dry_run: bool, tx: Any = None) -> MigrationResult:
     from engine.runtime.migration import MigrationError, move_to_spec, plan_migration
     from engine.runtime.workflow import state_from_bytes
 
@@ -152,13 +153,13 @@ def _move(engine: Engine, row: InstanceRow, target: _Target, dry_run: bool, tx: 
 
     if row.status != "running":
         raise TaskStateError(f"Instance {row.id} is {row.status}; only running instances move to another version")
-    reader = tx if tx is not None else engine.store()
-    old = engine.pinned.of(row, reader.get_version)
-    workflow = state_from_bytes(row.state, engine.pinned.spec(row.version, old.spec))
+    reader = tx if tx is not None else context.store()
+    old = context.pinned.of(row, reader.get_version)
+    workflow = state_from_bytes(row.state, context.pinned.spec(row.version, old.spec))
     if row.version == target.version:
         return MigrationResult(row.id, row.process_id, row.version, target.version, False, dry_run, [], [], {}, [],
                                [], up_to_date=True)
-    plan = plan_migration(workflow, target.spec, engine.pinned.bundle(old)["forms"], target.bundle["forms"])
+    plan = plan_migration(workflow, target.spec, context.pinned.bundle(old)["forms"], target.bundle["forms"])
     if plan.problems:
         refused = result(False, [], plan.problems)
         if dry_run:
@@ -169,7 +170,7 @@ def _move(engine: Engine, row: InstanceRow, target: _Target, dry_run: bool, tx: 
         error.result = refused  # type: ignore[attr-defined]
         raise error
     move_to_spec(workflow, target.spec)
-    now = engine.clock()
+    now = context.clock()
     before = reader.ready_tasks(row.id)
     stranded = f"Moving instance {row.id} to version {target.version[:12]} would leave it"
     if dry_run:
@@ -177,8 +178,8 @@ def _move(engine: Engine, row: InstanceRow, target: _Target, dry_run: bool, tx: 
     if tx.get_version(target.version) is None:
         tx.put_version(target.row)
     # Ready rows keep their since and due; tasks the new version makes ready get theirs.
-    change = Change(engine.operator, engine.operator, now, engine.work_clock(), before)
+    change = Change(context.operator, context.operator, now, context.work_clock(), before)
     done = advance(tx, row, workflow, [Happened("instance-migrated", None, None,
                                                 {"from": row.version, "to": target.version})],
-                   change, stranded, version=target.version)
+                   change, stranded=stranded, version=target.version)
     return result(True, done.ready, [])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -14,20 +15,20 @@ ATTACHMENT_COLUMNS = "instance_id, seq, task, field, position, sha256, name, med
 BLOB_COLUMNS = "sha256, size, media_type, chunks, created_at"
 
 
-class SqlFileWrites:
+class SqlFileWrites(ABC):
     """The Transaction's file writes; the transaction supplies `_run`, `_all` and `_many`."""
 
+    @abstractmethod
     def _run(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         """Execute one statement; the number of rows it changed."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """The rows of one read."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         """Execute one statement for each row (nothing for no rows)."""
-        raise NotImplementedError
 
     def get_blob(self, sha256: str) -> BlobRow | None:
         """A stored file's row, or None."""
@@ -62,16 +63,18 @@ class SqlFileWrites:
         self._run("DELETE FROM blobs WHERE sha256 = ?", (sha256,))
 
 
-class SqlFileReads:
+class SqlFileReads(ABC):
     """The Store's file reads; the store supplies `_query` and its schema version."""
 
     files_since: int
 
+    @abstractmethod
     def schema_version(self) -> int:
-        raise NotImplementedError
+        """Supplied by the dialect."""
 
+    @abstractmethod
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
+        """Supplied by the dialect."""
 
     def _has_files(self) -> bool:
         return self.schema_version() >= self.files_since

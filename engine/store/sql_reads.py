@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any
 
 from engine.common.models import TaskView
@@ -35,13 +36,13 @@ class SqlStoreReads(SqlAccountReads):
     dialect: Dialect
     roles_since: int  # the first schema version with the roles log
 
+    @abstractmethod
     def schema_version(self) -> int:
         """The store's schema version; 0 when the store does not exist yet."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """The rows of one read (`?` marks); none when the store does not exist yet."""
-        raise NotImplementedError
 
     def get_instance(self, instance_id: int) -> InstanceRow | None:
         """An instance with its state, or None."""

@@ -249,7 +249,7 @@ def _lanes(root: Any, process: Any, source: str) -> tuple[list[str], dict[str, s
     return names, of
 
 
-def table_from_bpmn(text: str, source: str, process_id: str | None = None, for_sheet: bool = False) -> SopTable:
+def table_from_bpmn(text: str, source: str, *, process_id: str | None = None, for_sheet: bool = False) -> SopTable:
     """Read a diagram's process as an SOP table (see the module docstring); what does not fit is named with its line."""
     root = parse_xml(text, source)
     processes = [p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("isExecutable", "true").lower() == "true"]

@@ -77,12 +77,12 @@ def build_graph(table: SopTable, source: str = "<table>") -> Graph:
             step = row.steps[0]
             nodes.append(Node(step.id, "task", lane, step.kegiatan, step, row.nomor))
             last = step.id
-        _exits(row, last, lane, entry, nodes, flows)
+        _exits(row, last, lane, entry, nodes, flows=flows)
     _check_unique(table, nodes, source)
     return Graph(table, tuple(nodes), tuple(flows))
 
 
-def _exits(row: Row, last: str, lane: str, entry: dict[str, str], nodes: list[Node], flows: list[Flow]) -> None:
+def _exits(row: Row, last: str, lane: str, entry: dict[str, str], nodes: list[Node], *, flows: list[Flow]) -> None:
     decision = row.keputusan
     if decision is None:
         if row.lanjut == END or row.lanjut is None:
@@ -102,10 +102,10 @@ def _exits(row: Row, last: str, lane: str, entry: dict[str, str], nodes: list[No
             target_id = end
         else:
             target_id = entry[target]
-        _flow(flows, gateway, target_id, label, condition, default=condition is None)
+        _flow(flows, gateway, target_id, name=label, condition=condition, default=condition is None)
 
 
-def _flow(flows: list[Flow], source: str, target: str, name: str | None = None, condition: str | None = None,
+def _flow(flows: list[Flow], source: str, target: str, *, name: str | None = None, condition: str | None = None,
           default: bool = False) -> None:
     base = flow_id = f"Flow_{source}_{target}"
     n = 2

@@ -97,7 +97,7 @@ def layout(graph: Graph) -> Layout:
     below = {graph.flows[i].source for i, side in sides.items() if side == "bottom"}
     shapes, labels = _shapes(graph, grid, columns, bands, below)
     _slot_verticals(columns)
-    waypoints = _waypoints(graph, grid, routing, shapes, bands, sides)
+    waypoints = _waypoints(graph, grid, routing, shapes, bands, sides=sides)
     return Layout(participant, tuple(lane_boxes), shapes, labels, waypoints, _flow_labels(graph, waypoints))
 
 
@@ -331,7 +331,7 @@ def _slot_verticals(columns: _Columns) -> None:
 
 
 def _waypoints(graph: Graph, grid: _Grid, routing: _Routing, shapes: dict[str, Box], bands: _Bands,
-               sides: dict[int, str]) -> dict[str, tuple[Point, ...]]:
+               *, sides: dict[int, str]) -> dict[str, tuple[Point, ...]]:
     """Each flow's points, from the right side (or a corner) of its source to the left side of its target."""
     vx: dict[int, list[int]] = {}  # each edge's verticals' x in order (a channel's two may share a gap)
     for vert in routing.verticals:

@@ -242,7 +242,7 @@ class _Reader:
                 seen.setdefault(step_id, line)
 
 
-def read_table(text: str, source: str, forms_dir: Path | None = None) -> tuple[SopTable, dict[str, Any]]:
+def read_table(text: str, source: str, *, forms_dir: Path | None = None) -> tuple[SopTable, dict[str, Any]]:
     """Parse NAME.sop.yaml text into the table and the raw document; every mistake is named with its line.
 
     forms_dir, when given, is where each step's form must exist.
@@ -362,8 +362,8 @@ def _step_entry(step: Step, default_id: str) -> dict[str, Any]:
     return entry
 
 
-def write_table(table: SopTable, identity: dict[str, Any] | None = None, lane_notes: dict[str, Any] | None = None,
-                header: str = "") -> str:
+def write_table(table: SopTable, identity: dict[str, Any] | None = None, *,
+                lane_notes: dict[str, Any] | None = None, header: str = "") -> str:
     """The table as NAME.sop.yaml text (stable: the same table always gives the same bytes)."""
     from engine.common.yamlio import dump_yaml
 

@@ -30,9 +30,15 @@ PARAF = ROOT / "tests" / "data" / "paraf_banyak"
 times = iter(f"2026-11-01T08:0{n}:00.000Z" for n in range(10))
 with tempfile.TemporaryDirectory() as tmp:
     db = Path(tmp) / "old.db"
-    engine = Engine(str(db), PARAF / "definitions", PARAF / "forms", clock=lambda: next(times), operator="pembuat")
-    view = engine.start("paraf_banyak", actor="pembuat")
-    engine.complete(view.instance, view.tasks[0].id, {"nama": "Pejabat Pertama"}, actor="pejabat.satu")
+    engine = Engine(
+        str(db),
+        definitions_dir=PARAF / "definitions",
+        forms_dir=PARAF / "forms",
+        clock=lambda: next(times),
+        operator="pembuat",
+    )
+    view = engine.instances.start("paraf_banyak", actor="pembuat")
+    engine.instance(view.instance).complete(view.tasks[0].id, {"nama": "Pejabat Pertama"}, actor="pejabat.satu")
     engine.close()
     conn = sqlite3.connect(db)
     lines = list(conn.iterdump())

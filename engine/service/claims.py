@@ -1,56 +1,41 @@
-"""The Engine's claims: where a lane holds several people, one takes a ready task ("Saya kerjakan") and the others
+"""Claims: where a lane holds several people, one takes a ready task ("Saya kerjakan") and the others
 see who has it; the claimer or an operator releases it. Each is an event in the instance's chain, written through
 the one transition; the ready row's claimed_by/claimed_at follow from those events."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from engine.common.errors import NotFoundError, RoleError, TaskStateError
+from engine.common.errors import RoleError, TaskStateError
 from engine.common.i18n import N_
 
 if TYPE_CHECKING:
     from engine.common.models import TaskView
-    from engine.service.facade import Engine
+    from engine.service.context import EngineContext
 
 
-class ClaimMethods:
-    """Taking and releasing ready tasks."""
-
-    def claim(self, instance: int, task: str, actor: str | None = None) -> TaskView:
-        """Take a ready task of one's lane (actor: the person an operator records for); the same person claiming
-        again changes nothing; a task someone else holds is refused, naming them and since when."""
-        return _change_claim(cast("Engine", self), instance, task, actor, take=True)
-
-    def release(self, instance: int, task: str, actor: str | None = None) -> TaskView:
-        """Give back a claimed task: its claimer or an operator of the roles in force."""
-        return _change_claim(cast("Engine", self), instance, task, actor, take=False)
-
-
-def _change_claim(engine: Engine, instance: int, task: str, requested: str | None, take: bool) -> TaskView:
+def change_claim(context: EngineContext, instance: int, task: str, *, requested: str | None, take: bool) -> TaskView:
     """Claim or release a ready task in one transaction: the event, the state, the ready rows."""
     from engine.service.ready_step import locked_ready_step
     from engine.service.roles_service import lane_person, roles_in_tx
-    from engine.service.transition import Change, Happened, advance
+    from engine.service.transition import Happened, advance
 
-    store = engine.store()
-    if store.schema_version() == 0:
-        raise NotFoundError(f"No instance {instance} in store '{engine.db}' (it has none yet); start one first")
-    now = engine.clock()
+    store = context.require_instances(instance)
+    now = context.clock()
     with store.transaction() as tx:
-        at = locked_ready_step(tx, instance, task, engine.db, engine.pinned, engine.warm)
+        at = locked_ready_step(tx, instance, task, context.db, context.pinned, warm=context.warm)
         target = at.target
         what = N_(f"Instance {instance} task '{target.task}'")
-        roles = roles_in_tx(store, tx, lambda: engine.file_roles)
+        roles = roles_in_tx(store, tx, lambda: context.file_roles)
         may_release_any = roles is None
         if roles is None:
-            login = engine.acting(requested)
+            login = context.acting(requested)
         elif take:
-            login = lane_person(roles, engine.operator, requested, target.lane, what).login
+            login = lane_person(roles, context.operator, requested, target.lane, what).login
         else:
-            person = roles.acting(engine.operator, requested)
+            person = roles.acting(context.operator, requested)
             login = person.login
-            recorder = roles.people.get(engine.operator)
+            recorder = roles.people.get(context.operator)
             may_release_any = person.operator or (recorder is not None and recorder.operator)
         holder = target.claimed_by
         if take:
@@ -69,7 +54,7 @@ def _change_claim(engine: Engine, instance: int, task: str, requested: str | Non
             kind, after = "task-released", target._replace(claimed_by=None, claimed_at=None)
         before = [after if t.id == target.id else t for t in at.ready]
         done = advance(tx, at.row, at.workflow, [Happened(kind, target.task, target.id, {})],
-                       Change(login, engine.operator, now, engine.work_clock(), before),
-                       f"{what} would leave instance {instance}")
-    engine.warm.keep(done.row, at.workflow)
+                       context.change(login, now, before),
+                       stranded=f"{what} would leave instance {instance}")
+    context.warm.keep(done.row, at.workflow)
     return next(t for t in done.ready if t.id == target.id)

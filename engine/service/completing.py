@@ -1,0 +1,90 @@
+"""Completing a step: the artefact checked against the step's pinned form, its files stored by hash, and the
+change written by the one transition, all in one transaction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from engine.common.data_limits import check_data
+from engine.common.errors import ValidationError
+from engine.common.i18n import N_
+from engine.common.models import StepResult, TaskView
+from engine.service.context import instance_view
+
+if TYPE_CHECKING:
+    from engine.service.context import EngineContext
+
+
+def ready_form(context: EngineContext, instance: int, task: str) -> tuple[TaskView, dict[str, Any]]:
+    """The ready task a reference names and the JSON Schema of its pinned form."""
+    row = context.instance_row(instance)
+    store = context.store()
+    view = context.named_task(row, store.ready_tasks(instance), task, store)
+    version = context.pinned.of(row, store.get_version)
+    if not view.form:  # a step with no artefact
+        return view, {"type": "object", "title": view.name, "additionalProperties": False}
+    return view, context.pinned.form(version, view.form).schema
+
+
+def complete(context: EngineContext, instance: int, task: str, data: dict[str, Any], *, actor: str | None = None,
+             attach: list[tuple[str, str]] | None = None) -> StepResult:
+    """Validate a step's artefact against its pinned form and complete it; attach: (FIELD or FIELD.N, PATH)
+    files stored by hash with it; all in one transaction."""
+    from engine.bpmn.tasks import step_properties
+    from engine.definitions.form_defaults import fill_from_person
+    from engine.definitions.forms import fit_to_form
+    from engine.runtime.step_checks import check_step
+    from engine.runtime.workflow import complete_task
+    from engine.service.attaching import discarding, place_files, scan_attachments, store_files
+    from engine.service.ready_step import locked_ready_step, refuse_others_claim
+    from engine.service.roles_service import lane_person, roles_in_tx
+    from engine.service.transition import Finished, Happened, advance
+
+    if not isinstance(data, dict):
+        raise ValidationError(f"Data for task '{task}' must be an object of field: value pairs")
+    check_data(data, N_(f"Data for task '{task}'"))
+    requested, actor = actor, context.acting(actor)
+    store = context.require_instances(instance)
+    # read each file once before the lock (hash, size, type from the content; SQLite: copied into its file
+    # folder on the way); refusals save nothing
+    placed = scan_attachments(ready_form(context, instance, task)[1], attach, N_(f"Instance {instance} task '{task}'"),
+                              store.file_stage()) if attach else []
+    with discarding(placed), store.transaction() as tx:
+        at = locked_ready_step(tx, instance, task, context.db, context.pinned, warm=context.warm)
+        what = N_(f"Instance {instance} task '{at.target.task}'")
+        roles = roles_in_tx(store, tx, lambda: context.file_roles)  # what is in force now, held until commit
+        if roles is not None:
+            person = lane_person(roles, context.operator, requested, at.target.lane, what)
+            actor = person.login
+        refuse_others_claim(at.target, actor, what)
+        if at.target.form:
+            form = context.pinned.form(at.version, at.target.form)
+            data = fit_to_form(form.schema, data)
+            if roles is not None:  # fields the form fills from the acting person's roles entry
+                data = fill_from_person(form.schema, data, {"login": person.login, "name": person.name,
+                                                            "nip": person.nip, "jabatan": person.jabatan})
+            data = place_files(form.schema, data, placed, what) if placed else data
+            form.validate(data, N_(f"{what} (form {at.target.form})"))
+        elif placed:
+            raise ValidationError(f"{what}: the step has no form to attach files to; nothing was saved")
+        elif data:
+            raise ValidationError(f"{what} is a step with no artefact (its diagram binds no form): completing "
+                                  "it records who and when, and takes no data; complete it without --data or "
+                                  "--set; nothing was saved")
+        check_step(what, step_properties(at.task), dict(at.task.data), at.target.task, data)
+        complete_task(at.workflow, at.task, data)
+        done = advance(
+            tx,
+            at.row,
+            at.workflow,
+            [Happened("task-completed", at.target.task, at.target.id, data)],
+            context.change(actor, context.clock(), at.ready),
+            stranded=f"{what} would leave instance {instance}",
+            finished=Finished(at.target.id, at.target.since),
+        )
+        if at.target.form:  # the files the artefact names, stored with the event that names them
+            store_files(tx, context.pinned.form(at.version, at.target.form).schema, data, placed,
+                        (instance, at.row.last_seq + 1, at.target.task), now=done.row.updated_at, what=what)
+    context.warm.keep(done.row, at.workflow)
+    # The completed task's data holds every artefact upstream of it (SpiffWorkflow passes data along).
+    return StepResult(at.target.task, at.target.id, instance_view(done.row, done.ready, dict(at.task.data)))

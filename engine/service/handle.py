@@ -1,0 +1,186 @@
+"""One instance, as callers hold it: `engine.instance(12)` returns a handle whose methods act on that instance
+(modelled on Temporal's WorkflowHandle). A handle holds only its number and the Engine's context."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from engine.service.context import instance_view
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from engine.audit.records import AuditRecord, HistoryRow
+    from engine.audit.replay import Replayed
+    from engine.audit.verify import Verdict
+    from engine.common.models import AttachmentView, InstanceView, StepResult, TaskView
+    from engine.service.context import EngineContext
+    from engine.service.versions import MigrationResult
+    from engine.store.protocol import EventRow, InstanceRow
+
+
+class InstanceHandle:
+    """An instance of the store, by number; nothing is read until a method asks."""
+
+    def __init__(self, context: EngineContext, number: int) -> None:
+        self._context = context
+        self.number = number
+
+    def __repr__(self) -> str:
+        return f"InstanceHandle({self.number})"
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def row(self) -> InstanceRow:
+        """The stored row, or NotFoundError naming the instance."""
+        return self._context.instance_row(self.number)
+
+    def show(self) -> InstanceView:
+        """The instance with its ready tasks, data and attached files."""
+        row = self.row()
+        view = instance_view(row, self._context.store().ready_tasks(self.number), self.artefacts())
+        return view._replace(attachments=tuple(self.attachments()))
+
+    def artefacts(self) -> dict[str, Any]:
+        """The instance's data rebuilt from its events: start data, then each step's artefact under its task id."""
+        import json
+
+        data: dict[str, Any] = {}
+        for event in self._context.store().events(self.number):
+            if event.type == "instance-started":
+                data.update(json.loads(event.data))
+            elif event.type == "task-completed" and event.task:
+                data[event.task] = json.loads(event.data)
+        return data
+
+    def tasks(self) -> list[TaskView]:
+        """Its ready user tasks, oldest first."""
+        self.row()
+        return self._context.store().ready_tasks(self.number)
+
+    def form(self, task: str) -> tuple[TaskView, dict[str, Any]]:
+        """The ready task a reference (BPMN id or UUID) names and the JSON Schema of its pinned form."""
+        from engine.service.completing import ready_form
+
+        return ready_form(self._context, self.number, task)
+
+    def ui_schema(self, task: str) -> dict[str, Any] | None:
+        """A step's pinned UI schema (formUiSchemaFilename: field order, help, placeholders), or None."""
+        from engine.service.step_guidance import instance_ui_schema
+
+        return instance_ui_schema(self._context, self.number, task)
+
+    def instructions(self) -> dict[str, str]:
+        """The Markdown instructions (instructionsForEndUser) of its ready steps, by task id."""
+        from engine.service.step_guidance import ready_instructions
+
+        return ready_instructions(self._context, self.number)
+
+    def data_from_assignments(self, task: str, pairs: list[tuple[str, str]], *,
+                              base: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Step data from KEY=VALUE pairs applied onto base (e.g. a --data file), typed by the task's form."""
+        from engine.definitions.forms import coerce_assignments
+
+        return coerce_assignments(self.form(task)[1], pairs, base)
+
+    # -- acting ---------------------------------------------------------------------------------
+
+    def complete(self, task: str, data: dict[str, Any] | None = None, *, actor: str | None = None,
+                 attach: list[tuple[str, str]] | None = None) -> StepResult:
+        """Complete a ready step with its artefact, checked against its pinned form; attach: (FIELD or FIELD.N,
+        PATH) files stored by hash with it; all in one transaction."""
+        from engine.service.completing import complete
+
+        return complete(self._context, self.number, task, {} if data is None else data, actor=actor, attach=attach)
+
+    def claim(self, task: str, *, actor: str | None = None) -> TaskView:
+        """Take a ready task of one's lane (actor: the person an operator records for); the same person claiming
+        again changes nothing; a task someone else holds is refused, naming them and since when."""
+        from engine.service.claims import change_claim
+
+        return change_claim(self._context, self.number, task, requested=actor, take=True)
+
+    def release(self, task: str, *, actor: str | None = None) -> TaskView:
+        """Give back a claimed task: its claimer or an operator of the roles in force."""
+        from engine.service.claims import change_claim
+
+        return change_claim(self._context, self.number, task, requested=actor, take=False)
+
+    def save_draft(self, task: str, data: dict[str, Any], *, actor: str | None = None) -> str:
+        """Keep the acting person's unfinished form of a ready task; returns when it was saved."""
+        from engine.service.drafts import save_draft
+
+        return save_draft(self._context, self.number, task, data, actor=actor)
+
+    def draft(self, task: str, *, actor: str | None = None) -> dict[str, Any] | None:
+        """The acting person's saved draft of a ready task, or None when they saved none."""
+        from engine.service.drafts import saved_draft
+
+        return saved_draft(self._context, self.number, task, actor=actor)
+
+    def migrate(self, *, to: str | None = None, dry_run: bool = False) -> MigrationResult:
+        """Move the running instance to another version when SpiffWorkflow's diff says it is safe."""
+        from engine.service.versions import migrate
+
+        return migrate(self._context, self.number, to=to, dry_run=dry_run)
+
+    # -- auditing -------------------------------------------------------------------------------
+
+    def history(self) -> tuple[list[HistoryRow], list[EventRow]]:
+        """Its events as rows naming each step and lane, and the events themselves."""
+        from engine.service.audit_service import history
+
+        return history(self._context, self.number)
+
+    def audit_record(self) -> AuditRecord:
+        """Everything the store holds about it, read afresh (no cached version), for checking."""
+        from engine.service.audit_service import audit_record
+
+        return audit_record(self._context, self.number)
+
+    def replay(self, *, until: int | None = None) -> Replayed:
+        """Rebuild it from its pinned definition and events; without until, compare with the store."""
+        from engine.service.audit_service import replay
+
+        return replay(self._context, self.number, until=until)
+
+    def verify(self) -> Verdict:
+        """Check its hash chain, replay and derived rows against the store."""
+        from engine.service.audit_service import AuditService
+
+        return next(AuditService(self._context).verify(instances=[self.number]))
+
+    def export(self, path: str) -> AuditRecord:
+        """Write its self-contained audit bundle (and its files beside it) to path."""
+        from engine.service.audit_service import export
+
+        return export(self._context, self.number, path)
+
+    # -- files and pictures ---------------------------------------------------------------------
+
+    def attachments(self, *, task: str | None = None, field: str | None = None) -> list[AttachmentView]:
+        """The files its artefacts name, in event order; task (BPMN id) and field narrow them."""
+        from engine.service.attached_files import attachments
+
+        return attachments(self._context, self.number, task=task, field=field)
+
+    def save_attachments(self, output: str, *, task: str | None = None,
+                         field: str | None = None) -> list[tuple[AttachmentView, str]]:
+        """Write the matching files to output (a file, or a folder for several), each checked against its hash."""
+        from engine.service.attached_files import save_attachments
+
+        return save_attachments(self._context, self.number, task=task, field=field, output=output)
+
+    def attachment_bytes(self, *, task: str | None = None, field: str | None = None, seq: int | None = None,
+                         position: int | None = None) -> Iterator[bytes]:
+        """The one matching file's bytes in chunks; StoreError at the end when they do not match its hash."""
+        from engine.service.attached_files import attachment_bytes
+
+        return attachment_bytes(self._context, self.number, task=task, field=field, seq=seq, position=position)
+
+    def diagram(self, *, html: bool = False, files_folder: str | None = None) -> str:
+        """It drawn on its pinned diagram: SVG text, or an HTML page (its files written to files_folder by hash and
+        linked from it)."""
+        from engine.service.drawing import instance_picture
+
+        return instance_picture(self._context, self.number, html=html, files_folder=files_folder)

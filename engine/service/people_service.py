@@ -1,0 +1,148 @@
+"""People: the roles in force, who acts, and signing in to `sop serve` (Argon2 password hashes in the store, the
+login check with its rate limit)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from engine.common.errors import LoginError, RoleError
+
+if TYPE_CHECKING:
+    from engine.definitions.roles import Person, Roles
+    from engine.service.context import EngineContext
+    from engine.service.roles_service import RolesApplied, RolesStatus
+
+# Failed logins counted per login and per address: this many within the window block both for the window.
+MAX_FAILURES = 5
+FAILURE_WINDOW_S = 15 * 60
+# The one answer to a wrong login, a wrong password and a login without a password: nothing says which.
+WRONG_LOGIN = ("The login or the password is wrong (or no password was set for this login); try again, or ask an "
+               "operator to set one with `sop passwd LOGIN`")
+
+
+class PeopleService:
+    """Who the people are (the roles in force), who may act, and their sign-in to `sop serve`."""
+
+    def __init__(self, context: EngineContext) -> None:
+        self._context = context
+
+    @property
+    def roles(self) -> Roles | None:
+        """The roles in force: the store's pinned version once one was applied, else the roles file; None in
+        single-user mode."""
+        return self._context.roles
+
+    @property
+    def single_user(self) -> bool:
+        """True without roles (no roles file, none pinned): anyone completes anything."""
+        return self._context.single_user
+
+    def acting(self, actor: str | None = None) -> str:
+        """The login of the person acting (actor: the person an operator records for), checked against the roles."""
+        return self._context.acting(actor)
+
+    def my_lanes(self, login: str | None = None) -> tuple[str, ...] | None:
+        """The lane names of ready tasks that a person (default: the one acting) acts in; None without roles."""
+        roles = self._context.roles
+        if roles is None:
+            return None
+        person = roles.person(login or self._context.operator)
+        return tuple(lane for lane in self._context.store().ready_lanes() if person.holds(lane))
+
+    def apply_roles(self) -> RolesApplied:
+        """Pin the roles file's content in the store as the roles in force (no-op when unchanged)."""
+        from engine.service.roles_service import apply_roles
+
+        applied = apply_roles(self._context)
+        self._context.forget_roles()
+        return applied
+
+    def roles_status(self) -> RolesStatus:
+        """The pinned roles version and the roles file's, to say when they differ."""
+        from engine.service.roles_service import status
+
+        return status(self._context)
+
+    def person(self, login: str) -> Person | None:
+        """A login's entry in the roles in force (pinned in the store, read afresh: a long-lived server sees the
+        next `sop roles apply`), or None when it has none."""
+        from engine.definitions.roles_pinning import pinned_roles
+        from engine.service.roles_service import pinned_row
+
+        row = pinned_row(self._context.store(optional=True))
+        return pinned_roles(row).people.get(login) if row is not None else None
+
+    def set_password(self, login: str, password: str, *, actor: str | None = None) -> None:
+        """Set a person's password (an Argon2 hash in the store): the person themself, or an operator of the
+        roles in force (actor: who sets it, default the OS account)."""
+        from engine.common.identity import check_login
+        from engine.common.passwords import check_policy, hash_password
+        from engine.definitions.roles_pinning import pinned_roles
+
+        check_login(login, "LOGIN")
+        store = self._context.store()
+        with store.transaction() as tx:
+            row = tx.roles_in_force()
+            if row is None:
+                raise RoleError(f"No roles are in force in store '{store.location}', so no login can have a "
+                                "password; pin the roles file first with `sop roles apply`; nothing was changed")
+            roles = pinned_roles(row)
+            if login not in roles.people:
+                raise RoleError(f"'{login}' is not in {roles.described}; add them to the roles file and run "
+                                "`sop roles apply`, then set the password; nothing was changed")
+            setter = roles.acting(self._context.operator, actor)
+            if setter.login != login and not setter.operator:
+                operators = ", ".join(sorted(p.login for p in roles.people.values() if p.operator)) or "none"
+                raise RoleError(f"'{setter.login}' may not set the password of '{login}': only '{login}' or an "
+                                f"operator of {roles.described} ({operators}) may; nothing was changed")
+            check_policy(password, login, roles.people[login].name)
+            from engine.store.protocol import AccountRow
+
+            tx.put_account(AccountRow(login, hash_password(password), self._context.clock(), setter.login))
+
+    def check_login(self, login: str, password: str, *, address: str) -> Person:
+        """The person a login and password belong to, or LoginError: one message whatever is wrong, and "too many
+        attempts" after MAX_FAILURES failures within FAILURE_WINDOW_S per login or per address."""
+        from datetime import timedelta
+
+        from engine.common.passwords import MAX_LENGTH, needs_rehash, verify_password
+        from engine.common.work_calendar import format_time, parse_time
+
+        password = password[:MAX_LENGTH + 1]  # longer is wrong anyway: never hash megabytes someone posted
+        store = self._context.store()
+        if store.schema_version() < store.accounts_since:
+            verify_password(None, password)
+            raise LoginError(WRONG_LOGIN)
+        now = self._context.clock()
+        since = format_time(parse_time(now) - timedelta(seconds=FAILURE_WINDOW_S))
+        keys = (f"login:{login[:200]}", f"address:{address[:100]}") if address else (f"login:{login[:200]}",)
+        with store.transaction() as tx:
+            _refuse_when_blocked(tx.login_failures(keys, since), now)
+        person = self.person(login)
+        account = store.account(login) if person is not None else None
+        stored = account.password_hash if account is not None else None
+        if not verify_password(stored, password) or person is None or account is None:
+            with store.transaction() as tx:
+                tx.add_login_failures(keys, now, since)
+            raise LoginError(WRONG_LOGIN)
+        with store.transaction() as tx:
+            tx.clear_login_failures(keys[0])
+            if needs_rehash(account.password_hash):
+                from engine.common.passwords import hash_password
+
+                tx.put_account(account._replace(password_hash=hash_password(password)))
+        return person
+
+
+def _refuse_when_blocked(failures: list[tuple[str, str]], now: str) -> None:
+    """LoginError when a key had MAX_FAILURES failures in the window, saying when the oldest of them expires."""
+    from engine.common.work_calendar import parse_time
+
+    by_key: dict[str, list[str]] = {}
+    for key, at in failures:
+        by_key.setdefault(key, []).append(at)
+    blocked = [times[-MAX_FAILURES] for times in by_key.values() if len(times) >= MAX_FAILURES]
+    if blocked:
+        waited = (parse_time(now) - parse_time(max(blocked))).total_seconds()
+        minutes = max(1, -(-int(FAILURE_WINDOW_S - waited) // 60))
+        raise LoginError(f"Too many failed logins; try again in {minutes} minutes")

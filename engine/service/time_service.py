@@ -1,0 +1,54 @@
+"""Time: the working calendar and the office's local times, the SLA report against the Mutu Baku, and firing due
+boundary timers (`sop tick`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from engine.common.local_time import LocalTimes
+    from engine.common.work_calendar import Clock
+    from engine.service.context import EngineContext
+    from engine.service.sla_report import SlaReport
+    from engine.service.ticker import TickResult
+
+
+class TimeService:
+    """What `sop report` and `sop tick` call, and the times people read."""
+
+    def __init__(self, context: EngineContext) -> None:
+        self._context = context
+
+    def now(self) -> str:
+        """The engine's clock: the current time as the store writes it (UTC ISO)."""
+        return self._context.clock()
+
+    def work_clock(self) -> Clock:
+        """The working-time calendar of the definitions folder (calendar.yaml), or wall-clock time without one."""
+        return self._context.work_clock()
+
+    def local_times(self) -> LocalTimes:
+        """Stored times as people read them: in the calendar's zone (or this machine's), e.g. `08:30 WIB`."""
+        return self._context.local_times()
+
+    def sla_report(
+        self, *, process: str | None = None, since: date | None = None, until: date | None = None,
+        late_only: bool = False,
+    ) -> SlaReport:
+        """Per step and per instance (late_only: only instances over the SOP's total), time taken against the
+        Mutu Baku, from the steps' events."""
+        from engine.service.sla_report import build_report, day_window
+
+        context = self._context
+        start, end = day_window(context.work_clock(), since, until) if since or until else (None, None)
+        return build_report(
+            context.store(), context.work_clock, process=process, since=start, until=end, late_only=late_only
+        )
+
+    def tick(self) -> TickResult:
+        """Fire every boundary timer due by the engine's clock, one transaction and event each."""
+        from engine.service.ticker import run_tick
+
+        return run_tick(self._context)
