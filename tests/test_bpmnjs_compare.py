@@ -1,7 +1,9 @@
 """Our pictures put every element and label where bpmn-js (the modeler) does, within a few pixels.
 
 bpmn-js's viewer draws the same diagrams in Debian's headless Chromium (tools/bpmnjs/boxes.mjs); skipped, saying
-why, where Node, Chromium or bpmn-js (`npm install --prefix tools/bpmnjs`) is missing.
+why, where Node, Chromium or bpmn-js (`npm install --prefix tools/bpmnjs`) is missing. bpmn-js measures its text
+in the font files our width tables come from (`METRICS_FONT_FILES`), so the result does not depend on which other
+fonts the machine has (its default "Arial, sans-serif" is Liberation Sans once fonts-liberation is installed).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from picture_tools import SVG
 from engine.bpmn.bpmn_di import parse_diagram
 from engine.pictures.diagram_states import bare_states
 from engine.pictures.svg_diagram import render_svg
+from engine.pictures.text_metrics import METRICS_FONT_FILES
 
 TOOL = ROOT / "tools" / "bpmnjs"
 PEMODEL = ROOT / "tests" / "data" / "gambar" / "pemodel" / "pemodel.bpmn"
@@ -36,6 +39,8 @@ def _missing() -> str:
         return "Chromium is not installed (apt-get install chromium)"
     if not (TOOL / "node_modules" / "bpmn-js" / "dist").is_dir():
         return "bpmn-js is not installed: npm install --prefix tools/bpmnjs"
+    if not all(Path(file).is_file() for file in METRICS_FONT_FILES.values()):
+        return "DejaVu Sans is not installed (apt-get install fonts-dejavu-core)"
     return ""
 
 
@@ -46,7 +51,8 @@ pytestmark = pytest.mark.skipif(bool(_missing()), reason=_missing() or "-")
 def bpmnjs(tmp_path_factory: Any) -> dict[str, Any]:
     """bpmn-js's boxes and label lines of every diagram, drawn in one Chromium run."""
     out = tmp_path_factory.mktemp("bpmnjs") / "boxes.json"
-    subprocess.run(["node", str(TOOL / "boxes.mjs"), str(out), *map(str, DIAGRAMS)], check=True, timeout=300)
+    fonts = [f"--font={METRICS_FONT_FILES['normal']}", f"--bold-font={METRICS_FONT_FILES['bold']}"]
+    subprocess.run(["node", str(TOOL / "boxes.mjs"), *fonts, str(out), *map(str, DIAGRAMS)], check=True, timeout=300)
     return dict(json.loads(out.read_text(encoding="utf-8")))
 
 

@@ -2,7 +2,9 @@
 
 The widths are DejaVu Sans 2.37's advance widths (its `hmtx` table) for ASCII 32..126, in thousandths of an em:
 the sans font Debian ships by default and the first in our font-family lists, so a label wrapped here fits when
-rsvg-convert, WeasyPrint or a browser draws it. Other characters count as the width of "0".
+rsvg-convert, WeasyPrint or a browser draws it. Other characters count as the width of "0". `METRICS_FONT_FILES`
+names the files the tables are read from (Debian's fonts-dejavu-core): the bpmn-js comparison loads exactly these
+files, and a test checks the tables against them, so neither side depends on which other fonts are installed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ _BOLD = (
     645, 652, 582, 712, 365, 712, 838,
 )
 FONT_FAMILY = "DejaVu Sans, Verdana, Arial, sans-serif"
+METRICS_FONT_FILES = {
+    "normal": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "bold": "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+}
 
 
 def _units(text: str, table: tuple[int, ...]) -> list[int]:
