@@ -24,7 +24,7 @@ demo: $(RUNTIME_STAMP)
 	$(BIN)/sop demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine runner web tests bench
+	$(BIN)/ruff check engine runner web tests bench docs
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

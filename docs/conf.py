@@ -16,7 +16,7 @@ os.environ["SOP_LANG"] = "en"  # the reference is English whatever the builder's
 
 project = "sop"
 author = "Dinas Kominfo Kabupaten Bangka"
-copyright = "Dinas Kominfo Kabupaten Bangka"  # noqa: A001 (Sphinx's own setting name)
+copyright = "Dinas Kominfo Kabupaten Bangka"
 language = "en"
 
 extensions = ["myst_parser", "sphinx_click"]
