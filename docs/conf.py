@@ -27,6 +27,7 @@ exclude_patterns = ["pictures.sh", "_build"]
 
 myst_heading_anchors = 3  # `[text](page.md#a-heading)` links are checked like any other reference
 nitpicky = True
+smartquotes = False  # `--template` stays two hyphens, as typed, not an en dash
 
 html_theme = "furo"
 html_title = "sop"
@@ -34,20 +35,18 @@ html_static_path: list[str] = []
 
 
 def _load_every_command() -> None:
-    """Make the click group hold every command: `sop` imports most of them only when they run, and sphinx-click
-    lists only the commands a group already holds. Their help examples are filled in as `sop --help` fills them
-    when it runs in this repository (the shipped SOP's process and steps)."""
-    import click
+    """Make the click group hold every command, with its help as `sop --help` shows it in this repository: `sop`
+    imports most commands only when they run or help lists them, and sphinx-click lists only the commands a group
+    holds. `sop --help` itself loads them all and fills their examples from the shipped SOP."""
+    from click.testing import CliRunner
 
     from runner.cli import cli
-    from runner.context import speak_language
 
-    context = click.Context(cli, info_name="sop")
-    for name in cli.list_commands(context):
-        cli.get_command(context, name)
     store = Path(tempfile.gettempdir()) / "sop-docs-no-such-folder" / "sop.db"  # help reads no store
-    speak_language(cli, {"definitions_dir": str(ROOT / "definitions"), "forms_dir": str(ROOT / "forms"),
-                         "db": str(store)})
+    result = CliRunner().invoke(cli, ["--db", str(store), "--definitions", str(ROOT / "definitions"),
+                                      "--forms", str(ROOT / "forms"), "--help"], prog_name="sop")
+    if result.exit_code != 0:
+        raise RuntimeError(f"`sop --help` failed: {result.output}")
     _escape_help(cli)
 
 

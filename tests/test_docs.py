@@ -96,4 +96,5 @@ def test_the_cli_reference_is_english_with_its_examples_filled_in(built: tuple[P
     reference = (out / "cli.html").read_text(encoding="utf-8")
     assert "Run Standard Operating Procedures defined as BPMN diagrams." in reference
     assert "sop start interkoneksi_data_baru" in reference
-    assert "{process}" not in reference and "{task}" not in reference
+    assert "sop form 1 AjukanPermohonan --template" in reference  # options as typed: no en dash for `--`
+    assert not re.search(r"\{(process|task|next_task|definitions)\}", reference), "an example left unfilled"
