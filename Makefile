@@ -4,9 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.runtime
-EXTRAS ?= test,pdf,postgres,web
+EXTRAS ?= test,pdf,postgres,web,docs
 
-.PHONY: demo test lint bench clean wheel-test demo-test i18n bpmnjs
+.PHONY: demo test lint docs bench clean wheel-test demo-test i18n bpmnjs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,13 +24,18 @@ demo: $(RUNTIME_STAMP)
 	$(BIN)/sop demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine runner web tests bench
+	$(BIN)/ruff check engine runner web tests bench docs
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint wheel-test demo-test bpmnjs
+test: lint docs wheel-test demo-test bpmnjs
 	$(BIN)/sop lint definitions/
 	$(BIN)/python -m pytest -q
+
+# The manual (docs/, Markdown pages and the CLI reference generated from the click commands) as HTML in build/docs.
+# Warnings are errors and references are checked (-n); the reference is built in English.
+docs: $(STAMP)
+	SOP_LANG=en $(BIN)/sphinx-build -W --keep-going -n -q -b html docs build/docs
 
 # bpmn-js for tests/test_bpmnjs_compare.py (skipped, saying why, without Node, npm or Chromium).
 bpmnjs:

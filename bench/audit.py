@@ -140,7 +140,7 @@ def measure(tmp: Path, sizes: tuple[int, ...] = (100, 1000, 10_000)) -> dict[str
 
 
 def lines(result: dict[str, Any]) -> list[str]:
-    """The figures as README-ready text."""
+    """The figures as text, as docs/measured.md quotes them."""
     text = []
     for n in result["sizes"]:
         r = result[str(n)]

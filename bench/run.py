@@ -1,4 +1,4 @@
-"""Measures what the README quotes, all in one run: per-step cost, `sop tasks` at 10,000 instances, bytes stored,
+"""Measures what docs/measured.md quotes, all in one run: per-step cost, `sop tasks` at 10,000 instances, bytes stored,
 replay and verify of long histories, `sop history`, ... the web tasklist under load (l).
 
 Run: make bench (or .venv/bin/python bench/run.py [--instances N] [--rounds N]).

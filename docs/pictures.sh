@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Redraws the PNGs under docs/ that the README shows: the SOP's bare diagram, its table compiled (issue 6), an
+# Redraws the PNGs under docs/ that the manual and the README show: the SOP's bare diagram, its table compiled (issue 6), an
 # instance mid-way on the tunda
 # path, the pages of its SOP AP document, and the web tasklist (docs/web-*.png). Needs rsvg-convert (librsvg2-bin), pdftoppm (poppler-utils) and
 # the pdf extra (WeasyPrint). Run from the repository root: bash docs/pictures.sh

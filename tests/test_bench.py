@@ -1,4 +1,4 @@
-"""The bench the README quotes still runs and prints every figure (small sizes here; `make bench` for real)."""
+"""The bench docs/measured.md quotes still runs and prints every figure (small sizes here; `make bench` for real)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Several OS accounts share one store through a system-wide install, as the README's multi-account section sets up:
-the wheel in a venv under /opt with a link on PATH, a group, a setgid folder; each person runs `sop` as themself."""
+"""Several OS accounts share one store through a system-wide install, as docs/operators.md sets it up: the wheel
+in a venv under /opt with a link on PATH, a group, a setgid folder; each person runs `sop` as themself."""
 
 from __future__ import annotations
 
@@ -74,8 +74,8 @@ def system_install() -> Iterator[Path]:
 
 @pytest.fixture
 def shared_folder(tmp_path: Path) -> Iterator[Path]:
-    """The README's /srv/sop: group sopt, mode 2770, holding the definitions (with a roles file naming the two
-    accounts), the forms and each step's data."""
+    """The /srv/sop of docs/operators.md: group sopt, mode 2770, holding the definitions (with a roles file naming
+    the two accounts), the forms and each step's data."""
     folder = Path(f"/srv/sop-test-{uuid.uuid4().hex[:8]}")
     folder.mkdir(parents=True)
     try:
