@@ -290,6 +290,10 @@ class _Arrows:
                     start = [*start, (cx, p.top + p.height + 6), (x, p.top + p.height + 6)]
                 points = [*start, (x, entry), (tx, entry), (tx, top)]
             self._line(points, label, arrow=True)
+        self._arrivals(p)
+
+    def _arrivals(self, p: Placed) -> None:
+        """The arrows into a row from rows on other pages: from a connector in the band they come through."""
         for source, _, direction in (t for t in self.incoming if t[1] is p):
             tx, _, _, th = symbol_box(p, self.cols, 0)
             top = p.top + p.height / 2 - th / 2
