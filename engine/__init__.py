@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # for mypy: the same names, imported eagerly
     from engine.common.models import AttachmentView as AttachmentView
     from engine.common.models import InstanceSummary as InstanceSummary
     from engine.common.models import InstanceView as InstanceView
+    from engine.common.models import OutboxEvent as OutboxEvent
     from engine.common.models import ProcessInfo as ProcessInfo
     from engine.common.models import StepResult as StepResult
     from engine.common.models import TaskView as TaskView
@@ -71,7 +72,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "StoreError",
         "TaskStateError", "ValidationError")},
     **{name: ("engine.common.models", name) for name in (
-        "InstanceSummary", "InstanceView", "ProcessInfo", "StepResult", "TaskView")},
+        "InstanceSummary", "InstanceView", "OutboxEvent", "ProcessInfo", "StepResult", "TaskView")},
     "read_bundle": ("engine.audit.bundle", "read_bundle"),
     "bundle_files_folder": ("engine.audit.bundle_files", "files_folder"),
     "verify_bundle": ("engine.audit.bundle_files", "verify_bundle"),
@@ -123,6 +124,7 @@ __all__ = [
     "LocalTimes",
     "LoginError",
     "NotFoundError",
+    "OutboxEvent",
     "Person",
     "ProcessInfo",
     "RoleError",

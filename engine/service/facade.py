@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # heavy modules (and pathlib, json: 11 ms together) load only
     from pathlib import Path
 
     from engine.common.local_time import LocalTimes
+    from engine.common.models import OutboxEvent
     from engine.common.work_calendar import Clock
     from engine.definitions.catalog import Catalog
     from engine.definitions.roles import Roles
@@ -352,6 +353,18 @@ class Engine(RolesMethods, AccountMethods, ClaimMethods, AuditMethods, FileMetho
     def _view(self, row: InstanceRow, tasks: list[TaskView], data: dict[str, Any]) -> InstanceView:
         return InstanceView(row.id, row.process_id, row.version, row.status, row.started_at, row.updated_at,
                             row.started_by, tuple(tasks), data, row.last_seq, row.last_hash)
+
+    def events(self, *, consumer: str | None = None, since: int | None = None, limit: int = 100) -> list[OutboxEvent]:
+        """What committed changes did (the outbox), in order: after a consumer's cursor, or after position `since`."""
+        from engine.service.outbox import read_events
+
+        return read_events(self.store(), consumer=consumer, since=since, limit=limit)
+
+    def acknowledge(self, *, consumer: str, position: int) -> int:
+        """Move a consumer's cursor past the events it has handled (never back); where it stands after."""
+        from engine.service.outbox import acknowledge
+
+        return acknowledge(self.store(), consumer=consumer, position=position, now=self.clock())
 
 
 def _loads(text: str) -> Any:
