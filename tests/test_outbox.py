@@ -340,3 +340,42 @@ def test_sop_tick_reports_newly_overdue_tasks(sop: Sop, tmp_path: Path) -> None:
     assert [t["task"] for t in sop.json("tick")["overdue"]] == ["AjukanPermohonan"]
     assert sop.json("tick")["overdue"] == []
     assert [e["kind"] for e in sop.json("events")][-1] == "task-overdue"
+
+
+def test_postgresql_tick_announces_overdue_while_a_change_holds_the_instance(pg_url: str,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tick announcing an overdue task of an instance that another command holds (locked, not yet committed)
+    neither waits on it nor deadlocks with it: both commit, the announcement first."""
+    clock = Clock()
+    eng = engine(pg_url, clock)
+    instance = eng.start(PROCESS).instance
+    eng.close()
+    holding, go = threading.Event(), threading.Event()
+
+    def pause(name: str) -> None:
+        if name == "after-state" and threading.current_thread().name == "slow":
+            holding.set()
+            assert go.wait(30)
+
+    monkeypatch.setattr("engine.store.sql_writes.failpoint", pause)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        worker = engine(pg_url)
+        try:
+            complete(worker, instance, STEPS[0])
+        except BaseException as exc:  # reported by the test thread
+            errors.append(exc)
+        finally:
+            worker.close()
+
+    slow = threading.Thread(target=run, name="slow")
+    slow.start()
+    assert holding.wait(30)
+    ticker = engine(pg_url, Clock(LATE))
+    announced = ticker.tick().overdue  # the instance row is locked by the paused completion
+    go.set()
+    slow.join(30)
+    assert errors == [] and [t.task for t in announced] == ["AjukanPermohonan"]
+    assert [e.kind for e in ticker.events(since=2)] == ["task-overdue", "task-completed", "task-ready"]
+    ticker.close()

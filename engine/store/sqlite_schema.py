@@ -134,11 +134,12 @@ MIGRATIONS: list[str] = [
     "",
     # 8: the outbox: what each committed change did, for work that runs after the commit (a notice, a webhook,
     # an index), written in the change's transaction; numbered by one increasing position (AUTOINCREMENT: never
-    # reused), and each consumer's cursor (the last position it acknowledged). Not part of the hash chain.
+    # reused), and each consumer's cursor (the last position it acknowledged). Not part of the hash chain. No
+    # foreign key on instance_id: see pg_schema (the two schemas are kept alike).
     """
     CREATE TABLE IF NOT EXISTS outbox (
         position INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
-        instance_id INTEGER NOT NULL REFERENCES instances(id), task TEXT, task_uuid TEXT, lane TEXT,
+        instance_id INTEGER NOT NULL, task TEXT, task_uuid TEXT, lane TEXT,
         actor TEXT NOT NULL, time TEXT NOT NULL, data TEXT NOT NULL);
     CREATE INDEX IF NOT EXISTS outbox_overdue ON outbox(instance_id, task_uuid) WHERE kind = 'task-overdue';
     CREATE TABLE IF NOT EXISTS outbox_cursors (
