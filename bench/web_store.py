@@ -97,7 +97,7 @@ def _copies(tables: list[str], columns: dict[str, list[str]], source: int, insta
     numbers = f"WITH RECURSIVE n(i) AS (SELECT {source + 1} UNION ALL SELECT i + 1 FROM n WHERE i < {instances}) "
 
     def copy(table: str, key: str) -> str:
-        names = columns[table]
+        names = [c for c in columns[table] if (table, c) != ("outbox", "position")]  # copies get new positions
         chosen = ", ".join("n.i" if c == key else f"t.{c}" for c in names)
         return (f"{numbers}INSERT INTO {table} ({', '.join(names)}) SELECT {chosen} FROM {table} t, n "
                 f"WHERE t.{key} = {source}")

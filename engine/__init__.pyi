@@ -27,6 +27,7 @@ from .common.local_time import office_times as office_times
 from .common.models import AttachmentView as AttachmentView
 from .common.models import InstanceSummary as InstanceSummary
 from .common.models import InstanceView as InstanceView
+from .common.models import OutboxEvent as OutboxEvent
 from .common.models import ProcessInfo as ProcessInfo
 from .common.models import StepResult as StepResult
 from .common.models import TaskView as TaskView

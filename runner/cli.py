@@ -52,6 +52,7 @@ LAZY_COMMANDS = {
     "sheet": ("runner.cli_pictures", "sheet"),
     "db": ("runner.cli_db", "db"),
     "attachment": ("runner.cli_files", "attachment"),
+    "events": ("runner.cli_events", "events"),
     **{name: ("runner.cli_people", name) for name in ("passwd", "claim", "release")},
     "serve": ("runner.cli_serve", "serve"),
 }

@@ -21,17 +21,20 @@ def _engine(ctx: click.Context) -> Any:
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help='Print {"now", "fired": [...], "problems": [...]}.')
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"now", "fired": [...], "overdue": [...], "problems": [...]}.')
 @click.pass_context
 def tick(ctx: click.Context, as_json: bool) -> None:
-    """Fire every boundary timer that is due, across all instances (for cron; safe to run twice or at once).
+    """Fire every boundary timer that is due, across all instances, and announce tasks newly past their due time
+    (for cron; safe to run twice or at once).
 
     Example (crontab, every minute): * * * * * cd /srv/sop && .venv/bin/sop tick
     """
     engine = _engine(ctx)
     result = engine.time.tick()
     if as_json:
-        emit_json({"now": result.now, "fired": [f.to_json() for f in result.fired], "problems": list(result.problems)})
+        emit_json({"now": result.now, "fired": [f.to_json() for f in result.fired],
+                   "overdue": [t.to_json() for t in result.overdue], "problems": list(result.problems)})
     else:
         local = engine.time.local_times().text
         for fired in result.fired:
@@ -39,6 +42,8 @@ def tick(ctx: click.Context, as_json: bool) -> None:
             say(f"Instance {fired.instance}: timer '{fired.timer}' on '{fired.attached_to}' "
                        f"(due {local(fired.due)}) fired; instance is {fired.status}; ready: {ready}")
         message(f"{len(result.fired)} timer(s) fired at {local(result.now, seconds=True)}.")
+        if result.overdue:
+            message(f"{len(result.overdue)} task(s) newly overdue: announced in `sop events`.")
     for problem in result.problems:
         message(f"Error: {problem}")
     if result.problems:

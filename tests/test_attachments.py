@@ -13,6 +13,8 @@ import pytest
 import yaml
 from conftest import BEFORE_SCHEMA_6, DATA, Sop
 
+from engine.store.sqlite_schema import SCHEMA_VERSION as SQLITE_SCHEMA_VERSION
+
 LETTER = str(DATA / "01_surat_permohonan.yaml")
 TASK, FIELD = "AjukanPermohonan", "pindaian_surat"
 
@@ -190,7 +192,7 @@ def test_a_file_stored_in_chunks_before_schema_7_is_still_read_and_checked(sop: 
     conn.commit()
     stored.unlink()
     assert sop("verify", str(instance)).exit_code == 0  # upgraded on open, read from the chunks
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SQLITE_SCHEMA_VERSION
     assert attach(sop, sop.start(), pdf).exit_code == 0 and sop.dump()["-files"] == []  # stored already
     out = tmp_path / "back.pdf"
     assert sop("attachment", str(instance), "-o", str(out)).exit_code == 0 and out.read_bytes() == pdf.read_bytes()

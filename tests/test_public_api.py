@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Changing this list is a change of the public API: the CLI, the web and other programs rely on these names.
 EXPORTS = [
     "AttachmentView", "DataFileError", "DefinitionError", "Engine", "EngineError", "InstanceHandle",
-    "InstanceSummary", "InstanceView", "LocalTimes", "LoginError", "NotFoundError", "Person", "ProcessInfo",
+    "InstanceSummary", "InstanceView", "LocalTimes", "LoginError", "NotFoundError", "OutboxEvent", "Person",
+    "ProcessInfo",
     "RoleError", "StepResult", "StoreError", "TaskStateError", "TaskView", "ValidationError", "artefact_summary",
     "bundle_files_folder", "compile_table", "copy_store", "duration_text", "event_json", "find_roles", "fixed_text",
     "form_template", "lane_key", "language", "lint_paths", "load_roles", "load_scenarios", "office_times",

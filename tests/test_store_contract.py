@@ -11,7 +11,7 @@ from engine.common.errors import StoreError
 from engine.common.models import TaskView
 from engine.store.opening import open_store
 from engine.store.pg_schema import SCHEMA_VERSION as PG_SCHEMA_VERSION
-from engine.store.protocol import EventRow, InstanceRow, StepRow, Store, TimerRow, VersionRow
+from engine.store.protocol import EventRow, InstanceRow, OutboxRow, StepRow, Store, TimerRow, VersionRow
 from engine.store.sqlite_schema import SCHEMA_VERSION as SQLITE_SCHEMA_VERSION
 
 VERSION = VersionRow("v1", "proc", "Proc", "{}", "{}", "2026-01-01T00:00:00.000Z")
@@ -85,6 +85,7 @@ def test_a_store_not_created_yet_reads_empty_and_refuses_writes(location: str) -
         assert store.list_instances() == [] and store.ready_tasks() == [] and store.count_ready_tasks() == 0
         assert store.ready_tasks(lane="Lane") == [] and store.list_versions() == [] and store.events(1) == []
         assert store.get_instance(1) is None and store.days_off("id") == {}
+        assert store.outbox(0, 10) == [] and store.outbox_cursor("notifikasi") == 0
         with pytest.raises(StoreError, match="does not exist yet"), store.transaction():
             pass
     finally:
@@ -372,3 +373,87 @@ def test_the_roles_log_is_append_only_and_its_last_row_is_in_force(store: Store)
     with pytest.raises(StoreError), store.transaction() as tx:
         tx.append_roles_event(rows[0])
     assert store.roles_events() == rows
+
+
+# -- the outbox -----------------------------------------------------------------------------------------
+
+
+def outbox_row(instance: int, kind: str = "task-ready", task_uuid: str | None = "u1") -> OutboxRow:
+    """An outbox row of an instance, before the store gives it a position."""
+    return OutboxRow(0, kind, instance, "T_u1", task_uuid, "Lane", "ani", "2026-01-01T00:00:00.000Z", '{"seq":1}')
+
+
+def test_outbox_rows_get_increasing_positions_at_commit_and_read_after_a_position(store: Store) -> None:
+    """Queued rows are written at the commit with increasing positions, read after a position in order, at most
+    `limit`; outbox_end says the last one."""
+    a, b = started(store, 2)
+    with store.transaction() as tx:
+        tx.queue_outbox([outbox_row(a, "instance-started", None), outbox_row(a)])
+        tx.queue_outbox([outbox_row(b)])
+        assert tx.outbox_end() == 0  # written last, just before the commit
+    with store.transaction() as tx:
+        tx.queue_outbox([outbox_row(a, "task-completed")])
+        assert tx.outbox_end() == 3
+    rows = store.outbox(0, 10)
+    assert [r.position for r in rows] == [1, 2, 3, 4]
+    assert [(r.kind, r.instance_id) for r in rows] == [("instance-started", a), ("task-ready", a), ("task-ready", b),
+                                                        ("task-completed", a)]
+    assert rows[1] == outbox_row(a)._replace(position=2)
+    assert store.outbox(2, 1) == [rows[2]] and store.outbox(4, 10) == []
+
+
+def test_outbox_rows_of_a_rolled_back_transaction_are_not_written(store: Store) -> None:
+    """A transaction that fails, even after its queued rows were written, leaves no outbox row."""
+    (a,) = started(store)
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.queue_outbox([outbox_row(a)])
+        raise RuntimeError("boom")
+    with pytest.raises(StoreError, match="nothing was saved"), store.transaction() as tx:
+        tx.queue_outbox([outbox_row(a), outbox_row(a)._replace(time=None)])  # NOT NULL: refused as it is written
+    assert store.outbox(0, 10) == []
+    with store.transaction() as tx:
+        tx.queue_outbox([outbox_row(a)])
+    assert [r.kind for r in store.outbox(0, 10)] == ["task-ready"]
+
+
+def test_a_cursor_per_consumer_moves_forward_only(store: Store) -> None:
+    """An unknown consumer stands at 0; acknowledging moves its cursor forward, never back; consumers are apart."""
+    assert store.outbox_cursor("notifikasi") == 0
+    with store.transaction() as tx:
+        assert tx.acknowledge("notifikasi", 3, "2026-01-01") == 3
+        assert tx.acknowledge("notifikasi", 2, "2026-01-02") == 3
+        assert tx.acknowledge("indeks", 1, "2026-01-02") == 1
+    assert store.outbox_cursor("notifikasi") == 3 and store.outbox_cursor("indeks") == 1
+    with store.transaction() as tx:
+        assert tx.acknowledge("notifikasi", 5, "2026-01-03") == 5
+    assert store.table_rows("outbox_cursors", ("consumer", "position", "updated_at")) == [
+        ("indeks", 1, "2026-01-02"), ("notifikasi", 5, "2026-01-03")]
+
+
+def test_overdue_tasks_are_found_until_announced(store: Store) -> None:
+    """overdue_unannounced lists ready tasks due before `now`, earliest due first, until the outbox has a
+    task-overdue row for that task; another kind of row for the task does not count."""
+    a, b = started(store, 2)
+    with store.transaction() as tx:
+        tx.replace_ready_tasks(a, [task(a, "a1", "2026-01-01", due="2026-01-03"), task(a, "a2", "2026-01-01")])
+        tx.replace_ready_tasks(b, [task(b, "b1", "2026-01-01", due="2026-01-02")])
+        tx.queue_outbox([outbox_row(a, "task-ready", "a1")])
+    with store.transaction() as tx:
+        assert tx.overdue_unannounced("2026-01-02") == []
+        assert [t.id for t in tx.overdue_unannounced("2026-01-04")] == ["b1", "a1"]
+        tx.queue_outbox([outbox_row(b, "task-overdue", "b1")])
+    with store.transaction() as tx:
+        assert [t.id for t in tx.overdue_unannounced("2026-01-04")] == ["a1"]
+
+
+def test_copied_outbox_rows_keep_their_positions_and_new_ones_follow(store: Store) -> None:
+    """insert_rows keeps outbox positions (`sop db copy`); the next row written takes the position after them."""
+    (a,) = started(store)
+    columns = ("position", "kind", "instance_id", "task", "task_uuid", "lane", "actor", "time", "data")
+    with store.transaction() as tx:
+        tx.insert_rows("outbox", columns, [tuple(outbox_row(a)._replace(position=n)) for n in (7, 3)])
+    with store.transaction() as tx:
+        tx.queue_outbox([outbox_row(a, "task-completed")])
+    assert [(r.position, r.kind) for r in store.outbox(0, 10)] == [(3, "task-ready"), (7, "task-ready"),
+                                                                   (8, "task-completed")]
+    assert [r[0] for r in store.table_rows("outbox", columns)] == [3, 7, 8]

@@ -109,3 +109,22 @@ class StepResult(NamedTuple):
     completed_task: str
     completed_task_id: str
     instance: InstanceView
+
+
+class OutboxEvent(NamedTuple):
+    """One event of the outbox: what a committed change did, for work that runs after it (a notice, a webhook, an
+    index); position orders all events (and so each instance's), data is a small payload (process, seq, due)."""
+
+    position: int
+    kind: str
+    instance: int
+    task: str | None
+    task_uuid: str | None
+    lane: str | None
+    actor: str
+    time: str
+    data: dict[str, Any] = {}  # noqa: RUF012 - never mutated; NamedTuple fields are immutable
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON of one event in `sop events --json`."""
+        return self._asdict()

@@ -26,9 +26,13 @@ TABLES: list[tuple[str, tuple[str, ...]]] = [
     ("attachments", ("instance_id", "seq", "task", "field", "position", "sha256", "name", "media_type", "size")),
     ("accounts", ("login", "password_hash", "set_at", "set_by")),
     ("drafts", ("instance_id", "task_uuid", "login", "data", "saved_at")),
+    ("outbox", ("position", "kind", "instance_id", "task", "task_uuid", "lane", "actor", "time", "data")),
+    ("outbox_cursors", ("consumer", "position", "updated_at")),
 ]
 # The tables (and the ready-task columns) a source from before accounts lacks: copied only when it has them.
 _SINCE_ACCOUNTS = ("accounts", "drafts")
+# The tables a source from before the outbox lacks (its copy starts with an empty outbox).
+_SINCE_OUTBOX = ("outbox", "outbox_cursors")
 
 
 class CopyResult(NamedTuple):
@@ -68,6 +72,8 @@ def copy_store(source: str, target: str) -> CopyResult:
                         has = False
                     elif not accounts and table == "ready_tasks":
                         columns = columns[:-2]  # no claims before accounts
+                    if table in _SINCE_OUTBOX:
+                        has = src.schema_version() >= src.outbox_since
                     rows = src.table_rows(table, columns) if has else []
                     tx.insert_rows(table, columns, rows)
                     counts[table] = len(rows)

@@ -11,6 +11,7 @@ from engine.service.context import EngineContext
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from engine.common.models import OutboxEvent
     from engine.common.work_calendar import Clock
     from engine.definitions.roles import Roles
     from engine.service.attached_files import FileService
@@ -102,6 +103,19 @@ class Engine:
         from engine.service.picture_service import PictureService
 
         return PictureService(self.context)
+
+    def events(self, *, consumer: str | None = None, since: int | None = None, limit: int = 100) -> list[OutboxEvent]:
+        """What committed changes did (the outbox), in order: after a consumer's cursor, or after position `since`;
+        reading never moves a cursor (see `acknowledge`)."""
+        from engine.service.outbox import read_events
+
+        return read_events(self.context.store(), consumer=consumer, since=since, limit=limit)
+
+    def acknowledge(self, *, consumer: str, position: int) -> int:
+        """Move a consumer's cursor past the events it has handled (never back); where it stands after."""
+        from engine.service.outbox import acknowledge
+
+        return acknowledge(self.context.store(), consumer=consumer, position=position, now=self.context.clock())
 
     def acting_as(self, operator: str) -> Engine:
         """This Engine acting as another person, sharing its store connection, pinned versions, warm workflows and

@@ -1,17 +1,19 @@
-"""`sop tick`: fire every boundary timer that is due, each in its own transaction with its `timer-fired` event."""
+"""`sop tick`: fire every boundary timer that is due, each in its own transaction with its `timer-fired` event, then
+announce in the outbox each ready task that has become overdue (once per task)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.common.errors import EngineError, StoreError
+from engine.common.models import TaskView
 from engine.service.transition import Change, Happened, advance
-from engine.store.protocol import TimerRow, Transaction
+from engine.store.protocol import Store, TimerRow, Transaction
 
 if TYPE_CHECKING:
     from engine.service.context import EngineContext
 
-TIMER_ACTOR = "timer"  # who acts when a timer fires; the operator column still names the OS account
+TIMER_ACTOR = "timer"  # who acts when a timer fires (or a task falls overdue); the operator column names the OS account
 
 
 class FiredTimer(NamedTuple):
@@ -35,6 +37,7 @@ class TickResult(NamedTuple):
     now: str
     fired: tuple[FiredTimer, ...]
     problems: tuple[str, ...]
+    overdue: tuple[TaskView, ...] = ()  # the ready tasks this tick found past their due time for the first time
 
 
 def run_tick(context: EngineContext) -> TickResult:
@@ -60,7 +63,16 @@ def run_tick(context: EngineContext) -> TickResult:
             if timer is None:
                 raise
             problems.append(f"Instance {timer.instance_id} timer '{timer.bpmn_id}' (due {timer.due}): {exc}")
-    return TickResult(now, tuple(fired), tuple(problems))
+    return TickResult(now, tuple(fired), tuple(problems), _announce_overdue(store, now))
+
+
+def _announce_overdue(store: Store, now: str) -> tuple[TaskView, ...]:
+    """Write a task-overdue outbox event for each ready task newly past its due time (after the timers fired: a
+    timer may have taken its task away)."""
+    from engine.service.outbox import announce_overdue
+
+    with store.transaction() as tx:
+        return tuple(announce_overdue(tx, now, TIMER_ACTOR))
 
 
 def _fill_due(context: EngineContext) -> None:

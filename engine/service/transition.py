@@ -1,8 +1,9 @@
 """The one way an instance changes: from one stored state to the next, with all that follows, in one transaction.
 
-Starting, completing a step, firing a timer and moving to another version each run SpiffWorkflow their own way,
-then call `advance`, which writes the new state, the chained events, the finished step, the ready rows with their
-due times, the step records and the waiting timers through the caller's transaction.
+Starting, completing a step, claiming or releasing one, firing a timer and moving to another version each run
+SpiffWorkflow their own way, then call `advance`, which writes the new state, the chained events, the finished step,
+the ready rows with their due times, the step records, the waiting timers and the outbox rows (what happened, for
+work after the commit) through the caller's transaction.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def advance(
     """Write the workflow's next state with everything that follows from it; a change that would leave the
     instance running with no step ready is refused before anything is written (stranded: who would leave it)."""
     from engine.runtime.workflow import STATE_FORMAT, ready_user_tasks, state_to_bytes
+    from engine.service.outbox import change_rows
     from engine.service.schedule import record_change
 
     tasks = ready_user_tasks(workflow)
@@ -75,6 +77,8 @@ def advance(
     ready = record_change(
         tx, new_row, workflow, tasks, change.before, now=change.now, clock=change.clock, seq=row.last_seq + 1
     )
+    tx.queue_outbox(change_rows(row.id, row.process_id, row.last_seq + 1, happened, ready, before=change.before,
+                                actor=change.actor, now=change.now))
     return Advanced(new_row, ready)
 
 

@@ -17,6 +17,7 @@ from engine.store.pg_schema import (
     FILES_SINCE,
     MIGRATION_LOCK,
     MIGRATIONS,
+    OUTBOX_SINCE,
     ROLES_SINCE,
     SCHEMA_VERSION,
     TABLES,
@@ -48,6 +49,7 @@ class PgStore(SqlStoreReads):
     roles_since = ROLES_SINCE
     files_since = FILES_SINCE
     accounts_since = ACCOUNTS_SINCE
+    outbox_since = OUTBOX_SINCE
 
     def __init__(self, url: str, create: bool) -> None:
         self.url = url
@@ -139,7 +141,9 @@ class PgStore(SqlStoreReads):
         with self._guard(writing=True, committing=committing):
             self._conn.execute("BEGIN")
             try:
-                yield PgTransaction(self._conn)
+                tx = PgTransaction(self._conn)
+                yield tx
+                tx.flush_outbox()  # last: the outbox lock it takes is held only to the commit
                 failpoint("before-commit")
                 committing[0] = True
                 self._conn.execute("COMMIT")

@@ -31,6 +31,7 @@ class PgTransaction(SqlTransactionCore):
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
+        self.queued = []
 
     def _run(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         return self.conn.execute(pg_sql(sql), params).rowcount
@@ -66,3 +67,6 @@ class PgTransaction(SqlTransactionCore):
         if table == "instances":
             self._run("SELECT setval(pg_get_serial_sequence('instances', 'id'), "
                       "GREATEST((SELECT max(id) FROM instances), 1))")
+        elif table == "outbox":  # the next position follows the copied ones (1 when none was copied)
+            self._run("SELECT setval(pg_get_serial_sequence('outbox', 'position'), "
+                      "coalesce((SELECT max(position) FROM outbox), 1), (SELECT count(*) > 0 FROM outbox))")

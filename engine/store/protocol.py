@@ -150,6 +150,21 @@ class DraftRow(NamedTuple):
     saved_at: str
 
 
+class OutboxRow(NamedTuple):
+    """One outbox row: its position (given by the store as it writes the row), what happened, where, who, when,
+    and a small payload as canonical JSON. Not chained and not an audit record: a queue for work after commit."""
+
+    position: int
+    kind: str
+    instance_id: int
+    task: str | None
+    task_uuid: str | None
+    lane: str | None
+    actor: str
+    time: str
+    data: str
+
+
 class Transaction(Protocol):
     """The reads and writes of one command, all or nothing; an implementation holds the instance's lock
     (SQLite: BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE) from lock_instance to the commit."""
@@ -224,6 +239,17 @@ class Transaction(Protocol):
         """Keep a person's unfinished form of a ready task (replacing the one saved before)."""
     def discard_drafts(self, instance_id: int, keep: tuple[str, ...]) -> None:
         """Drop the instance's drafts of tasks other than the ready ones in `keep` (task UUIDs)."""
+    def queue_outbox(self, rows: list[OutboxRow]) -> None:
+        """Add rows to the outbox in this transaction (row.position is ignored): the store writes them as its last
+        statements before the commit, taking their positions in commit order (PostgreSQL: under an advisory lock
+        held to the commit), so a reader never sees a position before an earlier one has committed."""
+    def overdue_unannounced(self, now: str) -> list[TaskView]:
+        """Ready tasks due before `now` that have no task-overdue row in the outbox yet, oldest due first; held
+        against another command doing the same until commit (PostgreSQL: the outbox's advisory lock)."""
+    def outbox_end(self) -> int:
+        """The last outbox position written (0: none yet)."""
+    def acknowledge(self, consumer: str, position: int, at: str) -> int:
+        """Move a consumer's cursor to `position` unless it stands there or later already; where it stands after."""
 
 
 class Store(Protocol):
@@ -234,6 +260,7 @@ class Store(Protocol):
     roles_since: int  # the first schema version with the roles log
     files_since: int  # the first schema version that stores attached files
     accounts_since: int  # the first schema version with accounts, drafts and claims
+    outbox_since: int  # the first schema version with the outbox and its cursors
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """One command's transaction: commit on success, roll back on any error."""
@@ -305,6 +332,10 @@ class Store(Protocol):
         """A login's password hash and who set it when, or None."""
     def draft(self, instance_id: int, task_uuid: str, login: str) -> DraftRow | None:
         """A person's saved draft of a ready task, or None."""
+    def outbox(self, after: int, limit: int) -> list[OutboxRow]:
+        """At most `limit` outbox rows after a position, in position order (none before the store had the outbox)."""
+    def outbox_cursor(self, consumer: str) -> int:
+        """The last position a consumer acknowledged (0: a consumer not seen yet)."""
     def file_stage(self) -> FileFolder | None:
         """Where a command copies a new file before it locks the store (SQLite: its file folder); None: the store
         takes files in chunks inside the transaction."""

@@ -23,6 +23,7 @@ STEP_COLUMNS = (
 EVENT_COLUMNS = "instance_id, seq, type, time, task, task_uuid, actor, operator, version, data, hash"
 VERSION_COLUMNS = "version, process_id, name, bundle, spec, created_at"
 ROLES_COLUMNS = "seq, time, actor, version, source, people, hash"
+OUTBOX_COLUMNS = "position, kind, instance_id, task, task_uuid, lane, actor, time, data"
 
 
 class Dialect(NamedTuple):
@@ -33,14 +34,20 @@ class Dialect(NamedTuple):
     unmeasured_steps: str  # the steps table as the unmeasured-steps query reads it (SQLite names its index)
     row_lock: str  # appended to the instance read that takes the command's lock
     roles_lock: tuple[str, str]  # (shared, exclusive) statements locking the roles in force; '' for none
+    outbox_lock: str  # the statement that makes outbox positions commit in order; '' when writers are serialized
 
 
 # PostgreSQL's advisory lock key of the roles in force: a completion holds it shared, `sop roles apply` exclusively.
 ROLES_LOCK = 0x534F5032
-SQLITE = Dialect("x''", "group_concat(sla, ',')", "steps INDEXED BY steps_unmeasured", "", ("", ""))
+# PostgreSQL's advisory lock key of the outbox: taken just before a transaction writes its outbox rows and held to
+# its commit, so positions (an identity, allocated at insert) commit in increasing order. SQLite's BEGIN IMMEDIATE
+# serializes writers already.
+OUTBOX_LOCK = 0x534F5033
+SQLITE = Dialect("x''", "group_concat(sla, ',')", "steps INDEXED BY steps_unmeasured", "", ("", ""), "")
 POSTGRESQL = Dialect("''::bytea", "string_agg(sla, ',')", "steps", " FOR UPDATE",
                      (f"SELECT pg_advisory_xact_lock_shared({ROLES_LOCK})",
-                      f"SELECT pg_advisory_xact_lock({ROLES_LOCK})"))
+                      f"SELECT pg_advisory_xact_lock({ROLES_LOCK})"),
+                     f"SELECT pg_advisory_xact_lock({OUTBOX_LOCK})")
 
 
 def marks(count: int) -> str:

@@ -7,7 +7,6 @@ from typing import Any
 
 from engine.common.models import TaskView
 from engine.store.protocol import EventRow, InstanceRow, RolesEventRow, StepRow, TimerRow, VersionCount, VersionRow
-from engine.store.sql_accounts import SqlAccountReads
 from engine.store.sql_core import (
     EVENT_COLUMNS,
     INSTANCE_COLUMNS,
@@ -26,11 +25,12 @@ from engine.store.sql_core import (
     where_equal,
     window,
 )
+from engine.store.sql_outbox import SqlOutboxReads
 
 InstanceTime = tuple[int, str, str, str, float | None, float | None, str | None]
 
 
-class SqlStoreReads(SqlAccountReads):
+class SqlStoreReads(SqlOutboxReads):
     """Every read of the Store protocol that both dialects answer with the same SQL."""
 
     dialect: Dialect

@@ -9,7 +9,6 @@ from engine.common.errors import StoreError
 from engine.common.models import TaskView
 from engine.store.failpoints import failpoint
 from engine.store.protocol import EventRow, InstanceRow, RolesEventRow, StepRow, TimerRow, VersionRow
-from engine.store.sql_accounts import SqlAccountWrites
 from engine.store.sql_core import (
     EVENT_COLUMNS,
     INSTANCE_COLUMNS,
@@ -22,12 +21,13 @@ from engine.store.sql_core import (
     instance_row,
     marks,
 )
+from engine.store.sql_outbox import SqlOutboxWrites
 
 # The new instance's columns without its id, which the store assigns.
 INSERT_INSTANCE = f"INSERT INTO instances ({INSTANCE_COLUMNS[4:]}) VALUES ({marks(11)})"
 
 
-class SqlTransactionCore(SqlAccountWrites):
+class SqlTransactionCore(SqlOutboxWrites):
     """Every Transaction method both dialects answer with the same SQL (`?` marks)."""
 
     dialect: Dialect  # _run, _all and _many (the dialect's execution) are declared by SqlFileWrites

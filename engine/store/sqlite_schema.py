@@ -132,6 +132,19 @@ MIGRATIONS: list[str] = [
     # Files stored before stay in blob_chunks and are read from there. No table changes; the version tells an
     # older sop, which would look for every file in blob_chunks, to refuse the store.
     "",
+    # 8: the outbox: what each committed change did, for work that runs after the commit (a notice, a webhook,
+    # an index), written in the change's transaction; numbered by one increasing position (AUTOINCREMENT: never
+    # reused), and each consumer's cursor (the last position it acknowledged). Not part of the hash chain. No
+    # foreign key on instance_id: see pg_schema (the two schemas are kept alike).
+    """
+    CREATE TABLE IF NOT EXISTS outbox (
+        position INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
+        instance_id INTEGER NOT NULL, task TEXT, task_uuid TEXT, lane TEXT,
+        actor TEXT NOT NULL, time TEXT NOT NULL, data TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS outbox_overdue ON outbox(instance_id, task_uuid) WHERE kind = 'task-overdue';
+    CREATE TABLE IF NOT EXISTS outbox_cursors (
+        consumer TEXT PRIMARY KEY, position INTEGER NOT NULL, updated_at TEXT NOT NULL);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables each schema version has (from the version that adds them): a store's user_version must match them.
@@ -141,6 +154,7 @@ SCHEMA_TABLES: list[tuple[int, tuple[str, ...]]] = [
     (4, ("roles_events",)),
     (5, ("blobs", "blob_chunks", "attachments")),
     (6, ("accounts", "login_failures", "drafts")),
+    (8, ("outbox", "outbox_cursors")),
 ]
 # The first schema version that has the roles log.
 ROLES_SINCE = 4
@@ -148,3 +162,5 @@ ROLES_SINCE = 4
 FILES_SINCE = 5
 # The first schema version with accounts, drafts and claims.
 ACCOUNTS_SINCE = 6
+# The first schema version with the outbox and its consumers' cursors.
+OUTBOX_SINCE = 8

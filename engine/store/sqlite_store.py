@@ -22,6 +22,7 @@ from engine.store.sqlite_schema import (
     APPLICATION_ID,
     FILES_SINCE,
     MIGRATIONS,
+    OUTBOX_SINCE,
     ROLES_SINCE,
     SCHEMA_TABLES,
     SCHEMA_VERSION,
@@ -47,6 +48,7 @@ class SqliteStore(SqlStoreReads):
     roles_since = ROLES_SINCE
     files_since = FILES_SINCE
     accounts_since = ACCOUNTS_SINCE
+    outbox_since = OUTBOX_SINCE
 
     def __init__(self, path: str, create: bool) -> None:
         self.location = path
@@ -252,6 +254,7 @@ class SqliteStore(SqlStoreReads):
         tx = SqliteTransaction(conn, self.files)
         try:
             yield tx
+            tx.flush_outbox()
             failpoint("before-commit")
             conn.execute("COMMIT")
         except sqlite3.IntegrityError as exc:

@@ -22,6 +22,7 @@ class SqliteTransaction(SqlTransactionCore):
         self.conn = conn
         self.files = files
         self.placed: list[str] = []  # files renamed into the folder by this transaction: removed on rollback
+        self.queued = []
 
     def put_blob(self, row: BlobRow, chunks: Iterable[bytes], staged: str | None = None) -> bool:
         """Store a file's row and put its bytes in the store's file folder (the staged copy renamed, or the chunks
