@@ -13,8 +13,8 @@ from engine) and every `N_(f"...")` gets a str.format template and keyword value
   when the part says little (`node.id` -> `node_id`); `len(x)` -> `x_count`; `', '.join(sorted(x))`, `str(x)`,
   `x[:12]`, `x or 'none'` -> the name of x; `_where(path)` -> `where`; anything else `value1`, `value2`...
   IDIOMS maps the house's own idioms (`row.id` is an instance number). A name is never one of EngineError's
-  own attributes (RESERVED) nor a keyword the call already has; two expressions never share a name. The same
-  expression twice is one value. Conversions and format specs stay: `{x!r}`, `{n:,}`.
+  own attributes (RESERVED, for an error) nor a keyword the call already has; two expressions never share a
+  name. The same expression twice is one value. Conversions and format specs stay: `{x!r}`, `{n:,}`.
 - The template keeps the f-string's pieces and lines (each piece becomes a plain literal, braces doubled), and
   the values go after the call's last argument, on the same line when it fits in 120 columns, else on lines of
   their own aligned with the first argument.
@@ -156,7 +156,7 @@ def _words(expr: ast.expr) -> str | None:
         owner = expr.value
         if isinstance(owner, ast.Name) and owner.id in ("self", "cls"):
             return expr.attr
-        if expr.attr in VAGUE or expr.attr.lstrip("_") in RESERVED:
+        if expr.attr in VAGUE:
             base = _words(owner)
             return f"{base}_{expr.attr}" if base else expr.attr
         return expr.attr
@@ -178,17 +178,41 @@ def _words(expr: ast.expr) -> str | None:
             if isinstance(expr.func, ast.Attribute):
                 return _words(expr.func.value)
             return None
+        if name == "get" and expr.args and isinstance(expr.args[0], ast.Constant):
+            key = expr.args[0].value
+            return key if isinstance(key, str) and key.isidentifier() else None
         if name and name not in ("getattr", "ord", "chr", "format", "get"):
             return name.lstrip("_") or None
+    return None
+
+
+def _owner(expr: ast.expr) -> str | None:
+    """The name of what an attribute belongs to, under any dressing (`target.version[:12]` -> `target`)."""
+    while True:
+        if isinstance(expr, ast.Subscript):
+            expr = expr.value
+        elif isinstance(expr, ast.BoolOp):
+            expr = expr.values[0]
+        elif isinstance(expr, ast.Call) and _callee(expr.func) in DRESSING and expr.args:
+            expr = expr.args[0]
+        elif isinstance(expr, ast.Call) and _callee(expr.func) == "get" and isinstance(expr.func, ast.Attribute):
+            expr = expr.func.value
+        else:
+            break
+    if isinstance(expr, ast.Attribute):
+        owner = _words(expr.value) if not (isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls")) \
+            else None
+        return owner
     return None
 
 
 class Names:
     """The placeholder names of one call: one per distinct expression, none reserved or taken twice."""
 
-    def __init__(self, taken: set[str]) -> None:
+    def __init__(self, taken: set[str], reserved: set[str]) -> None:
         self.by_expression: dict[str, str] = {}
-        self.taken = set(taken)
+        self.reserved = reserved
+        self.taken = set(taken) | reserved
         self.counter = 0
 
     def of(self, expr: ast.expr) -> str:
@@ -203,15 +227,12 @@ class Names:
     def _fit(self, name: str | None, expr: ast.expr) -> str:
         if name is not None:
             name = re.sub(r"\W", "_", name).strip("_").lower() if not name.isidentifier() else name.lstrip("_")
-        if name and (name in RESERVED or keyword.iskeyword(name)):
-            owner = expr.value if isinstance(expr, ast.Attribute) else None
-            base = _words(owner) if owner is not None else None
+        base = _owner(expr)
+        if name and (name in self.reserved or keyword.iskeyword(name)):
             name = f"{base}_{name}" if base and f"{base}_{name}".isidentifier() else f"{name}_value"
         if name and name.isidentifier() and name not in self.taken:
             return name
         if name and name.isidentifier():
-            owner = expr.value if isinstance(expr, ast.Attribute) else None
-            base = _words(owner) if owner is not None else None
             if base and f"{base}_{name}" not in self.taken and f"{base}_{name}".isidentifier():
                 return f"{base}_{name}"
             for n in range(2, 100):
@@ -351,11 +372,26 @@ def _imports(tree: ast.Module) -> dict[str, str]:
     return out
 
 
-def _offsets(text: str) -> list[int]:
-    starts = [0]
-    for line in text.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
-    return starts
+class Offsets:
+    """Character offsets in a text from the AST's positions (lines from 1, columns in UTF-8 bytes)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines(keepends=True)
+        self.starts = [0]
+        for line in self.lines:
+            self.starts.append(self.starts[-1] + len(line))
+
+    def column(self, lineno: int, col: int) -> int:
+        """The column in characters."""
+        line = self.lines[lineno - 1] if lineno <= len(self.lines) else ""
+        return len(line.encode("utf-8")[:col].decode("utf-8", "ignore"))
+
+    def __call__(self, lineno: int | None, col: int | None) -> int:
+        return self.starts[(lineno or 1) - 1] + self.column(lineno or 1, col or 0)
+
+
+def _offsets(text: str) -> Offsets:
+    return Offsets(text)
 
 
 def rewrite(source: str, errors: set[str], where: str = "<source>") -> Outcome:
@@ -376,7 +412,7 @@ def rewrite(source: str, errors: set[str], where: str = "<source>") -> Outcome:
     while True:
         tree = ast.parse(outcome.source)
         starts = _offsets(outcome.source)
-        candidates = [(starts[s.call.lineno - 1] + s.call.col_offset, s) for s in _sites(tree, errors)]
+        candidates = [(starts(s.call.lineno, s.call.col_offset), s) for s in _sites(tree, errors)]
         candidates = [c for c in candidates if c[0] < cursor]
         if not candidates:
             break
@@ -387,7 +423,7 @@ def rewrite(source: str, errors: set[str], where: str = "<source>") -> Outcome:
     return outcome
 
 
-def _one(outcome: Outcome, site: Site, starts: list[int], where: str, added: dict[str, str]) -> None:
+def _one(outcome: Outcome, site: Site, starts: Offsets, where: str, added: dict[str, str]) -> None:
     """Rewrite one call (and switch its class when RETYPE says so)."""
     call, text = site.call, outcome.source
     if not call.args:
@@ -401,13 +437,13 @@ def _one(outcome: Outcome, site: Site, starts: list[int], where: str, added: dic
             outcome.notes.append(f"{where}:{call.lineno}: left as it is: the text is built by an expression "
                                  f"({ast.unparse(first)[:60]}...); rewrite it by hand")
         return
-    begin = starts[first.lineno - 1] + first.col_offset
-    stop = starts[first.end_lineno - 1] + first.end_col_offset  # type: ignore[operator]
+    begin = starts(first.lineno, first.col_offset)
+    stop = starts(first.end_lineno, first.end_col_offset)
     pieces = _pieces(text, begin, stop)
     if pieces is None:
         outcome.notes.append(f"{where}:{call.lineno}: left as it is: its literals could not be read")
         return
-    names = Names({k.arg for k in call.keywords if k.arg} | RESERVED)
+    names = Names({k.arg for k in call.keywords if k.arg}, RESERVED if site.kind != "N_" else set())
     values: dict[str, str] = {}
     placeholders: list[tuple[str, str]] = []
     old_fields = [v for v in first.values if isinstance(v, ast.FormattedValue)]
@@ -486,7 +522,7 @@ def _values_edit(text: str, call: ast.Call, values: dict[str, str]) -> tuple[int
     lines of their own aligned with the first argument."""
     starts = _offsets(text)
     last = max([*call.args, *call.keywords], key=lambda n: (n.end_lineno or 0, n.end_col_offset or 0))
-    at = starts[(last.end_lineno or 1) - 1] + (last.end_col_offset or 0)
+    at = starts(last.end_lineno, last.end_col_offset)
     pairs = [f"{name}={expression}" for name, expression in values.items()]
     line_end = text.find("\n", at)
     before = text[text.rfind("\n", 0, at) + 1:at]
@@ -494,7 +530,7 @@ def _values_edit(text: str, call: ast.Call, values: dict[str, str]) -> tuple[int
     inline = ", " + ", ".join(pairs)
     if len(before) + len(inline) + len(after) <= WIDTH:
         return at, inline
-    indent = " " * call.args[0].col_offset
+    indent = " " * starts.column(call.args[0].lineno, call.args[0].col_offset)
     lines: list[str] = []
     current = ""
     for i, pair in enumerate(pairs):
@@ -509,31 +545,30 @@ def _values_edit(text: str, call: ast.Call, values: dict[str, str]) -> tuple[int
     return at, ",\n" + "\n".join(indent + line for line in lines)
 
 
-def _retype(outcome: Outcome, site: Site, template: str, starts: list[int], added: dict[str, str]) -> None:
+def _retype(outcome: Outcome, site: Site, template: str, starts: Offsets, added: dict[str, str]) -> None:
     """Switch the class of a refusal callers tell apart (RETYPE) and note the import it needs."""
     func = site.call.func
     if not isinstance(func, ast.Name):
         return
     for old, pattern, new in RETYPE:
         if func.id == old and re.match(pattern, template):
-            begin = starts[func.lineno - 1] + func.col_offset
+            begin = starts(func.lineno, func.col_offset)
+            first = site.call.args[0]
+            column = starts.column(first.lineno, first.col_offset) if first.lineno == func.lineno else -1
             text = outcome.source
             outcome.source = text[:begin] + new + text[begin + len(old):]
             outcome.retyped += 1
             added[new] = old
-            _realign(outcome, site.call, len(new) - len(old))
+            _realign(outcome, site.call, column, len(new) - len(old))
             return
 
 
-def _realign(outcome: Outcome, call: ast.Call, shift: int) -> None:
-    """Lines of the call aligned under its first argument move with it when the class name changes length."""
-    if shift == 0 or not call.args:
-        return
-    first = call.args[0]
-    if first.lineno != call.lineno:
+def _realign(outcome: Outcome, call: ast.Call, column: int, shift: int) -> None:
+    """Lines of the call aligned under its first argument (at column, on the call's line) move with it when the
+    class name changes length."""
+    if shift == 0 or column < 0:
         return
     lines = outcome.source.split("\n")
-    column = first.col_offset
     for index in range(call.lineno, (call.end_lineno or call.lineno)):
         line = lines[index]
         if len(line) - len(line.lstrip(" ")) == column:
@@ -560,8 +595,8 @@ def _fix_imports(outcome: Outcome, added: dict[str, str]) -> None:
     starts = _offsets(outcome.source)
     text = outcome.source
     for statement, names in sorted(changes, key=lambda c: c[0].lineno, reverse=True):
-        begin = starts[statement.lineno - 1] + statement.col_offset
-        end = starts[statement.end_lineno - 1] + statement.end_col_offset  # type: ignore[operator]
+        begin = starts(statement.lineno, statement.col_offset)
+        end = starts(statement.end_lineno, statement.end_col_offset)
         head = f"from {'.' * statement.level}{statement.module or ''} import "
         one = head + ", ".join(names)
         indent = " " * statement.col_offset

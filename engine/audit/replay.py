@@ -163,7 +163,8 @@ def replay(record: AuditRecord, until: int | None = None, cache: dict[Any, Any] 
 def _apply(workflow: Any, event: EventRow, data: dict[str, Any], context: _Context) -> Any:
     from engine.runtime.workflow import complete_task, is_ready_user_task, new_workflow, task_by_uuid
 
-    where = N_(f"event {event.seq} ({event.type}{' ' + event.task if event.task else ''})")
+    where = N_("event {seq} ({event_type}{value1})",
+               seq=event.seq, event_type=event.type, value1=' ' + event.task if event.task else '')
     try:
         payload = json.loads(event.data)
     except ValueError:
@@ -352,7 +353,7 @@ def _timer_fired(workflow: Any, event: EventRow, data: Any, context: _Context) -
     """A boundary timer fired (`sop tick`): fire it again, by the same function."""
     from engine.runtime.timers import fire_timer
 
-    where = N_(f"event {event.seq} (timer-fired {event.task})")
+    where = N_("event {seq} (timer-fired {task})", seq=event.seq, task=event.task)
     try:
         timer = fire_timer(workflow, event.task_uuid or "")
     except EngineError as exc:
@@ -368,7 +369,7 @@ EVENT_HANDLERS["timer-fired"] = _timer_fired
 def _claim_changed(workflow: Any, event: EventRow, data: Any, context: _Context) -> Any:
     """A task taken (`task-claimed`) or given back (`task-released`): the task must be ready, unclaimed to be taken
     and claimed to be given back; neither carries data nor changes the workflow."""
-    where = N_(f"event {event.seq} ({event.type} {event.task})")
+    where = N_("event {seq} ({event_type} {task})", seq=event.seq, event_type=event.type, task=event.task)
     ready = {t.id: t.task for t in _ready(workflow)}
     if ready.get(event.task_uuid or "") != event.task:
         listing = ", ".join(f"'{t}'" for t in ready.values()) or "none"

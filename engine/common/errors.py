@@ -55,7 +55,7 @@ class EngineError(Exception):
         fields = self.__dict__.get("message", None)
         if fields is not None and not name.startswith("__") and name in fields.fields:
             return fields.fields[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        raise AttributeError(name)
 
 
 class DefinitionError(EngineError):

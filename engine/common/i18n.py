@@ -25,7 +25,7 @@ LANGUAGES = ("id", "en")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
-def N_(template: str, /, **fields: Any) -> Message:
+def N_(template: str, /, **fields: Any) -> str:
     """Mark a text for the catalog without translating it here (it is translated where it is shown): a Message of
     the template and the values it names (`N_("{count} rows", count=n)`)."""
     return Message(template, **fields)

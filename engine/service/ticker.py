@@ -83,7 +83,7 @@ def _fire(engine: Engine, tx: Transaction, timer: TimerRow, now: str) -> FiredTi
 
     row = tx.lock_instance(timer.instance_id)
     if row is None:
-        raise StoreError(f"instance {timer.instance_id} is missing from the store")
+        raise StoreError("instance {instance_id} is missing from the store", instance_id=timer.instance_id)
     version = engine.pinned.of(row, tx.get_version)
     workflow = state_from_bytes(row.state, engine.pinned.spec(row.version, version.spec))
     fired = fire_timer(workflow, timer.task_uuid)

@@ -79,7 +79,8 @@ class _Reader:
             self.into.setdefault(flow.get("targetRef"), []).append(flow)
 
     def fail(self, element: Any, text: str) -> NoReturn:
-        raise DefinitionError(f"{self.source}:{element.sourceline}: {text}; the diagram cannot be read as a table")
+        raise DefinitionError("{source}:{sourceline}: {text}; the diagram cannot be read as a table",
+                              source=self.source, sourceline=element.sourceline, text=text)
 
     def kind(self, element_id: str) -> str:
         return tag(self.elements[element_id])
@@ -235,7 +236,7 @@ def _props(task: Any) -> dict[str, str]:
 def _lanes(root: Any, process: Any, source: str) -> tuple[list[str], dict[str, str]]:
     lanes = [lane for lane in process.iter(f"{{{BPMN_NS}}}lane")]
     if any(lane.find(f"{{{BPMN_NS}}}childLaneSet") is not None for lane in lanes):
-        raise DefinitionError(f"{source}: nested lanes cannot be read as a table; use one level of lanes")
+        raise DefinitionError("{source}: nested lanes cannot be read as a table; use one level of lanes", source=source)
     ys = {}
     for shape in root.iter(f"{{{DI_NS}}}BPMNShape"):
         bounds = shape.find(f"{{{DC_NS}}}Bounds")
@@ -257,18 +258,20 @@ def table_from_bpmn(text: str, source: str, process_id: str | None = None, for_s
         processes = [p for p in processes if p.get("id") == process_id]
     if len(processes) != 1:
         known = ", ".join(p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process")) or "none"
-        raise DefinitionError(f"{source}: name one executable process with --process (processes: {known})")
+        raise DefinitionError("{source}: name one executable process with --process (processes: {known})",
+                              source=source, known=known)
     process = processes[0]
     reader = _Reader(root, process, source, for_sheet)
     starts = [e for e in reader.elements.values() if tag(e) == "startEvent"]
     if len(starts) != 1:
-        raise DefinitionError(f"{source}: process '{process.get('id')}' has {len(starts)} start events; a table has "
-                              "one beginning")
+        raise DefinitionError("{source}: process '{id}' has {starts_count} start events; a table has "
+                              "one beginning", source=source, id=process.get('id'), starts_count=len(starts))
     lanes, lane_of = _lanes(root, process, source)
     drafts = reader.drafts()
     first = reader.resolve(reader.one_out(starts[0]))
     if first == END or not drafts:
-        raise DefinitionError(f"{source}: process '{process.get('id')}' has no step after its start event")
+        raise DefinitionError("{source}: process '{id}' has no step after its start event",
+                              source=source, id=process.get('id'))
     order = canonical_order(first, {k: d.targets for k, d in drafts.items()})
     numbers = {}
     for key, draft in drafts.items():
@@ -323,5 +326,6 @@ def table_from_bpmn(text: str, source: str, process_id: str | None = None, for_s
     problems = structure_problems(table)
     if problems:
         listing = "; ".join(f"line {line}: {text}" for line, text in problems)
-        raise DefinitionError(f"{source}: the diagram's flow is not a usable table ({listing})")
+        raise DefinitionError("{source}: the diagram's flow is not a usable table ({listing})",
+                              source=source, listing=listing)
     return table
