@@ -18,7 +18,7 @@ def fixed_text(text: str) -> str:
     return engine_fixed_text(text)
 
 
-def translate(text: str) -> str:
+def translate(text: str | Exception) -> str:
     """A message (an engine error, a confirmation with values) in the reader's language, line by line, with the
     stored times inside it in the office's local time (WIB)."""
     from flask import g, has_app_context
