@@ -60,7 +60,7 @@ class Catalog:
 
     def gettext(self, text: str) -> str:
         """The translation of a fixed text, or the text itself."""
-        return self.exact.get(text, text)
+        return str(self.exact.get(text, text))
 
     def templates(self) -> list[_Template]:
         """The entries with placeholders, most fixed text first (compiled on first use)."""
