@@ -309,6 +309,38 @@ def _literal_end(text: str, begin: int, i: int, quote: str, end: int) -> tuple[a
     return None
 
 
+def _literal(value: str, text: str, piece: Piece) -> str:
+    """A string literal for a piece's new text, split at spaces onto lines aligned with it when it would pass
+    WIDTH (what follows the piece on its line counted)."""
+    line_start = text.rfind("\n", 0, piece.start) + 1
+    column = piece.start - line_start
+    line_end = text.find("\n", piece.end)
+    tail = len(text[piece.end:len(text) if line_end < 0 else line_end])
+    quote = _quote(value)
+    chunks: list[str] = []
+    rest = value
+    while True:
+        whole = f"{quote}{_escaped(rest, quote)}{quote}"
+        cut = None if column + len(whole) + tail <= WIDTH else _cut(rest, quote, WIDTH - column - 2)
+        if cut is None:
+            chunks.append(whole)
+            return ("\n" + " " * column).join(chunks)
+        chunks.append(f"{quote}{_escaped(rest[:cut], quote)}{quote}")
+        rest = rest[cut:]
+
+
+def _cut(value: str, quote: str, room: int) -> int | None:
+    """Where to split a template so its first part (escaped) fits in room: after a space, outside placeholders."""
+    inside = set()
+    for found in re.finditer(r"(?<!\{)\{[^{}]*\}", value):
+        inside.update(range(found.start() + 1, found.end()))
+    best = None
+    for i in range(1, len(value)):
+        if value[i - 1] == " " and i not in inside and len(_escaped(value[:i], quote)) <= room:
+            best = i
+    return best
+
+
 def _quote(text: str) -> str:
     """Double quotes, as the house writes them, unless the text holds one and no single quote."""
     return "'" if '"' in text and "'" not in text else '"'
@@ -403,8 +435,9 @@ def rewrite(source: str, errors: set[str], where: str = "<source>") -> Outcome:
         outcome.notes.append(f"{where}: not rewritten, it does not parse ({exc.msg}, line {exc.lineno})")
         return outcome
     errors = errors | _subclasses(tree, errors)
-    if any(s.kind == "N_" for s in _sites(tree, errors)) and _imports(tree).get("N_", "engine") not in (
-            "engine", "engine.common.i18n"):
+    fragments = [s for s in _sites(tree, errors)
+                 if s.kind == "N_" and s.call.args and isinstance(s.call.args[0], ast.JoinedStr)]
+    if fragments and _imports(tree).get("N_", "engine") not in ("engine", "engine.common.i18n"):
         outcome.notes.append(f"{where}: its N_ comes from {_imports(tree)['N_']}: it must take values "
                              "(return engine's N_(template, **fields)) before this file runs")
     cursor = len(source) + 1
@@ -447,15 +480,16 @@ def _one(outcome: Outcome, site: Site, starts: Offsets, where: str, added: dict[
     values: dict[str, str] = {}
     placeholders: list[tuple[str, str]] = []
     old_fields = [v for v in first.values if isinstance(v, ast.FormattedValue)]
-    rewritten: list[str] = []
-    template = ""
+    for bare in old_fields:  # a bare name keeps its name: attributes that would take it get their owner's
+        if isinstance(bare.value, ast.Name):
+            names.of(bare.value)
+    logical: list[str] = []  # each piece's text as it will be (a template, or the plain text when no field)
     for piece in pieces:
         parts = piece.node.values if isinstance(piece.node, ast.JoinedStr) else [piece.node]
-        quote = _quote("".join(str(p.value) for p in parts if isinstance(p, ast.Constant)))
         body = ""
         for part in parts:
             if isinstance(part, ast.Constant):
-                value = str(part.value).replace("{", "{{").replace("}", "}}")
+                body += str(part.value).replace("{", "{{").replace("}", "}}")
             elif isinstance(part, ast.FormattedValue):
                 spec = _spec(part)
                 if spec is None or "{" in spec:
@@ -463,13 +497,11 @@ def _one(outcome: Outcome, site: Site, starts: Offsets, where: str, added: dict[
                     return
                 name = names.of(part.value)
                 values[name] = ast.unparse(part.value)
-                value = "{" + name + spec + "}"
-                placeholders.append(("", value))
+                body += "{" + name + spec + "}"
+                placeholders.append(("", "{" + name + spec + "}"))
             else:
                 return
-            body += _escaped(value, quote)
-            template += value
-        rewritten.append(f"{quote}{body}{quote}")
+        logical.append(body)
     if len(placeholders) != len(old_fields):
         outcome.notes.append(f"{where}:{call.lineno}: left as it is: its fields could not be matched")
         return
@@ -477,8 +509,9 @@ def _one(outcome: Outcome, site: Site, starts: Offsets, where: str, added: dict[
     placeholders = [(_old_placeholder(f, old_source), new) for f, (_, new) in zip(old_fields, placeholders,
                                                                                     strict=True)]
     if not values:  # an f-string without fields: the plain text
-        template = template.replace("{{", "{").replace("}}", "}")
-        rewritten = [f"{q}{_escaped(_plain(p.node), q)}{q}" for p in pieces for q in [_quote(_plain(p.node))]]
+        logical = [_plain(p.node) for p in pieces]
+    template = "".join(logical)
+    rewritten = [_literal(body, text, piece) for body, piece in zip(logical, pieces, strict=True)]
     for piece, replacement in sorted(zip(pieces, rewritten, strict=True), key=lambda e: e[0].start, reverse=True):
         text = text[:piece.start] + replacement + text[piece.end:]
     fresh = _call_at(text, call.lineno, call.col_offset)
