@@ -97,11 +97,10 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
-def error_classes(root: Path = ROOT / "engine", extra: list[ast.Module] | None = None) -> set[str]:
-    """The names of EngineError and every class below it defined in the engine (and in the given modules)."""
+def error_classes(root: Path = ROOT / "engine") -> set[str]:
+    """The names of EngineError and every class below it defined in the engine."""
     bases: dict[str, set[str]] = {}
-    trees = [*(_parsed(p) for p in sorted(root.rglob("*.py"))), *(extra or [])]
-    for tree in trees:
+    for tree in (_parsed(p) for p in sorted(root.rglob("*.py"))):
         for node in ast.walk(tree) if tree is not None else ():
             if isinstance(node, ast.ClassDef):
                 bases.setdefault(node.name, set()).update(_callee(b) for b in node.bases)
@@ -422,10 +421,6 @@ class Offsets:
         return self.starts[(lineno or 1) - 1] + self.column(lineno or 1, col or 0)
 
 
-def _offsets(text: str) -> Offsets:
-    return Offsets(text)
-
-
 def rewrite(source: str, errors: set[str], where: str = "<source>") -> Outcome:
     """The file with its f-string errors and fragments rewritten (see the module's docstring)."""
     outcome = Outcome(source)
@@ -444,7 +439,7 @@ def rewrite(source: str, errors: set[str], where: str = "<source>") -> Outcome:
     added: dict[str, str] = {}  # new class -> old class
     while True:
         tree = ast.parse(outcome.source)
-        starts = _offsets(outcome.source)
+        starts = Offsets(outcome.source)
         candidates = [(starts(s.call.lineno, s.call.col_offset), s) for s in _sites(tree, errors)]
         candidates = [c for c in candidates if c[0] < cursor]
         if not candidates:
@@ -524,7 +519,7 @@ def _one(outcome: Outcome, site: Site, starts: Offsets, where: str, added: dict[
     if site.kind != "N_":
         fresh = _call_at(outcome.source, call.lineno, call.col_offset)
         if fresh is not None:
-            _retype(outcome, Site(fresh, site.kind), template, _offsets(outcome.source), added)
+            _retype(outcome, Site(fresh, site.kind), template, Offsets(outcome.source), added)
 
 
 def _plain(node: ast.expr) -> str:
@@ -553,7 +548,7 @@ def _call_at(source: str, lineno: int, col: int) -> ast.Call | None:
 def _values_edit(text: str, call: ast.Call, values: dict[str, str]) -> tuple[int, str]:
     """Where the keyword values go (after the call's last argument) and how: on its line when it fits, else on
     lines of their own aligned with the first argument."""
-    starts = _offsets(text)
+    starts = Offsets(text)
     last = max([*call.args, *call.keywords], key=lambda n: (n.end_lineno or 0, n.end_col_offset or 0))
     at = starts(last.end_lineno, last.end_col_offset)
     pairs = [f"{name}={expression}" for name, expression in values.items()]
@@ -625,7 +620,7 @@ def _fix_imports(outcome: Outcome, added: dict[str, str]) -> None:
         wanted = [n for n in wanted if " as " in n or n in used or n not in added.values()]
         if sorted(wanted) != sorted(names):
             changes.append((statement, sorted(set(wanted), key=_import_order)))
-    starts = _offsets(outcome.source)
+    starts = Offsets(outcome.source)
     text = outcome.source
     for statement, names in sorted(changes, key=lambda c: c[0].lineno, reverse=True):
         begin = starts(statement.lineno, statement.col_offset)
