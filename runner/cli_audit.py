@@ -71,7 +71,8 @@ def replay(ctx: click.Context, instance: int, until: int | None, as_json: bool) 
     if as_json:
         emit_json({**outcome.to_json(), "until": until})
     else:
-        where = N_(f"after event {until}") if until else N_(f"after all {outcome.events} events")
+        where = N_("after event {until}",
+                   until=until) if until else N_("after all {events} events", events=outcome.events)
         say(f"Instance {instance} by replay {where}: {outcome.status}")
         if outcome.tasks:
             click.echo(table(["task", "id", "name", "lane"],
@@ -140,7 +141,7 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
                 say(f"instance {verdict.instance}: FAILED: {first.message}")
     if as_json:
         emit_json_list(results)
-    source = N_(f"bundle {bundle_path}") if bundle_path else N_("the store")
+    source = N_("bundle {bundle_path}", bundle_path=bundle_path) if bundle_path else N_("the store")
     if failed:
         message(f"Error: {failed} of {total} instance(s) in {source} failed verification.")
         raise SystemExit(1)

@@ -32,11 +32,11 @@ def copy(source: str, target: str, as_json: bool) -> None:
         emit_json({"rows": result.rows, "verified": result.verified, "problems": list(result.problems)})
     else:
         for table, count in result.rows.items():
-            click.echo(f"{table}: " + translate(N_(f"{count} rows")))  # the table's name is an identifier
+            click.echo(f"{table}: " + translate(N_("{count} rows", count=count)))  # the table's name is an identifier
         say(f"verified {result.verified} instances: all ok" if not result.problems else
             f"verified {result.verified} instances: PROBLEMS")
     if result.problems:
-        raise StoreError("The copy does not verify:\n" + "\n".join(f"  - {p}" for p in result.problems))
+        raise StoreError("The copy does not verify:", problems=list(result.problems))
     if not as_json:
         message("Copied and verified.")
 

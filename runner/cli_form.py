@@ -36,9 +36,11 @@ def form(ctx: click.Context, *, instance: str, task: str | None, process_id: str
         _, form_file, schema = processes.step_form(process_id, instance)
         told = processes.instructions(process_id, instance) if template else None
         if form_file:
-            usage = "# " + translate(N_(f"sop complete INSTANCE {instance} --data FILE   (when the step is ready)"))
+            usage = "# " + translate(N_("sop complete INSTANCE {instance} --data FILE   (when the step is ready)",
+                                        instance=instance))
         else:
-            usage = "# " + translate(N_(f"sop complete INSTANCE {instance}   (when the step is ready; {NO_ARTEFACT})"))
+            usage = "# " + translate(N_("sop complete INSTANCE {instance}   (when the step is ready; {no_artefact})",
+                                        instance=instance, no_artefact=NO_ARTEFACT))
         usage += "\n"
         has_form = bool(form_file)
         ui = processes.ui_schema(process_id, instance) if template and has_form else None
@@ -51,7 +53,8 @@ def form(ctx: click.Context, *, instance: str, task: str | None, process_id: str
         told = handle.instructions().get(view.task) if template else None
         has_form = bool(view.form)
         usage = (f"# sop complete {number} {view.task} --data FILE\n" if has_form
-                 else "# " + translate(N_(f"sop complete {number} {view.task}   ({NO_ARTEFACT})")) + "\n")
+                 else "# " + translate(N_("sop complete {number} {task}   ({no_artefact})",
+                                          number=number, task=view.task, no_artefact=NO_ARTEFACT)) + "\n")
         ui = handle.ui_schema(view.task) if template and has_form else None
     if template:
         from engine import form_template
@@ -79,6 +82,7 @@ def _print_draft(ctx: click.Context, instance: str, task: str | None, process_id
     if saved is None:
         from engine import NotFoundError, os_login
 
-        raise NotFoundError(f"{actor or os_login()} saved no draft of instance {number} task '{task}' (drafts are "
-                            "saved on the task's page in `sop serve`: Simpan draf)")
+        raise NotFoundError("{actor} saved no draft of instance {number} task '{task}' (drafts are "
+                            "saved on the task's page in `sop serve`: Simpan draf)",
+                            actor=actor or os_login(), number=number, task=task)
     emit_json(saved)

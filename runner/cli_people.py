@@ -22,7 +22,7 @@ def passwd(ctx: click.Context, login: str, password_stdin: bool) -> None:
         if not password:
             raise click.UsageError("--password-stdin read no password: give it on the first line of stdin")
     else:
-        password = click.prompt(translate(N_(f"New password for {login}")), hide_input=True,
+        password = click.prompt(translate(N_("New password for {login}", login=login)), hide_input=True,
                                 confirmation_prompt=translate("Repeat the password"))
     engine_of(ctx).people.set_password(login, password)
     message(f"The password of '{login}' is set; they sign in to `sop serve` with it.")

@@ -55,8 +55,8 @@ def diagram(ctx: click.Context, instance: int | None, process_id: str | None, pa
         text = engine.instance(instance).diagram(html=html, files_folder=folder)
     else:
         text = engine.pictures.diagram(process_id, html=html)
-    what = N_(f"the diagram of instance {instance}") if instance is not None else N_(
-        f"the diagram of process {process_id}")
+    what = N_("the diagram of instance {instance}", instance=instance) if instance is not None else N_(
+        "the diagram of process {process_id}", process_id=process_id)
     _write(path, text, what)
 
 

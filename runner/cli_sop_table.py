@@ -19,9 +19,9 @@ def _read(path: str) -> str:
     try:
         return _path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise DataFileError(f"File '{path}' does not exist; give the path of the file to convert") from None
+        raise DataFileError("File '{path}' does not exist; give the path of the file to convert", path=path) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"File '{path}' cannot be read as UTF-8 text ({exc})") from None
+        raise DataFileError("File '{path}' cannot be read as UTF-8 text ({exc})", path=path, exc=exc) from None
 
 
 def _refuse_overwriting(source: str, output: str | None) -> None:
@@ -32,8 +32,9 @@ def _refuse_overwriting(source: str, output: str | None) -> None:
 
     out, src = _path(output), _path(source)
     if out.resolve() == src.resolve() or (out.exists() and src.exists() and out.samefile(src)):
-        raise DataFileError(f"-o '{output}' is the input file '{source}'; writing there would replace it. Give another "
-                            "-o path (e.g. the same name ending .bpmn for compile, .sop.yaml for decompile)")
+        raise DataFileError("-o '{output}' is the input file '{source}'; writing there would replace it. Give another "
+                            "-o path (e.g. the same name ending .bpmn for compile, .sop.yaml for decompile)",
+                            output=output, source=source)
 
 
 def _write(text: str, output: str | None, what: str) -> None:
@@ -65,7 +66,8 @@ def compile_command(ctx: click.Context, table_file: str, output: str | None) -> 
     table, _ = read_table(_read(table_file), table_file, forms_dir=forms)
     bpmn = compile_table(table, table_file)
     steps = sum(len(r.steps) for r in table.rows)
-    _write(bpmn, output, N_(f"process {table.process_id} ({steps} steps in {len(table.lanes)} lanes)"))
+    _write(bpmn, output, N_("process {process_id} ({steps} steps in {lanes_count} lanes)",
+                            process_id=table.process_id, steps=steps, lanes_count=len(table.lanes)))
 
 
 @click.command("decompile")
@@ -83,7 +85,8 @@ def decompile_command(bpmn_file: str, output: str | None, process_id: str | None
 
     _refuse_overwriting(bpmn_file, output)
     if not _path(bpmn_file).exists():
-        raise DataFileError(f"File '{bpmn_file}' does not exist; give the path of the file to convert")
+        raise DataFileError("File '{bpmn_file}' does not exist; give the path of the file to convert",
+                            bpmn_file=bpmn_file)
     table = table_from_bpmn(read_diagram_file(_path(bpmn_file)), bpmn_file, process_id=process_id)
     page_path = _path(bpmn_file).with_suffix(".yaml")
     identity = None
@@ -93,7 +96,7 @@ def decompile_command(bpmn_file: str, output: str | None, process_id: str | None
             identity = page
     notes = identity.get("pelaksana") if identity and isinstance(identity.get("pelaksana"), dict) else None
     header = f"# Tabel SOP {table.process_id}, dibaca dari {_path(bpmn_file).name} oleh `sop decompile`.\n"
-    what = N_(f"the table of {table.process_id} ({len(table.rows)} rows)")
+    what = N_("the table of {process_id} ({rows_count} rows)", process_id=table.process_id, rows_count=len(table.rows))
     _write(write_table(table, identity, lane_notes=notes, header=header), output, what)
 
 

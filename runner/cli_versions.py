@@ -64,7 +64,8 @@ def _describe(r: Any, times: Any) -> None:
     if r.up_to_date:
         message(f"Instance {r.instance} ({r.process}) is already on version {r.to_version[:12]}; nothing to do.")
         return
-    move = N_(f"instance {r.instance} ({r.process}) from {r.from_version[:12]} to {r.to_version[:12]}")
+    move = N_("instance {instance} ({process}) from {from_version} to {to_version}",
+              instance=r.instance, process=r.process, from_version=r.from_version[:12], to_version=r.to_version[:12])
     if r.problems:
         message(f"Error: refused: {move}; nothing was changed:")
         for problem in r.problems:

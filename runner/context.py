@@ -149,7 +149,7 @@ class SopGroup(click.Group):
         try:
             return super().invoke(ctx)
         except EngineError as exc:
-            _refuse(str(exc), _code(exc), as_json, getattr(exc, "problems", None))
+            _refuse(exc, _code(exc), as_json, getattr(exc, "problems", None))
         except click.ClickException as exc:
             from engine import translate
 
@@ -196,14 +196,15 @@ def _asks_json(args: list[str]) -> bool:
     return False
 
 
-def _refuse(text: str, code: str = "refused", as_json: bool = False, problems: list[str] | None = None,
+def _refuse(error: str | Exception, code: str = "refused", as_json: bool = False, problems: list[str] | None = None,
             exit_code: int = EXIT_REFUSED) -> NoReturn:
+    from engine import translate
+
+    text = translate(error)  # an engine error from its template's catalog entry, with its values
     if as_json:
         import json
 
-        from engine import translate
-
-        body: dict[str, Any] = {"error": translate(text.split("\n")[0] if problems else text), "code": code,
+        body: dict[str, Any] = {"error": text.split("\n")[0] if problems else text, "code": code,
                                 "exit": exit_code}
         if problems:
             body["problems"] = [translate(problem) for problem in problems]

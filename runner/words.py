@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
 
-def N_(text: str) -> str:
-    """Mark a text for the catalog; it is translated where it is printed."""
-    return text
+
+def N_(template: str, /, **fields: Any) -> str:
+    """Mark a text for the catalog; it is translated where it is printed. With values, the engine's Message of the
+    template and its values (translated from the template, the values in their places)."""
+    if not fields:
+        return template
+    from engine import N_ as engine_message
+
+    return engine_message(template, **fields)
 
 
 def translate(text: str) -> str:

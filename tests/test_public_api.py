@@ -15,8 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Changing this list is a change of the public API: the CLI, the web and other programs rely on these names.
 EXPORTS = [
+    "ClaimedByOtherError", "CompletedMeanwhileError", "InstanceNotRunningError", "NoInstanceError", "NoProcessError",
+    "NoReadyTaskError", "NoTaskError", "NotInRolesError", "NotOperatorError", "WrongLaneError",
     "AttachmentView", "DataFileError", "DefinitionError", "Engine", "EngineError", "InstanceHandle",
-    "InstanceSummary", "InstanceView", "LocalTimes", "LoginError", "NotFoundError", "OutboxEvent", "Person",
+    "InstanceSummary", "InstanceView", "LocalTimes", "LoginError", "N_", "NotFoundError", "OutboxEvent", "Person",
     "ProcessInfo",
     "RoleError", "StepResult", "StoreError", "TaskStateError", "TaskView", "ValidationError", "artefact_summary",
     "bundle_files_folder", "compile_table", "copy_store", "duration_text", "event_json", "find_roles", "fixed_text",

@@ -1,10 +1,14 @@
-"""Babel extractor for sop: every message people read, as a catalog entry with the f-string's fields as placeholders.
+"""Babel extractor for sop: every message people read, as a catalog entry.
 
-Found: the text arguments of errors (`...Error(...)`), of `message`, `say`, `click.echo`, lint findings and click's
-`help=`; table headers; texts marked `N_(...)`; and the docstrings of click commands (their help). An f-string
-`f"No instance {instance} in store '{self.db}'"` becomes `No instance {instance} in store '{self.db}'`, which
-`engine.common.i18n.translate` matches against the printed message. The web pages' Jinja templates give their
-words as `_("My tasks")` or `_("Instance {number}", number=...)`: `extract_templates` finds those.
+Found: the text arguments of errors (`...Error(...)`), of `N_`, `message`, `say`, `click.echo`, lint findings
+and click's `help=`; table headers; and the docstrings of click commands (their help). An error or a fragment
+written as a template with its values, `NoInstanceError("No instance {instance} in store '{db}'; ...",
+instance=n, db=path)` or `N_("{count} rows", count=n)`, gives its template: the entry
+`engine.common.i18n.translate` looks up for it. A text still written as an f-string,
+`f"No instance {instance} in store '{self.db}'"`, gives `No instance {instance} in store '{self.db}'` (its
+fields as in the source), which `translate` matches against the printed text (tools/errors_codemod.py turns
+those into templates). The web pages' Jinja templates give their words as `_("My tasks")` or
+`_("Instance {number}", number=...)`: `extract_templates` finds those.
 """
 
 from __future__ import annotations
@@ -123,7 +127,8 @@ def extract_templates(fileobj: IO[bytes], keywords: Any, comment_tags: Any,
 
     source = fileobj.read().decode("utf-8")
     seen: set[str] = set()
-    for lineno, _function, text in Environment(extensions=["jinja2.ext.i18n"]).extract_translations(
+    environment = Environment(extensions=["jinja2.ext.i18n"])  # noqa: S701  # reads templates, renders none
+    for lineno, _function, text in environment.extract_translations(
             source, gettext_functions=("_",)):
         if isinstance(text, tuple):  # `_("Instance {number}", number=n)`: the text, then None for each value
             text = text[0]

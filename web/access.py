@@ -116,7 +116,7 @@ def refused(error: Exception) -> tuple[str, int]:
     status = status_of(error)
     if status == 503:
         g.sop_store_failed = True
-    return render_template("error.html", status=status, message=translate(str(error))), status
+    return render_template("error.html", status=status, message=translate(error)), status
 
 
 def http_error(error: HTTPException) -> tuple[str, int]:

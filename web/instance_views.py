@@ -41,7 +41,7 @@ def start(process: str) -> BaseResponse:
     e = engine()
     e.processes.check_start_lane(process)
     view = e.instances.start(process)
-    flash(translate(N_(f"Started instance {view.instance} of {view.process}")))
+    flash(translate(N_("Started instance {instance} of {process}", instance=view.instance, process=view.process)))
     mine = [t for t in view.tasks if me().operator or me().holds(t.lane)]
     if len(mine) == 1:
         return redirect(url_for("tasks.task_page", instance=view.instance, task=mine[0].task), 303)
@@ -94,7 +94,8 @@ def attachment(instance: int, seq: int, field: str, position: int) -> Response:
     if not found:
         from engine import NotFoundError
 
-        raise NotFoundError(f"Instance {instance} has no file {seq}/{field}/{position}; see its page for its files")
+        raise NotFoundError("Instance {instance} has no file {seq}/{field}/{position}; see its page for its files",
+                            instance=instance, seq=seq, field=field, position=position)
     item = found[0]
     chunks = handle.attachment_bytes(task=item.task, field=field, seq=seq, position=position)
     response = Response(stream_with_context(_streamed(chunks)), mimetype="application/octet-stream")

@@ -42,7 +42,7 @@ def tasklist() -> str:
     instance = int(typed_instance) if typed_instance.isdigit() and len(typed_instance) < 19 else None
     problem = None
     if typed_instance and instance is None:
-        problem = translate(N_(f"'{typed_instance}' is not an instance number"))
+        problem = translate(N_("'{typed_instance}' is not an instance number", typed_instance=typed_instance))
     lanes = None if person.operator else e.people.my_lanes(person.login)
     now = e.time.now()
     found: list[TaskView] = []
@@ -94,7 +94,7 @@ def task_post(instance: int, task: str) -> Any:
         if action == "draft":
             saved_at = e.instance(instance).save_draft(form.ref, data, actor=actor)
             when = e.time.local_times().text(saved_at)
-            flash(translate(N_(f"Draft saved at {when}; files are not kept in a draft")))
+            flash(translate(N_("Draft saved at {when}; files are not kept in a draft", when=when)))
             return redirect(url_for("tasks.task_page", instance=instance, task=task), 303)
         with task_form.uploads(form, request.files, shown) as attach:
             result = e.instance(instance).complete(form.ref, data, actor=actor, attach=attach or None)
@@ -107,7 +107,8 @@ def task_post(instance: int, task: str) -> Any:
     except EngineError as exc:
         return refused(exc)
     name = form.view.name
-    flash(translate(N_(f"Completed '{name}' of instance {instance}; instance is {result.instance.status}")))
+    flash(translate(N_("Completed '{name}' of instance {instance}; instance is {status}",
+                       name=name, instance=instance, status=result.instance.status)))
     return redirect(url_for("tasks.tasklist"), 303)
 
 

@@ -5,10 +5,17 @@ finds), `translate(f"...")` or `N_(...)` in the views."""
 
 from __future__ import annotations
 
+from typing import Any
 
-def N_(text: str) -> str:
-    """Mark a text for the catalog; it is translated where it is shown."""
-    return text
+
+def N_(template: str, /, **fields: Any) -> str:
+    """Mark a text for the catalog; it is translated where it is shown. With values, the engine's Message of the
+    template and its values (translated from the template, the values in their places)."""
+    if not fields:
+        return template
+    from engine import N_ as engine_message
+
+    return engine_message(template, **fields)
 
 
 def fixed_text(text: str) -> str:
@@ -18,7 +25,7 @@ def fixed_text(text: str) -> str:
     return engine_fixed_text(text)
 
 
-def translate(text: str) -> str:
+def translate(text: str | Exception) -> str:
     """A message (an engine error, a confirmation with values) in the reader's language, line by line, with the
     stored times inside it in the office's local time (WIB)."""
     from flask import g, has_app_context

@@ -39,10 +39,12 @@ def bundle_of(record: AuditRecord, exported_at: str, exported_by: str) -> dict[s
 def check_bundle_path(path: str) -> None:
     """Refuse a bundle path that names no file (stdout, a folder) before anything is written."""
     if path == "-" or Path(path).is_dir():
-        raise DataFileError(f"-o {path}: give the path of a file to write the bundle to, e.g. -o instance-7.json")
+        raise DataFileError("-o {path}: give the path of a file to write the bundle to, e.g. -o instance-7.json",
+                            path=path)
     folder = Path(path).parent
     if not folder.is_dir():
-        raise DataFileError(f"Cannot write bundle to {path}: {os.strerror(errno.ENOENT)}; choose another file")
+        raise DataFileError("Cannot write bundle to {path}: {strerror}; choose another file",
+                            path=path, strerror=os.strerror(errno.ENOENT))
 
 
 def write_bundle(path: str, bundle: dict[str, Any]) -> None:
@@ -56,21 +58,23 @@ def read_bundle(path: str) -> AuditRecord:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise DataFileError(f"Cannot read bundle {path}: {exc.strerror or exc}") from None
+        raise DataFileError("Cannot read bundle {path}: {strerror}", path=path, strerror=exc.strerror or exc) from None
     except UnicodeDecodeError:
-        raise DataFileError(f"Bundle {path} is not UTF-8 text; give a file written by `sop export`") from None
+        raise DataFileError("Bundle {path} is not UTF-8 text; give a file written by `sop export`", path=path) from None
     try:
         data = json.loads(text, parse_int=parse_json_int, parse_constant=refuse_json_constant)
         json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8")  # a lone surrogate: not Unicode
     except UnicodeEncodeError as exc:
-        raise DataFileError(f"Bundle {path} holds text that is not valid Unicode (U+{ord(exc.object[exc.start]):04X}, "
-                            "half of a surrogate pair); give a file written by `sop export`") from None
+        raise DataFileError("Bundle {path} holds text that is not valid Unicode (U+{value1:04X}, "
+                            "half of a surrogate pair); give a file written by `sop export`",
+                            path=path, value1=ord(exc.object[exc.start])) from None
     except (ValueError, RecursionError) as exc:
         reason = str(exc) if isinstance(exc, ValueError) else "nested too deeply to read"
-        raise DataFileError(f"Bundle {path} is not JSON ({reason[:100]}); "
-                            "give a file written by `sop export`") from None
+        raise DataFileError("Bundle {path} is not JSON ({reason}); "
+                            "give a file written by `sop export`", path=path, reason=reason[:100]) from None
     if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
-        raise DataFileError(f"{path} is not a {BUNDLE_FORMAT} file; give a file written by `sop export`")
+        raise DataFileError("{path} is not a {bundle_format} file; give a file written by `sop export`",
+                            path=path, bundle_format=BUNDLE_FORMAT)
     try:
         inst = data["instance"]
         events = [EventRow(_int(e["instance"]), _int(e["seq"]), _str(e["type"]), _str(e["time"]), _opt(e["task"]),
@@ -85,8 +89,9 @@ def read_bundle(path: str) -> AuditRecord:
                            _int(inst["last_seq"]), _str(inst["last_hash"]),
                            json.dumps(state) if state is not None else None, ready, events, versions)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise DataFileError(f"Bundle {path} lacks or garbles a field ({type(exc).__name__}: {exc}); "
-                            "it was not written by `sop export` or was cut short") from None
+        raise DataFileError("Bundle {path} lacks or garbles a field ({exc_type}: {exc}); "
+                            "it was not written by `sop export` or was cut short",
+                            path=path, exc_type=type(exc).__name__, exc=exc) from None
 
 
 def _int(value: Any) -> int:

@@ -99,15 +99,15 @@ def derived_problems(record: AuditRecord, observed: list[Observed], clocks: Sequ
             if not best:
                 break
     except (EngineError, ValueError, TypeError, OverflowError) as exc:  # times the chain vouches for, unreadable
-        return [Problem(record.events[-1].seq, N_(f"instance {record.instance}: the derived rows cannot be recomputed "
-                                               f"from its event times ({exc})"))]
+        return [Problem(record.events[-1].seq, N_("instance {instance}: the derived rows cannot be recomputed "
+                                               "from its event times ({exc})", instance=record.instance, exc=exc))]
     return best or []
 
 
 def _problems_with(record: AuditRecord, stored: StoredDerived, observed: list[Observed], clock: Clock,
                    timed: bool) -> list[Problem]:
     want = expected_rows(record, observed, clock)
-    where = N_(f"instance {record.instance}")
+    where = N_("instance {instance}", instance=record.instance)
     last = record.events[-1].seq
     problems = [Problem(last, text) for text in _instance_problems(record, stored, want, where)]
     problems += [Problem(seq, text) for seq, text in _step_problems(stored, want, where, timed)]
@@ -128,11 +128,11 @@ def _instance_problems(record: AuditRecord, stored: StoredDerived, want: Expecte
     out = []
     last = record.events[-1].time
     if record.updated_at != last:
-        out.append(N_(f"{where}: table instances, column updated_at: expected {last!r} (its last event), found "
-                   f"{record.updated_at!r}"))
+        out.append(N_("{where}: table instances, column updated_at: expected {last!r} (its last event), found "
+                   "{updated_at!r}", where=where, last=last, updated_at=record.updated_at))
     if stored.row_version != want.transitions:
-        out.append(N_(f"{where}: table instances, column row_version: expected {want.transitions} (one per change), "
-                   f"found {stored.row_version}"))
+        out.append(N_("{where}: table instances, column row_version: expected {transitions} (one per change), "
+                   "found {row_version}", where=where, transitions=want.transitions, row_version=stored.row_version))
     return out
 
 
@@ -144,8 +144,9 @@ def _step_problems(stored: StoredDerived, want: Expected, where: str, timed: boo
     for uuid, row in have.items():
         expected = want.steps.get(uuid)
         if expected is None:
-            out.append((row.ready_seq, N_(f"{where}: table steps has a row for task {uuid[:8]} ('{row.bpmn_id}') "
-                                       "that its events never made ready")))
+            out.append((row.ready_seq, N_("{where}: table steps has a row for task {uuid} ('{bpmn_id}') "
+                                       "that its events never made ready",
+                                          where=where, uuid=uuid[:8], bpmn_id=row.bpmn_id)))
             continue
         old = row.taken is None and row.due is None and row.done_at is not None
         for name in LEGACY_FIELDS if old else STEP_FIELDS:
@@ -154,12 +155,15 @@ def _step_problems(stored: StoredDerived, want: Expected, where: str, timed: boo
             found, value = getattr(row, name), getattr(expected, name)
             if _differs(found, value):
                 out.append((expected.done_seq or expected.ready_seq,
-                            N_(f"{where}: table steps, column {name} of step '{row.bpmn_id}' ({uuid[:8]}): expected "
-                            f"{value!r}, found {found!r}")))
+                            N_("{where}: table steps, column {name} of step '{bpmn_id}' ({uuid}): expected "
+                            "{value!r}, found {found!r}",
+                               where=where, name=name, bpmn_id=row.bpmn_id, uuid=uuid[:8], value=value, found=found)))
     for uuid, expected in want.steps.items():
         if uuid not in have and not legacy:
-            out.append((expected.ready_seq, N_(f"{where}: table steps lacks the row of step '{expected.bpmn_id}' "
-                                            f"({uuid[:8]}), ready since event {expected.ready_seq}")))
+            out.append((expected.ready_seq, N_("{where}: table steps lacks the row of step '{bpmn_id}' "
+                                            "({uuid}), ready since event {ready_seq}",
+                                               where=where, bpmn_id=expected.bpmn_id, uuid=uuid[:8],
+                                               ready_seq=expected.ready_seq)))
     return out
 
 
@@ -175,8 +179,10 @@ def _ready_problems(stored: StoredDerived, want: Expected, where: str, timed: bo
                                      ("claimed_by", task.claimed_by, claim[0]),
                                      ("claimed_at", task.claimed_at, claim[1])):
             if _differs(found, value) and (timed or column not in TIMED):
-                out.append(N_(f"{where}: table ready_tasks, column {column} of '{task.task}' ({task.id[:8]}): expected "
-                           f"{value!r}, found {found!r}"))
+                out.append(N_("{where}: table ready_tasks, column {column} of '{task}' ({task_id}): expected "
+                           "{value!r}, found {found!r}",
+                              where=where, column=column, task=task.task, task_id=task.id[:8], value=value,
+                              found=found))
     return out
 
 
@@ -189,14 +195,18 @@ def _timer_problems(stored: StoredDerived, want: Expected, where: str, timed: bo
             which = (found or expected)
             assert which is not None
             if expected is None:
-                out.append(N_(f"{where}: table timers has a row for timer '{which.bpmn_id}' ({uuid[:8]})"))
+                out.append(N_("{where}: table timers has a row for timer '{bpmn_id}' ({uuid})",
+                              where=where, bpmn_id=which.bpmn_id, uuid=uuid[:8]))
             else:
-                out.append(N_(f"{where}: table timers lacks the row of timer '{which.bpmn_id}' ({uuid[:8]})"))
+                out.append(N_("{where}: table timers lacks the row of timer '{bpmn_id}' ({uuid})",
+                              where=where, bpmn_id=which.bpmn_id, uuid=uuid[:8]))
             continue
         for name in ("bpmn_id", "attached_to", "due") if timed else ("bpmn_id", "attached_to"):
             if _differs(getattr(found, name), getattr(expected, name)):
-                out.append(N_(f"{where}: table timers, column {name} of timer '{found.bpmn_id}' ({uuid[:8]}): expected "
-                           f"{getattr(expected, name)!r}, found {getattr(found, name)!r}"))
+                out.append(N_("{where}: table timers, column {name} of timer '{bpmn_id}' ({uuid}): expected "
+                           "{value1!r}, found {value2!r}",
+                              where=where, name=name, bpmn_id=found.bpmn_id, uuid=uuid[:8],
+                              value1=getattr(expected, name), value2=getattr(found, name)))
     return out
 
 
@@ -220,5 +230,6 @@ def _time_problems(record: AuditRecord, stored: StoredDerived, want: Expected, c
     for column, found, value in (("total", stored.times[0], total), ("budget", stored.times[1], budget)):
         if _differs(found, value):
             shown = f"{found:.3f}" if isinstance(found, float | int) else repr(found)
-            out.append(N_(f"{where}: table instance_times, column {column}: expected {value:.3f}, found {shown}"))
+            out.append(N_("{where}: table instance_times, column {column}: expected {value:.3f}, found {shown}",
+                          where=where, column=column, value=value, shown=shown))
     return out

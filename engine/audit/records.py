@@ -76,24 +76,28 @@ def version_problems(record: AuditRecord) -> list[Problem]:
     for version in [*used, record.version]:
         pinned = record.versions.get(version)
         if pinned is None:
-            problems.append(Problem(0, N_(f"the pinned definition version {version[:12]} is missing")))
+            problems.append(Problem(0, N_("the pinned definition version {version} is missing", version=version[:12])))
             continue
         try:
             bundle = json.loads(pinned.bundle)
         except ValueError:
-            problems.append(Problem(0, N_(f"the pinned definition version {version[:12]} is not readable JSON")))
+            problems.append(Problem(0, N_("the pinned definition version {version} is not readable JSON",
+                                          version=version[:12])))
             continue
         actual = sha256_hex(canonical_json(bundle))
         if actual != version:
-            problems.append(Problem(0, N_(f"the pinned definition snapshot {version[:12]} was altered: its content now "
-                                       f"hashes to {actual[:12]} ({_files(bundle)})")))
+            problems.append(Problem(0, N_("the pinned definition snapshot {version} was altered: its content now "
+                                       "hashes to {actual} ({files})",
+                                          version=version[:12], actual=actual[:12], files=_files(bundle))))
         process = bundle.get("process") if isinstance(bundle, dict) else None
         if pinned.process_id is not None and pinned.process_id != process:
-            problems.append(Problem(0, N_(f"the store lists version {version[:12]} under process "
-                                          f"{pinned.process_id!r}, but its snapshot is process {process!r}")))
+            problems.append(Problem(0, N_("the store lists version {version} under process "
+                                          "{process_id!r}, but its snapshot is process {process!r}",
+                                          version=version[:12], process_id=pinned.process_id, process=process)))
         if version == record.version and record.process_id != process:
-            problems.append(Problem(0, N_(f"the instance row says process {record.process_id!r}, but its pinned "
-                                       f"snapshot is process {process!r}")))
+            problems.append(Problem(0, N_("the instance row says process {process_id!r}, but its pinned "
+                                       "snapshot is process {process!r}",
+                                          process_id=record.process_id, process=process)))
     return list(dict.fromkeys(problems))
 
 
@@ -114,53 +118,63 @@ def chain_problems(record: AuditRecord) -> list[Problem]:
     expected = 1
     for event in record.events:
         position = event.seq
-        where = N_(f"event {position}")
+        where = N_("event {position}", position=position)
         if event.seq > expected:
             missing = f"{expected}" if event.seq == expected + 1 else f"{expected} to {event.seq - 1}"
-            problems.append(Problem(expected, N_(f"event {missing} is missing: the log jumps from event {expected - 1} "
-                                              f"to event {event.seq} (deleted behind the program's back)")))
+            problems.append(Problem(expected, N_("event {missing} is missing: the log jumps from event {value1} "
+                                              "to event {seq} (deleted behind the program's back)",
+                                                 missing=missing, value1=expected - 1, seq=event.seq)))
         elif event.seq < expected:
-            problems.append(Problem(position, N_(f"{where} appears again after event {expected - 1}: events were "
-                                              "duplicated or reordered")))
+            problems.append(Problem(position, N_("{where} appears again after event {value1}: events were "
+                                              "duplicated or reordered", where=where, value1=expected - 1)))
         expected = event.seq + 1
         if event.instance_id != record.instance:
-            problems.append(Problem(position, N_(f"{where} belongs to instance {event.instance_id}")))
+            problems.append(Problem(position, N_("{where} belongs to instance {instance_id}",
+                                                 where=where, instance_id=event.instance_id)))
         try:
             body = event_body(event)
         except ValueError:
-            problems.append(Problem(position, N_(f"{where} ({event.type}): its data is not readable JSON")))
+            problems.append(Problem(position, N_("{where} ({event_type}): its data is not readable JSON",
+                                                 where=where, event_type=event.type)))
             previous = event.hash
             continue
         if canonical_json(body["data"]) != event.data:
-            problems.append(Problem(position, N_(f"{where} ({event.type}): its data is not in the canonical form it "
-                                              "was written in")))
+            problems.append(Problem(position, N_("{where} ({event_type}): its data is not in the canonical form it "
+                                              "was written in", where=where, event_type=event.type)))
         if chain_hash(previous, body) != event.hash:
             what = f"{event.type} {event.task}" if event.task else event.type
-            problems.append(Problem(position, N_(f"{where} ({what} at {event.time} by {event.actor}): hash mismatch "
-                                                 "— the event was altered, or one before it was removed or swapped")))
+            problems.append(Problem(position, N_("{where} ({what} at {time} by {actor}): hash mismatch "
+                                                 "— the event was altered, or one before it was removed or swapped",
+                                                 where=where, what=what, time=event.time, actor=event.actor)))
         if event.type == "instance-migrated" and isinstance(body["data"], dict):  # recorded on the new version
             if body["data"].get("from") != current:
-                problems.append(Problem(position, N_(f"{where} moves the instance from {body['data'].get('from')!s:.12}"
-                                                  f", but it was on {current[:12]}")))
+                problems.append(Problem(position, N_("{where} moves the instance from {from_value!s:.12}"
+                                                  ", but it was on {current}",
+                                                     where=where, from_value=body['data'].get('from'),
+                                                     current=current[:12])))
             current = str(body["data"].get("to", current))
         if event.version != current:
-            problems.append(Problem(position, N_(f"{where} names definition version {event.version[:12]}, but the "
-                                              f"instance was on {current[:12]} then")))
+            problems.append(Problem(position, N_("{where} names definition version {version}, but the "
+                                              "instance was on {current} then",
+                                                 where=where, version=event.version[:12], current=current[:12])))
         previous = event.hash
     last = record.events[-1]
     if (record.last_seq, record.last_hash) != (last.seq, last.hash):
         problems.append(Problem(
             len(record.events),
-            N_(f"the instance's recorded head (event {record.last_seq}, hash {record.last_hash[:12]}) is not its last "
-            f"event (event {last.seq}, hash {last.hash[:12]}): events were removed or added behind the program's back"),
+            N_("the instance's recorded head (event {last_seq}, hash {last_hash}) is not its last "
+            "event (event {seq}, hash {hash}): events were removed or added behind the program's back",
+               last_seq=record.last_seq, last_hash=record.last_hash[:12], seq=last.seq, hash=last.hash[:12]),
         ))
     if record.version != current:
-        problems.append(Problem(0, N_(f"the instance is pinned to {record.version[:12]}, but its events leave it on "
-                                   f"{current[:12]}")))
+        problems.append(Problem(0, N_("the instance is pinned to {version}, but its events leave it on "
+                                   "{current}", version=record.version[:12], current=current[:12])))
     first = record.events[0]
     if (record.started_by, record.started_at) != (first.actor, first.time):
-        problems.append(Problem(1, N_(f"the instance row says it was started by {record.started_by} at "
-                                   f"{record.started_at}, but event 1 says {first.actor} at {first.time}")))
+        problems.append(Problem(1, N_("the instance row says it was started by {started_by} at "
+                                   "{started_at}, but event 1 says {actor} at {time}",
+                                      started_by=record.started_by, started_at=record.started_at, actor=first.actor,
+                                      time=first.time)))
     return problems
 
 
@@ -244,11 +258,11 @@ def _flatten(prefix: str, value: Any, out: list[str]) -> None:
         for key, item in value.items():
             _flatten(f"{prefix}.{key}" if prefix else str(key), item, out)
     elif isinstance(value, list):
-        out.append(N_(f"{prefix}=[{len(value)}]"))
+        out.append(N_("{prefix}=[{value_count}]", prefix=prefix, value_count=len(value)))
     elif isinstance(value, bool) or value is None:
-        out.append(N_(f"{prefix}={json.dumps(value)}"))
+        out.append(N_("{prefix}={value}", prefix=prefix, value=json.dumps(value)))
     else:
-        out.append(N_(f"{prefix}={value}"))
+        out.append(N_("{prefix}={value}", prefix=prefix, value=value))
 
 
 def _seconds(time: str) -> float | None:

@@ -161,9 +161,8 @@ def replay(record: AuditRecord, until: int | None = None, cache: dict[Any, Any] 
 
 
 def _apply(workflow: Any, event: EventRow, data: dict[str, Any], context: _Context) -> Any:
-    from engine.runtime.workflow import complete_task, is_ready_user_task, new_workflow, task_by_uuid
-
-    where = N_(f"event {event.seq} ({event.type}{' ' + event.task if event.task else ''})")
+    where = N_("event {seq} ({event_type}{value1})",
+               seq=event.seq, event_type=event.type, value1=' ' + event.task if event.task else '')
     try:
         payload = json.loads(event.data)
     except ValueError:
@@ -171,38 +170,11 @@ def _apply(workflow: Any, event: EventRow, data: dict[str, Any], context: _Conte
     if event.type == "instance-started":
         if workflow is not None:
             raise Divergence(event.seq, f"{where}: the instance was already started")
-        if not event.task_uuid:
-            raise Divergence(event.seq, f"{where} records no root task UUID, so its tasks cannot be rebuilt")
-        data.update(payload)
-        try:
-            return new_workflow(context.spec(event.version), payload, event.task_uuid)
-        except (EngineError, ValueError) as exc:
-            raise Divergence(event.seq, f"{where}: the instance could not start again: {exc}") from None
+        return _started(event, payload, data, context, where)
     if workflow is None:
         raise Divergence(event.seq, f"{where} comes before the instance-started event")
     if event.type == "task-completed":
-        task = task_by_uuid(workflow, event.task_uuid or "")
-        if task is None or task.task_spec.bpmn_id != event.task or not is_ready_user_task(task):
-            listing = ", ".join(f"'{t.task}'" for t in _ready(workflow)) or "none"
-            raise Divergence(event.seq, f"{where}: task {event.task_uuid} was not ready at that point by replay; "
-                                        f"ready then: {listing}")
-        holder = context.claimer(workflow, event.task_uuid or "")
-        if holder not in (None, event.actor):
-            raise Divergence(event.seq, f"{where}: {event.actor} completed a task {holder} had claimed")
-        props = step_properties(task)
-        if props.get(FORM_PROPERTY):
-            form = context.form(event.version, props[FORM_PROPERTY])
-            problems = form.problems(payload)
-            if problems:
-                raise Divergence(event.seq, f"{where}: its data does not satisfy form {props[FORM_PROPERTY]}: "
-                                            + "; ".join(problems))
-        from engine.runtime.step_checks import check_step
-
-        try:
-            check_step(where, props, dict(task.data), event.task or "", payload)
-            complete_task(workflow, task, payload)
-        except EngineError as exc:
-            raise Divergence(event.seq, f"{where} fails when replayed: {exc}") from None
+        _completed(workflow, event, payload, context, where)
         data[event.task or ""] = payload
         return workflow
     if event.type == "instance-completed":
@@ -214,6 +186,47 @@ def _apply(workflow: Any, event: EventRow, data: dict[str, Any], context: _Conte
     if handler is None:
         raise Divergence(event.seq, f"{where}: event type '{event.type}' is unknown to this program")
     return handler(workflow, event, payload, context)
+
+
+def _started(event: EventRow, payload: dict[str, Any], data: dict[str, Any], context: _Context, where: str) -> Any:
+    """The workflow an instance-started event begins, on the version it names, with its root task's UUID."""
+    from engine.runtime.workflow import new_workflow
+
+    if not event.task_uuid:
+        raise Divergence(event.seq, f"{where} records no root task UUID, so its tasks cannot be rebuilt")
+    data.update(payload)
+    try:
+        return new_workflow(context.spec(event.version), payload, event.task_uuid)
+    except (EngineError, ValueError) as exc:
+        raise Divergence(event.seq, f"{where}: the instance could not start again: {exc}") from None
+
+
+def _completed(workflow: Any, event: EventRow, payload: dict[str, Any], context: _Context, where: str) -> None:
+    """Complete the task a task-completed event names, as the engine did: ready, unclaimed by another, its data
+    valid for its pinned form and its step checks."""
+    from engine.runtime.step_checks import check_step
+    from engine.runtime.workflow import complete_task, is_ready_user_task, task_by_uuid
+
+    task = task_by_uuid(workflow, event.task_uuid or "")
+    if task is None or task.task_spec.bpmn_id != event.task or not is_ready_user_task(task):
+        listing = ", ".join(f"'{t.task}'" for t in _ready(workflow)) or "none"
+        raise Divergence(event.seq, f"{where}: task {event.task_uuid} was not ready at that point by replay; "
+                                    f"ready then: {listing}")
+    holder = context.claimer(workflow, event.task_uuid or "")
+    if holder not in (None, event.actor):
+        raise Divergence(event.seq, f"{where}: {event.actor} completed a task {holder} had claimed")
+    props = step_properties(task)
+    if props.get(FORM_PROPERTY):
+        form = context.form(event.version, props[FORM_PROPERTY])
+        problems = form.problems(payload)
+        if problems:
+            raise Divergence(event.seq, f"{where}: its data does not satisfy form {props[FORM_PROPERTY]}: "
+                                        + "; ".join(problems))
+    try:
+        check_step(where, props, dict(task.data), event.task or "", payload)
+        complete_task(workflow, task, payload)
+    except EngineError as exc:
+        raise Divergence(event.seq, f"{where} fails when replayed: {exc}") from None
 
 
 def _status(workflow: Any) -> str:
@@ -352,7 +365,7 @@ def _timer_fired(workflow: Any, event: EventRow, data: Any, context: _Context) -
     """A boundary timer fired (`sop tick`): fire it again, by the same function."""
     from engine.runtime.timers import fire_timer
 
-    where = N_(f"event {event.seq} (timer-fired {event.task})")
+    where = N_("event {seq} (timer-fired {task})", seq=event.seq, task=event.task)
     try:
         timer = fire_timer(workflow, event.task_uuid or "")
     except EngineError as exc:
@@ -368,7 +381,7 @@ EVENT_HANDLERS["timer-fired"] = _timer_fired
 def _claim_changed(workflow: Any, event: EventRow, data: Any, context: _Context) -> Any:
     """A task taken (`task-claimed`) or given back (`task-released`): the task must be ready, unclaimed to be taken
     and claimed to be given back; neither carries data nor changes the workflow."""
-    where = N_(f"event {event.seq} ({event.type} {event.task})")
+    where = N_("event {seq} ({event_type} {task})", seq=event.seq, event_type=event.type, task=event.task)
     ready = {t.id: t.task for t in _ready(workflow)}
     if ready.get(event.task_uuid or "") != event.task:
         listing = ", ".join(f"'{t}'" for t in ready.values()) or "none"

@@ -76,8 +76,9 @@ def spec_problems(record: AuditRecord, cache: dict[Any, Any]) -> list[Problem]:
             except (EngineError, ValueError, KeyError, TypeError):
                 cache[key] = None  # version_problems or the replay name what is wrong with the bundle
         if cache[key] is not None and cache[key] != _without_file(pinned.spec):
-            problems.append(Problem(0, N_(f"the stored spec of version {version[:12]} is not the one its pinned BPMN "
-                                       "gives (it was altered); live steps would run a different diagram")))
+            problems.append(Problem(0, N_("the stored spec of version {version} is not the one its pinned BPMN "
+                                       "gives (it was altered); live steps would run a different diagram",
+                                          version=version[:12])))
     return problems
 
 

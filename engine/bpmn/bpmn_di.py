@@ -80,8 +80,8 @@ def parse_diagram(bpmn_text: str, source: str = "diagram") -> Diagram:
     defaults = {el.get("default") for el in root.iter() if el.get("default")}
     plane = root.find(f"{BPMNDI}BPMNDiagram/{BPMNDI}BPMNPlane")
     if plane is None:
-        raise DefinitionError(f"{source}: the diagram has no layout (BPMNDiagram/BPMNPlane); open and save it in a "
-                              "BPMN modeler to lay it out")
+        raise DefinitionError("{source}: the diagram has no layout (BPMNDiagram/BPMNPlane); open and save it in a "
+                              "BPMN modeler to lay it out", source=source)
     pools: list[Shape] = []
     lanes: list[Shape] = []
     nodes: list[Shape] = []

@@ -74,7 +74,8 @@ def tag(element: Any) -> str:
 def check_process(process: Any, source: str, step_ids: set[str]) -> None:
     """Refuse what sop cannot run: unsupported elements, reserved ids, dangling flows, bad expressions."""
     for found in process_problems(process, step_ids):
-        raise DefinitionError(f"{source}:{found.line}: {found.message}")
+        raise DefinitionError("{source}:{found_line}: {found_message}",
+                              source=source, found_line=found.line, found_message=found.message)
 
 
 class DiagramProblem(NamedTuple):

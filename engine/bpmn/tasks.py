@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engine.common.errors import NotFoundError, TaskStateError
+from engine.common.errors import (
+    CompletedMeanwhileError,
+    InstanceNotRunningError,
+    NoReadyTaskError,
+    NoTaskError,
+    TaskStateError,
+)
 from engine.common.models import TaskView
 from engine.store.protocol import EventRow, InstanceRow
 
@@ -55,19 +61,24 @@ def resolve(
         return by_id[0]
     if len(by_id) > 1:
         ids = ", ".join(t.id for t in by_id)
-        raise TaskStateError(f"Instance {row.id} has {len(by_id)} ready tasks '{ref}'; name one by its UUID: {ids}")
+        raise TaskStateError("Instance {instance} has {by_id_count} ready tasks '{ref}'; name one by its UUID: {ids}",
+                             instance=row.id, by_id_count=len(by_id), ref=ref, ids=ids)
     needle = ref.lower()
     by_uuid = [t for t in ready if len(needle) >= 4 and t.id.startswith(needle)]
     if len(by_uuid) == 1:
         return by_uuid[0]
     if len(by_uuid) > 1:
-        raise TaskStateError(f"Instance {row.id}: '{ref}' is the start of several task UUIDs; give more of it")
+        raise TaskStateError("Instance {instance}: '{ref}' is the start of several task UUIDs; give more of it",
+                             instance=row.id, ref=ref)
     refuse_completed(row, ref, events(), listing)
     if row.status != "running":
-        raise TaskStateError(f"Instance {row.id} is {row.status}; it has no ready task '{ref}'")
+        raise InstanceNotRunningError("Instance {instance} is {status}; it has no ready task '{ref}'",
+                                      instance=row.id, status=row.status, ref=ref)
     if ref in known():
-        raise TaskStateError(f"Task '{ref}' of instance {row.id} is not ready yet; ready: {listing}")
-    raise NotFoundError(f"Process {row.process_id} has no task '{ref}'; ready in instance {row.id}: {listing}")
+        raise NoReadyTaskError("Task '{ref}' of instance {instance} is not ready yet; ready: {listing}",
+                               ref=ref, instance=row.id, listing=listing)
+    raise NoTaskError("Process {process_id} has no task '{ref}'; ready in instance {instance}: {listing}",
+                      process_id=row.process_id, ref=ref, instance=row.id, listing=listing)
 
 
 def refuse_completed(row: InstanceRow, ref: str, events: list[EventRow], listing: str = "none") -> None:
@@ -78,7 +89,8 @@ def refuse_completed(row: InstanceRow, ref: str, events: list[EventRow], listing
         e.task == ref or (len(needle) >= 4 and (e.task_uuid or "").startswith(needle)))]
     if done:
         last = done[-1]
-        raise TaskStateError(
-            f"Task '{last.task}' of instance {row.id} was already completed (event {last.seq} by {last.actor} at "
-            f"{last.time}); ready now: {listing}"
+        raise CompletedMeanwhileError(
+            "Task '{task}' of instance {instance} was already completed (event {seq} by {actor} at "
+            "{time}); ready now: {listing}",
+            task=last.task, instance=row.id, seq=last.seq, actor=last.actor, time=last.time, listing=listing
         )

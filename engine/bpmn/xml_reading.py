@@ -103,7 +103,8 @@ def read_xml(text: str) -> tuple[Any, XmlProblem | None]:
 def refusal(problem: XmlProblem, source: str) -> DefinitionError:
     """The error every command raises for this problem: file, line, what and the fix, and the lint rule."""
     where = f"{source}:{problem.line}" if problem.line else source
-    return DefinitionError(f"{where}: {problem.message} (rule {problem.rule})")
+    return DefinitionError("{where}: {problem_message} (rule {rule})",
+                           where=where, problem_message=problem.message, rule=problem.rule)
 
 
 def parse_xml(text: str, source: str) -> Any:

@@ -22,7 +22,8 @@ def _umask() -> int:
 
 
 def _refusal(path: str, what: str, reason: str) -> DataFileError:
-    return DataFileError(f"Cannot write {what} to {path}: {reason}; choose another file")
+    return DataFileError("Cannot write {what} to {path}: {reason}; choose another file",
+                         what=what, path=path, reason=reason)
 
 
 def _new_mode(target: Path, path: str, what: str) -> int:

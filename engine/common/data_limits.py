@@ -77,20 +77,21 @@ def check_data(data: Any, what: str) -> None:
         value, path, depth = stack.pop()
         if isinstance(value, (dict, list)):
             if depth >= MAX_DEPTH:
-                raise ValidationError(f"{what}: {_where(path)} is nested deeper than {MAX_DEPTH} levels of lists "
-                                      "and objects; flatten it")
+                raise ValidationError("{what}: {where} is nested deeper than {max_depth} levels of lists "
+                                      "and objects; flatten it", what=what, where=_where(path), max_depth=MAX_DEPTH)
             if isinstance(value, list):
                 stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
                 continue
             for key, item in value.items():
                 if not isinstance(key, str):
-                    raise ValidationError(f"{what}: {_where(path)} has the key {key!r}, which is not text; field "
-                                          "names are text (quote the key)")
+                    raise ValidationError("{what}: {where} has the key {key!r}, which is not text; field "
+                                          "names are text (quote the key)", what=what, where=_where(path), key=key)
                 problem = _text_problem(key)
                 if problem is not None:
-                    raise ValidationError(f"{what}: {_where(path)} has a key that {problem}")
+                    raise ValidationError("{what}: {where} has a key that {problem}",
+                                          what=what, where=_where(path), problem=problem)
                 stack.append((item, f"{path}.{key}" if path else key, depth + 1))
             continue
         problem = _value_problem(value)
         if problem is not None:
-            raise ValidationError(f"{what}: {_where(path)} {problem}")
+            raise ValidationError("{what}: {where} {problem}", what=what, where=_where(path), problem=problem)

@@ -42,7 +42,8 @@ def duration_problem(text: str) -> str | None:
         duration_parts(text)
     except ValueError:
         if DURATION_SHAPE.match(text.strip()):
-            return N_(f"longer than {MAX_DAYS} days, the longest duration sop accepts; check the number")
+            return N_("longer than {max_days} days, the longest duration sop accepts; check the number",
+                      max_days=MAX_DAYS)
         return N_("not an ISO-8601 duration; write it as PT30M, PT1H or P1D")
     return None
 

@@ -50,20 +50,22 @@ def parse_expression(text: str) -> ast.expr:
     This is the one grammar: load, lint and run time all call it, so what it accepts the evaluator can run.
     """
     if not isinstance(text, str):
-        raise ExpressionError(f"expression {text!r} is not text")
+        raise ExpressionError("expression {text!r} is not text", text=text)
     if len(text) > MAX_EXPRESSION:
-        raise ExpressionError(f"expression {text[:40]!r}... is {len(text)} characters; the limit is {MAX_EXPRESSION}")
+        raise ExpressionError("expression {text!r}... is {text_count} characters; the limit is {max_expression}",
+                              text=text[:40], text_count=len(text), max_expression=MAX_EXPRESSION)
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"expression {text!r} is not valid: {exc.msg}") from None
+        raise ExpressionError("expression {text!r} is not valid: {msg}", text=text, msg=exc.msg) from None
     except (RecursionError, MemoryError, ValueError):
-        raise ExpressionError(f"expression {text[:40]!r}... is nested too deeply") from None
+        raise ExpressionError("expression {text!r}... is nested too deeply", text=text[:40]) from None
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ExpressionError(f"expression {text[:40]!r} is nested more than {MAX_DEPTH} levels deep; split it")
+            raise ExpressionError("expression {text!r} is nested more than {max_depth} levels deep; split it",
+                                  text=text[:40], max_depth=MAX_DEPTH)
         _check_node(node, text)
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
     return tree.body
@@ -71,31 +73,36 @@ def parse_expression(text: str) -> ast.expr:
 
 def _check_node(node: ast.AST, text: str) -> None:
     if not isinstance(node, _ALLOWED):
-        raise ExpressionError(f"expression {text!r} uses {type(node).__name__}, which diagrams may not use")
+        raise ExpressionError("expression {text!r} uses {node_type}, which diagrams may not use",
+                              text=text, node_type=type(node).__name__)
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, bytes):
-            raise ExpressionError(f"expression {text!r} has a bytes literal (b'...'); diagrams compare text, "
-                                  "write it without the b")
+            raise ExpressionError("expression {text!r} has a bytes literal (b'...'); diagrams compare text, "
+                                  "write it without the b", text=text)
         if value is not None and not isinstance(value, (str, int, float, bool)):
-            raise ExpressionError(f"expression {text!r} has a literal of type {type(value).__name__}; use text or "
-                                  "numbers")
+            raise ExpressionError("expression {text!r} has a literal of type {value_type}; use text or "
+                                  "numbers", text=text, value_type=type(value).__name__)
         if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
-            raise ExpressionError(f"expression {text[:40]!r} has a number over {MAX_INT_BITS} bits")
+            raise ExpressionError("expression {text!r} has a number over {max_int_bits} bits",
+                                  text=text[:40], max_int_bits=MAX_INT_BITS)
     if isinstance(node, ast.Name) and node.id.startswith("_"):
-        raise ExpressionError(f"expression {text!r} reads '{node.id}'; names starting with '_' are not allowed")
+        raise ExpressionError("expression {text!r} reads '{node_id}'; names starting with '_' are not allowed",
+                              text=text, node_id=node.id)
     if isinstance(node, ast.Dict) and any(key is None for key in node.keys):
-        raise ExpressionError(f"expression {text!r} unpacks a dict (**); diagrams may not use it")
+        raise ExpressionError("expression {text!r} unpacks a dict (**); diagrams may not use it", text=text)
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS or node.keywords:
             raise ExpressionError(
-                f"expression {text!r} calls something other than {', '.join(sorted(FUNCTIONS))} (positional only)"
+                "expression {text!r} calls something other than {functions} (positional only)",
+                text=text, functions=', '.join(sorted(FUNCTIONS))
             )
         low, high = _ARITY[node.func.id]
         if not low <= len(node.args) <= high:
             count = f"{low}" if low == high else f"{low} to {high}"
-            raise ExpressionError(f"expression {text!r} calls {node.func.id}() with {len(node.args)} arguments; "
-                                  f"it takes {count}")
+            raise ExpressionError("expression {text!r} calls {func_id}() with {args_count} arguments; "
+                                  "it takes {count}",
+                                  text=text, func_id=node.func.id, args_count=len(node.args), count=count)
 
 
 _parsed = functools.lru_cache(maxsize=1024)(parse_expression)  # a diagram's few conditions, parsed once
@@ -107,9 +114,9 @@ def evaluate(text: str, names: dict[str, Any]) -> Any:
     try:
         return _eval(_parsed(text), names, text)
     except (RecursionError, MemoryError):
-        raise ExpressionError(f"expression {text[:40]!r} is too large to evaluate") from None
+        raise ExpressionError("expression {text!r} is too large to evaluate", text=text[:40]) from None
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:  # an operation on odd data values
-        raise ExpressionError(f"expression {text!r} failed: {exc}") from None
+        raise ExpressionError("expression {text!r} failed: {exc}", text=text, exc=exc) from None
     finally:
         _budget.reset(token)
 
@@ -118,7 +125,8 @@ def _charge(size: int, text: str) -> None:
     """Count size (characters or items) against the evaluation's budget before the value is built."""
     left_over = _budget.get() - size
     if left_over < 0:
-        raise ExpressionError(f"expression {text!r} builds a value larger than {_MAX_TEXT} items")
+        raise ExpressionError("expression {text!r} builds a value larger than {max_text} items",
+                              text=text, max_text=_MAX_TEXT)
     _budget.set(left_over)
 
 
@@ -157,37 +165,13 @@ def _eval(node: ast.expr, names: dict[str, Any], text: str) -> Any:
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.Name):
-        if node.id in _CONSTANTS:  # data cannot redefine true, false or null
-            return _CONSTANTS[node.id]
-        if node.id in names:
-            return names[node.id]
-        raise ExpressionError(f"expression {text!r} reads '{node.id}', which is not set yet")
+        return _name(node, names, text)
     if isinstance(node, ast.Subscript):
-        container = _eval(node.value, names, text)
-        if isinstance(node.slice, ast.Slice):
-            return _sliced(container, node.slice, names, text)
-        key = _eval(node.slice, names, text)
-        try:
-            return container[key]
-        except (KeyError, IndexError, TypeError) as exc:
-            raise ExpressionError(f"expression {text!r}: no {key!r} in {type(container).__name__} ({exc})") from None
+        return _subscript(node, names, text)
     if isinstance(node, ast.BoolOp):
-        result: Any = isinstance(node.op, ast.And)
-        for value in node.values:
-            result = _eval(value, names, text)
-            if isinstance(node.op, ast.And) and not result:
-                return result
-            if isinstance(node.op, ast.Or) and result:
-                return result
-        return result
+        return _bool_op(node, names, text)
     if isinstance(node, ast.Compare):
-        left = _eval(node.left, names, text)
-        for op, comparator in zip(node.ops, node.comparators, strict=True):
-            right = _eval(comparator, names, text)
-            if not _apply(_COMPARE[type(op)], text, left, right):
-                return False
-            left = right
-        return True
+        return _compare(node, names, text)
     if isinstance(node, ast.UnaryOp):
         return _apply(_UNARY[type(node.op)], text, _eval(node.operand, names, text))
     if isinstance(node, ast.BinOp):
@@ -206,16 +190,60 @@ def _eval(node: ast.expr, names: dict[str, Any], text: str) -> Any:
     if isinstance(node, ast.IfExp):
         test = _eval(node.test, names, text)
         return _eval(node.body if test else node.orelse, names, text)
-    raise ExpressionError(f"expression {text!r} uses {type(node).__name__}, which diagrams may not use")
+    raise ExpressionError("expression {text!r} uses {node_type}, which diagrams may not use",
+                          text=text, node_type=type(node).__name__)
+
+
+def _name(node: ast.Name, names: dict[str, Any], text: str) -> Any:
+    if node.id in _CONSTANTS:  # data cannot redefine true, false or null
+        return _CONSTANTS[node.id]
+    if node.id in names:
+        return names[node.id]
+    raise ExpressionError("expression {text!r} reads '{node_id}', which is not set yet", text=text, node_id=node.id)
+
+
+def _subscript(node: ast.Subscript, names: dict[str, Any], text: str) -> Any:
+    container = _eval(node.value, names, text)
+    if isinstance(node.slice, ast.Slice):
+        return _sliced(container, node.slice, names, text)
+    key = _eval(node.slice, names, text)
+    try:
+        return container[key]
+    except (KeyError, IndexError, TypeError) as exc:
+        raise ExpressionError("expression {text!r}: no {key!r} in {container_type} ({exc})",
+                              text=text, key=key, container_type=type(container).__name__, exc=exc) from None
+
+
+def _bool_op(node: ast.BoolOp, names: dict[str, Any], text: str) -> Any:
+    """`and` / `or` as Python evaluates them: the first value that decides, else the last."""
+    result: Any = isinstance(node.op, ast.And)
+    for value in node.values:
+        result = _eval(value, names, text)
+        if isinstance(node.op, ast.And) and not result:
+            return result
+        if isinstance(node.op, ast.Or) and result:
+            return result
+    return result
+
+
+def _compare(node: ast.Compare, names: dict[str, Any], text: str) -> bool:
+    """A chain of comparisons (`a < b <= c`), each operand evaluated once."""
+    left = _eval(node.left, names, text)
+    for op, comparator in zip(node.ops, node.comparators, strict=True):
+        right = _eval(comparator, names, text)
+        if not _apply(_COMPARE[type(op)], text, left, right):
+            return False
+        left = right
+    return True
 
 
 def _sliced(container: Any, part: ast.Slice, names: dict[str, Any], text: str) -> Any:
     bounds = [None if b is None else _eval(b, names, text) for b in (part.lower, part.upper, part.step)]
     if not isinstance(container, (str, list, tuple)):
-        raise ExpressionError(f"expression {text!r}: only text and lists can be sliced, not "
-                              f"{type(container).__name__}")
+        raise ExpressionError("expression {text!r}: only text and lists can be sliced, not "
+                              "{container_type}", text=text, container_type=type(container).__name__)
     if any(b is not None and (not isinstance(b, int) or isinstance(b, bool)) for b in bounds):
-        raise ExpressionError(f"expression {text!r}: slice bounds must be whole numbers")
+        raise ExpressionError("expression {text!r}: slice bounds must be whole numbers", text=text)
     result = _apply(lambda: container[slice(*bounds)], text)
     _charge(len(result), text)
     return result
@@ -227,12 +255,13 @@ _SEQUENCES = (str, list, tuple)
 def _binary(node: ast.BinOp, left: Any, right: Any, text: str) -> Any:
     """A binary operation, its result's size checked before it is built."""
     if isinstance(node.op, ast.Mod) and not isinstance(left, (int, float)):
-        raise ExpressionError(f"expression {text!r}: % is only for numbers (no string formatting)")
+        raise ExpressionError("expression {text!r}: % is only for numbers (no string formatting)", text=text)
     if isinstance(node.op, ast.Mult):
         if isinstance(left, _SEQUENCES) or isinstance(right, _SEQUENCES):
             sequence, other = (left, right) if isinstance(left, _SEQUENCES) else (right, left)
             if isinstance(sequence, (list, tuple)) and any(isinstance(i, (list, tuple, dict)) for i in sequence):
-                raise ExpressionError(f"expression {text!r} repeats a list of lists, which diagrams may not do")
+                raise ExpressionError("expression {text!r} repeats a list of lists, which diagrams may not do",
+                                      text=text)
             if isinstance(other, int) and other > 0:
                 _charge(len(sequence) * other, text)
         elif isinstance(left, int) and isinstance(right, int) and (
@@ -250,12 +279,15 @@ def _call(name: str, args: list[Any], text: str) -> Any:
     elif name == "sorted":
         _charge(len(args[0]) if isinstance(args[0], (str, list, tuple, dict)) else 0, text)
     elif name == "int" and isinstance(args[0], str) and len(args[0].strip()) > MAX_INT_BITS * 3 // 10 + 1:
-        raise ExpressionError(f"expression {text[:40]!r} converts text of {len(args[0])} characters to a number; "
-                              f"the limit is about {MAX_INT_BITS * 3 // 10} digits")
+        raise ExpressionError("expression {text!r} converts text of {args_count} characters to a number; "
+                              "the limit is about {value1} digits",
+                              text=text[:40], args_count=len(args[0]), value1=MAX_INT_BITS * 3 // 10)
     elif name == "float" and isinstance(args[0], str) and len(args[0]) > 400:
-        raise ExpressionError(f"expression {text[:40]!r} converts text of {len(args[0])} characters to a number")
+        raise ExpressionError("expression {text!r} converts text of {args_count} characters to a number",
+                              text=text[:40], args_count=len(args[0]))
     elif name == "round" and len(args) == 2 and isinstance(args[1], int) and abs(args[1]) > _MAX_ROUND_DIGITS:
-        raise ExpressionError(f"expression {text!r} rounds to {args[1]} digits; the limit is {_MAX_ROUND_DIGITS}")
+        raise ExpressionError("expression {text!r} rounds to {args_value} digits; the limit is {max_round_digits}",
+                              text=text, args_value=args[1], max_round_digits=_MAX_ROUND_DIGITS)
     return _int_result(_apply(FUNCTIONS[name], text, *args), text)
 
 
@@ -263,4 +295,4 @@ def _apply(func: Callable[..., Any], text: str, *args: Any) -> Any:
     try:
         return func(*args)
     except (TypeError, ValueError, ZeroDivisionError, OverflowError, IndexError, KeyError) as exc:
-        raise ExpressionError(f"expression {text!r} failed: {exc}") from None
+        raise ExpressionError("expression {text!r} failed: {exc}", text=text, exc=exc) from None

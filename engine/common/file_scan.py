@@ -35,25 +35,30 @@ def _open(path: str, what: str) -> tuple[int, os.stat_result]:
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        raise DataFileError(f"{what}: there is no file {path}; check the path; nothing was saved") from None
+        raise DataFileError("{what}: there is no file {path}; check the path; nothing was saved",
+                            what=what, path=path) from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise DataFileError(f"{what}: {path} is a loop of symbolic links; give the path of a real file; "
-                                "nothing was saved") from None
-        raise DataFileError(f"{what}: cannot read {path} ({exc.strerror or exc}); nothing was saved") from None
+            raise DataFileError("{what}: {path} is a loop of symbolic links; give the path of a real file; "
+                                "nothing was saved", what=what, path=path) from None
+        raise DataFileError("{what}: cannot read {path} ({strerror}); nothing was saved",
+                            what=what, path=path, strerror=exc.strerror or exc) from None
     if stat.S_ISDIR(info.st_mode):
-        raise DataFileError(f"{what}: {path} is a folder; give the path of one file; nothing was saved")
+        raise DataFileError("{what}: {path} is a folder; give the path of one file; nothing was saved",
+                            what=what, path=path)
     if not stat.S_ISREG(info.st_mode):
-        raise DataFileError(f"{what}: {path} is not a regular file (a device, pipe or socket); give the path of a "
-                            "file; nothing was saved")
+        raise DataFileError("{what}: {path} is not a regular file (a device, pipe or socket); give the path of a "
+                            "file; nothing was saved", what=what, path=path)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
-        raise DataFileError(f"{what}: cannot read {path} ({exc.strerror or exc}); nothing was saved") from None
+        raise DataFileError("{what}: cannot read {path} ({strerror}); nothing was saved",
+                            what=what, path=path, strerror=exc.strerror or exc) from None
     opened = os.fstat(fd)
     if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino) or not stat.S_ISREG(opened.st_mode):
         os.close(fd)
-        raise DataFileError(f"{what}: {path} was replaced while being read; try again; nothing was saved")
+        raise DataFileError("{what}: {path} was replaced while being read; try again; nothing was saved",
+                            what=what, path=path)
     return fd, opened
 
 
@@ -83,8 +88,8 @@ def detect_media_type(head: bytes) -> str:
 
 
 def _too_large(what: str, path: str, limit: int) -> ValidationError:
-    return ValidationError(f"{what}: {path} is larger than the form allows ({limit} bytes at most); attach a smaller "
-                           "file; nothing was saved")
+    return ValidationError("{what}: {path} is larger than the form allows ({limit} bytes at most); attach a smaller "
+                           "file; nothing was saved", what=what, path=path, limit=limit)
 
 
 class CopyTarget(Protocol):
@@ -113,11 +118,13 @@ def scan_file(path: str, what: str, limit: int, copy: CopyTarget | None = None) 
             size, head = _copy(_pieces(stream, limit, too_large), digest, copy)
             after = os.fstat(stream.fileno())
     except OSError as exc:
-        raise DataFileError(f"{what}: cannot read {path} ({exc.strerror or exc}); nothing was saved") from None
+        raise DataFileError("{what}: cannot read {path} ({strerror}); nothing was saved",
+                            what=what, path=path, strerror=exc.strerror or exc) from None
     if copy is None:
         media_type = detect_media_type(head)
     elif _identity(after) != _identity(info) or after.st_size != size:
-        raise DataFileError(f"{what}: {path} was replaced while being read; try again; nothing was saved")
+        raise DataFileError("{what}: {path} was replaced while being read; try again; nothing was saved",
+                            what=what, path=path)
     else:
         media_type = _synced_meanwhile(copy, lambda: detect_media_type(head))
     name = os.path.basename(os.path.normpath(path)) or "file"
@@ -180,8 +187,8 @@ def _synced_meanwhile(copy: CopyTarget, work: Callable[[], str]) -> str:
 def file_chunks(scanned: ScannedFile, what: str) -> Iterator[bytes]:
     """The file's bytes in chunks, read again; DataFileError when they are not the ones scanned (changed since)."""
     fd, info = _open(scanned.path, what)
-    changed = DataFileError(f"{what}: {scanned.path} changed while it was being stored; try again; nothing was "
-                            "saved")
+    changed = DataFileError("{what}: {path} changed while it was being stored; try again; nothing was "
+                            "saved", what=what, path=scanned.path)
     if _identity(info) != scanned.identity:
         os.close(fd)
         raise changed

@@ -1,10 +1,12 @@
 """The language people read: Indonesian or English, chosen by SOP_LANG or the locale, through gettext catalogs.
 
-Messages are written once, in English, where they arise (an f-string naming the thing, the id and the fix). The
-extractor (`tools/i18n_extract.py`, run by Babel) turns each into a catalog entry whose placeholders are the
-f-string's fields, e.g. `No instance {instance} in store '{self.db}'; ...`. Output for people goes through
-`translate`: it finds the entry whose English text matches the message, and writes the entry's translation with
-the same values (each value translated in turn when it is itself a message). Fixed words (table headers, legend,
+Messages are written once, in English, where they arise: an error or a `N_(template, **values)` fragment is a
+Message (engine.common.messages) that keeps its template, e.g. `No instance {instance} in store '{db}'; ...`, and
+the values it names. The extractor (`tools/i18n_extract.py`, run by Babel) makes each template a catalog entry.
+`translate` looks an error's or a Message's template up in the catalog and fills the translation with its values,
+each value that is a Message (or an error) translated in turn. A plain text (click's words, a message from outside
+the engine, an f-string not yet made a template) is matched against the entries instead: the entry whose English
+fits it gives the translation, the values found in it translated in turn. Fixed words (table headers, legend,
 help) are exact gettext look-ups. JSON keys, ids and rule names are never translated.
 """
 
@@ -13,7 +15,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+from engine.common.messages import Message
 
 DOMAIN = "sop"
 LOCALE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "locale")
@@ -21,9 +25,10 @@ LANGUAGES = ("id", "en")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
-def N_(text: str) -> str:
-    """Mark text for the catalog without translating it here (it is translated where it is shown)."""
-    return text
+def N_(template: str, /, **fields: Any) -> str:
+    """Mark a text for the catalog without translating it here (it is translated where it is shown): a Message of
+    the template and the values it names (`N_("{count} rows", count=n)`)."""
+    return Message(template, **fields)
 
 
 def language() -> str:
@@ -55,7 +60,7 @@ class Catalog:
 
     def gettext(self, text: str) -> str:
         """The translation of a fixed text, or the text itself."""
-        return self.exact.get(text, text)
+        return str(self.exact.get(text, text))
 
     def templates(self) -> list[_Template]:
         """The entries with placeholders, most fixed text first (compiled on first use)."""
@@ -76,12 +81,40 @@ class Catalog:
             self._templates = out
         return self._templates
 
-    def translate(self, text: str, depth: int = 0) -> str:
-        """A whole message in this language: line by line, each line read the way that explains most of its
-        fixed text (one entry, or entries the code joined), the values translated in turn."""
+    def translate(self, text: str | BaseException, depth: int = 0) -> str:
+        """A message in this language: an error or a Message from its template's entry; a plain text line by
+        line, each line read the way that explains most of its fixed text (one entry, or entries the code joined),
+        the values translated in turn."""
+        if isinstance(text, BaseException):
+            text = str(text)  # an EngineError's text is a Message; another exception's, a plain text
+        if isinstance(text, Message) and (text.fields or text.template in self.exact):
+            return self.rendered(text, depth)
         if not text:
             return text
         return "\n".join(self._scored(line, depth)[0] for line in text.split("\n"))
+
+    def rendered(self, message: Message, depth: int = 0) -> str:
+        """A Message from its template's entry (the English template when the catalog lacks it), each value
+        translated in turn: a Message or an error from its own template, a text by `translate`, others as they are."""
+        values = {name: self._value(value, depth + 1) for name, value in message.fields.items()}
+        translated = self.exact.get(message.template)
+        if translated is None:
+            return message.template.format(**values) if values else message.template
+        if not values:
+            return translated
+        try:
+            return translated.format(**values)
+        except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder: the English, filled
+            return message.template.format(**values)
+
+    def _value(self, value: Any, depth: int) -> Any:
+        if depth > 12:
+            return value
+        if isinstance(value, BaseException | Message):
+            return self.translate(value, depth)
+        if isinstance(value, str) and len(value) > 3:  # a status, a word the code chose: the catalog may know it
+            return self.translate(value, depth)
+        return value
 
     def _scored(self, text: str, depth: int) -> tuple[str, int]:
         """(translation, characters of fixed text it accounts for): 0 when no entry fits."""
@@ -175,6 +208,6 @@ def fixed_text(text: str) -> str:
 _ = fixed_text  # the name the catalog extractor and gettext convention know
 
 
-def translate(text: str) -> str:
-    """A message in the chosen language (see the module's docstring)."""
+def translate(text: str | BaseException) -> str:
+    """A message, a Message or an error in the chosen language (see the module's docstring)."""
     return catalog().translate(text)

@@ -29,5 +29,5 @@ def check_login(login: str, where: str) -> None:
 
     if not login.strip() or len(login) > 200 or any(ord(c) < 32 or 127 <= ord(c) < 160 for c in login):
         shown = login.encode("unicode_escape").decode("ascii")[:60]
-        raise ValidationError(f"{where} '{shown}': a login is a name such as kasi.infra (no control characters, "
-                              "at most 200 characters); nothing was changed")
+        raise ValidationError("{where} '{shown}': a login is a name such as kasi.infra (no control characters, "
+                              "at most 200 characters); nothing was changed", where=where, shown=shown)

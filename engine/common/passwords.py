@@ -33,10 +33,11 @@ def check_policy(password: str, login: str, name: str) -> None:
     rule = (f"a password has at least {MIN_LENGTH} characters (at most {MAX_LENGTH}) and is neither the login nor "
             "the person's name")
     if len(password) < MIN_LENGTH or len(password) > MAX_LENGTH or plain in (login.casefold(), name.strip().casefold()):
-        raise ValidationError(f"The new password of '{login}' is refused: {rule}; nothing was changed")
+        raise ValidationError("The new password of '{login}' is refused: {rule}; nothing was changed",
+                              login=login, rule=rule)
     if any(ord(c) < 32 or ord(c) == 127 for c in password):
-        raise ValidationError(f"The new password of '{login}' is refused: it holds a control character (a line "
-                              "break or tab typed by mistake?); nothing was changed")
+        raise ValidationError("The new password of '{login}' is refused: it holds a control character (a line "
+                              "break or tab typed by mistake?); nothing was changed", login=login)
 
 
 def hash_password(password: str) -> str:

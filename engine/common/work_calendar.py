@@ -105,7 +105,8 @@ class WorkCalendar:
                 try:
                     national = set(holidays.country_holidays(self.country, subdiv=self.subdivision, years=year))
                 except NotImplementedError as exc:
-                    raise DefinitionError(f"{self.source}: holidays: {exc}; use a country code such as ID") from None
+                    raise DefinitionError("{source}: holidays: {exc}; use a country code such as ID",
+                                          source=self.source, exc=exc) from None
             off = self._years[year] = frozenset((national | {d for d in self.added if d.year == year})
                                                 - self.removed)
             self._fresh.add(year)
@@ -148,7 +149,7 @@ class WorkCalendar:
                     remaining -= available
             day += timedelta(days=1)
             moment = datetime.combine(day, time(0), self.zone)
-        raise DefinitionError(f"{self.source}: no working time within ten years; give office hours")
+        raise DefinitionError("{source}: no working time within ten years; give office hours", source=self.source)
 
     def worked(self, start: str, end: str) -> float:
         """Seconds of office time between two moments."""
@@ -194,31 +195,37 @@ def load_calendar(path: str | Path) -> WorkCalendar:
         text = Path(path).read_text(encoding="utf-8-sig")
         raw = parse_yaml(text, source)
     except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError(f"Calendar '{source}' cannot be read ({exc}); it must be UTF-8 YAML") from None
+        raise DefinitionError("Calendar '{source}' cannot be read ({exc}); it must be UTF-8 YAML",
+                              source=source, exc=exc) from None
     if not isinstance(raw, dict):
-        raise DefinitionError(f"{source}: a calendar needs time_zone, working_hours and holidays")
+        raise DefinitionError("{source}: a calendar needs time_zone, working_hours and holidays", source=source)
     zone_name = raw.get("time_zone")
     try:
         zone = ZoneInfo(str(zone_name))
     except (ZoneInfoNotFoundError, ValueError):
-        raise DefinitionError(f"{source}: time_zone {zone_name!r} is not a time zone; use e.g. Asia/Jakarta") from None
+        raise DefinitionError("{source}: time_zone {zone_name!r} is not a time zone; use e.g. Asia/Jakarta",
+                              source=source, zone_name=zone_name) from None
     unknown = sorted(set(map(str, raw)) - _TOP_FIELDS)
     if unknown:
-        raise DefinitionError(f"{source}: unknown field(s) {', '.join(unknown)}; a calendar has "
-                              f"{', '.join(sorted(_TOP_FIELDS))}")
+        raise DefinitionError("{source}: unknown field(s) {unknown}; a calendar has "
+                              "{top_fields}",
+                              source=source, unknown=', '.join(unknown), top_fields=', '.join(sorted(_TOP_FIELDS)))
     hours = _hours(raw.get("working_hours"), source)
     extra = raw.get("holidays") or {}
     if not isinstance(extra, dict):
-        raise DefinitionError(f"{source}: holidays must be a mapping with country, add and remove")
+        raise DefinitionError("{source}: holidays must be a mapping with country, add and remove", source=source)
     unknown = sorted(set(map(str, extra)) - _HOLIDAY_FIELDS)
     if unknown:
-        raise DefinitionError(f"{source}: holidays: unknown field(s) {', '.join(unknown)}; allowed: "
-                              f"{', '.join(sorted(_HOLIDAY_FIELDS))}")
+        raise DefinitionError("{source}: holidays: unknown field(s) {unknown}; allowed: "
+                              "{holiday_fields}",
+                              source=source, unknown=', '.join(unknown),
+                              holiday_fields=', '.join(sorted(_HOLIDAY_FIELDS)))
     add, remove = extra.get("add") or {}, extra.get("remove") or []
     if not isinstance(add, dict):
-        raise DefinitionError(f"{source}: holidays.add must map dates to names, e.g. {{2026-12-24: Cuti bersama}}")
+        raise DefinitionError("{source}: holidays.add must map dates to names, e.g. {{2026-12-24: Cuti bersama}}",
+                              source=source)
     if not isinstance(remove, list):
-        raise DefinitionError(f"{source}: holidays.remove must be a list of dates, e.g. [2026-08-17]")
+        raise DefinitionError("{source}: holidays.remove must be a list of dates, e.g. [2026-08-17]", source=source)
     added = {_date(k, source, "holidays.add"): str(v) for k, v in add.items()}
     removed = frozenset(_date(k, source, "holidays.remove") for k in remove)
     country, subdivision = _country(extra.get("country"), extra.get("subdivision"), source)
@@ -234,22 +241,25 @@ def _country(country: Any, subdivision: Any, source: str) -> tuple[str | None, s
     would otherwise fail every due time later."""
     if country is None or country == "":
         if subdivision not in (None, ""):
-            raise DefinitionError(f"{source}: holidays.subdivision {subdivision!r} needs holidays.country (e.g. ID)")
+            raise DefinitionError("{source}: holidays.subdivision {subdivision!r} needs holidays.country (e.g. ID)",
+                                  source=source, subdivision=subdivision)
         return None, None
     code = str(country)
     known = _country_codes()
     if code not in known:
         hint = f"write it in capitals: {code.upper()}" if code.upper() in known else "use a code such as ID"
-        raise DefinitionError(f"{source}: holidays.country {country!r} is no country the holidays package knows; "
-                              f"{hint}")
+        raise DefinitionError("{source}: holidays.country {country!r} is no country the holidays package knows; "
+                              "{hint}", source=source, country=country, hint=hint)
     if subdivision in (None, ""):
         return code, None
     import holidays  # only a calendar naming a subdivision pays this import at load
 
     subdivisions = holidays.list_supported_countries().get(code, [])
     if str(subdivision) not in subdivisions:
-        raise DefinitionError(f"{source}: holidays.subdivision {subdivision!r} is no subdivision of {code}; "
-                              f"use one of: {', '.join(subdivisions) or 'none (remove the field)'}")
+        raise DefinitionError("{source}: holidays.subdivision {subdivision!r} is no subdivision of {code}; "
+                              "use one of: {subdivisions}",
+                              source=source, subdivision=subdivision, code=code,
+                              subdivisions=', '.join(subdivisions) or 'none (remove the field)')
     return code, str(subdivision)
 
 
@@ -286,7 +296,8 @@ def _holidays_version() -> str:
 
 def _hours(value: Any, source: str) -> tuple[tuple[tuple[time, time], ...], ...]:
     if not isinstance(value, dict):
-        raise DefinitionError(f"{source}: working_hours must map weekdays to spans such as ['07:30-12:00']")
+        raise DefinitionError("{source}: working_hours must map weekdays to spans such as ['07:30-12:00']",
+                              source=source)
     days: list[tuple[tuple[time, time], ...]] = [() for _ in WEEKDAYS]
     for key, spans in value.items():
         name = str(key).strip().lower()
@@ -295,26 +306,30 @@ def _hours(value: Any, source: str) -> tuple[tuple[tuple[time, time], ...], ...]
         elif name in HARI:
             index = HARI.index(name)
         else:
-            raise DefinitionError(f"{source}: working_hours: {key!r} is no weekday (monday..sunday or senin..minggu)")
+            raise DefinitionError("{source}: working_hours: {key!r} is no weekday (monday..sunday or senin..minggu)",
+                                  source=source, key=key)
         if isinstance(spans, str):
             spans = [spans]
         parsed = []
         for span in spans or []:
             match = _SPAN.match(str(span))
             if not match:
-                raise DefinitionError(f"{source}: working_hours.{key}: {span!r} is not a span such as '07:30-12:00'")
+                raise DefinitionError("{source}: working_hours.{key}: {span!r} is not a span such as '07:30-12:00'",
+                                      source=source, key=key, span=span)
             h1, m1, h2, m2 = map(int, match.groups())
             if not (h1 < 24 and m1 < 60 and h2 <= 24 and m2 < 60) or (h1, m1) >= (h2, m2):
-                raise DefinitionError(f"{source}: working_hours.{key}: {span!r} must end after it starts")
+                raise DefinitionError("{source}: working_hours.{key}: {span!r} must end after it starts",
+                                      source=source, key=key, span=span)
             end = time(23, 59, 59, 999999) if h2 == 24 else time(h2, m2)
             parsed.append((time(h1, m1), end))
         parsed.sort()
         for (_, end), (begin, _) in itertools.pairwise(parsed):
             if begin < end:
-                raise DefinitionError(f"{source}: working_hours.{key}: spans overlap; list them apart")
+                raise DefinitionError("{source}: working_hours.{key}: spans overlap; list them apart",
+                                      source=source, key=key)
         days[index] = tuple(parsed)
     if not any(days):
-        raise DefinitionError(f"{source}: working_hours gives no office hours on any day")
+        raise DefinitionError("{source}: working_hours gives no office hours on any day", source=source)
     return tuple(days)
 
 
@@ -322,4 +337,5 @@ def _date(value: Any, source: str, where: str) -> date:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise DefinitionError(f"{source}: {where}: {value!r} is not a date such as 2026-12-24") from None
+        raise DefinitionError("{source}: {where}: {value!r} is not a date such as 2026-12-24",
+                              source=source, where=where, value=value) from None

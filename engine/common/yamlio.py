@@ -103,26 +103,28 @@ def parse_data(text: str, source: str) -> dict[str, Any]:
         try:
             value = _refuse_shared(json.loads(text, parse_int=parse_json_int), source)
         except RecursionError:
-            raise DataFileError(f"{source}: nested too deeply to read; flatten the document") from None
+            raise DataFileError("{source}: nested too deeply to read; flatten the document", source=source) from None
         except NumberTooLongError as exc:
-            raise DataFileError(f"{source}: {exc}") from None
+            raise DataFileError("{source}: {exc}", source=source, exc=exc) from None
         except json.JSONDecodeError as exc:
             raise DataFileError(
-                f"{source}:{exc.lineno}: not valid JSON ({exc.msg}); fix the file or write it as YAML"
+                "{source}:{lineno}: not valid JSON ({msg}); fix the file or write it as YAML",
+                source=source, lineno=exc.lineno, msg=exc.msg
             ) from None
         except ValueError:  # an integer past the interpreter's digit limit (4,300)
-            raise DataFileError(f"{source}: a number has more than 4300 digits; write it as text (in quotes)") from None
+            raise DataFileError("{source}: a number has more than 4300 digits; write it as text (in quotes)",
+                                source=source) from None
     else:
         value = parse_yaml(text, source)
     if not isinstance(value, dict):
         plain = {YamlInt: "int", YamlFloat: "float"}.get(type(value), type(value).__name__)
         if value is None:
-            raise DataFileError(f"{source}: the data is empty; write field: value pairs (see "
-                                "`sop form INSTANCE TASK --template` for the fields)")
+            raise DataFileError("{source}: the data is empty; write field: value pairs (see "
+                                "`sop form INSTANCE TASK --template` for the fields)", source=source)
         kind = f"a {plain}"
         raise DataFileError(
-            f"{source}: the data must be an object of field: value pairs, but it is {kind}; "
-            "see `sop form INSTANCE TASK --template` for the fields"
+            "{source}: the data must be an object of field: value pairs, but it is {kind}; "
+            "see `sop form INSTANCE TASK --template` for the fields", source=source, kind=kind
         )
     return value
 
@@ -133,13 +135,15 @@ def read_data_file(path: str, stdin_text: str | None = None) -> dict[str, Any]:
         return parse_data(stdin_text or "", "<stdin>")
     file = Path(path)
     if file.is_dir():
-        raise DataFileError(f"Data file '{path}' is a folder; give the path of a JSON or YAML file")
+        raise DataFileError("Data file '{path}' is a folder; give the path of a JSON or YAML file", path=path)
     try:
         text = file.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark from Windows editors is dropped
     except FileNotFoundError:
-        raise DataFileError(f"Data file '{path}' does not exist; give the path of a JSON or YAML file") from None
+        raise DataFileError("Data file '{path}' does not exist; give the path of a JSON or YAML file",
+                            path=path) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"Data file '{path}' cannot be read ({exc}); it must be UTF-8 JSON or YAML") from None
+        raise DataFileError("Data file '{path}' cannot be read ({exc}); it must be UTF-8 JSON or YAML",
+                            path=path, exc=exc) from None
     return parse_data(text, path)
 
 
@@ -173,11 +177,13 @@ def _yaml_errors(source: str) -> Iterator[None]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{source}:{mark.line + 1}" if mark is not None else source
-        raise DataFileError(f"{where}: not valid YAML ({exc.problem}); fix the file and try again") from None
+        raise DataFileError("{where}: not valid YAML ({problem}); fix the file and try again",
+                            where=where, problem=exc.problem) from None
     except yaml.YAMLError as exc:
-        raise DataFileError(f"{source}: not valid YAML ({exc}); fix the file and try again") from None
+        raise DataFileError("{source}: not valid YAML ({exc}); fix the file and try again",
+                            source=source, exc=exc) from None
     except RecursionError:
-        raise DataFileError(f"{source}: nested too deeply to read; flatten the document") from None
+        raise DataFileError("{source}: nested too deeply to read; flatten the document", source=source) from None
 
 
 def _refuse_shared(value: Any, source: str, text_size: int | None = None) -> Any:
@@ -195,19 +201,20 @@ def _refuse_shared(value: Any, source: str, text_size: int | None = None) -> Any
             size += len(item)
         elif isinstance(item, (dict, list)):
             if id(item) in seen:
-                raise DataFileError(f"{source}: uses a YAML alias (*name) for a list or mapping; write the value "
-                                    "out in full")
+                raise DataFileError("{source}: uses a YAML alias (*name) for a list or mapping; write the value "
+                                    "out in full", source=source)
             if depth >= MAX_DEPTH:
-                raise DataFileError(f"{source}: nested deeper than {MAX_DEPTH} levels of lists and mappings; "
-                                    "flatten the document")
+                raise DataFileError("{source}: nested deeper than {max_depth} levels of lists and mappings; "
+                                    "flatten the document", source=source, max_depth=MAX_DEPTH)
             seen.add(id(item))
             size += len(item)
             if isinstance(item, dict):
                 stack.extend((key, depth + 1) for key in item)
             stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
         if budget is not None and size > budget:
-            raise DataFileError(f"{source}: its YAML aliases (*name) expand it to more than {budget} characters, far "
-                                f"beyond the {text_size} of the file; write the values out in full")
+            raise DataFileError("{source}: its YAML aliases (*name) expand it to more than {budget} characters, far "
+                                "beyond the {text_size} of the file; write the values out in full",
+                                source=source, budget=budget, text_size=text_size)
     return value
 
 
@@ -239,8 +246,8 @@ def _walk(node: yaml.Node, path: tuple[str | int, ...], lines: Lines, source: st
             key = str(key_node.value)
             line = key_node.start_mark.line + 1
             if key in seen:
-                raise DataFileError(f"{source}:{line}: key '{key}' is written twice in one mapping (first on line "
-                                    f"{seen[key]}); keep one")
+                raise DataFileError("{source}:{line}: key '{key}' is written twice in one mapping (first on line "
+                                    "{seen}); keep one", source=source, line=line, key=key, seen=seen[key])
             seen[key] = line
             _walk(value_node, (*path, key), lines, source)
             lines[(*path, key)] = line

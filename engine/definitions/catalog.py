@@ -35,21 +35,23 @@ class Catalog:
         """The process with this id, or a NotFound-style error listing what exists."""
         for refused_id, reason in self.refused:
             if refused_id == process_id:
-                raise DefinitionError(f"Process '{process_id}' cannot be loaded: {reason}; nothing was done")
+                raise DefinitionError("Process '{process_id}' cannot be loaded: {reason}; nothing was done",
+                                      process_id=process_id, reason=reason)
         for ambiguous_id, files in self.ambiguous:
             if ambiguous_id == process_id:
                 raise DefinitionError(
-                    f"Process '{process_id}' is defined in several files ({', '.join(files)}); "
-                    "give each process its own id or remove the copy"
+                    "Process '{process_id}' is defined in several files ({files}); "
+                    "give each process its own id or remove the copy", process_id=process_id, files=', '.join(files)
                 )
         for definition in self.definitions:
             if definition.process_id == process_id:
                 return definition
-        from engine.common.errors import NotFoundError
+        from engine.common.errors import NoProcessError
 
         known = ", ".join(d.process_id for d in self.definitions) or "none"
         hint = ("; problems: " + "; ".join(self.problems)) if self.problems else ""
-        raise NotFoundError(f"No process '{process_id}' in the definitions; known: {known}{hint}")
+        raise NoProcessError("No process '{process_id}' in the definitions; known: {known}{hint}",
+                             process_id=process_id, known=known, hint=hint)
 
 
 Pages = dict[str, tuple[str, str, dict[str, Any]]]
@@ -86,7 +88,7 @@ def scan(definitions_dir: str | Path, forms_dir: str | Path) -> Catalog:
     folder = Path(definitions_dir)
     if not folder.is_dir():
         raise DefinitionError(
-            f"Definitions folder '{folder}' does not exist; pass --definitions DIR or set SOP_DEFINITIONS"
+            "Definitions folder '{folder}' does not exist; pass --definitions DIR or set SOP_DEFINITIONS", folder=folder
         )
     problems: list[str] = []
     refused: dict[str, str] = {}
@@ -97,7 +99,8 @@ def scan(definitions_dir: str | Path, forms_dir: str | Path) -> Catalog:
     for path in diagrams:
         try:
             if path.stem in broken:  # the diagram's own page (same file name) is unreadable: do not run without it
-                raise DefinitionError(f"{broken[path.stem]} (the SOP page of {path.name})")
+                raise DefinitionError("{broken} (the SOP page of {path_name})",
+                                      broken=broken[path.stem], path_name=path.name)
             found.extend(load_file(path, Path(forms_dir), pages))
         except DiagramRuleError as exc:
             problems.append(str(exc))

@@ -10,6 +10,7 @@ from typing import Any
 from jsonschema.exceptions import ValidationError as SchemaViolation
 
 from engine.common.i18n import N_
+from engine.common.messages import Message
 
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
 _KINDS = {"string": N_("text"), "integer": N_("a whole number"), "number": N_("a number"),
@@ -26,7 +27,7 @@ _FORMATS = {
 }
 
 
-# The bounds a value breaks, each as its sentence (placeholders filled by str.format; one catalog entry each).
+# The bounds a value breaks, each as its sentence (a template filled by N_; one catalog entry each).
 _BOUNDS = {
     "minimum": N_("must be at least {expected}; given {given}"),
     "exclusiveMinimum": N_("must be more than {expected}; given {given}"),
@@ -69,10 +70,11 @@ def describe(error: SchemaViolation) -> list[tuple[str, str]]:
                 continue
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             if close:
-                out.append(_line([*parts, name], None, N_(f"is not a field of this form; did you mean '{close[0]}'?")))
+                out.append(_line([*parts, name], None, N_("is not a field of this form; did you mean '{close}'?",
+                                                          close=close[0])))
             else:
                 fields = ", ".join(known)
-                sentence = N_(f"is not a field of this form; the fields here are: {fields}")
+                sentence = N_("is not a field of this form; the fields here are: {fields}", fields=fields)
                 out.append(_line([*parts, name], None, sentence))
         return out or [_line(parts, None, error.message)]
     return [_line(parts, schema, _sentence(kind, expected, value, schema, error.message))]
@@ -84,15 +86,15 @@ def _line(parts: list[Any], schema: Any, sentence: str) -> tuple[str, str]:
     title = schema.get("title") if isinstance(schema, dict) else None
     if isinstance(title, str) and title.strip():
         title = " ".join(title.split())
-        return path, N_(f"{title} ({path}): {sentence}")
-    return path, N_(f"{path}: {sentence}")
+        return path, N_("{title} ({path}): {sentence}", title=title, path=path, sentence=sentence)
+    return path, N_("{path}: {sentence}", path=path, sentence=sentence)
 
 
 def _either(words: list[str]) -> str:
     """`text`, or `text | a number`: each word a catalog entry of its own."""
     out = words[0]
-    for word in words[1:]:
-        out = f"{out} | {word}"  # a union of types is rare: the words stay apart, each translated
+    for word in words[1:]:  # a union of types is rare: the words stay apart, each translated
+        out = Message("{kinds} | {kind}", kinds=out, kind=word)
     return out
 
 
@@ -100,28 +102,28 @@ def _sentence(kind: str, expected: Any, value: Any, schema: dict[str, Any], fall
     given = shown(value)
     if kind == "type":
         kinds = _either([_KINDS.get(k, k) for k in ([expected] if isinstance(expected, str) else list(expected))])
-        return N_(f"expected {kinds}; given {given}")
+        return N_("expected {kinds}; given {given}", kinds=kinds, given=given)
     if kind == "format":
-        form = _FORMATS.get(str(expected)) or N_(f"the format {expected}")
-        return N_(f"expected {form}; given {given}")
+        form = _FORMATS.get(str(expected)) or N_("the format {expected}", expected=expected)
+        return N_("expected {form}; given {given}", form=form, given=given)
     if kind == "enum":
         choices = ", ".join(shown(choice) for choice in expected)
-        return N_(f"expected one of: {choices}; given {given}")
+        return N_("expected one of: {choices}; given {given}", choices=choices, given=given)
     if kind == "const":
         wanted = shown(expected)
-        return N_(f"must be {wanted}; given {given}")
+        return N_("must be {wanted}; given {given}", wanted=wanted, given=given)
     if kind == "pattern":
         hint = schema.get("description")
         if isinstance(hint, str) and hint.strip():
-            return N_(f"does not have the expected form ({hint}); given {given}")
-        return N_(f"does not have the expected form (pattern {expected}); given {given}")
+            return N_("does not have the expected form ({hint}); given {given}", hint=hint, given=given)
+        return N_("does not have the expected form (pattern {expected}); given {given}", expected=expected, given=given)
     if kind == "minLength":
         if expected == 1:
-            return N_(f"must not be empty; given {given}")
-        return N_(f"needs at least {expected} characters; given {given}")
+            return N_("must not be empty; given {given}", given=given)
+        return N_("needs at least {expected} characters; given {given}", expected=expected, given=given)
     if kind in _BOUNDS:
         count = len(value) if isinstance(value, str | list) else ""
-        return _BOUNDS[kind].format(expected=expected, given=given, count=count)
+        return N_(_BOUNDS[kind], expected=expected, given=given, count=count)
     if kind == "uniqueItems":
         return N_("has the same item twice; give each once")
     return fallback

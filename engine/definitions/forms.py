@@ -52,24 +52,26 @@ def parse_form(text: str, source: str) -> dict[str, Any]:
     try:
         schema = json.loads(text, parse_int=parse_json_int, parse_constant=refuse_json_constant)
     except json.JSONDecodeError as exc:
-        raise DefinitionError(f"Form {source}:{exc.lineno}: not valid JSON ({exc.msg}); fix the file") from None
+        raise DefinitionError("Form {source}:{lineno}: not valid JSON ({msg}); fix the file",
+                              source=source, lineno=exc.lineno, msg=exc.msg) from None
     except (ValueError, RecursionError) as exc:
         reason = str(exc) if isinstance(exc, ValueError) else "nested too deeply to read"
-        raise DefinitionError(f"Form {source}: {reason}; fix the file") from None
+        raise DefinitionError("Form {source}: {reason}; fix the file", source=source, reason=reason) from None
     if not isinstance(schema, dict):
-        raise DefinitionError(f"Form {source}: a JSON Schema must be an object; fix the file")
+        raise DefinitionError("Form {source}: a JSON Schema must be an object; fix the file", source=source)
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
         path = "/".join(str(p) for p in exc.absolute_path) or "(top)"
         raise DefinitionError(
-            f"Form {source}: not a valid JSON Schema 2020-12 at '{path}': {exc.message}; fix the form"
+            "Form {source}: not a valid JSON Schema 2020-12 at '{path}': {exc_message}; fix the form",
+            source=source, path=path, exc_message=exc.message
         ) from None
     from engine.definitions.form_defaults import default_problems
     from engine.definitions.form_files import file_field_problems
 
     for problem in [*default_problems(schema), *file_field_problems(schema)]:
-        raise DefinitionError(f"Form {source}: {problem}; fix the form")
+        raise DefinitionError("Form {source}: {problem}; fix the form", source=source, problem=problem)
     return schema
 
 
@@ -98,19 +100,20 @@ class CompiledForm:
         except Unresolvable as exc:
             ref = getattr(exc, "ref", None) or str(exc)
             raise DefinitionError(
-                f"Form {self.source} has $ref {ref!r}, which is outside the pinned forms; nothing was fetched or "
-                "saved. Fix the form (see `sop lint`)"
+                "Form {source} has $ref {ref!r}, which is outside the pinned forms; nothing was fetched or "
+                "saved. Fix the form (see `sop lint`)", source=self.source, ref=ref
             ) from None
 
     def validate(self, data: Any, what: str) -> None:
         """Raise ValidationError listing every violation at once; what names the step being checked."""
         problems = self.problems(data)
         if problems:
-            count = N_("1 problem") if len(problems) == 1 else N_(f"{len(problems)} problems")
+            count = N_("1 problem") if len(problems) == 1 else N_("{problems_count} problems",
+                                                                  problems_count=len(problems))
             raise ValidationError(
-                f"{what}: the data does not satisfy the form ({count}); nothing was saved. "
+                "{what}: the data does not satisfy the form ({count}); nothing was saved. "
                 "Fix these fields and try again:",
-                problems,
+                problems, what=what, count=count,
             )
 
 
@@ -175,7 +178,7 @@ def coerce_assignments(schema: dict[str, Any], pairs: list[tuple[str, str]],
         try:
             _assign(schema, data, key, raw)
         except NumberTooLongError as exc:
-            raise ValidationError(f"--set {key}: {exc}") from None
+            raise ValidationError("--set {key}: {exc}", key=key, exc=exc) from None
     return data
 
 
@@ -189,8 +192,9 @@ def _assign(schema: dict[str, Any], data: dict[str, Any], key: str, raw: str) ->
         if isinstance(target, list):
             if not (part.isascii() and part.isdigit()) or len(part) > 9 or int(part) > len(target):
                 raise ValidationError(
-                    f"--set {key}: '{part}' must be the index of an item of '{'.'.join(parts[:i])}' "
-                    f"(0 to {len(target)}, counting from 0)"
+                    "--set {key}: '{part}' must be the index of an item of '{parts}' "
+                    "(0 to {target_count}, counting from 0)",
+                    key=key, part=part, parts='.'.join(parts[:i]), target_count=len(target)
                 )
             index = int(part)
             node_schema = _sub_schema(node_schema.get("items"))
@@ -209,7 +213,7 @@ def _assign(schema: dict[str, Any], data: dict[str, Any], key: str, raw: str) ->
         nxt = target.setdefault(part, [] if node_schema.get("type") == "array" else {})
         if not isinstance(nxt, (dict, list)):
             prefix = ".".join(parts[: i + 1])
-            raise ValidationError(f"--set {key}: '{prefix}' is already a value, not an object")
+            raise ValidationError("--set {key}: '{prefix}' is already a value, not an object", key=key, prefix=prefix)
         target = nxt
 
 
@@ -252,17 +256,17 @@ def _comment(prop: dict[str, Any], required: bool) -> str:
         bits.append(str(prop["description"]))
     if "enum" in prop:
         choices = " | ".join(str(v) for v in prop["enum"])
-        bits.append(translate(N_(f"choices: {choices}")))
+        bits.append(translate(N_("choices: {choices}", choices=choices)))
     if prop.get("format"):
-        bits.append(translate(N_(f"format: {prop['format']}")))
+        bits.append(translate(N_("format: {format}", format=prop['format'])))
     if prop.get("pattern"):
-        bits.append(translate(N_(f"pattern: {prop['pattern']}")))
+        bits.append(translate(N_("pattern: {pattern}", pattern=prop['pattern'])))
     attach = _file_note(prop)
     if attach:
         bits.append(attach)
     source = note(prop)
     if source:
-        bits.append(translate(N_(f"filled from your entry in the roles file ({source}) when left out")))
+        bits.append(translate(N_("filled from your entry in the roles file ({source}) when left out", source=source)))
     bits.append(_("required") if required else _("optional"))
     return _one_line(" - ".join(bits))
 
@@ -277,8 +281,9 @@ def _file_note(prop: dict[str, Any]) -> str:
     kinds = ", ".join(field.accept)
     size = f"{field.max_size / 1e6:.1f} MB"
     if field.many:
-        return translate(N_(f"files ({kinds}, each at most {size}): attach with --attach FIELD.0=PATH ..."))
-    return translate(N_(f"a file ({kinds}, at most {size}): attach with --attach FIELD=PATH"))
+        return translate(N_("files ({kinds}, each at most {size}): attach with --attach FIELD.0=PATH ...",
+                            kinds=kinds, size=size))
+    return translate(N_("a file ({kinds}, at most {size}): attach with --attach FIELD=PATH", kinds=kinds, size=size))
 
 
 def _one_line(text: object) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from engine.common.errors import EngineError, RoleError
+from engine.common.errors import EngineError, NotInRolesError, NotOperatorError, RoleError, WrongLaneError
 from engine.common.i18n import N_
 from engine.common.lanes import lane_key
 
@@ -41,15 +41,16 @@ class Roles(NamedTuple):
     @property
     def described(self) -> str:
         """How messages name where these roles come from: the file, or the store's pinned version."""
-        return self.source if self.pinned else N_(f"the roles file {self.source}")
+        return self.source if self.pinned else N_("the roles file {source}", source=self.source)
 
     def person(self, login: str) -> Person:
         """The entry of a login name, or RoleError naming the file."""
         found = self.people.get(login)
         if found is None:
-            raise RoleError(
-                f"'{login}' is not in {self.described}; ask the administrator to add them "
-                f"(people: {', '.join(sorted(self.people)) or 'none'})"
+            raise NotInRolesError(
+                "'{login}' is not in {described}; ask the administrator to add them "
+                "(people: {people})",
+                login=login, described=self.described, people=', '.join(sorted(self.people)) or 'none'
             )
         return found
 
@@ -59,9 +60,10 @@ class Roles(NamedTuple):
             return self.person(operator)
         recorder = self.people.get(operator)
         if recorder is None or not recorder.operator:
-            raise RoleError(
-                f"'{operator}' may not act on behalf of '{actor}': only a person with `operator: true` in "
-                f"{self.described} may use --as for someone else; run the command as '{actor}' or ask the clerk"
+            raise NotOperatorError(
+                "'{operator}' may not act on behalf of '{actor}': only a person with `operator: true` in "
+                "{described} may use --as for someone else; run the command as '{actor}' or ask the clerk",
+                operator=operator, actor=actor, described=self.described
             )
         return self.person(actor)
 
@@ -72,19 +74,21 @@ class Roles(NamedTuple):
             if recorder is not None and recorder.operator:
                 return
             raise RoleError(
-                f"{what} is in no lane in its pinned diagram, so no lane says who may complete it; nothing was "
-                f"changed. An operator of {self.described} must record it (with --as), or move the instance to a "
-                "version that puts the step in a lane (`sop migrate`)"
+                "{what} is in no lane in its pinned diagram, so no lane says who may complete it; nothing was "
+                "changed. An operator of {described} must record it (with --as), or move the instance to a "
+                "version that puts the step in a lane (`sop migrate`)", what=what, described=self.described
             )
         if person.holds(lane):
             return
         lanes = ", ".join(person.lanes) or "none"
         holders = ", ".join(f"{p.login} ({p.name})" for p in self.people.values() if p.holds(lane))
-        raise RoleError(
-            f"{what} is in lane '{lane}', and {person.login} ({person.name}) acts in: {lanes}; nothing was changed. "
-            + (f"Lane '{lane}' is held by {holders}: one of them must complete it (or the clerk with --as)" if holders
-               else f"Nobody in {self.source} holds lane '{lane}': ask the administrator to add its people")
-        )
+        fix = (N_("Lane '{lane}' is held by {holders}: one of them must complete it (or the clerk with --as)",
+                  lane=lane, holders=holders) if holders
+               else N_("Nobody in {source} holds lane '{lane}': ask the administrator to add its people",
+                       source=self.source, lane=lane))
+        raise WrongLaneError("{what} is in lane '{lane}', and {login} ({name}) acts in: {lanes}; nothing was "
+                             "changed. {fix}", what=what, lane=lane, login=person.login, name=person.name, lanes=lanes,
+                             fix=fix)
 
     def lanes_of(self, login: str) -> tuple[str, ...]:
         """The lanes a login holds (none when unknown)."""
@@ -102,10 +106,10 @@ def find_roles(explicit: str | None, definitions_dir: str | Path) -> str | None:
     """The roles file to use: --roles/SOP_ROLES, else roles.yaml in the definitions folder when present."""
     if explicit:
         if os.path.isdir(explicit):
-            raise RoleError(f"Roles file '{explicit}' is a folder; give the roles YAML file itself with --roles "
-                            "(or SOP_ROLES), e.g. definitions/roles.yaml")
+            raise RoleError("Roles file '{explicit}' is a folder; give the roles YAML file itself with --roles "
+                            "(or SOP_ROLES), e.g. definitions/roles.yaml", explicit=explicit)
         if not os.path.isfile(explicit):
-            raise RoleError(f"Roles file '{explicit}' does not exist; fix --roles (or SOP_ROLES)")
+            raise RoleError("Roles file '{explicit}' does not exist; fix --roles (or SOP_ROLES)", explicit=explicit)
         return explicit
     default = os.path.join(definitions_dir, ROLES_FILE)
     return default if os.path.isfile(default) else None
@@ -123,14 +127,15 @@ def load_roles(path: str | Path) -> Roles:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise RoleError(f"Roles file '{source}' cannot be read ({exc}); it must be UTF-8 YAML") from None
+        raise RoleError("Roles file '{source}' cannot be read ({exc}); it must be UTF-8 YAML",
+                        source=source, exc=exc) from None
     try:
         data = parse_yaml(text, source)
     except EngineError as exc:  # a YAML syntax error, with its line
         raise RoleError(str(exc)) from None
     if not isinstance(data, dict) or not data:
-        raise RoleError(f"{source}:1: a roles file maps login names to people, e.g. `budi: {{name: Budi, "
-                        "nip: '...', lanes: [Kepala Bagian]}`")
+        raise RoleError("{source}:1: a roles file maps login names to people, e.g. `budi: {{name: Budi, "
+                        "nip: '...', lanes: [Kepala Bagian]}}`", source=source)
     lines = _entry_lines(yaml.compose(text), source)
     people = {}
     from engine.common.identity import check_login
@@ -147,27 +152,31 @@ def load_roles(path: str | Path) -> Roles:
 
 def _person(login: str, entry: Any, where: str) -> Person:
     if not isinstance(entry, dict):
-        raise RoleError(f"{where}: '{login}' must be a mapping with name, nip and lanes")
+        raise RoleError("{where}: '{login}' must be a mapping with name, nip and lanes", where=where, login=login)
     extra = set(map(str, entry)) - _FIELDS
     if extra:
-        raise RoleError(f"{where}: '{login}' has unknown field(s) {', '.join(sorted(extra))}; "
-                        f"allowed: {', '.join(sorted(_FIELDS))}")
+        raise RoleError("{where}: '{login}' has unknown field(s) {extra}; "
+                        "allowed: {fields_value}",
+                        where=where, login=login, extra=', '.join(sorted(extra)),
+                        fields_value=', '.join(sorted(_FIELDS)))
     lanes = entry.get("lanes", [])
     if isinstance(lanes, str):
         lanes = [lanes]
     if not isinstance(lanes, list) or not all(isinstance(x, str) and x.strip() for x in lanes):
-        raise RoleError(f"{where}: '{login}' lanes must be a list of lane names, e.g. [Kepala Bagian]")
+        raise RoleError("{where}: '{login}' lanes must be a list of lane names, e.g. [Kepala Bagian]",
+                        where=where, login=login)
     operator = entry.get("operator", False)
     if not isinstance(operator, bool):
-        raise RoleError(f"{where}: '{login}' operator must be true or false")
+        raise RoleError("{where}: '{login}' operator must be true or false", where=where, login=login)
     if not lanes and not operator:
-        raise RoleError(f"{where}: '{login}' has no lanes and is no operator; give lanes or `operator: true`")
+        raise RoleError("{where}: '{login}' has no lanes and is no operator; give lanes or `operator: true`",
+                        where=where, login=login)
     name = entry.get("name", login)
     if not isinstance(name, str) or not name.strip():
-        raise RoleError(f"{where}: '{login}' name must be text")
+        raise RoleError("{where}: '{login}' name must be text", where=where, login=login)
     jabatan = entry.get("jabatan", "")
     if not isinstance(jabatan, str):
-        raise RoleError(f"{where}: '{login}' jabatan must be text")
+        raise RoleError("{where}: '{login}' jabatan must be text", where=where, login=login)
     return Person(login, name, str(entry.get("nip", "")), tuple(x.strip() for x in lanes), operator, jabatan.strip())
 
 
@@ -177,7 +186,7 @@ def _entry_lines(node: Any, source: str) -> dict[str, int]:
     for key, _ in node.value:
         login, line = str(key.value), key.start_mark.line + 1
         if login in lines:
-            raise RoleError(f"{source}:{line}: login '{login}' is written twice (lines {lines[login]} and {line}); "
-                            "keep one entry per person")
+            raise RoleError("{source}:{line}: login '{login}' is written twice (lines {lines} and {line}); "
+                            "keep one entry per person", source=source, line=line, login=login, lines=lines[login])
         lines[login] = line
     return lines

@@ -41,7 +41,8 @@ def sealed_roles_event(previous: RolesEventRow | None, roles: Roles, time: str, 
 
 def pinned_roles(row: RolesEventRow) -> Roles:
     """The Roles a pinned roles event holds; RoleError when its people are not readable."""
-    source = N_(f"the roles version {row.version[:12]} pinned in the store (applied by {row.actor} at {row.time})")
+    source = N_("the roles version {version} pinned in the store (applied by {actor} at {time})",
+                version=row.version[:12], actor=row.actor, time=row.time)
     try:
         people = json.loads(row.people)
         return Roles(source, {str(login): Person(str(login), str(p["name"]), str(p["nip"]),
@@ -49,8 +50,9 @@ def pinned_roles(row: RolesEventRow) -> Roles:
                                                  str(p.get("jabatan", "")))
                               for login, p in people.items()}, pinned=True)
     except (ValueError, KeyError, TypeError, AttributeError):
-        raise RoleError(f"The pinned roles of {source} are not readable; the store was altered behind the "
-                        "program's back: run `sop verify`, then `sop roles apply` a good roles file") from None
+        raise RoleError("The pinned roles of {source} are not readable; the store was altered behind the "
+                        "program's back: run `sop verify`, then `sop roles apply` a good roles file",
+                        source=source) from None
 
 
 def roles_log_problems(rows: list[RolesEventRow]) -> list[str]:

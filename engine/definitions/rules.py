@@ -82,7 +82,7 @@ def folder_forms(forms_dir: Path) -> FormSource:
         path = forms_dir / name
         return path.read_text(encoding="utf-8") if path.is_file() else None
 
-    return FormSource(N_(f"the forms folder '{forms_dir}'"), read, forms_dir)
+    return FormSource(N_("the forms folder '{forms_dir}'", forms_dir=forms_dir), read, forms_dir)
 
 
 def bundle_forms(bundle: dict[str, Any]) -> FormSource:
@@ -389,10 +389,8 @@ def rule_error(errors: list[Finding], source: str, process_ids: Iterable[str] = 
     first = min(errors, key=lambda f: (f.line or 0, f.rule))
     where = f"{source}:{first.line}" if first.line else source
     more = len(errors) - 1
-    if more == 1:
-        return DiagramRuleError(N_(f"{where}: {first.message} (rule {first.rule}; 1 more error: run `sop lint` to "
-                                   "see all)"), errors, process_ids)
-    if more:
-        return DiagramRuleError(N_(f"{where}: {first.message} (rule {first.rule}; {more} more errors: run `sop lint` "
-                                   "to see all)"), errors, process_ids)
-    return DiagramRuleError(N_(f"{where}: {first.message} (rule {first.rule})"), errors, process_ids)
+    template = (N_("{where}: {first_message} (rule {rule})") if not more
+                else N_("{where}: {first_message} (rule {rule}; 1 more error: run `sop lint` to see all)") if more == 1
+                else N_("{where}: {first_message} (rule {rule}; {more} more errors: run `sop lint` to see all)"))
+    return DiagramRuleError(N_(template, where=where, first_message=first.message, rule=first.rule, more=more),
+                            errors, process_ids)

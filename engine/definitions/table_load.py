@@ -33,7 +33,8 @@ def load_table_file(path: Path, forms_dir: Path) -> Definition:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError(f"{path}: cannot be read as UTF-8 text ({exc}); save it as UTF-8") from None
+        raise DefinitionError("{path}: cannot be read as UTF-8 text ({exc}); save it as UTF-8",
+                              path=path, exc=exc) from None
     table, _ = read_table(text, str(path), forms_dir=forms_dir)
     bpmn = compile_table(table, str(path))
     root, findings = diagram_root(bpmn)

@@ -86,7 +86,7 @@ def definition_from_bundle(bundle: dict[str, Any], file: str | None = None, pinn
         (p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("id") == bundle["process"]), None
     )
     if process is None:
-        raise DefinitionError(f"{source}: no process '{bundle['process']}'")
+        raise DefinitionError("{source}: no process '{process}'", source=source, process=bundle['process'])
     findings = process_findings(process, bundle_forms(bundle))
     refuse([f for f in findings if f.rule in PINNED_RULES] if pinned else findings, source, [bundle["process"]])
     return checked_definition(bundle, source, process)

@@ -29,10 +29,11 @@ def load_scenarios(folder: str | Path) -> list[Scenario]:
     """Every *.scenario.yaml below a folder, sorted by path."""
     root = Path(folder)
     if not root.is_dir():
-        raise DataFileError(f"Examples folder '{root}' does not exist; pass --examples DIR or set SOP_EXAMPLES")
+        raise DataFileError("Examples folder '{root}' does not exist; pass --examples DIR or set SOP_EXAMPLES",
+                            root=root)
     paths = sorted(root.rglob("*.scenario.yaml"))
     if not paths:
-        raise DataFileError(f"No *.scenario.yaml files under '{root}'")
+        raise DataFileError("No *.scenario.yaml files under '{root}'", root=root)
     return [load_scenario(p) for p in paths]
 
 
@@ -40,17 +41,18 @@ def load_scenario(path: Path) -> Scenario:
     """Read one scenario file; data and attached file names are relative to it."""
     raw = parse_yaml(path.read_text(encoding="utf-8"), str(path))
     if not isinstance(raw, dict) or not isinstance(raw.get("steps"), list) or "process" not in raw:
-        raise DataFileError(f"{path}: a scenario needs 'process' and a list of 'steps'")
+        raise DataFileError("{path}: a scenario needs 'process' and a list of 'steps'", path=path)
     steps = []
     for i, step in enumerate(raw["steps"], 1):
         if not isinstance(step, dict) or "task" not in step or "data" not in step:
-            raise DataFileError(f"{path}: step {i} needs 'task' and 'data' (a file name or an object)")
+            raise DataFileError("{path}: step {i} needs 'task' and 'data' (a file name or an object)", path=path, i=i)
         data = step["data"]
         if isinstance(data, str):
             data = read_data_file(str(path.parent / data))
         files = step.get("attach") or {}
         if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
-            raise DataFileError(f"{path}: step {i}: 'attach' maps a file field (FIELD or FIELD.N) to a file name")
+            raise DataFileError("{path}: step {i}: 'attach' maps a file field (FIELD or FIELD.N) to a file name",
+                                path=path, i=i)
         attach = [(str(field), str(path.parent / name)) for field, name in files.items()]
         steps.append({"task": str(step["task"]), "as": step.get("as"), "data": data, "attach": attach})
     return Scenario(str(path), str(raw.get("title", path.stem)), str(raw["process"]),
@@ -72,5 +74,6 @@ def run_scenario(
         report("completed", {"n": n, "task": step["task"], "lane": lane or "-", "actor": step["as"] or engine.operator,
                              "ready": [t.task for t in view.tasks]})
     if view.status != scenario.expect:
-        raise EngineError(f"{scenario.file}: instance {view.instance} ended {view.status}, expected {scenario.expect}")
+        raise EngineError("{file}: instance {instance} ended {status}, expected {expect}",
+                          file=scenario.file, instance=view.instance, status=view.status, expect=scenario.expect)
     return view

@@ -52,13 +52,14 @@ def copy_store(source: str, target: str) -> CopyResult:
     src = open_store(source, create=False)
     try:
         if src.schema_version() == 0:
-            raise StoreError(f"--from {src.location}: no sop store there (nothing to copy); check the path or URL")
+            raise StoreError("--from {location}: no sop store there (nothing to copy); check the path or URL",
+                             location=src.location)
         dst = open_store(target, create=True)
         try:
             if dst.list_versions() or dst.list_instances():
                 raise StoreError(
-                    f"--to {dst.location} already holds instances or definition versions; nothing was copied. "
-                    "Give an empty store (a new file, or an empty database)")
+                    "--to {location} already holds instances or definition versions; nothing was copied. "
+                    "Give an empty store (a new file, or an empty database)", location=dst.location)
             counts: dict[str, int] = {}
             with dst.transaction() as tx:
                 for table, columns in TABLES:

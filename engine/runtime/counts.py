@@ -24,8 +24,9 @@ def check_count(task: Any, value: Any, what: str) -> None:
     if count > limit:
         step = getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
         raise ValidationError(
-            f"Step '{step}' would repeat {count} times ({what}), over this process's limit of {limit}; nothing "
-            f"was saved. Give a smaller number, or raise {COUNT_LIMIT_KEY} in the process's YAML page"
+            "Step '{step}' would repeat {count} times ({what}), over this process's limit of {limit}; nothing "
+            "was saved. Give a smaller number, or raise {count_limit_key} in the process's YAML page",
+            step=step, count=count, what=what, limit=limit, count_limit_key=COUNT_LIMIT_KEY
         )
 
 

@@ -20,12 +20,6 @@ _DONE = TaskState.COMPLETED | TaskState.STARTED | TaskState.ERROR | TaskState.CA
 class MigrationError(EngineError):
     """A move to another version that is not safe; problems lists every reason."""
 
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        self.problems = list(problems or [])
-        if self.problems:
-            message = message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(message)
-
 
 class MigrationPlan(NamedTuple):
     """What a move changes (BPMN ids) and, when it is unsafe, why."""
@@ -65,8 +59,8 @@ def _diff(workflow: Any, new: Spec) -> tuple[Any, Any]:
         spec_diff = SpecDiff(_REGISTRY, workflow.spec, new.process)
         return spec_diff, WorkflowDiff(workflow, spec_diff)
     except Exception as exc:  # SpiffWorkflow 3.2's diff raises plain errors on shapes it cannot align
-        raise MigrationError(f"SpiffWorkflow cannot compare the two versions ({type(exc).__name__}: {exc}); "
-                             "finish the instance on its version") from None
+        raise MigrationError("SpiffWorkflow cannot compare the two versions ({exc_type}: {exc}); "
+                             "finish the instance on its version", exc_type=type(exc).__name__, exc=exc) from None
 
 
 def plan_migration(workflow: Any, new: Spec, old_forms: dict[str, str], new_forms: dict[str, str]) -> MigrationPlan:
@@ -112,12 +106,13 @@ def move_to_spec(workflow: Any, new: Spec) -> None:
     _, diff = _diff(workflow, new)
     if diff.removed and any(t.id in workflow.tasks and t.state & ~TaskState.PREDICTED_MASK for t in diff.removed):
         names = ", ".join(sorted({_name(t.task_spec) for t in diff.removed}))
-        raise MigrationError(f"Cannot move the workflow: the new version lacks steps it has reached ({names})")
+        raise MigrationError("Cannot move the workflow: the new version lacks steps it has reached ({names})",
+                             names=names)
     migrate_workflow(diff, workflow, new.process)
     workflow.subprocess_specs = new.subprocesses
     stray = {_name(t.task_spec) for t in workflow.get_tasks() if new.process.task_specs.get(t.task_spec.name)
              is not t.task_spec}
     if stray:
-        raise MigrationError(f"Cannot move the workflow: tasks {', '.join(sorted(stray))} have no place in the "
-                             "new version")
+        raise MigrationError("Cannot move the workflow: tasks {stray} have no place in the "
+                             "new version", stray=', '.join(sorted(stray)))
     run_engine(workflow)

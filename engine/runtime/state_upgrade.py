@@ -35,14 +35,15 @@ def serializer_version(tag: Any) -> str:
     layout, _, version = str(tag).partition(";spiff=")
     current = SPIFF_SERIALIZER_VERSION
     if layout != LAYOUT or not version:
-        raise StoreError(f"Stored state has format {tag!r}, which this sop does not know (it reads "
-                         f"{state_format()!r}); upgrade sop")
+        raise StoreError("Stored state has format {tag!r}, which this sop does not know (it reads "
+                         "{state_format!r}); upgrade sop", tag=tag, state_format=state_format())
     if _number(version) > _number(current):
-        raise StoreError(f"Stored state was written by SpiffWorkflow serializer {version}, newer than this sop's "
-                         f"({current}); upgrade sop (and SpiffWorkflow) to read it")
+        raise StoreError("Stored state was written by SpiffWorkflow serializer {version}, newer than this sop's "
+                         "({current}); upgrade sop (and SpiffWorkflow) to read it", version=version, current=current)
     if version != current and (version not in _ENDS_AT or _number(version) < _number(OLDEST)):
-        raise StoreError(f"Stored state was written by SpiffWorkflow serializer {version}, which this sop cannot "
-                         f"upgrade (it upgrades {OLDEST} and later to {current})")
+        raise StoreError("Stored state was written by SpiffWorkflow serializer {version}, which this sop cannot "
+                         "upgrade (it upgrades {oldest} and later to {current})",
+                         version=version, oldest=OLDEST, current=current)
     return version
 
 
@@ -55,8 +56,9 @@ def upgrade(dct: dict[str, Any], version: str, spec: dict[str, Any], subprocess_
             MIGRATIONS[version](dct)
             version = _ENDS_AT[version]
     except Exception as exc:  # SpiffWorkflow's migrations raise anything (3.2's 1.4 one: NameError)
-        raise StoreError(f"Stored state of serializer {version} could not be upgraded ({type(exc).__name__}: "
-                         f"{exc}); restore it with the sop version that wrote it") from None
+        raise StoreError("Stored state of serializer {version} could not be upgraded ({exc_type}: "
+                         "{exc}); restore it with the sop version that wrote it",
+                         version=version, exc_type=type(exc).__name__, exc=exc) from None
     finally:
         dct.pop("spec", None)
         dct.pop("subprocess_specs", None)

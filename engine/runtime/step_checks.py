@@ -22,17 +22,19 @@ def check_start_data(definition: Definition, data: dict[str, Any]) -> None:
     for key in data:
         if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
             raise ValidationError(
-                f"Start data key {key!r} is not a valid data key; use letters, digits and _ (not leading)"
+                "Start data key {key!r} is not a valid data key; use letters, digits and _ (not leading)", key=key
             )
         if key in RESERVED_NAMES or keyword.iskeyword(key):
             raise ValidationError(
-                f"Start data key '{key}' is a name conditions read as a constant or function "
-                f"({', '.join(sorted(RESERVED_NAMES))}); choose another key; nothing was saved"
+                "Start data key '{key}' is a name conditions read as a constant or function "
+                "({reserved_names}); choose another key; nothing was saved",
+                key=key, reserved_names=', '.join(sorted(RESERVED_NAMES))
             )
         if key in step_ids:
             raise ValidationError(
-                f"Start data key '{key}' is the id of a step of {definition.process_id}; the step's artefact is "
-                "stored under it when the step completes, so choose another key"
+                "Start data key '{key}' is the id of a step of {process_id}; the step's artefact is "
+                "stored under it when the step completes, so choose another key",
+                key=key, process_id=definition.process_id
             )
     if definition.start_form:  # the start event's form validates the start data
         from engine.common.i18n import N_
@@ -40,13 +42,14 @@ def check_start_data(definition: Definition, data: dict[str, Any]) -> None:
 
         forms = definition.bundle["forms"]
         form = compile_form(forms[definition.start_form], definition.start_form, forms)
-        form.validate(data, N_(f"Start data (form {definition.start_form})"))
+        form.validate(data, N_("Start data (form {start_form})", start_form=definition.start_form))
     missing = [name for name in definition.start_data if name not in data]
     if missing:
         names = ", ".join(f"'{name}'" for name in missing)
         raise ValidationError(
-            f"Start data lacks {names}, which process {definition.process_id} declares in its startData (its "
-            "conditions read them); give them with --data FILE; nothing was saved"
+            "Start data lacks {names}, which process {process_id} declares in its startData (its "
+            "conditions read them); give them with --data FILE; nothing was saved",
+            names=names, process_id=definition.process_id
         )
 
 
@@ -54,8 +57,8 @@ def check_not_stranded(status: str, ready: Sequence[object], what: str) -> None:
     """A running instance must have a ready step (ready: its ready user tasks), or it waits for ever."""
     if status == "running" and not ready:
         raise EngineError(
-            f"{what} running with no step ready (the diagram waits for something sop cannot do); "
-            "nothing was saved. Fix the diagram"
+            "{what} running with no step ready (the diagram waits for something sop cannot do); "
+            "nothing was saved. Fix the diagram", what=what
         )
 
 
@@ -71,7 +74,8 @@ def check_step(what: str, props: dict[str, str], upstream: dict[str, Any], task:
     try:
         ok = evaluate(check, names)
     except ExpressionError as exc:
-        raise ValidationError(f"{what}: its check could not be evaluated ({exc}); nothing was saved") from None
+        raise ValidationError("{what}: its check could not be evaluated ({exc}); nothing was saved",
+                              what=what, exc=exc) from None
     if not ok:
         reason = props.get("checkMessage") or f"the check {check!r} does not hold"
-        raise ValidationError(f"{what}: {reason}; nothing was saved")
+        raise ValidationError("{what}: {reason}; nothing was saved", what=what, reason=reason)

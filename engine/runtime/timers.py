@@ -63,13 +63,14 @@ def timer_duration(timer: Task) -> str:
         try:
             value = evaluate(text, dict(timer.data))
         except ExpressionError as exc:
-            raise EngineError(f"{where}: {exc}; give an ISO-8601 duration such as PT3H") from None
+            raise EngineError("{where}: {exc}; give an ISO-8601 duration such as PT3H", where=where, exc=exc) from None
     if not isinstance(value, str):
-        raise EngineError(f"{where}: {text!r} gives {value!r}, not an ISO-8601 duration such as PT3H")
+        raise EngineError("{where}: {text!r} gives {value!r}, not an ISO-8601 duration such as PT3H",
+                          where=where, text=text, value=value)
     try:
         split_duration(value)
     except EngineError as exc:
-        raise EngineError(f"{where}: {exc}; give one such as PT3H or P1D") from None
+        raise EngineError("{where}: {exc}; give one such as PT3H or P1D", where=where, exc=exc) from None
     return value
 
 
@@ -90,9 +91,10 @@ def fire_timer(workflow: BpmnWorkflow, task_uuid: str) -> Task:
     except (ValueError, KeyError, TypeError):
         timer = None
     if timer is None or not is_timer(timer):
-        raise TaskStateError(f"No boundary timer {task_uuid} in this instance")
+        raise TaskStateError("No boundary timer {task_uuid} in this instance", task_uuid=task_uuid)
     if timer.state != TaskState.WAITING:
-        raise TaskStateError(f"Timer '{timer.task_spec.bpmn_id}' ({task_uuid}) is not waiting; it cannot fire")
+        raise TaskStateError("Timer '{bpmn_id}' ({task_uuid}) is not waiting; it cannot fire",
+                             bpmn_id=timer.task_spec.bpmn_id, task_uuid=task_uuid)
     timer.internal_data["event_fired"] = True
     timer.task_spec._update(timer)
     run_engine(workflow)

@@ -171,10 +171,11 @@ def run_engine(workflow: BpmnWorkflow) -> None:
     except SpiffWorkflowException as exc:
         raise _engine_error(exc) from None
     except ExpressionError as exc:
-        raise EngineError(f"The diagram's expression was refused: {exc}") from None
+        raise EngineError("The diagram's expression was refused: {exc}", exc=exc) from None
     except (TypeError, ValueError, ArithmeticError) as exc:  # e.g. a loop cardinality that is not a number
-        raise DefinitionError(f"The diagram failed on a value it computed ({type(exc).__name__}: {exc}); nothing was "
-                              "saved. Check the data its expressions read (loop cardinality, timers)") from None
+        raise DefinitionError("The diagram failed on a value it computed ({exc_type}: {exc}); nothing was "
+                              "saved. Check the data its expressions read (loop cardinality, timers)",
+                              exc_type=type(exc).__name__, exc=exc) from None
     for task in workflow.get_tasks(state=TaskState.WAITING):
         if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
             task.internal_data["event_value"] = PARKED
@@ -188,10 +189,9 @@ def _engine_error(exc: SpiffWorkflowException) -> EngineError:
     cause = exc.__cause__ or getattr(exc, "exception", None) or exc.__context__
     detail = str(cause) if cause is not None else str(exc)
     notes = " ".join(getattr(exc, "__notes__", []) or [])
-    return DefinitionError(
-        f"The diagram failed at element '{element}': {detail} {notes}".strip()
-        + "; nothing was saved. Fix the diagram (or the data its conditions read) and try again"
-    )
+    return DefinitionError("The diagram failed at element '{element}': {detail}{notes}; nothing was saved. Fix the "
+                           "diagram (or the data its conditions read) and try again",
+                           element=element, detail=detail.rstrip(), notes=f" {notes}" if notes else "")
 
 
 def state_to_bytes(workflow: BpmnWorkflow) -> bytes:
@@ -211,7 +211,7 @@ def state_json(state: bytes) -> str:
     try:
         return zlib.decompress(state).decode("utf-8")
     except (zlib.error, UnicodeDecodeError, TypeError) as exc:
-        raise EngineError(f"Stored state is damaged ({exc}); restore the store from a backup") from None
+        raise EngineError("Stored state is damaged ({exc}); restore the store from a backup", exc=exc) from None
 
 
 def state_from_bytes(state: bytes, spec: Spec) -> BpmnWorkflow:

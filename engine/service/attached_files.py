@@ -60,17 +60,19 @@ def attachments(context: EngineContext, instance: int, *, task: str | None = Non
         narrowed = [a for a in found if a.task == task]
         if not narrowed:
             tasks = ", ".join(dict.fromkeys(a.task for a in found)) or "none"
-            raise NotFoundError(f"Instance {instance} has no file attached to task '{task}'; tasks with files: "
-                                f"{tasks}")
+            raise NotFoundError("Instance {instance} has no file attached to task '{task}'; tasks with files: "
+                                "{tasks}", instance=instance, task=task, tasks=tasks)
         found = narrowed
     if field is not None:
         narrowed = [a for a in found if a.field == field]
         if not narrowed:
             fields = ", ".join(dict.fromkeys(a.field for a in found)) or "none"
             if task is not None:
-                raise NotFoundError(f"Instance {instance} has no file in field '{field}' of task '{task}'; "
-                                    f"fields with files: {fields}")
-            raise NotFoundError(f"Instance {instance} has no file in field '{field}'; fields with files: {fields}")
+                raise NotFoundError("Instance {instance} has no file in field '{field}' of task '{task}'; "
+                                    "fields with files: {fields_value}",
+                                    instance=instance, field=field, task=task, fields_value=fields)
+            raise NotFoundError("Instance {instance} has no file in field '{field}'; fields with files: {fields_value}",
+                                instance=instance, field=field, fields_value=fields)
         found = narrowed
     return found
 
@@ -80,14 +82,14 @@ def save_attachments(context: EngineContext, instance: int, *, task: str | None,
     (made when missing) under their names; each file's bytes are checked against its hash as written."""
     found = attachments(context, instance, task=task, field=field)
     if not found:
-        raise NotFoundError(f"Instance {instance} has no attached files; nothing was written")
+        raise NotFoundError("Instance {instance} has no attached files; nothing was written", instance=instance)
     folder = os.path.isdir(output) or output.endswith(os.sep) or len(found) > 1
     if not folder:
         write_blob(context.store(), found[0].sha256, output)
         return [(found[0], output)]
     if os.path.lexists(output) and not os.path.isdir(output):
-        raise DataFileError(f"-o {output}: {len(found)} files match; give a folder to write them into, or narrow "
-                            "with TASK and FIELD; nothing was written")
+        raise DataFileError("-o {output}: {found_count} files match; give a folder to write them into, or narrow "
+                            "with TASK and FIELD; nothing was written", output=output, found_count=len(found))
     os.makedirs(output, exist_ok=True)
     written: list[tuple[AttachmentView, str]] = []
     names: dict[str, str] = {}
@@ -112,15 +114,15 @@ def attachment_bytes(context: EngineContext, instance: int, *, task: str | None,
     found = [a for a in attachments(context, instance, task=task, field=field)
              if seq in (None, a.seq) and position in (None, a.position)]
     if len(found) != 1:
-        raise DataFileError(f"-o -: {len(found)} files match; stdout takes one: narrow with TASK and FIELD, or "
-                            "give a folder")
+        raise DataFileError("-o -: {found_count} files match; stdout takes one: narrow with TASK and FIELD, or "
+                            "give a folder", found_count=len(found))
     digest = hashlib.sha256()
     for chunk in context.store().blob_chunks(found[0].sha256):
         digest.update(chunk)
         yield chunk
     if digest.hexdigest() != found[0].sha256:
-        raise StoreError(f"The stored bytes of file {found[0].sha256[:12]} do not match its hash (altered in the "
-                         "store); run `sop verify`")
+        raise StoreError("The stored bytes of file {sha256} do not match its hash (altered in the "
+                         "store); run `sop verify`", sha256=found[0].sha256[:12])
 
 def _file_name(item: AttachmentView) -> str:
     """The stored name as a plain file name in the output folder (never a path); the hash when it is not one."""
@@ -137,15 +139,16 @@ def write_blob(store: Store, sha256: str, path: str) -> None:
 
     blob = store.blob(sha256)
     if blob is None:
-        raise StoreError(f"The store lacks file {sha256[:12]}; nothing was written. Run `sop verify`")
+        raise StoreError("The store lacks file {sha256}; nothing was written. Run `sop verify`", sha256=sha256[:12])
     target = os.path.abspath(path)
     if os.path.isdir(target):
-        raise DataFileError(f"-o {path} is a folder; give a file path; nothing was written")
+        raise DataFileError("-o {path} is a folder; give a file path; nothing was written", path=path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)[:64]}.", suffix=".tmp",
                                    dir=os.path.dirname(target))
     except OSError as exc:
-        raise DataFileError(f"Cannot write {path}: {exc.strerror or exc}; choose another file") from None
+        raise DataFileError("Cannot write {path}: {strerror}; choose another file",
+                            path=path, strerror=exc.strerror or exc) from None
     digest = hashlib.sha256()
     mask = os.umask(0o077)
     os.umask(mask)
@@ -158,8 +161,8 @@ def write_blob(store: Store, sha256: str, path: str) -> None:
             out.flush()
             os.fsync(out.fileno())
         if digest.hexdigest() != sha256:
-            raise StoreError(f"The stored bytes of file {sha256[:12]} do not match its hash (altered in the store); "
-                             "nothing was written. Run `sop verify`")
+            raise StoreError("The stored bytes of file {sha256} do not match its hash (altered in the store); "
+                             "nothing was written. Run `sop verify`", sha256=sha256[:12])
         os.replace(tmp, target)
     except BaseException:
         try:

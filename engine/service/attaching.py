@@ -30,7 +30,7 @@ class PlacedFile(NamedTuple):
 def _fields_or_refuse(schema: dict[str, Any], what: str) -> dict[str, FileField]:
     fields = file_fields(schema)
     if not fields:
-        raise ValidationError(f"{what}: its form has no file field; nothing was saved. Leave --attach out")
+        raise ValidationError("{what}: its form has no file field; nothing was saved. Leave --attach out", what=what)
     return fields
 
 
@@ -48,36 +48,39 @@ def plan(schema: dict[str, Any], attach: list[tuple[str, str]], what: str) -> li
         option = f"--attach {key}={path}"
         field = fields.get(name)
         if field is None:
-            raise ValidationError(f"{what}: {option}: the form has no file field '{name}'; its file fields: "
-                                  f"{', '.join(fields)}; nothing was saved")
+            raise ValidationError("{what}: {option}: the form has no file field '{name}'; its file fields: "
+                                  "{fields_value}; nothing was saved",
+                                  what=what, option=option, name=name, fields_value=', '.join(fields))
         used = taken.setdefault(name, set())
         if not field.many:
             if dot:
-                raise ValidationError(f"{what}: {option}: field '{name}' holds one file; give --attach {name}=PATH; "
-                                      "nothing was saved")
+                raise ValidationError("{what}: {option}: field '{name}' holds one file; give --attach {name}=PATH; "
+                                      "nothing was saved", what=what, option=option, name=name)
             if used:
-                raise ValidationError(f"{what}: {option}: field '{name}' holds one file and was given twice; "
-                                      "nothing was saved")
+                raise ValidationError("{what}: {option}: field '{name}' holds one file and was given twice; "
+                                      "nothing was saved", what=what, option=option, name=name)
             used.add(0)
             out.append((field, None, option, path))
             continue
         if dot and not (index.isascii() and index.isdigit() and len(index) <= 6):
-            raise ValidationError(f"{what}: {option}: '{index}' is not a position (0, 1, ...) in field '{name}'; "
-                                  "nothing was saved")
+            raise ValidationError("{what}: {option}: '{index}' is not a position (0, 1, ...) in field '{name}'; "
+                                  "nothing was saved", what=what, option=option, index=index, name=name)
         position = int(index) if dot else (max(used) + 1 if used else 0)
         if position in used:
-            raise ValidationError(f"{what}: {option}: position {position} of field '{name}' was given twice; "
-                                  "nothing was saved")
+            raise ValidationError("{what}: {option}: position {position} of field '{name}' was given twice; "
+                                  "nothing was saved", what=what, option=option, position=position, name=name)
         used.add(position)
         out.append((field, position, option, path))
     for name, used in taken.items():
         field = fields[name]
         if field.many and used != set(range(len(used))):
-            raise ValidationError(f"{what}: field '{name}' gets files at positions {sorted(used)}; number them "
-                                  f"0 to {len(used) - 1} without gaps; nothing was saved")
+            raise ValidationError("{what}: field '{name}' gets files at positions {used}; number them "
+                                  "0 to {value1} without gaps; nothing was saved",
+                                  what=what, name=name, used=sorted(used), value1=len(used) - 1)
         if field.max_items is not None and len(used) > field.max_items:
-            raise ValidationError(f"{what}: field '{name}' takes at most {field.max_items} files, {len(used)} were "
-                                  "given; nothing was saved")
+            raise ValidationError("{what}: field '{name}' takes at most {max_items} files, {used_count} were "
+                                  "given; nothing was saved",
+                                  what=what, name=name, max_items=field.max_items, used_count=len(used))
     return out
 
 
@@ -127,12 +130,16 @@ def discarding(placed: list[PlacedFile]) -> Iterator[None]:
 
 def _check(field: FileField, scanned: ScannedFile, option: str, what: str) -> None:
     if scanned.media_type not in field.accept:
-        raise ValidationError(f"{what}: {option}: the file's content is {scanned.media_type}, but field "
-                              f"'{field.name}' accepts {', '.join(field.accept)}; attach a file of one of those "
-                              "types; nothing was saved")
+        raise ValidationError("{what}: {option}: the file's content is {media_type}, but field "
+                              "'{field_name}' accepts {accept}; attach a file of one of those "
+                              "types; nothing was saved",
+                              what=what, option=option, media_type=scanned.media_type, field_name=field.name,
+                              accept=', '.join(field.accept))
     if scanned.size > field.max_size:
-        raise ValidationError(f"{what}: {option}: the file has {scanned.size} bytes, but field '{field.name}' "
-                              f"takes at most {field.max_size}; nothing was saved")
+        raise ValidationError("{what}: {option}: the file has {size} bytes, but field '{field_name}' "
+                              "takes at most {max_size}; nothing was saved",
+                              what=what, option=option, size=scanned.size, field_name=field.name,
+                              max_size=field.max_size)
 
 
 def place_files(schema: dict[str, Any], data: dict[str, Any], placed: list[PlacedFile], what: str) -> dict[str, Any]:
@@ -144,12 +151,13 @@ def place_files(schema: dict[str, Any], data: dict[str, Any], placed: list[Place
     for item in placed:
         field = fields.get(item.field)
         if field is None or field.many != (item.position is not None):
-            raise ValidationError(f"{what}: {item.option}: the pinned form's field '{item.field}' changed; try "
-                                  "again; nothing was saved")
+            raise ValidationError("{what}: {option}: the pinned form's field '{field}' changed; try "
+                                  "again; nothing was saved", what=what, option=item.option, field=item.field)
         _check(field, item.scanned, item.option, what)
         if item.field in data:
-            raise ValidationError(f"{what}: {item.option}: field '{item.field}' is also in the data; give it either "
-                                  "in the data or with --attach; nothing was saved")
+            raise ValidationError("{what}: {option}: field '{field}' is also in the data; give it either "
+                                  "in the data or with --attach; nothing was saved",
+                                  what=what, option=item.option, field=item.field)
         s = item.scanned
         value = {"name": s.name, "media_type": s.media_type, "size": s.size, "sha256": s.sha256}
         if item.position is None:
@@ -187,12 +195,16 @@ def store_files(tx: Transaction, schema: dict[str, Any], data: dict[str, Any], p
         stored = tx.get_blob(value["sha256"])
         if item is None:
             if stored is None:
-                raise ValidationError(f"{what}: field '{field}' names file {value['sha256'][:12]}, which the store "
-                                      f"does not hold; attach it with --attach {field}=PATH; nothing was saved")
+                raise ValidationError("{what}: field '{field}' names file {sha256}, which the store "
+                                      "does not hold; attach it with --attach {field}=PATH; nothing was saved",
+                                      what=what, field=field, sha256=value['sha256'][:12])
             if (stored.size, stored.media_type) != (value["size"], value["media_type"]):
-                raise ValidationError(f"{what}: field '{field}' names file {value['sha256'][:12]} as "
-                                      f"{value['media_type']} of {value['size']} bytes; the store holds it as "
-                                      f"{stored.media_type} of {stored.size} bytes; nothing was saved")
+                raise ValidationError("{what}: field '{field}' names file {sha256} as "
+                                      "{media_type} of {size} bytes; the store holds it as "
+                                      "{stored_media_type} of {stored_size} bytes; nothing was saved",
+                                      what=what, field=field, sha256=value['sha256'][:12],
+                                      media_type=value['media_type'], size=value['size'],
+                                      stored_media_type=stored.media_type, stored_size=stored.size)
         else:  # stored already: put_blob stores nothing (SQLite: unless the row's file has gone from the folder)
             s = item.scanned
             tx.put_blob(BlobRow(s.sha256, s.size, s.media_type, -(-s.size // CHUNK_SIZE), now),

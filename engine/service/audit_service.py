@@ -59,8 +59,9 @@ def replay(context: EngineContext, instance: int, *, until: int | None = None) -
 
     record = audit_record(context, instance)
     if until is not None and not 1 <= until <= len(record.events):
-        raise ValidationError(f"--until {until}: instance {instance} has {len(record.events)} events; "
-                              f"give a number from 1 to {len(record.events)}")
+        raise ValidationError("--until {until}: instance {instance} has {events_count} events; "
+                              "give a number from 1 to {events_count}",
+                              until=until, instance=instance, events_count=len(record.events))
     return replay_record(record, until)
 
 

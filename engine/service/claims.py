@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.common.errors import RoleError, TaskStateError
+from engine.common.errors import ClaimedByOtherError, RoleError, TaskStateError
 from engine.common.i18n import N_
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def change_claim(context: EngineContext, instance: int, task: str, *, requested:
     with store.transaction() as tx:
         at = locked_ready_step(tx, instance, task, context.db, context.pinned, warm=context.warm)
         target = at.target
-        what = N_(f"Instance {instance} task '{target.task}'")
+        what = N_("Instance {instance} task '{task}'", instance=instance, task=target.task)
         roles = roles_in_tx(store, tx, lambda: context.file_roles)
         may_release_any = roles is None
         if roles is None:
@@ -42,15 +42,18 @@ def change_claim(context: EngineContext, instance: int, task: str, *, requested:
             if holder == login:
                 return target  # already theirs: nothing to record
             if holder is not None:
-                raise TaskStateError(f"{what} is claimed by {holder} since {target.claimed_at}; they or an operator "
-                                     f"may release it (`sop release {instance} {target.task}`); nothing was changed")
+                raise ClaimedByOtherError("{what} is claimed by {holder} since {claimed_at}; they or an operator "
+                                          "may release it (`sop release {instance} {task}`); nothing was changed",
+                                          what=what, holder=holder, claimed_at=target.claimed_at, instance=instance,
+                                          task=target.task)
             kind, after = "task-claimed", target._replace(claimed_by=login, claimed_at=now)
         else:
             if holder is None:
-                raise TaskStateError(f"{what} is not claimed by anyone; there is nothing to release")
+                raise TaskStateError("{what} is not claimed by anyone; there is nothing to release", what=what)
             if holder != login and not may_release_any:
-                raise RoleError(f"'{login}' may not release {what}: {holder} claimed it since {target.claimed_at}, "
-                                "and only they or an operator may release it; nothing was changed")
+                raise RoleError("'{login}' may not release {what}: {holder} claimed it since {claimed_at}, "
+                                "and only they or an operator may release it; nothing was changed",
+                                login=login, what=what, holder=holder, claimed_at=target.claimed_at)
             kind, after = "task-released", target._replace(claimed_by=None, claimed_at=None)
         before = [after if t.id == target.id else t for t in at.ready]
         done = advance(tx, at.row, at.workflow, [Happened(kind, target.task, target.id, {})],

@@ -41,17 +41,18 @@ def complete(context: EngineContext, instance: int, task: str, data: dict[str, A
     from engine.service.transition import Finished, Happened, advance
 
     if not isinstance(data, dict):
-        raise ValidationError(f"Data for task '{task}' must be an object of field: value pairs")
-    check_data(data, N_(f"Data for task '{task}'"))
+        raise ValidationError("Data for task '{task}' must be an object of field: value pairs", task=task)
+    check_data(data, N_("Data for task '{task}'", task=task))
     requested, actor = actor, context.acting(actor)
     store = context.require_instances(instance)
     # read each file once before the lock (hash, size, type from the content; SQLite: copied into its file
     # folder on the way); refusals save nothing
-    placed = scan_attachments(ready_form(context, instance, task)[1], attach, N_(f"Instance {instance} task '{task}'"),
+    placed = scan_attachments(ready_form(context, instance, task)[1], attach, N_("Instance {instance} task '{task}'",
+                                                                                 instance=instance, task=task),
                               store.file_stage()) if attach else []
     with discarding(placed), store.transaction() as tx:
         at = locked_ready_step(tx, instance, task, context.db, context.pinned, warm=context.warm)
-        what = N_(f"Instance {instance} task '{at.target.task}'")
+        what = N_("Instance {instance} task '{task}'", instance=instance, task=at.target.task)
         roles = roles_in_tx(store, tx, lambda: context.file_roles)  # what is in force now, held until commit
         if roles is not None:
             person = lane_person(roles, context.operator, requested, at.target.lane, what)
@@ -64,13 +65,13 @@ def complete(context: EngineContext, instance: int, task: str, data: dict[str, A
                 data = fill_from_person(form.schema, data, {"login": person.login, "name": person.name,
                                                             "nip": person.nip, "jabatan": person.jabatan})
             data = place_files(form.schema, data, placed, what) if placed else data
-            form.validate(data, N_(f"{what} (form {at.target.form})"))
+            form.validate(data, N_("{what} (form {form})", what=what, form=at.target.form))
         elif placed:
-            raise ValidationError(f"{what}: the step has no form to attach files to; nothing was saved")
+            raise ValidationError("{what}: the step has no form to attach files to; nothing was saved", what=what)
         elif data:
-            raise ValidationError(f"{what} is a step with no artefact (its diagram binds no form): completing "
+            raise ValidationError("{what} is a step with no artefact (its diagram binds no form): completing "
                                   "it records who and when, and takes no data; complete it without --data or "
-                                  "--set; nothing was saved")
+                                  "--set; nothing was saved", what=what)
         check_step(what, step_properties(at.task), dict(at.task.data), at.target.task, data)
         complete_task(at.workflow, at.task, data)
         done = advance(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from engine.common.errors import NotFoundError, StoreError
+from engine.common.errors import NoInstanceError, StoreError
 from engine.common.models import InstanceView, TaskView
 from engine.store.opening import open_store
 from engine.store.protocol import InstanceRow, Store, Transaction
@@ -55,8 +55,8 @@ class EngineContext:
             self._store = open_store(self.db, create=create)
             self._may_create = create
         if self._store.missing and not optional:
-            raise StoreError(f"No store at '{self._store.location}': the file does not exist. Check --db (or "
-                             "SOP_DB); `sop start` creates a new store")
+            raise StoreError("No store at '{location}': the file does not exist. Check --db (or "
+                             "SOP_DB); `sop start` creates a new store", location=self._store.location)
         return self._store
 
     @property
@@ -196,14 +196,16 @@ class EngineContext:
         """The stored row of an instance, or NotFoundError."""
         row = self.store().get_instance(instance)
         if row is None:
-            raise NotFoundError(f"No instance {instance} in store '{self.db}'; list them with `sop instances`")
+            raise NoInstanceError("No instance {instance} in store '{db}'; list them with `sop instances`",
+                                  instance=instance, db=self.db)
         return row
 
     def require_instances(self, instance: int) -> Store:
         """The store, refusing a store that has no instance yet (nothing to act on) with the instance's number."""
         store = self.store()
         if store.schema_version() == 0:
-            raise NotFoundError(f"No instance {instance} in store '{self.db}' (it has none yet); start one first")
+            raise NoInstanceError("No instance {instance} in store '{db}' (it has none yet); start one first",
+                                  instance=instance, db=self.db)
         return store
 
     def named_task(self, row: InstanceRow, ready: list[TaskView], task: str, reader: Store | Transaction) -> TaskView:

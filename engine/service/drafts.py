@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from engine.common.errors import NotFoundError, ValidationError
+from engine.common.errors import NoInstanceError, ValidationError
 from engine.common.i18n import N_
 
 if TYPE_CHECKING:
@@ -22,24 +22,25 @@ def save_draft(context: EngineContext, instance: int, task: str, data: dict[str,
     from engine.service.roles_service import lane_person, roles_in_tx
     from engine.store.protocol import DraftRow
 
-    what = N_(f"The draft of instance {instance} task '{task}'")
+    what = N_("The draft of instance {instance} task '{task}'", instance=instance, task=task)
     if not isinstance(data, dict):
-        raise ValidationError(f"{what} must be an object of field: value pairs; nothing was saved")
+        raise ValidationError("{what} must be an object of field: value pairs; nothing was saved", what=what)
     check_data(data, what)
     text = canonical_json(data)
     if len(text.encode("utf-8")) > MAX_DRAFT_BYTES:
-        raise ValidationError(f"{what} is over {MAX_DRAFT_BYTES // 1024} KiB; shorten it, or complete the step "
-                              "with its files attached; nothing was saved")
+        raise ValidationError("{what} is over {value1} KiB; shorten it, or complete the step "
+                              "with its files attached; nothing was saved", what=what, value1=MAX_DRAFT_BYTES // 1024)
     store = context.require_instances(instance)
     saved_at = context.clock()
     with store.transaction() as tx:
         row = tx.lock_instance(instance)
         if row is None:
-            raise NotFoundError(f"No instance {instance} in store '{context.db}'; list them with `sop instances`")
+            raise NoInstanceError("No instance {instance} in store '{db}'; list them with `sop instances`",
+                                  instance=instance, db=context.db)
         target = context.named_task(row, tx.ready_tasks(instance), task, tx)
         roles = roles_in_tx(store, tx, lambda: context.file_roles)
         if roles is not None:
-            where = N_(f"Instance {instance} task '{target.task}'")
+            where = N_("Instance {instance} task '{task}'", instance=instance, task=target.task)
             login = lane_person(roles, context.operator, actor, target.lane, where).login
         else:
             login = context.acting(actor)

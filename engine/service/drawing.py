@@ -24,14 +24,15 @@ def instance_picture(context: EngineContext, instance: int, *, html: bool = Fals
     store = context.store()
     version = store.get_version(row.version)
     if version is None:
-        raise StoreError(f"Store lacks definition version {row.version[:12]} pinned by instance {instance}")
+        raise StoreError("Store lacks definition version {version} pinned by instance {instance}",
+                         version=row.version[:12], instance=instance)
     bundle = json.loads(version.bundle)
     diagram = parse_diagram(bundle["bpmn"]["text"], bundle["bpmn"]["file"])
     try:
         state = zlib.decompress(row.state).decode("utf-8")
     except (zlib.error, UnicodeDecodeError) as exc:
-        raise StoreError(f"Stored state of instance {instance} is damaged ({exc}); restore the store from a "
-                         "backup") from None
+        raise StoreError("Stored state of instance {instance} is damaged ({exc}); restore the store from a "
+                         "backup", instance=instance, exc=exc) from None
     states = instance_states(diagram, state, version.spec, store.ready_tasks(instance), row.status, now=context.clock())
     local = context.local_times().text
     states = states._replace(ready={task: info._replace(since=local(info.since), due=info.due and local(info.due))
@@ -115,8 +116,8 @@ def write_pdf(html: str, path: str) -> None:
         raise EngineError("PDF output needs WeasyPrint, an optional extra: pip install '.[pdf]' (or write "
                           "FILE.html and print it from a browser)") from None
     except OSError as exc:  # its system libraries (Pango) are missing
-        raise EngineError(f"WeasyPrint cannot start ({exc}); install Pango (apt-get install libpango-1.0-0 "
-                          "libpangoft2-1.0-0) or write FILE.html") from None
+        raise EngineError("WeasyPrint cannot start ({exc}); install Pango (apt-get install libpango-1.0-0 "
+                          "libpangoft2-1.0-0) or write FILE.html", exc=exc) from None
     from engine.common.atomic_file import write_atomically
 
     write_atomically(path, HTML(string=html).write_pdf(), what="the PDF")
@@ -145,13 +146,14 @@ def _definition(context: EngineContext, process_id: str, version: str | None) ->
     if len(matches) != 1:
         listing = ", ".join(v[:12] for v in known) or "none"
         what = N_("matches several versions") if matches else N_("is no version of it")
-        raise NotFoundError(f"--version {version}: {what} of process {process_id} (known: {listing}); give more "
-                            "of the hash (at least 4 characters)")
+        raise NotFoundError("--version {version}: {what} of process {process_id} (known: {listing}); give more "
+                            "of the hash (at least 4 characters)",
+                            version=version, what=what, process_id=process_id, listing=listing)
     if current is not None and matches[0] == current.version:
         return current.bundle, current.version
     row = context.store().get_version(matches[0])
     if row is None:
-        raise StoreError(f"Store lacks definition version {matches[0][:12]}")
+        raise StoreError("Store lacks definition version {matches}", matches=matches[0][:12])
     return json.loads(row.bundle), row.version
 
 

@@ -66,9 +66,11 @@ def read_events(store: Store, *, consumer: str | None = None, since: int | None 
     if consumer is not None and since is not None:
         raise ValidationError("Give a consumer (to read after its cursor) or a position to read after, not both")
     if not 1 <= limit <= MAX_EVENTS:
-        raise ValidationError(f"Limit {limit} is out of range; give 1 to {MAX_EVENTS} events per read")
+        raise ValidationError("Limit {limit} is out of range; give 1 to {max_events} events per read",
+                              limit=limit, max_events=MAX_EVENTS)
     if since is not None and since < 0:
-        raise ValidationError(f"Position {since} is not a position; positions start at 1 (0 reads from the start)")
+        raise ValidationError("Position {since} is not a position; positions start at 1 (0 reads from the start)",
+                              since=since)
     after = store.outbox_cursor(checked_consumer(consumer)) if consumer is not None else since or 0
     return [OutboxEvent(r.position, r.kind, r.instance_id, r.task, r.task_uuid, r.lane, r.actor, r.time,
                         _loads(r.data)) for r in store.outbox(after, limit)]
@@ -79,20 +81,22 @@ def acknowledge(store: Store, *, consumer: str, position: int, now: str) -> int:
     past the last event is refused. Where the cursor stands after."""
     checked_consumer(consumer)
     if position < 0:
-        raise ValidationError(f"Position {position} is not a position; acknowledge one that `sop events` listed")
+        raise ValidationError("Position {position} is not a position; acknowledge one that `sop events` listed",
+                              position=position)
     with store.transaction() as tx:
         end = tx.outbox_end()
         if position > end:
-            raise NotFoundError(f"The outbox has no event {position} (the last is {end}); acknowledge a position "
-                                f"that `sop events --consumer {consumer}` listed; the cursor did not move")
+            raise NotFoundError("The outbox has no event {position} (the last is {end}); acknowledge a position "
+                                "that `sop events --consumer {consumer}` listed; the cursor did not move",
+                                position=position, end=end, consumer=consumer)
         return tx.acknowledge(consumer, position, now)
 
 
 def checked_consumer(name: str) -> str:
     """A consumer's name as given, or refused with what a name may hold."""
     if not CONSUMER_NAME.fullmatch(name):
-        raise ValidationError(f"Consumer name {name!r} is not usable; use 1 to 64 letters, digits, '.', '_' or '-', "
-                              "starting with a letter or digit (for example notifikasi)")
+        raise ValidationError("Consumer name {name!r} is not usable; use 1 to 64 letters, digits, '.', '_' or '-', "
+                              "starting with a letter or digit (for example notifikasi)", name=name)
     return name
 
 

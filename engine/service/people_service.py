@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.common.errors import LoginError, RoleError
+from engine.common.errors import LoginError, NotInRolesError, RoleError
 
 if TYPE_CHECKING:
     from engine.definitions.roles import Person, Roles
@@ -84,17 +84,20 @@ class PeopleService:
         with store.transaction() as tx:
             row = tx.roles_in_force()
             if row is None:
-                raise RoleError(f"No roles are in force in store '{store.location}', so no login can have a "
-                                "password; pin the roles file first with `sop roles apply`; nothing was changed")
+                raise RoleError("No roles are in force in store '{location}', so no login can have a "
+                                "password; pin the roles file first with `sop roles apply`; nothing was changed",
+                                location=store.location)
             roles = pinned_roles(row)
             if login not in roles.people:
-                raise RoleError(f"'{login}' is not in {roles.described}; add them to the roles file and run "
-                                "`sop roles apply`, then set the password; nothing was changed")
+                raise NotInRolesError("'{login}' is not in {described}; add them to the roles file and run "
+                                      "`sop roles apply`, then set the password; nothing was changed",
+                                      login=login, described=roles.described)
             setter = roles.acting(self._context.operator, actor)
             if setter.login != login and not setter.operator:
                 operators = ", ".join(sorted(p.login for p in roles.people.values() if p.operator)) or "none"
-                raise RoleError(f"'{setter.login}' may not set the password of '{login}': only '{login}' or an "
-                                f"operator of {roles.described} ({operators}) may; nothing was changed")
+                raise RoleError("'{setter_login}' may not set the password of '{login}': only '{login}' or an "
+                                "operator of {described} ({operators}) may; nothing was changed",
+                                setter_login=setter.login, login=login, described=roles.described, operators=operators)
             check_policy(password, login, roles.people[login].name)
             from engine.store.protocol import AccountRow
 
@@ -145,4 +148,4 @@ def _refuse_when_blocked(failures: list[tuple[str, str]], now: str) -> None:
     if blocked:
         waited = (parse_time(now) - parse_time(max(blocked))).total_seconds()
         minutes = max(1, -(-int(FAILURE_WINDOW_S - waited) // 60))
-        raise LoginError(f"Too many failed logins; try again in {minutes} minutes")
+        raise LoginError("Too many failed logins; try again in {minutes} minutes", minutes=minutes)

@@ -26,7 +26,8 @@ class PinnedVersions:
         """The definition version an instance is pinned to, read with get the first time."""
         version = self._rows.get(row.version) or get(row.version)
         if version is None:
-            raise StoreError(f"Store lacks definition version {row.version[:12]} pinned by instance {row.id}")
+            raise StoreError("Store lacks definition version {version} pinned by instance {instance}",
+                             version=row.version[:12], instance=row.id)
         self._rows[row.version] = version
         return version
 
@@ -65,8 +66,8 @@ class PinnedVersions:
 
             forms = self.bundle(row)["forms"]
             if form not in forms:  # a version pinned before plain and manual tasks' forms were pinned
-                raise DefinitionError(f"Form '{form}' is not pinned with version {row.version[:12]}, so its step "
+                raise DefinitionError("Form '{form}' is not pinned with version {version}, so its step "
                                       "cannot be checked; nothing was saved. Migrate the instance to a version "
-                                      "that `sop lint` passes (`sop migrate`)")
+                                      "that `sop lint` passes (`sop migrate`)", form=form, version=row.version[:12])
             compiled = self._forms[key] = compile_form(forms[form], form, forms)
         return compiled

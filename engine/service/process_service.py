@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from engine.common.errors import EngineError, NotFoundError, RoleError
+from engine.common.errors import EngineError, NoTaskError, WrongLaneError
 from engine.common.models import ProcessInfo
 
 if TYPE_CHECKING:
@@ -71,7 +71,8 @@ class ProcessService:
         found = definition.step(step) or next((s for s in definition.steps if s.name == step), None)
         if found is None:
             steps = ", ".join(s.bpmn_id for s in definition.steps)
-            raise NotFoundError(f"Process {process_id} has no step '{step}'; its steps: {steps}")
+            raise NoTaskError("Process {process_id} has no step '{step}'; its steps: {steps}",
+                              process_id=process_id, step=step, steps=steps)
         if not found.form:  # a step with no artefact
             return found.name, None, {"type": "object", "title": found.name, "additionalProperties": False}
         return found.name, found.form, definition.form_schema(found.form)
@@ -103,6 +104,7 @@ class ProcessService:
             return
         lanes = ", ".join(definition.start_lanes) or "none"
         held = ", ".join(person.lanes) or "none"
-        raise RoleError(f"{person.login} ({person.name}) may not start process {process_id}: it starts in lane(s) "
-                        f"{lanes}, and {person.login} acts in: {held}; nothing was started. One of that lane's people "
-                        "or an operator must start it")
+        raise WrongLaneError("{login} ({person_name}) may not start process {process_id}: it starts in lane(s) "
+                             "{lanes}, and {login} acts in: {held}; nothing was started. One of that lane's people "
+                             "or an operator must start it",
+                             login=person.login, person_name=person.name, process_id=process_id, lanes=lanes, held=held)

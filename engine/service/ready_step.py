@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from engine.common.errors import NotFoundError, StoreError, TaskStateError
+from engine.common.errors import ClaimedByOtherError, InstanceNotRunningError, NoInstanceError, StoreError
 from engine.common.models import TaskView
 from engine.store.protocol import InstanceRow, Transaction, VersionRow
 
@@ -34,11 +34,12 @@ def locked_ready_step(tx: Transaction, instance: int, task: str, db: str, pinned
 
     row = tx.lock_instance(instance)
     if row is None:
-        raise NotFoundError(f"No instance {instance} in store '{db}'; list them with `sop instances`")
+        raise NoInstanceError("No instance {instance} in store '{db}'; list them with `sop instances`",
+                              instance=instance, db=db)
     if row.status != "running":
         refuse_completed(row, task, tx.events(instance))
-        raise TaskStateError(f"Instance {instance} is {row.status}; its tasks cannot be completed any more "
-                             f"(see `sop show {instance}`)")
+        raise InstanceNotRunningError("Instance {instance} is {status}; its tasks cannot be completed any more "
+                                      "(see `sop show {instance}`)", instance=instance, status=row.status)
     ready = tx.ready_tasks(instance)
     version = pinned.of(row, tx.get_version)
     spec = pinned.spec(row.version, version.spec)
@@ -46,21 +47,25 @@ def locked_ready_step(tx: Transaction, instance: int, task: str, db: str, pinned
     workflow = warm.take(row) or state_from_bytes(row.state, spec)
     spiff_task = task_by_uuid(workflow, target.id)
     if spiff_task is None or not is_ready_user_task(spiff_task):
-        raise StoreError(f"Instance {instance}: ready task {target.id} is not ready in the stored state; the "
-                         f"store was altered behind the program's back. Nothing was saved; run `sop verify "
-                         f"{instance}`")
+        raise StoreError("Instance {instance}: ready task {task_uuid} is not ready in the stored state; the "
+                         "store was altered behind the program's back. Nothing was saved; run `sop verify "
+                         "{instance}`", instance=instance, task_uuid=target.id)
     derived = ready_row(instance, row.process_id, spiff_task, target.since)
     if derived[:7] != target[:7]:
-        raise StoreError(f"Instance {instance}: the ready-task row of '{target.task}' does not match the "
-                         f"pinned diagram (row: lane {target.lane!r}, form {target.form!r}; diagram: lane "
-                         f"{derived.lane!r}, form {derived.form!r}); the store was altered behind the "
-                         f"program's back. Nothing was saved; run `sop verify {instance}`")
+        raise StoreError("Instance {instance}: the ready-task row of '{task}' does not match the "
+                         "pinned diagram (row: lane {lane!r}, form {form!r}; diagram: lane "
+                         "{derived_lane!r}, form {derived_form!r}); the store was altered behind the "
+                         "program's back. Nothing was saved; run `sop verify {instance}`",
+                         instance=instance, task=target.task, lane=target.lane, form=target.form,
+                         derived_lane=derived.lane, derived_form=derived.form)
     return ReadyStep(row, ready, version, target, workflow, spiff_task)
 
 
 def refuse_others_claim(target: TaskView, actor: str, what: str) -> None:
     """Refuse a step someone other than `actor` claimed (an operator records it --as the claimer)."""
     if target.claimed_by is not None and target.claimed_by != actor:
-        raise TaskStateError(f"{what} is claimed by {target.claimed_by} since {target.claimed_at}: only they may "
-                             f"complete it (an operator with --as {target.claimed_by}), unless they or an operator "
-                             f"release it first (`sop release {target.instance} {target.task}`); nothing was changed")
+        raise ClaimedByOtherError("{what} is claimed by {claimed_by} since {claimed_at}: only they may "
+                                  "complete it (an operator with --as {claimed_by}), unless they or an operator "
+                                  "release it first (`sop release {instance} {task}`); nothing was changed",
+                                  what=what, claimed_by=target.claimed_by, claimed_at=target.claimed_at,
+                                  instance=target.instance, task=target.task)

@@ -105,5 +105,6 @@ def apply_roles(context: EngineContext) -> RolesApplied:
 def _check_applier(in_force: Roles, login: str) -> None:
     operators = sorted(p.login for p in in_force.people.values() if p.operator)
     if operators and login not in operators:
-        raise RoleError(f"'{login}' may not change the roles in force ({in_force.described}): only an operator of "
-                        f"that version may ({', '.join(operators)}); nothing was changed")
+        raise RoleError("'{login}' may not change the roles in force ({described}): only an operator of "
+                        "that version may ({operators}); nothing was changed",
+                        login=login, described=in_force.described, operators=', '.join(operators))

@@ -95,7 +95,7 @@ def _fire(context: EngineContext, tx: Transaction, timer: TimerRow, now: str) ->
 
     row = tx.lock_instance(timer.instance_id)
     if row is None:
-        raise StoreError(f"instance {timer.instance_id} is missing from the store")
+        raise StoreError("instance {instance_id} is missing from the store", instance_id=timer.instance_id)
     version = context.pinned.of(row, tx.get_version)
     workflow = state_from_bytes(row.state, context.pinned.spec(row.version, version.spec))
     fired = fire_timer(workflow, timer.task_uuid)

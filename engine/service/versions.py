@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.common.canonical import canonical_json
-from engine.common.errors import EngineError, NotFoundError, TaskStateError
+from engine.common.errors import EngineError, NoProcessError, NotFoundError, TaskStateError
 from engine.common.i18n import N_
 from engine.common.models import TaskView
 from engine.service.transition import Change, Happened, advance, preview
@@ -84,19 +84,21 @@ def _target(context: EngineContext, process_id: str, to: str | None) -> _Target:
     if to is None:
         if current is None:
             catalog.get(process_id)  # raises the NotFound/ambiguity error with what exists
-            raise NotFoundError(f"No process '{process_id}' in the definitions")
+            raise NoProcessError("No process '{process_id}' in the definitions", process_id=process_id)
         wanted = current.version
     else:
         wanted = to.strip().lower()
         if len(wanted) < MIN_PREFIX:
-            raise EngineError(f"--to {to!r} is too short; give at least {MIN_PREFIX} characters of the version hash")
+            raise EngineError("--to {to!r} is too short; give at least {min_prefix} characters of the version hash",
+                              to=to, min_prefix=MIN_PREFIX)
     stored = [v for v in context.store().list_versions() if v.process_id == process_id]
     hashes = {v.version for v in stored} | ({current.version} if current else set())
     matches = sorted(h for h in hashes if h.startswith(wanted))
     if len(matches) != 1:
         listing = ", ".join(sorted(h[:12] for h in hashes)) or "none"
         what = N_("several versions") if matches else N_("no version")
-        raise NotFoundError(f"Process '{process_id}' has {what} starting with '{wanted[:12]}'; versions: {listing}")
+        raise NotFoundError("Process '{process_id}' has {what} starting with '{wanted}'; versions: {listing}",
+                            process_id=process_id, what=what, wanted=wanted[:12], listing=listing)
     version = matches[0]
     row = context.store().get_version(version)
     if row is not None:
@@ -126,10 +128,11 @@ def migrate_all(context: EngineContext, from_version: str, *, to: str | None,
     """Move every running instance of a version; each moves (or is refused) on its own."""
     wanted = from_version.strip().lower()
     if len(wanted) < MIN_PREFIX:
-        raise EngineError(f"--all-from {from_version!r} is too short; give at least {MIN_PREFIX} characters")
+        raise EngineError("--all-from {from_version!r} is too short; give at least {min_prefix} characters",
+                          from_version=from_version, min_prefix=MIN_PREFIX)
     versions = {r.version for r in context.store().list_instances("running") if r.version.startswith(wanted)}
     if len(versions) > 1:
-        raise NotFoundError(f"--all-from '{wanted}' names several versions; give more of the hash")
+        raise NotFoundError("--all-from '{wanted}' names several versions; give more of the hash", wanted=wanted)
     results = []
     for row in context.store().list_instances("running"):
         if row.version in versions:
@@ -152,7 +155,8 @@ def _move(context: EngineContext, row: InstanceRow, target: _Target, dry_run: bo
                                plan.removed, plan.changed, tasks, problems)
 
     if row.status != "running":
-        raise TaskStateError(f"Instance {row.id} is {row.status}; only running instances move to another version")
+        raise TaskStateError("Instance {instance} is {status}; only running instances move to another version",
+                             instance=row.id, status=row.status)
     reader = tx if tx is not None else context.store()
     old = context.pinned.of(row, reader.get_version)
     workflow = state_from_bytes(row.state, context.pinned.spec(row.version, old.spec))
@@ -165,8 +169,9 @@ def _move(context: EngineContext, row: InstanceRow, target: _Target, dry_run: bo
         if dry_run:
             return refused
         error = MigrationError(
-            f"Instance {row.id} cannot move from version {row.version[:12]} to {target.version[:12]}; "
-            "nothing was changed", plan.problems)
+            "Instance {instance} cannot move from version {version} to {target_version}; "
+            "nothing was changed", plan.problems,
+            instance=row.id, version=row.version[:12], target_version=target.version[:12])
         error.result = refused  # type: ignore[attr-defined]
         raise error
     move_to_spec(workflow, target.spec)

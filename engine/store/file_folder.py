@@ -39,7 +39,8 @@ class StagedCopy:
             while view:
                 view = view[os.write(self.fd, view):]
         except OSError as exc:
-            raise StoreError(f"Store '{self.location}' failed ({exc}); nothing was saved") from None
+            raise StoreError("Store '{location}' failed ({exc}); nothing was saved",
+                             location=self.location, exc=exc) from None
         self.size += len(data)
         if self.size - self.sent >= WRITE_BACK_EVERY and hasattr(os, "posix_fadvise"):
             # Linux starts write-back of dirty pages it is told are not needed: the closing fsync then has
@@ -52,7 +53,8 @@ class StagedCopy:
         try:
             os.fsync(self.fd)
         except OSError as exc:
-            raise StoreError(f"Store '{self.location}' failed ({exc}); nothing was saved") from None
+            raise StoreError("Store '{location}' failed ({exc}); nothing was saved",
+                             location=self.location, exc=exc) from None
 
     def close(self) -> None:
         """Close the descriptor, once (the file stays, for place() or discard())."""
@@ -72,7 +74,7 @@ class FileFolder:
         """Where a stored file lives; a name that is not a SHA-256 (a row edited by hand) never leaves the folder."""
         if not _is_sha256(sha256):
             exc = f"{sha256[:80]!r} is not a SHA-256"
-            raise StoreError(f"Store '{self.location}' cannot be read ({exc})")
+            raise StoreError("Store '{location}' cannot be read ({exc})", location=self.location, exc=exc)
         return os.path.join(self.root, sha256[:2], sha256)
 
     def _folder(self, path: str) -> None:
@@ -89,7 +91,8 @@ class FileFolder:
         except FileExistsError:
             return  # another command made it
         except OSError as exc:
-            raise StoreError(f"Store '{self.location}' failed ({exc}); nothing was saved") from None
+            raise StoreError("Store '{location}' failed ({exc}); nothing was saved",
+                             location=self.location, exc=exc) from None
 
     def stage(self) -> StagedCopy:
         """A new, empty, group-writable file in staging/ to copy a file into."""
@@ -101,7 +104,8 @@ class FileFolder:
             fd, path = tempfile.mkstemp(prefix="new-", suffix=".part", dir=folder)
             os.fchmod(fd, 0o666 & ~_umask() | 0o060)
         except OSError as exc:
-            raise StoreError(f"Store '{self.location}' failed ({exc}); nothing was saved") from None
+            raise StoreError("Store '{location}' failed ({exc}); nothing was saved",
+                             location=self.location, exc=exc) from None
         return StagedCopy(fd, path, self.location)
 
     def place(self, staged: str, sha256: str) -> None:
@@ -112,7 +116,8 @@ class FileFolder:
             os.replace(staged, final)  # an earlier crash's leftover of the same hash has the same bytes
             _sync_folder(os.path.dirname(final))
         except OSError as exc:
-            raise StoreError(f"Store '{self.location}' failed ({exc}); nothing was saved") from None
+            raise StoreError("Store '{location}' failed ({exc}); nothing was saved",
+                             location=self.location, exc=exc) from None
 
     def write(self, sha256: str, chunks: Iterable[bytes]) -> None:
         """Store a file from its chunks (`sop db copy`): staged, fsynced, placed."""
@@ -140,7 +145,7 @@ class FileFolder:
         except FileNotFoundError:
             return
         except OSError as exc:
-            raise StoreError(f"Store '{self.location}' cannot be read ({exc})") from None
+            raise StoreError("Store '{location}' cannot be read ({exc})", location=self.location, exc=exc) from None
         with stream:
             while piece := stream.read(READ_SIZE):
                 yield piece

@@ -17,11 +17,11 @@ def open_store(location: str, create: bool) -> Store:
         if not location.strip():
             raise StoreError("--db 'sqlite:///' names no file; give sqlite:///PATH, e.g. sqlite:///sop.db")
     elif "://" in location:
-        raise StoreError(f"--db {location!r}: unsupported store URL; give a SQLite file path, sqlite:///PATH or "
-                         "postgresql://USER@HOST:PORT/DB")
+        raise StoreError("--db {location!r}: unsupported store URL; give a SQLite file path, sqlite:///PATH or "
+                         "postgresql://USER@HOST:PORT/DB", location=location)
     if location.strip() == ":memory:" or location.startswith("file::memory:"):
-        raise StoreError(f"--db {location!r} is a store in memory, which keeps nothing after the command; give the "
-                         "path of a store file such as ./sop.db")
+        raise StoreError("--db {location!r} is a store in memory, which keeps nothing after the command; give the "
+                         "path of a store file such as ./sop.db", location=location)
     from engine.store.sqlite_store import SqliteStore
 
     return SqliteStore(location, create=create)

@@ -61,14 +61,16 @@ class PgStore(SqlStoreReads):
                                                                   connect_timeout=CONNECT_TIMEOUT_S)
         except psycopg.Error as exc:
             raise StoreError(
-                f"Cannot connect to the PostgreSQL store {self.location} ({first_line(exc)}); nothing was "
-                "saved. Check the server is running and the URL, user and password in --db / SOP_DB"
+                "Cannot connect to the PostgreSQL store {location} ({exc}); nothing was "
+                "saved. Check the server is running and the URL, user and password in --db / SOP_DB",
+                location=self.location, exc=first_line(exc)
             ) from None
         self._version = self._read_version()
         if self._version > SCHEMA_VERSION:
             raise StoreError(
-                f"Store {self.location} has schema version {self._version}, newer than this sop understands "
-                f"({SCHEMA_VERSION}); upgrade sop")
+                "Store {location} has schema version {version}, newer than this sop understands "
+                "({schema_version}); upgrade sop",
+                location=self.location, version=self._version, schema_version=SCHEMA_VERSION)
         if self._version == 0:
             self._check_empty()
         if self._version < SCHEMA_VERSION and create:
@@ -87,8 +89,9 @@ class PgStore(SqlStoreReads):
                             "tablename = ANY(?)", (list(TABLES),), need_schema=False)
         if found and found[0][0]:
             raise StoreError(
-                f"{self.location} holds tables named like a sop store's but is not a sop store (no "
-                f"{VERSION_TABLE} table); give --db an empty database or a sop store")
+                "{location} holds tables named like a sop store's but is not a sop store (no "
+                "{version_table} table); give --db an empty database or a sop store",
+                location=self.location, version_table=VERSION_TABLE)
 
     def migrate(self, target: int = SCHEMA_VERSION) -> None:
         """Upgrade the schema one version per step, under an advisory lock so concurrent upgrades queue."""
@@ -115,26 +118,31 @@ class PgStore(SqlStoreReads):
         try:
             yield
         except pg_errors.ReadOnlySqlTransaction:
-            raise StoreError(f"Store {self.location} is a read-only standby; {saved}. Point --db at the primary "
-                             "server") from None
+            raise StoreError("Store {location} is a read-only standby; {saved}. Point --db at the primary "
+                             "server", location=self.location, saved=saved) from None
         except psycopg.IntegrityError as exc:
-            raise StoreError(f"Store {self.location} refused the change ({first_line(exc)}); {saved}") from None
+            raise StoreError("Store {location} refused the change ({exc}); {saved}",
+                             location=self.location, exc=first_line(exc), saved=saved) from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             if committing and committing[0]:
                 raise StoreError(
-                    f"The connection to {self.location} broke while committing ({first_line(exc)}); the command "
-                    "may or may not have completed: check with `sop history` before trying again") from None
+                    "The connection to {location} broke while committing ({exc}); the command "
+                    "may or may not have completed: check with `sop history` before trying again",
+                    location=self.location, exc=first_line(exc)) from None
             raise StoreError(
-                f"The connection to {self.location} broke ({first_line(exc)}: the server restarted, stopped or "
-                f"is unreachable); {saved}; try again") from None
+                "The connection to {location} broke ({exc}: the server restarted, stopped or "
+                "is unreachable); {saved}; try again",
+                location=self.location, exc=first_line(exc), saved=saved) from None
         except psycopg.Error as exc:
-            raise StoreError(f"Store {self.location} failed ({first_line(exc)}); {saved}") from None
+            raise StoreError("Store {location} failed ({exc}); {saved}",
+                             location=self.location, exc=first_line(exc), saved=saved) from None
 
     @contextmanager
     def transaction(self) -> Iterator[PgTransaction]:
         """BEGIN ... COMMIT; any error rolls everything back."""
         if self._version == 0:
-            raise StoreError(f"Store {self.location} does not exist yet; start an instance to create it")
+            raise StoreError("Store {location} does not exist yet; start an instance to create it",
+                             location=self.location)
         if self._version < SCHEMA_VERSION:  # an older store (opened to read) is upgraded by its first write
             self.migrate()
         committing = [False]

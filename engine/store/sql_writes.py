@@ -68,7 +68,7 @@ class SqlTransactionCore(SqlOutboxWrites):
              row.last_hash, row.version, row.id, expected_row_version),
         )
         if changed != 1:
-            raise StoreError(f"Instance {row.id} changed meanwhile; nothing was saved; try again")
+            raise StoreError("Instance {instance} changed meanwhile; nothing was saved; try again", instance=row.id)
         failpoint("after-state")
 
     def replace_ready_tasks(self, instance_id: int, rows: list[TaskView]) -> None:

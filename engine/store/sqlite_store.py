@@ -37,7 +37,7 @@ BUSY_TIMEOUT_MS = 15000
 def _sync_mode() -> str:
     mode = os.environ.get("SOP_SYNC", "full").strip().upper()
     if mode not in ("FULL", "NORMAL"):
-        raise StoreError(f"SOP_SYNC={mode.lower()!r} is not a sync mode; use full (default) or normal")
+        raise StoreError("SOP_SYNC={mode!r} is not a sync mode; use full (default) or normal", mode=mode.lower())
     return mode
 
 
@@ -58,18 +58,20 @@ class SqliteStore(SqlStoreReads):
         exists = os.path.exists(path)
         self.missing = not exists and not create
         if os.path.isdir(path):
-            raise StoreError(f"--db '{path}' is a folder; give the path of a store file such as ./sop.db")
+            raise StoreError("--db '{path}' is a folder; give the path of a store file such as ./sop.db", path=path)
         if exists and not stat.S_ISREG(os.stat(path).st_mode):
-            raise StoreError(f"--db '{path}' is not a regular file (a device, pipe or socket); give the path of a "
-                             "store file such as ./sop.db")
+            raise StoreError("--db '{path}' is not a regular file (a device, pipe or socket); give the path of a "
+                             "store file such as ./sop.db", path=path)
         if not exists and not create:
             return  # reads of a store that does not exist yet see an empty store; nothing is created
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
-            raise StoreError(f"Cannot open store '{path}': folder '{folder}' does not exist; create it or fix --db")
+            raise StoreError("Cannot open store '{path}': folder '{folder}' does not exist; create it or fix --db",
+                             path=path, folder=folder)
         self.read_only = exists and not (os.access(path, os.W_OK) and os.access(folder, os.W_OK))
         if not exists and not os.access(folder, os.W_OK):
-            raise StoreError(f"Cannot create store '{path}': folder '{folder}' is not writable; fix --db")
+            raise StoreError("Cannot create store '{path}': folder '{folder}' is not writable; fix --db",
+                             path=path, folder=folder)
         if not exists:
             self._create(path)
             return
@@ -96,15 +98,15 @@ class SqliteStore(SqlStoreReads):
             if not isinstance(cause, (OSError, sqlite3.DatabaseError)):
                 raise
             reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause)
-            raise StoreError(f"Cannot create store '{path}' ({reason}); nothing was created. Free some disk space "
-                             "or choose another --db") from None
+            raise StoreError("Cannot create store '{path}' ({reason}); nothing was created. Free some disk space "
+                             "or choose another --db", path=path, reason=reason) from None
 
     def _check_and_upgrade(self, path: str, create: bool) -> None:
         version, application = self._open(path)
         if version < 0:
             self.close()
-            raise StoreError(f"Store '{path}' has schema version {version}, which no sop writes: the file is "
-                             "damaged or was edited by hand; restore it from a backup")
+            raise StoreError("Store '{path}' has schema version {version}, which no sop writes: the file is "
+                             "damaged or was edited by hand; restore it from a backup", path=path, version=version)
         if application == APPLICATION_ID and version > 0:
             self._check_tables(version)
         if version == 0 and application == 0:
@@ -112,8 +114,8 @@ class SqliteStore(SqlStoreReads):
         elif application != APPLICATION_ID:
             self.close()
             raise StoreError(
-                f"'{path}' is a SQLite database of some other program, not a sop store; "
-                "pass --db the path of a sop store, or a new file name to create one"
+                "'{path}' is a SQLite database of some other program, not a sop store; "
+                "pass --db the path of a sop store, or a new file name to create one", path=path
             )
         self._upgrade(version, create)
 
@@ -128,8 +130,9 @@ class SqliteStore(SqlStoreReads):
                          if since <= min(version, SCHEMA_VERSION) and t not in present)
         if missing:
             self.close()
-            raise StoreError(f"Store '{self.location}' says schema version {version} but has no table "
-                             f"{', '.join(missing)}: it is damaged or was edited by hand; restore it from a backup")
+            raise StoreError("Store '{location}' says schema version {version} but has no table "
+                             "{missing}: it is damaged or was edited by hand; restore it from a backup",
+                             location=self.location, version=version, missing=', '.join(missing))
 
     def _open(self, path: str) -> tuple[int, int]:
         """Connect with the store's settings; the file's schema version and application id."""
@@ -149,8 +152,9 @@ class SqliteStore(SqlStoreReads):
         """Refuse a newer schema; migrate an older one (a new empty file only when asked to create)."""
         if version > SCHEMA_VERSION:
             raise StoreError(
-                f"Store '{self.location}' has schema version {version}, newer than this sop understands "
-                f"({SCHEMA_VERSION}); upgrade sop"
+                "Store '{location}' has schema version {version}, newer than this sop understands "
+                "({schema_version}); upgrade sop",
+                location=self.location, version=version, schema_version=SCHEMA_VERSION
             )
         if version < SCHEMA_VERSION:
             if not create and version == 0 and self._conn is not None:
@@ -159,8 +163,9 @@ class SqliteStore(SqlStoreReads):
                 return
             if self.read_only:
                 raise StoreError(
-                    f"Store '{self.location}' is read-only and has schema version {version}; this sop needs "
-                    f"{SCHEMA_VERSION}: upgrade a writable copy"
+                    "Store '{location}' is read-only and has schema version {version}; this sop needs "
+                    "{schema_version}: upgrade a writable copy",
+                    location=self.location, version=version, schema_version=SCHEMA_VERSION
                 )
             self.migrate()
 
@@ -180,15 +185,15 @@ class SqliteStore(SqlStoreReads):
                 return conn
             except sqlite3.DatabaseError:
                 raise StoreError(
-                    f"Store '{path}' is read-only and has commits not yet merged from '{wal}'; open a writable "
-                    "copy once (any sop command) to merge them, then read it"
+                    "Store '{path}' is read-only and has commits not yet merged from '{wal}'; open a writable "
+                    "copy once (any sop command) to merge them, then read it", path=path, wal=wal
                 ) from None
         return sqlite3.connect(f"file:{target}?immutable=1", uri=True, isolation_level=None)
 
     def _fail_open(self, exc: sqlite3.DatabaseError) -> NoReturn:
         raise StoreError(
-            f"'{self.location}' is not a sop store (SQLite says: {exc}); pass --db the path of a sop store, "
-            "or a new file name to create one"
+            "'{location}' is not a sop store (SQLite says: {exc}); pass --db the path of a sop store, "
+            "or a new file name to create one", location=self.location, exc=exc
         ) from None
 
     def _check_empty(self) -> None:
@@ -196,8 +201,8 @@ class SqliteStore(SqlStoreReads):
         tables = self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if tables:
             raise StoreError(
-                f"'{self.location}' is a SQLite database of some other program, not a sop store; "
-                "pass --db the path of a sop store, or a new file name to create one"
+                "'{location}' is a SQLite database of some other program, not a sop store; "
+                "pass --db the path of a sop store, or a new file name to create one", location=self.location
             )
 
     def migrate(self, target: int = SCHEMA_VERSION) -> None:
@@ -218,8 +223,9 @@ class SqliteStore(SqlStoreReads):
         except sqlite3.DatabaseError as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            raise StoreError(f"Store '{self.location}' cannot be brought to schema version {target} (SQLite says: "
-                             f"{exc}); nothing was changed. Restore it from a backup, or free disk space") from exc
+            raise StoreError("Store '{location}' cannot be brought to schema version {target} (SQLite says: "
+                             "{exc}); nothing was changed. Restore it from a backup, or free disk space",
+                             location=self.location, target=target, exc=exc) from exc
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -227,7 +233,8 @@ class SqliteStore(SqlStoreReads):
 
     def _require(self) -> sqlite3.Connection:
         if self._conn is None:
-            raise StoreError(f"Store '{self.location}' does not exist yet; start an instance to create it")
+            raise StoreError("Store '{location}' does not exist yet; start an instance to create it",
+                             location=self.location)
         return self._conn
 
     def schema_version(self) -> int:
@@ -244,12 +251,14 @@ class SqliteStore(SqlStoreReads):
 
         conn = self._require()
         if self.read_only:
-            raise StoreError(f"Store '{self.location}' is read-only; nothing was saved. Use a writable store")
+            raise StoreError("Store '{location}' is read-only; nothing was saved. Use a writable store",
+                             location=self.location)
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise StoreError(
-                f"Store '{self.location}' is busy or read-only ({exc}); nothing was saved; try again"
+                "Store '{location}' is busy or read-only ({exc}); nothing was saved; try again",
+                location=self.location, exc=exc
             ) from None
         tx = SqliteTransaction(conn, self.files)
         try:
@@ -259,10 +268,12 @@ class SqliteStore(SqlStoreReads):
             conn.execute("COMMIT")
         except sqlite3.IntegrityError as exc:
             self._roll_back(tx)
-            raise StoreError(f"Store '{self.location}' refused the change ({exc}); nothing was saved") from None
+            raise StoreError("Store '{location}' refused the change ({exc}); nothing was saved",
+                             location=self.location, exc=exc) from None
         except sqlite3.DatabaseError as exc:
             self._roll_back(tx)
-            raise StoreError(f"Store '{self.location}' failed ({exc}); nothing was saved") from None
+            raise StoreError("Store '{location}' failed ({exc}); nothing was saved",
+                             location=self.location, exc=exc) from None
         except BaseException:
             self._roll_back(tx)
             raise
@@ -299,7 +310,7 @@ class SqliteStore(SqlStoreReads):
         try:
             return self._conn.execute(sql, params).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"Store '{self.location}' cannot be read ({exc})") from None
+            raise StoreError("Store '{location}' cannot be read ({exc})", location=self.location, exc=exc) from None
 
     def step_summary(self, process_id: str | None, since: str | None, until: str | None) -> list[tuple[Any, ...]]:
         """Per process and step: name, lane, sla, completed, completed by the due time, median and p90 taken."""

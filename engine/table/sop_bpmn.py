@@ -148,7 +148,7 @@ def _check_ids(graph: Graph, source: str) -> None:
     seen: set[str] = set()
     for element in fixed + elements + [f"{e}_di" for e in elements]:
         if element in seen:
-            raise DefinitionError(f"{source}: id '{element}' would be used twice in the diagram (a step's id "
+            raise DefinitionError("{source}: id '{element}' would be used twice in the diagram (a step's id "
                                   "collides with a generated one: Lane_N, Definitions_, Participant_, or an id "
-                                  "ending _di); rename the step")
+                                  "ending _di); rename the step", source=source, element=element)
         seen.add(element)

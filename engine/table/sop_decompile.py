@@ -79,7 +79,8 @@ class _Reader:
             self.into.setdefault(flow.get("targetRef"), []).append(flow)
 
     def fail(self, element: Any, text: str) -> NoReturn:
-        raise DefinitionError(f"{self.source}:{element.sourceline}: {text}; the diagram cannot be read as a table")
+        raise DefinitionError("{source}:{sourceline}: {text}; the diagram cannot be read as a table",
+                              source=self.source, sourceline=element.sourceline, text=text)
 
     def kind(self, element_id: str) -> str:
         return tag(self.elements[element_id])
@@ -235,7 +236,7 @@ def _props(task: Any) -> dict[str, str]:
 def _lanes(root: Any, process: Any, source: str) -> tuple[list[str], dict[str, str]]:
     lanes = [lane for lane in process.iter(f"{{{BPMN_NS}}}lane")]
     if any(lane.find(f"{{{BPMN_NS}}}childLaneSet") is not None for lane in lanes):
-        raise DefinitionError(f"{source}: nested lanes cannot be read as a table; use one level of lanes")
+        raise DefinitionError("{source}: nested lanes cannot be read as a table; use one level of lanes", source=source)
     ys = {}
     for shape in root.iter(f"{{{DI_NS}}}BPMNShape"):
         bounds = shape.find(f"{{{DC_NS}}}Bounds")
@@ -257,54 +258,25 @@ def table_from_bpmn(text: str, source: str, *, process_id: str | None = None, fo
         processes = [p for p in processes if p.get("id") == process_id]
     if len(processes) != 1:
         known = ", ".join(p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process")) or "none"
-        raise DefinitionError(f"{source}: name one executable process with --process (processes: {known})")
+        raise DefinitionError("{source}: name one executable process with --process (processes: {known})",
+                              source=source, known=known)
     process = processes[0]
     reader = _Reader(root, process, source, for_sheet)
     starts = [e for e in reader.elements.values() if tag(e) == "startEvent"]
     if len(starts) != 1:
-        raise DefinitionError(f"{source}: process '{process.get('id')}' has {len(starts)} start events; a table has "
-                              "one beginning")
+        raise DefinitionError("{source}: process '{id}' has {starts_count} start events; a table has "
+                              "one beginning", source=source, id=process.get('id'), starts_count=len(starts))
     lanes, lane_of = _lanes(root, process, source)
     drafts = reader.drafts()
     first = reader.resolve(reader.one_out(starts[0]))
     if first == END or not drafts:
-        raise DefinitionError(f"{source}: process '{process.get('id')}' has no step after its start event")
-    order = canonical_order(first, {k: d.targets for k, d in drafts.items()})
-    numbers = {}
-    for key, draft in drafts.items():
-        values = [_props(t).get("nomor", "") for t in draft.tasks]
-        numbers[key] = min(int(v) for v in values) if all(v.isdigit() for v in values) else None
-    if all(n is not None for n in numbers.values()):
-        position = {k: i for i, k in enumerate(order)}
-        order.sort(key=lambda k: (numbers[k], position[k]))
-    nomor = {key: i + 1 for i, key in enumerate(order)}
-    row_id = {}
-    for key in order:
-        draft = drafts[key]
-        if len(draft.tasks) == 1:
-            row_id[key] = key
-        else:
-            row_id[key] = key[len("Bagi_"):] if key.startswith("Bagi_") and key[5:].isidentifier() else \
-                default_parallel_id(nomor[key])
-    row_id[END] = END
+        raise DefinitionError("{source}: process '{id}' has no step after its start event",
+                              source=source, id=process.get('id'))
+    order, nomor, row_id = _numbered(first, drafts)
     rows = []
     for key in order:
         draft = drafts[key]
-        steps = []
-        for task in draft.tasks:
-            if task.get("id") not in lane_of:
-                reader.fail(task, f"step '{task.get('id')}' is in no lane; the table needs a pelaksana for each step")
-            if task.find(f"{{{BPMN_NS}}}multiInstanceLoopCharacteristics") is not None:
-                reader.fail(task, f"step '{task.get('id')}' is multi-instance, which a table row cannot say")
-            props = _props(task)
-            doc = task.find(f"{{{BPMN_NS}}}documentation")
-            told = task.find(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}instructionsForEndUser")
-            check = Check(props["check"], props.get("checkMessage") or None) if props.get("check") else None
-            steps.append(Step(task.get("id"), task.get("name") or task.get("id"), lane_of[task.get("id")],
-                              props.get(FORM_PROPERTY) or None, props.get("kelengkapan") or None,
-                              props.get("sla") or None, props.get("output") or None,
-                              (doc.text or "").strip() or None if doc is not None else None, check, task.sourceline,
-                              (told.text or "").strip() or None if told is not None else None))
+        steps = [_step(reader, task, lane_of) for task in draft.tasks]
         decision = draft.decision
         if decision is not None:
             decision = Decision(decision.syarat, row_id[decision.ya], row_id[decision.tidak], decision.pertanyaan,
@@ -323,5 +295,46 @@ def table_from_bpmn(text: str, source: str, *, process_id: str | None = None, fo
     problems = structure_problems(table)
     if problems:
         listing = "; ".join(f"line {line}: {text}" for line, text in problems)
-        raise DefinitionError(f"{source}: the diagram's flow is not a usable table ({listing})")
+        raise DefinitionError("{source}: the diagram's flow is not a usable table ({listing})",
+                              source=source, listing=listing)
     return table
+
+
+def _numbered(first: str, drafts: dict[str, Any]) -> tuple[list[str], dict[str, int], dict[str, str]]:
+    """The rows' order (the flow's, or the diagram's `nomor` properties when every step has one), their numbers,
+    and each row's id (its task's, or a parallel row's `Bagi_...` gateway id)."""
+    order = canonical_order(first, {k: d.targets for k, d in drafts.items()})
+    numbers = {}
+    for key, draft in drafts.items():
+        values = [_props(t).get("nomor", "") for t in draft.tasks]
+        numbers[key] = min(int(v) for v in values) if all(v.isdigit() for v in values) else None
+    if all(n is not None for n in numbers.values()):
+        position = {k: i for i, k in enumerate(order)}
+        order.sort(key=lambda k: (numbers[k], position[k]))
+    nomor = {key: i + 1 for i, key in enumerate(order)}
+    row_id = {}
+    for key in order:
+        if len(drafts[key].tasks) == 1:
+            row_id[key] = key
+        else:
+            row_id[key] = key[len("Bagi_"):] if key.startswith("Bagi_") and key[5:].isidentifier() else \
+                default_parallel_id(nomor[key])
+    row_id[END] = END
+    return order, nomor, row_id
+
+
+def _step(reader: _Reader, task: Any, lane_of: dict[str, str]) -> Step:
+    """One step of a row from its task element: lane, form, Mutu Baku properties, notes and check."""
+    if task.get("id") not in lane_of:
+        reader.fail(task, f"step '{task.get('id')}' is in no lane; the table needs a pelaksana for each step")
+    if task.find(f"{{{BPMN_NS}}}multiInstanceLoopCharacteristics") is not None:
+        reader.fail(task, f"step '{task.get('id')}' is multi-instance, which a table row cannot say")
+    props = _props(task)
+    doc = task.find(f"{{{BPMN_NS}}}documentation")
+    told = task.find(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}instructionsForEndUser")
+    check = Check(props["check"], props.get("checkMessage") or None) if props.get("check") else None
+    return Step(task.get("id"), task.get("name") or task.get("id"), lane_of[task.get("id")],
+                props.get(FORM_PROPERTY) or None, props.get("kelengkapan") or None,
+                props.get("sla") or None, props.get("output") or None,
+                (doc.text or "").strip() or None if doc is not None else None, check, task.sourceline,
+                (told.text or "").strip() or None if told is not None else None)

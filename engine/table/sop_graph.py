@@ -123,7 +123,8 @@ def _check_unique(table: SopTable, nodes: list[Node], source: str) -> None:
             clash = node if node.step is not None else other
             line = clash.step.line if clash.step is not None else 0
             where = f"{source}:{line}" if line else source
-            raise DefinitionError(f"{where}: id '{node.id}' is also the id of a generated {other.kind} element; "
+            raise DefinitionError("{where}: id '{node_id}' is also the id of a generated {other_kind} element; "
                                   "rename the step (ids starting Gabung_, Bagi_, Temu_, Keputusan_, Selesai_ are "
-                                  "used for gateways and end events)")
+                                  "used for gateways and end events)",
+                                  where=where, node_id=node.id, other_kind=other.kind)
         seen[node.id] = node

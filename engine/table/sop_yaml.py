@@ -249,8 +249,8 @@ def read_table(text: str, source: str, *, forms_dir: Path | None = None) -> tupl
     """
     doc, lines = parse_yaml_lines(text, source)
     if not isinstance(doc, dict):
-        raise DefinitionError(f"{source}: an SOP table is a mapping with sop, pelaksana and langkah; "
-                              f"see {SCHEMA_FILE.name}")
+        raise DefinitionError("{source}: an SOP table is a mapping with sop, pelaksana and langkah; "
+                              "see {schema_file_name}", source=source, schema_file_name=SCHEMA_FILE.name)
     errors = sorted(_validator().iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     problems: list[tuple[int, str]] = []
     reader = _Reader(doc, lines, source, forms_dir)
@@ -289,11 +289,11 @@ def _table_error(source: str, problems: list[tuple[int, str]]) -> EngineError:
     problems = sorted(set(problems))
     if len(problems) == 1:
         line, text = problems[0]
-        error = DefinitionError(f"{source}:{line}: {text}")
+        error = DefinitionError("{source}:{line}: {text}", source=source, line=line, text=text)
     else:
         listing = "\n".join(f"  - {source}:{line}: {text}" for line, text in problems)
-        error = DefinitionError(f"{source}: the SOP table has {len(problems)} problems; fix them and try again:\n"
-                                f"{listing}")
+        error = DefinitionError("{source}: the SOP table has {problems_count} problems; fix them and try again:\n"
+                                "{listing}", source=source, problems_count=len(problems), listing=listing)
     error.table_problems = problems  # type: ignore[attr-defined]  # each (line, text), for `sop lint`
     return error
 
