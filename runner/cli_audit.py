@@ -161,9 +161,10 @@ def export(ctx: click.Context, instance: int, path: str) -> None:
     folder = bundle_files_folder(path)
     import os
 
-    files = f" and its files to {folder}" if os.path.isdir(folder) else ""
-    message(f"Exported instance {instance} ({len(record.events)} events, head {record.last_hash}) to {path}{files}; "
-            f"check it anywhere with `sop verify --bundle {path}`.")
+    files = N_(" and its files to {folder}", folder=folder) if os.path.isdir(folder) else ""
+    message(N_("Exported instance {instance} ({count} events, head {head}) to {path}{files}; check it anywhere with "
+               "`sop verify --bundle {path}`.", instance=instance, count=len(record.events), head=record.last_hash,
+               path=path, files=files))
 
 
 COMMANDS = [history, replay, verify, export]

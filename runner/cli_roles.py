@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .render import emit_json, emit_json_list, message, say, table
-from .words import fixed_text
+from .words import N_, fixed_text
 
 if TYPE_CHECKING:
     from engine import Engine
@@ -61,8 +61,11 @@ def roles(ctx: click.Context, as_json: bool) -> None:
                          [(p.login, p.name, p.nip, ", ".join(p.lanes), fixed_text("yes") if p.operator else "")
                           for p in people]))
         me = in_force.people.get(engine.operator)
-        message(f"You are {engine.operator}" + (f" ({me.name}; lanes: {', '.join(me.lanes) or 'none'})." if me
-                                                 else ", who is not in the roles file."))
+        if me is not None:
+            message(N_("You are {login} ({name}; lanes: {lanes}).", login=engine.operator, name=me.name,
+                       lanes=", ".join(me.lanes) or fixed_text("none")))
+        else:
+            message(N_("You are {login}, who is not in the roles file.", login=engine.operator))
         status = engine.people.roles_status()
         if status.pinned is None:
             message(f"Roles from {in_force.described}, not pinned in the store yet: `sop roles apply` pins them.")

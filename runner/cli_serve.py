@@ -43,7 +43,7 @@ def serve(ctx: click.Context, *, host: str, port: int, workers: int, trust_heade
         raise click.UsageError("--trust-header needs --trusted-proxy ADDR: a login header is believed only from the "
                                "proxy that sets it")
     engine = engine_of(ctx)
-    engine.context.store()  # a missing store is an error now, not on every page
+    engine.open()  # a missing store is an error now, not on every page
     if engine.people.roles_status().pinned is None:
         raise click.ClickException("sop serve needs the roles pinned in the store, so people can log in: run "
                                    "`sop roles apply`, then `sop passwd LOGIN` for each person")

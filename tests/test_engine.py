@@ -232,3 +232,16 @@ def test_an_engine_acting_as_another_person_shares_the_connection_and_the_caches
     assert (
         kept.instance(view.instance).show().started_by == "tu.umum"
     )  # the shared connection still works after a start
+
+
+def test_copies_acting_as_others_share_one_connection_even_before_it_is_opened(tmp_path: Path) -> None:
+    """An Engine that has not used its store yet still hands every acting_as copy the same connection, and a copy
+    closing lets go of it without closing it under the others."""
+    db = str(tmp_path / "s.db")
+    Engine(db, definitions_dir=DEFINITIONS, forms_dir=FORMS).instances.start("interkoneksi_data_baru")
+    kept = Engine(db, definitions_dir=DEFINITIONS, forms_dir=FORMS, operator="server")
+    first, second = kept.acting_as("tu.umum"), kept.acting_as("kadis")
+    assert first.context.store() is second.context.store() is kept.context.store()
+    first.close()
+    assert second.instance(1).show().status == "running" and kept.instances.find()[0].instance == 1
+    kept.close()

@@ -93,6 +93,21 @@ def test_the_indonesian_text_is_built_from_the_template_not_by_matching_english(
     assert speak.translate(plain) == "Instans 5 tidak ada di 'y.db'" and plain in seen
 
 
+def test_values_people_typed_are_never_translated(sop: Sop, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A login, a task name or a file name inside an Indonesian refusal reads as typed, even when it is also a word
+    the catalog knows ('none', 'task'); a word the engine chose itself ('none' for an empty list) is translated."""
+    speak = Catalog({"Roles file '{path}' does not exist": "Berkas peran '{path}' tidak ada", "none": "tidak ada",
+                     "task": "tugas", "Lanes: {lanes}": "Lajur: {lanes}"})
+    assert speak.translate(N_("Roles file '{path}' does not exist", path="none")) == "Berkas peran 'none' tidak ada"
+    assert speak.translate(N_("Lanes: {lanes}", lanes=N_("none"))) == "Lajur: tidak ada"
+    monkeypatch.setenv("SOP_LANG", "id")
+    instance = sop.start()
+    for typed in ("task", "none"):
+        refused = sop("complete", str(instance), typed, "--set", "perihal=x")
+        assert refused.exit_code == 1 and f"'{typed}'" in refused.stderr, refused.stderr
+        assert "'tugas'" not in refused.stderr and "'tidak ada'" not in refused.stderr
+
+
 def test_a_message_inside_another_is_translated_in_turn() -> None:
     """A value that is itself a Message reads in the same language, and each problem of a refusal too."""
     speak = Catalog({"Instance {instance} task '{task}'": "Instans {instance} tugas '{task}'",

@@ -233,29 +233,9 @@ def test_postgresql_positions_commit_in_order(pg_url: str, monkeypatch: pytest.M
     eng = engine(pg_url)
     first, second = eng.instances.start(PROCESS).instance, eng.instances.start(PROCESS).instance
     eng.close()
-    holding, go = threading.Event(), threading.Event()
-
-    def pause(name: str) -> None:
-        if name == "before-commit" and threading.current_thread().name == "slow":
-            holding.set()
-            assert go.wait(30)
-
-    monkeypatch.setattr("engine.store.pg_store.failpoint", pause)
-    errors: list[BaseException] = []
-
-    def run(instance: int) -> None:
-        worker = engine(pg_url)
-        try:
-            complete(worker, instance, STEPS[0])
-        except BaseException as exc:  # reported by the test thread
-            errors.append(exc)
-        finally:
-            worker.close()
-
-    slow = threading.Thread(target=run, args=(first,), name="slow")
-    slow.start()
-    assert holding.wait(30)
-    fast = threading.Thread(target=run, args=(second,), name="fast")
+    slow, go, errors = _completion_paused_at(monkeypatch, "engine.store.pg_store.failpoint", "before-commit",
+                                             pg_url, first)
+    fast = threading.Thread(target=_complete_first_step, args=(pg_url, second, errors), name="fast")
     fast.start()
     fast.join(1.0)
     reader = engine(pg_url)
@@ -310,12 +290,27 @@ def test_sop_events_lists_reads_after_a_cursor_and_acknowledges(sop: Sop) -> Non
     assert [e["position"] for e in sop.json("events", "--consumer", "indeks")] == [1, 2]
 
 
+def test_a_shell_worker_reads_handles_then_acknowledges_up_to_what_it_handled(sop: Sop) -> None:
+    """`--ack-to N` moves the cursor to N and no further: an event that arrived while the worker handled the first
+    ones is still there on its next read (at least once, from a shell too)."""
+    instance = sop.start()
+    read = sop.json("events", "--consumer", "notifikasi")
+    assert [e["kind"] for e in read] == ["instance-started", "task-ready"]
+    claimed = sop("claim", str(instance), "AjukanPermohonan")  # arrives while the worker handles what it read
+    assert claimed.exit_code == 0, claimed.output
+    acked = sop("events", "--consumer", "notifikasi", "--ack-to", str(read[-1]["position"]))
+    assert acked.exit_code == 0 and acked.stdout == "" and "up to 2" in acked.stderr
+    assert [e["kind"] for e in sop.json("events", "--consumer", "notifikasi")] == ["task-claimed"]
+
+
 def test_sop_events_refuses_options_that_do_not_go_together(sop: Sop) -> None:
     """--consumer with --since, or --ack without --consumer, is a usage error (exit 2); a consumer name that cannot
     be one is refused (exit 1)."""
     sop.start()
     assert sop("events", "--consumer", "a", "--since", "0").exit_code == 2
     assert sop("events", "--ack").exit_code == 2
+    assert sop("events", "--ack-to", "1").exit_code == 2
+    assert sop("events", "--consumer", "a", "--ack", "--ack-to", "1").exit_code == 2
     bad = sop("events", "--consumer", "a b")
     assert bad.exit_code == 1 and "Consumer name 'a b' is not usable" in bad.stderr
 
@@ -351,28 +346,8 @@ def test_postgresql_tick_announces_overdue_while_a_change_holds_the_instance(pg_
     eng = engine(pg_url, clock)
     instance = eng.instances.start(PROCESS).instance
     eng.close()
-    holding, go = threading.Event(), threading.Event()
-
-    def pause(name: str) -> None:
-        if name == "after-state" and threading.current_thread().name == "slow":
-            holding.set()
-            assert go.wait(30)
-
-    monkeypatch.setattr("engine.store.sql_writes.failpoint", pause)
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        worker = engine(pg_url)
-        try:
-            complete(worker, instance, STEPS[0])
-        except BaseException as exc:  # reported by the test thread
-            errors.append(exc)
-        finally:
-            worker.close()
-
-    slow = threading.Thread(target=run, name="slow")
-    slow.start()
-    assert holding.wait(30)
+    slow, go, errors = _completion_paused_at(monkeypatch, "engine.store.sql_writes.failpoint", "after-state",
+                                             pg_url, instance)
     ticker = engine(pg_url, Clock(LATE))
     announced = ticker.time.tick().overdue  # the instance row is locked by the paused completion
     go.set()
@@ -380,3 +355,32 @@ def test_postgresql_tick_announces_overdue_while_a_change_holds_the_instance(pg_
     assert errors == [] and [t.task for t in announced] == ["AjukanPermohonan"]
     assert [e.kind for e in ticker.events(since=2)] == ["task-overdue", "task-completed", "task-ready"]
     ticker.close()
+
+
+def _complete_first_step(url: str, instance: int, errors: list[BaseException]) -> None:
+    """Complete the scripted run's first step of an instance with an engine of its own (errors: for the test)."""
+    worker = engine(url)
+    try:
+        complete(worker, instance, STEPS[0])
+    except BaseException as exc:  # reported by the test thread
+        errors.append(exc)
+    finally:
+        worker.close()
+
+
+def _completion_paused_at(monkeypatch: pytest.MonkeyPatch, target: str, point: str, url: str,
+                          instance: int) -> tuple[threading.Thread, threading.Event, list[BaseException]]:
+    """A completion running in a thread named "slow", paused at a failpoint until the returned event is set."""
+    holding, go = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def pause(name: str) -> None:
+        if name == point and threading.current_thread().name == "slow":
+            holding.set()
+            assert go.wait(30)
+
+    monkeypatch.setattr(target, pause)
+    slow = threading.Thread(target=_complete_first_step, args=(url, instance, errors), name="slow")
+    slow.start()
+    assert holding.wait(30)
+    return slow, go, errors

@@ -36,7 +36,7 @@ def engine_for(login: str | None) -> Engine:
     if base is None:
         base = kept[config["SOP_DB"]] = Engine(config["SOP_DB"], definitions_dir=config["SOP_DEFINITIONS"],
                                                forms_dir=config["SOP_FORMS"], operator="-", roles=config["SOP_ROLES"])
-        base.context.store(create=True)  # opened as a writer once, so no request's Engine reopens the shared connection
+        base.open(create=True)  # opened as a writer once, so no request's Engine reopens the shared connection
     return base.acting_as(login or "-")
 
 

@@ -11,7 +11,7 @@ from typing import Any
 def N_(template: str, /, **fields: Any) -> str:
     """Mark a text for the catalog; it is translated where it is shown. With values, the engine's Message of the
     template and its values (translated from the template, the values in their places)."""
-    if not fields:
+    if not fields:  # a plain text, translated where it is shown (a chosen word inside a message: fixed_text)
         return template
     from engine import N_ as engine_message
 

@@ -103,7 +103,7 @@ def version_problems(record: AuditRecord) -> list[Problem]:
 
 def _files(bundle: Any) -> str:
     try:
-        return "BPMN " + bundle["bpmn"]["file"] + ", forms " + ", ".join(sorted(bundle["forms"])) or "none"
+        return "BPMN " + bundle["bpmn"]["file"] + ", forms " + ", ".join(sorted(bundle["forms"])) or N_("none")
     except (KeyError, TypeError):
         return "its layout is not a definition bundle"
 

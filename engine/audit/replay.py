@@ -179,7 +179,7 @@ def _apply(workflow: Any, event: EventRow, data: dict[str, Any], context: _Conte
         return workflow
     if event.type == "instance-completed":
         if not workflow.completed:
-            listing = ", ".join(f"'{t.task}'" for t in _ready(workflow)) or "none"
+            listing = ", ".join(f"'{t.task}'" for t in _ready(workflow)) or N_("none")
             raise Divergence(event.seq, f"{where}: by replay the instance is still running; ready: {listing}")
         return workflow
     handler = EVENT_HANDLERS.get(event.type)
@@ -209,7 +209,7 @@ def _completed(workflow: Any, event: EventRow, payload: dict[str, Any], context:
 
     task = task_by_uuid(workflow, event.task_uuid or "")
     if task is None or task.task_spec.bpmn_id != event.task or not is_ready_user_task(task):
-        listing = ", ".join(f"'{t.task}'" for t in _ready(workflow)) or "none"
+        listing = ", ".join(f"'{t.task}'" for t in _ready(workflow)) or N_("none")
         raise Divergence(event.seq, f"{where}: task {event.task_uuid} was not ready at that point by replay; "
                                     f"ready then: {listing}")
     holder = context.claimer(workflow, event.task_uuid or "")
@@ -384,7 +384,7 @@ def _claim_changed(workflow: Any, event: EventRow, data: Any, context: _Context)
     where = N_("event {seq} ({event_type} {task})", seq=event.seq, event_type=event.type, task=event.task)
     ready = {t.id: t.task for t in _ready(workflow)}
     if ready.get(event.task_uuid or "") != event.task:
-        listing = ", ".join(f"'{t}'" for t in ready.values()) or "none"
+        listing = ", ".join(f"'{t}'" for t in ready.values()) or N_("none")
         raise Divergence(event.seq, f"{where}: task {event.task_uuid} was not ready at that point by replay; ready "
                                     f"then: {listing}")
     if data != {}:

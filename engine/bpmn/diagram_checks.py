@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from engine.common.errors import DefinitionError, ExpressionError
 from engine.common.expressions import RESERVED_NAMES, parse_expression
+from engine.common.i18n import N_
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -223,7 +224,7 @@ def expression_problems(text: str, where: str, step_ids: set[str],
     for node in ast.walk(tree):
         if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id not in step_ids
                 and node.value.id not in start_data):
-            known = ", ".join(sorted(step_ids)) or "none"
+            known = ", ".join(sorted(step_ids)) or N_("none")
             yield "condition-unknown-step", (
                 f"{where}: expression {text!r} reads '{node.value.id}', which is no step of this process "
                 f"(steps: {known}); use a step's task id"

@@ -8,6 +8,7 @@ from typing import Any
 
 from engine.bpmn.diagram_checks import BPMN_NS, DiagramProblem
 from engine.bpmn.tasks import FORM_PROPERTY
+from engine.common.i18n import N_
 
 CAMUNDA_NAMESPACES = frozenset({"http://camunda.org/schema/1.0/bpmn", "http://camunda.org/schema/zeebe/1.0"})
 CONVENTION_RULE = "modeler-extension"
@@ -33,7 +34,7 @@ def _owner(element: Any) -> tuple[str, str]:
 
 def _names(element: Any, child: str, key: str) -> str:
     found = [c.get(key) or "?" for c in element if isinstance(c.tag, str) and _split(c.tag)[1] == child]
-    return ", ".join(found) or "none"
+    return ", ".join(found) or N_("none")
 
 
 def convention_warnings(process: Any) -> Iterator[DiagramProblem]:

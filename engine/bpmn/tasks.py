@@ -12,6 +12,7 @@ from engine.common.errors import (
     NoTaskError,
     TaskStateError,
 )
+from engine.common.i18n import N_
 from engine.common.models import TaskView
 from engine.store.protocol import EventRow, InstanceRow
 
@@ -55,7 +56,7 @@ def resolve(
     known: Callable[[], set[str]],
 ) -> TaskView:
     """The ready task a reference names: its BPMN id, its UUID, or a unique prefix of the UUID."""
-    listing = ", ".join(f"'{t.task}' ({t.id[:8]})" for t in ready) or "none"
+    listing = ", ".join(f"'{t.task}' ({t.id[:8]})" for t in ready) or N_("none")
     by_id = [t for t in ready if t.task == ref]
     if len(by_id) == 1:
         return by_id[0]

@@ -95,7 +95,8 @@ class Catalog:
 
     def rendered(self, message: Message, depth: int = 0) -> str:
         """A Message from its template's entry (the English template when the catalog lacks it), each value
-        translated in turn: a Message or an error from its own template, a text by `translate`, others as they are."""
+        translated in turn: a Message or an error from its own template, a sentence by `translate`, a single word or
+        any other value as it is (ids, logins and paths people typed stay theirs)."""
         values = {name: self._value(value, depth + 1) for name, value in message.fields.items()}
         translated = self.exact.get(message.template)
         if translated is None:
@@ -112,9 +113,10 @@ class Catalog:
             return value
         if isinstance(value, BaseException | Message):
             return self.translate(value, depth)
-        if isinstance(value, str) and len(value) > 3:  # a status, a word the code chose: the catalog may know it
-            return self.translate(value, depth)
-        return value
+        if isinstance(value, str) and any(c.isspace() for c in value.strip()):
+            return self.translate(value, depth)  # a sentence from code that still writes f-strings
+        return value  # a value as typed or stored (a login, a task id, a path): never "translated"; a word the code
+        # chose itself comes as N_("none"), a Message
 
     def _scored(self, text: str, depth: int) -> tuple[str, int]:
         """(translation, characters of fixed text it accounts for): 0 when no entry fits."""

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from engine.common.errors import ValidationError
+from engine.common.i18n import N_
 
 MIN_LENGTH = 10
 MAX_LENGTH = 1024  # a longer "password" is a mistake (or an attempt to make hashing slow)
@@ -30,8 +31,8 @@ def _stand_in() -> str:
 def check_policy(password: str, login: str, name: str) -> None:
     """Refuse a password shorter than MIN_LENGTH, longer than MAX_LENGTH, or that is the login or the name."""
     plain = password.strip().casefold()
-    rule = (f"a password has at least {MIN_LENGTH} characters (at most {MAX_LENGTH}) and is neither the login nor "
-            "the person's name")
+    rule = N_("a password has at least {least} characters (at most {most}) and is neither the login nor the person's "
+              "name", least=MIN_LENGTH, most=MAX_LENGTH)
     if len(password) < MIN_LENGTH or len(password) > MAX_LENGTH or plain in (login.casefold(), name.strip().casefold()):
         raise ValidationError("The new password of '{login}' is refused: {rule}; nothing was changed",
                               login=login, rule=rule)

@@ -9,6 +9,7 @@ from typing import Any
 from engine.bpmn.diagram_checks import BPMN_NS
 from engine.bpmn.xml_reading import read_diagram_file
 from engine.common.errors import DefinitionError, EngineError
+from engine.common.i18n import N_
 from engine.common.yamlio import parse_yaml
 from engine.definitions.limits import count_limit_problem
 from engine.definitions.rules import (
@@ -48,7 +49,7 @@ class Catalog:
                 return definition
         from engine.common.errors import NoProcessError
 
-        known = ", ".join(d.process_id for d in self.definitions) or "none"
+        known = ", ".join(d.process_id for d in self.definitions) or N_("none")
         hint = ("; problems: " + "; ".join(self.problems)) if self.problems else ""
         raise NoProcessError("No process '{process_id}' in the definitions; known: {known}{hint}",
                              process_id=process_id, known=known, hint=hint)

@@ -50,7 +50,7 @@ class Roles(NamedTuple):
             raise NotInRolesError(
                 "'{login}' is not in {described}; ask the administrator to add them "
                 "(people: {people})",
-                login=login, described=self.described, people=', '.join(sorted(self.people)) or 'none'
+                login=login, described=self.described, people=', '.join(sorted(self.people)) or N_("none")
             )
         return found
 
@@ -80,7 +80,7 @@ class Roles(NamedTuple):
             )
         if person.holds(lane):
             return
-        lanes = ", ".join(person.lanes) or "none"
+        lanes = ", ".join(person.lanes) or N_("none")
         holders = ", ".join(f"{p.login} ({p.name})" for p in self.people.values() if p.holds(lane))
         fix = (N_("Lane '{lane}' is held by {holders}: one of them must complete it (or the clerk with --as)",
                   lane=lane, holders=holders) if holders

@@ -6,6 +6,7 @@ import os
 from typing import TYPE_CHECKING, NamedTuple
 
 from engine.common.errors import DataFileError, NotFoundError, StoreError
+from engine.common.i18n import N_
 from engine.common.models import AttachmentView
 from engine.store.protocol import Store
 
@@ -59,14 +60,14 @@ def attachments(context: EngineContext, instance: int, *, task: str | None = Non
     if task is not None:
         narrowed = [a for a in found if a.task == task]
         if not narrowed:
-            tasks = ", ".join(dict.fromkeys(a.task for a in found)) or "none"
+            tasks = ", ".join(dict.fromkeys(a.task for a in found)) or N_("none")
             raise NotFoundError("Instance {instance} has no file attached to task '{task}'; tasks with files: "
                                 "{tasks}", instance=instance, task=task, tasks=tasks)
         found = narrowed
     if field is not None:
         narrowed = [a for a in found if a.field == field]
         if not narrowed:
-            fields = ", ".join(dict.fromkeys(a.field for a in found)) or "none"
+            fields = ", ".join(dict.fromkeys(a.field for a in found)) or N_("none")
             if task is not None:
                 raise NotFoundError("Instance {instance} has no file in field '{field}' of task '{task}'; "
                                     "fields with files: {fields_value}",

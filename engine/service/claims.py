@@ -58,6 +58,6 @@ def change_claim(context: EngineContext, instance: int, task: str, *, requested:
         before = [after if t.id == target.id else t for t in at.ready]
         done = advance(tx, at.row, at.workflow, [Happened(kind, target.task, target.id, {})],
                        context.change(login, now, before),
-                       stranded=f"{what} would leave instance {instance}")
+                       stranded=N_("{what} would leave instance {instance}", what=what, instance=instance))
     context.warm.keep(done.row, at.workflow)
     return next(t for t in done.ready if t.id == target.id)

@@ -80,7 +80,7 @@ def complete(context: EngineContext, instance: int, task: str, data: dict[str, A
             at.workflow,
             [Happened("task-completed", at.target.task, at.target.id, data)],
             context.change(actor, context.clock(), at.ready),
-            stranded=f"{what} would leave instance {instance}",
+            stranded=N_("{what} would leave instance {instance}", what=what, instance=instance),
             finished=Finished(at.target.id, at.target.since),
         )
         if at.target.form:  # the files the artefact names, stored with the event that names them

@@ -40,6 +40,7 @@ class EngineContext:
         self._work_clock = self._given_clock = work_clock
         self._local_times: LocalTimes | None = None
         self._store: Store | None = None
+        self._owns_store = True  # a copy made by acting_as shares its maker's connection and never closes it
         self._may_create = False
         self._pinned: PinnedVersions | None = None
         self._warm: WarmWorkflows | None = None
@@ -121,20 +122,22 @@ class EngineContext:
 
         self.pinned, self.warm  # noqa: B018 - made here, so that every copy shares them
         try:
+            self.store(optional=True)  # opened here, so that every copy shares one connection
             self.local_times()  # shared too (a broken calendar is reported by the copy that needs the times)
         except EngineError:
-            pass
+            pass  # a store or calendar that cannot be used is reported by the copy that uses it
         other = copy(self)
+        other._owns_store = False
         other.operator = operator
         other._pinned_roles = None
         other._work_clock = self._given_clock
         return other
 
     def close(self) -> None:
-        """Release the store connection."""
-        if self._store is not None:
+        """Release the store connection (a copy made by acting_as only lets go of its maker's)."""
+        if self._store is not None and self._owns_store:
             self._store.close()
-            self._store = None
+        self._store = None
 
     # -- people -----------------------------------------------------------------------------------
 

@@ -144,7 +144,7 @@ def _definition(context: EngineContext, process_id: str, version: str | None) ->
         current = None
     matches = [v for v in known if v.startswith(needle)] if len(needle) >= 4 else []
     if len(matches) != 1:
-        listing = ", ".join(v[:12] for v in known) or "none"
+        listing = ", ".join(v[:12] for v in known) or N_("none")
         what = N_("matches several versions") if matches else N_("is no version of it")
         raise NotFoundError("--version {version}: {what} of process {process_id} (known: {listing}); give more "
                             "of the hash (at least 4 characters)",

@@ -117,6 +117,11 @@ class Engine:
 
         return acknowledge(self.context.store(), consumer=consumer, position=position, now=self.context.clock())
 
+    def open(self, *, create: bool = False) -> None:
+        """Open the store now: a store that is missing (unless create), not a sop store or newer than this program
+        is refused here rather than at the first use; a long-running server opens it once before serving."""
+        self.context.store(create=create)
+
     def acting_as(self, operator: str) -> Engine:
         """This Engine acting as another person, sharing its store connection, pinned versions, warm workflows and
         local times (a server keeps one Engine per thread and makes one of these per request); the roles in force

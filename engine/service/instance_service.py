@@ -48,7 +48,8 @@ class InstanceService:
                               definition.version)
             row = row._replace(id=tx.create_instance(row))
             done = advance(tx, row, workflow, [Happened("instance-started", None, root_id(workflow), data)],
-                           context.change(actor, now, []), stranded=f"Starting {process_id} would leave the instance")
+                           context.change(actor, now, []), stranded=N_("Starting {process} would leave the instance",
+                                                                       process=process_id))
         context.warm.keep(done.row, workflow)
         return instance_view(done.row, done.ready, data)
 
@@ -75,6 +76,8 @@ class InstanceService:
         overdue_at: str | None = None,
     ) -> int:
         """How many ready user tasks match (the same filters as `tasks`)."""
+        if instance is not None:
+            self._context.instance_row(instance)
         return self._context.store().count_ready_tasks(instance, lane, lanes, overdue_at)
 
     def migrate_all(self, from_version: str, *, to: str | None = None, dry_run: bool = False) -> list[MigrationResult]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine.common.errors import LoginError, NotInRolesError, RoleError
+from engine.common.i18n import N_
 
 if TYPE_CHECKING:
     from engine.definitions.roles import Person, Roles
@@ -16,8 +17,8 @@ if TYPE_CHECKING:
 MAX_FAILURES = 5
 FAILURE_WINDOW_S = 15 * 60
 # The one answer to a wrong login, a wrong password and a login without a password: nothing says which.
-WRONG_LOGIN = ("The login or the password is wrong (or no password was set for this login); try again, or ask an "
-               "operator to set one with `sop passwd LOGIN`")
+WRONG_LOGIN = N_("The login or the password is wrong (or no password was set for this login); try again, or ask an "
+                 "operator to set one with `sop passwd LOGIN`")
 
 
 class PeopleService:
@@ -94,7 +95,7 @@ class PeopleService:
                                       login=login, described=roles.described)
             setter = roles.acting(self._context.operator, actor)
             if setter.login != login and not setter.operator:
-                operators = ", ".join(sorted(p.login for p in roles.people.values() if p.operator)) or "none"
+                operators = ", ".join(sorted(p.login for p in roles.people.values() if p.operator)) or N_("none")
                 raise RoleError("'{setter_login}' may not set the password of '{login}': only '{login}' or an "
                                 "operator of {described} ({operators}) may; nothing was changed",
                                 setter_login=setter.login, login=login, described=roles.described, operators=operators)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from engine.common.errors import EngineError, NoTaskError, WrongLaneError
+from engine.common.i18n import N_
 from engine.common.models import ProcessInfo
 
 if TYPE_CHECKING:
@@ -102,8 +103,8 @@ class ProcessService:
         recorder = roles.people.get(context.operator)
         if (recorder is not None and recorder.operator) or any(person.holds(lane) for lane in definition.start_lanes):
             return
-        lanes = ", ".join(definition.start_lanes) or "none"
-        held = ", ".join(person.lanes) or "none"
+        lanes = ", ".join(definition.start_lanes) or N_("none")
+        held = ", ".join(person.lanes) or N_("none")
         raise WrongLaneError("{login} ({person_name}) may not start process {process_id}: it starts in lane(s) "
                              "{lanes}, and {login} acts in: {held}; nothing was started. One of that lane's people "
                              "or an operator must start it",

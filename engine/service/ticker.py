@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.common.errors import EngineError, StoreError
+from engine.common.i18n import N_
 from engine.common.models import TaskView
 from engine.service.transition import Change, Happened, advance
 from engine.store.protocol import Store, TimerRow, Transaction
@@ -62,7 +63,8 @@ def run_tick(context: EngineContext) -> TickResult:
         except EngineError as exc:
             if timer is None:
                 raise
-            problems.append(f"Instance {timer.instance_id} timer '{timer.bpmn_id}' (due {timer.due}): {exc}")
+            problems.append(N_("Instance {instance} timer '{timer}' (due {due}): {error}", instance=timer.instance_id,
+                               timer=timer.bpmn_id, due=timer.due, error=exc))
     return TickResult(now, tuple(fired), tuple(problems), _announce_overdue(store, now))
 
 
@@ -102,6 +104,7 @@ def _fire(context: EngineContext, tx: Transaction, timer: TimerRow, now: str) ->
     data = {"due": timer.due, "attached_to": timer.attached_to, "interrupting": interrupting(fired)}
     change = Change(TIMER_ACTOR, context.operator, now, context.work_clock(), tx.ready_tasks(row.id))
     done = advance(tx, row, workflow, [Happened("timer-fired", timer.bpmn_id, timer.task_uuid, data)], change,
-                   stranded=f"Timer '{timer.bpmn_id}' of instance {row.id} would leave instance {row.id}")
+                   stranded=N_("Timer '{timer}' of instance {instance} would leave instance {instance}",
+                              timer=timer.bpmn_id, instance=row.id))
     return FiredTimer(row.id, timer.bpmn_id, timer.attached_to, timer.due, done.row.status,
                       tuple(t.task for t in done.ready))

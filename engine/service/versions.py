@@ -95,7 +95,7 @@ def _target(context: EngineContext, process_id: str, to: str | None) -> _Target:
     hashes = {v.version for v in stored} | ({current.version} if current else set())
     matches = sorted(h for h in hashes if h.startswith(wanted))
     if len(matches) != 1:
-        listing = ", ".join(sorted(h[:12] for h in hashes)) or "none"
+        listing = ", ".join(sorted(h[:12] for h in hashes)) or N_("none")
         what = N_("several versions") if matches else N_("no version")
         raise NotFoundError("Process '{process_id}' has {what} starting with '{wanted}'; versions: {listing}",
                             process_id=process_id, what=what, wanted=wanted[:12], listing=listing)
@@ -177,7 +177,8 @@ def _move(context: EngineContext, row: InstanceRow, target: _Target, dry_run: bo
     move_to_spec(workflow, target.spec)
     now = context.clock()
     before = reader.ready_tasks(row.id)
-    stranded = f"Moving instance {row.id} to version {target.version[:12]} would leave it"
+    stranded = N_("Moving instance {instance} to version {version} would leave it", instance=row.id,
+                  version=target.version[:12])
     if dry_run:
         return result(False, preview(row, workflow, before, now, stranded), [])
     if tx.get_version(target.version) is None:

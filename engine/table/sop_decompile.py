@@ -17,6 +17,7 @@ from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS, tag
 from engine.bpmn.tasks import FORM_PROPERTY
 from engine.bpmn.xml_reading import parse_xml
 from engine.common.errors import DefinitionError
+from engine.common.i18n import N_
 from engine.table.sop_table import (
     END,
     Branch,
@@ -257,7 +258,7 @@ def table_from_bpmn(text: str, source: str, *, process_id: str | None = None, fo
     if process_id is not None:
         processes = [p for p in processes if p.get("id") == process_id]
     if len(processes) != 1:
-        known = ", ".join(p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process")) or "none"
+        known = ", ".join(p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process")) or N_("none")
         raise DefinitionError("{source}: name one executable process with --process (processes: {known})",
                               source=source, known=known)
     process = processes[0]
