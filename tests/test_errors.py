@@ -25,7 +25,7 @@ from engine.common.errors import (
     NotFoundError,
     ValidationError,
 )
-from engine.common.i18n import N_, Catalog, catalog
+from engine.common.i18n import N_, MessageCatalog, catalog
 from engine.common.messages import Message
 
 NO_INSTANCE = "No instance {instance} in store '{db}'; list them with `sop instances`"
@@ -76,15 +76,15 @@ def test_the_engines_refusals_carry_the_values_they_name(sop: Sop) -> None:
 def test_the_indonesian_text_is_built_from_the_template_not_by_matching_english(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The catalog's entry for the template gives the text; the English is never matched back to an entry."""
-    speak = Catalog({NO_INSTANCE: "Instans {instance} tidak ada di '{db}'"})
+    speak = MessageCatalog({NO_INSTANCE: "Instans {instance} tidak ada di '{db}'"})
     seen: list[str] = []
-    matched = Catalog._readings
+    matched = MessageCatalog._readings
 
-    def readings(self: Catalog, text: str, depth: int) -> Any:  # the English matched against the entries
+    def readings(self: MessageCatalog, text: str, depth: int) -> Any:  # the English matched against the entries
         seen.append(text)
         return matched(self, text, depth)
 
-    monkeypatch.setattr(Catalog, "_readings", readings)
+    monkeypatch.setattr(MessageCatalog, "_readings", readings)
     err = NoInstanceError(NO_INSTANCE, instance=12, db="sop.db")
     assert speak.translate(err) == "Instans 12 tidak ada di 'sop.db'"
     assert str(err) not in seen
@@ -96,8 +96,8 @@ def test_the_indonesian_text_is_built_from_the_template_not_by_matching_english(
 def test_values_people_typed_are_never_translated(sop: Sop, monkeypatch: pytest.MonkeyPatch) -> None:
     """A login, a task name or a file name inside an Indonesian refusal reads as typed, even when it is also a word
     the catalog knows ('none', 'task'); a word the engine chose itself ('none' for an empty list) is translated."""
-    speak = Catalog({"Roles file '{path}' does not exist": "Berkas peran '{path}' tidak ada", "none": "tidak ada",
-                     "task": "tugas", "Lanes: {lanes}": "Lajur: {lanes}"})
+    speak = MessageCatalog({"Roles file '{path}' does not exist": "Berkas peran '{path}' tidak ada",
+                            "none": "tidak ada", "task": "tugas", "Lanes: {lanes}": "Lajur: {lanes}"})
     assert speak.translate(N_("Roles file '{path}' does not exist", path="none")) == "Berkas peran 'none' tidak ada"
     assert speak.translate(N_("Lanes: {lanes}", lanes=N_("none"))) == "Lajur: tidak ada"
     monkeypatch.setenv("SOP_LANG", "id")
@@ -110,7 +110,7 @@ def test_values_people_typed_are_never_translated(sop: Sop, monkeypatch: pytest.
 
 def test_a_message_inside_another_is_translated_in_turn() -> None:
     """A value that is itself a Message reads in the same language, and each problem of a refusal too."""
-    speak = Catalog({"Instance {instance} task '{task}'": "Instans {instance} tugas '{task}'",
+    speak = MessageCatalog({"Instance {instance} task '{task}'": "Instans {instance} tugas '{task}'",
                      "{what}: the data does not satisfy the form": "{what}: data tidak memenuhi formulir",
                      "{path}: {sentence}": "{path}: {sentence}", "is required; fill it in": "wajib diisi"})
     what = N_("Instance {instance} task '{task}'", instance=3, task="Telaah")

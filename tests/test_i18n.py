@@ -13,7 +13,7 @@ import pytest
 from babel.messages.pofile import read_po
 from conftest import DATA, ROOT, Sop
 
-from engine.common.i18n import LOCALE_DIR, Catalog, _read_mo, catalog, language
+from engine.common.i18n import LOCALE_DIR, MessageCatalog, _read_mo, catalog, language
 
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 PO = Path(LOCALE_DIR) / "id" / "LC_MESSAGES" / "sop.po"
@@ -73,7 +73,7 @@ def test_a_message_is_matched_to_its_entry_and_its_values_translated_in_turn() -
     entries = {"No instance {instance} in store '{self.db}'; list them with `sop instances`":
                "Tidak ada instans {instance} di penyimpanan '{self.db}'; lihat daftarnya dengan `sop instances`",
                "Error: {text}": "Galat: {text}", "ready": "siap"}
-    speak = Catalog(entries)
+    speak = MessageCatalog(entries)
     assert speak.translate("Error: No instance 7 in store 'a.db'; list them with `sop instances`") == \
         "Galat: Tidak ada instans 7 di penyimpanan 'a.db'; lihat daftarnya dengan `sop instances`"
     assert speak.translate("ready") == "siap"

@@ -116,10 +116,24 @@ def test_the_engine_hands_out_services_and_handles_over_one_context(tmp_path: Pa
 
 
 def test_no_mixin_class_is_left_in_the_engine() -> None:
-    """No class in engine/ is named *Methods or reaches back to the facade with cast("Engine", ...)."""
+    """No class in engine/ is assembled from others: none has two engine bases or reaches back to the facade with
+    cast("Engine", ...), none is named *Methods; a class others derive from is an error kind, or an abstract base
+    whose subclasses are the leaves (a store's dialects); and no two classes share a name."""
+    classes: dict[str, list[list[str]]] = {}
     for path in (ROOT / "engine").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        assert 'cast("Engine"' not in text, path
-        tree = ast.parse(text)
-        assert not [c.name for c in ast.walk(tree) if isinstance(c, ast.ClassDef) and c.name.endswith("Methods")]
-        assert "raise NotImplementedError" not in text, path
+        assert 'cast("Engine"' not in text and "raise NotImplementedError" not in text, path
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef):
+                classes.setdefault(node.name, []).append([ast.unparse(b).split(".")[-1] for b in node.bases])
+    assert [name for name, found in classes.items() if len(found) > 1] == []
+    assert not [name for name in classes if name.endswith("Methods")]
+    bases = {name: [b for b in found[0] if b in classes] for name, found in classes.items()}
+    assert {name: engine_bases for name, engine_bases in bases.items() if len(engine_bases) > 1} == {}
+    derived = {parent for engine_bases in bases.values() for parent in engine_bases}
+    for parent in derived:
+        if parent.endswith("Error"):
+            continue
+        assert "ABC" in classes[parent][0] and not bases[parent], f"{parent} is derived from but is no abstract base"
+        leaves = [name for name, engine_bases in bases.items() if parent in engine_bases]
+        assert not derived & set(leaves), f"{parent}'s subclasses are derived from in turn"

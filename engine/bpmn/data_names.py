@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS, tag
-from engine.bpmn.flow_checks import Found, Graph, expressions_of
+from engine.bpmn.flow_checks import FlowGraph, Found, expressions_of
 from engine.common.errors import EngineError, ExpressionError
 from engine.common.expressions import RESERVED_NAMES, parse_expression
 
@@ -68,7 +68,7 @@ def _item_names(task: Any) -> set[str]:
     return {item.get("name") or item.get("id") or "" for item in task.iter(f"{{{BPMN_NS}}}inputDataItem")}
 
 
-def _timer_expressions(process: Any, graph: Graph) -> Iterator[tuple[Any, str, str, set[str]]]:
+def _timer_expressions(process: Any, graph: FlowGraph) -> Iterator[tuple[Any, str, str, set[str]]]:
     """(element, boundary event id, text, steps before) of each boundary timer whose duration is an expression."""
     from engine.common.durations import DURATION_SHAPE
     from engine.common.work_calendar import split_duration
@@ -113,7 +113,7 @@ def suggestion(name: str, before: set[str], names: set[str], schemas: dict[str, 
             f"{START_DATA_PROPERTY} (value '{name}') on the process; else read a step's field, Step[\"field\"]")
 
 
-def name_problems(process: Any, graph: Graph, step_ids: set[str], declared: set[str],
+def name_problems(process: Any, graph: FlowGraph, step_ids: set[str], declared: set[str],
                   schemas: dict[str, dict[str, Any]]) -> Iterator[Found]:
     """Each bare name an expression reads that is no step id, evaluator name or declared start data; each
     multi-instance input collection that is no declared start data."""

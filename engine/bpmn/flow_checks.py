@@ -21,7 +21,7 @@ _MAX_COMBINATIONS = 10_000
 Found = tuple[int | None, str | None, str, str]
 
 
-class Graph:
+class FlowGraph:
     """The flow nodes of a process and its sequence flows (a boundary event follows the activity it sits on)."""
 
     def __init__(self, process: Any) -> None:
@@ -84,7 +84,7 @@ def _reads(text: str) -> list[tuple[str, Any]]:
     return out
 
 
-def expressions_of(process: Any, graph: Graph) -> Iterator[tuple[Any, str, str, set[str], bool]]:
+def expressions_of(process: Any, graph: FlowGraph) -> Iterator[tuple[Any, str, str, set[str], bool]]:
     """(element, owner id, text, steps upstream of where it is evaluated, is a step check) for each expression."""
     for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
         for cond in flow.iter(f"{{{BPMN_NS}}}conditionExpression"):
@@ -101,7 +101,7 @@ def expressions_of(process: Any, graph: Graph) -> Iterator[tuple[Any, str, str, 
                 yield prop, task_id, prop.get("value", ""), before | {task_id}, True
 
 
-def condition_problems(process: Any, graph: Graph, step_ids: set[str], schemas: dict[str, dict[str, Any]],
+def condition_problems(process: Any, graph: FlowGraph, step_ids: set[str], schemas: dict[str, dict[str, Any]],
                        start_data: frozenset[str] = frozenset()) -> Iterator[Found]:
     """A condition reading a step that does not come before it, or a field its form does not define (start data,
     given before any step, is read anywhere)."""
@@ -130,7 +130,7 @@ def condition_problems(process: Any, graph: Graph, step_ids: set[str], schemas: 
 CONDITION_SOURCE_RULE = "condition-ignored"
 
 
-def ignored_condition_problems(process: Any, graph: Graph) -> Iterator[Found]:
+def ignored_condition_problems(process: Any, graph: FlowGraph) -> Iterator[Found]:
     """A condition on a flow out of anything but an exclusive or inclusive gateway: SpiffWorkflow 3.2 connects
     such flows unconditionally, so every one of them would be taken whatever the condition says."""
     for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):

@@ -50,7 +50,7 @@ class _Template(NamedTuple):
     frame: bool  # fixed text without words (`{title} ({path}): {sentence}`): it only joins translated parts
 
 
-class Catalog:
+class MessageCatalog:
     """One language's entries: exact texts, and message templates matched against whole messages."""
 
     def __init__(self, entries: dict[str, str]) -> None:
@@ -176,15 +176,15 @@ def _fill(translated: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(), m.group()), translated)
 
 
-_ACTIVE: dict[str, Catalog] = {}
+_ACTIVE: dict[str, MessageCatalog] = {}
 
 
-def catalog(lang: str | None = None) -> Catalog:
+def catalog(lang: str | None = None) -> MessageCatalog:
     """The catalog of a language (the chosen one by default); English is the source and needs none."""
     lang = lang or language()
     found = _ACTIVE.get(lang)
     if found is None:
-        found = _ACTIVE[lang] = Catalog(_read_mo(lang) if lang != "en" else {})
+        found = _ACTIVE[lang] = MessageCatalog(_read_mo(lang) if lang != "en" else {})
     return found
 
 

@@ -16,7 +16,7 @@ from engine.bpmn.diagram_checks import (
     process_problems,
     tag,
 )
-from engine.bpmn.flow_checks import Graph, condition_problems, gateway_problems, ignored_condition_problems
+from engine.bpmn.flow_checks import FlowGraph, condition_problems, gateway_problems, ignored_condition_problems
 from engine.bpmn.tasks import FORM_PROPERTY, UI_PROPERTY
 from engine.bpmn.xml_reading import DOCTYPE_RULE, read_xml
 from engine.common.durations import duration_problem
@@ -186,7 +186,7 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
         if schema is not None:
             schemas[task.get("id", "")] = schema
     _form_ref_findings(tasks + start_events_with_forms(process), forms, add)
-    graph = Graph(process)
+    graph = FlowGraph(process)
     for line, element, rule, message in graph.problems():
         add(line, element, rule, message)
     for line, element, rule, message in condition_problems(process, graph, step_ids, schemas, start_data):

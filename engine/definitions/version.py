@@ -26,7 +26,7 @@ from engine.definitions.rules import (
 
 
 @dataclass(frozen=True)
-class Step:
+class DefinitionStep:
     """A user task of a process as the operator sees it: id, name, lane, form and Mutu Baku."""
 
     bpmn_id: str
@@ -48,13 +48,13 @@ class Definition:
     file: str
     version: str
     bundle: dict[str, Any]
-    steps: tuple[Step, ...]
+    steps: tuple[DefinitionStep, ...]
     identity: dict[str, Any]
     start_data: tuple[str, ...] = ()
     start_form: str | None = None
     start_lanes: tuple[str, ...] = ()  # the lanes of its start events: who starts it (besides operators)
 
-    def step(self, bpmn_id: str) -> Step | None:
+    def step(self, bpmn_id: str) -> DefinitionStep | None:
         """The user task with this BPMN id, if the process has one."""
         return next((s for s in self.steps if s.bpmn_id == bpmn_id), None)
 
@@ -103,7 +103,7 @@ def checked_definition(bundle: dict[str, Any], source: str, process: Any) -> Def
         props = {p.get("name", ""): p.get("value", "") for p in task.iter(f"{{{SPIFF_NS}}}property")}
         told = task.find(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}{INSTRUCTIONS}")
         instructions = (told.text or "").strip() if told is not None else ""
-        steps.append(Step(bpmn_id=bpmn_id, name=task.get("name") or bpmn_id, lane=step_lane(lanes, bpmn_id),
+        steps.append(DefinitionStep(bpmn_id=bpmn_id, name=task.get("name") or bpmn_id, lane=step_lane(lanes, bpmn_id),
                           form=props.get(FORM_PROPERTY), sla=props.get("sla"), output=props.get("output"),
                           properties=props, instructions=instructions or None))
     identity: dict[str, Any] = {}

@@ -25,6 +25,13 @@ VERSION_COLUMNS = "version, process_id, name, bundle, spec, created_at"
 ROLES_COLUMNS = "seq, time, actor, version, source, people, hash"
 OUTBOX_COLUMNS = "position, kind, instance_id, task, task_uuid, lane, actor, time, data"
 
+# Attached files: a file once by SHA-256 in numbered chunks, and the events that name it.
+ATTACHMENT_COLUMNS = "instance_id, seq, task, field, position, sha256, name, media_type, size"
+BLOB_COLUMNS = "sha256, size, media_type, chunks, created_at"
+# People signing in to `sop serve` (not audited: no part of any instance's history).
+ACCOUNT_COLUMNS = "login, password_hash, set_at, set_by"
+DRAFT_COLUMNS = "instance_id, task_uuid, login, data, saved_at"
+
 
 class Dialect(NamedTuple):
     """The few spellings that differ between the two stores' shared queries."""

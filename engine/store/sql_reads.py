@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
-from abc import abstractmethod
-from typing import Any
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from engine.common.models import TaskView
-from engine.store.protocol import EventRow, InstanceRow, RolesEventRow, StepRow, TimerRow, VersionCount, VersionRow
+from engine.store.protocol import (
+    AccountRow,
+    AttachmentRow,
+    BlobRow,
+    DraftRow,
+    EventRow,
+    InstanceRow,
+    OutboxRow,
+    RolesEventRow,
+    StepRow,
+    TimerRow,
+    VersionCount,
+    VersionRow,
+)
 from engine.store.sql_core import (
+    ACCOUNT_COLUMNS,
+    ATTACHMENT_COLUMNS,
+    BLOB_COLUMNS,
+    DRAFT_COLUMNS,
     EVENT_COLUMNS,
     INSTANCE_COLUMNS,
+    OUTBOX_COLUMNS,
     READY_COLUMNS,
     READY_COLUMNS_UNCLAIMED,
     ROLES_COLUMNS,
@@ -25,16 +44,21 @@ from engine.store.sql_core import (
     where_equal,
     window,
 )
-from engine.store.sql_outbox import SqlOutboxReads
+
+if TYPE_CHECKING:
+    from engine.store.file_folder import FileFolder
 
 InstanceTime = tuple[int, str, str, str, float | None, float | None, str | None]
 
 
-class SqlStoreReads(SqlOutboxReads):
+class SqlStoreReads(ABC):
     """Every read of the Store protocol that both dialects answer with the same SQL."""
 
     dialect: Dialect
     roles_since: int  # the first schema version with the roles log
+    files_since: int  # ... with attached files
+    accounts_since: int  # ... with the accounts and drafts of `sop serve`
+    outbox_since: int  # ... with the outbox
 
     @abstractmethod
     def schema_version(self) -> int:
@@ -177,3 +201,87 @@ class SqlStoreReads(SqlOutboxReads):
         """A completed instance's recorded (total, budget) working seconds as stored, or None."""
         rows = self._query("SELECT total, budget FROM instance_times WHERE instance_id = ?", (instance_id,))
         return (rows[0][0], rows[0][1]) if rows else None
+
+    # -- attached files ----------------------------------------------------------------------------
+
+    def _has_files(self) -> bool:
+        return self.schema_version() >= self.files_since
+
+    def attachments(self, instance_id: int | None = None) -> list[AttachmentRow]:
+        """The files the events name (of one instance, or all), by instance, event, field and position."""
+        if not self._has_files():
+            return []
+        where, params = (" WHERE instance_id = ?", (instance_id,)) if instance_id is not None else ("", ())
+        rows = self._query(f"SELECT {ATTACHMENT_COLUMNS} FROM attachments{where} "
+                           "ORDER BY instance_id, seq, field, position", params)
+        return [AttachmentRow(*r) for r in rows]
+
+    def blob(self, sha256: str) -> BlobRow | None:
+        """A stored file's row, or None."""
+        if not self._has_files():
+            return None
+        rows = self._query(f"SELECT {BLOB_COLUMNS} FROM blobs WHERE sha256 = ?", (sha256,))
+        return BlobRow(*rows[0]) if rows else None
+
+    def blob_chunks(self, sha256: str) -> Iterator[bytes]:
+        """A stored file's bytes, one chunk per query, in order (a chunk missing ends them early)."""
+        if not self._has_files():
+            return
+        numbers = [int(r[0]) for r in self._query("SELECT n FROM blob_chunks WHERE sha256 = ? ORDER BY n",
+                                                  (sha256,))]
+        for n in numbers:
+            rows = self._query("SELECT data FROM blob_chunks WHERE sha256 = ? AND n = ?", (sha256, n))
+            if rows:
+                yield bytes(rows[0][0])
+
+    def file_stage(self) -> FileFolder | None:
+        """Where a command copies a new file before it locks the store; None: the store reads it in chunks."""
+        return None
+
+    def stray_files(self) -> list[str]:
+        """Files beside the store that no row names (a store that keeps files in a folder); none here."""
+        return []
+
+    def unreferenced_blobs(self) -> list[BlobRow]:
+        """Stored files no event names any more."""
+        if not self._has_files():
+            return []
+        rows = self._query(f"SELECT {BLOB_COLUMNS} FROM blobs b WHERE NOT EXISTS "
+                           "(SELECT 1 FROM attachments a WHERE a.sha256 = b.sha256) ORDER BY sha256")
+        return [BlobRow(*r) for r in rows]
+
+    # -- accounts and drafts (`sop serve`) -----------------------------------------------------------
+
+    def _has_accounts(self) -> bool:
+        return self.schema_version() >= self.accounts_since
+
+    def account(self, login: str) -> AccountRow | None:
+        """A login's password hash and who set it when, or None."""
+        if not self._has_accounts():
+            return None
+        rows = self._query(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login = ?", (login,))
+        return AccountRow(*rows[0]) if rows else None
+
+    def draft(self, instance_id: int, task_uuid: str, login: str) -> DraftRow | None:
+        """A person's saved draft of a ready task, or None."""
+        if not self._has_accounts():
+            return None
+        rows = self._query(f"SELECT {DRAFT_COLUMNS} FROM drafts WHERE instance_id = ? AND task_uuid = ? AND login = ?",
+                           (instance_id, task_uuid, login))
+        return DraftRow(*rows[0]) if rows else None
+
+    # -- the outbox ----------------------------------------------------------------------------------
+
+    def outbox(self, after: int, limit: int) -> list[OutboxRow]:
+        """At most `limit` outbox rows after a position, in position order."""
+        if self.schema_version() < self.outbox_since:
+            return []
+        sql = f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE position > ? ORDER BY position LIMIT {int(limit)}"
+        return [OutboxRow(*r) for r in self._query(sql, (after,))]
+
+    def outbox_cursor(self, consumer: str) -> int:
+        """The last position a consumer acknowledged (0: a consumer not seen yet)."""
+        if self.schema_version() < self.outbox_since:
+            return 0
+        rows = self._query("SELECT position FROM outbox_cursors WHERE consumer = ?", (consumer,))
+        return int(rows[0][0]) if rows else 0

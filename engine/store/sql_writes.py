@@ -1,17 +1,37 @@
 """The Transaction's reads and writes, written once for both dialects: each store supplies `_run`, `_all` and
-`_many`, the instance insert and the timer claim (where their locking differs)."""
+`_many`, the instance insert and the timer claim (where their locking differs). Besides the instances' own rows:
+attached files, the accounts, login failures and drafts of `sop serve`, and the outbox with its cursors."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from typing import Any
 
 from engine.common.errors import StoreError
 from engine.common.models import TaskView
 from engine.store.failpoints import failpoint
-from engine.store.protocol import EventRow, InstanceRow, RolesEventRow, StepRow, TimerRow, VersionRow
+from engine.store.protocol import (
+    AccountRow,
+    AttachmentRow,
+    BlobRow,
+    DraftRow,
+    EventRow,
+    InstanceRow,
+    OutboxRow,
+    RolesEventRow,
+    StepRow,
+    TimerRow,
+    VersionRow,
+)
 from engine.store.sql_core import (
+    ACCOUNT_COLUMNS,
+    ATTACHMENT_COLUMNS,
+    BLOB_COLUMNS,
+    DRAFT_COLUMNS,
     EVENT_COLUMNS,
     INSTANCE_COLUMNS,
+    OUTBOX_COLUMNS,
     READY_COLUMNS,
     ROLES_COLUMNS,
     STEP_COLUMNS,
@@ -21,16 +41,37 @@ from engine.store.sql_core import (
     instance_row,
     marks,
 )
-from engine.store.sql_outbox import SqlOutboxWrites
 
+# A new row's columns without its position, which the store assigns.
+INSERT_OUTBOX = f"INSERT INTO outbox ({OUTBOX_COLUMNS[10:]}) VALUES ({marks(8)})"
+# Ready tasks past due with no task-overdue row yet (a task UUID is ready once: a loop readies a new task).
+OVERDUE_UNANNOUNCED = (
+    f"SELECT {READY_COLUMNS} FROM ready_tasks r WHERE r.due < ? AND NOT EXISTS (SELECT 1 FROM outbox o "
+    "WHERE o.kind = 'task-overdue' AND o.instance_id = r.instance_id AND o.task_uuid = r.task_uuid) "
+    "ORDER BY r.due, r.instance_id, r.task_uuid"
+)
 # The new instance's columns without its id, which the store assigns.
 INSERT_INSTANCE = f"INSERT INTO instances ({INSTANCE_COLUMNS[4:]}) VALUES ({marks(11)})"
 
 
-class SqlTransactionCore(SqlOutboxWrites):
-    """Every Transaction method both dialects answer with the same SQL (`?` marks)."""
+class SqlTransactionCore(ABC):
+    """Every Transaction method both dialects answer with the same SQL (`?` marks); a dialect's transaction
+    supplies how a statement runs (`_run`, `_all`, `_many`) and the two writes whose locking differs."""
 
-    dialect: Dialect  # _run, _all and _many (the dialect's execution) are declared by SqlFileWrites
+    dialect: Dialect
+    queued: list[tuple[Any, ...]]  # the outbox rows this transaction adds, without positions; set by the dialect
+
+    @abstractmethod
+    def _run(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        """Execute one statement; the number of rows it changed."""
+
+    @abstractmethod
+    def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one read."""
+
+    @abstractmethod
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Execute one statement for each row (nothing for no rows)."""
 
     def get_version(self, version: str) -> VersionRow | None:
         """A pinned definition version, or None."""
@@ -145,3 +186,113 @@ class SqlTransactionCore(SqlOutboxWrites):
     def append_roles_event(self, row: RolesEventRow) -> None:
         """Append one roles event; seq is unique."""
         self._run(f"INSERT INTO roles_events ({ROLES_COLUMNS}) VALUES ({marks(7)})", tuple(row))
+
+    # -- attached files ----------------------------------------------------------------------------
+
+    def get_blob(self, sha256: str) -> BlobRow | None:
+        """A stored file's row, or None."""
+        rows = self._all(f"SELECT {BLOB_COLUMNS} FROM blobs WHERE sha256 = ?", (sha256,))
+        return BlobRow(*rows[0]) if rows else None
+
+    def put_blob(self, row: BlobRow, chunks: Iterable[bytes], staged: str | None = None) -> bool:
+        """Store a file's row and then its chunks one by one; False when it was stored already (staged: for a
+        store that keeps files in a folder; this one reads the chunks)."""
+        # ON CONFLICT: a second command storing the same file waits for the first one's commit (PostgreSQL),
+        # then stores nothing; the first one's chunks are the file's.
+        added = self._run(f"INSERT INTO blobs ({BLOB_COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                          tuple(row))
+        if not added:
+            return False
+        count = 0
+        for n, chunk in enumerate(chunks):
+            self._run("INSERT INTO blob_chunks (sha256, n, data) VALUES (?, ?, ?)", (row.sha256, n, chunk))
+            count += 1
+        if count != row.chunks:
+            self._run("UPDATE blobs SET chunks = ? WHERE sha256 = ?", (count, row.sha256))
+        return True
+
+    def add_attachments(self, rows: list[AttachmentRow]) -> None:
+        """Record the files an event's artefact names."""
+        self._many(f"INSERT INTO attachments ({ATTACHMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   [tuple(r) for r in rows])
+
+    def delete_blob(self, sha256: str) -> None:
+        """Remove a stored file and its chunks."""
+        self._run("DELETE FROM blob_chunks WHERE sha256 = ?", (sha256,))
+        self._run("DELETE FROM blobs WHERE sha256 = ?", (sha256,))
+
+    # -- accounts, login failures and drafts (`sop serve`) ------------------------------------------
+
+    def get_account(self, login: str) -> AccountRow | None:
+        """A login's password hash and who set it when, or None."""
+        rows = self._all(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login = ?", (login,))
+        return AccountRow(*rows[0]) if rows else None
+
+    def put_account(self, row: AccountRow) -> None:
+        """Set a login's password hash (replacing the one it had)."""
+        self._run(f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?) ON CONFLICT (login) DO UPDATE SET "
+                  "password_hash = excluded.password_hash, set_at = excluded.set_at, set_by = excluded.set_by",
+                  tuple(row))
+
+    def login_failures(self, keys: tuple[str, ...], since: str) -> list[tuple[str, str]]:
+        """The (key, time) of each failed login of these keys after `since`, oldest first."""
+        sql = (f"SELECT key, at FROM login_failures WHERE key IN ({', '.join('?' * len(keys))}) AND at > ? "
+               "ORDER BY at")
+        return [(str(k), str(a)) for k, a in self._all(sql, (*keys, since))]
+
+    def add_login_failures(self, keys: tuple[str, ...], at: str, forget_before: str) -> None:
+        """Record one failed login under each key, forgetting every failure older than `forget_before`."""
+        self._run("DELETE FROM login_failures WHERE at < ?", (forget_before,))
+        self._many("INSERT INTO login_failures (key, at) VALUES (?, ?)", [(key, at) for key in keys])
+
+    def clear_login_failures(self, key: str) -> None:
+        """Forget a key's failed logins (a login that succeeded)."""
+        self._run("DELETE FROM login_failures WHERE key = ?", (key,))
+
+    def put_draft(self, row: DraftRow) -> None:
+        """Keep a person's unfinished form of a ready task (replacing the one saved before)."""
+        self._run(f"INSERT INTO drafts ({DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT "
+                  "(instance_id, task_uuid, login) DO UPDATE SET data = excluded.data, saved_at = excluded.saved_at",
+                  tuple(row))
+
+    def discard_drafts(self, instance_id: int, keep: tuple[str, ...]) -> None:
+        """Drop the instance's drafts of tasks other than the ready ones in `keep` (task UUIDs)."""
+        if keep:
+            self._run(f"DELETE FROM drafts WHERE instance_id = ? AND task_uuid NOT IN ({', '.join('?' * len(keep))})",
+                      (instance_id, *keep))
+        else:
+            self._run("DELETE FROM drafts WHERE instance_id = ?", (instance_id,))
+
+    # -- the outbox: written just before the commit (flush_outbox) ----------------------------------
+
+    def queue_outbox(self, rows: list[OutboxRow]) -> None:
+        """Add rows to the outbox in this transaction; written with their positions just before the commit."""
+        self.queued.extend(tuple(row)[1:] for row in rows)
+
+    def flush_outbox(self) -> None:
+        """Write the queued rows (PostgreSQL: under the outbox lock, held to the commit that follows at once)."""
+        if not self.queued:
+            return
+        if self.dialect.outbox_lock:
+            self._all(self.dialect.outbox_lock)
+        self._many(INSERT_OUTBOX, self.queued)
+        self.queued = []
+
+    def overdue_unannounced(self, now: str) -> list[TaskView]:
+        """Ready tasks due before `now` with no task-overdue row yet, held against another command until commit."""
+        if self.dialect.outbox_lock:
+            self._all(self.dialect.outbox_lock)
+        make = TaskView._make
+        return [make(r) for r in self._all(OVERDUE_UNANNOUNCED, (now,))]
+
+    def outbox_end(self) -> int:
+        """The last outbox position written (0: none yet)."""
+        rows = self._all("SELECT max(position) FROM outbox")
+        return int(rows[0][0] or 0) if rows else 0
+
+    def acknowledge(self, consumer: str, position: int, at: str) -> int:
+        """Move a consumer's cursor to `position` unless it stands there or later already; where it stands after."""
+        self._run("INSERT INTO outbox_cursors (consumer, position, updated_at) VALUES (?, ?, ?) ON CONFLICT (consumer) "
+                  "DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at "
+                  "WHERE excluded.position > outbox_cursors.position", (consumer, position, at))
+        return int(self._all("SELECT position FROM outbox_cursors WHERE consumer = ?", (consumer,))[0][0])

@@ -8,8 +8,7 @@ from typing import Any
 
 from engine.store.file_folder import FileFolder
 from engine.store.protocol import BlobRow, InstanceRow, TimerRow
-from engine.store.sql_core import SQLITE, TIMER_COLUMNS
-from engine.store.sql_files import BLOB_COLUMNS
+from engine.store.sql_core import BLOB_COLUMNS, SQLITE, TIMER_COLUMNS
 from engine.store.sql_writes import INSERT_INSTANCE, SqlTransactionCore
 
 

@@ -55,7 +55,7 @@ class _Draft:
     question: str | None = None
 
 
-class _Reader:
+class _DiagramReader:
     def __init__(self, root: Any, process: Any, source: str, for_sheet: bool = False) -> None:
         self.source, self.process, self.root, self.for_sheet = source, process, root, for_sheet
         self.elements: dict[str, Any] = {}
@@ -262,7 +262,7 @@ def table_from_bpmn(text: str, source: str, *, process_id: str | None = None, fo
         raise DefinitionError("{source}: name one executable process with --process (processes: {known})",
                               source=source, known=known)
     process = processes[0]
-    reader = _Reader(root, process, source, for_sheet)
+    reader = _DiagramReader(root, process, source, for_sheet)
     starts = [e for e in reader.elements.values() if tag(e) == "startEvent"]
     if len(starts) != 1:
         raise DefinitionError("{source}: process '{id}' has {starts_count} start events; a table has "
@@ -324,7 +324,7 @@ def _numbered(first: str, drafts: dict[str, Any]) -> tuple[list[str], dict[str, 
     return order, nomor, row_id
 
 
-def _step(reader: _Reader, task: Any, lane_of: dict[str, str]) -> Step:
+def _step(reader: _DiagramReader, task: Any, lane_of: dict[str, str]) -> Step:
     """One step of a row from its task element: lane, form, Mutu Baku properties, notes and check."""
     if task.get("id") not in lane_of:
         reader.fail(task, f"step '{task.get('id')}' is in no lane; the table needs a pelaksana for each step")

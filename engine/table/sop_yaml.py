@@ -69,7 +69,7 @@ def waktu_iso(text: str) -> str | None:
     return iso if DURATION_SHAPE.match(iso) else None
 
 
-class _Reader:
+class _YamlReader:
     """Builds the table from a validated document, collecting every problem with its line."""
 
     def __init__(self, doc: dict[str, Any], lines: Lines, source: str, forms_dir: Path | None) -> None:
@@ -253,7 +253,7 @@ def read_table(text: str, source: str, *, forms_dir: Path | None = None) -> tupl
                               "see {schema_file_name}", source=source, schema_file_name=SCHEMA_FILE.name)
     errors = sorted(_validator().iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     problems: list[tuple[int, str]] = []
-    reader = _Reader(doc, lines, source, forms_dir)
+    reader = _YamlReader(doc, lines, source, forms_dir)
     for error in errors:
         path = tuple(error.absolute_path)
         where = _dotted(path) or "the document"
