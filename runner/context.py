@@ -206,12 +206,21 @@ def _refuse(error: str | Exception, code: str = "refused", as_json: bool = False
 
         body: dict[str, Any] = {"error": text.split("\n")[0] if problems else text, "code": code,
                                 "exit": exit_code}
+        fields = getattr(error, "fields", None)
+        if isinstance(error, Exception) and fields is not None:  # an engine refusal: its class and the values it names
+            body["refusal"] = type(error).__name__
+            body["fields"] = {name: _json_value(value) for name, value in fields.items()}
         if problems:
             body["problems"] = [translate(problem) for problem in problems]
         click.echo(json.dumps(body, ensure_ascii=False), err=True)
     else:
         message(f"Error: {text}")
     raise SystemExit(exit_code)
+
+
+def _json_value(value: Any) -> Any:
+    """A refusal's value as JSON: numbers, booleans and null as they are, anything else as its (English) text."""
+    return value if value is None or isinstance(value, bool | int | float) else str(value)
 
 
 def engine_of(ctx: click.Context) -> Engine:

@@ -146,7 +146,8 @@ def test_the_cli_maps_each_class_to_its_kinds_exit_and_code(name: str) -> None:
     finally:
         cli.commands.pop("raise-for-test")
     assert result.exit_code == human.exit_code == 1
-    assert json.loads(result.stderr) == {"error": "Refused x", "code": _kind(name)[0], "exit": 1}
+    assert json.loads(result.stderr) == {"error": "Refused x", "code": _kind(name)[0], "exit": 1, "refusal": name,
+                                         "fields": {"thing": "x"}}
     assert human.stderr == "Error: Refused x\n"
 
 

@@ -89,7 +89,8 @@ def test_errors_are_json_on_stderr_when_json_is_asked(sop: Sop) -> None:
     assert missing.exit_code == 1 and missing.stdout == ""
     body = json.loads(missing.stderr)
     assert body == {"error": f"No instance 99 in store '{sop.db}'; list them with `sop instances`",
-                    "code": "not-found", "exit": 1}
+                    "code": "not-found", "exit": 1, "refusal": "NoInstanceError",
+                    "fields": {"instance": 99, "db": str(sop.db)}}
     invalid = sop("complete", str(instance), "AjukanPermohonan", "--set", "sifat=kilat", "--json")
     body = json.loads(invalid.stderr)
     assert invalid.exit_code == 1 and body["code"] == "invalid-data" and body["exit"] == 1
