@@ -103,9 +103,9 @@ class ProcessService:
         recorder = roles.people.get(context.operator)
         if (recorder is not None and recorder.operator) or any(person.holds(lane) for lane in definition.start_lanes):
             return
-        lanes = ", ".join(definition.start_lanes) or N_("none")
-        held = ", ".join(person.lanes) or N_("none")
-        raise WrongLaneError("{login} ({person_name}) may not start process {process_id}: it starts in lane(s) "
-                             "{lanes}, and {login} acts in: {held}; nothing was started. One of that lane's people "
-                             "or an operator must start it",
-                             login=person.login, person_name=person.name, process_id=process_id, lanes=lanes, held=held)
+        start_lanes = ", ".join(definition.start_lanes) or N_("none")
+        lanes = ", ".join(person.lanes) or N_("none")
+        raise WrongLaneError("{login} ({name}) may not start process {process_id}: it starts in lane(s) "
+                             "{start_lanes}, and {login} acts in: {lanes}; nothing was started. One of that lane's "
+                             "people or an operator must start it", login=person.login, name=person.name,
+                             process_id=process_id, start_lanes=start_lanes, lanes=lanes)
