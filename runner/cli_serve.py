@@ -9,6 +9,7 @@ import click
 
 from .context import engine_of
 from .render import message
+from .words import N_
 
 
 @click.command()
@@ -56,7 +57,10 @@ def serve(ctx: click.Context, *, host: str, port: int, workers: int, trust_heade
     obj = ctx.obj
     settings = WebSettings(obj["db"], obj["definitions"], obj["forms"], _roles(obj), os.environ.get("SOP_SECRET_KEY"),
                            trust_header, tuple(trusted_proxies))
-    message(f"Serving {obj['db']} on http://{host}:{port}/ with {workers} workers (Ctrl-C stops)")
+    from engine import store_label
+
+    message(N_("Serving {store} on http://{host}:{port}/ with {workers} workers (Ctrl-C stops)",
+               store=store_label(obj["db"]), host=host, port=port, workers=workers))
     run(settings, host, port, workers)
 
 

@@ -70,6 +70,18 @@ def test_the_process_sheet_is_the_sop_ap_document(paths: dict[str, str]) -> None
     assert client.get("/processes/no_such_process/sheet").status_code == 404
 
 
+def test_numbers_no_store_can_hold_are_a_404_not_a_500(paths: dict[str, str]) -> None:
+    """An instance number of 20 digits in a typed address (past SQLite's and PostgreSQL's integers) is "no such
+    instance", on every page that takes one."""
+    client = logged_in(make_app(paths), "tu.umum")
+    huge = "9" * 20
+    for address in (f"/instances/{huge}", f"/instances/{huge}/diagram.svg", f"/instances/{huge}/tasks/Telaah",
+                    f"/instances/{huge}/files/1/f/0", f"/?instance={huge}"):
+        answer = client.get(address)
+        assert answer.status_code in (200, 404), (address, answer.status_code)
+        assert "incident" not in answer.get_data(as_text=True), address
+
+
 def test_an_unexpected_failure_shows_an_incident_id_and_no_trace(paths: dict[str, str], monkeypatch: pytest.MonkeyPatch,
                                                                 caplog: pytest.LogCaptureFixture) -> None:
     """A bug is a 500 page with an incident number; the traceback goes to the server log only."""

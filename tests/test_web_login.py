@@ -116,6 +116,35 @@ def test_after_login_only_a_path_of_the_site_is_followed(paths: dict[str, str]) 
         assert answer.headers["Location"] == expected, target
 
 
+# Payloads from the OWASP Unvalidated Redirects cheat sheet and its filter-evasion lists, as a browser receives them.
+REDIRECT_PAYLOADS = (
+    "//evil.example", "///evil.example", "////evil.example/", "/\\evil.example", "/\t/evil.example", "/%09/evil.example",
+    "\t//evil.example", "/\n/evil.example", "/\r\n/evil.example", "%2F%2Fevil.example", "/%2F/evil.example",
+    "/%5Cevil.example", "/%5C%5Cevil.example", "https://evil.example", "https:evil.example", "http:/evil.example",
+    "javascript:alert(1)", "//evil.example@site", "/ /evil.example", "\\evil.example", "evil.example", "./x",
+    "/%0d%0aSet-Cookie:x=1", "/\x00/evil.example", "/" + "a" * 5000,
+)
+
+
+@pytest.mark.parametrize("payload", REDIRECT_PAYLOADS)
+def test_no_next_address_leads_off_the_site(paths: dict[str, str], payload: str) -> None:
+    """After a genuine sign-in, and when a signed-in person opens /login, `next` is followed only to a path of this
+    site, whatever a browser would make of it; nothing in it gives a 500."""
+    from urllib.parse import urlsplit
+
+    client = make_app(paths).test_client()
+    answer = client.post("/login", data={"login": "kadis", "password": PASSWORD, "next": payload,
+                                         "csrf_token": csrf_of(client)})
+    again = client.get("/login", query_string={"next": payload})
+    for response in (answer, again):
+        assert response.status_code in (302, 303), (payload, response.status_code)
+        location = response.headers["Location"]
+        browser = "".join(ch for ch in location if ch not in "\t\r\n").replace("\\", "/")
+        parts = urlsplit(browser)
+        assert not parts.scheme and not parts.netloc and browser.startswith("/") and not browser.startswith("//"), \
+            (payload, location)
+
+
 def test_logging_out_ends_the_session(paths: dict[str, str]) -> None:
     """After "Keluar" the tasklist asks for a login again."""
     client = logged_in(make_app(paths), "kadis")

@@ -13,10 +13,21 @@ auth = Blueprint("auth", __name__)
 
 
 def _local(target: str | None) -> str:
-    """A `next` address only when it is a path of this site (never another site's)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("tasks.tasklist")
-    return target
+    """A `next` address only when it is a path of this site (never another site's), judged after what a browser
+    does to it: tabs and line breaks dropped, backslashes read as slashes, %-escapes decoded."""
+    from urllib.parse import unquote, urlsplit
+
+    home = url_for("tasks.tasklist")
+    if not target or len(target) > 2000:
+        return home
+    kept = "".join(ch for ch in target if ch not in "\t\r\n")
+    for seen in (kept, unquote(kept)):
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in seen) or "\\" in seen:
+            return home
+        parts = urlsplit(seen)
+        if parts.scheme or parts.netloc or not seen.startswith("/") or seen.startswith("//"):
+            return home
+    return kept
 
 
 @auth.get("/login")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from engine.common.errors import NoInstanceError, StoreError
 from engine.common.models import InstanceView, TaskView
+from engine.store.labels import store_label
 from engine.store.opening import open_store
 from engine.store.protocol import InstanceRow, Store, Transaction
 
@@ -197,10 +198,10 @@ class EngineContext:
 
     def instance_row(self, instance: int) -> InstanceRow:
         """The stored row of an instance, or NotFoundError."""
-        row = self.store().get_instance(instance)
+        row = self.store().get_instance(instance) if 1 <= instance < 2**63 else None  # no store holds a larger id
         if row is None:
             raise NoInstanceError("No instance {instance} in store '{db}'; list them with `sop instances`",
-                                  instance=instance, db=self.db)
+                                  instance=instance, db=store_label(self.db))
         return row
 
     def require_instances(self, instance: int) -> Store:
@@ -208,7 +209,7 @@ class EngineContext:
         store = self.store()
         if store.schema_version() == 0:
             raise NoInstanceError("No instance {instance} in store '{db}' (it has none yet); start one first",
-                                  instance=instance, db=self.db)
+                                  instance=instance, db=store_label(self.db))
         return store
 
     def named_task(self, row: InstanceRow, ready: list[TaskView], task: str, reader: Store | Transaction) -> TaskView:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.common.errors import NoInstanceError, ValidationError
 from engine.common.i18n import N_
+from engine.store.labels import store_label
 
 if TYPE_CHECKING:
     from engine.service.context import EngineContext
@@ -36,7 +37,7 @@ def save_draft(context: EngineContext, instance: int, task: str, data: dict[str,
         row = tx.lock_instance(instance)
         if row is None:
             raise NoInstanceError("No instance {instance} in store '{db}'; list them with `sop instances`",
-                                  instance=instance, db=context.db)
+                                  instance=instance, db=store_label(context.db))
         target = context.named_task(row, tx.ready_tasks(instance), task, tx)
         roles = roles_in_tx(store, tx, lambda: context.file_roles)
         if roles is not None:

@@ -23,6 +23,12 @@ class InstanceHandle:
     """An instance of the store, by number; nothing is read until a method asks."""
 
     def __init__(self, context: EngineContext, number: int) -> None:
+        if not 1 <= number < 2**63:  # a number no store can hold (a typed URL): refused before any query
+            from engine.common.errors import NoInstanceError
+            from engine.store.labels import store_label
+
+            raise NoInstanceError("No instance {instance} in store '{db}'; list them with `sop instances`",
+                                  instance=number, db=store_label(context.db))
         self._context = context
         self.number = number
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.common.errors import ClaimedByOtherError, InstanceNotRunningError, NoInstanceError, StoreError
 from engine.common.models import TaskView
+from engine.store.labels import store_label
 from engine.store.protocol import InstanceRow, Transaction, VersionRow
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def locked_ready_step(tx: Transaction, instance: int, task: str, db: str, pinned
     row = tx.lock_instance(instance)
     if row is None:
         raise NoInstanceError("No instance {instance} in store '{db}'; list them with `sop instances`",
-                              instance=instance, db=db)
+                              instance=instance, db=store_label(db))
     if row.status != "running":
         refuse_completed(row, task, tx.events(instance))
         raise InstanceNotRunningError("Instance {instance} is {status}; its tasks cannot be completed any more "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.common.errors import StoreError
+from engine.store.labels import store_label
 from engine.store.protocol import Store
 
 
@@ -18,7 +19,7 @@ def open_store(location: str, create: bool) -> Store:
             raise StoreError("--db 'sqlite:///' names no file; give sqlite:///PATH, e.g. sqlite:///sop.db")
     elif "://" in location:
         raise StoreError("--db {location!r}: unsupported store URL; give a SQLite file path, sqlite:///PATH or "
-                         "postgresql://USER@HOST:PORT/DB", location=location)
+                         "postgresql://USER@HOST:PORT/DB", location=store_label(location))
     if location.strip() == ":memory:" or location.startswith("file::memory:"):
         raise StoreError("--db {location!r} is a store in memory, which keeps nothing after the command; give the "
                          "path of a store file such as ./sop.db", location=location)

@@ -12,6 +12,7 @@ from psycopg import errors as pg_errors
 
 from engine.common.errors import StoreError
 from engine.store.failpoints import failpoint
+from engine.store.labels import store_label
 from engine.store.pg_schema import (
     ACCOUNTS_SINCE,
     FILES_SINCE,
@@ -30,18 +31,6 @@ from engine.store.sql_reads import SqlStoreReads
 CONNECT_TIMEOUT_S = 10
 
 
-def redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 class PgStore(SqlStoreReads):
     """A sop store in a PostgreSQL database, shared by operators on several machines."""
 
@@ -53,7 +42,7 @@ class PgStore(SqlStoreReads):
 
     def __init__(self, url: str, create: bool) -> None:
         self.url = url
-        self.location = redact(url)
+        self.location = store_label(url)
         self.read_only = False
         self.missing = False
         try:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from engine.common.errors import StoreError
 from engine.store.failpoints import failpoint
 from engine.store.file_folder import FileFolder
+from engine.store.labels import store_label
 from engine.store.sql_core import SQLITE, done_window
 from engine.store.sql_reads import SqlStoreReads
 from engine.store.sqlite_schema import (
@@ -51,7 +52,7 @@ class SqliteStore(SqlStoreReads):
     outbox_since = OUTBOX_SINCE
 
     def __init__(self, path: str, create: bool) -> None:
-        self.location = path
+        self.location = store_label(path)
         self.read_only = False
         self.files = FileFolder(path)
         self._conn: sqlite3.Connection | None = None
