@@ -67,6 +67,32 @@ def csrf_token() -> str:
     return token
 
 
+SMALL_BODY = 1024 * 1024  # every request body but a task form's files: sign-in, claims, drafts, starts
+BIG_BODY_ENDPOINTS = frozenset({"tasks.task_post"})  # a step's form with its files (multipart), streamed to disk
+
+
+def bound_body() -> None:
+    """Refuse (413) a body over SMALL_BODY before anything reads it, unless it is a task form's multipart upload
+    (bounded by MAX_CONTENT_LENGTH, its files streamed to disk): a large url-encoded or JSON body would be read
+    into memory, before sign-in too."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.endpoint in BIG_BODY_ENDPOINTS and request.mimetype == "multipart/form-data":
+        return
+    if request.content_length is not None and request.content_length > SMALL_BODY:
+        abort(413)
+    request.max_content_length = SMALL_BODY
+    if request.content_length is None and request.environ.get("wsgi.input_terminated"):
+        # A body without a length (chunked): read up to the bound here, so that one over it is refused whole
+        # instead of being parsed cut short (werkzeug's own limit truncates a url-encoded form silently).
+        from io import BytesIO
+
+        sent = request.environ["wsgi.input"].read(SMALL_BODY + 1)
+        if len(sent) > SMALL_BODY:
+            abort(413)
+        request.environ["wsgi.input"] = BytesIO(sent)
+
+
 def check_csrf() -> None:
     """Refuse (403) a POST whose csrf_token field is not the session's."""
     if request.method != "POST":
@@ -92,6 +118,7 @@ def install(app: Flask) -> None:
     """Put the session, CSRF and header protections on the app."""
     app.session_interface = SessionCookies()
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="sop_session")
+    app.before_request(bound_body)  # before the CSRF check, which reads the form
     app.before_request(check_csrf)
     app.after_request(secure_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
