@@ -151,6 +151,8 @@ def test_verify_names_an_altered_and_a_missing_file(sop: Sop, tmp_path: Path) ->
     assert "field 'pindaian_surat': file 'surat.pdf'" in altered.output and "was altered" in altered.output
     assert sop("attachment", str(instance), "-o", str(tmp_path / "out.pdf")).exit_code == 1
     assert not (tmp_path / "out.pdf").exists()
+    piped = sop("attachment", str(instance), "AjukanPermohonan", "pindaian_surat", "-o", "-")
+    assert piped.exit_code == 1 and piped.stdout == "" and "do not match its hash" in piped.stderr  # nothing written
     stored.unlink()
     gone = sop("verify", str(instance))
     assert gone.exit_code == 1 and "is missing from the store" in gone.output

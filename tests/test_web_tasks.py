@@ -205,6 +205,35 @@ def test_an_attached_file_is_uploaded_and_downloaded(paths: dict[str, str]) -> N
     assert download.headers["Content-Disposition"].startswith("attachment")
     assert download.headers["X-Content-Type-Options"] == "nosniff"
 
+def test_an_altered_file_is_never_sent(paths: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
+    """A stored file whose bytes no longer match their hash downloads as a 500 page with an incident number, none of
+    its bytes sent; the log says which file."""
+    import hashlib
+    import logging
+
+    engine = engine_as(paths, "tu.umum")
+    instance = engine.instances.start("interkoneksi_data_baru").instance
+    from engine import read_data_file
+
+    letter = read_data_file(str(EXAMPLES / "data" / "01_surat_permohonan.yaml"))
+    fields = {k: str(v) for k, v in letter.items() if not isinstance(v, dict)}
+    fields.update({f"{group}.{k}": str(v) for group in ("pengirim", "kontak") for k, v in letter[group].items()})
+    pdf = (EXAMPLES / "berkas" / "surat-permohonan-dinkes.pdf").read_bytes()
+    client = logged_in(make_app(paths), "opd.dinkes")
+    answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",
+                  {**fields, "pindaian_surat": (BytesIO(pdf), "surat.pdf")}, content_type="multipart/form-data")
+    assert answer.status_code == 303, _text(answer)
+    sha = hashlib.sha256(pdf).hexdigest()
+    stored = Path(paths["db"] + "-files") / sha[:2] / sha
+    stored.write_bytes(pdf[:-1] + bytes([pdf[-1] ^ 1]))  # one byte flipped behind the program's back
+    link = re.search(r'href="(/instances/\d+/files/[^"]+)"', _text(client.get(f"/instances/{instance}")))
+    assert link
+    with caplog.at_level(logging.ERROR, logger="sop.web"):
+        download = client.get(link.group(1))
+    assert download.status_code == 500 and 'id="incident"' in _text(download)
+    assert pdf[:64] not in download.data and download.headers.get("Content-Disposition") is None
+    assert "do not match its hash" in caplog.text
+
 
 def test_a_file_of_the_wrong_type_is_422_naming_it_as_chosen(paths: dict[str, str]) -> None:
     """The engine refuses an upload by its content; the page names the file as the person chose it (never the

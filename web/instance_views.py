@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, stream_with_context, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from .access import engine, login_required, me
+from .access import engine, login_required, me, server_error
 from .security import DOCUMENT_POLICY
 from .words import N_, translate
 
@@ -87,7 +87,7 @@ def _document(body: str, mimetype: str) -> Response:
 
 @instances.get("/instances/<int:instance>/files/<int:seq>/<field>/<int:position>")
 @login_required
-def attachment(instance: int, seq: int, field: str, position: int) -> Response:
+def attachment(instance: int, seq: int, field: str, position: int) -> Response | tuple[str, int]:
     """One attached file, downloaded (never shown inline: its content is whatever was uploaded)."""
     handle = engine().instance(instance)
     found = [a for a in handle.attachments() if a.seq == seq and a.field == field and a.position == position]
@@ -97,7 +97,12 @@ def attachment(instance: int, seq: int, field: str, position: int) -> Response:
         raise NotFoundError("Instance {instance} has no file {seq}/{field}/{position}; see its page for its files",
                             instance=instance, seq=seq, field=field, position=position)
     item = found[0]
-    chunks = handle.attachment_bytes(task=item.task, field=field, seq=seq, position=position)
+    from engine import StoreError
+
+    try:  # checked against its hash before anything is sent
+        chunks = handle.attachment_bytes(task=item.task, field=field, seq=seq, position=position)
+    except StoreError as exc:  # an altered file: nothing of it sent; an incident page, the details in the log
+        return server_error(exc)
     response = Response(stream_with_context(_streamed(chunks)), mimetype="application/octet-stream")
     response.headers["Content-Length"] = str(item.size)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

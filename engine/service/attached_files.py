@@ -108,22 +108,42 @@ def save_attachments(context: EngineContext, instance: int, *, task: str | None,
 
 def attachment_bytes(context: EngineContext, instance: int, *, task: str | None, field: str | None,
                      seq: int | None = None, position: int | None = None) -> Iterator[bytes]:
-    """The one matching file's bytes in chunks (`-o -`; seq and position: one file of a list field or of one
-    completion); StoreError at the end when they do not match its hash."""
-    import hashlib
-
+    """The one matching file's bytes in chunks (`-o -`, a download; seq and position: one file of a list field or
+    of one completion), checked against its hash before the first byte is handed out: an altered file is a
+    StoreError here, with nothing sent (and again at the end, should the store change while it is read)."""
     found = [a for a in attachments(context, instance, task=task, field=field)
              if seq in (None, a.seq) and position in (None, a.position)]
     if len(found) != 1:
         raise DataFileError("-o -: {found_count} files match; stdout takes one: narrow with TASK and FIELD, or "
                             "give a folder", found_count=len(found))
+    store, sha256 = context.store(), found[0].sha256
+    _check_hash(store.blob_chunks(sha256), sha256)  # a first read: the hash, before anything is sent
+    return _checked_chunks(store, sha256)
+
+
+def _checked_chunks(store: Store, sha256: str) -> Iterator[bytes]:
+    """The file's chunks as they are read the second time, their hash checked again at the end."""
+    import hashlib
+
     digest = hashlib.sha256()
-    for chunk in context.store().blob_chunks(found[0].sha256):
+    for chunk in store.blob_chunks(sha256):
         digest.update(chunk)
         yield chunk
-    if digest.hexdigest() != found[0].sha256:
+    if digest.hexdigest() != sha256:
         raise StoreError("The stored bytes of file {sha256} do not match its hash (altered in the "
-                         "store); run `sop verify`", sha256=found[0].sha256[:12])
+                         "store); run `sop verify`", sha256=sha256[:12])
+
+
+def _check_hash(chunks: Iterator[bytes], sha256: str) -> None:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    if digest.hexdigest() != sha256:
+        raise StoreError("The stored bytes of file {sha256} do not match its hash (altered in the "
+                         "store); run `sop verify`", sha256=sha256[:12])
+
 
 def _file_name(item: AttachmentView) -> str:
     """The stored name as a plain file name in the output folder (never a path); the hash when it is not one."""
