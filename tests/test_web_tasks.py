@@ -205,6 +205,25 @@ def test_an_attached_file_is_uploaded_and_downloaded(paths: dict[str, str]) -> N
     assert download.headers["Content-Disposition"].startswith("attachment")
     assert download.headers["X-Content-Type-Options"] == "nosniff"
 
+def test_an_upload_with_a_very_long_name_is_attached_under_a_shortened_one(paths: dict[str, str]) -> None:
+    """A file chosen with a 300-character name (over any file system's 255) is attached, its name cut to 200
+    characters with its extension kept; no 500."""
+    engine = engine_as(paths, "tu.umum")
+    instance = engine.instances.start("interkoneksi_data_baru").instance
+    from engine import read_data_file
+
+    letter = read_data_file(str(EXAMPLES / "data" / "01_surat_permohonan.yaml"))
+    fields = {k: str(v) for k, v in letter.items() if not isinstance(v, dict)}
+    fields.update({f"{group}.{k}": str(v) for group in ("pengirim", "kontak") for k, v in letter[group].items()})
+    pdf = (EXAMPLES / "berkas" / "surat-permohonan-dinkes.pdf").read_bytes()
+    client = logged_in(make_app(paths), "opd.dinkes")
+    answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",
+                  {**fields, "pindaian_surat": (BytesIO(pdf), "s" * 296 + ".pdf")}, content_type="multipart/form-data")
+    assert answer.status_code == 303, _text(answer)
+    [attached] = engine.instance(instance).attachments()
+    assert attached.name == "s" * 196 + ".pdf"
+
+
 def test_an_altered_file_is_never_sent(paths: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
     """A stored file whose bytes no longer match their hash downloads as a 500 page with an incident number, none of
     its bytes sent; the log says which file."""

@@ -102,7 +102,7 @@ def uploads(form: TaskForm, files: Any, shown: dict[str, str]) -> Iterator[list[
     try:
         pairs = []
         for i, (field, upload) in enumerate(chosen):
-            name = secure_filename(upload.filename or "") or f"file-{i}"
+            name = _file_name(upload.filename, i)
             sub = os.path.join(folder, str(i))
             os.mkdir(sub)
             path = os.path.join(sub, name)
@@ -113,6 +113,18 @@ def uploads(form: TaskForm, files: Any, shown: dict[str, str]) -> Iterator[list[
         yield pairs
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _file_name(chosen: str | None, index: int) -> str:
+    """The name an upload is saved and attached under: made safe, and short enough for any file system (255 bytes
+    is the common limit; a longer name keeps its start and its extension)."""
+    name = secure_filename(chosen or "") or f"file-{index}"
+    if len(name) <= 200:  # secure_filename leaves ASCII only: characters are bytes
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem or len(suffix) > 16:
+        return name[:200]
+    return f"{stem[:200 - len(suffix) - 1]}.{suffix}"
 
 
 def plain(text: str, shown: dict[str, str]) -> str:
