@@ -58,18 +58,29 @@ def test_no_overdue_tasks_says_so(sop: Sop) -> None:
     assert "No overdue tasks." in result.stderr
 
 
-def test_a_new_store_is_group_writable(sop: Sop) -> None:
-    """The store file (and so the -wal and -shm SQLite gives the same mode) is read-write for its group."""
+def test_a_new_store_is_group_writable_and_closed_to_others(sop: Sop, tmp_path: Path) -> None:
+    """The store file (and so the -wal and -shm SQLite gives the same mode), its file folder and each stored file
+    are read-write for their group and closed to other accounts (the store holds password hashes and scans)."""
+    from conftest import DATA
+
+    scan = tmp_path / "surat.pdf"
+    scan.write_bytes(b"%PDF-1.7\n" + b"0" * 2048)
     old = os.umask(0o022)
     try:
-        sop.start()
+        instance = sop.start()
+        done = sop("complete", str(instance), "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"),
+                   "--attach", f"pindaian_surat={scan}")
+        assert done.exit_code == 0, done.output
     finally:
         os.umask(old)
-    for suffix in ("", "-wal", "-shm"):
-        path = Path(str(sop.db) + suffix)
+    folder = Path(str(sop.db) + "-files")
+    stored = [p for p in folder.rglob("*") if p.is_file()]
+    assert stored
+    for path in [Path(str(sop.db) + suffix) for suffix in ("", "-wal", "-shm")] + [folder] + stored:
         if path.exists():
             mode = stat.S_IMODE(path.stat().st_mode)
-            assert mode & 0o060 == 0o060, (suffix, oct(mode))
+            wanted = 0o070 if path.is_dir() else 0o060
+            assert mode & wanted == wanted and mode & 0o007 == 0, (path, oct(mode))
 
 
 def test_days_off_are_kept_so_later_commands_skip_the_holidays_import(sop: Sop) -> None:

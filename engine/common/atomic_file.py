@@ -13,12 +13,9 @@ import tempfile
 from pathlib import Path
 
 from engine.common.errors import DataFileError
+from engine.common.umask import current_umask
 
-
-def _umask() -> int:
-    mask = os.umask(0o077)
-    os.umask(mask)
-    return mask
+_umask = current_umask
 
 
 def _refusal(path: str, what: str, reason: str) -> DataFileError:

@@ -171,10 +171,10 @@ def write_blob(store: Store, sha256: str, path: str) -> None:
         raise DataFileError("Cannot write {path}: {strerror}; choose another file",
                             path=path, strerror=exc.strerror or exc) from None
     digest = hashlib.sha256()
-    mask = os.umask(0o077)
-    os.umask(mask)
+    from engine.common.umask import current_umask
+
     try:
-        os.fchmod(fd, 0o666 & ~mask)
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as out:
             for chunk in store.blob_chunks(sha256):
                 digest.update(chunk)

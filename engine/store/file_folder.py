@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 
 from engine.common.errors import StoreError
+from engine.common.umask import current_umask
 
 READ_SIZE = 1024 * 1024
 WRITE_BACK_EVERY = 4 * 1024 * 1024  # a staged copy's bytes are sent on to the disk in pieces this large
@@ -85,8 +86,9 @@ class FileFolder:
         if path != self.root:
             self._folder(parent)
         try:
-            os.mkdir(path, 0o777)
-            os.chmod(path, os.stat(path).st_mode & 0o7777 | 0o070)  # noqa: S103 (group-shared, as the store file)
+            os.mkdir(path, 0o770)
+            # the group's, as the store file's; no one else's
+            os.chmod(path, (os.stat(path).st_mode & 0o7777 | 0o070) & ~0o007)
             _sync_folder(parent)
         except FileExistsError:
             return  # another command made it
@@ -102,7 +104,7 @@ class FileFolder:
             import tempfile  # 6 ms of imports (shutil, random...): only for a command that stores a file
 
             fd, path = tempfile.mkstemp(prefix="new-", suffix=".part", dir=folder)
-            os.fchmod(fd, 0o666 & ~_umask() | 0o060)
+            os.fchmod(fd, (0o666 & ~current_umask() | 0o060) & ~0o007)
         except OSError as exc:
             raise StoreError("Store '{location}' failed ({exc}); nothing was saved",
                              location=self.location, exc=exc) from None
@@ -194,12 +196,6 @@ def _modified(path: str) -> float:
         return os.path.getmtime(path)
     except FileNotFoundError:
         return time.time()
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _sync_folder(path: str) -> None:

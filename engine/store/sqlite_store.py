@@ -346,13 +346,14 @@ class SqliteStore(SqlStoreReads):
 
 
 def _create_group_writable(path: str) -> None:
-    """Create the store file read-write for its group, so several OS accounts of one group can share it.
+    """Create the store file read-write for its group, so several OS accounts of one group can share it, and for
+    no one else (it holds the password hashes of `sop serve`).
 
     SQLite gives the -wal and -shm files it creates later the same mode as the store file."""
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o660)
     try:
         mode = os.fstat(fd).st_mode & 0o7777
-        os.fchmod(fd, mode | 0o060)  # the umask usually takes the group's write bit
+        os.fchmod(fd, (mode | 0o060) & ~0o007)  # the umask usually takes the group's write bit; others get nothing
     finally:
         os.close(fd)
 
