@@ -81,6 +81,27 @@ def test_a_weak_password_is_refused_saying_the_rule(engine_as: Callable[[str], E
     assert engine_as("kadis").context.store().account("kadis") is None
 
 
+@pytest.mark.parametrize("password", ["1234567890", "password123", "kadis12345", "qwertyuiop", "asmawi2026",
+                                      "aaaaaaaaaaaa", "12-12-2026xx"])
+def test_a_guessable_password_is_refused_whatever_its_length(engine_as: Callable[[str], Engine],
+                                                             password: str) -> None:
+    """A common password, a keyboard run, a repeat, a date or one built from the login or the name is refused (in
+    Indonesian too), though it is long enough; three unrelated words pass."""
+    with pytest.raises(ValidationError, match=r"is refused: it is too easy to guess"):
+        engine_as("kadis").people.set_password("kadis", password)
+    assert engine_as("kadis").context.store().account("kadis") is None
+    engine_as("kadis").people.set_password("kadis", "kopi-hujan-meja-72")
+    assert engine_as("kadis").context.store().account("kadis") is not None
+
+
+def test_a_guessable_password_is_refused_in_indonesian(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sop passwd` says why in the reader's language."""
+    sop = people_sop(tmp_path, {"name": "Penguji", "lanes": ["OPD"]})
+    monkeypatch.setenv("SOP_LANG", "id")
+    refused = sop("passwd", ME, "--password-stdin", input="1234567890\n")
+    assert refused.exit_code == 1 and "terlalu mudah ditebak" in refused.stderr, refused.stderr
+
+
 def test_passwords_need_roles_in_force_and_a_person_in_them(tmp_path: Path) -> None:
     """With no roles pinned, set_password says to run `sop roles apply`; an unknown login is named."""
     engine = Engine(

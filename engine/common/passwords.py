@@ -11,6 +11,8 @@ from engine.common.i18n import N_
 
 MIN_LENGTH = 10
 MAX_LENGTH = 1024  # a longer "password" is a mistake (or an attempt to make hashing slow)
+# zxcvbn's scores: 0 too guessable, 1 very, 2 somewhat, 3 safely unguessable (1e8 guesses), 4 very unguessable.
+GUESSABLE_SCORE = 3
 
 
 @lru_cache(maxsize=1)
@@ -28,8 +30,11 @@ def _stand_in() -> str:
     return str(_hasher().hash(secrets.token_hex(16)))
 
 
-def check_policy(password: str, login: str, name: str) -> None:
-    """Refuse a password shorter than MIN_LENGTH, longer than MAX_LENGTH, or that is the login or the name."""
+def check_policy(password: str, login: str, name: str, *, context: tuple[str, ...] = ()) -> None:
+    """Refuse a password shorter than MIN_LENGTH, longer than MAX_LENGTH, that is the login or the name, or that
+    zxcvbn (Dropbox's estimator, ported to Python) scores below GUESSABLE_SCORE: common passwords, words, dates,
+    keyboard runs and repeats, and anything built from the login, the name or the context words (the person's NIP
+    and jabatan) fall there."""
     plain = password.strip().casefold()
     rule = N_("a password has at least {least} characters (at most {most}) and is neither the login nor the person's "
               "name", least=MIN_LENGTH, most=MAX_LENGTH)
@@ -39,6 +44,14 @@ def check_policy(password: str, login: str, name: str) -> None:
     if any(ord(c) < 32 or ord(c) == 127 for c in password):
         raise ValidationError("The new password of '{login}' is refused: it holds a control character (a line "
                               "break or tab typed by mistake?); nothing was changed", login=login)
+    from zxcvbn import zxcvbn  # its word lists load only when a password is set
+
+    words = [w for w in (login, name, *name.replace(".", " ").split(), *context) if w]
+    if zxcvbn(password[:100], user_inputs=words)["score"] < GUESSABLE_SCORE:
+        raise ValidationError("The new password of '{login}' is refused: it is too easy to guess (a common password, "
+                              "a word or a name, a date, a keyboard run or a repeat, or built from the login or the "
+                              "name). Choose three or four unrelated words joined with a sign, e.g. "
+                              "'kopi-hujan-meja-72'; nothing was changed", login=login)
 
 
 def hash_password(password: str) -> str:

@@ -99,7 +99,8 @@ class PeopleService:
                 raise RoleError("'{setter_login}' may not set the password of '{login}': only '{login}' or an "
                                 "operator of {described} ({operators}) may; nothing was changed",
                                 setter_login=setter.login, login=login, described=roles.described, operators=operators)
-            check_policy(password, login, roles.people[login].name)
+            owner = roles.people[login]
+            check_policy(password, login, owner.name, context=(owner.nip or "", owner.jabatan or ""))
             from engine.store.protocol import AccountRow
 
             tx.put_account(AccountRow(login, hash_password(password), self._context.clock(), setter.login))
