@@ -315,6 +315,17 @@ def test_verify_names_attachment_rows_altered_behind_the_programs_back(sop: Sop,
     assert extra.exit_code == 1 and "which event 1 does not name" in extra.output
 
 
+def test_a_file_of_exactly_the_fields_size_is_taken(sop: Sop, tmp_path: Path) -> None:
+    """The bound is "at most": a scan of exactly 20,000,000 bytes for a field of at most 20 MB is stored (the
+    planted bug `>` -> `>=` in engine/common/file_scan.py fails here), one byte more is refused."""
+    exact = scan(tmp_path / "exact.pdf", 20_000_000)
+    instance = sop.start()
+    stored = attach(sop, instance, exact)
+    assert stored.exit_code == 0, stored.output
+    files = sop.json("attachment", str(instance))
+    assert [f["size"] for f in files] == [20_000_000]
+
+
 def test_a_form_with_a_broken_file_field_is_refused_by_lint_and_start(tmp_path: Path) -> None:
     """`x-sop-file` with a size of 0, or on a nested field: sop lint and sop start name the form and the fix."""
     from conftest import copy_definitions

@@ -133,3 +133,20 @@ def test_report_on_an_empty_store_says_so(sop: Sop) -> None:
     assert result.exit_code == 0
     assert "No completed steps" in result.stderr
     assert json.loads(sop("report", "sla", "--json").stdout) == {"steps": [], "instances": []}
+
+
+def test_an_instance_that_takes_exactly_the_sops_time_is_on_time(history: Sop) -> None:
+    """The Mutu Baku is a bound: a total equal to the SOP's total time is within it (the planted bug `<=` -> `<`
+    in engine/service/sla_report.py fails here), and the table of late instances leaves it out."""
+    import sqlite3
+
+    conn = sqlite3.connect(history.db)
+    with conn:
+        conn.execute("UPDATE instance_times SET total = budget WHERE instance_id = 2")
+    conn.close()
+    report = history.json("report", "sla")
+    assert [(i["instance"], i["total_seconds"] == i["sop_seconds"], i["within"]) for i in report["instances"]] == [
+        (1, False, False), (2, True, True)]
+    table = history("report", "sla").stdout
+    assert "2 completed instance(s); 1 within the SOP's total time (50%)." in table
+    assert [line.split()[0] for line in table.splitlines()[-1:]] == ["1"]

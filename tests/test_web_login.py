@@ -146,6 +146,30 @@ def test_no_next_address_leads_off_the_site(paths: dict[str, str], payload: str)
             (payload, location)
 
 
+def test_a_forwarded_address_is_believed_only_from_a_trusted_proxy(paths: dict[str, str]) -> None:
+    """A failed sign-in is counted against the address that connected, whatever X-Forwarded-For it sends, unless it
+    came from a trusted proxy (the planted bug "X-Forwarded-For believed from any address" fails here: spoofing it
+    would get round the per-address limit)."""
+    from web_fixtures import engine_as
+
+    def failures(app_paths: dict[str, str], address: str) -> int:
+        store = engine_as(app_paths, "tu.umum").context.store()
+        with store.transaction() as tx:
+            return len(tx.login_failures((f"address:{address}",), "2000-01-01T00:00:00.000Z"))
+
+    client = make_app(paths).test_client()
+    token = csrf_of(client)
+    answer = client.post("/login", data={"login": "kadis", "password": "salah-sekali-123", "csrf_token": token},
+                         environ_base={"REMOTE_ADDR": "192.0.2.50"}, headers={"X-Forwarded-For": "203.0.113.9"})
+    assert answer.status_code == 401
+    assert (failures(paths, "192.0.2.50"), failures(paths, "203.0.113.9")) == (1, 0)
+    proxied = make_app(paths, trusted_proxies=("192.0.2.50",)).test_client()
+    token = csrf_of(proxied)
+    proxied.post("/login", data={"login": "kadis", "password": "salah-sekali-123", "csrf_token": token},
+                 environ_base={"REMOTE_ADDR": "192.0.2.50"}, headers={"X-Forwarded-For": "198.51.100.7"})
+    assert failures(paths, "198.51.100.7") == 1
+
+
 def test_logging_out_ends_the_session(paths: dict[str, str]) -> None:
     """After "Keluar" the tasklist asks for a login again."""
     client = logged_in(make_app(paths), "kadis")
