@@ -208,6 +208,23 @@ def test_an_altered_roles_log_is_named(tmp_path: Path) -> None:
     assert "(altered)" in result.stdout
 
 
+def test_a_roles_event_rewritten_consistently_is_caught_by_its_chain(tmp_path: Path) -> None:
+    """Who applied the roles rewritten (the people, and so their content hash, left as they were): only the chain's
+    hash can tell, and verify names the mismatch (the planted bug "the roles log's chain-hash check switched off"
+    fails here)."""
+    db, definitions, forms, _ = _pinned_store(tmp_path)
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER roles_events_no_update")
+    conn.execute("UPDATE roles_events SET actor = 'kadis' WHERE seq = 1")
+    conn.commit()
+    conn.close()
+    result = Sop(db, definitions, forms)("verify")
+    assert result.exit_code == 1
+    assert "roles event 1 (version" in result.stdout and "by kadis" in result.stdout
+    assert "hash mismatch — the roles event was altered, or one before it removed" in result.stdout
+    assert "(altered)" not in result.stdout
+
+
 def test_unreadable_pinned_roles_are_refused_and_repaired_by_apply(tmp_path: Path) -> None:
     """Pinned people that are no longer JSON stop role checks with a clear error; applying a good file repairs."""
     db, definitions, forms, _ = _pinned_store(tmp_path)
