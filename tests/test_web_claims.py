@@ -59,4 +59,17 @@ def test_a_lane_of_one_person_offers_no_claim_and_needs_none(paths: dict[str, st
     """The Kepala Dinas alone holds his lane: no "Saya kerjakan" button; he completes the step directly."""
     instance = started(paths, "DisposisiKadis")
     kadis = logged_in(make_app(paths), "kadis")
-    assert 'id="claim-button"' not in _text(kadis.get(f"/instances/{instance}/tasks/DisposisiKadis"))
+    page = kadis.get(f"/instances/{instance}/tasks/DisposisiKadis")
+    assert page.status_code == 200 and 'name="csrf_token"' in _text(page)  # the step's form, not an error page
+    assert 'id="claim-button"' not in _text(page)
+    from conftest import EXAMPLES
+
+    from engine import read_data_file
+
+    disposition = read_data_file(str(EXAMPLES / "data" / "02_disposisi_kadis.yaml"))
+    data = {k: str(v) for k, v in disposition.items() if not isinstance(v, (dict, list))}
+    done = post(kadis, f"/instances/{instance}/tasks/DisposisiKadis", data)
+    assert done.status_code == 303, _text(done)
+    rows, _ = engine_as(paths, "tu.umum").instance(instance).history()
+    assert (rows[-1].type, rows[-1].task, rows[-1].actor) == ("task-completed", "DisposisiKadis", "kadis")
+    assert "task-claimed" not in [r.type for r in rows]

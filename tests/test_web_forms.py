@@ -117,9 +117,21 @@ def test_each_problem_goes_next_to_the_field_its_path_names() -> None:
 
 
 def test_the_real_forms_all_draw() -> None:
-    """Every form of the Interkoneksi SOP draws without error, every input named by a path."""
+    """Every form of the Interkoneksi SOP draws every top-level property of its schema, in the schema's order, each
+    under its own path, with the schema's title as its label, marked required exactly where the schema says so,
+    and an enum as its choices."""
     for path in sorted(FORMS.glob("*.schema.json")):
         schema = json.loads(path.read_text(encoding="utf-8"))
-        fields = _by_path(FormFields(schema).fields({}, {}))
-        assert fields, path.name
+        drawn = FormFields(schema).fields({}, {})
+        fields = _by_path(drawn)
+        properties = schema.get("properties", {})
+        assert [f.path for f in drawn] == [p for p in properties if fields.get(p) is not None], path.name
+        assert set(properties) == {f.path for f in drawn}, path.name
+        required = set(schema.get("required", []))
+        for name, prop in properties.items():
+            field = fields[name]
+            assert field.label == prop.get("title", name), (path.name, name, field.label)
+            assert field.required == (name in required), (path.name, name)
+            if "enum" in prop and field.kind in ("select", "radio"):
+                assert [value for value, _ in field.choices if value] == [str(v) for v in prop["enum"]], name
         assert all(" " not in name for name in fields)

@@ -128,8 +128,9 @@ def test_a_script_in_an_artefact_is_shown_as_text(paths: dict[str, str]) -> None
     """Whatever an artefact holds is escaped: `<script>` appears as text on the next step's page."""
     instance = started(paths, "SurveyTeknis")
     app = make_app(paths)
-    post(logged_in(app, "tim.jaringan"), f"/instances/{instance}/tasks/SurveyTeknis",
-         {**SURVEY, "kondisi_eksisting": "<script>alert('x')</script>"})
+    sent = post(logged_in(app, "tim.jaringan"), f"/instances/{instance}/tasks/SurveyTeknis",
+                {**SURVEY, "kondisi_eksisting": "<script>alert('x')</script>"})
+    assert sent.status_code == 303, _text(sent)  # the artefact was saved: the page below reads it back
     page = _text(logged_in(app, "kasi.infra").get(f"/instances/{instance}/tasks/AnalisaTopologi"))
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page and "<script>" not in page
 
@@ -178,6 +179,20 @@ def test_an_operator_records_a_step_on_behalf_of_an_official(paths: dict[str, st
     assert answer.status_code == 303, _text(answer)
     rows, _ = engine.instance(instance).history()
     assert (rows[-1].actor, rows[-1].operator) == ("kadis", "tu.umum")
+
+
+def test_only_an_operator_may_record_on_behalf_of_someone_else(paths: dict[str, str]) -> None:
+    """An official who is no operator, posting the step of his own lane "as" another person, is refused (403) with
+    nothing saved; the engine decides, the page only asks."""
+    instance = started(paths, "SurveyTeknis")
+    engine = engine_as(paths, "tu.umum")
+    before = engine.instance(instance).show().events
+    client = logged_in(make_app(paths), "tim.jaringan")
+    page = _text(client.get(f"/instances/{instance}/tasks/SurveyTeknis"))
+    assert 'name="_as"' not in page  # no one to choose: the form does not offer it
+    forged = post(client, f"/instances/{instance}/tasks/SurveyTeknis", {**SURVEY, "_as": "dedi.jaringan"})
+    assert forged.status_code == 403, _text(forged)
+    assert engine.instance(instance).show().events == before
 
 
 def test_an_attached_file_is_uploaded_and_downloaded(paths: dict[str, str]) -> None:
