@@ -22,9 +22,13 @@ from .words import N_
 @click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="ADDR",
               help="The reverse proxy's address: its X-Forwarded-For/-Proto (and --trust-header) are believed. "
                    "Repeatable.")
+@click.option("--session-hours", default=8, show_default=True, type=click.IntRange(1, 24), metavar="N",
+              help="A sign-in ends N hours after it was made, however busy the session.")
+@click.option("--idle-minutes", default=30, show_default=True, type=click.IntRange(1, 24 * 60), metavar="N",
+              help="A sign-in ends after N minutes without a request.")
 @click.pass_context
 def serve(ctx: click.Context, *, host: str, port: int, workers: int, trust_header: str | None,
-          trusted_proxies: tuple[str, ...]) -> None:
+          trusted_proxies: tuple[str, ...], session_hours: int, idle_minutes: int) -> None:
     """Serve the web tasklist: officials log in and complete their steps in a browser.
 
     Example: sop serve --port 8000 --workers 4; sop serve --trusted-proxy 127.0.0.1 --trust-header X-Remote-User
@@ -56,7 +60,8 @@ def serve(ctx: click.Context, *, host: str, port: int, workers: int, trust_heade
 
     obj = ctx.obj
     settings = WebSettings(obj["db"], obj["definitions"], obj["forms"], _roles(obj), os.environ.get("SOP_SECRET_KEY"),
-                           trust_header, tuple(trusted_proxies))
+                           trust_header, tuple(trusted_proxies), session_hours=session_hours,
+                           idle_minutes=idle_minutes)
     from engine import store_label
 
     message(N_("Serving {store} on http://{host}:{port}/ with {workers} workers (Ctrl-C stops)",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from .security import header_login
+from .security import header_login, session_expired
 from .words import translate
 
 if TYPE_CHECKING:
@@ -76,6 +76,9 @@ def find_person() -> None:
     g.sop_signed_by_proxy = vouched is not None  # single sign-on: the proxy, not this site, signs people out
     login = vouched or session.get("login")
     if not isinstance(login, str) or request.endpoint == "static":
+        return
+    if vouched is None and session_expired(current_app):  # too long since sign-in, or idle too long
+        session.clear()
         return
     g.sop_login = login
     person = engine().people.person(login)

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from flask import Flask
 
 SESSION_HOURS = 8
+IDLE_MINUTES = 30
 MAX_UPLOAD = 2 * 1024**3 + 16 * 1024**2  # the largest file a form may take (2 GiB) and the rest of the form
 
 
@@ -23,6 +24,8 @@ class WebSettings(NamedTuple):
     trust_header: str | None = None
     trusted_proxies: tuple[str, ...] = ()
     max_upload: int = MAX_UPLOAD
+    session_hours: int = SESSION_HOURS  # from sign-in, however busy the session
+    idle_minutes: int = IDLE_MINUTES  # from the last request
 
 
 def create_app(settings: WebSettings, testing: bool = False) -> Flask:
@@ -35,7 +38,8 @@ def create_app(settings: WebSettings, testing: bool = False) -> Flask:
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key or secrets.token_urlsafe(48),
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
+        SOP_SESSION_HOURS=settings.session_hours, SOP_IDLE_MINUTES=settings.idle_minutes,
         MAX_CONTENT_LENGTH=settings.max_upload,
         SOP_DB=settings.db, SOP_DEFINITIONS=settings.definitions, SOP_FORMS=settings.forms, SOP_ROLES=settings.roles,
         SOP_TRUST_HEADER=settings.trust_header, SOP_TRUSTED_PROXIES=frozenset(settings.trusted_proxies),

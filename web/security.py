@@ -125,9 +125,32 @@ def install(app: Flask) -> None:
     app.jinja_env.globals["CSRF_FIELD"] = CSRF_FIELD
 
 
+def now_seconds() -> int:
+    """The server's time in whole seconds, for the session's ages (tests move it)."""
+    import time
+
+    return int(time.time())
+
+
 def new_session(values: dict[str, Any]) -> None:
-    """Start a fresh session (after a login): nothing of the anonymous one kept, a new CSRF token, 8 hours."""
+    """Start a fresh session (after a login): nothing of the anonymous one kept, a new CSRF token, the time of the
+    sign-in (the absolute lifetime counts from it, whatever the requests after) and of the last request."""
     session.clear()
     session.update(values)
+    session["since"] = session["seen"] = now_seconds()
     session.permanent = True
     csrf_token()
+
+
+def session_expired(app: Flask) -> bool:
+    """True when the session's sign-in is older than SOP_SESSION_HOURS or its last request older than
+    SOP_IDLE_MINUTES; else the last request's time moves to now (the absolute lifetime never does)."""
+    now = now_seconds()
+    since, seen = session.get("since"), session.get("seen")
+    if not isinstance(since, int) or not isinstance(seen, int):
+        return True  # a session from before sessions ended: signed in again once
+    if now - since > app.config["SOP_SESSION_HOURS"] * 3600 or now - seen > app.config["SOP_IDLE_MINUTES"] * 60:
+        return True
+    if now - seen >= 30:  # re-signed at most twice a minute
+        session["seen"] = now
+    return False
