@@ -66,3 +66,63 @@ def test_the_limits_follow_the_servers_settings(paths: dict[str, str], clock: Fa
         assert client.get("/").status_code == 200
     clock.now += 5 * 60
     assert client.get("/").status_code == 302  # 61 minutes from sign-in
+
+
+def test_signing_out_ends_every_session_of_the_login(paths: dict[str, str]) -> None:
+    """The Kepala Dinas signed in on two devices signs out on one: the other's cookie (or a stolen copy) no longer
+    opens anything; he signs in again as before."""
+    app = make_app(paths)
+    desk, phone = logged_in(app, "kadis"), logged_in(app, "kadis")
+    assert desk.get("/").status_code == phone.get("/").status_code == 200
+    from web_fixtures import csrf_of
+
+    assert desk.post("/logout", data={"csrf_token": csrf_of(desk, "/")}).status_code == 303
+    assert phone.get("/").status_code == 302
+    again = logged_in(app, "kadis")
+    assert again.get("/").status_code == 200
+
+
+def test_a_new_password_ends_the_sessions_signed_in_with_the_old(paths: dict[str, str]) -> None:
+    """An operator sets the Kepala Dinas's password (or he does): every session he had is over."""
+    from web_fixtures import engine_as
+
+    app = make_app(paths)
+    kadis = logged_in(app, "kadis")
+    engine_as(paths, "tu.umum").people.set_password("kadis", "kopi-hujan-meja-72")
+    assert kadis.get("/").status_code == 302
+
+
+def test_removal_from_the_roles_ends_the_sessions_for_good(paths: dict[str, str]) -> None:
+    """Removed from the roles, a person is signed out; added back, the old session does not come back."""
+    import yaml
+    from web_fixtures import engine_as
+
+    app = make_app(paths)
+    kabid = logged_in(app, "kabid.egov")
+    roles = Path(paths["roles"])
+    original = roles.read_text(encoding="utf-8")
+    people = yaml.safe_load(original)
+    people.pop("kabid.egov")
+    roles.write_text(yaml.safe_dump(people, allow_unicode=True), encoding="utf-8")
+    engine_as(paths, "tu.umum").people.apply_roles()
+    roles.write_text(original, encoding="utf-8")
+    engine_as(paths, "tu.umum").people.apply_roles()
+    assert kabid.get("/").status_code == 302
+
+
+def test_an_operator_ends_a_persons_sessions_from_the_cli(paths: dict[str, str]) -> None:
+    """`sop accounts sessions kadis --end` (an operator, or kadis himself) signs him out everywhere; another
+    official may not."""
+    from conftest import Sop
+
+    app = make_app(paths)
+    kadis = logged_in(app, "kadis")
+    sop = Sop(Path(paths["db"]), Path(paths["definitions"]), Path(paths["forms"]))
+    refused = sop("--roles", paths["roles"], "accounts", "sessions", "kadis", "--end")  # this OS account: no one
+    assert refused.exit_code == 1 and kadis.get("/").status_code == 200
+    before = sop.json("accounts", "sessions", "kadis")["ended_at"]  # when his password was set
+    from web_fixtures import engine_as
+
+    ended = engine_as(paths, "tu.umum").people.end_sessions("kadis")
+    assert kadis.get("/").status_code == 302
+    assert sop.json("accounts", "sessions", "kadis") == {"login": "kadis", "ended_at": ended} and ended > before

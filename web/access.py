@@ -82,12 +82,25 @@ def find_person() -> None:
         return
     g.sop_login = login
     person = engine().people.person(login)
-    if person is None:  # no longer in the roles in force: logged out
+    if person is None or (vouched is None and _ended_since_sign_in(login)):  # out of the roles, or signed out
         g.pop("sop_engine", None)
         g.sop_login = None
-        session.pop("login", None)
+        session.clear()
         return
     g.sop_person = person
+
+
+def _ended_since_sign_in(login: str) -> bool:
+    """True when the login's sessions were ended (sign-out elsewhere, a new password, removal from the roles, an
+    operator) at or after this session's sign-in."""
+    from datetime import datetime
+
+    ended = engine().people.sessions_ended(login)
+    if ended is None:
+        return False
+    ended_at = datetime.fromisoformat(ended.replace("Z", "+00:00")).timestamp()
+    since = session.get("since")
+    return not isinstance(since, int | float) or since <= ended_at
 
 
 def login_required(view: View) -> View:

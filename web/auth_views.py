@@ -56,6 +56,9 @@ def login_post() -> tuple[str, int] | Response:
 
 @auth.post("/logout")
 def logout() -> Response:
-    """End the session."""
+    """End this login's sessions everywhere (a stolen cookie is worth nothing after it), then this one."""
+    login = g.get("sop_login")
+    if isinstance(login, str) and not g.get("sop_signed_by_proxy"):
+        engine().people.end_sessions(login)
     session.clear()
     return redirect(url_for("auth.login"), 303)

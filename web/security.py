@@ -135,9 +135,13 @@ def now_seconds() -> int:
 def new_session(values: dict[str, Any]) -> None:
     """Start a fresh session (after a login): nothing of the anonymous one kept, a new CSRF token, the time of the
     sign-in (the absolute lifetime counts from it, whatever the requests after) and of the last request."""
+    import time
+
     session.clear()
     session.update(values)
-    session["since"] = session["seen"] = now_seconds()
+    # to the microsecond: a sign-in right after a sign-out (ended at that millisecond) must count as after it
+    session["since"] = max(float(now_seconds()), time.time())
+    session["seen"] = now_seconds()
     session.permanent = True
     csrf_token()
 
@@ -147,7 +151,7 @@ def session_expired(app: Flask) -> bool:
     SOP_IDLE_MINUTES; else the last request's time moves to now (the absolute lifetime never does)."""
     now = now_seconds()
     since, seen = session.get("since"), session.get("seen")
-    if not isinstance(since, int) or not isinstance(seen, int):
+    if not isinstance(since, int | float) or not isinstance(seen, int):
         return True  # a session from before sessions ended: signed in again once
     if now - since > app.config["SOP_SESSION_HOURS"] * 3600 or now - seen > app.config["SOP_IDLE_MINUTES"] * 60:
         return True

@@ -28,6 +28,7 @@ TABLES: list[tuple[str, tuple[str, ...]]] = [
     ("drafts", ("instance_id", "task_uuid", "login", "data", "saved_at")),
     ("outbox", ("position", "kind", "instance_id", "task", "task_uuid", "lane", "actor", "time", "data")),
     ("outbox_cursors", ("consumer", "position", "updated_at")),
+    ("session_ends", ("login", "ended_at", "ended_by")),
 ]
 # The tables (and the ready-task columns) a source from before accounts lacks: copied only when it has them.
 _SINCE_ACCOUNTS = ("accounts", "drafts")
@@ -75,6 +76,8 @@ def copy_store(source: str, target: str) -> CopyResult:
                         columns = columns[:-2]  # no claims before accounts
                     if table in _SINCE_OUTBOX:
                         has = src.schema_version() >= src.outbox_since
+                    if table == "session_ends":
+                        has = src.schema_version() >= src.sessions_since
                     rows = src.table_rows(table, columns) if has else []
                     tx.insert_rows(table, columns, rows)
                     counts[table] = len(rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.common.errors import LoginError, NotInRolesError, RoleError
+from engine.common.errors import LoginError, NotInRolesError, NotOperatorError, RoleError
 from engine.common.i18n import N_
 
 if TYPE_CHECKING:
@@ -103,7 +103,34 @@ class PeopleService:
             check_policy(password, login, owner.name, context=(owner.nip or "", owner.jabatan or ""))
             from engine.store.protocol import AccountRow
 
-            tx.put_account(AccountRow(login, hash_password(password), self._context.clock(), setter.login))
+            now = self._context.clock()
+            tx.put_account(AccountRow(login, hash_password(password), now, setter.login))
+            tx.end_sessions(login, now, setter.login)  # a new password ends every session signed in with the old
+
+    def end_sessions(self, login: str, *, actor: str | None = None) -> str:
+        """End every `sop serve` session of a login (sign-out everywhere): the person themself, or an operator of
+        the roles in force (actor: who ends them, default the one acting); when they were ended."""
+        store = self._context.store()
+        with store.transaction() as tx:
+            row = tx.roles_in_force()
+            if row is not None:
+                from engine.definitions.roles_pinning import pinned_roles
+
+                roles = pinned_roles(row)
+                ender = roles.acting(self._context.operator, actor)
+                if ender.login != login and not ender.operator:
+                    raise NotOperatorError("'{ender}' may not end the sessions of '{login}': only '{login}' or an "
+                                           "operator may; nothing was changed", ender=ender.login, login=login)
+                by = ender.login
+            else:
+                by = self._context.acting(actor)
+            now = self._context.clock()
+            tx.end_sessions(login, now, by)
+        return now
+
+    def sessions_ended(self, login: str) -> str | None:
+        """When a login's sessions were last ended (a session signed in before then is over), or None."""
+        return self._context.store(optional=True).sessions_ended(login)
 
     def check_login(self, login: str, password: str, *, address: str) -> Person:
         """The person a login and password belong to, or LoginError: one message whatever is wrong, and "too many

@@ -99,7 +99,17 @@ def apply_roles(context: EngineContext) -> RolesApplied:
                 _check_applier(in_force, context.operator)
         row = sealed_roles_event(current, roles, context.clock(), context.operator)
         tx.append_roles_event(row)
+        if in_force_before := (_readable(current) if current is not None else None):
+            for login in sorted(set(in_force_before.people) - set(roles.people)):  # removed: signed out everywhere
+                tx.end_sessions(login, row.time, context.operator)
     return RolesApplied(row, True, len(roles.people))
+
+
+def _readable(row: RolesEventRow) -> Roles | None:
+    try:
+        return pinned_roles(row)
+    except RoleError:
+        return None
 
 
 def _check_applier(in_force: Roles, login: str) -> None:

@@ -118,6 +118,11 @@ MIGRATIONS: list[list[str]] = [
         f"""CREATE TABLE IF NOT EXISTS outbox_cursors (
             consumer {_T} PRIMARY KEY, position BIGINT NOT NULL, updated_at {_T} NOT NULL)""",
     ],
+    # 6: when each login's sessions were last ended (SQLite's schema 9).
+    [
+        f"""CREATE TABLE IF NOT EXISTS session_ends (
+            login {_T} PRIMARY KEY, ended_at {_T} NOT NULL, ended_by {_T} NOT NULL)""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The first schema version that has the roles log.
@@ -128,8 +133,10 @@ FILES_SINCE = 3
 ACCOUNTS_SINCE = 4
 # The first schema version with the outbox and its consumers' cursors.
 OUTBOX_SINCE = 5
+# The first schema version that ends sessions.
+SESSIONS_SINCE = 6
 
 # The tables a sop store owns: a database holding any of them without the version table is someone else's.
 TABLES = ("definition_versions", "instances", "ready_tasks", "events", "timers", "steps", "days_off",
           "instance_times", "roles_events", "blobs", "blob_chunks", "attachments", "accounts", "login_failures",
-          "drafts", "outbox", "outbox_cursors")
+          "drafts", "outbox", "outbox_cursors", "session_ends")

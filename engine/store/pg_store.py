@@ -21,6 +21,7 @@ from engine.store.pg_schema import (
     OUTBOX_SINCE,
     ROLES_SINCE,
     SCHEMA_VERSION,
+    SESSIONS_SINCE,
     TABLES,
     VERSION_TABLE,
 )
@@ -39,6 +40,7 @@ class PgStore(SqlStoreReads):
     files_since = FILES_SINCE
     accounts_since = ACCOUNTS_SINCE
     outbox_since = OUTBOX_SINCE
+    sessions_since = SESSIONS_SINCE
 
     def __init__(self, url: str, create: bool) -> None:
         self.url = url

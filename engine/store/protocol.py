@@ -250,6 +250,8 @@ class Transaction(Protocol):
         """The last outbox position written (0: none yet)."""
     def acknowledge(self, consumer: str, position: int, at: str) -> int:
         """Move a consumer's cursor to `position` unless it stands there or later already; where it stands after."""
+    def end_sessions(self, login: str, at: str, by: str) -> None:
+        """End every session of a login signed in before `at` (the time moves only forward)."""
 
 
 class Store(Protocol):
@@ -261,6 +263,7 @@ class Store(Protocol):
     files_since: int  # the first schema version that stores attached files
     accounts_since: int  # the first schema version with accounts, drafts and claims
     outbox_since: int  # the first schema version with the outbox and its cursors
+    sessions_since: int  # the first schema version with the session ends
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """One command's transaction: commit on success, roll back on any error."""
@@ -336,6 +339,8 @@ class Store(Protocol):
         """At most `limit` outbox rows after a position, in position order (none before the store had the outbox)."""
     def outbox_cursor(self, consumer: str) -> int:
         """The last position a consumer acknowledged (0: a consumer not seen yet)."""
+    def sessions_ended(self, login: str) -> str | None:
+        """When a login's sessions were last ended (sessions signed in before are over), or None."""
     def file_stage(self) -> FileFolder | None:
         """Where a command copies a new file before it locks the store (SQLite: its file folder); None: the store
         takes files in chunks inside the transaction."""

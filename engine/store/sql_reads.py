@@ -59,6 +59,7 @@ class SqlStoreReads(ABC):
     files_since: int  # ... with attached files
     accounts_since: int  # ... with the accounts and drafts of `sop serve`
     outbox_since: int  # ... with the outbox
+    sessions_since: int  # ... with the session ends
 
     @abstractmethod
     def schema_version(self) -> int:
@@ -269,6 +270,13 @@ class SqlStoreReads(ABC):
         rows = self._query(f"SELECT {DRAFT_COLUMNS} FROM drafts WHERE instance_id = ? AND task_uuid = ? AND login = ?",
                            (instance_id, task_uuid, login))
         return DraftRow(*rows[0]) if rows else None
+
+    def sessions_ended(self, login: str) -> str | None:
+        """When a login's sessions were last ended (sessions signed in before are over), or None."""
+        if self.schema_version() < self.sessions_since:
+            return None
+        rows = self._query("SELECT ended_at FROM session_ends WHERE login = ?", (login,))
+        return str(rows[0][0]) if rows else None
 
     # -- the outbox ----------------------------------------------------------------------------------
 

@@ -263,6 +263,12 @@ class SqlTransactionCore(ABC):
         else:
             self._run("DELETE FROM drafts WHERE instance_id = ?", (instance_id,))
 
+    def end_sessions(self, login: str, at: str, by: str) -> None:
+        """End every session of a login signed in before `at` (the time moves only forward)."""
+        self._run("INSERT INTO session_ends (login, ended_at, ended_by) VALUES (?, ?, ?) ON CONFLICT (login) DO "
+                  "UPDATE SET ended_at = excluded.ended_at, ended_by = excluded.ended_by "
+                  "WHERE excluded.ended_at > session_ends.ended_at", (login, at, by))
+
     # -- the outbox: written just before the commit (flush_outbox) ----------------------------------
 
     def queue_outbox(self, rows: list[OutboxRow]) -> None:

@@ -145,6 +145,12 @@ MIGRATIONS: list[str] = [
     CREATE TABLE IF NOT EXISTS outbox_cursors (
         consumer TEXT PRIMARY KEY, position INTEGER NOT NULL, updated_at TEXT NOT NULL);
     """,
+    # 9: when each login's sessions were last ended (sign-out, a new password, removal from the roles, an
+    # operator): a `sop serve` session signed in before that time is over.
+    """
+    CREATE TABLE IF NOT EXISTS session_ends (
+        login TEXT PRIMARY KEY, ended_at TEXT NOT NULL, ended_by TEXT NOT NULL);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables each schema version has (from the version that adds them): a store's user_version must match them.
@@ -155,6 +161,7 @@ SCHEMA_TABLES: list[tuple[int, tuple[str, ...]]] = [
     (5, ("blobs", "blob_chunks", "attachments")),
     (6, ("accounts", "login_failures", "drafts")),
     (8, ("outbox", "outbox_cursors")),
+    (9, ("session_ends",)),
 ]
 # The first schema version that has the roles log.
 ROLES_SINCE = 4
@@ -164,3 +171,5 @@ FILES_SINCE = 5
 ACCOUNTS_SINCE = 6
 # The first schema version with the outbox and its consumers' cursors.
 OUTBOX_SINCE = 8
+# The first schema version that ends sessions.
+SESSIONS_SINCE = 9

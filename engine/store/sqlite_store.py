@@ -27,6 +27,7 @@ from engine.store.sqlite_schema import (
     ROLES_SINCE,
     SCHEMA_TABLES,
     SCHEMA_VERSION,
+    SESSIONS_SINCE,
 )
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class SqliteStore(SqlStoreReads):
     files_since = FILES_SINCE
     accounts_since = ACCOUNTS_SINCE
     outbox_since = OUTBOX_SINCE
+    sessions_since = SESSIONS_SINCE
 
     def __init__(self, path: str, create: bool) -> None:
         self.location = store_label(path)
