@@ -47,4 +47,5 @@ def attachment(ctx: click.Context, *, instance: int, task: str | None, field: st
         emit_json_list([{**a.to_json(), "path": path} for a, path in written])
         return
     for item, path in written:
-        message(f"Wrote {item.name} ({item.task} {item.field}, sha256 {item.sha256[:12]}) to {path}.")
+        shown = "".join(ch if ch.isprintable() else "_" for ch in item.name)  # a stored name prints on one line
+        message(f"Wrote {shown} ({item.task} {item.field}, sha256 {item.sha256[:12]}) to {path}.")

@@ -455,3 +455,17 @@ def test_attachment_writes_one_file_to_stdout(sop: Sop, tmp_path: Path) -> None:
     assert attach(sop, instance, pdf).exit_code == 0
     piped = sop("attachment", str(instance), "-o", "-")
     assert piped.exit_code == 0 and piped.stdout_bytes == pdf.read_bytes()
+
+
+def test_a_stored_name_with_control_characters_is_written_and_printed_harmlessly(sop: Sop, tmp_path: Path) -> None:
+    """A file attached under a name holding an ESC sequence and a line break is written out under that name with
+    each such character as `_`, and the message naming it stays one line with no ESC in it."""
+    odd = tmp_path / "surat\x1b[31mmerah\nbaris.pdf"
+    scan(odd)
+    instance = sop.start()
+    assert attach(sop, instance, odd).exit_code == 0
+    out = tmp_path / "keluar"
+    written = sop("attachment", str(instance), "-o", f"{out}/")
+    assert written.exit_code == 0, written.output
+    assert [p.name for p in out.iterdir()] == ["surat_[31mmerah_baris.pdf"]
+    assert "\x1b" not in written.stderr and len(written.stderr.strip().splitlines()) == 1

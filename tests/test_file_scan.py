@@ -74,3 +74,27 @@ def test_a_file_that_grows_past_the_limit_while_read_stops_there(tmp_path: Path)
     with pytest.raises(ValidationError, match="larger than the form allows"):
         scan_file(str(source), "step", CHUNK_SIZE + 10, copy)
     assert len(copy.data) == CHUNK_SIZE and not copy.synced
+
+
+def test_a_zip_is_told_from_the_office_documents_built_on_it() -> None:
+    """puremagic calls every ZIP a Word document; the entries' names decide instead: a plain archive is
+    application/zip, a .docx/.xlsx by its parts' folder, an OpenDocument by its mimetype entry."""
+    import io
+    import zipfile
+
+    from engine.common.file_scan import detect_media_type
+
+    def archive(*entries: tuple[str, str]) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as made:
+            for name, text in entries:
+                made.writestr(name, text)
+        return out.getvalue()[:65536]
+
+    assert detect_media_type(archive(("laporan.txt", "isi"))) == "application/zip"
+    assert detect_media_type(archive(("[Content_Types].xml", "x"), ("_rels/.rels", "x"), ("word/document.xml", "x"))) \
+        == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert detect_media_type(archive(("[Content_Types].xml", "x"), ("xl/workbook.xml", "x"))) \
+        == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert detect_media_type(archive(("mimetype", "application/vnd.oasis.opendocument.text"), ("content.xml", "x"))) \
+        == "application/vnd.oasis.opendocument.text"

@@ -239,6 +239,25 @@ def test_an_upload_with_a_very_long_name_is_attached_under_a_shortened_one(paths
     assert attached.name == "s" * 196 + ".pdf"
 
 
+def test_an_uploads_name_keeps_its_letters_in_any_script(paths: dict[str, str]) -> None:
+    """A file chosen as "Surat Dinkes №5 café.pdf" is attached as "Surat_Dinkes_5_café.pdf": spaces become `_`,
+    signs that are no letters go, letters with accents (or of another script) stay."""
+    engine = engine_as(paths, "tu.umum")
+    instance = engine.instances.start("interkoneksi_data_baru").instance
+    from engine import read_data_file
+
+    letter = read_data_file(str(EXAMPLES / "data" / "01_surat_permohonan.yaml"))
+    fields = {k: str(v) for k, v in letter.items() if not isinstance(v, dict)}
+    fields.update({f"{group}.{k}": str(v) for group in ("pengirim", "kontak") for k, v in letter[group].items()})
+    pdf = (EXAMPLES / "berkas" / "surat-permohonan-dinkes.pdf").read_bytes()
+    client = logged_in(make_app(paths), "opd.dinkes")
+    answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",
+                  {**fields, "pindaian_surat": (BytesIO(pdf), "Surat Dinkes №5 café.pdf")},
+                  content_type="multipart/form-data")
+    assert answer.status_code == 303, _text(answer)
+    assert [a.name for a in engine.instance(instance).attachments()] == ["Surat_Dinkes_5_café.pdf"]
+
+
 def test_an_altered_file_is_never_sent(paths: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
     """A stored file whose bytes no longer match their hash downloads as a 500 page with an incident number, none of
     its bytes sent; the log says which file."""

@@ -9,8 +9,6 @@ import tempfile
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from werkzeug.utils import secure_filename
-
 from .form_fields import FormFields, flatten
 from .form_posting import Typed, add_row, assignments, field_problems, posted_files, read_posted, remove_row
 
@@ -118,13 +116,19 @@ def uploads(form: TaskForm, files: Any, shown: dict[str, str]) -> Iterator[list[
 def _file_name(chosen: str | None, index: int) -> str:
     """The name an upload is saved and attached under: made safe, and short enough for any file system (255 bytes
     is the common limit; a longer name keeps its start and its extension)."""
-    name = secure_filename(chosen or "") or f"file-{index}"
-    if len(name) <= 200:  # secure_filename leaves ASCII only: characters are bytes
+    import unicodedata
+
+    base = unicodedata.normalize("NFC", (chosen or "").replace("\\", "/")).rsplit("/", 1)[-1]
+    kept = "".join(ch for ch in "_".join(base.split()) if ch.isalnum() or ch in "._-()")  # "Surat Undangan Rapat.pdf"
+    name = kept.strip("._") or f"file-{index}"  # no hidden file, no "..": letters of any script are kept
+    if len(name.encode("utf-8")) <= 200:
         return name
     stem, dot, suffix = name.rpartition(".")
     if not dot or not stem or len(suffix) > 16:
-        return name[:200]
-    return f"{stem[:200 - len(suffix) - 1]}.{suffix}"
+        stem, suffix = name, ""
+    while len(f"{stem}.{suffix}".encode()) > 200:
+        stem = stem[:-1]
+    return f"{stem}.{suffix}" if suffix else stem
 
 
 def plain(text: str, shown: dict[str, str]) -> str:

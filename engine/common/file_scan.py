@@ -75,6 +75,8 @@ def detect_media_type(head: bytes) -> str:
         found = puremagic.from_string(head, mime=True)
     except (puremagic.PureError, ValueError):
         found = ""
+    if found and head.startswith(b"PK\x03\x04"):
+        return _zip_media_type(head)  # puremagic calls every ZIP a Word document
     if found:
         return str(found)
     if head and b"\x00" not in head:
@@ -85,6 +87,37 @@ def detect_media_type(head: bytes) -> str:
             if exc.start >= len(head) - 3:  # a character cut by the head's end
                 return "text/plain"
     return OCTET_STREAM
+
+
+# Office Open XML documents by the folder their parts live in.
+_OOXML = {b"word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+          b"xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+          b"ppt/": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
+_OPENDOCUMENT = (b"application/vnd.oasis.opendocument.text", b"application/vnd.oasis.opendocument.spreadsheet",
+                 b"application/vnd.oasis.opendocument.presentation")
+
+
+def _zip_media_type(head: bytes) -> str:
+    """A ZIP's media type from the names of the entries whose local headers lie in the head: an Office Open XML
+    document by its parts' folder, an OpenDocument by its `mimetype` entry, else a plain ZIP archive."""
+    import re
+    import struct
+
+    for found in re.finditer(b"PK\x03\x04", head):
+        start = found.start()
+        if start + 30 > len(head):
+            break
+        name_length, extra_length = struct.unpack_from("<HH", head, start + 26)
+        name = head[start + 30:start + 30 + name_length]
+        for folder, media_type in _OOXML.items():
+            if name.startswith(folder):
+                return media_type
+        if name == b"mimetype":
+            body = head[start + 30 + name_length + extra_length:][:60]
+            for kind in _OPENDOCUMENT:
+                if body.startswith(kind):
+                    return kind.decode()
+    return "application/zip"
 
 
 def _too_large(what: str, path: str, limit: int) -> ValidationError:

@@ -146,9 +146,10 @@ def _check_hash(chunks: Iterator[bytes], sha256: str) -> None:
 
 
 def _file_name(item: AttachmentView) -> str:
-    """The stored name as a plain file name in the output folder (never a path); the hash when it is not one."""
-    name = item.name.strip()
-    if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name or name.startswith("."):
+    """The stored name as a plain file name in the output folder (never a path, no control character: an ESC or a
+    line break becomes `_`); the hash when it is not one."""
+    name = "".join(ch if ch.isprintable() else "_" for ch in item.name.strip())
+    if not name or name in (".", "..") or "/" in name or "\\" in name or name.startswith("."):
         return item.sha256
     return name
 
