@@ -39,3 +39,37 @@ def sessions(ctx: click.Context, *, login: str, end: bool, as_json: bool) -> Non
 
         local = office_times(ctx.find_root().obj["definitions"]).text(ended, seconds=True)
         message(N_("The sessions of '{login}' were last ended at {when}.", login=login, when=local))
+
+
+@accounts.command("throttles")
+@click.option("--clear", "clear", metavar="LOGIN", help="Forget LOGIN's failed sign-ins (an operator).")
+@click.option("--json", "as_json", is_flag=True, help='Print a JSON list of {"login", "address", "failures", '
+                                                      '"last"} (address "": the login from everywhere).')
+@click.pass_context
+def throttles(ctx: click.Context, *, clear: str | None, as_json: bool) -> None:
+    """List the sign-ins slowed by failed attempts in the last hour, or clear a login's.
+
+    Example: sop accounts throttles; sop accounts throttles --clear kadis
+    """
+    people = engine_of(ctx).people
+    if clear is not None:
+        forgotten = people.clear_throttles(clear)
+        message(N_("Forgot {count} failed sign-in(s) of '{login}'.", count=forgotten, login=clear))
+        return
+    found = people.throttles()
+    if as_json:
+        from .render import emit_json_list
+
+        emit_json_list([{"login": login, "address": address, "failures": count, "last": last}
+                        for login, address, count, last in found])
+        return
+    if not found:
+        message("No sign-in is slowed: no failed attempt in the last hour.")
+        return
+    from engine import office_times
+
+    from .render import table
+
+    local = office_times(ctx.find_root().obj["definitions"]).text
+    rows = [(login, address or "*", count, local(last, seconds=True)) for login, address, count, last in found]
+    click.echo(table(["login", "address", "failures", "last"], rows))

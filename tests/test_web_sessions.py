@@ -126,3 +126,27 @@ def test_an_operator_ends_a_persons_sessions_from_the_cli(paths: dict[str, str])
     ended = engine_as(paths, "tu.umum").people.end_sessions("kadis")
     assert kadis.get("/").status_code == 302
     assert sop.json("accounts", "sessions", "kadis") == {"login": "kadis", "ended_at": ended} and ended > before
+
+
+def test_an_operator_sees_and_clears_the_throttles(paths: dict[str, str]) -> None:
+    """`sop accounts throttles` lists the logins slowed by failures (from one address, and from everywhere); an
+    operator's --clear forgets them, and the official signs in from the guessing address at once."""
+    from conftest import Sop
+    from web_fixtures import PASSWORD, engine_as
+
+    from engine import LoginError
+
+    web = engine_as(paths, "web")
+    for _ in range(3):
+        with pytest.raises(LoginError):
+            web.people.check_login("kadis", "salah-sekali-1", address="192.0.2.9")
+    with pytest.raises(LoginError, match="try again in"):
+        web.people.check_login("kadis", PASSWORD, address="192.0.2.9")
+    sop = Sop(Path(paths["db"]), Path(paths["definitions"]), Path(paths["forms"]))
+    listed = sop.json("accounts", "throttles")
+    assert {(t["login"], t["address"], t["failures"]) for t in listed} == {("kadis", "192.0.2.9", 3), ("kadis", "", 3)}
+    refused = sop("--roles", paths["roles"], "accounts", "throttles", "--clear", "kadis")  # this OS account
+    assert refused.exit_code == 1 and len(sop.json("accounts", "throttles")) == 2
+    assert engine_as(paths, "tu.umum").people.clear_throttles("kadis") == 6
+    assert sop.json("accounts", "throttles") == []
+    assert web.people.check_login("kadis", PASSWORD, address="192.0.2.9").login == "kadis"

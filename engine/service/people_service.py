@@ -3,6 +3,7 @@ login check with its rate limit)."""
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from engine.common.errors import LoginError, NotInRolesError, NotOperatorError, RoleError
@@ -13,9 +14,14 @@ if TYPE_CHECKING:
     from engine.service.context import EngineContext
     from engine.service.roles_service import RolesApplied, RolesStatus
 
-# Failed logins counted per login and per address: this many within the window block both for the window.
-MAX_FAILURES = 5
-FAILURE_WINDOW_S = 15 * 60
+# Failed sign-ins slow the next attempt, never shut it out. Per login and address: the first PAIR_FREE failures
+# cost nothing, then each further attempt waits PAIR_DELAY_S doubled per failure, at most PAIR_MAX_DELAY_S. Per
+# login from every address (a spray from many addresses): LOGIN_FREE free, then LOGIN_DELAY_S doubled, at most
+# LOGIN_MAX_DELAY_S, so the owner signing in elsewhere waits a minute at worst. Failures older than the window go.
+FAILURE_WINDOW_S = 60 * 60
+PAIR_FREE, PAIR_DELAY_S, PAIR_MAX_DELAY_S = 3, 30, 15 * 60
+LOGIN_FREE, LOGIN_DELAY_S, LOGIN_MAX_DELAY_S = 10, 5, 60
+MAX_VERIFYING = 2  # Argon2 verifications at once in one process (64 MiB each): more wait their turn
 # The one answer to a wrong login, a wrong password and a login without a password: nothing says which.
 WRONG_LOGIN = N_("The login or the password is wrong (or no password was set for this login); try again, or ask an "
                  "operator to set one with `sop passwd LOGIN`")
@@ -128,37 +134,69 @@ class PeopleService:
             tx.end_sessions(login, now, by)
         return now
 
+    def throttles(self) -> list[tuple[str, str, int, str]]:
+        """The sign-ins being slowed now: (login, address or "" for the login from everywhere, failures in the
+        window, the last one), most failures first."""
+        from datetime import timedelta
+
+        from engine.common.work_calendar import format_time, parse_time
+
+        since = format_time(parse_time(self._context.clock()) - timedelta(seconds=FAILURE_WINDOW_S))
+        found = []
+        for key, count, last in self._context.store(optional=True).login_failure_counts(since):
+            kind, _, rest = key.partition(":")
+            login, _, address = rest.partition("|") if kind == "pair" else (rest, "", "")
+            found.append((login, address, count, last))
+        return found
+
+    def clear_throttles(self, login: str) -> int:
+        """Forget a login's failed sign-ins (an operator of the roles in force): its next sign-in is not slowed."""
+        store = self._context.store()
+        with store.transaction() as tx:
+            row = tx.roles_in_force()
+            if row is not None:
+                from engine.definitions.roles_pinning import pinned_roles
+
+                clearer = pinned_roles(row).acting(self._context.operator, None)
+                if not clearer.operator:
+                    raise NotOperatorError("'{clearer}' may not clear the sign-in throttle of '{login}': only an "
+                                           "operator may; nothing was changed", clearer=clearer.login, login=login)
+            return tx.clear_throttles(login)
+
     def sessions_ended(self, login: str) -> str | None:
         """When a login's sessions were last ended (a session signed in before then is over), or None."""
         return self._context.store(optional=True).sessions_ended(login)
 
     def check_login(self, login: str, password: str, *, address: str) -> Person:
-        """The person a login and password belong to, or LoginError: one message whatever is wrong, and "too many
-        attempts" after MAX_FAILURES failures within FAILURE_WINDOW_S per login or per address."""
+        """The person a login and password belong to, or LoginError: one message whatever is wrong, and "try
+        again in N seconds" while failed attempts of this login (from this address, or from everywhere) make it
+        wait. The attempt is counted as failed before the password is checked and forgotten when it was right,
+        under the login's lock: parallel guesses get no more checks than the throttle allows."""
         from datetime import timedelta
 
-        from engine.common.passwords import MAX_LENGTH, needs_rehash, verify_password
+        from engine.common.passwords import MAX_LENGTH, needs_rehash
         from engine.common.work_calendar import format_time, parse_time
 
         password = password[:MAX_LENGTH + 1]  # longer is wrong anyway: never hash megabytes someone posted
         store = self._context.store()
         if store.schema_version() < store.accounts_since:
-            verify_password(None, password)
+            _verify(None, password)
             raise LoginError(WRONG_LOGIN)
         now = self._context.clock()
         since = format_time(parse_time(now) - timedelta(seconds=FAILURE_WINDOW_S))
-        keys = (f"login:{login[:200]}", f"address:{address[:100]}") if address else (f"login:{login[:200]}",)
+        pair, whole = f"pair:{login[:200]}|{address[:100]}", f"login:{login[:200]}"
         with store.transaction() as tx:
-            _refuse_when_blocked(tx.login_failures(keys, since), now)
+            tx.lock_login(login[:200])
+            _refuse_while_throttled(tx.login_failures((pair, whole), since), pair, now)
+            tx.add_login_failures((pair, whole), now, since)  # counted now; forgotten below if it was right
         person = self.person(login)
         account = store.account(login) if person is not None else None
         stored = account.password_hash if account is not None else None
-        if not verify_password(stored, password) or person is None or account is None:
-            with store.transaction() as tx:
-                tx.add_login_failures(keys, now, since)
+        if not _verify(stored, password) or person is None or account is None:
             raise LoginError(WRONG_LOGIN)
         with store.transaction() as tx:
-            tx.clear_login_failures(keys[0])
+            tx.clear_login_failures(pair)
+            tx.forget_login_failure((whole,), now)
             if needs_rehash(account.password_hash):
                 from engine.common.passwords import hash_password
 
@@ -166,15 +204,30 @@ class PeopleService:
         return person
 
 
-def _refuse_when_blocked(failures: list[tuple[str, str]], now: str) -> None:
-    """LoginError when a key had MAX_FAILURES failures in the window, saying when the oldest of them expires."""
+def _refuse_while_throttled(failures: list[tuple[str, str]], pair: str, now: str) -> None:
+    """LoginError when the last failure of this login and address, or of this login anywhere, is too recent for
+    the number of failures in the window, saying how many seconds are left."""
     from engine.common.work_calendar import parse_time
 
-    by_key: dict[str, list[str]] = {}
-    for key, at in failures:
-        by_key.setdefault(key, []).append(at)
-    blocked = [times[-MAX_FAILURES] for times in by_key.values() if len(times) >= MAX_FAILURES]
-    if blocked:
-        waited = (parse_time(now) - parse_time(max(blocked))).total_seconds()
-        minutes = max(1, -(-int(FAILURE_WINDOW_S - waited) // 60))
-        raise LoginError("Too many failed logins; try again in {minutes} minutes", minutes=minutes)
+    moment = parse_time(now)
+    for key, free, delay, most in ((pair, PAIR_FREE, PAIR_DELAY_S, PAIR_MAX_DELAY_S),
+                                   (None, LOGIN_FREE, LOGIN_DELAY_S, LOGIN_MAX_DELAY_S)):
+        times = [at for k, at in failures if (key is None and k != pair) or k == key]
+        if len(times) < free:
+            continue
+        wait = min(most, delay * 2 ** (len(times) - free)) - (moment - parse_time(max(times))).total_seconds()
+        if wait > 0:
+            raise LoginError("Too many failed sign-ins for this login; try again in {seconds} seconds",
+                             seconds=max(1, -(-int(wait) // 1)))
+
+
+_VERIFYING = threading.BoundedSemaphore(MAX_VERIFYING)
+
+
+def _verify(stored: str | None, password: str) -> bool:
+    """Check a password against its hash, at most MAX_VERIFYING at once in this process (a flood of sign-ins
+    queues here instead of taking every core and 64 MiB per check)."""
+    from engine.common.passwords import verify_password
+
+    with _VERIFYING:
+        return verify_password(stored, password)

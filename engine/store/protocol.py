@@ -250,6 +250,12 @@ class Transaction(Protocol):
         """The last outbox position written (0: none yet)."""
     def acknowledge(self, consumer: str, position: int, at: str) -> int:
         """Move a consumer's cursor to `position` unless it stands there or later already; where it stands after."""
+    def clear_throttles(self, login: str) -> int:
+        """Forget every failed sign-in of a login (from every address); how many were forgotten."""
+    def lock_login(self, login: str) -> None:
+        """Serialize this login's sign-ins until commit."""
+    def forget_login_failure(self, keys: tuple[str, ...], at: str) -> None:
+        """Remove the failures recorded at `at` under these keys (an attempt that turned out right)."""
     def end_sessions(self, login: str, at: str, by: str) -> None:
         """End every session of a login signed in before `at` (the time moves only forward)."""
 
@@ -339,6 +345,8 @@ class Store(Protocol):
         """At most `limit` outbox rows after a position, in position order (none before the store had the outbox)."""
     def outbox_cursor(self, consumer: str) -> int:
         """The last position a consumer acknowledged (0: a consumer not seen yet)."""
+    def login_failure_counts(self, since: str) -> list[tuple[str, int, str]]:
+        """(key, failures, the last one) of every throttle key with failures after `since`, most failures first."""
     def sessions_ended(self, login: str) -> str | None:
         """When a login's sessions were last ended (sessions signed in before are over), or None."""
     def file_stage(self) -> FileFolder | None:

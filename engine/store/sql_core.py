@@ -42,6 +42,7 @@ class Dialect(NamedTuple):
     row_lock: str  # appended to the instance read that takes the command's lock
     roles_lock: tuple[str, str]  # (shared, exclusive) statements locking the roles in force; '' for none
     outbox_lock: str  # the statement that makes outbox positions commit in order; '' when writers are serialized
+    login_lock: str = ""  # the statement (one `?`: the login) that serializes sign-ins of one login; '' for none
 
 
 # PostgreSQL's advisory lock key of the roles in force: a completion holds it shared, `sop roles apply` exclusively.
@@ -50,11 +51,14 @@ ROLES_LOCK = 0x534F5032
 # its commit, so positions (an identity, allocated at insert) commit in increasing order. SQLite's BEGIN IMMEDIATE
 # serializes writers already.
 OUTBOX_LOCK = 0x534F5033
+# PostgreSQL's advisory lock class of sign-ins: one login's throttle is read and its attempt recorded under it.
+LOGIN_LOCK = 0x534F5034
 SQLITE = Dialect("x''", "group_concat(sla, ',')", "steps INDEXED BY steps_unmeasured", "", ("", ""), "")
 POSTGRESQL = Dialect("''::bytea", "string_agg(sla, ',')", "steps", " FOR UPDATE",
                      (f"SELECT pg_advisory_xact_lock_shared({ROLES_LOCK})",
                       f"SELECT pg_advisory_xact_lock({ROLES_LOCK})"),
-                     f"SELECT pg_advisory_xact_lock({OUTBOX_LOCK})")
+                     f"SELECT pg_advisory_xact_lock({OUTBOX_LOCK})",
+                     f"SELECT pg_advisory_xact_lock({LOGIN_LOCK}, hashtext(?))")
 
 
 def marks(count: int) -> str:

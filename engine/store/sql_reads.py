@@ -271,6 +271,14 @@ class SqlStoreReads(ABC):
                            (instance_id, task_uuid, login))
         return DraftRow(*rows[0]) if rows else None
 
+    def login_failure_counts(self, since: str) -> list[tuple[str, int, str]]:
+        """(key, failures, the last one) of every throttle key with failures after `since`, most failures first."""
+        if not self._has_accounts():
+            return []
+        rows = self._query("SELECT key, count(*), max(at) FROM login_failures WHERE at > ? GROUP BY key "
+                           "ORDER BY count(*) DESC, key", (since,))
+        return [(str(k), int(n), str(last)) for k, n, last in rows]
+
     def sessions_ended(self, login: str) -> str | None:
         """When a login's sessions were last ended (sessions signed in before are over), or None."""
         if self.schema_version() < self.sessions_since:

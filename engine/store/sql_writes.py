@@ -245,6 +245,21 @@ class SqlTransactionCore(ABC):
         self._run("DELETE FROM login_failures WHERE at < ?", (forget_before,))
         self._many("INSERT INTO login_failures (key, at) VALUES (?, ?)", [(key, at) for key in keys])
 
+    def lock_login(self, login: str) -> None:
+        """Serialize this login's sign-ins until commit (SQLite: BEGIN IMMEDIATE does already)."""
+        if self.dialect.login_lock:
+            self._all(self.dialect.login_lock, (login,))
+
+    def forget_login_failure(self, keys: tuple[str, ...], at: str) -> None:
+        """Remove the failures recorded at `at` under these keys (an attempt that turned out right)."""
+        self._run(f"DELETE FROM login_failures WHERE key IN ({', '.join('?' * len(keys))}) AND at = ?", (*keys, at))
+
+    def clear_throttles(self, login: str) -> int:
+        """Forget every failed sign-in of a login (from every address); how many were forgotten."""
+        return self._run("DELETE FROM login_failures WHERE key = ? OR key LIKE ? ESCAPE '!'",
+                         (f"login:{login}", "pair:" + login.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+                          + "|%"))
+
     def clear_login_failures(self, key: str) -> None:
         """Forget a key's failed logins (a login that succeeded)."""
         self._run("DELETE FROM login_failures WHERE key = ?", (key,))
