@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES
+from test_web_tasks import letter_fields
 from web_fixtures import PASSWORD, csrf_of, engine_as, logged_in, make_app, office, post
-
-from engine import read_data_file
 
 MIB = 1024 * 1024
 
@@ -56,9 +55,7 @@ def test_a_step_form_may_still_carry_a_file_over_the_small_bound(paths: dict[str
     """A scanned letter of 1.5 MiB uploads with its form (multipart, streamed to disk) and is attached."""
     engine = engine_as(paths, "tu.umum")
     instance = engine.instances.start("interkoneksi_data_baru").instance
-    letter = read_data_file(str(EXAMPLES / "data" / "01_surat_permohonan.yaml"))
-    fields = {k: str(v) for k, v in letter.items() if not isinstance(v, dict)}
-    fields.update({f"{group}.{k}": str(v) for group in ("pengirim", "kontak") for k, v in letter[group].items()})
+    fields = letter_fields()
     pdf = (EXAMPLES / "berkas" / "surat-permohonan-dinkes.pdf").read_bytes() + b"\n%" + b"0" * (3 * MIB // 2)
     client = logged_in(make_app(paths), "opd.dinkes")
     answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",

@@ -17,6 +17,16 @@ SURVEY = {"tanggal_survey": "2026-11-05", "lokasi": "Jl. Ahmad Yani No. 12", "_r
           "jarak_ke_titik_akses_meter": "420", "media_usulan": "fiber optik"}
 
 
+def letter_fields() -> dict[str, str]:
+    """The sample request letter as the web form posts it (groups' fields by their dotted paths), no file."""
+    from engine import read_data_file
+
+    letter = read_data_file(str(EXAMPLES / "data" / "01_surat_permohonan.yaml"))
+    fields = {k: str(v) for k, v in letter.items() if not isinstance(v, dict)}
+    fields.update({f"{group}.{k}": str(v) for group in ("pengirim", "kontak") for k, v in letter[group].items()})
+    return fields
+
+
 @pytest.fixture
 def paths(tmp_path: Path) -> dict[str, str]:
     return office(tmp_path)
@@ -199,11 +209,7 @@ def test_an_attached_file_is_uploaded_and_downloaded(paths: dict[str, str]) -> N
     """A file input's upload is attached through the engine (checked by content) and downloads from the page."""
     engine = engine_as(paths, "tu.umum")
     instance = engine.instances.start("interkoneksi_data_baru").instance
-    from engine import read_data_file
-
-    letter = read_data_file(str(EXAMPLES / "data" / "01_surat_permohonan.yaml"))
-    fields = {k: str(v) for k, v in letter.items() if not isinstance(v, dict)}
-    fields.update({f"{group}.{k}": str(v) for group in ("pengirim", "kontak") for k, v in letter[group].items()})
+    fields = letter_fields()
     pdf = (EXAMPLES / "berkas" / "surat-permohonan-dinkes.pdf").read_bytes()
     client = logged_in(make_app(paths), "opd.dinkes")
     answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",
@@ -225,11 +231,7 @@ def test_an_upload_with_a_very_long_name_is_attached_under_a_shortened_one(paths
     characters with its extension kept; no 500."""
     engine = engine_as(paths, "tu.umum")
     instance = engine.instances.start("interkoneksi_data_baru").instance
-    from engine import read_data_file
-
-    letter = read_data_file(str(EXAMPLES / "data" / "01_surat_permohonan.yaml"))
-    fields = {k: str(v) for k, v in letter.items() if not isinstance(v, dict)}
-    fields.update({f"{group}.{k}": str(v) for group in ("pengirim", "kontak") for k, v in letter[group].items()})
+    fields = letter_fields()
     pdf = (EXAMPLES / "berkas" / "surat-permohonan-dinkes.pdf").read_bytes()
     client = logged_in(make_app(paths), "opd.dinkes")
     answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",
@@ -244,11 +246,7 @@ def test_an_uploads_name_keeps_its_letters_in_any_script(paths: dict[str, str]) 
     signs that are no letters go, letters with accents (or of another script) stay."""
     engine = engine_as(paths, "tu.umum")
     instance = engine.instances.start("interkoneksi_data_baru").instance
-    from engine import read_data_file
-
-    letter = read_data_file(str(EXAMPLES / "data" / "01_surat_permohonan.yaml"))
-    fields = {k: str(v) for k, v in letter.items() if not isinstance(v, dict)}
-    fields.update({f"{group}.{k}": str(v) for group in ("pengirim", "kontak") for k, v in letter[group].items()})
+    fields = letter_fields()
     pdf = (EXAMPLES / "berkas" / "surat-permohonan-dinkes.pdf").read_bytes()
     client = logged_in(make_app(paths), "opd.dinkes")
     answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",
@@ -266,11 +264,7 @@ def test_an_altered_file_is_never_sent(paths: dict[str, str], caplog: pytest.Log
 
     engine = engine_as(paths, "tu.umum")
     instance = engine.instances.start("interkoneksi_data_baru").instance
-    from engine import read_data_file
-
-    letter = read_data_file(str(EXAMPLES / "data" / "01_surat_permohonan.yaml"))
-    fields = {k: str(v) for k, v in letter.items() if not isinstance(v, dict)}
-    fields.update({f"{group}.{k}": str(v) for group in ("pengirim", "kontak") for k, v in letter[group].items()})
+    fields = letter_fields()
     pdf = (EXAMPLES / "berkas" / "surat-permohonan-dinkes.pdf").read_bytes()
     client = logged_in(make_app(paths), "opd.dinkes")
     answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",
