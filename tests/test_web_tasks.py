@@ -27,6 +27,19 @@ def letter_fields() -> dict[str, str]:
     return fields
 
 
+def _letter_sent(paths: dict[str, str], file_name: str) -> tuple[Any, int, Any, bytes]:
+    """A new instance whose request letter opd.dinkes sends through the web, its scan chosen as file_name:
+    (engine, instance, the signed-in client, the scan's bytes)."""
+    engine = engine_as(paths, "tu.umum")
+    instance = engine.instances.start("interkoneksi_data_baru").instance
+    pdf = (EXAMPLES / "berkas" / "surat-permohonan-dinkes.pdf").read_bytes()
+    client = logged_in(make_app(paths), "opd.dinkes")
+    answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",
+                  {**letter_fields(), "pindaian_surat": (BytesIO(pdf), file_name)}, content_type="multipart/form-data")
+    assert answer.status_code == 303, _text(answer)
+    return engine, instance, client, pdf
+
+
 @pytest.fixture
 def paths(tmp_path: Path) -> dict[str, str]:
     return office(tmp_path)
@@ -207,14 +220,7 @@ def test_only_an_operator_may_record_on_behalf_of_someone_else(paths: dict[str, 
 
 def test_an_attached_file_is_uploaded_and_downloaded(paths: dict[str, str]) -> None:
     """A file input's upload is attached through the engine (checked by content) and downloads from the page."""
-    engine = engine_as(paths, "tu.umum")
-    instance = engine.instances.start("interkoneksi_data_baru").instance
-    fields = letter_fields()
-    pdf = (EXAMPLES / "berkas" / "surat-permohonan-dinkes.pdf").read_bytes()
-    client = logged_in(make_app(paths), "opd.dinkes")
-    answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",
-                  {**fields, "pindaian_surat": (BytesIO(pdf), "surat dinkes.pdf")}, content_type="multipart/form-data")
-    assert answer.status_code == 303, _text(answer)
+    engine, instance, client, pdf = _letter_sent(paths, "surat dinkes.pdf")
     files = engine.instance(instance).attachments()
     assert [(f.field, f.name, f.media_type) for f in files] == [("pindaian_surat", "surat_dinkes.pdf",
                                                                  "application/pdf")]
@@ -229,14 +235,7 @@ def test_an_attached_file_is_uploaded_and_downloaded(paths: dict[str, str]) -> N
 def test_an_upload_with_a_very_long_name_is_attached_under_a_shortened_one(paths: dict[str, str]) -> None:
     """A file chosen with a 300-character name (over any file system's 255) is attached, its name cut to 200
     characters with its extension kept; no 500."""
-    engine = engine_as(paths, "tu.umum")
-    instance = engine.instances.start("interkoneksi_data_baru").instance
-    fields = letter_fields()
-    pdf = (EXAMPLES / "berkas" / "surat-permohonan-dinkes.pdf").read_bytes()
-    client = logged_in(make_app(paths), "opd.dinkes")
-    answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",
-                  {**fields, "pindaian_surat": (BytesIO(pdf), "s" * 296 + ".pdf")}, content_type="multipart/form-data")
-    assert answer.status_code == 303, _text(answer)
+    engine, instance, _, _ = _letter_sent(paths, "s" * 296 + ".pdf")
     [attached] = engine.instance(instance).attachments()
     assert attached.name == "s" * 196 + ".pdf"
 
@@ -244,15 +243,7 @@ def test_an_upload_with_a_very_long_name_is_attached_under_a_shortened_one(paths
 def test_an_uploads_name_keeps_its_letters_in_any_script(paths: dict[str, str]) -> None:
     """A file chosen as "Surat Dinkes №5 café.pdf" is attached as "Surat_Dinkes_5_café.pdf": spaces become `_`,
     signs that are no letters go, letters with accents (or of another script) stay."""
-    engine = engine_as(paths, "tu.umum")
-    instance = engine.instances.start("interkoneksi_data_baru").instance
-    fields = letter_fields()
-    pdf = (EXAMPLES / "berkas" / "surat-permohonan-dinkes.pdf").read_bytes()
-    client = logged_in(make_app(paths), "opd.dinkes")
-    answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",
-                  {**fields, "pindaian_surat": (BytesIO(pdf), "Surat Dinkes №5 café.pdf")},
-                  content_type="multipart/form-data")
-    assert answer.status_code == 303, _text(answer)
+    engine, instance, _, _ = _letter_sent(paths, "Surat Dinkes №5 café.pdf")
     assert [a.name for a in engine.instance(instance).attachments()] == ["Surat_Dinkes_5_café.pdf"]
 
 
@@ -262,14 +253,7 @@ def test_an_altered_file_is_never_sent(paths: dict[str, str], caplog: pytest.Log
     import hashlib
     import logging
 
-    engine = engine_as(paths, "tu.umum")
-    instance = engine.instances.start("interkoneksi_data_baru").instance
-    fields = letter_fields()
-    pdf = (EXAMPLES / "berkas" / "surat-permohonan-dinkes.pdf").read_bytes()
-    client = logged_in(make_app(paths), "opd.dinkes")
-    answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",
-                  {**fields, "pindaian_surat": (BytesIO(pdf), "surat.pdf")}, content_type="multipart/form-data")
-    assert answer.status_code == 303, _text(answer)
+    _, instance, client, pdf = _letter_sent(paths, "surat.pdf")
     sha = hashlib.sha256(pdf).hexdigest()
     stored = Path(paths["db"] + "-files") / sha[:2] / sha
     stored.write_bytes(pdf[:-1] + bytes([pdf[-1] ^ 1]))  # one byte flipped behind the program's back
