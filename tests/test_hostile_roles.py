@@ -194,14 +194,19 @@ def test_verify_checks_each_completion_against_the_roles_then_in_force(tmp_path:
         f"'Kepala Dinas' holding only OPD under roles version {forged.version[:12]} then in force")}]
 
 
+def _rewrite_roles_log(db: Path, update: str) -> None:
+    """Change the store's roles log behind the program's back (its no-update trigger dropped first)."""
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER roles_events_no_update")
+    conn.execute(update)
+    conn.commit()
+    conn.close()
+
+
 def test_an_altered_roles_log_is_named(tmp_path: Path) -> None:
     """People edited in the pinned roles (triggers dropped) break its content hash and chain: verify says so."""
     db, definitions, forms, _ = _pinned_store(tmp_path)
-    conn = sqlite3.connect(db)
-    conn.execute("DROP TRIGGER roles_events_no_update")
-    conn.execute("UPDATE roles_events SET people = replace(people, '\"OPD\"', '\"Kepala Dinas\"')")
-    conn.commit()
-    conn.close()
+    _rewrite_roles_log(db, "UPDATE roles_events SET people = replace(people, '\"OPD\"', '\"Kepala Dinas\"')")
     result = Sop(db, definitions, forms)("verify")
     assert result.exit_code == 1
     assert "store: FAILED: the store's roles log: roles event 1" in result.stdout
@@ -213,11 +218,7 @@ def test_a_roles_event_rewritten_consistently_is_caught_by_its_chain(tmp_path: P
     hash can tell, and verify names the mismatch (the planted bug "the roles log's chain-hash check switched off"
     fails here)."""
     db, definitions, forms, _ = _pinned_store(tmp_path)
-    conn = sqlite3.connect(db)
-    conn.execute("DROP TRIGGER roles_events_no_update")
-    conn.execute("UPDATE roles_events SET actor = 'kadis' WHERE seq = 1")
-    conn.commit()
-    conn.close()
+    _rewrite_roles_log(db, "UPDATE roles_events SET actor = 'kadis' WHERE seq = 1")
     result = Sop(db, definitions, forms)("verify")
     assert result.exit_code == 1
     assert "roles event 1 (version" in result.stdout and "by kadis" in result.stdout
@@ -228,11 +229,7 @@ def test_a_roles_event_rewritten_consistently_is_caught_by_its_chain(tmp_path: P
 def test_unreadable_pinned_roles_are_refused_and_repaired_by_apply(tmp_path: Path) -> None:
     """Pinned people that are no longer JSON stop role checks with a clear error; applying a good file repairs."""
     db, definitions, forms, _ = _pinned_store(tmp_path)
-    conn = sqlite3.connect(db)
-    conn.execute("DROP TRIGGER roles_events_no_update")
-    conn.execute("UPDATE roles_events SET people = 'rusak'")
-    conn.commit()
-    conn.close()
+    _rewrite_roles_log(db, "UPDATE roles_events SET people = 'rusak'")
     sop = Sop(db, definitions, forms)
     listed = sop("roles")
     assert listed.exit_code == 1 and "internal error" not in listed.output

@@ -272,7 +272,7 @@ def _comment(prop: dict[str, Any], required: bool) -> str:
 
 
 def _file_note(prop: dict[str, Any]) -> str:
-    """How a file field is filled: `sop complete ... --attach FIELD=PATH`, its types and largest size."""
+    """What a file field takes: its types and largest size (the template's line for it shows the --attach to use)."""
     from engine.definitions.form_files import file_fields
 
     field = file_fields({"properties": {"f": prop}}).get("f")
@@ -281,9 +281,8 @@ def _file_note(prop: dict[str, Any]) -> str:
     kinds = ", ".join(field.accept)
     size = f"{field.max_size / 1e6:.1f} MB"
     if field.many:
-        return translate(N_("files ({kinds}, each at most {size}): attach with --attach FIELD.0=PATH ...",
-                            kinds=kinds, size=size))
-    return translate(N_("a file ({kinds}, at most {size}): attach with --attach FIELD=PATH", kinds=kinds, size=size))
+        return translate(N_("files ({kinds}, each at most {size})", kinds=kinds, size=size))
+    return translate(N_("a file ({kinds}, at most {size})", kinds=kinds, size=size))
 
 
 def _one_line(text: object) -> str:

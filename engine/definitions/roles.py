@@ -82,7 +82,8 @@ class Roles(NamedTuple):
             return
         lanes = ", ".join(person.lanes) or N_("none")
         holders = ", ".join(f"{p.login} ({p.name})" for p in self.people.values() if p.holds(lane))
-        fix = (N_("Lane '{lane}' is held by {holders}: one of them must complete it (or the clerk with --as)",
+        fix = (N_("Lane '{lane}' is held by {holders}: one of them must complete it, or an operator records it for "
+                  "them",
                   lane=lane, holders=holders) if holders
                else N_("Nobody in {source} holds lane '{lane}': ask the administrator to add its people",
                        source=self.source, lane=lane))
