@@ -45,6 +45,8 @@ from .common.models import TaskView as TaskView
 from .common.sizes import size_text as size_text
 from .common.yamlio import parse_yaml as parse_yaml
 from .common.yamlio import read_data_file as read_data_file
+from .definitions.artefact_view import DocumentField as DocumentField
+from .definitions.artefact_view import FileLink as FileLink
 from .definitions.forms import form_template as form_template
 from .definitions.roles import Person as Person
 from .definitions.roles import find_roles as find_roles
@@ -53,6 +55,9 @@ from .lint.lint_files import lint_paths as lint_paths
 from .ops.scenarios import load_scenarios as load_scenarios
 from .ops.scenarios import run_scenario as run_scenario
 from .ops.store_copy import copy_store as copy_store
+from .service.artefact_documents import ArtefactDocument as ArtefactDocument
+from .service.artefact_documents import InstanceDocument as InstanceDocument
+from .service.attached_files import inline_media_type as inline_media_type
 from .service.drawing import picture_format as picture_format
 from .service.facade import Engine as Engine
 from .service.handle import InstanceHandle as InstanceHandle

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXPORTS = [
     "ClaimedByOtherError", "CompletedMeanwhileError", "InstanceNotRunningError", "NoInstanceError", "NoProcessError",
     "NoReadyTaskError", "NoTaskError", "NotInRolesError", "NotOperatorError", "WrongLaneError",
-    "AttachmentView", "DataFileError", "DefinitionError", "Engine", "EngineError", "InstanceHandle",
+    "ArtefactDocument", "AttachmentView", "DataFileError", "DocumentField", "FileLink", "InstanceDocument",
+    "inline_media_type", "DefinitionError", "Engine", "EngineError", "InstanceHandle",
     "InstanceSummary", "InstanceView", "LocalTimes", "LoginError", "N_", "NotFoundError", "OutboxEvent", "Person",
     "ProcessInfo",
     "RoleError", "StepResult", "StoreError", "TaskStateError", "TaskView", "ValidationError", "artefact_summary",

@@ -51,17 +51,27 @@ def start(process: str) -> BaseResponse:
 @instances.get("/instances/<int:instance>")
 @login_required
 def instance_page(instance: int) -> str:
-    """An instance: its diagram with states, ready tasks with due times, its history in local time, its files."""
+    """An instance: its diagram with states, ready tasks with due times, its history in local time, its documents
+    in the forms' words; keys, hashes and logins only in the audit view (a fold-out, open with `?audit=1`)."""
+    from flask import request
+
     e = engine()
     handle = e.instance(instance)
     view = handle.show()
     rows, _ = handle.history()
-    history = [(r, *_event_name(r)) for r in rows]
+    document = handle.document()
+    said = document.summaries()
+    history = [(r, *_event_name(r, said)) for r in rows]
     now = e.time.now()
-    ready = [(t, bool(t.due and t.due < now)) for t in view.tasks]
-    names = {r.task: r.name for r in rows if r.task}
+    ready = [(t, bool(t.due and t.due < now), e.time.duration_words(t.sla)) for t in view.tasks]
     return render_template("instance.html", view=view, history=history, ready=ready, files=view.attachments,
-                           names=names)
+                           document=document, audit=request.args.get("audit") == "1")
+
+
+@instances.app_template_global()
+def instance_document(instance: int) -> Any:
+    """The instance's completed steps as documents (the task page's "Artefacts so far" draws them)."""
+    return engine().instance(instance).document()
 
 
 @instances.get("/instances/<int:instance>/diagram.svg")
@@ -88,7 +98,10 @@ def _document(body: str, mimetype: str) -> Response:
 @instances.get("/instances/<int:instance>/files/<int:seq>/<field>/<int:position>")
 @login_required
 def attachment(instance: int, seq: int, field: str, position: int) -> Response | tuple[str, int]:
-    """One attached file, downloaded (never shown inline: its content is whatever was uploaded)."""
+    """One attached file: a PDF or a picture (its type detected from its bytes, not its name) opens in the browser,
+    sandboxed; every other file is downloaded."""
+    from engine import inline_media_type
+
     handle = engine().instance(instance)
     found = [a for a in handle.attachments() if a.seq == seq and a.field == field and a.position == position]
     if not found:
@@ -101,35 +114,61 @@ def attachment(instance: int, seq: int, field: str, position: int) -> Response |
 
     try:  # checked against its hash before anything is sent
         chunks = handle.attachment_bytes(task=item.task, field=field, seq=seq, position=position)
+        head, rest = _head(chunks)
     except StoreError as exc:  # an altered file: nothing of it sent; an incident page, the details in the log
         return server_error(exc)
-    response = Response(stream_with_context(_streamed(chunks)), mimetype="application/octet-stream")
+    shown = inline_media_type(b"".join(head))
+    response = Response(stream_with_context(_streamed(head, rest)), mimetype=shown or "application/octet-stream")
     response.headers["Content-Length"] = str(item.size)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Content-Disposition"] = _download_as(item.name or item.sha256)
+    response.headers["Content-Security-Policy"] = PDF_POLICY if shown == "application/pdf" else FILE_POLICY
+    response.headers["Content-Disposition"] = _download_as(item.name or item.sha256, inline=shown is not None)
     return response
 
 
-def _download_as(name: str) -> str:
-    """Content-Disposition for a stored file's name: ASCII as it is, any other name also in RFC 5987 form."""
+HEAD = 64 * 1024  # the bytes a file's type is detected from
+FILE_POLICY = "default-src 'none'; sandbox"  # a picture or a download: no script, no request, its own origin
+# A PDF: Chromium's viewer refuses to run in a sandboxed document (crbug.com/41131921) and draws its page with
+# inline styles; the page still runs no script of its own, and nosniff keeps the bytes a PDF.
+PDF_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'none'"
+
+
+def _head(chunks: Any) -> tuple[list[bytes], Any]:
+    """The first chunks of a file (at least HEAD bytes, or all of it) and the iterator of the rest."""
+    head: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        head.append(chunk)
+        size += len(chunk)
+        if size >= HEAD:
+            break
+    return head, chunks
+
+
+def _download_as(name: str, *, inline: bool = False) -> str:
+    """Content-Disposition for a stored file's name (inline: shown in the browser, else downloaded): ASCII as it is,
+    any other name also in RFC 5987 form."""
     from urllib.parse import quote
 
     from werkzeug.http import dump_options_header
     from werkzeug.utils import secure_filename
 
+    how = "inline" if inline else "attachment"
     plain = secure_filename(name) or "file"
     if plain == name:
-        return dump_options_header("attachment", {"filename": name})
-    return dump_options_header("attachment", {"filename": plain}) + f"; filename*=UTF-8''{quote(name, safe='')}"
+        return dump_options_header(how, {"filename": name})
+    return dump_options_header(how, {"filename": plain}) + f"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def _streamed(chunks: Any) -> Any:
-    yield from chunks
+def _streamed(head: list[bytes], rest: Any) -> Any:
+    yield from head
+    yield from rest
 
 
-def _event_name(row: Any) -> tuple[str, str]:
-    """A history row's step (or the engine's words for an event of the instance) and its summary, as people read
-    them."""
+def _event_name(row: Any, said: dict[int, str]) -> tuple[str, str]:
+    """A history row's step (or the engine's words for an event of the instance) and its summary in words: a
+    completion's form title and first fields, a claim's engine words; nothing for the others (the audit view
+    keeps every event's data)."""
     name = str(row.name) if row.task else translate(str(row.name))
-    summary = translate(str(row.summary)) if row.type in CLAIM_EVENTS else str(row.summary)
-    return name, summary
+    if row.type in CLAIM_EVENTS:
+        return name, translate(str(row.summary))
+    return name, said.get(row.seq, "")

@@ -192,3 +192,16 @@ def write_blob(store: Store, sha256: str, path: str) -> None:
         except OSError:
             pass  # already gone: the target was not touched
         raise
+
+
+# Types a browser may show in its own tab: documents and pictures that carry no script (SVG can, so it downloads).
+INLINE_TYPES = frozenset(("application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"))
+
+
+def inline_media_type(head: bytes) -> str | None:
+    """The type to show a downloaded file as in the browser, detected from its first bytes (never its name or the
+    type it was stored with): a PDF or a picture; None for every other file, which is downloaded."""
+    from engine.common.file_scan import detect_media_type
+
+    found = detect_media_type(head)
+    return found if found in INLINE_TYPES else None

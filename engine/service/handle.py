@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from engine.audit.replay import Replayed
     from engine.audit.verify import Verdict
     from engine.common.models import AttachmentView, InstanceView, StepResult, TaskView
+    from engine.service.artefact_documents import InstanceDocument
     from engine.service.context import EngineContext
     from engine.service.versions import MigrationResult
     from engine.store.protocol import EventRow, InstanceRow
@@ -58,6 +59,13 @@ class InstanceHandle:
             elif event.type == "task-completed" and event.task:
                 data[event.task] = json.loads(event.data)
         return data
+
+    def document(self) -> InstanceDocument:
+        """The instance as people read it: each completed step's artefact drawn through its pinned form (titles,
+        order, choices, dates and files in words), the process by name, the people by name and jabatan."""
+        from engine.service.artefact_documents import instance_document
+
+        return instance_document(self._context, self.number)
 
     def tasks(self) -> list[TaskView]:
         """Its ready user tasks, oldest first."""

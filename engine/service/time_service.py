@@ -33,6 +33,14 @@ class TimeService:
         """Stored times as people read them: in the calendar's zone (or this machine's), e.g. `08:30 WIB`."""
         return self._context.local_times()
 
+    def duration_words(self, duration: str | None) -> str:
+        """A step's time (an ISO-8601 duration, e.g. its sla) in words: "30 menit", "3 jam kerja" on the working
+        calendar, "2 hari" on a wall clock."""
+        from engine.common.work_calendar import WorkCalendar
+        from engine.definitions.artefact_view import duration_words
+
+        return duration_words(duration, working=isinstance(self._context.work_clock(), WorkCalendar))
+
     def sla_report(
         self, *, process: str | None = None, since: date | None = None, until: date | None = None,
         late_only: bool = False,

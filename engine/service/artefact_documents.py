@@ -1,0 +1,143 @@
+"""An instance as documents people read: each completed step's artefact drawn through the form it was completed
+with (the pinned version of that event), the process by its name and the people by name and jabatan; the web's
+instance and task pages, the history and `sop show`/`sop history` all draw these values."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from engine.definitions.artefact_view import DocumentField, first_fields
+
+if TYPE_CHECKING:
+    from engine.definitions.roles import Roles
+    from engine.service.context import EngineContext
+    from engine.store.protocol import EventRow, VersionRow
+
+
+class ArtefactDocument(NamedTuple):
+    """One completed step as a document: when, which step (its name and lane), the form's title, its fields in
+    words; the task id, the form file, the actor's and recorder's logins are for the audit view."""
+
+    seq: int
+    time: str
+    task: str
+    step: str
+    lane: str | None
+    title: str
+    fields: tuple[DocumentField, ...]
+    actor: str
+    operator: str
+    form: str | None
+
+    @property
+    def summary(self) -> str:
+        """The history's line: the form's title and its first two fields by title."""
+        shown = "; ".join(f"{title}: {text}" for title, text in first_fields(self.fields))
+        return f"{self.title} — {shown}" if shown else self.title
+
+
+class InstanceDocument(NamedTuple):
+    """An instance as people read it: the process's name, its completed steps as documents (event order), and
+    the people its events name (login -> "name (jabatan)")."""
+
+    instance: int
+    process: str
+    process_name: str
+    artefacts: tuple[ArtefactDocument, ...]
+    people: dict[str, str]
+
+    def person(self, login: str | None) -> str:
+        """A login as people read it: the roles' name and jabatan (the login itself when the roles lack it)."""
+        if not login:
+            return "-"
+        return self.people.get(login, login)
+
+    def summaries(self) -> dict[int, str]:
+        """Each completion's history line by event seq."""
+        return {a.seq: a.summary for a in self.artefacts}
+
+
+def person_words(roles: Roles | None, login: str) -> str:
+    """A person by name and jabatan from the roles (the login when the roles do not name them)."""
+    person = roles.people.get(login) if roles is not None else None
+    if person is None:
+        return login
+    return f"{person.name} ({person.jabatan})" if person.jabatan else person.name
+
+
+class _Steps(NamedTuple):
+    names: dict[str, tuple[str, str | None, dict[str, str]]]  # BPMN id -> (name, lane, properties)
+    forms: dict[str, dict[str, Any]]  # the pinned forms and UI schemas, parsed, by file name
+
+
+def instance_document(context: EngineContext, instance: int) -> InstanceDocument:
+    """The instance's completed steps drawn through their pinned forms, with the people they name."""
+    from engine.definitions.artefact_view import WordsOf
+
+    row = context.instance_row(instance)
+    store = context.store()
+    events = store.events(instance)
+    words = WordsOf(context.local_times().zone)
+    steps: dict[str, _Steps] = {}
+    documents = []
+    for event in events:
+        if event.type != "task-completed" or not event.task:
+            continue
+        found = steps.get(event.version)
+        if found is None:
+            version = store.get_version(event.version) or context.pinned.of(row, store.get_version)
+            found = steps[event.version] = _steps_of(context, version)
+        documents.append(_document(context, event, found, words))
+    version_row = context.pinned.of(row, store.get_version)
+    roles = context.roles
+    logins = dict.fromkeys([row.started_by, *(e.actor for e in events), *(e.operator for e in events)])
+    people = {login: person_words(roles, login) for login in logins if login}
+    return InstanceDocument(instance, row.process_id, version_row.name or row.process_id, tuple(documents), people)
+
+
+def _steps_of(context: EngineContext, version: VersionRow) -> _Steps:
+    """The steps of a pinned version (name, lane, properties) and its forms."""
+    spec = context.pinned.spec(version.version, version.spec)
+    names = {}
+    for task in spec.process.task_specs.values():
+        bpmn_id = getattr(task, "bpmn_id", None)
+        if bpmn_id:
+            props = dict(getattr(task, "extensions", {}).get("properties", {}))
+            names[bpmn_id] = (getattr(task, "bpmn_name", None) or bpmn_id, getattr(task, "lane", None), props)
+    texts = context.pinned.bundle(version).get("forms") or {}
+    return _Steps(names, {k: v for k, text in texts.items() if (v := _parsed(text)) is not None})
+
+
+def _document(context: EngineContext, event: EventRow, steps: _Steps, words: Any) -> ArtefactDocument:
+    """One completion as a document: its data read through the form and UI schema its step names."""
+    import json
+
+    from engine.bpmn.tasks import FORM_PROPERTY, UI_PROPERTY
+    from engine.definitions.artefact_view import ArtefactReader
+
+    task = event.task or ""
+    name, lane, props = steps.names.get(task, (task, None, {}))
+    form_name = props.get(FORM_PROPERTY)
+    schema = steps.forms.get(form_name) if form_name else None
+    ui = steps.forms.get(props.get(UI_PROPERTY, "")) or {}
+    try:
+        data = json.loads(event.data)
+    except ValueError:
+        data = {}
+    reader = ArtefactReader(schema or {"type": "object", "properties": {}}, ui, forms=steps.forms, words=words)
+    fields = reader.fields(data, seq=event.seq) if schema is not None else ()
+    title = " ".join(str((schema or {}).get("title") or name).split())
+    return ArtefactDocument(event.seq, event.time, task, name, lane, title, fields, event.actor, event.operator,
+                            form_name)
+
+
+def _parsed(text: Any) -> dict[str, Any] | None:
+    import json
+
+    if not isinstance(text, str):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
