@@ -21,7 +21,7 @@ from .context import (
     known_or_refuse,
 )
 from .render import emit_json, emit_json_list, message, say, table, tasks_table
-from .words import fixed_text
+from .words import N_, fixed_text
 
 if TYPE_CHECKING:
     from engine import Engine
@@ -238,20 +238,28 @@ def complete(ctx: click.Context, *, instance: int, task: str, data_file: str | N
 @cli.command()
 @click.argument("instance", type=INSTANCE_ID)
 @click.option("--json", "as_json", is_flag=True, help="Print the instance as JSON.")
+@click.option("--audit", is_flag=True, help="Also print ids, logins, hashes and each artefact's data by key.")
 @click.pass_context
-def show(ctx: click.Context, instance: int, as_json: bool) -> None:
-    """Show an instance: status, ready tasks and the artefacts so far. Example: sop show 1"""
+def show(ctx: click.Context, instance: int, as_json: bool, audit: bool) -> None:
+    """Show an instance: status, ready tasks and the documents so far. Example: sop show 1"""
+    from .render import document_lines
+
     engine = engine_of(ctx)
     handle = engine.instance(instance)
     view = handle.show()
     if as_json:
         emit_json(view.to_json())
         return
+    document = handle.document()
     local = engine.time.local_times().text
-    say(f"Instance {view.instance}: {view.process} ({view.status})")
-    say(f"  version   {view.version[:12]}")
-    say(f"  started   {local(view.started, seconds=True)} by {view.started_by}")
-    say(f"  updated   {local(view.updated, seconds=True)}; {view.events} events; head {view.head_hash[:12]}")
+    say(N_("Instance {instance}: {process} ({status})", instance=view.instance, process=document.process_name,
+           status=fixed_text(view.status)))
+    say(N_("  started   {when} by {person}", when=local(view.started, seconds=True),
+           person=document.person(view.started_by)))
+    say(N_("  updated   {when}; {events} events", when=local(view.updated, seconds=True), events=view.events))
+    if audit:
+        say(f"  process   {view.process}; started by {view.started_by}")
+        say(f"  version   {view.version}; head {view.head_hash}")
     if view.tasks:
         say("Ready tasks:")
         click.echo(tasks_table(view.tasks, engine.time.now(), engine.time.local_times()))
@@ -262,12 +270,16 @@ def show(ctx: click.Context, instance: int, as_json: bool) -> None:
         for task, text in handle.instructions().items():
             say(f"Instructions for {task}:")
             click.echo(indented(text))
-    if view.attachments:
+    shown = document_lines(document, engine.time.local_times())
+    if shown:
+        say(N_("Documents so far:"))
+        click.echo("\n".join("  " + line for line in shown))
+    if audit and view.attachments:
         from .render import files_table
 
         say("Attached files (write them out with `sop attachment`):")
         click.echo(files_table(view.attachments))
-    if view.data:
+    if audit and view.data:
         import yaml
 
         say("Data (each step's artefact under its task id):")

@@ -22,8 +22,9 @@ def _engine(ctx: click.Context) -> Any:
 @click.argument("instance", type=INSTANCE_ID)
 @click.option("--json", "as_json", is_flag=True, help="Print the full events with their hashes (a JSON list).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV for a spreadsheet.")
+@click.option("--audit", is_flag=True, help="Print logins and each artefact's data by key instead of names and words.")
 @click.pass_context
-def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool) -> None:
+def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool, audit: bool) -> None:
     """Show who did what, when, with which artefact. Example: sop history 1 --csv > riwayat.csv"""
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
@@ -49,6 +50,10 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool) -> N
             writer.writerow([r.seq, r.time, r.type, *map(csv_cell, (r.task or "", r.name, r.lane or "", r.actor,
                              r.operator)), "" if r.after is None else f"{r.after:.3f}",
                              csv_cell(artefact_summary(e.data, None)), e.hash])
+    elif not audit:
+        from .render import history_table
+
+        click.echo(history_table(rows, engine.instance(instance).document(), engine.time.local_times()))
     else:
         local = engine.time.local_times().text
         click.echo(table(["#", "time", "step", "lane", "actor", "operator", "after", "summary"],

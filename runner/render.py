@@ -13,7 +13,7 @@ import click
 from .words import N_, fixed_text, translate
 
 if TYPE_CHECKING:
-    from engine import LocalTimes
+    from engine import DocumentField, InstanceDocument, LocalTimes
 
 
 def emit_json(value: Any) -> None:
@@ -205,3 +205,62 @@ def files_table(files: Sequence[Any]) -> str:
     return table(["#", "task", "field", "name", "type", "size", "sha256"],
                  [(f.seq, f.task, f"{f.field}.{f.position}" if (f.seq, f.field) in several else f.field, f.name,
                    f.media_type, size_text(f.size), f.sha256[:12]) for f in files])
+
+
+def document_lines(document: InstanceDocument, times: LocalTimes) -> list[str]:
+    """Each completed step's artefact as people read it (`sop show`): the step, the form's title, who and when,
+    then its fields by title in the form's order, blocks indented; control characters escaped."""
+    lines: list[str] = []
+    for artefact in document.artefacts:
+        if not artefact.fields:
+            continue
+        who = document.person(artefact.actor)
+        if artefact.operator != artefact.actor:
+            who += " - " + translate(N_("recorded by {person}", person=document.person(artefact.operator)))
+        lines.append(f"{artefact.step}")
+        lines.append(f"  {artefact.title} - {who} - {times.text(artefact.time)}")
+        lines += _field_lines(artefact.fields, "    ")
+    return [printable(line) for line in lines]
+
+
+def _field_lines(fields: Sequence[DocumentField], pad: str) -> list[str]:
+    lines: list[str] = []
+    for item in fields:
+        if item.kind == "group":
+            lines.append(f"{pad}{item.title}:")
+            lines += _field_lines(item.children, pad + "  ")
+        elif item.kind == "list":
+            lines.append(f"{pad}{item.title}:")
+            for row in item.children:
+                if row.kind == "group":
+                    lines.append(f"{pad}  {row.title}:")
+                    lines += _field_lines(row.children, pad + "    ")
+                else:
+                    lines.append(f"{pad}  {row.title}: {_one_line(row.text)}")
+        elif item.kind == "files":
+            lines += [f"{pad}{item.title}: {f.name} ({f.type_words}, {f.size_words})" for f in item.files]
+        else:
+            lines.append(f"{pad}{item.title}: {_one_line(item.text)}")
+    return lines
+
+
+def _one_line(text: str) -> str:
+    """A paragraph's lines joined, so a field stays one line of the listing."""
+    return " / ".join(line.strip() for line in text.splitlines() if line.strip()) or text
+
+
+def history_table(rows: Sequence[Any], document: InstanceDocument, times: LocalTimes) -> str:
+    """`sop history` for people: each step by name, people by name and jabatan, a completion summarised by its
+    form's title and first two fields, a claim in the engine's words; times in the office's zone."""
+    from engine import duration_text
+
+    said = document.summaries()
+    cells = []
+    for r in rows:
+        if r.type in ("task-claimed", "task-released"):
+            summary = translate(str(r.summary))
+        else:
+            summary = said.get(r.seq, "")
+        cells.append((r.seq, times.text(r.time, seconds=True), fixed_text(r.name), r.lane,
+                      document.person(r.actor), document.person(r.operator), duration_text(r.after), summary))
+    return table(["#", "time", "step", "lane", "actor", "operator", "after", "summary"], cells)

@@ -229,7 +229,8 @@ def test_an_attached_file_is_uploaded_and_downloaded(paths: dict[str, str]) -> N
     assert link
     download = client.get(link.group(1))
     assert download.status_code == 200 and download.data == pdf
-    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.headers["Content-Disposition"].startswith("inline")  # a PDF opens in the browser
+    assert download.mimetype == "application/pdf"
     assert download.headers["X-Content-Type-Options"] == "nosniff"
 
 def test_an_upload_with_a_very_long_name_is_attached_under_a_shortened_one(paths: dict[str, str]) -> None:
