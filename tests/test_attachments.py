@@ -42,8 +42,9 @@ def test_a_completion_attaches_a_scan_that_show_history_and_attachment_list(sop:
                                           "sha256": sha}
     assert [(a["task"], a["field"], a["size"], a["sha256"]) for a in shown["attachments"]] == [(TASK, FIELD, 3000, sha)]
     text = sop("show", str(instance)).output
-    assert "surat-dinkes.pdf" in text and sha[:12] in text and "3.0 KB" in text
-    history = sop("history", str(instance)).output
+    assert "Pindaian surat permohonan: surat-dinkes.pdf (PDF, 3.0 KB)" in text and sha[:12] not in text
+    assert sha[:12] in sop("show", str(instance), "--audit").output
+    history = sop("history", str(instance), "--audit").output
     assert f"pindaian_surat=surat-dinkes.pdf (3.0 KB, {sha[:12]})" in history
     listed = sop.json("attachment", str(instance))
     assert [(a["name"], a["media_type"], a["seq"]) for a in listed] == [("surat-dinkes.pdf", "application/pdf", 2)]

@@ -193,13 +193,18 @@ def test_complete_by_uuid_prefix(sop: Sop) -> None:
 
 
 def test_show_human_output(sop: Sop) -> None:
-    """`sop show` names the process, status, ready task and a summary of the artefacts."""
+    """`sop show` names the process by name, its status, the ready task and the documents in the forms' words;
+    --audit adds the ids and the data by key."""
     instance = sop.start()
     sop("complete", str(instance), "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"))
     out = sop("show", str(instance)).stdout
-    assert "Instance 1: interkoneksi_data_baru (running)" in out
+    assert "Instance 1: Pelaksanaan Interkoneksi Data Baru (running)" in out
     assert "DisposisiKadis" in out
-    assert "AjukanPermohonan:" in out and "instansi: Dinas Kesehatan Kabupaten Bangka" in out
+    assert "    Pengirim:\n        Instansi (OPD): Dinas Kesehatan Kabupaten Bangka\n" in out
+    assert "instansi:" not in out and "interkoneksi_data_baru" not in out
+    audit = sop("show", str(instance), "--audit").stdout
+    assert "AjukanPermohonan:" in audit and "instansi: Dinas Kesehatan Kabupaten Bangka" in audit
+    assert "process   interkoneksi_data_baru" in audit
 
 
 def test_show_json_contract(sop: Sop) -> None:

@@ -21,11 +21,12 @@ def _submitted(sop: Sop) -> int:
 
 
 def test_control_characters_in_data_print_escaped_in_tables(sop: Sop) -> None:
-    """An artefact holding ESC, CR and BEL shows them as escapes in `history`; the JSON keeps the exact value."""
+    """An artefact holding ESC, CR and BEL shows them as escapes in `history --audit` and in `show`'s documents;
+    the JSON keeps the exact value."""
     instance = _submitted(sop)
-    table = sop("history", str(instance)).stdout
-    assert "\x1b" not in table and "\r" not in table and "\x07" not in table
-    assert "\\x1b[2J\\rOK\\x07" in table
+    for table in (sop("history", str(instance), "--audit").stdout, sop("show", str(instance)).stdout):
+        assert "\x1b" not in table and "\r" not in table and "\x07" not in table
+        assert "\\x1b[2J" in table and "OK\\x07" in table  # a document's field keeps to its line: CR reads " / "
     [event] = [e for e in sop.json("history", str(instance)) if e["task"] == "AjukanPermohonan"]
     assert event["data"]["alamat_lokasi"] == EVIL
 

@@ -89,21 +89,23 @@ def instance_document(context: EngineContext, instance: int) -> InstanceDocument
             found = steps[event.version] = _steps_of(context, version)
         documents.append(_document(context, event, found, words))
     version_row = context.pinned.of(row, store.get_version)
-    roles = context.roles
+    roles = context.store_roles()  # the roles applied (`sop roles apply`): no roles file is read to name people
     logins = dict.fromkeys([row.started_by, *(e.actor for e in events), *(e.operator for e in events)])
     people = {login: person_words(roles, login) for login in logins if login}
     return InstanceDocument(instance, row.process_id, version_row.name or row.process_id, tuple(documents), people)
 
 
 def _steps_of(context: EngineContext, version: VersionRow) -> _Steps:
-    """The steps of a pinned version (name, lane, properties) and its forms."""
-    spec = context.pinned.spec(version.version, version.spec)
-    names = {}
-    for task in spec.process.task_specs.values():
-        bpmn_id = getattr(task, "bpmn_id", None)
+    """The steps of a pinned version (name, lane, properties), read from its stored spec's JSON without building
+    it (`sop history` loads no SpiffWorkflow), and its forms."""
+    import json
+
+    names: dict[str, tuple[str, str | None, dict[str, str]]] = {}
+    for spec in json.loads(version.spec)["process"]["task_specs"].values():
+        bpmn_id = spec.get("bpmn_id")
         if bpmn_id:
-            props = dict(getattr(task, "extensions", {}).get("properties", {}))
-            names[bpmn_id] = (getattr(task, "bpmn_name", None) or bpmn_id, getattr(task, "lane", None), props)
+            props = (spec.get("extensions") or {}).get("properties") or {}
+            names[bpmn_id] = (spec.get("bpmn_name") or bpmn_id, spec.get("lane"), dict(props))
     texts = context.pinned.bundle(version).get("forms") or {}
     return _Steps(names, {k: v for k, text in texts.items() if (v := _parsed(text)) is not None})
 
