@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from . import task_form
 from .access import engine, login_required, me, refused
 from .form_posting import Typed
-from .words import N_, translate
+from .words import N_, fixed_text, translate
 
 if TYPE_CHECKING:
     from engine import TaskView
@@ -106,9 +106,11 @@ def task_post(instance: int, task: str) -> Any:
         return _done_already(exc, instance, form.view.task)
     except EngineError as exc:
         return refused(exc)
-    name = form.view.name
-    flash(translate(N_("Completed '{name}' of instance {instance}; instance is {status}",
-                       name=name, instance=instance, status=result.instance.status)))
+    done = [a for a in e.instance(instance).document().artefacts if a.task == result.completed_task]
+    said = done[-1].summary if done and done[-1].fields else form.view.name  # the document in the form's words
+    flash(translate(N_("Completed '{name}' of instance {instance}: {document}. The instance is {status}.",
+                       name=form.view.name, instance=instance, document=said,
+                       status=fixed_text(result.instance.status))))
     return redirect(url_for("tasks.tasklist"), 303)
 
 
