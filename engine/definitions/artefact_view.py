@@ -245,10 +245,10 @@ class ArtefactReader:
                         and isinstance(option.get("title"), str):
                     return str(option["title"])
         names, values = ui.get("ui:enumNames"), schema.get("enum")
-        if isinstance(names, list) and isinstance(values, list) and value in values:
-            at = next(i for i, v in enumerate(values) if v == value and type(v) is type(value))
-            if at < len(names) and isinstance(names[at], str):
-                return names[at]
+        if isinstance(names, list) and isinstance(values, list):
+            at = next((i for i, v in enumerate(values) if v == value and type(v) is type(value)), None)
+            if at is not None and at < len(names) and isinstance(names[at], str):
+                return str(names[at])
         return None
 
     def _file(self, item: dict[str, Any], field: str, position: int) -> FileLink:
