@@ -123,7 +123,8 @@ def test_the_confirmation_after_completing_says_what_was_recorded(paths: dict[st
     answer = post(client, f"/instances/{instance}/tasks/DisposisiKadis", fields)
     assert answer.status_code == 303, answer.get_data(as_text=True)
     shown = _visible(client.get("/").get_data(as_text=True))
-    assert "Lembar Disposisi — Dari: Kepala Dinas; Kepada: Kepala Bidang E-Government" in shown
+    assert ("'Telaah dan disposisi ke Kepala Bidang' instans 1 selesai: Lembar Disposisi — Dari: Kepala Dinas; "
+            "Kepada: Kepala Bidang E-Government. Instans berjalan.") in shown
     assert "DisposisiKadis" not in shown and "running" not in shown
 
 
