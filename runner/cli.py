@@ -260,15 +260,23 @@ def show(ctx: click.Context, instance: int, as_json: bool, audit: bool) -> None:
     if audit:
         say(f"  process   {view.process}; started by {view.started_by}")
         say(f"  version   {view.version}; head {view.head_hash}")
-    if view.tasks:
+    if view.tasks and not audit:
+        from .render import ready_lines
+
+        say("Ready tasks:")
+        click.echo("\n".join(ready_lines(view.tasks, document, engine.time.local_times(), engine.time.now(),
+                                         engine.time.duration_words)))
+    elif view.tasks:
         say("Ready tasks:")
         click.echo(tasks_table(view.tasks, engine.time.now(), engine.time.local_times()))
         for claimed in (t for t in view.tasks if t.claimed_by):
             say(f"'{claimed.task}' is claimed by {claimed.claimed_by} since {local(claimed.claimed_at, seconds=True)}.")
+    if view.tasks:
         from .render import indented
 
+        names = {} if audit else {t.task: t.name for t in view.tasks}
         for task, text in handle.instructions().items():
-            say(f"Instructions for {task}:")
+            say(N_("Instructions for {task}:", task=names.get(task, task)))
             click.echo(indented(text))
     shown = document_lines(document, engine.time.local_times())
     if shown:

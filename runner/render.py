@@ -264,3 +264,21 @@ def history_table(rows: Sequence[Any], document: InstanceDocument, times: LocalT
         cells.append((r.seq, times.text(r.time, seconds=True), fixed_text(r.name), r.lane,
                       document.person(r.actor), document.person(r.operator), duration_text(r.after), summary))
     return table(["#", "time", "step", "lane", "actor", "operator", "after", "summary"], cells)
+
+
+def ready_lines(tasks: Sequence[Any], document: InstanceDocument, times: LocalTimes, now: str,
+                sla_words: Any) -> list[str]:
+    """The ready steps as people read them (`sop show`): name, lane, since, due (OVERDUE when past), the time
+    the SOP allows in words, who took it by name; control characters escaped."""
+    late = fixed_text("OVERDUE")
+    lines = []
+    for t in tasks:
+        parts = [t.name, t.lane or "-", translate(N_("ready since {when}", when=times.text(t.since)))]
+        if t.due:
+            parts.append(translate(N_("due {when}", when=times.text(t.due))) + (f" {late}" if t.due < now else ""))
+        if t.sla:
+            parts.append(translate(N_("time allowed {duration}", duration=sla_words(t.sla))))
+        if t.claimed_by:
+            parts.append(translate(N_("taken by {person}", person=document.person(t.claimed_by))))
+        lines.append(printable("  " + " - ".join(parts)))
+    return lines

@@ -257,3 +257,22 @@ def test_sop_history_summarises_each_step_in_words(paths: dict[str, str], lang: 
     events = json.loads(_cli(paths, lang, "history", str(instance), "--json"))
     assert {"seq", "type", "task", "actor", "operator", "data", "hash", "name", "lane", "after_seconds"} <= set(
         events[1])
+
+
+def test_durations_read_in_words_on_the_offices_calendar(paths: dict[str, str], tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step's time in words: working hours and days on the calendar, plain ones on a wall clock; English too."""
+    from engine import Engine
+
+    monkeypatch.setenv("SOP_LANG", "id")
+    office_engine = engine_as(paths, "tu.umum")
+    words = office_engine.time.duration_words
+    assert [words(d) for d in ("PT30M", "PT3H", "P2D", "P1DT4H", None)] == [
+        "30 menit", "3 jam kerja", "2 hari kerja", "1 hari kerja 4 jam kerja", "-"]
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    wall = Engine(str(tmp_path / "wall.db"), definitions_dir=bare, forms_dir=paths["forms"])
+    assert [wall.time.duration_words(d) for d in ("PT3H", "P2D", "PT1M")] == ["3 jam", "2 hari", "1 menit"]
+    monkeypatch.setenv("SOP_LANG", "en")
+    assert [words(d) for d in ("PT30M", "PT1H", "P2D")] == ["30 minutes", "1 working hour", "2 working days"]
+    assert wall.time.duration_words("PT1H") == "1 hour"

@@ -156,7 +156,8 @@ def test_claim_and_release_through_the_cli(tmp_path: Path) -> None:
     claimed = sop.json("claim", instance, "AjukanPermohonan")
     assert claimed["claimed_by"] == ME and claimed["task"] == "AjukanPermohonan"
     assert sop.json("tasks")[0]["claimed_by"] == ME
-    assert f"'AjukanPermohonan' is claimed by {ME} since " in sop("show", instance).stdout
+    assert f"'AjukanPermohonan' is claimed by {ME} since " in sop("show", instance, "--audit").stdout
+    assert " - taken by Penguji" in sop("show", instance).stdout  # by name, as the roles give it
     released = sop("release", instance, "AjukanPermohonan")
     assert released.exit_code == 0 and "is released; anyone of lane 'OPD' may take it" in released.stderr
     said = sop("claim", instance, "AjukanPermohonan", "--as", "opd.dinkes")

@@ -379,7 +379,7 @@ def test_instructions_for_end_user_are_shown_where_the_step_is_done(tmp_path: Pa
     ahead = sop("form", "--process", "surat_verdict", "Arsipkan", "--template").stdout
     assert "#   Simpan surat di lemari arsip." in ahead and "a step with no artefact" in ahead
     shown = sop("show", instance).stdout
-    assert "Instructions for Telaah:\n  ## Telaah\n  Baca surat" in shown
+    assert "Instructions for Telaah surat:\n  ## Telaah\n  Baca surat" in shown  # the step by its name
 
 
 def test_the_ui_schema_is_pinned_with_the_version(tmp_path: Path) -> None:
