@@ -276,3 +276,55 @@ def test_durations_read_in_words_on_the_offices_calendar(paths: dict[str, str], 
     monkeypatch.setenv("SOP_LANG", "en")
     assert [words(d) for d in ("PT30M", "PT1H", "P2D")] == ["30 minutes", "1 working hour", "2 working days"]
     assert wall.time.duration_words("PT1H") == "1 hour"
+
+
+def test_a_forms_choices_read_by_their_titles_in_the_forms_order(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A form whose `sifat` is a `oneOf` of const + title and whose properties list `perihal` first: the page shows
+    "Segera (paling lambat 2 hari)" and the subject before the number."""
+    monkeypatch.setenv("SOP_LANG", "id")
+    paths = office(tmp_path)
+    forms = tmp_path / "forms"
+    shutil.copytree(FORMS, forms)
+    letter = forms / "surat_permohonan.schema.json"
+    schema = json.loads(letter.read_text(encoding="utf-8"))
+    props = schema["properties"]
+    sifat = props["sifat"]
+    del sifat["enum"]
+    sifat["oneOf"] = [{"const": "segera", "title": "Segera (paling lambat 2 hari)"},
+                      {"const": "biasa", "title": "Biasa"}, {"const": "sangat segera", "title": "Sangat segera"},
+                      {"const": "rahasia", "title": "Rahasia"}]
+    schema["properties"] = {"perihal": props.pop("perihal"), **props}
+    letter.write_text(json.dumps(schema, ensure_ascii=False, indent=2), encoding="utf-8")
+    paths["forms"] = str(forms)
+    instance = started(paths, "DisposisiKadis")
+    text = _visible(logged_in(make_app(paths), "kadis").get(f"/instances/{instance}").get_data(as_text=True))
+    _in_order(text, "Perihal Permohonan pemasangan jaringan komunikasi data", "Nomor surat 555/214/DINKES/2026",
+              "Sifat Segera (paling lambat 2 hari)")
+
+
+def test_the_reader_follows_the_ui_schema_refs_and_the_office_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ui:order` (with `*`), `ui:title`, `ui:enumNames`, a `$ref` to the form's `$defs`, a date-time in WIB, a
+    false boolean as Tidak, a list of plain values as numbered rows, an empty field left out."""
+    from zoneinfo import ZoneInfo
+
+    from engine.definitions.artefact_view import ArtefactReader, WordsOf
+
+    monkeypatch.setenv("SOP_LANG", "id")
+    schema = {"type": "object", "$defs": {"orang": {"type": "object", "title": "Orang",
+                                                     "properties": {"nama": {"type": "string", "title": "Nama"}}}},
+              "properties": {"a": {"type": "string", "title": "A"}, "waktu": {"type": "string", "format": "date-time",
+                                                                           "title": "Waktu"},
+                             "setuju": {"type": "boolean", "title": "Setuju"},
+                             "nilai": {"type": "string", "enum": ["x", "y"], "title": "Nilai"},
+                             "saksi": {"$ref": "#/$defs/orang"}, "catatan": {"type": "string", "title": "Catatan"},
+                             "kata": {"type": "array", "title": "Kata", "items": {"type": "string"}}}}
+    ui = {"ui:order": ["setuju", "*", "a"], "nilai": {"ui:enumNames": ["Ex", "Ye"]}, "a": {"ui:title": "Huruf"}}
+    reader = ArtefactReader(schema, ui, words=WordsOf(ZoneInfo("Asia/Jakarta")))
+    fields = reader.fields({"a": "q", "waktu": "2026-11-03T01:30:00Z", "setuju": False, "nilai": "y",
+                            "saksi": {"nama": "Rina"}, "catatan": "", "kata": ["satu", "dua"]})
+    assert [(f.title, f.text) for f in fields] == [
+        ("Setuju", "Tidak"), ("Waktu", "3 November 2026 08:30 WIB"), ("Nilai", "Ye"), ("Orang", ""), ("Kata", ""),
+        ("Huruf", "q")]
+    assert [(c.title, c.text) for c in fields[3].children] == [("Nama", "Rina")]
+    assert [(c.title, c.text) for c in fields[4].children] == [("Kata 1", "satu"), ("Kata 2", "dua")]
