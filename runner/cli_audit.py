@@ -53,7 +53,7 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool, audi
     elif not audit:
         from .render import history_table
 
-        click.echo(history_table(rows, engine.instance(instance).document(), engine.time.local_times()))
+        click.echo(history_table(rows, engine.instance(instance).document(events=events), engine.time.local_times()))
     else:
         local = engine.time.local_times().text
         click.echo(table(["#", "time", "step", "lane", "actor", "operator", "after", "summary"],

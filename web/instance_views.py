@@ -58,8 +58,8 @@ def instance_page(instance: int) -> str:
     e = engine()
     handle = e.instance(instance)
     view = handle.show()
-    rows, _ = handle.history()
-    document = handle.document()
+    rows, events = handle.history()
+    document = handle.document(events=events)
     said = document.summaries()
     history = [(r, *_event_name(r, said)) for r in rows]
     now = e.time.now()

@@ -70,6 +70,8 @@ class WordsOf:
 
     def __init__(self, zone: tzinfo | None = None) -> None:
         self.zone = zone
+        self.decimal_comma = language() == "id"  # read once: a long history has thousands of values
+        self._yes_no: tuple[str, str] | None = None
 
     def date(self, value: date) -> str:
         """3 November 2026."""
@@ -93,24 +95,23 @@ class WordsOf:
         except ValueError:
             return text
 
-    @staticmethod
-    def number(value: float) -> str:
+    def number(self, value: float) -> str:
         """A number as written in the reader's language (1,5 in Indonesian)."""
         text = str(value)
-        return text.replace(".", ",") if language() == "id" and isinstance(value, float) else text
+        return text.replace(".", ",") if self.decimal_comma and isinstance(value, float) else text
 
-    @staticmethod
-    def boolean(value: bool) -> str:
+    def boolean(self, value: bool) -> str:
         """Ya / Tidak (Yes / No)."""
-        return fixed_text("Yes") if value else fixed_text("No")
+        if self._yes_no is None:
+            self._yes_no = (fixed_text("Yes"), fixed_text("No"))
+        return self._yes_no[0] if value else self._yes_no[1]
 
-    @staticmethod
-    def size(size: int) -> str:
+    def size(self, size: int) -> str:
         """629 B, 1,2 MB (powers of 1000, as file managers show them)."""
         from engine.common.sizes import size_text
 
         text = size_text(size)
-        return text.replace(".", ",") if language() == "id" else text
+        return text.replace(".", ",") if self.decimal_comma else text
 
 
 def media_type_words(media_type: str) -> str:

@@ -70,13 +70,15 @@ class _Steps(NamedTuple):
     forms: dict[str, dict[str, Any]]  # the pinned forms and UI schemas, parsed, by file name
 
 
-def instance_document(context: EngineContext, instance: int) -> InstanceDocument:
-    """The instance's completed steps drawn through their pinned forms, with the people they name."""
+def instance_document(context: EngineContext, instance: int, *,
+                      events: list[EventRow] | None = None) -> InstanceDocument:
+    """The instance's completed steps drawn through their pinned forms, with the people they name (events: its
+    events when the caller has just read them, e.g. with its history)."""
     from engine.definitions.artefact_view import WordsOf
 
     row = context.instance_row(instance)
     store = context.store()
-    events = store.events(instance)
+    events = store.events(instance) if events is None else events
     words = WordsOf(context.local_times().zone)
     steps: dict[str, _Steps] = {}
     documents = []

@@ -60,12 +60,13 @@ class InstanceHandle:
                 data[event.task] = json.loads(event.data)
         return data
 
-    def document(self) -> InstanceDocument:
+    def document(self, *, events: list[EventRow] | None = None) -> InstanceDocument:
         """The instance as people read it: each completed step's artefact drawn through its pinned form (titles,
-        order, choices, dates and files in words), the process by name, the people by name and jabatan."""
+        order, choices, dates and files in words), the process by name, the people by name and jabatan; events:
+        its events as `history()` just returned them (not read again)."""
         from engine.service.artefact_documents import instance_document
 
-        return instance_document(self._context, self.number)
+        return instance_document(self._context, self.number, events=events)
 
     def tasks(self) -> list[TaskView]:
         """Its ready user tasks, oldest first."""
