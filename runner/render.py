@@ -262,7 +262,8 @@ def history_table(rows: Sequence[Any], document: InstanceDocument, times: LocalT
         else:
             summary = said.get(r.seq, "")
         cells.append((r.seq, times.text(r.time, seconds=True), fixed_text(r.name), r.lane,
-                      document.person(r.actor), document.person(r.operator), duration_text(r.after), summary))
+                      document.person(r.actor), document.person(r.operator) if r.operator != r.actor else "-",
+                      duration_text(r.after), summary))
     return table(["#", "time", "step", "lane", "actor", "operator", "after", "summary"], cells)
 
 
