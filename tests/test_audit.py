@@ -24,8 +24,9 @@ def test_history_names_each_step_lane_and_person(store: Sop) -> None:
     assert "(instance started)" in lines[1]
     assert "Ajukan surat permohonan" in lines[2] and "OPD" in lines[2] and "kadis" in lines[2]
     assert "Telaah dan disposisi" in lines[3] and "Kepala Dinas" in lines[3]
-    assert "alamat_lokasi=Jl. Ahmad Yani No. 12" in result.stdout
+    assert "Surat Permohonan Pemasangan Jaringan — Nomor surat: " in lines[2]  # the step in the form's words
     assert len(lines) == 4
+    assert "alamat_lokasi=Jl. Ahmad Yani No. 12" in store("history", "3", "--audit").stdout
 
 
 def test_history_json_is_a_hash_chain_from_the_version(store: Sop) -> None:
