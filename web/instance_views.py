@@ -97,8 +97,15 @@ def sheet(process: str) -> Response:
     printed, the bar is left out and the pages are those of `sop sheet`."""
     document = engine().pictures.sheet(process)
     head = render_template("_sheet_head.html")
-    top = render_template("_bar.html") + render_template("_sheet_tools.html", process=process)
-    page = document.replace("</head>", head + "</head>", 1).replace("<body>", "<body>" + top, 1)
+    import re
+
+    from markupsafe import Markup
+
+    title = re.search(r"<title>(.*?)</title>", document, re.S)
+    top = render_template("_bar.html") + render_template("_sheet_tools.html", title=Markup(title.group(1) if title
+                                                                                              else ""))
+    page = document.replace("</head>", head + "</head>", 1).replace("<body>", "<body>" + top + '<main id="main">', 1)
+    page = page[::-1].replace("</body>"[::-1], "</main></body>"[::-1], 1)[::-1]
     response = Response(page, mimetype="text/html")
     response.headers["Content-Security-Policy"] = SHEET_POLICY
     return response
