@@ -109,7 +109,7 @@ def test_the_diagram_is_readable_at_1280_px_pans_and_zooms_without_script(site: 
             readable = browser.driver.execute_async_script(SMALLEST_LABEL, "#diagram img")
             assert readable["labels"] > 20 and readable["smallest"] >= 12, readable
             assert readable["frame"] >= DESKTOP[0] - 80 and readable["pans"], readable
-            assert overflow(browser) == 0
+            assert overflow(browser) <= 0
             browser.press("#open-diagram")
             assert browser.path == f"/instances/{site.midway}/diagram"
             assert browser.all("header.bar nav a") and browser.find("#back-to-instance")
@@ -119,7 +119,7 @@ def test_the_diagram_is_readable_at_1280_px_pans_and_zooms_without_script(site: 
             assert whole["drawn"] <= whole["frame"] and not whole["pans"], whole
             browser.press("#zoom-large")
             large = browser.driver.execute_async_script(SMALLEST_LABEL, "#diagram img")
-            assert large["smallest"] >= 1.4 * readable["smallest"] and overflow(browser) == 0, large
+            assert large["smallest"] >= 1.4 * readable["smallest"] and overflow(browser) <= 0, large
             assert browser.driver.execute_script("return document.scripts.length") == 0
         finally:
             browser.close()
