@@ -2,8 +2,8 @@
 tests/web_pages.py fits a phone (390x844) and a desktop (1280x900) with nothing cut off; the instance's diagram is
 drawn with its labels at 12 px or more at 1280 px, pans in its frame and zooms on its own page; the SOP sheet has
 the bar and a print button and prints the pages `sop sheet` prints; the Dinas's name and the icon head every page;
-releasing a task says so. SOP_SCREENSHOTS=1 saves every page at both sizes as docs/web-NAME.png and
-docs/web-NAME-phone.png (docs/pictures.sh)."""
+releasing a task says so. SOP_SCREENSHOTS=1 saves every page at both sizes as docs/screens/NAME.png and
+docs/screens/NAME-phone.png (docs/pictures.sh)."""
 
 from __future__ import annotations
 
@@ -54,10 +54,11 @@ def overflow(browser: Official) -> int:
 
 
 def shot(browser: Official, name: str) -> None:
-    """The window as a PNG in docs/, reduced to a palette of 128 colours (a few tens of KB)."""
+    """The window as a PNG in docs/screens, reduced to a palette of 128 colours (a few tens of KB)."""
     from PIL import Image
 
-    path = ROOT / "docs" / f"web-{name}.png"
+    path = ROOT / "docs" / "screens" / f"{name}.png"
+    path.parent.mkdir(exist_ok=True)
     browser.screenshot(path)
     with Image.open(path) as image:
         small = image.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)

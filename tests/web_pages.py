@@ -16,7 +16,7 @@ PHONE = (390, 844)
 
 
 class WebPage(NamedTuple):
-    """One page: its short name (docs/web-NAME.png), its address, who opens it (None: nobody signed in) and the
+    """One page: its short name (docs/screens/NAME.png), its address, who opens it (None: nobody signed in) and the
     status its heading reports (200: not an error page)."""
 
     name: str

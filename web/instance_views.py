@@ -97,13 +97,12 @@ def sheet(process: str) -> Response:
     printed, the bar is left out and the pages are those of `sop sheet`."""
     document = engine().pictures.sheet(process)
     head = render_template("_sheet_head.html")
+    import html
     import re
 
-    from markupsafe import Markup
-
-    title = re.search(r"<title>(.*?)</title>", document, re.S)
-    top = render_template("_bar.html") + render_template("_sheet_tools.html", title=Markup(title.group(1) if title
-                                                                                              else ""))
+    title = re.search(r"<title>(.*?)</title>", document, re.S)  # the document's own title, escaped again below
+    top = render_template("_bar.html") + render_template("_sheet_tools.html",
+                                                         title=html.unescape(title.group(1)) if title else "")
     page = document.replace("</head>", head + "</head>", 1)
     page = page.replace("<body>", "<body>" + top + '<main id="main" class="sheet">', 1)
     page = page[::-1].replace("</body>"[::-1], "</main></body>"[::-1], 1)[::-1]
