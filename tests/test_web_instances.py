@@ -71,7 +71,7 @@ def test_the_process_sheet_is_the_sop_ap_document(paths: dict[str, str]) -> None
     document = engine_as(paths, "tu.umum").pictures.sheet("interkoneksi_data_baru")
     assert 'id="print"' in page and "/processes" in page and "Ir. Asmawi Alie, MT" in page
     own = re.compile(r'<link rel="icon".*?</script>\n?|<a class="skip".*?</header>\n?<div class="sheet-tools".*?</div>'
-                     r'<main id="main" class="sheet">|</main>(?=</body>)', re.S)
+                     r'<main id="main" class="sheet" tabindex="0">|</main>(?=</body>)', re.S)
     assert own.sub("", page) == document
     policy = sheet.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "script-src 'self'" in policy and "unsafe-inline" not in policy.split(

@@ -104,7 +104,7 @@ def sheet(process: str) -> Response:
     top = render_template("_bar.html") + render_template("_sheet_tools.html",
                                                          title=html.unescape(title.group(1)) if title else "")
     page = document.replace("</head>", head + "</head>", 1)
-    page = page.replace("<body>", "<body>" + top + '<main id="main" class="sheet">', 1)
+    page = page.replace("<body>", "<body>" + top + '<main id="main" class="sheet" tabindex="0">', 1)
     page = page[::-1].replace("</body>"[::-1], "</main></body>"[::-1], 1)[::-1]
     response = Response(page, mimetype="text/html")
     response.headers["Content-Security-Policy"] = SHEET_POLICY
