@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Redraws the PNGs under docs/ that the manual and the README show: the SOP's bare diagram, its table compiled (issue 6), an
 # instance mid-way on the tunda
-# path, the pages of its SOP AP document, and the web tasklist (docs/web-*.png). Needs rsvg-convert (librsvg2-bin), pdftoppm (poppler-utils) and
+# path, the pages of its SOP AP document, and the web's pages (docs/web-*.png, docs/screens/*.png). Needs rsvg-convert (librsvg2-bin), pdftoppm (poppler-utils) and
 # the pdf extra (WeasyPrint). Run from the repository root: bash docs/pictures.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +33,9 @@ for page in "$tmp"/sheet-*.png; do
     mv "$page" "docs/sheet-flowchart-$n.png"
     n=$((n + 1))
 done
-# The web tasklist's pages, photographed by the browser test (needs chromium and chromium-driver)
-SOP_SCREENSHOTS=1 .venv/bin/python -m pytest -q tests/test_web_browser.py
-ls -l docs/*.png
+# The web tasklist's pages, photographed by the browser tests (needs chromium and chromium-driver): the walk through
+# both paths (docs/web-*.png), and every page of tests/web_pages.py at 1280x900 and 390x844 (docs/screens/*.png, each
+# reduced to 128 colours).
+SOP_SCREENSHOTS=1 .venv/bin/python -m pytest -q tests/test_web_browser.py \
+    tests/test_web_browser_look.py::test_every_page_fits_a_phone_and_a_desktop
+ls -l docs/*.png docs/screens/*.png

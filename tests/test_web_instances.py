@@ -60,13 +60,22 @@ def test_the_instance_page_shows_the_diagram_history_and_due_times(paths: dict[s
 
 
 def test_the_process_sheet_is_the_sop_ap_document(paths: dict[str, str]) -> None:
-    """`/processes/{process}/sheet` is the HTML `sop sheet` writes, with no script allowed."""
+    """`/processes/{process}/sheet` is the HTML `sop sheet` writes under the site's bar and a print button; the only
+    script allowed is the site's own (the print button), none inline."""
+    import re
+
     client = logged_in(make_app(paths), "kadis")
     sheet = client.get("/processes/interkoneksi_data_baru/sheet")
     assert sheet.status_code == 200
-    assert sheet.get_data(as_text=True) == engine_as(paths, "tu.umum").pictures.sheet("interkoneksi_data_baru")
+    page = sheet.get_data(as_text=True)
+    document = engine_as(paths, "tu.umum").pictures.sheet("interkoneksi_data_baru")
+    assert 'id="print"' in page and "/processes" in page and "Ir. Asmawi Alie, MT" in page
+    own = re.compile(r'<link rel="icon".*?</script>\n?|<a class="skip".*?</header>\n?<div class="sheet-tools".*?</div>'
+                     r'<main id="main" class="sheet" tabindex="0">|</main>(?=</body>)', re.S)
+    assert own.sub("", page) == document
     policy = sheet.headers["Content-Security-Policy"]
-    assert "default-src 'none'" in policy and "script-src" not in policy
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy and "unsafe-inline" not in policy.split(
+        "script-src")[1].split(";")[0]
     assert client.get("/processes/no_such_process/sheet").status_code == 404
 
 

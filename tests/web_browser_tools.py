@@ -46,9 +46,9 @@ def sop_command(paths: dict[str, str], *args: str) -> list[str]:
             "--forms", paths["forms"], *args]
 
 
-def sop_env() -> dict[str, str]:
+def sop_env(language: str = "id") -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-            "SOP_LANG": "id"}
+            "SOP_LANG": language}
 
 
 def cli_office(tmp_path: Path, password: str) -> dict[str, str]:
@@ -78,12 +78,12 @@ def cli_office(tmp_path: Path, password: str) -> dict[str, str]:
 
 
 @contextmanager
-def served(paths: dict[str, str], log: Path, workers: int = 2) -> Iterator[str]:
-    """`sop serve` on a free port until the block ends; yields its base address."""
+def served(paths: dict[str, str], log: Path, workers: int = 2, language: str = "id") -> Iterator[str]:
+    """`sop serve` on a free port until the block ends (its pages in language); yields its base address."""
     port = free_port()
     with log.open("wb") as out:
         server = subprocess.Popen(sop_command(paths, "serve", "--port", str(port), "--workers", str(workers)), cwd=ROOT,
-                                  env=sop_env(), stdout=out, stderr=subprocess.STDOUT)
+                                  env=sop_env(language), stdout=out, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 30
             while True:

@@ -47,7 +47,8 @@ def create_app(settings: WebSettings, testing: bool = False) -> Flask:
     )
     app.jinja_env.autoescape = True  # every template, whatever its name ends with
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
-    app.jinja_env.globals.update(_=_words, local_time=_local_time, me=_me, page_language=_language)
+    app.jinja_env.globals.update(_=_words, local_time=_local_time, me=_me, page_language=_language,
+                                  office_name=_office_name)
     security.install(app)
     access.install(app)
     for blueprint in (auth, tasks, instances):
@@ -72,6 +73,24 @@ def _language() -> str:
     from engine import language
 
     return language()
+
+
+def _office_name() -> str | None:
+    """The organisation's name for the header, from the processes' identity pages: read once per worker (a new
+    name shows after a restart), None when the definitions name none or cannot be read."""
+    from flask import current_app
+
+    from engine import EngineError
+
+    from .access import engine
+
+    kept: dict[str, str | None] = current_app.extensions.setdefault("sop_office", {})
+    if "name" not in kept:
+        try:
+            kept["name"] = engine().processes.office()
+        except EngineError:
+            return None
+    return kept["name"]
 
 
 def _me() -> Any:

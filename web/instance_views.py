@@ -3,9 +3,9 @@ files, and a process's SOP AP sheet (the same pictures as `sop diagram` and `sop
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
-from flask import Blueprint, Response, flash, redirect, render_template, stream_with_context, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from .access import engine, login_required, me, server_error
@@ -14,6 +14,12 @@ from .words import N_, translate
 
 instances = Blueprint("instances", __name__)
 CLAIM_EVENTS = ("task-claimed", "task-released")  # their summaries are the engine's words, not an artefact's
+LEGIBLE_PX = 12  # the smallest label of a diagram is drawn at least this large (CSS pixels) unless fitted
+ZOOMS = {"fit": N_("Whole diagram"), "read": N_("Readable"), "large": N_("Large")}
+ZOOM_SCALES = {"read": 1.0, "large": 1.5}
+# The sheet is the engine's document (its styles inline, no script of its own) under the site's bar and print button.
+SHEET_POLICY = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+                "script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
 @instances.get("/processes")
@@ -65,7 +71,8 @@ def instance_page(instance: int) -> str:
     now = e.time.now()
     ready = [(t, bool(t.due and t.due < now), e.time.duration_words(t.sla)) for t in view.tasks]
     return render_template("instance.html", view=view, history=history, ready=ready, files=view.attachments,
-                           document=document, audit=request.args.get("audit") == "1")
+                           document=document, audit=request.args.get("audit") == "1",
+                           diagram=diagram_size(handle.diagram(), zoom="read"))
 
 
 @instances.app_template_global()
@@ -81,11 +88,38 @@ def diagram(instance: int) -> Response:
     return _document(engine().instance(instance).diagram(), "image/svg+xml")
 
 
+@instances.get("/instances/<int:instance>/diagram")
+@login_required
+def diagram_page(instance: int) -> str:
+    """The instance's diagram alone, with the navigation bar, at the size chosen by a link (no script): the whole
+    diagram in the page's width, readable, or large."""
+    handle = engine().instance(instance)
+    view = handle.show()
+    zoom = request.args.get("zoom", "read")
+    size = diagram_size(handle.diagram(), zoom=zoom if zoom in ZOOMS else "read", page=True)
+    zooms = [(level, translate(label)) for level, label in ZOOMS.items()]
+    return render_template("diagram.html", view=view, diagram=size, zooms=zooms)
+
+
 @instances.get("/processes/<process>/sheet")
 @login_required
 def sheet(process: str) -> Response:
-    """The SOP AP document of a process (the HTML `sop sheet` writes), printable from the browser."""
-    return _document(engine().pictures.sheet(process), "text/html")
+    """The SOP AP document of a process (the HTML `sop sheet` writes) under the navigation bar, with a print button;
+    printed, the bar is left out and the pages are those of `sop sheet`."""
+    document = engine().pictures.sheet(process)
+    head = render_template("_sheet_head.html")
+    import html
+    import re
+
+    title = re.search(r"<title>(.*?)</title>", document, re.S)  # the document's own title, escaped again below
+    top = render_template("_bar.html") + render_template("_sheet_tools.html",
+                                                         title=html.unescape(title.group(1)) if title else "")
+    page = document.replace("</head>", head + "</head>", 1)
+    page = page.replace("<body>", "<body>" + top + '<main id="main" class="sheet" tabindex="0">', 1)
+    page = page[::-1].replace("</body>"[::-1], "</main></body>"[::-1], 1)[::-1]
+    response = Response(page, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = SHEET_POLICY
+    return response
 
 
 def _document(body: str, mimetype: str) -> Response:
@@ -172,3 +206,29 @@ def _event_name(row: Any, said: dict[int, str]) -> tuple[str, str]:
     if row.type in CLAIM_EVENTS:
         return name, translate(str(row.summary))
     return name, said.get(row.seq, "")
+
+
+class DiagramSize(NamedTuple):
+    """How large a page draws a diagram: its width and height in CSS pixels, the zoom level, and whether the page is
+    the diagram's own (no link to itself)."""
+
+    width: int
+    height: int
+    zoom: str
+    page: bool = False
+
+
+def diagram_size(svg: str, *, zoom: str, page: bool = False) -> DiagramSize:
+    """The size at which an SVG diagram's smallest label is LEGIBLE_PX or more (times the zoom's scale); "fit" keeps
+    that size as the most, the page's width shrinking it to the whole diagram."""
+    import math
+    import re
+
+    root = re.search(r"<svg\b[^>]*>", svg)
+    attrs = root.group(0) if root else ""
+    found = {name: re.search(rf'\s{name}="([0-9.]+)"', attrs) for name in ("width", "height")}
+    width, height = (float(m.group(1)) if m else 800.0 for m in (found["width"], found["height"]))
+    fonts = [float(f) for f in re.findall(r'font-size="([0-9.]+)"', svg) if float(f) > 0]
+    scale = max(1.0, LEGIBLE_PX / min(fonts)) if fonts else 1.0
+    scale *= ZOOM_SCALES.get(zoom, 1.0)
+    return DiagramSize(math.ceil(width * scale), math.ceil(height * scale), zoom, page)

@@ -127,6 +127,7 @@ def claim(instance: int, task: str) -> Response:
 def release(instance: int, task: str) -> Response:
     """Give the task back to the lane (its claimer, or an operator)."""
     engine().instance(instance).release(task)
+    flash(translate(N_("The task is free again: anyone in its lane may take it now.")))
     return redirect(url_for("tasks.task_page", instance=instance, task=task), 303)
 
 

@@ -42,6 +42,17 @@ class ProcessService:
             infos.append(ProcessInfo(d.process_id, d.name, d.file, d.version, len(d.steps), lanes))
         return infos, problems
 
+    def office(self) -> str | None:
+        """The organisation the processes belong to, as their identity pages name it (`sop.dinas`, then
+        `sop.instansi`, of the first process that gives one), for the header of the pages people read."""
+        for d in sorted(self._context.catalog().definitions, key=lambda d: d.process_id):
+            sop = d.identity.get("sop")
+            if isinstance(sop, dict):
+                names = [str(sop[k]).strip() for k in ("dinas", "instansi") if isinstance(sop.get(k), str)]
+                if any(names):
+                    return " · ".join(n for n in names if n)
+        return None
+
     def versions(self) -> tuple[list[VersionInfo], list[str]]:
         """Every version the store has pinned plus the ones the definitions folder holds now."""
         from engine.service.versions import process_versions
