@@ -112,6 +112,13 @@ class InstanceHandle:
 
         return change_claim(self._context, self.number, task, requested=actor, take=False)
 
+    def acting_choices(self, task: str) -> tuple[str, ...]:
+        """Whom the signed-in account may complete a ready task as (itself first; an operator: the lane's people,
+        narrowed to the claimer of a claimed task); empty when the step is not theirs to act on."""
+        from engine.service.claims import acting_choices
+
+        return acting_choices(self._context, self.number, task)
+
     def save_draft(self, task: str, data: dict[str, Any], *, actor: str | None = None) -> str:
         """Keep the acting person's unfinished form of a ready task; returns when it was saved."""
         from engine.service.drafts import save_draft
