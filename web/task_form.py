@@ -44,10 +44,14 @@ def load(engine: Engine, instance: int, task: str) -> TaskForm:
 
 
 def draft_values(engine: Engine, form: TaskForm, instance: int) -> tuple[Typed, bool]:
-    """The inputs as the person's saved draft fills them (empty without one), and whether there was one."""
-    saved = engine.instance(instance).draft(form.ref) if form.has_form else None
-    if not saved:
+    """The inputs as the person's saved draft fills them, and whether there was one; without one, the values the
+    form starts with (fields from earlier steps' artefacts, dates of today)."""
+    if not form.has_form:
         return Typed({}, {}), False
+    saved = engine.instance(instance).draft(form.ref)
+    if not saved:
+        values, rows = flatten(form.schema, engine.instance(instance).form_defaults(form.ref))
+        return Typed(values, rows), False
     values, rows = flatten(form.schema, saved)
     return Typed(values, rows), True
 

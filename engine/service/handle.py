@@ -76,6 +76,13 @@ class InstanceHandle:
 
         return instance_ui_schema(self._context, self.number, task)
 
+    def form_defaults(self, task: str) -> dict[str, Any]:
+        """The values a ready step's form starts with: fields its form takes from earlier steps' artefacts, and
+        date fields its UI schema starts at today (the office's date)."""
+        from engine.service.completing import form_defaults
+
+        return form_defaults(self._context, self.number, task)
+
     def instructions(self) -> dict[str, str]:
         """The Markdown instructions (instructionsForEndUser) of its ready steps, by task id."""
         from engine.service.step_guidance import ready_instructions
