@@ -107,7 +107,7 @@ def task_post(instance: int, task: str) -> Any:
         return _page(form, instance, task, typed, errors=by_field, general=general, head=head, kept=True,
                      chosen=task_form.chosen_files(form, request.files)), 422
     except (ClaimedByOtherError, RoleError) as exc:
-        return _kept_after_refusal(form, instance, task, typed, data, exc)
+        return _kept_after_refusal(form, instance, task, typed, data=data, error=exc)
     except TaskStateError as exc:
         return _done_already(exc, instance, form.view.task)
     except EngineError as exc:
@@ -118,7 +118,7 @@ def task_post(instance: int, task: str) -> Any:
     return redirect(url_for("tasks.tasklist"), 303)
 
 
-def _kept_after_refusal(form: task_form.TaskForm, instance: int, task: str, typed: Typed,
+def _kept_after_refusal(form: task_form.TaskForm, instance: int, task: str, typed: Typed, *,
                         data: dict[str, Any] | None, error: Exception) -> tuple[str, int]:
     """A step the engine refused to this person (409: claimed by another; 403: not theirs): the form again with
     everything typed, the files chosen named, and the typing kept as the person's own draft."""

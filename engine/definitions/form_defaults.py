@@ -60,7 +60,7 @@ def field_at(schema: Any, path: tuple[str, ...]) -> dict[str, Any] | None:
         node = properties.get(part) if isinstance(properties, dict) else None
         if not isinstance(node, dict):
             return None
-    return node
+    return node if isinstance(node, dict) else None
 
 
 def source_problems(forms: Mapping[str, tuple[str, Any]], steps: set[str]) -> list[tuple[str, str]]:
@@ -156,7 +156,8 @@ def today_defaults(schema: dict[str, Any], ui: Mapping[str, Any], today: str, va
         if field_ui.get("ui:default") == "today" and prop.get("format") == "date" and name not in out:
             out[name] = today
         elif isinstance(prop.get("properties"), dict):
-            inner = today_defaults(prop, field_ui, today, out.get(name) if isinstance(out.get(name), dict) else {})
+            held = out.get(name)
+            inner = today_defaults(prop, field_ui, today, held if isinstance(held, dict) else {})
             if inner:
                 out[name] = inner
     return out

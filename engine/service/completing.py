@@ -94,14 +94,17 @@ def complete(context: EngineContext, instance: int, task: str, data: dict[str, A
 def form_defaults(context: EngineContext, instance: int, task: str) -> dict[str, Any]:
     """The values a ready step's form starts with: fields taken from earlier steps' artefacts (`x-sop-default:
     {from: STEP.FIELD}`) and date fields its UI schema starts at today (`ui:default: "today"`, the office's date)."""
+    import json
+
     from engine.definitions.form_defaults import record_defaults, today_defaults
-    from engine.service.handle import InstanceHandle
     from engine.service.step_guidance import instance_ui_schema
 
     view, schema = ready_form(context, instance, task)
     if not view.form:
         return {}
-    values = record_defaults(schema, InstanceHandle(context, instance).artefacts())
+    record = {event.task: json.loads(event.data) for event in context.store().events(instance)
+              if event.type == "task-completed" and event.task}  # each step's latest artefact
+    values = record_defaults(schema, record)
     ui = instance_ui_schema(context, instance, view.task)
     if ui:
         from datetime import datetime
