@@ -57,7 +57,7 @@ def complete(context: EngineContext, instance: int, task: str, data: dict[str, A
         if roles is not None:
             person = lane_person(roles, context.operator, requested, at.target.lane, what)
             actor = person.login
-        refuse_others_claim(at.target, actor, what, recorder=context.operator if roles is not None else None)
+        refuse_others_claim(at.target, actor, what, recorder=context.operator)
         if at.target.form:
             form = context.pinned.form(at.version, at.target.form)
             data = fit_to_form(form.schema, data)
