@@ -141,8 +141,8 @@ def _race(browser: Official, paths: dict[str, str], base: str, instance: int, da
 
 
 def test_both_paths_completed_in_the_browser_then_verify_passes(paths: dict[str, str], tmp_path: Path) -> None:
-    """Pasang and tunda, every step by its official in Chromium; a form error, a read-only step of another lane and a race on the way;
-    `sop verify` passes afterwards."""
+    """Pasang and tunda, every step by its official in Chromium; a form error, a read-only step of another lane
+    and a race on the way; `sop verify` passes afterwards."""
     with served(paths, tmp_path / "serve.log") as base:
         browser = Official(base)
         try:
