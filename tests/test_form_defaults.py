@@ -94,17 +94,8 @@ def test_a_date_typed_the_indonesian_way_is_taken(paths: dict[str, str]) -> None
 
 
 def test_date_fields_speak_in_words_and_a_ui_schema_starts_one_at_today(paths: dict[str, str]) -> None:
-    """A date field says how to give it, in words (no format code); `ui:default: "today"` starts it at the
-    office's date (WIB)."""
-    forms = Path(paths["definitions"]).parent / "forms"
-    shutil.copytree(FORMS, forms)
-    (forms / "survey_teknis.uischema.json").write_text(json.dumps({"tanggal_survey": {"ui:default": "today"}}))
-    bpmn = Path(paths["definitions"]) / "interkoneksi_data_baru.bpmn"
-    bound = '<spiffworkflow:property name="formJsonSchemaFilename" value="survey_teknis.schema.json" />'
-    text = bpmn.read_text(encoding="utf-8")
-    bpmn.write_text(text.replace(bound, bound + '<spiffworkflow:property name="formUiSchemaFilename" '
-                                 'value="survey_teknis.uischema.json" />'), encoding="utf-8")
-    paths = {**paths, "forms": str(forms)}
+    """A date field says how to give it, in words (no format code); the shipped UI schema's `ui:default:
+    "today"` starts the survey's date at the office's date (WIB)."""
     instance = started(paths, "SurveyTeknis")
     page = _text(logged_in(make_app(paths), "tim.jaringan").get(f"/instances/{instance}/tasks/SurveyTeknis"))
     today = datetime.now(ZoneInfo("Asia/Jakarta")).date().isoformat()
