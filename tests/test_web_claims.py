@@ -35,7 +35,8 @@ def test_one_takes_the_task_and_the_others_see_who_has_it(paths: dict[str, str])
     assert 'id="read-only"' in seen and 'id="complete"' not in seen and "<input" not in seen.split('id="read-only"')[1]
     assert "Taken by tim.jaringan" in _text(dedi.get("/"))
     refused = post(dedi, page, SURVEY)
-    assert refused.status_code == 409 and "tim.jaringan" in _text(refused)
+    assert refused.status_code == 409 and "Fajar Nugroho, A.Md" in _text(refused).split('id="form-problems"')[1]
+    assert "sop release" not in _text(refused) and "--as" not in _text(refused)
     assert " WIB" in _text(refused) and not re.search(r"\d{2}:\d{2}:\d{2}(\.\d+)?Z", _text(refused))  # local time
     assert post(dedi, page + "/release").status_code in (403, 409)
     assert post(fajar, page, SURVEY).status_code == 303  # the claimer completes it

@@ -69,6 +69,8 @@ def test_a_409_keeps_the_typing_and_the_chosen_files_and_saves_a_draft(paths: di
                    "pindaian_surat": (BytesIO(pdf), "surat kami.pdf")}, content_type="multipart/form-data")
     page = _text(answer)
     assert answer.status_code == 409 and 'id="form-problems"' in page
+    head = page.split('id="form-problems"')[1].split("</div>")[0]
+    assert "Yuliana, A.Md" in head and " WIB" in head and "sop release" not in page and "--as" not in page
     assert 'value="Permohonan jaringan lantai 2"' in page and 'value="Dinas Kesehatan Kabupaten Bangka"' in page
     assert "surat_kami.pdf" in page and 'id="complete"' in page
     assert _events(paths, instance) == before

@@ -134,8 +134,23 @@ def _kept_after_refusal(form: task_form.TaskForm, instance: int, task: str, type
                                         when=e.time.local_times().text(saved_at))))
         except EngineError as exc:  # the page still holds the typing; say why no draft was kept
             general.append(translate(str(exc)))
-    return _page(form, instance, task, typed, general=general, head=translate(str(error)), kept=True,
+    return _page(form, instance, task, typed, general=general, head=_refusal(error), kept=True,
                  chosen=task_form.chosen_files(form, request.files)), status_of(error)
+
+
+def _refusal(error: Exception) -> str:
+    """The head of a refused form: who has the task (by name and position, at local time) when someone else took
+    it, else the engine's words."""
+    from engine import ClaimedByOtherError
+
+    fields = getattr(error, "fields", {})
+    holder, since = fields.get("claimed_by"), fields.get("claimed_at")
+    if isinstance(error, ClaimedByOtherError) and isinstance(holder, str) and isinstance(since, str):
+        e = engine()
+        return translate(N_("{person} has taken this task since {when}: only they can complete it, unless they or "
+                            "an operator release it first.", person=task_form.described(e, holder),
+                            when=e.time.local_times().text(since)))
+    return translate(str(error))
 
 
 @tasks.post("/instances/<int:instance>/tasks/<task>/claim")
