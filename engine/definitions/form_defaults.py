@@ -4,7 +4,7 @@
 of the official who acts; the roles file holds them already. Such a field is filled when the data leaves it out (a
 value given wins), before the form is checked, so the history records what was filled.
 
-`{"from": "LaporanKabid.draft_surat.perihal"}`: an earlier step's artefact (its step id, then the field's path).
+`{"from": "DraftSurat.perihal"}`: an earlier step's artefact (its step id, then the field's path).
 The form starts with that value when it is shown (the web page, `sop form --template`), so nobody retypes what the
 record holds; what is submitted is what the person left or changed. Lint and loading check the step and the path."""
 
