@@ -42,6 +42,18 @@ def step_data() -> dict[str, dict[str, Any]]:
     return {s["task"]: yaml.safe_load((SCENARIO.parent / s["data"]).read_text("utf-8")) for s in raw["steps"]}
 
 
+def step_files() -> dict[str, list[tuple[str, str]]]:
+    """The files the installation path attaches, by BPMN id (the topology step requires its drawing)."""
+    import yaml
+
+    raw = yaml.safe_load(SCENARIO.read_text("utf-8"))
+    return {s["task"]: [(field, str(SCENARIO.parent / name)) for field, name in (s.get("attach") or {}).items()]
+            for s in raw["steps"]}
+
+
+FILES = step_files()
+
+
 def work(engine: Any, data: dict[str, dict[str, Any]], rng: random.Random, count: int, draw: str) -> Figures:
     """One run of one worker. `draw` is `shared:POOL` or `own:K` (start K instances of its own first). Warm up,
     say `ready` on stdout, wait for the release on stdin, then complete `count` steps. Returns the latencies
@@ -78,7 +90,8 @@ def work(engine: Any, data: dict[str, dict[str, Any]], rng: random.Random, count
             continue
         began = time.perf_counter()
         try:
-            engine.instance(instance).complete(ready[0].task, data[ready[0].task])
+            engine.instance(instance).complete(ready[0].task, data[ready[0].task],
+                                                   attach=FILES[ready[0].task] or None)
         except EngineError:
             conflicts += 1
             continue
@@ -96,7 +109,8 @@ def _warm_up(engine: Any, data: dict[str, dict[str, Any]], own: list[int]) -> in
         ready = engine.context.store().ready_tasks(instance_id=instance)
         try:
             if ready:
-                engine.instance(instance).complete(ready[0].task, data[ready[0].task])
+                engine.instance(instance).complete(ready[0].task, data[ready[0].task],
+                                                   attach=FILES[ready[0].task] or None)
                 return 1
         except EngineError:
             continue

@@ -92,7 +92,8 @@ class EngineSteps:
         total = 0.0
         for step in self.scenario.steps:
             t0 = time.perf_counter()
-            self.engine.instance(self.instance).complete(step["task"], step["data"], actor=step["as"])
+            self.engine.instance(self.instance).complete(step["task"], step["data"], actor=step["as"],
+                                                         attach=step["attach"] or None)
             total += time.perf_counter() - t0
         return total, len(self.scenario.steps)
 

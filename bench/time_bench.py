@@ -36,7 +36,8 @@ def build_history_store(path: Path, instances: int) -> None:
         steps = scenario.steps if n % 2 == 0 else scenario.steps[:3]
         for i, step in enumerate(steps):
             now[0] += 10 + (n * 13 + i * 29) % 90
-            engine.instance(view.instance).complete(step["task"], step["data"], actor=step["as"])
+            engine.instance(view.instance).complete(step["task"], step["data"], actor=step["as"],
+                                               attach=step["attach"] or None)
     engine.close()
     conn = sqlite3.connect(path)
     with conn:

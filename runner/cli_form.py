@@ -44,6 +44,7 @@ def form(ctx: click.Context, *, instance: str, task: str | None, process_id: str
         usage += "\n"
         has_form = bool(form_file)
         ui = processes.ui_schema(process_id, instance) if template and has_form else None
+        values = None
     else:
         if task is None:
             raise click.UsageError("give INSTANCE TASK (a ready task), or --process PROCESS STEP (any step)")
@@ -56,10 +57,12 @@ def form(ctx: click.Context, *, instance: str, task: str | None, process_id: str
                  else "# " + translate(N_("sop complete {number} {task}   ({no_artefact})",
                                           number=number, task=view.task, no_artefact=NO_ARTEFACT)) + "\n")
         ui = handle.ui_schema(view.task) if template and has_form else None
+        values = handle.form_defaults(view.task) if template and has_form else None
     if template:
         from engine import form_template
 
-        click.echo(usage + instructions_comment(told) + (form_template(schema, ui) if has_form else ""), nl=False)
+        click.echo(usage + instructions_comment(told) + (form_template(schema, ui, values=values) if has_form else ""),
+                   nl=False)
     else:
         emit_json(schema)
 

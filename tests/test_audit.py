@@ -43,7 +43,7 @@ def test_history_json_is_a_hash_chain_from_the_version(store: Sop) -> None:
         previous = event["hash"]
     assert previous == store.json("show", "1")["head_hash"]
     assert events[4]["name"] == "Koordinasi dan survey teknis ke OPD" and events[4]["lane"] == "Tim Teknis Jaringan"
-    assert events[4]["data"]["petugas"] == ["Fajar Nugroho", "Dedi Kurniawan"]
+    assert events[4]["data"]["petugas"] == ["Fajar Nugroho, A.Md", "Dedi Kurniawan"]
 
 
 def test_history_csv_opens_in_a_spreadsheet(store: Sop) -> None:

@@ -207,3 +207,21 @@ def test_an_older_postgresql_store_reads_unclaimed_and_upgrades_on_its_first_wri
     assert reader.context.store().account("opd.dinkes") is None
     assert reader.instance(instance).claim("AjukanPermohonan").claimed_by == "opd.dinkes"
     assert reader.context.store().schema_version() == SCHEMA_VERSION and verified(reader) == []
+
+
+def test_an_operators_own_claim_does_not_stop_them_recording_for_the_lane(db: str) -> None:
+    """The clerk takes the OPD's letter and records it for opd.dinkes: completed, the OPD as actor; while the
+    clerk holds it, the OPD itself is refused, naming the clerk; the engine says whom each may act as."""
+    clerk, opd = engine_as(db, "tu.umum"), engine_as(db, "opd.dinkes")
+    instance = clerk.instances.start("interkoneksi_data_baru").instance
+    assert clerk.instance(instance).acting_choices("AjukanPermohonan") == ("tu.umum", "opd.dinkes")
+    assert engine_as(db, "kadis").instance(instance).acting_choices("AjukanPermohonan") == ()
+    clerk.instance(instance).claim("AjukanPermohonan")
+    assert opd.instance(instance).acting_choices("AjukanPermohonan") == ()
+    with pytest.raises(TaskStateError, match=r"claimed by tu\.umum"):
+        opd.instance(instance).complete("AjukanPermohonan", LETTER)
+    clerk.instance(instance).complete("AjukanPermohonan", LETTER, actor="opd.dinkes")
+    rows, _ = clerk.instance(instance).history()
+    assert (rows[-1].type, rows[-1].actor, rows[-1].operator) == ("task-completed", "opd.dinkes", "tu.umum")
+    assert clerk.instance(instance).acting_choices("DisposisiKadis") == ("kadis",)  # the clerk is not of that lane
+    assert verified(clerk) == []

@@ -24,7 +24,8 @@ def _walk(sop: Sop, scenario_file: str) -> tuple[int, list[str]]:
         ready = sop.json("tasks", "--instance", str(instance))
         assert [t["task"] for t in ready] == [step["task"]], f"expected {step['task']} to be the one ready task"
         seen_lanes.append(ready[0]["lane"])
-        result = sop("complete", str(instance), step["task"], "--data", "-", "--as", step["as"],
+        files = [arg for field, path in step["attach"] for arg in ("--attach", f"{field}={path}")]
+        result = sop("complete", str(instance), step["task"], "--data", "-", "--as", step["as"], *files,
                      input=json.dumps(step["data"]))
         assert result.exit_code == 0, result.output
     return instance, seen_lanes

@@ -80,9 +80,17 @@ def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[
     return result
 
 
+# The files the scenario attaches to a task (the topology step's drawing is required).
+FILES_OF: dict[str, list[str]] = {
+    step["task"]: [arg for field, name in (step.get("attach") or {}).items()
+                   for arg in ("--attach", f"{field}={SCENARIO.parent / name}")]
+    for step in yaml.safe_load(SCENARIO.read_text("utf-8"))["steps"]
+}
+
+
 def complete_args(instance: int, task: str) -> list[str]:
-    """`sop complete` of a task with its sample artefact."""
-    return ["complete", str(instance), task, "--data", str(DATA_OF[task])]
+    """`sop complete` of a task with its sample artefact (and files)."""
+    return ["complete", str(instance), task, "--data", str(DATA_OF[task]), *FILES_OF[task]]
 
 
 def start(db: Path) -> int:

@@ -39,9 +39,12 @@ def _flow_ids(bpmn: Path) -> tuple[list[str], list[str]]:
     return nodes, flows
 
 
-def _steps(scenario: str) -> list[tuple[str, Path]]:
+def _steps(scenario: str) -> list[tuple[str, list[str]]]:
+    """Each step's task and the `sop complete` options of its sample data and files."""
     steps = parse_data((EXAMPLES / f"{scenario}.scenario.yaml").read_text(), scenario)["steps"]
-    return [(s["task"], EXAMPLES / s["data"]) for s in steps]
+    return [(s["task"], ["--data", str(EXAMPLES / s["data"]),
+                         *[arg for field, name in (s.get("attach") or {}).items()
+                           for arg in ("--attach", f"{field}={EXAMPLES / name}")]]) for s in steps]
 
 
 def _diagram(sop: Sop, *args: str) -> str:
@@ -71,7 +74,7 @@ def test_each_arrowhead_has_the_colour_of_its_line(sop: Sop, tmp_path: Path) -> 
     """Arrowheads come from one marker per colour, each filled with the colour of the lines that use it."""
     instance = sop.start()
     for task, data in _steps("tunda")[:5]:
-        assert sop("complete", str(instance), task, "--data", str(data)).exit_code == 0
+        assert sop("complete", str(instance), task, *data).exit_code == 0
     root = ElementTree.fromstring(_diagram(sop, str(instance)))
     markers = {m.get("id"): m.find(f"{SVG}path") for m in root.iter(f"{SVG}marker")}
     assert {"arrow-taken", "arrow-not-taken", "arrow-future"} <= set(markers)
@@ -94,7 +97,7 @@ def test_states_follow_the_sop_instance_after_each_step(sop: Sop) -> None:
         assert states[task] == "ready"
         assert {k for k, v in states.items() if v == "completed"} - {"Gateway_Keputusan", "Gateway_Gabung"} == done
         assert ("not-taken" in states.values()) == ("AnalisaTopologi" in done)
-        result = sop.json("complete", str(instance), task, "--data", str(data))
+        result = sop.json("complete", str(instance), task, *data)
         done.add(task)
         ready = {t["task"] for t in result["tasks"]}
         assert {k for k, v in element_states(_diagram(sop, str(instance))).items() if v == "ready"} == ready
@@ -108,7 +111,7 @@ def test_branch_not_taken_is_greyed_once_the_decision_is_made(sop: Sop) -> None:
     """On the tunda path the installation branch is drawn not taken as soon as the gateway has chosen."""
     instance = sop.start()
     for task, data in _steps("tunda")[:5]:
-        assert sop("complete", str(instance), task, "--data", str(data)).exit_code == 0
+        assert sop("complete", str(instance), task, *data).exit_code == 0
     states = element_states(_diagram(sop, str(instance)))
     for element in ("DraftSpesifikasi", "DraftTopologi", "PemasanganJaringan", "Flow_Pasang", "Flow_07",
                     "Flow_08", "Flow_09"):

@@ -58,16 +58,25 @@ def test_completing_the_step_discards_its_drafts(tmp_path: Path, instance: int) 
         opd.instance(instance).draft("AjukanPermohonan")
 
 
-def test_a_draft_outside_ones_lane_or_too_big_is_refused(tmp_path: Path, instance: int) -> None:
-    """kadis may not save a draft of the OPD's step; a draft over 256 KiB or not an object is refused."""
-    with pytest.raises(RoleError, match=r"is in lane 'OPD', and kadis"):
-        engine_as(tmp_path, "kadis").instance(instance).save_draft("AjukanPermohonan", HALF)
+def test_a_draft_for_someone_else_or_too_big_is_refused(tmp_path: Path, instance: int) -> None:
+    """kadis may not save a draft as the OPD (only an operator records for others); a draft over 256 KiB or not
+    an object is refused; nothing is kept."""
+    with pytest.raises(RoleError, match=r"'kadis' may not act on behalf of 'opd.dinkes'"):
+        engine_as(tmp_path, "kadis").instance(instance).save_draft("AjukanPermohonan", HALF, actor="opd.dinkes")
     opd = engine_as(tmp_path, "opd.dinkes")
     with pytest.raises(ValidationError, match=r"over 256 KiB"):
         opd.instance(instance).save_draft("AjukanPermohonan", {"isi": "x" * 300_000})
     with pytest.raises(ValidationError, match=r"must be an object"):
         opd.instance(instance).save_draft("AjukanPermohonan", ["x"])  # type: ignore[arg-type]
     assert opd.context.store().table_rows("drafts", ("instance_id", "task_uuid")) == []
+
+
+def test_a_draft_outside_ones_lane_is_kept_for_that_person_alone(tmp_path: Path, instance: int) -> None:
+    """What kadis typed into the OPD's step before its refusal is kept as kadis's own draft; the OPD sees none."""
+    kadis = engine_as(tmp_path, "kadis")
+    kadis.instance(instance).save_draft("AjukanPermohonan", HALF)
+    assert kadis.instance(instance).draft("AjukanPermohonan") == HALF
+    assert engine_as(tmp_path, "opd.dinkes").instance(instance).draft("AjukanPermohonan") is None
 
 
 def test_a_draft_of_a_step_not_ready_is_refused(tmp_path: Path, instance: int) -> None:

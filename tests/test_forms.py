@@ -237,8 +237,8 @@ def test_field_path_formats() -> None:
     assert field_path([]) == "(top)"
 
 
-def _example_bindings() -> list[tuple[str, str, str]]:
-    """(data file, step, form) for every step of every example scenario."""
+def _example_bindings() -> list[tuple[str, str, str, list[str]]]:
+    """(data file, step, form, the fields it attaches files to) for every step of every example scenario."""
     catalog = scan(ROOT / "definitions", FORMS)
     rows = []
     for scenario in sorted(EXAMPLES.glob("*.scenario.yaml")):
@@ -247,22 +247,24 @@ def _example_bindings() -> list[tuple[str, str, str]]:
         for step in page["steps"]:
             bound = definition.step(step["task"])
             assert bound is not None and bound.form, f"{scenario.name}: {step['task']}"
-            rows.append((step["data"], step["task"], bound.form))
+            rows.append((step["data"], step["task"], bound.form, sorted(step.get("attach") or {})))
     return rows
 
 
 def test_example_scenarios_use_every_example_data_file() -> None:
     """The two example scenarios between them use every example data file, so the next test covers them all."""
-    used = {data for data, _, _ in _example_bindings()}
+    used = {data for data, _, _, _ in _example_bindings()}
     assert used == {f"data/{p.name}" for p in (EXAMPLES / "data").glob("*.yaml")}
     assert len(used) >= 17
 
 
 def test_example_data_files_satisfy_their_forms() -> None:
-    """Each example data file satisfies the form its scenario step binds in the BPMN."""
-    for data_file, task, form in _example_bindings():
+    """Each example data file, with the files its scenario step attaches, satisfies the form the step binds."""
+    for data_file, task, form, attached in _example_bindings():
         data = read_data_file(str(EXAMPLES / data_file))
-        assert validation_problems(_form(form), data) == [], f"{data_file} ({task}, {form})"
+        files = {field: {"name": "berkas.png", "media_type": "image/png", "size": 1, "sha256": "0" * 64}
+                 for field in attached}
+        assert validation_problems(_form(form), {**data, **files}) == [], f"{data_file} ({task}, {form})"
 
 
 # coerce_assignments
@@ -343,11 +345,14 @@ def test_coerce_nullable_string_keeps_digits_as_text() -> None:
 
 @pytest.mark.parametrize("path", FORM_FILES, ids=lambda p: p.name)
 def test_template_is_yaml_with_required_keys(path: Path) -> None:
-    """Every shipped form's template parses as YAML and has exactly the required top-level keys uncommented."""
+    """Every shipped form's template parses as YAML and has exactly the required top-level keys uncommented (but
+    those filled from the roles file and the files, which `--attach` gives)."""
     schema = parse_form(path.read_text(encoding="utf-8"), path.name)
     filled = parse_yaml(form_template(schema), path.name)
     assert isinstance(filled, dict)
-    assert set(filled) == set(schema["required"])
+    elsewhere = {name for name, prop in schema["properties"].items()
+                 if isinstance(prop.get("x-sop-default"), str) or "x-sop-file" in prop}
+    assert set(filled) == set(schema["required"]) - elsewhere
 
 
 def test_template_surat_permohonan_shape() -> None:

@@ -61,7 +61,7 @@ def test_each_person_completes_only_the_steps_of_their_lanes(tmp_path: Path) -> 
             engine.close()
             refusals += 1
         doer = engine_as(tmp_path, step["as"])
-        doer.instance(instance).complete(step["task"], step["data"])
+        doer.instance(instance).complete(step["task"], step["data"], attach=step["attach"] or None)
         doer.close()
     assert clerk.instance(instance).show().status == "completed"
     assert refusals > 13 * 4

@@ -40,7 +40,7 @@ def test_two_engines_taking_turns_on_one_instance_each_see_the_others_steps(tmp_
     instance = first.instances.start(SCENARIO.process).instance
     for number, step in enumerate(SCENARIO.steps):
         by = first if number % 2 == 0 else second
-        result = by.instance(instance).complete(step["task"], step["data"])
+        result = by.instance(instance).complete(step["task"], step["data"], attach=step["attach"] or None)
         assert result.completed_task == step["task"]
     assert first.instance(instance).show().status == "completed" == second.instance(instance).show().status
     assert [v.ok for v in first.audit.verify(instances=[instance])] == [True]

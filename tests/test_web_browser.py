@@ -85,17 +85,15 @@ def _form_error_next_to_its_field(browser: Official, instance: int) -> None:
 
 
 def _wrong_lane(paths: dict[str, str], base: str) -> Any:
-    """The Kepala Dinas opens the Kepala Bidang's step and submits it: 403, nothing saved."""
+    """The Kepala Dinas opens the Kepala Bidang's step: read-only, naming its lane and person, nothing to submit."""
 
     def check(browser: Official, instance: int) -> None:
         other = Official(base)
         try:
             other.log_in("kadis", PASSWORD)
             other.open(f"/instances/{instance}/tasks/AnalisaKabid")
-            before = engine_as(paths, "tu.umum").instance(instance).show().events
-            other.complete()
-            assert other.status() == 403
-            assert engine_as(paths, "tu.umum").instance(instance).show().events == before
+            assert "Rudi Hartono" in other.find("#read-only").text
+            assert other.all("#complete") == [] and other.all("section.step-form input") == []
         finally:
             other.close()
 
@@ -143,8 +141,8 @@ def _race(browser: Official, paths: dict[str, str], base: str, instance: int, da
 
 
 def test_both_paths_completed_in_the_browser_then_verify_passes(paths: dict[str, str], tmp_path: Path) -> None:
-    """Pasang and tunda, every step by its official in Chromium; a form error, a wrong lane and a race on the way;
-    `sop verify` passes afterwards."""
+    """Pasang and tunda, every step by its official in Chromium; a form error, a read-only step of another lane
+    and a race on the way; `sop verify` passes afterwards."""
     with served(paths, tmp_path / "serve.log") as base:
         browser = Official(base)
         try:

@@ -30,10 +30,13 @@ def test_one_takes_the_task_and_the_others_see_who_has_it(paths: dict[str, str])
     assert 'id="claim-button"' in _text(fajar.get(page))
     assert post(fajar, page + "/claim").status_code == 303
     assert 'id="release"' in _text(fajar.get(page))
-    assert "tim.jaringan" in _text(dedi.get(page)) and 'id="claim-button"' not in _text(dedi.get(page))
+    seen = _text(dedi.get(page))
+    assert "Fajar Nugroho, A.Md (Pranata Komputer, Tim Teknis Jaringan)" in seen and 'id="claim-button"' not in seen
+    assert 'id="read-only"' in seen and 'id="complete"' not in seen and "<input" not in seen.split('id="read-only"')[1]
     assert "Taken by tim.jaringan" in _text(dedi.get("/"))
     refused = post(dedi, page, SURVEY)
-    assert refused.status_code == 409 and "tim.jaringan" in _text(refused)
+    assert refused.status_code == 409 and "Fajar Nugroho, A.Md" in _text(refused).split('id="form-problems"')[1]
+    assert "sop release" not in _text(refused) and "--as" not in _text(refused)
     assert " WIB" in _text(refused) and not re.search(r"\d{2}:\d{2}:\d{2}(\.\d+)?Z", _text(refused))  # local time
     assert post(dedi, page + "/release").status_code in (403, 409)
     assert post(fajar, page, SURVEY).status_code == 303  # the claimer completes it

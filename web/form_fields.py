@@ -33,6 +33,7 @@ class Field(NamedTuple):
     filled_from: str = ""
     min_rows: int = 0
     max_rows: int = MAX_ROWS
+    chosen: tuple[str, ...] = ()  # a file field: the names of the files chosen in a refused post
 
     @property
     def dom_id(self) -> str:
@@ -100,9 +101,10 @@ class FormFields:
         self.ui = ui or {}
 
     def fields(self, values: Mapping[str, str], rows: Mapping[str, int],
-               errors: Mapping[str, list[str]] | None = None) -> tuple[Field, ...]:
-        """The top-level fields with the values and problems to show."""
-        self._values, self._rows, self._errors = values, rows, errors or {}
+               errors: Mapping[str, list[str]] | None = None,
+               chosen: Mapping[str, list[str]] | None = None) -> tuple[Field, ...]:
+        """The top-level fields with the values and problems to show (chosen: file names chosen, by field)."""
+        self._values, self._rows, self._errors, self._chosen = values, rows, errors or {}, chosen or {}
         return self._object_fields(self.schema, self.ui, "")
 
     def paths(self, values: Mapping[str, str], rows: Mapping[str, int]) -> set[str]:
@@ -136,14 +138,14 @@ class FormFields:
                      str(ui.get("ui:placeholder") or ""), required, errors=tuple(self._errors.get(path, ())))
         kinds = kinds_of(schema)
         if is_file(schema) and "." not in path:
-            return self._file(base, schema)
+            return self._file(base, schema)._replace(chosen=tuple(self._chosen.get(path, ())))
         if "object" in kinds and isinstance(schema.get("properties"), dict):
             return base._replace(kind="object", children=self._object_fields(schema, ui, path + "."))
         if "array" in kinds and isinstance(schema.get("items"), dict):
             return self._array(base, schema, ui)
         value = self._values.get(path, "")
         source = schema.get("x-sop-default")
-        if isinstance(source, str):
+        if isinstance(source, str) and source.startswith("person."):
             base = base._replace(filled_from=source.removeprefix("person."))
         if "enum" in schema and isinstance(schema["enum"], list):
             widget = "radio" if ui.get("ui:widget") == "radio" else "select"

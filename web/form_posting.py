@@ -10,6 +10,11 @@ from typing import Any, NamedTuple, Protocol
 from .form_fields import MAX_ROWS, ROWS, FormFields, as_dict, is_file, kinds_of, ordered
 
 _ROW_KEY = re.compile(r"^(.*)\.(\d{1,3})$")
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")  # 3/11/2026, 03-11-2026: day first
+_WORDED_DATE = re.compile(r"^(\d{1,2})\s+([^\W\d_]+)\.?,?\s+(\d{4})$")  # 3 November 2026, 3 Nov 2026
+# Month names as people type them, in Indonesian and English, by their first three letters (Agustus: agu, ags, agt)
+_MONTHS = {"jan": 1, "feb": 2, "peb": 2, "mar": 3, "apr": 4, "mei": 5, "may": 5, "jun": 6, "jul": 7, "agu": 8,
+           "ags": 8, "agt": 8, "aug": 8, "sep": 9, "okt": 10, "oct": 10, "nov": 11, "nop": 11, "des": 12, "dec": 12}
 
 
 class Posted(Protocol):
@@ -48,11 +53,32 @@ def read_posted(schema: dict[str, Any], ui: dict[str, Any] | None, form: Posted)
                 walk(as_dict(node.get("items")), as_dict(node_ui.get("items")), f"{path}.{i}")
         elif "boolean" in kinds and "enum" not in node:
             values[path] = "true" if "true" in form.getlist(path) else "false"
+        elif node.get("format") == "date":
+            values[path] = iso_date(str(form.get(path, "")))
         else:
             values[path] = str(form.get(path, ""))
 
     walk(schema, ui or {}, "")
     return Typed(values, rows)
+
+
+def iso_date(text: str) -> str:
+    """A date as the date picker sends it (2026-11-03), also when typed the Indonesian way ("3 November 2026",
+    "3/11/2026", day first); anything else as typed, for the form's check to name."""
+    from datetime import date
+
+    typed = " ".join(text.split())
+    numeric, worded = _NUMERIC_DATE.match(typed), _WORDED_DATE.match(typed)
+    if numeric:
+        day, month, year = int(numeric.group(1)), int(numeric.group(2)), int(numeric.group(3))
+    elif worded and worded.group(2)[:3].lower() in _MONTHS:
+        day, month, year = int(worded.group(1)), _MONTHS[worded.group(2)[:3].lower()], int(worded.group(3))
+    else:
+        return text.strip()
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return text.strip()
 
 
 def add_row(typed: Typed, path: str) -> Typed:

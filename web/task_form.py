@@ -44,10 +44,14 @@ def load(engine: Engine, instance: int, task: str) -> TaskForm:
 
 
 def draft_values(engine: Engine, form: TaskForm, instance: int) -> tuple[Typed, bool]:
-    """The inputs as the person's saved draft fills them (empty without one), and whether there was one."""
-    saved = engine.instance(instance).draft(form.ref) if form.has_form else None
-    if not saved:
+    """The inputs as the person's saved draft fills them, and whether there was one; without one, the values the
+    form starts with (fields from earlier steps' artefacts, dates of today)."""
+    if not form.has_form:
         return Typed({}, {}), False
+    saved = engine.instance(instance).draft(form.ref)
+    if not saved:
+        values, rows = flatten(form.schema, engine.instance(instance).form_defaults(form.ref))
+        return Typed(values, rows), False
     values, rows = flatten(form.schema, saved)
     return Typed(values, rows), True
 
@@ -155,16 +159,38 @@ def completed_by(engine: Engine, instance: int, task: str) -> tuple[str, str] | 
     return who, engine.time.local_times().text(last.time)
 
 
-def officials(engine: Engine, lane: str | None) -> list[tuple[str, str, bool]]:
-    """The people an operator may record for: (login, name, holds the step's lane), the lane's holders first."""
+def described(engine: Engine, login: str) -> str:
+    """A person as pages name them: "Name (jabatan)", or the name alone; the login only when the roles lack it."""
+    roles = engine.people.roles
+    person = roles.people.get(login) if roles is not None else None
+    if person is None:
+        return login
+    return f"{person.name} ({person.jabatan})" if person.jabatan else person.name
+
+
+def officials(engine: Engine, choices: tuple[str, ...], me: str) -> list[tuple[str, str]]:
+    """The on-behalf choices an operator's form offers, as (value posted, "Name (jabatan)"): the engine's
+    acting_choices (the step's lane, narrowed by a claim), the operator first (posted as "", acting as themself)."""
+    return [("" if login == me else login, described(engine, login)) for login in choices]
+
+
+def lane_people(engine: Engine, lane: str | None) -> list[str]:
+    """The people who hold a step's lane, as pages name them (for a page saying who may act)."""
     roles = engine.people.roles
     if roles is None:
         return []
-    people = [(p.login, p.name, p.holds(lane)) for p in roles.people.values()]
-    return sorted(people, key=lambda p: (not p[2], p[1]))
+    return [described(engine, p.login) for p in sorted(roles.people.values(), key=lambda p: p.name) if p.holds(lane)]
 
 
 def lane_holders(engine: Engine, lane: str | None) -> int:
     """How many people hold the step's lane (a claim is offered only where there are several)."""
     roles = engine.people.roles
     return sum(1 for p in roles.people.values() if p.holds(lane)) if roles is not None else 0
+
+
+def chosen_files(form: TaskForm, files: Any) -> dict[str, list[str]]:
+    """The names of the files chosen in a post, by file field: a refused page lists them to choose again."""
+    out: dict[str, list[str]] = {}
+    for field, upload in posted_files(form.schema, files) if form.has_form else []:
+        out.setdefault(field.split(".", 1)[0], []).append(_file_name(upload.filename, 0))
+    return out

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from . import task_form
-from .access import engine, login_required, me, refused
+from .access import engine, login_required, me, refused, status_of
 from .form_posting import Typed
 from .words import N_, fixed_text, translate
 
@@ -63,7 +63,8 @@ def tasklist() -> str:
 @tasks.get("/instances/<int:instance>/tasks/<task>")
 @login_required
 def task_page(instance: int, task: str) -> str | tuple[str, int]:
-    """A ready step: its name, instructions, the artefacts so far (read only), its form (with the saved draft)."""
+    """A ready step: its name, instructions, the artefacts so far (read only), its form (with the saved draft, else
+    the values the form takes from the record); read only, saying who may act, when it is not the person's."""
     form = _loaded(instance, task)
     if not isinstance(form, task_form.TaskForm):
         return form
@@ -75,8 +76,9 @@ def task_page(instance: int, task: str) -> str | tuple[str, int]:
 @login_required
 def task_post(instance: int, task: str) -> Any:
     """Complete the step (303 to the tasklist), save a draft, or add/remove a row; bad data: 422, the form again
-    with each problem next to its field and the typed values kept, nothing saved."""
-    from engine import EngineError, TaskStateError, ValidationError
+    with each problem next to its field and the typed values kept, nothing saved; refused (claimed by another, not
+    the person's lane): 409/403, the form again with what was typed, kept as the person's draft."""
+    from engine import ClaimedByOtherError, EngineError, RoleError, TaskStateError, ValidationError
 
     e = engine()
     form = _loaded(instance, task)
@@ -86,9 +88,10 @@ def task_post(instance: int, task: str) -> Any:
     action = request.form.get("_action", "complete")
     moved = task_form.moved_rows(typed, action)
     if moved is not None:
-        return _page(form, instance, task, moved)
+        return _page(form, instance, task, moved, kept=True)
     actor = request.form.get("_as", "").strip() or None
     shown: dict[str, str] = {}  # how messages name the uploaded files
+    data: dict[str, Any] | None = None
     try:
         data, typed = task_form.typed_data(e, form, instance, typed)
         if action == "draft":
@@ -101,7 +104,10 @@ def task_post(instance: int, task: str) -> Any:
     except ValidationError as exc:
         by_field, general = task_form.problems_by_field(form, typed, exc.problems, shown)
         head = translate(task_form.plain(str(exc).split("\n", 1)[0], shown))
-        return _page(form, instance, task, typed, errors=by_field, general=general, head=head), 422
+        return _page(form, instance, task, typed, errors=by_field, general=general, head=head, kept=True,
+                     chosen=task_form.chosen_files(form, request.files)), 422
+    except (ClaimedByOtherError, RoleError) as exc:
+        return _kept_after_refusal(form, instance, task, typed, data=data, error=exc)
     except TaskStateError as exc:
         return _done_already(exc, instance, form.view.task)
     except EngineError as exc:
@@ -112,6 +118,41 @@ def task_post(instance: int, task: str) -> Any:
                        name=form.view.name, instance=instance, document=said,
                        status=fixed_text(result.instance.status))))
     return redirect(url_for("tasks.tasklist"), 303)
+
+
+def _kept_after_refusal(form: task_form.TaskForm, instance: int, task: str, typed: Typed, *,
+                        data: dict[str, Any] | None, error: Exception) -> tuple[str, int]:
+    """A step the engine refused to this person (409: claimed by another; 403: not theirs): the form again with
+    everything typed, the files chosen named, and the typing kept as the person's own draft."""
+    from engine import EngineError
+
+    e = engine()
+    general = []
+    if data is not None and form.has_form:
+        try:
+            saved_at = e.instance(instance).save_draft(form.ref, data)
+            general.append(translate(N_("What you typed is kept as your draft (saved at {when}); it is filled in "
+                                        "when you open this step again.",
+                                        when=e.time.local_times().text(saved_at))))
+        except EngineError as exc:  # the page still holds the typing; say why no draft was kept
+            general.append(translate(str(exc)))
+    return _page(form, instance, task, typed, general=general, head=_refusal(error), kept=True,
+                 chosen=task_form.chosen_files(form, request.files)), status_of(error)
+
+
+def _refusal(error: Exception) -> str:
+    """The head of a refused form: who has the task (by name and position, at local time) when someone else took
+    it, else the engine's words."""
+    from engine import ClaimedByOtherError
+
+    fields = getattr(error, "fields", {})
+    holder, since = fields.get("claimed_by"), fields.get("claimed_at")
+    if isinstance(error, ClaimedByOtherError) and isinstance(holder, str) and isinstance(since, str):
+        e = engine()
+        return translate(N_("{person} has taken this task since {when}: only they can complete it, unless they or "
+                            "an operator release it first.", person=task_form.described(e, holder),
+                            when=e.time.local_times().text(since)))
+    return translate(str(error))
 
 
 @tasks.post("/instances/<int:instance>/tasks/<task>/claim")
@@ -150,17 +191,23 @@ def _done_already(error: Exception, instance: int, task: str) -> tuple[str, int]
 
 def _page(form: task_form.TaskForm, instance: int, task: str, typed: Typed, *,
           errors: dict[str, list[str]] | None = None, general: list[str] | None = None, head: str | None = None,
-          restored: bool = False) -> str:
+          restored: bool = False, kept: bool = False, chosen: dict[str, list[str]] | None = None) -> str:
+    """The task page; kept: the form is drawn whatever the person may do now (it holds what they typed)."""
     e, person = engine(), me()
     view = form.view
-    fields = form.fields.fields(typed.values, typed.rows, errors) if form.has_form else ()
     handle = e.instance(instance)
+    choices = handle.acting_choices(form.ref)
+    may_act = person.login in choices or (person.operator and bool(choices))
+    fields = form.fields.fields(typed.values, typed.rows, errors, chosen) if form.has_form else ()
     artefacts = handle.artefacts()
     names = {r.task: r.name for r in handle.history()[0] if r.task}
     files = handle.attachments()
+    claimed_by = view.claimed_by
     return render_template(
         "task.html", view=view, instance=instance, ref=task, form=form, fields=fields, general=general or [],
         head=head, restored=restored, artefacts=artefacts, names=names, files=files,
-        officials=task_form.officials(e, view.lane) if person.operator else [],
-        holders=task_form.lane_holders(e, view.lane), rows=typed.rows,
-        claimed_by=getattr(view, "claimed_by", None), claimed_at=getattr(view, "claimed_at", None))
+        editable=may_act or kept, may_claim=person.login in choices,
+        officials=task_form.officials(e, choices, person.login) if person.operator else [],
+        lane_people=task_form.lane_people(e, view.lane), holders=task_form.lane_holders(e, view.lane),
+        rows=typed.rows, claimed_by=claimed_by, claimed_at=view.claimed_at,
+        claimer=task_form.described(e, claimed_by) if claimed_by else None)

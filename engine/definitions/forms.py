@@ -231,10 +231,12 @@ def _typed(raw: str, schema: dict[str, Any] | None) -> Any:
         return raw
 
 
-def form_template(schema: dict[str, Any], ui: dict[str, Any] | None = None) -> str:
+def form_template(schema: dict[str, Any], ui: dict[str, Any] | None = None, *,
+                  values: dict[str, Any] | None = None) -> str:
     """A YAML skeleton to fill in: one line per field, titles, descriptions and choices as comments; a UI schema
     (formUiSchemaFilename, RJSF conventions) orders the fields (`ui:order`) and adds `ui:help` and
-    `ui:placeholder` to their comments."""
+    `ui:placeholder` to their comments; values (what the form starts with: InstanceHandle.form_defaults) fill
+    their fields' lines."""
     if ui:
         schema = with_ui(schema, ui)
     lines: list[str] = []
@@ -244,7 +246,7 @@ def form_template(schema: dict[str, Any], ui: dict[str, Any] | None = None) -> s
         lines.append(f"# {_one_line(schema['description'])}")
     lines.append("# " + _("Fill in each value after its colon; fields marked 'required' must be filled, optional "
                           "ones may be deleted."))
-    _object_lines(schema, 0, lines)
+    _object_lines(schema, 0, lines, values or {})
     return "\n".join(lines) + "\n"
 
 
@@ -328,7 +330,7 @@ def with_ui(schema: dict[str, Any], ui: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "properties": out}
 
 
-def _object_lines(schema: dict[str, Any], indent: int, lines: list[str]) -> None:
+def _object_lines(schema: dict[str, Any], indent: int, lines: list[str], values: dict[str, Any]) -> None:
     required = set(schema.get("required", []))
     pad = "  " * indent
     for name, prop in (schema.get("properties") or {}).items():
@@ -341,14 +343,15 @@ def _object_lines(schema: dict[str, Any], indent: int, lines: list[str]) -> None
             lines.append(f"{pad}# {name}: --attach {name}{index}=PATH")
         elif kind == "object" and prop.get("properties"):
             lines.append(f"{pad}{name}:")
-            _object_lines(prop, indent + 1, lines)
+            inner = values.get(name)
+            _object_lines(prop, indent + 1, lines, inner if isinstance(inner, dict) else {})
         elif kind == "array":
             raw_items = prop.get("items")
             items: dict[str, Any] = raw_items if isinstance(raw_items, dict) else {}
             lines.append(f"{pad}{name}:")
             if items.get("type") == "object" and items.get("properties"):
                 sub: list[str] = []
-                _object_lines(items, indent + 2, sub)
+                _object_lines(items, indent + 2, sub, {})
                 first = next((i for i, line in enumerate(sub) if not line.strip().startswith("#")), None)
                 if first is None:
                     lines.extend(sub)
@@ -358,6 +361,8 @@ def _object_lines(schema: dict[str, Any], indent: int, lines: list[str]) -> None
                     lines.extend(sub)
             else:
                 lines.append(f"{pad}  - {_placeholder(items)}")
+        elif name in values and not isinstance(values[name], dict | list):  # from the record: kept as it is
+            lines.append(f"{pad}{name}: {json.dumps(values[name], ensure_ascii=False)}")
         else:
             # optional fields (and those filled from the roles file) start commented out: not sent as empty values
             hash_mark = "" if name in required and not note(prop) else "# "

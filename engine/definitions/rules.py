@@ -186,6 +186,7 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
         if schema is not None:
             schemas[task.get("id", "")] = schema
     _form_ref_findings(tasks + start_events_with_forms(process), forms, add)
+    _form_default_findings(tasks, schemas, forms, add)
     graph = FlowGraph(process)
     for line, element, rule, message in graph.problems():
         add(line, element, rule, message)
@@ -198,6 +199,19 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
     for line, element, rule, message, severity in gateway_problems(process, schemas):
         add(line, element, rule, message, severity)
     return out
+
+
+def _form_default_findings(tasks: list[Any], schemas: dict[str, dict[str, Any]], forms: FormSource, add: Any) -> None:
+    """Each form field that takes its default from an earlier step (`x-sop-default: {from: STEP.FIELD}`) names a
+    step of the process and a field of that step's form."""
+    from engine.definitions.form_defaults import source_problems
+
+    lines = {t.get("id", ""): t.sourceline for t in tasks}
+    labels = {t.get("id", ""): forms.label(p.get("value", "")) for t in tasks
+              for p in t.iter(f"{{{SPIFF_NS}}}property") if p.get("name") == FORM_PROPERTY}
+    bound = {step: (labels.get(step, step), schema) for step, schema in schemas.items()}
+    for step, message in source_problems(bound, set(lines)):
+        add(lines.get(step), step, "form-default-invalid", message)
 
 
 def start_events_with_forms(process: Any) -> list[Any]:

@@ -61,3 +61,24 @@ def change_claim(context: EngineContext, instance: int, task: str, *, requested:
                        stranded=N_("{what} would leave instance {instance}", what=what, instance=instance))
     context.warm.keep(done.row, at.workflow)
     return next(t for t in done.ready if t.id == target.id)
+
+
+def acting_choices(context: EngineContext, instance: int, task: str) -> tuple[str, ...]:
+    """The logins the signed-in account may complete a ready task as, the account itself first: itself when it
+    holds the step's lane, and (an operator) the lane's people; a claim narrows them to the claimer, unless the
+    operator claimed it. Empty: the step is not theirs to act on (a page shows it read-only)."""
+    store = context.store()
+    row = context.instance_row(instance)
+    target = context.named_task(row, store.ready_tasks(instance), task, store)
+    roles = context.roles
+    if roles is None:
+        return (context.operator,)
+    me = roles.people.get(context.operator)
+    if me is None:
+        return ()
+    people = [me, *sorted((p for p in roles.people.values() if p.login != me.login), key=lambda p: p.name)] \
+        if me.operator else [me]
+    logins = [p.login for p in people if (p.holds(target.lane) if target.lane is not None else me.operator)]
+    if target.claimed_by is not None and target.claimed_by != me.login:
+        logins = [login for login in logins if login == target.claimed_by]
+    return tuple(logins)

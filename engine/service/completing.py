@@ -57,7 +57,7 @@ def complete(context: EngineContext, instance: int, task: str, data: dict[str, A
         if roles is not None:
             person = lane_person(roles, context.operator, requested, at.target.lane, what)
             actor = person.login
-        refuse_others_claim(at.target, actor, what)
+        refuse_others_claim(at.target, actor, what, recorder=context.operator)
         if at.target.form:
             form = context.pinned.form(at.version, at.target.form)
             data = fit_to_form(form.schema, data)
@@ -89,3 +89,27 @@ def complete(context: EngineContext, instance: int, task: str, data: dict[str, A
     context.warm.keep(done.row, at.workflow)
     # The completed task's data holds every artefact upstream of it (SpiffWorkflow passes data along).
     return StepResult(at.target.task, at.target.id, instance_view(done.row, done.ready, dict(at.task.data)))
+
+
+def form_defaults(context: EngineContext, instance: int, task: str) -> dict[str, Any]:
+    """The values a ready step's form starts with: fields taken from earlier steps' artefacts (`x-sop-default:
+    {from: STEP.FIELD}`) and date fields its UI schema starts at today (`ui:default: "today"`, the office's date)."""
+    import json
+
+    from engine.definitions.form_defaults import record_defaults, today_defaults
+    from engine.service.step_guidance import instance_ui_schema
+
+    view, schema = ready_form(context, instance, task)
+    if not view.form:
+        return {}
+    record = {event.task: json.loads(event.data) for event in context.store().events(instance)
+              if event.type == "task-completed" and event.task}  # each step's latest artefact
+    values = record_defaults(schema, record)
+    ui = instance_ui_schema(context, instance, view.task)
+    if ui:
+        from datetime import datetime
+
+        moment = datetime.fromisoformat(context.clock().replace("Z", "+00:00"))
+        today = moment.astimezone(context.local_times().zone).date().isoformat()
+        values = today_defaults(schema, ui, today, values)
+    return values

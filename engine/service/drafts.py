@@ -17,10 +17,11 @@ MAX_DRAFT_BYTES = 256 * 1024
 
 def save_draft(context: EngineContext, instance: int, task: str, data: dict[str, Any], *,
                actor: str | None = None) -> str:
-    """Keep the acting person's unfinished form of a ready task (in their lane); returns when it was saved."""
+    """Keep the acting person's unfinished form of a ready task; returns when it was saved. A draft is theirs
+    alone and changes nothing, so it is kept outside their lane too (what they typed before a refusal)."""
     from engine.common.canonical import canonical_json
     from engine.common.data_limits import check_data
-    from engine.service.roles_service import lane_person, roles_in_tx
+    from engine.service.roles_service import roles_in_tx
     from engine.store.protocol import DraftRow
 
     what = N_("The draft of instance {instance} task '{task}'", instance=instance, task=task)
@@ -41,8 +42,7 @@ def save_draft(context: EngineContext, instance: int, task: str, data: dict[str,
         target = context.named_task(row, tx.ready_tasks(instance), task, tx)
         roles = roles_in_tx(store, tx, lambda: context.file_roles)
         if roles is not None:
-            where = N_("Instance {instance} task '{task}'", instance=instance, task=target.task)
-            login = lane_person(roles, context.operator, actor, target.lane, where).login
+            login = roles.acting(context.operator, actor).login
         else:
             login = context.acting(actor)
         tx.put_draft(DraftRow(instance, target.id, login, text, saved_at))

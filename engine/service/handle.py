@@ -85,6 +85,13 @@ class InstanceHandle:
 
         return instance_ui_schema(self._context, self.number, task)
 
+    def form_defaults(self, task: str) -> dict[str, Any]:
+        """The values a ready step's form starts with: fields its form takes from earlier steps' artefacts, and
+        date fields its UI schema starts at today (the office's date)."""
+        from engine.service.completing import form_defaults
+
+        return form_defaults(self._context, self.number, task)
+
     def instructions(self) -> dict[str, str]:
         """The Markdown instructions (instructionsForEndUser) of its ready steps, by task id."""
         from engine.service.step_guidance import ready_instructions
@@ -120,6 +127,13 @@ class InstanceHandle:
         from engine.service.claims import change_claim
 
         return change_claim(self._context, self.number, task, requested=actor, take=False)
+
+    def acting_choices(self, task: str) -> tuple[str, ...]:
+        """Whom the signed-in account may complete a ready task as (itself first; an operator: the lane's people,
+        narrowed to the claimer of a claimed task); empty when the step is not theirs to act on."""
+        from engine.service.claims import acting_choices
+
+        return acting_choices(self._context, self.number, task)
 
     def save_draft(self, task: str, data: dict[str, Any], *, actor: str | None = None) -> str:
         """Keep the acting person's unfinished form of a ready task; returns when it was saved."""

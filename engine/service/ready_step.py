@@ -62,9 +62,10 @@ def locked_ready_step(tx: Transaction, instance: int, task: str, db: str, pinned
     return ReadyStep(row, ready, version, target, workflow, spiff_task)
 
 
-def refuse_others_claim(target: TaskView, actor: str, what: str) -> None:
-    """Refuse a step someone other than `actor` claimed (an operator records it --as the claimer)."""
-    if target.claimed_by is not None and target.claimed_by != actor:
+def refuse_others_claim(target: TaskView, actor: str, what: str, *, recorder: str | None = None) -> None:
+    """Refuse a step someone other than `actor` claimed (an operator records it --as the claimer); an operator's
+    own claim does not stop them recording the step for a person of its lane (`recorder`: the account recording)."""
+    if target.claimed_by is not None and target.claimed_by not in (actor, recorder):
         raise ClaimedByOtherError("{what} is claimed by {claimed_by} since {claimed_at}: only they may "
                                   "complete it (an operator with --as {claimed_by}), unless they or an operator "
                                   "release it first (`sop release {instance} {task}`); nothing was changed",
