@@ -128,6 +128,9 @@ MIGRATIONS: list[list[str]] = [
         f"""CREATE TABLE IF NOT EXISTS accounts_events (
             seq BIGINT PRIMARY KEY, time {_T} NOT NULL, kind {_T} NOT NULL, login {_T} NOT NULL,
             actor {_T} NOT NULL, data TEXT NOT NULL, hash {_T} NOT NULL)""",
+        # IF EXISTS / DROP first: a store set back to an older version by hand (tests do) still has them
+        "DROP TRIGGER IF EXISTS accounts_events_no_change ON accounts_events",
+        "DROP TRIGGER IF EXISTS accounts_events_no_truncate ON accounts_events",
         """CREATE TRIGGER accounts_events_no_change BEFORE UPDATE OR DELETE ON accounts_events
             FOR EACH ROW EXECUTE FUNCTION sop_events_append_only()""",
         """CREATE TRIGGER accounts_events_no_truncate BEFORE TRUNCATE ON accounts_events
