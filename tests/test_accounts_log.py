@@ -48,7 +48,7 @@ def _sql(paths: dict[str, str], statement: str, *params: Any) -> None:
 def _completed_survey(paths: dict[str, str], password: str | None = None) -> int:
     """An instance whose survey tim.jaringan completes through the web, signed in with password."""
     instance = started(paths, "SurveyTeknis")
-    client = logged_in(make_app(paths), "tim.jaringan", *(password and [password] or []))
+    client = logged_in(make_app(paths), "tim.jaringan", *((password and [password]) or []))
     assert post(client, f"/instances/{instance}/tasks/SurveyTeknis", SURVEY).status_code == 303
     return instance
 
@@ -92,7 +92,7 @@ def test_an_account_added_or_deleted_by_sql_and_a_revived_session_fail_verify(pa
     engine.people.end_sessions("kadis")
     engine.close()
     _sql(paths, "UPDATE session_ends SET ended_at = '2000-01-01T00:00:00.000Z' WHERE login = 'kadis'")
-    code, text, verdicts = _verify(paths)
+    code, _, verdicts = _verify(paths)
     problems = " | ".join(p["problem"] for v in verdicts for p in v["problems"])
     assert code == 1
     assert "login 'penyusup': no password of it is in the accounts log" in problems
@@ -179,7 +179,8 @@ def test_a_copy_to_postgresql_keeps_the_log_and_verifies(paths: dict[str, str], 
     from engine import copy_store
 
     result = copy_store(paths["db"], pg_url)
-    assert result.problems == () and result.rows["accounts_events"] == 2 * result.rows["accounts"] > 0  # set, sessions ended
+    # each password set, and the sessions it ended
+    assert result.problems == () and result.rows["accounts_events"] == 2 * result.rows["accounts"] > 0
     import psycopg
 
     with psycopg.connect(pg_url, autocommit=True) as conn:

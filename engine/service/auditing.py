@@ -52,7 +52,6 @@ def audit_record(store: Store, row: InstanceRow, roles: list[RolesEventRow] | No
 def history(store: Store, row: InstanceRow) -> tuple[list[HistoryRow], list[EventRow]]:
     """An instance's events as rows naming each step and lane, and the events themselves."""
     from engine.audit.records import history_rows, step_names
-
     from engine.store.accounts_log import operator_set_password, password_setters
 
     events = store.events(row.id)
@@ -84,7 +83,6 @@ def verify_all(store: Store, rows: Iterable[InstanceRow] | None, clocks: Sequenc
     from engine.audit.records import Problem
     from engine.audit.verify import Verdict, verify_record
     from engine.service.file_audit import file_problems
-
     from engine.store.accounts_log import password_setters
 
     cache: dict[Any, Any] = {}
@@ -127,7 +125,6 @@ def store_record_problems(store: Store, roles: list[RolesEventRow], clock: Clock
     """What is wrong with the store's own records: its roles log, and the kept days off of the calendar in force."""
     from engine.common.work_calendar import WorkCalendar
     from engine.definitions.roles_pinning import roles_log_problems
-
     from engine.store.accounts_log import accounts_log_problems
 
     problems = ["the store's roles log: " + p for p in roles_log_problems(roles)]

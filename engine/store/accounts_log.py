@@ -24,7 +24,7 @@ def account_fact(row: AccountRow) -> dict[str, str]:
     return {"set_at": row.set_at, "set_by": row.set_by, "digest": sha256_hex(row.password_hash)}
 
 
-def sealed_accounts_event(previous: AccountsEventRow | None, kind: str, login: str, actor: str, time: str,
+def sealed_accounts_event(previous: AccountsEventRow | None, *, kind: str, login: str, actor: str, time: str,
                           data: dict[str, Any]) -> AccountsEventRow:
     """The next accounts event, chained onto the previous one's hash ('' for the first)."""
     row = AccountsEventRow((previous.seq if previous else 0) + 1, time, kind, login, actor, canonical_json(data), "")
@@ -35,9 +35,9 @@ def baseline_event(accounts: list[AccountRow], session_ends: list[tuple[str, str
                    time: str) -> AccountsEventRow:
     """The first event of a store that had accounts before it had the log: the accounts and session ends as they
     stood."""
-    return sealed_accounts_event(None, BASELINE, "", "sop", time,
-                                 {"accounts": {a.login: account_fact(a) for a in sorted(accounts)},
-                                  "session_ends": {login: at for login, at, _ in sorted(session_ends)}})
+    return sealed_accounts_event(None, kind=BASELINE, login="", actor="sop", time=time,
+                                 data={"accounts": {a.login: account_fact(a) for a in sorted(accounts)},
+                                       "session_ends": {login: at for login, at, _ in sorted(session_ends)}})
 
 
 def migration_time() -> str:

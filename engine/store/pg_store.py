@@ -11,9 +11,9 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from engine.common.errors import StoreError
+from engine.store.accounts_log import migration_time, seal_baseline
 from engine.store.failpoints import failpoint
 from engine.store.labels import store_label
-from engine.store.accounts_log import migration_time, seal_baseline
 from engine.store.pg_schema import (
     ACCOUNTS_LOG_SINCE,
     ACCOUNTS_SINCE,

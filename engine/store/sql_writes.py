@@ -259,7 +259,8 @@ class SqlTransactionCore(ABC):
         previous = AccountsEventRow(*rows[0]) if rows else None
         if previous is not None and previous.time > time:
             time = previous.time  # a clock that stepped back never dates an event before the one it follows
-        self._run(INSERT_ACCOUNTS_EVENT, tuple(sealed_accounts_event(previous, kind, login, actor, time, data)))
+        row = sealed_accounts_event(previous, kind=kind, login=login, actor=actor, time=time, data=data)
+        self._run(INSERT_ACCOUNTS_EVENT, tuple(row))
 
     def login_failures(self, keys: tuple[str, ...], since: str) -> list[tuple[str, str]]:
         """The (key, time) of each failed login of these keys after `since`, oldest first."""
