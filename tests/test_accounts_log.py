@@ -189,3 +189,28 @@ def test_a_copy_to_postgresql_keeps_the_log_and_verifies(paths: dict[str, str], 
     answer = copied.runner.invoke(__import__("runner.cli", fromlist=["cli"]).cli,
                                   ["--db", pg_url, "--definitions", paths["definitions"], "verify"])
     assert answer.exit_code == 1 and "login 'kadis': password_hash differs" in answer.stdout
+
+
+def test_an_older_postgresql_store_starts_its_log_from_a_baseline_on_its_first_write(
+        paths: dict[str, str], pg_url: str) -> None:
+    """A PostgreSQL store from before the log (schema 6) reads as before; its first change upgrades it, the log
+    starting from a baseline of its accounts, and verify accepts it."""
+    import psycopg
+
+    from engine import Engine, copy_store
+    from engine.store.pg_schema import ACCOUNTS_LOG_SINCE as PG_SINCE
+
+    assert copy_store(paths["db"], pg_url).problems == ()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE accounts_events")
+        conn.execute(f"UPDATE sop_schema SET version = {PG_SINCE - 1}")
+    engine = Engine(pg_url, definitions_dir=paths["definitions"], forms_dir=paths["forms"], operator="kadis",
+                    roles=paths["roles"])
+    engine.people.end_sessions("kadis")
+    engine.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        kinds = [r[0] for r in conn.execute("SELECT kind FROM accounts_events ORDER BY seq")]
+    assert kinds == ["baseline", "sessions-ended"]
+    cli = __import__("runner.cli", fromlist=["cli"]).cli
+    answer = Sop(Path("unused")).runner.invoke(cli, ["--db", pg_url, "--definitions", paths["definitions"], "verify"])
+    assert answer.exit_code == 0, answer.output
