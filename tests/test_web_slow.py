@@ -84,7 +84,8 @@ def _trickle(port: int, head: bytes, stop: threading.Event, closed: list[float])
 
 def test_sixteen_trickling_clients_neither_stop_a_page_nor_hold_their_threads(tmp_path: Path) -> None:
     """Eight clients trickle their headers and eight a 1 MB form one byte every 2 s: the sign-in page keeps
-    answering within 2 s, and each trickler is cut off within the 10 s grace (plus a pause), not after minutes."""
+    answering within 3 s (a loaded test machine's margin), and each trickler is cut off within the 10 s grace
+    (plus a pause), not after minutes."""
     body_head = (b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                  b"Content-Length: 1000000\r\n\r\n")
     header_head = b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"b" * 200
@@ -97,8 +98,8 @@ def test_sixteen_trickling_clients_neither_stop_a_page_nor_hold_their_threads(tm
         time.sleep(1)  # every trickler has its connection and a thread reading from it
         for _ in range(5):
             begun = time.monotonic()
-            assert _status(port, "GET /login") == 200
-            assert time.monotonic() - begun < 2
+            assert _status(port, "GET /login", timeout=3) == 200
+            assert time.monotonic() - begun < 3
             time.sleep(1)
         for thread in threads:
             thread.join(timeout=20)

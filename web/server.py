@@ -5,8 +5,9 @@ Slow clients: gthread gives a connection a thread once its first bytes arrive an
 blocking calls, with no time limit of its own (its keepalive timeout covers idle connections only). Here each
 request must arrive at a minimum pace: anything within READ_GRACE_S of its first byte, and after that at least
 MIN_BYTES_PER_S on average (headers and body alike). A client slower than that (one byte every two seconds) has its
-connection closed, so it holds a thread for seconds, not for ever; and each worker has THREADS threads (cheap while
-they wait on a socket), so a few dozen such clients never stop the others' pages."""
+connection closed, so it holds a thread for seconds, not for ever; each worker has THREADS threads (cheap while
+they wait on a socket) and takes a new connection only while one is free, so a few dozen such clients never stop
+the others' pages."""
 
 from __future__ import annotations
 
@@ -70,7 +71,18 @@ class PacedSocket:
 
 
 class PacedThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has no type hints
-    """gthread whose plain-HTTP client sockets read at a minimum pace (PacedSocket)."""
+    """gthread whose plain-HTTP client sockets read at a minimum pace (PacedSocket), and which accepts a new
+    connection only while one of its threads is free (gthread accepts up to worker_connections and queues them
+    behind busy threads, so a request could wait behind slow clients in one worker while the other idles)."""
+
+    @property
+    def worker_connections(self) -> int:
+        """How many connections it may hold: one per thread, besides those idle between requests."""
+        return int(self.cfg.threads) + len(self.keepalived_conns) + len(getattr(self, "pending_conns", ()))
+
+    @worker_connections.setter
+    def worker_connections(self, _: int) -> None:
+        """gthread sets it from the configuration; the property above decides."""
 
     def handle(self, conn: Any) -> Any:
         if not self.cfg.is_ssl:
