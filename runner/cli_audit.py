@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from .render import emit_json, emit_json_list, message, say, table
-from .words import N_, fixed_text
+from .words import N_, fixed_text, translate
 
 INSTANCE_ID = click.IntRange(1, 2**63 - 1)
 
@@ -33,8 +33,8 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool, audi
     engine = _engine(ctx)
     rows, events = engine.instance(instance).history()
     if as_json:
-        emit_json_list([{**event_json(e), "name": r.name, "lane": r.lane, "after_seconds": r.after}
-                        for r, e in zip(rows, events, strict=True)])
+        emit_json_list([{**event_json(e), "name": r.name, "lane": r.lane, "after_seconds": r.after,
+                         "password_set_by": r.password_set_by} for r, e in zip(rows, events, strict=True)])
     elif as_csv:
         import csv
         import sys
@@ -45,11 +45,11 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool, audi
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["seq", "time", "type", "task", "step", "lane", "actor", "operator", "after_seconds",
-                         "summary", "hash"])
+                         "summary", "hash", "password_set_by"])
         for r, e in zip(rows, events, strict=True):  # the whole artefact, never cut; text cells made safe
             writer.writerow([r.seq, r.time, r.type, *map(csv_cell, (r.task or "", r.name, r.lane or "", r.actor,
                              r.operator)), "" if r.after is None else f"{r.after:.3f}",
-                             csv_cell(artefact_summary(e.data, None)), e.hash])
+                             csv_cell(artefact_summary(e.data, None)), e.hash, csv_cell(r.password_set_by or "")])
     elif not audit:
         from .render import history_table
 
@@ -58,7 +58,15 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool, audi
         local = engine.time.local_times().text
         click.echo(table(["#", "time", "step", "lane", "actor", "operator", "after", "summary"],
                          [(r.seq, local(r.time, seconds=True), fixed_text(r.name), r.lane, r.actor, r.operator,
-                           duration_text(r.after), r.summary) for r in rows]))
+                           duration_text(r.after), _marked(r.summary, r.password_set_by)) for r in rows]))
+
+
+def _marked(summary: str, setter: str | None) -> str:
+    """A history row's summary, led by a mark when its operator signed in with a password an operator set."""
+    if setter is None:
+        return summary
+    mark = translate(N_("(password set by operator {setter})", setter=setter))
+    return f"{mark} {summary}" if summary else mark
 
 
 @click.command()
@@ -144,6 +152,10 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
                 say(f"instance {verdict.instance}: FAILED: {first.message} (and {more} more; see --json)")
             else:
                 say(f"instance {verdict.instance}: FAILED: {first.message}")
+        if not as_json and verdict.instance:
+            for event, login, setter in verdict.operator_passwords:
+                say(N_("instance {instance} event {event}: recorded by '{login}' signed in with a password set by "
+                       "operator '{setter}'", instance=verdict.instance, event=event, login=login, setter=setter))
     if as_json:
         emit_json_list(results)
     source = N_("bundle {bundle_path}", bundle_path=bundle_path) if bundle_path else N_("the store")

@@ -261,6 +261,9 @@ def history_table(rows: Sequence[Any], document: InstanceDocument, times: LocalT
             summary = translate(str(r.summary))
         else:
             summary = said.get(r.seq, "")
+        if r.password_set_by:  # signed in with a password an operator set (the accounts log says so)
+            mark = translate(N_("(password set by operator {setter})", setter=document.person(r.password_set_by)))
+            summary = f"{mark} {summary}" if summary else mark
         cells.append((r.seq, times.text(r.time, seconds=True), fixed_text(r.name), r.lane,
                       document.person(r.actor), document.person(r.operator) if r.operator != r.actor else "-",
                       duration_text(r.after), summary))

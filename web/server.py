@@ -1,14 +1,95 @@
 """`sop serve`'s production server: gunicorn run from Python, several worker processes of threads (gthread), the app
-loaded once in the master before the workers fork (preload), so they share its generated session secret."""
+loaded once in the master before the workers fork (preload), so they share its generated session secret.
+
+Slow clients: gthread gives a connection a thread once its first bytes arrive and then reads the request with
+blocking calls, with no time limit of its own (its keepalive timeout covers idle connections only). Here each
+request must arrive at a minimum pace: anything within READ_GRACE_S of its first byte, and after that at least
+MIN_BYTES_PER_S on average (headers and body alike). A client slower than that (one byte every two seconds) has its
+connection closed, so it holds a thread for seconds, not for ever; each worker has THREADS threads (cheap while
+they wait on a socket) and takes a new connection only while one is free, so a few dozen such clients never stop
+the others' pages."""
 
 from __future__ import annotations
 
 import logging
+import socket
+import time
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
 
 from .app import WebSettings, create_app
+
+READ_GRACE_S = 10.0  # any pace is fine for the first seconds of a request (headers, a small form)
+MIN_BYTES_PER_S = 8 * 1024  # then at least this much on average: a 20 MB scan may take 40 minutes
+THREADS = 16  # per worker process
+
+
+class PacedSocket:
+    """A client socket whose reads fail once the current request arrives slower than the minimum pace (its
+    connection is then closed as if the client had hung up); everything else is the socket's own."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._since = time.monotonic()
+        self._got = 0
+
+    def start_request(self) -> None:
+        """A new request begins on this connection: its pace counts from now."""
+        self._since = time.monotonic()
+        self._got = 0
+
+    def _deadline(self) -> float:
+        return self._since + READ_GRACE_S + self._got / MIN_BYTES_PER_S
+
+    def recv(self, size: int, *flags: int) -> bytes:
+        """Read as the socket does, but wait no longer than the pace allows; b"" (a hang-up) when too slow."""
+        left = self._deadline() - time.monotonic()
+        if left <= 0:
+            return self._too_slow()
+        self._sock.settimeout(left)
+        try:
+            data = self._sock.recv(size, *flags)
+        except TimeoutError:
+            return self._too_slow()
+        finally:
+            self._sock.settimeout(None)  # responses are written without the reading deadline
+        self._got += len(data)
+        return data
+
+    def _too_slow(self) -> bytes:
+        logging.getLogger("sop.web").info("closing a connection that sent its request too slowly")
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already gone
+        return b""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class PacedThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has no type hints
+    """gthread whose plain-HTTP client sockets read at a minimum pace (PacedSocket), and which accepts a new
+    connection only while one of its threads is free (gthread accepts up to worker_connections and queues them
+    behind busy threads, so a request could wait behind slow clients in one worker while the other idles)."""
+
+    @property
+    def worker_connections(self) -> int:
+        """How many connections it may hold: one per thread, besides those idle between requests."""
+        return int(self.cfg.threads) + len(self.keepalived_conns) + len(getattr(self, "pending_conns", ()))
+
+    @worker_connections.setter
+    def worker_connections(self, _: int) -> None:
+        """gthread sets it from the configuration; the property above decides."""
+
+    def handle(self, conn: Any) -> Any:
+        if not self.cfg.is_ssl:
+            if not isinstance(conn.sock, PacedSocket):
+                conn.sock = PacedSocket(conn.sock)
+            conn.sock.start_request()
+        return super().handle(conn)
 
 
 class SopServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hints
@@ -28,14 +109,14 @@ class SopServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type 
         return self.application
 
 
-def serve(settings: WebSettings, host: str, port: int, workers: int, threads: int = 4) -> None:
+def serve(settings: WebSettings, host: str, port: int, workers: int, threads: int = THREADS) -> None:
     """Serve the app until interrupted; only the trusted proxies' X-Forwarded-* headers are believed."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
+        "worker_class": "web.server.PacedThreadWorker",
         "threads": threads,
         "preload_app": True,
         "forwarded_allow_ips": ",".join(settings.trusted_proxies) or "127.0.0.2",  # none: an address never used

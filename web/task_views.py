@@ -39,7 +39,8 @@ def tasklist() -> str:
     process = request.args.get("process", "").strip() or None
     overdue = request.args.get("overdue") == "1"
     typed_instance = request.args.get("instance", "").strip()
-    instance = int(typed_instance) if typed_instance.isdigit() and len(typed_instance) < 19 else None
+    digits = typed_instance.isascii() and typed_instance.isdigit()  # "²" is a digit to isdigit, not to int()
+    instance = int(typed_instance) if digits and len(typed_instance) < 19 else None
     problem = None
     if typed_instance and instance is None:
         problem = translate(N_("'{typed_instance}' is not an instance number", typed_instance=typed_instance))

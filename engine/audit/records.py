@@ -191,6 +191,7 @@ class HistoryRow(NamedTuple):
     operator: str
     after: float | None  # seconds since the previous event
     summary: str
+    password_set_by: str | None = None  # the operator who set the password the operator of the event had then
 
     def to_json(self) -> dict[str, Any]:
         """The row's fields (the JSON form of history is the full event, see event_json)."""

@@ -22,6 +22,9 @@ class Verdict(NamedTuple):
     events: int
     head_hash: str
     problems: list[Problem]
+    # (event, who acted, the operator who set the password they had then): acts signed in with a password an
+    # operator set before its owner changed it (not a problem: a mark for the auditor)
+    operator_passwords: tuple[tuple[int, str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -31,7 +34,9 @@ class Verdict(NamedTuple):
     def to_json(self) -> dict[str, Any]:
         """The documented JSON of one instance in `sop verify --json`."""
         return {"instance": self.instance, "ok": self.ok, "events": self.events, "head_hash": self.head_hash,
-                "problems": [p.to_json() for p in self.problems]}
+                "problems": [p.to_json() for p in self.problems],
+                "password_set_by_operator": [{"event": e, "login": who, "set_by": by}
+                                             for e, who, by in self.operator_passwords]}
 
 
 def verify_record(record: AuditRecord, cache: dict[Any, Any] | None = None, clocks: Sequence[Clock] = ()) -> Verdict:

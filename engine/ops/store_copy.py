@@ -29,6 +29,7 @@ TABLES: list[tuple[str, tuple[str, ...]]] = [
     ("outbox", ("position", "kind", "instance_id", "task", "task_uuid", "lane", "actor", "time", "data")),
     ("outbox_cursors", ("consumer", "position", "updated_at")),
     ("session_ends", ("login", "ended_at", "ended_by")),
+    ("accounts_events", ("seq", "time", "kind", "login", "actor", "data", "hash")),
 ]
 # The tables (and the ready-task columns) a source from before accounts lacks: copied only when it has them.
 _SINCE_ACCOUNTS = ("accounts", "drafts")
@@ -79,6 +80,8 @@ def copy_store(source: str, target: str) -> CopyResult:
                     if table == "session_ends":
                         has = src.schema_version() >= src.sessions_since
                     rows = src.table_rows(table, columns) if has else []
+                    if table == "accounts_events" and src.schema_version() < src.accounts_log_since:
+                        rows = _baseline_of(src)  # a source from before the log (read-only): the copy starts it
                     tx.insert_rows(table, columns, rows)
                     counts[table] = len(rows)
         finally:
@@ -86,6 +89,14 @@ def copy_store(source: str, target: str) -> CopyResult:
     finally:
         src.close()
     return verify_target(target, counts)
+
+
+def _baseline_of(src: Store) -> list[tuple[object, ...]]:
+    """The accounts log a store from before the log would have had after its upgrade: its baseline, if any."""
+    from engine.store.accounts_log import baseline_event, migration_time
+
+    accounts, ends = src.all_accounts(), src.all_session_ends()
+    return [tuple(baseline_event(accounts, ends, migration_time()))] if accounts or ends else []
 
 
 def _copy_files(src: Store, tx: Transaction) -> tuple[int, int]:

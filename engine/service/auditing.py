@@ -52,12 +52,29 @@ def audit_record(store: Store, row: InstanceRow, roles: list[RolesEventRow] | No
 def history(store: Store, row: InstanceRow) -> tuple[list[HistoryRow], list[EventRow]]:
     """An instance's events as rows naming each step and lane, and the events themselves."""
     from engine.audit.records import history_rows, step_names
+    from engine.store.accounts_log import operator_set_password, password_setters
 
     events = store.events(row.id)
     steps: dict[str, tuple[str, str | None]] = {}
     for pinned in _versions_used(store, row, events).values():
         steps.update(step_names(pinned.spec))
-    return history_rows(events, steps), events
+    setters = password_setters(store.accounts_events())
+    return [r._replace(password_set_by=operator_set_password(setters, e.operator, e.time))
+            for r, e in zip(history_rows(events, steps), events, strict=True)], events
+
+
+def operator_passwords(setters: dict[str, list[tuple[str, str]]],
+                       events: list[EventRow]) -> tuple[tuple[int, str, str], ...]:
+    """(event, login, setter) of each event recorded by someone signed in with a password an operator set (the
+    password in force for the event's operator at its time was set by another login)."""
+    from engine.store.accounts_log import operator_set_password
+
+    found = []
+    for event in events:
+        setter = operator_set_password(setters, event.operator, event.time)
+        if setter is not None:
+            found.append((event.seq, event.operator, setter))
+    return tuple(found)
 
 
 def verify_all(store: Store, rows: Iterable[InstanceRow] | None, clocks: Sequence[Clock] = ()) -> Iterator[Verdict]:
@@ -66,14 +83,17 @@ def verify_all(store: Store, rows: Iterable[InstanceRow] | None, clocks: Sequenc
     from engine.audit.records import Problem
     from engine.audit.verify import Verdict, verify_record
     from engine.service.file_audit import file_problems
+    from engine.store.accounts_log import password_setters
 
     cache: dict[Any, Any] = {}
     checked: dict[str, str | None] = {}
     roles = store.roles_events()
+    setters = password_setters(store.accounts_events())
 
     def verified(row: InstanceRow) -> Verdict:
         record = audit_record(store, row, roles)
-        verdict = verify_record(record, cache, clocks)
+        verdict = verify_record(record, cache, clocks)._replace(
+            operator_passwords=operator_passwords(setters, record.events))
         extra = file_problems(store, row.id, record.events, checked)
         return verdict._replace(problems=sorted(dict.fromkeys([*verdict.problems, *extra]), key=lambda p: p.event)) \
             if extra else verdict
@@ -105,8 +125,12 @@ def store_record_problems(store: Store, roles: list[RolesEventRow], clock: Clock
     """What is wrong with the store's own records: its roles log, and the kept days off of the calendar in force."""
     from engine.common.work_calendar import WorkCalendar
     from engine.definitions.roles_pinning import roles_log_problems
+    from engine.store.accounts_log import accounts_log_problems
 
     problems = ["the store's roles log: " + p for p in roles_log_problems(roles)]
+    if store.schema_version() >= store.accounts_log_since:
+        problems += ["the store's accounts log: " + p for p in accounts_log_problems(
+            store.accounts_events(), store.all_accounts(), store.all_session_ends())]
     if isinstance(clock, WorkCalendar):
         try:
             kept = sorted(store.days_off(clock.key).items())

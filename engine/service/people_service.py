@@ -154,6 +154,7 @@ class PeopleService:
         store = self._context.store()
         with store.transaction() as tx:
             row = tx.roles_in_force()
+            by = self._context.acting(None) if row is None else None
             if row is not None:
                 from engine.definitions.roles_pinning import pinned_roles
 
@@ -161,7 +162,9 @@ class PeopleService:
                 if not clearer.operator:
                     raise NotOperatorError("'{clearer}' may not clear the sign-in throttle of '{login}': only an "
                                            "operator may; nothing was changed", clearer=clearer.login, login=login)
-            return tx.clear_throttles(login)
+                by = clearer.login
+            assert by is not None
+            return tx.clear_throttles(login, self._context.clock(), by)
 
     def sessions_ended(self, login: str) -> str | None:
         """When a login's sessions were last ended (a session signed in before then is over), or None."""
@@ -200,7 +203,7 @@ class PeopleService:
             if needs_rehash(account.password_hash):
                 from engine.common.passwords import hash_password
 
-                tx.put_account(account._replace(password_hash=hash_password(password)))
+                tx.put_account(account._replace(password_hash=hash_password(password)), rehashed_at=now)
         return person
 
 

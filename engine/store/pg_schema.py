@@ -123,6 +123,19 @@ MIGRATIONS: list[list[str]] = [
         f"""CREATE TABLE IF NOT EXISTS session_ends (
             login {_T} PRIMARY KEY, ended_at {_T} NOT NULL, ended_by {_T} NOT NULL)""",
     ],
+    # 7: the accounts log (SQLite's schema 10), its baseline written by the migration (ACCOUNTS_LOG_SINCE).
+    [
+        f"""CREATE TABLE IF NOT EXISTS accounts_events (
+            seq BIGINT PRIMARY KEY, time {_T} NOT NULL, kind {_T} NOT NULL, login {_T} NOT NULL,
+            actor {_T} NOT NULL, data TEXT NOT NULL, hash {_T} NOT NULL)""",
+        # IF EXISTS / DROP first: a store set back to an older version by hand (tests do) still has them
+        "DROP TRIGGER IF EXISTS accounts_events_no_change ON accounts_events",
+        "DROP TRIGGER IF EXISTS accounts_events_no_truncate ON accounts_events",
+        """CREATE TRIGGER accounts_events_no_change BEFORE UPDATE OR DELETE ON accounts_events
+            FOR EACH ROW EXECUTE FUNCTION sop_events_append_only()""",
+        """CREATE TRIGGER accounts_events_no_truncate BEFORE TRUNCATE ON accounts_events
+            FOR EACH STATEMENT EXECUTE FUNCTION sop_events_append_only()""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The first schema version that has the roles log.
@@ -135,8 +148,10 @@ ACCOUNTS_SINCE = 4
 OUTBOX_SINCE = 5
 # The first schema version that ends sessions.
 SESSIONS_SINCE = 6
+# The first schema version with the accounts log (its migration also writes the baseline event).
+ACCOUNTS_LOG_SINCE = 7
 
 # The tables a sop store owns: a database holding any of them without the version table is someone else's.
 TABLES = ("definition_versions", "instances", "ready_tasks", "events", "timers", "steps", "days_off",
           "instance_times", "roles_events", "blobs", "blob_chunks", "attachments", "accounts", "login_failures",
-          "drafts", "outbox", "outbox_cursors", "session_ends")
+          "drafts", "outbox", "outbox_cursors", "session_ends", "accounts_events")

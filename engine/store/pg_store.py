@@ -11,9 +11,11 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from engine.common.errors import StoreError
+from engine.store.accounts_log import migration_time, seal_baseline
 from engine.store.failpoints import failpoint
 from engine.store.labels import store_label
 from engine.store.pg_schema import (
+    ACCOUNTS_LOG_SINCE,
     ACCOUNTS_SINCE,
     FILES_SINCE,
     MIGRATION_LOCK,
@@ -41,6 +43,7 @@ class PgStore(SqlStoreReads):
     accounts_since = ACCOUNTS_SINCE
     outbox_since = OUTBOX_SINCE
     sessions_since = SESSIONS_SINCE
+    accounts_log_since = ACCOUNTS_LOG_SINCE
 
     def __init__(self, url: str, create: bool) -> None:
         self.url = url
@@ -95,6 +98,9 @@ class PgStore(SqlStoreReads):
                 for number in range(current + 1, target + 1):
                     for statement in MIGRATIONS[number - 1]:
                         self._conn.execute(statement)
+                    if number == ACCOUNTS_LOG_SINCE:
+                        seal_baseline(lambda sql: self._conn.execute(sql).fetchall(),
+                                      lambda sql, params: self._conn.execute(pg_sql(sql), params), migration_time())
                     self._conn.execute(f"UPDATE {VERSION_TABLE} SET version = %s", (number,))
         self._version = max(self._version, target)
 

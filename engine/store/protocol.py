@@ -140,6 +140,19 @@ class AccountRow(NamedTuple):
     set_by: str
 
 
+class AccountsEventRow(NamedTuple):
+    """One entry of the hash-chained accounts log: a password set, throttles cleared or sessions ended (kind), of
+    which login, by whom, when; data as canonical JSON (never a password hash)."""
+
+    seq: int
+    time: str
+    kind: str
+    login: str
+    actor: str
+    data: str
+    hash: str
+
+
 class DraftRow(NamedTuple):
     """A person's unfinished form of a ready task (canonical JSON): not an artefact, no event."""
 
@@ -227,8 +240,9 @@ class Transaction(Protocol):
         """Remove a stored file and its chunks (`sop db gc`)."""
     def get_account(self, login: str) -> AccountRow | None:
         """A login's password hash and who set it when, or None."""
-    def put_account(self, row: AccountRow) -> None:
-        """Set a login's password hash (replacing the one it had)."""
+    def put_account(self, row: AccountRow, *, rehashed_at: str | None = None) -> None:
+        """Set a login's password hash (replacing the one it had) and log it in the accounts log (rehashed_at: the
+        same password hashed anew at sign-in then, logged as the login's own act)."""
     def login_failures(self, keys: tuple[str, ...], since: str) -> list[tuple[str, str]]:
         """The (key, time) of each failed login of these keys after `since`, oldest first."""
     def add_login_failures(self, keys: tuple[str, ...], at: str, forget_before: str) -> None:
@@ -250,14 +264,18 @@ class Transaction(Protocol):
         """The last outbox position written (0: none yet)."""
     def acknowledge(self, consumer: str, position: int, at: str) -> int:
         """Move a consumer's cursor to `position` unless it stands there or later already; where it stands after."""
-    def clear_throttles(self, login: str) -> int:
-        """Forget every failed sign-in of a login (from every address); how many were forgotten."""
+    def clear_throttles(self, login: str, at: str, by: str) -> int:
+        """Forget every failed sign-in of a login (from every address), logged in the accounts log; how many were
+        forgotten."""
     def lock_login(self, login: str) -> None:
         """Serialize this login's sign-ins until commit."""
     def forget_login_failure(self, keys: tuple[str, ...], at: str) -> None:
         """Remove the failures recorded at `at` under these keys (an attempt that turned out right)."""
+    def log_account(self, kind: str, login: str, actor: str, time: str, data: dict[str, Any]) -> None:
+        """Append one event to the hash-chained accounts log."""
     def end_sessions(self, login: str, at: str, by: str) -> None:
-        """End every session of a login signed in before `at` (the time moves only forward)."""
+        """End every session of a login signed in before `at` (the time moves only forward), logged in the accounts
+        log."""
 
 
 class Store(Protocol):
@@ -270,6 +288,7 @@ class Store(Protocol):
     accounts_since: int  # the first schema version with accounts, drafts and claims
     outbox_since: int  # the first schema version with the outbox and its cursors
     sessions_since: int  # the first schema version with the session ends
+    accounts_log_since: int  # the first schema version with the accounts log
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """One command's transaction: commit on success, roll back on any error."""
@@ -349,6 +368,12 @@ class Store(Protocol):
         """(key, failures, the last one) of every throttle key with failures after `since`, most failures first."""
     def sessions_ended(self, login: str) -> str | None:
         """When a login's sessions were last ended (sessions signed in before are over), or None."""
+    def accounts_events(self) -> list[AccountsEventRow]:
+        """The accounts log in order (none before the store had it)."""
+    def all_accounts(self) -> list[AccountRow]:
+        """Every account, by login (none before the store had accounts)."""
+    def all_session_ends(self) -> list[tuple[str, str, str]]:
+        """Every (login, ended_at, ended_by) of the session ends, by login."""
     def file_stage(self) -> FileFolder | None:
         """Where a command copies a new file before it locks the store (SQLite: its file folder); None: the store
         takes files in chunks inside the transaction."""

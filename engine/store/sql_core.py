@@ -43,6 +43,8 @@ class Dialect(NamedTuple):
     roles_lock: tuple[str, str]  # (shared, exclusive) statements locking the roles in force; '' for none
     outbox_lock: str  # the statement that makes outbox positions commit in order; '' when writers are serialized
     login_lock: str = ""  # the statement (one `?`: the login) that serializes sign-ins of one login; '' for none
+    accounts_lock: str = ""  # the statement that serializes appends to the accounts log; '' when writers are
+    # serialized already (SQLite's BEGIN IMMEDIATE)
 
 
 # PostgreSQL's advisory lock key of the roles in force: a completion holds it shared, `sop roles apply` exclusively.
@@ -53,12 +55,15 @@ ROLES_LOCK = 0x534F5032
 OUTBOX_LOCK = 0x534F5033
 # PostgreSQL's advisory lock class of sign-ins: one login's throttle is read and its attempt recorded under it.
 LOGIN_LOCK = 0x534F5034
+# PostgreSQL's advisory lock key of the accounts log: held from reading its last event to the commit.
+ACCOUNTS_LOCK = 0x534F5035
 SQLITE = Dialect("x''", "group_concat(sla, ',')", "steps INDEXED BY steps_unmeasured", "", ("", ""), "")
 POSTGRESQL = Dialect("''::bytea", "string_agg(sla, ',')", "steps", " FOR UPDATE",
                      (f"SELECT pg_advisory_xact_lock_shared({ROLES_LOCK})",
                       f"SELECT pg_advisory_xact_lock({ROLES_LOCK})"),
                      f"SELECT pg_advisory_xact_lock({OUTBOX_LOCK})",
-                     f"SELECT pg_advisory_xact_lock({LOGIN_LOCK}, hashtext(?))")
+                     f"SELECT pg_advisory_xact_lock({LOGIN_LOCK}, hashtext(?))",
+                     f"SELECT pg_advisory_xact_lock({ACCOUNTS_LOCK})")
 
 
 def marks(count: int) -> str:

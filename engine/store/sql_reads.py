@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from engine.common.models import TaskView
+from engine.store.accounts_log import ACCOUNTS_LOG_COLUMNS
 from engine.store.protocol import (
     AccountRow,
+    AccountsEventRow,
     AttachmentRow,
     BlobRow,
     DraftRow,
@@ -60,6 +62,7 @@ class SqlStoreReads(ABC):
     accounts_since: int  # ... with the accounts and drafts of `sop serve`
     outbox_since: int  # ... with the outbox
     sessions_since: int  # ... with the session ends
+    accounts_log_since: int  # ... with the accounts log
 
     @abstractmethod
     def schema_version(self) -> int:
@@ -285,6 +288,26 @@ class SqlStoreReads(ABC):
             return None
         rows = self._query("SELECT ended_at FROM session_ends WHERE login = ?", (login,))
         return str(rows[0][0]) if rows else None
+
+    def accounts_events(self) -> list[AccountsEventRow]:
+        """The accounts log in order (none before the store had it)."""
+        if self.schema_version() < self.accounts_log_since:
+            return []
+        return [AccountsEventRow(*r) for r in
+                self._query(f"SELECT {ACCOUNTS_LOG_COLUMNS} FROM accounts_events ORDER BY seq")]
+
+    def all_accounts(self) -> list[AccountRow]:
+        """Every account, by login (none before the store had accounts)."""
+        if not self._has_accounts():
+            return []
+        return [AccountRow(*r) for r in self._query(f"SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY login")]
+
+    def all_session_ends(self) -> list[tuple[str, str, str]]:
+        """Every (login, ended_at, ended_by) of the session ends, by login."""
+        if self.schema_version() < self.sessions_since:
+            return []
+        return [(str(a), str(b), str(c)) for a, b, c in
+                self._query("SELECT login, ended_at, ended_by FROM session_ends ORDER BY login")]
 
     # -- the outbox ----------------------------------------------------------------------------------
 

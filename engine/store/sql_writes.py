@@ -10,9 +10,20 @@ from typing import Any
 
 from engine.common.errors import StoreError
 from engine.common.models import TaskView
+from engine.store.accounts_log import (
+    ACCOUNTS_LOG_COLUMNS,
+    INSERT_ACCOUNTS_EVENT,
+    PASSWORD_REHASHED,
+    PASSWORD_SET,
+    SESSIONS_ENDED,
+    THROTTLES_CLEARED,
+    account_fact,
+    sealed_accounts_event,
+)
 from engine.store.failpoints import failpoint
 from engine.store.protocol import (
     AccountRow,
+    AccountsEventRow,
     AttachmentRow,
     BlobRow,
     DraftRow,
@@ -228,11 +239,28 @@ class SqlTransactionCore(ABC):
         rows = self._all(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login = ?", (login,))
         return AccountRow(*rows[0]) if rows else None
 
-    def put_account(self, row: AccountRow) -> None:
-        """Set a login's password hash (replacing the one it had)."""
+    def put_account(self, row: AccountRow, *, rehashed_at: str | None = None) -> None:
+        """Set a login's password hash (replacing the one it had) and log it (rehashed_at: the same password
+        hashed anew at sign-in then, the login's own act)."""
         self._run(f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?) ON CONFLICT (login) DO UPDATE SET "
                   "password_hash = excluded.password_hash, set_at = excluded.set_at, set_by = excluded.set_by",
                   tuple(row))
+        if rehashed_at is not None:
+            self.log_account(PASSWORD_REHASHED, row.login, row.login, rehashed_at, account_fact(row))
+        else:
+            self.log_account(PASSWORD_SET, row.login, row.set_by, row.set_at, account_fact(row))
+
+    def log_account(self, kind: str, login: str, actor: str, time: str, data: dict[str, Any]) -> None:
+        """Append one event to the accounts log, chained onto the last one (held against other appends until
+        commit)."""
+        if self.dialect.accounts_lock:
+            self._all(self.dialect.accounts_lock)
+        rows = self._all(f"SELECT {ACCOUNTS_LOG_COLUMNS} FROM accounts_events ORDER BY seq DESC LIMIT 1")
+        previous = AccountsEventRow(*rows[0]) if rows else None
+        if previous is not None and previous.time > time:
+            time = previous.time  # a clock that stepped back never dates an event before the one it follows
+        row = sealed_accounts_event(previous, kind=kind, login=login, actor=actor, time=time, data=data)
+        self._run(INSERT_ACCOUNTS_EVENT, tuple(row))
 
     def login_failures(self, keys: tuple[str, ...], since: str) -> list[tuple[str, str]]:
         """The (key, time) of each failed login of these keys after `since`, oldest first."""
@@ -254,11 +282,13 @@ class SqlTransactionCore(ABC):
         """Remove the failures recorded at `at` under these keys (an attempt that turned out right)."""
         self._run(f"DELETE FROM login_failures WHERE key IN ({', '.join('?' * len(keys))}) AND at = ?", (*keys, at))
 
-    def clear_throttles(self, login: str) -> int:
-        """Forget every failed sign-in of a login (from every address); how many were forgotten."""
-        return self._run("DELETE FROM login_failures WHERE key = ? OR key LIKE ? ESCAPE '!'",
-                         (f"login:{login}", "pair:" + login.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-                          + "|%"))
+    def clear_throttles(self, login: str, at: str, by: str) -> int:
+        """Forget every failed sign-in of a login (from every address), logged; how many were forgotten."""
+        forgotten = self._run("DELETE FROM login_failures WHERE key = ? OR key LIKE ? ESCAPE '!'",
+                              (f"login:{login}", "pair:" + login.replace("!", "!!").replace("%", "!%")
+                               .replace("_", "!_") + "|%"))
+        self.log_account(THROTTLES_CLEARED, login, by, at, {"forgotten": forgotten})
+        return forgotten
 
     def clear_login_failures(self, key: str) -> None:
         """Forget a key's failed logins (a login that succeeded)."""
@@ -283,6 +313,7 @@ class SqlTransactionCore(ABC):
         self._run("INSERT INTO session_ends (login, ended_at, ended_by) VALUES (?, ?, ?) ON CONFLICT (login) DO "
                   "UPDATE SET ended_at = excluded.ended_at, ended_by = excluded.ended_by "
                   "WHERE excluded.ended_at > session_ends.ended_at", (login, at, by))
+        self.log_account(SESSIONS_ENDED, login, by, at, {"ended_at": at})
 
     # -- the outbox: written just before the commit (flush_outbox) ----------------------------------
 

@@ -151,6 +151,18 @@ MIGRATIONS: list[str] = [
     CREATE TABLE IF NOT EXISTS session_ends (
         login TEXT PRIMARY KEY, ended_at TEXT NOT NULL, ended_by TEXT NOT NULL);
     """,
+    # 10: the accounts log (engine/store/accounts_log.py): passwords set, throttles cleared and sessions ended,
+    # hash-chained and append-only like the roles log. A store with accounts starts it from a baseline event
+    # of the accounts and session ends it has (written by the migration, sealed in Python: ACCOUNTS_LOG_SINCE).
+    """
+    CREATE TABLE IF NOT EXISTS accounts_events (
+        seq INTEGER PRIMARY KEY, time TEXT NOT NULL, kind TEXT NOT NULL, login TEXT NOT NULL, actor TEXT NOT NULL,
+        data TEXT NOT NULL, hash TEXT NOT NULL);
+    CREATE TRIGGER IF NOT EXISTS accounts_events_no_update BEFORE UPDATE ON accounts_events
+        BEGIN SELECT RAISE(ABORT, 'accounts events are append-only'); END;
+    CREATE TRIGGER IF NOT EXISTS accounts_events_no_delete BEFORE DELETE ON accounts_events
+        BEGIN SELECT RAISE(ABORT, 'accounts events are append-only'); END;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables each schema version has (from the version that adds them): a store's user_version must match them.
@@ -162,6 +174,7 @@ SCHEMA_TABLES: list[tuple[int, tuple[str, ...]]] = [
     (6, ("accounts", "login_failures", "drafts")),
     (8, ("outbox", "outbox_cursors")),
     (9, ("session_ends",)),
+    (10, ("accounts_events",)),
 ]
 # The first schema version that has the roles log.
 ROLES_SINCE = 4
@@ -173,3 +186,5 @@ ACCOUNTS_SINCE = 6
 OUTBOX_SINCE = 8
 # The first schema version that ends sessions.
 SESSIONS_SINCE = 9
+# The first schema version with the accounts log (its migration also writes the baseline event).
+ACCOUNTS_LOG_SINCE = 10

@@ -13,12 +13,14 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from engine.common.errors import StoreError
+from engine.store.accounts_log import migration_time, seal_baseline
 from engine.store.failpoints import failpoint
 from engine.store.file_folder import FileFolder
 from engine.store.labels import store_label
 from engine.store.sql_core import SQLITE, done_window
 from engine.store.sql_reads import SqlStoreReads
 from engine.store.sqlite_schema import (
+    ACCOUNTS_LOG_SINCE,
     ACCOUNTS_SINCE,
     APPLICATION_ID,
     FILES_SINCE,
@@ -52,6 +54,7 @@ class SqliteStore(SqlStoreReads):
     accounts_since = ACCOUNTS_SINCE
     outbox_since = OUTBOX_SINCE
     sessions_since = SESSIONS_SINCE
+    accounts_log_since = ACCOUNTS_LOG_SINCE
 
     def __init__(self, path: str, create: bool) -> None:
         self.location = store_label(path)
@@ -220,6 +223,8 @@ class SqliteStore(SqlStoreReads):
             for number in range(current + 1, target + 1):
                 for statement in _statements(MIGRATIONS[number - 1]):
                     conn.execute(statement)
+                if number == ACCOUNTS_LOG_SINCE:
+                    seal_baseline(lambda sql: conn.execute(sql).fetchall(), conn.execute, migration_time())
             if target > current:
                 conn.execute(f"PRAGMA user_version = {int(target)}")
             conn.execute("COMMIT")
