@@ -117,7 +117,7 @@ def test_the_accounts_log_is_append_only(paths: dict[str, str]) -> None:
 
 def test_a_completion_signed_in_with_the_operators_password_is_marked_until_the_owner_changes_it(
         paths: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    """The clerk set tim.jaringan's password: his survey is marked in `sop history` (Indonesian) and `sop verify
+    """The clerk set tim.jaringan's password: his survey is marked, naming the clerk, in `sop history`, the instance page and `sop verify
     --json`; after he sets his own, his next survey is not marked, and the first stays marked."""
     monkeypatch.setenv("SOP_LANG", "id")
     first = _completed_survey(paths)
@@ -127,7 +127,12 @@ def test_a_completion_signed_in_with_the_operators_password_is_marked_until_the_
     second = _completed_survey(paths, OWN)
     sop = _sop(paths)
     marked = sop("history", str(first)).stdout
-    assert "(kata sandi ditetapkan oleh operator tu.umum)" in marked
+    assert "(kata sandi ditetapkan oleh operator Yuliana, A.Md (Pengadministrasi Umum" in marked
+    assert "(kata sandi ditetapkan oleh operator tu.umum)" in sop("history", str(first), "--audit").stdout
+    page = logged_in(make_app(paths), "kadis").get(f"/instances/{first}").get_data(as_text=True)
+    assert page.count("kata sandi ditetapkan oleh operator Yuliana, A.Md") == 1
+    assert "kata sandi ditetapkan" not in logged_in(make_app(paths), "kadis").get(
+        f"/instances/{second}").get_data(as_text=True)
     assert "kata sandi ditetapkan" not in sop("history", str(second)).stdout
     rows = sop.json("history", str(first))
     survey = next(r for r in rows if r["task"] == "SurveyTeknis")
