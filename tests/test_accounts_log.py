@@ -117,8 +117,9 @@ def test_the_accounts_log_is_append_only(paths: dict[str, str]) -> None:
 
 def test_a_completion_signed_in_with_the_operators_password_is_marked_until_the_owner_changes_it(
         paths: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    """The clerk set tim.jaringan's password: his survey is marked, naming the clerk, in `sop history`, the instance page and `sop verify
-    --json`; after he sets his own, his next survey is not marked, and the first stays marked."""
+    """The clerk set tim.jaringan's password: his survey is marked, naming the clerk, in `sop history`, the
+    instance page and `sop verify --json`; after he sets his own, his next survey is not marked, and the first
+    stays marked."""
     monkeypatch.setenv("SOP_LANG", "id")
     first = _completed_survey(paths)
     own = engine_as(paths, "tim.jaringan")
