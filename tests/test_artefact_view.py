@@ -107,6 +107,9 @@ def test_the_task_page_shows_the_artefacts_so_far_as_documents(paths: dict[str, 
     assert "Kecepatan terukur (Mbps) 94,5" in text  # a decimal comma in Indonesian
     for key in (*KEYS, "titik_koneksi", "gambar_topologi", "nama_titik"):
         assert key not in text, key
+    meta = _visible(html[html.index('<p class="meta">'):html.index("</p>", html.index('<p class="meta">'))])
+    assert meta.startswith("Pelaksanaan Interkoneksi Data Baru - Instans")  # the process by name, not its id
+    assert "PT" not in meta and "interkoneksi_data_baru" not in meta, meta
 
 
 def test_the_confirmation_after_completing_says_what_was_recorded(paths: dict[str, str],

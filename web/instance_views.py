@@ -75,12 +75,6 @@ def instance_page(instance: int) -> str:
                            diagram=diagram_size(handle.diagram(), zoom="read"))
 
 
-@instances.app_template_global()
-def instance_document(instance: int) -> Any:
-    """The instance's completed steps as documents (the task page's "Artefacts so far" draws them)."""
-    return engine().instance(instance).document()
-
-
 @instances.get("/instances/<int:instance>/diagram.svg")
 @login_required
 def diagram(instance: int) -> Response:

@@ -200,13 +200,11 @@ def _page(form: task_form.TaskForm, instance: int, task: str, typed: Typed, *,
     choices = handle.acting_choices(form.ref)
     may_act = person.login in choices or (person.operator and bool(choices))
     fields = form.fields.fields(typed.values, typed.rows, errors, chosen) if form.has_form else ()
-    artefacts = handle.artefacts()
-    names = {r.task: r.name for r in handle.history()[0] if r.task}
-    files = handle.attachments()
     claimed_by = view.claimed_by
     return render_template(
         "task.html", view=view, instance=instance, ref=task, form=form, fields=fields, general=general or [],
-        head=head, restored=restored, artefacts=artefacts, names=names, files=files,
+        head=head, restored=restored, document=handle.document(),
+        sla_words=e.time.duration_words(view.sla) if view.sla else "",
         editable=may_act or kept, may_claim=person.login in choices,
         officials=task_form.officials(e, choices, person.login) if person.operator else [],
         lane_people=task_form.lane_people(e, view.lane), holders=task_form.lane_holders(e, view.lane),
