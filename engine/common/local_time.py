@@ -12,17 +12,38 @@ from datetime import UTC, datetime, tzinfo
 _ZONE_LINE = re.compile(r"^time_zone:[ \t]*(['\"]?)([A-Za-z][A-Za-z0-9_+\-/]*)\1[ \t]*(?:#.*)?$", re.M)
 
 
+# The office's zone when the definitions folder has no calendar: the Dinas works in WIB whatever the machine's
+# clock is set to (a server in UTC included); a calendar's `time_zone` says WITA or WIT.
+DEFAULT_ZONE_NAME = "Asia/Jakarta"
+# calendar.yaml's `time_zone: system`: this machine's zone, only when asked for.
+SYSTEM_ZONE = "system"
+
+
+def default_zone() -> tzinfo:
+    """The office zone without a calendar: Asia/Jakarta (WIB)."""
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(DEFAULT_ZONE_NAME)
+
+
+def system_zone() -> tzinfo:
+    """This machine's zone (calendar.yaml's `time_zone: system`)."""
+    return datetime.now(UTC).astimezone().tzinfo or UTC
+
+
 def office_zone(definitions_dir: str | os.PathLike[str]) -> tzinfo:
-    """The time zone of the definitions folder's calendar.yaml, or this machine's zone without a calendar
-    (pathlib and YAML stay unloaded: `sop tasks` needs only the zone)."""
+    """The time zone of the definitions folder's calendar.yaml, or WIB without a calendar (pathlib and YAML stay
+    unloaded: `sop tasks` needs only the zone)."""
     path = os.path.join(definitions_dir, "calendar.yaml")
     if not os.path.isfile(path):
-        return datetime.now(UTC).astimezone().tzinfo or UTC
+        return default_zone()
     try:
         with open(path, encoding="utf-8-sig") as file:
             found = _ZONE_LINE.search(file.read())
     except (OSError, UnicodeDecodeError):
         found = None
+    if found and found.group(2) == SYSTEM_ZONE:
+        return system_zone()
     if found:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
