@@ -53,7 +53,7 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool) -> N
         local = engine.time.local_times().text
         click.echo(table(["#", "time", "step", "lane", "actor", "operator", "after", "summary"],
                          [(r.seq, local(r.time, seconds=True), fixed_text(r.name), r.lane, r.actor, r.operator,
-                           duration_text(r.after), r.summary) for r in rows]))
+                           duration_text(r.after), fixed_text(r.summary)) for r in rows]))
         from .cli_roles import tell_recoveries
 
         tell_recoveries(engine, rows[0].time if rows else "")
