@@ -5,35 +5,18 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 
 # calendar.yaml's top-level `time_zone: Asia/Jakarta` line, read without parsing the whole calendar (quick
 # commands need only the zone); any other spelling is read by the calendar loader, which also names mistakes.
 _ZONE_LINE = re.compile(r"^time_zone:[ \t]*(['\"]?)([A-Za-z][A-Za-z0-9_+\-/]*)\1[ \t]*(?:#.*)?$", re.M)
 
 
-# The office's zone when the definitions folder has no calendar: the Dinas works in WIB whatever the machine's
-# clock is set to (a server in UTC included); a calendar's `time_zone` says WITA or WIT.
-DEFAULT_ZONE_NAME = "Asia/Jakarta"
-# calendar.yaml's `time_zone: system`: this machine's zone, only when asked for.
-SYSTEM_ZONE = "system"
-
-
-def default_zone() -> tzinfo:
-    """The office zone without a calendar: Asia/Jakarta (WIB)."""
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(DEFAULT_ZONE_NAME)
-
-
-def system_zone() -> tzinfo:
-    """This machine's zone (calendar.yaml's `time_zone: system`)."""
-    return datetime.now(UTC).astimezone().tzinfo or UTC
-
-
 def office_zone(definitions_dir: str | os.PathLike[str]) -> tzinfo:
     """The time zone of the definitions folder's calendar.yaml, or WIB without a calendar (pathlib and YAML stay
     unloaded: `sop tasks` needs only the zone)."""
+    from engine.common.office_zone import SYSTEM_ZONE, default_zone, system_zone
+
     path = os.path.join(definitions_dir, "calendar.yaml")
     if not os.path.isfile(path):
         return default_zone()

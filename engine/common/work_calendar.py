@@ -49,7 +49,7 @@ class WallClock:
     day_seconds = 86400.0
 
     def __init__(self) -> None:
-        from engine.common.local_time import default_zone
+        from engine.common.office_zone import default_zone
 
         self.zone = default_zone()
 
@@ -193,7 +193,7 @@ def load_calendar(path: str | Path) -> WorkCalendar:
     """Read a calendar YAML: time_zone, working_hours per weekday, holidays (country, add, remove)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from engine.common.local_time import SYSTEM_ZONE, system_zone
+    from engine.common.office_zone import SYSTEM_ZONE, system_zone
     from engine.common.yamlio import parse_yaml
 
     source = str(path)
