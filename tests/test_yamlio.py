@@ -78,7 +78,7 @@ def test_a_yaml_problem_reads_indonesian_with_its_line_and_column(monkeypatch: p
 
     monkeypatch.setenv("SOP_LANG", "id")
     for text in ("a: [1, 2\n", "a: b: c\n", "a:\n  - b\n c: d\n", "a: \"x\n", "a: @b\n", "a: *x\n", "\tx: 1\n",
-                 "x: y\n  - z\n", "a: !!binary eA==\n"):
+                 "x: - y\n - ]\n", "a: !!binary eA==\n"):
         with pytest.raises(DataFileError) as info:
             parse_yaml(text, "d.yaml")
         said = translate(info.value)
