@@ -79,11 +79,12 @@ def problems_by_field(form: TaskForm, typed: Typed, problems: list[str],
                       shown: dict[str, str]) -> tuple[dict[str, list[str]], list[str]]:
     """The engine's problem lines next to their fields (the rest for the top of the form), in the reader's words;
     when files were chosen, a line saying to choose them again (a browser cannot keep them)."""
+    from .page_words import without_key
     from .words import N_, fixed_text, translate
 
     by_field, general = field_problems(problems, form.fields, typed)
-    return ({path: [translate(plain(p, shown)) for p in lines] for path, lines in by_field.items()},
-            [translate(plain(p, shown)) for p in general]
+    return ({path: [without_key(translate(plain(p, shown)), path) for p in lines] for path, lines in by_field.items()},
+            [without_key(translate(plain(p, shown))) for p in general]
             + ([fixed_text(N_("The files you chose were not kept: choose them again."))] if shown else []))
 
 
