@@ -54,7 +54,7 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool) -> N
         click.echo(table(["#", "time", "step", "lane", "actor", "operator", "after", "summary"],
                          [(r.seq, local(r.time, seconds=True), fixed_text(r.name), r.lane, r.actor, r.operator,
                            duration_text(r.after), fixed_text(r.summary)) for r in rows]))
-        from .cli_roles import tell_recoveries
+        from .recoveries import tell_recoveries
 
         tell_recoveries(engine, rows[0].time if rows else "")
 
@@ -145,7 +145,7 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
     if as_json:
         emit_json_list(results)
     if not bundle_path and not as_json:
-        from .cli_roles import tell_recoveries
+        from .recoveries import tell_recoveries
 
         tell_recoveries(engine)
     source = N_("bundle {bundle_path}", bundle_path=bundle_path) if bundle_path else N_("the store")

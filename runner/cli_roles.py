@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .recoveries import tell_recoveries
 from .render import emit_json, emit_json_list, message, say, table
 from .words import N_, fixed_text
 
@@ -23,15 +24,6 @@ def warn_unknown_lanes(ctx: click.Context, lanes: set[str]) -> None:
     for lane in roles.unknown_lanes(lanes):
         message(N_("Warning: {described} names lane '{lane}', which no process in the definitions has; check its "
                    "spelling against the diagrams' lanes", described=roles.described, lane=lane))
-
-
-def tell_recoveries(engine: Engine, since: str = "") -> None:
-    """Say (stderr) which roles events since a time were recoveries by the store file's owner (audits read it)."""
-    for row in engine.people.recoveries():
-        if row.time >= since:
-            message(N_("Note: roles event {seq} was a recovery: {actor}, the owner of the store file, pinned {source} "
-                       "at {time}.", seq=row.seq, actor=row.actor,
-                       source=row.source.removeprefix("recovery: "), time=row.time))
 
 
 def warn_roles_drift(engine: Engine) -> None:
