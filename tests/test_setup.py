@@ -42,7 +42,7 @@ def test_apply_refuses_a_file_that_does_not_make_the_applier_an_operator(tmp_pat
     refused = sop("roles", "apply")
     assert refused.exit_code == 1
     assert refused.stderr.startswith("Error: ") and f"does not make '{ME}' an operator" in refused.stderr
-    assert f"'{ME}: {{name: Petugas TU, lanes: [OPD], operator: true}}'" in refused.stderr
+    assert f"'{ME}: {{name: Petugas TU, lanes: [], operator: true}}'" in refused.stderr
     assert "nothing was changed" in refused.stderr and not sop.db.exists()
     roles = sop.definitions / "roles.yaml"
     roles.write_text(roles.read_text(encoding="utf-8") + f"{ME}: {{name: Penguji, lanes: [OPD]}}\n", encoding="utf-8")

@@ -205,7 +205,7 @@ def check_applier_in_file(roles: Roles, login: str) -> Person:
     if me is None or not me.operator:
         raise RoleError("{source} does not make '{login}' an operator, so after pinning it nobody present could set "
                         "a password or apply a corrected file; add '{login}' to it as an operator, e.g. the line "
-                        "'{login}: {{name: Petugas TU, lanes: [OPD], operator: true}}', then apply it again; "
+                        "'{login}: {{name: Petugas TU, lanes: [], operator: true}}', then apply it again; "
                         "nothing was changed", source=roles.source, login=login)
     return me
 
