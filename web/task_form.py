@@ -107,11 +107,20 @@ def uploads(form: TaskForm, files: Any, shown: dict[str, str]) -> Iterator[list[
             path = os.path.join(sub, name)
             upload.save(path)
             pairs.append((field, path))
-            shown[f"--attach {field}={path}"] = f"{field} ({name})"
+            shown[f"--attach {field}={path}"] = f"{_title_of(form, field)} ({name})"  # no key on a page
+            shown[f"'{field}'"] = f"'{_title_of(form, field)}'"
             shown[path] = name
         yield pairs
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _title_of(form: TaskForm, field: str) -> str:
+    """How a page names a file field: its title in the form (its key only when it has none)."""
+    properties = form.schema.get("properties") if isinstance(form.schema, dict) else None
+    node = properties.get(field.split(".", 1)[0]) if isinstance(properties, dict) else None
+    title = node.get("title") if isinstance(node, dict) else None
+    return str(title) if isinstance(title, str) and title.strip() else field
 
 
 def _file_name(chosen: str | None, index: int) -> str:
