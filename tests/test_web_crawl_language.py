@@ -37,8 +37,13 @@ EXPECTED: dict[str, set[str]] = {
 }
 
 
+_ROUTE_KINDS = {"route:instances.instance_page": "instance", "route:tasks.task_page": "task",
+                "route:instances.attachment": "404-file"}
+
+
 def _expected(kind: str, finding: str) -> bool:
-    """True for a finding EXPECTED lists for this kind of page."""
+    """True for a finding EXPECTED lists for this kind of page (a route read by _every_route: its page's kind)."""
+    kind = _ROUTE_KINDS.get(kind, kind)
     return any(finding == entry or (entry.endswith("*") and finding.startswith(entry[:-1]))
                for entry in EXPECTED.get(kind, set()))
 
@@ -138,13 +143,13 @@ class Crawl:
             self.clients[login] = logged_in(self.app, login)
         return self.clients[login]
 
-    def read(self, kind: str, answer: Any, status: int, where: str) -> str:
-        """Check one answer: its status, then (for a page) its language; the page text."""
+    def read(self, kind: str, answer: Any, status: int, where: str, language: str | None = None) -> str:
+        """Check one answer: its status, then (for a page) its language (the reader's unless given); the text."""
         assert answer.status_code == status, (where, answer.status_code, answer.get_data(as_text=True)[:2000])
         self.seen[kind] = self.seen.get(kind, 0) + 1
         page = str(answer.get_data(as_text=True))
         if answer.mimetype == "text/html":
-            wrong = {w for w in findings(page, self.language) if not _expected(kind, w)}
+            wrong = {w for w in findings(page, language or self.language) if not _expected(kind, w)}
             self.problems += [f"[{self.language}] {kind} {where}: {w}" for w in sorted(wrong)]
         return page
 
@@ -237,6 +242,28 @@ def _errors(crawl: Crawl, finished: int) -> None:
     crawl.read("csrf", crawl.client("opd.dinkes").post(f"{address}/claim", data={}), 403, "no token")
 
 
+# How the crawl fills a route's parameters (a page added later is read too; an unknown parameter gets "1").
+_ROUTE_VALUES = {"process": PROCESS, "task": "TindakLanjut", "seq": "1", "field": "pindaian_surat", "position": "0"}
+
+
+def _every_route(crawl: Crawl, finished: int) -> None:
+    """Every GET page the app has (whoever added it), on the finished instance, as an official and as the OPD:
+    whatever its status, a page must be in the reader's language."""
+    for rule in sorted(crawl.app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in (rule.methods or set()) or rule.endpoint == "static":
+            continue
+        address = rule.rule
+        for name in rule.arguments:
+            value = str(finished) if name == "instance" else _ROUTE_VALUES.get(name, "1")
+            address = re.sub(rf"<(?:[^:<>]+:)?{name}>", value, address)
+        for login in ("kadis", "opd.dinkes"):
+            answer = crawl.client(login).get(address)
+            assert answer.status_code in (200, 302, 403, 404, 409), (address, answer.status_code)
+            if answer.status_code != 302:
+                crawl.read(f"route:{rule.endpoint}", answer, answer.status_code, f"GET {address} as {login}",
+                           language="id" if rule.endpoint.endswith("sheet") else None)  # the SOP AP: Indonesian
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_reads_in_one_language_without_command_line_words(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str
@@ -270,13 +297,14 @@ def test_every_page_reads_in_one_language_without_command_line_words(
         f'<html lang="{language}">' + diagram.get_data(as_text=True), language)) if not _expected("diagram", w)]
     files = crawl.client("kadis").get(f"/instances/{finished}/files/1/pindaian_surat/0")
     assert files.status_code in (200, 404)
+    _every_route(crawl, finished)
     _errors(crawl, finished)
     crawl.post("logout", "kadis", "/logout", {}, 303)
     assert crawl.seen.keys() >= {"login", "login-refused", "tasklist", "processes", "sheet", "task", "instance",
                                  "404", "409", "403", "413", "csrf", "task-422", "task-other-lane"}
     first: dict[str, str] = {}  # each finding once, by page kind, with the first page it was seen on
     for problem in crawl.problems:
-        language_kind, where, finding = re.match(r"(\[\w+\] [\w-]+) (.*): (.*)$", problem).groups()  # type: ignore[union-attr]
+        language_kind, where, finding = re.match(r"(\[\w+\] [\w:.-]+) (.*): (.*)$", problem).groups()  # type: ignore[union-attr]
         first.setdefault(f"{language_kind}: {finding}", where)
     assert first == {}, "\n".join(f"{k}   ({v})" for k, v in first.items())
 
