@@ -31,6 +31,10 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool) -> N
 
     engine = _engine(ctx)
     rows, events = engine.instance(instance).history()
+    if not (as_json or as_csv):  # a roles recovery during the instance's life, on stderr
+        from .recoveries import tell_recoveries
+
+        tell_recoveries(engine, rows[0].time if rows else "")
     if as_json:
         emit_json_list([{**event_json(e), "name": r.name, "lane": r.lane, "after_seconds": r.after}
                         for r, e in zip(rows, events, strict=True)])
@@ -54,9 +58,6 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool) -> N
         click.echo(table(["#", "time", "step", "lane", "actor", "operator", "after", "summary"],
                          [(r.seq, local(r.time, seconds=True), fixed_text(r.name), r.lane, r.actor, r.operator,
                            duration_text(r.after), fixed_text(r.summary)) for r in rows]))
-        from .recoveries import tell_recoveries
-
-        tell_recoveries(engine, rows[0].time if rows else "")
 
 
 @click.command()
