@@ -56,6 +56,7 @@ LAZY_COMMANDS = {
     "accounts": ("runner.cli_accounts", "accounts"),
     **{name: ("runner.cli_people", name) for name in ("passwd", "claim", "release")},
     "serve": ("runner.cli_serve", "serve"),
+    "setup": ("runner.cli_setup", "setup"),
 }
 
 

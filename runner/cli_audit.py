@@ -32,6 +32,10 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool, audi
 
     engine = _engine(ctx)
     rows, events = engine.instance(instance).history()
+    if not (as_json or as_csv):  # a roles recovery during the instance's life, on stderr
+        from .recoveries import tell_recoveries
+
+        tell_recoveries(engine, rows[0].time if rows else "")
     if as_json:
         emit_json_list([{**event_json(e), "name": r.name, "lane": r.lane, "after_seconds": r.after,
                          "password_set_by": r.password_set_by} for r, e in zip(rows, events, strict=True)])
@@ -58,7 +62,7 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool, audi
         local = engine.time.local_times().text
         click.echo(table(["#", "time", "step", "lane", "actor", "operator", "after", "summary"],
                          [(r.seq, local(r.time, seconds=True), fixed_text(r.name), r.lane, r.actor, r.operator,
-                           duration_text(r.after), _marked(r.summary, r.password_set_by)) for r in rows]))
+                           duration_text(r.after), _marked(fixed_text(r.summary), r.password_set_by)) for r in rows]))
 
 
 def _marked(summary: str, setter: str | None) -> str:
@@ -158,6 +162,10 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
                        "operator '{setter}'", instance=verdict.instance, event=event, login=login, setter=setter))
     if as_json:
         emit_json_list(results)
+    if not bundle_path and not as_json:
+        from .recoveries import tell_recoveries
+
+        tell_recoveries(engine)
     source = N_("bundle {bundle_path}", bundle_path=bundle_path) if bundle_path else N_("the store")
     if failed:
         message(f"Error: {failed} of {total} instance(s) in {source} failed verification.")

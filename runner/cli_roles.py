@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .recoveries import tell_recoveries
 from .render import emit_json, emit_json_list, message, say, table
 from .words import N_, fixed_text
 
@@ -21,8 +22,8 @@ def warn_unknown_lanes(ctx: click.Context, lanes: set[str]) -> None:
     if roles is None:
         return
     for lane in roles.unknown_lanes(lanes):
-        message(f"Warning: {roles.described} names lane '{lane}', which no process in the definitions has; "
-                "check its spelling against the diagrams' lanes")
+        message(N_("Warning: {described} names lane '{lane}', which no process in the definitions has; check its "
+                   "spelling against the diagrams' lanes", described=roles.described, lane=lane))
 
 
 def warn_roles_drift(engine: Engine) -> None:
@@ -32,7 +33,7 @@ def warn_roles_drift(engine: Engine) -> None:
     try:
         text = engine.people.roles_status().drift_message()
     except EngineError as exc:  # a broken roles file: what is pinned is still enforced
-        text = f"Warning: {exc}"
+        text = N_("Warning: {problem}", problem=exc)
     if text:
         message(text)
 
@@ -49,8 +50,8 @@ def roles(ctx: click.Context, as_json: bool) -> None:
     engine = engine_of(ctx)
     in_force = engine.people.roles
     if in_force is None:
-        message("Single-user mode: no roles file (roles.yaml in the definitions folder, or --roles); "
-                "anyone may complete any step.")
+        message(N_("Single-user mode: no roles file (roles.yaml in the definitions folder, or --roles); "
+                   "anyone may complete any step."))
         return
     people: list[Any] = sorted(in_force.people.values(), key=lambda p: p.login)
     if as_json:
@@ -68,9 +69,11 @@ def roles(ctx: click.Context, as_json: bool) -> None:
             message(N_("You are {login}, who is not in the roles file.", login=engine.operator))
         status = engine.people.roles_status()
         if status.pinned is None:
-            message(f"Roles from {in_force.described}, not pinned in the store yet: `sop roles apply` pins them.")
+            message(N_("Roles from {described}, not pinned in the store yet: `sop roles apply` pins them.",
+                       described=in_force.described))
         else:
-            message(f"Enforced: {in_force.described}.")
+            message(N_("Enforced: {described}.", described=in_force.described))
+        tell_recoveries(engine)
     warn_roles_drift(engine)
     infos, _ = engine.processes.runnable()
     warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes})
@@ -79,23 +82,28 @@ def roles(ctx: click.Context, as_json: bool) -> None:
 @roles.command("apply")
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"version", "seq", "changed", "people", "source", "actor", "time", "hash"}.')
+@click.option("--recover", is_flag=True,
+              help="As the OS account owning the store file, pin the file even though no operator of the roles in "
+                   "force is present (recorded as a recovery).")
 @click.pass_context
-def apply_command(ctx: click.Context, as_json: bool) -> None:
+def apply_command(ctx: click.Context, as_json: bool, recover: bool) -> None:
     """Pin the roles file's current content in the store as the roles in force (an audited event; nothing
     happens when it is unchanged). Example: sop --roles definitions/roles.yaml roles apply"""
     from .context import engine_of
 
     engine = engine_of(ctx)
-    applied = engine.people.apply_roles()
+    applied = engine.people.apply_roles(recover=recover)
     event = applied.event
     if as_json:
         emit_json({"version": event.version, "seq": event.seq, "changed": applied.changed, "people": applied.people,
                    "source": event.source, "actor": event.actor, "time": event.time, "hash": event.hash})
     elif applied.changed:
-        say(f"Applied roles version {event.version[:12]} ({applied.people} people, from {event.source}) as "
-                   f"roles event {event.seq} by {event.actor} at {event.time}; it is enforced from now on.")
+        say(N_("Applied roles version {version} ({people} people, from {source}) as roles event {seq} by {actor} at "
+               "{time}; it is enforced from now on.", version=event.version[:12], people=applied.people,
+               source=event.source, seq=event.seq, actor=event.actor, time=event.time))
     else:
-        say(f"Roles version {event.version[:12]} is already in force (roles event {event.seq}, applied by "
-                   f"{event.actor} at {event.time}); nothing was changed.")
+        say(N_("Roles version {version} is already in force (roles event {seq}, applied by {actor} at {time}); "
+               "nothing was changed.", version=event.version[:12], seq=event.seq, actor=event.actor,
+               time=event.time))
     infos, _ = engine.processes.runnable()
     warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes})

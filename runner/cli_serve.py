@@ -51,7 +51,8 @@ def serve(ctx: click.Context, *, host: str, port: int, workers: int, trust_heade
     engine.open()  # a missing store is an error now, not on every page
     if engine.people.roles_status().pinned is None:
         raise click.ClickException("sop serve needs the roles pinned in the store, so people can log in: run "
-                                   "`sop roles apply`, then `sop passwd LOGIN` for each person")
+                                   "`sop setup` on a new store (or `sop roles apply`), then `sop passwd LOGIN` for "
+                                   "each person")
     engine.close()
     from web.app import WebSettings
     from web.server import serve as run

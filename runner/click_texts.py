@@ -19,7 +19,9 @@ CLICK_TEXTS = (
     N_("(Possible options: {possibilities})"), N_("{value!r} is not a valid {format}."),
     N_("{value!r} does not match the format {format}."), N_("{value!r} does not match the formats {formats}."),
     N_("Missing argument '{name}'."), N_("Missing option '{name}'."),
-    N_("%(prog)s, version %(version)s"),
+    N_("%(prog)s, version %(version)s"), N_("[OPTIONS]"), N_("COMMAND [ARGS]..."), N_("integer range"),
+    N_("integer"), N_("float range"), N_("float"), N_("text"), N_("boolean"), N_("choice"), N_("file"),
+    N_("directory"), N_("path"),
 )
 
 # The operating system's words for the usual file errors (os.strerror), as they appear inside sop's messages.

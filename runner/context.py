@@ -286,7 +286,16 @@ def speak_language(command: click.Command, options: dict[str, Any] | None = None
     for param in command.params:
         if isinstance(param, click.Option) and params.get(id(param)):
             param.help = words(params[id(param)])
+    command.options_metavar = words("[OPTIONS]")  # click's usage line: `Penggunaan: sop tasks [OPSI]`
+    kept_help = getattr(command, "_help_option", None)  # click keeps --help's option once made, in its first language
+    if isinstance(kept_help, click.Option):
+        kept_help.help = words("Show this message and exit.")
+    for param in command.params:  # a type's name inside click's errors ("'x' is not a valid integer range")
+        kind: Any = param.type
+        kind._sop_name = getattr(kind, "_sop_name", None) or kind.name
+        kind.name = words(kind._sop_name)
     if isinstance(command, click.Group):
+        command.subcommand_metavar = words("COMMAND [ARGS]...")
         for sub in command.commands.values():
             speak_language(sub, options)
 

@@ -145,7 +145,8 @@ def roles_sop(tmp_path: Path) -> Sop:
     people[ME] = {"name": "Penguji", "lanes": ["OPD"]}
     (definitions / "roles.yaml").write_text(yaml.safe_dump(people, allow_unicode=True), encoding="utf-8")
     sop = Sop(tmp_path / "sop.db", definitions, forms)
-    sop.json("roles", "apply")
+    Engine(str(sop.db), definitions_dir=definitions, forms_dir=forms, operator="tu.umum",  # its operator applies
+           roles=definitions / "roles.yaml").people.apply_roles()
     return sop
 
 

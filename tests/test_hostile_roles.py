@@ -116,9 +116,11 @@ def test_only_an_operator_of_the_roles_in_force_may_change_them(tmp_path: Path) 
     """Someone who is no operator in the pinned version cannot apply another; the store is unchanged."""
     definitions, forms = copy_definitions(tmp_path, roles=True)
     sop = Sop(tmp_path / "sop.db", definitions, forms)
-    assert sop.json("roles", "apply")["changed"] is True  # the first version: nothing pinned to ask
+    Engine(str(sop.db), definitions_dir=definitions, forms_dir=forms, operator="tu.umum",  # the file's operator
+           roles=definitions / "roles.yaml").people.apply_roles()
     roles = definitions / "roles.yaml"
-    roles.write_text(roles.read_text(encoding="utf-8") + f"{ME}:\n  lanes: [Kepala Dinas]\n", encoding="utf-8")
+    roles.write_text(roles.read_text(encoding="utf-8") + f"{ME}:\n  lanes: [Kepala Dinas]\n  operator: true\n",
+                     encoding="utf-8")
     before = sop.dump()
     refused = sop("roles", "apply")
     assert refused.exit_code == 1

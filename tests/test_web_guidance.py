@@ -13,6 +13,7 @@ from web_fixtures import PASSWORD, engine_as, logged_in, make_app, post
 VERDICT = ROOT / "tests" / "data" / "verdict"
 ROLES = """kasi: {name: Dewi Lestari, nip: "19850924 201001 2 015", lanes: [Kepala Seksi]}
 arsip: {name: Rina Arsiparis, nip: "19900101 201501 2 001", lanes: [Arsiparis]}
+admin: {name: Petugas TU, lanes: [], operator: true}
 """
 
 
@@ -24,7 +25,7 @@ def _office(tmp_path: Path) -> dict[str, str]:
              "roles": str(definitions / "roles.yaml")}
     engine = engine_as(paths, "kasi")
     engine.context.store(create=True)
-    engine.people.apply_roles()
+    engine_as(paths, "admin").people.apply_roles()  # the operator of the file pins it
     engine.people.set_password("kasi", PASSWORD)
     engine_as(paths, "arsip").people.set_password("arsip", PASSWORD)
     return paths

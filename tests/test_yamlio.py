@@ -57,19 +57,34 @@ def test_json_syntax_error_names_source_and_line() -> None:
 
 
 def test_yaml_syntax_error_names_source_and_line() -> None:
-    """A YAML syntax error is reported as source:line so the operator can find it."""
+    """A YAML syntax error is reported as source:line and column, in a sentence of the catalog (not PyYAML's)."""
     text = "nomor: 555/1/2026\nperihal: Permohonan\npengirim: [Dinas Kesehatan\nkebutuhan: LAN\n"
     with pytest.raises(DataFileError) as info:
         parse_data(text, "data/surat.yaml")
-    assert str(info.value).startswith("data/surat.yaml:4: not valid YAML (")
-    assert "expected ',' or ']'" in str(info.value) and str(info.value).endswith("; fix the file and try again")
+    assert str(info.value) == ("data/surat.yaml:4: not valid YAML at column 10 (a list in brackets [ ] is not closed); "
+                               "fix the file and try again")
 
 
 def test_parse_yaml_bad_indentation_names_line() -> None:
     """parse_yaml names the line of a mapping with broken indentation."""
     with pytest.raises(DataFileError) as info:
         parse_yaml("a: 1\nb:\n  c: 2\n d: 3\n", "halaman.yaml")
-    assert str(info.value).startswith("halaman.yaml:4: not valid YAML")
+    assert str(info.value).startswith("halaman.yaml:4: not valid YAML at column 2 (a line that does not fit")
+
+
+def test_a_yaml_problem_reads_indonesian_with_its_line_and_column(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under SOP_LANG=id the YAML reader's problem (PyYAML's words are English) is an Indonesian sentence."""
+    from engine.common.i18n import translate
+
+    monkeypatch.setenv("SOP_LANG", "id")
+    for text in ("a: [1, 2\n", "a: b: c\n", "a:\n  - b\n c: d\n", "a: \"x\n", "a: @b\n", "a: *x\n", "\tx: 1\n",
+                 "x: - y\n - ]\n", "a: !!binary eA==\n"):
+        with pytest.raises(DataFileError) as info:
+            parse_yaml(text, "d.yaml")
+        said = translate(info.value)
+        assert said.startswith("d.yaml:") and "kolom" in said and "YAML" in said, said
+        for english in ("expected", "found", "not ", "the ", "column", "mapping", "node"):
+            assert english not in said, (text, said)
 
 
 @pytest.mark.parametrize(

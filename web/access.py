@@ -14,7 +14,6 @@ from flask import Flask, current_app, g, redirect, render_template, request, ses
 from werkzeug.exceptions import HTTPException
 
 from .security import header_login, session_expired
-from .words import translate
 
 if TYPE_CHECKING:
     from engine import Engine, Person
@@ -132,7 +131,9 @@ def refused(error: Exception) -> tuple[str, int]:
     status = status_of(error)
     if status == 503:
         g.sop_store_failed = True
-    return render_template("error.html", status=status, message=translate(error)), status
+    from .page_words import page_message
+
+    return render_template("error.html", status=status, message=page_message(error)), status
 
 
 def http_error(error: HTTPException) -> tuple[str, int]:

@@ -7,7 +7,6 @@ from werkzeug.wrappers import Response
 
 from .access import engine
 from .security import client_address, new_session
-from .words import translate
 
 auth = Blueprint("auth", __name__)
 
@@ -48,8 +47,10 @@ def login_post() -> tuple[str, int] | Response:
     target = request.form.get("next", "")
     try:
         person = engine().people.check_login(name, password, address=client_address(current_app, request))
-    except LoginError as exc:
-        return render_template("login.html", login=name, problem=translate(str(exc)), next=target), 401
+    except LoginError as exc:  # one answer whatever was wrong, in the page's words (no command to type)
+        from .page_words import page_message
+
+        return render_template("login.html", login=name, problem=page_message(exc), next=target), 401
     new_session({"login": person.login})
     return redirect(_local(target), 303)
 

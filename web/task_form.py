@@ -83,11 +83,12 @@ def problems_by_field(form: TaskForm, typed: Typed, problems: list[str],
                       shown: dict[str, str]) -> tuple[dict[str, list[str]], list[str]]:
     """The engine's problem lines next to their fields (the rest for the top of the form), in the reader's words;
     when files were chosen, a line saying to choose them again (a browser cannot keep them)."""
+    from .page_words import without_key
     from .words import N_, fixed_text, translate
 
     by_field, general = field_problems(problems, form.fields, typed)
-    return ({path: [translate(plain(p, shown)) for p in lines] for path, lines in by_field.items()},
-            [translate(plain(p, shown)) for p in general]
+    return ({path: [without_key(translate(plain(p, shown)), path) for p in lines] for path, lines in by_field.items()},
+            [without_key(translate(plain(p, shown))) for p in general]
             + ([fixed_text(N_("The files you chose were not kept: choose them again."))] if shown else []))
 
 
@@ -110,11 +111,20 @@ def uploads(form: TaskForm, files: Any, shown: dict[str, str]) -> Iterator[list[
             path = os.path.join(sub, name)
             upload.save(path)
             pairs.append((field, path))
-            shown[f"--attach {field}={path}"] = f"{field} ({name})"
+            shown[f"--attach {field}={path}"] = f"{_title_of(form, field)} ({name})"  # no key on a page
+            shown[f"'{field}'"] = f"'{_title_of(form, field)}'"
             shown[path] = name
         yield pairs
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _title_of(form: TaskForm, field: str) -> str:
+    """How a page names a file field: its title in the form (its key only when it has none)."""
+    properties = form.schema.get("properties") if isinstance(form.schema, dict) else None
+    node = properties.get(field.split(".", 1)[0]) if isinstance(properties, dict) else None
+    title = node.get("title") if isinstance(node, dict) else None
+    return str(title) if isinstance(title, str) and title.strip() else field
 
 
 def _file_name(chosen: str | None, index: int) -> str:

@@ -104,7 +104,10 @@ def task_post(instance: int, task: str) -> Any:
             result = e.instance(instance).complete(form.ref, data, actor=actor, attach=attach or None)
     except ValidationError as exc:
         by_field, general = task_form.problems_by_field(form, typed, exc.problems, shown)
-        head = translate(task_form.plain(str(exc).split("\n", 1)[0], shown))
+        from .page_words import form_refused, without_command_line
+
+        head = form_refused(exc.fields["count"]) if "count" in exc.fields else \
+            without_command_line(translate(task_form.plain(str(exc).split("\n", 1)[0], shown)))
         return _page(form, instance, task, typed, errors=by_field, general=general, head=head, kept=True,
                      chosen=task_form.chosen_files(form, request.files)), 422
     except (ClaimedByOtherError, RoleError) as exc:
@@ -186,7 +189,9 @@ def _loaded(instance: int, task: str) -> task_form.TaskForm | tuple[str, int]:
 def _done_already(error: Exception, instance: int, task: str) -> tuple[str, int]:
     """409: the step cannot be completed now; when someone completed it, who and when."""
     done = task_form.completed_by(engine(), instance, task)
-    return render_template("error.html", status=409, message=translate(str(error)), done=done,
+    from .page_words import page_message
+
+    return render_template("error.html", status=409, message=page_message(error), done=done,
                            instance=instance), 409
 
 

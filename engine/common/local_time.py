@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 
 # calendar.yaml's top-level `time_zone: Asia/Jakarta` line, read without parsing the whole calendar (quick
 # commands need only the zone); any other spelling is read by the calendar loader, which also names mistakes.
@@ -13,16 +13,20 @@ _ZONE_LINE = re.compile(r"^time_zone:[ \t]*(['\"]?)([A-Za-z][A-Za-z0-9_+\-/]*)\1
 
 
 def office_zone(definitions_dir: str | os.PathLike[str]) -> tzinfo:
-    """The time zone of the definitions folder's calendar.yaml, or this machine's zone without a calendar
-    (pathlib and YAML stay unloaded: `sop tasks` needs only the zone)."""
+    """The time zone of the definitions folder's calendar.yaml, or WIB without a calendar (pathlib and YAML stay
+    unloaded: `sop tasks` needs only the zone)."""
+    from engine.common.office_zone import SYSTEM_ZONE, default_zone, system_zone
+
     path = os.path.join(definitions_dir, "calendar.yaml")
     if not os.path.isfile(path):
-        return datetime.now(UTC).astimezone().tzinfo or UTC
+        return default_zone()
     try:
         with open(path, encoding="utf-8-sig") as file:
             found = _ZONE_LINE.search(file.read())
     except (OSError, UnicodeDecodeError):
         found = None
+    if found and found.group(2) == SYSTEM_ZONE:
+        return system_zone()
     if found:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

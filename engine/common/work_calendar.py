@@ -44,9 +44,14 @@ def split_duration(text: str) -> tuple[int, int]:
 
 
 class WallClock:
-    """No calendar: every hour counts, a day is 24 hours."""
+    """No calendar: every hour counts, a day is 24 hours; days are the office's (WIB)."""
 
     day_seconds = 86400.0
+
+    def __init__(self) -> None:
+        from engine.common.office_zone import default_zone
+
+        self.zone = default_zone()
 
     def due(self, start: str, duration: str) -> str:
         """The moment a duration after start ends."""
@@ -188,6 +193,7 @@ def load_calendar(path: str | Path) -> WorkCalendar:
     """Read a calendar YAML: time_zone, working_hours per weekday, holidays (country, add, remove)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    from engine.common.office_zone import SYSTEM_ZONE, system_zone
     from engine.common.yamlio import parse_yaml
 
     source = str(path)
@@ -201,9 +207,10 @@ def load_calendar(path: str | Path) -> WorkCalendar:
         raise DefinitionError("{source}: a calendar needs time_zone, working_hours and holidays", source=source)
     zone_name = raw.get("time_zone")
     try:
-        zone = ZoneInfo(str(zone_name))
+        zone = system_zone() if zone_name == SYSTEM_ZONE else ZoneInfo(str(zone_name))
     except (ZoneInfoNotFoundError, ValueError):
-        raise DefinitionError("{source}: time_zone {zone_name!r} is not a time zone; use e.g. Asia/Jakarta",
+        raise DefinitionError("{source}: time_zone {zone_name!r} is not a time zone; use e.g. Asia/Jakarta "
+                              "(WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT) or system (this machine's zone)",
                               source=source, zone_name=zone_name) from None
     unknown = sorted(set(map(str, raw)) - _TOP_FIELDS)
     if unknown:

@@ -13,6 +13,7 @@ import yaml
 
 from engine.common.data_limits import MAX_DEPTH, MAX_INT_DIGITS, NumberTooLongError, parse_json_int
 from engine.common.errors import DataFileError
+from engine.common.i18n import N_
 
 
 class _PlainLoader(yaml.SafeLoader):
@@ -78,8 +79,8 @@ def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> YamlFloa
 
 def _refuse_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     tag = node.tag.rsplit(":", 1)[-1]
-    raise yaml.constructor.ConstructorError(None, None, f"the tag !!{tag} makes a value that is not plain data; "
-                                            "write it as plain text", node.start_mark)
+    raise yaml.constructor.ConstructorError(None, None, N_("the tag !!{tag} makes a value that is not plain data; "
+                                                           "write it as plain text", tag=tag), node.start_mark)
 
 
 _PlainLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
@@ -176,14 +177,50 @@ def _yaml_errors(source: str) -> Iterator[None]:
         yield
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        raise DataFileError("{where}: not valid YAML ({problem}); fix the file and try again",
-                            where=where, problem=exc.problem) from None
-    except yaml.YAMLError as exc:
-        raise DataFileError("{source}: not valid YAML ({exc}); fix the file and try again",
-                            source=source, exc=exc) from None
+        if mark is None:
+            raise DataFileError("{source}: not valid YAML ({problem}); fix the file and try again", source=source,
+                                problem=yaml_problem(exc.problem or "", exc.context or "")) from None
+        where = f"{source}:{mark.line + 1}"
+        raise DataFileError("{where}: not valid YAML at column {column} ({problem}); fix the file and try again",
+                            where=where, column=mark.column + 1,
+                            problem=yaml_problem(exc.problem or "", exc.context or "")) from None
+    except yaml.YAMLError:
+        raise DataFileError("{source}: not valid YAML; fix the file and try again", source=source) from None
     except RecursionError:
         raise DataFileError("{source}: nested too deeply to read; flatten the document", source=source) from None
+
+
+# PyYAML's problems (English, from its scanner and parser) as sentences people read, in the catalog; the first
+# pattern that matches wins, and any other problem reads as the last one.
+_YAML_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"expected ',' or '\]'"), N_("a list in brackets [ ] is not closed")),
+    (re.compile(r"expected ',' or '\}'"), N_("a mapping in curly brackets is not closed")),
+    (re.compile(r"mapping values are not allowed"),
+     N_("a colon where no field can start: put the value in quotes, or check the indentation")),
+    (re.compile(r"found unexpected end of stream|found unknown escape character|expected ' ', but found"),
+     N_("a quoted text is not closed or holds a character it cannot")),
+    (re.compile(r"cannot start any token"),
+     N_("a character that cannot start a value here: indent with spaces, not tabs, and put a value starting with @ "
+        "or ` in quotes")),
+    (re.compile(r"undefined alias"), N_("an alias (*name) that names nothing")),
+    (re.compile(r"duplicate anchor|anchor"), N_("an anchor (&name) that cannot be read")),
+    (re.compile(r"constructor for the tag"), N_("a tag (!!name) that makes a value that is not plain data: write the "
+                                                "value as plain text")),
+    (re.compile(r"found duplicate key|duplicate"), N_("a field written twice")),
+    (re.compile(r"expected|did not find|could not find"),
+     N_("a line that does not fit where it stands: check its indentation and its colon")),
+)
+
+
+def yaml_problem(problem: str, context: str = "") -> str:
+    """A YAML reader's problem as a sentence of the catalog (PyYAML's words are English only); sop's own refusals
+    (a tag, a number too long) as they are."""
+    if "not plain data" in problem or "digits" in problem:
+        return problem
+    for pattern, sentence in _YAML_PROBLEMS:
+        if pattern.search(problem) or pattern.search(context):
+            return sentence
+    return N_("text that is not YAML")
 
 
 def _refuse_shared(value: Any, source: str, text_size: int | None = None) -> Any:

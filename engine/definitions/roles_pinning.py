@@ -31,12 +31,24 @@ def roles_body(row: RolesEventRow, people: Any) -> dict[str, Any]:
             "people": people}
 
 
-def sealed_roles_event(previous: RolesEventRow | None, roles: Roles, time: str, actor: str) -> RolesEventRow:
-    """The next roles event pinning these roles, chained onto the previous one's hash ('' for the first)."""
+# The source of a roles event the store file's owner applied as a recovery (covered by the event's hash).
+RECOVERY_PREFIX = "recovery: "
+
+
+def sealed_roles_event(previous: RolesEventRow | None, roles: Roles, time: str, actor: str, *,
+                       recovery: bool = False) -> RolesEventRow:
+    """The next roles event pinning these roles, chained onto the previous one's hash ('' for the first); a
+    recovery says so in its source."""
     people = people_json(roles)
-    row = RolesEventRow((previous.seq if previous else 0) + 1, time, actor, roles_version(roles), roles.source,
+    source = RECOVERY_PREFIX + roles.source if recovery else roles.source
+    row = RolesEventRow((previous.seq if previous else 0) + 1, time, actor, roles_version(roles), source,
                         canonical_json(people), "")
     return row._replace(hash=chain_hash(previous.hash if previous else "", roles_body(row, people)))
+
+
+def is_recovery(row: RolesEventRow) -> bool:
+    """True for a roles event the store file's owner applied as a recovery."""
+    return row.source.startswith(RECOVERY_PREFIX)
 
 
 def pinned_roles(row: RolesEventRow) -> Roles:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from engine.definitions.roles import Person, Roles
     from engine.service.context import EngineContext
     from engine.service.roles_service import RolesApplied, RolesStatus
+    from engine.store.protocol import RolesEventRow
 
 # Failed sign-ins slow the next attempt, never shut it out. Per login and address: the first PAIR_FREE failures
 # cost nothing, then each further attempt waits PAIR_DELAY_S doubled per failure, at most PAIR_MAX_DELAY_S. Per
@@ -56,13 +57,36 @@ class PeopleService:
         person = roles.person(login or self._context.operator)
         return tuple(lane for lane in self._context.store().ready_lanes() if person.holds(lane))
 
-    def apply_roles(self) -> RolesApplied:
-        """Pin the roles file's content in the store as the roles in force (no-op when unchanged)."""
+    def apply_roles(self, *, recover: bool = False) -> RolesApplied:
+        """Pin the roles file's content in the store as the roles in force (no-op when unchanged); the account
+        applying must be an operator of the file; recover: as the store file's owner, whoever is in force."""
         from engine.service.roles_service import apply_roles
 
-        applied = apply_roles(self._context)
+        applied = apply_roles(self._context, recover=recover)
         self._context.forget_roles()
         return applied
+
+    def set_up(self, *, password: str, add_me: str | None = None) -> RolesApplied:
+        """Create the store, pin the roles file and set the password of the operator running it (`sop setup`;
+        add_me: first append the OS account to the roles file as an operator of that name)."""
+        from engine.service.roles_service import set_up
+
+        applied = set_up(self._context, password, add_me)
+        self._context.forget_roles()
+        return applied
+
+    def check_set_up(self, *, applier: bool = True) -> Person | None:
+        """Refuse what `sop setup` would refuse, before a password is asked (applier: also an account that is no
+        operator of the roles file); the operator's entry, when asked."""
+        from engine.service.roles_service import set_up_checks
+
+        return set_up_checks(self._context, applier=applier)
+
+    def recoveries(self) -> list[RolesEventRow]:
+        """The roles events the store file's owner applied as recoveries, oldest first."""
+        from engine.service.roles_service import recoveries
+
+        return recoveries(self._context.store(optional=True))
 
     def roles_status(self) -> RolesStatus:
         """The pinned roles version and the roles file's, to say when they differ."""
