@@ -135,8 +135,7 @@ def attachment(instance: int, seq: int, field: str, position: int) -> Response |
     if not found:
         from engine import NotFoundError
 
-        raise NotFoundError("Instance {instance} has no file {seq}/{field}/{position}; see its page for its files",
-                            instance=instance, seq=seq, field=field, position=position)
+        raise NotFoundError("Instance {instance} has no such file; its page lists its files", instance=instance)
     item = found[0]
     from engine import StoreError
 
