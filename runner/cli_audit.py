@@ -139,27 +139,8 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
         failed += not verdict.ok
         if as_json:
             results.append(verdict.to_json())
-        elif not verdict.instance:  # the store's own records: its roles log and kept days off
-            say(f"store: FAILED: {verdict.problems[0].message}"
-                + (f" (and {len(verdict.problems) - 1} more; see --json)" if len(verdict.problems) > 1 else ""))
-        elif verdict.ok:
-            say(f"instance {verdict.instance}: ok, {verdict.events} events, head {verdict.head_hash}")
         else:
-            first = verdict.problems[0]
-            more = len(verdict.problems) - 1
-            if first.event and more:
-                say(f"instance {verdict.instance}: FAILED at event {first.event}: {first.message} (and {more} more; "
-                    "see --json)")
-            elif first.event:
-                say(f"instance {verdict.instance}: FAILED at event {first.event}: {first.message}")
-            elif more:
-                say(f"instance {verdict.instance}: FAILED: {first.message} (and {more} more; see --json)")
-            else:
-                say(f"instance {verdict.instance}: FAILED: {first.message}")
-        if not as_json and verdict.instance:
-            for event, login, setter in verdict.operator_passwords:
-                say(N_("instance {instance} event {event}: recorded by '{login}' signed in with a password set by "
-                       "operator '{setter}'", instance=verdict.instance, event=event, login=login, setter=setter))
+            _say_verdict(verdict)
     if as_json:
         emit_json_list(results)
     if not bundle_path and not as_json:
@@ -171,6 +152,32 @@ def verify(ctx: click.Context, instances: tuple[int, ...], bundle_path: str | No
         message(f"Error: {failed} of {total} instance(s) in {source} failed verification.")
         raise SystemExit(1)
     message(f"Verified {total} instance(s) in {source}: all ok." if total else f"No instances in {source}.")
+
+
+def _say_verdict(verdict: Any) -> None:
+    """One verdict of `sop verify` as text: the store's records, an instance ok or failed (the first problem), and
+    the events recorded by someone signed in with a password an operator set."""
+    if not verdict.instance:  # the store's own records: its roles log and kept days off
+        say(f"store: FAILED: {verdict.problems[0].message}"
+            + (f" (and {len(verdict.problems) - 1} more; see --json)" if len(verdict.problems) > 1 else ""))
+    elif verdict.ok:
+        say(f"instance {verdict.instance}: ok, {verdict.events} events, head {verdict.head_hash}")
+    else:
+        first = verdict.problems[0]
+        more = len(verdict.problems) - 1
+        if first.event and more:
+            say(f"instance {verdict.instance}: FAILED at event {first.event}: {first.message} (and {more} more; "
+                "see --json)")
+        elif first.event:
+            say(f"instance {verdict.instance}: FAILED at event {first.event}: {first.message}")
+        elif more:
+            say(f"instance {verdict.instance}: FAILED: {first.message} (and {more} more; see --json)")
+        else:
+            say(f"instance {verdict.instance}: FAILED: {first.message}")
+    if verdict.instance:
+        for event, login, setter in verdict.operator_passwords:
+            say(N_("instance {instance} event {event}: recorded by '{login}' signed in with a password set by "
+                   "operator '{setter}'", instance=verdict.instance, event=event, login=login, setter=setter))
 
 
 @click.command()

@@ -62,7 +62,8 @@ def _form_keys() -> frozenset[str]:
 FORM_KEYS = _form_keys()
 # The titles the shipped forms give their fields, longest first: what people read where a document is drawn.
 _TITLES = sorted({v for path in FORMS.glob("*.json")
-                  for v in re.findall(r'"title":\s*"([^"]+)"', path.read_text(encoding="utf-8"))}, key=len, reverse=True)
+                  for v in re.findall(r'"title":\s*"([^"]+)"', path.read_text(encoding="utf-8"))},
+                 key=len, reverse=True)
 # Keys that are also plain words of the forms' own titles (`perihal` is the key of the field titled "Perihal"):
 # found only when written as a key is (lowercase, not in a sentence of the SOP's titles), see _keys_in.
 _KEY_WORDS = frozenset(k for k in FORM_KEYS if re.fullmatch(r"[a-z]+", k))
