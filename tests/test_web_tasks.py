@@ -112,7 +112,7 @@ def test_invalid_data_is_422_with_each_problem_next_to_its_field_and_nothing_sav
     for field in ("jarak_ke_titik_akses_meter", "lokasi", "tanggal_survey"):  # the sentence, not the field's key
         problem = re.search(rf'id="f-{field}-error"[^>]*>\s*<p>([^<]+)', page)
         assert problem and field not in problem.group(1), field
-    assert 'value="jauh"' in page and 'value="05-11-2026"' in page and 'value="Dedi Kurniawan"' in page
+    assert 'value="jauh"' in page and 'value="31-02-2026"' in page and 'value="Dedi Kurniawan"' in page
     assert _events(paths, instance) == before
 
 
