@@ -9,7 +9,7 @@ from engine.common.data_limits import check_data
 from engine.common.i18n import N_
 from engine.common.models import InstanceSummary, InstanceView, TaskView
 from engine.service.context import instance_view
-from engine.store.protocol import InstanceRow, VersionRow
+from engine.store.protocol import InstanceQuery, InstanceRow, VersionRow
 
 if TYPE_CHECKING:
     from engine.service.context import EngineContext
@@ -54,12 +54,85 @@ class InstanceService:
         return instance_view(done.row, done.ready, data)
 
     def find(self, *, status: str | None = None, process: str | None = None) -> list[InstanceSummary]:
-        """Instances from their indexed columns, narrowed by status and process."""
-        return [
-            InstanceSummary(r.id, r.process_id, r.version, r.status, r.started_at, r.updated_at, r.started_by,
-                            r.last_seq)
-            for r in self._context.store().list_instances(status, process)
-        ]
+        """Instances from their indexed columns, narrowed by status and process, by number; only those the person
+        may read (engine.service.reading)."""
+        from engine.service.reading import read_scope
+        from engine.service.titles import shown_title
+
+        store = self._context.store()
+        scope = read_scope(self._context)
+        rows = store.list_instances(status, process)
+        if not rows:
+            return []
+        self.fill_titles()
+        found, _ = store.search_instances(InstanceQuery(process=process, status=status, sort="id", limit=len(rows),
+                                                        scope=scope))
+        versions = {r.id: r.version for r in rows}
+        return [InstanceSummary(r.id, r.process_id, versions.get(r.id, ""), r.status, r.started_at, r.updated_at,
+                                r.started_by, r.last_seq, shown_title(r.title, r.process_name, r.id), r.due)
+                for r in found]
+
+    def search(
+        self, *, text: str = "", process: str | None = None, status: str | None = None, waiting: str | None = None,
+        lane: str | None = None, overdue_at: str | None = None, started_from: str | None = None,
+        started_until: str | None = None, sort: str = "updated", page: int = 1, per_page: int = 50,
+        mine: bool = False,
+    ) -> tuple[list[InstanceSummary], int]:
+        """One page of the instances the person may read that match: every word of text begins a word of the
+        title or of an artefact's text; filters by process, status, waiting step, lane of a ready step, overdue
+        (a ready step due before overdue_at), started in [started_from, started_until); mine: only those the person
+        started or acted on. Sorted by last change, start (newest first) or due time (soonest first); with how many
+        match in all."""
+        from engine.service.reading import read_scope
+        from engine.service.titles import search_words, shown_title
+        from engine.store.sql_core import matching_lanes
+
+        store = self._context.store(optional=True)
+        if store.missing or store.schema_version() == 0:
+            return [], 0
+        self.fill_titles()
+        lanes = matching_lanes(store.ready_lanes(), lane, None) if lane else None
+        query = InstanceQuery(
+            words=tuple(search_words(text).split()[:10]), process=process, status=status, waiting=waiting,
+            lanes=lanes, overdue_at=overdue_at, started_from=started_from, started_until=started_until, sort=sort,
+            offset=(max(page, 1) - 1) * per_page, limit=per_page, scope=read_scope(self._context),
+            mine=self._context.operator if mine else None)
+        found, total = store.search_instances(query)
+        return [InstanceSummary(r.id, r.process_id, "", r.status, r.started_at, r.updated_at, r.started_by, r.last_seq,
+                                shown_title(r.title, r.process_name, r.id), r.due) for r in found], total
+
+    def fill_titles(self) -> int:
+        """Work out the titles and search words of instances stored before the store kept them; how many."""
+        from engine.service.titles import fill_untitled
+
+        store = self._context.store(optional=True)
+        if store.missing or not store.untitled(1):
+            return 0
+        return fill_untitled(self._context)
+
+    def titles(self, instances: list[int]) -> dict[int, str]:
+        """The titles people read of these instances (no read check: for rows a list already showed)."""
+        from engine.service.titles import shown_title
+
+        found = self._context.store().titles(tuple(dict.fromkeys(instances)))
+        return {number: shown_title(title, name, number) for number, (title, name) in found.items()}
+
+    def task_page(
+        self, *, lanes: tuple[str, ...] | None = None, overdue_at: str | None = None, process: str | None = None,
+        instance: int | None = None, page: int = 1, per_page: int = 50,
+    ) -> tuple[list[TaskView], int]:
+        """One page of the ready tasks (oldest first) of the instances the person may read, in these lanes (None:
+        all), and how many match in all."""
+        from engine.service.reading import read_scope
+        from engine.store.sql_core import matching_lanes
+
+        store = self._context.store()
+        if instance is not None:
+            self._context.instance_row(instance)
+        stored = matching_lanes(store.ready_lanes(), None, lanes) if lanes is not None else None
+        query = InstanceQuery(process=process, instance=instance, lanes=stored, overdue_at=overdue_at,
+                              offset=(max(page, 1) - 1) * per_page, limit=per_page, scope=read_scope(self._context))
+        return store.ready_page(query)
 
     def tasks(
         self, *, instance: int | None = None, lane: str | None = None, lanes: tuple[str, ...] | None = None,
@@ -67,18 +140,39 @@ class InstanceService:
     ) -> list[TaskView]:
         """Ready user tasks from the ready-task table, oldest first; lane: one lane; lanes: only those; overdue_at:
         only tasks due before that time."""
+        from engine.service.reading import read_scope
+
         if instance is not None:
             self._context.instance_row(instance)
-        return self._context.store().ready_tasks(instance, lane, limit, lanes, overdue_at)
+        store = self._context.store()
+        scope = read_scope(self._context)
+        if scope is None:
+            return store.ready_tasks(instance, lane, limit, lanes, overdue_at)
+        from engine.store.sql_core import matching_lanes
+
+        stored = matching_lanes(store.ready_lanes(), lane, lanes)
+        query = InstanceQuery(instance=instance, lanes=stored, overdue_at=overdue_at, scope=scope,
+                              limit=limit if limit is not None else 2**62)
+        return store.ready_page(query)[0]
 
     def count_tasks(
         self, *, instance: int | None = None, lane: str | None = None, lanes: tuple[str, ...] | None = None,
         overdue_at: str | None = None,
     ) -> int:
         """How many ready user tasks match (the same filters as `tasks`)."""
+        from engine.service.reading import read_scope
+
         if instance is not None:
             self._context.instance_row(instance)
-        return self._context.store().count_ready_tasks(instance, lane, lanes, overdue_at)
+        store = self._context.store()
+        scope = read_scope(self._context)
+        if scope is None:
+            return store.count_ready_tasks(instance, lane, lanes, overdue_at)
+        from engine.store.sql_core import matching_lanes
+
+        stored = matching_lanes(store.ready_lanes(), lane, lanes)
+        return store.ready_page(InstanceQuery(instance=instance, lanes=stored, overdue_at=overdue_at, scope=scope,
+                                              limit=0, offset=1))[1]
 
     def migrate_all(self, from_version: str, *, to: str | None = None, dry_run: bool = False) -> list[MigrationResult]:
         """Move every running instance of a version (a hash prefix); each moves (or is refused) on its own."""

@@ -123,6 +123,21 @@ MIGRATIONS: list[list[str]] = [
         f"""CREATE TABLE IF NOT EXISTS session_ends (
             login {_T} PRIMARY KEY, ended_at {_T} NOT NULL, ended_by {_T} NOT NULL)""",
     ],
+    # 7: titles, search words (a GIN index over their tsvector, the 'simple' configuration: no stemming, as
+    # SQLite's FTS5 matches) and the people of each instance (SQLite's schema 10).
+    [
+        "ALTER TABLE instances ADD COLUMN IF NOT EXISTS title TEXT",
+        "ALTER TABLE instances ADD COLUMN IF NOT EXISTS search TEXT",
+        "CREATE INDEX IF NOT EXISTS instances_updated ON instances(updated_at)",
+        "CREATE INDEX IF NOT EXISTS instances_untitled ON instances(id) WHERE title IS NULL",
+        "CREATE INDEX IF NOT EXISTS instances_words ON instances USING GIN "
+        "(to_tsvector('simple', coalesce(search, '')))",
+        f"""CREATE TABLE IF NOT EXISTS instance_people (
+            login {_T} NOT NULL, instance_id BIGINT NOT NULL, PRIMARY KEY (login, instance_id))""",
+        """INSERT INTO instance_people (login, instance_id)
+            SELECT actor, instance_id FROM events UNION SELECT operator, instance_id FROM events
+            ON CONFLICT DO NOTHING""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The first schema version that has the roles log.
@@ -135,8 +150,10 @@ ACCOUNTS_SINCE = 4
 OUTBOX_SINCE = 5
 # The first schema version that ends sessions.
 SESSIONS_SINCE = 6
+# The first schema version with titles, search words and the people of each instance.
+TITLES_SINCE = 7
 
 # The tables a sop store owns: a database holding any of them without the version table is someone else's.
 TABLES = ("definition_versions", "instances", "ready_tasks", "events", "timers", "steps", "days_off",
           "instance_times", "roles_events", "blobs", "blob_chunks", "attachments", "accounts", "login_failures",
-          "drafts", "outbox", "outbox_cursors", "session_ends")
+          "drafts", "outbox", "outbox_cursors", "session_ends", "instance_people")

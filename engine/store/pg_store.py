@@ -23,6 +23,7 @@ from engine.store.pg_schema import (
     SCHEMA_VERSION,
     SESSIONS_SINCE,
     TABLES,
+    TITLES_SINCE,
     VERSION_TABLE,
 )
 from engine.store.pg_transaction import PgTransaction, first_line, pg_sql
@@ -41,6 +42,7 @@ class PgStore(SqlStoreReads):
     accounts_since = ACCOUNTS_SINCE
     outbox_since = OUTBOX_SINCE
     sessions_since = SESSIONS_SINCE
+    titles_since = TITLES_SINCE
 
     def __init__(self, url: str, create: bool) -> None:
         self.url = url

@@ -43,6 +43,8 @@ class Dialect(NamedTuple):
     roles_lock: tuple[str, str]  # (shared, exclusive) statements locking the roles in force; '' for none
     outbox_lock: str  # the statement that makes outbox positions commit in order; '' when writers are serialized
     login_lock: str = ""  # the statement (one `?`: the login) that serializes sign-ins of one login; '' for none
+    words_match: str = ""  # the condition (one `?`: the words query) matching an instance `i`'s search words
+    words_query: str = "fts5"  # how the words query is written: "fts5" (SQLite) or "tsquery" (PostgreSQL)
 
 
 # PostgreSQL's advisory lock key of the roles in force: a completion holds it shared, `sop roles apply` exclusively.
@@ -53,12 +55,14 @@ ROLES_LOCK = 0x534F5032
 OUTBOX_LOCK = 0x534F5033
 # PostgreSQL's advisory lock class of sign-ins: one login's throttle is read and its attempt recorded under it.
 LOGIN_LOCK = 0x534F5034
-SQLITE = Dialect("x''", "group_concat(sla, ',')", "steps INDEXED BY steps_unmeasured", "", ("", ""), "")
+SQLITE = Dialect("x''", "group_concat(sla, ',')", "steps INDEXED BY steps_unmeasured", "", ("", ""), "", "",
+                 "i.id IN (SELECT rowid FROM instance_words WHERE instance_words MATCH ?)", "fts5")
 POSTGRESQL = Dialect("''::bytea", "string_agg(sla, ',')", "steps", " FOR UPDATE",
                      (f"SELECT pg_advisory_xact_lock_shared({ROLES_LOCK})",
                       f"SELECT pg_advisory_xact_lock({ROLES_LOCK})"),
                      f"SELECT pg_advisory_xact_lock({OUTBOX_LOCK})",
-                     f"SELECT pg_advisory_xact_lock({LOGIN_LOCK}, hashtext(?))")
+                     f"SELECT pg_advisory_xact_lock({LOGIN_LOCK}, hashtext(?))",
+                     "to_tsvector('simple', coalesce(i.search, '')) @@ to_tsquery('simple', ?)", "tsquery")
 
 
 def marks(count: int) -> str:

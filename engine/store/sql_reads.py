@@ -13,7 +13,9 @@ from engine.store.protocol import (
     BlobRow,
     DraftRow,
     EventRow,
+    InstanceQuery,
     InstanceRow,
+    ListedInstance,
     OutboxRow,
     RolesEventRow,
     StepRow,
@@ -60,6 +62,7 @@ class SqlStoreReads(ABC):
     accounts_since: int  # ... with the accounts and drafts of `sop serve`
     outbox_since: int  # ... with the outbox
     sessions_since: int  # ... with the session ends
+    titles_since: int  # ... with titles, search words and each instance's people
 
     @abstractmethod
     def schema_version(self) -> int:
@@ -301,3 +304,48 @@ class SqlStoreReads(ABC):
             return 0
         rows = self._query("SELECT position FROM outbox_cursors WHERE consumer = ?", (consumer,))
         return int(rows[0][0]) if rows else 0
+
+    # -- titles and finding requests -----------------------------------------------------------------
+
+    def search_instances(self, query: InstanceQuery) -> tuple[list[ListedInstance], int]:
+        """One page of the instances a query finds, and how many it finds in all."""
+        from engine.store.sql_search import search_sql
+
+        page, count, params = search_sql(query, self.dialect)
+        rows = [ListedInstance(int(r[0]), *r[1:6], int(r[6]), *r[7:]) for r in self._query(page, params)]
+        if query.offset == 0 and len(rows) < query.limit:
+            return rows, len(rows)  # the whole answer is on this page: no count needed
+        counted = self._query(count, params)
+        return rows, int(counted[0][0]) if counted else 0
+
+    def ready_page(self, query: InstanceQuery) -> tuple[list[TaskView], int]:
+        """One page of the ready tasks of the instances a query finds (oldest first), and how many in all."""
+        from engine.store.sql_search import ready_page_sql
+
+        page, count, params = ready_page_sql(query)
+        make = TaskView._make
+        rows = [make(r) for r in self._query(page, params)]
+        if query.offset == 0 and len(rows) < query.limit:
+            return rows, len(rows)
+        counted = self._query(count, params)
+        return rows, int(counted[0][0]) if counted else 0
+
+    def titles(self, instance_ids: tuple[int, ...]) -> dict[int, tuple[str | None, str]]:
+        """Each instance's title and its process's name."""
+        if not instance_ids:
+            return {}
+        sql = ("SELECT i.id, i.title, coalesce((SELECT d.name FROM definition_versions d WHERE d.version = i.version), "
+               f"i.process_id) FROM instances i WHERE i.id IN ({', '.join('?' * len(instance_ids))})")
+        return {int(r[0]): (r[1], str(r[2])) for r in self._query(sql, instance_ids)}
+
+    def is_person_of(self, instance_id: int, login: str) -> bool:
+        """True when the login started or acted on the instance."""
+        return bool(self._query("SELECT 1 FROM instance_people WHERE login = ? AND instance_id = ?",
+                                (login, instance_id)))
+
+    def untitled(self, limit: int) -> list[int]:
+        """Instances whose title and search words the engine has not worked out yet."""
+        if self.schema_version() < self.titles_since:
+            return []
+        sql = f"SELECT id FROM instances WHERE title IS NULL ORDER BY id LIMIT {int(limit)}"
+        return [int(r[0]) for r in self._query(sql)]

@@ -118,6 +118,20 @@ class SqlTransactionCore(ABC):
         self._many(f"INSERT INTO ready_tasks ({READY_COLUMNS}) VALUES ({marks(12)})",
                    [(instance_id, *r[1:]) for r in rows])
 
+    def instance_words(self, instance_id: int) -> tuple[str | None, str | None]:
+        """The instance's title and search words, read under the lock."""
+        rows = self._all("SELECT title, search FROM instances WHERE id = ?", (instance_id,))
+        return (rows[0][0], rows[0][1]) if rows else (None, None)
+
+    def set_words(self, instance_id: int, title: str, search: str) -> None:
+        """Give the instance its title and search words (their own statement: the FTS5 trigger fires on it only)."""
+        self._run("UPDATE instances SET title = ?, search = ? WHERE id = ?", (title, search, instance_id))
+
+    def add_people(self, instance_id: int, logins: tuple[str, ...]) -> None:
+        """Record that these logins started or acted on the instance (kept when recorded already)."""
+        self._many("INSERT INTO instance_people (login, instance_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                   [(login, instance_id) for login in dict.fromkeys(logins)])
+
     def append_event(self, row: EventRow) -> None:
         """Append one event; (instance, seq) is unique."""
         self._run(f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({marks(11)})", tuple(row))

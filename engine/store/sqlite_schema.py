@@ -151,6 +151,26 @@ MIGRATIONS: list[str] = [
     CREATE TABLE IF NOT EXISTS session_ends (
         login TEXT PRIMARY KEY, ended_at TEXT NOT NULL, ended_by TEXT NOT NULL);
     """,
+    # Titles and finding requests: each instance's title (NULL: not worked out yet, filled by the engine from its
+    # events; '': its title fields not entered yet) and its search words (the title and every text of its artefacts,
+    # lowercased, one space between words) indexed by FTS5 (external content: the words live once, in instances);
+    # who started or acted on each instance (the read rule's "their own"), from every event's actor and recorder.
+    """
+    ALTER TABLE instances ADD COLUMN title TEXT;
+    ALTER TABLE instances ADD COLUMN search TEXT;
+    CREATE INDEX IF NOT EXISTS instances_updated ON instances(updated_at);
+    CREATE INDEX IF NOT EXISTS instances_untitled ON instances(id) WHERE title IS NULL;
+    CREATE VIRTUAL TABLE IF NOT EXISTS instance_words USING fts5(search, content='instances', content_rowid='id');
+    CREATE TRIGGER instance_words_insert AFTER INSERT ON instances
+        BEGIN INSERT INTO instance_words (rowid, search) VALUES (new.id, new.search); END;
+    CREATE TRIGGER instance_words_update AFTER UPDATE OF search ON instances
+        BEGIN INSERT INTO instance_words (instance_words, rowid, search) VALUES ('delete', old.id, old.search);
+              INSERT INTO instance_words (rowid, search) VALUES (new.id, new.search); END;
+    CREATE TABLE IF NOT EXISTS instance_people (
+        login TEXT NOT NULL, instance_id INTEGER NOT NULL, PRIMARY KEY (login, instance_id));
+    INSERT OR IGNORE INTO instance_people (login, instance_id) SELECT DISTINCT actor, instance_id FROM events;
+    INSERT OR IGNORE INTO instance_people (login, instance_id) SELECT DISTINCT operator, instance_id FROM events;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables each schema version has (from the version that adds them): a store's user_version must match them.
@@ -162,6 +182,7 @@ SCHEMA_TABLES: list[tuple[int, tuple[str, ...]]] = [
     (6, ("accounts", "login_failures", "drafts")),
     (8, ("outbox", "outbox_cursors")),
     (9, ("session_ends",)),
+    (10, ("instance_people", "instance_words")),
 ]
 # The first schema version that has the roles log.
 ROLES_SINCE = 4
@@ -173,3 +194,5 @@ ACCOUNTS_SINCE = 6
 OUTBOX_SINCE = 8
 # The first schema version that ends sessions.
 SESSIONS_SINCE = 9
+# The first schema version with titles, search words and the people of each instance.
+TITLES_SINCE = 10

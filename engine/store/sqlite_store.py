@@ -28,6 +28,7 @@ from engine.store.sqlite_schema import (
     SCHEMA_TABLES,
     SCHEMA_VERSION,
     SESSIONS_SINCE,
+    TITLES_SINCE,
 )
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ class SqliteStore(SqlStoreReads):
     accounts_since = ACCOUNTS_SINCE
     outbox_since = OUTBOX_SINCE
     sessions_since = SESSIONS_SINCE
+    titles_since = TITLES_SINCE
 
     def __init__(self, path: str, create: bool) -> None:
         self.location = store_label(path)
