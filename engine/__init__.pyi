@@ -28,6 +28,7 @@ from .common.errors import TaskStateError as TaskStateError
 from .common.errors import ValidationError as ValidationError
 from .common.errors import WrongLaneError as WrongLaneError
 from .common.i18n import N_ as N_
+from .common.csv_cells import spreadsheet_cell as spreadsheet_cell
 from .common.i18n import fixed_text as fixed_text
 from .common.i18n import language as language
 from .common.i18n import translate as translate

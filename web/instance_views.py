@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, stream_with_context, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from .access import engine, login_required, me, server_error
@@ -48,6 +48,16 @@ def start(process: str) -> BaseResponse:
     return redirect(url_for("instances.instance_page", instance=view.instance), 303)
 
 
+@instances.get("/instances")
+@login_required
+def instance_list() -> str | Response:
+    """The requests the person may read ("Daftar permohonan"): search, filters, order, a page of 50 at a time, and
+    the same rows as CSV; "my requests" first for the people who start them (the engine says who)."""
+    from .instance_list import list_page
+
+    return list_page(engine(), request.args)
+
+
 @instances.get("/instances/<int:instance>")
 @login_required
 def instance_page(instance: int) -> str:
@@ -61,7 +71,7 @@ def instance_page(instance: int) -> str:
     ready = [(t, bool(t.due and t.due < now)) for t in view.tasks]
     names = {r.task: r.name for r in rows if r.task}
     return render_template("instance.html", view=view, history=history, ready=ready, files=view.attachments,
-                           names=names)
+                           names=names, title=view.title)
 
 
 @instances.get("/instances/<int:instance>/diagram.svg")

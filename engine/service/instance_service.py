@@ -12,6 +12,8 @@ from engine.service.context import instance_view
 from engine.store.protocol import InstanceQuery, InstanceRow, VersionRow
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from engine.service.context import EngineContext
     from engine.service.versions import MigrationResult
 
@@ -74,13 +76,14 @@ class InstanceService:
 
     def search(
         self, *, text: str = "", process: str | None = None, status: str | None = None, waiting: str | None = None,
-        lane: str | None = None, overdue_at: str | None = None, started_from: str | None = None,
-        started_until: str | None = None, sort: str = "updated", page: int = 1, per_page: int = 50,
+        lane: str | None = None, overdue_at: str | None = None, started_since: date | None = None,
+        started_until: date | None = None, sort: str = "updated", page: int = 1, per_page: int = 50,
         mine: bool = False,
     ) -> tuple[list[InstanceSummary], int]:
         """One page of the instances the person may read that match: every word of text begins a word of the
         title or of an artefact's text; filters by process, status, waiting step, lane of a ready step, overdue
-        (a ready step due before overdue_at), started in [started_from, started_until); mine: only those the person
+        (a ready step due before overdue_at), started from the day started_since to the day started_until (the
+        office's days); mine: only those the person
         started or acted on. Sorted by last change, start (newest first) or due time (soonest first); with how many
         match in all."""
         from engine.service.reading import read_scope
@@ -92,14 +95,33 @@ class InstanceService:
             return [], 0
         self.fill_titles()
         lanes = matching_lanes(store.ready_lanes(), lane, None) if lane else None
+        started_from = started_to = None
+        if started_since or started_until:
+            from engine.service.sla_report import day_window
+
+            started_from, started_to = day_window(self._context.work_clock(), started_since, started_until)
         query = InstanceQuery(
             words=tuple(search_words(text).split()[:10]), process=process, status=status, waiting=waiting,
-            lanes=lanes, overdue_at=overdue_at, started_from=started_from, started_until=started_until, sort=sort,
+            lanes=lanes, overdue_at=overdue_at, started_from=started_from, started_until=started_to, sort=sort,
             offset=(max(page, 1) - 1) * per_page, limit=per_page, scope=read_scope(self._context),
             mine=self._context.operator if mine else None)
         found, total = store.search_instances(query)
         return [InstanceSummary(r.id, r.process_id, "", r.status, r.started_at, r.updated_at, r.started_by, r.last_seq,
                                 shown_title(r.title, r.process_name, r.id), r.due) for r in found], total
+
+    def mine_first(self) -> bool:
+        """True when the person's own requests are the list to show first: people of a start lane who read no
+        process whole (the OPDs)."""
+        from engine.service.reading import starts_only
+
+        return starts_only(self._context)
+
+    def search_choices(self) -> dict[str, tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]]:
+        """What a search can filter by: each process of the definitions folder by id, with its name, its steps (id,
+        name) and its lanes (kept while the folder's files do not change)."""
+        from engine.service.reading import process_facts
+
+        return {pid: (f.name, f.steps, f.lanes) for pid, f in process_facts(self._context).items()}
 
     def fill_titles(self) -> int:
         """Work out the titles and search words of instances stored before the store kept them; how many."""
@@ -128,7 +150,9 @@ class InstanceService:
 
         store = self._context.store()
         if instance is not None:
-            self._context.instance_row(instance)
+            from engine.service.reading import check_readable
+
+            check_readable(self._context, instance)
         stored = matching_lanes(store.ready_lanes(), None, lanes) if lanes is not None else None
         query = InstanceQuery(process=process, instance=instance, lanes=stored, overdue_at=overdue_at,
                               offset=(max(page, 1) - 1) * per_page, limit=per_page, scope=read_scope(self._context))

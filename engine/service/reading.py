@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from engine.common.lanes import lane_key
 from engine.store.protocol import ReadScope
@@ -19,8 +19,20 @@ if TYPE_CHECKING:
     from engine.definitions.roles import Person
     from engine.service.context import EngineContext
 
-# The lanes of each process of a definitions folder, kept while its diagrams do not change (a scan costs 0.2 s).
-_LANES: dict[str, tuple[tuple[object, ...], dict[str, tuple[frozenset[str], frozenset[str]]]]] = {}
+
+
+class ProcessFacts(NamedTuple):
+    """What the read rule and a list's filters need of a process: its name, steps and lanes (and their keys)."""
+
+    name: str
+    steps: tuple[tuple[str, str], ...]  # (BPMN id, name) of each step
+    lanes: tuple[str, ...]
+    lane_keys: frozenset[str]
+    start_keys: frozenset[str]
+
+
+# The facts of each process of a definitions folder, kept while its files do not change (a scan costs 0.2 s).
+_LANES: dict[str, tuple[tuple[object, ...], dict[str, ProcessFacts]]] = {}
 _LANES_LOCK = threading.Lock()
 
 
@@ -42,11 +54,24 @@ def staff_processes(context: EngineContext, person: Person) -> set[str]:
     """The processes in which the person holds a lane other than the start lane: they read all of their
     instances."""
     own = {lane_key(lane) for lane in person.lanes}
-    return {process for process, (lanes, start) in process_lanes(context).items() if (own & lanes) - start}
+    return {process for process, facts in process_facts(context).items()
+            if (own & facts.lane_keys) - facts.start_keys}
 
 
-def process_lanes(context: EngineContext) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
-    """Each process of the definitions folder: the keys of its steps' lanes and of its start lanes."""
+def starts_only(context: EngineContext) -> bool:
+    """True for a person who starts requests (holds a start lane) and reads no process whole: their own requests
+    are what they look for first ("Permohonan saya")."""
+    scope = read_scope(context)
+    roles = context.roles
+    person = roles.people.get(context.operator) if roles is not None else None
+    if scope is None or person is None:
+        return False
+    own = {lane_key(lane) for lane in person.lanes}
+    return any(own & facts.start_keys for facts in process_facts(context).values())
+
+
+def process_facts(context: EngineContext) -> dict[str, ProcessFacts]:
+    """Each process of the definitions folder: its name, steps, lanes and the keys of its lanes and start lanes."""
     folder = str(context.definitions_dir)
     try:
         names = sorted(n for n in os.listdir(folder) if n.endswith((".bpmn", ".yaml", ".yml")))
@@ -57,8 +82,10 @@ def process_lanes(context: EngineContext) -> dict[str, tuple[frozenset[str], fro
         kept = _LANES.get(folder)
         if kept is not None and kept[0] == stamp:
             return kept[1]
-    found = {d.process_id: (frozenset(lane_key(s.lane) for s in d.steps if s.lane),
-                            frozenset(lane_key(lane) for lane in d.start_lanes))
+    found = {d.process_id: ProcessFacts(d.name, tuple((s.bpmn_id, s.name) for s in d.steps),
+                                        tuple(dict.fromkeys(s.lane for s in d.steps if s.lane)),
+                                        frozenset(lane_key(s.lane) for s in d.steps if s.lane),
+                                        frozenset(lane_key(lane) for lane in d.start_lanes))
              for d in context.catalog().definitions}
     with _LANES_LOCK:
         _LANES[folder] = (stamp, found)
