@@ -7,8 +7,6 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from engine.definitions.titles import page_template, render_title
-
 if TYPE_CHECKING:
     from engine.service.context import EngineContext
     from engine.store.protocol import EventRow, InstanceRow, Transaction
@@ -42,6 +40,8 @@ def texts_of(data: Any) -> list[str]:
 def words_of(events: list[EventRow], template: str | None, process_name: str) -> tuple[str, str]:
     """An instance's title ('' until the steps its template names are done) and its search words, from its
     events."""
+    from engine.definitions.titles import render_title
+
     artefacts: dict[str, Any] = {}
     texts = [process_name]
     for event in events:
@@ -58,6 +58,8 @@ def words_of(events: list[EventRow], template: str | None, process_name: str) ->
 def version_words(reader: Any, version: str) -> tuple[str | None, str]:
     """A pinned version's title template and process name (read once per process: versions never change)."""
     if version not in _VERSIONS:
+        from engine.definitions.titles import page_template
+
         row = reader.get_version(version)
         if row is None:
             return None, ""

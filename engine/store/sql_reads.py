@@ -332,11 +332,13 @@ class SqlStoreReads(ABC):
 
     def titles(self, instance_ids: tuple[int, ...]) -> dict[int, tuple[str | None, str]]:
         """Each instance's title and its process's name."""
-        if not instance_ids:
-            return {}
-        sql = ("SELECT i.id, i.title, coalesce((SELECT d.name FROM definition_versions d WHERE d.version = i.version), "
-               f"i.process_id) FROM instances i WHERE i.id IN ({', '.join('?' * len(instance_ids))})")
-        return {int(r[0]): (r[1], str(r[2])) for r in self._query(sql, instance_ids)}
+        found: dict[int, tuple[str | None, str]] = {}
+        for start in range(0, len(instance_ids), 500):  # a bounded number of parameters per statement
+            part = instance_ids[start:start + 500]
+            sql = ("SELECT i.id, i.title, coalesce((SELECT d.name FROM definition_versions d WHERE "
+                   f"d.version = i.version), i.process_id) FROM instances i WHERE i.id IN ({', '.join('?' * len(part))})")
+            found.update({int(r[0]): (r[1], str(r[2])) for r in self._query(sql, part)})
+        return found
 
     def is_person_of(self, instance_id: int, login: str) -> bool:
         """True when the login started or acted on the instance."""

@@ -160,12 +160,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE instances ADD COLUMN search TEXT;
     CREATE INDEX IF NOT EXISTS instances_updated ON instances(updated_at);
     CREATE INDEX IF NOT EXISTS instances_untitled ON instances(id) WHERE title IS NULL;
-    CREATE VIRTUAL TABLE IF NOT EXISTS instance_words USING fts5(search, content='instances', content_rowid='id');
+    CREATE VIRTUAL TABLE IF NOT EXISTS instance_words USING fts5(
+        search, title UNINDEXED, content='instances', content_rowid='id');
     CREATE TRIGGER instance_words_insert AFTER INSERT ON instances
-        BEGIN INSERT INTO instance_words (rowid, search) VALUES (new.id, new.search); END;
-    CREATE TRIGGER instance_words_update AFTER UPDATE OF search ON instances
-        BEGIN INSERT INTO instance_words (instance_words, rowid, search) VALUES ('delete', old.id, old.search);
-              INSERT INTO instance_words (rowid, search) VALUES (new.id, new.search); END;
+        BEGIN INSERT INTO instance_words (rowid, search, title) VALUES (new.id, new.search, new.title); END;
+    CREATE TRIGGER instance_words_update AFTER UPDATE OF search, title ON instances
+        BEGIN INSERT INTO instance_words (instance_words, rowid, search, title)
+                  VALUES ('delete', old.id, old.search, old.title);
+              INSERT INTO instance_words (rowid, search, title) VALUES (new.id, new.search, new.title); END;
     CREATE TABLE IF NOT EXISTS instance_people (
         login TEXT NOT NULL, instance_id INTEGER NOT NULL, PRIMARY KEY (login, instance_id));
     INSERT OR IGNORE INTO instance_people (login, instance_id) SELECT DISTINCT actor, instance_id FROM events;
