@@ -172,6 +172,12 @@ class InstanceService:
         scope = read_scope(self._context)
         if scope is None:
             return store.ready_tasks(instance, lane, limit, lanes, overdue_at)
+        if store.schema_version() < store.titles_since:  # read before its upgrade: the rule asked per instance
+            from engine.service.reading import may_read
+
+            found = store.ready_tasks(instance, lane, None, lanes, overdue_at)
+            allowed = {t.instance for t in found if may_read(self._context, t.instance, t.process)}
+            return [t for t in found if t.instance in allowed][:limit]
         from engine.store.sql_core import matching_lanes
 
         stored = matching_lanes(store.ready_lanes(), lane, lanes)
@@ -192,6 +198,8 @@ class InstanceService:
         scope = read_scope(self._context)
         if scope is None:
             return store.count_ready_tasks(instance, lane, lanes, overdue_at)
+        if store.schema_version() < store.titles_since:
+            return len(self.tasks(instance=instance, lane=lane, lanes=lanes, overdue_at=overdue_at))
         from engine.store.sql_core import matching_lanes
 
         stored = matching_lanes(store.ready_lanes(), lane, lanes)

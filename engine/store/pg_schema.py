@@ -123,15 +123,14 @@ MIGRATIONS: list[list[str]] = [
         f"""CREATE TABLE IF NOT EXISTS session_ends (
             login {_T} PRIMARY KEY, ended_at {_T} NOT NULL, ended_by {_T} NOT NULL)""",
     ],
-    # 7: titles, search words (a GIN index over their tsvector, the 'simple' configuration: no stemming, as
+    # 7: titles and search words (a GIN index over their tsvector, the 'simple' configuration: no stemming, as
     # SQLite's FTS5 matches) and the people of each instance (SQLite's schema 10).
     [
-        "ALTER TABLE instances ADD COLUMN IF NOT EXISTS title TEXT",
-        "ALTER TABLE instances ADD COLUMN IF NOT EXISTS search TEXT",
+        f"""CREATE TABLE IF NOT EXISTS instance_titles (
+            instance_id BIGINT PRIMARY KEY, title TEXT NOT NULL, search TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS instance_titles_words ON instance_titles USING GIN "
+        "(to_tsvector('simple', search))",
         "CREATE INDEX IF NOT EXISTS instances_updated ON instances(updated_at)",
-        "CREATE INDEX IF NOT EXISTS instances_untitled ON instances(id) WHERE title IS NULL",
-        "CREATE INDEX IF NOT EXISTS instances_words ON instances USING GIN "
-        "(to_tsvector('simple', coalesce(search, '')))",
         f"""CREATE TABLE IF NOT EXISTS instance_people (
             login {_T} NOT NULL, instance_id BIGINT NOT NULL, PRIMARY KEY (login, instance_id))""",
         """INSERT INTO instance_people (login, instance_id)
@@ -156,4 +155,4 @@ TITLES_SINCE = 7
 # The tables a sop store owns: a database holding any of them without the version table is someone else's.
 TABLES = ("definition_versions", "instances", "ready_tasks", "events", "timers", "steps", "days_off",
           "instance_times", "roles_events", "blobs", "blob_chunks", "attachments", "accounts", "login_failures",
-          "drafts", "outbox", "outbox_cursors", "session_ends", "instance_people")
+          "drafts", "outbox", "outbox_cursors", "session_ends", "instance_titles", "instance_people")

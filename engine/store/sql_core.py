@@ -62,7 +62,7 @@ POSTGRESQL = Dialect("''::bytea", "string_agg(sla, ',')", "steps", " FOR UPDATE"
                       f"SELECT pg_advisory_xact_lock({ROLES_LOCK})"),
                      f"SELECT pg_advisory_xact_lock({OUTBOX_LOCK})",
                      f"SELECT pg_advisory_xact_lock({LOGIN_LOCK}, hashtext(?))",
-                     "to_tsvector('simple', coalesce(i.search, '')) @@ to_tsquery('simple', ?)", "tsquery")
+                     "to_tsvector('simple', t.search) @@ to_tsquery('simple', ?)", "tsquery")
 
 
 def marks(count: int) -> str:

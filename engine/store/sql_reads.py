@@ -335,19 +335,25 @@ class SqlStoreReads(ABC):
         found: dict[int, tuple[str | None, str]] = {}
         for start in range(0, len(instance_ids), 500):  # a bounded number of parameters per statement
             part = instance_ids[start:start + 500]
-            sql = ("SELECT i.id, i.title, coalesce((SELECT d.name FROM definition_versions d WHERE "
-                   f"d.version = i.version), i.process_id) FROM instances i WHERE i.id IN ({', '.join('?' * len(part))})")
+            sql = ("SELECT i.id, t.title, coalesce((SELECT d.name FROM definition_versions d WHERE "
+                   "d.version = i.version), i.process_id) FROM instances i LEFT JOIN instance_titles t ON "
+                   f"t.instance_id = i.id WHERE i.id IN ({', '.join('?' * len(part))})")
             found.update({int(r[0]): (r[1], str(r[2])) for r in self._query(sql, part)})
         return found
 
     def is_person_of(self, instance_id: int, login: str) -> bool:
-        """True when the login started or acted on the instance."""
-        return bool(self._query("SELECT 1 FROM instance_people WHERE login = ? AND instance_id = ?",
-                                (login, instance_id)))
+        """True when the login started or acted on the instance (read from its events: a handful per instance, and
+        right in a store copied or upgraded before the engine recorded its people)."""
+        return bool(self._query("SELECT 1 FROM events WHERE instance_id = ? AND (actor = ? OR operator = ?) LIMIT 1",
+                                (instance_id, login, login)))
 
     def untitled(self, limit: int) -> list[int]:
         """Instances whose title and search words the engine has not worked out yet."""
         if self.schema_version() < self.titles_since:
             return []
-        sql = f"SELECT id FROM instances WHERE title IS NULL ORDER BY id LIMIT {int(limit)}"
+        counts = self._query("SELECT (SELECT count(*) FROM instances), (SELECT count(*) FROM instance_titles)")
+        if not counts or int(counts[0][0]) <= int(counts[0][1]):
+            return []
+        sql = ("SELECT i.id FROM instances i WHERE NOT EXISTS (SELECT 1 FROM instance_titles t WHERE "
+               f"t.instance_id = i.id) ORDER BY i.id LIMIT {int(limit)}")
         return [int(r[0]) for r in self._query(sql)]

@@ -7,7 +7,7 @@ from engine.store.protocol import InstanceQuery
 from engine.store.sql_core import READY_COLUMNS, Dialect, marks
 
 LISTED_COLUMNS = (
-    "i.id, i.process_id, i.status, i.started_at, i.updated_at, i.started_by, i.last_seq, i.title, "
+    "i.id, i.process_id, i.status, i.started_at, i.updated_at, i.started_by, i.last_seq, t.title, "
     "coalesce((SELECT d.name FROM definition_versions d WHERE d.version = i.version), i.process_id), "
     "(SELECT min(r.due) FROM ready_tasks r WHERE r.instance_id = i.id)"
 )
@@ -98,9 +98,11 @@ def search_sql(query: InstanceQuery, dialect: Dialect) -> tuple[str, str, tuple[
     """The page query, the count query and their params."""
     where, params = instance_conditions(query, dialect)
     clause = (" WHERE " + " AND ".join(where)) if where else ""
-    page = (f"SELECT {LISTED_COLUMNS} FROM instances i{clause} ORDER BY {_ORDER.get(query.sort, _ORDER['updated'])} "
+    joined = "instances i LEFT JOIN instance_titles t ON t.instance_id = i.id"
+    page = (f"SELECT {LISTED_COLUMNS} FROM {joined}{clause} ORDER BY {_ORDER.get(query.sort, _ORDER['updated'])} "
             f"LIMIT {int(query.limit)} OFFSET {int(query.offset)}")
-    return page, f"SELECT count(*) FROM instances i{clause}", tuple(params)
+    counted = joined if query.words and dialect.words_query == "tsquery" else "instances i"
+    return page, f"SELECT count(*) FROM {counted}{clause}", tuple(params)
 
 
 def ready_page_sql(query: InstanceQuery) -> tuple[str, str, tuple[object, ...]]:

@@ -120,12 +120,13 @@ class SqlTransactionCore(ABC):
 
     def instance_words(self, instance_id: int) -> tuple[str | None, str | None]:
         """The instance's title and search words, read under the lock."""
-        rows = self._all("SELECT title, search FROM instances WHERE id = ?", (instance_id,))
+        rows = self._all("SELECT title, search FROM instance_titles WHERE instance_id = ?", (instance_id,))
         return (rows[0][0], rows[0][1]) if rows else (None, None)
 
     def set_words(self, instance_id: int, title: str, search: str) -> None:
-        """Give the instance its title and search words (their own statement: the FTS5 trigger fires on it only)."""
-        self._run("UPDATE instances SET title = ?, search = ? WHERE id = ?", (title, search, instance_id))
+        """Give the instance its title and search words (SQLite's FTS5 index follows by trigger)."""
+        self._run("INSERT INTO instance_titles (instance_id, title, search) VALUES (?, ?, ?) ON CONFLICT (instance_id) "
+                  "DO UPDATE SET title = excluded.title, search = excluded.search", (instance_id, title, search))
 
     def add_people(self, instance_id: int, logins: tuple[str, ...]) -> None:
         """Record that these logins started or acted on the instance (kept when recorded already)."""

@@ -151,23 +151,23 @@ MIGRATIONS: list[str] = [
     CREATE TABLE IF NOT EXISTS session_ends (
         login TEXT PRIMARY KEY, ended_at TEXT NOT NULL, ended_by TEXT NOT NULL);
     """,
-    # Titles and finding requests: each instance's title (NULL: not worked out yet, filled by the engine from its
-    # events; '': its title fields not entered yet) and its search words (the title and every text of its artefacts,
-    # lowercased, one space between words) indexed by FTS5 (external content: the words live once, in instances);
-    # who started or acted on each instance (the read rule's "their own"), from every event's actor and recorder.
+    # 10: titles and finding requests: each instance's title ('' while its title fields are not entered) and search
+    # words (its title and every text of its artefacts, lowercased, one space between words), indexed by FTS5
+    # (external content: the words live once, in instance_titles); who started or acted on each instance (the read
+    # rule's "their own"), from every event's actor and recorder. An instance without a row here (stored before)
+    # gets one from its events when a list is first asked. Every statement may run again (IF NOT EXISTS).
     """
-    ALTER TABLE instances ADD COLUMN title TEXT;
-    ALTER TABLE instances ADD COLUMN search TEXT;
-    CREATE INDEX IF NOT EXISTS instances_updated ON instances(updated_at);
-    CREATE INDEX IF NOT EXISTS instances_untitled ON instances(id) WHERE title IS NULL;
+    CREATE TABLE IF NOT EXISTS instance_titles (
+        instance_id INTEGER PRIMARY KEY, title TEXT NOT NULL, search TEXT NOT NULL);
     CREATE VIRTUAL TABLE IF NOT EXISTS instance_words USING fts5(
-        search, title UNINDEXED, content='instances', content_rowid='id');
-    CREATE TRIGGER instance_words_insert AFTER INSERT ON instances
-        BEGIN INSERT INTO instance_words (rowid, search, title) VALUES (new.id, new.search, new.title); END;
-    CREATE TRIGGER instance_words_update AFTER UPDATE OF search, title ON instances
+        search, title UNINDEXED, content='instance_titles', content_rowid='instance_id');
+    CREATE TRIGGER IF NOT EXISTS instance_words_insert AFTER INSERT ON instance_titles
+        BEGIN INSERT INTO instance_words (rowid, search, title) VALUES (new.instance_id, new.search, new.title); END;
+    CREATE TRIGGER IF NOT EXISTS instance_words_update AFTER UPDATE ON instance_titles
         BEGIN INSERT INTO instance_words (instance_words, rowid, search, title)
-                  VALUES ('delete', old.id, old.search, old.title);
-              INSERT INTO instance_words (rowid, search, title) VALUES (new.id, new.search, new.title); END;
+                  VALUES ('delete', old.instance_id, old.search, old.title);
+              INSERT INTO instance_words (rowid, search, title) VALUES (new.instance_id, new.search, new.title); END;
+    CREATE INDEX IF NOT EXISTS instances_updated ON instances(updated_at);
     CREATE TABLE IF NOT EXISTS instance_people (
         login TEXT NOT NULL, instance_id INTEGER NOT NULL, PRIMARY KEY (login, instance_id));
     INSERT OR IGNORE INTO instance_people (login, instance_id) SELECT DISTINCT actor, instance_id FROM events;
@@ -184,7 +184,7 @@ SCHEMA_TABLES: list[tuple[int, tuple[str, ...]]] = [
     (6, ("accounts", "login_failures", "drafts")),
     (8, ("outbox", "outbox_cursors")),
     (9, ("session_ends",)),
-    (10, ("instance_people", "instance_words")),
+    (10, ("instance_titles", "instance_words", "instance_people")),
 ]
 # The first schema version that has the roles log.
 ROLES_SINCE = 4
