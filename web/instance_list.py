@@ -73,7 +73,7 @@ def _asked(args: MultiDict[str, str], choices: dict[str, Any]) -> tuple[dict[str
             asked[key] = date.fromisoformat(typed) if typed else None
         except ValueError:
             asked[key] = None
-            problems.append(translate(N_("'{typed}' is not a date for \\"{label}\\"; pick a day from the calendar",
+            problems.append(translate(N_("'{typed}' is not a date for {label}; pick a day from the calendar",
                                          typed=typed[:40], label=fixed_text(label))))
     return asked, problems
 

@@ -66,6 +66,11 @@ class InstanceHandle:
         store = self._context.store()
         view = instance_view(row, store.ready_tasks(self.number), self.artefacts())
         title, name = store.titles((self.number,)).get(self.number, (None, row.process_id))
+        if title is None:  # stored before the store kept titles: worked out now, once
+            from engine.service.titles import fill_untitled
+
+            fill_untitled(self._context)
+            title, name = store.titles((self.number,)).get(self.number, (None, row.process_id))
         return view._replace(attachments=tuple(self.attachments()), title=shown_title(title, name, self.number))
 
     def artefacts(self) -> dict[str, Any]:

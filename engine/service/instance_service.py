@@ -136,6 +136,9 @@ class InstanceService:
         """The titles people read of these instances (no read check: for rows a list already showed)."""
         from engine.service.titles import shown_title
 
+        if not instances:
+            return {}
+        self.fill_titles()
         found = self._context.store().titles(tuple(dict.fromkeys(instances)))
         return {number: shown_title(title, name, number) for number, (title, name) in found.items()}
 
