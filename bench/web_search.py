@@ -60,13 +60,13 @@ def spread_senders(url: str) -> None:
         return
     import sqlite3
 
-    conn = sqlite3.connect(url)
+    lite = sqlite3.connect(url)
     try:
-        with conn:
-            conn.execute(statement)
-        conn.execute("ANALYZE")
+        with lite:
+            lite.execute(statement)
+        lite.execute("ANALYZE")
     finally:
-        conn.close()
+        lite.close()
 
 
 def get_work(path: str, requests: int) -> Any:

@@ -8,6 +8,7 @@ from .audit.records import duration_text as duration_text
 from .audit.records import event_json as event_json
 from .bpmn.xml_reading import read_diagram_file as read_diagram_file
 from .common.atomic_file import write_atomically as write_atomically
+from .common.csv_cells import spreadsheet_cell as spreadsheet_cell
 from .common.errors import ClaimedByOtherError as ClaimedByOtherError
 from .common.errors import CompletedMeanwhileError as CompletedMeanwhileError
 from .common.errors import DataFileError as DataFileError
@@ -28,7 +29,6 @@ from .common.errors import TaskStateError as TaskStateError
 from .common.errors import ValidationError as ValidationError
 from .common.errors import WrongLaneError as WrongLaneError
 from .common.i18n import N_ as N_
-from .common.csv_cells import spreadsheet_cell as spreadsheet_cell
 from .common.i18n import fixed_text as fixed_text
 from .common.i18n import language as language
 from .common.i18n import translate as translate

@@ -186,8 +186,8 @@ def tasks(ctx: click.Context, *, instance: int | None, lane: str | None, limit: 
         known_or_refuse(lane, engine.processes.known_lanes(), "--lane", "lane")
     titles = engine.instances.titles([t.instance for t in found])
     if as_json:
-        emit_json_list([{**t._asdict(), "overdue": t.due is not None and t.due < now, "title": titles.get(t.instance, "")}
-                        for t in found])
+        emit_json_list([{**t._asdict(), "overdue": t.due is not None and t.due < now,
+                         "title": titles.get(t.instance, "")} for t in found])
         return
     if found:
         sys.stdout.write(tasks_table(found, now, engine.time.local_times(), titles) + "\n")
@@ -297,11 +297,14 @@ def show(ctx: click.Context, instance: int, as_json: bool) -> None:
 @click.option("--page", type=click.IntRange(1, 1_000_000), metavar="N", help="Show page N, 50 instances a page.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of instances.")
 @click.pass_context
-def instances(ctx: click.Context, status: str | None, process: str | None, as_json: bool, **found_by: Any) -> None:
+def instances(ctx: click.Context, *, status: str | None, process: str | None, as_json: bool, text: str | None,
+              waiting: str | None, lane: str | None, overdue: bool, since: Any, until: Any, sort: str, mine: bool,
+              page: int | None) -> None:
     """List the instances you may read, with their titles. Example: sop instances --status running --search kesehatan"""
     status = {"berjalan": "running", "selesai": "completed"}.get(status or "", status)
     engine = engine_of(ctx)
-    found = _found_instances(engine, status, process, **found_by)
+    found = _found_instances(engine, status, process, text=text, waiting=waiting, lane=lane, overdue=overdue,
+                             since=since, until=until, sort=sort, mine=mine, page=page)
     if not found and process is not None:
         known_or_refuse(process, engine.processes.known(), "--process", "process")
     if as_json:

@@ -151,7 +151,7 @@ def tasks_table(tasks: Sequence[Any], now: str | None = None, times: LocalTimes 
     office's zone; a task due before `now` is marked OVERDUE; titles: each instance's title, in a last column."""
     local = times.text if times is not None else _as_stored
     late = fixed_text("OVERDUE")
-    cells = [
+    cells: list[tuple[str, ...]] = [
         (str(t.instance), t.task, t.id[:8], t.name, t.lane or "-", t.form or "-", t.sla or "-", local(t.since),
          (f"{local(t.due)} {late}" if now and t.due < now else local(t.due)) if t.due else "-")
         for t in tasks

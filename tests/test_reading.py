@@ -145,8 +145,9 @@ def _cli_office(tmp_path: Path, entry: dict[str, Any]) -> tuple[Sop, int]:
     instance = opd.instances.start("interkoneksi_data_baru").instance
     from engine import read_data_file
 
+    scan = str(DATA.parent / "berkas" / "surat-permohonan-dinkes.pdf")
     opd.instance(instance).complete("AjukanPermohonan", read_data_file(str(DATA / "01_surat_permohonan.yaml")),
-                                    attach=[("pindaian_surat", str(DATA.parent / "berkas" / "surat-permohonan-dinkes.pdf"))])
+                                    attach=[("pindaian_surat", scan)])
     opd.close()
     return sop, instance
 

@@ -122,7 +122,7 @@ def _title_problems(folder: Path, forms_dir: Path) -> list[LintProblem]:
         except (OSError, UnicodeDecodeError):
             return None
 
-    out = []
+    out: list[LintProblem] = []
     for path in sorted(folder.glob("*.bpmn")):
         text, problem = diagram_text_or_problem(path)
         root = diagram_root(text)[0] if problem is None else None

@@ -130,7 +130,7 @@ class InstanceService:
         store = self._context.store(optional=True)
         if store.missing or not store.untitled(1):
             return 0
-        return fill_untitled(self._context)
+        return fill_untitled(store)
 
     def titles(self, instances: list[int]) -> dict[int, str]:
         """The titles people read of these instances (no read check: for rows a list already showed)."""

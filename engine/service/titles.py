@@ -8,8 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from engine.service.context import EngineContext
-    from engine.store.protocol import EventRow, InstanceRow, Transaction
+    from engine.store.protocol import EventRow, InstanceRow, Store, Transaction
 
 # Events whose data or version change what an instance's title and words are.
 WORDS_EVENTS = frozenset({"instance-started", "task-completed", "instance-migrated"})
@@ -82,10 +81,9 @@ def record_words(tx: Transaction, row: InstanceRow, types: list[str], actor: str
         tx.set_words(row.id, title, search)
 
 
-def fill_untitled(context: EngineContext, *, batch: int = 500) -> int:
+def fill_untitled(store: Store, *, batch: int = 500) -> int:
     """Work out the title, words and people of instances stored before the store kept them (each in its own
     transaction, under the instance's lock); how many were filled."""
-    store = context.store(optional=True)
     filled = 0
     while True:
         ids = store.untitled(batch)

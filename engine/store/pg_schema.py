@@ -126,7 +126,7 @@ MIGRATIONS: list[list[str]] = [
     # 7: titles and search words (a GIN index over their tsvector, the 'simple' configuration: no stemming, as
     # SQLite's FTS5 matches) and the people of each instance (SQLite's schema 10).
     [
-        f"""CREATE TABLE IF NOT EXISTS instance_titles (
+        """CREATE TABLE IF NOT EXISTS instance_titles (
             instance_id BIGINT PRIMARY KEY, title TEXT NOT NULL, search TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS instance_titles_words ON instance_titles USING GIN "
         "(to_tsvector('simple', search))",

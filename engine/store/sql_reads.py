@@ -312,7 +312,7 @@ class SqlStoreReads(ABC):
         from engine.store.sql_search import search_sql
 
         page, count, params = search_sql(query, self.dialect)
-        rows = [ListedInstance(int(r[0]), *r[1:6], int(r[6]), *r[7:]) for r in self._query(page, params)]
+        rows = [ListedInstance._make((int(r[0]), *r[1:6], int(r[6]), *r[7:])) for r in self._query(page, params)]
         if query.offset == 0 and len(rows) < query.limit:
             return rows, len(rows)  # the whole answer is on this page: no count needed
         counted = self._query(count, params)
