@@ -1,5 +1,5 @@
 """An instance's title (its subject): the process's YAML page names it as a template of its steps' fields, e.g.
-`judul: "{AjukanPermohonan.perihal} ({AjukanPermohonan.pengirim.instansi})"`; lint and loading check that each
+`judul: "{StepId.subject} ({StepId.sender.office})"`; lint and loading check that each
 field is one of that step's form, and the engine fills the title when the step is done."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def title_problems(template: Any, forms: dict[str, tuple[str, dict[str, Any] | N
     """What is wrong with a page's title template: each field must name a step with a form and a text, number or
     choice field of that form (nested fields by dots)."""
     if not isinstance(template, str) or not _FIELD.search(template):
-        return [N_("{key} must be text naming a step's fields, e.g. \"{{AjukanPermohonan.perihal}}\"", key=TITLE_KEY)]
+        return [N_("{key} must be text naming a step's fields, e.g. \"{{StepId.field}}\"", key=TITLE_KEY)]
     problems = []
     for step, path in title_fields(template):
         shown = ".".join((step, *path))
