@@ -76,12 +76,13 @@ def test_the_title_before_the_letter_in_indonesian(sop: Sop, monkeypatch: pytest
 
 
 def test_a_store_from_before_titles_gets_them_from_its_events(sop: Sop) -> None:
-    """Instances stored before the store kept titles (their rows removed here) get their title and search words
-    from their events when first listed."""
+    """Instances of a store from before titles (schema 9: what schema 10 added removed here) get their title,
+    search words and people from their events when first listed."""
     import sqlite3
 
     instance = sop.start()
     sop("complete", str(instance), "AjukanPermohonan", "--data", str(DATA / "01_surat_permohonan.yaml"))
     with sqlite3.connect(sop.db) as conn:
-        conn.execute("DELETE FROM instance_titles")
+        conn.executescript("DROP TABLE instance_words; DROP TABLE instance_titles; DROP TABLE instance_people; "
+                           "DROP TABLE instance_untitled; PRAGMA user_version = 9;")
     assert sop.json("instances", "--search", "kesehatan")[0]["title"].startswith("Permohonan pemasangan")

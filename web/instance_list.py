@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from engine import Engine, InstanceSummary
 
 PER_PAGE = 50
-SORTS = ("updated", "started", "due")
+SORTS = ("started", "updated", "due")
 STATUSES = ("running", "completed")
 
 
@@ -63,7 +63,7 @@ def _asked(args: MultiDict[str, str], choices: dict[str, Any]) -> tuple[dict[str
         "q": args.get("q", "").strip()[:200], "process": process,
         "status": args.get("status") if args.get("status") in STATUSES else None,
         "step": args.get("step", "").strip()[:200] or None, "lane": args.get("lane", "").strip()[:200] or None,
-        "overdue": args.get("overdue") == "1", "sort": args.get("sort") if args.get("sort") in SORTS else "updated",
+        "overdue": args.get("overdue") == "1", "sort": args.get("sort") if args.get("sort") in SORTS else "started",
         "page": int(typed_page) if typed_page.isdigit() and len(typed_page) < 7 and int(typed_page) > 0 else 1,
         "view": view if view in ("mine", "all") else None,
     }

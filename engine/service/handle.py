@@ -69,7 +69,7 @@ class InstanceHandle:
         if title is None:  # stored before the store kept titles: worked out now, once
             from engine.service.titles import fill_untitled
 
-            fill_untitled(store)
+            fill_untitled(store, only=self.number)
             title, name = store.titles((self.number,)).get(self.number, (None, row.process_id))
         return view._replace(attachments=tuple(self.attachments()), title=shown_title(title, name, self.number))
 

@@ -77,11 +77,11 @@ class InstanceService:
     def search(
         self, *, text: str = "", process: str | None = None, status: str | None = None, waiting: str | None = None,
         lane: str | None = None, overdue_at: str | None = None, started_since: date | None = None,
-        started_until: date | None = None, sort: str = "updated", page: int = 1, per_page: int = 50,
+        started_until: date | None = None, sort: str = "started", page: int = 1, per_page: int = 50,
         mine: bool = False,
     ) -> tuple[list[InstanceSummary], int]:
         """One page of the instances the person may read that match: every word of text begins a word of the
-        title or of an artefact's text; filters by process, status, waiting step, lane of a ready step, overdue
+        title or of an artefact's text (counted up to 10,000: a larger count reads 10,001); filters by process, status, waiting step, lane of a ready step, overdue
         (a ready step due before overdue_at), started from the day started_since to the day started_until (the
         office's days); mine: only those the person
         started or acted on. Sorted by last change, start (newest first) or due time (soonest first); with how many

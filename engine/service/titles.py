@@ -81,12 +81,12 @@ def record_words(tx: Transaction, row: InstanceRow, types: list[str], actor: str
         tx.set_words(row.id, title, search)
 
 
-def fill_untitled(store: Store, *, batch: int = 500) -> int:
+def fill_untitled(store: Store, *, batch: int = 500, only: int | None = None) -> int:
     """Work out the title, words and people of instances stored before the store kept them (each in its own
-    transaction, under the instance's lock); how many were filled."""
+    transaction, under the instance's lock; only: that one instance); how many were filled."""
     filled = 0
     while True:
-        ids = store.untitled(batch)
+        ids = [only] if only is not None and filled == 0 else [] if only is not None else store.untitled(batch)
         if not ids:
             return filled
         for instance_id in ids:
@@ -99,6 +99,7 @@ def fill_untitled(store: Store, *, batch: int = 500) -> int:
                 title, search = words_of(events, template, name)
                 tx.set_words(instance_id, title, search)
                 tx.add_people(instance_id, tuple(p for e in events for p in (e.actor, e.operator)))
+                tx.forget_untitled(instance_id)
             filled += 1
 
 

@@ -136,6 +136,10 @@ MIGRATIONS: list[list[str]] = [
         """INSERT INTO instance_people (login, instance_id)
             SELECT actor, instance_id FROM events UNION SELECT operator, instance_id FROM events
             ON CONFLICT DO NOTHING""",
+        "CREATE TABLE IF NOT EXISTS instance_untitled (instance_id BIGINT PRIMARY KEY, reason TEXT NOT NULL)",
+        """INSERT INTO instance_untitled (instance_id, reason)
+            SELECT id, 'stored before titles' FROM instances
+            WHERE id NOT IN (SELECT instance_id FROM instance_titles) ON CONFLICT DO NOTHING""",
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -155,4 +159,5 @@ TITLES_SINCE = 7
 # The tables a sop store owns: a database holding any of them without the version table is someone else's.
 TABLES = ("definition_versions", "instances", "ready_tasks", "events", "timers", "steps", "days_off",
           "instance_times", "roles_events", "blobs", "blob_chunks", "attachments", "accounts", "login_failures",
-          "drafts", "outbox", "outbox_cursors", "session_ends", "instance_titles", "instance_people")
+          "drafts", "outbox", "outbox_cursors", "session_ends", "instance_titles", "instance_people",
+          "instance_untitled")

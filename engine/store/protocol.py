@@ -307,6 +307,8 @@ class Transaction(Protocol):
         """The instance's title and search words, read under the lock."""
     def set_words(self, instance_id: int, title: str, search: str) -> None:
         """Give the instance its title and search words."""
+    def forget_untitled(self, instance_id: int) -> None:
+        """The instance's title is worked out (it was stored before the store kept titles)."""
     def add_people(self, instance_id: int, logins: tuple[str, ...]) -> None:
         """Record that these logins started or acted on the instance (kept when recorded already)."""
 

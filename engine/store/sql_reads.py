@@ -309,10 +309,16 @@ class SqlStoreReads(ABC):
 
     def search_instances(self, query: InstanceQuery) -> tuple[list[ListedInstance], int]:
         """One page of the instances a query finds, and how many it finds in all."""
-        from engine.store.sql_search import search_sql
+        from engine.store.sql_search import listed_sql, search_sql
 
         page, count, params = search_sql(query, self.dialect)
-        rows = [ListedInstance._make((int(r[0]), *r[1:6], int(r[6]), *r[7:])) for r in self._query(page, params)]
+        numbers = [int(r[0]) for r in self._query(page, params)]
+        found: dict[int, ListedInstance] = {}
+        for start in range(0, len(numbers), 500):
+            part = tuple(numbers[start:start + 500])
+            found.update({int(r[0]): ListedInstance._make((int(r[0]), *r[1:6], int(r[6]), *r[7:]))
+                          for r in self._query(listed_sql(len(part)), part)})
+        rows = [found[n] for n in numbers if n in found]
         if query.offset == 0 and len(rows) < query.limit:
             return rows, len(rows)  # the whole answer is on this page: no count needed
         counted = self._query(count, params)
@@ -351,9 +357,5 @@ class SqlStoreReads(ABC):
         """Instances whose title and search words the engine has not worked out yet."""
         if self.schema_version() < self.titles_since:
             return []
-        counts = self._query("SELECT (SELECT count(*) FROM instances), (SELECT count(*) FROM instance_titles)")
-        if not counts or int(counts[0][0]) <= int(counts[0][1]):
-            return []
-        sql = ("SELECT i.id FROM instances i WHERE NOT EXISTS (SELECT 1 FROM instance_titles t WHERE "
-               f"t.instance_id = i.id) ORDER BY i.id LIMIT {int(limit)}")
+        sql = f"SELECT instance_id FROM instance_untitled ORDER BY instance_id LIMIT {int(limit)}"
         return [int(r[0]) for r in self._query(sql)]

@@ -14,12 +14,13 @@ LISTED_COLUMNS = (
 READY_OF_I = ", ".join(f"r.{column.strip()}" for column in READY_COLUMNS.split(","))
 _ORDER = {
     "updated": "i.updated_at DESC, i.id DESC",
-    "started": "i.started_at DESC, i.id DESC",
+    "started": "i.id DESC",  # numbers are given as instances start: the newest first
     "id": "i.id",
     "due": "(SELECT min(r.due) FROM ready_tasks r WHERE r.instance_id = i.id) IS NULL, "
            "(SELECT min(r.due) FROM ready_tasks r WHERE r.instance_id = i.id), i.id",
 }
 SORTS = tuple(_ORDER)
+COUNT_CAP = 10_000  # a search counts its matches up to this many (and says "more than" beyond)
 
 
 def words_query(words: tuple[str, ...], dialect: Dialect) -> str:
@@ -95,14 +96,28 @@ def scope_conditions(query: InstanceQuery) -> tuple[list[str], list[object]]:
 
 
 def search_sql(query: InstanceQuery, dialect: Dialect) -> tuple[str, str, tuple[object, ...]]:
-    """The page query, the count query and their params."""
-    where, params = instance_conditions(query, dialect)
+    """The page's numbers query (ordered, one page: only indexed columns are read for the rows it passes over),
+    the count query and their params; the rows of the page are read by `listed_sql`."""
+    streamed = bool(query.words) and dialect.words_query == "fts5" and query.sort == "started"
+    where, params = instance_conditions(query._replace(words=()) if streamed else query, dialect)
+    order = _ORDER.get(query.sort, _ORDER["updated"])
+    if streamed:  # FTS5 hands its matches newest number first and stops at the page: no list of every match
+        source = "instance_words JOIN instances i ON i.id = instance_words.rowid"
+        where, params = ["instance_words MATCH ?", *where], [words_query(query.words, dialect), *params]
+        order = "instance_words.rowid DESC"
+    else:
+        source = ("instances i JOIN instance_titles t ON t.instance_id = i.id"
+                  if query.words and dialect.words_query == "tsquery" else "instances i")
     clause = (" WHERE " + " AND ".join(where)) if where else ""
-    joined = "instances i LEFT JOIN instance_titles t ON t.instance_id = i.id"
-    page = (f"SELECT {LISTED_COLUMNS} FROM {joined}{clause} ORDER BY {_ORDER.get(query.sort, _ORDER['updated'])} "
-            f"LIMIT {int(query.limit)} OFFSET {int(query.offset)}")
-    counted = joined if query.words and dialect.words_query == "tsquery" else "instances i"
-    return page, f"SELECT count(*) FROM {counted}{clause}", tuple(params)
+    page = f"SELECT i.id FROM {source}{clause} ORDER BY {order} LIMIT {int(query.limit)} OFFSET {int(query.offset)}"
+    count = f"SELECT count(*) FROM (SELECT 1 FROM {source}{clause} LIMIT {COUNT_CAP + 1}) counted"
+    return page, count, tuple(params)
+
+
+def listed_sql(count: int) -> str:
+    """The rows of a page's instances (`count` numbers as params), in any order."""
+    return (f"SELECT {LISTED_COLUMNS} FROM instances i LEFT JOIN instance_titles t ON t.instance_id = i.id "
+            f"WHERE i.id IN ({marks(count)})")
 
 
 def ready_page_sql(query: InstanceQuery) -> tuple[str, str, tuple[object, ...]]:

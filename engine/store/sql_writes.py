@@ -128,6 +128,10 @@ class SqlTransactionCore(ABC):
         self._run("INSERT INTO instance_titles (instance_id, title, search) VALUES (?, ?, ?) ON CONFLICT (instance_id) "
                   "DO UPDATE SET title = excluded.title, search = excluded.search", (instance_id, title, search))
 
+    def forget_untitled(self, instance_id: int) -> None:
+        """The instance's title is worked out: it is no longer one of those stored before titles."""
+        self._run("DELETE FROM instance_untitled WHERE instance_id = ?", (instance_id,))
+
     def add_people(self, instance_id: int, logins: tuple[str, ...]) -> None:
         """Record that these logins started or acted on the instance (kept when recorded already)."""
         self._many("INSERT INTO instance_people (login, instance_id) VALUES (?, ?) ON CONFLICT DO NOTHING",

@@ -172,6 +172,9 @@ MIGRATIONS: list[str] = [
         login TEXT NOT NULL, instance_id INTEGER NOT NULL, PRIMARY KEY (login, instance_id));
     INSERT OR IGNORE INTO instance_people (login, instance_id) SELECT DISTINCT actor, instance_id FROM events;
     INSERT OR IGNORE INTO instance_people (login, instance_id) SELECT DISTINCT operator, instance_id FROM events;
+    CREATE TABLE IF NOT EXISTS instance_untitled (instance_id INTEGER PRIMARY KEY, reason TEXT NOT NULL);
+    INSERT OR IGNORE INTO instance_untitled (instance_id, reason)
+        SELECT id, 'stored before titles' FROM instances WHERE id NOT IN (SELECT instance_id FROM instance_titles);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -184,7 +187,7 @@ SCHEMA_TABLES: list[tuple[int, tuple[str, ...]]] = [
     (6, ("accounts", "login_failures", "drafts")),
     (8, ("outbox", "outbox_cursors")),
     (9, ("session_ends",)),
-    (10, ("instance_titles", "instance_words", "instance_people")),
+    (10, ("instance_titles", "instance_words", "instance_people", "instance_untitled")),
 ]
 # The first schema version that has the roles log.
 ROLES_SINCE = 4
