@@ -81,11 +81,11 @@ class InstanceService:
         mine: bool = False,
     ) -> tuple[list[InstanceSummary], int]:
         """One page of the instances the person may read that match: every word of text begins a word of the
-        title or of an artefact's text (counted up to 10,000: a larger count reads 10,001); filters by process, status, waiting step, lane of a ready step, overdue
-        (a ready step due before overdue_at), started from the day started_since to the day started_until (the
-        office's days); mine: only those the person
-        started or acted on. Sorted by last change, start (newest first) or due time (soonest first); with how many
-        match in all."""
+        title or of an artefact's text; filters by process, status, waiting step, lane of a ready step, overdue (a
+        ready step due before overdue_at), started from the day started_since to the day started_until (the
+        office's days); mine: only those the person started or acted on. Sorted by start (newest first), last
+        change (newest first) or due time (soonest first); with how many match (counted up to 10,000: more reads
+        10,001)."""
         from engine.service.reading import read_scope
         from engine.service.titles import search_words, shown_title
         from engine.store.sql_core import matching_lanes
