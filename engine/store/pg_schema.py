@@ -131,6 +131,7 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX IF NOT EXISTS instance_titles_words ON instance_titles USING GIN "
         "(to_tsvector('simple', search))",
         "CREATE INDEX IF NOT EXISTS instances_updated ON instances(updated_at)",
+        "CREATE INDEX IF NOT EXISTS ready_tasks_lane_order ON ready_tasks(lane, since, instance_id, bpmn_id)",
         f"""CREATE TABLE IF NOT EXISTS instance_people (
             login {_T} NOT NULL, instance_id BIGINT NOT NULL, PRIMARY KEY (login, instance_id))""",
         """INSERT INTO instance_people (login, instance_id)

@@ -77,14 +77,16 @@ def ready_conditions(query: InstanceQuery, *, with_process: bool) -> tuple[list[
     return where, params
 
 
-def scope_conditions(query: InstanceQuery) -> tuple[list[str], list[object]]:
-    """Only what the reader may read (the read rule's scope) and, for "mine", what they started or acted on."""
+def scope_conditions(query: InstanceQuery, of: str = "i.id", process: str = "i.process_id") -> tuple[
+        list[str], list[object]]:
+    """Only what the reader may read (the read rule's scope) and, for "mine", what they started or acted on (of: the
+    instance's number, process: its process, as the query names them)."""
     where: list[str] = []
     params: list[object] = []
-    person = "EXISTS (SELECT 1 FROM instance_people p WHERE p.login = ? AND p.instance_id = i.id)"
+    person = f"EXISTS (SELECT 1 FROM instance_people p WHERE p.login = ? AND p.instance_id = {of})"
     if query.scope is not None:
         if query.scope.processes:
-            where.append(f"(i.process_id IN ({marks(len(query.scope.processes))}) OR {person})")
+            where.append(f"({process} IN ({marks(len(query.scope.processes))}) OR {person})")
             params.extend([*query.scope.processes, query.scope.login])
         else:
             where.append(person)
@@ -123,10 +125,9 @@ def listed_sql(count: int) -> str:
 def ready_page_sql(query: InstanceQuery) -> tuple[str, str, tuple[object, ...]]:
     """The tasklist's page query (ready tasks of readable instances, oldest first), its count and their params."""
     where, params = ready_conditions(query, with_process=True)
-    scoped, scoped_params = scope_conditions(query)
-    if scoped:
-        where.append("EXISTS (SELECT 1 FROM instances i WHERE i.id = r.instance_id AND " + " AND ".join(scoped) + ")")
-        params.extend(scoped_params)
+    scoped, scoped_params = scope_conditions(query, "r.instance_id", "r.process_id")  # no instance row read
+    where.extend(scoped)
+    params.extend(scoped_params)
     clause = (" WHERE " + " AND ".join(where)) if where else ""
     page = (f"SELECT {READY_OF_I} FROM ready_tasks r{clause} ORDER BY r.since, r.instance_id, r.bpmn_id "
             f"LIMIT {int(query.limit)} OFFSET {int(query.offset)}")

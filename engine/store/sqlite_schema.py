@@ -168,6 +168,7 @@ MIGRATIONS: list[str] = [
                   VALUES ('delete', old.instance_id, old.search, old.title);
               INSERT INTO instance_words (rowid, search, title) VALUES (new.instance_id, new.search, new.title); END;
     CREATE INDEX IF NOT EXISTS instances_updated ON instances(updated_at);
+    CREATE INDEX IF NOT EXISTS ready_tasks_lane_order ON ready_tasks(lane, since, instance_id, bpmn_id);
     CREATE TABLE IF NOT EXISTS instance_people (
         login TEXT NOT NULL, instance_id INTEGER NOT NULL, PRIMARY KEY (login, instance_id));
     INSERT OR IGNORE INTO instance_people (login, instance_id) SELECT DISTINCT actor, instance_id FROM events;
