@@ -8,6 +8,7 @@ from .audit.records import duration_text as duration_text
 from .audit.records import event_json as event_json
 from .bpmn.xml_reading import read_diagram_file as read_diagram_file
 from .common.atomic_file import write_atomically as write_atomically
+from .common.csv_cells import spreadsheet_cell as spreadsheet_cell
 from .common.errors import ClaimedByOtherError as ClaimedByOtherError
 from .common.errors import CompletedMeanwhileError as CompletedMeanwhileError
 from .common.errors import DataFileError as DataFileError

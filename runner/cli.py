@@ -185,11 +185,13 @@ def tasks(ctx: click.Context, *, instance: int | None, lane: str | None, limit: 
                 "anyone may complete any step.")
     if not found and lane is not None:
         known_or_refuse(lane, engine.processes.known_lanes(), "--lane", "lane")
+    titles = engine.instances.titles([t.instance for t in found])
     if as_json:
-        emit_json_list([{**t._asdict(), "overdue": t.due is not None and t.due < now} for t in found])
+        emit_json_list([{**t._asdict(), "overdue": t.due is not None and t.due < now,
+                         "title": titles.get(t.instance, "")} for t in found])
         return
     if found:
-        sys.stdout.write(tasks_table(found, now, engine.time.local_times()) + "\n")
+        sys.stdout.write(tasks_table(found, now, engine.time.local_times(), titles) + "\n")
     else:
         message("No overdue tasks." if overdue else "No ready tasks.")
     if limit is not None and len(found) == limit:
@@ -255,6 +257,7 @@ def show(ctx: click.Context, instance: int, as_json: bool, audit: bool) -> None:
     local = engine.time.local_times().text
     say(N_("Instance {instance}: {process} ({status})", instance=view.instance, process=document.process_name,
            status=fixed_text(view.status)))
+    say(N_("  title     {title}", title=view.title))
     say(N_("  started   {when} by {person}", when=local(view.started, seconds=True),
            person=document.person(view.started_by)))
     say(N_("  updated   {when}; {events} events", when=local(view.updated, seconds=True), events=view.events))
@@ -300,24 +303,55 @@ def show(ctx: click.Context, instance: int, as_json: bool, audit: bool) -> None:
 @click.option("--status", type=click.Choice(["running", "completed", "berjalan", "selesai"]),
               help="Only instances with this status (berjalan = running, selesai = completed).")
 @click.option("--process", help="Only instances of this process.")
+@click.option("--search", "text", metavar="TEXT",
+              help="Only instances with a word starting with each word of TEXT in the title or an artefact's text.")
+@click.option("--waiting", metavar="STEP", help="Only instances whose step STEP (its BPMN id) is ready.")
+@click.option("--lane", help="Only instances with a ready step in this lane.")
+@click.option("--overdue", is_flag=True, help="Only instances with a ready step past its due time.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
+              help="Only instances started on or after this day (the calendar's time zone).")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
+              help="Only instances started on or before this day.")
+@click.option("--sort", type=click.Choice(["id", "updated", "started", "due"]), default="id", show_default=True,
+              help="Order: by number, last change or start (newest first), or soonest due time.")
+@click.option("--mine", is_flag=True, help="Only instances you (your OS login) started or acted on.")
+@click.option("--page", type=click.IntRange(1, 1_000_000), metavar="N", help="Show page N, 50 instances a page.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of instances.")
 @click.pass_context
-def instances(ctx: click.Context, status: str | None, process: str | None, as_json: bool) -> None:
-    """List instances. Example: sop instances --status running"""
+def instances(ctx: click.Context, *, status: str | None, process: str | None, as_json: bool, text: str | None,
+              waiting: str | None, lane: str | None, overdue: bool, since: Any, until: Any, sort: str, mine: bool,
+              page: int | None) -> None:
+    """List the instances you may read, with their titles. Example: sop instances --status running --search kesehatan"""
     status = {"berjalan": "running", "selesai": "completed"}.get(status or "", status)
     engine = engine_of(ctx)
-    found = engine.instances.find(status=status, process=process)
+    found = _found_instances(engine, status, process, text=text, waiting=waiting, lane=lane, overdue=overdue,
+                             since=since, until=until, sort=sort, mine=mine, page=page)
     if not found and process is not None:
         known_or_refuse(process, engine.processes.known(), "--process", "process")
     if as_json:
         emit_json_list([i.to_json() for i in found])
     elif found:
         local = engine.time.local_times().text
-        click.echo(table(["instance", "process", "status", "started", "updated", "started_by", "events"],
-                         [(i.instance, i.process, fixed_text(i.status), local(i.started), local(i.updated),
+        click.echo(table(["instance", "title", "process", "status", "started", "updated", "started_by", "events"],
+                         [(i.instance, i.title, i.process, fixed_text(i.status), local(i.started), local(i.updated),
                            i.started_by, i.events) for i in found]))
     else:
         message("No instances.")
+
+
+def _found_instances(engine: Engine, status: str | None, process: str | None, *, text: str | None,
+                     waiting: str | None, lane: str | None, overdue: bool, since: Any, until: Any, sort: str,
+                     mine: bool, page: int | None) -> list[Any]:
+    """The instances `sop instances` lists: all it may read by number, or (any search option given) the search's."""
+    if not (text or waiting or lane or overdue or since or until or mine or page or sort != "id"):
+        return engine.instances.find(status=status, process=process)
+    per_page = 50 if page else 2**62
+    found, _ = engine.instances.search(
+        text=text or "", process=process, status=status, waiting=waiting, lane=lane,
+        overdue_at=engine.time.now() if overdue else None, started_since=since.date() if since else None,
+        started_until=until.date() if until else None, sort="started" if sort == "id" else sort,
+        page=page or 1, per_page=per_page, mine=mine)
+    return sorted(found, key=lambda i: i.instance) if sort == "id" else found
 
 
 @cli.command()

@@ -62,7 +62,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 # Columns of free text that may be cut to fit the terminal; ids, times and numbers never are.
-SHRINKABLE = ("name", "step", "summary", "form", "file", "lane", "process", "operator", "actor", "started_by")
+SHRINKABLE = ("name", "step", "summary", "form", "file", "lane", "process", "operator", "actor", "started_by",
+              "title")
 _NARROWEST = 8
 
 
@@ -144,17 +145,23 @@ def short(text: str | None, width: int = 12) -> str:
     return (text or "")[:width]
 
 
-def tasks_table(tasks: Sequence[Any], now: str | None = None, times: LocalTimes | None = None) -> str:
+def tasks_table(tasks: Sequence[Any], now: str | None = None, times: LocalTimes | None = None,
+                titles: dict[int, str] | None = None) -> str:
     """The table of ready tasks (built for 10,000s of rows: one tuple per row, one format per line), times in the
-    office's zone; a task due before `now` is marked OVERDUE."""
+    office's zone; a task due before `now` is marked OVERDUE; titles: each instance's title, in a last column."""
     local = times.text if times is not None else _as_stored
     late = fixed_text("OVERDUE")
-    cells = [
+    cells: list[tuple[str, ...]] = [
         (str(t.instance), t.task, t.id[:8], t.name, t.lane or "-", t.form or "-", t.sla or "-", local(t.since),
          (f"{local(t.due)} {late}" if now and t.due < now else local(t.due)) if t.due else "-")
         for t in tasks
     ]
-    return _aligned(["instance", "task", "id", "name", "lane", "form", "sla", "since", "due"], cells)
+    headers = ["instance", "task", "id", "name", "lane", "form", "sla", "since", "due"]
+    room = terminal_width()
+    if titles is not None and (not room or room >= 140):  # after the step's name: its request (on a wide screen)
+        cells = [(*row[:4], titles.get(t.instance) or "-", *row[4:]) for row, t in zip(cells, tasks, strict=True)]
+        headers.insert(4, "title")
+    return _aligned(headers, cells)
 
 
 def _as_stored(moment: str | None, seconds: bool = False) -> str:

@@ -263,7 +263,7 @@ def test_db_copy_takes_the_passwords_along(engine_as: Callable[[str], Engine], t
     from engine import copy_store
 
     engine_as("kadis").people.set_password("kadis", GOOD)
-    engine_as("tu.umum").instances.start("interkoneksi_data_baru")
+    engine_as("tu.umum").instances.start("interkoneksi_data_baru", actor="opd.dinkes")
     engine_as("opd.dinkes").instance(1).save_draft("AjukanPermohonan", {"perihal": "x"})
     copied = copy_store(str(tmp_path / "sop.db"), pg_url)
     assert copied.problems == () and copied.rows["accounts"] == 1 and copied.rows["drafts"] == 1

@@ -62,3 +62,17 @@ def test_web_bench_completes_every_step_it_posts_over_http() -> None:
         assert got["in_process"]["kept"]["p50_ms"] > 0 and got["in_process"]["fresh"]["p50_ms"] > 0
         assert figures[f"l_{kind}_http_to_in_process"] > 0 and figures[f"l_{kind}_32_to_1"] > 0
     assert [line for line in lines if line.startswith("(l) SQLite: HTTP completion (POST p50) / in-process")]
+
+
+def test_search_bench_serves_the_list_and_the_tasklist_pages() -> None:
+    """(s) at tiny sizes: `sop serve` answers the request list's searches and the tasklist for 1 and 4 clients,
+    every figure a positive number and the server logged no error (the 100,000-instance run is `make bench`'s)."""
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "web_search.py"), "--quick", "--no-postgres",
+                             "--json"], capture_output=True, text=True, timeout=400, check=True)
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    got = figures["s_sqlite"]
+    assert figures["s_instances"] == 300 and got["server_errors"] == []
+    for name in ("search_selective", "search_broad", "tasklist"):
+        for clients in (1, 4):
+            measured = got[f"{name}_{clients}"]
+            assert 0 < measured["p50_ms"] <= measured["p95_ms"] and measured["requests"] >= 4

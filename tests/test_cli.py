@@ -374,7 +374,7 @@ def test_the_console_script_delivers_all_output_and_exit_codes(sop: Sop) -> None
 
 def test_listing_commands_import_no_heavy_modules(sop: Sop) -> None:
     """`sop tasks` (also --overdue), `instances`, `show --json`, `history` and `report sla` load neither
-    SpiffWorkflow, jsonschema, PyYAML nor lxml."""
+    SpiffWorkflow, jsonschema, PyYAML nor lxml (with no roles file to read: who may read what needs the roles)."""
     import subprocess
     import sys
 
@@ -383,7 +383,8 @@ def test_listing_commands_import_no_heavy_modules(sop: Sop) -> None:
                     "tasks --overdue", "report sla"):
         code = (
             "import sys\nfrom runner.cli import cli\n"
-            f"cli(['--db', {str(sop.db)!r}, *{command.split()!r}], standalone_mode=False)\n"
+            f"cli(['--db', {str(sop.db)!r}, '--definitions', {str(sop.definitions)!r}, *{command.split()!r}], "
+            "standalone_mode=False)\n"
             "heavy = sorted({m.split('.')[0] for m in sys.modules}\n"
             "               & {'SpiffWorkflow', 'jsonschema', 'yaml', 'lxml', 'psycopg'})\n"
             "print('HEAVY', heavy, file=sys.stderr)\n"
@@ -402,7 +403,8 @@ def test_a_command_loads_only_its_own_module(sop: Sop) -> None:
     for command, expected in (("tasks", []), ("history 1", ["runner.cli_audit"]), ("tick", ["runner.cli_time"])):
         code = (
             "import sys\nfrom runner.cli import cli\n"
-            f"cli(['--db', {str(sop.db)!r}, *{command.split()!r}], standalone_mode=False)\n"
+            f"cli(['--db', {str(sop.db)!r}, '--definitions', {str(sop.definitions)!r}, *{command.split()!r}], "
+            "standalone_mode=False)\n"
             "print('LOADED', sorted(m for m in sys.modules if m.startswith('runner.cli_')), file=sys.stderr)\n"
         )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)

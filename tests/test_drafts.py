@@ -29,7 +29,7 @@ def engine_as(tmp_path: Path, login: str) -> Engine:
 @pytest.fixture
 def instance(tmp_path: Path) -> int:
     """A new Interkoneksi instance waiting on the OPD's letter (AjukanPermohonan)."""
-    return engine_as(tmp_path, "tu.umum").instances.start(PASANG.process).instance
+    return engine_as(tmp_path, "tu.umum").instances.start(PASANG.process, actor="opd.dinkes").instance
 
 
 def test_a_draft_is_kept_per_person_and_task(tmp_path: Path, instance: int) -> None:

@@ -46,7 +46,7 @@ def test_each_person_completes_only_the_steps_of_their_lanes(tmp_path: Path) -> 
     """Along the whole installation path, every person outside a step's lane is refused with nothing changed,
     and the person of the lane completes it."""
     clerk = engine_as(tmp_path, "tu.umum")
-    instance = clerk.instances.start(PASANG.process).instance
+    instance = clerk.instances.start(PASANG.process, actor="opd.dinkes").instance
     refusals = 0
     for step in PASANG.steps:
         lane = next(t.lane for t in clerk.instance(instance).show().tasks if t.task == step["task"])

@@ -53,7 +53,7 @@ def test_a_post_without_the_sessions_token_is_refused_and_changes_nothing(
         paths: dict[str, str], endpoint: str, rule: str, token: str | None) -> None:
     """No token, or a token that is not the session's: 403, and the store and the session as they were (the
     planted bug "CSRF check skipped for the claim route" fails here, as would any route without the check)."""
-    instance = engine_as(paths, "tu.umum").instances.start("interkoneksi_data_baru").instance
+    instance = engine_as(paths, "tu.umum").instances.start("interkoneksi_data_baru", actor="opd.dinkes").instance
     address = rule
     for name, value in ARGUMENTS.items():
         address = address.replace(f"<int:{name}>", value).replace(f"<{name}>", value)

@@ -102,7 +102,7 @@ def test_an_unexpected_failure_shows_an_incident_id_and_no_trace(paths: dict[str
     app = make_app(paths)
     app.config["TESTING"] = False
     client = logged_in(app, "tu.umum")
-    monkeypatch.setattr(InstanceService, "tasks", broken)
+    monkeypatch.setattr(InstanceService, "task_page", broken)
     with caplog.at_level(logging.ERROR, logger="sop.web"):
         answer = client.get("/")
     page = answer.get_data(as_text=True)

@@ -41,7 +41,7 @@ def test_a_large_form_body_is_refused_before_sign_in_reads_it(paths: dict[str, s
 def test_a_large_body_to_any_other_post_is_refused(paths: dict[str, str]) -> None:
     """Claims, drafts posted url-encoded, starts and sign-out take small bodies only."""
     engine = engine_as(paths, "tu.umum")
-    instance = engine.instances.start("interkoneksi_data_baru").instance
+    instance = engine.instances.start("interkoneksi_data_baru", actor="opd.dinkes").instance
     client = logged_in(make_app(paths), "opd.dinkes")
     token = csrf_of(client, "/")
     pad = {"csrf_token": token, "pad": "x" * (2 * MIB)}
@@ -54,7 +54,7 @@ def test_a_large_body_to_any_other_post_is_refused(paths: dict[str, str]) -> Non
 def test_a_step_form_may_still_carry_a_file_over_the_small_bound(paths: dict[str, str]) -> None:
     """A scanned letter of 1.5 MiB uploads with its form (multipart, streamed to disk) and is attached."""
     engine = engine_as(paths, "tu.umum")
-    instance = engine.instances.start("interkoneksi_data_baru").instance
+    instance = engine.instances.start("interkoneksi_data_baru", actor="opd.dinkes").instance
     fields = letter_fields()
     pdf = (EXAMPLES / "berkas" / "surat-permohonan-dinkes.pdf").read_bytes() + b"\n%" + b"0" * (3 * MIB // 2)
     client = logged_in(make_app(paths), "opd.dinkes")

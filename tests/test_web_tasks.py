@@ -31,7 +31,7 @@ def _letter_sent(paths: dict[str, str], file_name: str) -> tuple[Any, int, Any, 
     """A new instance whose request letter opd.dinkes sends through the web, its scan chosen as file_name:
     (engine, instance, the signed-in client, the scan's bytes)."""
     engine = engine_as(paths, "tu.umum")
-    instance = engine.instances.start("interkoneksi_data_baru").instance
+    instance = engine.instances.start("interkoneksi_data_baru", actor="opd.dinkes").instance
     pdf = (EXAMPLES / "berkas" / "surat-permohonan-dinkes.pdf").read_bytes()
     client = logged_in(make_app(paths), "opd.dinkes")
     answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",
@@ -271,7 +271,7 @@ def test_an_altered_file_is_never_sent(paths: dict[str, str], caplog: pytest.Log
 def test_a_file_of_the_wrong_type_is_422_naming_it_as_chosen(paths: dict[str, str]) -> None:
     """The engine refuses an upload by its content; the page names the file as the person chose it (never the
     server's temporary path), says to choose files again, and nothing is saved."""
-    instance = engine_as(paths, "tu.umum").instances.start("interkoneksi_data_baru").instance
+    instance = engine_as(paths, "tu.umum").instances.start("interkoneksi_data_baru", actor="opd.dinkes").instance
     client = logged_in(make_app(paths), "opd.dinkes")
     answer = post(client, f"/instances/{instance}/tasks/AjukanPermohonan",
                   {"perihal": "Permohonan", "pindaian_surat": (BytesIO(b"just text"), "catatan.pdf")},

@@ -106,7 +106,7 @@ def started(paths: dict[str, str], upto: str | None = None) -> int:
     scenario = next(s for s in load_scenarios(EXAMPLES) if s.file.endswith("pasang.scenario.yaml"))
     engine = engine_as(paths, "tu.umum")
     try:
-        view = engine.instances.start(PROCESS)
+        view = engine.instances.start(PROCESS, actor="opd.dinkes")  # the clerk registers the OPD's request
         for step in scenario.steps:
             if step["task"] == upto:
                 break

@@ -54,6 +54,16 @@ def start(process: str) -> BaseResponse:
     return redirect(url_for("instances.instance_page", instance=view.instance), 303)
 
 
+@instances.get("/instances")
+@login_required
+def instance_list() -> str | Response:
+    """The requests the person may read ("Daftar permohonan"): search, filters, order, a page of 50 at a time, and
+    the same rows as CSV; "my requests" first for the people who start them (the engine says who)."""
+    from .instance_list import list_page
+
+    return list_page(engine(), request.args)
+
+
 @instances.get("/instances/<int:instance>")
 @login_required
 def instance_page(instance: int) -> str:
@@ -72,7 +82,7 @@ def instance_page(instance: int) -> str:
     ready = [(t, bool(t.due and t.due < now), e.time.duration_words(t.sla)) for t in view.tasks]
     return render_template("instance.html", view=view, history=history, ready=ready, files=view.attachments,
                            document=document, audit=request.args.get("audit") == "1",
-                           diagram=diagram_size(handle.diagram(), zoom="read"))
+                           diagram=diagram_size(handle.diagram(), zoom="read"), title=view.title)
 
 
 @instances.get("/instances/<int:instance>/diagram.svg")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from engine import TaskView
 
 tasks = Blueprint("tasks", __name__)
-SHOWN = 200  # tasks one page lists (the count says how many wait in all)
+SHOWN = 50  # tasks one page lists (the count says how many wait in all; the next page shows the next 50)
 
 
 def task_refs(shown: list[TaskView], ready: list[TaskView]) -> list[str]:
@@ -46,19 +46,23 @@ def tasklist() -> str:
         problem = translate(N_("'{typed_instance}' is not an instance number", typed_instance=typed_instance))
     lanes = None if person.operator else e.people.my_lanes(person.login)
     now = e.time.now()
+    typed_page = request.args.get("page", "1").strip()
+    page = int(typed_page) if typed_page.isdigit() and len(typed_page) < 7 and int(typed_page) > 0 else 1
     found: list[TaskView] = []
+    count = 0
     if lanes != () and problem is None:
-        try:
-            found = e.instances.tasks(instance=instance, lanes=lanes, overdue_at=now if overdue else None)
+        try:  # one page of the store's rows (the engine leaves out what the person may not read)
+            found, count = e.instances.task_page(lanes=lanes, overdue_at=now if overdue else None, process=process,
+                                                 instance=instance, page=page, per_page=SHOWN)
         except NotFoundError as exc:
             problem = translate(str(exc))
-    waiting = sorted({t.process for t in found} | ({process} if process else set()))  # no folder scan per page
-    if process:
-        found = [t for t in found if t.process == process]
-    shown = found[:SHOWN]
-    rows = [(t, ref, bool(t.due and t.due < now)) for t, ref in zip(shown, task_refs(shown, found), strict=True)]
-    return render_template("tasks.html", rows=rows, count=len(found), shown=SHOWN, processes=waiting,
-                           process=process, overdue=overdue, instance=typed_instance, problem=problem)
+    waiting = sorted(e.instances.search_choices())
+    titles = e.instances.titles([t.instance for t in found])
+    rows = [(t, ref, bool(t.due and t.due < now)) for t, ref in zip(found, task_refs(found, found), strict=True)]
+    pages = max(1, -(-count // SHOWN))
+    return render_template("tasks.html", rows=rows, count=count, shown=SHOWN, processes=waiting,
+                           process=process, overdue=overdue, instance=typed_instance, problem=problem, titles=titles,
+                           page=page, pages=pages)
 
 
 @tasks.get("/instances/<int:instance>/tasks/<task>")

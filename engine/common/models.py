@@ -75,11 +75,13 @@ class InstanceView(NamedTuple):
     events: int = 0
     head_hash: str = ""
     attachments: tuple[AttachmentView, ...] = ()
+    title: str = ""  # its subject (the fields its process's page names), else the process's name and number
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON of `sop show --json` (and of start/complete, which add nothing else)."""
         return {
-            "instance": self.instance, "process": self.process, "version": self.version, "status": self.status,
+            "instance": self.instance, "title": self.title, "process": self.process, "version": self.version,
+            "status": self.status,
             "started": self.started, "updated": self.updated, "started_by": self.started_by,
             "tasks": [t.to_json() for t in self.tasks], "data": self.data, "events": self.events,
             "head_hash": self.head_hash, "attachments": [a.to_json() for a in self.attachments],
@@ -97,6 +99,8 @@ class InstanceSummary(NamedTuple):
     updated: str
     started_by: str
     events: int
+    title: str = ""  # its subject, else the process's name and number
+    due: str | None = None  # the soonest due time of its ready steps
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON of one row of `sop instances --json`."""

@@ -156,5 +156,16 @@ def load_file(path: Path, forms_dir: Path, pages: Pages) -> list[Definition]:
             "forms": bound_forms(process, forms),
             "yaml": {"file": page[0], "text": page[1]} if page else None,
         }
+        if page is not None:
+            _check_title(path.parent / page[0], page, process, bundle)
         result.append(checked_definition(bundle, str(path), process))
     return result
+
+
+def _check_title(source: Path, page: tuple[str, str, dict[str, Any]], process: Any, bundle: dict[str, Any]) -> None:
+    """Refuse a page whose title template names a field its step's form lacks (what `sop lint` calls an error)."""
+    from engine.definitions.titles import TITLE_KEY, title_findings
+
+    if TITLE_KEY in page[2]:
+        findings = title_findings(page[2][TITLE_KEY], page[1], process, bundle["forms"].get)
+        refuse(findings, str(source), [process.get("id", "")])

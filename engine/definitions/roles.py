@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # pathlib and dataclasses cost `sop tasks` ~10 ms: this modul
     from pathlib import Path
 
 ROLES_FILE = "roles.yaml"
-_FIELDS = {"name", "nip", "lanes", "operator", "jabatan"}
+_FIELDS = {"name", "nip", "lanes", "operator", "jabatan", "auditor"}
 
 
 class Person(NamedTuple):
@@ -25,6 +25,7 @@ class Person(NamedTuple):
     lanes: tuple[str, ...]
     operator: bool = False
     jabatan: str = ""  # the official's position title, for forms that ask for it
+    auditor: bool = False  # reads every instance, acts on none (no lanes, no operator)
 
     def holds(self, lane: str | None) -> bool:
         """True when the person acts in this lane (matched by name, ignoring case and extra spaces)."""
@@ -169,16 +170,23 @@ def _person(login: str, entry: Any, where: str) -> Person:
     operator = entry.get("operator", False)
     if not isinstance(operator, bool):
         raise RoleError("{where}: '{login}' operator must be true or false", where=where, login=login)
-    if not lanes and not operator:
-        raise RoleError("{where}: '{login}' has no lanes and is no operator; give lanes or `operator: true`",
-                        where=where, login=login)
+    auditor = entry.get("auditor", False)
+    if not isinstance(auditor, bool):
+        raise RoleError("{where}: '{login}' auditor must be true or false", where=where, login=login)
+    if auditor and (lanes or operator):
+        raise RoleError("{where}: '{login}' is an auditor, who reads every request and acts on none: remove their "
+                        "lanes and operator, or remove `auditor: true`", where=where, login=login)
+    if not lanes and not operator and not auditor:
+        raise RoleError("{where}: '{login}' has no lanes and is no operator; give lanes or `operator: true` (or "
+                        "`auditor: true` for a reader)", where=where, login=login)
     name = entry.get("name", login)
     if not isinstance(name, str) or not name.strip():
         raise RoleError("{where}: '{login}' name must be text", where=where, login=login)
     jabatan = entry.get("jabatan", "")
     if not isinstance(jabatan, str):
         raise RoleError("{where}: '{login}' jabatan must be text", where=where, login=login)
-    return Person(login, name, str(entry.get("nip", "")), tuple(x.strip() for x in lanes), operator, jabatan.strip())
+    return Person(login, name, str(entry.get("nip", "")), tuple(x.strip() for x in lanes), operator, jabatan.strip(),
+                  auditor)
 
 
 def _entry_lines(node: Any, source: str) -> dict[str, int]:

@@ -51,6 +51,7 @@ def lint_paths(paths: list[Path], forms_dir: Path, *, roles_file: Path | None = 
             found = [f for f in found if f.is_file()]
             files.extend(found)
             problems.extend(_page_problems(path))
+            problems.extend(_title_problems(path, forms_dir))
         elif path.is_file():
             found = [path]
             files.append(path)
@@ -102,6 +103,34 @@ def _page_problems(folder: Path) -> list[LintProblem]:
         page = next((p for p in (folder / f"{stem}.yaml", folder / f"{stem}.yml") if p.exists()), folder / stem)
         line = _line_of(message, str(page))
         out.append(LintProblem(ERROR, str(page), line, None, "page-invalid", message))
+    return out
+
+
+def _title_problems(folder: Path, forms_dir: Path) -> list[LintProblem]:
+    """Each page's title template checked against its process's steps and forms (loading refuses the same)."""
+    from engine.definitions.catalog import yaml_pages
+    from engine.definitions.titles import TITLE_KEY, title_findings
+
+    pages = {pid: page for pid, page in yaml_pages(folder, {}).items() if TITLE_KEY in page[2]}
+    if not pages:
+        return []
+    forms = folder_forms(forms_dir)
+
+    def read(name: str) -> str | None:
+        try:
+            return forms.text(name)
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    out: list[LintProblem] = []
+    for path in sorted(folder.glob("*.bpmn")):
+        text, problem = diagram_text_or_problem(path)
+        root = diagram_root(text)[0] if problem is None else None
+        for process in executable_processes(root) if root is not None else []:
+            page = pages.get(process.get("id", ""))
+            if page is not None:
+                out.extend(LintProblem(f.severity, str(folder / page[0]), f.line, f.element, f.rule, f.message)
+                           for f in title_findings(page[2][TITLE_KEY], page[1], process, read))
     return out
 
 

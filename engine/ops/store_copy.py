@@ -30,7 +30,12 @@ TABLES: list[tuple[str, tuple[str, ...]]] = [
     ("outbox_cursors", ("consumer", "position", "updated_at")),
     ("session_ends", ("login", "ended_at", "ended_by")),
     ("accounts_events", ("seq", "time", "kind", "login", "actor", "data", "hash")),
+    ("instance_titles", ("instance_id", "title", "search")),
+    ("instance_people", ("login", "instance_id")),
+    ("instance_untitled", ("instance_id", "reason")),
 ]
+# The tables a source from before titles lacks: its instances are marked for the engine to work their titles out.
+_SINCE_TITLES = ("instance_titles", "instance_people", "instance_untitled")
 # The tables (and the ready-task columns) a source from before accounts lacks: copied only when it has them.
 _SINCE_ACCOUNTS = ("accounts", "drafts")
 # The tables a source from before the outbox lacks (its copy starts with an empty outbox).
@@ -79,9 +84,13 @@ def copy_store(source: str, target: str) -> CopyResult:
                         has = src.schema_version() >= src.outbox_since
                     if table == "session_ends":
                         has = src.schema_version() >= src.sessions_since
+                    if table in _SINCE_TITLES:
+                        has = src.schema_version() >= src.titles_since
                     rows = src.table_rows(table, columns) if has else []
                     if table == "accounts_events" and src.schema_version() < src.accounts_log_since:
                         rows = _baseline_of(src)  # a source from before the log (read-only): the copy starts it
+                    if table == "instance_untitled" and not has:
+                        rows = [(r.id, "stored before titles") for r in src.list_instances()]
                     tx.insert_rows(table, columns, rows)
                     counts[table] = len(rows)
         finally:

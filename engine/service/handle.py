@@ -42,14 +42,41 @@ class InstanceHandle:
         """The stored row, or NotFoundError naming the instance."""
         return self._context.instance_row(self.number)
 
+    def readable(self) -> None:
+        """Refuse an instance the person of this Engine may not read (engine.service.reading) as a missing one;
+        nothing is read for a person who reads everything."""
+        from engine.service.reading import check_readable, read_scope
+
+        if read_scope(self._context) is not None:
+            check_readable(self._context, self.number)
+
+    def title(self) -> str:
+        """Its title as people read it: the fields its process's page names, else the process and its number."""
+        from engine.service.titles import shown_title
+
+        self.readable()
+        title, name = self._context.store().titles((self.number,)).get(self.number, (None, ""))
+        return shown_title(title, name, self.number)
+
     def show(self) -> InstanceView:
         """The instance with its ready tasks, data and attached files."""
+        from engine.service.titles import shown_title
+
+        self.readable()
         row = self.row()
-        view = instance_view(row, self._context.store().ready_tasks(self.number), self.artefacts())
-        return view._replace(attachments=tuple(self.attachments()))
+        store = self._context.store()
+        view = instance_view(row, store.ready_tasks(self.number), self.artefacts())
+        title, name = store.titles((self.number,)).get(self.number, (None, row.process_id))
+        if title is None:  # stored before the store kept titles: worked out now, once
+            from engine.service.titles import fill_untitled
+
+            fill_untitled(store, only=self.number)
+            title, name = store.titles((self.number,)).get(self.number, (None, row.process_id))
+        return view._replace(attachments=tuple(self.attachments()), title=shown_title(title, name, self.number))
 
     def artefacts(self) -> dict[str, Any]:
         """The instance's data rebuilt from its events: start data, then each step's artefact under its task id."""
+        self.readable()
         import json
 
         data: dict[str, Any] = {}
@@ -70,17 +97,19 @@ class InstanceHandle:
 
     def tasks(self) -> list[TaskView]:
         """Its ready user tasks, oldest first."""
-        self.row()
+        self.readable()
         return self._context.store().ready_tasks(self.number)
 
     def form(self, task: str) -> tuple[TaskView, dict[str, Any]]:
         """The ready task a reference (BPMN id or UUID) names and the JSON Schema of its pinned form."""
+        self.readable()
         from engine.service.completing import ready_form
 
         return ready_form(self._context, self.number, task)
 
     def ui_schema(self, task: str) -> dict[str, Any] | None:
         """A step's pinned UI schema (formUiSchemaFilename: field order, help, placeholders), or None."""
+        self.readable()
         from engine.service.step_guidance import instance_ui_schema
 
         return instance_ui_schema(self._context, self.number, task)
@@ -94,6 +123,7 @@ class InstanceHandle:
 
     def instructions(self) -> dict[str, str]:
         """The Markdown instructions (instructionsForEndUser) of its ready steps, by task id."""
+        self.readable()
         from engine.service.step_guidance import ready_instructions
 
         return ready_instructions(self._context, self.number)
@@ -111,6 +141,7 @@ class InstanceHandle:
                  attach: list[tuple[str, str]] | None = None) -> StepResult:
         """Complete a ready step with its artefact, checked against its pinned form; attach: (FIELD or FIELD.N,
         PATH) files stored by hash with it; all in one transaction."""
+        self.readable()
         from engine.service.completing import complete
 
         return complete(self._context, self.number, task, {} if data is None else data, actor=actor, attach=attach)
@@ -118,12 +149,14 @@ class InstanceHandle:
     def claim(self, task: str, *, actor: str | None = None) -> TaskView:
         """Take a ready task of one's lane (actor: the person an operator records for); the same person claiming
         again changes nothing; a task someone else holds is refused, naming them and since when."""
+        self.readable()
         from engine.service.claims import change_claim
 
         return change_claim(self._context, self.number, task, requested=actor, take=True)
 
     def release(self, task: str, *, actor: str | None = None) -> TaskView:
         """Give back a claimed task: its claimer or an operator of the roles in force."""
+        self.readable()
         from engine.service.claims import change_claim
 
         return change_claim(self._context, self.number, task, requested=actor, take=False)
@@ -137,12 +170,14 @@ class InstanceHandle:
 
     def save_draft(self, task: str, data: dict[str, Any], *, actor: str | None = None) -> str:
         """Keep the acting person's unfinished form of a ready task; returns when it was saved."""
+        self.readable()
         from engine.service.drafts import save_draft
 
         return save_draft(self._context, self.number, task, data, actor=actor)
 
     def draft(self, task: str, *, actor: str | None = None) -> dict[str, Any] | None:
         """The acting person's saved draft of a ready task, or None when they saved none."""
+        self.readable()
         from engine.service.drafts import saved_draft
 
         return saved_draft(self._context, self.number, task, actor=actor)
@@ -157,30 +192,35 @@ class InstanceHandle:
 
     def history(self) -> tuple[list[HistoryRow], list[EventRow]]:
         """Its events as rows naming each step and lane, and the events themselves."""
+        self.readable()
         from engine.service.audit_service import history
 
         return history(self._context, self.number)
 
     def audit_record(self) -> AuditRecord:
         """Everything the store holds about it, read afresh (no cached version), for checking."""
+        self.readable()
         from engine.service.audit_service import audit_record
 
         return audit_record(self._context, self.number)
 
     def replay(self, *, until: int | None = None) -> Replayed:
         """Rebuild it from its pinned definition and events; without until, compare with the store."""
+        self.readable()
         from engine.service.audit_service import replay
 
         return replay(self._context, self.number, until=until)
 
     def verify(self) -> Verdict:
         """Check its hash chain, replay and derived rows against the store."""
+        self.readable()
         from engine.service.audit_service import AuditService
 
         return next(AuditService(self._context).verify(instances=[self.number]))
 
     def export(self, path: str) -> AuditRecord:
         """Write its self-contained audit bundle (and its files beside it) to path."""
+        self.readable()
         from engine.service.audit_service import export
 
         return export(self._context, self.number, path)
@@ -189,6 +229,7 @@ class InstanceHandle:
 
     def attachments(self, *, task: str | None = None, field: str | None = None) -> list[AttachmentView]:
         """The files its artefacts name, in event order; task (BPMN id) and field narrow them."""
+        self.readable()
         from engine.service.attached_files import attachments
 
         return attachments(self._context, self.number, task=task, field=field)
@@ -196,6 +237,7 @@ class InstanceHandle:
     def save_attachments(self, output: str, *, task: str | None = None,
                          field: str | None = None) -> list[tuple[AttachmentView, str]]:
         """Write the matching files to output (a file, or a folder for several), each checked against its hash."""
+        self.readable()
         from engine.service.attached_files import save_attachments
 
         return save_attachments(self._context, self.number, task=task, field=field, output=output)
@@ -203,6 +245,7 @@ class InstanceHandle:
     def attachment_bytes(self, *, task: str | None = None, field: str | None = None, seq: int | None = None,
                          position: int | None = None) -> Iterator[bytes]:
         """The one matching file's bytes in chunks; StoreError at the end when they do not match its hash."""
+        self.readable()
         from engine.service.attached_files import attachment_bytes
 
         return attachment_bytes(self._context, self.number, task=task, field=field, seq=seq, position=position)
@@ -210,6 +253,7 @@ class InstanceHandle:
     def diagram(self, *, html: bool = False, files_folder: str | None = None) -> str:
         """It drawn on its pinned diagram: SVG text, or an HTML page (its files written to files_folder by hash and
         linked from it)."""
+        self.readable()
         from engine.service.drawing import instance_picture
 
         return instance_picture(self._context, self.number, html=html, files_folder=files_folder)

@@ -9,9 +9,11 @@ from engine.common.data_limits import check_data
 from engine.common.i18n import N_
 from engine.common.models import InstanceSummary, InstanceView, TaskView
 from engine.service.context import instance_view
-from engine.store.protocol import InstanceRow, VersionRow
+from engine.store.protocol import InstanceQuery, InstanceRow, VersionRow
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from engine.service.context import EngineContext
     from engine.service.versions import MigrationResult
 
@@ -54,12 +56,110 @@ class InstanceService:
         return instance_view(done.row, done.ready, data)
 
     def find(self, *, status: str | None = None, process: str | None = None) -> list[InstanceSummary]:
-        """Instances from their indexed columns, narrowed by status and process."""
-        return [
-            InstanceSummary(r.id, r.process_id, r.version, r.status, r.started_at, r.updated_at, r.started_by,
-                            r.last_seq)
-            for r in self._context.store().list_instances(status, process)
-        ]
+        """Instances from their indexed columns, narrowed by status and process, by number; only those the person
+        may read (engine.service.reading)."""
+        from engine.service.reading import read_scope
+        from engine.service.titles import shown_title
+
+        store = self._context.store()
+        scope = read_scope(self._context)
+        rows = store.list_instances(status, process)
+        if not rows:
+            return []
+        self.fill_titles()
+        found, _ = store.search_instances(InstanceQuery(process=process, status=status, sort="id", limit=len(rows),
+                                                        scope=scope))
+        versions = {r.id: r.version for r in rows}
+        return [InstanceSummary(r.id, r.process_id, versions.get(r.id, ""), r.status, r.started_at, r.updated_at,
+                                r.started_by, r.last_seq, shown_title(r.title, r.process_name, r.id), r.due)
+                for r in found]
+
+    def search(
+        self, *, text: str = "", process: str | None = None, status: str | None = None, waiting: str | None = None,
+        lane: str | None = None, overdue_at: str | None = None, started_since: date | None = None,
+        started_until: date | None = None, sort: str = "started", page: int = 1, per_page: int = 50,
+        mine: bool = False,
+    ) -> tuple[list[InstanceSummary], int]:
+        """One page of the instances the person may read that match: every word of text begins a word of the
+        title or of an artefact's text; filters by process, status, waiting step, lane of a ready step, overdue (a
+        ready step due before overdue_at), started from the day started_since to the day started_until (the
+        office's days); mine: only those the person started or acted on. Sorted by start (newest first), last
+        change (newest first) or due time (soonest first); with how many match (counted up to 10,000: more reads
+        10,001)."""
+        from engine.service.reading import read_scope
+        from engine.service.titles import search_words, shown_title
+        from engine.store.sql_core import matching_lanes
+
+        store = self._context.store(optional=True)
+        if store.missing or store.schema_version() == 0:
+            return [], 0
+        self.fill_titles()
+        lanes = matching_lanes(store.ready_lanes(), lane, None) if lane else None
+        started_from = started_to = None
+        if started_since or started_until:
+            from engine.service.sla_report import day_window
+
+            started_from, started_to = day_window(self._context.work_clock(), started_since, started_until)
+        query = InstanceQuery(
+            words=tuple(search_words(text).split()[:10]), process=process, status=status, waiting=waiting,
+            lanes=lanes, overdue_at=overdue_at, started_from=started_from, started_until=started_to, sort=sort,
+            offset=(max(page, 1) - 1) * per_page, limit=per_page, scope=read_scope(self._context),
+            mine=self._context.operator if mine else None)
+        found, total = store.search_instances(query)
+        return [InstanceSummary(r.id, r.process_id, "", r.status, r.started_at, r.updated_at, r.started_by, r.last_seq,
+                                shown_title(r.title, r.process_name, r.id), r.due) for r in found], total
+
+    def mine_first(self) -> bool:
+        """True when the person's own requests are the list to show first: people of a start lane who read no
+        process whole (the OPDs)."""
+        from engine.service.reading import starts_only
+
+        return starts_only(self._context)
+
+    def search_choices(self) -> dict[str, tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]]:
+        """What a search can filter by: each process of the definitions folder by id, with its name, its steps (id,
+        name) and its lanes (kept while the folder's files do not change)."""
+        from engine.service.reading import process_facts
+
+        return {pid: (f.name, f.steps, f.lanes) for pid, f in process_facts(self._context).items()}
+
+    def fill_titles(self) -> int:
+        """Work out the titles and search words of instances stored before the store kept them; how many."""
+        from engine.service.titles import fill_untitled
+
+        store = self._context.store(optional=True)
+        if store.missing or not store.untitled(1):
+            return 0
+        return fill_untitled(store)
+
+    def titles(self, instances: list[int]) -> dict[int, str]:
+        """The titles people read of these instances (no read check: for rows a list already showed)."""
+        from engine.service.titles import shown_title
+
+        if not instances:
+            return {}
+        self.fill_titles()
+        found = self._context.store().titles(tuple(dict.fromkeys(instances)))
+        return {number: shown_title(title, name, number) for number, (title, name) in found.items()}
+
+    def task_page(
+        self, *, lanes: tuple[str, ...] | None = None, overdue_at: str | None = None, process: str | None = None,
+        instance: int | None = None, page: int = 1, per_page: int = 50,
+    ) -> tuple[list[TaskView], int]:
+        """One page of the ready tasks (oldest first) of the instances the person may read, in these lanes (None:
+        all), and how many match in all."""
+        from engine.service.reading import read_scope
+        from engine.store.sql_core import matching_lanes
+
+        store = self._context.store()
+        if instance is not None:
+            from engine.service.reading import check_readable
+
+            check_readable(self._context, instance)
+        stored = matching_lanes(store.ready_lanes(), None, lanes) if lanes is not None else None
+        query = InstanceQuery(process=process, instance=instance, lanes=stored, overdue_at=overdue_at,
+                              offset=(max(page, 1) - 1) * per_page, limit=per_page, scope=read_scope(self._context))
+        return store.ready_page(query)
 
     def tasks(
         self, *, instance: int | None = None, lane: str | None = None, lanes: tuple[str, ...] | None = None,
@@ -67,18 +167,47 @@ class InstanceService:
     ) -> list[TaskView]:
         """Ready user tasks from the ready-task table, oldest first; lane: one lane; lanes: only those; overdue_at:
         only tasks due before that time."""
+        from engine.service.reading import read_scope
+
         if instance is not None:
             self._context.instance_row(instance)
-        return self._context.store().ready_tasks(instance, lane, limit, lanes, overdue_at)
+        store = self._context.store()
+        scope = read_scope(self._context)
+        if scope is None:
+            return store.ready_tasks(instance, lane, limit, lanes, overdue_at)
+        if store.schema_version() < store.titles_since:  # read before its upgrade: the rule asked per instance
+            from engine.service.reading import may_read
+
+            found = store.ready_tasks(instance, lane, None, lanes, overdue_at)
+            allowed = {t.instance for t in found if may_read(self._context, t.instance, t.process)}
+            return [t for t in found if t.instance in allowed][:limit]
+        from engine.store.sql_core import matching_lanes
+
+        stored = matching_lanes(store.ready_lanes(), lane, lanes)
+        query = InstanceQuery(instance=instance, lanes=stored, overdue_at=overdue_at, scope=scope,
+                              limit=limit if limit is not None else 2**62)
+        return store.ready_page(query)[0]
 
     def count_tasks(
         self, *, instance: int | None = None, lane: str | None = None, lanes: tuple[str, ...] | None = None,
         overdue_at: str | None = None,
     ) -> int:
         """How many ready user tasks match (the same filters as `tasks`)."""
+        from engine.service.reading import read_scope
+
         if instance is not None:
             self._context.instance_row(instance)
-        return self._context.store().count_ready_tasks(instance, lane, lanes, overdue_at)
+        store = self._context.store()
+        scope = read_scope(self._context)
+        if scope is None:
+            return store.count_ready_tasks(instance, lane, lanes, overdue_at)
+        if store.schema_version() < store.titles_since:
+            return len(self.tasks(instance=instance, lane=lane, lanes=lanes, overdue_at=overdue_at))
+        from engine.store.sql_core import matching_lanes
+
+        stored = matching_lanes(store.ready_lanes(), lane, lanes)
+        return store.ready_page(InstanceQuery(instance=instance, lanes=stored, overdue_at=overdue_at, scope=scope,
+                                              limit=0, offset=1))[1]
 
     def migrate_all(self, from_version: str, *, to: str | None = None, dry_run: bool = False) -> list[MigrationResult]:
         """Move every running instance of a version (a hash prefix); each moves (or is refused) on its own."""

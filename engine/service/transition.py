@@ -70,6 +70,9 @@ def advance(
                            state=state_to_bytes(workflow), state_format=STATE_FORMAT, row_version=row.row_version + 1)
     new_row = _append(tx, new_row, happened, change)
     tx.save_instance(new_row, row.row_version)
+    from engine.service.titles import record_words
+
+    record_words(tx, new_row, [h.type for h in happened], change.actor, change.operator)
     if finished is not None:
         clock = change.clock
         tx.finish_step(row.id, finished.task_uuid, row.last_seq + 1, change.now,

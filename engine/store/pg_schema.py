@@ -136,6 +136,25 @@ MIGRATIONS: list[list[str]] = [
         """CREATE TRIGGER accounts_events_no_truncate BEFORE TRUNCATE ON accounts_events
             FOR EACH STATEMENT EXECUTE FUNCTION sop_events_append_only()""",
     ],
+    # 8: titles and search words (a GIN index over their tsvector, the 'simple' configuration: no stemming, as
+    # SQLite's FTS5 matches) and the people of each instance (SQLite's schema 11).
+    [
+        """CREATE TABLE IF NOT EXISTS instance_titles (
+            instance_id BIGINT PRIMARY KEY, title TEXT NOT NULL, search TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS instance_titles_words ON instance_titles USING GIN "
+        "(to_tsvector('simple', search))",
+        "CREATE INDEX IF NOT EXISTS instances_updated ON instances(updated_at)",
+        "CREATE INDEX IF NOT EXISTS ready_tasks_lane_order ON ready_tasks(lane, since, instance_id, bpmn_id)",
+        f"""CREATE TABLE IF NOT EXISTS instance_people (
+            login {_T} NOT NULL, instance_id BIGINT NOT NULL, PRIMARY KEY (login, instance_id))""",
+        """INSERT INTO instance_people (login, instance_id)
+            SELECT actor, instance_id FROM events UNION SELECT operator, instance_id FROM events
+            ON CONFLICT DO NOTHING""",
+        "CREATE TABLE IF NOT EXISTS instance_untitled (instance_id BIGINT PRIMARY KEY, reason TEXT NOT NULL)",
+        """INSERT INTO instance_untitled (instance_id, reason)
+            SELECT id, 'stored before titles' FROM instances
+            WHERE id NOT IN (SELECT instance_id FROM instance_titles) ON CONFLICT DO NOTHING""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The first schema version that has the roles log.
@@ -150,8 +169,11 @@ OUTBOX_SINCE = 5
 SESSIONS_SINCE = 6
 # The first schema version with the accounts log (its migration also writes the baseline event).
 ACCOUNTS_LOG_SINCE = 7
+# The first schema version with titles, search words and the people of each instance.
+TITLES_SINCE = 8
 
 # The tables a sop store owns: a database holding any of them without the version table is someone else's.
 TABLES = ("definition_versions", "instances", "ready_tasks", "events", "timers", "steps", "days_off",
           "instance_times", "roles_events", "blobs", "blob_chunks", "attachments", "accounts", "login_failures",
-          "drafts", "outbox", "outbox_cursors", "session_ends", "accounts_events")
+          "drafts", "outbox", "outbox_cursors", "session_ends", "accounts_events",
+          "instance_titles", "instance_people", "instance_untitled")

@@ -178,6 +178,51 @@ class OutboxRow(NamedTuple):
     data: str
 
 
+class ReadScope(NamedTuple):
+    """The instances one person may read, as a store filters them: those of the processes where they hold a lane
+    other than the start lane, and those they started or acted on."""
+
+    login: str
+    processes: tuple[str, ...] = ()
+
+
+class InstanceQuery(NamedTuple):
+    """A search of the instances: words (every one must begin a word of the title or an artefact's text), filters,
+    an order and a page; scope: only what one person may read (None: all); mine: only what this login started or
+    acted on."""
+
+    words: tuple[str, ...] = ()
+    process: str | None = None
+    status: str | None = None
+    waiting: str | None = None  # the BPMN id of a ready step
+    lanes: tuple[str, ...] | None = None  # a ready step in one of these stored lane names
+    overdue_at: str | None = None  # a ready step due before this time
+    started_from: str | None = None
+    started_until: str | None = None  # started before this time
+    sort: str = "updated"  # "updated" (last change, newest first), "started" (newest first), "due" (soonest first)
+    offset: int = 0
+    limit: int = 50
+    scope: ReadScope | None = None
+    mine: str | None = None
+    instance: int | None = None
+
+
+class ListedInstance(NamedTuple):
+    """One row of a search: the instance's indexed columns, its title ('' before its title fields are entered;
+    None before the engine worked it out), its process's name and its soonest due time."""
+
+    id: int
+    process_id: str
+    status: str
+    started_at: str
+    updated_at: str
+    started_by: str
+    last_seq: int
+    title: str | None
+    process_name: str
+    due: str | None
+
+
 class Transaction(Protocol):
     """The reads and writes of one command, all or nothing; an implementation holds the instance's lock
     (SQLite: BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE) from lock_instance to the commit."""
@@ -276,6 +321,14 @@ class Transaction(Protocol):
     def end_sessions(self, login: str, at: str, by: str) -> None:
         """End every session of a login signed in before `at` (the time moves only forward), logged in the accounts
         log."""
+    def instance_words(self, instance_id: int) -> tuple[str | None, str | None]:
+        """The instance's title and search words, read under the lock."""
+    def set_words(self, instance_id: int, title: str, search: str) -> None:
+        """Give the instance its title and search words."""
+    def forget_untitled(self, instance_id: int) -> None:
+        """The instance's title is worked out (it was stored before the store kept titles)."""
+    def add_people(self, instance_id: int, logins: tuple[str, ...]) -> None:
+        """Record that these logins started or acted on the instance (kept when recorded already)."""
 
 
 class Store(Protocol):
@@ -289,6 +342,7 @@ class Store(Protocol):
     outbox_since: int  # the first schema version with the outbox and its cursors
     sessions_since: int  # the first schema version with the session ends
     accounts_log_since: int  # the first schema version with the accounts log
+    titles_since: int  # the first schema version with titles, search words and each instance's people
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """One command's transaction: commit on success, roll back on any error."""
@@ -379,5 +433,15 @@ class Store(Protocol):
         takes files in chunks inside the transaction."""
     def stray_files(self) -> list[str]:
         """Paths of files beside the store no row names (left by a crash between rename and commit)."""
+    def search_instances(self, query: InstanceQuery) -> tuple[list[ListedInstance], int]:
+        """One page of the instances a query finds, and how many it finds in all."""
+    def ready_page(self, query: InstanceQuery) -> tuple[list[TaskView], int]:
+        """One page of the ready tasks of the instances a query finds (oldest first), and how many in all."""
+    def titles(self, instance_ids: tuple[int, ...]) -> dict[int, tuple[str | None, str]]:
+        """Each instance's title and its process's name."""
+    def is_person_of(self, instance_id: int, login: str) -> bool:
+        """True when the login started or acted on the instance."""
+    def untitled(self, limit: int) -> list[int]:
+        """Instances whose title and search words the engine has not worked out yet (stored before it kept them)."""
     def close(self) -> None:
         """Release the connection."""

@@ -15,7 +15,9 @@ from engine.store.protocol import (
     BlobRow,
     DraftRow,
     EventRow,
+    InstanceQuery,
     InstanceRow,
+    ListedInstance,
     OutboxRow,
     RolesEventRow,
     StepRow,
@@ -63,6 +65,7 @@ class SqlStoreReads(ABC):
     outbox_since: int  # ... with the outbox
     sessions_since: int  # ... with the session ends
     accounts_log_since: int  # ... with the accounts log
+    titles_since: int  # ... with titles, search words and each instance's people
 
     @abstractmethod
     def schema_version(self) -> int:
@@ -324,3 +327,58 @@ class SqlStoreReads(ABC):
             return 0
         rows = self._query("SELECT position FROM outbox_cursors WHERE consumer = ?", (consumer,))
         return int(rows[0][0]) if rows else 0
+
+    # -- titles and finding requests -----------------------------------------------------------------
+
+    def search_instances(self, query: InstanceQuery) -> tuple[list[ListedInstance], int]:
+        """One page of the instances a query finds, and how many it finds in all."""
+        from engine.store.sql_search import listed_sql, search_sql
+
+        page, count, params = search_sql(query, self.dialect)
+        numbers = [int(r[0]) for r in self._query(page, params)]
+        found: dict[int, ListedInstance] = {}
+        for start in range(0, len(numbers), 500):
+            part = tuple(numbers[start:start + 500])
+            found.update({int(r[0]): ListedInstance._make((int(r[0]), *r[1:6], int(r[6]), *r[7:]))
+                          for r in self._query(listed_sql(len(part)), part)})
+        rows = [found[n] for n in numbers if n in found]
+        if query.offset == 0 and len(rows) < query.limit:
+            return rows, len(rows)  # the whole answer is on this page: no count needed
+        counted = self._query(count, params)
+        return rows, int(counted[0][0]) if counted else 0
+
+    def ready_page(self, query: InstanceQuery) -> tuple[list[TaskView], int]:
+        """One page of the ready tasks of the instances a query finds (oldest first), and how many in all."""
+        from engine.store.sql_search import ready_page_sql
+
+        page, count, params = ready_page_sql(query)
+        make = TaskView._make
+        rows = [make(r) for r in self._query(page, params)]
+        if query.offset == 0 and len(rows) < query.limit:
+            return rows, len(rows)
+        counted = self._query(count, params)
+        return rows, int(counted[0][0]) if counted else 0
+
+    def titles(self, instance_ids: tuple[int, ...]) -> dict[int, tuple[str | None, str]]:
+        """Each instance's title and its process's name."""
+        found: dict[int, tuple[str | None, str]] = {}
+        for start in range(0, len(instance_ids), 500):  # a bounded number of parameters per statement
+            part = instance_ids[start:start + 500]
+            sql = ("SELECT i.id, t.title, coalesce((SELECT d.name FROM definition_versions d WHERE "
+                   "d.version = i.version), i.process_id) FROM instances i LEFT JOIN instance_titles t ON "
+                   f"t.instance_id = i.id WHERE i.id IN ({', '.join('?' * len(part))})")
+            found.update({int(r[0]): (r[1], str(r[2])) for r in self._query(sql, part)})
+        return found
+
+    def is_person_of(self, instance_id: int, login: str) -> bool:
+        """True when the login started or acted on the instance (read from its events: a handful per instance, and
+        right in a store copied or upgraded before the engine recorded its people)."""
+        return bool(self._query("SELECT 1 FROM events WHERE instance_id = ? AND (actor = ? OR operator = ?) LIMIT 1",
+                                (instance_id, login, login)))
+
+    def untitled(self, limit: int) -> list[int]:
+        """Instances whose title and search words the engine has not worked out yet."""
+        if self.schema_version() < self.titles_since:
+            return []
+        sql = f"SELECT instance_id FROM instance_untitled ORDER BY instance_id LIMIT {int(limit)}"
+        return [int(r[0]) for r in self._query(sql)]

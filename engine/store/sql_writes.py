@@ -129,6 +129,25 @@ class SqlTransactionCore(ABC):
         self._many(f"INSERT INTO ready_tasks ({READY_COLUMNS}) VALUES ({marks(12)})",
                    [(instance_id, *r[1:]) for r in rows])
 
+    def instance_words(self, instance_id: int) -> tuple[str | None, str | None]:
+        """The instance's title and search words, read under the lock."""
+        rows = self._all("SELECT title, search FROM instance_titles WHERE instance_id = ?", (instance_id,))
+        return (rows[0][0], rows[0][1]) if rows else (None, None)
+
+    def set_words(self, instance_id: int, title: str, search: str) -> None:
+        """Give the instance its title and search words (SQLite's FTS5 index follows by trigger)."""
+        self._run("INSERT INTO instance_titles (instance_id, title, search) VALUES (?, ?, ?) ON CONFLICT (instance_id) "
+                  "DO UPDATE SET title = excluded.title, search = excluded.search", (instance_id, title, search))
+
+    def forget_untitled(self, instance_id: int) -> None:
+        """The instance's title is worked out: it is no longer one of those stored before titles."""
+        self._run("DELETE FROM instance_untitled WHERE instance_id = ?", (instance_id,))
+
+    def add_people(self, instance_id: int, logins: tuple[str, ...]) -> None:
+        """Record that these logins started or acted on the instance (kept when recorded already)."""
+        self._many("INSERT INTO instance_people (login, instance_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                   [(login, instance_id) for login in dict.fromkeys(logins)])
+
     def append_event(self, row: EventRow) -> None:
         """Append one event; (instance, seq) is unique."""
         self._run(f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({marks(11)})", tuple(row))

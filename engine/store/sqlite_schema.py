@@ -163,6 +163,32 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER IF NOT EXISTS accounts_events_no_delete BEFORE DELETE ON accounts_events
         BEGIN SELECT RAISE(ABORT, 'accounts events are append-only'); END;
     """,
+    # 11: titles and finding requests: each instance's title ('' while its title fields are not entered) and search
+    # words (its title and every text of its artefacts, lowercased, one space between words), indexed by FTS5
+    # (external content: the words live once, in instance_titles); who started or acted on each instance (the read
+    # rule's "their own"), from every event's actor and recorder. An instance without a row here (stored before)
+    # gets one from its events when a list is first asked. Every statement may run again (IF NOT EXISTS).
+    """
+    CREATE TABLE IF NOT EXISTS instance_titles (
+        instance_id INTEGER PRIMARY KEY, title TEXT NOT NULL, search TEXT NOT NULL);
+    CREATE VIRTUAL TABLE IF NOT EXISTS instance_words USING fts5(
+        search, title UNINDEXED, content='instance_titles', content_rowid='instance_id');
+    CREATE TRIGGER IF NOT EXISTS instance_words_insert AFTER INSERT ON instance_titles
+        BEGIN INSERT INTO instance_words (rowid, search, title) VALUES (new.instance_id, new.search, new.title); END;
+    CREATE TRIGGER IF NOT EXISTS instance_words_update AFTER UPDATE ON instance_titles
+        BEGIN INSERT INTO instance_words (instance_words, rowid, search, title)
+                  VALUES ('delete', old.instance_id, old.search, old.title);
+              INSERT INTO instance_words (rowid, search, title) VALUES (new.instance_id, new.search, new.title); END;
+    CREATE INDEX IF NOT EXISTS instances_updated ON instances(updated_at);
+    CREATE INDEX IF NOT EXISTS ready_tasks_lane_order ON ready_tasks(lane, since, instance_id, bpmn_id);
+    CREATE TABLE IF NOT EXISTS instance_people (
+        login TEXT NOT NULL, instance_id INTEGER NOT NULL, PRIMARY KEY (login, instance_id));
+    INSERT OR IGNORE INTO instance_people (login, instance_id) SELECT DISTINCT actor, instance_id FROM events;
+    INSERT OR IGNORE INTO instance_people (login, instance_id) SELECT DISTINCT operator, instance_id FROM events;
+    CREATE TABLE IF NOT EXISTS instance_untitled (instance_id INTEGER PRIMARY KEY, reason TEXT NOT NULL);
+    INSERT OR IGNORE INTO instance_untitled (instance_id, reason)
+        SELECT id, 'stored before titles' FROM instances WHERE id NOT IN (SELECT instance_id FROM instance_titles);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables each schema version has (from the version that adds them): a store's user_version must match them.
@@ -175,6 +201,7 @@ SCHEMA_TABLES: list[tuple[int, tuple[str, ...]]] = [
     (8, ("outbox", "outbox_cursors")),
     (9, ("session_ends",)),
     (10, ("accounts_events",)),
+    (11, ("instance_titles", "instance_words", "instance_people", "instance_untitled")),
 ]
 # The first schema version that has the roles log.
 ROLES_SINCE = 4
@@ -188,3 +215,5 @@ OUTBOX_SINCE = 8
 SESSIONS_SINCE = 9
 # The first schema version with the accounts log (its migration also writes the baseline event).
 ACCOUNTS_LOG_SINCE = 10
+# The first schema version with titles, search words and the people of each instance.
+TITLES_SINCE = 11

@@ -30,6 +30,7 @@ from engine.store.sqlite_schema import (
     SCHEMA_TABLES,
     SCHEMA_VERSION,
     SESSIONS_SINCE,
+    TITLES_SINCE,
 )
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class SqliteStore(SqlStoreReads):
     outbox_since = OUTBOX_SINCE
     sessions_since = SESSIONS_SINCE
     accounts_log_since = ACCOUNTS_LOG_SINCE
+    titles_since = TITLES_SINCE
 
     def __init__(self, path: str, create: bool) -> None:
         self.location = store_label(path)
