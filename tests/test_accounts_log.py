@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 from conftest import FORMS, Sop
-from web_fixtures import engine_as, logged_in, make_app, office, post, started
+from web_fixtures import engine_as, logged_in, make_app, office, os_account_audits, post, started
 
-from engine.common.identity import os_login
 from engine.store.sqlite_schema import ACCOUNTS_LOG_SINCE, MIGRATIONS
 
 SURVEY = {"tanggal_survey": "2026-11-05", "lokasi": "Jl. Ahmad Yani No. 12", "_rows.petugas": "1",
@@ -28,15 +27,8 @@ def paths(tmp_path: Path) -> dict[str, str]:
 
 
 def _sop(paths: dict[str, str]) -> Sop:
-    """The CLI as the OS account, an auditor in the office's roles (the read rule lets it read every instance)."""
-    roles = Path(paths["roles"])
-    me = os_login()
-    if f"\n{me}:" not in roles.read_text(encoding="utf-8"):
-        roles.write_text(roles.read_text(encoding="utf-8") + f"{me}:\n  name: Auditor Uji\n  auditor: true\n",
-                         encoding="utf-8")
-        clerk = engine_as(paths, "tu.umum")
-        clerk.people.apply_roles()
-        clerk.close()
+    """The CLI as the OS account, an auditor of the office (the read rule lets it read every instance)."""
+    os_account_audits(paths)
     return Sop(Path(paths["db"]), Path(paths["definitions"]), FORMS)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLES, FORMS
-from web_fixtures import engine_as, logged_in, make_app, office, started
+from web_fixtures import engine_as, logged_in, make_app, office, os_account_audits, started
 
 PDF = EXAMPLES / "berkas" / "surat-permohonan-dinkes.pdf"
 PNG = EXAMPLES / "berkas" / "topologi-dinkes.png"
@@ -206,6 +206,7 @@ def _cli(paths: dict[str, str], lang: str, *args: str) -> str:
 
     from runner.cli import cli
 
+    os_account_audits(paths)  # the OS account reads every instance (the read rule)
     env = {"SOP_DB": paths["db"], "SOP_DEFINITIONS": paths["definitions"], "SOP_FORMS": paths["forms"],
            "SOP_LANG": lang, "COLUMNS": "400"}
     result = CliRunner().invoke(cli, ["--roles", paths["roles"], *args], env=env)
@@ -239,7 +240,7 @@ def test_sop_show_prints_the_documents_in_words(paths: dict[str, str], lang: str
     shown = json.loads(_cli(paths, lang, "show", str(instance), "--json"))
     assert {"instance", "process", "version", "status", "started", "updated", "started_by", "tasks", "data",
             "events", "head_hash", "attachments"} <= set(shown)
-    assert shown["process"] == "interkoneksi_data_baru" and shown["started_by"] == "tu.umum"
+    assert shown["process"] == "interkoneksi_data_baru" and shown["started_by"] == "opd.dinkes"
 
 
 @pytest.mark.parametrize(("lang", "by"), [("id", "Ir. Asmawi Alie, MT"), ("en", "Ir. Asmawi Alie, MT")])

@@ -230,7 +230,7 @@ def _errors(crawl: Crawl, finished: int) -> None:
     crawl.get("404", "kadis", "/processes/tidak_ada/sheet", 404)
     crawl.get("409", "kabid.egov", f"/instances/{finished}/tasks/TindakLanjut", 409)
     letter = read_data_file(str(EXAMPLES / "data" / "01_surat_permohonan.yaml"))
-    engine = engine_as(crawl.paths, "tu.umum")
+    engine = engine_as(crawl.paths, "opd.dinkes")  # the OPD's own request (the read rule)
     waiting = engine.instances.start(PROCESS).instance
     engine.close()
     address = f"/instances/{waiting}/tasks/AjukanPermohonan"

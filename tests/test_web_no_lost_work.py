@@ -58,8 +58,10 @@ def test_a_step_claimed_by_another_opens_read_only_naming_them(paths: dict[str, 
 def test_a_409_keeps_the_typing_and_the_chosen_files_and_saves_a_draft(paths: dict[str, str]) -> None:
     """The clerk took the OPD's letter; the OPD's submission with its scan is refused (409) with every value typed
     on the page, the scan named to choose again, and the typing kept as the OPD's draft; nothing recorded."""
+    own = engine_as(paths, "opd.dinkes")  # the OPD's own request (an OPD reads only its own)
+    instance = own.instances.start("interkoneksi_data_baru").instance
+    own.close()
     engine = engine_as(paths, "tu.umum")
-    instance = engine.instances.start("interkoneksi_data_baru").instance
     engine.instance(instance).claim("AjukanPermohonan")
     before = _events(paths, instance)
     opd = logged_in(make_app(paths), "opd.dinkes")

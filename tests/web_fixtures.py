@@ -116,3 +116,19 @@ def started(paths: dict[str, str], upto: str | None = None) -> int:
         return view.instance
     finally:
         engine.close()
+
+
+def os_account_audits(paths: dict[str, str]) -> None:
+    """Make the OS account running the tests an auditor of the office (the read rule lets it read every instance
+    through the CLI), its roles applied by the clerk; done once per store."""
+    from engine.common.identity import os_login
+
+    roles = Path(paths["roles"])
+    me = os_login()
+    if f"\n{me}:" in roles.read_text(encoding="utf-8"):
+        return
+    roles.write_text(roles.read_text(encoding="utf-8") + f"{me}:\n  name: Auditor Uji\n  auditor: true\n",
+                     encoding="utf-8")
+    clerk = engine_as(paths, "tu.umum")
+    clerk.people.apply_roles()
+    clerk.close()
