@@ -214,7 +214,7 @@ def test_an_operators_own_claim_does_not_stop_them_recording_for_the_lane(db: st
     """The clerk takes the OPD's letter and records it for opd.dinkes: completed, the OPD as actor; while the
     clerk holds it, the OPD itself is refused, naming the clerk; the engine says whom each may act as."""
     clerk, opd = engine_as(db, "tu.umum"), engine_as(db, "opd.dinkes")
-    instance = clerk.instances.start("interkoneksi_data_baru").instance
+    instance = clerk.instances.start("interkoneksi_data_baru", actor="opd.dinkes").instance  # for the OPD
     assert clerk.instance(instance).acting_choices("AjukanPermohonan") == ("tu.umum", "opd.dinkes")
     assert engine_as(db, "kadis").instance(instance).acting_choices("AjukanPermohonan") == ()
     clerk.instance(instance).claim("AjukanPermohonan")
