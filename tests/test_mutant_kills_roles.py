@@ -1,0 +1,160 @@
+"""The roles log's checks, as `sop verify` shows them: each problem named in full (the mutants of
+engine/definitions/roles_pinning.py that survived the older tests, `make mutants`)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import yaml
+from conftest import DATA, FORMS, Sop, copy_definitions
+
+from engine.common.canonical import canonical_json, sha256_hex
+from engine.common.identity import os_login
+from engine.service.facade import Engine
+
+ME = os_login()
+T0 = "2026-11-02T01:00:00.000Z"
+T1 = "2026-11-02T05:00:00.000Z"
+DEPUTY = "wakil:\n  name: Wakil Kadis\n  nip: '1'\n  lanes: [Kepala Dinas]\n"
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: str = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> str:
+        return self.now
+
+
+def _data(name: str) -> dict[str, object]:
+    loaded: dict[str, object] = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+    return loaded
+
+
+def _two_applies(tmp_path: Path, *, second_at: str = T1) -> tuple[Path, Path, Clock]:
+    """A store whose roles were applied at T0 and again (the deputy added) at second_at, an instance started
+    between; the OS account running the tests is the clerk and an operator."""
+    definitions, _ = copy_definitions(tmp_path, roles=True)
+    roles = definitions / "roles.yaml"
+    roles.write_text(roles.read_text(encoding="utf-8") + f"{ME}:\n  lanes: [OPD]\n  operator: true\n",
+                     encoding="utf-8")
+    db, clock = tmp_path / "sop.db", Clock()
+    eng = Engine(str(db), definitions_dir=definitions, forms_dir=FORMS, clock=clock, operator=ME, roles=roles)
+    eng.people.apply_roles()
+    clock.now = "2026-11-02T02:00:00.000Z" if second_at > "2026-11-02T02" else T0
+    instance = eng.instances.start("interkoneksi_data_baru").instance
+    eng.instance(instance).complete("AjukanPermohonan", _data("01_surat_permohonan.yaml"), actor="opd.dinkes")
+    eng.close()
+    roles.write_text(roles.read_text(encoding="utf-8") + DEPUTY, encoding="utf-8")
+    clock.now = second_at
+    eng = Engine(str(db), definitions_dir=definitions, forms_dir=FORMS, clock=clock, operator=ME, roles=roles)
+    assert eng.people.apply_roles().event.seq == 2
+    eng.close()
+    return db, definitions, clock
+
+
+def _rewrite(db: Path, *updates: str) -> None:
+    """Change the roles log behind the program's back (its no-update and no-delete triggers dropped first)."""
+    conn = sqlite3.connect(db)
+    for trigger in [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                               "AND tbl_name = 'roles_events'")]:
+        conn.execute(f'DROP TRIGGER "{trigger}"')
+    for update in updates:
+        conn.execute(update)
+    conn.commit()
+    conn.close()
+
+
+def _roles_rows(db: Path) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT seq, time, actor, version, people FROM roles_events ORDER BY seq").fetchall()
+    finally:
+        conn.close()
+
+
+def _verify(db: Path, definitions: Path) -> tuple[int, dict[int, list[str]]]:
+    """`sop verify --json`: its exit code and each verdict's problems (0: the store's own checks)."""
+    result = Sop(db, definitions, FORMS)("verify", "--json")
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    return result.exit_code, {v["instance"]: [p["problem"] for p in v["problems"]] for v in json.loads(result.stdout)}
+
+
+def test_a_removed_roles_event_is_named_by_its_number(tmp_path: Path) -> None:
+    """The first roles event deleted: verify says which number is missing and what it found instead."""
+    db, definitions, _ = _two_applies(tmp_path)
+    _rewrite(db, "DELETE FROM roles_events WHERE seq = 1")
+    code, problems = _verify(db, definitions)
+    assert code == 1
+    assert "the store's roles log: roles event 1 is missing or out of order (found 2)" in problems[0]
+
+
+def test_a_backdated_roles_event_is_named_with_the_time_it_follows(tmp_path: Path) -> None:
+    """The second roles event dated before the first: verify names it, its version (12 characters), who applied
+    it, and the time it should follow."""
+    db, definitions, _ = _two_applies(tmp_path)
+    _rewrite(db, "UPDATE roles_events SET time = '2026-11-02T00:30:00.000Z' WHERE seq = 2")
+    version = str(_roles_rows(db)[1][3])
+    code, problems = _verify(db, definitions)
+    assert code == 1
+    assert (f"the store's roles log: roles event 2 (version {version[:12]} by {ME} at 2026-11-02T00:30:00.000Z) is "
+            f"dated before the roles event it follows ({T0}): backdated") in problems[0]
+
+
+def test_two_roles_applied_at_the_same_moment_are_not_backdated(tmp_path: Path) -> None:
+    """Two applies in the same millisecond are in order: verify passes, and a step recorded at that moment by a
+    person the second added counts under the second (the roles in force at a moment include one applied then)."""
+    db, definitions, clock = _two_applies(tmp_path, second_at=T0)
+    eng = Engine(str(db), definitions_dir=definitions, forms_dir=FORMS, clock=clock, operator=ME,
+                 roles=definitions / "roles.yaml")
+    eng.instance(1).complete("DisposisiKadis", _data("02_disposisi_kadis.yaml"), actor="wakil")
+    eng.close()
+    code, problems = _verify(db, definitions)
+    assert (code, problems) == (0, {1: []})
+
+
+def test_a_step_recorded_as_roles_are_applied_counts_under_the_new_roles(tmp_path: Path) -> None:
+    """A completion in the very millisecond a roles version adding its actor is applied passes verify; the same
+    completion a millisecond earlier is named (the actor was in no lane yet)."""
+    db, definitions, clock = _two_applies(tmp_path)
+    eng = Engine(str(db), definitions_dir=definitions, forms_dir=FORMS, clock=clock, operator=ME,
+                 roles=definitions / "roles.yaml")
+    eng.instance(1).complete("DisposisiKadis", _data("02_disposisi_kadis.yaml"), actor="wakil")
+    eng.close()
+    assert _verify(db, definitions) == (0, {1: []})
+    _rewrite(db, "UPDATE roles_events SET time = '2026-11-02T05:00:00.001Z' WHERE seq = 2")
+    code, problems = _verify(db, definitions)
+    assert code == 1
+    assert [p for p in problems[1] if "its actor 'wakil' is in no one's entry under roles version" in p], problems
+
+
+def test_altered_people_are_named_with_the_hash_they_now_have(tmp_path: Path) -> None:
+    """People edited in the first roles event: verify gives the 12-character hash they now have (what an auditor
+    compares), beside the version they were pinned as."""
+    db, definitions, _ = _two_applies(tmp_path)
+    _rewrite(db, "UPDATE roles_events SET people = replace(people, '\"OPD\"', '\"Kepala Dinas\"') WHERE seq = 1")
+    seq, time, actor, version, people = _roles_rows(db)[0]
+    now = sha256_hex(canonical_json(json.loads(str(people))))
+    code, problems = _verify(db, definitions)
+    assert code == 1
+    assert (f"the store's roles log: roles event {seq} (version {str(version)[:12]} by {actor} at {time}): its "
+            f"people now hash to {now[:12]} (altered)") in problems[0]
+
+
+def test_unreadable_people_do_not_stop_the_checks_of_the_events_after_them(tmp_path: Path) -> None:
+    """The first event's people made unreadable and the second's applier rewritten: verify names both."""
+    db, definitions, _ = _two_applies(tmp_path)
+    _rewrite(db, "UPDATE roles_events SET people = 'rusak' WHERE seq = 1",
+             "UPDATE roles_events SET actor = 'kadis' WHERE seq = 2")
+    code, problems = _verify(db, definitions)
+    assert code == 1
+    first, second = _roles_rows(db)
+    assert problems[0] == [
+        f"the store's roles log: roles event 1 (version {str(first[3])[:12]} by {ME} at {T0}): its people are not "
+        "readable JSON",
+        f"the store's roles log: roles event 2 (version {str(second[3])[:12]} by kadis at {T1}): hash mismatch — the "
+        "roles event was altered, or one before it removed"]
