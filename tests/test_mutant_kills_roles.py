@@ -158,3 +158,23 @@ def test_unreadable_people_do_not_stop_the_checks_of_the_events_after_them(tmp_p
         "readable JSON",
         f"the store's roles log: roles event 2 (version {str(second[3])[:12]} by kadis at {T1}): hash mismatch — the "
         "roles event was altered, or one before it removed"]
+
+
+def test_an_auditor_recomputes_each_roles_hash_from_the_stored_columns(tmp_path: Path) -> None:
+    """Each roles event's hash is sha256(previous hash + canonical JSON of its other columns, the people parsed),
+    the first chaining from '': an auditor recomputes it with no sop code, and `sop roles apply --json` shows it."""
+    import hashlib
+
+    db, _, _ = _two_applies(tmp_path)
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    rows = [dict(r) for r in conn.execute("SELECT * FROM roles_events ORDER BY seq")]
+    conn.close()
+    assert len(rows) == 2
+    previous = ""
+    for row in rows:
+        body = {k: (json.loads(v) if k == "people" else v) for k, v in row.items() if k != "hash"}
+        assert set(body) == {"seq", "time", "actor", "version", "source", "people"}
+        text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert row["hash"] == hashlib.sha256((previous + text).encode("utf-8")).hexdigest()
+        previous = row["hash"]
