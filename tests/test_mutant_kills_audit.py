@@ -1,0 +1,24 @@
+"""What auditors read and are refused, at the edges the older tests left open (the mutants of the audit modules that
+survived them, `make mutants`)."""
+
+from __future__ import annotations
+
+from audit_fixtures import built_fixture, store_fixture  # noqa: F401 - fixtures
+from conftest import Sop
+
+
+def test_replay_until_takes_every_number_from_the_first_event_to_the_last(store: Sop) -> None:
+    """`--until 1` and `--until N` (the last event) replay; N+1 is refused, naming the range, and changes nothing."""
+    count = len(store.json("history", "3"))
+    first = store.json("replay", "3", "--until", "1")
+    assert first["ok"] is True and first["status"] == "running"
+    assert [t["task"] for t in first["tasks"]] == ["AjukanPermohonan"]
+    last = store.json("replay", "3", "--until", str(count))
+    assert last["ok"] is True and [t["task"] for t in last["tasks"]] == [
+        t["task"] for t in store.json("replay", "3")["tasks"]]
+    before = store.dump()
+    refused = store("replay", "3", "--until", str(count + 1))
+    assert refused.exit_code == 1 and "internal error" not in refused.output
+    assert (f"Error: --until {count + 1}: instance 3 has {count} events; give a number from 1 to {count}"
+            in refused.stderr)
+    assert store.dump() == before
