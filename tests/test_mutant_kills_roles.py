@@ -178,3 +178,33 @@ def test_an_auditor_recomputes_each_roles_hash_from_the_stored_columns(tmp_path:
         text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         assert row["hash"] == hashlib.sha256((previous + text).encode("utf-8")).hexdigest()
         previous = row["hash"]
+
+
+def test_sop_roles_lists_the_pinned_people_while_the_file_differs(tmp_path: Path) -> None:
+    """The roles file edited but not applied: `sop roles` lists the people in force (their pinned name and NIP),
+    and warns that the file differs."""
+    db, definitions, _ = _two_applies(tmp_path)
+    path = definitions / "roles.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Ir. Asmawi Alie, MT", "Nama Baru")
+                    .replace("19641222 198903 1 009", "111"), encoding="utf-8")
+    sop = Sop(db, definitions, FORMS)
+    listed = {p["login"]: p for p in sop.json("roles")}
+    assert listed["kadis"] == {"login": "kadis", "name": "Ir. Asmawi Alie, MT", "nip": "19641222 198903 1 009",
+                               "lanes": ["Kepala Dinas"], "operator": False}
+    text = sop("roles")
+    assert text.exit_code == 0 and "Nama Baru" not in text.stdout
+    assert "differs from the roles version" in text.stderr
+
+
+def test_unreadable_pinned_roles_name_who_applied_them_and_when(tmp_path: Path) -> None:
+    """The roles in force made unreadable: the refusal names the version, who applied it and when (office time)."""
+    db, definitions, _ = _two_applies(tmp_path)
+    _rewrite(db, "UPDATE roles_events SET people = 'rusak' WHERE seq = 2")
+    version = str(_roles_rows(db)[1][3])
+    sop = Sop(db, definitions, FORMS)
+    before = sop.dump()
+    refused = sop("roles")
+    assert refused.exit_code == 1 and "internal error" not in refused.output
+    assert refused.stderr.startswith(f"Error: The pinned roles of the roles version {version[:12]} pinned in the store "
+                                     f"(applied by {ME} at 2026-11-02 12:00:00 WIB) are not readable")
+    assert sop.dump() == before
