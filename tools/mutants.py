@@ -224,6 +224,11 @@ def mutated_line(diff: str) -> str:
     return " ".join(" ".join(added).split())
 
 
+def files_of(name: str) -> str:
+    """A module's files as the table names them."""
+    return ", ".join(f"`{f}`" for f in MODULES[name][0])
+
+
 def report() -> int:
     """survivors.txt and report.md from the kept verdicts; exit 1 when a finished module is under the target."""
     listed = equivalents()
@@ -231,7 +236,7 @@ def report() -> int:
     for name in MODULES:
         path = OUT / f"{name}.json"
         if not path.exists():
-            rows.append(f"| {name} | not run | | | | |")
+            rows.append(f"| {name} | {files_of(name)} | not run yet | | | | |")
             continue
         result = json.loads(path.read_text())
         equivalent, stale, live = {}, [], {}
@@ -247,13 +252,14 @@ def report() -> int:
         rate = result["killed"] / counted if counted else 1.0
         if rate < TARGET:
             below.append(name)
-        rows.append(f"| {name} | {result['total']} | {len(equivalent)} | {result['killed']} | "
-                    f"{rate:.1%} | {result['date']} |")
+        timeouts = sum(1 for v in result["exit_codes"].values() if v in KILLED - {1, 3, 37})
+        rows.append(f"| {name} | {files_of(name)} | {result['total']} | {len(equivalent)} | {result['killed']} ({timeouts}) | "
+                    f"{rate:.1%} | {result.get('retested') or result['date']} |")
         for mutant, diff in live.items():
             note = " (listed as equivalent, but its code no longer matches: re-check it)" if mutant in stale else ""
             lines.append(f"## {mutant}{note} [exit {result['exit_codes'][mutant]}]\n{diff}\n")
-    table = ("| module | mutants | equivalent | killed | killed of non-equivalent | date |\n"
-             "| --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n")
+    table = ("| module | files | mutants | equivalent | killed (of which timed out) | killed of non-equivalent | date |\n"
+             "| --- | --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n")
     (OUT / "survivors.txt").write_text("\n".join(lines) or "no survivors\n")
     (OUT / "report.md").write_text(table)
     print(table)
