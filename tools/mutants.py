@@ -253,12 +253,13 @@ def report() -> int:
         if rate < TARGET:
             below.append(name)
         timeouts = sum(1 for v in result["exit_codes"].values() if v in KILLED - {1, 3, 37})
-        rows.append(f"| {name} | {files_of(name)} | {result['total']} | {len(equivalent)} | {result['killed']} ({timeouts}) | "
-                    f"{rate:.1%} | {result.get('retested') or result['date']} |")
+        rows.append(f"| {name} | {files_of(name)} | {result['total']} | {len(equivalent)} | "
+                    f"{result['killed']} ({timeouts}) | {rate:.1%} | {result.get('retested') or result['date']} |")
         for mutant, diff in live.items():
             note = " (listed as equivalent, but its code no longer matches: re-check it)" if mutant in stale else ""
             lines.append(f"## {mutant}{note} [exit {result['exit_codes'][mutant]}]\n{diff}\n")
-    table = ("| module | files | mutants | equivalent | killed (of which timed out) | killed of non-equivalent | date |\n"
+    table = ("| module | files | mutants | equivalent | killed (of which timed out) | killed of non-equivalent "
+             "| date |\n"
              "| --- | --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n")
     (OUT / "survivors.txt").write_text("\n".join(lines) or "no survivors\n")
     (OUT / "report.md").write_text(table)
