@@ -208,3 +208,49 @@ def test_unreadable_pinned_roles_name_who_applied_them_and_when(tmp_path: Path) 
     assert refused.stderr.startswith(f"Error: The pinned roles of the roles version {version[:12]} pinned in the store "
                                      f"(applied by {ME} at 2026-11-02 12:00:00 WIB) are not readable")
     assert sop.dump() == before
+
+
+def _at_paraf(tmp_path: Path, *, kabid_jabatan: bool) -> tuple[Sop, str, dict[str, object]]:
+    """The SOP's instance at the Kepala Bidang's paraf, roles pinned (the clerk an operator; the Kepala Bidang with
+    or without a jabatan in the roles applied)."""
+    from conftest import EXAMPLES
+
+    definitions, forms = copy_definitions(tmp_path, roles=True)
+    people = yaml.safe_load((definitions / "roles.yaml").read_text(encoding="utf-8"))
+    people[ME] = {"name": "Petugas TU", "nip": "0", "lanes": ["OPD"], "operator": True}
+    if not kabid_jabatan:
+        people["kabid.egov"].pop("jabatan")
+    (definitions / "roles.yaml").write_text(yaml.safe_dump(people, allow_unicode=True), encoding="utf-8")
+    sop = Sop(tmp_path / "s.db", definitions, forms)
+    assert sop("roles", "apply").exit_code == 0
+    instance = str(sop.start())
+    scenario = yaml.safe_load((EXAMPLES / "tunda.scenario.yaml").read_text(encoding="utf-8"))
+    for step in scenario["steps"][:6]:
+        done = sop("complete", instance, step["task"], "--data", str(EXAMPLES / step["data"]), "--as", step["as"])
+        assert done.exit_code == 0, done.output
+    return sop, instance, people["kabid.egov"]
+
+
+def test_a_paraf_left_without_jabatan_takes_it_from_the_pinned_roles(tmp_path: Path) -> None:
+    """The paraf's signer name, NIP and jabatan left out are filled from the Kepala Bidang's entry in the roles
+    in force (pinned by `sop roles apply`)."""
+    sop, instance, kabid = _at_paraf(tmp_path, kabid_jabatan=True)
+    done = sop("complete", instance, "ParafKabid", "--set", "tanggal=2026-12-03", "--set", "diparaf=true",
+               "--as", "kabid.egov")
+    assert done.exit_code == 0, done.output
+    [event] = [e for e in sop.json("history", instance) if e["task"] == "ParafKabid"]
+    assert event["data"]["pemaraf"] == {"nama": kabid["name"], "nip": kabid["nip"], "jabatan": kabid["jabatan"]}
+
+
+def test_a_paraf_whose_signer_has_no_jabatan_in_force_asks_for_it(tmp_path: Path) -> None:
+    """The Kepala Bidang's pinned entry has no jabatan: a paraf left without one is refused, naming the field, and
+    nothing is saved; given, it completes."""
+    sop, instance, _ = _at_paraf(tmp_path, kabid_jabatan=False)
+    before = sop.dump()
+    refused = sop("complete", instance, "ParafKabid", "--set", "tanggal=2026-12-03", "--set", "diparaf=true",
+                  "--as", "kabid.egov")
+    assert refused.exit_code == 1 and "Jabatan (pemaraf.jabatan): is required; fill it in" in refused.stderr
+    assert sop.dump() == before
+    done = sop("complete", instance, "ParafKabid", "--set", "tanggal=2026-12-03", "--set", "diparaf=true",
+               "--set", "pemaraf.jabatan=Plt. Kepala Bidang", "--as", "kabid.egov")
+    assert done.exit_code == 0, done.output
