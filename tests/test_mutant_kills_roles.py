@@ -206,7 +206,9 @@ def test_unreadable_pinned_roles_name_who_applied_them_and_when(tmp_path: Path) 
     refused = sop("roles")
     assert refused.exit_code == 1 and "internal error" not in refused.output
     assert refused.stderr.startswith(f"Error: The pinned roles of the roles version {version[:12]} pinned in the store "
-                                     f"(applied by {ME} at 2026-11-02 12:00:00 WIB) are not readable")
+                                     f"(applied by {ME} at 2026-11-02 12:00:00 WIB) are not readable; the store was "
+                                     "altered behind the program's back: run `sop verify`, then `sop roles apply` a "
+                                     "good roles file")
     assert sop.dump() == before
 
 
@@ -254,3 +256,19 @@ def test_a_paraf_whose_signer_has_no_jabatan_in_force_asks_for_it(tmp_path: Path
     done = sop("complete", instance, "ParafKabid", "--set", "tanggal=2026-12-03", "--set", "diparaf=true",
                "--set", "pemaraf.jabatan=Plt. Kepala Bidang", "--as", "kabid.egov")
     assert done.exit_code == 0, done.output
+
+
+def test_the_roles_version_is_the_hash_of_the_people_as_the_file_gives_them(tmp_path: Path) -> None:
+    """The version `sop roles apply` pins is sha256 of the canonical JSON of every person's name, NIP, lanes,
+    operator flag and jabatan (left out when the file gives none): an auditor recomputes it from the file alone."""
+    import hashlib
+
+    db, definitions, _ = _two_applies(tmp_path)
+    people = yaml.safe_load((definitions / "roles.yaml").read_text(encoding="utf-8"))
+    expected = {login: {"name": str(p.get("name", login)), "nip": str(p.get("nip", "")), "lanes": p["lanes"],
+                        "operator": bool(p.get("operator", False)), **({"jabatan": p["jabatan"]} if p.get("jabatan")
+                                                                        else {})}
+                for login, p in people.items()}
+    text = json.dumps(expected, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert str(_roles_rows(db)[1][3]) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert "jabatan" not in expected[ME] and "jabatan" in expected["kadis"]
