@@ -41,7 +41,7 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
                      ["tests/test_tamper.py", "tests/test_verify_derived.py", "tests/test_mutant_kills_audit.py"]),
     "transition": (["engine/service/transition.py"],
                    ["tests/test_transition.py", "tests/test_outbox.py", "tests/test_tamper.py",
-                    "tests/test_schedule.py", "tests/test_versions.py"]),
+                    "tests/test_schedule.py", "tests/test_versions.py", "tests/test_mutant_kills_transition.py"]),
     "auditing": (["engine/service/auditing.py"],
                  ["tests/test_audit.py", "tests/test_tamper.py", "tests/test_mutant_kills_audit.py"]),
     "store-core": (["engine/store/sql_core.py"],
