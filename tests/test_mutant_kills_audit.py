@@ -3,6 +3,10 @@ survived them, `make mutants`)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
+
 from audit_fixtures import built_fixture, store_fixture  # noqa: F401 - fixtures
 from conftest import Sop
 
@@ -22,3 +26,21 @@ def test_replay_until_takes_every_number_from_the_first_event_to_the_last(store:
     assert (f"Error: --until {count + 1}: instance 3 has {count} events; give a number from 1 to {count}"
             in refused.stderr)
     assert store.dump() == before
+
+
+def test_exporting_again_over_a_bundle_replaces_it_with_its_files(sop: Sop, tmp_path: Path) -> None:
+    """`sop export` to the same file twice (its folder of files already there) succeeds; the bundle names the
+    folder, the count and the bytes of its files, and verifies."""
+    from test_attachments import attach, scan
+
+    pdf = scan(tmp_path / "surat.pdf", size=4321)
+    instance = sop.start()
+    assert attach(sop, instance, pdf).exit_code == 0
+    bundle = tmp_path / "keluar.json"
+    for _ in range(2):
+        exported = sop("export", str(instance), "-o", str(bundle))
+        assert exported.exit_code == 0, exported.output
+        assert f"and its files to {tmp_path / 'keluar.files'}" in exported.stderr
+    assert json.loads(bundle.read_text())["files"] == {"folder": "keluar.files", "count": 1, "bytes": 4321}
+    assert [p.name for p in (tmp_path / "keluar.files").iterdir()] == [hashlib.sha256(pdf.read_bytes()).hexdigest()]
+    assert sop("verify", "--bundle", str(bundle)).exit_code == 0
