@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 from audit_fixtures import built_fixture, store_fixture  # noqa: F401 - fixtures
 from conftest import Sop
+
+from engine.common.identity import os_login
 
 
 def test_replay_until_takes_every_number_from_the_first_event_to_the_last(store: Sop) -> None:
@@ -29,8 +32,8 @@ def test_replay_until_takes_every_number_from_the_first_event_to_the_last(store:
 
 
 def test_exporting_again_over_a_bundle_replaces_it_with_its_files(sop: Sop, tmp_path: Path) -> None:
-    """`sop export` to the same file twice (its folder of files already there) succeeds; the bundle names the
-    folder, the count and the bytes of its files, and verifies."""
+    """`sop export` to the same file twice (its folder of files already there) succeeds; the bundle names who
+    exported it and when, the folder, the count and the bytes of its files, and verifies."""
     from test_attachments import attach, scan
 
     pdf = scan(tmp_path / "surat.pdf", size=4321)
@@ -41,6 +44,9 @@ def test_exporting_again_over_a_bundle_replaces_it_with_its_files(sop: Sop, tmp_
         exported = sop("export", str(instance), "-o", str(bundle))
         assert exported.exit_code == 0, exported.output
         assert f"and its files to {tmp_path / 'keluar.files'}" in exported.stderr
-    assert json.loads(bundle.read_text())["files"] == {"folder": "keluar.files", "count": 1, "bytes": 4321}
+    written = json.loads(bundle.read_text())
+    assert written["files"] == {"folder": "keluar.files", "count": 1, "bytes": 4321}
+    assert written["exported_by"] == os_login()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", written["exported_at"]), written["exported_at"]
     assert [p.name for p in (tmp_path / "keluar.files").iterdir()] == [hashlib.sha256(pdf.read_bytes()).hexdigest()]
     assert sop("verify", "--bundle", str(bundle)).exit_code == 0
