@@ -50,3 +50,14 @@ def test_exporting_again_over_a_bundle_replaces_it_with_its_files(sop: Sop, tmp_
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", written["exported_at"]), written["exported_at"]
     assert [p.name for p in (tmp_path / "keluar.files").iterdir()] == [hashlib.sha256(pdf.read_bytes()).hexdigest()]
     assert sop("verify", "--bundle", str(bundle)).exit_code == 0
+
+
+def test_verify_json_gives_each_instance_its_event_count_and_head(store: Sop) -> None:
+    """`sop verify --json`: per instance its number, ok, the count of its events, its head hash (to keep elsewhere)
+    and its problems, under the documented keys."""
+    verdicts = store.json("verify")
+    assert [set(v) for v in verdicts] == [{"instance", "ok", "events", "head_hash", "problems"}] * 3
+    for verdict in verdicts:
+        events = store.json("history", str(verdict["instance"]))
+        assert (verdict["ok"], verdict["events"], verdict["head_hash"], verdict["problems"]) == (
+            True, len(events), events[-1]["hash"], [])
