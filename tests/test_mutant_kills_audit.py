@@ -61,3 +61,16 @@ def test_verify_json_gives_each_instance_its_event_count_and_head(store: Sop) ->
         events = store.json("history", str(verdict["instance"]))
         assert (verdict["ok"], verdict["events"], verdict["head_hash"], verdict["problems"]) == (
             True, len(events), events[-1]["hash"], [])
+
+
+def test_an_instance_whose_events_were_all_deleted_is_named_not_a_crash(store: Sop) -> None:
+    """Every event of instance 3 deleted behind the program's back: verify names the instance with no events and an
+    empty head, and the other instances still verify."""
+    from audit_fixtures import tamper
+
+    tamper(store.db, ("DELETE FROM events WHERE instance_id = 3", ()))
+    result = store("verify", "--json")
+    assert result.exit_code == 1 and "internal error" not in result.output and "Traceback" not in result.output
+    verdicts = {v["instance"]: v for v in json.loads(result.stdout)}
+    assert (verdicts[3]["ok"], verdicts[3]["events"], verdicts[3]["head_hash"]) == (False, 0, "")
+    assert verdicts[3]["problems"] and verdicts[1]["ok"] and verdicts[2]["ok"]
