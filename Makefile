@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.runtime
 EXTRAS ?= test,pdf,postgres,web,docs
 
-.PHONY: demo test lint docs bench clean wheel-test demo-test i18n bpmnjs
+.PHONY: demo test lint docs bench clean wheel-test demo-test i18n bpmnjs mutants
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,19 @@ demo-test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Mutation testing of the modules where a silent bug costs trust (slow: hours, not part of `make test`): mutmut
+# (extra `mutants`) mutates each module in a copy under build/mutants and runs only that module's tests; survivors in
+# build/mutants/survivors.txt, the kill rate per module in build/mutants/report.md. `make mutants MUTANTS=web-security`
+# runs one module; `$(BIN)/python tools/mutants.py --list` lists them.
+MUTANTS ?=
+MUTANTS_STAMP := $(VENV)/.mutants
+$(MUTANTS_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS),mutants]'
+	touch $(MUTANTS_STAMP)
+
+mutants: $(MUTANTS_STAMP)
+	$(BIN)/python tools/mutants.py $(MUTANTS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

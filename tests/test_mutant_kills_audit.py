@@ -1,0 +1,76 @@
+"""What auditors read and are refused, at the edges the older tests left open (the mutants of the audit modules that
+survived them, `make mutants`)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from audit_fixtures import built_fixture, store_fixture  # noqa: F401 - fixtures
+from conftest import Sop
+
+from engine.common.identity import os_login
+
+
+def test_replay_until_takes_every_number_from_the_first_event_to_the_last(store: Sop) -> None:
+    """`--until 1` and `--until N` (the last event) replay; N+1 is refused, naming the range, and changes nothing."""
+    count = len(store.json("history", "3"))
+    first = store.json("replay", "3", "--until", "1")
+    assert first["ok"] is True and first["status"] == "running"
+    assert [t["task"] for t in first["tasks"]] == ["AjukanPermohonan"]
+    last = store.json("replay", "3", "--until", str(count))
+    assert last["ok"] is True and [t["task"] for t in last["tasks"]] == [
+        t["task"] for t in store.json("replay", "3")["tasks"]]
+    before = store.dump()
+    refused = store("replay", "3", "--until", str(count + 1))
+    assert refused.exit_code == 1 and "internal error" not in refused.output
+    assert (f"Error: --until {count + 1}: instance 3 has {count} events; give a number from 1 to {count}"
+            in refused.stderr)
+    assert store.dump() == before
+
+
+def test_exporting_again_over_a_bundle_replaces_it_with_its_files(sop: Sop, tmp_path: Path) -> None:
+    """`sop export` to the same file twice (its folder of files already there) succeeds; the bundle names who
+    exported it and when, the folder, the count and the bytes of its files, and verifies."""
+    from test_attachments import attach, scan
+
+    pdf = scan(tmp_path / "surat.pdf", size=4321)
+    instance = sop.start()
+    assert attach(sop, instance, pdf).exit_code == 0
+    bundle = tmp_path / "keluar.json"
+    for _ in range(2):
+        exported = sop("export", str(instance), "-o", str(bundle))
+        assert exported.exit_code == 0, exported.output
+        assert f"and its files to {tmp_path / 'keluar.files'}" in exported.stderr
+    written = json.loads(bundle.read_text())
+    assert written["files"] == {"folder": "keluar.files", "count": 1, "bytes": 4321}
+    assert written["exported_by"] == os_login()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", written["exported_at"]), written["exported_at"]
+    assert [p.name for p in (tmp_path / "keluar.files").iterdir()] == [hashlib.sha256(pdf.read_bytes()).hexdigest()]
+    assert sop("verify", "--bundle", str(bundle)).exit_code == 0
+
+
+def test_verify_json_gives_each_instance_its_event_count_and_head(store: Sop) -> None:
+    """`sop verify --json`: per instance its number, ok, the count of its events, its head hash (to keep elsewhere)
+    and its problems, under the documented keys."""
+    verdicts = store.json("verify")
+    assert [set(v) for v in verdicts] == [{"instance", "ok", "events", "head_hash", "problems"}] * 3
+    for verdict in verdicts:
+        events = store.json("history", str(verdict["instance"]))
+        assert (verdict["ok"], verdict["events"], verdict["head_hash"], verdict["problems"]) == (
+            True, len(events), events[-1]["hash"], [])
+
+
+def test_an_instance_whose_events_were_all_deleted_is_named_not_a_crash(store: Sop) -> None:
+    """Every event of instance 3 deleted behind the program's back: verify names the instance with no events and an
+    empty head, and the other instances still verify."""
+    from audit_fixtures import tamper
+
+    tamper(store.db, ("DELETE FROM events WHERE instance_id = 3", ()))
+    result = store("verify", "--json")
+    assert result.exit_code == 1 and "internal error" not in result.output and "Traceback" not in result.output
+    verdicts = {v["instance"]: v for v in json.loads(result.stdout)}
+    assert (verdicts[3]["ok"], verdicts[3]["events"], verdicts[3]["head_hash"]) == (False, 0, "")
+    assert verdicts[3]["problems"] and verdicts[1]["ok"] and verdicts[2]["ok"]
