@@ -54,9 +54,10 @@ def test_exporting_again_over_a_bundle_replaces_it_with_its_files(sop: Sop, tmp_
 
 def test_verify_json_gives_each_instance_its_event_count_and_head(store: Sop) -> None:
     """`sop verify --json`: per instance its number, ok, the count of its events, its head hash (to keep elsewhere)
-    and its problems, under the documented keys."""
+    and its problems, under the documented keys (and the steps signed in with an operator-set password)."""
     verdicts = store.json("verify")
-    assert [set(v) for v in verdicts] == [{"instance", "ok", "events", "head_hash", "problems"}] * 3
+    assert [set(v) for v in verdicts] == [{"instance", "ok", "events", "head_hash", "problems",
+                                          "password_set_by_operator"}] * 3
     for verdict in verdicts:
         events = store.json("history", str(verdict["instance"]))
         assert (verdict["ok"], verdict["events"], verdict["head_hash"], verdict["problems"]) == (
