@@ -12,6 +12,7 @@ help) are exact gettext look-ups. JSON keys, ids and rule names are never transl
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -31,10 +32,19 @@ def N_(template: str, /, **fields: Any) -> str:
     return Message(template, **fields)
 
 
+_LANGUAGE_VARIABLES = ("SOP_LANG", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
 def language() -> str:
     """`id` or `en`: SOP_LANG when set, else the locale's variables (LC_ALL, LC_MESSAGES, LANG); English otherwise."""
-    for name in ("SOP_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name, "").strip()
+    return _language_of(tuple(os.environ.get(name, "") for name in _LANGUAGE_VARIABLES))
+
+
+@functools.lru_cache(maxsize=32)
+def _language_of(values: tuple[str, ...]) -> str:
+    """The language the first set variable names (a history of a thousand rows asks a thousand times)."""
+    for raw in values:
+        value = raw.strip()
         if value:
             code = value.split(".")[0].split("@")[0].split("_")[0].split("-")[0].lower()
             return "id" if code in ("id", "in", "indonesian", "indonesia") else "en"
