@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +53,14 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row_and_verifies(tmp_path: Pa
     assert to_pg["problems"] == [] and to_pg["verified"] == 5
     assert to_pg["rows"]["events"] == len(everything(str(source))["events"]) and to_pg["rows"]["timers"] >= 1
     back = tmp_path / "back.db"
-    assert sop.json("db", "copy", "--from", pg_url, "--to", str(back))["problems"] == []
+    old = os.umask(0o022)
+    try:
+        assert sop.json("db", "copy", "--from", pg_url, "--to", str(back))["problems"] == []
+    finally:
+        os.umask(old)
     assert everything(str(source)) == everything(pg_url) == everything(str(back))
+    mode = stat.S_IMODE(back.stat().st_mode)  # the copy holds password hashes: closed to other accounts
+    assert mode & 0o060 == 0o060 and mode & 0o007 == 0, oct(mode)
 
 
 def test_work_goes_on_on_the_copy_with_the_next_id(tmp_path: Path, pg_url: str) -> None:

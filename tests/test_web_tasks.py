@@ -289,3 +289,32 @@ def test_an_unknown_instance_or_task_is_404(paths: dict[str, str]) -> None:
     assert client.get("/instances/99/tasks/SurveyTeknis").status_code == 404
     assert client.get("/instances/1/tasks/NoSuchStep").status_code == 404
     assert client.get("/instances/99").status_code == 404
+
+
+def _closed_to_others(paths: list[Path]) -> list[str]:
+    """The paths whose mode is not read-write for the group or is open to other accounts."""
+    import stat
+
+    wrong = []
+    for path in paths:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        wanted = 0o070 if path.is_dir() else 0o060
+        if mode & wanted != wanted or mode & 0o007:
+            wrong.append(f"{path} {oct(mode)}")
+    return wrong
+
+
+def test_a_scan_sent_through_the_web_is_stored_closed_to_other_accounts(paths: dict[str, str]) -> None:
+    """The web's upload path (not only the CLI's) writes the files folder and each stored file read-write for the
+    office's group and closed to other accounts, whatever the server's umask."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        _letter_sent(paths, "surat.pdf")
+    finally:
+        os.umask(old)
+    folder = Path(paths["db"] + "-files")
+    stored = list(folder.rglob("*"))
+    assert any(p.is_file() for p in stored)
+    assert _closed_to_others([Path(paths["db"]), folder, *stored]) == []
