@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 
@@ -17,16 +18,21 @@ def N_(template: str, /, **fields: Any) -> str:
 
 def translate(text: str) -> str:
     """A message in the reader's language."""
-    from engine import translate as engine_translate
-
-    return engine_translate(text)
+    return _engine_words("translate")(text)  # type: ignore[no-any-return]
 
 
 def fixed_text(text: str) -> str:
     """A fixed word (a header, a status) in the reader's language."""
-    from engine import fixed_text as engine_fixed_text
+    return _engine_words("fixed_text")(text)  # type: ignore[no-any-return]
 
-    return engine_fixed_text(text)
+
+@functools.cache
+def _engine_words(name: str) -> Any:
+    """The engine's function of that name, looked up once (`import engine` is lazy: each lookup through it costs an
+    import's bookkeeping, and a history of a thousand rows asks per row)."""
+    import engine
+
+    return getattr(engine, name)
 
 
 # Words the engine returns as values and tables show: an instance's status, the history's event labels.
