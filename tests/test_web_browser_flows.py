@@ -192,14 +192,19 @@ def test_the_clerk_takes_the_opds_step_and_records_it_on_behalf_of_the_opd(site:
     assert f"instans {instance} selesai" in notice and "Surat Permohonan" in notice, notice
     browser.open(f"/instances/{instance}")
     history = browser.find("table.history").text
-    assert "Siti Aminah" in history and "Yuliana" in history, history
     assert "opd.dinkes" not in history and "tu.umum" not in history
+    rows = [[cell.text for cell in row.find_elements("css selector", "td")]
+            for row in browser.all("table.history tbody tr")]
+    letter_rows = [row for row in rows if row[2] == "Ajukan surat permohonan pemasangan jaringan"]
+    assert len(letter_rows) == 2, rows  # Yuliana's claim, then the step's completion: Siti acted, Yuliana recorded
+    assert letter_rows[0][4].startswith("Yuliana"), letter_rows
+    assert letter_rows[1][4].startswith("Siti Aminah") and letter_rows[1][5].startswith("Yuliana"), letter_rows
     engine = engine_as(site.paths, "tu.umum")
     try:
         done = [r for r in engine.instance(instance).history()[0] if r.type == "task-completed"]
     finally:
         engine.close()
-    assert [(r.task, r.actor) for r in done] == [("AjukanPermohonan", "opd.dinkes")]
+    assert [(r.task, r.actor, r.operator) for r in done] == [("AjukanPermohonan", "opd.dinkes", "tu.umum")]
 
 
 def _sop_in(folder: Path, *args: str, given: str | None = None) -> subprocess.CompletedProcess[str]:
