@@ -82,8 +82,8 @@ def test_every_page_fits_a_phone_and_a_desktop(site: Office, tmp_path: Path, lan
                         wide[f"{page.name} at {size[0]}x{size[1]}"] = over
                     assert OFFICE in browser.find("header.bar .office").text, page
                     assert browser.find('link[rel="icon"]').get_attribute("href").endswith("/static/favicon.svg")
-                    if page.name == "instance" and size == PHONE:
-                        rows = browser.all("table.history tbody tr")
+                    if page.name in ("instance", "instances") and size == PHONE:
+                        rows = browser.all("table.history tbody tr, table.instances tbody tr")
                         assert rows and all(r.value_of_css_property("display") == "block" for r in rows)
                         assert rows[0].find_element("css selector", "td").value_of_css_property("display") == "block"
                     if SHOTS and language == "id":

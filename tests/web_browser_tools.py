@@ -81,9 +81,17 @@ def cli_office(tmp_path: Path, password: str) -> dict[str, str]:
 def served(paths: dict[str, str], log: Path, workers: int = 2, language: str = "id") -> Iterator[str]:
     """`sop serve` on a free port until the block ends (its pages in language); yields its base address."""
     port = free_port()
+    command = sop_command(paths, "serve", "--port", str(port), "--workers", str(workers))
+    with serving(command, port, log, cwd=ROOT, env=sop_env(language)) as base:
+        yield base
+
+
+@contextmanager
+def serving(command: list[str], port: int, log: Path, *, cwd: Path, env: dict[str, str]) -> Iterator[str]:
+    """A `sop serve` command line run (in cwd, with env) until the block ends, once it answers on port; yields its
+    base address."""
     with log.open("wb") as out:
-        server = subprocess.Popen(sop_command(paths, "serve", "--port", str(port), "--workers", str(workers)), cwd=ROOT,
-                                  env=sop_env(language), stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 30
             while True:

@@ -50,6 +50,8 @@ def prepared_office(tmp_path: Path) -> Office:
         WebPage("login", "/login", None),
         WebPage("tasklist", "/", "kasi.infra"),
         WebPage("processes", "/processes", "kasi.infra"),
+        WebPage("instances", "/instances", "kasi.infra"),
+        WebPage("instances-search", "/instances?q=pemasangan&sort=updated", "kasi.infra"),
         WebPage("task", f"/instances/{midway}/tasks/AnalisaTopologi", "kasi.infra"),
         WebPage("instance", f"/instances/{midway}", "kasi.infra"),
         WebPage("diagram", f"/instances/{midway}/diagram", "kasi.infra"),
