@@ -31,7 +31,7 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool, audi
     from engine import duration_text, event_json
 
     engine = _engine(ctx)
-    rows, events = engine.instance(instance).history()
+    rows, events = engine.instance(instance).history(summaries=audit)  # else the documents in words, not key=value
     if not (as_json or as_csv):  # a roles recovery during the instance's life, on stderr
         from .recoveries import tell_recoveries
 

@@ -203,8 +203,10 @@ EVENT_LABELS = {"instance-started": N_("(instance started)"), "instance-complete
 EVENT_SUMMARIES = {"task-claimed": N_("(claimed: taken by its actor)"), "task-released": N_("(claim released)")}
 
 
-def history_rows(events: list[EventRow], steps: dict[str, tuple[str, str | None]]) -> list[HistoryRow]:
-    """Rows for events, naming each step and lane from the pinned spec (steps: BPMN id -> (name, lane))."""
+def history_rows(events: list[EventRow], steps: dict[str, tuple[str, str | None]], *,
+                 summaries: bool = True) -> list[HistoryRow]:
+    """Rows for events, naming each step and lane from the pinned spec (steps: BPMN id -> (name, lane)); without
+    summaries, an artefact's `key=value` summary is left empty (a claim's words are kept)."""
     rows = []
     previous: float | None = None
     for event in events:
@@ -214,7 +216,8 @@ def history_rows(events: list[EventRow], steps: dict[str, tuple[str, str | None]
         name, lane = steps.get(event.task or "", (event.task or "", None))
         label = name if event.task else EVENT_LABELS.get(event.type, f"({event.type})")
         rows.append(HistoryRow(event.seq, event.time, event.type, event.task, label, lane, event.actor,
-                               event.operator, after, EVENT_SUMMARIES.get(event.type) or artefact_summary(event.data)))
+                               event.operator, after, EVENT_SUMMARIES.get(event.type)
+                               or (artefact_summary(event.data) if summaries else "")))
     return rows
 
 

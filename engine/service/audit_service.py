@@ -46,11 +46,12 @@ def audit_record(context: EngineContext, instance: int) -> AuditRecord:
     return record_of(context.store(), context.instance_row(instance))
 
 
-def history(context: EngineContext, instance: int) -> tuple[list[HistoryRow], list[EventRow]]:
+def history(context: EngineContext, instance: int, *,
+            summaries: bool = True) -> tuple[list[HistoryRow], list[EventRow]]:
     """An instance's events as rows naming each step and lane, and the events themselves."""
     from engine.service.auditing import history as history_of
 
-    return history_of(context.store(), context.instance_row(instance))
+    return history_of(context.store(), context.instance_row(instance), summaries=summaries)
 
 
 def replay(context: EngineContext, instance: int, *, until: int | None = None) -> Replayed:

@@ -49,7 +49,7 @@ def audit_record(store: Store, row: InstanceRow, roles: list[RolesEventRow] | No
                        events, versions, derived, store.roles_events() if roles is None else roles)
 
 
-def history(store: Store, row: InstanceRow) -> tuple[list[HistoryRow], list[EventRow]]:
+def history(store: Store, row: InstanceRow, *, summaries: bool = True) -> tuple[list[HistoryRow], list[EventRow]]:
     """An instance's events as rows naming each step and lane, and the events themselves."""
     from engine.audit.records import history_rows, step_names
     from engine.store.accounts_log import operator_set_password, password_setters
@@ -60,7 +60,7 @@ def history(store: Store, row: InstanceRow) -> tuple[list[HistoryRow], list[Even
         steps.update(step_names(pinned.spec))
     setters = password_setters(store.accounts_events())
     return [r._replace(password_set_by=operator_set_password(setters, e.operator, e.time))
-            for r, e in zip(history_rows(events, steps), events, strict=True)], events
+            for r, e in zip(history_rows(events, steps, summaries=summaries), events, strict=True)], events
 
 
 def operator_passwords(setters: dict[str, list[tuple[str, str]]],

@@ -190,12 +190,13 @@ class InstanceHandle:
 
     # -- auditing -------------------------------------------------------------------------------
 
-    def history(self) -> tuple[list[HistoryRow], list[EventRow]]:
-        """Its events as rows naming each step and lane, and the events themselves."""
+    def history(self, *, summaries: bool = True) -> tuple[list[HistoryRow], list[EventRow]]:
+        """Its events as rows naming each step and lane, and the events themselves (summaries=False: a completion's
+        row leaves its `key=value` summary empty, for a reader that draws the documents in words instead)."""
         self.readable()
         from engine.service.audit_service import history
 
-        return history(self._context, self.number)
+        return history(self._context, self.number, summaries=summaries)
 
     def audit_record(self) -> AuditRecord:
         """Everything the store holds about it, read afresh (no cached version), for checking."""
