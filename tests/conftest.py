@@ -125,3 +125,20 @@ def pg_server() -> Iterator[Any]:
 def pg_url(pg_server: Any) -> str:
     """The URL of a fresh, empty PostgreSQL database."""
     return str(pg_server.create_database())
+
+
+class ServerClock:
+    """The web server's clock in seconds (web.security.now_seconds), moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000
+
+    def __call__(self) -> int:
+        return self.now
+
+
+@pytest.fixture
+def server_clock(monkeypatch: pytest.MonkeyPatch) -> ServerClock:
+    fake = ServerClock()
+    monkeypatch.setattr("web.security.now_seconds", fake)
+    return fake

@@ -8,6 +8,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from conftest import ServerClock
 from web_fixtures import PASSWORD, csrf_of, engine_as, logged_in, make_app, office
 
 MIB = 1024 * 1024
@@ -112,38 +113,22 @@ def test_every_answer_says_no_framing_no_referrer_off_site_and_its_cookie_name(p
     assert style.headers["X-Content-Type-Options"] == "nosniff"
 
 
-class FakeTime:
-    """The server's clock in seconds, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000
-
-    def __call__(self) -> int:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    fake = FakeTime()
-    monkeypatch.setattr("web.security.now_seconds", fake)
-    return fake
-
-
-def test_a_session_lasts_exactly_its_idle_minutes_and_its_hours(paths: dict[str, str], clock: FakeTime) -> None:
+def test_a_session_lasts_exactly_its_idle_minutes_and_its_hours(paths: dict[str, str],
+                                                                server_clock: ServerClock) -> None:
     """Idle exactly 30 minutes: still signed in; a request 30 seconds after sign-in counts as activity; a session
     exactly 8 hours old still opens, one second older it does not."""
     client = logged_in(make_app(paths), "kadis")
-    clock.now += 30
+    server_clock.now += 30
     assert client.get("/").status_code == 200  # activity: the idle time counts from here
-    clock.now += 30 * 60
+    server_clock.now += 30 * 60
     assert client.get("/").status_code == 200  # idle exactly 30 minutes
-    start = clock.now - 30 * 60 - 30
-    while clock.now + 25 * 60 < start + 8 * 3600:
-        clock.now += 25 * 60
+    start = server_clock.now - 30 * 60 - 30
+    while server_clock.now + 25 * 60 < start + 8 * 3600:
+        server_clock.now += 25 * 60
         assert client.get("/").status_code == 200
-    clock.now = start + 8 * 3600
+    server_clock.now = start + 8 * 3600
     assert client.get("/").status_code == 200  # exactly 8 hours
-    clock.now += 1
+    server_clock.now += 1
     answer = client.get("/")
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
 
