@@ -57,16 +57,11 @@ def is_file(schema: dict[str, Any]) -> bool:
 
 
 def ordered(properties: dict[str, Any], ui: dict[str, Any]) -> list[str]:
-    """The property names in the UI schema's `ui:order` (`*` standing for the others), else as the form lists them."""
-    names = list(properties)
-    order = ui.get("ui:order")
-    if not isinstance(order, list):
-        return names
-    order = [n for n in order if isinstance(n, str)]
-    listed = [n for n in order if n in properties]
-    rest = [n for n in names if n not in listed]
-    at = order.index("*") if "*" in order else len(order)
-    return [n for n in order[:at] if n in properties] + rest + [n for n in order[at + 1:] if n in properties]
+    """The property names in the UI schema's `ui:order`, else as the form lists them (the engine's rule, which the
+    documents drawn from the record follow too)."""
+    from engine import form_order
+
+    return form_order(properties, ui)
 
 
 def choice_value(value: Any) -> str:

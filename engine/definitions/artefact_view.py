@@ -128,7 +128,7 @@ def _as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _ordered(properties: dict[str, Any], ui: dict[str, Any]) -> list[str]:
+def form_order(properties: dict[str, Any], ui: dict[str, Any]) -> list[str]:
     """The property names in the UI schema's `ui:order` (`*` standing for the others), else the form's order."""
     names = list(properties)
     order = ui.get("ui:order")
@@ -173,7 +173,7 @@ class ArtefactReader:
                 prefix: str) -> tuple[DocumentField, ...]:
         properties = _as_dict(schema.get("properties"))
         out = []
-        for name in _ordered(properties, ui):
+        for name in form_order(properties, ui):
             if name not in data or data[name] is None or data[name] in ("", [], {}):
                 continue
             prop, prop_ui = self._resolved(properties[name]), _as_dict(ui.get(name))
