@@ -57,14 +57,19 @@ def compile_command(ctx: click.Context, table_file: str, output: str | None) -> 
     Example: sop decompile {definitions}/{process}.bpmn -o {process}.sop.yaml;
     sop compile {process}.sop.yaml -o new.bpmn
 
-    Forms named under kelengkapan must exist in the forms folder (--forms).
+    Forms named under kelengkapan must exist in the forms folder (--forms); the forms of a kelengkapan written as
+    isian are written there, as PROCESS.STEP.schema.json and PROCESS.STEP.uischema.json.
     """
-    from engine import compile_table, read_table
+    from engine import compile_table, read_table, write_table_forms
 
     _refuse_overwriting(table_file, output)
     forms = _path(ctx.find_root().obj["forms"])
     table, _ = read_table(_read(table_file), table_file, forms_dir=forms)
     bpmn = compile_table(table, table_file)
+    written = write_table_forms(table, forms_dir=forms)
+    if written:
+        message(N_("Wrote {forms_count} generated form file(s) to the forms folder {forms}.",
+                   forms_count=len(written), forms=forms))
     steps = sum(len(r.steps) for r in table.rows)
     _write(bpmn, output, N_("process {process_id} ({steps} steps in {lanes_count} lanes)",
                             process_id=table.process_id, steps=steps, lanes_count=len(table.lanes)))
