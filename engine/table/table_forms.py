@@ -109,6 +109,8 @@ def parse_jenis(text: str) -> tuple[FieldKind | None, str | None]:
         return FieldKind(simple), None
     if re.match(r"^pilihan\s*:", low):
         return _choice(words.split(":", 1)[1])
+    if low.startswith("pilihan"):
+        return None, N_("pilihan lists its values after a colon, e.g. 'pilihan: Setuju / Perbaiki'")
     if low.startswith("berkas"):
         return _file(low)
     close = difflib.get_close_matches(low, [s.lower() for s in _SUGGESTIONS], n=1, cutoff=0.6)
