@@ -221,7 +221,7 @@ def form_schema(title: str, fields: tuple[TableField, ...], schema_id: str) -> d
         if item.bantuan:
             prop["description"] = item.bantuan
         if kind.many:
-            prop.update({"type": "array", "items": one})
+            prop.update({"type": "array", "items": {"title": item.judul, **one}})
             if item.wajib:
                 prop["minItems"] = 1
         else:
