@@ -268,3 +268,38 @@ def test_the_web_form_tells_a_pattern_in_words(monkeypatch: pytest.MonkeyPatch) 
     assert hand["nip"].help == "Nomor Induk Pegawai"
     monkeypatch.setenv("SOP_LANG", "en")
     assert FormFields(_form("NIP")).fields({}, {})[0].help == "consists of 18 digits"
+
+
+def test_the_web_task_page_of_a_generated_form_speaks_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the web task page of the example's first step the NIP field says '18 angka' (no regex); a short NIP is
+    refused (422) with 'harus terdiri dari 18 angka' under its field, the typed values kept, nothing saved."""
+    import shutil
+    from io import BytesIO
+
+    from web_fixtures import engine_as, logged_in, make_app, office, post
+
+    monkeypatch.setenv("SOP_LANG", "id")
+    paths = office(tmp_path)
+    shutil.copy(EXAMPLE, paths["definitions"])
+    engine = engine_as(paths, "tu.umum")
+    try:
+        instance = engine.instances.start("permohonan_subdomain", actor="opd.dinkes").instance
+        client = logged_in(make_app(paths), "opd.dinkes")
+        url = f"/instances/{instance}/tasks/AjukanPermohonan"
+        page = client.get(url).get_data(as_text=True)
+        assert "NIP penanggung jawab" in page and "terdiri dari 18 angka" in page
+        assert "[0-9]{18}" not in page and "^[0-9A-Za-z]" not in page
+        events = engine.instance(instance).show().events
+        pdf = (ROOT / "examples" / "permohonan_subdomain" / "berkas" / "surat-permohonan-subdomain.pdf").read_bytes()
+        answer = post(client, url, {"nomor_surat": "440/512/DINKES/2026", "tanggal_surat": "2026-12-03",
+                                    "nama_subdomain": "dinkes", "kegunaan": "Situs layanan", "nip": "1980011720",
+                                    "e_mail_pengelola": "data@dinkes.bangka.go.id",
+                                    "telepon_pengelola": "0812 3456 7890",
+                                    "pindaian_surat": (BytesIO(pdf), "surat.pdf")}, content_type="multipart/form-data")
+        said = answer.get_data(as_text=True)
+        assert answer.status_code == 422
+        assert re.search(r'id="f-nip-error"[^>]*>\s*<p>[^<]*harus terdiri dari 18 angka', said), said
+        assert 'value="1980011720"' in said and "[0-9]{18}" not in said
+        assert engine.instance(instance).show().events == events
+    finally:
+        engine.close()
