@@ -303,3 +303,14 @@ def test_the_web_task_page_of_a_generated_form_speaks_words(tmp_path: Path, monk
         assert engine.instance(instance).show().events == events
     finally:
         engine.close()
+
+
+def test_compile_without_a_forms_folder_says_so_and_writes_nothing(sop: Sop, tmp_path: Path) -> None:
+    """A --forms folder that does not exist is named with the fix; neither forms nor the diagram are written."""
+    table, missing = tmp_path / "uji.sop.yaml", tmp_path / "no-forms"
+    table.write_text(_table("{judul: NIP, jenis: NIP}"))
+    result = sop("--forms", str(missing), "compile", str(table), "-o", str(tmp_path / "uji.bpmn"))
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: The forms folder '{missing}' does not exist, so the forms of the isian cannot "
+                             "be written; create it or give another with --forms. Nothing was written\n")
+    assert not missing.exists() and not (tmp_path / "uji.bpmn").exists()

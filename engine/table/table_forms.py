@@ -289,6 +289,10 @@ def write_table_forms(table: SopTable, *, forms_dir: Path) -> list[str]:
     from engine.common.errors import DataFileError
 
     texts = form_texts(table)
+    if texts and not forms_dir.is_dir():
+        raise DataFileError("The forms folder '{forms_dir}' does not exist, so the forms of the isian cannot be "
+                            "written; create it or give another with --forms. Nothing was written",
+                            forms_dir=forms_dir)
     changed = {}
     for name, text in texts.items():
         path = forms_dir / name
