@@ -69,3 +69,4 @@ from .table.sop_bpmn import compile_table as compile_table
 from .table.sop_decompile import table_from_bpmn as table_from_bpmn
 from .table.sop_yaml import read_table as read_table
 from .table.sop_yaml import write_table as write_table
+from .table.table_forms import write_table_forms as write_table_forms

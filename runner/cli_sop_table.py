@@ -57,14 +57,19 @@ def compile_command(ctx: click.Context, table_file: str, output: str | None) -> 
     Example: sop decompile {definitions}/{process}.bpmn -o {process}.sop.yaml;
     sop compile {process}.sop.yaml -o new.bpmn
 
-    Forms named under kelengkapan must exist in the forms folder (--forms).
+    Forms named under kelengkapan must exist in the forms folder (--forms); the forms of a kelengkapan written as
+    isian are written there, as PROCESS.STEP.schema.json and PROCESS.STEP.uischema.json.
     """
-    from engine import compile_table, read_table
+    from engine import compile_table, read_table, write_table_forms
 
     _refuse_overwriting(table_file, output)
     forms = _path(ctx.find_root().obj["forms"])
     table, _ = read_table(_read(table_file), table_file, forms_dir=forms)
     bpmn = compile_table(table, table_file)
+    written = write_table_forms(table, forms_dir=forms)
+    if written:
+        message(N_("Wrote {forms_count} generated form file(s) to the forms folder {forms}.",
+                   forms_count=len(written), forms=forms))
     steps = sum(len(r.steps) for r in table.rows)
     _write(bpmn, output, N_("process {process_id} ({steps} steps in {lanes_count} lanes)",
                             process_id=table.process_id, steps=steps, lanes_count=len(table.lanes)))
@@ -74,12 +79,14 @@ def compile_command(ctx: click.Context, table_file: str, output: str | None) -> 
 @click.argument("bpmn_file", metavar="FILE.bpmn")
 @click.option("-o", "--output", metavar="FILE.sop.yaml", help="Write the table here instead of stdout.")
 @click.option("--process", "process_id", metavar="ID", help="The process to read when the file holds several.")
-def decompile_command(bpmn_file: str, output: str | None, process_id: str | None) -> None:
+@click.pass_context
+def decompile_command(ctx: click.Context, bpmn_file: str, output: str | None, process_id: str | None) -> None:
     """Read a BPMN diagram back as an SOP table.
 
     Example: sop decompile {definitions}/{process}.bpmn -o {process}.sop.yaml
 
-    The identity page beside the diagram (NAME.yaml with `process: ID`), if any, is carried into the table.
+    The identity page beside the diagram (NAME.yaml with `process: ID`), if any, is carried into the table. A
+    form that sop compile generated from isian (in the forms folder, --forms, unchanged) is given back as isian.
     """
     from engine import DataFileError, parse_yaml, read_diagram_file, table_from_bpmn, write_table
 
@@ -87,7 +94,8 @@ def decompile_command(bpmn_file: str, output: str | None, process_id: str | None
     if not _path(bpmn_file).exists():
         raise DataFileError("File '{bpmn_file}' does not exist; give the path of the file to convert",
                             bpmn_file=bpmn_file)
-    table = table_from_bpmn(read_diagram_file(_path(bpmn_file)), bpmn_file, process_id=process_id)
+    table = table_from_bpmn(read_diagram_file(_path(bpmn_file)), bpmn_file, process_id=process_id,
+                            forms_dir=_path(ctx.find_root().obj["forms"]))
     page_path = _path(bpmn_file).with_suffix(".yaml")
     identity = None
     if page_path.is_file():

@@ -26,7 +26,7 @@ EXPORTS = [
     "form_order", "form_template", "lane_key", "language", "lint_paths", "load_roles", "load_scenarios", "office_times",
     "os_login", "parse_yaml", "picture_format", "read_data_file", "read_diagram_file", "read_table", "run_scenario",
     "size_text", "spreadsheet_cell", "store_label", "table_from_bpmn", "translate", "verify_bundle",
-    "write_atomically", "write_table", "COUNT_CAP",
+    "write_atomically", "write_table", "write_table_forms", "COUNT_CAP",
 ]
 SERVICES = ("instances", "people", "processes", "time", "audit", "files", "pictures")
 
