@@ -1,5 +1,6 @@
-"""Other modelers' conventions sop does not read (Camunda 7's and 8's extensions): warnings naming the
-spiffworkflow:properties equivalent, so a copied model does not silently lose its forms and properties."""
+"""Other modelers' conventions sop does not read (Camunda 7's and 8's extensions other than their properties, which
+modeler_properties.py reads): warnings naming the equivalent sop reads, so a copied model does not silently lose
+its forms."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from engine.common.i18n import N_
 
 CAMUNDA_NAMESPACES = frozenset({"http://camunda.org/schema/1.0/bpmn", "http://camunda.org/schema/zeebe/1.0"})
 CONVENTION_RULE = "modeler-extension"
-_BIND = (f"bind a JSON Schema file of the forms folder with <spiffworkflow:property name=\"{FORM_PROPERTY}\" "
-         "value=\"FILE\"/> inside <spiffworkflow:properties>")
+_BIND = (f"bind a JSON Schema file of the forms folder with the property {FORM_PROPERTY} (in Camunda Modeler: apply "
+         "sop's element template 'Langkah SOP' and fill its Formulir field)")
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -66,6 +67,8 @@ def convention_warnings(process: Any) -> Iterator[DiagramProblem]:
 
 def _message(element: Any, local: str, kind: str, owner: str) -> str | None:
     where = f"{kind} '{owner}'"
+    if local == "properties" and _split(element.getparent().tag)[1] == "extensionElements":
+        return None  # read as spiffworkflow:property (modeler_properties.py); a value given twice is an error there
     if local == "properties":
         return (f"{where} has camunda:properties ({_names(element, 'property', 'name')}), which sop does not read; "
                 "write them as <spiffworkflow:property name=\"...\" value=\"...\"/> inside "
