@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS, DiagramProblem
+from engine.common.i18n import N_
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
@@ -108,9 +109,10 @@ def property_conflicts(process: Any) -> Iterator[DiagramProblem]:
         for name, given in _by_name(extensions).items():
             if len({v.strip() if name == INSTRUCTIONS else v for _, v in given}) > 1:
                 listing = ", ".join(f"{_written(prop)} {value!r}" for prop, value in given)
-                yield DiagramProblem(given[-1][0].sourceline, owner, CONFLICT_RULE,
-                                     f"'{owner}' gives property '{name}' different values ({listing}); keep "
-                                     "one of them and delete the others, so every modeler and sop read the same value")
+                yield DiagramProblem(given[-1][0].sourceline, owner, CONFLICT_RULE, N_(
+                    "'{owner}' gives property '{name}' different values ({listing}); keep one of them and delete "
+                    "the others, so every modeler and sop read the same value", owner=owner, name=name,
+                    listing=listing))
 
 
 def property_suggestions(process: Any) -> Iterator[DiagramProblem]:
@@ -120,9 +122,9 @@ def property_suggestions(process: Any) -> Iterator[DiagramProblem]:
         for name, given in _by_name(extensions).items():
             close = None if name in SOP_PROPERTIES else _close(name)
             if close:
-                yield DiagramProblem(given[0][0].sourceline, owner, UNKNOWN_RULE,
-                                     f"'{owner}' has property '{name}', which sop does not read; did you mean "
-                                     f"'{close}'?")
+                yield DiagramProblem(given[0][0].sourceline, owner, UNKNOWN_RULE, N_(
+                    "'{owner}' has property '{name}', which sop does not read; did you mean '{close}'?",
+                    owner=owner, name=name, close=close))
 
 
 def _by_name(extensions: Any) -> dict[str, list[tuple[Any, str]]]:
