@@ -158,6 +158,24 @@ def test_bpmn_io_diagram_is_refused_saying_what_to_set_and_how(tmp_path: Path, m
     assert "binds no form" not in said.stdout and "bpmn.io has no field" not in said.stdout
 
 
+def test_bpmn_io_plain_tasks_get_a_warning_saying_no_step_has_a_form(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """bpmn.io's default Task is a step with no artefact; a process drawn only with those is a warning
+    (`process-without-forms`, exit 0) saying how to give its steps forms, in Indonesian too."""
+    plain = BPMN_IO.read_text(encoding="utf-8").replace("bpmn:userTask", "bpmn:task").replace(
+        'isExecutable="false"', 'isExecutable="true"')
+    sop = _sop(tmp_path, BPMN_IO, plain)
+    linted = _lint(sop)
+    assert [(p["severity"], p["rule"], p["element"], p["line"]) for p in linted] == [
+        ("warning", "process-without-forms", "Process_0h5c2vt", 6)]
+    assert ("make each step with a Kelengkapan a user task and add its formJsonSchemaFilename property (in Camunda "
+            "Modeler: apply sop's element template 'Langkah SOP'") in linted[0]["message"]
+    monkeypatch.setenv("SOP_LANG", "id")
+    said = sop("lint", str(sop.definitions))
+    assert said.exit_code == 0
+    assert "tidak ada langkah proses 'Process_0h5c2vt' yang memakai formulir" in said.stdout
+
+
 def _apply_template(text: str, binding: str, values: dict[str, dict[str, str]]) -> str:
     """The diagram as Camunda Modeler writes it after applying sop's template to each task named in values (a user
     task, the modelerTemplate attributes, one property per template field in the template's order) and ticking

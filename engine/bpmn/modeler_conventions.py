@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from engine.bpmn.diagram_checks import BPMN_NS, DiagramProblem
+from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS, DiagramProblem
 from engine.bpmn.tasks import FORM_PROPERTY
 from engine.common.i18n import N_
 
@@ -83,3 +83,21 @@ def _message(element: Any, local: str, kind: str, owner: str) -> str | None:
         return N_("{kind} '{owner}' has a camunda:{local}, which sop never runs (diagrams run no code or services); "
                   "delete it, and model the work as a user task", kind=kind, owner=owner, local=local)
     return None
+
+
+FORMLESS_RULE = "process-without-forms"
+
+
+def formless_warning(process: Any, steps: list[Any]) -> DiagramProblem | None:
+    """A warning when a process has steps and none is a user task or binds a form (bpmn.io draws plain tasks and
+    sets no properties): every step would be completed with no artefact, which an SOP with Kelengkapan never
+    means. A user task without a form is form-missing already."""
+    if not steps or any(_split(step.tag)[1] == "userTask" for step in steps) or any(
+            p.get("name") == FORM_PROPERTY and p.get("value") for step in steps
+            for p in step.iter(f"{{{SPIFF_NS}}}property")):
+        return None
+    return DiagramProblem(process.sourceline, process.get("id"), FORMLESS_RULE, N_(
+        "no step of process '{process_id}' binds a form, so every step is completed with no artefact; make each "
+        "step with a Kelengkapan a user task and add its {FORM_PROPERTY} property (in Camunda Modeler: apply "
+        "sop's element template 'Langkah SOP' and fill its Formulir field; bpmn.io has no field for it)",
+        process_id=process.get("id"), FORM_PROPERTY=FORM_PROPERTY))

@@ -165,7 +165,7 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
         out.append(Finding(severity, line, element, rule, message))
 
     from engine.bpmn.data_names import name_problems, start_data_names, start_data_problems
-    from engine.bpmn.modeler_conventions import convention_warnings
+    from engine.bpmn.modeler_conventions import convention_warnings, formless_warning
     from engine.bpmn.modeler_properties import property_conflicts, property_suggestions
 
     tasks = step_elements(process)
@@ -176,6 +176,9 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
         add(found.line, found.element, found.rule, found.message)
     for found in convention_warnings(process):
         add(found.line, found.element, found.rule, found.message, WARNING)
+    formless = formless_warning(process, tasks)
+    if formless is not None:
+        add(formless.line, formless.element, formless.rule, formless.message, WARNING)
     for found in property_conflicts(process):
         add(found.line, found.element, found.rule, found.message)
     for found in property_suggestions(process):
