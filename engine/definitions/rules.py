@@ -165,8 +165,6 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
         out.append(Finding(severity, line, element, rule, message))
 
     from engine.bpmn.data_names import name_problems, start_data_names, start_data_problems
-    from engine.bpmn.modeler_conventions import convention_warnings, formless_warning
-    from engine.bpmn.modeler_properties import property_conflicts, property_suggestions
 
     tasks = step_elements(process)
     step_ids = {t.get("id", "") for t in tasks}
@@ -174,15 +172,7 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
     start_data = frozenset(declared)
     for found in process_problems(process, step_ids, start_data):
         add(found.line, found.element, found.rule, found.message)
-    for found in convention_warnings(process):
-        add(found.line, found.element, found.rule, found.message, WARNING)
-    formless = formless_warning(process, tasks)
-    if formless is not None:
-        add(formless.line, formless.element, formless.rule, formless.message, WARNING)
-    for found in property_conflicts(process):
-        add(found.line, found.element, found.rule, found.message)
-    for found in property_suggestions(process):
-        add(found.line, found.element, found.rule, found.message, WARNING)
+    _modeler_findings(process, tasks, add)
     for line, element, rule, message in start_data_problems(declared, step_ids, process.get("id", "")):
         add(line, element, rule, message)
     if lanes_known is not None:
@@ -208,6 +198,19 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
     for line, element, rule, message, severity in gateway_problems(process, schemas):
         add(line, element, rule, message, severity)
     return out
+
+
+def _modeler_findings(process: Any, tasks: list[Any], add: Any) -> None:
+    """What other modelers write that sop does not read, a process with no form at all, and the properties
+    Camunda Modeler writes (a name given two values is an error)."""
+    from engine.bpmn.modeler_conventions import convention_warnings, formless_warning
+    from engine.bpmn.modeler_properties import property_conflicts, property_suggestions
+
+    formless = formless_warning(process, tasks)
+    for found in [*convention_warnings(process), *([formless] if formless else []), *property_suggestions(process)]:
+        add(found.line, found.element, found.rule, found.message, WARNING)
+    for found in property_conflicts(process):
+        add(found.line, found.element, found.rule, found.message)
 
 
 def _form_default_findings(tasks: list[Any], schemas: dict[str, dict[str, Any]], forms: FormSource, add: Any) -> None:
