@@ -66,11 +66,15 @@ def expected_rows(record: AuditRecord, observed: list[Observed], clock: Clock) -
             done = steps[event.task_uuid]
             steps[event.task_uuid] = done._replace(done_seq=event.seq, done_at=event.time,
                                                    taken=clock.worked(done.ready_at, event.time))
+        retime = event.type == "instance-migrated" and not clock.legacy
         for task in seen.ready:
             if task.id not in steps:
                 steps[task.id] = StepRow(record.instance, task.id, task.task, task.name, task.lane, task.sla,
                                          first.seq, first.time, _due(clock, first.time, task.sla),
                                          process_id=record.process_id)
+            elif retime and steps[task.id].sla != task.sla:  # a move: due by the new Mutu Baku from its ready time
+                step = steps[task.id]
+                steps[task.id] = step._replace(sla=task.sla, due=_due(clock, step.ready_at, task.sla))
         waiting = {}
         for uuid, bpmn_id, attached, duration in seen.timers:
             waiting[uuid] = timers.get(uuid) or TimerRow(record.instance, uuid, bpmn_id, attached,

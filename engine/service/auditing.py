@@ -157,15 +157,19 @@ def verify_clocks(store: Store, definitions_dir: Any) -> tuple[list[Clock], str]
     must have been computed with the definitions folder's calendar (named by the key its kept days off carry)
     or wall-clock time (an instance of a folder without calendar). The calendar is computed afresh, not from
     the kept days off."""
+    from dataclasses import replace
+
     from engine.common.work_calendar import WallClock, WorkCalendar, find_calendar, load_calendar
 
     path = find_calendar(definitions_dir)
     fresh: Clock = WallClock() if path is None else load_calendar(path)
     keys = sorted({str(row[0]) for row in store.table_rows("days_off", ("calendar", "year"))})
+    # Stores computed before office time (days ending in office hours, migrations retiming ready steps) verify
+    # with the rules of then: each instance is checked against the candidate that explains it.
     if not keys:
-        return [WallClock()], ""
+        return [WallClock(), WallClock(legacy=True)], ""
     if isinstance(fresh, WorkCalendar) and keys == [fresh.key]:
-        return [fresh, WallClock()], ""
+        return [fresh, WallClock(), replace(fresh, legacy=True), WallClock(legacy=True)], ""
     now = f"calendar {fresh.key[:12]} ({path})" if isinstance(fresh, WorkCalendar) else "no calendar"
     return [], (f"due times and working times were not recomputed: the store's were computed with calendar "
                   f"{', '.join(k[:12] for k in keys)}, and the definitions folder has {now}; run verify with the "

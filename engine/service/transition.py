@@ -49,6 +49,7 @@ class Change(NamedTuple):
     now: str
     clock: Clock
     before: list[TaskView]  # the instance's ready rows before the change: a task still ready keeps since and due
+    retime: bool = False  # a migration: a task still ready whose Mutu Baku changed is due by the new one
 
 
 def advance(
@@ -78,7 +79,8 @@ def advance(
         tx.finish_step(row.id, finished.task_uuid, row.last_seq + 1, change.now,
                        clock.worked(finished.since, change.now))
     ready = record_change(
-        tx, new_row, workflow, tasks, change.before, now=change.now, clock=change.clock, seq=row.last_seq + 1
+        tx, new_row, workflow, tasks, change.before, now=change.now, clock=change.clock, seq=row.last_seq + 1,
+        retime=change.retime,
     )
     tx.queue_outbox(change_rows(row.id, row.process_id, row.last_seq + 1, happened, ready, before=change.before,
                                 actor=change.actor, now=change.now))

@@ -183,8 +183,9 @@ def _move(context: EngineContext, row: InstanceRow, target: _Target, dry_run: bo
         return result(False, preview(row, workflow, before, now, stranded), [])
     if tx.get_version(target.version) is None:
         tx.put_version(target.row)
-    # Ready rows keep their since and due; tasks the new version makes ready get theirs.
-    change = Change(context.operator, context.operator, now, context.work_clock(), before)
+    # Ready rows keep their since; a ready step whose Mutu Baku changed is due by the new one from that since;
+    # tasks the new version makes ready get theirs.
+    change = Change(context.operator, context.operator, now, context.work_clock(), before, retime=True)
     done = advance(tx, row, workflow, [Happened("instance-migrated", None, None,
                                                 {"from": row.version, "to": target.version})],
                    change, stranded=stranded, version=target.version)
