@@ -48,11 +48,10 @@ class WallClock:
 
     day_seconds = 86400.0
 
-    def __init__(self, *, legacy: bool = False) -> None:
+    def __init__(self) -> None:
         from engine.common.office_zone import default_zone
 
         self.zone = default_zone()
-        self.legacy = legacy  # verify's reading of stores from before a migration retimed ready steps
 
     def due(self, start: str, duration: str) -> str:
         """The moment a duration after start ends."""

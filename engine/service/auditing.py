@@ -164,12 +164,11 @@ def verify_clocks(store: Store, definitions_dir: Any) -> tuple[list[Clock], str]
     path = find_calendar(definitions_dir)
     fresh: Clock = WallClock() if path is None else load_calendar(path)
     keys = sorted({str(row[0]) for row in store.table_rows("days_off", ("calendar", "year"))})
-    # Stores computed before office time (days ending in office hours, migrations retiming ready steps) verify
-    # with the rules of then: each instance is checked against the candidate that explains it.
     if not keys:
-        return [WallClock(), WallClock(legacy=True)], ""
+        return [WallClock()], ""
     if isinstance(fresh, WorkCalendar) and keys == [fresh.key]:
-        return [fresh, WallClock(), replace(fresh, legacy=True), WallClock(legacy=True)], ""
+        # Due times of days computed before they ended within office hours verify with the rule of then.
+        return [fresh, WallClock(), replace(fresh, legacy=True)], ""
     now = f"calendar {fresh.key[:12]} ({path})" if isinstance(fresh, WorkCalendar) else "no calendar"
     return [], (f"due times and working times were not recomputed: the store's were computed with calendar "
                   f"{', '.join(k[:12] for k in keys)}, and the definitions folder has {now}; run verify with the "
