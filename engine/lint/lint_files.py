@@ -70,7 +70,27 @@ def lint_paths(paths: list[Path], forms_dir: Path, *, roles_file: Path | None = 
         if roles not in known:
             known[roles] = role_lanes(roles, problems, required=False)
         problems.extend(lint_file(path, forms_dir, known[roles], seen))
+    for path in paths:
+        if path.is_dir():
+            problems.extend(_shared_lane_problems(path, forms_dir, roles_file or path / "roles.yaml"))
     return sorted(problems, key=lambda p: (p.file, p.line or 0, p.rule))
+
+
+def _shared_lane_problems(folder: Path, forms_dir: Path, roles_file: Path) -> list[LintProblem]:
+    """A warning for each SOP sharing a unit-less lane that the roles give in several units (lanes per unit)."""
+    from engine.definitions.catalog import scan
+    from engine.definitions.lane_units import shared_lane_warnings
+    from engine.definitions.roles import load_roles
+
+    if not roles_file.is_file():
+        return []
+    try:
+        roles = load_roles(roles_file)
+        definitions = scan(folder, forms_dir).definitions
+    except EngineError:
+        return []  # reported by the roles and file checks
+    return [LintProblem(WARNING, file, None, None, "lane-unit-shared", message)
+            for file, message in shared_lane_warnings(definitions, roles)]
 
 
 def role_lanes(path: Path, problems: list[LintProblem], required: bool) -> set[str] | None:

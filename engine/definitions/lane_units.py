@@ -1,0 +1,111 @@
+"""Lanes per unit: a process page's `unit_kerja` (or `unit`) names the unit (Bidang) its lanes act for, so one roles
+file serves several Bidang; a lane then reads `Kepala Bidang (Bidang Pendidikan Dasar)` wherever the engine
+compares lanes (ready rows, step records, the roles file), exactly as if the diagram had named it so."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from engine.common.lanes import lane_key, with_unit
+
+if TYPE_CHECKING:
+    from engine.definitions.roles import Roles
+    from engine.definitions.version import Definition
+
+UNIT_KEYS = ("unit_kerja", "unit")  # in the SOP page (NAME.yaml): one unit for every lane, or lane -> unit
+
+
+def unit_problem(page: Any) -> str | None:
+    """What is wrong with a page's unit_kerja/unit, or None when absent, one text, or a mapping of lane to text."""
+    if not isinstance(page, dict):
+        return None
+    for key in UNIT_KEYS:
+        if key not in page:
+            continue
+        value = page[key]
+        if isinstance(value, str) and value.strip():
+            continue
+        if isinstance(value, dict) and value and all(isinstance(k, str) and k.strip() and isinstance(v, str)
+                                                     and v.strip() and "(" not in v and ")" not in v
+                                                     for k, v in value.items()):
+            continue
+        return (f"{key} is {value!r}; give the unit of every lane (`{key}: Bidang Pendidikan Dasar`) or of some "
+                f"lanes by name (`{key}: {{Kepala Bidang: Bidang Pendidikan Dasar}}`), without parentheses")
+    if all(key in page for key in UNIT_KEYS):
+        return f"both {UNIT_KEYS[0]} and {UNIT_KEYS[1]} are given; keep one"
+    return None
+
+
+def page_lane_namer(page: Any) -> Callable[[str | None], str | None]:
+    """How a page names its process's lanes: each lane with the unit the page gives it (checked before), else as
+    the diagram names it."""
+    value = next((page[key] for key in UNIT_KEYS if key in page), None) if isinstance(page, dict) else None
+    if unit_problem(page) is not None or value is None:
+        return _as_drawn
+    if isinstance(value, str):
+        unit = value.strip()
+        return lambda lane: with_unit(lane, unit) if lane else lane
+    units = {lane_key(k): v.strip() for k, v in value.items()}
+
+    def named(lane: str | None) -> str | None:
+        unit = units.get(lane_key(lane)) if lane else None
+        return with_unit(lane, unit) if lane and unit else lane
+
+    return named
+
+
+def bundle_lane_namer(bundle: dict[str, Any]) -> Callable[[str | None], str | None]:
+    """The lane namer of a definition bundle, read from its pinned YAML page (as drawn when it has none)."""
+    from engine.common.errors import EngineError
+    from engine.common.yamlio import parse_yaml
+
+    page = bundle.get("yaml") if isinstance(bundle, dict) else None
+    if not isinstance(page, dict) or not isinstance(page.get("text"), str):
+        return _as_drawn
+    if not any(key in page["text"] for key in UNIT_KEYS):
+        return _as_drawn  # most pages name no unit: no second YAML parse
+    try:
+        return page_lane_namer(parse_yaml(page["text"], str(page.get("file", "page"))))
+    except EngineError:
+        return _as_drawn
+
+
+def _as_drawn(lane: str | None) -> str | None:
+    return lane
+
+
+def shared_lane_warnings(definitions: Iterable[Definition], roles: Roles) -> list[tuple[str, str]]:
+    """(file, message) for each SOP whose lane names no unit while another SOP shares that lane and the roles give
+    it in several units: its tasks reach the holders of one unit (or none) whatever Bidang the SOP is for."""
+    from engine.common.i18n import N_
+    from engine.common.lanes import split_unit
+
+    held: dict[str, dict[str | None, list[str]]] = {}
+    for person in roles.people.values():
+        for lane in person.lanes:
+            base, unit = split_unit(lane)
+            held.setdefault(lane_key(base), {}).setdefault(unit, []).append(person.name)
+    users: dict[str, dict[str, str]] = {}  # unit-less lane -> process id -> file
+    names: dict[str, str] = {}
+    for definition in definitions:
+        for lane in {*(s.lane for s in definition.steps if s.lane), *definition.start_lanes}:
+            if lane and split_unit(lane)[1] is None:
+                users.setdefault(lane_key(lane), {})[definition.process_id] = definition.file
+                names.setdefault(lane_key(lane), lane)
+    out = []
+    for key, processes in sorted(users.items()):
+        units = held.get(key, {})
+        if len(processes) < 2 or len(units) < 2:
+            continue
+        given = "; ".join(f"{', '.join(sorted(people))} ({unit})" if unit else
+                          f"{', '.join(sorted(people))} ({N_('no unit')})"
+                          for unit, people in sorted(units.items(), key=lambda u: u[0] or ""))
+        for process_id, file in sorted(processes.items()):
+            out.append((file, N_("lane '{lane}' of process '{process}' names no unit and is shared with {others}, "
+                                 "while the roles give it in several units: {given}; name the unit of each SOP's "
+                                 "lane ('{lane} (Bidang ...)' in the diagram or the table, or unit_kerja in the "
+                                 "SOP page) so that each official receives only their unit's tasks",
+                                 lane=names[key], process=process_id,
+                                 others=", ".join(p for p in sorted(processes) if p != process_id), given=given)))
+    return out
