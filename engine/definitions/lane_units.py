@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from engine.common.i18n import N_
 from engine.common.lanes import lane_key, with_unit
 
 if TYPE_CHECKING:
@@ -30,10 +31,11 @@ def unit_problem(page: Any) -> str | None:
                                                      and v.strip() and "(" not in v and ")" not in v
                                                      for k, v in value.items()):
             continue
-        return (f"{key} is {value!r}; give the unit of every lane (`{key}: Bidang Pendidikan Dasar`) or of some "
-                f"lanes by name (`{key}: {{Kepala Bidang: Bidang Pendidikan Dasar}}`), without parentheses")
+        return N_("{key} is {value!r}; give the unit of every lane (`{key}: Bidang Pendidikan Dasar`) or of some "
+                  "lanes by name (`{key}: {{Kepala Bidang: Bidang Pendidikan Dasar}}`), without parentheses",
+                  key=key, value=value)
     if all(key in page for key in UNIT_KEYS):
-        return f"both {UNIT_KEYS[0]} and {UNIT_KEYS[1]} are given; keep one"
+        return N_("both unit_kerja and unit are given; keep one")
     return None
 
 
@@ -78,7 +80,6 @@ def _as_drawn(lane: str | None) -> str | None:
 def shared_lane_warnings(definitions: Iterable[Definition], roles: Roles) -> list[tuple[str, str]]:
     """(file, message) for each SOP whose lane names no unit while another SOP shares that lane and the roles give
     it in several units: its tasks reach the holders of one unit (or none) whatever Bidang the SOP is for."""
-    from engine.common.i18n import N_
     from engine.common.lanes import split_unit
 
     held: dict[str, dict[str | None, list[str]]] = {}
