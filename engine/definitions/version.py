@@ -95,7 +95,6 @@ def definition_from_bundle(bundle: dict[str, Any], file: str | None = None, pinn
 def checked_definition(bundle: dict[str, Any], source: str, process: Any) -> Definition:
     """The Definition of a bundle whose process passed the rules: its steps, identity page and version hash."""
     from engine.bpmn.data_names import start_data_names
-
     from engine.definitions.lane_units import bundle_lane_namer
 
     lanes = node_lanes(process)
@@ -107,7 +106,8 @@ def checked_definition(bundle: dict[str, Any], source: str, process: Any) -> Def
         told = task.find(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}{INSTRUCTIONS}")
         instructions = (told.text or "").strip() if told is not None else ""
         steps.append(DefinitionStep(bpmn_id=bpmn_id, name=task.get("name") or bpmn_id,
-                          lane=named(step_lane(lanes, bpmn_id)), form=props.get(FORM_PROPERTY), sla=props.get("sla"), output=props.get("output"),
+                          lane=named(step_lane(lanes, bpmn_id)), form=props.get(FORM_PROPERTY),
+                          sla=props.get("sla"), output=props.get("output"),
                           properties=props, instructions=instructions or None))
     identity: dict[str, Any] = {}
     if bundle.get("yaml"):

@@ -79,8 +79,8 @@ def lint_paths(paths: list[Path], forms_dir: Path, *, roles_file: Path | None = 
 def _shared_lane_problems(folder: Path, forms_dir: Path, roles_file: Path) -> list[LintProblem]:
     """A warning for each SOP sharing a unit-less lane that the roles give in several units (lanes per unit)."""
     from engine.definitions.catalog import scan
-    from engine.definitions.lane_units import shared_lane_warnings
     from engine.definitions.roles import load_roles
+    from engine.lint.lane_sharing import shared_lane_warnings
 
     if not roles_file.is_file():
         return []
