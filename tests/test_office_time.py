@@ -149,3 +149,47 @@ def test_verify_reports_a_migrated_step_whose_due_time_was_altered(office: Sop) 
     assert verified.exit_code == 1
     assert ("table ready_tasks, column due of 'AjukanPermohonan'" in verified.output
             and "expected '2026-11-02 10:00:00 WIB', found '2026-11-02 08:30:00 WIB'" in verified.output)
+
+
+def test_durations_read_in_words_in_sop_tasks_and_decompile(office: Sop, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under SOP_LANG=id `sop tasks` says "30 menit" and "2 hari kerja" (the JSON keeps PT30M); `sop decompile`
+    writes the table's waktu as the author does ("30 menit", "3 jam"), and compiling it gives the same sla back."""
+    set_sla(office.definitions, "AjukanPermohonan", "P2D")
+    engine_at(office, wib("2026-11-02T10:00:00")).instances.start("interkoneksi_data_baru")
+    set_sla(office.definitions, "AjukanPermohonan", "PT30M")
+    engine_at(office, wib("2026-11-02T10:00:00")).instances.start("interkoneksi_data_baru")
+    monkeypatch.setenv("SOP_LANG", "id")
+    text = office("tasks").stdout
+    assert "2 hari kerja" in text and "30 menit" in text and "PT30M" not in text and "P2D" not in text
+    assert [t["sla"] for t in office.json("tasks")] == ["P2D", "PT30M"]
+    table = office("decompile", str(office.definitions / BPMN))
+    assert table.exit_code == 0, table.output
+    assert "waktu: 30 menit\n" in table.stdout and "waktu: 3 jam\n" in table.stdout
+    assert "PT30M" not in table.stdout and "PT3H" not in table.stdout
+    written = tmp_path / "again.sop.yaml"
+    written.write_text(table.stdout, encoding="utf-8")
+    compiled = office("compile", str(written))
+    assert compiled.exit_code == 0, compiled.output
+    assert compiled.stdout.count('name="sla" value="PT30M"') == 5 and 'name="sla" value="PT3H"' in compiled.stdout
+
+
+def test_a_store_computed_with_the_rule_before_office_time_still_verifies(office: Sop) -> None:
+    """A `1 hari` step that became ready Friday 22:22 before days ended within office hours was due Monday 22:22
+    (neither the office rule nor a wall clock gives that): `sop verify` with today's calendar still passes it, next
+    to an instance of the new rule (due Monday 16:00)."""
+    from dataclasses import replace
+
+    from engine.common.work_calendar import load_calendar
+
+    set_sla(office.definitions, "AjukanPermohonan", "P1D")
+    legacy = replace(load_calendar(office.definitions / "calendar.yaml"), legacy=True)
+    old = Engine(str(office.db), definitions_dir=office.definitions, forms_dir=office.forms, operator="penguji",
+                 clock=lambda: wib("2026-11-06T22:22:00"), work_clock=legacy)
+    [task] = old.instances.start("interkoneksi_data_baru").tasks
+    old.close()
+    assert task.due == wib("2026-11-09T22:22:00")
+    [new] = engine_at(office, wib("2026-11-06T22:22:00")).instances.start("interkoneksi_data_baru").tasks
+    assert new.due == wib("2026-11-09T16:00:00")
+    verified = office("verify")
+    assert verified.exit_code == 0, verified.output
