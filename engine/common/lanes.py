@@ -1,5 +1,5 @@
 """Lane names as sop compares them everywhere (roles file, lint, store filters): case-folded, spaces collapsed;
-a lane may name its unit in parentheses: `Kepala Bidang (Bidang Pendidikan Dasar)`."""
+a lane may name its unit in parentheses: `Kepala Bagian (Bidang Pendidikan Dasar)`."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def split_unit(lane: str) -> tuple[str, str | None]:
 
 
 def with_unit(lane: str, unit: str | None) -> str:
-    """A lane within a unit: `Kepala Bidang (Bidang Pendidikan Dasar)`; a lane that names its unit already, or no
+    """A lane within a unit: `Kepala Bagian (Bidang Pendidikan Dasar)`; a lane that names its unit already, or no
     unit, leaves it as written."""
     if not unit or split_unit(lane)[1] is not None:
         return lane

@@ -1,5 +1,5 @@
 """Lanes per unit: a process page's `unit_kerja` (or `unit`) names the unit (Bidang) its lanes act for, so one roles
-file serves several Bidang; a lane then reads `Kepala Bidang (Bidang Pendidikan Dasar)` wherever the engine
+file serves several Bidang; a lane then reads `Kepala Bagian (Bidang Pendidikan Dasar)` wherever the engine
 compares lanes (ready rows, step records, the roles file), exactly as if the diagram had named it so."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def unit_problem(page: Any) -> str | None:
                                                      for k, v in value.items()):
             continue
         return N_("{key} is {value!r}; give the unit of every lane (`{key}: Bidang Pendidikan Dasar`) or of some "
-                  "lanes by name (`{key}: {{Kepala Bidang: Bidang Pendidikan Dasar}}`), without parentheses",
+                  "lanes by name (`{key}: {{Kepala Bagian: Bidang Pendidikan Dasar}}`), without parentheses",
                   key=key, value=value)
     if all(key in page for key in UNIT_KEYS):
         return N_("both unit_kerja and unit are given; keep one")

@@ -98,7 +98,7 @@ def checked_definition(bundle: dict[str, Any], source: str, process: Any) -> Def
     from engine.definitions.lane_units import bundle_lane_namer
 
     lanes = node_lanes(process)
-    named = bundle_lane_namer(bundle)  # the page's units: `Kepala Bidang (Bidang Pendidikan Dasar)`
+    named = bundle_lane_namer(bundle)  # the page's units: `Kepala Bagian (Bidang Pendidikan Dasar)`
     steps = []
     for task in sorted(step_elements(process), key=lambda t: t.sourceline or 0):
         bpmn_id = task.get("id", "")

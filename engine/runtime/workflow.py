@@ -123,7 +123,7 @@ def bundle_spec(bundle: dict[str, Any], source: str | None = None) -> Spec:
     spec = build_spec(bundle["bpmn"]["text"], bundle["process"], source or bundle["bpmn"]["file"],
                       count_limit(bundle))
     named = bundle_lane_namer(bundle)
-    for process in (spec.process, *spec.subprocesses.values()):  # the page's units: `Kepala Bidang (Bidang ...)`
+    for process in (spec.process, *spec.subprocesses.values()):  # the page's units: `Kepala Bagian (Bidang ...)`
         for task_spec in process.task_specs.values():
             if getattr(task_spec, "lane", None):
                 task_spec.lane = named(task_spec.lane)
