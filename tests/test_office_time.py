@@ -193,3 +193,15 @@ def test_a_store_computed_with_the_rule_before_office_time_still_verifies(office
     assert new.due == wib("2026-11-09T16:00:00")
     verified = office("verify")
     assert verified.exit_code == 0, verified.output
+
+
+def test_a_migrated_step_is_retimed_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    """The same move on a PostgreSQL store: the ready step is due 10:00 WIB by its new PT2H, and verify agrees."""
+    definitions, forms = copy_definitions(tmp_path)
+    sop = Sop(pg_url, definitions, forms)  # type: ignore[arg-type]
+    engine_at(sop, wib("2026-11-02T08:00:00")).instances.start("interkoneksi_data_baru")
+    set_sla(definitions, "AjukanPermohonan", "PT2H")
+    assert engine_at(sop, wib("2026-11-02T09:00:00")).instance(1).migrate().migrated
+    [listed] = sop.json("tasks")
+    assert (listed["sla"], listed["due"]) == ("PT2H", wib("2026-11-02T10:00:00"))
+    assert [(v["instance"], v["ok"]) for v in sop.json("verify")] == [(1, True)]
