@@ -72,3 +72,20 @@ def bundle_lane_namer(bundle: dict[str, Any]) -> Callable[[str | None], str | No
 def _as_drawn(lane: str | None) -> str | None:
     return lane
 
+
+
+def drawn_lanes_known(page: Any, known: set[str]) -> set[str]:
+    """The lane keys a roles file knows, plus each lane as the diagram draws it when the page's unit makes it one of
+    them (`Kepala Bagian` with `unit_kerja: {Kepala Bagian: Bidang X}` is known when someone holds `Kepala Bagian
+    (Bidang X)`): what lint's lane check compares a diagram of that page against."""
+    from engine.common.lanes import split_unit
+
+    named = page_lane_namer(page)
+    if named is _as_drawn:
+        return known
+    drawn = set(known)
+    for key in known:
+        base, unit = split_unit(key)
+        if unit is not None and lane_key(named(base) or "") == key:
+            drawn.add(lane_key(base))
+    return drawn
