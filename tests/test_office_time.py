@@ -205,3 +205,14 @@ def test_a_migrated_step_is_retimed_on_postgresql(pg_url: str, tmp_path: Path) -
     [listed] = sop.json("tasks")
     assert (listed["sla"], listed["due"]) == ("PT2H", wib("2026-11-02T10:00:00"))
     assert [(v["instance"], v["ok"]) for v in sop.json("verify")] == [(1, True)]
+
+
+def test_the_migration_plan_shows_the_due_time_the_move_would_give(office: Sop) -> None:
+    """`sop migrate --dry-run` lists the ready step with the due time of its new Mutu Baku and changes nothing."""
+    engine_at(office, wib("2026-11-02T08:00:00")).instances.start("interkoneksi_data_baru")
+    set_sla(office.definitions, "AjukanPermohonan", "PT2H")
+    before = office.dump()
+    [plan] = office.json("migrate", "1", "--dry-run")
+    assert [(t["task"], t["sla"], t["due"]) for t in plan["tasks"]] == [
+        ("AjukanPermohonan", "PT2H", wib("2026-11-02T10:00:00"))]
+    assert office.dump() == before

@@ -181,7 +181,7 @@ def _move(context: EngineContext, row: InstanceRow, target: _Target, dry_run: bo
     stranded = N_("Moving instance {instance} to version {version} would leave it", instance=row.id,
                   version=target.version[:12])
     if dry_run:
-        return result(False, preview(row, workflow, before, now, stranded), [])
+        return result(False, preview(row, workflow, before, now, stranded, clock=context.work_clock()), [])
     if tx.get_version(target.version) is None:
         tx.put_version(target.row)
     # Ready rows keep their since; a ready step whose Mutu Baku changed is due by the new one from that since;
