@@ -155,7 +155,7 @@ def start(ctx: click.Context, process_id: str, data_file: str | None, actor: str
     click.echo(view.instance)
     message(f"Started instance {view.instance} of {view.process} (version {view.version[:12]}).")
     if view.tasks:
-        message(tasks_table(view.tasks, times=engine.time.local_times()))
+        message(tasks_table(view.tasks, times=engine.time.local_times(), words=engine.time.duration_words))
 
 
 @cli.command()
@@ -191,7 +191,8 @@ def tasks(ctx: click.Context, *, instance: int | None, lane: str | None, limit: 
                          "title": titles.get(t.instance, "")} for t in found])
         return
     if found:
-        sys.stdout.write(tasks_table(found, now, engine.time.local_times(), titles) + "\n")
+        words = engine.time.duration_words
+        sys.stdout.write(tasks_table(found, now, engine.time.local_times(), titles, words) + "\n")
     else:
         message("No overdue tasks." if overdue else "No ready tasks.")
     if limit is not None and len(found) == limit:
@@ -235,7 +236,7 @@ def complete(ctx: click.Context, *, instance: int, task: str, data_file: str | N
         return
     message(f"Completed '{result.completed_task}' of instance {view.instance}; instance is {view.status}.")
     if view.tasks:
-        click.echo(tasks_table(view.tasks, times=engine.time.local_times()))
+        click.echo(tasks_table(view.tasks, times=engine.time.local_times(), words=engine.time.duration_words))
 
 
 @cli.command()

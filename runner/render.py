@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -146,13 +146,15 @@ def short(text: str | None, width: int = 12) -> str:
 
 
 def tasks_table(tasks: Sequence[Any], now: str | None = None, times: LocalTimes | None = None,
-                titles: dict[int, str] | None = None) -> str:
+                titles: dict[int, str] | None = None, words: Callable[[str | None], str] | None = None) -> str:
     """The table of ready tasks (built for 10,000s of rows: one tuple per row, one format per line), times in the
-    office's zone; a task due before `now` is marked OVERDUE; titles: each instance's title, in a last column."""
+    office's zone; a task due before `now` is marked OVERDUE; titles: each instance's title, in a last column;
+    words: the Mutu Baku in words ("30 menit", "2 hari kerja"), else as the diagram writes it (PT30M)."""
     local = times.text if times is not None else _as_stored
     late = fixed_text("OVERDUE")
+    said = functools.lru_cache(maxsize=64)(words) if words is not None else (lambda sla: sla or "-")
     cells: list[tuple[str, ...]] = [
-        (str(t.instance), t.task, t.id[:8], t.name, t.lane or "-", t.form or "-", t.sla or "-", local(t.since),
+        (str(t.instance), t.task, t.id[:8], t.name, t.lane or "-", t.form or "-", said(t.sla), local(t.since),
          (f"{local(t.due)} {late}" if now and t.due < now else local(t.due)) if t.due else "-")
         for t in tasks
     ]

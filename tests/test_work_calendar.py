@@ -50,8 +50,10 @@ def test_ready_outside_office_hours_counts_from_the_next_opening() -> None:
 def test_a_day_is_the_next_working_day_at_the_same_time() -> None:
     """P1D from Friday 10:00 WIB is Monday 10:00 WIB; from the eve of Idulfitri it skips the holidays."""
     assert CALENDAR.due(wib("2026-11-06T10:00:00"), "P1D") == wib("2026-11-09T10:00:00")
-    # 19 March 2026: 20, 23, 24 are cuti bersama, 21-22 Idulfitri (a weekend too): next working day is the 25th.
-    assert CALENDAR.due(wib("2026-03-19T10:00:00"), "P1D") == wib("2026-03-25T10:00:00")
+    # 18 March 2026: 19 is Nyepi, 20, 23, 24 cuti bersama, 21-22 Idulfitri (a weekend too): next working day the 25th.
+    assert CALENDAR.due(wib("2026-03-18T10:00:00"), "P1D") == wib("2026-03-25T10:00:00")
+    # Ready on Nyepi itself: counting starts at the 25th's opening, one working day ends at its close.
+    assert CALENDAR.due(wib("2026-03-19T10:00:00"), "P1D") == wib("2026-03-25T16:00:00")
 
 
 def test_worked_counts_only_office_hours() -> None:

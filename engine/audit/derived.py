@@ -41,6 +41,16 @@ def _due(clock: Clock, since: str, duration: str | None) -> str | None:
         return None
 
 
+def _retimed(event: Any) -> frozenset[str]:
+    """The UUIDs of the ready steps an `instance-migrated` event says the move gave another Mutu Baku."""
+    import json
+
+    data = json.loads(event.data) if isinstance(event.data, str) else event.data
+    listed = data.get("retimed") if isinstance(data, dict) else None
+    return frozenset(str(r.get("task_uuid")) for r in listed if isinstance(r, dict)) if isinstance(listed, list) \
+        else frozenset()
+
+
 def expected_rows(record: AuditRecord, observed: list[Observed], clock: Clock) -> Expected:
     """Recompute the derived rows as each transition wrote them (a transition: an event and the
     instance-completed event that may follow it at once)."""
@@ -66,11 +76,15 @@ def expected_rows(record: AuditRecord, observed: list[Observed], clock: Clock) -
             done = steps[event.task_uuid]
             steps[event.task_uuid] = done._replace(done_seq=event.seq, done_at=event.time,
                                                    taken=clock.worked(done.ready_at, event.time))
+        retime = _retimed(event) if event.type == "instance-migrated" else frozenset()
         for task in seen.ready:
             if task.id not in steps:
                 steps[task.id] = StepRow(record.instance, task.id, task.task, task.name, task.lane, task.sla,
                                          first.seq, first.time, _due(clock, first.time, task.sla),
                                          process_id=record.process_id)
+            elif task.id in retime:  # a move gave it another Mutu Baku: due by it from when it became ready
+                step = steps[task.id]
+                steps[task.id] = step._replace(sla=task.sla, due=_due(clock, step.ready_at, task.sla))
         waiting = {}
         for uuid, bpmn_id, attached, duration in seen.timers:
             waiting[uuid] = timers.get(uuid) or TimerRow(record.instance, uuid, bpmn_id, attached,

@@ -75,6 +75,7 @@ class WorkCalendar:
     added: dict[date, str] = field(default_factory=dict)
     removed: frozenset[date] = frozenset()
     key: str = ""  # the calendar text and the holidays package version, hashed: names cached days off
+    legacy: bool = False  # the due-time rules before office time (verify recomputes older stores with them)
     _years: dict[int, frozenset[date]] = field(default_factory=dict)
     _fresh: set[int] = field(default_factory=set)
 
@@ -122,20 +123,66 @@ class WorkCalendar:
         return sorted(self._days_off(year))
 
     def due(self, start: str, duration: str) -> str:
-        """The moment a duration of working time after start ends: days move to the next working days at the
-        same time of day, hours and minutes count only office hours."""
+        """The moment a duration of working time after start ends. Days (a week is five) count from the first
+        office moment at or after start (a step ready in the evening starts at the next opening) and end on the
+        Nth working day after at the same clock time, kept within that day's hours (after closing: its closing; in
+        a break: the close before it; at or before its opening: the close of the working day before). Hours and
+        minutes then count only office hours. `legacy`: the rule before office time (days at the same clock time
+        of the next working days, wherever that falls), kept to verify stores computed with it."""
         days, seconds = split_duration(duration)
         moment = parse_time(start).astimezone(self.zone)
-        for _ in range(days):
-            day = moment.date() + timedelta(days=1)
-            for _ in range(_HORIZON_DAYS):
-                if self.is_working_day(day):
-                    break
-                day += timedelta(days=1)
-            moment = datetime.combine(day, moment.timetz())
+        if days and self.legacy:
+            moment = self._legacy_days(moment, days)
+        elif days:
+            moment = self._add_days(self._opening(moment), days)
         if seconds:
             moment = self._add_seconds(moment, seconds)
         return format_time(moment)
+
+    def _legacy_days(self, moment: datetime, days: int) -> datetime:
+        for _ in range(days):
+            moment = datetime.combine(self._next_working_day(moment.date()), moment.timetz())
+        return moment
+
+    def _next_working_day(self, day: date) -> date:
+        """The first working day after day."""
+        day += timedelta(days=1)
+        for _ in range(_HORIZON_DAYS):
+            if self.is_working_day(day):
+                return day
+            day += timedelta(days=1)
+        raise DefinitionError("{source}: no working time within ten years; give office hours", source=self.source)
+
+    def _spans(self, day: date) -> list[tuple[datetime, datetime]]:
+        return [(datetime.combine(day, a, self.zone), datetime.combine(day, b, self.zone))
+                for a, b in self.hours[day.weekday()]] if self.is_working_day(day) else []
+
+    def _opening(self, moment: datetime) -> datetime:
+        """The first office moment at or after moment: itself within hours, else the next opening."""
+        day = moment.date()
+        for _ in range(_HORIZON_DAYS):
+            for begin, end in self._spans(day):
+                if moment < end:
+                    return max(moment, begin)
+            day += timedelta(days=1)
+        raise DefinitionError("{source}: no working time within ten years; give office hours", source=self.source)
+
+    def _add_days(self, moment: datetime, days: int) -> datetime:
+        """The Nth working day after an office moment, at its clock time kept within that day's hours."""
+        day = moment.date()
+        previous = day
+        for _ in range(days):
+            previous, day = day, self._next_working_day(day)
+        spans = self._spans(day)
+        target = datetime.combine(day, moment.timetz())
+        if target <= spans[0][0]:  # at or before the opening: the day before, worked to its close
+            return self._spans(previous)[-1][1]
+        kept = spans[0][1]
+        for begin, end in spans:  # within a span: the time itself; in a break or after closing: the close before
+            if target < begin:
+                break
+            kept = min(target, end)
+        return kept
 
     def _add_seconds(self, moment: datetime, seconds: float) -> datetime:
         remaining = seconds

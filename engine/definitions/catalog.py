@@ -75,7 +75,9 @@ def yaml_pages(definitions_dir: Path, broken: dict[str, str]) -> Pages:
             continue
         if not isinstance(page, dict) or not isinstance(page.get("process"), str):
             continue  # not an SOP page (a roles or calendar file, say)
-        problem = count_limit_problem(page)
+        from engine.definitions.lane_units import unit_problem
+
+        problem = count_limit_problem(page) or unit_problem(page)
         if problem:
             broken[path.stem] = f"{path}: {problem}; fix the page"
             continue

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.common.errors import EngineError, NotInRolesError, NotOperatorError, RoleError, WrongLaneError
 from engine.common.i18n import N_
-from engine.common.lanes import lane_key
+from engine.common.lanes import lane_key, with_unit
 
 if TYPE_CHECKING:  # pathlib and dataclasses cost `sop tasks` ~10 ms: this module stays light
     from pathlib import Path
 
 ROLES_FILE = "roles.yaml"
-_FIELDS = {"name", "nip", "lanes", "operator", "jabatan", "auditor"}
+_FIELDS = {"name", "nip", "lanes", "operator", "jabatan", "auditor", "unit", "unit_kerja"}
 
 
 class Person(NamedTuple):
@@ -185,8 +185,23 @@ def _person(login: str, entry: Any, where: str) -> Person:
     jabatan = entry.get("jabatan", "")
     if not isinstance(jabatan, str):
         raise RoleError("{where}: '{login}' jabatan must be text", where=where, login=login)
-    return Person(login, name, str(entry.get("nip", "")), tuple(x.strip() for x in lanes), operator, jabatan.strip(),
-                  auditor)
+    unit = _unit(entry, login, where)
+    return Person(login, name, str(entry.get("nip", "")), tuple(with_unit(x.strip(), unit) for x in lanes), operator,
+                  jabatan.strip(), auditor)
+
+
+def _unit(entry: dict[str, Any], login: str, where: str) -> str | None:
+    """The unit (Bidang) a person's lanes are held in: each lane that names none reads `Lane (Unit)`."""
+    given = [key for key in ("unit", "unit_kerja") if key in entry]
+    if len(given) > 1:
+        raise RoleError("{where}: '{login}' has both unit and unit_kerja; keep one", where=where, login=login)
+    if not given:
+        return None
+    unit = entry[given[0]]
+    if not isinstance(unit, str) or not unit.strip() or "(" in unit or ")" in unit:
+        raise RoleError("{where}: '{login}' {key} must be the name of a unit, e.g. Bidang Pendidikan Dasar "
+                        "(no parentheses)", where=where, login=login, key=given[0])
+    return unit.strip()
 
 
 def _entry_lines(node: Any, source: str) -> dict[str, int]:

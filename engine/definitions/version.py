@@ -95,16 +95,19 @@ def definition_from_bundle(bundle: dict[str, Any], file: str | None = None, pinn
 def checked_definition(bundle: dict[str, Any], source: str, process: Any) -> Definition:
     """The Definition of a bundle whose process passed the rules: its steps, identity page and version hash."""
     from engine.bpmn.data_names import start_data_names
+    from engine.definitions.lane_units import bundle_lane_namer
 
     lanes = node_lanes(process)
+    named = bundle_lane_namer(bundle)  # the page's units: `Kepala Bagian (Bidang Pendidikan Dasar)`
     steps = []
     for task in sorted(step_elements(process), key=lambda t: t.sourceline or 0):
         bpmn_id = task.get("id", "")
         props = {p.get("name", ""): p.get("value", "") for p in task.iter(f"{{{SPIFF_NS}}}property")}
         told = task.find(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}{INSTRUCTIONS}")
         instructions = (told.text or "").strip() if told is not None else ""
-        steps.append(DefinitionStep(bpmn_id=bpmn_id, name=task.get("name") or bpmn_id, lane=step_lane(lanes, bpmn_id),
-                          form=props.get(FORM_PROPERTY), sla=props.get("sla"), output=props.get("output"),
+        steps.append(DefinitionStep(bpmn_id=bpmn_id, name=task.get("name") or bpmn_id,
+                          lane=named(step_lane(lanes, bpmn_id)), form=props.get(FORM_PROPERTY),
+                          sla=props.get("sla"), output=props.get("output"),
                           properties=props, instructions=instructions or None))
     identity: dict[str, Any] = {}
     if bundle.get("yaml"):
@@ -121,7 +124,7 @@ def checked_definition(bundle: dict[str, Any], source: str, process: Any) -> Def
         identity=identity,
         start_data=tuple(start_data_names(process)),
         start_lanes=tuple(dict.fromkeys(lane for event in process.findall(f"{{{BPMN_NS}}}startEvent")
-                                        if (lane := step_lane(lanes, event.get("id", ""))))),
+                                        if (lane := named(step_lane(lanes, event.get("id", "")))))),
         start_form=next((p.get("value") for event in start_events_with_forms(process)
                          for p in event.iter(f"{{{SPIFF_NS}}}property") if p.get("name") == FORM_PROPERTY), None),
     )

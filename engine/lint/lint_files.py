@@ -70,8 +70,44 @@ def lint_paths(paths: list[Path], forms_dir: Path, *, roles_file: Path | None = 
         roles = roles_file if roles_file is not None else path.parent / "roles.yaml"
         if roles not in known:
             known[roles] = role_lanes(roles, problems, required=False)
-        problems.extend(lint_file(path, forms_dir, known[roles], seen))
+        problems.extend(lint_file(path, forms_dir, _page_lanes_known(path, known[roles]), seen))
+    for path in paths:
+        if path.is_dir():
+            problems.extend(_shared_lane_problems(path, forms_dir, roles_file or path / "roles.yaml"))
     return sorted(problems, key=lambda p: (p.file, p.line or 0, p.rule))
+
+
+def _page_lanes_known(path: Path, known: set[str] | None) -> set[str] | None:
+    """The roles' lanes as a diagram draws them when its page (same file name) gives them a unit."""
+    from engine.common.yamlio import parse_yaml
+    from engine.definitions.lane_units import UNIT_KEYS, drawn_lanes_known
+
+    page_file = next((p for p in (path.with_suffix(".yaml"), path.with_suffix(".yml")) if p.is_file()), None)
+    if known is None or path.suffix != ".bpmn" or page_file is None:
+        return known
+    try:
+        text = page_file.read_text(encoding="utf-8")
+        return drawn_lanes_known(parse_yaml(text, str(page_file)), known) if any(k in text for k in UNIT_KEYS) \
+            else known
+    except (OSError, UnicodeDecodeError, EngineError):
+        return known  # reported by the page check
+
+
+def _shared_lane_problems(folder: Path, forms_dir: Path, roles_file: Path) -> list[LintProblem]:
+    """A warning for each SOP sharing a unit-less lane that the roles give in several units (lanes per unit)."""
+    from engine.definitions.catalog import scan
+    from engine.definitions.roles import load_roles
+    from engine.lint.lane_sharing import shared_lane_warnings
+
+    if not roles_file.is_file():
+        return []
+    try:
+        roles = load_roles(roles_file)
+        definitions = scan(folder, forms_dir).definitions
+    except EngineError:
+        return []  # reported by the roles and file checks
+    return [LintProblem(WARNING, file, None, None, "lane-unit-shared", message)
+            for file, message in shared_lane_warnings(definitions, roles)]
 
 
 def role_lanes(path: Path, problems: list[LintProblem], required: bool) -> set[str] | None:

@@ -117,10 +117,17 @@ def build_spec(bpmn_text: str, process_id: str, source: str, count_limit: int = 
 
 def bundle_spec(bundle: dict[str, Any], source: str | None = None) -> Spec:
     """The Spec of a definition bundle: its BPMN, with the count limit its YAML page sets."""
+    from engine.definitions.lane_units import bundle_lane_namer
     from engine.definitions.limits import count_limit
 
-    return build_spec(bundle["bpmn"]["text"], bundle["process"], source or bundle["bpmn"]["file"],
+    spec = build_spec(bundle["bpmn"]["text"], bundle["process"], source or bundle["bpmn"]["file"],
                       count_limit(bundle))
+    named = bundle_lane_namer(bundle)
+    for process in (spec.process, *spec.subprocesses.values()):  # the page's units: `Kepala Bagian (Bidang ...)`
+        for task_spec in process.task_specs.values():
+            if getattr(task_spec, "lane", None):
+                task_spec.lane = named(task_spec.lane)
+    return spec
 
 
 def spec_to_text(spec: Spec) -> str:

@@ -157,6 +157,8 @@ def verify_clocks(store: Store, definitions_dir: Any) -> tuple[list[Clock], str]
     must have been computed with the definitions folder's calendar (named by the key its kept days off carry)
     or wall-clock time (an instance of a folder without calendar). The calendar is computed afresh, not from
     the kept days off."""
+    from dataclasses import replace
+
     from engine.common.work_calendar import WallClock, WorkCalendar, find_calendar, load_calendar
 
     path = find_calendar(definitions_dir)
@@ -165,7 +167,8 @@ def verify_clocks(store: Store, definitions_dir: Any) -> tuple[list[Clock], str]
     if not keys:
         return [WallClock()], ""
     if isinstance(fresh, WorkCalendar) and keys == [fresh.key]:
-        return [fresh, WallClock()], ""
+        # Due times of days computed before they ended within office hours verify with the rule of then.
+        return [fresh, WallClock(), replace(fresh, legacy=True)], ""
     now = f"calendar {fresh.key[:12]} ({path})" if isinstance(fresh, WorkCalendar) else "no calendar"
     return [], (f"due times and working times were not recomputed: the store's were computed with calendar "
                   f"{', '.join(k[:12] for k in keys)}, and the definitions folder has {now}; run verify with the "

@@ -100,6 +100,15 @@ class EngineContext:
                 calendar.remember(self.store().days_off(calendar.key))
         return self._work_clock
 
+    def on_calendar(self) -> bool:
+        """True when time counts on a working calendar: the one given, else the folder's calendar.yaml (looked for,
+        not read: a listing that says a Mutu Baku in words loads no YAML)."""
+        from engine.common.work_calendar import WorkCalendar, find_calendar
+
+        if self._work_clock is not None:
+            return isinstance(self._work_clock, WorkCalendar)
+        return find_calendar(self.definitions_dir) is not None
+
     def local_times(self) -> LocalTimes:
         """Stored times as people read them: in the calendar's zone (or this machine's), e.g. `08:30 WIB`."""
         if self._local_times is None:

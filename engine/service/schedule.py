@@ -23,30 +23,48 @@ def due_of(clock: Clock, since: str, sla: str | None, where: str) -> str | None:
                         "sla (or the calendar) and deploy again; nothing was changed") from None
 
 
+def retimed_steps(clock: Clock, row: InstanceRow, tasks: list[Any], before: list[TaskView]) -> list[dict[str, Any]]:
+    """The ready steps a move to another version gives another Mutu Baku, each due by the new one from when it
+    became ready (the `retimed` of the `instance-migrated` event: task, task_uuid, sla, due)."""
+    old = {t.id: t for t in before}
+    out = []
+    for task in tasks:
+        was = old.get(str(task.id))
+        new = ready_row(row.id, row.process_id, task, was.since) if was is not None else None
+        if was is not None and new is not None and new.sla != was.sla:
+            out.append({"task": new.task, "task_uuid": new.id, "sla": new.sla,
+                        "due": due_of(clock, was.since, new.sla, f"Instance {row.id} step '{new.task}'")})
+    return out
+
+
 def record_change(
     tx: Transaction, row: InstanceRow, workflow: Any, tasks: list[Any], previous: list[TaskView], *, now: str,
-    clock: Clock, seq: int,
+    clock: Clock, seq: int, retime: bool = False,
 ) -> list[TaskView]:
     """Write the instance's ready tasks (a task ready before keeps its since, due and claim; drafts of the others
     are dropped), its waiting timers (a timer waiting before keeps its due time), the tasks that became ready with
     event `seq`, and, when it completed, its total working time against its steps' Mutu Baku (tasks: the workflow's
-    ready user tasks). Call after the completed step is finished."""
+    ready user tasks). retime (a migration): a task still ready whose Mutu Baku changed is due by its new one from
+    when it became ready, in its ready row and its step record. Call after the completed step is finished."""
     from engine.runtime.timers import attached_to, has_timers, waiting_timers
 
     instance_id, process_id = row.id, row.process_id
     before = {t.id: t for t in previous}
     ready = []
+    retimed = {r["task_uuid"]: r["due"] for r in retimed_steps(clock, row, tasks, previous)} if retime else {}
     for task in tasks:
         old = before.get(str(task.id))
-        if old is not None:  # still ready: keeps its due time and who took it
+        if old is not None:  # still ready: keeps its due time (unless a move retimes it) and who took it
             ready.append(ready_row(instance_id, process_id, task, old.since)._replace(
-                due=old.due, claimed_by=old.claimed_by, claimed_at=old.claimed_at))
+                due=retimed.get(old.id, old.due), claimed_by=old.claimed_by, claimed_at=old.claimed_at))
         else:
             new = ready_row(instance_id, process_id, task, now)
             ready.append(new._replace(due=due_of(clock, now, new.sla, f"Instance {instance_id} step '{new.task}'")))
     tx.add_steps([StepRow(instance_id, r.id, r.task, r.name, r.lane, r.sla, seq, now, r.due, process_id=process_id)
                   for r in ready if r.id not in before])
     tx.replace_ready_tasks(instance_id, ready)
+    if retimed:
+        tx.retime_steps(instance_id, [(r.id, r.sla, r.due) for r in ready if r.id in retimed])
     tx.discard_drafts(instance_id, tuple(r.id for r in ready))  # a step no longer ready needs no draft
     timers = []
     if has_timers(workflow):  # most SOPs have none: no timer rows to read

@@ -36,10 +36,9 @@ class TimeService:
     def duration_words(self, duration: str | None) -> str:
         """A step's time (an ISO-8601 duration, e.g. its sla) in words: "30 menit", "3 jam kerja" on the working
         calendar, "2 hari" on a wall clock."""
-        from engine.common.work_calendar import WorkCalendar
         from engine.definitions.artefact_view import duration_words
 
-        return duration_words(duration, working=isinstance(self._context.work_clock(), WorkCalendar))
+        return duration_words(duration, working=self._context.on_calendar())
 
     def sla_report(
         self, *, process: str | None = None, since: date | None = None, until: date | None = None,

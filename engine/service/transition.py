@@ -49,6 +49,7 @@ class Change(NamedTuple):
     now: str
     clock: Clock
     before: list[TaskView]  # the instance's ready rows before the change: a task still ready keeps since and due
+    retime: bool = False  # a migration: a task still ready whose Mutu Baku changed is due by the new one
 
 
 def advance(
@@ -78,23 +79,33 @@ def advance(
         tx.finish_step(row.id, finished.task_uuid, row.last_seq + 1, change.now,
                        clock.worked(finished.since, change.now))
     ready = record_change(
-        tx, new_row, workflow, tasks, change.before, now=change.now, clock=change.clock, seq=row.last_seq + 1
+        tx, new_row, workflow, tasks, change.before, now=change.now, clock=change.clock, seq=row.last_seq + 1,
+        retime=change.retime,
     )
     tx.queue_outbox(change_rows(row.id, row.process_id, row.last_seq + 1, happened, ready, before=change.before,
                                 actor=change.actor, now=change.now))
     return Advanced(new_row, ready)
 
 
-def preview(row: InstanceRow, workflow: Any, before: list[TaskView], now: str, stranded: str) -> list[TaskView]:
-    """The ready tasks a change would leave, writing nothing (a task ready before keeps its since); refused like
-    `advance` when the instance would be stranded."""
+def preview(row: InstanceRow, workflow: Any, before: list[TaskView], now: str, stranded: str, *,
+            clock: Clock | None = None) -> list[TaskView]:
+    """The ready tasks a change would leave, writing nothing (a task ready before keeps its since and due, or with
+    clock, as a move would retime it; a new one is due from now); refused like `advance` when the instance would be
+    stranded."""
     from engine.bpmn.tasks import ready_row
     from engine.runtime.workflow import ready_user_tasks
 
     tasks = ready_user_tasks(workflow)
     check_not_stranded("completed" if workflow.completed else "running", tasks, stranded)
-    since = {t.id: t.since for t in before}
-    return [ready_row(row.id, row.process_id, t, since.get(str(t.id), now)) for t in tasks]
+    old = {t.id: t for t in before}
+    rows = [ready_row(row.id, row.process_id, t, old[str(t.id)].since if str(t.id) in old else now) for t in tasks]
+    if clock is None:
+        return rows
+    from engine.service.schedule import due_of, retimed_steps
+
+    retimed = {r["task_uuid"]: r["due"] for r in retimed_steps(clock, row, tasks, before)}
+    return [r._replace(due=retimed.get(r.id, old[r.id].due)) if r.id in old
+            else r._replace(due=due_of(clock, now, r.sla, f"Instance {row.id} step '{r.task}'")) for r in rows]
 
 
 def _append(tx: Transaction, row: InstanceRow, happened: list[Happened], change: Change) -> InstanceRow:

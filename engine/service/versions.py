@@ -148,7 +148,8 @@ def migrate_all(context: EngineContext, from_version: str, *, to: str | None,
 
 def _move(context: EngineContext, row: InstanceRow, target: _Target, dry_run: bool, tx: Any = None) -> MigrationResult:
     from engine.runtime.migration import MigrationError, move_to_spec, plan_migration
-    from engine.runtime.workflow import state_from_bytes
+    from engine.runtime.workflow import ready_user_tasks, state_from_bytes
+    from engine.service.schedule import retimed_steps
 
     def result(migrated: bool, tasks: list[TaskView], problems: list[str]) -> MigrationResult:
         return MigrationResult(row.id, row.process_id, row.version, target.version, migrated, dry_run, plan.added,
@@ -180,12 +181,16 @@ def _move(context: EngineContext, row: InstanceRow, target: _Target, dry_run: bo
     stranded = N_("Moving instance {instance} to version {version} would leave it", instance=row.id,
                   version=target.version[:12])
     if dry_run:
-        return result(False, preview(row, workflow, before, now, stranded), [])
+        return result(False, preview(row, workflow, before, now, stranded, clock=context.work_clock()), [])
     if tx.get_version(target.version) is None:
         tx.put_version(target.row)
-    # Ready rows keep their since and due; tasks the new version makes ready get theirs.
-    change = Change(context.operator, context.operator, now, context.work_clock(), before)
-    done = advance(tx, row, workflow, [Happened("instance-migrated", None, None,
-                                                {"from": row.version, "to": target.version})],
+    # Ready rows keep their since; a ready step whose Mutu Baku changed is due by the new one from that since;
+    # tasks the new version makes ready get theirs.
+    change = Change(context.operator, context.operator, now, context.work_clock(), before, retime=True)
+    moved: dict[str, Any] = {"from": row.version, "to": target.version}
+    retimed = retimed_steps(change.clock, row, ready_user_tasks(workflow), before)
+    if retimed:  # the audited record says which due times the move changed
+        moved["retimed"] = retimed
+    done = advance(tx, row, workflow, [Happened("instance-migrated", None, None, moved)],
                    change, stranded=stranded, version=target.version)
     return result(True, done.ready, [])

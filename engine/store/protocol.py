@@ -260,6 +260,8 @@ class Transaction(Protocol):
         """Record tasks that became ready (kept when already recorded)."""
     def finish_step(self, instance_id: int, task_uuid: str, done_seq: int, done_at: str, taken: float) -> None:
         """Record the event that completed a task and the working time it took."""
+    def retime_steps(self, instance_id: int, rows: list[tuple[str, str | None, str | None]]) -> None:
+        """Give recorded steps (task UUID, Mutu Baku, due time) another Mutu Baku and due time (a migration)."""
     def put_days_off(self, calendar: str, year: int, days: list[str]) -> None:
         """Keep a calendar's days off of one year (computing them imports the holidays package: 0.2 s)."""
     def step_slas(self, instance_id: int) -> list[str]:

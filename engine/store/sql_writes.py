@@ -196,6 +196,11 @@ class SqlTransactionCore(ABC):
         self._many(f"INSERT INTO steps ({STEP_COLUMNS}) VALUES ({marks(13)}) ON CONFLICT DO NOTHING",
                    [tuple(r) for r in rows])
 
+    def retime_steps(self, instance_id: int, rows: list[tuple[str, str | None, str | None]]) -> None:
+        """Give recorded steps (task UUID, Mutu Baku, due time) another Mutu Baku and due time (a migration)."""
+        self._many("UPDATE steps SET sla = ?, due = ? WHERE instance_id = ? AND task_uuid = ?",
+                   [(sla, due, instance_id, uuid) for uuid, sla, due in rows])
+
     def finish_step(self, instance_id: int, task_uuid: str, done_seq: int, done_at: str, taken: float) -> None:
         """Record the event that completed a task and the working time it took."""
         self._run("UPDATE steps SET done_seq = ?, done_at = ?, taken = ? WHERE instance_id = ? AND task_uuid = ?",

@@ -25,6 +25,7 @@ from engine.table.sop_table import (
     default_parallel_id,
     default_step_id,
     structure_problems,
+    waktu_text,
 )
 from engine.table.table_forms import form_names, isian_entry, read_isian
 
@@ -376,8 +377,8 @@ def _step_entry(step: Step, default_id: str) -> dict[str, Any]:
     elif step.formulir:
         entry["kelengkapan"] = step.formulir
     for key in ("waktu", "output", "keterangan"):
-        if getattr(step, key):
-            entry[key] = getattr(step, key)
+        if getattr(step, key):  # waktu as the author writes it: "30 menit", not PT30M
+            entry[key] = waktu_text(step.waktu) if key == "waktu" and step.waktu else getattr(step, key)
     if step.periksa:
         entry["periksa"] = {"syarat": step.periksa.syarat, **({"pesan": step.periksa.pesan}
                                                               if step.periksa.pesan else {})}
