@@ -18,6 +18,7 @@ from html import escape
 from typing import NamedTuple
 
 from engine.pictures.sheet_rows import SheetRow
+from engine.pictures.text_metrics import wrap
 
 INK = "#000000"
 GUTTER = 18.0  # each side of the Pelaksana area: tracks for the long arrows, 3 px apart
@@ -26,6 +27,7 @@ ENTRY = 4.0  # arrows enter a row along a level this far under its top line
 BAR_GAP = 12.0  # a parallel row's bars this far from its top and bottom lines
 TRACKS = 5
 CONNECTOR_W, CONNECTOR_H = 14.0, 16.0
+LABEL_W, LABEL_SIZE = 70.0, 8.0  # a flow's label wraps at this width
 Point = tuple[float, float]
 
 
@@ -309,15 +311,16 @@ def _polyline(points: list[Point], source: str, target: str, marker: str) -> str
 
 
 def _label(text: str, start: Point, side: str) -> str:
+    """A flow's label beside where it leaves its symbol, in lines of at most LABEL_W (no word is cut off)."""
+    lines = wrap(text, LABEL_W, LABEL_SIZE)
     x, y = start
     if side == "bottom":
-        x, y, anchor = x + 3, y + 9, "start"
-    elif side == "left":
-        x, y, anchor = x - 2, y - 3, "end"
-    else:
-        x, y, anchor = x + 2, y - 3, "start"
-    return (f'<text class="flow-label" x="{x:g}" y="{y:g}" font-size="8" fill="{INK}" text-anchor="{anchor}">'
-            f"{escape(text)}</text>")
+        x, anchor, first = x + 3, "start", y + 9
+    else:  # above the line, its last line just over it
+        x, anchor = (x - 2, "end") if side == "left" else (x + 2, "start")
+        first = y - 3 - (len(lines) - 1) * (LABEL_SIZE + 1)
+    return "".join(f'<text class="flow-label" x="{x:g}" y="{first + i * (LABEL_SIZE + 1):g}" font-size="{LABEL_SIZE:g}" '
+                   f'fill="{INK}" text-anchor="{anchor}">{escape(line)}</text>' for i, line in enumerate(lines))
 
 
 def _connector(x: float, band: str, area: Area, connector: tuple[str, int, str]) -> str:
