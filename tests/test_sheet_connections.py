@@ -9,6 +9,7 @@ through gateways, intermediate events and a step's boundary timers.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
-from conftest import ROOT, FORMS, Sop
+from conftest import FORMS, ROOT, Sop
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from picture_tools import SVG
@@ -143,16 +144,16 @@ def sheet_connections(html: str) -> tuple[Counter[tuple[str, str]], list[str]]:
                 problems.append(f"{name} leaves the page: {points}")
             if not all(left <= x <= right for x, _ in points):
                 problems.append(f"{name} leaves the Pelaksana columns {left}..{right}: {points}")
-            if any(a[0] != b[0] and a[1] != b[1] for a, b in zip(points, points[1:], strict=False)):
+            if any(a[0] != b[0] and a[1] != b[1] for a, b in itertools.pairwise(points)):
                 problems.append(f"{name} has a slanted segment: {points}")
             if source not in nodes or not _near(points[0], nodes[source]):
                 problems.append(f"{name} does not start at {source}: {points[0]}")
             if target != "selesai" and (target not in nodes or not _near(points[-1], nodes[target])):
                 problems.append(f"{name} does not end at {target}: {points[-1]}")
-            crossed = [b for b in boxes for a, c in zip(points, points[1:], strict=False) if _through(a, c, b)]
+            crossed = [b for b in boxes for a, c in itertools.pairwise(points) if _through(a, c, b)]
             if crossed:
                 problems.append(f"{name} runs through a box at {crossed[0]}")
-            if target in row_of or ":" not in target and target != "selesai":
+            if ":" not in target and target != "selesai":  # a step
                 if line.get("marker-end") is None:
                     problems.append(f"{name} ends in a box without an arrowhead")
                 arrowed_in.add(target)

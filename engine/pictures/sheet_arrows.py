@@ -319,8 +319,9 @@ def _label(text: str, start: Point, side: str) -> str:
     else:  # above the line, its last line just over it
         x, anchor = (x - 2, "end") if side == "left" else (x + 2, "start")
         first = y - 3 - (len(lines) - 1) * (LABEL_SIZE + 1)
-    return "".join(f'<text class="flow-label" x="{x:g}" y="{first + i * (LABEL_SIZE + 1):g}" font-size="{LABEL_SIZE:g}" '
-                   f'fill="{INK}" text-anchor="{anchor}">{escape(line)}</text>' for i, line in enumerate(lines))
+    return "".join(f'<text class="flow-label" x="{x:g}" y="{first + i * (LABEL_SIZE + 1):g}" '
+                   f'font-size="{LABEL_SIZE:g}" fill="{INK}" text-anchor="{anchor}">{escape(line)}</text>'
+                   for i, line in enumerate(lines))
 
 
 def _connector(x: float, band: str, area: Area, connector: tuple[str, int, str]) -> str:
