@@ -124,6 +124,7 @@ def sheet_connections(html: str) -> tuple[Counter[tuple[str, str]], list[str]]:
         _, _, width, height = (float(v) for v in (page.get("viewBox") or "").split())
         nodes: dict[str, Box] = {}
         boxes: list[Box] = []
+        diamonds: list[Box] = []
         for g in page.iter(f"{SVG}g"):
             classes = (g.get("class") or "").split()
             if "symbol" in classes:
@@ -132,6 +133,8 @@ def sheet_connections(html: str) -> tuple[Counter[tuple[str, str]], list[str]]:
                 row_of[g.get("data-step") or ""] = g.get("data-row") or ""
             elif "junction" in classes or "off-page" in classes:
                 nodes[g.get("data-node") or ""] = _bbox(g)
+                if "junction-decision" in classes:  # the diamond of a decision after a parallel row
+                    diamonds.append(_bbox(g))
             if "off-page" in classes:
                 number = " ".join(" ".join(t.itertext()) for t in g.iter(f"{SVG}text")).strip()
                 shown[g.get("data-node") or ""].append((index, classes[1], number))
@@ -150,7 +153,7 @@ def sheet_connections(html: str) -> tuple[Counter[tuple[str, str]], list[str]]:
                 problems.append(f"{name} does not start at {source}: {points[0]}")
             if target != "selesai" and (target not in nodes or not _near(points[-1], nodes[target])):
                 problems.append(f"{name} does not end at {target}: {points[-1]}")
-            crossed = [b for b in boxes for a, c in itertools.pairwise(points) if _through(a, c, b)]
+            crossed = [b for b in boxes + diamonds for a, c in itertools.pairwise(points) if _through(a, c, b)]
             if crossed:
                 problems.append(f"{name} runs through a box at {crossed[0]}")
             if ":" not in target and target != "selesai":  # a step

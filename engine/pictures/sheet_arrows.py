@@ -25,6 +25,7 @@ GUTTER = 18.0  # each side of the Pelaksana area: tracks for the long arrows, 3 
 BAND_H = 34.0  # the empty band above the first row and below the last: off-page connectors
 ENTRY = 4.0  # arrows enter a row along a level this far under its top line
 BAR_GAP = 12.0  # a parallel row's bars this far from its top and bottom lines
+DIAMOND_W, DIAMOND_H = 28.0, 20.0  # the decision after a parallel row's join, 6 px over its bottom line
 TRACKS = 5
 CONNECTOR_W, CONNECTOR_H = 14.0, 16.0
 LABEL_W, LABEL_SIZE = 70.0, 8.0  # a flow's label wraps at this width
@@ -68,9 +69,18 @@ def ports(p: Placement) -> Ports:
         return Ports((cx, cy - h / 2), (cx, cy + h / 2), (cx + w / 2, cy), (cx - w / 2, cy), step, step)
     x1, x2 = _bar_span(p)
     mid = (x1 + x2) / 2
+    split = (mid, p.top + BAR_GAP)
+    if decided_after(p.row):
+        cy = p.top + p.height - DIAMOND_H / 2 - 6
+        return Ports(split, (mid, cy + DIAMOND_H / 2), (mid + DIAMOND_W / 2, cy), (mid - DIAMOND_W / 2, cy),
+                     f"split:{p.row.nomor}", f"decide:{p.row.nomor}")
     join = p.top + p.height - BAR_GAP
-    return Ports((mid, p.top + BAR_GAP), (mid, join), (x2, join), (x1, join), f"split:{p.row.nomor}",
-                 f"join:{p.row.nomor}")
+    return Ports(split, (mid, join), (x2, join), (x1, join), f"split:{p.row.nomor}", f"join:{p.row.nomor}")
+
+
+def decided_after(row: SheetRow) -> bool:
+    """Whether a row is a parallel one with a decision after its join (drawn as a diamond below the join bar)."""
+    return len(row.lanes) > 1 and row.symbol == "decision"
 
 
 def _bar_span(p: Placement) -> tuple[float, float]:
@@ -280,13 +290,21 @@ def _bars(p: Placement, marker: str) -> list[str]:
     """A parallel row's split bar with an arrow into each symbol, and its join bar with a line from each."""
     x1, x2 = _bar_span(p)
     port = ports(p)
+    join, join_y = f"join:{p.row.nomor}", p.top + p.height - BAR_GAP
     out = []
-    for node, y in ((port.in_node, port.entry[1]), (port.out_node, port.bottom[1])):
+    if decided_after(p.row):
+        join_y = p.boxes[0][1] + p.boxes[0][3] / 2 + 9
+        (mx, bottom), top = port.bottom, port.bottom[1] - DIAMOND_H
+        out.append(f'<g class="junction junction-decision" data-node="{port.out_node}"><path d="M{mx:g},{top:g} '
+                   f'L{port.right[0]:g},{port.right[1]:g} L{mx:g},{bottom:g} L{port.left[0]:g},{port.left[1]:g} z" '
+                   f'fill="#ffffff" stroke="{INK}" stroke-width="1.2"/></g>')
+        out.append(_polyline([(mx, join_y), (mx, top)], join, port.out_node, marker))
+    for node, y in ((port.in_node, port.entry[1]), (join, join_y)):
         out.append(f'<g class="junction" data-node="{node}"><line x1="{x1:g}" y1="{y:g}" x2="{x2:g}" y2="{y:g}" '
                    f'stroke="{INK}" stroke-width="2.5"/></g>')
     for (cx, cy, _, h), step in zip(p.boxes, p.row.step_ids, strict=True):
         out.append(_polyline([(cx, port.entry[1]), (cx, cy - h / 2)], port.in_node, step, marker))
-        out.append(_polyline([(cx, cy + h / 2), (cx, port.bottom[1])], step, port.out_node, ""))
+        out.append(_polyline([(cx, cy + h / 2), (cx, join_y)], step, join, ""))
     return out
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from html import escape
 from typing import NamedTuple
 
-from engine.pictures.sheet_arrows import BAND_H, GUTTER, Area, PageArrows, Placement
+from engine.pictures.sheet_arrows import BAND_H, GUTTER, Area, PageArrows, Placement, decided_after
 from engine.pictures.sheet_rows import SheetRow
 from engine.pictures.text_metrics import FONT_FAMILY, wrap
 
@@ -71,7 +71,8 @@ def row_height(row: SheetRow) -> float:
     cells = [(row.uraian, URAIAN_W), (row.kelengkapan, KEL_W), (row.waktu, WAKTU_W), (row.output, OUTPUT_W),
              (row.keterangan, KET_W)]
     lines = max(len(wrap(text, width - 8, FONT)) for text, width in cells)
-    return max(70.0 if len(row.lanes) > 1 else 54.0, lines * LINE + 12)  # a parallel row has its two bars
+    least = 90.0 if decided_after(row) else 70.0 if len(row.lanes) > 1 else 54.0  # room for bars and a diamond
+    return max(least, lines * LINE + 12)
 
 
 def paginate(rows: list[SheetRow], lanes: tuple[str, ...]) -> list[list[Placed]]:
@@ -199,6 +200,8 @@ def symbol_box(p: Placed, cols: Columns, index: int) -> tuple[float, float, floa
     same = [i for i, other in enumerate(lanes) if other == lane]
     cx = cols.lanes[lane] + (same.index(index) - (len(same) - 1) / 2) * (w / len(same) + 2)
     w = w / len(same) if len(same) > 1 else w
+    if decided_after(p.row):  # the symbols between the bars, the decision's diamond below the join
+        return cx, p.top + p.height / 2 - 12, w, 24.0
     h = 30.0 if p.row.symbol == "decision" else 24.0
     return cx, p.top + p.height / 2, w, h
 
@@ -208,7 +211,7 @@ def _symbols(p: Placed, cols: Columns) -> str:
     for i, lane in enumerate(p.row.lanes):
         cx, cy, w, h = symbol_box(p, cols, i)
         paint = f'fill="#ffffff" stroke="{INK}" stroke-width="1.2"'
-        kind = p.row.symbol
+        kind = "activity" if decided_after(p.row) else p.row.symbol
         if kind == "decision":
             shape = (f'<path d="M{cx:g},{cy - h / 2:g} L{cx + w / 2:g},{cy:g} L{cx:g},{cy + h / 2:g} '
                      f'L{cx - w / 2:g},{cy:g} z" {paint}/>')
