@@ -90,6 +90,12 @@ def _bbox(group: ElementTree.Element) -> Box:
     return min(xs), min(ys), max(xs), max(ys)
 
 
+def _bbox_tip(path: ElementTree.Element) -> tuple[float, float]:
+    """The tip of an arrowhead: its path's first point."""
+    x, y = re.findall(r"(-?[\d.]+),(-?[\d.]+)", path.get("d") or "")[0]
+    return float(x), float(y)
+
+
 def _near(point: tuple[float, float], box: Box, slack: float = 1.5) -> bool:
     x, y = point
     return box[0] - slack <= x <= box[2] + slack and box[1] - slack <= y <= box[3] + slack
@@ -139,6 +145,7 @@ def sheet_connections(html: str) -> tuple[Counter[tuple[str, str]], list[str]]:
                 number = " ".join(" ".join(t.itertext()) for t in g.iter(f"{SVG}text")).strip()
                 shown[g.get("data-node") or ""].append((index, classes[1], number))
         left, right = _lanes_area(page, boxes)
+        heads = {_bbox_tip(path) for path in page.iter(f"{SVG}path") if path.get("class") == "arrowhead"}
         for line in page.iter(f"{SVG}polyline"):
             source, target = line.get("data-from") or "", line.get("data-to") or ""
             points = _points(line)
@@ -157,7 +164,7 @@ def sheet_connections(html: str) -> tuple[Counter[tuple[str, str]], list[str]]:
             if crossed:
                 problems.append(f"{name} runs through a box at {crossed[0]}")
             if ":" not in target and target != "selesai":  # a step
-                if line.get("marker-end") is None:
+                if points[-1] not in heads:
                     problems.append(f"{name} ends in a box without an arrowhead")
                 arrowed_in.add(target)
             edges.append((source, target))

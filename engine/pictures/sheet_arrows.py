@@ -28,6 +28,7 @@ BAR_GAP = 12.0  # a parallel row's bars this far from its top and bottom lines
 DIAMOND_W, DIAMOND_H = 28.0, 20.0  # the decision after a parallel row's join, 6 px over its bottom line
 TRACKS = 5
 CONNECTOR_W, CONNECTOR_H = 14.0, 16.0
+HEAD_L, HEAD_W = 7.0, 3.5  # an arrowhead's length and half its width
 LABEL_W, LABEL_SIZE = 70.0, 8.0  # a flow's label wraps at this width
 Point = tuple[float, float]
 
@@ -246,7 +247,7 @@ class PageArrows:
         return self.area.band_top + 3 + CONNECTOR_H if band == "top" else self.area.bottom_band + 15
 
     # --- drawing ------------------------------------------------------------------------------------------------
-    def svg(self, marker: str) -> str:
+    def svg(self) -> str:
         """The page's arrows, bars and connectors as SVG elements."""
         for route in self.routes:
             if route.side:
@@ -255,10 +256,10 @@ class PageArrows:
         out: list[str] = []
         for p in self.placed.values():
             if len(p.boxes) > 1:
-                out.extend(_bars(p, marker))
+                out.extend(_bars(p))
         for i, route in enumerate(self.routes):
             points = self._points(route, slots.get(i))
-            out.append(_polyline(points, route.source, route.target, marker if route.arrow else ""))
+            out.append(_polyline(points, route.source, route.target, arrow=route.arrow))
             if route.label:
                 out.append(_label(route.label, points[0], route.label_side))
             if route.band:
@@ -286,7 +287,7 @@ class PageArrows:
         return _tidy([*route.head, (route.track, y0), (route.track, level), (x, level), (x, edge)])
 
 
-def _bars(p: Placement, marker: str) -> list[str]:
+def _bars(p: Placement) -> list[str]:
     """A parallel row's split bar with an arrow into each symbol, and its join bar with a line from each."""
     x1, x2 = _bar_span(p)
     port = ports(p)
@@ -298,13 +299,13 @@ def _bars(p: Placement, marker: str) -> list[str]:
         out.append(f'<g class="junction junction-decision" data-node="{port.out_node}"><path d="M{mx:g},{top:g} '
                    f'L{port.right[0]:g},{port.right[1]:g} L{mx:g},{bottom:g} L{port.left[0]:g},{port.left[1]:g} z" '
                    f'fill="#ffffff" stroke="{INK}" stroke-width="1.2"/></g>')
-        out.append(_polyline([(mx, join_y), (mx, top)], join, port.out_node, marker))
+        out.append(_polyline([(mx, join_y), (mx, top)], join, port.out_node, arrow=True))
     for node, y in ((port.in_node, port.entry[1]), (join, join_y)):
         out.append(f'<g class="junction" data-node="{node}"><line x1="{x1:g}" y1="{y:g}" x2="{x2:g}" y2="{y:g}" '
                    f'stroke="{INK}" stroke-width="2.5"/></g>')
     for (cx, cy, _, h), step in zip(p.boxes, p.row.step_ids, strict=True):
-        out.append(_polyline([(cx, port.entry[1]), (cx, cy - h / 2)], port.in_node, step, marker))
-        out.append(_polyline([(cx, cy + h / 2), (cx, join_y)], step, join, ""))
+        out.append(_polyline([(cx, port.entry[1]), (cx, cy - h / 2)], port.in_node, step, arrow=True))
+        out.append(_polyline([(cx, cy + h / 2), (cx, join_y)], step, join, arrow=False))
     return out
 
 
@@ -321,11 +322,19 @@ def _tidy(points: list[Point]) -> list[Point]:
     return out
 
 
-def _polyline(points: list[Point], source: str, target: str, marker: str) -> str:
+def _polyline(points: list[Point], source: str, target: str, *, arrow: bool) -> str:
+    """A line, and its arrowhead drawn as a triangle (WeasyPrint does not turn SVG markers along a line)."""
     path = " ".join(f"{x:g},{y:g}" for x, y in points)
-    end = f' marker-end="url(#{marker})"' if marker else ""
-    return (f'<polyline class="arrow" data-from="{escape(source)}" data-to="{escape(target)}" points="{path}" '
-            f'fill="none" stroke="{INK}" stroke-width="1"{end}/>')
+    line = (f'<polyline class="arrow" data-from="{escape(source)}" data-to="{escape(target)}" points="{path}" '
+            f'fill="none" stroke="{INK}" stroke-width="1"/>')
+    if not arrow or len(points) < 2:
+        return line
+    (x1, y1), (x2, y2) = points[-2], points[-1]
+    length = max(abs(x2 - x1) + abs(y2 - y1), 1e-9)
+    ux, uy = (x2 - x1) / length, (y2 - y1) / length  # segments are upright or level
+    bx, by = x2 - ux * HEAD_L, y2 - uy * HEAD_L
+    return line + (f'<path class="arrowhead" d="M{x2:g},{y2:g} L{bx - uy * HEAD_W:g},{by + ux * HEAD_W:g} '
+                   f'L{bx + uy * HEAD_W:g},{by - ux * HEAD_W:g} z" fill="{INK}"/>')
 
 
 def _label(text: str, start: Point, side: str) -> str:

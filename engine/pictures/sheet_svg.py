@@ -126,14 +126,11 @@ def render_page(placed: list[Placed], lanes: tuple[str, ...], title: str, page_n
     boxes = [Placement(p.row, p.top, p.height, tuple(symbol_box(p, cols, i) for i in range(len(p.row.lanes))))
              for p in placed]
     elsewhere = {nomor: (page, there.row) for nomor, (page, there) in where.items()}
-    out.append(PageArrows(area, page_no - 1, boxes, elsewhere).svg(f"sheet-arrow-{page_no}"))
+    out.append(PageArrows(area, page_no - 1, boxes, elsewhere).svg())
     for p in placed:
         out.append(_symbols(p, cols))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="0 0 {PAGE_W:g} {PAGE_H:g}" '
             f'width="277mm" height="190mm" font-family={quoteattr(FONT_FAMILY)} font-size="{FONT:g}">'
-            f'<defs><marker id="sheet-arrow-{page_no}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-            'markerHeight="7" '
-            f'markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>'
             + "".join(out) + "</svg>")
 
 
