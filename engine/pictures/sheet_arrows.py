@@ -140,8 +140,7 @@ class PageArrows:
                                                                    "right": [[] for _ in range(TRACKS)]}
         for p in placed:
             self._departures(p)
-        for p in placed:
-            self._arrivals(p)
+        self._arrivals()
 
     # --- routes -------------------------------------------------------------------------------------------------
     def _entry(self, target: Placement) -> list[Point]:
@@ -183,13 +182,14 @@ class PageArrows:
                     route.span = (min(start[1], edge), max(start[1], edge))
             self.routes.append(route)
 
-    def _arrivals(self, p: Placement) -> None:
-        """The lines into a row from rows on other pages, each from a connector in a band."""
+    def _arrivals(self) -> None:
+        """The lines into this page's rows from rows on other pages, each from a connector in a band."""
         for nomor, (page, row) in self.elsewhere.items():
             if page == self.page:
                 continue
             for index, (exit_, side) in enumerate(zip(row.exits, exit_sides(row), strict=True)):
-                if exit_.target != p.row.nomor or not side or side.startswith("end"):
+                p = self.placed.get(exit_.target)
+                if p is None or not side or side.startswith("end"):
                     continue
                 forward = page < self.page
                 key = f"off:{nomor}>{p.row.nomor}:{index}"
