@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 from conftest import Sop, copy_definitions
+from picture_tools import SVG
 
 from engine.pictures.text_metrics import text_width, wrap
 
@@ -86,3 +88,48 @@ def test_long_lane_flow_and_process_names_render_in_seconds(tmp_path: Path) -> N
         result = sop(*args)
         assert result.exit_code == 0, result.output
         assert time.monotonic() - began < 5, args
+
+
+LONG_NAME = "Mengagendakan berkas permohonan dan meneruskan ke Kepala Dinas untuk disposisi lanjutan segera"
+
+
+def _task_label(sop: Sop, step: str) -> tuple[list[tuple[str, float]], tuple[float, float, float, float]]:
+    """The lines (text, font size) drawn as a task's name, and the task's box, in `sop diagram --process`."""
+    result = sop("diagram", "--process", "interkoneksi_data_baru")
+    assert result.exit_code == 0, result.output
+    root = ElementTree.fromstring(result.stdout)
+    groups = [g for g in root.iter(f"{SVG}g") if g.get("data-element-id") == step]
+    label = next(g for g in groups if "label" in (g.get("class") or "").split())
+    rect = next(r for g in groups for r in g.iter(f"{SVG}rect"))
+    box = tuple(float(rect.get(k) or 0) for k in ("x", "y", "width", "height"))
+    return [("".join(t.itertext()), float(t.get("font-size") or 0)) for t in label.iter(f"{SVG}text")], box  # type: ignore[return-value]
+
+
+def _renamed(tmp_path: Path, name: str) -> Sop:
+    definitions, forms = copy_definitions(tmp_path)
+    bpmn = definitions / "interkoneksi_data_baru.bpmn"
+    old = 'name="Koordinasi dan survey teknis ke OPD"'
+    bpmn.write_text(bpmn.read_text(encoding="utf-8").replace(old, f'name="{name}"'), encoding="utf-8")
+    return Sop(tmp_path / "sop.db", definitions, forms)
+
+
+def test_a_long_task_name_is_set_smaller_to_fit_its_box(tmp_path: Path) -> None:
+    """A task name longer than its box holds ("Mengagendakan berkas ...") is not cut ("mengagenda kan be…"): it is
+    set in a smaller type, no smaller than 8, every word drawn in order, every line inside the box."""
+    lines, (_, _, width, height) = _task_label(_renamed(tmp_path, LONG_NAME), "SurveyTeknis")
+    assert " ".join(text for text, _ in lines).split() == LONG_NAME.split()
+    assert "…" not in "".join(text for text, _ in lines)
+    sizes = {size for _, size in lines}
+    assert len(sizes) == 1 and 8 <= sizes.pop() < 11
+    assert all(text_width(text, size) <= width - 10 for text, size in lines)
+    assert len(lines) * 13 * lines[0][1] / 11 <= height - 10
+    ordinary, _ = _task_label(Sop(tmp_path / "plain.db", *copy_definitions(tmp_path / "plain")), "SurveyTeknis")
+    assert {size for _, size in ordinary} == {11}  # a name that fits keeps the ordinary size
+
+
+def test_a_name_too_long_for_any_size_keeps_every_word(tmp_path: Path) -> None:
+    """A name too long even at the smallest type keeps every word (it runs past the box, as in bpmn-js)."""
+    name = " ".join([LONG_NAME] * 3)
+    lines, _ = _task_label(_renamed(tmp_path, name), "SurveyTeknis")
+    assert " ".join(text for text, _ in lines).split() == name.split()
+    assert {size for _, size in lines} == {8}

@@ -144,3 +144,17 @@ def test_a_steps_instructions_are_printed_in_keterangan(tmp_path: Path) -> None:
     assert sheet.exit_code == 0, sheet.output
     drawn = " ".join(re.findall(r">([^<>]*)</text>", sheet.stdout))
     assert "Petunjuk:" in drawn and "bertanda" in drawn and "**" not in drawn
+
+
+def test_a_long_branch_name_is_drawn_whole_on_its_arrow(make_sop: Any, tmp_path: Path) -> None:
+    """A decision's third way named at length is drawn beside its arrow in full, wrapped, not cut with "…"."""
+    name = "Kembalikan untuk mengagendakan berkas ulang"
+    definitions = tmp_path / "definitions"
+    shutil.copytree(GAMBAR / "definitions", definitions)
+    (definitions / "uji_gambar.bpmn").write_text(
+        UJI.replace(NO_FLOW, NO_FLOW + THIRD.replace('name="Isi ulang"', f'name="{name}"')), encoding="utf-8")
+    result = make_sop(definitions, GAMBAR / "forms")("sheet", "uji_gambar")
+    assert result.exit_code == 0, result.output
+    labels = re.findall(r'<text class="flow-label"[^>]*>([^<]*)</text>', result.stdout)
+    assert name in " ".join(labels) and len([t for t in labels if t in name]) > 1
+    assert "…" not in "".join(labels)

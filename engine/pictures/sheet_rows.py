@@ -69,12 +69,8 @@ def _exits(row: Row, number: dict[str, int]) -> tuple[Exit, ...]:
         return (Exit(number.get(row.keputusan.ya, 0), "Ya"), Exit(number.get(row.keputusan.tidak, 0), "Tidak"),
                 *timers)
     if row.cabang:
-        return (*(Exit(number.get(b.target, 0), _short(b.label)) for b in row.cabang), *timers)
+        return (*(Exit(number.get(b.target, 0), b.label) for b in row.cabang), *timers)
     return (Exit(number.get(row.lanjut or END, 0), ""), *timers)
-
-
-def _short(label: str, limit: int = 14) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def _where(n: int) -> str:

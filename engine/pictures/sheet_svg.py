@@ -13,13 +13,13 @@ from __future__ import annotations
 from html import escape
 from typing import NamedTuple
 
+from engine.pictures.sheet_arrows import BAND_H, GUTTER, Area, PageArrows, Placement, decided_after
 from engine.pictures.sheet_rows import SheetRow
 from engine.pictures.text_metrics import FONT_FAMILY, wrap
 
 PAGE_W, PAGE_H = 1047.0, 718.0  # 277 x 190 mm at 96 px per inch: A4 landscape less 10 mm margins
 NO_W, URAIAN_W, KEL_W, WAKTU_W, OUTPUT_W, KET_W = 30.0, 215.0, 105.0, 56.0, 105.0, 120.0
-GUTTER = 16.0
-TITLE_H, HEAD1_H, BAND_H = 28.0, 20.0, 26.0
+TITLE_H, HEAD1_H = 28.0, 20.0
 FONT, LINE = 9.0, 11.0
 INK = "#000000"
 
@@ -71,7 +71,8 @@ def row_height(row: SheetRow) -> float:
     cells = [(row.uraian, URAIAN_W), (row.kelengkapan, KEL_W), (row.waktu, WAKTU_W), (row.output, OUTPUT_W),
              (row.keterangan, KET_W)]
     lines = max(len(wrap(text, width - 8, FONT)) for text, width in cells)
-    return max(54.0, lines * LINE + 12)
+    least = 90.0 if decided_after(row) else 70.0 if len(row.lanes) > 1 else 54.0  # room for bars and a diamond
+    return max(least, lines * LINE + 12)
 
 
 def paginate(rows: list[SheetRow], lanes: tuple[str, ...]) -> list[list[Placed]]:
@@ -121,17 +122,15 @@ def render_page(placed: list[Placed], lanes: tuple[str, ...], title: str, page_n
     out.append(_hline(cols.no, cols.end, band_top, width=1.2))
     for p in placed:
         out.append(_row_cells(p, cols))
-    arrows = _Arrows(cols, placed, where, page_no - 1, band_top, bottom_band=bottom_band)
-    for p in placed:
-        arrows.add_row(p)
-    out.append(arrows.svg())
+    area = Area(cols.area, cols.area_end, band_top, bottom_band)
+    boxes = [Placement(p.row, p.top, p.height, tuple(symbol_box(p, cols, i) for i in range(len(p.row.lanes))))
+             for p in placed]
+    elsewhere = {nomor: (page, there.row) for nomor, (page, there) in where.items()}
+    out.append(PageArrows(area, page_no - 1, boxes, elsewhere).svg())
     for p in placed:
         out.append(_symbols(p, cols))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="0 0 {PAGE_W:g} {PAGE_H:g}" '
             f'width="277mm" height="190mm" font-family={quoteattr(FONT_FAMILY)} font-size="{FONT:g}">'
-            f'<defs><marker id="sheet-arrow-{page_no}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-            'markerHeight="7" '
-            f'markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker></defs>'
             + "".join(out) + "</svg>")
 
 
@@ -198,6 +197,8 @@ def symbol_box(p: Placed, cols: Columns, index: int) -> tuple[float, float, floa
     same = [i for i, other in enumerate(lanes) if other == lane]
     cx = cols.lanes[lane] + (same.index(index) - (len(same) - 1) / 2) * (w / len(same) + 2)
     w = w / len(same) if len(same) > 1 else w
+    if decided_after(p.row):  # the symbols between the bars, the decision's diamond below the join
+        return cx, p.top + p.height / 2 - 12, w, 24.0
     h = 30.0 if p.row.symbol == "decision" else 24.0
     return cx, p.top + p.height / 2, w, h
 
@@ -207,7 +208,7 @@ def _symbols(p: Placed, cols: Columns) -> str:
     for i, lane in enumerate(p.row.lanes):
         cx, cy, w, h = symbol_box(p, cols, i)
         paint = f'fill="#ffffff" stroke="{INK}" stroke-width="1.2"'
-        kind = p.row.symbol
+        kind = "activity" if decided_after(p.row) else p.row.symbol
         if kind == "decision":
             shape = (f'<path d="M{cx:g},{cy - h / 2:g} L{cx + w / 2:g},{cy:g} L{cx:g},{cy + h / 2:g} '
                      f'L{cx - w / 2:g},{cy:g} z" {paint}/>')
@@ -218,119 +219,6 @@ def _symbols(p: Placed, cols: Columns) -> str:
         parts.append(f'<g class="symbol symbol-{kind}" data-row="{p.row.nomor}" data-lane="{lane}" '
                      f'data-step={quoteattr(p.row.step_ids[i])}>{shape}</g>')
     return "".join(parts)
-
-
-class _Arrows:
-    """Routes every exit of the rows of one page."""
-
-    def __init__(self, cols: Columns, placed: list[Placed], where: dict[int, tuple[int, Placed]], page: int,
-                 band_top: float, *, bottom_band: float) -> None:
-        self.cols, self.where, self.page = cols, where, page
-        self.band_top, self.bottom_band = band_top, bottom_band
-        self.first = placed[0].row.nomor
-        self.parts: list[str] = []
-        self.right = self.left = 0
-        self.incoming: list[tuple[int, Placed, str]] = []
-        for nomor, (page_index, target) in where.items():
-            for exit_ in target.row.exits if page_index != page else ():
-                self._incoming(nomor, exit_.target, page_index)
-
-    def _incoming(self, source: int, target: int, source_page: int) -> None:
-        found = self.where.get(target)
-        if found is None or found[0] != self.page:
-            return
-        self.incoming.append((source, found[1], "down" if source_page < self.page else "up"))
-
-    def _channel(self, side: str) -> float:
-        if side == "right":
-            self.right += 1
-            return self.cols.area_end - 4 - 5 * ((self.right - 1) % 3)
-        self.left += 1
-        return self.cols.area + 4 + 5 * ((self.left - 1) % 3)
-
-    def add_row(self, p: Placed) -> None:
-        cx, cy, w, h = symbol_box(p, self.cols, 0)
-        exits = list(p.row.exits)
-        bottom_used = False
-        for exit_ in sorted(exits, key=lambda e: e.target != p.row.nomor + 1):
-            label = exit_.label
-            if exit_.target == 0:
-                if len(exits) > 1:  # a decision branch that ends the process
-                    self._line([(cx + w / 2, cy), (cx + w / 2 + 16, cy)], label + " (selesai)", arrow=True)
-                continue
-            forward = exit_.target > p.row.nomor
-            found = self.where.get(exit_.target)
-            if forward and not bottom_used:
-                bottom_used = True
-                start = [(cx, cy + h / 2)]
-                via_x = None
-            elif forward:
-                via_x = self._channel("right")
-                start = [(cx + w / 2, cy), (via_x, cy)]
-            else:
-                via_x = self._channel("left")
-                start = [(cx - w / 2, cy), (via_x, cy)]
-            if found is None:
-                continue
-            page_index, target = found
-            if page_index != self.page:  # off-page: end in a connector in the band on the way out
-                x = via_x if via_x is not None else cx
-                y = self.bottom_band + 3 if forward else self.band_top + BAND_H - 3
-                self._line([*start, (x, y)], label, arrow=False)
-                self._connector(x, y if forward else y - 20, exit_.target, "to")
-                continue
-            tx, _, _, th = symbol_box(target, self.cols, 0)
-            entry = target.top + 6
-            top = target.top + target.height / 2 - th / 2
-            if via_x is None and exit_.target == p.row.nomor + 1:
-                points = [*start, (cx, entry), (tx, entry), (tx, top)] if tx != cx else [*start, (tx, top)]
-            else:
-                x = via_x if via_x is not None else self._channel("right")
-                if via_x is None:
-                    start = [*start, (cx, p.top + p.height + 6), (x, p.top + p.height + 6)]
-                points = [*start, (x, entry), (tx, entry), (tx, top)]
-            self._line(points, label, arrow=True)
-        self._arrivals(p)
-
-    def _arrivals(self, p: Placed) -> None:
-        """The arrows into a row from rows on other pages: from a connector in the band they come through."""
-        for source, _, direction in (t for t in self.incoming if t[1] is p):
-            tx, _, _, th = symbol_box(p, self.cols, 0)
-            top = p.top + p.height / 2 - th / 2
-            if direction == "down":
-                if p.row.nomor == self.first:
-                    self._connector(tx, self.band_top + 3, source, "from")
-                    self._line([(tx, self.band_top + 23), (tx, top)], "", arrow=True)
-                else:
-                    x = self._channel("right")
-                    self._connector(x, self.band_top + 3, source, "from")
-                    self._line([(x, self.band_top + 23), (x, p.top + 6), (tx, p.top + 6), (tx, top)], "", arrow=True)
-            else:
-                x = self._channel("left")
-                self._connector(x, self.bottom_band + 3, source, "from")
-                self._line([(x, self.bottom_band + 3), (x, p.top + 6), (tx, p.top + 6), (tx, top)], "", arrow=True)
-
-    def _line(self, points: list[tuple[float, float]], label: str, arrow: bool) -> None:
-        path = " ".join(f"{x:g},{y:g}" for x, y in points)
-        end = f' marker-end="url(#sheet-arrow-{self.page + 1})"' if arrow else ""
-        self.parts.append(f'<polyline class="arrow" points="{path}" fill="none" stroke="{INK}" stroke-width="1"'
-                          f"{end}/>")
-        if label:
-            (x1, y1), (x2, _) = points[0], points[1]
-            if x1 == x2:
-                self.parts.append(_text(label, x1 + 3, y1 + 10, size=8, anchor="start"))
-            else:
-                self.parts.append(_text(label, (x1 + x2) / 2 + 2, y1 - 3, size=8, anchor="start"))
-
-    def _connector(self, x: float, y: float, number: int, kind: str) -> None:
-        """An off-page connector (a pentagon pointing down) carrying the row number on the other page."""
-        self.parts.append(f'<g class="off-page off-page-{kind}" data-row="{number}"><path d="M{x - 9:g},{y:g} '
-                          f'L{x + 9:g},{y:g} L{x + 9:g},{y + 13:g} L{x:g},{y + 20:g} L{x - 9:g},{y + 13:g} z" '
-                          f'fill="#ffffff" stroke="{INK}" stroke-width="1"/>'
-                          + _text(str(number), x, y + 11, size=8, bold=True) + "</g>")
-
-    def svg(self) -> str:
-        return '<g class="arrows">' + "".join(self.parts) + "</g>"
 
 
 def quoteattr(text: str) -> str:

@@ -47,6 +47,7 @@ LEGEND_H = 40.0
 MARGIN = 20.0
 TITLE_SIZE = 15.0
 LABEL_WIDTH = 90.0  # bpmn-js lays an external label (events, gateways, flows) out in lines up to 90 px wide
+MIN_FONT = 8.0  # a long task name is set smaller, down to this, to fit its box
 EMBEDDED = 12.0  # bpmn-js breaks a label inside a task at 12 px, 7 px in from each side: we break it alike
 
 
@@ -106,9 +107,21 @@ def _text(text: str, x: float, y: float, size: float, colour: str, *, anchor: st
             f"{escape(text)}</text>")
 
 
-def _lines(lines: list[str], cx: float, top: float, colour: str, *, size: float = FONT, halo: bool = False) -> str:
-    out = [_text(line, cx, top + size + i * LINE, size, colour, halo=halo) for i, line in enumerate(lines)]
+def _lines(lines: list[str], cx: float, top: float, colour: str, *, size: float = FONT, halo: bool = False,
+           line: float = LINE) -> str:
+    out = [_text(text, cx, top + size + i * line, size, colour, halo=halo) for i, text in enumerate(lines)]
     return "".join(out)
+
+
+def _fitted(name: str, width: float, height: float) -> tuple[list[str], float]:
+    """A task's name in lines that fit its box: as bpmn-js wraps it, in a smaller type (down to 8) when it needs more
+    lines than the box holds; a name too long even then keeps every word and runs past the box, as in bpmn-js."""
+    lines = wrap_as_modeler(name, width, EMBEDDED)
+    size = FONT
+    while len(lines) > max(int(height // (LINE * size / FONT)), 1) and size > MIN_FONT:
+        size -= 0.5
+        lines = wrap_as_modeler(name, width * FONT / size, EMBEDDED)  # the same words per line as at FONT, scaled
+    return lines, size
 
 
 def _container(shape: Shape, role: str) -> str:
@@ -221,13 +234,11 @@ def _node_label(node: Shape, state: str, states: PictureStates) -> str:
         if is_activity and node.expanded:  # an open sub-process: its name at the top, as bpmn-js puts it
             parts.append(_lines(wrap_as_modeler(node.name, b.w - 14, EMBEDDED), b.x + b.w / 2, b.y + 6, s.text))
         elif is_activity:  # inside, centred as bpmn-js does (DI label bounds are not used for activities)
-            lines = wrap_as_modeler(node.name, b.w - 14, EMBEDDED)
             marked = node.marker is not None or node.kind in ("subProcess", "callActivity")
-            room = max(int((b.h - 10 - (16 if marked else 0)) // LINE), 1)
-            if len(lines) > room:
-                lines = [*lines[: room - 1], _short(" ".join(lines[room - 1:]), 18)]
-            top = b.y + b.h / 2 - (8 if marked and len(lines) * LINE > b.h - 32 else 0) - len(lines) * LINE / 2 - 1
-            parts.append(_lines(lines, b.x + b.w / 2, top, s.text))
+            lines, size = _fitted(node.name, b.w - 14, b.h - 10 - (16 if marked else 0))
+            step = LINE * size / FONT
+            top = b.y + b.h / 2 - (8 if marked and len(lines) * step > b.h - 32 else 0) - len(lines) * step / 2 - 1
+            parts.append(_lines(lines, b.x + b.w / 2, top, s.text, size=size, line=step))
         elif node.label is not None:
             lb = node.label
             lines = wrap_as_modeler(node.name, max(lb.w, LABEL_WIDTH), FONT)
