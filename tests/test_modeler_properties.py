@@ -94,10 +94,10 @@ def test_camunda7_properties_reach_the_table_and_the_sheet(tmp_path: Path) -> No
     table = sop("decompile", str(sop.definitions / C7.name))
     assert table.exit_code == 0, table.output
     assert ("  - nomor: 2\n    id: Telaah\n    kegiatan: Telaah permohonan\n    pelaksana: Kepala Seksi\n"
-            "    kelengkapan:\n      formulir: telaah.schema.json\n      nama: Lembar telaah\n    waktu: PT1H\n"
+            "    kelengkapan:\n      formulir: telaah.schema.json\n      nama: Lembar telaah\n    waktu: 1 jam\n"
             "    output: Keputusan\n") in table.stdout
     arsipkan = table.stdout[table.stdout.index("    id: Arsipkan"):]
-    assert "waktu: P1D" in arsipkan and "output:" not in arsipkan
+    assert "waktu: 1 hari" in arsipkan and "output:" not in arsipkan
     sheet = tmp_path / "sheet.html"
     assert sop("sheet", "permohonan_c7", "-o", str(sheet)).exit_code == 0
     page = sheet.read_text(encoding="utf-8")
