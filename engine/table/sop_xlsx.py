@@ -1055,7 +1055,7 @@ def _write_flow(book: Any, table: SopTable, syarat: dict[int, str], style: _Styl
         for j, step in enumerate(row.steps):
             last = j == len(row.steps) - 1
             note = "\n".join(t for t in (step.keterangan or "", routing if last else "") if t)
-            values = {"no": labels[i][j], "kegiatan": step.kegiatan, f"lane:{step.pelaksana}": "X",
+            values = {"no": int(labels[i][j]) if labels[i][j].isdigit() else labels[i][j], "kegiatan": step.kegiatan, f"lane:{step.pelaksana}": "X",
                       "kelengkapan": _kelengkapan_text(step), "waktu": waktu_words(step.waktu) if step.waktu else "",
                       "output": step.output or "", "keterangan": note,
                       "id": step.id if step.id != _default_id(row, j) else "",
@@ -1063,7 +1063,8 @@ def _write_flow(book: Any, table: SopTable, syarat: dict[int, str], style: _Styl
                       "periksa": step.periksa.syarat if step.periksa else "",
                       "pesan": (step.periksa.pesan or "") if step.periksa else ""}
             for c, key in enumerate(columns, start=1):
-                cell = sheet.cell(row=r, column=c, value=values.get(key) or None)
+                value = values.get(key)
+                cell = sheet.cell(row=r, column=c, value=None if value in ("", None) else value)
                 cell.alignment = style.center if key.startswith("lane:") or key == "no" else style.wrap
             r += 1
     widths = {"no": 6, "kegiatan": 40, "kelengkapan": 30, "waktu": 12, "output": 24, "keterangan": 50, "id": 20,
@@ -1093,13 +1094,19 @@ def _write_fields(book: Any, table: SopTable, isian: dict[str, list[Any]], style
 
 
 def workbook_bytes(table: SopTable, *, identity: dict[str, Any] | None = None,
-                   lane_notes: dict[str, Any] | None = None, isian: dict[str, list[Any]] | None = None,
+                   lane_notes: dict[str, Any] | None = None, document: dict[str, Any] | None = None,
                    forms_dir: Path | None = None, guide: list[str] | None = None) -> bytes:
     """The table as a workbook in the layout read_workbook reads (so reading it back gives the same table).
 
-    identity holds the identity page's keys (those of a definition's YAML page, flat or under `sop`); isian the
-    fields of each step's artefact by step id; guide, the lines of a first sheet "Petunjuk".
+    identity holds the identity page's keys (those of a definition's YAML page, flat or under `sop`); document, the
+    table's own document when it was read from one (its sop block, lane descriptions and fields); guide, the lines
+    of a first sheet "Petunjuk"; forms_dir, where the forms are (a condition they imply is not written out).
     """
+    isian = isian_by_step(document) if document else {}
+    if document:
+        identity = {**(identity or {}), **{k: v for k, v in (document.get("sop") or {}).items()}}
+        notes = document.get("pelaksana")
+        lane_notes = lane_notes or (notes if isinstance(notes, dict) else None)
     from openpyxl import Workbook
 
     book = Workbook()
@@ -1115,7 +1122,7 @@ def workbook_bytes(table: SopTable, *, identity: dict[str, Any] | None = None,
     page.update(page.pop("sop", None) or {})
     _write_identity(book, table, page, style)
     _write_lanes(book, table, dict(lane_notes or {}), style)
-    fields = dict(isian or {})
+    fields = dict(isian)
     _write_flow(book, table, _typed_syarat(table, forms_dir, fields), style)
     _write_fields(book, table, fields, style)
     book.properties.creator = "sop"
