@@ -223,25 +223,28 @@ class _Grid:
 def _grid(sheet: Any, title: str, problems: _Problems) -> _Grid:
     cells: dict[tuple[int, int], str] = {}
     rows = columns = 0
-    for row in sheet.iter_rows(min_row=1, max_row=min(sheet.max_row, MAX_ROWS + 1),
-                               max_col=min(sheet.max_column, MAX_COLUMNS + 1)):
-        for cell in row:
-            if cell.value is None or _text(cell.value) == "":
-                continue
-            r, c = cell.row, cell.column
-            if r > MAX_ROWS or c > MAX_COLUMNS:
-                what = N_("rows") if r > MAX_ROWS else N_("columns")
-                problems.add(title, None, None, N_("sop reads at most {max_rows} rows and {max_columns} columns of a "
-                                                   "sheet, and there is text beyond them ({cell}); move it into the "
-                                                   "table or delete it ({what})", max_rows=MAX_ROWS,
-                                                   max_columns=MAX_COLUMNS, cell=cell.coordinate, what=what))
-                return _Grid(title, cells, rows, columns, {})
-            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
-                problems.add(title, r, None, N_("cell {cell} holds a formula ({formula}); type the value itself",
-                                                cell=cell.coordinate, formula=str(cell.value)[:40]))
-                continue
-            cells[(r, c)] = _text(cell.value)
-            rows, columns = max(rows, r), max(columns, c)
+    # openpyxl keeps the cells that exist in _cells; iter_rows would make every cell of the used range (a sheet
+    # formatted to row 1048576 is a million cells), so the stored ones are read, in order.
+    stored = getattr(sheet, "_cells", {})
+    beyond = sorted(key for key, cell in stored.items() if (key[0] > MAX_ROWS or key[1] > MAX_COLUMNS)
+                    and _text(cell.value) != "")
+    if beyond:
+        from openpyxl.utils import get_column_letter
+
+        r, c = beyond[0]
+        problems.add(title, None, None, N_("sop reads at most {max_rows} rows and {max_columns} columns of a sheet, "
+                                           "and there is text beyond them ({cell}); move it into the table or delete "
+                                           "it", max_rows=MAX_ROWS, max_columns=MAX_COLUMNS,
+                                           cell=f"{get_column_letter(c)}{r}"))
+    for (r, c), cell in sorted(stored.items()):
+        if r > MAX_ROWS or c > MAX_COLUMNS or cell.value is None or _text(cell.value) == "":
+            continue
+        if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
+            problems.add(title, r, None, N_("cell {cell} holds a formula ({formula}); type the value itself",
+                                            cell=cell.coordinate, formula=str(cell.value)[:40]))
+            continue
+        cells[(r, c)] = _text(cell.value)
+        rows, columns = max(rows, r), max(columns, c)
     merged = {rng.min_row: rng.coord for rng in sheet.merged_cells.ranges}
     return _Grid(title, cells, rows, columns, merged)
 
