@@ -210,7 +210,7 @@ def _sheets(book: Any, problems: _Problems) -> dict[str, Any]:
 
 
 @dataclass
-class _Grid:
+class _SheetCells:
     """A sheet's cells as text (bounded), with the rows and columns people typed into."""
 
     name: str
@@ -220,7 +220,7 @@ class _Grid:
     merged_rows: dict[int, str]  # first row of a merged range -> its address
 
 
-def _grid(sheet: Any, title: str, problems: _Problems) -> _Grid:
+def _grid(sheet: Any, title: str, problems: _Problems) -> _SheetCells:
     cells: dict[tuple[int, int], str] = {}
     rows = columns = 0
     # openpyxl keeps the cells that exist in _cells; iter_rows would make every cell of the used range (a sheet
@@ -246,10 +246,10 @@ def _grid(sheet: Any, title: str, problems: _Problems) -> _Grid:
         cells[(r, c)] = _text(cell.value)
         rows, columns = max(rows, r), max(columns, c)
     merged = {rng.min_row: rng.coord for rng in sheet.merged_cells.ranges}
-    return _Grid(title, cells, rows, columns, merged)
+    return _SheetCells(title, cells, rows, columns, merged)
 
 
-def _refuse_merged(grid: _Grid, first_data_row: int, problems: _Problems) -> None:
+def _refuse_merged(grid: _SheetCells, first_data_row: int, problems: _Problems) -> None:
     for row, address in grid.merged_rows.items():
         if row >= first_data_row:
             problems.add(grid.name, row, None, N_("cells {cells} are merged; unmerge them and type the value in each "
@@ -287,7 +287,7 @@ def _items(text: str) -> list[str]:
     return [_NUMBERED.sub("", line).strip() for line in text.split("\n") if _NUMBERED.sub("", line).strip()]
 
 
-def _identity(grid: _Grid, problems: _Problems) -> tuple[dict[str, Any], dict[tuple[str | int, ...], int]]:
+def _identity(grid: _SheetCells, problems: _Problems) -> tuple[dict[str, Any], dict[tuple[str | int, ...], int]]:
     """The sop block (and mulai) from the Kolom | Isi rows; a list continues on rows whose Kolom is empty."""
     labels = {_norm(label): (label, key, kind) for label, key, kind in IDENTITY_ROWS}
     labels.update({alias: labels[_norm(target)] for alias, target in _IDENTITY_ALIASES.items()})
@@ -343,7 +343,7 @@ def _identity_value(sop: dict[str, Any], row: tuple[str, str, str], value: str, 
 # --- the Pelaksana sheet ----------------------------------------------------------------------------------------
 
 
-def _lane_notes(grid: _Grid, problems: _Problems) -> dict[str, str]:
+def _lane_notes(grid: _SheetCells, problems: _Problems) -> dict[str, str]:
     notes: dict[str, str] = {}
     start = 2 if _norm(grid.cells.get((1, 1), "")) in ("nama", "pelaksana") else 1
     _refuse_merged(grid, start, problems)
@@ -380,7 +380,7 @@ class _Header:
     lanes: dict[int, str]  # column -> lane name
 
 
-def _header(grid: _Grid, known_lanes: list[str], problems: _Problems) -> _Header | None:
+def _header(grid: _SheetCells, known_lanes: list[str], problems: _Problems) -> _Header | None:
     top = next((r for r in range(1, min(grid.rows, 20) + 1)
                 if any(FLOW_COLUMNS.get(_norm(grid.cells.get((r, c), ""))) == "kegiatan"
                        for c in range(1, grid.columns + 1))), None)
@@ -417,7 +417,7 @@ def _header(grid: _Grid, known_lanes: list[str], problems: _Problems) -> _Header
     return header
 
 
-def _flow_rows(grid: _Grid, header: _Header, problems: _Problems) -> list[_FlowRow]:
+def _flow_rows(grid: _SheetCells, header: _Header, problems: _Problems) -> list[_FlowRow]:
     _refuse_merged(grid, header.row + 1, problems)
     rows: list[_FlowRow] = []
     for r in range(header.row + 1, grid.rows + 1):
@@ -529,7 +529,7 @@ def kind_problem(jenis: str) -> str | None:
         "nomor surat, e-mail, telepon, berkas PDF 5 MB, berkas gambar 5 MB or daftar <kind>", jenis=jenis)
 
 
-def _fields(grid: _Grid, problems: _Problems) -> dict[str, list[tuple[int, dict[str, str]]]]:
+def _fields(grid: _SheetCells, problems: _Problems) -> dict[str, list[tuple[int, dict[str, str]]]]:
     """The fields of each flow row's artefact, by the row's No, each with its sheet row."""
     columns: dict[int, str] = {}
     for c in range(1, grid.columns + 1):
@@ -581,7 +581,7 @@ def _isian(rows: list[tuple[int, dict[str, str]]]) -> list[dict[str, Any]]:
 
 
 @dataclass
-class _Context:
+class _FlowReading:
     """What reading the flow needs: the problems, the forms folder, and each row's label -> entry number."""
 
     problems: _Problems
@@ -605,7 +605,7 @@ def _kelengkapan(value: str) -> Any:
     return {"nama": value} if value else None
 
 
-def _waktu(text: str, ctx: _Context, row: int) -> None:
+def _waktu(text: str, ctx: _FlowReading, row: int) -> None:
     iso = waktu_iso(text)
     if iso is None:
         words = re.findall(r"\d+|[^\W\d_]+", text.lower())
@@ -618,7 +618,7 @@ def _waktu(text: str, ctx: _Context, row: int) -> None:
         ctx.problems.add(ctx.sheet, row, "Waktu", N_("'{text}' {problem}", text=text, problem=problem))
 
 
-def _step(flow: _FlowRow, lane: str, ctx: _Context, note: str) -> dict[str, Any]:
+def _step(flow: _FlowRow, lane: str, ctx: _FlowReading, note: str) -> dict[str, Any]:
     values = flow.values
     step: dict[str, Any] = {}
     if values.get("id"):
@@ -653,7 +653,7 @@ def _step(flow: _FlowRow, lane: str, ctx: _Context, note: str) -> dict[str, Any]
     return step
 
 
-def _target(label: str, ctx: _Context, row: int) -> Any:
+def _target(label: str, ctx: _FlowReading, row: int) -> Any:
     if label == END:
         return END
     if label in ctx.by_label:
@@ -670,7 +670,7 @@ def _target(label: str, ctx: _Context, row: int) -> Any:
     return label
 
 
-def _entry(number: int, group: list[_FlowRow], ctx: _Context) -> dict[str, Any]:
+def _entry(number: int, group: list[_FlowRow], ctx: _FlowReading) -> dict[str, Any]:
     """One entry of langkah from a row (or rows 4a, 4b...) of the flow sheet."""
     entry: dict[str, Any] = {"nomor": number}
     steps, routes = [], []
@@ -706,7 +706,7 @@ def _entry(number: int, group: list[_FlowRow], ctx: _Context) -> dict[str, Any]:
     return entry
 
 
-def _route(entry: dict[str, Any], route: _Route, flow: _FlowRow, steps: list[dict[str, Any]], ctx: _Context) -> None:
+def _route(entry: dict[str, Any], route: _Route, flow: _FlowRow, steps: list[dict[str, Any]], ctx: _FlowReading) -> None:
     row = flow.row
     if route.branches and (route.lanjut or route.selesai is not None):
         ctx.problems.add(ctx.sheet, row, "Keterangan", N_("a decision goes on by its answers only; remove the other "
@@ -779,7 +779,7 @@ def derive_syarat(step_id: str, choices: dict[str, list[Any]], labels: tuple[str
 
 
 def _syarat(number: int, steps: list[dict[str, Any]], labels: tuple[str, str], flow: _FlowRow,
-            ctx: _Context) -> str:
+            ctx: _FlowReading) -> str:
     """The decision's condition: the Syarat column when typed, else derived from the step's one deciding field."""
     if flow.values.get("syarat"):
         return flow.values["syarat"]
@@ -795,7 +795,7 @@ def _syarat(number: int, steps: list[dict[str, Any]], labels: tuple[str, str], f
     return derived
 
 
-def _labels(groups: list[list[_FlowRow]], ctx: _Context) -> None:
+def _labels(groups: list[list[_FlowRow]], ctx: _FlowReading) -> None:
     """Each entry's number by the No people typed: 4 for a row, 4 (and 4a, 4b as members) for rows done together."""
     for number, group in enumerate(groups, start=1):
         if len(group) > 1:
@@ -814,7 +814,7 @@ def _labels(groups: list[list[_FlowRow]], ctx: _Context) -> None:
                 default_step_id(number))
 
 
-def _flow(grid: _Grid, notes: dict[str, str], ctx: _Context) -> tuple[list[str], list[dict[str, Any]]]:
+def _flow(grid: _SheetCells, notes: dict[str, str], ctx: _FlowReading) -> tuple[list[str], list[dict[str, Any]]]:
     header = _header(grid, list(notes), ctx.problems)
     if header is None:
         return [], []
@@ -843,7 +843,7 @@ def workbook_document(data: bytes, source: str, *, forms_dir: Path | None = None
     sop, lines = _identity(grids["identitas"], problems) if "identitas" in grids else ({}, {})
     notes = _lane_notes(grids["pelaksana"], problems) if "pelaksana" in grids else {}
     fields = _fields(grids["kelengkapan"], problems) if "kelengkapan" in grids else {}
-    ctx = _Context(problems, SHEETS["alur"], forms_dir, fields)
+    ctx = _FlowReading(problems, SHEETS["alur"], forms_dir, fields)
     lanes, entries = _flow(grids["alur"], notes, ctx) if "alur" in grids else ([], [])
     for label, rows in fields.items():
         if label and label not in ctx.used_fields and (label in ctx.by_label or label in ctx.members):
