@@ -124,6 +124,7 @@ def decompile_command(ctx: click.Context, bpmn_file: str, output: str | None, wo
     if workbook is not None:
         _decompile_to_workbook(ctx, bpmn_file, workbook, process_id)
         return
+    identity: dict[str, Any] | None
     if _is_workbook(bpmn_file):
         table, document = _read_any_table(bpmn_file, _path(ctx.find_root().obj["forms"]))
         identity = {"sop": document["sop"], "pelaksana": document["pelaksana"]}

@@ -24,7 +24,8 @@ EXPORTS = [
     "RoleError", "StepResult", "StoreError", "TaskStateError", "TaskView", "ValidationError", "artefact_summary",
     "bundle_files_folder", "compile_table", "copy_store", "duration_text", "event_json", "find_roles", "fixed_text",
     "form_order", "form_template", "lane_key", "language", "lint_paths", "load_roles", "load_scenarios", "office_times",
-    "os_login", "parse_yaml", "picture_format", "read_data_file", "read_diagram_file", "read_table", "read_workbook", "run_scenario",
+    "os_login", "parse_yaml", "picture_format", "read_data_file", "read_diagram_file", "read_table", "read_workbook",
+    "run_scenario",
     "size_text", "spreadsheet_cell", "store_label", "table_from_bpmn", "translate", "verify_bundle",
     "workbook_bytes", "write_atomically", "write_table",
 ]

@@ -82,7 +82,7 @@ def template_document() -> dict[str, Any]:
     """The template's SOP: a request checked (Setuju back to the applicant on Perbaiki), two parafs at the same
     time, and a signature."""
 
-    def step(kegiatan: str, pelaksana: str, nama: str, fields: str, waktu: str, output: str, **more: Any
+    def step(kegiatan: str, pelaksana: str, *, nama: str, fields: str, waktu: str, output: str, **more: Any
              ) -> dict[str, Any]:
         return {"kegiatan": kegiatan, "pelaksana": pelaksana,
                 "kelengkapan": {"nama": nama, "isian": _FIELDS[fields]}, "waktu": waktu, "output": output, **more}
@@ -105,19 +105,21 @@ def template_document() -> dict[str, Any]:
                       "Kepala Bidang": "Kepala Bidang Pelayanan", "Sekretaris": "Sekretaris Dinas",
                       "Kepala Dinas": "Kepala Dinas"},
         "langkah": [
-            step("Ajukan surat permohonan", "Pemohon", "Surat Permohonan", "surat", "30 menit", "Surat masuk"),
-            {**step("Periksa kelengkapan berkas", "Kepala Seksi", "Hasil Pemeriksaan", "periksa", "1 jam",
-                    "Berkas diperiksa"),
+            step("Ajukan surat permohonan", "Pemohon", nama="Surat Permohonan", fields="surat", waktu="30 menit",
+                 output="Surat masuk"),
+            {**step("Periksa kelengkapan berkas", "Kepala Seksi", nama="Hasil Pemeriksaan", fields="periksa",
+                    waktu="1 jam", output="Berkas diperiksa"),
              "keputusan": {"pertanyaan": "Lengkap?", "syarat": 'Langkah_2["keputusan"] == "Setuju"', "ya": 4,
                            "tidak": 3, "label_ya": "Setuju", "label_tidak": "Perbaiki"}},
-            {**step("Perbaiki berkas permohonan", "Pemohon", "Berkas Perbaikan", "perbaikan", "2 hari",
-                    "Berkas diperbaiki"), "lanjut": 2},
-            {"bersamaan": [step("Paraf draft surat keterangan", "Kepala Bidang", "Draft Surat Keterangan", "paraf",
-                                "30 menit", "Surat berparaf"),
-                           step("Paraf draft surat keterangan", "Sekretaris", "Draft Surat Keterangan", "paraf",
-                                "30 menit", "Surat berparaf")]},
-            {**step("Tanda tangan surat keterangan", "Kepala Dinas", "Surat Keterangan", "ttd", "1 jam",
-                    "Surat keterangan bertanda tangan"), "selesai": "Surat keterangan diterbitkan"},
+            {**step("Perbaiki berkas permohonan", "Pemohon", nama="Berkas Perbaikan", fields="perbaikan",
+                    waktu="2 hari", output="Berkas diperbaiki"), "lanjut": 2},
+            {"bersamaan": [step("Paraf draft surat keterangan", "Kepala Bidang", nama="Draft Surat Keterangan",
+                                fields="paraf", waktu="30 menit", output="Surat berparaf"),
+                           step("Paraf draft surat keterangan", "Sekretaris", nama="Draft Surat Keterangan",
+                                fields="paraf", waktu="30 menit", output="Surat berparaf")]},
+            {**step("Tanda tangan surat keterangan", "Kepala Dinas", nama="Surat Keterangan", fields="ttd",
+                    waktu="1 jam", output="Surat keterangan bertanda tangan"),
+             "selesai": "Surat keterangan diterbitkan"},
         ],
     }
 

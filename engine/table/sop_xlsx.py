@@ -631,7 +631,7 @@ def _step(flow: _FlowRow, lane: str, ctx: _FlowReading, note: str) -> dict[str, 
         if isinstance(kelengkapan, str) or (kelengkapan or {}).get("formulir"):
             ctx.problems.add(ctx.sheet, flow.row, "Kelengkapan", N_(
                 "the row names a form file and also has fields on sheet Kelengkapan; keep one"))
-        names = {v.get("nama") for _, v in fields if v.get("nama")}
+        names = {v["nama"] for _, v in fields if v.get("nama")}
         nama = (kelengkapan or {}).get("nama") if isinstance(kelengkapan, dict) else None
         kelengkapan = {"nama": nama or (sorted(names)[0] if names else values.get("kegiatan", "")),
                        "isian": _isian(fields)}
@@ -653,6 +653,11 @@ def _step(flow: _FlowRow, lane: str, ctx: _FlowReading, note: str) -> dict[str, 
     return step
 
 
+def _group_number(label: str) -> str:
+    found = _GROUPED.fullmatch(label)
+    return found.group(1) if found else label
+
+
 def _target(label: str, ctx: _FlowReading, row: int) -> Any:
     if label == END:
         return END
@@ -662,7 +667,7 @@ def _target(label: str, ctx: _FlowReading, row: int) -> Any:
     if label in ctx.members:
         ctx.problems.add(ctx.sheet, row, "Keterangan", N_(
             "'ke {label}' goes into one of the steps done at the same time; go to the row: 'ke {group}'",
-            label=label, group=_GROUPED.fullmatch(label).group(1) if _GROUPED.fullmatch(label) else label))
+            label=label, group=_group_number(label)))
     else:
         known = ", ".join(k for k in ctx.by_label if k)
         ctx.problems.add(ctx.sheet, row, "Keterangan", N_("'ke {label}' names no row; the rows are numbered {known}",
@@ -706,7 +711,8 @@ def _entry(number: int, group: list[_FlowRow], ctx: _FlowReading) -> dict[str, A
     return entry
 
 
-def _route(entry: dict[str, Any], route: _Route, flow: _FlowRow, steps: list[dict[str, Any]], ctx: _FlowReading) -> None:
+def _route(entry: dict[str, Any], route: _Route, flow: _FlowRow, steps: list[dict[str, Any]],
+           ctx: _FlowReading) -> None:
     row = flow.row
     if route.branches and (route.lanjut or route.selesai is not None):
         ctx.problems.add(ctx.sheet, row, "Keterangan", N_("a decision goes on by its answers only; remove the other "
@@ -1058,7 +1064,9 @@ def _write_flow(book: Any, table: SopTable, syarat: dict[int, str], style: _Styl
         for j, step in enumerate(row.steps):
             last = j == len(row.steps) - 1
             note = "\n".join(t for t in (step.keterangan or "", routing if last else "") if t)
-            values = {"no": int(labels[i][j]) if labels[i][j].isdigit() else labels[i][j], "kegiatan": step.kegiatan, f"lane:{step.pelaksana}": "X",
+            label = labels[i][j]
+            values = {"no": int(label) if label.isdigit() else label, "kegiatan": step.kegiatan,
+                      f"lane:{step.pelaksana}": "X",
                       "kelengkapan": _kelengkapan_text(step), "waktu": waktu_words(step.waktu) if step.waktu else "",
                       "output": step.output or "", "keterangan": note,
                       "id": step.id if step.id != _default_id(row, j) else "",
@@ -1113,7 +1121,8 @@ def workbook_bytes(table: SopTable, *, identity: dict[str, Any] | None = None,
     from openpyxl import Workbook
 
     book = Workbook()
-    book.remove(book.active)
+    for sheet in list(book.worksheets):
+        book.remove(sheet)
     style = _style()
     if guide:
         sheet = book.create_sheet("Petunjuk")
@@ -1133,6 +1142,20 @@ def workbook_bytes(table: SopTable, *, identity: dict[str, Any] | None = None,
     book.properties.created = book.properties.modified = fixed
     out = io.BytesIO()
     book.save(out)
+    return _fixed_times(out.getvalue())
+
+
+def _fixed_times(data: bytes) -> bytes:
+    """The same workbook with every part dated 1980-01-01: the same table always gives the same bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            part = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the time of saving as "modified"
+                part = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z", part)
+            target.writestr(fixed, part)
     return out.getvalue()
 
 
