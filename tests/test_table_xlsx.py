@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -428,3 +429,31 @@ def test_the_template_has_the_sop_ap_header(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(TEMPLATE)
     assert {"C1:G1", "H1:J1", "A1:A2", "K1:K2"} <= {str(r) for r in book["Alur"].merged_cells.ranges}
     assert book["Alur"]["C1"].value == "Pelaksana" and book["Alur"]["H1"].value == "Mutu Baku"
+
+
+def test_identity_sheet_reads_lists_dates_and_the_approver(tmp_path: Path) -> None:
+    """Identitas: a numbered list in one cell continued on a row without Kolom, a date in words and an Excel date,
+    the approver's parts: all under `sop:` with the identity page's keys; a missing Id is made from the name."""
+    import datetime as dt
+
+    identity = [row for row in IDENTITY if row[0] != "Id SOP"] + [["Tanggal Pembuatan", dt.datetime(2026, 1, 5)],
+                                                                  ["Disahkan oleh (NIP)", "19700101 199503 1 001"]]
+    doc, _ = workbook_document(_book(identity=identity), "a.xlsx", forms_dir=_forms(tmp_path))
+    assert doc["sop"] == {
+        "id": "penerbitan_surat_keterangan", "nama": "Penerbitan Surat Keterangan", "dinas": "Dinas Contoh",
+        "tanggal_efektif": "2026-02-02", "tanggal_pembuatan": "2026-01-05",
+        "dasar_hukum": ["UU 23/2014 tentang Pemerintahan Daerah", "Permen PANRB 35/2012", "Peraturan Bupati 60/2016"],
+        "disahkan_oleh": {"nama": "Nama Kepala Dinas", "nip": "19700101 199503 1 001"}}
+    assert doc["pelaksana"] == LANES
+    assert doc["langkah"][1]["keputusan"] == {"pertanyaan": "Lengkap?", "syarat": 'Langkah_2["keputusan"] == "Setuju"',
+                                              "ya": 4, "tidak": 3, "label_ya": "Setuju", "label_tidak": "Perbaiki"}
+    assert doc["langkah"][1]["keterangan"] == "Berkas diperiksa"
+
+
+def test_decompile_refuses_to_write_over_its_input(sop: Sop, tmp_path: Path) -> None:
+    """--xlsx naming the workbook being read is refused before anything is written."""
+    path = tmp_path / "a.xlsx"
+    shutil.copy(SHIPPED, path)
+    result = sop("decompile", str(path), "--xlsx", str(path))
+    assert result.exit_code == 1 and "would replace it" in result.stderr
+    assert path.read_bytes() == SHIPPED.read_bytes()
