@@ -67,6 +67,6 @@ from .store.labels import store_label as store_label
 from .table.sop_bpmn import compile_table as compile_table
 from .table.sop_decompile import table_from_bpmn as table_from_bpmn
 from .table.sop_xlsx import read_workbook as read_workbook
-from .table.sop_xlsx import workbook_bytes as workbook_bytes
+from .table.sop_xlsx_write import workbook_bytes as workbook_bytes
 from .table.sop_yaml import read_table as read_table
 from .table.sop_yaml import write_table as write_table

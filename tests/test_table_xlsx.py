@@ -279,7 +279,7 @@ def test_typed_syarat_and_ids_round_trip(tmp_path: Path) -> None:
     table, _ = read_workbook(_book(flow, head=head), "a.xlsx", forms_dir=forms)
     assert table.rows[1].steps[0].id == "Periksa"
     assert table.rows[1].keputusan.syarat == 'Periksa["keputusan"] != "Perbaiki"'
-    from engine.table.sop_xlsx import workbook_bytes
+    from engine.table.sop_xlsx_write import workbook_bytes
 
     again, _ = read_workbook(workbook_bytes(table, forms_dir=forms), "b.xlsx", forms_dir=forms)
     assert again == table

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine.common.yamlio import parse_yaml, parse_yaml_lines  # noqa: E402
-from engine.table.sop_xlsx import workbook_bytes  # noqa: E402
+from engine.table.sop_xlsx_write import workbook_bytes  # noqa: E402
 from engine.table.sop_yaml import read_table_document  # noqa: E402
 
 TEMPLATE = ROOT / "examples" / "templat_sop_ap.xlsx"
