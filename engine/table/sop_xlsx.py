@@ -688,9 +688,6 @@ def _entry(number: int, group: list[_FlowRow], ctx: _FlowReading) -> dict[str, A
                     "'Ya: ke 4; Tidak: ke 8'", line=line[:60]))
         if route.branches or route.lanjut or route.selesai is not None:
             routes.append((flow, route))
-        elif flow.values.get("syarat"):
-            ctx.problems.add(ctx.sheet, flow.row, "Syarat", N_("a condition without a decision; write the answers in "
-                                                               "Keterangan (e.g. 'Ya: ke 4; Tidak: ke 8')"))
         if len(flow.lanes) > 1 and flow.values.get("id"):
             ctx.problems.add(ctx.sheet, flow.row, "Id", N_("one Id for steps done by several Pelaksana; give each "
                                                            "its own row (4a, 4b) to give each an Id"))
@@ -706,13 +703,17 @@ def _entry(number: int, group: list[_FlowRow], ctx: _FlowReading) -> dict[str, A
     else:
         entry.update(made[0])
     ctx.lines[("langkah", number - 1)] = group[0].row
+    typed = [flow for flow in group if flow.values.get("syarat")]
     if routes:
-        _route(entry, routes[0][1], routes[0][0], made, ctx)
+        _route(entry, routes[0][1], routes[0][0], made, ctx, typed=typed[0].values["syarat"] if typed else None)
+    if typed and "keputusan" not in entry:
+        ctx.problems.add(ctx.sheet, typed[0].row, "Syarat", N_("a condition without a decision; write the answers in "
+                                                               "Keterangan (e.g. 'Ya: ke 4; Tidak: ke 8')"))
     return entry
 
 
 def _route(entry: dict[str, Any], route: _Route, flow: _FlowRow, steps: list[dict[str, Any]],
-           ctx: _FlowReading) -> None:
+           ctx: _FlowReading, *, typed: str | None = None) -> None:
     row = flow.row
     if route.branches and (route.lanjut or route.selesai is not None):
         ctx.problems.add(ctx.sheet, row, "Keterangan", N_("a decision goes on by its answers only; remove the other "
@@ -726,7 +727,7 @@ def _route(entry: dict[str, Any], route: _Route, flow: _FlowRow, steps: list[dic
         if first[0].lower() == "tidak" and second[0].lower() == "ya":
             first, second = second, first
         decision: dict[str, Any] = {"pertanyaan": route.pertanyaan} if route.pertanyaan else {}
-        syarat = _syarat(entry["nomor"], steps, (first[0], second[0]), flow, ctx)
+        syarat = typed or _syarat(entry["nomor"], steps, (first[0], second[0]), flow, ctx)
         decision.update({"syarat": syarat, "ya": _target(first[1], ctx, row),
                          "tidak": _target(second[1], ctx, row)})
         if first[0] != "Ya":
@@ -786,9 +787,7 @@ def derive_syarat(step_id: str, choices: dict[str, list[Any]], labels: tuple[str
 
 def _syarat(number: int, steps: list[dict[str, Any]], labels: tuple[str, str], flow: _FlowRow,
             ctx: _FlowReading) -> str:
-    """The decision's condition: the Syarat column when typed, else derived from the step's one deciding field."""
-    if flow.values.get("syarat"):
-        return flow.values["syarat"]
+    """The decision's condition derived from the step's one deciding field (when column Syarat is empty)."""
     step = steps[0]
     step_id = step.get("id") or (default_step_id(number, 1) if len(steps) > 1 else default_step_id(number))
     derived = derive_syarat(str(step_id), deciding_fields(step, ctx.forms_dir), labels)

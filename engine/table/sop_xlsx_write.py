@@ -190,7 +190,7 @@ def _write_flow(book: Any, table: SopTable, syarat: dict[int, str], style: _Styl
                       "kelengkapan": _kelengkapan_text(step), "waktu": waktu_words(step.waktu) if step.waktu else "",
                       "output": step.output or "", "keterangan": note,
                       "id": step.id if step.id != _default_id(row, j) else "",
-                      "syarat": syarat.get(row.nomor, "") if j == 0 else "",
+                      "syarat": syarat.get(row.nomor, "") if last else "",
                       "periksa": step.periksa.syarat if step.periksa else "",
                       "pesan": (step.periksa.pesan or "") if step.periksa else ""}
             for c, key in enumerate(columns, start=1):
