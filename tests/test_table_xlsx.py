@@ -320,6 +320,8 @@ def _with_row(index: int, **cells: Any) -> list[list[Any]]:
     (_with_row(1, Keterangan="Diperiksa, Setuju: ke 4; Perbaiki: ke 3"), "Alur, row 3, column Keterangan: "
      "'Diperiksa, Setuju: ke 4; Perbaiki: ke 3' reads like a way on mixed with other words; write it on its own "
      "line, e.g. 'Ya: ke 4; Tidak: ke 8'"),
+    ([*FLOW[:3], [4, "Catat", "X", None, None, None, None, None, None, None], *FLOW[3:]],
+     "Alur, row 6, column No: No 4 is also on row 5; give each row its own number (a new row may have an empty No)"),
     (_with_row(2, Uraian_Kegiatan=None), "Alur, row 4, column Uraian Kegiatan: the row has no Uraian Kegiatan; write "
                                          "what is done"),
 ])
@@ -481,3 +483,11 @@ def test_random_tables_round_trip_through_a_workbook(table: Any) -> None:
         else None) for r in table.rows))
     back, _ = read_workbook(workbook_bytes(table), "acak.xlsx")
     assert back == expected
+
+
+def test_an_id_that_is_no_identifier_is_named_with_one_that_is(tmp_path: Path) -> None:
+    """Id SOP with a space is refused at its cell, suggesting the id made from it."""
+    identity = [row if row[0] != "Id SOP" else ["Id SOP", "surat keterangan"] for row in IDENTITY]
+    assert _refusal(_book(identity=identity), tmp_path) == (
+        "Identitas, row 2, column Isi: Id SOP 'surat keterangan' is not an id; use letters, digits and _ only, not "
+        "starting with a digit (e.g. surat_keterangan), or leave it empty")

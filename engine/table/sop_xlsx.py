@@ -331,6 +331,11 @@ def _identity_value(sop: dict[str, Any], row: tuple[str, str, str], value: str, 
                                                        "2018 or 2018-09-04", label=label, value=value))
         else:
             sop[key] = iso
+    elif kind == "id" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        example = snake_key(value).lstrip("0123456789_") or "sop_baru"
+        problems.add(where[0], where[1], "Isi", N_("{label} '{value}' is not an id; use letters, digits and _ only, "
+                                                   "not starting with a digit (e.g. {example}), or leave it empty",
+                                                   label=label, value=value, example=example))
     elif "." in key:
         outer, inner = key.split(".")
         sop.setdefault(outer, {})[inner] = value
@@ -802,9 +807,14 @@ def _syarat(number: int, steps: list[dict[str, Any]], labels: tuple[str, str], f
 
 def _labels(groups: list[list[_FlowRow]], ctx: _FlowReading) -> None:
     """Each entry's number by the No people typed: 4 for a row, 4 (and 4a, 4b as members) for rows done together."""
+    rows_of = {group[0].label: group[0].row for group in groups if len(group) == 1}
     for number, group in enumerate(groups, start=1):
         if len(group) > 1:
             found = _GROUPED.fullmatch(group[0].label)
+            if found and found.group(1) in rows_of:
+                ctx.problems.add(ctx.sheet, group[0].row, "No", N_(
+                    "No {label} is also on row {other}; give each row its own number (a new row may have an empty "
+                    "No)", label=found.group(1), other=rows_of[found.group(1)]))
             if found:
                 ctx.by_label.setdefault(found.group(1), number)
             for flow in group:
