@@ -491,3 +491,18 @@ def test_an_id_that_is_no_identifier_is_named_with_one_that_is(tmp_path: Path) -
     assert _refusal(_book(identity=identity), tmp_path) == (
         "Identitas, row 2, column Isi: Id SOP 'surat keterangan' is not an id; use letters, digits and _ only, not "
         "starting with a digit (e.g. surat_keterangan), or leave it empty")
+
+
+def test_an_enormous_workbook_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
+    """A file over 10 MB, or a small one whose parts unpack to more than 60 MB, is refused by its size alone."""
+    import zipfile
+
+    assert _refusal(b"PK\x03\x04" + bytes(11 * 1024 * 1024), tmp_path) == (
+        "the workbook is 11 MB; sop reads workbooks of at most 10 MB (an SOP fits in far less: delete pictures and "
+        "other sheets)")
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", bytes(61 * 1024 * 1024))
+    assert len(bomb.getvalue()) < 1024 * 1024
+    assert _refusal(bomb.getvalue(), tmp_path) == (
+        "the workbook unpacks to more than 60 MB; an SOP fits in far less: delete pictures and other sheets")
