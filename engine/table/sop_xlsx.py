@@ -75,7 +75,6 @@ GROUP_TITLES = ("pelaksana", "mutu baku")
 FIELD_COLUMNS = {"no": "no", "no.": "no", "nomor": "no", "kelengkapan": "nama", "isian": "judul", "judul": "judul",
                  "jenis": "jenis", "wajib": "wajib", "bantuan": "bantuan", "kunci": "kunci"}
 FIELD_TITLES = ("No", "Kelengkapan", "Isian", "Jenis", "Wajib", "Bantuan", "Kunci")
-_FIELD_KEYS = ("no", "nama", "judul", "jenis", "wajib", "bantuan", "kunci")
 
 _KINDS = ("teks", "teks panjang", "angka", "tanggal", "waktu", "ya/tidak", "nip", "nik", "nomor surat", "e-mail",
           "telepon")
@@ -735,9 +734,9 @@ def _route(entry: dict[str, Any], route: _Route, flow: _FlowRow, steps: list[dic
         syarat = typed or _syarat(entry["nomor"], steps, (first[0], second[0]), flow, ctx)
         decision.update({"syarat": syarat, "ya": _target(first[1], ctx, row),
                          "tidak": _target(second[1], ctx, row)})
-        if first[0] != "Ya":
+        if first[0].lower() != "ya":
             decision["label_ya"] = first[0]
-        if second[0] != "Tidak":
+        if second[0].lower() != "tidak":
             decision["label_tidak"] = second[0]
         entry["keputusan"] = decision
     elif route.lanjut:
