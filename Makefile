@@ -37,13 +37,16 @@ test: lint docs wheel-test demo-test bpmnjs
 docs: $(STAMP)
 	SOP_LANG=en $(BIN)/sphinx-build -W --keep-going -n -q -b html docs build/docs
 
-# bpmn-js for tests/test_bpmnjs_compare.py and axe-core for tests/test_web_axe.py (skipped, saying why, without Node,
+# bpmn-js for tests/test_bpmnjs_compare.py, axe-core for tests/test_web_axe.py and Camunda's element template
+# schemas for tests/test_modeler_properties.py (skipped, saying why, without Node,
 # npm or Chromium; under CI=true they fail instead).
 bpmnjs:
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tools/bpmnjs --no-audit --no-fund --silent || \
 		echo "bpmn-js not installed: the bpmn-js comparison will be skipped"; \
 		npm ci --prefix tools/axe --no-audit --no-fund --silent || \
 		echo "axe-core not installed: the accessibility tests will be skipped"; \
+		npm ci --prefix tools/element-templates --no-audit --no-fund --silent || \
+		echo "element template schemas not installed: their check will be skipped"; \
 	else echo "npm missing: the bpmn-js comparison and the accessibility tests will be skipped"; fi
 
 # The package as a user installs it: a wheel in a fresh venv, run from a folder outside the source tree.

@@ -84,14 +84,19 @@ def compile_command(ctx: click.Context, table_file: str, output: str | None) -> 
     Example: sop decompile {definitions}/{process}.bpmn -o {process}.sop.yaml;
     sop compile {process}.sop.yaml -o new.bpmn; sop compile {process}.xlsx -o new.bpmn
 
-    Forms named under kelengkapan must exist in the forms folder (--forms).
+    Forms named under kelengkapan must exist in the forms folder (--forms); the forms of a kelengkapan written as
+    isian are written there, as PROCESS.STEP.schema.json and PROCESS.STEP.uischema.json.
     """
-    from engine import compile_table
+    from engine import compile_table, write_table_forms
 
     _refuse_overwriting(table_file, output)
     forms = _path(ctx.find_root().obj["forms"])
     table, _ = _read_any_table(table_file, forms)
     bpmn = compile_table(table, table_file)
+    written = write_table_forms(table, forms_dir=forms)
+    if written:
+        message(N_("Wrote {forms_count} generated form file(s) to the forms folder {forms}.",
+                   forms_count=len(written), forms=forms))
     steps = sum(len(r.steps) for r in table.rows)
     _write(bpmn, output, N_("process {process_id} ({steps} steps in {lanes_count} lanes)",
                             process_id=table.process_id, steps=steps, lanes_count=len(table.lanes)))
@@ -111,7 +116,8 @@ def decompile_command(ctx: click.Context, bpmn_file: str, output: str | None, wo
     Example: sop decompile {definitions}/{process}.bpmn -o {process}.sop.yaml;
     sop decompile {definitions}/{process}.bpmn --xlsx {process}.xlsx
 
-    The identity page beside the diagram (NAME.yaml with `process: ID`), if any, is carried into the table.
+    The identity page beside the diagram (NAME.yaml with `process: ID`), if any, is carried into the table. A
+    form that sop compile generated from isian (in the forms folder, --forms, unchanged) is given back as isian.
     """
     from engine import DataFileError
 
@@ -129,7 +135,7 @@ def decompile_command(ctx: click.Context, bpmn_file: str, output: str | None, wo
         table, document = _read_any_table(bpmn_file, _path(ctx.find_root().obj["forms"]))
         identity = {"sop": document["sop"], "pelaksana": document["pelaksana"]}
     else:
-        table, identity = _diagram_table(bpmn_file, process_id)
+        table, identity = _diagram_table(bpmn_file, process_id, _path(ctx.find_root().obj["forms"]))
     from engine import write_table
 
     notes = identity.get("pelaksana") if identity and isinstance(identity.get("pelaksana"), dict) else None
@@ -138,11 +144,11 @@ def decompile_command(ctx: click.Context, bpmn_file: str, output: str | None, wo
     _write(write_table(table, identity, lane_notes=notes, header=header), output, what)
 
 
-def _diagram_table(bpmn_file: str, process_id: str | None) -> tuple[Any, dict[str, Any] | None]:
+def _diagram_table(bpmn_file: str, process_id: str | None, forms: Path) -> tuple[Any, dict[str, Any] | None]:
     """The table read from a diagram, and the identity page beside it (NAME.yaml with `process: ID`), if any."""
     from engine import parse_yaml, read_diagram_file, table_from_bpmn
 
-    table = table_from_bpmn(read_diagram_file(_path(bpmn_file)), bpmn_file, process_id=process_id)
+    table = table_from_bpmn(read_diagram_file(_path(bpmn_file)), bpmn_file, process_id=process_id, forms_dir=forms)
     page_path = _path(bpmn_file).with_suffix(".yaml")
     if page_path.is_file():
         page = parse_yaml(_read(str(page_path)), str(page_path))
@@ -159,7 +165,7 @@ def _decompile_to_workbook(ctx: click.Context, source: str, workbook: str, proce
         table, document = _read_any_table(source, forms)
         data = workbook_bytes(table, document=document, forms_dir=forms)
     else:
-        table, identity = _diagram_table(source, process_id)
+        table, identity = _diagram_table(source, process_id, forms)
         notes = identity.get("pelaksana") if identity and isinstance(identity.get("pelaksana"), dict) else None
         data = workbook_bytes(table, identity=identity, lane_notes=notes, forms_dir=forms)
     what = N_("the SOP AP sheet of {process_id} ({rows_count} rows)", process_id=table.process_id,

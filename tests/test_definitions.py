@@ -359,7 +359,8 @@ def test_no_executable_process_is_reported(folders: tuple[Path, Path]) -> None:
     problem = _only_problem(definitions, forms)
     assert problem == (f'{definitions / "uji.bpmn"}:3: process \'uji_proses\' has isExecutable="false" (bpmn-js\'s '
                        'new-diagram default), so sop does not run it; set isExecutable="true" on the process (Camunda '
-                       "Modeler: its Executable checkbox) (rule process-not-executable)")
+                       "Modeler: its Executable checkbox; bpmn.io has none, so open the diagram in Camunda Modeler) "
+                       "(rule process-not-executable)")
 
 
 # build_spec

@@ -348,18 +348,19 @@ def test_a_multi_instance_input_collection_must_be_declared_start_data(tmp_path:
 
 
 def test_camunda_extensions_get_warnings_naming_the_spiff_equivalent(tmp_path: Path) -> None:
-    """camunda:formKey, camunda:properties and camunda:formData are warnings (sop reads none) that say what to
-    write instead; the diagram still runs on its spiffworkflow form."""
+    """camunda:formKey and camunda:formData are warnings (sop reads neither) that say what to write instead;
+    camunda:properties are read as spiffworkflow properties, so the step runs on its form with the sla they give."""
     sop = _sop(tmp_path, source=VERDICT / "modeler" / "camunda_cuti.bpmn")
     linted = _lint(sop)
     assert {(p["severity"], p["rule"], p["element"]) for p in linted} == {("warning", "modeler-extension", "Ajukan")}
     messages = " | ".join(str(p["message"]) for p in linted)
     assert "camunda:formKey='embedded:app:forms/cuti.html', which sop does not read" in messages
-    assert 'formJsonSchemaFilename" value="FILE"' in messages
-    assert "camunda:properties (sla), which sop does not read; write them as <spiffworkflow:property" in messages
+    assert "with the property formJsonSchemaFilename (in Camunda Modeler: apply sop's element template" in messages
+    assert "camunda:properties" not in messages
     assert "camunda:formData (alasan)" in messages
     assert "camunda:candidateGroups='pegawai', which sop does not read; put the step in its actor's lane" in messages
     assert sop.start("camunda_cuti") == 1
+    assert [(t["task"], t["form"], t["sla"]) for t in sop.json("tasks")] == [("Ajukan", "telaah.schema.json", "PT1H")]
 
 
 def test_a_non_executable_process_says_to_set_is_executable(tmp_path: Path) -> None:

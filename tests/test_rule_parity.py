@@ -128,7 +128,11 @@ CLI_CASES = {
                       "user task 'AjukanCuti' is in 2 lanes ('Pegawai', 'Atasan'); keep it in its actor's lane only"),
     "form-missing": (lambda t: t.replace('<spiffworkflow:property name="formJsonSchemaFilename" '
                                          'value="cuti.schema.json" />', ""),
-                     "user task 'AjukanCuti' binds no form; add the formJsonSchemaFilename property"),
+                     "user task 'AjukanCuti' binds no form; add the formJsonSchemaFilename property, naming a JSON "
+                     "Schema file of the forms folder: in Camunda Modeler, apply sop's element template 'Langkah SOP' "
+                     "to the task and fill its Formulir field (bpmn.io has no field for it: open the diagram in "
+                     "Camunda Modeler or spiff-arena's modeler; the process owners' guide, 'Opening a diagram in a "
+                     "modeler', says how)"),
 }
 
 

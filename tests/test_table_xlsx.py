@@ -397,7 +397,9 @@ def _lane_sheet(book: Any) -> None:
     (_kinds, "the workbook has 4 problems; fix them and try again:\n"
              "  - Alur, row 2, column Kelengkapan: the row names a form file and also has fields on sheet Kelengkapan; "
              "keep one\n"
-             "  - Kelengkapan, row 2, column Jenis: 'nomor surt' is not a kind; did you mean 'nomor surat'?\n"
+             "  - Kelengkapan, row 2, column Jenis: unknown jenis 'nomor surt'; did you mean 'nomor surat'? The kinds are: "
+             "teks, teks panjang, angka, tanggal, waktu, pilihan: a / b / c, ya/tidak, NIP, NIK, nomor surat, e-mail, "
+             "telepon, berkas PDF 5 MB, berkas gambar 5 MB, berkas PDF/gambar 5 MB, daftar <jenis>\n"
              "  - Kelengkapan, row 3, column Wajib: 'mungkin' is neither ya nor tidak\n"
              "  - Kelengkapan, row 3, column No: No 9 names no row of sheet Alur"),
     (_lane_sheet, "the workbook has 3 problems; fix them and try again:\n"
@@ -506,3 +508,49 @@ def test_an_enormous_workbook_is_refused_before_it_is_unpacked(tmp_path: Path) -
     assert len(bomb.getvalue()) < 1024 * 1024
     assert _refusal(bomb.getvalue(), tmp_path) == (
         "the workbook unpacks to more than 60 MB; an SOP fits in far less: delete pictures and other sheets")
+
+
+TEMPLATE_DATA: dict[str, tuple[dict[str, Any], list[str]]] = {  # step -> (data, --attach pairs)
+    "Langkah_1": ({"nomor_surat": "800/12/DC/2026", "perihal": "Surat keterangan pegawai"},
+                  [f"berkas_surat={EXAMPLES / 'berkas' / 'surat-permohonan-dinkes.pdf'}"]),
+    "Langkah_3": ({}, [f"berkas_perbaikan={EXAMPLES / 'berkas' / 'surat-permohonan-dinkes.pdf'}"]),
+    "Langkah_4_1": ({"diparaf": True, "tanggal_paraf": "2026-02-03"}, []),
+    "Langkah_4_2": ({"diparaf": True, "tanggal_paraf": "2026-02-03"}, []),
+    "Langkah_5": ({"nomor_surat_keterangan": "800/13/DC/2026", "tanggal": "2026-02-04",
+                   "nip_penanda_tangan": "197001011995031001"}, []),
+}
+
+
+def test_template_compiles_with_generated_forms_lints_clean_and_runs_both_paths(make_sop: Callable[..., Sop],
+                                                                               tmp_path: Path) -> None:
+    """The template workbook, with no hand-written JSON: compiled (its forms generated from sheet Kelengkapan),
+    linted clean, and run on the Setuju path and on the Perbaiki path (back to the applicant, then Setuju) with the
+    two parafs done at the same time."""
+    definitions, forms = tmp_path / "definitions", tmp_path / "forms"
+    definitions.mkdir()
+    forms.mkdir()
+    shutil.copy(DEFINITIONS / "calendar.yaml", definitions)
+    cli = make_sop(definitions, forms)
+    result = cli("compile", str(TEMPLATE), "-o", str(definitions / "penerbitan_surat_keterangan.bpmn"))
+    assert result.exit_code == 0, result.output
+    assert "Wrote process penerbitan_surat_keterangan (6 steps in 5 lanes)" in result.stderr
+    assert (forms / "penerbitan_surat_keterangan.Langkah_2.schema.json").is_file()
+    assert cli.json("lint", str(definitions)) == []
+
+    def run(answers: list[str]) -> list[str]:
+        instance = str(cli.json("start", "penerbitan_surat_keterangan")["instance"])
+        done, tasks = [], ["Langkah_1"]
+        while tasks:
+            task = tasks[0]
+            data, attach = TEMPLATE_DATA.get(task, ({"keputusan": answers.pop(0)} if task == "Langkah_2" else {},
+                                                    []))
+            files = [arg for pair in attach for arg in ("--attach", pair)]
+            step = cli("complete", instance, task, "--data", "-", *files, "--json", input=json.dumps(data))
+            assert step.exit_code == 0, step.output
+            done.append(task)
+            tasks = [t["task"] for t in json.loads(step.stdout)["tasks"]]
+        return done
+
+    assert run(["Setuju"]) == ["Langkah_1", "Langkah_2", "Langkah_4_1", "Langkah_4_2", "Langkah_5"]
+    assert run(["Perbaiki", "Setuju"]) == ["Langkah_1", "Langkah_2", "Langkah_3", "Langkah_2", "Langkah_4_1",
+                                           "Langkah_4_2", "Langkah_5"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from web_browser_tools import free_port, sop_command, sop_env
+from web_browser_tools import free_port, server_process, sop_command, sop_env
 from web_fixtures import office
 
 pytest.importorskip("gunicorn")
@@ -25,26 +25,13 @@ CHUNK = 1024 * 1024
 
 @contextmanager
 def serving(tmp_path: Path, workers: int) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """`sop serve --workers N` on a free port of 127.0.0.1: (port, the master process)."""
+    """`sop serve --workers N` on a free port of 127.0.0.1: (port, the master process); no traceback in its log."""
     paths = office(tmp_path)
     port = free_port()
     log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(sop_command(paths, "serve", "--port", str(port), "--workers", str(workers)),
-                                  cwd=ROOT, env=sop_env(), stdout=out, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 30
-            while _status(port, "GET /login") is None:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("sop serve did not start:\n" + log.read_text())
-                time.sleep(0.2)
-            yield port, server
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+    command = sop_command(paths, "serve", "--port", str(port), "--workers", str(workers))
+    with server_process(command, port, log, cwd=ROOT, env=sop_env()) as server:
+        yield port, server
     assert "Traceback" not in log.read_text(), log.read_text()
 
 

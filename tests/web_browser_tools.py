@@ -90,6 +90,14 @@ def served(paths: dict[str, str], log: Path, workers: int = 2, language: str = "
 def serving(command: list[str], port: int, log: Path, *, cwd: Path, env: dict[str, str]) -> Iterator[str]:
     """A `sop serve` command line run (in cwd, with env) until the block ends, once it answers on port; yields its
     base address."""
+    with server_process(command, port, log, cwd=cwd, env=env):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def server_process(command: list[str], port: int, log: Path, *, cwd: Path,
+                   env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """The same, yielding the server's (master) process; it is stopped when the block ends."""
     with log.open("wb") as out:
         server = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
@@ -102,7 +110,7 @@ def serving(command: list[str], port: int, log: Path, *, cwd: Path, env: dict[st
                     if server.poll() is not None or time.monotonic() > deadline:
                         raise AssertionError("sop serve did not start:\n" + log.read_text()) from None
                     time.sleep(0.2)
-            yield f"http://127.0.0.1:{port}"
+            yield server
         finally:
             server.terminate()
             try:

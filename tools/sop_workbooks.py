@@ -6,7 +6,6 @@ writes read as the tables below, so rerun it after changing the layout or the ta
 
 from __future__ import annotations
 
-import copy
 import sys
 from pathlib import Path
 from typing import Any
@@ -124,21 +123,10 @@ def template_document() -> dict[str, Any]:
     }
 
 
-def _without_fields(doc: dict[str, Any]) -> dict[str, Any]:
-    """The document with each step's fields left out (the table model carries the artefact's name only)."""
-    plain = copy.deepcopy(doc)
-    for entry in plain["langkah"]:
-        for item in entry.get("bersamaan") or [entry]:
-            kelengkapan = item.get("kelengkapan")
-            if isinstance(kelengkapan, dict):
-                kelengkapan.pop("isian", None)
-    return plain
-
-
 def template_bytes() -> bytes:
     """examples/templat_sop_ap.xlsx."""
     doc = template_document()
-    table, _ = read_table_document(_without_fields(doc), "templat_sop_ap", lines={})
+    table, _ = read_table_document(doc, "templat_sop_ap", lines={})
     return workbook_bytes(table, document=doc, guide=GUIDE)
 
 

@@ -8,6 +8,8 @@ from typing import Any, NamedTuple
 
 from flask import Flask
 
+from engine import COUNT_CAP
+
 SESSION_HOURS = 8
 IDLE_MINUTES = 30
 MAX_UPLOAD = 2 * 1024**3 + 16 * 1024**2  # the largest file a form may take (2 GiB) and the rest of the form
@@ -48,7 +50,7 @@ def create_app(settings: WebSettings, testing: bool = False) -> Flask:
     app.jinja_env.autoescape = True  # every template, whatever its name ends with
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals.update(_=_words, local_time=_local_time, me=_me, page_language=_language,
-                                  office_name=_office_name)
+                                  office_name=_office_name, count_cap=COUNT_CAP)
     security.install(app)
     access.install(app)
     for blueprint in (auth, tasks, instances):

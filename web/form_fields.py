@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from .words import N_, fixed_text, words
+from .words import N_, fixed_text, translate, words
 
 ROWS = "_rows."  # the hidden input holding an array's row count: `_rows.titik_koneksi`
 MAX_ROWS = 200  # rows one array may show (a posted count above it is cut: nobody types 200 rows by hand)
@@ -129,6 +129,7 @@ class FormFields:
         label = str(ui.get("ui:title") or schema.get("title") or name)
         helps = [str(x) for x in (ui.get("ui:description") or schema.get("description"), ui.get("ui:help"))
                  if isinstance(x, str) and x.strip()]
+        helps += pattern_help(schema, bool(helps))
         base = Field(path, "text", " ".join(label.split()), " - ".join(helps),
                      str(ui.get("ui:placeholder") or ""), required, errors=tuple(self._errors.get(path, ())))
         kinds = kinds_of(schema)
@@ -194,6 +195,17 @@ class FormFields:
         kinds = ",".join(str(a) for a in accept if isinstance(a, str))
         many = declared is not schema
         return base._replace(kind="files" if many else "file", accept=kinds)
+
+
+def pattern_help(schema: dict[str, Any], helped: bool) -> list[str]:
+    """What a field's pattern asks for, in words (never the regex): its `x-sop-pattern-words`, or a phrase when the
+    form gives neither words nor a description."""
+    said = schema.get("x-sop-pattern-words")
+    if isinstance(said, str) and said.strip():
+        return [translate(N_("consists of {words}", words=" ".join(said.split())))]
+    if schema.get("pattern") and not helped:
+        return [fixed_text("in the form's set format")]
+    return []
 
 
 def flatten(schema: dict[str, Any], data: Any) -> tuple[dict[str, str], dict[str, int]]:

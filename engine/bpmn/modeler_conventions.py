@@ -1,19 +1,20 @@
-"""Other modelers' conventions sop does not read (Camunda 7's and 8's extensions): warnings naming the
-spiffworkflow:properties equivalent, so a copied model does not silently lose its forms and properties."""
+"""Other modelers' conventions sop does not read (Camunda 7's and 8's extensions other than their properties, which
+modeler_properties.py reads): warnings naming the equivalent sop reads, so a copied model does not silently lose
+its forms."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from engine.bpmn.diagram_checks import BPMN_NS, DiagramProblem
+from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS, DiagramProblem
 from engine.bpmn.tasks import FORM_PROPERTY
 from engine.common.i18n import N_
 
 CAMUNDA_NAMESPACES = frozenset({"http://camunda.org/schema/1.0/bpmn", "http://camunda.org/schema/zeebe/1.0"})
 CONVENTION_RULE = "modeler-extension"
-_BIND = (f"bind a JSON Schema file of the forms folder with <spiffworkflow:property name=\"{FORM_PROPERTY}\" "
-         "value=\"FILE\"/> inside <spiffworkflow:properties>")
+_BIND = N_("bind a JSON Schema file of the forms folder with the property {FORM_PROPERTY} (in Camunda Modeler: "
+           "apply sop's element template 'Langkah SOP' and fill its Formulir field)", FORM_PROPERTY=FORM_PROPERTY)
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -46,15 +47,15 @@ def convention_warnings(process: Any) -> Iterator[DiagramProblem]:
             namespace, local = _split(attribute)
             if namespace in CAMUNDA_NAMESPACES and local in ("formKey", "formRef"):
                 kind, owner = _owner(element)
-                yield DiagramProblem(element.sourceline, owner, CONVENTION_RULE,
-                                     f"{kind} '{owner}' names its form with camunda:{local}={value!r}, which sop "
-                                     f"does not read; {_BIND}")
+                yield DiagramProblem(element.sourceline, owner, CONVENTION_RULE, N_(
+                    "{kind} '{owner}' names its form with camunda:{local}={value!r}, which sop does not read; {bind}",
+                    kind=kind, owner=owner, local=local, value=value, bind=_BIND))
             if namespace in CAMUNDA_NAMESPACES and local in ("assignee", "candidateUsers", "candidateGroups"):
                 kind, owner = _owner(element)
-                yield DiagramProblem(element.sourceline, owner, CONVENTION_RULE,
-                                     f"{kind} '{owner}' names who does it with camunda:{local}={value!r}, which sop "
-                                     "does not read; put the step in its actor's lane (the roles file says who "
-                                     "holds each lane)")
+                yield DiagramProblem(element.sourceline, owner, CONVENTION_RULE, N_(
+                    "{kind} '{owner}' names who does it with camunda:{local}={value!r}, which sop does not read; put "
+                    "the step in its actor's lane (the roles file says who holds each lane)",
+                    kind=kind, owner=owner, local=local, value=value))
         namespace, local = _split(element.tag)
         if namespace not in CAMUNDA_NAMESPACES:
             continue
@@ -65,18 +66,38 @@ def convention_warnings(process: Any) -> Iterator[DiagramProblem]:
 
 
 def _message(element: Any, local: str, kind: str, owner: str) -> str | None:
-    where = f"{kind} '{owner}'"
+    if local == "properties" and _split(element.getparent().tag)[1] == "extensionElements":
+        return None  # read as spiffworkflow:property (modeler_properties.py); a value given twice is an error there
     if local == "properties":
-        return (f"{where} has camunda:properties ({_names(element, 'property', 'name')}), which sop does not read; "
-                "write them as <spiffworkflow:property name=\"...\" value=\"...\"/> inside "
-                "<spiffworkflow:properties> with the same names and values (sla, output, ...)")
+        return N_("{kind} '{owner}' has camunda:properties ({names}) inside a form field, which sop does not read; "
+                  "describe the field in the step's JSON Schema form instead", kind=kind, owner=owner,
+                  names=_names(element, "property", "name"))
     if local == "formData":
-        return (f"{where} declares its fields in camunda:formData ({_names(element, 'formField', 'id')}), which sop "
-                "does not read; write the fields as a JSON Schema 2020-12 file in the forms folder and bind it with "
-                f"<spiffworkflow:property name=\"{FORM_PROPERTY}\" value=\"FILE\"/>")
+        return N_("{kind} '{owner}' declares its fields in camunda:formData ({names}), which sop does not read; write "
+                  "the fields as a JSON Schema 2020-12 file in the forms folder and {bind}", kind=kind, owner=owner,
+                  names=_names(element, "formField", "id"), bind=_BIND)
     if local in ("formDefinition", "userTaskForm"):
-        return f"{where} has a zeebe:{local}, which sop does not read; {_BIND}"
+        return N_("{kind} '{owner}' has a zeebe:{local}, which sop does not read; {bind}", kind=kind, owner=owner,
+                  local=local, bind=_BIND)
     if local in ("executionListener", "taskListener", "inputOutput", "taskDefinition", "script"):
-        return (f"{where} has a camunda:{local}, which sop never runs (diagrams run no code or services); delete "
-                "it, and model the work as a user task")
+        return N_("{kind} '{owner}' has a camunda:{local}, which sop never runs (diagrams run no code or services); "
+                  "delete it, and model the work as a user task", kind=kind, owner=owner, local=local)
     return None
+
+
+FORMLESS_RULE = "process-without-forms"
+
+
+def formless_warning(process: Any, steps: list[Any]) -> DiagramProblem | None:
+    """A warning when a process has steps and none is a user task or binds a form (bpmn.io draws plain tasks and
+    sets no properties): every step would be completed with no artefact, which an SOP with Kelengkapan never
+    means. A user task without a form is form-missing already."""
+    if not steps or any(_split(step.tag)[1] == "userTask" for step in steps) or any(
+            p.get("name") == FORM_PROPERTY and p.get("value") for step in steps
+            for p in step.iter(f"{{{SPIFF_NS}}}property")):
+        return None
+    return DiagramProblem(process.sourceline, process.get("id"), FORMLESS_RULE, N_(
+        "no step of process '{process_id}' binds a form, so every step is completed with no artefact; make each "
+        "step with a Kelengkapan a user task and add its {FORM_PROPERTY} property (in Camunda Modeler: apply "
+        "sop's element template 'Langkah SOP' and fill its Formulir field; bpmn.io has no field for it)",
+        process_id=process.get("id"), FORM_PROPERTY=FORM_PROPERTY))

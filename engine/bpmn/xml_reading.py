@@ -87,7 +87,9 @@ def _checked(text: str) -> tuple[bytes, XmlProblem | None]:
 
 
 def read_xml(text: str) -> tuple[Any, XmlProblem | None]:
-    """The lxml root element of a text (no DTD, entities or network), or None and the problem that refuses it."""
+    """The lxml root element of a text (no DTD, entities or network), with Camunda Modeler's camunda:property and
+    zeebe:property read as spiffworkflow:property (engine/bpmn/modeler_properties.py), or None and the problem
+    that refuses it."""
     data, problem = _checked(text)
     if problem is not None:
         return None, problem
@@ -95,9 +97,13 @@ def read_xml(text: str) -> tuple[Any, XmlProblem | None]:
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
-        return etree.fromstring(data, parser), None
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         return None, XmlProblem(exc.lineno or None, XML_RULE, f"not well-formed XML ({exc.msg}); fix the diagram")
+    from engine.bpmn.modeler_properties import adopt_modeler_properties
+
+    adopt_modeler_properties(root)
+    return root, None
 
 
 def refusal(problem: XmlProblem, source: str) -> DefinitionError:

@@ -98,6 +98,13 @@ def _either(words: list[str]) -> str:
     return out
 
 
+def pattern_words(schema: Any) -> str | None:
+    """What a field's pattern asks for in words (`x-sop-pattern-words`, a catalog entry when sop wrote it: shown in
+    the reader's language), or None when the form gives none."""
+    said = schema.get("x-sop-pattern-words") if isinstance(schema, dict) else None
+    return Message(" ".join(said.split())) if isinstance(said, str) and said.strip() else None
+
+
 def _sentence(kind: str, expected: Any, value: Any, schema: dict[str, Any], fallback: str) -> str:
     given = shown(value)
     if kind == "type":
@@ -112,11 +119,14 @@ def _sentence(kind: str, expected: Any, value: Any, schema: dict[str, Any], fall
     if kind == "const":
         wanted = shown(expected)
         return N_("must be {wanted}; given {given}", wanted=wanted, given=given)
-    if kind == "pattern":
+    if kind == "pattern":  # never the regex: officials read the pattern's words, the field's help, or a phrase
+        said = pattern_words(schema)
+        if said:
+            return N_("must consist of {words}; given {given}", words=said, given=given)
         hint = schema.get("description")
         if isinstance(hint, str) and hint.strip():
             return N_("does not have the expected form ({hint}); given {given}", hint=hint, given=given)
-        return N_("does not have the expected form (pattern {expected}); given {given}", expected=expected, given=given)
+        return N_("does not have the expected form; given {given}", given=given)
     if kind == "minLength":
         if expected == 1:
             return N_("must not be empty; given {given}", given=given)

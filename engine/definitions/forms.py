@@ -261,8 +261,14 @@ def _comment(prop: dict[str, Any], required: bool) -> str:
         bits.append(translate(N_("choices: {choices}", choices=choices)))
     if prop.get("format"):
         bits.append(translate(N_("format: {format}", format=prop['format'])))
-    if prop.get("pattern"):
-        bits.append(translate(N_("pattern: {pattern}", pattern=prop['pattern'])))
+    if prop.get("pattern"):  # in words, never the regex; a pattern without words is told by its description
+        from engine.definitions.form_errors import pattern_words
+
+        said = pattern_words(prop)
+        if said:
+            bits.append(translate(N_("consists of {words}", words=said)))
+        elif not prop.get("description"):
+            bits.append(_("in the form's set format"))
     attach = _file_note(prop)
     if attach:
         bits.append(attach)

@@ -126,7 +126,8 @@ def _idle_finding(process: Any, severity: str) -> Finding:
     process_id, flag = process.get("id"), process.get("isExecutable")
     return Finding(severity, process.sourceline, process_id, IDLE_RULE,
                    f"process '{process_id}' has isExecutable=\"{flag}\" (bpmn-js's new-diagram default), so sop does "
-                   "not run it; set isExecutable=\"true\" on the process (Camunda Modeler: its Executable checkbox)")
+                   "not run it; set isExecutable=\"true\" on the process (Camunda Modeler: its Executable checkbox; "
+                   "bpmn.io has none, so open the diagram in Camunda Modeler)")
 
 
 def step_elements(process: Any) -> list[Any]:
@@ -164,7 +165,6 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
         out.append(Finding(severity, line, element, rule, message))
 
     from engine.bpmn.data_names import name_problems, start_data_names, start_data_problems
-    from engine.bpmn.modeler_conventions import convention_warnings
 
     tasks = step_elements(process)
     step_ids = {t.get("id", "") for t in tasks}
@@ -172,8 +172,7 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
     start_data = frozenset(declared)
     for found in process_problems(process, step_ids, start_data):
         add(found.line, found.element, found.rule, found.message)
-    for found in convention_warnings(process):
-        add(found.line, found.element, found.rule, found.message, WARNING)
+    _modeler_findings(process, tasks, add)
     for line, element, rule, message in start_data_problems(declared, step_ids, process.get("id", "")):
         add(line, element, rule, message)
     if lanes_known is not None:
@@ -199,6 +198,19 @@ def process_findings(process: Any, forms: FormSource, lanes_known: set[str] | No
     for line, element, rule, message, severity in gateway_problems(process, schemas):
         add(line, element, rule, message, severity)
     return out
+
+
+def _modeler_findings(process: Any, tasks: list[Any], add: Any) -> None:
+    """What other modelers write that sop does not read, a process with no form at all, and the properties
+    Camunda Modeler writes (a name given two values is an error)."""
+    from engine.bpmn.modeler_conventions import convention_warnings, formless_warning
+    from engine.bpmn.modeler_properties import property_conflicts, property_suggestions
+
+    formless = formless_warning(process, tasks)
+    for found in [*convention_warnings(process), *([formless] if formless else []), *property_suggestions(process)]:
+        add(found.line, found.element, found.rule, found.message, WARNING)
+    for found in property_conflicts(process):
+        add(found.line, found.element, found.rule, found.message)
 
 
 def _form_default_findings(tasks: list[Any], schemas: dict[str, dict[str, Any]], forms: FormSource, add: Any) -> None:
@@ -315,7 +327,10 @@ def _step_findings(task: Any, forms: FormSource, add: Any) -> dict[str, Any] | N
     if not name:
         if kind == "user task":
             add(line, bpmn_id, "form-missing", f"user task '{bpmn_id}' binds no form; add the {FORM_PROPERTY} "
-                "property")
+                "property, naming a JSON Schema file of the forms folder: in Camunda Modeler, apply sop's element "
+                "template 'Langkah SOP' to the task and fill its Formulir field (bpmn.io has no field for it: open "
+                "the diagram in Camunda Modeler or spiff-arena's modeler; the process owners' guide, 'Opening a "
+                "diagram in a modeler', says how)")
         return None  # a manual or plain task without a form: completing it records who and when, nothing else
     if kind != "user task":
         add(line, bpmn_id, "task-type-form",

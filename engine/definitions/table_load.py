@@ -6,6 +6,7 @@ from pathlib import Path
 
 from engine.common.errors import DefinitionError
 from engine.definitions.rules import (
+    FormSource,
     diagram_findings,
     diagram_root,
     executable_processes,
@@ -15,6 +16,7 @@ from engine.definitions.rules import (
 )
 from engine.definitions.version import Definition, bound_forms, checked_definition
 from engine.table.sop_bpmn import compile_table
+from engine.table.sop_table import SopTable
 from engine.table.sop_yaml import SUFFIXES, read_table
 
 
@@ -25,6 +27,20 @@ def compiled_name(path: Path) -> str:
         if name.endswith(suffix):
             return name[: -len(suffix)] + ".bpmn"
     return path.stem + ".bpmn"
+
+
+def table_forms(table: SopTable, forms_dir: Path) -> FormSource:
+    """The forms a table's steps bind: those its isian make, generated here in memory (they win over a file of the
+    same name), and the forms folder's for the others.
+
+    Loading writes nothing: the folders may be read-only to the account that loads, and several processes load at
+    once. The version pins the generated texts, which are the same bytes for the same table (no new version)."""
+    from engine.table.table_forms import form_texts
+
+    generated = form_texts(table)
+    folder = folder_forms(forms_dir)
+    return FormSource(folder.where, lambda name: generated[name] if name in generated else folder.text(name),
+                      forms_dir)
 
 
 def load_table_file(path: Path, forms_dir: Path) -> Definition:
@@ -38,7 +54,7 @@ def load_table_file(path: Path, forms_dir: Path) -> Definition:
     table, _ = read_table(text, str(path), forms_dir=forms_dir)
     bpmn = compile_table(table, str(path))
     root, findings = diagram_root(bpmn)
-    forms = folder_forms(forms_dir)
+    forms = table_forms(table, forms_dir)
     if root is not None:
         findings = diagram_findings(root, forms)
     refuse(table_findings(findings), str(path), [table.process_id])

@@ -12,6 +12,7 @@ from engine.definitions.rules import (
     ERROR,
     WARNING,
     Finding,
+    FormSource,
     diagram_findings,
     diagram_root,
     executable_processes,
@@ -167,12 +168,15 @@ def _lint_table(text: str, source: str, forms_dir: Path, lanes_known: set[str] |
     except EngineError as exc:
         found = getattr(exc, "table_problems", None) or [(_line_of(str(exc), source), str(exc))]
         return [LintProblem(ERROR, source, line, None, "table-invalid", message) for line, message in found]
-    compiled = _lint_bpmn(compile_table(table, source), source, forms_dir, lanes_known, seen)
+    from engine.definitions.table_load import table_forms
+
+    compiled = _lint_bpmn(compile_table(table, source), source, forms_dir, lanes_known, seen,
+                          forms=table_forms(table, forms_dir))
     return [p._replace(line=None) for p in compiled]  # lines of the compiled XML mean nothing to the author
 
 
 def _lint_bpmn(text: str, source: str, forms_dir: Path, lanes_known: set[str] | None,
-               seen: dict[str, str]) -> list[LintProblem]:
+               seen: dict[str, str], *, forms: FormSource | None = None) -> list[LintProblem]:
     """The rule set loading refuses by (engine/definitions/rules.py), SpiffWorkflow's XSD and parser, and ids
     that another file also defines."""
     from engine.runtime.parsing import parser_findings, xsd_findings
@@ -181,7 +185,7 @@ def _lint_bpmn(text: str, source: str, forms_dir: Path, lanes_known: set[str] | 
     if root is None:
         return [_problem(source, found) for found in findings]
     findings = xsd_findings(root) + parser_findings(root, source)
-    findings.extend(diagram_findings(root, folder_forms(forms_dir), lanes_known))
+    findings.extend(diagram_findings(root, forms or folder_forms(forms_dir), lanes_known))
     for process in executable_processes(root):
         process_id = process.get("id", "")
         if process_id in seen:

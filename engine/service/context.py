@@ -154,11 +154,11 @@ class EngineContext:
     def store_roles(self) -> Roles | None:
         """The roles version pinned in the store (read once per context), or None when none was applied."""
         if self._pinned_roles is None:
-            rows = self.store(optional=True).roles_events()  # no yaml, nor json unless roles are pinned
-            if rows:
+            row = self.store(optional=True).roles_event_last()  # no yaml, nor json unless roles are pinned
+            if row is not None:
                 from engine.definitions.roles_pinning import pinned_roles
 
-                self._pinned_roles = (pinned_roles(rows[-1]),)
+                self._pinned_roles = (pinned_roles(row),)
             else:
                 self._pinned_roles = (None,)
         return self._pinned_roles[0]

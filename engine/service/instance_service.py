@@ -84,8 +84,8 @@ class InstanceService:
         title or of an artefact's text; filters by process, status, waiting step, lane of a ready step, overdue (a
         ready step due before overdue_at), started from the day started_since to the day started_until (the
         office's days); mine: only those the person started or acted on. Sorted by start (newest first), last
-        change (newest first) or due time (soonest first); with how many match (counted up to 10,000: more reads
-        10,001)."""
+        change (newest first) or due time (soonest first); with how many match (counted up to 1,000: more reads
+        1,001)."""
         from engine.service.reading import read_scope
         from engine.service.titles import search_words, shown_title
         from engine.store.sql_core import matching_lanes

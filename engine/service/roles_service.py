@@ -60,8 +60,7 @@ def has_roles_log(store: Store) -> bool:
 
 def pinned_row(store: Store) -> RolesEventRow | None:
     """The roles event in force in the store, or None."""
-    rows = store.roles_events()
-    return rows[-1] if rows else None
+    return store.roles_event_last()
 
 
 def roles_in_tx(store: Store, tx: Transaction, fallback: Callable[[], Roles | None]) -> Roles | None:

@@ -402,6 +402,8 @@ class Store(Protocol):
         """A completed instance's recorded (total, budget) working seconds as stored, or None."""
     def roles_events(self) -> list[RolesEventRow]:
         """Every roles version applied, in order (none before the store had the roles log)."""
+    def roles_event_last(self) -> RolesEventRow | None:
+        """The roles version in force (the last applied), or None."""
     def attachments(self, instance_id: int | None = None) -> list[AttachmentRow]:
         """The files the events name (of one instance, or all), by instance, event, field and position."""
     def blob(self, sha256: str) -> BlobRow | None:

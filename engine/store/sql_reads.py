@@ -119,7 +119,11 @@ class SqlStoreReads(ABC):
 
     def ready_lanes(self) -> list[str]:
         """The distinct lanes of the ready tasks."""
-        return [str(r[0]) for r in self._query("SELECT DISTINCT lane FROM ready_tasks WHERE lane IS NOT NULL")]
+        # one index probe per lane (a skip scan of ready_tasks_lane_order), not a pass over every ready row
+        sql = ("WITH RECURSIVE found(lane) AS (SELECT min(lane) FROM ready_tasks UNION ALL "
+               "SELECT (SELECT min(r.lane) FROM ready_tasks r WHERE r.lane > found.lane) FROM found "
+               "WHERE found.lane IS NOT NULL) SELECT lane FROM found WHERE lane IS NOT NULL")
+        return [str(r[0]) for r in self._query(sql)]
 
     def days_off(self, calendar: str) -> dict[int, list[str]]:
         """The days off kept for a calendar, by year."""
@@ -193,6 +197,13 @@ class SqlStoreReads(ABC):
         if self.schema_version() < self.roles_since:
             return []
         return [RolesEventRow(*r) for r in self._query(f"SELECT {ROLES_COLUMNS} FROM roles_events ORDER BY seq")]
+
+    def roles_event_last(self) -> RolesEventRow | None:
+        """The roles version in force (the last applied), or None: one row, not the whole log."""
+        if self.schema_version() < self.roles_since:
+            return None
+        rows = self._query(f"SELECT {ROLES_COLUMNS} FROM roles_events ORDER BY seq DESC LIMIT 1")
+        return RolesEventRow(*rows[0]) if rows else None
 
     def instance_steps(self, instance_id: int) -> list[StepRow]:
         """The instance's step records, by ready event and UUID."""

@@ -6,11 +6,12 @@ random ids, fixed attribute order.
 
 from __future__ import annotations
 
-from engine.bpmn.tasks import FORM_PROPERTY
+from engine.bpmn.tasks import FORM_PROPERTY, UI_PROPERTY
 from engine.common.errors import DefinitionError
 from engine.table.sop_graph import Flow, Graph, Node, build_graph
 from engine.table.sop_layout import Layout, layout
 from engine.table.sop_table import SopTable
+from engine.table.table_forms import form_names
 
 NAMESPACES = (
     'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
@@ -59,7 +60,7 @@ def write_bpmn(graph: Graph, where: Layout, source: str = "<table>") -> str:
         lines.append("      </bpmn:lane>")
     lines.append("    </bpmn:laneSet>")
     for node in graph.nodes:
-        lines.extend(_node(node, graph.flows))
+        lines.extend(_node(node, graph.flows, graph))
     for flow in graph.flows:
         lines.extend(_flow(flow))
     lines.append("  </bpmn:process>")
@@ -69,7 +70,7 @@ def write_bpmn(graph: Graph, where: Layout, source: str = "<table>") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _node(node: Node, flows: tuple[Flow, ...]) -> list[str]:
+def _node(node: Node, flows: tuple[Flow, ...], graph: Graph) -> list[str]:
     tag = TAGS[node.kind]
     attrs = f'id="{node.id}"' + (f' name="{_attr(node.name)}"' if node.name else "")
     default = next((f.id for f in flows if f.source == node.id and f.default), None)
@@ -80,8 +81,9 @@ def _node(node: Node, flows: tuple[Flow, ...]) -> list[str]:
     if step is not None:
         if step.keterangan:
             out.append(f"      <bpmn:documentation>{_text(step.keterangan)}</bpmn:documentation>")
-        props = [("nomor", str(node.nomor)), (FORM_PROPERTY, step.formulir), ("sla", step.waktu),
-                 ("kelengkapan", step.kelengkapan), ("output", step.output),
+        ui_form = form_names(graph.table.process_id, step.id)[1] if step.isian else None
+        props = [("nomor", str(node.nomor)), (FORM_PROPERTY, step.formulir), (UI_PROPERTY, ui_form),
+                 ("sla", step.waktu), ("kelengkapan", step.kelengkapan), ("output", step.output),
                  ("check", step.periksa.syarat if step.periksa else None),
                  ("checkMessage", step.periksa.pesan if step.periksa else None)]
         out.append("      <bpmn:extensionElements>")

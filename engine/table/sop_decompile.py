@@ -11,7 +11,7 @@ tasks' `nomor` properties when every step has one, otherwise by sop_table.canoni
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS, tag
 from engine.bpmn.tasks import FORM_PROPERTY
@@ -30,6 +30,9 @@ from engine.table.sop_table import (
     default_parallel_id,
     structure_problems,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 STEPS = ("userTask", "manualTask")
 IGNORED = {"laneSet", "documentation", "extensionElements", "textAnnotation", "association", "sequenceFlow"}
@@ -251,8 +254,12 @@ def _lanes(root: Any, process: Any, source: str) -> tuple[list[str], dict[str, s
     return names, of
 
 
-def table_from_bpmn(text: str, source: str, *, process_id: str | None = None, for_sheet: bool = False) -> SopTable:
-    """Read a diagram's process as an SOP table (see the module docstring); what does not fit is named with its line."""
+def table_from_bpmn(text: str, source: str, *, process_id: str | None = None, for_sheet: bool = False,
+                    forms_dir: Path | None = None) -> SopTable:
+    """Read a diagram's process as an SOP table (see the module docstring); what does not fit is named with its line.
+
+    forms_dir, when given, is where the forms are: a step whose form sop generated from a table's isian (and
+    nobody changed) gets its isian back."""
     root = parse_xml(text, source)
     processes = [p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("isExecutable", "true").lower() == "true"]
     if process_id is not None:
@@ -298,7 +305,20 @@ def table_from_bpmn(text: str, source: str, *, process_id: str | None = None, fo
         listing = "; ".join(f"line {line}: {text}" for line, text in problems)
         raise DefinitionError("{source}: the diagram's flow is not a usable table ({listing})",
                               source=source, listing=listing)
-    return table
+    return table if forms_dir is None else _with_fields(table, forms_dir)
+
+
+def _with_fields(table: SopTable, forms_dir: Path) -> SopTable:
+    from engine.table.table_forms import with_generated_fields
+
+    def read(name: str) -> str | None:
+        try:
+            path = forms_dir / name
+            return path.read_text(encoding="utf-8") if path.is_file() else None
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    return with_generated_fields(table, read)
 
 
 def _numbered(first: str, drafts: dict[str, Any]) -> tuple[list[str], dict[str, int], dict[str, str]]:

@@ -25,6 +25,18 @@ class Check:
 
 
 @dataclass(frozen=True)
+class TableField:
+    """One field of a step's Kelengkapan written in the table (`isian`): its title, kind in words, key and help."""
+
+    judul: str
+    jenis: str  # the kind in words, as the table writes it (teks, NIP, pilihan: a / b, berkas PDF 5 MB, daftar ...)
+    kunci: str  # the data key (from judul in snake_case unless the table gives one)
+    wajib: bool = True
+    bantuan: str | None = None
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
 class Step:
     """One activity of the sheet: what is done (kegiatan), by whom (pelaksana), with its Mutu Baku."""
 
@@ -39,6 +51,7 @@ class Step:
     periksa: Check | None = None
     line: int = field(default=0, compare=False)
     petunjuk: str | None = field(default=None, compare=False)  # the diagram's instructionsForEndUser (Markdown)
+    isian: tuple[TableField, ...] = ()  # the Kelengkapan's fields written in the table; formulir is then generated
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from engine.common.errors import DefinitionError
 from engine.common.i18n import N_
 from engine.table.sop_table import END, SopTable, default_parallel_id, default_step_id
 from engine.table.sop_yaml import read_table_document, waktu_iso
+from engine.table.table_forms import key_from_judul, parse_jenis
 
 MAX_BYTES = 10 * 1024 * 1024  # the file as stored
 MAX_UNPACKED = 60 * 1024 * 1024  # all of its parts unpacked (a small file can unpack to gigabytes)
@@ -76,9 +77,6 @@ FIELD_COLUMNS = {"no": "no", "no.": "no", "nomor": "no", "kelengkapan": "nama", 
                  "jenis": "jenis", "wajib": "wajib", "bantuan": "bantuan", "kunci": "kunci"}
 FIELD_TITLES = ("No", "Kelengkapan", "Isian", "Jenis", "Wajib", "Bantuan", "Kunci")
 
-_KINDS = ("teks", "teks panjang", "angka", "tanggal", "waktu", "ya/tidak", "nip", "nik", "nomor surat", "e-mail",
-          "telepon")
-_FILE_KIND = re.compile(r"berkas (pdf|gambar|pdf/gambar) \d+ ?mb")
 _BRANCH = re.compile(r"(?:(?P<q>[^;?]*\?)\s*)?(?P<label>[^\W\d_][\w /()-]{0,40}?)\s*:\s*(?:lanjut\s+)?ke\s+"
                      r"(?:no\.?\s*|nomor\s+|baris\s+)?(?P<no>\w+)\.?", re.I)
 _BRANCH_END = re.compile(r"(?:(?P<q>[^;?]*\?)\s*)?(?P<label>[^\W\d_][\w /()-]{0,40}?)\s*:\s*selesai\.?", re.I)
@@ -147,11 +145,8 @@ def _near(word: str, choices: list[str]) -> str | None:
 
 
 def snake_key(title: str) -> str:
-    """A field's data key from its title: lower-case ASCII words joined by _ ("Nomor surat" -> nomor_surat)."""
-    import unicodedata
-
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()
-    return "_".join(re.findall(r"[a-z0-9]+", ascii_text))
+    """A field's data key from its title, as the table makes it ("Nomor surat" -> nomor_surat)."""
+    return key_from_judul(title)
 
 
 # --- opening the file -------------------------------------------------------------------------------------------
@@ -517,20 +512,8 @@ def split_keterangan(text: str) -> tuple[str, _Route]:
 
 
 def kind_problem(jenis: str) -> str | None:
-    """Why a field's kind (jenis) is not one of the shared format's kinds, or None."""
-    kind = " ".join(jenis.lower().split())
-    while kind.startswith("daftar "):
-        kind = kind[len("daftar "):]
-    if kind in _KINDS or _FILE_KIND.fullmatch(kind) or kind in ("email", "ya / tidak"):
-        return None
-    if kind.startswith("pilihan"):
-        choices = [c.strip() for c in kind.partition(":")[2].split("/") if c.strip()]
-        return None if len(choices) >= 2 else N_("write the choices after 'pilihan:', separated by /, e.g. "
-                                                 "'pilihan: Setuju / Perbaiki'")
-    near = _near(kind, [*_KINDS, "pilihan", "berkas PDF 5 MB"])
-    return N_("'{jenis}' is not a kind; did you mean '{near}'?", jenis=jenis, near=near) if near else N_(
-        "'{jenis}' is not a kind; use teks, teks panjang, angka, tanggal, waktu, pilihan: a / b, ya/tidak, NIP, NIK, "
-        "nomor surat, e-mail, telepon, berkas PDF 5 MB, berkas gambar 5 MB or daftar <kind>", jenis=jenis)
+    """Why a field's kind (jenis) is not one of the shared format's kinds (the table's own words), or None."""
+    return parse_jenis(jenis)[1]
 
 
 def _fields(grid: _SheetCells, problems: _Problems) -> dict[str, list[tuple[int, dict[str, str]]]]:
@@ -751,12 +734,12 @@ def deciding_fields(step: dict[str, Any], forms_dir: Path | None) -> dict[str, l
     out: dict[str, list[Any]] = {}
     if isinstance(kelengkapan, dict) and "isian" in kelengkapan:
         for item in kelengkapan["isian"]:
-            kind = " ".join(str(item.get("jenis", "")).lower().split())
+            kind, _ = parse_jenis(str(item.get("jenis", "")))
             key = str(item.get("kunci") or snake_key(str(item.get("judul", ""))))
-            if kind in ("ya/tidak", "ya / tidak"):
+            if kind is not None and kind.name == "ya/tidak" and not kind.many:
                 out[key] = [True, False]
-            elif kind.startswith("pilihan"):
-                out[key] = [c.strip() for c in str(item["jenis"]).partition(":")[2].split("/") if c.strip()]
+            elif kind is not None and kind.name == "pilihan" and not kind.many:
+                out[key] = list(kind.choices)
         return out
     form = kelengkapan if isinstance(kelengkapan, str) else (kelengkapan or {}).get("formulir")
     if not form or forms_dir is None or "/" in form or "\\" in form or form.startswith("."):

@@ -13,6 +13,7 @@ from typing import Any
 from engine.table.sop_table import END, SopTable, default_step_id
 from engine.table.sop_xlsx import FIELD_TITLES, FLOW_TITLES, IDENTITY_ROWS, MONTHS, deciding_fields, derive_syarat
 from engine.table.sop_yaml import waktu_iso
+from engine.table.table_forms import isian_entry
 
 _ISO_PART = re.compile(r"(\d+)([WDHMS])")
 _ISO_WORD = {"W": "minggu", "D": "hari", "H": "jam", "M": "menit", "S": "detik"}
@@ -64,6 +65,8 @@ def _routing(table: SopTable, index: int, by_id: dict[str, str]) -> str:
 
 
 def _kelengkapan_text(step: Any) -> str:
+    if step.isian:  # its form is generated from the fields on sheet Kelengkapan
+        return str(step.kelengkapan or "")
     if step.formulir and step.kelengkapan:
         return f"{step.kelengkapan} ({step.formulir})"
     return str(step.formulir or step.kelengkapan or "")
@@ -233,7 +236,8 @@ def workbook_bytes(table: SopTable, *, identity: dict[str, Any] | None = None,
     table's own document when it was read from one (its sop block, lane descriptions and fields); guide, the lines
     of a first sheet "Petunjuk"; forms_dir, where the forms are (a condition they imply is not written out).
     """
-    isian = isian_by_step(document) if document else {}
+    isian = {**(isian_by_step(document) if document else {}),
+             **{step.id: isian_entry(step)["isian"] for _, step in table.steps() if step.isian}}
     if document:
         identity = {**(identity or {}), **{k: v for k, v in (document.get("sop") or {}).items()}}
         notes = document.get("pelaksana")

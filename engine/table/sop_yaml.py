@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from engine.bpmn.diagram_checks import RESERVED_IDS, TASK_ID_RULE, check_expression, is_task_id
 from engine.common.durations import DURATION_SHAPE, duration_problem, is_duration
 from engine.common.errors import DefinitionError, EngineError
+from engine.common.i18n import N_
 from engine.common.yamlio import Lines, parse_yaml_lines
 from engine.table.sop_table import (
     END,
@@ -19,10 +21,12 @@ from engine.table.sop_table import (
     Row,
     SopTable,
     Step,
+    TableField,
     default_parallel_id,
     default_step_id,
     structure_problems,
 )
+from engine.table.table_forms import form_names, isian_entry, read_isian
 
 SCHEMA_FILE = Path(__file__).with_name("sop_table.schema.json")
 SUFFIXES = (".sop.yaml", ".sop.yml")
@@ -187,7 +191,10 @@ class _YamlReader:
         kelengkapan = item.get("kelengkapan")
         form, artefact = (kelengkapan, None) if isinstance(kelengkapan, str) else (
             (kelengkapan or {}).get("formulir"), (kelengkapan or {}).get("nama"))
-        if form is not None:
+        isian = self._isian(kelengkapan, step_id, (*path, "kelengkapan"))
+        if isian:
+            form = form_names(str(self.doc["sop"]["id"]), step_id)[0]
+        elif form is not None:
             self._form(str(form), step_id, (*path, "kelengkapan"))
         waktu = None
         if "waktu" in item:
@@ -203,7 +210,20 @@ class _YamlReader:
         check = item.get("periksa")
         return Step(step_id, str(item.get("kegiatan", "")), lane, form, artefact, waktu, item.get("output"),
                     item.get("keterangan"), Check(check["syarat"], check.get("pesan")) if check else None,
-                    self.line(path))
+                    self.line(path), isian=isian)
+
+    def _isian(self, kelengkapan: Any, step_id: str, path: Path_) -> tuple[TableField, ...]:
+        """The Kelengkapan's fields (isian), each problem at its field's line; () when it names a form instead."""
+        if not isinstance(kelengkapan, dict) or "isian" not in kelengkapan:
+            return ()
+        if "formulir" in kelengkapan:
+            self.problem((*path, "formulir"), N_("step '{step_id}' has both formulir and isian under kelengkapan; "
+                                                 "keep isian to have sop write the form, or formulir to name a form "
+                                                 "of the forms folder", step_id=step_id))
+        fields, problems = read_isian(kelengkapan["isian"], step_id, nomor=int(str(path[1])) + 1)
+        for index, text in problems:
+            self.problem((*path, "isian", index), text)
+        return tuple(replace(f, line=self.line((*path, "isian", i))) for i, f in enumerate(fields))
 
     def _form(self, name: str, step_id: str, path: Path_) -> None:
         if "/" in name or "\\" in name or name.startswith("."):
@@ -354,7 +374,9 @@ def table_document(table: SopTable, identity: dict[str, Any] | None = None,
 def _step_entry(step: Step, default_id: str) -> dict[str, Any]:
     entry: dict[str, Any] = {} if step.id == default_id else {"id": step.id}
     entry.update({"kegiatan": step.kegiatan, "pelaksana": step.pelaksana})
-    if step.kelengkapan:
+    if step.isian:
+        entry["kelengkapan"] = isian_entry(step)
+    elif step.kelengkapan:
         entry["kelengkapan"] = {"formulir": step.formulir, "nama": step.kelengkapan} if step.formulir else {
             "nama": step.kelengkapan}
     elif step.formulir:
