@@ -397,9 +397,9 @@ def _lane_sheet(book: Any) -> None:
     (_kinds, "the workbook has 4 problems; fix them and try again:\n"
              "  - Alur, row 2, column Kelengkapan: the row names a form file and also has fields on sheet Kelengkapan; "
              "keep one\n"
-             "  - Kelengkapan, row 2, column Jenis: unknown jenis 'nomor surt'; did you mean 'nomor surat'? The kinds are: "
-             "teks, teks panjang, angka, tanggal, waktu, pilihan: a / b / c, ya/tidak, NIP, NIK, nomor surat, e-mail, "
-             "telepon, berkas PDF 5 MB, berkas gambar 5 MB, berkas PDF/gambar 5 MB, daftar <jenis>\n"
+             "  - Kelengkapan, row 2, column Jenis: unknown jenis 'nomor surt'; did you mean 'nomor surat'? The kinds "
+             "are: teks, teks panjang, angka, tanggal, waktu, pilihan: a / b / c, ya/tidak, NIP, NIK, nomor surat, "
+             "e-mail, telepon, berkas PDF 5 MB, berkas gambar 5 MB, berkas PDF/gambar 5 MB, daftar <jenis>\n"
              "  - Kelengkapan, row 3, column Wajib: 'mungkin' is neither ya nor tidak\n"
              "  - Kelengkapan, row 3, column No: No 9 names no row of sheet Alur"),
     (_lane_sheet, "the workbook has 3 problems; fix them and try again:\n"
