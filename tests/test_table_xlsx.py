@@ -536,6 +536,11 @@ def test_template_compiles_with_generated_forms_lints_clean_and_runs_both_paths(
     assert "Wrote process penerbitan_surat_keterangan (6 steps in 5 lanes)" in result.stderr
     assert (forms / "penerbitan_surat_keterangan.Langkah_2.schema.json").is_file()
     assert cli.json("lint", str(definitions)) == []
+    bpmn = definitions / "penerbitan_surat_keterangan.bpmn"
+    assert cli("decompile", str(bpmn), "--xlsx", str(tmp_path / "back.xlsx")).exit_code == 0
+    back, _ = read_workbook((tmp_path / "back.xlsx").read_bytes(), "back.xlsx", forms_dir=forms)
+    assert [len(s.isian) for _, s in back.steps()] == [3, 2, 1, 2, 2, 3]  # the fields, given back from the forms
+    assert cli("compile", str(tmp_path / "back.xlsx")).stdout == bpmn.read_text(encoding="utf-8")
 
     def run(answers: list[str]) -> list[str]:
         instance = str(cli.json("start", "penerbitan_surat_keterangan")["instance"])
