@@ -559,3 +559,11 @@ def test_template_compiles_with_generated_forms_lints_clean_and_runs_both_paths(
     assert run(["Setuju"]) == ["Langkah_1", "Langkah_2", "Langkah_4_1", "Langkah_4_2", "Langkah_5"]
     assert run(["Perbaiki", "Setuju"]) == ["Langkah_1", "Langkah_2", "Langkah_3", "Langkah_2", "Langkah_4_1",
                                            "Langkah_4_2", "Langkah_5"]
+
+
+def test_an_id_used_twice_is_named_at_both_rows(tmp_path: Path) -> None:
+    """Column Id giving two steps one data key is refused at the second, naming the first."""
+    flow = [[*row, None] for row in FLOW]
+    flow[0][-1] = flow[2][-1] = "Ajukan"
+    assert _refusal(_book(flow, head=[*FLOW_HEAD, "Id"]), tmp_path) == (
+        "Alur, row 4, column Id: Id Ajukan is also on row 2; give each step its own Id")

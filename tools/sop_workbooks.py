@@ -6,6 +6,7 @@ writes read as the tables below, so rerun it after changing the layout or the ta
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.common.yamlio import parse_yaml, parse_yaml_lines  # noqa: E402
+from engine.common.yamlio import dump_yaml, parse_yaml  # noqa: E402
 from engine.table.sop_xlsx_write import workbook_bytes  # noqa: E402
-from engine.table.sop_yaml import read_table_document  # noqa: E402
+from engine.table.sop_yaml import read_table  # noqa: E402
 
 TEMPLATE = ROOT / "examples" / "templat_sop_ap.xlsx"
 SHIPPED_TABLE = ROOT / "examples" / "interkoneksi_data_baru" / "tabel" / "interkoneksi_data_baru.sop.yaml"
@@ -126,14 +127,13 @@ def template_document() -> dict[str, Any]:
 def template_bytes() -> bytes:
     """examples/templat_sop_ap.xlsx."""
     doc = template_document()
-    table, _ = read_table_document(doc, "templat_sop_ap", lines={})
+    table, _ = read_table(dump_yaml(json.loads(json.dumps(doc))), "templat_sop_ap")  # fields shared: copied
     return workbook_bytes(table, document=doc, guide=GUIDE)
 
 
 def shipped_bytes() -> bytes:
     """examples/interkoneksi_data_baru/tabel/interkoneksi_data_baru.xlsx: the shipped table with its identity page."""
-    doc, lines = parse_yaml_lines(SHIPPED_TABLE.read_text(encoding="utf-8"), str(SHIPPED_TABLE))
-    table, _ = read_table_document(doc, str(SHIPPED_TABLE), lines=lines, forms_dir=FORMS)
+    table, doc = read_table(SHIPPED_TABLE.read_text(encoding="utf-8"), str(SHIPPED_TABLE), forms_dir=FORMS)
     page = parse_yaml(IDENTITY_PAGE.read_text(encoding="utf-8"), str(IDENTITY_PAGE))
     identity = {**page, "sop": {k: v for k, v in page["sop"].items() if k != "catatan_sumber"}}
     return workbook_bytes(table, identity=identity, document=doc, forms_dir=FORMS, guide=GUIDE)

@@ -25,7 +25,7 @@ from engine.common.durations import duration_problem
 from engine.common.errors import DefinitionError
 from engine.common.i18n import N_
 from engine.table.sop_table import END, SopTable, default_parallel_id, default_step_id
-from engine.table.sop_yaml import read_table_document, waktu_iso
+from engine.table.sop_yaml import read_table, waktu_iso
 from engine.table.table_forms import key_from_judul, parse_jenis
 
 MAX_BYTES = 10 * 1024 * 1024  # the file as stored
@@ -452,6 +452,13 @@ def _groups(rows: list[_FlowRow], problems: _Problems, sheet: str) -> list[list[
         else:
             groups.append([row])
     seen: dict[str, int] = {}
+    ids: dict[str, int] = {}
+    for row in rows:
+        step_id = row.values.get("id", "")
+        if step_id and step_id in ids:
+            problems.add(sheet, row.row, "Id", N_("Id {step_id} is also on row {other}; give each step its own Id",
+                                                  step_id=step_id, other=ids[step_id]))
+        ids.setdefault(step_id, row.row)
     for group in groups:
         for row in group:
             if row.label and row.label in seen:
@@ -866,18 +873,38 @@ def workbook_document(data: bytes, source: str, *, forms_dir: Path | None = None
 
 
 def read_workbook(data: bytes, source: str, *, forms_dir: Path | None = None) -> tuple[SopTable, dict[str, Any]]:
-    """A workbook (.xlsx) read as an SOP table, like read_table reads NAME.sop.yaml; every mistake at its cell."""
-    doc, lines = workbook_document(data, source, forms_dir=forms_dir)
+    """A workbook (.xlsx) read as an SOP table, like read_table reads NAME.sop.yaml; every mistake at its cell.
+
+    The document is read by read_table itself (as the YAML it would be), so a table and a workbook meet the same
+    rules; a problem that only the whole table shows is named at the sheet's row it comes from.
+    """
+    from engine.common.yamlio import dump_yaml, parse_yaml_lines
+
+    doc, rows = workbook_document(data, source, forms_dir=forms_dir)
+    text = dump_yaml(json.loads(json.dumps(doc)))  # plain values, nothing shared (YAML would write an alias)
     try:
-        return read_table_document(doc, source, lines=lines, forms_dir=forms_dir)
+        table, _ = read_table(text, source, forms_dir=forms_dir)
     except DefinitionError as exc:
         found = getattr(exc, "table_problems", None)
         if not found:
             raise
+        _, yaml_lines = parse_yaml_lines(text, source)
+        paths: dict[int, tuple[str | int, ...]] = {}
+        for path, line in yaml_lines.items():
+            if len(path) >= len(paths.get(line, ())):
+                paths[line] = path
         problems = _Problems()
-        for line, text in found:
-            sheet, row = (SHEETS["identitas"], line - IDENTITY_LINE) if line >= IDENTITY_LINE else (SHEETS["alur"],
-                                                                                                    line)
-            problems.add(sheet, row, None, text)
+        for line, said in found:
+            path = paths.get(line, ())
+            while path and path not in rows:
+                path = path[:-1]
+            row = rows.get(path) if path else None
+            if row is None:
+                problems.add("", None, None, said)
+            elif row >= IDENTITY_LINE:
+                problems.add(SHEETS["identitas"], row - IDENTITY_LINE, None, said)
+            else:
+                problems.add(SHEETS["alur"], row, None, said)
         problems.raise_if_any(source)
         raise
+    return table, doc

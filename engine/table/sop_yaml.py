@@ -271,12 +271,6 @@ def read_table(text: str, source: str, *, forms_dir: Path | None = None) -> tupl
     if not isinstance(doc, dict):
         raise DefinitionError("{source}: an SOP table is a mapping with sop, pelaksana and langkah; "
                               "see {schema_file_name}", source=source, schema_file_name=SCHEMA_FILE.name)
-    return read_table_document(doc, source, lines=lines, forms_dir=forms_dir)
-
-
-def read_table_document(doc: dict[str, Any], source: str, *, lines: Lines,
-                        forms_dir: Path | None = None) -> tuple[SopTable, dict[str, Any]]:
-    """The table from a document already read (a YAML file, a workbook); lines maps each key's path to its line."""
     errors = sorted(_validator().iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     problems: list[tuple[int, str]] = []
     reader = _YamlReader(doc, lines, source, forms_dir)
