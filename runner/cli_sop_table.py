@@ -91,7 +91,7 @@ def compile_command(ctx: click.Context, table_file: str, output: str | None) -> 
 
     _refuse_overwriting(table_file, output)
     forms = _path(ctx.find_root().obj["forms"])
-    table, _ = _read_any_table(table_file, forms)
+    table, _document = _read_any_table(table_file, forms)  # the document: a table's or a workbook's identity page
     bpmn = compile_table(table, table_file)
     written = write_table_forms(table, forms_dir=forms)
     if written:
