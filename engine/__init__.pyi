@@ -67,6 +67,8 @@ from .store.labels import store_label as store_label
 from .store.sql_search import COUNT_CAP as COUNT_CAP
 from .table.sop_bpmn import compile_table as compile_table
 from .table.sop_decompile import table_from_bpmn as table_from_bpmn
+from .table.sop_xlsx import read_workbook as read_workbook
+from .table.sop_xlsx_write import workbook_bytes as workbook_bytes
 from .table.sop_yaml import read_table as read_table
 from .table.sop_yaml import write_table as write_table
 from .table.table_forms import write_table_forms as write_table_forms

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -47,24 +47,51 @@ def _write(text: str, output: str | None, what: str) -> None:
     message(f"Wrote {what} to {output}.")
 
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+def _is_workbook(path: str) -> bool:
+    return path.lower().endswith(WORKBOOK_SUFFIXES)
+
+
+def _read_bytes(path: str) -> bytes:
+    from engine import DataFileError
+
+    try:
+        return _path(path).read_bytes()
+    except FileNotFoundError:
+        raise DataFileError("File '{path}' does not exist; give the path of the file to convert", path=path) from None
+    except OSError as exc:
+        raise DataFileError("File '{path}' cannot be read ({exc})", path=path, exc=exc) from None
+
+
+def _read_any_table(path: str, forms: Path | None) -> tuple[Any, dict[str, Any]]:
+    """A table from NAME.sop.yaml or from a workbook (.xlsx; openpyxl is imported only then)."""
+    from engine import read_table, read_workbook
+
+    if _is_workbook(path):
+        return read_workbook(_read_bytes(path), path, forms_dir=forms)
+    return read_table(_read(path), path, forms_dir=forms)
+
+
 @click.command("compile")
-@click.argument("table_file", metavar="FILE.sop.yaml")
+@click.argument("table_file", metavar="FILE.sop.yaml|FILE.xlsx")
 @click.option("-o", "--output", metavar="FILE.bpmn", help="Write the diagram here instead of stdout.")
 @click.pass_context
 def compile_command(ctx: click.Context, table_file: str, output: str | None) -> None:
-    """Compile an SOP table into a laid-out, runnable BPMN diagram.
+    """Compile an SOP table (or the SOP AP sheet as a workbook) into a laid-out, runnable BPMN diagram.
 
     Example: sop decompile {definitions}/{process}.bpmn -o {process}.sop.yaml;
-    sop compile {process}.sop.yaml -o new.bpmn
+    sop compile {process}.sop.yaml -o new.bpmn; sop compile {process}.xlsx -o new.bpmn
 
     Forms named under kelengkapan must exist in the forms folder (--forms); the forms of a kelengkapan written as
     isian are written there, as PROCESS.STEP.schema.json and PROCESS.STEP.uischema.json.
     """
-    from engine import compile_table, read_table, write_table_forms
+    from engine import compile_table, write_table_forms
 
     _refuse_overwriting(table_file, output)
     forms = _path(ctx.find_root().obj["forms"])
-    table, _ = read_table(_read(table_file), table_file, forms_dir=forms)
+    table, _document = _read_any_table(table_file, forms)  # the document: a table's or a workbook's identity page
     bpmn = compile_table(table, table_file)
     written = write_table_forms(table, forms_dir=forms)
     if written:
@@ -78,34 +105,73 @@ def compile_command(ctx: click.Context, table_file: str, output: str | None) -> 
 @click.command("decompile")
 @click.argument("bpmn_file", metavar="FILE.bpmn")
 @click.option("-o", "--output", metavar="FILE.sop.yaml", help="Write the table here instead of stdout.")
+@click.option("--xlsx", "workbook", metavar="OUT.xlsx",
+              help="Write the SOP AP sheet as a workbook here (FILE may also be a table or a workbook).")
 @click.option("--process", "process_id", metavar="ID", help="The process to read when the file holds several.")
 @click.pass_context
-def decompile_command(ctx: click.Context, bpmn_file: str, output: str | None, process_id: str | None) -> None:
-    """Read a BPMN diagram back as an SOP table.
+def decompile_command(ctx: click.Context, bpmn_file: str, output: str | None, workbook: str | None,
+                      process_id: str | None) -> None:
+    """Read a BPMN diagram back as an SOP table, or write the SOP AP sheet as a workbook (--xlsx).
 
-    Example: sop decompile {definitions}/{process}.bpmn -o {process}.sop.yaml
+    Example: sop decompile {definitions}/{process}.bpmn -o {process}.sop.yaml;
+    sop decompile {definitions}/{process}.bpmn --xlsx {process}.xlsx
 
     The identity page beside the diagram (NAME.yaml with `process: ID`), if any, is carried into the table. A
     form that sop compile generated from isian (in the forms folder, --forms, unchanged) is given back as isian.
     """
-    from engine import DataFileError, parse_yaml, read_diagram_file, table_from_bpmn, write_table
+    from engine import DataFileError
 
-    _refuse_overwriting(bpmn_file, output)
+    if output and workbook:
+        raise click.UsageError("give -o FILE.sop.yaml or --xlsx OUT.xlsx, not both")
+    _refuse_overwriting(bpmn_file, output or workbook)
     if not _path(bpmn_file).exists():
         raise DataFileError("File '{bpmn_file}' does not exist; give the path of the file to convert",
                             bpmn_file=bpmn_file)
-    table = table_from_bpmn(read_diagram_file(_path(bpmn_file)), bpmn_file, process_id=process_id,
-                            forms_dir=_path(ctx.find_root().obj["forms"]))
-    page_path = _path(bpmn_file).with_suffix(".yaml")
-    identity = None
-    if page_path.is_file():
-        page = parse_yaml(_read(str(page_path)), str(page_path))
-        if isinstance(page, dict) and page.get("process") == table.process_id:
-            identity = page
+    if workbook is not None:
+        _decompile_to_workbook(ctx, bpmn_file, workbook, process_id)
+        return
+    identity: dict[str, Any] | None
+    if _is_workbook(bpmn_file):
+        table, document = _read_any_table(bpmn_file, _path(ctx.find_root().obj["forms"]))
+        identity = {"sop": document["sop"], "pelaksana": document["pelaksana"]}
+    else:
+        table, identity = _diagram_table(bpmn_file, process_id, _path(ctx.find_root().obj["forms"]))
+    from engine import write_table
+
     notes = identity.get("pelaksana") if identity and isinstance(identity.get("pelaksana"), dict) else None
     header = f"# Tabel SOP {table.process_id}, dibaca dari {_path(bpmn_file).name} oleh `sop decompile`.\n"
     what = N_("the table of {process_id} ({rows_count} rows)", process_id=table.process_id, rows_count=len(table.rows))
     _write(write_table(table, identity, lane_notes=notes, header=header), output, what)
+
+
+def _diagram_table(bpmn_file: str, process_id: str | None, forms: Path) -> tuple[Any, dict[str, Any] | None]:
+    """The table read from a diagram, and the identity page beside it (NAME.yaml with `process: ID`), if any."""
+    from engine import parse_yaml, read_diagram_file, table_from_bpmn
+
+    table = table_from_bpmn(read_diagram_file(_path(bpmn_file)), bpmn_file, process_id=process_id, forms_dir=forms)
+    page_path = _path(bpmn_file).with_suffix(".yaml")
+    if page_path.is_file():
+        page = parse_yaml(_read(str(page_path)), str(page_path))
+        if isinstance(page, dict) and page.get("process") == table.process_id:
+            return table, page
+    return table, None
+
+
+def _decompile_to_workbook(ctx: click.Context, source: str, workbook: str, process_id: str | None) -> None:
+    from engine import workbook_bytes, write_atomically
+
+    forms = _path(ctx.find_root().obj["forms"])
+    if _is_workbook(source) or source.endswith((".sop.yaml", ".sop.yml")):
+        table, document = _read_any_table(source, forms)
+        data = workbook_bytes(table, document=document, forms_dir=forms)
+    else:
+        table, identity = _diagram_table(source, process_id, forms)
+        notes = identity.get("pelaksana") if identity and isinstance(identity.get("pelaksana"), dict) else None
+        data = workbook_bytes(table, identity=identity, lane_notes=notes, forms_dir=forms)
+    what = N_("the SOP AP sheet of {process_id} ({rows_count} rows)", process_id=table.process_id,
+              rows_count=len(table.rows))
+    write_atomically(workbook, data, what=what)
+    message(f"Wrote {what} to {workbook}.")
 
 
 def _path(text: str) -> Path:

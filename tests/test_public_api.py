@@ -24,9 +24,10 @@ EXPORTS = [
     "RoleError", "StepResult", "StoreError", "TaskStateError", "TaskView", "ValidationError", "artefact_summary",
     "bundle_files_folder", "compile_table", "copy_store", "duration_text", "event_json", "find_roles", "fixed_text",
     "form_order", "form_template", "lane_key", "language", "lint_paths", "load_roles", "load_scenarios", "office_times",
-    "os_login", "parse_yaml", "picture_format", "read_data_file", "read_diagram_file", "read_table", "run_scenario",
+    "os_login", "parse_yaml", "picture_format", "read_data_file", "read_diagram_file", "read_table", "read_workbook",
+    "run_scenario",
     "size_text", "spreadsheet_cell", "store_label", "table_from_bpmn", "translate", "verify_bundle",
-    "write_atomically", "write_table", "write_table_forms", "COUNT_CAP",
+    "workbook_bytes", "write_atomically", "write_table", "write_table_forms", "COUNT_CAP",
 ]
 SERVICES = ("instances", "people", "processes", "time", "audit", "files", "pictures")
 

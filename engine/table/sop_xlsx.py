@@ -1,0 +1,910 @@
+"""The SOP AP sheet as a workbook (.xlsx) read as offices type it into the table's document (see sop_xlsx_write).
+
+Sheets (names matched case-insensitively): Identitas (Kolom | Isi), Pelaksana (Nama | Uraian, optional), Alur
+(No | Uraian Kegiatan | one column per Pelaksana marked X | Kelengkapan | Waktu | Output | Keterangan, and the
+optional Id, Syarat, Periksa, Pesan Periksa) and Kelengkapan (the fields of each row's artefact, optional).
+Rows refer to each other by the number typed in No ("Ya: ke 4; Tidak: ke 8"); the reader turns those numbers into
+the rows' places, so a row inserted anywhere keeps every jump on the step it named. Rows 4a, 4b... next to each
+other, or X in two Pelaksana columns, are steps done at the same time (bersamaan). openpyxl reads and writes the
+file (the one well-kept pure-Python library for .xlsx); it is imported only here, when a workbook is used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.common.durations import duration_problem
+from engine.common.errors import DefinitionError
+from engine.common.i18n import N_
+from engine.table.sop_table import END, SopTable, default_parallel_id, default_step_id
+from engine.table.sop_yaml import read_table, waktu_iso
+from engine.table.table_forms import key_from_judul, parse_jenis
+
+MAX_BYTES = 10 * 1024 * 1024  # the file as stored
+MAX_UNPACKED = 60 * 1024 * 1024  # all of its parts unpacked (a small file can unpack to gigabytes)
+MAX_ROWS = 1000  # rows read on a sheet
+MAX_COLUMNS = 60  # columns read on a sheet
+IDENTITY_LINE = 100_000  # lines of the identity sheet in the table's line map (the flow's are its row numbers)
+
+SHEETS = {"identitas": "Identitas", "pelaksana": "Pelaksana", "alur": "Alur", "kelengkapan": "Kelengkapan",
+          "petunjuk": "Petunjuk"}
+MARKS = {"x", "v", "✓", "✔", "√", "ya"}
+
+# The identity sheet's rows: label people read -> (key in the table's sop block, kind)
+IDENTITY_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("Id SOP", "id", "id"),
+    ("Nama SOP", "nama", "text"),
+    ("Instansi", "instansi", "text"),
+    ("Dinas", "dinas", "text"),
+    ("Nomor SOP", "nomor", "text"),
+    ("Tanggal Pembuatan", "tanggal_pembuatan", "date"),
+    ("Tanggal Revisi", "tanggal_revisi", "date"),
+    ("Tanggal Efektif", "tanggal_efektif", "date"),
+    ("Disahkan oleh (jabatan)", "disahkan_oleh.jabatan", "text"),
+    ("Disahkan oleh (nama)", "disahkan_oleh.nama", "text"),
+    ("Disahkan oleh (NIP)", "disahkan_oleh.nip", "text"),
+    ("Dasar Hukum", "dasar_hukum", "list"),
+    ("Kualifikasi Pelaksana", "kualifikasi_pelaksana", "list"),
+    ("Keterkaitan", "keterkaitan", "list"),
+    ("Peralatan/Perlengkapan", "peralatan_perlengkapan", "list"),
+    ("Peringatan", "peringatan", "text"),
+    ("Pencatatan dan Pendataan", "pencatatan_pendataan", "list"),
+    ("Peristiwa awal", "mulai", "text"),
+)
+_IDENTITY_ALIASES = {"id": "Id SOP", "id proses": "Id SOP", "nama": "Nama SOP", "nomor": "Nomor SOP",
+                     "disahkan oleh": "Disahkan oleh (jabatan)", "peralatan / perlengkapan": "Peralatan/Perlengkapan",
+                     "peralatan dan perlengkapan": "Peralatan/Perlengkapan", "mulai": "Peristiwa awal",
+                     "pencatatan / pendataan": "Pencatatan dan Pendataan"}
+
+# The flow sheet's columns: normalised header -> role
+FLOW_COLUMNS = {"no": "no", "no.": "no", "nomor": "no", "uraian kegiatan": "kegiatan", "kegiatan": "kegiatan",
+                "kelengkapan": "kelengkapan", "waktu": "waktu", "output": "output", "keterangan": "keterangan",
+                "id": "id", "id langkah": "id", "syarat": "syarat", "periksa": "periksa",
+                "pesan periksa": "pesan"}
+FLOW_TITLES = {"no": "No", "kegiatan": "Uraian Kegiatan", "kelengkapan": "Kelengkapan", "waktu": "Waktu",
+               "output": "Output", "keterangan": "Keterangan", "id": "Id", "syarat": "Syarat", "periksa": "Periksa",
+               "pesan": "Pesan Periksa"}
+GROUP_TITLES = ("pelaksana", "mutu baku")
+FIELD_COLUMNS = {"no": "no", "no.": "no", "nomor": "no", "kelengkapan": "nama", "isian": "judul", "judul": "judul",
+                 "jenis": "jenis", "wajib": "wajib", "bantuan": "bantuan", "kunci": "kunci"}
+FIELD_TITLES = ("No", "Kelengkapan", "Isian", "Jenis", "Wajib", "Bantuan", "Kunci")
+
+_BRANCH = re.compile(r"(?:(?P<q>[^;?]*\?)\s*)?(?P<label>[^\W\d_][\w /()-]{0,40}?)\s*:\s*(?:lanjut\s+)?ke\s+"
+                     r"(?:no\.?\s*|nomor\s+|baris\s+)?(?P<no>\w+)\.?", re.I)
+_BRANCH_END = re.compile(r"(?:(?P<q>[^;?]*\?)\s*)?(?P<label>[^\W\d_][\w /()-]{0,40}?)\s*:\s*selesai\.?", re.I)
+_NEXT = re.compile(r"(?:lanjut\s+)?ke\s+(?:no\.?\s*|nomor\s+|baris\s+)?(?P<no>\w+)\.?", re.I)
+_END = re.compile(r"selesai\.?(?:\s*:\s*(?P<name>.+))?", re.I)
+_GROUPED = re.compile(r"(\d+)\s*([a-z])", re.I)
+_NUMBERED = re.compile(r"^\s*(?:\d{1,3}[.)]|[-•*])\s+")
+_FORM_FILE = re.compile(r"[^\s()]+\.json", re.I)
+_NAMED_FORM = re.compile(r"(?P<nama>.+?)\s*\((?P<file>[^()\s]+\.json)\)", re.I)
+MONTHS = ("januari", "februari", "maret", "april", "mei", "juni", "juli", "agustus", "september", "oktober",
+           "november", "desember")
+_MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+              "november", "december")
+_UNITS = ("minggu", "hari", "jam", "menit", "detik")
+
+
+@dataclass
+class _Problems:
+    """Every mistake found, each at its sheet, row and column, reported together."""
+
+    items: list[tuple[int, int, str]] = field(default_factory=list)  # (sheet order, row, message)
+
+    def add(self, sheet: str, row: int | None, column: str | None, text: str) -> None:
+        order = list(SHEETS.values()).index(sheet) if sheet in SHEETS.values() else -1
+        if row is None:
+            said = N_("{sheet}: {text}", sheet=sheet, text=text) if sheet else text
+        elif column is None:
+            said = N_("{sheet}, row {row}: {text}", sheet=sheet, row=row, text=text)
+        else:
+            said = N_("{sheet}, row {row}, column {column}: {text}", sheet=sheet, row=row, column=column, text=text)
+        self.items.append((order, row or 0, said))
+
+    def raise_if_any(self, source: str) -> None:
+        if not self.items:
+            return
+        said = [text for _, _, text in sorted(self.items, key=lambda item: (item[0], item[1]))]
+        said = list(dict.fromkeys(said))
+        if len(said) == 1:
+            raise DefinitionError("{source}: {problem}", source=source, problem=said[0])
+        raise DefinitionError("{source}: the workbook has {problems_count} problems; fix them and try again:",
+                              problems=said, source=source, problems_count=len(said))
+
+
+def _text(value: Any) -> str:
+    """A cell as text: numbers without a needless .0, dates as YYYY-MM-DD, text stripped."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).replace("\r\n", "\n").strip()
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().replace(":", " ").split())
+
+
+def _near(word: str, choices: list[str]) -> str | None:
+    found = difflib.get_close_matches(word.lower(), [c.lower() for c in choices], n=1, cutoff=0.75)
+    return next((c for c in choices if found and c.lower() == found[0]), None)
+
+
+def snake_key(title: str) -> str:
+    """A field's data key from its title, as the table makes it ("Nomor surat" -> nomor_surat)."""
+    return key_from_judul(title)
+
+
+# --- opening the file -------------------------------------------------------------------------------------------
+
+
+def _open(data: bytes, source: str) -> Any:
+    """The workbook, or a refusal that says why it is no workbook sop can read."""
+    if len(data) > MAX_BYTES:
+        raise DefinitionError("{source}: the workbook is {size_mb} MB; sop reads workbooks of at most {max_mb} MB "
+                              "(an SOP fits in far less: delete pictures and other sheets)", source=source,
+                              size_mb=len(data) // (1024 * 1024), max_mb=MAX_BYTES // (1024 * 1024))
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise DefinitionError("{source}: the workbook is protected with a password or saved in the old .xls "
+                              "format; remove the password and save it as an Excel workbook (.xlsx)", source=source)
+    if data[:4] != b"PK\x03\x04":
+        raise DefinitionError("{source}: the file is not an Excel workbook (.xlsx); save the sheet as .xlsx "
+                              "(in Excel or LibreOffice: Save As, Excel Workbook)", source=source)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        unpacked = -1
+    if unpacked > MAX_UNPACKED:
+        raise DefinitionError("{source}: the workbook unpacks to more than {max_mb} MB; an SOP fits in far less: "
+                              "delete pictures and other sheets", source=source, max_mb=MAX_UNPACKED // (1024 * 1024))
+    import openpyxl
+
+    try:
+        if unpacked < 0:
+            raise zipfile.BadZipFile
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+    except Exception:  # openpyxl raises many kinds on a damaged file (KeyError, TypeError, XML errors...)
+        raise DefinitionError("{source}: the workbook is damaged and cannot be read; open it in Excel or "
+                              "LibreOffice and save it again as .xlsx", source=source) from None
+
+
+def _sheets(book: Any, problems: _Problems) -> dict[str, Any]:
+    """The sheets sop reads, by their key; a sheet whose name is close to one of them is named as a mistake."""
+    found: dict[str, Any] = {}
+    for name in book.sheetnames:
+        key = _norm(name)
+        if key in SHEETS:
+            found[key] = book[name]
+            continue
+        near = _near(key, list(SHEETS))
+        if near and near not in [_norm(n) for n in book.sheetnames]:
+            problems.add("", None, None, N_("sheet '{name}' is not a sheet sop reads; did you mean '{near}'?",
+                                            name=name, near=SHEETS[near]))
+    for required in ("identitas", "alur"):
+        if required not in found:
+            problems.add("", None, None, N_("the workbook has no sheet '{sheet}'; sheets: {sheets}. Add it (see "
+                                            "the template workbook)", sheet=SHEETS[required],
+                                            sheets=", ".join(book.sheetnames)))
+    return found
+
+
+@dataclass
+class _SheetCells:
+    """A sheet's cells as text (bounded), with the rows and columns people typed into."""
+
+    name: str
+    cells: dict[tuple[int, int], str]
+    rows: int
+    columns: int
+    merged_rows: dict[int, str]  # first row of a merged range -> its address
+
+
+def _grid(sheet: Any, title: str, problems: _Problems) -> _SheetCells:
+    cells: dict[tuple[int, int], str] = {}
+    rows = columns = 0
+    # openpyxl keeps the cells that exist in _cells; iter_rows would make every cell of the used range (a sheet
+    # formatted to row 1048576 is a million cells), so the stored ones are read, in order.
+    stored = getattr(sheet, "_cells", {})
+    beyond = sorted(key for key, cell in stored.items() if (key[0] > MAX_ROWS or key[1] > MAX_COLUMNS)
+                    and _text(cell.value) != "")
+    if beyond:
+        from openpyxl.utils import get_column_letter
+
+        r, c = beyond[0]
+        problems.add(title, None, None, N_("sop reads at most {max_rows} rows and {max_columns} columns of a sheet, "
+                                           "and there is text beyond them ({cell}); move it into the table or delete "
+                                           "it", max_rows=MAX_ROWS, max_columns=MAX_COLUMNS,
+                                           cell=f"{get_column_letter(c)}{r}"))
+    for (r, c), cell in sorted(stored.items()):
+        if r > MAX_ROWS or c > MAX_COLUMNS or cell.value is None or _text(cell.value) == "":
+            continue
+        if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
+            problems.add(title, r, None, N_("cell {cell} holds a formula ({formula}); type the value itself",
+                                            cell=cell.coordinate, formula=str(cell.value)[:40]))
+            continue
+        cells[(r, c)] = _text(cell.value)
+        rows, columns = max(rows, r), max(columns, c)
+    merged = {rng.min_row: rng.coord for rng in sheet.merged_cells.ranges}
+    return _SheetCells(title, cells, rows, columns, merged)
+
+
+def _refuse_merged(grid: _SheetCells, first_data_row: int, problems: _Problems) -> None:
+    for row, address in grid.merged_rows.items():
+        if row >= first_data_row:
+            problems.add(grid.name, row, None, N_("cells {cells} are merged; unmerge them and type the value in each "
+                                                  "cell", cells=address))
+
+
+# --- the identity sheet -----------------------------------------------------------------------------------------
+
+
+def _date(text: str) -> str | None:
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            return None
+    found = re.fullmatch(r"(\d{1,2})[ -]([A-Za-z]+)[ -](\d{4})", text)
+    if found:
+        month = found.group(2).lower()
+        number = next((i + 1 for i, m in enumerate(MONTHS) if m == month or m[:3] == month), None) or next(
+            (i + 1 for i, m in enumerate(_MONTHS_EN) if m == month or m[:3] == month), None)
+        try:
+            return dt.date(int(found.group(3)), number, int(found.group(1))).isoformat() if number else None
+        except ValueError:
+            return None
+    found = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", text)
+    if found:
+        try:
+            return dt.date(int(found.group(3)), int(found.group(2)), int(found.group(1))).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def _items(text: str) -> list[str]:
+    return [_NUMBERED.sub("", line).strip() for line in text.split("\n") if _NUMBERED.sub("", line).strip()]
+
+
+def _identity(grid: _SheetCells, problems: _Problems) -> tuple[dict[str, Any], dict[tuple[str | int, ...], int]]:
+    """The sop block (and mulai) from the Kolom | Isi rows; a list continues on rows whose Kolom is empty."""
+    labels = {_norm(label): (label, key, kind) for label, key, kind in IDENTITY_ROWS}
+    labels.update({alias: labels[_norm(target)] for alias, target in _IDENTITY_ALIASES.items()})
+    sop: dict[str, Any] = {}
+    lines: dict[tuple[str | int, ...], int] = {}
+    current: tuple[str, str, str] | None = None
+    start = 2 if _norm(grid.cells.get((1, 1), "")) in ("kolom", "isian", "judul") else 1
+    _refuse_merged(grid, start, problems)
+    for r in range(start, grid.rows + 1):
+        label, value = grid.cells.get((r, 1), ""), grid.cells.get((r, 2), "")
+        if label:
+            current = labels.get(_norm(label))
+            if current is None:
+                near = _near(_norm(label), [lbl for lbl, _, _ in IDENTITY_ROWS])
+                hint = N_("; did you mean '{near}'?", near=near) if near else N_("; the rows are: {labels}",
+                                                                               labels=", ".join(
+                                                                                   lbl for lbl, _, _ in IDENTITY_ROWS))
+                problems.add(grid.name, r, "Kolom", N_("'{label}' is not a field of the identity page{hint}",
+                                                       label=label, hint=hint))
+                continue
+        elif value and current is None:
+            problems.add(grid.name, r, "Kolom", N_("'{value}' has no field name in column Kolom; name it (e.g. "
+                                                   "Dasar Hukum)", value=value[:40]))
+            continue
+        if not value or current is None:
+            continue
+        _identity_value(sop, current, value, (grid.name, r), problems)
+        lines.setdefault(("sop", current[1].split(".")[0]), IDENTITY_LINE + r)
+    return sop, lines
+
+
+def _identity_value(sop: dict[str, Any], row: tuple[str, str, str], value: str, where: tuple[str, int],
+                    problems: _Problems) -> None:
+    label, key, kind = row
+    if kind == "list":
+        sop.setdefault(key, []).extend(_items(value))
+    elif kind == "date":
+        iso = _date(value)
+        if iso is None:
+            problems.add(where[0], where[1], "Isi", N_("{label} '{value}' is not a date; write it as 4 September "
+                                                       "2018 or 2018-09-04", label=label, value=value))
+        else:
+            sop[key] = iso
+    elif kind == "id" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        example = snake_key(value).lstrip("0123456789_") or "sop_baru"
+        problems.add(where[0], where[1], "Isi", N_("{label} '{value}' is not an id; use letters, digits and _ only, "
+                                                   "not starting with a digit (e.g. {example}), or leave it empty",
+                                                   label=label, value=value, example=example))
+    elif "." in key:
+        outer, inner = key.split(".")
+        sop.setdefault(outer, {})[inner] = value
+    elif key in sop and kind != "list":
+        problems.add(where[0], where[1], "Kolom", N_("{label} is given twice; keep one row", label=label))
+    else:
+        sop[key] = value
+
+
+# --- the Pelaksana sheet ----------------------------------------------------------------------------------------
+
+
+def _lane_notes(grid: _SheetCells, problems: _Problems) -> dict[str, str]:
+    notes: dict[str, str] = {}
+    start = 2 if _norm(grid.cells.get((1, 1), "")) in ("nama", "pelaksana") else 1
+    _refuse_merged(grid, start, problems)
+    for r in range(start, grid.rows + 1):
+        name, text = grid.cells.get((r, 1), ""), grid.cells.get((r, 2), "")
+        if not name and text:
+            problems.add(grid.name, r, "Nama", N_("the description '{text}' has no Pelaksana name; write the name in "
+                                                  "column Nama", text=text[:40]))
+        elif name in notes:
+            problems.add(grid.name, r, "Nama", N_("Pelaksana '{name}' is listed twice; list each once", name=name))
+        elif name:
+            notes[name] = text
+    return notes
+
+
+# --- the flow sheet ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _FlowRow:
+    """One typed row of the flow sheet."""
+
+    row: int
+    values: dict[str, str]
+    lanes: list[str]
+    label: str
+
+
+@dataclass
+class _Header:
+    row: int  # the last header row
+    roles: dict[int, str]  # column -> role
+    titles: dict[int, str]  # column -> header as typed
+    lanes: dict[int, str]  # column -> lane name
+
+
+def _header(grid: _SheetCells, known_lanes: list[str], problems: _Problems) -> _Header | None:
+    top = next((r for r in range(1, min(grid.rows, 20) + 1)
+                if any(FLOW_COLUMNS.get(_norm(grid.cells.get((r, c), ""))) == "kegiatan"
+                       for c in range(1, grid.columns + 1))), None)
+    if top is None:
+        problems.add(grid.name, None, None, N_("no header row with 'Uraian Kegiatan' in the first 20 rows; the "
+                                               "columns are No, Uraian Kegiatan, one per Pelaksana, Kelengkapan, "
+                                               "Waktu, Output, Keterangan"))
+        return None
+    two_rows = any(_norm(grid.cells.get((top, c), "")) in GROUP_TITLES for c in range(1, grid.columns + 1))
+    last = top + 1 if two_rows else top
+    header = _Header(last, {}, {}, {})
+    for c in range(1, grid.columns + 1):
+        title = (grid.cells.get((last, c)) if two_rows else None) or grid.cells.get((top, c), "")
+        if not title or _norm(title) in GROUP_TITLES:
+            continue
+        header.titles[c] = title
+        role = FLOW_COLUMNS.get(_norm(title))
+        if role is not None:
+            header.roles[c] = role
+        elif title in known_lanes or (not known_lanes and not _near(_norm(title), list(FLOW_TITLES.values()))):
+            header.lanes[c] = title
+        else:
+            near = _near(title, known_lanes + list(FLOW_TITLES.values()))
+            hint = N_("; did you mean '{near}'?", near=near) if near else N_(
+                "; the Pelaksana are: {lanes}", lanes=", ".join(known_lanes))
+            problems.add(grid.name, last, title, N_("'{title}' is neither a column of the sheet nor a Pelaksana{hint}",
+                                                    title=title, hint=hint))
+    for role in ("no", "kegiatan"):
+        if role not in header.roles.values():
+            problems.add(grid.name, last, None, N_("there is no column '{column}'; add it", column=FLOW_TITLES[role]))
+    if not header.lanes:
+        problems.add(grid.name, last, None, N_("there is no Pelaksana column; add one column per Pelaksana, headed by "
+                                               "its name, and mark who does each step with X"))
+    return header
+
+
+def _flow_rows(grid: _SheetCells, header: _Header, problems: _Problems) -> list[_FlowRow]:
+    _refuse_merged(grid, header.row + 1, problems)
+    rows: list[_FlowRow] = []
+    for r in range(header.row + 1, grid.rows + 1):
+        values = {role: grid.cells.get((r, c), "") for c, role in header.roles.items()}
+        lanes = [lane for c, lane in header.lanes.items() if grid.cells.get((r, c))]
+        if not any(values.values()) and not lanes:
+            continue
+        for c, lane in header.lanes.items():
+            mark = grid.cells.get((r, c), "")
+            if mark and mark.lower() not in MARKS:
+                problems.add(grid.name, r, lane, N_("'{mark}' is not a mark; put X in the column of who does the "
+                                                    "step and leave the others empty", mark=mark[:20]))
+        if not lanes:
+            problems.add(grid.name, r, None, N_("no Pelaksana is marked; put X in the column of who does the step"))
+        if not values.get("kegiatan"):
+            problems.add(grid.name, r, FLOW_TITLES["kegiatan"], N_("the row has no Uraian Kegiatan; write what is "
+                                                                   "done"))
+        rows.append(_FlowRow(r, values, lanes, values.get("no", "").rstrip(".").strip().lower()))
+    if not rows:
+        problems.add(grid.name, None, None, N_("the sheet has no steps under its header; write one row per step"))
+    return rows
+
+
+def _groups(rows: list[_FlowRow], problems: _Problems, sheet: str) -> list[list[_FlowRow]]:
+    """Rows as the table's entries: 4a, 4b... next to each other make one entry of steps done at the same time."""
+    groups: list[list[_FlowRow]] = []
+    for row in rows:
+        found = _GROUPED.fullmatch(row.label)
+        last = groups[-1][-1] if groups else None
+        last_found = _GROUPED.fullmatch(last.label) if last else None
+        if found and last_found and found.group(1) == last_found.group(1):
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    seen: dict[str, int] = {}
+    ids: dict[str, int] = {}
+    for row in rows:
+        step_id = row.values.get("id", "")
+        if step_id and step_id in ids:
+            problems.add(sheet, row.row, "Id", N_("Id {step_id} is also on row {other}; give each step its own Id",
+                                                  step_id=step_id, other=ids[step_id]))
+        ids.setdefault(step_id, row.row)
+    for group in groups:
+        for row in group:
+            if row.label and row.label in seen:
+                problems.add(sheet, row.row, "No", N_("No {label} is also on row {other}; give each row its own "
+                                                      "number (a new row may have an empty No)", label=row.label,
+                                                      other=seen[row.label]))
+            seen.setdefault(row.label, row.row)
+    return groups
+
+
+@dataclass
+class _Route:
+    """Where the flow goes after a row, as typed in its Keterangan."""
+
+    branches: list[tuple[str, str, int]] = field(default_factory=list)  # (label, target label or selesai, row)
+    lanjut: str | None = None
+    selesai: str | bool | None = None
+    pertanyaan: str | None = None
+
+
+def _segment(text: str, route: _Route) -> bool:
+    """Read one ;-separated part of a routing line into route; False when it is no routing."""
+    for pattern, end in ((_BRANCH_END, True), (_BRANCH, False)):
+        found = pattern.fullmatch(text)
+        if found and found.group("label").strip().lower() not in ("lanjut", "selesai"):
+            route.branches.append((found.group("label").strip(), END if end else found.group("no").lower(), 0))
+            if found.group("q"):
+                route.pertanyaan = found.group("q").strip()
+            return True
+    found = _NEXT.fullmatch(text)
+    if found:
+        route.lanjut = found.group("no").lower()
+        return True
+    found = _END.fullmatch(text)
+    if found:
+        route.selesai = found.group("name").strip() if found.group("name") else True
+        return True
+    return False
+
+
+def split_keterangan(text: str) -> tuple[str, _Route]:
+    """The note and the routing of a Keterangan cell: a line is routing when each of its ;-parts is a way on."""
+    notes, route = [], _Route()
+    for line in text.split("\n"):
+        parts = [p.strip() for p in line.split(";") if p.strip()]
+        trial = _Route()
+        if parts and all(_segment(p, trial) for p in parts):
+            route.branches += trial.branches
+            route.lanjut = trial.lanjut or route.lanjut
+            route.selesai = trial.selesai if trial.selesai is not None else route.selesai
+            route.pertanyaan = trial.pertanyaan or route.pertanyaan
+        else:
+            notes.append(line)
+    return "\n".join(notes).strip(), route
+
+
+# --- the Kelengkapan sheet --------------------------------------------------------------------------------------
+
+
+def kind_problem(jenis: str) -> str | None:
+    """Why a field's kind (jenis) is not one of the shared format's kinds (the table's own words), or None."""
+    return parse_jenis(jenis)[1]
+
+
+def _fields(grid: _SheetCells, problems: _Problems) -> dict[str, list[tuple[int, dict[str, str]]]]:
+    """The fields of each flow row's artefact, by the row's No, each with its sheet row."""
+    columns: dict[int, str] = {}
+    for c in range(1, grid.columns + 1):
+        title = grid.cells.get((1, c), "")
+        role = FIELD_COLUMNS.get(_norm(title))
+        if role:
+            columns[c] = role
+        elif title:
+            near = _near(title, list(FIELD_TITLES))
+            problems.add(grid.name, 1, title, N_("'{title}' is not a column of this sheet; the columns are {columns}",
+                                                 title=title, columns=", ".join(FIELD_TITLES)) + (
+                N_("; did you mean '{near}'?", near=near) if near else ""))
+    for role, title in (("no", "No"), ("judul", "Isian"), ("jenis", "Jenis")):
+        if role not in columns.values():
+            problems.add(grid.name, 1, None, N_("there is no column '{column}'; add it", column=title))
+    _refuse_merged(grid, 2, problems)
+    out: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    for r in range(2, grid.rows + 1):
+        values = {role: grid.cells.get((r, c), "") for c, role in columns.items()}
+        if not any(values.values()):
+            continue
+        for role, title in (("no", "No"), ("judul", "Isian"), ("jenis", "Jenis")):
+            if not values.get(role):
+                problems.add(grid.name, r, title, N_("the field has no {column}; fill it in", column=title))
+        if values.get("jenis") and (why := kind_problem(values["jenis"])):
+            problems.add(grid.name, r, "Jenis", why)
+        wajib = values.get("wajib", "").lower()
+        if wajib and wajib not in ("ya", "tidak", "y", "t"):
+            problems.add(grid.name, r, "Wajib", N_("'{value}' is neither ya nor tidak", value=values["wajib"]))
+        out.setdefault(values.get("no", "").rstrip(".").lower(), []).append((r, values))
+    return out
+
+
+def _isian(rows: list[tuple[int, dict[str, str]]]) -> list[dict[str, Any]]:
+    fields = []
+    for _, values in rows:
+        item: dict[str, Any] = {"judul": values["judul"], "jenis": values["jenis"]}
+        wajib = values.get("wajib", "").lower()
+        if wajib:
+            item["wajib"] = "tidak" if wajib in ("tidak", "t") else "ya"
+        for key in ("bantuan", "kunci"):
+            if values.get(key):
+                item[key] = values[key]
+        fields.append(item)
+    return fields
+
+
+# --- the document -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _FlowReading:
+    """What reading the flow needs: the problems, the forms folder, and each row's label -> entry number."""
+
+    problems: _Problems
+    sheet: str
+    forms_dir: Path | None
+    fields: dict[str, list[tuple[int, dict[str, str]]]]
+    by_label: dict[str, int] = field(default_factory=dict)
+    ids: dict[int, str] = field(default_factory=dict)  # entry number -> its row id (explicit or default)
+    explicit: set[int] = field(default_factory=set)  # entries whose id was typed
+    members: dict[str, int] = field(default_factory=dict)  # 4a -> 4's entry number
+    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
+    used_fields: set[str] = field(default_factory=set)
+
+
+def _kelengkapan(value: str) -> Any:
+    found = _NAMED_FORM.fullmatch(value)
+    if found:
+        return {"formulir": found.group("file"), "nama": found.group("nama")}
+    if _FORM_FILE.fullmatch(value):
+        return value
+    return {"nama": value} if value else None
+
+
+def _waktu(text: str, ctx: _FlowReading, row: int) -> None:
+    iso = waktu_iso(text)
+    if iso is None:
+        words = re.findall(r"\d+|[^\W\d_]+", text.lower())
+        fixed = " ".join(w if w.isdigit() or w in _UNITS else (_near(w, list(_UNITS)) or w) for w in words)
+        hint = N_("write '{fixed}'", fixed=fixed) if fixed != text.lower() and waktu_iso(fixed) else N_(
+            "write it as '30 menit', '1 jam' or '2 hari'")
+        ctx.problems.add(ctx.sheet, row, "Waktu", N_("'{text}' is not a length of time; {hint}", text=text,
+                                                     hint=hint))
+    elif problem := duration_problem(iso):
+        ctx.problems.add(ctx.sheet, row, "Waktu", N_("'{text}' {problem}", text=text, problem=problem))
+
+
+def _step(flow: _FlowRow, lane: str, ctx: _FlowReading, note: str) -> dict[str, Any]:
+    values = flow.values
+    step: dict[str, Any] = {}
+    if values.get("id"):
+        step["id"] = values["id"]
+    step.update({"kegiatan": values.get("kegiatan", ""), "pelaksana": lane})
+    kelengkapan = _kelengkapan(values.get("kelengkapan", ""))
+    fields = ctx.fields.get(flow.label) if flow.label else None
+    if fields:
+        ctx.used_fields.add(flow.label)
+        if isinstance(kelengkapan, str) or (kelengkapan or {}).get("formulir"):
+            ctx.problems.add(ctx.sheet, flow.row, "Kelengkapan", N_(
+                "the row names a form file and also has fields on sheet Kelengkapan; keep one"))
+        names = {v["nama"] for _, v in fields if v.get("nama")}
+        nama = (kelengkapan or {}).get("nama") if isinstance(kelengkapan, dict) else None
+        kelengkapan = {"nama": nama or (sorted(names)[0] if names else values.get("kegiatan", "")),
+                       "isian": _isian(fields)}
+    if kelengkapan:
+        step["kelengkapan"] = kelengkapan
+    if values.get("waktu"):
+        _waktu(values["waktu"], ctx, flow.row)
+        step["waktu"] = values["waktu"]
+    for key in ("output",):
+        if values.get(key):
+            step[key] = values[key]
+    if note:
+        step["keterangan"] = note
+    if values.get("periksa"):
+        step["periksa"] = {"syarat": values["periksa"], **({"pesan": values["pesan"]} if values.get("pesan") else {})}
+    elif values.get("pesan"):
+        ctx.problems.add(ctx.sheet, flow.row, "Pesan Periksa", N_("a message without a check; write the check in "
+                                                                  "column Periksa or clear this cell"))
+    return step
+
+
+def _group_number(label: str) -> str:
+    found = _GROUPED.fullmatch(label)
+    return found.group(1) if found else label
+
+
+def _target(label: str, ctx: _FlowReading, row: int) -> Any:
+    if label == END:
+        return END
+    if label in ctx.by_label:
+        number = ctx.by_label[label]
+        return ctx.ids[number] if number in ctx.explicit else number
+    if label in ctx.members:
+        ctx.problems.add(ctx.sheet, row, "Keterangan", N_(
+            "'ke {label}' goes into one of the steps done at the same time; go to the row: 'ke {group}'",
+            label=label, group=_group_number(label)))
+    else:
+        known = ", ".join(k for k in ctx.by_label if k)
+        ctx.problems.add(ctx.sheet, row, "Keterangan", N_("'ke {label}' names no row; the rows are numbered {known}",
+                                                          label=label, known=known))
+    return label
+
+
+def _entry(number: int, group: list[_FlowRow], ctx: _FlowReading) -> dict[str, Any]:
+    """One entry of langkah from a row (or rows 4a, 4b...) of the flow sheet."""
+    entry: dict[str, Any] = {"nomor": number}
+    steps, routes = [], []
+    for flow in group:
+        note, route = split_keterangan(flow.values.get("keterangan", ""))
+        for line in note.split("\n"):
+            if re.search(r":\s*ke\s+\d", line, re.I) or re.search(r"\bke\s+\d+\s*;", line, re.I):
+                ctx.problems.add(ctx.sheet, flow.row, "Keterangan", N_(
+                    "'{line}' reads like a way on mixed with other words; write it on its own line, e.g. "
+                    "'Ya: ke 4; Tidak: ke 8'", line=line[:60]))
+        if route.branches or route.lanjut or route.selesai is not None:
+            routes.append((flow, route))
+        if len(flow.lanes) > 1 and flow.values.get("id"):
+            ctx.problems.add(ctx.sheet, flow.row, "Id", N_("one Id for steps done by several Pelaksana; give each "
+                                                           "its own row (4a, 4b) to give each an Id"))
+        steps += [(flow, lane, note) for lane in flow.lanes or [""]]
+    if len(routes) > 1:
+        ctx.problems.add(ctx.sheet, routes[1][0].row, "Keterangan", N_(
+            "the steps done at the same time go on together; write where to go once, on the last of them"))
+    made = [_step(flow, lane, ctx, note) for flow, lane, note in steps]
+    if len(made) > 1:
+        entry["bersamaan"] = made
+        for j, (flow, _, _) in enumerate(steps):
+            ctx.lines[("langkah", number - 1, "bersamaan", j)] = flow.row
+    else:
+        entry.update(made[0])
+    ctx.lines[("langkah", number - 1)] = group[0].row
+    typed = [flow for flow in group if flow.values.get("syarat")]
+    if routes:
+        _route(entry, routes[0][1], routes[0][0], made, ctx, typed=typed[0].values["syarat"] if typed else None)
+    if typed and "keputusan" not in entry:
+        ctx.problems.add(ctx.sheet, typed[0].row, "Syarat", N_("a condition without a decision; write the answers in "
+                                                               "Keterangan (e.g. 'Ya: ke 4; Tidak: ke 8')"))
+    return entry
+
+
+def _route(entry: dict[str, Any], route: _Route, flow: _FlowRow, steps: list[dict[str, Any]],
+           ctx: _FlowReading, *, typed: str | None = None) -> None:
+    row = flow.row
+    if route.branches and (route.lanjut or route.selesai is not None):
+        ctx.problems.add(ctx.sheet, row, "Keterangan", N_("a decision goes on by its answers only; remove the other "
+                                                          "'ke' or 'Selesai'"))
+    if route.branches:
+        if len(route.branches) != 2:
+            ctx.problems.add(ctx.sheet, row, "Keterangan", N_("a decision has two answers, e.g. 'Ya: ke 4; Tidak: ke "
+                                                              "8'; this row has {count}", count=len(route.branches)))
+            return
+        first, second = route.branches[0], route.branches[1]
+        if first[0].lower() == "tidak" and second[0].lower() == "ya":
+            first, second = second, first
+        decision: dict[str, Any] = {"pertanyaan": route.pertanyaan} if route.pertanyaan else {}
+        syarat = typed or _syarat(entry["nomor"], steps, (first[0], second[0]), flow, ctx)
+        decision.update({"syarat": syarat, "ya": _target(first[1], ctx, row),
+                         "tidak": _target(second[1], ctx, row)})
+        if first[0].lower() != "ya":
+            decision["label_ya"] = first[0]
+        if second[0].lower() != "tidak":
+            decision["label_tidak"] = second[0]
+        entry["keputusan"] = decision
+    elif route.lanjut:
+        entry["lanjut"] = _target(route.lanjut, ctx, row)
+    elif route.selesai is not None:
+        entry["selesai"] = route.selesai
+
+
+def deciding_fields(step: dict[str, Any], forms_dir: Path | None) -> dict[str, list[Any]]:
+    """A step entry's fields that can decide: key -> its values (True/False for ya/tidak, the words of a pilihan)."""
+    kelengkapan = step.get("kelengkapan")
+    out: dict[str, list[Any]] = {}
+    if isinstance(kelengkapan, dict) and "isian" in kelengkapan:
+        for item in kelengkapan["isian"]:
+            kind, _ = parse_jenis(str(item.get("jenis", "")))
+            key = str(item.get("kunci") or snake_key(str(item.get("judul", ""))))
+            if kind is not None and kind.name == "ya/tidak" and not kind.many:
+                out[key] = [True, False]
+            elif kind is not None and kind.name == "pilihan" and not kind.many:
+                out[key] = list(kind.choices)
+        return out
+    form = kelengkapan if isinstance(kelengkapan, str) else (kelengkapan or {}).get("formulir")
+    if not form or forms_dir is None or "/" in form or "\\" in form or form.startswith("."):
+        return out
+    try:
+        schema = json.loads((forms_dir / form).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return out
+    for key, prop in (schema.get("properties") or {}).items() if isinstance(schema, dict) else ():
+        if isinstance(prop, dict) and prop.get("type") == "boolean" and "const" not in prop:
+            out[str(key)] = [True, False]
+        elif isinstance(prop, dict) and isinstance(prop.get("enum"), list) and len(prop["enum"]) >= 2:
+            out[str(key)] = list(prop["enum"])
+    return out
+
+
+def derive_syarat(step_id: str, choices: dict[str, list[Any]], labels: tuple[str, str]) -> str | None:
+    """The condition for the first answer, from the one field whose values are the answers; None when not one."""
+    wanted = [label.lower() for label in labels]
+    found = []
+    for key, values in choices.items():
+        if values == [True, False]:
+            if wanted == ["ya", "tidak"]:
+                found.append(f'{step_id}["{key}"] == True')
+            continue
+        words = [str(v).lower() for v in values]
+        if all(w in words for w in wanted):
+            value = values[words.index(wanted[0])]
+            found.append(f"{step_id}[{json.dumps(key)}] == {json.dumps(value, ensure_ascii=False)}")
+    return found[0] if len(found) == 1 else None
+
+
+def _syarat(number: int, steps: list[dict[str, Any]], labels: tuple[str, str], flow: _FlowRow,
+            ctx: _FlowReading) -> str:
+    """The decision's condition derived from the step's one deciding field (when column Syarat is empty)."""
+    step = steps[0]
+    step_id = step.get("id") or (default_step_id(number, 1) if len(steps) > 1 else default_step_id(number))
+    derived = derive_syarat(str(step_id), deciding_fields(step, ctx.forms_dir), labels)
+    if derived is None:
+        ctx.problems.add(ctx.sheet, flow.row, "Keterangan", N_(
+            "cannot tell when to answer '{label}': the Kelengkapan needs one ya/tidak or pilihan field whose values "
+            "are the answers ({labels}); add it, or write the condition in column Syarat", label=labels[0],
+            labels=" / ".join(labels)))
+        return "False"
+    return derived
+
+
+def _labels(groups: list[list[_FlowRow]], ctx: _FlowReading) -> None:
+    """Each entry's number by the No people typed: 4 for a row, 4 (and 4a, 4b as members) for rows done together."""
+    rows_of = {group[0].label: group[0].row for group in groups if len(group) == 1}
+    for number, group in enumerate(groups, start=1):
+        if len(group) > 1:
+            found = _GROUPED.fullmatch(group[0].label)
+            if found and found.group(1) in rows_of:
+                ctx.problems.add(ctx.sheet, group[0].row, "No", N_(
+                    "No {label} is also on row {other}; give each row its own number (a new row may have an empty "
+                    "No)", label=found.group(1), other=rows_of[found.group(1)]))
+            if found:
+                ctx.by_label.setdefault(found.group(1), number)
+            for flow in group:
+                ctx.members[flow.label] = number
+        elif group[0].label:
+            ctx.by_label.setdefault(group[0].label, number)
+        if len(group) == 1 and len(group[0].lanes) <= 1 and group[0].values.get("id"):
+            ctx.ids[number] = group[0].values["id"]
+            ctx.explicit.add(number)
+        else:
+            ctx.ids[number] = default_parallel_id(number) if len(group) > 1 or len(group[0].lanes) > 1 else (
+                default_step_id(number))
+
+
+def _flow(grid: _SheetCells, notes: dict[str, str], ctx: _FlowReading) -> tuple[list[str], list[dict[str, Any]]]:
+    header = _header(grid, list(notes), ctx.problems)
+    if header is None:
+        return [], []
+    rows = _flow_rows(grid, header, ctx.problems)
+    groups = _groups(rows, ctx.problems, grid.name)
+    _labels(groups, ctx)
+    entries = [_entry(number, group, ctx) for number, group in enumerate(groups, start=1)]
+    lanes = list(header.lanes.values())
+    for lane in notes:
+        if lane not in lanes:
+            ctx.problems.add(SHEETS["pelaksana"], None, None, N_(
+                "Pelaksana '{lane}' has no column on sheet Alur; add the column or remove the Pelaksana", lane=lane))
+    return lanes, entries
+
+
+def workbook_document(data: bytes, source: str, *, forms_dir: Path | None = None
+                      ) -> tuple[dict[str, Any], dict[tuple[str | int, ...], int]]:
+    """The table's document (what NAME.sop.yaml would hold) from a workbook, and where each entry was typed.
+
+    Every mistake is reported at once, each at its sheet, row and column; nothing is read beyond the bounds.
+    """
+    problems = _Problems()
+    book = _open(data, source)
+    sheets = _sheets(book, problems)
+    grids = {key: _grid(sheet, SHEETS[key], problems) for key, sheet in sheets.items() if key != "petunjuk"}
+    sop, lines = _identity(grids["identitas"], problems) if "identitas" in grids else ({}, {})
+    notes = _lane_notes(grids["pelaksana"], problems) if "pelaksana" in grids else {}
+    fields = _fields(grids["kelengkapan"], problems) if "kelengkapan" in grids else {}
+    ctx = _FlowReading(problems, SHEETS["alur"], forms_dir, fields)
+    lanes, entries = _flow(grids["alur"], notes, ctx) if "alur" in grids else ([], [])
+    for label, rows in fields.items():
+        if label and label not in ctx.used_fields and (label in ctx.by_label or label in ctx.members):
+            problems.add(SHEETS["kelengkapan"], rows[0][0], "No", N_(
+                "row {label} of Alur does its step done at the same time with others; number the fields by the step "
+                "(e.g. 4a)", label=label))
+        elif label and label not in ctx.used_fields:
+            problems.add(SHEETS["kelengkapan"], rows[0][0], "No", N_("No {label} names no row of sheet Alur",
+                                                                     label=label))
+    if not sop.get("nama") and "identitas" in grids:
+        problems.add(SHEETS["identitas"], None, None, N_("there is no row 'Nama SOP'; add it with the SOP's name"))
+    problems.raise_if_any(source)
+    mulai = sop.pop("mulai", None)
+    sop_block = {"id": sop.pop("id", None) or snake_key(sop["nama"]) or "sop", "nama": sop.pop("nama")}
+    sop_block.update(sop)
+    doc: dict[str, Any] = {"sop": sop_block}
+    if mulai:
+        doc["mulai"] = mulai
+    doc["pelaksana"] = {lane: notes.get(lane) or None for lane in lanes} if notes else lanes
+    doc["langkah"] = entries
+    lines.update(ctx.lines)
+    return doc, lines
+
+
+def read_workbook(data: bytes, source: str, *, forms_dir: Path | None = None) -> tuple[SopTable, dict[str, Any]]:
+    """A workbook (.xlsx) read as an SOP table, like read_table reads NAME.sop.yaml; every mistake at its cell.
+
+    The document is read by read_table itself (as the YAML it would be), so a table and a workbook meet the same
+    rules; a problem that only the whole table shows is named at the sheet's row it comes from.
+    """
+    from engine.common.yamlio import dump_yaml, parse_yaml_lines
+
+    doc, rows = workbook_document(data, source, forms_dir=forms_dir)
+    text = dump_yaml(json.loads(json.dumps(doc)))  # plain values, nothing shared (YAML would write an alias)
+    try:
+        table, _ = read_table(text, source, forms_dir=forms_dir)
+    except DefinitionError as exc:
+        found = getattr(exc, "table_problems", None)
+        if not found:
+            raise
+        _, yaml_lines = parse_yaml_lines(text, source)
+        paths: dict[int, tuple[str | int, ...]] = {}
+        for path, line in yaml_lines.items():
+            if len(path) >= len(paths.get(line, ())):
+                paths[line] = path
+        problems = _Problems()
+        for line, said in found:
+            path = paths.get(line, ())
+            while path and path not in rows:
+                path = path[:-1]
+            row = rows.get(path) if path else None
+            if row is None:
+                problems.add("", None, None, said)
+            elif row >= IDENTITY_LINE:
+                problems.add(SHEETS["identitas"], row - IDENTITY_LINE, None, said)
+            else:
+                problems.add(SHEETS["alur"], row, None, said)
+        problems.raise_if_any(source)
+        raise
+    return table, doc
