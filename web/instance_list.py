@@ -45,7 +45,8 @@ def list_page(e: Engine, args: MultiDict[str, str]) -> str | Response:
     return render_template(
         "instances.html", rows=[(r, r.due is not None and r.due < now) for r in rows], names=names, total=total,
         page=asked["page"], pages=pages, asked=asked, mine=mine, problems=problems, link=link,
-        processes=list(process_names.items()), process_names=process_names, steps=list(steps), lanes=[(lane, lane) for lane in lanes],
+        processes=list(process_names.items()), process_names=process_names, steps=list(steps),
+        lanes=[(lane, lane) for lane in lanes],
         date_value=lambda d: d.isoformat() if d else "")
 
 

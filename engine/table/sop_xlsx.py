@@ -470,7 +470,7 @@ def _groups(rows: list[_FlowRow], problems: _Problems, sheet: str) -> list[list[
 
 
 @dataclass
-class _Route:
+class _KeteranganRoute:
     """Where the flow goes after a row, as typed in its Keterangan."""
 
     branches: list[tuple[str, str, int]] = field(default_factory=list)  # (label, target label or selesai, row)
@@ -479,7 +479,7 @@ class _Route:
     pertanyaan: str | None = None
 
 
-def _segment(text: str, route: _Route) -> bool:
+def _segment(text: str, route: _KeteranganRoute) -> bool:
     """Read one ;-separated part of a routing line into route; False when it is no routing."""
     for pattern, end in ((_BRANCH_END, True), (_BRANCH, False)):
         found = pattern.fullmatch(text)
@@ -499,12 +499,12 @@ def _segment(text: str, route: _Route) -> bool:
     return False
 
 
-def split_keterangan(text: str) -> tuple[str, _Route]:
+def split_keterangan(text: str) -> tuple[str, _KeteranganRoute]:
     """The note and the routing of a Keterangan cell: a line is routing when each of its ;-parts is a way on."""
-    notes, route = [], _Route()
+    notes, route = [], _KeteranganRoute()
     for line in text.split("\n"):
         parts = [p.strip() for p in line.split(";") if p.strip()]
-        trial = _Route()
+        trial = _KeteranganRoute()
         if parts and all(_segment(p, trial) for p in parts):
             route.branches += trial.branches
             route.lanjut = trial.lanjut or route.lanjut
@@ -706,7 +706,7 @@ def _entry(number: int, group: list[_FlowRow], ctx: _FlowReading) -> dict[str, A
     return entry
 
 
-def _route(entry: dict[str, Any], route: _Route, flow: _FlowRow, steps: list[dict[str, Any]],
+def _route(entry: dict[str, Any], route: _KeteranganRoute, flow: _FlowRow, steps: list[dict[str, Any]],
            ctx: _FlowReading, *, typed: str | None = None) -> None:
     row = flow.row
     if route.branches and (route.lanjut or route.selesai is not None):
