@@ -113,8 +113,9 @@ def write_pdf(html: str, path: str) -> None:
     try:
         from weasyprint import HTML
     except ImportError:
-        raise EngineError("PDF output needs WeasyPrint, an optional extra: pip install '.[pdf]' (or write "
-                          "FILE.html and print it from a browser)") from None
+        raise EngineError("PDF output needs WeasyPrint, an optional extra: pip install weasyprint into the same "
+                          "environment (from a source checkout, pip install -e '.[pdf]'), or write FILE.html and "
+                          "print it from a browser") from None
     except OSError as exc:  # its system libraries (Pango) are missing
         raise EngineError("WeasyPrint cannot start ({exc}); install Pango (apt-get install libpango-1.0-0 "
                           "libpangoft2-1.0-0) or write FILE.html", exc=exc) from None
