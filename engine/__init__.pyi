@@ -67,4 +67,5 @@ from .store.labels import store_label as store_label
 from .table.sop_bpmn import compile_table as compile_table
 from .table.sop_decompile import table_from_bpmn as table_from_bpmn
 from .table.sop_yaml import read_table as read_table
+from .table.sop_yaml import renumber_table as renumber_table
 from .table.sop_yaml import write_table as write_table

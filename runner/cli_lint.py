@@ -31,7 +31,8 @@ def lint(ctx: click.Context, paths: tuple[str, ...], roles_file: str | None, as_
     else:
         for p in problems:
             where = f"{p.file}:{p.line}" if p.line else p.file
-            element = f" {p.element}:" if p.element else ""
+            table = p.file.endswith((".sop.yaml", ".sop.yml"))  # a table's message names its row itself
+            element = f" {p.element}:" if p.element and not table else ""
             say(f"{where}: {p.severity} [{p.rule}]{element} {p.message}")
         warnings = len(problems) - errors
         message(f"{errors} error(s), {warnings} warning(s)." if problems else "No problems found.")

@@ -50,8 +50,10 @@ def _write(text: str, output: str | None, what: str) -> None:
 @click.command("compile")
 @click.argument("table_file", metavar="FILE.sop.yaml")
 @click.option("-o", "--output", metavar="FILE.bpmn", help="Write the diagram here instead of stdout.")
+@click.option("--renumber", is_flag=True, help="First number the table's rows 1, 2, 3... in order in FILE.sop.yaml "
+              "itself, rewriting every jump by number so it goes to the same step.")
 @click.pass_context
-def compile_command(ctx: click.Context, table_file: str, output: str | None) -> None:
+def compile_command(ctx: click.Context, table_file: str, output: str | None, renumber: bool) -> None:
     """Compile an SOP table into a laid-out, runnable BPMN diagram.
 
     Example: sop decompile {definitions}/{process}.bpmn -o {process}.sop.yaml;
@@ -59,11 +61,19 @@ def compile_command(ctx: click.Context, table_file: str, output: str | None) -> 
 
     Forms named under kelengkapan must exist in the forms folder (--forms).
     """
-    from engine import compile_table, read_table
+    from engine import compile_table, read_table, renumber_table
 
     _refuse_overwriting(table_file, output)
     forms = _path(ctx.find_root().obj["forms"])
-    table, _ = read_table(_read(table_file), table_file, forms_dir=forms)
+    text = _read(table_file)
+    renumbered = renumber_table(text, table_file) if renumber else text
+    table, _ = read_table(renumbered, table_file, forms_dir=forms)  # a table with problems is refused, unchanged
+    if renumbered != text:
+        from engine import write_atomically
+
+        write_atomically(table_file, renumbered, what=N_("the renumbered table"))
+        message(N_("Numbered the rows of {table_file} 1 to {rows_count} in order; every jump by number still goes "
+                   "to the same step.", table_file=table_file, rows_count=len(table.rows)))
     bpmn = compile_table(table, table_file)
     steps = sum(len(r.steps) for r in table.rows)
     _write(bpmn, output, N_("process {process_id} ({steps} steps in {lanes_count} lanes)",

@@ -1,0 +1,141 @@
+"""One lint pass over an SOP table: its format, its meaning and the rules of the diagram it compiles to, all at
+once, each problem at the table's row (nomor and id) and key, in the author's words."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from engine.common.errors import EngineError
+from engine.common.i18n import N_
+from engine.definitions.rules import Finding
+from engine.table.sop_table import SopTable
+from engine.table.table_words import ERROR, TableProblem
+
+# The table key a diagram rule is about, for a finding on a step's task.
+_STEP_KEYS = {"lane-missing": "pelaksana", "lane-multiple": "pelaksana", "lane-unknown-role": "pelaksana",
+              "form-missing": "kelengkapan", "form-file-missing": "kelengkapan", "form-invalid": "kelengkapan",
+              "form-ref-outside": "kelengkapan", "form-field-reserved": "kelengkapan",
+              "form-default-invalid": "kelengkapan", "sla-invalid": "waktu", "task-id-invalid": "id",
+              "id-reserved": "id", "condition-invalid": "periksa.syarat", "condition-unknown-step": "periksa.syarat",
+              "condition-unknown-field": "periksa.syarat", "condition-unknown-name": "periksa.syarat"}
+
+
+class _Place:
+    """Where a compiled element comes from: the row (position, id), the key, the line, and the syarat text."""
+
+    def __init__(self, nomor: int, row: str, key: str | None, line: int, syarat: str | None = None) -> None:
+        self.nomor, self.row, self.key, self.line, self.syarat = nomor, row, key, line, syarat
+
+
+def _places(table: SopTable, lines: dict[Any, int]) -> dict[str, _Place]:
+    """Each generated element id (task, gateway, event, the decision's ya flow) and the table row it comes from."""
+    from engine.table.sop_graph import build_graph
+
+    ids = [r.id for r in table.rows]
+
+    def line(*path: str | int) -> int:
+        while path and path not in lines:
+            path = path[:-1]
+        return lines.get(path, 1)
+
+    out: dict[str, _Place] = {}
+    graph = build_graph(table)
+    for node in graph.nodes:
+        if not node.nomor:
+            continue
+        i = node.nomor - 1
+        row = table.rows[i]
+        if node.step is not None:
+            j = next(k for k, s in enumerate(row.steps) if s.id == node.step.id)
+            prefix = f"bersamaan[{j + 1}]." if row.bersamaan else ""
+            out[node.id] = _Place(node.nomor, node.step.id, prefix, line("langkah", i, *(
+                ("bersamaan", j) if row.bersamaan else ())), node.step.periksa.syarat if node.step.periksa else None)
+        elif node.id.startswith("Keputusan_") and row.keputusan is not None:
+            out[node.id] = _Place(node.nomor, ids[i], "keputusan", line("langkah", i, "keputusan"))
+        else:
+            out[node.id] = _Place(node.nomor, ids[i], None, line("langkah", i))
+    for flow in graph.flows:
+        source = out.get(flow.source)
+        if flow.condition is not None and source is not None:
+            out[flow.id] = _Place(source.nomor, source.row, "keputusan.syarat",
+                                  line("langkah", source.nomor - 1, "keputusan", "syarat"), flow.condition)
+    return out
+
+
+def compiled_problems(table: SopTable, lines: dict[Any, int], findings: list[Finding],
+                      reported: list[TableProblem]) -> list[TableProblem]:
+    """The compiled diagram's findings at the table's rows and keys; a finding about a key the table's own check
+    already reported is left out (the same mistake once)."""
+    places = _places(table, lines)
+    seen = {(p.nomor, (p.key or "").split(".")[0]) for p in reported if p.severity == ERROR}
+    seen |= {(p.nomor, (p.key or "").split("].")[-1].split(".")[0]) for p in reported if p.severity == ERROR}
+    out = []
+    for found in findings:
+        place = places.get(found.element or "")
+        if place is None:
+            key = "sop.id" if found.element == table.process_id else None
+            out.append(TableProblem(lines.get(("sop", "id"), 1) if key else 1, found.message, None, None, key,
+                                    found.severity, found.rule))
+            continue
+        key = place.key
+        if key is not None and key.endswith(".") or key == "":
+            key = key + _STEP_KEYS.get(found.rule, "") if key else _STEP_KEYS.get(found.rule)
+            key = key.rstrip(".") or None
+        root = (key or "").split("].")[-1].split(".")[0]
+        if (place.nomor, root) in seen:
+            continue
+        message = _in_table_words(found, place, table)
+        out.append(TableProblem(place.line, message, place.nomor, place.row, key, found.severity, found.rule))
+    return out
+
+
+def _in_table_words(found: Finding, place: _Place, table: SopTable) -> str:
+    """A diagram rule's message about a condition, in the table's terms (no generated flow or gateway ids)."""
+    text = str(found.message)
+    if found.rule == "condition-unknown-name":
+        name = re.search(r" reads '([^']+)', which is no step id", text)
+        field = re.search(r'write (\w+)\["([^"]+)"\]', text)
+        close = re.search(r"did you mean '([^']+)'\?", text)
+        if field:
+            fix = N_("write {step}[\"{field}\"] (the field of the form of step '{step}')", step=field.group(1),
+                     field=field.group(2))
+        elif close:
+            fix = N_("did you mean '{close}'?", close=close.group(1))
+        else:
+            fix = N_("read a step's field as Step[\"field\"] (for example {step}[\"keputusan\"])",
+                     step=table.rows[0].steps[0].id)
+        return N_("the condition {syarat} reads '{name}' on its own, which is no step id; {fix}",
+                  syarat=repr(place.syarat or ""), name=name.group(1) if name else "?", fix=fix)
+    if found.rule == "condition-unknown-field":
+        field = re.search(r"reads (\w+)\['([^']+)'\], a field the form of '[^']+' does not define \(fields: ([^)]*)\)",
+                          text)
+        if field:
+            return N_("the condition reads {step}[\"{field}\"], a field the form of step '{step}' does not have "
+                      "(its fields: {fields}); fix the field's name", step=field.group(1), field=field.group(2),
+                      fields=field.group(3))
+    if found.rule == "lane-unknown-role":
+        return N_("no one in the roles file acts in the lane '{lane}'; give it to a person there, or fix the name",
+                  lane=next((s.pelaksana for _, s in table.steps() if s.id == place.row), place.row))
+    return text
+
+
+def lint_table_text(text: str, source: str, forms_dir: Path, lanes_known: set[str] | None,
+                    check_diagram: Any) -> list[TableProblem]:
+    """Every problem of a table at once: format, meaning, and (when its flow can be compiled) the diagram's rules.
+    check_diagram(bpmn_text) gives the compiled diagram's findings."""
+    from engine.table.sop_bpmn import compile_table
+    from engine.table.sop_yaml import check_table
+
+    checked = check_table(text, source, forms_dir=forms_dir)
+    problems = list(checked.problems)
+    if checked.compilable and checked.table is not None:
+        try:
+            bpmn = compile_table(checked.table, source)
+        except EngineError as exc:  # a step id colliding with a generated one
+            problems.append(TableProblem(1, str(exc).split(": ", 1)[-1], severity=ERROR))
+        else:
+            findings = check_diagram(bpmn)
+            problems += compiled_problems(checked.table, checked.lines, findings, problems)
+    return sorted(dict.fromkeys(problems), key=lambda p: (p.line, p.severity, str(p.message)))
