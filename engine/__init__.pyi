@@ -65,6 +65,8 @@ from .service.facade import Engine as Engine
 from .service.handle import InstanceHandle as InstanceHandle
 from .store.labels import store_label as store_label
 from .table.sop_bpmn import compile_table as compile_table
+from .table.sop_decompile import diagram_identity as diagram_identity
+from .table.sop_decompile import merged_identity as merged_identity
 from .table.sop_decompile import table_from_bpmn as table_from_bpmn
 from .table.sop_yaml import read_table as read_table
 from .table.sop_yaml import renumber_table as renumber_table

@@ -67,14 +67,14 @@ def compile_command(ctx: click.Context, table_file: str, output: str | None, ren
     forms = _path(ctx.find_root().obj["forms"])
     text = _read(table_file)
     renumbered = renumber_table(text, table_file) if renumber else text
-    table, _ = read_table(renumbered, table_file, forms_dir=forms)  # a table with problems is refused, unchanged
+    table, doc = read_table(renumbered, table_file, forms_dir=forms)  # a table with problems is refused, unchanged
     if renumbered != text:
         from engine import write_atomically
 
         write_atomically(table_file, renumbered, what=N_("the renumbered table"))
         message(N_("Numbered the rows of {table_file} 1 to {rows_count} in order; every jump by number still goes "
                    "to the same step.", table_file=table_file, rows_count=len(table.rows)))
-    bpmn = compile_table(table, table_file)
+    bpmn = compile_table(table, table_file, document=doc)
     steps = sum(len(r.steps) for r in table.rows)
     _write(bpmn, output, N_("process {process_id} ({steps} steps in {lanes_count} lanes)",
                             process_id=table.process_id, steps=steps, lanes_count=len(table.lanes)))
@@ -89,22 +89,35 @@ def decompile_command(bpmn_file: str, output: str | None, process_id: str | None
 
     Example: sop decompile {definitions}/{process}.bpmn -o {process}.sop.yaml
 
-    The identity page beside the diagram (NAME.yaml with `process: ID`), if any, is carried into the table.
+    The identity page the diagram keeps (a compiled table's) and the one beside it (NAME.yaml with `process: ID`,
+    which wins key by key) are carried into the table, with the lanes' descriptions.
     """
-    from engine import DataFileError, parse_yaml, read_diagram_file, table_from_bpmn, write_table
+    from engine import (
+        DataFileError,
+        diagram_identity,
+        merged_identity,
+        parse_yaml,
+        read_diagram_file,
+        table_from_bpmn,
+        write_table,
+    )
 
     _refuse_overwriting(bpmn_file, output)
     if not _path(bpmn_file).exists():
         raise DataFileError("File '{bpmn_file}' does not exist; give the path of the file to convert",
                             bpmn_file=bpmn_file)
-    table = table_from_bpmn(read_diagram_file(_path(bpmn_file)), bpmn_file, process_id=process_id)
+    text = read_diagram_file(_path(bpmn_file))
+    table = table_from_bpmn(text, bpmn_file, process_id=process_id)
+    own, own_notes = diagram_identity(text, bpmn_file, process_id=table.process_id)
     page_path = _path(bpmn_file).with_suffix(".yaml")
     identity = None
     if page_path.is_file():
         page = parse_yaml(_read(str(page_path)), str(page_path))
         if isinstance(page, dict) and page.get("process") == table.process_id:
             identity = page
+    identity = merged_identity(own, identity) or None  # the page beside the diagram wins key by key
     notes = identity.get("pelaksana") if identity and isinstance(identity.get("pelaksana"), dict) else None
+    notes = {**own_notes, **(notes or {})} or None
     header = f"# Tabel SOP {table.process_id}, dibaca dari {_path(bpmn_file).name} oleh `sop decompile`.\n"
     what = N_("the table of {process_id} ({rows_count} rows)", process_id=table.process_id, rows_count=len(table.rows))
     _write(write_table(table, identity, lane_notes=notes, header=header), output, what)

@@ -35,8 +35,8 @@ def load_table_file(path: Path, forms_dir: Path) -> Definition:
     except (OSError, UnicodeDecodeError) as exc:
         raise DefinitionError("{path}: cannot be read as UTF-8 text ({exc}); save it as UTF-8",
                               path=path, exc=exc) from None
-    table, _ = read_table(text, str(path), forms_dir=forms_dir)
-    bpmn = compile_table(table, str(path))
+    table, doc = read_table(text, str(path), forms_dir=forms_dir)
+    bpmn = compile_table(table, str(path), document=doc)
     root, findings = diagram_root(bpmn)
     forms = folder_forms(forms_dir)
     if root is not None:

@@ -132,7 +132,7 @@ def lint_table_text(text: str, source: str, forms_dir: Path, lanes_known: set[st
     problems = list(checked.problems)
     if checked.compilable and checked.table is not None:
         try:
-            bpmn = compile_table(checked.table, source)
+            bpmn = compile_table(checked.table, source, document=checked.doc)
         except EngineError as exc:  # a step id colliding with a generated one
             problems.append(TableProblem(1, str(exc).split(": ", 1)[-1], severity=ERROR))
         else:

@@ -39,6 +39,7 @@ class Step:
     periksa: Check | None = None
     line: int = field(default=0, compare=False)
     petunjuk: str | None = field(default=None, compare=False)  # the diagram's instructionsForEndUser (Markdown)
+    uraian: str | None = field(default=None, compare=False)  # a drawn step's documentation (the sheet's Uraian)
 
 
 @dataclass(frozen=True)
