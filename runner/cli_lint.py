@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .render import emit_json_list, message, say
+from .words import N_, fixed_text
 
 
 @click.command()
@@ -33,7 +34,9 @@ def lint(ctx: click.Context, paths: tuple[str, ...], roles_file: str | None, as_
             where = f"{p.file}:{p.line}" if p.line else p.file
             table = p.file.endswith((".sop.yaml", ".sop.yml"))  # a table's message names its row itself
             element = f" {p.element}:" if p.element and not table else ""
-            say(f"{where}: {p.severity} [{p.rule}]{element} {p.message}")
+            severity = fixed_text("error") if p.is_error else fixed_text("warning")
+            say(N_("{where}: {severity} [{rule}]{element} {problem}", where=where, severity=severity, rule=p.rule,
+                   element=element, problem=p.message))
         warnings = len(problems) - errors
         message(f"{errors} error(s), {warnings} warning(s)." if problems else "No problems found.")
     if errors:

@@ -65,7 +65,22 @@ def _identity_lines(identity: dict[str, Any]) -> list[str]:
         return []
     from engine.common.yamlio import dump_yaml
 
-    return [f'    <bpmn:documentation textFormat="{IDENTITY_FORMAT}">{_text(dump_yaml(identity))}</bpmn:documentation>']
+    text = dump_yaml(_plain(identity))
+    return [f'    <bpmn:documentation textFormat="{IDENTITY_FORMAT}">{_text(text)}</bpmn:documentation>']
+
+
+def _plain(value: Any) -> Any:
+    """A value read from YAML as plain Python (the reader's ints and floats keep their text in subclasses)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    for kind in (int, float, str):
+        if isinstance(value, kind):
+            return kind(value)
+    return str(value)
 
 
 def write_bpmn(graph: Graph, where: Layout, source: str = "<table>", *, document: dict[str, Any] | None = None) -> str:

@@ -288,8 +288,8 @@ class _YamlReader:
                 line = next((s.line for s in row.steps if s.id == step_id), row.line)
                 if step_id in seen:
                     self.id_problems += 1
-                    self.problems.append((line, f"id '{step_id}' is used twice (also on line {seen[step_id]}); "
-                                          "give each step its own id"))
+                    self.problems.append((line, N_("id '{step_id}' is used twice (also on line {first}); give "
+                                                   "each step its own id", step_id=step_id, first=seen[step_id])))
                 seen.setdefault(step_id, line)
 
 
@@ -302,6 +302,7 @@ class TableCheck(NamedTuple):
     lines: Lines
     problems: list[TableProblem]
     compilable: bool
+    not_a_table: bool = False  # the text reads as YAML but is no mapping
 
     @property
     def errors(self) -> list[TableProblem]:
@@ -321,7 +322,7 @@ def check_table(text: str, source: str, *, forms_dir: Path | None = None) -> Tab
     if not isinstance(doc, dict):
         return TableCheck(None, doc, lines, [TableProblem(1, N_(
             "an SOP table is a mapping with sop, pelaksana and langkah; see {schema_file_name}",
-            schema_file_name=SCHEMA_FILE.name))], False)
+            schema_file_name=SCHEMA_FILE.name))], False, not_a_table=True)
     ids = row_ids(doc)
     problems: list[TableProblem] = []
     refused: list[Path_] = []
@@ -407,9 +408,7 @@ def read_table(text: str, source: str, *, forms_dir: Path | None = None) -> tupl
     forms_dir, when given, is where each step's form must exist.
     """
     checked = check_table(text, source, forms_dir=forms_dir)
-    if checked.errors:
-        raise _table_error(source, [(p.line, p.text()) for p in checked.errors])
-    if not isinstance(checked.doc, dict):
+    if checked.not_a_table:
         raise DefinitionError("{source}: an SOP table is a mapping with sop, pelaksana and langkah; "
                               "see {schema_file_name}", source=source, schema_file_name=SCHEMA_FILE.name)
     errors = checked.errors
