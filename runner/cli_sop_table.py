@@ -66,9 +66,10 @@ def compile_command(ctx: click.Context, table_file: str, output: str | None, ren
     _refuse_overwriting(table_file, output)
     forms = _path(ctx.find_root().obj["forms"])
     text = _read(table_file)
+    table, doc = read_table(text, table_file, forms_dir=forms)  # a table with problems is refused, unchanged
     renumbered = renumber_table(text, table_file) if renumber else text
-    table, doc = read_table(renumbered, table_file, forms_dir=forms)  # a table with problems is refused, unchanged
     if renumbered != text:
+        table, doc = read_table(renumbered, table_file, forms_dir=forms)
         from engine import write_atomically
 
         write_atomically(table_file, renumbered, what=N_("the renumbered table"))

@@ -98,7 +98,10 @@ def _in_table_words(found: Finding, place: _Place, table: SopTable) -> str:
         name = re.search(r" reads '([^']+)', which is no step id", text)
         field = re.search(r'write (\w+)\["([^"]+)"\]', text)
         close = re.search(r"did you mean '([^']+)'\?", text)
-        if field:
+        several = re.search(r"write the field of the step meant: (.*)$", text)
+        if several:
+            fix = N_("write the field of the step meant: {choices}", choices=several.group(1).replace(" or ", " / "))
+        elif field:
             fix = N_("write {step}[\"{field}\"] (the field of the form of step '{step}')", step=field.group(1),
                      field=field.group(2))
         elif close:
