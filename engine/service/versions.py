@@ -48,13 +48,14 @@ class MigrationResult(NamedTuple):
     tasks: list[TaskView]
     problems: list[str]
     up_to_date: bool = False  # already on the target version: nothing to do, not a refusal
+    changes: tuple[str, ...] = ()  # what the new version changes, in the process owner's words (Messages)
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON of one instance in `sop migrate --json`."""
         return {"instance": self.instance, "process": self.process, "from": self.from_version,
                 "to": self.to_version, "migrated": self.migrated, "dry_run": self.dry_run, "added": self.added,
                 "removed": self.removed, "changed": self.changed, "tasks": [t.to_json() for t in self.tasks],
-                "problems": self.problems, "up_to_date": self.up_to_date}
+                "problems": self.problems, "up_to_date": self.up_to_date, "changes": list(self.changes)}
 
 
 def process_versions(context: EngineContext) -> tuple[list[VersionInfo], list[str]]:
@@ -152,7 +153,7 @@ def _move(context: EngineContext, row: InstanceRow, target: _Target, dry_run: bo
 
     def result(migrated: bool, tasks: list[TaskView], problems: list[str]) -> MigrationResult:
         return MigrationResult(row.id, row.process_id, row.version, target.version, migrated, dry_run, plan.added,
-                               plan.removed, plan.changed, tasks, problems)
+                               plan.removed, plan.changed, tasks, problems, changes=plan.words)
 
     if row.status != "running":
         raise TaskStateError("Instance {instance} is {status}; only running instances move to another version",
@@ -189,3 +190,35 @@ def _move(context: EngineContext, row: InstanceRow, target: _Target, dry_run: bo
                                                 {"from": row.version, "to": target.version})],
                    change, stranded=stranded, version=target.version)
     return result(True, done.ready, [])
+
+
+class MigrationPlanWords(NamedTuple):
+    """A migration plan as people read it: sentences (Messages: translate them where they are shown) and counts."""
+
+    sentences: list[str]
+    requests: int  # running requests the plan is about
+    movable: int  # of which the move is safe
+    refused: int  # of which the move is refused (each refusal is one sentence)
+    at_step: dict[str, int]  # ready step's name -> how many of the requests are there
+
+
+def migration_plan_words(results: list[MigrationResult]) -> MigrationPlanWords:
+    """What moving these requests means, in words: what the new version changes (once), how many requests are at
+    which step, and why any cannot move ("2 requests are at step 'Telaah'; new step 'Verifikasi' added after
+    'Telaah'; request 3 cannot move: ...")."""
+    pending = [r for r in results if not r.up_to_date]
+    changes = list(dict.fromkeys(c for r in pending for c in r.changes))
+    at_step: dict[str, int] = {}
+    for r in pending:
+        if not r.problems:
+            for name in dict.fromkeys(t.name for t in r.tasks):
+                at_step[name] = at_step.get(name, 0) + 1
+    sentences = [N_("{count} request(s) at step '{name}'", count=n, name=name) for name, n in at_step.items()]
+    sentences += changes
+    refused = [r for r in pending if r.problems]
+    for r in refused:
+        sentences.append(N_("request {instance} cannot move: {why}", instance=r.instance,
+                            why="; ".join(str(p) for p in r.problems)))
+    if not pending:
+        sentences.append(N_("every request is already on this version; nothing to move"))
+    return MigrationPlanWords(sentences, len(pending), len(pending) - len(refused), len(refused), at_step)
