@@ -116,7 +116,8 @@ def plan_migration(workflow: Any, new: Spec, old_forms: dict[str, str], new_form
     words += [removed_words(s) for s in spec_diff.removed if is_step(s)]
     for spec, attrs in spec_diff.changed.items():
         if is_step(spec):
-            words += changed_words(spec, spec_diff.alignment.get(spec), attrs, old_forms, new_forms)
+            words += changed_words(spec, spec_diff.alignment.get(spec), attrs, old_forms, new_forms,
+                                   flows=not (added or removed))
     return MigrationPlan(added, removed, dict(sorted(changed.items())), problems, tuple(dict.fromkeys(words)))
 
 

@@ -75,8 +75,9 @@ def removed_words(spec: Any) -> str:
 
 
 def changed_words(old: Any, new: Any, changed: list[str], old_forms: dict[str, str],
-                  new_forms: dict[str, str]) -> list[str]:
-    """What changed in one step, each in a sentence; nothing for a step only renumbered."""
+                  new_forms: dict[str, str], *, flows: bool = True) -> list[str]:
+    """What changed in one step, each in a sentence; nothing for a step only renumbered. flows=False leaves out
+    changed flows (a step added or removed beside it already says so)."""
     if new is None or only_renumbered(old, new, changed):
         return []
     name = step_name(new)
@@ -96,7 +97,7 @@ def changed_words(old: Any, new: Any, changed: list[str], old_forms: dict[str, s
     out += form_words(name, before.get(FORM_PROPERTY), after.get(FORM_PROPERTY), old_forms, new_forms)
     if before.get("check") != after.get("check") or before.get("checkMessage") != after.get("checkMessage"):
         out.append(N_("the check of '{name}' changed", name=name))
-    if "outputs" in changed or "inputs" in changed:
+    if flows and ("outputs" in changed or "inputs" in changed):
         out.append(N_("the flow around '{name}' changed", name=name))
     if type(old) is not type(new):
         out.append(N_("step '{name}' is now another kind of step", name=name))
