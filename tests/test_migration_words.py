@@ -120,3 +120,28 @@ def test_plan_words_translate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert [translate(s) for s in words.sentences] == [
         "1 permohonan sedang di langkah 'Telaah nota'", "langkah baru 'Verifikasi surat' ditambahkan setelah "
         "'Telaah nota'", "waktu Mutu Baku 'Telaah nota': 1 jam -> 2 jam"]
+
+
+def test_a_shared_form_change_names_the_sops_it_touches(tmp_path: Path) -> None:
+    """A form two SOPs bind changes: lint warns naming both SOPs whose new version it makes, and the plan of one
+    says the other gets a new version too (in Indonesian); without a pinned version nothing is said."""
+    office = _Office(tmp_path)
+    other = V1.replace("surat_tugas", "surat_cuti").replace("Penerbitan Surat Tugas", "Penerbitan Surat Cuti")
+    (office.definitions / "surat_cuti.sop.yaml").write_text(other, encoding="utf-8")
+    assert [p["rule"] for p in json.loads(office("en", "lint", "--json").stdout)] == []
+    instance = office.start_at_telaah()
+    assert office("en", "start", "surat_cuti").exit_code == 0
+    form = dict(FORM, title="Paraf", properties={**FORM["properties"], "tanggal": {"title": "Tanggal"}})
+    (office.forms / "terbit.schema.json").write_text(json.dumps(form), encoding="utf-8")
+    linted = office("en", "lint", "--json")
+    assert linted.exit_code == 0
+    assert [(p["severity"], p["rule"], p["message"]) for p in json.loads(linted.stdout)] == [
+        ("warning", "form-changed", "the form 'Paraf' changed; it makes a new version of 2 SOP(s): Penerbitan "
+                                    "Surat Cuti, Penerbitan Surat Tugas")]
+    said = office("id", "lint")
+    assert "peringatan [form-changed] formulir 'Paraf' berubah; versi baru dibuat untuk 2 SOP: Penerbitan Surat " \
+           "Cuti, Penerbitan Surat Tugas" in said.stdout
+    plan = office("id", "migrate", str(instance), "--dry-run")
+    assert plan.exit_code == 0, plan.output
+    assert "  - formulir 'Paraf' berubah; versi baru juga dibuat untuk Penerbitan Surat Cuti\n" in plan.stdout
+    assert "  - formulir 'Terbitkan surat' berubah: isian baru 'Tanggal'\n" in plan.stdout

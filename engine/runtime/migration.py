@@ -118,6 +118,10 @@ def plan_migration(workflow: Any, new: Spec, old_forms: dict[str, str], new_form
         if is_step(spec):
             words += changed_words(spec, spec_diff.alignment.get(spec), attrs, old_forms, new_forms,
                                    flows=not (added or removed))
+    for spec in new.process.task_specs.values():  # a form file whose text changed leaves the spec as it was
+        form = _form(spec) if is_step(spec) else None
+        if form and form in old_forms and old_forms.get(form) != new_forms.get(form):
+            words += form_words(step_name(spec), form, form, old_forms, new_forms)
     return MigrationPlan(added, removed, dict(sorted(changed.items())), problems, tuple(dict.fromkeys(words)))
 
 

@@ -164,7 +164,10 @@ def _move(context: EngineContext, row: InstanceRow, target: _Target, dry_run: bo
     if row.version == target.version:
         return MigrationResult(row.id, row.process_id, row.version, target.version, False, dry_run, [], [], {}, [],
                                [], up_to_date=True)
-    plan = plan_migration(workflow, target.spec, context.pinned.bundle(old)["forms"], target.bundle["forms"])
+    old_forms = context.pinned.bundle(old)["forms"]
+    plan = plan_migration(workflow, target.spec, old_forms, target.bundle["forms"])
+    plan = plan._replace(words=(*plan.words, *_shared_form_words(context, row.process_id, old_forms,
+                                                                  target.bundle["forms"])))
     if plan.problems:
         refused = result(False, [], plan.problems)
         if dry_run:
@@ -222,3 +225,65 @@ def migration_plan_words(results: list[MigrationResult]) -> MigrationPlanWords:
     if not pending:
         sentences.append(N_("every request is already on this version; nothing to move"))
     return MigrationPlanWords(sentences, len(pending), len(pending) - len(refused), len(refused), at_step)
+
+
+class FormChange(NamedTuple):
+    """A form whose text differs from the one the newest pinned versions hold, and the SOPs it gives a new
+    version (by name)."""
+
+    form: str  # the form's file (for the JSON of lint; never on a page)
+    title: str  # the form's title as people read it
+    processes: list[str]
+
+    def words(self) -> str:
+        """The change in a sentence (a Message)."""
+        return N_("the form '{title}' changed; it makes a new version of {count} SOP(s): {names}",
+                  title=self.title, count=len(self.processes), names=", ".join(self.processes))
+
+
+def form_title(name: str, text: str | None) -> str:
+    """A form's title (its file name without .schema.json when it has none)."""
+    import json
+
+    try:
+        schema = json.loads(text or "{}")
+    except ValueError:
+        schema = {}
+    title = schema.get("title") if isinstance(schema, dict) else None
+    return str(title) if title else name.removesuffix(".json").removesuffix(".schema")
+
+
+def form_changes(context: EngineContext) -> list[FormChange]:
+    """Each form the definitions folder holds in another text than the newest pinned version of a process that
+    binds it, with every SOP (by name) whose current version differs from its pinned one because of it."""
+    store = context.store(optional=True)
+    newest: dict[str, str] = {}
+    for v in store.list_versions():  # by process and first use: the last one of a process is its newest
+        newest[v.process_id] = v.version
+    changed: dict[str, list[str]] = {}
+    titles: dict[str, str] = {}
+    for d in context.catalog().definitions:
+        pinned = newest.get(d.process_id)
+        row = store.get_version(pinned) if pinned and pinned != d.version else None
+        if row is None:
+            continue
+        old_forms = context.pinned.bundle(row)["forms"]
+        for name, text in d.bundle["forms"].items():
+            if name in old_forms and old_forms[name] != text and not name.endswith(".uischema.json"):
+                changed.setdefault(name, []).append(d.name)
+                titles[name] = form_title(name, text)
+    return [FormChange(name, titles[name], sorted(names)) for name, names in sorted(changed.items())]
+
+
+def _shared_form_words(context: EngineContext, process_id: str, old_forms: dict[str, str],
+                       new_forms: dict[str, str]) -> list[str]:
+    """For each form this move changes that other SOPs bind too: the SOPs whose new version it also makes."""
+    out = []
+    for name, text in sorted(new_forms.items()):
+        if name in old_forms and old_forms[name] != text and not name.endswith(".uischema.json"):
+            others = sorted(d.name for d in context.catalog().definitions
+                            if d.process_id != process_id and name in d.bundle["forms"])
+            if others:
+                out.append(N_("the form '{title}' changed; it also makes a new version of {names}",
+                              title=form_title(name, text), names=", ".join(others)))
+    return out
