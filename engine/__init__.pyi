@@ -62,9 +62,9 @@ from .service.artefact_documents import InstanceDocument as InstanceDocument
 from .service.attached_files import inline_media_type as inline_media_type
 from .service.drawing import picture_format as picture_format
 from .service.facade import Engine as Engine
+from .service.handle import InstanceHandle as InstanceHandle
 from .service.versions import MigrationPlanWords as MigrationPlanWords
 from .service.versions import migration_plan_words as migration_plan_words
-from .service.handle import InstanceHandle as InstanceHandle
 from .store.labels import store_label as store_label
 from .table.sop_bpmn import compile_table as compile_table
 from .table.sop_decompile import diagram_identity as diagram_identity

@@ -40,7 +40,8 @@ def test_table_mistakes_exit_1_with_lines(sop: Sop, tmp_path: Path) -> None:
     result = sop("compile", str(bad))
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {bad}:29: row 4 (Terbitkan), pelaksana: step 'Terbitkan' has pelaksana 'TU', "
-                             "which is not one of the pelaksana (Pemohon, Kepala Bidang, Tata Usaha); fix the name or add the lane\n")
+                             "which is not one of the pelaksana (Pemohon, Kepala Bidang, Tata Usaha); fix the name or "
+                             "add the lane\n")
     missing = sop("decompile", str(tmp_path / "nope.bpmn"))
     assert missing.exit_code == 1 and "does not exist" in missing.stderr
 

@@ -67,14 +67,15 @@ def test_every_mistake_is_named_with_its_line() -> None:
         "tidak: 5", "tidak: 9").replace("lanjut: Telaah", "lanjut: Telah")
     message = _problems(text, FORMS)
     assert "the SOP table has 7 problems" in message
-    assert "surat.sop.yaml:9: row 1 (AjukanNota), pelaksana: step 'AjukanNota' has pelaksana 'Pemohonn', which is not one of the pelaksana " \
-           "(Pemohon, Kepala Bidang, Tata Usaha)" in message
-    assert "surat.sop.yaml:10: row 1 (AjukanNota), waktu: step 'AjukanNota' has waktu 'sebentar', which is not a time" in message
-    assert "surat.sop.yaml:11: row 1 (AjukanNota), kelengkapan: step 'AjukanNota' has form 'nota.schema.json', which is not in the forms folder" \
-           in message
+    assert "surat.sop.yaml:9: row 1 (AjukanNota), pelaksana: step 'AjukanNota' has pelaksana 'Pemohonn', which is " \
+           "not one of the pelaksana (Pemohon, Kepala Bidang, Tata Usaha)" in message
+    assert "surat.sop.yaml:10: row 1 (AjukanNota), waktu: step 'AjukanNota' has waktu 'sebentar', which is not a " \
+           "time" in message
+    assert "surat.sop.yaml:11: row 1 (AjukanNota), kelengkapan: step 'AjukanNota' has form 'nota.schema.json', " \
+           "which is not in the forms folder" in message
     assert "surat.sop.yaml:14: row 2 (2Telaah), id: id '2Telaah' is not an identifier" in message
-    assert "surat.sop.yaml:20: row 2 (2Telaah), keputusan.syarat: expression 'Telaah[\"keputusan\"] == \"setuju\"' reads 'Telaah'" \
-           in message  # the id was refused, so the condition names no step
+    assert "surat.sop.yaml:20: row 2 (2Telaah), keputusan.syarat: expression 'Telaah[\"keputusan\"] == " \
+           "\"setuju\"' reads 'Telaah'" in message  # the id was refused, so the condition names no step
     assert "surat.sop.yaml:22: row 2 (2Telaah), keputusan.tidak: 9 names no row; the rows are numbered 1, 2, 3, 4, 5" \
         in message
     assert "surat.sop.yaml:36: row 5 (Perbaiki), lanjut: 'Telah' names no row" in message
@@ -113,8 +114,8 @@ def test_loop_with_no_way_out_is_refused() -> None:
 def test_jump_into_a_parallel_step_is_refused() -> None:
     """A lanjut to one of the steps done at the same time names the row to go to instead."""
     message = _problems(GOOD.replace("lanjut: Telaah", "lanjut: ParafB"))
-    assert message == ("surat.sop.yaml:35: row 5 (Perbaiki), lanjut: 'ParafB' is a step of the bersamaan row 3; go to the row "
-                       "(nomor 3)")
+    assert message == ("surat.sop.yaml:35: row 5 (Perbaiki), lanjut: 'ParafB' is a step of the bersamaan row 3; go "
+                       "to the row (nomor 3)")
 
 
 def test_nomor_out_of_order_and_duplicate_key() -> None:
@@ -129,8 +130,8 @@ def test_nomor_out_of_order_and_duplicate_key() -> None:
 def test_condition_reading_an_unknown_step_is_refused() -> None:
     """A syarat naming no step is caught at its line, before anyone reaches the decision."""
     message = _problems(GOOD.replace('Telaah["keputusan"]', 'Telah["keputusan"]'))
-    assert message.startswith("surat.sop.yaml:19: row 2 (Telaah), keputusan.syarat: expression 'Telah[\"keputusan\"] == \"setuju\"' "
-                              "reads 'Telah', which is no step")
+    assert message.startswith("surat.sop.yaml:19: row 2 (Telaah), keputusan.syarat: expression "
+                              "'Telah[\"keputusan\"] == \"setuju\"' reads 'Telah', which is no step")
 
 
 def test_written_table_reads_back_the_same() -> None:

@@ -80,9 +80,9 @@ def compiled_problems(table: SopTable, lines: dict[Any, int], findings: list[Fin
                                     found.severity, found.rule))
             continue
         key = place.key
-        if key is not None and key.endswith(".") or key == "":
-            key = key + _STEP_KEYS.get(found.rule, "") if key else _STEP_KEYS.get(found.rule)
-            key = key.rstrip(".") or None
+        if key is not None and (key == "" or key.endswith(".")):  # a step's task: the key the rule is about
+            rule_key = _STEP_KEYS.get(found.rule)
+            key = key + rule_key if rule_key else key.rstrip(".") or None
         root = (key or "").split("].")[-1].split(".")[0]
         if (place.nomor, root) in seen:
             continue

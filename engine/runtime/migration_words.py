@@ -121,13 +121,15 @@ def form_words(name: str, old_form: str | None, new_form: str | None, old_forms:
     removed = [title for key, (title, _) in old_fields.items() if key not in new_fields]
     changed = [title for key, (title, schema) in new_fields.items() if key in old_fields and
                old_fields[key][1] != schema]
-    for titles, template in ((added, N_("the form of '{name}' changed: new fields {fields}", name=name, fields="")),
-                             (removed, N_("the form of '{name}' changed: fields removed {fields}", name=name,
-                                          fields="")),
-                             (changed, N_("the form of '{name}' changed: fields changed {fields}", name=name,
-                                          fields=""))):
-        if titles:
-            out.append(N_(template.template, name=name, fields=", ".join(f"'{t}'" for t in titles)))
+    def listed(titles: list[str]) -> str:
+        return ", ".join(f"'{t}'" for t in titles)
+
+    if added:
+        out.append(N_("the form of '{name}' changed: new fields {fields}", name=name, fields=listed(added)))
+    if removed:
+        out.append(N_("the form of '{name}' changed: fields removed {fields}", name=name, fields=listed(removed)))
+    if changed:
+        out.append(N_("the form of '{name}' changed: fields changed {fields}", name=name, fields=listed(changed)))
     return out or [N_("the form of '{name}' changed (its titles, help or rules)", name=name)]
 
 

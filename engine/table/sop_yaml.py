@@ -11,9 +11,9 @@ from typing import Any, NamedTuple
 from engine.bpmn.diagram_checks import RESERVED_IDS, TASK_ID_RULE, check_expression, is_task_id
 from engine.common.durations import DURATION_SHAPE, duration_problem, is_duration
 from engine.common.errors import DefinitionError, EngineError
+from engine.common.i18n import N_
 from engine.common.messages import Message
 from engine.common.yamlio import Lines, parse_yaml_lines
-from engine.common.i18n import N_
 from engine.table.sop_table import (
     END,
     Check,
@@ -344,8 +344,8 @@ def check_table(text: str, source: str, *, forms_dir: Path | None = None) -> Tab
         reader.flow_taken = flow_taken
         table = reader.table()
         for line, message in reader.problems:
-            path = reader.paths.get((line, message))
-            problems.append(located(line, message, path, ids) if path else at_line(line, message, lines, ids))
+            known = reader.paths.get((line, message))
+            problems.append(located(line, message, known, ids) if known else at_line(line, message, lines, ids))
         warning = numbering_warning(clean, lines, ids)
         if warning is not None:
             problems.append(warning)

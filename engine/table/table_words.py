@@ -13,13 +13,12 @@ import re
 from typing import Any, NamedTuple
 
 from engine.common.i18n import N_
-from engine.common.messages import Message
 
 ERROR, WARNING = "error", "warning"
 Path_ = tuple[str | int, ...]
 FLOW_KEYS = frozenset({"keputusan", "lanjut", "selesai", "bersamaan", "id"})
 JUMP_KEYS = ("ya", "tidak", "lanjut")
-_TYPE_WORDS = {"string": N_("text"), "integer": N_("a whole number"), "number": N_("a number"),
+_TYPE_WORDS: dict[str, str] = {"string": N_("text"), "integer": N_("a whole number"), "number": N_("a number"),
                "boolean": N_("true or false"), "array": N_("a list"), "object": N_("a mapping of keys"),
                "null": N_("nothing")}
 
@@ -90,7 +89,7 @@ def did_you_mean(key: str, known: list[str] | set[str]) -> str | None:
     return found[0] if found else None
 
 
-def unknown_key_words(key: str, value: Any, known: set[str]) -> Message:
+def unknown_key_words(key: str, value: Any, known: set[str]) -> str:
     """What an unknown key is: a misspelling (with the key meant), text split at an unquoted comma, or unknown."""
     close = did_you_mean(key, known)
     if close:
@@ -102,7 +101,7 @@ def unknown_key_words(key: str, value: Any, known: set[str]) -> Message:
     return N_("unknown key '{key}'; the keys here are {known}", key=key, known=", ".join(sorted(known)))
 
 
-def schema_words(error: Any) -> list[tuple[Path_, Message]]:
+def schema_words(error: Any) -> list[tuple[Path_, str]]:
     """A JSON Schema error of the table as sentences, each at the path it is about."""
     path: Path_ = tuple(error.absolute_path)
     validator = error.validator
@@ -130,10 +129,11 @@ def schema_words(error: Any) -> list[tuple[Path_, Message]]:
     if validator == "pattern":
         return [(path, N_("'{value}' is not an identifier; use letters, digits and _ only, not starting with a "
                           "digit (for example DraftSurat)", value=error.instance))]
-    return [(path, N_("this value does not fit here ({value}); see the table's format", value=str(error.instance)[:60]))]
+    return [(path, N_("this value does not fit here ({value}); see the table's format",
+                      value=str(error.instance)[:60]))]
 
 
-def _kind_of(value: Any) -> Message:
+def _kind_of(value: Any) -> str:
     if isinstance(value, bool):
         return _TYPE_WORDS["boolean"]
     if isinstance(value, int):
@@ -171,7 +171,7 @@ def without_errors(doc: dict[str, Any], paths: list[Path_]) -> tuple[dict[str, A
         if len(path) <= 1 or (len(path) == 2 and path[0] == "langkah"):
             if len(path) == 2 and isinstance(clean.get("langkah"), list) and isinstance(path[1], int):
                 return None, True  # a row that is no mapping at all
-            if path and path[0] in ("sop", "pelaksana", "langkah") or not path:
+            if not path or path[0] in ("sop", "pelaksana", "langkah"):
                 return None, True
             clean.pop(str(path[0]), None)
             continue
@@ -231,7 +231,7 @@ def renumbered_text(text: str, doc: dict[str, Any], lines: dict[Path_, int]) -> 
             continue
         if isinstance(entry.get("nomor"), int) and entry["nomor"] != i + 1:
             edits.append((lines[("langkah", i, "nomor")], "nomor", entry["nomor"], i + 1))
-        jumps = [(("langkah", i, "lanjut"), entry.get("lanjut"))]
+        jumps: list[tuple[Path_, Any]] = [(("langkah", i, "lanjut"), entry.get("lanjut"))]
         decision = entry.get("keputusan")
         if isinstance(decision, dict):
             jumps += [(("langkah", i, "keputusan", key), decision.get(key)) for key in ("ya", "tidak")]
@@ -242,6 +242,6 @@ def renumbered_text(text: str, doc: dict[str, Any], lines: dict[Path_, int]) -> 
                     edits.append((lines[path], str(path[-1]), value, target))
     out = text.split("\n")
     for line, key, old, new in edits:
-        pattern = re.compile(rf"(?<![\w-]){key}(\s*:\s*){old}(?!\d)")
-        out[line - 1] = pattern.sub(lambda m, k=key, n=new: f"{k}{m.group(1)}{n}", out[line - 1], count=1)
+        pattern = re.compile(rf"(?<![\w-])({key}\s*:\s*){old}(?!\d)")
+        out[line - 1] = pattern.sub(rf"\g<1>{new}", out[line - 1], count=1)
     return "\n".join(out)
