@@ -15,7 +15,7 @@ from .words import N_, fixed_text
 @click.option("--roles", "roles_file", envvar="SOP_ROLES", type=click.Path(dir_okay=False), show_envvar=True,
               help="Roles file for the lane check (default: roles.yaml beside each diagram, when it exists).")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print a JSON list of {severity, file, line, element, rule, message}.")
+              help="Print a JSON list of {severity, file, line, element, rule, message, row, key}.")
 @click.pass_context
 def lint(ctx: click.Context, paths: tuple[str, ...], roles_file: str | None, as_json: bool) -> None:
     """Check BPMN diagrams and their forms; errors exit 1. Example: sop lint definitions/ --json"""
@@ -51,7 +51,7 @@ def _form_changes(obj: dict[str, Any]) -> list[dict[str, Any]]:
     finally:
         engine.close()
     return [{"severity": "warning", "file": str(Path(obj["forms"]) / c.form), "line": None, "element": None,
-             "rule": "form-changed", "message": c.words()} for c in changes]
+             "rule": "form-changed", "message": c.words(), "row": None, "key": None} for c in changes]
 
 
 def _print(problems: list[Any], shared: list[dict[str, Any]], errors: int) -> None:

@@ -171,3 +171,18 @@ def test_the_shipped_forms_folder_is_untouched(tmp_path: Path) -> None:
     table = ROOT / "examples" / "interkoneksi_data_baru" / "tabel"
     result = CliRunner().invoke(cli, ["--forms", str(FORMS), "lint", str(table), "--json"], catch_exceptions=False)
     assert (result.exit_code, json.loads(result.stdout)) == (0, [])
+
+
+def test_rows_and_keys_in_json_and_a_lane_nobody_holds(tmp_path: Path) -> None:
+    """--json gives each table problem's row and key; a lane nobody in the roles file holds is warned at its
+    pelaksana entry, not at a generated lane id."""
+    _lint(tmp_path, RENUMBER, "en")
+    (tmp_path / "definitions" / "roles.yaml").write_text("budi:\n  name: Budi\n  lanes: [Pemohon]\n")
+    result = _lint(tmp_path, RENUMBER, "en", "--json")
+    found = [(p["severity"], p["rule"], p["line"], p["row"], p["key"], p["element"])
+             for p in json.loads(result.stdout)]
+    assert found == [("warning", "lane-unknown-role", 2, None, "pelaksana.Kepala", None),
+                     ("warning", "table-numbering", 8, 2, "nomor", "Telaah")]
+    broken = _lint(tmp_path, RENUMBER.replace("ya: 5", "ya: 7"), "en", "--json")
+    assert [(p["rule"], p["line"], p["row"], p["key"]) for p in json.loads(broken.stdout)] == [
+        ("table-numbering", 8, 2, "nomor"), ("table-invalid", 13, 2, "keputusan.ya")]

@@ -29,6 +29,8 @@ class LintProblem(NamedTuple):
     element: str | None
     rule: str
     message: str
+    row: int | None = None  # an SOP table's row (its place, 1-based), when the problem is in one
+    key: str | None = None  # the key in the table (`keputusan.syarat`, `sop.nomor`), when there is one
 
     @property
     def is_error(self) -> bool:
@@ -166,7 +168,7 @@ def _lint_table(text: str, source: str, forms_dir: Path, lanes_known: set[str] |
         return [Finding(p.severity, p.line, p.element, p.rule, p.message)
                 for p in _lint_bpmn(bpmn, source, forms_dir, lanes_known, seen)]
 
-    return [LintProblem(p.severity, source, p.line, p.row, p.rule, p.text())
+    return [LintProblem(p.severity, source, p.line, p.row, p.rule, p.text(), p.nomor, p.key)
             for p in lint_table_text(text, source, forms_dir, lanes_known, diagram)]
 
 

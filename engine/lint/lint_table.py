@@ -75,9 +75,7 @@ def compiled_problems(table: SopTable, lines: dict[Any, int], findings: list[Fin
     for found in findings:
         place = places.get(found.element or "")
         if place is None:
-            key = "sop.id" if found.element == table.process_id else None
-            out.append(TableProblem(lines.get(("sop", "id"), 1) if key else 1, found.message, None, None, key,
-                                    found.severity, found.rule))
+            out.append(_outside_rows(found, table, lines))
             continue
         key = place.key
         if key is not None and (key == "" or key.endswith(".")):  # a step's task: the key the rule is about
@@ -89,6 +87,21 @@ def compiled_problems(table: SopTable, lines: dict[Any, int], findings: list[Fin
         message = _in_table_words(found, place, table)
         out.append(TableProblem(place.line, message, place.nomor, place.row, key, found.severity, found.rule))
     return out
+
+
+def _outside_rows(found: Finding, table: SopTable, lines: dict[Any, int]) -> TableProblem:
+    """A finding about the process (sop.id) or a lane (its pelaksana entry), not a row."""
+    element = found.element or ""
+    if element == table.process_id:
+        return TableProblem(lines.get(("sop", "id"), 1), found.message, None, None, "sop.id", found.severity,
+                            found.rule)
+    index = element.removeprefix("Lane_")
+    if element.startswith("Lane_") and index.isdigit() and 0 < int(index) <= len(table.lanes):
+        lane = table.lanes[int(index) - 1]
+        line = lines.get(("pelaksana", int(index) - 1)) or lines.get(("pelaksana", lane)) or lines.get(
+            ("pelaksana",), 1)
+        return TableProblem(line, found.message, None, None, f"pelaksana.{lane}", found.severity, found.rule)
+    return TableProblem(1, found.message, None, None, None, found.severity, found.rule)
 
 
 def _in_table_words(found: Finding, place: _Place, table: SopTable) -> str:
@@ -118,9 +131,6 @@ def _in_table_words(found: Finding, place: _Place, table: SopTable) -> str:
             return N_("the condition reads {step}[\"{field}\"], a field the form of step '{step}' does not have "
                       "(its fields: {fields}); fix the field's name", step=field.group(1), field=field.group(2),
                       fields=field.group(3))
-    if found.rule == "lane-unknown-role":
-        return N_("no one in the roles file acts in the lane '{lane}'; give it to a person there, or fix the name",
-                  lane=next((s.pelaksana for _, s in table.steps() if s.id == place.row), place.row))
     return text
 
 
