@@ -43,11 +43,15 @@ def _form_changes(obj: dict[str, Any]) -> list[dict[str, Any]]:
     makes (none without a store)."""
     from pathlib import Path
 
-    from engine import Engine
+    from engine import Engine, StoreError
 
     engine = Engine(obj["db"], definitions_dir=obj["definitions"], forms_dir=obj["forms"])
     try:
         changes = engine.processes.form_changes()
+    except StoreError as exc:  # lint checks files: a store it cannot read is said, and the files are still checked
+        return [{"severity": "warning", "file": str(obj["db"]), "line": None, "element": None, "rule": "form-changed",
+                 "message": N_("the store cannot be read ({error}); the forms were not compared with the versions "
+                               "in use", error=exc), "row": None, "key": None}]
     finally:
         engine.close()
     return [{"severity": "warning", "file": str(Path(obj["forms"]) / c.form), "line": None, "element": None,
