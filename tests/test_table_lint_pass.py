@@ -186,3 +186,30 @@ def test_rows_and_keys_in_json_and_a_lane_nobody_holds(tmp_path: Path) -> None:
     broken = _lint(tmp_path, RENUMBER.replace("ya: 5", "ya: 7"), "en", "--json")
     assert [(p["rule"], p["line"], p["row"], p["key"]) for p in json.loads(broken.stdout)] == [
         ("table-numbering", 8, 2, "nomor"), ("table-invalid", 13, 2, "keputusan.ya")]
+
+
+@pytest.mark.parametrize("value", [None, 7, "x", [1], {"a": 1}, True, "", [], {}])
+def test_any_value_at_any_key_is_reported_not_a_traceback(tmp_path: Path, value: object) -> None:
+    """Every key of a table given a value of the wrong shape is a table problem (exit 1 or a clean lint), never an
+    internal error; the meaning of the rest is still checked."""
+    import copy
+
+    import yaml
+
+    from engine.common.yamlio import dump_yaml
+
+    doc = yaml.safe_load(RENUMBER)
+
+    def paths(node: object, path: tuple = ()) -> list[tuple]:
+        inner = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+        return [path] + [p for k, v in inner for p in paths(v, (*path, k))]
+
+    for path in paths(doc)[1:]:
+        broken = copy.deepcopy(doc)
+        holder = broken
+        for part in path[:-1]:
+            holder = holder[part]
+        holder[path[-1]] = value
+        result = _lint(tmp_path, dump_yaml(broken), "id", "--json")
+        assert result.exit_code in (0, 1) and "internal" not in result.output, (path, result.output)
+        json.loads(result.stdout)

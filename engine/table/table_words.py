@@ -182,12 +182,24 @@ def without_errors(doc: dict[str, Any], paths: list[Path_]) -> tuple[dict[str, A
             except (KeyError, IndexError, TypeError):
                 parent = None
                 break
+        if path[0] == "sop":
+            return None, True  # the process id and name are read before anything else
         if isinstance(parent, dict) and path[-1] in parent:
             del parent[path[-1]]
             flow = flow or bool(set(map(str, path[2:])) & FLOW_KEYS)
+            if len(path) >= 2 and path[-2] in ("keputusan", "periksa"):  # read whole or not at all
+                _drop(clean, path[:-1])
         elif isinstance(parent, list):
             return None, True
     return clean, flow
+
+
+def _drop(doc: Any, path: Path_) -> None:
+    parent = doc
+    for part in path[:-1]:
+        parent = parent[part] if isinstance(parent, dict | list) else None
+    if isinstance(parent, dict):
+        parent.pop(path[-1], None)
 
 
 def numbering_warning(doc: dict[str, Any], lines: dict[Path_, int], ids: list[str]) -> TableProblem | None:
