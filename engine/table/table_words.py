@@ -195,9 +195,12 @@ def without_errors(doc: dict[str, Any], paths: list[Path_]) -> tuple[dict[str, A
 
 
 def _drop(doc: Any, path: Path_) -> None:
-    parent = doc
+    parent: Any = doc
     for part in path[:-1]:
-        parent = parent[part] if isinstance(parent, dict | list) else None
+        try:
+            parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            return
     if isinstance(parent, dict):
         parent.pop(path[-1], None)
 
