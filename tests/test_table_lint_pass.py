@@ -148,7 +148,7 @@ def test_a_number_two_rows_carry_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert errors == ["row 2 (Telaah), keputusan.ya: 5 is the nomor of 2 rows ('Langkah_3', 'Terbit'); give the "
                       "row's id instead, or renumber the rows",
-                      "row 5 (Tolak), lanjut: 4 names no row; the rows are numbered 1, 3, 5, 8"]
+                      "row 5 (Tolak), lanjut: 4 names no row; the rows are numbered -, 3, 5, 5, 8"]
 
 
 def test_compile_refuses_a_bad_table_in_indonesian_and_changes_nothing(tmp_path: Path) -> None:
@@ -159,7 +159,7 @@ def test_compile_refuses_a_bad_table_in_indonesian_and_changes_nothing(tmp_path:
     result = CliRunner(env={"SOP_LANG": "id"}).invoke(
         cli, ["--forms", str(tmp_path / "forms"), "compile", "--renumber", str(table)], catch_exceptions=False)
     assert result.exit_code == 1
-    assert "baris 2 (Telaah), keputusan.ya: 7 tidak menunjuk baris mana pun; nomor barisnya 1, 3, 4, 5, 8" \
+    assert "baris 2 (Telaah), keputusan.ya: 7 tidak menunjuk baris mana pun; nomor barisnya -, 3, 4, 5, 8" \
         in result.stderr
     assert table.read_text() == RENUMBER.replace("ya: 5", "ya: 7")
 
@@ -213,3 +213,39 @@ def test_any_value_at_any_key_is_reported_not_a_traceback(tmp_path: Path, value:
         result = _lint(tmp_path, dump_yaml(broken), "id", "--json")
         assert result.exit_code in (0, 1) and "internal" not in result.output, (path, result.output)
         json.loads(result.stdout)
+
+
+def test_a_row_inserted_without_a_number_keeps_every_jump_on_its_step(tmp_path: Path) -> None:
+    """The issue's case: a row is inserted in a numbered table; `tidak: 5` still goes to the row numbered 5 (not to
+    the row now fifth), lint warns, and --renumber writes 6 there."""
+    numbered = """\
+sop: {id: surat, nama: Surat}
+pelaksana: [Pemohon, Kepala]
+langkah:
+  - {nomor: 1, id: Ajukan, kegiatan: Ajukan, pelaksana: Pemohon, kelengkapan: isian.schema.json}
+  - nomor: 2
+    id: Telaah
+    kegiatan: Telaah
+    pelaksana: Kepala
+    kelengkapan: isian.schema.json
+    keputusan: {syarat: 'Telaah["keputusan"] == "setuju"', ya: 3, tidak: 5}
+  - {nomor: 3, id: Verifikasi, kegiatan: Verifikasi, pelaksana: Kepala, kelengkapan: isian.schema.json}
+  - {nomor: 4, id: Terbit, kegiatan: Terbit, pelaksana: Kepala, kelengkapan: isian.schema.json, selesai: true}
+  - {nomor: 5, id: Tolak, kegiatan: Tolak, pelaksana: Pemohon, kelengkapan: isian.schema.json, lanjut: 2}
+"""
+    inserted = numbered.replace("  - {nomor: 4, id: Terbit", "  - {id: Cek, kegiatan: Cek, pelaksana: Kepala, "
+                                "kelengkapan: isian.schema.json}\n  - {nomor: 4, id: Terbit")
+    assert json.loads(_lint(tmp_path, numbered, "en", "--json").stdout) == []
+    linted = json.loads(_lint(tmp_path, inserted, "en", "--json").stdout)
+    assert [(p["rule"], p["row"], p["message"]) for p in linted] == [
+        ("table-numbering", 5, "row 5 (Terbit), nomor: the rows are numbered 1, 2, 3, -, 4, 5, not 1 to 6 in order; "
+         "a jump by number goes to the row that carries that number. Renumber them (compile with --renumber rewrites "
+         "the numbers and every jump by number so each still goes to the same step), or leave nomor out")]
+    table = tmp_path / "definitions" / "surat.sop.yaml"
+    result = CliRunner().invoke(cli, ["--forms", str(tmp_path / "forms"), "compile", "--renumber", str(table)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = table.read_text()
+    assert "ya: 3, tidak: 6" in text and "{nomor: 5, id: Terbit" in text and "{nomor: 6, id: Tolak" in text
+    assert "lanjut: 2}" in text and "{id: Cek," in text
+    assert json.loads(_lint(tmp_path, text, "en", "--json").stdout) == []

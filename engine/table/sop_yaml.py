@@ -274,7 +274,8 @@ class _YamlReader:
                 "{value} is the nomor of {count} rows ({named}); give the row's id instead, or renumber the rows",
                 value=value, count=len(rows), named=named)))
         else:
-            written = ", ".join(str(n) for n in sorted(self.labels))
+            at = {i: n for n, rows in self.labels.items() for i in rows}  # a row without a number shows as -
+            written = ", ".join(str(at.get(i, "-")) for i in range(len(self.by_nomor)))
             self.problems.append((self.line(path), N_("{value} names no row; the rows are numbered {written}",
                                                       value=value, written=written)))
         self.paths.setdefault(self.problems[-1], path)

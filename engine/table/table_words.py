@@ -206,32 +206,37 @@ def _drop(doc: Any, path: Path_) -> None:
 
 
 def numbering_warning(doc: dict[str, Any], lines: dict[Path_, int], ids: list[str]) -> TableProblem | None:
-    """A warning when the rows' written numbers are not 1, 2, 3... in order (rows without one are numbered by
-    their place)."""
+    """A warning when a row's written number is not its place (1, 2, 3... in order); rows without one are fine."""
     entries = doc.get("langkah") or []
-    labels = [_label(entry, i) for i, entry in enumerate(entries)]
-    if labels == list(range(1, len(entries) + 1)):
+    written = [_written(entry) for entry in entries]
+    wrong = [i for i, n in enumerate(written) if n is not None and n != i + 1]
+    if not wrong:
         return None
-    first = next(i for i, n in enumerate(labels) if n != i + 1)
-    written = ", ".join(map(str, labels))
+    first = wrong[0]
+    shown = ", ".join("-" if n is None else str(n) for n in written)
     return located(lines.get(("langkah", first, "nomor"), lines.get(("langkah", first), 1)),
                    N_("the rows are numbered {written}, not 1 to {count} in order; a jump by number goes to the row "
                       "that carries that number. Renumber them (compile with --renumber rewrites the numbers and "
                       "every jump by number so each still goes to the same step), or leave nomor out",
-                      written=written, count=len(entries)),
+                      written=shown, count=len(entries)),
                    ("langkah", first, "nomor"), ids, WARNING)._replace(rule="table-numbering")
 
 
-def _label(entry: Any, index: int) -> int:
+def _written(entry: Any) -> int | None:
     nomor = entry.get("nomor") if isinstance(entry, dict) else None
-    return nomor if isinstance(nomor, int) and not isinstance(nomor, bool) else index + 1
+    return nomor if isinstance(nomor, int) and not isinstance(nomor, bool) else None
 
 
 def labels_of(entries: list[Any]) -> dict[int, list[int]]:
-    """Each written (or implied) row number and the positions (0-based) of the rows carrying it."""
+    """Each row number a jump may name and the positions (0-based) of the rows carrying it: the written numbers
+    when the table writes any (a row without one is then reached by its id), else the rows' places."""
+    written = [_written(entry) for entry in entries]
+    numbered = any(n is not None for n in written)
     out: dict[int, list[int]] = {}
-    for i, entry in enumerate(entries):
-        out.setdefault(_label(entry, i), []).append(i)
+    for i, n in enumerate(written):
+        label = n if numbered else i + 1
+        if label is not None:
+            out.setdefault(label, []).append(i)
     return out
 
 
