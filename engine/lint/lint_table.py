@@ -124,6 +124,9 @@ def _in_table_words(found: Finding, place: _Place, table: SopTable) -> str:
                      step=table.rows[0].steps[0].id)
         return N_("the condition {syarat} reads '{name}' on its own, which is no step id; {fix}",
                   syarat=repr(place.syarat or ""), name=name.group(1) if name else "?", fix=fix)
+    if found.rule == "form-missing":
+        return N_("the step records no form; give its kelengkapan: a form file of the forms folder "
+                  "(kelengkapan: surat.schema.json, or {formulir: surat.schema.json, nama: Surat})")
     if found.rule == "condition-unknown-field":
         field = re.search(r"reads (\w+)\['([^']+)'\], a field the form of '[^']+' does not define \(fields: ([^)]*)\)",
                           text)

@@ -263,7 +263,7 @@ class _YamlReader:
         return text
 
     def _numbered_target(self, value: int, path: Path_) -> str:
-        """A jump by number goes to the row that carries that nomor (its place when it carries none)."""
+        """A jump by number goes to the row that carries that nomor (in a table that writes none, its place)."""
         rows = self.labels.get(value, [])
         if len(rows) == 1:
             return self.by_nomor[rows[0] + 1]
@@ -304,6 +304,7 @@ class TableCheck(NamedTuple):
     problems: list[TableProblem]
     compilable: bool
     not_a_table: bool = False  # the text reads as YAML but is no mapping
+    unreadable: EngineError | None = None  # the text is no YAML (a syntax error, a key written twice)
 
     @property
     def errors(self) -> list[TableProblem]:
@@ -317,9 +318,9 @@ def check_table(text: str, source: str, *, forms_dir: Path | None = None) -> Tab
     its row and key. A YAML syntax error is the one problem of a text that cannot be read."""
     try:
         doc, lines = parse_yaml_lines(text, source)
-    except EngineError as exc:
-        line = _line_in(str(exc), source)
-        return TableCheck(None, None, {}, [TableProblem(line or 1, _after_place(str(exc), source))], False)
+    except EngineError as exc:  # its message names the file and line itself, in a sentence the catalog knows
+        return TableCheck(None, None, {}, [TableProblem(_line_in(str(exc), source) or 1, str(exc))], False,
+                          unreadable=exc)
     if not isinstance(doc, dict):
         return TableCheck(None, doc, lines, [TableProblem(1, N_(
             "an SOP table is a mapping with sop, pelaksana and langkah; see {schema_file_name}",
@@ -392,23 +393,14 @@ def _line_in(message: str, source: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def _after_place(message: str, source: str) -> str:
-    """An error's text without its leading `source:line:` (the problem's own columns say where)."""
-    if isinstance(message, Message) and message.fields.get("source") == source and message.template.startswith(
-            "{source}:{line}: "):
-        fields = {k: v for k, v in message.fields.items() if k not in ("source", "line")}
-        return Message(message.template[len("{source}:{line}: "):], **fields)
-    line = _line_in(message, source)
-    prefix = f"{source}:{line}: " if line else f"{source}: "
-    return message[len(prefix):] if message.startswith(prefix) else message
-
-
 def read_table(text: str, source: str, *, forms_dir: Path | None = None) -> tuple[SopTable, dict[str, Any]]:
     """Parse NAME.sop.yaml text into the table and the raw document; every mistake is named with its line.
 
     forms_dir, when given, is where each step's form must exist.
     """
     checked = check_table(text, source, forms_dir=forms_dir)
+    if checked.unreadable is not None:
+        raise checked.unreadable
     if checked.not_a_table:
         raise DefinitionError("{source}: an SOP table is a mapping with sop, pelaksana and langkah; "
                               "see {schema_file_name}", source=source, schema_file_name=SCHEMA_FILE.name)
