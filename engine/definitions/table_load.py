@@ -6,6 +6,8 @@ from pathlib import Path
 
 from engine.common.errors import DefinitionError
 from engine.definitions.rules import (
+    ERROR,
+    Finding,
     diagram_findings,
     diagram_root,
     executable_processes,
@@ -41,7 +43,14 @@ def load_table_file(path: Path, forms_dir: Path) -> Definition:
     forms = folder_forms(forms_dir)
     if root is not None:
         findings = diagram_findings(root, forms)
-    refuse(table_findings(findings), str(path), [table.process_id])
+    errors = [f for f in findings if f.severity == ERROR]
+    if errors:  # said at the table's rows and keys, with the table's lines, as lint says them
+        from engine.common.yamlio import parse_yaml_lines
+        from engine.table.table_findings import compiled_problems
+
+        placed = compiled_problems(table, parse_yaml_lines(text, str(path))[1], errors, [])
+        refuse([Finding(p.severity, p.line, p.row, p.rule, p.text()) for p in placed] or table_findings(errors),
+               str(path), [table.process_id])
     process = next(p for p in executable_processes(root) if p.get("id") == table.process_id)
     bundle = {
         "process": table.process_id,

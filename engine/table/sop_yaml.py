@@ -417,8 +417,9 @@ def _table_error(source: str, problems: list[tuple[int, str]]) -> EngineError:
         error = DefinitionError("{source}:{line}: {text}", source=source, line=line, text=text)
     else:
         listing = "\n".join(f"  - {source}:{line}: {text}" for line, text in problems)
-        error = DefinitionError("{source}: the SOP table has {problems_count} problems; fix them and try again:\n"
-                                "{listing}", source=source, problems_count=len(problems), listing=listing)
+        head = N_("{source}: the SOP table has {problems_count} problems; fix them and try again:", source=source,
+                  problems_count=len(problems))  # a line of its own: translated even where the text is read back
+        error = DefinitionError("{head}\n{listing}", head=head, listing=listing)
     error.table_problems = problems  # type: ignore[attr-defined]  # each (line, text), for `sop lint`
     return error
 
