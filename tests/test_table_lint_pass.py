@@ -249,3 +249,18 @@ langkah:
     assert "ya: 3, tidak: 6" in text and "{nomor: 5, id: Terbit" in text and "{nomor: 6, id: Tolak" in text
     assert "lanjut: 2}" in text and "{id: Cek," in text
     assert json.loads(_lint(tmp_path, text, "en", "--json").stdout) == []
+
+
+def test_loading_refuses_at_the_same_row_line_and_rule_as_lint(tmp_path: Path) -> None:
+    """A bare-name syarat refuses the table at load (sop start) with lint's line, row, key and rule; nothing is
+    started."""
+    text = TABLE.replace("    ouput: Surat\n", "").replace(", tanggal}", "}")
+    linted = _lint(tmp_path, text, "en", "--json")
+    [error] = [p for p in json.loads(linted.stdout) if p["severity"] == "error"]
+    started = CliRunner(env={"SOP_LANG": "en"}).invoke(
+        cli, ["--db", str(tmp_path / "sop.db"), "--definitions", str(tmp_path / "definitions"), "--forms",
+              str(tmp_path / "forms"), "start", "surat"], catch_exceptions=False)
+    assert started.exit_code == 1
+    assert f"{error['file']}:{error['line']}: {error['message']} (rule {error['rule']})" in started.stderr
+    assert error["line"] == 12 and error["key"] == "keputusan.syarat"
+    assert not (tmp_path / "sop.db").exists()
