@@ -54,6 +54,8 @@ def migrate(ctx: click.Context, *, instance: int | None, to: str | None, all_fro
     else:
         for result in results:
             _describe(result, engine.time.local_times())
+        if all_from is not None and len(results) > 1:
+            _summary(results)
         if not results:
             message(N_("No running instance is on version {version}.", version=all_from))
     if any(r.problems for r in results):
@@ -79,3 +81,13 @@ def _describe(r: Any, times: Any) -> None:
         names = ", ".join(f"'{name}'" for name in dict.fromkeys(t.name for t in r.tasks))
         say(N_("  ready after the move: {names}", names=names))
         click.echo("\n".join("    " + line for line in tasks_table(r.tasks, times=times).splitlines()))
+
+
+def _summary(results: list[Any]) -> None:
+    """For several requests: how many can move, and how many are at each step."""
+    from engine import migration_plan_words
+
+    words = migration_plan_words(results)
+    say(N_("In all: {movable} of {requests} request(s) can move.", movable=words.movable, requests=words.requests))
+    for sentence in words.sentences[:len(words.at_step)]:
+        say(N_("  - {change}", change=sentence))

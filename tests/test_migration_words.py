@@ -145,3 +145,19 @@ def test_a_shared_form_change_names_the_sops_it_touches(tmp_path: Path) -> None:
     assert plan.exit_code == 0, plan.output
     assert "  - formulir 'Paraf' berubah; versi baru juga dibuat untuk Penerbitan Surat Cuti\n" in plan.stdout
     assert "  - formulir 'Terbitkan surat' berubah: isian baru 'Tanggal'\n" in plan.stdout
+
+
+def test_all_from_sums_up_in_words(tmp_path: Path) -> None:
+    """`sop migrate --all-from HASH --dry-run` ends with how many requests can move and how many are at which
+    step, in Indonesian; nothing moves."""
+    office = _Office(tmp_path)
+    first = office.start_at_telaah()
+    office.start_at_telaah()
+    version = json.loads(office("en", "show", str(first), "--json").stdout)["version"]
+    office.table.write_text(V2, encoding="utf-8")
+    before = office.db.read_bytes()
+    plan = office("id", "migrate", "--all-from", version[:8], "--dry-run")
+    assert plan.exit_code == 0, plan.output
+    assert plan.stdout.endswith("Seluruhnya: 2 dari 2 permohonan dapat dipindah.\n"
+                                "  - 2 permohonan sedang di langkah 'Telaah nota'\n")
+    assert office.db.read_bytes() == before
