@@ -161,3 +161,17 @@ def test_all_from_sums_up_in_words(tmp_path: Path) -> None:
     assert plan.stdout.endswith("Seluruhnya: 2 dari 2 permohonan dapat dipindah.\n"
                                 "  - 2 permohonan sedang di langkah 'Telaah nota'\n")
     assert office.db.read_bytes() == before
+
+
+def test_a_renumbered_step_is_not_changed_in_the_json(tmp_path: Path) -> None:
+    """Inserting a row renumbers the rows after it: their `nomor` is no change (only the flow into the next row
+    is)."""
+    office = _Office(tmp_path)
+    instance = office.start_at_telaah()
+    office.table.write_text(V2, encoding="utf-8")
+    [plan] = json.loads(office("en", "migrate", str(instance), "--dry-run", "--json").stdout)
+    assert plan["added"] == ["Verifikasi"]
+    changed = {k: sorted(v) for k, v in plan["changed"].items()}
+    assert changed == {"Telaah": ["extensions", "outputs"], "Terbit": ["inputs"]}
+    assert plan["changes"] == ["new step 'Verifikasi surat' added after 'Telaah nota'",
+                               "Mutu Baku time of 'Telaah nota': 1 hour -> 2 hours"]

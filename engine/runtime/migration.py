@@ -74,7 +74,7 @@ def plan_migration(workflow: Any, new: Spec, old_forms: dict[str, str], new_form
         changed_words,
         form_words,
         is_step,
-        only_renumbered,
+        meaningful,
         removed_words,
         state_words,
         step_name,
@@ -110,8 +110,8 @@ def plan_migration(workflow: Any, new: Spec, old_forms: dict[str, str], new_form
                                "finish the step first", name=step_name(task.task_spec), what=what))
     added = sorted(_name(s) for s in spec_diff.added if getattr(s, "bpmn_id", None))
     removed = sorted(_name(s) for s in spec_diff.removed if getattr(s, "bpmn_id", None))
-    changed = {_name(s): attrs for s, attrs in spec_diff.changed.items() if getattr(s, "bpmn_id", None)
-               and not only_renumbered(s, spec_diff.alignment.get(s), attrs)}
+    changed = {_name(s): kept for s, attrs in spec_diff.changed.items() if getattr(s, "bpmn_id", None)
+               and (kept := meaningful(s, spec_diff.alignment.get(s), attrs))}
     words = [added_words(s) for s in spec_diff.added if is_step(s)]
     words += [removed_words(s) for s in spec_diff.removed if is_step(s)]
     for spec, attrs in spec_diff.changed.items():

@@ -38,12 +38,18 @@ def properties(spec: Any) -> dict[str, str]:
 
 def only_renumbered(old: Any, new: Any, changed: list[str]) -> bool:
     """True when the one difference between the two specs is the row number (`nomor`)."""
-    if new is None or set(changed) - {"extensions"}:
-        return False
+    return new is not None and not meaningful(old, new, changed)
+
+
+def meaningful(old: Any, new: Any, changed: list[str]) -> list[str]:
+    """The changed attributes, without `extensions` when the row number (`nomor`) is all that differs there."""
+    if new is None or "extensions" not in changed:
+        return list(changed)
     before, after = properties(old), properties(new)
-    return {k: v for k, v in before.items() if k != "nomor"} == {k: v for k, v in after.items() if k != "nomor"} \
+    same = {k: v for k, v in before.items() if k != "nomor"} == {k: v for k, v in after.items() if k != "nomor"} \
         and dict(getattr(old, "extensions", {}), properties=None) == dict(getattr(new, "extensions", {}),
                                                                          properties=None)
+    return [a for a in changed if a != "extensions"] if same else list(changed)
 
 
 def _previous_step(spec: Any, seen: set[int] | None = None) -> Any:
