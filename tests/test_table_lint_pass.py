@@ -264,3 +264,15 @@ def test_loading_refuses_at_the_same_row_line_and_rule_as_lint(tmp_path: Path) -
     assert f"{error['file']}:{error['line']}: {error['message']} (rule {error['rule']})" in started.stderr
     assert error["line"] == 12 and error["key"] == "keputusan.syarat"
     assert not (tmp_path / "sop.db").exists()
+
+
+def test_wrong_types_and_a_missing_part_in_words(tmp_path: Path) -> None:
+    """A value of the wrong kind says what it is and what to write; a misspelt top-level key is a warning with the
+    key meant beside the missing part's error; all in Indonesian."""
+    text = TABLE.replace("pelaksana: [Pemohon, Kepala]", "pelaksna: [Pemohon, Kepala]").replace(
+        "kelengkapan: isian.schema.json\n    ouput: Surat", "kelengkapan: 5")
+    out = _lint(tmp_path, text, "id").stdout
+    assert "surat.sop.yaml:1: galat [table-invalid] 'pelaksana' belum ada; tambahkan" in out
+    assert "surat.sop.yaml:2: peringatan [table-key-unknown] pelaksna: kunci 'pelaksna' tidak dikenal; maksud Anda " \
+           "'pelaksana'?" in out
+    assert "baris 1 (Ajukan), kelengkapan: isinya bilangan bulat; tulis teks atau pemetaan kunci" in out

@@ -158,8 +158,12 @@ def _wanted(schema: Any) -> str:
         found = option.get("type")
         kinds += found if isinstance(found, list) else [found] if found else []
     words = [_TYPE_WORDS[k] for k in dict.fromkeys(kinds) if k in _TYPE_WORDS]
-    return N_("{first} or {second}", first=", ".join(words[:-1]), second=words[-1]) if len(words) > 1 else (
-        words[0] if words else N_("another value"))
+    if not words:
+        return N_("another value")
+    said = words[0]
+    for word in words[1:]:  # each part stays a Message, so each is translated
+        said = N_("{first} or {second}", first=said, second=word)
+    return said
 
 
 def without_errors(doc: dict[str, Any], paths: list[Path_]) -> tuple[dict[str, Any] | None, bool]:
