@@ -357,8 +357,11 @@ def diagram_identity(text: str, source: str, *, process_id: str | None = None) -
     process = processes[0]
     identity: dict[str, Any] = {}
     for doc in process.findall(f"{{{BPMN_NS}}}documentation"):
-        if doc.get("textFormat") == IDENTITY_FORMAT and (doc.text or "").strip():
-            page = parse_yaml(doc.text or "", f"{source}:{doc.sourceline}")
+        text = doc.text or ""
+        # A modeler that rewrites the documentation may drop its textFormat: a text starting `sop:` is still one.
+        if (doc.get("textFormat") == IDENTITY_FORMAT or text.lstrip().startswith("sop:")) and text.strip():
+            page = parse_yaml(text, f"{source} (documentation of process '{process.get('id')}', line "
+                                    f"{doc.sourceline})")
             identity = page if isinstance(page, dict) else {}
     notes = {}
     for lane in process.iter(f"{{{BPMN_NS}}}lane"):
