@@ -42,8 +42,8 @@ def _lint(tmp_path: Path, text: str, lang: str, *extra: str) -> Result:
     (forms / "isian.schema.json").write_text(ISIAN, encoding="utf-8")
     (folder / "surat.sop.yaml").write_text(text, encoding="utf-8")
     return CliRunner(env={"SOP_LANG": lang}).invoke(
-        cli, ["--db", str(tmp_path / "sop.db"), "--definitions", str(folder), "--forms", str(forms), "lint", str(folder),
-              *extra],
+        cli, ["--db", str(tmp_path / "sop.db"), "--definitions", str(folder), "--forms", str(forms), "lint",
+              str(folder), *extra],
         catch_exceptions=False)
 
 
