@@ -9,8 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from conftest import FORMS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_sop_properties import tables
 from tests_sop_fixtures import ISIAN
 
+from engine.table.sop_table import SopTable
 from runner.cli import cli
 
 TABLE = """\
@@ -277,3 +281,32 @@ def test_wrong_types_and_a_missing_part_in_words(tmp_path: Path) -> None:
     assert "surat.sop.yaml:2: peringatan [table-key-unknown] pelaksna: kunci 'pelaksna' tidak dikenal; maksud Anda " \
            "'pelaksana'?" in out
     assert "baris 1 (Ajukan), kelengkapan: isinya bilangan bulat; tulis teks atau pemetaan kunci" in out
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables(), st.data())
+def test_any_numbering_and_renumbering_keep_every_jump_on_its_step(table: SopTable, data: st.DataObject) -> None:
+    """A random table written with arbitrary distinct row numbers and every jump by number compiles to the same
+    diagram as the table itself; --renumber's rewrite does too, and leaves no numbering warning."""
+    import yaml
+
+    from engine.common.yamlio import dump_yaml
+    from engine.table.sop_bpmn import compile_table
+    from engine.table.sop_yaml import check_table, read_table, renumber_table, write_table
+
+    doc = yaml.safe_load(write_table(table))
+    labels = data.draw(st.lists(st.integers(1, 500), min_size=len(table.rows), max_size=len(table.rows),
+                                unique=True))
+    label_of = {row.id: labels[i] for i, row in enumerate(table.rows)}
+    for entry, label in zip(doc["langkah"], labels, strict=True):
+        entry["nomor"] = label
+        for holder, key in ((entry.get("keputusan") or {}, "ya"), (entry.get("keputusan") or {}, "tidak"),
+                            (entry, "lanjut")):
+            if holder.get(key) in label_of:
+                holder[key] = label_of[holder[key]]
+    text = dump_yaml(doc)
+    expected = compile_table(table)
+    assert compile_table(read_table(text, "acak.sop.yaml")[0]) == expected
+    renumbered = renumber_table(text, "acak.sop.yaml")
+    assert compile_table(read_table(renumbered, "acak.sop.yaml")[0]) == expected
+    assert [p.rule for p in check_table(renumbered, "acak.sop.yaml").problems] == []
