@@ -175,3 +175,26 @@ def test_a_renumbered_step_is_not_changed_in_the_json(tmp_path: Path) -> None:
     assert changed == {"Telaah": ["extensions", "outputs"], "Terbit": ["inputs"]}
     assert plan["changes"] == ["new step 'Verifikasi surat' added after 'Telaah nota'",
                                "Mutu Baku time of 'Telaah nota': 1 hour -> 2 hours"]
+
+
+def test_the_plan_of_a_process_for_a_publish_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """engine.processes.migration_plan(PROCESS) dry-runs every running request: counts and sentences, one refused
+    request said with why; nothing changes."""
+    office = _Office(tmp_path)
+    office.start_at_telaah()
+    office.start_at_telaah()
+    waiting = json.loads(office("en", "start", "surat_tugas", "--json").stdout)["instance"]
+    form = dict(FORM, properties={**FORM["properties"], "lampiran": {"title": "Lampiran", "type": "string"}})
+    (office.forms / "ajukan.schema.json").write_text(json.dumps(form), encoding="utf-8")
+    office.table.write_text(V2, encoding="utf-8")
+    before = office.db.read_bytes()
+    engine = Engine(str(office.db), definitions_dir=office.definitions, forms_dir=office.forms)
+    plan = engine.processes.migration_plan("surat_tugas")
+    assert (plan.requests, plan.movable, plan.refused, plan.at_step) == (3, 2, 1, {"Telaah nota": 2})
+    monkeypatch.setenv("SOP_LANG", "id")
+    said = [translate(s) for s in plan.sentences]
+    assert said[0] == "2 permohonan sedang di langkah 'Telaah nota'"
+    assert "langkah baru 'Verifikasi surat' ditambahkan setelah 'Telaah nota'" in said
+    assert said[-1].startswith(f"permohonan {waiting} tidak dapat dipindah karena langkah 'Ajukan nota' sedang "
+                               "menunggu dikerjakan dan versi baru mengubah formulirnya")
+    assert office.db.read_bytes() == before

@@ -205,6 +205,19 @@ class MigrationPlanWords(NamedTuple):
     at_step: dict[str, int]  # ready step's name -> how many of the requests are there
 
 
+def process_migration_plan(context: EngineContext, process_id: str, *, to: str | None = None) -> MigrationPlanWords:
+    """What moving every running request of a process to a version (default: the folder's) would do, in words; a
+    dry run: nothing changes. A request that cannot be compared is one refused sentence, the others still count."""
+    results = []
+    for row in context.store(optional=True).list_instances("running", process_id):
+        try:
+            results.append(migrate(context, row.id, to=to, dry_run=True))
+        except EngineError as exc:
+            results.append(MigrationResult(row.id, row.process_id, row.version, to or "", False, True, [], [], {},
+                                           [], [str(exc)]))
+    return migration_plan_words(results)
+
+
 def migration_plan_words(results: list[MigrationResult]) -> MigrationPlanWords:
     """What moving these requests means, in words: what the new version changes (once), how many requests are at
     which step, and why any cannot move ("2 requests are at step 'Telaah'; new step 'Verifikasi' added after
