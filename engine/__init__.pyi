@@ -63,12 +63,17 @@ from .service.attached_files import inline_media_type as inline_media_type
 from .service.drawing import picture_format as picture_format
 from .service.facade import Engine as Engine
 from .service.handle import InstanceHandle as InstanceHandle
+from .service.versions import MigrationPlanWords as MigrationPlanWords
+from .service.versions import migration_plan_words as migration_plan_words
 from .store.labels import store_label as store_label
 from .store.sql_search import COUNT_CAP as COUNT_CAP
 from .table.sop_bpmn import compile_table as compile_table
+from .table.sop_decompile import diagram_identity as diagram_identity
+from .table.sop_decompile import merged_identity as merged_identity
 from .table.sop_decompile import table_from_bpmn as table_from_bpmn
 from .table.sop_xlsx import read_workbook as read_workbook
 from .table.sop_xlsx_write import workbook_bytes as workbook_bytes
 from .table.sop_yaml import read_table as read_table
+from .table.sop_yaml import renumber_table as renumber_table
 from .table.sop_yaml import write_table as write_table
 from .table.table_forms import write_table_forms as write_table_forms

@@ -77,8 +77,10 @@ def _read_any_table(path: str, forms: Path | None) -> tuple[Any, dict[str, Any]]
 @click.command("compile")
 @click.argument("table_file", metavar="FILE.sop.yaml|FILE.xlsx")
 @click.option("-o", "--output", metavar="FILE.bpmn", help="Write the diagram here instead of stdout.")
+@click.option("--renumber", is_flag=True, help="First number the table's rows 1, 2, 3... in order in FILE.sop.yaml "
+              "itself, rewriting every jump by number so it goes to the same step.")
 @click.pass_context
-def compile_command(ctx: click.Context, table_file: str, output: str | None) -> None:
+def compile_command(ctx: click.Context, table_file: str, output: str | None, renumber: bool) -> None:
     """Compile an SOP table (or the SOP AP sheet as a workbook) into a laid-out, runnable BPMN diagram.
 
     Example: sop decompile {definitions}/{process}.bpmn -o {process}.sop.yaml;
@@ -87,12 +89,22 @@ def compile_command(ctx: click.Context, table_file: str, output: str | None) -> 
     Forms named under kelengkapan must exist in the forms folder (--forms); the forms of a kelengkapan written as
     isian are written there, as PROCESS.STEP.schema.json and PROCESS.STEP.uischema.json.
     """
-    from engine import compile_table, write_table_forms
+    from engine import compile_table, read_table, renumber_table, write_atomically, write_table_forms
 
     _refuse_overwriting(table_file, output)
     forms = _path(ctx.find_root().obj["forms"])
-    table, _document = _read_any_table(table_file, forms)  # the document: a table's or a workbook's identity page
-    bpmn = compile_table(table, table_file)
+    if renumber and _is_workbook(table_file):
+        raise click.UsageError("--renumber numbers the rows of a FILE.sop.yaml; a workbook's rows are read in order")
+    table, doc = _read_any_table(table_file, forms)  # a table with problems is refused, unchanged; doc: identity page
+    if renumber:
+        text = _read(table_file)
+        renumbered = renumber_table(text, table_file)
+        if renumbered != text:
+            table, doc = read_table(renumbered, table_file, forms_dir=forms)
+            write_atomically(table_file, renumbered, what=N_("the renumbered table"))
+            message(N_("Numbered the rows of {table_file} 1 to {rows_count} in order; every jump by number still "
+                       "goes to the same step.", table_file=table_file, rows_count=len(table.rows)))
+    bpmn = compile_table(table, table_file, document=doc)
     written = write_table_forms(table, forms_dir=forms)
     if written:
         message(N_("Wrote {forms_count} generated form file(s) to the forms folder {forms}.",
@@ -116,10 +128,11 @@ def decompile_command(ctx: click.Context, bpmn_file: str, output: str | None, wo
     Example: sop decompile {definitions}/{process}.bpmn -o {process}.sop.yaml;
     sop decompile {definitions}/{process}.bpmn --xlsx {process}.xlsx
 
-    The identity page beside the diagram (NAME.yaml with `process: ID`), if any, is carried into the table. A
-    form that sop compile generated from isian (in the forms folder, --forms, unchanged) is given back as isian.
+    The identity page the diagram keeps (a compiled table's) and the one beside it (NAME.yaml with `process: ID`,
+    which wins key by key) are carried into the table, with the lanes' descriptions. A form that sop compile
+    generated from isian (in the forms folder, --forms, unchanged) is given back as isian.
     """
-    from engine import DataFileError
+    from engine import DataFileError, write_table
 
     if output and workbook:
         raise click.UsageError("give -o FILE.sop.yaml or --xlsx OUT.xlsx, not both")
@@ -131,30 +144,35 @@ def decompile_command(ctx: click.Context, bpmn_file: str, output: str | None, wo
         _decompile_to_workbook(ctx, bpmn_file, workbook, process_id)
         return
     identity: dict[str, Any] | None
+    own_notes: dict[str, str] = {}
     if _is_workbook(bpmn_file):
         table, document = _read_any_table(bpmn_file, _path(ctx.find_root().obj["forms"]))
         identity = {"sop": document["sop"], "pelaksana": document["pelaksana"]}
     else:
-        table, identity = _diagram_table(bpmn_file, process_id, _path(ctx.find_root().obj["forms"]))
-    from engine import write_table
-
+        table, identity, own_notes = _diagram_table(bpmn_file, process_id, _path(ctx.find_root().obj["forms"]))
     notes = identity.get("pelaksana") if identity and isinstance(identity.get("pelaksana"), dict) else None
+    notes = {**own_notes, **(notes or {})} or None
     header = f"# Tabel SOP {table.process_id}, dibaca dari {_path(bpmn_file).name} oleh `sop decompile`.\n"
     what = N_("the table of {process_id} ({rows_count} rows)", process_id=table.process_id, rows_count=len(table.rows))
     _write(write_table(table, identity, lane_notes=notes, header=header), output, what)
 
 
-def _diagram_table(bpmn_file: str, process_id: str | None, forms: Path) -> tuple[Any, dict[str, Any] | None]:
-    """The table read from a diagram, and the identity page beside it (NAME.yaml with `process: ID`), if any."""
-    from engine import parse_yaml, read_diagram_file, table_from_bpmn
+def _diagram_table(bpmn_file: str, process_id: str | None, forms: Path) -> tuple[
+        Any, dict[str, Any] | None, dict[str, str]]:
+    """The table read from a diagram; its identity page: the one the diagram keeps (a compiled table's) merged with
+    the one beside it (NAME.yaml with `process: ID`, which wins key by key); the lanes' descriptions it keeps."""
+    from engine import diagram_identity, merged_identity, parse_yaml, read_diagram_file, table_from_bpmn
 
-    table = table_from_bpmn(read_diagram_file(_path(bpmn_file)), bpmn_file, process_id=process_id, forms_dir=forms)
+    text = read_diagram_file(_path(bpmn_file))
+    table = table_from_bpmn(text, bpmn_file, process_id=process_id, forms_dir=forms)
+    own, own_notes = diagram_identity(text, bpmn_file, process_id=table.process_id)
     page_path = _path(bpmn_file).with_suffix(".yaml")
+    page = None
     if page_path.is_file():
-        page = parse_yaml(_read(str(page_path)), str(page_path))
-        if isinstance(page, dict) and page.get("process") == table.process_id:
-            return table, page
-    return table, None
+        found = parse_yaml(_read(str(page_path)), str(page_path))
+        if isinstance(found, dict) and found.get("process") == table.process_id:
+            page = found
+    return table, merged_identity(own, page) or None, dict(own_notes or {})
 
 
 def _decompile_to_workbook(ctx: click.Context, source: str, workbook: str, process_id: str | None) -> None:
@@ -165,8 +183,9 @@ def _decompile_to_workbook(ctx: click.Context, source: str, workbook: str, proce
         table, document = _read_any_table(source, forms)
         data = workbook_bytes(table, document=document, forms_dir=forms)
     else:
-        table, identity = _diagram_table(source, process_id, forms)
+        table, identity, own_notes = _diagram_table(source, process_id, forms)
         notes = identity.get("pelaksana") if identity and isinstance(identity.get("pelaksana"), dict) else None
+        notes = {**own_notes, **(notes or {})} or None
         data = workbook_bytes(table, identity=identity, lane_notes=notes, forms_dir=forms)
     what = N_("the SOP AP sheet of {process_id} ({rows_count} rows)", process_id=table.process_id,
               rows_count=len(table.rows))

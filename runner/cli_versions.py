@@ -54,30 +54,40 @@ def migrate(ctx: click.Context, *, instance: int | None, to: str | None, all_fro
     else:
         for result in results:
             _describe(result, engine.time.local_times())
+        if all_from is not None and len(results) > 1:
+            _summary(results)
         if not results:
-            message(f"No running instance is on version {all_from}.")
+            message(N_("No running instance is on version {version}.", version=all_from))
     if any(r.problems for r in results):
         raise SystemExit(1)
 
 
 def _describe(r: Any, times: Any) -> None:
     if r.up_to_date:
-        message(f"Instance {r.instance} ({r.process}) is already on version {r.to_version[:12]}; nothing to do.")
+        message(N_("Instance {instance} ({process}) is already on version {version}; nothing to do.",
+                   instance=r.instance, process=r.process, version=r.to_version[:12]))
         return
     move = N_("instance {instance} ({process}) from {from_version} to {to_version}",
               instance=r.instance, process=r.process, from_version=r.from_version[:12], to_version=r.to_version[:12])
     if r.problems:
-        message(f"Error: refused: {move}; nothing was changed:")
+        message(N_("Error: refused: {move}; nothing was changed:", move=move))
         for problem in r.problems:
-            message(f"  - {problem}")
+            message(N_("  - {problem}", problem=problem))
         return
-    head = N_("Would move") if r.dry_run else N_("Moved")
-    say(f"{head} {move}.")
-    for label, ids in (("added", r.added), ("removed", r.removed)):
-        if ids:
-            say(f"  steps {label}: {', '.join(ids)}")
-    for step, attrs in r.changed.items():
-        say(f"  step changed: {step} ({', '.join(attrs)})")
+    say(N_("Would move {move}.", move=move) if r.dry_run else N_("Moved {move}.", move=move))
+    for change in r.changes:
+        say(N_("  - {change}", change=change))
     if r.tasks:
-        say("  ready after the move:")
+        names = ", ".join(f"'{name}'" for name in dict.fromkeys(t.name for t in r.tasks))
+        say(N_("  ready after the move: {names}", names=names))
         click.echo("\n".join("    " + line for line in tasks_table(r.tasks, times=times).splitlines()))
+
+
+def _summary(results: list[Any]) -> None:
+    """For several requests: how many can move, and how many are at each step."""
+    from engine import migration_plan_words
+
+    words = migration_plan_words(results)
+    say(N_("In all: {movable} of {requests} request(s) can move.", movable=words.movable, requests=words.requests))
+    for sentence in words.sentences[:len(words.at_step)]:
+        say(N_("  - {change}", change=sentence))

@@ -39,8 +39,9 @@ def test_table_mistakes_exit_1_with_lines(sop: Sop, tmp_path: Path) -> None:
     bad.write_text(SURAT.replace("pelaksana: Tata Usaha\n    selesai", "pelaksana: TU\n    selesai"))
     result = sop("compile", str(bad))
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: {bad}:29: step 'Terbitkan' has pelaksana 'TU', which is not one of the "
-                             "pelaksana (Pemohon, Kepala Bidang, Tata Usaha); fix the name or add the lane\n")
+    assert result.stderr == (f"Error: {bad}:29: row 4 (Terbitkan), pelaksana: step 'Terbitkan' has pelaksana 'TU', "
+                             "which is not one of the pelaksana (Pemohon, Kepala Bidang, Tata Usaha); fix the name or "
+                             "add the lane\n")
     missing = sop("decompile", str(tmp_path / "nope.bpmn"))
     assert missing.exit_code == 1 and "does not exist" in missing.stderr
 
@@ -90,4 +91,5 @@ def test_version_hash_covers_the_table(tmp_path: Path) -> None:
     table.write_text(surat.replace("ya: 3", "ya: 30"))
     catalog = scan(definitions, forms)
     assert [d.process_id for d in catalog.definitions] == ["interkoneksi_data_baru"]
-    assert catalog.problems == (f"{table}:22: ya: 30 names no row; the rows are numbered 1-5",)
+    assert catalog.problems == (f"{table}:22: row 2 (Telaah), keputusan.ya: 30 names no row; "
+                                "the rows are numbered 1, 2, 3, 4, 5",)

@@ -424,7 +424,8 @@ def test_migrating_past_a_step_whose_form_changed_is_refused(tmp_path: Path) -> 
     path.write_text(text.replace('value="telaah.schema.json"', 'value="telaah2.schema.json"'), encoding="utf-8")
     before = sop.dump()
     moved = sop("migrate", instance)
-    assert moved.exit_code == 1 and "step 'Telaah' is completed and the new version changes it" in moved.stderr
+    assert moved.exit_code == 1 and ("step 'Telaah surat' is already done and the new version changes it: step "
+                                     "'Telaah surat' records another form, with the same fields") in moved.stderr
     assert sop.dump() == before
 
 

@@ -239,5 +239,5 @@ def test_pdf_without_weasyprint_says_how_to_get_it(sop: Sop, tmp_path: Path, mon
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if it were not installed
     out = tmp_path / "sop.pdf"
     result = sop("sheet", "interkoneksi_data_baru", "-o", str(out))
-    assert result.exit_code == 1 and "pip install '.[pdf]'" in result.stderr
+    assert result.exit_code == 1 and "pip install -e '.[pdf]'" in result.stderr
     assert not out.exists()

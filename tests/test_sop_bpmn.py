@@ -70,7 +70,7 @@ def test_compiled_diagram_is_a_collaboration_with_lanes_and_properties() -> None
     assert props["nomor"] == "9" and props["formJsonSchemaFilename"] == "laporan.schema.json"
     assert (props["sla"], props["kelengkapan"], props["output"]) == ("PT1H", "Draft Laporan", "Surat Rekomendasi")
     assert props["check"].startswith('LaporanKabid["jenis_surat"] == ')
-    assert task.findtext("bpmn:documentation", namespaces=NS).startswith("Kepala Bidang menyerahkan laporan")
+    assert props["keterangan"].startswith("Kepala Bidang menyerahkan laporan")  # the sheet's Keterangan
 
 
 def test_decision_has_condition_default_and_labels_and_merge_gateway() -> None:

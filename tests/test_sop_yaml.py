@@ -67,35 +67,38 @@ def test_every_mistake_is_named_with_its_line() -> None:
         "tidak: 5", "tidak: 9").replace("lanjut: Telaah", "lanjut: Telah")
     message = _problems(text, FORMS)
     assert "the SOP table has 7 problems" in message
-    assert "surat.sop.yaml:9: step 'AjukanNota' has pelaksana 'Pemohonn', which is not one of the pelaksana " \
-           "(Pemohon, Kepala Bidang, Tata Usaha)" in message
-    assert "surat.sop.yaml:10: step 'AjukanNota' has waktu 'sebentar', which is not a time" in message
-    assert "surat.sop.yaml:11: step 'AjukanNota' has form 'nota.schema.json', which is not in the forms folder" \
-           in message
-    assert "surat.sop.yaml:14: id '2Telaah' is not an identifier" in message
-    assert "surat.sop.yaml:18: row 2 keputusan: expression 'Telaah[\"keputusan\"] == \"setuju\"' reads 'Telaah'" \
-           in message  # the id was refused, so the condition names no step
-    assert "surat.sop.yaml:22: tidak: 9 names no row; the rows are numbered 1-5" in message
-    assert "surat.sop.yaml:36: lanjut: 'Telah' names no row" in message
+    assert "surat.sop.yaml:9: row 1 (AjukanNota), pelaksana: step 'AjukanNota' has pelaksana 'Pemohonn', which is " \
+           "not one of the pelaksana (Pemohon, Kepala Bidang, Tata Usaha)" in message
+    assert "surat.sop.yaml:10: row 1 (AjukanNota), waktu: step 'AjukanNota' has waktu 'sebentar', which is not a " \
+           "time" in message
+    assert "surat.sop.yaml:11: row 1 (AjukanNota), kelengkapan: step 'AjukanNota' has form 'nota.schema.json', " \
+           "which is not in the forms folder" in message
+    assert "surat.sop.yaml:14: row 2 (2Telaah), id: id '2Telaah' is not an identifier" in message
+    assert "surat.sop.yaml:20: row 2 (2Telaah), keputusan.syarat: expression 'Telaah[\"keputusan\"] == " \
+           "\"setuju\"' reads 'Telaah'" in message  # the id was refused, so the condition names no step
+    assert "surat.sop.yaml:22: row 2 (2Telaah), keputusan.tidak: 9 names no row; the rows are numbered 1, 2, 3, 4, 5" \
+        in message
+    assert "surat.sop.yaml:36: row 5 (Perbaiki), lanjut: 'Telah' names no row" in message
 
 
 def test_decision_without_syarat_names_its_line() -> None:
     """A keputusan without syarat is refused by the schema at the keputusan's line."""
     text = GOOD.replace("      syarat: 'Telaah[\"keputusan\"] == \"setuju\"'\n", "")
-    assert _problems(text) == "surat.sop.yaml:17: langkah[2].keputusan: 'syarat' is a required property"
+    assert _problems(text) == "surat.sop.yaml:17: row 2 (Telaah), keputusan: 'syarat' is missing; add it"
 
 
 def test_unknown_key_is_named_at_its_line() -> None:
-    """A misspelt key (pelaksna) is named where it is written, with the schema to look at."""
+    """A misspelt key (pelaksna) is named where it is written, with the key meant; the rest is read as meant."""
     text = GOOD.replace("    pelaksana: Tata Usaha\n    selesai", "    pelaksna: Tata Usaha\n    selesai")
     message = _problems(text)
-    assert "surat.sop.yaml:29: langkah[4]: unknown key 'pelaksna'" in message
+    assert message == ("surat.sop.yaml:29: row 4 (Terbitkan), pelaksna: unknown key 'pelaksna'; did you mean "
+                       "'pelaksana'?")
 
 
 def test_duplicate_ids_name_both_lines() -> None:
     """Two steps with one id are refused; the message gives both lines."""
     message = _problems(GOOD.replace("id: Perbaiki", "id: ParafA"))
-    assert "surat.sop.yaml:31: id 'ParafA' is used twice (also on line 24)" in message
+    assert "surat.sop.yaml:31: row 5 (ParafA): id 'ParafA' is used twice (also on line 24)" in message
 
 
 def test_loop_with_no_way_out_is_refused() -> None:
@@ -104,20 +107,22 @@ def test_loop_with_no_way_out_is_refused() -> None:
         "keputusan:\n      pertanyaan: Disetujui?\n      syarat: 'Telaah[\"keputusan\"] == \"setuju\"'\n"
         "      ya: 5\n      tidak: 5", "lanjut: 5")
     message = _problems(text)
-    assert "surat.sop.yaml:6: rows 1, 2, 5 form a loop with no way out" in message
+    assert "surat.sop.yaml:6: row 1 (AjukanNota): rows 1, 2, 5 form a loop with no way out" in message
     assert "row 3 ('Bersamaan_3') is never reached" in message
 
 
 def test_jump_into_a_parallel_step_is_refused() -> None:
     """A lanjut to one of the steps done at the same time names the row to go to instead."""
     message = _problems(GOOD.replace("lanjut: Telaah", "lanjut: ParafB"))
-    assert message == ("surat.sop.yaml:35: lanjut: 'ParafB' is a step of the bersamaan row 3; go to the row "
-                       "(nomor 3)")
+    assert message == ("surat.sop.yaml:35: row 5 (Perbaiki), lanjut: 'ParafB' is a step of the bersamaan row 3; go "
+                       "to the row (nomor 3)")
 
 
 def test_nomor_out_of_order_and_duplicate_key() -> None:
-    """Rows are numbered in order; a key written twice is refused rather than silently dropped."""
-    assert "entry 4 of langkah has nomor 6" in _problems(GOOD.replace("nomor: 4", "nomor: 6"))
+    """Rows out of order are read (a warning of lint, not a refusal); a key written twice is refused rather than
+    silently dropped."""
+    table, _ = read_table(GOOD.replace("nomor: 4", "nomor: 6"), "surat.sop.yaml")
+    assert [r.nomor for r in table.rows] == [1, 2, 3, 4, 5]
     with pytest.raises(EngineError, match=r"surat.sop.yaml:11: key 'kegiatan' is written twice"):
         read_table(GOOD.replace("    output: Nota Permohonan", "    kegiatan: lagi"), "surat.sop.yaml")
 
@@ -125,8 +130,8 @@ def test_nomor_out_of_order_and_duplicate_key() -> None:
 def test_condition_reading_an_unknown_step_is_refused() -> None:
     """A syarat naming no step is caught at its line, before anyone reaches the decision."""
     message = _problems(GOOD.replace('Telaah["keputusan"]', 'Telah["keputusan"]'))
-    assert message.startswith("surat.sop.yaml:17: row 2 keputusan: expression 'Telah[\"keputusan\"] == \"setuju\"' "
-                              "reads 'Telah', which is no step")
+    assert message.startswith("surat.sop.yaml:19: row 2 (Telaah), keputusan.syarat: expression "
+                              "'Telah[\"keputusan\"] == \"setuju\"' reads 'Telah', which is no step")
 
 
 def test_written_table_reads_back_the_same() -> None:

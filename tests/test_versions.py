@@ -129,13 +129,15 @@ def test_removing_a_completed_step_is_refused(tmp_path: Path) -> None:
     result = sop("migrate", str(instance))
     assert result.exit_code == 1
     assert f"Error: Instance {instance} cannot move from version" in result.stderr
-    assert "step 'DisposisiKadis' is completed and the new version removes it" in result.stderr
+    assert "step 'Telaah dan disposisi ke Kepala Bidang' is already done and the new version removes it" \
+        in result.stderr
     assert sop.dump() == before
     plan = sop("migrate", str(instance), "--dry-run", "--json")
     assert plan.exit_code == 1
     assert json.loads(plan.stdout)[0]["problems"] == [
-        "step 'DisposisiKadis' is completed and the new version removes it",
-        "step 'AjukanPermohonan' is completed and the new version changes it (outputs)"]
+        "step 'Telaah dan disposisi ke Kepala Bidang' is already done and the new version removes it",
+        "step 'Ajukan surat permohonan pemasangan jaringan' is already done and the new version changes it: the flow "
+        "around 'Ajukan surat permohonan pemasangan jaringan' changed"]
     assert sop.dump() == before
 
 
@@ -153,11 +155,13 @@ def test_a_version_without_the_ready_step_is_refused(tmp_path: Path) -> None:
     result = sop("migrate", str(instance))
     assert result.exit_code == 1
     assert f"Error: Instance {instance} cannot move from version" in result.stderr
-    assert "  - step 'DisposisiKadis' is ready and the new version removes it" in result.stderr
+    assert "  - step 'Telaah dan disposisi ke Kepala Bidang' is waiting to be done and the new version removes it" \
+        in result.stderr
     assert sop.dump() == before
     plan = sop("migrate", str(instance), "--dry-run", "--json")
     assert plan.exit_code == 1
-    assert "step 'DisposisiKadis' is ready and the new version removes it" in json.loads(plan.stdout)[0]["problems"]
+    assert "step 'Telaah dan disposisi ke Kepala Bidang' is waiting to be done and the new version removes it" \
+        in json.loads(plan.stdout)[0]["problems"]
     assert sop.dump() == before
     shown = sop.json("show", str(instance))
     assert shown["version"] == old and [t["task"] for t in shown["tasks"]] == ["DisposisiKadis"]
@@ -172,7 +176,10 @@ def test_a_ready_step_whose_form_changes_is_refused(tmp_path: Path) -> None:
     form.write_text(form.read_text().replace('"title"', '"description": "versi baru", "title"', 1))
     result = sop("migrate", str(instance))
     assert result.exit_code == 1
-    assert "ready step 'AjukanPermohonan' has another form in the new version" in result.stderr
+    assert ("step 'Ajukan surat permohonan pemasangan jaringan' is waiting to be done and the new version changes "
+            "its form (the form of 'Ajukan surat permohonan pemasangan jaringan' changed (its titles, help or rules))"
+            "; finish the step first") in result.stderr
+    assert "schema.json" not in result.stderr
 
 
 def test_versions_listing_and_all_from(tmp_path: Path) -> None:

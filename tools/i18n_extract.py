@@ -21,7 +21,7 @@ from typing import IO, Any
 # Calls whose text arguments are messages for people.
 CALLS = {"message", "say", "echo", "_refuse", "Finding", "UsageError", "BadParameter", "ClickException", "N_", "_",
          "translate", "fixed_text", "add", "finding", "warn_at", "error_at",
-         "table", "_aligned", "warn", "note", "fail", "refuse_with"}
+         "table", "_aligned", "warn", "note", "fail", "refuse_with", "problem"}
 SKIP_KEYWORDS = {"param_hint", "err", "nl", "fg", "file"}
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from engine.common.errors import DefinitionError
 from engine.definitions.rules import (
+    ERROR,
+    Finding,
     FormSource,
     diagram_findings,
     diagram_root,
@@ -51,13 +53,20 @@ def load_table_file(path: Path, forms_dir: Path) -> Definition:
     except (OSError, UnicodeDecodeError) as exc:
         raise DefinitionError("{path}: cannot be read as UTF-8 text ({exc}); save it as UTF-8",
                               path=path, exc=exc) from None
-    table, _ = read_table(text, str(path), forms_dir=forms_dir)
-    bpmn = compile_table(table, str(path))
+    table, doc = read_table(text, str(path), forms_dir=forms_dir)
+    bpmn = compile_table(table, str(path), document=doc)
     root, findings = diagram_root(bpmn)
     forms = table_forms(table, forms_dir)
     if root is not None:
         findings = diagram_findings(root, forms)
-    refuse(table_findings(findings), str(path), [table.process_id])
+    errors = [f for f in findings if f.severity == ERROR]
+    if errors:  # said at the table's rows and keys, with the table's lines, as lint says them
+        from engine.common.yamlio import parse_yaml_lines
+        from engine.table.table_findings import compiled_problems
+
+        placed = compiled_problems(table, parse_yaml_lines(text, str(path))[1], errors, [])
+        refuse([Finding(p.severity, p.line, p.row, p.rule, p.text()) for p in placed] or table_findings(errors),
+               str(path), [table.process_id])
     process = next(p for p in executable_processes(root) if p.get("id") == table.process_id)
     bundle = {
         "process": table.process_id,

@@ -30,6 +30,8 @@ class LintProblem(NamedTuple):
     element: str | None
     rule: str
     message: str
+    row: int | None = None  # an SOP table's row (its place, 1-based), when the problem is in one
+    key: str | None = None  # the key in the table (`keputusan.syarat`, `sop.nomor`), when there is one
 
     @property
     def is_error(self) -> bool:
@@ -195,20 +197,18 @@ def lint_file(path: Path, forms_dir: Path, lanes_known: set[str] | None, seen: d
 
 def _lint_table(text: str, source: str, forms_dir: Path, lanes_known: set[str] | None,
                 seen: dict[str, str]) -> list[LintProblem]:
-    """A table's own mistakes with their lines; then the rules for diagrams on the BPMN it compiles to."""
-    from engine.table.sop_bpmn import compile_table
-    from engine.table.sop_yaml import read_table
+    """A table's format, meaning and compiled diagram in one pass, each problem at its row and key (lines of the
+    compiled XML mean nothing to the author)."""
+    from engine.lint.lint_table import lint_table_text
 
-    try:
-        table, _ = read_table(text, source, forms_dir=forms_dir)
-    except EngineError as exc:
-        found = getattr(exc, "table_problems", None) or [(_line_of(str(exc), source), str(exc))]
-        return [LintProblem(ERROR, source, line, None, "table-invalid", message) for line, message in found]
-    from engine.definitions.table_load import table_forms
+    def diagram(bpmn: str, table: Any) -> list[Finding]:
+        from engine.definitions.table_load import table_forms
 
-    compiled = _lint_bpmn(compile_table(table, source), source, forms_dir, lanes_known, seen,
-                          forms=table_forms(table, forms_dir))
-    return [p._replace(line=None) for p in compiled]  # lines of the compiled XML mean nothing to the author
+        return [Finding(p.severity, p.line, p.element, p.rule, p.message)
+                for p in _lint_bpmn(bpmn, source, forms_dir, lanes_known, seen, forms=table_forms(table, forms_dir))]
+
+    return [LintProblem(p.severity, source, p.line, p.row, p.rule, p.text(), p.nomor, p.key)
+            for p in lint_table_text(text, source, forms_dir, lanes_known, diagram)]
 
 
 def _lint_bpmn(text: str, source: str, forms_dir: Path, lanes_known: set[str] | None,

@@ -47,13 +47,13 @@ def sheet_rows(table: SopTable, forms: dict[str, Any]) -> list[SheetRow]:
         symbol = ("decision" if row.keputusan is not None or row.cabang else "start" if position == 0
                   else "end" if all(e.target == 0 for e in exits) else "activity")
         steps = row.steps
-        uraian = "; ".join(s.keterangan or s.kegiatan for s in steps) if len(steps) == 1 else "Bersamaan: " + "; ".join(
-            f"({chr(97 + i)}) {s.keterangan or s.kegiatan}" for i, s in enumerate(steps))
+        uraian = "; ".join(s.uraian or s.kegiatan for s in steps) if len(steps) == 1 else "Bersamaan: " + "; ".join(
+            f"({chr(97 + i)}) {s.uraian or s.kegiatan}" for i, s in enumerate(steps))
         rows.append(SheetRow(
             row.nomor, uraian, tuple(lane_index.get(s.pelaksana, 0) for s in steps), symbol,
             _join(s.kelengkapan or _form_title(forms, s.formulir) for s in steps),
             _join(waktu_sheet(s.waktu) if s.waktu else "" for s in steps),
-            _join(s.output or "" for s in steps), _with_instructions(_keterangan(row, number), steps), exits,
+            _join(s.output or "" for s in steps), _with_instructions(_keterangan(row, number, steps), steps), exits,
             tuple(s.id for s in steps)))
     return rows
 
@@ -83,10 +83,12 @@ def _with_instructions(keterangan: str, steps: tuple[Any, ...]) -> str:
     return "; ".join(v for v in (keterangan, *(f"Petunjuk: {t}" for t in told if t)) if v)
 
 
-def _keterangan(row: Row, number: dict[str, int]) -> str:
-    """The row's flow in words, then a note for each boundary timer on its steps."""
+def _keterangan(row: Row, number: dict[str, int], steps: tuple[Any, ...] = ()) -> str:
+    """A table's keterangan (not a drawn step's documentation, which is its Uraian), the row's flow in words, then
+    a note for each boundary timer on its steps."""
     notes = [f"{b.label}: {_where(number.get(b.target, 0))}" for b in row.batas_waktu]
-    return "; ".join(v for v in (_flow_words(row, number), *notes) if v)
+    own = [s.keterangan for s in steps if s.keterangan and s.keterangan != s.uraian]
+    return "; ".join(v for v in (*own, _flow_words(row, number), *notes) if v)
 
 
 def _flow_words(row: Row, number: dict[str, int]) -> str:

@@ -11,6 +11,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn.tasks import FORM_PROPERTY
 from engine.common.errors import EngineError
+from engine.common.i18n import N_
 from engine.runtime.workflow import Spec, run_engine
 
 _REGISTRY = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
@@ -28,6 +29,7 @@ class MigrationPlan(NamedTuple):
     removed: list[str]
     changed: dict[str, list[str]]
     problems: list[str]
+    words: tuple[str, ...] = ()  # what the new version changes, in sentences (Messages)
 
 
 def _name(spec: Any) -> str:
@@ -65,39 +67,62 @@ def _diff(workflow: Any, new: Spec) -> tuple[Any, Any]:
 
 def plan_migration(workflow: Any, new: Spec, old_forms: dict[str, str], new_forms: dict[str, str]) -> MigrationPlan:
     """Diff the workflow against the new spec: safe when no completed or started task changed or went away and
-    every ready task still exists with the same form (file name and content)."""
+    every ready task still exists with the same form (file name and content). Problems and changes are said in the
+    process owner's words (steps by name, forms by their fields' titles)."""
+    from engine.runtime.migration_words import (
+        added_words,
+        changed_words,
+        form_words,
+        is_step,
+        meaningful,
+        removed_words,
+        state_words,
+        step_name,
+    )
+
     spec_diff, diff = _diff(workflow, new)
     problems: list[str] = []
     if workflow.subprocesses:
-        problems.append("the instance runs subprocesses, which sop does not move")
+        problems.append(N_("the request runs subprocesses, which sop does not move"))
     for task in diff.removed:
-        if task.state & _DONE:
-            problems.append(f"step '{_name(task.task_spec)}' is {TaskState.get_name(task.state).lower()} "
-                            "and the new version removes it")
-        elif task.state & (TaskState.READY | TaskState.WAITING):
-            problems.append(f"step '{_name(task.task_spec)}' is {TaskState.get_name(task.state).lower()} "
-                            "and the new version removes it")
+        if task.state & (_DONE | TaskState.READY | TaskState.WAITING):
+            problems.append(N_("step '{name}' is {state} and the new version removes it",
+                               name=step_name(task.task_spec), state=state_words(TaskState.get_name(task.state))))
     for task in diff.changed:
         if task.state & _DONE and task not in diff.removed:
-            changes = _identity_changes(task.task_spec, spec_diff.alignment.get(task.task_spec),
-                                        spec_diff.changed[task.task_spec])
+            aligned = spec_diff.alignment.get(task.task_spec)
+            changes = _identity_changes(task.task_spec, aligned, spec_diff.changed[task.task_spec])
             if not changes:
                 continue
-            what = ", ".join(changes)
-            problems.append(f"step '{_name(task.task_spec)}' is {TaskState.get_name(task.state).lower()} "
-                            f"and the new version changes it ({what})")
+            said = changed_words(task.task_spec, aligned, changes, old_forms, new_forms) or [
+                N_("the flow around '{name}' changed", name=step_name(task.task_spec))]
+            problems.append(N_("step '{name}' is {state} and the new version changes it: {what}",
+                               name=step_name(task.task_spec), state=state_words(TaskState.get_name(task.state)),
+                               what="; ".join(said)))
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):
         aligned = diff.alignment.get(task)
         if aligned is None:
             continue
         before, after = _form(task.task_spec), _form(aligned)
         if before != after or old_forms.get(before or "") != new_forms.get(after or ""):
-            problems.append(f"ready step '{_name(task.task_spec)}' has another form in the new version "
-                            f"({before or 'none'} -> {after or 'none'}); finish it first")
+            what = "; ".join(form_words(step_name(aligned), before, after, old_forms, new_forms))
+            problems.append(N_("step '{name}' is waiting to be done and the new version changes its form ({what}); "
+                               "finish the step first", name=step_name(task.task_spec), what=what))
     added = sorted(_name(s) for s in spec_diff.added if getattr(s, "bpmn_id", None))
     removed = sorted(_name(s) for s in spec_diff.removed if getattr(s, "bpmn_id", None))
-    changed = {_name(s): attrs for s, attrs in spec_diff.changed.items() if getattr(s, "bpmn_id", None)}
-    return MigrationPlan(added, removed, dict(sorted(changed.items())), problems)
+    changed = {_name(s): kept for s, attrs in spec_diff.changed.items() if getattr(s, "bpmn_id", None)
+               and (kept := meaningful(s, spec_diff.alignment.get(s), attrs))}
+    words = [added_words(s) for s in spec_diff.added if is_step(s)]
+    words += [removed_words(s) for s in spec_diff.removed if is_step(s)]
+    for spec, attrs in spec_diff.changed.items():
+        if is_step(spec):
+            words += changed_words(spec, spec_diff.alignment.get(spec), attrs, old_forms, new_forms,
+                                   flows=not (added or removed))
+    for spec in new.process.task_specs.values():  # a form file whose text changed leaves the spec as it was
+        form = _form(spec) if is_step(spec) else None
+        if form and form in old_forms and old_forms.get(form) != new_forms.get(form):
+            words += form_words(step_name(spec), form, form, old_forms, new_forms)
+    return MigrationPlan(added, removed, dict(sorted(changed.items())), problems, tuple(dict.fromkeys(words)))
 
 
 def move_to_spec(workflow: Any, new: Spec) -> None:

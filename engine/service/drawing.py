@@ -99,12 +99,16 @@ def sheet_html(context: EngineContext, process_id: str, version: str | None = No
 
     bundle, version_hash = _definition(context, process_id, version)
     table = table_from_bpmn(bundle["bpmn"]["text"], bundle["bpmn"]["file"], process_id=process_id, for_sheet=True)
-    identity: dict[str, Any] = {}
+    from engine.table.sop_decompile import diagram_identity, merged_identity, sheet_identity
+
+    page: dict[str, Any] = {}
     if bundle.get("yaml"):
         from engine.common.yamlio import parse_yaml
 
-        page = parse_yaml(bundle["yaml"]["text"], bundle["yaml"]["file"])
-        identity = page if isinstance(page, dict) else {}
+        read = parse_yaml(bundle["yaml"]["text"], bundle["yaml"]["file"])
+        page = read if isinstance(read, dict) else {}
+    own, _ = diagram_identity(bundle["bpmn"]["text"], bundle["bpmn"]["file"], process_id=process_id)
+    identity = sheet_identity(merged_identity(own, page))  # a page beside the diagram wins key by key
     return render_sheet(identity, sheet_rows(table, bundle["forms"]), table.lanes, table.nama, version_hash)
 
 
@@ -113,8 +117,9 @@ def write_pdf(html: str, path: str) -> None:
     try:
         from weasyprint import HTML
     except ImportError:
-        raise EngineError("PDF output needs WeasyPrint, an optional extra: pip install '.[pdf]' (or write "
-                          "FILE.html and print it from a browser)") from None
+        raise EngineError("PDF output needs WeasyPrint, an optional extra: pip install weasyprint into the same "
+                          "environment (from a source checkout, pip install -e '.[pdf]'), or write FILE.html and "
+                          "print it from a browser") from None
     except OSError as exc:  # its system libraries (Pango) are missing
         raise EngineError("WeasyPrint cannot start ({exc}); install Pango (apt-get install libpango-1.0-0 "
                           "libpangoft2-1.0-0) or write FILE.html", exc=exc) from None

@@ -12,7 +12,7 @@ from engine.common.models import ProcessInfo
 if TYPE_CHECKING:
     from engine.definitions.catalog import Catalog
     from engine.service.context import EngineContext
-    from engine.service.versions import VersionInfo
+    from engine.service.versions import FormChange, MigrationPlanWords, VersionInfo
 
 
 class ProcessService:
@@ -58,6 +58,18 @@ class ProcessService:
         from engine.service.versions import process_versions
 
         return process_versions(self._context)
+
+    def migration_plan(self, process_id: str, *, to: str | None = None) -> MigrationPlanWords:
+        """What publishing a version would do to the running requests of a process, in words (a dry run)."""
+        from engine.service.versions import process_migration_plan
+
+        return process_migration_plan(self._context, process_id, to=to)
+
+    def form_changes(self) -> list[FormChange]:
+        """Each form changed since the newest pinned versions, with the SOPs whose new version it makes."""
+        from engine.service.versions import form_changes
+
+        return form_changes(self._context)
 
     def known(self) -> list[str]:
         """Every process id a filter may name: those of the definitions folder and of the stored instances."""

@@ -48,13 +48,14 @@ class MigrationResult(NamedTuple):
     tasks: list[TaskView]
     problems: list[str]
     up_to_date: bool = False  # already on the target version: nothing to do, not a refusal
+    changes: tuple[str, ...] = ()  # what the new version changes, in the process owner's words (Messages)
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON of one instance in `sop migrate --json`."""
         return {"instance": self.instance, "process": self.process, "from": self.from_version,
                 "to": self.to_version, "migrated": self.migrated, "dry_run": self.dry_run, "added": self.added,
                 "removed": self.removed, "changed": self.changed, "tasks": [t.to_json() for t in self.tasks],
-                "problems": self.problems, "up_to_date": self.up_to_date}
+                "problems": self.problems, "up_to_date": self.up_to_date, "changes": list(self.changes)}
 
 
 def process_versions(context: EngineContext) -> tuple[list[VersionInfo], list[str]]:
@@ -153,7 +154,7 @@ def _move(context: EngineContext, row: InstanceRow, target: _Target, dry_run: bo
 
     def result(migrated: bool, tasks: list[TaskView], problems: list[str]) -> MigrationResult:
         return MigrationResult(row.id, row.process_id, row.version, target.version, migrated, dry_run, plan.added,
-                               plan.removed, plan.changed, tasks, problems)
+                               plan.removed, plan.changed, tasks, problems, changes=plan.words)
 
     if row.status != "running":
         raise TaskStateError("Instance {instance} is {status}; only running instances move to another version",
@@ -164,7 +165,10 @@ def _move(context: EngineContext, row: InstanceRow, target: _Target, dry_run: bo
     if row.version == target.version:
         return MigrationResult(row.id, row.process_id, row.version, target.version, False, dry_run, [], [], {}, [],
                                [], up_to_date=True)
-    plan = plan_migration(workflow, target.spec, context.pinned.bundle(old)["forms"], target.bundle["forms"])
+    old_forms = context.pinned.bundle(old)["forms"]
+    plan = plan_migration(workflow, target.spec, old_forms, target.bundle["forms"])
+    plan = plan._replace(words=(*plan.words, *_shared_form_words(context, row.process_id, old_forms,
+                                                                  target.bundle["forms"])))
     if plan.problems:
         refused = result(False, [], plan.problems)
         if dry_run:
@@ -194,3 +198,110 @@ def _move(context: EngineContext, row: InstanceRow, target: _Target, dry_run: bo
     done = advance(tx, row, workflow, [Happened("instance-migrated", None, None, moved)],
                    change, stranded=stranded, version=target.version)
     return result(True, done.ready, [])
+
+
+class MigrationPlanWords(NamedTuple):
+    """A migration plan as people read it: sentences (Messages: translate them where they are shown) and counts."""
+
+    sentences: list[str]
+    requests: int  # running requests the plan is about
+    movable: int  # of which the move is safe
+    refused: int  # of which the move is refused (each refusal is one sentence)
+    at_step: dict[str, int]  # ready step's name -> how many of the requests are there
+
+
+def process_migration_plan(context: EngineContext, process_id: str, *, to: str | None = None) -> MigrationPlanWords:
+    """What moving every running request of a process to a version (default: the folder's) would do, in words; a
+    dry run: nothing changes. A request that cannot be compared is one refused sentence, the others still count."""
+    results = []
+    for row in context.store(optional=True).list_instances("running", process_id):
+        try:
+            results.append(migrate(context, row.id, to=to, dry_run=True))
+        except EngineError as exc:
+            results.append(MigrationResult(row.id, row.process_id, row.version, to or "", False, True, [], [], {},
+                                           [], [str(exc)]))
+    return migration_plan_words(results)
+
+
+def migration_plan_words(results: list[MigrationResult]) -> MigrationPlanWords:
+    """What moving these requests means, in words: what the new version changes (once), how many requests are at
+    which step, and why any cannot move ("2 requests are at step 'Telaah'; new step 'Verifikasi' added after
+    'Telaah'; request 3 cannot move: ...")."""
+    pending = [r for r in results if not r.up_to_date]
+    changes = list(dict.fromkeys(c for r in pending for c in r.changes))
+    at_step: dict[str, int] = {}
+    for r in pending:
+        if not r.problems:
+            for name in dict.fromkeys(t.name for t in r.tasks):
+                at_step[name] = at_step.get(name, 0) + 1
+    sentences = [N_("{count} request(s) at step '{name}'", count=n, name=name) for name, n in at_step.items()]
+    sentences += changes
+    refused = [r for r in pending if r.problems]
+    for r in refused:
+        sentences.append(N_("request {instance} cannot move: {why}", instance=r.instance,
+                            why="; ".join(str(p) for p in r.problems)))
+    if not pending:
+        sentences.append(N_("every request is already on this version; nothing to move"))
+    return MigrationPlanWords(sentences, len(pending), len(pending) - len(refused), len(refused), at_step)
+
+
+class FormChange(NamedTuple):
+    """A form whose text differs from the one the newest pinned versions hold, and the SOPs it gives a new
+    version (by name)."""
+
+    form: str  # the form's file (for the JSON of lint; never on a page)
+    title: str  # the form's title as people read it
+    processes: list[str]
+
+    def words(self) -> str:
+        """The change in a sentence (a Message)."""
+        return N_("the form '{title}' changed; it makes a new version of {count} SOP(s): {names}",
+                  title=self.title, count=len(self.processes), names=", ".join(self.processes))
+
+
+def form_title(name: str, text: str | None) -> str:
+    """A form's title (its file name without .schema.json when it has none)."""
+    import json
+
+    try:
+        schema = json.loads(text or "{}")
+    except ValueError:
+        schema = {}
+    title = schema.get("title") if isinstance(schema, dict) else None
+    return str(title) if title else name.removesuffix(".json").removesuffix(".schema")
+
+
+def form_changes(context: EngineContext) -> list[FormChange]:
+    """Each form the definitions folder holds in another text than the newest pinned version of a process that
+    binds it, with every SOP (by name) whose current version differs from its pinned one because of it."""
+    store = context.store(optional=True)
+    newest: dict[str, str] = {}
+    for v in store.list_versions():  # by process and first use: the last one of a process is its newest
+        newest[v.process_id] = v.version
+    changed: dict[str, list[str]] = {}
+    titles: dict[str, str] = {}
+    for d in context.catalog().definitions:
+        pinned = newest.get(d.process_id)
+        row = store.get_version(pinned) if pinned and pinned != d.version else None
+        if row is None:
+            continue
+        old_forms = context.pinned.bundle(row)["forms"]
+        for name, text in d.bundle["forms"].items():
+            if name in old_forms and old_forms[name] != text and not name.endswith(".uischema.json"):
+                changed.setdefault(name, []).append(d.name)
+                titles[name] = form_title(name, text)
+    return [FormChange(name, titles[name], sorted(names)) for name, names in sorted(changed.items())]
+
+
+def _shared_form_words(context: EngineContext, process_id: str, old_forms: dict[str, str],
+                       new_forms: dict[str, str]) -> list[str]:
+    """For each form this move changes that other SOPs bind too: the SOPs whose new version it also makes."""
+    out = []
+    for name, text in sorted(new_forms.items()):
+        if name in old_forms and old_forms[name] != text and not name.endswith(".uischema.json"):
+            others = sorted(d.name for d in context.catalog().definitions
+                            if d.process_id != process_id and name in d.bundle["forms"])
+            if others:
+                out.append(N_("the form '{title}' changed; it also makes a new version of {names}",
+                              title=form_title(name, text), names=", ".join(others)))
+    return out

@@ -6,6 +6,8 @@ random ids, fixed attribute order.
 
 from __future__ import annotations
 
+from typing import Any
+
 from engine.bpmn.tasks import FORM_PROPERTY, UI_PROPERTY
 from engine.common.errors import DefinitionError
 from engine.table.sop_graph import Flow, Graph, Node, build_graph
@@ -34,15 +36,58 @@ def _attr(value: str) -> str:
             .replace("\t", "&#9;"))
 
 
-def compile_table(table: SopTable, source: str = "<table>") -> str:
-    """The BPMN XML text of a table (already checked by read_table), laid out in swimlanes."""
+# The parts of a table document that are its flow; every other key is the SOP AP identity page.
+FLOW_PARTS = ("sop", "mulai", "pelaksana", "langkah")
+IDENTITY_FORMAT = "text/x-yaml"  # the process's documentation holding the identity page
+
+
+def table_identity(document: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """A table document's identity page (its `sop` block without the id, and its other keys, as written) and its
+    lanes' descriptions (pelaksana written as a mapping)."""
+    if not isinstance(document, dict):
+        return {}, {}
+    sop = document.get("sop") if isinstance(document.get("sop"), dict) else {}
+    identity: dict[str, Any] = {"sop": {k: v for k, v in sop.items() if k != "id"}} if sop else {}
+    identity.update({k: v for k, v in document.items() if k not in FLOW_PARTS})
+    lanes = document.get("pelaksana")
+    notes = {str(k): str(v) for k, v in lanes.items() if v} if isinstance(lanes, dict) else {}
+    return identity, notes
+
+
+def compile_table(table: SopTable, source: str = "<table>", *, document: dict[str, Any] | None = None) -> str:
+    """The BPMN XML text of a table (already checked by read_table), laid out in swimlanes; document (the table
+    as read) gives the identity page and the lanes' descriptions to keep in the diagram's documentation."""
     graph = build_graph(table, source)
-    return write_bpmn(graph, layout(graph), source)
+    return write_bpmn(graph, layout(graph), source, document=document)
 
 
-def write_bpmn(graph: Graph, where: Layout, source: str = "<table>") -> str:
+def _identity_lines(identity: dict[str, Any]) -> list[str]:
+    if not identity:
+        return []
+    from engine.common.yamlio import dump_yaml
+
+    text = dump_yaml(_plain(identity))
+    return [f'    <bpmn:documentation textFormat="{IDENTITY_FORMAT}">{_text(text)}</bpmn:documentation>']
+
+
+def _plain(value: Any) -> Any:
+    """A value read from YAML as plain Python (the reader's ints and floats keep their text in subclasses)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    for kind in (int, float, str):
+        if isinstance(value, kind):
+            return kind(value)
+    return str(value)
+
+
+def write_bpmn(graph: Graph, where: Layout, source: str = "<table>", *, document: dict[str, Any] | None = None) -> str:
     """Serialize a graph and its layout."""
     table = graph.table
+    identity, notes = table_identity(document)
     pid = table.process_id
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -52,10 +97,13 @@ def write_bpmn(graph: Graph, where: Layout, source: str = "<table>") -> str:
         f'    <bpmn:participant id="Participant_{pid}" name="{_attr(table.dinas or table.nama)}" processRef="{pid}" />',
         "  </bpmn:collaboration>",
         f'  <bpmn:process id="{pid}" name="{_attr(table.nama)}" isExecutable="true">',
+        *_identity_lines(identity),
         f'    <bpmn:laneSet id="LaneSet_{pid}">',
     ]
     for index, lane in enumerate(table.lanes, 1):
         lines.append(f'      <bpmn:lane id="Lane_{index}" name="{_attr(lane)}">')
+        if notes.get(lane):
+            lines.append(f"        <bpmn:documentation>{_text(notes[lane])}</bpmn:documentation>")
         lines.extend(f"        <bpmn:flowNodeRef>{n.id}</bpmn:flowNodeRef>" for n in graph.nodes if n.lane == lane)
         lines.append("      </bpmn:lane>")
     lines.append("    </bpmn:laneSet>")
@@ -79,11 +127,10 @@ def _node(node: Node, flows: tuple[Flow, ...], graph: Graph) -> list[str]:
     out = [f"    <bpmn:{tag} {attrs}>"]
     step = node.step
     if step is not None:
-        if step.keterangan:
-            out.append(f"      <bpmn:documentation>{_text(step.keterangan)}</bpmn:documentation>")
         ui_form = form_names(graph.table.process_id, step.id)[1] if step.isian else None
         props = [("nomor", str(node.nomor)), (FORM_PROPERTY, step.formulir), (UI_PROPERTY, ui_form),
                  ("sla", step.waktu), ("kelengkapan", step.kelengkapan), ("output", step.output),
+                 ("keterangan", step.keterangan),
                  ("check", step.periksa.syarat if step.periksa else None),
                  ("checkMessage", step.periksa.pesan if step.periksa else None)]
         out.append("      <bpmn:extensionElements>")

@@ -354,8 +354,66 @@ def _step(reader: _DiagramReader, task: Any, lane_of: dict[str, str]) -> Step:
     doc = task.find(f"{{{BPMN_NS}}}documentation")
     told = task.find(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}instructionsForEndUser")
     check = Check(props["check"], props.get("checkMessage") or None) if props.get("check") else None
+    documentation = (doc.text or "").strip() or None if doc is not None else None
+    # A compiled table keeps its keterangan as a property; a drawn step's documentation is read as its keterangan
+    # (the sheet prints it as the Uraian Kegiatan, as it always has).
     return Step(task.get("id"), task.get("name") or task.get("id"), lane_of[task.get("id")],
                 props.get(FORM_PROPERTY) or None, props.get("kelengkapan") or None,
                 props.get("sla") or None, props.get("output") or None,
-                (doc.text or "").strip() or None if doc is not None else None, check, task.sourceline,
-                (told.text or "").strip() or None if told is not None else None)
+                props.get("keterangan") or documentation, check, task.sourceline,
+                (told.text or "").strip() or None if told is not None else None, documentation)
+
+
+def diagram_identity(text: str, source: str, *, process_id: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The identity page a compiled table keeps in its process's documentation (YAML, textFormat text/x-yaml), and
+    its lanes' descriptions (each lane's documentation); empty when the diagram has none."""
+    from engine.common.yamlio import parse_yaml
+    from engine.table.sop_bpmn import IDENTITY_FORMAT
+
+    root = parse_xml(text, source)
+    processes = [p for p in root.iter(f"{{{BPMN_NS}}}process") if process_id is None or p.get("id") == process_id]
+    if len(processes) != 1:
+        return {}, {}
+    process = processes[0]
+    identity: dict[str, Any] = {}
+    for doc in process.findall(f"{{{BPMN_NS}}}documentation"):
+        text = doc.text or ""
+        # A modeler that rewrites the documentation may drop its textFormat: a text starting `sop:` is still one.
+        if (doc.get("textFormat") == IDENTITY_FORMAT or text.lstrip().startswith("sop:")) and text.strip():
+            page = parse_yaml(text, f"{source} (documentation of process '{process.get('id')}', line "
+                                    f"{doc.sourceline})")
+            identity = page if isinstance(page, dict) else {}
+    notes = {}
+    for lane in process.iter(f"{{{BPMN_NS}}}lane"):
+        doc = lane.find(f"{{{BPMN_NS}}}documentation")
+        if doc is not None and (doc.text or "").strip():
+            notes[lane.get("name") or lane.get("id") or ""] = (doc.text or "").strip()
+    return identity, notes
+
+
+def merged_identity(diagram: dict[str, Any], page: dict[str, Any] | None) -> dict[str, Any]:
+    """The identity page of a diagram with a YAML page beside it: the page wins key by key (inside `sop` too), the
+    diagram's own identity fills what the page leaves out."""
+    if not page:
+        return dict(diagram)
+    out = {**diagram, **page}
+    if isinstance(diagram.get("sop"), dict) and isinstance(page.get("sop"), dict):
+        out["sop"] = {**diagram["sop"], **page["sop"]}
+    return out
+
+
+SECTION_KEYS = ("dasar_hukum", "kualifikasi_pelaksana", "keterkaitan", "peralatan_perlengkapan", "peringatan",
+                "pencatatan_pendataan", "data_kegiatan")
+
+
+def sheet_identity(identity: dict[str, Any]) -> dict[str, Any]:
+    """The identity as the sheet reads it: sections a table wrote inside its `sop` block are read as the page's
+    own sections (a key at the top level wins)."""
+    sop = identity.get("sop")
+    if not isinstance(sop, dict):
+        return identity
+    out = dict(identity)
+    for key in SECTION_KEYS:
+        if key in sop and key not in out:
+            out[key] = sop[key]
+    return out

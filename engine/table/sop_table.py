@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from engine.common.i18n import N_
+
 END = "selesai"  # the target meaning "the process ends here"; no row may have this id
 
 
@@ -52,6 +54,7 @@ class Step:
     line: int = field(default=0, compare=False)
     petunjuk: str | None = field(default=None, compare=False)  # the diagram's instructionsForEndUser (Markdown)
     isian: tuple[TableField, ...] = ()  # the Kelengkapan's fields written in the table; formulir is then generated
+    uraian: str | None = field(default=None, compare=False)  # a drawn step's documentation (the sheet's Uraian)
 
 
 @dataclass(frozen=True)
@@ -155,24 +158,27 @@ def structure_problems(table: SopTable) -> list[tuple[int, str]]:
     for row in table.rows:
         decision = row.keputusan
         if decision is not None and decision.ya == decision.tidak:
-            problems.append((decision.line or row.line, f"row {row.nomor}: keputusan sends ya and tidak both to "
-                             f"'{decision.ya}'; send them to different rows (or drop the keputusan)"))
+            problems.append((decision.line or row.line, N_(
+                "row {nomor}: keputusan sends ya and tidak both to '{target}'; send them to different rows (or drop "
+                "the keputusan)", nomor=row.nomor, target=decision.ya)))
         for target in row.targets():
             if target != END and target not in ids:
-                problems.append((row.line, f"row {row.nomor} goes to '{target}', which is no row of the table"))
+                problems.append((row.line, N_("row {nomor} goes to '{target}', which is no row of the table",
+                                              nomor=row.nomor, target=target)))
     if problems or not table.rows:
         return problems
     reached = _reachable(table, [table.rows[0].id])
     for row in table.rows:
         if row.id not in reached:
-            problems.append((row.line, f"row {row.nomor} ('{row.id}') is never reached: no row leads to it; "
-                             "point a lanjut, ya or tidak at it, or remove it"))
+            problems.append((row.line, N_("row {nomor} ('{row_id}') is never reached: no row leads to it; point a "
+                                          "lanjut, ya or tidak at it, or remove it", nomor=row.nomor, row_id=row.id)))
     finishing = _can_finish(table)
     stuck = [r for r in table.rows if r.id in reached and r.id not in finishing]
     if stuck:
         numbers = ", ".join(str(r.nomor) for r in stuck)
-        problems.append((stuck[0].line, f"rows {numbers} form a loop with no way out: none of them leads to the end; "
-                         "give one of them a keputusan that leaves the loop, or a selesai"))
+        problems.append((stuck[0].line, N_("rows {numbers} form a loop with no way out: none of them leads to the "
+                                           "end; give one of them a keputusan that leaves the loop, or a selesai",
+                                           numbers=numbers)))
     return problems
 
 

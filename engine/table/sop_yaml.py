@@ -7,12 +7,13 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.bpmn.diagram_checks import RESERVED_IDS, TASK_ID_RULE, check_expression, is_task_id
 from engine.common.durations import DURATION_SHAPE, duration_problem, is_duration
 from engine.common.errors import DefinitionError, EngineError
 from engine.common.i18n import N_
+from engine.common.messages import Message
 from engine.common.yamlio import Lines, parse_yaml_lines
 from engine.table.sop_table import (
     END,
@@ -28,9 +29,29 @@ from engine.table.sop_table import (
     waktu_text,
 )
 from engine.table.table_forms import form_names, isian_entry, read_isian
+from engine.table.table_words import (
+    ERROR,
+    WARNING,
+    TableProblem,
+    at_line,
+    did_you_mean,
+    labels_of,
+    located,
+    numbering_warning,
+    renumbered_text,
+    row_ids,
+    schema_words,
+    without_errors,
+)
 
 SCHEMA_FILE = Path(__file__).with_name("sop_table.schema.json")
 SUFFIXES = (".sop.yaml", ".sop.yml")
+TOP_KEYS = {"sop", "mulai", "pelaksana", "langkah", "judul", "data_kegiatan", "dasar_hukum", "kualifikasi_pelaksana",
+            "keterkaitan", "peralatan_perlengkapan", "peringatan", "pencatatan_pendataan", "asumsi",
+            "batas_pengulangan"}
+SOP_KEYS = {"id", "nama", "nomor", "instansi", "dinas", "tanggal_pembuatan", "tanggal_revisi", "tanggal_efektif",
+            "disahkan_oleh", "catatan_sumber", "dasar_hukum", "kualifikasi_pelaksana", "keterkaitan",
+            "peralatan_perlengkapan", "peringatan", "pencatatan_pendataan"}
 STEP_KEYS = ("kegiatan", "pelaksana", "kelengkapan", "waktu", "output", "keterangan", "periksa")
 _WAKTU = re.compile(r"(\d+)\s*(minggu|hari|jam|menit|detik)")
 _ISO_UNIT = {"minggu": ("W", False), "hari": ("D", False), "jam": ("H", True), "menit": ("M", True),
@@ -80,6 +101,11 @@ class _YamlReader:
     def __init__(self, doc: dict[str, Any], lines: Lines, source: str, forms_dir: Path | None) -> None:
         self.doc, self.lines, self.source, self.forms_dir = doc, lines, source, forms_dir
         self.problems: list[tuple[int, str]] = []
+        self.paths: dict[tuple[int, str], Path_] = {}  # where each problem is, when the reader knows the key
+        self.flow_problems = 0  # jumps to no row: the flow cannot be followed, nor compiled
+        self.id_problems = 0  # ids that are no identifiers, or used twice: the table cannot be compiled
+        self.lane_problems = 0  # a step with no known pelaksana has no lane to be drawn in
+        self.flow_taken = False  # a key of the flow was refused by the schema: reachability would mislead
 
     def line(self, path: Path_) -> int:
         while path and path not in self.lines:
@@ -88,17 +114,20 @@ class _YamlReader:
 
     def problem(self, path: Path_, text: str) -> None:
         self.problems.append((self.line(path), text))
+        self.paths.setdefault((self.line(path), text), path)
 
     def table(self) -> SopTable:
         sop = self.doc["sop"]
         lanes = tuple(self.doc["pelaksana"])  # a list of names, or a mapping name -> description
         for i, lane in enumerate(lanes):
             if lanes.index(lane) != i:
+                self.lane_problems += 1
                 self.problem(("pelaksana", i), f"pelaksana '{lane}' is listed twice; list each lane once")
         self.lanes = lanes
         entries = self.doc["langkah"]
         numbers = {i + 1: self._row_id(entry, i + 1) for i, entry in enumerate(entries)}
         self.by_nomor = numbers
+        self.labels = labels_of(entries)
         self.step_rows: dict[str, int] = {}
         for i, entry in enumerate(entries):
             for j, item in enumerate(entry.get("bersamaan") or []):
@@ -111,19 +140,24 @@ class _YamlReader:
         self._check_ids(table)
         step_ids = {s.id for _, s in table.steps()}
         for row, step in table.steps():
+            at: Path_ = ("langkah", row.nomor - 1)
             if step.periksa:
-                self._expression(step.periksa.syarat, step.line, f"step '{step.id}' periksa", step_ids)
+                inner = ("bersamaan", row.steps.index(step)) if row.bersamaan else ()
+                self._expression(step.periksa.syarat, (*at, *inner, "periksa", "syarat"),
+                                 f"step '{step.id}' periksa", step_ids)
             if row.keputusan and step is row.steps[0]:
-                self._expression(row.keputusan.syarat, row.keputusan.line, f"row {row.nomor} keputusan", step_ids)
-        if not self.problems:
+                self._expression(row.keputusan.syarat, (*at, "keputusan", "syarat"), f"row {row.nomor} keputusan",
+                                 step_ids)
+        if not self.flow_problems and not self.flow_taken:
             self.problems.extend(structure_problems(table))
         return table
 
-    def _expression(self, text: str, line: int, what: str, step_ids: set[str]) -> None:
+    def _expression(self, text: str, path: Path_, what: str, step_ids: set[str]) -> None:
+        where = f"{self.source}:{self.line(path)}: {what}"
         try:
-            check_expression(text, f"{self.source}:{line}: {what}", step_ids)
+            check_expression(text, where, step_ids)
         except DefinitionError as exc:
-            self.problems.append((line, str(exc).split(": ", 1)[1]))
+            self.problem(path, str(exc).removeprefix(f"{where}: "))
 
     def _row_id(self, entry: dict[str, Any], nomor: int) -> str:
         default = default_parallel_id(nomor) if "bersamaan" in entry else default_step_id(nomor)
@@ -131,9 +165,6 @@ class _YamlReader:
 
     def _row(self, entry: dict[str, Any], nomor: int) -> Row:
         path: Path_ = ("langkah", nomor - 1)
-        if "nomor" in entry and entry["nomor"] != nomor:
-            self.problem((*path, "nomor"), f"entry {nomor} of langkah has nomor {entry['nomor']}; number the rows "
-                         "1, 2, 3... in the order they are written")
         row_id = self.by_nomor[nomor]
         if "bersamaan" in entry:
             misplaced = [k for k in STEP_KEYS if k in entry]
@@ -146,6 +177,7 @@ class _YamlReader:
         else:
             missing = [k for k in ("kegiatan", "pelaksana") if k not in entry]
             if missing:
+                self.lane_problems += 1
                 self.problem(path, f"row {nomor} has no {' and no '.join(missing)}; give what is done and by whom "
                              "(or list steps done at the same time under bersamaan)")
             steps = (self._step(entry, path, row_id),)
@@ -175,6 +207,7 @@ class _YamlReader:
 
     def _identifier(self, value: str, path: Path_) -> None:
         if not value.isidentifier() or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            self.id_problems += 1
             self.problem(path, f"id '{value}' is not an identifier; use letters, digits and _ only, not starting "
                          "with a digit (for example DraftSurat)")
         elif value in RESERVED_IDS or value == END:
@@ -187,6 +220,7 @@ class _YamlReader:
             self.problem((*path, "id"), f"step id '{step_id}' is not a valid data key; {TASK_ID_RULE}")
         lane = str(item.get("pelaksana", ""))
         if "pelaksana" in item and lane not in self.lanes:
+            self.lane_problems += 1
             self.problem((*path, "pelaksana"), f"step '{step_id}' has pelaksana '{lane}', which is not one of the "
                          f"pelaksana ({', '.join(self.lanes)}); fix the name or add the lane")
         kelengkapan = item.get("kelengkapan")
@@ -236,20 +270,36 @@ class _YamlReader:
 
     def _target(self, value: Any, path: Path_) -> str:
         if isinstance(value, int) and not isinstance(value, bool):
-            if value in self.by_nomor:
-                return self.by_nomor[value]
-            self.problem(path, f"{path[-1]}: {value} names no row; the rows are numbered 1-{len(self.by_nomor)}")
-            return str(value)
+            return self._numbered_target(value, path)
         text = str(value)
         if text == END or text in self.by_nomor.values():
             return text
         if text in self.step_rows:
             nomor = self.step_rows[text]
-            self.problem(path, f"{path[-1]}: '{text}' is a step of the bersamaan row {nomor}; go to the row "
-                         f"(nomor {nomor})")
+            self.problem(path, f"'{text}' is a step of the bersamaan row {nomor}; go to the row (nomor {nomor})")
         else:
-            self.problem(path, f"{path[-1]}: '{text}' names no row; give a row's nomor or id, or 'selesai'")
+            self.problem(path, f"'{text}' names no row; give a row's nomor or id, or 'selesai'")
+        self.flow_problems += 1
         return text
+
+    def _numbered_target(self, value: int, path: Path_) -> str:
+        """A jump by number goes to the row that carries that nomor (in a table that writes none, its place)."""
+        rows = self.labels.get(value, [])
+        if len(rows) == 1:
+            return self.by_nomor[rows[0] + 1]
+        self.flow_problems += 1
+        if rows:
+            named = ", ".join(f"'{self.by_nomor[i + 1]}'" for i in rows)
+            self.problems.append((self.line(path), N_(
+                "{value} is the nomor of {count} rows ({named}); give the row's id instead, or renumber the rows",
+                value=value, count=len(rows), named=named)))
+        else:
+            at = {i: n for n, rows in self.labels.items() for i in rows}  # a row without a number shows as -
+            written = ", ".join(str(at.get(i, "-")) for i in range(len(self.by_nomor)))
+            self.problems.append((self.line(path), N_("{value} names no row; the rows are numbered {written}",
+                                                      value=value, written=written)))
+        self.paths.setdefault(self.problems[-1], path)
+        return str(value)
 
     def _check_ids(self, table: SopTable) -> None:
         seen: dict[str, int] = {}
@@ -258,9 +308,109 @@ class _YamlReader:
             for step_id in ids:
                 line = next((s.line for s in row.steps if s.id == step_id), row.line)
                 if step_id in seen:
-                    self.problems.append((line, f"id '{step_id}' is used twice (also on line {seen[step_id]}); "
-                                          "give each step its own id"))
+                    self.id_problems += 1
+                    self.problems.append((line, N_("id '{step_id}' is used twice (also on line {first}); give "
+                                                   "each step its own id", step_id=step_id, first=seen[step_id])))
                 seen.setdefault(step_id, line)
+
+
+class TableCheck(NamedTuple):
+    """What one reading of a table found: the table (None when it could not be built), the document and its
+    lines, every problem at its row and key, and whether the table can be compiled to check its diagram."""
+
+    table: SopTable | None
+    doc: Any
+    lines: Lines
+    problems: list[TableProblem]
+    compilable: bool
+    not_a_table: bool = False  # the text reads as YAML but is no mapping
+    unreadable: EngineError | None = None  # the text is no YAML (a syntax error, a key written twice)
+
+    @property
+    def errors(self) -> list[TableProblem]:
+        """The problems that refuse the table (warnings never do)."""
+        return [p for p in self.problems if p.severity == ERROR]
+
+
+def check_table(text: str, source: str, *, forms_dir: Path | None = None) -> TableCheck:
+    """Read NAME.sop.yaml and report every problem at once: the format (a key the schema refuses is taken out so the
+    rest can still be read), then the meaning (people, forms, times, ids, conditions, where each row goes), each at
+    its row and key. A YAML syntax error is the one problem of a text that cannot be read."""
+    try:
+        doc, lines = parse_yaml_lines(text, source)
+    except EngineError as exc:  # its message names the file and line itself, in a sentence the catalog knows
+        return TableCheck(None, None, {}, [TableProblem(_line_in(str(exc), source) or 1, str(exc))], False,
+                          unreadable=exc)
+    if not isinstance(doc, dict):
+        return TableCheck(None, doc, lines, [TableProblem(1, N_(
+            "an SOP table is a mapping with sop, pelaksana and langkah; see {schema_file_name}",
+            schema_file_name=SCHEMA_FILE.name))], False, not_a_table=True)
+    ids = row_ids(doc)
+    problems: list[TableProblem] = []
+    refused: list[Path_] = []
+    reader = _YamlReader(doc, lines, source, forms_dir)
+    renames: dict[Path_, str] = {}  # a misspelt key is read as the key meant, so its value is checked too
+    for error in sorted(_validator().iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
+        for path, words in schema_words(error):
+            problems.append(located(reader.line(path), words, path, ids))
+            close = words.fields.get("close") if isinstance(words, Message) else None
+            if close and isinstance(error.instance, dict) and close not in error.instance:
+                renames[path] = str(close)
+            else:
+                refused.append(path)
+    problems += _near_misses(doc, lines, ids)
+    clean, flow_taken = without_errors(_renamed(doc, renames), refused) if refused or renames else (doc, False)
+    table = None
+    if clean is not None:
+        reader = _YamlReader(clean, lines, source, forms_dir)
+        reader.flow_taken = flow_taken
+        table = reader.table()
+        for line, message in reader.problems:
+            known = reader.paths.get((line, message))
+            problems.append(located(line, message, known, ids) if known else at_line(line, message, lines, ids))
+        warning = numbering_warning(clean, lines, ids)
+        if warning is not None:
+            problems.append(warning)
+    compilable = table is not None and not flow_taken and not (reader.flow_problems or reader.id_problems
+                                                               or reader.lane_problems)
+    unique = list(dict.fromkeys(problems))
+    return TableCheck(table, doc, lines, sorted(unique, key=lambda p: (p.line, p.severity, p.message)), compilable)
+
+
+def _renamed(doc: dict[str, Any], renames: dict[Path_, str]) -> dict[str, Any]:
+    """A copy of the document with each misspelt key written as the key meant."""
+    import copy
+
+    out = copy.deepcopy(doc)
+    for path, close in renames.items():
+        parent: Any = out
+        for part in path[:-1]:
+            parent = parent[part]
+        parent[close] = parent.pop(path[-1])
+    return out
+
+
+def _near_misses(doc: dict[str, Any], lines: Lines, ids: list[str]) -> list[TableProblem]:
+    """A key of the document or of its sop block that is not one sop knows but is close to one: a warning with the
+    key meant (other keys are kept as the author's own notes)."""
+    out = []
+    for where, mapping, known in (((), doc, TOP_KEYS), (("sop",), doc.get("sop"), SOP_KEYS)):
+        if not isinstance(mapping, dict):
+            continue
+        for key in mapping:
+            close = did_you_mean(str(key), known) if key not in known else None
+            if close:
+                path = (*where, str(key))
+                out.append(located(lines.get(path, 1), N_("unknown key '{key}'; did you mean '{close}'?", key=key,
+                                                          close=close), path, ids, WARNING)
+                           ._replace(rule="table-key-unknown"))
+    return out
+
+
+def _line_in(message: str, source: str) -> int | None:
+    rest = message[len(source) + 1:] if message.startswith(source + ":") else ""
+    digits = rest.split(":", 1)[0]
+    return int(digits) if digits.isdigit() else None
 
 
 def read_table(text: str, source: str, *, forms_dir: Path | None = None) -> tuple[SopTable, dict[str, Any]]:
@@ -268,42 +418,16 @@ def read_table(text: str, source: str, *, forms_dir: Path | None = None) -> tupl
 
     forms_dir, when given, is where each step's form must exist.
     """
-    doc, lines = parse_yaml_lines(text, source)
-    if not isinstance(doc, dict):
+    checked = check_table(text, source, forms_dir=forms_dir)
+    if checked.unreadable is not None:
+        raise checked.unreadable
+    if checked.not_a_table:
         raise DefinitionError("{source}: an SOP table is a mapping with sop, pelaksana and langkah; "
                               "see {schema_file_name}", source=source, schema_file_name=SCHEMA_FILE.name)
-    errors = sorted(_validator().iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
-    problems: list[tuple[int, str]] = []
-    reader = _YamlReader(doc, lines, source, forms_dir)
-    for error in errors:
-        path = tuple(error.absolute_path)
-        where = _dotted(path) or "the document"
-        if error.validator == "additionalProperties":
-            known = set(error.schema.get("properties", {}))
-            for key in sorted(k for k in error.instance if k not in known):
-                problems.append((reader.line((*path, key)), f"{where}: unknown key '{key}'; see {SCHEMA_FILE.name} "
-                                 "for the keys of an entry"))
-            continue
-        problems.append((reader.line(path), f"{where}: {_schema_message(error)}"))
-    if not problems:
-        table = reader.table()
-        problems = reader.problems
-    if problems:
-        raise _table_error(source, problems)
-    return table, doc
-
-
-def _schema_message(error: Any) -> str:
-    if error.validator == "oneOf" and isinstance(error.instance, (dict, list)):
-        return f"{error.message.split(' is not valid')[0][:60]} has the wrong shape for this key"
-    return str(error.message)
-
-
-def _dotted(path: tuple[Any, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part + 1}]" if isinstance(part, int) else (("." if out else "") + str(part))
-    return out
+    errors = checked.errors
+    if errors or checked.table is None:
+        raise _table_error(source, [(p.line, p.text()) for p in errors])
+    return checked.table, checked.doc
 
 
 def _table_error(source: str, problems: list[tuple[int, str]]) -> EngineError:
@@ -313,8 +437,9 @@ def _table_error(source: str, problems: list[tuple[int, str]]) -> EngineError:
         error = DefinitionError("{source}:{line}: {text}", source=source, line=line, text=text)
     else:
         listing = "\n".join(f"  - {source}:{line}: {text}" for line, text in problems)
-        error = DefinitionError("{source}: the SOP table has {problems_count} problems; fix them and try again:\n"
-                                "{listing}", source=source, problems_count=len(problems), listing=listing)
+        head = N_("{source}: the SOP table has {problems_count} problems; fix them and try again:", source=source,
+                  problems_count=len(problems))  # a line of its own: translated even where the text is read back
+        error = DefinitionError("{head}\n{listing}", head=head, listing=listing)
     error.table_problems = problems  # type: ignore[attr-defined]  # each (line, text), for `sop lint`
     return error
 
@@ -392,3 +517,13 @@ def write_table(table: SopTable, identity: dict[str, Any] | None = None, *,
 
     text = dump_yaml(table_document(table, identity, lane_notes))
     return header + text
+
+
+def renumber_table(text: str, source: str) -> str:
+    """The table's text with its rows numbered 1, 2, 3... in order and every jump by number (ya, tidak, lanjut)
+    rewritten to the same row's new number; comments and layout kept. A table that cannot be read is refused."""
+    doc, lines = parse_yaml_lines(text, source)
+    if not isinstance(doc, dict) or not isinstance(doc.get("langkah"), list):
+        raise DefinitionError("{source}: an SOP table is a mapping with sop, pelaksana and langkah; "
+                              "see {schema_file_name}", source=source, schema_file_name=SCHEMA_FILE.name)
+    return renumbered_text(text, doc, lines)
