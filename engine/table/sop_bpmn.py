@@ -71,9 +71,11 @@ def _identity_lines(identity: dict[str, Any]) -> list[str]:
 
 
 def _plain(value: Any) -> Any:
-    """A value read from YAML as plain Python (the reader's ints and floats keep their text in subclasses)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+    """A value read from YAML as plain Python (the reader's ints and floats keep their text in subclasses), its
+    dicts' keys in order, without empty values."""
+    if isinstance(value, dict):  # keys sorted and empty values left out: the same page gives the same bytes
+        return {str(k): _plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
+                if v not in (None, "", [], {})}
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, bool) or value is None:

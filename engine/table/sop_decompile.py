@@ -361,7 +361,7 @@ def _step(reader: _DiagramReader, task: Any, lane_of: dict[str, str]) -> Step:
                 props.get(FORM_PROPERTY) or None, props.get("kelengkapan") or None,
                 props.get("sla") or None, props.get("output") or None,
                 props.get("keterangan") or documentation, check, task.sourceline,
-                (told.text or "").strip() or None if told is not None else None, documentation)
+                (told.text or "").strip() or None if told is not None else None, uraian=documentation)
 
 
 def diagram_identity(text: str, source: str, *, process_id: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:

@@ -34,6 +34,7 @@ MAX_ROWS = 1000  # rows read on a sheet
 MAX_COLUMNS = 60  # columns read on a sheet
 IDENTITY_LINE = 100_000  # lines of the identity sheet in the table's line map (the flow's are its row numbers)
 
+_TABLE_PLACE = re.compile(r"^(?:row|baris) \d+ \([^)]*\)(?:, [^:]+)?: ")
 SHEETS = {"identitas": "Identitas", "pelaksana": "Pelaksana", "alur": "Alur", "kelengkapan": "Kelengkapan",
           "petunjuk": "Petunjuk"}
 MARKS = {"x", "v", "✓", "✔", "√", "ya"}
@@ -894,7 +895,8 @@ def read_workbook(data: bytes, source: str, *, forms_dir: Path | None = None) ->
             if len(path) >= len(paths.get(line, ())):
                 paths[line] = path
         problems = _Problems()
-        for line, said in found:
+        for line, told in found:
+            said = _TABLE_PLACE.sub("", str(told), count=1)  # the table's "row 1 (Id), key:": the sheet's place instead
             path = paths.get(line, ())
             while path and path not in rows:
                 path = path[:-1]

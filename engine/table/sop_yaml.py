@@ -255,7 +255,7 @@ class _YamlReader:
             self.problem((*path, "formulir"), N_("step '{step_id}' has both formulir and isian under kelengkapan; "
                                                  "keep isian to have sop write the form, or formulir to name a form "
                                                  "of the forms folder", step_id=step_id))
-        fields, problems = read_isian(kelengkapan["isian"], step_id, nomor=int(str(path[1])) + 1)
+        fields, problems = read_isian(kelengkapan["isian"], step_id)  # placed at its row and key by problem()
         for index, text in problems:
             self.problem((*path, "isian", index), text)
         return tuple(replace(f, line=self.line((*path, "isian", i))) for i, f in enumerate(fields))

@@ -159,8 +159,8 @@ def read_isian(items: list[Any], step_id: str, *, nomor: int = 0) -> tuple[tuple
         jenis = str(item.get("jenis", "teks"))
         kind, problem = parse_jenis(jenis)
         where = N_("row {nomor}, step '{step_id}', isian {number} '{judul}'", nomor=nomor, step_id=step_id,
-                   number=index + 1, judul=judul) if nomor else N_("step '{step_id}', isian {number} '{judul}'",
-                                                                   step_id=step_id, number=index + 1, judul=judul)
+                   number=index + 1, judul=judul) if nomor else N_("isian {number} '{judul}'", number=index + 1,
+                                                                   judul=judul)
         if problem is not None:
             problems.append((index, N_("{where}: {problem}", where=where, problem=problem)))
         kunci = str(item["kunci"]) if item.get("kunci") is not None else key_from_judul(judul)

@@ -129,6 +129,10 @@ def schema_words(error: Any) -> list[tuple[Path_, str]]:
     if validator == "pattern":
         return [(path, N_("'{value}' is not an identifier; use letters, digits and _ only, not starting with a "
                           "digit (for example DraftSurat)", value=error.instance))]
+    if validator == "enum":
+        choices = list(dict.fromkeys(str(v).lower() for v in error.validator_value if not isinstance(v, bool)))
+        return [(path, N_("'{value}' is not one of {choices}; write one of them", value=str(error.instance)[:60],
+                          choices=" / ".join(choices)))]
     return [(path, N_("this value does not fit here ({value}); see the table's format",
                       value=str(error.instance)[:60]))]
 
