@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.common.errors import StoreError
 from engine.common.models import TaskView
@@ -21,6 +21,9 @@ from engine.store.accounts_log import (
     sealed_accounts_event,
 )
 from engine.store.failpoints import failpoint
+
+if TYPE_CHECKING:
+    from engine.store.notice_rows import NoticeWrites
 from engine.store.protocol import (
     AccountRow,
     AccountsEventRow,
@@ -333,6 +336,13 @@ class SqlTransactionCore(ABC):
                   "UPDATE SET ended_at = excluded.ended_at, ended_by = excluded.ended_by "
                   "WHERE excluded.ended_at > session_ends.ended_at", (login, at, by))
         self.log_account(SESSIONS_ENDED, login, by, at, {"ended_at": at})
+
+    @property
+    def notice_table(self) -> NoticeWrites:
+        """The notices table in this transaction (engine/store/notice_rows.py)."""
+        from engine.store.notice_rows import NoticeWrites
+
+        return NoticeWrites(self._run, self._all, self.dialect)
 
     # -- the outbox: written just before the commit (flush_outbox) ----------------------------------
 
