@@ -155,10 +155,11 @@ def load_roles(path: str | Path) -> Roles:
             raise RoleError(str(exc).replace("; nothing was changed", "; fix the roles file")) from None
         people[str(login)] = _person(str(login), entry, where)
     for login, person in people.items():
+        line = lines.get(login, 1)
         if person.atasan and (person.atasan not in people or person.atasan == login):
-            raise RoleError("{where}: '{login}' atasan '{atasan}' is not another person of this file; give the "
-                            "login of their superior (e.g. atasan: kadis) or remove atasan",
-                            where=f"{source}:{lines.get(login, 1)}", login=login, atasan=person.atasan)
+            raise RoleError("{source}:{line}: '{login}' atasan '{atasan}' is not another person of this file; give "
+                            "the login of their superior (e.g. atasan: kadis) or remove atasan",
+                            source=source, line=line, login=login, atasan=person.atasan)
     return Roles(source, people)
 
 
