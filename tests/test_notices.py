@@ -1,0 +1,495 @@
+"""Tests for notices from the outbox: who hears what on which channel (a local SMTP server, a local webhook and a
+local WhatsApp gateway receive them), each exactly once across restarts and two workers, retries that end in a
+failure operators can read without a secret, and the roles file's contact keys; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+from conftest import DEFINITIONS, EXAMPLES, FORMS, ROOT, Sop
+
+from engine import Engine, RoleError, load_roles, run_scenario
+from engine.ops.scenarios import load_scenario
+
+PROCESS = "interkoneksi_data_baru"
+T0 = "2026-11-02T01:00:00.000Z"  # Monday 08:00 WIB
+LATE = "2027-01-04T01:00:00.000Z"  # two months on: every Mutu Baku has run out
+SECRET = "rahasia-Sandi-9f2c"  # the SMTP password: never in the store, never printed
+HOOK_KEY = "kunci-webhook-77"
+TOKEN = "token-fonnte-31"
+# Contact keys added to the shipped roles file: everyone has an e-mail address but the OPD's own staff member;
+# the network team also hears on WhatsApp; the section head's superior is the head of division.
+CONTACTS = {
+    "kadis": "  email: kadis@bangka.go.id\n",
+    "sekretaris": "  email: sekretaris@bangka.go.id\n",
+    "kabid.egov": "  email: kabid@bangka.go.id\n  atasan: kadis\n",
+    "kasi.infra": "  email: kasi@bangka.go.id\n  atasan: kabid.egov\n",
+    "tim.jaringan": "  email: fajar@bangka.go.id\n  telepon: '0812-3456-7890'\n  saluran: [email, whatsapp]\n",
+    "tu.umum": "  email: tu@bangka.go.id\n",
+}
+# The people who hear each step becoming ready (its lane's people with an e-mail address).
+READY_MAIL = {
+    "AjukanPermohonan": ["tu@bangka.go.id"], "DisposisiKadis": ["kadis@bangka.go.id"],
+    "AnalisaKabid": ["kabid@bangka.go.id"], "SurveyTeknis": ["fajar@bangka.go.id"],
+    "AnalisaTopologi": ["kasi@bangka.go.id"], "DraftSpesifikasi": ["kasi@bangka.go.id"],
+    "DraftTopologi": ["kasi@bangka.go.id"], "PemasanganJaringan": ["fajar@bangka.go.id"],
+    "LaporanKabid": ["kabid@bangka.go.id"], "ParafKabid": ["kabid@bangka.go.id"],
+    "ParafSekretaris": ["sekretaris@bangka.go.id"], "TandaTanganKadis": ["kadis@bangka.go.id"],
+    "TindakLanjut": ["kabid@bangka.go.id"],
+}
+LANE_PEOPLE = {"AjukanPermohonan": 2, "AnalisaTopologi": 1}  # people per lane where the webhook count matters
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: str = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> str:
+        return self.now
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class MailBox:
+    """A local SMTP server (aiosmtpd) that keeps each message, or refuses every recipient."""
+
+    def __init__(self, *, refuse: bool = False, auth: bool = False) -> None:
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        self.messages: list[email.message.EmailMessage] = []
+        self.logins: list[tuple[str, str]] = []
+        self.refuse = refuse
+        self.port = free_port()
+
+        def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+            self.logins.append((data.login.decode(), data.password.decode()))
+            return AuthResult(success=True)
+
+        extra: dict[str, Any] = {"authenticator": authenticate, "auth_require_tls": False} if auth else {}
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **extra)
+        self.controller.start()
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))  # type: ignore[arg-type]
+        return "250 OK"
+
+    def received(self) -> list[tuple[str, str]]:
+        """(recipient, subject) of each message, in arrival order."""
+        return [(str(m["To"]), str(m["Subject"])) for m in self.messages]
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+class Endpoint:
+    """A local HTTP endpoint keeping each POST (path, headers, body): the webhook and the WhatsApp gateway."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, dict[str, str], bytes]] = []
+        posts = self.posts
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                posts.append((self.path, dict(self.headers.items()), body))
+                answer = b'{"status": true}' if self.path == "/send" else b"ok"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def hooks(self) -> list[dict[str, Any]]:
+        """The webhook's notices, each checked against its signature."""
+        out = []
+        for path, headers, body in self.posts:
+            if path == "/hook":
+                expected = "sha256=" + hmac.new(HOOK_KEY.encode(), body, hashlib.sha256).hexdigest()
+                assert headers["X-Sop-Signature"] == expected
+                out.append(json.loads(body))
+        return out
+
+    def whatsapp(self) -> list[dict[str, list[str]]]:
+        """The gateway's messages (form fields), each with the token checked."""
+        out = []
+        for path, headers, body in self.posts:
+            if path == "/send":
+                assert headers["Authorization"] == TOKEN
+                out.append(parse_qs(body.decode()))
+        return out
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[MailBox]:
+    box = MailBox()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def endpoint() -> Iterator[Endpoint]:
+    point = Endpoint()
+    yield point
+    point.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store location of each kind (created by the first change)."""
+    return str(tmp_path / "sop.db") if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def definitions(tmp_path: Path) -> Path:
+    """The shipped definitions with contact keys in the roles file."""
+    folder = tmp_path / "definitions"
+    shutil.copytree(DEFINITIONS, folder)
+    text = (folder / "roles.yaml").read_text(encoding="utf-8")
+    for login, keys in CONTACTS.items():
+        head = f"\n{login}:\n"
+        start = text.index(head) + len(head)
+        text = text[:start] + keys + text[start:]
+    (folder / "roles.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
+def configure(monkeypatch: pytest.MonkeyPatch, box: MailBox | None, point: Endpoint | None, *,
+              user: bool = False) -> None:
+    """The environment of a worker: e-mail to the local server, webhook and WhatsApp to the local endpoint."""
+    for name in [n for n in os.environ if n.startswith(("SOP_SMTP", "SOP_WEBHOOK", "SOP_WHATSAPP"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("SOP_BASE_URL", "https://sop.bangka.go.id/")
+    if box is not None:
+        monkeypatch.setenv("SOP_SMTP_URL", f"smtp://{'mailer@' if user else ''}127.0.0.1:{box.port}")
+        monkeypatch.setenv("SOP_SMTP_PASSWORD", SECRET)
+        monkeypatch.setenv("SOP_SMTP_FROM", "sop@bangka.go.id")
+    if point is not None:
+        monkeypatch.setenv("SOP_WEBHOOK_URL", point.url + "/hook")
+        monkeypatch.setenv("SOP_WEBHOOK_SECRET", HOOK_KEY)
+        monkeypatch.setenv("SOP_WHATSAPP_URL", point.url + "/send")
+        monkeypatch.setenv("SOP_WHATSAPP_TOKEN", TOKEN)
+
+
+def engine(db: str, definitions: Path, clock: Clock | None = None) -> Engine:
+    """An engine as the Dinas's operator (who records for the officials), as a fresh process would open it."""
+    return Engine(db, definitions_dir=definitions, forms_dir=FORMS, clock=clock or Clock(), operator="tu.umum",
+                  roles=definitions / "roles.yaml")
+
+
+def both_paths_and_an_overdue_step(db: str, definitions: Path) -> None:
+    """Both scenario paths to the end, then a third request left at the topology analysis two months (overdue)."""
+    clock = Clock()
+    eng = engine(db, definitions, clock)
+    for name in ("pasang", "tunda"):
+        run_scenario(eng, load_scenario(EXAMPLES / f"{name}.scenario.yaml"))
+    third = eng.instances.start(PROCESS).instance
+    for step in load_scenario(EXAMPLES / "tunda.scenario.yaml").steps[:4]:
+        eng.instance(third).complete(step["task"], step["data"], actor=step["as"], attach=step["attach"] or None)
+    clock.now = LATE
+    assert [(t.instance, t.task) for t in eng.time.tick().overdue] == [(third, "AnalisaTopologi")]
+    eng.close()
+
+
+def expected_mail() -> list[tuple[str, str]]:
+    """(recipient, subject's start) of every e-mail the run above should send, in outbox order."""
+    out = []
+    for name in ("pasang", "tunda"):
+        for step in load_scenario(EXAMPLES / f"{name}.scenario.yaml").steps:
+            out += [(to, "Task ready") for to in READY_MAIL[step["task"]]]
+        out.append(("tu@bangka.go.id", "Finished"))
+    for step in load_scenario(EXAMPLES / "tunda.scenario.yaml").steps[:5]:
+        out += [(to, "Task ready") for to in READY_MAIL[step["task"]]]
+    return out + [("kasi@bangka.go.id", "Overdue"), ("kabid@bangka.go.id", "Overdue")]
+
+
+def test_a_scripted_run_sends_exactly_the_expected_notices_once(db: str, definitions: Path, mailbox: MailBox,
+                                                                 endpoint: Endpoint,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both SOP paths and an overdue step: the SMTP server gets one e-mail per person with an address and event
+    (the step's people, the superior on overdue, the starter at the end), the WhatsApp gateway the network team's,
+    the webhook every notice, signed; a second pass (a restarted worker) sends nothing again."""
+    configure(monkeypatch, mailbox, endpoint)
+    both_paths_and_an_overdue_step(db, definitions)
+    result = engine(db, definitions).notices.notify()
+    mail = expected_mail()
+    assert [(to, subject.split(":")[0]) for to, subject in mailbox.received()] == mail
+    whatsapp = endpoint.whatsapp()
+    assert [(w["target"][0], w["message"][0].split(":")[0]) for w in whatsapp] == [("6281234567890", "*Task ready")] * 4
+    hooks = endpoint.hooks()
+    opd_extra = 3  # the OPD's own staff member hears each request's first step on the webhook only
+    assert len(hooks) == len(mail) + opd_extra
+    assert {h["to"] for h in hooks} == {*CONTACTS, "opd.dinkes"}
+    assert result.sent == len(mail) + len(whatsapp) + len(hooks) and result.failed == result.retrying == 0
+    overdue = [m for m in mailbox.messages if str(m["Subject"]).startswith("Overdue")]
+    text = overdue[1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "You receive this as the superior of Dewi Lestari, S.T." in text
+    assert "https://sop.bangka.go.id/instances/3/tasks/AnalisaTopologi" in text
+    again = engine(db, definitions).notices.notify()
+    assert (again.events, again.made, again.sent) == (0, 0, 0)
+    assert len(mailbox.messages) == len(mail) and len(endpoint.hooks()) == len(hooks)
+
+
+def test_a_notice_reads_in_indonesian_with_title_step_due_time_and_link(
+        tmp_path: Path, definitions: Path, mailbox: MailBox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under SOP_LANG=id the e-mail greets the official by name, names the request's title and the step, gives the
+    due time in WIB words and the task page's link, in plain text and HTML."""
+    configure(monkeypatch, mailbox, None)
+    monkeypatch.setenv("SOP_LANG", "id")
+    db = str(tmp_path / "sop.db")
+    eng = engine(db, definitions)
+    first = load_scenario(EXAMPLES / "pasang.scenario.yaml").steps[0]
+    number = eng.instances.start(PROCESS).instance
+    eng.instance(number).complete(first["task"], first["data"], actor=first["as"], attach=first["attach"])
+    eng.notices.notify()
+    message = mailbox.messages[-1]
+    assert str(message["To"]) == "kadis@bangka.go.id"
+    title = "Permohonan pemasangan jaringan komunikasi data (Dinas Kesehatan Kabupaten Bangka)"
+    assert str(message["Subject"]) == f"Tugas menunggu: Telaah dan disposisi ke Kepala Bidang - {title}"
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert text.splitlines() == [
+        "Yth. Ir. Asmawi Alie, MT,", "",
+        f'Langkah "Telaah dan disposisi ke Kepala Bidang" pada {title} menunggu Anda (lajur Kepala Dinas).',
+        "Batas waktu: 2 November 2026 08:30 WIB.",
+        "Buka: https://sop.bangka.go.id/instances/1/tasks/DisposisiKadis", "",
+        "Pemberitahuan ini dikirim oleh sop; mohon tidak dibalas."]
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert '<a href="https://sop.bangka.go.id/instances/1/tasks/DisposisiKadis">' in html
+
+
+def test_a_refusing_mail_server_is_retried_then_failed_and_shown_without_the_password(
+        tmp_path: Path, definitions: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that refuses every recipient: the notice is tried again after 1, 5 and 30 minutes, then failed;
+    `sop notices --failed` shows who, which channel and why in words, and no output or store row holds the
+    password (which the server did receive for the login)."""
+    box = MailBox(refuse=True, auth=True)
+    try:
+        configure(monkeypatch, box, None, user=True)
+        db = tmp_path / "sop.db"
+        clock = Clock()
+        eng = engine(str(db), definitions, clock)
+        eng.instances.start(PROCESS)
+        tries = []
+        for at in ("01:00", "01:01", "01:06", "01:36", "01:36"):  # each try when the one before said to
+            clock.now = f"2026-11-02T{at}:00.000Z"
+            result = eng.notices.notify()
+            tries.append((result.sent, result.retrying, result.failed))
+        assert tries == [(0, 1, 0), (0, 1, 0), (0, 1, 0), (0, 0, 1), (0, 0, 0)]
+        assert box.logins == [("mailer", SECRET)] * 4
+        sop = Sop(db, definitions)
+        listed = sop("notices", "--failed")
+        assert listed.exit_code == 0
+        [header, row] = listed.stdout.splitlines()
+        assert header.split()[:3] == ["#", "MADE", "EVENT"]
+        assert "tu.umum" in row and "email" in row and "tu@bangka.go.id" in row and "failed" in row
+        assert "the mail server 127.0.0.1 refused it (550 5.1.1 mailbox unavailable)" in row
+        [notice] = sop.json("notices", "--failed")
+        assert (notice["state"], notice["tries"], notice["login"]) == ("failed", 4, "tu.umum")
+        everything = json.dumps(sop.dump(), default=repr) + listed.output + json.dumps(notice)
+        assert SECRET not in everything
+        monkeypatch.setenv("SOP_LANG", "id")
+        assert "server surel 127.0.0.1 menolaknya (550" in sop("notices", "--failed").stdout
+    finally:
+        box.stop()
+
+
+def test_two_workers_at_once_send_each_notice_once(db: str, definitions: Path, mailbox: MailBox,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers started together on one store (each its own connection) derive and send: every notice reaches
+    the server exactly once."""
+    configure(monkeypatch, mailbox, None)
+    eng = engine(db, definitions)
+    for _ in range(6):
+        eng.instances.start(PROCESS)
+    eng.close()
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def work() -> None:
+        try:
+            worker = engine(db, definitions)
+            start.wait()
+            worker.notices.notify(limit=2)
+            worker.notices.notify()
+            worker.close()
+        except BaseException as exc:  # noqa: BLE001 (reported by the test)
+            errors.append(exc)
+
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    assert errors == []
+    assert [to for to, _ in mailbox.received()] == ["tu@bangka.go.id"] * 6
+    assert len({subject for _, subject in mailbox.received()}) == 6  # one per request
+    states = engine(db, definitions).notices.counts()
+    assert states == {"waiting": 0, "sending": 0, "sent": 6, "failed": 0}
+
+
+def test_a_worker_that_died_after_claiming_leaves_the_notice_to_another_after_its_lease(
+        tmp_path: Path, definitions: Path, mailbox: MailBox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notice claimed by a worker that died before sending stays claimed for 10 minutes (no one sends it
+    meanwhile), then the next worker sends it once."""
+    configure(monkeypatch, mailbox, None)
+    db = str(tmp_path / "sop.db")
+    clock = Clock()
+    eng = engine(db, definitions, clock)
+    eng.instances.start(PROCESS)
+
+    def die(row: Any, settings: Any) -> str | None:
+        raise KeyboardInterrupt  # the process is killed between the claim and the send
+
+    monkeypatch.setattr("engine.service.notices.deliver", die)
+    with pytest.raises(KeyboardInterrupt):
+        eng.notices.notify()
+    monkeypatch.undo()
+    configure(monkeypatch, mailbox, None)
+    assert engine(db, definitions, clock).notices.counts()["sending"] == 1
+    clock.now = "2026-11-02T01:09:00.000Z"
+    assert engine(db, definitions, clock).notices.notify().sent == 0
+    clock.now = "2026-11-02T01:10:00.000Z"
+    assert engine(db, definitions, clock).notices.notify().sent == 1
+    assert mailbox.received() == [("tu@bangka.go.id", mailbox.received()[0][1])]
+
+
+def test_sop_notify_and_notices_from_the_command_line(tmp_path: Path, definitions: Path, mailbox: MailBox,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sop notify` reports a pass on stderr (JSON on stdout with --json); `sop notices` lists what was sent;
+    without any channel configured `sop notify` refuses and changes nothing."""
+    sop = Sop(tmp_path / "sop.db", definitions)
+    configure(monkeypatch, None, None)
+    engine(str(sop.db), definitions).instances.start(PROCESS)
+    before = sop.dump()
+    refused = sop("notify")
+    assert refused.exit_code == 1 and "No notice channel is configured; nothing was sent" in refused.stderr
+    assert sop.dump() == before
+    configure(monkeypatch, mailbox, None)
+    done = sop("notify")
+    assert done.exit_code == 0
+    assert "Notices: 2 events read, 1 notices made, 1 sent, 0 to try again, 0 failed." in done.stderr
+    assert sop.json("notify") == {"events": 0, "made": 0, "sent": 0, "retrying": 0, "failed": 0}
+    [notice] = sop.json("notices")
+    assert (notice["kind"], notice["task"], notice["login"], notice["channel"], notice["state"]) == (
+        "task-ready", "AjukanPermohonan", "tu.umum", "email", "sent")
+    assert "No failed notices." in sop("notices", "--failed").stderr
+
+
+def test_bad_settings_are_refused_in_words(tmp_path: Path, definitions: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A password in the URL, a user without a password, a secret file others may read: refused naming the
+    variable, without the secret, and nothing is sent or changed."""
+    sop = Sop(tmp_path / "sop.db", definitions)
+    configure(monkeypatch, None, None)
+    engine(str(sop.db), definitions).instances.start(PROCESS)
+    before = sop.dump()
+    monkeypatch.setenv("SOP_SMTP_URL", f"smtp://mailer:{SECRET}@127.0.0.1:25")
+    refused = sop("notify")
+    assert refused.exit_code == 1 and "never in the URL" in refused.stderr and SECRET not in refused.output
+    monkeypatch.setenv("SOP_SMTP_URL", "smtp://mailer@127.0.0.1:25")
+    monkeypatch.delenv("SOP_SMTP_PASSWORD", raising=False)
+    assert "names user 'mailer' but no password is set" in sop("notify").stderr
+    secret_file = tmp_path / "smtp-password"
+    secret_file.write_text(SECRET)
+    secret_file.chmod(0o644)
+    monkeypatch.setenv("SOP_SMTP_PASSWORD_FILE", str(secret_file))
+    shown = sop("notify")
+    assert "may be read by others" in shown.stderr and SECRET not in shown.output
+    assert sop.dump() == before
+
+
+@pytest.mark.parametrize(("keys", "words"), [
+    ("  email: kadis-at-bangka\n", "email 'kadis-at-bangka' is not an e-mail address"),
+    ("  telepon: '021 123'\n", "telepon '021 123' is not a mobile number"),
+    ("  atasan: nobody\n", "atasan 'nobody' is not another person of this file"),
+    ("  atasan: kadis\n", "atasan 'kadis' is not another person of this file"),
+    ("  saluran: [whatsapp]\n", "chose whatsapp in saluran but has no telepon"),
+    ("  saluran: [sms]\n", "saluran must be a list of channels from: email, whatsapp"),
+])
+def test_contact_keys_in_the_roles_file_are_checked(tmp_path: Path, keys: str, words: str) -> None:
+    """A wrong address, number, superior or channel is refused naming the file, line, person and fix."""
+    path = tmp_path / "roles.yaml"
+    path.write_text(f"kadis:\n  name: Kadis\n  lanes: [Kepala Dinas]\n{keys}", encoding="utf-8")
+    with pytest.raises(RoleError) as refused:
+        load_roles(path)
+    assert f"{path}:1" in str(refused.value) and "'kadis'" in str(refused.value) and words in str(refused.value)
+
+
+def test_contact_keys_are_pinned_with_the_roles_and_old_versions_hash_alike(definitions: Path) -> None:
+    """The contact keys are part of the pinned roles (applied, they come back from the store), and a roles file
+    without them keeps the version it had."""
+    from engine.definitions.roles_pinning import people_json, pinned_roles, roles_version, sealed_roles_event
+
+    roles = load_roles(definitions / "roles.yaml")
+    back = pinned_roles(sealed_roles_event(None, roles, T0, "admin"))
+    assert back.people["tim.jaringan"] == roles.people["tim.jaringan"]
+    fajar = back.people["tim.jaringan"]
+    assert (fajar.email, fajar.telepon, fajar.atasan, fajar.saluran) == (
+        "fajar@bangka.go.id", "6281234567890", "", ("email", "whatsapp"))
+    assert back.people["kasi.infra"].atasan == "kabid.egov"
+    plain = load_roles(DEFINITIONS / "roles.yaml")
+    assert "email" not in json.dumps(people_json(plain))
+    assert roles_version(plain) != roles_version(roles)
+
+
+def test_sop_notify_follow_stops_cleanly_on_sigterm(tmp_path: Path, definitions: Path, mailbox: MailBox) -> None:
+    """`sop notify --follow` as a service (the real command): it sends what arrives, and SIGTERM ends it with
+    status 0 after saying so."""
+    env = {**os.environ, "SOP_SMTP_URL": f"smtp://127.0.0.1:{mailbox.port}", "SOP_BASE_URL": "https://sop.go.id",
+           "SOP_DB": str(tmp_path / "sop.db"), "SOP_DEFINITIONS": str(definitions), "SOP_FORMS": str(FORMS)}
+    engine(str(tmp_path / "sop.db"), definitions).instances.start(PROCESS)
+    sop = str(Path(sys.executable).parent / "sop")
+    worker = subprocess.Popen([sop, "notify", "--follow", "--every", "1"], env=env, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not mailbox.messages and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(mailbox.messages) == 1
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0, err
+    assert "Stopped sending notices." in err and "Traceback" not in err
