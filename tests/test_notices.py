@@ -120,7 +120,7 @@ class Endpoint:
         posts = self.posts
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 posts.append((self.path, dict(self.headers.items()), body))
                 answer = b'{"status": true}' if self.path == "/send" else b"ok"
@@ -240,7 +240,7 @@ def expected_mail() -> list[tuple[str, str]]:
         out.append(("tu@bangka.go.id", "Finished"))
     for step in load_scenario(EXAMPLES / "tunda.scenario.yaml").steps[:5]:
         out += [(to, "Task ready") for to in READY_MAIL[step["task"]]]
-    return out + [("kasi@bangka.go.id", "Overdue"), ("kabid@bangka.go.id", "Overdue")]
+    return [*out, ("kasi@bangka.go.id", "Overdue"), ("kabid@bangka.go.id", "Overdue")]
 
 
 def test_a_scripted_run_sends_exactly_the_expected_notices_once(db: str, definitions: Path, mailbox: MailBox,
@@ -352,7 +352,7 @@ def test_two_workers_at_once_send_each_notice_once(db: str, definitions: Path, m
             worker.notices.notify(limit=2)
             worker.notices.notify()
             worker.close()
-        except BaseException as exc:  # noqa: BLE001 (reported by the test)
+        except BaseException as exc:
             errors.append(exc)
 
     workers = [threading.Thread(target=work) for _ in range(2)]
@@ -487,7 +487,7 @@ def test_sop_notify_follow_stops_cleanly_on_sigterm(tmp_path: Path, definitions:
             time.sleep(0.1)
         assert len(mailbox.messages) == 1
         worker.send_signal(signal.SIGTERM)
-        out, err = worker.communicate(timeout=30)
+        _, err = worker.communicate(timeout=30)
     finally:
         if worker.poll() is None:
             worker.kill()

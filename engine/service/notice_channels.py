@@ -198,9 +198,9 @@ def _post(url: str, data: bytes, headers: dict[str, str], who: str) -> bytes:
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST")  # noqa: S310 (http(s) only)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as answer:  # noqa: S310 (the scheme is checked)
+        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as answer:  # noqa: S310 (http(s) only: checked)
             return bytes(answer.read(65536))
     except urllib.error.HTTPError as exc:
         raise SendError(N_("{who} answered HTTP {status}", who=who, status=exc.code)) from None

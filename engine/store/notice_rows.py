@@ -8,7 +8,7 @@ another sender takes it only once the lease has run out (the sender that claimed
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from engine.store.protocol import NoticeRow, OutboxRow
 from engine.store.sql_core import OUTBOX_COLUMNS, Dialect, marks
