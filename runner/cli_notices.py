@@ -111,7 +111,7 @@ def notices(ctx: click.Context, *, only_failed: bool, limit: int, as_json: bool)
         return
     local = engine.time.local_times().text
     click.echo(table(
-        ["#", "made", "event", "instance", "task", "to", "channel", "address", "state", "tries", "error"],
+        ["#", "made", "event", "instance", "task", "recipient", "channel", "address", "state", "tries", "error"],
         [(n.id, local(n.created), fixed_text(KIND_WORDS.get(n.kind, n.kind)), n.instance, n.task or "-", n.login,
           n.channel, n.address, fixed_text(STATE_WORDS.get(n.state, n.state)), n.tries,
           translate(n.error) if n.error else "-") for n in found]))

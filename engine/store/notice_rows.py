@@ -39,11 +39,11 @@ class NoticeReads:
         return {str(s): int(n) for s, n in self.query("SELECT state, count(*) FROM notices GROUP BY state")}
 
 
-class NoticeWrites(NoticeReads):
+class NoticeWrites:
     """The writes of the notices table inside one transaction (its `_run`/`_all`)."""
 
     def __init__(self, run: Callable[..., int], query: Query, dialect: Dialect) -> None:
-        super().__init__(query)
+        self.query = query
         self.run = run
         self.dialect = dialect
 
