@@ -32,7 +32,7 @@ class Hook(BaseHTTPRequestHandler):
 
     received = 0
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         Hook.received += 1
         self.send_response(204)
