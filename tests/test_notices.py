@@ -26,7 +26,7 @@ from urllib.parse import parse_qs
 import pytest
 from conftest import DEFINITIONS, EXAMPLES, FORMS, ROOT, Sop
 
-from engine import Engine, RoleError, load_roles, run_scenario
+from engine import Engine, RoleError, ValidationError, load_roles, run_scenario
 from engine.ops.scenarios import load_scenario
 
 PROCESS = "interkoneksi_data_baru"
@@ -493,3 +493,54 @@ def test_sop_notify_follow_stops_cleanly_on_sigterm(tmp_path: Path, definitions:
             worker.kill()
     assert worker.returncode == 0, err
     assert "Stopped sending notices." in err and "Traceback" not in err
+
+
+NIGHT = "2026-11-02T12:00:00.000Z"  # Monday 19:00 WIB, after office hours
+
+
+def ready_for_the_network_team(eng: Engine) -> int:
+    """A request brought to the survey (the network team's step, who hear on e-mail and WhatsApp)."""
+    number = eng.instances.start(PROCESS).instance
+    for step in load_scenario(EXAMPLES / "tunda.scenario.yaml").steps[:3]:
+        eng.instance(number).complete(step["task"], step["data"], actor=step["as"], attach=step["attach"] or None)
+    return number
+
+
+def test_whatsapp_waits_for_office_hours_but_an_overdue_notice_does_not(
+        tmp_path: Path, definitions: Path, mailbox: MailBox, endpoint: Endpoint,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step ready at 19:00 WIB: its e-mail goes at once, its WhatsApp message waits for 07:30 WIB the next
+    working day (calendar.yaml); the step overdue at 20:00 WIB two months on goes on WhatsApp at once."""
+    configure(monkeypatch, mailbox, endpoint)
+    monkeypatch.delenv("SOP_WEBHOOK_URL")
+    clock = Clock(NIGHT)
+    eng = engine(str(tmp_path / "sop.db"), definitions, clock)
+    ready_for_the_network_team(eng)
+    eng.notices.notify()
+    assert mailbox.received()[-1][0] == "fajar@bangka.go.id" and endpoint.whatsapp() == []
+    clock.now = "2026-11-03T00:29:00.000Z"  # Tuesday 07:29 WIB
+    assert eng.notices.notify().sent == 0
+    clock.now = "2026-11-03T00:30:00.000Z"  # 07:30 WIB: the office opens
+    assert eng.notices.notify().sent == 1
+    assert [w["message"][0].split(":")[0] for w in endpoint.whatsapp()] == ["*Task ready"]
+    clock.now = "2027-01-04T13:00:00.000Z"  # 20:00 WIB
+    assert [t.task for t in eng.time.tick().overdue] == ["SurveyTeknis"]
+    eng.notices.notify()
+    assert [w["message"][0].split(":")[0] for w in endpoint.whatsapp()] == ["*Task ready", "*Overdue"]
+
+
+def test_notices_yaml_may_let_whatsapp_go_at_any_hour_and_a_bad_one_is_refused(
+        tmp_path: Path, definitions: Path, endpoint: Endpoint, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tunggu_jam_kerja: []` in notices.yaml sends WhatsApp at 19:00 WIB too; a notices.yaml with another key is
+    refused naming the file and the key to write, and sends nothing."""
+    configure(monkeypatch, None, endpoint)
+    monkeypatch.delenv("SOP_WEBHOOK_URL")
+    (definitions / "notices.yaml").write_text("tunggu_jam_kerja: [whatsap]\n", encoding="utf-8")
+    eng = engine(str(tmp_path / "sop.db"), definitions, Clock(NIGHT))
+    ready_for_the_network_team(eng)
+    with pytest.raises(ValidationError) as refused:
+        eng.notices.notify()
+    assert "notices.yaml: write `tunggu_jam_kerja: [whatsapp]`" in str(refused.value)
+    assert eng.notices.counts()["waiting"] == 0 and endpoint.posts == []
+    (definitions / "notices.yaml").write_text("tunggu_jam_kerja: []\n", encoding="utf-8")
+    assert eng.notices.notify().sent == 1 and len(endpoint.whatsapp()) == 1

@@ -13,6 +13,7 @@ Delivery is at least once: a sender that dies between a send and its mark leaves
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -126,12 +127,53 @@ class NoticeService:
         return {state: found.get(state, 0) for state in STATES}
 
 
+NOTICES_FILE = "notices.yaml"  # optional, in the definitions folder
+QUIET_KEY = "tunggu_jam_kerja"  # the channels that wait for office hours (overdue notices never wait)
+QUIET_DEFAULT = ("whatsapp",)
+
+
+def quiet_channels(definitions_dir: str | os.PathLike[str]) -> tuple[str, ...]:
+    """The channels whose notices wait for office hours (calendar.yaml), from notices.yaml (default: WhatsApp);
+    a file that says something else is refused naming it and the fix."""
+    path = os.path.join(definitions_dir, NOTICES_FILE)
+    if not os.path.isfile(path):
+        return QUIET_DEFAULT
+    from engine.common.yamlio import parse_yaml
+
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            data = parse_yaml(handle.read(), path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError("{path} cannot be read ({exc}); it must be UTF-8 YAML", path=path, exc=exc) from None
+    data = {} if data is None else data
+    known = ("email", "whatsapp", "webhook")
+    chosen = data.get(QUIET_KEY, list(QUIET_DEFAULT)) if isinstance(data, dict) else None
+    if (not isinstance(data, dict) or set(map(str, data)) - {QUIET_KEY} or not isinstance(chosen, list)
+            or not all(isinstance(c, str) and c.strip().lower() in known for c in chosen)):
+        raise ValidationError("{path}: write `{key}: [whatsapp]`: the channels ({known}) whose notices wait for "
+                              "office hours, or [] to send at any hour; nothing was sent", path=path,
+                              key=QUIET_KEY, known=", ".join(known))
+    return tuple(c.strip().lower() for c in chosen)
+
+
+def office_open(context: EngineContext, now: str) -> str:
+    """Now when the office works now (calendar.yaml), else when it opens next; now without a calendar."""
+    from engine.common.work_calendar import WorkCalendar
+
+    calendar = context.work_clock()
+    if not isinstance(calendar, WorkCalendar):
+        return now
+    return format_time(parse_time(calendar.due(now, "PT1S")) - timedelta(seconds=1))
+
+
 def derive(context: EngineContext, settings: NoticeSettings, *, limit: int) -> tuple[int, int]:
     """Write the notices of the events after the cursor and move the cursor past them, in one transaction; the
     events read and the notices written."""
     store = context.store()
     now = context.clock()
     roles = context.roles
+    quiet = quiet_channels(context.definitions_dir)
+    opens = office_open(context, now) if quiet else now
     with store.transaction() as tx:
         table = tx.notice_table
         events = table.outbox_after(table.lock_cursor(CONSUMER, now), limit)
@@ -144,8 +186,8 @@ def derive(context: EngineContext, settings: NoticeSettings, *, limit: int) -> t
         for event in wanted:
             title, process = titles.get(event.instance_id, (None, ""))
             shown = translate(N_("{process} no. {number}", process=process, number=event.instance_id))
-            rows += notices_of(event, roles, starters, settings, title=title or shown, now=now,
-                               context=context)
+            made = notices_of(event, roles, starters, settings, title=title or shown, now=now, context=context)
+            rows += [r._replace(next_try=opens) if r.channel in quiet and r.kind != OVERDUE else r for r in made]
         table.add(rows)
         tx.acknowledge(CONSUMER, events[-1].position, now)
     return len(events), len(rows)
