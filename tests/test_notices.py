@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -115,14 +116,18 @@ class MailBox:
 class Endpoint:
     """A local HTTP endpoint keeping each POST (path, headers, body): the webhook and the WhatsApp gateway."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, hold_at: int = 0) -> None:
         self.posts: list[tuple[str, dict[str, str], bytes]] = []
-        posts = self.posts
+        self.holding, self.release = threading.Event(), threading.Event()
+        posts, holding, release = self.posts, self.holding, self.release
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 posts.append((self.path, dict(self.headers.items()), body))
+                if len(posts) == hold_at:  # received, and the answer held back: the sender is mid-send
+                    holding.set()
+                    release.wait(60)
                 answer = b'{"status": true}' if self.path == "/send" else b"ok"
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(answer)))
@@ -544,3 +549,36 @@ def test_notices_yaml_may_let_whatsapp_go_at_any_hour_and_a_bad_one_is_refused(
     assert eng.notices.counts()["waiting"] == 0 and endpoint.posts == []
     (definitions / "notices.yaml").write_text("tunggu_jam_kerja: []\n", encoding="utf-8")
     assert eng.notices.notify().sent == 1 and len(endpoint.whatsapp()) == 1
+
+
+def test_a_worker_killed_mid_send_loses_nothing_and_repeats_only_the_notice_in_flight(
+        tmp_path: Path, definitions: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sop notify` killed with SIGKILL while the webhook holds its third notice: after the lease a new worker sends
+    every notice; the endpoint got each one once, but for the one in flight, which it got twice (its
+    X-Sop-Delivery number tells the repeat)."""
+    from engine.common.identity import utc_now
+    from engine.common.work_calendar import format_time, parse_time
+
+    point = Endpoint(hold_at=3)
+    configure(monkeypatch, None, point)
+    db = str(tmp_path / "sop.db")
+    eng = engine(db, definitions)
+    for _ in range(3):
+        eng.instances.start(PROCESS)  # each: the OPD's two people hear it
+    env = {**os.environ, "SOP_DB": db, "SOP_DEFINITIONS": str(definitions), "SOP_FORMS": str(FORMS)}
+    worker = subprocess.Popen([str(Path(sys.executable).parent / "sop"), "notify"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert point.holding.wait(60)
+        worker.kill()
+        worker.wait(30)
+    finally:
+        point.release.set()
+    try:
+        assert eng.notices.counts() == {"waiting": 0, "sending": 4, "sent": 2, "failed": 0}
+        later = format_time(parse_time(utc_now()) + timedelta(minutes=11))  # the lease has run out
+        assert engine(db, definitions, Clock(later)).notices.notify().sent == 4
+    finally:
+        point.stop()
+    deliveries = [int(headers["X-Sop-Delivery"]) for _, headers, _ in point.posts]
+    assert sorted(deliveries) == [1, 2, 3, 3, 4, 5, 6]
