@@ -13,7 +13,7 @@ from .render import emit_json, emit_json_list, message, table
 from .words import N_, fixed_text
 
 # The events and states of notices as people read them (scripts read the kinds themselves in --json).
-KIND_WORDS = {"task-ready": N_("task ready"), "task-overdue": N_("task overdue"),
+KIND_WORDS = {"task-ready": N_("task ready"), "task-due-soon": N_("task due soon"), "task-overdue": N_("task overdue"),
               "instance-completed": N_("instance completed")}
 STATE_WORDS = {"waiting": N_("waiting"), "sending": N_("sending"), "sent": N_("sent"), "failed": N_("failed")}
 

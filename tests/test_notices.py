@@ -546,6 +546,7 @@ def test_notices_yaml_may_let_whatsapp_go_at_any_hour_and_a_bad_one_is_refused(
     with pytest.raises(ValidationError) as refused:
         eng.notices.notify()
     assert "notices.yaml: write `tunggu_jam_kerja: [whatsapp]`" in str(refused.value)
+    assert "`pengingat: P1D`" in str(refused.value)
     assert eng.notices.counts()["waiting"] == 0 and endpoint.posts == []
     (definitions / "notices.yaml").write_text("tunggu_jam_kerja: []\n", encoding="utf-8")
     assert eng.notices.notify().sent == 1 and len(endpoint.whatsapp()) == 1
@@ -582,3 +583,25 @@ def test_a_worker_killed_mid_send_loses_nothing_and_repeats_only_the_notice_in_f
         point.stop()
     deliveries = [int(headers["X-Sop-Delivery"]) for _, headers, _ in point.posts]
     assert sorted(deliveries) == [1, 2, 3, 3, 4, 5, 6]
+
+
+def test_the_people_of_a_long_step_are_reminded_before_its_due_time_once(
+        tmp_path: Path, definitions: Path, mailbox: MailBox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `pengingat: PT1H` in notices.yaml, `sop tick` announces a 3-hour step (ready 08:00 WIB, due 11:00 WIB)
+    due soon from 10:00 WIB on, once, and not a 30-minute step; the worker e-mails its people "Due soon"."""
+    configure(monkeypatch, mailbox, None)
+    (definitions / "notices.yaml").write_text("pengingat: PT1H\n", encoding="utf-8")
+    clock = Clock()
+    eng = engine(str(tmp_path / "sop.db"), definitions, clock)
+    ready_for_the_network_team(eng)  # SurveyTeknis (PT3H) ready at 08:00 WIB
+    eng.instances.start(PROCESS)  # AjukanPermohonan (PT30M) ready at 08:00 WIB
+    clock.now = "2026-11-02T02:59:00.000Z"  # 09:59 WIB
+    assert eng.time.tick().due_soon == ()
+    clock.now = "2026-11-02T03:00:00.000Z"  # 10:00 WIB
+    assert [t.task for t in eng.time.tick().due_soon] == ["SurveyTeknis"]
+    assert eng.time.tick().due_soon == ()
+    eng.notices.notify()
+    [due_soon] = [m for m in mailbox.messages if str(m["Subject"]).startswith("Due soon")]
+    assert str(due_soon["To"]) == "fajar@bangka.go.id"
+    assert 'The step "Koordinasi dan survey teknis ke OPD" of ' in due_soon.get_body(("plain",)).get_content()
+    assert "is due 2 November 2026 11:00 WIB." in due_soon.get_body(("plain",)).get_content()

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from engine.common.i18n import N_, translate
 
-READY, OVERDUE, FINISHED = "task-ready", "task-overdue", "instance-completed"
+READY, DUE_SOON, OVERDUE, FINISHED = "task-ready", "task-due-soon", "task-overdue", "instance-completed"
 
 
 class NoticeText(NamedTuple):
@@ -48,6 +48,10 @@ def notice_text(facts: NoticeFacts, link: str) -> NoticeText:
                     title=facts.title, lane=facts.lane)]
         if facts.due:
             lines.append(N_("Due: {due}.", due=facts.due))
+    elif facts.kind == DUE_SOON:
+        subject = N_("Due soon: {step} - {title}", step=facts.step, title=facts.title)
+        lines = [N_('The step "{step}" of {title} (lane {lane}) is due {due}.', step=facts.step, title=facts.title,
+                    lane=facts.lane, due=facts.due)]
     elif facts.kind == OVERDUE:
         subject = N_("Overdue: {step} - {title}", step=facts.step, title=facts.title)
         lines = [N_('The step "{step}" of {title} (lane {lane}) was due {due} and is not done yet.',

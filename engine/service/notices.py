@@ -30,7 +30,16 @@ from engine.service.notice_channels import (
     send_whatsapp,
     without_secrets,
 )
-from engine.service.notice_words import FINISHED, OVERDUE, READY, NoticeFacts, notice_html, notice_text, task_link
+from engine.service.notice_words import (
+    DUE_SOON,
+    FINISHED,
+    OVERDUE,
+    READY,
+    NoticeFacts,
+    notice_html,
+    notice_text,
+    task_link,
+)
 from engine.store.notice_rows import FAILED, SENDING, SENT, STATES, WAITING
 from engine.store.protocol import NoticeRow, OutboxRow
 
@@ -39,7 +48,7 @@ if TYPE_CHECKING:
     from engine.service.context import EngineContext
 
 CONSUMER = "sop-notices"  # the outbox cursor of the notices (`sop events --consumer sop-notices` reads the same)
-KINDS = (READY, OVERDUE, FINISHED)
+KINDS = (READY, DUE_SOON, OVERDUE, FINISHED)
 RETRY_MINUTES = (1, 5, 30)  # the wait after the first, second and third failed try; the fourth failure is final
 LEASE_MINUTES = 10  # how long a claimed notice is left to its sender before another may send it
 CLAIM_BATCH = 10  # notices claimed per transaction
@@ -129,15 +138,24 @@ class NoticeService:
 
 NOTICES_FILE = "notices.yaml"  # optional, in the definitions folder
 QUIET_KEY = "tunggu_jam_kerja"  # the channels that wait for office hours (overdue notices never wait)
+REMINDER_KEY = "pengingat"  # how long before its due time a step's people are reminded (working time)
 QUIET_DEFAULT = ("whatsapp",)
+REMINDER_DEFAULT = "P1D"  # H-1: one working day before
 
 
-def quiet_channels(definitions_dir: str | os.PathLike[str]) -> tuple[str, ...]:
-    """The channels whose notices wait for office hours (calendar.yaml), from notices.yaml (default: WhatsApp);
-    a file that says something else is refused naming it and the fix."""
+class NoticeOptions(NamedTuple):
+    """What notices.yaml says (or the defaults): the channels that wait for office hours, the reminder window."""
+
+    quiet: tuple[str, ...] = QUIET_DEFAULT
+    reminder: str = REMINDER_DEFAULT
+
+
+def notice_options(definitions_dir: str | os.PathLike[str]) -> NoticeOptions:
+    """notices.yaml of the definitions folder, checked (absent: the defaults); a file that says something else is
+    refused naming it and what to write."""
     path = os.path.join(definitions_dir, NOTICES_FILE)
     if not os.path.isfile(path):
-        return QUIET_DEFAULT
+        return NoticeOptions()
     from engine.common.yamlio import parse_yaml
 
     try:
@@ -148,12 +166,28 @@ def quiet_channels(definitions_dir: str | os.PathLike[str]) -> tuple[str, ...]:
     data = {} if data is None else data
     known = ("email", "whatsapp", "webhook")
     chosen = data.get(QUIET_KEY, list(QUIET_DEFAULT)) if isinstance(data, dict) else None
-    if (not isinstance(data, dict) or set(map(str, data)) - {QUIET_KEY} or not isinstance(chosen, list)
-            or not all(isinstance(c, str) and c.strip().lower() in known for c in chosen)):
-        raise ValidationError("{path}: write `{key}: [whatsapp]`: the channels ({known}) whose notices wait for "
-                              "office hours, or [] to send at any hour; nothing was sent", path=path,
-                              key=QUIET_KEY, known=", ".join(known))
-    return tuple(c.strip().lower() for c in chosen)
+    reminder = data.get(REMINDER_KEY, REMINDER_DEFAULT) if isinstance(data, dict) else None
+    if (not isinstance(data, dict) or set(map(str, data)) - {QUIET_KEY, REMINDER_KEY} or not isinstance(chosen, list)
+            or not all(isinstance(c, str) and c.strip().lower() in known for c in chosen)
+            or not _is_duration(reminder)):
+        raise ValidationError("{path}: write `{key}: [whatsapp]` (the channels, of {known}, whose notices wait for "
+                              "office hours; [] to send at any hour) and `{reminder_key}: P1D` (how long before a "
+                              "step's due time its people are reminded, in working time: P1D, PT2H); nothing was sent",
+                              path=path, key=QUIET_KEY, known=", ".join(known), reminder_key=REMINDER_KEY)
+    return NoticeOptions(tuple(c.strip().lower() for c in chosen), str(reminder))
+
+
+def _is_duration(value: Any) -> bool:
+    from engine.common.errors import EngineError
+    from engine.common.work_calendar import split_duration
+
+    if not isinstance(value, str):
+        return False
+    try:
+        days, seconds = split_duration(value)
+    except EngineError:
+        return False
+    return days + seconds > 0
 
 
 def office_open(context: EngineContext, now: str) -> str:
@@ -172,7 +206,7 @@ def derive(context: EngineContext, settings: NoticeSettings, *, limit: int) -> t
     store = context.store()
     now = context.clock()
     roles = context.roles
-    quiet = quiet_channels(context.definitions_dir)
+    quiet = notice_options(context.definitions_dir).quiet
     opens = office_open(context, now) if quiet else now
     with store.transaction() as tx:
         table = tx.notice_table
@@ -220,7 +254,7 @@ def hearers(event: OutboxRow, data: dict[str, Any], roles: Roles | None,
     if event.kind == FINISHED:
         found = [people[login] for login in (starters.get(event.instance_id),) if login in people]
         return [(p, "") for p in found]
-    claimer = data.get("claimed_by") if event.kind == OVERDUE else None
+    claimer = data.get("claimed_by") if event.kind in (OVERDUE, DUE_SOON) else None
     own = ([people[claimer]] if isinstance(claimer, str) and claimer in people
            else [p for p in people.values() if p.holds(event.lane)])
     heard = [(p, "") for p in own]

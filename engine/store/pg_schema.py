@@ -164,6 +164,7 @@ MIGRATIONS: list[list[str]] = [
             next_try {_T} NOT NULL, last_error TEXT NOT NULL, created_at {_T} NOT NULL, sent_at {_T},
             UNIQUE (position, login, channel))""",
         "CREATE INDEX IF NOT EXISTS notices_next ON notices(state, next_try)",
+        "CREATE INDEX IF NOT EXISTS outbox_due_soon ON outbox(instance_id, task_uuid) WHERE kind = 'task-due-soon'",
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

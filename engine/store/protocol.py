@@ -305,6 +305,9 @@ class Transaction(Protocol):
     def overdue_unannounced(self, now: str) -> list[TaskView]:
         """Ready tasks due before `now` that have no task-overdue row in the outbox yet, oldest due first; held
         against another command doing the same until commit (PostgreSQL: the outbox's advisory lock)."""
+    def due_soon_unannounced(self, now: str, until: str) -> list[TaskView]:
+        """Ready tasks due after `now` and by `until` that have no task-due-soon row yet, held like
+        overdue_unannounced."""
     def outbox_end(self) -> int:
         """The last outbox position written (0: none yet)."""
     def acknowledge(self, consumer: str, position: int, at: str) -> int:

@@ -64,6 +64,12 @@ OVERDUE_UNANNOUNCED = (
     "WHERE o.kind = 'task-overdue' AND o.instance_id = r.instance_id AND o.task_uuid = r.task_uuid) "
     "ORDER BY r.due, r.instance_id, r.task_uuid"
 )
+# Ready tasks due within a window with no task-due-soon row yet (the reminder before the due time, once per task).
+DUE_SOON_UNANNOUNCED = (
+    f"SELECT {READY_COLUMNS} FROM ready_tasks r WHERE r.due > ? AND r.due <= ? AND NOT EXISTS (SELECT 1 FROM outbox o "
+    "WHERE o.kind = 'task-due-soon' AND o.instance_id = r.instance_id AND o.task_uuid = r.task_uuid) "
+    "ORDER BY r.due, r.instance_id, r.task_uuid"
+)
 # The new instance's columns without its id, which the store assigns.
 INSERT_INSTANCE = f"INSERT INTO instances ({INSTANCE_COLUMNS[4:]}) VALUES ({marks(11)})"
 
@@ -365,6 +371,13 @@ class SqlTransactionCore(ABC):
             self._all(self.dialect.outbox_lock)
         make = TaskView._make
         return [make(r) for r in self._all(OVERDUE_UNANNOUNCED, (now,))]
+
+    def due_soon_unannounced(self, now: str, until: str) -> list[TaskView]:
+        """Ready tasks due after `now` and by `until` with no task-due-soon row yet, held like overdue_unannounced."""
+        if self.dialect.outbox_lock:
+            self._all(self.dialect.outbox_lock)
+        make = TaskView._make
+        return [make(r) for r in self._all(DUE_SOON_UNANNOUNCED, (now, until))]
 
     def outbox_end(self) -> int:
         """The last outbox position written (0: none yet)."""

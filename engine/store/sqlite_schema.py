@@ -200,6 +200,7 @@ MIGRATIONS: list[str] = [
         last_error TEXT NOT NULL, created_at TEXT NOT NULL, sent_at TEXT,
         UNIQUE (position, login, channel));
     CREATE INDEX IF NOT EXISTS notices_next ON notices(state, next_try);
+    CREATE INDEX IF NOT EXISTS outbox_due_soon ON outbox(instance_id, task_uuid) WHERE kind = 'task-due-soon';
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
