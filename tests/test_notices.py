@@ -410,6 +410,11 @@ def test_sop_notify_and_notices_from_the_command_line(tmp_path: Path, definition
     assert refused.exit_code == 1 and "No notice channel is configured; nothing was sent" in refused.stderr
     assert sop.dump() == before
     configure(monkeypatch, mailbox, None)
+    single = Sop(sop.db, sop.definitions.parent / "no-roles")
+    shutil.copytree(sop.definitions, single.definitions, ignore=shutil.ignore_patterns("roles.yaml"))
+    alone = single("notify")
+    assert alone.exit_code == 1 and "there is none (single-user mode); nothing was read or sent" in alone.stderr
+    assert sop.dump() == before
     done = sop("notify")
     assert done.exit_code == 0
     assert "Notices: 2 events read, 1 notices made, 1 sent, 0 to try again, 0 failed." in done.stderr

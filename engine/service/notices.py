@@ -115,6 +115,10 @@ class NoticeService:
         if not 1 <= limit <= MAX_PASS:
             raise ValidationError("Limit {limit} is out of range; give 1 to {most}", limit=limit, most=MAX_PASS)
         settings = self.settings()
+        if self.context.roles is None:  # refused before the cursor moves: no event is passed over unheard
+            raise ValidationError("Notices go to the people of the roles file, and there is none (single-user "
+                                  "mode); nothing was read or sent. Add roles.yaml with email: or telepon: per "
+                                  "person to the definitions folder")
         store = self.context.store()
         if store.schema_version() == 0:
             return NotifyResult(0, 0, 0, 0, 0)
