@@ -55,8 +55,9 @@ def _report(result: Any, as_json: bool) -> None:
               help='Print {"events", "made", "sent", "retrying", "failed"} for each pass.')
 @click.pass_context
 def notify(ctx: click.Context, *, follow: bool, every: int, limit: int, as_json: bool) -> None:
-    """Make notices from what changed (tasks ready, tasks overdue, requests finished) and send them by e-mail,
-    WhatsApp and webhook, as configured by SOP_SMTP_URL, SOP_WHATSAPP_TOKEN, SOP_WEBHOOK_URL and SOP_BASE_URL.
+    """Make notices from what changed (tasks ready, due soon or overdue, requests finished) and send them by
+    e-mail, WhatsApp and webhook, as configured by SOP_SMTP_URL, SOP_WHATSAPP_TOKEN, SOP_WEBHOOK_URL and
+    SOP_BASE_URL.
 
     Example: sop notify; sop notify --follow --every 30 (as a service)
     """
