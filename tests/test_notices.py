@@ -610,3 +610,28 @@ def test_the_people_of_a_long_step_are_reminded_before_its_due_time_once(
     assert str(due_soon["To"]) == "fajar@bangka.go.id"
     assert 'The step "Koordinasi dan survey teknis ke OPD" of ' in due_soon.get_body(("plain",)).get_content()
     assert "is due 2 November 2026 11:00 WIB." in due_soon.get_body(("plain",)).get_content()
+
+
+def test_sop_db_copy_keeps_the_notices_and_the_next_one_follows(tmp_path: Path, definitions: Path, pg_url: str,
+                                                               endpoint: Endpoint,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SQLite store copied to PostgreSQL keeps its notices row for row, and a notice made there afterwards takes
+    the next number and is sent once (nothing derived or sent again)."""
+    from engine.ops.store_copy import TABLES
+    from engine.store.opening import open_store
+
+    configure(monkeypatch, None, endpoint)
+    source = str(tmp_path / "sop.db")
+    eng = engine(source, definitions)
+    eng.instances.start(PROCESS)
+    assert eng.notices.notify().sent == 2
+    assert Sop(Path(source), definitions)("db", "copy", "--from", source, "--to", pg_url).exit_code == 0
+    columns = dict(TABLES)["notices"]
+    stores = [open_store(where, create=False) for where in (source, pg_url)]
+    assert stores[0].table_rows("notices", columns) == stores[1].table_rows("notices", columns) != []
+    for store in stores:
+        store.close()
+    copy = engine(pg_url, definitions)
+    copy.instances.start(PROCESS)
+    assert copy.notices.notify().sent == 2
+    assert [int(h["X-Sop-Delivery"]) for _, h, _ in endpoint.posts] == [1, 2, 3, 4]
