@@ -116,7 +116,7 @@ class MailBox:
 class Endpoint:
     """A local HTTP endpoint keeping each POST (path, headers, body): the webhook and the WhatsApp gateway."""
 
-    def __init__(self, *, hold_at: int = 0) -> None:
+    def __init__(self, *, hold_at: int = 0, status: int = 200) -> None:
         self.posts: list[tuple[str, dict[str, str], bytes]] = []
         self.holding, self.release = threading.Event(), threading.Event()
         posts, holding, release = self.posts, self.holding, self.release
@@ -128,8 +128,9 @@ class Endpoint:
                 if len(posts) == hold_at:  # received, and the answer held back: the sender is mid-send
                     holding.set()
                     release.wait(60)
-                answer = b'{"status": true}' if self.path == "/send" else b"ok"
-                self.send_response(200)
+                answer = b'{"status": false, "reason": "device disconnected"}' if status == 299 else (
+                    b'{"status": true}' if self.path == "/send" else b"ok")
+                self.send_response(200 if status == 299 else status)
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)
@@ -635,3 +636,30 @@ def test_sop_db_copy_keeps_the_notices_and_the_next_one_follows(tmp_path: Path, 
     copy.instances.start(PROCESS)
     assert copy.notices.notify().sent == 2
     assert [int(h["X-Sop-Delivery"]) for _, h, _ in endpoint.posts] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(("status", "words"), [
+    (500, ["the webhook answered HTTP 500", "the WhatsApp gateway answered HTTP 500"]),
+    (299, ["the WhatsApp gateway refused it (device disconnected)"]),
+])
+def test_a_refusing_webhook_or_gateway_is_tried_again_with_why_in_words(
+        tmp_path: Path, definitions: Path, monkeypatch: pytest.MonkeyPatch, status: int, words: list[str]) -> None:
+    """A webhook or gateway answering HTTP 500, or a gateway answering `"status": false`: the notice waits for its
+    next try and `sop notices` says why, without the token or the webhook's key."""
+    point = Endpoint(status=status)
+    try:
+        configure(monkeypatch, None, point)
+        db = tmp_path / "sop.db"
+        eng = engine(str(db), definitions)
+        ready_for_the_network_team(eng)
+        result = eng.notices.notify()
+        whatsapp = len([p for p in point.posts if p[0] == "/send"])
+        assert (result.sent, result.retrying) == ((0, len(point.posts)) if status == 500 else
+                                                  (len(point.posts) - whatsapp, whatsapp))
+        assert whatsapp == 1 and result.failed == 0
+        errors = {n["error"] for n in Sop(db, definitions).json("notices") if n["state"] == "waiting"}
+        assert set(words) <= errors
+        shown = Sop(db, definitions)("notices").output
+        assert TOKEN not in shown and HOOK_KEY not in shown
+    finally:
+        point.stop()
