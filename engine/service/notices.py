@@ -2,7 +2,8 @@
 (event, person, channel) in the transaction that moves its cursor (so a restart or a second worker never makes a
 notice twice); senders then claim rows in a transaction before sending them and mark them after.
 
-Who hears: a task ready, the people of its lane; a task overdue, its claimer (else the people of its lane) and
+A step that is no longer ready when its event is read (done meanwhile) is told to no one. Who hears: a task
+ready, the people of its lane; a task overdue, its claimer (else the people of its lane) and
 the superior (`atasan`) of each; an instance finished, whoever started it. Each person on the channels they chose
 (`saluran`; by default each one they have an address for) that the environment configures, and the webhook (when
 set) for every notice.
@@ -218,6 +219,8 @@ def derive(context: EngineContext, settings: NoticeSettings, *, limit: int) -> t
         if not events:
             return 0, 0
         wanted = [e for e in events if e.kind in KINDS]
+        ready = table.still_ready(tuple(sorted({e.instance_id for e in wanted if e.kind != FINISHED})))
+        wanted = [e for e in wanted if e.kind == FINISHED or (e.instance_id, e.task_uuid or "") in ready]
         starters = table.started_by(tuple(sorted({e.instance_id for e in wanted if e.kind == FINISHED})))
         titles = store.titles(tuple(sorted({e.instance_id for e in wanted})))
         rows = []

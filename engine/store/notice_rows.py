@@ -67,6 +67,13 @@ class NoticeWrites:
         sql = f"SELECT id, started_by FROM instances WHERE id IN ({marks(len(instance_ids))})"
         return {int(i): str(login) for i, login in self.query(sql, instance_ids)}
 
+    def still_ready(self, instance_ids: tuple[int, ...]) -> set[tuple[int, str]]:
+        """The (instance, task UUID) of every task of these instances that is ready now."""
+        if not instance_ids:
+            return set()
+        sql = f"SELECT instance_id, task_uuid FROM ready_tasks WHERE instance_id IN ({marks(len(instance_ids))})"
+        return {(int(i), str(u)) for i, u in self.query(sql, instance_ids)}
+
     def add(self, rows: list[NoticeRow]) -> None:
         """Write new notices (row.id is ignored); a (position, login, channel) written before is left as it is."""
         for row in rows:

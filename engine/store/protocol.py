@@ -367,6 +367,8 @@ class NoticeTable(Protocol):
         """At most `limit` outbox rows after a position, read in this transaction."""
     def started_by(self, instance_ids: tuple[int, ...]) -> dict[int, str]:
         """Who started each instance."""
+    def still_ready(self, instance_ids: tuple[int, ...]) -> set[tuple[int, str]]:
+        """The (instance, task UUID) of every task of these instances that is ready now."""
     def add(self, rows: list[NoticeRow]) -> None:
         """Write new notices; a (position, login, channel) written before is left as it is."""
     def claim(self, now: str, lease_until: str, limit: int) -> list[NoticeRow]:
