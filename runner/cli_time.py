@@ -22,7 +22,7 @@ def _engine(ctx: click.Context) -> Any:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True,
-              help='Print {"now", "fired": [...], "overdue": [...], "problems": [...]}.')
+              help='Print {"now", "fired": [...], "overdue": [...], "due_soon": [...], "problems": [...]}.')
 @click.pass_context
 def tick(ctx: click.Context, as_json: bool) -> None:
     """Fire every boundary timer that is due, across all instances, and announce tasks newly past their due time
@@ -34,7 +34,8 @@ def tick(ctx: click.Context, as_json: bool) -> None:
     result = engine.time.tick()
     if as_json:
         emit_json({"now": result.now, "fired": [f.to_json() for f in result.fired],
-                   "overdue": [t.to_json() for t in result.overdue], "problems": list(result.problems)})
+                   "overdue": [t.to_json() for t in result.overdue],
+                   "due_soon": [t.to_json() for t in result.due_soon], "problems": list(result.problems)})
     else:
         local = engine.time.local_times().text
         for fired in result.fired:
@@ -44,6 +45,8 @@ def tick(ctx: click.Context, as_json: bool) -> None:
         message(f"{len(result.fired)} timer(s) fired at {local(result.now, seconds=True)}.")
         if result.overdue:
             message(f"{len(result.overdue)} task(s) newly overdue: announced in `sop events`.")
+        if result.due_soon:
+            message(f"{len(result.due_soon)} task(s) due soon: announced in `sop events`.")
     for problem in result.problems:
         message(f"Error: {problem}")
     if result.problems:

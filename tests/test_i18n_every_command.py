@@ -57,6 +57,8 @@ RUNS: dict[tuple[str, ...], list[tuple[tuple[str, ...], str | None]]] = {
     ("instances",): [((), None), (("--status", "selesai"), None), (("--process", "tidak_ada"), None)],
     ("lint",): [(("{defs}",), None), (("{tmp}/broken",), None), (("{tmp}/tidak-ada",), None)],
     ("migrate",): [(("1", "--dry-run"), None), (("99", "--dry-run"), None), (("1", "--to", "abc"), None)],
+    ("notices",): [((), None), (("--failed",), None)],
+    ("notify",): [((), None), (("--limit", "0"), None)],
     ("passwd",): [(("kadis", "--password-stdin"), GOOD + "\n"), (("kadis", "--password-stdin"), "pendek\n"),
                   (("budi", "--password-stdin"), GOOD + "\n"), (("kadis", "--password-stdin"), "\n")],
     ("processes",): [((), None), (("--versions",), None)],

@@ -13,7 +13,9 @@ if TYPE_CHECKING:  # pathlib and dataclasses cost `sop tasks` ~10 ms: this modul
     from pathlib import Path
 
 ROLES_FILE = "roles.yaml"
-_FIELDS = {"name", "nip", "lanes", "operator", "jabatan", "auditor", "unit", "unit_kerja"}
+_FIELDS = {"name", "nip", "lanes", "operator", "jabatan", "auditor", "unit", "unit_kerja", "email", "telepon", "atasan",
+           "saluran"}
+CHANNELS = ("email", "whatsapp")  # the channels a person may choose with `saluran` (each needs its address)
 
 
 class Person(NamedTuple):
@@ -26,6 +28,10 @@ class Person(NamedTuple):
     operator: bool = False
     jabatan: str = ""  # the official's position title, for forms that ask for it
     auditor: bool = False  # reads every instance, acts on none (no lanes, no operator)
+    email: str = ""  # where e-mail notices go
+    telepon: str = ""  # the WhatsApp number notices go to, digits only, 62... (written 08..., +62... or 62...)
+    atasan: str = ""  # the login of the person's superior, who hears when the person's step is overdue
+    saluran: tuple[str, ...] = ()  # the channels the person chose (none chosen: each one they have an address for)
 
     def holds(self, lane: str | None) -> bool:
         """True when the person acts in this lane (matched by name, ignoring case and extra spaces)."""
@@ -149,6 +155,12 @@ def load_roles(path: str | Path) -> Roles:
         except EngineError as exc:
             raise RoleError(str(exc).replace("; nothing was changed", "; fix the roles file")) from None
         people[str(login)] = _person(str(login), entry, where)
+    for login, person in people.items():
+        line = lines.get(login, 1)
+        if person.atasan and (person.atasan not in people or person.atasan == login):
+            raise RoleError("{source}:{line}: '{login}' atasan '{atasan}' is not another person of this file; give "
+                            "the login of their superior (e.g. atasan: kadis) or remove atasan",
+                            source=source, line=line, login=login, atasan=person.atasan)
     return Roles(source, people)
 
 
@@ -187,7 +199,7 @@ def _person(login: str, entry: Any, where: str) -> Person:
         raise RoleError("{where}: '{login}' jabatan must be text", where=where, login=login)
     unit = _unit(entry, login, where)
     return Person(login, name, str(entry.get("nip", "")), tuple(with_unit(x.strip(), unit) for x in lanes), operator,
-                  jabatan.strip(), auditor)
+                  jabatan.strip(), auditor, *_contacts(login, entry, where))
 
 
 def _unit(entry: dict[str, Any], login: str, where: str) -> str | None:
@@ -202,6 +214,34 @@ def _unit(entry: dict[str, Any], login: str, where: str) -> str | None:
         raise RoleError("{where}: '{login}' {key} must be the name of a unit, e.g. Bidang Pendidikan Dasar "
                         "(no parentheses)", where=where, login=login, key=given[0])
     return unit.strip()
+
+
+def _contacts(login: str, entry: dict[str, Any], where: str) -> tuple[str, str, str, tuple[str, ...]]:
+    """A person's e-mail address, WhatsApp number, superior's login and chosen channels, checked."""
+    import re
+
+    email, phone, boss = (entry.get(key, "") for key in ("email", "telepon", "atasan"))
+    if not isinstance(email, str) or (email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email.strip())):
+        raise RoleError("{where}: '{login}' email {value!r} is not an e-mail address; write it like "
+                        "nama@bangka.go.id", where=where, login=login, value=email)
+    digits = re.sub(r"[\s.-]", "", str(phone)) if isinstance(phone, str | int) else None
+    if digits is None or (digits and not re.fullmatch(r"(\+62|62|0)8\d{7,12}", digits)):
+        raise RoleError("{where}: '{login}' telepon {value!r} is not a mobile number; write it like 0812 3456 "
+                        "7890 or +62 812 3456 7890 (in quotes)", where=where, login=login, value=phone)
+    if not isinstance(boss, str):
+        raise RoleError("{where}: '{login}' atasan must be the login of their superior", where=where, login=login)
+    chosen = entry.get("saluran", [])
+    chosen = [chosen] if isinstance(chosen, str) else chosen
+    if not isinstance(chosen, list) or not all(isinstance(c, str) and c.strip().lower() in CHANNELS for c in chosen):
+        raise RoleError("{where}: '{login}' saluran must be a list of channels from: {channels}, e.g. [email, "
+                        "whatsapp]", where=where, login=login, channels=", ".join(CHANNELS))
+    channels = tuple(dict.fromkeys(c.strip().lower() for c in chosen))
+    for channel, address, key in (("email", email, "email"), ("whatsapp", digits, "telepon")):
+        if channel in channels and not address:
+            raise RoleError("{where}: '{login}' chose {channel} in saluran but has no {key}; add their {key} or "
+                            "remove {channel}", where=where, login=login, channel=channel, key=key)
+    number = "62" + re.sub(r"^(\+62|62|0)", "", digits) if digits else ""
+    return email.strip(), number, boss.strip(), channels
 
 
 def _entry_lines(node: Any, source: str) -> dict[str, int]:

@@ -17,7 +17,9 @@ def people_json(roles: Roles) -> dict[str, Any]:
     """The people of a roles file as the store pins them (what the version hash covers)."""
     return {p.login: {"name": p.name, "nip": p.nip, "lanes": list(p.lanes), "operator": p.operator,
                       **({"jabatan": p.jabatan} if p.jabatan else {}),  # absent when empty: older versions hash alike
-                      **({"auditor": True} if p.auditor else {})}
+                      **({"auditor": True} if p.auditor else {}),
+                      **{k: v for k, v in (("email", p.email), ("telepon", p.telepon), ("atasan", p.atasan),
+                                           ("saluran", list(p.saluran))) if v}}
             for p in sorted(roles.people.values(), key=lambda p: p.login)}
 
 
@@ -60,7 +62,10 @@ def pinned_roles(row: RolesEventRow) -> Roles:
         people = json.loads(row.people)
         return Roles(source, {str(login): Person(str(login), str(p["name"]), str(p["nip"]),
                                                  tuple(str(x) for x in p["lanes"]), bool(p["operator"]),
-                                                 str(p.get("jabatan", "")), bool(p.get("auditor", False)))
+                                                 str(p.get("jabatan", "")), bool(p.get("auditor", False)),
+                                                 str(p.get("email", "")), str(p.get("telepon", "")),
+                                                 str(p.get("atasan", "")),
+                                                 tuple(str(c) for c in p.get("saluran", ())))
                               for login, p in people.items()}, pinned=True)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise RoleError("The pinned roles of {source} are not readable; the store was altered behind the "

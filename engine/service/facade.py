@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from engine.service.audit_service import AuditService
     from engine.service.handle import InstanceHandle
     from engine.service.instance_service import InstanceService
+    from engine.service.notices import NoticeService
     from engine.service.people_service import PeopleService
     from engine.service.picture_service import PictureService
     from engine.service.process_service import ProcessService
@@ -103,6 +104,13 @@ class Engine:
         from engine.service.picture_service import PictureService
 
         return PictureService(self.context)
+
+    @property
+    def notices(self) -> NoticeService:
+        """Notices from the outbox by e-mail, WhatsApp and webhook: `sop notify`, `sop notices`."""
+        from engine.service.notices import NoticeService
+
+        return NoticeService(self.context)
 
     def events(self, *, consumer: str | None = None, since: int | None = None, limit: int = 100) -> list[OutboxEvent]:
         """What committed changes did (the outbox), in order: after a consumer's cursor, or after position `since`;

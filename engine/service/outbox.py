@@ -5,8 +5,9 @@ acknowledging reads the same events again.
 
 Every chained event of a change is published under its own type (instance-started, task-claimed, task-released,
 task-completed, instance-completed, timer-fired, instance-migrated), then a task-ready for each task the change made
-ready; `sop tick` adds a task-overdue once per ready task past its due time. The rows are no audit record: they
-are not chained, and `sop verify` does not read them (the event log is the record)."""
+ready; `sop tick` adds a task-overdue once per ready task past its due time, and a task-due-soon once per ready
+task whose due time is nearer than the reminder window (notices.yaml `pengingat`, one working day by default). The
+rows are no audit record: they are not chained, and `sop verify` does not read them (the event log is the record)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from engine.common.models import OutboxEvent, TaskView
 from engine.store.protocol import OutboxRow, Store, Transaction
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 MAX_EVENTS = 1000  # the most events one read returns
 # A consumer's name: what an operator types and a log shows (letters, digits, '.', '_', '-'; 64 at most).
@@ -54,6 +55,18 @@ def announce_overdue(tx: Transaction, now: str, actor: str) -> list[TaskView]:
     tasks = tx.overdue_unannounced(now)
     tx.queue_outbox([
         OutboxRow(0, "task-overdue", t.instance, t.task, t.id, t.lane, actor, now, canonical_json(
+            {"process": t.process, "name": t.name, "since": t.since, "due": t.due, "claimed_by": t.claimed_by}))
+        for t in tasks])
+    return tasks
+
+
+def announce_due_soon(tx: Transaction, now: str, until: str, actor: str,
+                      keep: Callable[[TaskView], bool]) -> list[TaskView]:
+    """Write a task-due-soon for each ready task due after now and by `until` that `keep` accepts and that has
+    none yet (once per task); the tasks announced."""
+    tasks = [t for t in tx.due_soon_unannounced(now, until) if keep(t)]
+    tx.queue_outbox([
+        OutboxRow(0, "task-due-soon", t.instance, t.task, t.id, t.lane, actor, now, canonical_json(
             {"process": t.process, "name": t.name, "since": t.since, "due": t.due, "claimed_by": t.claimed_by}))
         for t in tasks])
     return tasks

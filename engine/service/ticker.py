@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from engine.common.errors import EngineError, StoreError
 from engine.common.i18n import N_
 from engine.common.models import TaskView
+from engine.common.work_calendar import split_duration
 from engine.service.transition import Change, Happened, advance
 from engine.store.protocol import Store, TimerRow, Transaction
 
@@ -39,6 +40,7 @@ class TickResult(NamedTuple):
     fired: tuple[FiredTimer, ...]
     problems: tuple[str, ...]
     overdue: tuple[TaskView, ...] = ()  # the ready tasks this tick found past their due time for the first time
+    due_soon: tuple[TaskView, ...] = ()  # the ready tasks this tick found within the reminder window (notices.yaml)
 
 
 def run_tick(context: EngineContext) -> TickResult:
@@ -65,7 +67,9 @@ def run_tick(context: EngineContext) -> TickResult:
                 raise
             problems.append(N_("Instance {instance} timer '{timer}' (due {due}): {error}", instance=timer.instance_id,
                                timer=timer.bpmn_id, due=timer.due, error=exc))
-    return TickResult(now, tuple(fired), tuple(problems), _announce_overdue(store, now))
+    overdue = _announce_overdue(store, now)
+    due_soon = _announce_due_soon(context, now, problems)
+    return TickResult(now, tuple(fired), tuple(problems), overdue, due_soon)
 
 
 def _announce_overdue(store: Store, now: str) -> tuple[TaskView, ...]:
@@ -75,6 +79,26 @@ def _announce_overdue(store: Store, now: str) -> tuple[TaskView, ...]:
 
     with store.transaction() as tx:
         return tuple(announce_overdue(tx, now, TIMER_ACTOR))
+
+
+def _announce_due_soon(context: EngineContext, now: str, problems: list[str]) -> tuple[TaskView, ...]:
+    """Write a task-due-soon outbox event for each ready task whose due time is within the reminder window and
+    whose Mutu Baku is longer than the window (a 30-minute step is not reminded a day ahead); a broken
+    notices.yaml is reported as a problem (the timers have fired already)."""
+    from engine.service.notices import notice_options
+    from engine.service.outbox import announce_due_soon
+
+    try:
+        window = notice_options(context.definitions_dir).reminder
+    except EngineError as exc:
+        problems.append(str(exc))
+        return ()
+    calendar = context.work_clock()
+    days, seconds = split_duration(window)
+    span = days * calendar.day_seconds + seconds
+    with context.store().transaction() as tx:
+        return tuple(announce_due_soon(tx, now, calendar.due(now, window), TIMER_ACTOR,
+                                       lambda t: t.due is not None and calendar.worked(t.since, t.due) > span))
 
 
 def _fill_due(context: EngineContext) -> None:

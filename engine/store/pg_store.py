@@ -20,6 +20,7 @@ from engine.store.pg_schema import (
     FILES_SINCE,
     MIGRATION_LOCK,
     MIGRATIONS,
+    NOTICES_SINCE,
     OUTBOX_SINCE,
     ROLES_SINCE,
     SCHEMA_VERSION,
@@ -46,6 +47,7 @@ class PgStore(SqlStoreReads):
     sessions_since = SESSIONS_SINCE
     accounts_log_since = ACCOUNTS_LOG_SINCE
     titles_since = TITLES_SINCE
+    notices_since = NOTICES_SINCE
 
     def __init__(self, url: str, create: bool) -> None:
         self.url = url

@@ -70,3 +70,6 @@ class PgTransaction(SqlTransactionCore):
         elif table == "outbox":  # the next position follows the copied ones (1 when none was copied)
             self._run("SELECT setval(pg_get_serial_sequence('outbox', 'position'), "
                       "coalesce((SELECT max(position) FROM outbox), 1), (SELECT count(*) > 0 FROM outbox))")
+        elif table == "notices":  # the next notice follows the copied ones
+            self._run("SELECT setval(pg_get_serial_sequence('notices', 'id'), "
+                      "coalesce((SELECT max(id) FROM notices), 1), (SELECT count(*) > 0 FROM notices))")

@@ -307,6 +307,9 @@ class Transaction(Protocol):
     def overdue_unannounced(self, now: str) -> list[TaskView]:
         """Ready tasks due before `now` that have no task-overdue row in the outbox yet, oldest due first; held
         against another command doing the same until commit (PostgreSQL: the outbox's advisory lock)."""
+    def due_soon_unannounced(self, now: str, until: str) -> list[TaskView]:
+        """Ready tasks due after `now` and by `until` that have no task-due-soon row yet, held like
+        overdue_unannounced."""
     def outbox_end(self) -> int:
         """The last outbox position written (0: none yet)."""
     def acknowledge(self, consumer: str, position: int, at: str) -> int:
@@ -331,6 +334,49 @@ class Transaction(Protocol):
         """The instance's title is worked out (it was stored before the store kept titles)."""
     def add_people(self, instance_id: int, logins: tuple[str, ...]) -> None:
         """Record that these logins started or acted on the instance (kept when recorded already)."""
+    @property
+    def notice_table(self) -> NoticeTable:
+        """The notices table in this transaction."""
+
+
+class NoticeRow(NamedTuple):
+    """One notice: which event (outbox position, kind, instance, task), to whom on which channel and address, the
+    words (canonical JSON: subject, text, link), and how its sending stands (engine/store/notice_rows.py)."""
+
+    id: int
+    position: int
+    kind: str
+    instance_id: int
+    task: str | None
+    login: str
+    channel: str
+    address: str
+    message: str
+    state: str
+    tries: int
+    next_try: str
+    last_error: str
+    created_at: str
+    sent_at: str | None
+
+
+class NoticeTable(Protocol):
+    """The notices table inside one transaction: the notices consumer's cursor and reads, new rows, claims, marks."""
+
+    def lock_cursor(self, consumer: str, at: str) -> int:
+        """The consumer's cursor, held against another worker deriving at the same time until commit."""
+    def outbox_after(self, after: int, limit: int) -> list[OutboxRow]:
+        """At most `limit` outbox rows after a position, read in this transaction."""
+    def started_by(self, instance_ids: tuple[int, ...]) -> dict[int, str]:
+        """Who started each instance."""
+    def still_ready(self, instance_ids: tuple[int, ...]) -> set[tuple[int, str]]:
+        """The (instance, task UUID) of every task of these instances that is ready now."""
+    def add(self, rows: list[NoticeRow]) -> None:
+        """Write new notices; a (position, login, channel) written before is left as it is."""
+    def claim(self, now: str, lease_until: str, limit: int) -> list[NoticeRow]:
+        """Take up to `limit` notices due for sending for this sender until `lease_until`, each try counted."""
+    def mark(self, row: NoticeRow, *, state: str, at: str, next_try: str, error: str = "") -> bool:
+        """Record how a claimed notice's sending went, unless another sender has claimed it since."""
 
 
 class Store(Protocol):
@@ -345,6 +391,7 @@ class Store(Protocol):
     sessions_since: int  # the first schema version with the session ends
     accounts_log_since: int  # the first schema version with the accounts log
     titles_since: int  # the first schema version with titles, search words and each instance's people
+    notices_since: int  # the first schema version with notices
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """One command's transaction: commit on success, roll back on any error."""
@@ -447,5 +494,9 @@ class Store(Protocol):
         """True when the login started or acted on the instance."""
     def untitled(self, limit: int) -> list[int]:
         """Instances whose title and search words the engine has not worked out yet (stored before it kept them)."""
+    def notices(self, states: tuple[str, ...], limit: int) -> list[NoticeRow]:
+        """The newest notices in these states (every state: ()), newest first (none before the store had them)."""
+    def notice_counts(self) -> dict[str, int]:
+        """How many notices are in each state."""
     def close(self) -> None:
         """Release the connection."""

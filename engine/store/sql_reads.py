@@ -18,6 +18,7 @@ from engine.store.protocol import (
     InstanceQuery,
     InstanceRow,
     ListedInstance,
+    NoticeRow,
     OutboxRow,
     RolesEventRow,
     StepRow,
@@ -66,6 +67,7 @@ class SqlStoreReads(ABC):
     sessions_since: int  # ... with the session ends
     accounts_log_since: int  # ... with the accounts log
     titles_since: int  # ... with titles, search words and each instance's people
+    notices_since: int  # ... with notices
 
     @abstractmethod
     def schema_version(self) -> int:
@@ -338,6 +340,21 @@ class SqlStoreReads(ABC):
             return 0
         rows = self._query("SELECT position FROM outbox_cursors WHERE consumer = ?", (consumer,))
         return int(rows[0][0]) if rows else 0
+
+    def notices(self, states: tuple[str, ...], limit: int) -> list[NoticeRow]:
+        """The newest notices in these states (every state: ()), newest first."""
+        from engine.store.notice_rows import NoticeReads
+
+        return NoticeReads(self._query).listed(states=states, limit=limit) if self._has_notices() else []
+
+    def notice_counts(self) -> dict[str, int]:
+        """How many notices are in each state."""
+        from engine.store.notice_rows import NoticeReads
+
+        return NoticeReads(self._query).counts() if self._has_notices() else {}
+
+    def _has_notices(self) -> bool:
+        return self.schema_version() >= self.notices_since
 
     # -- titles and finding requests -----------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.common.errors import StoreError
 from engine.common.models import TaskView
@@ -21,6 +21,9 @@ from engine.store.accounts_log import (
     sealed_accounts_event,
 )
 from engine.store.failpoints import failpoint
+
+if TYPE_CHECKING:
+    from engine.store.notice_rows import NoticeWrites
 from engine.store.protocol import (
     AccountRow,
     AccountsEventRow,
@@ -59,6 +62,12 @@ INSERT_OUTBOX = f"INSERT INTO outbox ({OUTBOX_COLUMNS[10:]}) VALUES ({marks(8)})
 OVERDUE_UNANNOUNCED = (
     f"SELECT {READY_COLUMNS} FROM ready_tasks r WHERE r.due < ? AND NOT EXISTS (SELECT 1 FROM outbox o "
     "WHERE o.kind = 'task-overdue' AND o.instance_id = r.instance_id AND o.task_uuid = r.task_uuid) "
+    "ORDER BY r.due, r.instance_id, r.task_uuid"
+)
+# Ready tasks due within a window with no task-due-soon row yet (the reminder before the due time, once per task).
+DUE_SOON_UNANNOUNCED = (
+    f"SELECT {READY_COLUMNS} FROM ready_tasks r WHERE r.due > ? AND r.due <= ? AND NOT EXISTS (SELECT 1 FROM outbox o "
+    "WHERE o.kind = 'task-due-soon' AND o.instance_id = r.instance_id AND o.task_uuid = r.task_uuid) "
     "ORDER BY r.due, r.instance_id, r.task_uuid"
 )
 # The new instance's columns without its id, which the store assigns.
@@ -339,6 +348,13 @@ class SqlTransactionCore(ABC):
                   "WHERE excluded.ended_at > session_ends.ended_at", (login, at, by))
         self.log_account(SESSIONS_ENDED, login, by, at, {"ended_at": at})
 
+    @property
+    def notice_table(self) -> NoticeWrites:
+        """The notices table in this transaction (engine/store/notice_rows.py)."""
+        from engine.store.notice_rows import NoticeWrites
+
+        return NoticeWrites(self._run, self._all, self.dialect)
+
     # -- the outbox: written just before the commit (flush_outbox) ----------------------------------
 
     def queue_outbox(self, rows: list[OutboxRow]) -> None:
@@ -360,6 +376,13 @@ class SqlTransactionCore(ABC):
             self._all(self.dialect.outbox_lock)
         make = TaskView._make
         return [make(r) for r in self._all(OVERDUE_UNANNOUNCED, (now,))]
+
+    def due_soon_unannounced(self, now: str, until: str) -> list[TaskView]:
+        """Ready tasks due after `now` and by `until` with no task-due-soon row yet, held like overdue_unannounced."""
+        if self.dialect.outbox_lock:
+            self._all(self.dialect.outbox_lock)
+        make = TaskView._make
+        return [make(r) for r in self._all(DUE_SOON_UNANNOUNCED, (now, until))]
 
     def outbox_end(self) -> int:
         """The last outbox position written (0: none yet)."""

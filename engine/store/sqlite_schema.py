@@ -189,6 +189,19 @@ MIGRATIONS: list[str] = [
     INSERT OR IGNORE INTO instance_untitled (instance_id, reason)
         SELECT id, 'stored before titles' FROM instances WHERE id NOT IN (SELECT instance_id FROM instance_titles);
     """,
+    # 12: notices (engine/store/notice_rows.py): one row per (outbox event, person, channel), made from the outbox
+    # by the notices consumer in the transaction that moves its cursor, then claimed and sent by `sop notify`.
+    # state: waiting, sending (claimed until next_try), sent, failed. No secret is ever stored here.
+    """
+    CREATE TABLE IF NOT EXISTS notices (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, position INTEGER NOT NULL, kind TEXT NOT NULL,
+        instance_id INTEGER NOT NULL, task TEXT, login TEXT NOT NULL, channel TEXT NOT NULL, address TEXT NOT NULL,
+        message TEXT NOT NULL, state TEXT NOT NULL, tries INTEGER NOT NULL, next_try TEXT NOT NULL,
+        last_error TEXT NOT NULL, created_at TEXT NOT NULL, sent_at TEXT,
+        UNIQUE (position, login, channel));
+    CREATE INDEX IF NOT EXISTS notices_next ON notices(state, next_try);
+    CREATE INDEX IF NOT EXISTS outbox_due_soon ON outbox(instance_id, task_uuid) WHERE kind = 'task-due-soon';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables each schema version has (from the version that adds them): a store's user_version must match them.
@@ -202,6 +215,7 @@ SCHEMA_TABLES: list[tuple[int, tuple[str, ...]]] = [
     (9, ("session_ends",)),
     (10, ("accounts_events",)),
     (11, ("instance_titles", "instance_words", "instance_people", "instance_untitled")),
+    (12, ("notices",)),
 ]
 # The first schema version that has the roles log.
 ROLES_SINCE = 4
@@ -217,3 +231,5 @@ SESSIONS_SINCE = 9
 ACCOUNTS_LOG_SINCE = 10
 # The first schema version with titles, search words and the people of each instance.
 TITLES_SINCE = 11
+# The first schema version with notices.
+NOTICES_SINCE = 12

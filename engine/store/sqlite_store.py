@@ -25,6 +25,7 @@ from engine.store.sqlite_schema import (
     APPLICATION_ID,
     FILES_SINCE,
     MIGRATIONS,
+    NOTICES_SINCE,
     OUTBOX_SINCE,
     ROLES_SINCE,
     SCHEMA_TABLES,
@@ -57,6 +58,7 @@ class SqliteStore(SqlStoreReads):
     sessions_since = SESSIONS_SINCE
     accounts_log_since = ACCOUNTS_LOG_SINCE
     titles_since = TITLES_SINCE
+    notices_since = NOTICES_SINCE
 
     def __init__(self, path: str, create: bool) -> None:
         self.location = store_label(path)
