@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .render import emit_json, emit_json_list, message, say, table, tasks_table
+from .render import emit_json, emit_json_list, message, say, table
 from .words import N_, fixed_text
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def migrate(ctx: click.Context, *, instance: int | None, to: str | None, all_fro
         emit_json([r.to_json() for r in results])
     else:
         for result in results:
-            _describe(result, engine.time.local_times())
+            _describe(result, engine.time.local_times(), engine.time.duration_words)
         if all_from is not None and len(results) > 1:
             _summary(results)
         if not results:
@@ -62,7 +62,7 @@ def migrate(ctx: click.Context, *, instance: int | None, to: str | None, all_fro
         raise SystemExit(1)
 
 
-def _describe(r: Any, times: Any) -> None:
+def _describe(r: Any, times: Any, words: Any) -> None:
     if r.up_to_date:
         message(N_("Instance {instance} ({process}) is already on version {version}; nothing to do.",
                    instance=r.instance, process=r.process, version=r.to_version[:12]))
@@ -80,7 +80,9 @@ def _describe(r: Any, times: Any) -> None:
     if r.tasks:
         names = ", ".join(f"'{name}'" for name in dict.fromkeys(t.name for t in r.tasks))
         say(N_("  ready after the move: {names}", names=names))
-        click.echo("\n".join("    " + line for line in tasks_table(r.tasks, times=times).splitlines()))
+        for t in r.tasks:  # in the process owner's words: no form file, no ISO duration
+            say(N_("    '{name}' ({lane}): Mutu Baku {sla}, due {due}", name=t.name, lane=t.lane or "-",
+                   sla=words(t.sla) if t.sla else "-", due=times.text(t.due) if t.due else "-"))
 
 
 def _summary(results: list[Any]) -> None:

@@ -180,3 +180,56 @@ def test_the_sop_ap_sheet_prints_with_every_step_and_kelengkapan(compiled: Sop) 
     for words in ("Kepala Seksi", "Sekretaris", "Verifikasi permohonan", "Paraf draf surat", "Hasil Verifikasi",
                   "Surat Pemberitahuan", "Tanda Terima"):  # (long names wrap onto several lines of a box)
         assert words in page, words
+
+
+NEW_ROW = """  - id: UjiSubdomain
+    kegiatan: Uji subdomain yang dibuat
+    pelaksana: Kepala Seksi
+    kelengkapan:
+      nama: Hasil Uji
+      isian:
+        - {judul: Hasil uji, jenis: "pilihan: Berhasil / Gagal"}
+    waktu: 30 menit
+    output: Laporan uji
+"""
+
+
+def test_republished_with_one_more_step_while_a_request_runs(compiled: Sop, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process owner adds a step (a row with no number, after row 5) while a request waits at Verifikasi:
+    recompiled in place, linted with no error, the plan reads in words, the request moves and then walks through the
+    new step; the history records the move, verify passes and the sheet prints the new row."""
+    monkeypatch.setenv("SOP_LANG", "id")
+    instance = compiled.json("start", PROCESS)["instance"]
+    _complete(compiled, instance, "AjukanPermohonan")
+    assert _complete(compiled, instance, "DisposisiKadis") == ["Verifikasi"]
+    text = TABLE.read_text(encoding="utf-8")
+    changed = tmp_path / f"{PROCESS}.sop.yaml"
+    changed.write_text(text.replace("  - nomor: 6\n", NEW_ROW + "  - nomor: 6\n", 1), encoding="utf-8")
+    bpmn = compiled.definitions / f"{PROCESS}.bpmn"
+    result = compiled("compile", str(changed), "-o", str(bpmn))
+    assert result.exit_code == 0, result.output
+    assert [p for p in compiled.json("lint", str(compiled.definitions)) if p["severity"] == "error"] == []
+    plan = compiled("migrate", str(instance), "--dry-run")
+    assert plan.exit_code == 0, plan.output
+    assert "'Uji subdomain yang dibuat'" in plan.stdout and "ditambahkan" in plan.stdout, plan.stdout
+    assert "schema.json" not in plan.stdout and "extensions" not in plan.stdout
+    moved = compiled("migrate", str(instance))
+    assert moved.exit_code == 0, moved.output
+    assert _verify(compiled, instance, "Setuju") == ["BuatSubdomain"]
+    assert _complete(compiled, instance, "BuatSubdomain") == ["UjiSubdomain"]
+    done = compiled("complete", str(instance), "UjiSubdomain", "--set", "hasil_uji=Berhasil", "--as", "kasi.infra",
+                    "--json")
+    assert done.exit_code == 0, done.output
+    assert sorted(t["task"] for t in json.loads(done.stdout)["tasks"]) == ["ParafKabid", "ParafSekretaris"]
+    assert _complete(compiled, instance, "ParafKabid") == ["ParafSekretaris"]
+    assert _complete(compiled, instance, "ParafSekretaris") == ["TandaTangan"]
+    assert _complete(compiled, instance, "TandaTangan") == ["TerimaSurat"]
+    assert _complete(compiled, instance, "TerimaSurat") == []
+    history = compiled("history", str(instance))
+    assert history.exit_code == 0 and "Uji subdomain yang dibuat" in history.stdout, history.output
+    events = [e["type"] for e in compiled.json("history", str(instance))]
+    assert "instance-migrated" in events
+    assert compiled("verify", str(instance)).exit_code == 0
+    sheet = compiled("sheet", PROCESS)
+    assert sheet.exit_code == 0 and "Uji subdomain yang dibuat" in sheet.stdout
