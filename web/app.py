@@ -33,6 +33,7 @@ def create_app(settings: WebSettings, testing: bool = False) -> Flask:
     from . import access, security
     from .auth_views import auth
     from .instance_views import instances
+    from .owner_views import owner
     from .task_views import tasks
 
     app = Flask(__name__)
@@ -51,7 +52,7 @@ def create_app(settings: WebSettings, testing: bool = False) -> Flask:
                                   office_name=_office_name)
     security.install(app)
     access.install(app)
-    for blueprint in (auth, tasks, instances):
+    for blueprint in (auth, tasks, instances, owner):
         app.register_blueprint(blueprint)
     return app
 

@@ -13,7 +13,8 @@ if TYPE_CHECKING:  # pathlib and dataclasses cost `sop tasks` ~10 ms: this modul
     from pathlib import Path
 
 ROLES_FILE = "roles.yaml"
-_FIELDS = {"name", "nip", "lanes", "operator", "jabatan", "auditor"}
+OWNER_FIELD = "pemilik_proses"  # the processes a person owns: they edit and publish them on the web
+_FIELDS = {"name", "nip", "lanes", "operator", "jabatan", "auditor", OWNER_FIELD}
 
 
 class Person(NamedTuple):
@@ -26,6 +27,16 @@ class Person(NamedTuple):
     operator: bool = False
     jabatan: str = ""  # the official's position title, for forms that ask for it
     auditor: bool = False  # reads every instance, acts on none (no lanes, no operator)
+    owned_processes: tuple[str, ...] = ()  # `pemilik_proses`: the process ids whose SOP they edit and publish
+
+    def owns_process(self, process: str) -> bool:
+        """True when the person may edit and publish this process's SOP: its owner, or an operator (any process)."""
+        return self.operator or process in self.owned_processes
+
+    @property
+    def owns_any(self) -> bool:
+        """True when the person may edit and publish at least one SOP (an owner, or an operator)."""
+        return self.operator or bool(self.owned_processes)
 
     def holds(self, lane: str | None) -> bool:
         """True when the person acts in this lane (matched by name, ignoring case and extra spaces)."""
@@ -96,6 +107,12 @@ class Roles(NamedTuple):
         """The lanes a login holds (none when unknown)."""
         person = self.people.get(login)
         return person.lanes if person else ()
+
+    def unknown_processes(self, known: set[str]) -> list[tuple[str, str]]:
+        """(login, process id) of each `pemilik_proses` entry that names no process known (a warning: a new SOP's
+        owner may be named before its file is written)."""
+        return [(p.login, process) for p in self.people.values() for process in p.owned_processes
+                if process not in known]
 
     def unknown_lanes(self, known: set[str]) -> list[str]:
         """Lanes the file names that no deployed process has (a warning for the administrator)."""
@@ -176,9 +193,14 @@ def _person(login: str, entry: Any, where: str) -> Person:
     if auditor and (lanes or operator):
         raise RoleError("{where}: '{login}' is an auditor, who reads every request and acts on none: remove their "
                         "lanes and operator, or remove `auditor: true`", where=where, login=login)
-    if not lanes and not operator and not auditor:
+    owned = _owned(login, entry.get(OWNER_FIELD, []), where)
+    if auditor and owned:
+        raise RoleError("{where}: '{login}' is an auditor, who reads every request and changes nothing: remove "
+                        "`pemilik_proses`, or remove `auditor: true`", where=where, login=login)
+    if not lanes and not operator and not auditor and not owned:
         raise RoleError("{where}: '{login}' has no lanes and is no operator; give lanes or `operator: true` (or "
-                        "`auditor: true` for a reader)", where=where, login=login)
+                        "`auditor: true` for a reader, `pemilik_proses` for a process owner)", where=where,
+                        login=login)
     name = entry.get("name", login)
     if not isinstance(name, str) or not name.strip():
         raise RoleError("{where}: '{login}' name must be text", where=where, login=login)
@@ -186,7 +208,20 @@ def _person(login: str, entry: Any, where: str) -> Person:
     if not isinstance(jabatan, str):
         raise RoleError("{where}: '{login}' jabatan must be text", where=where, login=login)
     return Person(login, name, str(entry.get("nip", "")), tuple(x.strip() for x in lanes), operator, jabatan.strip(),
-                  auditor)
+                  auditor, owned)
+
+
+def _owned(login: str, value: Any, where: str) -> tuple[str, ...]:
+    """A person's `pemilik_proses`: a list of process ids (one id alone is taken as a list of one)."""
+    import re
+
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(x, str) and re.fullmatch(r"[A-Za-z_][\w.-]{0,199}",
+                                                                                  x.strip()) for x in value):
+        raise RoleError("{where}: '{login}' pemilik_proses must be a list of process ids, e.g. "
+                        "[interkoneksi_data_baru]", where=where, login=login)
+    return tuple(dict.fromkeys(x.strip() for x in value))
 
 
 def _entry_lines(node: Any, source: str) -> dict[str, int]:

@@ -17,7 +17,8 @@ def people_json(roles: Roles) -> dict[str, Any]:
     """The people of a roles file as the store pins them (what the version hash covers)."""
     return {p.login: {"name": p.name, "nip": p.nip, "lanes": list(p.lanes), "operator": p.operator,
                       **({"jabatan": p.jabatan} if p.jabatan else {}),  # absent when empty: older versions hash alike
-                      **({"auditor": True} if p.auditor else {})}
+                      **({"auditor": True} if p.auditor else {}),
+                      **({"pemilik_proses": list(p.owned_processes)} if p.owned_processes else {})}
             for p in sorted(roles.people.values(), key=lambda p: p.login)}
 
 
@@ -60,12 +61,20 @@ def pinned_roles(row: RolesEventRow) -> Roles:
         people = json.loads(row.people)
         return Roles(source, {str(login): Person(str(login), str(p["name"]), str(p["nip"]),
                                                  tuple(str(x) for x in p["lanes"]), bool(p["operator"]),
-                                                 str(p.get("jabatan", "")), bool(p.get("auditor", False)))
+                                                 str(p.get("jabatan", "")), bool(p.get("auditor", False)),
+                                                 _owned(p.get("pemilik_proses", [])))
                               for login, p in people.items()}, pinned=True)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise RoleError("The pinned roles of {source} are not readable; the store was altered behind the "
                         "program's back: run `sop verify`, then `sop roles apply` a good roles file",
                         source=source) from None
+
+
+def _owned(value: Any) -> tuple[str, ...]:
+    """A pinned person's `pemilik_proses` (a list of ids); TypeError for anything else (an altered store)."""
+    if not isinstance(value, list):
+        raise TypeError("pemilik_proses")
+    return tuple(str(x) for x in value)
 
 
 def roles_log_problems(rows: list[RolesEventRow]) -> list[str]:
