@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
     from engine import Engine
 
-TABLE_MAX = 512 * 1024  # bytes of a table or workbook a page takes (the shipped SOP's table is 9 KB)
+TABLE_MAX = 250_000  # bytes of a table or workbook a page takes (the shipped SOP's table is 9 KB)
+MAX_ROWS = 200  # rows (steps) of a table a page checks: lint and the drawing take about 6 ms a step
 TABLE_SUFFIXES = (".sop.yaml", ".sop.yml")
 SHOWN_CELL = 300  # characters of a cell the rows show
 _LANGKAH = re.compile(r"langkah\s*:\s*(#.*)?$")
@@ -147,6 +148,15 @@ langkah:
 def sent_text(form: Any, upload: FileStorage | None, forms_dir: Path) -> str:
     """The table the page sent: an uploaded file (a table, or a workbook read as one) when one was chosen, else the
     text typed in the editor; DraftRefusedError, in words, for what cannot be a table."""
+    text = _sent(form, upload, forms_dir)
+    steps = sum(len(_step_dicts(entry)) or 1 for entry in _entries(text))
+    if steps > MAX_ROWS:
+        raise DraftRefusedError(translate(N_("The table has {count} steps; this page takes an SOP of at most {limit} "
+                                             "steps: split it into several SOPs", count=steps, limit=MAX_ROWS)))
+    return text
+
+
+def _sent(form: Any, upload: FileStorage | None, forms_dir: Path) -> str:
     if upload is not None and upload.filename:
         data = upload.stream.read(TABLE_MAX + 1)
         if len(data) > TABLE_MAX:
@@ -395,18 +405,22 @@ def row_spans(text: str) -> list[tuple[int, int]]:
     return [(first, (starts[i + 1] - 1) if i + 1 < len(starts) else end) for i, first in enumerate(starts)]
 
 
-def _step_ids(entry: Any) -> list[str]:
+def _step_dicts(entry: Any) -> list[dict[str, Any]]:
+    """The steps of a langkah entry: itself, or those done at the same time (bersamaan)."""
     if not isinstance(entry, dict):
         return []
     steps = entry.get("bersamaan") if isinstance(entry.get("bersamaan"), list) else [entry]
-    return [str(s["id"]) for s in steps if isinstance(s, dict) and isinstance(s.get("id"), str)]
+    return [s for s in steps if isinstance(s, dict)]
+
+
+def _step_ids(entry: Any) -> list[str]:
+    return [str(s["id"]) for s in _step_dicts(entry) if isinstance(s.get("id"), str)]
 
 
 def _row(entry: Any, index: int) -> DraftRow:
     if not isinstance(entry, dict):
         return DraftRow(str(index + 1), "", "", "", "", [])
-    steps = entry.get("bersamaan") if isinstance(entry.get("bersamaan"), list) else [entry]
-    steps = [s for s in steps if isinstance(s, dict)]
+    steps = _step_dicts(entry)
 
     def cells(key: str) -> str:
         return _cell("; ".join(str(s[key]) for s in steps if isinstance(s.get(key), str | int | float)))
