@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from engine import Engine
 
 TABLE_MAX = 250_000  # bytes of a table or workbook a page takes (the shipped SOP's table is 9 KB)
+TABLE_FORMAT = "sop_table.schema.json"  # what lint points authors to; a page names the guide instead
 MAX_ROWS = 200  # rows (steps) of a table a page checks: lint and the drawing take about 6 ms a step
 TABLE_SUFFIXES = (".sop.yaml", ".sop.yml")
 SHOWN_CELL = 300  # characters of a cell the rows show
@@ -299,8 +300,8 @@ def check(text: str, process: str, *, target: Target, forms: Path, roles: Path |
 
 def wrong_process(process: str, named: str) -> str:
     """The refusal of a table written for another process than the page's."""
-    return translate(N_("This table is for process '{named}', and this page publishes '{process}' only; write "
-                        "`id: {process}` under `sop:` (another SOP is published from its own page)",
+    return translate(N_("This table is for process '{named}', and this page publishes '{process}' only: its id "
+                        "under sop must be {process} (another SOP is published from its own page)",
                         named=named, process=process))
 
 
@@ -345,10 +346,11 @@ def sheet(text: str, process: str, *, target: Target, forms: Path) -> str:
 
 
 def _words(message: str, path: Path) -> str:
-    """A lint message in the reader's language, without the draft folder's paths."""
+    """A lint message in the reader's language, without the draft folder's paths or the table format's file."""
     said = translate(message)
     said = re.sub(re.escape(str(path)) + r"(:\d+)?:\s*", "", said)
-    return said.replace(str(path), fixed_text("the table"))
+    said = said.replace(str(path), fixed_text("the table"))
+    return said.replace(TABLE_FORMAT, fixed_text("the table format in the guide for process owners"))
 
 
 def rows_with_problems(text: str, problems: list[ShownProblem], elements: list[str | None]

@@ -103,7 +103,8 @@ def sheet(process: str) -> BaseResponse:
                           refusal=translate(N_("The sheet cannot be drawn until the table's errors are fixed")))
     from .instance_views import SHEET_POLICY, sheet_page
 
-    response = Response(sheet_page(owner_draft.sheet(text, process, target=target, forms=forms)), mimetype="text/html")
+    drawn = owner_draft.sheet(text, process, target=target, forms=forms)
+    response = Response(sheet_page(drawn, draft=True), mimetype="text/html")
     response.headers["Content-Security-Policy"] = SHEET_POLICY
     return response
 
