@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from web_fixtures import engine_as, office
+from web_pages import make_owner
 
 OWNED = "permohonan_data"
 OWNER = "kabid.egov"  # Rudi Hartono, Kepala Bidang E-Government
@@ -61,19 +62,7 @@ def owner_office(tmp_path: Path, *, owner: str = OWNER) -> dict[str, str]:
     paths = office(tmp_path)
     definitions = Path(paths["definitions"])
     (definitions / f"{OWNED}.sop.yaml").write_text(TABLE, encoding="utf-8")
-    roles = Path(paths["roles"])
-    text = roles.read_text(encoding="utf-8")
-    entry = f"{owner}:\n"
-    assert entry in text
-    start = text.index(entry)
-    lanes = text.index("  lanes:", start)
-    end = text.index("\n", lanes) + 1
-    roles.write_text(text[:end] + f"  pemilik_proses: [{OWNED}]\n" + text[end:], encoding="utf-8")
-    clerk = engine_as(paths, "tu.umum")
-    try:
-        clerk.people.apply_roles()
-    finally:
-        clerk.close()
+    make_owner(paths, owner, OWNED)
     return paths
 
 
