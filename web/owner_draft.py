@@ -167,7 +167,7 @@ def _sent(form: Any, upload: FileStorage | None, forms_dir: Path) -> str:
         if upload.filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04":
             return workbook_text(data, upload.filename, forms_dir)
         return _decoded(data, upload.filename)
-    text = form.get("table", "")
+    text = str(form.get("table", ""))
     if len(text.encode("utf-8", "surrogatepass")) > TABLE_MAX:
         raise DraftRefusedError(translate(N_("The table is larger than {limit}; an SOP table is far smaller",
                                              limit=size_words(TABLE_MAX))))
@@ -238,7 +238,7 @@ def _as_text(made: Any) -> str:
         return made
     if isinstance(made, tuple) and made:
         identity = made[1] if len(made) > 1 and isinstance(made[1], dict) else None
-        made = made[0] if not isinstance(made[0], dict) else made[0]
+        made = made[0]
         if not isinstance(made, dict):
             return str(write_table(made, identity))
     if isinstance(made, dict):
@@ -342,7 +342,8 @@ def preview_engine(folder: Path, forms: Path) -> Engine:
 def sheet(text: str, process: str, *, target: Target, forms: Path) -> str:
     """The draft's SOP AP sheet (HTML), as the sheet page prints it once published."""
     with draft_folder(text, process) as (table, _):
-        return str(preview_engine(_published_folder(text, process, target, table, forms), forms).pictures.sheet(process))
+        folder = _published_folder(text, process, target, table, forms)
+        return str(preview_engine(folder, forms).pictures.sheet(process))
 
 
 def _words(message: str, path: Path) -> str:
@@ -411,7 +412,8 @@ def _step_dicts(entry: Any) -> list[dict[str, Any]]:
     """The steps of a langkah entry: itself, or those done at the same time (bersamaan)."""
     if not isinstance(entry, dict):
         return []
-    steps = entry.get("bersamaan") if isinstance(entry.get("bersamaan"), list) else [entry]
+    together = entry.get("bersamaan")
+    steps: list[Any] = together if isinstance(together, list) else [entry]
     return [s for s in steps if isinstance(s, dict)]
 
 

@@ -92,9 +92,11 @@ def plan_words(e: Engine, process: str, running: list[Any], results: list[Any]) 
 
 def _step_names(e: Engine, process: str) -> dict[str, str]:
     """The name of each step of the version the folder holds (the ids a migration names)."""
+    from engine import EngineError
+
     try:
         return {s.bpmn_id: s.name for s in e.processes.catalog().get(process).steps}
-    except Exception:  # noqa: BLE001 - names are a nicety: a folder that does not load was said before
+    except EngineError:  # a folder that does not load was said before: the steps go by the ready tasks' names
         return {}
 
 
