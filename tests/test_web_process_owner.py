@@ -526,3 +526,48 @@ def test_engine_errors_of_a_broken_folder_are_said_on_the_plan(paths: dict[str, 
     page = _text(logged_in(make_app(paths), OWNER).get(f"/manage/{OWNED}/plan"))
     assert "The SOP does not load from the definitions now, so no request can move" in page
     assert 'id="confirm-move"' not in page
+
+
+def test_a_broken_table_is_opened_as_written_and_fixed_by_publishing(paths: dict[str, str]) -> None:
+    """The table file broken behind the page's back (no longer YAML): the editor shows it as written, and a fixed
+    table published makes the SOP load again."""
+    broken = TABLE.replace("pelaksana:\n  - OPD", "pelaksana: [\n  - OPD")
+    _file(paths).write_text(broken, encoding="utf-8")
+    client = logged_in(make_app(paths), OWNER)
+    import html
+
+    assert html.escape(broken, quote=False) in client.get(f"/manage/{OWNED}").get_data(as_text=True)
+    assert _send(client, OWNED, "publish", {"table": TABLE}).status_code == 303
+    assert "The SOP does not load" not in _text(client.get(f"/manage/{OWNED}/plan"))
+
+
+def test_a_table_file_that_is_no_text_opens_a_first_table_saying_why(paths: dict[str, str]) -> None:
+    """A table file that is not UTF-8: the page says the SOP cannot be shown as a table and starts from a first
+    table with the page's process id; nothing is written."""
+    _file(paths).write_bytes(b"sop: \xff\n")
+    before = _state(paths)
+    page = logged_in(make_app(paths), OWNER).get(f"/manage/{OWNED}")
+    assert page.status_code == 200
+    assert "The SOP in force cannot be shown as a table" in _refusal(page)
+    assert f"id: {OWNED}" in _text(page)
+    assert _state(paths) == before
+
+
+def test_a_folder_the_server_cannot_write_is_said_without_its_path(paths: dict[str, str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writing the new version fails (the server may not write the folder): 503, saying to ask the operator, no
+    path on the page, the table kept in the editor, nothing changed."""
+    import engine as engine_package
+
+    def refuse(path: str, content: Any, *, what: str = "") -> None:
+        raise engine_package.DataFileError("Cannot write {what} to {path}: {reason}; choose another file", what=what,
+                                           path=path, reason="Permission denied")
+
+    monkeypatch.setattr(engine_package, "write_atomically", refuse)
+    client = logged_in(make_app(paths), OWNER)
+    before = _state(paths)
+    answer = _send(client, OWNED, "publish", {"table": with_new_step()})
+    assert answer.status_code == 503
+    assert "The new version cannot be written into the definitions folder; nothing was changed" in _refusal(answer)
+    assert paths["definitions"] not in _text(answer) and "VerifikasiData" in _text(answer)
+    assert _state(paths) == before

@@ -112,7 +112,7 @@ def current_text(e: Engine, target: Target, process: str) -> str:
     from engine import parse_yaml, read_diagram_file, table_from_bpmn, write_table
 
     if not target.exists:
-        return _STARTER.format(process=process)
+        return starter(process)
     if target.table:
         return target.path.read_text(encoding="utf-8")
     table = table_from_bpmn(read_diagram_file(target.path), str(target.path), process_id=process)
@@ -123,6 +123,11 @@ def current_text(e: Engine, target: Target, process: str) -> str:
         identity = found if isinstance(found, dict) and found.get("process") == process else None
     notes = identity.get("pelaksana") if identity and isinstance(identity.get("pelaksana"), dict) else None
     return str(write_table(table, identity, lane_notes=notes))
+
+
+def starter(process: str) -> str:
+    """A first table for a new SOP (one step to replace), with the page's process id."""
+    return _STARTER.format(process=process)
 
 
 def file_text(target: Target) -> str | None:

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from werkzeug.wrappers import Response as BaseResponse
 
 from . import owner_draft, owner_plan
-from .access import engine, login_required, me, status_of
+from .access import engine, login_required, me
 from .owner_draft import DraftRefusedError, Target
 from .security import PAGE_POLICY
 from .words import N_, translate
@@ -61,11 +61,19 @@ def index() -> str:
 @login_required
 def edit(process: str) -> BaseResponse:
     """The SOP's table in the editor, as the definitions folder holds it now."""
+    from engine import EngineError
+
     _owned(process)
     e = engine()
     definitions, _, _ = _paths()
     target = owner_draft.target_of(e, definitions, process)
-    text = owner_draft.current_text(e, target, process)
+    try:
+        text = owner_draft.current_text(e, target, process)
+    except (EngineError, OSError, UnicodeDecodeError) as exc:  # a file broken behind the page: write it anew
+        problem = translate(exc) if isinstance(exc, EngineError) else str(exc)
+        return _edit_page(e, process, target, text=owner_draft.starter(process), refusal=translate(N_(
+            "The SOP in force cannot be shown as a table ({problem}); the editor starts from a first table: "
+            "publishing it replaces the SOP", problem=problem)))
     return _edit_page(e, process, target, text=text)
 
 
@@ -139,8 +147,11 @@ def publish(process: str) -> BaseResponse:
         return redirect(url_for("owner.plan_page", process=process), 303)
     try:
         before = owner_draft.publish(text, process, target=target, forms=forms)
-    except EngineError as exc:
-        return _edit_page(e, process, target, text=text, status=status_of(exc), refusal=translate(exc))
+    except EngineError as exc:  # the folder is not writable by the server: said without its path
+        log.error("process %s: the new version cannot be written: %s", process, exc)
+        return _edit_page(e, process, target, text=text, status=503, refusal=translate(N_(
+            "The new version cannot be written into the definitions folder; nothing was changed. Ask the operator "
+            "to let the web server write there")))
     problem = _loads(e, process, definitions)
     if problem is not None:
         owner_draft.undo(target, before)
