@@ -92,7 +92,7 @@ def test_an_owner_uploads_fixes_previews_publishes_and_moves_a_running_request(
     browser.press("#publish")
     assert browser.path == f"/manage/{OWNED}/plan"
     assert "Versi baru Permohonan Data Statistik telah diterbitkan" in browser.find(".notice").text
-    assert "Langkah baru 'Verifikasi kelengkapan permohonan data' ditambahkan" in browser.find("#plan-changes").text
+    assert "Verifikasi kelengkapan permohonan data" in browser.find("#plan-changes").text  # the step added
     moves = browser.find("#plan-moves").text
     assert f"Permohonan Data Statistik no. {instance}" in moves
     assert "Sekarang di: Ajukan surat permohonan data" in moves

@@ -419,7 +419,8 @@ def test_publishing_writes_the_file_and_the_plan_confirmed_moves_the_request(pat
     page = client.get(f"/manage/{OWNED}/plan")
     words = _text(page)
     assert "The new version of Permohonan Data Statistik is published" in words
-    assert "New step 'Verifikasi kelengkapan permohonan data' is added" in words
+    changes = re.search(r'<ul id="plan-changes">(.*?)</ul>', page.get_data(as_text=True), re.S)
+    assert changes and "Verifikasi kelengkapan permohonan data" in changes.group(1)  # the step added, by name
     assert f"Permohonan Data Statistik no. {instance}" in words
     assert "Now at: Ajukan surat permohonan data" in words and "After the move: Ajukan surat permohonan data" in words
     engine = engine_as(paths, "tu.umum")
@@ -516,8 +517,8 @@ def test_the_pages_speak_indonesian(paths: dict[str, str], monkeypatch: pytest.M
     assert "Galat (baris 20)" in checked
     assert _send(client, OWNED, "publish", {"table": with_new_step()}).status_code == 303
     plan = _text(client.get(f"/manage/{OWNED}/plan"))
-    assert "Langkah baru 'Verifikasi kelengkapan permohonan data' ditambahkan" in plan
-    assert "Pindahkan 1 permohonan ke versi baru" in plan
+    assert "Yang diubah versi baru" in plan and "Permohonan pada versi lama" in plan
+    assert "Sekarang di: Ajukan surat permohonan data" in plan and "Pindahkan 1 permohonan ke versi baru" in plan
 
 
 def test_engine_errors_of_a_broken_folder_are_said_on_the_plan(paths: dict[str, str]) -> None:

@@ -290,7 +290,7 @@ def check(text: str, process: str, *, target: Target, forms: Path, roles: Path |
     with draft_folder(text, process) as (table, _):
         found = lint_paths([table], forms, roles_file=roles)
         shown = [ShownProblem(p.is_error, p.line, _words(p.message, table)) for p in found]
-        elements = [p.element for p in found]
+        places = [(getattr(p, "row", None), p.element) for p in found]  # lint's row, where it gives one
         diagram = None
         if not any(p.error for p in shown) and not general:
             source = _published_folder(text, process, target, table, forms)
@@ -299,7 +299,7 @@ def check(text: str, process: str, *, target: Target, forms: Path, roles: Path |
                 general += [ShownProblem(True, None, _words(p.message, source / target.path.name))
                             for p in later if p.is_error]
             diagram = _diagram(source, forms, process)
-    rows, rest = rows_with_problems(text, shown, elements)
+    rows, rest = rows_with_problems(text, shown, places)
     return Checked(rows, general + rest, diagram)
 
 
@@ -359,19 +359,21 @@ def _words(message: str, path: Path) -> str:
     return said.replace(TABLE_FORMAT, fixed_text("the table format in the guide for process owners"))
 
 
-def rows_with_problems(text: str, problems: list[ShownProblem], elements: list[str | None]
+def rows_with_problems(text: str, problems: list[ShownProblem], places: list[tuple[int | None, str | None]]
                        ) -> tuple[list[DraftRow], list[ShownProblem]]:
-    """The table's rows, each with the problems found in its lines or naming one of its steps, and the problems of
-    no row (the identity, the lanes, the whole flow)."""
+    """The table's rows, each with the problems lint places in it (by its row, else by the lines the row spans, else
+    by a step of the row it names), and the problems of no row (the identity, the lanes, the whole flow)."""
     entries = _entries(text)
     spans = row_spans(text)
     rows = [_row(entry, i) for i, entry in enumerate(entries)]
     by_step = {step_id: i for i, entry in enumerate(entries) for step_id in _step_ids(entry)}
     rest: list[ShownProblem] = []
     usable = len(spans) == len(rows)
-    for problem, element in zip(problems, elements, strict=True):
+    for problem, (row, element) in zip(problems, places, strict=True):
         index = None
-        if problem.line is not None and usable:
+        if isinstance(row, int) and 0 < row <= len(rows):
+            index = row - 1
+        elif problem.line is not None and usable:
             index = next((i for i, (first, last) in enumerate(spans) if first <= problem.line <= last), None)
         elif element is not None:
             index = by_step.get(element)

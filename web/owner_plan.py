@@ -64,13 +64,26 @@ def plan(e: Engine, process: str) -> MovePlan:
     return MovePlan(process, info.name, info.version, changes, moves, _token(process, info.version, running, results))
 
 
+def _engine_words(results: list[Any]) -> list[str] | None:
+    """The engine's own wording of a plan (its migration_plan_words, where this installation has it): the
+    sentences people read, translated; None without it."""
+    import engine as engine_package
+
+    words = getattr(engine_package, "migration_plan_words", None)
+    done = [r for r in results if not isinstance(r, Exception)]
+    if words is None or not done:
+        return None
+    return [translate(sentence) for sentence in words(done).sentences]
+
+
 def plan_words(e: Engine, process: str, running: list[Any], results: list[Any]) -> tuple[list[str], list[PlannedMove]]:
     """The plan in words (the one place the page words it): the steps the new version adds, removes and changes,
     and for each request the steps it is at now and after the move, or why it cannot move."""
     names = _step_names(e, process)
     titles = e.instances.titles([s.instance for s in running])
-    changes: list[str] = []
-    seen: set[str] = set()
+    said = _engine_words(results)
+    changes: list[str] = said or []
+    seen: set[str] = set(changes)
     moves = []
     for summary, result in zip(running, results, strict=True):
         now = e.instance(summary.instance).tasks()
@@ -80,7 +93,7 @@ def plan_words(e: Engine, process: str, running: list[Any], results: list[Any]) 
         if isinstance(result, Exception):
             moves.append(PlannedMove(summary.instance, title, here, "", False, [translate(result)]))
             continue
-        for sentence in _differences(result, names):
+        for sentence in [] if said is not None else _differences(result, names):
             if sentence not in seen:
                 seen.add(sentence)
                 changes.append(sentence)
