@@ -65,15 +65,20 @@ def plan(e: Engine, process: str) -> MovePlan:
 
 
 def _engine_words(results: list[Any]) -> list[str] | None:
-    """The engine's own wording of a plan (its migration_plan_words, where this installation has it): the
-    sentences people read, translated; None without it."""
+    """The engine's own wording of a plan (its migration_plan_words, where this installation has it), translated:
+    how many requests are at which step and what the new version changes. The requests that cannot move are said
+    one by one beside them (each reason a sentence of its own), so only their changes are added here. None without
+    it."""
     import engine as engine_package
 
     words = getattr(engine_package, "migration_plan_words", None)
-    done = [r for r in results if not isinstance(r, Exception)]
+    done = [r for r in results if not isinstance(r, Exception) and not r.up_to_date]
     if words is None or not done:
         return None
-    return [translate(sentence) for sentence in words(done).sentences]
+    movable = [r for r in done if not r.problems]
+    said = [translate(sentence) for sentence in words(movable).sentences] if movable else []
+    said += [translate(change) for r in done if r.problems for change in getattr(r, "changes", ())]
+    return list(dict.fromkeys(said))
 
 
 def plan_words(e: Engine, process: str, running: list[Any], results: list[Any]) -> tuple[list[str], list[PlannedMove]]:
