@@ -348,21 +348,13 @@ def test_hostile_uploads_are_refused_in_words_and_change_nothing(paths: dict[str
 def test_a_workbook_is_read_by_the_engine_or_refused_saying_so(paths: dict[str, str]) -> None:
     """An .xlsx upload goes to the engine's workbook reader; without one, the page says workbooks are not supported
     yet; a file that is no workbook is refused, never an internal error; nothing is written."""
-    import engine as engine_package
+    from web.owner_draft import workbook_reader
 
     client = logged_in(make_app(paths), OWNER)
     before = _state(paths)
     answer = _send(client, OWNED, "check", {"file": (io.BytesIO(b"PK\x03\x04 not a workbook"), "tabel.xlsx")})
-    if getattr(engine_package, "table_from_xlsx", None) is None:
-        try:
-            import engine.table.sop_xlsx as reader_module
-            reader = getattr(reader_module, "table_from_xlsx", None)
-        except ImportError:
-            reader = None
-    else:
-        reader = engine_package.table_from_xlsx
     assert answer.status_code == 422
-    if reader is None:
+    if workbook_reader() is None:
         assert "Workbooks (.xlsx) are not supported by this installation yet" in _refusal(answer)
     else:
         assert "The workbook tabel.xlsx cannot be read as an SOP sheet" in _refusal(answer)

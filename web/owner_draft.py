@@ -8,7 +8,7 @@ import hashlib
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -205,33 +205,41 @@ def workbook_text(data: bytes, name: str, forms_dir: Path) -> str:
     """A workbook (.xlsx) read as the table's text, by the engine's workbook reader when this installation has it."""
     from engine import EngineError
 
-    reader = _workbook_reader()
+    reader = workbook_reader()
     if reader is None:
         raise DraftRefusedError(translate(N_(
             "Workbooks (.xlsx) are not supported by this installation yet; upload the table (.sop.yaml) or type it "
             "in the editor")))
     try:
-        made = reader(data)
+        made = reader(data, name, forms_dir)
     except EngineError as exc:
         raise DraftRefusedError(translate(N_("The workbook {name} cannot be read as an SOP sheet: {problem}",
                                              name=name, problem=exc))) from None
     return _as_text(made)
 
 
-def _workbook_reader() -> Any:
-    """engine's table_from_xlsx (bytes or a path), exported or in its table package; None before it exists."""
+def workbook_reader() -> Callable[[bytes, str, Path], Any] | None:
+    """The engine's workbook reader as (bytes, file name, forms folder) -> the table: its table_from_xlsx, else the
+    workbook's document (what NAME.sop.yaml holds, so lint places each problem under its row), else the exported
+    read_workbook's document; None before the installation reads workbooks."""
     import importlib
 
     import engine
 
-    found = getattr(engine, "table_from_xlsx", None)
-    if found is not None:
-        return found
     try:
-        module = importlib.import_module("engine.table.sop_xlsx")
+        module: Any = importlib.import_module("engine.table.sop_xlsx")
     except ImportError:
-        return None
-    return getattr(module, "table_from_xlsx", None)
+        module = None
+    named = getattr(engine, "table_from_xlsx", None) or getattr(module, "table_from_xlsx", None)
+    if named is not None:
+        return lambda data, source, forms: named(data)
+    document = getattr(module, "workbook_document", None)
+    if document is not None:
+        return lambda data, source, forms: document(data, source, forms_dir=forms)[0]
+    whole = getattr(engine, "read_workbook", None)
+    if whole is not None:
+        return lambda data, source, forms: whole(data, source, forms_dir=forms)[1]
+    return None
 
 
 def _as_text(made: Any) -> str:
