@@ -358,6 +358,11 @@ def test_a_workbook_is_read_by_the_engine_or_refused_saying_so(paths: dict[str, 
         assert "Workbooks (.xlsx) are not supported by this installation yet" in _refusal(answer)
     else:
         assert "The workbook tabel.xlsx cannot be read as an SOP sheet" in _refusal(answer)
+        shipped = EXAMPLES / "tabel" / "interkoneksi_data_baru.xlsx"  # the shipped SOP typed as the sheet
+        read = _send(logged_in(make_app(paths), "tu.umum"), PROCESS, "check",
+                     {"file": (io.BytesIO(shipped.read_bytes()), shipped.name)})
+        assert read.status_code == 200, _refusal(read)
+        assert "Tindak lanjut isi surat" in _text(read) and 'id="row-13"' in read.get_data(as_text=True)
     assert _state(paths) == before
 
 
