@@ -569,3 +569,25 @@ def test_a_folder_the_server_cannot_write_is_said_without_its_path(paths: dict[s
     assert "The new version cannot be written into the definitions folder; nothing was changed" in _refusal(answer)
     assert paths["definitions"] not in _text(answer) and "VerifikasiData" in _text(answer)
     assert _state(paths) == before
+
+
+def test_an_owner_reads_every_request_of_the_process_and_no_other(paths: dict[str, str]) -> None:
+    """A process owner of no lane (an SOP writer) reads the requests of the SOP they own, and finds the shipped
+    SOP's requests missing (404), as the read rule says."""
+    from web_fixtures import PASSWORD, started
+
+    roles = Path(paths["roles"])
+    roles.write_text(roles.read_text(encoding="utf-8") + f"penulis:\n  name: Penulis SOP\n  pemilik_proses: [{OWNED}]\n",
+                     encoding="utf-8")
+    clerk = engine_as(paths, "tu.umum")
+    try:
+        clerk.people.apply_roles()
+        clerk.people.set_password("penulis", PASSWORD)
+    finally:
+        clerk.close()
+    mine, other = start_owned(paths), started(paths)
+    client = logged_in(make_app(paths), "penulis")
+    assert client.get(f"/instances/{mine}").status_code == 200
+    assert client.get(f"/instances/{other}").status_code == 404
+    listed = client.get("/instances?view=all").get_data(as_text=True)
+    assert f'href="/instances/{mine}"' in listed and f'href="/instances/{other}"' not in listed
