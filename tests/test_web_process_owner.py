@@ -577,8 +577,8 @@ def test_an_owner_reads_every_request_of_the_process_and_no_other(paths: dict[st
     from web_fixtures import PASSWORD, started
 
     roles = Path(paths["roles"])
-    roles.write_text(roles.read_text(encoding="utf-8") + f"penulis:\n  name: Penulis SOP\n  pemilik_proses: [{OWNED}]\n",
-                     encoding="utf-8")
+    writer = f"penulis:\n  name: Penulis SOP\n  pemilik_proses: [{OWNED}]\n"  # an owner of no lane
+    roles.write_text(roles.read_text(encoding="utf-8") + writer, encoding="utf-8")
     clerk = engine_as(paths, "tu.umum")
     try:
         clerk.people.apply_roles()
