@@ -591,3 +591,40 @@ def test_an_owner_reads_every_request_of_the_process_and_no_other(paths: dict[st
     assert client.get(f"/instances/{other}").status_code == 404
     listed = client.get("/instances?view=all").get_data(as_text=True)
     assert f'href="/instances/{mine}"' in listed and f'href="/instances/{other}"' not in listed
+
+
+def test_a_diagram_sop_published_unchanged_is_left_as_drawn(paths: dict[str, str]) -> None:
+    """The shipped SOP's table sent back as the editor showed it: nothing is written (the modeler's diagram stays),
+    the page says the table is the version in force."""
+    import html
+
+    client = logged_in(make_app(paths), "tu.umum")
+    page = client.get(f"/manage/{PROCESS}").get_data(as_text=True)
+    shown = html.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S).group(1))  # type: ignore[union-attr]
+    before = _state(paths)
+    answer = _send(client, PROCESS, "publish", {"table": shown})
+    assert answer.status_code == 303
+    assert "The table is the version in force already; nothing was written" in _text(client.get(answer.headers["Location"]))
+    assert _state(paths) == before
+
+
+def test_a_diagram_sop_is_published_as_the_diagram_its_table_makes(paths: dict[str, str]) -> None:
+    """An operator changes a step's time in the shipped SOP's table: the diagram file is replaced by the compiled
+    diagram (one process, the new time as its Mutu Baku), its identity page stays, and the process still loads."""
+    import html
+
+    client = logged_in(make_app(paths), "tu.umum")
+    page = client.get(f"/manage/{PROCESS}").get_data(as_text=True)
+    shown = html.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S).group(1))  # type: ignore[union-attr]
+    page_file = Path(paths["definitions"]) / f"{PROCESS}.yaml"
+    identity = page_file.read_bytes()
+    changed = shown.replace("waktu: PT3H", "waktu: PT4H", 1)
+    assert changed != shown
+    assert _send(client, PROCESS, "publish", {"table": changed}).status_code == 303
+    diagram = (Path(paths["definitions"]) / f"{PROCESS}.bpmn").read_text(encoding="utf-8")
+    assert 'value="PT4H"' in diagram and page_file.read_bytes() == identity
+    engine = engine_as(paths, "tu.umum")
+    try:
+        assert [p.id for p in engine.processes.runnable()[0]] == [PROCESS, OWNED]
+    finally:
+        engine.close()

@@ -477,6 +477,14 @@ def undo(target: Target, before: str | None) -> None:
         write_atomically(str(target.path), before, what="the SOP")
 
 
-def unchanged(text: str, target: Target) -> bool:
-    """True when the draft is what the process's table file already holds."""
-    return target.table and file_text(target) == text
+def unchanged(e: Engine, text: str, target: Target, process: str) -> bool:
+    """True when the draft is the SOP in force: the table file's text, or a diagram's table as the editor showed
+    it (publishing it would only replace the modeler's drawing with the compiled one)."""
+    from engine import EngineError
+
+    if target.table or not target.exists:
+        return file_text(target) == text
+    try:
+        return current_text(e, target, process) == text
+    except (EngineError, OSError, UnicodeDecodeError):
+        return False

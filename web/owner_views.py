@@ -142,7 +142,7 @@ def publish(process: str) -> BaseResponse:
         return _edit_page(e, process, target, text=text, checked=checked, status=422, refusal=translate(N_(
             "Not published: lint found {count} errors in the table; fix them (each is under its row) and publish "
             "again", count=checked.errors)))
-    if owner_draft.unchanged(text, target):
+    if owner_draft.unchanged(e, text, target, process):
         flash(translate(N_("The table is the version in force already; nothing was written")))
         return redirect(url_for("owner.plan_page", process=process), 303)
     try:
@@ -152,29 +152,26 @@ def publish(process: str) -> BaseResponse:
         return _edit_page(e, process, target, text=text, status=503, refusal=translate(N_(
             "The new version cannot be written into the definitions folder; nothing was changed. Ask the operator "
             "to let the web server write there")))
-    problem = _loads(e, process, definitions)
+    name, problem = _loads(e, process, definitions)
     if problem is not None:
         owner_draft.undo(target, before)
         return _edit_page(e, process, target, text=text, checked=checked, status=422, refusal=problem)
     log.info("process %s: a new version published by %s into %s", process, me().login, target.path)
     flash(translate(N_("The new version of {name} is published; it is used by requests started from now on",
-                       name=_name(e, process))))
+                       name=name)))
     return redirect(url_for("owner.plan_page", process=process), 303)
 
 
-def _loads(e: Engine, process: str, definitions: Path) -> str | None:
-    """None when the definitions folder loads the process now, else what it says (in words, without paths)."""
+def _loads(e: Engine, process: str, definitions: Path) -> tuple[str, str | None]:
+    """The process's name when the definitions folder loads it now, else what the folder says (in words, without
+    paths)."""
     infos, problems = e.processes.runnable()
-    if any(p.id == process for p in infos):
-        return None
+    found = next((p for p in infos if p.id == process), None)
+    if found is not None:
+        return found.name, None
     said = "; ".join(translate(p) for p in problems).replace(str(definitions) + "/", "")
-    return translate(N_("The definitions folder did not load the new version ({problems}); it was put back as it "
-                        "was", problems=said or process))
-
-
-def _name(e: Engine, process: str) -> str:
-    infos, _ = e.processes.runnable()
-    return next((p.name for p in infos if p.id == process), process)
+    return process, translate(N_("The definitions folder did not load the new version ({problems}); it was put "
+                                 "back as it was", problems=said or process))
 
 
 @owner.get("/manage/<process>/plan")
