@@ -604,7 +604,8 @@ def test_a_diagram_sop_published_unchanged_is_left_as_drawn(paths: dict[str, str
     before = _state(paths)
     answer = _send(client, PROCESS, "publish", {"table": shown})
     assert answer.status_code == 303
-    assert "The table is the version in force already; nothing was written" in _text(client.get(answer.headers["Location"]))
+    plan = _text(client.get(answer.headers["Location"]))
+    assert "The table is the version in force already; nothing was written" in plan
     assert _state(paths) == before
 
 
