@@ -629,3 +629,24 @@ def test_a_diagram_sop_is_published_as_the_diagram_its_table_makes(paths: dict[s
         assert [p.id for p in engine.processes.runnable()[0]] == [PROCESS, OWNED]
     finally:
         engine.close()
+
+
+def test_a_pinned_pemilik_proses_altered_behind_the_programs_back_is_refused(paths: dict[str, str]) -> None:
+    """The store's pinned people edited by hand so that `pemilik_proses` is no list: the pinned roles are refused
+    as unreadable (the store was altered), never read as a list of letters."""
+    import json
+    import sqlite3
+
+    with sqlite3.connect(paths["db"]) as db:
+        seq, people = db.execute("SELECT seq, people FROM roles_events ORDER BY seq DESC LIMIT 1").fetchone()
+        altered = json.loads(people)
+        altered[OWNER]["pemilik_proses"] = OWNED
+        db.execute("DROP TRIGGER roles_events_no_update")  # the log is append-only for the program
+        db.execute("UPDATE roles_events SET people = ? WHERE seq = ?", (json.dumps(altered), seq))
+    engine = engine_as(paths, "tu.umum")
+    try:
+        with pytest.raises(RoleError) as refused:
+            engine.people.person(OWNER)
+    finally:
+        engine.close()
+    assert "are not readable; the store was altered" in str(refused.value)
