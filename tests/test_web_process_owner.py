@@ -650,3 +650,15 @@ def test_a_pinned_pemilik_proses_altered_behind_the_programs_back_is_refused(pat
     finally:
         engine.close()
     assert "are not readable; the store was altered" in str(refused.value)
+
+
+@pytest.mark.parametrize("process", ["pros%C3%A9s", "..", "1abc", "a" * 201, "a%2Fb"])
+def test_a_process_id_no_file_name_can_hold_is_no_page(paths: dict[str, str], process: str) -> None:
+    """Even for an operator (who owns every process), an address whose process id is not an ASCII identifier is
+    404, and a POST to it writes nothing."""
+    client = logged_in(make_app(paths), "tu.umum")
+    before = _state(paths)
+    assert client.get(f"/manage/{process}").status_code == 404
+    answer = client.post(f"/manage/{process}/publish", data={"csrf_token": csrf_of(client, "/"), "table": TABLE})
+    assert answer.status_code == 404
+    assert _state(paths) == before

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 owner = Blueprint("owner", __name__)
 log = logging.getLogger("sop.web")
-_PROCESS_ID = re.compile(r"[A-Za-z_][\w.-]{0,199}")
+_PROCESS_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,199}")
 # The edit page shows the draft's diagram as a picture inside the page (a data: image: no request, no script).
 EDIT_POLICY = PAGE_POLICY + "; img-src 'self' data:"
 
