@@ -72,6 +72,7 @@ from .table.sop_decompile import diagram_identity as diagram_identity
 from .table.sop_decompile import merged_identity as merged_identity
 from .table.sop_decompile import table_from_bpmn as table_from_bpmn
 from .table.sop_xlsx import read_workbook as read_workbook
+from .table.sop_xlsx import workbook_document as workbook_document
 from .table.sop_xlsx_write import workbook_bytes as workbook_bytes
 from .table.sop_yaml import read_table as read_table
 from .table.sop_yaml import renumber_table as renumber_table

@@ -128,7 +128,7 @@ def processes(ctx: click.Context, versions: bool, as_json: bool) -> None:
             message(f"No runnable processes in '{ctx.find_root().obj['definitions']}'.")
         from .cli_roles import warn_unknown_lanes
 
-        warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes})
+        warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes}, {p.id for p in infos})
     for problem in problems:
         message(f"Error: {problem}")
     if problems:

@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     from engine import Engine
 
 
-def warn_unknown_lanes(ctx: click.Context, lanes: set[str]) -> None:
-    """Warn (stderr) about lanes the roles in force name that no process in the definitions has."""
+def warn_unknown_lanes(ctx: click.Context, lanes: set[str], processes: set[str] | None = None) -> None:
+    """Warn (stderr) about lanes the roles in force name that no process in the definitions has, and (given the
+    processes) about process owners of a process the definitions do not have."""
     from .context import engine_of
 
     roles = engine_of(ctx).people.roles
@@ -24,6 +25,10 @@ def warn_unknown_lanes(ctx: click.Context, lanes: set[str]) -> None:
     for lane in roles.unknown_lanes(lanes):
         message(N_("Warning: {described} names lane '{lane}', which no process in the definitions has; check its "
                    "spelling against the diagrams' lanes", described=roles.described, lane=lane))
+    for login, process in roles.unknown_processes(processes) if processes is not None else ():
+        message(N_("Warning: {described} makes {login} the owner of process '{process}', which the definitions do "
+                   "not have; check its spelling (a new SOP's owner may write it from the web page)",
+                   described=roles.described, login=login, process=process))
 
 
 def warn_roles_drift(engine: Engine) -> None:
@@ -76,7 +81,7 @@ def roles(ctx: click.Context, as_json: bool) -> None:
         tell_recoveries(engine)
     warn_roles_drift(engine)
     infos, _ = engine.processes.runnable()
-    warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes})
+    warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes}, {p.id for p in infos})
 
 
 @roles.command("apply")
@@ -106,4 +111,4 @@ def apply_command(ctx: click.Context, as_json: bool, recover: bool) -> None:
                "nothing was changed.", version=event.version[:12], seq=event.seq, actor=event.actor,
                time=event.time))
     infos, _ = engine.processes.runnable()
-    warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes})
+    warn_unknown_lanes(ctx, {lane for p in infos for lane in p.lanes}, {p.id for p in infos})

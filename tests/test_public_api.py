@@ -27,7 +27,7 @@ EXPORTS = [
     "os_login", "parse_yaml", "picture_format", "read_data_file", "read_diagram_file", "read_table", "read_workbook",
     "run_scenario", "renumber_table", "diagram_identity", "merged_identity", "migration_plan_words", "MigrationPlanWords",
     "size_text", "spreadsheet_cell", "store_label", "table_from_bpmn", "translate", "verify_bundle",
-    "workbook_bytes", "write_atomically", "write_table", "write_table_forms", "COUNT_CAP",
+    "workbook_bytes", "workbook_document", "write_atomically", "write_table", "write_table_forms", "COUNT_CAP",
 ]
 SERVICES = ("instances", "people", "processes", "time", "audit", "files", "pictures")
 

@@ -25,8 +25,7 @@ LANGUAGES = ("id", "en")
 # Findings that belong to work done beside this test, by page kind; an entry ending in `*` stands for every finding
 # it starts. They are findings, not skips: any other finding on the same page still fails the test. Whoever merges
 # that work (the lead) removes its entries, after which those pages must be clean.
-EXPECTED: dict[str, set[str]] = {
-}
+EXPECTED: dict[str, set[str]] = {}
 
 
 _ROUTE_KINDS = {"route:instances.instance_page": "instance", "route:tasks.task_page": "task",
@@ -72,12 +71,13 @@ _KEY_WORDS = frozenset(k for k in FORM_KEYS if re.fullmatch(r"[a-z]+", k))
 ALLOWED_ENGLISH = frozenset(w for path in (EXAMPLES / "data").glob("*.yaml")
                             for w in re.findall(r"(?<![A-Za-z])[a-z]+(?![A-Za-z])", path.read_text("utf-8"))) & ENGLISH
 _AUDIT = re.compile(r'<details class="audit".*?</details>', re.S)
-_HIDDEN = re.compile(r"<(script|style|title)\b.*?</\1>|<!--.*?-->", re.S | re.I)
+_HIDDEN = re.compile(r"<(script|style|title|textarea)\b.*?</\1>|<!--.*?-->", re.S | re.I)
 
 
 def visible_text(page: str) -> str:
-    """What a person reads on a page: the text between tags (attribute values, scripts, styles and an explicit
-    audit fold-out left out), entities decoded."""
+    """What a person reads on a page: the text between tags (attribute values, a text area's text as typed by its
+    person (the process owner's table), scripts, styles and an explicit audit fold-out left out), entities
+    decoded."""
     body = _HIDDEN.sub(" ", _AUDIT.sub(" ", page))
     body = re.sub(r"<[^>]+>", "\n", body)
     return html.unescape(body)
@@ -252,6 +252,32 @@ def _errors(crawl: Crawl, finished: int) -> None:
     crawl.read("csrf", crawl.client("opd.dinkes").post(f"{address}/claim", data={}), 403, "no token")
 
 
+def _owner_pages(crawl: Crawl) -> None:
+    """The process owner's pages as the clerk (an operator owns every SOP) meets them: the list, the SOP as a
+    table in the editor, a check with a problem under its row and a clean one, the draft's sheet, a refused
+    publish, then the published version's plan for the running requests and a stale confirmation (last: the SOP
+    is replaced)."""
+    import html as markup
+
+    page = crawl.get("manage", "tu.umum", "/manage")
+    page = crawl.get("manage-edit", "tu.umum", f"/manage/{PROCESS}")
+    base = re.search(r'name="base" value="([^"]*)"', page).group(1)  # type: ignore[union-attr]
+    table = markup.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S).group(1))  # type: ignore[union-attr]
+    broken = table.replace("waktu: PT30M", "waktu: sebentar", 1)
+    kinds = {"check": "manage-check", "sheet": "manage-sheet", "publish": "manage-check"}
+    for action, text, status in (("check", broken, 200), ("check", table, 200), ("publish", broken, 422)):
+        crawl.post(kinds[action], "tu.umum", f"/manage/{PROCESS}/{action}", {"table": text, "base": base}, status,
+                   content_type="multipart/form-data")
+    sheet = post(crawl.client("tu.umum"), f"/manage/{PROCESS}/sheet", {"table": table, "base": base},
+                 content_type="multipart/form-data")
+    crawl.read("manage-sheet", sheet, 200, "POST sheet", sheet=True)
+    longer = table.replace("waktu: PT3H", "waktu: PT4H", 1)  # a new version: the running requests' plan
+    crawl.post("publish", "tu.umum", f"/manage/{PROCESS}/publish", {"table": longer, "base": base}, 303,
+               content_type="multipart/form-data")
+    crawl.get("manage-plan", "tu.umum", f"/manage/{PROCESS}/plan")
+    crawl.post("manage-plan", "tu.umum", f"/manage/{PROCESS}/move", {"token": "basi"}, 409)
+
+
 # How the crawl fills a route's parameters (a page added later is read too; an unknown parameter gets "1").
 _ROUTE_VALUES = {"process": PROCESS, "task": "TindakLanjut", "seq": "1", "field": "pindaian_surat", "position": "0"}
 
@@ -310,9 +336,11 @@ def test_every_page_reads_in_one_language_without_command_line_words(
     assert files.status_code in (200, 404)
     _every_route(crawl, finished)
     _errors(crawl, finished)
+    _owner_pages(crawl)
     crawl.post("logout", "kadis", "/logout", {}, 303)
     assert crawl.seen.keys() >= {"login", "login-refused", "tasklist", "processes", "sheet", "task", "instance",
-                                 "404", "409", "403", "413", "csrf", "task-422", "task-other-lane"}
+                                 "404", "409", "403", "413", "csrf", "task-422", "task-other-lane", "manage",
+                                 "manage-edit", "manage-check", "manage-sheet", "manage-plan"}
     first: dict[str, str] = {}  # each finding once, by page kind, with the first page it was seen on
     for problem in crawl.problems:
         language_kind, where, finding = re.match(r"(\[\w+\] [\w:.-]+) (.*): (.*)$", problem).groups()  # type: ignore[union-attr]

@@ -23,7 +23,8 @@ WORDS = st.one_of(st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
                                    "<script>", "'; DROP TABLE accounts; --", "\x00", "/\t/evil.example"]))
 PARAMS = st.dictionaries(st.sampled_from(["next", "process", "overdue", "instance", "lane", "_action", "_as",
                                           "login", "password", "csrf_token", "lokasi", "_rows.petugas",
-                                          "petugas.0", "tanggal_survey", "jarak_ke_titik_akses_meter"]) | WORDS,
+                                          "petugas.0", "tanggal_survey", "jarak_ke_titik_akses_meter", "table",
+                                          "base", "token"]) | WORDS,
                          WORDS, max_size=5)
 HEADERS = st.dictionaries(st.sampled_from(["X-Forwarded-For", "X-Forwarded-Proto", "Accept-Language", "Cookie",
                                            "X-Remote-User", "Referer", "Origin"]),
@@ -34,7 +35,9 @@ ROUTES = [
     ("POST", "/processes/{}/start"), ("GET", "/processes/{}/sheet"), ("GET", "/instances/{}"),
     ("GET", "/instances/{}/diagram.svg"), ("GET", "/instances/{}/files/{}/{}/{}"), ("GET", "/instances/{}/tasks/{}"),
     ("POST", "/instances/{}/tasks/{}"), ("POST", "/instances/{}/tasks/{}/claim"),
-    ("POST", "/instances/{}/tasks/{}/release"),
+    ("POST", "/instances/{}/tasks/{}/release"), ("GET", "/manage"), ("GET", "/manage/{}"), ("GET", "/manage/{}/plan"),
+    ("POST", "/manage/{}/check"), ("POST", "/manage/{}/sheet"), ("POST", "/manage/{}/publish"),
+    ("POST", "/manage/{}/move"),
 ]
 
 

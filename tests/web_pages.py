@@ -36,8 +36,9 @@ class Office(NamedTuple):
 
 
 def prepared_office(tmp_path: Path) -> Office:
-    """The store every page test opens, and its pages."""
+    """The store every page test opens (the Kepala Bidang owning the SOP: `pemilik_proses`), and its pages."""
     paths = office(tmp_path)
+    make_owner(paths, "kabid.egov", PROCESS)
     midway = started(paths, "AnalisaTopologi")
     claimed = started(paths, "SurveyTeknis")
     fresh = started(paths, "DisposisiKadis")
@@ -60,8 +61,25 @@ def prepared_office(tmp_path: Path) -> Office:
         WebPage("task-claimed", f"/instances/{claimed}/tasks/SurveyTeknis", "dedi.jaringan"),
         WebPage("done-already", f"/instances/{midway}/tasks/SurveyTeknis", "dedi.jaringan", 409),
         WebPage("not-found", "/instances/987654", "dedi.jaringan", 404),
+        WebPage("manage", "/manage", "kabid.egov"),
+        WebPage("manage-edit", f"/manage/{PROCESS}", "kabid.egov"),
+        WebPage("manage-plan", f"/manage/{PROCESS}/plan", "kabid.egov"),
     ]
     return Office(paths, pages, midway, claimed, fresh)
+
+
+def make_owner(paths: dict[str, str], login: str, process: str) -> None:
+    """Make a person of the roles the owner of a process (`pemilik_proses`), applied by the clerk."""
+    roles = Path(paths["roles"])
+    text = roles.read_text(encoding="utf-8")
+    start = text.index(f"{login}:\n")
+    end = text.index("\n", text.index("  lanes:", start)) + 1
+    roles.write_text(text[:end] + f"  pemilik_proses: [{process}]\n" + text[end:], encoding="utf-8")
+    clerk = engine_as(paths, "tu.umum")
+    try:
+        clerk.people.apply_roles()
+    finally:
+        clerk.close()
 
 
 def by_person(pages: list[WebPage]) -> dict[str | None, list[WebPage]]:

@@ -35,6 +35,7 @@ def create_app(settings: WebSettings, testing: bool = False) -> Flask:
     from . import access, security
     from .auth_views import auth
     from .instance_views import instances
+    from .owner_views import owner
     from .task_views import tasks
 
     app = Flask(__name__)
@@ -53,7 +54,7 @@ def create_app(settings: WebSettings, testing: bool = False) -> Flask:
                                   office_name=_office_name, count_cap=COUNT_CAP)
     security.install(app)
     access.install(app)
-    for blueprint in (auth, tasks, instances):
+    for blueprint in (auth, tasks, instances, owner):
         app.register_blueprint(blueprint)
     return app
 

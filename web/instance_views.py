@@ -110,20 +110,24 @@ def diagram_page(instance: int) -> str:
 def sheet(process: str) -> Response:
     """The SOP AP document of a process (the HTML `sop sheet` writes) under the navigation bar, with a print button;
     printed, the bar is left out and the pages are those of `sop sheet`."""
-    document = engine().pictures.sheet(process)
-    head = render_template("_sheet_head.html")
+    response = Response(sheet_page(engine().pictures.sheet(process)), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = SHEET_POLICY
+    return response
+
+
+def sheet_page(document: str, *, draft: bool = False) -> str:
+    """An SOP AP document the engine wrote, under the navigation bar with a print button (served under
+    SHEET_POLICY); a draft's says it is not published."""
     import html
     import re
 
+    head = render_template("_sheet_head.html")
     title = re.search(r"<title>(.*?)</title>", document, re.S)  # the document's own title, escaped again below
-    top = render_template("_bar.html") + render_template("_sheet_tools.html",
+    top = render_template("_bar.html") + render_template("_sheet_tools.html", draft=draft,
                                                          title=html.unescape(title.group(1)) if title else "")
     page = document.replace("</head>", head + "</head>", 1)
     page = page.replace("<body>", "<body>" + top + '<main id="main" class="sheet" tabindex="0">', 1)
-    page = page[::-1].replace("</body>"[::-1], "</main></body>"[::-1], 1)[::-1]
-    response = Response(page, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = SHEET_POLICY
-    return response
+    return page[::-1].replace("</body>"[::-1], "</main></body>"[::-1], 1)[::-1]
 
 
 def _document(body: str, mimetype: str) -> Response:

@@ -13,8 +13,9 @@ if TYPE_CHECKING:  # pathlib and dataclasses cost `sop tasks` ~10 ms: this modul
     from pathlib import Path
 
 ROLES_FILE = "roles.yaml"
+OWNER_FIELD = "pemilik_proses"  # the processes a person owns: they edit and publish them on the web
 _FIELDS = {"name", "nip", "lanes", "operator", "jabatan", "auditor", "unit", "unit_kerja", "email", "telepon", "atasan",
-           "saluran"}
+           "saluran", OWNER_FIELD}
 CHANNELS = ("email", "whatsapp")  # the channels a person may choose with `saluran` (each needs its address)
 
 
@@ -32,6 +33,16 @@ class Person(NamedTuple):
     telepon: str = ""  # the WhatsApp number notices go to, digits only, 62... (written 08..., +62... or 62...)
     atasan: str = ""  # the login of the person's superior, who hears when the person's step is overdue
     saluran: tuple[str, ...] = ()  # the channels the person chose (none chosen: each one they have an address for)
+    owned_processes: tuple[str, ...] = ()  # `pemilik_proses`: the process ids whose SOP they edit and publish
+
+    def owns_process(self, process: str) -> bool:
+        """True when the person may edit and publish this process's SOP: its owner, or an operator (any process)."""
+        return self.operator or process in self.owned_processes
+
+    @property
+    def owns_any(self) -> bool:
+        """True when the person may edit and publish at least one SOP (an owner, or an operator)."""
+        return self.operator or bool(self.owned_processes)
 
     def holds(self, lane: str | None) -> bool:
         """True when the person acts in this lane (matched by name, ignoring case and extra spaces)."""
@@ -102,6 +113,12 @@ class Roles(NamedTuple):
         """The lanes a login holds (none when unknown)."""
         person = self.people.get(login)
         return person.lanes if person else ()
+
+    def unknown_processes(self, known: set[str]) -> list[tuple[str, str]]:
+        """(login, process id) of each `pemilik_proses` entry that names no process known (a warning: a new SOP's
+        owner may be named before its file is written)."""
+        return [(p.login, process) for p in self.people.values() for process in p.owned_processes
+                if process not in known]
 
     def unknown_lanes(self, known: set[str]) -> list[str]:
         """Lanes the file names that no deployed process has (a warning for the administrator)."""
@@ -188,9 +205,14 @@ def _person(login: str, entry: Any, where: str) -> Person:
     if auditor and (lanes or operator):
         raise RoleError("{where}: '{login}' is an auditor, who reads every request and acts on none: remove their "
                         "lanes and operator, or remove `auditor: true`", where=where, login=login)
-    if not lanes and not operator and not auditor:
+    owned = _owned(login, entry.get(OWNER_FIELD, []), where)
+    if auditor and owned:
+        raise RoleError("{where}: '{login}' is an auditor, who reads every request and changes nothing: remove "
+                        "`pemilik_proses`, or remove `auditor: true`", where=where, login=login)
+    if not lanes and not operator and not auditor and not owned:
         raise RoleError("{where}: '{login}' has no lanes and is no operator; give lanes or `operator: true` (or "
-                        "`auditor: true` for a reader)", where=where, login=login)
+                        "`auditor: true` for a reader, `pemilik_proses` for a process owner)", where=where,
+                        login=login)
     name = entry.get("name", login)
     if not isinstance(name, str) or not name.strip():
         raise RoleError("{where}: '{login}' name must be text", where=where, login=login)
@@ -199,7 +221,7 @@ def _person(login: str, entry: Any, where: str) -> Person:
         raise RoleError("{where}: '{login}' jabatan must be text", where=where, login=login)
     unit = _unit(entry, login, where)
     return Person(login, name, str(entry.get("nip", "")), tuple(with_unit(x.strip(), unit) for x in lanes), operator,
-                  jabatan.strip(), auditor, *_contacts(login, entry, where))
+                  jabatan.strip(), auditor, *_contacts(login, entry, where), owned)
 
 
 def _unit(entry: dict[str, Any], login: str, where: str) -> str | None:
@@ -242,6 +264,19 @@ def _contacts(login: str, entry: dict[str, Any], where: str) -> tuple[str, str, 
                             "remove {channel}", where=where, login=login, channel=channel, key=key)
     number = "62" + re.sub(r"^(\+62|62|0)", "", digits) if digits else ""
     return email.strip(), number, boss.strip(), channels
+
+
+def _owned(login: str, value: Any, where: str) -> tuple[str, ...]:
+    """A person's `pemilik_proses`: a list of process ids (one id alone is taken as a list of one)."""
+    import re
+
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(x, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,199}",
+                                                                                  x.strip()) for x in value):
+        raise RoleError("{where}: '{login}' pemilik_proses must be a list of process ids, e.g. "
+                        "[interkoneksi_data_baru]", where=where, login=login)
+    return tuple(dict.fromkeys(x.strip() for x in value))
 
 
 def _entry_lines(node: Any, source: str) -> dict[str, int]:

@@ -19,7 +19,8 @@ def people_json(roles: Roles) -> dict[str, Any]:
                       **({"jabatan": p.jabatan} if p.jabatan else {}),  # absent when empty: older versions hash alike
                       **({"auditor": True} if p.auditor else {}),
                       **{k: v for k, v in (("email", p.email), ("telepon", p.telepon), ("atasan", p.atasan),
-                                           ("saluran", list(p.saluran))) if v}}
+                                           ("saluran", list(p.saluran))) if v},
+                      **({"pemilik_proses": list(p.owned_processes)} if p.owned_processes else {})}
             for p in sorted(roles.people.values(), key=lambda p: p.login)}
 
 
@@ -65,12 +66,20 @@ def pinned_roles(row: RolesEventRow) -> Roles:
                                                  str(p.get("jabatan", "")), bool(p.get("auditor", False)),
                                                  str(p.get("email", "")), str(p.get("telepon", "")),
                                                  str(p.get("atasan", "")),
-                                                 tuple(str(c) for c in p.get("saluran", ())))
+                                                 tuple(str(c) for c in p.get("saluran", ())),
+                                                 _owned(p.get("pemilik_proses", [])))
                               for login, p in people.items()}, pinned=True)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise RoleError("The pinned roles of {source} are not readable; the store was altered behind the "
                         "program's back: run `sop verify`, then `sop roles apply` a good roles file",
                         source=source) from None
+
+
+def _owned(value: Any) -> tuple[str, ...]:
+    """A pinned person's `pemilik_proses` (a list of ids); TypeError for anything else (an altered store)."""
+    if not isinstance(value, list):
+        raise TypeError("pemilik_proses")
+    return tuple(str(x) for x in value)
 
 
 def roles_log_problems(rows: list[RolesEventRow]) -> list[str]:

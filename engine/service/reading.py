@@ -1,10 +1,10 @@
 """Who may read which instance: the one rule the web and the CLI ask (they never decide it themselves).
 
 With roles in force, an instance (its page, task pages, files, diagram, history, export) is readable by operators,
-by auditors (`auditor: true`: read everything, act on nothing), by the people who started or acted on it, and by
-the people of its process's lanes other than the start lane; people of the start lane only (the OPDs) read their
-own requests. Without roles (single-user mode) everyone reads everything. An instance one may not read does not
-exist for them: the refusal is the one for a missing instance."""
+by auditors (`auditor: true`: read everything, act on nothing), by the people who started or acted on it, by
+the people of its process's lanes other than the start lane, and by its process's owners (`pemilik_proses`);
+people of the start lane only (the OPDs) read their own requests. Without roles (single-user mode) everyone reads
+everything. An instance one may not read does not exist for them: the refusal is the one for a missing instance."""
 
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ def read_scope(context: EngineContext) -> ReadScope | None:
         return ReadScope(context.operator, ())
     if person.operator or person.auditor:
         return None
-    return ReadScope(person.login, tuple(sorted(staff_processes(context, person))))
+    # A process owner reads every instance of the processes they own (they move them to a new version).
+    return ReadScope(person.login, tuple(sorted(staff_processes(context, person) | set(person.owned_processes))))
 
 
 def staff_processes(context: EngineContext, person: Person) -> set[str]:
