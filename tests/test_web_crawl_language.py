@@ -263,7 +263,8 @@ def _owner_pages(crawl: Crawl) -> None:
     page = crawl.get("manage-edit", "tu.umum", f"/manage/{PROCESS}")
     base = re.search(r'name="base" value="([^"]*)"', page).group(1)  # type: ignore[union-attr]
     table = markup.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S).group(1))  # type: ignore[union-attr]
-    broken = table.replace("waktu: PT30M", "waktu: sebentar", 1)
+    broken = table.replace("waktu: 30 menit", "waktu: sebentar", 1)
+    assert broken != table
     kinds = {"check": "manage-check", "sheet": "manage-sheet", "publish": "manage-check"}
     for action, text, status in (("check", broken, 200), ("check", table, 200), ("publish", broken, 422)):
         crawl.post(kinds[action], "tu.umum", f"/manage/{PROCESS}/{action}", {"table": text, "base": base}, status,
@@ -271,7 +272,8 @@ def _owner_pages(crawl: Crawl) -> None:
     sheet = post(crawl.client("tu.umum"), f"/manage/{PROCESS}/sheet", {"table": table, "base": base},
                  content_type="multipart/form-data")
     crawl.read("manage-sheet", sheet, 200, "POST sheet", sheet=True)
-    longer = table.replace("waktu: PT3H", "waktu: PT4H", 1)  # a new version: the running requests' plan
+    longer = table.replace("waktu: 3 jam", "waktu: 4 jam", 1)  # a new version: the running requests' plan
+    assert longer != table
     crawl.post("publish", "tu.umum", f"/manage/{PROCESS}/publish", {"table": longer, "base": base}, 303,
                content_type="multipart/form-data")
     crawl.get("manage-plan", "tu.umum", f"/manage/{PROCESS}/plan")

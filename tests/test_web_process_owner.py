@@ -614,7 +614,7 @@ def test_a_diagram_sop_is_published_as_the_diagram_its_table_makes(paths: dict[s
     shown = html.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S).group(1))  # type: ignore[union-attr]
     page_file = Path(paths["definitions"]) / f"{PROCESS}.yaml"
     identity = page_file.read_bytes()
-    changed = shown.replace("waktu: PT3H", "waktu: PT4H", 1)
+    changed = shown.replace("waktu: 3 jam", "waktu: 4 jam", 1)
     assert changed != shown
     assert _send(client, PROCESS, "publish", {"table": changed}).status_code == 303
     diagram = (Path(paths["definitions"]) / f"{PROCESS}.bpmn").read_text(encoding="utf-8")
