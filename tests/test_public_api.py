@@ -25,7 +25,8 @@ EXPORTS = [
     "bundle_files_folder", "compile_table", "copy_store", "duration_text", "event_json", "find_roles", "fixed_text",
     "form_order", "form_template", "lane_key", "language", "lint_paths", "load_roles", "load_scenarios", "office_times",
     "os_login", "parse_yaml", "picture_format", "read_data_file", "read_diagram_file", "read_table", "read_workbook",
-    "run_scenario", "renumber_table", "diagram_identity", "merged_identity", "migration_plan_words", "MigrationPlanWords",
+    "run_scenario", "renumber_table", "diagram_identity", "merged_identity", "migration_plan_words",
+    "MigrationPlanWords",
     "size_text", "spreadsheet_cell", "store_label", "table_from_bpmn", "translate", "verify_bundle",
     "workbook_bytes", "workbook_document", "write_atomically", "write_table", "write_table_forms", "COUNT_CAP",
 ]

@@ -114,8 +114,9 @@ def test_the_kinds_carry_the_checks_people_expect() -> None:
 
 
 @pytest.mark.parametrize(("item", "said"), [
-    ("{judul: NIP, jenis: NIPP}", "row 1 (Ajukan), kelengkapan.isian[2]: isian 2 'NIP': unknown jenis 'NIPP'; did you mean 'NIP'? "
-     "The kinds are: teks, teks panjang, angka, tanggal, waktu, pilihan: a / b / c, ya/tidak, NIP, NIK"),
+    ("{judul: NIP, jenis: NIPP}", "row 1 (Ajukan), kelengkapan.isian[2]: isian 2 'NIP': unknown jenis 'NIPP'; "
+     "did you mean 'NIP'? The kinds are: teks, teks panjang, angka, tanggal, waktu, pilihan: a / b / c, ya/tidak, "
+     "NIP, NIK"),
     ("{judul: Jam, jenis: wktu}", "unknown jenis 'wktu'; did you mean 'waktu'?"),
     ("{judul: Apa, jenis: gambar}", "unknown jenis 'gambar'; the kinds are: teks"),
     ('{judul: Keputusan, jenis: "pilihan: Setuju"}', "pilihan needs at least 2 values separated by /"),
@@ -148,10 +149,10 @@ def test_duplicate_keys_and_formulir_beside_isian_are_refused(tmp_path: Path) ->
     with pytest.raises(DefinitionError) as caught:
         read_table(text, "uji.sop.yaml")
     assert caught.value.table_problems == [  # type: ignore[attr-defined]
-        (12, "row 1 (Ajukan), kelengkapan.formulir: step 'Ajukan' has both formulir and isian under kelengkapan; keep isian to have sop write the form, or "
-             "formulir to name a form of the forms folder"),
-        (15, "row 1 (Ajukan), kelengkapan.isian[2]: isian 2 'Nomor Surat': the key 'nomor_surat' is also the key of isian 1; give "
-             "one of them another judul or a kunci")]
+        (12, "row 1 (Ajukan), kelengkapan.formulir: step 'Ajukan' has both formulir and isian under kelengkapan; "
+             "keep isian to have sop write the form, or formulir to name a form of the forms folder"),
+        (15, "row 1 (Ajukan), kelengkapan.isian[2]: isian 2 'Nomor Surat': the key 'nomor_surat' is also the key of "
+             "isian 1; give one of them another judul or a kunci")]
 
 
 def test_the_table_mistakes_read_in_indonesian(sop: Sop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -161,8 +162,8 @@ def test_the_table_mistakes_read_in_indonesian(sop: Sop, tmp_path: Path, monkeyp
     table.write_text(_table("{judul: NIP, jenis: NIPP}"))
     result = sop("--forms", str(tmp_path), "compile", str(table))
     assert result.exit_code == 1
-    assert ("baris 1 (Ajukan), kelengkapan.isian[1]: isian 1 'NIP': jenis 'NIPP' tidak dikenal; maksudnya 'NIP'? Jenis yang ada: "
-            "teks, teks panjang") in result.stderr
+    assert ("baris 1 (Ajukan), kelengkapan.isian[1]: isian 1 'NIP': jenis 'NIPP' tidak dikenal; maksudnya 'NIP'? "
+            "Jenis yang ada: teks, teks panjang") in result.stderr
 
 
 def test_compile_writes_the_named_forms_once_and_refuses_to_replace_a_hand_written_one(sop: Sop,
