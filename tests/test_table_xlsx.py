@@ -577,3 +577,25 @@ def test_an_id_used_twice_is_named_at_both_rows(tmp_path: Path) -> None:
     flow[0][-1] = flow[2][-1] = "Ajukan"
     assert _refusal(_book(flow, head=[*FLOW_HEAD, "Id"]), tmp_path) == (
         "Alur, row 4, column Id: Id Ajukan is also on row 2; give each step its own Id")
+
+
+def test_lint_reads_a_workbook_in_one_pass_at_its_cells(sop: Sop, tmp_path: Path) -> None:
+    """`sop lint FILE.xlsx`: the template is clean (exit 0); a mistake of the sheet is named at its sheet, row and
+    column (exit 1) and one of meaning at its row, in the reader's language; a file that is no workbook is one
+    problem, never a traceback."""
+    clean = sop("lint", str(TEMPLATE))
+    assert clean.exit_code == 0, clean.output
+    book = openpyxl.load_workbook(TEMPLATE)
+    flow = book["Alur"]
+    for row in range(1, flow.max_row + 1):
+        if flow.cell(row, 1).value == 3:
+            flow.cell(row, 9).value = "2 harii"
+    bad = tmp_path / "salah.xlsx"
+    book.save(bad)
+    result = sop("lint", str(bad), "--json")
+    assert result.exit_code == 1
+    assert [(p["severity"], p["message"]) for p in json.loads(result.stdout)] == [
+        ("error", f"{bad}: Alur, row 5, column Waktu: '2 harii' is not a length of time; write '2 hari'")]
+    (tmp_path / "bukan.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    said = sop("lint", str(tmp_path / "bukan.xlsx"))
+    assert said.exit_code == 1 and "Traceback" not in said.output and "bukan.xlsx" in said.output

@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from engine.bpmn.xml_reading import diagram_text_or_problem
 from engine.common.errors import EngineError
+from engine.common.i18n import N_
 from engine.common.lanes import lane_key
 from engine.definitions.rules import (
     ERROR,
@@ -50,7 +51,8 @@ def lint_paths(paths: list[Path], forms_dir: Path, *, roles_file: Path | None = 
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted([*path.glob("*.bpmn"), *path.glob("*.sop.yaml"), *path.glob("*.sop.yml")])
+            found = sorted([*path.glob("*.bpmn"), *path.glob("*.sop.yaml"), *path.glob("*.sop.yml")])  # not .xlsx:
+            # a folder runs tables and diagrams; a workbook is linted when named, before `sop compile` makes it one
             found = [f for f in found if f.is_file()]
             files.extend(found)
             problems.extend(_page_problems(path))
@@ -182,6 +184,8 @@ def _line_of(message: str, source: str) -> int | None:
 def lint_file(path: Path, forms_dir: Path, lanes_known: set[str] | None, seen: dict[str, str]) -> list[LintProblem]:
     """Every problem of one BPMN file or SOP table (NAME.sop.yaml)."""
     source = str(path)
+    if path.name.lower().endswith(".xlsx"):
+        return _lint_workbook(path, forms_dir, lanes_known, seen)
     if not path.name.endswith((".sop.yaml", ".sop.yml")):
         text, problem = diagram_text_or_problem(path)
         if problem is not None:
@@ -209,6 +213,36 @@ def _lint_table(text: str, source: str, forms_dir: Path, lanes_known: set[str] |
 
     return [LintProblem(p.severity, source, p.line, p.row, p.rule, p.text(), p.nomor, p.key)
             for p in lint_table_text(text, source, forms_dir, lanes_known, diagram)]
+
+
+def _lint_workbook(path: Path, forms_dir: Path, lanes_known: set[str] | None,
+                   seen: dict[str, str]) -> list[LintProblem]:
+    """A workbook (the SOP AP sheet, .xlsx) linted as the table it holds, in the same one pass, each problem at its
+    sheet and row ("Alur, row 5, waktu: ..."); a workbook that cannot be read is one problem, saying why."""
+    from engine.lint.lint_table import lint_table_text
+    from engine.table.sop_xlsx import workbook_lint_text
+
+    source = str(path)
+    try:
+        text, place = workbook_lint_text(path.read_bytes(), source, forms_dir=forms_dir)
+    except OSError as exc:
+        return [LintProblem(ERROR, source, None, None, "table-invalid", N_("cannot be read ({exc})", exc=exc))]
+    except EngineError as exc:
+        return [LintProblem(ERROR, source, None, None, "table-invalid", str(exc))]
+
+    def diagram(bpmn: str, table: Any) -> list[Finding]:
+        from engine.definitions.table_load import table_forms
+
+        return [Finding(p.severity, p.line, p.element, p.rule, p.message)
+                for p in _lint_bpmn(bpmn, source, forms_dir, lanes_known, seen, forms=table_forms(table, forms_dir))]
+
+    out = []
+    for p in lint_table_text(text, source, forms_dir, lanes_known, diagram):
+        sheet, row = place(p.line)
+        problem = N_("{key}: {problem}", key=p.key, problem=p.message) if p.key else p.message
+        said = N_("{sheet}, row {row}: {text}", sheet=sheet, row=row, text=problem) if sheet and row else problem
+        out.append(LintProblem(p.severity, source, None, p.row, p.rule, said, p.nomor, p.key))
+    return out
 
 
 def _lint_bpmn(text: str, source: str, forms_dir: Path, lanes_known: set[str] | None,

@@ -17,6 +17,7 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -879,7 +880,7 @@ def read_workbook(data: bytes, source: str, *, forms_dir: Path | None = None) ->
     The document is read by read_table itself (as the YAML it would be), so a table and a workbook meet the same
     rules; a problem that only the whole table shows is named at the sheet's row it comes from.
     """
-    from engine.common.yamlio import dump_yaml, parse_yaml_lines
+    from engine.common.yamlio import dump_yaml
 
     doc, rows = workbook_document(data, source, forms_dir=forms_dir)
     text = dump_yaml(json.loads(json.dumps(doc)))  # plain values, nothing shared (YAML would write an alias)
@@ -889,24 +890,48 @@ def read_workbook(data: bytes, source: str, *, forms_dir: Path | None = None) ->
         found = getattr(exc, "table_problems", None)
         if not found:
             raise
-        _, yaml_lines = parse_yaml_lines(text, source)
-        paths: dict[int, tuple[str | int, ...]] = {}
-        for path, line in yaml_lines.items():
-            if len(path) >= len(paths.get(line, ())):
-                paths[line] = path
+        place = sheet_places(text, source, rows)
         problems = _Problems()
         for line, told in found:
             said = _TABLE_PLACE.sub("", str(told), count=1)  # the table's "row 1 (Id), key:": the sheet's place instead
-            path = paths.get(line, ())
-            while path and path not in rows:
-                path = path[:-1]
-            row = rows.get(path) if path else None
-            if row is None:
-                problems.add("", None, None, said)
-            elif row >= IDENTITY_LINE:
-                problems.add(SHEETS["identitas"], row - IDENTITY_LINE, None, said)
-            else:
-                problems.add(SHEETS["alur"], row, None, said)
+            sheet, row = place(line)
+            problems.add(sheet, row, None, said)
         problems.raise_if_any(source)
         raise
     return table, doc
+
+
+def sheet_places(text: str, source: str, rows: dict[tuple[str | int, ...], int]) -> Callable[
+        [int | None], tuple[str, int | None]]:
+    """For the YAML text a workbook's document was written as: the sheet and row each of its lines came from
+    (("", None) for a line of no row)."""
+    from engine.common.yamlio import parse_yaml_lines
+
+    _, yaml_lines = parse_yaml_lines(text, source)
+    paths: dict[int, tuple[str | int, ...]] = {}
+    for path, line in yaml_lines.items():
+        if len(path) >= len(paths.get(line, ())):
+            paths[line] = path
+
+    def place(line: int | None) -> tuple[str, int | None]:
+        path = paths.get(line, ()) if line is not None else ()
+        while path and path not in rows:
+            path = path[:-1]
+        row = rows.get(path) if path else None
+        if row is None:
+            return "", None
+        if row >= IDENTITY_LINE:
+            return SHEETS["identitas"], row - IDENTITY_LINE
+        return SHEETS["alur"], row
+
+    return place
+
+
+def workbook_lint_text(data: bytes, source: str, *, forms_dir: Path | None = None) -> tuple[
+        str, Callable[[int | None], tuple[str, int | None]]]:
+    """A workbook as the table text lint reads, and where each of its lines is in the workbook (sheet, row)."""
+    from engine.common.yamlio import dump_yaml
+
+    doc, rows = workbook_document(data, source, forms_dir=forms_dir)
+    text = dump_yaml(json.loads(json.dumps(doc)))
+    return text, sheet_places(text, source, rows)
