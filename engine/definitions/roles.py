@@ -275,7 +275,7 @@ def _owned(login: str, value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(x, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,199}",
                                                                                   x.strip()) for x in value):
         raise RoleError("{where}: '{login}' pemilik_proses must be a list of process ids, e.g. "
-                        "[interkoneksi_data_baru]", where=where, login=login)
+                        "[permohonan_layanan]", where=where, login=login)
     return tuple(dict.fromkeys(x.strip() for x in value))
 
 

@@ -225,8 +225,8 @@ def process_migration_plan(context: EngineContext, process_id: str, *, to: str |
 
 def migration_plan_words(results: list[MigrationResult]) -> MigrationPlanWords:
     """What moving these requests means, in words: what the new version changes (once), how many requests are at
-    which step, and why any cannot move ("2 requests are at step 'Telaah'; new step 'Verifikasi' added after
-    'Telaah'; request 3 cannot move: ...")."""
+    which step, and why any cannot move ("2 requests are at step 'Periksa'; new step 'Verifikasi' added after
+    'Periksa'; request 3 cannot move: ...")."""
     pending = [r for r in results if not r.up_to_date]
     changes = list(dict.fromkeys(c for r in pending for c in r.changes))
     at_step: dict[str, int] = {}

@@ -35,7 +35,7 @@ class TableProblem(NamedTuple):
     rule: str = "table-invalid"  # a diagram rule's name when the compiled diagram breaks it
 
     def text(self) -> str:
-        """The message with its place: "row 3 (Telaah), keputusan.syarat: ..." (a Message, translated where shown)."""
+        """The message with its place: "row 3 (Periksa), keputusan.syarat: ..." (a Message, translated where shown)."""
         if self.nomor is not None and self.key:
             return N_("row {nomor} ({row}), {key}: {problem}", nomor=self.nomor, row=self.row, key=self.key,
                       problem=self.message)
