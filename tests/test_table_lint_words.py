@@ -88,3 +88,18 @@ def test_the_same_table_in_english_keeps_the_rules_wording(tmp_path: Path) -> No
             "'TandaTangan[\"nomor_surat\"] != \"\"' of 'DisposisiKadis' reads step 'TandaTangan', which never comes "
             "before it; read a step upstream") in result.output
     assert "5 error(s), 0 warning(s)." in result.output
+
+
+def test_a_syarat_python_cannot_read_is_said_in_indonesian(tmp_path: Path) -> None:
+    """Python's own reason (an unclosed quote) is said in the reader's words too."""
+    table = tmp_path / "permohonan_subdomain.sop.yaml"
+    text = EXAMPLE.read_text(encoding="utf-8").replace('syarat: Verifikasi["keputusan"] == "Setuju"',
+                                                       'syarat: Verifikasi["keputusan"] == "Setuju')
+    table.write_text(text, encoding="utf-8")
+    result = CliRunner(env={"SOP_LANG": "id"}).invoke(cli, ["--definitions", str(tmp_path), "lint", str(table)],
+                                                      catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert ("galat [table-invalid] baris 3 (Verifikasi), keputusan.syarat: ekspresi "
+            "'Verifikasi[\"keputusan\"] == \"Setuju' tidak valid: teks dalam tanda kutip tidak ditutup (terlihat pada "
+            "baris 1); perbaiki ekspresinya") in result.output
+    assert table.read_text(encoding="utf-8") == text
