@@ -22,16 +22,19 @@ def _mistaken(text: str) -> str:
     edits = [
         # row 2 checks the signed letter before it is signed
         ("    waktu: 30 menit\n    output: Disposisi\n",
-         "    waktu: 30 menit\n    output: Disposisi\n    periksa:\n      syarat: TandaTangan[\"nomor_surat\"] != \"\"\n"),
+         "    waktu: 30 menit\n    output: Disposisi\n"
+         "    periksa:\n      syarat: TandaTangan[\"nomor_surat\"] != \"\"\n"),
         # row 3's syarat reads a step that does not exist; its tidak skips row 4, which nothing reaches then
         ('syarat: Verifikasi["keputusan"] == "Setuju"', 'syarat: Verifikas["keputusan"] == "Setuju"'),
         ("      ya: 5\n      tidak: 4\n", "      ya: 5\n      tidak: 6\n"),
         # row 5 reads a field by its bare name
         ("    waktu: 2 jam\n    output: Draf Surat Pemberitahuan\n",
-         "    waktu: 2 jam\n    output: Draf Surat Pemberitahuan\n    periksa:\n      syarat: nama_subdomain != \"\"\n"),
+         "    waktu: 2 jam\n    output: Draf Surat Pemberitahuan\n"
+         "    periksa:\n      syarat: nama_subdomain != \"\"\n"),
         # row 7 reads a field its form does not have
         ("    waktu: 30 menit\n    output: Surat Pemberitahuan\n",
-         "    waktu: 30 menit\n    output: Surat Pemberitahuan\n    periksa:\n      syarat: TandaTangan[\"nomor\"] != \"\"\n"),
+         "    waktu: 30 menit\n    output: Surat Pemberitahuan\n"
+         "    periksa:\n      syarat: TandaTangan[\"nomor\"] != \"\"\n"),
     ]
     for old, new in edits:
         assert text.count(old) == 1, old
@@ -61,7 +64,8 @@ def test_table_lint_says_the_diagrams_findings_in_indonesian(tmp_path: Path) -> 
             "AjukanPermohonan, BuatSubdomain, DisposisiKadis, ParafKabid, ParafSekretaris, PerbaikiPermohonan, "
             "TandaTangan, TerimaSurat, Verifikasi); pakai id tugas sebuah langkah") in lines
     assert ("galat [table-invalid] baris 4 (PerbaikiPermohonan): baris 4 ('PerbaikiPermohonan') tidak pernah "
-            "tercapai: tidak ada baris yang menuju ke sana; arahkan lanjut, ya atau tidak ke baris itu, atau hapus") in lines
+            "tercapai: tidak ada baris yang menuju ke sana; arahkan lanjut, ya atau tidak ke baris itu, atau "
+            "hapus") in lines
     assert ("galat [condition-unknown-step] baris 2 (DisposisiKadis), periksa.syarat: ekspresi "
             "'TandaTangan[\"nomor_surat\"] != \"\"' pada 'DisposisiKadis' membaca langkah 'TandaTangan', yang tidak "
             "pernah datang sebelumnya; baca langkah yang mendahuluinya") in lines
@@ -78,7 +82,7 @@ def test_table_lint_says_the_diagrams_findings_in_indonesian(tmp_path: Path) -> 
 
 
 def test_the_same_table_in_english_keeps_the_rules_wording(tmp_path: Path) -> None:
-    result, table, _ = _lint(tmp_path, "en")
+    result, _, _ = _lint(tmp_path, "en")
     assert result.exit_code == 1, result.output
     assert ("error [table-invalid] row 3 (Verifikasi), keputusan.syarat: expression "
             "'Verifikas[\"keputusan\"] == \"Setuju\"' reads 'Verifikas', which is no step of this process (steps: "
