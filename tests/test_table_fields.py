@@ -52,7 +52,7 @@ KINDS: list[tuple[str, Any, Any, str]] = [
     ("tanggal", "2026-12-03", "3 Desember 2026", "tanggal dengan format YYYY-MM-DD"),
     ("waktu", "09:30", "9.30", "terdiri dari jam dan menit sebagai JJ:MM, mis. 09:30"),
     ("pilihan: Setuju / Perbaiki", "Perbaiki", "Tolak", 'salah satu dari: "Setuju", "Perbaiki"'),
-    ("ya/tidak", True, "mungkin", "true atau false"),
+    ("ya/tidak", True, "mungkin", "ya atau tidak"),
     ("NIP", "196412221989031009", "19641222 198903 1 009", "terdiri dari 18 angka"),
     ("NIK", "1901010101900001", "19010101", "terdiri dari 16 angka"),
     ("nomor surat", "800/123/UMUM/2026", "surat satu", "terdiri dari bagian-bagian yang dipisah /"),

@@ -14,6 +14,7 @@ from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS, tag
 from engine.bpmn.flow_checks import FlowGraph, Found, expressions_of
 from engine.common.errors import EngineError, ExpressionError
 from engine.common.expressions import RESERVED_NAMES, parse_expression
+from engine.common.i18n import N_
 
 START_DATA_PROPERTY = "startData"
 NAME_RULE = "condition-unknown-name"
@@ -38,15 +39,16 @@ def start_data_problems(declared: dict[str, int | None], step_ids: set[str], pro
     """A declared start data name must be a data key that is neither a step id nor a condition's own name."""
     for name, line in declared.items():
         if not name.isidentifier() or name.startswith("_") or keyword.iskeyword(name):
-            why = "is not a data key; use letters, digits and _ (not leading)"
+            why = N_("is not a data key; use letters, digits and _ (not leading)")
         elif name in RESERVED_NAMES:
-            why = "is a name conditions read as a constant or function; choose another"
+            why = N_("is a name conditions read as a constant or function; choose another")
         elif name in step_ids:
-            why = "is the id of a step, whose artefact is stored under it; choose another"
+            why = N_("is the id of a step, whose artefact is stored under it; choose another")
         else:
             continue
-        yield (line, process_id, START_DATA_RULE,
-               f"{START_DATA_PROPERTY} name '{name}' of process '{process_id}' {why}")
+        yield (line, process_id, START_DATA_RULE, N_("{property} name '{name}' of process '{process_id}' {why}",
+                                                     property=START_DATA_PROPERTY, name=name, process_id=process_id,
+                                                     why=why))
 
 
 def _bare_names(text: str) -> list[str]:
@@ -89,12 +91,12 @@ def _timer_expressions(process: Any, graph: FlowGraph) -> Iterator[tuple[Any, st
 def _where(element: Any, owner: str) -> str:
     kind = tag(element)
     if kind == "conditionExpression":
-        return f"the condition of sequence flow '{owner}'"
+        return N_("the condition of sequence flow '{owner}'", owner=owner)
     if kind == "property":
-        return f"the check of task '{owner}'"
+        return N_("the check of task '{owner}'", owner=owner)
     if kind == "timeDuration":
-        return f"the duration of timer '{owner}'"
-    return f"the {kind} of '{owner}'"
+        return N_("the duration of timer '{owner}'", owner=owner)
+    return N_("the {kind} of '{owner}'", kind=kind, owner=owner)
 
 
 def suggestion(name: str, before: set[str], names: set[str], schemas: dict[str, dict[str, Any]]) -> str:
@@ -103,14 +105,16 @@ def suggestion(name: str, before: set[str], names: set[str], schemas: dict[str, 
                     if isinstance(schema.get("properties"), dict) and name in schema["properties"])
     having = [step for step in having if step in before] or having
     if len(having) == 1:
-        return f"write {having[0]}[\"{name}\"] (a field of the form of step '{having[0]}')"
+        return N_("write {step}[\"{name}\"] (a field of the form of step '{step}')", step=having[0], name=name)
     if having:
-        return "write the field of the step meant: " + " or ".join(f'{step}["{name}"]' for step in having)
+        return N_("write the field of the step meant: {choices}", choices=" or ".join(
+            f'{step}["{name}"]' for step in having))
     close = difflib.get_close_matches(name, sorted(names), n=1)
     if close:
-        return f"did you mean '{close[0]}'?"
-    return (f"if it is given at start (sop start --data), declare it with a spiffworkflow:property "
-            f"{START_DATA_PROPERTY} (value '{name}') on the process; else read a step's field, Step[\"field\"]")
+        return N_("did you mean '{close}'?", close=close[0])
+    return N_("if it is given at start (sop start --data), declare it with a spiffworkflow:property {property} "
+              "(value '{name}') on the process; else read a step's field, Step[\"field\"]",
+              property=START_DATA_PROPERTY, name=name)
 
 
 def name_problems(process: Any, graph: FlowGraph, step_ids: set[str], declared: set[str],
@@ -125,15 +129,16 @@ def name_problems(process: Any, graph: FlowGraph, step_ids: set[str], declared: 
         allowed = known | RESERVED_NAMES | _item_names(graph.nodes.get(owner))
         for name in _bare_names(text):
             if name not in allowed:
-                yield (element.sourceline, owner, NAME_RULE,
-                       f"{_where(element, owner)} {text!r} reads '{name}', which is no step id, condition function "
-                       f"or declared start data; {suggestion(name, before, known, schemas)}")
+                yield (element.sourceline, owner, NAME_RULE, N_(
+                    "{where} {text!r} reads '{name}', which is no step id, condition function or declared start "
+                    "data; {fix}", where=_where(element, owner), text=text, name=name,
+                    fix=suggestion(name, before, known, schemas)))
     for task_id, task in graph.nodes.items():
         for ref in task.iter(f"{{{BPMN_NS}}}loopDataInputRef"):
             name = (ref.text or "").strip()
             if name not in declared:
-                yield (ref.sourceline, task_id, NAME_RULE,
-                       f"multi-instance task '{task_id}' repeats once per item of '{name}' (loopDataInputRef), which "
-                       f"is no declared start data; declare it with a spiffworkflow:property {START_DATA_PROPERTY} "
-                       f"(value '{name}') on the process and give the list with sop start --data, or use "
-                       "loopCardinality")
+                yield (ref.sourceline, task_id, NAME_RULE, N_(
+                    "multi-instance task '{task_id}' repeats once per item of '{name}' (loopDataInputRef), which is "
+                    "no declared start data; declare it with a spiffworkflow:property {property} (value '{name}') on "
+                    "the process and give the list with sop start --data, or use loopCardinality", task_id=task_id,
+                    name=name, property=START_DATA_PROPERTY))

@@ -17,8 +17,8 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 RESERVED_IDS = {"Start", "End", "Root"}
 # Names a task id may not take: they would shadow the evaluator's constants and functions in conditions.
 SHADOWED_IDS = RESERVED_NAMES
-TASK_ID_RULE = ("use letters, digits and _ only, not starting with a digit or _, and not a Python keyword or a "
-                "condition function (for example DraftSurat)")
+TASK_ID_RULE = N_("use letters, digits and _ only, not starting with a digit or _, and not a Python keyword or a "
+                  "condition function (for example DraftSurat)")
 
 
 def is_task_id(value: str) -> bool:
@@ -32,38 +32,38 @@ def is_task_id(value: str) -> bool:
 STEP_TAGS = ("userTask", "manualTask", "task")
 # Elements SpiffWorkflow knows but sop cannot drive yet (no scheduler, no messages, no code): refused at load.
 UNSUPPORTED = {
-    "scriptTask": "diagrams are data and may not run code; model the work as a user task",
-    "serviceTask": "sop does not call services; model the work as a user task",
-    "businessRuleTask": "sop has no decision tables yet; use an exclusive gateway",
-    "sendTask": "sop does not send messages yet",
-    "receiveTask": "sop does not receive messages yet",
-    "intermediateCatchEvent": "sop has no timer or message events yet",
-    "intermediateThrowEvent": "sop throws no message, signal or other events yet (a plain one, with no event "
-                              "definition, is a milestone and runs)",
-    "callActivity": "sop does not call other processes yet",
-    "subProcess": "sop does not run subprocesses yet; draw the steps in the main process",
-    "transaction": "sop does not run transactions yet",
-    "eventBasedGateway": "sop has no event-based gateways yet",
-    "complexGateway": "sop has no complex gateways; use exclusive or parallel gateways",
-    "standardLoopCharacteristics": "sop does not run looping tasks yet; draw the loop with a gateway and flows",
-    "adHocSubProcess": "sop does not run ad-hoc subprocesses yet",
+    "scriptTask": N_("diagrams are data and may not run code; model the work as a user task"),
+    "serviceTask": N_("sop does not call services; model the work as a user task"),
+    "businessRuleTask": N_("sop has no decision tables yet; use an exclusive gateway"),
+    "sendTask": N_("sop does not send messages yet"),
+    "receiveTask": N_("sop does not receive messages yet"),
+    "intermediateCatchEvent": N_("sop has no timer or message events yet"),
+    "intermediateThrowEvent": N_("sop throws no message, signal or other events yet (a plain one, with no event "
+                                 "definition, is a milestone and runs)"),
+    "callActivity": N_("sop does not call other processes yet"),
+    "subProcess": N_("sop does not run subprocesses yet; draw the steps in the main process"),
+    "transaction": N_("sop does not run transactions yet"),
+    "eventBasedGateway": N_("sop has no event-based gateways yet"),
+    "complexGateway": N_("sop has no complex gateways; use exclusive or parallel gateways"),
+    "standardLoopCharacteristics": N_("sop does not run looping tasks yet; draw the loop with a gateway and flows"),
+    "adHocSubProcess": N_("sop does not run ad-hoc subprocesses yet"),
 }
-_DATA_HELP = ("sop keeps each step's artefact under its task id and never reads or writes data objects or stores; "
-              "delete it (and its associations) and let conditions read the step, e.g. Step[\"field\"]")
-_MI_OUTPUT_HELP = ("sop stores each completion's artefact under the step's id and never fills an output item, so the "
-                   "task could never finish; remove loopDataOutputRef and outputDataItem")
+_DATA_HELP = N_("sop keeps each step's artefact under its task id and never reads or writes data objects or "
+                "stores; delete it (and its associations) and let conditions read the step, e.g. Step[\"field\"]")
+_MI_OUTPUT_HELP = N_("sop stores each completion's artefact under the step's id and never fills an output item, "
+                     "so the task could never finish; remove loopDataOutputRef and outputDataItem")
 # Data elements SpiffWorkflow moves between tasks, which sop's steps never fill: refused (rule data-unsupported,
 # newer than the versions already pinned in stores, which it does not rewrite).
 DATA_UNSUPPORTED = {
     "dataObject": _DATA_HELP, "dataObjectReference": _DATA_HELP, "dataStoreReference": _DATA_HELP,
     "dataInputAssociation": _DATA_HELP, "dataOutputAssociation": _DATA_HELP,
-    "ioSpecification": "sop gives a step its data from the steps before it and its form, not from declared data "
-                       "inputs and outputs; delete the ioSpecification (its dataInput/dataOutput)",
+    "ioSpecification": N_("sop gives a step its data from the steps before it and its form, not from declared "
+                          "data inputs and outputs; delete the ioSpecification (its dataInput/dataOutput)"),
     "loopDataOutputRef": _MI_OUTPUT_HELP, "outputDataItem": _MI_OUTPUT_HELP,
 }
 DATA_RULE = "data-unsupported"
 ALLOWED_EVENT_DEFINITIONS = {"terminateEventDefinition"}
-TIMER_HELP = "sop runs boundary timers (timeDuration) on steps (user, manual and plain tasks) only"
+TIMER_HELP = N_("sop runs boundary timers (timeDuration) on steps (user, manual and plain tasks) only")
 
 
 def tag(element: Any) -> str:
@@ -95,19 +95,16 @@ def process_problems(process: Any, step_ids: set[str],
     for element in process.iter():
         name, element_id, line = tag(element), element.get("id"), element.sourceline
         if element_id in RESERVED_IDS and name:
-            yield DiagramProblem(line, element_id, "id-reserved",
-                f"element id '{element_id}' collides with SpiffWorkflow's internal task of that "
-                "name; rename it (for example StartEvent_1)"
-            )
+            yield DiagramProblem(line, element_id, "id-reserved", N_(
+                "element id '{element_id}' collides with SpiffWorkflow's internal task of that name; rename it "
+                "(for example StartEvent_1)", element_id=element_id))
         if name in UNSUPPORTED and not (name == "intermediateThrowEvent" and not _definitions(element)):
             owner = element_id or element.getparent().get("id")
-            what = f"{name} '{element_id}'" if element_id else f"{name} of '{owner}'"
             rule = "script-refused" if name == "scriptTask" else "element-unsupported"
-            yield DiagramProblem(line, owner, rule, f"{what} is refused: {UNSUPPORTED[name]}")
+            yield DiagramProblem(line, owner, rule, _refused(name, element_id, owner, UNSUPPORTED[name]))
         if name in DATA_UNSUPPORTED and element.tag.startswith(f"{{{BPMN_NS}}}"):
             owner = _data_owner(element)
-            what = f"{name} '{element_id}'" if element_id else f"{name} of '{owner}'"
-            yield DiagramProblem(line, owner, DATA_RULE, f"{what} is refused: {DATA_UNSUPPORTED[name]}")
+            yield DiagramProblem(line, owner, DATA_RULE, _refused(name, element_id, owner, DATA_UNSUPPORTED[name]))
         if name == "boundaryEvent":
             yield from boundary_timer_problems(process, element, step_ids, start_data)
             continue
@@ -115,26 +112,32 @@ def process_problems(process: Any, step_ids: set[str],
             continue  # checked with its boundary event
         if name.endswith("EventDefinition") and name not in ALLOWED_EVENT_DEFINITIONS:
             parent = element.getparent()
-            yield DiagramProblem(line, parent.get("id"), "element-unsupported",
-                f"{tag(parent)} '{parent.get('id')}' has a {name}, which sop cannot run yet; "
-                "use a plain start or end event"
-            )
+            yield DiagramProblem(line, parent.get("id"), "element-unsupported", N_(
+                "{kind} '{element_id}' has a {name}, which sop cannot run yet; use a plain start or end event",
+                kind=tag(parent), element_id=parent.get("id"), name=name))
         if name == "sequenceFlow":
             for end in ("sourceRef", "targetRef"):
                 if element.get(end) not in ids:
-                    yield DiagramProblem(line, element_id, "flow-dangling",
-                        f"sequence flow '{element_id}' has {end}='{element.get(end)}', which is no "
-                        f"element of process '{process.get('id')}'; reconnect the flow"
-                    )
+                    yield DiagramProblem(line, element_id, "flow-dangling", N_(
+                        "sequence flow '{element_id}' has {end}='{ref}', which is no element of process "
+                        "'{process_id}'; reconnect the flow", element_id=element_id, end=end, ref=element.get(end),
+                        process_id=process.get("id")))
         if name in ("conditionExpression", "loopCardinality", "completionCondition") and (element.text or "").strip():
             owner = element.getparent()
-            where = f"{tag(owner)} '{owner.get('id')}'"
+            where = N_("{kind} '{element_id}'", kind=tag(owner), element_id=owner.get("id"))
             for rule, message in expression_problems(element.text.strip(), where, step_ids, start_data):
                 yield DiagramProblem(line, owner.get("id"), rule, message)
         if name in ("preScript", "postScript") and element.tag.startswith(f"{{{SPIFF_NS}}}"):
             owner = element.getparent().getparent()
-            yield DiagramProblem(line, owner.get("id"), "script-refused",
-                                 f"task '{owner.get('id')}' has a {name}; diagrams may not run code")
+            yield DiagramProblem(line, owner.get("id"), "script-refused", N_(
+                "task '{element_id}' has a {name}; diagrams may not run code", element_id=owner.get("id"), name=name))
+
+
+def _refused(name: str, element_id: str | None, owner: str | None, reason: str) -> str:
+    """An element sop refuses, and why."""
+    what = N_("{name} '{element_id}'", name=name, element_id=element_id) if element_id else N_(
+        "{name} of '{owner}'", name=name, owner=owner)
+    return N_("{what} is refused: {reason}", what=what, reason=reason)
 
 
 def _definitions(event: Any) -> list[Any]:
@@ -161,34 +164,36 @@ def boundary_timer_problems(process: Any, event: Any, step_ids: set[str],
     event_id, line = event.get("id"), event.sourceline
     definitions = [c for c in event if tag(c).endswith("EventDefinition")]
     if len(definitions) != 1 or tag(definitions[0]) != "timerEventDefinition":
-        kinds = ", ".join(tag(c) for c in definitions) or "no event definition"
-        yield DiagramProblem(line, event_id, "element-unsupported", f"boundaryEvent '{event_id}' has {kinds}; "
-                             f"{TIMER_HELP}")
+        kinds = ", ".join(tag(c) for c in definitions) or N_("no event definition")
+        yield DiagramProblem(line, event_id, "element-unsupported", N_(
+            "boundaryEvent '{event_id}' has {kinds}; {help}", event_id=event_id, kinds=kinds, help=TIMER_HELP))
         return
     target = event.get("attachedToRef")
     hosts = [e for e in process.iter() if isinstance(e.tag, str) and e.get("id") == target]
     if not hosts or tag(hosts[0]) not in STEP_TAGS:
-        kind = tag(hosts[0]) if hosts else "no element"
-        yield DiagramProblem(line, event_id, "element-unsupported",
-                             f"boundaryEvent '{event_id}' is attached to '{target}' ({kind}); {TIMER_HELP}")
+        kind = tag(hosts[0]) if hosts else N_("no element")
+        yield DiagramProblem(line, event_id, "element-unsupported", N_(
+            "boundaryEvent '{event_id}' is attached to '{target}' ({kind}); {help}", event_id=event_id,
+            target=target, kind=kind, help=TIMER_HELP))
         return
     given = {tag(c): (c.text or "").strip() for c in definitions[0] if tag(c)}
     if set(given) != {"timeDuration"}:
-        named = ", ".join(sorted(given)) or "nothing"
-        yield DiagramProblem(line, event_id, "element-unsupported", f"timer '{event_id}' gives {named}; sop runs "
-                             "timeDuration timers only (e.g. PT3H)")
+        named = ", ".join(sorted(given)) or N_("nothing")
+        yield DiagramProblem(line, event_id, "element-unsupported", N_(
+            "timer '{event_id}' gives {named}; sop runs timeDuration timers only (e.g. PT3H)", event_id=event_id,
+            named=named))
         return
-    text, what = given["timeDuration"], f"timer '{event_id}'"
+    text, what = given["timeDuration"], N_("timer '{event_id}'", event_id=event_id)
     if not text:
-        yield DiagramProblem(line, event_id, "timer-invalid",
-                             f"{what} has an empty timeDuration; give an ISO-8601 duration such as PT3H")
+        yield DiagramProblem(line, event_id, "timer-invalid", N_(
+            "{what} has an empty timeDuration; give an ISO-8601 duration such as PT3H", what=what))
         return
     try:
         split_duration(text)
         return  # a bare duration, as modelers write it
     except EngineError as exc:
         if DURATION_SHAPE.match(text):  # a duration, but too long
-            yield DiagramProblem(line, event_id, "timer-invalid", f"{what}: {exc}")
+            yield DiagramProblem(line, event_id, "timer-invalid", N_("{what}: {problem}", what=what, problem=exc))
             return
     problems = list(expression_problems(text, what, step_ids, start_data))
     for rule, message in problems:
@@ -200,7 +205,8 @@ def boundary_timer_problems(process: Any, event: Any, step_ids: set[str],
         try:
             split_duration(str(tree.value))
         except EngineError as exc:
-            yield DiagramProblem(line, event_id, "timer-invalid", f"{what}: {exc}; give one such as PT3H or P1D")
+            yield DiagramProblem(line, event_id, "timer-invalid", N_(
+                "{what}: {problem}; give one such as PT3H or P1D", what=what, problem=exc))
 
 
 def check_expression(text: str, where: str, step_ids: set[str]) -> None:
@@ -217,15 +223,15 @@ def expression_problems(text: str, where: str, step_ids: set[str],
         tree = parse_expression(text)
     except ExpressionError as exc:
         juel = text.lstrip().startswith(("${", "#{"))  # Camunda's habit
-        fix = ("write it without ${ } as an expression over a step's field, e.g. Step[\"field\"] == \"value\""
-               if juel else "fix the expression")
-        yield "condition-invalid", f"{where}: {exc}; {fix}"
+        fix = (N_("write it without ${ } as an expression over a step's field, e.g. Step[\"field\"] == \"value\"")
+               if juel else N_("fix the expression"))
+        yield "condition-invalid", N_("{where}: {problem}", where=where, problem=N_(
+            "{problem}; {fix}", problem=exc, fix=fix))
         return
     for node in ast.walk(tree):
         if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id not in step_ids
                 and node.value.id not in start_data):
             known = ", ".join(sorted(step_ids)) or N_("none")
-            yield "condition-unknown-step", (
-                f"{where}: expression {text!r} reads '{node.value.id}', which is no step of this process "
-                f"(steps: {known}); use a step's task id"
-            )
+            yield "condition-unknown-step", N_("{where}: {problem}", where=where, problem=N_(
+                "expression {text!r} reads '{name}', which is no step of this process (steps: {known}); use a "
+                "step's task id", text=text, name=node.value.id, known=known))

@@ -10,6 +10,7 @@ from typing import Any
 from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS, tag
 from engine.common.errors import ExpressionError
 from engine.common.expressions import evaluate, parse_expression
+from engine.common.i18n import N_
 
 # Children of a process that are not nodes of its flow (artifacts such as bpmn-js's groups, and descriptions).
 _NOT_NODES = {"sequenceFlow", "laneSet", "extensionElements", "documentation", "dataObject", "dataObjectReference",
@@ -62,12 +63,13 @@ class FlowGraph:
         ending = self._walk({n for n, k in kinds.items() if k == "endEvent"}, self.incoming)
         for node_id, element in self.nodes.items():
             if node_id not in reached:
-                yield (element.sourceline, node_id, "unreachable",
-                       f"{kinds[node_id]} '{node_id}' cannot be reached from a start event; connect it or remove it")
+                yield (element.sourceline, node_id, "unreachable", N_(
+                    "{kind} '{node_id}' cannot be reached from a start event; connect it or remove it",
+                    kind=kinds[node_id], node_id=node_id))
             elif node_id not in ending:
-                yield (element.sourceline, node_id, "dead-end",
-                       f"{kinds[node_id]} '{node_id}' is on a path that never reaches an end event; "
-                       "connect it to the rest of the flow or to an end event")
+                yield (element.sourceline, node_id, "dead-end", N_(
+                    "{kind} '{node_id}' is on a path that never reaches an end event; connect it to the rest of the "
+                    "flow or to an end event", kind=kinds[node_id], node_id=node_id))
 
 
 def _reads(text: str) -> list[tuple[str, Any]]:
@@ -111,20 +113,21 @@ def condition_problems(process: Any, graph: FlowGraph, step_ids: set[str], schem
                 continue
             if step not in step_ids:
                 if is_check:
-                    yield (element.sourceline, owner, "condition-unknown-step",
-                           f"task '{owner}' check {text!r} reads '{step}', which is no step of this process; "
-                           "use a step's task id")
+                    yield (element.sourceline, owner, "condition-unknown-step", N_(
+                        "task '{owner}' check {text!r} reads '{step}', which is no step of this process; use a "
+                        "step's task id", owner=owner, text=text, step=step))
                 continue
             if step not in before:
-                yield (element.sourceline, owner, "condition-unknown-step",
-                       f"expression {text!r} of '{owner}' reads step '{step}', which never comes before it; "
-                       "read a step upstream")
+                yield (element.sourceline, owner, "condition-unknown-step", N_(
+                    "expression {text!r} of '{owner}' reads step '{step}', which never comes before it; read a step "
+                    "upstream", text=text, owner=owner, step=step))
                 continue
             properties = schemas.get(step, {}).get("properties")
             if isinstance(key, str) and isinstance(properties, dict) and key not in properties:
-                yield (element.sourceline, owner, "condition-unknown-field",
-                       f"expression {text!r} of '{owner}' reads {step}[{key!r}], a field the form of '{step}' does "
-                       f"not define (fields: {', '.join(sorted(properties))}); fix the field name")
+                yield (element.sourceline, owner, "condition-unknown-field", N_(
+                    "expression {text!r} of '{owner}' reads {step}[{key!r}], a field the form of '{step}' does not "
+                    "define (fields: {fields}); fix the field name", text=text, owner=owner, step=step, key=key,
+                    fields=", ".join(sorted(properties))))
 
 
 CONDITION_SOURCE_RULE = "condition-ignored"
@@ -140,10 +143,10 @@ def ignored_condition_problems(process: Any, graph: FlowGraph) -> Iterator[Found
             continue
         kind = tag(source)
         if kind not in ("exclusiveGateway", "inclusiveGateway"):
-            yield (cond.sourceline, flow.get("id"), CONDITION_SOURCE_RULE,
-                   f"sequence flow '{flow.get('id')}' out of {kind} '{source.get('id')}' has a condition, which is "
-                   "never evaluated there (every flow out of it is taken); put an exclusive gateway after "
-                   f"'{source.get('id')}' and move the condition to the gateway's flow")
+            yield (cond.sourceline, flow.get("id"), CONDITION_SOURCE_RULE, N_(
+                "sequence flow '{flow_id}' out of {kind} '{source_id}' has a condition, which is never evaluated "
+                "there (every flow out of it is taken); put an exclusive gateway after '{source_id}' and move the "
+                "condition to the gateway's flow", flow_id=flow.get("id"), kind=kind, source_id=source.get("id")))
 
 
 def choices(schema: dict[str, Any], key: Any) -> list[Any] | None:
@@ -171,9 +174,9 @@ def gateway_problems(process: Any, schemas: dict[str, dict[str, Any]]) -> Iterat
         outgoing = [f for f in flows if f.get("sourceRef") == gateway_id]
         default = gateway.get("default")
         if default and default not in {f.get("id") for f in outgoing}:
-            yield (gateway.sourceline, gateway_id, "flow-dangling",
-                   f"exclusive gateway '{gateway_id}' has default='{default}', which is none of its outgoing flows; "
-                   "pick one of them", "error")
+            yield (gateway.sourceline, gateway_id, "flow-dangling", N_(
+                "exclusive gateway '{gateway_id}' has default='{default}', which is none of its outgoing flows; "
+                "pick one of them", gateway_id=gateway_id, default=default), "error")
         if default or len(outgoing) < 2:
             continue
         conditions = []
@@ -191,9 +194,10 @@ def _coverage(gateway: Any, conditions: list[str], schemas: dict[str, dict[str, 
     reads = sorted({r for text in conditions for r in _reads(text)}, key=str)
     values = [choices(schemas.get(step, {}), key) for step, key in reads]
     if not reads or any(v is None for v in values):
-        yield (line, gateway_id, "gateway-no-default",
-               f"exclusive gateway '{gateway_id}' has no default flow and its conditions do not read only choice "
-               "fields, so sop cannot tell whether every case has a way out; add a default flow", "warning")
+        yield (line, gateway_id, "gateway-no-default", N_(
+            "exclusive gateway '{gateway_id}' has no default flow and its conditions do not read only choice fields, "
+            "so sop cannot tell whether every case has a way out; add a default flow", gateway_id=gateway_id),
+            "warning")
         return
     sizes = [len(v or []) for v in values]
     total = 1
@@ -209,10 +213,12 @@ def _coverage(gateway: Any, conditions: list[str], schemas: dict[str, dict[str, 
         if not any(_true(text, data) for text in conditions):
             uncovered.append(", ".join(f"{s}[{k!r}] = {v!r}" for (s, k), v in zip(reads, combo, strict=True)))
     if uncovered:
-        shown = "; ".join(uncovered[:5]) + (f"; and {len(uncovered) - 5} more" if len(uncovered) > 5 else "")
-        yield (line, gateway_id, "gateway-uncovered",
-               f"exclusive gateway '{gateway_id}' has no default flow and no condition holds when {shown}; "
-               "add a default flow or a condition for it", "error")
+        shown = "; ".join(uncovered[:5])
+        if len(uncovered) > 5:
+            shown = N_("{shown}; and {count} more", shown=shown, count=len(uncovered) - 5)
+        yield (line, gateway_id, "gateway-uncovered", N_(
+            "exclusive gateway '{gateway_id}' has no default flow and no condition holds when {shown}; add a default "
+            "flow or a condition for it", gateway_id=gateway_id, shown=shown), "error")
 
 
 def _true(text: str, data: dict[str, Any]) -> bool:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import ast
 import functools
 import operator
+import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
 from engine.common.errors import ExpressionError
+from engine.common.i18n import N_
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "len": len, "min": min, "max": max, "abs": abs, "str": str, "int": int, "float": float,
@@ -44,6 +46,29 @@ _MAX_ROUND_DIGITS = 400
 _budget: ContextVar[int] = ContextVar("expression_budget", default=_MAX_TEXT)
 
 
+def python_says(said: str) -> str:
+    """Python's reason for a syntax error, in the reader's language where it is a common one (else as Python says
+    it)."""
+    if said == "invalid syntax":
+        return N_("invalid syntax")
+    if said == "invalid syntax. Perhaps you forgot a comma?":
+        return N_("invalid syntax. Perhaps you forgot a comma?")
+    found = re.fullmatch(r"'(.)' was never closed", said)
+    if found:
+        return N_("'{bracket}' was never closed", bracket=found.group(1))
+    found = re.fullmatch(r"unmatched '(.)'", said)
+    if found:
+        return N_("unmatched '{bracket}'", bracket=found.group(1))
+    found = re.fullmatch(r"unterminated string literal \(detected at line (\d+)\)", said)
+    if found:
+        return N_("unterminated string literal (detected at line {line})", line=found.group(1))
+    found = re.fullmatch(r"closing parenthesis '(.)' does not match opening parenthesis '(.)'", said)
+    if found:
+        return N_("closing parenthesis '{closing}' does not match opening parenthesis '{opening}'",
+                  closing=found.group(1), opening=found.group(2))
+    return said
+
+
 def parse_expression(text: str) -> ast.expr:
     """Parse and check an expression; refuse anything outside the allowed subset, naming the construct.
 
@@ -57,7 +82,7 @@ def parse_expression(text: str) -> ast.expr:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError("expression {text!r} is not valid: {msg}", text=text, msg=exc.msg) from None
+        raise ExpressionError("expression {text!r} is not valid: {msg}", text=text, msg=python_says(exc.msg)) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("expression {text!r}... is nested too deeply", text=text[:40]) from None
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]

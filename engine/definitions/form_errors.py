@@ -116,6 +116,10 @@ def _sentence(kind: str, expected: Any, value: Any, schema: dict[str, Any], fall
     if kind == "enum":
         choices = ", ".join(shown(choice) for choice in expected)
         return N_("expected one of: {choices}; given {given}", choices=choices, given=given)
+    if kind == "const" and isinstance(expected, bool):  # a box that must be ticked: officials read ya/tidak
+        if expected:
+            return N_("must be true; given {given}", given=given)
+        return N_("must be false; given {given}", given=given)
     if kind == "const":
         wanted = shown(expected)
         return N_("must be {wanted}; given {given}", wanted=wanted, given=given)

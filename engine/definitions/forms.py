@@ -217,6 +217,9 @@ def _assign(schema: dict[str, Any], data: dict[str, Any], key: str, raw: str) ->
         target = nxt
 
 
+_YES_NO = {"ya": True, "tidak": False}
+
+
 def _typed(raw: str, schema: dict[str, Any] | None) -> Any:
     """A --set value as the schema types it: text for string fields, JSON for the others."""
     kinds = (schema or {}).get("type")
@@ -225,6 +228,8 @@ def _typed(raw: str, schema: dict[str, Any] | None) -> Any:
         return None if raw == "null" and "null" in kinds else raw
     if not kinds and raw in (schema or {}).get("enum", []):
         return raw
+    if "boolean" in kinds and raw.strip().lower() in _YES_NO:  # officials write ya/tidak; true/false still work
+        return _YES_NO[raw.strip().lower()]
     try:
         return json.loads(raw, parse_int=parse_json_int)  # NaN or Infinity: refused by the data check, by field
     except json.JSONDecodeError:  # not JSON: the text as typed (a number too long to read is refused, not kept)

@@ -320,7 +320,8 @@ def _step_findings(task: Any, forms: FormSource, add: Any) -> dict[str, Any] | N
     if problem:
         add(line, bpmn_id, "sla-invalid", f"task '{bpmn_id}' has sla={sla!r}, {problem}")
     if props.get("check"):
-        for rule, message in expression_problems(props["check"], f"task '{bpmn_id}' check", set()):
+        for rule, message in expression_problems(props["check"], N_("task '{task_id}' check", task_id=bpmn_id),
+                                                 set()):
             if rule == "condition-invalid":
                 add(line, bpmn_id, rule, message)
     name = props.get(FORM_PROPERTY)

@@ -157,7 +157,9 @@ class _YamlReader:
         try:
             check_expression(text, where, step_ids)
         except DefinitionError as exc:
-            self.problem(path, str(exc).removeprefix(f"{where}: "))
+            said = exc.message  # "{where}: {problem}": the problem alone, still a Message to translate
+            self.problem(path, said.fields["problem"] if said.fields.get("where") == where and "problem" in said.fields
+                         else str(exc).removeprefix(f"{where}: "))
 
     def _row_id(self, entry: dict[str, Any], nomor: int) -> str:
         default = default_parallel_id(nomor) if "bersamaan" in entry else default_step_id(nomor)

@@ -122,6 +122,11 @@ def _in_table_words(found: Any, place: _Place, table: SopTable) -> str:
                      step=table.rows[0].steps[0].id)
         return N_("the condition {syarat} reads '{name}' on its own, which is no step id; {fix}",
                   syarat=repr(place.syarat or ""), name=name.group(1) if name else "?", fix=fix)
+    if found.rule == "unreachable":  # the table's words, not the generated element's kind (userTask, gateway)
+        return N_("no row leads to this row (no lanjut, ya or tidak names it); jump to it from another row or "
+                  "remove it")
+    if found.rule == "dead-end":
+        return N_("this row never leads to selesai; give it a lanjut to another row or to selesai")
     if found.rule == "form-missing":
         return N_("the step records no form; give its kelengkapan: a form file of the forms folder "
                   "(kelengkapan: surat.schema.json, or {formulir: surat.schema.json, nama: Surat})")
