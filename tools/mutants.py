@@ -65,7 +65,8 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
                      ["tests/test_audit.py", "tests/test_tamper.py"]),
     "accounts": (["engine/service/people_service.py"],
                  ["tests/test_accounts.py", "tests/test_web_login.py", "tests/test_os_accounts.py"]),
-    "accounts-log": (["engine/store/accounts_log.py"], ["tests/test_accounts_log.py"]),
+    "accounts-log": (["engine/store/accounts_log.py"],
+                     ["tests/test_accounts_log.py", "tests/test_mutant_kills_accounts.py"]),
 }
 # Folders the tests read beside the code (the code itself, engine runner web, mutmut copies).
 ALSO_COPY = ["definitions", "forms", "examples", "babel.cfg"]
