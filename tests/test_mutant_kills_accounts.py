@@ -87,21 +87,22 @@ def _survey_by_tim(paths: dict[str, str], password: str = PASSWORD) -> int:
     return instance
 
 
-def _marks(paths: dict[str, str], instance: int) -> tuple[list[str], list[Any], list[tuple[str, str]]]:
+def _marks(paths: dict[str, str], instance: int) -> tuple[list[str], list[Any], list[dict[str, Any]]]:
     """How an instance's steps signed in with a password an operator set show: the lines of `sop verify` that name
-    them, password_set_by of each step in `sop history --json`, (login, set_by) in `sop verify --json`."""
+    them, password_set_by of each step in `sop history --json`, and `sop verify --json`'s password_set_by_operator."""
     sop = _sop(paths)
     lines = [line for line in sop("verify", str(instance)).stdout.splitlines() if "recorded by" in line]
     history = [r["password_set_by"] for r in sop.json("history", str(instance))]
     verdicts = sop.json("verify", str(instance))
-    return lines, history, [(m["login"], m["set_by"]) for m in verdicts[0]["password_set_by_operator"]]
+    return lines, history, verdicts[0]["password_set_by_operator"]
 
 
-def _tim_marked(instance: int) -> tuple[list[str], list[Any], list[tuple[str, str]]]:
+def _tim_marked(instance: int) -> tuple[list[str], list[Any], list[dict[str, Any]]]:
     """What _marks gives when tim.jaringan's survey (event 5), and it alone, was signed in with the clerk's
     password."""
     return ([f"instance {instance} event 5: recorded by 'tim.jaringan' signed in with a password set by operator "
-             "'tu.umum'"], [None, None, None, None, "tu.umum"], [("tim.jaringan", "tu.umum")])
+             "'tu.umum'"], [None, None, None, None, "tu.umum"],
+            [{"event": 5, "login": "tim.jaringan", "set_by": "tu.umum"}])
 
 
 def _downgrade(paths: dict[str, str]) -> None:
