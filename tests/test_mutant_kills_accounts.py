@@ -258,3 +258,20 @@ def test_a_step_by_someone_who_never_had_a_password_is_not_marked(paths: dict[st
     assert verdicts[0]["ok"] is True and verdicts[0]["password_set_by_operator"] == []
     head = verdicts[0]["head_hash"]
     assert sop("verify", str(instance)).stdout == f"instance {instance}: ok, 1 events, head {head}\n"
+
+
+def test_a_baseline_that_lists_no_session_ends_verifies(paths: dict[str, str]) -> None:
+    """A baseline event that carries only the accounts (no `session_ends` entry at all, as a log sealed by another
+    tool may be), correctly chained, reads as a baseline with no session ends: the store verifies."""
+    from engine.store.accounts_log import sealed_accounts_event
+
+    _sql(paths, "DELETE FROM session_ends")
+    _downgrade(paths)
+    assert _store_problems(paths)[0] == 0
+    [(at, data)] = _rows(paths, "SELECT time, data FROM accounts_events")
+    assert json.loads(data)["session_ends"] == {}
+    accounts_only = sealed_accounts_event(None, kind="baseline", login="", actor="sop", time=at,
+                                          data={"accounts": json.loads(data)["accounts"]})
+    _sql(paths, f"UPDATE accounts_events SET data = '{accounts_only.data}', hash = '{accounts_only.hash}'")
+    code, text, problems = _store_problems(paths)
+    assert (code, problems) == (0, []), text
