@@ -75,3 +75,21 @@ def test_an_instance_whose_events_were_all_deleted_is_named_not_a_crash(store: S
     verdicts = {v["instance"]: v for v in json.loads(result.stdout)}
     assert (verdicts[3]["ok"], verdicts[3]["events"], verdicts[3]["head_hash"]) == (False, 0, "")
     assert verdicts[3]["problems"] and verdicts[1]["ok"] and verdicts[2]["ok"]
+
+
+def test_an_altered_stored_spec_is_named_in_full_for_each_instance_on_it(store: Sop) -> None:
+    """The spec the store runs live steps from edited by SQL: verify names, for each instance on that version and
+    nothing else, the version (its first 12 characters) and what the change means."""
+    from audit_fixtures import tamper
+
+    tamper(store.db, ("UPDATE definition_versions SET spec = replace(spec, 'Paraf surat oleh Sekretaris', "
+                      "'Paraf oleh siapa saja')", ()))
+    result = store("verify", "--json")
+    assert result.exit_code == 1
+    verdicts = json.loads(result.stdout)
+    version = store.json("history", "1")[0]["version"]
+    message = (f"the stored spec of version {version[:12]} is not the one its pinned BPMN gives (it was altered); "
+               "live steps would run a different diagram")
+    assert [(v["instance"], v["problems"]) for v in verdicts] == [
+        (n, [{"event": 0, "problem": message}]) for n in (1, 2, 3)]
+    assert f"instance 1: FAILED: {message}\n" in store("verify").stdout
