@@ -93,3 +93,24 @@ def test_an_altered_stored_spec_is_named_in_full_for_each_instance_on_it(store: 
     assert [(v["instance"], v["problems"]) for v in verdicts] == [
         (n, [{"event": 0, "problem": message}]) for n in (1, 2, 3)]
     assert f"instance 1: FAILED: {message}\n" in store("verify").stdout
+
+
+def test_the_file_a_stored_spec_was_parsed_from_is_not_compared(store: Sop) -> None:
+    """The path the stored spec names as its BPMN file differs between machines and runs nothing: changed to another
+    folder, or left out altogether, the store still verifies."""
+    import sqlite3
+
+    from audit_fixtures import tamper
+
+    conn = sqlite3.connect(store.db)
+    [(version, text)] = conn.execute("SELECT version, spec FROM definition_versions").fetchall()
+    conn.close()
+    for path in ("/srv/lain/definitions/interkoneksi_data_baru.bpmn", None):
+        spec = json.loads(text)
+        if path is None:
+            del spec["process"]["file"]
+        else:
+            spec["process"]["file"] = path
+        tamper(store.db, ("UPDATE definition_versions SET spec = ? WHERE version = ?", (json.dumps(spec), version)))
+        result = store("verify")
+        assert result.exit_code == 0, result.output
