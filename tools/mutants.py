@@ -7,7 +7,7 @@ Each module runs in its own copy of the tracked files under build/mutants/work/M
 there, never the work tree), niced, with one worker. Its verdict is kept in build/mutants/MODULE.json as soon as it
 ends, so an interrupted run keeps the modules that finished; --resume carries on a module's interrupted run;
 --retest runs a finished module's survivors again against its tests as they are now (a killed mutant stays killed
-when tests are added), for the survivors a new test was written for.
+when tests are added), for the survivors a new test was written for; those listed as equivalent are not run again.
 tests/mutants_equivalent.md lists the survivors that no test can kill (the mutant behaves as the original), with why;
 they are left out of the rate. build/mutants/survivors.txt holds every other survivor with its diff.
 """
@@ -138,7 +138,9 @@ def retest_module(name: str) -> None:
         return
     result = json.loads(path.read_text())
     files, tests = MODULES[name]
-    survivors = sorted(result["survivors"])
+    listed = equivalents()  # an equivalent mutant survives any test: not run again
+    survivors = sorted(k for k, diff in result["survivors"].items()
+                       if k not in listed or " ".join(listed[k][0].split()) != mutated_line(diff))
     if not survivors:
         return
     copy_tracked(work, only="tests")
