@@ -114,3 +114,20 @@ def test_the_file_a_stored_spec_was_parsed_from_is_not_compared(store: Sop) -> N
         tamper(store.db, ("UPDATE definition_versions SET spec = ? WHERE version = ?", (json.dumps(spec), version)))
         result = store("verify")
         assert result.exit_code == 0, result.output
+
+
+def test_the_stored_spec_is_checked_even_when_the_replay_cannot_run(store: Sop) -> None:
+    """Instance 3's events all deleted (nothing to replay) and the stored spec altered, both by SQL: `sop verify 3`
+    names the emptied log and the altered spec, without an internal error."""
+    from audit_fixtures import tamper
+
+    version = store.json("history", "3")[0]["version"]
+    tamper(store.db, ("DELETE FROM events WHERE instance_id = 3", ()),
+           ("UPDATE definition_versions SET spec = replace(spec, 'Paraf surat oleh Sekretaris', "
+            "'Paraf oleh siapa saja')", ()))
+    result = store("verify", "3", "--json")
+    assert result.exit_code == 1 and "internal error" not in result.output and "Traceback" not in result.output
+    problems = [p["problem"] for p in json.loads(result.stdout)[0]["problems"]]
+    assert "the instance has no events (its log was emptied)" in problems
+    assert (f"the stored spec of version {version[:12]} is not the one its pinned BPMN gives (it was altered); "
+            "live steps would run a different diagram") in problems
