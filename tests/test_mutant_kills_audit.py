@@ -131,3 +131,27 @@ def test_the_stored_spec_is_checked_even_when_the_replay_cannot_run(store: Sop) 
     assert "the instance has no events (its log was emptied)" in problems
     assert (f"the stored spec of version {version[:12]} is not the one its pinned BPMN gives (it was altered); "
             "live steps would run a different diagram") in problems
+
+
+def test_a_snapshot_that_no_longer_builds_is_not_also_blamed_on_the_stored_spec(store: Sop) -> None:
+    """The pinned BPMN replaced by SQL with text that is not a diagram: verify names the altered snapshot and the
+    replay's failure to build it, and does not also call the stored spec altered (it cannot be compared)."""
+    import sqlite3
+
+    from audit_fixtures import tamper
+
+    from engine.common.canonical import canonical_json
+
+    conn = sqlite3.connect(store.db)
+    [(version, text)] = conn.execute("SELECT version, bundle FROM definition_versions").fetchall()
+    conn.close()
+    bundle = json.loads(text)
+    bundle["bpmn"]["text"] = "bukan diagram"
+    tamper(store.db, ("UPDATE definition_versions SET bundle = ? WHERE version = ?", (canonical_json(bundle), version)))
+    result = store("verify", "--json")
+    assert result.exit_code == 1 and "internal error" not in result.output
+    for verdict in json.loads(result.stdout):
+        problems = [p["problem"] for p in verdict["problems"]]
+        assert any(p.startswith(f"the pinned definition snapshot {version[:12]} was altered") for p in problems)
+        assert any(p.startswith(f"replay: the pinned definition {version[:12]} does not build") for p in problems)
+        assert not any("stored spec" in p for p in problems), problems
