@@ -174,12 +174,17 @@ def test_a_direct_https_request_gets_a_secure_cookie_and_plain_http_does_not(pat
 
 def test_a_trusted_proxy_without_the_login_header_is_no_sign_in(paths: dict[str, str]) -> None:
     """With --trust-header set, a request from the trusted proxy that carries no such header signs nobody in: the
-    person is sent to the sign-in page, which opens."""
+    person is sent to the sign-in page, which opens, and signing in there with a password works as without a proxy."""
     app = make_app(paths, trust_header="X-Remote-User", trusted_proxies=("10.0.0.5",))
     client = app.test_client()
     answer = client.get("/", environ_base={"REMOTE_ADDR": "10.0.0.5"})
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
     assert client.get("/login", environ_base={"REMOTE_ADDR": "10.0.0.5"}).status_code == 200
+    signed = client.post("/login", data={"login": "kadis", "password": PASSWORD, "csrf_token": csrf_of(client)},
+                         environ_base={"REMOTE_ADDR": "10.0.0.5"})
+    assert signed.status_code == 303
+    page = client.get("/", environ_base={"REMOTE_ADDR": "10.0.0.5"})
+    assert page.status_code == 200 and "Ir. Asmawi Alie" in page.get_data(as_text=True)
 
 
 def test_the_csrf_token_is_32_random_bytes(paths: dict[str, str]) -> None:
