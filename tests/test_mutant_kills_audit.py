@@ -75,3 +75,83 @@ def test_an_instance_whose_events_were_all_deleted_is_named_not_a_crash(store: S
     verdicts = {v["instance"]: v for v in json.loads(result.stdout)}
     assert (verdicts[3]["ok"], verdicts[3]["events"], verdicts[3]["head_hash"]) == (False, 0, "")
     assert verdicts[3]["problems"] and verdicts[1]["ok"] and verdicts[2]["ok"]
+
+
+def test_an_altered_stored_spec_is_named_in_full_for_each_instance_on_it(store: Sop) -> None:
+    """The spec the store runs live steps from edited by SQL: verify names, for each instance on that version and
+    nothing else, the version (its first 12 characters) and what the change means."""
+    from audit_fixtures import tamper
+
+    tamper(store.db, ("UPDATE definition_versions SET spec = replace(spec, 'Paraf surat oleh Sekretaris', "
+                      "'Paraf oleh siapa saja')", ()))
+    result = store("verify", "--json")
+    assert result.exit_code == 1
+    verdicts = json.loads(result.stdout)
+    version = store.json("history", "1")[0]["version"]
+    message = (f"the stored spec of version {version[:12]} is not the one its pinned BPMN gives (it was altered); "
+               "live steps would run a different diagram")
+    assert [(v["instance"], v["problems"]) for v in verdicts] == [
+        (n, [{"event": 0, "problem": message}]) for n in (1, 2, 3)]
+    assert f"instance 1: FAILED: {message}\n" in store("verify").stdout
+
+
+def test_the_file_a_stored_spec_was_parsed_from_is_not_compared(store: Sop) -> None:
+    """The path the stored spec names as its BPMN file differs between machines and runs nothing: changed to another
+    folder, or left out altogether, the store still verifies."""
+    import sqlite3
+
+    from audit_fixtures import tamper
+
+    conn = sqlite3.connect(store.db)
+    [(version, text)] = conn.execute("SELECT version, spec FROM definition_versions").fetchall()
+    conn.close()
+    for path in ("/srv/lain/definitions/interkoneksi_data_baru.bpmn", None):
+        spec = json.loads(text)
+        if path is None:
+            del spec["process"]["file"]
+        else:
+            spec["process"]["file"] = path
+        tamper(store.db, ("UPDATE definition_versions SET spec = ? WHERE version = ?", (json.dumps(spec), version)))
+        result = store("verify")
+        assert result.exit_code == 0, result.output
+
+
+def test_the_stored_spec_is_checked_even_when_the_replay_cannot_run(store: Sop) -> None:
+    """Instance 3's events all deleted (nothing to replay) and the stored spec altered, both by SQL: `sop verify 3`
+    names the emptied log and the altered spec, without an internal error."""
+    from audit_fixtures import tamper
+
+    version = store.json("history", "3")[0]["version"]
+    tamper(store.db, ("DELETE FROM events WHERE instance_id = 3", ()),
+           ("UPDATE definition_versions SET spec = replace(spec, 'Paraf surat oleh Sekretaris', "
+            "'Paraf oleh siapa saja')", ()))
+    result = store("verify", "3", "--json")
+    assert result.exit_code == 1 and "internal error" not in result.output and "Traceback" not in result.output
+    problems = [p["problem"] for p in json.loads(result.stdout)[0]["problems"]]
+    assert "the instance has no events (its log was emptied)" in problems
+    assert (f"the stored spec of version {version[:12]} is not the one its pinned BPMN gives (it was altered); "
+            "live steps would run a different diagram") in problems
+
+
+def test_a_snapshot_that_no_longer_builds_is_not_also_blamed_on_the_stored_spec(store: Sop) -> None:
+    """The pinned BPMN replaced by SQL with text that is not a diagram: verify names the altered snapshot and the
+    replay's failure to build it, and does not also call the stored spec altered (it cannot be compared)."""
+    import sqlite3
+
+    from audit_fixtures import tamper
+
+    from engine.common.canonical import canonical_json
+
+    conn = sqlite3.connect(store.db)
+    [(version, text)] = conn.execute("SELECT version, bundle FROM definition_versions").fetchall()
+    conn.close()
+    bundle = json.loads(text)
+    bundle["bpmn"]["text"] = "bukan diagram"
+    tamper(store.db, ("UPDATE definition_versions SET bundle = ? WHERE version = ?", (canonical_json(bundle), version)))
+    result = store("verify", "--json")
+    assert result.exit_code == 1 and "internal error" not in result.output
+    for verdict in json.loads(result.stdout):
+        problems = [p["problem"] for p in verdict["problems"]]
+        assert any(p.startswith(f"the pinned definition snapshot {version[:12]} was altered") for p in problems)
+        assert any(p.startswith(f"replay: the pinned definition {version[:12]} does not build") for p in problems)
+        assert not any("stored spec" in p for p in problems), problems

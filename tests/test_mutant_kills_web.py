@@ -4,6 +4,7 @@ body bound at exactly its size, the headers every answer carries and the session
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 from pathlib import Path
 
@@ -145,3 +146,108 @@ def test_a_sign_in_gives_a_fresh_token_and_the_old_one_is_refused(paths: dict[st
     assert client.post("/logout", data={"csrf_token": before}).status_code == 403
     assert client.get("/").status_code == 200  # still signed in
     assert client.post("/logout", data={"csrf_token": after}).status_code in (302, 303)
+
+
+def test_a_trusted_proxy_that_forwards_no_address_counts_against_itself(paths: dict[str, str]) -> None:
+    """The trusted proxy sends no X-Forwarded-For at all: the failed sign-in is refused as any other (401) and
+    counts against the proxy's own address; a request whose address the server does not know counts against '-'."""
+    client = make_app(paths, trusted_proxies=("192.0.2.50",)).test_client()
+    answer = client.post("/login", data={"login": "kadis", "password": WRONG, "csrf_token": csrf_of(client)},
+                         environ_base={"REMOTE_ADDR": "192.0.2.50"})
+    assert answer.status_code == 401 and _failures(paths, "192.0.2.50") == 1
+    unknown = make_app(paths).test_client()
+    answer = unknown.post("/login", data={"login": "kadis", "password": WRONG, "csrf_token": csrf_of(unknown)},
+                          environ_base={"REMOTE_ADDR": ""})
+    assert answer.status_code == 401 and _failures(paths, "-") == 1
+
+
+def test_a_direct_https_request_gets_a_secure_cookie_and_plain_http_does_not(paths: dict[str, str]) -> None:
+    """Over TLS to the server itself (no proxy) the session cookie is Secure; over plain http it is not, and a
+    proxy that is not trusted cannot make it so."""
+    app = make_app(paths)
+    direct = app.test_client().get("/login", base_url="https://kantor.example")
+    assert direct.status_code == 200 and "; Secure" in direct.headers["Set-Cookie"]
+    plain = app.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert plain.status_code == 200 and "Secure" not in plain.headers["Set-Cookie"]
+    assert "HttpOnly" in plain.headers["Set-Cookie"] and "SameSite=Lax" in plain.headers["Set-Cookie"]
+
+
+def test_a_trusted_proxy_without_the_login_header_is_no_sign_in(paths: dict[str, str]) -> None:
+    """With --trust-header set, a request from the trusted proxy that carries no such header signs nobody in: the
+    person is sent to the sign-in page, which opens, and signing in there with a password works as without a proxy."""
+    app = make_app(paths, trust_header="X-Remote-User", trusted_proxies=("10.0.0.5",))
+    client = app.test_client()
+    answer = client.get("/", environ_base={"REMOTE_ADDR": "10.0.0.5"})
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+    assert client.get("/login", environ_base={"REMOTE_ADDR": "10.0.0.5"}).status_code == 200
+    signed = client.post("/login", data={"login": "kadis", "password": PASSWORD, "csrf_token": csrf_of(client)},
+                         environ_base={"REMOTE_ADDR": "10.0.0.5"})
+    assert signed.status_code == 303
+    page = client.get("/", environ_base={"REMOTE_ADDR": "10.0.0.5"})
+    assert page.status_code == 200 and "Ir. Asmawi Alie" in page.get_data(as_text=True)
+
+
+def test_the_csrf_token_is_32_random_bytes(paths: dict[str, str]) -> None:
+    """Each session's token is 32 random bytes, URL-safe: 43 characters, different for each session."""
+    tokens = {csrf_of(make_app(paths).test_client()) for _ in range(3)}
+    assert len(tokens) == 3 and {len(t) for t in tokens} == {43}
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{43}", t) for t in tokens)
+
+
+class _Endless:
+    """A chunked request body that never ends; counts what the server read of it."""
+
+    def __init__(self) -> None:
+        self.read_bytes = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            raise MemoryError("the whole of an endless body was asked for")
+        self.read_bytes += size
+        return b"x" * size
+
+
+def test_an_endless_chunked_body_is_refused_after_reading_just_past_the_bound(paths: dict[str, str]) -> None:
+    """A chunked sign-in body that never ends is refused (413) once the server has read one byte past 1 MiB; it
+    never reads more."""
+    client = make_app(paths).test_client()
+    body = _Endless()
+    answer = client.post("/login", content_type="application/x-www-form-urlencoded",
+                         headers={"Transfer-Encoding": "chunked"},
+                         environ_overrides={"wsgi.input_terminated": True, "wsgi.input": body},
+                         environ_base={"REMOTE_ADDR": "192.0.2.64"})
+    assert answer.status_code == 413 and body.read_bytes == MIB + 1
+    assert _failures(paths, "192.0.2.64") == 0
+
+
+def test_a_session_without_its_times_asks_for_a_sign_in(paths: dict[str, str], server_clock: ServerClock) -> None:
+    """A signed session cookie naming kadis but without the sign-in time and last request time (one from before
+    sessions had them), or with only the sign-in time: the tasklist asks for a sign-in again."""
+    for kept in ({}, {"since": float(server_clock.now)}):
+        client = logged_in(make_app(paths), "kadis")
+        with client.session_transaction() as session:
+            session.pop("since")
+            session.pop("seen")
+            session.update(kept)
+        answer = client.get("/")
+        assert answer.status_code == 302 and "/login" in answer.headers["Location"], kept
+
+
+def test_a_session_idle_one_second_past_its_minutes_ends(paths: dict[str, str], server_clock: ServerClock) -> None:
+    """Idle 30 minutes and 1 second after the last request: the tasklist asks for a sign-in again."""
+    client = logged_in(make_app(paths), "kadis")
+    server_clock.now += 30 * 60 + 1
+    answer = client.get("/")
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+
+
+def test_the_last_request_time_moves_at_most_twice_a_minute(paths: dict[str, str],
+                                                           server_clock: ServerClock) -> None:
+    """A request 29 seconds after the sign-in does not count as activity (the session's last request time is kept
+    to the half minute): idle 30 minutes and 1 second from the sign-in ends the session."""
+    client = logged_in(make_app(paths), "kadis")
+    server_clock.now += 29
+    assert client.get("/").status_code == 200
+    server_clock.now += 30 * 60 + 1 - 29
+    answer = client.get("/")
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]

@@ -7,7 +7,7 @@ Each module runs in its own copy of the tracked files under build/mutants/work/M
 there, never the work tree), niced, with one worker. Its verdict is kept in build/mutants/MODULE.json as soon as it
 ends, so an interrupted run keeps the modules that finished; --resume carries on a module's interrupted run;
 --retest runs a finished module's survivors again against its tests as they are now (a killed mutant stays killed
-when tests are added), for the survivors a new test was written for.
+when tests are added), for the survivors a new test was written for; those listed as equivalent are not run again.
 tests/mutants_equivalent.md lists the survivors that no test can kill (the mutant behaves as the original), with why;
 they are left out of the rate. build/mutants/survivors.txt holds every other survivor with its diff.
 """
@@ -40,7 +40,8 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
                        "tests/test_verify_derived.py"]),
     "audit-verify": (["engine/audit/verify.py"],
                      ["tests/test_tamper.py", "tests/test_verify_derived.py", "tests/test_mutant_kills_audit.py",
-                      "tests/test_mutant_kills_roles.py", "tests/test_versions.py"]),
+                      "tests/test_mutant_kills_roles.py", "tests/test_versions.py",
+                      "tests/test_mutant_kills_accounts.py"]),
     "transition": (["engine/service/transition.py"],
                    ["tests/test_transition.py", "tests/test_outbox.py", "tests/test_tamper.py",
                     "tests/test_schedule.py", "tests/test_versions.py", "tests/test_mutant_kills_transition.py"]),
@@ -54,11 +55,13 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
                      ["tests/test_web_csrf.py", "tests/test_web_login.py", "tests/test_web_sessions.py",
                       "tests/test_web_limits.py", "tests/test_mutant_kills_web.py"]),
     "roles": (["engine/definitions/roles.py"],
-              ["tests/test_roles.py", "tests/test_roles_file_checks.py", "tests/test_hostile_roles.py"]),
+              ["tests/test_roles.py", "tests/test_roles_file_checks.py", "tests/test_hostile_roles.py",
+               "tests/test_mutant_kills_lanes.py"]),
     "store-writes": (["engine/store/sql_writes.py"],
                      ["tests/test_store.py", "tests/test_store_contract.py", "tests/test_outbox.py"]),
     "audit-records": (["engine/audit/records.py"],
-                      ["tests/test_tamper.py", "tests/test_audit.py", "tests/test_mutant_kills_audit.py"]),
+                      ["tests/test_tamper.py", "tests/test_audit.py", "tests/test_mutant_kills_audit.py",
+                       "tests/test_mutant_kills_history.py"]),
     "audit-replay": (["engine/audit/replay.py", "engine/audit/derived.py", "engine/audit/lane_audit.py"],
                      ["tests/test_tamper.py", "tests/test_verify_derived.py", "tests/test_audit.py"]),
     "audit-bundle": (["engine/audit/bundle.py", "engine/audit/bundle_files.py"],
@@ -67,7 +70,8 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
     # minutes per mutant; the accounts' rules it exercises through real logins are tested in-process beside it.
     "accounts": (["engine/service/people_service.py"],
                  ["tests/test_accounts.py", "tests/test_web_login.py", "tests/test_mutant_kills_accounts.py"]),
-    "accounts-log": (["engine/store/accounts_log.py"], ["tests/test_accounts_log.py"]),
+    "accounts-log": (["engine/store/accounts_log.py"],
+                     ["tests/test_accounts_log.py", "tests/test_mutant_kills_accounts.py"]),
 }
 # Folders the tests read beside the code (the code itself, engine runner web, mutmut copies).
 ALSO_COPY = ["definitions", "forms", "examples", "babel.cfg"]
@@ -137,7 +141,9 @@ def retest_module(name: str) -> None:
         return
     result = json.loads(path.read_text())
     files, tests = MODULES[name]
-    survivors = sorted(result["survivors"])
+    listed = equivalents()  # an equivalent mutant survives any test: not run again
+    survivors = sorted(k for k, diff in result["survivors"].items()
+                       if k not in listed or " ".join(listed[k][0].split()) != mutated_line(diff))
     if not survivors:
         return
     copy_tracked(work, only="tests")
