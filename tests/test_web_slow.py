@@ -31,6 +31,11 @@ def serving(tmp_path: Path, workers: int) -> Iterator[tuple[int, subprocess.Pope
     log = tmp_path / "serve.log"
     command = sop_command(paths, "serve", "--port", str(port), "--workers", str(workers))
     with server_process(command, port, log, cwd=ROOT, env=sop_env()) as server:
+        deadline = time.monotonic() + 30  # the port is bound before the workers serve: wait for a page
+        while _status(port, "GET /login") != 200:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("sop serve did not answer:\n" + log.read_text())
+            time.sleep(0.2)
         yield port, server
     assert "Traceback" not in log.read_text(), log.read_text()
 
