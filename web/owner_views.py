@@ -81,14 +81,10 @@ def edit(process: str) -> BaseResponse:
 @login_required
 def check(process: str) -> BaseResponse:
     """Lint the draft and show its problems under their rows, with its diagram; nothing is written."""
-    _owned(process)
-    e = engine()
-    definitions, forms, roles = _paths()
-    target = owner_draft.target_of(e, definitions, process)
-    try:
-        text = owner_draft.sent_text(request.form, request.files.get("file"), forms)
-    except DraftRefusedError as exc:
-        return _edit_page(e, process, target, text=request.form.get("table", ""), refusal=str(exc), status=422)
+    sent = _sent_draft(process)
+    if isinstance(sent, BaseResponse):
+        return sent
+    e, _, forms, roles, target, text = sent
     checked = owner_draft.check(text, process, target=target, forms=forms, roles=roles)
     return _edit_page(e, process, target, text=text, checked=checked)
 
@@ -97,14 +93,10 @@ def check(process: str) -> BaseResponse:
 @login_required
 def sheet(process: str) -> BaseResponse:
     """The draft's SOP AP sheet, as it will print once published (a draft lint refuses shows its problems)."""
-    _owned(process)
-    e = engine()
-    definitions, forms, roles = _paths()
-    target = owner_draft.target_of(e, definitions, process)
-    try:
-        text = owner_draft.sent_text(request.form, request.files.get("file"), forms)
-    except DraftRefusedError as exc:
-        return _edit_page(e, process, target, text=request.form.get("table", ""), refusal=str(exc), status=422)
+    sent = _sent_draft(process)
+    if isinstance(sent, BaseResponse):
+        return sent
+    e, _, forms, roles, target, text = sent
     checked = owner_draft.check(text, process, target=target, forms=forms, roles=roles)
     if checked.errors:
         return _edit_page(e, process, target, text=text, checked=checked, status=422,
@@ -124,14 +116,10 @@ def publish(process: str) -> BaseResponse:
     page was opened; then the plan for the running requests."""
     from engine import EngineError
 
-    _owned(process)
-    e = engine()
-    definitions, forms, roles = _paths()
-    target = owner_draft.target_of(e, definitions, process)
-    try:
-        text = owner_draft.sent_text(request.form, request.files.get("file"), forms)
-    except DraftRefusedError as exc:
-        return _edit_page(e, process, target, text=request.form.get("table", ""), refusal=str(exc), status=422)
+    sent = _sent_draft(process)
+    if isinstance(sent, BaseResponse):
+        return sent
+    e, definitions, forms, roles, target, text = sent
     now = owner_draft.file_text(target)
     if request.form.get("base", "") != owner_draft.fingerprint(now):
         return _edit_page(e, process, target, text=text, status=409, refusal=translate(N_(
@@ -160,6 +148,20 @@ def publish(process: str) -> BaseResponse:
     flash(translate(N_("The new version of {name} is published; it is used by requests started from now on",
                        name=name)))
     return redirect(url_for("owner.plan_page", process=process), 303)
+
+
+def _sent_draft(process: str) -> tuple[Engine, Path, Path, Path | None, Any, str] | BaseResponse:
+    """The draft a POST sends for a process the person owns (typed, or a file): the Engine, the definitions, forms
+    and roles in force, the SOP's file and the draft's text; or the edit page saying why the draft is refused."""
+    _owned(process)
+    e = engine()
+    definitions, forms, roles = _paths()
+    target = owner_draft.target_of(e, definitions, process)
+    try:
+        text = owner_draft.sent_text(request.form, request.files.get("file"), forms)
+    except DraftRefusedError as exc:
+        return _edit_page(e, process, target, text=request.form.get("table", ""), refusal=str(exc), status=422)
+    return e, definitions, forms, roles, target, text
 
 
 def _loads(e: Engine, process: str, definitions: Path) -> tuple[str, str | None]:
