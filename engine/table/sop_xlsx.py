@@ -11,12 +11,8 @@ file (the one well-kept pure-Python library for .xlsx); it is imported only here
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
-import io
 import json
 import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,46 +23,24 @@ from engine.common.errors import DefinitionError
 from engine.common.i18n import N_
 from engine.table.sop_table import END, SopTable, default_parallel_id, default_step_id
 from engine.table.sop_yaml import read_table, waktu_iso
-from engine.table.table_forms import key_from_judul, parse_jenis
-
-MAX_BYTES = 10 * 1024 * 1024  # the file as stored
-MAX_UNPACKED = 60 * 1024 * 1024  # all of its parts unpacked (a small file can unpack to gigabytes)
-MAX_ROWS = 1000  # rows read on a sheet
-MAX_COLUMNS = 60  # columns read on a sheet
-IDENTITY_LINE = 100_000  # lines of the identity sheet in the table's line map (the flow's are its row numbers)
+from engine.table.table_forms import parse_jenis
+from engine.table.xlsx_cells import (
+    SHEETS,
+    Problems,
+    SheetCells,
+    closest,
+    norm,
+    open_workbook,
+    read_sheets,
+    refuse_merged,
+    sheet_grid,
+    snake_key,
+)
+from engine.table.xlsx_identity import IDENTITY_LINE, identity_sheet, lane_notes
 
 _TABLE_PLACE = re.compile(r"^(?:row|baris) \d+ \([^)]*\)(?:, [^:]+)?: ")
-SHEETS = {"identitas": "Identitas", "pelaksana": "Pelaksana", "alur": "Alur", "kelengkapan": "Kelengkapan",
-          "petunjuk": "Petunjuk"}
 MARKS = {"x", "v", "✓", "✔", "√", "ya"}
 
-# The identity sheet's rows: label people read -> (key in the table's sop block, kind)
-IDENTITY_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("Id SOP", "id", "id"),
-    ("Nama SOP", "nama", "text"),
-    ("Instansi", "instansi", "text"),
-    ("Dinas", "dinas", "text"),
-    ("Nomor SOP", "nomor", "text"),
-    ("Tanggal Pembuatan", "tanggal_pembuatan", "date"),
-    ("Tanggal Revisi", "tanggal_revisi", "date"),
-    ("Tanggal Efektif", "tanggal_efektif", "date"),
-    ("Disahkan oleh (jabatan)", "disahkan_oleh.jabatan", "text"),
-    ("Disahkan oleh (nama)", "disahkan_oleh.nama", "text"),
-    ("Disahkan oleh (NIP)", "disahkan_oleh.nip", "text"),
-    ("Dasar Hukum", "dasar_hukum", "list"),
-    ("Kualifikasi Pelaksana", "kualifikasi_pelaksana", "list"),
-    ("Keterkaitan", "keterkaitan", "list"),
-    ("Peralatan/Perlengkapan", "peralatan_perlengkapan", "list"),
-    ("Peringatan", "peringatan", "text"),
-    ("Pencatatan dan Pendataan", "pencatatan_pendataan", "list"),
-    ("Peristiwa awal", "mulai", "text"),
-)
-_IDENTITY_ALIASES = {"id": "Id SOP", "id proses": "Id SOP", "nama": "Nama SOP", "nomor": "Nomor SOP",
-                     "disahkan oleh": "Disahkan oleh (jabatan)", "peralatan / perlengkapan": "Peralatan/Perlengkapan",
-                     "peralatan dan perlengkapan": "Peralatan/Perlengkapan", "mulai": "Peristiwa awal",
-                     "pencatatan / pendataan": "Pencatatan dan Pendataan"}
-
-# The flow sheet's columns: normalised header -> role
 FLOW_COLUMNS = {"no": "no", "no.": "no", "nomor": "no", "uraian kegiatan": "kegiatan", "kegiatan": "kegiatan",
                 "kelengkapan": "kelengkapan", "waktu": "waktu", "output": "output", "keterangan": "keterangan",
                 "id": "id", "id langkah": "id", "syarat": "syarat", "periksa": "periksa",
@@ -85,279 +59,9 @@ _BRANCH_END = re.compile(r"(?:(?P<q>[^;?]*\?)\s*)?(?P<label>[^\W\d_][\w /()-]{0,
 _NEXT = re.compile(r"(?:lanjut\s+)?ke\s+(?:no\.?\s*|nomor\s+|baris\s+)?(?P<no>\w+)\.?", re.I)
 _END = re.compile(r"selesai\.?(?:\s*:\s*(?P<name>.+))?", re.I)
 _GROUPED = re.compile(r"(\d+)\s*([a-z])", re.I)
-_NUMBERED = re.compile(r"^\s*(?:\d{1,3}[.)]|[-•*])\s+")
 _FORM_FILE = re.compile(r"[^\s()]+\.json", re.I)
 _NAMED_FORM = re.compile(r"(?P<nama>.+?)\s*\((?P<file>[^()\s]+\.json)\)", re.I)
-MONTHS = ("januari", "februari", "maret", "april", "mei", "juni", "juli", "agustus", "september", "oktober",
-           "november", "desember")
-_MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-              "november", "december")
 _UNITS = ("minggu", "hari", "jam", "menit", "detik")
-
-
-@dataclass
-class _Problems:
-    """Every mistake found, each at its sheet, row and column, reported together."""
-
-    items: list[tuple[int, int, str]] = field(default_factory=list)  # (sheet order, row, message)
-
-    def add(self, sheet: str, row: int | None, column: str | None, text: str) -> None:
-        order = list(SHEETS.values()).index(sheet) if sheet in SHEETS.values() else -1
-        if row is None:
-            said = N_("{sheet}: {text}", sheet=sheet, text=text) if sheet else text
-        elif column is None:
-            said = N_("{sheet}, row {row}: {text}", sheet=sheet, row=row, text=text)
-        else:
-            said = N_("{sheet}, row {row}, column {column}: {text}", sheet=sheet, row=row, column=column, text=text)
-        self.items.append((order, row or 0, said))
-
-    def raise_if_any(self, source: str) -> None:
-        if not self.items:
-            return
-        said = [text for _, _, text in sorted(self.items, key=lambda item: (item[0], item[1]))]
-        said = list(dict.fromkeys(said))
-        if len(said) == 1:
-            raise DefinitionError("{source}: {problem}", source=source, problem=said[0])
-        raise DefinitionError("{source}: the workbook has {problems_count} problems; fix them and try again:",
-                              problems=said, source=source, problems_count=len(said))
-
-
-def _text(value: Any) -> str:
-    """A cell as text: numbers without a needless .0, dates as YYYY-MM-DD, text stripped."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "ya" if value else "tidak"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).replace("\r\n", "\n").strip()
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().replace(":", " ").split())
-
-
-def _near(word: str, choices: list[str]) -> str | None:
-    found = difflib.get_close_matches(word.lower(), [c.lower() for c in choices], n=1, cutoff=0.75)
-    return next((c for c in choices if found and c.lower() == found[0]), None)
-
-
-def snake_key(title: str) -> str:
-    """A field's data key from its title, as the table makes it ("Nomor surat" -> nomor_surat)."""
-    return key_from_judul(title)
-
-
-# --- opening the file -------------------------------------------------------------------------------------------
-
-
-def _open(data: bytes, source: str) -> Any:
-    """The workbook, or a refusal that says why it is no workbook sop can read."""
-    if len(data) > MAX_BYTES:
-        raise DefinitionError("{source}: the workbook is {size_mb} MB; sop reads workbooks of at most {max_mb} MB "
-                              "(an SOP fits in far less: delete pictures and other sheets)", source=source,
-                              size_mb=len(data) // (1024 * 1024), max_mb=MAX_BYTES // (1024 * 1024))
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise DefinitionError("{source}: the workbook is protected with a password or saved in the old .xls "
-                              "format; remove the password and save it as an Excel workbook (.xlsx)", source=source)
-    if data[:4] != b"PK\x03\x04":
-        raise DefinitionError("{source}: the file is not an Excel workbook (.xlsx); save the sheet as .xlsx "
-                              "(in Excel or LibreOffice: Save As, Excel Workbook)", source=source)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        unpacked = -1
-    if unpacked > MAX_UNPACKED:
-        raise DefinitionError("{source}: the workbook unpacks to more than {max_mb} MB; an SOP fits in far less: "
-                              "delete pictures and other sheets", source=source, max_mb=MAX_UNPACKED // (1024 * 1024))
-    import openpyxl
-
-    try:
-        if unpacked < 0:
-            raise zipfile.BadZipFile
-        return openpyxl.load_workbook(io.BytesIO(data), data_only=False)
-    except Exception:  # openpyxl raises many kinds on a damaged file (KeyError, TypeError, XML errors...)
-        raise DefinitionError("{source}: the workbook is damaged and cannot be read; open it in Excel or "
-                              "LibreOffice and save it again as .xlsx", source=source) from None
-
-
-def _sheets(book: Any, problems: _Problems) -> dict[str, Any]:
-    """The sheets sop reads, by their key; a sheet whose name is close to one of them is named as a mistake."""
-    found: dict[str, Any] = {}
-    for name in book.sheetnames:
-        key = _norm(name)
-        if key in SHEETS:
-            found[key] = book[name]
-            continue
-        near = _near(key, list(SHEETS))
-        if near and near not in [_norm(n) for n in book.sheetnames]:
-            problems.add("", None, None, N_("sheet '{name}' is not a sheet sop reads; did you mean '{near}'?",
-                                            name=name, near=SHEETS[near]))
-    for required in ("identitas", "alur"):
-        if required not in found:
-            problems.add("", None, None, N_("the workbook has no sheet '{sheet}'; sheets: {sheets}. Add it (see "
-                                            "the template workbook)", sheet=SHEETS[required],
-                                            sheets=", ".join(book.sheetnames)))
-    return found
-
-
-@dataclass
-class _SheetCells:
-    """A sheet's cells as text (bounded), with the rows and columns people typed into."""
-
-    name: str
-    cells: dict[tuple[int, int], str]
-    rows: int
-    columns: int
-    merged_rows: dict[int, str]  # first row of a merged range -> its address
-
-
-def _grid(sheet: Any, title: str, problems: _Problems) -> _SheetCells:
-    cells: dict[tuple[int, int], str] = {}
-    rows = columns = 0
-    # openpyxl keeps the cells that exist in _cells; iter_rows would make every cell of the used range (a sheet
-    # formatted to row 1048576 is a million cells), so the stored ones are read, in order.
-    stored = getattr(sheet, "_cells", {})
-    beyond = sorted(key for key, cell in stored.items() if (key[0] > MAX_ROWS or key[1] > MAX_COLUMNS)
-                    and _text(cell.value) != "")
-    if beyond:
-        from openpyxl.utils import get_column_letter
-
-        r, c = beyond[0]
-        problems.add(title, None, None, N_("sop reads at most {max_rows} rows and {max_columns} columns of a sheet, "
-                                           "and there is text beyond them ({cell}); move it into the table or delete "
-                                           "it", max_rows=MAX_ROWS, max_columns=MAX_COLUMNS,
-                                           cell=f"{get_column_letter(c)}{r}"))
-    for (r, c), cell in sorted(stored.items()):
-        if r > MAX_ROWS or c > MAX_COLUMNS or cell.value is None or _text(cell.value) == "":
-            continue
-        if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
-            problems.add(title, r, None, N_("cell {cell} holds a formula ({formula}); type the value itself",
-                                            cell=cell.coordinate, formula=str(cell.value)[:40]))
-            continue
-        cells[(r, c)] = _text(cell.value)
-        rows, columns = max(rows, r), max(columns, c)
-    merged = {rng.min_row: rng.coord for rng in sheet.merged_cells.ranges}
-    return _SheetCells(title, cells, rows, columns, merged)
-
-
-def _refuse_merged(grid: _SheetCells, first_data_row: int, problems: _Problems) -> None:
-    for row, address in grid.merged_rows.items():
-        if row >= first_data_row:
-            problems.add(grid.name, row, None, N_("cells {cells} are merged; unmerge them and type the value in each "
-                                                  "cell", cells=address))
-
-
-# --- the identity sheet -----------------------------------------------------------------------------------------
-
-
-def _date(text: str) -> str | None:
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        try:
-            return dt.date.fromisoformat(text).isoformat()
-        except ValueError:
-            return None
-    found = re.fullmatch(r"(\d{1,2})[ -]([A-Za-z]+)[ -](\d{4})", text)
-    if found:
-        month = found.group(2).lower()
-        number = next((i + 1 for i, m in enumerate(MONTHS) if m == month or m[:3] == month), None) or next(
-            (i + 1 for i, m in enumerate(_MONTHS_EN) if m == month or m[:3] == month), None)
-        try:
-            return dt.date(int(found.group(3)), number, int(found.group(1))).isoformat() if number else None
-        except ValueError:
-            return None
-    found = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", text)
-    if found:
-        try:
-            return dt.date(int(found.group(3)), int(found.group(2)), int(found.group(1))).isoformat()
-        except ValueError:
-            return None
-    return None
-
-
-def _items(text: str) -> list[str]:
-    return [_NUMBERED.sub("", line).strip() for line in text.split("\n") if _NUMBERED.sub("", line).strip()]
-
-
-def _identity(grid: _SheetCells, problems: _Problems) -> tuple[dict[str, Any], dict[tuple[str | int, ...], int]]:
-    """The sop block (and mulai) from the Kolom | Isi rows; a list continues on rows whose Kolom is empty."""
-    labels = {_norm(label): (label, key, kind) for label, key, kind in IDENTITY_ROWS}
-    labels.update({alias: labels[_norm(target)] for alias, target in _IDENTITY_ALIASES.items()})
-    sop: dict[str, Any] = {}
-    lines: dict[tuple[str | int, ...], int] = {}
-    current: tuple[str, str, str] | None = None
-    start = 2 if _norm(grid.cells.get((1, 1), "")) in ("kolom", "isian", "judul") else 1
-    _refuse_merged(grid, start, problems)
-    for r in range(start, grid.rows + 1):
-        label, value = grid.cells.get((r, 1), ""), grid.cells.get((r, 2), "")
-        if label:
-            current = labels.get(_norm(label))
-            if current is None:
-                near = _near(_norm(label), [lbl for lbl, _, _ in IDENTITY_ROWS])
-                hint = N_("; did you mean '{near}'?", near=near) if near else N_("; the rows are: {labels}",
-                                                                               labels=", ".join(
-                                                                                   lbl for lbl, _, _ in IDENTITY_ROWS))
-                problems.add(grid.name, r, "Kolom", N_("'{label}' is not a field of the identity page{hint}",
-                                                       label=label, hint=hint))
-                continue
-        elif value and current is None:
-            problems.add(grid.name, r, "Kolom", N_("'{value}' has no field name in column Kolom; name it (e.g. "
-                                                   "Dasar Hukum)", value=value[:40]))
-            continue
-        if not value or current is None:
-            continue
-        _identity_value(sop, current, value, (grid.name, r), problems)
-        lines.setdefault(("sop", current[1].split(".")[0]), IDENTITY_LINE + r)
-    return sop, lines
-
-
-def _identity_value(sop: dict[str, Any], row: tuple[str, str, str], value: str, where: tuple[str, int],
-                    problems: _Problems) -> None:
-    label, key, kind = row
-    if kind == "list":
-        sop.setdefault(key, []).extend(_items(value))
-    elif kind == "date":
-        iso = _date(value)
-        if iso is None:
-            problems.add(where[0], where[1], "Isi", N_("{label} '{value}' is not a date; write it as 4 September "
-                                                       "2018 or 2018-09-04", label=label, value=value))
-        else:
-            sop[key] = iso
-    elif kind == "id" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-        example = snake_key(value).lstrip("0123456789_") or "sop_baru"
-        problems.add(where[0], where[1], "Isi", N_("{label} '{value}' is not an id; use letters, digits and _ only, "
-                                                   "not starting with a digit (e.g. {example}), or leave it empty",
-                                                   label=label, value=value, example=example))
-    elif "." in key:
-        outer, inner = key.split(".")
-        sop.setdefault(outer, {})[inner] = value
-    elif key in sop and kind != "list":
-        problems.add(where[0], where[1], "Kolom", N_("{label} is given twice; keep one row", label=label))
-    else:
-        sop[key] = value
-
-
-# --- the Pelaksana sheet ----------------------------------------------------------------------------------------
-
-
-def _lane_notes(grid: _SheetCells, problems: _Problems) -> dict[str, str]:
-    notes: dict[str, str] = {}
-    start = 2 if _norm(grid.cells.get((1, 1), "")) in ("nama", "pelaksana") else 1
-    _refuse_merged(grid, start, problems)
-    for r in range(start, grid.rows + 1):
-        name, text = grid.cells.get((r, 1), ""), grid.cells.get((r, 2), "")
-        if not name and text:
-            problems.add(grid.name, r, "Nama", N_("the description '{text}' has no Pelaksana name; write the name in "
-                                                  "column Nama", text=text[:40]))
-        elif name in notes:
-            problems.add(grid.name, r, "Nama", N_("Pelaksana '{name}' is listed twice; list each once", name=name))
-        elif name:
-            notes[name] = text
-    return notes
 
 
 # --- the flow sheet ---------------------------------------------------------------------------------------------
@@ -381,30 +85,30 @@ class _Header:
     lanes: dict[int, str]  # column -> lane name
 
 
-def _header(grid: _SheetCells, known_lanes: list[str], problems: _Problems) -> _Header | None:
+def _header(grid: SheetCells, known_lanes: list[str], problems: Problems) -> _Header | None:
     top = next((r for r in range(1, min(grid.rows, 20) + 1)
-                if any(FLOW_COLUMNS.get(_norm(grid.cells.get((r, c), ""))) == "kegiatan"
+                if any(FLOW_COLUMNS.get(norm(grid.cells.get((r, c), ""))) == "kegiatan"
                        for c in range(1, grid.columns + 1))), None)
     if top is None:
         problems.add(grid.name, None, None, N_("no header row with 'Uraian Kegiatan' in the first 20 rows; the "
                                                "columns are No, Uraian Kegiatan, one per Pelaksana, Kelengkapan, "
                                                "Waktu, Output, Keterangan"))
         return None
-    two_rows = any(_norm(grid.cells.get((top, c), "")) in GROUP_TITLES for c in range(1, grid.columns + 1))
+    two_rows = any(norm(grid.cells.get((top, c), "")) in GROUP_TITLES for c in range(1, grid.columns + 1))
     last = top + 1 if two_rows else top
     header = _Header(last, {}, {}, {})
     for c in range(1, grid.columns + 1):
         title = (grid.cells.get((last, c)) if two_rows else None) or grid.cells.get((top, c), "")
-        if not title or _norm(title) in GROUP_TITLES:
+        if not title or norm(title) in GROUP_TITLES:
             continue
         header.titles[c] = title
-        role = FLOW_COLUMNS.get(_norm(title))
+        role = FLOW_COLUMNS.get(norm(title))
         if role is not None:
             header.roles[c] = role
-        elif title in known_lanes or (not known_lanes and not _near(_norm(title), list(FLOW_TITLES.values()))):
+        elif title in known_lanes or (not known_lanes and not closest(norm(title), list(FLOW_TITLES.values()))):
             header.lanes[c] = title
         else:
-            near = _near(title, known_lanes + list(FLOW_TITLES.values()))
+            near = closest(title, known_lanes + list(FLOW_TITLES.values()))
             hint = N_("; did you mean '{near}'?", near=near) if near else N_(
                 "; the Pelaksana are: {lanes}", lanes=", ".join(known_lanes))
             problems.add(grid.name, last, title, N_("'{title}' is neither a column of the sheet nor a Pelaksana{hint}",
@@ -418,8 +122,8 @@ def _header(grid: _SheetCells, known_lanes: list[str], problems: _Problems) -> _
     return header
 
 
-def _flow_rows(grid: _SheetCells, header: _Header, problems: _Problems) -> list[_FlowRow]:
-    _refuse_merged(grid, header.row + 1, problems)
+def _flow_rows(grid: SheetCells, header: _Header, problems: Problems) -> list[_FlowRow]:
+    refuse_merged(grid, header.row + 1, problems)
     rows: list[_FlowRow] = []
     for r in range(header.row + 1, grid.rows + 1):
         values = {role: grid.cells.get((r, c), "") for c, role in header.roles.items()}
@@ -442,7 +146,7 @@ def _flow_rows(grid: _SheetCells, header: _Header, problems: _Problems) -> list[
     return rows
 
 
-def _groups(rows: list[_FlowRow], problems: _Problems, sheet: str) -> list[list[_FlowRow]]:
+def _groups(rows: list[_FlowRow], problems: Problems, sheet: str) -> list[list[_FlowRow]]:
     """Rows as the table's entries: 4a, 4b... next to each other make one entry of steps done at the same time."""
     groups: list[list[_FlowRow]] = []
     for row in rows:
@@ -525,23 +229,23 @@ def kind_problem(jenis: str) -> str | None:
     return parse_jenis(jenis)[1]
 
 
-def _fields(grid: _SheetCells, problems: _Problems) -> dict[str, list[tuple[int, dict[str, str]]]]:
+def _fields(grid: SheetCells, problems: Problems) -> dict[str, list[tuple[int, dict[str, str]]]]:
     """The fields of each flow row's artefact, by the row's No, each with its sheet row."""
     columns: dict[int, str] = {}
     for c in range(1, grid.columns + 1):
         title = grid.cells.get((1, c), "")
-        role = FIELD_COLUMNS.get(_norm(title))
+        role = FIELD_COLUMNS.get(norm(title))
         if role:
             columns[c] = role
         elif title:
-            near = _near(title, list(FIELD_TITLES))
+            near = closest(title, list(FIELD_TITLES))
             problems.add(grid.name, 1, title, N_("'{title}' is not a column of this sheet; the columns are {columns}",
                                                  title=title, columns=", ".join(FIELD_TITLES)) + (
                 N_("; did you mean '{near}'?", near=near) if near else ""))
     for role, title in (("no", "No"), ("judul", "Isian"), ("jenis", "Jenis")):
         if role not in columns.values():
             problems.add(grid.name, 1, None, N_("there is no column '{column}'; add it", column=title))
-    _refuse_merged(grid, 2, problems)
+    refuse_merged(grid, 2, problems)
     out: dict[str, list[tuple[int, dict[str, str]]]] = {}
     for r in range(2, grid.rows + 1):
         values = {role: grid.cells.get((r, c), "") for c, role in columns.items()}
@@ -580,7 +284,7 @@ def _isian(rows: list[tuple[int, dict[str, str]]]) -> list[dict[str, Any]]:
 class _FlowReading:
     """What reading the flow needs: the problems, the forms folder, and each row's label -> entry number."""
 
-    problems: _Problems
+    problems: Problems
     sheet: str
     forms_dir: Path | None
     fields: dict[str, list[tuple[int, dict[str, str]]]]
@@ -605,7 +309,7 @@ def _waktu(text: str, ctx: _FlowReading, row: int) -> None:
     iso = waktu_iso(text)
     if iso is None:
         words = re.findall(r"\d+|[^\W\d_]+", text.lower())
-        fixed = " ".join(w if w.isdigit() or w in _UNITS else (_near(w, list(_UNITS)) or w) for w in words)
+        fixed = " ".join(w if w.isdigit() or w in _UNITS else (closest(w, list(_UNITS)) or w) for w in words)
         hint = N_("write '{fixed}'", fixed=fixed) if fixed != text.lower() and waktu_iso(fixed) else N_(
             "write it as '30 menit', '1 jam' or '2 hari'")
         ctx.problems.add(ctx.sheet, row, "Waktu", N_("'{text}' is not a length of time; {hint}", text=text,
@@ -820,7 +524,7 @@ def _labels(groups: list[list[_FlowRow]], ctx: _FlowReading) -> None:
                 default_step_id(number))
 
 
-def _flow(grid: _SheetCells, notes: dict[str, str], ctx: _FlowReading) -> tuple[list[str], list[dict[str, Any]]]:
+def _flow(grid: SheetCells, notes: dict[str, str], ctx: _FlowReading) -> tuple[list[str], list[dict[str, Any]]]:
     header = _header(grid, list(notes), ctx.problems)
     if header is None:
         return [], []
@@ -842,12 +546,12 @@ def workbook_document(data: bytes, source: str, *, forms_dir: Path | None = None
 
     Every mistake is reported at once, each at its sheet, row and column; nothing is read beyond the bounds.
     """
-    problems = _Problems()
-    book = _open(data, source)
-    sheets = _sheets(book, problems)
-    grids = {key: _grid(sheet, SHEETS[key], problems) for key, sheet in sheets.items() if key != "petunjuk"}
-    sop, lines = _identity(grids["identitas"], problems) if "identitas" in grids else ({}, {})
-    notes = _lane_notes(grids["pelaksana"], problems) if "pelaksana" in grids else {}
+    problems = Problems()
+    book = open_workbook(data, source)
+    sheets = read_sheets(book, problems)
+    grids = {key: sheet_grid(sheet, SHEETS[key], problems) for key, sheet in sheets.items() if key != "petunjuk"}
+    sop, lines = identity_sheet(grids["identitas"], problems) if "identitas" in grids else ({}, {})
+    notes = lane_notes(grids["pelaksana"], problems) if "pelaksana" in grids else {}
     fields = _fields(grids["kelengkapan"], problems) if "kelengkapan" in grids else {}
     ctx = _FlowReading(problems, SHEETS["alur"], forms_dir, fields)
     lanes, entries = _flow(grids["alur"], notes, ctx) if "alur" in grids else ([], [])
@@ -891,7 +595,7 @@ def read_workbook(data: bytes, source: str, *, forms_dir: Path | None = None) ->
         if not found:
             raise
         place = sheet_places(text, source, rows)
-        problems = _Problems()
+        problems = Problems()
         for line, told in found:
             said = _TABLE_PLACE.sub("", str(told), count=1)  # the table's "row 1 (Id), key:": the sheet's place instead
             sheet, row = place(line)

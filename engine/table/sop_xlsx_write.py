@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from engine.table.sop_table import END, SopTable, default_step_id
-from engine.table.sop_xlsx import FIELD_TITLES, FLOW_TITLES, IDENTITY_ROWS, MONTHS, deciding_fields, derive_syarat
+from engine.table.sop_xlsx import FIELD_TITLES, FLOW_TITLES, deciding_fields, derive_syarat
 from engine.table.sop_yaml import waktu_iso
 from engine.table.table_forms import isian_entry
+from engine.table.xlsx_identity import IDENTITY_ROWS, MONTHS
 
 _ISO_PART = re.compile(r"(\d+)([WDHMS])")
 _ISO_WORD = {"W": "minggu", "D": "hari", "H": "jam", "M": "menit", "S": "detik"}
