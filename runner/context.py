@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from .render import message
+from .words import N_
 
 if TYPE_CHECKING:
     from engine import Engine
@@ -213,8 +214,8 @@ def _refuse(error: str | Exception, code: str = "refused", as_json: bool = False
         if problems:
             body["problems"] = [translate(problem) for problem in problems]
         click.echo(json.dumps(body, ensure_ascii=False), err=True)
-    else:
-        message(f"Error: {text}")
+    else:  # translated once, from the error's own template: its text is not read again as a line to match
+        message(N_("Error: {message}", message=error))
     raise SystemExit(exit_code)
 
 

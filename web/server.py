@@ -87,8 +87,11 @@ class PacedThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has no 
     def handle(self, conn: Any) -> Any:
         if not self.cfg.is_ssl:
             if not isinstance(conn.sock, PacedSocket):
-                conn.sock = PacedSocket(conn.sock)
-            conn.sock.start_request()
+                conn.sock = PacedSocket(conn.sock)  # a new connection: its first request's pace counts from now
+            elif conn.initialized:
+                conn.sock.start_request()  # the next request of a kept-alive connection
+            # else: a connection gthread handed back to its poller before reading (no data yet) keeps its clock,
+            # so a client that sends a byte now and then is not granted a fresh grace each time
         return super().handle(conn)
 
 

@@ -141,7 +141,8 @@ class MessageCatalog:
             best = (exact, len(text))
         else:
             best = max(self._readings(text, depth), key=lambda r: r[1], default=(text, 0))
-            bare = text.lstrip(" -")  # a list item (`  - ...`) or an indented line whose entry has no indent
+            bare = _ITEM_MARK.sub("", text, count=1)  # a list item (`  - ...`) or an indented line whose entry has
+            # no indent; an option's dashes (`--since`) are no list mark
             if best[1] == 0 and bare != text:
                 inner, covered = self._scored(bare, depth)
                 best = (text[: len(text) - len(bare)] + inner, covered)
@@ -179,6 +180,9 @@ class MessageCatalog:
         if template.frame and covered == template.literal:
             return None  # a frame whose parts are no messages split the line wrongly
         return _fill(template.translated, values), covered
+
+
+_ITEM_MARK = re.compile(r"^ *(?:- +)?")
 
 
 def _fill(translated: str, values: dict[str, str]) -> str:
