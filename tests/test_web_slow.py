@@ -51,6 +51,14 @@ def _status(port: int, line: str, timeout: float = 2.0) -> int | None:
     return int(head.split()[1]) if head.startswith(b"HTTP/1.1 ") else None
 
 
+def _readable(conn: socket.socket, timeout: float) -> bool:
+    """True when the server sent something (or hung up) within timeout; poll, not select: the test process may
+    hold more than 1024 descriptors by now (select refuses those above FD_SETSIZE)."""
+    poller = select.poll()
+    poller.register(conn, select.POLLIN | select.POLLHUP | select.POLLERR)
+    return bool(poller.poll(timeout * 1000))
+
+
 def _trickle(port: int, head: bytes, stop: threading.Event, closed: list[float]) -> None:
     """Send head one byte every two seconds (then a body the same way) until the server closes the connection;
     note when it did."""
@@ -63,8 +71,7 @@ def _trickle(port: int, head: bytes, stop: threading.Event, closed: list[float])
                 conn.sendall(bytes([byte]))
             except OSError:
                 break
-            readable, _, _ = select.select([conn], [], [], 2.0)
-            if readable:
+            if _readable(conn, 2.0):
                 try:
                     while conn.recv(4096):
                         pass
@@ -117,7 +124,7 @@ def _send_until_answered(port: int, head: bytes, chunked: bool) -> tuple[int | N
     with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
         conn.sendall(head)
         while sent < BIG:
-            readable, _, _ = select.select([conn], [], [], 0)
+            readable = _readable(conn, 0)
             if readable:
                 break
             try:
