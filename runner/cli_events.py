@@ -13,7 +13,7 @@ KIND_WORDS = {
     "instance-started": N_("instance started"), "task-ready": N_("task ready"), "task-claimed": N_("task claimed"),
     "task-released": N_("claim released"), "task-completed": N_("task completed"),
     "instance-completed": N_("instance completed"), "task-overdue": N_("task overdue"),
-    "task-due-soon": N_("task due soon"),
+    "task-due-soon": N_("task due soon"), "task-returned": N_("task returned for revision"),
     "timer-fired": N_("timer fired"), "instance-migrated": N_("instance moved to another version"),
 }
 

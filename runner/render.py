@@ -34,6 +34,8 @@ def emit_json_list(items: Sequence[dict[str, Any]]) -> None:
     _write("[\n" + ",\n".join([dumps(item) for item in items]) + "\n]\n")
 
 
+# Events whose history summary is the engine's own words (a claim, a return), not an artefact's fields.
+ENGINE_WORDED = ("task-claimed", "task-released", "task-returned")
 NO_ARTEFACT = N_("a step with no artefact: it takes no data")
 
 
@@ -266,7 +268,7 @@ def history_table(rows: Sequence[Any], document: InstanceDocument, times: LocalT
     said = document.summaries()
     cells = []
     for r in rows:
-        if r.type in ("task-claimed", "task-released"):
+        if r.type in ENGINE_WORDED:
             summary = translate(str(r.summary))
         else:
             summary = said.get(r.seq, "")

@@ -13,7 +13,7 @@ from .security import DOCUMENT_POLICY
 from .words import N_, translate
 
 instances = Blueprint("instances", __name__)
-CLAIM_EVENTS = ("task-claimed", "task-released")  # their summaries are the engine's words, not an artefact's
+CLAIM_EVENTS = ("task-claimed", "task-released", "task-returned")  # summaries in the engine's words, no artefact
 LEGIBLE_PX = 12  # the smallest label of a diagram is drawn at least this large (CSS pixels) unless fitted
 ZOOMS = {"fit": N_("Whole diagram"), "read": N_("Readable"), "large": N_("Large")}
 ZOOM_SCALES = {"read": 1.0, "large": 1.5}

@@ -3,6 +3,7 @@ ready rows (since, due), step records, waiting timers, instance totals, `updated
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -51,6 +52,17 @@ def _retimed(event: Any) -> frozenset[str]:
         else frozenset()
 
 
+def _sent_back(event: Any) -> str | None:
+    """The ready step a task-returned event sent back (its record ends there), else None."""
+    if event.type != "task-returned":
+        return None
+    try:
+        source = json.loads(event.data).get("from_task")
+    except (ValueError, AttributeError):
+        return None
+    return source if isinstance(source, str) else None
+
+
 def expected_rows(record: AuditRecord, observed: list[Observed], clock: Clock) -> Expected:
     """Recompute the derived rows as each transition wrote them (a transition: an event and the
     instance-completed event that may follow it at once)."""
@@ -72,10 +84,11 @@ def expected_rows(record: AuditRecord, observed: list[Observed], clock: Clock) -
             claims[event.task_uuid] = (event.actor, event.time)
         elif event.type == "task-released":
             claims.pop(event.task_uuid or "", None)
-        if event.type == "task-completed" and event.task_uuid in steps:
-            done = steps[event.task_uuid]
-            steps[event.task_uuid] = done._replace(done_seq=event.seq, done_at=event.time,
-                                                   taken=clock.worked(done.ready_at, event.time))
+        finished = event.task_uuid if event.type == "task-completed" else _sent_back(event)
+        if finished in steps:  # a step completed, or sent back for revision: its time ends with the event
+            done = steps[finished]
+            steps[finished] = done._replace(done_seq=event.seq, done_at=event.time,
+                                            taken=clock.worked(done.ready_at, event.time))
         retime = _retimed(event) if event.type == "instance-migrated" else frozenset()
         for task in seen.ready:
             if task.id not in steps:

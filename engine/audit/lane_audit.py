@@ -18,21 +18,37 @@ def lane_problems(record: AuditRecord, cache: dict[Any, Any]) -> list[Problem]:
         return []
     problems = []
     for event in record.events:
-        if event.type not in ("task-completed", "task-claimed"):  # a claim is held to the lane like completing
+        if event.type not in ("task-completed", "task-claimed", "task-returned"):  # held to the lane like completing
             continue
         row = in_force_at(record.roles, event.time)
         if row is None:
             continue
         roles = _roles(row, cache)
-        lane = _lane(record, event.version, event.task or "", cache)
+        lane = _lane(record, event.version, _acted_on(event), cache)
         if roles is None or lane is False:
             continue  # the roles log check or the replay names what is unreadable
         message = completion_problem(roles, event.actor, event.operator, lane if isinstance(lane, str) else None,
-                                     "claimed" if event.type == "task-claimed" else "completed")
+                                     DID.get(event.type, "completed"))
         if message:
             problems.append(Problem(event.seq, f"event {event.seq} ({event.type} {event.task} at {event.time}): "
                                                f"{message} under roles version {row.version[:12]} then in force"))
     return problems
+
+
+DID = {"task-claimed": "claimed", "task-returned": "sent back"}
+
+
+def _acted_on(event: Any) -> str:
+    """The step an act was done on: a return's is the step it was sent back from, not the one it reopened."""
+    if event.type == "task-returned":
+        import json
+
+        try:
+            source = json.loads(event.data).get("from")
+        except (ValueError, AttributeError):
+            source = None
+        return source if isinstance(source, str) else ""
+    return str(event.task or "")
 
 
 def completion_problem(roles: Roles, actor: str, operator: str, lane: str | None, did: str = "completed") -> str:

@@ -215,10 +215,22 @@ def history_rows(events: list[EventRow], steps: dict[str, tuple[str, str | None]
         previous = moment if moment is not None else previous
         name, lane = steps.get(event.task or "", (event.task or "", None))
         label = name if event.task else EVENT_LABELS.get(event.type, f"({event.type})")
+        summary = EVENT_SUMMARIES.get(event.type) or (_return_summary(event.data, steps) if event.type ==
+                                                      "task-returned" else None)
         rows.append(HistoryRow(event.seq, event.time, event.type, event.task, label, lane, event.actor,
-                               event.operator, after, EVENT_SUMMARIES.get(event.type)
-                               or (artefact_summary(event.data) if summaries else "")))
+                               event.operator, after, summary or (artefact_summary(event.data) if summaries else "")))
     return rows
+
+
+def _return_summary(data_text: str, steps: dict[str, tuple[str, str | None]]) -> str:
+    """What a history row says of a return: the step it came from and the reason."""
+    try:
+        data = json.loads(data_text)
+        source, reason = str(data["from"]), str(data["reason"])
+    except (ValueError, KeyError, TypeError):
+        return "(unreadable)"
+    return N_("(returned for revision from '{step}': {reason})", step=steps.get(source, (source, None))[0],
+              reason=" / ".join(line.strip() for line in reason.splitlines() if line.strip()))
 
 
 def step_names(spec_text: str) -> dict[str, tuple[str, str | None]]:

@@ -402,3 +402,34 @@ def _claim_changed(workflow: Any, event: EventRow, data: Any, context: _Context)
 
 
 EVENT_HANDLERS["task-claimed"] = EVENT_HANDLERS["task-released"] = _claim_changed
+
+
+def _returned(workflow: Any, event: EventRow, data: Any, context: _Context) -> Any:
+    """A ready step sent the instance back to an earlier one (`sop return`): the same return again, by the same
+    function, which must reopen the step under the UUID the event recorded."""
+    from engine.runtime.returning import return_to
+    from engine.runtime.workflow import is_ready_user_task, task_by_uuid
+
+    where = N_("event {seq} (task-returned {task})", seq=event.seq, task=event.task)
+    source, source_uuid = data.get("from"), data.get("from_task")
+    task = task_by_uuid(workflow, source_uuid) if isinstance(source_uuid, str) else None
+    if task is None or task.task_spec.bpmn_id != source or not is_ready_user_task(task):
+        listing = ", ".join(f"'{t.task}'" for t in _ready(workflow)) or N_("none")
+        raise Divergence(event.seq, f"{where}: step {source!r} ({source_uuid}) was not ready at that point by "
+                                    f"replay; ready then: {listing}")
+    if not isinstance(data.get("reason"), str) or not data["reason"].strip():
+        raise Divergence(event.seq, f"{where}: a return carries its reason, but this one has none")
+    holder = context.claimer(workflow, source_uuid or "")
+    if holder not in (None, event.actor, event.operator):
+        raise Divergence(event.seq, f"{where}: {event.actor} sent back a step {holder} had claimed")
+    try:
+        reopened = return_to(workflow, task, event.task or "", event.seq, what=where)
+    except EngineError as exc:
+        raise Divergence(event.seq, f"{where} fails when replayed: {exc}") from None
+    if str(reopened.id) != event.task_uuid:
+        raise Divergence(event.seq, f"{where}: the step reopens as task {reopened.id} by replay, not "
+                                    f"{event.task_uuid}")
+    return workflow
+
+
+EVENT_HANDLERS["task-returned"] = _returned

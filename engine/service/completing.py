@@ -91,6 +91,16 @@ def complete(context: EngineContext, instance: int, task: str, data: dict[str, A
     return StepResult(at.target.task, at.target.id, instance_view(done.row, done.ready, dict(at.task.data)))
 
 
+def _without_files(schema: dict[str, Any], artefact: Any) -> dict[str, Any]:
+    """An artefact as a form's start, without its file fields (a file is attached again, not carried in a form)."""
+    from engine.definitions.form_files import file_fields
+
+    if not isinstance(artefact, dict):
+        return {}
+    files = file_fields(schema)
+    return {k: v for k, v in artefact.items() if k not in files}
+
+
 def form_defaults(context: EngineContext, instance: int, task: str) -> dict[str, Any]:
     """The values a ready step's form starts with: fields taken from earlier steps' artefacts (`x-sop-default:
     {from: STEP.FIELD}`) and date fields its UI schema starts at today (`ui:default: "today"`, the office's date)."""
@@ -102,9 +112,12 @@ def form_defaults(context: EngineContext, instance: int, task: str) -> dict[str,
     view, schema = ready_form(context, instance, task)
     if not view.form:
         return {}
-    record = {event.task: json.loads(event.data) for event in context.store().events(instance)
+    events = context.store().events(instance)
+    record = {event.task: json.loads(event.data) for event in events
               if event.type == "task-completed" and event.task}  # each step's latest artefact
     values = record_defaults(schema, record)
+    if any(e.type == "task-returned" and e.task_uuid == view.id for e in events) and view.task in record:
+        values = {**values, **_without_files(schema, record[view.task])}  # sent back: its last artefact to revise
     ui = instance_ui_schema(context, instance, view.task)
     if ui:
         from datetime import datetime

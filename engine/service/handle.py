@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from engine.common.models import AttachmentView, InstanceView, StepResult, TaskView
     from engine.service.artefact_documents import InstanceDocument
     from engine.service.context import EngineContext
+    from engine.service.returning import ReturnChoice
     from engine.service.versions import MigrationResult
     from engine.store.protocol import EventRow, InstanceRow
 
@@ -153,6 +154,21 @@ class InstanceHandle:
         from engine.service.claims import change_claim
 
         return change_claim(self._context, self.number, task, requested=actor, take=True)
+
+    def send_back(self, task: str, *, to: str, reason: str, actor: str | None = None) -> TaskView:
+        """Return for revision: send the instance back from a ready step to an earlier completed step on the path
+        taken (to: its BPMN id), with a reason; that step is ready again (returned), the steps after it come again."""
+        self.readable()
+        from engine.service.returning import send_back
+
+        return send_back(self._context, self.number, task, to=to, reason=reason, actor=actor)
+
+    def return_choices(self, task: str) -> list[ReturnChoice]:
+        """The earlier completed steps a ready step may be sent back to, nearest first (empty: none may be)."""
+        self.readable()
+        from engine.service.returning import return_choices
+
+        return return_choices(self._context, self.number, task)
 
     def release(self, task: str, *, actor: str | None = None) -> TaskView:
         """Give back a claimed task: its claimer or an operator of the roles in force."""
