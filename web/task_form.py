@@ -169,6 +169,26 @@ def completed_by(engine: Engine, instance: int, task: str) -> tuple[str, str] | 
     return who, engine.time.local_times().text(last.time)
 
 
+class Returned(NamedTuple):
+    """Why a ready step is open again: who sent it back, when (UTC, shown in local time) and the reason."""
+
+    person: str
+    time: str
+    reason: str
+
+
+def returned_reason(engine: Engine, instance: int, task_uuid: str) -> Returned | None:
+    """The return that reopened this ready task, if one did (the page says who sent it back and why)."""
+    import json
+
+    _rows, events = engine.instance(instance).history(summaries=False)
+    for event in reversed(events):
+        if event.type == "task-returned" and event.task_uuid == task_uuid:
+            reason = json.loads(event.data).get("reason", "")
+            return Returned(described(engine, event.actor), event.time, str(reason))
+    return None
+
+
 def described(engine: Engine, login: str) -> str:
     """A person as pages name them: "Name (jabatan)", or the name alone; the login only when the roles lack it."""
     roles = engine.people.roles

@@ -180,6 +180,30 @@ def release(instance: int, task: str) -> Response:
     return redirect(url_for("tasks.task_page", instance=instance, task=task), 303)
 
 
+@tasks.post("/instances/<int:instance>/tasks/<task>/return")
+@login_required
+def send_back(instance: int, task: str) -> Any:
+    """Return for revision: the person holding the step sends the instance back to an earlier step with a reason
+    (303 to the tasklist); refused (no reason, not theirs, not a step it may go back to): the page again with the
+    reason kept and why, nothing changed."""
+    from engine import EngineError, TaskStateError
+
+    e = engine()
+    form = _loaded(instance, task)
+    if not isinstance(form, task_form.TaskForm):
+        return form
+    reason = request.form.get("reason", "")
+    to = request.form.get("to", "")
+    try:
+        view = e.instance(instance).send_back(form.ref, to=to, reason=reason)
+    except (TaskStateError, EngineError) as exc:
+        typed, _restored = task_form.draft_values(e, form, instance)
+        return _page(form, instance, task, typed, returning=(to, reason, translate(str(exc)))), status_of(exc)
+    flash(translate(N_("Instance {instance} is sent back to '{name}' for revision; the people of its lane see it "
+                       "in their tasks again.", instance=instance, name=view.name)))
+    return redirect(url_for("tasks.tasklist"), 303)
+
+
 def _loaded(instance: int, task: str) -> task_form.TaskForm | tuple[str, int]:
     """The ready task's form, or the 409 page when it is no longer ready (saying who completed it and when)."""
     from engine import TaskStateError
@@ -201,8 +225,10 @@ def _done_already(error: Exception, instance: int, task: str) -> tuple[str, int]
 
 def _page(form: task_form.TaskForm, instance: int, task: str, typed: Typed, *,
           errors: dict[str, list[str]] | None = None, general: list[str] | None = None, head: str | None = None,
-          restored: bool = False, kept: bool = False, chosen: dict[str, list[str]] | None = None) -> str:
-    """The task page; kept: the form is drawn whatever the person may do now (it holds what they typed)."""
+          restored: bool = False, kept: bool = False, chosen: dict[str, list[str]] | None = None,
+          returning: tuple[str, str, str] | None = None) -> str:
+    """The task page; kept: the form is drawn whatever the person may do now (it holds what they typed);
+    returning: the step, reason and refusal of a return the engine refused (kept on the page)."""
     e, person = engine(), me()
     view = form.view
     handle = e.instance(instance)
@@ -218,4 +244,6 @@ def _page(form: task_form.TaskForm, instance: int, task: str, typed: Typed, *,
         officials=task_form.officials(e, choices, person.login) if person.operator else [],
         lane_people=task_form.lane_people(e, view.lane), holders=task_form.lane_holders(e, view.lane),
         rows=typed.rows, claimed_by=claimed_by, claimed_at=view.claimed_at,
-        claimer=task_form.described(e, claimed_by) if claimed_by else None)
+        claimer=task_form.described(e, claimed_by) if claimed_by else None,
+        return_choices=handle.return_choices(form.ref) if may_act or returning else [],
+        returning=returning or ("", "", ""), reopened=task_form.returned_reason(e, instance, view.id))

@@ -18,6 +18,8 @@ from engine.store.protocol import EventRow, InstanceRow
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 UI_PROPERTY = "formUiSchemaFilename"
+RETURNABLE_PROPERTY = "dapat_dikembalikan"  # "false"/"tidak": a return for revision may not reopen the step
+NOT_RETURNABLE = frozenset({"false", "tidak", "no", "0"})
 INSTRUCTIONS = "instructionsForEndUser"
 
 

@@ -13,6 +13,7 @@ from uuid import uuid5
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from engine.bpmn.tasks import NOT_RETURNABLE, RETURNABLE_PROPERTY
 from engine.common.errors import TaskStateError
 from engine.runtime.spiff_fixes import TaskIndex
 
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
     from SpiffWorkflow.bpmn import BpmnWorkflow
     from SpiffWorkflow.task import Task
 
-RETURNABLE_PROPERTY = "dapat_dikembalikan"  # "false"/"tidak": the step's work cannot be redone by a return
-NOT_RETURNABLE = frozenset({"false", "tidak", "no", "0"})
 
 
 def returnable(task: Task) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.bpmn.tasks import FORM_PROPERTY, UI_PROPERTY
+from engine.bpmn.tasks import FORM_PROPERTY, RETURNABLE_PROPERTY, UI_PROPERTY
 from engine.common.errors import DefinitionError
 from engine.table.sop_graph import Flow, Graph, Node, build_graph
 from engine.table.sop_layout import Layout, layout
@@ -134,7 +134,8 @@ def _node(node: Node, flows: tuple[Flow, ...], graph: Graph) -> list[str]:
                  ("sla", step.waktu), ("kelengkapan", step.kelengkapan), ("output", step.output),
                  ("keterangan", step.keterangan),
                  ("check", step.periksa.syarat if step.periksa else None),
-                 ("checkMessage", step.periksa.pesan if step.periksa else None)]
+                 ("checkMessage", step.periksa.pesan if step.periksa else None),
+                 (RETURNABLE_PROPERTY, None if step.dapat_dikembalikan else "false")]
         out.append("      <bpmn:extensionElements>")
         out.append("        <spiffworkflow:properties>")
         out.extend(f'          <spiffworkflow:property name="{name}" value="{_attr(value)}" />'

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS, tag
-from engine.bpmn.tasks import FORM_PROPERTY
+from engine.bpmn.tasks import FORM_PROPERTY, NOT_RETURNABLE, RETURNABLE_PROPERTY
 from engine.bpmn.xml_reading import parse_xml
 from engine.common.errors import DefinitionError
 from engine.common.i18n import N_
@@ -361,7 +361,8 @@ def _step(reader: _DiagramReader, task: Any, lane_of: dict[str, str]) -> Step:
                 props.get(FORM_PROPERTY) or None, props.get("kelengkapan") or None,
                 props.get("sla") or None, props.get("output") or None,
                 props.get("keterangan") or documentation, check, task.sourceline,
-                (told.text or "").strip() or None if told is not None else None, uraian=documentation)
+                (told.text or "").strip() or None if told is not None else None, uraian=documentation,
+                dapat_dikembalikan=str(props.get(RETURNABLE_PROPERTY, "")).strip().lower() not in NOT_RETURNABLE)
 
 
 def diagram_identity(text: str, source: str, *, process_id: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:

@@ -55,6 +55,7 @@ class Step:
     petunjuk: str | None = field(default=None, compare=False)  # the diagram's instructionsForEndUser (Markdown)
     isian: tuple[TableField, ...] = ()  # the Kelengkapan's fields written in the table; formulir is then generated
     uraian: str | None = field(default=None, compare=False)  # a drawn step's documentation (the sheet's Uraian)
+    dapat_dikembalikan: bool = True  # False: a return for revision may not reopen the step (its work cannot be redone)
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ TOP_KEYS = {"sop", "mulai", "pelaksana", "langkah", "judul", "data_kegiatan", "d
 SOP_KEYS = {"id", "nama", "nomor", "instansi", "dinas", "tanggal_pembuatan", "tanggal_revisi", "tanggal_efektif",
             "disahkan_oleh", "catatan_sumber", "dasar_hukum", "kualifikasi_pelaksana", "keterkaitan",
             "peralatan_perlengkapan", "peringatan", "pencatatan_pendataan"}
-STEP_KEYS = ("kegiatan", "pelaksana", "kelengkapan", "waktu", "output", "keterangan", "periksa")
+STEP_KEYS = ("kegiatan", "pelaksana", "kelengkapan", "waktu", "output", "keterangan", "periksa", "dapat_dikembalikan")
 _WAKTU = re.compile(r"(\d+)\s*(minggu|hari|jam|menit|detik)")
 _ISO_UNIT = {"minggu": ("W", False), "hari": ("D", False), "jam": ("H", True), "menit": ("M", True),
              "detik": ("S", True)}
@@ -247,7 +247,7 @@ class _YamlReader:
         check = item.get("periksa")
         return Step(step_id, str(item.get("kegiatan", "")), lane, form, artefact, waktu, item.get("output"),
                     item.get("keterangan"), Check(check["syarat"], check.get("pesan")) if check else None,
-                    self.line(path), isian=isian)
+                    self.line(path), isian=isian, dapat_dikembalikan=item.get("dapat_dikembalikan") is not False)
 
     def _isian(self, kelengkapan: Any, step_id: str, path: Path_) -> tuple[TableField, ...]:
         """The Kelengkapan's fields (isian), each problem at its field's line; () when it names a form instead."""
@@ -506,6 +506,8 @@ def _step_entry(step: Step, default_id: str) -> dict[str, Any]:
     for key in ("waktu", "output", "keterangan"):
         if getattr(step, key):  # waktu as the author writes it: "30 menit", not PT30M
             entry[key] = waktu_text(step.waktu) if key == "waktu" and step.waktu else getattr(step, key)
+    if not step.dapat_dikembalikan:
+        entry["dapat_dikembalikan"] = False
     if step.periksa:
         entry["periksa"] = {"syarat": step.periksa.syarat, **({"pesan": step.periksa.pesan}
                                                               if step.periksa.pesan else {})}
