@@ -17,11 +17,10 @@ from .render import emit_json, message
 @click.option("--as", "actor", metavar="NAME", help="The person sending it back (default: your OS login).")
 @click.option("--json", "as_json", is_flag=True, help="Print the reopened task as JSON (or the choices without --to).")
 @click.pass_context
-def return_command(ctx: click.Context, instance: int, task: str, to: str | None, reason: str | None,
+def return_command(ctx: click.Context, *, instance: int, task: str, to: str | None, reason: str | None,
                    actor: str | None, as_json: bool) -> None:
-    """Return for revision: a ready step sends the instance back to an earlier completed step, which is ready
-    again with its last artefact to revise; the steps after it come again. Example: sop return 1 {task} --to
-    STEP --reason "..." """
+    """Send a ready step's instance back to an earlier step for revision. Example: sop return 1 {task} --to STEP
+    --reason TEXT"""
     handle = engine_of(ctx).instance(instance)
     if to is None:
         choices = handle.return_choices(task)
@@ -40,5 +39,6 @@ def return_command(ctx: click.Context, instance: int, task: str, to: str | None,
     if as_json:
         emit_json(view.to_json())
         return
-    message(f"Instance {instance} is sent back to '{view.task}' ({view.name}) for revision; it is ready again "
-            f"for lane '{view.lane}'.")
+    step, name, lane = view.task, view.name, view.lane
+    message(f"Instance {instance} is sent back to '{step}' ({name}) for revision; it is ready again for lane "
+            f"'{lane}'.")

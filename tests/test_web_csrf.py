@@ -45,8 +45,8 @@ def test_the_app_has_the_post_routes_this_test_knows() -> None:
     """Sign-in, sign-out, a step's form, claim, release, start and the process owner's check, sheet preview,
     publish and move: all POST routes are checked below."""
     assert [endpoint for endpoint, _ in POST_ROUTES] == sorted(
-        ["auth.login_post", "auth.logout", "tasks.task_post", "tasks.claim", "tasks.release", "instances.start",
-         "owner.check", "owner.sheet", "owner.publish", "owner.move"])
+        ["auth.login_post", "auth.logout", "tasks.task_post", "tasks.claim", "tasks.release", "tasks.send_back",
+         "instances.start", "owner.check", "owner.sheet", "owner.publish", "owner.move"])
 
 
 @pytest.mark.parametrize(("endpoint", "rule"), POST_ROUTES)

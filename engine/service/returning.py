@@ -51,7 +51,7 @@ def checked_reason(reason: str | None, what: str) -> str:
     if len(text) > MAX_REASON:
         raise ValidationError("{what}: the reason has {count} characters; at most {limit} are kept; shorten it; "
                               "nothing was changed", what=what, count=len(text), limit=MAX_REASON)
-    if any(ord(c) < 32 and c not in "\n\t" or ord(c) == 127 for c in text):
+    if any((ord(c) < 32 and c not in "\n\t") or ord(c) == 127 for c in text):
         raise ValidationError("{what}: the reason holds control characters; type it again as plain text; nothing "
                               "was changed", what=what)
     return text.replace("\r\n", "\n")
