@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from engine import Engine, Person
 
 log = logging.getLogger("sop.web")
-_per_thread = threading.local()  # a worker thread's caches by store, shared by the Engines of its requests
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -30,13 +29,20 @@ def engine_for(login: str | None) -> Engine:
     from engine import Engine
 
     config = current_app.config
-    kept: dict[str, Engine] = _per_thread.__dict__.setdefault("engines", {})
+    kept = _kept()
     base = kept.get(config["SOP_DB"])
     if base is None:
         base = kept[config["SOP_DB"]] = Engine(config["SOP_DB"], definitions_dir=config["SOP_DEFINITIONS"],
                                                forms_dir=config["SOP_FORMS"], operator="-", roles=config["SOP_ROLES"])
         base.open(create=True)  # opened as a writer once, so no request's Engine reopens the shared connection
     return base.acting_as(login or "-")
+
+
+def _kept() -> dict[str, Engine]:
+    """This worker thread's kept Engines by store, held by the app (an app dropped, as tests drop theirs, drops
+    its Engines and their store connections with it, rather than leaving them to the thread)."""
+    local = current_app.extensions.setdefault("sop_engines", threading.local())
+    return cast("dict[str, Engine]", local.__dict__.setdefault("engines", {}))
 
 
 def engine() -> Engine:
@@ -56,7 +62,7 @@ def close_engine(_: BaseException | None = None) -> None:
 
 def forget_store() -> None:
     """Close and drop this thread's kept Engine (its connection may be broken: the server restarted)."""
-    base = _per_thread.__dict__.get("engines", {}).pop(current_app.config["SOP_DB"], None)
+    base = _kept().pop(current_app.config["SOP_DB"], None)
     if base is not None:
         base.close()
 
