@@ -199,3 +199,29 @@ def test_a_refused_return_on_the_page_keeps_the_reason_and_changes_nothing(tmp_p
     assert refused.status_code == 403
     assert "Saya ingin mengubahnya" in refused.get_data(as_text=True)  # what they typed is still on the page
     assert len(engine_as(paths, "kabid.egov").instance(instance).history()[1]) == events
+
+
+def test_a_return_inside_a_subprocess_stays_inside_it_and_the_flow_finishes() -> None:
+    """In an embedded subprocess a step goes back to an earlier step of the same subprocess (it survives a save
+    and load), and the step after the subprocess may go back only to the steps before it, not inside it."""
+    from engine.runtime.returning import return_targets, return_to
+    from engine.runtime.workflow import (build_spec, complete_task, new_workflow, ready_user_tasks,
+                                         state_from_bytes, state_to_bytes)
+
+    spec = build_spec((Path(__file__).parent / "data" / "kembali" / "subproses.bpmn").read_text(encoding="utf-8"), "p",
+                      "subproses.bpmn")
+    workflow = new_workflow(spec, {})
+
+    def done(step: str) -> list[str]:
+        task = next(t for t in ready_user_tasks(workflow) if t.task_spec.bpmn_id == step)
+        complete_task(workflow, task, {})
+        return [t.task_spec.bpmn_id for t in ready_user_tasks(workflow)]
+
+    assert done("A") == ["B"] and done("B") == ["C"]
+    at_c = ready_user_tasks(workflow)[0]
+    assert [t.task_spec.bpmn_id for t in return_targets(at_c)] == ["B"]
+    return_to(workflow, at_c, "B", 4, what="C")
+    workflow = state_from_bytes(state_to_bytes(workflow), spec)
+    assert done("B") == ["C"] and done("C") == ["D"]
+    assert [t.task_spec.bpmn_id for t in return_targets(ready_user_tasks(workflow)[0])] == ["A"]
+    assert done("D") == [] and workflow.completed

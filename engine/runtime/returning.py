@@ -56,15 +56,15 @@ def return_to(workflow: BpmnWorkflow, task: Task, step: str, seq: int, *, what: 
         raise TaskStateError("{what} cannot be sent back to '{step}': it is not an earlier completed step on its "
                              "path that may be reopened; choose one of: {choices}; nothing was changed",
                              what=what, step=step, choices=choices)
-    _renumber(workflow, target, uuid5(target.id, f"returned#{seq}"))
+    _renumber(target.workflow, target, uuid5(target.id, f"returned#{seq}"))  # a subprocess keeps its own tasks
     try:
         workflow.reset_from_task_id(target.id)
     except SpiffWorkflowException as exc:
         raise TaskStateError("{what}: step '{step}' could not be reopened ({problem}); nothing was changed",
                              what=what, step=step, problem=str(exc)) from None
-    tasks = workflow.tasks
-    if isinstance(tasks, TaskIndex):
-        tasks.settled = 0  # a finished task is unfinished again: the index's walk starts from the top once
+    for tasks in {id(w.tasks): w.tasks for w in (workflow, target.workflow)}.values():
+        if isinstance(tasks, TaskIndex):
+            tasks.settled = 0  # a finished task is unfinished again: the index's walk starts from the top once
     if not (target.state == TaskState.READY and target.task_spec.manual):
         from engine.runtime.workflow import run_engine
 
