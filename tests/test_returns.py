@@ -205,8 +205,14 @@ def test_a_return_inside_a_subprocess_stays_inside_it_and_the_flow_finishes() ->
     """In an embedded subprocess a step goes back to an earlier step of the same subprocess (it survives a save
     and load), and the step after the subprocess may go back only to the steps before it, not inside it."""
     from engine.runtime.returning import return_targets, return_to
-    from engine.runtime.workflow import (build_spec, complete_task, new_workflow, ready_user_tasks,
-                                         state_from_bytes, state_to_bytes)
+    from engine.runtime.workflow import (
+        build_spec,
+        complete_task,
+        new_workflow,
+        ready_user_tasks,
+        state_from_bytes,
+        state_to_bytes,
+    )
 
     spec = build_spec((Path(__file__).parent / "data" / "kembali" / "subproses.bpmn").read_text(encoding="utf-8"), "p",
                       "subproses.bpmn")
