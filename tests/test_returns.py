@@ -214,8 +214,8 @@ def test_a_return_inside_a_subprocess_stays_inside_it_and_the_flow_finishes() ->
         state_to_bytes,
     )
 
-    spec = build_spec((Path(__file__).parent / "data" / "kembali" / "subproses.bpmn").read_text(encoding="utf-8"), "p",
-                      "subproses.bpmn")
+    diagram = Path(__file__).parent / "data" / "kembali" / "subproses.bpmn"
+    spec = build_spec(diagram.read_text(encoding="utf-8"), "p", "subproses.bpmn")
     workflow = new_workflow(spec, {})
 
     def done(step: str) -> list[str]:
