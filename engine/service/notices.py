@@ -116,16 +116,23 @@ class NoticeService:
                                   "for the links")
         return settings
 
-    def notify(self, *, limit: int = MAX_PASS) -> NotifyResult:
-        """One pass: notices for the events after the cursor, then every notice due for sending (at most `limit`
-        of each)."""
-        if not 1 <= limit <= MAX_PASS:
-            raise ValidationError("Limit {limit} is out of range; give 1 to {most}", limit=limit, most=MAX_PASS)
+    def checked(self) -> NoticeSettings:
+        """The settings, once a worker can work: a channel configured, a roles file, notices.yaml readable; else
+        ValidationError in words (`sop serve --notify` asks this before it serves)."""
         settings = self.settings()
         if self.context.roles is None:  # refused before the cursor moves: no event is passed over unheard
             raise ValidationError("Notices go to the people of the roles file, and there is none (single-user "
                                   "mode); nothing was read or sent. Add roles.yaml with email: or telepon: per "
                                   "person to the definitions folder")
+        notice_options(self.context.definitions_dir)
+        return settings
+
+    def notify(self, *, limit: int = MAX_PASS) -> NotifyResult:
+        """One pass: notices for the events after the cursor, then every notice due for sending (at most `limit`
+        of each)."""
+        if not 1 <= limit <= MAX_PASS:
+            raise ValidationError("Limit {limit} is out of range; give 1 to {most}", limit=limit, most=MAX_PASS)
+        settings = self.checked()
         store = self.context.store()
         if store.schema_version() == 0:
             return NotifyResult(0, 0, 0, 0, 0)
