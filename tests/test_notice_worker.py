@@ -25,11 +25,11 @@ from test_notices import (
     free_port,
     ready_for_the_network_team,
 )
-from test_notices import definitions as definitions  # noqa: PLC0414 (the fixture, shared)
-from test_notices import endpoint as endpoint  # noqa: PLC0414
-from test_notices import mailbox as mailbox  # noqa: PLC0414
+from test_notices import definitions as definitions
+from test_notices import endpoint as endpoint
+from test_notices import mailbox as mailbox
 
-from engine import Engine, RoleError, ValidationError, load_roles
+from engine import Engine, RoleError, load_roles
 from engine.service.outbox import change_rows
 
 REASON = "Foto lokasi kurang jelas; ulangi survey dengan foto rak server"
@@ -314,7 +314,8 @@ def test_sop_serve_notify_sends_the_next_steps_mail_after_a_completion_on_the_we
         assert mailbox.received() == [
             ("kadis@bangka.go.id", mailbox.received()[0][1]),
             ("kabid@bangka.go.id", mailbox.received()[1][1])], log.read_text()
-        assert mailbox.received()[1][1].startswith("Tugas menunggu: Analisa teknis permintaan, disposisi ke Kepala Seksi")
+        assert mailbox.received()[1][1].startswith(
+            "Tugas menunggu: Analisa teknis permintaan, disposisi ke Kepala Seksi")
         text = mailbox.messages[1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
         assert f"http://127.0.0.1:{port}/instances/{number}/tasks/AnalisaKabid" in text
         server.terminate()

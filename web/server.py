@@ -128,7 +128,7 @@ class Companion:
     def start(self, _arbiter: Any = None) -> None:
         """Start the command (gunicorn's when_ready: the master, listening, before the workers)."""
         logging.getLogger("sop.web").info("starting the notices sender beside the server")
-        self.process = subprocess.Popen(self.command)  # noqa: S603 (our own interpreter and arguments)
+        self.process = subprocess.Popen(self.command)
 
     def stop(self, _arbiter: Any = None) -> None:
         """Stop the command and wait for it (gunicorn's on_exit: the master, after its workers)."""

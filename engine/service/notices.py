@@ -2,11 +2,11 @@
 (event, person, channel) in the transaction that moves its cursor (so a restart or a second worker never makes a
 notice twice); senders then claim rows in a transaction before sending them and mark them after.
 
-A step that is no longer ready when its event is read (done meanwhile) is told to no one. Who hears: a task
-ready, the people of its lane; a task overdue, its claimer (else the people of its lane) and
-the superior (`atasan`) of each; a task returned, the people of its lane; an instance finished, whoever started it. Each person on the channels they chose
-(`saluran`; by default each one they have an address for) that the environment configures, and the webhook (when
-set) for every notice.
+A step that is no longer ready when its event is read (done meanwhile) is told to no one. Who hears (the people of
+a lane: lane_people): a task ready or returned, the people of its lane; a task overdue, its claimer (else the people
+of its lane) and the superior (`atasan`) of each; an instance finished, whoever started it. Each person on the
+channels they chose (`saluran`; by default each one they have an address for) that the environment configures, and
+the webhook (when set) for every notice.
 
 A notice on a channel that waits (WhatsApp by default) is held until the office opens and the person's quiet hours
 are over (its next try is then); an overdue notice never waits. A step returned for revision is told to its lane
@@ -34,6 +34,7 @@ from engine.service.notice_channels import (
     send_whatsapp,
     without_secrets,
 )
+from engine.service.notice_options import notice_options
 from engine.service.notice_words import (
     DUE_SOON,
     FINISHED,
@@ -46,7 +47,6 @@ from engine.service.notice_words import (
     notice_text,
     task_link,
 )
-from engine.service.notice_options import notice_options
 from engine.store.notice_rows import FAILED, SENDING, SENT, STATES, WAITING
 from engine.store.protocol import NoticeRow, OutboxRow
 
