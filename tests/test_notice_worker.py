@@ -119,7 +119,7 @@ def test_the_offices_templates_fill_their_placeholders_as_text(
     ("templat:\n  tugas_siap:\n    subjek: \"{judul!r:>99}\"\n    isi: x\n",
      "notices.yaml:3: the template tugas_siap uses {judul!r:>99}, which is not a placeholder"),
     ("templat:\n  tugas_siap:\n    subjek: \"{judul\"\n    isi: x\n",
-     "notices.yaml:3: the template tugas_siap has a brace that opens no placeholder"),
+     "notices.yaml:3: the template tugas_siap has a brace that opens or closes no placeholder"),
     ("templat:\n  tugas_baru:\n    subjek: x\n    isi: x\n",
      "notices.yaml:2: templat has no kind of notice 'tugas_baru'; use tugas_siap, segera_jatuh_tempo"),
     ("templat:\n  selesai:\n    subjek: x\n", "notices.yaml:2: the template selesai needs `subjek:`"),

@@ -103,8 +103,8 @@ def _check_placeholders(text: str, path: str, line: int, name: str) -> None:
         try:
             fields = template_fields(row)
         except ValueError:
-            raise ValidationError("{path}:{at}: the template {name} has a brace that opens no placeholder; write "
-                                  "{{{{ and }}}} for a brace itself; nothing was sent", path=path, at=at,
+            raise ValidationError("{path}:{at}: the template {name} has a brace that opens or closes no "
+                                  "placeholder; write a brace twice for a brace itself; nothing was sent", path=path, at=at,
                                   name=name) from None
         for field in fields:
             if field not in PLACEHOLDERS:
