@@ -190,6 +190,25 @@ def test_a_person_may_let_every_channel_go_at_any_hour(
     assert eng.notices.notify().sent == 1 and len(endpoint.whatsapp()) == 1
 
 
+def test_a_persons_quiet_hours_hold_whatsapp_even_where_the_office_sends_at_any_hour(
+        tmp_path: Path, definitions: Path, mailbox: MailBox, endpoint: Endpoint,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """notices.yaml `tunggu_jam_kerja: []` and the network team's quiet hours 18:00-22:00 WIB: a step ready at 19:00
+    WIB is e-mailed at once and sent on WhatsApp at 22:00 WIB (their quiet hours over, the office still closed)."""
+    configure(monkeypatch, mailbox, endpoint)
+    monkeypatch.delenv("SOP_WEBHOOK_URL")
+    (definitions / "notices.yaml").write_text("tunggu_jam_kerja: []\n", encoding="utf-8")
+    with_keys(definitions, {"tim.jaringan": "  jam_tenang: 18:00-22:00\n"})
+    clock = Clock(NIGHT)
+    eng = engine(str(tmp_path / "sop.db"), definitions, clock)
+    ready_for_the_network_team(eng)
+    assert eng.notices.notify().sent == 1 and mailbox.received()[0][0] == "fajar@bangka.go.id"
+    clock.now = "2026-11-02T14:59:00.000Z"  # 21:59 WIB
+    assert eng.notices.notify().sent == 0 and endpoint.whatsapp() == []
+    clock.now = "2026-11-02T15:00:00.000Z"  # 22:00 WIB
+    assert eng.notices.notify().sent == 1 and len(endpoint.whatsapp()) == 1
+
+
 @pytest.mark.parametrize(("keys", "words"), [
     ("  jam_tenang: '20.00-06.00'\n", "jam_tenang '20.00-06.00' is not a span of hours; write it like \"20:00-06:00\""),
     ("  jam_tenang: '20:00-20:00'\n", "jam_tenang '20:00-20:00' is not a span of hours"),

@@ -277,33 +277,38 @@ def hearers(event: OutboxRow, data: dict[str, Any], roles: Roles | None,
 
 
 class NoticeHolds:
-    """When a notice may go: at once, or, on a channel that waits (notices.yaml `tunggu_jam_kerja`, or the
-    person's own), once the office is open and the person's quiet hours (`jam_tenang`) are over. An overdue
-    notice never waits."""
+    """When a notice may go: at once, or later on a channel that waits. The office's waiting channels (notices.yaml
+    `tunggu_jam_kerja`) wait for office hours; a person's quiet hours (`jam_tenang`) hold those and WhatsApp; a
+    person's own `tunggu_jam_kerja` replaces both lists for them. An overdue notice never waits."""
 
     def __init__(self, context: EngineContext, quiet: tuple[str, ...], now: str) -> None:
         self.context = context
         self.quiet = quiet
         self.now = now
         self.zone = context.local_times().zone
-        self._found: dict[str, str] = {}
+        self._found: dict[tuple[bool, str], str] = {}
 
     def not_before(self, row: NoticeRow, roles: Roles | None) -> str:
         """The first time the notice may be sent (the row's next try)."""
         person = roles.people.get(row.login) if roles is not None else None
-        waits = person.tunggu_jam_kerja if person is not None and person.tunggu_jam_kerja is not None else self.quiet
-        if row.kind == OVERDUE or row.channel not in waits:
+        if row.kind == OVERDUE:
             return row.next_try
+        own = person.tunggu_jam_kerja if person is not None else None
+        office = row.channel in (self.quiet if own is None else own)
         hours = person.jam_tenang if person is not None else ""
-        if hours not in self._found:
-            self._found[hours] = self._free(hours)
-        return self._found[hours]
+        if row.channel not in ((*self.quiet, "whatsapp") if own is None else own):
+            hours = ""
+        if not office and not hours:
+            return row.next_try
+        if (office, hours) not in self._found:
+            self._found[office, hours] = self._free(office=office, hours=hours)
+        return self._found[office, hours]
 
-    def _free(self, hours: str) -> str:
-        """The first moment from now when the office is open and outside the quiet hours."""
+    def _free(self, *, office: bool, hours: str) -> str:
+        """The first moment from now when the office is open (if it must be) and outside the quiet hours."""
         at = self.now
         for _ in range(MAX_HOLD_STEPS):
-            opens = office_open(self.context, at)
+            opens = office_open(self.context, at) if office else at
             after = quiet_over(opens, hours, self.zone)
             if after == opens:
                 return opens
