@@ -104,8 +104,8 @@ def _check_placeholders(text: str, path: str, line: int, name: str) -> None:
             fields = template_fields(row)
         except ValueError:
             raise ValidationError("{path}:{at}: the template {name} has a brace that opens or closes no "
-                                  "placeholder; write a brace twice for a brace itself; nothing was sent", path=path, at=at,
-                                  name=name) from None
+                                  "placeholder; write a brace twice for a brace itself; nothing was sent", path=path,
+                                  at=at, name=name) from None
         for field in fields:
             if field not in PLACEHOLDERS:
                 raise ValidationError("{path}:{at}: the template {name} uses {{{field}}}, which is not a "
