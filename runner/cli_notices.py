@@ -14,7 +14,7 @@ from .words import N_, fixed_text
 
 # The events and states of notices as people read them (scripts read the kinds themselves in --json).
 KIND_WORDS = {"task-ready": N_("task ready"), "task-due-soon": N_("task due soon"), "task-overdue": N_("task overdue"),
-              "instance-completed": N_("instance completed")}
+              "instance-completed": N_("instance completed"), "task-returned": N_("task returned for revision")}
 STATE_WORDS = {"waiting": N_("waiting"), "sending": N_("sending"), "sent": N_("sent"), "failed": N_("failed")}
 
 
@@ -55,7 +55,7 @@ def _report(result: Any, as_json: bool) -> None:
               help='Print {"events", "made", "sent", "retrying", "failed"} for each pass.')
 @click.pass_context
 def notify(ctx: click.Context, *, follow: bool, every: int, limit: int, as_json: bool) -> None:
-    """Make notices from what changed (tasks ready, due soon or overdue, requests finished) and send them by
+    """Make notices from what changed (tasks ready, due soon, overdue or returned, requests finished) and send them by
     e-mail, WhatsApp and webhook, as configured by SOP_SMTP_URL, SOP_WHATSAPP_TOKEN, SOP_WEBHOOK_URL and
     SOP_BASE_URL.
 

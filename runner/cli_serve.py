@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import sys
 
 import click
 
@@ -26,12 +27,19 @@ from .words import N_
               help="A sign-in ends N hours after it was made, however busy the session.")
 @click.option("--idle-minutes", default=30, show_default=True, type=click.IntRange(1, 24 * 60), metavar="N",
               help="A sign-in ends after N minutes without a request.")
+@click.option("--notify", "send_notices", is_flag=True,
+              help="Also send notices, as `sop notify --follow` does, from one process beside the workers (started "
+                   "and stopped with the server).")
+@click.option("--notify-every", default=30, show_default=True, type=click.IntRange(1, 3600), metavar="SECONDS",
+              help="With --notify, the pause between two passes of the notices.")
 @click.pass_context
 def serve(ctx: click.Context, *, host: str, port: int, workers: int, trust_header: str | None,
-          trusted_proxies: tuple[str, ...], session_hours: int, idle_minutes: int) -> None:
+          trusted_proxies: tuple[str, ...], session_hours: int, idle_minutes: int, send_notices: bool,
+          notify_every: int) -> None:
     """Serve the web tasklist: officials log in and complete their steps in a browser.
 
-    Example: sop serve --port 8000 --workers 4; sop serve --trusted-proxy 127.0.0.1 --trust-header X-Remote-User
+    Example: sop serve --port 8000 --workers 4 --notify; sop serve --trusted-proxy 127.0.0.1 --trust-header
+    X-Remote-User
     """
     try:
         import flask  # noqa: F401
@@ -53,6 +61,8 @@ def serve(ctx: click.Context, *, host: str, port: int, workers: int, trust_heade
         raise click.ClickException("sop serve needs the roles pinned in the store, so people can log in: run "
                                    "`sop setup` on a new store (or `sop roles apply`), then `sop passwd LOGIN` for "
                                    "each person")
+    if send_notices:
+        engine.notices.checked()  # no channel, no roles, a bad notices.yaml: refused now, not in every pass
     engine.close()
     from web.app import WebSettings
     from web.server import serve as run
@@ -67,7 +77,14 @@ def serve(ctx: click.Context, *, host: str, port: int, workers: int, trust_heade
 
     message(N_("Serving {store} on http://{host}:{port}/ with {workers} workers (Ctrl-C stops)",
                store=store_label(obj["db"]), host=host, port=port, workers=workers))
-    run(settings, host, port, workers)
+    run(settings, host, port, workers, companion=_notifier(obj, notify_every) if send_notices else None)
+
+
+def _notifier(obj: dict[str, str | None], every: int) -> list[str]:
+    """The `sop notify --follow` command line on the server's store and folders."""
+    roles = ["--roles", str(obj["roles"])] if obj.get("roles") else []
+    return [sys.executable, "-m", "runner.cli", "--db", str(obj["db"]), "--definitions", str(obj["definitions"]),
+            "--forms", str(obj["forms"]), *roles, "notify", "--follow", "--every", str(every)]
 
 
 def _roles(obj: dict[str, str | None]) -> str | None:

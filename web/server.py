@@ -7,12 +7,17 @@ request must arrive at a minimum pace: anything within READ_GRACE_S of its first
 MIN_BYTES_PER_S on average (headers and body alike). A client slower than that (one byte every two seconds) has its
 connection closed, so it holds a thread for seconds, not for ever; each worker has THREADS threads (cheap while
 they wait on a socket) and takes a new connection only while one is free, so a few dozen such clients never stop
-the others' pages."""
+the others' pages.
+
+A companion (`sop serve --notify`: `sop notify --follow`) is one process the master starts once the server is ready
+and stops (SIGTERM, then SIGKILL after COMPANION_STOP_S) when it exits: one sender however many workers there are,
+and none of them forked with a sender's thread inside."""
 
 from __future__ import annotations
 
 import logging
 import socket
+import subprocess
 import time
 from typing import Any
 
@@ -24,6 +29,7 @@ from .app import WebSettings, create_app
 READ_GRACE_S = 10.0  # any pace is fine for the first seconds of a request (headers, a small form)
 MIN_BYTES_PER_S = 8 * 1024  # then at least this much on average: a 20 MB scan may take 40 minutes
 THREADS = 16  # per worker process
+COMPANION_STOP_S = 30  # how long the companion has to finish the notice in hand when the server stops
 
 
 class PacedSocket:
@@ -112,8 +118,34 @@ class SopServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type 
         return self.application
 
 
-def serve(settings: WebSettings, host: str, port: int, workers: int, threads: int = THREADS) -> None:
-    """Serve the app until interrupted; only the trusted proxies' X-Forwarded-* headers are believed."""
+class Companion:
+    """A command the master runs beside the workers, from the server's start to its end."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, _arbiter: Any = None) -> None:
+        """Start the command (gunicorn's when_ready: the master, listening, before the workers)."""
+        logging.getLogger("sop.web").info("starting the notices sender beside the server")
+        self.process = subprocess.Popen(self.command)
+
+    def stop(self, _arbiter: Any = None) -> None:
+        """Stop the command and wait for it (gunicorn's on_exit: the master, after its workers)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(COMPANION_STOP_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def serve(settings: WebSettings, host: str, port: int, workers: int, threads: int = THREADS, *,
+          companion: list[str] | None = None) -> None:
+    """Serve the app until interrupted; only the trusted proxies' X-Forwarded-* headers are believed; the companion
+    command (if any) runs beside it in one process."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
     options = {
@@ -131,4 +163,7 @@ def serve(settings: WebSettings, host: str, port: int, workers: int, threads: in
         "proc_name": "sop-serve",
         "control_socket_disable": True,  # gunicorn 24+: no gunicornc socket in the user's home
     }
+    if companion:
+        beside = Companion(companion)
+        options.update(when_ready=beside.start, on_exit=beside.stop)
     SopServer(app, options).run()

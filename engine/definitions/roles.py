@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pathlib and dataclasses cost `sop tasks` ~10 ms: this modul
 ROLES_FILE = "roles.yaml"
 OWNER_FIELD = "pemilik_proses"  # the processes a person owns: they edit and publish them on the web
 _FIELDS = {"name", "nip", "lanes", "operator", "jabatan", "auditor", "unit", "unit_kerja", "email", "telepon", "atasan",
-           "saluran", OWNER_FIELD}
+           "saluran", OWNER_FIELD, "jam_tenang", "tunggu_jam_kerja"}
 CHANNELS = ("email", "whatsapp")  # the channels a person may choose with `saluran` (each needs its address)
 
 
@@ -34,6 +34,8 @@ class Person(NamedTuple):
     atasan: str = ""  # the login of the person's superior, who hears when the person's step is overdue
     saluran: tuple[str, ...] = ()  # the channels the person chose (none chosen: each one they have an address for)
     owned_processes: tuple[str, ...] = ()  # `pemilik_proses`: the process ids whose SOP they edit and publish
+    jam_tenang: str = ""  # quiet hours, "20:00-06:00" in office time: notices on waiting channels are held then
+    tunggu_jam_kerja: tuple[str, ...] | None = None  # the channels of theirs that wait (None: the office's choice)
 
     def owns_process(self, process: str) -> bool:
         """True when the person may edit and publish this process's SOP: its owner, or an operator (any process)."""
@@ -221,7 +223,30 @@ def _person(login: str, entry: Any, where: str) -> Person:
         raise RoleError("{where}: '{login}' jabatan must be text", where=where, login=login)
     unit = _unit(entry, login, where)
     return Person(login, name, str(entry.get("nip", "")), tuple(with_unit(x.strip(), unit) for x in lanes), operator,
-                  jabatan.strip(), auditor, *_contacts(login, entry, where), owned)
+                  jabatan.strip(), auditor, *_contacts(login, entry, where), owned, *_quiet(login, entry, where))
+
+
+def _quiet(login: str, entry: dict[str, Any], where: str) -> tuple[str, tuple[str, ...] | None]:
+    """A person's quiet hours ("20:00-06:00") and the channels of theirs that wait for office and quiet hours."""
+    import re
+
+    hours = entry.get("jam_tenang", "")
+    found = re.fullmatch(r"\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*", hours) \
+        if isinstance(hours, str) else None
+    start, end = (int(found[1]) * 60 + int(found[2]), int(found[3]) * 60 + int(found[4])) if found else (0, 0)
+    if hours != "" and (found is None or start == end):
+        raise RoleError("{where}: '{login}' jam_tenang {value!r} is not a span of hours; write it like "
+                        "\"20:00-06:00\" (from, until, in office time; in quotes) or remove it", where=where,
+                        login=login, value=hours)
+    span = f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}" if found else ""
+    if "tunggu_jam_kerja" not in entry:
+        return span, None
+    chosen = entry["tunggu_jam_kerja"]
+    if not isinstance(chosen, list) or not all(isinstance(c, str) and c.strip().lower() in CHANNELS for c in chosen):
+        raise RoleError("{where}: '{login}' tunggu_jam_kerja must be a list of channels from: {channels} (the ones "
+                        "that wait for office hours and their quiet hours), e.g. [email, whatsapp], or [] for none",
+                        where=where, login=login, channels=", ".join(CHANNELS))
+    return span, tuple(dict.fromkeys(c.strip().lower() for c in chosen))
 
 
 def _unit(entry: dict[str, Any], login: str, where: str) -> str | None:

@@ -19,7 +19,8 @@ def people_json(roles: Roles) -> dict[str, Any]:
                       **({"jabatan": p.jabatan} if p.jabatan else {}),  # absent when empty: older versions hash alike
                       **({"auditor": True} if p.auditor else {}),
                       **{k: v for k, v in (("email", p.email), ("telepon", p.telepon), ("atasan", p.atasan),
-                                           ("saluran", list(p.saluran))) if v},
+                                           ("saluran", list(p.saluran)), ("jam_tenang", p.jam_tenang)) if v},
+                      **({"tunggu_jam_kerja": list(p.tunggu_jam_kerja)} if p.tunggu_jam_kerja is not None else {}),
                       **({"pemilik_proses": list(p.owned_processes)} if p.owned_processes else {})}
             for p in sorted(roles.people.values(), key=lambda p: p.login)}
 
@@ -67,12 +68,22 @@ def pinned_roles(row: RolesEventRow) -> Roles:
                                                  str(p.get("email", "")), str(p.get("telepon", "")),
                                                  str(p.get("atasan", "")),
                                                  tuple(str(c) for c in p.get("saluran", ())),
-                                                 _owned(p.get("pemilik_proses", [])))
+                                                 _owned(p.get("pemilik_proses", [])), str(p.get("jam_tenang", "")),
+                                                 _waits(p.get("tunggu_jam_kerja")))
                               for login, p in people.items()}, pinned=True)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise RoleError("The pinned roles of {source} are not readable; the store was altered behind the "
                         "program's back: run `sop verify`, then `sop roles apply` a good roles file",
                         source=source) from None
+
+
+def _waits(value: Any) -> tuple[str, ...] | None:
+    """A pinned person's `tunggu_jam_kerja` (absent: None); TypeError for anything but a list (an altered store)."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise TypeError(value)
+    return tuple(str(c) for c in value)
 
 
 def _owned(value: Any) -> tuple[str, ...]:

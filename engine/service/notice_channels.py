@@ -130,9 +130,12 @@ def send_email(settings: SmtpSettings, *, to: str, subject: str, text: str, html
     import smtplib
     import ssl
     from email.message import EmailMessage
+    from email.policy import default
     from email.utils import make_msgid
 
-    message = EmailMessage()
+    # Python's folding of a long subject with a non-ASCII word leaves two spaces where there was one: a header is
+    # folded only past the standard's 998 characters.
+    message = EmailMessage(policy=default.clone(max_line_length=998))
     message["From"], message["To"], message["Subject"] = settings.sender, to, subject
     message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
     message.set_content(text)

@@ -2,11 +2,15 @@
 (event, person, channel) in the transaction that moves its cursor (so a restart or a second worker never makes a
 notice twice); senders then claim rows in a transaction before sending them and mark them after.
 
-A step that is no longer ready when its event is read (done meanwhile) is told to no one. Who hears: a task
-ready, the people of its lane; a task overdue, its claimer (else the people of its lane) and
-the superior (`atasan`) of each; an instance finished, whoever started it. Each person on the channels they chose
-(`saluran`; by default each one they have an address for) that the environment configures, and the webhook (when
-set) for every notice.
+A step that is no longer ready when its event is read (done meanwhile) is told to no one. Who hears (the people of
+a lane: lane_people): a task ready or returned, the people of its lane; a task overdue, its claimer (else the people
+of its lane) and the superior (`atasan`) of each; an instance finished, whoever started it. Each person on the
+channels they chose (`saluran`; by default each one they have an address for) that the environment configures, and
+the webhook (when set) for every notice.
+
+A notice on a channel that waits (WhatsApp by default) is held until the office opens and the person's quiet hours
+are over (its next try is then); an overdue notice never waits. A step returned for revision is told to its lane
+once, with the reason, instead of a "task ready".
 
 Delivery is at least once: a sender that dies between a send and its mark leaves the row claimed until its lease
 (LEASE_MINUTES) runs out, then another sender sends it again: one repeat at most per crash, of that one notice."""
@@ -14,8 +18,7 @@ Delivery is at least once: a sender that dies between a send and its mark leaves
 from __future__ import annotations
 
 import json
-import os
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.common.canonical import canonical_json
@@ -31,12 +34,15 @@ from engine.service.notice_channels import (
     send_whatsapp,
     without_secrets,
 )
+from engine.service.notice_options import notice_options
 from engine.service.notice_words import (
     DUE_SOON,
     FINISHED,
     OVERDUE,
     READY,
+    RETURNED,
     NoticeFacts,
+    NoticeTemplate,
     notice_html,
     notice_text,
     task_link,
@@ -49,7 +55,7 @@ if TYPE_CHECKING:
     from engine.service.context import EngineContext
 
 CONSUMER = "sop-notices"  # the outbox cursor of the notices (`sop events --consumer sop-notices` reads the same)
-KINDS = (READY, DUE_SOON, OVERDUE, FINISHED)
+KINDS = (READY, DUE_SOON, OVERDUE, FINISHED, RETURNED)
 RETRY_MINUTES = (1, 5, 30)  # the wait after the first, second and third failed try; the fourth failure is final
 LEASE_MINUTES = 10  # how long a claimed notice is left to its sender before another may send it
 CLAIM_BATCH = 10  # notices claimed per transaction
@@ -110,16 +116,23 @@ class NoticeService:
                                   "for the links")
         return settings
 
-    def notify(self, *, limit: int = MAX_PASS) -> NotifyResult:
-        """One pass: notices for the events after the cursor, then every notice due for sending (at most `limit`
-        of each)."""
-        if not 1 <= limit <= MAX_PASS:
-            raise ValidationError("Limit {limit} is out of range; give 1 to {most}", limit=limit, most=MAX_PASS)
+    def checked(self) -> NoticeSettings:
+        """The settings, once a worker can work: a channel configured, a roles file, notices.yaml readable; else
+        ValidationError in words (`sop serve --notify` asks this before it serves)."""
         settings = self.settings()
         if self.context.roles is None:  # refused before the cursor moves: no event is passed over unheard
             raise ValidationError("Notices go to the people of the roles file, and there is none (single-user "
                                   "mode); nothing was read or sent. Add roles.yaml with email: or telepon: per "
                                   "person to the definitions folder")
+        notice_options(self.context.definitions_dir)
+        return settings
+
+    def notify(self, *, limit: int = MAX_PASS) -> NotifyResult:
+        """One pass: notices for the events after the cursor, then every notice due for sending (at most `limit`
+        of each)."""
+        if not 1 <= limit <= MAX_PASS:
+            raise ValidationError("Limit {limit} is out of range; give 1 to {most}", limit=limit, most=MAX_PASS)
+        settings = self.checked()
         store = self.context.store()
         if store.schema_version() == 0:
             return NotifyResult(0, 0, 0, 0, 0)
@@ -141,60 +154,6 @@ class NoticeService:
         return {state: found.get(state, 0) for state in STATES}
 
 
-NOTICES_FILE = "notices.yaml"  # optional, in the definitions folder
-QUIET_KEY = "tunggu_jam_kerja"  # the channels that wait for office hours (overdue notices never wait)
-REMINDER_KEY = "pengingat"  # how long before its due time a step's people are reminded (working time)
-QUIET_DEFAULT = ("whatsapp",)
-REMINDER_DEFAULT = "P1D"  # H-1: one working day before
-
-
-class NoticeOptions(NamedTuple):
-    """What notices.yaml says (or the defaults): the channels that wait for office hours, the reminder window."""
-
-    quiet: tuple[str, ...] = QUIET_DEFAULT
-    reminder: str = REMINDER_DEFAULT
-
-
-def notice_options(definitions_dir: str | os.PathLike[str]) -> NoticeOptions:
-    """notices.yaml of the definitions folder, checked (absent: the defaults); a file that says something else is
-    refused naming it and what to write."""
-    path = os.path.join(definitions_dir, NOTICES_FILE)
-    if not os.path.isfile(path):
-        return NoticeOptions()
-    from engine.common.yamlio import parse_yaml
-
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            data = parse_yaml(handle.read(), path)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError("{path} cannot be read ({exc}); it must be UTF-8 YAML", path=path, exc=exc) from None
-    data = {} if data is None else data
-    known = ("email", "whatsapp", "webhook")
-    chosen = data.get(QUIET_KEY, list(QUIET_DEFAULT)) if isinstance(data, dict) else None
-    reminder = data.get(REMINDER_KEY, REMINDER_DEFAULT) if isinstance(data, dict) else None
-    if (not isinstance(data, dict) or set(map(str, data)) - {QUIET_KEY, REMINDER_KEY} or not isinstance(chosen, list)
-            or not all(isinstance(c, str) and c.strip().lower() in known for c in chosen)
-            or not _is_duration(reminder)):
-        raise ValidationError("{path}: write `{key}: [whatsapp]` (the channels, of {known}, whose notices wait for "
-                              "office hours; [] to send at any hour) and `{reminder_key}: P1D` (how long before a "
-                              "step's due time its people are reminded, in working time: P1D, PT2H); nothing was sent",
-                              path=path, key=QUIET_KEY, known=", ".join(known), reminder_key=REMINDER_KEY)
-    return NoticeOptions(tuple(c.strip().lower() for c in chosen), str(reminder))
-
-
-def _is_duration(value: Any) -> bool:
-    from engine.common.errors import EngineError
-    from engine.common.work_calendar import split_duration
-
-    if not isinstance(value, str):
-        return False
-    try:
-        days, seconds = split_duration(value)
-    except EngineError:
-        return False
-    return days + seconds > 0
-
-
 def office_open(context: EngineContext, now: str) -> str:
     """Now when the office works now (calendar.yaml), else when it opens next; now without a calendar."""
     from engine.common.work_calendar import WorkCalendar
@@ -211,14 +170,16 @@ def derive(context: EngineContext, settings: NoticeSettings, *, limit: int) -> t
     store = context.store()
     now = context.clock()
     roles = context.roles
-    quiet = notice_options(context.definitions_dir).quiet
-    opens = office_open(context, now) if quiet else now
+    options = notice_options(context.definitions_dir)
+    holds = NoticeHolds(context, options.quiet, now)
     with store.transaction() as tx:
         table = tx.notice_table
         events = table.outbox_after(table.lock_cursor(CONSUMER, now), limit)
         if not events:
             return 0, 0
-        wanted = [e for e in events if e.kind in KINDS]
+        if len(events) == limit:  # a batch never ends inside a change: a return and its task-ready go together
+            events += rest_of_change(table.outbox_after(events[-1].position, REST_OF_CHANGE), events[-1])
+        wanted = with_returns_merged([e for e in events if e.kind in KINDS])
         ready = table.still_ready(tuple(sorted({e.instance_id for e in wanted if e.kind != FINISHED})))
         wanted = [e for e in wanted if e.kind == FINISHED or (e.instance_id, e.task_uuid or "") in ready]
         starters = table.started_by(tuple(sorted({e.instance_id for e in wanted if e.kind == FINISHED})))
@@ -227,29 +188,70 @@ def derive(context: EngineContext, settings: NoticeSettings, *, limit: int) -> t
         for event in wanted:
             title, process = titles.get(event.instance_id, (None, ""))
             shown = translate(N_("{process} no. {number}", process=process, number=event.instance_id))
-            made = notices_of(event, roles, starters, settings, title=title or shown, now=now, context=context)
-            rows += [r._replace(next_try=opens) if r.channel in quiet and r.kind != OVERDUE else r for r in made]
+            made = notices_of(event, roles, starters, settings, title=title or shown, now=now, context=context,
+                              templates=options.templates)
+            rows += [r._replace(next_try=holds.not_before(r, roles)) for r in made]
         table.add(rows)
         tx.acknowledge(CONSUMER, events[-1].position, now)
     return len(events), len(rows)
 
 
+REST_OF_CHANGE = 100  # the most rows read past a full batch to finish its last change
+
+
+def rest_of_change(after: list[OutboxRow], last: OutboxRow) -> list[OutboxRow]:
+    """The rows after a batch's last one that belong to the same change (its instance, time and actor)."""
+    same = []
+    for row in after:
+        if (row.instance_id, row.time, row.actor) != (last.instance_id, last.time, last.actor):
+            break
+        same.append(row)
+    return same
+
+
+def with_returns_merged(events: list[OutboxRow]) -> list[OutboxRow]:
+    """The events with each task-returned given the lane, name and due time of the task-ready its change wrote for
+    the same task (which is then left out: the people hear "returned for revision", not "task ready" as well)."""
+    returns = [e for e in events if e.kind == RETURNED]
+    if not returns:
+        return events
+    merged: dict[int, OutboxRow] = {}
+    dropped = set()
+    for ready in (e for e in events if e.kind == READY):
+        seq = _loads(ready.data).get("seq", 0)
+        for back in returns:  # the change's own return: before its task-ready, numbered from the change's first seq
+            if ((back.instance_id, back.task_uuid) == (ready.instance_id, ready.task_uuid)
+                    and back.position < ready.position and _loads(back.data).get("seq", -1) >= seq):
+                data = {**_loads(ready.data), **_loads(back.data)}
+                merged[back.position] = back._replace(lane=ready.lane, data=canonical_json(data))
+                dropped.add(ready.position)
+    return [merged.get(e.position, e) for e in events if e.position not in dropped]
+
+
 def notices_of(event: OutboxRow, roles: Roles | None, starters: dict[int, str], settings: NoticeSettings, *,
-               title: str, now: str, context: EngineContext) -> list[NoticeRow]:
+               title: str, now: str, context: EngineContext,
+               templates: dict[str, NoticeTemplate] | None = None) -> list[NoticeRow]:
     """The notices of one event: one per person who hears it and channel they hear it on."""
     data = _loads(event.data)
     link = task_link(settings.base_url, event.instance_id, event.task if event.kind != FINISHED else None)
     due = _due_words(context, str(data.get("due") or ""))
+    template = (templates or {}).get(event.kind)
     rows = []
     for person, superior_of in hearers(event, data, roles, starters):
         facts = NoticeFacts(event.kind, person.name, title, str(data.get("name") or event.task or ""),
-                            event.lane or "", due, superior_of)
-        text = notice_text(facts, link)
+                            event.lane or "", due, superior_of, str(data.get("reason") or ""))
+        text = notice_text(facts, link, template)
         message = canonical_json(text._asdict())
         for channel, address in channels_of(person, settings):
             rows.append(NoticeRow(0, event.position, event.kind, event.instance_id, event.task, person.login,
                                   channel, address, message, WAITING, 0, now, "", now, None))
     return rows
+
+
+def lane_people(roles: Roles, lane: str | None) -> list[Person]:
+    """Who hears a notice addressed to a lane: the people who hold it. The one place that decides it (an acting
+    official, Plh/Plt, standing in for a holder is to be added here)."""
+    return [p for p in roles.people.values() if p.holds(lane)]
 
 
 def hearers(event: OutboxRow, data: dict[str, Any], roles: Roles | None,
@@ -263,7 +265,7 @@ def hearers(event: OutboxRow, data: dict[str, Any], roles: Roles | None,
         return [(p, "") for p in found]
     claimer = data.get("claimed_by") if event.kind in (OVERDUE, DUE_SOON) else None
     own = ([people[claimer]] if isinstance(claimer, str) and claimer in people
-           else [p for p in people.values() if p.holds(event.lane)])
+           else lane_people(roles, event.lane))
     heard = [(p, "") for p in own]
     if event.kind == OVERDUE:
         bosses: dict[str, list[str]] = {}
@@ -272,6 +274,66 @@ def hearers(event: OutboxRow, data: dict[str, Any], roles: Roles | None,
                 bosses.setdefault(person.atasan, []).append(person.name)
         heard += [(people[login], ", ".join(names)) for login, names in bosses.items()]
     return heard
+
+
+class NoticeHolds:
+    """When a notice may go: at once, or later on a channel that waits. The office's waiting channels (notices.yaml
+    `tunggu_jam_kerja`) wait for office hours; a person's quiet hours (`jam_tenang`) hold those and WhatsApp; a
+    person's own `tunggu_jam_kerja` replaces both lists for them. An overdue notice never waits."""
+
+    def __init__(self, context: EngineContext, quiet: tuple[str, ...], now: str) -> None:
+        self.context = context
+        self.quiet = quiet
+        self.now = now
+        self.zone = context.local_times().zone
+        self._found: dict[tuple[bool, str], str] = {}
+
+    def not_before(self, row: NoticeRow, roles: Roles | None) -> str:
+        """The first time the notice may be sent (the row's next try)."""
+        person = roles.people.get(row.login) if roles is not None else None
+        if row.kind == OVERDUE:
+            return row.next_try
+        own = person.tunggu_jam_kerja if person is not None else None
+        office = row.channel in (self.quiet if own is None else own)
+        hours = person.jam_tenang if person is not None else ""
+        if row.channel not in ((*self.quiet, "whatsapp") if own is None else own):
+            hours = ""
+        if not office and not hours:
+            return row.next_try
+        if (office, hours) not in self._found:
+            self._found[office, hours] = self._free(office=office, hours=hours)
+        return self._found[office, hours]
+
+    def _free(self, *, office: bool, hours: str) -> str:
+        """The first moment from now when the office is open (if it must be) and outside the quiet hours."""
+        at = self.now
+        for _ in range(MAX_HOLD_STEPS):
+            opens = office_open(self.context, at) if office else at
+            after = quiet_over(opens, hours, self.zone)
+            if after == opens:
+                return opens
+            at = after
+        return at
+
+
+MAX_HOLD_STEPS = 8  # office hours and quiet hours tried in turn at most this often (quiet hours over a whole working
+# day would hold a notice for ever: after this many turns it goes)
+
+
+def quiet_over(at: str, hours: str, zone: tzinfo) -> str:
+    """`at` when it is outside the quiet hours ("20:00-06:00", in the office's zone), else when they end."""
+    if not hours:
+        return at
+    start, end = (int(t[:2]) * 60 + int(t[3:]) for t in (p.strip().zfill(5) for p in hours.split("-")))
+    local = parse_time(at).astimezone(zone)
+    minute = local.hour * 60 + local.minute
+    inside = start <= minute < end if start < end else (minute >= start or minute < end)
+    if not inside:
+        return at
+    ends = local.replace(hour=end // 60, minute=end % 60, second=0, microsecond=0)
+    if ends <= local:
+        ends += timedelta(days=1)
+    return format_time(ends)
 
 
 def channels_of(person: Person, settings: NoticeSettings) -> list[tuple[str, str]]:

@@ -26,7 +26,8 @@ MAX_EVENTS = 1000  # the most events one read returns
 # A consumer's name: what an operator types and a log shows (letters, digits, '.', '_', '-'; 64 at most).
 CONSUMER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 # The chained event's data a published event carries (the rest, like an artefact, stays in the event log).
-CARRIED = {"timer-fired": ("attached_to", "due"), "instance-migrated": ("from", "to")}
+CARRIED = {"timer-fired": ("attached_to", "due"), "instance-migrated": ("from", "to"),
+           "task-returned": ("from", "reason")}
 
 
 def change_rows(

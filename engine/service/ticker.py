@@ -85,7 +85,7 @@ def _announce_due_soon(context: EngineContext, now: str, problems: list[str]) ->
     """Write a task-due-soon outbox event for each ready task whose due time is within the reminder window and
     whose Mutu Baku is longer than the window (a 30-minute step is not reminded a day ahead); a broken
     notices.yaml is reported as a problem (the timers have fired already)."""
-    from engine.service.notices import notice_options
+    from engine.service.notice_options import notice_options
     from engine.service.outbox import announce_due_soon
 
     try:
