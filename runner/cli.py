@@ -55,6 +55,7 @@ LAZY_COMMANDS = {
     "events": ("runner.cli_events", "events"),
     **{name: ("runner.cli_notices", name) for name in ("notify", "notices")},
     "accounts": ("runner.cli_accounts", "accounts"),
+    "delegate": ("runner.cli_delegate", "delegate"),
     **{name: ("runner.cli_people", name) for name in ("passwd", "claim", "release")},
     "serve": ("runner.cli_serve", "serve"),
     "setup": ("runner.cli_setup", "setup"),

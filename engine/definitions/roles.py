@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from engine.common.errors import EngineError, NotInRolesError, NotOperatorError, RoleError, WrongLaneError
 from engine.common.i18n import N_
 from engine.common.lanes import lane_key, with_unit
+from engine.definitions.delegations import Delegation, acting_under
 
 if TYPE_CHECKING:  # pathlib and dataclasses cost `sop tasks` ~10 ms: this module stays light
     from pathlib import Path
@@ -55,6 +56,7 @@ class Roles(NamedTuple):
     source: str
     people: dict[str, Person]
     pinned: bool = False  # read from the store's pinned roles version, not from a file
+    delegations: tuple[Delegation, ...] = ()  # the delegations (Plh./Plt.) of the store's roles log
 
     @property
     def described(self) -> str:
@@ -85,9 +87,11 @@ class Roles(NamedTuple):
             )
         return self.person(actor)
 
-    def check_lane(self, person: Person, lane: str | None, what: str, recorder: Person | None = None) -> None:
-        """Refuse a step whose lane the person does not hold; a step in no lane (a version pinned before every
-        step needed one) only an operator may record."""
+    def check_lane(self, person: Person, lane: str | None, what: str, recorder: Person | None = None, *,
+                   at: str | None = None, process: str | None = None) -> None:
+        """Refuse a step whose lane the person does not hold (themself, or at the moment `at` by a delegation in
+        force for the step's process); a step in no lane (a version pinned before every step needed one) only an
+        operator may record."""
         if lane is None:
             if recorder is not None and recorder.operator:
                 return
@@ -96,7 +100,7 @@ class Roles(NamedTuple):
                 "changed. An operator of {described} must record it (with --as), or move the instance to a "
                 "version that puts the step in a lane (`sop migrate`)", what=what, described=self.described
             )
-        if person.holds(lane):
+        if person.holds(lane) or (at is not None and acting_under(self, person.login, lane, at=at, process=process)):
             return
         lanes = ", ".join(person.lanes) or N_("none")
         holders = ", ".join(f"{p.login} ({p.name})" for p in self.people.values() if p.holds(lane))

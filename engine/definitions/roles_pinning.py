@@ -9,6 +9,7 @@ from typing import Any
 from engine.common.canonical import canonical_json, chain_hash, sha256_hex
 from engine.common.errors import RoleError
 from engine.common.i18n import N_
+from engine.definitions.delegations import delegation_facts_problem
 from engine.definitions.roles import Person, Roles
 from engine.store.protocol import RolesEventRow
 
@@ -101,6 +102,8 @@ def roles_log_problems(rows: list[RolesEventRow]) -> list[str]:
             continue
         if sha256_hex(canonical_json(people)) != row.version:
             problems.append(f"{where}: its people now hash to {sha256_hex(canonical_json(people))[:12]} (altered)")
+        if delegation_facts_problem(row):
+            problems.append(f"{where}: {delegation_facts_problem(row)} (altered)")
         if chain_hash(previous, roles_body(row, people)) != row.hash:
             problems.append(f"{where}: hash mismatch — the roles event was altered, or one before it removed")
         previous = row.hash

@@ -54,8 +54,10 @@ def complete(context: EngineContext, instance: int, task: str, data: dict[str, A
         at = locked_ready_step(tx, instance, task, context.db, context.pinned, warm=context.warm)
         what = N_("Instance {instance} task '{task}'", instance=instance, task=at.target.task)
         roles = roles_in_tx(store, tx, lambda: context.file_roles)  # what is in force now, held until commit
+        now = context.clock()  # one moment for the lane check (a delegation's period) and the event
         if roles is not None:
-            person = lane_person(roles, context.operator, requested, at.target.lane, what)
+            person = lane_person(roles, context.operator, requested, at.target.lane, what, at=now,
+                                 process=at.row.process_id)
             actor = person.login
         refuse_others_claim(at.target, actor, what, recorder=context.operator)
         if at.target.form:
@@ -79,7 +81,7 @@ def complete(context: EngineContext, instance: int, task: str, data: dict[str, A
             at.row,
             at.workflow,
             [Happened("task-completed", at.target.task, at.target.id, data)],
-            context.change(actor, context.clock(), at.ready),
+            context.change(actor, now, at.ready),
             stranded=N_("{what} would leave instance {instance}", what=what, instance=instance),
             finished=Finished(at.target.id, at.target.since),
         )

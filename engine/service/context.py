@@ -166,8 +166,9 @@ class EngineContext:
             row = self.store(optional=True).roles_event_last()  # no yaml, nor json unless roles are pinned
             if row is not None:
                 from engine.definitions.roles_pinning import pinned_roles
+                from engine.service.roles_service import with_delegations
 
-                self._pinned_roles = (pinned_roles(row),)
+                self._pinned_roles = (with_delegations(pinned_roles(row), self.store(optional=True)),)
             else:
                 self._pinned_roles = (None,)
         return self._pinned_roles[0]
