@@ -154,7 +154,6 @@ def acting_title(rows: list[RolesEventRow], actor: str, lane: str | None, *, at:
     """How an act by `actor` in `lane` at a moment is signed when a delegation of the roles log made it theirs:
     "Plh. Kepala Dinas" (the giver's jabatan, else the lane); '' when they acted in their own right."""
     from engine.common.errors import EngineError
-    from engine.common.i18n import N_
     from engine.definitions.roles_pinning import in_force_at, pinned_roles
 
     row = in_force_at(rows, at)
@@ -167,7 +166,7 @@ def acting_title(rows: list[RolesEventRow], actor: str, lane: str | None, *, at:
     found = acting_under(roles, actor, lane, at=at, process=process)
     if found is None:
         return ""
-    return N_("{title} {jabatan}", title=found.title, jabatan=roles.people[found.giver].jabatan or lane)
+    return f"{found.title} {roles.people[found.giver].jabatan or lane}"  # Plh./Plt.: the same in every language
 
 
 def _json(text: str) -> object:
