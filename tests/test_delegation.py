@@ -306,3 +306,51 @@ def test_only_a_store_with_pinned_roles_takes_a_delegation(tmp_path: Path) -> No
     engine.context.store(create=True)
     with pytest.raises(EngineError, match="pin the roles file first"):
         engine.people.delegate("kadis", "sekretaris", start="2026-12-08", until="2026-12-08")
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_the_web_page_adds_lists_and_ends_a_delegation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       language: str) -> None:
+    """The clerk (an operator) hands kadis's lanes to the Sekretaris from the page: it is listed by name and jabatan
+    with dates in words; a refusal (to oneself) keeps what was typed and changes nothing; "End now" ends it."""
+    from web_fixtures import logged_in, make_app, office, post
+
+    monkeypatch.setenv("SOP_LANG", language)
+    paths = office(tmp_path)
+    client = logged_in(make_app(paths), "tu.umum")
+    today = datetime.now(WIB).date()
+    page = client.get("/delegations").get_data(as_text=True)
+    assert ("Tidak ada pelimpahan" if language == "id" else "No delegation is in force or planned.") in page
+    refused = post(client, "/delegations", {"giver": "kadis", "taker": "kadis", "start": today.isoformat(),
+                                            "until": today.isoformat(), "kind": "plt", "lane": "", "process": ""})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'id="delegation-problem"' in text
+    assert f'value="{today.isoformat()}"' in text and 'value="plt" checked' in text and "'kadis'" not in text
+    assert client.get("/delegations").get_data(as_text=True).count("data-delegation=") == 0
+    added = post(client, "/delegations", {"giver": "kadis", "taker": "sekretaris", "start": today.isoformat(),
+                                          "until": today.isoformat(), "kind": "plh", "lane": "", "process": ""})
+    assert added.status_code == 303
+    listed = client.get("/delegations").get_data(as_text=True)
+    month = ("Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember" if language == "id"
+             else "January February March April May June July August September October November December").split()
+    assert "Hendra Saputra, S.Sos, M.Si (Sekretaris Dinas)" in listed and "Ir. Asmawi Alie, MT" in listed
+    assert f"{today.day} {month[today.month - 1]} {today.year}" in listed and "sekretaris<" not in listed
+    seq = int(listed.split('data-delegation="')[1].split('"')[0])
+    assert post(client, "/delegations/end", {"delegation": str(seq)}).status_code == 303
+    assert client.get("/delegations").get_data(as_text=True).count("data-delegation=") == 0
+
+
+def test_a_person_delegates_only_their_own_lanes_on_the_web(tmp_path: Path) -> None:
+    """kadis is offered only themself as the person away; posting someone else's lanes is refused by the engine."""
+    from web_fixtures import logged_in, make_app, office, post
+
+    paths = office(tmp_path)
+    client = logged_in(make_app(paths), "kadis")
+    page = client.get("/delegations").get_data(as_text=True)
+    assert 'value="kadis"' in page.split('id="giver"')[1].split("</select>")[0]
+    assert 'value="sekretaris"' not in page.split('id="giver"')[1].split("</select>")[0]
+    today = datetime.now(WIB).date().isoformat()
+    refused = post(client, "/delegations", {"giver": "sekretaris", "taker": "kabid.egov", "start": today,
+                                            "until": today, "kind": "plh"})
+    assert refused.status_code == 400
+    assert client.get("/delegations").get_data(as_text=True).count("data-delegation=") == 0
