@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 @click.command()
 @click.argument("giver", metavar="FROM", required=False)
 @click.argument("taker", metavar="TO", required=False)
-@click.option("--from", "start", metavar="DATE", help="First day (or day and time, e.g. '2026-12-24 13:00'), office time.")
+@click.option("--from", "start", metavar="DATE",
+              help="First day (or day and time, e.g. '2026-12-24 13:00'), office time.")
 @click.option("--until", metavar="DATE", help="Last day, inclusive to its end (or a day and time it stops).")
 @click.option("--process", metavar="PROCESS", help="Only in this process (default: every process).")
 @click.option("--lane", metavar="LANE", help="Only this lane of FROM (default: all of FROM's lanes).")

@@ -331,8 +331,9 @@ def test_the_web_page_adds_lists_and_ends_a_delegation(tmp_path: Path, monkeypat
                                           "until": today.isoformat(), "kind": "plh", "lane": "", "process": ""})
     assert added.status_code == 303
     listed = client.get("/delegations").get_data(as_text=True)
-    month = ("Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember" if language == "id"
-             else "January February March April May June July August September October November December").split()
+    month = ("Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember"
+             if language == "id" else
+             "January February March April May June July August September October November December").split()
     assert "Hendra Saputra, S.Sos, M.Si (Sekretaris Dinas)" in listed and "Ir. Asmawi Alie, MT" in listed
     assert f"{today.day} {month[today.month - 1]} {today.year}" in listed and "sekretaris<" not in listed
     seq = int(listed.split('data-delegation="')[1].split('"')[0])

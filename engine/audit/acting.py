@@ -9,14 +9,13 @@ from typing import Any
 from engine.audit.records import AuditRecord, step_names
 from engine.common.canonical import chain_hash
 from engine.common.errors import EngineError
+from engine.definitions.acting import acting_under
 from engine.definitions.delegations import (
     DELEGATION_END_PREFIX,
-    acting_title,
-    acting_under,
     delegation_facts_problem,
     delegations_of,
 )
-from engine.definitions.roles_pinning import in_force_at, pinned_roles, roles_body
+from engine.definitions.roles_pinning import acting_title, in_force_at, pinned_roles, roles_body
 from engine.store.protocol import RolesEventRow
 
 _ACTS = ("task-completed", "task-claimed")
@@ -53,7 +52,8 @@ def bundle_delegations(record: AuditRecord) -> dict[str, Any]:
         ends = row.source.startswith(DELEGATION_END_PREFIX) and \
             json.loads(row.source.removeprefix(DELEGATION_END_PREFIX)).get("delegation") in used
         if row.seq in used or ends:
-            rows.append({**row._asdict(), "people": json.loads(row.people), "previous_hash": log[i - 1].hash if i else ""})
+            rows.append({**row._asdict(), "people": json.loads(row.people),
+                         "previous_hash": log[i - 1].hash if i else ""})
     return {"acts": acts, "roles_events": rows}
 
 

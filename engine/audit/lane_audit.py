@@ -7,7 +7,8 @@ from typing import Any
 
 from engine.audit.records import AuditRecord, Problem, step_names
 from engine.common.errors import EngineError
-from engine.definitions.delegations import acting_under, delegations_of
+from engine.definitions.acting import acting_under
+from engine.definitions.delegations import delegations_of
 from engine.definitions.roles import Roles
 from engine.definitions.roles_pinning import in_force_at, pinned_roles
 

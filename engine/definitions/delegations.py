@@ -12,7 +12,6 @@ from engine.common.canonical import canonical_json
 from engine.common.lanes import lane_key
 
 if TYPE_CHECKING:
-    from engine.definitions.roles import Person, Roles
     from engine.store.protocol import RolesEventRow
 
 DELEGATION_PREFIX = "delegation: "  # the source of a roles event recording a delegation, then its facts as JSON
@@ -113,60 +112,6 @@ def delegations_of(rows: Iterable[RolesEventRow]) -> tuple[Delegation, ...]:
             if ended is not None and not ended.ended:
                 found[ended.seq] = ended._replace(ended=row.time, ended_by=row.actor)
     return tuple(found.values())
-
-
-def acting_under(roles: Roles, login: str, lane: str | None, *, at: str, process: str | None = None) -> Delegation | None:
-    """The delegation under which `login` acts in `lane` at a moment: one in force, to them, from someone who holds
-    the lane in these roles; None when they hold the lane themself (no delegation needed) or none reaches it."""
-    person = roles.people.get(login)
-    if lane is None or person is None or person.holds(lane):
-        return None
-    for delegation in roles.delegations:
-        giver = roles.people.get(delegation.giver)
-        if delegation.taker == login and giver is not None and giver.holds(lane) and delegation.in_force(at) \
-                and delegation.covers(lane, process):
-            return delegation
-    return None
-
-
-def holds_at(roles: Roles, person: Person, lane: str | None, *, at: str, process: str | None = None) -> bool:
-    """True when the person acts in the lane at a moment: their own lane, or one delegated to them then."""
-    return person.holds(lane) or acting_under(roles, person.login, lane, at=at, process=process) is not None
-
-
-def delegates_for(roles: Roles, lane: str | None, at: str, process: str | None = None) -> tuple[str, ...]:
-    """The logins acting in a lane at a moment only by a delegation (for notices: who stands in for its holders)."""
-    return tuple(dict.fromkeys(d.taker for d in roles.delegations
-                               if acting_under(roles, d.taker, lane, at=at, process=process) is not None))
-
-
-def lanes_delegated(roles: Roles, login: str, at: str) -> tuple[str, ...]:
-    """The lanes a person acts in at a moment by a delegation (every process), besides their own."""
-    lanes: list[str] = []
-    for delegation in roles.delegations:
-        giver = roles.people.get(delegation.giver)
-        if delegation.taker == login and giver is not None and delegation.in_force(at):
-            lanes += [lane for lane in giver.lanes if not delegation.lane or lane_key(lane) == lane_key(delegation.lane)]
-    return tuple(dict.fromkeys(lanes))
-
-
-def acting_title(rows: list[RolesEventRow], actor: str, lane: str | None, *, at: str, process: str | None) -> str:
-    """How an act by `actor` in `lane` at a moment is signed when a delegation of the roles log made it theirs:
-    "Plh. Kepala Dinas" (the giver's jabatan, else the lane); '' when they acted in their own right."""
-    from engine.common.errors import EngineError
-    from engine.definitions.roles_pinning import in_force_at, pinned_roles
-
-    row = in_force_at(rows, at)
-    if row is None or lane is None:
-        return ""
-    try:
-        roles = pinned_roles(row)._replace(delegations=delegations_of(rows))
-    except EngineError:
-        return ""  # the roles log check names an unreadable version
-    found = acting_under(roles, actor, lane, at=at, process=process)
-    if found is None:
-        return ""
-    return f"{found.title} {roles.people[found.giver].jabatan or lane}"  # Plh./Plt.: the same in every language
 
 
 def _json(text: str) -> object:

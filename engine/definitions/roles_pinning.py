@@ -117,3 +117,22 @@ def in_force_at(rows: list[RolesEventRow], time: str) -> RolesEventRow | None:
         if row.time <= time:
             found = row
     return found
+
+
+def acting_title(rows: list[RolesEventRow], actor: str, lane: str | None, *, at: str, process: str | None) -> str:
+    """How an act by `actor` in `lane` at a moment is signed when a delegation of the roles log made it theirs:
+    "Plh. Kepala Dinas" (the giver's jabatan, else the lane); '' when they acted in their own right."""
+    from engine.common.errors import EngineError
+    from engine.definitions.delegations import delegations_of
+
+    row = in_force_at(rows, at)
+    if row is None or lane is None:
+        return ""
+    try:
+        roles = pinned_roles(row)._replace(delegations=delegations_of(rows))
+    except EngineError:
+        return ""  # the roles log check names an unreadable version
+    found = roles.delegation_for(actor, lane, at=at, process=process)
+    if found is None:
+        return ""
+    return f"{found.title} {roles.people[found.giver].jabatan or lane}"  # Plh./Plt.: the same in every language

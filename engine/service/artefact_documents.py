@@ -106,7 +106,8 @@ def instance_document(context: EngineContext, instance: int, *,
 
 def _acting(log: list[Any], documents: list[ArtefactDocument], process: str) -> list[ArtefactDocument]:
     """The documents, each completed under a delegation signed as such (the roles log says so at its time)."""
-    from engine.definitions.delegations import acting_title, is_delegation_event
+    from engine.definitions.delegations import is_delegation_event
+    from engine.definitions.roles_pinning import acting_title
 
     if not any(is_delegation_event(r) for r in log):
         return documents

@@ -67,7 +67,8 @@ def history(store: Store, row: InstanceRow, *, summaries: bool = True) -> tuple[
 
 def _acting(roles: list[Any], row: HistoryRow, process: str) -> str:
     """The acting title of a completion or claim done under a delegation ('' otherwise, and for other events)."""
-    from engine.definitions.delegations import acting_title, is_delegation_event
+    from engine.definitions.delegations import is_delegation_event
+    from engine.definitions.roles_pinning import acting_title
 
     if row.type not in ("task-completed", "task-claimed") or not any(is_delegation_event(r) for r in roles):
         return ""

@@ -71,7 +71,7 @@ def acting_choices(context: EngineContext, instance: int, task: str) -> tuple[st
     store = context.store()
     row = context.instance_row(instance)
     target = context.named_task(row, store.ready_tasks(instance), task, store)
-    from engine.definitions.delegations import holds_at
+    from engine.definitions.acting import holds_at
 
     roles = context.roles
     if roles is None:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from engine.common.canonical import chain_hash
 from engine.common.errors import NotFoundError, RoleError, ValidationError
-from engine.common.i18n import N_
 from engine.common.lanes import lane_key
 from engine.definitions.delegations import (
     KINDS,

@@ -56,7 +56,7 @@ class PeopleService:
         if roles is None:
             return None
         from engine.common.lanes import lane_key
-        from engine.definitions.delegations import lanes_delegated
+        from engine.definitions.acting import lanes_delegated
 
         person = roles.person(login or self._context.operator)
         acting = {lane_key(lane) for lane in lanes_delegated(roles, person.login, self._context.clock())}
@@ -117,7 +117,7 @@ class PeopleService:
 
     def delegates_for(self, lane: str | None, *, at: str | None = None, process: str | None = None) -> tuple[str, ...]:
         """The logins acting in a lane at a moment (default now) only by a delegation, e.g. to send them its notices."""
-        from engine.definitions.delegations import delegates_for
+        from engine.definitions.acting import delegates_for
 
         roles = self._context.roles
         return delegates_for(roles, lane, at or self._context.clock(), process) if roles is not None else ()
