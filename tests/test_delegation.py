@@ -13,7 +13,7 @@ import pytest
 import yaml
 from conftest import DATA, DEFINITIONS, EXAMPLES, FORMS, Sop, copy_definitions
 
-from engine import Engine, EngineError, RoleError, ValidationError, verify_bundle
+from engine import Engine, EngineError, Person, RoleError, ValidationError, verify_bundle
 from engine.common.identity import os_login
 from engine.definitions.roles import load_roles
 from engine.ops.scenarios import load_scenario
@@ -112,6 +112,7 @@ def test_an_early_end_stops_it_and_the_list_shows_what_is_in_force(db: str) -> N
 REFUSALS = [
     ("tu.umum", ("kadis", "kadis"), {}, "cannot delegate to themself"),
     ("tu.umum", ("kadis", "nobody"), {}, "'nobody' is not in"),
+    ("tu.umum", ("kadis", "pemeriksa"), {}, "'pemeriksa' is an auditor"),
     ("sekretaris", ("kadis", "kabid.egov"), {}, "only an operator delegates for someone else"),
     ("tu.umum", ("kabid.egov", "kadis"), {}, "this would be a cycle"),
     ("tu.umum", ("kadis", "kasi.infra"), {}, "a lane goes to one person at a time"),
@@ -131,12 +132,16 @@ def test_each_refusal_names_the_reason_and_changes_nothing(tmp_path: Path, who: 
     start, a date that is none and a lane the giver lacks are refused, and the store is unchanged."""
     db = str(tmp_path / "sop.db")
     clock = Clock("2026-12-08T01:00:00.000Z")
-    engine_as(db, "tu.umum", clock).people.apply_roles()
-    engine_as(db, "tu.umum", clock).people.delegate("kadis", "kabid.egov", start="2026-12-08", until="2026-12-10")
+    roles = SHIPPED._replace(people={**SHIPPED.people, "pemeriksa": Person("pemeriksa", "Inspektur", "", (),
+                                                                           auditor=True)})
+    clerk = Engine(db, definitions_dir=DEFINITIONS, forms_dir=FORMS, operator="tu.umum", roles=roles, clock=clock)
+    clerk.people.apply_roles()
+    clerk.people.delegate("kadis", "kabid.egov", start="2026-12-08", until="2026-12-10")
     before = Sop(tmp_path / "sop.db").dump()
     options = {"start": "2026-12-09", "until": "2026-12-09", **given}
     with pytest.raises((RoleError, ValidationError), match=refusal):
-        engine_as(db, who, clock).people.delegate(*people, **options)
+        Engine(db, definitions_dir=DEFINITIONS, forms_dir=FORMS, operator=who, roles=roles, clock=clock).people \
+            .delegate(*people, **options)
     assert Sop(tmp_path / "sop.db").dump() == before
 
 
@@ -355,3 +360,21 @@ def test_a_person_delegates_only_their_own_lanes_on_the_web(tmp_path: Path) -> N
                                             "until": today, "kind": "plh"})
     assert refused.status_code == 400
     assert client.get("/delegations").get_data(as_text=True).count("data-delegation=") == 0
+
+
+def test_a_copied_store_keeps_its_delegations_in_force(tmp_path: Path, pg_url: str) -> None:
+    """`sop db copy` of a SQLite store with a delegation into PostgreSQL: the same delegation is listed there, its
+    taker completes the step there, and the copy verifies (the rows are the roles log's: nothing to migrate)."""
+    from engine import copy_store
+
+    db = str(tmp_path / "sop.db")
+    clock = Clock("2026-12-08T01:00:00.000Z")
+    instance = at_disposition_fresh(db, clock)
+    made = engine_as(db, "tu.umum", clock).people.delegate("kadis", "sekretaris", start="2026-12-08",
+                                                           until="2026-12-09")
+    copy_store(db, pg_url)
+    assert engine_as(pg_url, "tu.umum", clock).people.delegations() == (made,)
+    engine_as(pg_url, "sekretaris", clock).instance(instance).complete(DISPOSISI["task"], DISPOSISI["data"])
+    rows, _ = engine_as(pg_url, "tu.umum", clock).instance(instance).history()
+    assert rows[-1].acting_as == KADIS
+    assert problems(engine_as(pg_url, "tu.umum", clock)) == []

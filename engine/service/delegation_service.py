@@ -132,6 +132,9 @@ def _parties(roles: Roles, operator: str, giver: str, taker: str) -> tuple[Perso
     if not giving.lanes:
         raise RoleError("'{giver}' holds no lanes, so there is nothing to delegate; nothing was changed",
                         giver=giver)
+    if taking.auditor:
+        raise RoleError("'{taker}' is an auditor, who reads every request and acts on none, so they cannot act for "
+                        "'{giver}'; name another person; nothing was changed", taker=taker, giver=giver)
     return giving, taking
 
 
