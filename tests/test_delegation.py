@@ -284,6 +284,12 @@ def test_the_task_page_signs_the_earlier_step_done_under_a_delegation(tmp_path: 
     clerk.people.delegate("kadis", "sekretaris", start=today, until=today)
     instance = clerk.instances.start(PASANG.process, actor="opd.dinkes").instance
     clerk.instance(instance).complete(LETTER["task"], LETTER["data"], actor="opd.dinkes")
+    acting = logged_in(make_app(paths), "sekretaris")
+    assert f'data-task="{DISPOSISI["task"]}" data-instance="{instance}"' in acting.get("/").get_data(as_text=True)
+    form = acting.get(f"/instances/{instance}/tasks/{DISPOSISI['task']}").get_data(as_text=True)
+    assert 'id="complete"' in form  # the step is theirs to complete: the form opens editable
+    other = logged_in(make_app(paths), "kasi.infra").get(f"/instances/{instance}/tasks/{DISPOSISI['task']}")
+    assert 'id="complete"' not in other.get_data(as_text=True)  # not for someone with no delegation
     web_engine(paths, "sekretaris").instance(instance).complete(DISPOSISI["task"], DISPOSISI["data"])
     next_task = clerk.instance(instance).show().tasks[0].task
     client = logged_in(make_app(paths), "kabid.egov")
