@@ -384,3 +384,23 @@ def test_a_copied_store_keeps_its_delegations_in_force(tmp_path: Path, pg_url: s
     rows, _ = engine_as(pg_url, "tu.umum", clock).instance(instance).history()
     assert rows[-1].acting_as == KADIS
     assert problems(engine_as(pg_url, "tu.umum", clock)) == []
+
+
+def test_a_plh_signs_the_letter_as_plh_of_the_kepala_dinas(tmp_path: Path) -> None:
+    """The letter's signer block (filled from the person) reads the Sekretaris's name and "Plh. Kepala Dinas ..."
+    as jabatan when they sign under the delegation; verify passes."""
+    db = str(tmp_path / "sop.db")
+    clock = Clock("2026-12-08T01:00:00.000Z")
+    engine_as(db, "tu.umum", clock).people.apply_roles()
+    clerk = engine_as(db, "tu.umum", clock)
+    instance = clerk.instances.start(PASANG.process, actor="opd.dinkes").instance
+    signing = next(s for s in PASANG.steps if s["task"] == "TandaTanganKadis")
+    for step in PASANG.steps[:PASANG.steps.index(signing)]:
+        clerk.instance(instance).complete(step["task"], step["data"], actor=step["as"], attach=step["attach"] or None)
+    clerk.people.delegate("kadis", "sekretaris", start="2026-12-08", until="2026-12-08")
+    data = {k: v for k, v in signing["data"].items() if k != "penandatangan"}
+    engine_as(db, "sekretaris", clock).instance(instance).complete(signing["task"], data)
+    _, events = clerk.instance(instance).history()
+    signed = json.loads(events[-1].data)["penandatangan"]
+    assert signed == {"nama": "Hendra Saputra, S.Sos, M.Si", "jabatan": KADIS, "nip": "19700315 199503 1 004"}
+    assert problems(clerk) == []

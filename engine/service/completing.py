@@ -31,6 +31,7 @@ def complete(context: EngineContext, instance: int, task: str, data: dict[str, A
     """Validate a step's artefact against its pinned form and complete it; attach: (FIELD or FIELD.N, PATH)
     files stored by hash with it; all in one transaction."""
     from engine.bpmn.tasks import step_properties
+    from engine.definitions.acting import acting_jabatan
     from engine.definitions.form_defaults import fill_from_person
     from engine.definitions.forms import fit_to_form
     from engine.runtime.step_checks import check_step
@@ -63,9 +64,10 @@ def complete(context: EngineContext, instance: int, task: str, data: dict[str, A
         if at.target.form:
             form = context.pinned.form(at.version, at.target.form)
             data = fit_to_form(form.schema, data)
-            if roles is not None:  # fields the form fills from the acting person's roles entry
+            if roles is not None:  # fields the form fills from the acting person's roles entry (a Plh. signs as one)
+                jabatan = acting_jabatan(roles, person, at.target.lane, at=now, process=at.row.process_id)
                 data = fill_from_person(form.schema, data, {"login": person.login, "name": person.name,
-                                                            "nip": person.nip, "jabatan": person.jabatan})
+                                                            "nip": person.nip, "jabatan": jabatan})
             data = place_files(form.schema, data, placed, what) if placed else data
             form.validate(data, N_("{what} (form {form})", what=what, form=at.target.form))
         elif placed:
