@@ -9,7 +9,7 @@ from typing import Any
 from engine.common.canonical import canonical_json, chain_hash, sha256_hex
 from engine.common.errors import RoleError
 from engine.common.i18n import N_
-from engine.definitions.delegations import delegation_facts_problem
+from engine.definitions.delegations import delegation_facts_problem, is_delegation_event
 from engine.definitions.roles import Person, Roles
 from engine.store.protocol import RolesEventRow
 
@@ -59,7 +59,9 @@ def is_recovery(row: RolesEventRow) -> bool:
 def pinned_roles(row: RolesEventRow) -> Roles:
     """The Roles a pinned roles event holds; RoleError when its people are not readable."""
     source = N_("the roles version {version} pinned in the store (applied by {actor} at {time})",
-                version=row.version[:12], actor=row.actor, time=row.time)
+                version=row.version[:12], actor=row.actor, time=row.time) if not is_delegation_event(row) else \
+        N_("the roles version {version} pinned in the store (unchanged by the delegation {actor} recorded at {time})",
+           version=row.version[:12], actor=row.actor, time=row.time)
     try:
         people = json.loads(row.people)
         return Roles(source, {str(login): Person(str(login), str(p["name"]), str(p["nip"]),
