@@ -121,6 +121,7 @@ REFUSALS = [
     ("tu.umum", ("kasi.infra", "kadis"), {"start": "2026-12-12", "until": "2026-12-11"}, "end .* before it starts"),
     ("tu.umum", ("kasi.infra", "kadis"), {"start": "12/12/2026"}, "is not a date"),
     ("tu.umum", ("kasi.infra", "kadis"), {"lane": "Kepala Dinas"}, "does not hold lane 'Kepala Dinas'"),
+    ("tu.umum", ("kasi.infra", "kadis"), {"process": "tidak_ada"}, "'tidak_ada' is no process of the definitions"),
 ]
 
 
@@ -148,10 +149,13 @@ def test_each_refusal_names_the_reason_and_changes_nothing(tmp_path: Path, who: 
 def test_a_lane_limited_delegation_leaves_the_other_lanes_and_a_process_limit_other_processes(tmp_path: Path) -> None:
     """Two delegations of kadis's only lane in one period but different processes are not a clash; a delegation
     limited to another process does not let the taker complete this one."""
+    definitions, forms = copy_definitions(tmp_path)
+    other = (definitions / "interkoneksi_data_baru.bpmn").read_text(encoding="utf-8")
+    (definitions / "lain.bpmn").write_text(other.replace('id="interkoneksi_data_baru"', 'id="lain"'), encoding="utf-8")
     db = str(tmp_path / "sop.db")
     clock = Clock("2026-12-08T01:00:00.000Z")
     instance = at_disposition_fresh(db, clock)
-    clerk = engine_as(db, "tu.umum", clock)
+    clerk = Engine(db, definitions_dir=definitions, forms_dir=forms, operator="tu.umum", roles=SHIPPED, clock=clock)
     clerk.people.delegate("kadis", "sekretaris", start="2026-12-08", until="2026-12-08", process="lain")
     clerk.people.delegate("kadis", "kabid.egov", start="2026-12-08", until="2026-12-08", process=PASANG.process,
                           lane="Kepala Dinas")

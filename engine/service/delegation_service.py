@@ -57,6 +57,11 @@ def delegate(context: EngineContext, giver: str, taker: str, *, start: str, unti
     zone = context.local_times().zone
     begins = office_moment(start, zone, option="--from", end=False)
     stops = office_moment(until, zone, option="--until", end=True)
+    if process is not None:
+        known = sorted(d.process_id for d in context.catalog().definitions)
+        if process not in known:
+            raise ValidationError("--process '{process}' is no process of the definitions ({known}); nothing was "
+                                  "changed", process=process, known=", ".join(known))
     if kind not in KINDS:
         raise ValidationError("--kind '{kind}' is not a kind of delegation; give plh (Pelaksana Harian) or plt "
                               "(Pelaksana Tugas); nothing was changed", kind=kind)
@@ -66,7 +71,7 @@ def delegate(context: EngineContext, giver: str, taker: str, *, start: str, unti
         current = _in_force(context, tx.roles_in_force(exclusive=True))
         roles = pinned_roles(current)
         giving, _ = _parties(roles, context.operator, giver, taker)
-        _check_limits(giving, lane, process)
+        _check_lane(giving, lane)
         _check_period(begins, stops, now, _today(now, zone))
         facts = {"from": giver, "to": taker, "start": begins, "until": stops, "process": process or "",
                  "lane": lane or "", "kind": kind}
@@ -138,13 +143,10 @@ def _parties(roles: Roles, operator: str, giver: str, taker: str) -> tuple[Perso
     return giving, taking
 
 
-def _check_limits(giving: Person, lane: str | None, process: str | None) -> None:
+def _check_lane(giving: Person, lane: str | None) -> None:
     if lane is not None and not giving.holds(lane):
         raise RoleError("'{giver}' does not hold lane '{lane}' (their lanes: {lanes}), so it cannot be delegated; "
                         "nothing was changed", giver=giving.login, lane=lane, lanes=", ".join(giving.lanes))
-    if process is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,199}", process):
-        raise ValidationError("--process '{process}' is not a process id (e.g. interkoneksi_data_baru); nothing was "
-                              "changed", process=process)
 
 
 def _today(now: str, zone: tzinfo) -> str:
