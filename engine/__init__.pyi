@@ -49,6 +49,7 @@ from .common.yamlio import read_data_file as read_data_file
 from .definitions.artefact_view import DocumentField as DocumentField
 from .definitions.artefact_view import FileLink as FileLink
 from .definitions.artefact_view import form_order as form_order
+from .definitions.delegations import Delegation as Delegation
 from .definitions.forms import form_template as form_template
 from .definitions.roles import Person as Person
 from .definitions.roles import find_roles as find_roles

@@ -56,6 +56,7 @@ LAZY_COMMANDS = {
     "return": ("runner.cli_returns", "return_command"),
     **{name: ("runner.cli_notices", name) for name in ("notify", "notices")},
     "accounts": ("runner.cli_accounts", "accounts"),
+    "delegate": ("runner.cli_delegate", "delegate"),
     **{name: ("runner.cli_people", name) for name in ("passwd", "claim", "release")},
     "serve": ("runner.cli_serve", "serve"),
     "setup": ("runner.cli_setup", "setup"),

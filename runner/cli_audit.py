@@ -38,7 +38,8 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool, audi
         tell_recoveries(engine, rows[0].time if rows else "")
     if as_json:
         emit_json_list([{**event_json(e), "name": r.name, "lane": r.lane, "after_seconds": r.after,
-                         "password_set_by": r.password_set_by} for r, e in zip(rows, events, strict=True)])
+                         "password_set_by": r.password_set_by, "acting_as": r.acting_as}
+                        for r, e in zip(rows, events, strict=True)])
     elif as_csv:
         import csv
         import sys
@@ -61,7 +62,8 @@ def history(ctx: click.Context, instance: int, as_json: bool, as_csv: bool, audi
     else:
         local = engine.time.local_times().text
         click.echo(table(["#", "time", "step", "lane", "actor", "operator", "after", "summary"],
-                         [(r.seq, local(r.time, seconds=True), fixed_text(r.name), r.lane, r.actor, r.operator,
+                         [(r.seq, local(r.time, seconds=True), fixed_text(r.name), r.lane,
+                           f"{r.acting_as}: {r.actor}" if r.acting_as else r.actor, r.operator,
                            duration_text(r.after), _marked(fixed_text(r.summary), r.password_set_by)) for r in rows]))
 
 

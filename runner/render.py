@@ -276,7 +276,8 @@ def history_table(rows: Sequence[Any], document: InstanceDocument, times: LocalT
             mark = translate(N_("(password set by operator {setter})", setter=document.person(r.password_set_by)))
             summary = f"{mark} {summary}" if summary else mark
         cells.append((r.seq, times.text(r.time, seconds=True), fixed_text(r.name), r.lane,
-                      document.person(r.actor), document.person(r.operator) if r.operator != r.actor else "-",
+                      document.signer(r.actor, r.acting_as),
+                      document.person(r.operator) if r.operator != r.actor else "-",
                       duration_text(r.after), summary))
     return table(["#", "time", "step", "lane", "actor", "operator", "after", "summary"], cells)
 

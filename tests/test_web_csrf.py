@@ -35,18 +35,20 @@ def paths(tmp_path: Path) -> dict[str, str]:
 
 
 def _state(paths: dict[str, str]) -> Any:
-    """What a forged POST could change: every instance's events and ready tasks with their claims."""
+    """What a forged POST could change: every instance's events and ready tasks with their claims, the
+    delegations."""
     engine = engine_as(paths, "tu.umum")
     return [(i.instance, i.events, [(t.task, t.claimed_by) for t in engine.instance(i.instance).tasks()])
-            for i in engine.instances.find()]
+            for i in engine.instances.find()], engine.people.delegations(past=True)
 
 
 def test_the_app_has_the_post_routes_this_test_knows() -> None:
-    """Sign-in, sign-out, a step's form, claim, release, start and the process owner's check, sheet preview,
-    publish and move: all POST routes are checked below."""
+    """Sign-in, sign-out, a step's form, claim, release, start, the process owner's check, sheet preview,
+    publish and move, adding and ending a delegation: all POST routes are checked below."""
     assert [endpoint for endpoint, _ in POST_ROUTES] == sorted(
         ["auth.login_post", "auth.logout", "tasks.task_post", "tasks.claim", "tasks.release", "tasks.send_back",
-         "instances.start", "owner.check", "owner.sheet", "owner.publish", "owner.move"])
+         "instances.start", "owner.check", "owner.sheet", "owner.publish", "owner.move",
+         "delegations.add_delegation", "delegations.end_delegation"])
 
 
 @pytest.mark.parametrize(("endpoint", "rule"), POST_ROUTES)

@@ -47,6 +47,7 @@ def prepared_office(tmp_path: Path) -> Office:
         engine.instance(claimed).claim("SurveyTeknis")
     finally:
         engine.close()
+    _delegated(paths)
     pages = [
         WebPage("login", "/login", None),
         WebPage("tasklist", "/", "kasi.infra"),
@@ -64,8 +65,23 @@ def prepared_office(tmp_path: Path) -> Office:
         WebPage("manage", "/manage", "kabid.egov"),
         WebPage("manage-edit", f"/manage/{PROCESS}", "kabid.egov"),
         WebPage("manage-plan", f"/manage/{PROCESS}/plan", "kabid.egov"),
+        WebPage("delegations", "/delegations", "tu.umum"),
     ]
     return Office(paths, pages, midway, claimed, fresh)
+
+
+def _delegated(paths: dict[str, str]) -> None:
+    """kadis away from today for two days (office time), the Sekretaris acting: the delegations page lists it."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    clerk = engine_as(paths, "tu.umum")
+    try:
+        clerk.people.delegate("kadis", "sekretaris", start=today.isoformat(),
+                              until=(today + timedelta(days=1)).isoformat())
+    finally:
+        clerk.close()
 
 
 def make_owner(paths: dict[str, str], login: str, process: str) -> None:

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from engine.audit.acting import bundle_delegations
 from engine.audit.records import AuditRecord, PinnedVersion, event_json
 from engine.common.atomic_file import write_atomically
 from engine.common.canonical import canonical_json
@@ -33,6 +34,7 @@ def bundle_of(record: AuditRecord, exported_at: str, exported_by: str) -> dict[s
         "versions": {version: json.loads(pinned.bundle) for version, pinned in record.versions.items()},
         "events": [event_json(e) for e in record.events],
         "state": json.loads(record.state) if record.state else None,
+        "delegations": bundle_delegations(record),
     }
 
 

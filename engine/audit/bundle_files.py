@@ -67,6 +67,16 @@ def bundle_file_problems(bundle_path: str, record: AuditRecord) -> list[Problem]
     return problems
 
 
+def _delegation_problems(bundle_path: str) -> list[Problem]:
+    """The problems of the delegations a bundle carries (the acts done under a Plh./Plt. and their roles events)."""
+    from pathlib import Path
+
+    from engine.audit.acting import bundle_delegation_problems
+
+    data = json.loads(Path(bundle_path).read_text(encoding="utf-8"))  # read_bundle read it whole already
+    return [Problem(0, p) for p in bundle_delegation_problems(data)]
+
+
 def verify_bundle(bundle_path: str) -> Any:
     """Verify an exported bundle: its chain, definitions and replay, and the files beside it."""
     from engine.audit.bundle import read_bundle
@@ -74,7 +84,7 @@ def verify_bundle(bundle_path: str) -> Any:
 
     record = read_bundle(bundle_path)
     verdict = verify_record(record)
-    extra = bundle_file_problems(bundle_path, record)
+    extra = bundle_file_problems(bundle_path, record) + _delegation_problems(bundle_path)
     if not extra:
         return verdict
     return verdict._replace(problems=sorted(dict.fromkeys([*verdict.problems, *extra]), key=lambda p: p.event))

@@ -7,6 +7,8 @@ from typing import Any
 
 from engine.audit.records import AuditRecord, Problem, step_names
 from engine.common.errors import EngineError
+from engine.definitions.acting import acting_under
+from engine.definitions.delegations import delegations_of
 from engine.definitions.roles import Roles
 from engine.definitions.roles_pinning import in_force_at, pinned_roles
 
@@ -23,12 +25,12 @@ def lane_problems(record: AuditRecord, cache: dict[Any, Any]) -> list[Problem]:
         row = in_force_at(record.roles, event.time)
         if row is None:
             continue
-        roles = _roles(row, cache)
+        roles = _roles(row, cache, record.roles)
         lane = _lane(record, event.version, _acted_on(event), cache)
         if roles is None or lane is False:
             continue  # the roles log check or the replay names what is unreadable
         message = completion_problem(roles, event.actor, event.operator, lane if isinstance(lane, str) else None,
-                                     DID.get(event.type, "completed"))
+                                     DID.get(event.type, "completed"), at=event.time, process=record.process_id)
         if message:
             problems.append(Problem(event.seq, f"event {event.seq} ({event.type} {event.task} at {event.time}): "
                                                f"{message} under roles version {row.version[:12]} then in force"))
@@ -51,9 +53,10 @@ def _acted_on(event: Any) -> str:
     return str(event.task or "")
 
 
-def completion_problem(roles: Roles, actor: str, operator: str, lane: str | None, did: str = "completed") -> str:
+def completion_problem(roles: Roles, actor: str, operator: str, lane: str | None, did: str = "completed", *,
+                       at: str | None = None, process: str | None = None) -> str:
     """Why a completion (or claim: did) by `actor`, recorded by `operator`, of a step in `lane` breaks the roles
-    ('' if not)."""
+    ('' if not; at: its time, when a delegation then in force may have given the actor the lane)."""
     person = roles.people.get(actor)
     recorder = roles.people.get(operator)
     if person is None:
@@ -64,16 +67,16 @@ def completion_problem(roles: Roles, actor: str, operator: str, lane: str | None
         if recorder is None or not recorder.operator:
             return f"the step is in no lane and '{operator}', who recorded it, is no operator"
         return ""
-    if not person.holds(lane):
+    if not person.holds(lane) and (at is None or acting_under(roles, actor, lane, at=at, process=process) is None):
         return f"'{actor}' {did} a step of lane '{lane}' holding only {', '.join(person.lanes) or 'no lanes'}"
     return ""
 
 
-def _roles(row: Any, cache: dict[Any, Any]) -> Roles | None:
+def _roles(row: Any, cache: dict[Any, Any], log: list[Any]) -> Roles | None:
     key = ("roles", row.seq)
     if key not in cache:
         try:
-            cache[key] = pinned_roles(row)
+            cache[key] = pinned_roles(row)._replace(delegations=delegations_of(log))
         except EngineError:
             cache[key] = None
     found: Roles | None = cache[key]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from engine.common.errors import EngineError, NotInRolesError, NotOperatorError, RoleError, WrongLaneError
 from engine.common.i18n import N_
 from engine.common.lanes import lane_key, with_unit
+from engine.definitions.delegations import Delegation
 
 if TYPE_CHECKING:  # pathlib and dataclasses cost `sop tasks` ~10 ms: this module stays light
     from pathlib import Path
@@ -57,6 +58,7 @@ class Roles(NamedTuple):
     source: str
     people: dict[str, Person]
     pinned: bool = False  # read from the store's pinned roles version, not from a file
+    delegations: tuple[Delegation, ...] = ()  # the delegations (Plh./Plt.) of the store's roles log
 
     @property
     def described(self) -> str:
@@ -87,9 +89,11 @@ class Roles(NamedTuple):
             )
         return self.person(actor)
 
-    def check_lane(self, person: Person, lane: str | None, what: str, recorder: Person | None = None) -> None:
-        """Refuse a step whose lane the person does not hold; a step in no lane (a version pinned before every
-        step needed one) only an operator may record."""
+    def check_lane(self, person: Person, lane: str | None, what: str, recorder: Person | None = None, *,
+                   at: str | None = None, process: str | None = None) -> None:
+        """Refuse a step whose lane the person does not hold (themself, or at the moment `at` by a delegation in
+        force for the step's process); a step in no lane (a version pinned before every step needed one) only an
+        operator may record."""
         if lane is None:
             if recorder is not None and recorder.operator:
                 return
@@ -98,7 +102,7 @@ class Roles(NamedTuple):
                 "changed. An operator of {described} must record it (with --as), or move the instance to a "
                 "version that puts the step in a lane (`sop migrate`)", what=what, described=self.described
             )
-        if person.holds(lane):
+        if person.holds(lane) or (at is not None and self.delegation_for(person.login, lane, at=at, process=process)):
             return
         lanes = ", ".join(person.lanes) or N_("none")
         holders = ", ".join(f"{p.login} ({p.name})" for p in self.people.values() if p.holds(lane))
@@ -110,6 +114,21 @@ class Roles(NamedTuple):
         raise WrongLaneError("{what} is in lane '{lane}', and {login} ({name}) acts in: {lanes}; nothing was "
                              "changed. {fix}", what=what, lane=lane, login=person.login, name=person.name, lanes=lanes,
                              fix=fix)
+
+    def delegation_for(self, login: str, lane: str | None, *, at: str,
+                       process: str | None = None) -> Delegation | None:
+        """The delegation under which `login` acts in `lane` at a moment: one in force, to them, from someone who
+        holds the lane in these roles; None when they hold the lane themself (no delegation needed) or none reaches
+        it."""
+        person = self.people.get(login)
+        if lane is None or person is None or person.holds(lane):
+            return None
+        for delegation in self.delegations:
+            giver = self.people.get(delegation.giver)
+            if delegation.taker == login and giver is not None and giver.holds(lane) and delegation.in_force(at) \
+                    and delegation.covers(lane, process):
+                return delegation
+        return None
 
     def lanes_of(self, login: str) -> tuple[str, ...]:
         """The lanes a login holds (none when unknown)."""

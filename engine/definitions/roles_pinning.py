@@ -9,6 +9,7 @@ from typing import Any
 from engine.common.canonical import canonical_json, chain_hash, sha256_hex
 from engine.common.errors import RoleError
 from engine.common.i18n import N_
+from engine.definitions.delegations import delegation_facts_problem, is_delegation_event
 from engine.definitions.roles import Person, Roles
 from engine.store.protocol import RolesEventRow
 
@@ -59,7 +60,9 @@ def is_recovery(row: RolesEventRow) -> bool:
 def pinned_roles(row: RolesEventRow) -> Roles:
     """The Roles a pinned roles event holds; RoleError when its people are not readable."""
     source = N_("the roles version {version} pinned in the store (applied by {actor} at {time})",
-                version=row.version[:12], actor=row.actor, time=row.time)
+                version=row.version[:12], actor=row.actor, time=row.time) if not is_delegation_event(row) else \
+        N_("the roles version {version} pinned in the store (unchanged by the delegation {actor} recorded at {time})",
+           version=row.version[:12], actor=row.actor, time=row.time)
     try:
         people = json.loads(row.people)
         return Roles(source, {str(login): Person(str(login), str(p["name"]), str(p["nip"]),
@@ -112,6 +115,8 @@ def roles_log_problems(rows: list[RolesEventRow]) -> list[str]:
             continue
         if sha256_hex(canonical_json(people)) != row.version:
             problems.append(f"{where}: its people now hash to {sha256_hex(canonical_json(people))[:12]} (altered)")
+        if delegation_facts_problem(row):
+            problems.append(f"{where}: {delegation_facts_problem(row)} (altered)")
         if chain_hash(previous, roles_body(row, people)) != row.hash:
             problems.append(f"{where}: hash mismatch — the roles event was altered, or one before it removed")
         previous = row.hash
@@ -125,3 +130,22 @@ def in_force_at(rows: list[RolesEventRow], time: str) -> RolesEventRow | None:
         if row.time <= time:
             found = row
     return found
+
+
+def acting_title(rows: list[RolesEventRow], actor: str, lane: str | None, *, at: str, process: str | None) -> str:
+    """How an act by `actor` in `lane` at a moment is signed when a delegation of the roles log made it theirs:
+    "Plh. Kepala Dinas" (the giver's jabatan, else the lane); '' when they acted in their own right."""
+    from engine.common.errors import EngineError
+    from engine.definitions.delegations import delegations_of
+
+    row = in_force_at(rows, at)
+    if row is None or lane is None:
+        return ""
+    try:
+        roles = pinned_roles(row)._replace(delegations=delegations_of(rows))
+    except EngineError:
+        return ""  # the roles log check names an unreadable version
+    found = roles.delegation_for(actor, lane, at=at, process=process)
+    if found is None:
+        return ""
+    return f"{found.title} {roles.people[found.giver].jabatan or lane}"  # Plh./Plt.: the same in every language

@@ -42,7 +42,7 @@ def render_page(title: str, svg: str, rows: Sequence[HistoryRow] | None, states:
                                  N_("artefact")) + "</tr>")
         for r in rows:
             parts.append(f'<tr><td class="num">{r.seq}</td><td>{escape(r.time)}</td><td>{escape(r.name)}</td>'
-                         f"<td>{escape(r.lane or '')}</td><td>{escape(r.actor)}</td><td>{escape(r.operator)}</td>"
+                         f"<td>{escape(r.lane or '')}</td><td>{escape(_signed(r))}</td><td>{escape(r.operator)}</td>"
                          f"<td>{escape(duration_text(r.after))}</td><td>{escape(r.summary)}</td></tr>")
         parts.append("</table>")
     if files:
@@ -56,3 +56,8 @@ def render_page(title: str, svg: str, rows: Sequence[HistoryRow] | None, states:
         parts.append("</table>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def _signed(row: HistoryRow) -> str:
+    """Who did a history row's act: "Plh. Kepala Dinas: login" under a delegation, else the login."""
+    return f"{row.acting_as}: {row.actor}" if row.acting_as else str(row.actor)

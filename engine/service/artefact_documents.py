@@ -28,6 +28,7 @@ class ArtefactDocument(NamedTuple):
     actor: str
     operator: str
     form: str | None
+    acting_as: str = ""  # "Plh. Kepala Dinas" when the actor completed it under a delegation (from the roles log)
 
     @property
     def summary(self) -> str:
@@ -51,6 +52,11 @@ class InstanceDocument(NamedTuple):
         if not login:
             return "-"
         return self.people.get(login, login)
+
+    def signer(self, login: str, acting_as: str = "") -> str:
+        """Who did a step as people read it: "Plh. Kepala Dinas: name (jabatan)" under a delegation, else the
+        person."""
+        return f"{acting_as}: {self.person(login)}" if acting_as else self.person(login)
 
     def summaries(self) -> dict[int, str]:
         """Each completion's history line by event seq."""
@@ -90,11 +96,22 @@ def instance_document(context: EngineContext, instance: int, *,
             version = store.get_version(event.version) or context.pinned.of(row, store.get_version)
             found = steps[event.version] = _steps_of(context, version)
         documents.append(_document(context, event, found, words))
+    documents = _acting(store.roles_events(), documents, row.process_id)
     version_row = context.pinned.of(row, store.get_version)
     roles = context.store_roles()  # the roles applied (`sop roles apply`): no roles file is read to name people
     logins = dict.fromkeys([row.started_by, *(e.actor for e in events), *(e.operator for e in events)])
     people = {login: person_words(roles, login) for login in logins if login}
     return InstanceDocument(instance, row.process_id, version_row.name or row.process_id, tuple(documents), people)
+
+
+def _acting(log: list[Any], documents: list[ArtefactDocument], process: str) -> list[ArtefactDocument]:
+    """The documents, each completed under a delegation signed as such (the roles log says so at its time)."""
+    from engine.definitions.delegations import is_delegation_event
+    from engine.definitions.roles_pinning import acting_title
+
+    if not any(is_delegation_event(r) for r in log):
+        return documents
+    return [d._replace(acting_as=acting_title(log, d.actor, d.lane, at=d.time, process=process)) for d in documents]
 
 
 def _steps_of(context: EngineContext, version: VersionRow) -> _Steps:

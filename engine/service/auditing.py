@@ -59,8 +59,20 @@ def history(store: Store, row: InstanceRow, *, summaries: bool = True) -> tuple[
     for pinned in _versions_used(store, row, events).values():
         steps.update(step_names(pinned.spec))
     setters = password_setters(store.accounts_events())
-    return [r._replace(password_set_by=operator_set_password(setters, e.operator, e.time))
+    roles = store.roles_events()
+    return [r._replace(password_set_by=operator_set_password(setters, e.operator, e.time),
+                       acting_as=_acting(roles, r, row.process_id))
             for r, e in zip(history_rows(events, steps, summaries=summaries), events, strict=True)], events
+
+
+def _acting(roles: list[Any], row: HistoryRow, process: str) -> str:
+    """The acting title of a completion or claim done under a delegation ('' otherwise, and for other events)."""
+    from engine.definitions.delegations import is_delegation_event
+    from engine.definitions.roles_pinning import acting_title
+
+    if row.type not in ("task-completed", "task-claimed") or not any(is_delegation_event(r) for r in roles):
+        return ""
+    return acting_title(roles, row.actor, row.lane, at=row.time, process=process)
 
 
 def operator_passwords(setters: dict[str, list[tuple[str, str]]],

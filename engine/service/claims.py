@@ -31,7 +31,8 @@ def change_claim(context: EngineContext, instance: int, task: str, *, requested:
         if roles is None:
             login = context.acting(requested)
         elif take:
-            login = lane_person(roles, context.operator, requested, target.lane, what).login
+            login = lane_person(roles, context.operator, requested, target.lane, what, at=now,
+                                process=at.row.process_id).login
         else:
             person = roles.acting(context.operator, requested)
             login = person.login
@@ -70,15 +71,20 @@ def acting_choices(context: EngineContext, instance: int, task: str) -> tuple[st
     store = context.store()
     row = context.instance_row(instance)
     target = context.named_task(row, store.ready_tasks(instance), task, store)
+    from engine.definitions.acting import holds_at
+
     roles = context.roles
     if roles is None:
         return (context.operator,)
+    now = context.clock()
     me = roles.people.get(context.operator)
     if me is None:
         return ()
     people = [me, *sorted((p for p in roles.people.values() if p.login != me.login), key=lambda p: p.name)] \
         if me.operator else [me]
-    logins = [p.login for p in people if (p.holds(target.lane) if target.lane is not None else me.operator)]
+    logins = [p.login for p in people
+              if (holds_at(roles, p, target.lane, at=now, process=row.process_id) if target.lane is not None
+                  else me.operator)]
     if target.claimed_by is not None and target.claimed_by != me.login:
         logins = [login for login in logins if login == target.claimed_by]
     return tuple(logins)

@@ -31,6 +31,7 @@ def complete(context: EngineContext, instance: int, task: str, data: dict[str, A
     """Validate a step's artefact against its pinned form and complete it; attach: (FIELD or FIELD.N, PATH)
     files stored by hash with it; all in one transaction."""
     from engine.bpmn.tasks import step_properties
+    from engine.definitions.acting import acting_jabatan
     from engine.definitions.form_defaults import fill_from_person
     from engine.definitions.forms import fit_to_form
     from engine.runtime.step_checks import check_step
@@ -54,16 +55,19 @@ def complete(context: EngineContext, instance: int, task: str, data: dict[str, A
         at = locked_ready_step(tx, instance, task, context.db, context.pinned, warm=context.warm)
         what = N_("Instance {instance} task '{task}'", instance=instance, task=at.target.task)
         roles = roles_in_tx(store, tx, lambda: context.file_roles)  # what is in force now, held until commit
+        now = context.clock()  # one moment for the lane check (a delegation's period) and the event
         if roles is not None:
-            person = lane_person(roles, context.operator, requested, at.target.lane, what)
+            person = lane_person(roles, context.operator, requested, at.target.lane, what, at=now,
+                                 process=at.row.process_id)
             actor = person.login
         refuse_others_claim(at.target, actor, what, recorder=context.operator)
         if at.target.form:
             form = context.pinned.form(at.version, at.target.form)
             data = fit_to_form(form.schema, data)
-            if roles is not None:  # fields the form fills from the acting person's roles entry
+            if roles is not None:  # fields the form fills from the acting person's roles entry (a Plh. signs as one)
+                jabatan = acting_jabatan(roles, person, at.target.lane, at=now, process=at.row.process_id)
                 data = fill_from_person(form.schema, data, {"login": person.login, "name": person.name,
-                                                            "nip": person.nip, "jabatan": person.jabatan})
+                                                            "nip": person.nip, "jabatan": jabatan})
             data = place_files(form.schema, data, placed, what) if placed else data
             form.validate(data, N_("{what} (form {form})", what=what, form=at.target.form))
         elif placed:
@@ -79,7 +83,7 @@ def complete(context: EngineContext, instance: int, task: str, data: dict[str, A
             at.row,
             at.workflow,
             [Happened("task-completed", at.target.task, at.target.id, data)],
-            context.change(actor, context.clock(), at.ready),
+            context.change(actor, now, at.ready),
             stranded=N_("{what} would leave instance {instance}", what=what, instance=instance),
             finished=Finished(at.target.id, at.target.since),
         )

@@ -165,9 +165,11 @@ class EngineContext:
         if self._pinned_roles is None:
             row = self.store(optional=True).roles_event_last()  # no yaml, nor json unless roles are pinned
             if row is not None:
+                from engine.definitions.delegations import delegations_of
                 from engine.definitions.roles_pinning import pinned_roles
 
-                self._pinned_roles = (pinned_roles(row),)
+                log = delegations_of(self.store(optional=True).roles_events())
+                self._pinned_roles = (pinned_roles(row)._replace(delegations=log),)
             else:
                 self._pinned_roles = (None,)
         return self._pinned_roles[0]

@@ -10,6 +10,7 @@ from engine.common.errors import LoginError, NotInRolesError, NotOperatorError, 
 from engine.common.i18n import N_
 
 if TYPE_CHECKING:
+    from engine.definitions.delegations import Delegation
     from engine.definitions.roles import Person, Roles
     from engine.service.context import EngineContext
     from engine.service.roles_service import RolesApplied, RolesStatus
@@ -54,8 +55,13 @@ class PeopleService:
         roles = self._context.roles
         if roles is None:
             return None
+        from engine.common.lanes import lane_key
+        from engine.definitions.acting import lanes_delegated
+
         person = roles.person(login or self._context.operator)
-        return tuple(lane for lane in self._context.store().ready_lanes() if person.holds(lane))
+        acting = {lane_key(lane) for lane in lanes_delegated(roles, person.login, self._context.clock())}
+        return tuple(lane for lane in self._context.store().ready_lanes()
+                     if person.holds(lane) or lane_key(lane) in acting)
 
     def apply_roles(self, *, recover: bool = False) -> RolesApplied:
         """Pin the roles file's content in the store as the roles in force (no-op when unchanged); the account
@@ -87,6 +93,34 @@ class PeopleService:
         from engine.service.roles_service import recoveries
 
         return recoveries(self._context.store(optional=True))
+
+    def delegate(self, giver: str, taker: str, *, start: str, until: str, process: str | None = None,
+                 lane: str | None = None, kind: str = "plh") -> Delegation:
+        """Record that `taker` acts in the lanes of `giver` (Plh./Plt.) from `start` to `until`, dates (or date and
+        time) in the office's zone, `until` inclusive to the end of its day; only `lane`, only in `process`, when
+        given; an operator for anyone, a person for their own lanes; a chained event of the roles log."""
+        from engine.service.delegation_service import delegate
+
+        return delegate(self._context, giver, taker, start=start, until=until, process=process, lane=lane, kind=kind)
+
+    def end_delegation(self, seq: int) -> Delegation:
+        """End a delegation now, before its until (the giver, or an operator); a chained event of the roles log."""
+        from engine.service.delegation_service import end_delegation
+
+        return end_delegation(self._context, seq)
+
+    def delegations(self, *, past: bool = False) -> tuple[Delegation, ...]:
+        """The delegations in force and planned (past: also those over or ended), oldest first."""
+        from engine.service.delegation_service import delegations
+
+        return delegations(self._context, past=past)
+
+    def delegates_for(self, lane: str | None, *, at: str | None = None, process: str | None = None) -> tuple[str, ...]:
+        """The logins acting in a lane at a moment (default now) only by a delegation, e.g. to send them its notices."""
+        from engine.definitions.acting import delegates_for
+
+        roles = self._context.roles
+        return delegates_for(roles, lane, at or self._context.clock(), process) if roles is not None else ()
 
     def roles_status(self) -> RolesStatus:
         """The pinned roles version and the roles file's, to say when they differ."""

@@ -73,8 +73,10 @@ def send_back(context: EngineContext, instance: int, task: str, *, to: str, reas
         what = N_("Instance {instance} task '{task}'", instance=instance, task=at.target.task)
         text = checked_reason(reason, what)
         roles = roles_in_tx(store, tx, lambda: context.file_roles)
+        now = context.clock()  # one moment for the lane check (a delegation's period) and the event
         if roles is not None:
-            login = lane_person(roles, context.operator, requested, at.target.lane, what).login
+            login = lane_person(roles, context.operator, requested, at.target.lane, what, at=now,
+                                process=at.row.process_id).login
         refuse_others_claim(at.target, login, what, recorder=context.operator)
         seq = at.row.last_seq + 1
         reopened = return_to(at.workflow, at.task, to, seq, what=what)
@@ -82,7 +84,7 @@ def send_back(context: EngineContext, instance: int, task: str, *, to: str, reas
             tx, at.row, at.workflow,
             [Happened("task-returned", to, str(reopened.id),
                       {"from": at.target.task, "from_task": at.target.id, "reason": text})],
-            context.change(login, context.clock(), at.ready),
+            context.change(login, now, at.ready),
             stranded=N_("{what} would leave instance {instance}", what=what, instance=instance),
             finished=Finished(at.target.id, at.target.since),
         )

@@ -67,14 +67,22 @@ def roles_in_tx(store: Store, tx: Transaction, fallback: Callable[[], Roles | No
     """The roles in force, read under the transaction's lock (a concurrent apply waits for it), else the
     fallback's (the roles file, read only when nothing is pinned)."""
     row = tx.roles_in_force() if has_roles_log(store) else None
-    return pinned_roles(row) if row is not None else fallback()
+    return with_delegations(pinned_roles(row), store) if row is not None else fallback()
 
 
-def lane_person(roles: Roles, operator: str, requested: str | None, lane: str | None, what: str) -> Person:
+def with_delegations(roles: Roles, store: Store) -> Roles:
+    """The pinned roles with the delegations (Plh./Plt.) their roles log records."""
+    from engine.definitions.delegations import delegations_of
+
+    return roles._replace(delegations=delegations_of(store.roles_events()))
+
+
+def lane_person(roles: Roles, operator: str, requested: str | None, lane: str | None, what: str, *,
+                at: str | None = None, process: str | None = None) -> Person:
     """Who acts on a step (the OS account, or with --as the person an operator records for), refused unless they
-    hold the step's lane (`what` names the step)."""
+    hold the step's lane, themself or (at the moment `at`) by a delegation for the process (`what` names the step)."""
     person = roles.acting(operator, requested)
-    roles.check_lane(person, lane, what, roles.people.get(operator))
+    roles.check_lane(person, lane, what, roles.people.get(operator), at=at, process=process)
     return person
 
 
