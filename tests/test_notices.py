@@ -684,3 +684,53 @@ def test_a_step_done_before_the_worker_reads_its_event_is_told_to_no_one(
     assert (result.events, result.made) == (6, 1)
     assert [(to, subject.split(":")[0]) for to, subject in mailbox.received()] == [("kabid@bangka.go.id",
                                                                                     "Task ready")]
+
+
+def test_a_scripted_run_with_a_delegation_and_a_return_tells_the_stand_in_and_the_lane_sent_back_to(
+        db: str, definitions: Path, mailbox: MailBox, endpoint: Endpoint, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Kepala Seksi is away (the network team's Fajar is Plh.): his step's notices reach both; Fajar sends the
+    topology analysis back to the survey with a reason, and his lane hears "Returned for revision" once (not also
+    "Task ready"); the step overdue two months on reaches the Kepala Seksi, his Plh. and his superior; a restarted
+    worker sends nothing again."""
+    configure(monkeypatch, mailbox, endpoint)
+    clock = Clock()
+    eng, worker = engine(db, definitions, clock), engine(db, definitions, clock)
+    eng.people.apply_roles()
+    eng.people.delegate("kasi.infra", "tim.jaringan", start="2026-11-02", until="2027-01-31")
+    steps = load_scenario(EXAMPLES / "tunda.scenario.yaml").steps
+    number = eng.instances.start(PROCESS).instance
+    worker.notices.notify()
+    for step in steps[:4]:
+        eng.instance(number).complete(step["task"], step["data"], actor=step["as"], attach=step["attach"] or None)
+        worker.notices.notify()
+    assert [t.task for t in eng.instance(number).tasks()] == ["AnalisaTopologi"]
+    eng.instance(number).send_back("AnalisaTopologi", to="SurveyTeknis", reason="Ukur ulang jarak kabel",
+                                   actor="tim.jaringan")
+    worker.notices.notify()
+    survey = next(s for s in steps if s["task"] == "SurveyTeknis")
+    eng.instance(number).complete("SurveyTeknis", survey["data"], actor=survey["as"],
+                                  attach=survey["attach"] or None)
+    worker.notices.notify()
+    clock.now = LATE
+    eng.time.tick()
+    worker.notices.notify()
+    expected = [(to, "Task ready") for step in steps[:4] for to in READY_MAIL[step["task"]]]
+    expected += [("kasi@bangka.go.id", "Task ready"), ("fajar@bangka.go.id", "Task ready")]  # the Plh. too
+    expected += [("fajar@bangka.go.id", "Returned for revision")]
+    expected += [("kasi@bangka.go.id", "Task ready"), ("fajar@bangka.go.id", "Task ready")]
+    expected += [("kasi@bangka.go.id", "Overdue"), ("fajar@bangka.go.id", "Overdue"),
+                 ("kabid@bangka.go.id", "Overdue")]
+    received = mailbox.received()
+    assert [(to, subject.split(":")[0]) for to, subject in received] == expected
+    returned = next(m for m in mailbox.messages if str(m["Subject"]).startswith("Returned"))
+    assert "Ukur ulang jarak kabel" in str(returned["Subject"])
+    text = returned.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert f"https://sop.bangka.go.id/instances/{number}/tasks/SurveyTeknis" in text
+    history = eng.instance(number).history()[0]
+    assert [r.type for r in history].count("task-returned") == 1
+    assert eng.instance(number).verify().problems == []
+    again = engine(db, definitions, clock).notices.notify()
+    assert (again.events, again.made, again.sent) == (0, 0, 0)
+    assert len(mailbox.messages) == len(expected)
+    eng.close()
+    worker.close()

@@ -248,10 +248,16 @@ def notices_of(event: OutboxRow, roles: Roles | None, starters: dict[int, str], 
     return rows
 
 
-def lane_people(roles: Roles, lane: str | None) -> list[Person]:
-    """Who hears a notice addressed to a lane: the people who hold it. The one place that decides it (an acting
-    official, Plh/Plt, standing in for a holder is to be added here)."""
-    return [p for p in roles.people.values() if p.holds(lane)]
+def lane_people(roles: Roles, lane: str | None, *, at: str, process: str | None = None) -> list[Person]:
+    """Who hears a notice addressed to a lane: the people who hold it, and those acting in it at the event's time by
+    a delegation (Plh./Plt.) for its process. The one place that decides it."""
+    from engine.definitions.acting import delegates_for
+
+    holders = [p for p in roles.people.values() if p.holds(lane)]
+    known = {p.login for p in holders}
+    acting = [roles.people[login] for login in delegates_for(roles, lane, at, process)
+              if login in roles.people and login not in known]
+    return holders + acting
 
 
 def hearers(event: OutboxRow, data: dict[str, Any], roles: Roles | None,
@@ -265,7 +271,7 @@ def hearers(event: OutboxRow, data: dict[str, Any], roles: Roles | None,
         return [(p, "") for p in found]
     claimer = data.get("claimed_by") if event.kind in (OVERDUE, DUE_SOON) else None
     own = ([people[claimer]] if isinstance(claimer, str) and claimer in people
-           else lane_people(roles, event.lane))
+           else lane_people(roles, event.lane, at=event.time, process=_process(data)))
     heard = [(p, "") for p in own]
     if event.kind == OVERDUE:
         bosses: dict[str, list[str]] = {}
@@ -274,6 +280,11 @@ def hearers(event: OutboxRow, data: dict[str, Any], roles: Roles | None,
                 bosses.setdefault(person.atasan, []).append(person.name)
         heard += [(people[login], ", ".join(names)) for login, names in bosses.items()]
     return heard
+
+
+def _process(data: dict[str, Any]) -> str | None:
+    process = data.get("process")
+    return process if isinstance(process, str) else None
 
 
 class NoticeHolds:
