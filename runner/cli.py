@@ -53,6 +53,7 @@ LAZY_COMMANDS = {
     "db": ("runner.cli_db", "db"),
     "attachment": ("runner.cli_files", "attachment"),
     "events": ("runner.cli_events", "events"),
+    "comment": ("runner.cli_comments", "comment"),
     **{name: ("runner.cli_notices", name) for name in ("notify", "notices")},
     "accounts": ("runner.cli_accounts", "accounts"),
     **{name: ("runner.cli_people", name) for name in ("passwd", "claim", "release")},

@@ -96,7 +96,8 @@ def add_comment(context: EngineContext, instance: int, text: str, *, task: str |
     store = context.require_instances(instance)
     check_readable(context, instance)  # who may read the instance may comment on it; others find no instance
     login = context.acting(None)
-    placed = scan_attachments(FILE_SCHEMA, [(FILE_FIELD, file)], what, store.file_stage()) if file else []
+    placed = scan_attachments(FILE_SCHEMA, [(FILE_FIELD, file)], what, store.file_stage(),
+                              shown_as="--file {path}") if file else []
     with discarding(placed), store.transaction() as tx:
         row = tx.lock_instance(instance)
         if row is None:  # gone meanwhile
