@@ -210,6 +210,10 @@ def _page(form: task_form.TaskForm, instance: int, task: str, typed: Typed, *,
     may_act = person.login in choices or (person.operator and bool(choices))
     fields = form.fields.fields(typed.values, typed.rows, errors, chosen) if form.has_form else ()
     claimed_by = view.claimed_by
+    from .comments import comment_section
+
+    comments = comment_section(handle, url_for("comments.task_comment", instance=instance, task=task),
+                               task_uuid=view.id)
     return render_template(
         "task.html", view=view, instance=instance, ref=task, form=form, fields=fields, general=general or [],
         head=head, restored=restored, document=handle.document(),
@@ -218,4 +222,4 @@ def _page(form: task_form.TaskForm, instance: int, task: str, typed: Typed, *,
         officials=task_form.officials(e, choices, person.login) if person.operator else [],
         lane_people=task_form.lane_people(e, view.lane), holders=task_form.lane_holders(e, view.lane),
         rows=typed.rows, claimed_by=claimed_by, claimed_at=view.claimed_at,
-        claimer=task_form.described(e, claimed_by) if claimed_by else None)
+        claimer=task_form.described(e, claimed_by) if claimed_by else None, comments=comments)
