@@ -47,7 +47,7 @@ def comment_text(text: Any, what: str) -> str:
         if char != "\n" and unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"):
             raise ValidationError("{what}: the text holds a control character ({code}) at character {position}; "
                                   "only line breaks are allowed; remove it; nothing was saved",
-                                  what=what, code=f"U+{ord(char):04X}", position=position)
+                                  what=what, code="U+" + format(ord(char), "04X"), position=position)
     return text
 
 
