@@ -42,11 +42,12 @@ def _state(paths: dict[str, str]) -> Any:
 
 
 def test_the_app_has_the_post_routes_this_test_knows() -> None:
-    """Sign-in, sign-out, a step's form, claim, release, start and the process owner's check, sheet preview,
-    publish and move: all POST routes are checked below."""
+    """Sign-in, sign-out, a step's form, claim, release, start, the process owner's check, sheet preview,
+    publish and move, and the comments on an instance and a task: all POST routes are checked below."""
     assert [endpoint for endpoint, _ in POST_ROUTES] == sorted(
         ["auth.login_post", "auth.logout", "tasks.task_post", "tasks.claim", "tasks.release", "instances.start",
-         "owner.check", "owner.sheet", "owner.publish", "owner.move"])
+         "owner.check", "owner.sheet", "owner.publish", "owner.move", "comments.instance_comment",
+         "comments.task_comment"])
 
 
 @pytest.mark.parametrize(("endpoint", "rule"), POST_ROUTES)
