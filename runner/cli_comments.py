@@ -16,7 +16,8 @@ from .words import N_
 @click.option("--file", "file", metavar="PATH", help="A file to go with it (PDF, picture, text or office document).")
 @click.option("--json", "as_json", is_flag=True, help="Print the comment's event as JSON, with its hash.")
 @click.pass_context
-def comment(ctx: click.Context, instance: int, task: str | None, text: str, file: str | None, as_json: bool) -> None:
+def comment(ctx: click.Context, instance: int, task: str | None, *, text: str, file: str | None,
+            as_json: bool) -> None:
     """Write a remark on an instance, or on one of its tasks. Example: sop comment 1 {task} --text 'Mohon dicek'"""
     handle = engine_of(ctx).instance(instance)
     said = handle.comment(text, task=task, file=file)

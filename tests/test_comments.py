@@ -172,7 +172,7 @@ def test_the_export_bundle_carries_the_comment_and_its_file(sop: Sop, tmp_path: 
     bundle = tmp_path / "b.json"
     assert sop("export", str(instance), "-o", str(bundle)).exit_code == 0
     carried = json.loads(bundle.read_text(encoding="utf-8"))
-    assert [e for e in carried["events"] if e["type"] == "comment-added"][0]["hash"] == event["hash"]
+    assert next(e for e in carried["events"] if e["type"] == "comment-added")["hash"] == event["hash"]
     assert carried["files"]["count"] == 1
     stored = tmp_path / "b.files" / event["data"]["file"]["sha256"]
     assert stored.read_bytes() == PDF

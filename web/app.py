@@ -34,7 +34,7 @@ def create_app(settings: WebSettings, testing: bool = False) -> Flask:
     """The web tasklist app for one store and definitions folder."""
     from . import access, security
     from .auth_views import auth
-    from .comments import comments
+    from .comment_views import comments
     from .instance_views import instances
     from .owner_views import owner
     from .task_views import tasks

@@ -37,18 +37,18 @@ def comment_text(text: Any, what: str) -> str:
     if not isinstance(text, str):
         raise ValidationError("{what}: the text must be words, not {kind}; nothing was saved",
                               what=what, kind=type(text).__name__)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not text:
+    said: str = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not said:
         raise ValidationError("{what}: the text is empty; write the remark; nothing was saved", what=what)
-    if len(text) > MAX_TEXT:
+    if len(said) > MAX_TEXT:
         raise ValidationError("{what}: the text has {length} characters; a comment holds at most {limit}; shorten "
-                              "it; nothing was saved", what=what, length=len(text), limit=MAX_TEXT)
-    for position, char in enumerate(text, 1):
+                              "it; nothing was saved", what=what, length=len(said), limit=MAX_TEXT)
+    for position, char in enumerate(said, 1):
         if char != "\n" and unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"):
             raise ValidationError("{what}: the text holds a control character ({code}) at character {position}; "
                                   "only line breaks are allowed; remove it; nothing was saved",
                                   what=what, code="U+" + format(ord(char), "04X"), position=position)
-    return text
+    return said
 
 
 def comment_target(row: InstanceRow, ready: list[TaskView], events: list[EventRow],
@@ -120,17 +120,18 @@ def add_comment(context: EngineContext, instance: int, text: str, *, task: str |
                               "another version); comment on the whole instance instead; nothing was saved",
                               instance=instance, ref=target[0], uuid=target[1])
         now = context.clock()
-        done = advance(tx, row, workflow, [Happened(COMMENT_EVENT, *(target or (None, None)), data)],
+        task_id, task_uuid = target or (None, None)
+        done = advance(tx, row, workflow, [Happened(COMMENT_EVENT, task_id, task_uuid, data)],
                        context.change(login, now, ready),
                        stranded=N_("{what} would leave instance {instance}", what=what, instance=instance))
         seq = done.row.last_seq
-        stored = store_files(tx, FILE_SCHEMA, data, placed, (instance, seq, target[0] if target else ""),
+        stored = store_files(tx, FILE_SCHEMA, data, placed, (instance, seq, task_id or ""),
                              now=now, what=what) if placed else []
     context.warm.keep(done.row, workflow)
     names = _step_names(context, done.row)
     attached = _file_view(stored[0]) if stored else None
-    return CommentView(instance, seq, now, *(target or (None, None)), names.get(target[0], target[0]) if target
-                       else "", login, context.operator, text, attached)
+    return CommentView(instance, seq, now, task_id, task_uuid, names.get(task_id, task_id) if task_id else "", login,
+                       context.operator, text, attached)
 
 
 def comments(context: EngineContext, instance: int) -> list[CommentView]:
