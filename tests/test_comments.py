@@ -276,3 +276,27 @@ def test_a_person_who_may_not_read_the_instance_may_not_comment(paths: dict[str,
     with pytest.raises(NoInstanceError, match=f"No instance {instance} in store"):
         engine_as(paths, "opd.lain").instance(instance).comment("Boleh?")
     assert _events(paths, instance) == before
+
+
+def test_a_refused_file_is_named_by_its_name_on_the_page(paths: dict[str, str]) -> None:
+    """A program sent with a comment: 422, the file by the name it was sent under (no path, no key, no option), the
+    kinds a comment takes, the text kept; nothing written; the request's page lists no attached file yet."""
+    from io import BytesIO
+
+    instance = started(paths, "AjukanPermohonan")
+    clerk = logged_in(make_app(paths), "tu.umum")
+    before = _events(paths, instance)
+    answer = post(clerk, f"/instances/{instance}/comments",
+                  {"text": "Lampiran program", "file": (BytesIO(b"\x7fELF\x02\x01\x01" + bytes(300)), "alat.bin")},
+                  content_type="multipart/form-data")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert "The file alat.bin cannot go with a comment: a comment takes one PDF, picture (PNG, JPEG)" in page
+    assert "--file" not in page and "sop-comment-" not in page and "'file'" not in page
+    assert ">Lampiran program</textarea>" in page
+    assert _events(paths, instance) == before
+    assert post(clerk, f"/instances/{instance}/comments",
+                {"text": "Lampiran", "file": (BytesIO(PDF), "surat.pdf")},
+                content_type="multipart/form-data").status_code == 303
+    page = _page(clerk, f"/instances/{instance}")
+    assert "surat.pdf" in page and "Attached files" not in page  # listed with its comment, not as an artefact's

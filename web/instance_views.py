@@ -82,10 +82,12 @@ def instance_page(instance: int) -> str:
     ready = [(t, bool(t.due and t.due < now), e.time.duration_words(t.sla)) for t in view.tasks]
     from .comments import comment_section
 
+    comments = comment_section(handle, url_for("comments.instance_comment", instance=instance))
+    said = {c.seq for c in comments.items}  # a comment's file is listed with the comment
     return render_template("instance.html", view=view, history=history, ready=ready, files=view.attachments,
+                           artefact_files=[a for a in view.attachments if a.seq not in said],
                            document=document, audit=request.args.get("audit") == "1",
-                           diagram=diagram_size(handle.diagram(), zoom="read"), title=view.title,
-                           comments=comment_section(handle, url_for("comments.instance_comment", instance=instance)))
+                           diagram=diagram_size(handle.diagram(), zoom="read"), title=view.title, comments=comments)
 
 
 @instances.get("/instances/<int:instance>/diagram.svg")
