@@ -46,7 +46,7 @@ def test_a_comment_on_the_instance_and_on_a_task_in_history(sop: Sop) -> None:
     text = sop("history", str(instance)).stdout.splitlines()
     [on_instance] = [line for line in text if line.startswith("3 ")]
     [on_task] = [line for line in text if line.startswith("4 ")]
-    assert "(comment on the instance)" in on_instance and "Comment: Mohon segera diproses." in on_instance
+    assert "(instance comment)" in on_instance and "Comment: Mohon segera diproses." in on_instance
     assert ME in on_instance
     assert "Telaah dan disposisi ke Kepala Bidang" in on_task  # the step by name, not its id
     assert "Comment: Cek lampiran / baris dua" in on_task
@@ -64,7 +64,7 @@ def test_history_says_comment_in_indonesian(sop: Sop, monkeypatch: pytest.Monkey
     assert sop("comment", str(instance), "--text", "none").exit_code == 0
     monkeypatch.setenv("SOP_LANG", "id")
     line = sop("history", str(instance)).stdout.splitlines()[2]
-    assert "(komentar pada instans)" in line and line.rstrip().endswith("Komentar: none")
+    assert "(komentar atas instans)" in line and line.rstrip().endswith("Komentar: none")
 
 
 def test_a_comment_on_a_completed_step_and_with_a_file(sop: Sop, tmp_path: Path) -> None:
@@ -240,7 +240,7 @@ def test_the_pages_list_comments_and_take_new_ones(paths: dict[str, str], tmp_pa
     assert "Terima kasih" in task_html  # a comment on the whole instance shows on its task pages too
     page = _page(opd, f"/instances/{instance}")
     assert "Tolong &lt;b&gt;cek&lt;/b&gt;" in page and "Terima kasih" in page and "Komentar: Terima kasih" in page
-    assert "(komentar pada instans)" in page
+    assert "(komentar atas instans)" in page
     link = re.search(r'<a href="(/instances/\d+/files/\d+/file/0)">Catatan_Kadis.pdf</a>', page)
     assert link, page[page.index('id="comments"'):][:1500]
     download = opd.get(link.group(1))

@@ -199,7 +199,7 @@ class HistoryRow(NamedTuple):
 
 
 EVENT_LABELS = {"instance-started": N_("(instance started)"), "instance-completed": N_("(instance completed)"),
-                "comment-added": N_("(comment on the instance)")}
+                "comment-added": N_("(instance comment)")}
 # What a history row says of an event on a step that carries no artefact.
 EVENT_SUMMARIES = {"task-claimed": N_("(claimed: taken by its actor)"), "task-released": N_("(claim released)")}
 
