@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from audit_fixtures import tamper
-from conftest import DATA, Sop
+from conftest import DATA, DEFINITIONS, FORMS, Sop
 from web_fixtures import PASSWORD, engine_as, logged_in, make_app, office, post, started
 
 from engine import NoInstanceError
@@ -300,3 +300,35 @@ def test_a_refused_file_is_named_by_its_name_on_the_page(paths: dict[str, str]) 
                 content_type="multipart/form-data").status_code == 303
     page = _page(clerk, f"/instances/{instance}")
     assert "surat.pdf" in page and "Attached files" not in page  # listed with its comment, not as an artefact's
+
+
+def test_comments_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    """On PostgreSQL: a comment with its file verifies and replays; the store refuses to edit its event (the
+    events table is append-only); edited anyway (trigger dropped, as a superuser could), verify fails at it."""
+    import psycopg
+
+    from engine import Engine
+    from engine.definitions.roles import load_roles
+
+    def engine(login: str) -> Engine:
+        return Engine(pg_url, definitions_dir=DEFINITIONS, forms_dir=FORMS, operator=login,
+                      roles=load_roles(DEFINITIONS / "roles.yaml"))
+
+    engine("tu.umum").people.apply_roles()
+    opd = engine("opd.dinkes")
+    instance = opd.instances.start("interkoneksi_data_baru").instance
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(PDF)
+    said = opd.instance(instance).comment("Surat menyusul", task="AjukanPermohonan", file=str(scan))
+    assert said.file is not None and said.file.name == "scan.pdf" and said.step.startswith("Ajukan")
+    assert opd.instance(instance).comments() == [said]
+    assert opd.instance(instance).verify().problems == [] and opd.instance(instance).replay().divergence is None
+    update = "UPDATE events SET data = replace(data, 'menyusul', 'lengkap') WHERE instance_id = %s AND seq = 2"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        with pytest.raises(psycopg.Error):
+            conn.execute(update, (instance,))
+        conn.execute("ALTER TABLE events DISABLE TRIGGER events_no_update")
+        conn.execute(update, (instance,))
+    problems = [p.message for p in opd.instance(instance).verify().problems]
+    assert any("event 2 (comment-added AjukanPermohonan" in p and "hash mismatch" in p for p in problems), problems
+    opd.close()
