@@ -83,9 +83,9 @@ def instance_page(instance: int) -> str:
     from .comments import comment_section
 
     comments = comment_section(handle, url_for("comments.instance_comment", instance=instance))
-    said = {c.seq for c in comments.items}  # a comment's file is listed with the comment
+    commented = {c.seq for c in comments.items}  # a comment's file is listed with the comment
     return render_template("instance.html", view=view, history=history, ready=ready, files=view.attachments,
-                           artefact_files=[a for a in view.attachments if a.seq not in said],
+                           artefact_files=[a for a in view.attachments if a.seq not in commented],
                            document=document, audit=request.args.get("audit") == "1",
                            diagram=diagram_size(handle.diagram(), zoom="read"), title=view.title, comments=comments)
 
