@@ -162,10 +162,7 @@ class SqlStoreReads(ABC):
         count = int(counted[0][0]) if counted else 0
         if late_only:
             base += " AND (t.total IS NULL OR t.total > t.budget)"
-        # when it completed: its instance-completed event (a comment may follow it and move updated_at)
-        done = ("COALESCE((SELECT max(e.time) FROM events e WHERE e.instance_id = i.id "
-                "AND e.type = 'instance-completed'), i.updated_at)")
-        sql = (f"SELECT i.id, i.process_id, i.started_at, {done}, t.total, t.budget, CASE WHEN t.total IS NULL "
+        sql = (f"SELECT i.id, i.process_id, i.started_at, i.updated_at, t.total, t.budget, CASE WHEN t.total IS NULL "
                f"THEN (SELECT {self.dialect.concat_slas} FROM steps s WHERE s.instance_id = i.id "
                f"AND s.done_at IS NOT NULL) END {base} ORDER BY i.id")
         return count, [(int(r[0]), *r[1:]) for r in self._query(sql, params)]
