@@ -44,9 +44,8 @@ def record_change(
     """Write the instance's ready tasks (a task ready before keeps its since, due and claim; drafts of the others
     are dropped), its waiting timers (a timer waiting before keeps its due time), the tasks that became ready with
     event `seq`, and, when the change completes it, its total working time against its steps' Mutu Baku (tasks: the
-    workflow's ready user tasks). retime (a migration): a task still ready whose Mutu Baku changed is due by its new
-    one from when it became ready, in its ready row and its step record. Call after the completed step is
-    finished."""
+    workflow's ready user tasks). retime (a migration): a task still ready whose Mutu Baku changed is due by its new one from
+    when it became ready, in its ready row and its step record. Call after the completed step is finished."""
     from engine.runtime.timers import attached_to, has_timers, waiting_timers
 
     instance_id, process_id = row.id, row.process_id
