@@ -119,32 +119,14 @@ def test_usage_errors_exit_2(sop: Sop) -> None:
     assert sop("comment", "--text", "x").exit_code == 2
 
 
-def test_a_finished_instance_takes_comments_and_stays_finished(sop: Sop) -> None:
-    """The demo's finished instance takes a comment on the whole of it and one on a completed step: it stays
-    completed with no second instance-completed event, its total working time is unchanged, and verify and replay
-    pass (the comments follow the instance-completed event)."""
-    import sqlite3
-
+def test_a_completed_instance_takes_no_comment(sop: Sop) -> None:
+    """The demo's finished instance: refused, saying it is completed; nothing changes."""
     result = sop("demo", "--keep", str(sop.db))
     assert result.exit_code == 0, result.output
-
-    def total() -> Any:
-        conn = sqlite3.connect(sop.db)
-        try:
-            return conn.execute("SELECT * FROM instance_times WHERE instance_id = 1").fetchall()
-        finally:
-            conn.close()
-
-    times = total()
-    before = [e["type"] for e in sop.json("history", "1")]
-    assert before[-1] == "instance-completed"
-    assert sop("comment", "1", "--text", "Arsip sudah diserahkan").exit_code == 0
-    assert sop.json("comment", "1", "TindakLanjut", "--text", "Tindak lanjut selesai")["task"] == "TindakLanjut"
-    assert [e["type"] for e in sop.json("history", "1")] == [*before, "comment-added", "comment-added"]
-    assert sop.json("show", "1")["status"] == "completed" and sop.json("show", "1")["tasks"] == []
-    assert total() == times
-    assert sop("verify", "1").exit_code == 0
-    assert sop.json("replay", "1")["ok"] is True
+    before = sop.dump()
+    refused = sop("comment", "1", "--text", "terlambat")
+    assert refused.exit_code == 1 and "Instance 1 is completed; comments are written while it runs" in refused.stderr
+    assert sop.dump() == before
 
 
 def test_verify_fails_after_a_comment_event_is_edited(sop: Sop) -> None:

@@ -8,7 +8,7 @@ import json
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-from engine.common.errors import NoInstanceError, NoTaskError, TaskStateError, ValidationError
+from engine.common.errors import InstanceNotRunningError, NoInstanceError, NoTaskError, TaskStateError, ValidationError
 from engine.common.i18n import N_
 from engine.common.models import AttachmentView, CommentView
 from engine.store.labels import store_label
@@ -103,6 +103,9 @@ def add_comment(context: EngineContext, instance: int, text: str, *, task: str |
         if row is None:  # gone meanwhile
             raise NoInstanceError("No instance {instance} in store '{db}'; list them with `sop instances`",
                                   instance=instance, db=store_label(context.db))
+        if row.status != "running":
+            raise InstanceNotRunningError("Instance {instance} is {status}; comments are written while it runs; "
+                                          "nothing was saved", instance=instance, status=row.status)
         ready = tx.ready_tasks(instance)
         target = comment_target(row, ready, tx.events(instance), task)
         data: dict[str, Any] = {"text": text}

@@ -65,8 +65,7 @@ def advance(
     tasks = ready_user_tasks(workflow)
     status = "completed" if workflow.completed else "running"
     check_not_stranded(status, tasks, stranded)
-    completes = status == "completed" and row.status != "completed"  # a comment on a finished one: it stays so
-    if completes:
+    if status == "completed":
         happened = [*happened, Happened("instance-completed", None, None, {})]
     new_row = row._replace(version=version or row.version, status=status, updated_at=change.now,
                            state=state_to_bytes(workflow), state_format=STATE_FORMAT, row_version=row.row_version + 1)
@@ -81,7 +80,7 @@ def advance(
                        clock.worked(finished.since, change.now))
     ready = record_change(
         tx, new_row, workflow, tasks, change.before, now=change.now, clock=change.clock, seq=row.last_seq + 1,
-        retime=change.retime, completes=completes,
+        retime=change.retime,
     )
     tx.queue_outbox(change_rows(row.id, row.process_id, row.last_seq + 1, happened, ready, before=change.before,
                                 actor=change.actor, now=change.now))
