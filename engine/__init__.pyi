@@ -37,6 +37,7 @@ from .common.lanes import lane_key as lane_key
 from .common.local_time import LocalTimes as LocalTimes
 from .common.local_time import office_times as office_times
 from .common.models import AttachmentView as AttachmentView
+from .common.models import CommentView as CommentView
 from .common.models import InstanceSummary as InstanceSummary
 from .common.models import InstanceView as InstanceView
 from .common.models import OutboxEvent as OutboxEvent

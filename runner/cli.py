@@ -54,6 +54,7 @@ LAZY_COMMANDS = {
     "attachment": ("runner.cli_files", "attachment"),
     "events": ("runner.cli_events", "events"),
     "return": ("runner.cli_returns", "return_command"),
+    "comment": ("runner.cli_comments", "comment"),
     **{name: ("runner.cli_notices", name) for name in ("notify", "notices")},
     "accounts": ("runner.cli_accounts", "accounts"),
     "delegate": ("runner.cli_delegate", "delegate"),

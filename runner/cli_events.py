@@ -14,6 +14,7 @@ KIND_WORDS = {
     "task-released": N_("claim released"), "task-completed": N_("task completed"),
     "instance-completed": N_("instance completed"), "task-overdue": N_("task overdue"),
     "task-due-soon": N_("task due soon"), "task-returned": N_("task returned for revision"),
+    "comment-added": N_("comment added"),
     "timer-fired": N_("timer fired"), "instance-migrated": N_("instance moved to another version"),
 }
 

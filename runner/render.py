@@ -270,6 +270,8 @@ def history_table(rows: Sequence[Any], document: InstanceDocument, times: LocalT
     for r in rows:
         if r.type in ENGINE_WORDED:
             summary = translate(str(r.summary))
+        elif r.type == "comment-added":  # the person's own words, never looked up in the catalog
+            summary = f"{fixed_text('Comment')}: {r.summary}"
         else:
             summary = said.get(r.seq, "")
         if r.password_set_by:  # signed in with a password an operator set (the accounts log says so)

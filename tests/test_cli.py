@@ -250,7 +250,7 @@ def test_demo_runs_both_paths(sop: Sop) -> None:
 def test_help_has_an_example_for_every_command(sop: Sop) -> None:
     """Every command's one-line help carries an example."""
     for command in ("processes", "start", "tasks", "form", "complete", "show", "instances", "demo", "passwd", "claim",
-                    "release"):
+                    "release", "comment"):
         result = sop(command, "--help")
         assert result.exit_code == 0
         assert "Example: sop " in " ".join(result.stdout.split()), command

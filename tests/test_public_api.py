@@ -18,6 +18,7 @@ EXPORTS = [
     "ClaimedByOtherError", "CompletedMeanwhileError", "InstanceNotRunningError", "NoInstanceError", "NoProcessError",
     "NoReadyTaskError", "NoTaskError", "NotInRolesError", "NotOperatorError", "WrongLaneError",
     "ArtefactDocument", "AttachmentView", "DataFileError", "DocumentField", "FileLink", "InstanceDocument",
+    "CommentView",
     "inline_media_type", "DefinitionError", "Delegation", "Engine", "EngineError", "InstanceHandle",
     "InstanceSummary", "InstanceView", "LocalTimes", "LoginError", "N_", "NotFoundError", "OutboxEvent", "Person",
     "ProcessInfo",

@@ -44,11 +44,13 @@ def _state(paths: dict[str, str]) -> Any:
 
 def test_the_app_has_the_post_routes_this_test_knows() -> None:
     """Sign-in, sign-out, a step's form, claim, release, start, the process owner's check, sheet preview,
-    publish and move, adding and ending a delegation: all POST routes are checked below."""
+    publish and move, adding and ending a delegation, and the comments on an instance and a task: all POST routes
+    are checked below."""
     assert [endpoint for endpoint, _ in POST_ROUTES] == sorted(
         ["auth.login_post", "auth.logout", "tasks.task_post", "tasks.claim", "tasks.release", "tasks.send_back",
          "instances.start", "owner.check", "owner.sheet", "owner.publish", "owner.move",
-         "delegations.add_delegation", "delegations.end_delegation"])
+         "delegations.add_delegation", "delegations.end_delegation", "comments.instance_comment",
+         "comments.task_comment"])
 
 
 @pytest.mark.parametrize(("endpoint", "rule"), POST_ROUTES)

@@ -45,6 +45,11 @@ def prepared_office(tmp_path: Path) -> Office:
     engine = engine_as(paths, "tim.jaringan")
     try:
         engine.instance(claimed).claim("SurveyTeknis")
+        engine.instance(midway).comment("Topologi mengikuti denah gedung B.\nMohon cek jalur kabel lantai 2.",
+                                        task="AnalisaTopologi")  # the pages list comments with their files
+        note = tmp_path / "catatan-survei.pdf"
+        note.write_bytes(b"%PDF-1.4\n%%EOF\n")
+        engine.instance(midway).comment("Catatan survei terlampir.", file=str(note))
     finally:
         engine.close()
     _delegated(paths)

@@ -34,6 +34,7 @@ def create_app(settings: WebSettings, testing: bool = False) -> Flask:
     """The web tasklist app for one store and definitions folder."""
     from . import access, security
     from .auth_views import auth
+    from .comment_views import comments
     from .delegation_views import delegations
     from .instance_views import instances
     from .owner_views import owner
@@ -55,7 +56,7 @@ def create_app(settings: WebSettings, testing: bool = False) -> Flask:
                                   office_name=_office_name, count_cap=COUNT_CAP)
     security.install(app)
     access.install(app)
-    for blueprint in (auth, tasks, instances, owner, delegations):
+    for blueprint in (auth, tasks, instances, owner, delegations, comments):
         app.register_blueprint(blueprint)
     return app
 

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from .access import engine, login_required, me, server_error
 from .security import DOCUMENT_POLICY
-from .words import N_, translate
+from .words import N_, fixed_text, translate
 
 instances = Blueprint("instances", __name__)
 CLAIM_EVENTS = ("task-claimed", "task-released", "task-returned")  # summaries in the engine's words, no artefact
@@ -80,9 +80,14 @@ def instance_page(instance: int) -> str:
     history = [(r, *_event_name(r, said)) for r in rows]
     now = e.time.now()
     ready = [(t, bool(t.due and t.due < now), e.time.duration_words(t.sla)) for t in view.tasks]
+    from .comments import comment_section
+
+    comments = comment_section(handle, url_for("comments.instance_comment", instance=instance))
+    commented = {c.seq for c in comments.items}  # a comment's file is listed with the comment
     return render_template("instance.html", view=view, history=history, ready=ready, files=view.attachments,
+                           artefact_files=[a for a in view.attachments if a.seq not in commented],
                            document=document, audit=request.args.get("audit") == "1",
-                           diagram=diagram_size(handle.diagram(), zoom="read"), title=view.title)
+                           diagram=diagram_size(handle.diagram(), zoom="read"), title=view.title, comments=comments)
 
 
 @instances.get("/instances/<int:instance>/diagram.svg")
@@ -212,6 +217,8 @@ def _event_name(row: Any, said: dict[int, str]) -> tuple[str, str]:
     name = str(row.name) if row.task else translate(str(row.name))
     if row.type in CLAIM_EVENTS:
         return name, translate(str(row.summary))
+    if row.type == "comment-added":  # the person's own words, never looked up in the catalog
+        return name, f"{fixed_text('Comment')}: {row.summary}"
     return name, said.get(row.seq, "")
 
 

@@ -105,7 +105,7 @@ def uploads(form: TaskForm, files: Any, shown: dict[str, str]) -> Iterator[list[
     try:
         pairs = []
         for i, (field, upload) in enumerate(chosen):
-            name = _file_name(upload.filename, i)
+            name = upload_name(upload.filename, i)
             sub = os.path.join(folder, str(i))
             os.mkdir(sub)
             path = os.path.join(sub, name)
@@ -127,7 +127,7 @@ def _title_of(form: TaskForm, field: str) -> str:
     return str(title) if isinstance(title, str) and title.strip() else field
 
 
-def _file_name(chosen: str | None, index: int) -> str:
+def upload_name(chosen: str | None, index: int) -> str:
     """The name an upload is saved and attached under: made safe, and short enough for any file system (255 bytes
     is the common limit; a longer name keeps its start and its extension)."""
     import unicodedata
@@ -222,5 +222,5 @@ def chosen_files(form: TaskForm, files: Any) -> dict[str, list[str]]:
     """The names of the files chosen in a post, by file field: a refused page lists them to choose again."""
     out: dict[str, list[str]] = {}
     for field, upload in posted_files(form.schema, files) if form.has_form else []:
-        out.setdefault(field.split(".", 1)[0], []).append(_file_name(upload.filename, 0))
+        out.setdefault(field.split(".", 1)[0], []).append(upload_name(upload.filename, 0))
     return out

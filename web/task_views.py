@@ -236,6 +236,10 @@ def _page(form: task_form.TaskForm, instance: int, task: str, typed: Typed, *,
     may_act = person.login in choices or (person.operator and bool(choices))
     fields = form.fields.fields(typed.values, typed.rows, errors, chosen) if form.has_form else ()
     claimed_by = view.claimed_by
+    from .comments import comment_section
+
+    comments = comment_section(handle, url_for("comments.task_comment", instance=instance, task=task),
+                               task_uuid=view.id)
     return render_template(
         "task.html", view=view, instance=instance, ref=task, form=form, fields=fields, general=general or [],
         head=head, restored=restored, document=handle.document(),
@@ -246,4 +250,5 @@ def _page(form: task_form.TaskForm, instance: int, task: str, typed: Typed, *,
         rows=typed.rows, claimed_by=claimed_by, claimed_at=view.claimed_at,
         claimer=task_form.described(e, claimed_by) if claimed_by else None,
         return_choices=handle.return_choices(form.ref) if may_act or returning else [],
-        returning=returning or ("", "", ""), reopened=task_form.returned_reason(e, instance, view.id))
+        returning=returning or ("", "", ""), reopened=task_form.returned_reason(e, instance, view.id),
+        comments=comments)

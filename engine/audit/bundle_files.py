@@ -20,10 +20,10 @@ def bundle_files_folder(bundle_path: str) -> str:
 
 
 def bundle_named_files(record: AuditRecord) -> list[tuple[int, str, int, dict[str, Any]]]:
-    """Every file the record's completions name: (seq, field, position, value)."""
+    """Every file the record's completions and comments name: (seq, field, position, value)."""
     out = []
     for event in record.events:
-        if event.type != "task-completed":
+        if event.type not in ("task-completed", "comment-added"):
             continue
         try:
             data = json.loads(event.data)

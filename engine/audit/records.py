@@ -199,7 +199,8 @@ class HistoryRow(NamedTuple):
         return self._asdict()
 
 
-EVENT_LABELS = {"instance-started": N_("(instance started)"), "instance-completed": N_("(instance completed)")}
+EVENT_LABELS = {"instance-started": N_("(instance started)"), "instance-completed": N_("(instance completed)"),
+                "comment-added": N_("(instance comment)")}
 # What a history row says of an event on a step that carries no artefact.
 EVENT_SUMMARIES = {"task-claimed": N_("(claimed: taken by its actor)"), "task-released": N_("(claim released)")}
 
@@ -216,10 +217,14 @@ def history_rows(events: list[EventRow], steps: dict[str, tuple[str, str | None]
         previous = moment if moment is not None else previous
         name, lane = steps.get(event.task or "", (event.task or "", None))
         label = name if event.task else EVENT_LABELS.get(event.type, f"({event.type})")
-        summary = EVENT_SUMMARIES.get(event.type) or (_return_summary(event.data, steps) if event.type ==
-                                                      "task-returned" else None)
+        if event.type == "comment-added":
+            summary = comment_summary(event.data)
+        else:
+            summary = EVENT_SUMMARIES.get(event.type) or (
+                _return_summary(event.data, steps) if event.type == "task-returned" else None) or (
+                artefact_summary(event.data) if summaries else "")
         rows.append(HistoryRow(event.seq, event.time, event.type, event.task, label, lane, event.actor,
-                               event.operator, after, summary or (artefact_summary(event.data) if summaries else "")))
+                               event.operator, after, summary))
     return rows
 
 
@@ -232,6 +237,16 @@ def _return_summary(data_text: str, steps: dict[str, tuple[str, str | None]]) ->
         return "(unreadable)"
     return N_("(returned for revision from '{step}': {reason})", step=steps.get(source, (source, None))[0],
               reason=" / ".join(line.strip() for line in reason.splitlines() if line.strip()))
+
+
+def comment_summary(data_text: str) -> str:
+    """A comment's text on one line (its line breaks as ` / `), as the person wrote it: never translated."""
+    try:
+        data = json.loads(data_text)
+    except ValueError:
+        return "(unreadable)"
+    text = data.get("text") if isinstance(data, dict) else None
+    return " / ".join(line.strip() for line in text.split("\n") if line.strip()) if isinstance(text, str) else ""
 
 
 def step_names(spec_text: str) -> dict[str, tuple[str, str | None]]:

@@ -433,3 +433,25 @@ def _returned(workflow: Any, event: EventRow, data: Any, context: _Context) -> A
 
 
 EVENT_HANDLERS["task-returned"] = _returned
+
+
+def _comment_added(workflow: Any, event: EventRow, data: Any, context: _Context) -> Any:
+    """A remark (`sop comment`): it changes no workflow; it carries its text (and maybe a file), and the task it
+    names, if any, is a task of the instance with that BPMN id at that point by replay."""
+    from engine.runtime.workflow import task_by_uuid
+
+    where = N_("event {seq} ({event_type}{value1})",
+               seq=event.seq, event_type=event.type, value1=' ' + event.task if event.task else '')
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str) or not set(data) <= {"text", "file"}:
+        raise Divergence(event.seq, f"{where}: a comment carries its text (and a file), but this one does not")
+    if (event.task is None) != (event.task_uuid is None):
+        raise Divergence(event.seq, f"{where}: it names a task without its UUID, or a UUID without its task")
+    if event.task_uuid is not None:
+        task = task_by_uuid(workflow, event.task_uuid)
+        if task is None or task.task_spec.bpmn_id != event.task:
+            raise Divergence(event.seq, f"{where}: task {event.task_uuid} is not task '{event.task}' of the instance "
+                                        "at that point by replay")
+    return workflow
+
+
+EVENT_HANDLERS["comment-added"] = _comment_added

@@ -60,6 +60,26 @@ class AttachmentView(NamedTuple):
         return self._asdict()
 
 
+class CommentView(NamedTuple):
+    """A remark someone wrote on an instance or on one of its tasks (`sop comment`): the event that holds it, the
+    task it names (None: the whole instance) and that task's name, who wrote it, the text and the file with it."""
+
+    instance: int
+    seq: int
+    time: str
+    task: str | None
+    task_uuid: str | None
+    step: str  # the task's name from the pinned diagram ("" for the whole instance)
+    actor: str
+    operator: str
+    text: str
+    file: AttachmentView | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """One comment as JSON, its file (if any) as `sop attachment --json` gives one."""
+        return {**self._asdict(), "file": self.file.to_json() if self.file is not None else None}
+
+
 class InstanceView(NamedTuple):
     """An instance as `sop show` presents it."""
 

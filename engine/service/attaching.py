@@ -38,14 +38,16 @@ def _fields_or_refuse(schema: dict[str, Any], what: str) -> dict[str, FileField]
 Planned = tuple[FileField, int | None, str, str]
 
 
-def plan(schema: dict[str, Any], attach: list[tuple[str, str]], what: str) -> list[Planned]:
-    """Each --attach KEY=PATH as (field, position, option, path); positions of a list field counted from 0."""
+def plan(schema: dict[str, Any], attach: list[tuple[str, str]], what: str, *,
+         shown_as: str = "--attach {key}={path}") -> list[Planned]:
+    """Each --attach KEY=PATH as (field, position, option, path); positions of a list field counted from 0;
+    shown_as: how messages name each one given (another command's own option)."""
     fields = _fields_or_refuse(schema, what)
     out: list[Planned] = []
     taken: dict[str, set[int]] = {}
     for key, path in attach:
         name, dot, index = key.partition(".")
-        option = f"--attach {key}={path}"
+        option = shown_as.format(key=key, path=path)
         field = fields.get(name)
         if field is None:
             raise ValidationError("{what}: {option}: the form has no file field '{name}'; its file fields: "
@@ -85,14 +87,14 @@ def plan(schema: dict[str, Any], attach: list[tuple[str, str]], what: str) -> li
 
 
 def scan_attachments(schema: dict[str, Any], attach: list[tuple[str, str]], what: str,
-                     stage: FileFolder | None) -> list[PlacedFile]:
+                     stage: FileFolder | None, *, shown_as: str = "--attach {key}={path}") -> list[PlacedFile]:
     """Read each file once (hash, size, media type from its content) and check it against its field; stage: the
     store's file folder, which gets a durable copy of each file in the same read (removed again on a refusal)."""
     from engine.common.file_scan import scan_file
 
     placed: list[PlacedFile] = []
     try:
-        for field, position, option, path in plan(schema, attach, what):
+        for field, position, option, path in plan(schema, attach, what, shown_as=shown_as):
             if stage is None:
                 scanned = scan_file(path, f"{what}: {option}", field.max_size)
             else:

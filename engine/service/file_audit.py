@@ -13,16 +13,17 @@ from engine.store.protocol import EventRow, Store
 
 
 def named_files(events: list[EventRow]) -> list[tuple[int, str, str, int, dict[str, Any]]]:
-    """Every stored file the completions' artefacts name: (seq, task, field, position, value)."""
+    """Every stored file the completions' artefacts and the comments name: (seq, task, field, position, value); a
+    comment on the whole instance names no task ("")."""
     out = []
     for event in events:
-        if event.type != "task-completed" or not event.task:
+        if not (event.type == "task-completed" and event.task) and event.type != "comment-added":
             continue
         try:
             data = json.loads(event.data)
         except ValueError:
             continue  # the chain check names unreadable data
-        out += [(event.seq, event.task, f, p, v) for f, p, v in file_values(data)]
+        out += [(event.seq, event.task or "", f, p, v) for f, p, v in file_values(data)]
     return out
 
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from engine.audit.records import AuditRecord, HistoryRow
     from engine.audit.replay import Replayed
     from engine.audit.verify import Verdict
-    from engine.common.models import AttachmentView, InstanceView, StepResult, TaskView
+    from engine.common.models import AttachmentView, CommentView, InstanceView, StepResult, TaskView
     from engine.service.artefact_documents import InstanceDocument
     from engine.service.context import EngineContext
     from engine.service.returning import ReturnChoice
@@ -176,6 +176,20 @@ class InstanceHandle:
         from engine.service.claims import change_claim
 
         return change_claim(self._context, self.number, task, requested=actor, take=False)
+
+    def comment(self, text: str, *, task: str | None = None, file: str | None = None) -> CommentView:
+        """Write a remark on the instance, or on one of its tasks (a ready task or a completed step: BPMN id or
+        UUID), with an optional file (a path); anyone who may read the instance may; one chained event."""
+        from engine.service.commenting import add_comment
+
+        return add_comment(self._context, self.number, text, task=task, file=file)
+
+    def comments(self) -> list[CommentView]:
+        """Its comments, oldest first, each naming its task (or none: the whole instance), writer and file."""
+        self.readable()
+        from engine.service.commenting import comments
+
+        return comments(self._context, self.number)
 
     def acting_choices(self, task: str) -> tuple[str, ...]:
         """Whom the signed-in account may complete a ready task as (itself first; an operator: the lane's people,

@@ -4,10 +4,11 @@ instance): a consumer reads after its cursor and acknowledges what it has done; 
 acknowledging reads the same events again.
 
 Every chained event of a change is published under its own type (instance-started, task-claimed, task-released,
-task-completed, instance-completed, timer-fired, instance-migrated), then a task-ready for each task the change made
-ready; `sop tick` adds a task-overdue once per ready task past its due time, and a task-due-soon once per ready
-task whose due time is nearer than the reminder window (notices.yaml `pengingat`, one working day by default). The
-rows are no audit record: they are not chained, and `sop verify` does not read them (the event log is the record)."""
+task-completed, instance-completed, timer-fired, instance-migrated, comment-added), then a task-ready for each task
+the change made ready; `sop tick` adds a task-overdue once per ready task past its due time, and a task-due-soon once
+per ready task whose due time is nearer than the reminder window (notices.yaml `pengingat`, one working day by
+default). The rows are no audit record: they are not chained, and `sop verify` does not read them (the event log is
+the record)."""
 
 from __future__ import annotations
 

@@ -40,6 +40,12 @@ class TimeService:
 
         return duration_words(duration, working=self._context.on_calendar())
 
+    def moment_words(self, moment: str) -> str:
+        """A stored time as people read it, the date in words and the office's zone: "3 November 2026 08:30 WIB"."""
+        from engine.definitions.artefact_view import WordsOf
+
+        return WordsOf(self._context.local_times().zone).moment(moment)
+
     def sla_report(
         self, *, process: str | None = None, since: date | None = None, until: date | None = None,
         late_only: bool = False,
