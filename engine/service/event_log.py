@@ -8,6 +8,7 @@ from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.common.errors import NoProcessError, ValidationError
+from engine.common.i18n import N_
 
 if TYPE_CHECKING:
     from engine.audit.xes_writer import LoggedCase, LoggedEvent, XesWriter
@@ -44,7 +45,7 @@ def export_event_log(context: EngineContext, path: str, *, process: str | None =
         _known_process(context, process)
     start, end = day_window(context.work_clock(), since, until) if since or until else (None, None)
     name = _process_name(context, process) if process else None
-    with atomic_output(path, what="the event log") as file:
+    with atomic_output(path, what=N_("the event log")) as file:
         from engine.audit.xes_writer import XesWriter
 
         writer = XesWriter(file)
