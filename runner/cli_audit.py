@@ -191,7 +191,7 @@ def _say_verdict(verdict: Any) -> None:
 @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
               help="With --xes: ... on or before this day.")
 @click.pass_context
-def export(ctx: click.Context, instance: int | None, path: str | None, xes_path: str | None, process: str | None,
+def export(ctx: click.Context, *, instance: int | None, path: str | None, xes_path: str | None, process: str | None,
            since: Any, until: Any) -> None:
     """Write an instance's self-contained audit bundle (attached files go to the folder beside it, e.g.
     instance-7.files/), or an event log for process mining. Example: sop export 7 -o instance-7.json;

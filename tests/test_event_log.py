@@ -5,6 +5,7 @@ input is refused with nothing written."""
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 from collections import Counter, deque
 from datetime import datetime, timedelta
@@ -105,7 +106,7 @@ def _expected_dfg() -> Counter[tuple[str, str]]:
     edges: Counter[tuple[str, str]] = Counter()
     for path in PATHS:
         order = [s["task"] for s in load_scenario(EXAMPLES / f"{path}.scenario.yaml").steps]
-        for pair in zip(order, order[1:], strict=False):
+        for pair in itertools.pairwise(order):
             assert pair in joined, f"{pair} is no flow of the diagram"
             edges[(names[pair[0]], names[pair[1]])] += 1
     return edges

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from engine.audit.replay import Replayed
     from engine.audit.verify import Verdict
     from engine.common.work_calendar import Clock
-    from engine.service.event_log import EventLogSummary
     from engine.service.context import EngineContext
+    from engine.service.event_log import EventLogSummary
 
 
 class AuditService:
