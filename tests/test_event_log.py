@@ -288,6 +288,14 @@ def test_an_unwritable_path_is_refused(store: Path, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_missing_store_is_refused(tmp_path: Path) -> None:
+    """No store at --db: refused as every reading command refuses it; no log written, no store created."""
+    result = Sop(tmp_path / "none.db")("export", "--xes", str(tmp_path / "log.xes"))
+    assert result.exit_code == 1
+    assert "No store at" in result.stderr and "the file does not exist" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(("args", "words"), [
     ((), "give an instance number and -o FILE (its audit bundle), or --xes FILE"),
     (("1", "--xes", "log.xes"), "give INSTANCE -o FILE (an audit bundle) or --xes FILE (an event log), not both"),

@@ -41,6 +41,7 @@ def export_event_log(context: EngineContext, path: str, *, process: str | None =
     if since and until and since > until:
         raise ValidationError("--since {since} is after --until {until}; give a window that ends after it starts; "
                               "nothing was written", since=since.isoformat(), until=until.isoformat())
+    store = context.store()  # a missing store is refused here, before the file is touched
     if process is not None:
         _known_process(context, process)
     start, end = day_window(context.work_clock(), since, until) if since or until else (None, None)
@@ -50,7 +51,7 @@ def export_event_log(context: EngineContext, path: str, *, process: str | None =
 
         writer = XesWriter(file)
         writer.head(name=name)
-        traces, events = _write_cases(context, writer, process, start, end)
+        traces, events = _write_cases(context, store, writer, (process, start, end))
         writer.end()
     return EventLogSummary(path, traces, events)
 
@@ -71,16 +72,17 @@ def _process_name(context: EngineContext, process: str) -> str:
     return process
 
 
-def _write_cases(context: EngineContext, writer: XesWriter, process: str | None, start: str | None,
-                 end: str | None) -> tuple[int, int]:
-    """Each readable instance's trace in number order, a page at a time; (traces, events) written."""
+def _write_cases(context: EngineContext, store: Store, writer: XesWriter,
+                 where: tuple[str | None, str | None, str | None]) -> tuple[int, int]:
+    """Each readable instance's trace in number order, a page at a time (where: process, started from, started
+    before); (traces, events) written."""
     from engine.service.instance_service import InstanceService
     from engine.service.reading import read_scope
     from engine.store.protocol import InstanceQuery
 
-    store = context.store(optional=True)
-    if store.missing or store.schema_version() == 0:
+    if store.schema_version() == 0:
         return 0, 0
+    process, start, end = where
     InstanceService(context).fill_titles()
     zone = context.local_times().zone
     names = _StepNames(store)
