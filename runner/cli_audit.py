@@ -185,21 +185,26 @@ def _say_verdict(verdict: Any) -> None:
 @click.option("-o", "--output", "path", metavar="FILE", help="Where to write the bundle (JSON).")
 @click.option("--xes", "xes_path", metavar="FILE",
               help="Write an event log for process mining (IEEE XES) of every instance you may read instead.")
+@click.option("--ocel", "ocel_path", metavar="FILE",
+              help="... or the same as an object-centric event log (OCEL 2.0 JSON).")
 @click.option("--process", help="With --xes: only this process.")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
               help="With --xes: instances started on or after this day (the calendar's time zone).")
 @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
               help="With --xes: ... on or before this day.")
 @click.pass_context
-def export(ctx: click.Context, *, instance: int | None, path: str | None, xes_path: str | None, process: str | None,
-           since: Any, until: Any) -> None:
+def export(ctx: click.Context, *, instance: int | None, path: str | None, xes_path: str | None,
+           ocel_path: str | None, process: str | None, since: Any, until: Any) -> None:
     """Write an instance's self-contained audit bundle (attached files go to the folder beside it, e.g.
     instance-7.files/), or an event log for process mining. Example: sop export 7 -o instance-7.json;
     sop export --xes log.xes --since 2026-01-01"""
-    if xes_path is not None:
+    if xes_path is not None or ocel_path is not None:
         if instance is not None or path is not None:
             raise click.UsageError("give INSTANCE -o FILE (an audit bundle) or --xes FILE (an event log), not both")
-        _event_log(ctx, xes_path, process=process, since=since, until=until)
+        if xes_path is not None and ocel_path is not None:
+            raise click.UsageError("give --xes FILE or --ocel FILE, not both")
+        log, kind = (xes_path, "xes") if xes_path is not None else (ocel_path or "", "ocel")
+        _event_log(ctx, log, kind=kind, process=process, since=since, until=until)
         return
     if instance is None:
         raise click.UsageError("give an instance number and -o FILE (its audit bundle), or --xes FILE (an event log "
@@ -220,10 +225,14 @@ def export(ctx: click.Context, *, instance: int | None, path: str | None, xes_pa
                path=path, files=files))
 
 
-def _event_log(ctx: click.Context, path: str, *, process: str | None, since: Any, until: Any) -> None:
-    """`sop export --xes FILE`: the event log of the instances the person may read, and what it holds."""
+def _event_log(ctx: click.Context, path: str, *, kind: str, process: str | None, since: Any, until: Any) -> None:
+    """`sop export --xes FILE` (or --ocel): the event log of the instances the person may read, and what it holds."""
     summary = _engine(ctx).audit.event_log(path, process=process, since=since.date() if since else None,
-                                           until=until.date() if until else None)
+                                           until=until.date() if until else None, kind=kind)
+    if kind == "ocel":
+        message(N_("Wrote {instances} instance(s) with {events} step event(s) to {path} (OCEL 2.0 JSON; pm4py and "
+                   "OCPM tools read it).", instances=summary.instances, events=summary.events, path=summary.path))
+        return
     message(N_("Wrote {instances} instance(s) with {events} step event(s) to {path} (IEEE XES; ProM, pm4py, Disco "
                "and Celonis read it).", instances=summary.instances, events=summary.events, path=summary.path))
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import DEFINITIONS, EXAMPLES, FORMS, Sop
 
-from engine import Engine, run_scenario
+from engine import Engine, ValidationError, run_scenario
 from engine.ops.scenarios import load_scenario
 
 PROCESS = "interkoneksi_data_baru"
@@ -170,6 +170,28 @@ def test_each_event_names_the_step_time_person_and_lane(store: Path, tmp_path: P
     assert _value(traces["3"], "status") == "running" and _find(traces["3"], "completed") is None
 
 
+@pytest.mark.filterwarnings("ignore:Install the optional requirement:UserWarning")
+def test_pm4py_reads_the_object_centric_log(store: Path, tmp_path: Path) -> None:
+    """`--ocel` writes OCEL 2.0 JSON pm4py reads: every step event related to its instance, person and lane;
+    flattened on the instances, the two paths give the same directly-follows graph as the XES."""
+    import pm4py
+
+    log = tmp_path / "all.json"
+    result = _sop(store)("export", "--ocel", str(log))
+    assert result.exit_code == 0, result.output
+    assert "Wrote 3 instance(s) with 29 step event(s)" in result.stderr
+    ocel = pm4py.read_ocel2_json(str(log))
+    assert len(ocel.events) == 29
+    people = {s["as"] for p in PATHS for s in load_scenario(EXAMPLES / f"{p}.scenario.yaml").steps} | {"tu.umum"}
+    lanes = ET.parse(DEFINITIONS / f"{PROCESS}.bpmn").getroot().iter(f"{BPMN}lane")
+    assert Counter(ocel.objects["ocel:type"]) == {"Instance": 3, "Person": len(people), "Lane": len(list(lanes))}
+    assert Counter(ocel.relations["ocel:qualifier"]) == {"instance": 29, "resource": 29, "role": 29}
+    two = tmp_path / "two.json"
+    assert _sop(store)("export", "--ocel", str(two), "--until", "2026-11-15").exit_code == 0
+    flat = pm4py.ocel_flattening(pm4py.read_ocel2_json(str(two)), "Instance")
+    assert Counter(pm4py.discover_dfg(flat)[0]) == _expected_dfg()
+
+
 def _find(element: ET.Element, key: str) -> ET.Element | None:
     return next((c for c in element if c.get("key") == key), None)
 
@@ -288,6 +310,15 @@ def test_an_unwritable_path_is_refused(store: Path, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_unknown_format_is_refused(store: Path, tmp_path: Path) -> None:
+    """The engine's event_log takes kind "xes" or "ocel": another is refused, naming both, and writes nothing."""
+    eng = _engine(store, "kadis")
+    with pytest.raises(ValidationError, match=r"No event log format 'csv'; give one of xes, ocel"):
+        eng.audit.event_log(str(tmp_path / "log.csv"), kind="csv")
+    eng.close()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_missing_store_is_refused(tmp_path: Path) -> None:
     """No store at --db: refused as every reading command refuses it; no log written, no store created."""
     result = Sop(tmp_path / "none.db")("export", "--xes", str(tmp_path / "log.xes"))
@@ -301,6 +332,7 @@ def test_a_missing_store_is_refused(tmp_path: Path) -> None:
     (("1", "--xes", "log.xes"), "give INSTANCE -o FILE (an audit bundle) or --xes FILE (an event log), not both"),
     (("1",), "Missing option '-o' / '--output'"),
     (("1", "-o", "b.json", "--process", PROCESS), "--process, --since and --until go with --xes FILE"),
+    (("--xes", "log.xes", "--ocel", "log.json"), "give --xes FILE or --ocel FILE, not both"),
 ])
 def test_export_usage(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...],
                       words: str) -> None:

@@ -42,12 +42,13 @@ class AuditService:
         return verify_clocks(self._context.store(), self._context.definitions_dir)
 
     def event_log(self, path: str, *, process: str | None = None, since: date | None = None,
-                  until: date | None = None) -> EventLogSummary:
-        """Write an IEEE XES event log for process mining to path: one trace per instance the person may read (of
-        one process, started from the day since to the day until), one event per step completed or sent back."""
+                  until: date | None = None, kind: str = "xes") -> EventLogSummary:
+        """Write an event log for process mining to path (kind: "xes", IEEE XES; "ocel", OCEL 2.0 JSON): one trace
+        per instance the person may read (of one process, started from the day since to the day until), one event
+        per step completed or sent back."""
         from engine.service.event_log import export_event_log
 
-        return export_event_log(self._context, path, process=process, since=since, until=until)
+        return export_event_log(self._context, path, process=process, since=since, until=until, kind=kind)
 
 
 def audit_record(context: EngineContext, instance: int) -> AuditRecord:

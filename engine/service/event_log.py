@@ -1,22 +1,27 @@
-"""An event log for process mining (IEEE XES): one trace per instance the person may read, one event per step
-completed or sent back, read from the chained events a page of instances at a time and written as it is read."""
+"""An event log for process mining (IEEE XES, or OCEL 2.0 JSON): one trace per instance the person may read, one
+event per step completed or sent back, read from the chained events a page of instances at a time and written as it
+is read."""
 
 from __future__ import annotations
 
 import json
 from datetime import date, datetime, tzinfo
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from engine.common.errors import NoProcessError, ValidationError
 from engine.common.i18n import N_
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from engine.audit.ocel_writer import OcelWriter
     from engine.audit.xes_writer import LoggedCase, LoggedEvent, XesWriter
     from engine.service.context import EngineContext
     from engine.store.protocol import EventRow, ListedInstance, Store
 
 PAGE = 500  # instances read per query: memory holds one page of rows and one instance's events at a time
 STEP_EVENTS = ("task-completed", "task-returned")
+KINDS = ("xes", "ocel")  # IEEE XES 1849-2016 XML; OCEL 2.0 JSON
 
 
 class EventLogSummary(NamedTuple):
@@ -32,12 +37,15 @@ class EventLogSummary(NamedTuple):
 
 
 def export_event_log(context: EngineContext, path: str, *, process: str | None = None, since: date | None = None,
-                     until: date | None = None) -> EventLogSummary:
-    """Write the XES log of the instances the person may read (of one process; started from the day `since` to the
-    day `until`, the office's days) to path, through a temporary file renamed over it when complete."""
+                     until: date | None = None, kind: str = "xes") -> EventLogSummary:
+    """Write the log (kind: "xes" for IEEE XES, "ocel" for OCEL 2.0 JSON) of the instances the person may read (of
+    one process; started from the day `since` to the day `until`, the office's days) to path, through a temporary
+    file renamed over it when complete."""
     from engine.common.atomic_file import atomic_output
     from engine.service.sla_report import day_window
 
+    if kind not in KINDS:
+        raise ValidationError("No event log format {kind!r}; give one of {known}", kind=kind, known=", ".join(KINDS))
     if since and until and since > until:
         raise ValidationError("--since {since} is after --until {until}; give a window that ends after it starts; "
                               "nothing was written", since=since.isoformat(), until=until.isoformat())
@@ -46,14 +54,26 @@ def export_event_log(context: EngineContext, path: str, *, process: str | None =
         _known_process(context, process)
     start, end = day_window(context.work_clock(), since, until) if since or until else (None, None)
     name = _process_name(context, process) if process else None
+    traces = events = 0
     with atomic_output(path, what=N_("the event log")) as file:
-        from engine.audit.xes_writer import XesWriter
-
-        writer = XesWriter(file)
+        writer = _writer(kind, file)
         writer.head(name=name)
-        traces, events = _write_cases(context, store, writer, (process, start, end))
+        for case in _cases(context, store, (process, start, end)):
+            writer.case(case)
+            traces += 1
+            events += len(case.events)
         writer.end()
     return EventLogSummary(path, traces, events)
+
+
+def _writer(kind: str, file: IO[bytes]) -> XesWriter | OcelWriter:
+    if kind == "ocel":
+        from engine.audit.ocel_writer import OcelWriter
+
+        return OcelWriter(file)
+    from engine.audit.xes_writer import XesWriter
+
+    return XesWriter(file)
 
 
 def _known_process(context: EngineContext, process: str) -> None:
@@ -72,32 +92,29 @@ def _process_name(context: EngineContext, process: str) -> str:
     return process
 
 
-def _write_cases(context: EngineContext, store: Store, writer: XesWriter,
-                 where: tuple[str | None, str | None, str | None]) -> tuple[int, int]:
-    """Each readable instance's trace in number order, a page at a time (where: process, started from, started
-    before); (traces, events) written."""
+def _cases(context: EngineContext, store: Store,
+           where: tuple[str | None, str | None, str | None]) -> Iterator[LoggedCase]:
+    """Each readable instance as a trace, in number order, read a page at a time (where: process, started from,
+    started before)."""
     from engine.service.instance_service import InstanceService
     from engine.service.reading import read_scope
     from engine.store.protocol import InstanceQuery
 
     if store.schema_version() == 0:
-        return 0, 0
+        return
     process, start, end = where
     InstanceService(context).fill_titles()
     zone = context.local_times().zone
     names = _StepNames(store)
     scope = read_scope(context)
-    traces = events = offset = 0
+    offset = 0
     while True:
         page, _ = store.search_instances(InstanceQuery(process=process, started_from=start, started_until=end,
                                                        sort="id", offset=offset, limit=PAGE, scope=scope))
         for listed in page:
-            case = _case(listed, store.events(listed.id), names, zone)
-            writer.case(case)
-            traces += 1
-            events += len(case.events)
+            yield _case(listed, store.events(listed.id), names, zone)
         if len(page) < PAGE:
-            return traces, events
+            return
         offset += PAGE
 
 
