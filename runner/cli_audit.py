@@ -187,11 +187,11 @@ def _say_verdict(verdict: Any) -> None:
               help="Write an event log for process mining (IEEE XES) of every instance you may read instead.")
 @click.option("--ocel", "ocel_path", metavar="FILE",
               help="... or the same as an object-centric event log (OCEL 2.0 JSON).")
-@click.option("--process", help="With --xes: only this process.")
+@click.option("--process", help="With --xes or --ocel: only this process.")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
-              help="With --xes: instances started on or after this day (the calendar's time zone).")
+              help="With --xes or --ocel: instances started on or after this day (the calendar's time zone).")
 @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
-              help="With --xes: ... on or before this day.")
+              help="With --xes or --ocel: ... on or before this day.")
 @click.pass_context
 def export(ctx: click.Context, *, instance: int | None, path: str | None, xes_path: str | None,
            ocel_path: str | None, process: str | None, since: Any, until: Any) -> None:
@@ -210,7 +210,7 @@ def export(ctx: click.Context, *, instance: int | None, path: str | None, xes_pa
         raise click.UsageError("give an instance number and -o FILE (its audit bundle), or --xes FILE (an event log "
                                "of all instances for process mining)")
     if process is not None or since is not None or until is not None:
-        raise click.UsageError("--process, --since and --until go with --xes FILE")
+        raise click.UsageError("--process, --since and --until go with --xes FILE or --ocel FILE")
     if path is None:
         raise click.MissingParameter(ctx=ctx, param=next(p for p in export.params if p.name == "path"))
     record = _engine(ctx).instance(instance).export(path)
