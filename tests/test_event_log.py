@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import DEFINITIONS, EXAMPLES, FORMS, Sop
 
-from engine import Engine, ValidationError, run_scenario
+from engine import Engine, StoreError, ValidationError, run_scenario
 from engine.ops.scenarios import load_scenario
 
 PROCESS = "interkoneksi_data_baru"
@@ -317,6 +317,27 @@ def test_an_unknown_format_is_refused(store: Path, tmp_path: Path) -> None:
         eng.audit.event_log(str(tmp_path / "log.csv"), kind="csv")
     eng.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failure_half_way_leaves_the_file_as_it_was(store: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store failing at the second instance (locked, gone): the error, the old file untouched, no temporary."""
+    from engine.store.sql_reads import SqlStoreReads
+
+    read = SqlStoreReads.events
+
+    def failing(self: SqlStoreReads, instance_id: int) -> Any:
+        if instance_id == 2:
+            raise StoreError("The store at '{db}' is locked; try again", db="sop.db")
+        return read(self, instance_id)
+
+    monkeypatch.setattr(SqlStoreReads, "events", failing)
+    log = tmp_path / "log.xes"
+    log.write_text("the log before\n", encoding="utf-8")
+    result = _sop(store)("export", "--xes", str(log))
+    assert result.exit_code == 1 and "The store at 'sop.db' is locked; try again" in result.stderr
+    assert log.read_text(encoding="utf-8") == "the log before\n"
+    assert list(tmp_path.iterdir()) == [log]
 
 
 def test_a_missing_store_is_refused(tmp_path: Path) -> None:
