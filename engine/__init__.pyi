@@ -63,6 +63,7 @@ from .service.artefact_documents import ArtefactDocument as ArtefactDocument
 from .service.artefact_documents import InstanceDocument as InstanceDocument
 from .service.attached_files import inline_media_type as inline_media_type
 from .service.drawing import picture_format as picture_format
+from .service.event_log import EventLogSummary as EventLogSummary
 from .service.facade import Engine as Engine
 from .service.handle import InstanceHandle as InstanceHandle
 from .service.versions import MigrationPlanWords as MigrationPlanWords

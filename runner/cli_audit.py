@@ -183,12 +183,38 @@ def _say_verdict(verdict: Any) -> None:
 
 
 @click.command()
-@click.argument("instance", type=INSTANCE_ID)
-@click.option("-o", "--output", "path", required=True, metavar="FILE", help="Where to write the bundle (JSON).")
+@click.argument("instance", type=INSTANCE_ID, required=False)
+@click.option("-o", "--output", "path", metavar="FILE", help="Where to write the bundle (JSON).")
+@click.option("--xes", "xes_path", metavar="FILE",
+              help="Write an event log for process mining (IEEE XES) of every instance you may read instead.")
+@click.option("--ocel", "ocel_path", metavar="FILE",
+              help="... or the same as an object-centric event log (OCEL 2.0 JSON).")
+@click.option("--process", help="With --xes or --ocel: only this process.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
+              help="With --xes or --ocel: instances started on or after this day (the calendar's time zone).")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
+              help="With --xes or --ocel: ... on or before this day.")
 @click.pass_context
-def export(ctx: click.Context, instance: int, path: str) -> None:
+def export(ctx: click.Context, *, instance: int | None, path: str | None, xes_path: str | None,
+           ocel_path: str | None, process: str | None, since: Any, until: Any) -> None:
     """Write an instance's self-contained audit bundle (attached files go to the folder beside it, e.g.
-    instance-7.files/). Example: sop export 7 -o instance-7.json"""
+    instance-7.files/), or an event log for process mining. Example: sop export 7 -o instance-7.json;
+    sop export --xes log.xes --since 2026-01-01"""
+    if xes_path is not None or ocel_path is not None:
+        if instance is not None or path is not None:
+            raise click.UsageError("give INSTANCE -o FILE (an audit bundle) or --xes FILE (an event log), not both")
+        if xes_path is not None and ocel_path is not None:
+            raise click.UsageError("give --xes FILE or --ocel FILE, not both")
+        log, kind = (xes_path, "xes") if xes_path is not None else (ocel_path or "", "ocel")
+        _event_log(ctx, log, kind=kind, process=process, since=since, until=until)
+        return
+    if instance is None:
+        raise click.UsageError("give an instance number and -o FILE (its audit bundle), or --xes FILE (an event log "
+                               "of all instances for process mining)")
+    if process is not None or since is not None or until is not None:
+        raise click.UsageError("--process, --since and --until go with --xes FILE or --ocel FILE")
+    if path is None:
+        raise click.MissingParameter(ctx=ctx, param=next(p for p in export.params if p.name == "path"))
     record = _engine(ctx).instance(instance).export(path)
     from engine import bundle_files_folder
 
@@ -199,6 +225,18 @@ def export(ctx: click.Context, instance: int, path: str) -> None:
     message(N_("Exported instance {instance} ({count} events, head {head}) to {path}{files}; check it anywhere with "
                "`sop verify --bundle {path}`.", instance=instance, count=len(record.events), head=record.last_hash,
                path=path, files=files))
+
+
+def _event_log(ctx: click.Context, path: str, *, kind: str, process: str | None, since: Any, until: Any) -> None:
+    """`sop export --xes FILE` (or --ocel): the event log of the instances the person may read, and what it holds."""
+    summary = _engine(ctx).audit.event_log(path, process=process, since=since.date() if since else None,
+                                           until=until.date() if until else None, kind=kind)
+    if kind == "ocel":
+        message(N_("Wrote {instances} instance(s) with {events} step event(s) to {path} (OCEL 2.0 JSON; pm4py and "
+                   "OCPM tools read it).", instances=summary.instances, events=summary.events, path=summary.path))
+        return
+    message(N_("Wrote {instances} instance(s) with {events} step event(s) to {path} (IEEE XES; ProM, pm4py, Disco "
+               "and Celonis read it).", instances=summary.instances, events=summary.events, path=summary.path))
 
 
 COMMANDS = [history, replay, verify, export]

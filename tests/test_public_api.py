@@ -21,7 +21,7 @@ EXPORTS = [
     "CommentView",
     "inline_media_type", "DefinitionError", "Delegation", "Engine", "EngineError", "InstanceHandle",
     "InstanceSummary", "InstanceView", "LocalTimes", "LoginError", "N_", "NotFoundError", "OutboxEvent", "Person",
-    "ProcessInfo",
+    "ProcessInfo", "EventLogSummary",
     "RoleError", "StepResult", "StoreError", "TaskStateError", "TaskView", "ValidationError", "artefact_summary",
     "bundle_files_folder", "compile_table", "copy_store", "duration_text", "event_json", "find_roles", "fixed_text",
     "form_order", "form_template", "lane_key", "language", "lint_paths", "load_roles", "load_scenarios", "office_times",

@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from engine.common.errors import DataFileError
 from engine.common.umask import current_umask
@@ -68,3 +71,37 @@ def write_atomically(path: str, content: str | bytes, *, what: str = "the output
         except OSError:
             pass  # nothing more can be undone: the target was not touched
         raise _refusal(path, what, exc.strerror or str(exc)) from None
+
+
+@contextmanager
+def atomic_output(path: str, *, what: str = "the output") -> Iterator[BinaryIO]:
+    """A binary file to write path through piece by piece (output too large to hold whole): an exclusive temporary
+    file in the target's folder, renamed over the target when the block ends, removed if it raises."""
+    target = Path(path)
+    if not target.name or path.endswith(os.sep):
+        raise _refusal(path, what, "it names a folder; give the path of a file")
+    mode = _new_mode(target, path, what)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:64]}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _refusal(path, what, exc.strerror or str(exc)) from None
+    try:
+        with os.fdopen(fd, "wb") as file:
+            os.fchmod(file.fileno(), mode)
+            yield file
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        _remove(tmp)
+        raise _refusal(path, what, exc.strerror or str(exc)) from None
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _remove(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass  # nothing more can be undone: the target was not touched

@@ -10,16 +10,19 @@ from engine.store.protocol import EventRow
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from datetime import date
 
     from engine.audit.records import AuditRecord, HistoryRow
     from engine.audit.replay import Replayed
     from engine.audit.verify import Verdict
     from engine.common.work_calendar import Clock
     from engine.service.context import EngineContext
+    from engine.service.event_log import EventLogSummary
 
 
 class AuditService:
-    """What auditors ask of the store as a whole; one instance's record is on its handle."""
+    """What auditors ask of the store as a whole (verifying it, its event log for process mining); one instance's
+    record is on its handle."""
 
     def __init__(self, context: EngineContext) -> None:
         self._context = context
@@ -37,6 +40,15 @@ class AuditService:
         from engine.service.auditing import verify_clocks
 
         return verify_clocks(self._context.store(), self._context.definitions_dir)
+
+    def event_log(self, path: str, *, process: str | None = None, since: date | None = None,
+                  until: date | None = None, kind: str = "xes") -> EventLogSummary:
+        """Write an event log for process mining to path (kind: "xes", IEEE XES; "ocel", OCEL 2.0 JSON): one trace
+        per instance the person may read (of one process, started from the day since to the day until), one event
+        per step completed or sent back."""
+        from engine.service.event_log import export_event_log
+
+        return export_event_log(self._context, path, process=process, since=since, until=until, kind=kind)
 
 
 def audit_record(context: EngineContext, instance: int) -> AuditRecord:

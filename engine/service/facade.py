@@ -86,7 +86,7 @@ class Engine:
 
     @property
     def audit(self) -> AuditService:
-        """Verifying the store's instances."""
+        """Verifying the store's instances; the event log for process mining."""
         from engine.service.audit_service import AuditService
 
         return AuditService(self.context)
