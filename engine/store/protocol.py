@@ -10,6 +10,7 @@ from engine.common.models import TaskView
 
 if TYPE_CHECKING:
     from engine.store.file_folder import FileFolder
+    from engine.store.monev_rows import MonevEventRow, MonevWrites
 
 
 class VersionRow(NamedTuple):
@@ -337,6 +338,9 @@ class Transaction(Protocol):
     @property
     def notice_table(self) -> NoticeTable:
         """The notices table in this transaction."""
+    @property
+    def monev_log(self) -> MonevWrites:
+        """The monitoring log in this transaction (append only)."""
 
 
 class NoticeRow(NamedTuple):
@@ -392,6 +396,7 @@ class Store(Protocol):
     accounts_log_since: int  # the first schema version with the accounts log
     titles_since: int  # the first schema version with titles, search words and each instance's people
     notices_since: int  # the first schema version with notices
+    monev_since: int  # the first schema version with the monitoring log
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """One command's transaction: commit on success, roll back on any error."""
@@ -473,6 +478,11 @@ class Store(Protocol):
         """(key, failures, the last one) of every throttle key with failures after `since`, most failures first."""
     def sessions_ended(self, login: str) -> str | None:
         """When a login's sessions were last ended (sessions signed in before are over), or None."""
+    def monev_events(self, process_id: str | None = None) -> list[MonevEventRow]:
+        """The monitoring log in order, of one process or all (none before the store had it)."""
+    def monitoring_counts(self, process_id: str, since: str, until: str, now: str) -> dict[str, tuple[int, int]]:
+        """Per step (BPMN id): returns for revision reopening it in [since, until), and its ready tasks overdue at
+        `now`."""
     def accounts_events(self) -> list[AccountsEventRow]:
         """The accounts log in order (none before the store had it)."""
     def all_accounts(self) -> list[AccountRow]:
