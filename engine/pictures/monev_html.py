@@ -53,8 +53,8 @@ def _identity(form: MonevForm, words: WordsOf) -> str:
     first, last = date.fromisoformat(form.since), date.fromisoformat(form.until)
     period = translate(N_("Semester {half} of {year} ({first} to {last})", half=form.period[-1],
                           year=form.period[:4], first=words.date(first), last=words.date(last)))
-    threshold = translate(N_("a step runs well when at least {share}% of it was done within its Mutu Baku time",
-                             share=_percent(form.threshold)))
+    threshold = translate(N_("a step runs well when at least {share} of it was done within its Mutu Baku time",
+                             share=_percent(form.threshold) + "%"))
     fields = [(fixed_text("SOP name"), f"<b>{escape(str(sop.get('nama') or form.name))}</b>"),
               (fixed_text("SOP number"), escape(str(sop.get("nomor") or "-"))),
               (fixed_text("Effective date"), escape(words.day(str(sop.get("tanggal_efektif") or "")) or "-")),
