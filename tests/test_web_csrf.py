@@ -10,7 +10,8 @@ import pytest
 from web_fixtures import PASSWORD, csrf_of, engine_as, logged_in, make_app, office
 
 # The values a route's arguments take in this test's store.
-ARGUMENTS = {"instance": "{instance}", "task": "AjukanPermohonan", "process": "interkoneksi_data_baru"}
+ARGUMENTS = {"instance": "{instance}", "task": "AjukanPermohonan", "process": "interkoneksi_data_baru",
+             "semester": "2026-2"}
 
 
 def _post_routes() -> list[tuple[str, str]]:
@@ -46,7 +47,8 @@ def test_the_app_has_the_post_routes_this_test_knows() -> None:
     publish and move: all POST routes are checked below."""
     assert [endpoint for endpoint, _ in POST_ROUTES] == sorted(
         ["auth.login_post", "auth.logout", "tasks.task_post", "tasks.claim", "tasks.release", "tasks.send_back",
-         "instances.start", "owner.check", "owner.sheet", "owner.publish", "owner.move"])
+         "instances.start", "owner.check", "owner.sheet", "owner.publish", "owner.move",
+         "monev.monev_post"])
 
 
 @pytest.mark.parametrize(("endpoint", "rule"), POST_ROUTES)

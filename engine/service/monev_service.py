@@ -82,6 +82,17 @@ class MonevService:
         _append(context, EVALUATION_KIND, process, period, "", login, data)
         return build_form(context, process, period, source)
 
+    @property
+    def criteria(self) -> tuple[tuple[str, str], ...]:
+        """The seven criteria of the evaluation in the form's order: (key, words to translate)."""
+        return CRITERIA
+
+    def time_words(self, seconds: float | None) -> str:
+        """A median or p90 of the form in words ("2 jam kerja 30 menit"), counted on the working calendar."""
+        from engine.pictures.monev_html import seconds_words
+
+        return seconds_words(seconds, self._context.on_calendar())
+
     def html(self, process: str, semester: str, *, pdf: str | None = None) -> str:
         """The monitoring form as one printable HTML page; with pdf, also printed to that PDF file."""
         from engine.pictures.monev_html import render_monev
