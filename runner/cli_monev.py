@@ -33,13 +33,14 @@ def _answers(values: tuple[str, ...]) -> dict[str, tuple[bool, str]]:
     return answers
 
 
-def _check_options(path: str | None, note: str | None, texts: tuple[str | None, str | None], paraf: bool,
+def _check_options(path: str | None, note: str | None, *, texts: tuple[str | None, str | None], paraf: bool,
                    evaluate: bool, criteria: tuple[str, ...]) -> None:
     lower = (path or "").lower()
     if path is not None and not lower.endswith((".html", ".htm", ".pdf")):
         raise click.BadParameter(f"{path}: give a file ending in .html or .pdf", param_hint="-o")
     if note is None and (texts != (None, None) or paraf):
-        raise click.UsageError("--catatan, --tindakan and --paraf need --note STEP (the step's row they are written on)")
+        raise click.UsageError("--catatan, --tindakan and --paraf need --note STEP (the step's row they are written "
+                               "on)")
     if note is not None and evaluate:
         raise click.UsageError("give --note STEP or --evaluate, not both")
     if criteria and not evaluate:
@@ -65,14 +66,14 @@ def _check_options(path: str | None, note: str | None, texts: tuple[str | None, 
 @click.option("--criterion", "criteria", metavar="N=ya|tidak[:NOTE]", multiple=True,
               help="One criterion's answer (1-7, in the form's order) and its note; repeat for all seven.")
 @click.pass_context
-def monev(ctx: click.Context, process_id: str, semester: str, path: str | None, as_json: bool, note: str | None,
+def monev(ctx: click.Context, *, process_id: str, semester: str, path: str | None, as_json: bool, note: str | None,
           catatan: str | None, tindakan: str | None, paraf: bool, evaluate: bool, criteria: tuple[str, ...]) -> None:
     """Print the monitoring form of an SOP for a semester, filled from the record; write a step's notes or the
     evaluation.
 
     Example: sop monev --process {process} --semester 2026-2 -o monev.pdf
     """
-    _check_options(path, note, (catatan, tindakan), paraf, evaluate, criteria)
+    _check_options(path, note, texts=(catatan, tindakan), paraf=paraf, evaluate=evaluate, criteria=criteria)
     answers = _answers(criteria) if evaluate else None
     service = _engine(ctx).monev
     if note is not None:

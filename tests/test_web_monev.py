@@ -86,7 +86,7 @@ def test_an_incomplete_evaluation_is_refused_and_keeps_what_was_typed(paths: dic
     assert re.search(r'name="answer-dilaksanakan" value="tidak" checked', html)
 
 
-@pytest.mark.parametrize(("address", "status"), [(f"/monev/tidak_ada/2026-2", 404), (f"/monev/{PROCESS}/2026-3", 422)])
+@pytest.mark.parametrize(("address", "status"), [("/monev/tidak_ada/2026-2", 404), (f"/monev/{PROCESS}/2026-3", 422)])
 def test_an_unknown_process_or_semester_is_a_clear_page(paths: dict[str, str], address: str, status: int) -> None:
     """An unknown process: 404; a semester that is not YEAR-1 or YEAR-2: 422 saying how to write it."""
     client = logged_in(make_app(paths), "kadis")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.common.i18n import N_, fixed_text, translate
 from engine.definitions.artefact_view import WordsOf, duration_words
@@ -48,7 +48,8 @@ def _lang() -> str:
 
 def _identity(form: MonevForm, words: WordsOf) -> str:
     sop = form.identity
-    approver = sop.get("disahkan_oleh") if isinstance(sop.get("disahkan_oleh"), dict) else {}
+    named = sop.get("disahkan_oleh")
+    approver: dict[str, Any] = named if isinstance(named, dict) else {}
     org = "<br>".join(escape(str(x)).upper() for x in (sop.get("instansi"), sop.get("dinas")) if x)
     first, last = date.fromisoformat(form.since), date.fromisoformat(form.until)
     period = translate(N_("Semester {half} of {year} ({first} to {last})", half=form.period[-1],

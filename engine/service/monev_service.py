@@ -26,7 +26,7 @@ from engine.store.monev_rows import NOTE as NOTE_KIND
 
 if TYPE_CHECKING:
     from engine.service.context import EngineContext
-    from engine.store.monev_rows import MonevEventRow
+    from engine.store.protocol import MonevEventRow
 
 
 class MonevService:
@@ -58,7 +58,7 @@ class MonevService:
                 "tindakan": current.get("tindakan", "") if tindakan is None else checked_text(tindakan,
                                                                                            N_("The Tindakan")),
                 "paraf": bool(paraf or (unchanged and current.get("paraf")))}
-        _append(context, NOTE_KIND, process, period, step, login, data)
+        _append(context, NOTE_KIND, process=process, period=period, item=step, login=login, data=data)
         return build_form(context, process, period, source)
 
     def evaluate(self, process: str, semester: str, *, answers: dict[str, tuple[bool, str]]) -> MonevForm:
@@ -79,7 +79,7 @@ class MonevService:
         data = {key: {"ya": bool(given[key][0]), "catatan": checked_text(given[key][1], N_("The note of criterion "
                                                                                            "{number}", number=i))}
                 for i, key in enumerate(keys, 1)}
-        _append(context, EVALUATION_KIND, process, period, "", login, data)
+        _append(context, EVALUATION_KIND, process=process, period=period, item="", login=login, data=data)
         return build_form(context, process, period, source)
 
     @property
@@ -105,10 +105,10 @@ class MonevService:
         return html
 
 
-def _append(context: EngineContext, kind: str, process: str, period: Semester, item: str, login: str,
+def _append(context: EngineContext, kind: str, *, process: str, period: Semester, item: str, login: str,
             data: dict[str, Any]) -> None:
     """One event of the monitoring log, in its own transaction."""
-    from engine.store.monev_rows import MonevEventRow
+    from engine.store.protocol import MonevEventRow
 
     store = context.store()
     with store.transaction() as tx:
@@ -214,6 +214,7 @@ def _evaluation(rows: list[MonevEventRow], period: str, names: dict[str, str]) -
     data, by, at = found
     answers = []
     for key, words in CRITERIA:
-        answer = data.get(key) if isinstance(data.get(key), dict) else {}
+        given = data.get(key)
+        answer: dict[str, Any] = given if isinstance(given, dict) else {}
         answers.append(MonevAnswer(key, words, bool(answer.get("ya")), str(answer.get("catatan", ""))))
     return MonevEvaluation(period, tuple(answers), names.get(by, by), at)

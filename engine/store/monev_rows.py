@@ -6,30 +6,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from engine.common.canonical import canonical_json, chain_hash
+from engine.store.protocol import MonevEventRow
 from engine.store.sql_core import Dialect
 
 MONEV_COLUMNS = "seq, time, kind, process_id, period, item, actor, data, hash"
 INSERT_MONEV_EVENT = f"INSERT INTO monev_events ({MONEV_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 NOTE, EVALUATION = "note", "evaluation"
 Query = Callable[..., list[tuple[Any, ...]]]
-
-
-class MonevEventRow(NamedTuple):
-    """One entry of the monitoring log: a step's note (kind `note`, item: the step's BPMN id) or an evaluation
-    (kind `evaluation`, item ''), of which process and period (`2026-2`), by whom, when; data as canonical JSON."""
-
-    seq: int
-    time: str
-    kind: str
-    process_id: str
-    period: str
-    item: str
-    actor: str
-    data: str
-    hash: str
 
 
 def sealed_monev_event(previous: MonevEventRow | None, row: MonevEventRow, data: dict[str, Any]) -> MonevEventRow:

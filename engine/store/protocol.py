@@ -10,7 +10,6 @@ from engine.common.models import TaskView
 
 if TYPE_CHECKING:
     from engine.store.file_folder import FileFolder
-    from engine.store.monev_rows import MonevEventRow, MonevWrites
 
 
 class VersionRow(NamedTuple):
@@ -152,6 +151,29 @@ class AccountsEventRow(NamedTuple):
     actor: str
     data: str
     hash: str
+
+
+class MonevEventRow(NamedTuple):
+    """One entry of the monitoring log (engine/store/monev_rows.py): a step's note (kind `note`, item: the step's
+    BPMN id) or an evaluation (kind `evaluation`, item ''), of which process and period (`2026-2`), by whom, when;
+    data as canonical JSON."""
+
+    seq: int
+    time: str
+    kind: str
+    process_id: str
+    period: str
+    item: str
+    actor: str
+    data: str
+    hash: str
+
+
+class MonevLog(Protocol):
+    """The monitoring log in one transaction: append only."""
+
+    def append(self, row: MonevEventRow, data: dict[str, Any]) -> MonevEventRow:
+        """Append one event, numbered and chained onto the last one; the row as written."""
 
 
 class DraftRow(NamedTuple):
@@ -339,7 +361,7 @@ class Transaction(Protocol):
     def notice_table(self) -> NoticeTable:
         """The notices table in this transaction."""
     @property
-    def monev_log(self) -> MonevWrites:
+    def monev_log(self) -> MonevLog:
         """The monitoring log in this transaction (append only)."""
 
 

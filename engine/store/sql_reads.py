@@ -18,6 +18,7 @@ from engine.store.protocol import (
     InstanceQuery,
     InstanceRow,
     ListedInstance,
+    MonevEventRow,
     NoticeRow,
     OutboxRow,
     RolesEventRow,
@@ -52,7 +53,6 @@ from engine.store.sql_core import (
 
 if TYPE_CHECKING:
     from engine.store.file_folder import FileFolder
-    from engine.store.monev_rows import MonevEventRow
 
 InstanceTime = tuple[int, str, str, str, float | None, float | None, str | None]
 
