@@ -106,3 +106,16 @@ def test_the_page_and_the_printable_form_in_english(paths: dict[str, str], monke
     printed = client.get(PAGE + "/print")
     assert printed.status_code == 200
     assert "MONITORING OF SOP IMPLEMENTATION" in printed.get_data(as_text=True)
+
+
+def test_the_processes_page_links_the_monitoring_of_this_semester(paths: dict[str, str]) -> None:
+    """/processes links each process's monitoring; /monev/<process> opens the semester of today (WIB)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    client = logged_in(make_app(paths), "kadis")
+    assert f'href="/monev/{PROCESS}"' in client.get("/processes").get_data(as_text=True)
+    now = datetime.now(ZoneInfo("Asia/Jakarta"))
+    answer = client.get(f"/monev/{PROCESS}")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith(f"/monev/{PROCESS}/{now.year}-{1 if now.month <= 6 else 2}")

@@ -16,6 +16,13 @@ monev = Blueprint("monev", __name__)
 VERDICTS = {"good": N_("Runs well"), "not-good": N_("Does not run well"), "not-measured": N_("Not assessed")}
 
 
+@monev.get("/monev/<process>")
+@login_required
+def monev_now(process: str) -> BaseResponse:
+    """The monitoring form of the semester we are in."""
+    return redirect(url_for("monev.monev_page", process=process, semester=engine().monev.current_semester()))
+
+
 @monev.get("/monev/<process>/<semester>")
 @login_required
 def monev_page(process: str, semester: str) -> str:
@@ -73,5 +80,6 @@ def _page(process: str, semester: str, *, typed: dict[str, Any], problem: str | 
     form = service.form(process, semester)
     criteria = [(key, translate(words)) for key, words in service.criteria]
     return render_template("monev.html", form=form, typed=typed, problem=problem, criteria=criteria,
+                           before=service.semester_before(form.period),
                            verdicts={k: translate(v) for k, v in VERDICTS.items()}, time_words=service.time_words,
                            duration_words=engine().time.duration_words)

@@ -82,6 +82,17 @@ class MonevService:
         _append(context, EVALUATION_KIND, process=process, period=period, item="", login=login, data=data)
         return build_form(context, process, period, source)
 
+    def current_semester(self) -> str:
+        """The semester the engine's clock is in, in the office's zone (`2026-2`)."""
+        now = datetime.fromisoformat(self._context.clock().replace("Z", "+00:00")).astimezone(
+            self._context.local_times().zone)
+        return f"{now.year}-{1 if now.month <= 6 else 2}"
+
+    @staticmethod
+    def semester_before(semester: str) -> str:
+        """The semester before one (`2026-2` -> `2026-1`, `2026-1` -> `2025-2`)."""
+        return parse_semester(semester).before().text
+
     @property
     def criteria(self) -> tuple[tuple[str, str], ...]:
         """The seven criteria of the evaluation in the form's order: (key, words to translate)."""
