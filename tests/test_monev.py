@@ -215,7 +215,10 @@ def test_an_evaluation_shows_beside_the_previous_semesters(history: Sop, monkeyp
     second = [f"{n}=ya" for n in range(1, 8)]
     assert history("monev", "--process", "permohonan_cuti", "--semester", "2026-2", "--evaluate",
                    *[word for c in second for word in ("--criterion", c)]).exit_code == 0
-    rows = form(history)["evaluation"]
+    result = history("monev", "--process", "permohonan_cuti", "--semester", "2026-2")
+    assert ("Semester ini: 1 dari 2 langkah yang dinilai berjalan dengan baik; 6 langkah selesai, 3 di antaranya "
+            "terlambat; 1 kali dikembalikan untuk perbaikan; 1 tugas lewat batas kini.") in result.stdout
+    rows = cells(result.stdout)["evaluation"]
     assert rows[3] == ["3", "Mudah dilaksanakan", "Ya", "", "Tidak", "Formulir terlalu panjang"]
     assert [r[1] for r in rows[1:]] == [
         "Mampu mendorong peningkatan kinerja", "Mudah dipahami", "Mudah dilaksanakan",
@@ -285,3 +288,12 @@ def test_pdf_text_holds_the_rows(history: Sop, tmp_path: Path, monkeypatch: pyte
     assert "(33%)" in flat and "(67%)" in flat
     order = [flat.index(name) for name in ("Ajukan cuti", "Telaah", "Paraf surat cuti", "Catat cuti di")]
     assert order == sorted(order)
+
+
+def test_a_threshold_that_is_no_percentage_is_refused(history: Sop) -> None:
+    """`ambang_tepat_waktu: 120` on the page: the form is refused naming the key and how to write it."""
+    page = history.definitions / "permohonan_cuti.yaml"
+    page.write_text(PAGE.replace("ambang_tepat_waktu: 60", "ambang_tepat_waktu: 120"), encoding="utf-8")
+    result = history("monev", "--process", "permohonan_cuti", "--semester", "2026-2")
+    assert result.exit_code == 1
+    assert "ambang_tepat_waktu is 120; give a percentage from 0 to 100" in result.stderr

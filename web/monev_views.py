@@ -80,6 +80,6 @@ def _page(process: str, semester: str, *, typed: dict[str, Any], problem: str | 
     form = service.form(process, semester)
     criteria = [(key, translate(words)) for key, words in service.criteria]
     return render_template("monev.html", form=form, typed=typed, problem=problem, criteria=criteria,
-                           before=service.semester_before(form.period),
+                           before=service.semester_before(form.period), figures=service.figures_words(form),
                            verdicts={k: translate(v) for k, v in VERDICTS.items()}, time_words=service.time_words,
                            duration_words=engine().time.duration_words)

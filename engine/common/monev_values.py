@@ -88,6 +88,14 @@ class MonevForm(NamedTuple):
         """The documented JSON of `sop monev --json`: every field, nested values as objects."""
         return _plain(self)  # type: ignore[no-any-return]
 
+    def figures(self) -> dict[str, int]:
+        """The semester's figures the evaluation stands beside: steps running well of those assessed, completions,
+        late ones, returns for revision, tasks overdue now."""
+        assessed = [s for s in self.steps if s.verdict != NOT_MEASURED]
+        return {"good": sum(s.verdict == GOOD for s in assessed), "assessed": len(assessed),
+                "done": sum(s.done for s in self.steps), "late": sum(s.late for s in self.steps),
+                "returned": sum(s.returned for s in self.steps), "overdue": sum(s.overdue for s in self.steps)}
+
 
 def _plain(value: Any) -> Any:
     """A value with every named tuple inside it as an object."""

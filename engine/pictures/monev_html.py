@@ -128,8 +128,15 @@ def _evaluation(form: MonevForm, words: WordsOf) -> str:
                     f'<td class="note">{escape(before[1])}</td></tr>')
     head = "<tr>" + "".join(f"<th>{escape(fixed_text(h))}</th>" for h in heads) + "</tr>"
     return (f'<div class="section"><h2>{escape(fixed_text("EVALUATION OF THE SOP"))}</h2>'
-            f"<p>{escape(_by(current, words))}</p>"
+            f"<p>{escape(figures_words(form))}</p><p>{escape(_by(current, words))}</p>"
             f'<table class="evaluation"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def figures_words(form: MonevForm) -> str:
+    """The semester's figures in one sentence, beside the evaluation."""
+    return translate(N_("This semester: {good} of {assessed} assessed steps ran well; {done} steps done, {late} of "
+                        "them late; {returned} returns for revision; {overdue} tasks overdue now.",
+                        **form.figures()))
 
 
 def _criteria() -> tuple[tuple[str, str], ...]:

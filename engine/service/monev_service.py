@@ -98,6 +98,13 @@ class MonevService:
         """The seven criteria of the evaluation in the form's order: (key, words to translate)."""
         return CRITERIA
 
+    @staticmethod
+    def figures_words(form: MonevForm) -> str:
+        """The semester's figures in one sentence, as the evaluation shows them."""
+        from engine.pictures.monev_html import figures_words
+
+        return figures_words(form)
+
     def time_words(self, seconds: float | None) -> str:
         """A median or p90 of the form in words ("2 jam kerja 30 menit"), counted on the working calendar."""
         from engine.pictures.monev_html import seconds_words
