@@ -297,3 +297,27 @@ def test_a_threshold_that_is_no_percentage_is_refused(history: Sop) -> None:
     result = history("monev", "--process", "permohonan_cuti", "--semester", "2026-2")
     assert result.exit_code == 1
     assert "ambang_tepat_waktu is 120; give a percentage from 0 to 100" in result.stderr
+
+
+def test_on_postgresql_a_note_is_chained_and_an_edit_fails_verify(tmp_path: Path, pg_url: str) -> None:
+    """The same log on PostgreSQL: a note prints on the form, verify passes, an UPDATE behind the program's back
+    (trigger dropped) makes verify name the monitoring event."""
+    import psycopg
+
+    definitions = tmp_path / "definitions"
+    shutil.copytree(CUTI / "definitions", definitions)
+    (definitions / "permohonan_cuti.yaml").write_text(PAGE, encoding="utf-8")
+    engine = Engine(pg_url, definitions_dir=definitions, forms_dir=CUTI / "forms", operator="penguji")
+    engine.open(create=True)
+    made = engine.monev.note("permohonan_cuti", "2026-2", step="Telaah", catatan="Lambat", tindakan="Ingatkan")
+    assert [(s.task, s.note.catatan if s.note else None) for s in made.steps][:2] == [("AjukanCuti", None),
+                                                                                      ("Telaah", "Lambat")]
+    assert all(not v.problems for v in engine.audit.verify())
+    engine.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP TRIGGER monev_events_no_change ON monev_events")
+        conn.execute("UPDATE monev_events SET data = replace(data, 'Lambat', 'Cepat')")
+    engine = Engine(pg_url, definitions_dir=definitions, forms_dir=CUTI / "forms", operator="penguji")
+    problems = [p.message for v in engine.audit.verify() for p in v.problems]
+    engine.close()
+    assert any("monitoring log: monitoring event 1" in p and "hash mismatch" in p for p in problems), problems
