@@ -119,3 +119,17 @@ def test_the_processes_page_links_the_monitoring_of_this_semester(paths: dict[st
     answer = client.get(f"/monev/{PROCESS}")
     assert answer.status_code == 302
     assert answer.headers["Location"].endswith(f"/monev/{PROCESS}/{now.year}-{1 if now.month <= 6 else 2}")
+
+
+def test_a_refused_note_keeps_what_was_typed(paths: dict[str, str]) -> None:
+    """A note with a control character: 422 with the reason, the typed Catatan and Tindakan still in that step's
+    boxes, nothing written."""
+    client = logged_in(make_app(paths), "kadis")
+    answer = client.post(PAGE, data={"csrf_token": csrf_of(client, PAGE), "step": "AnalisaKabid",
+                                     "catatan": "Analisa\x07 lambat", "tindakan": "Tambah petugas", "paraf": "1"})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert "karakter kendali" in html
+    assert "Analisa\x07 lambat</textarea>" in html
+    assert "Tambah petugas</textarea>" in html
+    assert _log(paths) == []
