@@ -252,7 +252,8 @@ def test_only_an_operator_auditor_or_the_head_lane_writes(history: Sop) -> None:
     before = history.dump()
     result = history("monev", "--process", "permohonan_cuti", "--semester", "2026-2", "--note", "Telaah",
                      "--catatan", "x")
-    assert result.exit_code == 1 and "Atasan" in result.stderr
+    assert result.exit_code == 1 and "Budi may not fill the monitoring form of " in result.stderr
+    assert "Atasan" in result.stderr
     assert history.dump() == before
     roles.write_text(f"{os_login()}:\n  name: Budi Santoso\n  jabatan: Kepala Subbagian\n  lanes: [Atasan]\n",
                      encoding="utf-8")

@@ -58,7 +58,9 @@ def test_another_lane_reads_only_and_a_post_is_refused(paths: dict[str, str]) ->
     answer = client.post(PAGE, data={"csrf_token": csrf_of(client, PAGE), "step": "DisposisiKadis",
                                      "catatan": "x"})
     assert answer.status_code == 403
-    assert "tidak boleh mengisi formulir monitoring" in _text(answer)
+    said = _text(answer)
+    assert "Siti Aminah, S.KM tidak boleh mengisi formulir monitoring Pelaksanaan Interkoneksi Data Baru" in said
+    assert "opd.dinkes" not in said and "penanggung_jawab" not in said
     assert _log(paths) == []
 
 

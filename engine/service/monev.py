@@ -133,9 +133,11 @@ def source_of(context: EngineContext, process: str) -> MonevSource:
 def check_may_fill(context: EngineContext, process: str, source: MonevSource) -> str:
     """The login writing, refused unless the rule lets them (nothing is changed)."""
     login = context.operator
-    if not may_fill(context.roles, login, source.head):
-        head = source.head or N_("none named")
-        raise RoleError("'{login}' may not fill the monitoring form of process {process}: an operator, an auditor or "
-                        "a person holding the lane '{head}' (the page's penanggung_jawab) writes it; nothing was "
-                        "changed", login=login, process=process, head=head)
+    roles = context.roles
+    if not may_fill(roles, login, source.head):
+        person = roles.people.get(login) if roles is not None else None
+        raise RoleError("{person} may not fill the monitoring form of {name}: an operator, an auditor or a person "
+                        "holding the lane '{head}' writes it; nothing was changed",
+                        person=person.name if person else login, name=source.table.nama,
+                        head=source.head or N_("none named"))
     return login
