@@ -3,6 +3,7 @@ the Dinas calendar), its notes and evaluation chained in the monitoring log, and
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -322,3 +323,18 @@ def test_on_postgresql_a_note_is_chained_and_an_edit_fails_verify(tmp_path: Path
     problems = [p.message for v in engine.audit.verify() for p in v.problems]
     engine.close()
     assert any("monitoring log: monitoring event 1" in p and "hash mismatch" in p for p in problems), problems
+
+
+def test_notes_travel_with_the_store_copy_and_in_json(history: Sop, tmp_path: Path) -> None:
+    """`sop db copy` carries the monitoring log (verified at the target): the copy's form prints the same note;
+    `--json` exports it with who wrote it."""
+    assert history("monev", "--process", "permohonan_cuti", "--semester", "2026-2", "--note", "AjukanCuti",
+                   "--catatan", "Formulir sering tidak lengkap").exit_code == 0
+    copied = tmp_path / "salinan.db"
+    result = history("db", "copy", "--from", str(history.db), "--to", str(copied), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["rows"]["monev_events"] == 1
+    copy = Sop(copied, history.definitions, history.forms)
+    data = copy.json("monev", "--process", "permohonan_cuti", "--semester", "2026-2")
+    note = data["steps"][0]["note"]
+    assert (note["catatan"], note["by"]) == ("Formulir sering tidak lengkap", os_login())
