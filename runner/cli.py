@@ -50,6 +50,7 @@ LAZY_COMMANDS = {
     "decompile": ("runner.cli_sop_table", "decompile_command"),
     "diagram": ("runner.cli_pictures", "diagram"),
     "sheet": ("runner.cli_pictures", "sheet"),
+    "monev": ("runner.cli_monev", "monev"),
     "db": ("runner.cli_db", "db"),
     "attachment": ("runner.cli_files", "attachment"),
     "events": ("runner.cli_events", "events"),

@@ -457,3 +457,49 @@ def test_copied_outbox_rows_keep_their_positions_and_new_ones_follow(store: Stor
     assert [(r.position, r.kind) for r in store.outbox(0, 10)] == [(3, "task-ready"), (7, "task-ready"),
                                                                    (8, "task-completed")]
     assert [r[0] for r in store.table_rows("outbox", columns)] == [3, 7, 8]
+
+
+def test_the_monitoring_log_is_numbered_chained_and_read_per_process(store: Store) -> None:
+    """Each append gets the next seq and a hash over the previous one; a clock that stepped back never dates an
+    event before the one it follows; the log reads whole or per process, and checks clean."""
+    from engine.store.monev_rows import monev_log_problems
+    from engine.store.protocol import MonevEventRow
+
+    def row(time: str, process: str, item: str) -> MonevEventRow:
+        return MonevEventRow(0, time, "note", process, "2026-2", item, "ani", "", "")
+
+    with store.transaction() as tx:
+        first = tx.monev_log.append(row("2026-07-02", "proc", "T_x"), {"catatan": "a"})
+        tx.monev_log.append(row("2026-07-03", "lain", "T_y"), {"catatan": "b"})
+    with store.transaction() as tx:
+        last = tx.monev_log.append(row("2026-07-01", "proc", "T_x"), {"catatan": "c"})
+    assert first.seq == 1 and first.hash and last.seq == 3 and last.time == "2026-07-03"
+    assert [(r.seq, r.process_id, r.data) for r in store.monev_events()] == [
+        (1, "proc", '{"catatan":"a"}'), (2, "lain", '{"catatan":"b"}'), (3, "proc", '{"catatan":"c"}')]
+    assert [r.seq for r in store.monev_events("proc")] == [1, 3]
+    assert monev_log_problems(store.monev_events()) == []
+    edited = [r._replace(data='{"catatan":"x"}') if r.seq == 2 else r for r in store.monev_events()]
+    assert [p.split(":")[0] for p in monev_log_problems(edited)] == [
+        "monitoring event 2 (note of lain 2026-2 by ani at 2026-07-03)"]
+
+
+def test_monitoring_counts_returns_in_the_window_and_overdue_now(store: Store) -> None:
+    """Per step of one process: task-returned events in [since, until) by the step they reopened, and ready tasks
+    due before now; another process's rows do not count."""
+    a, b = started(store, 2)
+    (c,) = started(store, 1, OTHER)
+
+    def returned(instance: int, seq: int, time: str, task: str) -> EventRow:
+        return EventRow(instance, seq, "task-returned", time, task, "u", "ani", "ani", "v1", "{}", f"h{seq}")
+
+    with store.transaction() as tx:
+        tx.append_event(returned(a, 1, "2026-07-01T00:00:00.000Z", "T_x"))
+        tx.append_event(returned(a, 2, "2026-08-01T00:00:00.000Z", "T_x"))
+        tx.append_event(returned(b, 1, "2027-01-01T00:00:00.000Z", "T_x"))  # after the window
+        tx.append_event(EventRow(b, 2, "task-completed", "2026-08-01T00:00:00.000Z", "T_y", "u", "ani", "ani", "v1",
+                                 "{}", "h2"))
+        tx.append_event(returned(c, 1, "2026-08-01T00:00:00.000Z", "T_x"))  # another process
+        tx.replace_ready_tasks(a, [task(a, "a1", "2026-08-01", due="2026-08-02")])
+        tx.replace_ready_tasks(b, [task(b, "b1", "2026-08-01", due="2026-09-02")])
+    counts = store.monitoring_counts("proc", "2026-07-01T00:00:00.000Z", "2027-01-01T00:00:00.000Z", "2026-09-01")
+    assert counts == {"T_x": (2, 0), "T_a1": (0, 1)}

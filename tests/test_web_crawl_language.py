@@ -281,7 +281,8 @@ def _owner_pages(crawl: Crawl) -> None:
 
 
 # How the crawl fills a route's parameters (a page added later is read too; an unknown parameter gets "1").
-_ROUTE_VALUES = {"process": PROCESS, "task": "TindakLanjut", "seq": "1", "field": "pindaian_surat", "position": "0"}
+_ROUTE_VALUES = {"process": PROCESS, "task": "TindakLanjut", "seq": "1", "field": "pindaian_surat", "position": "0",
+                 "semester": "2026-2"}
 
 
 def _every_route(crawl: Crawl, finished: int) -> None:

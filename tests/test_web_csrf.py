@@ -10,7 +10,8 @@ import pytest
 from web_fixtures import PASSWORD, csrf_of, engine_as, logged_in, make_app, office
 
 # The values a route's arguments take in this test's store.
-ARGUMENTS = {"instance": "{instance}", "task": "AjukanPermohonan", "process": "interkoneksi_data_baru"}
+ARGUMENTS = {"instance": "{instance}", "task": "AjukanPermohonan", "process": "interkoneksi_data_baru",
+             "semester": "2026-2"}
 
 
 def _post_routes() -> list[tuple[str, str]]:
@@ -50,7 +51,7 @@ def test_the_app_has_the_post_routes_this_test_knows() -> None:
         ["auth.login_post", "auth.logout", "tasks.task_post", "tasks.claim", "tasks.release", "tasks.send_back",
          "instances.start", "owner.check", "owner.sheet", "owner.publish", "owner.move",
          "delegations.add_delegation", "delegations.end_delegation", "comments.instance_comment",
-         "comments.task_comment"])
+         "comments.task_comment", "monev.monev_post"])
 
 
 @pytest.mark.parametrize(("endpoint", "rule"), POST_ROUTES)

@@ -64,6 +64,7 @@ def prepared_office(tmp_path: Path) -> Office:
         WebPage("diagram", f"/instances/{midway}/diagram", "kasi.infra"),
         WebPage("diagram-whole", f"/instances/{midway}/diagram?zoom=fit", "kasi.infra"),
         WebPage("sheet", f"/processes/{PROCESS}/sheet", "kasi.infra"),
+        WebPage("monev", f"/monev/{PROCESS}/2026-2", "kadis"),
         WebPage("task-claimed", f"/instances/{claimed}/tasks/SurveyTeknis", "dedi.jaringan"),
         WebPage("done-already", f"/instances/{midway}/tasks/SurveyTeknis", "dedi.jaringan", 409),
         WebPage("not-found", "/instances/987654", "dedi.jaringan", 404),

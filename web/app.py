@@ -37,6 +37,7 @@ def create_app(settings: WebSettings, testing: bool = False) -> Flask:
     from .comment_views import comments
     from .delegation_views import delegations
     from .instance_views import instances
+    from .monev_views import monev
     from .owner_views import owner
     from .task_views import tasks
 
@@ -56,7 +57,7 @@ def create_app(settings: WebSettings, testing: bool = False) -> Flask:
                                   office_name=_office_name, count_cap=COUNT_CAP)
     security.install(app)
     access.install(app)
-    for blueprint in (auth, tasks, instances, owner, delegations, comments):
+    for blueprint in (auth, tasks, instances, owner, delegations, comments, monev):
         app.register_blueprint(blueprint)
     return app
 

@@ -35,11 +35,14 @@ TABLES: list[tuple[str, tuple[str, ...]]] = [
     ("instance_untitled", ("instance_id", "reason")),
     ("notices", ("id", "position", "kind", "instance_id", "task", "login", "channel", "address", "message", "state",
                  "tries", "next_try", "last_error", "created_at", "sent_at")),
+    ("monev_events", ("seq", "time", "kind", "process_id", "period", "item", "actor", "data", "hash")),
 ]
 # The tables a source from before titles lacks: its instances are marked for the engine to work their titles out.
 _SINCE_TITLES = ("instance_titles", "instance_people", "instance_untitled")
 # The tables (and the ready-task columns) a source from before accounts lacks: copied only when it has them.
 _SINCE_ACCOUNTS = ("accounts", "drafts")
+# Tables a source from before their schema version lacks: the store's attribute naming that version.
+_SINCE_ATTRIBUTE = {"notices": "notices_since", "monev_events": "monev_since"}
 # The tables a source from before the outbox lacks (its copy starts with an empty outbox).
 _SINCE_OUTBOX = ("outbox", "outbox_cursors")
 
@@ -88,8 +91,8 @@ def copy_store(source: str, target: str) -> CopyResult:
                         has = src.schema_version() >= src.sessions_since
                     if table in _SINCE_TITLES:
                         has = src.schema_version() >= src.titles_since
-                    if table == "notices":
-                        has = src.schema_version() >= src.notices_since
+                    if table in _SINCE_ATTRIBUTE:
+                        has = src.schema_version() >= getattr(src, _SINCE_ATTRIBUTE[table])
                     rows = src.table_rows(table, columns) if has else []
                     if table == "accounts_events" and src.schema_version() < src.accounts_log_since:
                         rows = _baseline_of(src)  # a source from before the log (read-only): the copy starts it

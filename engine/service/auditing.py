@@ -143,6 +143,10 @@ def store_record_problems(store: Store, roles: list[RolesEventRow], clock: Clock
     if store.schema_version() >= store.accounts_log_since:
         problems += ["the store's accounts log: " + p for p in accounts_log_problems(
             store.accounts_events(), store.all_accounts(), store.all_session_ends())]
+    if store.schema_version() >= store.monev_since:
+        from engine.store.monev_rows import monev_log_problems
+
+        problems += ["the store's monitoring log: " + p for p in monev_log_problems(store.monev_events())]
     if isinstance(clock, WorkCalendar):
         try:
             kept = sorted(store.days_off(clock.key).items())

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from engine.service.audit_service import AuditService
     from engine.service.handle import InstanceHandle
     from engine.service.instance_service import InstanceService
+    from engine.service.monev_service import MonevService
     from engine.service.notices import NoticeService
     from engine.service.people_service import PeopleService
     from engine.service.picture_service import PictureService
@@ -104,6 +105,13 @@ class Engine:
         from engine.service.picture_service import PictureService
 
         return PictureService(self.context)
+
+    @property
+    def monev(self) -> MonevService:
+        """The monitoring form and evaluation of an SOP for a semester: `sop monev`, the monitoring page."""
+        from engine.service.monev_service import MonevService
+
+        return MonevService(self.context)
 
     @property
     def notices(self) -> NoticeService:

@@ -166,6 +166,20 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX IF NOT EXISTS notices_next ON notices(state, next_try)",
         "CREATE INDEX IF NOT EXISTS outbox_due_soon ON outbox(instance_id, task_uuid) WHERE kind = 'task-due-soon'",
     ],
+    # 10: the monitoring log (SQLite's schema 13).
+    [
+        f"""CREATE TABLE IF NOT EXISTS monev_events (
+            seq BIGINT PRIMARY KEY, time {_T} NOT NULL, kind {_T} NOT NULL, process_id {_T} NOT NULL,
+            period {_T} NOT NULL, item {_T} NOT NULL, actor {_T} NOT NULL, data TEXT NOT NULL, hash {_T} NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS monev_events_process ON monev_events(process_id, period, seq)",
+        "DROP TRIGGER IF EXISTS monev_events_no_change ON monev_events",
+        "DROP TRIGGER IF EXISTS monev_events_no_truncate ON monev_events",
+        """CREATE TRIGGER monev_events_no_change BEFORE UPDATE OR DELETE ON monev_events
+            FOR EACH ROW EXECUTE FUNCTION sop_events_append_only()""",
+        """CREATE TRIGGER monev_events_no_truncate BEFORE TRUNCATE ON monev_events
+            FOR EACH STATEMENT EXECUTE FUNCTION sop_events_append_only()""",
+        "CREATE INDEX IF NOT EXISTS events_returned ON events(time) WHERE type = 'task-returned'",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The first schema version that has the roles log.
@@ -184,9 +198,11 @@ ACCOUNTS_LOG_SINCE = 7
 TITLES_SINCE = 8
 # The first schema version with notices.
 NOTICES_SINCE = 9
+# The first schema version with the monitoring log.
+MONEV_SINCE = 10
 
 # The tables a sop store owns: a database holding any of them without the version table is someone else's.
 TABLES = ("definition_versions", "instances", "ready_tasks", "events", "timers", "steps", "days_off",
           "instance_times", "roles_events", "blobs", "blob_chunks", "attachments", "accounts", "login_failures",
           "drafts", "outbox", "outbox_cursors", "session_ends", "accounts_events",
-          "instance_titles", "instance_people", "instance_untitled", "notices")
+          "instance_titles", "instance_people", "instance_untitled", "notices", "monev_events")

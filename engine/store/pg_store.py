@@ -20,6 +20,7 @@ from engine.store.pg_schema import (
     FILES_SINCE,
     MIGRATION_LOCK,
     MIGRATIONS,
+    MONEV_SINCE,
     NOTICES_SINCE,
     OUTBOX_SINCE,
     ROLES_SINCE,
@@ -48,6 +49,7 @@ class PgStore(SqlStoreReads):
     accounts_log_since = ACCOUNTS_LOG_SINCE
     titles_since = TITLES_SINCE
     notices_since = NOTICES_SINCE
+    monev_since = MONEV_SINCE
 
     def __init__(self, url: str, create: bool) -> None:
         self.url = url

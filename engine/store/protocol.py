@@ -153,6 +153,29 @@ class AccountsEventRow(NamedTuple):
     hash: str
 
 
+class MonevEventRow(NamedTuple):
+    """One entry of the monitoring log (engine/store/monev_rows.py): a step's note (kind `note`, item: the step's
+    BPMN id) or an evaluation (kind `evaluation`, item ''), of which process and period (`2026-2`), by whom, when;
+    data as canonical JSON."""
+
+    seq: int
+    time: str
+    kind: str
+    process_id: str
+    period: str
+    item: str
+    actor: str
+    data: str
+    hash: str
+
+
+class MonevLog(Protocol):
+    """The monitoring log in one transaction: append only."""
+
+    def append(self, row: MonevEventRow, data: dict[str, Any]) -> MonevEventRow:
+        """Append one event, numbered and chained onto the last one; the row as written."""
+
+
 class DraftRow(NamedTuple):
     """A person's unfinished form of a ready task (canonical JSON): not an artefact, no event."""
 
@@ -337,6 +360,9 @@ class Transaction(Protocol):
     @property
     def notice_table(self) -> NoticeTable:
         """The notices table in this transaction."""
+    @property
+    def monev_log(self) -> MonevLog:
+        """The monitoring log in this transaction (append only)."""
 
 
 class NoticeRow(NamedTuple):
@@ -392,6 +418,7 @@ class Store(Protocol):
     accounts_log_since: int  # the first schema version with the accounts log
     titles_since: int  # the first schema version with titles, search words and each instance's people
     notices_since: int  # the first schema version with notices
+    monev_since: int  # the first schema version with the monitoring log
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """One command's transaction: commit on success, roll back on any error."""
@@ -473,6 +500,11 @@ class Store(Protocol):
         """(key, failures, the last one) of every throttle key with failures after `since`, most failures first."""
     def sessions_ended(self, login: str) -> str | None:
         """When a login's sessions were last ended (sessions signed in before are over), or None."""
+    def monev_events(self, process_id: str | None = None) -> list[MonevEventRow]:
+        """The monitoring log in order, of one process or all (none before the store had it)."""
+    def monitoring_counts(self, process_id: str, since: str, until: str, now: str) -> dict[str, tuple[int, int]]:
+        """Per step (BPMN id): returns for revision reopening it in [since, until), and its ready tasks overdue at
+        `now`."""
     def accounts_events(self) -> list[AccountsEventRow]:
         """The accounts log in order (none before the store had it)."""
     def all_accounts(self) -> list[AccountRow]:

@@ -47,6 +47,7 @@ class Dialect(NamedTuple):
     # serialized already (SQLite's BEGIN IMMEDIATE)
     words_match: str = ""  # the condition (one `?`: the words query) matching an instance `i`'s search words
     words_query: str = "fts5"  # how the words query is written: "fts5" (SQLite) or "tsquery" (PostgreSQL)
+    monev_lock: str = ""  # the statement that serializes appends to the monitoring log; '' when writers are serialized
 
 
 # PostgreSQL's advisory lock key of the roles in force: a completion holds it shared, `sop roles apply` exclusively.
@@ -59,6 +60,8 @@ OUTBOX_LOCK = 0x534F5033
 LOGIN_LOCK = 0x534F5034
 # PostgreSQL's advisory lock key of the accounts log: held from reading its last event to the commit.
 ACCOUNTS_LOCK = 0x534F5035
+# PostgreSQL's advisory lock key of the monitoring log (engine/store/monev_rows.py), held likewise.
+MONEV_LOCK = 0x534F5036
 SQLITE = Dialect("x''", "group_concat(sla, ',')", "steps INDEXED BY steps_unmeasured", "", ("", ""), "", "", "",
                  "i.id IN (SELECT rowid FROM instance_words WHERE instance_words MATCH ?)", "fts5")
 POSTGRESQL = Dialect("''::bytea", "string_agg(sla, ',')", "steps", " FOR UPDATE",
@@ -67,7 +70,8 @@ POSTGRESQL = Dialect("''::bytea", "string_agg(sla, ',')", "steps", " FOR UPDATE"
                      f"SELECT pg_advisory_xact_lock({OUTBOX_LOCK})",
                      f"SELECT pg_advisory_xact_lock({LOGIN_LOCK}, hashtext(?))",
                      f"SELECT pg_advisory_xact_lock({ACCOUNTS_LOCK})",
-                     "to_tsvector('simple', t.search) @@ to_tsquery('simple', ?)", "tsquery")
+                     "to_tsvector('simple', t.search) @@ to_tsquery('simple', ?)", "tsquery",
+                     monev_lock=f"SELECT pg_advisory_xact_lock({MONEV_LOCK})")
 
 
 def marks(count: int) -> str:

@@ -18,6 +18,7 @@ from engine.store.protocol import (
     InstanceQuery,
     InstanceRow,
     ListedInstance,
+    MonevEventRow,
     NoticeRow,
     OutboxRow,
     RolesEventRow,
@@ -68,6 +69,7 @@ class SqlStoreReads(ABC):
     accounts_log_since: int  # ... with the accounts log
     titles_since: int  # ... with titles, search words and each instance's people
     notices_since: int  # ... with notices
+    monev_since: int  # ... with the monitoring log
 
     @abstractmethod
     def schema_version(self) -> int:
@@ -355,6 +357,20 @@ class SqlStoreReads(ABC):
 
     def _has_notices(self) -> bool:
         return self.schema_version() >= self.notices_since
+
+    # -- the monitoring form of the SOPs -------------------------------------------------------------
+
+    def monev_events(self, process_id: str | None = None) -> list[MonevEventRow]:
+        """The monitoring log in order, of one process or all (none before the store had it)."""
+        from engine.store.monev_rows import MonevReads
+
+        return MonevReads(self._query).events(process_id) if self.schema_version() >= self.monev_since else []
+
+    def monitoring_counts(self, process_id: str, since: str, until: str, now: str) -> dict[str, tuple[int, int]]:
+        """Per step: returns for revision reopening it in [since, until), and its ready tasks overdue at `now`."""
+        from engine.store.monev_rows import MonevReads
+
+        return MonevReads(self._query).step_counts(process_id, since, until, now)
 
     # -- titles and finding requests -----------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from engine.store.accounts_log import (
 from engine.store.failpoints import failpoint
 
 if TYPE_CHECKING:
+    from engine.store.monev_rows import MonevWrites
     from engine.store.notice_rows import NoticeWrites
 from engine.store.protocol import (
     AccountRow,
@@ -354,6 +355,13 @@ class SqlTransactionCore(ABC):
         from engine.store.notice_rows import NoticeWrites
 
         return NoticeWrites(self._run, self._all, self.dialect)
+
+    @property
+    def monev_log(self) -> MonevWrites:
+        """The monitoring log in this transaction (engine/store/monev_rows.py)."""
+        from engine.store.monev_rows import MonevWrites
+
+        return MonevWrites(self._run, self._all, self.dialect)
 
     # -- the outbox: written just before the commit (flush_outbox) ----------------------------------
 

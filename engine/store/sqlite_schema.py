@@ -202,6 +202,20 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS notices_next ON notices(state, next_try);
     CREATE INDEX IF NOT EXISTS outbox_due_soon ON outbox(instance_id, task_uuid) WHERE kind = 'task-due-soon';
     """,
+    # 13: the monitoring log of the SOPs (engine/store/monev_rows.py): each Catatan / Tindakan / Paraf of a step's
+    # row of the monitoring form and each evaluation, hash-chained and append-only like the roles log; returns for
+    # revision found by time for the form's counts.
+    """
+    CREATE TABLE IF NOT EXISTS monev_events (
+        seq INTEGER PRIMARY KEY, time TEXT NOT NULL, kind TEXT NOT NULL, process_id TEXT NOT NULL,
+        period TEXT NOT NULL, item TEXT NOT NULL, actor TEXT NOT NULL, data TEXT NOT NULL, hash TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS monev_events_process ON monev_events(process_id, period, seq);
+    CREATE TRIGGER IF NOT EXISTS monev_events_no_update BEFORE UPDATE ON monev_events
+        BEGIN SELECT RAISE(ABORT, 'monitoring events are append-only'); END;
+    CREATE TRIGGER IF NOT EXISTS monev_events_no_delete BEFORE DELETE ON monev_events
+        BEGIN SELECT RAISE(ABORT, 'monitoring events are append-only'); END;
+    CREATE INDEX IF NOT EXISTS events_returned ON events(time) WHERE type = 'task-returned';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables each schema version has (from the version that adds them): a store's user_version must match them.
@@ -216,6 +230,7 @@ SCHEMA_TABLES: list[tuple[int, tuple[str, ...]]] = [
     (10, ("accounts_events",)),
     (11, ("instance_titles", "instance_words", "instance_people", "instance_untitled")),
     (12, ("notices",)),
+    (13, ("monev_events",)),
 ]
 # The first schema version that has the roles log.
 ROLES_SINCE = 4
@@ -233,3 +248,5 @@ ACCOUNTS_LOG_SINCE = 10
 TITLES_SINCE = 11
 # The first schema version with notices.
 NOTICES_SINCE = 12
+# The first schema version with the monitoring log.
+MONEV_SINCE = 13

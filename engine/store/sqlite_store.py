@@ -25,6 +25,7 @@ from engine.store.sqlite_schema import (
     APPLICATION_ID,
     FILES_SINCE,
     MIGRATIONS,
+    MONEV_SINCE,
     NOTICES_SINCE,
     OUTBOX_SINCE,
     ROLES_SINCE,
@@ -59,6 +60,7 @@ class SqliteStore(SqlStoreReads):
     accounts_log_since = ACCOUNTS_LOG_SINCE
     titles_since = TITLES_SINCE
     notices_since = NOTICES_SINCE
+    monev_since = MONEV_SINCE
 
     def __init__(self, path: str, create: bool) -> None:
         self.location = store_label(path)
