@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from engine.common.local_time import LocalTimes
     from engine.common.work_calendar import Clock
     from engine.service.context import EngineContext
+    from engine.service.dashboard import StepHeat, Summary
     from engine.service.sla_report import SlaReport
     from engine.service.ticker import TickResult
 
@@ -53,6 +54,39 @@ class TimeService:
         return build_report(
             context.store(), context.work_clock, process=process, since=start, until=end, late_only=late_only
         )
+
+    def summary(self, *, process: str | None = None) -> Summary:
+        """The office's dashboard: what waits now per lane and person, overdue now, on-time shares per SOP and step
+        per month, instance times against the Mutu Baku, started and completed per week (RoleError for a person
+        who may not see it)."""
+        from engine.service.dashboard import build_summary
+
+        return build_summary(self._context, process=process)
+
+    def heat(self, process: str, *, since: date | None = None, until: date | None = None) -> list[StepHeat]:
+        """Each step of a process: its median and p90 working time against its Mutu Baku over the days given, and
+        what waits on it now."""
+        from engine.service.dashboard import build_heat
+        from engine.service.sla_report import day_window
+
+        start, end = day_window(self._context.work_clock(), since, until) if since or until else (None, None)
+        return build_heat(self._context, process, since=start, until=end)
+
+    def seconds_words(self, seconds: float) -> str:
+        """Working seconds in words, in two units at most: "1 hari kerja 2 jam kerja", "45 menit"."""
+        from engine.definitions.artefact_view import duration_words
+
+        working = self._context.on_calendar()
+        day = self._context.work_clock().day_seconds if working else 86400.0
+        minutes = round(seconds / 60)
+        days, rest = divmod(minutes, round(day / 60))
+        hours, minutes = divmod(rest, 60)
+        text = f"P{days}DT{hours}H" if days else f"PT{hours}H{minutes}M"
+        if not (days or hours or minutes):
+            from engine.common.i18n import N_, translate
+
+            return translate(N_("{count} minutes", count=0))
+        return duration_words(text, working=working)
 
     def tick(self) -> TickResult:
         """Fire every boundary timer due by the engine's clock, one transaction and event each."""
