@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from engine.common.models import TaskView
 from engine.common.work_calendar import format_time, parse_time
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class Summary(NamedTuple):
     lanes: tuple[Waiting, ...]
     people: tuple[Waiting, ...]
     overdue: int
-    overdue_tasks: tuple[Any, ...]  # TaskView rows, the longest overdue first
+    overdue_tasks: tuple[TaskView, ...]  # the longest overdue first
     sops: tuple[ShareRow, ...]
     steps: tuple[ShareRow, ...]
     instances: tuple[InstanceMedian, ...]
@@ -100,7 +101,7 @@ class Summary(NamedTuple):
             "waiting_by_person": [{"login": w.login, "waiting": w.waiting, "overdue": w.overdue}
                                   for w in self.people],
             "overdue": self.overdue,
-            "overdue_tasks": [t.to_json() if hasattr(t, "to_json") else t._asdict() for t in self.overdue_tasks],
+            "overdue_tasks": [t.to_json() for t in self.overdue_tasks],
             "on_time_by_sop": shares(self.sops),
             "on_time_by_step": shares(self.steps),
             "instance_times": [i._asdict() for i in self.instances],
