@@ -178,3 +178,4 @@ def test_report_summary_prints_the_figures(office: Office, monkeypatch: pytest.M
     text = sop("report", "summary")
     assert text.exit_code == 0 and "Atasan" in text.stdout and "2026-11-02" in text.stdout
     assert "60%" in text.stdout
+

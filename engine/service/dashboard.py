@@ -276,3 +276,53 @@ def build_heat(context: EngineContext, process: str, *, since: str | None = None
                             else 0.0, found.completed if found else 0, found.median_seconds if found else 0.0,
                             found.p90_seconds if found else 0.0, n, late))
     return out
+
+
+def seconds_words(context: EngineContext, seconds: float) -> str:
+    """Working seconds in words, in two units at most: "1 hari kerja 2 jam kerja", "45 menit"."""
+    from engine.definitions.artefact_view import duration_words
+
+    working = context.on_calendar()
+    day = context.work_clock().day_seconds if working else 86400.0
+    minutes = round(seconds / 60)
+    days, rest = divmod(minutes, round(day / 60))
+    hours, minutes = divmod(rest, 60)
+    if not (days or hours or minutes):
+        from engine.common.i18n import N_, translate
+
+        return translate(N_("{count} minutes", count=0))
+    return duration_words(f"P{days}DT{hours}H" if days else f"PT{hours}H{minutes}M", working=working)
+
+
+def heat_picture(context: EngineContext, process: str, *, since: str | None = None, until: str | None = None,
+                 html: bool = False) -> str:
+    """The process's newest diagram with each step coloured by its heat, its figures written above it and a
+    legend: SVG text, or an HTML page."""
+    from engine.bpmn.bpmn_di import parse_diagram
+    from engine.common.i18n import N_, translate
+    from engine.pictures.diagram_states import PictureStates
+    from engine.pictures.svg_diagram import render_svg
+
+    heat = build_heat(context, process, since=since, until=until)
+    definition = context.catalog().get(process)
+    diagram = parse_diagram(definition.bundle["bpmn"]["text"], definition.file)
+    marks = {"good": "✓", "some": "!", "late": "✗", "none": "–"}
+    notes: dict[str, tuple[str, ...]] = {}
+    for step in heat:
+        said = (translate(N_("{mark} p50 {p50} · p90 {p90}", mark=marks[step.heat],
+                             p50=seconds_words(context, step.median_seconds),
+                             p90=seconds_words(context, step.p90_seconds)))
+                if step.completed else translate(N_("{mark} no step completed", mark=marks[step.heat])),)
+        if step.sla:
+            said += (translate(N_("Mutu Baku {sla}", sla=seconds_words(context, step.sla_seconds))),)
+        said += (translate(N_("{done} done · {waiting} waiting now", done=step.completed, waiting=step.waiting)),)
+        notes[step.step] = said
+    states = PictureStates({s.step: f"heat-{s.heat}" for s in heat}, {}, "heat", notes,
+                           ("heat-good", "heat-some", "heat-late", "heat-none"))
+    title = translate(N_("{name}: working time against the Mutu Baku", name=definition.name))
+    svg = render_svg(diagram, states, title)
+    if not html:
+        return svg
+    from engine.pictures.diagram_html import render_page
+
+    return render_page(title, svg, None, None)

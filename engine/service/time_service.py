@@ -74,19 +74,21 @@ class TimeService:
 
     def seconds_words(self, seconds: float) -> str:
         """Working seconds in words, in two units at most: "1 hari kerja 2 jam kerja", "45 menit"."""
-        from engine.definitions.artefact_view import duration_words
+        from engine.service.dashboard import seconds_words
 
-        working = self._context.on_calendar()
-        day = self._context.work_clock().day_seconds if working else 86400.0
-        minutes = round(seconds / 60)
-        days, rest = divmod(minutes, round(day / 60))
-        hours, minutes = divmod(rest, 60)
-        text = f"P{days}DT{hours}H" if days else f"PT{hours}H{minutes}M"
-        if not (days or hours or minutes):
-            from engine.common.i18n import N_, translate
+        return seconds_words(self._context, seconds)
 
-            return translate(N_("{count} minutes", count=0))
-        return duration_words(text, working=working)
+    def month_words(self, first_day: str) -> str:
+        """A month (its first day, ISO) in words: "November 2026"."""
+        from engine.service.dashboard_charts import month_words
+
+        return month_words(first_day)
+
+    def moment_words(self, moment: str | None) -> str:
+        """A stored time in words in the office's zone: "10 November 2026 08:00 WIB" ("-" for none)."""
+        from engine.definitions.artefact_view import WordsOf
+
+        return WordsOf(self._context.local_times().zone).moment(moment) if moment else "-"
 
     def tick(self) -> TickResult:
         """Fire every boundary timer due by the engine's clock, one transaction and event each."""
