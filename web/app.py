@@ -34,6 +34,7 @@ def create_app(settings: WebSettings, testing: bool = False) -> Flask:
     """The web tasklist app for one store and definitions folder."""
     from . import access, security
     from .auth_views import auth
+    from .dashboard_views import dashboard
     from .instance_views import instances
     from .owner_views import owner
     from .task_views import tasks
@@ -54,7 +55,7 @@ def create_app(settings: WebSettings, testing: bool = False) -> Flask:
                                   office_name=_office_name, count_cap=COUNT_CAP)
     security.install(app)
     access.install(app)
-    for blueprint in (auth, tasks, instances, owner):
+    for blueprint in (auth, tasks, instances, owner, dashboard):
         app.register_blueprint(blueprint)
     return app
 

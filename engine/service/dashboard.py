@@ -86,6 +86,7 @@ class Summary(NamedTuple):
     instances: tuple[InstanceMedian, ...]
     weeks: tuple[WeekCount, ...]
     names: dict[str, str]  # process id -> name
+    processes: tuple[str, ...] = ()  # the processes shown, by name
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON of `sop report summary --json`."""
@@ -219,8 +220,9 @@ def build_summary(context: EngineContext, *, process: str | None = None) -> Summ
                   for k, s, f in store.started_finished(bounds_of(weeks_at, zone), processes=scope))
     for row in (*lanes, *instances):
         names.setdefault(row.process, row.process)
+    shown = sorted(set(scope) if scope is not None else set(facts), key=lambda p: (names.get(p, p), p))
     return Summary(now, tuple(m.isoformat() for m in months[:-1]), lanes, people, overdue, tuple(overdue_rows),
-                   sops, steps, instances, weeks, names)
+                   sops, steps, instances, weeks, names, tuple(shown))
 
 
 def _shares(rows: list[tuple[str, str, int, int, int, int]], facts: dict[str, Any],

@@ -63,6 +63,26 @@ class TimeService:
 
         return build_summary(self._context, process=process)
 
+    def summary_months(self) -> tuple[str, ...]:
+        """The first day (ISO) of each month the dashboard shows: this month and the six before it."""
+        from engine.service.dashboard import MONTHS_SHOWN, month_starts
+
+        context = self._context
+        return tuple(d.isoformat() for d in month_starts(context.clock(), context.local_times().zone,
+                                                          MONTHS_SHOWN)[:-1])
+
+    def may_see_summary(self) -> bool:
+        """True when the person may see the dashboard (operators, auditors, the people of a process's lanes other
+        than its start lane; everyone without roles)."""
+        from engine.common.errors import RoleError
+        from engine.service.dashboard import visible_processes
+
+        try:
+            visible_processes(self._context)
+        except RoleError:
+            return False
+        return True
+
     def heat(self, process: str, *, since: date | None = None, until: date | None = None) -> list[StepHeat]:
         """Each step of a process: its median and p90 working time against its Mutu Baku over the days given, and
         what waits on it now."""
@@ -83,6 +103,12 @@ class TimeService:
         from engine.service.dashboard_charts import month_words
 
         return month_words(first_day)
+
+    def day_words(self, day: str) -> str:
+        """An ISO date in words: "2 November 2026"."""
+        from engine.definitions.artefact_view import WordsOf
+
+        return WordsOf().day(day)
 
     def moment_words(self, moment: str | None) -> str:
         """A stored time in words in the office's zone: "10 November 2026 08:00 WIB" ("-" for none)."""
