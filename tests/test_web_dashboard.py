@@ -35,7 +35,8 @@ def test_the_kepala_dinas_reads_the_dashboard_in_indonesian(paths: dict[str, str
     assert re.search(r"(Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember) "
                      r"20\d\d", text)
     pairs = re.findall(r'<div class="figure-pair">(.*?)</table></div>', text, re.S)
-    assert len(pairs) >= 4  # lanes, the SOP's months, instance times, weeks
+    assert len(pairs) == 3  # lanes, the SOP's months, weeks (no request completed yet: no instance times)
+    assert "Tidak ada permohonan yang selesai pada bulan-bulan ini." in text
     assert all(p.count('role="img"') == 1 and p.count("<caption>") == 1 for p in pairs)
     assert 'scope="col"' in text and 'scope="row"' in text
     assert "interkoneksi_data_baru" not in text.replace('proses=interkoneksi_data_baru', '').replace(
