@@ -104,8 +104,9 @@ def test_instance_times_against_the_sops_total_and_weeks(office: Office) -> None
     """Instances 1 and 2 completed: 10 h 30 and 5 h against 8 h 30 each (median 7 h 45 against 8 h 30), one
     within; the week of 2 November started 3 and completed 2, the week of 9 November none."""
     figures = summary_json(office)
-    assert figures["instance_times"] == [{"process": "permohonan_cuti", "name": "Permohonan Cuti Pegawai", "completed": 2,
-                                          "within": 1, "median_seconds": 27900.0, "budget_seconds": 30600.0}]
+    assert figures["instance_times"] == [{"process": "permohonan_cuti", "name": "Permohonan Cuti Pegawai",
+                                          "completed": 2, "within": 1, "median_seconds": 27900.0,
+                                          "budget_seconds": 30600.0}]
     weeks = figures["weeks"]
     assert len(weeks) == 12 and weeks[0]["week"] == "2026-08-24" and weeks[-1]["week"] == "2026-11-09"
     assert weeks[-2:] == [{"week": "2026-11-02", "started": 3, "completed": 2},

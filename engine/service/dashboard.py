@@ -218,8 +218,8 @@ def build_summary(context: EngineContext, *, process: str | None = None) -> Summ
     weeks_at = week_starts(now, zone, WEEKS_SHOWN)
     weeks = tuple(WeekCount(weeks_at[k].isoformat(), s, f)
                   for k, s, f in store.started_finished(bounds_of(weeks_at, zone), processes=scope))
-    for row in (*lanes, *instances):
-        names.setdefault(row.process, row.process)
+    for process_id in (*(w.process for w in lanes), *(i.process for i in instances)):
+        names.setdefault(process_id, process_id)
     shown = sorted(set(scope) if scope is not None else set(facts), key=lambda p: (names.get(p, p), p))
     return Summary(now, tuple(m.isoformat() for m in months[:-1]), lanes, people, overdue, tuple(overdue_rows),
                    sops, steps, instances, weeks, names, tuple(shown))
@@ -311,10 +311,11 @@ def heat_picture(context: EngineContext, process: str, *, since: str | None = No
     marks = {"good": "✓", "some": "!", "late": "✗", "none": "–"}
     notes: dict[str, tuple[str, ...]] = {}
     for step in heat:
-        said = (translate(N_("{mark} p50 {p50} · p90 {p90}", mark=marks[step.heat],
-                             p50=seconds_words(context, step.median_seconds),
-                             p90=seconds_words(context, step.p90_seconds)))
-                if step.completed else translate(N_("{mark} no step completed", mark=marks[step.heat])),)
+        said: tuple[str, ...] = (translate(N_("{mark} p50 {p50} · p90 {p90}", mark=marks[step.heat],
+                                                  p50=seconds_words(context, step.median_seconds),
+                                                  p90=seconds_words(context, step.p90_seconds)))
+                                  if step.completed else translate(N_("{mark} no step completed",
+                                                                      mark=marks[step.heat])),)
         if step.sla:
             said += (translate(N_("Mutu Baku {sla}", sla=seconds_words(context, step.sla_seconds))),)
         said += (translate(N_("{done} done · {waiting} waiting now", done=step.completed, waiting=step.waiting)),)
