@@ -6,6 +6,8 @@ other than its start lane see the processes they are in; anyone else is refused 
 
 from __future__ import annotations
 
+import os
+import threading
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -264,7 +266,7 @@ def build_heat(context: EngineContext, process: str, *, since: str | None = None
     from engine.service.sla_report import step_figures
 
     narrowed(context, process)
-    definition = context.catalog().get(process)
+    definition = newest_definition(context, process)
     store = context.store()
     figures = {f.task: f for f in step_figures(store, context.work_clock, process=process, since=since, until=until)}
     waiting = {k: (n, o) for _, k, n, o in store.waiting_counts(context.clock(), by="step", processes=(process,),
@@ -306,7 +308,7 @@ def heat_picture(context: EngineContext, process: str, *, since: str | None = No
     from engine.pictures.svg_diagram import render_svg
 
     heat = build_heat(context, process, since=since, until=until)
-    definition = context.catalog().get(process)
+    definition = newest_definition(context, process)
     diagram = parse_diagram(definition.bundle["bpmn"]["text"], definition.file)
     marks = {"good": "✓", "some": "!", "late": "✗", "none": "–"}
     notes: dict[str, tuple[str, ...]] = {}
@@ -329,3 +331,28 @@ def heat_picture(context: EngineContext, process: str, *, since: str | None = No
     from engine.pictures.diagram_html import render_page
 
     return render_page(title, svg, None, None)
+
+
+# The newest definition of each process of a definitions folder, kept while its files do not change (a scan costs
+# 0.1-0.2 s: the heat figures would cost that on every call).
+_DEFINITIONS: dict[tuple[str, str], tuple[tuple[object, ...], Any]] = {}
+_DEFINITIONS_LOCK = threading.Lock()
+
+
+def newest_definition(context: EngineContext, process: str) -> Any:
+    """The process's definition in the definitions folder (NoProcessError when it has none), scanned again only
+    when a file of the folder changed."""
+    folder = str(context.definitions_dir)
+    try:
+        names = sorted(os.listdir(folder))
+        stamp: tuple[object, ...] = tuple((n, os.stat(os.path.join(folder, n)).st_mtime_ns) for n in names)
+    except OSError:
+        stamp = ()
+    with _DEFINITIONS_LOCK:
+        kept = _DEFINITIONS.get((folder, process))
+    if kept is not None and kept[0] == stamp and stamp:
+        return kept[1]
+    definition = context.catalog().get(process)
+    with _DEFINITIONS_LOCK:
+        _DEFINITIONS[(folder, process)] = (stamp, definition)
+    return definition
