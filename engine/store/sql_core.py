@@ -47,6 +47,7 @@ class Dialect(NamedTuple):
     # serialized already (SQLite's BEGIN IMMEDIATE)
     words_match: str = ""  # the condition (one `?`: the words query) matching an instance `i`'s search words
     words_query: str = "fts5"  # how the words query is written: "fts5" (SQLite) or "tsquery" (PostgreSQL)
+    percentile: bool = False  # the store computes medians in a grouped query (percentile_cont: PostgreSQL)
 
 
 # PostgreSQL's advisory lock key of the roles in force: a completion holds it shared, `sop roles apply` exclusively.
@@ -67,7 +68,7 @@ POSTGRESQL = Dialect("''::bytea", "string_agg(sla, ',')", "steps", " FOR UPDATE"
                      f"SELECT pg_advisory_xact_lock({OUTBOX_LOCK})",
                      f"SELECT pg_advisory_xact_lock({LOGIN_LOCK}, hashtext(?))",
                      f"SELECT pg_advisory_xact_lock({ACCOUNTS_LOCK})",
-                     "to_tsvector('simple', t.search) @@ to_tsquery('simple', ?)", "tsquery")
+                     "to_tsvector('simple', t.search) @@ to_tsquery('simple', ?)", "tsquery", True)
 
 
 def marks(count: int) -> str:

@@ -13,6 +13,10 @@ from engine.store.sql_core import READY_COLUMNS, READY_COLUMNS_UNCLAIMED, marks
 
 Query = Callable[[str, tuple[Any, ...]], list[tuple[Any, ...]]]
 WAITING_KEYS = {"lane": "lane", "person": "claimed_by", "step": "bpmn_id"}
+# The measured instances completed in the window, with their period (k), process, working time and budget.
+FROM_MEASURED = ("SELECT i.process_id AS process_id, {case} AS k, t.total AS total, t.budget AS budget "
+                 "FROM instances i JOIN instance_times t ON t.instance_id = i.id "
+                 "WHERE i.status = 'completed' AND {inside}{where}")
 
 
 def period_case(column: str, bounds: tuple[str, ...]) -> tuple[str, str, tuple[str, ...]]:
@@ -36,9 +40,10 @@ def process_filter(column: str, processes: tuple[str, ...] | None) -> tuple[str,
 class FigureReads:
     """The dashboard's reads over one store's `_query`."""
 
-    def __init__(self, query: Query, *, claims: bool) -> None:
+    def __init__(self, query: Query, *, claims: bool, percentile: bool = False) -> None:
         self._query = query
         self._claims = claims
+        self._percentile = percentile  # the store has percentile_cont (PostgreSQL)
 
     def waiting_counts(
         self, now: str, by: str, processes: tuple[str, ...] | None, limit: int
@@ -70,13 +75,26 @@ class FigureReads:
     ) -> list[tuple[str, str, int, int, int, int]]:
         """Steps completed per process, step and period: (process id, BPMN id, period, completed, completed with a
         due time, completed by it)."""
-        case, inside, params = period_case("done_at", bounds)
+        # One row per step with three sums per period (conditional aggregation): grouped by the covering index's
+        # own order, with no sort of the window's rows (a GROUP BY on the period sorted 700,000 rows: 2.7 s).
+        periods = len(bounds) - 1
+        sums, params = [], []
+        for k in range(periods):
+            inside = "done_at >= ? AND done_at < ?"
+            sums.append(f"sum(CASE WHEN {inside} THEN 1 ELSE 0 END), "
+                        f"sum(CASE WHEN {inside} AND due IS NOT NULL THEN 1 ELSE 0 END), "
+                        f"sum(CASE WHEN {inside} AND done_at <= due THEN 1 ELSE 0 END)")
+            params += [bounds[k], bounds[k + 1]] * 3
         where, names = process_filter("process_id", processes)
-        sql = (f"SELECT process_id, bpmn_id, {case}, count(*), count(due), "
-               f"sum(CASE WHEN done_at <= due THEN 1 ELSE 0 END) FROM steps WHERE done_at IS NOT NULL AND {inside}"
-               f"{where} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")
-        rows = self._query(sql, (*params, *names))
-        return [(str(p), str(t), int(k), int(n), int(d), int(w or 0)) for p, t, k, n, d, w in rows]
+        sql = (f"SELECT process_id, bpmn_id, {', '.join(sums)} FROM steps WHERE done_at IS NOT NULL AND done_at >= ? "
+               f"AND done_at < ?{where} GROUP BY process_id, bpmn_id ORDER BY process_id, bpmn_id")
+        out = []
+        for row in self._query(sql, (*params, bounds[0], bounds[-1], *names)):
+            for k in range(periods):
+                n, measured, on_time = (int(v or 0) for v in row[2 + 3 * k: 5 + 3 * k])
+                if n:
+                    out.append((str(row[0]), str(row[1]), k, n, measured, on_time))
+        return out
 
     def instance_medians(
         self, bounds: tuple[str, ...], processes: tuple[str, ...] | None
@@ -86,19 +104,29 @@ class FigureReads:
         the middle two for an even count."""
         case, inside, params = period_case("i.updated_at", bounds)
         where, names = process_filter("i.process_id", processes)
-        sql = ("SELECT process_id, k, count(*), sum(CASE WHEN total <= budget THEN 1 ELSE 0 END), "
-               "avg(CASE WHEN rt IN ((n + 1) / 2, (n + 2) / 2) THEN total END), "
-               "avg(CASE WHEN rb IN ((n + 1) / 2, (n + 2) / 2) THEN budget END) FROM ("
-               "SELECT process_id, k, total, budget, "
-               "row_number() OVER (PARTITION BY process_id, k ORDER BY total) AS rt, "
-               "row_number() OVER (PARTITION BY process_id, k ORDER BY budget) AS rb, "
-               "count(*) OVER (PARTITION BY process_id, k) AS n FROM ("
-               f"SELECT i.process_id AS process_id, {case} AS k, t.total AS total, t.budget AS budget "
-               "FROM instances i JOIN instance_times t ON t.instance_id = i.id "
-               f"WHERE i.status = 'completed' AND {inside}{where}) periods) ranked GROUP BY process_id, k "
-               "ORDER BY process_id, k")
-        rows = self._query(sql, (*params, *names))
-        return [(str(p), int(k), int(n), int(w or 0), float(m or 0), float(b or 0)) for p, k, n, w, m, b in rows]
+        rows = FROM_MEASURED.format(case=case, inside=inside, where=where)
+        if self._percentile:  # PostgreSQL: the medians in the one grouped query
+            sql = (f"SELECT process_id, k, count(*), sum(CASE WHEN total <= budget THEN 1 ELSE 0 END), "
+                   f"percentile_cont(0.5) WITHIN GROUP (ORDER BY total), "
+                   f"percentile_cont(0.5) WITHIN GROUP (ORDER BY budget) FROM ({rows}) periods "
+                   "GROUP BY process_id, k ORDER BY process_id, k")
+            return [(str(p), int(k), int(n), int(w or 0), float(m or 0), float(b or 0))
+                    for p, k, n, w, m, b in self._query(sql, (*params, *names))]
+        # SQLite: count per group, then read the middle one or two values of each group at their rank (OFFSET):
+        # two sorts of one group's rows, not a window function over every group (3x faster at 50,000 instances).
+        counted = self._query(f"SELECT process_id, k, count(*), sum(CASE WHEN total <= budget THEN 1 ELSE 0 END) "
+                              f"FROM ({rows}) periods GROUP BY process_id, k ORDER BY process_id, k",
+                              (*params, *names))
+        out = []
+        for process, k, n, within in counted:
+            middle = []
+            for column in ("total", "budget"):
+                sql = (f"SELECT {column} FROM ({rows}) periods WHERE process_id = ? AND k = ? ORDER BY {column} "
+                       f"LIMIT {2 - int(n) % 2} OFFSET {(int(n) - 1) // 2}")
+                values = [float(r[0]) for r in self._query(sql, (*params, *names, process, k))]
+                middle.append(sum(values) / len(values) if values else 0.0)
+            out.append((str(process), int(k), int(n), int(within or 0), middle[0], middle[1]))
+        return out
 
     def started_finished(
         self, bounds: tuple[str, ...], processes: tuple[str, ...] | None

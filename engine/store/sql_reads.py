@@ -390,7 +390,8 @@ class SqlStoreReads(ABC):
         seconds, median budget)."""
         from engine.store.sql_figures import FigureReads
 
-        return FigureReads(self._query, claims=False).instance_medians(bounds, processes)
+        reads = FigureReads(self._query, claims=False, percentile=self.dialect.percentile)
+        return reads.instance_medians(bounds, processes)
 
     def started_finished(
         self, bounds: tuple[str, ...], *, processes: tuple[str, ...] | None = None
