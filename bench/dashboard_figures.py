@@ -76,7 +76,8 @@ def rows(count: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list
                 since = at if not overdue else datetime(2026, 12, 10, tzinfo=UTC)
                 claimed = "tim.jaringan" if pick.random() < 0.33 else None
                 ready.append((n, f"u{n}-{k}", bpmn, name, lane, None, sla, stamp(since), PROCESS,
-                              stamp(since + timedelta(seconds=seconds * 2)), claimed, stamp(since) if claimed else None))
+                              stamp(since + timedelta(seconds=seconds * 2)), claimed,
+                              stamp(since) if claimed else None))
                 break
             taken = seconds * (pick.lognormvariate(-0.4, 0.6))
             done = at + timedelta(seconds=taken * 2)
@@ -94,7 +95,8 @@ def rows(count: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list
 
 INSTANCE = ("id, process_id, version, status, started_at, updated_at, started_by, state, state_format, row_version, "
             "last_seq, last_hash")
-STEP = "instance_id, task_uuid, bpmn_id, name, lane, sla, ready_seq, ready_at, due, done_seq, done_at, taken, process_id"
+STEP = ("instance_id, task_uuid, bpmn_id, name, lane, sla, ready_seq, ready_at, due, done_seq, done_at, taken, "
+        "process_id")
 READY = "instance_id, task_uuid, bpmn_id, name, lane, form, sla, since, process_id, due, claimed_by, claimed_at"
 
 

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from missing_tool import missing
 from test_web_axe import AXE, described, violations
 from web_browser_tools import Official, served, why_no_browser
 from web_fixtures import PASSWORD
 from web_pages import DESKTOP, PHONE, Office, prepared_office
-
-from missing_tool import missing
 
 SHOTS = os.environ.get("SOP_SCREENSHOTS") == "1"
 
