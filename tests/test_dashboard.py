@@ -180,3 +180,22 @@ def test_report_summary_prints_the_figures(office: Office, monkeypatch: pytest.M
     assert text.exit_code == 0 and "Atasan" in text.stdout and "2026-11-02" in text.stdout
     assert "60%" in text.stdout
 
+
+
+@pytest.mark.parametrize("office", ["sqlite"], indirect=True)
+def test_ended_months_are_kept_and_the_current_month_read_afresh(office: Office) -> None:
+    """On 1 December November has ended: its figures (read once, then kept) are those the store gives; a step
+    completed in December counts at once in December's column."""
+    office.clock.now = wib("2026-12-01T08:00:00")
+    engine = office.engine()
+    try:
+        before = engine.time.summary().to_json()["on_time_by_step"]
+        engine.instance(3).complete("Telaah", TOLAK)
+        after = engine.time.summary().to_json()["on_time_by_step"]
+    finally:
+        engine.close()
+    november = [(r["step"], r["months"][-2]["completed"], r["months"][-2]["on_time"]) for r in before]
+    assert november == [("AjukanCuti", 3, 2), ("Telaah", 2, 1)]
+    assert [(r["step"], r["months"][-2]["completed"]) for r in after] == [("AjukanCuti", 3), ("Telaah", 2)]
+    assert [(r["step"], r["months"][-1]["completed"], r["months"][-1]["on_time"]) for r in after] == [
+        ("AjukanCuti", 0, 0), ("Telaah", 1, 0)]  # Telaah of instance 3: ready 9 November, due the 10th
