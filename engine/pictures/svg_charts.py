@@ -14,7 +14,7 @@ FONT = 12.0
 BAR = 14.0
 GAP = 6.0
 PAD = 8.0
-WIDTH = 640.0
+WIDTH = 460.0  # about the width of its column on a desktop page: its 12 px text is drawn at about 12 px
 
 
 class Series(NamedTuple):
