@@ -35,12 +35,22 @@ def _write(path: str | None, text: str, what: str) -> None:
 @click.option("--process", "process_id", metavar="ID", help="Draw this process's bare diagram instead of an instance.")
 @click.option("-o", "--output", "path", metavar="FILE", help="FILE.svg or FILE.html (the SVG plus the history); "
               "default: SVG on stdout.")
+@click.option("--heat", is_flag=True, help="With --process: colour each step by its median and p90 working time "
+              "against its Mutu Baku, with what waits on it now.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
+              help="With --heat: steps completed on or after this day.")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
+              help="With --heat: steps completed on or before this day.")
 @click.pass_context
-def diagram(ctx: click.Context, instance: int | None, process_id: str | None, path: str | None) -> None:
+def diagram(ctx: click.Context, instance: int | None, process_id: str | None, path: str | None, *, heat: bool,
+            since: Any, until: Any) -> None:
     """Draw an instance on its diagram: done, waiting, late, path taken (an HTML page links its attached files,
-    written to the folder beside it, e.g. 1.files/). Example: sop diagram 1 -o 1.html"""
+    written to the folder beside it, e.g. 1.files/); or a process's bottlenecks with --heat.
+    Example: sop diagram 1 -o 1.html"""
     if (instance is None) == (process_id is None):
         raise click.UsageError("give an INSTANCE or --process ID (one of them)")
+    if (heat and process_id is None) or ((since or until) and not heat):
+        raise click.UsageError("--heat goes with --process, and --since/--until with --heat")
     from engine import picture_format
 
     try:
@@ -53,6 +63,9 @@ def diagram(ctx: click.Context, instance: int | None, process_id: str | None, pa
     engine = _engine(ctx)
     if instance is not None:  # files linked from the page: FILE.files/
         text = engine.instance(instance).diagram(html=html, files_folder=folder)
+    elif heat:
+        text = engine.pictures.heat(process_id, since=since.date() if since else None,
+                                    until=until.date() if until else None, html=html)
     else:
         text = engine.pictures.diagram(process_id, html=html)
     what = N_("the diagram of instance {instance}", instance=instance) if instance is not None else N_(

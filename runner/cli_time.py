@@ -1,4 +1,5 @@
-"""Time commands: `sop tick` fires due boundary timers; `sop report sla` measures steps against their Mutu Baku."""
+"""Time commands: `sop tick` fires due boundary timers; `sop report sla` measures steps against their Mutu Baku;
+`sop report summary` gives the office's dashboard figures."""
 
 from __future__ import annotations
 
@@ -112,6 +113,39 @@ def sla(ctx: click.Context, *, process: str | None, since: datetime | None, unti
         if len(late) > INSTANCE_ROWS:
             message(f"Showing the {INSTANCE_ROWS} latest of {len(late)} instances over the SOP's total; "
                     "--json or --csv lists every instance.")
+    message("Times are working time on the definitions' calendar (wall-clock time without one).")
+
+
+@report.command()
+@click.option("--process", help="Only this process.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"now", "waiting_by_lane", "waiting_by_person", "overdue", "overdue_tasks", '
+                   '"on_time_by_sop", "on_time_by_step", "instance_times", "weeks"}.')
+@click.pass_context
+def summary(ctx: click.Context, *, process: str | None, as_json: bool) -> None:
+    """The office's dashboard: what waits per lane and person, overdue now, on-time shares per SOP and step this
+    month and the six before, instance times against the Mutu Baku, started and completed per week.
+    Example: sop report summary --json"""
+    engine = _engine(ctx)
+    figures = engine.time.summary(process=process)
+    if as_json:
+        emit_json(figures.to_json())
+        return
+    local = engine.time.local_times().text
+    say(f"Now: {local(figures.now)}; {figures.overdue} task(s) overdue.")
+    click.echo(table(["process", "lane", "waiting", "overdue"],
+                     [(w.process, w.lane, w.waiting, w.overdue) for w in figures.lanes]))
+    if figures.people:
+        click.echo(table(["claimed by", "waiting", "overdue"], [(w.login, w.waiting, w.overdue)
+                                                                  for w in figures.people]))
+    months = [m[:7] for m in figures.months]
+    click.echo(table(["process", "step", *months], [
+        (r.process, r.step or "*", *("-" if s.share is None else f"{s.share:.0%}" for s in r.months))
+        for r in (*figures.sops, *figures.steps)]))
+    click.echo(table(["process", "completed", "within", "median", "sop"], [
+        (i.process, i.completed, i.within, hours(i.median_seconds), hours(i.budget_seconds))
+        for i in figures.instances]))
+    click.echo(table(["week", "started", "completed"], [(w.week, w.started, w.completed) for w in figures.weeks]))
     message("Times are working time on the definitions' calendar (wall-clock time without one).")
 
 

@@ -72,6 +72,7 @@ def prepared_office(tmp_path: Path) -> Office:
         WebPage("manage-edit", f"/manage/{PROCESS}", "kabid.egov"),
         WebPage("manage-plan", f"/manage/{PROCESS}/plan", "kabid.egov"),
         WebPage("delegations", "/delegations", "tu.umum"),
+        WebPage("summary", "/ringkasan", "kadis"),
     ]
     return Office(paths, pages, midway, claimed, fresh)
 

@@ -35,6 +35,7 @@ def create_app(settings: WebSettings, testing: bool = False) -> Flask:
     from . import access, security
     from .auth_views import auth
     from .comment_views import comments
+    from .dashboard_views import dashboard
     from .delegation_views import delegations
     from .instance_views import instances
     from .monev_views import monev
@@ -57,7 +58,7 @@ def create_app(settings: WebSettings, testing: bool = False) -> Flask:
                                   office_name=_office_name, count_cap=COUNT_CAP)
     security.install(app)
     access.install(app)
-    for blueprint in (auth, tasks, instances, owner, delegations, comments, monev):
+    for blueprint in (auth, tasks, instances, owner, delegations, comments, monev, dashboard):
         app.register_blueprint(blueprint)
     return app
 

@@ -38,6 +38,8 @@ class PictureStates(NamedTuple):
     states: dict[str, str]
     ready: dict[str, ReadyInfo]
     status: str
+    notes: dict[str, tuple[str, ...]] | None = None  # lines written above a step (the heat diagram's figures)
+    legend: tuple[str, ...] = ()  # the states the legend explains, in order (default: an instance's)
 
 
 def bare_states(diagram: Diagram) -> PictureStates:

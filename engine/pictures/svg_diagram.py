@@ -38,6 +38,11 @@ STYLES = {
     "taken": Style("#2e7d32", "none", "#1b5e20", N_("path taken")),
     "future": Style("#546e7a", "#ffffff", "#37474f", N_("not reached yet")),
     "not-taken": Style("#b0bec5", "#f5f5f5", "#90a4ae", N_("branch not taken"), "6 4"),
+    # The heat of a step (`sop diagram --heat`): its p50 and p90 working time against its Mutu Baku.
+    "heat-good": Style("#2e7d32", "#e8f5e9", "#1b5e20", N_("✓ p90 within the Mutu Baku")),
+    "heat-some": Style("#e65100", "#fff3e0", "#bf360c", N_("! median within, p90 over"), "8 3"),
+    "heat-late": Style("#c62828", "#ffebee", "#b71c1c", N_("✗ median over the Mutu Baku"), "2 2"),
+    "heat-none": Style("#78909c", "#ffffff", "#37474f", N_("– no figures"), "1 4"),
 }
 LEGEND_ORDER = ("completed", "taken", "ready", "overdue", "waiting", "error", "future", "not-taken")
 FONT = 11.0
@@ -54,10 +59,11 @@ EMBEDDED = 12.0  # bpmn-js breaks a label inside a task at 12 px, 7 px in from e
 def render_svg(diagram: Diagram, states: PictureStates, title: str = "") -> str:
     """The diagram as a standalone SVG document (text)."""
     d = diagram.box
-    x0, y0 = d.x - MARGIN, d.y - MARGIN - (TITLE_H if title else 0)
+    above = 13.0 * max((len(lines) for lines in (states.notes or {}).values()), default=0)  # notes over the steps
+    x0, y0 = d.x - MARGIN, d.y - MARGIN - (TITLE_H if title else 0) - above
     width = d.w + 2 * MARGIN
     legend = states.status != ""
-    height = d.h + 2 * MARGIN + (TITLE_H if title else 0) + (LEGEND_H if legend else 0)
+    height = d.h + 2 * MARGIN + (TITLE_H if title else 0) + (LEGEND_H if legend else 0) + above
     width = max(width, 760.0) if legend else width
     if title:  # a title wider than the diagram widens the picture rather than being cut off
         width = max(width, text_width(title, TITLE_SIZE, bold=True) + 2 * MARGIN)
@@ -218,7 +224,7 @@ def _node(node: Shape, state: str) -> str:
     elif kind in ("dataObjectReference", "dataStoreReference"):
         inner = f'<rect x="{b.x:g}" y="{b.y:g}" width="{b.w:g}" height="{b.h:g}" fill="none" stroke="{s.stroke}"/>'
     else:
-        width = 2.5 if state in ("ready", N_("overdue")) else 1.6
+        width = 2.5 if state in ("ready", N_("overdue")) or state.startswith("heat-") else 1.6
         inner = (f'<rect x="{b.x:g}" y="{b.y:g}" width="{b.w:g}" height="{b.h:g}" rx="10" ry="10" {paint} '
                  f'stroke-width="{width:g}"/>' + task_icon(kind, b, s.stroke) + activity_markers(node, s.stroke))
     return _group(node.id, state, kind, inner)
@@ -246,6 +252,13 @@ def _node_label(node: Shape, state: str, states: PictureStates) -> str:
         else:  # events and gateways without label bounds: just below the shape, where bpmn-js puts them
             lines = wrap_as_modeler(node.name, LABEL_WIDTH, FONT)
             parts.append(_lines(lines, b.x + b.w / 2, b.y + b.h - 1, s.text, halo=True))
+    notes = (states.notes or {}).get(node.id)
+    if notes:
+        width = max(text_width(line, 9.5) for line in notes) + 10
+        parts.append(f'<rect x="{b.x + b.w / 2 - width / 2:g}" y="{b.y - 4 - 13 * len(notes):g}" width="{width:g}" '
+                     f'height="{13 * len(notes) + 2:g}" rx="3" fill="#ffffff" stroke="{s.stroke}"/>')
+        parts.extend(_text(line, b.x + b.w / 2, b.y - 6 - 13 * (len(notes) - 1 - k), 9.5, s.text)
+                     for k, line in enumerate(notes))
     info = states.ready.get(node.id)
     if info is not None:
         word = _("OVERDUE") if state == "overdue" else _("ready")
@@ -263,9 +276,9 @@ def _legend(x: float, y: float, states: PictureStates, markers: set[str]) -> str
     heading = _("Legend:")
     parts = [_text(heading, x, y + 14, FONT, "#263238", anchor="start", bold=True)]
     cx = x + text_width(heading, FONT, bold=True) + 14
-    for state in LEGEND_ORDER:
+    for state in states.legend or LEGEND_ORDER:
         s = STYLES[state]
-        if state not in present and state not in ("completed", "ready"):
+        if not states.legend and state not in present and state not in ("completed", "ready"):
             continue
         if state == "taken":
             markers.add("taken")

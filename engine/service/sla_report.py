@@ -88,12 +88,7 @@ def build_report(
     """Figures from the steps' ready and completion events (steps completed in [since, until); instances
     started in it). Times taken were counted when each step completed; the calendar is read only for steps
     recorded before the store kept them."""
-    if store.has_unmeasured_steps(process, since, until):
-        figures = _step_figures(store, clock, process, since, until)
-    else:
-        figures = [StepFigures(p, t, name, lane, sla, count, median_taken, p90, within / count if sla else None)
-                   for p, t, name, lane, sla, count, within, median_taken, p90 in store.step_summary(process, since,
-                                                                                                   until)]
+    figures = step_figures(store, clock, process=process, since=since, until=until)
     completed, rows = store.instance_times(process, since, until, late_only)
     instances = []
     for instance, process_id, started, done, total, budget, slas in rows:
@@ -104,6 +99,18 @@ def build_report(
             continue
         instances.append(InstanceFigures(instance, process_id, started, done, total, budget, total <= budget))
     return SlaReport(tuple(figures), tuple(instances), completed)
+
+
+def step_figures(
+    store: Store, clock: Callable[[], Clock], *, process: str | None = None, since: str | None = None,
+    until: str | None = None,
+) -> list[StepFigures]:
+    """Per step, the figures of the steps completed in [since, until): by SQL, or here for windows holding steps
+    recorded before the store kept their times."""
+    if store.has_unmeasured_steps(process, since, until):
+        return _step_figures(store, clock, process, since, until)
+    return [StepFigures(p, t, name, lane, sla, count, median_taken, p90, within / count if sla else None)
+            for p, t, name, lane, sla, count, within, median_taken, p90 in store.step_summary(process, since, until)]
 
 
 def _step_figures(

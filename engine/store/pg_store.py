@@ -183,7 +183,7 @@ class PgStore(SqlStoreReads):
             "SELECT process_id, bpmn_id, min(name), min(lane), min(sla), count(*), "
             "sum(CASE WHEN done_at <= due THEN 1.0 ELSE 0.0 END)::float8, "
             "percentile_cont(0.5) WITHIN GROUP (ORDER BY taken), "
-            "(array_agg(taken ORDER BY taken))[GREATEST(1, (9 * count(*) + 9) / 10)] "
+            "percentile_disc(0.9) WITHIN GROUP (ORDER BY taken) "  # nearest rank: the ceil(0.9 n)-th value
             f"FROM steps WHERE {where} GROUP BY process_id, bpmn_id ORDER BY process_id, bpmn_id")
         return [(p, t, n, la, s, int(c), w, float(m or 0), float(q or 0)) for p, t, n, la, s, c, w, m, q
                 in self._query(sql, params)]

@@ -530,5 +530,28 @@ class Store(Protocol):
         """The newest notices in these states (every state: ()), newest first (none before the store had them)."""
     def notice_counts(self) -> dict[str, int]:
         """How many notices are in each state."""
+    def waiting_counts(
+        self, now: str, *, by: str, processes: tuple[str, ...] | None = None, limit: int = 50
+    ) -> list[tuple[str, str | None, int, int]]:
+        """Ready tasks now grouped by "lane" or "step" (per process) or "person" (the claiming login): (process id
+        or '', key, waiting, overdue at `now`), most waiting first, at most `limit` rows; processes: only these."""
+    def overdue_tasks(
+        self, now: str, *, processes: tuple[str, ...] | None = None, limit: int = 10
+    ) -> tuple[list[TaskView], int]:
+        """The ready tasks due before `now`, the longest overdue first (at most `limit`), and how many in all."""
+    def on_time_by_period(
+        self, bounds: tuple[str, ...], *, processes: tuple[str, ...] | None = None
+    ) -> list[tuple[str, str, int, int, int, int]]:
+        """Steps completed in each period (period k: bounds[k] <= done_at < bounds[k + 1]) per process and step:
+        (process id, BPMN id, k, completed, completed with a due time, completed by it)."""
+    def instance_medians(
+        self, bounds: tuple[str, ...], *, processes: tuple[str, ...] | None = None
+    ) -> list[tuple[str, int, int, int, float, float]]:
+        """Instances completed in each period with recorded times, per process: (process id, k, count, within
+        their budget, median working seconds, median budget seconds)."""
+    def started_finished(
+        self, bounds: tuple[str, ...], *, processes: tuple[str, ...] | None = None
+    ) -> list[tuple[int, int, int]]:
+        """Instances started and instances completed in each period: (k, started, completed) for every k."""
     def close(self) -> None:
         """Release the connection."""

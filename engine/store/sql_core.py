@@ -48,6 +48,7 @@ class Dialect(NamedTuple):
     words_match: str = ""  # the condition (one `?`: the words query) matching an instance `i`'s search words
     words_query: str = "fts5"  # how the words query is written: "fts5" (SQLite) or "tsquery" (PostgreSQL)
     monev_lock: str = ""  # the statement that serializes appends to the monitoring log; '' when writers are serialized
+    percentile: bool = False  # the store computes medians in a grouped query (percentile_cont: PostgreSQL)
 
 
 # PostgreSQL's advisory lock key of the roles in force: a completion holds it shared, `sop roles apply` exclusively.
@@ -70,7 +71,7 @@ POSTGRESQL = Dialect("''::bytea", "string_agg(sla, ',')", "steps", " FOR UPDATE"
                      f"SELECT pg_advisory_xact_lock({OUTBOX_LOCK})",
                      f"SELECT pg_advisory_xact_lock({LOGIN_LOCK}, hashtext(?))",
                      f"SELECT pg_advisory_xact_lock({ACCOUNTS_LOCK})",
-                     "to_tsvector('simple', t.search) @@ to_tsquery('simple', ?)", "tsquery",
+                     "to_tsvector('simple', t.search) @@ to_tsquery('simple', ?)", "tsquery", percentile=True,
                      monev_lock=f"SELECT pg_advisory_xact_lock({MONEV_LOCK})")
 
 

@@ -372,6 +372,51 @@ class SqlStoreReads(ABC):
 
         return MonevReads(self._query).step_counts(process_id, since, until, now)
 
+    # -- the dashboard's figures (engine/store/sql_figures.py) ------------------------------------------
+
+    def waiting_counts(
+        self, now: str, *, by: str, processes: tuple[str, ...] | None = None, limit: int = 50
+    ) -> list[tuple[str, str | None, int, int]]:
+        """Ready tasks now by lane, step or claiming person: (process id, key, waiting, overdue), most first."""
+        from engine.store.sql_figures import FigureReads
+
+        return FigureReads(self._query, claims=self._has_accounts()).waiting_counts(now, by, processes, limit)
+
+    def overdue_tasks(
+        self, now: str, *, processes: tuple[str, ...] | None = None, limit: int = 10
+    ) -> tuple[list[TaskView], int]:
+        """The longest-overdue ready tasks (at most `limit`) and how many are overdue in all."""
+        from engine.store.sql_figures import FigureReads
+
+        return FigureReads(self._query, claims=self._has_accounts()).overdue_tasks(now, processes, limit)
+
+    def on_time_by_period(
+        self, bounds: tuple[str, ...], *, processes: tuple[str, ...] | None = None
+    ) -> list[tuple[str, str, int, int, int, int]]:
+        """Steps completed per process, step and period: (process, step, period, completed, with a due time, on
+        time)."""
+        from engine.store.sql_figures import FigureReads
+
+        return FigureReads(self._query, claims=False).on_time_by_period(bounds, processes)
+
+    def instance_medians(
+        self, bounds: tuple[str, ...], *, processes: tuple[str, ...] | None = None
+    ) -> list[tuple[str, int, int, int, float, float]]:
+        """Measured instances completed per process and period: (process, period, count, within budget, median
+        seconds, median budget)."""
+        from engine.store.sql_figures import FigureReads
+
+        reads = FigureReads(self._query, claims=False, percentile=self.dialect.percentile)
+        return reads.instance_medians(bounds, processes)
+
+    def started_finished(
+        self, bounds: tuple[str, ...], *, processes: tuple[str, ...] | None = None
+    ) -> list[tuple[int, int, int]]:
+        """Instances started and completed per period: (period, started, completed)."""
+        from engine.store.sql_figures import FigureReads
+
+        return FigureReads(self._query, claims=False).started_finished(bounds, processes)
+
     # -- titles and finding requests -----------------------------------------------------------------
 
     def search_instances(self, query: InstanceQuery) -> tuple[list[ListedInstance], int]:
