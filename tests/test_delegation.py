@@ -40,8 +40,9 @@ class Clock:
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A store of each kind with the shipped roles pinned by the clerk."""
     location = str(tmp_path / "sop.db") if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
-    Engine(location, definitions_dir=DEFINITIONS, forms_dir=FORMS, operator="tu.umum", roles=SHIPPED).people \
-        .apply_roles()
+    # pinned before every moment the tests set their clocks to (a roles event is never dated before the last one)
+    Engine(location, definitions_dir=DEFINITIONS, forms_dir=FORMS, operator="tu.umum", roles=SHIPPED,
+           clock=Clock("2026-11-01T00:00:00.000Z")).people.apply_roles()
     return location
 
 

@@ -192,7 +192,7 @@ class HistoryRow(NamedTuple):
     after: float | None  # seconds since the previous event
     summary: str
     password_set_by: str | None = None  # the operator who set the password the operator of the event had then
-    acting_as: str = ""  # "Plh. Kepala Dinas" when the actor acted in the step's lane under a delegation
+    acting_as: str = ""  # "Plh. Kepala Unit" when the actor acted in the step's lane under a delegation
 
     def to_json(self) -> dict[str, Any]:
         """The row's fields (the JSON form of history is the full event, see event_json)."""

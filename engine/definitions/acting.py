@@ -37,7 +37,7 @@ def lanes_delegated(roles: Roles, login: str, at: str) -> tuple[str, ...]:
 
 
 def acting_jabatan(roles: Roles, person: Person, lane: str | None, *, at: str, process: str | None = None) -> str:
-    """The jabatan a person signs a step with: "Plh. Kepala Dinas ..." (the giver's jabatan, else the lane) when a
+    """The jabatan a person signs a step with: "Plh. Kepala Unit ..." (the giver's jabatan, else the lane) when a
     delegation gives them the step's lane then, else their own."""
     found = roles.delegation_for(person.login, lane, at=at, process=process)
     if found is None or lane is None:

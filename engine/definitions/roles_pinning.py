@@ -134,7 +134,7 @@ def in_force_at(rows: list[RolesEventRow], time: str) -> RolesEventRow | None:
 
 def acting_title(rows: list[RolesEventRow], actor: str, lane: str | None, *, at: str, process: str | None) -> str:
     """How an act by `actor` in `lane` at a moment is signed when a delegation of the roles log made it theirs:
-    "Plh. Kepala Dinas" (the giver's jabatan, else the lane); '' when they acted in their own right."""
+    "Plh. Kepala Unit" (the giver's jabatan, else the lane); '' when they acted in their own right."""
     from engine.common.errors import EngineError
     from engine.definitions.delegations import delegations_of
 

@@ -59,5 +59,5 @@ def render_page(title: str, svg: str, rows: Sequence[HistoryRow] | None, states:
 
 
 def _signed(row: HistoryRow) -> str:
-    """Who did a history row's act: "Plh. Kepala Dinas: login" under a delegation, else the login."""
+    """Who did a history row's act: "Plh. Kepala Unit: login" under a delegation, else the login."""
     return f"{row.acting_as}: {row.actor}" if row.acting_as else str(row.actor)

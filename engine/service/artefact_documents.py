@@ -28,7 +28,7 @@ class ArtefactDocument(NamedTuple):
     actor: str
     operator: str
     form: str | None
-    acting_as: str = ""  # "Plh. Kepala Dinas" when the actor completed it under a delegation (from the roles log)
+    acting_as: str = ""  # "Plh. Kepala Unit" when the actor completed it under a delegation (from the roles log)
 
     @property
     def summary(self) -> str:
@@ -54,7 +54,7 @@ class InstanceDocument(NamedTuple):
         return self.people.get(login, login)
 
     def signer(self, login: str, acting_as: str = "") -> str:
-        """Who did a step as people read it: "Plh. Kepala Dinas: name (jabatan)" under a delegation, else the
+        """Who did a step as people read it: "Plh. Kepala Unit: name (jabatan)" under a delegation, else the
         person."""
         return f"{acting_as}: {self.person(login)}" if acting_as else self.person(login)
 
