@@ -56,7 +56,7 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
                       "tests/test_web_limits.py", "tests/test_mutant_kills_web.py"]),
     "roles": (["engine/definitions/roles.py"],
               ["tests/test_roles.py", "tests/test_roles_file_checks.py", "tests/test_hostile_roles.py",
-               "tests/test_mutant_kills_lanes.py"]),
+               "tests/test_mutant_kills_lanes.py", "tests/test_mutant_kills_roles_file.py"]),
     "store-writes": (["engine/store/sql_writes.py"],
                      ["tests/test_store.py", "tests/test_store_contract.py", "tests/test_outbox.py"]),
     "audit-records": (["engine/audit/records.py"],
