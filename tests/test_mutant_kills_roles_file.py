@@ -259,6 +259,9 @@ def test_an_owner_opens_the_page_of_their_process_only_and_an_operator_any(tmp_p
     assert owner.get(f"/manage/{OWNED}").status_code == 200
     assert owner.get(f"/manage/{PROCESS}").status_code == 404
     assert logged_in(app, "tu.umum").get(f"/manage/{PROCESS}").status_code == 200
+    # Person.owns_any: the list of one's SOPs is there for an owner and an operator, for no one else
+    assert [logged_in(app, login).get("/manage").status_code for login in (OWNER, "tu.umum", "kasi.infra")] == [
+        200, 200, 404]
 
 
 def test_a_person_of_two_other_lanes_is_refused_naming_both_and_the_lanes_holders(tmp_path: Path) -> None:
@@ -275,3 +278,65 @@ def test_a_person_of_two_other_lanes_is_refused_naming_both_and_the_lanes_holder
         "Sekretaris; nothing was changed. Lane 'OPD' is held by opd (Dinkes), opd2 (Disdik): one of them must "
         "complete it, or an operator records it for them\n")
     assert sop.dump() == before
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("a: {name: A, lanes: [OPD]\n",
+     "{path}:2: not valid YAML at column 1 (a mapping in curly brackets is not closed); fix the file and try again"),
+    (FIRST + "b: {name: B, lanes: [OPD]}\nkadis: {name: K, lanes: [OPD]}\n",
+     "{path}:3: login 'kadis' is written twice (lines 1 and 3); keep one entry per person"),
+])
+def test_a_file_that_cannot_be_read_as_people_is_refused_in_full(tmp_path: Path, text: str, message: str) -> None:
+    """Broken YAML, or a login written twice: the whole message with the file and line (kills the mutants of
+    load_roles's YAML refusal and of _entry_lines's message and line numbers)."""
+    path, said = _refused(tmp_path, text)
+    assert said == f"Error: {message.format(path=path)}\n"
+
+
+def test_a_roles_path_that_is_a_folder_or_missing_is_refused_in_full(tmp_path: Path) -> None:
+    """--roles naming a folder, or a file that is not there: the whole refusal, saying how to fix it (kills the
+    mutants of find_roles's two messages)."""
+    sop = Sop(tmp_path / "sop.db")
+    folder = sop("--roles", str(tmp_path), "roles")
+    assert folder.exit_code == 1
+    assert folder.stderr == (f"Error: Roles file '{tmp_path}' is a folder; give the roles YAML file itself with --roles "
+                             "(or SOP_ROLES), e.g. definitions/roles.yaml\n")
+    missing = sop("--roles", str(tmp_path / "x.yaml"), "roles")
+    assert missing.exit_code == 1
+    assert missing.stderr == f"Error: Roles file '{tmp_path / 'x.yaml'}' does not exist; fix --roles (or SOP_ROLES)\n"
+
+
+def test_someone_not_in_the_file_or_no_operator_is_refused_in_full(tmp_path: Path) -> None:
+    """The OS account not in the roles file is told who is; one who is no operator may not use --as, and the
+    request does not move; an operator may (kills the mutants of Roles.person's and Roles.acting's messages)."""
+    sop, path, instance = _lanes_sop(tmp_path, FIRST + "b: {name: B, lanes: [OPD]}\n")
+    before = sop.dump()
+    command = ("--roles", str(path), "complete", str(instance), "AjukanPermohonan", "--data", SURAT)
+    unknown = sop(*command)
+    assert unknown.exit_code == 1
+    assert unknown.stderr == (f"Error: '{ME}' is not in the roles file {path}; ask the administrator to add them "
+                              "(people: b, kadis)\n")
+    path.write_text(FIRST + f"b: {{name: B, lanes: [OPD]}}\n{ME}: {{name: Saya, lanes: [Sekretaris]}}\n",
+                    encoding="utf-8")
+    not_operator = sop(*command, "--as", "b")
+    assert not_operator.exit_code == 1
+    assert not_operator.stderr == (
+        f"Error: '{ME}' may not act on behalf of 'b': only a person with `operator: true` in the roles file {path} "
+        "may use --as for someone else; run the command as 'b' or ask the clerk\n")
+    assert sop.dump() == before
+    path.write_text(FIRST + f"b: {{name: B, lanes: [OPD]}}\n{ME}: {{name: Saya, operator: true}}\n",
+                    encoding="utf-8")
+    assert sop(*command, "--as", "b").exit_code == 0
+
+
+def test_only_lanes_no_process_has_are_warned_about(tmp_path: Path) -> None:
+    """`sop roles` warns about a lane no diagram has, written once, and not about the diagrams' lanes however they
+    are spelt (kills the mutants of Roles.unknown_lanes)."""
+    path = tmp_path / "orang.yaml"
+    path.write_text(FIRST + "a: {name: A, lanes: [' kepala  DINAS', Kepala Sub Bagian]}\n"
+                    "b: {name: B, lanes: [Kepala Sub Bagian, opd]}\n", encoding="utf-8")
+    result = Sop(tmp_path / "sop.db")("--roles", str(path), "roles")
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.stderr.splitlines() if line.startswith("Warning")] == [
+        f"Warning: the roles file {path} names lane 'Kepala Sub Bagian', which no process in the definitions has; "
+        "check its spelling against the diagrams' lanes"]
