@@ -299,8 +299,8 @@ def test_a_roles_path_that_is_a_folder_or_missing_is_refused_in_full(tmp_path: P
     sop = Sop(tmp_path / "sop.db")
     folder = sop("--roles", str(tmp_path), "roles")
     assert folder.exit_code == 1
-    assert folder.stderr == (f"Error: Roles file '{tmp_path}' is a folder; give the roles YAML file itself with --roles "
-                             "(or SOP_ROLES), e.g. definitions/roles.yaml\n")
+    assert folder.stderr == (f"Error: Roles file '{tmp_path}' is a folder; give the roles YAML file itself with "
+                             "--roles (or SOP_ROLES), e.g. definitions/roles.yaml\n")
     missing = sop("--roles", str(tmp_path / "x.yaml"), "roles")
     assert missing.exit_code == 1
     assert missing.stderr == f"Error: Roles file '{tmp_path / 'x.yaml'}' does not exist; fix --roles (or SOP_ROLES)\n"
