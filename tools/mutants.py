@@ -64,7 +64,7 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
                        "tests/test_mutant_kills_history.py", "tests/test_returns.py"]),
     "audit-replay": (["engine/audit/replay.py", "engine/audit/derived.py", "engine/audit/lane_audit.py"],
                      ["tests/test_tamper.py", "tests/test_verify_derived.py", "tests/test_audit.py",
-                      "tests/test_returns.py"]),
+                      "tests/test_returns.py", "tests/test_mutant_kills_replay.py"]),
     "audit-bundle": (["engine/audit/bundle.py", "engine/audit/bundle_files.py"],
                      ["tests/test_audit.py", "tests/test_tamper.py"]),
     # tests/test_os_accounts.py is left out: it creates OS accounts (no other run may use them meanwhile) and takes
