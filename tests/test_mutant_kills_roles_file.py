@@ -51,6 +51,8 @@ ENTRY_MISTAKES = [
     ("a: {name: A, lanes: [OPD], unit: X, unit_kerja: Y}\n", "'a' has both unit and unit_kerja; keep one"),
     ("a: {name: A, lanes: [OPD], unit_kerja: 'Bidang (X)'}\n",
      "'a' unit_kerja must be the name of a unit, e.g. Bidang Pendidikan Dasar (no parentheses)"),
+    ("a: {name: A, lanes: [OPD], unit: 'Bidang (X'}\n",
+     "'a' unit must be the name of a unit, e.g. Bidang Pendidikan Dasar (no parentheses)"),
     ("a: {name: A, lanes: [OPD], unit: 'Bidang X)'}\n",
      "'a' unit must be the name of a unit, e.g. Bidang Pendidikan Dasar (no parentheses)"),
     ("a: {name: A, lanes: [OPD], unit: '  '}\n",

@@ -70,7 +70,8 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
     # tests/test_os_accounts.py is left out: it creates OS accounts (no other run may use them meanwhile) and takes
     # minutes per mutant; the accounts' rules it exercises through real logins are tested in-process beside it.
     "accounts": (["engine/service/people_service.py"],
-                 ["tests/test_accounts.py", "tests/test_web_login.py", "tests/test_mutant_kills_accounts.py"]),
+                 ["tests/test_accounts.py", "tests/test_web_login.py", "tests/test_mutant_kills_accounts.py",
+                  "tests/test_mutant_kills_people.py", "tests/test_setup.py"]),
     "accounts-log": (["engine/store/accounts_log.py"],
                      ["tests/test_accounts_log.py", "tests/test_mutant_kills_accounts.py"]),
 }
