@@ -147,3 +147,21 @@ def test_my_lanes_are_the_lanes_of_ready_steps_a_person_holds(engine_as: Callabl
     assert engine_as("kadis").people.my_lanes() == ()
     assert clerk.people.my_lanes("opd.dinkes") == ("OPD",)
     assert clerk.people.acting("kadis") == "kadis"
+
+
+def test_a_throttle_from_an_ipv6_address_names_that_address(engine_as: Callable[[str], Engine]) -> None:
+    """Failures from an IPv6 address (colons in it) list the login and the whole address (kills throttles mutant
+    12, which split the stored key at its last colon)."""
+    web = engine_as("web").people
+    with pytest.raises(EngineError):
+        web.check_login("kadis", "salah-sekali-123", address="2001:db8::7")
+    assert sorted(web.throttles()) == [("kadis", "", 1, NOW), ("kadis", "2001:db8::7", 1, NOW)]
+
+
+def test_roles_on_a_store_not_made_yet_lists_the_people_and_makes_no_store(tmp_path: Path) -> None:
+    """`sop roles` before any store exists lists the file's people and makes no store file (kills the recoveries
+    mutants that opened the store as required)."""
+    result = Sop(tmp_path / "sop.db", DEFINITIONS)("roles")
+    assert result.exit_code == 0, result.output
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == sorted(SHIPPED.people)
+    assert not (tmp_path / "sop.db").exists()
