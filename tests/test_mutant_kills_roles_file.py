@@ -174,7 +174,7 @@ def test_accepted_entries_are_read_as_written(tmp_path: Path) -> None:
         "tu:\n  name: TU\n  operator: true\n  telepon: '+62 813 1111 2222'\n  atasan: ' kadis '\n"
         "kabid:\n  name: Kabid\n  lanes: [Kepala Bidang, ' Tim Teknis ']\n  unit_kerja: ' Bidang E-Government '\n"
         "  telepon: 6281411112222\n  pemilik_proses: ' interkoneksi_data_baru '\n"
-        "pemilik:\n  name: Pemilik\n  pemilik_proses: [a_b, ' a_b', c.d-1]\n"
+        "pemilik:\n  name: Pemilik\n  pemilik_proses: [a_b, ' a_b', c.d-1, Izin_Usaha2]\n"
         "pemeriksa:\n  name: Pemeriksa\n  auditor: true\n  unit: Inspektorat\n"))
     assert people == {
         "kadis": Person("kadis", " Ir. Asmawi ", "1971", ("Kepala Dinas",), False, "Kepala Dinas Kominfo", False,
@@ -183,7 +183,7 @@ def test_accepted_entries_are_read_as_written(tmp_path: Path) -> None:
         "kabid": Person("kabid", "Kabid", "", ("Kepala Bidang (Bidang E-Government)",
                                                "Tim Teknis (Bidang E-Government)"), False, "", False, "",
                         "6281411112222", "", (), ("interkoneksi_data_baru",)),
-        "pemilik": Person("pemilik", "Pemilik", "", (), False, "", False, "", "", "", (), ("a_b", "c.d-1")),
+        "pemilik": Person("pemilik", "Pemilik", "", (), False, "", False, "", "", "", (), ("a_b", "c.d-1", "Izin_Usaha2")),
         "pemeriksa": Person("pemeriksa", "Pemeriksa", "", (), False, "", True, "", "", "", (), ()),
     }
 
