@@ -73,6 +73,9 @@ ENTRY_MISTAKES = [
      "(in quotes)"),
     ("a: {name: A, lanes: [OPD], telepon: [1]}\n",
      "'a' telepon [1] is not a mobile number; write it like 0812 3456 7890 or +62 812 3456 7890 (in quotes)"),
+    ("a: {name: A, lanes: [OPD], telepon: 6281234567890.0}\n",  # a number read as a decimal: no phone number
+     "'a' telepon 6281234567890.0 is not a mobile number; write it like 0812 3456 7890 or +62 812 3456 7890 "
+     "(in quotes)"),
     ("a: {name: A, lanes: [OPD], atasan: 3}\n", "'a' atasan must be the login of their superior"),
     ("a: {name: A, lanes: [OPD], saluran: [sms]}\n",
      "'a' saluran must be a list of channels from: email, whatsapp, e.g. [email, whatsapp]"),
@@ -183,7 +186,8 @@ def test_accepted_entries_are_read_as_written(tmp_path: Path) -> None:
         "kabid": Person("kabid", "Kabid", "", ("Kepala Bidang (Bidang E-Government)",
                                                "Tim Teknis (Bidang E-Government)"), False, "", False, "",
                         "6281411112222", "", (), ("interkoneksi_data_baru",)),
-        "pemilik": Person("pemilik", "Pemilik", "", (), False, "", False, "", "", "", (), ("a_b", "c.d-1", "Izin_Usaha2")),
+        "pemilik": Person("pemilik", "Pemilik", "", (), False, "", False, "", "", "", (),
+                          ("a_b", "c.d-1", "Izin_Usaha2")),
         "pemeriksa": Person("pemeriksa", "Pemeriksa", "", (), False, "", True, "", "", "", (), ()),
     }
 
