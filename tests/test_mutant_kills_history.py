@@ -119,3 +119,49 @@ def test_history_names_an_unreadable_artefact_and_verify_names_the_altered_snaps
     assert files.startswith("BPMN interkoneksi_data_baru.bpmn, forms ") and "disposisi.schema.json" in files
     assert (f"the pinned definition snapshot {version[:12]} was altered: its content now hashes to "
             f"{sha256_hex(canonical_json(bundle))[:12]} ({files})") in problems
+
+
+def _one_step(tmp_path: Path, data: str) -> Sop:
+    """A request whose first step was completed, its recorded data then replaced by SQL with this JSON text."""
+    tmp_path.mkdir(exist_ok=True)
+    sop = Sop(tmp_path / "sop.db")
+    instance = sop.start()
+    done = sop("complete", str(instance), "AjukanPermohonan", "--data",
+               str(EXAMPLES / "data" / "01_surat_permohonan.yaml"))
+    assert done.exit_code == 0, done.output
+    conn = sqlite3.connect(sop.db)
+    conn.execute("DROP TRIGGER IF EXISTS events_no_update")
+    conn.execute("UPDATE events SET data = ? WHERE task = 'AjukanPermohonan'", (data,))
+    conn.commit()
+    conn.close()
+    return sop
+
+
+def _audit_summary(sop: Sop) -> str:
+    """The summary column of the completed step's line in `sop history --audit`."""
+    line = next(line for line in sop("history", "1", "--audit").stdout.splitlines() if line.startswith("2 "))
+    return re.split(r"\s{2,}", line, maxsplit=7)[7]
+
+
+def test_a_list_of_files_is_summarised_file_by_file(tmp_path: Path) -> None:
+    """An artefact whose field holds several files reads each by its dotted position, name, size and short hash
+    (kills _flatten mutants 15-22, which summarised the list by its length or lost its items)."""
+    files = [{"name": f"lampiran-{i}.pdf", "media_type": "application/pdf", "size": 1000 * i + 24,
+              "sha256": f"{i}" * 64} for i in (1, 2)]
+    sop = _one_step(tmp_path, json.dumps({"lampiran": files, "catatan": "ok"}))
+    assert _csv(sop, 1)["AjukanPermohonan"] == ("lampiran.0=lampiran-1.pdf (1.0 KB, 111111111111), "
+                                                "lampiran.1=lampiran-2.pdf (2.0 KB, 222222222222), catatan=ok")
+
+
+@pytest.mark.parametrize(("data", "whole"), [('"hanya teks"', "'=hanya teks"), ("[1, 2]", "'=[2]")])
+def test_an_artefact_that_is_no_object_is_summarised_without_a_name(tmp_path: Path, data: str, whole: str) -> None:
+    """An event's data changed by SQL into a bare text or list is summarised as it is, with no field name before
+    it (the CSV quotes its leading "=" as a formula's; kills artefact_summary mutant 12, which named it "None")."""
+    assert _csv(_one_step(tmp_path, data), 1)["AjukanPermohonan"] == whole
+
+
+def test_a_summary_of_exactly_the_width_is_not_cut(tmp_path: Path) -> None:
+    """`sop history --audit` shows a 60-character summary whole and cuts a 61-character one to 59 and an
+    ellipsis (kills artefact_summary mutant 26, `<=` to `<`)."""
+    assert _audit_summary(_one_step(tmp_path / "a", json.dumps({"a": "x" * 58}))) == "a=" + "x" * 58
+    assert _audit_summary(_one_step(tmp_path / "b", json.dumps({"a": "x" * 59}))) == "a=" + "x" * 57 + "…"

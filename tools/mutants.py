@@ -56,7 +56,7 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
                       "tests/test_web_limits.py", "tests/test_mutant_kills_web.py"]),
     "roles": (["engine/definitions/roles.py"],
               ["tests/test_roles.py", "tests/test_roles_file_checks.py", "tests/test_hostile_roles.py",
-               "tests/test_mutant_kills_lanes.py"]),
+               "tests/test_mutant_kills_lanes.py", "tests/test_mutant_kills_roles_file.py"]),
     "store-writes": (["engine/store/sql_writes.py"],
                      ["tests/test_store.py", "tests/test_store_contract.py", "tests/test_outbox.py"]),
     "audit-records": (["engine/audit/records.py"],
@@ -64,13 +64,14 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
                        "tests/test_mutant_kills_history.py", "tests/test_returns.py"]),
     "audit-replay": (["engine/audit/replay.py", "engine/audit/derived.py", "engine/audit/lane_audit.py"],
                      ["tests/test_tamper.py", "tests/test_verify_derived.py", "tests/test_audit.py",
-                      "tests/test_returns.py"]),
+                      "tests/test_returns.py", "tests/test_mutant_kills_replay.py"]),
     "audit-bundle": (["engine/audit/bundle.py", "engine/audit/bundle_files.py"],
                      ["tests/test_audit.py", "tests/test_tamper.py"]),
     # tests/test_os_accounts.py is left out: it creates OS accounts (no other run may use them meanwhile) and takes
     # minutes per mutant; the accounts' rules it exercises through real logins are tested in-process beside it.
     "accounts": (["engine/service/people_service.py"],
-                 ["tests/test_accounts.py", "tests/test_web_login.py", "tests/test_mutant_kills_accounts.py"]),
+                 ["tests/test_accounts.py", "tests/test_web_login.py", "tests/test_mutant_kills_accounts.py",
+                  "tests/test_mutant_kills_people.py", "tests/test_setup.py"]),
     "accounts-log": (["engine/store/accounts_log.py"],
                      ["tests/test_accounts_log.py", "tests/test_mutant_kills_accounts.py"]),
 }

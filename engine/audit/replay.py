@@ -411,6 +411,9 @@ def _returned(workflow: Any, event: EventRow, data: Any, context: _Context) -> A
     from engine.runtime.workflow import is_ready_user_task, task_by_uuid
 
     where = N_("event {seq} (task-returned {task})", seq=event.seq, task=event.task)
+    if not isinstance(data, dict):  # data altered into a list or a scalar: named, not an internal error
+        raise Divergence(event.seq, f"{where}: a return carries the step it came from and its reason as a JSON "
+                                    "object, but its data is not one")
     source, source_uuid = data.get("from"), data.get("from_task")
     task = task_by_uuid(workflow, source_uuid) if isinstance(source_uuid, str) else None
     if task is None or task.task_spec.bpmn_id != source or not is_ready_user_task(task):
