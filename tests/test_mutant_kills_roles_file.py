@@ -26,8 +26,8 @@ SURAT = str(DATA / "01_surat_permohonan.yaml")
 ENTRY_MISTAKES = [
     ("a: 3\n", "'a' must be a mapping with name, nip and lanes"),
     ("a: {name: A, lanes: [OPD], zz: 1, peran: x}\n",
-     "'a' has unknown field(s) peran, zz; allowed: atasan, auditor, email, jabatan, lanes, name, nip, operator, "
-     "pemilik_proses, saluran, telepon, unit, unit_kerja"),
+     "'a' has unknown field(s) peran, zz; allowed: atasan, auditor, email, jabatan, jam_tenang, lanes, name, nip, "
+     "operator, pemilik_proses, saluran, telepon, tunggu_jam_kerja, unit, unit_kerja"),
     ("a: {name: A, lanes: [OPD, '  ']}\n", "'a' lanes must be a list of lane names, e.g. [Kepala Bagian]"),
     ("a: {name: A, lanes: [OPD, 3]}\n", "'a' lanes must be a list of lane names, e.g. [Kepala Bagian]"),
     ("a: {name: A, lanes: {OPD: 1}}\n", "'a' lanes must be a list of lane names, e.g. [Kepala Bagian]"),
