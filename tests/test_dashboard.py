@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import CUTI, DEFINITIONS, Sop
-from test_sla_report import CUTI_DATA, TOLAK, Clock, wib
+from test_sla_report import TOLAK, Clock, leave_requests, wib
 
 from engine.common.errors import NoProcessError, RoleError
 from engine.service.facade import Engine
@@ -50,18 +50,7 @@ def office(request: pytest.FixtureRequest, tmp_path: Path) -> Office:
     clock = Clock()
     made = Office(db, definitions, clock)
     engine = made.engine()
-    for when, action in [
-        ("2026-11-02T08:00", lambda: engine.instances.start("permohonan_cuti")),
-        ("2026-11-02T08:30", lambda: engine.instance(1).complete("AjukanCuti", CUTI_DATA)),
-        ("2026-11-02T09:00", lambda: engine.instances.start("permohonan_cuti")),
-        ("2026-11-02T11:30", lambda: engine.instance(2).complete("AjukanCuti", CUTI_DATA)),
-        ("2026-11-02T15:00", lambda: engine.instance(2).complete("Telaah", TOLAK)),
-        ("2026-11-03T11:00", lambda: engine.instance(1).complete("Telaah", TOLAK)),
-        ("2026-11-06T16:00", lambda: engine.instances.start("permohonan_cuti")),
-        ("2026-11-09T08:00", lambda: engine.instance(3).complete("AjukanCuti", CUTI_DATA)),
-    ]:
-        clock.now = wib(when + ":00")
-        action()
+    leave_requests(engine, clock)
     engine.close()
     clock.now = wib(NOW + ":00")
     return made

@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 from conftest import CUTI, DEFINITIONS, Sop
 from picture_tools import need, need_weasyprint
+from test_sla_report import CUTI_DATA, TOLAK, Clock, wib
 
 from engine.common.identity import os_login
 from engine.service.facade import Engine
 
-CUTI_DATA = {"nama": "Ani", "jenis": "tahunan", "mulai": "2026-11-16", "hari": 2}
-TOLAK = {"keputusan": "tolak"}
 PAGE = """process: permohonan_cuti
 sop:
   nama: Permohonan Cuti Pegawai
@@ -35,22 +34,6 @@ data_kegiatan:
   penanggung_jawab: Atasan
 ambang_tepat_waktu: 60
 """
-
-
-def wib(text: str) -> str:
-    """A Jakarta time (UTC+7) as the store writes times."""
-    from datetime import datetime, timedelta
-
-    return (datetime.fromisoformat(text) - timedelta(hours=7)).isoformat(timespec="milliseconds") + "Z"
-
-
-class Clock:
-    """A clock the test sets before each command."""
-
-    now = ""
-
-    def __call__(self) -> str:
-        return self.now
 
 
 @pytest.fixture

@@ -33,6 +33,22 @@ class Clock:
         return self.now
 
 
+def leave_requests(engine: Engine, clock: Clock) -> None:
+    """The three leave requests described under `history`, made at their times (the clock set before each act)."""
+    for when, action in [
+        ("2026-11-02T08:00", lambda: engine.instances.start("permohonan_cuti")),
+        ("2026-11-02T08:30", lambda: engine.instance(1).complete("AjukanCuti", CUTI_DATA)),
+        ("2026-11-02T09:00", lambda: engine.instances.start("permohonan_cuti")),
+        ("2026-11-02T11:30", lambda: engine.instance(2).complete("AjukanCuti", CUTI_DATA)),
+        ("2026-11-02T15:00", lambda: engine.instance(2).complete("Telaah", TOLAK)),
+        ("2026-11-03T11:00", lambda: engine.instance(1).complete("Telaah", TOLAK)),
+        ("2026-11-06T16:00", lambda: engine.instances.start("permohonan_cuti")),
+        ("2026-11-09T08:00", lambda: engine.instance(3).complete("AjukanCuti", CUTI_DATA)),
+    ]:
+        clock.now = wib(when + ":00")
+        action()
+
+
 @pytest.fixture
 def history(tmp_path: Path) -> Sop:
     """Three leave requests on the calendar (AjukanCuti: PT1H; Telaah: P1D), all times WIB:
@@ -46,18 +62,7 @@ def history(tmp_path: Path) -> Sop:
     engine = Engine(
         str(tmp_path / "sop.db"), definitions_dir=definitions, forms_dir=CUTI / "forms", clock=clock, operator="penguji"
     )
-    for when, action in [
-        ("2026-11-02T08:00", lambda: engine.instances.start("permohonan_cuti")),
-        ("2026-11-02T08:30", lambda: engine.instance(1).complete("AjukanCuti", CUTI_DATA)),
-        ("2026-11-02T09:00", lambda: engine.instances.start("permohonan_cuti")),
-        ("2026-11-02T11:30", lambda: engine.instance(2).complete("AjukanCuti", CUTI_DATA)),
-        ("2026-11-02T15:00", lambda: engine.instance(2).complete("Telaah", TOLAK)),
-        ("2026-11-03T11:00", lambda: engine.instance(1).complete("Telaah", TOLAK)),
-        ("2026-11-06T16:00", lambda: engine.instances.start("permohonan_cuti")),
-        ("2026-11-09T08:00", lambda: engine.instance(3).complete("AjukanCuti", CUTI_DATA)),
-    ]:
-        clock.now = wib(when + ":00")
-        action()
+    leave_requests(engine, clock)
     engine.close()
     return Sop(tmp_path / "sop.db", definitions, CUTI / "forms")
 

@@ -130,11 +130,6 @@ class Roles(NamedTuple):
                 return delegation
         return None
 
-    def lanes_of(self, login: str) -> tuple[str, ...]:
-        """The lanes a login holds (none when unknown)."""
-        person = self.people.get(login)
-        return person.lanes if person else ()
-
     def unknown_processes(self, known: set[str]) -> list[tuple[str, str]]:
         """(login, process id) of each `pemilik_proses` entry that names no process known (a warning: a new SOP's
         owner may be named before its file is written)."""
