@@ -188,3 +188,56 @@ def test_ended_months_are_kept_and_the_current_month_read_afresh(office: Office)
     assert [(r["step"], r["months"][-2]["completed"]) for r in after] == [("AjukanCuti", 3), ("Telaah", 2)]
     assert [(r["step"], r["months"][-1]["completed"], r["months"][-1]["on_time"]) for r in after] == [
         ("AjukanCuti", 0, 0), ("Telaah", 1, 0)]  # Telaah of instance 3: ready 9 November, due the 10th
+
+
+def test_heat_keeps_the_ended_months_and_counts_a_step_of_this_month_at_once(office: Office) -> None:
+    """On 1 December the November times are read once and kept: the heat figures are those of `sop report sla`
+    (the same median and nearest-rank p90) before and after Telaah of instance 3 is completed in December, which
+    counts at once; a window starting after November reads December alone."""
+    from datetime import date
+
+    office.clock.now = wib("2026-12-01T08:00:00")
+    engine = office.engine()
+    try:
+        def heat(since: date | None = None) -> list[tuple[str, int, float, float]]:
+            return [(h.step, h.completed, h.median_seconds, h.p90_seconds)
+                    for h in engine.time.heat("permohonan_cuti", since=since)[:2]]
+
+        def report() -> list[tuple[str, int, float, float]]:
+            return [(s.task, s.completed, s.median_seconds, s.p90_seconds)
+                    for s in engine.time.sla_report(process="permohonan_cuti").steps]
+
+        before = heat(date(2026, 11, 1))
+        assert before == report() == [("AjukanCuti", 3, 3600, 9000), ("Telaah", 2, 22500, 36000)]
+        engine.instance(3).complete("Telaah", TOLAK)
+        after = heat(date(2026, 11, 1))
+        december = heat(date(2026, 12, 1))
+    finally:
+        engine.close()
+    # Telaah of instance 3: ready Mon 9 November 08:00, completed Tue 1 December 08:00 WIB: 15 working days.
+    assert after == report() == [("AjukanCuti", 3, 3600, 9000), ("Telaah", 3, 36000, after[1][3])]
+    assert after[1][3] > 36000 and december == [("AjukanCuti", 0, 0, 0), ("Telaah", 1, after[1][3], after[1][3])]
+
+
+@pytest.mark.parametrize("office", ["sqlite"], indirect=True)
+def test_heat_of_steps_recorded_before_the_store_kept_their_times(office: Office) -> None:
+    """An upgraded store's steps lack their recorded times: the heat figures are computed from the events and are
+    the same."""
+    import sqlite3
+
+    engine = office.engine()
+    try:
+        before = engine.time.heat("permohonan_cuti")
+    finally:
+        engine.close()
+    conn = sqlite3.connect(office.db)
+    with conn:
+        conn.execute("UPDATE steps SET taken = NULL, due = NULL")
+    conn.close()
+    engine = office.engine()
+    try:
+        assert engine.time.heat("permohonan_cuti") == before
+    finally:
+        engine.close()
+    assert [(h.step, h.completed, h.median_seconds, h.p90_seconds) for h in before[:2]] == [
+        ("AjukanCuti", 3, 3600, 9000), ("Telaah", 2, 22500, 36000)]

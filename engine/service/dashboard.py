@@ -263,12 +263,18 @@ def build_heat(context: EngineContext, process: str, *, since: str | None = None
     """Each step of the process's newest definition: p50 and p90 working time of the steps completed in
     [since, until) against its Mutu Baku, and what waits on it now."""
     from engine.common.work_calendar import sla_seconds
+    from engine.service.heat_times import StepTimes, step_times
     from engine.service.sla_report import step_figures
 
     narrowed(context, process)
     definition = newest_definition(context, process)
     store = context.store()
-    figures = {f.task: f for f in step_figures(store, context.work_clock, process=process, since=since, until=until)}
+    zone = context.local_times().zone
+    this_month = bounds_of(month_starts(context.clock(), zone, 1)[:1], zone)[0]
+    figures = step_times(context, process, since, until, this_month)
+    if figures is None:  # some step recorded before the store kept its time: computed here
+        figures = {f.task: StepTimes(f.completed, f.median_seconds, f.p90_seconds)
+                   for f in step_figures(store, context.work_clock, process=process, since=since, until=until)}
     waiting = {k: (n, o) for _, k, n, o in store.waiting_counts(context.clock(), by="step", processes=(process,),
                                                                   limit=1000)}
     clock = context.work_clock()

@@ -448,6 +448,9 @@ class Store(Protocol):
     def step_summary(self, process_id: str | None, since: str | None, until: str | None) -> list[tuple[Any, ...]]:
         """Per process and step: name, lane, sla, completed, completed by the due time, median and nearest-rank
         p90 of the working seconds taken (for steps whose times were recorded when they completed)."""
+    def taken_times(self, process_id: str, since: str | None, until: str | None) -> list[tuple[Any, ...]]:
+        """(BPMN id, working seconds taken) of the process's steps completed in [since, until), ordered by step and
+        time (steps whose times were recorded when they completed)."""
     def has_unmeasured_steps(self, process_id: str | None, since: str | None, until: str | None) -> bool:
         """True when a completed step in the window lacks its recorded time taken or due time (recorded before
         the store kept them)."""

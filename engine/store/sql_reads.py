@@ -147,6 +147,12 @@ class SqlStoreReads(ABC):
         sql, params = window(sql, "s.done_at", process_id, since, until)
         return self._query(sql, params)
 
+    def taken_times(self, process_id: str, since: str | None, until: str | None) -> list[tuple[Any, ...]]:
+        """(BPMN id, working seconds taken) of the process's steps completed in [since, until), in that order."""
+        where, params = done_window(process_id, since, until)
+        return self._query(f"SELECT bpmn_id, taken FROM steps WHERE {where} ORDER BY process_id, bpmn_id, taken",
+                           params)
+
     def has_unmeasured_steps(self, process_id: str | None, since: str | None, until: str | None) -> bool:
         """True when a completed step in the window lacks its recorded time taken or due time."""
         where, params = done_window(process_id, since, until)
