@@ -80,13 +80,14 @@ def replay(context: EngineContext, instance: int, *, until: int | None = None) -
 
 def export(context: EngineContext, instance: int, path: str) -> AuditRecord:
     """Write an instance's self-contained audit bundle to path."""
-    from engine.audit.bundle import bundle_of, check_bundle_path, write_bundle
+    from engine.audit.bundle import bundle_monev, bundle_of, check_bundle_path, write_bundle
     from engine.audit.bundle_files import bundle_files_folder, bundle_named_files
     from engine.service.attached_files import write_blob
 
     check_bundle_path(path)
     record = audit_record(context, instance)
     bundle = bundle_of(record, context.clock(), context.operator)
+    bundle["monev"] = bundle_monev(context.store().monev_events(None), record.process_id)
     named = {v["sha256"]: v for _, _, _, v in bundle_named_files(record)}
     if named:  # the files first, each under its hash in the folder beside the bundle; the bundle last
         folder = bundle_files_folder(path)
