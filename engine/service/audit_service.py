@@ -42,13 +42,14 @@ class AuditService:
         return verify_clocks(self._context.store(), self._context.definitions_dir)
 
     def event_log(self, path: str, *, process: str | None = None, since: date | None = None,
-                  until: date | None = None, kind: str = "xes") -> EventLogSummary:
+                  until: date | None = None, kind: str = "xes", fields: tuple[str, ...] = ()) -> EventLogSummary:
         """Write an event log for process mining to path (kind: "xes", IEEE XES; "ocel", OCEL 2.0 JSON): one trace
         per instance the person may read (of one process, started from the day since to the day until), one event
-        per step completed or sent back."""
+        per step completed or sent back; fields (`STEP.FIELD`) as attributes of each trace."""
         from engine.service.event_log import export_event_log
 
-        return export_event_log(self._context, path, process=process, since=since, until=until, kind=kind)
+        return export_event_log(self._context, path, process=process, since=since, until=until, kind=kind,
+                                fields=fields)
 
 
 def audit_record(context: EngineContext, instance: int) -> AuditRecord:
