@@ -355,7 +355,10 @@ def test_a_missing_store_is_refused(tmp_path: Path) -> None:
     ((), "give an instance number and -o FILE (its audit bundle), or --xes FILE"),
     (("1", "--xes", "log.xes"), "give INSTANCE -o FILE (an audit bundle) or --xes FILE (an event log), not both"),
     (("1",), "Missing option '-o' / '--output'"),
-    (("1", "-o", "b.json", "--process", PROCESS), "--process, --since, --until and --field go with --xes FILE or --ocel FILE"),
+    (("1", "-o", "b.json", "--process", PROCESS),
+     "--process, --since, --until and --field go with --xes FILE or --ocel FILE"),
+    (("1", "-o", "b.json", "--field", "AjukanPermohonan.perihal"),
+     "--process, --since, --until and --field go with --xes FILE or --ocel FILE"),
     (("--xes", "log.xes", "--ocel", "log.json"), "give --xes FILE or --ocel FILE, not both"),
 ])
 def test_export_usage(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...],

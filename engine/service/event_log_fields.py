@@ -54,7 +54,7 @@ def _field(name: str, definitions: list[Definition]) -> LoggedField:
         raise ValidationError("--field {name}: give a field of step '{step}''s form after a dot, e.g. {step}.FIELD; "
                               "its fields: {fields}; nothing was written", name=name, step=step,
                               fields=", ".join(sorted(schemas[0].get("properties") or {})) or N_("none"))
-    part, there = "", []
+    part, there = "", list[str]()
     for schema in schemas:
         kind, part, there = _kind(schema, path)
         if kind is not None:
