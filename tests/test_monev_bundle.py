@@ -157,7 +157,7 @@ def test_the_verify_message_in_indonesian(noted: Sop, tmp_path: Path, monkeypatc
     _rewrite(path, bundle)
     result = noted("verify", "--bundle", str(path))
     assert result.exit_code == 1
-    assert "peristiwa pemantauan 1 (catatan pada langkah Telaah dari permohonan_cuti 2026-2, oleh " in result.stdout
+    assert "peristiwa monitoring 1 (catatan pada langkah Telaah dari permohonan_cuti 2026-2, oleh " in result.stdout
     assert "diubah di dalam bundel" in result.stdout
 
 
@@ -184,8 +184,8 @@ def test_lint_refuses_a_threshold_that_is_no_percentage(history: Sop, line: str,
     page = _page(history, line)
     linted = history("lint", str(history.definitions))
     assert linted.exit_code == 1
-    words = (f"ambang_tepat_waktu is {shown}; give a percentage from 0 to 100 without the % sign (the on-time share "
-             "at which a step runs well; 80 when left out), e.g. ambang_tepat_waktu: 80; fix the page")
+    words = (f"ambang_tepat_waktu is {shown}; give a percentage from 0 to 100 without the percent sign (the on-time "
+             "share at which a step runs well; 80 when left out), e.g. ambang_tepat_waktu: 80; fix the page")
     assert f"{page}:{THRESHOLD_LINE}: error [page-invalid]" in linted.stdout
     assert words in linted.stdout
     problems = json.loads(history("lint", str(history.definitions), "--json").stdout)

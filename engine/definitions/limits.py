@@ -33,7 +33,7 @@ def threshold_problem(page: Any) -> str | None:
     value = page[THRESHOLD_KEY]
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
             or not 0 <= value <= 100:
-        return N_("{key} is {value!r}; give a percentage from 0 to 100 without the % sign (the on-time share at "
+        return N_("{key} is {value!r}; give a percentage from 0 to 100 without the percent sign (the on-time share at "
                   "which a step runs well; {default} when left out), e.g. {key}: 80",
                   key=THRESHOLD_KEY, value=value, default=int(DEFAULT_THRESHOLD))
     return None
