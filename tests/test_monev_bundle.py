@@ -216,3 +216,14 @@ def test_lint_accepts_a_percentage_or_none(history: Sop, line: str) -> None:  # 
     assert linted.exit_code == 0 and json.loads(linted.stdout) == [], linted.output
     data = history.json("monev", "--process", PROCESS, "--semester", "2026-2")
     assert data["threshold"] == (float(line.split(": ")[1]) if line.startswith("ambang") else 80)
+
+
+def test_a_bad_threshold_on_a_page_with_a_key_written_twice(history: Sop) -> None:  # noqa: F811
+    """A page that also writes a key twice: the threshold is still reported (at the page, with no line), no
+    traceback."""
+    page = _page(history, "ambang_tepat_waktu: 120\nambang_tepat_waktu: 130")
+    linted = history("lint", str(history.definitions), "--json")
+    assert linted.exit_code == 1 and "Traceback" not in linted.output
+    problems = json.loads(linted.stdout)
+    assert [(p["rule"], p["file"]) for p in problems] == [("page-invalid", str(page))]
+    assert "ambang_tepat_waktu is 130; give a percentage from 0 to 100" in problems[0]["message"]

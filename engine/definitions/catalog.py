@@ -90,9 +90,10 @@ def _key_place(path: Path, text: str, problem: str) -> str:
     """The page and the line of the key a problem names first (`page.yaml:12`), or the page alone."""
     from engine.common.yamlio import parse_yaml_lines
 
-    key = problem.split(" ", 1)[0]
-    lines = parse_yaml_lines(text, str(path))[1]  # it parsed once already: this cannot fail
-    line = lines.get((key,))
+    try:
+        line = parse_yaml_lines(text, str(path))[1].get((problem.split(" ", 1)[0],))
+    except EngineError:  # a key written twice, which the page's own parse let through: the page alone
+        line = None
     return f"{path}:{line}" if line else str(path)
 
 
