@@ -194,25 +194,28 @@ def _say_verdict(verdict: Any) -> None:
               help="With --xes or --ocel: instances started on or after this day (the calendar's time zone).")
 @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
               help="With --xes or --ocel: ... on or before this day.")
+@click.option("--field", "fields", metavar="STEP.FIELD", multiple=True,
+              help="With --xes or --ocel: a form field written on each trace, named as the page's title names it "
+                   "(e.g. AjukanPermohonan.perihal); repeat for more.")
 @click.pass_context
 def export(ctx: click.Context, *, instance: int | None, path: str | None, xes_path: str | None,
-           ocel_path: str | None, process: str | None, since: Any, until: Any) -> None:
+           ocel_path: str | None, process: str | None, since: Any, until: Any, fields: tuple[str, ...]) -> None:
     """Write an instance's self-contained audit bundle (attached files go to the folder beside it, e.g.
     instance-7.files/), or an event log for process mining. Example: sop export 7 -o instance-7.json;
-    sop export --xes log.xes --since 2026-01-01"""
+    sop export --xes log.xes --since 2026-01-01 --field AjukanPermohonan.perihal"""
     if xes_path is not None or ocel_path is not None:
         if instance is not None or path is not None:
             raise click.UsageError("give INSTANCE -o FILE (an audit bundle) or --xes FILE (an event log), not both")
         if xes_path is not None and ocel_path is not None:
             raise click.UsageError("give --xes FILE or --ocel FILE, not both")
         log, kind = (xes_path, "xes") if xes_path is not None else (ocel_path or "", "ocel")
-        _event_log(ctx, log, kind=kind, process=process, since=since, until=until)
+        _event_log(ctx, log, kind=kind, process=process, since=since, until=until, fields=fields)
         return
     if instance is None:
         raise click.UsageError("give an instance number and -o FILE (its audit bundle), or --xes FILE (an event log "
                                "of all instances for process mining)")
-    if process is not None or since is not None or until is not None:
-        raise click.UsageError("--process, --since and --until go with --xes FILE or --ocel FILE")
+    if process is not None or since is not None or until is not None or fields:
+        raise click.UsageError("--process, --since, --until and --field go with --xes FILE or --ocel FILE")
     if path is None:
         raise click.MissingParameter(ctx=ctx, param=next(p for p in export.params if p.name == "path"))
     record = _engine(ctx).instance(instance).export(path)
@@ -227,10 +230,11 @@ def export(ctx: click.Context, *, instance: int | None, path: str | None, xes_pa
                path=path, files=files))
 
 
-def _event_log(ctx: click.Context, path: str, *, kind: str, process: str | None, since: Any, until: Any) -> None:
+def _event_log(ctx: click.Context, path: str, *, kind: str, process: str | None, since: Any, until: Any,
+               fields: tuple[str, ...]) -> None:
     """`sop export --xes FILE` (or --ocel): the event log of the instances the person may read, and what it holds."""
     summary = _engine(ctx).audit.event_log(path, process=process, since=since.date() if since else None,
-                                           until=until.date() if until else None, kind=kind)
+                                           until=until.date() if until else None, kind=kind, fields=fields)
     if kind == "ocel":
         message(N_("Wrote {instances} instance(s) with {events} step event(s) to {path} (OCEL 2.0 JSON; pm4py and "
                    "OCPM tools read it).", instances=summary.instances, events=summary.events, path=summary.path))

@@ -6,6 +6,7 @@ input is refused with nothing written."""
 from __future__ import annotations
 
 import itertools
+import json
 import xml.etree.ElementTree as ET
 from collections import Counter, deque
 from datetime import datetime, timedelta
@@ -52,7 +53,8 @@ def _engine(db: Path | str, operator: str, clock: Ticking | None = None) -> Engi
 
 def _run_paths(db: str) -> None:
     """Instance 1 runs the pasang path, 2 the tunda path (recorded by the Dinas's operator as the officials); 3,
-    requested by the Tata Usaha, is claimed at the topology analysis and sent back to the survey, surveyed again."""
+    requested by the Tata Usaha, is claimed at the topology analysis and sent back to the survey, surveyed again
+    (another distance measured)."""
     clock = Ticking()
     eng = _engine(db, "tu.umum", clock)
     for day, name in zip(DAYS, PATHS, strict=False):
@@ -66,7 +68,8 @@ def _run_paths(db: str) -> None:
         eng.instance(third).complete(step["task"], step["data"], actor=actor, attach=step["attach"] or None)
     eng.instance(third).claim("AnalisaTopologi", actor="kasi.infra")
     eng.instance(third).send_back("AnalisaTopologi", to="SurveyTeknis", reason=REASON, actor="kasi.infra")
-    eng.instance(third).complete("SurveyTeknis", steps[3]["data"], actor="tim.jaringan")
+    eng.instance(third).complete("SurveyTeknis", {**steps[3]["data"], "jarak_ke_titik_akses_meter": 450.5},
+                                 actor="tim.jaringan")  # surveyed again: the log's field holds this last value
     eng.close()
 
 
@@ -352,7 +355,10 @@ def test_a_missing_store_is_refused(tmp_path: Path) -> None:
     ((), "give an instance number and -o FILE (its audit bundle), or --xes FILE"),
     (("1", "--xes", "log.xes"), "give INSTANCE -o FILE (an audit bundle) or --xes FILE (an event log), not both"),
     (("1",), "Missing option '-o' / '--output'"),
-    (("1", "-o", "b.json", "--process", PROCESS), "--process, --since and --until go with --xes FILE or --ocel FILE"),
+    (("1", "-o", "b.json", "--process", PROCESS),
+     "--process, --since, --until and --field go with --xes FILE or --ocel FILE"),
+    (("1", "-o", "b.json", "--field", "AjukanPermohonan.perihal"),
+     "--process, --since, --until and --field go with --xes FILE or --ocel FILE"),
     (("--xes", "log.xes", "--ocel", "log.json"), "give --xes FILE or --ocel FILE, not both"),
 ])
 def test_export_usage(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...],
@@ -372,3 +378,109 @@ def test_the_audit_bundle_is_written_as_before(store: Path, tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert "Exported instance 1" in result.stderr
     assert sop("verify", "--bundle", str(tmp_path / "b.json")).exit_code == 0
+
+
+# The fields of the scenarios' forms a trace carries (tests/../examples/interkoneksi_data_baru/data): text, a nested
+# text, a date, a whole number, a number and Ya/Tidak.
+FIELDS = ("AjukanPermohonan.perihal", "AjukanPermohonan.pengirim.instansi", "AjukanPermohonan.tanggal",
+          "DraftSpesifikasi.bandwidth_mbps", "SurveyTeknis.jarak_ke_titik_akses_meter", "ParafKabid.diparaf")
+
+
+def _field_args() -> list[str]:
+    return [word for name in FIELDS for word in ("--field", name)]
+
+
+@pytest.mark.filterwarnings("ignore:Install the optional requirement:UserWarning")
+def test_chosen_fields_are_trace_attributes_pm4py_reads(store: Path, tmp_path: Path) -> None:
+    """`--field STEP.FIELD` writes each field as a trace attribute of its form's type, from the instance's data as
+    the step was last completed (absent where the step was not done); pm4py reads them with their types."""
+    import pandas as pd
+    import pm4py
+
+    log = tmp_path / "fields.xes"
+    _export(_sop(store), log, *_field_args())
+    traces = {_value(t, "concept:name"): t for t in ET.parse(log).getroot().iter("trace")}
+    kinds = {c.get("key"): c.tag for c in traces["1"] if c.get("key") in FIELDS}
+    assert kinds == {"AjukanPermohonan.perihal": "string", "AjukanPermohonan.pengirim.instansi": "string",
+                     "AjukanPermohonan.tanggal": "date", "DraftSpesifikasi.bandwidth_mbps": "int",
+                     "SurveyTeknis.jarak_ke_titik_akses_meter": "float", "ParafKabid.diparaf": "boolean"}
+    assert _value(traces["1"], "AjukanPermohonan.tanggal") == "2026-11-02T00:00:00.000+07:00"
+    assert {c.get("key") for c in traces["3"] if c.get("key") in FIELDS} == set(FIELDS[:3]) | {FIELDS[4]}
+    frame = pm4py.read_xes(str(log))
+    cases = frame.groupby("case:concept:name").first()
+    assert list(cases["case:AjukanPermohonan.perihal"]) == ["Permohonan pemasangan jaringan komunikasi data"] * 3
+    assert list(cases["case:AjukanPermohonan.pengirim.instansi"]) == ["Dinas Kesehatan Kabupaten Bangka"] * 3
+    assert cases.loc["1", "case:DraftSpesifikasi.bandwidth_mbps"] == 100
+    assert pd.isna(cases.loc["2", "case:DraftSpesifikasi.bandwidth_mbps"])
+    assert list(cases["case:SurveyTeknis.jarak_ke_titik_akses_meter"]) == [420.0, 420.0, 450.5]
+    assert cases.loc["1", "case:ParafKabid.diparaf"] == True  # noqa: E712  (numpy's bool)
+    assert pd.isna(cases.loc["3", "case:ParafKabid.diparaf"])
+    day = pd.Timestamp(cases.loc["1", "case:AjukanPermohonan.tanggal"])
+    assert day.tz is not None and day.tz_convert("UTC") == pd.Timestamp("2026-11-01T17:00:00Z")
+    assert pd.api.types.is_datetime64_any_dtype(frame["case:AjukanPermohonan.tanggal"])
+    assert pd.api.types.is_numeric_dtype(frame["case:SurveyTeknis.jarak_ke_titik_akses_meter"])
+
+
+@pytest.mark.filterwarnings("ignore:Install the optional requirement:UserWarning")
+def test_chosen_fields_are_instance_attributes_in_ocel(store: Path, tmp_path: Path) -> None:
+    """`--ocel` with `--field`: each field is an attribute of the instance objects, declared with its type."""
+    import pm4py
+
+    log = tmp_path / "fields.json"
+    result = _sop(store)("export", "--ocel", str(log), *_field_args())
+    assert result.exit_code == 0, result.output
+    data = json.loads(log.read_text(encoding="utf-8"))
+    declared = {a["name"]: a["type"] for t in data["objectTypes"] if t["name"] == "Instance" for a in t["attributes"]}
+    assert {k: declared[k] for k in FIELDS} == {
+        "AjukanPermohonan.perihal": "string", "AjukanPermohonan.pengirim.instansi": "string",
+        "AjukanPermohonan.tanggal": "time", "DraftSpesifikasi.bandwidth_mbps": "integer",
+        "SurveyTeknis.jarak_ke_titik_akses_meter": "float", "ParafKabid.diparaf": "boolean"}
+    first = next(o for o in data["objects"] if o["id"] == "instance-1")
+    values = {a["name"]: a["value"] for a in first["attributes"]}
+    assert (values["DraftSpesifikasi.bandwidth_mbps"], values["ParafKabid.diparaf"],
+            values["SurveyTeknis.jarak_ke_titik_akses_meter"]) == (100, True, 420.0)
+    ocel = pm4py.read_ocel2_json(str(log))
+    instances = ocel.objects[ocel.objects["ocel:type"] == "Instance"].set_index("ocel:oid")
+    assert instances.loc["instance-3", "SurveyTeknis.jarak_ke_titik_akses_meter"] == 450.5
+
+
+@pytest.mark.parametrize(("field", "words"), [
+    ("Nope.perihal", "--field Nope.perihal: no step 'Nope' with a form in the processes logged; give STEP.FIELD as "
+                     "the page's title names it, e.g. AjukanPermohonan.FIELD; steps: AjukanPermohonan, "),
+    ("AjukanPermohonan.perihall", "--field AjukanPermohonan.perihall: 'perihall' is no field of step "
+                                  "'AjukanPermohonan''s form; its fields: alamat_lokasi, kebutuhan, kontak, "),
+    ("AjukanPermohonan.pengirim.kota", "'kota' is no field of step 'AjukanPermohonan''s form; its fields: instansi, "
+                                       "jabatan, nama, nip; nothing was written"),
+    ("AjukanPermohonan.pengirim", "--field AjukanPermohonan.pengirim: 'pengirim' holds a list, a group of fields or a "
+                                  "file; give a field of text, a number, a date or Ya/Tidak; nothing was written"),
+    ("AjukanPermohonan.pindaian_surat", "'pindaian_surat' holds a list, a group of fields or a file"),
+    ("AjukanPermohonan", "--field AjukanPermohonan: give a field of step 'AjukanPermohonan''s form after a dot, e.g. "
+                         "AjukanPermohonan.FIELD; its fields: alamat_lokasi, "),
+])
+def test_an_unknown_field_is_refused_and_nothing_is_written(store: Path, tmp_path: Path, field: str,
+                                                            words: str) -> None:
+    """A step or field the forms lack, or a field holding no single value: refused naming it and what there is; the
+    file as it was, the store unchanged."""
+    sop = _sop(store)
+    log = tmp_path / "log.xes"
+    log.write_text("the log before\n", encoding="utf-8")
+    before = sop.dump()
+    for kind in ("--xes", "--ocel"):
+        result = sop("export", kind, str(log), "--field", "AjukanPermohonan.perihal", "--field", field)
+        assert result.exit_code == 1, result.output
+        assert words in result.stderr, result.stderr
+        assert "Traceback" not in result.output
+    assert log.read_text(encoding="utf-8") == "the log before\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.xes"]
+    assert sop.dump() == before
+
+
+def test_fields_are_the_same_in_every_language(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The log with fields (of one process) is the same file under Indonesian and English: values are data."""
+    files = []
+    for lang in ("id", "en"):
+        monkeypatch.setenv("SOP_LANG", lang)
+        files.append(tmp_path / f"{lang}.xes")
+        _export(_sop(store), files[-1], "--process", PROCESS, *_field_args())
+    assert files[0].read_bytes() == files[1].read_bytes()
+    assert files[0].read_bytes().count(b'<boolean key="ParafKabid.diparaf" value="true"/>') == 2

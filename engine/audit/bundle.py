@@ -15,7 +15,8 @@ from engine.common.atomic_file import write_atomically
 from engine.common.canonical import canonical_json
 from engine.common.data_limits import parse_json_int, refuse_json_constant
 from engine.common.errors import DataFileError
-from engine.store.protocol import EventRow
+from engine.common.i18n import N_
+from engine.store.protocol import EventRow, MonevEventRow
 
 BUNDLE_FORMAT = "sop-audit-bundle/1"
 
@@ -36,6 +37,76 @@ def bundle_of(record: AuditRecord, exported_at: str, exported_by: str) -> dict[s
         "state": json.loads(record.state) if record.state else None,
         "delegations": bundle_delegations(record),
     }
+
+
+def bundle_monev(rows: list[MonevEventRow], process_id: str) -> list[dict[str, Any]]:
+    """The monitoring log's events of one process (its notes and evaluations, from `sop monev`), each with the hash
+    of the event before it in the store's whole log, so that a bundle rechecks every hash without the others."""
+    out = []
+    previous = ""
+    for row in rows:
+        if row.process_id == process_id:
+            try:
+                data: Any = json.loads(row.data)
+            except ValueError:
+                data = row.data  # `sop verify` names it in the store; the bundle's check fails on it
+            out.append({"seq": row.seq, "time": row.time, "kind": row.kind, "process": row.process_id,
+                        "period": row.period, "item": row.item, "actor": row.actor, "data": data,
+                        "previous": previous, "hash": row.hash})
+        previous = row.hash
+    return out
+
+
+def bundle_monev_problems(data: dict[str, Any]) -> list[str]:
+    """What is wrong with a bundle's monitoring events: each hash over the event before it and its columns, the
+    order, and each link between events that followed each other in the store's log (none in older bundles)."""
+    from engine.store.monev_rows import monev_event_hash
+
+    items = data.get("monev")
+    if items is None:
+        return []  # a bundle written before the monitoring log was bundled
+    if not isinstance(items, list):
+        return [N_("the bundle's monitoring events are not a list; give a file written by `sop export`")]
+    process = data.get("instance", {}).get("process") if isinstance(data.get("instance"), dict) else None
+    problems: list[str] = []
+    last: MonevEventRow | None = None
+    for number, item in enumerate(items, 1):
+        try:
+            row = MonevEventRow(_int(item["seq"]), _str(item["time"]), _str(item["kind"]), _str(item["process"]),
+                                _str(item["period"]), _str(item["item"]), _str(item["actor"]),
+                                canonical_json(item["data"]), _str(item["hash"]))
+            previous = _str(item["previous"])
+        except (KeyError, TypeError, ValueError) as exc:
+            problems.append(N_("monitoring event {number} of the bundle lacks or garbles a field ({exc_type}: {exc})",
+                               number=number, exc_type=type(exc).__name__, exc=exc))
+            continue
+        where = _monev_place(row)
+        if row.process_id != process:
+            problems.append(N_("{where} is not of the bundle's process {process}", where=where, process=process))
+        if last is not None and row.seq <= last.seq:
+            problems.append(N_("{where} is out of order (after monitoring event {before})", where=where,
+                               before=last.seq))
+        elif last is not None and row.seq == last.seq + 1 and previous != last.hash:
+            problems.append(N_("{where} does not follow monitoring event {before}: one of them was altered",
+                               where=where, before=last.seq))
+        if monev_event_hash(previous, row, item["data"]) != row.hash:
+            problems.append(N_("{where}: hash mismatch — the monitoring event was altered in the bundle",
+                               where=where))
+        last = row
+    return problems
+
+
+def _monev_place(row: MonevEventRow) -> str:
+    """A monitoring event as verify names it: its number, what it is, of which process and semester, by whom, when."""
+    fields = {"seq": row.seq, "item": row.item, "process": row.process_id, "period": row.period, "actor": row.actor,
+              "time": row.time}
+    if row.item:
+        return N_("monitoring event {seq} (the note on step {item} of {process} {period}, by {actor} at {time})",
+                  **fields)
+    if row.kind == "evaluation":
+        return N_("monitoring event {seq} (the evaluation of {process} {period}, by {actor} at {time})", **fields)
+    return N_("monitoring event {seq} ({kind} of {process} {period}, by {actor} at {time})", kind=row.kind,
+              **fields)
 
 
 def check_bundle_path(path: str) -> None:

@@ -68,13 +68,15 @@ def bundle_file_problems(bundle_path: str, record: AuditRecord) -> list[Problem]
 
 
 def _delegation_problems(bundle_path: str) -> list[Problem]:
-    """The problems of the delegations a bundle carries (the acts done under a Plh./Plt. and their roles events)."""
+    """The problems of the delegations a bundle carries (the acts done under a Plh./Plt. and their roles events),
+    and of its monitoring events."""
     from pathlib import Path
 
     from engine.audit.acting import bundle_delegation_problems
+    from engine.audit.bundle import bundle_monev_problems
 
     data = json.loads(Path(bundle_path).read_text(encoding="utf-8"))  # read_bundle read it whole already
-    return [Problem(0, p) for p in bundle_delegation_problems(data)]
+    return [Problem(0, p) for p in bundle_delegation_problems(data) + bundle_monev_problems(data)]
 
 
 def verify_bundle(bundle_path: str) -> Any:

@@ -14,12 +14,24 @@ from engine.audit.xes_writer import LoggedCase, LoggedEvent
 EPOCH = "1970-01-01T00:00:00Z"  # OCEL 2.0's time for an object attribute that does not change
 INSTANCE_ATTRIBUTES = (("process", "string"), ("processName", "string"), ("title", "string"), ("status", "string"),
                        ("started", "time"), ("completed", "time"))
+FIELD_TYPES = {"string": "string", "int": "integer", "float": "float", "boolean": "boolean", "date": "time"}
 EVENT_ATTRIBUTES = (("lifecycle", "string"), ("seq", "integer"), ("task", "string"), ("returnedTo", "string"),
                     ("reason", "string"))
 
 
 def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
+
+
+def _field_value(kind: str, value: str) -> Any:
+    """A form field's value as OCEL 2.0 JSON holds it: numbers and Ya/Tidak as JSON values, the rest as text."""
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind == "boolean":
+        return value == "true"
+    return value
 
 
 class OcelWriter:
@@ -31,6 +43,7 @@ class OcelWriter:
         self._people: dict[str, None] = {}
         self._lanes: dict[str, None] = {}
         self._activities: dict[str, None] = {}
+        self._fields: dict[str, str] = {}  # the form fields met on the instances: key -> OCEL type
         self._events = 0
         self._objects = 0
 
@@ -48,6 +61,9 @@ class OcelWriter:
         values = (case.process_id, case.process_name, case.title, case.status, case.started, case.completed)
         attributes = [{"name": key, "time": EPOCH, "value": value}
                       for (key, _), value in zip(INSTANCE_ATTRIBUTES, values, strict=True) if value]
+        for kind, key, value in case.fields:
+            self._fields.setdefault(key, FIELD_TYPES[kind])
+            attributes.append({"name": key, "time": EPOCH, "value": _field_value(kind, value)})
         self._spool.write((b",\n" if self._objects else b"\n") +
                           _json({"id": instance, "type": "Instance", "attributes": attributes}))
         self._objects += 1
@@ -86,7 +102,8 @@ class OcelWriter:
             self._objects += 1
         event_types = [{"name": name, "attributes": [{"name": k, "type": t} for k, t in EVENT_ATTRIBUTES]}
                        for name in self._activities]
-        object_types = [{"name": "Instance", "attributes": [{"name": k, "type": t} for k, t in INSTANCE_ATTRIBUTES]},
+        instance = [*INSTANCE_ATTRIBUTES, *self._fields.items()]
+        object_types = [{"name": "Instance", "attributes": [{"name": k, "type": t} for k, t in instance]},
                         {"name": "Person", "attributes": [{"name": "login", "type": "string"}]},
                         {"name": "Lane", "attributes": [{"name": "name", "type": "string"}]}]
         file.write(b'\n],"eventTypes":' + _json(event_types) + b',"objectTypes":' + _json(object_types) + b"}\n")

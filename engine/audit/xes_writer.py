@@ -38,7 +38,8 @@ class LoggedEvent(NamedTuple):
 
 
 class LoggedCase(NamedTuple):
-    """One trace: an instance's number, process, title, status, start (and completion) time, and its events."""
+    """One trace: an instance's number, process, title, status, start (and completion) time, its events, and the
+    form fields logged as (XES kind: string, int, float, boolean or date; key; value)."""
 
     instance: int
     process_id: str
@@ -48,6 +49,7 @@ class LoggedCase(NamedTuple):
     started: str
     completed: str | None
     events: tuple[LoggedEvent, ...]
+    fields: tuple[tuple[str, str, str], ...] = ()
 
 
 def _text(value: str) -> str:
@@ -99,6 +101,7 @@ class XesWriter:
                   _attribute("date", "started", case.started, "    ")]
         if case.completed:
             parts.append(_attribute("date", "completed", case.completed, "    "))
+        parts += [_attribute(kind, key, value, "    ") for kind, key, value in case.fields]
         for event in case.events:
             parts += ["    <event>\n", _attribute("string", "concept:name", event.name, "      "),
                       _attribute("date", "time:timestamp", event.time, "      "),

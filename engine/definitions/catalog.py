@@ -11,7 +11,7 @@ from engine.bpmn.xml_reading import read_diagram_file
 from engine.common.errors import DefinitionError, EngineError
 from engine.common.i18n import N_
 from engine.common.yamlio import parse_yaml
-from engine.definitions.limits import count_limit_problem
+from engine.definitions.limits import count_limit_problem, threshold_problem
 from engine.definitions.rules import (
     DiagramRuleError,
     diagram_findings,
@@ -77,12 +77,24 @@ def yaml_pages(definitions_dir: Path, broken: dict[str, str]) -> Pages:
             continue  # not an SOP page (a roles or calendar file, say)
         from engine.definitions.lane_units import unit_problem
 
-        problem = count_limit_problem(page) or unit_problem(page)
+        problem = count_limit_problem(page) or unit_problem(page) or threshold_problem(page)
         if problem:
-            broken[path.stem] = f"{path}: {problem}; fix the page"
+            broken[path.stem] = N_("{where}: {problem}; fix the page", where=_key_place(path, text, problem),
+                                   problem=problem)
             continue
         pages[page["process"]] = (path.name, text, page)
     return pages
+
+
+def _key_place(path: Path, text: str, problem: str) -> str:
+    """The page and the line of the key a problem names first (`page.yaml:12`), or the page alone."""
+    from engine.common.yamlio import parse_yaml_lines
+
+    try:
+        line = parse_yaml_lines(text, str(path))[1].get((problem.split(" ", 1)[0],))
+    except EngineError:  # a key written twice, which the page's own parse let through: the page alone
+        line = None
+    return f"{path}:{line}" if line else str(path)
 
 
 def scan(definitions_dir: str | Path, forms_dir: str | Path) -> Catalog:

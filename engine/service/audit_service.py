@@ -42,13 +42,14 @@ class AuditService:
         return verify_clocks(self._context.store(), self._context.definitions_dir)
 
     def event_log(self, path: str, *, process: str | None = None, since: date | None = None,
-                  until: date | None = None, kind: str = "xes") -> EventLogSummary:
+                  until: date | None = None, kind: str = "xes", fields: tuple[str, ...] = ()) -> EventLogSummary:
         """Write an event log for process mining to path (kind: "xes", IEEE XES; "ocel", OCEL 2.0 JSON): one trace
         per instance the person may read (of one process, started from the day since to the day until), one event
-        per step completed or sent back."""
+        per step completed or sent back; fields (`STEP.FIELD`) as attributes of each trace."""
         from engine.service.event_log import export_event_log
 
-        return export_event_log(self._context, path, process=process, since=since, until=until, kind=kind)
+        return export_event_log(self._context, path, process=process, since=since, until=until, kind=kind,
+                                fields=fields)
 
 
 def audit_record(context: EngineContext, instance: int) -> AuditRecord:
@@ -80,13 +81,14 @@ def replay(context: EngineContext, instance: int, *, until: int | None = None) -
 
 def export(context: EngineContext, instance: int, path: str) -> AuditRecord:
     """Write an instance's self-contained audit bundle to path."""
-    from engine.audit.bundle import bundle_of, check_bundle_path, write_bundle
+    from engine.audit.bundle import bundle_monev, bundle_of, check_bundle_path, write_bundle
     from engine.audit.bundle_files import bundle_files_folder, bundle_named_files
     from engine.service.attached_files import write_blob
 
     check_bundle_path(path)
     record = audit_record(context, instance)
     bundle = bundle_of(record, context.clock(), context.operator)
+    bundle["monev"] = bundle_monev(context.store().monev_events(None), record.process_id)
     named = {v["sha256"]: v for _, _, _, v in bundle_named_files(record)}
     if named:  # the files first, each under its hash in the folder beside the bundle; the bundle last
         folder = bundle_files_folder(path)

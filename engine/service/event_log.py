@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from engine.audit.ocel_writer import OcelWriter
     from engine.audit.xes_writer import LoggedCase, LoggedEvent, XesWriter
     from engine.service.context import EngineContext
+    from engine.service.event_log_fields import LoggedField
     from engine.store.protocol import EventRow, ListedInstance, Store
 
 PAGE = 500  # instances read per query: memory holds one page of rows and one instance's events at a time
@@ -37,10 +38,11 @@ class EventLogSummary(NamedTuple):
 
 
 def export_event_log(context: EngineContext, path: str, *, process: str | None = None, since: date | None = None,
-                     until: date | None = None, kind: str = "xes") -> EventLogSummary:
+                     until: date | None = None, kind: str = "xes", fields: tuple[str, ...] = ()) -> EventLogSummary:
     """Write the log (kind: "xes" for IEEE XES, "ocel" for OCEL 2.0 JSON) of the instances the person may read (of
     one process; started from the day `since` to the day `until`, the office's days) to path, through a temporary
-    file renamed over it when complete."""
+    file renamed over it when complete; each trace carries the form fields named (`STEP.FIELD`, as the page's title
+    names them) from its data as the step was last completed."""
     from engine.common.atomic_file import atomic_output
     from engine.service.sla_report import day_window
 
@@ -52,13 +54,14 @@ def export_event_log(context: EngineContext, path: str, *, process: str | None =
     store = context.store()  # a missing store is refused here, before the file is touched
     if process is not None:
         _known_process(context, process)
+    logged = _fields(context, process, fields)
     start, end = day_window(context.work_clock(), since, until) if since or until else (None, None)
     name = _process_name(context, process) if process else None
     traces = events = 0
     with atomic_output(path, what=N_("the event log")) as file:
         writer = _writer(kind, file)
         writer.head(name=name)
-        for case in _cases(context, store, (process, start, end)):
+        for case in _cases(context, store, (process, start, end), logged):
             writer.case(case)
             traces += 1
             events += len(case.events)
@@ -85,6 +88,16 @@ def _known_process(context: EngineContext, process: str) -> None:
                              "was written", process_id=process, known=", ".join(known) or "none")
 
 
+def _fields(context: EngineContext, process: str | None, names: tuple[str, ...]) -> tuple[LoggedField, ...]:
+    """The fields named, checked against the forms of the process logged (of every process when none is named)."""
+    if not names:
+        return ()
+    from engine.service.event_log_fields import logged_fields
+
+    definitions = [d for d in context.catalog().definitions if process is None or d.process_id == process]
+    return logged_fields(names, definitions)
+
+
 def _process_name(context: EngineContext, process: str) -> str:
     for definition in context.catalog().definitions:
         if definition.process_id == process:
@@ -92,10 +105,11 @@ def _process_name(context: EngineContext, process: str) -> str:
     return process
 
 
-def _cases(context: EngineContext, store: Store,
-           where: tuple[str | None, str | None, str | None]) -> Iterator[LoggedCase]:
-    """Each readable instance as a trace, in number order, read a page at a time (where: process, started from,
-    started before)."""
+def _cases(context: EngineContext, store: Store, where: tuple[str | None, str | None, str | None],
+           fields: tuple[LoggedField, ...]) -> Iterator[LoggedCase]:
+    """Each readable instance as a trace with the fields logged, in number order, read a page at a time (where:
+    process, started from, started before)."""
+    from engine.service.event_log_fields import field_values
     from engine.service.instance_service import InstanceService
     from engine.service.reading import read_scope
     from engine.store.protocol import InstanceQuery
@@ -112,7 +126,8 @@ def _cases(context: EngineContext, store: Store,
         page, _ = store.search_instances(InstanceQuery(process=process, started_from=start, started_until=end,
                                                        sort="id", offset=offset, limit=PAGE, scope=scope))
         for listed in page:
-            yield _case(listed, store.events(listed.id), names, zone)
+            rows = store.events(listed.id)
+            yield _case(listed, rows, names, zone)._replace(fields=field_values(fields, rows, zone))
         if len(page) < PAGE:
             return
         offset += PAGE

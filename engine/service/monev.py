@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from engine.common.errors import DefinitionError, RoleError, ValidationError
 from engine.common.i18n import N_
 from engine.common.monev_values import GOOD, NOT_GOOD, NOT_MEASURED
+from engine.definitions.limits import DEFAULT_THRESHOLD, THRESHOLD_KEY, threshold_problem
 
 if TYPE_CHECKING:
     from engine.definitions.roles import Roles
     from engine.service.context import EngineContext
     from engine.table.sop_table import SopTable
 
-DEFAULT_THRESHOLD = 80.0
-THRESHOLD_KEY = "ambang_tepat_waktu"
 MAX_NOTE = 2000  # characters of a Catatan, a Tindakan or a criterion's note
 _PERIOD = re.compile(r"^(\d{4})-([12])$")
 
@@ -58,11 +57,10 @@ def parse_semester(text: str) -> Semester:
 
 def threshold_of(page: dict[str, Any], process: str) -> float:
     """The on-time share (percent) at which a step runs well: the page's `ambang_tepat_waktu`, default 80."""
-    value = page.get(THRESHOLD_KEY, DEFAULT_THRESHOLD)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
-        raise DefinitionError("The page of process {process}: {key} is {value!r}; give a percentage from 0 to 100, "
-                              "e.g. {key}: 80", process=process, key=THRESHOLD_KEY, value=value)
-    return float(value)
+    problem = threshold_problem(page)
+    if problem:  # loading refuses such a page already; a definition pinned before the check still reads here
+        raise DefinitionError("The page of process {process}: {problem}", process=process, problem=problem)
+    return float(page.get(THRESHOLD_KEY, DEFAULT_THRESHOLD))
 
 
 def head_lane(page: dict[str, Any], lanes: tuple[str, ...]) -> str | None:

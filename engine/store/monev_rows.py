@@ -24,6 +24,11 @@ def sealed_monev_event(previous: MonevEventRow | None, row: MonevEventRow, data:
     return row._replace(hash=chain_hash(previous.hash if previous else "", _body(row, data)))
 
 
+def monev_event_hash(previous: str, row: MonevEventRow, data: Any) -> str:
+    """The hash a monitoring event holds: over the previous event's hash and its columns (data parsed)."""
+    return chain_hash(previous, _body(row, data))
+
+
 def _body(row: MonevEventRow, data: Any) -> dict[str, Any]:
     """A monitoring event as its hash covers it: every column but the hash, the data as parsed JSON."""
     return {"seq": row.seq, "time": row.time, "kind": row.kind, "process": row.process_id, "period": row.period,
