@@ -196,13 +196,13 @@ def _say_verdict(verdict: Any) -> None:
               help="With --xes or --ocel: ... on or before this day.")
 @click.option("--field", "fields", metavar="STEP.FIELD", multiple=True,
               help="With --xes or --ocel: a form field written on each trace, named as the page's title names it "
-                   "(e.g. AjukanPermohonan.perihal); repeat for more.")
+                   "(e.g. Permohonan.perihal); repeat for more.")
 @click.pass_context
 def export(ctx: click.Context, *, instance: int | None, path: str | None, xes_path: str | None,
            ocel_path: str | None, process: str | None, since: Any, until: Any, fields: tuple[str, ...]) -> None:
     """Write an instance's self-contained audit bundle (attached files go to the folder beside it, e.g.
     instance-7.files/), or an event log for process mining. Example: sop export 7 -o instance-7.json;
-    sop export --xes log.xes --since 2026-01-01 --field AjukanPermohonan.perihal"""
+    sop export --xes log.xes --since 2026-01-01 --field Permohonan.perihal"""
     if xes_path is not None or ocel_path is not None:
         if instance is not None or path is not None:
             raise click.UsageError("give INSTANCE -o FILE (an audit bundle) or --xes FILE (an event log), not both")
