@@ -44,6 +44,7 @@ from .common.models import OutboxEvent as OutboxEvent
 from .common.models import ProcessInfo as ProcessInfo
 from .common.models import StepResult as StepResult
 from .common.models import TaskView as TaskView
+from .common.models import WaitView as WaitView
 from .common.sizes import size_text as size_text
 from .common.yamlio import parse_yaml as parse_yaml
 from .common.yamlio import read_data_file as read_data_file

@@ -242,6 +242,11 @@ def complete(ctx: click.Context, *, instance: int, task: str, data_file: str | N
     message(f"Completed '{result.completed_task}' of instance {view.instance}; instance is {view.status}.")
     if view.tasks:
         click.echo(tasks_table(view.tasks, times=engine.time.local_times(), words=engine.time.duration_words))
+    elif view.status == "running":
+        local = engine.time.local_times().text
+        for wait in engine.instance(view.instance).waits():
+            say(N_("Waiting: {name} - the instance goes on by itself at {moment}", name=wait.name,
+                   moment=local(wait.due)))
 
 
 @cli.command()
@@ -281,6 +286,9 @@ def show(ctx: click.Context, instance: int, as_json: bool, audit: bool) -> None:
         click.echo(tasks_table(view.tasks, engine.time.now(), engine.time.local_times()))
         for claimed in (t for t in view.tasks if t.claimed_by):
             say(f"'{claimed.task}' is claimed by {claimed.claimed_by} since {local(claimed.claimed_at, seconds=True)}.")
+    for wait in view.waiting:
+        say(N_("Waiting: {name} - the instance goes on by itself at {moment}", name=wait.name,
+               moment=local(wait.due)))
     if view.tasks:
         from .render import indented
 

@@ -41,8 +41,12 @@ def tick(ctx: click.Context, as_json: bool) -> None:
         local = engine.time.local_times().text
         for fired in result.fired:
             ready = ", ".join(fired.tasks) or "none"
-            say(f"Instance {fired.instance}: timer '{fired.timer}' on '{fired.attached_to}' "
-                       f"(due {local(fired.due)}) fired; instance is {fired.status}; ready: {ready}")
+            if fired.attached_to:
+                say(f"Instance {fired.instance}: timer '{fired.timer}' on '{fired.attached_to}' "
+                    f"(due {local(fired.due)}) fired; instance is {fired.status}; ready: {ready}")
+            else:
+                say(f"Instance {fired.instance}: the wait '{fired.timer}' (due {local(fired.due)}) ended; "
+                    f"instance is {fired.status}; ready: {ready}")
         message(f"{len(result.fired)} timer(s) fired at {local(result.now, seconds=True)}.")
         if result.overdue:
             message(f"{len(result.overdue)} task(s) newly overdue: announced in `sop events`.")

@@ -191,18 +191,19 @@ def test_timers_sop_cannot_run_are_refused_at_load(tmp_path: Path, old: str, new
         scan(definitions, TENGGAT / "forms").get("surat_tenggat")
 
 
-def test_a_timer_on_an_intermediate_event_is_still_refused(tmp_path: Path) -> None:
-    """Timers other than boundary timers on user tasks stay refused."""
+def test_a_message_catch_event_is_still_refused(tmp_path: Path) -> None:
+    """A wait in the flow runs when it is a timer (tests/test_flow_timers.py); one waiting for a message is refused
+    naming the element and what sop waits on."""
     definitions = tmp_path / "definitions"
     definitions.mkdir()
-    text = BPMN.read_text(encoding="utf-8").replace(
-        '<bpmn:boundaryEvent id="Tenggat_Konsep" name="Tenggat 3 jam" attachedToRef="Konsep">',
-        '<bpmn:intermediateCatchEvent id="Tenggat_Konsep" name="Tenggat 3 jam">',
-    ).replace("</bpmn:boundaryEvent>\n    <bpmn:userTask id=\"Eskalasi\"",
-              "</bpmn:intermediateCatchEvent>\n    <bpmn:userTask id=\"Eskalasi\"")
-    (definitions / BPMN.name).write_text(text, encoding="utf-8")
-    with pytest.raises(EngineError, match="intermediateCatchEvent 'Tenggat_Konsep' is refused"):
-        scan(definitions, TENGGAT / "forms").get("surat_tenggat")
+    source = ROOT / "tests" / "data" / "tunggu" / "definitions" / "tunggu_balasan.bpmn"
+    text = source.read_text(encoding="utf-8").replace(
+        '<bpmn:timerEventDefinition id="TimerDef_Tunggu"><bpmn:timeDuration>P3D</bpmn:timeDuration>'
+        '</bpmn:timerEventDefinition>', '<bpmn:messageEventDefinition id="Pesan" />')
+    (definitions / source.name).write_text(text, encoding="utf-8")
+    with pytest.raises(EngineError, match="intermediateCatchEvent 'TungguBalasan' is refused: sop waits on timers "
+                                          r"\(a timerEventDefinition with a timeDuration\) but has no message"):
+        scan(definitions, TENGGAT / "forms").get("tunggu_balasan")
 
 
 def test_a_timer_reading_data_is_evaluated_by_the_restricted_evaluator(tmp_path: Path) -> None:

@@ -37,7 +37,8 @@ UNSUPPORTED = {
     "businessRuleTask": N_("sop has no decision tables yet; use an exclusive gateway"),
     "sendTask": N_("sop does not send messages yet"),
     "receiveTask": N_("sop does not receive messages yet"),
-    "intermediateCatchEvent": N_("sop has no timer or message events yet"),
+    "intermediateCatchEvent": N_("sop waits on timers (a timerEventDefinition with a timeDuration) but has no "
+                                 "message, signal or other catch events yet"),
     "intermediateThrowEvent": N_("sop throws no message, signal or other events yet (a plain one, with no event "
                                  "definition, is a milestone and runs)"),
     "callActivity": N_("sop does not call other processes yet"),
@@ -98,7 +99,8 @@ def process_problems(process: Any, step_ids: set[str],
             yield DiagramProblem(line, element_id, "id-reserved", N_(
                 "element id '{element_id}' collides with SpiffWorkflow's internal task of that name; rename it "
                 "(for example StartEvent_1)", element_id=element_id))
-        if name in UNSUPPORTED and not (name == "intermediateThrowEvent" and not _definitions(element)):
+        if name in UNSUPPORTED and not (name == "intermediateThrowEvent" and not _definitions(element)) and not (
+                name == "intermediateCatchEvent" and is_timer_catch(element)):
             owner = element_id or element.getparent().get("id")
             rule = "script-refused" if name == "scriptTask" else "element-unsupported"
             yield DiagramProblem(line, owner, rule, _refused(name, element_id, owner, UNSUPPORTED[name]))
@@ -108,8 +110,11 @@ def process_problems(process: Any, step_ids: set[str],
         if name == "boundaryEvent":
             yield from boundary_timer_problems(process, element, step_ids, start_data)
             continue
-        if name == "timerEventDefinition" and tag(element.getparent()) == "boundaryEvent":
-            continue  # checked with its boundary event
+        if name == "intermediateCatchEvent" and is_timer_catch(element):
+            yield from timer_problems(element, _definitions(element)[0], step_ids, start_data)
+            continue
+        if name == "timerEventDefinition" and tag(element.getparent()) in ("boundaryEvent", "intermediateCatchEvent"):
+            continue  # checked with its event
         if name.endswith("EventDefinition") and name not in ALLOWED_EVENT_DEFINITIONS:
             parent = element.getparent()
             yield DiagramProblem(line, parent.get("id"), "element-unsupported", N_(
@@ -157,10 +162,6 @@ def _data_owner(element: Any) -> str | None:
 def boundary_timer_problems(process: Any, event: Any, step_ids: set[str],
                             start_data: frozenset[str] = frozenset()) -> Iterator[DiagramProblem]:
     """A boundary event must be one timer with a duration, attached to a user or manual task."""
-    from engine.common.durations import DURATION_SHAPE
-    from engine.common.errors import EngineError
-    from engine.common.work_calendar import split_duration
-
     event_id, line = event.get("id"), event.sourceline
     definitions = [c for c in event if tag(c).endswith("EventDefinition")]
     if len(definitions) != 1 or tag(definitions[0]) != "timerEventDefinition":
@@ -176,7 +177,24 @@ def boundary_timer_problems(process: Any, event: Any, step_ids: set[str],
             "boundaryEvent '{event_id}' is attached to '{target}' ({kind}); {help}", event_id=event_id,
             target=target, kind=kind, help=TIMER_HELP))
         return
-    given = {tag(c): (c.text or "").strip() for c in definitions[0] if tag(c)}
+    yield from timer_problems(event, definitions[0], step_ids, start_data)
+
+
+def is_timer_catch(event: Any) -> bool:
+    """True for an intermediate catch event whose one event definition is a timer: a wait in the flow."""
+    definitions = _definitions(event)
+    return len(definitions) == 1 and tag(definitions[0]) == "timerEventDefinition"
+
+
+def timer_problems(event: Any, definition: Any, step_ids: set[str],
+                   start_data: frozenset[str] = frozenset()) -> Iterator[DiagramProblem]:
+    """A timer (on a boundary or waiting in the flow) must give one duration: bare (PT3H) or an expression."""
+    from engine.common.durations import DURATION_SHAPE
+    from engine.common.errors import EngineError
+    from engine.common.work_calendar import split_duration
+
+    event_id, line = event.get("id"), event.sourceline
+    given = {tag(c): (c.text or "").strip() for c in definition if tag(c)}
     if set(given) != {"timeDuration"}:
         named = ", ".join(sorted(given)) or N_("nothing")
         yield DiagramProblem(line, event_id, "element-unsupported", N_(

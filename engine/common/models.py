@@ -80,6 +80,18 @@ class CommentView(NamedTuple):
         return {**self._asdict(), "file": self.file.to_json() if self.file is not None else None}
 
 
+class WaitView(NamedTuple):
+    """A timer the instance's flow waits on (an intermediate timer event): the flow goes on when it is due."""
+
+    timer: str  # its BPMN id
+    name: str  # its name in the diagram (its id when it has none)
+    due: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON of one wait."""
+        return self._asdict()
+
+
 class InstanceView(NamedTuple):
     """An instance as `sop show` presents it."""
 
@@ -96,6 +108,7 @@ class InstanceView(NamedTuple):
     head_hash: str = ""
     attachments: tuple[AttachmentView, ...] = ()
     title: str = ""  # its subject (the fields its process's page names), else the process's name and number
+    waiting: tuple[WaitView, ...] = ()  # the timers its flow waits on (filled by `show`)
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON of `sop show --json` (and of start/complete, which add nothing else)."""
@@ -105,6 +118,7 @@ class InstanceView(NamedTuple):
             "started": self.started, "updated": self.updated, "started_by": self.started_by,
             "tasks": [t.to_json() for t in self.tasks], "data": self.data, "events": self.events,
             "head_hash": self.head_hash, "attachments": [a.to_json() for a in self.attachments],
+            "waiting": [w.to_json() for w in self.waiting],
         }
 
 

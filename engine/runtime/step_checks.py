@@ -54,7 +54,8 @@ def check_start_data(definition: Definition, data: dict[str, Any]) -> None:
 
 
 def check_not_stranded(status: str, ready: Sequence[object], what: str) -> None:
-    """A running instance must have a ready step (ready: its ready user tasks), or it waits for ever."""
+    """A running instance must have a ready step or a timer it waits on (ready: its ready user tasks, else the
+    timers its flow waits on), or it waits for ever."""
     if status == "running" and not ready:
         raise EngineError(
             "{what} running with no step ready (the diagram waits for something sop cannot do); "

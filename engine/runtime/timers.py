@@ -1,4 +1,5 @@
-"""Boundary timers on user tasks: which are waiting, how long each waits, and firing one."""
+"""Timers: boundary timers on user tasks and timers waiting in the flow (intermediate catch events): which are
+waiting, how long each waits, and firing one."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent, IntermediateCatchEvent
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
@@ -18,9 +19,14 @@ from engine.runtime.workflow import run_engine
 
 
 def is_timer(task: Task) -> bool:
-    """True for a boundary timer event's task."""
-    spec = task.task_spec
-    return isinstance(spec, BoundaryEvent) and isinstance(spec.event_definition, TimerEventDefinition)
+    """True for a timer event's task: on a boundary or waiting in the flow."""
+    return is_timer_spec(task.task_spec)
+
+
+def is_timer_spec(spec: Any) -> bool:
+    """True for a timer event's spec: a boundary timer or an intermediate timer catch event."""
+    return isinstance(spec, BoundaryEvent | IntermediateCatchEvent) and isinstance(
+        getattr(spec, "event_definition", None), TimerEventDefinition)
 
 
 def has_timers(workflow: BpmnWorkflow) -> bool:
@@ -28,8 +34,7 @@ def has_timers(workflow: BpmnWorkflow) -> bool:
     spec = workflow.spec
     known: bool | None = getattr(spec, "_sop_has_timers", None)
     if known is None:
-        known = any(isinstance(s, BoundaryEvent) and isinstance(s.event_definition, TimerEventDefinition)
-                    for s in spec.task_specs.values())
+        known = any(is_timer_spec(s) for s in spec.task_specs.values())
         spec._sop_has_timers = known
     return known
 
@@ -40,8 +45,16 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[Task]:
     return sorted(found, key=lambda t: str(t.id))
 
 
+def waiting_in_flow(workflow: BpmnWorkflow) -> list[Task]:
+    """The timers the flow itself waits on (intermediate catch events): an instance with one is not stranded."""
+    return [t for t in waiting_timers(workflow) if not isinstance(t.task_spec, BoundaryEvent)] if has_timers(
+        workflow) else []
+
+
 def attached_to(timer: Task) -> str:
-    """The BPMN id of the task a boundary timer waits on."""
+    """The BPMN id of the task a boundary timer waits on ('' for a timer waiting in the flow)."""
+    if not isinstance(timer.task_spec, BoundaryEvent):
+        return ""
     for sibling in timer.parent.children if timer.parent else []:
         if not isinstance(sibling.task_spec, BoundaryEvent):
             return str(sibling.task_spec.bpmn_id)
@@ -49,8 +62,8 @@ def attached_to(timer: Task) -> str:
 
 
 def interrupting(timer: Task) -> bool:
-    """True when firing the timer cancels the task it is attached to."""
-    return bool(timer.task_spec.cancel_activity)
+    """True when firing the timer cancels the task it is attached to (a timer waiting in the flow cancels nothing)."""
+    return bool(getattr(timer.task_spec, "cancel_activity", False))
 
 
 def timer_duration(timer: Task) -> str:
@@ -82,7 +95,8 @@ def is_bare_duration(text: str) -> bool:
 
 
 def fire_timer(workflow: BpmnWorkflow, task_uuid: str) -> Task:
-    """Fire one waiting boundary timer and run the engine on: an interrupting timer cancels its task.
+    """Fire one waiting timer and run the engine on: an interrupting boundary timer cancels its task; a timer waiting
+    in the flow lets the flow go on.
 
     Whether the timer is due is the caller's decision (the store's due time against the engine's clock);
     this is the one place a timer fires, for `sop tick` and for replaying a `timer-fired` event alike."""
@@ -91,7 +105,7 @@ def fire_timer(workflow: BpmnWorkflow, task_uuid: str) -> Task:
     except (ValueError, KeyError, TypeError):
         timer = None
     if timer is None or not is_timer(timer):
-        raise TaskStateError("No boundary timer {task_uuid} in this instance", task_uuid=task_uuid)
+        raise TaskStateError("No timer {task_uuid} in this instance", task_uuid=task_uuid)
     if timer.state != TaskState.WAITING:
         raise TaskStateError("Timer '{bpmn_id}' ({task_uuid}) is not waiting; it cannot fire",
                              bpmn_id=timer.task_spec.bpmn_id, task_uuid=task_uuid)

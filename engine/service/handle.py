@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from engine.audit.records import AuditRecord, HistoryRow
     from engine.audit.replay import Replayed
     from engine.audit.verify import Verdict
-    from engine.common.models import AttachmentView, CommentView, InstanceView, StepResult, TaskView
+    from engine.common.models import AttachmentView, CommentView, InstanceView, StepResult, TaskView, WaitView
     from engine.service.artefact_documents import InstanceDocument
     from engine.service.context import EngineContext
     from engine.service.returning import ReturnChoice
@@ -73,7 +73,21 @@ class InstanceHandle:
 
             fill_untitled(store, only=self.number)
             title, name = store.titles((self.number,)).get(self.number, (None, row.process_id))
-        return view._replace(attachments=tuple(self.attachments()), title=shown_title(title, name, self.number))
+        return view._replace(attachments=tuple(self.attachments()), title=shown_title(title, name, self.number),
+                             waiting=self.waits(row))
+
+    def waits(self, row: InstanceRow | None = None) -> tuple[WaitView, ...]:
+        """The timers the instance's flow waits on (not those on a ready step's boundary), soonest first."""
+        from engine.common.models import WaitView
+
+        row = row or self.row()
+        timers = [t for t in self._context.store().instance_timers(self.number) if not t.attached_to]
+        if not timers:
+            return ()
+        version = self._context.pinned.of(row, self._context.store().get_version)
+        specs = self._context.pinned.spec(row.version, version.spec).process.task_specs
+        return tuple(sorted((WaitView(t.bpmn_id, getattr(specs.get(t.bpmn_id), "bpmn_name", None) or t.bpmn_id,
+                                      t.due) for t in timers), key=lambda w: (w.due, w.timer)))
 
     def artefacts(self) -> dict[str, Any]:
         """The instance's data rebuilt from its events: start data, then each step's artefact under its task id."""

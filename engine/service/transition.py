@@ -62,9 +62,11 @@ def advance(
     from engine.service.outbox import change_rows
     from engine.service.schedule import record_change
 
+    from engine.runtime.timers import waiting_in_flow
+
     tasks = ready_user_tasks(workflow)
     status = "completed" if workflow.completed else "running"
-    check_not_stranded(status, tasks, stranded)
+    check_not_stranded(status, tasks or waiting_in_flow(workflow), stranded)
     if status == "completed":
         happened = [*happened, Happened("instance-completed", None, None, {})]
     new_row = row._replace(version=version or row.version, status=status, updated_at=change.now,
@@ -93,10 +95,11 @@ def preview(row: InstanceRow, workflow: Any, before: list[TaskView], now: str, s
     clock, as a move would retime it; a new one is due from now); refused like `advance` when the instance would be
     stranded."""
     from engine.bpmn.tasks import ready_row
+    from engine.runtime.timers import waiting_in_flow
     from engine.runtime.workflow import ready_user_tasks
 
     tasks = ready_user_tasks(workflow)
-    check_not_stranded("completed" if workflow.completed else "running", tasks, stranded)
+    check_not_stranded("completed" if workflow.completed else "running", tasks or waiting_in_flow(workflow), stranded)
     old = {t.id: t for t in before}
     rows = [ready_row(row.id, row.process_id, t, old[str(t.id)].since if str(t.id) in old else now) for t in tasks]
     if clock is None:
