@@ -49,6 +49,7 @@ class InstanceRow(NamedTuple):
     row_version: int
     last_seq: int
     last_hash: str
+    completed_at: str | None = None  # its instance-completed event's time; None while it runs
 
 
 class EventRow(NamedTuple):
@@ -419,6 +420,7 @@ class Store(Protocol):
     titles_since: int  # the first schema version with titles, search words and each instance's people
     notices_since: int  # the first schema version with notices
     monev_since: int  # the first schema version with the monitoring log
+    completed_since: int  # the first schema version with each instance's completion time
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """One command's transaction: commit on success, roll back on any error."""

@@ -23,6 +23,7 @@ from engine.store.sqlite_schema import (
     ACCOUNTS_LOG_SINCE,
     ACCOUNTS_SINCE,
     APPLICATION_ID,
+    COMPLETED_SINCE,
     FILES_SINCE,
     MIGRATIONS,
     MONEV_SINCE,
@@ -61,6 +62,7 @@ class SqliteStore(SqlStoreReads):
     titles_since = TITLES_SINCE
     notices_since = NOTICES_SINCE
     monev_since = MONEV_SINCE
+    completed_since = COMPLETED_SINCE
 
     def __init__(self, path: str, create: bool) -> None:
         self.location = store_label(path)
