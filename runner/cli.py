@@ -266,6 +266,8 @@ def show(ctx: click.Context, instance: int, as_json: bool, audit: bool) -> None:
     say(N_("  title     {title}", title=view.title))
     say(N_("  started   {when} by {person}", when=local(view.started, seconds=True),
            person=document.person(view.started_by)))
+    if view.completed:
+        say(N_("  completed {when}", when=local(view.completed, seconds=True)))
     say(N_("  updated   {when}; {events} events", when=local(view.updated, seconds=True), events=view.events))
     if audit:
         say(f"  process   {view.process}; started by {view.started_by}")

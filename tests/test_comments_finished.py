@@ -5,6 +5,7 @@ what the SLA report and the dashboard count), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -118,6 +119,13 @@ def test_sop_comment_on_a_finished_request(sop: Sop, tmp_path: Path, monkeypatch
     monkeypatch.delenv("SOP_LANG")
     shown = sop.json("show", "1")
     assert set(done) <= set(shown) and shown["status"] == "completed" and shown["events"] == seq
+    completion = next(e["time"] for e in history if e["type"] == "instance-completed")
+    assert shown["completed"] == done["completed"] == completion and shown["updated"] == history[-1]["time"]
+    assert shown["updated"] != completion
+    monkeypatch.setenv("SOP_LANG", "id")
+    text = sop("show", "1").stdout
+    assert "  selesai   " in text and "  diubah    " in text
+    monkeypatch.delenv("SOP_LANG")
     assert sop("verify", "1").exit_code == 0 and sop.json("replay", "1")["ok"] is True
     bundle = tmp_path / "b.json"
     assert sop("export", "1", "-o", str(bundle)).exit_code == 0
@@ -236,7 +244,8 @@ def test_the_instance_page_of_a_finished_request_takes_a_remark(tmp_path: Path,
     answer = post(kadis, f"/instances/{instance}/comments", {"text": "Arsip lengkap"})
     assert answer.status_code == 303 and answer.headers["Location"].endswith(f"/instances/{instance}#comments")
     page = kadis.get(f"/instances/{instance}").get_data(as_text=True)
-    assert "Komentar: Arsip lengkap" in page and "Ir. Asmawi Alie, MT" in page and "selesai" in page.lower()
+    assert "Komentar: Arsip lengkap" in page and "Ir. Asmawi Alie, MT" in page
+    assert re.search(r'<span id="instance-completed">Selesai 20\d\d-\d\d-\d\d \d\d:\d\d WIB</span>', page), page[:3000]
     monkeypatch.setenv("SOP_LANG", "en")
     page = logged_in(make_app(paths), "kadis").get(f"/instances/{instance}").get_data(as_text=True)
     assert "Comment: Arsip lengkap" in page and "(instance comment)" in page

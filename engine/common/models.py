@@ -96,6 +96,7 @@ class InstanceView(NamedTuple):
     head_hash: str = ""
     attachments: tuple[AttachmentView, ...] = ()
     title: str = ""  # its subject (the fields its process's page names), else the process's name and number
+    completed: str | None = None  # when it completed (its instance-completed event); None while it runs
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON of `sop show --json` (and of start/complete, which add nothing else)."""
@@ -105,6 +106,7 @@ class InstanceView(NamedTuple):
             "started": self.started, "updated": self.updated, "started_by": self.started_by,
             "tasks": [t.to_json() for t in self.tasks], "data": self.data, "events": self.events,
             "head_hash": self.head_hash, "attachments": [a.to_json() for a in self.attachments],
+            "completed": self.completed,
         }
 
 
