@@ -14,12 +14,28 @@ from typing import Any
 import pytest
 from audit_fixtures import tamper
 from conftest import CUTI, DEFINITIONS, Sop
-from test_dashboard import Office, office, summary_json  # noqa: F401 - the office fixture, SQLite and PostgreSQL
+from test_dashboard import NOW, ROLES, Office, summary_json
 from test_sla_report import Clock, leave_requests, wib
 from web_fixtures import engine_as, logged_in, make_app, post, started
 from web_fixtures import office as web_office
 
 LATER = "2026-12-15T10:00:00"  # five weeks after instance 2 completed (Mon 2 Nov 15:00 WIB)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def office(request: pytest.FixtureRequest, tmp_path: Path) -> Office:
+    """test_dashboard's leave requests (1 and 2 completed on Tue 3 and Mon 2 Nov, 3 running), the clock at its NOW."""
+    definitions = tmp_path / "definitions"
+    shutil.copytree(CUTI / "definitions", definitions)
+    shutil.copy(DEFINITIONS / "calendar.yaml", definitions)
+    (tmp_path / "roles.yaml").write_text(ROLES, encoding="utf-8")
+    db = str(tmp_path / "sop.db") if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
+    made = Office(db, definitions, Clock())
+    engine = made.engine()
+    leave_requests(engine, made.clock)
+    engine.close()
+    made.clock.now = wib(NOW + ":00")
+    return made
 
 
 def _edit(db: str, *statements: str) -> None:
