@@ -122,6 +122,23 @@ class PeopleService:
         roles = self._context.roles
         return delegates_for(roles, lane, at or self._context.clock(), process) if roles is not None else ()
 
+    def lane_people(self, lane: str | None, *, process: str | None = None,
+                    at: str | None = None) -> tuple[tuple[str, str], ...]:
+        """Who acts in a lane at a moment (default now): (login, '') for each person holding it, by name, then
+        (login, acting title such as "Plh. Kepala Dinas ...") for each standing in by a delegation for the process."""
+        from engine.definitions.acting import acting_jabatan
+        from engine.service.notices import lane_people
+
+        roles = self._context.roles
+        if roles is None or lane is None:
+            return ()
+        moment = at or self._context.clock()
+        people = lane_people(roles, lane, at=moment, process=process)
+        holders = sorted((p for p in people if p.holds(lane)), key=lambda p: (p.name, p.login))
+        return (*((p.login, "") for p in holders),
+                *((p.login, acting_jabatan(roles, p, lane, at=moment, process=process))
+                  for p in people if not p.holds(lane)))
+
     def roles_status(self) -> RolesStatus:
         """The pinned roles version and the roles file's, to say when they differ."""
         from engine.service.roles_service import status
