@@ -55,3 +55,62 @@ def test_the_task_page_names_the_stand_in_and_offers_a_claim(tmp_path: Path) -> 
     assert f"{KADIS}, {PLH}. " in page and 'id="complete"' not in page
     assert 'id="claim-button"' in _page(paths, "kadis", task)
     assert 'id="claim-button"' in _page(paths, "sekretaris", task)
+
+
+def test_a_delegation_for_one_process_lists_only_that_processs_tasks(tmp_path: Path) -> None:
+    """kadis's lanes handed to the Sekretaris for the Interkoneksi SOP only, while a second SOP with the same lanes
+    ("lain") also waits on kadis: the Sekretaris's tasklist (the engine's listing with their lanes, and the web's)
+    holds the Interkoneksi disposition and not the other, and its page offers a claim only there; kadis's holds
+    both."""
+    paths = office(tmp_path)
+    definitions = Path(paths["definitions"])
+    other = (definitions / "interkoneksi_data_baru.bpmn").read_text(encoding="utf-8")
+    (definitions / "lain.bpmn").write_text(other.replace('id="interkoneksi_data_baru"', 'id="lain"'),
+                                           encoding="utf-8")
+    mine, theirs = _at_disposition(paths), _at_disposition(paths, "lain")
+    clerk = engine_as(paths, "tu.umum")
+    today = datetime.now(WIB).date().isoformat()
+    clerk.people.delegate("kadis", "sekretaris", start=today, until=today, process=PASANG.process)
+    clerk.close()
+    stand_in = engine_as(paths, "sekretaris")
+    lanes, limited = stand_in.people.my_lanes(), stand_in.people.my_process_lanes()
+    assert (lanes, limited) == ((), (("Kepala Dinas", PASANG.process),))
+    listed = stand_in.instances.tasks(lanes=lanes, lanes_in=limited)
+    assert [(t.instance, t.task) for t in listed] == [(mine, DISPOSISI["task"])]
+    assert stand_in.instances.count_tasks(lanes=lanes, lanes_in=limited) == 1
+    assert stand_in.instances.task_page(lanes=lanes, lanes_in=limited)[1] == 1
+    assert stand_in.instances.tasks(lanes=lanes) == []  # without the pairs: their own lanes only (none)
+    assert stand_in.instance(theirs).show().tasks[0].task == DISPOSISI["task"]  # they may read it: not listed as theirs
+    stand_in.close()
+    tasklist = _page(paths, "sekretaris", "/")
+    assert f'data-task="{DISPOSISI["task"]}" data-instance="{mine}"' in tasklist
+    assert f'data-instance="{theirs}"' not in tasklist
+    kadis = _page(paths, "kadis", "/")
+    assert f'data-instance="{mine}"' in kadis and f'data-instance="{theirs}"' in kadis
+    assert 'id="complete"' in _page(paths, "sekretaris", f"/instances/{mine}/tasks/{DISPOSISI['task']}")
+
+
+def test_on_postgresql_a_delegation_for_one_process_lists_only_that_processs_tasks(pg_url: str,
+                                                                                   tmp_path: Path) -> None:
+    """The same listing on PostgreSQL: the Sekretaris's lanes for one process give that process's disposition only,
+    counted alike."""
+    from conftest import copy_definitions
+
+    definitions, forms = copy_definitions(tmp_path, roles=True)
+    other = (definitions / "interkoneksi_data_baru.bpmn").read_text(encoding="utf-8")
+    (definitions / "lain.bpmn").write_text(other.replace('id="interkoneksi_data_baru"', 'id="lain"'),
+                                           encoding="utf-8")
+    paths = {"db": pg_url, "definitions": str(definitions), "forms": str(forms),
+             "roles": str(definitions / "roles.yaml")}
+    clerk = engine_as(paths, "tu.umum")
+    clerk.people.apply_roles()
+    mine, _ = _at_disposition(paths), _at_disposition(paths, "lain")
+    today = datetime.now(WIB).date().isoformat()
+    clerk.people.delegate("kadis", "sekretaris", start=today, until=today, process=PASANG.process)
+    clerk.close()
+    stand_in = engine_as(paths, "sekretaris")
+    lanes, limited = stand_in.people.my_lanes(), stand_in.people.my_process_lanes()
+    listed = stand_in.instances.tasks(lanes=lanes, lanes_in=limited)
+    assert [(t.instance, t.task) for t in listed] == [(mine, DISPOSISI["task"])]
+    assert stand_in.instances.task_page(lanes=lanes, lanes_in=limited)[1] == 1
+    stand_in.close()

@@ -50,8 +50,25 @@ class PeopleService:
         """The login of the person acting (actor: the person an operator records for), checked against the roles."""
         return self._context.acting(actor)
 
+    def my_process_lanes(self, login: str | None = None) -> tuple[tuple[str, str], ...]:
+        """(lane name, process) of the ready tasks a person (default: the one acting) acts in only in one process, by
+        a delegation limited to it (Plh./Plt. `--process`), besides `my_lanes`; none without roles."""
+        roles = self._context.roles
+        if roles is None:
+            return ()
+        from engine.common.lanes import lane_key
+        from engine.definitions.acting import lanes_delegated_in
+
+        person = roles.person(login or self._context.operator)
+        anywhere = set(self.my_lanes(person.login) or ())
+        limited = {(lane_key(lane), process) for lane, process in lanes_delegated_in(roles, person.login,
+                                                                                    self._context.clock()) if process}
+        return tuple((lane, process) for lane in self._context.store().ready_lanes() if lane not in anywhere
+                     for key, process in sorted(limited) if key == lane_key(lane))
+
     def my_lanes(self, login: str | None = None) -> tuple[str, ...] | None:
-        """The lane names of ready tasks that a person (default: the one acting) acts in; None without roles."""
+        """The lane names of ready tasks that a person (default: the one acting) acts in, in every process (their own
+        lanes, and those delegated to them for every process: see `my_process_lanes`); None without roles."""
         roles = self._context.roles
         if roles is None:
             return None

@@ -220,6 +220,7 @@ class InstanceQuery(NamedTuple):
     status: str | None = None
     waiting: str | None = None  # the BPMN id of a ready step
     lanes: tuple[str, ...] | None = None  # a ready step in one of these stored lane names
+    lanes_in: tuple[tuple[str, str], ...] = ()  # with lanes: or in one of these (stored lane name, process)
     overdue_at: str | None = None  # a ready step due before this time
     started_from: str | None = None
     started_until: str | None = None  # started before this time
