@@ -208,8 +208,8 @@ def test_a_store_at_schema_13_gets_completion_times_from_its_events(sop: Sop) ->
 
 def test_an_older_postgresql_store_reads_completion_times_then_upgrades(pg_url: str, tmp_path: Path) -> None:
     """A PostgreSQL store at schema 10 (before completed_at) reads each finished instance's completion time from
-    its events (the SLA report's too); its first write (a remark on a finished one) upgrades it and fills the
-    column; verify passes."""
+    its events (the SLA report's too), and `sop db copy` carries them; its first write (a remark on a finished
+    one) upgrades it and fills the column; verify passes."""
     import psycopg
 
     from engine.store.pg_schema import COMPLETED_SINCE, SCHEMA_VERSION
@@ -232,6 +232,14 @@ def test_an_older_postgresql_store_reads_completion_times_then_upgrades(pg_url: 
     assert [(r.id, r.completed_at) for r in store.list_instances()] == [
         (1, wib("2026-11-03T11:00:00")), (2, wib("2026-11-02T15:00:00")), (3, None)]
     assert reader.time.sla_report().instances == report
+    from engine.ops.store_copy import copy_store
+
+    copied = copy_store(pg_url, str(tmp_path / "copy.db"))  # a copy of the older store carries them too
+    assert copied.problems == () and copied.verified == 3 and store.schema_version() == 10
+    conn = sqlite3.connect(tmp_path / "copy.db")
+    assert conn.execute("SELECT id, completed_at FROM instances ORDER BY id").fetchall() == [
+        (1, wib("2026-11-03T11:00:00")), (2, wib("2026-11-02T15:00:00")), (3, None)]
+    conn.close()
     made.clock.now = wib(LATER)
     reader.instance(2).comment("Arsip lengkap")
     assert store.schema_version() == SCHEMA_VERSION
