@@ -182,9 +182,11 @@ def tasks(ctx: click.Context, *, instance: int | None, lane: str | None, limit: 
         limit = TABLE_LIMIT
     engine = engine_of(ctx)
     lanes = engine.people.my_lanes() if mine else None
+    limited = engine.people.my_process_lanes() if mine else ()  # lanes delegated to them for one process
     now = engine.time.now()
     overdue_at = now if overdue else None
-    found = engine.instances.tasks(instance=instance, lane=lane, lanes=lanes, overdue_at=overdue_at, limit=limit)
+    found = engine.instances.tasks(instance=instance, lane=lane, lanes=lanes, overdue_at=overdue_at, limit=limit,
+                                   lanes_in=limited)
     if engine.people.single_user:
         message("Single-user mode: no roles file (roles.yaml in the definitions folder, or --roles); "
                 "anyone may complete any step.")
@@ -201,7 +203,8 @@ def tasks(ctx: click.Context, *, instance: int | None, lane: str | None, limit: 
     else:
         message("No overdue tasks." if overdue else "No ready tasks.")
     if limit is not None and len(found) == limit:
-        total = engine.instances.count_tasks(instance=instance, lane=lane, lanes=lanes, overdue_at=overdue_at)
+        total = engine.instances.count_tasks(instance=instance, lane=lane, lanes=lanes, overdue_at=overdue_at,
+                                             lanes_in=limited)
         if total > limit:
             message(f"Showing the {limit} oldest of {total} ready tasks; narrow with --lane/--instance or use --all.")
 
@@ -271,6 +274,8 @@ def show(ctx: click.Context, instance: int, as_json: bool, audit: bool) -> None:
     say(N_("  title     {title}", title=view.title))
     say(N_("  started   {when} by {person}", when=local(view.started, seconds=True),
            person=document.person(view.started_by)))
+    if view.completed:
+        say(N_("  completed {when}", when=local(view.completed, seconds=True)))
     say(N_("  updated   {when}; {events} events", when=local(view.updated, seconds=True), events=view.events))
     if audit:
         say(f"  process   {view.process}; started by {view.started_by}")

@@ -119,16 +119,6 @@ def test_usage_errors_exit_2(sop: Sop) -> None:
     assert sop("comment", "--text", "x").exit_code == 2
 
 
-def test_a_completed_instance_takes_no_comment(sop: Sop) -> None:
-    """The demo's finished instance: refused, saying it is completed; nothing changes."""
-    result = sop("demo", "--keep", str(sop.db))
-    assert result.exit_code == 0, result.output
-    before = sop.dump()
-    refused = sop("comment", "1", "--text", "terlambat")
-    assert refused.exit_code == 1 and "Instance 1 is completed; comments are written while it runs" in refused.stderr
-    assert sop.dump() == before
-
-
 def test_verify_fails_after_a_comment_event_is_edited(sop: Sop) -> None:
     """A changed word in a comment breaks that event's hash: `sop verify` names it."""
     instance = sop.start()

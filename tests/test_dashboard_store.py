@@ -42,8 +42,8 @@ def complete(store: Store, instance: int, at: str, total: float | None = None, b
     with store.transaction() as tx:
         row = tx.lock_instance(instance)
         assert row is not None
-        tx.save_instance(row._replace(status="completed", updated_at=at, row_version=row.row_version + 1),
-                         row.row_version)
+        tx.save_instance(row._replace(status="completed", updated_at=at, completed_at=at,
+                                      row_version=row.row_version + 1), row.row_version)
         if total is not None:
             tx.finish_instance(instance, total, budget)
 

@@ -69,7 +69,8 @@ def finish(store: Store, instance: int) -> InstanceRow:
     with store.transaction() as tx:
         row = tx.lock_instance(instance)
         assert row is not None
-        done = row._replace(status="completed", row_version=row.row_version + 1, updated_at="2026-01-09")
+        done = row._replace(status="completed", row_version=row.row_version + 1, updated_at="2026-01-09",
+                            completed_at="2026-01-09")
         tx.save_instance(done, row.row_version)
     return done
 
@@ -341,7 +342,7 @@ def test_days_off_are_kept_per_calendar_and_year_and_replaced(store: Store) -> N
 def test_rows_inserted_as_they_are_read_back_in_key_order_and_ids_continue(store: Store) -> None:
     """insert_rows keeps ids; table_rows gives rows in key order, state as bytes; new ids follow the copied ones."""
     columns = ("id", "process_id", "version", "status", "started_at", "updated_at", "started_by", "state",
-               "state_format", "row_version", "last_seq", "last_hash")
+               "state_format", "row_version", "last_seq", "last_hash", "completed_at")
     copied = [tuple(instance_row()._replace(id=n, state=bytes([n]))) for n in (7, 3)]
     with store.transaction() as tx:
         tx.insert_rows("definition_versions", ("version", "process_id", "name", "bundle", "spec", "created_at"),

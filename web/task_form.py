@@ -204,18 +204,17 @@ def officials(engine: Engine, choices: tuple[str, ...], me: str) -> list[tuple[s
     return [("" if login == me else login, described(engine, login)) for login in choices]
 
 
-def lane_people(engine: Engine, lane: str | None) -> list[str]:
-    """The people who hold a step's lane, as pages name them (for a page saying who may act)."""
-    roles = engine.people.roles
-    if roles is None:
-        return []
-    return [described(engine, p.login) for p in sorted(roles.people.values(), key=lambda p: p.name) if p.holds(lane)]
+def lane_people(engine: Engine, lane: str | None, process: str | None) -> list[str]:
+    """The people who act in a step's lane now, as pages name them (for a page saying who may act): those who hold
+    it, then those standing in for them by a delegation (Plh./Plt.) for the process, signed as such."""
+    return [f"{acting}: {described(engine, login)}" if acting else described(engine, login)
+            for login, acting in engine.people.lane_people(lane, process=process)]
 
 
-def lane_holders(engine: Engine, lane: str | None) -> int:
-    """How many people hold the step's lane (a claim is offered only where there are several)."""
-    roles = engine.people.roles
-    return sum(1 for p in roles.people.values() if p.holds(lane)) if roles is not None else 0
+def lane_holders(engine: Engine, lane: str | None, process: str | None) -> int:
+    """How many people act in the step's lane now, stand-ins included (a claim is offered only where there are
+    several)."""
+    return len(engine.people.lane_people(lane, process=process))
 
 
 def chosen_files(form: TaskForm, files: Any) -> dict[str, list[str]]:

@@ -45,15 +45,16 @@ def tasklist() -> str:
     if typed_instance and instance is None:
         problem = translate(N_("'{typed_instance}' is not an instance number", typed_instance=typed_instance))
     lanes = None if person.operator else e.people.my_lanes(person.login)
+    limited = e.people.my_process_lanes(person.login) if lanes is not None else ()  # delegated for one process
     now = e.time.now()
     typed_page = request.args.get("page", "1").strip()
     page = int(typed_page) if typed_page.isdigit() and len(typed_page) < 7 and int(typed_page) > 0 else 1
     found: list[TaskView] = []
     count = 0
-    if lanes != () and problem is None:
+    if (lanes != () or limited) and problem is None:
         try:  # one page of the store's rows (the engine leaves out what the person may not read)
             found, count = e.instances.task_page(lanes=lanes, overdue_at=now if overdue else None, process=process,
-                                                 instance=instance, page=page, per_page=SHOWN)
+                                                 instance=instance, page=page, per_page=SHOWN, lanes_in=limited)
         except NotFoundError as exc:
             problem = translate(str(exc))
     waiting = sorted(e.instances.search_choices())
@@ -246,7 +247,8 @@ def _page(form: task_form.TaskForm, instance: int, task: str, typed: Typed, *,
         sla_words=e.time.duration_words(view.sla) if view.sla else "",
         editable=may_act or kept, may_claim=person.login in choices,
         officials=task_form.officials(e, choices, person.login) if person.operator else [],
-        lane_people=task_form.lane_people(e, view.lane), holders=task_form.lane_holders(e, view.lane),
+        lane_people=task_form.lane_people(e, view.lane, view.process),
+        holders=task_form.lane_holders(e, view.lane, view.process),
         rows=typed.rows, claimed_by=claimed_by, claimed_at=view.claimed_at,
         claimer=task_form.described(e, claimed_by) if claimed_by else None,
         return_choices=handle.return_choices(form.ref) if may_act or returning else [],

@@ -29,7 +29,8 @@ def bundle_of(record: AuditRecord, exported_at: str, exported_by: str) -> dict[s
         "exported_by": exported_by,
         "instance": {"id": record.instance, "process": record.process_id, "version": record.version,
                      "status": record.status, "started_at": record.started_at, "updated_at": record.updated_at,
-                     "started_by": record.started_by, "last_seq": record.last_seq, "last_hash": record.last_hash},
+                     "started_by": record.started_by, "last_seq": record.last_seq, "last_hash": record.last_hash,
+                     "completed_at": record.completed_at},
         "ready_tasks": [dict(zip(("task", "id", "name", "lane", "form", "sla"), row, strict=False))
                         for row in record.ready],
         "versions": {version: json.loads(pinned.bundle) for version, pinned in record.versions.items()},
@@ -160,7 +161,8 @@ def read_bundle(path: str) -> AuditRecord:
         return AuditRecord(_int(inst["id"]), _str(inst["process"]), _str(inst["version"]), _str(inst["status"]),
                            _str(inst["started_at"]), _str(inst["updated_at"]), _str(inst["started_by"]),
                            _int(inst["last_seq"]), _str(inst["last_hash"]),
-                           json.dumps(state) if state is not None else None, ready, events, versions)
+                           json.dumps(state) if state is not None else None, ready, events, versions,
+                           completed_at=_opt(inst.get("completed_at")))  # older bundles carry none
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise DataFileError("Bundle {path} lacks or garbles a field ({exc_type}: {exc}); "
                             "it was not written by `sop export` or was cut short",

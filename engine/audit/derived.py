@@ -1,5 +1,6 @@
 """What the store derives from an instance's events, recomputed from a replay and compared column by column:
-ready rows (since, due), step records, waiting timers, instance totals, `updated_at` and `row_version`."""
+ready rows (since, due), step records, waiting timers, instance totals, `updated_at`, `completed_at` and
+`row_version`."""
 
 from __future__ import annotations
 
@@ -129,6 +130,22 @@ def derived_problems(record: AuditRecord, observed: list[Observed], clocks: Sequ
         return [Problem(record.events[-1].seq, N_("instance {instance}: the derived rows cannot be recomputed "
                                                "from its event times ({exc})", instance=record.instance, exc=exc))]
     return best or []
+
+
+def completion_problems(record: AuditRecord) -> list[Problem]:
+    """The instance's completion time, as its store (or a bundle) holds it, must be its instance-completed event's
+    time, and none while it runs (a comment after completion moves updated_at, never this); a bundle exported
+    before bundles carried it is not checked."""
+    if record.derived is None and record.completed_at is None:
+        return []
+    event = next((e for e in record.events if e.type == "instance-completed"), None)
+    expected = event.time if event is not None else None
+    if record.completed_at == expected:
+        return []
+    seq = event.seq if event is not None else (record.events[-1].seq if record.events else 0)
+    return [Problem(seq, N_("instance {instance}: its completion time (column completed_at) is {found!r}; its "
+                            "instance-completed event says {expected!r}", instance=record.instance,
+                            found=record.completed_at, expected=expected))]
 
 
 def _problems_with(record: AuditRecord, stored: StoredDerived, observed: list[Observed], clock: Clock,

@@ -51,6 +51,7 @@ class AuditRecord(NamedTuple):
     versions: dict[str, PinnedVersion]
     derived: StoredDerived | None = None  # None in an exported bundle
     roles: list[RolesEventRow] | None = None  # the store's roles log; None in an exported bundle
+    completed_at: str | None = None  # when it completed, as stored (None while it runs, and in older bundles)
 
 
 class Problem(NamedTuple):

@@ -72,6 +72,7 @@ class _Context:
         self.record = record
         self.cache = cache
         self.claims: dict[str, str] = {}  # task UUID -> who claimed it, while it stays ready
+        self.completed = 0  # the instance-completed event's number, once replayed
 
     def claimer(self, workflow: Any, task_uuid: str) -> str | None:
         """Who holds a ready task now (claims of tasks no longer ready are dropped, as the store drops them)."""
@@ -134,6 +135,8 @@ def _migrated(workflow: Any, event: EventRow, data: Any, context: _Context) -> A
 # How each event type other than start/complete changes a workflow when replayed:
 # handler(workflow, event, data, context) -> workflow (the same or a new one).
 EVENT_HANDLERS: dict[str, Callable[[Any, EventRow, Any, _Context], Any]] = {"instance-migrated": _migrated}
+# The events a completed instance may still take: remarks on the finished request.
+AFTER_COMPLETION = frozenset({"comment-added"})
 
 
 def replay(record: AuditRecord, until: int | None = None, cache: dict[Any, Any] | None = None,
@@ -173,6 +176,12 @@ def _apply(workflow: Any, event: EventRow, data: dict[str, Any], context: _Conte
         return _started(event, payload, data, context, where)
     if workflow is None:
         raise Divergence(event.seq, f"{where} comes before the instance-started event")
+    if context.completed and event.type not in AFTER_COMPLETION:
+        raise Divergence(event.seq, f"{where}: the instance had completed at event {context.completed}; "
+                                    "only comments follow")
+    if workflow.completed and not context.completed and event.type != "instance-completed":
+        raise Divergence(event.seq, f"{where}: by replay the instance completed at event {event.seq - 1}, but no "
+                                    "instance-completed event follows it")
     if event.type == "task-completed":
         _completed(workflow, event, payload, context, where)
         data[event.task or ""] = payload
@@ -181,6 +190,7 @@ def _apply(workflow: Any, event: EventRow, data: dict[str, Any], context: _Conte
         if not workflow.completed:
             listing = ", ".join(f"'{t.task}'" for t in _ready(workflow)) or N_("none")
             raise Divergence(event.seq, f"{where}: by replay the instance is still running; ready: {listing}")
+        context.completed = event.seq
         return workflow
     handler = EVENT_HANDLERS.get(event.type)
     if handler is None:
@@ -269,7 +279,7 @@ def _compare(record: AuditRecord, workflow: Any) -> None:
 
     last = record.events[-1].seq if record.events else 0
     status = _status(workflow)
-    if status == "completed" and record.events[-1].type != "instance-completed":
+    if status == "completed" and not any(e.type == "instance-completed" for e in record.events):
         raise Divergence(last, f"by replay the instance completed at event {last}, but no instance-completed "
                                "event follows")
     if record.status != status:

@@ -42,7 +42,7 @@ class Verdict(NamedTuple):
 def verify_record(record: AuditRecord, cache: dict[Any, Any] | None = None, clocks: Sequence[Clock] = ()) -> Verdict:
     """Every check on one record; cache carries built specs and forms across instances of a verify run; clock
     (candidate working-time calendars) recompute due and working times (none: those are not compared)."""
-    from engine.audit.derived import derived_problems
+    from engine.audit.derived import completion_problems, derived_problems
     from engine.audit.lane_audit import lane_problems
     from engine.audit.replay import Observed
 
@@ -55,7 +55,7 @@ def verify_record(record: AuditRecord, cache: dict[Any, Any] | None = None, cloc
         problems.append(Problem(outcome.divergence.event, "replay: " + outcome.divergence.message))
     else:
         problems += derived_problems(record, observed, clocks)
-    problems += lane_problems(record, cache)
+    problems += completion_problems(record) + lane_problems(record, cache)
     return Verdict(record.instance, len(record.events), record.events[-1].hash if record.events else "",
                    sorted(dict.fromkeys(problems), key=lambda p: p.event))
 

@@ -109,6 +109,7 @@ class InstanceView(NamedTuple):
     attachments: tuple[AttachmentView, ...] = ()
     title: str = ""  # its subject (the fields its process's page names), else the process's name and number
     waiting: tuple[WaitView, ...] = ()  # the timers its flow waits on (filled by `show`)
+    completed: str | None = None  # when it completed (its instance-completed event); None while it runs
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON of `sop show --json` (and of start/complete, which add nothing else)."""
@@ -119,6 +120,7 @@ class InstanceView(NamedTuple):
             "tasks": [t.to_json() for t in self.tasks], "data": self.data, "events": self.events,
             "head_hash": self.head_hash, "attachments": [a.to_json() for a in self.attachments],
             "waiting": [w.to_json() for w in self.waiting],
+            "completed": self.completed,
         }
 
 

@@ -26,12 +26,18 @@ def delegates_for(roles: Roles, lane: str | None, at: str, process: str | None =
 
 
 def lanes_delegated(roles: Roles, login: str, at: str) -> tuple[str, ...]:
-    """The lanes a person acts in at a moment by a delegation (every process), besides their own."""
-    lanes: list[str] = []
+    """The lanes a person acts in at a moment by a delegation for every process, besides their own."""
+    return tuple(dict.fromkeys(lane for lane, process in lanes_delegated_in(roles, login, at) if not process))
+
+
+def lanes_delegated_in(roles: Roles, login: str, at: str) -> tuple[tuple[str, str], ...]:
+    """(lane, process) of each lane a person acts in at a moment by a delegation, besides their own; process ''
+    for a delegation that names none (every process)."""
+    lanes: list[tuple[str, str]] = []
     for delegation in roles.delegations:
         giver = roles.people.get(delegation.giver)
         if delegation.taker == login and giver is not None and delegation.in_force(at):
-            lanes += [lane for lane in giver.lanes
+            lanes += [(lane, delegation.process) for lane in giver.lanes
                       if not delegation.lane or lane_key(lane) == lane_key(delegation.lane)]
     return tuple(dict.fromkeys(lanes))
 

@@ -12,7 +12,7 @@ from engine.store.protocol import BlobRow, Store, Transaction
 TABLES: list[tuple[str, tuple[str, ...]]] = [
     ("definition_versions", ("version", "process_id", "name", "bundle", "spec", "created_at")),
     ("instances", ("id", "process_id", "version", "status", "started_at", "updated_at", "started_by", "state",
-                   "state_format", "row_version", "last_seq", "last_hash")),
+                   "state_format", "row_version", "last_seq", "last_hash", "completed_at")),
     ("ready_tasks", ("instance_id", "task_uuid", "bpmn_id", "name", "lane", "form", "sla", "since", "process_id",
                      "due", "claimed_by", "claimed_at")),
     ("events", ("instance_id", "seq", "type", "time", "task", "task_uuid", "actor", "operator", "version", "data",
@@ -93,11 +93,7 @@ def copy_store(source: str, target: str) -> CopyResult:
                         has = src.schema_version() >= src.titles_since
                     if table in _SINCE_ATTRIBUTE:
                         has = src.schema_version() >= getattr(src, _SINCE_ATTRIBUTE[table])
-                    rows = src.table_rows(table, columns) if has else []
-                    if table == "accounts_events" and src.schema_version() < src.accounts_log_since:
-                        rows = _baseline_of(src)  # a source from before the log (read-only): the copy starts it
-                    if table == "instance_untitled" and not has:
-                        rows = [(r.id, "stored before titles") for r in src.list_instances()]
+                    rows = _source_rows(src, table, columns, has)
                     tx.insert_rows(table, columns, rows)
                     counts[table] = len(rows)
         finally:
@@ -105,6 +101,24 @@ def copy_store(source: str, target: str) -> CopyResult:
     finally:
         src.close()
     return verify_target(target, counts)
+
+
+def _source_rows(src: Store, table: str, columns: tuple[str, ...], has: bool) -> list[tuple[object, ...]]:
+    """The rows of one table to copy (has: the source has the table), those a source from before it derived."""
+    if table == "instances" and src.schema_version() < src.completed_since:
+        return _with_completion(src)  # a source from before the column: filled as its upgrade would
+    if table == "accounts_events" and src.schema_version() < src.accounts_log_since:
+        return _baseline_of(src)  # a source from before the log (read-only): the copy starts it
+    if table == "instance_untitled" and not has:
+        return [(r.id, "stored before titles") for r in src.list_instances()]
+    return src.table_rows(table, columns) if has else []
+
+
+def _with_completion(src: Store) -> list[tuple[object, ...]]:
+    """The instances of a source from before instances.completed_at, each with its completion time."""
+    columns = TABLES[1][1]
+    done = {r.id: r.completed_at for r in src.list_instances()}  # read from the instance-completed events
+    return [(*row, done.get(int(str(row[0])))) for row in src.table_rows("instances", columns[:-1])]
 
 
 def _baseline_of(src: Store) -> list[tuple[object, ...]]:

@@ -46,7 +46,7 @@ def audit_record(store: Store, row: InstanceRow, roles: list[RolesEventRow] | No
     return AuditRecord(row.id, row.process_id, row.version, row.status, row.started_at, row.updated_at,
                        row.started_by, row.last_seq, row.last_hash, state,
                        [(t.task, t.id, t.name, t.lane, t.form, t.sla) for t in ready],
-                       events, versions, derived, store.roles_events() if roles is None else roles)
+                       events, versions, derived, store.roles_events() if roles is None else roles, row.completed_at)
 
 
 def history(store: Store, row: InstanceRow, *, summaries: bool = True) -> tuple[list[HistoryRow], list[EventRow]]:

@@ -1,6 +1,8 @@
 """Comments: a remark on an instance or on one of its tasks (a ready task or a completed step), by anyone who may
-read the instance, with an optional file. Each is a `comment-added` event in the instance's chain, written through
-the one transition (the workflow does not move); its file is stored by hash with the event, as an artefact's is."""
+read the instance, with an optional file, while it runs or after it completed (a remark on the finished request:
+it moves the instance's last change, never its completion time). Each is a `comment-added` event in the instance's
+chain, written through the one transition (the workflow does not move); its file is stored by hash with the event,
+as an artefact's is."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import json
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-from engine.common.errors import InstanceNotRunningError, NoInstanceError, NoTaskError, TaskStateError, ValidationError
+from engine.common.errors import NoInstanceError, NoTaskError, TaskStateError, ValidationError
 from engine.common.i18n import N_
 from engine.common.models import AttachmentView, CommentView
 from engine.store.labels import store_label
@@ -103,9 +105,6 @@ def add_comment(context: EngineContext, instance: int, text: str, *, task: str |
         if row is None:  # gone meanwhile
             raise NoInstanceError("No instance {instance} in store '{db}'; list them with `sop instances`",
                                   instance=instance, db=store_label(context.db))
-        if row.status != "running":
-            raise InstanceNotRunningError("Instance {instance} is {status}; comments are written while it runs; "
-                                          "nothing was saved", instance=instance, status=row.status)
         ready = tx.ready_tasks(instance)
         target = comment_target(row, ready, tx.events(instance), task)
         data: dict[str, Any] = {"text": text}

@@ -237,4 +237,4 @@ class EngineContext:
 def instance_view(row: InstanceRow, tasks: list[TaskView], data: dict[str, Any]) -> InstanceView:
     """The plain value callers get for an instance row, its ready tasks and its data."""
     return InstanceView(row.id, row.process_id, row.version, row.status, row.started_at, row.updated_at,
-                        row.started_by, tuple(tasks), data, row.last_seq, row.last_hash)
+                        row.started_by, tuple(tasks), data, row.last_seq, row.last_hash, completed=row.completed_at)

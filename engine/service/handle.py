@@ -192,8 +192,9 @@ class InstanceHandle:
         return change_claim(self._context, self.number, task, requested=actor, take=False)
 
     def comment(self, text: str, *, task: str | None = None, file: str | None = None) -> CommentView:
-        """Write a remark on the instance, or on one of its tasks (a ready task or a completed step: BPMN id or
-        UUID), with an optional file (a path); anyone who may read the instance may; one chained event."""
+        """Write a remark on the instance (running or finished), or on one of its tasks (a ready task or a completed
+        step: BPMN id or UUID), with an optional file (a path); anyone who may read the instance may; one chained
+        event."""
         from engine.service.commenting import add_comment
 
         return add_comment(self._context, self.number, text, task=task, file=file)

@@ -144,10 +144,10 @@ class InstanceService:
 
     def task_page(
         self, *, lanes: tuple[str, ...] | None = None, overdue_at: str | None = None, process: str | None = None,
-        instance: int | None = None, page: int = 1, per_page: int = 50,
+        instance: int | None = None, page: int = 1, per_page: int = 50, lanes_in: tuple[tuple[str, str], ...] = (),
     ) -> tuple[list[TaskView], int]:
         """One page of the ready tasks (oldest first) of the instances the person may read, in these lanes (None:
-        all), and how many match in all."""
+        all) or, with lanes, in these (lane, process) pairs, and how many match in all."""
         from engine.service.reading import read_scope
         from engine.store.sql_core import matching_lanes
 
@@ -158,43 +158,53 @@ class InstanceService:
             check_readable(self._context, instance)
         stored = matching_lanes(store.ready_lanes(), None, lanes) if lanes is not None else None
         query = InstanceQuery(process=process, instance=instance, lanes=stored, overdue_at=overdue_at,
-                              offset=(max(page, 1) - 1) * per_page, limit=per_page, scope=read_scope(self._context))
+                              offset=(max(page, 1) - 1) * per_page, limit=per_page, scope=read_scope(self._context),
+                              lanes_in=lanes_in if stored is not None else ())
         return store.ready_page(query)
 
     def tasks(
         self, *, instance: int | None = None, lane: str | None = None, lanes: tuple[str, ...] | None = None,
-        overdue_at: str | None = None, limit: int | None = None,
+        overdue_at: str | None = None, limit: int | None = None, lanes_in: tuple[tuple[str, str], ...] = (),
     ) -> list[TaskView]:
-        """Ready user tasks from the ready-task table, oldest first; lane: one lane; lanes: only those; overdue_at:
-        only tasks due before that time."""
+        """Ready user tasks from the ready-task table, oldest first; lane: one lane; lanes: only those (and, with
+        lanes, those in the (lane, process) pairs of lanes_in); overdue_at: only tasks due before that time."""
         from engine.service.reading import read_scope
 
         if instance is not None:
             self._context.instance_row(instance)
         store = self._context.store()
         scope = read_scope(self._context)
-        if scope is None:
-            return store.ready_tasks(instance, lane, limit, lanes, overdue_at)
-        if store.schema_version() < store.titles_since:  # read before its upgrade: the rule asked per instance
+        from engine.common.lanes import lane_key
+
+        pairs = tuple(p for p in lanes_in if lane is None or lane_key(p[0]) == lane_key(lane)) if lanes is not None \
+            else ()
+        old = store.schema_version() < store.titles_since
+        if scope is None and not (pairs and not old):
+            return _in_pairs(store.ready_tasks(instance, lane, limit if not pairs else None,
+                                               _with_pairs(lanes, pairs), overdue_at), lanes, pairs)[:limit]
+        if old:  # read before its upgrade: the rule asked per instance
             from engine.service.reading import may_read
 
-            found = store.ready_tasks(instance, lane, None, lanes, overdue_at)
-            allowed = {t.instance for t in found if may_read(self._context, t.instance, t.process)}
+            found = _in_pairs(store.ready_tasks(instance, lane, None, _with_pairs(lanes, pairs), overdue_at),
+                              lanes, pairs)
+            allowed = {t.instance for t in found if scope is None or may_read(self._context, t.instance, t.process)}
             return [t for t in found if t.instance in allowed][:limit]
         from engine.store.sql_core import matching_lanes
 
         stored = matching_lanes(store.ready_lanes(), lane, lanes)
         query = InstanceQuery(instance=instance, lanes=stored, overdue_at=overdue_at, scope=scope,
-                              limit=limit if limit is not None else 2**62)
+                              limit=limit if limit is not None else 2**62, lanes_in=pairs if stored is not None else ())
         return store.ready_page(query)[0]
 
     def count_tasks(
         self, *, instance: int | None = None, lane: str | None = None, lanes: tuple[str, ...] | None = None,
-        overdue_at: str | None = None,
+        overdue_at: str | None = None, lanes_in: tuple[tuple[str, str], ...] = (),
     ) -> int:
         """How many ready user tasks match (the same filters as `tasks`)."""
         from engine.service.reading import read_scope
 
+        if lanes_in and lanes is not None:
+            return len(self.tasks(instance=instance, lane=lane, lanes=lanes, overdue_at=overdue_at, lanes_in=lanes_in))
         if instance is not None:
             self._context.instance_row(instance)
         store = self._context.store()
@@ -214,3 +224,20 @@ class InstanceService:
         from engine.service.versions import migrate_all
 
         return migrate_all(self._context, from_version, to=to, dry_run=dry_run)
+
+
+def _with_pairs(lanes: tuple[str, ...] | None, pairs: tuple[tuple[str, str], ...]) -> tuple[str, ...] | None:
+    """The lanes to read ready rows of: those given and those of the (lane, process) pairs (None: every lane)."""
+    return None if lanes is None else (*lanes, *(lane for lane, _ in pairs))
+
+
+def _in_pairs(found: list[TaskView], lanes: tuple[str, ...] | None,
+              pairs: tuple[tuple[str, str], ...]) -> list[TaskView]:
+    """The ready rows read for lanes and pairs that are in a lane given, or in a pair's lane and process."""
+    if not pairs or lanes is None:
+        return found
+    from engine.common.lanes import lane_key
+
+    anywhere = {lane_key(lane) for lane in lanes}
+    limited = {(lane_key(lane), process) for lane, process in pairs}
+    return [t for t in found if lane_key(t.lane or "") in anywhere or (lane_key(t.lane or ""), t.process) in limited]

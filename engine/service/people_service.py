@@ -50,8 +50,25 @@ class PeopleService:
         """The login of the person acting (actor: the person an operator records for), checked against the roles."""
         return self._context.acting(actor)
 
+    def my_process_lanes(self, login: str | None = None) -> tuple[tuple[str, str], ...]:
+        """(lane name, process) of the ready tasks a person (default: the one acting) acts in only in one process, by
+        a delegation limited to it (Plh./Plt. `--process`), besides `my_lanes`; none without roles."""
+        roles = self._context.roles
+        if roles is None:
+            return ()
+        from engine.common.lanes import lane_key
+        from engine.definitions.acting import lanes_delegated_in
+
+        person = roles.person(login or self._context.operator)
+        anywhere = set(self.my_lanes(person.login) or ())
+        limited = {(lane_key(lane), process) for lane, process in lanes_delegated_in(roles, person.login,
+                                                                                    self._context.clock()) if process}
+        return tuple((lane, process) for lane in self._context.store().ready_lanes() if lane not in anywhere
+                     for key, process in sorted(limited) if key == lane_key(lane))
+
     def my_lanes(self, login: str | None = None) -> tuple[str, ...] | None:
-        """The lane names of ready tasks that a person (default: the one acting) acts in; None without roles."""
+        """The lane names of ready tasks that a person (default: the one acting) acts in, in every process (their own
+        lanes, and those delegated to them for every process: see `my_process_lanes`); None without roles."""
         roles = self._context.roles
         if roles is None:
             return None
@@ -121,6 +138,23 @@ class PeopleService:
 
         roles = self._context.roles
         return delegates_for(roles, lane, at or self._context.clock(), process) if roles is not None else ()
+
+    def lane_people(self, lane: str | None, *, process: str | None = None,
+                    at: str | None = None) -> tuple[tuple[str, str], ...]:
+        """Who acts in a lane at a moment (default now): (login, '') for each person holding it, by name, then
+        (login, acting title such as "Plh. Kepala Dinas ...") for each standing in by a delegation for the process."""
+        from engine.definitions.acting import acting_jabatan
+        from engine.service.notices import lane_people
+
+        roles = self._context.roles
+        if roles is None or lane is None:
+            return ()
+        moment = at or self._context.clock()
+        people = lane_people(roles, lane, at=moment, process=process)
+        holders = sorted((p for p in people if p.holds(lane)), key=lambda p: (p.name, p.login))
+        return (*((p.login, "") for p in holders),
+                *((p.login, acting_jabatan(roles, p, lane, at=moment, process=process))
+                  for p in people if not p.holds(lane)))
 
     def roles_status(self) -> RolesStatus:
         """The pinned roles version and the roles file's, to say when they differ."""

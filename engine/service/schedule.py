@@ -39,13 +39,14 @@ def retimed_steps(clock: Clock, row: InstanceRow, tasks: list[Any], before: list
 
 def record_change(
     tx: Transaction, row: InstanceRow, workflow: Any, tasks: list[Any], previous: list[TaskView], *, now: str,
-    clock: Clock, seq: int, retime: bool = False,
+    clock: Clock, seq: int, retime: bool = False, completing: bool = False,
 ) -> list[TaskView]:
     """Write the instance's ready tasks (a task ready before keeps its since, due and claim; drafts of the others
     are dropped), its waiting timers (a timer waiting before keeps its due time), the tasks that became ready with
-    event `seq`, and, when it completed, its total working time against its steps' Mutu Baku (tasks: the workflow's
-    ready user tasks). retime (a migration): a task still ready whose Mutu Baku changed is due by its new one from
-    when it became ready, in its ready row and its step record. Call after the completed step is finished."""
+    event `seq`, and, when it completed with this change (completing), its total working time against its steps'
+    Mutu Baku (tasks: the workflow's ready user tasks). retime (a migration): a task still ready whose Mutu Baku
+    changed is due by its new one from when it became ready, in its ready row and its step record. Call after the
+    completed step is finished."""
     from engine.runtime.timers import attached_to, has_timers, waiting_timers
 
     instance_id, process_id = row.id, row.process_id
@@ -74,7 +75,7 @@ def record_change(
             timers.append(kept or TimerRow(instance_id, str(timer.id), str(timer.task_spec.bpmn_id),
                                            attached_to(timer), _timer_due(clock, now, timer, instance_id)))
     tx.replace_timers(instance_id, timers)
-    if row.status == "completed":
+    if completing:  # it completed with this change (a comment on a finished instance keeps its times)
         budget = sum(sla_seconds(clock, sla) for sla in tx.step_slas(instance_id))
         tx.finish_instance(instance_id, clock.worked(row.started_at, now), budget)
     if isinstance(clock, WorkCalendar):

@@ -58,19 +58,20 @@ def advance(
 ) -> Advanced:
     """Write the workflow's next state with everything that follows from it; a change that would leave the
     instance running with no step ready is refused before anything is written (stranded: who would leave it)."""
+    from engine.runtime.timers import waiting_in_flow
     from engine.runtime.workflow import STATE_FORMAT, ready_user_tasks, state_to_bytes
     from engine.service.outbox import change_rows
     from engine.service.schedule import record_change
 
-    from engine.runtime.timers import waiting_in_flow
-
     tasks = ready_user_tasks(workflow)
     status = "completed" if workflow.completed else "running"
     check_not_stranded(status, tasks or waiting_in_flow(workflow), stranded)
-    if status == "completed":
+    completing = status == "completed" and row.status != "completed"  # a finished one only takes comments
+    if completing:
         happened = [*happened, Happened("instance-completed", None, None, {})]
     new_row = row._replace(version=version or row.version, status=status, updated_at=change.now,
-                           state=state_to_bytes(workflow), state_format=STATE_FORMAT, row_version=row.row_version + 1)
+                           state=state_to_bytes(workflow), state_format=STATE_FORMAT, row_version=row.row_version + 1,
+                           completed_at=change.now if completing else row.completed_at)
     new_row = _append(tx, new_row, happened, change)
     tx.save_instance(new_row, row.row_version)
     from engine.service.titles import record_words
@@ -82,7 +83,7 @@ def advance(
                        clock.worked(finished.since, change.now))
     ready = record_change(
         tx, new_row, workflow, tasks, change.before, now=change.now, clock=change.clock, seq=row.last_seq + 1,
-        retime=change.retime,
+        retime=change.retime, completing=completing,
     )
     tx.queue_outbox(change_rows(row.id, row.process_id, row.last_seq + 1, happened, ready, before=change.before,
                                 actor=change.actor, now=change.now))

@@ -180,6 +180,13 @@ MIGRATIONS: list[list[str]] = [
             FOR EACH STATEMENT EXECUTE FUNCTION sop_events_append_only()""",
         "CREATE INDEX IF NOT EXISTS events_returned ON events(time) WHERE type = 'task-returned'",
     ],
+    # 11: when each instance completed, apart from updated_at (SQLite's schema 14).
+    [
+        f"ALTER TABLE instances ADD COLUMN IF NOT EXISTS completed_at {_T}",
+        """UPDATE instances SET completed_at = (SELECT max(e.time) FROM events e WHERE e.instance_id = instances.id
+               AND e.type = 'instance-completed') WHERE status = 'completed'""",
+        "CREATE INDEX IF NOT EXISTS instances_completed ON instances(completed_at) WHERE completed_at IS NOT NULL",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The first schema version that has the roles log.
@@ -200,6 +207,8 @@ TITLES_SINCE = 8
 NOTICES_SINCE = 9
 # The first schema version with the monitoring log.
 MONEV_SINCE = 10
+# The first schema version with each instance's completion time (instances.completed_at).
+COMPLETED_SINCE = 11
 
 # The tables a sop store owns: a database holding any of them without the version table is someone else's.
 TABLES = ("definition_versions", "instances", "ready_tasks", "events", "timers", "steps", "days_off",

@@ -17,6 +17,7 @@ from engine.store.labels import store_label
 from engine.store.pg_schema import (
     ACCOUNTS_LOG_SINCE,
     ACCOUNTS_SINCE,
+    COMPLETED_SINCE,
     FILES_SINCE,
     MIGRATION_LOCK,
     MIGRATIONS,
@@ -50,6 +51,7 @@ class PgStore(SqlStoreReads):
     titles_since = TITLES_SINCE
     notices_since = NOTICES_SINCE
     monev_since = MONEV_SINCE
+    completed_since = COMPLETED_SINCE
 
     def __init__(self, url: str, create: bool) -> None:
         self.url = url

@@ -49,6 +49,7 @@ class InstanceRow(NamedTuple):
     row_version: int
     last_seq: int
     last_hash: str
+    completed_at: str | None = None  # its instance-completed event's time; None while it runs
 
 
 class EventRow(NamedTuple):
@@ -219,6 +220,7 @@ class InstanceQuery(NamedTuple):
     status: str | None = None
     waiting: str | None = None  # the BPMN id of a ready step
     lanes: tuple[str, ...] | None = None  # a ready step in one of these stored lane names
+    lanes_in: tuple[tuple[str, str], ...] = ()  # with lanes: or in one of these (stored lane name, process)
     overdue_at: str | None = None  # a ready step due before this time
     started_from: str | None = None
     started_until: str | None = None  # started before this time
@@ -419,6 +421,7 @@ class Store(Protocol):
     titles_since: int  # the first schema version with titles, search words and each instance's people
     notices_since: int  # the first schema version with notices
     monev_since: int  # the first schema version with the monitoring log
+    completed_since: int  # the first schema version with each instance's completion time
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """One command's transaction: commit on success, roll back on any error."""

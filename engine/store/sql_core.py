@@ -10,7 +10,7 @@ from engine.store.protocol import InstanceRow
 
 INSTANCE_COLUMNS = (
     "id, process_id, version, status, started_at, updated_at, started_by, state, state_format, "
-    "row_version, last_seq, last_hash"
+    "row_version, last_seq, last_hash, completed_at"
 )
 # In TaskView's field order, so rows load straight into it.
 READY_COLUMNS = "instance_id, bpmn_id, task_uuid, name, lane, form, sla, since, process_id, due, claimed_by, claimed_at"
@@ -73,6 +73,21 @@ POSTGRESQL = Dialect("''::bytea", "string_agg(sla, ',')", "steps", " FOR UPDATE"
                      f"SELECT pg_advisory_xact_lock({ACCOUNTS_LOCK})",
                      "to_tsvector('simple', t.search) @@ to_tsquery('simple', ?)", "tsquery", percentile=True,
                      monev_lock=f"SELECT pg_advisory_xact_lock({MONEV_LOCK})")
+
+
+def completed_column(alias: str, stored: bool) -> str:
+    """When an instance (table alias) completed: its completed_at column, or, in a store from before that column
+    (a PostgreSQL store read before its upgrade), its instance-completed event's time, as the upgrade fills it."""
+    if stored:
+        return f"{alias}.completed_at"
+    return (f"(SELECT max(e.time) FROM events e WHERE e.instance_id = {alias}.id "
+            "AND e.type = 'instance-completed')")
+
+
+def instance_columns(stored: bool) -> str:
+    """INSTANCE_COLUMNS as an `instances i` read selects them (stored: the store has the completed_at column)."""
+    columns = ", ".join(f"i.{c}" for c in INSTANCE_COLUMNS.split(", ")[:-1])
+    return f"{columns}, {completed_column('i', stored)}"
 
 
 def marks(count: int) -> str:

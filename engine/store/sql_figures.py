@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.common.models import TaskView
-from engine.store.sql_core import READY_COLUMNS, READY_COLUMNS_UNCLAIMED, marks
+from engine.store.sql_core import READY_COLUMNS, READY_COLUMNS_UNCLAIMED, completed_column, marks
 
 Query = Callable[[str, tuple[Any, ...]], list[tuple[Any, ...]]]
 WAITING_KEYS = {"lane": "lane", "person": "claimed_by", "step": "bpmn_id"}
@@ -40,10 +40,11 @@ def process_filter(column: str, processes: tuple[str, ...] | None) -> tuple[str,
 class FigureReads:
     """The dashboard's reads over one store's `_query`."""
 
-    def __init__(self, query: Query, *, claims: bool, percentile: bool = False) -> None:
+    def __init__(self, query: Query, *, claims: bool, percentile: bool = False, completed: bool = True) -> None:
         self._query = query
         self._claims = claims
         self._percentile = percentile  # the store has percentile_cont (PostgreSQL)
+        self._completed = completed_column("i", completed)  # when an instance `i` completed
 
     def waiting_counts(
         self, now: str, by: str, processes: tuple[str, ...] | None, limit: int
@@ -102,7 +103,7 @@ class FigureReads:
         """Instances completed per process and period whose times were recorded: (process id, period, measured,
         within their budget, median working seconds, median budget seconds); a median is the mean of
         the middle two for an even count."""
-        case, inside, params = period_case("i.updated_at", bounds)
+        case, inside, params = period_case(self._completed, bounds)
         where, names = process_filter("i.process_id", processes)
         rows = FROM_MEASURED.format(case=case, inside=inside, where=where)
         if self._percentile:  # PostgreSQL: the medians in the one grouped query
@@ -133,10 +134,10 @@ class FigureReads:
     ) -> list[tuple[int, int, int]]:
         """Instances started and instances completed per period: (period, started, completed), every period."""
         counts = {k: [0, 0] for k in range(len(bounds) - 1)}
-        where, names = process_filter("process_id", processes)
-        for slot, column, status in ((0, "started_at", ""), (1, "updated_at", " AND status = 'completed'")):
+        where, names = process_filter("i.process_id", processes)
+        for slot, column, status in ((0, "i.started_at", ""), (1, self._completed, " AND i.status = 'completed'")):
             case, inside, params = period_case(column, bounds)
-            sql = f"SELECT {case}, count(*) FROM instances WHERE {inside}{status}{where} GROUP BY 1"
+            sql = f"SELECT {case}, count(*) FROM instances i WHERE {inside}{status}{where} GROUP BY 1"
             for k, n in self._query(sql, (*params, *names)):
                 counts[int(k)][slot] = int(n)
         return [(k, s, f) for k, (s, f) in sorted(counts.items())]

@@ -33,7 +33,6 @@ from engine.store.sql_core import (
     BLOB_COLUMNS,
     DRAFT_COLUMNS,
     EVENT_COLUMNS,
-    INSTANCE_COLUMNS,
     OUTBOX_COLUMNS,
     READY_COLUMNS,
     READY_COLUMNS_UNCLAIMED,
@@ -42,7 +41,9 @@ from engine.store.sql_core import (
     TIMER_COLUMNS,
     VERSION_COLUMNS,
     Dialect,
+    completed_column,
     done_window,
+    instance_columns,
     instance_row,
     matching_lanes,
     plain_row,
@@ -70,6 +71,7 @@ class SqlStoreReads(ABC):
     titles_since: int  # ... with titles, search words and each instance's people
     notices_since: int  # ... with notices
     monev_since: int  # ... with the monitoring log
+    completed_since: int  # ... with each instance's completion time
 
     @abstractmethod
     def schema_version(self) -> int:
@@ -81,15 +83,21 @@ class SqlStoreReads(ABC):
 
     def get_instance(self, instance_id: int) -> InstanceRow | None:
         """An instance with its state, or None."""
-        rows = self._query(f"SELECT {INSTANCE_COLUMNS} FROM instances WHERE id = ?", (instance_id,))
+        sql = f"SELECT {instance_columns(self._has_completed())} FROM instances i WHERE i.id = ?"
+        rows = self._query(sql, (instance_id,))
         return instance_row(rows[0]) if rows else None
 
     def list_instances(self, status: str | None = None, process_id: str | None = None) -> list[InstanceRow]:
         """Instances without their state (state is empty), by id."""
-        sql = (f"SELECT id, process_id, version, status, started_at, updated_at, started_by, "
-               f"{self.dialect.empty_bytes}, state_format, row_version, last_seq, last_hash FROM instances")
-        where, params = where_equal({"status": status, "process_id": process_id})
-        return [instance_row(r) for r in self._query(sql + where + " ORDER BY id", params)]
+        sql = (f"SELECT i.id, i.process_id, i.version, i.status, i.started_at, i.updated_at, i.started_by, "
+               f"{self.dialect.empty_bytes}, i.state_format, i.row_version, i.last_seq, i.last_hash, "
+               f"{completed_column('i', self._has_completed())} FROM instances i")
+        where, params = where_equal({"i.status": status, "i.process_id": process_id})
+        return [instance_row(r) for r in self._query(sql + where + " ORDER BY i.id", params)]
+
+    def _has_completed(self) -> bool:
+        """True when the store keeps each instance's completion time (else it is read from its events)."""
+        return self.schema_version() >= self.completed_since
 
     def ready_tasks(
         self, instance_id: int | None = None, lane: str | None = None, limit: int | None = None,
@@ -170,7 +178,8 @@ class SqlStoreReads(ABC):
         count = int(counted[0][0]) if counted else 0
         if late_only:
             base += " AND (t.total IS NULL OR t.total > t.budget)"
-        sql = (f"SELECT i.id, i.process_id, i.started_at, i.updated_at, t.total, t.budget, CASE WHEN t.total IS NULL "
+        done = completed_column("i", self._has_completed())
+        sql = (f"SELECT i.id, i.process_id, i.started_at, {done}, t.total, t.budget, CASE WHEN t.total IS NULL "
                f"THEN (SELECT {self.dialect.concat_slas} FROM steps s WHERE s.instance_id = i.id "
                f"AND s.done_at IS NOT NULL) END {base} ORDER BY i.id")
         return count, [(int(r[0]), *r[1:]) for r in self._query(sql, params)]
@@ -412,7 +421,8 @@ class SqlStoreReads(ABC):
         seconds, median budget)."""
         from engine.store.sql_figures import FigureReads
 
-        reads = FigureReads(self._query, claims=False, percentile=self.dialect.percentile)
+        reads = FigureReads(self._query, claims=False, percentile=self.dialect.percentile,
+                            completed=self._has_completed())
         return reads.instance_medians(bounds, processes)
 
     def started_finished(
@@ -421,7 +431,8 @@ class SqlStoreReads(ABC):
         """Instances started and completed per period: (period, started, completed)."""
         from engine.store.sql_figures import FigureReads
 
-        return FigureReads(self._query, claims=False).started_finished(bounds, processes)
+        return FigureReads(self._query, claims=False, completed=self._has_completed()).started_finished(bounds,
+                                                                                                       processes)
 
     # -- titles and finding requests -----------------------------------------------------------------
 

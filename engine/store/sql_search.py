@@ -64,8 +64,12 @@ def ready_conditions(query: InstanceQuery, *, with_process: bool) -> tuple[list[
         where.append("r.bpmn_id = ?")
         params.append(query.waiting)
     if query.lanes is not None:
-        where.append(f"r.lane IN ({marks(len(query.lanes))})" if query.lanes else "1 = 0")
+        parts = [f"r.lane IN ({marks(len(query.lanes))})"] if query.lanes else []
         params.extend(query.lanes)
+        for lane, process in query.lanes_in:  # a lane delegated for one process only
+            parts.append("(r.lane = ? AND r.process_id = ?)")
+            params.extend((lane, process))
+        where.append(f"({' OR '.join(parts)})" if parts else "1 = 0")
     if query.overdue_at:
         where.append("r.due < ?")
         params.append(query.overdue_at)

@@ -72,7 +72,7 @@ DUE_SOON_UNANNOUNCED = (
     "ORDER BY r.due, r.instance_id, r.task_uuid"
 )
 # The new instance's columns without its id, which the store assigns.
-INSERT_INSTANCE = f"INSERT INTO instances ({INSTANCE_COLUMNS[4:]}) VALUES ({marks(11)})"
+INSERT_INSTANCE = f"INSERT INTO instances ({INSTANCE_COLUMNS[4:]}) VALUES ({marks(12)})"
 
 
 class SqlTransactionCore(ABC):
@@ -124,10 +124,10 @@ class SqlTransactionCore(ABC):
     def save_instance(self, row: InstanceRow, expected_row_version: int) -> None:
         """Write the instance's new state; StoreError unless the stored row_version is the expected one."""
         changed = self._run(
-            "UPDATE instances SET status = ?, updated_at = ?, state = ?, state_format = ?, "
-            "row_version = ?, last_seq = ?, last_hash = ?, version = ? WHERE id = ? AND row_version = ?",
+            "UPDATE instances SET status = ?, updated_at = ?, state = ?, state_format = ?, row_version = ?, "
+            "last_seq = ?, last_hash = ?, version = ?, completed_at = ? WHERE id = ? AND row_version = ?",
             (row.status, row.updated_at, row.state, row.state_format, row.row_version, row.last_seq,
-             row.last_hash, row.version, row.id, expected_row_version),
+             row.last_hash, row.version, row.completed_at, row.id, expected_row_version),
         )
         if changed != 1:
             raise StoreError("Instance {instance} changed meanwhile; nothing was saved; try again", instance=row.id)

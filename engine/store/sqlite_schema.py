@@ -216,6 +216,14 @@ MIGRATIONS: list[str] = [
         BEGIN SELECT RAISE(ABORT, 'monitoring events are append-only'); END;
     CREATE INDEX IF NOT EXISTS events_returned ON events(time) WHERE type = 'task-returned';
     """,
+    # 14: when each instance completed (its instance-completed event's time), apart from updated_at (its last event's
+    # time), which a comment written after completion moves; filled for the instances completed before.
+    """
+    ALTER TABLE instances ADD COLUMN completed_at TEXT;
+    UPDATE instances SET completed_at = (SELECT max(e.time) FROM events e WHERE e.instance_id = instances.id
+                                         AND e.type = 'instance-completed') WHERE status = 'completed';
+    CREATE INDEX IF NOT EXISTS instances_completed ON instances(completed_at) WHERE completed_at IS NOT NULL;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables each schema version has (from the version that adds them): a store's user_version must match them.
@@ -250,3 +258,5 @@ TITLES_SINCE = 11
 NOTICES_SINCE = 12
 # The first schema version with the monitoring log.
 MONEV_SINCE = 13
+# The first schema version with each instance's completion time (instances.completed_at).
+COMPLETED_SINCE = 14

@@ -6,6 +6,7 @@ the step summary's ranks."""
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from engine.store.sqlite_schema import (
     ACCOUNTS_LOG_SINCE,
     ACCOUNTS_SINCE,
     APPLICATION_ID,
+    COMPLETED_SINCE,
     FILES_SINCE,
     MIGRATIONS,
     MONEV_SINCE,
@@ -61,6 +63,7 @@ class SqliteStore(SqlStoreReads):
     titles_since = TITLES_SINCE
     notices_since = NOTICES_SINCE
     monev_since = MONEV_SINCE
+    completed_since = COMPLETED_SINCE
 
     def __init__(self, path: str, create: bool) -> None:
         self.location = store_label(path)
@@ -228,7 +231,8 @@ class SqliteStore(SqlStoreReads):
                 self._check_empty()
             for number in range(current + 1, target + 1):
                 for statement in _statements(MIGRATIONS[number - 1]):
-                    conn.execute(statement)
+                    if not _column_there(conn, statement):
+                        conn.execute(statement)
                 if number == ACCOUNTS_LOG_SINCE:
                     seal_baseline(lambda sql: conn.execute(sql).fetchall(), conn.execute, migration_time())
             if target > current:
@@ -369,6 +373,19 @@ def _create_group_writable(path: str) -> None:
         os.fchmod(fd, (mode | 0o060) & ~0o007)  # the umask usually takes the group's write bit; others get nothing
     finally:
         os.close(fd)
+
+
+_ADD_COLUMN = re.compile(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", re.IGNORECASE)
+
+
+def _column_there(conn: sqlite3.Connection, statement: str) -> bool:
+    """True for an `ALTER TABLE t ADD COLUMN c` whose column is there already (SQLite has no ADD COLUMN IF NOT
+    EXISTS): a store whose version was set back by hand after an upgrade upgrades again."""
+    found = _ADD_COLUMN.match(statement)
+    if found is None:
+        return False
+    table, column = found.groups()
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
 
 
 def _statements(script: str) -> list[str]:
