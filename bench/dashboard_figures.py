@@ -190,8 +190,9 @@ def run(sizes: argparse.Namespace) -> tuple[list[str], Figures]:
             text.append(f"(d) {kind}, {sizes.instances} instances over a year ({got['steps_in_window']} steps in the "
                         f"seven months shown, {got['waiting']} waiting): dashboard figures p50 "
                         f"{got['summary']['p50_ms']} ms, p95 {got['summary']['p95_ms']} ms; heat figures p50 "
-                        f"{got['heat']['p50_ms']} ms, p95 {got['heat']['p95_ms']} ms; first calls (the ended months read) "
-                        f"{got['summary_first_ms']} and {got['heat_first_ms']} ms (store built in {got['build_s']} s)")
+                        f"{got['heat']['p50_ms']} ms, p95 {got['heat']['p95_ms']} ms; first calls (the ended months "
+                        f"read) {got['summary_first_ms']} and {got['heat_first_ms']} ms (store built in "
+                        f"{got['build_s']} s)")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return text, figures
