@@ -142,7 +142,7 @@ class PeopleService:
     def lane_people(self, lane: str | None, *, process: str | None = None,
                     at: str | None = None) -> tuple[tuple[str, str], ...]:
         """Who acts in a lane at a moment (default now): (login, '') for each person holding it, by name, then
-        (login, acting title such as "Plh. Kepala Dinas ...") for each standing in by a delegation for the process."""
+        (login, acting title such as "Plh. Kepala Unit ...") for each standing in by a delegation for the process."""
         from engine.definitions.acting import acting_jabatan
         from engine.service.notices import lane_people
 
