@@ -26,11 +26,16 @@ def wrong(verdict: dict[str, Any]) -> str:
 
 
 def test_corpus_is_large_varied_and_recorded() -> None:
-    """At least 40 diagrams from at least three sources, each in the README and in verdicts.yaml."""
+    """At least 150 diagrams from at least eight sources, the MIWG reference models among them, each diagram in
+    the README and in verdicts.yaml, each source in the README's table of sources and licences."""
     readme = (CORPUS / "README.md").read_text(encoding="utf-8")
     names = {str(p.relative_to(CORPUS)) for p in FILES}
-    assert len(names) >= 40
-    assert len({p.parent.name for p in FILES}) >= 3
+    assert len(names) >= 150
+    sources = {p.parent.name for p in FILES}
+    assert len(sources) >= 8
+    assert [s for s in sorted(sources) if f"| `{s}/` |" not in readme] == []
+    miwg = {n.removeprefix("miwg/reference__").removesuffix(".bpmn") for n in names if n.startswith("miwg/reference__")}
+    assert {"A.1.0", "A.4.1", "B.2.0", "C.1.0", "C.9.2"} <= miwg
     assert names == set(VERDICTS), "verdicts.yaml must list exactly the corpus files"
     assert [n for n in names if f"`{n}`" not in readme] == []
 
