@@ -108,8 +108,8 @@ def process_problems(process: Any, step_ids: set[str],
         if name == "boundaryEvent":
             yield from boundary_timer_problems(process, element, step_ids, start_data)
             continue
-        if name == "timerEventDefinition" and tag(element.getparent()) == "boundaryEvent":
-            continue  # checked with its boundary event
+        if name.endswith("EventDefinition") and tag(element.getparent()) in ("boundaryEvent", *UNSUPPORTED):
+            continue  # said once, with its event
         if name.endswith("EventDefinition") and name not in ALLOWED_EVENT_DEFINITIONS:
             parent = element.getparent()
             yield DiagramProblem(line, parent.get("id"), "element-unsupported", N_(
@@ -225,6 +225,13 @@ def expression_problems(text: str, where: str, step_ids: set[str],
         juel = text.lstrip().startswith(("${", "#{"))  # Camunda's habit
         fix = (N_("write it without ${ } as an expression over a step's field, e.g. Step[\"field\"] == \"value\"")
                if juel else N_("fix the expression"))
+        broken = _line_break(text)
+        if broken is not None and not juel:
+            yield "condition-invalid", N_("{where}: {problem}", where=where, problem=N_(
+                "expression {text!r} is broken across lines: its line {line} ends with {end!r}, and a line break "
+                "ends an expression; write it on one line (a modeler's pretty-printing may have split it), or put "
+                "the whole expression in parentheses", text=" ".join(text.split()), line=broken[0], end=broken[1]))
+            return
         yield "condition-invalid", N_("{where}: {problem}", where=where, problem=N_(
             "{problem}; {fix}", problem=exc, fix=fix))
         return
@@ -235,3 +242,21 @@ def expression_problems(text: str, where: str, step_ids: set[str],
             yield "condition-unknown-step", N_("{where}: {problem}", where=where, problem=N_(
                 "expression {text!r} reads '{name}', which is no step of this process (steps: {known}); use a "
                 "step's task id", text=text, name=node.value.id, known=known))
+
+
+def _line_break(text: str) -> tuple[int, str] | None:
+    """Where a line break inside an expression is its only problem: (the line before it, 1-based, and that line's
+    last words), else None."""
+    lines = [line.strip() for line in text.strip().splitlines()]
+    if len(lines) < 2:
+        return None
+    try:
+        parse_expression(" ".join(lines))
+    except ExpressionError:
+        return None
+    try:
+        ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        number = max(1, min(exc.lineno or 1, len(lines) - 1))
+        return number, lines[number - 1][-30:]
+    return None
