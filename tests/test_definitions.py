@@ -416,7 +416,9 @@ def test_unsupported_elements_are_refused_at_load(folders: tuple[Path, Path]) ->
     definitions, forms = folders
     for extra, expected in (
         ('\n    <bpmn:intermediateCatchEvent id="Tunggu"><bpmn:timerEventDefinition id="T1" />'
-         "</bpmn:intermediateCatchEvent>", "intermediateCatchEvent 'Tunggu' is refused: sop has no timer"),
+         "</bpmn:intermediateCatchEvent>",
+         "intermediateCatchEvent 'Tunggu' (timerEventDefinition) is refused: sop does not wait for timer, message or "
+         "signal events yet"),
         ('\n    <bpmn:serviceTask id="Panggil" />', "serviceTask 'Panggil' is refused: sop does not call services"),
     ):
         (definitions / "uji.bpmn").write_text(minimal_bpmn(extra=extra), encoding="utf-8")

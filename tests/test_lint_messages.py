@@ -63,17 +63,18 @@ def test_jbpm_event_based_split_is_refused_once_per_element_without_spiffworkflo
     gateway = f"{bpmn}:23: error [element-unsupported] Tunggu: eventBasedGateway 'Tunggu' is refused: sop has no "
     assert _lint(sop) == (1, (
         f"{gateway}event-based gateways yet\n"
-        f"{bpmn}:26: error [element-unsupported] Balasan: intermediateCatchEvent 'Balasan' is refused: sop has no "
-        "timer or message events yet\n"
-        f"{bpmn}:30: error [element-unsupported] Batas: intermediateCatchEvent 'Batas' is refused: sop has no timer "
-        "or message events yet\n"), "3 error(s), 0 warning(s).\n")
+        f"{bpmn}:26: error [element-unsupported] Balasan: intermediateCatchEvent 'Balasan' (signalEventDefinition) is "
+        "refused: sop does not wait for timer, message or signal events yet\n"
+        f"{bpmn}:30: error [element-unsupported] Batas: intermediateCatchEvent 'Batas' (timerEventDefinition) is "
+        "refused: sop does not wait for timer, message or signal events yet\n"), "3 error(s), 0 warning(s).\n")
     _refused(sop, "tunggu_balasan", where=f"{bpmn}:23", rule="element-unsupported", more=2,
              message="eventBasedGateway 'Tunggu' is refused: sop has no event-based gateways yet")
     monkeypatch.setenv("SOP_LANG", "id")
     code, out, err = _lint(sop)
     assert (code, err) == (1, "3 galat, 0 peringatan.\n")
     assert out.splitlines()[1] == (f"{bpmn}:26: galat [element-unsupported] Balasan: intermediateCatchEvent 'Balasan' "
-                                   "ditolak: sop belum mengenal peristiwa pewaktu atau pesan")
+                                   "(signalEventDefinition) ditolak: sop belum dapat menunggu peristiwa pewaktu, "
+                                   "pesan, atau sinyal")
 
 
 def test_activiti_transaction_with_an_error_boundary_is_refused_once_per_element(tmp_path: Path,

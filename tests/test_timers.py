@@ -201,7 +201,8 @@ def test_a_timer_on_an_intermediate_event_is_still_refused(tmp_path: Path) -> No
     ).replace("</bpmn:boundaryEvent>\n    <bpmn:userTask id=\"Eskalasi\"",
               "</bpmn:intermediateCatchEvent>\n    <bpmn:userTask id=\"Eskalasi\"")
     (definitions / BPMN.name).write_text(text, encoding="utf-8")
-    with pytest.raises(EngineError, match="intermediateCatchEvent 'Tenggat_Konsep' is refused"):
+    with pytest.raises(EngineError,
+                       match=r"intermediateCatchEvent 'Tenggat_Konsep' \(timerEventDefinition\) is refused"):
         scan(definitions, TENGGAT / "forms").get("surat_tenggat")
 
 

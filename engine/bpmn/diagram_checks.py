@@ -37,7 +37,7 @@ UNSUPPORTED = {
     "businessRuleTask": N_("sop has no decision tables yet; use an exclusive gateway"),
     "sendTask": N_("sop does not send messages yet"),
     "receiveTask": N_("sop does not receive messages yet"),
-    "intermediateCatchEvent": N_("sop has no timer or message events yet"),
+    "intermediateCatchEvent": N_("sop does not wait for timer, message or signal events yet"),
     "intermediateThrowEvent": N_("sop throws no message, signal or other events yet (a plain one, with no event "
                                  "definition, is a milestone and runs)"),
     "callActivity": N_("sop does not call other processes yet"),
@@ -101,7 +101,11 @@ def process_problems(process: Any, step_ids: set[str],
         if name in UNSUPPORTED and not (name == "intermediateThrowEvent" and not _definitions(element)):
             owner = element_id or element.getparent().get("id")
             rule = "script-refused" if name == "scriptTask" else "element-unsupported"
-            yield DiagramProblem(line, owner, rule, _refused(name, element_id, owner, UNSUPPORTED[name]))
+            kinds = ", ".join(tag(d) for d in _definitions(element))
+            shown = N_("{name} '{element_id}' ({kinds})", name=name, element_id=element_id, kinds=kinds) \
+                if kinds and element_id else None
+            yield DiagramProblem(line, owner, rule, N_("{what} is refused: {reason}", what=shown, reason=UNSUPPORTED[
+                name]) if shown else _refused(name, element_id, owner, UNSUPPORTED[name]))
         if name in DATA_UNSUPPORTED and element.tag.startswith(f"{{{BPMN_NS}}}"):
             owner = _data_owner(element)
             yield DiagramProblem(line, owner, DATA_RULE, _refused(name, element_id, owner, DATA_UNSUPPORTED[name]))
