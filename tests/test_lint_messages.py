@@ -252,3 +252,17 @@ def test_latin1_bytes_are_refused_naming_the_declaration_the_byte_and_its_line(t
         f"{bpmn}:17: galat [xml-malformed] bukan teks UTF-8: berkas menyatakan encoding 'ISO-8859-1' dan memuat byte "
         "0xE9 pada baris 17, sedangkan sop hanya membaca diagram sebagai UTF-8; simpan berkas sebagai UTF-8 dengan "
         "encoding=\"UTF-8\" (sebagian besar modeler dan penyunting teks menyediakannya di Save As)\n")
+
+
+def test_an_event_with_two_definitions_is_one_message(tmp_path: Path) -> None:
+    """A start event carrying two message definitions is one problem, said once, at its first definition."""
+    start = '<bpmn:startEvent id="StartEvent_1"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>'
+    sop, bpmn = _sop(tmp_path, "cuti_lint.bpmn", CUTI.replace(start, (
+        '<bpmn:startEvent id="StartEvent_1"><bpmn:outgoing>F1</bpmn:outgoing>\n'
+        '      <bpmn:messageEventDefinition id="Pesan_1" />\n      <bpmn:messageEventDefinition id="Pesan_2" />\n'
+        "    </bpmn:startEvent>")))
+    message = ("startEvent 'StartEvent_1' has a messageEventDefinition, which sop cannot run yet; use a plain start or "
+               "end event")
+    assert _lint(sop) == (1, f"{bpmn}:17: error [element-unsupported] StartEvent_1: {message}\n",
+                          "1 error(s), 0 warning(s).\n")
+    _refused(sop, "cuti_lint", where=f"{bpmn}:17", message=message, rule="element-unsupported")

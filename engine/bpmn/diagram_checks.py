@@ -116,9 +116,11 @@ def process_problems(process: Any, step_ids: set[str],
             continue  # said once, with its event
         if name.endswith("EventDefinition") and name not in ALLOWED_EVENT_DEFINITIONS:
             parent = element.getparent()
-            yield DiagramProblem(line, parent.get("id"), "element-unsupported", N_(
-                "{kind} '{element_id}' has a {name}, which sop cannot run yet; use a plain start or end event",
-                kind=tag(parent), element_id=parent.get("id"), name=name))
+            refused = [d for d in _definitions(parent) if tag(d) not in ALLOWED_EVENT_DEFINITIONS]
+            if refused[0] is element:  # an event with two definitions: said once, at its first
+                yield DiagramProblem(line, parent.get("id"), "element-unsupported", N_(
+                    "{kind} '{element_id}' has a {name}, which sop cannot run yet; use a plain start or end event",
+                    kind=tag(parent), element_id=parent.get("id"), name=", ".join(dict.fromkeys(map(tag, refused)))))
         if name == "sequenceFlow":
             for end in ("sourceRef", "targetRef"):
                 if element.get(end) not in ids:
