@@ -357,10 +357,9 @@ def test_no_executable_process_is_reported(folders: tuple[Path, Path]) -> None:
     text = minimal_bpmn().replace('isExecutable="true"', 'isExecutable="false"')
     (definitions / "uji.bpmn").write_text(text, encoding="utf-8")
     problem = _only_problem(definitions, forms)
-    assert problem == (f'{definitions / "uji.bpmn"}:3: process \'uji_proses\' has isExecutable="false" (bpmn-js\'s '
-                       'new-diagram default), so sop does not run it; set isExecutable="true" on the process (Camunda '
-                       "Modeler: its Executable checkbox; bpmn.io has none, so open the diagram in Camunda Modeler) "
-                       "(rule process-not-executable)")
+    assert problem == (f'{definitions / "uji.bpmn"}:3: process \'uji_proses\' has isExecutable="false", so sop does '
+                       'not run it; set isExecutable="true" on the process (in Camunda Modeler: select the process or '
+                       "its pool and tick Executable in the properties panel) (rule process-not-executable)")
 
 
 # build_spec
@@ -391,8 +390,8 @@ def test_build_spec_gateway_flow_to_missing_element_is_definition_error() -> Non
     with pytest.raises(DefinitionError) as info:
         build_spec(text, "uji_proses", "uji.bpmn")
     message = str(info.value)
-    assert re.match(r"^uji\.bpmn:\d+: SpiffWorkflow cannot use process 'uji_proses': ", message), message
-    assert "Tugas_Hilang" in message and message.endswith("(rule process-unparsable)")
+    assert message == ("uji.bpmn:30: exclusiveGateway 'Gateway_1' has a flow to 'Tugas_Hilang', which is no element "
+                       "of process 'uji_proses'; reconnect the flow (rule process-unparsable)")
 
 
 def test_build_spec_xsd_violation_is_definition_error_with_line() -> None:
@@ -413,11 +412,13 @@ def test_build_spec_unknown_process_and_bad_xml() -> None:
 
 
 def test_unsupported_elements_are_refused_at_load(folders: tuple[Path, Path]) -> None:
-    """A timer event or a service task would leave instances waiting forever, so the diagram is refused."""
+    """A message event or a service task would leave instances waiting forever, so the diagram is refused."""
     definitions, forms = folders
     for extra, expected in (
-        ('\n    <bpmn:intermediateCatchEvent id="Tunggu"><bpmn:timerEventDefinition id="T1" />'
-         "</bpmn:intermediateCatchEvent>", "intermediateCatchEvent 'Tunggu' is refused: sop has no timer"),
+        ('\n    <bpmn:intermediateCatchEvent id="Tunggu"><bpmn:messageEventDefinition id="M1" />'
+         "</bpmn:intermediateCatchEvent>",
+         "intermediateCatchEvent 'Tunggu' (messageEventDefinition) is refused: sop waits on timers (a "
+         "timerEventDefinition with a timeDuration) but has no message"),
         ('\n    <bpmn:serviceTask id="Panggil" />', "serviceTask 'Panggil' is refused: sop does not call services"),
     ):
         (definitions / "uji.bpmn").write_text(minimal_bpmn(extra=extra), encoding="utf-8")

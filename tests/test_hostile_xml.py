@@ -126,7 +126,8 @@ def test_doctype_planted_in_a_stored_version_is_refused_by_the_instance_picture(
 
 @pytest.mark.parametrize("text", [
     '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>',
-    '<?xml version="1.0" encoding="latin-1"?><a/>',
+    '<?xml version="1.0" encoding="latin-1"?><a>\u00e9</a>',
+    '<?xml version="1.0" encoding="Shift_JIS"?><a/>',
     "<a>\ud800</a>",
     "<a><b></a>",
     "<a>&undeclared;</a>",
@@ -139,6 +140,14 @@ def test_both_readers_refuse_the_same_texts(text: str) -> None:
         parse_xml(text, "x.bpmn")
     with pytest.raises(DefinitionError, match=rf"\(rule {problem.rule}\)"):
         parse_xml_light(text, "x.bpmn")
+
+
+@pytest.mark.parametrize("encoding", ["ISO-8859-1", "windows-1252", "latin-1", "US-ASCII"])
+def test_both_readers_read_plain_ascii_declared_in_an_ascii_based_encoding(encoding: str) -> None:
+    """Plain ASCII reads the same in ISO-8859-1, windows-1252 and UTF-8: both readers read it."""
+    text = f'<?xml version="1.0" encoding="{encoding}"?>\n<a name="Koordinasi"/>'
+    assert read_xml(text)[1] is None
+    assert parse_xml(text, "x.bpmn").get("name") == parse_xml_light(text, "x.bpmn").get("name") == "Koordinasi"
 
 
 def test_a_doctype_mentioned_in_a_comment_or_after_the_root_is_no_doctype() -> None:

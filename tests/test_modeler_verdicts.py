@@ -146,7 +146,8 @@ def test_a_plain_intermediate_event_is_a_milestone_that_runs(tmp_path: Path) -> 
     throwing = _sop(tmp_path / "pesan", drawn, lambda t: t.replace(
         '<bpmn:outgoing>F3b</bpmn:outgoing></bpmn:intermediateThrowEvent>',
         '<bpmn:outgoing>F3b</bpmn:outgoing><bpmn:messageEventDefinition id="Pesan_1" /></bpmn:intermediateThrowEvent>'))
-    _refused(throwing, "element-unsupported", "intermediateThrowEvent 'Diarsipkan' is refused", "surat_verdict")
+    _refused(throwing, "element-unsupported", "intermediateThrowEvent 'Diarsipkan' (messageEventDefinition) is refused",
+             "surat_verdict")
 
 
 def test_a_manual_task_on_the_other_branch_completes_too(tmp_path: Path) -> None:

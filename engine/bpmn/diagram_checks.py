@@ -99,11 +99,8 @@ def process_problems(process: Any, step_ids: set[str],
             yield DiagramProblem(line, element_id, "id-reserved", N_(
                 "element id '{element_id}' collides with SpiffWorkflow's internal task of that name; rename it "
                 "(for example StartEvent_1)", element_id=element_id))
-        if name in UNSUPPORTED and not (name == "intermediateThrowEvent" and not _definitions(element)) and not (
-                name == "intermediateCatchEvent" and is_timer_catch(element)):
-            owner = element_id or element.getparent().get("id")
-            rule = "script-refused" if name == "scriptTask" else "element-unsupported"
-            yield DiagramProblem(line, owner, rule, _refused(name, element_id, owner, UNSUPPORTED[name]))
+        if name in UNSUPPORTED:
+            yield from _unsupported(element, name)
         if name in DATA_UNSUPPORTED and element.tag.startswith(f"{{{BPMN_NS}}}"):
             owner = _data_owner(element)
             yield DiagramProblem(line, owner, DATA_RULE, _refused(name, element_id, owner, DATA_UNSUPPORTED[name]))
@@ -113,13 +110,8 @@ def process_problems(process: Any, step_ids: set[str],
         if name == "intermediateCatchEvent" and is_timer_catch(element):
             yield from timer_problems(element, _definitions(element)[0], step_ids, start_data)
             continue
-        if name == "timerEventDefinition" and tag(element.getparent()) in ("boundaryEvent", "intermediateCatchEvent"):
-            continue  # checked with its event
-        if name.endswith("EventDefinition") and name not in ALLOWED_EVENT_DEFINITIONS:
-            parent = element.getparent()
-            yield DiagramProblem(line, parent.get("id"), "element-unsupported", N_(
-                "{kind} '{element_id}' has a {name}, which sop cannot run yet; use a plain start or end event",
-                kind=tag(parent), element_id=parent.get("id"), name=name))
+        if name.endswith("EventDefinition"):
+            yield from _event_definition(element, name)
         if name == "sequenceFlow":
             for end in ("sourceRef", "targetRef"):
                 if element.get(end) not in ids:
@@ -136,6 +128,36 @@ def process_problems(process: Any, step_ids: set[str],
             owner = element.getparent().getparent()
             yield DiagramProblem(line, owner.get("id"), "script-refused", N_(
                 "task '{element_id}' has a {name}; diagrams may not run code", element_id=owner.get("id"), name=name))
+
+
+def _unsupported(element: Any, name: str) -> Iterator[DiagramProblem]:
+    """An element sop cannot run yet, with its event definitions when it has some (a plain intermediate throw event
+    is a milestone, and a timer waiting in the flow runs: neither is refused)."""
+    if (name == "intermediateThrowEvent" and not _definitions(element)) or (
+            name == "intermediateCatchEvent" and is_timer_catch(element)):
+        return
+    element_id = element.get("id")
+    owner = element_id or element.getparent().get("id")
+    rule = "script-refused" if name == "scriptTask" else "element-unsupported"
+    kinds = ", ".join(tag(d) for d in _definitions(element))
+    shown = N_("{name} '{element_id}' ({kinds})", name=name, element_id=element_id, kinds=kinds) \
+        if kinds and element_id else None
+    yield DiagramProblem(element.sourceline, owner, rule, N_("{what} is refused: {reason}", what=shown,
+                                                             reason=UNSUPPORTED[name]) if shown else
+                         _refused(name, element_id, owner, UNSUPPORTED[name]))
+
+
+def _event_definition(element: Any, name: str) -> Iterator[DiagramProblem]:
+    """An event definition sop cannot run, said once per event (not at all when its event is refused or checked
+    whole: a boundary event, a refused element, a timer waiting in the flow)."""
+    parent = element.getparent()
+    if tag(parent) in ("boundaryEvent", *UNSUPPORTED) or name in ALLOWED_EVENT_DEFINITIONS:
+        return
+    refused = [d for d in _definitions(parent) if tag(d) not in ALLOWED_EVENT_DEFINITIONS]
+    if refused[0] is element:  # an event with two definitions: said once, at its first
+        yield DiagramProblem(element.sourceline, parent.get("id"), "element-unsupported", N_(
+            "{kind} '{element_id}' has a {name}, which sop cannot run yet; use a plain start or end event",
+            kind=tag(parent), element_id=parent.get("id"), name=", ".join(dict.fromkeys(map(tag, refused)))))
 
 
 def _refused(name: str, element_id: str | None, owner: str | None, reason: str) -> str:
@@ -243,6 +265,13 @@ def expression_problems(text: str, where: str, step_ids: set[str],
         juel = text.lstrip().startswith(("${", "#{"))  # Camunda's habit
         fix = (N_("write it without ${ } as an expression over a step's field, e.g. Step[\"field\"] == \"value\"")
                if juel else N_("fix the expression"))
+        broken = _line_break(text)
+        if broken is not None and not juel:
+            yield "condition-invalid", N_("{where}: {problem}", where=where, problem=N_(
+                "expression {text!r} is broken across lines: its line {line} ends with {end!r}, and a line break "
+                "ends an expression; write it on one line (a modeler's pretty-printing may have split it), or put "
+                "the whole expression in parentheses", text=" ".join(text.split()), line=broken[0], end=broken[1]))
+            return
         yield "condition-invalid", N_("{where}: {problem}", where=where, problem=N_(
             "{problem}; {fix}", problem=exc, fix=fix))
         return
@@ -253,3 +282,21 @@ def expression_problems(text: str, where: str, step_ids: set[str],
             yield "condition-unknown-step", N_("{where}: {problem}", where=where, problem=N_(
                 "expression {text!r} reads '{name}', which is no step of this process (steps: {known}); use a "
                 "step's task id", text=text, name=node.value.id, known=known))
+
+
+def _line_break(text: str) -> tuple[int, str] | None:
+    """Where a line break inside an expression is its only problem: (the line before it, 1-based, and that line's
+    last words), else None."""
+    lines = [line.strip() for line in text.strip().splitlines()]
+    if len(lines) < 2:
+        return None
+    try:
+        parse_expression(" ".join(lines))
+    except ExpressionError:
+        return None
+    try:
+        ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        number = max(1, min(exc.lineno or 1, len(lines) - 1))
+        return number, lines[number - 1][-30:]
+    return None

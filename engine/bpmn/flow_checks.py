@@ -182,8 +182,8 @@ def gateway_problems(process: Any, schemas: dict[str, dict[str, Any]]) -> Iterat
         conditions = []
         for flow in outgoing:
             cond = flow.find(f"{{{BPMN_NS}}}conditionExpression")
-            if cond is None or not (cond.text or "").strip():
-                break
+            if cond is None or not (cond.text or "").strip() or not _parses(cond.text):
+                break  # no condition: the default is missing, said by SpiffWorkflow; a broken one: condition-invalid
             conditions.append((cond.text or "").strip())
         else:
             yield from _coverage(gateway, conditions, schemas)
@@ -219,6 +219,14 @@ def _coverage(gateway: Any, conditions: list[str], schemas: dict[str, dict[str, 
         yield (line, gateway_id, "gateway-uncovered", N_(
             "exclusive gateway '{gateway_id}' has no default flow and no condition holds when {shown}; add a default "
             "flow or a condition for it", gateway_id=gateway_id, shown=shown), "error")
+
+
+def _parses(text: str) -> bool:
+    try:
+        parse_expression(text)
+    except ExpressionError:
+        return False
+    return True
 
 
 def _true(text: str, data: dict[str, Any]) -> bool:

@@ -13,11 +13,16 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from engine.common.errors import DefinitionError
+from engine.common.i18n import N_
 
 XML_RULE = "xml-malformed"
 DOCTYPE_RULE = "xml-doctype"
 _ENCODING = re.compile(r"""\bencoding\s*=\s*["']([^"']*)["']""")
 _UTF8 = {"utf-8", "utf8"}
+# Encodings whose ASCII is ASCII: a file declaring one is read when it is plain ASCII (as the modelers that declare
+# ISO-8859-1 mostly write it), the same in either reading; other characters would read differently elsewhere.
+_ASCII_BASED = {"iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "iso-8859-15", "latin-9",
+                "windows-1252", "cp1252", "us-ascii", "ascii"}
 
 
 class XmlProblem(NamedTuple):
@@ -37,6 +42,14 @@ def _declaration_problem(text: str, end: int) -> XmlProblem | None:
     found = _ENCODING.search(text, 0, end)
     if found is None or found.group(1).strip().lower() in _UTF8:
         return None
+    if found.group(1).strip().lower() in _ASCII_BASED:
+        if text.isascii():
+            return None  # plain ASCII reads the same in the declared encoding and in UTF-8
+        first = next(i for i, char in enumerate(text) if not char.isascii())
+        return XmlProblem(1, XML_RULE, N_(
+            "declares encoding {encoding!r}, but diagrams are read as UTF-8, and line {line} holds {char!r}, which "
+            "a tool reading {encoding} would show as other characters; save the file as UTF-8 with "
+            "encoding=\"UTF-8\"", encoding=found.group(1), line=_line(text, first), char=text[first]))
     return XmlProblem(1, XML_RULE, f"declares encoding {found.group(1)!r}, but diagrams are read as UTF-8; save "
                                    'the file as UTF-8 with encoding="UTF-8"')
 
@@ -83,7 +96,13 @@ def _checked(text: str) -> tuple[bytes, XmlProblem | None]:
     except UnicodeEncodeError as exc:
         return b"", XmlProblem(_line(text, exc.start), XML_RULE, "holds text that is not valid Unicode (a lone "
                                "surrogate); save the diagram as UTF-8 from a modeler")
-    return data, prolog_problem(text)
+    problem = prolog_problem(text)
+    if problem is None and text.startswith("<?xml"):  # plain ASCII declared in another encoding: read as UTF-8
+        end = text.find("?>")
+        found = _ENCODING.search(text, 0, max(end, 0))
+        if found is not None and found.group(1).strip().lower() not in _UTF8:
+            data = (text[:found.start(1)] + "UTF-8" + text[found.end(1):]).encode("utf-8")
+    return data, problem
 
 
 def read_xml(text: str) -> tuple[Any, XmlProblem | None]:
@@ -144,6 +163,14 @@ def diagram_text_or_problem(path: Path) -> tuple[str, XmlProblem | None]:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
+        declared = _ENCODING.search(data[:data.find(b"?>")].decode("ascii", "replace")) if data.startswith(b"<?xml") \
+            else None
+        if declared is not None and declared.group(1).strip().lower() not in _UTF8:
+            return "", XmlProblem(line, XML_RULE, N_(
+                "is not UTF-8 text: it declares encoding {encoding!r} and has byte 0x{byte} on line {line}, and sop "
+                "reads diagrams as UTF-8 only; save the file as UTF-8 with encoding=\"UTF-8\" (most modelers and "
+                "text editors offer it in Save As)", encoding=declared.group(1), byte=f"{data[exc.start]:02X}",
+                line=line))
         return "", XmlProblem(line, XML_RULE, f"is not UTF-8 text (byte 0x{data[exc.start]:02X}); save the file "
                                               "as UTF-8")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -104,7 +105,21 @@ def diagram_root(text: str) -> tuple[Any, list[Finding]]:
 
 def executable_processes(root: Any) -> list[Any]:
     """The process elements of a diagram that sop runs (isExecutable is true or absent)."""
-    return [p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("isExecutable", "true").lower() == "true"]
+    return [p for p in drawn_processes(root) if p.get("isExecutable", "true").lower() == "true"]
+
+
+def drawn_processes(root: Any) -> list[Any]:
+    """The process elements of a diagram, without the empty ones (a pool with no flow node, as Bizagi writes one
+    for each outside participant) when another process has steps."""
+    processes = list(root.iter(f"{{{BPMN_NS}}}process"))
+    drawn = [p for p in processes if any(_is_flow_node(child) for child in p)]
+    return drawn or processes
+
+
+def _is_flow_node(element: Any) -> bool:
+    name = tag(element)
+    return name.endswith(("Event", "Task", "Gateway")) or name in ("task", "subProcess", "callActivity",
+                                                                    "transaction", "adHocSubProcess")
 
 
 IDLE_RULE = "process-not-executable"
@@ -114,7 +129,7 @@ def diagram_findings(root: Any, forms: FormSource, lanes_known: set[str] | None 
     """Every finding of the sop rules in a diagram's executable processes (not SpiffWorkflow's own parse), and
     each process it does not run (an error when it runs none)."""
     processes = executable_processes(root)
-    idle = [p for p in root.iter(f"{{{BPMN_NS}}}process") if p not in processes]
+    idle = [p for p in drawn_processes(root) if p not in processes]
     severity = WARNING if processes else ERROR
     out = [_idle_finding(p, severity) for p in idle]
     if not processes and not idle:
@@ -124,10 +139,37 @@ def diagram_findings(root: Any, forms: FormSource, lanes_known: set[str] | None 
 
 def _idle_finding(process: Any, severity: str) -> Finding:
     process_id, flag = process.get("id"), process.get("isExecutable")
-    return Finding(severity, process.sourceline, process_id, IDLE_RULE,
-                   f"process '{process_id}' has isExecutable=\"{flag}\" (bpmn-js's new-diagram default), so sop does "
-                   "not run it; set isExecutable=\"true\" on the process (Camunda Modeler: its Executable checkbox; "
-                   "bpmn.io has none, so open the diagram in Camunda Modeler)")
+    exporter = exporter_name(process.getroottree().getroot())
+    key = (exporter or "").lower()
+    if "bpmn-js" in key or "bpmn.io" in key:
+        message = N_("process '{process_id}' has isExecutable=\"{flag}\" ({exporter}'s new-diagram default), so "
+                     "sop does not run it; set isExecutable=\"true\" on the process (Camunda Modeler: its Executable "
+                     "checkbox; bpmn.io has none, so open the diagram in Camunda Modeler)",
+                     process_id=process_id, flag=flag, exporter=exporter)
+    elif "camunda" in key:
+        message = N_("process '{process_id}' has isExecutable=\"{flag}\", as {exporter} wrote it, so sop does not "
+                     "run it; set isExecutable=\"true\" on the process: in Camunda Modeler, select the process (or its "
+                     "pool) and tick Executable in the properties panel", process_id=process_id, flag=flag,
+                     exporter=exporter)
+    elif exporter:
+        message = N_("process '{process_id}' has isExecutable=\"{flag}\", as {exporter} wrote it, so sop does not "
+                     "run it; set isExecutable=\"true\" on the process: in {exporter}'s properties of the process "
+                     "if it has that setting, else open the diagram in Camunda Modeler, select the process (or its "
+                     "pool) and tick Executable", process_id=process_id, flag=flag, exporter=exporter)
+    else:
+        message = N_("process '{process_id}' has isExecutable=\"{flag}\", so sop does not run it; set "
+                     "isExecutable=\"true\" on the process (in Camunda Modeler: select the process or its pool and "
+                     "tick Executable in the properties panel)", process_id=process_id, flag=flag)
+    return Finding(severity, process.sourceline, process_id, IDLE_RULE, message)
+
+
+def exporter_name(root: Any) -> str | None:
+    """The modeler that wrote a diagram, as its definitions' exporter and exporterVersion say ("Signavio Process
+    Editor 16.1"), without the web address some add; None when the file does not say."""
+    name = (root.get("exporter") or "").split(",")[0]
+    name = re.sub(r"\s*\(?https?://\S*\)?", "", name).strip()[:60]
+    version = (root.get("exporterVersion") or "").strip()[:20]
+    return f"{name} {version}".strip() if name else None
 
 
 def step_elements(process: Any) -> list[Any]:

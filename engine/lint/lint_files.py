@@ -254,8 +254,11 @@ def _lint_bpmn(text: str, source: str, forms_dir: Path, lanes_known: set[str] | 
     root, findings = diagram_root(text)
     if root is None:
         return [_problem(source, found) for found in findings]
-    findings = xsd_findings(root) + parser_findings(root, source)
-    findings.extend(diagram_findings(root, forms or folder_forms(forms_dir), lanes_known))
+    own = diagram_findings(root, forms or folder_forms(forms_dir), lanes_known)
+    refused = {found.element for found in own if found.severity == ERROR}
+    # SpiffWorkflow stumbling on an element a sop rule already refuses is the same problem: say it once
+    findings = xsd_findings(root) + [found for found in parser_findings(root, source) if found.element not in refused]
+    findings.extend(own)
     for process in executable_processes(root):
         process_id = process.get("id", "")
         if process_id in seen:

@@ -1,11 +1,13 @@
-"""Fixes to SpiffWorkflow 3.2 installed on import: task UUIDs a replay can rebuild, and task iteration that
-neither caps the tree's depth nor walks a long history at every step."""
+"""Fixes to SpiffWorkflow 3.2 installed on import: task UUIDs a replay can rebuild, task iteration that
+neither caps the tree's depth nor walks a long history at every step, and a parser error that names its element."""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import uuid5
 
+from SpiffWorkflow.bpmn.parser.node_parser import NodeParser
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.task import Task
@@ -163,4 +165,14 @@ def _install() -> None:
     TaskIterator.__init__ = __init__
 
 
+def _raise_validation_exception(self: Any, message: str, node: Any = None) -> None:
+    """NodeParser.raise_validation_exception, also taking the `node=` its event parsers pass (3.2 takes none and
+    raised a TypeError naming no element), with that element's line (3.2 reads a `line_number` lxml lacks)."""
+    element = self.node if node is None else node
+    found = ValidationException(message, element, self.filename)
+    found.line_number = getattr(element, "sourceline", None) or ""
+    raise found
+
+
+NodeParser.raise_validation_exception = _raise_validation_exception
 _install()
