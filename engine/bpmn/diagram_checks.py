@@ -37,8 +37,8 @@ UNSUPPORTED = {
     "businessRuleTask": N_("sop has no decision tables yet; use an exclusive gateway"),
     "sendTask": N_("sop does not send messages yet"),
     "receiveTask": N_("sop does not receive messages yet"),
-    "intermediateCatchEvent": N_("sop waits on timers (a timerEventDefinition with a timeDuration) but has no "
-                                 "message, signal or other catch events yet"),
+    "intermediateCatchEvent": N_("sop waits on timers (a timerEventDefinition with a timeDuration or timeDate) but "
+                                 "has no message, signal or other catch events yet"),
     "intermediateThrowEvent": N_("sop throws no message, signal or other events yet (a plain one, with no event "
                                  "definition, is a milestone and runs)"),
     "callActivity": N_("sop does not call other processes yet"),
@@ -64,7 +64,7 @@ DATA_UNSUPPORTED = {
 }
 DATA_RULE = "data-unsupported"
 ALLOWED_EVENT_DEFINITIONS = {"terminateEventDefinition"}
-TIMER_HELP = N_("sop runs boundary timers (timeDuration) on steps (user, manual and plain tasks) only")
+TIMER_HELP = N_("sop runs boundary timers (timeDuration or timeDate) on steps (user, manual and plain tasks) only")
 
 
 def tag(element: Any) -> str:
@@ -195,11 +195,14 @@ def timer_problems(event: Any, definition: Any, step_ids: set[str],
 
     event_id, line = event.get("id"), event.sourceline
     given = {tag(c): (c.text or "").strip() for c in definition if tag(c)}
+    if set(given) == {"timeDate"}:
+        yield from _date_problems(event_id, line, given["timeDate"], step_ids, start_data)
+        return
     if set(given) != {"timeDuration"}:
         named = ", ".join(sorted(given)) or N_("nothing")
         yield DiagramProblem(line, event_id, "element-unsupported", N_(
-            "timer '{event_id}' gives {named}; sop runs timeDuration timers only (e.g. PT3H)", event_id=event_id,
-            named=named))
+            "timer '{event_id}' gives {named}; sop runs timers with one timeDuration (e.g. PT3H) or one timeDate "
+            "(e.g. 2026-12-31, or a field holding a date), not cycles", event_id=event_id, named=named))
         return
     text, what = given["timeDuration"], N_("timer '{event_id}'", event_id=event_id)
     if not text:
@@ -225,6 +228,28 @@ def timer_problems(event: Any, definition: Any, step_ids: set[str],
         except EngineError as exc:
             yield DiagramProblem(line, event_id, "timer-invalid", N_(
                 "{what}: {problem}; give one such as PT3H or P1D", what=what, problem=exc))
+
+
+def _date_problems(event_id: str, line: int | None, text: str, step_ids: set[str],
+                   start_data: frozenset[str]) -> Iterator[DiagramProblem]:
+    """A timeDate: an ISO-8601 date or time written in the diagram, or an expression over the data giving one."""
+    from engine.common.durations import bare_moment
+
+    what = N_("timer '{event_id}'", event_id=event_id)
+    if not text:
+        yield DiagramProblem(line, event_id, "timer-invalid", N_(
+            "{what} has an empty timeDate; give an ISO-8601 date such as 2026-12-31 or a field holding one, e.g. "
+            "Step[\"tanggal\"]", what=what))
+        return
+    if bare_moment(text):
+        return
+    if text.strip().strip("\"'")[:4].isdigit():
+        yield DiagramProblem(line, event_id, "timer-invalid", N_(
+            "{what}: '{text}' is not an ISO-8601 date or time; write it as 2026-12-31 or 2026-12-31T09:00",
+            what=what, text=text))
+        return
+    for rule, message in expression_problems(text, what, step_ids, start_data):
+        yield DiagramProblem(line, event_id, rule, message)
 
 
 def check_expression(text: str, where: str, step_ids: set[str]) -> None:
