@@ -1,4 +1,4 @@
-"""BPMN that SOPs use and sop already ran without a test of its own: an inclusive gateway (each branch whose
+"""BPMN that SOPs use: a looping step (a standard loop with its condition and cap), an inclusive gateway (each branch whose
 condition holds, else the default; the join waits for the branches taken) and a terminate end event (it ends the
 request, cancelling the branches still ready). Each runs to its end on SQLite and PostgreSQL with replay and verify,
 and the picture draws it. (The SOP sheet cannot draw either yet: it reads a diagram as the SOP table's rows, where
@@ -91,3 +91,50 @@ def test_a_terminate_end_event_ends_the_request_and_cancels_what_is_still_ready(
     rows, _ = eng.instance(number).history()
     assert [r.type for r in rows][-2:] == ["task-completed", "instance-completed"]
     audited(eng, number)
+
+
+def test_a_looping_step_repeats_while_its_condition_holds(eng: Engine) -> None:
+    """'Perbaiki konsep' loops while its catatan is not 'selesai': ready again (a new task each time) after 'kurang'
+    and 'kurang lagi', then the flow goes on; each completion is in the history; replay and verify agree."""
+    number = eng.instances.start("perbaikan_berulang").instance
+    seen = []
+    for note in ("kurang", "kurang lagi", "selesai"):
+        (task,) = eng.instance(number).show().tasks
+        assert task.task == "Perbaiki"
+        seen.append(task.id)
+        eng.instance(number).complete("Perbaiki", {"catatan": note})
+    assert len(set(seen)) == 3 and ready(eng, number) == ["Arsip"]
+    rows, _ = eng.instance(number).history()
+    assert [r.task for r in rows if r.type == "task-completed"] == ["Perbaiki"] * 3
+    audited(eng, number)
+
+
+@pytest.mark.parametrize("eng", ["sqlite"], indirect=True)
+def test_a_loop_ends_at_its_cap(eng: Engine) -> None:
+    """A condition that keeps holding still ends at loopMaximum (3)."""
+    number = eng.instances.start("perbaikan_berulang").instance
+    for _ in range(3):
+        eng.instance(number).complete("Perbaiki", {"catatan": "kurang"})
+    assert ready(eng, number) == ["Arsip"]
+    audited(eng, number)
+
+
+def test_lint_wants_a_loops_cap_and_condition(tmp_path: Path) -> None:
+    """No loopMaximum, a loopMaximum of 0, no loopCondition, and code in the condition are each
+    refused at the loop's line with the rule named."""
+    from engine import lint_paths
+
+    source = (KONSTRUKSI / "perbaikan_berulang.bpmn").read_text(encoding="utf-8")
+    condition = '<bpmn:loopCondition xsi:type="bpmn:tFormalExpression">Perbaiki["catatan"] != "selesai"' \
+                '</bpmn:loopCondition>'
+    for old, new, rules in (('loopMaximum="3"', "", ["loop-invalid"]),
+                            ('loopMaximum="3"', 'loopMaximum="0"', ["loop-invalid"]),
+                            (condition, "", ["loop-invalid"]),
+                            (condition, condition.replace('Perbaiki["catatan"]', "__import__('os')"),
+                             ["condition-invalid"])):
+        assert old in source
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.bpmn"
+        path.write_text(source.replace(old, new), encoding="utf-8")
+        found = [p for p in lint_paths([path], forms_dir=FORMS) if p.severity == "error"]
+        assert [p.rule for p in found] == rules, found
+        assert all(p.line in (19, 20) for p in found), found  # the loop and its condition

@@ -287,3 +287,12 @@ def test_lint_reads_dates(tmp_path: Path) -> None:
         found = [p for p in lint_paths([folder / "tunggu_balasan.bpmn"], forms_dir=FORMS) if p.severity == "error"]
         assert [p.rule for p in found] == rules, (given, found)
         assert all(p.line == 21 for p in found)
+
+
+def test_a_date_reading_an_unknown_name_is_refused_by_lint(tmp_path: Path) -> None:
+    """A timeDate expression reading a bare name that is no step and no declared start data is named, as a
+    condition's would be."""
+    folder = dated(tmp_path, "<bpmn:timeDate>batas_balasan</bpmn:timeDate>")
+    found = [p for p in lint_paths([folder / "tunggu_balasan.bpmn"], forms_dir=FORMS) if p.severity == "error"]
+    assert [p.rule for p in found] == ["condition-unknown-name"], found
+    assert "the date of timer 'TungguBalasan'" in found[0].message

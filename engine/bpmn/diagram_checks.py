@@ -46,7 +46,6 @@ UNSUPPORTED = {
     "transaction": N_("sop does not run transactions yet"),
     "eventBasedGateway": N_("sop has no event-based gateways yet"),
     "complexGateway": N_("sop has no complex gateways; use exclusive or parallel gateways"),
-    "standardLoopCharacteristics": N_("sop does not run looping tasks yet; draw the loop with a gateway and flows"),
     "adHocSubProcess": N_("sop does not run ad-hoc subprocesses yet"),
 }
 _DATA_HELP = N_("sop keeps each step's artefact under its task id and never reads or writes data objects or "
@@ -127,7 +126,10 @@ def process_problems(process: Any, step_ids: set[str],
                         "sequence flow '{element_id}' has {end}='{ref}', which is no element of process "
                         "'{process_id}'; reconnect the flow", element_id=element_id, end=end, ref=element.get(end),
                         process_id=process.get("id")))
-        if name in ("conditionExpression", "loopCardinality", "completionCondition") and (element.text or "").strip():
+        if name == "standardLoopCharacteristics":
+            yield from _loop_problems(element)
+        if name in ("conditionExpression", "loopCardinality", "completionCondition", "loopCondition") and (
+                element.text or "").strip():
             owner = element.getparent()
             where = N_("{kind} '{element_id}'", kind=tag(owner), element_id=owner.get("id"))
             for rule, message in expression_problems(element.text.strip(), where, step_ids, start_data):
@@ -136,6 +138,32 @@ def process_problems(process: Any, step_ids: set[str],
             owner = element.getparent().getparent()
             yield DiagramProblem(line, owner.get("id"), "script-refused", N_(
                 "task '{element_id}' has a {name}; diagrams may not run code", element_id=owner.get("id"), name=name))
+
+
+LOOP_CAP = 100_000  # the most iterations a loop may declare (the ceiling of a process's batas_pengulangan)
+
+
+def _loop_problems(loop: Any) -> Iterator[DiagramProblem]:
+    """A standard loop runs on a step, repeats while its loopCondition holds, and declares its cap (loopMaximum)."""
+    task = loop.getparent()
+    task_id, line = task.get("id"), loop.sourceline
+    if tag(task) not in STEP_TAGS:
+        yield DiagramProblem(line, task_id, "element-unsupported", N_(
+            "{kind} '{task_id}' loops; sop repeats steps (user, manual and plain tasks) only; draw the loop with a "
+            "gateway and flows", kind=tag(task), task_id=task_id))
+        return
+    cap = (loop.get("loopMaximum") or "").strip()
+    if not cap.isdigit() or not 1 <= int(cap) <= LOOP_CAP:
+        given = N_("no loopMaximum") if not cap else N_("loopMaximum '{cap}'", cap=cap)
+        yield DiagramProblem(line, task_id, "loop-invalid", N_(
+            "step '{task_id}' loops with {given}; give the most times it may repeat as a whole number from 1 to "
+            "{limit} (loopMaximum=\"3\"), so a loop whose condition keeps holding still ends",
+            task_id=task_id, given=given, limit=LOOP_CAP))
+    condition = next((c for c in loop if tag(c) == "loopCondition"), None)
+    if condition is None or not (condition.text or "").strip():
+        yield DiagramProblem(line, task_id, "loop-invalid", N_(
+            "step '{task_id}' loops with no loopCondition; give the condition under which it repeats, over the "
+            "step's own form (e.g. {task_id}[\"lagi\"] == \"ya\")", task_id=task_id))
 
 
 def _refused(name: str, element_id: str | None, owner: str | None, reason: str) -> str:
