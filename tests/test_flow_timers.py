@@ -14,7 +14,7 @@ import pytest
 from conftest import DEFINITIONS, ROOT, Sop
 from web_fixtures import logged_in, make_app
 
-from engine import Engine, lint_paths
+from engine import Engine, EngineError, lint_paths
 from engine.common.identity import os_login
 
 TUNGGU = ROOT / "tests" / "data" / "tunggu" / "definitions"
@@ -193,13 +193,106 @@ def _element(svg: str, element: str) -> str:
 
 
 def test_lint_accepts_the_wait_and_refuses_a_broken_one(tmp_path: Path) -> None:
-    """The wait lints clean; a wait with an empty duration or a date is refused at its line, naming the rule."""
+    """The wait lints clean; a wait with an empty duration or a cycle is refused at its line, naming the rule."""
     assert [p for p in lint_paths([TUNGGU / "tunggu_balasan.bpmn"], forms_dir=FORMS) if p.severity == "error"] == []
     broken = tmp_path / "tunggu_balasan.bpmn"
     for given, rule in (("<bpmn:timeDuration></bpmn:timeDuration>", "timer-invalid"),
-                        ("<bpmn:timeDate>2026-12-01</bpmn:timeDate>", "element-unsupported")):
+                        ("<bpmn:timeCycle>R3/PT1H</bpmn:timeCycle>", "element-unsupported")):
         broken.write_text((TUNGGU / "tunggu_balasan.bpmn").read_text(encoding="utf-8").replace(
             "<bpmn:timeDuration>P3D</bpmn:timeDuration>", given), encoding="utf-8")
         found: list[Any] = [p for p in lint_paths([broken], forms_dir=FORMS) if p.severity == "error"]
         assert [(p.rule, p.line) for p in found] == [(rule, 21)], found  # the intermediateCatchEvent line
 
+
+
+def dated(tmp_path: Path, given: str, start_data: bool = False) -> Path:
+    """The wait's definitions with its timer given as `given` (and the start data key `batas` declared)."""
+    definitions = tmp_path / "dated"
+    shutil.copytree(TUNGGU, definitions)
+    shutil.copy(DEFINITIONS / "calendar.yaml", definitions)
+    diagram = definitions / "tunggu_balasan.bpmn"
+    text = diagram.read_text(encoding="utf-8").replace("<bpmn:timeDuration>P3D</bpmn:timeDuration>", given)
+    if start_data:
+        text = text.replace('isExecutable="true">', 'isExecutable="true"><bpmn:extensionElements>'
+                            '<spiffworkflow:properties><spiffworkflow:property name="startData" value="batas" />'
+                            '</spiffworkflow:properties></bpmn:extensionElements>')
+    diagram.write_text(text, encoding="utf-8")
+    return definitions
+
+
+@pytest.mark.parametrize("folder", ["sqlite", "postgresql"], indirect=True)
+def test_a_wait_until_a_date_from_the_data(folder: dict[str, str], tmp_path: Path) -> None:
+    """A timeDate reading the start data (`batas: 2026-11-20`) waits until 00:00 WIB that day, whatever the
+    calendar; replay and verify derive the same due time."""
+    paths = {**folder, "definitions": str(dated(tmp_path, "<bpmn:timeDate>batas</bpmn:timeDate>", True))}
+    clock = Clock()
+    eng = Engine(paths["db"], definitions_dir=paths["definitions"], forms_dir=paths["forms"], clock=clock,
+                 operator="staf.satu", roles=folder["roles"])
+    try:
+        eng.instances.start("tunggu_balasan", {"batas": "2026-11-20"})
+        clock.now = "2026-11-02T02:00:00.000Z"
+        eng.instance(1).complete("KirimSurat", {"catatan": "dikirim"})
+        assert [w.due for w in eng.instance(1).show().waiting] == ["2026-11-19T17:00:00.000Z"]
+        clock.now = "2026-11-19T16:59:59.000Z"
+        assert eng.time.tick().fired == ()
+        clock.now = "2026-11-19T17:00:00.000Z"
+        assert [f.tasks for f in eng.time.tick().fired] == [("CatatBalasan",)]
+        replayed = eng.instance(1).replay()
+        assert replayed.divergence is None, replayed.divergence
+        assert [v.problems for v in eng.audit.verify(instances=[1])] == [[]]
+    finally:
+        eng.close()
+
+
+@pytest.mark.parametrize("folder", ["sqlite"], indirect=True)
+def test_a_wait_until_a_time_written_in_the_diagram(folder: dict[str, str], tmp_path: Path) -> None:
+    """A timeDate written as a date and time without a zone is read in the office's zone (WIB)."""
+    paths = {**folder, "definitions": str(dated(tmp_path, "<bpmn:timeDate>2026-11-10T09:00</bpmn:timeDate>"))}
+    eng = Engine(paths["db"], definitions_dir=paths["definitions"], forms_dir=paths["forms"], clock=Clock(),
+                 operator="staf.satu", roles=folder["roles"])
+    try:
+        eng.instances.start("tunggu_balasan")
+        eng.instance(1).complete("KirimSurat", {"catatan": "dikirim"})
+        assert [w.due for w in eng.instance(1).show().waiting] == ["2026-11-10T02:00:00.000Z"]
+    finally:
+        eng.close()
+
+
+@pytest.mark.parametrize("folder", ["sqlite"], indirect=True)
+def test_a_date_that_is_no_date_is_refused_and_changes_nothing(folder: dict[str, str], tmp_path: Path) -> None:
+    """Start data `batas: besok` reaches the wait: completing the step is refused naming the timer and what it
+    got, and the request keeps its ready step."""
+    paths = {**folder, "definitions": str(dated(tmp_path, "<bpmn:timeDate>batas</bpmn:timeDate>", True))}
+    eng = Engine(paths["db"], definitions_dir=paths["definitions"], forms_dir=paths["forms"], clock=Clock(),
+                 operator="staf.satu", roles=folder["roles"])
+    try:
+        eng.instances.start("tunggu_balasan", {"batas": "besok"})
+        with pytest.raises(EngineError, match=r"timer 'TungguBalasan': 'batas' gives 'besok', not an ISO-8601 date"):
+            eng.instance(1).complete("KirimSurat", {"catatan": "dikirim"})
+        assert [t.task for t in eng.instance(1).show().tasks] == ["KirimSurat"]
+    finally:
+        eng.close()
+
+
+def test_lint_reads_dates(tmp_path: Path) -> None:
+    """A timeDate lints clean as an ISO date, a date and time, or an expression over a step; a malformed date and a
+    cycle are refused at the event's line."""
+    for given, rules in (("<bpmn:timeDate>2026-12-31</bpmn:timeDate>", []),
+                         ("<bpmn:timeDate>2026-12-31T09:00:00+07:00</bpmn:timeDate>", []),
+                         ('<bpmn:timeDate>KirimSurat["catatan"]</bpmn:timeDate>', []),
+                         ("<bpmn:timeDate>2026-13-45</bpmn:timeDate>", ["timer-invalid"]),
+                         ("<bpmn:timeDate></bpmn:timeDate>", ["timer-invalid"]),
+                         ("<bpmn:timeCycle>R3/PT1H</bpmn:timeCycle>", ["element-unsupported"])):
+        folder = dated(tmp_path / str(len(list(tmp_path.iterdir()))), given)
+        found = [p for p in lint_paths([folder / "tunggu_balasan.bpmn"], forms_dir=FORMS) if p.severity == "error"]
+        assert [p.rule for p in found] == rules, (given, found)
+        assert all(p.line == 21 for p in found)
+
+
+def test_a_date_reading_an_unknown_name_is_refused_by_lint(tmp_path: Path) -> None:
+    """A timeDate expression reading a bare name that is no step and no declared start data is named, as a
+    condition's would be."""
+    folder = dated(tmp_path, "<bpmn:timeDate>batas_balasan</bpmn:timeDate>")
+    found = [p for p in lint_paths([folder / "tunggu_balasan.bpmn"], forms_dir=FORMS) if p.severity == "error"]
+    assert [p.rule for p in found] == ["condition-unknown-name"], found
+    assert "the date of timer 'TungguBalasan'" in found[0].message

@@ -65,8 +65,8 @@ def test_jbpm_event_based_split_is_refused_once_per_element_without_spiffworkflo
     assert _lint(sop) == (1, (
         f"{gateway}event-based gateways yet\n"
         f"{bpmn}:26: error [element-unsupported] Balasan: intermediateCatchEvent 'Balasan' (signalEventDefinition) is "
-        "refused: sop waits on timers (a timerEventDefinition with a timeDuration) but has no message, signal or "
-        "other catch events yet\n"), "2 error(s), 0 warning(s).\n")
+        "refused: sop waits on timers (a timerEventDefinition with a timeDuration or timeDate) but has no message, "
+        "signal or other catch events yet\n"), "2 error(s), 0 warning(s).\n")
     _refused(sop, "tunggu_balasan", where=f"{bpmn}:23", rule="element-unsupported", more=1,
              message="eventBasedGateway 'Tunggu' is refused: sop has no event-based gateways yet")
     monkeypatch.setenv("SOP_LANG", "id")
@@ -74,8 +74,8 @@ def test_jbpm_event_based_split_is_refused_once_per_element_without_spiffworkflo
     assert (code, err) == (1, "2 galat, 0 peringatan.\n")
     assert out.splitlines()[1] == (f"{bpmn}:26: galat [element-unsupported] Balasan: intermediateCatchEvent 'Balasan' "
                                    "(signalEventDefinition) ditolak: sop dapat menunggu pewaktu (timerEventDefinition "
-                                   "dengan timeDuration), tetapi belum dapat menunggu pesan, sinyal, atau peristiwa "
-                                   "tangkap lainnya")
+                                   "dengan timeDuration atau timeDate), tetapi belum dapat menunggu pesan, sinyal, "
+                                   "atau peristiwa tangkap lainnya")
 
 
 def test_activiti_transaction_with_an_error_boundary_is_refused_once_per_element(tmp_path: Path,
@@ -84,8 +84,8 @@ def test_activiti_transaction_with_an_error_boundary_is_refused_once_per_element
     """Activiti's testTransactionElements shape: the error boundary event is one message (not a second one advising
     a plain start or end event, nor SpiffWorkflow's TypeError), the transaction another; in Indonesian too."""
     sop, bpmn = _copied(tmp_path, "transaction_error.bpmn")
-    boundary = ("boundaryEvent 'Gagal' has errorEventDefinition; sop runs boundary timers (timeDuration) on steps "
-                "(user, manual and plain tasks) only")
+    boundary = ("boundaryEvent 'Gagal' has errorEventDefinition; sop runs boundary timers (timeDuration or timeDate) "
+                "on steps (user, manual and plain tasks) only")
     assert _lint(sop) == (1, (
         f"{bpmn}:23: error [element-unsupported] Gagal: {boundary}\n"
         f"{bpmn}:27: error [element-unsupported] Transaksi: transaction 'Transaksi' is refused: sop does not run "
@@ -94,7 +94,7 @@ def test_activiti_transaction_with_an_error_boundary_is_refused_once_per_element
     monkeypatch.setenv("SOP_LANG", "id")
     assert _lint(sop) == (1, (
         f"{bpmn}:23: galat [element-unsupported] Gagal: boundaryEvent 'Gagal' memiliki errorEventDefinition; sop "
-        "menjalankan pewaktu tepi (timeDuration) hanya pada langkah (tugas pengguna, manual, dan biasa)\n"
+        "menjalankan pewaktu tepi (timeDuration atau timeDate) hanya pada langkah (tugas pengguna, manual, dan biasa)\n"
         f"{bpmn}:27: galat [element-unsupported] Transaksi: transaction 'Transaksi' ditolak: sop belum menjalankan "
         "transaksi\n"), "2 galat, 0 peringatan.\n")
 

@@ -171,8 +171,10 @@ def test_boundary_timers_on_user_tasks_load(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("old", "new", "message"), [
     ('attachedToRef="Konsep"', 'attachedToRef="StartEvent_1"', r"is attached to 'StartEvent_1' \(startEvent\)"),
-    ('<bpmn:timeDuration>"PT3H"</bpmn:timeDuration>', '<bpmn:timeDate>"2026-12-01T10:00:00"</bpmn:timeDate>',
-     "sop runs timeDuration timers only"),
+    ('<bpmn:timeDuration>"PT3H"</bpmn:timeDuration>', '<bpmn:timeCycle>R3/PT1H</bpmn:timeCycle>',
+     r"sop runs timers with one timeDuration \(e.g. PT3H\) or one timeDate .*, not cycles"),
+    ('<bpmn:timeDuration>"PT3H"</bpmn:timeDuration>', '<bpmn:timeDate>"2026-31-12"</bpmn:timeDate>',
+     "is not an ISO-8601 date or time"),
     ('<bpmn:timeDuration>"PT3H"</bpmn:timeDuration>', '<bpmn:timeDuration>"tiga jam"</bpmn:timeDuration>',
      "is not an ISO-8601 duration"),
     ('<bpmn:timeDuration>"PT3H"</bpmn:timeDuration>', "<bpmn:timeDuration>__import__('os')</bpmn:timeDuration>",
@@ -181,7 +183,8 @@ def test_boundary_timers_on_user_tasks_load(tmp_path: Path) -> None:
      'id="TimerDef_1">', "messageEventDefinition"),
 ])
 def test_timers_sop_cannot_run_are_refused_at_load(tmp_path: Path, old: str, new: str, message: str) -> None:
-    """A timer on a start event, a timeDate, a non-duration, code, or a second event definition is refused."""
+    """A timer on a start event, a cycle, a malformed date, a non-duration, code, or a second event definition is
+    refused."""
     definitions = tmp_path / "definitions"
     definitions.mkdir()
     text = BPMN.read_text(encoding="utf-8")
@@ -202,7 +205,7 @@ def test_a_message_catch_event_is_still_refused(tmp_path: Path) -> None:
         '</bpmn:timerEventDefinition>', '<bpmn:messageEventDefinition id="Pesan" />')
     (definitions / source.name).write_text(text, encoding="utf-8")
     refused = (r"intermediateCatchEvent 'TungguBalasan' \(messageEventDefinition\) is refused: sop waits on timers "
-               r"\(a timerEventDefinition with a timeDuration\) but has no message")
+               r"\(a timerEventDefinition with a timeDuration or timeDate\) but has no message")
     with pytest.raises(EngineError, match=refused):
         scan(definitions, TENGGAT / "forms").get("tunggu_balasan")
 
@@ -239,3 +242,19 @@ def test_replay_and_verify_reproduce_fired_timers(tmp_path: Path) -> None:
     assert replayed.divergence is None, replayed.divergence
     assert sorted(t.task for t in replayed.tasks) == ["Ingatkan", "Teken"]
     assert [v.problems for v in eng.audit.verify(instances=[1])] == [[]]
+
+
+def test_a_boundary_timer_at_a_date_fires_then(tmp_path: Path) -> None:
+    """A boundary timer with a timeDate (quoted, a time without a zone: WIB) is due at that moment."""
+    definitions = tmp_path / "definitions"
+    definitions.mkdir()
+    text = BPMN.read_text(encoding="utf-8").replace('<bpmn:timeDuration>"PT3H"</bpmn:timeDuration>',
+                                                    '<bpmn:timeDate>"2026-11-02T13:00"</bpmn:timeDate>')
+    (definitions / BPMN.name).write_text(text, encoding="utf-8")
+    clock = Clock()
+    eng = engine(tmp_path / "t.db", clock, definitions)
+    eng.instances.start("surat_tenggat")
+    clock.now = "2026-11-02T05:59:59.999Z"
+    assert eng.time.tick().fired == ()
+    clock.now = "2026-11-02T06:00:00.000Z"
+    assert [(f.timer, f.due) for f in eng.time.tick().fired] == [("Tenggat_Konsep", "2026-11-02T06:00:00.000Z")]

@@ -35,11 +35,14 @@ class Expected(NamedTuple):
 
 
 def _due(clock: Clock, since: str, duration: str | None) -> str | None:
+    """When something that began at `since` is due: a duration on the clock, or a timer's date (`at:...`)."""
     if not duration:
         return None
+    from engine.runtime.timers import due_from
+
     try:
-        return clock.due(since, duration)
-    except EngineError:
+        return due_from(clock, since, duration)
+    except (EngineError, ValueError):
         return None
 
 

@@ -259,14 +259,14 @@ def _ready(workflow: Any) -> list[ReadyTask]:
 
 
 def _timers(workflow: Any) -> list[tuple[str, str, str, str | None]]:
-    from engine.runtime.timers import attached_to, has_timers, timer_duration, waiting_timers
+    from engine.runtime.timers import attached_to, has_timers, timer_when, waiting_timers
 
     if not has_timers(workflow):
         return []
     out: list[tuple[str, str, str, str | None]] = []
     for timer in waiting_timers(workflow):
         try:
-            duration: str | None = timer_duration(timer)
+            duration: str | None = timer_when(timer)
         except EngineError:
             duration = None
         out.append((str(timer.id), str(timer.task_spec.bpmn_id), attached_to(timer), duration))

@@ -71,12 +71,18 @@ def _item_names(task: Any) -> set[str]:
 
 
 def _timer_expressions(process: Any, graph: FlowGraph) -> Iterator[tuple[Any, str, str, set[str]]]:
-    """(element, boundary event id, text, steps before) of each boundary timer whose duration is an expression."""
-    from engine.common.durations import DURATION_SHAPE
+    """(element, timer event id, text, steps before) of each timer (on a boundary or waiting in the flow) whose
+    duration or date is an expression."""
+    from engine.common.durations import DURATION_SHAPE, bare_moment
     from engine.common.work_calendar import split_duration
 
-    for event in process.iter(f"{{{BPMN_NS}}}boundaryEvent"):
-        host = event.get("attachedToRef", "")
+    events = [*process.iter(f"{{{BPMN_NS}}}boundaryEvent"), *process.iter(f"{{{BPMN_NS}}}intermediateCatchEvent")]
+    for event in events:
+        host = event.get("attachedToRef") or event.get("id", "")
+        for date in event.iter(f"{{{BPMN_NS}}}timeDate"):
+            text = (date.text or "").strip()
+            if text and not bare_moment(text) and not text.strip("\"'")[:4].isdigit():
+                yield date, event.get("id", ""), text, graph.upstream(host) | {host}
         for duration in event.iter(f"{{{BPMN_NS}}}timeDuration"):
             text = (duration.text or "").strip()
             try:
@@ -96,6 +102,8 @@ def _where(element: Any, owner: str) -> str:
         return N_("the check of task '{owner}'", owner=owner)
     if kind == "timeDuration":
         return N_("the duration of timer '{owner}'", owner=owner)
+    if kind == "timeDate":
+        return N_("the date of timer '{owner}'", owner=owner)
     return N_("the {kind} of '{owner}'", kind=kind, owner=owner)
 
 

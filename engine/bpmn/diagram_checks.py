@@ -37,8 +37,8 @@ UNSUPPORTED = {
     "businessRuleTask": N_("sop has no decision tables yet; use an exclusive gateway"),
     "sendTask": N_("sop does not send messages yet"),
     "receiveTask": N_("sop does not receive messages yet"),
-    "intermediateCatchEvent": N_("sop waits on timers (a timerEventDefinition with a timeDuration) but has no "
-                                 "message, signal or other catch events yet"),
+    "intermediateCatchEvent": N_("sop waits on timers (a timerEventDefinition with a timeDuration or timeDate) but "
+                                 "has no message, signal or other catch events yet"),
     "intermediateThrowEvent": N_("sop throws no message, signal or other events yet (a plain one, with no event "
                                  "definition, is a milestone and runs)"),
     "callActivity": N_("sop does not call other processes yet"),
@@ -46,7 +46,6 @@ UNSUPPORTED = {
     "transaction": N_("sop does not run transactions yet"),
     "eventBasedGateway": N_("sop has no event-based gateways yet"),
     "complexGateway": N_("sop has no complex gateways; use exclusive or parallel gateways"),
-    "standardLoopCharacteristics": N_("sop does not run looping tasks yet; draw the loop with a gateway and flows"),
     "adHocSubProcess": N_("sop does not run ad-hoc subprocesses yet"),
 }
 _DATA_HELP = N_("sop keeps each step's artefact under its task id and never reads or writes data objects or "
@@ -64,7 +63,7 @@ DATA_UNSUPPORTED = {
 }
 DATA_RULE = "data-unsupported"
 ALLOWED_EVENT_DEFINITIONS = {"terminateEventDefinition"}
-TIMER_HELP = N_("sop runs boundary timers (timeDuration) on steps (user, manual and plain tasks) only")
+TIMER_HELP = N_("sop runs boundary timers (timeDuration or timeDate) on steps (user, manual and plain tasks) only")
 
 
 def tag(element: Any) -> str:
@@ -119,7 +118,10 @@ def process_problems(process: Any, step_ids: set[str],
                         "sequence flow '{element_id}' has {end}='{ref}', which is no element of process "
                         "'{process_id}'; reconnect the flow", element_id=element_id, end=end, ref=element.get(end),
                         process_id=process.get("id")))
-        if name in ("conditionExpression", "loopCardinality", "completionCondition") and (element.text or "").strip():
+        if name == "standardLoopCharacteristics":
+            yield from _loop_problems(element)
+        if name in ("conditionExpression", "loopCardinality", "completionCondition", "loopCondition") and (
+                element.text or "").strip():
             owner = element.getparent()
             where = N_("{kind} '{element_id}'", kind=tag(owner), element_id=owner.get("id"))
             for rule, message in expression_problems(element.text.strip(), where, step_ids, start_data):
@@ -158,6 +160,32 @@ def _event_definition(element: Any, name: str) -> Iterator[DiagramProblem]:
         yield DiagramProblem(element.sourceline, parent.get("id"), "element-unsupported", N_(
             "{kind} '{element_id}' has a {name}, which sop cannot run yet; use a plain start or end event",
             kind=tag(parent), element_id=parent.get("id"), name=", ".join(dict.fromkeys(map(tag, refused)))))
+
+
+LOOP_CAP = 100_000  # the most iterations a loop may declare (the ceiling of a process's batas_pengulangan)
+
+
+def _loop_problems(loop: Any) -> Iterator[DiagramProblem]:
+    """A standard loop runs on a step, repeats while its loopCondition holds, and declares its cap (loopMaximum)."""
+    task = loop.getparent()
+    task_id, line = task.get("id"), loop.sourceline
+    if tag(task) not in STEP_TAGS:
+        yield DiagramProblem(line, task_id, "element-unsupported", N_(
+            "{kind} '{task_id}' loops; sop repeats steps (user, manual and plain tasks) only; draw the loop with a "
+            "gateway and flows", kind=tag(task), task_id=task_id))
+        return
+    cap = (loop.get("loopMaximum") or "").strip()
+    if not cap.isdigit() or not 1 <= int(cap) <= LOOP_CAP:
+        given = N_("no loopMaximum") if not cap else N_("loopMaximum '{cap}'", cap=cap)
+        yield DiagramProblem(line, task_id, "loop-invalid", N_(
+            "step '{task_id}' loops with {given}; give the most times it may repeat as a whole number from 1 to "
+            "{limit} (loopMaximum=\"3\"), so a loop whose condition keeps holding still ends",
+            task_id=task_id, given=given, limit=LOOP_CAP))
+    condition = next((c for c in loop if tag(c) == "loopCondition"), None)
+    if condition is None or not (condition.text or "").strip():
+        yield DiagramProblem(line, task_id, "loop-invalid", N_(
+            "step '{task_id}' loops with no loopCondition; give the condition under which it repeats, over the "
+            "step's own form (e.g. {task_id}[\"lagi\"] == \"ya\")", task_id=task_id))
 
 
 def _refused(name: str, element_id: str | None, owner: str | None, reason: str) -> str:
@@ -217,11 +245,14 @@ def timer_problems(event: Any, definition: Any, step_ids: set[str],
 
     event_id, line = event.get("id"), event.sourceline
     given = {tag(c): (c.text or "").strip() for c in definition if tag(c)}
+    if set(given) == {"timeDate"}:
+        yield from _date_problems(event_id, line, given["timeDate"], step_ids, start_data)
+        return
     if set(given) != {"timeDuration"}:
         named = ", ".join(sorted(given)) or N_("nothing")
         yield DiagramProblem(line, event_id, "element-unsupported", N_(
-            "timer '{event_id}' gives {named}; sop runs timeDuration timers only (e.g. PT3H)", event_id=event_id,
-            named=named))
+            "timer '{event_id}' gives {named}; sop runs timers with one timeDuration (e.g. PT3H) or one timeDate "
+            "(e.g. 2026-12-31, or a field holding a date), not cycles", event_id=event_id, named=named))
         return
     text, what = given["timeDuration"], N_("timer '{event_id}'", event_id=event_id)
     if not text:
@@ -247,6 +278,28 @@ def timer_problems(event: Any, definition: Any, step_ids: set[str],
         except EngineError as exc:
             yield DiagramProblem(line, event_id, "timer-invalid", N_(
                 "{what}: {problem}; give one such as PT3H or P1D", what=what, problem=exc))
+
+
+def _date_problems(event_id: str, line: int | None, text: str, step_ids: set[str],
+                   start_data: frozenset[str]) -> Iterator[DiagramProblem]:
+    """A timeDate: an ISO-8601 date or time written in the diagram, or an expression over the data giving one."""
+    from engine.common.durations import bare_moment
+
+    what = N_("timer '{event_id}'", event_id=event_id)
+    if not text:
+        yield DiagramProblem(line, event_id, "timer-invalid", N_(
+            "{what} has an empty timeDate; give an ISO-8601 date such as 2026-12-31 or a field holding one, e.g. "
+            "Step[\"tanggal\"]", what=what))
+        return
+    if bare_moment(text):
+        return
+    if text.strip().strip("\"'")[:4].isdigit():
+        yield DiagramProblem(line, event_id, "timer-invalid", N_(
+            "{what}: '{text}' is not an ISO-8601 date or time; write it as 2026-12-31 or 2026-12-31T09:00",
+            what=what, text=text))
+        return
+    for rule, message in expression_problems(text, what, step_ids, start_data):
+        yield DiagramProblem(line, event_id, rule, message)
 
 
 def check_expression(text: str, where: str, step_ids: set[str]) -> None:

@@ -95,7 +95,7 @@ def expressions_of(process: Any, graph: FlowGraph) -> Iterator[tuple[Any, str, s
     for task in graph.nodes.values():
         task_id = task.get("id", "")
         before = graph.upstream(task_id)
-        for name in ("loopCardinality", "completionCondition"):
+        for name in ("loopCardinality", "completionCondition", "loopCondition"):
             for expr in task.iter(f"{{{BPMN_NS}}}{name}"):
                 yield expr, task_id, (expr.text or "").strip(), before | {task_id}, False
         for prop in task.iter(f"{{{SPIFF_NS}}}property"):

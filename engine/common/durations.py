@@ -51,3 +51,17 @@ def duration_problem(text: str) -> str | None:
 def is_duration(text: str) -> bool:
     """True when text is an ISO-8601 duration parse_duration accepts."""
     return duration_problem(text) is None
+
+
+def bare_moment(text: str) -> bool:
+    """True for an ISO-8601 date or date and time (quoted or not), as a timeDate gives it."""
+    from datetime import datetime
+
+    bare = text.strip().strip("\"'")
+    if not bare[:4].isdigit():
+        return False
+    try:
+        datetime.fromisoformat(bare)
+    except ValueError:
+        return False
+    return True

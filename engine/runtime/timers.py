@@ -7,11 +7,12 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent, IntermediateCatchEvent
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from engine.common.durations import bare_moment
 from engine.common.errors import EngineError, ExpressionError, TaskStateError
 from engine.common.expressions import evaluate
 from engine.common.work_calendar import split_duration
@@ -85,6 +86,47 @@ def timer_duration(timer: Task) -> str:
     except EngineError as exc:
         raise EngineError("{where}: {exc}; give one such as PT3H or P1D", where=where, exc=exc) from None
     return value
+
+
+AT = "at:"  # a timer's "when" that is a moment (a timeDate), not a duration from when it began to wait
+
+
+def timer_when(timer: Task) -> str:
+    """When a waiting timer fires: its ISO-8601 duration from when it began to wait, or `at:` and the date or time
+    its timeDate gives (a bare ISO date or time, or an expression over the data giving one)."""
+    if not isinstance(timer.task_spec.event_definition, TimeDateEventDefinition):
+        return timer_duration(timer)
+    text = str(timer.task_spec.event_definition.expression or "").strip()
+    where = f"timer '{timer.task_spec.bpmn_id}'"
+    value: Any = text if bare_moment(text) else None
+    if value is None:
+        try:
+            value = evaluate(text, dict(timer.data))
+        except ExpressionError as exc:
+            raise EngineError("{where}: {exc}; give an ISO-8601 date such as 2026-12-31 or a field holding one",
+                              where=where, exc=exc) from None
+    if not isinstance(value, str) or not bare_moment(value):
+        raise EngineError("{where}: {text!r} gives {value!r}, not an ISO-8601 date such as 2026-12-31 or a time such "
+                          "as 2026-12-31T09:00", where=where, text=text, value=value)
+    return AT + value.strip().strip("\"'")
+
+
+def due_from(clock: Any, since: str, when: str) -> str:
+    """The store time a timer is due: a duration on the clock from `since`, or its timeDate (a date: its midnight in
+    the office's zone; a time without a zone: in the office's zone)."""
+    if not when.startswith(AT):
+        return str(clock.due(since, when))
+    from datetime import datetime, time
+
+    from engine.common.work_calendar import format_time
+
+    text = when[len(AT):]
+    moment = datetime.fromisoformat(text)
+    if len(text) <= 10:  # a date alone
+        moment = datetime.combine(moment.date(), time(0))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=clock.zone)
+    return format_time(moment)
 
 
 def is_bare_duration(text: str) -> bool:

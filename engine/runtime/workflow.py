@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -57,8 +57,9 @@ class _ScriptEngine(PythonScriptEngine):
     A multi-instance count from data is checked against the process's limit before any instance is made."""
 
     def evaluate(self, task: Task, expression: str, external_context: Any = None) -> Any:
-        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
-            return NEVER
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, TimerEventDefinition):
+            return PARKED if isinstance(definition, TimeDateEventDefinition) else NEVER  # a date, or a duration
         value = super().evaluate(task, expression, external_context)
         if isinstance(task.task_spec, MultiInstanceTask) and expression == task.task_spec.cardinality:
             check_count(task, value, f"its loop cardinality {expression!r}")

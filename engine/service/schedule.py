@@ -85,10 +85,10 @@ def record_change(
 
 
 def _timer_due(clock: Clock, now: str, timer: Any, instance_id: int) -> str:
-    """When a boundary timer that starts waiting now fires; refused naming the instance, timer and duration."""
-    from engine.runtime.timers import timer_duration
+    """When a timer that starts waiting now fires; refused naming the instance, timer and duration or date."""
+    from engine.runtime.timers import due_from, timer_when
 
     try:
-        return clock.due(now, timer_duration(timer))
+        return due_from(clock, now, timer_when(timer))
     except EngineError as exc:
         raise type(exc)(f"Instance {instance_id}: {exc}; nothing was changed") from None
