@@ -56,6 +56,12 @@ class Step:
     isian: tuple[TableField, ...] = ()  # the Kelengkapan's fields written in the table; formulir is then generated
     uraian: str | None = field(default=None, compare=False)  # a drawn step's documentation (the sheet's Uraian)
     dapat_dikembalikan: bool = True  # False: a return for revision may not reopen the step (its work cannot be redone)
+    tunggu: str | None = None  # a wait, not a task: how long the request waits (ISO-8601, working days) and goes on
+
+    @property
+    def menunggu(self) -> bool:
+        """True for a wait row's step: nobody works; the request goes on by itself when the time is up."""
+        return self.tunggu is not None
 
 
 @dataclass(frozen=True)
@@ -231,6 +237,15 @@ def canonical_order(first: str, targets: dict[str, list[str]]) -> list[str]:
     order = post[::-1]
     order.extend(r for r in targets if r not in seen)
     return order
+
+
+def tunggu_text(iso: str) -> str:
+    """A wait's duration as the table writes it: P14D -> '14 hari kerja' (days of a wait are working days)."""
+    import re
+
+    if not re.fullmatch(r"P(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?", iso.upper()):
+        return iso
+    return re.sub(r"(\d+) hari", r"\1 hari kerja", waktu_text(iso))
 
 
 def waktu_text(iso: str) -> str:
