@@ -4,12 +4,16 @@ legend, and travels through the workbook; a wait with an artefact, a time or a c
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from conftest import DEFINITIONS, ROOT, Sop
+from picture_tools import SVG, need, need_weasyprint
 
 from engine import Engine, lint_paths
 from engine.common.errors import DefinitionError
@@ -219,3 +223,74 @@ def test_sop_compile_and_decompile_keep_the_wait(tmp_path: Path, make_sop: Any) 
     back = sop("decompile", str(bpmn))
     assert back.exit_code == 0, back.output
     assert "    tunggu: 14 hari kerja\n" in back.stdout
+
+
+def _sheet_svgs(html: str) -> list[ElementTree.Element]:
+    return [ElementTree.fromstring(m) for m in re.findall(r"<svg.*?</svg>", html, flags=re.S)]
+
+
+def _said(element: ElementTree.Element) -> str:
+    return " ".join(" ".join(" ".join(t.itertext()) for t in element.iter(f"{SVG}text")).split())
+
+
+def test_the_sheet_prints_the_wait_as_a_row_with_its_symbol_and_a_legend(make_sop: Any) -> None:
+    """`sop sheet` of the drawn wait: row 2 says 'Tunggu balasan 3 hari kerja', its symbol (a rectangle with a
+    clock) stands in the Staf column, Kelengkapan and Output '-', Waktu '3 Hari Kerja'; a legend line under the
+    flowchart explains the symbol; the steps keep their own symbols."""
+    sop: Sop = make_sop(TUNGGU.parent, FORMS)
+    result = sop("sheet", "tunggu_balasan")
+    assert result.exit_code == 0, result.output
+    (page,) = _sheet_svgs(result.stdout)
+    rows = {g.get("data-row"): g for g in page.iter(f"{SVG}g") if g.get("class") == "sheet-row"}
+    cells = {c.get("class"): _said(c) for c in rows["2"] if c.tag == f"{SVG}g"}
+    assert cells == {"uraian": "Tunggu balasan 3 hari kerja", "kelengkapan": "-", "waktu": "3 Hari Kerja",
+                     "output": "-", "keterangan": ""}
+    symbols = {g.get("data-step"): g for g in page.iter(f"{SVG}g") if "symbol" in (g.get("class") or "").split()}
+    wait = symbols["TungguBalasan"]
+    assert wait.get("class") == "symbol symbol-wait" and wait.get("data-row") == "2" and wait.get("data-lane") == "0"
+    assert [child.tag.removeprefix(SVG) for child in wait] == ["rect", "circle", "line", "line"]  # the clock
+    assert [symbols[s].get("class") for s in ("KirimSurat", "CatatBalasan")] == ["symbol symbol-start",
+                                                                                 "symbol symbol-end"]
+    (legend,) = [g for g in page.iter(f"{SVG}g") if g.get("class") == "legend"]
+    assert _said(legend) == ("Tunggu: permohonan menunggu selama Mutu Baku Waktu (hari kerja), tanpa ada yang "
+                             "dikerjakan, lalu berjalan sendiri ke langkah berikutnya")
+    assert any(c.tag == f"{SVG}circle" for c in legend)
+    grid_bottom = max(float(line.get("y1") or 0) for line in page.iter(f"{SVG}line")
+                      if line.get("y1") == line.get("y2") and float(line.get("x2") or 0) > 1000)
+    assert min(float(t.get("y") or 0) for t in legend.iter(f"{SVG}text")) > grid_bottom  # under the flowchart
+
+
+def test_a_sheet_without_a_wait_has_no_legend(make_sop: Any) -> None:
+    """The legend is there only for the wait: the shipped SOP's sheet has none."""
+    sop: Sop = make_sop(DEFINITIONS, ROOT / "forms")
+    result = sop("sheet", "interkoneksi_data_baru")
+    assert result.exit_code == 0, result.output
+    assert 'class="legend"' not in result.stdout and "symbol-wait" not in result.stdout
+
+
+def test_the_sheet_of_a_compiled_table_prints_its_wait_in_working_days(make_sop: Any, tmp_path: Path) -> None:
+    """The table run directly from the definitions folder prints its wait row: '14 Hari Kerja' in Waktu."""
+    definitions = tmp_path / "definitions"
+    definitions.mkdir()
+    (definitions / "minta_data.sop.yaml").write_text(TABLE, encoding="utf-8")
+    sop: Sop = make_sop(definitions, FORMS)
+    result = sop("sheet", "minta_data")
+    assert result.exit_code == 0, result.output
+    (page,) = _sheet_svgs(result.stdout)
+    row = next(g for g in page.iter(f"{SVG}g") if g.get("class") == "sheet-row" and g.get("data-row") == "2")
+    assert {c.get("class"): _said(c) for c in row if c.tag == f"{SVG}g"}["waktu"] == "14 Hari Kerja"
+
+
+def test_the_pdf_sheet_says_the_wait_and_its_legend(make_sop: Any, tmp_path: Path) -> None:
+    """The PDF's text (pdftotext) holds the wait row, its time in working days and the legend line."""
+    need_weasyprint()
+    pdftotext = need("pdftotext", "poppler-utils")
+    sop: Sop = make_sop(TUNGGU.parent, FORMS)
+    out = tmp_path / "tunggu.pdf"
+    result = sop("sheet", "tunggu_balasan", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    flat = " ".join(subprocess.run([pdftotext, "-layout", str(out), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    for fragment in ("Tunggu balasan 3 hari kerja", "3 Hari", "Kerja", "Tunggu: permohonan menunggu selama Mutu Baku "
+                     "Waktu (hari kerja), tanpa ada yang dikerjakan, lalu berjalan sendiri ke langkah berikutnya"):
+        assert fragment in flat, fragment
