@@ -294,3 +294,69 @@ def test_the_pdf_sheet_says_the_wait_and_its_legend(make_sop: Any, tmp_path: Pat
     for fragment in ("Tunggu balasan 3 hari kerja", "3 Hari", "Kerja", "Tunggu: permohonan menunggu selama Mutu Baku "
                      "Waktu (hari kerja), tanpa ada yang dikerjakan, lalu berjalan sendiri ke langkah berikutnya"):
         assert fragment in flat, fragment
+
+
+def test_the_workbook_carries_the_wait_both_ways(tmp_path: Path, make_sop: Any) -> None:
+    """Written as the SOP AP workbook, the wait's Waktu cell says 'tunggu 14 hari kerja' (no Kelengkapan); read
+    back, the workbook is the same table; `sop decompile --xlsx` and `sop compile` of the workbook keep it."""
+    import io
+
+    import openpyxl
+
+    from engine.table.sop_xlsx import read_workbook
+    from engine.table.sop_xlsx_write import workbook_bytes
+
+    table, _ = read_table(TABLE, "minta_data.sop.yaml", forms_dir=FORMS)
+    data = workbook_bytes(table, forms_dir=FORMS)
+    flow = openpyxl.load_workbook(io.BytesIO(data))["Alur"]
+    rows = [[c.value for c in row] for row in flow.iter_rows(min_row=1)]
+    head = [low or top for top, low in zip(rows[0], rows[1], strict=True)]  # two header rows, as the sheet has
+    wait = next(r for r in rows if r[head.index("Uraian Kegiatan")] == "Tunggu balasan OPD")
+    assert wait[head.index("Waktu")] == "tunggu 14 hari kerja"
+    assert wait[head.index("Kelengkapan")] is None and wait[head.index("Staf")] == "X"
+    back, _ = read_workbook(data, "minta_data.xlsx", forms_dir=FORMS)
+    assert back == table
+    source, book = tmp_path / "minta_data.sop.yaml", tmp_path / "minta_data.xlsx"
+    source.write_text(TABLE, encoding="utf-8")
+    sop: Sop = make_sop(tmp_path, FORMS)
+    written = sop("decompile", str(source), "--xlsx", str(book))
+    assert written.exit_code == 0, written.output
+    compiled = sop("compile", str(book))
+    assert compiled.exit_code == 0, compiled.output
+    assert compiled.stdout == sop("compile", str(source)).stdout
+    assert "<bpmn:timeDuration>P14D</bpmn:timeDuration>" in compiled.stdout
+
+
+def test_a_workbook_wait_with_a_form_or_no_time_is_refused_at_its_row(tmp_path: Path) -> None:
+    """A wait row typed with a Kelengkapan is refused at its sheet row, saying a wait has none; 'tunggu' alone says
+    how to write the time; a wait of no time says what to write."""
+    import io
+
+    import openpyxl
+
+    from engine.table.sop_xlsx import read_workbook
+    from engine.table.sop_xlsx_write import workbook_bytes
+
+    table, _ = read_table(TABLE, "minta_data.sop.yaml", forms_dir=FORMS)
+
+    def edited(**cells: str) -> bytes:
+        book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(table, forms_dir=FORMS)))
+        sheet = book["Alur"]
+        head = [low.value or top.value for top, low in zip(sheet[1], sheet[2], strict=True)]
+        for name, value in cells.items():
+            sheet.cell(row=4, column=head.index(name) + 1, value=value)
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    for cells, said in (
+            ({"Kelengkapan": "isian.schema.json"}, "Alur, row 4: step 'TungguBalasan' waits (tunggu) and also has "
+             "kelengkapan; nobody works during a wait, so it has no kelengkapan, waktu, periksa or "
+             "dapat_dikembalikan: move kelengkapan to the step before or after it, or remove it"),
+            ({"Waktu": "Tunggu"}, "Alur, row 4, column Waktu: 'Tunggu' does not say how long to wait; write e.g. "
+             "'tunggu 14 hari kerja'"),
+            ({"Waktu": "tunggu sampai dibalas"}, "Alur, row 4: step 'TungguBalasan' has tunggu 'sampai dibalas', "
+             "which is not a length of time; write '14 hari kerja', '3 hari', '2 jam' or P14D")):
+        with pytest.raises(DefinitionError) as caught:
+            read_workbook(edited(**cells), "minta_data.xlsx", forms_dir=FORMS)
+        assert str(caught.value) == f"minta_data.xlsx: {said}"
