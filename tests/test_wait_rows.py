@@ -360,3 +360,21 @@ def test_a_workbook_wait_with_a_form_or_no_time_is_refused_at_its_row(tmp_path: 
         with pytest.raises(DefinitionError) as caught:
             read_workbook(edited(**cells), "minta_data.xlsx", forms_dir=FORMS)
         assert str(caught.value) == f"minta_data.xlsx: {said}"
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "step 'TungguBalasan' waits (tunggu) and also has waktu; nobody works during a wait"),
+    ("id", "langkah 'TungguBalasan' menunggu (tunggu) dan juga memiliki waktu; selama menunggu tidak ada yang bekerja"),
+])
+def test_sop_compile_refuses_a_wait_with_a_time_in_the_users_language(
+        lang: str, said: str, tmp_path: Path, make_sop: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sop compile` of a wait row that also has waktu: exit 1, the file and line, the reason in the user's
+    language, no diagram written."""
+    monkeypatch.setenv("SOP_LANG", lang)
+    source, out = tmp_path / "minta_data.sop.yaml", tmp_path / "out.bpmn"
+    source.write_text(TABLE.replace("    tunggu: 14 hari kerja\n", "    tunggu: 14 hari kerja\n    waktu: 1 jam\n"),
+                      encoding="utf-8")
+    sop: Sop = make_sop(tmp_path, FORMS)
+    result = sop("compile", str(source), "-o", str(out))
+    assert result.exit_code == 1 and "Traceback" not in result.output and not out.exists()
+    assert f"{source}:15: " in result.stderr and said in result.stderr, result.stderr

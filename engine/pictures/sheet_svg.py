@@ -1,12 +1,12 @@
 """The flowchart pages of the SOP AP sheet as SVG, one per A4 landscape page (standard library only).
 
 Each page is a grid: No | Uraian Kegiatan | one column per Pelaksana | Mutu Baku (Kelengkapan, Waktu, Output) |
-Keterangan. A row's symbol sits in its actor's column: a capsule for the first and the last step, a rectangle for
-an activity, a diamond for a decision, and for a wait (which SOP AP has no symbol for) a rectangle with a clock,
-explained in a legend line under the flowchart of each page that has one. Arrows are orthogonal: down into the next row; other jumps run in a gutter
-at the right of the Pelaksana columns (forward) or at the left (loop-backs) and enter the target from above; an
-arrow to another page ends in an off-page connector carrying the other row's number. Only presentation
-attributes are used: WeasyPrint applies no stylesheet inside SVG.
+Keterangan. A row's symbol sits in its actor's column: a capsule for the first and the last step, a rectangle for an
+activity, a diamond for a decision, and for a wait (which SOP AP has no symbol for) a rectangle with a clock,
+explained in a legend line under the flowchart of each page that has one. Arrows are orthogonal: down into the next
+row; other jumps run in a gutter at the right of the Pelaksana columns (forward) or at the left (loop-backs) and
+enter the target from above; an arrow to another page ends in an off-page connector carrying the other row's number.
+Only presentation attributes are used: WeasyPrint applies no stylesheet inside SVG.
 """
 
 from __future__ import annotations

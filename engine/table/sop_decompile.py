@@ -380,8 +380,9 @@ def _wait(reader: _DiagramReader, event: Any, lane: str, props: dict[str, str], 
     plain = text.strip("\"'") if text[:1] in "\"'" and text[:1] == text[-1:] else text
     if not is_duration(plain):
         if not reader.for_sheet:
-            reader.fail(event, f"wait '{event.get('id')}' gives {', '.join(f'{k} {v}' for k, v in given.items())}; "
-                        "a table's tunggu is a duration such as P14D (14 hari kerja)")
+            wait_id, written = event.get("id"), ", ".join(f"{k} {v}" for k, v in given.items())
+            reader.fail(event, f"wait '{wait_id}' gives {written}; a table's tunggu is a duration such as P14D "
+                        "(14 hari kerja)")
         plain = ""  # the sheet prints the wait without its time
     documentation = (doc.text or "").strip() or None if doc is not None else None
     return Step(event.get("id"), event.get("name") or event.get("id"), lane, output=props.get("output") or None,
