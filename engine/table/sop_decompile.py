@@ -1,11 +1,12 @@
 """A BPMN diagram read back as an SOP table, so a diagram drawn in a modeler can be kept and reviewed as a table.
 
-The diagram must have the table's shape: one start event; user (or manual) tasks in lanes, each with one way
-out; exclusive gateways that merge (one way out) or decide (two ways: a condition and the default flow, or two
-conditions, the flow labelled or conditioned as "no" being tidak); parallel splits whose branches are one task
-each, joined by one parallel gateway; end events. For the printed sheet (`for_sheet`), a decision may have more
-than two exits (Row.cabang) and a step may carry boundary timers (Row.batas_waktu). Rows are numbered by the
-tasks' `nomor` properties when every step has one, otherwise by sop_table.canonical_order.
+The diagram must have the table's shape: one start event; user (or manual) tasks in lanes, each with one way out;
+waits (an intermediate catch event with one timer giving a duration: a `tunggu` row); exclusive gateways that merge
+(one way out) or decide (two ways: a condition and the default flow, or two conditions, the flow labelled or
+conditioned as "no" being tidak); parallel splits whose branches are one task each, joined by one parallel gateway;
+end events. For the printed sheet (`for_sheet`), a decision may have more than two exits (Row.cabang) and a step may
+carry boundary timers (Row.batas_waktu). Rows are numbered by the tasks' `nomor` properties when every step has one,
+otherwise by sop_table.canonical_order.
 """
 
 from __future__ import annotations

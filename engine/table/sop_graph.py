@@ -2,7 +2,7 @@
 
 Generated ids: StartEvent_1; Gabung_<row> (the merge before a row several flows enter); Bagi_<row> and
 Temu_<row> (split and join of a bersamaan row); Keputusan_<row> (a decision); Selesai_<row> (and
-Selesai_<row>_Ya/_Tidak when a decision ends the process); Flow_<source>_<target>.
+Selesai_<row>_Ya/_Tidak when a decision ends the process); Flow_<source>_<target>; <wait>_Waktu (a wait's timer).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """The SOP as a table (the SOP AP sheet's rows): one model read from YAML or from a diagram and compiled to BPMN.
 
-A table is a list of rows in sheet order. A row is one step (a user task in a lane) or several steps done at the
-same time (`bersamaan`). After a row the flow goes to one place: a decision (`keputusan`: a condition for "ya",
-the default "tidak"), another row (`lanjut`, by default the next row), or the end (`selesai`). Targets are row
-ids or END. Numbering a table read from a diagram (`canonical_order`) is deterministic: rows in topological
-order of the flow (loops found by depth-first search are back edges), each decision's "ya" branch right after
-it, then its "tidak" branch, then the rows where they meet.
+A table is a list of rows in sheet order. A row is one step (a user task in a lane), a wait (`tunggu`: a timer catch
+event in a lane; nobody works) or several steps done at the same time (`bersamaan`). After a row the flow goes to
+one place: a decision (`keputusan`: a condition for "ya", the default "tidak"), another row (`lanjut`, by default
+the next row), or the end (`selesai`). Targets are row ids or END. Numbering a table read from a diagram
+(`canonical_order`) is deterministic: rows in topological order of the flow (loops found by depth-first search are
+back edges), each decision's "ya" branch right after it, then its "tidak" branch, then the rows where they meet.
 """
 
 from __future__ import annotations
