@@ -378,3 +378,16 @@ def test_sop_compile_refuses_a_wait_with_a_time_in_the_users_language(
     result = sop("compile", str(source), "-o", str(out))
     assert result.exit_code == 1 and "Traceback" not in result.output and not out.exists()
     assert f"{source}:15: " in result.stderr and said in result.stderr, result.stderr
+
+
+def test_a_decision_after_a_wait_reads_the_steps_before_it() -> None:
+    """A keputusan after a wait may read an earlier step's artefact; reading the wait itself (it writes nothing) is
+    refused at the syarat's line, listing the steps there are."""
+    after = TABLE.replace("    tunggu: 14 hari kerja\n", "    tunggu: 14 hari kerja\n"
+                          "    keputusan: {syarat: '{reads}[\"catatan\"] == \"ok\"', ya: 3, tidak: selesai}\n")
+    table, _ = read_table(after.replace("{reads}", "KirimSurat"), "t.sop.yaml", forms_dir=FORMS)
+    assert table.rows[1].keputusan is not None and table.rows[1].keputusan.ya == "CatatBalasan"
+    bad = check_table(after.replace("{reads}", "TungguBalasan"), "t.sop.yaml", forms_dir=FORMS)
+    assert [(p.line, p.text()) for p in bad.errors] == [(15, (
+        "row 2 (TungguBalasan), keputusan.syarat: expression 'TungguBalasan[\"catatan\"] == \"ok\"' reads "
+        "'TungguBalasan', which is no step of this process (steps: CatatBalasan, KirimSurat); use a step's task id"))]

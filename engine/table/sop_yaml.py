@@ -142,7 +142,7 @@ class _YamlReader:
             self.problem(("sop", "id"), f"process id '{process_id}' is reserved by SpiffWorkflow; choose another")
         table = SopTable(process_id, str(sop["nama"]), lanes, rows, self.doc.get("mulai"), sop.get("dinas"))
         self._check_ids(table)
-        step_ids = {s.id for _, s in table.steps()}
+        step_ids = {s.id for _, s in table.steps() if not s.menunggu}  # a wait writes no data to read
         for row, step in table.steps():
             at: Path_ = ("langkah", row.nomor - 1)
             if step.periksa:
