@@ -372,7 +372,8 @@ def _step(reader: _DiagramReader, task: Any, lane_of: dict[str, str]) -> Step:
 
 
 def _wait(reader: _DiagramReader, event: Any, lane: str, props: dict[str, str], doc: Any) -> Step:
-    """A wait row from a timer catch event: its duration (for the sheet, also a date or an expression, as written)."""
+    """A wait row from a timer catch event: its duration (the sheet prints a wait for a date or an expression
+    without its time; a table refuses it)."""
     from engine.common.durations import is_duration
 
     definition = event.find(f"{{{BPMN_NS}}}timerEventDefinition")
