@@ -34,6 +34,7 @@ from engine.table.sop_yaml import read_table
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 PASS_THROUGH = ("exclusiveGateway", "parallelGateway", "inclusiveGateway", "intermediateCatchEvent",
                 "intermediateThrowEvent")
+TIMER = f"{BPMN}timerEventDefinition"
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2
 
 
@@ -48,6 +49,9 @@ def diagram_flows(text: str, process_id: str) -> Counter[tuple[str, str]]:
     for flow in process.iter(f"{BPMN}sequenceFlow"):
         out[owner.get(flow.get("sourceRef") or "", flow.get("sourceRef") or "")].append(flow.get("targetRef") or "")
     steps = {i for i, k in kind.items() if k.endswith("Task") or k in ("task", "subProcess", "callActivity")}
+    steps |= {el.get("id") or "" for el in process  # a wait in the flow is a row of the sheet
+              if el.tag == f"{BPMN}intermediateCatchEvent" and [d.tag for d in el if d.tag.endswith("Definition")]
+              == [TIMER]}
     flows: Counter[tuple[str, str]] = Counter()
 
     def reach(node: str, seen: frozenset[str]) -> list[str]:
@@ -243,7 +247,7 @@ def test_shipped_sop(sop: Sop) -> None:
 
 
 EXAMPLES = sorted([*ROOT.glob("examples/**/*.sop.yaml"), *ROOT.glob("examples/**/*.bpmn")])
-FIXTURES = [ROOT / "tests" / "data" / name / "definitions" for name in ("gambar", "ulang", "tenggat")]
+FIXTURES = [ROOT / "tests" / "data" / name / "definitions" for name in ("gambar", "ulang", "tenggat", "tunggu")]
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: str(p.relative_to(ROOT)))
@@ -265,12 +269,15 @@ def test_examples(path: Path, make_sop: Any, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("folder", FIXTURES, ids=lambda p: p.parent.name)
 def test_test_diagrams(folder: Path, make_sop: Any) -> None:
-    """The test diagrams with a parallel pair and an ending branch, a loop back, and boundary timers print sheets
-    that draw their flows once each."""
+    """The test diagrams with a parallel pair and an ending branch, a loop back, boundary timers and a wait in the
+    flow print sheets that draw their flows once each."""
     bpmn_file = next(folder.glob("*.bpmn"))
     text = bpmn_file.read_text(encoding="utf-8")
     process_id = next(p.get("id") or "" for p in ElementTree.fromstring(text).iter(f"{BPMN}process"))
-    check_sheet(_sheet(make_sop(folder, folder.parent / "forms"), process_id), text, process_id)
+    forms = folder.parent / "forms"
+    if not forms.is_dir():  # the wait's diagram uses the timers' forms
+        forms = ROOT / "tests" / "data" / "tenggat" / "forms"
+    check_sheet(_sheet(make_sop(folder, forms), process_id), text, process_id)
 
 
 def test_parallel_pair_has_arrows_into_and_out_of_both_boxes() -> None:
@@ -293,7 +300,7 @@ TEXT = st.lists(WORDS, min_size=1, max_size=30).map(" ".join)
 @st.composite
 def tables(draw: Any) -> SopTable:
     """A table of up to 25 rows, long enough to break pages, every row of which is reached and can finish:
-    parallel pairs and triples, decisions jumping forward, back and to the end, and jumps (lanjut) that skip rows
+    waits, parallel pairs and triples, decisions jumping forward, back and to the end, and jumps (lanjut) that skip rows
     an earlier decision leads past."""
     n = draw(st.integers(2, 25))
     lanes = tuple(f"Lajur {c}" for c in "ABCDEF"[: draw(st.integers(1, 6))])
@@ -302,8 +309,9 @@ def tables(draw: Any) -> SopTable:
     rows = []
     for i in range(n):
         width = draw(st.sampled_from([1, 1, 1, 2, 2, 3]))
-        steps = tuple(Step(f"{ids[i]}_{j}" if width > 1 else ids[i], draw(TEXT), draw(st.sampled_from(lanes)))
-                      for j in range(width))
+        wait = "P2D" if width == 1 and draw(st.integers(0, 4)) == 0 else None  # now and then a wait row
+        steps = tuple(Step(f"{ids[i]}_{j}" if width > 1 else ids[i], draw(TEXT), draw(st.sampled_from(lanes)),
+                           tunggu=wait) for j in range(width))
         nxt = ids[i + 1] if i + 1 < n else END
         kind = draw(st.sampled_from(["next", "next", "decision", "decision", "break"]))
         decision, lanjut = None, None

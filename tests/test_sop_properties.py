@@ -1,4 +1,5 @@
-"""Random SOP tables (up to 40 rows: decisions, loop-backs, jumps, parallel steps) compile, run and lay out cleanly."""
+"""Random SOP tables (up to 40 rows: decisions, loop-backs, jumps, parallel steps, waits) compile, run and lay out
+cleanly."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from diagram_geometry import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.runtime.timers import fire_timer, waiting_in_flow
 from engine.runtime.workflow import build_spec, complete_task, new_workflow, ready_user_tasks
 from engine.table.sop_bpmn import compile_table
 from engine.table.sop_decompile import table_from_bpmn
@@ -35,14 +37,18 @@ def tables(draw: Any) -> SopTable:
     bypassed: dict[int, int] = {}  # row index i+1 -> an earlier decision row k that leads to it
     rows = []
     for i in range(n):
-        width = draw(st.sampled_from([1, 1, 1, 1, 2, 3]))
+        width = draw(st.sampled_from([1, 1, 1, 1, 2, 3, 0]))  # 0: a wait row (tunggu)
         steps = tuple(
             Step(f"{ids[i]}_{j}" if width > 1 else ids[i], draw(TEXT), draw(st.sampled_from(lanes)),
                  draw(st.sampled_from([None, "f.schema.json"])), None, draw(st.sampled_from([None, "PT30M", "P1D"])),
                  draw(st.sampled_from([None, "Surat"])))
-            for j in range(width))
+            for j in range(width)) if width else (
+            Step(ids[i], draw(TEXT), draw(st.sampled_from(lanes)), output=draw(st.sampled_from([None, "Surat"])),
+                 tunggu=draw(st.sampled_from(["P2D", "PT3H", "P1W"]))),)
         nxt = ids[i + 1] if i + 1 < n else END
         kind = draw(st.sampled_from(["next", "next", "decision", "decision", "break"]))
+        if kind == "decision" and not width:  # a wait writes no data for a decision to read
+            kind = "next"
         decision, lanjut = None, None
         if kind == "decision":
             other = draw(st.sampled_from([*[x for x in ids if x != nxt], END]))
@@ -84,6 +90,12 @@ def _run(table: SopTable, bpmn: str, choices: list[bool]) -> list[tuple[str, str
     done: list[tuple[str, str]] = []
     while not workflow.completed:
         ready = ready_user_tasks(workflow)
+        waits = waiting_in_flow(workflow)
+        if not ready and waits:  # a wait row: its timer fires (sop tick would, when due)
+            fired = waits[0].task_spec.bpmn_id
+            fire_timer(workflow, str(waits[0].id))
+            done.append((fired, steps[fired][1].pelaksana))
+            continue
         assert ready, "the instance waits with no ready task"
         task = ready[0]
         row, step = steps[task.task_spec.bpmn_id]

@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any, NamedTuple
 
-from engine.table.sop_table import END, Row, SopTable, waktu_text
+from engine.table.sop_table import END, Row, SopTable, tunggu_text, waktu_text
 
 
 class Exit(NamedTuple):
@@ -27,7 +27,7 @@ class SheetRow(NamedTuple):
     nomor: int
     uraian: str  # Uraian Kegiatan: the step's description (documentation), else its name
     lanes: tuple[int, ...]  # the Pelaksana column of each of the row's steps (several when done together)
-    symbol: str  # start, end, activity or decision
+    symbol: str  # start, end, activity, decision or wait (no SOP AP symbol: the sheet's legend explains it)
     kelengkapan: str
     waktu: str
     output: str
@@ -44,9 +44,12 @@ def sheet_rows(table: SopTable, forms: dict[str, Any]) -> list[SheetRow]:
     rows = []
     for position, row in enumerate(table.rows):
         exits = _exits(row, number)
-        symbol = ("decision" if row.keputusan is not None or row.cabang else "start" if position == 0
-                  else "end" if all(e.target == 0 for e in exits) else "activity")
         steps = row.steps
+        symbol = ("decision" if row.keputusan is not None or row.cabang else "wait" if steps[0].menunggu
+                  else "start" if position == 0 else "end" if all(e.target == 0 for e in exits) else "activity")
+        if symbol == "wait":
+            rows.append(_wait_row(row, exits, number, lane_index.get(steps[0].pelaksana, 0)))
+            continue
         uraian = "; ".join(s.uraian or s.kegiatan for s in steps) if len(steps) == 1 else "Bersamaan: " + "; ".join(
             f"({chr(97 + i)}) {s.uraian or s.kegiatan}" for i, s in enumerate(steps))
         rows.append(SheetRow(
@@ -56,6 +59,15 @@ def sheet_rows(table: SopTable, forms: dict[str, Any]) -> list[SheetRow]:
             _join(s.output or "" for s in steps), _with_instructions(_keterangan(row, number, steps), steps), exits,
             tuple(s.id for s in steps)))
     return rows
+
+
+def _wait_row(row: Row, exits: tuple[Exit, ...], number: dict[str, int], lane: int) -> SheetRow:
+    """A wait's row: nobody works, so no Kelengkapan; its Waktu is how long the request waits, in working days."""
+    step = row.steps[0]
+    waktu = " ".join(w.capitalize() if w.isalpha() else w for w in tunggu_text(step.tunggu).split()) \
+        if step.tunggu else ""
+    return SheetRow(row.nomor, step.uraian or step.kegiatan, (lane,), "wait", "-", waktu, step.output or "-",
+                    _with_instructions(_keterangan(row, number, row.steps), row.steps), exits, (step.id,))
 
 
 def waktu_sheet(iso: str) -> str:

@@ -1,11 +1,12 @@
 """The flowchart pages of the SOP AP sheet as SVG, one per A4 landscape page (standard library only).
 
 Each page is a grid: No | Uraian Kegiatan | one column per Pelaksana | Mutu Baku (Kelengkapan, Waktu, Output) |
-Keterangan. A row's symbol sits in its actor's column: a capsule for the first and the last step, a rectangle for
-an activity, a diamond for a decision. Arrows are orthogonal: down into the next row; other jumps run in a gutter
-at the right of the Pelaksana columns (forward) or at the left (loop-backs) and enter the target from above; an
-arrow to another page ends in an off-page connector carrying the other row's number. Only presentation
-attributes are used: WeasyPrint applies no stylesheet inside SVG.
+Keterangan. A row's symbol sits in its actor's column: a capsule for the first and the last step, a rectangle for an
+activity, a diamond for a decision, and for a wait (which SOP AP has no symbol for) a rectangle with a clock,
+explained in a legend line under the flowchart of each page that has one. Arrows are orthogonal: down into the next
+row; other jumps run in a gutter at the right of the Pelaksana columns (forward) or at the left (loop-backs) and
+enter the target from above; an arrow to another page ends in an off-page connector carrying the other row's number.
+Only presentation attributes are used: WeasyPrint applies no stylesheet inside SVG.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from engine.pictures.text_metrics import FONT_FAMILY, wrap
 PAGE_W, PAGE_H = 1047.0, 718.0  # 277 x 190 mm at 96 px per inch: A4 landscape less 10 mm margins
 NO_W, URAIAN_W, KEL_W, WAKTU_W, OUTPUT_W, KET_W = 30.0, 215.0, 105.0, 56.0, 105.0, 120.0
 TITLE_H, HEAD1_H = 28.0, 20.0
+LEGEND_H = 22.0  # the legend line under the flowchart, on a sheet with a wait
+LEGEND_TEXT = ("Tunggu: permohonan menunggu selama Mutu Baku Waktu (hari kerja), tanpa ada yang dikerjakan, lalu "
+               "berjalan sendiri ke langkah berikutnya")
 FONT, LINE = 9.0, 11.0
 INK = "#000000"
 
@@ -79,7 +83,7 @@ def paginate(rows: list[SheetRow], lanes: tuple[str, ...]) -> list[list[Placed]]
     """Rows split into pages that fit A4 landscape, each row placed below the header and the top band."""
     cols = columns(len(lanes))
     top = TITLE_H + HEAD1_H + head2_height(lanes, cols) + BAND_H
-    room = PAGE_H - top - BAND_H
+    room = PAGE_H - top - BAND_H - (LEGEND_H if any(r.symbol == "wait" for r in rows) else 0)
     pages: list[list[Placed]] = [[]]
     y = top
     for row in rows:
@@ -129,6 +133,8 @@ def render_page(placed: list[Placed], lanes: tuple[str, ...], title: str, page_n
     out.append(PageArrows(area, page_no - 1, boxes, elsewhere).svg())
     for p in placed:
         out.append(_symbols(p, cols))
+    if any(p.row.symbol == "wait" for p in placed):
+        out.append(_legend(cols, grid_end))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="0 0 {PAGE_W:g} {PAGE_H:g}" '
             f'width="277mm" height="190mm" font-family={quoteattr(FONT_FAMILY)} font-size="{FONT:g}">'
             + "".join(out) + "</svg>")
@@ -209,16 +215,37 @@ def _symbols(p: Placed, cols: Columns) -> str:
         cx, cy, w, h = symbol_box(p, cols, i)
         paint = f'fill="#ffffff" stroke="{INK}" stroke-width="1.2"'
         kind = "activity" if decided_after(p.row) else p.row.symbol
-        if kind == "decision":
+        if kind == "wait":
+            shape = _wait_shape(cx, cy, w, h, paint)
+        elif kind == "decision":
             shape = (f'<path d="M{cx:g},{cy - h / 2:g} L{cx + w / 2:g},{cy:g} L{cx:g},{cy + h / 2:g} '
                      f'L{cx - w / 2:g},{cy:g} z" {paint}/>')
         else:
             radius = h / 2 if kind in ("start", "end") else 0
             shape = (f'<rect x="{cx - w / 2:g}" y="{cy - h / 2:g}" width="{w:g}" height="{h:g}" rx="{radius:g}" '
                      f'ry="{radius:g}" {paint}/>')
+        if kind == "wait" and all(e.target == 0 for e in p.row.exits):  # a wait that ends the process
+            kind = "wait symbol-end"
         parts.append(f'<g class="symbol symbol-{kind}" data-row="{p.row.nomor}" data-lane="{lane}" '
                      f'data-step={quoteattr(p.row.step_ids[i])}>{shape}</g>')
     return "".join(parts)
+
+
+def _wait_shape(cx: float, cy: float, w: float, h: float, paint: str) -> str:
+    """A wait: the activity's rectangle with a clock in it (the clock of BPMN's timer event)."""
+    r = h / 2 - 4
+    return (f'<rect x="{cx - w / 2:g}" y="{cy - h / 2:g}" width="{w:g}" height="{h:g}" rx="0" ry="0" {paint}/>'
+            f'<circle cx="{cx:g}" cy="{cy:g}" r="{r:g}" fill="#ffffff" stroke="{INK}" stroke-width="1"/>'
+            f'<line x1="{cx:g}" y1="{cy:g}" x2="{cx:g}" y2="{cy - r + 2:g}" stroke="{INK}" stroke-width="1"/>'
+            f'<line x1="{cx:g}" y1="{cy:g}" x2="{cx + r - 3:g}" y2="{cy:g}" stroke="{INK}" stroke-width="1"/>')
+
+
+def _legend(cols: Columns, grid_end: float) -> str:
+    """The line under the flowchart that explains the wait's symbol."""
+    cy = grid_end + LEGEND_H / 2 + 2
+    paint = f'fill="#ffffff" stroke="{INK}" stroke-width="1.2"'
+    return (f'<g class="legend">{_wait_shape(cols.no + 20, cy, 34.0, 18.0, paint)}'
+            + _text(LEGEND_TEXT, cols.no + 44, cy + FONT / 2 - 1, anchor="start") + "</g>")
 
 
 def quoteattr(text: str) -> str:

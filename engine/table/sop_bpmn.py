@@ -23,8 +23,8 @@ NAMESPACES = (
     'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" '
     'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
 )
-TAGS = {"start": "startEvent", "end": "endEvent", "task": "userTask", "exclusive": "exclusiveGateway",
-        "parallel": "parallelGateway"}
+TAGS = {"start": "startEvent", "end": "endEvent", "task": "userTask", "wait": "intermediateCatchEvent",
+        "exclusive": "exclusiveGateway", "parallel": "parallelGateway"}
 
 
 def _text(value: str) -> str:
@@ -144,8 +144,17 @@ def _node(node: Node, flows: tuple[Flow, ...], graph: Graph) -> list[str]:
         out.append("      </bpmn:extensionElements>")
     out.extend(f"      <bpmn:incoming>{f.id}</bpmn:incoming>" for f in flows if f.target == node.id)
     out.extend(f"      <bpmn:outgoing>{f.id}</bpmn:outgoing>" for f in flows if f.source == node.id)
+    if step is not None and step.tunggu is not None:  # a wait: a duration on the working calendar
+        out += [f'      <bpmn:timerEventDefinition id="{timer_id(node.id)}">',
+                f"        <bpmn:timeDuration>{_text(step.tunggu)}</bpmn:timeDuration>",
+                "      </bpmn:timerEventDefinition>"]
     out.append(f"    </bpmn:{tag}>")
     return out
+
+
+def timer_id(node_id: str) -> str:
+    """The id of a wait's timer definition."""
+    return f"{node_id}_Waktu"
 
 
 def _flow(flow: Flow) -> list[str]:
@@ -197,6 +206,7 @@ def _check_ids(graph: Graph, source: str) -> None:
     fixed += [f"Lane_{i}" for i in range(1, len(graph.table.lanes) + 1)]
     fixed += [f"Lane_{i}_di" for i in range(1, len(graph.table.lanes) + 1)]
     elements = [n.id for n in graph.nodes] + [f.id for f in graph.flows]
+    elements += [timer_id(n.id) for n in graph.nodes if n.kind == "wait"]
     seen: set[str] = set()
     for element in fixed + elements + [f"{e}_di" for e in elements]:
         if element in seen:

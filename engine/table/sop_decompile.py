@@ -1,11 +1,12 @@
 """A BPMN diagram read back as an SOP table, so a diagram drawn in a modeler can be kept and reviewed as a table.
 
-The diagram must have the table's shape: one start event; user (or manual) tasks in lanes, each with one way
-out; exclusive gateways that merge (one way out) or decide (two ways: a condition and the default flow, or two
-conditions, the flow labelled or conditioned as "no" being tidak); parallel splits whose branches are one task
-each, joined by one parallel gateway; end events. For the printed sheet (`for_sheet`), a decision may have more
-than two exits (Row.cabang) and a step may carry boundary timers (Row.batas_waktu). Rows are numbered by the
-tasks' `nomor` properties when every step has one, otherwise by sop_table.canonical_order.
+The diagram must have the table's shape: one start event; user (or manual) tasks in lanes, each with one way out;
+waits (an intermediate catch event with one timer giving a duration: a `tunggu` row); exclusive gateways that merge
+(one way out) or decide (two ways: a condition and the default flow, or two conditions, the flow labelled or
+conditioned as "no" being tidak); parallel splits whose branches are one task each, joined by one parallel gateway;
+end events. For the printed sheet (`for_sheet`), a decision may have more than two exits (Row.cabang) and a step may
+carry boundary timers (Row.batas_waktu). Rows are numbered by the tasks' `nomor` properties when every step has one,
+otherwise by sop_table.canonical_order.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS, tag
+from engine.bpmn.diagram_checks import BPMN_NS, SPIFF_NS, is_timer_catch, tag
 from engine.bpmn.tasks import FORM_PROPERTY, NOT_RETURNABLE, RETURNABLE_PROPERTY
 from engine.bpmn.xml_reading import parse_xml
 from engine.common.errors import DefinitionError
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 STEPS = ("userTask", "manualTask")
+WAIT = "intermediateCatchEvent"  # with one timer: a wait row
+ROWS = (*STEPS, WAIT)
 IGNORED = {"laneSet", "documentation", "extensionElements", "textAnnotation", "association", "sequenceFlow"}
 DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
@@ -71,8 +74,9 @@ class _DiagramReader:
                 self.boundaries.setdefault(child.get("attachedToRef") or "", []).append(child)
                 self.elements[child.get("id")] = child
                 continue
-            if name not in (*STEPS, "startEvent", "endEvent", "exclusiveGateway", "parallelGateway"):
-                self.fail(child, f"{name} '{child.get('id')}' has no place in an SOP table (steps, decisions, "
+            if name not in (*STEPS, "startEvent", "endEvent", "exclusiveGateway", "parallelGateway") and not (
+                    name == WAIT and is_timer_catch(child)):
+                self.fail(child, f"{name} '{child.get('id')}' has no place in an SOP table (steps, waits, decisions, "
                           "parallel steps and ends only)")
             self.elements[child.get("id")] = child
         self.flows = [f for f in process if tag(f) == "sequenceFlow"]
@@ -100,7 +104,7 @@ class _DiagramReader:
         """The row (task id or split id) or END that a flow into this element reaches."""
         element = self.elements[element_id]
         name = tag(element)
-        if name in STEPS or (name == "parallelGateway" and len(self.out[element_id]) > 1):
+        if name in ROWS or (name == "parallelGateway" and len(self.out[element_id]) > 1):
             return element_id
         if name == "endEvent":
             return END
@@ -130,7 +134,7 @@ class _DiagramReader:
             in_parallel.update(i.get("id") for i in items)
             rows[element_id] = _Draft(element_id, items, self.one_out(join), element.sourceline)
         for element_id, element in self.elements.items():
-            if tag(element) in STEPS and element_id not in in_parallel:
+            if tag(element) in ROWS and element_id not in in_parallel:
                 rows[element_id] = _Draft(element_id, [element], self.one_out(element), element.sourceline)
         for draft in rows.values():
             self.exit(draft)
@@ -352,6 +356,8 @@ def _step(reader: _DiagramReader, task: Any, lane_of: dict[str, str]) -> Step:
         reader.fail(task, f"step '{task.get('id')}' is multi-instance, which a table row cannot say")
     props = _props(task)
     doc = task.find(f"{{{BPMN_NS}}}documentation")
+    if tag(task) == WAIT:
+        return _wait(reader, task, lane_of[task.get("id")], props, doc)
     told = task.find(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}instructionsForEndUser")
     check = Check(props["check"], props.get("checkMessage") or None) if props.get("check") else None
     documentation = (doc.text or "").strip() or None if doc is not None else None
@@ -363,6 +369,27 @@ def _step(reader: _DiagramReader, task: Any, lane_of: dict[str, str]) -> Step:
                 props.get("keterangan") or documentation, check, task.sourceline,
                 (told.text or "").strip() or None if told is not None else None, uraian=documentation,
                 dapat_dikembalikan=str(props.get(RETURNABLE_PROPERTY, "")).strip().lower() not in NOT_RETURNABLE)
+
+
+def _wait(reader: _DiagramReader, event: Any, lane: str, props: dict[str, str], doc: Any) -> Step:
+    """A wait row from a timer catch event: its duration (the sheet prints a wait for a date or an expression
+    without its time; a table refuses it)."""
+    from engine.common.durations import is_duration
+
+    definition = event.find(f"{{{BPMN_NS}}}timerEventDefinition")
+    given = {tag(c): (c.text or "").strip() for c in definition if tag(c)}
+    text = given.get("timeDuration", "")
+    plain = text.strip("\"'") if text[:1] in "\"'" and text[:1] == text[-1:] else text
+    if not is_duration(plain):
+        if not reader.for_sheet:
+            wait_id, written = event.get("id"), ", ".join(f"{k} {v}" for k, v in given.items())
+            reader.fail(event, f"wait '{wait_id}' gives {written}; a table's tunggu is a duration such as P14D "
+                        "(14 hari kerja)")
+        plain = ""  # the sheet prints the wait without its time
+    documentation = (doc.text or "").strip() or None if doc is not None else None
+    return Step(event.get("id"), event.get("name") or event.get("id"), lane, output=props.get("output") or None,
+                keterangan=props.get("keterangan") or documentation, line=event.sourceline, uraian=documentation,
+                tunggu=plain)
 
 
 def diagram_identity(text: str, source: str, *, process_id: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:

@@ -2,7 +2,7 @@
 
 Generated ids: StartEvent_1; Gabung_<row> (the merge before a row several flows enter); Bagi_<row> and
 Temu_<row> (split and join of a bersamaan row); Keputusan_<row> (a decision); Selesai_<row> (and
-Selesai_<row>_Ya/_Tidak when a decision ends the process); Flow_<source>_<target>.
+Selesai_<row>_Ya/_Tidak when a decision ends the process); Flow_<source>_<target>; <wait>_Waktu (a wait's timer).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from engine.table.sop_table import END, Row, SopTable, Step, incoming
 
 @dataclass(frozen=True)
 class Node:
-    """A BPMN flow node: kind is start, task, exclusive, parallel or end."""
+    """A BPMN flow node: kind is start, task, wait (a timer catch event), exclusive, parallel or end."""
 
     id: str
     kind: str
@@ -75,7 +75,7 @@ def build_graph(table: SopTable, source: str = "<table>") -> Graph:
             last = f"Temu_{row.id}"
         else:
             step = row.steps[0]
-            nodes.append(Node(step.id, "task", lane, step.kegiatan, step, row.nomor))
+            nodes.append(Node(step.id, "wait" if step.menunggu else "task", lane, step.kegiatan, step, row.nomor))
             last = step.id
         _exits(row, last, lane, entry, nodes, flows=flows)
     _check_unique(table, nodes, source)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from engine.table.sop_graph import Graph, Node
 
-SIZES = {"task": (100, 80), "exclusive": (50, 50), "parallel": (50, 50), "start": (36, 36), "end": (36, 36)}
+SIZES = {"task": (100, 80), "wait": (36, 36), "exclusive": (50, 50), "parallel": (50, 50), "start": (36, 36),
+         "end": (36, 36)}
 COLUMN = 100
 TRACK = 120
 SLOT = 12  # distance between parallel vertical segments in a gap, and between channel tracks; a corner exit's stub

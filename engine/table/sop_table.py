@@ -1,11 +1,11 @@
 """The SOP as a table (the SOP AP sheet's rows): one model read from YAML or from a diagram and compiled to BPMN.
 
-A table is a list of rows in sheet order. A row is one step (a user task in a lane) or several steps done at the
-same time (`bersamaan`). After a row the flow goes to one place: a decision (`keputusan`: a condition for "ya",
-the default "tidak"), another row (`lanjut`, by default the next row), or the end (`selesai`). Targets are row
-ids or END. Numbering a table read from a diagram (`canonical_order`) is deterministic: rows in topological
-order of the flow (loops found by depth-first search are back edges), each decision's "ya" branch right after
-it, then its "tidak" branch, then the rows where they meet.
+A table is a list of rows in sheet order. A row is one step (a user task in a lane), a wait (`tunggu`: a timer catch
+event in a lane; nobody works) or several steps done at the same time (`bersamaan`). After a row the flow goes to
+one place: a decision (`keputusan`: a condition for "ya", the default "tidak"), another row (`lanjut`, by default
+the next row), or the end (`selesai`). Targets are row ids or END. Numbering a table read from a diagram
+(`canonical_order`) is deterministic: rows in topological order of the flow (loops found by depth-first search are
+back edges), each decision's "ya" branch right after it, then its "tidak" branch, then the rows where they meet.
 """
 
 from __future__ import annotations
@@ -56,6 +56,12 @@ class Step:
     isian: tuple[TableField, ...] = ()  # the Kelengkapan's fields written in the table; formulir is then generated
     uraian: str | None = field(default=None, compare=False)  # a drawn step's documentation (the sheet's Uraian)
     dapat_dikembalikan: bool = True  # False: a return for revision may not reopen the step (its work cannot be redone)
+    tunggu: str | None = None  # a wait, not a task: how long the request waits (ISO-8601, working days) and goes on
+
+    @property
+    def menunggu(self) -> bool:
+        """True for a wait row's step: nobody works; the request goes on by itself when the time is up."""
+        return self.tunggu is not None
 
 
 @dataclass(frozen=True)
@@ -231,6 +237,15 @@ def canonical_order(first: str, targets: dict[str, list[str]]) -> list[str]:
     order = post[::-1]
     order.extend(r for r in targets if r not in seen)
     return order
+
+
+def tunggu_text(iso: str) -> str:
+    """A wait's duration as the table writes it: P14D -> '14 hari kerja' (days of a wait are working days)."""
+    import re
+
+    if not re.fullmatch(r"P(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?", iso.upper()):
+        return iso
+    return re.sub(r"(\d+) hari", r"\1 hari kerja", waktu_text(iso))
 
 
 def waktu_text(iso: str) -> str:

@@ -3,7 +3,8 @@
 Sheets (names matched case-insensitively): Identitas (Kolom | Isi), Pelaksana (Nama | Uraian, optional), Alur
 (No | Uraian Kegiatan | one column per Pelaksana marked X | Kelengkapan | Waktu | Output | Keterangan, and the
 optional Id, Syarat, Periksa, Pesan Periksa) and Kelengkapan (the fields of each row's artefact, optional).
-Rows refer to each other by the number typed in No ("Ya: ke 4; Tidak: ke 8"); the reader turns those numbers into
+A row whose Waktu says "tunggu 14 hari kerja" is a wait (nobody works; the request goes on by itself when the time is
+up). Rows refer to each other by the number typed in No ("Ya: ke 4; Tidak: ke 8"); the reader turns those numbers into
 the rows' places, so a row inserted anywhere keeps every jump on the step it named. Rows 4a, 4b... next to each
 other, or X in two Pelaksana columns, are steps done at the same time (bersamaan). openpyxl reads and writes the
 file (the one well-kept pure-Python library for .xlsx); it is imported only here, when a workbook is used.
@@ -62,6 +63,8 @@ _GROUPED = re.compile(r"(\d+)\s*([a-z])", re.I)
 _FORM_FILE = re.compile(r"[^\s()]+\.json", re.I)
 _NAMED_FORM = re.compile(r"(?P<nama>.+?)\s*\((?P<file>[^()\s]+\.json)\)", re.I)
 _UNITS = ("minggu", "hari", "jam", "menit", "detik")
+WAIT_WORD = "tunggu"  # a Waktu cell "tunggu 14 hari kerja": the row is a wait, not a step (see sop_table.Step.tunggu)
+_WAIT = re.compile(rf"\s*{WAIT_WORD}\b\s*(?P<how>.*)", re.I | re.S)
 
 
 # --- the flow sheet ---------------------------------------------------------------------------------------------
@@ -337,7 +340,13 @@ def _step(flow: _FlowRow, lane: str, ctx: _FlowReading, note: str) -> dict[str, 
                        "isian": _isian(fields)}
     if kelengkapan:
         step["kelengkapan"] = kelengkapan
-    if values.get("waktu"):
+    wait = _WAIT.fullmatch(values.get("waktu", ""))
+    if wait and wait.group("how").strip():
+        step["tunggu"] = wait.group("how").strip()  # read_table checks the time and refuses what a wait cannot have
+    elif wait:
+        ctx.problems.add(ctx.sheet, flow.row, "Waktu", N_("'{text}' does not say how long to wait; write e.g. "
+                                                          "'tunggu 14 hari kerja'", text=values["waktu"]))
+    elif values.get("waktu"):
         _waktu(values["waktu"], ctx, flow.row)
         step["waktu"] = values["waktu"]
     for key in ("output",):

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.table.sop_table import END, SopTable, default_step_id
-from engine.table.sop_xlsx import FIELD_TITLES, FLOW_TITLES, deciding_fields, derive_syarat
+from engine.table.sop_table import END, SopTable, default_step_id, tunggu_text
+from engine.table.sop_xlsx import FIELD_TITLES, FLOW_TITLES, WAIT_WORD, deciding_fields, derive_syarat
 from engine.table.sop_yaml import waktu_iso
 from engine.table.table_forms import isian_entry
 from engine.table.xlsx_identity import IDENTITY_ROWS, MONTHS
@@ -27,6 +27,13 @@ def waktu_words(iso: str) -> str:
     words += [f"{n} {_ISO_WORD[u] if u != 'M' else 'menit'}" for n, u in _ISO_PART.findall(time)]
     text = " ".join(words)
     return text if text and waktu_iso(text) == iso else iso
+
+
+def _waktu_cell(step: Any) -> str:
+    """The Waktu cell: a step's Mutu Baku time in words, or for a wait 'tunggu 14 hari kerja'."""
+    if step.tunggu is not None:
+        return f"{WAIT_WORD} {tunggu_text(step.tunggu)}"
+    return waktu_words(step.waktu) if step.waktu else ""
 
 
 def _date_words(iso: str) -> str:
@@ -191,7 +198,7 @@ def _write_flow(book: Any, table: SopTable, syarat: dict[int, str], style: _Styl
             label = labels[i][j]
             values = {"no": int(label) if label.isdigit() else label, "kegiatan": step.kegiatan,
                       f"lane:{step.pelaksana}": "X",
-                      "kelengkapan": _kelengkapan_text(step), "waktu": waktu_words(step.waktu) if step.waktu else "",
+                      "kelengkapan": _kelengkapan_text(step), "waktu": _waktu_cell(step),
                       "output": step.output or "", "keterangan": note,
                       "id": step.id if step.id != _default_id(row, j) else "",
                       "syarat": syarat.get(row.nomor, "") if last else "",

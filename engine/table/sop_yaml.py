@@ -26,6 +26,7 @@ from engine.table.sop_table import (
     default_parallel_id,
     default_step_id,
     structure_problems,
+    tunggu_text,
     waktu_text,
 )
 from engine.table.table_forms import form_names, isian_entry, read_isian
@@ -52,8 +53,10 @@ TOP_KEYS = {"sop", "mulai", "pelaksana", "langkah", "judul", "data_kegiatan", "d
 SOP_KEYS = {"id", "nama", "nomor", "instansi", "dinas", "tanggal_pembuatan", "tanggal_revisi", "tanggal_efektif",
             "disahkan_oleh", "catatan_sumber", "dasar_hukum", "kualifikasi_pelaksana", "keterkaitan",
             "peralatan_perlengkapan", "peringatan", "pencatatan_pendataan"}
-STEP_KEYS = ("kegiatan", "pelaksana", "kelengkapan", "waktu", "output", "keterangan", "periksa", "dapat_dikembalikan")
-_WAKTU = re.compile(r"(\d+)\s*(minggu|hari|jam|menit|detik)")
+STEP_KEYS = ("kegiatan", "pelaksana", "kelengkapan", "waktu", "output", "keterangan", "periksa", "dapat_dikembalikan",
+             "tunggu")
+NOT_FOR_WAITS = ("kelengkapan", "waktu", "periksa", "dapat_dikembalikan")  # a wait has no artefact, time or check
+_WAKTU = re.compile(r"(\d+)\s*(minggu|hari(?:\s+kerja)?|jam|menit|detik)")
 _ISO_UNIT = {"minggu": ("W", False), "hari": ("D", False), "jam": ("H", True), "menit": ("M", True),
              "detik": ("S", True)}
 
@@ -89,6 +92,7 @@ def waktu_iso(text: str) -> str | None:
     found = _WAKTU.findall(text.lower())
     if not found or _WAKTU.sub("", text.lower()).strip():
         return None
+    found = [(n, u.split()[0]) for n, u in found]  # "hari kerja" is "hari": a day of sop is a working day
     date = "".join(f"{n}{_ISO_UNIT[u][0]}" for n, u in found if not _ISO_UNIT[u][1])
     time = "".join(f"{n}{_ISO_UNIT[u][0]}" for n, u in found if _ISO_UNIT[u][1])
     iso = "P" + date + ("T" + time if time else "")
@@ -138,7 +142,7 @@ class _YamlReader:
             self.problem(("sop", "id"), f"process id '{process_id}' is reserved by SpiffWorkflow; choose another")
         table = SopTable(process_id, str(sop["nama"]), lanes, rows, self.doc.get("mulai"), sop.get("dinas"))
         self._check_ids(table)
-        step_ids = {s.id for _, s in table.steps()}
+        step_ids = {s.id for _, s in table.steps() if not s.menunggu}  # a wait writes no data to read
         for row, step in table.steps():
             at: Path_ = ("langkah", row.nomor - 1)
             if step.periksa:
@@ -247,7 +251,36 @@ class _YamlReader:
         check = item.get("periksa")
         return Step(step_id, str(item.get("kegiatan", "")), lane, form, artefact, waktu, item.get("output"),
                     item.get("keterangan"), Check(check["syarat"], check.get("pesan")) if check else None,
-                    self.line(path), isian=isian, dapat_dikembalikan=item.get("dapat_dikembalikan") is not False)
+                    self.line(path), isian=isian, dapat_dikembalikan=item.get("dapat_dikembalikan") is not False,
+                    tunggu=self._tunggu(item, step_id, path))
+
+    def _tunggu(self, item: dict[str, Any], step_id: str, path: Path_) -> str | None:
+        """A wait row's time (ISO-8601); each key a wait cannot have is refused at its line."""
+        if "tunggu" not in item:
+            return None
+        if "bersamaan" in path:
+            self.problem((*path, "tunggu"), N_(
+                "step '{step_id}' waits (tunggu) inside bersamaan; a wait is a row of its own: move it to its own "
+                "row before or after the steps done at the same time", step_id=step_id))
+        for key in NOT_FOR_WAITS:
+            if key in item:
+                self.problem((*path, key), N_(
+                    "step '{step_id}' waits (tunggu) and also has {key}; nobody works during a wait, so it has no "
+                    "kelengkapan, waktu, periksa or dapat_dikembalikan: move {key} to the step before or after it, "
+                    "or remove it", step_id=step_id, key=key))
+        text = str(item["tunggu"])
+        iso = waktu_iso(text)
+        problem = duration_problem(iso) if iso is not None else None
+        if iso is None:
+            self.problem((*path, "tunggu"), N_(
+                "step '{step_id}' has tunggu '{text}', which is not a length of time; write '14 hari kerja', "
+                "'3 hari', '2 jam' or P14D", step_id=step_id, text=text))
+        elif problem:
+            self.problem((*path, "tunggu"), N_("step '{step_id}' has tunggu '{text}' ({iso}), {problem}",
+                                               step_id=step_id, text=text, iso=iso, problem=problem))
+        else:
+            return iso
+        return "P1D"  # unusable: the problem above refuses the table; the row still reads as a wait
 
     def _isian(self, kelengkapan: Any, step_id: str, path: Path_) -> tuple[TableField, ...]:
         """The Kelengkapan's fields (isian), each problem at its field's line; () when it names a form instead."""
@@ -496,6 +529,8 @@ def table_document(table: SopTable, identity: dict[str, Any] | None = None,
 def _step_entry(step: Step, default_id: str) -> dict[str, Any]:
     entry: dict[str, Any] = {} if step.id == default_id else {"id": step.id}
     entry.update({"kegiatan": step.kegiatan, "pelaksana": step.pelaksana})
+    if step.tunggu is not None:
+        entry["tunggu"] = tunggu_text(step.tunggu)
     if step.isian:
         entry["kelengkapan"] = isian_entry(step)
     elif step.kelengkapan:
