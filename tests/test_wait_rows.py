@@ -391,3 +391,19 @@ def test_a_decision_after_a_wait_reads_the_steps_before_it() -> None:
     assert [(p.line, p.text()) for p in bad.errors] == [(15, (
         "row 2 (TungguBalasan), keputusan.syarat: expression 'TungguBalasan[\"catatan\"] == \"ok\"' reads "
         "'TungguBalasan', which is no step of this process (steps: CatatBalasan, KirimSurat); use a step's task id"))]
+
+
+def test_the_monitoring_form_leaves_the_wait_out(folder: dict[str, str]) -> None:
+    """The SOP monitoring form judges the steps people carry out: the wait (nobody's work) is no row of it, and a
+    note on it is refused naming the steps there are."""
+    from engine import ValidationError
+
+    eng = _engine(folder, Clock(), "tu.op")
+    try:
+        rows = [(s.nomor, s.task) for s in eng.monev.form("minta_data", "2026-2").steps]
+        assert "TungguBalasan" not in [step for _, step in rows]
+        assert [step for _, step in rows] == ["KirimSurat", "CatatBalasan"]
+        with pytest.raises(ValidationError, match="has no step 'TungguBalasan'; its steps: KirimSurat, CatatBalasan"):
+            eng.monev.note("minta_data", "2026-2", step="TungguBalasan", catatan="lama")
+    finally:
+        eng.close()

@@ -47,7 +47,7 @@ class MonevService:
         context = self._context
         period = parse_semester(semester)
         source = source_of(context, process)
-        known = [s.id for _, s in source.table.steps()]
+        known = [s.id for _, s in source.table.steps() if not s.menunggu]
         if step not in known:
             raise ValidationError("Process {process} has no step '{step}'; its steps: {known}; nothing was changed",
                                   process=process, step=step, known=", ".join(known))
@@ -185,6 +185,8 @@ def build_form(context: EngineContext, process: str, period: Semester, source: M
     names = _people(context)
     steps = []
     for row, step in source.table.steps():
+        if step.menunggu:  # a wait: nobody carries it out, there is nothing to judge
+            continue
         suffix = "" if len(row.steps) == 1 else chr(97 + row.steps.index(step))
         found = figures.get(step.id)
         done = found.completed if found else 0
