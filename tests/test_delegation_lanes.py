@@ -114,3 +114,29 @@ def test_on_postgresql_a_delegation_for_one_process_lists_only_that_processs_tas
     assert [(t.instance, t.task) for t in listed] == [(mine, DISPOSISI["task"])]
     assert stand_in.instances.task_page(lanes=lanes, lanes_in=limited)[1] == 1
     stand_in.close()
+
+
+def test_the_stand_in_of_the_start_lane_starts_a_request_and_lands_on_its_first_task(tmp_path: Path) -> None:
+    """Before any delegation the Kepala Dinas may not start the Interkoneksi request (403, nothing started); with the
+    OPD official's lanes handed to him today for another SOP ("lain") he still may not; handed for this SOP he starts
+    it and is taken to its first step, which he now acts in."""
+    from web_fixtures import post
+
+    paths = office(tmp_path)
+    definitions = Path(paths["definitions"])
+    other = (definitions / "interkoneksi_data_baru.bpmn").read_text(encoding="utf-8")
+    (definitions / "lain.bpmn").write_text(other.replace('id="interkoneksi_data_baru"', 'id="lain"'),
+                                           encoding="utf-8")
+    start = f"/processes/{PASANG.process}/start"
+    clerk = engine_as(paths, "tu.umum")
+    today = datetime.now(WIB).date().isoformat()
+    for process in ("lain", PASANG.process):
+        refused = post(logged_in(make_app(paths), "kadis"), start)
+        assert refused.status_code == 403 and clerk.instances.find() == [], process
+        clerk.people.delegate("opd.dinkes", "kadis", start=today, until=today, process=process)
+    clerk.close()
+    answer = post(logged_in(make_app(paths), "kadis"), start)
+    assert answer.status_code == 303 and answer.headers["Location"] == "/instances/1/tasks/AjukanPermohonan"
+    auditor = engine_as(paths, "tu.umum")
+    assert auditor.instance(1).show().started_by == "kadis"
+    assert [v.problems for v in auditor.audit.verify(instances=[1])] == [[]]  # the lane audit accepts the stand-in

@@ -48,7 +48,8 @@ def start(process: str) -> BaseResponse:
     e.processes.check_start_lane(process)
     view = e.instances.start(process)
     flash(translate(N_("Started instance {instance} of {process}", instance=view.instance, process=view.process)))
-    mine = [t for t in view.tasks if me().operator or me().holds(t.lane)]
+    mine = [t for t in view.tasks if me().operator or me().holds(t.lane) or me().login in {
+        login for login, _ in e.people.lane_people(t.lane, process=view.process)}]  # a Plh./Plt. too
     if len(mine) == 1:
         return redirect(url_for("tasks.task_page", instance=view.instance, task=mine[0].task), 303)
     return redirect(url_for("instances.instance_page", instance=view.instance), 303)

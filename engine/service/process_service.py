@@ -115,8 +115,9 @@ class ProcessService:
         return process_ui_schema(self._context, process, step)
 
     def check_start_lane(self, process_id: str, *, actor: str | None = None) -> None:
-        """Refuse (RoleError) a person who neither holds a lane of the process's start event nor is an operator:
-        who may start an instance from the web tasklist; nothing is checked without roles."""
+        """Refuse (RoleError) a person who neither holds a lane of the process's start event (themself, or by a
+        delegation in force now for the process) nor is an operator: who may start an instance from the web tasklist;
+        nothing is checked without roles."""
         context = self._context
         roles = context.roles
         if roles is None:
@@ -125,6 +126,9 @@ class ProcessService:
         person = roles.acting(context.operator, actor)
         recorder = roles.people.get(context.operator)
         if (recorder is not None and recorder.operator) or any(person.holds(lane) for lane in definition.start_lanes):
+            return
+        now = context.clock()  # a Plh./Plt. of a start lane's person, in force now for this process, starts too
+        if any(roles.delegation_for(person.login, lane, at=now, process=process_id) for lane in definition.start_lanes):
             return
         start_lanes = ", ".join(definition.start_lanes) or N_("none")
         lanes = ", ".join(person.lanes) or N_("none")
