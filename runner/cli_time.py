@@ -22,12 +22,12 @@ def _engine(ctx: click.Context) -> Any:
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True,
-              help='Print {"now", "fired": [...], "overdue": [...], "due_soon": [...], "problems": [...]}.')
+@click.option("--json", "as_json", is_flag=True, help='Print {"now", "fired": [...], "overdue": [...], "due_soon": '
+              '[...], "started": [...], "problems": [...]}.')
 @click.pass_context
 def tick(ctx: click.Context, as_json: bool) -> None:
-    """Fire every boundary timer that is due, across all instances, and announce tasks newly past their due time
-    (for cron; safe to run twice or at once).
+    """Fire every timer that is due, across all instances, start the processes whose timer start event is due
+    (once per occurrence), and announce tasks newly past their due time (for cron; safe to run twice or at once).
 
     Example (crontab, every minute): * * * * * cd /srv/sop && .venv/bin/sop tick
     """
@@ -36,7 +36,8 @@ def tick(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         emit_json({"now": result.now, "fired": [f.to_json() for f in result.fired],
                    "overdue": [t.to_json() for t in result.overdue],
-                   "due_soon": [t.to_json() for t in result.due_soon], "problems": list(result.problems)})
+                   "due_soon": [t.to_json() for t in result.due_soon], "started": [s.to_json() for s in result.started],
+                   "problems": list(result.problems)})
     else:
         local = engine.time.local_times().text
         for fired in result.fired:
@@ -47,6 +48,10 @@ def tick(ctx: click.Context, as_json: bool) -> None:
             else:
                 say(f"Instance {fired.instance}: the wait '{fired.timer}' (due {local(fired.due)}) ended; "
                     f"instance is {fired.status}; ready: {ready}")
+        for begun in result.started:
+            ready = ", ".join(begun.tasks) or "none"
+            say(f"Started instance {begun.instance} of {begun.process} (its timer '{begun.timer}', due "
+                f"{local(begun.occurrence)}); ready: {ready}")
         message(f"{len(result.fired)} timer(s) fired at {local(result.now, seconds=True)}.")
         if result.overdue:
             message(f"{len(result.overdue)} task(s) newly overdue: announced in `sop events`.")

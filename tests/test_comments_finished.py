@@ -199,7 +199,7 @@ def test_a_store_at_schema_13_gets_completion_times_from_its_events(sop: Sop) ->
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     rows = dict(conn.execute("SELECT id, completed_at FROM instances").fetchall())
     conn.close()
-    assert version == SCHEMA_VERSION == COMPLETED_SINCE == 14
+    assert version == SCHEMA_VERSION and COMPLETED_SINCE == 14
     history = sop.json("history", "1")
     assert rows[1] == next(e["time"] for e in history if e["type"] == "instance-completed")
     assert rows[1] != history[-1]["time"] and rows[running] is None

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from engine.common.errors import DefinitionError, ExpressionError
+from engine.common.errors import DefinitionError, EngineError, ExpressionError
 from engine.common.expressions import RESERVED_NAMES, parse_expression
 from engine.common.i18n import N_
 
@@ -155,6 +155,9 @@ def _event_definition(element: Any, name: str) -> Iterator[DiagramProblem]:
     parent = element.getparent()
     if tag(parent) in ("boundaryEvent", *UNSUPPORTED) or name in ALLOWED_EVENT_DEFINITIONS:
         return
+    if name == "timerEventDefinition" and tag(parent) == "startEvent" and len(_definitions(parent)) == 1:
+        yield from _start_timer_problems(parent, element)
+        return
     refused = [d for d in _definitions(parent) if tag(d) not in ALLOWED_EVENT_DEFINITIONS]
     if refused[0] is element:  # an event with two definitions: said once, at its first
         yield DiagramProblem(element.sourceline, parent.get("id"), "element-unsupported", N_(
@@ -186,6 +189,39 @@ def _loop_problems(loop: Any) -> Iterator[DiagramProblem]:
         yield DiagramProblem(line, task_id, "loop-invalid", N_(
             "step '{task_id}' loops with no loopCondition; give the condition under which it repeats, over the "
             "step's own form (e.g. {task_id}[\"lagi\"] == \"ya\")", task_id=task_id))
+
+
+def _start_timer_problems(event: Any, timer: Any) -> Iterator[DiagramProblem]:
+    """A timer start event: the process's only start event, of a process (not a subprocess), given no start data,
+    with a date or a cycle written out (`sop tick` starts the process when it is due)."""
+    from datetime import UTC
+
+    from engine.common.timer_cycles import start_timer
+
+    event_id, line, container = event.get("id"), event.sourceline, event.getparent()
+    starts = [e for e in container if tag(e) == "startEvent"]
+    if tag(container) != "process" or len(starts) > 1:
+        yield DiagramProblem(line, event_id, "element-unsupported", N_(
+            "startEvent '{event_id}' has a timer; sop starts a process on a timer when it is the process's only "
+            "start event (not in a subprocess, not beside another start event)", event_id=event_id))
+        return
+    if any(p.get("name") in ("startData", "formJsonSchemaFilename") for p in container.iter(f"{{{SPIFF_NS}}}property")
+           if p.getparent().getparent().getparent() in (container, event)):
+        yield DiagramProblem(line, event_id, "element-unsupported", N_(
+            "startEvent '{event_id}' has a timer, and the process asks for start data (startData or a start form); "
+            "nobody gives it when the timer starts the process: remove one or the other", event_id=event_id))
+        return
+    given = [(tag(c), (c.text or "").strip()) for c in timer if tag(c)]
+    what = N_("timer '{event_id}'", event_id=event_id)
+    if len(given) != 1:
+        yield DiagramProblem(line, event_id, "timer-invalid", N_(
+            "{what} gives {count} timer values; a start event's timer is one date (timeDate, e.g. 2026-12-31T08:00) "
+            "or one cycle (timeCycle, e.g. R/2026-01-05T08:00/P1W)", what=what, count=len(given)))
+        return
+    try:
+        start_timer(given[0][0], given[0][1], UTC, what)
+    except EngineError as exc:
+        yield DiagramProblem(line, event_id, "timer-invalid", str(exc))
 
 
 def _refused(name: str, element_id: str | None, owner: str | None, reason: str) -> str:

@@ -53,6 +53,7 @@ class Definition:
     start_data: tuple[str, ...] = ()
     start_form: str | None = None
     start_lanes: tuple[str, ...] = ()  # the lanes of its start events: who starts it (besides operators)
+    start_timer: tuple[str, str, str] | None = None  # its timer start event: (id, timeDate or timeCycle, text)
 
     def step(self, bpmn_id: str) -> DefinitionStep | None:
         """The user task with this BPMN id, if the process has one."""
@@ -125,6 +126,18 @@ def checked_definition(bundle: dict[str, Any], source: str, process: Any) -> Def
         start_data=tuple(start_data_names(process)),
         start_lanes=tuple(dict.fromkeys(lane for event in process.findall(f"{{{BPMN_NS}}}startEvent")
                                         if (lane := named(step_lane(lanes, event.get("id", "")))))),
+        start_timer=_start_timer(process),
         start_form=next((p.get("value") for event in start_events_with_forms(process)
                          for p in event.iter(f"{{{SPIFF_NS}}}property") if p.get("name") == FORM_PROPERTY), None),
     )
+
+
+def _start_timer(process: Any) -> tuple[str, str, str] | None:
+    """(start event id, timeDate or timeCycle, its text) of the process's timer start event, if it has one."""
+    for event in process.findall(f"{{{BPMN_NS}}}startEvent"):
+        for timer in event.findall(f"{{{BPMN_NS}}}timerEventDefinition"):
+            for given in timer:
+                name = given.tag.rsplit("}", 1)[-1] if isinstance(given.tag, str) else ""
+                if name in ("timeDate", "timeCycle", "timeDuration"):
+                    return event.get("id", ""), name, (given.text or "").strip()
+    return None

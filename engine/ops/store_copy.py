@@ -36,13 +36,14 @@ TABLES: list[tuple[str, tuple[str, ...]]] = [
     ("notices", ("id", "position", "kind", "instance_id", "task", "login", "channel", "address", "message", "state",
                  "tries", "next_try", "last_error", "created_at", "sent_at")),
     ("monev_events", ("seq", "time", "kind", "process_id", "period", "item", "actor", "data", "hash")),
+    ("timer_starts", ("process_id", "occurrence", "instance_id", "started_at")),
 ]
 # The tables a source from before titles lacks: its instances are marked for the engine to work their titles out.
 _SINCE_TITLES = ("instance_titles", "instance_people", "instance_untitled")
 # The tables (and the ready-task columns) a source from before accounts lacks: copied only when it has them.
 _SINCE_ACCOUNTS = ("accounts", "drafts")
 # Tables a source from before their schema version lacks: the store's attribute naming that version.
-_SINCE_ATTRIBUTE = {"notices": "notices_since", "monev_events": "monev_since"}
+_SINCE_ATTRIBUTE = {"notices": "notices_since", "monev_events": "monev_since", "timer_starts": "timer_starts_since"}
 # The tables a source from before the outbox lacks (its copy starts with an empty outbox).
 _SINCE_OUTBOX = ("outbox", "outbox_cursors")
 

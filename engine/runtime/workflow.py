@@ -14,7 +14,12 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -34,6 +39,7 @@ STATE_FORMAT = f"sop-nospec-1+zlib;spiff={SPIFF_SERIALIZER_VERSION}"
 # value every time, so the state does not depend on when a command ran.
 NEVER = "P36500D"
 PARKED = "9999-12-31T00:00:00+00:00"
+PARKED_CYCLE = "R1/9999-12-30T00:00:00+00:00/P1D"  # a cycle that never comes: sop starts timer processes itself
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
@@ -58,8 +64,10 @@ class _ScriptEngine(PythonScriptEngine):
 
     def evaluate(self, task: Task, expression: str, external_context: Any = None) -> Any:
         definition = getattr(task.task_spec, "event_definition", None)
-        if isinstance(definition, TimerEventDefinition):
-            return PARKED if isinstance(definition, TimeDateEventDefinition) else NEVER  # a date, or a duration
+        if isinstance(definition, TimerEventDefinition):  # a date, a cycle (a start event's), or a duration
+            if isinstance(definition, TimeDateEventDefinition):
+                return PARKED
+            return PARKED_CYCLE if isinstance(definition, CycleTimerEventDefinition) else NEVER
         value = super().evaluate(task, expression, external_context)
         if isinstance(task.task_spec, MultiInstanceTask) and expression == task.task_spec.cardinality:
             check_count(task, value, f"its loop cardinality {expression!r}")
@@ -168,7 +176,29 @@ def new_workflow(spec: Spec, data: dict[str, Any] | None = None, root_id: str | 
         for task in workflow.get_tasks():
             task.data.update(data)
     run_engine(workflow)
+    _fire_start_timers(workflow)
     return workflow
+
+
+def _fire_start_timers(workflow: BpmnWorkflow) -> None:
+    """A process that starts on a timer (a date or a cycle) is started by `sop tick` when the timer is due, or by
+    a person: either way its start event's timer has fired when the instance begins."""
+    fired = False
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        if isinstance(task.task_spec, StartEvent) and isinstance(getattr(task.task_spec, "event_definition", None),
+                                                                 TimerEventDefinition):
+            if isinstance(task.task_spec.event_definition, CycleTimerEventDefinition):
+                # SpiffWorkflow's cycle timer grows a path per cycle and completes without one when its cycles run
+                # out: this instance is one occurrence, so its one path is grown here before the timer fires.
+                for output in task.task_spec.outputs:
+                    child = task._add_child(output, TaskState.FUTURE)
+                    child.task_spec._predict(child, mask=TaskState.NOT_FINISHED_MASK)
+                    child.task_spec._update(child)
+            task.internal_data["event_fired"] = True
+            task.task_spec._update(task)
+            fired = True
+    if fired:
+        run_engine(workflow)
 
 
 def run_engine(workflow: BpmnWorkflow) -> None:
@@ -185,7 +215,8 @@ def run_engine(workflow: BpmnWorkflow) -> None:
                               "saved. Check the data its expressions read (loop cardinality, timers)",
                               exc_type=type(exc).__name__, exc=exc) from None
     for task in workflow.get_tasks(state=TaskState.WAITING):
-        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, TimerEventDefinition) and not isinstance(definition, CycleTimerEventDefinition):
             task.internal_data["event_value"] = PARKED
 
 

@@ -27,33 +27,9 @@ class InstanceService:
 
     def start(self, process_id: str, data: dict[str, Any] | None = None, *, actor: str | None = None) -> InstanceView:
         """Start an instance on the newest version of a process, pinning that version in the store."""
-        from engine.runtime.step_checks import check_start_data
-        from engine.runtime.workflow import bundle_spec, new_workflow, root_id, spec_to_text
-        from engine.service.transition import Happened, advance
-
-        context = self._context
-        check_data(data or {}, N_("Start data"))
-        definition = context.catalog().get(process_id)
-        data = dict(data or {})
-        check_start_data(definition, data)
-        spec = context.pinned.known_spec(definition.version) or bundle_spec(definition.bundle, definition.file)
-        context.pinned.keep_spec(definition.version, spec)
-        actor = context.acting(actor)
-        workflow = new_workflow(spec, data)
-        now = context.clock()
-        with context.store(create=True).transaction() as tx:
-            if tx.get_version(definition.version) is None:
-                tx.put_version(VersionRow(definition.version, process_id, definition.name,
-                                          canonical_json(definition.bundle), spec_to_text(spec), now))
-            # The chain of an instance's events starts from the hash of the version it started on.
-            row = InstanceRow(0, process_id, definition.version, "running", now, now, actor, b"", "", 0, 0,
-                              definition.version)
-            row = row._replace(id=tx.create_instance(row))
-            done = advance(tx, row, workflow, [Happened("instance-started", None, root_id(workflow), data)],
-                           context.change(actor, now, []), stranded=N_("Starting {process} would leave the instance",
-                                                                       process=process_id))
-        context.warm.keep(done.row, workflow)
-        return instance_view(done.row, done.ready, data)
+        view = start_instance(self._context, process_id, data, actor=self._context.acting(actor))
+        assert view is not None  # only a timer's occurrence can be taken already
+        return view
 
     def find(self, *, status: str | None = None, process: str | None = None) -> list[InstanceSummary]:
         """Instances from their indexed columns, narrowed by status and process, by number; only those the person
@@ -241,3 +217,45 @@ def _in_pairs(found: list[TaskView], lanes: tuple[str, ...] | None,
     anywhere = {lane_key(lane) for lane in lanes}
     limited = {(lane_key(lane), process) for lane, process in pairs}
     return [t for t in found if lane_key(t.lane or "") in anywhere or (lane_key(t.lane or ""), t.process) in limited]
+
+
+def start_instance(context: EngineContext, process_id: str, data: dict[str, Any] | None, *, actor: str,
+                   occurrence: str | None = None) -> InstanceView | None:
+    """Start an instance on the newest version of a process, pinning that version in the store; for a timer start
+    event's occurrence, claimed in the same transaction (None when another tick started it already)."""
+    from engine.runtime.step_checks import check_start_data
+    from engine.runtime.workflow import bundle_spec, new_workflow, root_id, spec_to_text
+    from engine.service.transition import Happened, advance
+
+    check_data(data or {}, N_("Start data"))
+    definition = context.catalog().get(process_id)
+    data = dict(data or {})
+    check_start_data(definition, data)
+    spec = context.pinned.known_spec(definition.version) or bundle_spec(definition.bundle, definition.file)
+    context.pinned.keep_spec(definition.version, spec)
+    workflow = new_workflow(spec, data)
+    now = context.clock()
+    try:
+        with context.store(create=True).transaction() as tx:
+            if occurrence is not None and not tx.claim_timer_start(process_id, occurrence, now):
+                raise _Taken
+            if tx.get_version(definition.version) is None:
+                tx.put_version(VersionRow(definition.version, process_id, definition.name,
+                                          canonical_json(definition.bundle), spec_to_text(spec), now))
+            # The chain of an instance's events starts from the hash of the version it started on.
+            row = InstanceRow(0, process_id, definition.version, "running", now, now, actor, b"", "", 0, 0,
+                              definition.version)
+            row = row._replace(id=tx.create_instance(row))
+            if occurrence is not None:
+                tx.set_timer_start(process_id, occurrence, row.id)
+            done = advance(tx, row, workflow, [Happened("instance-started", None, root_id(workflow), data)],
+                           context.change(actor, now, []), stranded=N_("Starting {process} would leave the instance",
+                                                                       process=process_id))
+    except _Taken:
+        return None
+    context.warm.keep(done.row, workflow)
+    return instance_view(done.row, done.ready, data)
+
+
+class _Taken(Exception):
+    """A timer start event's occurrence another tick has started: the transaction is rolled back, nothing written."""

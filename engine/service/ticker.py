@@ -1,5 +1,6 @@
-"""`sop tick`: fire every boundary timer that is due, each in its own transaction with its `timer-fired` event, then
-announce in the outbox each ready task that has become overdue (once per task)."""
+"""`sop tick`: fire every timer that is due, each in its own transaction with its `timer-fired` event, start each
+process whose timer start event is due (once per occurrence), then announce in the outbox each ready task that has
+become overdue (once per task)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from engine.store.protocol import Store, TimerRow, Transaction
 if TYPE_CHECKING:
     from engine.service.context import EngineContext
 
+START_GRACE = 86400  # seconds after its moment a timer start event's occurrence may still start its process
 TIMER_ACTOR = "timer"  # who acts when a timer fires (or a task falls overdue); the operator column names the OS account
 
 
@@ -33,6 +35,20 @@ class FiredTimer(NamedTuple):
         return {**self._asdict(), "tasks": list(self.tasks)}
 
 
+class TimerStart(NamedTuple):
+    """One instance `sop tick` started for a timer start event's occurrence."""
+
+    instance: int
+    process: str
+    timer: str
+    occurrence: str
+    tasks: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON of one timer start."""
+        return {**self._asdict(), "tasks": list(self.tasks)}
+
+
 class TickResult(NamedTuple):
     """What one `sop tick` did: the timers fired and the ones that could not fire (with why)."""
 
@@ -41,12 +57,14 @@ class TickResult(NamedTuple):
     problems: tuple[str, ...]
     overdue: tuple[TaskView, ...] = ()  # the ready tasks this tick found past their due time for the first time
     due_soon: tuple[TaskView, ...] = ()  # the ready tasks this tick found within the reminder window (notices.yaml)
+    started: tuple[TimerStart, ...] = ()  # the instances started for their process's timer start event
 
 
 def run_tick(context: EngineContext) -> TickResult:
     """Claim and fire due timers one by one until none is left; a timer that fails is reported and skipped."""
     now = context.clock()
-    store = context.store()
+    timed = any(d.start_timer for d in context.catalog().definitions)  # a process that starts on a timer: the
+    store = context.store(create=timed)  # first tick may be the store's first act
     if store.schema_version() == 0:
         return TickResult(now, (), ())
     _fill_due(context)
@@ -67,9 +85,42 @@ def run_tick(context: EngineContext) -> TickResult:
                 raise
             problems.append(N_("Instance {instance} timer '{timer}' (due {due}): {error}", instance=timer.instance_id,
                                timer=timer.bpmn_id, due=timer.due, error=exc))
+    started = _start_due(context, now, problems)
     overdue = _announce_overdue(store, now)
     due_soon = _announce_due_soon(context, now, problems)
-    return TickResult(now, tuple(fired), tuple(problems), overdue, due_soon)
+    return TickResult(now, tuple(fired), tuple(problems), overdue, due_soon, tuple(started))
+
+
+def _start_due(context: EngineContext, now: str, problems: list[str]) -> list[TimerStart]:
+    """Start each process whose timer start event's latest occurrence is due and not started yet: once per
+    occurrence (claimed with the new instance in one transaction, so a second or concurrent tick starts nothing).
+    Occurrences missed while no tick ran are not made up: only the latest due one starts, and only within a day of
+    its moment (a process published after its occurrence, or a tick stopped for days, does not start an old one)."""
+    from engine.common.timer_cycles import start_timer
+    from engine.common.work_calendar import format_time, parse_time
+    from engine.service.instance_service import start_instance
+
+    catalog = context.catalog()
+    zone = context.local_times().zone
+    started = []
+    for definition in catalog.definitions:
+        if definition.start_timer is None:
+            continue
+        event_id, kind, text = definition.start_timer
+        try:
+            due = start_timer(kind, text, zone, f"timer '{event_id}'").latest(parse_time(now))
+            if due is None or (parse_time(now) - due[1]).total_seconds() > START_GRACE:
+                continue
+            occurrence = format_time(due[1])
+            view = start_instance(context, definition.process_id, {}, actor=TIMER_ACTOR, occurrence=occurrence)
+        except EngineError as exc:
+            problems.append(N_("Process {process} timer '{timer}': {error}", process=definition.process_id,
+                               timer=event_id, error=exc))
+            continue
+        if view is not None:
+            started.append(TimerStart(view.instance, definition.process_id, event_id, occurrence,
+                                      tuple(t.task for t in view.tasks)))
+    return started
 
 
 def _announce_overdue(store: Store, now: str) -> tuple[TaskView, ...]:

@@ -187,6 +187,11 @@ MIGRATIONS: list[list[str]] = [
                AND e.type = 'instance-completed') WHERE status = 'completed'""",
         "CREATE INDEX IF NOT EXISTS instances_completed ON instances(completed_at) WHERE completed_at IS NOT NULL",
     ],
+    # 12: the occurrences of timer start events `sop tick` has started (SQLite's schema 15).
+    [
+        f"""CREATE TABLE IF NOT EXISTS timer_starts (process_id {_T} NOT NULL, occurrence {_T} NOT NULL,
+               instance_id BIGINT, started_at {_T} NOT NULL, PRIMARY KEY (process_id, occurrence))""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The first schema version that has the roles log.
@@ -209,9 +214,11 @@ NOTICES_SINCE = 9
 MONEV_SINCE = 10
 # The first schema version with each instance's completion time (instances.completed_at).
 COMPLETED_SINCE = 11
+# The first schema version with the timer start events' occurrences.
+TIMER_STARTS_SINCE = 12
 
 # The tables a sop store owns: a database holding any of them without the version table is someone else's.
 TABLES = ("definition_versions", "instances", "ready_tasks", "events", "timers", "steps", "days_off",
           "instance_times", "roles_events", "blobs", "blob_chunks", "attachments", "accounts", "login_failures",
           "drafts", "outbox", "outbox_cursors", "session_ends", "accounts_events",
-          "instance_titles", "instance_people", "instance_untitled", "notices", "monev_events")
+          "instance_titles", "instance_people", "instance_untitled", "notices", "monev_events", "timer_starts")

@@ -28,6 +28,7 @@ from engine.store.pg_schema import (
     SCHEMA_VERSION,
     SESSIONS_SINCE,
     TABLES,
+    TIMER_STARTS_SINCE,
     TITLES_SINCE,
     VERSION_TABLE,
 )
@@ -51,6 +52,7 @@ class PgStore(SqlStoreReads):
     titles_since = TITLES_SINCE
     notices_since = NOTICES_SINCE
     monev_since = MONEV_SINCE
+    timer_starts_since = TIMER_STARTS_SINCE
     completed_since = COMPLETED_SINCE
 
     def __init__(self, url: str, create: bool) -> None:

@@ -283,6 +283,10 @@ class Transaction(Protocol):
         """Give a ready task its due time."""
     def add_steps(self, rows: list[StepRow]) -> None:
         """Record tasks that became ready (kept when already recorded)."""
+    def claim_timer_start(self, process_id: str, occurrence: str, now: str) -> bool:
+        """Claim a timer start event's occurrence for this transaction: False when another already started it."""
+    def set_timer_start(self, process_id: str, occurrence: str, instance_id: int) -> None:
+        """Record the instance a claimed occurrence started."""
     def finish_step(self, instance_id: int, task_uuid: str, done_seq: int, done_at: str, taken: float) -> None:
         """Record the event that completed a task and the working time it took."""
     def retime_steps(self, instance_id: int, rows: list[tuple[str, str | None, str | None]]) -> None:
@@ -421,6 +425,7 @@ class Store(Protocol):
     titles_since: int  # the first schema version with titles, search words and each instance's people
     notices_since: int  # the first schema version with notices
     monev_since: int  # the first schema version with the monitoring log
+    timer_starts_since: int  # the first schema version with the timer start events' occurrences
     completed_since: int  # the first schema version with each instance's completion time
 
     def transaction(self) -> AbstractContextManager[Transaction]:
@@ -506,6 +511,8 @@ class Store(Protocol):
         """(key, failures, the last one) of every throttle key with failures after `since`, most failures first."""
     def sessions_ended(self, login: str) -> str | None:
         """When a login's sessions were last ended (sessions signed in before are over), or None."""
+    def timer_starts(self, process_id: str) -> list[tuple[str, int | None, str]]:
+        """(occurrence, instance, started at) of each timer start occurrence of a process started, oldest first."""
     def monev_events(self, process_id: str | None = None) -> list[MonevEventRow]:
         """The monitoring log in order, of one process or all (none before the store had it)."""
     def monitoring_counts(self, process_id: str, since: str, until: str, now: str) -> dict[str, tuple[int, int]]:

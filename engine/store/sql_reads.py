@@ -71,6 +71,7 @@ class SqlStoreReads(ABC):
     titles_since: int  # ... with titles, search words and each instance's people
     notices_since: int  # ... with notices
     monev_since: int  # ... with the monitoring log
+    timer_starts_since: int  # ... with the timer start events' occurrences
     completed_since: int  # ... with each instance's completion time
 
     @abstractmethod
@@ -374,6 +375,14 @@ class SqlStoreReads(ABC):
         return self.schema_version() >= self.notices_since
 
     # -- the monitoring form of the SOPs -------------------------------------------------------------
+
+    def timer_starts(self, process_id: str) -> list[tuple[str, int | None, str]]:
+        """(occurrence, instance, started at) of each timer start occurrence of a process started, oldest first."""
+        if self.schema_version() < self.timer_starts_since:
+            return []
+        return [(str(o), None if i is None else int(i), str(t)) for o, i, t in self._query(
+            "SELECT occurrence, instance_id, started_at FROM timer_starts WHERE process_id = ? ORDER BY occurrence",
+            (process_id,))]
 
     def monev_events(self, process_id: str | None = None) -> list[MonevEventRow]:
         """The monitoring log in order, of one process or all (none before the store had it)."""

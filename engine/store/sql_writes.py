@@ -201,6 +201,20 @@ class SqlTransactionCore(ABC):
             self._run(f"UPDATE {table} SET due = ? WHERE instance_id = ? AND task_uuid = ?",
                       (due, instance_id, task_uuid))
 
+    def claim_timer_start(self, process_id: str, occurrence: str, now: str) -> bool:
+        """Claim a timer start event's occurrence for this transaction: its row is written with no instance yet (a
+        second claimer waits on the key until the first commits, then finds it taken); False when already taken."""
+        self._run("INSERT INTO timer_starts (process_id, occurrence, instance_id, started_at) VALUES (?, ?, NULL, ?) "
+                  "ON CONFLICT (process_id, occurrence) DO NOTHING", (process_id, occurrence, now))
+        rows = self._all("SELECT instance_id FROM timer_starts WHERE process_id = ? AND occurrence = ?",
+                         (process_id, occurrence))
+        return bool(rows) and rows[0][0] is None
+
+    def set_timer_start(self, process_id: str, occurrence: str, instance_id: int) -> None:
+        """Record the instance a claimed occurrence started."""
+        self._run("UPDATE timer_starts SET instance_id = ? WHERE process_id = ? AND occurrence = ?",
+                  (instance_id, process_id, occurrence))
+
     def add_steps(self, rows: list[StepRow]) -> None:
         """Record tasks that became ready (kept when already recorded)."""
         self._many(f"INSERT INTO steps ({STEP_COLUMNS}) VALUES ({marks(13)}) ON CONFLICT DO NOTHING",

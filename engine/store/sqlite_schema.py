@@ -224,6 +224,12 @@ MIGRATIONS: list[str] = [
                                          AND e.type = 'instance-completed') WHERE status = 'completed';
     CREATE INDEX IF NOT EXISTS instances_completed ON instances(completed_at) WHERE completed_at IS NOT NULL;
     """,
+    # 15: the occurrences of timer start events `sop tick` has started (one instance each, claimed by its key).
+    """
+    CREATE TABLE IF NOT EXISTS timer_starts (
+        process_id TEXT NOT NULL, occurrence TEXT NOT NULL, instance_id INTEGER, started_at TEXT NOT NULL,
+        PRIMARY KEY (process_id, occurrence));
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables each schema version has (from the version that adds them): a store's user_version must match them.
@@ -239,6 +245,7 @@ SCHEMA_TABLES: list[tuple[int, tuple[str, ...]]] = [
     (11, ("instance_titles", "instance_words", "instance_people", "instance_untitled")),
     (12, ("notices",)),
     (13, ("monev_events",)),
+    (15, ("timer_starts",)),
 ]
 # The first schema version that has the roles log.
 ROLES_SINCE = 4
@@ -260,3 +267,5 @@ NOTICES_SINCE = 12
 MONEV_SINCE = 13
 # The first schema version with each instance's completion time (instances.completed_at).
 COMPLETED_SINCE = 14
+# The first schema version with the timer start events' occurrences.
+TIMER_STARTS_SINCE = 15

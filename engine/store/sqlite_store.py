@@ -34,6 +34,7 @@ from engine.store.sqlite_schema import (
     SCHEMA_TABLES,
     SCHEMA_VERSION,
     SESSIONS_SINCE,
+    TIMER_STARTS_SINCE,
     TITLES_SINCE,
 )
 
@@ -63,6 +64,7 @@ class SqliteStore(SqlStoreReads):
     titles_since = TITLES_SINCE
     notices_since = NOTICES_SINCE
     monev_since = MONEV_SINCE
+    timer_starts_since = TIMER_STARTS_SINCE
     completed_since = COMPLETED_SINCE
 
     def __init__(self, path: str, create: bool) -> None:
