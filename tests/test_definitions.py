@@ -418,7 +418,7 @@ def test_unsupported_elements_are_refused_at_load(folders: tuple[Path, Path]) ->
         ('\n    <bpmn:intermediateCatchEvent id="Tunggu"><bpmn:messageEventDefinition id="M1" />'
          "</bpmn:intermediateCatchEvent>",
          "intermediateCatchEvent 'Tunggu' (messageEventDefinition) is refused: sop waits on timers (a "
-         "timerEventDefinition with a timeDuration or timeDate) but has no message"),
+         "timerEventDefinition with a timeDuration or timeDate) and signals of the same request, but has no message"),
         ('\n    <bpmn:serviceTask id="Panggil" />', "serviceTask 'Panggil' is refused: sop does not call services"),
     ):
         (definitions / "uji.bpmn").write_text(minimal_bpmn(extra=extra), encoding="utf-8")

@@ -59,23 +59,23 @@ def test_jbpm_event_based_split_is_refused_once_per_element_without_spiffworkflo
                                                                                       pytest.MonkeyPatch) -> None:
     """jBPM's EventBasedSplit shape (a signal whose signalRef names nothing) is one message per element, never
     SpiffWorkflow's TypeError; loading names the first; in Indonesian too. (Its timer after the gateway would run: a
-    wait in the flow.)"""
+    wait in the flow; its signal catch too, were its signal defined.)"""
     sop, bpmn = _copied(tmp_path, "event_gateway.bpmn")
     gateway = f"{bpmn}:23: error [element-unsupported] Tunggu: eventBasedGateway 'Tunggu' is refused: sop has no "
     assert _lint(sop) == (1, (
         f"{gateway}event-based gateways yet\n"
-        f"{bpmn}:26: error [element-unsupported] Balasan: intermediateCatchEvent 'Balasan' (signalEventDefinition) is "
-        "refused: sop waits on timers (a timerEventDefinition with a timeDuration or timeDate) but has no message, "
-        "signal or other catch events yet\n"), "2 error(s), 0 warning(s).\n")
-    _refused(sop, "tunggu_balasan", where=f"{bpmn}:23", rule="element-unsupported", more=1,
+        f"{bpmn}:28: error [event-ref-missing] Balasan: intermediateCatchEvent 'Balasan' refers to signal "
+        "'Sinyal_Balasan', which the file does not define; add a bpmn:signal with id 'Sinyal_Balasan' to the "
+        "definitions, or remove the signalRef\n"), "2 error(s), 0 warning(s).\n")
+    _refused(sop, "tunggu_balasan", where=f"{bpmn}:23", rule="element-unsupported",  # the reference: read later
              message="eventBasedGateway 'Tunggu' is refused: sop has no event-based gateways yet")
     monkeypatch.setenv("SOP_LANG", "id")
     code, out, err = _lint(sop)
     assert (code, err) == (1, "2 galat, 0 peringatan.\n")
-    assert out.splitlines()[1] == (f"{bpmn}:26: galat [element-unsupported] Balasan: intermediateCatchEvent 'Balasan' "
-                                   "(signalEventDefinition) ditolak: sop dapat menunggu pewaktu (timerEventDefinition "
-                                   "dengan timeDuration atau timeDate), tetapi belum dapat menunggu pesan, sinyal, "
-                                   "atau peristiwa tangkap lainnya")
+    assert out.splitlines()[1] == (f"{bpmn}:28: galat [event-ref-missing] Balasan: intermediateCatchEvent 'Balasan' "
+                                   "merujuk ke signal 'Sinyal_Balasan', yang tidak didefinisikan dalam berkas; "
+                                   "tambahkan bpmn:signal dengan id 'Sinyal_Balasan' ke definitions, atau hapus "
+                                   "signalRef")
 
 
 def test_activiti_transaction_with_an_error_boundary_is_refused_once_per_element(tmp_path: Path,
@@ -85,7 +85,7 @@ def test_activiti_transaction_with_an_error_boundary_is_refused_once_per_element
     a plain start or end event, nor SpiffWorkflow's TypeError), the transaction another; in Indonesian too."""
     sop, bpmn = _copied(tmp_path, "transaction_error.bpmn")
     boundary = ("boundaryEvent 'Gagal' has errorEventDefinition; sop runs boundary timers (timeDuration or timeDate) "
-                "on steps (user, manual and plain tasks) only")
+                "and boundary signals on steps (user, manual and plain tasks) only")
     assert _lint(sop) == (1, (
         f"{bpmn}:23: error [element-unsupported] Gagal: {boundary}\n"
         f"{bpmn}:27: error [element-unsupported] Transaksi: transaction 'Transaksi' is refused: sop does not run "
@@ -94,7 +94,8 @@ def test_activiti_transaction_with_an_error_boundary_is_refused_once_per_element
     monkeypatch.setenv("SOP_LANG", "id")
     assert _lint(sop) == (1, (
         f"{bpmn}:23: galat [element-unsupported] Gagal: boundaryEvent 'Gagal' memiliki errorEventDefinition; sop "
-        "menjalankan pewaktu tepi (timeDuration atau timeDate) hanya pada langkah (tugas pengguna, manual, dan biasa)\n"
+        "menjalankan pewaktu tepi (timeDuration atau timeDate) dan sinyal tepi hanya pada langkah (tugas pengguna, "
+        "manual, dan biasa)\n"
         f"{bpmn}:27: galat [element-unsupported] Transaksi: transaction 'Transaksi' ditolak: sop belum menjalankan "
         "transaksi\n"), "2 galat, 0 peringatan.\n")
 

@@ -205,7 +205,8 @@ def test_a_message_catch_event_is_still_refused(tmp_path: Path) -> None:
         '</bpmn:timerEventDefinition>', '<bpmn:messageEventDefinition id="Pesan" />')
     (definitions / source.name).write_text(text, encoding="utf-8")
     refused = (r"intermediateCatchEvent 'TungguBalasan' \(messageEventDefinition\) is refused: sop waits on timers "
-               r"\(a timerEventDefinition with a timeDuration or timeDate\) but has no message")
+               r"\(a timerEventDefinition with a timeDuration or timeDate\) and signals of the same request, but has "
+               r"no message")
     with pytest.raises(EngineError, match=refused):
         scan(definitions, TENGGAT / "forms").get("tunggu_balasan")
 

@@ -37,10 +37,10 @@ UNSUPPORTED = {
     "businessRuleTask": N_("sop has no decision tables yet; use an exclusive gateway"),
     "sendTask": N_("sop does not send messages yet"),
     "receiveTask": N_("sop does not receive messages yet"),
-    "intermediateCatchEvent": N_("sop waits on timers (a timerEventDefinition with a timeDuration or timeDate) but "
-                                 "has no message, signal or other catch events yet"),
-    "intermediateThrowEvent": N_("sop throws no message, signal or other events yet (a plain one, with no event "
-                                 "definition, is a milestone and runs)"),
+    "intermediateCatchEvent": N_("sop waits on timers (a timerEventDefinition with a timeDuration or timeDate) and "
+                                 "signals of the same request, but has no message or other catch events yet"),
+    "intermediateThrowEvent": N_("sop throws signals within one request, but no message or other events yet (a "
+                                 "plain one, with no event definition, is a milestone and runs)"),
     "callActivity": N_("sop does not call other processes yet"),
     "subProcess": N_("sop does not run subprocesses yet; draw the steps in the main process"),
     "transaction": N_("sop does not run transactions yet"),
@@ -63,7 +63,8 @@ DATA_UNSUPPORTED = {
 }
 DATA_RULE = "data-unsupported"
 ALLOWED_EVENT_DEFINITIONS = {"terminateEventDefinition"}
-TIMER_HELP = N_("sop runs boundary timers (timeDuration or timeDate) on steps (user, manual and plain tasks) only")
+TIMER_HELP = N_("sop runs boundary timers (timeDuration or timeDate) and boundary signals on steps (user, manual and "
+                "plain tasks) only")
 
 
 def tag(element: Any) -> str:
@@ -136,7 +137,8 @@ def _unsupported(element: Any, name: str) -> Iterator[DiagramProblem]:
     """An element sop cannot run yet, with its event definitions when it has some (a plain intermediate throw event
     is a milestone, and a timer waiting in the flow runs: neither is refused)."""
     if (name == "intermediateThrowEvent" and not _definitions(element)) or (
-            name == "intermediateCatchEvent" and is_timer_catch(element)):
+            name == "intermediateCatchEvent" and is_timer_catch(element)) or (
+            name in ("intermediateThrowEvent", "intermediateCatchEvent") and is_signal_event(element)):
         return
     element_id = element.get("id")
     owner = element_id or element.getparent().get("id")
@@ -158,6 +160,8 @@ def _event_definition(element: Any, name: str) -> Iterator[DiagramProblem]:
     if name == "timerEventDefinition" and tag(parent) == "startEvent" and len(_definitions(parent)) == 1:
         yield from _start_timer_problems(parent, element)
         return
+    if name == "signalEventDefinition" and tag(parent) == "endEvent" and len(_definitions(parent)) == 1:
+        return  # a signal thrown as its path ends, caught within the same request
     refused = [d for d in _definitions(parent) if tag(d) not in ALLOWED_EVENT_DEFINITIONS]
     if refused[0] is element:  # an event with two definitions: said once, at its first
         yield DiagramProblem(element.sourceline, parent.get("id"), "element-unsupported", N_(
@@ -250,7 +254,7 @@ def boundary_timer_problems(process: Any, event: Any, step_ids: set[str],
     """A boundary event must be one timer with a duration, attached to a user or manual task."""
     event_id, line = event.get("id"), event.sourceline
     definitions = [c for c in event if tag(c).endswith("EventDefinition")]
-    if len(definitions) != 1 or tag(definitions[0]) != "timerEventDefinition":
+    if len(definitions) != 1 or tag(definitions[0]) not in ("timerEventDefinition", "signalEventDefinition"):
         kinds = ", ".join(tag(c) for c in definitions) or N_("no event definition")
         yield DiagramProblem(line, event_id, "element-unsupported", N_(
             "boundaryEvent '{event_id}' has {kinds}; {help}", event_id=event_id, kinds=kinds, help=TIMER_HELP))
@@ -263,7 +267,14 @@ def boundary_timer_problems(process: Any, event: Any, step_ids: set[str],
             "boundaryEvent '{event_id}' is attached to '{target}' ({kind}); {help}", event_id=event_id,
             target=target, kind=kind, help=TIMER_HELP))
         return
-    yield from timer_problems(event, definitions[0], step_ids, start_data)
+    if tag(definitions[0]) == "timerEventDefinition":
+        yield from timer_problems(event, definitions[0], step_ids, start_data)
+
+
+def is_signal_event(event: Any) -> bool:
+    """True for an intermediate event whose one event definition is a signal: thrown and caught within one request."""
+    definitions = _definitions(event)
+    return len(definitions) == 1 and tag(definitions[0]) == "signalEventDefinition"
 
 
 def is_timer_catch(event: Any) -> bool:
