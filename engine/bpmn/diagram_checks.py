@@ -96,6 +96,7 @@ def process_problems(process: Any, step_ids: set[str],
                      start_data: frozenset[str] = frozenset()) -> Iterator[DiagramProblem]:
     """Every element of a process sop cannot run, in document order (the loader stops at the first, lint lists all)."""
     ids = {e.get("id") for e in process.iter() if isinstance(e.tag, str) and e.get("id")}
+    yield from _duplicate_ids(process)
     for element in process.iter():
         name, element_id, line = tag(element), element.get("id"), element.sourceline
         if element_id in RESERVED_IDS and name:
@@ -133,6 +134,24 @@ def process_problems(process: Any, step_ids: set[str],
                 "task '{element_id}' has a {name}; diagrams may not run code", element_id=owner.get("id"), name=name))
 
 
+def _duplicate_ids(process: Any) -> Iterator[DiagramProblem]:
+    """Every id names one element of the process and of the subprocesses in it: a step's artefact is stored under
+    its id, and a flow or lane names an element by it."""
+    first: dict[str, Any] = {}
+    for element in process.iter():
+        element_id = element.get("id") if isinstance(element.tag, str) else None
+        if not element_id or not element.tag.startswith(f"{{{BPMN_NS}}}"):
+            continue  # a modeler's extension (activiti:formProperty, spiffworkflow:property) has ids of its own
+        if element_id not in first:
+            first[element_id] = element
+            continue
+        yield DiagramProblem(element.sourceline, element_id, "id-duplicate", N_(
+            "{kind} id '{element_id}' is also the id of the {other} on line {line}; ids must be unique in the "
+            "whole process, subprocesses included; rename one of them (and the flows and lanes that name it)",
+            kind=tag(element), element_id=element_id, other=tag(first[element_id]),
+            line=first[element_id].sourceline))
+
+
 def _flow_problems(process: Any, flow: Any, ids: set[str]) -> Iterator[DiagramProblem]:
     """A sequence flow joins two elements of one container (the process, or one embedded subprocess): BPMN forbids a
     flow across a subprocess's border, and SpiffWorkflow would strand the instance there."""
@@ -149,10 +168,10 @@ def _flow_problems(process: Any, flow: Any, ids: set[str]) -> Iterator[DiagramPr
         elif ref not in inside:
             where = (N_("subprocess '{sub_id}'", sub_id=container.get("id")) if tag(container) == "subProcess"
                      else N_("the process"))
-            yield DiagramProblem(line, flow_id, FLOW_CROSSING_RULE, N_(
+            yield DiagramProblem(line, flow.get("sourceRef"), FLOW_CROSSING_RULE, N_(
                 "sequence flow '{element_id}' is drawn in {where} but its {end} '{ref}' is not in it: a flow may "
-                "not cross a subprocess's border; end the flow inside at the subprocess's end event and start again "
-                "from the subprocess itself (or from its start event inside)", element_id=flow_id, where=where,
+                "not cross a subprocess's border; inside, end the path at the subprocess's end event; outside, draw "
+                "the flow from or to the subprocess itself", element_id=flow_id, where=where,
                 end=end, ref=ref))
 
 

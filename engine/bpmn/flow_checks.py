@@ -16,7 +16,8 @@ from engine.common.i18n import N_
 _NOT_NODES = {"sequenceFlow", "laneSet", "extensionElements", "documentation", "dataObject", "dataObjectReference",
               "dataStoreReference", "textAnnotation", "association", "ioSpecification", "property", "group",
               "auditing", "monitoring", "resourceRole", "performer", "humanPerformer", "potentialOwner",
-              "correlationSubscription", "supports", ""}
+              "correlationSubscription", "supports", "dataInputAssociation", "dataOutputAssociation",
+              "standardLoopCharacteristics", "multiInstanceLoopCharacteristics", ""}
 _MAX_COMBINATIONS = 10_000
 
 Found = tuple[int | None, str | None, str, str]
