@@ -307,3 +307,17 @@ def test_a_store_keeps_subprocess_task_ids_stable_across_loads(tmp_path: Path) -
         complete_task(workflow, ready_user_tasks(workflow)[0], {"catatan": "x"})
         ids.append([str(t.id) for t in ready_user_tasks(workflow)])
     assert ids[0] == ids[1] and len(ids[0]) == 1
+
+
+@pytest.mark.parametrize("folder", ["sqlite"], indirect=True)  # one store is enough here
+def test_the_sheet_flattens_the_subprocess_into_its_rows(folder: dict[str, str]) -> None:
+    """`sop sheet` draws the steps inside the subprocess as rows of their own lanes, in the order they run, each
+    with the subprocess's time limit as an exit to the escalation step."""
+    sop = Sop(Path(folder["db"]), Path(folder["definitions"]), Path(folder["forms"]))
+    sheet = sop("--roles", folder["roles"], "sheet", "survei_lapangan")
+    assert sheet.exit_code == 0, sheet.output
+    names = ["Terima permohonan survei", "Catat hasil survei", "Setujui hasil survei", "Arsipkan hasil survei",
+             "Tindak lanjuti survei terlambat"]
+    assert all(name in sheet.stdout for name in names)
+    assert sorted(names, key=sheet.stdout.index) == names
+    assert sheet.stdout.count("Survei lewat 5 hari kerja") >= 2  # the exit of both steps inside

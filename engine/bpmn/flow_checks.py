@@ -93,13 +93,30 @@ class FlowGraph:
             found |= self.inside[sub]
         return found
 
+    def _said_elsewhere(self) -> set[str]:
+        """Nodes whose flow another rule already refuses (one message per problem): an event subprocess and a
+        subprocess without one start event (and all inside them), compensation handlers and their boundary events,
+        which BPMN connects by association, not by flow."""
+        said: set[str] = set()
+        for node_id, element in self.nodes.items():
+            starts = [c for c in element if tag(c) == "startEvent"]
+            compensation = element.get("isForCompensation") == "true" or any(
+                tag(c) == "compensateEventDefinition" for c in element)
+            if compensation or (tag(element) == "subProcess" and (
+                    element.get("triggeredByEvent") == "true" or len(starts) != 1)):
+                said |= {node_id} | (self.inside.get(node_id, set()) if tag(element) == "subProcess" else set())
+        return said
+
     def problems(self) -> Iterator[Found]:
         """Elements no start event reaches, and elements from which no end event of their own process or
         subprocess can be reached."""
         kinds = {node_id: tag(element) for node_id, element in self.nodes.items()}
         reached = self._walk(self.starts, self.outgoing, self._enter)
         ending = self._walk({n for n, k in kinds.items() if k == "endEvent"}, self.incoming)
+        said = self._said_elsewhere()
         for node_id, element in self.nodes.items():
+            if node_id in said:
+                continue
             if node_id not in reached:
                 yield (element.sourceline, node_id, "unreachable", N_(
                     "{kind} '{node_id}' cannot be reached from a start event; connect it or remove it",
