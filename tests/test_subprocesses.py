@@ -198,8 +198,8 @@ def test_a_step_inside_is_completed_from_the_cli_and_the_web_page(folder: dict[s
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Setujui hasil survei" in text and "Catatan" in text
-    answer = client.post("/instances/1/tasks/SetujuiSurvei",
-                         data={"catatan": "disetujui", "csrf_token": csrf_of(client, "/instances/1/tasks/SetujuiSurvei")})
+    token = csrf_of(client, "/instances/1/tasks/SetujuiSurvei")
+    answer = client.post("/instances/1/tasks/SetujuiSurvei", data={"catatan": "disetujui", "csrf_token": token})
     assert answer.status_code == 303, answer.get_data(as_text=True)[:2000]
     eng = engine(folder, Clock(), "tu.op")
     try:

@@ -55,15 +55,15 @@ def instance_states(diagram: Diagram, state_text: str, spec_text: str, ready_row
     drawn = {n.id for n in diagram.nodes}
     reached: dict[str, int] = {}
     taken: set[tuple[str, str]] = set()
+    subs = spec.get("subprocesses", {})
     trees = [(state["tasks"], spec["process"]["task_specs"])] + [  # each embedded subprocess's tree, with its spec
-        (sub["tasks"], spec["subprocesses"][sub["spec"]]["task_specs"]) for sub in state.get("subprocesses", {}).values()
-        if sub.get("spec") in spec.get("subprocesses", {})]
+        (sub["tasks"], subs[sub["spec"]]["task_specs"]) for sub in state.get("subprocesses", {}).values()
+        if sub.get("spec") in subs]
     for tasks, task_specs in trees:
         bpmn_of: dict[str, str | None] = {name: s.get("bpmn_id") for name, s in task_specs.items()}
         _read_tree(tasks, bpmn_of, drawn, reached, taken)
     for node in diagram.nodes:  # a subprocess an interrupting timer ended was reached: its steps inside were
-        if node.kind == "subProcess" and node.id not in reached and any(
-                (edge_target in reached) for edge_target in _inside(diagram, node)):
+        if node.kind == "subProcess" and node.id not in reached and any(i in reached for i in _inside(diagram, node)):
             reached[node.id] = COMPLETED
     ready: dict[str, ReadyInfo] = {}
     states: dict[str, str] = {}
@@ -141,8 +141,8 @@ def _reachable(diagram: Diagram, active: set[str]) -> set[str]:
         if node.attached_to:
             out.setdefault(node.attached_to, []).append(node.id)
         if node.kind == "subProcess":  # a subprocess leads into the start event drawn inside it
-            out.setdefault(node.id, []).extend(
-                inner.id for inner in diagram.nodes if inner.kind == "startEvent" and inner.id in _inside(diagram, node))
+            inside = _inside(diagram, node)
+            out.setdefault(node.id, []).extend(n.id for n in diagram.nodes if n.kind == "startEvent" and n.id in inside)
     seen = set(active)
     todo = list(active)
     while todo:

@@ -96,7 +96,8 @@ class _DiagramReader:
                 self.elements[child.get("id")] = child
                 self._read(child, child.get("id"))
                 continue
-            if name == "boundaryEvent" and self.for_sheet and child.find(f"{{{BPMN_NS}}}timerEventDefinition") is not None:
+            timer = child.find(f"{{{BPMN_NS}}}timerEventDefinition")
+            if name == "boundaryEvent" and self.for_sheet and timer is not None:
                 self.boundaries.setdefault(child.get("attachedToRef") or "", []).append(child)
                 self.elements[child.get("id")] = child
                 continue
