@@ -321,3 +321,54 @@ def test_the_sheet_flattens_the_subprocess_into_its_rows(folder: dict[str, str])
     assert all(name in sheet.stdout for name in names)
     assert sorted(names, key=sheet.stdout.index) == names
     assert sheet.stdout.count("Batas waktu 5 hari:") == 2  # the exit of both steps inside (the label wrapped)
+
+
+def collapsed(tmp_path: Path) -> dict[str, str]:
+    """The subprocess diagram drawn collapsed (one box, its steps in no shape of this diagram), with a store."""
+    definitions = tmp_path / "collapsed"
+    shutil.copytree(SUBPROSES, definitions)
+    shutil.copy(DEFINITIONS / "calendar.yaml", definitions)
+    (definitions / "roles.yaml").write_text(ROLES, encoding="utf-8")
+    diagram = definitions / "survei_lapangan.bpmn"
+    lines = diagram.read_text(encoding="utf-8").splitlines(keepends=True)
+    inner = ('"MulaiSurvei"', '"CatatSurvei"', '"SetujuiSurvei"', '"SelesaiSurvei"', '"G1"', '"G2"', '"G3"')
+    text = "".join(line for line in lines if not ("bpmndi:" in line and any(f"bpmnElement={i}" in line
+                                                                             for i in inner)))
+    text = text.replace('isExpanded="true"><dc:Bounds x="400" y="90" width="380" height="400" />',
+                        'isExpanded="false"><dc:Bounds x="400" y="140" width="100" height="80" />').replace(
+        '<di:waypoint x="780" y="180" />', '<di:waypoint x="500" y="180" />').replace(
+        '<dc:Bounds x="562" y="472" width="36" height="36" />', '<dc:Bounds x="462" y="202" width="36" height="36" />'
+    ).replace('<di:waypoint x="580" y="508" /><di:waypoint x="580" y="540" />',
+              '<di:waypoint x="480" y="238" /><di:waypoint x="480" y="540" />')
+    diagram.write_text(text, encoding="utf-8")
+    paths = {"db": str(tmp_path / "c.db"), "definitions": str(definitions), "forms": str(FORMS),
+             "roles": str(definitions / "roles.yaml")}
+    operator = engine(paths, Clock(), "tu.op")
+    operator.context.store(create=True)
+    operator.people.apply_roles()
+    operator.close()
+    return paths
+
+
+def test_a_collapsed_subprocess_is_one_box_with_its_state_and_ready_step(tmp_path: Path) -> None:
+    """Drawn collapsed, the subprocess is one box with the + marker: ready, labelled with the lane and time of the
+    step ready inside it, while that step waits; completed once the flow has left it."""
+    paths = collapsed(tmp_path)
+    clock = Clock()
+    staf, kasi = engine(paths, clock), engine(paths, clock, "kasi.satu")
+    try:
+        staf.instances.start("survei_lapangan")
+        staf.instance(1).complete("TerimaPermohonan", {"catatan": "diterima"})
+        staf.instance(1).complete("CatatSurvei", {"catatan": "lokasi layak"})
+        picture = staf.instance(1).diagram()
+        assert 'data-element-id="CatatSurvei"' not in picture
+        box = _element(picture, "Survei")
+        assert _state(picture, "Survei") == "ready" and 'width="12" height="12"' in box  # the + marker
+        label = picture[picture.index('class="label state-ready kind-subProcess"'):]
+        assert "Kepala Seksi" in label[:label.index("</g>")]  # who must act inside: the approval's lane
+        kasi.instance(1).complete("SetujuiSurvei", {"catatan": "disetujui"})
+        picture = staf.instance(1).diagram()
+        assert [_state(picture, e) for e in ("Survei", "ArsipkanHasil")] == ["completed", "ready"]
+    finally:
+        staf.close()
+        kasi.close()

@@ -67,10 +67,12 @@ def instance_states(diagram: Diagram, state_text: str, spec_text: str, ready_row
             reached[node.id] = COMPLETED
     ready: dict[str, ReadyInfo] = {}
     states: dict[str, str] = {}
+    shown_in = _collapsed_owner(subs, drawn)
     for row in ready_rows:
         due = row.due
-        ready[row.task] = ReadyInfo(row.lane, row.since, due, row.name)
-        states[row.task] = "overdue" if due and _before(str(due), now) else "ready"
+        where = shown_in.get(row.task, row.task)  # a step inside a collapsed subprocess: on the subprocess's box
+        ready[where] = ReadyInfo(row.lane, row.since, due, row.name)
+        states[where] = "overdue" if due and _before(str(due), now) else "ready"
     for bpmn_id, mask in reached.items():
         if bpmn_id in states:
             continue
@@ -107,6 +109,23 @@ def _read_tree(tasks: dict[str, dict[str, Any]], bpmn_of: dict[str, str | None],
         source = _drawn_ancestor(task, tasks, bpmn_of, drawn)
         if source is not None:
             taken.add((source, bpmn_id))
+
+
+def _collapsed_owner(subs: dict[str, Any], drawn: set[str]) -> dict[str, str]:
+    """For each step not drawn that is inside a drawn (collapsed) subprocess: that subprocess's id (the innermost
+    drawn one), from the subprocesses' stored specs."""
+    parent = {s.get("bpmn_id"): sub for sub, spec in subs.items() for s in spec.get("task_specs", {}).values()
+              if s.get("bpmn_id") and s.get("bpmn_id") != sub}
+    found: dict[str, str] = {}
+    for step in parent:
+        if step in drawn:
+            continue
+        owner: str | None = parent.get(step)
+        while owner is not None and owner not in drawn:
+            owner = parent.get(owner)
+        if owner is not None:
+            found[step] = owner
+    return found
 
 
 def _inside(diagram: Diagram, container: Any) -> list[str]:
