@@ -100,9 +100,14 @@ def test_the_steps_inside_run_in_their_own_lanes_to_the_end(folder: dict[str, st
         done = staf.instance(1).complete("ArsipkanHasil", {"catatan": "diarsipkan"})
         assert done.instance.status == "completed"
         rows, _ = staf.instance(1).history()
-        assert [(r.type, r.task) for r in rows if r.type == "task-completed"] == [
-            ("task-completed", "TerimaPermohonan"), ("task-completed", "CatatSurvei"),
-            ("task-completed", "SetujuiSurvei"), ("task-completed", "ArsipkanHasil")]
+        assert [(r.task, r.name, r.lane, r.actor) for r in rows if r.type == "task-completed"] == [
+            ("TerimaPermohonan", "Terima permohonan survei", "Staf", "staf.satu"),
+            ("CatatSurvei", "Catat hasil survei", "Staf", "staf.satu"),
+            ("SetujuiSurvei", "Setujui hasil survei", "Kepala Seksi", "kasi.satu"),
+            ("ArsipkanHasil", "Arsipkan hasil survei", "Staf", "staf.satu")]
+        documents = staf.instance(1).document().artefacts
+        assert [(d.task, d.step, d.lane) for d in documents][1:3] == [
+            ("CatatSurvei", "Catat hasil survei", "Staf"), ("SetujuiSurvei", "Setujui hasil survei", "Kepala Seksi")]
         assert staf.instance(1).artefacts()["SetujuiSurvei"] == {"catatan": "disetujui"}
         replayed = staf.instance(1).replay()
         assert replayed.divergence is None, replayed.divergence
@@ -369,6 +374,47 @@ def test_a_collapsed_subprocess_is_one_box_with_its_state_and_ready_step(tmp_pat
         kasi.instance(1).complete("SetujuiSurvei", {"catatan": "disetujui"})
         picture = staf.instance(1).diagram()
         assert [_state(picture, e) for e in ("Survei", "ArsipkanHasil")] == ["completed", "ready"]
+    finally:
+        staf.close()
+        kasi.close()
+
+
+def test_a_wait_inside_and_a_timer_that_does_not_interrupt(tmp_path: Path) -> None:
+    """A wait drawn inside the subprocess holds it a working day, named in `show`, and `tick` ends it; a
+    non-interrupting timer on the subprocess adds the escalation step while the step inside stays ready; both
+    complete, and replay and verify agree."""
+    text = DIAGRAM.read_text(encoding="utf-8").replace(
+        '<bpmn:sequenceFlow id="G2" sourceRef="CatatSurvei" targetRef="SetujuiSurvei" />',
+        '<bpmn:sequenceFlow id="G2" sourceRef="CatatSurvei" targetRef="TungguDalam" />'
+        '<bpmn:intermediateCatchEvent id="TungguDalam" name="Tunggu 1 hari"><bpmn:incoming>G2</bpmn:incoming>'
+        '<bpmn:outgoing>G4</bpmn:outgoing><bpmn:timerEventDefinition id="TimerDef_Dalam"><bpmn:timeDuration>P1D'
+        '</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
+        '<bpmn:sequenceFlow id="G4" sourceRef="TungguDalam" targetRef="SetujuiSurvei" />').replace(
+        '<bpmn:incoming>G2</bpmn:incoming><bpmn:outgoing>G3</bpmn:outgoing>',
+        '<bpmn:incoming>G4</bpmn:incoming><bpmn:outgoing>G3</bpmn:outgoing>').replace(
+        'attachedToRef="Survei">', 'attachedToRef="Survei" cancelActivity="false">')
+    paths = collapsed(tmp_path)  # a folder and store; the diagram is replaced by the one with the wait
+    Path(paths["definitions"], "survei_lapangan.bpmn").write_text(text, encoding="utf-8")
+    assert [p for p in lint_paths([Path(paths["definitions"])], forms_dir=FORMS) if p.severity == "error"] == []
+    clock = Clock()
+    staf, kasi = engine(paths, clock), engine(paths, clock, "kasi.satu")
+    try:
+        staf.instances.start("survei_lapangan")
+        staf.instance(1).complete("TerimaPermohonan", {"catatan": "diterima"})
+        staf.instance(1).complete("CatatSurvei", {"catatan": "lokasi layak"})
+        view = staf.instance(1).show()
+        assert view.tasks == () and [(w.timer, w.name, w.due) for w in view.waiting] == [
+            ("TungguDalam", "Tunggu 1 hari", "2026-11-03T01:00:00.000Z")]
+        clock.now = "2026-11-03T01:00:00.000Z"
+        assert [f.tasks for f in kasi.time.tick().fired] == [("SetujuiSurvei",)]
+        clock.now = "2026-11-09T01:00:00.000Z"
+        assert [(f.timer, f.tasks) for f in kasi.time.tick().fired] == [("BatasSurvei", ("SetujuiSurvei", "Eskalasi"))]
+        kasi.instance(1).complete("Eskalasi", {"catatan": "diingatkan"})
+        kasi.instance(1).complete("SetujuiSurvei", {"catatan": "disetujui"})
+        staf.instance(1).complete("ArsipkanHasil", {"catatan": "diarsipkan"})
+        assert staf.instance(1).show().status == "completed"
+        assert staf.instance(1).replay().divergence is None
+        assert [v.problems for v in staf.audit.verify(instances=[1])] == [[]]
     finally:
         staf.close()
         kasi.close()
