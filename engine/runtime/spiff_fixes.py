@@ -136,7 +136,7 @@ def _start_below_history(self: Any, task: Task) -> None:
     tasks = workflow.tasks
     self._sop_fast = isinstance(tasks, TaskIndex)
     if (not self._sop_fast or task is not workflow.task_tree or not self.depth_first
-            or getattr(workflow, "parent_task_id", None) is not None  # a subprocess's tree: walked whole (it is short)
+            or getattr(workflow, "parent_task_id", None) is not None  # a subprocess: walked whole
             or self.end_at_spec is not None or self.task_filter.state & TaskState.FINISHED_MASK
             or getattr(workflow, "subprocesses", None)):
         return
