@@ -265,10 +265,17 @@ def test_lint_passes_the_diagram_and_refuses_what_cannot_run_inside(tmp_path: Pa
                                                '<bpmn:subProcess id="Survei" name="Survei lokasi" '
                                                'triggeredByEvent="true">'),
                                 "event subprocess 'Survei' (triggeredByEvent) is refused"),
+        "subprocess-invalid": (source.replace(
+            '<bpmn:startEvent id="MulaiSurvei"><bpmn:outgoing>G1</bpmn:outgoing></bpmn:startEvent>',
+            '<bpmn:startEvent id="MulaiSurvei"><bpmn:outgoing>G1</bpmn:outgoing><bpmn:timerEventDefinition id="T">'
+            '<bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:startEvent>'),
+            "start event 'MulaiSurvei' of subprocess 'Survei' has an event definition"),
     }
     for rule, (text, message) in cases.items():
         found = [p for p in lint_errors(tmp_path, text) if p.rule == rule]
         assert len(found) == 1 and message in found[0].message, (rule, lint_errors(tmp_path, text))
+        if rule in ("lane-missing", "subprocess-invalid", "element-unsupported"):
+            assert len(lint_errors(tmp_path, text)) == 1  # one message for the one problem
         definitions = tmp_path / rule
         definitions.mkdir()
         (definitions / "survei_lapangan.bpmn").write_text(text, encoding="utf-8")

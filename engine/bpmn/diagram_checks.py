@@ -222,8 +222,9 @@ def _event_definition(element: Any, name: str) -> Iterator[DiagramProblem]:
     """An event definition sop cannot run, said once per event (not at all when its event is refused or checked
     whole: a boundary event, a refused element, a timer waiting in the flow)."""
     parent = element.getparent()
-    if tag(parent) in ("boundaryEvent", *UNSUPPORTED) or name in ALLOWED_EVENT_DEFINITIONS:
-        return
+    if tag(parent) in ("boundaryEvent", *UNSUPPORTED) or name in ALLOWED_EVENT_DEFINITIONS or (
+            tag(parent) == "startEvent" and tag(parent.getparent()) == "subProcess"):
+        return  # a subprocess's start event with a trigger: subprocess-invalid says it
     refused = [d for d in _definitions(parent) if tag(d) not in ALLOWED_EVENT_DEFINITIONS]
     if refused[0] is element:  # an event with two definitions: said once, at its first
         yield DiagramProblem(element.sourceline, parent.get("id"), "element-unsupported", N_(
