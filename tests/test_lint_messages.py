@@ -85,7 +85,7 @@ def test_activiti_transaction_with_an_error_boundary_is_refused_once_per_element
     a plain start or end event, nor SpiffWorkflow's TypeError), the transaction another; in Indonesian too."""
     sop, bpmn = _copied(tmp_path, "transaction_error.bpmn")
     boundary = ("boundaryEvent 'Gagal' has errorEventDefinition; sop runs boundary timers (timeDuration or timeDate) "
-                "and boundary signals on steps (user, manual and plain tasks) only")
+                "and boundary signals on steps (user, manual and plain tasks) and embedded subprocesses only")
     assert _lint(sop) == (1, (
         f"{bpmn}:23: error [element-unsupported] Gagal: {boundary}\n"
         f"{bpmn}:27: error [element-unsupported] Transaksi: transaction 'Transaksi' is refused: sop does not run "
@@ -95,7 +95,7 @@ def test_activiti_transaction_with_an_error_boundary_is_refused_once_per_element
     assert _lint(sop) == (1, (
         f"{bpmn}:23: galat [element-unsupported] Gagal: boundaryEvent 'Gagal' memiliki errorEventDefinition; sop "
         "menjalankan pewaktu tepi (timeDuration atau timeDate) dan sinyal tepi hanya pada langkah (tugas pengguna, "
-        "manual, dan biasa)\n"
+        "manual, dan biasa) dan subproses tertanam\n"
         f"{bpmn}:27: galat [element-unsupported] Transaksi: transaction 'Transaksi' ditolak: sop belum menjalankan "
         "transaksi\n"), "2 galat, 0 peringatan.\n")
 

@@ -252,8 +252,10 @@ def comment_summary(data_text: str) -> str:
 
 def step_names(spec_text: str) -> dict[str, tuple[str, str | None]]:
     """BPMN id -> (name, lane) from a stored spec's JSON, without building the spec."""
+    from engine.bpmn.tasks import stored_task_specs
+
     out: dict[str, tuple[str, str | None]] = {}
-    for spec in json.loads(spec_text)["process"]["task_specs"].values():
+    for spec in stored_task_specs(json.loads(spec_text)):
         bpmn_id = spec.get("bpmn_id")
         if bpmn_id:
             out[bpmn_id] = (spec.get("bpmn_name") or bpmn_id, spec.get("lane"))

@@ -109,8 +109,9 @@ def parse_diagram(bpmn_text: str, source: str = "diagram") -> Diagram:
             edges.append(Edge(ref, kind, name, element.get("sourceRef") or "", element.get("targetRef") or "",
                               points, _label(di), " ".join((condition.text or "").split()) if condition is not None
                               else None, ref in defaults))
-    # Boundary events are drawn after the task they sit on.
-    nodes.sort(key=lambda n: n.kind == "boundaryEvent")
+    # Open sub-processes are drawn first, the outer before the inner (their content over them), and boundary events
+    # after the task they sit on.
+    nodes.sort(key=lambda n: (0, -n.box.w * n.box.h) if n.expanded else (2, 0) if n.kind == "boundaryEvent" else (1, 0))
     return Diagram(pools, lanes, nodes, edges, _extent(pools + lanes + nodes, edges))
 
 

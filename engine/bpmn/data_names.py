@@ -142,7 +142,7 @@ def name_problems(process: Any, graph: FlowGraph, step_ids: set[str], declared: 
                     "data; {fix}", where=_where(element, owner), text=text, name=name,
                     fix=suggestion(name, before, known, schemas)))
     for task_id, task in graph.nodes.items():
-        for ref in task.iter(f"{{{BPMN_NS}}}loopDataInputRef"):
+        for ref in () if tag(task) == "subProcess" else task.iter(f"{{{BPMN_NS}}}loopDataInputRef"):
             name = (ref.text or "").strip()
             if name not in declared:
                 yield (ref.sourceline, task_id, NAME_RULE, N_(

@@ -42,7 +42,6 @@ UNSUPPORTED = {
     "intermediateThrowEvent": N_("sop throws signals within one request, but no message or other events yet (a "
                                  "plain one, with no event definition, is a milestone and runs)"),
     "callActivity": N_("sop does not call other processes yet"),
-    "subProcess": N_("sop does not run subprocesses yet; draw the steps in the main process"),
     "transaction": N_("sop does not run transactions yet"),
     "eventBasedGateway": N_("sop has no event-based gateways yet"),
     "complexGateway": N_("sop has no complex gateways; use exclusive or parallel gateways"),
@@ -64,7 +63,11 @@ DATA_UNSUPPORTED = {
 DATA_RULE = "data-unsupported"
 ALLOWED_EVENT_DEFINITIONS = {"terminateEventDefinition"}
 TIMER_HELP = N_("sop runs boundary timers (timeDuration or timeDate) and boundary signals on steps (user, manual and "
-                "plain tasks) only")
+                "plain tasks) and embedded subprocesses only")
+# What may carry a boundary timer: a step, or an embedded subprocess (firing cancels every step inside it).
+TIMER_HOSTS = (*STEP_TAGS, "subProcess")
+SUBPROCESS_RULE = "subprocess-invalid"
+FLOW_CROSSING_RULE = "flow-crosses-subprocess"
 
 
 def tag(element: Any) -> str:
@@ -93,6 +96,7 @@ def process_problems(process: Any, step_ids: set[str],
                      start_data: frozenset[str] = frozenset()) -> Iterator[DiagramProblem]:
     """Every element of a process sop cannot run, in document order (the loader stops at the first, lint lists all)."""
     ids = {e.get("id") for e in process.iter() if isinstance(e.tag, str) and e.get("id")}
+    yield from _duplicate_ids(process)
     for element in process.iter():
         name, element_id, line = tag(element), element.get("id"), element.sourceline
         if element_id in RESERVED_IDS and name:
@@ -113,12 +117,9 @@ def process_problems(process: Any, step_ids: set[str],
         if name.endswith("EventDefinition"):
             yield from _event_definition(element, name)
         if name == "sequenceFlow":
-            for end in ("sourceRef", "targetRef"):
-                if element.get(end) not in ids:
-                    yield DiagramProblem(line, element_id, "flow-dangling", N_(
-                        "sequence flow '{element_id}' has {end}='{ref}', which is no element of process "
-                        "'{process_id}'; reconnect the flow", element_id=element_id, end=end, ref=element.get(end),
-                        process_id=process.get("id")))
+            yield from _flow_problems(process, element, ids)
+        if name == "subProcess":
+            yield from subprocess_problems(element)
         if name == "standardLoopCharacteristics":
             yield from _loop_problems(element)
         if name in ("conditionExpression", "loopCardinality", "completionCondition", "loopCondition") and (
@@ -131,6 +132,73 @@ def process_problems(process: Any, step_ids: set[str],
             owner = element.getparent().getparent()
             yield DiagramProblem(line, owner.get("id"), "script-refused", N_(
                 "task '{element_id}' has a {name}; diagrams may not run code", element_id=owner.get("id"), name=name))
+
+
+def _duplicate_ids(process: Any) -> Iterator[DiagramProblem]:
+    """Every id names one element of the process and of the subprocesses in it: a step's artefact is stored under
+    its id, and a flow or lane names an element by it."""
+    first: dict[str, Any] = {}
+    for element in process.iter():
+        element_id = element.get("id") if isinstance(element.tag, str) else None
+        if not element_id or not element.tag.startswith(f"{{{BPMN_NS}}}"):
+            continue  # a modeler's extension (activiti:formProperty, spiffworkflow:property) has ids of its own
+        if element_id not in first:
+            first[element_id] = element
+            continue
+        yield DiagramProblem(element.sourceline, element_id, "id-duplicate", N_(
+            "{kind} id '{element_id}' is also the id of the {other} on line {line}; ids must be unique in the "
+            "whole process, subprocesses included; rename one of them (and the flows and lanes that name it)",
+            kind=tag(element), element_id=element_id, other=tag(first[element_id]),
+            line=first[element_id].sourceline))
+
+
+def _flow_problems(process: Any, flow: Any, ids: set[str]) -> Iterator[DiagramProblem]:
+    """A sequence flow joins two elements of one container (the process, or one embedded subprocess): BPMN forbids a
+    flow across a subprocess's border, and SpiffWorkflow would strand the instance there."""
+    flow_id, line = flow.get("id"), flow.sourceline
+    container = flow.getparent()
+    inside = {child.get("id") for child in container if isinstance(child.tag, str)}
+    for end in ("sourceRef", "targetRef"):
+        ref = flow.get(end)
+        if ref not in ids:
+            yield DiagramProblem(line, flow_id, "flow-dangling", N_(
+                "sequence flow '{element_id}' has {end}='{ref}', which is no element of process "
+                "'{process_id}'; reconnect the flow", element_id=flow_id, end=end, ref=ref,
+                process_id=process.get("id")))
+        elif ref not in inside:
+            where = (N_("subprocess '{sub_id}'", sub_id=container.get("id")) if tag(container) == "subProcess"
+                     else N_("the process"))
+            yield DiagramProblem(line, flow.get("sourceRef"), FLOW_CROSSING_RULE, N_(
+                "sequence flow '{element_id}' is drawn in {where} but its {end} '{ref}' is not in it: a flow may "
+                "not cross a subprocess's border; inside, end the path at the subprocess's end event; outside, draw "
+                "the flow from or to the subprocess itself", element_id=flow_id, where=where,
+                end=end, ref=ref))
+
+
+def subprocess_problems(sub: Any) -> Iterator[DiagramProblem]:
+    """An embedded subprocess runs when it is a plain one: one start event with no event definition, and no
+    event subprocess (triggeredByEvent) or loop on it."""
+    sub_id, line = sub.get("id"), sub.sourceline
+    if sub.get("triggeredByEvent", "false").strip() == "true":
+        yield DiagramProblem(line, sub_id, "element-unsupported", N_(
+            "event subprocess '{sub_id}' (triggeredByEvent) is refused: sop does not run event subprocesses yet; "
+            "use a boundary timer on a step or an embedded subprocess", sub_id=sub_id))
+        return
+    looped = [tag(c) for c in sub if tag(c) in ("standardLoopCharacteristics", "multiInstanceLoopCharacteristics")]
+    if looped and looped[0] == "multiInstanceLoopCharacteristics":
+        yield DiagramProblem(line, sub_id, "element-unsupported", N_(
+            "subprocess '{sub_id}' is multi-instance, which sop does not run yet; repeat steps inside it instead",
+            sub_id=sub_id))
+    starts = [c for c in sub if tag(c) == "startEvent"]
+    if len(starts) != 1:
+        yield DiagramProblem(line, sub_id, SUBPROCESS_RULE, N_(
+            "subprocess '{sub_id}' has {count} start events; draw exactly one plain start event inside it, where its "
+            "work begins", sub_id=sub_id, count=len(starts)))
+    elif _definitions(starts[0]):
+        yield DiagramProblem(starts[0].sourceline, starts[0].get("id"), SUBPROCESS_RULE, N_(
+            "start event '{event_id}' of subprocess '{sub_id}' has an event definition; the start event inside an "
+            "embedded subprocess is a plain one (no timer, message or other trigger)",
+            event_id=starts[0].get("id"), sub_id=sub_id))
 
 
 def _unsupported(element: Any, name: str) -> Iterator[DiagramProblem]:
@@ -155,8 +223,9 @@ def _event_definition(element: Any, name: str) -> Iterator[DiagramProblem]:
     """An event definition sop cannot run, said once per event (not at all when its event is refused or checked
     whole: a boundary event, a refused element, a timer waiting in the flow)."""
     parent = element.getparent()
-    if tag(parent) in ("boundaryEvent", *UNSUPPORTED) or name in ALLOWED_EVENT_DEFINITIONS:
-        return
+    if tag(parent) in ("boundaryEvent", *UNSUPPORTED) or name in ALLOWED_EVENT_DEFINITIONS or (
+            tag(parent) == "startEvent" and tag(parent.getparent()) == "subProcess"):
+        return  # (a subprocess's start event with a trigger: subprocess-invalid says it)
     if name == "timerEventDefinition" and tag(parent) == "startEvent" and len(_definitions(parent)) == 1:
         yield from _start_timer_problems(parent, element)
         return
@@ -251,7 +320,7 @@ def _data_owner(element: Any) -> str | None:
 
 def boundary_timer_problems(process: Any, event: Any, step_ids: set[str],
                             start_data: frozenset[str] = frozenset()) -> Iterator[DiagramProblem]:
-    """A boundary event must be one timer with a duration, attached to a user or manual task."""
+    """A boundary event: one timer (a duration or a date) or one signal, on a step or an embedded subprocess."""
     event_id, line = event.get("id"), event.sourceline
     definitions = [c for c in event if tag(c).endswith("EventDefinition")]
     if len(definitions) != 1 or tag(definitions[0]) not in ("timerEventDefinition", "signalEventDefinition"):
@@ -261,7 +330,7 @@ def boundary_timer_problems(process: Any, event: Any, step_ids: set[str],
         return
     target = event.get("attachedToRef")
     hosts = [e for e in process.iter() if isinstance(e.tag, str) and e.get("id") == target]
-    if not hosts or tag(hosts[0]) not in STEP_TAGS:
+    if not hosts or tag(hosts[0]) not in TIMER_HOSTS:
         kind = tag(hosts[0]) if hosts else N_("no element")
         yield DiagramProblem(line, event_id, "element-unsupported", N_(
             "boundaryEvent '{event_id}' is attached to '{target}' ({kind}); {help}", event_id=event_id,

@@ -16,52 +16,107 @@ from engine.common.i18n import N_
 _NOT_NODES = {"sequenceFlow", "laneSet", "extensionElements", "documentation", "dataObject", "dataObjectReference",
               "dataStoreReference", "textAnnotation", "association", "ioSpecification", "property", "group",
               "auditing", "monitoring", "resourceRole", "performer", "humanPerformer", "potentialOwner",
-              "correlationSubscription", "supports", ""}
+              "correlationSubscription", "supports", "dataInputAssociation", "dataOutputAssociation",
+              "standardLoopCharacteristics", "multiInstanceLoopCharacteristics", ""}
 _MAX_COMBINATIONS = 10_000
 
 Found = tuple[int | None, str | None, str, str]
 
 
 class FlowGraph:
-    """The flow nodes of a process and its sequence flows (a boundary event follows the activity it sits on)."""
+    """The flow nodes of a process and of the embedded subprocesses in it, and its sequence flows (a boundary event
+    follows the activity it sits on; a subprocess leads into its start event, and what comes after it follows
+    every step inside it)."""
 
     def __init__(self, process: Any) -> None:
         self.nodes: dict[str, Any] = {}
         self.outgoing: dict[str, set[str]] = {}
         self.incoming: dict[str, set[str]] = {}
-        for element in process:
-            name = tag(element)
-            if name not in _NOT_NODES and element.get("id"):
-                self.nodes[element.get("id")] = element
+        self.inside: dict[str, set[str]] = {}  # subprocess id -> every node inside it (at any depth)
+        self.enclosing: dict[str, str] = {}  # node id -> the subprocess it is drawn in
+        self.starts: set[str] = set()  # the process's own start events (not a subprocess's)
+        self._enter: dict[str, set[str]] = {}  # subprocess -> its start events
+        self._add_nodes(process, None)
         for element in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
             self._edge(element.get("sourceRef"), element.get("targetRef"))
         for element in process.iter(f"{{{BPMN_NS}}}boundaryEvent"):
             self._edge(element.get("attachedToRef"), element.get("id"))
+
+    def _add_nodes(self, container: Any, owner: str | None) -> None:
+        for element in container:
+            name = tag(element)
+            node_id = element.get("id")
+            if name in _NOT_NODES or not node_id:
+                continue
+            self.nodes[node_id] = element
+            if owner is None and name == "startEvent":
+                self.starts.add(node_id)
+            if owner is not None:
+                self.enclosing[node_id] = owner
+                if name == "startEvent":
+                    self._enter.setdefault(owner, set()).add(node_id)
+            if name == "subProcess":
+                self._add_nodes(element, node_id)
+        for node_id, owner in self.enclosing.items():
+            for outer in self._owners(owner):
+                self.inside.setdefault(outer, set()).add(node_id)
+
+    def _owners(self, node: str | None) -> list[str]:
+        out = []
+        while node is not None:
+            out.append(node)
+            node = self.enclosing.get(node)
+        return out
 
     def _edge(self, source: str | None, target: str | None) -> None:
         if source in self.nodes and target in self.nodes:
             self.outgoing.setdefault(source, set()).add(target)
             self.incoming.setdefault(target, set()).add(source)
 
-    def _walk(self, starts: set[str], edges: dict[str, set[str]]) -> set[str]:
+    def _walk(self, starts: set[str], *edges: dict[str, set[str]]) -> set[str]:
         seen, todo = set(starts), list(starts)
         while todo:
-            for nxt in edges.get(todo.pop(), ()):
+            node = todo.pop()
+            for nxt in (n for edge in edges for n in edge.get(node, ())):
                 if nxt not in seen:
                     seen.add(nxt)
                     todo.append(nxt)
         return seen
 
     def upstream(self, node: str) -> set[str]:
-        """The nodes some path runs through before reaching this one."""
-        return self._walk(self.incoming.get(node, set()), self.incoming)
+        """The nodes some path runs through before reaching this one (inside a subprocess: also what comes before
+        the subprocess; after one: every node inside it)."""
+        entered = {start: {sub} for sub, starts in self._enter.items() for start in starts}
+        found = self._walk(self.incoming.get(node, set()) | entered.get(node, set()), self.incoming, entered)
+        around = set(self._owners(self.enclosing.get(node)))
+        for sub in [n for n in found if n in self.inside and n not in around]:
+            found |= self.inside[sub]
+        return found
+
+    def _said_elsewhere(self) -> set[str]:
+        """Nodes whose flow another rule already refuses (one message per problem): an event subprocess and a
+        subprocess without one start event (and all inside them), compensation handlers and their boundary events,
+        which BPMN connects by association, not by flow."""
+        said: set[str] = set()
+        for node_id, element in self.nodes.items():
+            starts = [c for c in element if tag(c) == "startEvent"]
+            compensation = element.get("isForCompensation") == "true" or any(
+                tag(c) == "compensateEventDefinition" for c in element)
+            if compensation or (tag(element) == "subProcess" and (
+                    element.get("triggeredByEvent") == "true" or len(starts) != 1)):
+                said |= {node_id} | (self.inside.get(node_id, set()) if tag(element) == "subProcess" else set())
+        return said
 
     def problems(self) -> Iterator[Found]:
-        """Elements no start event reaches, and elements from which no end event can be reached."""
+        """Elements no start event reaches, and elements from which no end event of their own process or
+        subprocess can be reached."""
         kinds = {node_id: tag(element) for node_id, element in self.nodes.items()}
-        reached = self._walk({n for n, k in kinds.items() if k == "startEvent"}, self.outgoing)
+        reached = self._walk(self.starts, self.outgoing, self._enter)
         ending = self._walk({n for n, k in kinds.items() if k == "endEvent"}, self.incoming)
+        said = self._said_elsewhere()
         for node_id, element in self.nodes.items():
+            if node_id in said:
+                continue
             if node_id not in reached:
                 yield (element.sourceline, node_id, "unreachable", N_(
                     "{kind} '{node_id}' cannot be reached from a start event; connect it or remove it",
@@ -93,6 +148,8 @@ def expressions_of(process: Any, graph: FlowGraph) -> Iterator[tuple[Any, str, s
             source = flow.get("sourceRef", "")
             yield cond, flow.get("id", ""), (cond.text or "").strip(), graph.upstream(source) | {source}, False
     for task in graph.nodes.values():
+        if tag(task) == "subProcess":
+            continue  # its steps are nodes of their own; a subprocess has no condition or check of its own
         task_id = task.get("id", "")
         before = graph.upstream(task_id)
         for name in ("loopCardinality", "completionCondition", "loopCondition"):

@@ -38,9 +38,20 @@ def step_properties(task: Any) -> dict[str, str]:
     return props
 
 
+def all_task_specs(spec: Any) -> list[Any]:
+    """The task specs of a parsed process spec and of its embedded subprocesses (whose steps are steps too)."""
+    return [s for process in (spec.process, *spec.subprocesses.values()) for s in process.task_specs.values()]
+
+
+def stored_task_specs(dct: dict[str, Any]) -> list[dict[str, Any]]:
+    """The task specs of a stored spec's JSON (process and subprocesses), read without building the spec."""
+    processes = [dct["process"], *(dct.get("subprocesses") or {}).values()]
+    return [s for process in processes for s in process["task_specs"].values()]
+
+
 def step_instructions(spec: Any, bpmn_id: str) -> str | None:
     """A step's spiffworkflow:instructionsForEndUser (Markdown) from a parsed process spec, None when it has none."""
-    for task_spec in spec.process.task_specs.values():
+    for task_spec in all_task_specs(spec):
         if getattr(task_spec, "bpmn_id", None) == bpmn_id:
             text = getattr(task_spec, "extensions", {}).get(INSTRUCTIONS)
             if isinstance(text, str) and text.strip():
@@ -50,7 +61,7 @@ def step_instructions(spec: Any, bpmn_id: str) -> str | None:
 
 def user_task_ids(spec: Any) -> set[str]:
     """BPMN ids of the manual (user) tasks of a parsed process spec."""
-    return {s.bpmn_id for s in spec.process.task_specs.values() if getattr(s, "manual", False) and s.bpmn_id}
+    return {s.bpmn_id for s in all_task_specs(spec) if getattr(s, "manual", False) and s.bpmn_id}
 
 
 def resolve(

@@ -52,30 +52,27 @@ def instance_states(diagram: Diagram, state_text: str, spec_text: str, ready_row
     """The state of every drawn element of an instance from its stored state, spec and ready-task rows."""
     state = json.loads(state_text)
     spec = json.loads(spec_text)
-    bpmn_of: dict[str, str | None] = {name: s.get("bpmn_id") for name, s in spec["process"]["task_specs"].items()}
-    tasks: dict[str, dict[str, Any]] = state["tasks"]
     drawn = {n.id for n in diagram.nodes}
     reached: dict[str, int] = {}
     taken: set[tuple[str, str]] = set()
-    for task in tasks.values():
-        arrived = task["state"] & CANCELLED and tasks.get(task.get("parent") or "", {}).get("state") == COMPLETED
-        if not task["state"] & REACHED and not arrived:
-            continue
-        bpmn_id = bpmn_of.get(task["task_spec"])
-        if bpmn_id not in drawn:
-            continue
-        assert bpmn_id is not None
-        if not arrived:
-            reached[bpmn_id] = reached.get(bpmn_id, 0) | task["state"]
-        source = _drawn_ancestor(task, tasks, bpmn_of, drawn)
-        if source is not None:
-            taken.add((source, bpmn_id))
+    subs = spec.get("subprocesses", {})
+    trees = [(state["tasks"], spec["process"]["task_specs"])] + [  # each embedded subprocess's tree, with its spec
+        (sub["tasks"], subs[sub["spec"]]["task_specs"]) for sub in state.get("subprocesses", {}).values()
+        if sub.get("spec") in subs]
+    for tasks, task_specs in trees:
+        bpmn_of: dict[str, str | None] = {name: s.get("bpmn_id") for name, s in task_specs.items()}
+        _read_tree(tasks, bpmn_of, drawn, reached, taken)
+    for node in diagram.nodes:  # a subprocess an interrupting timer ended was reached: its steps inside were
+        if node.kind == "subProcess" and node.id not in reached and any(i in reached for i in _inside(diagram, node)):
+            reached[node.id] = COMPLETED
     ready: dict[str, ReadyInfo] = {}
     states: dict[str, str] = {}
+    shown_in = _collapsed_owner(subs, drawn)
     for row in ready_rows:
         due = row.due
-        ready[row.task] = ReadyInfo(row.lane, row.since, due, row.name)
-        states[row.task] = "overdue" if due and _before(str(due), now) else "ready"
+        where = shown_in.get(row.task, row.task)  # a step inside a collapsed subprocess: on the subprocess's box
+        ready[where] = ReadyInfo(row.lane, row.since, due, row.name)
+        states[where] = "overdue" if due and _before(str(due), now) else "ready"
     for bpmn_id, mask in reached.items():
         if bpmn_id in states:
             continue
@@ -94,6 +91,48 @@ def instance_states(diagram: Diagram, state_text: str, spec_text: str, ready_row
         else:
             states[edge.id] = "future" if edge.source in future else "not-taken"
     return PictureStates(states, ready, status)
+
+
+def _read_tree(tasks: dict[str, dict[str, Any]], bpmn_of: dict[str, str | None], drawn: set[str],
+               reached: dict[str, int], taken: set[tuple[str, str]]) -> None:
+    """The reached elements of one task tree (the process's or a subprocess's), and the flows taken into them."""
+    for task in tasks.values():
+        arrived = task["state"] & CANCELLED and tasks.get(task.get("parent") or "", {}).get("state") == COMPLETED
+        if not task["state"] & REACHED and not arrived:
+            continue
+        bpmn_id = bpmn_of.get(task["task_spec"])
+        if bpmn_id not in drawn:
+            continue
+        assert bpmn_id is not None
+        if not arrived:
+            reached[bpmn_id] = reached.get(bpmn_id, 0) | task["state"]
+        source = _drawn_ancestor(task, tasks, bpmn_of, drawn)
+        if source is not None:
+            taken.add((source, bpmn_id))
+
+
+def _collapsed_owner(subs: dict[str, Any], drawn: set[str]) -> dict[str, str]:
+    """For each step not drawn that is inside a drawn (collapsed) subprocess: that subprocess's id (the innermost
+    drawn one), from the subprocesses' stored specs."""
+    parent = {s.get("bpmn_id"): sub for sub, spec in subs.items() for s in spec.get("task_specs", {}).values()
+              if s.get("bpmn_id") and s.get("bpmn_id") != sub}
+    found: dict[str, str] = {}
+    for step in parent:
+        if step in drawn:
+            continue
+        owner: str | None = parent.get(step)
+        while owner is not None and owner not in drawn:
+            owner = parent.get(owner)
+        if owner is not None:
+            found[step] = owner
+    return found
+
+
+def _inside(diagram: Diagram, container: Any) -> list[str]:
+    """The drawn nodes whose shapes lie within a shape (an expanded subprocess's content)."""
+    b = container.box
+    return [n.id for n in diagram.nodes if n.id != container.id and n.attached_to is None and b.x <= n.box.x
+            and n.box.x + n.box.w <= b.x + b.w and b.y <= n.box.y and n.box.y + n.box.h <= b.y + b.h]
 
 
 def _drawn_ancestor(task: dict[str, Any], tasks: dict[str, dict[str, Any]], bpmn_of: dict[str, str | None],
@@ -120,6 +159,9 @@ def _reachable(diagram: Diagram, active: set[str]) -> set[str]:
     for node in diagram.nodes:
         if node.attached_to:
             out.setdefault(node.attached_to, []).append(node.id)
+        if node.kind == "subProcess":  # a subprocess leads into the start event drawn inside it
+            inside = _inside(diagram, node)
+            out.setdefault(node.id, []).extend(n.id for n in diagram.nodes if n.kind == "startEvent" and n.id in inside)
     seen = set(active)
     todo = list(active)
     while todo:

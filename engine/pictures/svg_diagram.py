@@ -77,6 +77,9 @@ def render_svg(diagram: Diagram, states: PictureStates, title: str = "") -> str:
         body.append(_container(pool, "participant"))
     for lane in diagram.lanes:
         body.append(_container(lane, "lane"))
+    for node in diagram.nodes:  # an open sub-process under the flows and shapes drawn inside it
+        if node.expanded:
+            body.append(_node(node, states.states.get(node.id, "plain")))
     for edge in diagram.edges:
         state = states.states.get(edge.id, "plain")
         body.append(_edge(edge, state, used_markers))
@@ -85,7 +88,8 @@ def render_svg(diagram: Diagram, states: PictureStates, title: str = "") -> str:
             labels.append(_edge_label(edge, label, state))
     for node in diagram.nodes:
         state = states.states.get(node.id, "plain")
-        body.append(_node(node, state))
+        if not node.expanded:
+            body.append(_node(node, state))
         labels.append(_node_label(node, state, states))
     if legend:
         body.append(_legend(x0 + MARGIN, d.y + d.h + MARGIN + 8, states, used_markers))

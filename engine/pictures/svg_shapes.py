@@ -132,7 +132,7 @@ def activity_markers(node: Shape, colour: str) -> str:
     marks: list[str] = []
     if node.marker is not None:
         marks.append(node.marker)
-    if node.kind in ("subProcess", "callActivity"):
+    if node.kind in ("subProcess", "callActivity") and not node.expanded:
         marks.append("collapsed")
     out = []
     left = b.x + b.w / 2 - (len(marks) * 14 - 2) / 2

@@ -151,4 +151,19 @@ def parse_process(bpmn_text: str, process_id: str, source: str) -> tuple[Any, di
     spec = process_spec(parser, root, process_id)
     if isinstance(spec, Finding):
         raise rule_error([spec], source, [process_id])
+    _own_lanes(root, spec[1])
     return spec
+
+
+def _own_lanes(root: Any, subprocess_specs: dict[str, Any]) -> None:
+    """Give each element inside an embedded subprocess the lane that lists it, as lint reads it: SpiffWorkflow 3.2
+    hands every element inside a subprocess in a lane that subprocess's lane (ProcessParser's `lane`), so a step
+    drawn in another lane would be offered to the wrong actor."""
+    from engine.definitions.rules import node_lanes
+
+    lanes = node_lanes(root)
+    for sub in subprocess_specs.values():
+        for task_spec in sub.task_specs.values():
+            found = lanes.get(getattr(task_spec, "bpmn_id", None) or "", [])
+            if len(found) == 1 and found[0].get("name"):
+                task_spec.lane = found[0].get("name")

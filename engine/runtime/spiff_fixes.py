@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid5
 
+from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.node_parser import NodeParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
@@ -135,6 +136,7 @@ def _start_below_history(self: Any, task: Task) -> None:
     tasks = workflow.tasks
     self._sop_fast = isinstance(tasks, TaskIndex)
     if (not self._sop_fast or task is not workflow.task_tree or not self.depth_first
+            or getattr(workflow, "parent_task_id", None) is not None  # a subprocess: walked whole
             or self.end_at_spec is not None or self.task_filter.state & TaskState.FINISHED_MASK
             or getattr(workflow, "subprocesses", None)):
         return
@@ -174,5 +176,28 @@ def _raise_validation_exception(self: Any, message: str, node: Any = None) -> No
     raise found
 
 
+def _derived_subprocess(self: Any, my_task: Task, spec_name: str) -> Any:
+    """BpmnWorkflow.create_subprocess (SpiffWorkflow 3.2), except that in a workflow the engine built the
+    subprocess's root task UUID derives from the task that runs it, and its tasks are indexed as the top
+    workflow's are: its steps' UUIDs, like every other task's, are rebuilt the same by a replay."""
+    if not isinstance(self.tasks, TaskIndex):
+        return _ORIGINAL_CREATE_SUBPROCESS(self, my_task, spec_name)
+    from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
+
+    subprocess = BpmnSubWorkflow(self.subprocess_specs[spec_name], parent_task_id=my_task.id, top_workflow=self,
+                                 deserializing=True)
+    subprocess.tasks = TaskIndex()
+    # What Workflow.__init__ does when not deserializing, with a root UUID derived from the running task's.
+    subprocess.task_tree = Task(subprocess, subprocess.spec.start, state=TaskState.FUTURE,
+                                id=uuid5(my_task.id, "subprocess"))
+    subprocess.task_tree._sop_depth = 0
+    subprocess.task_tree.task_spec._predict(subprocess.task_tree, mask=TaskState.NOT_FINISHED_MASK)
+    subprocess.task_tree._ready()
+    self.subprocesses[my_task.id] = subprocess
+    return subprocess
+
+
+_ORIGINAL_CREATE_SUBPROCESS = BpmnWorkflow.create_subprocess
+BpmnWorkflow.create_subprocess = _derived_subprocess
 NodeParser.raise_validation_exception = _raise_validation_exception
 _install()

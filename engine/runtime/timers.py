@@ -31,11 +31,12 @@ def is_timer_spec(spec: Any) -> bool:
 
 
 def has_timers(workflow: BpmnWorkflow) -> bool:
-    """True when the workflow's process has a boundary timer at all (known once per spec)."""
+    """True when the workflow's process, or an embedded subprocess in it, has a timer at all (known once per spec)."""
     spec = workflow.spec
     known: bool | None = getattr(spec, "_sop_has_timers", None)
     if known is None:
-        known = any(is_timer_spec(s) for s in spec.task_specs.values())
+        specs = [spec, *(getattr(workflow, "subprocess_specs", None) or {}).values()]
+        known = any(is_timer_spec(s) for sub in specs for s in sub.task_specs.values())
         spec._sop_has_timers = known
     return known
 

@@ -94,6 +94,8 @@ class _SpecLessConverter(BpmnWorkflowConverter):
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        for subprocess in workflow.subprocesses.values():  # indexed as built, so new tasks inside get derived UUIDs
+            subprocess.tasks = TaskIndex(subprocess.tasks)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
 

@@ -119,8 +119,10 @@ def _steps_of(context: EngineContext, version: VersionRow) -> _Steps:
     it (`sop history` loads no SpiffWorkflow), and its forms."""
     import json
 
+    from engine.bpmn.tasks import stored_task_specs
+
     names: dict[str, tuple[str, str | None, dict[str, str]]] = {}
-    for spec in json.loads(version.spec)["process"]["task_specs"].values():
+    for spec in stored_task_specs(json.loads(version.spec)):
         bpmn_id = spec.get("bpmn_id")
         if bpmn_id:
             props = (spec.get("extensions") or {}).get("properties") or {}

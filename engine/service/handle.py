@@ -85,7 +85,9 @@ class InstanceHandle:
         if not timers:
             return ()
         version = self._context.pinned.of(row, self._context.store().get_version)
-        specs = self._context.pinned.spec(row.version, version.spec).process.task_specs
+        from engine.bpmn.tasks import all_task_specs
+
+        specs = {s.name: s for s in all_task_specs(self._context.pinned.spec(row.version, version.spec))}
         return tuple(sorted((WaitView(t.bpmn_id, getattr(specs.get(t.bpmn_id), "bpmn_name", None) or t.bpmn_id,
                                       t.due) for t in timers), key=lambda w: (w.due, w.timer)))
 

@@ -47,8 +47,10 @@ def instance_ui_schema(context: EngineContext, instance: int, step: str) -> dict
     row = context.instance_row(instance)
     version = context.pinned.of(row, context.store().get_version)
     spec = context.pinned.spec(row.version, version.spec)
+    from engine.bpmn.tasks import all_task_specs
+
     props: dict[str, str] = next((getattr(t, "extensions", {}).get("properties", {})
-                                  for t in spec.process.task_specs.values()
+                                  for t in all_task_specs(spec)
                                   if getattr(t, "bpmn_id", None) == step), {})
     return _ui_schema(context.pinned.bundle(version).get("forms") or {}, props.get(UI_PROPERTY))
 

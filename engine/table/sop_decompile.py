@@ -66,11 +66,38 @@ class _DiagramReader:
         self.source, self.process, self.root, self.for_sheet = source, process, root, for_sheet
         self.elements: dict[str, Any] = {}
         self.boundaries: dict[str, list[Any]] = {}
-        for child in process:
+        self.inner_start: dict[str, Any] = {}  # an embedded subprocess's id -> its start event
+        self.inner_end: dict[str, str] = {}  # an end event inside a subprocess -> the subprocess's id
+        self.enclosing: dict[str, str] = {}  # an element inside a subprocess -> the subprocess's id
+        self._read(process, None)
+        self.flows = list(process.iter(f"{{{BPMN_NS}}}sequenceFlow"))
+        self.out: dict[str, list[Any]] = {k: [] for k in self.elements}
+        self.into: dict[str, list[Any]] = {k: [] for k in self.elements}
+        for flow in self.flows:
+            self.out.setdefault(flow.get("sourceRef"), []).append(flow)
+            self.into.setdefault(flow.get("targetRef"), []).append(flow)
+
+    def _read(self, container: Any, owner: str | None) -> None:
+        """The elements of the process, and of its embedded subprocesses flattened into it: a subprocess's steps are
+        rows like any other, entered where the subprocess is and leaving where it leaves."""
+        for child in container:
             name = tag(child)
-            if not name or name in IGNORED:
+            if not name or name in IGNORED or (owner is not None and name in ("incoming", "outgoing")):
                 continue
-            if name == "boundaryEvent" and for_sheet and child.find(f"{{{BPMN_NS}}}timerEventDefinition") is not None:
+            if owner is not None:
+                self.enclosing[child.get("id")] = owner
+                if name in ("startEvent", "endEvent"):
+                    if name == "startEvent":
+                        self.inner_start[owner] = child
+                    else:
+                        self.inner_end[child.get("id")] = owner
+                    continue
+            if name == "subProcess":
+                self.elements[child.get("id")] = child
+                self._read(child, child.get("id"))
+                continue
+            timer = child.find(f"{{{BPMN_NS}}}timerEventDefinition")
+            if name == "boundaryEvent" and self.for_sheet and timer is not None:
                 self.boundaries.setdefault(child.get("attachedToRef") or "", []).append(child)
                 self.elements[child.get("id")] = child
                 continue
@@ -79,12 +106,6 @@ class _DiagramReader:
                 self.fail(child, f"{name} '{child.get('id')}' has no place in an SOP table (steps, waits, decisions, "
                           "parallel steps and ends only)")
             self.elements[child.get("id")] = child
-        self.flows = [f for f in process if tag(f) == "sequenceFlow"]
-        self.out: dict[str, list[Any]] = {k: [] for k in self.elements}
-        self.into: dict[str, list[Any]] = {k: [] for k in self.elements}
-        for flow in self.flows:
-            self.out.setdefault(flow.get("sourceRef"), []).append(flow)
-            self.into.setdefault(flow.get("targetRef"), []).append(flow)
 
     def fail(self, element: Any, text: str) -> NoReturn:
         raise DefinitionError("{source}:{sourceline}: {text}; the diagram cannot be read as a table",
@@ -101,9 +122,17 @@ class _DiagramReader:
         return str(flows[0].get("targetRef"))
 
     def resolve(self, element_id: str, seen: frozenset[str] = frozenset()) -> str:
-        """The row (task id or split id) or END that a flow into this element reaches."""
+        """The row (task id or split id) or END that a flow into this element reaches (through an embedded
+        subprocess: its first step; from its end event: where the subprocess leads)."""
+        if element_id in self.inner_end:
+            return self.resolve(self.one_out(self.elements[self.inner_end[element_id]]), seen)
         element = self.elements[element_id]
         name = tag(element)
+        if name == "subProcess":
+            start = self.inner_start.get(element_id)
+            if start is None:
+                self.fail(element, f"subprocess '{element_id}' has no start event")
+            return self.resolve(self.one_out(start), seen)
         if name in ROWS or (name == "parallelGateway" and len(self.out[element_id]) > 1):
             return element_id
         if name == "endEvent":
@@ -142,6 +171,10 @@ class _DiagramReader:
 
     def exit(self, draft: _Draft) -> None:
         self.timers(draft)
+        if draft.after in self.inner_end or tag(self.elements[draft.after]) == "subProcess":
+            draft.lanjut = self.resolve(draft.after)  # on through the subprocess's end, or into its first step
+            draft.targets = [draft.lanjut] + [b.target for b in draft.timers]
+            return
         after = self.elements[draft.after]
         outgoing = self.out[draft.after]
         if tag(after) == "exclusiveGateway" and len(outgoing) > 1:
@@ -190,7 +223,10 @@ class _DiagramReader:
         """The boundary timers on the row's steps, as extra exits with what the sheet notes for each."""
         branches = []
         for task in draft.tasks:
-            for event in self.boundaries.get(task.get("id"), []):
+            owners = [task.get("id")]
+            while owners[-1] in self.enclosing:  # a timer on a subprocess is an exit of every step inside it
+                owners.append(self.enclosing[owners[-1]])
+            for event in (e for owner in owners for e in self.boundaries.get(owner, [])):
                 branches.append(Branch(_timer_label(event), self.resolve(self.one_out(event))))
         draft.timers = tuple(branches)
 
