@@ -81,11 +81,13 @@ def test_jbpm_event_based_split_is_refused_once_per_element_without_spiffworkflo
 def test_activiti_transaction_with_an_error_boundary_is_refused_once_per_element(tmp_path: Path,
                                                                                  monkeypatch:
                                                                                  pytest.MonkeyPatch) -> None:
-    """Activiti's testTransactionElements shape: the error boundary event is one message (not a second one advising
-    a plain start or end event, nor SpiffWorkflow's TypeError), the transaction another; in Indonesian too."""
+    """Activiti's testTransactionElements shape: the error boundary event (on a step, which never throws) is one
+    message (not a second one advising a plain start or end event, nor SpiffWorkflow's TypeError), the transaction
+    another; in Indonesian too."""
     sop, bpmn = _copied(tmp_path, "transaction_error.bpmn")
-    boundary = ("boundaryEvent 'Gagal' has errorEventDefinition; sop runs boundary timers (timeDuration or timeDate) "
-                "and boundary signals on steps (user, manual and plain tasks) and embedded subprocesses only")
+    boundary = ("boundaryEvent 'Gagal' is attached to 'Ajukan' (userTask); sop runs boundary timers (timeDuration or "
+                "timeDate) and boundary signals on steps (user, manual and plain tasks) and embedded subprocesses, "
+                "and error and escalation boundaries on embedded subprocesses only")
     assert _lint(sop) == (1, (
         f"{bpmn}:23: error [element-unsupported] Gagal: {boundary}\n"
         f"{bpmn}:27: error [element-unsupported] Transaksi: transaction 'Transaksi' is refused: sop does not run "
@@ -93,9 +95,9 @@ def test_activiti_transaction_with_an_error_boundary_is_refused_once_per_element
     _refused(sop, "bayar", where=f"{bpmn}:23", message=boundary, rule="element-unsupported", more=1)
     monkeypatch.setenv("SOP_LANG", "id")
     assert _lint(sop) == (1, (
-        f"{bpmn}:23: galat [element-unsupported] Gagal: boundaryEvent 'Gagal' memiliki errorEventDefinition; sop "
+        f"{bpmn}:23: galat [element-unsupported] Gagal: boundaryEvent 'Gagal' menempel pada 'Ajukan' (userTask); sop "
         "menjalankan pewaktu tepi (timeDuration atau timeDate) dan sinyal tepi hanya pada langkah (tugas pengguna, "
-        "manual, dan biasa) dan subproses tertanam\n"
+        "manual, dan biasa) dan subproses tertanam, serta galat dan eskalasi tepi hanya pada subproses tertanam\n"
         f"{bpmn}:27: galat [element-unsupported] Transaksi: transaction 'Transaksi' ditolak: sop belum menjalankan "
         "transaksi\n"), "2 galat, 0 peringatan.\n")
 

@@ -63,9 +63,16 @@ DATA_UNSUPPORTED = {
 DATA_RULE = "data-unsupported"
 ALLOWED_EVENT_DEFINITIONS = {"terminateEventDefinition"}
 TIMER_HELP = N_("sop runs boundary timers (timeDuration or timeDate) and boundary signals on steps (user, manual and "
-                "plain tasks) and embedded subprocesses only")
+                "plain tasks) and embedded subprocesses, and error and escalation boundaries on embedded subprocesses "
+                "only")
 # What may carry a boundary timer: a step, or an embedded subprocess (firing cancels every step inside it).
 TIMER_HOSTS = (*STEP_TAGS, "subProcess")
+# What each kind of boundary event may sit on: a timer or a signal on a step or an embedded subprocess; an error or
+# an escalation on an embedded subprocess, which throws them from inside (steps never do).
+BOUNDARY_HOSTS = {"timerEventDefinition": TIMER_HOSTS, "signalEventDefinition": TIMER_HOSTS,
+                  "errorEventDefinition": ("subProcess",), "escalationEventDefinition": ("subProcess",)}
+THROWN = {"errorEventDefinition": (N_("error"), "errorRef"),
+          "escalationEventDefinition": (N_("escalation"), "escalationRef")}
 SUBPROCESS_RULE = "subprocess-invalid"
 FLOW_CROSSING_RULE = "flow-crosses-subprocess"
 
@@ -208,6 +215,9 @@ def _unsupported(element: Any, name: str) -> Iterator[DiagramProblem]:
             name == "intermediateCatchEvent" and is_timer_catch(element)) or (
             name in ("intermediateThrowEvent", "intermediateCatchEvent") and is_signal_event(element)):
         return
+    if name == "intermediateThrowEvent" and is_thrown_escalation(element):
+        yield from thrown_problems(element, _definitions(element)[0])
+        return
     element_id = element.get("id")
     owner = element_id or element.getparent().get("id")
     rule = "script-refused" if name == "scriptTask" else "element-unsupported"
@@ -231,6 +241,9 @@ def _event_definition(element: Any, name: str) -> Iterator[DiagramProblem]:
         return
     if name == "signalEventDefinition" and tag(parent) == "endEvent" and len(_definitions(parent)) == 1:
         return  # a signal thrown as its path ends, caught within the same request
+    if name in THROWN and tag(parent) == "endEvent" and len(_definitions(parent)) == 1:
+        yield from thrown_problems(parent, element)
+        return
     refused = [d for d in _definitions(parent) if tag(d) not in ALLOWED_EVENT_DEFINITIONS]
     if refused[0] is element:  # an event with two definitions: said once, at its first
         yield DiagramProblem(element.sourceline, parent.get("id"), "element-unsupported", N_(
@@ -323,14 +336,14 @@ def boundary_timer_problems(process: Any, event: Any, step_ids: set[str],
     """A boundary event: one timer (a duration or a date) or one signal, on a step or an embedded subprocess."""
     event_id, line = event.get("id"), event.sourceline
     definitions = [c for c in event if tag(c).endswith("EventDefinition")]
-    if len(definitions) != 1 or tag(definitions[0]) not in ("timerEventDefinition", "signalEventDefinition"):
+    if len(definitions) != 1 or tag(definitions[0]) not in BOUNDARY_HOSTS:
         kinds = ", ".join(tag(c) for c in definitions) or N_("no event definition")
         yield DiagramProblem(line, event_id, "element-unsupported", N_(
             "boundaryEvent '{event_id}' has {kinds}; {help}", event_id=event_id, kinds=kinds, help=TIMER_HELP))
         return
     target = event.get("attachedToRef")
     hosts = [e for e in process.iter() if isinstance(e.tag, str) and e.get("id") == target]
-    if not hosts or tag(hosts[0]) not in TIMER_HOSTS:
+    if not hosts or tag(hosts[0]) not in BOUNDARY_HOSTS[tag(definitions[0])]:
         kind = tag(hosts[0]) if hosts else N_("no element")
         yield DiagramProblem(line, event_id, "element-unsupported", N_(
             "boundaryEvent '{event_id}' is attached to '{target}' ({kind}); {help}", event_id=event_id,
@@ -338,6 +351,34 @@ def boundary_timer_problems(process: Any, event: Any, step_ids: set[str],
         return
     if tag(definitions[0]) == "timerEventDefinition":
         yield from timer_problems(event, definitions[0], step_ids, start_data)
+
+
+def thrown_problems(event: Any, definition: Any) -> Iterator[DiagramProblem]:
+    """An error or escalation thrown (an end event, or an intermediate throw of an escalation) must be inside an
+    embedded subprocess that a boundary event of its kind catches (the same errorRef or escalationRef, or none)."""
+    kind, ref_name = THROWN[tag(definition)]
+    event_id, line = event.get("id"), event.sourceline
+    container = event.getparent()
+    ref = definition.get(ref_name)
+    if tag(container) == "subProcess":
+        process = next((a for a in container.iterancestors() if tag(a) == "process"), container)
+        for boundary in process.iter(f"{{{BPMN_NS}}}boundaryEvent"):
+            caught = _definitions(boundary)
+            if boundary.get("attachedToRef") == container.get("id") and len(caught) == 1 and \
+                    tag(caught[0]) == tag(definition) and caught[0].get(ref_name) in (None, "", ref):
+                return
+    where = N_("subprocess '{sub_id}'", sub_id=container.get("id")) if tag(container) == "subProcess" else \
+        N_("an embedded subprocess")
+    yield DiagramProblem(line, event_id, "element-unsupported", N_(
+        "{event_kind} '{event_id}' throws an {kind} nothing catches; sop runs an {kind} thrown inside an embedded "
+        "subprocess and caught by an {kind} boundary event on it: draw the event inside {where} and attach the "
+        "boundary event there", event_kind=tag(event), event_id=event_id, kind=kind, where=where))
+
+
+def is_thrown_escalation(event: Any) -> bool:
+    """True for an intermediate throw event whose one event definition is an escalation."""
+    definitions = _definitions(event)
+    return len(definitions) == 1 and tag(definitions[0]) == "escalationEventDefinition"
 
 
 def is_signal_event(event: Any) -> bool:
