@@ -4,6 +4,7 @@ language: comparisons, and/or/not, literals and names; a bare name read as a fie
 from __future__ import annotations
 
 import ast
+import json
 import re
 from typing import NamedTuple
 
@@ -50,13 +51,24 @@ _RETURN = re.compile(r"^\s*return\s+(.*?);?\s*$", re.DOTALL)
 
 
 def _implied(node: ast.expr, parent: ast.AST | None) -> str:
-    """The JSON type a name's use implies: compared with a literal, that literal's type; else a yes/no."""
+    """The JSON type a name's use implies: compared with a literal, that literal's type (a text: the choice of the
+    texts it is compared with, `enum:["a"]`); else a yes/no."""
     if isinstance(parent, ast.Compare):
         for other in (parent.left, *parent.comparators):
             if isinstance(other, ast.Constant) and other.value is not None and other is not node:
-                return _LITERAL_TYPES.get(type(other.value), "string")
+                kind = _LITERAL_TYPES.get(type(other.value), "string")
+                return "enum:" + json.dumps([other.value]) if kind == "string" else kind
         return "string"
     return "boolean"
+
+
+def merged_type(old: str | None, new: str) -> str:
+    """Two uses of one name: choices joined (`enum:["a"]` and `enum:["b"]` -> `enum:["a", "b"]`), else the first."""
+    if old and old.startswith("enum:") and new.startswith("enum:"):
+        values = json.loads(old[5:])
+        values += [v for v in json.loads(new[5:]) if v not in values]
+        return "enum:" + json.dumps(values, ensure_ascii=False)
+    return old or new
 
 
 class _Reader(ast.NodeVisitor):

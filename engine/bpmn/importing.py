@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from engine.bpmn.diagram_checks import BPMN_NS, RESERVED_IDS, SPIFF_NS, is_task_id, tag
-from engine.bpmn.import_conditions import is_sop_condition, qualified, read_condition
+from engine.bpmn.import_conditions import is_sop_condition, merged_type, qualified, read_condition
 from engine.bpmn.tasks import FORM_PROPERTY
 from engine.bpmn.xml_reading import parse_xml
 from engine.common.errors import DefinitionError
@@ -465,8 +465,8 @@ def _translate_conditions(process: Any, work: _Work) -> None:
         expression.text = qualified(read.text, step_of)
         expression.attrib.pop("language", None)
         if writer is not None:
-            work.fields.setdefault(writer.get("id", ""), {}).update(
-                {k: v for k, v in read.names.items() if k not in work.fields.get(writer.get("id", ""), {})})
+            known = work.fields.setdefault(writer.get("id", ""), {})
+            known.update({k: merged_type(known.get(k), v) for k, v in read.names.items()})
         work.change(flow.get("id", ""), N_("the condition {old!r} is now {new!r}", old=original,
                                            new=expression.text))
 

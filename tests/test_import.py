@@ -1,0 +1,191 @@
+"""`sop import`: another modeler's diagram rewritten into one sop lints clean and runs, refusals change nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import corpus_run
+from runner.cli import cli
+
+CORPUS = corpus_run.CORPUS
+# Real diagrams from five modelers' public repositories that sop refused before and runs after import.
+IMPORTED_RUN = [
+    "camunda-examples/usertask-task-camunda-forms__invoiceApproval.bpmn",
+    "camunda-examples/servicetask-rest-service__invokeRestService.bpmn",
+    "bpmn-js-examples/modeling-api__editingElements.bpmn",
+    "spiffworkflow/non-executable-process.bpmn",
+    "spiffworkflow/service_task.bpmn",
+    "activiti/taskforms__VacationRequest.bpmn",
+    "activiti/conformance__basic-exclusive-gateway.bpmn",
+    "flowable/usertask__FinancialReportProcess.bpmn",
+    "jbpm/checklist__expenses.bpmn",
+]
+PERIKSA = """<?xml version="1.0" encoding="{encoding}"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d1" targetNamespace="http://example.org">
+  <bpmn:collaboration id="c1"><bpmn:participant id="p1" name="Seksi Layanan" processRef="proses_berkas"/>
+  </bpmn:collaboration>
+  <bpmn:process id="proses_berkas" name="Proses berkas" isExecutable="false">
+    <bpmn:startEvent id="sid-1A"><bpmn:outgoing>sid-f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="sid-2B" name="Periksa berkas" camunda:candidateGroups="verifikator, admin"
+                   camunda:dueDate="P2D"><bpmn:incoming>sid-f1</bpmn:incoming>
+      <bpmn:outgoing>sid-f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:exclusiveGateway id="_3" default="sid-f4"><bpmn:incoming>sid-f2</bpmn:incoming>
+      <bpmn:outgoing>sid-f3</bpmn:outgoing><bpmn:outgoing>sid-f4</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:scriptTask id="4f0c8a1e-5b6d-4c1a-9e2f-0a1b2c3d4e5f" name="Hitung biaya" scriptFormat="javascript">
+      <bpmn:incoming>sid-f3</bpmn:incoming><bpmn:outgoing>sid-f5</bpmn:outgoing>
+      <bpmn:script>biaya = jumlah * 1000</bpmn:script></bpmn:scriptTask>
+    <bpmn:dataObjectReference id="sid-do" dataObjectRef="sid-data"/><bpmn:dataObject id="sid-data"/>
+    <bpmn:endEvent id="sid-end1"><bpmn:incoming>sid-f4</bpmn:incoming><bpmn:incoming>sid-f5</bpmn:incoming>
+    </bpmn:endEvent>
+    <bpmn:sequenceFlow id="sid-f1" sourceRef="sid-1A" targetRef="sid-2B"/>
+    <bpmn:sequenceFlow id="sid-f2" sourceRef="sid-2B" targetRef="_3"/>
+    <bpmn:sequenceFlow id="sid-f3" sourceRef="_3" targetRef="4f0c8a1e-5b6d-4c1a-9e2f-0a1b2c3d4e5f">
+      <bpmn:conditionExpression>${{lengkap == true &amp;&amp; !(jumlah &lt; 3)}}</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="sid-f4" sourceRef="_3" targetRef="sid-end1"/>
+    <bpmn:sequenceFlow id="sid-f5" sourceRef="4f0c8a1e-5b6d-4c1a-9e2f-0a1b2c3d4e5f" targetRef="sid-end1"/>
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="dg"><bpmndi:BPMNPlane id="pl" bpmnElement="c1">
+    <bpmndi:BPMNShape id="s1" bpmnElement="sid-1A"><dc:Bounds x="100" y="100" width="36" height="36"/>
+    </bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="s2" bpmnElement="sid-2B"><dc:Bounds x="200" y="80" width="100" height="80"/>
+    </bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="s3" bpmnElement="_3"><dc:Bounds x="350" y="95" width="50" height="50"/>
+    </bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="s4" bpmnElement="4f0c8a1e-5b6d-4c1a-9e2f-0a1b2c3d4e5f">
+      <dc:Bounds x="450" y="200" width="100" height="80"/></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="s5" bpmnElement="sid-end1"><dc:Bounds x="600" y="100" width="36" height="36"/>
+    </bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="s6" bpmnElement="sid-do"><dc:Bounds x="200" y="300" width="36" height="50"/>
+    </bpmndi:BPMNShape>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+
+def _import(tmp_path: Path, source: Path, *extra: str, lang: str = "en") -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["import", str(source), "-o", str(tmp_path / "definitions"), "--forms",
+                                      str(tmp_path / "forms"), *extra], env={"SOP_LANG": lang})
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _runs(tmp_path: Path, diagram: Path) -> dict[str, object]:
+    """The corpus runner's verdict on an imported diagram, with its generated forms."""
+    saved = corpus_run.FORMS
+    corpus_run.FORMS = tmp_path / "forms"
+    try:
+        return corpus_run.judge(diagram)
+    finally:
+        corpus_run.FORMS = saved
+
+
+@pytest.mark.parametrize("name", IMPORTED_RUN)
+def test_a_corpus_diagram_refused_before_runs_to_its_end_after_import(tmp_path: Path, name: str) -> None:
+    """A public diagram sop refused is imported, lints clean of errors and runs to its end with generated data."""
+    source = CORPUS / name
+    assert corpus_run.judge(source)["outcome"] == "refused"
+    code, out, err = _import(tmp_path, source)
+    assert code == 0, out + err
+    written = tmp_path / "definitions" / source.name
+    assert written.is_file() and "Changed:" in out
+    verdict = _runs(tmp_path, written)
+    assert verdict["lint"] == [] and verdict["outcome"] == "runs", verdict
+
+
+def _periksa(tmp_path: Path, encoding: str = "UTF-8") -> Path:
+    source = tmp_path / "periksa.bpmn"
+    source.write_text(PERIKSA.format(encoding=encoding), encoding="utf-8")
+    return source
+
+
+def test_ids_lanes_conditions_code_and_data_are_rewritten_and_each_change_said(tmp_path: Path) -> None:
+    """Ids from names with references rewritten, a lane from the candidate group, the JUEL condition reading the
+    review step's generated form, the script a manual step, the data object gone, and every change in the report."""
+    code, out, err = _import(tmp_path, _periksa(tmp_path), "--json")
+    assert code == 0, out + err
+    report = json.loads(out)
+    text = (tmp_path / "definitions" / "periksa.bpmn").read_text(encoding="utf-8")
+    assert 'isExecutable="true"' in text and 'id="PeriksaBerkas"' in text and "sid-2B" not in text.replace(
+        'value="sid-2B"', "")
+    assert '<spiffworkflow:property name="id_asal" value="sid-2B"/>' in text
+    assert 'targetRef="PeriksaBerkas"' in text and 'bpmnElement="PeriksaBerkas"' in text
+    assert 'default="sid-f4"' in text and 'id="ExclusiveGateway"' in text
+    assert 'PeriksaBerkas["lengkap"] == True and (not PeriksaBerkas["jumlah"] &lt; 3)' in text
+    assert 'name="Hitung biaya (was a script: biaya = jumlah * 1000)"' in text and "<bpmn:script>" not in text
+    assert "dataObject" not in text and "camunda:" not in text and "sid-do" not in text
+    assert 'name="verifikator"' in text  # the candidate group names the lane
+    form = json.loads((tmp_path / "forms" / "periksa-PeriksaBerkas.schema.json").read_text(encoding="utf-8"))
+    assert form["properties"] == {"lengkap": {"type": "boolean", "title": "Lengkap"},
+                                  "jumlah": {"type": "number", "title": "Jumlah"}}
+    assert form["required"] == ["lengkap", "jumlah"]
+    assert sorted(report) == ["changes", "left", "lint", "written"]
+    said = " ".join(c["message"] for c in report["changes"])
+    assert "made executable" in said and "(was sid-2B)" in said and "put in lane 'verifikator'" in said
+    assert "2 dataObject" not in said and "dataObject removed" in said
+    left = " ".join(c["message"] for c in report["left"])
+    assert "due at 'P2D'" in left and "ran code" in left
+    assert not [p for p in report["lint"] if p["severity"] == "error"]
+    assert _runs(tmp_path, tmp_path / "definitions" / "periksa.bpmn")["outcome"] == "runs"
+
+
+def test_the_report_is_in_indonesian_and_ends_lint_clean(tmp_path: Path) -> None:
+    """Under SOP_LANG=id the report's headings and changes are Indonesian, and lint's verdict is printed."""
+    code, out, err = _import(tmp_path, _periksa(tmp_path), lang="id")
+    assert code == 0, out + err
+    assert "Diubah:" in out and "Diserahkan kepada pemilik proses:" in out
+    assert "dijadikan dapat dijalankan" in out
+    assert "Changed:" not in out and "made executable" not in out
+    assert "lint" in err
+
+
+def test_an_ascii_file_declared_iso_8859_1_is_imported(tmp_path: Path) -> None:
+    """A file declaring ISO-8859-1 whose bytes are ASCII is read and written as UTF-8."""
+    code, out, err = _import(tmp_path, _periksa(tmp_path, "ISO-8859-1"))
+    assert code == 0, out + err
+    assert (tmp_path / "definitions" / "periksa.bpmn").read_text(encoding="utf-8").startswith(
+        "<?xml version='1.0' encoding='UTF-8'?>")
+
+
+def test_a_condition_it_cannot_translate_is_left_to_the_owner(tmp_path: Path) -> None:
+    """An XPath-like condition is listed as left, and lint names it; exit 1 for the error left."""
+    source = tmp_path / "periksa.bpmn"
+    source.write_text(PERIKSA.format(encoding="UTF-8").replace(
+        "${{lengkap == true &amp;&amp; !(jumlah &lt; 3)}}", "getDataObject('x')/y = 1").replace(
+        "${lengkap == true &amp;&amp; !(jumlah &lt; 3)}", "getDataObject('x')/y = 1"), encoding="utf-8")
+    code, out, _ = _import(tmp_path, source)
+    assert "cannot be translated" in out and "getDataObject" in out
+    assert code == 1 and "lint: error [condition-invalid]" in out
+
+
+def test_an_existing_output_is_refused_without_force_and_nothing_changes(tmp_path: Path) -> None:
+    """A second import names the file that exists and writes nothing; --force writes over it."""
+    source = _periksa(tmp_path)
+    assert _import(tmp_path, source)[0] == 0
+    written = tmp_path / "definitions" / "periksa.bpmn"
+    form = tmp_path / "forms" / "periksa-PeriksaBerkas.schema.json"
+    written.write_text("punya pemilik", encoding="utf-8")
+    before = form.read_text(encoding="utf-8")
+    code, out, err = _import(tmp_path, source)
+    assert code == 1 and str(written) in err and "--force" in err and out == ""
+    assert written.read_text(encoding="utf-8") == "punya pemilik" and form.read_text(encoding="utf-8") == before
+    assert _import(tmp_path, source, "--force")[0] == 0
+    assert written.read_text(encoding="utf-8").startswith("<?xml")
+
+
+@pytest.mark.parametrize("body", ["<html><body>bukan diagram</body></html>", "bukan xml sama sekali",
+                                  '<?xml version="1.0"?><bpmn:definitions xmlns:bpmn='
+                                  '"http://www.omg.org/spec/BPMN/20100524/MODEL"/>'])
+def test_a_file_that_is_no_bpmn_diagram_is_refused_and_nothing_written(tmp_path: Path, body: str) -> None:
+    """Not BPMN, not XML, or no process: a clear refusal naming the file, and no folder or file made."""
+    source = tmp_path / "bukan.bpmn"
+    source.write_text(body, encoding="utf-8")
+    code, out, err = _import(tmp_path, source)
+    assert code == 1 and str(source) in err and "Traceback" not in err
+    assert not (tmp_path / "definitions").exists() and not (tmp_path / "forms").exists()
