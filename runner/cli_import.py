@@ -48,11 +48,13 @@ def _print(report: ImportReport) -> None:
         say(f"  {path}")
     say(fixed_text("Changed:"))
     for note in report.changes:
-        say(N_("  - {change}", change=note.message))
+        say(N_("  - {decision}", decision=note.message))
+    if not report.changes:
+        say(N_("  - nothing"))
     say(fixed_text("Left to the process owner:"))
     for note in report.left:
         say(N_("  - {decision}", decision=note.message))
-    if not report.left:
+    if not report.left and not report.lint:
         say(N_("  - nothing"))
     for p in report.lint:
         severity = fixed_text("error") if p.is_error else fixed_text("warning")
