@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 @click.option("--force", is_flag=True, help="Write over files that already exist.")
 @click.option("--json", "as_json", is_flag=True, help="Print {written, changes, left, lint} as JSON.")
 @click.pass_context
-def import_command(ctx: click.Context, source: str, output_dir: str | None, forms_dir: str | None, force: bool,
+def import_command(ctx: click.Context, source: str, *, output_dir: str | None, forms_dir: str | None, force: bool,
                    as_json: bool) -> None:
     """Make a diagram from another modeler runnable by sop. Example: sop import proses.bpmn -o definitions/"""
     from pathlib import Path

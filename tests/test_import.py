@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import corpus_run
 import pytest
 from click.testing import CliRunner
 
-import corpus_run
 from runner.cli import cli
 
 CORPUS = corpus_run.CORPUS
@@ -186,6 +186,6 @@ def test_a_file_that_is_no_bpmn_diagram_is_refused_and_nothing_written(tmp_path:
     """Not BPMN, not XML, or no process: a clear refusal naming the file, and no folder or file made."""
     source = tmp_path / "bukan.bpmn"
     source.write_text(body, encoding="utf-8")
-    code, out, err = _import(tmp_path, source)
+    code, _out, err = _import(tmp_path, source)
     assert code == 1 and str(source) in err and "Traceback" not in err
     assert not (tmp_path / "definitions").exists() and not (tmp_path / "forms").exists()

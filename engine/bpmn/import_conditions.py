@@ -99,7 +99,7 @@ class _Qualify(ast.NodeTransformer):
     def __init__(self, step_of: dict[str, str]) -> None:
         self.step_of = step_of
 
-    def visit_Name(self, node: ast.Name) -> ast.AST:  # noqa: N802 - ast's visitor naming
+    def visit_Name(self, node: ast.Name) -> ast.AST:
         if node.id in self.step_of:
             return ast.Subscript(value=ast.Name(id=self.step_of[node.id], ctx=ast.Load()),
                                  slice=ast.Constant(value=node.id), ctx=ast.Load())

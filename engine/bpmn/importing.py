@@ -396,9 +396,9 @@ def add_lane_shapes(root: Any) -> None:
     for lane in root.iter(_q("lane")):
         if lane.get("id") in shapes:
             continue
-        boxes = [_box(shapes[r.text.strip()]) for r in lane.iter(_q("flowNodeRef"))
+        found = [_box(shapes[r.text.strip()]) for r in lane.iter(_q("flowNodeRef"))
                  if r.text and r.text.strip() in shapes]
-        boxes = [b for b in boxes if b is not None]
+        boxes = [b for b in found if b is not None]
         plane = next(root.iter(_q("BPMNPlane", DI_NS)), None)
         if not boxes or plane is None:
             continue
