@@ -8,6 +8,7 @@ from pathlib import Path
 import corpus_run
 import pytest
 from click.testing import CliRunner
+from corpus_import import judge_imported
 
 from runner.cli import cli
 
@@ -84,6 +85,19 @@ def _runs(tmp_path: Path, diagram: Path) -> dict[str, object]:
         return corpus_run.judge(diagram)
     finally:
         corpus_run.FORMS = saved
+
+
+def test_more_corpus_diagrams_run_after_import_than_before(tmp_path: Path) -> None:
+    """Over one source's diagrams (Activiti's), import turns refusals into runs and breaks none that ran."""
+    files = sorted((CORPUS / "activiti").glob("*.bpmn"))
+    before = after = 0
+    for number, path in enumerate(files):
+        ran = corpus_run.judge(path)["outcome"] == "runs"
+        verdict = judge_imported(path, tmp_path / str(number))
+        assert verdict["outcome"] in ("runs", "refused"), (path, verdict)  # refused: by a rule lint names
+        assert not ran or verdict["outcome"] == "runs", path
+        before, after = before + ran, after + (verdict["outcome"] == "runs")
+    assert (before, after) == (0, 10)
 
 
 @pytest.mark.parametrize("name", IMPORTED_RUN)

@@ -133,5 +133,6 @@ def is_sop_condition(text: str, step_ids: set[str]) -> bool:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError:
         return False
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - {"True", "False", "None"}
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - {"True", "False", "None", "true", "false",
+                                                                          "null"}
     return names <= step_ids
