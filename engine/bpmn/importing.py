@@ -457,6 +457,7 @@ def _translate_conditions(process: Any, work: _Work) -> None:
             continue
         writer = _writer_step(process, flow.get("sourceRef", "")) if read.names else None
         if read.names and writer is None:
+            expression.text = read.text
             work.leave(flow.get("id", ""), N_("the condition {condition!r} on the flow '{flow}' reads {names}, which "
                                               "no step before it writes; write it as sop's condition",
                                               condition=original, flow=_label(flow), names=", ".join(read.names)))
@@ -472,7 +473,18 @@ def _translate_conditions(process: Any, work: _Work) -> None:
 
 
 def _translate_loops(process: Any, work: _Work) -> None:
-    """A multi-instance's cardinality or completion condition in JUEL (`${2}`) written as sop's."""
+    """A multi-instance's cardinality or completion condition in JUEL (`${2}`) written as sop's; a standard loop's
+    condition reading the looping step's own form."""
+    for element in process.iter(_q("loopCondition")):
+        step = element.getparent().getparent()
+        original = (element.text or "").strip()
+        read = read_condition(original) if original else None
+        if read is None or read.text is None or tag(step) not in STEPS or is_sop_condition(original, {step.get("id")}):
+            continue
+        element.text = qualified(read.text, {name: step.get("id", "") for name in read.names})
+        known = work.fields.setdefault(step.get("id", ""), {})
+        known.update({k: merged_type(known.get(k), v) for k, v in read.names.items()})
+        work.change(step.get("id", ""), N_("the condition {old!r} is now {new!r}", old=original, new=element.text))
     for element in process.iter(_q("loopCardinality"), _q("completionCondition")):
         original = (element.text or "").strip()
         read = read_condition(original) if original else None
