@@ -482,6 +482,10 @@ def _translate_loops(process: Any, work: _Work) -> None:
         if read is None or read.text is None or tag(step) not in STEPS or is_sop_condition(original, {step.get("id")}):
             continue
         element.text = qualified(read.text, {name: step.get("id", "") for name in read.names})
+        if read.names and element.getparent().attrib.pop("testBefore", "false") == "true":
+            work.change(step.get("id", ""), N_("'{name}' repeats while its own form says so, so its loop is tested "
+                                               "after each completion, not before the first (testBefore removed)",
+                                               name=_label(step)))
         known = work.fields.setdefault(step.get("id", ""), {})
         known.update({k: merged_type(known.get(k), v) for k, v in read.names.items()})
         work.change(step.get("id", ""), N_("the condition {old!r} is now {new!r}", old=original, new=element.text))
@@ -517,6 +521,7 @@ def _decide_gateways(process: Any, work: _Work) -> None:
             work.leave(gateway.get("id", ""), N_("'{gateway}' has ways out without a condition; give each a "
                                                  "condition or make one the default", gateway=_label(gateway)))
             continue
+        out.sort(key=lambda f: _leads_back(flows, f.get("targetRef", ""), gateway.get("id", "")))
         choices = _choices(out, nodes)
         for flow, choice in zip(out, choices, strict=True):
             from lxml import etree
@@ -527,6 +532,19 @@ def _decide_gateways(process: Any, work: _Work) -> None:
         work.change(gateway.get("id", ""), N_("'{gateway}' follows the choice '{field}' of '{step}': {choices}",
                                               gateway=_label(gateway), field=DECISION_FIELD, step=_label(writer),
                                               choices=", ".join(choices)))
+
+
+def _leads_back(flows: list[Any], start: str, gateway: str) -> bool:
+    """Whether the flow from a node comes back to the gateway (a way out that loops: listed after the others)."""
+    queue, seen = [start], set()
+    while queue:
+        node = queue.pop()
+        if node == gateway:
+            return True
+        if node not in seen:
+            seen.add(node)
+            queue.extend(f.get("targetRef", "") for f in flows if f.get("sourceRef") == node)
+    return False
 
 
 def _choices(out: list[Any], nodes: dict[str, Any]) -> list[str]:
