@@ -203,3 +203,18 @@ def test_a_file_that_is_no_bpmn_diagram_is_refused_and_nothing_written(tmp_path:
     code, _out, err = _import(tmp_path, source)
     assert code == 1 and str(source) in err and "Traceback" not in err
     assert not (tmp_path / "definitions").exists() and not (tmp_path / "forms").exists()
+
+
+def test_a_condition_reading_a_renamed_step_follows_its_new_id_and_fills_its_form(tmp_path: Path) -> None:
+    """A condition already in sop's language (`Activity_0x1y2z3["lengkap"] == true`) reads the renamed step, and
+    the field it reads is in that step's generated form."""
+    source = tmp_path / "periksa.bpmn"
+    source.write_text(PERIKSA.format(encoding="UTF-8").replace("sid-2B", "Activity_0x1y2z3").replace(
+        "${lengkap == true &amp;&amp; !(jumlah &lt; 3)}", 'Activity_0x1y2z3["lengkap"] == true'), encoding="utf-8")
+    code, out, err = _import(tmp_path, source)
+    assert code == 0, out + err
+    text = (tmp_path / "definitions" / "periksa.bpmn").read_text(encoding="utf-8")
+    assert 'PeriksaBerkas["lengkap"] == true' in text and 'value="Activity_0x1y2z3"' in text
+    form = json.loads((tmp_path / "forms" / "periksa-PeriksaBerkas.schema.json").read_text(encoding="utf-8"))
+    assert form["properties"] == {"lengkap": {"type": "boolean", "title": "Lengkap"}}
+    assert _runs(tmp_path, tmp_path / "definitions" / "periksa.bpmn")["outcome"] == "runs"

@@ -55,6 +55,8 @@ def _implied(node: ast.expr, parent: ast.AST | None) -> str:
     texts it is compared with, `enum:["a"]`); else a yes/no."""
     if isinstance(parent, ast.Compare):
         for other in (parent.left, *parent.comparators):
+            if isinstance(other, ast.Name) and other.id in ("true", "false", "True", "False"):
+                return "boolean"
             if isinstance(other, ast.Constant) and other.value is not None and other is not node:
                 kind = _LITERAL_TYPES.get(type(other.value), "string")
                 return "enum:" + json.dumps([other.value]) if kind == "string" else kind
@@ -136,3 +138,19 @@ def is_sop_condition(text: str, step_ids: set[str]) -> bool:
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - {"True", "False", "None", "true", "false",
                                                                           "null"}
     return names <= step_ids
+
+
+def step_fields(text: str) -> dict[str, dict[str, str]]:
+    """The fields an sop condition reads (`Step["field"]`), by step, each with the JSON type its use implies."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        return {}
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    found: dict[str, dict[str, str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and \
+                isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+            fields = found.setdefault(node.value.id, {})
+            fields[node.slice.value] = merged_type(fields.get(node.slice.value), _implied(node, parents.get(node)))
+    return found

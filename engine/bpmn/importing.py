@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from engine.bpmn.diagram_checks import BPMN_NS, RESERVED_IDS, SPIFF_NS, is_task_id, tag
-from engine.bpmn.import_conditions import is_sop_condition, merged_type, qualified, read_condition
+from engine.bpmn.import_conditions import is_sop_condition, merged_type, qualified, read_condition, step_fields
 from engine.bpmn.tasks import FORM_PROPERTY
 from engine.bpmn.xml_reading import parse_xml
 from engine.common.errors import DefinitionError
@@ -448,6 +448,9 @@ def _translate_conditions(process: Any, work: _Work) -> None:
             continue
         original = (expression.text or "").strip()
         if is_sop_condition(original, step_ids):
+            for step_id, fields in step_fields(original).items():
+                known = work.fields.setdefault(step_id, {})
+                known.update({k: merged_type(known.get(k), v) for k, v in fields.items()})
             continue
         read = read_condition(original)
         if read.text is None:
