@@ -218,3 +218,14 @@ def test_a_condition_reading_a_renamed_step_follows_its_new_id_and_fills_its_for
     form = json.loads((tmp_path / "forms" / "periksa-PeriksaBerkas.schema.json").read_text(encoding="utf-8"))
     assert form["properties"] == {"lengkap": {"type": "boolean", "title": "Lengkap"}}
     assert _runs(tmp_path, tmp_path / "definitions" / "periksa.bpmn")["outcome"] == "runs"
+
+
+@pytest.mark.parametrize("name", [
+    "bpmnlint/docs-examples__superfluous-gateway-incorrect.bpmn", "spiff-samples/lanes__lanes.bpmn",
+    "spiff-arena/timer_intermediate_catch_event__timer_intermediate_catch_event.bpmn",
+    "spiff-samples/status-employee-onboarding__onboarding.bpmn", "spiffworkflow/no-tasks.bpmn"])
+def test_a_diagram_that_ran_still_runs_after_import(tmp_path: Path, name: str) -> None:
+    """Import changes nothing that matters in a diagram sop already ran: it lints clean and runs to its end."""
+    assert corpus_run.judge(CORPUS / name)["outcome"] == "runs"
+    verdict = judge_imported(CORPUS / name, tmp_path)
+    assert verdict["lint"] == [] and verdict["outcome"] == "runs", verdict
