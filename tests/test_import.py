@@ -229,3 +229,14 @@ def test_a_diagram_that_ran_still_runs_after_import(tmp_path: Path, name: str) -
     assert corpus_run.judge(CORPUS / name)["outcome"] == "runs"
     verdict = judge_imported(CORPUS / name, tmp_path)
     assert verdict["lint"] == [] and verdict["outcome"] == "runs", verdict
+
+
+def test_a_new_lane_fills_its_pool_in_the_drawing(tmp_path: Path) -> None:
+    """The lane made for a pool's lane-less steps is drawn over the pool, beside its name band, and named after it."""
+    code, out, err = _import(tmp_path, CORPUS / "miwg" / "camunda-eclipse__A.4.0-export.bpmn")
+    assert code == 0, out + err
+    assert "put in lane 'Pool': Task 1, Task 2" in out
+    text = (tmp_path / "definitions" / "camunda-eclipse__A.4.0-export.bpmn").read_text(encoding="utf-8")
+    pool = text.index('bpmnElement="_Participant_8"')
+    lane = text.index('bpmnElement="LanePool"')
+    assert pool < lane and '<dc:Bounds x="30" y="0" width="1135" height="215"/>' in text[lane:lane + 200]

@@ -404,11 +404,30 @@ def add_lane_shapes(root: Any) -> None:
             continue
         x0, y0 = min(b[0] for b in boxes) - 40, min(b[1] for b in boxes) - 40
         x1, y1 = max(b[0] + b[2] for b in boxes) + 40, max(b[1] + b[3] for b in boxes) + 40
+        pool_shape = _pool_shape(root, lane, shapes)
+        pool = _box(pool_shape) if pool_shape is not None else None
+        if pool is not None:  # the pool's only lane fills it, beside the pool's name band
+            x0, y0, x1, y1 = pool[0] + 30, pool[1], pool[0] + pool[2], pool[1] + pool[3]
         shape = etree.Element(_q("BPMNShape", DI_NS), id=f"{lane.get('id')}_di", bpmnElement=lane.get("id"),
                               isHorizontal="true")
         etree.SubElement(shape, _q("Bounds", DC_NS), x=f"{x0:g}", y=f"{y0:g}", width=f"{x1 - x0:g}",
                          height=f"{y1 - y0:g}")
-        plane.insert(0, shape)
+        if pool is not None and pool_shape is not None:
+            pool_shape.addnext(shape)  # drawn over the pool, under its steps
+        else:
+            plane.insert(0, shape)
+
+
+def _pool_shape(root: Any, lane: Any, shapes: dict[str, Any]) -> Any | None:
+    """The drawn pool of a process whose only lane this is (None otherwise)."""
+    lane_set = lane.getparent()
+    process = lane_set.getparent()
+    if len(lane_set.findall(_q("lane"))) != 1 or tag(process) != "process":
+        return None
+    for participant in root.iter(_q("participant")):
+        if participant.get("processRef") == process.get("id") and participant.get("id") in shapes:
+            return shapes[participant.get("id")]
+    return None
 
 
 def _box(shape: Any) -> tuple[float, float, float, float] | None:
