@@ -240,3 +240,20 @@ def test_a_new_lane_fills_its_pool_in_the_drawing(tmp_path: Path) -> None:
     pool = text.index('bpmnElement="_Participant_8"')
     lane = text.index('bpmnElement="LanePool"')
     assert pool < lane and '<dc:Bounds x="30" y="0" width="1135" height="215"/>' in text[lane:lane + 200]
+
+
+def test_a_vendor_form_becomes_the_steps_generated_form(tmp_path: Path) -> None:
+    """Activiti's formProperty list (labels, long, date, enum, required) is the generated JSON Schema form, and the
+    condition reading a field of it reads that field."""
+    code, out, err = _import(tmp_path, CORPUS / "activiti" / "taskforms__VacationRequest.bpmn")
+    assert code == 0, out + err
+    forms = tmp_path / "forms"
+    adjust = json.loads((forms / "taskforms__VacationRequest-adjustVacationRequestTask.schema.json").read_text(
+        encoding="utf-8"))
+    assert adjust["properties"]["numberOfDays"] == {"type": "integer", "title": "Number of days"}
+    assert adjust["properties"]["startDate"] == {"type": "string", "format": "date",
+                                                 "title": "First day of holiday (dd-MM-yyy)"}
+    assert adjust["properties"]["resendRequest"]["enum"] == ["true", "false"]
+    assert adjust["required"] == ["numberOfDays", "startDate", "resendRequest"]
+    text = (tmp_path / "definitions" / "taskforms__VacationRequest.bpmn").read_text(encoding="utf-8")
+    assert 'adjustVacationRequestTask["resendRequest"] == "true"' in text and "activiti:" not in text

@@ -67,6 +67,8 @@ class _Work:
     groups: dict[str, str] = field(default_factory=dict)  # step id -> candidate group (a lane suggestion)
     fields: dict[str, dict[str, str]] = field(default_factory=dict)  # step id -> field -> JSON type
     forms: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, dict[str, str]] = field(default_factory=dict)  # step id -> field -> its label
+    optional: set[tuple[str, str]] = field(default_factory=set)  # (step id, field) a vendor form did not require
 
     def change(self, element: str, message: str) -> None:
         self.changes.append(ImportNote(element, message))
@@ -157,6 +159,8 @@ def _read_vendor(process: Any, work: _Work) -> None:
         if not isinstance(element.tag, str) or element.getparent() is None:
             continue
         dropped = [f"{VENDORS[ns]}:{local}" for ns, local in _vendor_attributes(element)]
+        if tag(element) in STEPS:
+            _vendor_form(element, work)
         for ns, local in _vendor_attributes(element):
             value = element.attrib.pop(f"{{{ns}}}{local}")
             _vendor_meaning(element, local, value, work)
@@ -171,8 +175,33 @@ def _read_vendor(process: Any, work: _Work) -> None:
         if tag(element) == "extensionElements" and len(element) == 0:
             element.getparent().remove(element)
         if dropped:
+            dropped = list(dict.fromkeys(dropped))
             work.change(owner.get("id", ""), N_("dropped from '{name}', which sop does not read: {extensions}",
                                                 name=_label(owner), extensions=", ".join(dropped)))
+
+
+_FIELD_TYPES = {"boolean": "boolean", "long": "integer", "integer": "integer", "double": "number",
+                "number": "number", "date": "date", "string": "string"}
+
+
+def _vendor_form(step: Any, work: _Work) -> None:
+    """The fields a Camunda formData or an Activiti/Flowable formProperty list gives a step, for its form."""
+    fields = work.fields.setdefault(step.get("id", ""), {})
+    titles = work.titles.setdefault(step.get("id", ""), {})
+    for found in step.iter():
+        if not isinstance(found.tag, str) or _namespace(found) not in VENDORS or \
+                tag(found) not in ("formField", "formProperty") or not found.get("id"):
+            continue
+        key = str(found.get("id"))
+        values = [str(v.get("id")) for v in found if isinstance(v.tag, str) and tag(v) == "value" and v.get("id")]
+        kind = "enum:" + json.dumps(values, ensure_ascii=False) if values else \
+            _FIELD_TYPES.get(str(found.get("type", "string")), "string")
+        fields[key] = kind
+        titles[key] = " ".join(str(found.get("label") or found.get("name") or key).split())
+        required = found.get("required") == "true" or any(
+            tag(c) == "constraint" and c.get("name") == "required" for c in found.iter() if isinstance(c.tag, str))
+        if not required:
+            work.optional.add((step.get("id", ""), key))
 
 
 def _namespace(element: Any) -> str:
@@ -251,6 +280,9 @@ def _rename_ids(root: Any, processes: list[Any], work: _Work) -> None:
     if renamed:
         _rewrite_references(root, renamed)
         work.groups = {renamed.get(k, k): v for k, v in work.groups.items()}
+        work.fields = {renamed.get(k, k): v for k, v in work.fields.items()}
+        work.titles = {renamed.get(k, k): v for k, v in work.titles.items()}
+        work.optional = {(renamed.get(k, k), f) for k, f in work.optional}
         work.changes = [ImportNote(renamed.get(n.element, n.element), n.message) for n in work.changes]
         work.left = [ImportNote(renamed.get(n.element, n.element), n.message) for n in work.left]
 
@@ -470,6 +502,7 @@ def _translate_conditions(process: Any, work: _Work) -> None:
             for step_id, fields in step_fields(original).items():
                 known = work.fields.setdefault(step_id, {})
                 known.update({k: merged_type(known.get(k), v) for k, v in fields.items()})
+                work.optional -= {(step_id, k) for k in fields}
             continue
         read = read_condition(original)
         if read.text is None:
@@ -490,6 +523,7 @@ def _translate_conditions(process: Any, work: _Work) -> None:
         if writer is not None:
             known = work.fields.setdefault(writer.get("id", ""), {})
             known.update({k: merged_type(known.get(k), v) for k, v in read.names.items()})
+            work.optional -= {(writer.get("id", ""), k) for k in read.names}
         work.change(flow.get("id", ""), N_("the condition {old!r} is now {new!r}", old=original,
                                            new=expression.text))
 
@@ -601,7 +635,8 @@ def _give_forms(process: Any, work: _Work) -> None:
         if tag(step) != "userTask":
             step.tag = _q("userTask")
         name = f"{work.prefix}-{step_id}.schema.json"
-        work.forms[name] = _form_text(step, fields)
+        required = [f for f in fields if (step_id, f) not in work.optional]
+        work.forms[name] = _form_text(step, fields, work.titles.get(step_id, {}), required)
         _set_property(step, FORM_PROPERTY, name)
         said = ", ".join(fields) if fields else NOTE_FIELD
         work.change(step_id, N_("'{name}' has a generated form {form} with the fields {fields}", name=_label(step),
@@ -611,16 +646,19 @@ def _give_forms(process: Any, work: _Work) -> None:
 _TITLES = {"boolean": "Ya/Tidak"}
 
 
-def _form_text(step: Any, fields: dict[str, str]) -> str:
+def _form_text(step: Any, fields: dict[str, str], titles: dict[str, str], required: list[str]) -> str:
     properties: dict[str, Any] = {}
     for name, kind in fields.items():
-        properties[name] = {"type": kind, "title": name.replace("_", " ").capitalize()}
+        title = titles.get(name) or name.replace("_", " ").capitalize()
+        properties[name] = {"type": kind, "title": title}
         if kind.startswith("enum:"):
-            properties[name] = {"type": "string", "title": name.capitalize(), "enum": json.loads(kind[5:])}
+            properties[name] = {"type": "string", "title": title, "enum": json.loads(kind[5:])}
+        elif kind == "date":
+            properties[name] = {"type": "string", "format": "date", "title": title}
         elif kind == "string":
             properties[name]["maxLength"] = 2000
     if not fields:
         properties[NOTE_FIELD] = {"type": "string", "title": "Catatan", "maxLength": 2000}
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": " ".join(_label(step).split()),
-              "type": "object", "additionalProperties": False, "required": list(fields), "properties": properties}
+              "type": "object", "additionalProperties": False, "required": required, "properties": properties}
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
