@@ -472,21 +472,24 @@ def _box(shape: Any) -> tuple[float, float, float, float] | None:
 
 
 def _writer_step(process: Any, node_id: str) -> Any | None:
-    """The step nearest before a node along the flows backwards (the one that writes what its gateway reads)."""
-    nodes = {e.get("id"): e for e in process.iter() if isinstance(e.tag, str) and tag(e) in FLOW_NODES}
-    incoming: dict[str, list[str]] = {}
-    for flow in process.iter(_q("sequenceFlow")):
-        incoming.setdefault(flow.get("targetRef", ""), []).append(flow.get("sourceRef", ""))
-    queue, seen = list(incoming.get(node_id, [])), {node_id}
+    """The step nearest before a node along the flows of its own (sub)process, backwards: the one that writes what
+    its gateway reads (a boundary event counts its activity as before it, as lint does)."""
+    from engine.bpmn.flow_checks import FlowGraph
+
+    node = next((e for e in process.iter() if isinstance(e.tag, str) and e.get("id") == node_id), None)
+    if node is None or node.getparent() is None:
+        return None
+    graph = FlowGraph(node.getparent())
+    queue, seen = list(graph.incoming.get(node_id, set())), {node_id}
     while queue:
         current = queue.pop(0)
         if current in seen:
             continue
         seen.add(current)
-        element = nodes.get(current)
+        element = graph.nodes.get(current)
         if element is not None and tag(element) in STEPS:
             return element
-        queue.extend(incoming.get(current, []))
+        queue.extend(sorted(graph.incoming.get(current, set())))
     return None
 
 
