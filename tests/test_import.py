@@ -257,3 +257,16 @@ def test_a_vendor_form_becomes_the_steps_generated_form(tmp_path: Path) -> None:
     assert adjust["required"] == ["numberOfDays", "startDate", "resendRequest"]
     text = (tmp_path / "definitions" / "taskforms__VacationRequest.bpmn").read_text(encoding="utf-8")
     assert 'adjustVacationRequestTask["resendRequest"] == "true"' in text and "activiti:" not in text
+
+
+def test_an_output_folder_that_is_a_file_is_refused_and_nothing_written(tmp_path: Path) -> None:
+    """-o naming a file: a usage error names it (the engine refuses it too), and nothing is written."""
+    from engine import DataFileError, import_diagram
+
+    blocker = tmp_path / "definitions"
+    blocker.write_text("bukan folder", encoding="utf-8")
+    code, out, err = _import(tmp_path, _periksa(tmp_path))
+    assert code == 2 and "definitions" in err and "is a file" in err and out == ""
+    with pytest.raises(DataFileError, match="is a file, not a folder"):
+        import_diagram(_periksa(tmp_path), definitions_dir=blocker, forms_dir=tmp_path / "forms")
+    assert blocker.read_text(encoding="utf-8") == "bukan folder" and not (tmp_path / "forms").exists()

@@ -52,8 +52,16 @@ def import_diagram(source: Path, *, definitions_dir: Path, forms_dir: Path, forc
                                 problems=existing[1:])
     from engine.common.atomic_file import write_atomically
 
-    for folder in {path.parent for path in outputs}:
-        folder.mkdir(parents=True, exist_ok=True)
+    folders = sorted({path.parent for path in outputs})
+    for folder in folders:
+        if folder.exists() and not folder.is_dir():
+            raise DataFileError("{path} is a file, not a folder; give -o/--forms a folder", path=str(folder))
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DataFileError("Cannot make the folder {path} ({reason}); give -o/--forms a folder you may write",
+                                path=str(folder), reason=exc.strerror or str(exc)) from exc
     for path, body in outputs.items():
         write_atomically(str(path), body, what="the imported diagram")
     problems = lint_paths([target], forms_dir)
