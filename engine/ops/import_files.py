@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.bpmn.importing import ImportNote, import_diagram_text
+from engine.bpmn.import_work import ImportNote
+from engine.bpmn.importing import import_diagram_text
 from engine.bpmn.xml_reading import read_diagram_file
 from engine.common.errors import DataFileError, DefinitionError
 from engine.lint.lint_files import LintProblem, lint_paths
