@@ -24,6 +24,8 @@ IMPORTED_RUN = [
     "activiti/conformance__basic-exclusive-gateway.bpmn",
     "flowable/usertask__FinancialReportProcess.bpmn",
     "jbpm/checklist__expenses.bpmn",
+    "miwg/reference__A.2.1.bpmn",  # conditional flows out of tasks, a gateway with an unconditioned way out
+    "bpmnlint/docs-examples__no-implicit-split-incorrect.bpmn",  # a task starting two flows at once
 ]
 PERIKSA = """<?xml version="1.0" encoding="{encoding}"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

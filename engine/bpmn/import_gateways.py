@@ -119,30 +119,51 @@ def decide_gateways(process: Any, work: ImportWork) -> None:
     nodes = {e.get("id"): e for e in process.iter() if isinstance(e.tag, str) and tag(e) in FLOW_NODES}
     for gateway in process.iter(q("exclusiveGateway"), q("inclusiveGateway")):
         out = [f for f in flows if f.get("sourceRef") == gateway.get("id")]
-        bare = [f for f in out if f.find(q("conditionExpression")) is None and f.get("id") != gateway.get("default")]
+        default = gateway.get("default")
+        bare = [f for f in out if not _condition_text(f) and f.get("id") != default]
         if len(out) < 2 or not bare:
             continue
-        if len(bare) == 1 and not gateway.get("default"):
+        if len(bare) == 1 and not default:
             gateway.set("default", bare[0].get("id", ""))
             work.change(bare[0].get("id", ""), N_("the flow '{flow}' without a condition is the default way out of "
                                                   "'{gateway}'", flow=label(bare[0]), gateway=label(gateway)))
             continue
         writer = writer_step(process, gateway.get("id", ""))
-        if writer is None or len(bare) != len(out):
+        if writer is None or len(bare) != len([f for f in out if f.get("id") != default]):
             work.leave(gateway.get("id", ""), N_("'{gateway}' has ways out without a condition; give each a "
                                                  "condition or make one the default", gateway=label(gateway)))
             continue
-        out.sort(key=lambda f: _leads_back(flows, f.get("targetRef", ""), gateway.get("id", "")))
-        choices = _choices(out, nodes)
-        for flow, choice in zip(out, choices, strict=True):
-            from lxml import etree
+        _decide(gateway, sorted(out, key=lambda f: _leads_back(flows, f.get("targetRef", ""), gateway.get("id", ""))),
+                writer, nodes, work)
 
+
+def _condition_text(flow: Any) -> str:
+    found = flow.find(q("conditionExpression"))
+    return (found.text or "").strip() if found is not None else ""
+
+
+def _decide(gateway: Any, out: list[Any], writer: Any, nodes: dict[str, Any], work: ImportWork) -> None:
+    """Each way out of the gateway taken by one value of a choice field of the step before (the default keeps
+    its place: it is taken for its own value, the others' conditions being false)."""
+    from lxml import etree
+
+    fields = work.fields.setdefault(writer.get("id", ""), {})
+    name, number = DECISION_FIELD, 1
+    while name in fields:
+        number += 1
+        name = f"{DECISION_FIELD}_{number}"
+    choices = _choices(out, nodes)
+    for flow, choice in zip(out, choices, strict=True):
+        if flow.get("id") == gateway.get("default"):
+            continue
+        condition = flow.find(q("conditionExpression"))
+        if condition is None:
             condition = etree.SubElement(flow, q("conditionExpression"))
-            condition.text = f'{writer.get("id")}["{DECISION_FIELD}"] == {json.dumps(choice, ensure_ascii=False)}'
-        work.fields.setdefault(writer.get("id", ""), {})[DECISION_FIELD] = "enum:" + json.dumps(choices)
-        work.change(gateway.get("id", ""), N_("'{gateway}' follows the choice '{field}' of '{step}': {choices}",
-                                              gateway=label(gateway), field=DECISION_FIELD, step=label(writer),
-                                              choices=", ".join(choices)))
+        condition.text = f'{writer.get("id")}["{name}"] == {json.dumps(choice, ensure_ascii=False)}'
+    fields[name] = "enum:" + json.dumps(choices, ensure_ascii=False)
+    work.change(gateway.get("id", ""), N_("'{gateway}' follows the choice '{field}' of '{step}': {choices}",
+                                          gateway=label(gateway), field=name, step=label(writer),
+                                          choices=", ".join(choices)))
 
 
 def _leads_back(flows: list[Any], start: str, gateway: str) -> bool:

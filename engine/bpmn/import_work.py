@@ -63,7 +63,7 @@ def q(local: str, namespace: str = BPMN_NS) -> str:
 
 def label(element: Any) -> str:
     """How a note names an element: its name, else its id."""
-    return str(element.get("name") or element.get("id") or tag(element))
+    return " ".join(str(element.get("name") or element.get("id") or tag(element)).split())
 
 
 def readable_id(name: str, fallback: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from engine.bpmn.diagram_checks import BPMN_NS, RESERVED_IDS, SPIFF_NS, is_task_id, tag
 from engine.bpmn.import_gateways import decide_gateways, give_forms, translate_conditions, translate_loops
 from engine.bpmn.import_lanes import add_lane_shapes, put_in_lanes
+from engine.bpmn.import_splits import split_implicitly
 from engine.bpmn.import_work import (
     CODE_TASKS,
     DI_NS,
@@ -69,6 +70,7 @@ def import_diagram_text(text: str, *, source: str, prefix: str) -> ImportedDiagr
     _rename_ids(root, processes, work)
     for process in processes:
         _convert_code(process, work)
+        split_implicitly(process, work)
         put_in_lanes(process, work)
         translate_conditions(process, work)
         translate_loops(process, work)
