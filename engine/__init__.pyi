@@ -57,6 +57,8 @@ from .definitions.roles import Person as Person
 from .definitions.roles import find_roles as find_roles
 from .definitions.roles import load_roles as load_roles
 from .lint.lint_files import lint_paths as lint_paths
+from .ops.import_files import ImportReport as ImportReport
+from .ops.import_files import import_diagram as import_diagram
 from .ops.scenarios import load_scenarios as load_scenarios
 from .ops.scenarios import run_scenario as run_scenario
 from .ops.store_copy import copy_store as copy_store

@@ -41,6 +41,7 @@ def _version(ctx: click.Context, _: click.Parameter, shown: bool) -> None:
 LAZY_COMMANDS = {
     **{name: ("runner.cli_audit", name) for name in ("history", "replay", "verify", "export")},
     "lint": ("runner.cli_lint", "lint"),
+    "import": ("runner.cli_import", "import_command"),
     "form": ("runner.cli_form", "form"),
     "migrate": ("runner.cli_versions", "migrate"),
     "roles": ("runner.cli_roles", "roles"),

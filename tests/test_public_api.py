@@ -30,7 +30,7 @@ EXPORTS = [
     "MigrationPlanWords",
     "size_text", "spreadsheet_cell", "store_label", "table_from_bpmn", "translate", "verify_bundle",
     "workbook_bytes", "workbook_document", "write_atomically", "write_table", "write_table_forms", "COUNT_CAP",
-    "WaitView",
+    "WaitView", "ImportReport", "import_diagram",
 ]
 SERVICES = ("instances", "people", "processes", "time", "audit", "files", "pictures")
 
