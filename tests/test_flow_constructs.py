@@ -138,3 +138,21 @@ def test_lint_wants_a_loops_cap_and_condition(tmp_path: Path) -> None:
         found = [p for p in lint_paths([path], forms_dir=FORMS) if p.severity == "error"]
         assert [p.rule for p in found] == rules, found
         assert all(p.line in (19, 20) for p in found), found  # the loop and its condition
+
+
+def test_lint_warns_of_an_inclusive_gateway_that_may_leave_no_way_out(tmp_path: Path) -> None:
+    """Its default flow given a condition too, the inclusive gateway's conditions read free text: lint warns that sop
+    cannot tell whether every case has a way out (as for an exclusive gateway)."""
+    from engine import lint_paths
+
+    text = (KONSTRUKSI / "tinjau_inklusif.bpmn").read_text(encoding="utf-8").replace(' default="F_umum"', "").replace(
+        '<bpmn:sequenceFlow id="F_umum" sourceRef="Pilah" targetRef="TinjauUmum" />',
+        '<bpmn:sequenceFlow id="F_umum" sourceRef="Pilah" targetRef="TinjauUmum"><bpmn:conditionExpression>'
+        '"c" in Ajukan["catatan"]</bpmn:conditionExpression></bpmn:sequenceFlow>')
+    assert "F_umum\" sourceRef=\"Pilah\" targetRef=\"TinjauUmum\"><bpmn:conditionExpression>" in text
+    path = tmp_path / "tinjau_inklusif.bpmn"
+    path.write_text(text, encoding="utf-8")
+    found = [p for p in lint_paths([path], forms_dir=FORMS) if p.rule == "gateway-no-default"]
+    assert [(p.severity, p.element) for p in found] == [("warning", "Pilah")], found
+    assert found[0].message.startswith("inclusive gateway 'Pilah' has no default flow and its conditions do not "
+                                       "read only choice fields")

@@ -224,13 +224,15 @@ def choices(schema: dict[str, Any], key: Any) -> list[Any] | None:
 
 
 def gateway_problems(process: Any, schemas: dict[str, dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
-    """An exclusive gateway with no default flow whose conditions leave some value of the choice they read uncovered."""
+    """An exclusive or inclusive gateway with no default flow whose conditions leave some value of the choice they
+    read uncovered (no way out: the step before it could not be completed)."""
     flows = list(process.iter(f"{{{BPMN_NS}}}sequenceFlow"))
-    for gateway in process.iter(f"{{{BPMN_NS}}}exclusiveGateway"):
+    gateways = [*process.iter(f"{{{BPMN_NS}}}exclusiveGateway"), *process.iter(f"{{{BPMN_NS}}}inclusiveGateway")]
+    for gateway in sorted(gateways, key=lambda g: g.sourceline or 0):
         gateway_id = gateway.get("id", "")
         outgoing = [f for f in flows if f.get("sourceRef") == gateway_id]
         default = gateway.get("default")
-        if default and default not in {f.get("id") for f in outgoing}:
+        if default and default not in {f.get("id") for f in outgoing} and gateway.tag.endswith("exclusiveGateway"):
             yield (gateway.sourceline, gateway_id, "flow-dangling", N_(
                 "exclusive gateway '{gateway_id}' has default='{default}', which is none of its outgoing flows; "
                 "pick one of them", gateway_id=gateway_id, default=default), "error")
@@ -248,12 +250,13 @@ def gateway_problems(process: Any, schemas: dict[str, dict[str, Any]]) -> Iterat
 
 def _coverage(gateway: Any, conditions: list[str], schemas: dict[str, dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
     gateway_id, line = gateway.get("id", ""), gateway.sourceline
+    kind = N_("inclusive gateway") if gateway.tag.endswith("inclusiveGateway") else N_("exclusive gateway")
     reads = sorted({r for text in conditions for r in _reads(text)}, key=str)
     values = [choices(schemas.get(step, {}), key) for step, key in reads]
     if not reads or any(v is None for v in values):
         yield (line, gateway_id, "gateway-no-default", N_(
-            "exclusive gateway '{gateway_id}' has no default flow and its conditions do not read only choice fields, "
-            "so sop cannot tell whether every case has a way out; add a default flow", gateway_id=gateway_id),
+            "{kind} '{gateway_id}' has no default flow and its conditions do not read only choice fields, so sop "
+            "cannot tell whether every case has a way out; add a default flow", kind=kind, gateway_id=gateway_id),
             "warning")
         return
     sizes = [len(v or []) for v in values]
@@ -274,8 +277,8 @@ def _coverage(gateway: Any, conditions: list[str], schemas: dict[str, dict[str, 
         if len(uncovered) > 5:
             shown = N_("{shown}; and {count} more", shown=shown, count=len(uncovered) - 5)
         yield (line, gateway_id, "gateway-uncovered", N_(
-            "exclusive gateway '{gateway_id}' has no default flow and no condition holds when {shown}; add a default "
-            "flow or a condition for it", gateway_id=gateway_id, shown=shown), "error")
+            "{kind} '{gateway_id}' has no default flow and no condition holds when {shown}; add a default flow or a "
+            "condition for it", kind=kind, gateway_id=gateway_id, shown=shown), "error")
 
 
 def _parses(text: str) -> bool:
