@@ -93,10 +93,11 @@ def build_instance(db: Path, n: int) -> int:
                 head = event.hash
             tx.finish_step(row.id, str(task.id), first, now, clock.worked(since, now))
             ready = record_change(tx, row._replace(status=status), workflow, ready_user_tasks(workflow), ready, now=now,
-                                  clock=clock, seq=first)
+                                  clock=clock, seq=first, completing=status == "completed")
         tx.save_instance(row._replace(status=status, updated_at=now, state=state_to_bytes(workflow),
                                       state_format=STATE_FORMAT, row_version=row.row_version + n, last_seq=seq,
-                                      last_hash=head), row.row_version)
+                                      last_hash=head, completed_at=now if status == "completed" else None),
+                         row.row_version)
     engine.close()
     return view.instance
 

@@ -92,7 +92,8 @@ def parse_diagram(bpmn_text: str, source: str = "diagram") -> Diagram:
         if element is None:
             continue
         kind = element.tag.rsplit("}", 1)[-1]
-        name = " ".join((element.get("name") or "").split())
+        # The modeler keeps a name's line breaks (written &#xA; or &#xD;&#xA;) and draws each as a new line.
+        name = "\n".join(" ".join(line.split()) for line in (element.get("name") or "").splitlines()).strip()
         if di.tag == f"{BPMNDI}BPMNShape":
             box = _bounds(di.find(f"{DC}Bounds"))
             if box is None:
