@@ -130,3 +130,37 @@ def test_check_lane_lets_a_stand_in_act_at_a_moment_for_a_process_and_refuses_ot
             roles.check_lane(wakil, "Kepala Dinas", "Step 'Setujui'", **options)  # type: ignore[arg-type]
         assert "Step 'Setujui' is in lane 'Kepala Dinas', and wakil (Pak Wakil) acts in: Sekretaris; nothing was " \
                "changed. Lane 'Kepala Dinas' is held by kadis (Bu Kadis)" in str(refused.value)
+
+
+def test_quiet_hours_keep_their_minutes_and_refusals_name_the_file_and_line(tmp_path: Path) -> None:
+    """Minutes of the end are kept ("20:00-06:30"); a refusal of jam_tenang or tunggu_jam_kerja starts with the
+    roles file and the person's line."""
+    assert roles_file(tmp_path, "jam_tenang: '20:00-06:30'").people["kadis"].jam_tenang == "20:00-06:30"
+    where = f"{tmp_path / 'roles.yaml'}:1: 'kadis' "
+    for extra, said in (("jam_tenang: '08:00-08:00'", "jam_tenang '08:00-08:00' is not a span of hours"),
+                        ("tunggu_jam_kerja: [sms]", "tunggu_jam_kerja must be a list of channels")):
+        with pytest.raises(RoleError) as refused:
+            roles_file(tmp_path, extra)
+        assert str(refused.value).startswith(where + said), str(refused.value)
+
+
+def test_a_login_the_yaml_reads_as_another_value_is_refused_at_its_own_line(tmp_path: Path) -> None:
+    """`true:` loads as True: its mistake is still named at its line (2), not at the file's first."""
+    path = tmp_path / "roles.yaml"
+    path.write_text("kadis: {name: Bu Kadis, lanes: [Kepala Dinas]}\ntrue: {name: Angka, lanes: 3}\n",
+                    encoding="utf-8")
+    with pytest.raises(RoleError) as refused:
+        load_roles(path)
+    assert str(refused.value) == f"{path}:2: 'True' lanes must be a list of lane names, e.g. [Kepala Bagian]"
+
+
+def test_someone_holding_the_lane_needs_no_delegation_even_when_given_one(tmp_path: Path) -> None:
+    """Pak Wakil holds Sekretaris himself: a delegation of it to him from another Sekretaris is not what lets him
+    act (delegation_for says none), so his acts are signed as his own."""
+    path = tmp_path / "roles.yaml"
+    path.write_text(BASE + "sek2: {name: Bu Sek, lanes: [Sekretaris]}\n", encoding="utf-8")
+    given = Delegation(8, "sek2", "wakil", "2026-12-01T01:00:00.000Z", "2026-12-05T00:00:00.000Z", "", "", "plh",
+                       "sek2", "2026-11-30T09:00:00.000Z")
+    roles = load_roles(path)._replace(delegations=(given,))
+    assert roles.delegation_for("wakil", "Sekretaris", at=DURING) is None
+    assert roles.delegation_for("kadis", "Sekretaris", at=DURING) is None

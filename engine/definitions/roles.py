@@ -177,7 +177,8 @@ def load_roles(path: str | Path) -> Roles:
     if not isinstance(data, dict) or not data:
         raise RoleError("{source}:1: a roles file maps login names to people, e.g. `budi: {{name: Budi, "
                         "nip: '...', lanes: [Kepala Bagian]}}`", source=source)
-    lines = _entry_lines(yaml.compose(text), source)
+    # Each login's line, by the key as loaded (`true:` or `123:` load as True or 123, not as the text written).
+    lines = dict(zip(map(str, data), _entry_lines(yaml.compose(text), source).values(), strict=False))
     people = {}
     from engine.common.identity import check_login
 
