@@ -27,7 +27,7 @@ class InstanceService:
 
     def start(self, process_id: str, data: dict[str, Any] | None = None, *, actor: str | None = None) -> InstanceView:
         """Start an instance on the newest version of a process, pinning that version in the store."""
-        view = start_instance(self._context, process_id, data, actor=self._context.acting(actor))
+        view = start_instance(self._context, process_id, data, actor=actor)
         assert view is not None  # only a timer's occurrence can be taken already
         return view
 
@@ -219,10 +219,11 @@ def _in_pairs(found: list[TaskView], lanes: tuple[str, ...] | None,
     return [t for t in found if lane_key(t.lane or "") in anywhere or (lane_key(t.lane or ""), t.process) in limited]
 
 
-def start_instance(context: EngineContext, process_id: str, data: dict[str, Any] | None, *, actor: str,
+def start_instance(context: EngineContext, process_id: str, data: dict[str, Any] | None, *, actor: str | None,
                    occurrence: str | None = None) -> InstanceView | None:
-    """Start an instance on the newest version of a process, pinning that version in the store; for a timer start
-    event's occurrence, claimed in the same transaction (None when another tick started it already)."""
+    """Start an instance on the newest version of a process, pinning that version in the store, by the person
+    acting (with --as, actor; checked after the process and its start data); for a timer start event's occurrence,
+    by the timer (actor as given), claimed in the same transaction (None when another tick started it already)."""
     from engine.runtime.step_checks import check_start_data
     from engine.runtime.workflow import bundle_spec, new_workflow, root_id, spec_to_text
     from engine.service.transition import Happened, advance
@@ -233,6 +234,7 @@ def start_instance(context: EngineContext, process_id: str, data: dict[str, Any]
     check_start_data(definition, data)
     spec = context.pinned.known_spec(definition.version) or bundle_spec(definition.bundle, definition.file)
     context.pinned.keep_spec(definition.version, spec)
+    actor = context.acting(actor) if occurrence is None else str(actor)
     workflow = new_workflow(spec, data)
     now = context.clock()
     try:
