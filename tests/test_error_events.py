@@ -5,17 +5,16 @@ nothing would catch."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from picture_tools import element_states
 
 from engine import Engine, lint_paths
 
 GALAT = ROOT / "tests" / "data" / "galat" / "definitions"
 FORMS = ROOT / "tests" / "data" / "tenggat" / "forms"
-STATES = ("completed", "ready", "overdue", "waiting", "taken", "future", "not-taken")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -32,15 +31,6 @@ def ready(eng: Engine, number: int) -> list[str]:
     """The ready steps of an instance, sorted."""
     return sorted(t.task for t in eng.instance(number).show().tasks)
 
-
-def state(svg: str, element: str) -> str:
-    """The state the instance picture gives one element."""
-    start = svg.index(f'data-element-id="{element}"')
-    classes = re.search(r'class="([^"]*)"', svg[svg.rindex("<g", 0, start):svg.index(">", start)])
-    assert classes
-    found = [c[len("state-"):] for c in classes.group(1).split() if c[len("state-"):] in STATES]
-    assert len(found) == 1, classes.group(1)
-    return found[0]
 
 
 def run_out(eng: Engine, number: int) -> list[str]:
@@ -67,10 +57,11 @@ def test_an_error_inside_ends_the_subprocess_and_takes_the_boundarys_path(eng: E
     eng.instance(number).complete("Periksa", {"catatan": "tolak"})
     assert ready(eng, number) == ["Kembalikan"]
     picture = eng.instance(number).diagram()
-    assert state(picture, "Kembalikan") == "ready" and state(picture, "Setujui") in ("not-taken", "future")
+    states = element_states(picture)
+    assert states["Kembalikan"] == "ready" and states["Setujui"] in ("not-taken", "future")
     assert run_out(eng, number) == ["Kembalikan"]
     audited(eng, number)
-    assert state(eng.instance(number).diagram(), "Arsip") == "not-taken"
+    assert element_states(eng.instance(number).diagram())["Arsip"] == "not-taken"
 
 
 def test_an_escalation_tells_the_superior_while_the_check_goes_on(eng: Engine) -> None:

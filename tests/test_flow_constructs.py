@@ -6,18 +6,17 @@ rows, where parallel steps must meet again and decisions are exclusive; issue 28
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from picture_tools import element_states
 
 from engine import Engine
 
 KONSTRUKSI = ROOT / "tests" / "data" / "konstruksi" / "definitions"
 FORMS = ROOT / "tests" / "data" / "tenggat" / "forms"
 T0 = "2026-11-02T01:00:00.000Z"  # Monday 08:00 WIB
-STATES = ("completed", "ready", "overdue", "waiting", "taken", "future", "not-taken")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -33,16 +32,6 @@ def ready(eng: Engine, instance: int) -> list[str]:
     """The BPMN ids of an instance's ready steps, sorted."""
     return sorted(t.task for t in eng.instance(instance).show().tasks)
 
-
-def element_state(svg: str, element: str) -> str:
-    """The state class the picture gives one diagram element."""
-    start = svg.index(f'data-element-id="{element}"')
-    group = svg[svg.rindex("<g", 0, start):svg.index(">", start)]
-    classes = re.search(r'class="([^"]*)"', group)
-    assert classes, group
-    states = [c[len("state-"):] for c in classes.group(1).split() if c[len("state-"):] in STATES]
-    assert len(states) == 1, group
-    return states[0]
 
 
 def audited(eng: Engine, instance: int) -> None:
@@ -66,7 +55,8 @@ def test_an_inclusive_gateway_takes_every_branch_whose_condition_holds(eng: Engi
     assert done.instance.status == "completed"
     audited(eng, number)
     picture = eng.instance(number).diagram()
-    assert [element_state(picture, e) for e in ("TinjauA", "TinjauB", "TinjauUmum", "Arsip")] == [
+    states = element_states(picture)
+    assert [states[e] for e in ("TinjauA", "TinjauB", "TinjauUmum", "Arsip")] == [
         "completed", "completed", "not-taken", "completed"]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import DEFINITIONS, ROOT, Sop
+from picture_tools import element_states
 from web_fixtures import logged_in, make_app
 
 from engine import Engine, EngineError, lint_paths
@@ -183,13 +184,8 @@ def test_the_instance_page_shows_the_wait(folder: dict[str, str], monkeypatch: p
     assert "Tunggu balasan 3 hari kerja <span class=\"meta\">- permohonan berjalan sendiri pada 2026-11-05 09:00 WIB" \
         in waiting
     assert "TungguBalasan" not in waiting
-    assert 'data-element-id="TungguBalasan"' in picture and "waiting" in _element(picture, "TungguBalasan")
+    assert element_states(picture)["TungguBalasan"] == "waiting"
 
-
-def _element(svg: str, element: str) -> str:
-    """The SVG group of one diagram element."""
-    start = svg.index(f'data-element-id="{element}"')
-    return svg[svg.rindex("<g", 0, start):svg.index("</g>", start)]
 
 
 def test_lint_accepts_the_wait_and_refuses_a_broken_one(tmp_path: Path) -> None:

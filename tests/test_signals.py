@@ -4,17 +4,16 @@ where they run and refuses a signal that would start another request."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from picture_tools import element_states
 
 from engine import Engine, lint_paths
 
 SINYAL = ROOT / "tests" / "data" / "sinyal" / "definitions"
 FORMS = ROOT / "tests" / "data" / "tenggat" / "forms"
-STATES = ("completed", "ready", "overdue", "waiting", "taken", "future", "not-taken")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -32,15 +31,6 @@ def ready(eng: Engine) -> list[str]:
     return sorted(t.task for t in eng.instance(1).show().tasks)
 
 
-def state(svg: str, element: str) -> str:
-    """The state the instance picture gives one element."""
-    start = svg.index(f'data-element-id="{element}"')
-    classes = re.search(r'class="([^"]*)"', svg[svg.rindex("<g", 0, start):svg.index(">", start)])
-    assert classes
-    found = [c[len("state-"):] for c in classes.group(1).split() if c[len("state-"):] in STATES]
-    assert len(found) == 1, classes.group(1)
-    return found[0]
-
 
 def test_a_signal_lets_the_waiting_path_go_on_and_interrupts_the_watching_step(eng: Engine) -> None:
     """Started: 'Siapkan berkas' and 'Pantau penyiapan' are ready, the catch waits; completing 'Siapkan' throws
@@ -49,11 +39,11 @@ def test_a_signal_lets_the_waiting_path_go_on_and_interrupts_the_watching_step(e
     eng.instances.start("berkas_bersinyal")
     assert ready(eng) == ["Pantau", "Siapkan"]
     before = eng.instance(1).diagram()
-    assert state(before, "TungguSiap") == "waiting" and state(before, "Periksa") == "future"
+    assert (element_states(before)["TungguSiap"], element_states(before)["Periksa"]) == ("waiting", "future")
     eng.instance(1).complete("Siapkan", {"catatan": "berkas lengkap"})
     assert ready(eng) == ["Hentikan", "Periksa"]
     after = eng.instance(1).diagram()
-    assert state(after, "TungguSiap") == "completed" and state(after, "Periksa") == "ready"
+    assert (element_states(after)["TungguSiap"], element_states(after)["Periksa"]) == ("completed", "ready")
     eng.instance(1).complete("Periksa", {"catatan": "sesuai"})
     done = eng.instance(1).complete("Hentikan", {"catatan": "pemantauan selesai"})
     assert done.instance.status == "completed"

@@ -24,7 +24,8 @@ def event_shape(node: Shape, colour: str, paint: str) -> str:
         out = f'<circle cx="{cx:g}" cy="{cy:g}" r="{r:g}" {paint} stroke-width="1.6"/>'
     else:  # intermediate and boundary events: a double ring, dashed when the boundary does not interrupt
         dash = ' stroke-dasharray="5 3"' if kind == "boundaryEvent" and not node.interrupting else ""
-        out = (f'<circle cx="{cx:g}" cy="{cy:g}" r="{r:g}" {paint} stroke-width="1.4"{dash}/>'
+        outer = "" if "stroke-dasharray" in paint else dash  # a state's dashes (not taken) already dash the ring
+        out = (f'<circle cx="{cx:g}" cy="{cy:g}" r="{r:g}" {paint} stroke-width="1.4"{outer}/>'
                f'<circle cx="{cx:g}" cy="{cy:g}" r="{r - 3:g}" fill="none" stroke="{colour}" stroke-width="1.2"'
                f"{dash}/>")
     return out + event_icon(node.event, cx, cy, r, colour, filled=kind == "endEvent" or kind.startswith("throw"))
