@@ -272,3 +272,12 @@ def test_an_output_folder_that_is_a_file_is_refused_and_nothing_written(tmp_path
     with pytest.raises(DataFileError, match="is a file, not a folder"):
         import_diagram(_periksa(tmp_path), definitions_dir=blocker, forms_dir=tmp_path / "forms")
     assert blocker.read_text(encoding="utf-8") == "bukan folder" and not (tmp_path / "forms").exists()
+
+
+def test_a_step_that_ran_code_is_named_in_the_officials_language(tmp_path: Path) -> None:
+    """Imported under SOP_LANG=id (the office's language), the manual step that replaces the script says so in
+    Indonesian in its name, the name officials read in their tasklist."""
+    code, out, err = _import(tmp_path, _periksa(tmp_path), lang="id")
+    assert code == 0, out + err
+    text = (tmp_path / "definitions" / "periksa.bpmn").read_text(encoding="utf-8")
+    assert 'name="Hitung biaya (semula skrip: biaya = jumlah * 1000)"' in text and "was a script" not in text

@@ -30,7 +30,7 @@ from engine.bpmn.import_work import (
 )
 from engine.bpmn.xml_reading import parse_xml
 from engine.common.errors import DefinitionError
-from engine.common.i18n import N_
+from engine.common.i18n import N_, translate
 
 _DATA = ("dataObject", "dataObjectReference", "dataStoreReference", "dataInputAssociation", "dataOutputAssociation",
          "ioSpecification", "loopDataOutputRef", "outputDataItem", "property")
@@ -255,7 +255,7 @@ def _convert_code(process: Any, work: ImportWork) -> None:
     """Script and service tasks made manual steps whose name says what the code did."""
     for element in list(process.iter(*(q(t) for t in CODE_TASKS))):
         what = _code_summary(element)
-        kind = CODE_TASKS[tag(element)]
+        kind = translate(CODE_TASKS[tag(element)])  # a step's name is read by officials: in their language
         for child in [c for c in element if isinstance(c.tag, str) and tag(c) == "script"]:
             element.remove(child)
         for attribute in ("scriptFormat", "implementation", "operationRef"):
