@@ -196,3 +196,16 @@ def test_lint_checks_a_start_timer(tmp_path: Path) -> None:
     path.write_text(with_data, encoding="utf-8")
     found = [p for p in lint_paths([path], forms_dir=FORMS) if p.severity == "error"]
     assert any("the process asks for start data" in p.message for p in found), found
+
+
+@pytest.mark.parametrize("office", ["sqlite"], indirect=True)
+def test_a_tick_where_the_definitions_folder_is_missing_still_fires_timers(office: dict[str, str],
+                                                                          tmp_path: Path) -> None:
+    """Timers of running instances fire from their pinned versions: a tick run where there is no definitions folder
+    (as before processes started on timers) starts nothing, reports no problem and exits 0."""
+    engine(office, Clock("2026-12-01T01:00:00.000Z")).close()
+    sop = Sop(Path(office["db"]), tmp_path / "nowhere", FORMS)
+    result = sop("tick", "--json")
+    assert result.exit_code == 0, result.output
+    said = json.loads(result.stdout)
+    assert (said["started"], said["problems"]) == ([], [])

@@ -63,13 +63,13 @@ class TickResult(NamedTuple):
 def run_tick(context: EngineContext) -> TickResult:
     """Claim and fire due timers one by one until none is left; a timer that fails is reported and skipped."""
     now = context.clock()
-    timed = any(d.start_timer for d in context.catalog().definitions)  # a process that starts on a timer: the
-    store = context.store(create=timed)  # first tick may be the store's first act
+    problems: list[str] = []
+    timed = _timed_definitions(context)  # a process that starts on a timer: the first tick may be the
+    store = context.store(create=bool(timed))  # store's first act
     if store.schema_version() == 0:
-        return TickResult(now, (), ())
+        return TickResult(now, (), tuple(problems))
     _fill_due(context)
     fired: list[FiredTimer] = []
-    problems: list[str] = []
     skip: set[tuple[int, str]] = set()
     while True:
         timer: TimerRow | None = None
@@ -85,13 +85,23 @@ def run_tick(context: EngineContext) -> TickResult:
                 raise
             problems.append(N_("Instance {instance} timer '{timer}' (due {due}): {error}", instance=timer.instance_id,
                                timer=timer.bpmn_id, due=timer.due, error=exc))
-    started = _start_due(context, now, problems)
+    started = _start_due(context, timed, now, problems)
     overdue = _announce_overdue(store, now)
     due_soon = _announce_due_soon(context, now, problems)
     return TickResult(now, tuple(fired), tuple(problems), overdue, due_soon, tuple(started))
 
 
-def _start_due(context: EngineContext, now: str, problems: list[str]) -> list[TimerStart]:
+def _timed_definitions(context: EngineContext) -> list[Any]:
+    """The processes of the definitions folder that start on a timer; none when the folder cannot be read (the
+    timers of running instances fire from their pinned versions all the same, as before processes started on
+    timers: a tick run where there is no definitions folder fires them and exits 0)."""
+    try:
+        return [d for d in context.catalog().definitions if d.start_timer]
+    except EngineError:
+        return []
+
+
+def _start_due(context: EngineContext, timed: list[Any], now: str, problems: list[str]) -> list[TimerStart]:
     """Start each process whose timer start event's latest occurrence is due and not started yet: once per
     occurrence (claimed with the new instance in one transaction, so a second or concurrent tick starts nothing).
     Occurrences missed while no tick ran are not made up: only the latest due one starts, and only within a day of
@@ -100,12 +110,9 @@ def _start_due(context: EngineContext, now: str, problems: list[str]) -> list[Ti
     from engine.common.work_calendar import format_time, parse_time
     from engine.service.instance_service import start_instance
 
-    catalog = context.catalog()
     zone = context.local_times().zone
     started = []
-    for definition in catalog.definitions:
-        if definition.start_timer is None:
-            continue
+    for definition in timed:
         event_id, kind, text = definition.start_timer
         try:
             due = start_timer(kind, text, zone, f"timer '{event_id}'").latest(parse_time(now))
