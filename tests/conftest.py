@@ -127,6 +127,16 @@ def pg_url(pg_server: Any) -> str:
     return str(pg_server.create_database())
 
 
+class HandClock:
+    """The engine's clock (store times) that a test moves by hand; it starts on Monday 2 November 2026, 08:00 WIB."""
+
+    def __init__(self, now: str = "2026-11-02T01:00:00.000Z") -> None:
+        self.now = now
+
+    def __call__(self) -> str:
+        return self.now
+
+
 class ServerClock:
     """The web server's clock in seconds (web.security.now_seconds), moved by the test."""
 

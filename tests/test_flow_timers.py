@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import DEFINITIONS, ROOT, Sop
+from conftest import HandClock as Clock
 from picture_tools import element_states
 from web_fixtures import logged_in, make_app
 
@@ -27,16 +28,6 @@ staf.satu:
   jabatan: Pengelola Surat
   lanes: [Staf]
 """
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: str = MONDAY) -> None:
-        self.now = now
-
-    def __call__(self) -> str:
-        return self.now
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

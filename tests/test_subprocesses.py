@@ -4,13 +4,14 @@ replay, verify and the picture know them; lint refuses what cannot run inside on
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import DEFINITIONS, ROOT, Sop
+from conftest import HandClock as Clock
+from picture_tools import element_states
 from web_fixtures import csrf_of, logged_in, make_app
 
 from engine import Engine, EngineError, lint_paths
@@ -25,16 +26,6 @@ ROLES = """tu.op: {name: Petugas TU, lanes: [], operator: true}
 staf.satu: {name: Sari Staf, jabatan: Pengelola Surat, lanes: [Staf]}
 kasi.satu: {name: Budi Santoso, jabatan: Kepala Seksi Infrastruktur, lanes: [Kepala Seksi]}
 """
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: str = MONDAY) -> None:
-        self.now = now
-
-    def __call__(self) -> str:
-        return self.now
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -70,11 +61,6 @@ def _element(svg: str, element: str) -> str:
     start = svg.index(f'data-element-id="{element}"')
     return svg[svg.rindex("<g", 0, start):svg.index("</g>", start)]
 
-
-def _state(svg: str, element: str) -> str:
-    found = re.search(r'class="element state-([\w-]+)', _element(svg, element))
-    assert found, element
-    return found.group(1)
 
 
 def test_the_steps_inside_run_in_their_own_lanes_to_the_end(folder: dict[str, str]) -> None:
@@ -143,7 +129,8 @@ def test_the_boundary_timer_on_the_subprocess_ends_it_and_escalates(folder: dict
         assert replayed.divergence is None, replayed.divergence
         assert [v.problems for v in kasi.audit.verify(instances=[1])] == [[]]
         picture = kasi.instance(1).diagram()
-        assert [_state(picture, e) for e in ("Survei", "CatatSurvei", "BatasSurvei", "Eskalasi", "ArsipkanHasil")] \
+        states = element_states(picture)
+        assert [states[e] for e in ("Survei", "CatatSurvei", "BatasSurvei", "Eskalasi", "ArsipkanHasil")] \
             == ["completed", "completed", "completed", "completed", "not-taken"]
     finally:
         staf.close()
@@ -213,7 +200,8 @@ def test_a_step_inside_is_completed_from_the_cli_and_the_web_page(folder: dict[s
         picture = eng.instance(1).diagram()
     finally:
         eng.close()
-    assert [_state(picture, e) for e in ("Survei", "CatatSurvei", "SetujuiSurvei", "ArsipkanHasil", "Eskalasi")] \
+    states = element_states(picture)
+    assert [states[e] for e in ("Survei", "CatatSurvei", "SetujuiSurvei", "ArsipkanHasil", "Eskalasi")] \
         == ["completed", "completed", "completed", "ready", "not-taken"]
     assert 'stroke-dasharray' not in _element(picture, "G2")  # the flow inside was taken
 
@@ -230,7 +218,7 @@ def test_the_picture_draws_the_open_subprocess_under_its_ready_step(folder: dict
         picture = eng.instance(1).diagram()
     finally:
         eng.close()
-    assert [_state(picture, e) for e in ("CatatSurvei", "SetujuiSurvei", "ArsipkanHasil", "BatasSurvei")] == [
+    assert [element_states(picture)[e] for e in ("CatatSurvei", "SetujuiSurvei", "ArsipkanHasil", "BatasSurvei")] == [
         "ready", "future", "future", "waiting"]
     assert picture.index('data-element-id="Survei"') < picture.index('data-element-id="G1"')
     assert 'width="12" height="12"' not in _element(picture, "Survei")  # open: no + marker
@@ -375,12 +363,12 @@ def test_a_collapsed_subprocess_is_one_box_with_its_state_and_ready_step(tmp_pat
         picture = staf.instance(1).diagram()
         assert 'data-element-id="CatatSurvei"' not in picture
         box = _element(picture, "Survei")
-        assert _state(picture, "Survei") == "ready" and 'width="12" height="12"' in box  # the + marker
+        assert element_states(picture)["Survei"] == "ready" and 'width="12" height="12"' in box  # the + marker
         label = picture[picture.index('class="label state-ready kind-subProcess"'):]
         assert "Kepala Seksi" in label[:label.index("</g>")]  # who must act inside: the approval's lane
         kasi.instance(1).complete("SetujuiSurvei", {"catatan": "disetujui"})
         picture = staf.instance(1).diagram()
-        assert [_state(picture, e) for e in ("Survei", "ArsipkanHasil")] == ["completed", "ready"]
+        assert [element_states(picture)[e] for e in ("Survei", "ArsipkanHasil")] == ["completed", "ready"]
     finally:
         staf.close()
         kasi.close()

@@ -13,21 +13,12 @@ from pathlib import Path
 
 import pytest
 from conftest import DEFINITIONS, ROOT, Sop
+from conftest import HandClock as Clock
 
 from engine import Engine, lint_paths
 
 LAPORAN = ROOT / "tests" / "data" / "laporan" / "definitions"
 FORMS = ROOT / "tests" / "data" / "tenggat" / "forms"
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: str) -> None:
-        self.now = now
-
-    def __call__(self) -> str:
-        return self.now
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -13,6 +13,7 @@ from xml.etree import ElementTree
 
 import pytest
 from conftest import DEFINITIONS, ROOT, Sop
+from conftest import HandClock as Clock
 from picture_tools import SVG, need, need_weasyprint
 
 from engine import Engine, lint_paths
@@ -140,16 +141,6 @@ def test_a_wait_that_is_no_time_or_is_done_at_the_same_time_is_refused() -> None
 """)
     texts = [p.text() for p in check_table(together, "t.sop.yaml").errors]
     assert any("waits (tunggu) inside bersamaan; a wait is a row of its own" in t for t in texts), texts
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: str = MONDAY) -> None:
-        self.now = now
-
-    def __call__(self) -> str:
-        return self.now
 
 
 @pytest.fixture
